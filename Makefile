@@ -1,0 +1,53 @@
+# shebao: `make demo` to try it, `make test` to test it. Everything installs into .venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SHEBAO := $(VENV)/bin/shebao
+STAMP := $(VENV)/.installed-stamp
+DEMO_DB := var/shebao.sqlite3
+DEMO_STAMP := var/.demo-data
+PYTEST_ARGS ?=
+
+.PHONY: install demo demo-data test test-sqlite test-postgres bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Built once: migrations always run (a no-op when up to date), data only if not yet generated.
+demo-data: install
+	@mkdir -p var
+	$(SHEBAO) migrate --verbosity 0
+	@if [ ! -f $(DEMO_STAMP) ]; then \
+	  $(SHEBAO) generate --employers 400 --persons 20000 --from 2019-01 --months 18 --seed 2020 && \
+	  touch $(DEMO_STAMP); fi
+	$(SHEBAO) demo_setup
+
+demo: demo-data
+	$(SHEBAO) runserver 127.0.0.1:8000
+
+test: install
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite: install
+	@echo "== tests on SQLite =="
+	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	@echo "== tests on PostgreSQL =="
+	$(PY) -m tests.pgtemp -- $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/run_all.py
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(SHEBAO) makemigrations --check --dry-run
+
+clean:
+	rm -rf var test-artifacts

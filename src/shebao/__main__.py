@@ -1,0 +1,29 @@
+"""The `shebao` command: the project's manage.py.
+
+The rule commands (`decide`, `late_fee`) need no database and are called by other tools on
+large inputs, so they run without starting Django at all.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+PURE_RULE_COMMANDS = {"decide", "late_fee"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    if len(argv) > 1 and argv[1] in PURE_RULE_COMMANDS:
+        from shebao.rules.cli import main as rules_main
+
+        return rules_main(argv[1:])
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shebao.config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(argv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

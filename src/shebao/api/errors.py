@@ -1,0 +1,77 @@
+"""Errors as JSON problem details (RFC 9457): a type, a title, and per field the reason in Chinese and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+TITLES = {
+    400: ("请求数据有误", "The request is invalid"),
+    401: ("请先登录", "Authentication required"),
+    403: ("无权进行此操作", "Permission denied"),
+    404: ("未找到", "Not found"),
+    405: ("不支持此方法", "Method not allowed"),
+    409: ("与当前状态冲突", "Conflict with the current state"),
+    415: ("不支持的内容类型", "Unsupported media type"),
+    422: ("无法处理", "Unprocessable"),
+    429: ("请求过于频繁", "Too many requests"),
+}
+
+
+def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            out.extend(_flatten(value, "" if key == "non_field_errors" and not prefix else name))
+    elif isinstance(detail, list):
+        for item in detail:
+            out.extend(_flatten(item, prefix))
+    else:
+        code = getattr(detail, "code", "invalid")
+        out.append({"field": prefix, "code": str(code), "reason_zh": str(detail), "reason_en": str(code).replace("_", " ")})
+    return out
+
+
+def problem(status_code: int, *, errors: list[dict[str, str]] | None = None, detail: str = "",
+            code: str = "") -> Response:
+    zh, en = TITLES.get(status_code, ("错误", "Error"))
+    body: dict[str, Any] = {
+        "type": f"https://shebao.invalid/problems/{code or status_code}",
+        "title": zh,
+        "title_en": en,
+        "status": status_code,
+    }
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    return Response(body, status=status_code, content_type="application/problem+json")
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+        exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        return problem(status.HTTP_400_BAD_REQUEST, errors=_flatten(exc.detail), code="validation")
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else ""
+    code = exc.get_codes() if isinstance(exc, exceptions.APIException) else ""
+    resp = problem(response.status_code, detail=str(detail), code=str(code) if isinstance(code, str) else "")
+    for header in ("WWW-Authenticate", "Retry-After", "Allow"):
+        if header in response:
+            resp[header] = response[header]
+    return resp

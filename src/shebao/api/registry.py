@@ -1,0 +1,86 @@
+"""Registry read API: people and employers, scoped to the caller's district and masked by default.
+
+The full value of a masked field only comes from the `reveal` action, which records the read.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from shebao.registry import selectors
+from shebao.registry.models import Employer, Person
+from shebao.registry.services import personal_data_reveal
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    id_number = serializers.CharField(source="id_number_masked", read_only=True)
+    phone = serializers.CharField(source="phone_masked", read_only=True)
+    district = serializers.CharField(source="district.code", read_only=True)
+    account_type = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = ["id", "name", "id_type", "id_number", "gender", "birth_date", "ethnicity", "hukou_type",
+                  "contributor_category", "is_cadre", "phone", "category", "district", "account_type"]
+
+    def get_account_type(self, obj: Person) -> str | None:
+        account = getattr(obj, "pension_account", None)
+        return account.account_type if account else None
+
+
+class EmployerSerializer(serializers.ModelSerializer):
+    bank_account = serializers.CharField(source="bank_account_masked", read_only=True)
+    district = serializers.CharField(source="district.code", read_only=True)
+
+    class Meta:
+        model = Employer
+        fields = ["id", "credit_code", "name", "district", "payment_method", "bank_name", "bank_account",
+                  "industry_class"]
+
+
+RevealRequest = inline_serializer("RevealRequest", fields={
+    "field": serializers.CharField(), "reason": serializers.CharField()})
+RevealResponse = inline_serializer("RevealResponse", fields={
+    "field": serializers.CharField(), "value": serializers.CharField()})
+
+
+class ById(CursorPagination):
+    ordering = "pk"
+
+
+class _RevealMixin:
+    @extend_schema(request=RevealRequest, responses=RevealResponse)
+    @action(detail=True, methods=["post"])
+    def reveal(self, request: Request, pk: str | None = None) -> Response:
+        obj = self.get_object()
+        field = str(request.data.get("field", ""))
+        value = personal_data_reveal(actor=request.user, obj=obj, field=field,
+                                     reason=str(request.data.get("reason", "")))
+        return Response({"field": field, "value": value})
+
+
+class PersonViewSet(_RevealMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = PersonSerializer
+    pagination_class = ById
+
+    def get_queryset(self):
+        qs = selectors.person_list(user=self.request.user).select_related("pension_account")
+        q = self.request.query_params.get("q")
+        return selectors.person_search(user=self.request.user, query=q).select_related(
+            "pension_account") if q else qs
+
+
+class EmployerViewSet(_RevealMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = EmployerSerializer
+    pagination_class = ById
+
+    def get_queryset(self):
+        q = self.request.query_params.get("q")
+        if q:
+            return selectors.employer_search(user=self.request.user, query=q)
+        return selectors.employer_list(user=self.request.user)

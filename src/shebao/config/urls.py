@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "社保经办管理后台"
+admin.site.site_title = "社保经办"
+admin.site.index_title = "数据管理"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include("shebao.api.urls")),
+    path("collection/", include("shebao.collection.urls")),
+    path("cases/", include("shebao.cases.urls")),
+    path("", include("shebao.web.urls")),
+]

@@ -1,0 +1,131 @@
+"""Writing the audit trail. Every registry write goes through these, bulk writes included.
+
+Each function writes its rows in the caller's transaction, so a change and its trail are
+committed together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import models
+
+from shebao.core.models import AuditEvent
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The concrete field values of an instance, as JSON-able values keyed by attname."""
+    return {f.attname: _jsonable(getattr(instance, f.attname)) for f in instance._meta.concrete_fields}
+
+
+def _actor_fields(actor: Any) -> dict[str, Any]:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        label = getattr(actor, "label", None) or "system"
+        return {"actor": None, "actor_label": str(label)}
+    return {"actor": actor, "actor_label": actor.get_username()}
+
+
+def _district(instance: models.Model) -> str:
+    return str(getattr(instance, "audit_district_code", "") or "")
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def audit_create(*, actor: Any, instance: models.Model, reason: str = "") -> AuditEvent:
+    after = snapshot(instance)
+    return AuditEvent.objects.create(
+        **_actor_fields(actor),
+        action=AuditEvent.Action.CREATE,
+        model=instance._meta.label,
+        object_pk=str(instance.pk),
+        district_code=_district(instance),
+        changes={k: [None, v] for k, v in after.items() if v not in (None, "")},
+        reason=reason,
+    )
+
+
+def audit_update(
+    *, actor: Any, instance: models.Model, before: dict[str, Any], reason: str = ""
+) -> AuditEvent | None:
+    changes = diff(before, snapshot(instance))
+    if not changes:
+        return None
+    return AuditEvent.objects.create(
+        **_actor_fields(actor),
+        action=AuditEvent.Action.UPDATE,
+        model=instance._meta.label,
+        object_pk=str(instance.pk),
+        district_code=_district(instance),
+        changes=changes,
+        reason=reason,
+    )
+
+
+def audit_bulk_create(
+    *, actor: Any, model: type[models.Model], objs: Sequence[models.Model], district_code: str = "",
+    reason: str = "",
+) -> AuditEvent | None:
+    """One event for a batch: the key range and count. The rows themselves hold what was created."""
+    if not objs:
+        return None
+    pks = [o.pk for o in objs if o.pk is not None]
+    return AuditEvent.objects.create(
+        **_actor_fields(actor),
+        action=AuditEvent.Action.BULK_CREATE,
+        model=model._meta.label,
+        object_pk=str(min(pks)) if pks else "",
+        object_pk_last=str(max(pks)) if pks else "",
+        count=len(objs),
+        district_code=district_code,
+        changes={},
+        reason=reason,
+    )
+
+
+def audited_bulk_update(
+    *, actor: Any, objs: Iterable[models.Model], fields: Sequence[str], reason: str = ""
+) -> int:
+    """`bulk_update` with one audit row per changed object, old and new values read first."""
+    objs = list(objs)
+    if not objs:
+        return 0
+    model = type(objs[0])
+    current = {
+        row["pk"]: row
+        for row in model.objects.filter(pk__in=[o.pk for o in objs]).values("pk", *fields)
+    }
+    events = []
+    for obj in objs:
+        old = current.get(obj.pk, {})
+        changes = {
+            f: [_jsonable(old.get(f)), _jsonable(getattr(obj, f))]
+            for f in fields
+            if _jsonable(old.get(f)) != _jsonable(getattr(obj, f))
+        }
+        if changes:
+            events.append(
+                AuditEvent(
+                    **_actor_fields(actor),
+                    action=AuditEvent.Action.UPDATE,
+                    model=model._meta.label,
+                    object_pk=str(obj.pk),
+                    district_code=_district(obj),
+                    changes=changes,
+                    reason=reason,
+                )
+            )
+    model.objects.bulk_update(objs, fields, batch_size=1000)
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return len(events)

@@ -1,0 +1,122 @@
+"""The Chinese admin for every registry model: searchable, district-scoped, writes audited."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Q
+
+from shebao.core.audit import audit_create, audit_update, snapshot
+from shebao.core.scoping import scope_queryset, user_sees_all
+from shebao.registry.models import Contribution, Employer, EmploymentSpell, Office, PensionAccount, Person
+from shebao.registry.services import derive_person_identity
+
+
+class AuditedScopedAdmin(admin.ModelAdmin):
+    """Saves through the audit trail and shows a district's staff only their district's rows."""
+
+    district_path = "district"
+
+    def get_queryset(self, request):
+        return scope_queryset(super().get_queryset(request), user=request.user, district_path=self.district_path)
+
+    def save_model(self, request, obj, form, change):
+        before = snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        if change:
+            audit_update(actor=request.user, instance=obj, before=before, reason="后台管理修改")
+        else:
+            audit_create(actor=request.user, instance=obj, reason="后台管理新增")
+
+    def has_delete_permission(self, request, obj=None):
+        # Registry rows are referenced by contributions, cases and the trail: they are never deleted.
+        return False
+
+
+class LastDigitsSearchMixin:
+    """Search by name, the last digits of the document number, or the full number."""
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term and (term[-1].isdigit() or term[-1] in "xX"):
+            if 4 <= len(term) < 18:
+                return queryset.filter(Q(id_number__endswith=term.upper()) | Q(name__startswith=term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "parent"]
+    list_filter = ["kind"]
+    search_fields = ["code", "name"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return user_sees_all(request.user) and super().has_change_permission(request, obj)
+
+
+@admin.register(Employer)
+class EmployerAdmin(AuditedScopedAdmin):
+    list_display = ["name", "credit_code", "district", "payment_method", "bank_account_masked"]
+    list_filter = ["payment_method", "district"]
+    search_fields = ["name", "=credit_code"]
+    exclude = ["bank_account"]
+    readonly_fields = ["bank_account_masked"]
+    list_select_related = ["district"]
+
+    @admin.display(description="银行账号")
+    def bank_account_masked(self, obj):
+        return obj.bank_account_masked
+
+
+@admin.register(Person)
+class PersonAdmin(LastDigitsSearchMixin, AuditedScopedAdmin):
+    list_display = ["name", "id_number_masked", "gender", "birth_date", "category", "district"]
+    list_filter = ["category", "gender", "district"]
+    search_fields = ["name", "=name_initials", "=id_number"]
+    list_select_related = ["district"]
+    fields = ["id_type", "id_number_masked", "name", "gender", "birth_date", "ethnicity", "hukou_type",
+              "contributor_category", "is_cadre", "phone_masked", "category", "nationality", "district"]
+    readonly_fields = ["id_number_masked", "phone_masked", "gender", "birth_date"]
+
+    @admin.display(description="证件号码")
+    def id_number_masked(self, obj):
+        return obj.id_number_masked
+
+    @admin.display(description="手机号码")
+    def phone_masked(self, obj):
+        return obj.phone_masked
+
+    def has_add_permission(self, request):
+        # New people are registered through the registry service, which checks the ID number.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        derive_person_identity(obj)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(PensionAccount)
+class PensionAccountAdmin(AuditedScopedAdmin):
+    list_display = ["person", "account_type", "opened_on", "district"]
+    list_filter = ["account_type"]
+    search_fields = ["person__name", "=person__id_number"]
+    raw_id_fields = ["person"]
+
+
+@admin.register(EmploymentSpell)
+class EmploymentSpellAdmin(AuditedScopedAdmin):
+    district_path = "employer__district"
+    list_display = ["person", "employer", "from_month", "to_month"]
+    search_fields = ["person__name", "employer__name", "=employer__credit_code"]
+    raw_id_fields = ["person", "employer"]
+
+
+@admin.register(Contribution)
+class ContributionAdmin(AuditedScopedAdmin):
+    district_path = "employer__district"
+    list_display = ["person", "employer", "month", "pension_base_fen", "paid_on"]
+    search_fields = ["person__name", "=employer__credit_code"]
+    raw_id_fields = ["person", "employer"]
+    show_full_result_count = False

@@ -1,0 +1,305 @@
+"""A deterministic, realistic city for demos, tests and benchmarks (`shebao generate`).
+
+It streams in batches: each batch of employers gets its people, accounts, spells and monthly
+contributions generated with NumPy and written with one multi-row statement per table (COPY on
+PostgreSQL), so a million people over 24 months fits in memory. Keys are assigned here, which is
+what lets contributions reference people without reading them back. Every batch writes its
+audit events (one per table and batch, with the key range), as every bulk path must.
+
+Everything comes from one seeded generator per batch, so the same arguments give the same city.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import connection, transaction
+
+from shebao.core.models import AuditEvent
+from shebao.registry import names
+from shebao.registry.checks import CREDIT_ALPHABET, CREDIT_WEIGHTS, ID_CHECK, ID_WEIGHTS
+from shebao.registry.models import Contribution, Employer, EmploymentSpell, Office, PensionAccount, Person
+from shebao.registry.months import format_month, parse_month
+from shebao.registry.rates import ContributionRates, rates_in_force
+
+EPOCH = dt.date(1970, 1, 1)
+DAYS_1960 = (dt.date(1960, 1, 1) - EPOCH).days
+# Birth dates are spread over 1960-01-01 .. 1999-12-31 (14,610 days); 7919 is coprime with it,
+# so (person index // SERIALS) maps to distinct days and ID numbers never collide.
+BIRTH_SPAN_DAYS = (dt.date(2000, 1, 1) - dt.date(1960, 1, 1)).days
+SERIALS = 500
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    employers: int
+    persons: int
+    from_month: str
+    months: int
+    seed: int = 1
+    batch_employers: int = 500
+    arrears_share: float = 0.06  # share of employers with unpaid months (not money: a probability)
+
+
+@dataclass
+class GenerateResult:
+    employers: int = 0
+    persons: int = 0
+    spells: int = 0
+    contributions: int = 0
+
+
+def _id_check_chars(first17: np.ndarray) -> np.ndarray:
+    """MOD 11-2 over an (n, 17) digit array."""
+    total = (first17 * np.array(ID_WEIGHTS)).sum(axis=1) % 11
+    return np.array(list(ID_CHECK))[total]
+
+
+def _credit_check_chars(first17_idx: np.ndarray) -> np.ndarray:
+    total = (first17_idx * np.array(CREDIT_WEIGHTS)).sum(axis=1) % 31
+    return np.array(list(CREDIT_ALPHABET))[(31 - total) % 31]
+
+
+def _next_id(model) -> int:
+    last = model.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return (last or 0) + 1
+
+
+def _write_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            buf = io.StringIO()
+            for row in rows:
+                buf.write("\t".join("\\N" if v is None else str(v) for v in row))
+                buf.write("\n")
+            with cursor.cursor.copy(f'COPY {table} ({", ".join(columns)}) FROM STDIN') as copy:
+                copy.write(buf.getvalue())
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f'INSERT INTO {table} ({", ".join(columns)}) VALUES ({placeholders})', rows)
+
+
+def _reset_sequences(models) -> None:
+    if connection.vendor != "postgresql":
+        return
+    from django.core.management.color import no_style
+
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
+
+
+def _audit_batch(model, first: int, last: int, count: int, label: str) -> AuditEvent:
+    return AuditEvent(actor=None, actor_label=label, action=AuditEvent.Action.BULK_CREATE,
+                      model=model._meta.label, object_pk=str(first), object_pk_last=str(last), count=count,
+                      reason="数据生成")
+
+
+def generate(options: GenerateOptions, *, progress: Callable[[int], None] | None = None) -> GenerateResult:
+    districts = list(Office.objects.filter(kind=Office.Kind.DISTRICT_CENTER).order_by("code"))
+    weights = np.array([d.weight for d in districts], dtype=float)
+    weights /= weights.sum()
+    first_month = parse_month(options.from_month)
+    month_labels = [format_month(first_month + k) for k in range(options.months)]
+    rates_by_month = [rates_in_force(dt.date(int(m[:4]), int(m[5:]), 1)) for m in month_labels]
+    surname_init = names.initials_table(names.SURNAMES)
+    given_init = names.initials_table(names.GIVEN)
+
+    result = GenerateResult()
+    employer_id0, person_id0 = _next_id(Employer), _next_id(Person)
+    spell_id0, contribution_id0 = _next_id(EmploymentSpell), _next_id(Contribution)
+    account_id0 = _next_id(PensionAccount)
+
+    # Employer sizes: heavy-tailed like a real city (many small firms, a few large ones),
+    # scaled so that they add up to the number of people asked for.
+    root = np.random.default_rng(options.seed)
+    raw = root.pareto(1.3, options.employers) + 1.0
+    sizes = np.floor(raw / raw.sum() * options.persons).astype(np.int64)
+    shortfall = options.persons - int(sizes.sum())
+    if shortfall > 0:
+        sizes[np.argsort(-raw, kind="stable")[:shortfall]] += 1
+    employer_district = root.choice(len(districts), size=options.employers, p=weights)
+
+    person_cursor = 0
+    for start in range(0, options.employers, options.batch_employers):
+        stop = min(options.employers, start + options.batch_employers)
+        rng = np.random.default_rng([options.seed, start])
+        with transaction.atomic():
+            counts = _generate_batch(
+                rng=rng, start=start, stop=stop, sizes=sizes, employer_district=employer_district,
+                districts=districts, person_cursor=person_cursor, ids=(employer_id0, person_id0, spell_id0,
+                                                                       contribution_id0, account_id0),
+                month_labels=month_labels, rates_by_month=rates_by_month, options=options,
+                surname_init=surname_init, given_init=given_init,
+            )
+        person_cursor += counts.persons
+        spell_id0 += counts.spells
+        contribution_id0 += counts.contributions
+        result.employers += counts.employers
+        result.persons += counts.persons
+        result.spells += counts.spells
+        result.contributions += counts.contributions
+        if progress:
+            progress(counts.employers)
+    _reset_sequences([Employer, Person, PensionAccount, EmploymentSpell, Contribution])
+    return result
+
+
+def _generate_batch(*, rng, start, stop, sizes, employer_district, districts, person_cursor, ids, month_labels,
+                    rates_by_month: list[ContributionRates], options: GenerateOptions, surname_init,
+                    given_init) -> GenerateResult:
+    employer_id0, person_id0, spell_id0, contribution_id0, account_id0 = ids
+    n_emp = stop - start
+    now = dt.datetime.now(dt.UTC).isoformat(sep=" ")
+
+    # Employers ---------------------------------------------------------------------------
+    emp_idx = np.arange(start, stop)
+    emp_dist = employer_district[start:stop]
+    region_codes = [districts[i].code for i in emp_dist]
+    serial_digits = np.array([list(f"{i:09d}") for i in emp_idx], dtype=np.int64)
+    region_digits = np.array([list(code) for code in region_codes], dtype=np.int64)
+    first17 = np.concatenate([np.tile([9, 1], (n_emp, 1)), region_digits, serial_digits], axis=1)
+    credit_checks = _credit_check_chars(first17)
+    pay_bank = rng.random(n_emp) < 0.8
+    industry = rng.integers(1, 9, n_emp)
+    in_arrears = rng.random(n_emp) < options.arrears_share
+    emp_rows = []
+    for k in range(n_emp):
+        name = (names.EMPLOYER_PREFIX[int(rng.integers(len(names.EMPLOYER_PREFIX)))]
+                + "".join(rng.choice(names.EMPLOYER_CORE, 2))
+                + names.EMPLOYER_KIND[int(rng.integers(len(names.EMPLOYER_KIND)))]
+                + f"（{int(emp_idx[k]) % 1000:03d}）")
+        code = "".join(map(str, first17[k])) + credit_checks[k]
+        account = f"6222{int(rng.integers(10**14, 10**15)):015d}"
+        emp_rows.append((employer_id0 + int(emp_idx[k]), code, name, districts[emp_dist[k]].pk,
+                         "bank_deduction" if pay_bank[k] else "remittance", account, "中国工商银行北京分行",
+                         int(industry[k]), now))
+    _write_rows(Employer._meta.db_table,
+                ["id", "credit_code", "name", "district_id", "payment_method", "bank_account", "bank_name",
+                 "industry_class", "created_at"], emp_rows)
+
+    # People --------------------------------------------------------------------------------
+    emp_sizes = sizes[start:stop]
+    n = int(emp_sizes.sum())
+    person_emp = np.repeat(np.arange(n_emp), emp_sizes)
+    p_idx = person_cursor + np.arange(n)
+    male = (p_idx % 2 == 0) ^ (rng.random(n) < 0.04)
+    serial = p_idx % SERIALS
+    day = DAYS_1960 + ((p_idx // SERIALS) * 7919 + options.seed) % BIRTH_SPAN_DAYS
+    births = (np.datetime64("1970-01-01") + day.astype("timedelta64[D]")).astype("datetime64[D]")
+    birth_str = births.astype(str)
+    cat_draw = rng.random(n)
+    category = np.where(cat_draw < 0.01, "hmt", np.where(cat_draw < 0.02, "foreigner",
+                                                         np.where(cat_draw < 0.05, "part_time", "standard")))
+    surname = rng.integers(len(names.SURNAMES), size=n)
+    given1 = rng.integers(len(names.GIVEN), size=n)
+    given2 = rng.integers(len(names.GIVEN), size=n)
+    two_char_given = rng.random(n) < 0.7
+    phone_tail = rng.integers(10**8, 10**9, size=n)
+    is_cadre = rng.random(n) < 0.15
+    temporary = rng.random(n) < 0.1
+    # Joined before the generated months (most) or during them.
+    join_offset = np.where(rng.random(n) < 0.85, -rng.integers(1, 240, n), rng.integers(0, max(1, options.months), n))
+    wage_fen = np.round(rng.lognormal(np.log(900_000), 0.5, n)).astype(np.int64)
+
+    person_rows, account_rows, spell_rows = [], [], []
+    first_month = parse_month(month_labels[0])
+    for k in range(n):
+        pid = person_id0 + int(p_idx[k])
+        emp = person_emp[k]
+        dist = districts[emp_dist[emp]]
+        cat = str(category[k])
+        name = names.SURNAMES[surname[k]] + names.GIVEN[given1[k]] + (names.GIVEN[given2[k]] if two_char_given[k] else "")
+        initials = surname_init[surname[k]] + given_init[given1[k]] + (given_init[given2[k]] if two_char_given[k] else "")
+        gender = "male" if male[k] else "female"
+        if cat in ("hmt", "foreigner"):
+            id_type = "hmt_permit" if cat == "hmt" else "passport"
+            number = ("H" if cat == "hmt" else "E") + f"{int(p_idx[k]):09d}"
+            hukou, nationality = "none", "中国香港" if cat == "hmt" else "美国"
+        else:
+            id_type = "citizen_id"
+            seq = int(serial[k]) * 2 + (1 if male[k] else 0)
+            first17 = f"{dist.code}{birth_str[k].replace('-', '')}{seq:03d}"
+            check = ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
+            number = first17 + check
+            hukou, nationality = ("urban" if (k % 3) else "rural"), "中国"
+        person_rows.append((
+            pid, id_type, number, number[-4:], name, initials, gender, birth_str[k],
+            names.ETHNICITIES[int(p_idx[k]) % len(names.ETHNICITIES)], hukou, "employee", bool(is_cadre[k]),
+            f"13{int(phone_tail[k]):09d}", cat, nationality, dist.pk, now,
+        ))
+        opened = format_month(first_month + int(join_offset[k])) + "-01"
+        account_rows.append((account_id0 + int(p_idx[k]), pid, "temporary" if temporary[k] else "general", opened,
+                             dist.pk))
+        spell_rows.append((spell_id0 + k, pid, employer_id0 + int(emp_idx[emp]),
+                           format_month(first_month + int(join_offset[k])), ""))
+    _write_rows(Person._meta.db_table,
+                ["id", "id_type", "id_number", "id_last4", "name", "name_initials", "gender", "birth_date",
+                 "ethnicity", "hukou_type", "contributor_category", "is_cadre", "phone", "category",
+                 "nationality", "district_id", "created_at"], person_rows)
+    _write_rows(PensionAccount._meta.db_table, ["id", "person_id", "account_type", "opened_on", "district_id"],
+                account_rows)
+    _write_rows(EmploymentSpell._meta.db_table, ["id", "person_id", "employer_id", "from_month", "to_month"],
+                spell_rows)
+
+    # Contributions: one row per person and month once the spell has started --------------------
+    months = len(month_labels)
+    arrears_from = rng.integers(0, max(1, months), n_emp)  # first unpaid month of an employer in arrears
+    pay_day = rng.integers(5, 26, n_emp)
+    contribution_rows = []
+    cid = contribution_id0
+    for m, label in enumerate(month_labels):
+        active = join_offset <= m
+        if not active.any():
+            continue
+        r = rates_by_month[m]
+        idx = np.nonzero(active)[0]
+        wage = wage_fen[idx]
+        pension_base = np.clip(wage, r.pension_floor_fen, r.ceiling_fen)
+        medical_base = np.clip(wage, r.medical_floor_fen, r.ceiling_fen)
+        pe, pp = r.share(pension_base, r.pension_employer), r.share(pension_base, r.pension_personal)
+        ue, up = r.share(pension_base, r.unemployment_employer), r.share(pension_base, r.unemployment_personal)
+        me = r.share(medical_base, r.medical_employer)
+        mp = r.share(medical_base, r.medical_personal) + r.medical_personal_fixed_fen
+        mat = r.share(medical_base, r.maternity_employer)
+        emp_of = person_emp[idx]
+        inj = r.work_injury_share(pension_base, industry[emp_of])
+        unpaid = in_arrears[emp_of] & (m >= arrears_from[emp_of])
+        paid_dates = np.char.add(f"{label}-", np.char.zfill(pay_day[emp_of].astype(str), 2))
+        paid_on = np.where(unpaid, None, paid_dates.astype(object))
+        count = len(idx)
+        columns = [
+            range(cid, cid + count), (person_id0 + p_idx[idx]).tolist(),
+            (employer_id0 + emp_idx[emp_of]).tolist(), [label] * count,
+            pension_base.tolist(), pe.tolist(), pp.tolist(), pension_base.tolist(), ue.tolist(), up.tolist(),
+            medical_base.tolist(), me.tolist(), mp.tolist(), medical_base.tolist(), mat.tolist(),
+            pension_base.tolist(), inj.tolist(), paid_on.tolist(),
+        ]
+        contribution_rows.extend(zip(*columns, strict=True))
+        cid += count
+    _write_rows(Contribution._meta.db_table,
+                ["id", "person_id", "employer_id", "month", "pension_base_fen", "pension_employer_fen",
+                 "pension_personal_fen", "unemployment_base_fen", "unemployment_employer_fen",
+                 "unemployment_personal_fen", "medical_base_fen", "medical_employer_fen", "medical_personal_fen",
+                 "maternity_base_fen", "maternity_employer_fen", "work_injury_base_fen", "work_injury_employer_fen",
+                 "paid_on"], contribution_rows)
+
+    label = "generator"
+    events = [_audit_batch(Employer, emp_rows[0][0], emp_rows[-1][0], n_emp, label)]
+    if person_rows:
+        events += [
+            _audit_batch(Person, person_rows[0][0], person_rows[-1][0], n, label),
+            _audit_batch(PensionAccount, account_rows[0][0], account_rows[-1][0], n, label),
+            _audit_batch(EmploymentSpell, spell_rows[0][0], spell_rows[-1][0], n, label),
+        ]
+    if contribution_rows:
+        events.append(_audit_batch(Contribution, contribution_rows[0][0], contribution_rows[-1][0],
+                                   len(contribution_rows), label))
+    AuditEvent.objects.bulk_create(events)
+    return GenerateResult(employers=n_emp, persons=n, spells=n, contributions=len(contribution_rows))

@@ -1,0 +1,281 @@
+"""The registry: offices, employers, insured people, pension accounts, spells and contributions.
+
+It carries every fact the notice's rules need: account type (1.2a/b, 1.3b), the months of
+pension contributions in Beijing (1.2a, 1.3b), birth date and gender (1.3b, 4.2), cadre or
+worker (4.2), the special groups of 1.4, and the payment method (3.1, 3.2).
+
+Writes go through `services.py`, which records the audit trail; nothing here has logic in save().
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from shebao.core.masking import mask_bank_account, mask_id_number, mask_phone
+from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
+
+MONTH_VALIDATOR_MSG = "月份应为YYYY-MM格式"
+
+
+def validate_month(value: str) -> None:
+    from shebao.registry.months import parse_month
+
+    try:
+        parse_month(value)
+    except ValueError as e:
+        raise ValidationError(str(e)) from None
+
+
+def validate_credit_code_field(value: str) -> None:
+    try:
+        validate_credit_code(value)
+    except CodeError as e:
+        raise ValidationError(str(e), code=e.reason) from None
+
+
+class Office(models.Model):
+    class Kind(models.TextChoices):
+        MUNICIPAL_CENTER = "municipal_center", "市社保中心"
+        DISTRICT_CENTER = "district_center", "区社保中心"
+        AGENT_OFFICE = "agent_office", "代办机构"
+
+    code = models.CharField("机构代码", max_length=12, unique=True)
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name="上级机构", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # Relative size of the district, used by the generator to spread employers and people.
+    weight = models.PositiveIntegerField("规模权重", default=1)
+
+    class Meta:
+        verbose_name = "经办机构"
+        verbose_name_plural = "经办机构"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def district(self) -> Office | None:
+        """The district an office belongs to; None for the municipal center (it sees all)."""
+        if self.kind == self.Kind.DISTRICT_CENTER:
+            return self
+        if self.kind == self.Kind.AGENT_OFFICE:
+            return self.parent
+        return None
+
+    @property
+    def audit_district_code(self) -> str:
+        d = self.district
+        return d.code if d else ""
+
+
+class Employer(models.Model):
+    class PaymentMethod(models.TextChoices):
+        BANK_DEDUCTION = "bank_deduction", "银行扣款"
+        REMITTANCE = "remittance", "银行汇款"
+
+    credit_code = models.CharField("统一社会信用代码", max_length=18, unique=True,
+                                   validators=[validate_credit_code_field])
+    name = models.CharField("单位名称", max_length=200, db_index=True)
+    district = models.ForeignKey(Office, verbose_name="所属区", on_delete=models.PROTECT, related_name="employers")
+    payment_method = models.CharField("缴费方式", max_length=20, choices=PaymentMethod.choices,
+                                      default=PaymentMethod.BANK_DEDUCTION)
+    bank_account = models.CharField("银行账号", max_length=32, blank=True)
+    bank_name = models.CharField("开户银行", max_length=100, blank=True)
+    industry_class = models.PositiveSmallIntegerField("工伤行业类别", default=1)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "参保单位"
+        verbose_name_plural = "参保单位"
+        indexes = [models.Index(fields=["district", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.district.code if self.district_id else ""
+
+    @property
+    def bank_account_masked(self) -> str:
+        return mask_bank_account(self.bank_account)
+
+
+class Person(models.Model):
+    class IdType(models.TextChoices):
+        CITIZEN_ID = "citizen_id", "居民身份证"
+        HMT_PERMIT = "hmt_permit", "港澳台居民居住证/通行证"
+        FOREIGN_PERMIT = "foreign_permit", "外国人永久居留证/工作许可"
+        PASSPORT = "passport", "护照"
+
+    class Gender(models.TextChoices):
+        MALE = "male", "男"
+        FEMALE = "female", "女"
+
+    class HukouType(models.TextChoices):
+        URBAN = "urban", "城镇"
+        RURAL = "rural", "农业"
+        NONE = "none", "无（境外人员）"
+
+    class Category(models.TextChoices):
+        STANDARD = "standard", "一般人员"
+        HMT = "hmt", "港澳台人员"
+        FOREIGNER = "foreigner", "在华就业外国人"
+        PART_TIME = "part_time", "兼职人员"
+
+    class ContributorCategory(models.TextChoices):
+        EMPLOYEE = "employee", "在职职工"
+        FLEXIBLE = "flexible", "灵活就业人员"
+        RETIREE = "retiree", "退休人员"
+
+    id_type = models.CharField("证件类型", max_length=20, choices=IdType.choices, default=IdType.CITIZEN_ID)
+    id_number = models.CharField("证件号码", max_length=32, unique=True)
+    # The last four characters of the document number, for the clerk's "last four" search.
+    id_last4 = models.CharField("证件号后四位", max_length=4, db_index=True, editable=False)
+    name = models.CharField("姓名", max_length=100, db_index=True)
+    # Pinyin initials of the name (张三 → zs) for the clerk's search.
+    name_initials = models.CharField("姓名拼音首字母", max_length=40, db_index=True, editable=False)
+    gender = models.CharField("性别", max_length=6, choices=Gender.choices)
+    birth_date = models.DateField("出生日期")
+    ethnicity = models.CharField("民族", max_length=20, default="汉族")
+    hukou_type = models.CharField("户籍性质", max_length=10, choices=HukouType.choices, default=HukouType.URBAN)
+    contributor_category = models.CharField("缴费人员类别", max_length=20, choices=ContributorCategory.choices,
+                                            default=ContributorCategory.EMPLOYEE)
+    is_cadre = models.BooleanField("干部身份", default=False)
+    phone = models.CharField("手机号码", max_length=20, blank=True)
+    category = models.CharField("人员类别", max_length=20, choices=Category.choices, default=Category.STANDARD)
+    nationality = models.CharField("国籍/地区", max_length=40, default="中国")
+    district = models.ForeignKey(Office, verbose_name="参保区", on_delete=models.PROTECT, related_name="persons")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "参保人员"
+        verbose_name_plural = "参保人员"
+        indexes = [models.Index(fields=["district", "name"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(gender__in=["male", "female"]), name="person_gender_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.id_number_masked}）"
+
+    def clean(self) -> None:
+        """A citizen ID number fixes gender and birth date: they may never disagree (GB 11643)."""
+        if self.id_type == self.IdType.CITIZEN_ID:
+            try:
+                cid = parse_citizen_id(self.id_number)
+            except CodeError as e:
+                raise ValidationError({"id_number": str(e)}) from None
+            self.id_number = cid.number
+            if self.birth_date and self.birth_date != cid.birth_date:
+                raise ValidationError({"birth_date": f"出生日期与身份证号码不一致（号码中为{cid.birth_date}）"})
+            if self.gender and self.gender != cid.gender:
+                raise ValidationError({"gender": "性别与身份证号码第17位不一致"})
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.district.code if self.district_id else ""
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+
+class PensionAccount(models.Model):
+    class AccountType(models.TextChoices):
+        GENERAL = "general", "一般账户"
+        TEMPORARY = "temporary", "临时账户"
+
+    person = models.OneToOneField(Person, verbose_name="参保人员", on_delete=models.PROTECT,
+                                  related_name="pension_account")
+    account_type = models.CharField("账户类型", max_length=10, choices=AccountType.choices)
+    opened_on = models.DateField("开户日期")
+    district = models.ForeignKey(Office, verbose_name="开户区", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "养老保险账户"
+        verbose_name_plural = "养老保险账户"
+
+    def __str__(self) -> str:
+        return f"{self.person.name} {self.get_account_type_display()}"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.district.code if self.district_id else ""
+
+
+class EmploymentSpell(models.Model):
+    person = models.ForeignKey(Person, verbose_name="参保人员", on_delete=models.PROTECT, related_name="spells")
+    employer = models.ForeignKey(Employer, verbose_name="单位", on_delete=models.PROTECT, related_name="spells")
+    from_month = models.CharField("起始月", max_length=7, validators=[validate_month])
+    to_month = models.CharField("终止月", max_length=7, blank=True, validators=[validate_month])
+
+    class Meta:
+        verbose_name = "参保经历"
+        verbose_name_plural = "参保经历"
+        indexes = [models.Index(fields=["employer", "from_month"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(to_month="") | models.Q(to_month__gte=models.F("from_month")),
+                name="spell_period_not_reversed",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person.name} @ {self.employer.name} {self.from_month}–{self.to_month or '至今'}"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.employer.audit_district_code
+
+
+class Contribution(models.Model):
+    """One person's contributions through one employer for one month.
+
+    One row carries every insurance type (its base and its employer and personal amounts), because
+    the monthly declaration is made per person and month; a city of a million people over two
+    years is then 24 million rows rather than 120 million. `INSURANCE_TYPES` lists the columns.
+    """
+
+    person = models.ForeignKey(Person, verbose_name="参保人员", on_delete=models.PROTECT, related_name="contributions")
+    employer = models.ForeignKey(Employer, verbose_name="单位", on_delete=models.PROTECT, related_name="contributions")
+    month = models.CharField("费款所属期", max_length=7, validators=[validate_month])
+    pension_base_fen = models.BigIntegerField("养老缴费基数（分）")
+    pension_employer_fen = models.BigIntegerField("养老单位（分）")
+    pension_personal_fen = models.BigIntegerField("养老个人（分）")
+    unemployment_base_fen = models.BigIntegerField("失业缴费基数（分）")
+    unemployment_employer_fen = models.BigIntegerField("失业单位（分）")
+    unemployment_personal_fen = models.BigIntegerField("失业个人（分）")
+    medical_base_fen = models.BigIntegerField("医疗缴费基数（分）")
+    medical_employer_fen = models.BigIntegerField("医疗单位（分）")
+    medical_personal_fen = models.BigIntegerField("医疗个人（分）")
+    maternity_base_fen = models.BigIntegerField("生育缴费基数（分）")
+    maternity_employer_fen = models.BigIntegerField("生育单位（分）")
+    work_injury_base_fen = models.BigIntegerField("工伤缴费基数（分）")
+    work_injury_employer_fen = models.BigIntegerField("工伤单位（分）")
+    paid_on = models.DateField("实缴日期", null=True, blank=True)
+
+    INSURANCE_TYPES = ("pension", "unemployment", "medical", "maternity", "work_injury")
+
+    class Meta:
+        verbose_name = "缴费记录"
+        verbose_name_plural = "缴费记录"
+        constraints = [
+            models.UniqueConstraint(fields=["person", "employer", "month"], name="contribution_unique_month"),
+        ]
+        indexes = [models.Index(fields=["person", "month"]), models.Index(fields=["employer", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.employer_id} {self.month}"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.employer.audit_district_code

@@ -1,0 +1,75 @@
+"""Reads of the registry, always scoped to what the user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from shebao.core.scoping import scope_queryset
+from shebao.registry.models import Contribution, Employer, Office, Person
+from shebao.registry.months import month_of
+
+
+def person_list(*, user: Any) -> QuerySet[Person]:
+    return scope_queryset(Person.objects.select_related("district"), user=user)
+
+
+def employer_list(*, user: Any) -> QuerySet[Employer]:
+    return scope_queryset(Employer.objects.select_related("district"), user=user)
+
+
+def district_list() -> QuerySet[Office]:
+    return Office.objects.filter(kind=Office.Kind.DISTRICT_CENTER).order_by("code")
+
+
+_DIGITS_RE = re.compile(r"^[0-9]{3}[0-9Xx]$")
+_FULL_ID_RE = re.compile(r"^[0-9]{17}[0-9Xx]$")
+_INITIALS_RE = re.compile(r"^[A-Za-z]{1,10}$")
+
+
+def person_search(*, user: Any, query: str) -> QuerySet[Person]:
+    """What a clerk types: a name, pinyin initials (张三 → zs), the last four, or the full number.
+
+    Every branch is an indexed equality or prefix match, so it stays fast on a million people.
+    """
+    q = (query or "").strip()
+    qs = person_list(user=user)
+    if not q:
+        return qs.none()
+    if _FULL_ID_RE.match(q):
+        return qs.filter(id_number=q.upper())
+    if _DIGITS_RE.match(q):
+        return qs.filter(id_last4=q.upper())
+    if _INITIALS_RE.match(q):
+        return qs.filter(name_initials__startswith=q.lower())
+    return qs.filter(Q(name=q) | Q(name__startswith=q))
+
+
+def employer_search(*, user: Any, query: str) -> QuerySet[Employer]:
+    q = (query or "").strip()
+    qs = employer_list(user=user)
+    if not q:
+        return qs.none()
+    if len(q) == 18 and q.isalnum():
+        return qs.filter(credit_code=q.upper())
+    return qs.filter(name__startswith=q) if len(q) < 2 else qs.filter(name__contains=q)
+
+
+def pension_months_in_beijing(*, person: Person, on: dt.date) -> int:
+    """Months of pension contributions in Beijing up to and including the month before `on`.
+
+    A month counts once however many employers paid for it (a part-time worker's second
+    employer does not make a month twice as long), and only months that were paid.
+    """
+    return (
+        Contribution.objects.filter(
+            person=person, month__lt=month_of(on), pension_employer_fen__gt=0, paid_on__isnull=False,
+            paid_on__lte=on,
+        )
+        .values("month")
+        .distinct()
+        .count()
+    )

@@ -1,0 +1,151 @@
+"""Writes to the registry. Each runs in one transaction and writes its audit row beside the change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from pypinyin import Style, lazy_pinyin
+
+from shebao.core.audit import audit_create, audit_update, snapshot
+from shebao.core.models import PersonalDataAccess
+from shebao.core.scoping import user_may_see_district
+from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
+from shebao.registry.models import Employer, Office, PensionAccount, Person
+
+
+@lru_cache(maxsize=65536)
+def name_initials(name: str) -> str:
+    """>>> name_initials("张三")
+    'zs'
+    """
+    return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore") if p).lower()[:40]
+
+
+def _check_may_write(actor: Any, district: Office) -> None:
+    if actor is None:
+        return  # system jobs (generator, migrations) act with their own label in the trail
+    if not getattr(actor, "can_write_registry", False) and not getattr(actor, "is_superuser", False):
+        raise PermissionDenied("当前角色无权修改参保登记数据")
+    if not user_may_see_district(actor, district.pk):
+        raise PermissionDenied("不能修改其他区的数据")
+
+
+def derive_person_identity(person: Person) -> None:
+    """Fill what an ID number fixes (gender, birth date, last four) and the name's initials."""
+    if person.id_type == Person.IdType.CITIZEN_ID:
+        try:
+            cid = parse_citizen_id(person.id_number)
+        except CodeError as e:
+            raise ValidationError({"id_number": str(e)}) from None
+        if person.birth_date and person.birth_date != cid.birth_date:
+            raise ValidationError({"birth_date": f"出生日期与身份证号码不一致（号码中为{cid.birth_date}）"})
+        if person.gender and person.gender != cid.gender:
+            raise ValidationError({"gender": "性别与身份证号码第17位不一致"})
+        person.id_number, person.birth_date, person.gender = cid.number, cid.birth_date, cid.gender
+    else:
+        person.id_number = (person.id_number or "").strip().upper()
+        if not person.id_number:
+            raise ValidationError({"id_number": "证件号码不能为空"})
+        if not person.birth_date or not person.gender:
+            raise ValidationError({"birth_date": "非身份证件须填写出生日期和性别"})
+    person.id_last4 = person.id_number[-4:]
+    person.name_initials = name_initials(person.name)
+
+
+@transaction.atomic
+def person_register(
+    *, actor: Any, id_number: str, name: str, district: Office, id_type: str = Person.IdType.CITIZEN_ID,
+    gender: str = "", birth_date: dt.date | None = None, account_type: str | None = None,
+    account_opened_on: dt.date | None = None, **fields: Any,
+) -> Person:
+    _check_may_write(actor, district)
+    person = Person(id_type=id_type, id_number=id_number, name=name.strip(), district=district,
+                    gender=gender, birth_date=birth_date, **fields)
+    derive_person_identity(person)
+    person.full_clean()
+    person.save()
+    audit_create(actor=actor, instance=person)
+    if account_type:
+        account = PensionAccount.objects.create(
+            person=person, account_type=account_type, opened_on=account_opened_on or dt.date.today(),
+            district=district,
+        )
+        audit_create(actor=actor, instance=account)
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: Any, person: Person, reason: str = "", **changes: Any) -> Person:
+    _check_may_write(actor, person.district)
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    before = snapshot(person)
+    for key, value in changes.items():
+        setattr(person, key, value)
+    if "district" in changes:
+        _check_may_write(actor, person.district)
+    derive_person_identity(person)
+    person.full_clean()
+    person.save()
+    audit_update(actor=actor, instance=person, before=before, reason=reason)
+    return person
+
+
+@transaction.atomic
+def employer_register(
+    *, actor: Any, credit_code: str, name: str, district: Office, **fields: Any
+) -> Employer:
+    _check_may_write(actor, district)
+    try:
+        code = validate_credit_code(credit_code)
+    except CodeError as e:
+        raise ValidationError({"credit_code": str(e)}) from None
+    employer = Employer(credit_code=code, name=name.strip(), district=district, **fields)
+    employer.full_clean()
+    employer.save()
+    audit_create(actor=actor, instance=employer)
+    return employer
+
+
+@transaction.atomic
+def employer_update(*, actor: Any, employer: Employer, reason: str = "", **changes: Any) -> Employer:
+    _check_may_write(actor, employer.district)
+    employer = Employer.objects.select_for_update().get(pk=employer.pk)
+    before = snapshot(employer)
+    for key, value in changes.items():
+        setattr(employer, key, value)
+    if "district" in changes:
+        _check_may_write(actor, employer.district)
+    employer.full_clean()
+    employer.save()
+    audit_update(actor=actor, instance=employer, before=before, reason=reason)
+    return employer
+
+
+REVEALABLE = {
+    Person: {"id_number", "phone"},
+    Employer: {"bank_account"},
+}
+
+
+@transaction.atomic
+def personal_data_reveal(*, actor: Any, obj: Person | Employer, field: str, reason: str) -> str:
+    """The full value of a masked field, for staff allowed to see it; the read itself is recorded."""
+    allowed = REVEALABLE.get(type(obj), set())
+    if field not in allowed:
+        raise ValidationError({"field": f"字段“{field}”不能查看"})
+    if not getattr(actor, "can_reveal_personal_data", False):
+        raise PermissionDenied("当前角色无权查看完整个人信息")
+    if not user_may_see_district(actor, obj.district_id):
+        raise PermissionDenied("不能查看其他区的数据")
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError({"reason": "请填写查看原因"})
+    PersonalDataAccess.objects.create(
+        actor=actor, model=obj._meta.label, object_pk=str(obj.pk), subject_label=obj.name[:150], field=field,
+        reason=reason[:200],
+    )
+    return str(getattr(obj, field))

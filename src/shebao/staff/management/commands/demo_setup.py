@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from shebao.registry.models import Office
+from shebao.staff.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from shebao.staff.models import User
+
+
+class Command(BaseCommand):
+    help = "创建演示工作人员账号（可重复运行）并打印登录信息。Create the demo staff accounts."
+
+    @transaction.atomic
+    def handle(self, *args, **opts):
+        for username, display, role, office_code, superuser in DEMO_ACCOUNTS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"display_name": display, "role": role, "office": Office.objects.get(code=office_code),
+                          "is_staff": superuser, "is_superuser": superuser},
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+        self.stdout.write("\n社保经办系统（演示）: http://127.0.0.1:8000/")
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
+        for username, display, role, office_code, _ in DEMO_ACCOUNTS:
+            self.stdout.write(f"  {username:<16} {display}")
+        self.stdout.write("")

@@ -1,0 +1,18 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from shebao.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("large-type/", views.toggle_large_type, name="toggle_large_type"),
+    path("persons/", views.person_search, name="person_search"),
+    path("persons/<int:pk>/", views.person_detail, name="person_detail"),
+    path("persons/<int:pk>/reveal/<str:field>/", views.person_reveal, name="person_reveal"),
+    path("employers/", views.employer_search, name="employer_search"),
+    path("employers/<int:pk>/", views.employer_detail, name="employer_detail"),
+    path("employers/<int:pk>/reveal/<str:field>/", views.employer_reveal, name="employer_reveal"),
+]

@@ -1,0 +1,145 @@
+"""Shared fixtures: the personas of `tests/personas.py` as pytest fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests import personas
+
+
+@pytest.fixture
+def chaoyang(db):
+    return personas.office("110105")
+
+
+@pytest.fixture
+def haidian(db):
+    return personas.office("110108")
+
+
+@pytest.fixture
+def clerk_chaoyang(db):
+    return personas.make_staff("clerk_cy", role=personas.Role.DISTRICT_CLERK, office_code="110105",
+                               display_name="朝阳区经办员")
+
+
+@pytest.fixture
+def clerk_haidian(db):
+    return personas.make_staff("clerk_hd", role=personas.Role.DISTRICT_CLERK, office_code="110108",
+                               display_name="海淀区经办员")
+
+
+@pytest.fixture
+def reviewer_chaoyang(db):
+    return personas.make_staff("reviewer_cy", role=personas.Role.DISTRICT_REVIEWER, office_code="110105",
+                               display_name="朝阳区复核员")
+
+
+@pytest.fixture
+def municipal_admin(db):
+    return personas.make_staff("admin_city", role=personas.Role.MUNICIPAL_ADMIN, office_code="110000",
+                               display_name="市中心管理员")
+
+
+@pytest.fixture
+def leader(db):
+    return personas.make_staff("leader_city", role=personas.Role.LEADER, office_code="110000",
+                               display_name="市中心领导")
+
+
+@pytest.fixture
+def employer_chaoyang(db):
+    return personas.make_employer()
+
+
+@pytest.fixture
+def employer_haidian(db):
+    return personas.make_employer("北京海淀测试软件有限公司", district_code="110108", serial=2)
+
+
+@pytest.fixture
+def person_chaoyang(db):
+    return personas.make_person()
+
+
+@pytest.fixture
+def person_haidian(db):
+    return personas.make_person("李四", district_code="110108", serial=2, male=False,
+                                birth=personas.dt.date(1980, 3, 15))
+
+
+# --- CI must not skip -----------------------------------------------------------------------
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """In CI every test must run: a skipped one (say, no browser) fails the run."""
+    import os
+
+    skipped = terminalreporter.stats.get("skipped", [])
+    if os.environ.get("CI") and skipped:
+        terminalreporter.write_line(f"CI: {len(skipped)} test(s) were skipped; CI requires every test to run.",
+                                    red=True)
+        config._shebao_ci_skips = len(skipped)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if getattr(session.config, "_shebao_ci_skips", 0) and exitstatus == 0:
+        session.exitstatus = 1
+
+
+# --- Browser ---------------------------------------------------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    import os
+    import shutil
+
+    path = os.environ.get("CHROMIUM_PATH") or (CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium"))
+    if not path:
+        pytest.skip("没有可用的 Chromium：请安装 Debian 的 chromium 软件包（apt-get install chromium），"
+                    "或设置 CHROMIUM_PATH 指向浏览器。No Chromium: apt-get install chromium.")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are still
+    # synchronous, so Django's guard against async misuse does not apply to them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=path, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser page that refuses every request leaving the app (no CDN, no internet)."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    external: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(live_server.url) or url.startswith("data:"):
+            route.continue_()
+        else:
+            external.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    pg = context.new_page()
+    pg.live_server_url = live_server.url
+    pg.external_requests = external
+    yield pg
+    context.close()
+    assert not external, f"the page tried to load from outside the app: {external}"
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -1,0 +1,55 @@
+"""The people every test talks about, made in one place: clerks of 朝阳区 and 海淀区, a reviewer,
+the municipal administrator, a read-only leader, an employer and an insured person of 朝阳区."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from shebao.registry.checks import credit_check_character, id_check_character
+from shebao.registry.models import Office
+from shebao.registry.services import employer_register, person_register
+from shebao.staff.models import Role, User
+
+PASSWORD = "shebao-test-pw"
+
+
+def office(code: str) -> Office:
+    return Office.objects.get(code=code)
+
+
+def make_staff(username: str, *, role: str, office_code: str, display_name: str = "") -> User:
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, role=role, office=office(office_code),
+        display_name=display_name or username,
+    )
+    return user
+
+
+def citizen_id(region: str, birth: dt.date, serial: int, *, male: bool) -> str:
+    """A valid GB 11643 number: the 17th digit is odd for men, even for women."""
+    seq = serial * 2 + (1 if male else 0)
+    first17 = f"{region}{birth:%Y%m%d}{seq % 1000:03d}"
+    return first17 + id_check_character(first17)
+
+
+def credit_code(serial: int, region: str = "110105") -> str:
+    first17 = f"91{region}{serial:09d}"
+    return first17 + credit_check_character(first17)
+
+
+def make_employer(name: str = "北京朝阳测试科技有限公司", *, district_code: str = "110105", serial: int = 1,
+                  **fields):
+    return employer_register(actor=None, credit_code=credit_code(serial, district_code), name=name,
+                             district=office(district_code), **fields)
+
+
+def make_person(name: str = "张三", *, district_code: str = "110105", birth: dt.date = dt.date(1975, 5, 1),
+                male: bool = True, serial: int = 1, account_type: str = "general", **fields):
+    return person_register(
+        actor=None, id_number=citizen_id(district_code, birth, serial, male=male), name=name,
+        district=office(district_code), account_type=account_type, account_opened_on=dt.date(2000, 1, 1),
+        phone=fields.pop("phone", "13812345678"), **fields,
+    )
+
+
+ROLES = Role
