@@ -52,7 +52,7 @@ class ContributionRates:
 
 @lru_cache(maxsize=256)
 def rates_in_force(on: dt.date, pack: str = "base") -> ContributionRates:
-    from shebao.rules import load_policy
+    from shebao.rules.policy import load_policy
 
     policy = load_policy(pack)
 

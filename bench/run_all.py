@@ -1,0 +1,22 @@
+"""Run every benchmark in bench/ in turn (`make bench`); each merges its figures into bench/results.json."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    failures = 0
+    for script in sorted(HERE.glob("bench_*.py")):
+        print(f"\n=== {script.name} ===", flush=True)
+        failures += subprocess.call([sys.executable, str(script), *sys.argv[1:]]) != 0
+    print(f"\nresults: {HERE / 'results.json'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
