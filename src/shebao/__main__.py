@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-PURE_RULE_COMMANDS = {"decide", "late_fee"}
+PURE_RULE_COMMANDS = {"decide", "late_fee", "rules"}
 
 
 def main(argv: list[str] | None = None) -> int:

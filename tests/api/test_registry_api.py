@@ -1,0 +1,69 @@
+"""The registry API: scoped, masked, problem details, and a recorded reveal."""
+
+from __future__ import annotations
+
+from rest_framework.test import APIClient
+
+from shebao.core.models import PersonalDataAccess
+
+
+def client_for(user) -> APIClient:
+    c = APIClient()
+    c.force_authenticate(user)
+    return c
+
+
+def test_the_api_needs_authentication_and_says_so_as_a_problem(db):
+    r = APIClient().get("/api/v1/persons/")
+    assert r.status_code in (401, 403)
+    assert r["Content-Type"].startswith("application/problem+json")
+    assert r.json()["title"] in ("请先登录", "无权进行此操作")
+
+
+def test_a_clerk_lists_only_their_districts_people_masked(db, clerk_chaoyang, person_chaoyang, person_haidian):
+    r = client_for(clerk_chaoyang).get("/api/v1/persons/")
+    assert r.status_code == 200
+    rows = r.json()["results"]
+    assert [p["id"] for p in rows] == [person_chaoyang.pk]
+    assert rows[0]["id_number"] == person_chaoyang.id_number_masked
+    assert person_chaoyang.id_number not in r.content.decode()
+    assert rows[0]["account_type"] == "general"
+
+
+def test_another_districts_person_is_not_found(db, clerk_haidian, person_chaoyang):
+    c = client_for(clerk_haidian)
+    assert c.get(f"/api/v1/persons/{person_chaoyang.pk}/").status_code == 404
+    r = c.post(f"/api/v1/persons/{person_chaoyang.pk}/reveal/", {"field": "id_number", "reason": "看看"})
+    assert r.status_code == 404
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_reveal_returns_the_value_and_records_the_read(db, clerk_chaoyang, person_chaoyang):
+    r = client_for(clerk_chaoyang).post(f"/api/v1/persons/{person_chaoyang.pk}/reveal/",
+                                        {"field": "phone", "reason": "回访"}, format="json")
+    assert r.status_code == 200 and r.json() == {"field": "phone", "value": "13812345678"}
+    assert PersonalDataAccess.objects.get().reason == "回访"
+
+
+def test_a_reveal_without_reason_is_a_problem_naming_the_field(db, clerk_chaoyang, person_chaoyang):
+    r = client_for(clerk_chaoyang).post(f"/api/v1/persons/{person_chaoyang.pk}/reveal/",
+                                        {"field": "phone", "reason": ""}, format="json")
+    assert r.status_code == 400
+    body = r.json()
+    assert body["status"] == 400 and body["errors"][0]["field"] == "reason"
+    assert "原因" in body["errors"][0]["reason_zh"]
+
+
+def test_employers_are_searchable_by_credit_code_with_bank_accounts_masked(db, clerk_chaoyang):
+    from tests.personas import make_employer
+
+    e = make_employer(bank_account="6222021234567890123")
+    r = client_for(clerk_chaoyang).get("/api/v1/employers/", {"q": e.credit_code})
+    assert [row["id"] for row in r.json()["results"]] == [e.pk]
+    assert r.json()["results"][0]["bank_account"] == "6222***********0123"
+
+
+def test_the_openapi_document_is_served(db, clerk_chaoyang):
+    r = client_for(clerk_chaoyang).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert r.status_code == 200
+    assert "/api/v1/persons/" in r.content.decode()
