@@ -271,7 +271,8 @@ class Contribution(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person", "employer", "month"], name="contribution_unique_month"),
         ]
-        indexes = [models.Index(fields=["person", "month"]), models.Index(fields=["employer", "month"])]
+        # The unique key (person, employer, month) serves look-ups by person; this one serves employers.
+        indexes = [models.Index(fields=["employer", "month"])]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.employer_id} {self.month}"

@@ -150,10 +150,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='contribution',
-            index=models.Index(fields=['person', 'month'], name='registry_co_person__4ffd3a_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='contribution',
             index=models.Index(fields=['employer', 'month'], name='registry_co_employe_9d09a7_idx'),
         ),
         migrations.AddConstraint(
