@@ -1,0 +1,98 @@
+"""A clerk of 海淀区 tries to cross the district line through every page and API route that exists.
+
+The test walks the URL configuration itself: a route that takes an object's key must be listed in
+`OBJECTS` (what a 朝阳区 object of that route is), so a new route cannot slip past untested.
+Routes without a key (lists, searches) must not show 朝阳区 rows to the 海淀区 clerk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.urls import URLResolver, get_resolver
+
+from tests import personas
+
+SECRET_PERSON, SECRET_EMPLOYER = "欧阳秘密", "北京朝阳保密测试有限公司"
+
+# Routes that never show district data (auth, assets, the schema, the admin's own pages).
+OUT_OF_SCOPE = re.compile(r"^(admin/|api/schema/|login/|logout/|large-type/|static/)")
+
+
+def walk(patterns, prefix: str = "", ns: str = "") -> Iterator[tuple[str, str]]:
+    """Every route as (pattern text, namespaced name)."""
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            inner_ns = f"{ns}:{p.namespace}".strip(":") if p.namespace else ns
+            yield from walk(p.url_patterns, prefix + str(p.pattern), inner_ns)
+        else:
+            yield prefix + str(p.pattern), f"{ns}:{p.name}".strip(":") if p.name else ""
+
+
+KEY = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+
+
+def fill(route: str, values: dict[str, object]) -> str:
+    path = KEY.sub(lambda m: str(values[m.group(1) or m.group(2)]), route)
+    return "/" + path.replace("^", "").replace("$", "")
+
+
+def _chaoyang_objects() -> dict[str, Callable[[], dict[str, object]]]:
+    """Route-name → a 朝阳区 object's URL kwargs. Extend when a route with a key is added."""
+    person = personas.make_person(SECRET_PERSON, serial=77)
+    employer = personas.make_employer(SECRET_EMPLOYER, serial=77)
+    objects: dict[str, dict[str, object]] = {
+        "web:person_detail": {"pk": person.pk},
+        "web:person_reveal": {"pk": person.pk, "field": "id_number"},
+        "web:employer_detail": {"pk": employer.pk},
+        "web:employer_reveal": {"pk": employer.pk, "field": "bank_account"},
+        "person-detail": {"pk": person.pk},
+        "person-reveal": {"pk": person.pk},
+        "employer-detail": {"pk": employer.pk},
+        "employer-reveal": {"pk": employer.pk},
+    }
+    try:
+        from tests.district_line_objects import extra_objects  # provided by the domain apps' tests
+    except ImportError:
+        extra_objects = None
+    if extra_objects:
+        objects.update(extra_objects(person=person, employer=employer))
+    return objects
+
+
+def routes() -> list[tuple[str, str]]:
+    return [(route, name) for route, name in walk(get_resolver().url_patterns)
+            if not OUT_OF_SCOPE.match(route) and "(?P<format>" not in route]
+
+
+@pytest.mark.django_db
+def test_no_route_lets_a_haidian_clerk_see_or_touch_chaoyang_data(client, clerk_haidian):
+    from rest_framework.test import APIClient
+
+    objects = _chaoyang_objects()
+    api = APIClient()
+    api.force_authenticate(clerk_haidian)
+    client.force_login(clerk_haidian)
+    checked, missing = 0, []
+    secrets = [SECRET_PERSON, SECRET_EMPLOYER]
+    for route, name in routes():
+        has_key = bool(KEY.search(route))
+        if has_key and name not in objects:
+            missing.append(f"{route} ({name})")
+            continue
+        url = fill(route, objects.get(name, {}))
+        c = api if url.startswith("/api/") else client
+        for method in ("get", "post"):
+            r = getattr(c, method)(url, {"q": "oymm"} if method == "get" else {})
+            body = r.content.decode(errors="ignore")
+            if has_key:
+                assert r.status_code in (403, 404, 405), f"{method.upper()} {url} -> {r.status_code}"
+            else:
+                assert r.status_code < 500, f"{method.upper()} {url} -> {r.status_code}"
+            for s in secrets:
+                assert s not in body, f"{method.upper()} {url} shows {s}"
+            checked += 1
+    assert not missing, "routes with a key that this test does not know how to cross: " + ", ".join(missing)
+    assert checked >= 10
