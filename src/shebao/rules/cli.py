@@ -1,0 +1,287 @@
+"""``shebao decide | late_fee | rules``: the rules on JSON lines, without Django.
+
+Lines are parsed one by one (a bad line yields an error line, the others go on), then evaluated
+in batch per policy (a line's ``"policy"`` is a what-if announcement), and written in input order.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Callable, TextIO
+
+USAGE = """usage: shebao decide [--explain] < applications.jsonl
+       shebao late_fee < dues.jsonl
+       shebao rules [--on YYYY-MM-DD] [--pack NAME]"""
+
+
+def main(argv: list[str], stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE, file=stdout if argv else sys.stderr)
+        return 0 if argv else 2
+    cmd, args = argv[0], argv[1:]
+    try:
+        if cmd == "decide":
+            unknown = [a for a in args if a != "--explain"]
+            if unknown:
+                print(f"shebao decide: unknown option(s) {unknown}\n{USAGE}", file=sys.stderr)
+                return 2
+            return _decide(stdin, stdout, explain="--explain" in args)
+        if cmd == "late_fee":
+            if args:
+                print(f"shebao late_fee: unknown option(s) {args}\n{USAGE}", file=sys.stderr)
+                return 2
+            return _late_fee(stdin, stdout)
+        if cmd == "rules":
+            return _rules(args, stdout)
+    except BrokenPipeError:
+        return 1
+    print(f"shebao: unknown rules command {cmd!r}\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+def _read(stdin: TextIO) -> list[tuple[int, Any, Any]]:
+    """(line number, id, parsed object or an error string) per non-blank line."""
+    out = []
+    for n, line in enumerate(stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            out.append((n, None, f"line {n}: invalid JSON ({exc.args[0].split(':')[0]})"))
+            continue
+        if not isinstance(obj, dict):
+            out.append((n, None, f"line {n}: expected a JSON object"))
+            continue
+        out.append((n, obj.get("id"), obj))
+    return out
+
+
+def _policy_for(obj: dict[str, Any], cache: dict[str, Any]) -> tuple[str, Any]:
+    from .policy import load_policy
+
+    raw = obj.get("policy")
+    if raw is None:
+        key = ""
+    elif not isinstance(raw, dict):
+        raise ValueError("policy: expected an object such as {\"epidemic_lifted_on\": \"2020-04-30\"}")
+    else:
+        key = json.dumps(raw, sort_keys=True)
+    if key not in cache:
+        try:
+            cache[key] = load_policy(overrides=raw) if raw else load_policy()
+        except KeyError as exc:
+            raise ValueError(f"policy: {exc.args[0]}") from None
+    return key, cache[key]
+
+
+def _dump(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _run_batches(
+    items: list[tuple[int, Any, Any]], prepare: Callable[[dict[str, Any]], Any],
+    evaluate: Callable[[Any, list[Any]], list[dict[str, Any] | str]],
+) -> tuple[list[dict[str, Any]], bool]:
+    from .dates import InputError
+    from .yamlload import PackError
+
+    results: list[dict[str, Any] | None] = [None] * len(items)
+    groups: dict[str, tuple[Any, list[int], list[Any]]] = {}
+    policies: dict[str, Any] = {}
+    for i, (_, ident, obj) in enumerate(items):
+        if isinstance(obj, str):
+            results[i] = {"id": ident, "error": obj}
+            continue
+        try:
+            key, policy = _policy_for(obj, policies)
+            prepared = prepare(obj)
+        except (InputError, PackError, ValueError, TypeError) as exc:
+            results[i] = {"id": ident, "error": _reason(exc)}
+            continue
+        g = groups.setdefault(key, (policy, [], []))
+        g[1].append(i)
+        g[2].append(prepared)
+    for policy, idx, rows in groups.values():
+        for i, res in zip(idx, evaluate(policy, rows)):
+            ident = items[i][1]
+            results[i] = {"id": ident, "error": res} if isinstance(res, str) else {"id": ident, **res}
+    done = [r for r in results if r is not None]
+    return done, all("error" not in r for r in done)
+
+
+def _reason(exc: Exception) -> str:
+    from .yamlload import PackError
+
+    if isinstance(exc, PackError):
+        return f"policy: {exc.reason}"
+    return str(exc)
+
+
+def _decide(stdin: TextIO, stdout: TextIO, *, explain: bool) -> int:
+    from .decision import DecisionError, decide_row, decide_table, decision_from_outcome
+    from .facts import columns_from_rows, encode_application
+
+    items = _read(stdin)
+
+    def prepare(obj: dict[str, Any]) -> Any:
+        app = {k: v for k, v in obj.items() if k != "policy"}
+        return encode_application(app)
+
+    traces: dict[int, tuple[str, ...]] = {}
+
+    def evaluate(policy: Any, rows: list[Any]) -> list[dict[str, Any] | str]:
+        out: list[dict[str, Any] | str] = []
+        if explain:
+            for row in rows:
+                try:
+                    d = decide_row(row, policy, explain=True)
+                    traces[id(row)] = d.trace
+                    out.append(d.as_json())
+                except DecisionError as exc:
+                    out.append(str(exc))
+            return out
+        res = decide_table(columns_from_rows(rows), policy)
+        cols = {k: v.tolist() for k, v in res.facts.items()}
+        names = list(cols)
+        modes, rules, sup, err = res.mode.tolist(), res.rule.tolist(), res.support.tolist(), res.error.tolist()
+        for i in range(len(rows)):
+            F = {k: cols[k][i] for k in names}
+            try:
+                out.append(decision_from_outcome(F, modes[i], rules[i], sup[i], err[i], policy).as_json())
+            except DecisionError as exc:
+                out.append(str(exc))
+        return out
+
+    results, ok = _run_batches(items, prepare, evaluate)
+    if explain:
+        lines = []
+        for r in results:
+            lines.append(f"== {r.get('id')}")
+            lines.extend(_traces_for(r, traces))
+            lines.append(_dump(r))
+            lines.append("")
+        stdout.write("\n".join(lines) + ("\n" if lines else ""))
+    else:
+        stdout.write("".join(_dump(r) + "\n" for r in results))
+    return 0 if ok else 1
+
+
+def _traces_for(r: dict[str, Any], traces: dict[int, tuple[str, ...]]) -> list[str]:
+    # Traces are keyed by row object; find the one whose decision this is, in order of use.
+    if not traces or "error" in r:
+        return []
+    key = next(iter(traces))
+    return list(traces.pop(key))
+
+
+def _late_fee(stdin: TextIO, stdout: TextIO) -> int:
+    import numpy as np
+
+    from .dates import InputError, day_date, day_number, month_index, parse_date
+    from .late_fee import late_fees
+
+    items = _read(stdin)
+
+    def prepare(obj: dict[str, Any]) -> tuple[int, int, int]:
+        unknown = set(obj) - {"id", "month", "amount_fen", "paid_on", "as_of", "policy"}
+        if unknown:
+            raise InputError(f"unknown field(s) {sorted(unknown)}")
+        if "month" not in obj:
+            raise InputError("missing field 'month'")
+        if "amount_fen" not in obj:
+            raise InputError("missing field 'amount_fen'")
+        amount = obj["amount_fen"]
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            raise InputError(f"amount_fen: expected a whole number of fen >= 0, got {amount!r}")
+        if ("paid_on" in obj) == ("as_of" in obj):
+            raise InputError("give exactly one of paid_on (paid) or as_of (unpaid, day of assessment)")
+        field = "paid_on" if "paid_on" in obj else "as_of"
+        return month_index(obj["month"]), amount, day_number(parse_date(obj[field], field))
+
+    def evaluate(policy: Any, rows: list[Any]) -> list[dict[str, Any] | str]:
+        arr = np.array(rows, dtype="int64").reshape(-1, 3)
+        res = late_fees(arr[:, 0], arr[:, 1], arr[:, 2], policy)
+        due = res.due_on.view("int64").tolist()
+        od, fee, wv = res.overdue_days.tolist(), res.late_fee_fen.tolist(), res.waived_fen.tolist()
+        c2, c3 = res.clause_0_2.tolist(), res.clause_0_3.tolist()
+        iso: dict[int, str] = {}
+        out: list[dict[str, Any] | str] = []
+        for i in range(len(rows)):
+            d = due[i]
+            s = iso.get(d)
+            if s is None:
+                s = iso[d] = day_date(d).isoformat()
+            out.append({"due_on": s, "overdue_days": od[i], "late_fee_fen": fee[i], "waived_fen": wv[i],
+                        "clauses": (["0.2"] if c2[i] else []) + (["0.3"] if c3[i] else [])})
+        return out
+
+    results, ok = _run_batches(items, prepare, evaluate)
+    stdout.write("".join(_dump(r) + "\n" for r in results))
+    return 0 if ok else 1
+
+
+def _rules(args: list[str], stdout: TextIO) -> int:
+    from .dates import InputError, parse_date
+    from .policy import available_packs, load_policy
+    from .tables import compile_tables
+
+    on: str | None = None
+    pack: str | None = None
+    it = iter(args)
+    for a in it:
+        if a == "--on":
+            on = next(it, None)
+        elif a == "--pack":
+            pack = next(it, None)
+        else:
+            print(f"shebao rules: unknown option {a!r}\n{USAGE}", file=sys.stderr)
+            return 2
+    if on is not None:
+        try:
+            parse_date(on, "--on")
+        except InputError as exc:
+            print(f"shebao rules: {exc}", file=sys.stderr)
+            return 2
+    packs = available_packs()
+    if pack is not None and pack not in packs:
+        print(f"shebao rules: no pack {pack!r}; packs: {', '.join(packs)}", file=sys.stderr)
+        return 2
+    w = stdout.write
+    w(f"packs: {', '.join(packs)}\n")
+    for name in [pack] if pack else packs:
+        policy = load_policy(name)
+        w(f"\n# pack {policy.name} {policy.version} — {policy.title.get('zh', '')}\n")
+        w(f"parameters in force on {on or 'the latest announcement'}:\n")
+        for pname in sorted(policy.parameters):
+            p = policy.parameters[pname]
+            e = p.entry(on)
+            if e is None:
+                w(f"  {pname} = (no value yet)    {p.description}\n")
+                continue
+            w(f"  {pname} = {_show_value(e.value)} [{p.unit}] since {e.effective}    "
+              f"({e.reference.clause}; {e.reference.document}) — {p.description}\n")
+        compiled = compile_tables(policy)
+        for ct in compiled.tables:
+            w(f"table {ct.name} ({ct.file}), hit policy {ct.hit_policy}\n")
+            for g in ct.guard:
+                w(f"  guard: {g.fact} {g.op} {g.rhs_text}    [{g.clause or ''}]\n")
+            for r in ct.rules:
+                cond = " and ".join(f"{p.fact} {p.op} {p.rhs_text}" for p in r.preds)
+                w(f"  {r.id} [{r.clause}] if {cond} -> {r.mode} requires {list(r.requires)}\n")
+            if ct.default_mode is not None:
+                w(f"  otherwise -> regular\n")
+    return 0
+
+
+def _show_value(v: Any) -> str:
+    if hasattr(v, "isoformat"):
+        return str(v.isoformat())
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k}: {_show_value(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, tuple):
+        return "[" + ", ".join(map(str, v)) + "]"
+    return "null" if v is None else str(v)

@@ -1,0 +1,445 @@
+"""Policy packs: dated parameters (OpenFisca style), announcements and decision tables as data.
+
+A pack is a folder under ``packs/``: ``pack.yaml`` (name, version, ``extends``), ``parameters/*.yaml``
+(file ``handling.yaml`` holds the parameters ``handling.<name>``), ``tables/*.yaml`` (decision tables,
+one file per clause group) and ``announcements.yaml`` (dated changes, 0.1). A child pack may add
+dated values to a parameter of its parent. A what-if is the same policy with one more announcement.
+
+>>> policy = load_policy("beijing-2020-epidemic")
+>>> policy.value("collection.normal_due_day", on="2020-02-10")
+25
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field, replace
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .dates import InputError, month_index, parse_date
+from .yamlload import Located, PackError, load_yaml
+
+PACKS_DIR = Path(__file__).parent / "packs"
+DEFAULT_PACK = "beijing-2020-epidemic"
+
+PARAM_TYPES = {"int", "rational", "date", "month", "choice", "month_dates", "int_map", "string_list"}
+_DEF_KEYS = {"description", "unit", "type", "values", "keys", "choices", "enum", "documentation"}
+
+
+@dataclass(frozen=True)
+class Reference:
+    document: str
+    clause: str
+
+
+@dataclass(frozen=True)
+class DatedValue:
+    effective: str  # "YYYY-MM-DD", kept as written
+    value: Any  # converted: int, Fraction, date, str, dict, tuple; None = no value from here on
+    reference: Reference
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    description: str
+    unit: str
+    type: str
+    values: tuple[DatedValue, ...]
+    keys: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    enum: str | None = None
+    file: str = "?"
+    line: int | None = None
+
+    def entry(self, on: date | str | None = None) -> DatedValue | None:
+        """The dated value in force on ``on`` (``None``: the latest one, as announced so far)."""
+        if not self.values:
+            return None
+        if on is None:
+            return self.values[-1]
+        key = on.isoformat() if isinstance(on, date) else on
+        i = bisect.bisect_right([v.effective for v in self.values], key)
+        return self.values[i - 1] if i else None
+
+    def value(self, on: date | str | None = None) -> Any:
+        e = self.entry(on)
+        return None if e is None else e.value
+
+    def first_effective(self) -> str:
+        return self.values[0].effective
+
+
+def _convert(kind: str, raw: Any, pdef: Mapping[str, Any], where: Located, key: str) -> Any:
+    """Type-check and convert one raw YAML value of a parameter; refusal names file and line."""
+    if raw is None:
+        return None
+
+    def bad(reason: str) -> PackError:
+        return where.error(reason, key)
+
+    if kind == "int":
+        if not isinstance(raw, int) or isinstance(raw, bool):
+            raise bad(f"expected an integer, got {raw!r}")
+        return raw
+    if kind == "rational":
+        if not isinstance(raw, dict) or set(raw) != {"numerator", "denominator"}:
+            raise bad("expected {numerator: int, denominator: int} (no floats for money)")
+        n, d = raw["numerator"], raw["denominator"]
+        if not all(isinstance(x, int) and not isinstance(x, bool) for x in (n, d)) or d <= 0 or n < 0:
+            raise bad("numerator and denominator must be integers, denominator positive")
+        return Fraction(n, d)
+    try:
+        if kind == "date":
+            return parse_date(raw, "value")
+        if kind == "month":
+            month_index(raw, "value")
+            return raw
+        if kind == "month_dates":
+            if not isinstance(raw, dict):
+                raise bad("expected a mapping YYYY-MM -> YYYY-MM-DD")
+            out = {}
+            for m, d in raw.items():
+                month_index(m, "month")
+                out[m] = parse_date(d, f"due date of {m}")
+            return out
+    except InputError as exc:
+        raise bad(str(exc)) from None
+    if kind == "choice":
+        if raw not in pdef.get("choices", ()):
+            raise bad(f"{raw!r} is not one of {list(pdef.get('choices', ()))}")
+        return raw
+    if kind == "int_map":
+        keys = list(pdef.get("keys", ()))
+        if not isinstance(raw, dict) or sorted(raw) != sorted(keys):
+            raise bad(f"expected a mapping with keys {keys}")
+        for k, v in raw.items():
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise bad(f"value of {k!r} must be an integer")
+        return dict(raw)
+    if kind == "string_list":
+        if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+            raise bad("expected a list of strings")
+        return tuple(raw)
+    raise bad(f"unknown type {kind!r}")
+
+
+def _reference(raw: Any, where: Located, key: str) -> Reference:
+    if not isinstance(raw, dict) or not isinstance(raw.get("document"), str) or not isinstance(
+        raw.get("clause"), str
+    ):
+        raise where.error("reference must be {document: str, clause: str}", key)
+    extra = set(raw) - {"document", "clause"}
+    if extra:
+        raise where.error(f"unknown reference keys {sorted(extra)}", key)
+    return Reference(raw["document"], raw["clause"])
+
+
+def _dated_values(pdef: Located, name: str, kind: str, spec: Mapping[str, Any]) -> list[DatedValue]:
+    values = pdef.get("values")
+    if not isinstance(values, dict) or not values:
+        raise pdef.error(f"parameter {name}: 'values' must be a non-empty mapping of dates", "values")
+    out = []
+    for eff, entry in values.items():
+        where = values if isinstance(values, Located) else pdef
+        try:
+            parse_date(eff, "effective date")
+        except InputError as exc:
+            raise where.error(f"parameter {name}: {exc}", eff) from None
+        if not isinstance(entry, Located) or set(entry) - {"value", "reference"} or "value" not in entry:
+            raise where.error(f"parameter {name} at {eff}: expected {{value, reference}}", eff)
+        if "reference" not in entry:
+            raise entry.error(f"parameter {name} at {eff}: every value needs a reference")
+        ref = _reference(entry["reference"], entry, "reference")
+        out.append(DatedValue(eff, _convert(kind, entry["value"], spec, entry, "value"), ref))
+    return out
+
+
+def _parse_parameter_file(path: Path, prefix: str, inherited: dict[str, Parameter]) -> dict[str, Parameter]:
+    data = load_yaml(path)
+    if data is None:
+        return {}
+    if not isinstance(data, Located):
+        raise PackError(path, 1, "a parameter file is a mapping of parameter names")
+    out: dict[str, Parameter] = {}
+    for short, pdef in data.items():
+        name = f"{prefix}.{short}"
+        if not isinstance(pdef, Located):
+            raise data.error(f"parameter {name}: expected a mapping", short)
+        unknown = set(pdef) - _DEF_KEYS
+        if unknown:
+            raise pdef.error(f"parameter {name}: unknown keys {sorted(unknown)}", sorted(unknown)[0])
+        parent = inherited.get(name)
+        if parent is not None and set(pdef) == {"values"}:
+            # A child pack adds dated values to its parent's parameter.
+            spec = {"choices": parent.choices, "keys": parent.keys}
+            added = _dated_values(pdef, name, parent.type, spec)
+            merged = {v.effective: v for v in parent.values}
+            merged.update({v.effective: v for v in added})
+            out[name] = replace(parent, values=tuple(merged[k] for k in sorted(merged)))
+            continue
+        for req in ("description", "unit", "type", "values"):
+            if req not in pdef:
+                raise pdef.error(f"parameter {name}: missing {req!r}")
+        kind = pdef["type"]
+        if kind not in PARAM_TYPES:
+            raise pdef.error(f"parameter {name}: type {kind!r} is not one of {sorted(PARAM_TYPES)}", "type")
+        if kind == "choice" and not pdef.get("choices"):
+            raise pdef.error(f"parameter {name}: a choice needs 'choices'", "type")
+        if kind == "int_map" and not pdef.get("keys"):
+            raise pdef.error(f"parameter {name}: an int_map needs 'keys'", "type")
+        values = sorted(_dated_values(pdef, name, kind, pdef), key=lambda v: v.effective)
+        out[name] = Parameter(
+            name=name,
+            description=str(pdef["description"]),
+            unit=str(pdef["unit"]),
+            type=kind,
+            values=tuple(values),
+            keys=tuple(str(k) for k in pdef.get("keys", ())),
+            choices=tuple(pdef.get("choices", ())),
+            enum=pdef.get("enum"),
+            file=str(path),
+            line=pdef.line,
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Announcement:
+    id: str
+    effective: str | None  # None: from each parameter's first date (a what-if over the whole history)
+    changes: Mapping[str, Any]
+    reference: Reference
+    title: str = ""
+
+
+@dataclass
+class Policy:
+    """Parameters and decision tables of one pack (with its parents and announcements applied)."""
+
+    name: str
+    version: str
+    title: dict[str, str]
+    parameters: dict[str, Parameter]
+    tables: dict[str, Any]  # table name -> raw Located table (compiled lazily by .tables module)
+    aliases: dict[str, str]
+    announcements: tuple[Announcement, ...] = ()
+    _compiled: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def parameter(self, name: str) -> Parameter:
+        name = self.aliases.get(name, name)
+        try:
+            return self.parameters[name]
+        except KeyError:
+            raise KeyError(f"pack {self.name} has no parameter {name!r}") from None
+
+    def value(self, name: str, on: date | str | None = None) -> Any:
+        """The value of parameter ``name`` in force on ``on`` (``None``: the latest announced)."""
+        return self.parameter(name).value(on)
+
+    def has(self, name: str) -> bool:
+        return self.aliases.get(name, name) in self.parameters
+
+    def with_announcement(
+        self,
+        changes: Mapping[str, Any],
+        *,
+        effective: str | None = None,
+        id: str = "what-if",
+        reference: Reference | None = None,
+        title: str = "",
+    ) -> Policy:
+        """A new policy with one more announcement; ``effective=None`` applies it from the start."""
+        ann = Announcement(id, effective, dict(changes), reference or Reference("what-if", "0.1"), title)
+        params = dict(self.parameters)
+        _apply_announcement(params, self.aliases, ann, "<announcement>", None)
+        return Policy(
+            self.name, self.version, self.title, params, self.tables, self.aliases,
+            self.announcements + (ann,),
+        )
+
+    def changed_on(self, days: Iterable[str] = ()) -> list[str]:
+        return sorted({v.effective for p in self.parameters.values() for v in p.values} | set(days))
+
+
+def _apply_announcement(
+    params: dict[str, Parameter], aliases: Mapping[str, str], ann: Announcement, file: str, line: int | None
+) -> None:
+    if ann.effective is not None:
+        try:
+            parse_date(ann.effective, "announcement date")
+        except InputError as exc:
+            raise PackError(file, line, f"announcement {ann.id}: {exc}") from None
+    for raw_name, raw_value in ann.changes.items():
+        name = aliases.get(raw_name, raw_name)
+        if name not in params:
+            raise PackError(file, line, f"announcement {ann.id}: unknown parameter {raw_name!r}")
+        p = params[name]
+        where = Located()
+        where.file, where.line = file, line
+        spec = {"choices": p.choices, "keys": p.keys}
+        value = _convert(p.type, raw_value, spec, where, raw_name)
+        eff = ann.effective or p.first_effective()
+        if p.type == "month_dates" and value is not None:
+            # Month maps are merged: an announcement moves the months it names (0.2).
+            base = p.value(eff) or {}
+            value = {**base, **value}
+        dv = DatedValue(eff, value, ann.reference)
+        if ann.effective is None:
+            kept = [dv]
+        else:
+            kept = [v for v in p.values if v.effective != eff] + [dv]
+        params[name] = replace(p, values=tuple(sorted(kept, key=lambda v: v.effective)))
+
+
+def _pack_files(packs_dir: Path, name: str) -> list[Path]:
+    root = packs_dir / name
+    return sorted(p for p in root.rglob("*.yaml"))
+
+
+def _load_pack(packs_dir: Path, name: str, seen: tuple[str, ...] = ()) -> Policy:
+    root = packs_dir / name
+    meta_path = root / "pack.yaml"
+    if not meta_path.is_file():
+        raise PackError(meta_path, None, f"no policy pack named {name!r}")
+    if name in seen:
+        raise PackError(meta_path, None, f"pack {name} extends itself through {' -> '.join(seen)}")
+    meta = load_yaml(meta_path)
+    if not isinstance(meta, Located):
+        raise PackError(meta_path, 1, "pack.yaml must be a mapping")
+    unknown = set(meta) - {"pack", "version", "title", "extends", "aliases"}
+    if unknown:
+        raise meta.error(f"unknown keys {sorted(unknown)}", sorted(unknown)[0])
+    if meta.get("pack") != name:
+        raise meta.error(f"'pack' must be the folder name {name!r}", "pack")
+    if not isinstance(meta.get("version"), str):
+        raise meta.error("'version' must be a string", "version")
+    parent = _load_pack(packs_dir, meta["extends"], seen + (name,)) if meta.get("extends") else None
+    params: dict[str, Parameter] = dict(parent.parameters) if parent else {}
+    param_dir = root / "parameters"
+    if param_dir.is_dir():
+        for path in sorted(param_dir.glob("*.yaml")):
+            params.update(_parse_parameter_file(path, path.stem, params))
+    aliases = dict(parent.aliases) if parent else {}
+    aliases.update(meta.get("aliases") or {})
+    tables = dict(parent.tables) if parent else {}
+    table_dir = root / "tables"
+    if table_dir.is_dir():
+        for path in sorted(table_dir.glob("*.yaml")):
+            t = load_yaml(path)
+            if not isinstance(t, Located) or t.get("table") != path.stem:
+                raise PackError(path, 1, f"a table file must be a mapping with table: {path.stem}")
+            tables[path.stem] = t
+    anns = list(parent.announcements) if parent else []
+    ann_path = root / "announcements.yaml"
+    if ann_path.is_file():
+        data = load_yaml(ann_path)
+        if not isinstance(data, Located) or not isinstance(data.get("announcements"), list):
+            raise PackError(ann_path, 1, "expected a mapping with 'announcements: [...]'")
+        for raw in data["announcements"]:
+            if not isinstance(raw, Located) or not {"id", "date", "changes", "reference"} <= set(raw):
+                line = raw.line if isinstance(raw, Located) else None
+                raise PackError(ann_path, line, "an announcement needs id, date, reference and changes")
+            if not isinstance(raw["changes"], dict) or not raw["changes"]:
+                raise raw.error("'changes' must be a non-empty mapping of parameters", "changes")
+            ann = Announcement(
+                str(raw["id"]), raw["date"], dict(raw["changes"]),
+                _reference(raw["reference"], raw, "reference"), str(raw.get("title", "")),
+            )
+            _apply_announcement(params, aliases, ann, str(ann_path), raw.line)
+            anns.append(ann)
+    title = meta.get("title") or {}
+    return Policy(name, meta["version"], dict(title), params, tables, aliases, tuple(anns))
+
+
+_CACHE: dict[tuple[str, str, tuple[tuple[str, Any], ...]], Policy] = {}
+
+
+def _disk_cache_key(packs_dir: Path, name: str) -> str:
+    parts = []
+    for p in sorted(packs_dir.rglob("*.yaml")):
+        st = p.stat()
+        parts.append(f"{p}:{st.st_mtime_ns}:{st.st_size}")
+    src = Path(__file__)
+    parts.append(f"{src}:{src.stat().st_mtime_ns}")
+    import hashlib
+
+    return hashlib.sha1("|".join([name, *parts]).encode()).hexdigest()[:20]
+
+
+def _load_pack_cached(packs_dir: Path, name: str) -> Policy:
+    """Parsing YAML costs more than a pickle; keep the parsed pack keyed on the files' mtimes."""
+    cache_dir = Path(tempfile.gettempdir()) / f"shebao-rules-cache-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    try:
+        key = _disk_cache_key(packs_dir, name)
+        path = cache_dir / f"{key}.pickle"
+        if path.is_file():
+            with path.open("rb") as fh:
+                policy = pickle.load(fh)
+            if isinstance(policy, Policy):
+                return policy
+    except Exception:  # a broken cache is never a reason to fail: parse again
+        path = None  # type: ignore[assignment]
+    policy = _load_pack(packs_dir, name)
+    if path is not None:
+        try:
+            cache_dir.mkdir(exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(policy, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except Exception:
+            pass
+    return policy
+
+
+def load_policy(
+    name: str = DEFAULT_PACK,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    packs_dir: Path | str | None = None,
+) -> Policy:
+    """Load a pack (cached); ``overrides`` is a what-if announcement, e.g. ``{"epidemic_lifted_on": ...}``.
+
+    The tables are compiled here, so a malformed table fails at load with its file and line.
+    """
+    pdir = Path(packs_dir) if packs_dir is not None else PACKS_DIR
+    okey = tuple(sorted((k, _freeze(v)) for k, v in (overrides or {}).items()))
+    key = (str(pdir), name, okey)
+    policy = _CACHE.get(key)
+    if policy is None:
+        base_key = (str(pdir), name, ())
+        base = _CACHE.get(base_key)
+        if base is None:
+            base = _load_pack_cached(pdir, name) if packs_dir is None else _load_pack(pdir, name)
+            from .tables import compile_tables
+
+            compile_tables(base)
+            _CACHE[base_key] = base
+        policy = base
+        if overrides:
+            policy = base.with_announcement(dict(overrides))
+            from .tables import compile_tables
+
+            compile_tables(policy)
+            _CACHE[key] = policy
+    return policy
+
+
+def _freeze(v: Any) -> Any:
+    if isinstance(v, dict):
+        return tuple(sorted((k, _freeze(x)) for k, x in v.items()))
+    if isinstance(v, list):
+        return tuple(_freeze(x) for x in v)
+    return v
+
+
+def available_packs(packs_dir: Path | None = None) -> list[str]:
+    pdir = packs_dir or PACKS_DIR
+    return sorted(p.name for p in pdir.iterdir() if (p / "pack.yaml").is_file())
