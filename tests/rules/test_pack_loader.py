@@ -89,7 +89,14 @@ def test_every_parameter_answers_on_any_date_with_typed_values() -> None:
     assert p.value("collection.period_overrides", on="2020-01-30") == {}
     assert p.value("collection.period_overrides", on="2020-01-31")["2020-02"] == date(2020, 3, 31)
     assert p.value("contribution.base_ceiling_fen", on="2020-01-01") == 2654100
-    assert p.value("contribution.base_ceiling_fen", on="2020-07-01") is None  # the value ends with null
+    # Bases by contribution year; Beijing kept the 2019 bases through 2020, new ones from 2021-01.
+    assert p.value("contribution.base_ceiling_fen", on="2017-06-30") is None  # before the first value
+    assert p.value("contribution.pension_base_floor_fen", on="2017-07-01") == 308200
+    assert p.value("contribution.medical_base_floor_fen", on="2018-12-31") == 508000
+    assert p.value("contribution.base_ceiling_fen", on="2020-07-01") == 2654100
+    assert p.value("contribution.base_ceiling_fen", on="2020-12-31") == 2654100
+    assert p.value("contribution.base_ceiling_fen", on="2021-01-01") == 2836800
+    assert "approximate" in p.parameter("contribution.base_ceiling_fen").entry("2021-01-01").reference.document
     assert p.value("epidemic.lifted_on") is None
     assert p.value("retirement.statutory_age")["female_cadre"] == 55
 

@@ -13,7 +13,7 @@ from shebao.rules import late_fee_for_due, late_fees, load_policy
 from shebao.rules.catalog import catalog
 from shebao.rules.dates import SCALAR, day_number, month_index
 from shebao.rules.decision import _core, decide_row, decide_table
-from shebao.rules.facts import INPUT_ORDER, as_mapping, encode_application, columns_from_rows
+from shebao.rules.facts import INPUT_ORDER, as_mapping, columns_from_rows, encode_application
 from shebao.rules.tables import compile_tables
 
 POLICIES = [load_policy(), load_policy(overrides={"epidemic_lifted_on": "2020-04-30"}),

@@ -59,7 +59,7 @@ def _load(path: Path) -> Catalog:
             raise PackError(path, None, "a business is a mapping")
         unknown = set(raw) - _BUSINESS_KEYS
         if unknown:
-            raise raw.error(f"unknown keys {sorted(unknown)}", sorted(unknown)[0])
+            raise raw.error(f"unknown keys {sorted(unknown)}", min(unknown))
         for req in ("code", "zh", "section", "applicants", "channels", "documents", "facts", "table"):
             if req not in raw:
                 raise raw.error(f"business needs {req!r}")

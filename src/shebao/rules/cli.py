@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
 USAGE = """usage: shebao decide [--explain] < applications.jsonl
        shebao late_fee < dues.jsonl
@@ -45,11 +46,12 @@ def main(argv: list[str], stdin: TextIO | None = None, stdout: TextIO | None = N
 def _read(stdin: TextIO) -> list[tuple[int, Any, Any]]:
     """(line number, id, parsed object or an error string) per non-blank line."""
     out = []
-    for n, line in enumerate(stdin, 1):
+    loads = json.loads
+    for n, line in enumerate(stdin.read().split("\n"), 1):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = loads(line)
         except ValueError as exc:
             out.append((n, None, f"line {n}: invalid JSON ({exc.args[0].split(':')[0]})"))
             continue
@@ -61,9 +63,11 @@ def _read(stdin: TextIO) -> list[tuple[int, Any, Any]]:
 
 
 def _policy_for(obj: dict[str, Any], cache: dict[str, Any]) -> tuple[str, Any]:
+    raw = obj.get("policy")
+    if raw is None and "" in cache:
+        return "", cache[""]
     from .policy import load_policy
 
-    raw = obj.get("policy")
     if raw is None:
         key = ""
     elif not isinstance(raw, dict):
@@ -82,25 +86,34 @@ def _dump(obj: dict[str, Any]) -> str:
     return json.dumps(obj, ensure_ascii=False)
 
 
+class _Tail(str):
+    """The rest of an answer line after its id, already JSON (``"mode": ..., ...``)."""
+
+
 def _run_batches(
     items: list[tuple[int, Any, Any]], prepare: Callable[[dict[str, Any]], Any],
-    evaluate: Callable[[Any, list[Any]], list[dict[str, Any] | str]],
-) -> tuple[list[dict[str, Any]], bool]:
+    evaluate: Callable[[Any, list[Any]], list[Any]],
+) -> tuple[list[str], bool]:
+    """Answer lines in input order: each line is prepared alone (a bad one yields an error line),
+    then evaluated in one batch per policy."""
     from .dates import InputError
     from .yamlload import PackError
 
-    results: list[dict[str, Any] | None] = [None] * len(items)
+    results: list[str | None] = [None] * len(items)
     groups: dict[str, tuple[Any, list[int], list[Any]]] = {}
     policies: dict[str, Any] = {}
+    ok = True
     for i, (_, ident, obj) in enumerate(items):
         if isinstance(obj, str):
-            results[i] = {"id": ident, "error": obj}
+            results[i] = _dump({"id": ident, "error": obj})
+            ok = False
             continue
         try:
             key, policy = _policy_for(obj, policies)
             prepared = prepare(obj)
         except (InputError, PackError, ValueError, TypeError) as exc:
-            results[i] = {"id": ident, "error": _reason(exc)}
+            results[i] = _dump({"id": ident, "error": _reason(exc)})
+            ok = False
             continue
         g = groups.setdefault(key, (policy, [], []))
         g[1].append(i)
@@ -108,9 +121,14 @@ def _run_batches(
     for policy, idx, rows in groups.values():
         for i, res in zip(idx, evaluate(policy, rows)):
             ident = items[i][1]
-            results[i] = {"id": ident, "error": res} if isinstance(res, str) else {"id": ident, **res}
-    done = [r for r in results if r is not None]
-    return done, all("error" not in r for r in done)
+            if type(res) is _Tail:
+                results[i] = f'{{"id": {_dump(ident)}, {res}}}'
+            elif isinstance(res, str):
+                results[i] = _dump({"id": ident, "error": res})
+                ok = False
+            else:
+                results[i] = _dump({"id": ident, **res})
+    return [r for r in results if r is not None], ok
 
 
 def _reason(exc: Exception) -> str:
@@ -122,60 +140,82 @@ def _reason(exc: Exception) -> str:
 
 
 def _decide(stdin: TextIO, stdout: TextIO, *, explain: bool) -> int:
-    from .decision import DecisionError, decide_row, decide_table, decision_from_outcome
-    from .facts import columns_from_rows, encode_application
+    from .decision import DecisionError, decide_row
+    from .facts import encode_application
 
     items = _read(stdin)
 
     def prepare(obj: dict[str, Any]) -> Any:
-        app = {k: v for k, v in obj.items() if k != "policy"}
-        return encode_application(app)
+        if "policy" in obj:
+            obj = {k: v for k, v in obj.items() if k != "policy"}
+        return encode_application(obj)
 
-    traces: dict[int, tuple[str, ...]] = {}
+    if explain:
+        traces: dict[int, tuple[str, ...]] = {}
 
-    def evaluate(policy: Any, rows: list[Any]) -> list[dict[str, Any] | str]:
-        out: list[dict[str, Any] | str] = []
-        if explain:
-            for row in rows:
+        def prepare_keyed(obj: dict[str, Any]) -> Any:
+            return prepare(obj), id(obj)
+
+        def evaluate_one_by_one(policy: Any, keyed_rows: list[Any]) -> list[Any]:
+            out: list[Any] = []
+            for row, key in keyed_rows:
                 try:
                     d = decide_row(row, policy, explain=True)
-                    traces[id(row)] = d.trace
-                    out.append(d.as_json())
                 except DecisionError as exc:
                     out.append(str(exc))
+                    continue
+                traces[key] = d.trace
+                out.append(d.as_json())
             return out
-        res = decide_table(columns_from_rows(rows), policy)
-        cols = {k: v.tolist() for k, v in res.facts.items()}
-        names = list(cols)
-        modes, rules, sup, err = res.mode.tolist(), res.rule.tolist(), res.support.tolist(), res.error.tolist()
-        for i in range(len(rows)):
-            F = {k: cols[k][i] for k in names}
-            try:
-                out.append(decision_from_outcome(F, modes[i], rules[i], sup[i], err[i], policy).as_json())
-            except DecisionError as exc:
-                out.append(str(exc))
-        return out
 
-    results, ok = _run_batches(items, prepare, evaluate)
-    if explain:
+        results, ok = _run_batches(items, prepare_keyed, evaluate_one_by_one)
         lines = []
-        for r in results:
-            lines.append(f"== {r.get('id')}")
-            lines.extend(_traces_for(r, traces))
-            lines.append(_dump(r))
+        for (_, ident, obj), line in zip(items, results, strict=True):
+            lines.append(f"== {ident}")
+            lines.extend(traces.get(id(obj), ()))
+            lines.append(line)
             lines.append("")
         stdout.write("\n".join(lines) + ("\n" if lines else ""))
-    else:
-        stdout.write("".join(_dump(r) + "\n" for r in results))
+        return 0 if ok else 1
+    results, ok = _run_batches(items, prepare, _decide_batch)
+    stdout.write("\n".join(results) + ("\n" if results else ""))
     return 0 if ok else 1
 
 
-def _traces_for(r: dict[str, Any], traces: dict[int, tuple[str, ...]]) -> list[str]:
-    # Traces are keyed by row object; find the one whose decision this is, in order of use.
-    if not traces or "error" in r:
-        return []
-    key = next(iter(traces))
-    return list(traces.pop(key))
+def _decide_batch(policy: Any, rows: list[Any]) -> list[Any]:
+    """Decide a batch as a table, then write each answer; answers are cached by the facts they show."""
+    from .decision import decide_table, error_message, prepared_for
+    from .facts import as_mapping, columns_from_rows
+    from .tables import ERR_PERIOD_NOT_PAST, compile_tables
+
+    compiled = compile_tables(policy)
+    res = decide_table(columns_from_rows(rows), policy)
+    modes, rules, sup, err = res.mode.tolist(), res.rule.tolist(), res.support.tolist(), res.error.tolist()
+    by_row: dict[Any, Any] = {}  # the whole outcome and row -> answer
+    by_shown: dict[Any, _Tail] = {}  # prepared decision and the facts its texts show -> answer
+    out: list[Any] = []
+    for i, row in enumerate(rows):
+        key = (modes[i], rules[i], sup[i], err[i], row)
+        answer = by_row.get(key)
+        if answer is None:
+            if err[i]:
+                answer = error_message(err[i], sup[i] if err[i] != ERR_PERIOD_NOT_PAST else 0, compiled)
+            else:
+                F = as_mapping(row)
+                prep = prepared_for(F, modes[i], rules[i], sup[i], policy, compiled)
+                shown = (id(prep), tuple([row[j] for j in prep.inputs]))
+                answer = by_shown.get(shown)
+                if answer is None:
+                    zh, en = prep.texts(F, compiled)
+                    answer = by_shown[shown] = _Tail(_dump({
+                        "mode": prep.mode, "clauses": list(prep.clauses), "requires": list(prep.requires),
+                        "explanation": f"{zh} / {en}"})[1:-1])
+            if len(by_row) > 100_000:
+                by_row.clear()
+                by_shown.clear()
+            by_row[key] = answer
+        out.append(answer)
+    return out
 
 
 def _late_fee(stdin: TextIO, stdout: TextIO) -> int:
@@ -220,7 +260,7 @@ def _late_fee(stdin: TextIO, stdout: TextIO) -> int:
         return out
 
     results, ok = _run_batches(items, prepare, evaluate)
-    stdout.write("".join(_dump(r) + "\n" for r in results))
+    stdout.write("\n".join(results) + ("\n" if results else ""))
     return 0 if ok else 1
 
 
@@ -273,7 +313,7 @@ def _rules(args: list[str], stdout: TextIO) -> int:
                 cond = " and ".join(f"{p.fact} {p.op} {p.rhs_text}" for p in r.preds)
                 w(f"  {r.id} [{r.clause}] if {cond} -> {r.mode} requires {list(r.requires)}\n")
             if ct.default_mode is not None:
-                w(f"  otherwise -> regular\n")
+                w("  otherwise -> regular\n")
     return 0
 
 

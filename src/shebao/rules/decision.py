@@ -6,14 +6,27 @@
 
 from __future__ import annotations
 
+import bisect
+import string
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from datetime import date
+from typing import Any
 
 from .catalog import catalog
-from .dates import SCALAR, InputError, add_months, day_date, month_str, numpy_ops
+from .dates import SCALAR, InputError, add_months, day_date, day_number, month_str, numpy_ops
 from .facts import (
-    DERIVED_FACTS, FAR_FUTURE_DAY, INPUT_FACTS, INPUT_ORDER, MISSING, as_mapping, derive, display_enum,
-    encode_application, fields_of,
+    DERIVED_FACTS,
+    FAR_FUTURE_DAY,
+    INPUT_FACTS,
+    INPUT_ORDER,
+    MISSING,
+    as_mapping,
+    closure,
+    derive,
+    display_enum,
+    encode_application,
+    fields_of,
 )
 from .policy import Policy, load_policy
 from .tables import ERR_NONE, ERR_PERIOD_NOT_PAST, ERROR_MESSAGES, Compiled, compile_tables, evaluate_table
@@ -60,31 +73,47 @@ class TableDecisions:
 
 
 def _core(F: dict[str, Any], compiled: Compiled, xp: Any, trace: list[Any] | None = None) -> tuple[Any, ...]:
-    """The one evaluator: derived facts, period validation, every table; scalars or columns."""
-    cat = catalog()
-    derive(F, compiled.R(F, xp), xp)
-    regular = cat.enums["mode"].index("regular")
-    where = xp.where
+    """The one evaluator: derived facts, every table on its own rows, period validation; a scalar
+    row (a group of one) or columns alike. Only the facts a table reads are derived (all of them
+    with a trace, which shows them)."""
+    if trace is not None:
+        derive(F, compiled.R(F, xp), xp)
+    business = F["business"]
+    n = getattr(business, "shape", None)
     # A business no table names keeps its regular handling: the notice does not change it.
-    mode: Any = regular
-    rule: Any = -1
-    support: Any = 0
-    error: Any = ERR_NONE
-    for ct in compiled.tables:
-        out = evaluate_table(ct, F, xp, trace)
-        if out is None:
-            continue
-        mode = where(out.applies, out.mode, mode)
-        rule = where(out.applies, out.rule, rule)
-        support = where(out.applies, out.support, support)
-        error = where(out.applies, out.error, error)
+    mode: Any = xp.full(n, _regular(), "int8")
+    rule: Any = xp.full(n, -1, "int16")
+    support: Any = xp.full(n, 0, "int64")
+    error: Any = xp.full(n, ERR_NONE, "int8")
+    tables = compiled.tables
+    derive(F, compiled.R(F, xp), xp, _APP_MONTH)  # most tables and the period check read it
+    for ti, idx in xp.groups(xp.take(compiled.table_code, business), len(tables)):
+        need = compiled.needs[ti]
+        G = xp.subset(F, idx, need | _ALWAYS)
+        derive(G, compiled.R(G, xp), xp, need)
+        out = evaluate_table(tables[ti], G, xp, trace)
+        mode = xp.scatter(mode, idx, out.mode)
+        rule = xp.scatter(rule, idx, out.rule)
+        support = xp.scatter(support, idx, out.support)
+        error = xp.scatter(error, idx, out.error)
     # Reading 1.y: a back-payment period ending in or after the month of application is not a
     # back-payment; this holds in and out of the notice's force.
-    bad_period = (F["has_period"] == 1) & xp.isin(F["business"], _back_payment_codes()) & (
+    bad_period = (F["has_period"] == 1) & xp.isin(business, _back_payment_codes()) & (
         F["period_to"] >= F["app_month"]
     )
-    error = where(bad_period, ERR_PERIOD_NOT_PAST, error)
+    error = xp.where(bad_period, ERR_PERIOD_NOT_PAST, error)
     return mode, rule, support, error
+
+
+_ALWAYS = frozenset({"business", "applied_on"})  # resolvers of dated parameters read applied_on
+_APP_MONTH = closure({"app_month"})
+_REGULAR: list[int] = []
+
+
+def _regular() -> int:
+    if not _REGULAR:
+        _REGULAR.append(catalog().enums["mode"].index("regular"))
+    return _REGULAR[0]
 
 
 _BP: list[tuple[int, ...]] = []
@@ -135,6 +164,7 @@ def decide_table(columns: Mapping[str, Any], policy: Policy | None = None) -> Ta
     if "has_period" not in columns and "period_from" in columns:
         F["has_period"] = np.ones(n, dtype="int64")
     mode, rule, support, error = _core(F, compiled, numpy_ops())
+
     def col(x: Any, dtype: str) -> Any:
         return np.broadcast_to(np.asarray(x, dtype=dtype), (n,)).copy()
 
@@ -160,7 +190,7 @@ def decide_row(row: tuple[int, ...], policy: Policy, *, explain: bool = False) -
     F: dict[str, Any] = as_mapping(row)
     trace: list[Any] | None = [] if explain else None
     mode, rule, support, error = _core(F, compiled, SCALAR, trace)
-    return decision_from_outcome(F, int(mode), int(rule), int(support), int(error), policy, trace)
+    return decision_from_outcome(F, mode, rule, support, error, policy, trace)
 
 
 def error_message(error: int, support: int, compiled: Compiled) -> str:
@@ -187,41 +217,60 @@ def _d(day: int) -> str:
     return "" if day >= FAR_FUTURE_DAY else day_date(day).isoformat()
 
 
-def display(F: Mapping[str, Any], policy: Policy) -> dict[str, Any]:
-    """Facts as the explanation texts show them."""
-    cat = catalog()
-    b = cat.businesses[F["business"]]
-    acct = display_enum("account_type", F["account_type"])
-    D: dict[str, Any] = {
-        "business": b.code, "business_zh": b.zh,
-        "applied_on": _d(F["applied_on"]),
-        "account_type": acct, "account_type_zh": {"general": "一般账户", "temporary": "临时账户"}.get(acct, ""),
-        "beijing_pension_months": F["beijing_pension_months"],
-        "category": display_enum("category", F["category"]),
-        "category_zh": {"hmt": "台港澳人员", "foreigner": "在华就业外国人", "part_time": "兼职人员",
-                        "standard": "一般人员"}.get(display_enum("category", F["category"]), ""),
-        "refund_kind": display_enum("refund_kind", F["refund_kind"]),
-        "fields": "、".join(fields_of(F["changed_fields"])),
-        "fields_en": ", ".join(fields_of(F["changed_fields"])),
-        "period_from": month_str(F["period_from"]) if F["has_period"] else "",
-        "period_to": month_str(F["period_to"]) if F["has_period"] else "",
-        "period_months": F.get("period_months", ""),
-        "remaining_months": F.get("remaining_months", ""),
-        "remaining_plus_pension_months": F.get("remaining_plus_pension_months", ""),
-        "age_limit": F.get("age_limit", ""),
-        "retirement_age": F.get("retirement_age", ""),
-        "retirement_date": _d(F["retirement_day"]) if F["birth_date"] or F["gender"] >= 0 else "",
-        "near_deadline": _d(F["near_deadline"]),
-    }
+_ACCOUNT_ZH = {"general": "一般账户", "temporary": "临时账户"}
+_CATEGORY_ZH = {"hmt": "台港澳人员", "foreigner": "在华就业外国人", "part_time": "兼职人员", "standard": "一般人员"}
+
+
+def _summary(F: Mapping[str, Any]) -> tuple[str, str]:
+    b = catalog().businesses[F["business"]]
     summary_zh, summary_en = b.zh, b.code
     if F["has_period"]:
-        summary_zh += f"{D['period_from']}至{D['period_to']}共{D['period_months']}个月"
-        summary_en += f" {D['period_from']} to {D['period_to']} ({D['period_months']} months)"
+        frm, to, months = month_str(F["period_from"]), month_str(F["period_to"]), F["period_months"]
+        summary_zh += f"{frm}至{to}共{months}个月"
+        summary_en += f" {frm} to {to} ({months} months)"
+    acct = display_enum("account_type", F["account_type"])
     if acct and b.code == "individual_back_payment":
-        summary_zh = f"{D['account_type_zh']}，{summary_zh}"
+        summary_zh = f"{_ACCOUNT_ZH.get(acct, '')}，{summary_zh}"
         summary_en = f"{acct} account, {summary_en}"
-    D["summary_zh"], D["summary_en"] = summary_zh, summary_en
-    return D
+    return summary_zh, summary_en
+
+
+# Facts as the explanation texts show them: name -> (facts it is computed from, how).
+_DISPLAY: dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, Any]], Any]]] = {
+    "business": (("business",), lambda F: catalog().businesses[F["business"]].code),
+    "business_zh": (("business",), lambda F: catalog().businesses[F["business"]].zh),
+    "applied_on": (("applied_on",), lambda F: _d(F["applied_on"])),
+    "account_type": (("account_type",), lambda F: display_enum("account_type", F["account_type"])),
+    "account_type_zh": (("account_type",),
+                        lambda F: _ACCOUNT_ZH.get(display_enum("account_type", F["account_type"]), "")),
+    "beijing_pension_months": (("beijing_pension_months",), lambda F: F["beijing_pension_months"]),
+    "category": (("category",), lambda F: display_enum("category", F["category"])),
+    "category_zh": (("category",), lambda F: _CATEGORY_ZH.get(display_enum("category", F["category"]), "")),
+    "refund_kind": (("refund_kind",), lambda F: display_enum("refund_kind", F["refund_kind"])),
+    "fields": (("changed_fields",), lambda F: "、".join(fields_of(F["changed_fields"]))),
+    "fields_en": (("changed_fields",), lambda F: ", ".join(fields_of(F["changed_fields"]))),
+    "period_from": (("has_period", "period_from"),
+                    lambda F: month_str(F["period_from"]) if F["has_period"] else ""),
+    "period_to": (("has_period", "period_to"), lambda F: month_str(F["period_to"]) if F["has_period"] else ""),
+    "period_months": (("period_months",), lambda F: F["period_months"]),
+    "remaining_months": (("remaining_months",), lambda F: F["remaining_months"]),
+    "remaining_plus_pension_months": (("remaining_plus_pension_months",),
+                                      lambda F: F["remaining_plus_pension_months"]),
+    "age_limit": (("age_limit",), lambda F: F["age_limit"]),
+    "retirement_age": (("retirement_age",), lambda F: F["retirement_age"]),
+    "retirement_date": (("birth_date", "gender", "retirement_day"),
+                        lambda F: _d(F["retirement_day"]) if F["birth_date"] or F["gender"] >= 0 else ""),
+    "near_deadline": (("near_deadline",), lambda F: _d(F["near_deadline"])),
+    "summary_zh": (("business", "has_period", "period_from", "period_to", "period_months", "account_type"),
+                   lambda F: _summary(F)[0]),
+    "summary_en": (("business", "has_period", "period_from", "period_to", "period_months", "account_type"),
+                   lambda F: _summary(F)[1]),
+}
+
+
+def display(F: dict[str, Any], policy: Policy) -> dict[str, Any]:
+    """Facts as the explanation texts show them (all of them; a template uses a few)."""
+    return {name: fn(F) for name, (_, fn) in _DISPLAY.items()}
 
 
 class _Params(dict):  # type: ignore[type-arg]
@@ -256,6 +305,148 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def _esc(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _prepare_template(template: str, P: _Params, fields: dict[str, None]) -> str:
+    """The template with its parameters (``{p[...]}``) filled in once; the facts it shows stay fields
+    (recorded in ``fields``), formatted per decision with only those facts."""
+    fmt = string.Formatter()
+    out = []
+    for literal, name, spec, conv in fmt.parse(template):
+        out.append(_esc(literal))
+        if name is None:
+            continue
+        root = name.split(".", 1)[0].split("[", 1)[0]
+        if root == "p":
+            value, _ = fmt.get_field(name, (), {"p": P})
+            out.append(_esc(fmt.format_field(fmt.convert_field(value, conv), spec or "")))
+            continue
+        if root not in _DISPLAY:
+            raise KeyError(root)
+        fields[root] = None
+        out.append("{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}")
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Everything of a decision that does not depend on the facts shown: one per outcome and period."""
+
+    mode: str
+    clauses: tuple[str, ...]
+    requires: tuple[str, ...]
+    rule_id: str | None
+    parameters: dict[str, dict[str, Any]]
+    due: Any
+    zh: str  # format strings over the display fields ``fields``
+    en: str
+    fields: tuple[str, ...]
+    need: frozenset[str]  # derived facts the fields are computed from
+    inputs: tuple[int, ...]  # positions in INPUT_ORDER of the input facts the fields are computed from
+
+    def texts(self, F: dict[str, Any], compiled: Compiled) -> tuple[str, str]:
+        if self.need:
+            derive(F, compiled.R(F, SCALAR), SCALAR, self.need)
+        values = {name: _DISPLAY[name][1](F) for name in self.fields}
+        return self.zh.format_map(values), self.en.format_map(values)
+
+
+def _period(policy: Policy, day: int) -> tuple[int, str]:
+    """(index, representative day) of the stretch of days over which no parameter changes."""
+    cache = policy._compiled.get("periods")
+    if cache is None:
+        days = [day_number(date.fromisoformat(d)) for d in policy.changed_on()]
+        cache = policy._compiled["periods"] = (days, ["", *policy.changed_on()])
+    days, reps = cache
+    i = 0 if day >= FAR_FUTURE_DAY else bisect.bisect_right(days, day)
+    return i, reps[i]
+
+
+def _prepare(
+    policy: Policy, compiled: Compiled, ti: int, mode: int, rule: int, support: int, in_force: bool, on: str,
+) -> _Prepared:
+    modes = catalog().enums["mode"]
+    rules = compiled.rules
+    supporting = [r for r in rules if support >> r.index & 1]
+    clauses = tuple(dict.fromkeys(r.clause for r in supporting))
+    # Requirements in the order the rules list them (the notice's order of steps).
+    requires = tuple(dict.fromkeys(q for r in supporting for q in r.requires))
+    P = _Params(policy, on)
+    ct = compiled.tables[ti] if ti >= 0 else None
+    for g in ct.guard if ct else ():
+        for name in (*g.params, *_fact_params(g.fact, policy)):
+            P[name]
+    fields: dict[str, None] = {}
+    if rule >= 0:
+        primary = rules[rule]
+        zh = _prepare_template(primary.explain["zh"], P, fields)
+        en = _prepare_template(primary.explain["en"], P, fields)
+        others = [r.clause for r in supporting if r is not primary and r.clause != primary.clause]
+        if others:
+            zh += _esc(f"（另符合第{'、'.join(others)}条）")
+            en += _esc(f" (also {', '.join(others)})")
+    elif ct is None:
+        zh = _prepare_template("{summary_zh}：通知未改变该业务的办理方式，按常规办理。", P, fields)
+        en = _prepare_template(
+            "{summary_en}: the notice does not change how this business is handled; regular handling.", P, fields)
+    elif not in_force:
+        start = policy.value("epidemic.in_force_from") if policy.has("epidemic.in_force_from") else None
+        lifted = policy.value("epidemic.lifted_on", on) if policy.has("epidemic.lifted_on") else None
+        span_zh = _esc(f"{start}起至疫情解除日{lifted or '（未公布）'}止")
+        span_en = _esc(f"from {start} to the lifted date {lifted or '(not announced)'}")
+        zh = _prepare_template(f"{{summary_zh}}，申请日{{applied_on}}不在通知施行期间（{span_zh}，解读0.4），按常规办理。",
+                               P, fields)
+        en = _prepare_template(f"{{summary_en}}: applied on {{applied_on}}, outside the notice's force ({span_en}, "
+                               f"Reading 0.4); regular handling.", P, fields)
+        if start is not None:
+            P["epidemic.in_force_from"], P["epidemic.lifted_on"]
+    else:
+        for name in ct.params:
+            P[name]
+        zh = _prepare_template(ct.default_explain["zh"], P, fields)
+        en = _prepare_template(ct.default_explain["en"], P, fields)
+    for r in supporting:
+        for name in r.params:
+            P[name]
+        for pr in r.preds:
+            for name in _fact_params(pr.fact, policy):
+                P[name]
+    due = None
+    if modes[mode] == "deferred_documents" and policy.has("epidemic.lifted_on"):
+        lifted = policy.value("epidemic.lifted_on", on)
+        if lifted is not None:
+            due = add_months(lifted, policy.value("epidemic.documents_due_months_after_lifted"))
+    sources = closure(f for name in fields for f in _DISPLAY[name][0])
+    return _Prepared(
+        modes[mode], clauses, requires, rules[rule].id if rule >= 0 else None, P.used, due, zh, en,
+        tuple(fields), sources & DERIVED_NAMES, tuple(i for i, k in enumerate(INPUT_ORDER) if k in sources),
+    )
+
+
+DERIVED_NAMES = frozenset(DERIVED_FACTS)
+_IN_FORCE = closure({"notice_in_force"})
+
+
+def prepared_for(
+    F: dict[str, Any], mode: int, rule: int, support: int, policy: Policy, compiled: Compiled,
+) -> _Prepared:
+    """The prepared decision of an outcome on the facts ``F`` (a scalar row); cached per policy."""
+    ti = compiled.table_of_business.get(F["business"], -1)
+    in_force = True
+    if rule < 0 and ti >= 0:
+        derive(F, compiled.R(F, SCALAR), SCALAR, _IN_FORCE)
+        in_force = bool(F["notice_in_force"])
+    period, on = _period(policy, F["applied_on"])
+    key = (ti, mode, rule, support, in_force, period)
+    cache = policy._compiled.setdefault("prepared", {})
+    prep = cache.get(key)
+    if prep is None:
+        prep = cache[key] = _prepare(policy, compiled, ti, mode, rule, support, in_force, on)
+    return prep  # type: ignore[no-any-return]
+
+
 def decision_from_outcome(
     F: dict[str, Any], mode: int, rule: int, support: int, error: int, policy: Policy,
     trace: list[Any] | None = None,
@@ -263,62 +454,14 @@ def decision_from_outcome(
     compiled = compile_tables(policy)
     if error != ERR_NONE:
         raise DecisionError(error_message(error, support if error != ERR_PERIOD_NOT_PAST else 0, compiled))
-    cat = catalog()
-    modes = cat.enums["mode"]
-    rules = compiled.rules
-    supporting = [r for r in rules if support >> r.index & 1]
-    clauses = tuple(dict.fromkeys(r.clause for r in supporting))
-    # Requirements in the order the rules list them (the notice's order of steps).
-    requires = tuple(dict.fromkeys(q for r in supporting for q in r.requires))
-    D = display(F, policy)
-    P = _Params(policy, D["applied_on"])
-    ti = compiled.table_of_business.get(F["business"])
-    ct = compiled.tables[ti] if ti is not None else None
-    for g in ct.guard if ct else ():
-        for name in (*g.params, *_fact_params(g.fact, policy)):
-            P[name]  # noqa: B018 - records the parameter as used
-    if rule >= 0:
-        primary = rules[rule]
-        zh = primary.explain["zh"].format(p=P, **D)
-        en = primary.explain["en"].format(p=P, **D)
-        others = [r.clause for r in supporting if r is not primary and r.clause != primary.clause]
-        if others:
-            zh += f"（另符合第{'、'.join(others)}条）"
-            en += f" (also {', '.join(others)})"
-    elif ct is None:
-        zh = f"{D['summary_zh']}：通知未改变该业务的办理方式，按常规办理。"
-        en = f"{D['summary_en']}: the notice does not change how this business is handled; regular handling."
-    elif not F["notice_in_force"]:
-        start = policy.value("epidemic.in_force_from") if policy.has("epidemic.in_force_from") else None
-        lifted = policy.value("epidemic.lifted_on", D["applied_on"]) if policy.has("epidemic.lifted_on") else None
-        span_zh = f"{start}起至疫情解除日{lifted or '（未公布）'}止"
-        span_en = f"from {start} to the lifted date {lifted or '(not announced)'}"
-        zh = f"{D['summary_zh']}，申请日{D['applied_on']}不在通知施行期间（{span_zh}，解读0.4），按常规办理。"
-        en = (f"{D['summary_en']}: applied on {D['applied_on']}, outside the notice's force ({span_en}, "
-              f"Reading 0.4); regular handling.")
-        if start is not None:
-            P["epidemic.in_force_from"], P["epidemic.lifted_on"]  # noqa: B018
-    else:
-        for name in ct.params:
-            P[name]  # noqa: B018
-        zh = ct.default_explain["zh"].format(p=P, **D)
-        en = ct.default_explain["en"].format(p=P, **D)
-    for r in supporting:
-        for name in r.params:
-            P[name]  # noqa: B018
-        for pr in r.preds:
-            for name in _fact_params(pr.fact, policy):
-                P[name]  # noqa: B018
-    due = None
-    if modes[mode] == "deferred_documents" and policy.has("epidemic.lifted_on"):
-        lifted = policy.value("epidemic.lifted_on", D["applied_on"])
-        if lifted is not None:
-            due = add_months(lifted, policy.value("epidemic.documents_due_months_after_lifted"))
+    prep = prepared_for(F, mode, rule, support, policy, compiled)
+    zh, en = prep.texts(F, compiled)
     text: tuple[str, ...] = ()
     if trace is not None:
-        text = tuple(_trace_lines(F, D, trace, policy, modes[mode], clauses, requires, zh, en))
-    return Decision(modes[mode], clauses, requires, policy.name, policy.version, P.used, zh, en,
-                    rules[rule].id if rule >= 0 else None, due, text)
+        text = tuple(_trace_lines(F, display(F, policy), trace, policy, prep.mode, prep.clauses, prep.requires,
+                                  zh, en))
+    return Decision(prep.mode, prep.clauses, prep.requires, policy.name, policy.version, dict(prep.parameters),
+                    zh, en, prep.rule_id, prep.due, text)
 
 
 def _show(fact: str, v: Any) -> str:
@@ -356,7 +499,7 @@ def _trace_lines(
     params: dict[str, None] = {}
     for item in trace:
         if item[0] == "table":
-            _, ct, gtrace, ok = item
+            _, ct, gtrace, _ok = item
             out.append(f"table {ct.name} ({ct.file.rsplit('/', 1)[-1]}), hit policy {ct.hit_policy}:")
             for p, lhs, rhs, r in gtrace:
                 out.append(f"  guard {p.fact} {p.op} {p.rhs_text} ({_show(p.fact, lhs)} vs {_show(p.fact, rhs)})"

@@ -7,10 +7,11 @@ Python scalar row and on NumPy columns (``xp`` is :class:`~.dates.ScalarOps` or 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from .catalog import Catalog, catalog
-from .dates import InputError, day_number, month_index, parse_date
+from .dates import SCALAR, InputError, day_number, month_index, parse_date
 
 # name -> (kind, enum). Kinds: enum, day, month, int, bool, mask.
 INPUT_FACTS: dict[str, tuple[str, str | None]] = {
@@ -59,13 +60,24 @@ _TOP_KEYS = {"id", "business", "applied_on", "person", "period", "refund_kind", 
              "policy", "channel", "note"}
 
 
-def _enum(cat: Catalog, enum: str, value: Any, field: str) -> int:
+def _enum(cat: Catalog, enum: str, value: Any, field: str, codes: dict[str, dict[str, int]] | None = None) -> int:
+    code = (codes or _codes(cat))[enum].get(value) if type(value) is str else None
+    if code is not None:
+        return code
     if not isinstance(value, str):
         raise InputError(f"{field}: expected one of {list(cat.enums[enum])}, got {value!r}")
-    try:
-        return cat.enums[enum].index(value)
-    except ValueError:
-        raise InputError(f"{field}: {value!r} is not one of {list(cat.enums[enum])}") from None
+    raise InputError(f"{field}: {value!r} is not one of {list(cat.enums[enum])}")
+
+
+_CODES: dict[int, dict[str, dict[str, int]]] = {}
+
+
+def _codes(cat: Catalog) -> dict[str, dict[str, int]]:
+    """value -> code per enum (the catalog's tuples, as dicts for a fast look-up)."""
+    codes = _CODES.get(id(cat))
+    if codes is None:
+        codes = _CODES[id(cat)] = {e: {v: i for i, v in enumerate(vals)} for e, vals in cat.enums.items()}
+    return codes
 
 
 def _int(value: Any, field: str) -> int:
@@ -74,62 +86,93 @@ def _int(value: Any, field: str) -> int:
     return value
 
 
+_DAYS: dict[str, int] = {}
+_MONTHS: dict[str, int] = {}
+
+
+def _day(value: Any, field: str) -> int:
+    """``YYYY-MM-DD`` -> day number; the dates of many applications repeat, so they are remembered."""
+    n = _DAYS.get(value) if type(value) is str else None
+    if n is None:
+        n = day_number(parse_date(value, field))
+        if len(_DAYS) > 100_000:
+            _DAYS.clear()
+        _DAYS[value] = n
+    return n
+
+
+def _month(value: Any, field: str) -> int:
+    n = _MONTHS.get(value) if type(value) is str else None
+    if n is None:
+        n = month_index(value, field)
+        if len(_MONTHS) > 100_000:
+            _MONTHS.clear()
+        _MONTHS[value] = n
+    return n
+
+
+_PERSON_KEYS = (  # (key, index in INPUT_ORDER, enum or converter)
+    ("gender", INPUT_ORDER.index("gender"), "gender"),
+    ("birth_date", INPUT_ORDER.index("birth_date"), _day),
+    ("account_type", INPUT_ORDER.index("account_type"), "account_type"),
+    ("beijing_pension_months", INPUT_ORDER.index("beijing_pension_months"), _int),
+    ("category", INPUT_ORDER.index("category"), "category"),
+)
+_MISSING_ROW = tuple(MISSING[k] for k in INPUT_ORDER)
+_I = {k: i for i, k in enumerate(INPUT_ORDER)}
+
+
 def encode_application(app: Any) -> tuple[int, ...]:
     """Validate one application and return its facts in ``INPUT_ORDER``; raises ``InputError``."""
     cat = catalog()
     if not isinstance(app, dict):
         raise InputError("an application is a JSON object")
-    unknown = set(app) - _TOP_KEYS
-    if unknown:
-        raise InputError(f"unknown field(s) {sorted(unknown)}")
+    if not _TOP_KEYS.issuperset(app):
+        raise InputError(f"unknown field(s) {sorted(set(app) - _TOP_KEYS)}")
     code = app.get("business")
     if code is None:
         raise InputError("missing field 'business'")
-    if not isinstance(code, str) or code not in cat.enums["business"]:
+    codes = _codes(cat)
+    bcode = codes["business"].get(code) if isinstance(code, str) else None
+    if bcode is None:
         raise InputError(f"unknown business {code!r}")
-    bcode = cat.enums["business"].index(code)
     biz = cat.businesses[bcode]
     if "applied_on" not in app:
         raise InputError("missing field 'applied_on'")
-    f = dict(MISSING)
-    f["business"] = bcode
-    f["applied_on"] = day_number(parse_date(app["applied_on"], "applied_on"))
+    f = list(_MISSING_ROW)
+    f[0] = bcode
+    f[1] = _day(app["applied_on"], "applied_on")
     required = biz.facts
     person = app.get("person")
     if person is not None and not isinstance(person, dict):
         raise InputError("person: expected an object")
     person = person or {}
-    for key, fact, conv in (
-        ("gender", "gender", lambda v, n: _enum(cat, "gender", v, n)),
-        ("birth_date", "birth_date", lambda v, n: day_number(parse_date(v, n))),
-        ("account_type", "account_type", lambda v, n: _enum(cat, "account_type", v, n)),
-        ("beijing_pension_months", "beijing_pension_months", _int),
-        ("category", "category", lambda v, n: _enum(cat, "category", v, n)),
-    ):
+    for key, i, conv in _PERSON_KEYS:
         if key in person:
-            f[fact] = conv(person[key], f"person.{key}")
+            name = f"person.{key}"
+            f[i] = _enum(cat, conv, person[key], name, codes) if type(conv) is str else conv(person[key], name)
         elif f"person.{key}" in required:
             raise InputError(f"missing field 'person.{key}' (required for {code})")
     if "cadre" in person:
         if not isinstance(person["cadre"], bool):
             raise InputError(f"person.cadre: expected true or false, got {person['cadre']!r}")
-        f["cadre"] = int(person["cadre"])
-    elif "person.cadre" in required and f["gender"] == 1:
+        f[_I["cadre"]] = int(person["cadre"])
+    elif "person.cadre" in required and f[_I["gender"]] == 1:
         # 4.2: a woman's statutory age depends on it (cadre 55, worker 50); never guess.
         raise InputError(f"missing field 'person.cadre' (required for women in {code})")
     if "period" in app:
         period = app["period"]
         if not isinstance(period, dict) or "from" not in period or "to" not in period:
             raise InputError("period: expected {\"from\": \"YYYY-MM\", \"to\": \"YYYY-MM\"}")
-        f["period_from"] = month_index(period["from"], "period.from")
-        f["period_to"] = month_index(period["to"], "period.to")
-        if f["period_to"] < f["period_from"]:
+        frm = _month(period["from"], "period.from")
+        to = _month(period["to"], "period.to")
+        if to < frm:
             raise InputError(f"period: ends ({period['to']}) before it starts ({period['from']})")
-        f["has_period"] = 1
+        f[_I["period_from"]], f[_I["period_to"]], f[_I["has_period"]] = frm, to, 1
     elif "period" in required:
         raise InputError(f"missing field 'period' (required for {code})")
     if "refund_kind" in app:
-        f["refund_kind"] = _enum(cat, "refund_kind", app["refund_kind"], "refund_kind")
+        f[_I["refund_kind"]] = _enum(cat, "refund_kind", app["refund_kind"], "refund_kind", codes)
     elif "refund_kind" in required:
         raise InputError(f"missing field 'refund_kind' (required for {code})")
     if "fields" in app:
@@ -138,55 +181,157 @@ def encode_application(app: Any) -> tuple[int, ...]:
             raise InputError("fields: expected a non-empty list of person fields")
         mask = 0
         for name in fields:
-            mask |= 1 << _enum(cat, "person_field", name, "fields")
-        f["changed_fields"] = mask
+            mask |= 1 << _enum(cat, "person_field", name, "fields", codes)
+        f[_I["changed_fields"]] = mask
     elif "fields" in required:
         raise InputError(f"missing field 'fields' (required for {code})")
     declared = app.get("declared_by", biz.defaults.get("declared_by"))
     if declared is not None:
-        f["declared_by"] = _enum(cat, "declared_by", declared, "declared_by")
-    return tuple(f[k] for k in INPUT_ORDER)
+        f[_I["declared_by"]] = _enum(cat, "declared_by", declared, "declared_by", codes)
+    return tuple(f)
 
 
 Resolve = Callable[..., Any]
 
 
-def derive(F: dict[str, Any], R: Resolve, xp: Any) -> dict[str, Any]:
-    """Add the derived facts to ``F`` (scalars or columns alike); each cites its Reading."""
-    applied = F["applied_on"]
-    app_month = xp.month_of(applied)
-    F["app_month"] = app_month
+# What each derived fact is computed from (inputs and other derived facts), in order of computation.
+DERIVED_DEPS: dict[str, tuple[str, ...]] = {
+    "app_month": ("applied_on",),
+    "period_months": ("period_from", "period_to"),
+    "months_back": ("app_month", "period_from"),
+    "age_limit": ("gender",),
+    "remaining_months": ("birth_date", "age_limit", "app_month"),
+    "remaining_plus_pension_months": ("remaining_months", "beijing_pension_months"),
+    "retirement_age": ("gender", "cadre"),
+    "retirement_day": ("birth_date", "retirement_age"),
+    "near_deadline": ("applied_on",),
+    "near_retirement": ("near_deadline", "retirement_day"),
+    "notice_in_force": ("applied_on",),
+    "online_available": ("business",),
+}
+ALL_DERIVED = frozenset(DERIVED_FACTS)
+
+
+def closure(facts: Any) -> frozenset[str]:
+    """The facts ``facts`` are computed from, themselves included (inputs and derived)."""
+    out: set[str] = set()
+    todo = list(facts)
+    while todo:
+        f = todo.pop()
+        if f not in out:
+            out.add(f)
+            todo.extend(DERIVED_DEPS.get(f, ()))
+    return frozenset(out)
+
+
+def _app_month(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
+    return xp.month_of(F["applied_on"])
+
+
+def _period_months(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
     # Reading 1.x: both ends included.
-    F["period_months"] = F["period_to"] - F["period_from"] + 1
+    return F["period_to"] - F["period_from"] + 1
+
+
+def _months_back(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
     # Reading 1.x: "last three months" = the months before the month of application; the period
     # already ends before that month (validated), so it lies within them iff it starts late enough.
-    F["months_back"] = app_month - F["period_from"]
-    male = F["gender"] == 0
-    age_limit = xp.where(male, R("handling.remaining_age_limit", "male", 0),
-                         R("handling.remaining_age_limit", "female", 0))
-    F["age_limit"] = age_limit
+    return F["app_month"] - F["period_from"]
+
+
+def _age_limit(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
+    return xp.where(F["gender"] == 0, R("handling.remaining_age_limit", "male", 0),
+                    R("handling.remaining_age_limit", "female", 0))
+
+
+def _remaining_months(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
     # Reading 1.x: whole months from the month of application to the month of turning 60/50.
-    turning = xp.month_of(F["birth_date"]) + 12 * age_limit
-    F["remaining_months"] = xp.maximum(turning - app_month, 0)
-    F["remaining_plus_pension_months"] = F["remaining_months"] + F["beijing_pension_months"]
-    retirement_age = xp.where(
-        male,
+    turning = xp.month_of(F["birth_date"]) + 12 * F["age_limit"]
+    return xp.maximum(turning - F["app_month"], 0)
+
+
+def _remaining_plus_pension_months(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
+    return F["remaining_months"] + F["beijing_pension_months"]
+
+
+def _retirement_age(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
+    return xp.where(
+        F["gender"] == 0,
         R("retirement.statutory_age", "male", 0),
         xp.where(F["cadre"] == 1, R("retirement.statutory_age", "female_cadre", 0),
                  R("retirement.statutory_age", "female_worker", 0)),
     )
-    F["retirement_age"] = retirement_age
+
+
+def _retirement_day(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
     # Reading 4.2: birthdays and "+3 months" both the Civil Code way (clamped to the month end).
-    F["retirement_day"] = xp.add_months(F["birth_date"], 12 * retirement_age)
-    F["near_deadline"] = xp.add_months(applied, R("transfers.near_retirement_months", None, 0))
+    return xp.add_months(F["birth_date"], 12 * F["retirement_age"])
+
+
+def _near_deadline(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
+    return xp.add_months(F["applied_on"], R("transfers.near_retirement_months", None, 0))
+
+
+def _near_retirement(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
     # Reading 4.2: a person already past the age counts as near (the inequality holds anyway).
-    F["near_retirement"] = F["near_deadline"] > F["retirement_day"]
+    return F["near_deadline"] > F["retirement_day"]
+
+
+def _notice_in_force(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
     # Reading 0.4: from the notice's date up to and including the lifted date. A pack without the
     # notice has no in-force date: never in force.
-    F["notice_in_force"] = (applied >= R("epidemic.in_force_from", None, FAR_FUTURE_DAY)) & (
+    applied = F["applied_on"]
+    return (applied >= R("epidemic.in_force_from", None, FAR_FUTURE_DAY)) & (
         applied <= R("epidemic.lifted_on", None, FAR_FUTURE_DAY)
     )
-    F["online_available"] = xp.take(_ONLINE(), F["business"])
+
+
+def _online_available(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
+    return xp.take(_ONLINE(), F["business"])
+
+
+# Each derived fact's formula, in an order where what a fact is computed from comes first.
+_STEPS: tuple[tuple[str, Callable[[dict[str, Any], Resolve, Any], Any]], ...] = (
+    ("app_month", _app_month), ("period_months", _period_months), ("months_back", _months_back),
+    ("age_limit", _age_limit), ("remaining_months", _remaining_months),
+    ("remaining_plus_pension_months", _remaining_plus_pension_months), ("retirement_age", _retirement_age),
+    ("retirement_day", _retirement_day), ("near_deadline", _near_deadline), ("near_retirement", _near_retirement),
+    ("notice_in_force", _notice_in_force), ("online_available", _online_available),
+)
+assert [n for n, _ in _STEPS] == list(DERIVED_FACTS)
+_PLANS: dict[frozenset[str], tuple[tuple[str, Callable[..., Any]], ...]] = {}
+
+
+_FORMULA = dict(_STEPS)
+
+
+class Facts(dict):  # type: ignore[type-arg]
+    """The facts of one application (a scalar row): a derived fact is computed, by the same formula
+    as for columns, when first read, so a row derives only what its rules look at."""
+
+    R: Resolve | None = None
+
+    def __missing__(self, name: str) -> Any:
+        fn = _FORMULA.get(name)
+        if fn is None or self.R is None:
+            raise KeyError(name)
+        value = self[name] = fn(self, self.R, SCALAR)
+        return value
+
+
+def derive(F: dict[str, Any], R: Resolve, xp: Any, need: frozenset[str] = ALL_DERIVED) -> dict[str, Any]:
+    """Add the derived facts in ``need`` (a closed set, see :func:`closure`) that ``F`` lacks;
+    scalars or columns alike, each cites its Reading. :class:`Facts` (one row) derives on use."""
+    if type(F) is Facts:
+        if F.R is None:
+            F.R = R
+        return F
+    plan = _PLANS.get(need)
+    if plan is None:
+        plan = _PLANS[need] = tuple(step for step in _STEPS if step[0] in need)
+    for name, fn in plan:
+        if name not in F:
+            F[name] = fn(F, R, xp)
     return F
 
 
@@ -209,8 +354,8 @@ def fields_of(mask: int) -> list[str]:
     return [n for i, n in enumerate(names) if mask >> i & 1]
 
 
-def as_mapping(row: tuple[int, ...]) -> dict[str, int]:
-    return dict(zip(INPUT_ORDER, row))
+def as_mapping(row: tuple[int, ...]) -> Facts:
+    return Facts(zip(INPUT_ORDER, row))
 
 
 def columns_from_rows(rows: list[tuple[int, ...]]) -> dict[str, Any]:

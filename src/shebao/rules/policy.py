@@ -13,14 +13,16 @@ dated values to a parameter of its parent. A what-if is the same policy with one
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
 import pickle
 import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .dates import InputError, month_index, parse_date
 from .yamlload import Located, PackError, load_yaml
@@ -174,7 +176,7 @@ def _parse_parameter_file(path: Path, prefix: str, inherited: dict[str, Paramete
             raise data.error(f"parameter {name}: expected a mapping", short)
         unknown = set(pdef) - _DEF_KEYS
         if unknown:
-            raise pdef.error(f"parameter {name}: unknown keys {sorted(unknown)}", sorted(unknown)[0])
+            raise pdef.error(f"parameter {name}: unknown keys {sorted(unknown)}", min(unknown))
         parent = inherited.get(name)
         if parent is not None and set(pdef) == {"values"}:
             # A child pack adds dated values to its parent's parameter.
@@ -315,7 +317,7 @@ def _load_pack(packs_dir: Path, name: str, seen: tuple[str, ...] = ()) -> Policy
         raise PackError(meta_path, 1, "pack.yaml must be a mapping")
     unknown = set(meta) - {"pack", "version", "title", "extends", "aliases"}
     if unknown:
-        raise meta.error(f"unknown keys {sorted(unknown)}", sorted(unknown)[0])
+        raise meta.error(f"unknown keys {sorted(unknown)}", min(unknown))
     if meta.get("pack") != name:
         raise meta.error(f"'pack' must be the folder name {name!r}", "pack")
     if not isinstance(meta.get("version"), str):
@@ -384,18 +386,17 @@ def _load_pack_cached(packs_dir: Path, name: str) -> Policy:
                 policy = pickle.load(fh)
             if isinstance(policy, Policy):
                 return policy
-    except Exception:  # a broken cache is never a reason to fail: parse again
+    except Exception:  # noqa: BLE001 - a broken cache is never a reason to fail: parse again
         path = None  # type: ignore[assignment]
     policy = _load_pack(packs_dir, name)
     if path is not None:
-        try:
+        # Failing to write the cache only costs the next start-up a parse.
+        with contextlib.suppress(OSError, pickle.PicklingError, TypeError, AttributeError):
             cache_dir.mkdir(exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             with tmp.open("wb") as fh:
                 pickle.dump(policy, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
-        except Exception:
-            pass
     return policy
 
 

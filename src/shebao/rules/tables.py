@@ -8,12 +8,13 @@ scalar row (one application) and NumPy columns (a table of many).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .catalog import catalog
 from .dates import day_number, month_index
-from .facts import FACT_KINDS, FAR_FUTURE_DAY
+from .facts import FACT_KINDS, FAR_FUTURE_DAY, closure
 from .policy import Parameter, Policy
 from .yamlload import Located, PackError
 
@@ -116,9 +117,44 @@ class CompiledTable:
     params: tuple[str, ...] = ()
     by_mode: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
+    outcomes: dict[int, tuple[int, int, int, int]] = field(default_factory=dict, repr=False)
+
     def __post_init__(self) -> None:
         for code in self.priority:
             self.by_mode[code] = tuple(i for i, r in enumerate(self.rules) if r.mode_code == code)
+
+    def outcome(self, matched: int) -> tuple[int, int, int, int]:
+        """(mode, rule, support, error) under the hit policy, given the bit set of matching rules
+        (bit ``j`` for ``rules[j]``); computed once per bit set."""
+        out = self.outcomes.get(matched)
+        if out is None:
+            out = self.outcomes[matched] = self._hit_policy(matched)
+        return out
+
+    def _hit_policy(self, matched: int) -> tuple[int, int, int, int]:
+        hits = [r for j, r in enumerate(self.rules) if matched >> j & 1]
+        mode = -1 if self.default_mode is None else self.default_mode
+        rule, support, error = -1, 0, ERR_NONE
+        if self.hit_policy == "PRIORITY":
+            # Reading 1.y: the mode first in output_priority wins; its first rule is the primary one,
+            # all its matching rules support it.
+            for code in self.priority:
+                same = [r for r in hits if r.mode_code == code]
+                if same:
+                    mode, rule, support = code, same[0].index, sum(1 << r.index for r in same)
+                    break
+        elif hits:
+            mode, rule = hits[0].mode_code, hits[0].index
+            if self.hit_policy == "COLLECT":
+                support = sum(1 << r.index for r in hits)
+            else:
+                support = 1 << hits[0].index
+            if self.hit_policy == "UNIQUE" and len(hits) > 1:
+                # Two matches in a UNIQUE table is an error, never a silent choice.
+                error, support = ERR_UNIQUE, sum(1 << r.index for r in hits)
+        if self.default_mode is None and mode == -1:
+            error = ERR_NO_MATCH
+        return mode, rule, support, error
 
 
 @dataclass
@@ -127,6 +163,10 @@ class Compiled:
     rules: list[Rule]
     table_of_business: dict[int, int]
     resolvers: dict[tuple[str, str | None], Resolver] = field(default_factory=dict)
+    # Per table: the facts its guard and rules read, with what they are derived from (closed set).
+    needs: list[frozenset[str]] = field(default_factory=list)
+    # Business code -> table index, -1 for a business no table names (a tuple for xp.take).
+    table_code: tuple[int, ...] = ()
 
     def R(self, F: dict[str, Any], xp: Any) -> Callable[..., Any]:
         """Accessor used by :func:`facts.derive`: ``R(name, key, default)``."""
@@ -134,7 +174,9 @@ class Compiled:
 
         def get(name: str, key: str | None, default: Any) -> Any:
             r = res.get((name, key))
-            return default if r is None else r(F, xp)
+            if r is None:
+                return default
+            return r.constant if not r.points else r(F, xp)
 
         return get
 
@@ -183,7 +225,7 @@ def _compile_predicate(raw: Any, policy: Policy, where: Located) -> Predicate:
         raise where.error("a condition is a mapping {fact, op, value | param}")
     unknown = set(raw) - {"fact", "op", "value", "param", "key", "clause"}
     if unknown:
-        raise raw.error(f"unknown condition keys {sorted(unknown)}", sorted(unknown)[0])
+        raise raw.error(f"unknown condition keys {sorted(unknown)}", min(unknown))
     fact = raw.get("fact")
     if fact not in FACT_KINDS:
         raise raw.error(f"unknown fact {fact!r}; known: {sorted(FACT_KINDS)}", "fact")
@@ -237,12 +279,43 @@ def _compile_predicate(raw: Any, policy: Policy, where: Located) -> Predicate:
                 def rhs(F: dict[str, Any], xp: Any, c: Any = const) -> Any:
                     return c
 
-    fn = _op_fn(fact, op, rhs)
+    fn = _op_fn(fact, op, rhs, const_rhs(rhs))
     return Predicate(fact, op, rhs_text, fn, rhs, params, raw.get("clause"))
 
 
-def _op_fn(fact: str, op: str, rhs: Callable[[dict[str, Any], Any], Any]) -> Callable[[dict[str, Any], Any], Any]:
-    # Only operators (and xp.isin) here: the same closure serves ints and NumPy columns.
+_NO_CONST = object()
+
+
+def const_rhs(rhs: Any) -> Any:
+    """The constant a right-hand side always returns, or ``_NO_CONST`` (a dated parameter)."""
+    if isinstance(rhs, Resolver):
+        return rhs.constant if not rhs.points else _NO_CONST
+    return rhs({}, None)
+
+
+def _op_fn(fact: str, op: str, rhs: Callable[[dict[str, Any], Any], Any], c: Any = _NO_CONST) -> Callable[..., Any]:
+    # Only operators (and xp.isin) here: the same closure serves ints and NumPy columns. A constant
+    # right-hand side is bound once (no call per row).
+    if c is not _NO_CONST:
+        if op == "==":
+            return lambda F, xp: F[fact] == c
+        if op == "!=":
+            return lambda F, xp: F[fact] != c
+        if op == "<":
+            return lambda F, xp: F[fact] < c
+        if op == "<=":
+            return lambda F, xp: F[fact] <= c
+        if op == ">":
+            return lambda F, xp: F[fact] > c
+        if op == ">=":
+            return lambda F, xp: F[fact] >= c
+        if op == "in":
+            return lambda F, xp: xp.isin(F[fact], c)
+        if op == "not_in":
+            return lambda F, xp: xp.isin(F[fact], c) ^ True
+        if op == "intersects":
+            return lambda F, xp: (F[fact] & c) != 0
+        return lambda F, xp: (F[fact] & c) == 0  # disjoint
     if op == "==":
         return lambda F, xp: F[fact] == rhs(F, xp)
     if op == "!=":
@@ -277,7 +350,7 @@ def _compile_table(t: Located, policy: Policy, first_index: int) -> CompiledTabl
     allowed = {"table", "title", "businesses", "hit_policy", "output_priority", "guard", "default", "rules"}
     unknown = set(t) - allowed
     if unknown:
-        raise t.error(f"unknown keys {sorted(unknown)}", sorted(unknown)[0])
+        raise t.error(f"unknown keys {sorted(unknown)}", min(unknown))
     hp = t.get("hit_policy")
     if hp not in HIT_POLICIES:
         raise t.error(f"hit_policy {hp!r} is not one of {sorted(HIT_POLICIES)}", "hit_policy")
@@ -308,7 +381,7 @@ def _compile_table(t: Located, policy: Policy, first_index: int) -> CompiledTabl
             raise t.error("a rule is a mapping", "rules")
         unknown = set(raw) - {"id", "clause", "when", "then", "explain"}
         if unknown:
-            raise raw.error(f"unknown rule keys {sorted(unknown)}", sorted(unknown)[0])
+            raise raw.error(f"unknown rule keys {sorted(unknown)}", min(unknown))
         for req in ("id", "clause", "when", "then", "explain"):
             if req not in raw:
                 raise raw.error(f"rule needs {req!r}")
@@ -370,7 +443,9 @@ def compile_tables(policy: Policy) -> Compiled:
     for name, key in _DERIVE_PARAMS:
         if policy.has(name):
             resolvers[(name, key)] = resolver(policy, name, key)
-    compiled = Compiled(tables, rules, table_of, resolvers)
+    needs = [closure({p.fact for p in ct.guard} | {p.fact for r in ct.rules for p in r.preds}) for ct in tables]
+    table_code = tuple(table_of.get(i, -1) for i in range(len(cat.businesses)))
+    compiled = Compiled(tables, rules, table_of, resolvers, needs, table_code)
     policy._compiled["compiled"] = compiled
     return compiled
 
@@ -381,18 +456,26 @@ class TableOutcome:
     rule: Any
     support: Any
     error: Any
-    applies: Any
 
 
-def evaluate_table(
-    ct: CompiledTable, F: dict[str, Any], xp: Any, trace: list[Any] | None = None
-) -> TableOutcome | None:
-    """Apply one table to a row or to columns; ``None`` when no row belongs to it."""
+def evaluate_table(ct: CompiledTable, F: dict[str, Any], xp: Any, trace: list[Any] | None = None) -> TableOutcome:
+    """Apply one table to a row or to columns that all belong to it (see ``decision._core``)."""
     scalar = trace is not None or not hasattr(F["business"], "shape")
-    applies = xp.isin(F["business"], ct.business_codes)
-    if not xp.any(applies):
-        return None
-    ok = applies
+    if scalar and trace is None:
+        # The same predicates on one row, stopping at the first false condition.
+        ok1 = True
+        for g in ct.guard:
+            ok1 = ok1 & g.fn(F, xp)
+        matched = 0
+        if ok1:
+            for j, rule in enumerate(ct.rules):
+                for p in rule.preds:
+                    if not p.fn(F, xp):
+                        break
+                else:
+                    matched |= 1 << j
+        return TableOutcome(*ct.outcome(matched))
+    ok: Any = True
     gtrace = []
     for g in ct.guard:
         r = g.fn(F, xp)
@@ -415,50 +498,7 @@ def evaluate_table(
             trace.append(("rule", ct, rule, ptrace, bool(m)))
     if trace is not None:
         trace.insert(0, ("table", ct, gtrace, bool(ok)))
-    where = xp.where
-    no_mode = -1 if ct.default_mode is None else ct.default_mode
-    mode: Any = no_mode
-    rule_ix: Any = -1
-    support: Any = 0
-    error: Any = 0
-    rules = ct.rules
-    if ct.hit_policy == "PRIORITY":
-        for code in reversed(ct.priority):
-            idx = ct.by_mode[code]
-            if not idx:
-                continue
-            any_m: Any = False
-            sup: Any = 0
-            first: Any = -1
-            for i in reversed(idx):
-                any_m = any_m | matches[i]
-                sup = sup + where(matches[i], 1 << rules[i].index, 0)
-                first = where(matches[i], rules[i].index, first)
-            mode = where(any_m, code, mode)
-            support = where(any_m, sup, support)
-            rule_ix = where(any_m, first, rule_ix)
-    else:
-        count: Any = 0
-        for i in reversed(range(len(rules))):
-            m = matches[i]
-            count = count + m * 1
-            mode = where(m, rules[i].mode_code, mode)
-            rule_ix = where(m, rules[i].index, rule_ix)
-            if ct.hit_policy == "COLLECT":
-                support = support + where(m, 1 << rules[i].index, 0)
-            else:
-                support = where(m, 1 << rules[i].index, support)
-        if ct.hit_policy == "UNIQUE":
-            # Two matches in a UNIQUE table is an error, never a silent choice.
-            error = where(count > 1, ERR_UNIQUE, error)
-            support = where(count > 1, _sum_bits(matches, rules, where), support)
-    if ct.default_mode is None:
-        error = where((mode == -1) & applies, ERR_NO_MATCH, error)
-    return TableOutcome(mode, rule_ix, support, error, applies)
-
-
-def _sum_bits(matches: list[Any], rules: list[Rule], where: Any) -> Any:
-    total: Any = 0
-    for m, r in zip(matches, rules):
-        total = total + where(m, 1 << r.index, 0)
-    return total
+    # The outcome is a function of which rules matched: the hit policy runs once per distinct
+    # pattern of matches (plain Python, cached), and a column looks its patterns up.
+    mode, rule_ix, support, error = xp.lookup(xp.pack(matches), len(ct.rules), ct.outcome)
+    return TableOutcome(mode, rule_ix, support, error)
