@@ -1,0 +1,181 @@
+"""The case submission API under load: 32 concurrent clients against gunicorn on 127.0.0.1.
+
+Some clients retry with the same Idempotency-Key (right after, and two clients at once with one key);
+the run checks that the number of applications equals the number of distinct keys. Runs on SQLite
+in a temporary folder, or on PostgreSQL when DATABASE_URL names one (target ≥ 300/s, p99 < 200 ms).
+
+    python bench/bench_cases_api.py [--clients 32] [--requests 60] [--workers 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import merge_results
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--requests", type=int, default=60, help="submissions per client")
+    parser.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 2) * 2))
+    args, _ = parser.parse_known_args()
+
+    tmp = tempfile.mkdtemp(prefix="shebao-bench-cases-")
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+    os.environ["SHEBAO_VAR_DIR"] = tmp
+    # Production settings: DEBUG off (no query log, no static-file rescans on every request).
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+    from common import django_setup
+
+    django_setup()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    from tests import personas
+
+    from shebao.cases.models import Case
+
+    suffix = secrets.token_hex(3)
+    clerk = personas.make_staff(f"bench_clerk_{suffix}", role=personas.Role.DISTRICT_CLERK, office_code="110105")
+    employer = personas.make_employer(f"基准测试单位{suffix}", serial=int(suffix, 16) % 10**8)
+    before = Case.objects.count()
+
+    # Clients authenticate with a session, as the back-office pages do (no password hashing per request).
+    session = SessionStore()
+    session[SESSION_KEY] = str(clerk.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = clerk.get_session_auth_hash()
+    session.save()
+    csrf = secrets.token_hex(16)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}"
+    vendor = connection.vendor
+    connection.close()
+
+    port = _free_port()
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    server = subprocess.Popen(
+        [gunicorn, "shebao.config.wsgi:application", "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "--backlog", "256"],
+        cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "shebao.config.settings"},
+        start_new_session=True,
+    )
+    headers = {"Content-Type": "application/json", "Cookie": cookie, "X-CSRFToken": csrf}
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                c.request("GET", "/api/v1/cases/workflows/", headers=headers)
+                if c.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline or server.poll() is not None:
+                print("gunicorn did not start", file=sys.stderr)
+                return 1
+            time.sleep(0.3)
+
+        body = json.dumps({"business": "monthly_report_back_payment", "channel": "online",
+                           "employer": employer.pk, "applied_on": "2020-02-10"})
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
+        keys: set[str] = set()
+        lock = threading.Lock()
+        barrier = threading.Barrier(args.clients)
+
+        def client(t: int) -> None:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            barrier.wait()
+            for j in range(args.requests):
+                # Every 4th key is shared with the partner client (two submissions racing on one key);
+                # every 5th submission is retried at once with the same key.
+                key = f"{suffix}-p{t // 2}-{j}" if j % 4 == 0 else f"{suffix}-c{t}-{j}"
+                for _ in range(2 if j % 5 == 0 else 1):
+                    started = time.perf_counter()
+                    try:
+                        conn.request("POST", "/api/v1/cases/", body=body, headers={**headers, "Idempotency-Key": key})
+                        resp = conn.getresponse()
+                        resp.read()
+                        status = resp.status
+                    except (OSError, http.client.HTTPException):
+                        conn.close()
+                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                        status = 0
+                    elapsed = time.perf_counter() - started
+                    with lock:
+                        latencies.append(elapsed)
+                        statuses[status] = statuses.get(status, 0) + 1
+                        keys.add(key)
+            conn.close()
+
+        threads = [threading.Thread(target=client, args=(t,)) for t in range(args.clients)]
+        started = time.perf_counter()
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        wall = time.perf_counter() - started
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+    applications = Case.objects.count() - before
+    figures = {
+        "database": vendor,
+        "clients": args.clients,
+        "gunicorn_workers": args.workers,
+        "requests": len(latencies),
+        "seconds": round(wall, 2),
+        "submissions_per_s": round(len(latencies) / wall, 1),
+        "p50_ms": round(_percentile(latencies, 50) * 1000, 1),
+        "p99_ms": round(_percentile(latencies, 99) * 1000, 1),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "distinct_keys": len(keys),
+        "applications": applications,
+        "applications_equal_distinct_keys": applications == len(keys),
+        "cpus": os.cpu_count(),
+    }
+    print(json.dumps(figures, indent=2))
+    merge_results("cases_api", figures)
+    shutil.rmtree(tmp, ignore_errors=True)
+    ok = applications == len(keys) and set(statuses) <= {200, 201}
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,481 @@
+"""The case API (/api/v1/cases/): submit, read, list, transition, and the steps around them.
+
+Handlers parse input, call one service or selector, and render. Domain refusals become problem
+details naming the field with the reason in Chinese and English (`shebao.api.errors.problem`).
+A case outside the caller's district is 404, never 403: its existence is not disclosed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shebao.api.errors import problem
+from shebao.cases import selectors, services, workflows
+from shebao.cases.documents import UploadError, document_may_read
+from shebao.cases.models import (
+    ApplicantKind,
+    Case,
+    Channel,
+    Document,
+    Flag,
+    Mode,
+    PhoneCheck,
+    Status,
+)
+from shebao.cases.routing import RoutingError
+from shebao.cases.services import IdempotencyMismatch
+from shebao.cases.workflows import TransitionError
+from shebao.core.masking import mask_phone
+from shebao.registry.selectors import employer_list, person_list
+
+
+def _error(field: str, code: str, zh: str, en: str) -> list[dict[str, str]]:
+    return [{"field": field, "code": code, "reason_zh": zh, "reason_en": en}]
+
+
+class DomainErrors:
+    """Turns the domain's refusals into problem details; everything else goes to the configured handler."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, RoutingError):
+            return problem(400, errors=_error(exc.field, "invalid", exc.zh, exc.en), code="validation")
+        if isinstance(exc, UploadError):
+            return problem(400, errors=_error(exc.field, "invalid_upload", exc.zh, exc.en), code="upload")
+        if isinstance(exc, TransitionError):
+            return problem(exc.status, errors=_error(exc.field, exc.code, exc.zh, exc.en), detail=exc.zh,
+                           code=exc.code)
+        if isinstance(exc, IdempotencyMismatch):
+            return problem(422, errors=_error("Idempotency-Key", "idempotency_mismatch",
+                                              "该幂等键已用于另一份不同的申请", "the key was used for a different request"),
+                           code="idempotency_mismatch")
+        return super().handle_exception(exc)  # type: ignore[misc]
+
+
+# --- Serializers ----------------------------------------------------------------------------------
+class FactsSerializer(serializers.Serializer):
+    period = inline_serializer("Period", fields={"from": serializers.CharField(), "to": serializers.CharField()},
+                               required=False)
+    refund_kind = serializers.CharField(required=False)
+    fields = serializers.ListField(child=serializers.CharField(), required=False)
+    declared_by = serializers.CharField(required=False)
+    person = serializers.DictField(required=False, help_text="Facts of a person not (yet) in the registry (1.4).")
+
+
+class SubmitSerializer(serializers.Serializer):
+    business = serializers.CharField()
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    applicant_kind = serializers.ChoiceField(choices=ApplicantKind.choices, required=False)
+    employer = serializers.IntegerField(required=False)
+    person = serializers.IntegerField(required=False)
+    applied_on = serializers.DateField(required=False)
+    facts = FactsSerializer(required=False)
+    contact_email = serializers.EmailField(required=False, allow_blank=True)
+    contact_phone = serializers.RegexField(r"^1[3-9]\d{9}$", required=False, allow_blank=True)
+    contact_wechat = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    work_injury_medical = serializers.BooleanField(required=False, default=False)
+    manual_operation = serializers.CharField(required=False, allow_blank=True,
+                                             help_text="7.4: what was done by hand or outside the system.")
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    status_zh = serializers.CharField(source="get_status_display")
+    mode_zh = serializers.CharField(source="get_mode_display")
+    channel_zh = serializers.CharField(source="get_channel_display")
+    workflow = serializers.SerializerMethodField()
+    office = serializers.SerializerMethodField()
+    employer = serializers.SerializerMethodField()
+    person = serializers.SerializerMethodField()
+    contact_phone = serializers.SerializerMethodField()
+    assignee = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = ["id", "business", "business_zh", "applicant_kind", "employer", "person", "channel", "channel_zh",
+                  "applied_on", "facts", "mode", "mode_zh", "clauses", "requires", "explanation_zh",
+                  "explanation_en", "pack", "pack_version", "parameters", "rule_id", "workflow", "office", "status",
+                  "status_zh", "assignee", "deadline", "priority", "flagged", "remote_review_required",
+                  "documents_due_on", "resumed_on", "outcome", "rejection_reason", "contact_email", "contact_phone",
+                  "version", "created_at", "completed_at", "actions"]
+
+    def get_workflow(self, obj: Case) -> str:
+        return workflows.case_workflow(obj)
+
+    def get_office(self, obj: Case) -> dict[str, str]:
+        return {"code": obj.office.code, "name": obj.office.name}
+
+    def get_employer(self, obj: Case) -> dict[str, Any] | None:
+        return {"id": obj.employer_id, "name": obj.employer.name} if obj.employer_id else None
+
+    def get_person(self, obj: Case) -> dict[str, Any] | None:
+        return ({"id": obj.person_id, "name": obj.person.name, "id_number": obj.person.id_number_masked}
+                if obj.person_id else None)
+
+    def get_contact_phone(self, obj: Case) -> str:
+        return mask_phone(obj.contact_phone)
+
+    def get_assignee(self, obj: Case) -> str | None:
+        return str(obj.assignee) if obj.assignee_id else None
+
+    def get_actions(self, obj: Case) -> list[str]:
+        request = self.context.get("request")
+        return workflows.available_actions(obj, request.user) if request else []
+
+
+class CaseDetailSerializer(CaseSerializer):
+    transitions = serializers.SerializerMethodField()
+    commitment_letter = serializers.SerializerMethodField()
+    phone_checks = serializers.SerializerMethodField()
+    documents = serializers.SerializerMethodField()
+    owed_documents = serializers.SerializerMethodField()
+    mailings = serializers.SerializerMethodField()
+    flags = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "transitions", "commitment_letter", "phone_checks", "documents",
+                  "owed_documents", "mailings", "flags"]
+
+    def get_transitions(self, obj: Case) -> list[dict[str, Any]]:
+        return [{"action": t.action, "from": t.from_status, "to": t.to_status, "actor": t.actor_label,
+                 "role": t.actor_role, "at": t.at.isoformat(), "note": t.note} for t in obj.transitions.all()]
+
+    def get_commitment_letter(self, obj: Case) -> dict[str, Any] | None:
+        letter = getattr(obj, "commitment_letter", None)
+        if letter is None:
+            return None
+        return {"text": letter.text, "signer": letter.signer, "signed_at": letter.signed_at.isoformat(),
+                "sha256": letter.sha256, "captured_at": letter.captured_at.isoformat()}
+
+    def get_phone_checks(self, obj: Case) -> list[dict[str, Any]]:
+        # 1.2c: the number is masked in display.
+        return [{"called_by": str(c.called_by), "phone": c.phone_masked, "called_at": c.called_at.isoformat(),
+                 "outcome": c.outcome, "outcome_zh": c.get_outcome_display(), "note": c.note}
+                for c in obj.phone_checks.select_related("called_by")]
+
+    def get_documents(self, obj: Case) -> list[dict[str, Any]]:
+        return [{"id": d.pk, "name": d.name, "source": d.source, "content_type": d.content_type, "size": d.size,
+                 "sha256": d.sha256, "uploaded_at": d.uploaded_at.isoformat(),
+                 "url": f"/api/v1/cases/{obj.pk}/documents/{d.pk}/content/"} for d in obj.documents.all()]
+
+    def get_owed_documents(self, obj: Case) -> list[dict[str, Any]]:
+        return [{"id": o.pk, "name": o.name, "kind": o.kind, "state": o.state, "state_zh": o.get_state_display(),
+                 "due_on": o.due_on.isoformat() if o.due_on else None, "document": o.document_id,
+                 "exchange_source": o.exchange_source, "exchange_reference": o.exchange_reference,
+                 "review_note": o.review_note} for o in obj.owed_documents.all()]
+
+    def get_mailings(self, obj: Case) -> list[dict[str, Any]]:
+        return [{"leg": m.leg, "leg_zh": m.get_leg_display(), "tracking_number": m.tracking_number,
+                 "sent_on": m.sent_on.isoformat() if m.sent_on else None,
+                 "received_at": m.received_at.isoformat() if m.received_at else None}
+                for m in obj.mailings.order_by("pk")]
+
+    def get_flags(self, obj: Case) -> list[dict[str, Any]]:
+        return [FlagSerializer(f).data for f in obj.flags.all()]
+
+
+class FlagSerializer(serializers.ModelSerializer):
+    kind_zh = serializers.CharField(source="get_kind_display")
+    stage_zh = serializers.CharField(source="get_stage_display")
+    office = serializers.CharField(source="office.code")
+
+    class Meta:
+        model = Flag
+        fields = ["id", "case", "office", "kind", "kind_zh", "description", "stage", "stage_zh", "raised_at",
+                  "queued_at", "review_outcome", "settle_outcome", "audit_outcome", "version"]
+
+
+class TransitionSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    version = serializers.IntegerField(required=False, help_text="The version read; a stale one gets 409.")
+    note = serializers.CharField(required=False, allow_blank=True)
+    reason = serializers.CharField(required=False, allow_blank=True)
+    outcome = serializers.CharField(required=False, allow_blank=True)
+    tracking_number = serializers.CharField(required=False, allow_blank=True)
+    documents_owed = serializers.ListField(child=serializers.CharField(), required=False)
+    documents_required = serializers.ListField(child=serializers.CharField(), required=False)
+    originals_owed = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class LetterSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    signer = serializers.CharField()
+    signed_at = serializers.DateTimeField(required=False)
+
+
+class PhoneCheckSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=PhoneCheck.Outcome.choices)
+    phone = serializers.RegexField(r"^[0-9+\-]{5,20}$", required=False, allow_blank=True)
+    called_at = serializers.DateTimeField(required=False)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    name = serializers.CharField(required=False, allow_blank=True)
+    source = serializers.ChoiceField(choices=Document.Source.choices, required=False, default="upload")
+    owed_document = serializers.IntegerField(required=False)
+
+
+class ExchangeSerializer(serializers.Serializer):
+    source = serializers.CharField()
+    reference = serializers.CharField()
+
+
+class ReviewSerializer(serializers.Serializer):
+    accepted = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class FlagRaiseSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Flag.Kind.choices)
+    description = serializers.CharField()
+
+
+class FlagStepSerializer(serializers.Serializer):
+    step = serializers.ChoiceField(choices=[("review", "复核"), ("settle", "清理"), ("audit", "内审")])
+    outcome = serializers.CharField()
+    version = serializers.IntegerField(required=False)
+
+
+class LiftSerializer(serializers.Serializer):
+    lifted_on = serializers.DateField()
+
+
+def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    s = serializer_class(data=request.data)
+    s.is_valid(raise_exception=True)
+    return dict(s.validated_data)
+
+
+def _detail(case: Case, request: Request, *, code: int = 200) -> Response:
+    fresh = Case.objects.select_related("office", "employer", "person", "assignee").get(pk=case.pk)
+    return Response(CaseDetailSerializer(fresh, context={"request": request}).data, status=code)
+
+
+class Newest(CursorPagination):
+    ordering = "-pk"
+
+
+# --- Views ------------------------------------------------------------------------------------------
+class CaseListView(DomainErrors, APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=Status.values), OpenApiParameter("mode", str, enum=Mode.values),
+                    OpenApiParameter("business", str), OpenApiParameter("flagged", bool)],
+        responses=CaseSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        p = request.query_params
+        flagged = {"true": True, "false": False}.get(str(p.get("flagged", "")).lower())
+        qs = selectors.case_list(user=request.user, status=p.get("status"), mode=p.get("mode"),
+                                 business=p.get("business"), flagged=flagged)
+        pager = Newest()
+        page = pager.paginate_queryset(qs, request, view=self)
+        return pager.get_paginated_response(CaseSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        request=SubmitSerializer, responses={201: CaseSerializer, 200: CaseSerializer},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
+                                     description="A retried submission with the same key returns the first case.")])
+    def post(self, request: Request) -> Response:
+        data = _valid(SubmitSerializer, request)
+        employer = person = None
+        # The applicant is looked up within the caller's district: another district's is not found.
+        if data.get("employer") is not None:
+            employer = employer_list(user=request.user).filter(pk=data["employer"]).first()
+            if employer is None:
+                return problem(404, errors=_error("employer", "not_found", "未找到该单位", "employer not found"))
+        if data.get("person") is not None:
+            person = person_list(user=request.user).select_related("pension_account").filter(
+                pk=data["person"]).first()
+            if person is None:
+                return problem(404, errors=_error("person", "not_found", "未找到该参保人员", "person not found"))
+        key = request.headers.get("Idempotency-Key") or None
+        if key is not None and not (1 <= len(key) <= 100):
+            return problem(400, errors=_error("Idempotency-Key", "invalid", "幂等键长度应为1至100个字符",
+                                              "the key is 1 to 100 characters"))
+        case, created = services.case_submit(
+            actor=request.user, business=data["business"], channel=data["channel"], employer=employer,
+            person=person, applicant_kind=data.get("applicant_kind"), applied_on=data.get("applied_on"),
+            facts=data.get("facts") or {}, contact_email=data.get("contact_email", ""),
+            contact_phone=data.get("contact_phone", ""), contact_wechat=data.get("contact_wechat", ""),
+            work_injury_medical=data.get("work_injury_medical", False),
+            manual_operation=data.get("manual_operation", ""), idempotency_key=key,
+            request_hash=services.request_fingerprint(request.data) if key else "",
+        )
+        # The summary, not the detail: a new case has no history yet, and this is the hot path.
+        response = Response(CaseSerializer(case, context={"request": request}).data,
+                            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        response["Location"] = f"/api/v1/cases/{case.pk}/"
+        if not created:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class CaseDetailView(DomainErrors, APIView):
+    @extend_schema(responses=CaseDetailSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return _detail(selectors.case_get(user=request.user, pk=pk), request)
+
+
+def _version(request: Request, data: dict[str, Any]) -> int | None:
+    if data.get("version") is not None:
+        return int(data["version"])
+    etag = request.headers.get("If-Match", "").strip('"W/ ')
+    return int(etag) if etag.isdigit() else None
+
+
+class CaseTransitionView(DomainErrors, APIView):
+    @extend_schema(request=TransitionSerializer, responses=CaseDetailSerializer,
+                   parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER,
+                                                description="The case version read (alternative to `version`).")])
+    def post(self, request: Request, pk: int) -> Response:
+        case = selectors.case_get(user=request.user, pk=pk)
+        data = _valid(TransitionSerializer, request)
+        action = data.pop("action")
+        version = _version(request, data)
+        data.pop("version", None)
+        note = data.pop("note", "")
+        services.case_transition(case=case, actor=request.user, action=action, note=note,
+                                 expected_version=version, payload=data)
+        return _detail(case, request)
+
+
+class CommitmentLetterView(DomainErrors, APIView):
+    @extend_schema(request=LetterSerializer, responses={201: CaseDetailSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        case = selectors.case_get(user=request.user, pk=pk)
+        data = _valid(LetterSerializer, request)
+        services.commitment_letter_capture(case=case, actor=request.user, **data)
+        return _detail(case, request, code=201)
+
+
+class PhoneCheckView(DomainErrors, APIView):
+    @extend_schema(request=PhoneCheckSerializer, responses={201: CaseDetailSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        case = selectors.case_get(user=request.user, pk=pk)
+        data = _valid(PhoneCheckSerializer, request)
+        services.phone_check_record(case=case, actor=request.user, **data)
+        return _detail(case, request, code=201)
+
+
+class DocumentUploadView(DomainErrors, APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: CaseDetailSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        case = selectors.case_get(user=request.user, pk=pk)
+        data = _valid(UploadSerializer, request)
+        owed = (selectors.owed_document_get(case=case, pk=data["owed_document"])
+                if data.get("owed_document") is not None else None)
+        services.document_attach(case=case, actor=request.user, name=data.get("name", ""), stream=data["file"],
+                                 source=data.get("source") or "upload", owed=owed)
+        return _detail(case, request, code=201)
+
+
+class DocumentContentView(DomainErrors, APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int, doc: int) -> FileResponse | Response:
+        case = selectors.case_get(user=request.user, pk=pk)
+        document = selectors.document_get(user=request.user, case=case, pk=doc)
+        if not document_may_read(user=request.user, document=document):
+            return problem(404)
+        response = FileResponse(document.file.open("rb"), content_type=document.content_type)
+        response["X-Content-SHA256"] = document.sha256
+        response["Content-Disposition"] = f'attachment; filename="{document.pk}.{document.file.name.rsplit(".", 1)[-1]}"'
+        return response
+
+
+class OwedExchangeView(DomainErrors, APIView):
+    @extend_schema(request=ExchangeSerializer, responses=CaseDetailSerializer)
+    def post(self, request: Request, pk: int, owed: int) -> Response:
+        case = selectors.case_get(user=request.user, pk=pk)
+        item = selectors.owed_document_get(case=case, pk=owed)
+        services.owed_document_exchange(owed=item, actor=request.user, **_valid(ExchangeSerializer, request))
+        return _detail(case, request)
+
+
+class OwedReviewView(DomainErrors, APIView):
+    @extend_schema(request=ReviewSerializer, responses=CaseDetailSerializer)
+    def post(self, request: Request, pk: int, owed: int) -> Response:
+        case = selectors.case_get(user=request.user, pk=pk)
+        item = selectors.owed_document_get(case=case, pk=owed)
+        services.owed_document_review(owed=item, actor=request.user, **_valid(ReviewSerializer, request))
+        return _detail(case, request)
+
+
+class CaseFlagView(DomainErrors, APIView):
+    @extend_schema(request=FlagRaiseSerializer, responses={201: FlagSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        case = selectors.case_get(user=request.user, pk=pk)
+        flag = services.flag_raise(actor=request.user, case=case, **_valid(FlagRaiseSerializer, request))
+        return Response(FlagSerializer(flag).data, status=201)
+
+
+class FlagQueueView(DomainErrors, APIView):
+    @extend_schema(parameters=[OpenApiParameter("stage", str, enum=Flag.Stage.values)],
+                   responses=FlagSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        qs = selectors.flag_queue(user=request.user, stage=request.query_params.get("stage"))
+        return Response(FlagSerializer(qs[:500], many=True).data)
+
+
+class FlagStepView(DomainErrors, APIView):
+    @extend_schema(request=FlagStepSerializer, responses=FlagSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        flag = selectors.flag_get(user=request.user, pk=pk)
+        data = _valid(FlagStepSerializer, request)
+        flag = services.flag_advance(flag=flag, actor=request.user, step=data["step"], outcome=data["outcome"],
+                                     expected_version=data.get("version"))
+        return Response(FlagSerializer(flag).data)
+
+
+class OverdueView(DomainErrors, APIView):
+    @extend_schema(parameters=[OpenApiParameter("on", OpenApiTypes.DATE)],
+                   responses=inline_serializer("OverdueDocument", many=True, fields={
+                       "case": serializers.IntegerField(), "name": serializers.CharField(),
+                       "due_on": serializers.DateField(), "state": serializers.CharField()}))
+    def get(self, request: Request) -> Response:
+        raw = request.query_params.get("on")
+        try:
+            on = dt.date.fromisoformat(raw) if raw else None
+        except ValueError:
+            return problem(400, errors=_error("on", "invalid", "日期格式应为YYYY-MM-DD", "date must be YYYY-MM-DD"))
+        rows = selectors.owed_documents_overdue(user=request.user, on=on)[:1000]
+        return Response([{"case": o.case_id, "name": o.name, "due_on": o.due_on, "state": o.state} for o in rows])
+
+
+class EpidemicLiftPreviewView(DomainErrors, APIView):
+    @extend_schema(parameters=[OpenApiParameter("lifted_on", OpenApiTypes.DATE, required=True)],
+                   responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        s = LiftSerializer(data=request.query_params)
+        s.is_valid(raise_exception=True)
+        if not getattr(request.user, "sees_whole_city", False):
+            return problem(403, detail="只有市中心可以预览疫情解除的影响")
+        return Response(services.epidemic_lift_preview(s.validated_data["lifted_on"]))
+
+
+class EpidemicLiftApplyView(DomainErrors, APIView):
+    @extend_schema(request=LiftSerializer, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request) -> Response:
+        data = _valid(LiftSerializer, request)
+        lift = services.epidemic_lift_apply(actor=request.user, lifted_on=data["lifted_on"])
+        return Response({"lifted_on": lift.lifted_on, "applied_at": lift.applied_at, "summary": lift.summary,
+                         "announcement": lift.announcement_id})
+
+
+class WorkflowTableView(APIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        return Response(workflows.table_rows())
+

@@ -1,0 +1,44 @@
+"""`shebao deliver`: send the outbox's notifications (e-mail over SMTP, SMS and WeChat adapters)."""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from shebao.cases.notifications import deliver_batch
+
+
+class Command(BaseCommand):
+    help = "发送待发通知（至少一次送达；消息编号供接收方去重）。Deliver queued notifications, at least once."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true", help="deliver what is due, then exit")
+        parser.add_argument("--batch", type=int, default=100)
+        parser.add_argument("--lease-seconds", type=int, default=60,
+                            help="a message leased by a worker that dies is retried after this long")
+        parser.add_argument("--interval", type=float, default=2.0, help="seconds between polls")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        stopping = False
+
+        def stop(signum: int, frame: Any) -> None:
+            nonlocal stopping
+            stopping = True  # finish the message in hand, then exit
+
+        signal.signal(signal.SIGTERM, stop)
+        total = {"sent": 0, "failed": 0}
+        while True:
+            counts = deliver_batch(limit=opts["batch"], lease_seconds=opts["lease_seconds"])
+            for k, v in counts.items():
+                total[k] += v
+            if opts["once"] and counts["sent"] + counts["failed"] < opts["batch"]:
+                break
+            if stopping:
+                break
+            if counts["sent"] + counts["failed"] == 0:
+                time.sleep(opts["interval"])
+        self.stdout.write(f"已发送 {total['sent']} 条，失败待重试 {total['failed']} 条 (sent {total['sent']}, "
+                          f"failed {total['failed']})")

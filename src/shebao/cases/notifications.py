@@ -1,0 +1,158 @@
+"""Notifications to applicants: an outbox written in the transaction of the change, and a worker.
+
+`outbox_enqueue` is called inside a service's transaction, so a change and its message are
+committed together or not at all. `deliver_batch` (the `shebao deliver` command) leases rows, sends
+them through a channel adapter, then marks them sent: at least once, never lost. Each message
+carries its `message_id` (an e-mail's Message-ID header; a field of SMS and WeChat records) so the
+receiver can drop a repeat.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from shebao.cases.models import Case, OutboxMessage, Status
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+class Adapter(Protocol):
+    def send(self, message: OutboxMessage) -> None: ...
+
+
+class SmtpEmailAdapter:
+    """E-mail over SMTP (Django's EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER … settings)."""
+
+    def send(self, message: OutboxMessage) -> None:
+        from django.core.mail import EmailMessage
+        from django.core.mail.backends.smtp import EmailBackend
+
+        backend = EmailBackend(fail_silently=False, timeout=10)
+        email = EmailMessage(
+            subject=message.subject, body=message.body, to=[message.recipient],
+            from_email=getattr(settings, "SHEBAO_NOTIFY_FROM", settings.DEFAULT_FROM_EMAIL),
+            headers={"Message-ID": f"<{message.message_id}@shebao.invalid>",
+                     "X-Shebao-Message-Id": str(message.message_id)},
+            connection=backend,
+        )
+        email.send(fail_silently=False)
+
+
+class FileAdapter:
+    """The default for SMS and WeChat: one JSON line per message in `<notify dir>/<channel>.jsonl`.
+
+    A gateway adapter replaces it in production by naming a class in `SHEBAO_NOTIFY_ADAPTERS`.
+    """
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+
+    def path(self) -> Path:
+        base = Path(getattr(settings, "SHEBAO_NOTIFY_DIR", Path(settings.VAR_DIR) / "outbox"))
+        base.mkdir(parents=True, exist_ok=True)
+        return base / f"{self.channel}.jsonl"
+
+    def send(self, message: OutboxMessage) -> None:
+        line = json.dumps({"message_id": str(message.message_id), "to": message.recipient,
+                           "subject": message.subject, "body": message.body, "event": message.event},
+                          ensure_ascii=False)
+        with open(self.path(), "a", encoding="utf-8") as f:
+            f.write(line + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def adapter_for(channel: str) -> Adapter:
+    configured = getattr(settings, "SHEBAO_NOTIFY_ADAPTERS", {}) or {}
+    if channel in configured:
+        from django.utils.module_loading import import_string
+
+        return import_string(configured[channel])()
+    if channel == OutboxMessage.Channel.EMAIL:
+        return SmtpEmailAdapter()
+    return FileAdapter(channel)
+
+
+EVENT_TEXT: dict[str, str] = {
+    "submitted": "您的申请已收到",
+    "accept": "您的申请已受理",
+    "approve": "您的申请已审批通过",
+    "complete": "您的申请已办结",
+    "reject": "您的申请未获通过",
+    "resume": "您的申请已恢复办理",
+    "documents_due": "容缺材料补交期限已确定",
+}
+
+
+def outbox_enqueue(*, case: Case, event: str, extra: str = "") -> list[OutboxMessage]:
+    """Queue the applicant's message about `event` on each contact channel; call inside the transaction."""
+    head = EVENT_TEXT.get(event, "您的申请有新进展")
+    status_label = Status(case.status).label
+    subject = f"【社保经办】{head}（申请编号{case.pk}）"
+    body = (f"{case.business_zh}（申请编号{case.pk}）：{head}。当前状态：{status_label}。"
+            + (f"{extra}" if extra else "") + " 如有疑问请致电12333。")
+    now = timezone.now()
+    rows = []
+    for channel, recipient in ((OutboxMessage.Channel.EMAIL, case.contact_email),
+                               (OutboxMessage.Channel.SMS, case.contact_phone),
+                               (OutboxMessage.Channel.WECHAT, case.contact_wechat)):
+        if recipient:
+            rows.append(OutboxMessage(case=case, event=event, channel=channel, recipient=recipient,
+                                      subject=subject, body=body, next_attempt_at=now))
+    if rows:
+        OutboxMessage.objects.bulk_create(rows)
+    return rows
+
+
+def _claim(*, limit: int, lease_seconds: int, now: dt.datetime) -> list[OutboxMessage]:
+    """Lease up to `limit` due messages. The conditional UPDATE makes two workers never share one."""
+    token = str(uuid.uuid4())
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    ids = list(OutboxMessage.objects.filter(free, state=OutboxMessage.State.PENDING, next_attempt_at__lte=now)
+               .order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+    if not ids:
+        return []
+    OutboxMessage.objects.filter(free, pk__in=ids, state=OutboxMessage.State.PENDING).update(
+        lease_until=now + dt.timedelta(seconds=lease_seconds), lease_token=token)
+    return list(OutboxMessage.objects.filter(lease_token=token, pk__in=ids).order_by("pk"))
+
+
+def deliver_batch(*, limit: int = 100, lease_seconds: int = 60, now: dt.datetime | None = None,
+                  adapter: Callable[[str], Adapter] = adapter_for) -> dict[str, int]:
+    """Send what is due; returns counts. A crash after sending and before marking leaves the row
+    leased: it is sent again when the lease ends (at least once; the receiver drops the repeat)."""
+    now = now or timezone.now()
+    sent = failed = 0
+    for message in _claim(limit=limit, lease_seconds=lease_seconds, now=now):
+        try:
+            adapter(message.channel).send(message)
+        except Exception as e:  # noqa: BLE001 - any adapter failure is retried later
+            attempts = message.attempts + 1
+            dead = attempts >= MAX_ATTEMPTS
+            OutboxMessage.objects.filter(pk=message.pk, lease_token=message.lease_token).update(
+                attempts=attempts, last_error=str(e)[:500], lease_until=None, lease_token="",
+                state=OutboxMessage.State.DEAD if dead else OutboxMessage.State.PENDING,
+                next_attempt_at=timezone.now() + dt.timedelta(seconds=min(3600, 2 ** attempts * 5)))
+            log.warning("notification %s failed (attempt %s): %s", message.message_id, attempts, e)
+            failed += 1
+            continue
+        with transaction.atomic():
+            OutboxMessage.objects.filter(pk=message.pk, lease_token=message.lease_token).update(
+                state=OutboxMessage.State.SENT, sent_at=timezone.now(), attempts=message.attempts + 1,
+                lease_until=None)
+        sent += 1
+    return {"sent": sent, "failed": failed}

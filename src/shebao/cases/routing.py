@@ -1,0 +1,131 @@
+"""The one place where cases meet the rules core (`shebao.rules`).
+
+It assembles an application's facts — the registry person's gender, birth date, account type and
+months of pension contributions in Beijing (selector) win over what a submission states — and asks
+the rules for the handling mode. Refusals come back as a field and a reason in Chinese and English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from shebao.registry.models import Employer, Person
+from shebao.registry.selectors import pension_months_in_beijing
+
+
+@dataclass(frozen=True)
+class RoutingError(Exception):
+    field: str
+    zh: str
+    en: str
+
+
+def policy() -> Any:
+    """The policy in force: the pack plus every stored announcement (core.policy)."""
+    try:
+        from shebao.core.policy import current_policy
+    except ImportError:  # pragma: no cover - before the lead's module existed
+        from shebao.rules import load_policy
+
+        return load_policy("beijing-2020-epidemic")
+    return current_policy()
+
+
+def lifted_on() -> dt.date | None:
+    value = policy().value("epidemic.lifted_on")
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def documents_due_on(lifted: dt.date) -> dt.date:
+    """1.3: owed documents are due a pack-set number of months after the lifted date (Civil Code way)."""
+    from shebao.rules import add_months
+
+    months = policy().value("epidemic.documents_due_months_after_lifted", lifted)
+    return add_months(lifted, int(months))
+
+
+def business_entry(code: str) -> Any:
+    from shebao.rules import business
+
+    try:
+        return business(code)
+    except KeyError:
+        raise RoutingError("business", f"未知的业务：{code}", f"unknown business {code!r}") from None
+
+
+def person_facts(person: Person, *, on: dt.date) -> dict[str, Any]:
+    """The facts of a registry person the rules read (1.2a/b, 1.3b, 1.4, 4.2)."""
+    account = getattr(person, "pension_account", None)
+    facts: dict[str, Any] = {
+        "gender": person.gender,
+        "birth_date": person.birth_date.isoformat(),
+        "beijing_pension_months": pension_months_in_beijing(person=person, on=on),
+        "category": person.category,
+        "cadre": bool(person.is_cadre),
+    }
+    if account is not None:
+        facts["account_type"] = account.account_type
+    return facts
+
+
+def application_facts(
+    *, business: str, applied_on: dt.date, person: Person | None = None, stated: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The application in the rules' form. A registry person's facts replace stated ones; a stated
+    fact that disagrees with the registry is refused rather than silently overwritten."""
+    stated = dict(stated or {})
+    app: dict[str, Any] = {"business": business, "applied_on": applied_on.isoformat()}
+    for key in ("period", "refund_kind", "fields", "declared_by"):
+        if stated.get(key) not in (None, "", [], {}):
+            app[key] = stated[key]
+    stated_person = dict(stated.get("person") or {})
+    if person is not None:
+        registry = person_facts(person, on=applied_on)
+        for key, value in stated_person.items():
+            if key in registry and registry[key] != value:
+                raise RoutingError(f"facts.person.{key}", f"与登记信息不一致（登记为{registry[key]}）",
+                                   f"disagrees with the registry ({registry[key]!r})")
+        stated_person.update(registry)
+    if stated_person:
+        app["person"] = stated_person
+    return app
+
+
+_MISSING_RE = re.compile(r"missing field '([\w.]+)'")
+_FIELD_RE = re.compile(r"^([\w.]+): (.*)$")
+
+
+def _translate(message: str) -> RoutingError:
+    m = _MISSING_RE.search(message)
+    if m:
+        return RoutingError(f"facts.{m.group(1)}", f"缺少该业务必需的申请事实：{m.group(1)}", message)
+    if "period ends in or after" in message:
+        # Reading 1.y: a back-payment period must end before the month of application.
+        return RoutingError("facts.period.to", "补缴期间须在申请当月之前结束，否则不是补缴（解读1.y）", message)
+    m = _FIELD_RE.match(message)
+    if m:
+        return RoutingError(f"facts.{m.group(1)}", f"取值无效：{m.group(2)}", message)
+    return RoutingError("facts", f"申请事实有误：{message}", message)
+
+
+def route(app: dict[str, Any]) -> Any:
+    """The rules' decision for an application; raises RoutingError naming the field."""
+    from shebao.rules import DecisionError, InputError, decide
+
+    try:
+        return decide(app, policy())
+    except (InputError, DecisionError) as e:
+        raise _translate(str(e)) from None
+
+
+def office_for(*, employer: Employer | None, person: Person | None) -> Any:
+    """0.4: the back office of the applicant's district handles the case (employer first)."""
+    holder = employer or person
+    if holder is None:
+        raise RoutingError("applicant", "须指明申请单位或申请人", "an employer or a person must apply")
+    return holder.district

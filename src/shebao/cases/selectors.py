@@ -1,0 +1,77 @@
+"""Reads of cases, always scoped to the caller's district (the municipal center sees all)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from shebao.cases.models import Case, Document, Flag, OwedDocument, Status
+from shebao.core.scoping import scope_queryset
+
+OPEN_STATUSES = [s for s in Status.values if s not in (Status.COMPLETED, Status.REJECTED)]
+
+
+def case_list(*, user: Any, status: str | None = None, mode: str | None = None, business: str | None = None,
+              flagged: bool | None = None) -> QuerySet[Case]:
+    """Cases the user may see; the queue order puts 9's priority cases first, then the oldest."""
+    qs = scope_queryset(Case.objects.select_related("office", "employer", "person", "assignee"), user=user,
+                        district_path="office")
+    if status:
+        qs = qs.filter(status=status)
+    if mode:
+        qs = qs.filter(mode=mode)
+    if business:
+        qs = qs.filter(business=business)
+    if flagged is not None:
+        qs = qs.filter(flagged=flagged)
+    return qs
+
+
+def case_get(*, user: Any, pk: int | str) -> Case:
+    """One case, or 404 when it does not exist or lies outside the user's district."""
+    try:
+        return case_list(user=user).get(pk=int(pk))
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def document_get(*, user: Any, case: Case, pk: int | str) -> Document:
+    try:
+        return case.documents.get(pk=int(pk))
+    except (Document.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def owed_document_get(*, case: Case, pk: int | str) -> OwedDocument:
+    try:
+        return case.owed_documents.get(pk=int(pk))
+    except (OwedDocument.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def owed_documents_overdue(*, user: Any, on: dt.date | None = None) -> QuerySet[OwedDocument]:
+    """1.3: owed documents past their due date and not yet received, in the user's district."""
+    on = on or timezone.localdate()
+    qs = OwedDocument.objects.select_related("case").filter(
+        due_on__lt=on, state__in=[OwedDocument.State.OWED, OwedDocument.State.REFUSED],
+        case__status__in=OPEN_STATUSES)
+    return scope_queryset(qs, user=user, district_path="case__office").order_by("due_on", "pk")
+
+
+def flag_queue(*, user: Any, stage: str | None = None) -> QuerySet[Flag]:
+    """7.4: flagged operations; after the lift, the review queue (queued → reviewed → settled → audited)."""
+    qs = scope_queryset(Flag.objects.select_related("case", "office"), user=user, district_path="office")
+    if stage:
+        qs = qs.filter(stage=stage)
+    return qs.order_by("raised_at", "pk")
+
+
+def flag_get(*, user: Any, pk: int | str) -> Flag:
+    try:
+        return flag_queue(user=user).get(pk=int(pk))
+    except (Flag.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

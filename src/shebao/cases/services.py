@@ -1,0 +1,584 @@
+"""Writes of case handling. Each service is one transaction: the change, its transition row, its audit
+row and the applicant's outbox message are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shebao.cases import routing, workflows
+from shebao.cases.documents import UploadError, check_upload
+from shebao.cases.models import (
+    ApplicantKind,
+    Case,
+    CaseTransition,
+    Channel,
+    CommitmentLetter,
+    Document,
+    EpidemicLift,
+    Flag,
+    Mailing,
+    Mode,
+    OwedDocument,
+    PhoneCheck,
+    Status,
+)
+from shebao.cases.notifications import outbox_enqueue
+from shebao.cases.routing import RoutingError
+from shebao.cases.workflows import SYSTEM, StaleCase, TransitionError
+from shebao.core.audit import audit_create, audit_update, snapshot
+from shebao.core.models import AuditEvent
+from shebao.core.scoping import user_may_see_district
+from shebao.registry.models import Employer, Person
+from shebao.staff.models import Role
+
+# Who may register an application: the front desk (0.4) and the back office.
+SUBMIT_ROLES = {Role.DISTRICT_CLERK, Role.DISTRICT_REVIEWER, Role.MUNICIPAL_ADMIN, Role.HALL_MANAGER}
+STAFF_ROLES = {Role.DISTRICT_CLERK, Role.DISTRICT_REVIEWER, Role.MUNICIPAL_ADMIN}
+AUDIT_ROLES = {Role.AUDITOR, Role.MUNICIPAL_ADMIN}
+# The catalog's name for the mobile channel.
+CATALOG_CHANNEL = {Channel.MOBILE: "app"}
+WORK_INJURY_PRIORITY = 100  # 9: ahead of every queue
+
+
+class IdempotencyMismatch(Exception):
+    """The same Idempotency-Key was sent with a different request."""
+
+
+def _require_role(actor: Any, roles: set[str], what: str) -> None:
+    if getattr(actor, "role", None) not in roles:
+        raise PermissionDenied(f"当前角色无权{what}")
+
+
+def _require_district(actor: Any, case: Case) -> None:
+    if not user_may_see_district(actor, case.office_id):
+        raise PermissionDenied("只能办理本区的申请")
+
+
+def _actor_label(actor: Any) -> str:
+    if actor == SYSTEM:
+        return "system"
+    return actor.get_username() if getattr(actor, "is_authenticated", False) else "system"
+
+
+def _record(case: Case, *, action: str, from_status: str, actor: Any, note: str = "") -> CaseTransition:
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    return CaseTransition.objects.create(
+        case=case, action=action, from_status=from_status, to_status=case.status, actor=user,
+        actor_label=_actor_label(actor), actor_role=getattr(user, "role", "") or "", note=note,
+    )
+
+
+def request_fingerprint(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+# --- Submission --------------------------------------------------------------------------------
+def case_submit(
+    *, actor: Any, business: str, channel: str, employer: Employer | None = None, person: Person | None = None,
+    applicant_kind: str | None = None, applied_on: dt.date | None = None, facts: dict[str, Any] | None = None,
+    contact_email: str = "", contact_phone: str = "", contact_wechat: str = "", work_injury_medical: bool = False,
+    manual_operation: str = "", idempotency_key: str | None = None, request_hash: str = "",
+) -> tuple[Case, bool]:
+    """Register an application and route it by the rules. Returns (case, created).
+
+    With an idempotency key a retry returns the first case: the lookup answers the common retry, and
+    the unique constraint settles two concurrent ones (the loser reads the winner's row).
+    """
+    _require_role(actor, SUBMIT_ROLES, "登记申请")
+    if idempotency_key:
+        existing = _existing(actor, idempotency_key, request_hash)
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            case = _case_create(
+                actor=actor, business=business, channel=channel, employer=employer, person=person,
+                applicant_kind=applicant_kind, applied_on=applied_on, facts=facts or {},
+                contact_email=contact_email, contact_phone=contact_phone, contact_wechat=contact_wechat,
+                work_injury_medical=work_injury_medical, manual_operation=manual_operation,
+                idempotency_key=idempotency_key or None, request_hash=request_hash,
+            )
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        existing = _existing(actor, idempotency_key, request_hash)
+        if existing is None:
+            raise
+        return existing, False
+    return case, True
+
+
+def _existing(actor: Any, key: str, request_hash: str) -> Case | None:
+    case = Case.objects.filter(submitted_by=actor, idempotency_key=key).first()
+    if case is not None and request_hash and case.request_hash and case.request_hash != request_hash:
+        raise IdempotencyMismatch(key)
+    return case
+
+
+def _case_create(
+    *, actor: Any, business: str, channel: str, employer: Employer | None, person: Person | None,
+    applicant_kind: str | None, applied_on: dt.date | None, facts: dict[str, Any], contact_email: str,
+    contact_phone: str, contact_wechat: str, work_injury_medical: bool, manual_operation: str,
+    idempotency_key: str | None, request_hash: str,
+) -> Case:
+    entry = routing.business_entry(business)
+    kind = applicant_kind or (ApplicantKind.EMPLOYER if employer is not None else ApplicantKind.PERSON)
+    if kind == ApplicantKind.EMPLOYER and employer is None:
+        raise RoutingError("employer", "单位申请须指明单位", "an employer application names the employer")
+    if kind == ApplicantKind.PERSON and person is None:
+        raise RoutingError("person", "个人申请须指明参保人员", "a personal application names the person")
+    if kind not in entry.applicants:
+        names = "、".join(ApplicantKind(a).label for a in entry.applicants)
+        raise RoutingError("applicant_kind", f"{entry.zh}只能由{names}申请", f"{business} is applied for by {entry.applicants}")
+    # 0.4: the counter (front desk) receives anything; otherwise the channels the catalog lists.
+    if channel != Channel.COUNTER and CATALOG_CHANNEL.get(channel, channel) not in entry.channels:
+        raise RoutingError("channel", f"{entry.zh}不能通过“{Channel(channel).label}”申请",
+                           f"{business} cannot be applied for by {channel}")
+    office = routing.office_for(employer=employer if kind == ApplicantKind.EMPLOYER else None, person=person)
+    if not user_may_see_district(actor, office.pk):
+        # A clerk registers only for their own district's back office (0.4); the API answers 404 first.
+        raise PermissionDenied("只能为本区的单位或人员登记申请")
+    applied_on = applied_on or timezone.localdate()
+    app = routing.application_facts(business=business, applied_on=applied_on, person=person, stated=facts)
+    decision = routing.route(app)
+    priority = WORK_INJURY_PRIORITY if work_injury_medical else 0
+    case = Case.objects.create(
+        business=business, business_zh=entry.zh, applicant_kind=kind, employer=employer, person=person,
+        channel=channel, applied_on=applied_on, facts=app, mode=decision.mode, clauses=list(decision.clauses),
+        requires=list(decision.requires), explanation_zh=decision.explanation_zh,
+        explanation_en=decision.explanation_en, pack=decision.pack, pack_version=decision.pack_version,
+        parameters=decision.parameters, rule_id=decision.rule_id or "", office=office, priority=priority,
+        contact_email=contact_email, contact_phone=contact_phone or (person.phone if person else ""),
+        contact_wechat=contact_wechat, submitted_by=actor, idempotency_key=idempotency_key,
+        request_hash=request_hash, documents_due_on=decision.documents_due_on,
+        remote_review_required=decision.mode == Mode.REMOTE_DOCUMENTS,
+    )
+    _record(case, action="submit", from_status="", actor=actor,
+            note=f"渠道：{Channel(channel).label}；{decision.explanation_zh}")
+    audit_create(actor=actor, instance=case, reason="登记申请")
+    if manual_operation:
+        _flag_create(actor=actor, case=case, kind=Flag.Kind.MANUAL_OPERATION, description=manual_operation)
+    outbox_enqueue(case=case, event="submitted")
+    return case
+
+
+# --- Transitions -------------------------------------------------------------------------------
+def case_transition(
+    *, case: Case, actor: Any, action: str, note: str = "", expected_version: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> Case:
+    """Move a case by one row of the workflow table.
+
+    Two clerks acting at once: the row lock (PostgreSQL) or the immediate write transaction (SQLite)
+    orders them, and the version check turns the second into a 409 instead of a double action.
+    """
+    payload = dict(payload or {})
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("office").get(pk=case.pk)
+        if actor != SYSTEM:
+            _require_district(actor, locked)
+        if expected_version is not None and locked.version != expected_version:
+            raise StaleCase(f"申请已被他人处理（当前版本{locked.version}，您提交的是版本{expected_version}），请刷新后重试",
+                            f"the case changed meanwhile (version {locked.version}, not {expected_version})",
+                            field="version")
+        t = workflows.transition_for(locked, action)
+        workflows.check_actor(t, actor)
+        workflows.check_guards(t, locked, payload)
+        before = snapshot(locked)
+        from_status, old_version = locked.status, locked.version
+        _effect(t.effect, locked, actor, payload)
+        locked.status = t.target
+        locked.version = old_version + 1
+        if locked.assignee_id is None and getattr(actor, "is_authenticated", False):
+            locked.assignee = actor
+        if action == "reject":
+            locked.rejection_reason = str(payload.get("reason", ""))
+        if payload.get("outcome"):
+            locked.outcome = str(payload["outcome"])
+        if action == "resume":
+            locked.resumed_on = payload.get("lifted_on") or routing.lifted_on()
+        if t.target == Status.COMPLETED:
+            locked.completed_at = timezone.now()
+        fields = ["status", "version", "assignee", "rejection_reason", "outcome", "resumed_on", "completed_at",
+                  "remote_review_required", "documents_due_on", "flagged", "updated_at"]
+        locked.updated_at = timezone.now()
+        updated = Case.objects.filter(pk=locked.pk, version=old_version).update(
+            **{f: getattr(locked, f) for f in fields})
+        if updated != 1:
+            raise StaleCase("申请已被他人处理，请刷新后重试", "the case changed meanwhile", field="version")
+        text = note or str(payload.get("reason") or payload.get("outcome") or "")
+        _record(locked, action=action, from_status=from_status, actor=actor, note=text)
+        audit_update(actor=None if actor == SYSTEM else actor, instance=locked, before=before,
+                     reason=f"{workflows.ACTION_NAMES.get(action, action)}：{text}"[:200])
+        if t.notify:
+            outbox_enqueue(case=locked, event=action, extra=_notice_extra(locked, action))
+    return locked
+
+
+def _notice_extra(case: Case, action: str) -> str:
+    if action == "reject":
+        return f"理由：{case.rejection_reason}。"
+    if case.status == Status.DOCUMENTS_OUTSTANDING:
+        names = "、".join(case.owed_documents.values_list("name", flat=True))
+        due = f"，补交期限{case.documents_due_on}" if case.documents_due_on else "，补交期限待疫情解除后确定"
+        return f"请在疫情解除后补交材料：{names}{due}。"
+    return ""
+
+
+def _owe(case: Case, names: list[str], kind: str, due_on: dt.date | None = None) -> None:
+    OwedDocument.objects.bulk_create([OwedDocument(case=case, name=n, kind=kind, due_on=due_on) for n in names])
+
+
+def _effect(effect: str, case: Case, actor: Any, payload: dict[str, Any]) -> None:
+    """The named side effects of the workflow table, each in one place."""
+    if not effect:
+        return
+    catalog_docs = list(routing.business_entry(case.business).documents)
+    if effect == "owe_deferred":
+        # 1.3: the documents owed (named by the clerk, else the catalog's) and, once lifted, their due date.
+        names = [str(n) for n in payload.get("documents_owed") or catalog_docs] or ["补充材料"]
+        lifted = routing.lifted_on()
+        due = routing.documents_due_on(lifted) if lifted else None
+        case.documents_due_on = due
+        _owe(case, names, OwedDocument.Kind.DEFERRED, due)
+    elif effect == "owe_required":
+        have = set(case.owed_documents.values_list("name", flat=True))
+        names = [str(n) for n in payload.get("documents_required") or catalog_docs if n not in have]
+        _owe(case, names, OwedDocument.Kind.REQUIRED)
+    elif effect == "owe_originals":
+        # 4.2: copies now, originals after the epidemic.
+        names = [str(n) for n in payload.get("originals_owed") or [f"{d}原件" for d in catalog_docs
+                                                                   if d != "承诺书"] or ["原始材料原件"]]
+        _owe(case, names, OwedDocument.Kind.ORIGINAL)
+        Mailing.objects.create(case=case, leg=Mailing.Leg.EMPLOYER_TO_DISTRICT,
+                               tracking_number=str(payload.get("tracking_number", "")))
+    elif effect == "mail_district_received":
+        Mailing.objects.update_or_create(case=case, leg=Mailing.Leg.EMPLOYER_TO_DISTRICT, defaults={
+            "received_at": timezone.now(), "received_by": actor,
+            **({"tracking_number": str(payload["tracking_number"])} if payload.get("tracking_number") else {})})
+    elif effect == "mail_to_center":
+        Mailing.objects.update_or_create(case=case, leg=Mailing.Leg.DISTRICT_TO_CENTER, defaults={
+            "tracking_number": str(payload["tracking_number"]), "sent_on": timezone.localdate()})
+    elif effect == "mail_center_received":
+        Mailing.objects.filter(case=case, leg=Mailing.Leg.DISTRICT_TO_CENTER).update(
+            received_at=timezone.now(), received_by=actor)
+    elif effect == "flag_remote":
+        # 2.2: handled first on remote documents, reviewed after the epidemic (7.4 queue).
+        case.remote_review_required = True
+        _flag_create(actor=actor, case=case, kind=Flag.Kind.REMOTE_DOCUMENTS,
+                     description=f"依传真/邮件材料先行办理（第{'、'.join(case.clauses) or '2.2'}条），疫情解除后复核原件")
+    else:  # pragma: no cover - a table row naming an unknown effect is a programming error
+        raise ValueError(effect)
+
+
+def case_accept(*, case: Case, actor: Any, note: str = "", expected_version: int | None = None,
+                **payload: Any) -> Case:
+    return case_transition(case=case, actor=actor, action="accept", note=note, expected_version=expected_version,
+                           payload=payload)
+
+
+def case_approve(*, case: Case, actor: Any, note: str = "", expected_version: int | None = None) -> Case:
+    return case_transition(case=case, actor=actor, action="approve", note=note, expected_version=expected_version)
+
+
+def case_complete(*, case: Case, actor: Any, note: str = "", expected_version: int | None = None) -> Case:
+    return case_transition(case=case, actor=actor, action="complete", note=note, expected_version=expected_version)
+
+
+def case_reject(*, case: Case, actor: Any, reason: str, expected_version: int | None = None) -> Case:
+    return case_transition(case=case, actor=actor, action="reject", expected_version=expected_version,
+                           payload={"reason": reason})
+
+
+# --- Commitment letters and phone checks (1.2) -------------------------------------------------------
+def commitment_digest(*, case: Case, text: str, signer: str, signed_at: dt.datetime) -> str:
+    """SHA-256 of what was committed to: the letter, its signer and time, and the application's facts."""
+    payload = {"case": case.pk, "business": case.business, "facts": case.facts, "text": text, "signer": signer,
+               # In UTC, so the hash can be recomputed from the stored row whatever zone it was sent in.
+               "signed_at": signed_at.astimezone(dt.UTC).isoformat()}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def commitment_letter_capture(*, case: Case, actor: Any, text: str, signer: str,
+                              signed_at: dt.datetime | None = None) -> CommitmentLetter:
+    _require_role(actor, STAFF_ROLES | {Role.HALL_MANAGER}, "录入承诺书")
+    if "commitment_letter" not in case.requires:
+        raise TransitionError("本申请不适用承诺制，无需承诺书", "this case is not handled on commitment",
+                              field="commitment_letter")
+    if not text.strip() or not signer.strip():
+        raise RoutingError("text" if not text.strip() else "signer", "承诺内容和承诺人不能为空",
+                           "the letter's text and signer are required")
+    signed_at = signed_at or timezone.now()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        _require_district(actor, locked)
+        if locked.status != Status.SUBMITTED:
+            raise TransitionError("申请已受理，承诺书不能再录入或更改", "the letter is fixed once the case is accepted",
+                                  field="commitment_letter")
+        if CommitmentLetter.objects.filter(case=locked).exists():
+            raise TransitionError("承诺书已录入，不能更改", "a commitment letter is already captured",
+                                  field="commitment_letter")
+        letter = CommitmentLetter.objects.create(
+            case=locked, text=text, signer=signer, signed_at=signed_at, captured_by=actor,
+            sha256=commitment_digest(case=locked, text=text, signer=signer, signed_at=signed_at))
+        _record_event(locked, actor, "commitment_letter", f"承诺人：{signer}；SHA-256：{letter.sha256}")
+        audit_create(actor=actor, instance=letter, reason="录入承诺书")
+    return letter
+
+
+def _record_event(case: Case, actor: Any, action: str, note: str) -> None:
+    """A recorded step that does not change the state (from = to)."""
+    _record(case, action=action, from_status=case.status, actor=actor, note=note)
+
+
+def phone_check_record(*, case: Case, actor: Any, outcome: str, phone: str = "",
+                       called_at: dt.datetime | None = None, note: str = "") -> PhoneCheck:
+    """1.2c: who called, which number, when, and what the insured person said."""
+    _require_role(actor, STAFF_ROLES, "进行电话核实")
+    if "phone_verification" not in case.requires:
+        raise TransitionError("本申请无需电话核实", "this case needs no phone check", field="phone_check")
+    if outcome not in PhoneCheck.Outcome.values:
+        raise RoutingError("outcome", "核实结果无效", f"outcome must be one of {PhoneCheck.Outcome.values}")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)  # person is read after: no FOR UPDATE on an outer join
+        _require_district(actor, locked)
+        if locked.status not in (Status.SUBMITTED, Status.IN_REVIEW):
+            raise TransitionError(f"申请当前状态为“{Status(locked.status).label}”，不能再记录电话核实",
+                                  "the case is past the phone check", field="phone_check")
+        number = phone or (locked.person.phone if locked.person else "") or locked.contact_phone
+        if not number:
+            raise RoutingError("phone", "没有可拨打的号码", "no number to call")
+        check = PhoneCheck.objects.create(case=locked, called_by=actor, phone=number,
+                                          called_at=called_at or timezone.now(), outcome=outcome, note=note)
+        _record_event(locked, actor, "phone_check",
+                      f"{check.phone_masked} {PhoneCheck.Outcome(outcome).label} {note}".strip())
+        audit_create(actor=actor, instance=check, reason="电话核实")
+    return check
+
+
+# --- Documents ------------------------------------------------------------------------------------
+def document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: str = Document.Source.UPLOAD,
+                    owed: OwedDocument | None = None) -> Document:
+    """Store an upload (checked by content) and, if it answers an owed document, mark that received."""
+    _require_role(actor, SUBMIT_ROLES, "上传材料")
+    if source not in Document.Source.values:
+        raise UploadError("source", "材料来源无效", f"source must be one of {Document.Source.values}")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("office").get(pk=case.pk)
+        _require_district(actor, locked)
+        if locked.status in (Status.COMPLETED, Status.REJECTED) and owed is None:
+            raise TransitionError("申请已办结，不能再上传材料", "the case is closed", field="file")
+        checked = check_upload(stream, already=locked.documents.count())
+        doc = Document(case=locked, name=name or (owed.name if owed else "材料"), source=source,
+                       content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
+                       uploaded_by=actor)
+        doc.file.save(f"{locked.pk}-{checked.sha256[:16]}.{checked.extension}", ContentFile(checked.content),
+                      save=False)
+        doc.save()
+        if owed is not None:
+            _owed_receive(owed, case=locked, document=doc)
+        _record_event(locked, actor, "document", f"{doc.name}（{doc.get_source_display()}，SHA-256 {doc.sha256[:12]}…）")
+        # The core snapshot cannot serialise a file field: the row names the file by path and checksum.
+        AuditEvent.objects.create(
+            actor=actor, actor_label=actor.get_username(), action=AuditEvent.Action.CREATE,
+            model=Document._meta.label, object_pk=str(doc.pk), district_code=locked.office.code,
+            changes={"case_id": [None, locked.pk], "name": [None, doc.name], "file": [None, doc.file.name],
+                     "sha256": [None, doc.sha256], "size": [None, doc.size]}, reason="上传材料")
+    return doc
+
+
+def _owed_receive(owed: OwedDocument, *, case: Case, document: Document | None = None,
+                  source: str = "", reference: str = "") -> None:
+    if owed.case_id != case.pk:
+        raise UploadError("owed_document", "该应补材料不属于本申请", "that owed document is not this case's")
+    if owed.state == OwedDocument.State.ACCEPTED:
+        raise TransitionError("该材料已审核通过", "already accepted", field="owed_document")
+    owed.state = OwedDocument.State.RECEIVED
+    owed.received_at = timezone.now()
+    owed.document = document
+    owed.exchange_source, owed.exchange_reference = source, reference
+    owed.reviewed_by, owed.reviewed_at, owed.review_note = None, None, ""
+    owed.save()
+
+
+def owed_document_exchange(*, owed: OwedDocument, actor: Any, source: str, reference: str) -> OwedDocument:
+    """2.3: a data-exchange record from another government body satisfies the document."""
+    _require_role(actor, STAFF_ROLES, "登记数据共享材料")
+    if not source.strip() or not reference.strip():
+        raise RoutingError("reference", "须填写数据共享来源和凭证号", "source and reference are required")
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=owed.case_id)
+        _require_district(actor, case)
+        owed = OwedDocument.objects.get(pk=owed.pk)
+        before = snapshot(owed)
+        _owed_receive(owed, case=case, source=source, reference=reference)
+        _record_event(case, actor, "data_exchange", f"{owed.name}：{source} {reference}")
+        audit_update(actor=actor, instance=owed, before=before, reason="数据共享（2.3）")
+    return owed
+
+
+def owed_document_review(*, owed: OwedDocument, actor: Any, accepted: bool, note: str = "") -> OwedDocument:
+    _require_role(actor, {Role.DISTRICT_REVIEWER, Role.MUNICIPAL_ADMIN, Role.DISTRICT_CLERK}, "审核材料")
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=owed.case_id)
+        _require_district(actor, case)
+        owed = OwedDocument.objects.get(pk=owed.pk)
+        if owed.state != OwedDocument.State.RECEIVED:
+            raise TransitionError("材料尚未收到，不能审核", "the document has not been received", field="owed_document")
+        before = snapshot(owed)
+        owed.state = OwedDocument.State.ACCEPTED if accepted else OwedDocument.State.REFUSED
+        owed.reviewed_by, owed.reviewed_at, owed.review_note = actor, timezone.now(), note
+        owed.save()
+        _record_event(case, actor, "document_review", f"{owed.name}：{owed.get_state_display()} {note}".strip())
+        audit_update(actor=actor, instance=owed, before=before, reason="审核材料")
+    return owed
+
+
+# --- 7.4 flags ------------------------------------------------------------------------------------
+def _flag_create(*, actor: Any, case: Case | None, kind: str, description: str, office: Any = None) -> Flag:
+    lifted = routing.lifted_on()
+    flag = Flag.objects.create(
+        case=case, office=office or case.office, kind=kind, description=description,
+        raised_by=actor if getattr(actor, "is_authenticated", False) else None,
+        # Raised after the lift, it goes straight to the review queue.
+        stage=Flag.Stage.QUEUED if lifted else Flag.Stage.FLAGGED, queued_at=timezone.now() if lifted else None)
+    if case is not None and not case.flagged:
+        case.flagged = True
+        Case.objects.filter(pk=case.pk).update(flagged=True)
+    audit_create(actor=actor if actor != SYSTEM else None, instance=flag, reason="7.4标记")
+    return flag
+
+
+def flag_raise(*, actor: Any, kind: str, description: str, case: Case | None = None, office: Any = None) -> Flag:
+    """7.4: mark an operation done by hand or outside the system."""
+    _require_role(actor, STAFF_ROLES | {Role.HALL_MANAGER}, "标记手工或系统外操作")
+    if kind not in Flag.Kind.values:
+        raise RoutingError("kind", "标记类别无效", f"kind must be one of {Flag.Kind.values}")
+    if not description.strip():
+        raise RoutingError("description", "须说明做了什么", "a description is required")
+    office = office or (case.office if case else getattr(actor, "district", None))
+    if office is None:
+        raise RoutingError("office", "须指明经办机构", "an office is required")
+    with transaction.atomic():
+        if case is not None:
+            _require_district(actor, case)
+            _record_event(case, actor, "flag", f"{Flag.Kind(kind).label}：{description}")
+        return _flag_create(actor=actor, case=case, kind=kind, description=description, office=office)
+
+
+FLAG_STEPS = {
+    # step: (from stage, to stage, outcome field, roles)
+    "review": (Flag.Stage.QUEUED, Flag.Stage.REVIEWED, "review_outcome", STAFF_ROLES),
+    "settle": (Flag.Stage.REVIEWED, Flag.Stage.SETTLED, "settle_outcome", STAFF_ROLES),
+    "audit": (Flag.Stage.SETTLED, Flag.Stage.AUDITED, "audit_outcome", AUDIT_ROLES),
+}
+
+
+def flag_advance(*, flag: Flag, actor: Any, step: str, outcome: str, expected_version: int | None = None) -> Flag:
+    """7.4 after the lift: review, settle, internal audit — each with its outcome, in that order."""
+    if step not in FLAG_STEPS:
+        raise RoutingError("step", "步骤无效（复核、清理、内审）", "step is review, settle or audit")
+    source, target, outcome_field, roles = FLAG_STEPS[step]
+    _require_role(actor, roles, "处理该标记")
+    if not outcome.strip():
+        raise RoutingError("outcome", "须填写结论", "an outcome is required")
+    with transaction.atomic():
+        locked = Flag.objects.select_for_update().get(pk=flag.pk)
+        if not user_may_see_district(actor, locked.office_id):
+            raise PermissionDenied("只能处理本区的标记")
+        if expected_version is not None and locked.version != expected_version:
+            raise StaleCase("标记已被他人处理，请刷新后重试", "the flag changed meanwhile", field="version")
+        if locked.stage != source:
+            if locked.stage == Flag.Stage.FLAGGED:
+                raise TransitionError("疫情解除前不进入复核（第7.4条）", "the review queue opens when the epidemic is lifted",
+                                      field="step")
+            raise TransitionError(f"标记当前为“{locked.get_stage_display()}”，不能进行该步骤",
+                                  f"cannot {step} a flag at stage {locked.stage}", field="step")
+        before = snapshot(locked)
+        setattr(locked, outcome_field, outcome)
+        locked.stage, locked.last_actor = target, actor
+        locked.version += 1
+        locked.save()
+        audit_update(actor=actor, instance=locked, before=before, reason=f"7.4 {step}")
+    return locked
+
+
+# --- Lifting the epidemic --------------------------------------------------------------------------
+def epidemic_lift_preview(lifted_on: dt.date) -> dict[str, Any]:
+    """What applying the lift would do, without doing it."""
+    done = EpidemicLift.objects.filter(lifted_on=lifted_on).first()
+    due = routing.documents_due_on(lifted_on)
+    owed = OwedDocument.objects.filter(kind=OwedDocument.Kind.DEFERRED, due_on__isnull=True,
+                                       case__status=Status.DOCUMENTS_OUTSTANDING)
+    postponed = Case.objects.filter(status=Status.POSTPONED)
+    flags = Flag.objects.filter(stage=Flag.Stage.FLAGGED)
+    return {
+        "lifted_on": lifted_on.isoformat(),
+        "already_applied": done is not None,
+        "documents_due_on": due.isoformat(),
+        "owed_lists_dated": sorted(set(owed.values_list("case_id", flat=True))),
+        "owed_documents_dated": owed.count(),
+        "postponed_resumed": sorted(postponed.values_list("pk", flat=True)),
+        "flags_queued": flags.count(),
+    }
+
+
+def epidemic_lift_apply(*, actor: Any, lifted_on: dt.date) -> EpidemicLift:
+    """Publish the lifted date (if not yet) and run its effects once: owed lists dated (1.3), postponed
+    cases resumed (4.2), the 7.4 review queue opened. A second run for the same date is a no-op."""
+    from shebao.core.models import Announcement
+    from shebao.core.policy import announcement_publish, policy_pack_name
+
+    if not getattr(actor, "sees_whole_city", False):
+        raise PermissionDenied("只有市中心可以执行疫情解除")
+    existing = EpidemicLift.objects.filter(lifted_on=lifted_on).first()
+    if existing is not None:
+        return existing
+    other = EpidemicLift.objects.exclude(lifted_on=lifted_on).first()
+    if other is not None:
+        raise TransitionError(f"疫情解除已于{other.lifted_on}执行，不能以另一日期再次执行",
+                              f"the lift was applied for {other.lifted_on}", field="lifted_on")
+    try:
+        with transaction.atomic():
+            preview = epidemic_lift_preview(lifted_on)
+            ann = Announcement.objects.filter(pack=policy_pack_name(), parameter__in=[
+                "epidemic.lifted_on", "epidemic_lifted_on"], value=lifted_on.isoformat()).last()
+            if ann is None:
+                ann = announcement_publish(actor=actor, parameter="epidemic.lifted_on", value=lifted_on.isoformat(),
+                                           title=f"疫情解除（{lifted_on}）", clause="0.3")
+            lift = EpidemicLift.objects.create(lifted_on=lifted_on, announcement=ann, applied_by=actor,
+                                               summary=preview)
+            due = routing.documents_due_on(lifted_on)
+            # 1.3: every owed list gets its due date.
+            for case in Case.objects.filter(pk__in=preview["owed_lists_dated"]):
+                before = snapshot(case)
+                OwedDocument.objects.filter(case=case, kind=OwedDocument.Kind.DEFERRED, due_on__isnull=True).update(
+                    due_on=due)
+                case.documents_due_on = due
+                case.version += 1
+                case.save(update_fields=["documents_due_on", "version", "updated_at"])
+                _record_event(case, actor, "documents_due", f"疫情解除（{lifted_on}），容缺材料补交期限{due}")
+                audit_update(actor=actor, instance=case, before=before, reason="疫情解除：确定补交期限")
+                outbox_enqueue(case=case, event="documents_due", extra=f"请于{due}前补交容缺材料。")
+            # 4.2: joint review resumes; postponed cases continue as regular.
+            for case in Case.objects.filter(pk__in=preview["postponed_resumed"]):
+                case_transition(case=case, actor=SYSTEM, action="resume", payload={"lifted_on": lifted_on},
+                                note=f"疫情解除（{lifted_on}），联审恢复；由{actor.get_username()}执行")
+            # 7.4: the review queue opens.
+            Flag.objects.filter(stage=Flag.Stage.FLAGGED).update(stage=Flag.Stage.QUEUED, queued_at=timezone.now())
+    except IntegrityError:
+        # Two administrators at once: the unique date lets one run; the other reads its result.
+        existing = EpidemicLift.objects.filter(lifted_on=lifted_on).first()
+        if existing is None:
+            raise
+        return existing
+    return lift

@@ -1,0 +1,275 @@
+"""The workflow of every handling mode, as ONE table of transitions.
+
+Each row names the workflow, the action, the states it may start from, the state it leads to, the
+roles that may make it, the guards that must hold (the notice's preconditions: a commitment letter
+for 1.2, a confirmed phone call for 1.2c, every owed document for 1.3) and whether the applicant is
+told. `services.case_transition` is the only code that moves a case; it reads this table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from shebao.cases.models import Case, Flag, Mode, OwedDocument, PhoneCheck, Status
+from shebao.staff.models import Role
+
+S = Status
+CLERK = frozenset({Role.DISTRICT_CLERK, Role.MUNICIPAL_ADMIN})
+REVIEWER = frozenset({Role.DISTRICT_REVIEWER, Role.MUNICIPAL_ADMIN})
+STAFF = CLERK | REVIEWER
+CENTER = frozenset({Role.MUNICIPAL_ADMIN})
+SYSTEM = "system"  # the epidemic-lift run (an announcement's effect), not a person
+
+ACTION_NAMES: dict[str, str] = {
+    "accept": "受理", "approve": "审批通过", "complete": "办结", "reject": "驳回", "resume": "恢复办理",
+    "district_receive": "区中心收件", "district_review": "区中心审核", "mail_to_center": "寄送市中心",
+    "center_receive": "市中心收件",
+}
+
+
+class TransitionError(Exception):
+    """A refused transition; `status` is the HTTP status the API answers with."""
+
+    status = 409
+    code = "conflict"
+
+    def __init__(self, zh: str, en: str, *, field: str = "action") -> None:
+        super().__init__(zh)
+        self.zh, self.en, self.field = zh, en, field
+
+
+class IllegalTransition(TransitionError):
+    code = "illegal_transition"
+
+
+class StaleCase(TransitionError):
+    code = "stale"
+
+
+class NotAllowed(TransitionError):
+    status = 403
+    code = "role_not_allowed"
+
+
+class GuardFailed(TransitionError):
+    status = 422
+    code = "precondition_failed"
+
+
+Guard = Callable[[Case, dict[str, Any]], "tuple[str, str, str] | None"]  # -> (field, zh, en) or None
+
+
+def _letter_captured(case: Case, payload: dict[str, Any]) -> tuple[str, str, str] | None:
+    # 1.2, 4.2: the commitment letter replaces the documents; no letter, no acceptance.
+    if hasattr(case, "commitment_letter"):
+        return None
+    return ("commitment_letter", "尚未录入承诺书（第1.2条/第4.2条），不能受理",
+            "no commitment letter has been captured (1.2/4.2)")
+
+
+def _phone_confirmed(case: Case, payload: dict[str, Any]) -> tuple[str, str, str] | None:
+    # 1.2c: a refund is paid only after staff confirmed it with the insured person by phone.
+    if case.phone_checks.filter(outcome=PhoneCheck.Outcome.CONFIRMED).exists():
+        return None
+    return ("phone_check", "退费须先与参保人电话核实并确认（第1.2c条），尚无已确认的电话核实记录",
+            "a refund needs a confirmed phone check with the insured person first (1.2c)")
+
+
+def _owed_all_reviewed(case: Case, payload: dict[str, Any]) -> tuple[str, str, str] | None:
+    # 1.3: accepted with documents to follow cannot complete without every one received and reviewed.
+    missing = list(case.owed_documents.exclude(state=OwedDocument.State.ACCEPTED).values_list("name", flat=True))
+    if not missing:
+        return None
+    return ("owed_documents", f"仍有材料未补齐或未审核通过：{'、'.join(missing)}",
+            f"documents still owed or not yet reviewed: {len(missing)}")
+
+
+def _required_received(case: Case, payload: dict[str, Any]) -> tuple[str, str, str] | None:
+    missing = list(case.owed_documents.filter(state__in=[OwedDocument.State.OWED, OwedDocument.State.REFUSED])
+                   .values_list("name", flat=True))
+    if not missing:
+        return None
+    return ("owed_documents", f"办理所需材料尚未收齐：{'、'.join(missing)}",
+            f"required documents not yet received: {len(missing)}")
+
+
+def _remote_document_attached(case: Case, payload: dict[str, Any]) -> tuple[str, str, str] | None:
+    # 1.4, 2.2: handled on documents that staff attach from a fax or an e-mail.
+    if case.documents.filter(source__in=["fax", "email"]).exists():
+        return None
+    return ("documents", "须先附上通过传真或电子邮件收到的材料（第1.4条/第2.2条）",
+            "attach the documents received by fax or e-mail first (1.4/2.2)")
+
+
+def _outcome_recorded(case: Case, payload: dict[str, Any]) -> tuple[str, str, str] | None:
+    if str(payload.get("outcome") or "").strip():
+        return None
+    return ("outcome", "直接办理须记录办理结果", "a direct handling must record what was done")
+
+
+def _reason_given(case: Case, payload: dict[str, Any]) -> tuple[str, str, str] | None:
+    if str(payload.get("reason") or "").strip():
+        return None
+    return ("reason", "驳回须说明理由", "a rejection needs a reason")
+
+
+def _tracking_number(case: Case, payload: dict[str, Any]) -> tuple[str, str, str] | None:
+    if str(payload.get("tracking_number") or "").strip():
+        return None
+    return ("tracking_number", "须填写邮件号", "a tracking number is required")
+
+
+def _epidemic_lifted(case: Case, payload: dict[str, Any]) -> tuple[str, str, str] | None:
+    # 4.2: postponed cases wait until joint review resumes, i.e. the epidemic is lifted.
+    if payload.get("lifted_on"):
+        return None
+    from shebao.cases.routing import lifted_on
+
+    if lifted_on() is not None:
+        return None
+    return ("action", "疫情尚未解除，联审尚未恢复（第4.2条），暂缓办理的申请不能恢复",
+            "the epidemic is not lifted yet; joint review has not resumed (4.2)")
+
+
+@dataclass(frozen=True)
+class Transition:
+    workflow: str
+    action: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    guards: tuple[Guard, ...] = ()
+    notify: bool = False
+    effect: str = ""  # a named side effect that services.py performs (one place each)
+    system: bool = field(default=False)  # may be made by the epidemic-lift run
+
+
+def T(workflow: str, action: str, sources: list[str], target: str, roles: frozenset[str], *guards: Guard,
+      notify: bool = False, effect: str = "", system: bool = False) -> Transition:
+    return Transition(workflow, action, frozenset(sources), target, roles, tuple(guards), notify, effect, system)
+
+
+def _reject(workflow: str, sources: list[str]) -> Transition:
+    return T(workflow, "reject", sources, S.REJECTED, STAFF, _reason_given, notify=True)
+
+
+# fmt: off
+TRANSITIONS: tuple[Transition, ...] = (
+    # direct (1.1): completed on acceptance, with the record of what was done.
+    T("direct", "accept", [S.SUBMITTED], S.COMPLETED, CLERK, _outcome_recorded, notify=True),
+    _reject("direct", [S.SUBMITTED]),
+    # commitment (1.2a, 1.2b): the letter replaces documents; a reviewer approves.
+    T("commitment", "accept", [S.SUBMITTED], S.IN_REVIEW, CLERK, _letter_captured, notify=True),
+    T("commitment", "approve", [S.IN_REVIEW], S.COMPLETED, REVIEWER, _letter_captured, notify=True),
+    _reject("commitment", [S.SUBMITTED, S.IN_REVIEW]),
+    # refund (1.2c): as commitment, and never approved before a confirmed phone check.
+    T("refund", "accept", [S.SUBMITTED], S.IN_REVIEW, CLERK, _letter_captured, notify=True),
+    T("refund", "approve", [S.IN_REVIEW], S.COMPLETED, REVIEWER, _letter_captured, _phone_confirmed, notify=True),
+    _reject("refund", [S.SUBMITTED, S.IN_REVIEW]),
+    # deferred documents (1.3): accepted with the list owed; completes once each is received and reviewed.
+    T("deferred_documents", "accept", [S.SUBMITTED], S.DOCUMENTS_OUTSTANDING, CLERK, notify=True,
+      effect="owe_deferred"),
+    T("deferred_documents", "complete", [S.DOCUMENTS_OUTSTANDING], S.COMPLETED, REVIEWER, _owed_all_reviewed,
+      notify=True),
+    _reject("deferred_documents", [S.SUBMITTED, S.DOCUMENTS_OUTSTANDING]),
+    # remote documents (1.4, 2.2): handled first on fax/e-mail documents, flagged for review afterwards.
+    T("remote_documents", "accept", [S.SUBMITTED], S.COMPLETED, CLERK, _remote_document_attached,
+      _outcome_recorded, notify=True, effect="flag_remote"),
+    _reject("remote_documents", [S.SUBMITTED]),
+    # postponed (4.2, not near retirement): waits for joint review to resume, then as regular.
+    T("postponed", "accept", [S.SUBMITTED], S.POSTPONED, CLERK, notify=True),
+    T("postponed", "resume", [S.POSTPONED], S.IN_REVIEW, CENTER, _epidemic_lifted, notify=True,
+      effect="owe_required", system=True),
+    T("postponed", "approve", [S.IN_REVIEW], S.COMPLETED, REVIEWER, _required_received, notify=True),
+    _reject("postponed", [S.SUBMITTED, S.IN_REVIEW]),
+    # near retirement (4.2): copies and a commitment letter by post, employer → district → center;
+    # the originals follow after the epidemic.
+    T("near_retirement", "accept", [S.SUBMITTED], S.AWAITING_COPIES, CLERK, _letter_captured, notify=True,
+      effect="owe_originals"),
+    T("near_retirement", "district_receive", [S.AWAITING_COPIES], S.DISTRICT_RECEIVED, CLERK,
+      effect="mail_district_received"),
+    T("near_retirement", "district_review", [S.DISTRICT_RECEIVED], S.DISTRICT_REVIEWED,
+      frozenset({Role.DISTRICT_REVIEWER})),
+    T("near_retirement", "mail_to_center", [S.DISTRICT_REVIEWED], S.MAILED_TO_CENTER,
+      frozenset({Role.DISTRICT_CLERK}), _tracking_number, effect="mail_to_center"),
+    T("near_retirement", "center_receive", [S.MAILED_TO_CENTER], S.CENTER_RECEIVED, CENTER,
+      effect="mail_center_received"),
+    T("near_retirement", "approve", [S.CENTER_RECEIVED], S.ORIGINALS_OWED, CENTER, notify=True),
+    T("near_retirement", "complete", [S.ORIGINALS_OWED], S.COMPLETED, REVIEWER, _owed_all_reviewed, notify=True),
+    _reject("near_retirement", [S.SUBMITTED, S.AWAITING_COPIES, S.DISTRICT_RECEIVED, S.DISTRICT_REVIEWED,
+                                S.CENTER_RECEIVED]),
+    # regular: documents, review, approve or reject with a reason.
+    T("regular", "accept", [S.SUBMITTED], S.IN_REVIEW, CLERK, notify=True, effect="owe_required"),
+    T("regular", "approve", [S.IN_REVIEW], S.COMPLETED, REVIEWER, _required_received, notify=True),
+    _reject("regular", [S.SUBMITTED, S.IN_REVIEW]),
+)
+# fmt: on
+
+_INDEX: dict[tuple[str, str], Transition] = {(t.workflow, t.action): t for t in TRANSITIONS}
+WORKFLOWS: tuple[str, ...] = tuple(dict.fromkeys(t.workflow for t in TRANSITIONS))
+
+
+def workflow_of(*, mode: str, requires: list[str] | tuple[str, ...]) -> str:
+    """The workflow a decision leads to: the mode, with 1.2c refunds and 4.2 mailings apart."""
+    if mode == Mode.COMMITMENT and "phone_verification" in requires:
+        return "refund"
+    if mode == Mode.COMMITMENT and "copies_by_post" in requires:
+        return "near_retirement"
+    return str(mode)
+
+
+def case_workflow(case: Case) -> str:
+    return workflow_of(mode=case.mode, requires=case.requires)
+
+
+def transition_for(case: Case, action: str) -> Transition:
+    """The row for `action` on this case, refusing an unknown action or one from the wrong state."""
+    wf = case_workflow(case)
+    t = _INDEX.get((wf, action))
+    name = ACTION_NAMES.get(action, action)
+    if t is None:
+        raise IllegalTransition(f"“{name}”不是本类申请（{Mode(case.mode).label}）的办理环节",
+                                f"{action!r} is not a step of the {wf} workflow")
+    if case.status not in t.sources:
+        raise IllegalTransition(f"申请当前状态为“{Status(case.status).label}”，不能进行“{name}”操作",
+                                f"cannot {action} a case in state {case.status}")
+    return t
+
+
+def check_actor(t: Transition, actor: Any) -> None:
+    if actor == SYSTEM:
+        if not t.system:
+            raise NotAllowed("该操作不能由系统自动执行", f"{t.action} is not a system step")
+        return
+    role = getattr(actor, "role", None)
+    if role not in t.roles:
+        label = Role(role).label if role in Role.values else "无角色"
+        raise NotAllowed(f"{label}无权进行“{ACTION_NAMES.get(t.action, t.action)}”操作",
+                         f"role {role} may not {t.action}")
+
+
+def check_guards(t: Transition, case: Case, payload: dict[str, Any]) -> None:
+    for guard in t.guards:
+        failure = guard(case, payload)
+        if failure:
+            fld, zh, en = failure
+            raise GuardFailed(zh, en, field=fld)
+
+
+def available_actions(case: Case, actor: Any) -> list[str]:
+    """The actions this actor could try now (guards aside): what a page or the API offers."""
+    wf = case_workflow(case)
+    role = getattr(actor, "role", None)
+    return [t.action for t in TRANSITIONS if t.workflow == wf and case.status in t.sources and role in t.roles]
+
+
+def table_rows() -> list[dict[str, Any]]:
+    """The table as data, for documentation and tests."""
+    return [{"workflow": t.workflow, "action": t.action, "from": sorted(t.sources), "to": t.target,
+             "roles": sorted(t.roles), "guards": [g.__name__.lstrip("_") for g in t.guards], "notify": t.notify}
+            for t in TRANSITIONS]
+
+
+FLAG_KIND_REMOTE = Flag.Kind.REMOTE_DOCUMENTS

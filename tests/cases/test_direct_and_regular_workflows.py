@@ -1,0 +1,89 @@
+"""Direct handling (1.1) and regular handling, end to end through the API."""
+
+from __future__ import annotations
+
+from shebao.cases.models import Case, CaseTransition, OutboxMessage
+from shebao.core.models import AuditEvent
+from tests.cases.conftest import act, example, submit, upload
+
+
+def test_a_monthly_report_back_payment_is_completed_on_acceptance(cy, employer_chaoyang, clerk_chaoyang):
+    ex = example("p01")
+    r = submit(cy, business=ex["business"], channel="online", employer=employer_chaoyang.pk,
+               applied_on=ex["applied_on"], contact_email="hr@example.com")
+    assert r.status_code == 201, r.json()
+    case = r.json()
+    assert (case["mode"], case["clauses"], case["workflow"], case["status"]) == ("direct", ["1.1a"], "direct",
+                                                                                  "submitted")
+    assert case["office"]["code"] == "110105" and case["pack_version"]
+    assert "1.1a" in case["explanation_zh"]
+
+    refused = act(cy, case["id"], "accept")
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "outcome"
+
+    done = act(cy, case["id"], "accept", outcome="已按月报补缴入账，票据号20200210-01")
+    assert done.status_code == 200
+    body = done.json()
+    assert body["status"] == "completed" and body["outcome"].startswith("已按月报补缴")
+    assert [t["action"] for t in body["transitions"]] == ["submit", "accept"]
+    assert body["transitions"][1]["actor"] == clerk_chaoyang.username
+    assert body["transitions"][1]["from"] == "submitted" and body["transitions"][1]["to"] == "completed"
+    assert list(OutboxMessage.objects.filter(case_id=case["id"]).values_list("event", flat=True)) == [
+        "submitted", "accept"]
+    assert AuditEvent.objects.filter(model="cases.Case", object_pk=str(case["id"])).count() == 2
+
+
+def test_a_completed_case_refuses_another_step_in_chinese(cy, employer_chaoyang):
+    case = submit(cy, business="monthly_report_back_payment", channel="online", employer=employer_chaoyang.pk,
+                  applied_on="2020-02-10").json()
+    act(cy, case["id"], "accept", outcome="入账")
+    again = act(cy, case["id"], "accept", outcome="入账")
+    assert again.status_code == 409
+    assert again["Content-Type"].startswith("application/problem+json")
+    assert "已办结" in again.json()["errors"][0]["reason_zh"]
+    assert CaseTransition.objects.filter(case_id=case["id"]).count() == 2
+
+
+def test_a_regular_change_needs_its_documents_and_a_reason_to_reject(cy, rv, person_chaoyang):
+    ex = example("p12")
+    case = submit(cy, business=ex["business"], channel="online", person=person_chaoyang.pk,
+                  applied_on=ex["applied_on"], facts={"fields": ex["fields"]}).json()
+    assert (case["mode"], case["workflow"]) == ("regular", "regular")
+    accepted = act(cy, case["id"], "accept").json()
+    assert accepted["status"] == "in_review"
+    owed = accepted["owed_documents"]
+    assert owed and all(o["kind"] == "required" and o["state"] == "owed" for o in owed)
+
+    assert act(rv, case["id"], "approve").status_code == 422
+    for o in owed:
+        r = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload(), "owed_document": o["id"]},
+                    format="multipart")
+        assert r.status_code == 201, r.json()
+    approved = act(rv, case["id"], "approve")
+    assert approved.status_code == 200 and approved.json()["status"] == "completed"
+
+
+def test_a_rejection_needs_a_reason_and_tells_the_applicant(cy, person_chaoyang):
+    case = submit(cy, business="person_change", channel="online", person=person_chaoyang.pk,
+                  applied_on="2020-03-02", facts={"fields": ["phone", "ethnicity"]}).json()
+    no_reason = act(cy, case["id"], "reject")
+    assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
+    rejected = act(cy, case["id"], "reject", reason="民族变更须本人持户口簿到窗口办理")
+    assert rejected.json()["status"] == "rejected"
+    msg = OutboxMessage.objects.filter(case_id=case["id"], event="reject").get()
+    assert msg.channel == "sms" and "民族变更须本人" in msg.body
+    assert Case.objects.get(pk=case["id"]).rejection_reason.startswith("民族变更")
+
+
+def test_a_leader_reads_but_cannot_act(cy, leader, employer_chaoyang):
+    from tests.cases.conftest import client_for
+
+    case = submit(cy, business="monthly_report_back_payment", channel="online", employer=employer_chaoyang.pk,
+                  applied_on="2020-02-10").json()
+    lc = client_for(leader)
+    assert lc.get(f"/api/v1/cases/{case['id']}/").status_code == 200
+    r = act(lc, case["id"], "accept", outcome="x")
+    assert r.status_code == 403 and "无权" in r.json()["errors"][0]["reason_zh"]
+    assert submit(lc, business="monthly_report_back_payment", channel="online", employer=employer_chaoyang.pk
+                  ).status_code == 403

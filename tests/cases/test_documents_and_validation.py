@@ -1,0 +1,94 @@
+"""Uploads checked by content, size and count; submissions validated per business, in two languages."""
+
+from __future__ import annotations
+
+import hashlib
+
+from shebao.cases.models import Case, Document
+from tests.cases.conftest import PDF, PNG, submit, upload
+
+
+def _case(cy, employer):
+    return submit(cy, business="monthly_report_back_payment", channel="online", employer=employer.pk,
+                  applied_on="2020-02-10").json()
+
+
+def test_an_upload_is_judged_by_its_content_and_stored_with_its_checksum(cy, employer_chaoyang):
+    case = _case(cy, employer_chaoyang)
+    fake = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload("scan.pdf", b"MZ\x90\x00 not a pdf")},
+                   format="multipart")
+    assert fake.status_code == 400
+    assert fake.json()["errors"][0]["field"] == "file" and "PDF" in fake.json()["errors"][0]["reason_zh"]
+    ok = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload("photo.bin", PNG)}, format="multipart")
+    assert ok.status_code == 201
+    doc = Document.objects.get(case_id=case["id"])
+    assert doc.content_type == "image/png" and doc.sha256 == hashlib.sha256(PNG).hexdigest()
+    body = cy.get(f"/api/v1/cases/{case['id']}/documents/{doc.pk}/content/")
+    assert b"".join(body.streaming_content) == PNG and body["X-Content-SHA256"] == doc.sha256
+
+
+def test_size_and_count_limits_are_enforced(cy, employer_chaoyang, settings):
+    settings.SHEBAO_UPLOAD_MAX_BYTES = 100
+    settings.SHEBAO_UPLOAD_MAX_PER_CASE = 2
+    case = _case(cy, employer_chaoyang)
+    big = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload(content=PDF + b"x" * 200)},
+                  format="multipart")
+    assert big.status_code == 400 and "上限" in big.json()["errors"][0]["reason_zh"]
+    for _ in range(2):
+        assert cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload()}, format="multipart"
+                       ).status_code == 201
+    third = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload()}, format="multipart")
+    assert third.status_code == 400 and "最多" in third.json()["errors"][0]["reason_zh"]
+
+
+def test_a_back_payment_without_its_period_names_the_field(cy, employer_chaoyang, person_chaoyang):
+    r = submit(cy, business="individual_back_payment", channel="online", employer=employer_chaoyang.pk,
+               person=person_chaoyang.pk, applicant_kind="employer", applied_on="2020-02-10")
+    assert r.status_code == 400 and r["Content-Type"].startswith("application/problem+json")
+    err = r.json()["errors"][0]
+    assert err["field"] == "facts.period" and "缺少" in err["reason_zh"] and "period" in err["reason_en"]
+    assert not Case.objects.exists()
+
+
+def test_a_period_not_in_the_past_is_not_a_back_payment(cy, employer_chaoyang, person_chaoyang):
+    r = submit(cy, business="individual_back_payment", channel="online", employer=employer_chaoyang.pk,
+               person=person_chaoyang.pk, applicant_kind="employer", applied_on="2020-02-10",
+               facts={"period": {"from": "2019-06", "to": "2020-02"}})
+    assert r.status_code == 400
+    assert r.json()["errors"][0]["field"] == "facts.period.to" and "解读1.y" in r.json()["errors"][0]["reason_zh"]
+
+
+def test_stated_facts_may_not_contradict_the_registry(cy, employer_chaoyang, person_chaoyang):
+    r = submit(cy, business="individual_back_payment", channel="online", employer=employer_chaoyang.pk,
+               person=person_chaoyang.pk, applicant_kind="employer", applied_on="2020-02-10",
+               facts={"period": {"from": "2018-01", "to": "2019-06"}, "person": {"beijing_pension_months": 130}})
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "facts.person.beijing_pension_months"
+
+
+def test_a_channel_the_business_does_not_offer_is_refused_but_the_counter_takes_anything(cy, person_chaoyang):
+    wechat = submit(cy, business="person_change", channel="wechat", person=person_chaoyang.pk,
+                    facts={"fields": ["phone"]})
+    assert wechat.status_code == 400 and wechat.json()["errors"][0]["field"] == "channel"
+    counter = submit(cy, business="person_change", channel="counter", person=person_chaoyang.pk,
+                     facts={"fields": ["phone"]})
+    assert counter.status_code == 201
+
+
+def test_unknown_business_and_bad_channel_are_field_errors(cy, employer_chaoyang):
+    r = submit(cy, business="no_such_thing", channel="online", employer=employer_chaoyang.pk)
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "business"
+    r = submit(cy, business="refund", channel="pigeon", employer=employer_chaoyang.pk)
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "channel"
+
+
+def test_a_work_injury_of_medical_staff_goes_ahead_of_the_queue(cy, employer_chaoyang):
+    r = submit(cy, business="monthly_report_back_payment", channel="online", employer=employer_chaoyang.pk,
+               work_injury_medical=True)
+    assert r.json()["priority"] > 0
+
+
+def test_the_schema_describes_the_case_api(cy):
+    r = cy.get("/api/schema/")
+    assert r.status_code == 200
+    text = r.content.decode()
+    assert "/api/v1/cases/{id}/transitions/" in text and "Idempotency-Key" in text

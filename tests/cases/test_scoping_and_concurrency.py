@@ -1,0 +1,115 @@
+"""Front desk / back office (0.4), district scoping, two clerks at once, retried submissions."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from shebao.cases.models import Case, CaseTransition
+from tests import personas
+from tests.cases.conftest import act, client_for, submit, upload
+
+
+def _direct(client, employer, **kw):
+    return submit(client, business="monthly_report_back_payment", channel="counter", employer=employer.pk,
+                  applied_on="2020-02-10", **kw).json()
+
+
+def test_the_front_desk_registers_and_the_back_office_of_the_district_handles(cy, employer_chaoyang, clerk_chaoyang):
+    back = client_for(personas.make_staff("back_cy", role=personas.Role.DISTRICT_CLERK, office_code="110105"))
+    case = _direct(cy, employer_chaoyang)
+    assert case["channel"] == "counter" and case["office"]["code"] == "110105"
+    assert Case.objects.get(pk=case["id"]).submitted_by == clerk_chaoyang
+    assert act(back, case["id"], "accept", outcome="后台入账").json()["status"] == "completed"
+
+
+def test_a_clerk_of_another_district_cannot_see_or_touch_the_case(cy, clerk_haidian, employer_chaoyang,
+                                                                   person_chaoyang):
+    hd = client_for(clerk_haidian)
+    case = _direct(cy, employer_chaoyang)
+    cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload()}, format="multipart")
+    doc = cy.get(f"/api/v1/cases/{case['id']}/").json()["documents"][0]
+    assert cy.get(doc["url"]).status_code == 200
+    assert hd.get(f"/api/v1/cases/{case['id']}/").status_code == 404
+    assert act(hd, case["id"], "accept", outcome="x").status_code == 404
+    assert hd.get(doc["url"]).status_code == 404
+    assert hd.get("/api/v1/cases/").json()["results"] == []
+    r = submit(hd, business="refund", channel="online", person=person_chaoyang.pk, facts={"refund_kind": "other"})
+    assert r.status_code == 404 and r.json()["errors"][0]["field"] == "person"
+    assert CaseTransition.objects.filter(case_id=case["id"]).count() == 2  # submit, document
+
+
+def test_two_clerks_acting_on_the_same_case_one_wins_the_other_gets_409(cy, employer_chaoyang):
+    other = client_for(personas.make_staff("clerk_cy2", role=personas.Role.DISTRICT_CLERK, office_code="110105"))
+    case = _direct(cy, employer_chaoyang)
+    first = act(cy, case["id"], "accept", outcome="甲办理", version=case["version"])
+    second = act(other, case["id"], "accept", outcome="乙办理", version=case["version"])
+    assert first.status_code == 200 and second.status_code == 409
+    assert "他人" in second.json()["errors"][0]["reason_zh"]
+    assert Case.objects.get(pk=case["id"]).outcome == "甲办理"
+    # Without a version the state itself refuses the second action.
+    case2 = _direct(cy, employer_chaoyang)
+    act(cy, case2["id"], "accept", outcome="甲")
+    assert act(other, case2["id"], "accept", outcome="乙").status_code == 409
+
+
+def test_a_retried_submission_returns_the_first_application(cy, employer_chaoyang):
+    r1 = _direct(cy, employer_chaoyang) and submit(cy, key="k-1", business="monthly_report_back_payment",
+                                                   channel="online", employer=employer_chaoyang.pk)
+    r2 = submit(cy, key="k-1", business="monthly_report_back_payment", channel="online", employer=employer_chaoyang.pk)
+    assert r1.status_code == 201 and r2.status_code == 200
+    assert r1.json()["id"] == r2.json()["id"] and r2["Idempotent-Replayed"] == "true"
+    assert Case.objects.filter(idempotency_key="k-1").count() == 1
+    changed = submit(cy, key="k-1", business="base_difference_back_payment", channel="online",
+                     employer=employer_chaoyang.pk)
+    assert changed.status_code == 422 and changed.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+def test_a_retry_that_loses_the_race_reads_the_winners_case(cy, employer_chaoyang, monkeypatch):
+    """The lookup misses (the other request has not committed), the insert hits the unique key."""
+    from shebao.cases import services
+
+    first = submit(cy, key="lost-race", business="monthly_report_back_payment", channel="online",
+                   employer=employer_chaoyang.pk).json()
+    real = services._existing
+    calls = []
+
+    def miss_once(*args, **kw):
+        calls.append(1)
+        return None if len(calls) == 1 else real(*args, **kw)
+
+    monkeypatch.setattr(services, "_existing", miss_once)
+    again = submit(cy, key="lost-race", business="monthly_report_back_payment", channel="online",
+                   employer=employer_chaoyang.pk)
+    assert again.status_code == 200 and again.json()["id"] == first["id"] and len(calls) == 2
+    assert Case.objects.filter(idempotency_key="lost-race").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_under_threads(clerk_chaoyang, employer_chaoyang):
+    """Real threads on real connections (PostgreSQL); in-memory SQLite refuses concurrent writers
+    outright (shared cache), so there the same race is run one after the other."""
+    from django.db import connection
+
+    parallel = connection.vendor != "sqlite"
+    barrier = threading.Barrier(8)
+    results: list[int] = []
+
+    def retry() -> None:
+        c = client_for(clerk_chaoyang)
+        barrier.wait()
+        results.append(submit(c, key="race", business="monthly_report_back_payment", channel="online",
+                              employer=employer_chaoyang.pk).status_code)
+        if parallel:
+            connection.close()
+
+    if parallel:
+        threads = [threading.Thread(target=retry) for _ in range(8)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+    else:
+        barrier = threading.Barrier(1)
+        for _ in range(8):
+            retry()
+    assert sorted(results).count(201) == 1 and Case.objects.filter(idempotency_key="race").count() == 1

@@ -1,0 +1,41 @@
+"""Objects of 朝阳区 for the keyed routes of the domain apps, used by tests/core/test_district_line.py.
+
+Each new route that takes a key gets its entry here, so the district-line test covers it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.base import ContentFile
+
+from shebao.cases.models import Case, Document, Flag, OwedDocument
+
+
+def extra_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]:
+    case = Case.objects.create(
+        business="person_change", business_zh="参保人员信息变更", applicant_kind="person", person=person,
+        channel="counter", applied_on="2020-03-02", facts={}, mode="deferred_documents", clauses=["1.3a"],
+        requires=["documents_later"], explanation_zh="欧阳秘密的申请", pack="beijing-2020-epidemic",
+        pack_version="test", office=person.district, status="documents_outstanding",
+    )
+    doc = Document(case=case, name="欧阳秘密的材料", content_type="application/pdf", size=10, sha256="0" * 64)
+    doc.file.save("secret.pdf", ContentFile(b"%PDF-1.4 secret"), save=False)
+    doc.save()
+    owed = OwedDocument.objects.create(case=case, name="户口簿", kind="deferred")
+    flag = Flag.objects.create(case=case, office=case.office, kind="manual_operation", description="手工", stage="queued")
+    c = {"pk": case.pk}
+    return {
+        "case-detail": c, "case-transition": c, "case-letter": c, "case-phone-check": c, "case-documents": c,
+        "case-flag-raise": c, "case-document-content": {"pk": case.pk, "doc": doc.pk},
+        "case-owed-exchange": {"pk": case.pk, "owed": owed.pk}, "case-owed-review": {"pk": case.pk, "owed": owed.pk},
+        "case-flag-step": {"pk": flag.pk},
+        "backoffice:case_detail": c, "backoffice:case_act": {"pk": case.pk, "action": "complete"},
+        "backoffice:case_letter": c, "backoffice:case_phone_check": c, "backoffice:case_document": c,
+        "backoffice:case_flag": c, "backoffice:case_receipt": c,
+        "backoffice:document_download": {"pk": case.pk, "doc_pk": doc.pk},
+        "backoffice:case_owed": {"pk": case.pk, "owed_pk": owed.pk},
+        "backoffice:flag_step": {"pk": flag.pk},
+    }
+
+
