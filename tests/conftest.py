@@ -132,6 +132,7 @@ def page(browser, live_server):
             route.abort()
 
     context.route("**/*", guard)
+    context.set_default_timeout(10_000)
     pg = context.new_page()
     pg.live_server_url = live_server.url
     pg.external_requests = external
@@ -143,3 +144,21 @@ def page(browser, live_server):
 def screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(autouse=True)
+def _offices(request):
+    """A transactional test flushes the tables, data-migration rows included: put the offices back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction") or "transactional_db" in request.fixturenames:
+        from shebao.registry.models import Office
+        from shebao.registry.offices import create_offices
+
+        request.getfixturevalue("transactional_db")
+        create_offices(Office)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploads in tests go to the test's own folder, never to var/media."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "shebao.collection",
     "shebao.cases",
     "shebao.web",
+    "shebao.backoffice",
     "shebao.api",
 ]
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/", include("shebao.api.urls")),
     path("collection/", include("shebao.collection.urls")),
     path("cases/", include("shebao.cases.urls")),
+    path("office/", include("shebao.backoffice.urls")),
     path("", include("shebao.web.urls")),
 ]

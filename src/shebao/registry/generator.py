@@ -116,7 +116,6 @@ def generate(options: GenerateOptions, *, progress: Callable[[int], None] | None
         # still gives each batch's commit its durability.
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA cache_size = -400000")
-            cursor.execute("PRAGMA temp_store = MEMORY")
     result = GenerateResult()
     employer_id0, person_id0 = _next_id(Employer), _next_id(Person)
     spell_id0, contribution_id0 = _next_id(EmploymentSpell), _next_id(Contribution)

@@ -46,3 +46,15 @@ def short_name(name: str) -> str:
         if name.endswith(suffix):
             return name[: -len(suffix)] or name
     return name
+
+
+def create_offices(Office) -> None:  # noqa: N803 - a model class, historical in migrations
+    """Create the offices if there are none (the data migration, and tests that flush the database)."""
+    if Office.objects.exists():
+        return
+    Office.objects.create(code=MUNICIPAL_CENTER[0], name=MUNICIPAL_CENTER[1], kind="municipal_center")
+    by_code = {}
+    for code, name, weight in DISTRICTS:
+        by_code[code] = Office.objects.create(code=code, name=name, kind="district_center", weight=weight)
+    for code, name, parent in AGENT_OFFICES:
+        Office.objects.create(code=code, name=name, kind="agent_office", parent=by_code[parent])

@@ -2,15 +2,9 @@ from django.db import migrations
 
 
 def create_offices(apps, schema_editor):
-    from shebao.registry.offices import AGENT_OFFICES, DISTRICTS, MUNICIPAL_CENTER
+    from shebao.registry.offices import create_offices as create
 
-    Office = apps.get_model("registry", "Office")
-    Office.objects.create(code=MUNICIPAL_CENTER[0], name=MUNICIPAL_CENTER[1], kind="municipal_center")
-    by_code = {}
-    for code, name, weight in DISTRICTS:
-        by_code[code] = Office.objects.create(code=code, name=name, kind="district_center", weight=weight)
-    for code, name, parent in AGENT_OFFICES:
-        Office.objects.create(code=code, name=name, kind="agent_office", parent=by_code[parent])
+    create(apps.get_model("registry", "Office"))
 
 
 def remove_offices(apps, schema_editor):

@@ -1,0 +1,101 @@
+"""Reads for the back-office pages: queues with filters, capped counts, and indexed ordering.
+
+No list counts more than it can show: counts per filter stop at `COUNT_CAP` (shown as "1000+"),
+and paging reads one row beyond the page instead of counting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import F, QuerySet
+
+from shebao.cases.models import Case, Channel, Mode, Status
+from shebao.cases import selectors as case_selectors
+
+COUNT_CAP = 1000
+PAGE_SIZE = 50
+OPEN_STATUSES = [s for s in Status.values if s not in (Status.COMPLETED, Status.REJECTED)]
+NEAR_DEADLINE_DAYS = 3
+
+# Queue order: clause 9's medical-staff work-injury cases first (priority), then by deadline.
+QUEUE_ORDER = (F("priority").desc(), F("deadline").asc(nulls_last=True), F("pk").asc())
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    scope: str = "office"  # "mine" | "office"
+    business: str = ""
+    mode: str = ""
+    status: str = "open"  # a status, "open" or "all"
+    channel: str = ""
+    deadline: str = ""  # "overdue" | "soon" | ""
+
+    @classmethod
+    def from_query(cls, q: Any) -> QueueFilter:
+        def pick(name: str, allowed: list[str] | None, default: str = "") -> str:
+            value = (q.get(name) or default).strip()
+            return value if (allowed is None or value in allowed) else default
+
+        return cls(
+            scope=pick("scope", ["mine", "office"], "office"),
+            business=pick("business", None)[:60],
+            mode=pick("mode", list(Mode.values)),
+            status=pick("status", ["open", "all", *Status.values], "open"),
+            channel=pick("channel", list(Channel.values)),
+            deadline=pick("deadline", ["overdue", "soon"]),
+        )
+
+
+def queue(*, user: Any, f: QueueFilter, today: dt.date | None = None) -> QuerySet[Case]:
+    today = today or dt.date.today()
+    qs = case_selectors.case_list(user=user)
+    if f.scope == "mine":
+        qs = qs.filter(assignee=user)
+    if f.status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif f.status != "all":
+        qs = qs.filter(status=f.status)
+    if f.business:
+        qs = qs.filter(business=f.business)
+    if f.mode:
+        qs = qs.filter(mode=f.mode)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.deadline == "overdue":
+        qs = qs.filter(deadline__lt=today)
+    elif f.deadline == "soon":
+        qs = qs.filter(deadline__gte=today, deadline__lte=today + dt.timedelta(days=NEAR_DEADLINE_DAYS))
+    return qs
+
+
+def capped_count(qs: QuerySet) -> tuple[int, bool]:
+    """(count, capped): counts at most COUNT_CAP + 1 rows, so the cost is bounded."""
+    n = qs[: COUNT_CAP + 1].count()
+    return min(n, COUNT_CAP), n > COUNT_CAP
+
+
+def queue_page(qs: QuerySet[Case], *, page: int) -> tuple[list[Case], bool]:
+    start = (page - 1) * PAGE_SIZE
+    rows = list(
+        qs.order_by(*QUEUE_ORDER)[start: start + PAGE_SIZE + 1]
+    )
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def status_counts(*, user: Any, f: QueueFilter) -> list[tuple[str, str, int, bool]]:
+    """Capped counts of the open statuses under the other filters: (value, label, count, capped)."""
+    out = []
+    for value in OPEN_STATUSES:
+        n, capped = capped_count(queue(user=user, f=QueueFilter(**{**f.__dict__, "status": value})))
+        if n:
+            out.append((value, Status(value).label, n, capped))
+    return out
+
+
+def business_choices() -> list[tuple[str, str]]:
+    from shebao.rules import BUSINESSES
+
+    return [(b.code, b.zh) for b in BUSINESSES]

@@ -1,0 +1,406 @@
+"""Back-office pages: the queues, the case page and its actions, the front desk, announcements.
+
+Views parse input, call one selector or service, and render. Actions answer htmx requests with
+the case page's action block, so the page updates in place; every action posts the case's
+version, so a double click or a second clerk gets a clear conflict, never a second transition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from shebao.backoffice import selectors
+from shebao.cases.models import Channel, Mode, Status
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    f = selectors.QueueFilter.from_query(request.GET)
+    try:
+        page = max(1, min(200, int(request.GET.get("page", "1"))))
+    except ValueError:
+        page = 1
+    today = _today()
+    qs = selectors.queue(user=request.user, f=f, today=today)
+    rows, has_next = selectors.queue_page(qs, page=page)
+    soon = today + dt.timedelta(days=selectors.NEAR_DEADLINE_DAYS)
+    for case in rows:
+        case.deadline_state = (
+            "overdue" if case.deadline and case.deadline < today and case.status in selectors.OPEN_STATUSES
+            else "soon" if case.deadline and case.deadline <= soon and case.status in selectors.OPEN_STATUSES
+            else ""
+        )
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "f": f, "rows": rows, "page": page, "has_next": has_next, "query": params.urlencode(),
+        "counts": selectors.status_counts(user=request.user, f=f),
+        "modes": Mode.choices, "statuses": Status.choices, "channels": Channel.choices,
+        "businesses": selectors.business_choices(),
+        "cap": selectors.COUNT_CAP,
+    }
+    template = "backoffice/_queue_rows.html" if request.htmx else "backoffice/queue.html"
+    return TemplateResponse(request, template, context)
+
+
+# --- The case page -------------------------------------------------------------------------------
+from django.core.exceptions import PermissionDenied, ValidationError  # noqa: E402
+from django.http import Http404  # noqa: E402
+from django.shortcuts import redirect  # noqa: E402
+from django.views.decorators.http import require_POST  # noqa: E402
+
+from shebao.cases import selectors as case_selectors  # noqa: E402
+from shebao.cases import services as case_services  # noqa: E402
+from shebao.cases import workflows  # noqa: E402
+from shebao.cases.documents import UploadError  # noqa: E402
+from shebao.cases.models import CommitmentLetter, Flag, OwedDocument, PhoneCheck  # noqa: E402
+from shebao.cases.routing import RoutingError  # noqa: E402
+from shebao.cases.workflows import TransitionError  # noqa: E402
+
+
+def _get_case(request: HttpRequest, pk: int):
+    """The case, or 404 when it does not exist or lies outside the user's district."""
+    return case_selectors.case_get(user=request.user, pk=pk)
+
+
+EVENT_NAMES = {"submit": "登记申请", "commitment_letter": "录入承诺书", "phone_check": "电话核实", "document": "上传材料",
+               "data_exchange": "数据共享", "document_review": "审核材料", "flag": "7.4标记",
+               "documents_due": "确定补交期限"}
+
+
+def _labelled(transitions):
+    rows = list(transitions)
+    for t in rows:
+        t.action_zh = workflows.ACTION_NAMES.get(t.action) or EVENT_NAMES.get(t.action, t.action)
+        t.from_zh = Status(t.from_status).label if t.from_status in Status.values else ""
+        t.to_zh = Status(t.to_status).label if t.to_status in Status.values else ""
+    return rows
+
+
+def _case_context(request: HttpRequest, case) -> dict:
+    actions = workflows.available_actions(case, request.user)
+    return {
+        "case": case,
+        "actions": [(a, workflows.ACTION_NAMES.get(a, a)) for a in actions],
+        "action_set": set(actions),
+        "transitions": _labelled(case.transitions.all()),
+        "owed": case.owed_documents.select_related("document").all(),
+        "documents": case.documents.all(),
+        "letter": CommitmentLetter.objects.filter(case=case).first(),
+        "phone_checks": case.phone_checks.all(),
+        "mailings": case.mailings.all(),
+        "flags": case.flags.all(),
+        "phone_outcomes": PhoneCheck.Outcome.choices,
+        "flag_kinds": Flag.Kind.choices,
+        "needs_letter": "commitment_letter" in case.requires,
+        "needs_phone": "phone_verification" in case.requires,
+        "owed_states": OwedDocument.State,
+    }
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _get_case(request, pk)
+    return TemplateResponse(request, "backoffice/case.html", _case_context(request, case))
+
+
+def _error_text(e: Exception) -> tuple[str, int]:
+    if isinstance(e, TransitionError):
+        return e.zh, getattr(e, "status", 409)
+    if isinstance(e, (RoutingError, UploadError)):
+        return getattr(e, "zh", str(e)), 400
+    if isinstance(e, PermissionDenied):
+        return str(e) or "无权进行此操作", 403
+    if isinstance(e, ValidationError):
+        return "；".join(e.messages), 400
+    raise e
+
+
+def _respond(request: HttpRequest, pk: int, *, error: str = "", status: int = 200, done: str = "") -> HttpResponse:
+    """htmx: the refreshed case body (with the error, if any). Plain POST: back to the page."""
+    case = _get_case(request, pk)
+    if not request.htmx:
+        from django.contrib import messages
+
+        if error:
+            messages.error(request, error)
+        elif done:
+            messages.success(request, done)
+        return redirect("backoffice:case_detail", pk=pk)
+    context = {**_case_context(request, case), "error": error, "done": done}
+    return TemplateResponse(request, "backoffice/_case_body.html", context, status=status)
+
+
+def _version(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST["version"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+@login_required
+@require_POST
+def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    case = _get_case(request, pk)
+    p = request.POST
+    payload = {k: p[k] for k in ("outcome", "reason", "tracking_number") if p.get(k)}
+    if p.get("documents_owed"):
+        payload["documents_owed"] = _lines(p["documents_owed"])
+    try:
+        case_services.case_transition(case=case, actor=request.user, action=action, note=p.get("note", ""),
+                                      expected_version=_version(request), payload=payload)
+    except Exception as e:  # noqa: BLE001 - each known refusal becomes a message; others re-raise
+        text, status = _error_text(e)
+        return _respond(request, pk, error=text, status=status)
+    return _respond(request, pk, done=f"已{workflows.ACTION_NAMES.get(action, action)}")
+
+
+@login_required
+@require_POST
+def case_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _get_case(request, pk)
+    try:
+        case_services.commitment_letter_capture(case=case, actor=request.user, text=request.POST.get("text", ""),
+                                                signer=request.POST.get("signer", ""))
+    except Exception as e:  # noqa: BLE001
+        text, status = _error_text(e)
+        return _respond(request, pk, error=text, status=status)
+    return _respond(request, pk, done="承诺书已录入")
+
+
+@login_required
+@require_POST
+def case_phone_check(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _get_case(request, pk)
+    try:
+        case_services.phone_check_record(case=case, actor=request.user, outcome=request.POST.get("outcome", ""),
+                                         phone=request.POST.get("phone", ""), note=request.POST.get("note", ""))
+    except Exception as e:  # noqa: BLE001
+        text, status = _error_text(e)
+        return _respond(request, pk, error=text, status=status)
+    return _respond(request, pk, done="电话核实已记录")
+
+
+@login_required
+@require_POST
+def case_document(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _get_case(request, pk)
+    owed = None
+    if request.POST.get("owed"):
+        owed = case.owed_documents.filter(pk=request.POST["owed"]).first()
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise UploadError("file", "请选择要上传的文件", "no file")
+        case_services.document_attach(case=case, actor=request.user, name=request.POST.get("name", ""),
+                                      stream=upload, source=request.POST.get("source", "upload"), owed=owed)
+    except Exception as e:  # noqa: BLE001
+        text, status = _error_text(e)
+        return _respond(request, pk, error=text, status=status)
+    return _respond(request, pk, done="材料已上传")
+
+
+@login_required
+@require_POST
+def case_owed(request: HttpRequest, pk: int, owed_pk: int) -> HttpResponse:
+    case = _get_case(request, pk)
+    owed = case.owed_documents.filter(pk=owed_pk).first()
+    if owed is None:
+        raise Http404
+    what = request.POST.get("do")
+    try:
+        if what == "exchange":
+            case_services.owed_document_exchange(owed=owed, actor=request.user, source=request.POST.get("source", ""),
+                                                 reference=request.POST.get("reference", ""))
+            done = "已登记数据共享材料"
+        elif what in ("accept", "refuse"):
+            if what == "refuse" and not request.POST.get("note", "").strip():
+                raise RoutingError("note", "退回材料须说明理由", "a reason is required")
+            case_services.owed_document_review(owed=owed, actor=request.user, accepted=what == "accept",
+                                               note=request.POST.get("note", ""))
+            done = "材料审核已记录"
+        else:
+            raise RoutingError("do", "未知操作", "unknown operation")
+    except Exception as e:  # noqa: BLE001
+        text, status = _error_text(e)
+        return _respond(request, pk, error=text, status=status)
+    return _respond(request, pk, done=done)
+
+
+@login_required
+@require_POST
+def case_flag(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _get_case(request, pk)
+    try:
+        case_services.flag_raise(actor=request.user, kind=request.POST.get("kind", ""),
+                                 description=request.POST.get("description", ""), case=case)
+    except Exception as e:  # noqa: BLE001
+        text, status = _error_text(e)
+        return _respond(request, pk, error=text, status=status)
+    return _respond(request, pk, done="已标记（第7.4条）")
+
+
+@login_required
+def document_download(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
+    """A case's document, only for staff who may see the case (its district, or the center)."""
+    from django.http import FileResponse
+
+    case = _get_case(request, pk)
+    doc = case_selectors.document_get(user=request.user, case=case, pk=doc_pk)
+    response = FileResponse(doc.file.open("rb"), content_type=doc.content_type)
+    response["Content-Disposition"] = f'inline; filename="document-{doc.pk}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Front desk (0.4) -----------------------------------------------------------------------------
+from shebao.backoffice import frontdesk  # noqa: E402
+from shebao.cases import routing  # noqa: E402
+from shebao.cases.models import Case  # noqa: E402
+
+
+def _front_desk_context(request: HttpRequest, form: frontdesk.FrontDeskForm, **extra) -> dict:
+    from shebao.rules import BUSINESSES
+
+    return {"form": form, "businesses": BUSINESSES, "refund_kinds": frontdesk.REFUND_KINDS,
+            "person_fields": frontdesk.PERSON_FIELDS, "data": request.POST or request.GET, **extra}
+
+
+@login_required
+def front_desk(request: HttpRequest) -> HttpResponse:
+    data = request.POST if request.method == "POST" else request.GET
+    form = frontdesk.parse(data, user=request.user)
+    decision, error = None, ""
+    if request.method == "POST" and form.business is not None and not form.errors:
+        try:
+            app = routing.application_facts(business=form.business.code, applied_on=_today(), person=form.person,
+                                            stated=form.facts)
+            decision = routing.route(app)
+            if request.POST.get("do") == "save":
+                case, _created = case_services.case_submit(
+                    actor=request.user, business=form.business.code, channel="counter",
+                    employer=form.employer, person=form.person, applicant_kind=form.applicant_kind,
+                    applied_on=_today(), facts=form.facts, contact_phone=form.contact_phone,
+                    manual_operation=form.manual_operation, idempotency_key=f"front-desk-{form.token}",
+                )
+                if request.htmx:
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = reverse("backoffice:case_detail", args=[case.pk]) + "?registered=1"
+                    return response
+                return redirect(reverse("backoffice:case_detail", args=[case.pk]) + "?registered=1")
+        except Exception as e:  # noqa: BLE001
+            error, _status = _error_text(e)
+    context = _front_desk_context(request, form, decision=decision, error=error,
+                                  decision_mode_zh=Mode(decision.mode).label if decision else "")
+    template = "backoffice/_front_desk_form.html" if request.htmx else "backoffice/front_desk.html"
+    return TemplateResponse(request, template, context)
+
+
+@login_required
+def case_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """The walk-in's receipt: a PDF with the case number, the decision and what is still owed."""
+    from shebao.backoffice.receipt import receipt_pdf
+
+    case = _get_case(request, pk)
+    pdf = receipt_pdf(case=case, owed=list(case.owed_documents.all()))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{case.pk}.pdf"'
+    return response
+
+
+# --- Announcements and the 7.4 review queue (center staff) -----------------------------------------
+from shebao.backoffice import announcements  # noqa: E402
+from shebao.core.models import Announcement  # noqa: E402
+from shebao.core.scoping import user_sees_all  # noqa: E402
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+@login_required
+def announcement_list(request: HttpRequest) -> HttpResponse:
+    if not user_sees_all(request.user):
+        raise PermissionDenied("只有市中心工作人员可以发布公告")
+    context: dict = {
+        "published": Announcement.objects.order_by("-published_at", "-pk")[:50],
+        "lifted_on": announcements.lifted_on_in_force(),
+        "data": request.POST or request.GET,
+    }
+    if request.method == "POST":
+        kind = request.POST.get("kind")
+        day = _parse_date(request.POST.get("date"))
+        if day is None:
+            context["error"] = "请填写有效日期（YYYY-MM-DD）"
+        elif kind == "lift" and request.POST.get("do") == "preview":
+            context["lift"] = announcements.lift_effects(lifted_on=day)
+        elif kind == "lift" and request.POST.get("do") == "publish":
+            try:
+                case_services.epidemic_lift_apply(actor=request.user, lifted_on=day)
+            except Exception as e:  # noqa: BLE001
+                context["error"], _ = _error_text(e)
+            else:
+                from django.contrib import messages
+
+                messages.success(request, f"已发布：疫情于{day:%Y年%m月%d日}解除；其影响已执行。")
+                return redirect("backoffice:review_queue")
+        elif kind == "deadline":
+            months = [m.strip() for m in request.POST.get("months", "").replace("，", ",").split(",") if m.strip()]
+            try:
+                announcements.deadline_move_publish(actor=request.user, months=months, due_on=day)
+            except Exception as e:  # noqa: BLE001
+                context["error"], _ = _error_text(e)
+            else:
+                from django.contrib import messages
+
+                messages.success(request, f"已发布：{'、'.join(months)}征收期延长至{day:%Y-%m-%d}")
+                return redirect("backoffice:announcements")
+        else:
+            context["error"] = "未知的公告类型"
+    return TemplateResponse(request, "backoffice/announcements.html", context)
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    stage = request.GET.get("stage") or "queued"
+    stages = Flag.Stage.choices
+    if stage not in dict(stages):
+        stage = "queued"
+    rows = list(case_selectors.flag_queue(user=request.user, stage=stage)[:200])
+    return TemplateResponse(request, "backoffice/review_queue.html", {
+        "rows": rows, "stage": stage, "stages": stages,
+        "overdue": case_selectors.owed_documents_overdue(user=request.user)[:100],
+        "step_for": {"queued": ("review", "复核"), "reviewed": ("settle", "清理"), "settled": ("audit", "内审")},
+    })
+
+
+@login_required
+@require_POST
+def flag_step(request: HttpRequest, pk: int) -> HttpResponse:
+    flag = case_selectors.flag_get(user=request.user, pk=pk)
+    from django.contrib import messages
+
+    try:
+        case_services.flag_advance(flag=flag, actor=request.user, step=request.POST.get("step", ""),
+                                   outcome=request.POST.get("outcome", ""), expected_version=_version(request))
+    except Exception as e:  # noqa: BLE001
+        messages.error(request, _error_text(e)[0])
+    else:
+        messages.success(request, "已记录")
+    return redirect(f"{reverse('backoffice:review_queue')}?stage={flag.stage}")
