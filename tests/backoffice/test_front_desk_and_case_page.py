@@ -106,3 +106,16 @@ def test_the_queue_puts_medical_staff_work_injury_first_and_marks_overdue(client
     assert "已超期" in html and "优先" in html
     html = client.get(reverse("backoffice:queue"), {"deadline": "overdue"}).content.decode()
     assert f"#{refund_case.pk}<" in html and f"#{other.pk}<" not in html
+
+
+def test_a_period_that_is_not_a_back_payment_gets_a_clear_chinese_error(client, clerk_chaoyang, employer_chaoyang,
+                                                                        person_chaoyang):
+    client.force_login(clerk_chaoyang)
+    next_month = (dt.date.today().replace(day=1) + dt.timedelta(days=40)).strftime("%Y-%m")
+    r = client.post(reverse("backoffice:front_desk"), {
+        "business": "individual_back_payment", "applicant_kind": "employer",
+        "credit_code": employer_chaoyang.credit_code, "id_number": person_chaoyang.id_number,
+        "period_from": "2019-01", "period_to": next_month, "token": "t-9", "do": "preview"})
+    html = r.content.decode()
+    assert r.status_code == 200 and "补缴期间须在申请当月之前结束" in html
+    assert not Case.objects.exists()

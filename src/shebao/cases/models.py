@@ -118,6 +118,8 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["office", "status", "-priority", "created_at"]),
+            # The back-office queue: priority cases first (9), then by deadline, within an office.
+            models.Index(fields=["office", "-priority", "deadline", "id"], name="case_queue_order"),
             models.Index(fields=["mode", "status"]),
         ]
 

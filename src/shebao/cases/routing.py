@@ -16,7 +16,7 @@ from shebao.registry.models import Employer, Person
 from shebao.registry.selectors import pension_months_in_beijing
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: raising sets __traceback__ on the instance
 class RoutingError(Exception):
     field: str
     zh: str
@@ -49,6 +49,12 @@ def documents_due_on(lifted: dt.date) -> dt.date:
     return add_months(lifted, int(months))
 
 
+def deadline_for(*, applied_on: dt.date, work_injury_medical: bool) -> dt.date:
+    """The queue's deadline: the service time limit, or clause 9's fast track for medical staff."""
+    name = "work_injury.fast_track_days" if work_injury_medical else "service.time_limit_days"
+    return applied_on + dt.timedelta(days=int(policy().value(name, applied_on)))
+
+
 def business_entry(code: str) -> Any:
     from shebao.rules import business
 
@@ -62,14 +68,15 @@ def person_facts(person: Person, *, on: dt.date) -> dict[str, Any]:
     """The facts of a registry person the rules read (1.2a/b, 1.3b, 1.4, 4.2)."""
     account = getattr(person, "pension_account", None)
     facts: dict[str, Any] = {
-        "gender": person.gender,
+        # str(): a freshly created row holds the choices enum member, the rules take plain values.
+        "gender": str(person.gender),
         "birth_date": person.birth_date.isoformat(),
         "beijing_pension_months": pension_months_in_beijing(person=person, on=on),
-        "category": person.category,
+        "category": str(person.category),
         "cadre": bool(person.is_cadre),
     }
     if account is not None:
-        facts["account_type"] = account.account_type
+        facts["account_type"] = str(account.account_type)
     return facts
 
 

@@ -157,6 +157,7 @@ def _case_create(
         requires=list(decision.requires), explanation_zh=decision.explanation_zh,
         explanation_en=decision.explanation_en, pack=decision.pack, pack_version=decision.pack_version,
         parameters=decision.parameters, rule_id=decision.rule_id or "", office=office, priority=priority,
+        deadline=routing.deadline_for(applied_on=applied_on, work_injury_medical=work_injury_medical),
         contact_email=contact_email, contact_phone=contact_phone or (person.phone if person else ""),
         contact_wechat=contact_wechat, submitted_by=actor, idempotency_key=idempotency_key,
         request_hash=request_hash, documents_due_on=decision.documents_due_on,

@@ -163,3 +163,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 SHEBAO_POLICY_PACK = os.environ.get("SHEBAO_POLICY_PACK", "beijing-2020-epidemic")
+
+# Notifications (cases.notifications): e-mail over SMTP for real; SMS and WeChat through adapters
+# whose default writes JSON lines under SHEBAO_NOTIFY_DIR (a gateway adapter replaces it).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shebao@localhost")
+SHEBAO_NOTIFY_FROM = os.environ.get("SHEBAO_NOTIFY_FROM", DEFAULT_FROM_EMAIL)
+SHEBAO_NOTIFY_DIR = Path(os.environ.get("SHEBAO_NOTIFY_DIR", VAR_DIR / "outbox"))
+SHEBAO_NOTIFY_ADAPTERS: dict[str, str] = {}
+
+# Uploads (cases.documents): content-checked PDF, JPEG and PNG only.
+SHEBAO_UPLOAD_MAX_BYTES = int(os.environ.get("SHEBAO_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+SHEBAO_UPLOAD_MAX_PER_CASE = int(os.environ.get("SHEBAO_UPLOAD_MAX_PER_CASE", "30"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = SHEBAO_UPLOAD_MAX_BYTES + 1024 * 1024

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from shebao.core.models import AuditEvent
 
@@ -20,6 +21,8 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, FieldFile):
+        return value.name or None
     return value
 
 
