@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -10,6 +12,9 @@ from shebao.staff.models import User
 
 class Command(BaseCommand):
     help = "创建演示工作人员账号（可重复运行）并打印登录信息。Create the demo staff accounts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cases", type=int, default=40, help="每个演示区的示例申请数（已有申请则不再生成）")
 
     @transaction.atomic
     def handle(self, *args, **opts):
@@ -22,6 +27,16 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
+        from shebao.cases.models import Case
+        from shebao.staff.demo_cases import demo_cases_create
+
+        if opts["cases"] and not Case.objects.exists():
+            clerk = User.objects.get(username="chaoyang")
+            made = demo_cases_create(actor=clerk, district_code="110105", count=opts["cases"],
+                                     applied_on=date(2020, 2, 20))
+            made += demo_cases_create(actor=User.objects.get(username="haidian"), district_code="110108",
+                                      count=opts["cases"] // 2, applied_on=date(2020, 2, 20))
+            self.stdout.write(f"已生成示例申请{made}件（申请日期2020-02-20）")
         self.stdout.write("\n社保经办系统（演示）: http://127.0.0.1:8000/")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, display, role, office_code, _ in DEMO_ACCOUNTS:

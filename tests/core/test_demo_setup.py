@@ -1,0 +1,26 @@
+"""`shebao demo_setup`: one account per role, sample applications through the services, idempotent."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from shebao.cases.models import Case, CaseTransition
+from shebao.registry.generator import GenerateOptions, generate
+from shebao.staff.models import User
+
+
+@pytest.mark.django_db
+def test_demo_setup_creates_the_logins_and_sample_cases_once(capsys):
+    generate(GenerateOptions(employers=30, persons=600, from_month="2019-07", months=6, seed=3))
+    call_command("demo_setup", "--cases", "12")
+    out = capsys.readouterr().out
+    assert "shebao-demo" in out and "http://127.0.0.1:8000/" in out
+    assert set(User.objects.values_list("role", flat=True)) >= {
+        "municipal_admin", "district_clerk", "district_reviewer", "auditor", "hall_manager", "leader"}
+    assert User.objects.get(username="chaoyang").check_password("shebao-demo")
+    made = Case.objects.count()
+    assert made >= 10 and CaseTransition.objects.filter(action="submit").count() == made
+    assert Case.objects.values("mode").distinct().count() >= 3
+    call_command("demo_setup", "--cases", "12")
+    assert Case.objects.count() == made and User.objects.filter(username="chaoyang").count() == 1
