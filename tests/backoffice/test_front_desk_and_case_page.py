@@ -119,3 +119,20 @@ def test_a_period_that_is_not_a_back_payment_gets_a_clear_chinese_error(client, 
     html = r.content.decode()
     assert r.status_code == 200 and "补缴期间须在申请当月之前结束" in html
     assert not Case.objects.exists()
+
+
+def test_queue_counts_stop_at_the_cap_and_are_exact_below_it(client, clerk_chaoyang, refund_case, monkeypatch):
+    from shebao.backoffice import selectors
+
+    for _ in range(4):
+        copy = Case.objects.get(pk=refund_case.pk)
+        copy.pk, copy.idempotency_key = None, None
+        copy.save()
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    html = client.get(reverse("backoffice:queue")).content.decode()
+    assert "已提交待受理 3+</span>" in html
+    html = client.get(reverse("backoffice:queue"), {"mode": "commitment"}).content.decode()
+    assert "全部 3+" in html
+    monkeypatch.setattr(selectors, "COUNT_CAP", 10)
+    html = client.get(reverse("backoffice:queue"), {"mode": "commitment"}).content.decode()
+    assert "已提交待受理 5</span>" in html
