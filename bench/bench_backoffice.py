@@ -21,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
-from common import merge_results  # noqa: E402
+from common import merge_results
 
 
 def main() -> int:
@@ -99,7 +99,6 @@ def main() -> int:
 
 def _load_cases(n, np, connection, Case, Channel, Mode, Status, Office, Person) -> None:
     rng = np.random.default_rng(9)
-    districts = list(Office.objects.filter(kind="district_center").values_list("pk", flat=True))
     persons = np.array(Person.objects.values_list("pk", flat=True))
     person_district = dict(Person.objects.values_list("pk", "district_id"))
     modes, statuses, channels = list(Mode.values), list(Status.values), list(Channel.values)

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import merge_results  # noqa: E402
+from common import merge_results
 
 
 def main() -> int:
@@ -37,9 +37,10 @@ def main() -> int:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
+    from tests.personas import citizen_id
+
     from shebao.registry.generator import GenerateOptions, generate
     from shebao.registry.models import Office, Person
-    from tests.personas import citizen_id
 
     # Baseline: one ORM save per person, on a sample.
     district = Office.objects.get(code="110105")

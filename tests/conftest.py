@@ -125,7 +125,7 @@ def page(browser, live_server):
 
     def guard(route):
         url = route.request.url
-        if url.startswith(live_server.url) or url.startswith("data:"):
+        if url.startswith((live_server.url, "data:")):
             route.continue_()
         else:
             external.append(url)

@@ -9,7 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shebao.registry.checks import (
-    CREDIT_ALPHABET, CodeError, credit_check_character, id_check_character, parse_citizen_id, validate_credit_code,
+    CREDIT_ALPHABET,
+    CodeError,
+    credit_check_character,
+    id_check_character,
+    parse_citizen_id,
+    validate_credit_code,
 )
 
 regions = st.sampled_from(["110101", "110105", "110108", "110302", "310101", "440305"])

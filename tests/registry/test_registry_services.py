@@ -12,7 +12,11 @@ from shebao.core.models import AppendOnlyError, AuditEvent, PersonalDataAccess
 from shebao.registry.models import Contribution, Person
 from shebao.registry.selectors import pension_months_in_beijing, person_search
 from shebao.registry.services import (
-    employer_register, employer_update, person_register, person_update, personal_data_reveal,
+    employer_register,
+    employer_update,
+    person_register,
+    person_update,
+    personal_data_reveal,
 )
 from tests import personas
 

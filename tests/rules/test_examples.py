@@ -10,8 +10,8 @@ from shebao.rules import DecisionError, decide, late_fee_for_due, load_policy
 
 from .helpers import jsonl
 
-DECISIONS = list(zip(jsonl("decision-examples.jsonl"), jsonl("decision-examples.expected.jsonl")))
-FEES = list(zip(jsonl("late-fee-examples.jsonl"), jsonl("late-fee-examples.expected.jsonl")))
+DECISIONS = list(zip(jsonl("decision-examples.jsonl"), jsonl("decision-examples.expected.jsonl"), strict=True))
+FEES = list(zip(jsonl("late-fee-examples.jsonl"), jsonl("late-fee-examples.expected.jsonl"), strict=True))
 
 
 def _decide(app: dict[str, Any]) -> dict[str, Any]:

@@ -12,8 +12,8 @@ from typing import Any
 
 from django.db.models import F, QuerySet
 
-from shebao.cases.models import Case, Channel, Mode, Status
 from shebao.cases import selectors as case_selectors
+from shebao.cases.models import Case, Channel, Mode, Status
 
 COUNT_CAP = 1000
 PAGE_SIZE = 50

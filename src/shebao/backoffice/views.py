@@ -162,7 +162,7 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         case_services.case_transition(case=case, actor=request.user, action=action, note=p.get("note", ""),
                                       expected_version=_version(request), payload=payload)
-    except Exception as e:  # noqa: BLE001 - each known refusal becomes a message; others re-raise
+    except Exception as e:
         text, status = _error_text(e)
         return _respond(request, pk, error=text, status=status)
     return _respond(request, pk, done=f"已{workflows.ACTION_NAMES.get(action, action)}")
@@ -175,7 +175,7 @@ def case_letter(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         case_services.commitment_letter_capture(case=case, actor=request.user, text=request.POST.get("text", ""),
                                                 signer=request.POST.get("signer", ""))
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         text, status = _error_text(e)
         return _respond(request, pk, error=text, status=status)
     return _respond(request, pk, done="承诺书已录入")
@@ -188,7 +188,7 @@ def case_phone_check(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         case_services.phone_check_record(case=case, actor=request.user, outcome=request.POST.get("outcome", ""),
                                          phone=request.POST.get("phone", ""), note=request.POST.get("note", ""))
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         text, status = _error_text(e)
         return _respond(request, pk, error=text, status=status)
     return _respond(request, pk, done="电话核实已记录")
@@ -207,7 +207,7 @@ def case_document(request: HttpRequest, pk: int) -> HttpResponse:
             raise UploadError("file", "请选择要上传的文件", "no file")
         case_services.document_attach(case=case, actor=request.user, name=request.POST.get("name", ""),
                                       stream=upload, source=request.POST.get("source", "upload"), owed=owed)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         text, status = _error_text(e)
         return _respond(request, pk, error=text, status=status)
     return _respond(request, pk, done="材料已上传")
@@ -234,7 +234,7 @@ def case_owed(request: HttpRequest, pk: int, owed_pk: int) -> HttpResponse:
             done = "材料审核已记录"
         else:
             raise RoutingError("do", "未知操作", "unknown operation")
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         text, status = _error_text(e)
         return _respond(request, pk, error=text, status=status)
     return _respond(request, pk, done=done)
@@ -247,7 +247,7 @@ def case_flag(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         case_services.flag_raise(actor=request.user, kind=request.POST.get("kind", ""),
                                  description=request.POST.get("description", ""), case=case)
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         text, status = _error_text(e)
         return _respond(request, pk, error=text, status=status)
     return _respond(request, pk, done="已标记（第7.4条）")
@@ -269,7 +269,6 @@ def document_download(request: HttpRequest, pk: int, doc_pk: int) -> HttpRespons
 # --- Front desk (0.4) -----------------------------------------------------------------------------
 from shebao.backoffice import frontdesk  # noqa: E402
 from shebao.cases import routing  # noqa: E402
-from shebao.cases.models import Case  # noqa: E402
 
 
 def _front_desk_context(request: HttpRequest, form: frontdesk.FrontDeskForm, **extra) -> dict:
@@ -301,7 +300,7 @@ def front_desk(request: HttpRequest) -> HttpResponse:
                     response["HX-Redirect"] = reverse("backoffice:case_detail", args=[case.pk]) + "?registered=1"
                     return response
                 return redirect(reverse("backoffice:case_detail", args=[case.pk]) + "?registered=1")
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             error, _status = _error_text(e)
     context = _front_desk_context(request, form, decision=decision, error=error,
                                   decision_mode_zh=Mode(decision.mode).label if decision else "")
@@ -353,7 +352,7 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
         elif kind == "lift" and request.POST.get("do") == "publish":
             try:
                 case_services.epidemic_lift_apply(actor=request.user, lifted_on=day)
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 context["error"], _ = _error_text(e)
             else:
                 from django.contrib import messages
@@ -364,7 +363,7 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
             months = [m.strip() for m in request.POST.get("months", "").replace("，", ",").split(",") if m.strip()]
             try:
                 announcements.deadline_move_publish(actor=request.user, months=months, due_on=day)
-            except Exception as e:  # noqa: BLE001
+            except Exception as e:
                 context["error"], _ = _error_text(e)
             else:
                 from django.contrib import messages
@@ -399,7 +398,7 @@ def flag_step(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         case_services.flag_advance(flag=flag, actor=request.user, step=request.POST.get("step", ""),
                                    outcome=request.POST.get("outcome", ""), expected_version=_version(request))
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         messages.error(request, _error_text(e)[0])
     else:
         messages.success(request, "已记录")

@@ -140,7 +140,7 @@ def deliver_batch(*, limit: int = 100, lease_seconds: int = 60, now: dt.datetime
     for message in _claim(limit=limit, lease_seconds=lease_seconds, now=now):
         try:
             adapter(message.channel).send(message)
-        except Exception as e:  # noqa: BLE001 - any adapter failure is retried later
+        except Exception as e:
             attempts = message.attempts + 1
             dead = attempts >= MAX_ATTEMPTS
             OutboxMessage.objects.filter(pk=message.pk, lease_token=message.lease_token).update(

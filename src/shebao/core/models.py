@@ -18,12 +18,12 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError(f"{type(self).__name__} rows cannot be changed once written")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
+    def delete(self, *args, **kwargs):
         raise AppendOnlyError(f"{type(self).__name__} rows cannot be deleted")
 
 

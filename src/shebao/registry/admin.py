@@ -37,9 +37,8 @@ class LastDigitsSearchMixin:
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
-        if term and (term[-1].isdigit() or term[-1] in "xX"):
-            if 4 <= len(term) < 18:
-                return queryset.filter(Q(id_number__endswith=term.upper()) | Q(name__startswith=term)), False
+        if term and (term[-1].isdigit() or term[-1] in "xX") and 4 <= len(term) < 18:
+            return queryset.filter(Q(id_number__endswith=term.upper()) | Q(name__startswith=term)), False
         return super().get_search_results(request, queryset, search_term)
 
 

@@ -48,7 +48,7 @@ def short_name(name: str) -> str:
     return name
 
 
-def create_offices(Office) -> None:  # noqa: N803 - a model class, historical in migrations
+def create_offices(Office) -> None:
     """Create the offices if there are none (the data migration, and tests that flush the database)."""
     if Office.objects.exists():
         return

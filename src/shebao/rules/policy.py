@@ -386,7 +386,7 @@ def _load_pack_cached(packs_dir: Path, name: str) -> Policy:
                 policy = pickle.load(fh)
             if isinstance(policy, Policy):
                 return policy
-    except Exception:  # noqa: BLE001 - a broken cache is never a reason to fail: parse again
+    except Exception:
         path = None  # type: ignore[assignment]
     policy = _load_pack(packs_dir, name)
     if path is not None:

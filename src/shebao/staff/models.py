@@ -37,7 +37,7 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     @property
-    def district(self):  # noqa: ANN201 - Office | None
+    def district(self):
         """The district whose data this user sees; None means the whole city (municipal center)."""
         if self.office is None:
             return None

@@ -39,6 +39,6 @@ class Command(BaseCommand):
             self.stdout.write(f"已生成示例申请{made}件（申请日期2020-02-20）")
         self.stdout.write("\n社保经办系统（演示）: http://127.0.0.1:8000/")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
-        for username, display, role, office_code, _ in DEMO_ACCOUNTS:
+        for username, display, *_ in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<16} {display}")
         self.stdout.write("")
