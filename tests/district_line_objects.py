@@ -25,7 +25,10 @@ def extra_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]
     owed = OwedDocument.objects.create(case=case, name="户口簿", kind="deferred")
     flag = Flag.objects.create(case=case, office=case.office, kind="manual_operation", description="手工", stage="queued")
     c = {"pk": case.pk}
+    from tests.collection.district_line_objects import collection_objects
+
     return {
+        **collection_objects(person=person, employer=employer),
         "case-detail": c, "case-transition": c, "case-letter": c, "case-phone-check": c, "case-documents": c,
         "case-flag-raise": c, "case-document-content": {"pk": case.pk, "doc": doc.pk},
         "case-owed-exchange": {"pk": case.pk, "owed": owed.pk}, "case-owed-review": {"pk": case.pk, "owed": owed.pk},

@@ -1,0 +1,103 @@
+"""The append-only double-entry ledger, in integer fen.
+
+Every transaction balances (its postings sum to zero); postings are never updated or deleted;
+a mistake is corrected by a reversing transaction that names its author and its reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Sum
+
+from shebao.collection.models import LedgerTransaction, Posting
+
+BANK = "bank"
+RECEIVABLE = "receivable"
+EMPLOYER_CREDIT = "employer_credit"
+
+
+def income_account(insurance: str) -> str:
+    return f"income:{insurance}"
+
+
+class LedgerError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Line:
+    account: str
+    employer_id: int | None
+    amount_fen: int  # debit positive, credit negative
+
+
+def _actor_fields(actor: Any) -> dict[str, Any]:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return {"author": None, "author_label": str(getattr(actor, "label", None) or "system")}
+    return {"author": actor, "author_label": actor.get_username()}
+
+
+def ledger_post(
+    *, kind: str, occurred_on: dt.date, lines: Sequence[Line], actor: Any = None, memo: str = "", reason: str = "",
+    reverses: LedgerTransaction | None = None,
+) -> LedgerTransaction:
+    """Write one balanced transaction; an unbalanced one is refused before anything is written."""
+    kept = [ln for ln in lines if ln.amount_fen != 0]
+    if any(not isinstance(ln.amount_fen, int) for ln in kept):
+        raise LedgerError("金额必须是整数分")
+    if sum(ln.amount_fen for ln in kept) != 0:
+        raise LedgerError(f"分录借贷不平：合计 {sum(ln.amount_fen for ln in kept)} 分")
+    with transaction.atomic():
+        txn = LedgerTransaction.objects.create(kind=kind, occurred_on=occurred_on, memo=memo[:200],
+                                               reason=reason[:200], reverses=reverses, **_actor_fields(actor))
+        Posting.objects.bulk_create(
+            [Posting(transaction=txn, account=ln.account, employer_id=ln.employer_id, amount_fen=ln.amount_fen)
+             for ln in kept], batch_size=2000)
+    return txn
+
+
+def ledger_reverse(*, txn: LedgerTransaction, actor: Any, reason: str, occurred_on: dt.date | None = None
+                   ) -> LedgerTransaction:
+    """The correcting entry: the same postings with opposite signs, with who and why."""
+    if not reason.strip():
+        raise LedgerError("冲正必须填写原因")
+    if actor is None:
+        raise LedgerError("冲正必须记录操作人")
+    if LedgerTransaction.objects.filter(reverses=txn).exists():
+        raise LedgerError(f"凭证#{txn.pk}已冲正，不能重复冲正")
+    lines = [Line(p.account, p.employer_id, -p.amount_fen) for p in txn.postings.all()]
+    return ledger_post(kind=LedgerTransaction.Kind.REVERSAL, occurred_on=occurred_on or dt.date.today(),
+                       lines=lines, actor=actor, memo=f"冲正凭证#{txn.pk}", reason=reason, reverses=txn)
+
+
+def account_balances(*, account: str, employer_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Balance per employer of one account (debit positive)."""
+    qs = Posting.objects.filter(account=account)
+    if employer_ids is not None:
+        qs = qs.filter(employer_id__in=list(employer_ids))
+    return {row["employer_id"]: int(row["total"] or 0)
+            for row in qs.values("employer_id").annotate(total=Sum("amount_fen"))}
+
+
+def account_balance(*, account: str, employer_id: int | None = None) -> int:
+    qs = Posting.objects.filter(account=account)
+    if employer_id is not None:
+        qs = qs.filter(employer_id=employer_id)
+    return int(qs.aggregate(total=Sum("amount_fen"))["total"] or 0)
+
+
+def unbalanced_transactions(limit: int = 20) -> list[tuple[int, int]]:
+    """Transactions whose postings do not sum to zero (should never exist)."""
+    table = Posting._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT transaction_id, SUM(amount_fen) FROM {table} GROUP BY transaction_id "
+            f"HAVING SUM(amount_fen) <> 0 ORDER BY transaction_id",
+        )
+        rows = cursor.fetchmany(limit)
+    return [(int(a), int(b)) for a, b in rows]

@@ -1,0 +1,313 @@
+"""Collection (征缴): dues, payments, the double-entry ledger, bank files and assessment runs.
+
+Money is integer fen everywhere. The ledger (`LedgerTransaction`, `Posting`) and the allocations
+are append-only: a mistake is corrected by a reversing transaction that names its author and
+reason, never by changing or deleting a row. A due that is paid in part is split into the paid
+part and the open remainder, so that every due is settled by exactly one payment and carries one
+payment date: Reading 0.3b charges the late fee on "the overdue amount" up to "the payment date".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from shebao.core.models import AppendOnlyModel
+from shebao.registry.models import Employer, Office
+
+INSURANCE_CHOICES = [
+    ("pension", "养老保险"),
+    ("unemployment", "失业保险"),
+    ("medical", "医疗保险"),
+    ("maternity", "生育保险"),
+    ("work_injury", "工伤保险"),
+]
+# Allocation order within one month: oldest month first, then this order (pension first).
+INSURANCE_ORDER = {code: i for i, (code, _) in enumerate(INSURANCE_CHOICES)}
+
+
+class Due(models.Model):
+    """What one employer owes for one insurance type and one contribution month (应缴).
+
+    `month_no` is the rules core's month index (months since 1970-01), kept beside the `YYYY-MM`
+    label so that the assessment reads plain integers in bulk.
+    """
+
+    # Indexed by (employer, month_no) below; a second index on the key alone would only slow loads.
+    employer = models.ForeignKey(Employer, verbose_name="单位", on_delete=models.PROTECT, related_name="dues",
+                                 db_index=False)
+    month = models.CharField("费款所属期", max_length=7)
+    month_no = models.IntegerField("月序号")
+    insurance = models.CharField("险种", max_length=20, choices=INSURANCE_CHOICES)
+    employer_fen = models.BigIntegerField("单位缴费（分）")
+    personal_fen = models.BigIntegerField("个人缴费（分）")
+    amount_fen = models.BigIntegerField("应缴金额（分）")
+    persons = models.PositiveIntegerField("人数", default=0)
+    # Set when the due is settled; a partial payment splits the due first (see module docstring).
+    paid_on = models.DateField("实缴日期", null=True, blank=True)
+    split_from = models.ForeignKey("self", verbose_name="拆分自", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", db_index=False)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "应缴费款"
+        verbose_name_plural = "应缴费款"
+        indexes = [
+            models.Index(fields=["employer", "month_no"]),
+            # Covers the assessment's read: the months' dues unpaid or paid after a day, with the
+            # employer and amount, straight from the index (see assessment.dues_read).
+            models.Index(fields=["month_no", "paid_on", "employer", "amount_fen"], name="due_assessment_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_fen__gte=0), name="due_amount_not_negative"),
+            # 2**46 fen is 700 billion yuan: above it a due is a data error (and the assessment
+            # packs amounts into 47 bits, see assessment.MONTH_BITS).
+            models.CheckConstraint(condition=models.Q(amount_fen__lt=2**46), name="due_amount_plausible"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employer_id} {self.month} {self.get_insurance_display()} {self.amount_fen}"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.employer.audit_district_code
+
+
+class LedgerTransaction(AppendOnlyModel):
+    """One balanced journal entry: its postings sum to zero fen."""
+
+    class Kind(models.TextChoices):
+        DUES = "dues", "核定应缴"
+        PAYMENT = "payment", "收款"
+        CREDIT_APPLIED = "credit_applied", "预缴冲抵"
+        REVERSAL = "reversal", "冲正"
+
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    occurred_on = models.DateField("记账日期")
+    memo = models.CharField("摘要", max_length=200, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记账人", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    author_label = models.CharField("记账人（文字）", max_length=150, blank=True)
+    reason = models.CharField("原因", max_length=200, blank=True)
+    reverses = models.OneToOneField("self", verbose_name="冲正的分录", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="reversed_by")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "记账凭证"
+        verbose_name_plural = "记账凭证"
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()} {self.occurred_on}"
+
+
+class Posting(AppendOnlyModel):
+    """One line of a transaction: a signed amount on an account (debit positive, credit negative).
+
+    Accounts: `bank` (money received), `receivable` (what employers owe, per employer),
+    `employer_credit` (money received and not yet allocated, per employer), `income:<insurance>`.
+    """
+
+    transaction = models.ForeignKey(LedgerTransaction, verbose_name="凭证", on_delete=models.PROTECT,
+                                    related_name="postings")
+    account = models.CharField("科目", max_length=40)
+    employer = models.ForeignKey(Employer, verbose_name="单位", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    amount_fen = models.BigIntegerField("金额（分，借正贷负）")
+
+    class Meta:
+        verbose_name = "分录行"
+        verbose_name_plural = "分录行"
+        indexes = [models.Index(fields=["account", "employer"])]
+
+
+class BankFile(AppendOnlyModel):
+    """An imported bank file. Its SHA-256 is unique: importing the same file twice changes nothing."""
+
+    class Kind(models.TextChoices):
+        DEDUCTION_RESULT = "deduction_result", "银行扣款结果"
+        REMITTANCE_STATEMENT = "remittance_statement", "银行汇款对账单"
+
+    kind = models.CharField("类型", max_length=30, choices=Kind.choices)
+    sha256 = models.CharField("文件摘要", max_length=64, unique=True)
+    filename = models.CharField("文件名", max_length=255)
+    lines = models.PositiveIntegerField("行数")
+    imported_at = models.DateTimeField("导入时间", auto_now_add=True)
+    imported_by_label = models.CharField("导入人", max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = "银行文件"
+        verbose_name_plural = "银行文件"
+
+
+class Payment(AppendOnlyModel):
+    """Money received from (or credit applied for) one employer, with its ledger transaction."""
+
+    class Source(models.TextChoices):
+        BANK_DEDUCTION = "bank_deduction", "银行扣款"
+        REMITTANCE = "remittance", "银行汇款"
+        CREDIT = "credit", "预缴余额冲抵"
+        HISTORY = "history", "历史已缴"
+
+    employer = models.ForeignKey(Employer, verbose_name="单位", on_delete=models.PROTECT, related_name="payments")
+    source = models.CharField("来源", max_length=20, choices=Source.choices)
+    amount_fen = models.BigIntegerField("金额（分）")
+    received_on = models.DateField("到账日期")
+    reference = models.CharField("银行流水号", max_length=64, blank=True)
+    transaction = models.OneToOneField(LedgerTransaction, verbose_name="凭证", on_delete=models.PROTECT,
+                                       related_name="payment")
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "收款"
+        verbose_name_plural = "收款"
+        indexes = [models.Index(fields=["employer", "received_on"])]
+
+
+class Allocation(AppendOnlyModel):
+    """Part of a payment applied to one due; a reversal appends a negative allocation."""
+
+    payment = models.ForeignKey(Payment, verbose_name="收款", on_delete=models.PROTECT, related_name="allocations")
+    due = models.ForeignKey(Due, verbose_name="应缴", on_delete=models.PROTECT, related_name="allocations")
+    amount_fen = models.BigIntegerField("金额（分）")
+    created_at = models.DateTimeField("分配时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "收款分配"
+        verbose_name_plural = "收款分配"
+
+
+class DeductionRun(models.Model):
+    """A bank-deduction run (3.1): one item per employer with an agreement and open dues."""
+
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    created_by_label = models.CharField("生成人", max_length=150, blank=True)
+    retry_of = models.ForeignKey("self", verbose_name="重试自", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="retries")
+
+    class Meta:
+        verbose_name = "银行扣款批次"
+        verbose_name_plural = "银行扣款批次"
+
+
+class DeductionItem(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "待扣款"
+        SUCCEEDED = "succeeded", "扣款成功"
+        FAILED = "failed", "扣款失败"
+        RETRIED = "retried", "已重试"
+
+    run = models.ForeignKey(DeductionRun, verbose_name="批次", on_delete=models.PROTECT, related_name="items")
+    employer = models.ForeignKey(Employer, verbose_name="单位", on_delete=models.PROTECT, related_name="+")
+    amount_fen = models.BigIntegerField("扣款金额（分）")
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PENDING)
+    failure_reason = models.CharField("失败原因", max_length=200, blank=True)
+    payment = models.OneToOneField(Payment, verbose_name="收款", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="deduction_item")
+
+    class Meta:
+        verbose_name = "扣款明细"
+        verbose_name_plural = "扣款明细"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.employer.audit_district_code
+
+
+class RemittanceLine(models.Model):
+    """A credit line of the bank statement (3.2); unmatched lines wait for staff."""
+
+    class Status(models.TextChoices):
+        UNMATCHED = "unmatched", "待匹配"
+        MATCHED = "matched", "已匹配"
+
+    bank_file = models.ForeignKey(BankFile, verbose_name="文件", on_delete=models.PROTECT, related_name="+")
+    line_no = models.PositiveIntegerField("行号")
+    bank_reference = models.CharField("银行流水号", max_length=64, unique=True)
+    value_date = models.DateField("到账日期")
+    amount_fen = models.BigIntegerField("金额（分）")
+    payer_name = models.CharField("付款人", max_length=200, blank=True)
+    payer_account = models.CharField("付款账号", max_length=40, blank=True)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    memo = models.CharField("附言", max_length=200, blank=True)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.UNMATCHED)
+    employer = models.ForeignKey(Employer, verbose_name="单位", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    matched_by = models.CharField("匹配方式", max_length=40, blank=True)
+    payment = models.OneToOneField(Payment, verbose_name="收款", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="remittance_line")
+
+    class Meta:
+        verbose_name = "汇款流水"
+        verbose_name_plural = "汇款流水"
+        indexes = [models.Index(fields=["status", "value_date"])]
+
+    @property
+    def payer_account_masked(self) -> str:
+        from shebao.core.masking import mask_bank_account
+
+        return mask_bank_account(self.payer_account)
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.employer.audit_district_code if self.employer_id else ""
+
+
+class AssessmentRun(AppendOnlyModel):
+    """A stored city-wide assessment as of a date, with the policy it used.
+
+    The per-employer figures are stored as one array (`figures`, see `employer_figures`): a run of
+    the whole city is a hundred thousand employers or more, written once and always read whole, so
+    one binary column is written in milliseconds where as many rows took most of the run's time.
+    Per-district totals are rows (`AssessmentDistrict`), for the pages and reports.
+    """
+
+    FIGURE_COLUMNS = ("employer_id", "district_id", "arrears_fen", "overdue_dues", "late_fee_fen", "waived_fen")
+
+    as_of = models.DateField("核定日")
+    policy_name = models.CharField("政策包", max_length=60)
+    policy_version = models.CharField("政策版本", max_length=40)
+    lifted_on = models.DateField("疫情解除日期（当时公告）", null=True, blank=True)
+    announcements = models.JSONField("已适用公告", default=list)
+    dues = models.BigIntegerField("应缴笔数")
+    employers_in_arrears = models.PositiveIntegerField("欠费单位数")
+    arrears_fen = models.BigIntegerField("欠费（分）")
+    late_fee_fen = models.BigIntegerField("滞纳金（分）")
+    waived_fen = models.BigIntegerField("减免（分）")
+    seconds = models.FloatField("耗时（秒）")
+    # NumPy .npy bytes of an int64 array, one row per employer with arrears, a fee or relief,
+    # columns FIGURE_COLUMNS, sorted by employer.
+    figures = models.BinaryField("单位明细（数组）")
+    created_at = models.DateTimeField("运行时间", auto_now_add=True)
+    created_by_label = models.CharField("运行人", max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = "征缴核定批次"
+        verbose_name_plural = "征缴核定批次"
+        ordering = ["-created_at", "-pk"]
+
+    def employer_figures(self) -> Any:
+        """The per-employer figures as an (n, 6) int64 array (columns FIGURE_COLUMNS)."""
+        import io
+
+        import numpy as np
+
+        return np.load(io.BytesIO(bytes(self.figures)), allow_pickle=False)
+
+
+class AssessmentDistrict(AppendOnlyModel):
+    """One district's totals in a run."""
+
+    run = models.ForeignKey(AssessmentRun, verbose_name="批次", on_delete=models.PROTECT, related_name="districts")
+    district = models.ForeignKey(Office, verbose_name="区", on_delete=models.PROTECT, related_name="+")
+    employers_in_arrears = models.PositiveIntegerField("欠费单位数")
+    arrears_fen = models.BigIntegerField("欠费（分）")
+    late_fee_fen = models.BigIntegerField("滞纳金（分）")
+    waived_fen = models.BigIntegerField("减免（分）")
+
+    class Meta:
+        verbose_name = "核定分区合计"
+        verbose_name_plural = "核定分区合计"
+        constraints = [models.UniqueConstraint(fields=["run", "district"], name="assessment_district_once")]

@@ -1,0 +1,249 @@
+"""Reads of the collection app: an employer's account, the matching queue, rights records, coverage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Max, Q, QuerySet, Sum
+
+from shebao.collection import ledger
+from shebao.collection.models import (
+    AssessmentDistrict,
+    AssessmentRun,
+    DeductionItem,
+    Due,
+    Payment,
+    RemittanceLine,
+)
+from shebao.core.scoping import scope_queryset, user_may_see_district, user_sees_all
+from shebao.registry.models import Contribution, Employer, Office, Person
+from shebao.rules import Policy, due_date, late_fee_for_due
+
+CLAUSE_TEXT = {
+    "0.2": "0.2 征收期延长（2020年1、2月费款延至3月31日）",
+    "0.3": "0.3 疫情期间补缴免收滞纳金",
+}
+# A nominal amount used to ask the rule whether a late payment would be charged a fee at all.
+NOMINAL_FEN = 100_000_000
+
+
+def employer_list(*, user: Any) -> QuerySet[Employer]:
+    return scope_queryset(Employer.objects.select_related("district"), user=user)
+
+
+@dataclass
+class DueRow:
+    due: Due
+    due_on: dt.date
+    overdue_days: int
+    late_fee_fen: int
+    waived_fen: int
+    clauses: list[str]
+
+
+@dataclass
+class EmployerAccount:
+    employer: Employer
+    as_of: dt.date
+    dues: list[DueRow]
+    payments: list[Payment]
+    arrears_fen: int = 0
+    open_fen: int = 0
+    late_fee_fen: int = 0
+    waived_fen: int = 0
+    credit_fen: int = 0
+    receivable_fen: int = 0
+    deductions: list[DeductionItem] = field(default_factory=list)
+
+
+def employer_account(*, employer: Employer, as_of: dt.date, policy: Policy, limit: int = 240) -> EmployerAccount:
+    """Dues with their fee, relief and clause (single-due rule), payments, arrears and credit."""
+    account = EmployerAccount(employer, as_of, [], list(employer.payments.order_by("-received_on", "-pk")[:100]))
+    for due in Due.objects.filter(employer=employer, amount_fen__gt=0).order_by("-month_no", "insurance", "pk")[:limit]:
+        paid = due.paid_on is not None and due.paid_on <= as_of
+        fee = late_fee_for_due(due.month, due.amount_fen, paid_on=due.paid_on if paid else None,
+                               as_of=None if paid else as_of, policy=policy)
+        account.dues.append(DueRow(due, fee.due_on, fee.overdue_days, fee.late_fee_fen, fee.waived_fen,
+                                   [CLAUSE_TEXT.get(c, c) for c in fee.clauses]))
+        if not paid:
+            account.open_fen += due.amount_fen
+            if fee.due_on < as_of:
+                account.arrears_fen += due.amount_fen
+        account.late_fee_fen += fee.late_fee_fen
+        account.waived_fen += fee.waived_fen
+    account.credit_fen = -ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=employer.pk)
+    account.receivable_fen = ledger.account_balance(account=ledger.RECEIVABLE, employer_id=employer.pk)
+    account.deductions = list(DeductionItem.objects.filter(employer=employer).order_by("-pk")[:20])
+    return account
+
+
+def remittance_queue(*, user: Any) -> QuerySet[RemittanceLine]:
+    """Unmatched remittances wait for staff; every office sees the queue, each matches only to its
+    own district's employers (enforced by the matching service)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return RemittanceLine.objects.none()
+    return RemittanceLine.objects.filter(status=RemittanceLine.Status.UNMATCHED).order_by("value_date", "pk")
+
+
+def remittance_candidates(*, user: Any, line: RemittanceLine, query: str = "") -> QuerySet[Employer]:
+    qs = employer_list(user=user)
+    text = (query or line.payer_name).strip()
+    if not text:
+        return qs.none()
+    return qs.filter(Q(name__icontains=text) | Q(credit_code=text.upper()))[:20]
+
+
+def assessment_runs(*, user: Any) -> QuerySet[AssessmentRun]:
+    return AssessmentRun.objects.all()[:50] if getattr(user, "is_authenticated", False) else AssessmentRun.objects.none()
+
+
+def assessment_lines(*, user: Any, run: AssessmentRun, limit: int = 200, district_id: int | None = None
+                     ) -> list[dict[str, Any]]:
+    """The employers of a run the user may see, most arrears first (from the run's stored array)."""
+    import numpy as np
+
+    table = run.employer_figures()
+    if district_id is not None:
+        table = table[table[:, 1] == district_id]
+    if not user_sees_all(user):
+        district = getattr(user, "district", None)
+        table = table[table[:, 1] == district.pk] if district is not None else table[:0]
+    order = np.lexsort((-table[:, 4], -table[:, 2]))[:limit]
+    rows = table[order]
+    names = dict(Employer.objects.filter(pk__in=rows[:, 0].tolist()).values_list("pk", "name"))
+    districts = dict(Office.objects.values_list("pk", "name"))
+    cols = AssessmentRun.FIGURE_COLUMNS
+    out = []
+    for row in rows.tolist():
+        item = dict(zip(cols, row, strict=True))
+        item["employer_name"] = names.get(item["employer_id"], "")
+        item["district_name"] = districts.get(item["district_id"], "")
+        out.append(item)
+    return out
+
+
+def assessment_district_totals(*, user: Any, run: AssessmentRun) -> QuerySet[AssessmentDistrict]:
+    qs = run.districts.select_related("district").order_by("district__code")
+    return scope_queryset(qs, user=user)
+
+
+# --- Rights record (0.3) and coverage (0.2) -----------------------------------------------------
+@dataclass
+class RightsMonth:
+    month: str
+    employer: Employer
+    due_on: dt.date
+    paid_on: dt.date | None
+    status: str  # on_time | made_up (counts as on time, 0.3) | late | not_yet_due | unpaid
+    counts_as_on_time: bool
+    clauses: list[str]
+
+    @property
+    def status_text(self) -> str:
+        return {"on_time": "按时缴费", "made_up": "疫情期间补缴，视同按时（0.3）", "late": "逾期缴费",
+                "not_yet_due": "未到缴费期限", "unpaid": "欠缴"}[self.status]
+
+
+def _settled_months(contributions: list[Contribution]) -> dict[tuple[int, str], dt.date | None]:
+    """For an employer-month: the day its last due was settled, or None while any due is open."""
+    pairs = {(c.employer_id, c.month) for c in contributions if c.paid_on is None}
+    if not pairs:
+        return {}
+    employers = {e for e, _ in pairs}
+    months = {m for _, m in pairs}
+    out: dict[tuple[int, str], dt.date | None] = {}
+    rows = (Due.objects.filter(employer_id__in=employers, month__in=months).values("employer_id", "month")
+            .annotate(last=Max("paid_on"), open=Sum("amount_fen", filter=Q(paid_on__isnull=True))))
+    for r in rows:
+        if (r["employer_id"], r["month"]) in pairs:
+            out[(r["employer_id"], r["month"])] = r["last"] if not r["open"] else None
+    return out
+
+
+def rights_record(*, person: Person, as_of: dt.date, policy: Policy) -> list[RightsMonth]:
+    """Each month of the person's contributions; months made up within the make-up window count as
+    contributed on time (0.3: "no effect on the person's rights record")."""
+    contributions = list(Contribution.objects.filter(person=person).select_related("employer").order_by("month"))
+    settled = _settled_months(contributions)
+    out = []
+    for c in contributions:
+        paid_on = c.paid_on or settled.get((c.employer_id, c.month))
+        if paid_on is not None and paid_on > as_of:
+            paid_on = None
+        # The rule decides: a late payment that the notice frees of any fee (0.3) is made up in time.
+        fee = late_fee_for_due(c.month, NOMINAL_FEN, paid_on=paid_on, as_of=None if paid_on else as_of, policy=policy)
+        if paid_on is not None:
+            if fee.overdue_days == 0:
+                status = "on_time"
+            elif fee.late_fee_fen == 0 and "0.3" in fee.clauses:
+                status = "made_up"
+            else:
+                status = "late"
+        else:
+            status = "not_yet_due" if fee.overdue_days == 0 else "unpaid"
+        out.append(RightsMonth(c.month, c.employer, fee.due_on, paid_on, status,
+                               status in ("on_time", "made_up"), [CLAUSE_TEXT.get(x, x) for x in fee.clauses]))
+    return out
+
+
+@dataclass
+class Coverage:
+    covered: bool
+    reason: str
+    clause: str = ""
+
+
+def medical_coverage(*, person: Person, on: dt.date, policy: Policy) -> Coverage:
+    """Is this person covered for medical insurance on this day?
+
+    The month of `on` must be contributed, or still within its (possibly extended) due date:
+    during an extension every benefit continues as normal (0.2).
+    """
+    month = f"{on:%Y-%m}"
+    contributions = list(Contribution.objects.filter(person=person, month=month, medical_employer_fen__gt=0))
+    if not contributions:
+        return Coverage(False, f"{month}无医疗保险参保缴费记录")
+    settled = _settled_months(contributions)
+    for c in contributions:
+        if c.paid_on is not None or settled.get((c.employer_id, c.month)) is not None:
+            return Coverage(True, f"{month}医疗保险已缴费")
+    due_on = due_date(month, policy)
+    if on <= due_on:
+        normal = late_fee_for_due(month, 0, as_of=on, policy=policy)
+        clause = "0.2" if "0.2" in normal.clauses else ""
+        why = f"{month}费款缴费期限为{due_on:%Y年%m月%d日}，期限内待遇照常" + ("（0.2 征收期延长）" if clause else "")
+        return Coverage(True, why, clause)
+    return Coverage(False, f"{month}医疗保险欠缴，缴费期限{due_on:%Y年%m月%d日}已过")
+
+
+def user_may_see_employer(*, user: Any, employer: Employer) -> bool:
+    return user_may_see_district(user, employer.district_id)
+
+
+def deduction_runs(*, user: Any) -> list[dict[str, Any]]:
+    """Runs with their counts by status, counting only the employers the user may see."""
+    from django.db.models import Count
+
+    items = scope_queryset(DeductionItem.objects.all(), user=user, district_path="employer__district")
+    counts: dict[int, dict[str, int]] = {}
+    for row in items.values("run_id", "status").annotate(n=Count("pk"), total=Sum("amount_fen")):
+        c = counts.setdefault(row["run_id"], {"pending": 0, "succeeded": 0, "failed": 0, "retried": 0, "fen": 0})
+        c[row["status"]] += row["n"]
+        c["fen"] += int(row["total"] or 0)
+    from shebao.collection.models import DeductionRun
+
+    runs = DeductionRun.objects.filter(pk__in=list(counts)).order_by("-pk")[:50]
+    return [{"run": r, **counts[r.pk]} for r in runs]
+
+
+def deduction_items(*, user: Any, run: Any) -> QuerySet[DeductionItem]:
+    qs = run.items.select_related("employer", "employer__district").order_by("status", "pk")
+    return scope_queryset(qs, user=user, district_path="employer__district")
+
+
+def deduction_failures(*, user: Any) -> QuerySet[DeductionItem]:
+    """Failed deductions not yet retried, of the employers the user may see (3.1: failures shown)."""
+    qs = DeductionItem.objects.filter(status=DeductionItem.Status.FAILED).select_related("employer", "run")
+    return scope_queryset(qs, user=user, district_path="employer__district").order_by("-run_id", "pk")

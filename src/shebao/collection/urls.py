@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from shebao.collection import views
+
+app_name = "collection"
+urlpatterns = [
+    path("employers/<int:pk>/", views.employer_account, name="employer_account"),
+    path("remittances/", views.remittance_queue, name="remittance_queue"),
+    path("remittances/<int:pk>/", views.remittance_line, name="remittance_line"),
+    path("remittances/<int:pk>/match/", views.remittance_line_match, name="remittance_line_match"),
+    path("assessments/", views.assessment_runs, name="assessment_runs"),
+    path("assessments/<int:pk>/", views.assessment_run, name="assessment_run"),
+    path("assessments/<int:pk>/districts/<int:district>/", views.assessment_run_district,
+         name="assessment_run_district"),
+    path("deductions/", views.deduction_runs, name="deduction_runs"),
+    path("deductions/<int:pk>/", views.deduction_run, name="deduction_run"),
+    path("deductions/<int:pk>/retry/", views.deduction_run_retry, name="deduction_run_retry"),
+    path("persons/<int:pk>/rights/", views.person_rights, name="person_rights"),
+]

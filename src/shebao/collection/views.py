@@ -1,0 +1,190 @@
+"""Staff pages of collection (Chinese, server-rendered): an employer's account, the remittance
+matching queue, assessment runs and what-if results, a person's rights record.
+
+Views parse input, call one selector or service, and render. Scoping: a district's staff see only
+their district's employers (a 404 otherwise, as if the row did not exist); the municipal center
+sees all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+
+from shebao.collection import selectors
+from shebao.collection.assessment import assessment_what_if
+from shebao.collection.models import AssessmentRun, DeductionRun, RemittanceLine
+from shebao.collection.policy import policy_in_force, policy_lifted_on, policy_what_if
+from shebao.collection.services import deduction_retry, payment_reference, remittance_match
+from shebao.core.scoping import scope_queryset, user_may_see_district, user_sees_all
+from shebao.registry.models import Employer, Office, Person
+
+
+def _date_param(request: HttpRequest, name: str, default: dt.date | None) -> tuple[dt.date | None, str]:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return default, ""
+    try:
+        return dt.date.fromisoformat(raw), ""
+    except ValueError:
+        return default, f"日期“{raw}”格式错误，应为YYYY-MM-DD"
+
+
+@login_required
+def employer_account(request: HttpRequest, pk: int) -> HttpResponse:
+    employer = get_object_or_404(selectors.employer_list(user=request.user), pk=pk)
+    as_of, error = _date_param(request, "as_of", dt.date.today())
+    assert as_of is not None
+    policy = policy_in_force()
+    account = selectors.employer_account(employer=employer, as_of=as_of, policy=policy)
+    return TemplateResponse(request, "collection/employer_account.html", {
+        "employer": employer, "account": account, "as_of": as_of, "error": error,
+        "reference": payment_reference(employer), "lifted_on": policy_lifted_on(policy),
+    })
+
+
+@login_required
+def remittance_queue(request: HttpRequest) -> HttpResponse:
+    lines = list(selectors.remittance_queue(user=request.user)[:200])
+    return TemplateResponse(request, "collection/remittance_queue.html", {"lines": lines})
+
+
+@login_required
+def remittance_line(request: HttpRequest, pk: int) -> HttpResponse:
+    line = get_object_or_404(selectors.remittance_queue(user=request.user), pk=pk)
+    query = request.GET.get("q", "")
+    candidates = list(selectors.remittance_candidates(user=request.user, line=line, query=query))
+    return TemplateResponse(request, "collection/remittance_line.html",
+                            {"line": line, "candidates": candidates, "q": query})
+
+
+@login_required
+@require_POST
+def remittance_line_match(request: HttpRequest, pk: int) -> HttpResponse:
+    line = get_object_or_404(RemittanceLine, pk=pk)
+    employer = get_object_or_404(selectors.employer_list(user=request.user), pk=request.POST.get("employer", 0) or 0)
+    try:
+        payment = remittance_match(line=line, employer=employer, actor=request.user)
+    except (ValidationError, PermissionDenied) as e:
+        messages.error(request, "；".join(getattr(e, "messages", [str(e)])))
+        return redirect("collection:remittance_line", pk=pk)
+    messages.success(request, f"已将流水{line.bank_reference}匹配到{employer.name}，收款#{payment.pk}已按最早应缴分配")
+    return redirect("collection:remittance_queue")
+
+
+def _district_names() -> dict[int, str]:
+    return dict(Office.objects.values_list("pk", "name"))
+
+
+@login_required
+def assessment_runs(request: HttpRequest) -> HttpResponse:
+    runs = list(selectors.assessment_runs(user=request.user))
+    context: dict[str, object] = {"runs": runs}
+    as_of, e1 = _date_param(request, "as_of", None)
+    lifted_on, e2 = _date_param(request, "lifted_on", None)
+    context.update({"as_of": request.GET.get("as_of", ""), "lifted_on": request.GET.get("lifted_on", ""),
+                    "error": e1 or e2})
+    if as_of and lifted_on and not (e1 or e2):
+        policy = policy_in_force()
+        # A district's staff see their district's employers only; an account with no office, none.
+        district = None if user_sees_all(request.user) else getattr(request.user, "district", None)
+        employer_ids = [] if district is None and not user_sees_all(request.user) else None
+        what_if = assessment_what_if(as_of=as_of, policy=policy, hypothetical=policy_what_if(lifted_on=lifted_on),
+                                     lifted_on=lifted_on, employer_ids=employer_ids,
+                                     district_id=district.pk if district is not None else None)
+        names = _district_names()
+        employers = dict(Employer.objects.filter(pk__in=[c["employer_id"] for c in what_if.changes])
+                         .values_list("pk", "name"))
+        context.update({
+            "what_if": what_if, "current_lifted_on": policy_lifted_on(policy),
+            "what_if_districts": sorted(((names.get(d, d), v) for d, v in what_if.by_district.items()),
+                                        key=lambda kv: str(kv[0])),
+            "what_if_changes": [{**c, "employer_name": employers.get(c["employer_id"], ""),
+                                 "district_name": names.get(c["district_id"], "")} for c in what_if.changes[:50]],
+        })
+    return TemplateResponse(request, "collection/assessment_runs.html", context)
+
+
+@login_required
+def assessment_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """The city-wide view of a run: the municipal center's. A district's staff use their district's page."""
+    run = get_object_or_404(AssessmentRun, pk=pk)
+    if not user_sees_all(request.user):
+        raise PermissionDenied("区经办人员请查看本区的核定结果")
+    return TemplateResponse(request, "collection/assessment_run.html", {
+        "run": run, "lines": selectors.assessment_lines(user=request.user, run=run),
+        "districts": selectors.assessment_district_totals(user=request.user, run=run), "sees_all": True,
+        "district": None,
+    })
+
+
+@login_required
+def assessment_run_district(request: HttpRequest, pk: int, district: int) -> HttpResponse:
+    run = get_object_or_404(AssessmentRun, pk=pk)
+    office = get_object_or_404(Office, pk=district, kind=Office.Kind.DISTRICT_CENTER)
+    if not user_may_see_district(request.user, office.pk):
+        raise Http404
+    return TemplateResponse(request, "collection/assessment_run.html", {
+        "run": run, "lines": selectors.assessment_lines(user=request.user, run=run, district_id=office.pk),
+        "districts": selectors.assessment_district_totals(user=request.user, run=run).filter(district=office),
+        "sees_all": False, "district": office,
+    })
+
+
+@login_required
+def person_rights(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(scope_queryset(Person.objects.all(), user=request.user), pk=pk)
+    as_of, error = _date_param(request, "as_of", dt.date.today())
+    on, error2 = _date_param(request, "on", None)
+    assert as_of is not None
+    policy = policy_in_force()
+    coverage = selectors.medical_coverage(person=person, on=on, policy=policy) if on else None
+    return TemplateResponse(request, "collection/person_rights.html", {
+        "person": person, "months": selectors.rights_record(person=person, as_of=as_of, policy=policy),
+        "as_of": as_of, "on": on, "coverage": coverage, "error": error or error2,
+    })
+
+
+@login_required
+def deduction_runs(request: HttpRequest) -> HttpResponse:
+    """Runs (with counts of the employers the user may see) and the failed deductions in scope."""
+    return TemplateResponse(request, "collection/deduction_runs.html", {
+        "runs": selectors.deduction_runs(user=request.user),
+        "failed": list(selectors.deduction_failures(user=request.user)[:200]),
+    })
+
+
+@login_required
+def deduction_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """A whole run spans every district: the municipal center's page (3.1 runs are sent centrally)."""
+    run = get_object_or_404(DeductionRun, pk=pk)
+    if not user_sees_all(request.user):
+        raise PermissionDenied("区经办人员请在扣款列表中查看本区单位的扣款结果")
+    items = list(selectors.deduction_items(user=request.user, run=run))
+    return TemplateResponse(request, "collection/deduction_run.html", {
+        "run": run, "items": items, "failed": sum(1 for i in items if i.status == "failed"),
+        "may_retry": getattr(request.user, "can_write_registry", False),
+    })
+
+
+@login_required
+@require_POST
+def deduction_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(DeductionRun, pk=pk)
+    # A retry covers the whole run's failures, across districts: the municipal center sends it (3.1).
+    if not (user_sees_all(request.user) and getattr(request.user, "can_write_registry", False)):
+        raise PermissionDenied("只有市中心经办人员可以重新发起扣款")
+    try:
+        retry = deduction_retry(run=run, actor=request.user)
+    except ValidationError as e:
+        messages.error(request, "；".join(e.messages))
+        return redirect("collection:deduction_run", pk=pk)
+    messages.success(request, f"已生成重试批次#{retry.pk}，共{retry.items.count()}家单位")
+    return redirect("collection:deduction_run", pk=retry.pk)

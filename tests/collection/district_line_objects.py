@@ -1,0 +1,40 @@
+"""The collection routes' 朝阳区 objects for `tests/core/test_district_line.py`.
+
+`tests/district_line_objects.extra_objects` (the lead's file) should include these:
+    from tests.collection.district_line_objects import collection_objects
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from shebao.collection.assessment import assessment_run
+from shebao.collection.importers import import_remittances
+from shebao.collection.models import RemittanceLine
+from shebao.collection.policy import policy_in_force
+from shebao.collection.services import deduction_run_create
+from shebao.registry.services import employer_update
+
+
+def collection_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]:
+    from tests.collection.conftest import book_due
+
+    employer_update(actor=None, employer=employer, payment_method="bank_deduction", bank_account="6222021234567890123")
+    book_due(employer, "2019-11", 10_000)
+    run, _ = assessment_run(as_of=dt.date(2020, 1, 31), policy=policy_in_force())
+    deduction = deduction_run_create()
+    import_remittances(data=("bank_reference,value_date,amount,payer_name,payer_account,credit_code,memo\n"
+                             f"DL1,2020-01-06,1.00,{employer.name},,{employer.credit_code},\n").encode(),
+                       filename="district-line.csv")
+    line = RemittanceLine.objects.get(bank_reference="DL1")
+    return {
+        "collection:employer_account": {"pk": employer.pk},
+        "collection:remittance_line": {"pk": line.pk},
+        "collection:remittance_line_match": {"pk": line.pk},
+        "collection:assessment_run": {"pk": run.pk},
+        "collection:assessment_run_district": {"pk": run.pk, "district": employer.district_id},
+        "collection:deduction_run": {"pk": deduction.pk},
+        "collection:deduction_run_retry": {"pk": deduction.pk},
+        "collection:person_rights": {"pk": person.pk},
+    }
