@@ -102,3 +102,21 @@ def test_the_command_reports_what_it_made(capsys):
                  "--no-progress")
     assert "人员60人" in capsys.readouterr().out
     assert Person.objects.count() == 60
+
+
+@pytest.mark.django_db
+def test_the_default_two_years_from_2018_have_rates_and_bases_in_the_pack():
+    result = generate(GenerateOptions(employers=4, persons=40, from_month="2018-01", months=24, seed=2))
+    months = set(Contribution.objects.values_list("month", flat=True))
+    assert result.persons == 40 and {"2018-01", "2019-12"} <= months
+    early = Contribution.objects.filter(month="2018-01").first()
+    assert early.pension_employer_fen == rates_in_force(dt.date(2018, 1, 1)).share(early.pension_base_fen, 19000)
+
+
+@pytest.mark.django_db
+def test_a_month_without_rates_is_a_clear_command_error():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="政策包"):
+        call_command("generate", "--employers", "2", "--persons", "5", "--from", "2001-01", "--months", "1",
+                     "--no-progress")

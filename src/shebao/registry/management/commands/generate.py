@@ -33,7 +33,10 @@ class Command(BaseCommand):
                                   batch_employers=opts["batch"])
         started = time.perf_counter()
         with tqdm(total=options.employers, unit="单位", disable=opts["no_progress"], file=self.stderr) as bar:
-            result = generate(options, progress=bar.update)
+            try:
+                result = generate(options, progress=bar.update)
+            except LookupError as e:  # a month the base pack has no rates or bases for
+                raise CommandError(str(e)) from None
         seconds = time.perf_counter() - started
         rows = result.employers + 3 * result.persons + result.contributions
         self.stdout.write(
