@@ -31,6 +31,7 @@ demo: demo-data
 	$(SHEBAO) runserver 127.0.0.1:8000
 
 test: install
+	$(MAKE) lint
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
