@@ -151,6 +151,16 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+def _perform(request: HttpRequest, pk: int, work) -> HttpResponse:
+    """Run one service call for the case page; a known refusal becomes the page's message."""
+    try:
+        done = work()
+    except Exception as e:  # _error_text re-raises anything that is not a known refusal
+        text, status = _error_text(e)
+        return _respond(request, pk, error=text, status=status)
+    return _respond(request, pk, done=done)
+
+
 @login_required
 @require_POST
 def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
@@ -159,98 +169,94 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     payload = {k: p[k] for k in ("outcome", "reason", "tracking_number") if p.get(k)}
     if p.get("documents_owed"):
         payload["documents_owed"] = _lines(p["documents_owed"])
-    try:
+
+    def work() -> str:
         case_services.case_transition(case=case, actor=request.user, action=action, note=p.get("note", ""),
                                       expected_version=_version(request), payload=payload)
-    except Exception as e:
-        text, status = _error_text(e)
-        return _respond(request, pk, error=text, status=status)
-    return _respond(request, pk, done=f"已{workflows.ACTION_NAMES.get(action, action)}")
+        return f"已{workflows.ACTION_NAMES.get(action, action)}"
+
+    return _perform(request, pk, work)
 
 
 @login_required
 @require_POST
 def case_letter(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _get_case(request, pk)
-    try:
-        case_services.commitment_letter_capture(case=case, actor=request.user, text=request.POST.get("text", ""),
-                                                signer=request.POST.get("signer", ""))
-    except Exception as e:
-        text, status = _error_text(e)
-        return _respond(request, pk, error=text, status=status)
-    return _respond(request, pk, done="承诺书已录入")
+    case, p = _get_case(request, pk), request.POST
+
+    def work() -> str:
+        case_services.commitment_letter_capture(case=case, actor=request.user, text=p.get("text", ""),
+                                                signer=p.get("signer", ""))
+        return "承诺书已录入"
+
+    return _perform(request, pk, work)
 
 
 @login_required
 @require_POST
 def case_phone_check(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _get_case(request, pk)
-    try:
-        case_services.phone_check_record(case=case, actor=request.user, outcome=request.POST.get("outcome", ""),
-                                         phone=request.POST.get("phone", ""), note=request.POST.get("note", ""))
-    except Exception as e:
-        text, status = _error_text(e)
-        return _respond(request, pk, error=text, status=status)
-    return _respond(request, pk, done="电话核实已记录")
+    case, p = _get_case(request, pk), request.POST
+
+    def work() -> str:
+        case_services.phone_check_record(case=case, actor=request.user, outcome=p.get("outcome", ""),
+                                         phone=p.get("phone", ""), note=p.get("note", ""))
+        return "电话核实已记录"
+
+    return _perform(request, pk, work)
 
 
 @login_required
 @require_POST
 def case_document(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _get_case(request, pk)
-    owed = None
-    if request.POST.get("owed"):
-        owed = case.owed_documents.filter(pk=request.POST["owed"]).first()
+    case, p = _get_case(request, pk), request.POST
+    owed = case.owed_documents.filter(pk=p["owed"]).first() if p.get("owed") else None
     upload = request.FILES.get("file")
-    try:
+
+    def work() -> str:
         if upload is None:
             raise UploadError("file", "请选择要上传的文件", "no file")
-        case_services.document_attach(case=case, actor=request.user, name=request.POST.get("name", ""),
-                                      stream=upload, source=request.POST.get("source", "upload"), owed=owed)
-    except Exception as e:
-        text, status = _error_text(e)
-        return _respond(request, pk, error=text, status=status)
-    return _respond(request, pk, done="材料已上传")
+        case_services.document_attach(case=case, actor=request.user, name=p.get("name", ""), stream=upload,
+                                      source=p.get("source", "upload"), owed=owed)
+        return "材料已上传"
+
+    return _perform(request, pk, work)
 
 
 @login_required
 @require_POST
 def case_owed(request: HttpRequest, pk: int, owed_pk: int) -> HttpResponse:
-    case = _get_case(request, pk)
+    case, p = _get_case(request, pk), request.POST
     owed = case.owed_documents.filter(pk=owed_pk).first()
     if owed is None:
         raise Http404
-    what = request.POST.get("do")
-    try:
+
+    def work() -> str:
+        what = p.get("do")
         if what == "exchange":
-            case_services.owed_document_exchange(owed=owed, actor=request.user, source=request.POST.get("source", ""),
-                                                 reference=request.POST.get("reference", ""))
-            done = "已登记数据共享材料"
-        elif what in ("accept", "refuse"):
-            if what == "refuse" and not request.POST.get("note", "").strip():
+            case_services.owed_document_exchange(owed=owed, actor=request.user, source=p.get("source", ""),
+                                                 reference=p.get("reference", ""))
+            return "已登记数据共享材料"
+        if what in ("accept", "refuse"):
+            if what == "refuse" and not p.get("note", "").strip():
                 raise RoutingError("note", "退回材料须说明理由", "a reason is required")
             case_services.owed_document_review(owed=owed, actor=request.user, accepted=what == "accept",
-                                               note=request.POST.get("note", ""))
-            done = "材料审核已记录"
-        else:
-            raise RoutingError("do", "未知操作", "unknown operation")
-    except Exception as e:
-        text, status = _error_text(e)
-        return _respond(request, pk, error=text, status=status)
-    return _respond(request, pk, done=done)
+                                               note=p.get("note", ""))
+            return "材料审核已记录"
+        raise RoutingError("do", "未知操作", "unknown operation")
+
+    return _perform(request, pk, work)
 
 
 @login_required
 @require_POST
 def case_flag(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _get_case(request, pk)
-    try:
-        case_services.flag_raise(actor=request.user, kind=request.POST.get("kind", ""),
-                                 description=request.POST.get("description", ""), case=case)
-    except Exception as e:
-        text, status = _error_text(e)
-        return _respond(request, pk, error=text, status=status)
-    return _respond(request, pk, done="已标记（第7.4条）")
+    case, p = _get_case(request, pk), request.POST
+
+    def work() -> str:
+        case_services.flag_raise(actor=request.user, kind=p.get("kind", ""), description=p.get("description", ""),
+                                 case=case)
+        return "已标记（第7.4条）"
+
+    return _perform(request, pk, work)
 
 
 @login_required
