@@ -23,7 +23,7 @@ class LiftEffects:
     postponed_resumed: int
     flags_queued: int
     already_applied: bool
-    late_fees: dict[str, Any] | None
+    late_fees: Any
 
 
 def lift_effects(*, lifted_on: dt.date) -> LiftEffects:
@@ -36,17 +36,17 @@ def lift_effects(*, lifted_on: dt.date) -> LiftEffects:
         postponed_resumed=len(preview["postponed_resumed"]),
         flags_queued=preview["flags_queued"],
         already_applied=preview["already_applied"],
-        late_fees=late_fee_changes(changes={"epidemic.lifted_on": lifted_on.isoformat()}),
+        late_fees=late_fee_changes(lifted_on=lifted_on),
     )
 
 
-def late_fee_changes(*, changes: dict[str, Any]) -> dict[str, Any] | None:
-    """Employers whose late fees the announcement changes, from the collection what-if (if available)."""
-    try:
-        from shebao.collection.services import assessment_what_if
-    except ImportError:
-        return None
-    return assessment_what_if(as_of=dt.date.today(), policy=policy_with(changes))
+def late_fee_changes(*, lifted_on: dt.date) -> Any:
+    """0.3: employers whose late fees the lifted date would change, from collection's what-if (nothing stored)."""
+    from shebao.collection.assessment import assessment_what_if
+
+    return assessment_what_if(as_of=dt.date.today(), policy=current_policy(),
+                              hypothetical=policy_with({"epidemic.lifted_on": lifted_on.isoformat()}),
+                              lifted_on=lifted_on)
 
 
 def deadline_move_publish(*, actor: Any, months: list[str], due_on: dt.date, title: str = "") -> Any:
