@@ -17,7 +17,7 @@ from shebao.cases.models import Case, Channel, Mode, Status
 
 COUNT_CAP = 1000
 PAGE_SIZE = 50
-OPEN_STATUSES = [s for s in Status.values if s not in (Status.COMPLETED, Status.REJECTED)]
+OPEN_STATUSES = case_selectors.OPEN_STATUSES
 NEAR_DEADLINE_DAYS = 3
 
 # Queue order: clause 9's medical-staff work-injury cases first (priority), then by deadline.

@@ -49,10 +49,10 @@ def documents_due_on(lifted: dt.date) -> dt.date:
     return add_months(lifted, int(months))
 
 
-def deadline_for(*, applied_on: dt.date, work_injury_medical: bool) -> dt.date:
+def deadline_for(*, applied_on: dt.date, work_injury_medical: bool, in_force: Any = None) -> dt.date:
     """The queue's deadline: the service time limit, or clause 9's fast track for medical staff."""
     name = "work_injury.fast_track_days" if work_injury_medical else "service.time_limit_days"
-    return applied_on + dt.timedelta(days=int(policy().value(name, applied_on)))
+    return applied_on + dt.timedelta(days=int((in_force or policy()).value(name, applied_on)))
 
 
 def business_entry(code: str) -> Any:
@@ -120,12 +120,12 @@ def _translate(message: str) -> RoutingError:
     return RoutingError("facts", f"申请事实有误：{message}", message)
 
 
-def route(app: dict[str, Any]) -> Any:
+def route(app: dict[str, Any], in_force: Any = None) -> Any:
     """The rules' decision for an application; raises RoutingError naming the field."""
     from shebao.rules import DecisionError, InputError, decide
 
     try:
-        return decide(app, policy())
+        return decide(app, in_force or policy())
     except (InputError, DecisionError) as e:
         raise _translate(str(e)) from None
 

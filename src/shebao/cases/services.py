@@ -149,7 +149,9 @@ def _case_create(
         raise PermissionDenied("只能为本区的单位或人员登记申请")
     applied_on = applied_on or timezone.localdate()
     app = routing.application_facts(business=business, applied_on=applied_on, person=person, stated=facts)
-    decision = routing.route(app)
+    # One look-up of the policy in force serves the decision and the deadline (a hot path).
+    in_force = routing.policy()
+    decision = routing.route(app, in_force)
     priority = WORK_INJURY_PRIORITY if work_injury_medical else 0
     case = Case.objects.create(
         business=business, business_zh=entry.zh, applicant_kind=kind, employer=employer, person=person,
@@ -157,7 +159,8 @@ def _case_create(
         requires=list(decision.requires), explanation_zh=decision.explanation_zh,
         explanation_en=decision.explanation_en, pack=decision.pack, pack_version=decision.pack_version,
         parameters=decision.parameters, rule_id=decision.rule_id or "", office=office, priority=priority,
-        deadline=routing.deadline_for(applied_on=applied_on, work_injury_medical=work_injury_medical),
+        deadline=routing.deadline_for(applied_on=applied_on, work_injury_medical=work_injury_medical,
+                                      in_force=in_force),
         contact_email=contact_email, contact_phone=contact_phone or (person.phone if person else ""),
         contact_wechat=contact_wechat, submitted_by=actor, idempotency_key=idempotency_key,
         request_hash=request_hash, documents_due_on=decision.documents_due_on,

@@ -21,7 +21,7 @@ from django.db import connection, transaction
 
 from shebao.core.models import AuditEvent
 from shebao.registry import names
-from shebao.registry.checks import CREDIT_ALPHABET, CREDIT_WEIGHTS, ID_CHECK, ID_WEIGHTS
+from shebao.registry.checks import CREDIT_ALPHABET, CREDIT_WEIGHTS, id_check_character
 from shebao.registry.models import Contribution, Employer, EmploymentSpell, Office, PensionAccount, Person
 from shebao.registry.months import format_month, parse_month
 from shebao.registry.rates import ContributionRates, rates_in_force
@@ -51,12 +51,6 @@ class GenerateResult:
     persons: int = 0
     spells: int = 0
     contributions: int = 0
-
-
-def _id_check_chars(first17: np.ndarray) -> np.ndarray:
-    """MOD 11-2 over an (n, 17) digit array."""
-    total = (first17 * np.array(ID_WEIGHTS)).sum(axis=1) % 11
-    return np.array(list(ID_CHECK))[total]
 
 
 def _credit_check_chars(first17_idx: np.ndarray) -> np.ndarray:
@@ -231,8 +225,7 @@ def _generate_batch(*, rng, start, stop, sizes, employer_district, districts, pe
             id_type = "citizen_id"
             seq = int(serial[k]) * 2 + (1 if male[k] else 0)
             first17 = f"{dist.code}{birth_str[k].replace('-', '')}{seq:03d}"
-            check = ID_CHECK[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
-            number = first17 + check
+            number = first17 + id_check_character(first17)
             hukou, nationality = ("urban" if (k % 3) else "rural"), "中国"
         person_rows.append((
             pid, id_type, number, number[-4:], name, initials, gender, birth_str[k],
