@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from shebao.staff.models import User
+from shebao.staff.models import ApiToken, User
 
 
 @admin.register(User)
@@ -10,3 +10,20 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "office", "is_active"]
     search_fields = ["username", "display_name"]
     fieldsets = [*BaseUserAdmin.fieldsets, ("经办岗位", {"fields": ["display_name", "role", "office"]})]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Keys are made with `shebao api_token` (the key is shown once there); the admin only lists them."""
+
+    list_display = ["prefix", "user", "name", "created_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["prefix", "user__username", "name"]
+    readonly_fields = ["user", "name", "prefix", "created_at", "revoked_at"]
+    exclude = ["digest"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,86 @@
+"""API keys: what a system (an intake platform, a batch) uses to call the API for a staff account."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
+
+from shebao.core.models import AuditEvent
+from shebao.staff.models import ApiToken, token_digest
+
+
+def _make_key(username: str, name: str = "网上服务平台受理") -> str:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("api_token", user=username, name=name, stdout=out, stderr=err)
+    assert "唯一一次显示" in err.getvalue()
+    return out.getvalue().strip()
+
+
+def _bearer(key: str) -> APIClient:
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return c
+
+
+def test_a_key_is_shown_once_stored_as_a_digest_and_lets_its_account_in(clerk_chaoyang, employer_chaoyang):
+    key = _make_key(clerk_chaoyang.username)
+    token = ApiToken.objects.get(user=clerk_chaoyang)
+    assert key.startswith("shb_") and len(key) > 40
+    assert token.digest == token_digest(key) and key not in token.digest and token.prefix == key[:10]
+    assert AuditEvent.objects.filter(model="staff.ApiToken", object_pk=str(token.pk)).count() == 1
+
+    c = _bearer(key)
+    r = c.post("/api/v1/cases/", {"business": "monthly_report_back_payment", "channel": "online",
+                                  "employer": employer_chaoyang.pk, "applied_on": "2020-02-10"}, format="json")
+    assert r.status_code == 201, r.json()
+    assert r.json()["office"]["code"] == "110105"  # the key acts with its account's district
+    listed = c.get("/api/v1/cases/").json()
+    assert [x["id"] for x in listed["results"]] == [r.json()["id"]]
+
+
+def test_a_key_sees_only_its_accounts_district(clerk_haidian, employer_chaoyang):
+    c = _bearer(_make_key(clerk_haidian.username))
+    r = c.post("/api/v1/cases/", {"business": "monthly_report_back_payment", "channel": "online",
+                                  "employer": employer_chaoyang.pk}, format="json")
+    assert r.status_code == 404 and r.json()["errors"][0]["field"] == "employer"
+
+
+@pytest.mark.parametrize("header", ["Bearer shb_not-a-real-key", "Bearer nothing", "Bearer a b",
+                                    "Basic " + base64.b64encode(b"clerk_cy:password").decode()])
+def test_wrong_keys_and_basic_auth_get_401_problem_details(clerk_chaoyang, header):
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION=header)
+    r = c.get("/api/v1/cases/")
+    assert r.status_code == 401 and r["Content-Type"] == "application/problem+json"
+    assert r.json()["title"] == "请先登录" and r["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_revoked_key_or_a_disabled_account_is_refused_at_once(clerk_chaoyang):
+    key = _make_key(clerk_chaoyang.username)
+    c = _bearer(key)
+    assert c.get("/api/v1/cases/").status_code == 200
+    clerk_chaoyang.is_active = False
+    clerk_chaoyang.save(update_fields=["is_active"])
+    assert c.get("/api/v1/cases/").status_code == 401
+    clerk_chaoyang.is_active = True
+    clerk_chaoyang.save(update_fields=["is_active"])
+
+    with pytest.raises(CommandError, match="原因"):
+        call_command("api_token", revoke=key[:10])
+    call_command("api_token", revoke=key[:10], reason="平台下线", stdout=io.StringIO())
+    assert ApiToken.objects.get().revoked_at is not None
+    assert c.get("/api/v1/cases/").status_code == 401
+    listing = io.StringIO()
+    call_command("api_token", list=True, stdout=listing)
+    assert "已吊销" in listing.getvalue() and key not in listing.getvalue()
+
+
+def test_the_command_refuses_unknown_accounts_in_chinese(db):
+    with pytest.raises(CommandError, match="不存在"):
+        call_command("api_token", user="nobody", name="x")
+    with pytest.raises(CommandError, match="--user"):
+        call_command("api_token", name="x")
