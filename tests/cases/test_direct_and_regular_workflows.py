@@ -87,3 +87,32 @@ def test_a_leader_reads_but_cannot_act(cy, leader, employer_chaoyang):
     assert r.status_code == 403 and "无权" in r.json()["errors"][0]["reason_zh"]
     assert submit(lc, business="monthly_report_back_payment", channel="online", employer=employer_chaoyang.pk
                   ).status_code == 403
+
+
+def test_the_hand_written_case_summary_matches_the_declared_serializer(cy, rv, clerk_chaoyang, employer_chaoyang,
+                                                                       person_chaoyang):
+    """CaseSerializer writes its output by hand for speed; it must say exactly what the generic
+    ModelSerializer would say from the declared fields (which also give the OpenAPI schema)."""
+    from rest_framework import serializers
+    from rest_framework.test import APIRequestFactory
+
+    from shebao.cases.api import CaseDetailSerializer, CaseSerializer
+
+    direct = submit(cy, business="monthly_report_back_payment", channel="online", employer=employer_chaoyang.pk,
+                    applied_on="2020-02-10", contact_phone="13800138000").json()
+    act(cy, direct["id"], "accept", outcome="入账")
+    ex = example("p12")
+    regular = submit(cy, business=ex["business"], channel="counter", person=person_chaoyang.pk,
+                     applied_on=ex["applied_on"], facts={"fields": ex["fields"]}).json()
+    act(cy, regular["id"], "accept")
+    request = APIRequestFactory().get("/")
+    request.user = clerk_chaoyang
+    for case in Case.objects.filter(pk__in=[direct["id"], regular["id"]]):
+        for cls in (CaseSerializer, CaseDetailSerializer):
+            ser = cls(case, context={"request": request})
+            fast = ser.to_representation(case)
+            generic = serializers.ModelSerializer.to_representation(ser, case)
+            assert fast == dict(generic)
+            assert list(fast) == list(cls.Meta.fields)
+    assert Case.objects.get(pk=direct["id"]).completed_at is not None
+    assert Case.objects.get(pk=regular["id"]).assignee_id == clerk_chaoyang.pk

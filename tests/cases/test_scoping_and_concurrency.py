@@ -66,24 +66,24 @@ def test_a_retried_submission_returns_the_first_application(cy, employer_chaoyan
     assert changed.status_code == 422 and changed.json()["errors"][0]["field"] == "Idempotency-Key"
 
 
-def test_a_retry_that_loses_the_race_reads_the_winners_case(cy, employer_chaoyang, monkeypatch):
-    """The lookup misses (the other request has not committed), the insert hits the unique key."""
-    from shebao.cases import services
+def test_a_retry_writes_nothing_and_reads_the_first_case(cy, employer_chaoyang):
+    """The insert skips on the (submitted_by, key) constraint: no second case, and none of the rows
+    that go with one (transition, audit, notification) are written for the retry."""
+    from shebao.cases.models import CaseTransition, OutboxMessage
+    from shebao.core.models import AuditEvent
 
-    first = submit(cy, key="lost-race", business="monthly_report_back_payment", channel="online",
-                   employer=employer_chaoyang.pk).json()
-    real = services._existing
-    calls = []
-
-    def miss_once(*args, **kw):
-        calls.append(1)
-        return None if len(calls) == 1 else real(*args, **kw)
-
-    monkeypatch.setattr(services, "_existing", miss_once)
-    again = submit(cy, key="lost-race", business="monthly_report_back_payment", channel="online",
-                   employer=employer_chaoyang.pk)
-    assert again.status_code == 200 and again.json()["id"] == first["id"] and len(calls) == 2
-    assert Case.objects.filter(idempotency_key="lost-race").count() == 1
+    body = {"business": "monthly_report_back_payment", "channel": "online", "employer": employer_chaoyang.pk,
+            "contact_phone": "13800138000"}
+    first = submit(cy, key="retried", **body)
+    assert first.status_code == 201
+    again = submit(cy, key="retried", **body)
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert again["Idempotent-Replayed"] == "true"
+    case_id = first.json()["id"]
+    assert Case.objects.filter(idempotency_key="retried").count() == 1
+    assert CaseTransition.objects.filter(case_id=case_id).count() == 1
+    assert AuditEvent.objects.filter(model="cases.Case", object_pk=str(case_id)).count() == 1
+    assert OutboxMessage.objects.filter(case_id=case_id).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

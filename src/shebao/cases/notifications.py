@@ -100,6 +100,14 @@ EVENT_TEXT: dict[str, str] = {
 
 def outbox_enqueue(*, case: Case, event: str, extra: str = "") -> list[OutboxMessage]:
     """Queue the applicant's message about `event` on each contact channel; call inside the transaction."""
+    rows = outbox_messages(case=case, event=event, extra=extra)
+    if rows:
+        OutboxMessage.objects.bulk_create(rows)
+    return rows
+
+
+def outbox_messages(*, case: Case, event: str, extra: str = "") -> list[OutboxMessage]:
+    """The unsaved messages for `event`, one per contact channel the applicant gave."""
     head = EVENT_TEXT.get(event, "您的申请有新进展")
     status_label = Status(case.status).label
     subject = f"【社保经办】{head}（申请编号{case.pk}）"
@@ -113,8 +121,6 @@ def outbox_enqueue(*, case: Case, event: str, extra: str = "") -> list[OutboxMes
         if recipient:
             rows.append(OutboxMessage(case=case, event=event, channel=channel, recipient=recipient,
                                       subject=subject, body=body, next_attempt_at=now))
-    if rows:
-        OutboxMessage.objects.bulk_create(rows)
     return rows
 
 

@@ -47,8 +47,15 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def audit_create(*, actor: Any, instance: models.Model, reason: str = "") -> AuditEvent:
+    event = audit_create_event(actor=actor, instance=instance, reason=reason)
+    event.save()
+    return event
+
+
+def audit_create_event(*, actor: Any, instance: models.Model, reason: str = "") -> AuditEvent:
+    """The unsaved event for a creation, for writers that insert it together with the row."""
     after = snapshot(instance)
-    return AuditEvent.objects.create(
+    return AuditEvent(
         **_actor_fields(actor),
         action=AuditEvent.Action.CREATE,
         model=instance._meta.label,
