@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import email
 import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
@@ -12,7 +21,7 @@ from django.utils import timezone
 
 from shebao.cases import notifications, services
 from shebao.cases.models import Case, CaseTransition, OutboxMessage
-from tests.cases.conftest import act, submit
+from tests.cases.conftest import act, client_for, submit
 
 
 @pytest.fixture
@@ -62,29 +71,95 @@ def test_the_worker_delivers_email_over_smtp_and_sms_and_wechat_to_files(cy, emp
     assert "已办结" in sms[-1]["body"]
 
 
-def test_a_worker_killed_mid_delivery_loses_no_message(cy, employer_chaoyang, settings):
-    case = _case(cy, employer_chaoyang)
+def _database_for_a_worker(tmp_path: Path) -> tuple[str, Callable[[str], list[tuple]]]:
+    """A database URL another process can open, and a way to read it afterwards. PostgreSQL: the test
+    database itself. SQLite: the test database is in memory, so the worker gets a file copy of it."""
+    from django.db import connection
 
-    class Killed(BaseException):
-        pass
+    if connection.vendor == "postgresql":
+        d = connection.settings_dict
+        url = (f"postgres://{quote(d['USER'] or '')}:{quote(d['PASSWORD'] or '')}@{d['HOST'] or 'localhost'}:"
+               f"{d['PORT'] or 5432}/{d['NAME']}")
 
-    class DiesWhileSending:
-        def send(self, message):
-            notifications.FileAdapter(message.channel).send(message)  # sent, but never marked
-            raise Killed
+        def read(sql: str) -> list[tuple]:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                return list(cursor.fetchall())
 
-    with pytest.raises(Killed):
-        notifications.deliver_batch(adapter=lambda channel: DiesWhileSending(), lease_seconds=60)
-    assert OutboxMessage.objects.filter(case_id=case["id"], state="pending").count() == 3
-    # Another worker does not take a leased message before the lease ends …
-    assert notifications.deliver_batch(adapter=notifications.FileAdapter)["sent"] == 0
-    # … and takes it afterwards: delivered again, with the same message id for the receiver to drop.
-    later = timezone.now() + dt.timedelta(seconds=61)
-    sent = notifications.deliver_batch(adapter=notifications.FileAdapter, now=later)
-    assert sent["sent"] == 3 and not OutboxMessage.objects.filter(state="pending").exists()
-    # The first message (the e-mail, here written to a file) was sent before the kill and again after.
-    lines = [json.loads(x) for x in (settings.SHEBAO_NOTIFY_DIR / "email.jsonl").read_text().splitlines()]
-    assert len(lines) == 2 and lines[0]["message_id"] == lines[1]["message_id"]
+        return url, read
+    connection.ensure_connection()
+    path = tmp_path / "worker.sqlite3"
+    with sqlite3.connect(path) as copy:
+        connection.connection.backup(copy)
+
+    def read_copy(sql: str) -> list[tuple]:
+        with sqlite3.connect(path) as db:
+            return list(db.execute(sql).fetchall())
+
+    return f"sqlite:///{path}", read_copy
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_delivery_loses_no_message(clerk_chaoyang, employer_chaoyang, tmp_path):
+    """A real `shebao deliver` process is SIGKILLed while the SMTP server holds its first message
+    (received, not yet acknowledged); a second worker, after the lease, sends all three: the first
+    twice with one Message-ID, which the receiver drops."""
+    import asyncio
+    import threading
+
+    from aiosmtpd.controller import Controller
+
+    cy = client_for(clerk_chaoyang)
+    for i in range(3):
+        submit(cy, business="monthly_report_back_payment", channel="online", employer=employer_chaoyang.pk,
+               applied_on="2020-02-10", contact_email=f"hr{i}@example.com")
+    queued = {str(m) for m in OutboxMessage.objects.values_list("message_id", flat=True)}
+    assert len(queued) == 3
+
+    class HoldsTheFirst:
+        def __init__(self) -> None:
+            self.received: list[email.message.Message] = []
+            self.first = threading.Event()
+            self.release = threading.Event()
+
+        async def handle_DATA(self, server, session, envelope):
+            self.received.append(email.message_from_bytes(envelope.content))
+            if len(self.received) == 1:
+                self.first.set()
+                while not self.release.is_set():
+                    await asyncio.sleep(0.05)
+            return "250 OK"
+
+    sink = HoldsTheFirst()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    url, read = _database_for_a_worker(tmp_path)
+    env = {**os.environ, "DATABASE_URL": url, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port),
+           "SHEBAO_VAR_DIR": str(tmp_path), "SHEBAO_NOTIFY_DIR": str(tmp_path / "outbox")}
+    worker = [sys.executable, "-m", "shebao", "deliver", "--lease-seconds", "3", "--interval", "0.2"]
+    try:
+        first = subprocess.Popen(worker, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert sink.first.wait(timeout=90), first.communicate(timeout=5)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+        sink.release.set()
+        assert first.returncode == -signal.SIGKILL
+        # Killed between sending and marking: nothing is marked sent, nothing is lost.
+        assert read("SELECT state, COUNT(*) FROM cases_outboxmessage GROUP BY state") == [("pending", 3)]
+
+        time.sleep(3.2)  # the dead worker's lease runs out
+        second = subprocess.run([*worker, "--once"], env=env, capture_output=True, text=True, timeout=120)
+        assert second.returncode == 0, second.stderr
+    finally:
+        sink.release.set()
+        controller.stop()
+    assert read("SELECT state, COUNT(*) FROM cases_outboxmessage GROUP BY state") == [("sent", 3)]
+    delivered = [m["X-Shebao-Message-Id"] for m in sink.received]
+    assert len(delivered) == 4 and set(delivered) == queued
+    assert delivered.count(delivered[0]) == 2  # the one in flight at the kill, sent again with its id
 
 
 def test_a_failing_channel_is_retried_later(cy, employer_chaoyang):
