@@ -21,7 +21,9 @@ def test_a_postponed_backfill_waits_for_the_lift_then_continues_as_regular(
     assert early.status_code == 422 and "联审" in early.json()["errors"][0]["reason_zh"]
 
     preview = city.get("/api/v1/cases/epidemic-lift/preview/?lifted_on=2020-04-30").json()
-    assert preview["postponed_resumed"] == [case["id"]] and not preview["already_applied"]
+    assert preview["postponed_resumed"] == 1 and not preview["already_applied"]
+    assert preview["examples"]["postponed_resumed"] == [case["id"]]
+    assert preview["by_district"]["110105"]["postponed_resumed"] == 1 and "110108" not in preview["by_district"]
     assert Case.objects.get(pk=case["id"]).status == "postponed"  # a preview changes nothing
     assert not Announcement.objects.exists()
 

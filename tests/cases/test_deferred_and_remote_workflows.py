@@ -44,7 +44,12 @@ def test_a_deferred_case_cannot_complete_while_documents_are_owed(cy, rv, city, 
 def test_the_lift_dates_owed_lists_and_overdue_ones_surface(cy, city, person_chaoyang):
     case = submit(cy, business="person_change", channel="online", person=person_chaoyang.pk,
                   applied_on="2020-03-02", facts={"fields": ["address"]}).json()
-    act(cy, case["id"], "accept")
+    owed = act(cy, case["id"], "accept").json()["owed_documents"]
+    preview = city.get("/api/v1/cases/epidemic-lift/preview/?lifted_on=2020-04-30").json()
+    assert (preview["owed_lists_dated"], preview["owed_documents_dated"]) == (1, len(owed)) and owed
+    assert preview["examples"]["owed_lists_dated"] == [case["id"]] and preview["documents_due_on"] == "2020-07-30"
+    assert preview["by_district"] == {"110105": {"name": "朝阳区社会保险基金管理中心", "owed_lists_dated": 1,
+                                                         "postponed_resumed": 0, "flags_queued": 0}}
     r = city.post("/api/v1/cases/epidemic-lift/", {"lifted_on": "2020-04-30"}, format="json")
     assert r.status_code == 200, r.json()
     detail = cy.get(f"/api/v1/cases/{case['id']}/").json()

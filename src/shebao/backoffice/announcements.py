@@ -31,9 +31,9 @@ def lift_effects(*, lifted_on: dt.date) -> LiftEffects:
     return LiftEffects(
         lifted_on=lifted_on,
         documents_due_on=preview["documents_due_on"],
-        owed_cases=len(preview["owed_lists_dated"]),
+        owed_cases=preview["owed_lists_dated"],
         owed_documents=preview["owed_documents_dated"],
-        postponed_resumed=len(preview["postponed_resumed"]),
+        postponed_resumed=preview["postponed_resumed"],
         flags_queued=preview["flags_queued"],
         already_applied=preview["already_applied"],
         late_fees=late_fee_changes(lifted_on=lifted_on),

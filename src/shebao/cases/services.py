@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F
 from django.utils import timezone
 
 from shebao.cases import routing, workflows
@@ -544,22 +545,55 @@ def flag_advance(*, flag: Flag, actor: Any, step: str, outcome: str, expected_ve
 
 
 # --- Lifting the epidemic --------------------------------------------------------------------------
-def epidemic_lift_preview(lifted_on: dt.date) -> dict[str, Any]:
-    """What applying the lift would do, without doing it."""
-    done = EpidemicLift.objects.filter(lifted_on=lifted_on).first()
-    due = routing.documents_due_on(lifted_on)
+PREVIEW_EXAMPLES = 20
+
+
+def _lift_targets() -> tuple[Any, Any, Any]:
+    """What the lift acts on: undated deferred documents of waiting cases (1.3), postponed cases (4.2),
+    flags not yet queued (7.4). The preview counts these; the run walks them."""
     owed = OwedDocument.objects.filter(kind=OwedDocument.Kind.DEFERRED, due_on__isnull=True,
                                        case__status=Status.DOCUMENTS_OUTSTANDING)
-    postponed = Case.objects.filter(status=Status.POSTPONED)
-    flags = Flag.objects.filter(stage=Flag.Stage.FLAGGED)
+    return owed, Case.objects.filter(status=Status.POSTPONED), Flag.objects.filter(stage=Flag.Stage.FLAGGED)
+
+
+def epidemic_lift_preview(lifted_on: dt.date) -> dict[str, Any]:
+    """What applying the lift would do, without doing it: counts, per district, and a few case ids to
+    open. Counting stays cheap at a million cases; listing every affected id would not."""
+    done = EpidemicLift.objects.filter(lifted_on=lifted_on).first()
+    due = routing.documents_due_on(lifted_on)
+    owed, postponed, flags = _lift_targets()
+    by_district: dict[str, dict[str, Any]] = {}
+
+    def tally(rows: Any, key: str) -> int:
+        total = 0
+        for row in rows:
+            entry = by_district.setdefault(row["office_code"], {"name": row["office_name"], "owed_lists_dated": 0,
+                                                         "postponed_resumed": 0, "flags_queued": 0})
+            entry[key] += row["n"]
+            total += row["n"]
+        return total
+
+    owed_cases = tally(owed.values(office_code=F("case__office__code"), office_name=F("case__office__name"))
+                       .annotate(n=Count("case_id", distinct=True)).order_by(), "owed_lists_dated")
+    resumed = tally(postponed.values(office_code=F("office__code"), office_name=F("office__name"))
+                    .annotate(n=Count("pk"))
+                    .order_by(), "postponed_resumed")
+    queued = tally(flags.values(office_code=F("office__code"), office_name=F("office__name"))
+                   .annotate(n=Count("pk")).order_by(), "flags_queued")
     return {
         "lifted_on": lifted_on.isoformat(),
         "already_applied": done is not None,
         "documents_due_on": due.isoformat(),
-        "owed_lists_dated": sorted(set(owed.values_list("case_id", flat=True))),
+        "owed_lists_dated": owed_cases,
         "owed_documents_dated": owed.count(),
-        "postponed_resumed": sorted(postponed.values_list("pk", flat=True)),
-        "flags_queued": flags.count(),
+        "postponed_resumed": resumed,
+        "flags_queued": queued,
+        "by_district": dict(sorted(by_district.items())),
+        "examples": {
+            "owed_lists_dated": sorted(owed.order_by("case_id").values_list("case_id", flat=True)
+                                       .distinct()[:PREVIEW_EXAMPLES]),
+            "postponed_resumed": list(postponed.order_by("pk").values_list("pk", flat=True)[:PREVIEW_EXAMPLES]),
+        },
     }
 
 
@@ -589,8 +623,12 @@ def epidemic_lift_apply(*, actor: Any, lifted_on: dt.date) -> EpidemicLift:
             lift = EpidemicLift.objects.create(lifted_on=lifted_on, announcement=ann, applied_by=actor,
                                                summary=preview)
             due = routing.documents_due_on(lifted_on)
+            owed, postponed, _flags = _lift_targets()
+            # Ids first: the walk below changes what the querysets would select.
+            owed_case_ids = sorted(set(owed.values_list("case_id", flat=True)))
+            postponed_ids = list(postponed.order_by("pk").values_list("pk", flat=True))
             # 1.3: every owed list gets its due date.
-            for case in Case.objects.filter(pk__in=preview["owed_lists_dated"]):
+            for case in Case.objects.filter(pk__in=owed_case_ids).order_by("pk").iterator(chunk_size=500):
                 before = snapshot(case)
                 OwedDocument.objects.filter(case=case, kind=OwedDocument.Kind.DEFERRED, due_on__isnull=True).update(
                     due_on=due)
@@ -601,7 +639,7 @@ def epidemic_lift_apply(*, actor: Any, lifted_on: dt.date) -> EpidemicLift:
                 audit_update(actor=actor, instance=case, before=before, reason="疫情解除：确定补交期限")
                 outbox_enqueue(case=case, event="documents_due", extra=f"请于{due}前补交容缺材料。")
             # 4.2: joint review resumes; postponed cases continue as regular.
-            for case in Case.objects.filter(pk__in=preview["postponed_resumed"]):
+            for case in Case.objects.filter(pk__in=postponed_ids).order_by("pk").iterator(chunk_size=500):
                 case_transition(case=case, actor=SYSTEM, action="resume", payload={"lifted_on": lifted_on},
                                 note=f"疫情解除（{lifted_on}），联审恢复；由{actor.get_username()}执行")
             # 7.4: the review queue opens.
