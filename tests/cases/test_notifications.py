@@ -102,8 +102,8 @@ def _database_for_a_worker(tmp_path: Path) -> tuple[str, Callable[[str], list[tu
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_delivery_loses_no_message(clerk_chaoyang, employer_chaoyang, tmp_path):
     """A real `shebao deliver` process is SIGKILLed while the SMTP server holds its first message
-    (received, not yet acknowledged); a second worker, after the lease, sends all three: the first
-    twice with one Message-ID, which the receiver drops."""
+    (received, not yet acknowledged). A worker started during the lease sends nothing; one started
+    after it sends all three, the first twice with one Message-ID, which the receiver drops."""
     import asyncio
     import threading
 
@@ -139,10 +139,12 @@ def test_a_worker_killed_mid_delivery_loses_no_message(clerk_chaoyang, employer_
     url, read = _database_for_a_worker(tmp_path)
     env = {**os.environ, "DATABASE_URL": url, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port),
            "SHEBAO_VAR_DIR": str(tmp_path), "SHEBAO_NOTIFY_DIR": str(tmp_path / "outbox")}
-    worker = [sys.executable, "-m", "shebao", "deliver", "--lease-seconds", "3", "--interval", "0.2"]
+    lease = 8
+    worker = [sys.executable, "-m", "shebao", "deliver", "--lease-seconds", str(lease), "--interval", "0.2"]
     try:
         first = subprocess.Popen(worker, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert sink.first.wait(timeout=90), first.communicate(timeout=5)
+        killed_at = time.monotonic()
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
         sink.release.set()
@@ -150,7 +152,13 @@ def test_a_worker_killed_mid_delivery_loses_no_message(clerk_chaoyang, employer_
         # Killed between sending and marking: nothing is marked sent, nothing is lost.
         assert read("SELECT state, COUNT(*) FROM cases_outboxmessage GROUP BY state") == [("pending", 3)]
 
-        time.sleep(3.2)  # the dead worker's lease runs out
+        # While the dead worker's lease runs, another worker leaves its messages alone …
+        early = subprocess.run([*worker, "--once"], env=env, capture_output=True, text=True, timeout=120)
+        assert early.returncode == 0, early.stderr
+        assert time.monotonic() - killed_at < lease, "the machine is too slow for this lease"
+        assert len(sink.received) == 1
+        # … and once it has run out, takes them all.
+        time.sleep(max(0.0, lease + 0.3 - (time.monotonic() - killed_at)))
         second = subprocess.run([*worker, "--once"], env=env, capture_output=True, text=True, timeout=120)
         assert second.returncode == 0, second.stderr
     finally:

@@ -86,6 +86,28 @@ def test_a_retry_writes_nothing_and_reads_the_first_case(cy, employer_chaoyang):
     assert OutboxMessage.objects.filter(case_id=case_id).count() == 1
 
 
+def test_a_retry_of_an_accepted_request_returns_it_even_if_it_would_be_refused_now(cy, employer_chaoyang,
+                                                                                    monkeypatch):
+    """Between the first try and the retry the rules may have changed (an announcement, a new pack):
+    the retry still gets the first case, whole, while a new request is refused."""
+    from shebao.cases import routing
+
+    body = {"business": "monthly_report_back_payment", "channel": "online", "employer": employer_chaoyang.pk,
+            "applied_on": "2020-02-10", "contact_email": "hr@example.com"}
+    first = submit(cy, key="before-the-change", **body)
+    assert first.status_code == 201
+
+    def refuse(*args, **kwargs):
+        raise routing.RoutingError("facts", "规则已变更，不再受理", "no longer accepted")
+
+    monkeypatch.setattr(routing, "route", refuse)
+    again = submit(cy, key="before-the-change", **body)
+    assert again.status_code == 200 and again.json() == first.json()
+    fresh = submit(cy, key="after-the-change", **body)
+    assert fresh.status_code == 400 and fresh.json()["errors"][0]["field"] == "facts"
+    assert Case.objects.count() == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_under_threads(clerk_chaoyang, employer_chaoyang):
     """Real threads on real connections (PostgreSQL); in-memory SQLite refuses concurrent writers

@@ -77,3 +77,34 @@ def test_allocated_keys_are_unique_and_unused(clerk_chaoyang):
     orm = _case(clerk_chaoyang, clerk_chaoyang.office)
     orm.save()
     assert orm.pk not in ids
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_dependent_leaves_no_row_behind(clerk_chaoyang):
+    """All or none: on PostgreSQL the single statement is atomic with no transaction open; elsewhere
+    the caller's transaction (as documented) rolls the first row back."""
+    from django.db import IntegrityError
+
+    case = _case(clerk_chaoyang, clerk_chaoyang.office)
+    broken = CaseTransition(case=case, action=None, from_status="", to_status="submitted", actor_label="x")
+    with pytest.raises(IntegrityError):
+        if connection.vendor == "postgresql":
+            case.pk = allocate_pk(Case)
+            assert not connection.in_atomic_block
+            insert_together(case, broken)
+        else:
+            with transaction.atomic():
+                case.pk = allocate_pk(Case)
+                insert_together(case, broken)
+    assert not Case.objects.exists() and not CaseTransition.objects.exists()
+
+
+def test_allocated_keys_go_out_in_ascending_order(clerk_chaoyang):
+    ids = []
+    with transaction.atomic():
+        for _ in range(40):
+            case = _case(clerk_chaoyang, clerk_chaoyang.office)
+            case.pk = allocate_pk(Case)
+            insert_together(case)
+            ids.append(case.pk)
+    assert ids == sorted(ids) and len(set(ids)) == 40

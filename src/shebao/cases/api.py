@@ -117,7 +117,8 @@ class CaseSerializer(serializers.ModelSerializer):
     def to_representation(self, obj: Case) -> dict[str, Any]:
         """Written out by hand: this is the submission's hot path, and a ModelSerializer builds its ~40
         fields anew for every instance (most of a submission's CPU time when profiled). The declared
-        fields above still give the OpenAPI schema; tests/cases/test_api.py checks the two agree.
+        fields above still give the OpenAPI schema; a test in tests/cases/test_direct_and_regular_workflows.py
+        holds the two equal.
         """
         request = self.context.get("request")
         return {

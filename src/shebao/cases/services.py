@@ -109,7 +109,8 @@ def case_submit(
     _require_role(actor, SUBMIT_ROLES, "登记申请")
     key = idempotency_key or None
     # A single statement is atomic by itself; SQLite and the extra rows of a 7.4 flag need a transaction.
-    needs_tx = connection.vendor != "postgresql" or bool(manual_operation)
+    # Inside a caller's transaction, a savepoint keeps a failed insert from aborting the caller's work.
+    needs_tx = connection.vendor != "postgresql" or bool(manual_operation) or connection.in_atomic_block
     try:
         with transaction.atomic() if needs_tx else nullcontext():
             case = _case_create(
@@ -597,6 +598,13 @@ def epidemic_lift_preview(lifted_on: dt.date) -> dict[str, Any]:
     }
 
 
+def _cases_in_chunks(ids: list[int], size: int = 1000) -> Any:
+    """The cases of `ids` in id order, read a thousand at a time (an IN list of a million ids is not
+    a query to send)."""
+    for start in range(0, len(ids), size):
+        yield from Case.objects.filter(pk__in=ids[start:start + size]).order_by("pk")
+
+
 def epidemic_lift_apply(*, actor: Any, lifted_on: dt.date) -> EpidemicLift:
     """Publish the lifted date (if not yet) and run its effects once: owed lists dated (1.3), postponed
     cases resumed (4.2), the 7.4 review queue opened. A second run for the same date is a no-op."""
@@ -628,7 +636,7 @@ def epidemic_lift_apply(*, actor: Any, lifted_on: dt.date) -> EpidemicLift:
             owed_case_ids = sorted(set(owed.values_list("case_id", flat=True)))
             postponed_ids = list(postponed.order_by("pk").values_list("pk", flat=True))
             # 1.3: every owed list gets its due date.
-            for case in Case.objects.filter(pk__in=owed_case_ids).order_by("pk").iterator(chunk_size=500):
+            for case in _cases_in_chunks(owed_case_ids):
                 before = snapshot(case)
                 OwedDocument.objects.filter(case=case, kind=OwedDocument.Kind.DEFERRED, due_on__isnull=True).update(
                     due_on=due)
@@ -639,11 +647,16 @@ def epidemic_lift_apply(*, actor: Any, lifted_on: dt.date) -> EpidemicLift:
                 audit_update(actor=actor, instance=case, before=before, reason="疫情解除：确定补交期限")
                 outbox_enqueue(case=case, event="documents_due", extra=f"请于{due}前补交容缺材料。")
             # 4.2: joint review resumes; postponed cases continue as regular.
-            for case in Case.objects.filter(pk__in=postponed_ids).order_by("pk").iterator(chunk_size=500):
+            for case in _cases_in_chunks(postponed_ids):
                 case_transition(case=case, actor=SYSTEM, action="resume", payload={"lifted_on": lifted_on},
                                 note=f"疫情解除（{lifted_on}），联审恢复；由{actor.get_username()}执行")
             # 7.4: the review queue opens.
-            Flag.objects.filter(stage=Flag.Stage.FLAGGED).update(stage=Flag.Stage.QUEUED, queued_at=timezone.now())
+            queued = Flag.objects.filter(stage=Flag.Stage.FLAGGED).update(stage=Flag.Stage.QUEUED,
+                                                                          queued_at=timezone.now())
+            # What the run did (the preview's counts were read a moment earlier).
+            lift.summary = {**preview, "applied": {"owed_lists_dated": len(owed_case_ids),
+                                                   "postponed_resumed": len(postponed_ids), "flags_queued": queued}}
+            lift.save(update_fields=["summary"])
     except IntegrityError:
         # Two administrators at once: the unique date lets one run; the other reads its result.
         existing = EpidemicLift.objects.filter(lifted_on=lifted_on).first()

@@ -106,10 +106,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
-    # Server-side binding lets psycopg prepare a statement run repeatedly on a connection (from the
-    # fifth run), so PostgreSQL stops re-parsing and re-planning the hot statements on every request.
-    if os.environ.get("SHEBAO_PG_PREPARE", "true").lower() == "true":
-        DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
+    # Lets the hot path's server-side binding cursor (core.fastsql.hot_cursor) prepare its statements;
+    # Django's own cursors bind client-side and never prepare, whatever this says.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 
 AUTH_USER_MODEL = "staff.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -13,14 +13,19 @@ it; the rows they read or write are the ORM's rows, field conversions included
   inserts run in the caller's transaction.
 - `allocate_pk(Model)`: a primary key for a row before it is inserted, so dependent rows (and text
   that quotes the id) can be built in Python. PostgreSQL hands out blocks of the table's own
-  sequence per process (Hibernate's "pooled" optimizer); ids stay unique but, across processes,
-  only roughly follow submission order, as PostgreSQL's own sequences do under concurrency.
+  sequence per process (Hibernate's "pooled" optimizer), in ascending order; ids stay unique but,
+  across processes, only roughly follow submission order, as PostgreSQL's own sequences do under
+  concurrency. On SQLite, the next id inside the caller's write transaction.
+
+On PostgreSQL these statements run prepared, on a server-side binding cursor (`hot_cursor`).
 """
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -29,6 +34,48 @@ from django.db import connection, models
 PK_BLOCK = 32
 _pools: dict[str, list[int]] = {}
 _lock = threading.Lock()
+
+
+def forget_allocated_pks() -> None:
+    """Drop the unused blocks: in a forked child (it must not hand out its parent's ids), or after
+    a sequence is reset (`sqlsequencereset`, a flush with identity restart)."""
+    with _lock:
+        _pools.clear()
+
+
+os.register_at_fork(after_in_child=forget_allocated_pks)
+
+
+@contextmanager
+def hot_cursor() -> Iterator[Any]:
+    """A cursor for the hot statements. On PostgreSQL a server-side binding cursor on Django's own
+    connection (same transaction) that prepares each statement (psycopg keeps the 100 last used per
+    connection), so the server stops re-parsing and re-planning it on every request. Only here: the rest of Django keeps
+    client-side binding, which has no 65,535-parameter limit for bulk writes and long IN lists.
+    These statements bypass Django's query logging (CaptureQueriesContext does not see them).
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    import psycopg
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        yield _Prepared(cursor)
+
+
+class _Prepared:
+    """Executes with prepare=True: Django leaves the connection's automatic threshold off."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._cursor.execute(sql, params, prepare=True)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
 
 
 def _q(name: str) -> str:
@@ -67,12 +114,13 @@ def _select_plan(model: type[models.Model], related: tuple[str, ...], filters: t
 
 
 def fetch_one(model: type[models.Model], *, related: Sequence[str] = (), **filters: Any) -> Any:
-    """The first row matching `field=value` filters (None means IS NULL), its `related` paths attached
-    as select_related would attach them; None when no row matches."""
+    """The row matching `field=value` filters (None means IS NULL), its `related` paths attached as
+    select_related would attach them; None when no row matches. For unique look-ups: with several
+    matches, which one comes back is not defined (no ORDER BY)."""
     eq = tuple(sorted(k for k, v in filters.items() if v is not None))
     nulls = tuple(sorted(k for k, v in filters.items() if v is None))
     sql, paths = _select_plan(model, tuple(sorted(related)), eq, nulls, connection.vendor)
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(sql, [filters[k] for k in eq])
         row = cursor.fetchone()
     if row is None:
@@ -124,8 +172,11 @@ def allocate_pk(model: type[models.Model]) -> int:
         if not connection.in_atomic_block:
             raise RuntimeError("allocate_pk on SQLite needs the caller's write transaction")
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COALESCE(MAX({_q(model._meta.pk.column)}), 0) + 1 "
-                           f"FROM {_q(model._meta.db_table)}")
+            # The larger of the table's largest id and AUTOINCREMENT's high-water mark: never an id
+            # that a deleted row once had.
+            cursor.execute(f"SELECT MAX(COALESCE((SELECT MAX({_q(model._meta.pk.column)}) "
+                           f"FROM {_q(model._meta.db_table)}), 0), COALESCE((SELECT seq FROM sqlite_sequence "
+                           "WHERE name = %s), 0)) + 1", [model._meta.db_table])
             return int(cursor.fetchone()[0])
     label = model._meta.label
     with _lock:
@@ -135,21 +186,17 @@ def allocate_pk(model: type[models.Model]) -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                        [model._meta.db_table, model._meta.pk.column, PK_BLOCK])
-        ids = sorted((r[0] for r in cursor.fetchall()), reverse=True)
+        ids = sorted(r[0] for r in cursor.fetchall())
     with _lock:
-        _pools[label] = ids[1:] + _pools.get(label, [])
+        # pop() takes from the end: keep the block descending so ids go out in ascending order.
+        _pools[label] = _pools.get(label, []) + ids[:0:-1]
     return ids[0]
-
-
-def forget_allocated_pks() -> None:
-    """Drop the unused blocks (after a sequence is reset, as test database flushes do)."""
-    with _lock:
-        _pools.clear()
 
 
 def _row(obj: models.Model) -> tuple[str, list[str], list[Any]]:
     meta = obj._meta
-    fields = [f for f in meta.concrete_fields if not (f.primary_key and getattr(obj, f.attname) is None)]
+    fields = [f for f in meta.concrete_fields
+              if not (f.primary_key and getattr(obj, f.attname) is None) and not getattr(f, "generated", False)]
     # pre_save fills auto_now(_add) stamps the caller has not set, as Model.save would.
     values = [f.get_db_prep_save(f.pre_save(obj, True) if getattr(obj, f.attname) is None else getattr(obj, f.attname),
                                  connection) for f in fields]
@@ -165,7 +212,7 @@ def insert_together(first: models.Model, *dependents: models.Model, conflict: Se
         names = ", ".join(_q(first._meta.get_field(f).column) for f in conflict)
         on_conflict = f" ON CONFLICT ({names}) DO NOTHING"
     placeholders = ", ".join(["%s"] * len(values))
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         if connection.vendor == "postgresql":
             parts = [f"r0 AS (INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders}){on_conflict} "
                      f"RETURNING 1)"]

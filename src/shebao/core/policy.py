@@ -14,8 +14,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 
+from shebao.core.fastsql import hot_cursor
 from shebao.core.models import Announcement
 
 _lock = threading.Lock()
@@ -47,7 +48,7 @@ def _announcements_state(pack: str) -> tuple[int, int]:
     Plain SQL over a table of a handful of rows: every submission asks this, and the ORM's
     compilation of the aggregate cost more than the query itself.
     """
-    with connection.cursor() as cursor:
+    with hot_cursor() as cursor:
         cursor.execute(_STATE_SQL, [pack])
         n, last = cursor.fetchone()
     return int(n), int(last)
