@@ -50,6 +50,7 @@ def main() -> int:
     # Measured best on the 2-core box: one process more than cores, two threads each (keep-alive).
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) + 1)
     parser.add_argument("--threads", type=int, default=2, help="threads per worker (gthread: keep-alive connections)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed submissions per client first")
     parser.add_argument("--sqlite", action="store_true", help="run on SQLite instead of PostgreSQL")
     args, _ = parser.parse_known_args()
     if not args.sqlite and not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
@@ -122,6 +123,13 @@ def main() -> int:
 
         def client(t: int) -> None:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            # Warm-up, not timed: each worker thread loads the policy and prepares its statements once.
+            for w in range(args.warmup):
+                key = f"{suffix}-w{t}-{w}"
+                conn.request("POST", "/api/v1/cases/", body=body, headers={**headers, "Idempotency-Key": key})
+                conn.getresponse().read()
+                with lock:
+                    keys.add(key)
             barrier.wait()
             for j in range(args.requests):
                 # Every 4th key is shared with the partner client (two submissions racing on one key);
@@ -163,6 +171,7 @@ def main() -> int:
         "gunicorn_workers": args.workers,
         "threads_per_worker": args.threads,
         "requests": len(latencies),
+        "warmup_requests_untimed": args.warmup * args.clients,
         "seconds": round(wall, 2),
         "submissions_per_s": round(len(latencies) / wall, 1),
         "p50_ms": round(_percentile(latencies, 50) * 1000, 1),
