@@ -50,9 +50,9 @@ os.register_at_fork(after_in_child=forget_allocated_pks)
 def hot_cursor() -> Iterator[Any]:
     """A cursor for the hot statements. On PostgreSQL a server-side binding cursor on Django's own
     connection (same transaction) that prepares each statement (psycopg keeps the 100 last used per
-    connection), so the server stops re-parsing and re-planning it on every request. Only here: the rest of Django keeps
-    client-side binding, which has no 65,535-parameter limit for bulk writes and long IN lists.
-    These statements bypass Django's query logging (CaptureQueriesContext does not see them).
+    connection), so the server stops re-parsing and re-planning it on every request. Only here: the
+    rest of Django keeps client-side binding, which has no 65,535-parameter limit for bulk writes
+    and long IN lists. These statements bypass Django's query logging (CaptureQueriesContext).
     """
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
@@ -66,7 +66,8 @@ def hot_cursor() -> Iterator[Any]:
 
 
 class _Prepared:
-    """Executes with prepare=True: Django leaves the connection's automatic threshold off."""
+    """Executes with prepare=True: prepared on the first run, not the fifth. (The connection's
+    prepare_threshold, set in settings, must not be None, or psycopg prepares nothing.)"""
 
     def __init__(self, cursor: Any) -> None:
         self._cursor = cursor
