@@ -86,14 +86,14 @@ def _q(name: str) -> str:
 # --- Reading ----------------------------------------------------------------------------------------
 @lru_cache(maxsize=64)
 def _select_plan(model: type[models.Model], related: tuple[str, ...], filters: tuple[str, ...],
-                 null_filters: tuple[str, ...], vendor: str) -> tuple[str, list[tuple[str, type[models.Model], list[str]]]]:
+                 null_filters: tuple[str, ...], vendor: str) -> tuple[str, list[tuple[str, type[models.Model], tuple[str, ...]]]]:
     """The SQL and, per joined path, the model and attnames in column order."""
-    paths: list[tuple[str, type[models.Model], list[str]]] = []
+    paths: list[tuple[str, type[models.Model], tuple[str, ...]]] = []
     joins: list[str] = []
     aliases = {"": "t0"}
 
-    def columns(m: type[models.Model]) -> list[str]:
-        return [f.attname for f in m._meta.concrete_fields]
+    def columns(m: type[models.Model]) -> tuple[str, ...]:
+        return tuple(f.attname for f in m._meta.concrete_fields)
 
     paths.append(("", model, columns(model)))
     for path in sorted(related, key=lambda p: p.count("__")):
@@ -129,11 +129,18 @@ def fetch_one(model: type[models.Model], *, related: Sequence[str] = (), **filte
     instances: dict[str, Any] = {}
     start = 0
     for path, m, cols in paths:
-        values = row[start:start + len(cols)]
+        values = list(row[start:start + len(cols)])
         start += len(cols)
         obj = None
         if values[0] is not None:  # the primary key comes first in concrete_fields
-            obj = m.from_db(connection.alias, cols, _converted(m, cols, values))
+            # The values as the ORM hands them over: the backend's converters, then the field's own.
+            for i, expression, converters in _converters(m, cols, connection.vendor):
+                value = values[i]
+                if value is not None:
+                    for converter in converters:
+                        value = converter(value, expression, connection)
+                    values[i] = value
+            obj = m.from_db(connection.alias, cols, values)
         instances[path] = obj
         if path:
             parent_path, _, name = path.rpartition("__")
@@ -143,25 +150,16 @@ def fetch_one(model: type[models.Model], *, related: Sequence[str] = (), **filte
     return instances[""]
 
 
-def _converted(model: type[models.Model], cols: list[str], values: Sequence[Any]) -> list[Any]:
-    """The values as the ORM would hand them over (the backend's converters, then the field's own)."""
-    out = []
-    for (expression, converters), value in zip(_converters(model, tuple(cols), connection.vendor), values,
-                                                strict=True):
-        for converter in converters if value is not None else ():
-            value = converter(value, expression, connection)
-        out.append(value)
-    return out
-
-
 @lru_cache(maxsize=64)
-def _converters(model: type[models.Model], cols: tuple[str, ...], vendor: str) -> list[tuple[Any, list[Any]]]:
+def _converters(model: type[models.Model], cols: tuple[str, ...], vendor: str) -> list[tuple[int, Any, list[Any]]]:
+    """Per column that has any: its position, its column expression and its converters."""
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     plan = []
-    for attname in cols:
+    for i, attname in enumerate(cols):
         expression = by_attname[attname].get_col(model._meta.db_table)
-        plan.append((expression, connection.ops.get_db_converters(expression)
-                     + expression.get_db_converters(connection)))
+        converters = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+        if converters:
+            plan.append((i, expression, converters))
     return plan
 
 
@@ -194,46 +192,60 @@ def allocate_pk(model: type[models.Model]) -> int:
     return ids[0]
 
 
-def _row(obj: models.Model) -> tuple[str, list[str], list[Any]]:
-    meta = obj._meta
-    fields = [f for f in meta.concrete_fields
-              if not (f.primary_key and getattr(obj, f.attname) is None) and not getattr(f, "generated", False)]
-    # pre_save fills auto_now(_add) stamps the caller has not set, as Model.save would.
-    values = [f.get_db_prep_save(f.pre_save(obj, True) if getattr(obj, f.attname) is None else getattr(obj, f.attname),
-                                 connection) for f in fields]
-    return _q(meta.db_table), [_q(f.column) for f in fields], values
+@lru_cache(maxsize=64)
+def _insert_shape(model: type[models.Model], with_pk: bool, vendor: str) -> tuple[str, str, tuple[Any, ...]]:
+    """The quoted table, the quoted column list and the fields of an insert, worked out once."""
+    fields = tuple(f for f in model._meta.concrete_fields
+                   if (with_pk or not f.primary_key) and not getattr(f, "generated", False))
+    return _q(model._meta.db_table), ", ".join(_q(f.column) for f in fields), fields
+
+
+def _row(obj: models.Model) -> tuple[tuple[str, str], list[Any]]:
+    """The row's shape (table, columns) and its values as the ORM would send them."""
+    table, cols, fields = _insert_shape(type(obj), obj.pk is not None, connection.vendor)
+    values = []
+    for f in fields:
+        value = getattr(obj, f.attname)
+        if value is None:
+            value = f.pre_save(obj, True)  # fills auto_now(_add) stamps the caller has not set, as save() would
+        values.append(f.get_db_prep_save(value, connection))
+    return (table, cols), values
+
+
+@lru_cache(maxsize=64)
+def _insert_sql(shapes: tuple[tuple[str, str, int], ...], on_conflict: str, vendor: str) -> tuple[str, ...]:
+    """The statement(s) for a row and its dependents: one CTE statement on PostgreSQL, else one each."""
+    def marks(n: int) -> str:
+        return ", ".join(["%s"] * n)
+
+    (table, cols, n), *deps = shapes
+    if vendor == "postgresql":
+        parts = [f"r0 AS (INSERT INTO {table} ({cols}) VALUES ({marks(n)}){on_conflict} RETURNING 1)"]
+        parts += [f"r{i} AS (INSERT INTO {t} ({c}) SELECT {marks(k)} FROM r0)" for i, (t, c, k) in enumerate(deps, 1)]
+        return (f"WITH {', '.join(parts)} SELECT COUNT(*) FROM r0",)
+    return (f"INSERT INTO {table} ({cols}) VALUES ({marks(n)}){on_conflict}",
+            *(f"INSERT INTO {t} ({c}) VALUES ({marks(k)})" for t, c, k in deps))
 
 
 def insert_together(first: models.Model, *dependents: models.Model, conflict: Sequence[str] = ()) -> bool:
     """Insert `first` and then `dependents`; returns False (and inserts nothing) when `first` conflicts
     on the unique `conflict` fields. Call inside a transaction on backends other than PostgreSQL."""
-    table, cols, values = _row(first)
+    rows = [_row(obj) for obj in (first, *dependents)]
     on_conflict = ""
     if conflict:
         names = ", ".join(_q(first._meta.get_field(f).column) for f in conflict)
         on_conflict = f" ON CONFLICT ({names}) DO NOTHING"
-    placeholders = ", ".join(["%s"] * len(values))
+    sql = _insert_sql(tuple((t, c, len(v)) for (t, c), v in rows), on_conflict, connection.vendor)
     with hot_cursor() as cursor:
         if connection.vendor == "postgresql":
-            parts = [f"r0 AS (INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders}){on_conflict} "
-                     f"RETURNING 1)"]
-            params = list(values)
-            for i, dep in enumerate(dependents, start=1):
-                d_table, d_cols, d_values = _row(dep)
-                parts.append(f"r{i} AS (INSERT INTO {d_table} ({', '.join(d_cols)}) "
-                             f"SELECT {', '.join(['%s'] * len(d_values))} FROM r0)")
-                params.extend(d_values)
-            cursor.execute(f"WITH {', '.join(parts)} SELECT COUNT(*) FROM r0", params)
+            cursor.execute(sql[0], [v for _shape, values in rows for v in values])
             inserted = cursor.fetchone()[0] == 1
         else:
-            cursor.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({placeholders}){on_conflict}", values)
+            cursor.execute(sql[0], rows[0][1])
             inserted = cursor.rowcount == 1
-            for dep in dependents if inserted else ():
-                d_table, d_cols, d_values = _row(dep)
-                cursor.execute(f"INSERT INTO {d_table} ({', '.join(d_cols)}) VALUES "
-                               f"({', '.join(['%s'] * len(d_values))})", d_values)
+            for statement, (_shape, values) in zip(sql[1:], rows[1:], strict=True) if inserted else ():
+                cursor.execute(statement, values)
     if inserted:
         first._state.adding = False
         first._state.db = connection.alias
     return inserted
-
