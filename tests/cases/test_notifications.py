@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -24,10 +25,20 @@ from shebao.cases.models import Case, CaseTransition, OutboxMessage
 from tests.cases.conftest import act, client_for, submit
 
 
-@pytest.fixture
-def smtp_server(settings):
+def _smtp_controller(handler) -> tuple[Any, int]:
+    """A local SMTP server (aiosmtpd) on a free loopback port, started, with `handler`."""
     from aiosmtpd.controller import Controller
 
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, port
+
+
+@pytest.fixture
+def smtp_server(settings):
     class Sink:
         def __init__(self) -> None:
             self.messages: list[email.message.Message] = []
@@ -37,13 +48,7 @@ def smtp_server(settings):
             return "250 OK"
 
     sink = Sink()
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
+    controller, port = _smtp_controller(sink)
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     yield sink
@@ -107,8 +112,6 @@ def test_a_worker_killed_mid_delivery_loses_no_message(clerk_chaoyang, employer_
     import asyncio
     import threading
 
-    from aiosmtpd.controller import Controller
-
     cy = client_for(clerk_chaoyang)
     for i in range(3):
         submit(cy, business="monthly_report_back_payment", channel="online", employer=employer_chaoyang.pk,
@@ -131,11 +134,7 @@ def test_a_worker_killed_mid_delivery_loses_no_message(clerk_chaoyang, employer_
             return "250 OK"
 
     sink = HoldsTheFirst()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
+    controller, port = _smtp_controller(sink)
     url, read = _database_for_a_worker(tmp_path)
     env = {**os.environ, "DATABASE_URL": url, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port),
            "SHEBAO_VAR_DIR": str(tmp_path), "SHEBAO_NOTIFY_DIR": str(tmp_path / "outbox")}

@@ -126,11 +126,8 @@ def case_submit(
         if existing is None:
             raise
         return existing, False
-    if case is None:
-        existing = _existing(actor, key, request_hash) if key else None
-        if existing is None:  # pragma: no cover - the conflicting row always exists once committed
-            raise IntegrityError("idempotency conflict without a stored case")
-        return existing, False
+    if case is None:  # the key's case exists (the insert skipped on it): return that one
+        return _existing(actor, key, request_hash), False
     return case, True
 
 
@@ -187,8 +184,7 @@ def _case_create(
     # The id first, so that the rows belonging to the case (and the message quoting its number) are
     # built here and written with it.
     case.pk = allocate_pk(Case)
-    now = timezone.now()
-    case.created_at = case.updated_at = now
+    case.created_at = case.updated_at = timezone.now()  # set here so the audit row records them
     inserted = insert_together(
         case,
         _transition(case, action="submit", from_status="", actor=actor,
@@ -565,22 +561,19 @@ def epidemic_lift_preview(lifted_on: dt.date) -> dict[str, Any]:
     owed, postponed, flags = _lift_targets()
     by_district: dict[str, dict[str, Any]] = {}
 
-    def tally(rows: Any, key: str) -> int:
-        total = 0
+    def per_district(qs: Any, office: str, counted: Any, key: str) -> int:
+        """Count `qs` per district into by_district[code][key]; returns the total."""
+        rows = (qs.values(office_code=F(f"{office}__code"), office_name=F(f"{office}__name"))
+                .annotate(n=counted).order_by())
         for row in rows:
             entry = by_district.setdefault(row["office_code"], {"name": row["office_name"], "owed_lists_dated": 0,
-                                                         "postponed_resumed": 0, "flags_queued": 0})
+                                                                "postponed_resumed": 0, "flags_queued": 0})
             entry[key] += row["n"]
-            total += row["n"]
-        return total
+        return sum(row["n"] for row in rows)
 
-    owed_cases = tally(owed.values(office_code=F("case__office__code"), office_name=F("case__office__name"))
-                       .annotate(n=Count("case_id", distinct=True)).order_by(), "owed_lists_dated")
-    resumed = tally(postponed.values(office_code=F("office__code"), office_name=F("office__name"))
-                    .annotate(n=Count("pk"))
-                    .order_by(), "postponed_resumed")
-    queued = tally(flags.values(office_code=F("office__code"), office_name=F("office__name"))
-                   .annotate(n=Count("pk")).order_by(), "flags_queued")
+    owed_cases = per_district(owed, "case__office", Count("case_id", distinct=True), "owed_lists_dated")
+    resumed = per_district(postponed, "office", Count("pk"), "postponed_resumed")
+    queued = per_district(flags, "office", Count("pk"), "flags_queued")
     return {
         "lifted_on": lifted_on.isoformat(),
         "already_applied": done is not None,
