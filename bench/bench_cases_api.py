@@ -1,4 +1,4 @@
-"""The case submission API under load: 32 concurrent clients against gunicorn on 127.0.0.1.
+"""The case submission API under load: 32 concurrent clients against the WSGI server (granian) on 127.0.0.1.
 
 Some clients retry with the same Idempotency-Key (right after, and two clients at once with one key);
 the run checks that the number of applications equals the number of distinct keys, and measures
@@ -7,7 +7,7 @@ with an API key and give a contact number, so each submission also queues its no
 PostgreSQL (DATABASE_URL, or a throwaway server from tests/pgtemp.py), or with --sqlite on SQLite in
 a temporary folder. Target: >= 300 submissions/s with p99 < 200 ms on PostgreSQL.
 
-    python bench/bench_cases_api.py [--clients 32] [--requests 60] [--workers 3] [--threads 2] [--sqlite]
+    python bench/bench_cases_api.py [--clients 32] [--requests 60] [--server granian|gunicorn] [--workers N] [--threads N] [--sqlite]
 """
 
 from __future__ import annotations
@@ -70,12 +70,17 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--requests", type=int, default=60, help="submissions per client")
-    # Measured best on the 2-core box: one process more than cores, two threads each (keep-alive).
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) + 1)
-    parser.add_argument("--threads", type=int, default=2, help="threads per worker (gthread: keep-alive connections)")
+    # granian (HTTP in Rust, the application in Python): measured best on the 2-core box with one
+    # process per core, one application thread each. gunicorn (gthread) for comparison: 3 x 2.
+    parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
+    parser.add_argument("--workers", type=int, help="processes (default: cores for granian, cores + 1 for gunicorn)")
+    parser.add_argument("--threads", type=int, help="application threads per process (default 1 granian, 2 gunicorn)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed submissions per client first")
     parser.add_argument("--sqlite", action="store_true", help="run on SQLite instead of PostgreSQL")
     args, _ = parser.parse_known_args()
+    cores = os.cpu_count() or 2
+    args.workers = args.workers or (cores if args.server == "granian" else cores + 1)
+    args.threads = args.threads or (1 if args.server == "granian" else 2)
     if not args.sqlite and not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         os.execv(sys.executable, [sys.executable, "-m", "tests.pgtemp", "--", sys.executable, __file__, *sys.argv[1:]])
 
@@ -111,11 +116,17 @@ def main() -> int:
     connection.close()
 
     port = _free_port()
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    bindir = Path(sys.executable).parent
+    if args.server == "granian":
+        command = [str(bindir / "granian"), "--interface", "wsgi", "--workers", str(args.workers),
+                   "--blocking-threads", str(args.threads), "--host", "127.0.0.1", "--port", str(port),
+                   "--log-level", "warning", "--no-ws", "shebao.config.wsgi:application"]
+    else:
+        command = [shutil.which("gunicorn", path=str(bindir)) or "gunicorn", "shebao.config.wsgi:application",
+                   "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads), "--keep-alive", "30",
+                   "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "256"]
     server = subprocess.Popen(
-        [gunicorn, "shebao.config.wsgi:application", "-w", str(args.workers), "-k", "gthread",
-         "--threads", str(args.threads), "--keep-alive", "30", "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "--backlog", "256"],
+        command,
         cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "shebao.config.settings"},
         start_new_session=True,
     )
@@ -131,7 +142,7 @@ def main() -> int:
             except OSError:
                 pass
             if time.time() > deadline or server.poll() is not None:
-                print("gunicorn did not start", file=sys.stderr)
+                print(f"{args.server} did not start", file=sys.stderr)
                 return 1
             time.sleep(0.3)
 
@@ -192,7 +203,8 @@ def main() -> int:
     figures = {
         "database": vendor,
         "clients": args.clients,
-        "gunicorn_workers": args.workers,
+        "server": args.server,
+        "workers": args.workers,
         "threads_per_worker": args.threads,
         "requests": len(latencies),
         "warmup_requests_untimed": args.warmup * args.clients,

@@ -106,3 +106,25 @@ def test_allocated_keys_go_out_in_ascending_order(clerk_chaoyang):
             insert_together(case)
             ids.append(case.pk)
     assert ids == sorted(ids) and len(set(ids)) == 40
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's statement conversion")
+def test_a_long_statement_is_converted_once_not_on_every_run(clerk_chaoyang):
+    """psycopg caches conversions only up to 4096 bytes and 50 parameters; our hot cursor caches its
+    few fixed shapes whatever their size (this also fails if psycopg's internals it uses change)."""
+    from shebao.core.fastsql import _hot_cursor_class
+
+    conversions = _hot_cursor_class().conversions
+    transitions = [CaseTransition(action="submit", from_status="", to_status="submitted", actor_label="x")
+                   for _ in range(6)]  # a case and six dependents: well over 50 parameters
+    with transaction.atomic():
+        for _ in range(3):
+            case = _case(clerk_chaoyang, clerk_chaoyang.office)
+            case.pk = allocate_pk(Case)
+            for t in transitions:
+                t.case = case
+            before = conversions.cache_info()
+            assert insert_together(case, *transitions)
+    after = conversions.cache_info()
+    assert after.hits >= before.hits + 1 and after.misses == before.misses  # the third run converted nothing
+    assert CaseTransition.objects.filter(case=case).count() == 6

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 PK_BLOCK = 32
 _pools: dict[str, list[int]] = {}
@@ -54,15 +54,45 @@ def hot_cursor() -> Iterator[Any]:
     rest of Django keeps client-side binding, which has no 65,535-parameter limit for bulk writes
     and long IN lists. These statements bypass Django's query logging (CaptureQueriesContext).
     """
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
+    conn = connections[DEFAULT_DB_ALIAS]
+    if conn.vendor != "postgresql":
+        with conn.cursor() as cursor:
             yield cursor
         return
-    import psycopg
-
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    conn.ensure_connection()
+    with conn.wrap_database_errors, _hot_cursor_class()(conn.connection) as cursor:
         yield _Prepared(cursor)
+
+
+@lru_cache(maxsize=1)
+def _hot_cursor_class() -> type:
+    """psycopg's cursor with a query class that remembers how each of our statements converts.
+
+    psycopg caches the conversion of a statement (its `%s` to `$n`, split in parts) only up to 4096
+    bytes and 50 parameters, so that an ORM's ever-different bulk inserts do not fill the cache; the
+    submission's one insert has ~80 parameters and was split anew on every request (0.3-0.5 ms).
+    Our statements come in a handful of fixed shapes, so here the conversion is cached whatever its
+    size. `PostgresQuery.convert` and `_query2pg_nocache` are psycopg internals (3.1-3.3):
+    tests/core/test_fastsql.py fails if they change.
+    """
+    import psycopg
+    from psycopg._queries import PostgresQuery, _query2pg_nocache
+
+    convert = lru_cache(maxsize=32)(_query2pg_nocache)
+
+    class HotQuery(PostgresQuery):
+        __slots__ = ()
+
+        def convert(self, query: Any, vars: Any) -> None:
+            self.query, self._want_formats, self._order, self._parts = convert(
+                self._ensure_bytes(query), self._tx.encoding)
+            self.dump(vars)
+
+    class HotCursor(psycopg.Cursor):
+        _query_cls = HotQuery
+
+    HotCursor.conversions = convert  # type: ignore[attr-defined]  # its cache_info() for the tests
+    return HotCursor
 
 
 class _Prepared:
@@ -120,7 +150,8 @@ def fetch_one(model: type[models.Model], *, related: Sequence[str] = (), **filte
     matches, which one comes back is not defined (no ORDER BY)."""
     eq = tuple(sorted(k for k, v in filters.items() if v is not None))
     nulls = tuple(sorted(k for k, v in filters.items() if v is None))
-    sql, paths = _select_plan(model, tuple(sorted(related)), eq, nulls, connection.vendor)
+    conn = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: each use of the proxy is a context-local look-up
+    sql, paths = _select_plan(model, tuple(sorted(related)), eq, nulls, conn.vendor)
     with hot_cursor() as cursor:
         cursor.execute(sql, [filters[k] for k in eq])
         row = cursor.fetchone()
@@ -134,13 +165,13 @@ def fetch_one(model: type[models.Model], *, related: Sequence[str] = (), **filte
         obj = None
         if values[0] is not None:  # the primary key comes first in concrete_fields
             # The values as the ORM hands them over: the backend's converters, then the field's own.
-            for i, expression, converters in _converters(m, cols, connection.vendor):
+            for i, expression, converters in _converters(m, cols, conn.vendor):
                 value = values[i]
                 if value is not None:
                     for converter in converters:
-                        value = converter(value, expression, connection)
+                        value = converter(value, expression, conn)
                     values[i] = value
-            obj = m.from_db(connection.alias, cols, values)
+            obj = m.from_db(conn.alias, cols, values)
         instances[path] = obj
         if path:
             parent_path, _, name = path.rpartition("__")
@@ -200,15 +231,15 @@ def _insert_shape(model: type[models.Model], with_pk: bool, vendor: str) -> tupl
     return _q(model._meta.db_table), ", ".join(_q(f.column) for f in fields), fields
 
 
-def _row(obj: models.Model) -> tuple[tuple[str, str], list[Any]]:
+def _row(obj: models.Model, conn: Any) -> tuple[tuple[str, str], list[Any]]:
     """The row's shape (table, columns) and its values as the ORM would send them."""
-    table, cols, fields = _insert_shape(type(obj), obj.pk is not None, connection.vendor)
+    table, cols, fields = _insert_shape(type(obj), obj.pk is not None, conn.vendor)
     values = []
     for f in fields:
         value = getattr(obj, f.attname)
         if value is None:
             value = f.pre_save(obj, True)  # fills auto_now(_add) stamps the caller has not set, as save() would
-        values.append(f.get_db_prep_save(value, connection))
+        values.append(f.get_db_prep_save(value, conn))
     return (table, cols), values
 
 
@@ -230,14 +261,15 @@ def _insert_sql(shapes: tuple[tuple[str, str, int], ...], on_conflict: str, vend
 def insert_together(first: models.Model, *dependents: models.Model, conflict: Sequence[str] = ()) -> bool:
     """Insert `first` and then `dependents`; returns False (and inserts nothing) when `first` conflicts
     on the unique `conflict` fields. Call inside a transaction on backends other than PostgreSQL."""
-    rows = [_row(obj) for obj in (first, *dependents)]
+    conn = connections[DEFAULT_DB_ALIAS]
+    rows = [_row(obj, conn) for obj in (first, *dependents)]
     on_conflict = ""
     if conflict:
         names = ", ".join(_q(first._meta.get_field(f).column) for f in conflict)
         on_conflict = f" ON CONFLICT ({names}) DO NOTHING"
-    sql = _insert_sql(tuple((t, c, len(v)) for (t, c), v in rows), on_conflict, connection.vendor)
+    sql = _insert_sql(tuple((t, c, len(v)) for (t, c), v in rows), on_conflict, conn.vendor)
     with hot_cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if conn.vendor == "postgresql":
             cursor.execute(sql[0], [v for _shape, values in rows for v in values])
             inserted = cursor.fetchone()[0] == 1
         else:
@@ -247,5 +279,5 @@ def insert_together(first: models.Model, *dependents: models.Model, conflict: Se
                 cursor.execute(statement, values)
     if inserted:
         first._state.adding = False
-        first._state.db = connection.alias
+        first._state.db = conn.alias
     return inserted
