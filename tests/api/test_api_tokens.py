@@ -85,3 +85,27 @@ def test_the_command_refuses_unknown_accounts_in_chinese(db):
         call_command("api_token", user="nobody", name="x")
     with pytest.raises(CommandError, match="--user"):
         call_command("api_token", name="x")
+
+
+def test_a_key_call_skips_the_pages_middleware_but_keeps_the_protective_headers(clerk_chaoyang, employer_chaoyang):
+    """shebao.core.middleware: no session, CSRF, messages or htmx for a bearer call; the security
+    headers, the host check and the language of the messages stay; cookie calls keep everything."""
+    c = _bearer(_make_key(clerk_chaoyang.username))
+    c.cookies["sessionid"] = "whatever"  # a stray cookie changes nothing: the key decides
+    r = c.post("/api/v1/cases/", {"business": "monthly_report_back_payment", "channel": "online",
+                                  "employer": employer_chaoyang.pk}, format="json")
+    assert r.status_code == 201, r.json()
+    assert r["X-Frame-Options"] == "DENY" and r["X-Content-Type-Options"] == "nosniff"
+    assert r["Content-Language"] == "zh-hans"  # LocaleMiddleware still runs
+    assert "Cookie" not in r.get("Vary", "") and not r.cookies
+    assert not hasattr(r.wsgi_request, "session") and not hasattr(r.wsgi_request, "htmx")
+    assert r.wsgi_request.user == clerk_chaoyang  # set by DRF from the key
+    # A bad host is refused for key calls too.
+    assert c.get("/api/v1/cases/", HTTP_HOST="evil.example").status_code == 400
+
+    # The pages' own calls (a session) still run through every middleware.
+    s = APIClient()
+    s.force_login(clerk_chaoyang)
+    r = s.get("/api/v1/cases/")
+    assert r.status_code == 200 and hasattr(r.wsgi_request, "session") and hasattr(r.wsgi_request, "htmx")
+    assert "Cookie" in r["Vary"]

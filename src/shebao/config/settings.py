@@ -64,17 +64,18 @@ INSTALLED_APPS = [
     "shebao.api",
 ]
 
+# The PagesOnly ones are Django's own, skipped for calls with an API key (shebao.core.middleware).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "shebao.core.middleware.PagesOnlySessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "shebao.core.middleware.PagesOnlyCsrfViewMiddleware",
+    "shebao.core.middleware.PagesOnlyAuthenticationMiddleware",
+    "shebao.core.middleware.PagesOnlyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    "shebao.core.middleware.PagesOnlyHtmxMiddleware",
 ]
 
 ROOT_URLCONF = "shebao.config.urls"
