@@ -128,3 +128,14 @@ def test_a_long_statement_is_converted_once_not_on_every_run(clerk_chaoyang):
     after = conversions.cache_info()
     assert after.hits >= before.hits + 1 and after.misses == before.misses  # the third run converted nothing
     assert CaseTransition.objects.filter(case=case).count() == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_kept_cursor_follows_the_connection_when_it_is_reopened(clerk_chaoyang):
+    """The hot cursor is kept per connection; after the connection closes (a restart of the database,
+    CONN_MAX_AGE) the next read opens a new one instead of using a dead cursor."""
+    assert fetch_one(User, username=clerk_chaoyang.username).pk == clerk_chaoyang.pk
+    connection.close()
+    assert fetch_one(User, username=clerk_chaoyang.username).pk == clerk_chaoyang.pk
+    if connection.vendor == "postgresql":
+        assert connection._shebao_hot_cursor.connection is connection.connection

@@ -60,7 +60,12 @@ def hot_cursor() -> Iterator[Any]:
             yield cursor
         return
     conn.ensure_connection()
-    with conn.wrap_database_errors, _hot_cursor_class()(conn.connection) as cursor:
+    # One cursor per database connection, kept on Django's wrapper (itself one per thread): setting up a
+    # psycopg cursor (its adapters and loaders) costs more than the statements it runs here.
+    cursor = getattr(conn, "_shebao_hot_cursor", None)
+    if cursor is None or cursor.closed or cursor.connection is not conn.connection:
+        cursor = conn._shebao_hot_cursor = _hot_cursor_class()(conn.connection)
+    with conn.wrap_database_errors:
         yield _Prepared(cursor)
 
 
