@@ -23,12 +23,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import merge_results
+from httpload import Request, drive
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,22 +47,10 @@ def _percentile(values: list[float], p: float) -> float:
 def _baseline(port: int, headers: dict[str, str], *, clients: int, requests: int) -> float:
     """Requests per second of the cheapest authenticated API call through the same stack: the ceiling
     that the request handling alone leaves, against which the submission's own cost shows."""
-    barrier = threading.Barrier(clients)
-
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        barrier.wait()
-        for _ in range(requests):
-            conn.request("GET", "/api/v1/cases/workflows/", headers=headers)
-            conn.getresponse().read()
-        conn.close()
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    call = Request("GET", "/api/v1/cases/workflows/", headers=tuple(headers.items()))
     started = time.perf_counter()
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    results = drive(port, [[call] * requests for _ in range(clients)])
+    assert all(r.status == 200 for r in results)
     return clients * requests / (time.perf_counter() - started)
 
 
@@ -149,51 +137,31 @@ def main() -> int:
         # A contact number: each submission also queues its notification (outbox), as real ones do.
         body = json.dumps({"business": "monthly_report_back_payment", "channel": "online",
                            "employer": employer.pk, "applied_on": "2020-02-10", "contact_phone": "13800138000"})
-        latencies: list[float] = []
-        statuses: dict[int, int] = {}
-        keys: set[str] = set()
-        lock = threading.Lock()
-        barrier = threading.Barrier(args.clients)
+        hdrs = tuple(headers.items())
 
-        def client(t: int) -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            # Warm-up, not timed: each worker thread loads the policy and prepares its statements once.
-            for w in range(args.warmup):
-                key = f"{suffix}-w{t}-{w}"
-                conn.request("POST", "/api/v1/cases/", body=body, headers={**headers, "Idempotency-Key": key})
-                conn.getresponse().read()
-                with lock:
-                    keys.add(key)
-            barrier.wait()
+        def submission(key: str) -> Request:
+            return Request("POST", "/api/v1/cases/", body.encode(), (*hdrs, ("Idempotency-Key", key)), tag=key)
+
+        # Warm-up, not timed: each worker loads the policy and prepares its statements once.
+        warm = drive(port, [[submission(f"{suffix}-w{t}-{w}") for w in range(args.warmup)]
+                            for t in range(args.clients)])
+        plans = []
+        for t in range(args.clients):
+            plan = []
             for j in range(args.requests):
                 # Every 4th key is shared with the partner client (two submissions racing on one key);
                 # every 5th submission is retried at once with the same key.
                 key = f"{suffix}-p{t // 2}-{j}" if j % 4 == 0 else f"{suffix}-c{t}-{j}"
-                for _ in range(2 if j % 5 == 0 else 1):
-                    started = time.perf_counter()
-                    try:
-                        conn.request("POST", "/api/v1/cases/", body=body, headers={**headers, "Idempotency-Key": key})
-                        resp = conn.getresponse()
-                        resp.read()
-                        status = resp.status
-                    except (OSError, http.client.HTTPException):
-                        conn.close()
-                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                        status = 0
-                    elapsed = time.perf_counter() - started
-                    with lock:
-                        latencies.append(elapsed)
-                        statuses[status] = statuses.get(status, 0) + 1
-                        keys.add(key)
-            conn.close()
-
-        threads = [threading.Thread(target=client, args=(t,)) for t in range(args.clients)]
+                plan += [submission(key)] * (2 if j % 5 == 0 else 1)
+            plans.append(plan)
         started = time.perf_counter()
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
+        results = drive(port, plans)
         wall = time.perf_counter() - started
+        latencies = [r.seconds for r in results]
+        statuses: dict[int, int] = {}
+        for r in results:
+            statuses[r.status] = statuses.get(r.status, 0) + 1
+        keys = {r.tag for r in (*warm, *results)}
         baseline_per_s = _baseline(port, headers, clients=args.clients, requests=args.requests)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -207,7 +175,8 @@ def main() -> int:
         "workers": args.workers,
         "threads_per_worker": args.threads,
         "requests": len(latencies),
-        "warmup_requests_untimed": args.warmup * args.clients,
+        "warmup_requests_untimed": len(warm),
+        "client": "one thread, non-blocking keep-alive connections (bench/httpload.py)",
         "seconds": round(wall, 2),
         "submissions_per_s": round(len(latencies) / wall, 1),
         "p50_ms": round(_percentile(latencies, 50) * 1000, 1),

@@ -216,6 +216,42 @@ def _facts_parse(facts: Any) -> dict[str, Any] | None:
     return out
 
 
+_STATUS_ZH, _MODE_ZH, _CHANNEL_ZH = dict(Status.choices), dict(Mode.choices), dict(Channel.choices)
+
+
+def _label(labels: dict[str, Any], value: str) -> str:
+    return str(labels.get(value, value))  # as get_FOO_display: an unknown value shows as itself
+
+
+def case_summary(obj: Case, user: Any) -> dict[str, Any]:
+    """CaseSerializer's output, written out by hand: this is the submission's hot path, and a
+    ModelSerializer builds its ~40 fields anew for every instance (most of a submission's CPU time
+    when profiled). The serializer's declared fields still give the OpenAPI schema; a test in
+    tests/cases/test_direct_and_regular_workflows.py holds the two equal. `user` picks the actions
+    offered (none without one)."""
+    return {
+        "id": obj.pk, "business": obj.business, "business_zh": obj.business_zh,
+        "applicant_kind": obj.applicant_kind,
+        "employer": {"id": obj.employer_id, "name": obj.employer.name} if obj.employer_id else None,
+        "person": ({"id": obj.person_id, "name": obj.person.name, "id_number": obj.person.id_number_masked}
+                   if obj.person_id else None),
+        "channel": obj.channel, "channel_zh": _label(_CHANNEL_ZH, obj.channel), "applied_on": _iso(obj.applied_on),
+        "facts": obj.facts, "mode": obj.mode, "mode_zh": _label(_MODE_ZH, obj.mode), "clauses": obj.clauses,
+        "requires": obj.requires, "explanation_zh": obj.explanation_zh, "explanation_en": obj.explanation_en,
+        "pack": obj.pack, "pack_version": obj.pack_version, "parameters": obj.parameters, "rule_id": obj.rule_id,
+        "workflow": workflows.case_workflow(obj), "office": {"code": obj.office.code, "name": obj.office.name},
+        "status": obj.status, "status_zh": _label(_STATUS_ZH, obj.status),
+        "assignee": str(obj.assignee) if obj.assignee_id else None, "deadline": _iso(obj.deadline),
+        "priority": obj.priority, "flagged": obj.flagged, "remote_review_required": obj.remote_review_required,
+        "documents_due_on": _iso(obj.documents_due_on), "resumed_on": _iso(obj.resumed_on),
+        "outcome": obj.outcome, "rejection_reason": obj.rejection_reason, "contact_email": obj.contact_email,
+        "contact_phone": mask_phone(obj.contact_phone), "version": obj.version,
+        "created_at": _iso(timezone.localtime(obj.created_at)) if obj.created_at else None,
+        "completed_at": _iso(timezone.localtime(obj.completed_at)) if obj.completed_at else None,
+        "actions": workflows.available_actions(obj, user) if user is not None else [],
+    }
+
+
 class CaseSerializer(serializers.ModelSerializer):
     status_zh = serializers.CharField(source="get_status_display")
     mode_zh = serializers.CharField(source="get_mode_display")
@@ -238,29 +274,8 @@ class CaseSerializer(serializers.ModelSerializer):
                   "version", "created_at", "completed_at", "actions"]
 
     def to_representation(self, obj: Case) -> dict[str, Any]:
-        """Written out by hand: this is the submission's hot path, and a ModelSerializer builds its ~40
-        fields anew for every instance (most of a submission's CPU time when profiled). The declared
-        fields above still give the OpenAPI schema; a test in tests/cases/test_direct_and_regular_workflows.py
-        holds the two equal.
-        """
         request = self.context.get("request")
-        return {
-            "id": obj.pk, "business": obj.business, "business_zh": obj.business_zh,
-            "applicant_kind": obj.applicant_kind, "employer": self.get_employer(obj), "person": self.get_person(obj),
-            "channel": obj.channel, "channel_zh": obj.get_channel_display(), "applied_on": _iso(obj.applied_on),
-            "facts": obj.facts, "mode": obj.mode, "mode_zh": obj.get_mode_display(), "clauses": obj.clauses,
-            "requires": obj.requires, "explanation_zh": obj.explanation_zh, "explanation_en": obj.explanation_en,
-            "pack": obj.pack, "pack_version": obj.pack_version, "parameters": obj.parameters, "rule_id": obj.rule_id,
-            "workflow": workflows.case_workflow(obj), "office": self.get_office(obj), "status": obj.status,
-            "status_zh": obj.get_status_display(), "assignee": self.get_assignee(obj), "deadline": _iso(obj.deadline),
-            "priority": obj.priority, "flagged": obj.flagged, "remote_review_required": obj.remote_review_required,
-            "documents_due_on": _iso(obj.documents_due_on), "resumed_on": _iso(obj.resumed_on),
-            "outcome": obj.outcome, "rejection_reason": obj.rejection_reason, "contact_email": obj.contact_email,
-            "contact_phone": mask_phone(obj.contact_phone), "version": obj.version,
-            "created_at": _iso(timezone.localtime(obj.created_at)) if obj.created_at else None,
-            "completed_at": _iso(timezone.localtime(obj.completed_at)) if obj.completed_at else None,
-            "actions": workflows.available_actions(obj, request.user) if request else [],
-        }
+        return case_summary(obj, request.user if request else None)
 
     def get_workflow(self, obj: Case) -> str:
         return workflows.case_workflow(obj)
@@ -474,7 +489,7 @@ class CaseListView(DomainErrors, APIView):
             request_hash=services.request_fingerprint(request.data) if key else "",
         )
         # The summary, not the detail: a new case has no history yet, and this is the hot path.
-        response = Response(CaseSerializer(case, context={"request": request}).data,
+        response = Response(case_summary(case, request.user),
                             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
         response["Location"] = f"/api/v1/cases/{case.pk}/"
         if not created:

@@ -149,6 +149,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "shebao.api.errors.problem_exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "shebao.api.negotiation.ContentNegotiation",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "shebao API",

@@ -1,0 +1,21 @@
+"""Content negotiation with a shortcut for what systems send: no Accept header, `*/*` or
+`application/json`, and no ?format=. DRF would parse the header and each renderer's media type on
+every request to reach the same answer (the first renderer, JSON); everything else still goes
+through DRF's own negotiation. tests/api/test_negotiation.py holds the two equal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.negotiation import DefaultContentNegotiation
+
+_PLAIN_ACCEPT = frozenset({None, "*/*", "application/json"})
+
+
+class ContentNegotiation(DefaultContentNegotiation):
+    def select_renderer(self, request: Any, renderers: list[Any], format_suffix: str | None = None) -> Any:
+        meta = request.META
+        if (format_suffix is None and not meta.get("QUERY_STRING") and meta.get("HTTP_ACCEPT") in _PLAIN_ACCEPT
+                and renderers and renderers[0].media_type == "application/json"):
+            return renderers[0], "application/json"
+        return super().select_renderer(request, renderers, format_suffix)
