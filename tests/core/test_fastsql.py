@@ -31,6 +31,18 @@ def test_fetch_one_returns_what_the_orm_returns_with_relations_attached(clerk_ch
     assert fetch_one(Employer, id=employer_chaoyang.pk + 1000) is None
 
 
+def test_fetch_one_defers_columns_as_the_orm_does(clerk_chaoyang):
+    fast = fetch_one(User, related=("office",), defer=("last_login", "date_joined", "office__name"),
+                     username=clerk_chaoyang.username)
+    slow = User.objects.select_related("office").defer("last_login", "date_joined", "office__name").get(
+        username=clerk_chaoyang.username)
+    assert fast.get_deferred_fields() == slow.get_deferred_fields() == {"last_login", "date_joined"}
+    assert fast.office.get_deferred_fields() == {"name"}
+    with CaptureQueriesContext(connection) as q:  # a deferred column is read when asked for, as with the ORM
+        assert fast.date_joined == clerk_chaoyang.date_joined
+    assert len(q.captured_queries) == 1
+
+
 def _case(actor, office, **kw) -> Case:
     return Case(business="monthly_report_back_payment", business_zh="月报补缴", applicant_kind="employer",
                 channel="online", applied_on="2020-02-10", mode="direct", explanation_zh="x", pack="p",

@@ -31,7 +31,9 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if not key.startswith(TOKEN_PREFIX):
             raise exceptions.AuthenticationFailed("接口密钥无效")
         # One read with the account, its office and that office's parent (the district scoping reads).
+        # Not read: the timestamps and the password hash (converting timestamps is most of a read's cost).
         token = fetch_one(ApiToken, related=("user", "user__office", "user__office__parent"),
+                          defer=("created_at", "user__password", "user__last_login", "user__date_joined"),
                           digest=token_digest(key), revoked_at=None)
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("接口密钥无效或已吊销")

@@ -121,16 +121,19 @@ def _q(name: str) -> str:
 # --- Reading ----------------------------------------------------------------------------------------
 @lru_cache(maxsize=64)
 def _select_plan(model: type[models.Model], related: tuple[str, ...], filters: tuple[str, ...],
-                 null_filters: tuple[str, ...], vendor: str) -> tuple[str, list[tuple[str, type[models.Model], tuple[str, ...]]]]:
+                 null_filters: tuple[str, ...], defer: tuple[str, ...],
+                 vendor: str) -> tuple[str, list[tuple[str, type[models.Model], tuple[str, ...]]]]:
     """The SQL and, per joined path, the model and attnames in column order."""
     paths: list[tuple[str, type[models.Model], tuple[str, ...]]] = []
     joins: list[str] = []
     aliases = {"": "t0"}
 
-    def columns(m: type[models.Model]) -> tuple[str, ...]:
-        return tuple(f.attname for f in m._meta.concrete_fields)
+    def columns(m: type[models.Model], path: str) -> tuple[str, ...]:
+        prefix = f"{path}__" if path else ""
+        return tuple(f.attname for f in m._meta.concrete_fields
+                     if f.primary_key or f"{prefix}{f.attname}" not in defer)
 
-    paths.append(("", model, columns(model)))
+    paths.append(("", model, columns(model, "")))
     for path in sorted(related, key=lambda p: p.count("__")):
         parent_path, _, name = path.rpartition("__")
         parent_model = next(m for p, m, _c in paths if p == parent_path)
@@ -140,7 +143,7 @@ def _select_plan(model: type[models.Model], related: tuple[str, ...], filters: t
         aliases[path] = alias
         joins.append(f"LEFT JOIN {_q(target._meta.db_table)} {alias} ON {alias}.{_q(target._meta.pk.column)} = "
                      f"{aliases[parent_path]}.{_q(field.column)}")
-        paths.append((path, target, columns(target)))
+        paths.append((path, target, columns(target, path)))
     select = ", ".join(f"{aliases[p]}.{_q(m._meta.get_field(a).column)}" for p, m, cols in paths for a in cols)
     where = [f"t0.{_q(model._meta.get_field(f).column)} = %s" for f in filters]
     where += [f"t0.{_q(model._meta.get_field(f).column)} IS NULL" for f in null_filters]
@@ -149,14 +152,16 @@ def _select_plan(model: type[models.Model], related: tuple[str, ...], filters: t
     return sql, paths
 
 
-def fetch_one(model: type[models.Model], *, related: Sequence[str] = (), **filters: Any) -> Any:
+def fetch_one(model: type[models.Model], *, related: Sequence[str] = (), defer: Sequence[str] = (),
+              **filters: Any) -> Any:
     """The row matching `field=value` filters (None means IS NULL), its `related` paths attached as
     select_related would attach them; None when no row matches. For unique look-ups: with several
-    matches, which one comes back is not defined (no ORDER BY)."""
+    matches, which one comes back is not defined (no ORDER BY). `defer` names columns not to read
+    (`"created_at"`, `"user__last_login"`), as QuerySet.defer: reading one later costs a query."""
     eq = tuple(sorted(k for k, v in filters.items() if v is not None))
     nulls = tuple(sorted(k for k, v in filters.items() if v is None))
     conn = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: each use of the proxy is a context-local look-up
-    sql, paths = _select_plan(model, tuple(sorted(related)), eq, nulls, conn.vendor)
+    sql, paths = _select_plan(model, tuple(sorted(related)), eq, nulls, tuple(sorted(defer)), conn.vendor)
     with hot_cursor() as cursor:
         cursor.execute(sql, [filters[k] for k in eq])
         row = cursor.fetchone()

@@ -82,7 +82,7 @@ def employer_get(*, user: Any, pk: int) -> Employer | None:
     The same rule as `employer_list` (scope_queryset), checked in Python after one indexed read
     (`core.fastsql.fetch_one`): it is on the path of every employer's submission.
     """
-    employer = fetch_one(Employer, related=("district",), id=pk)
+    employer = fetch_one(Employer, related=("district",), defer=("created_at",), id=pk)
     if employer is None or not user_may_see_district(user, employer.district_id):
         return None
     return employer
