@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from shebao.core.policy import current_policy
 from shebao.registry.models import Employer, Person
 from shebao.registry.selectors import pension_months_in_beijing
 
@@ -25,12 +26,6 @@ class RoutingError(Exception):
 
 def policy() -> Any:
     """The policy in force: the pack plus every stored announcement (core.policy)."""
-    try:
-        from shebao.core.policy import current_policy
-    except ImportError:  # pragma: no cover - before the lead's module existed
-        from shebao.rules import load_policy
-
-        return load_policy("beijing-2020-epidemic")
     return current_policy()
 
 
