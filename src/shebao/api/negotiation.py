@@ -9,13 +9,13 @@ from typing import Any
 
 from rest_framework.negotiation import DefaultContentNegotiation
 
-_PLAIN_ACCEPT = frozenset({None, "*/*", "application/json"})
+PLAIN_ACCEPT = frozenset({None, "*/*", "application/json"})
 
 
 class ContentNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request: Any, renderers: list[Any], format_suffix: str | None = None) -> Any:
         meta = request.META
-        if (format_suffix is None and not meta.get("QUERY_STRING") and meta.get("HTTP_ACCEPT") in _PLAIN_ACCEPT
+        if (format_suffix is None and not meta.get("QUERY_STRING") and meta.get("HTTP_ACCEPT") in PLAIN_ACCEPT
                 and renderers and renderers[0].media_type == "application/json"):
             return renderers[0], "application/json"
         return super().select_renderer(request, renderers, format_suffix)
