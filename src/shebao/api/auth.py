@@ -1,7 +1,8 @@
 """API authentication: `Authorization: Bearer shb_…` keys for systems, the session for the pages' own calls.
 
 One indexed query finds the key's account with its office and district (which scoping reads on every
-request); HTTP Basic is not offered, since it would run the password hash on every call.
+request) and the policy's announcement state; HTTP Basic is not offered, since it would run the password
+hash on every call.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from shebao.core.fastsql import fetch_one
+from shebao.core.policy import remember_state, state_columns
 from shebao.staff.models import TOKEN_PREFIX, ApiToken, token_digest
 
 
@@ -32,11 +34,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("接口密钥无效")
         # One read with the account, its office and that office's parent (the district scoping reads).
         # Not read: the timestamps and the password hash (converting timestamps is most of a read's cost).
-        token = fetch_one(ApiToken, related=("user", "user__office", "user__office__parent"),
-                          defer=("created_at", "user__password", "user__last_login", "user__date_joined"),
-                          digest=token_digest(key), revoked_at=None)
+        # Read with it: the policy's announcement state, which then holds for this request (core.policy).
+        token, state = fetch_one(ApiToken, related=("user", "user__office", "user__office__parent"),
+                                 defer=("created_at", "user__password", "user__last_login", "user__date_joined"),
+                                 extra=state_columns(), digest=token_digest(key), revoked_at=None)
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("接口密钥无效或已吊销")
+        remember_state(*state)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -5,3 +5,16 @@ class CoreConfig(AppConfig):
     name = "shebao.core"
     label = "core"
     verbose_name = "审计与公共"
+
+    def ready(self) -> None:
+        from django.core.signals import request_finished, request_started
+        from django.db.models.signals import post_delete, post_save
+
+        from shebao.core.models import Announcement
+        from shebao.core.policy import forget_state
+
+        # The announcement state read with an API key lasts one request (core.policy).
+        request_started.connect(forget_state, dispatch_uid="shebao-policy-state-start")
+        request_finished.connect(forget_state, dispatch_uid="shebao-policy-state-end")
+        for signal in (post_save, post_delete):
+            signal.connect(forget_state, sender=Announcement, dispatch_uid=f"shebao-policy-state-{signal}")

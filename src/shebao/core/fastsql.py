@@ -121,7 +121,7 @@ def _q(name: str) -> str:
 # --- Reading ----------------------------------------------------------------------------------------
 @lru_cache(maxsize=64)
 def _select_plan(model: type[models.Model], related: tuple[str, ...], filters: tuple[str, ...],
-                 null_filters: tuple[str, ...], defer: tuple[str, ...],
+                 null_filters: tuple[str, ...], defer: tuple[str, ...], extra: tuple[str, ...],
                  vendor: str) -> tuple[str, list[tuple[str, type[models.Model], tuple[str, ...]]]]:
     """The SQL and, per joined path, the model and attnames in column order."""
     paths: list[tuple[str, type[models.Model], tuple[str, ...]]] = []
@@ -144,7 +144,8 @@ def _select_plan(model: type[models.Model], related: tuple[str, ...], filters: t
         joins.append(f"LEFT JOIN {_q(target._meta.db_table)} {alias} ON {alias}.{_q(target._meta.pk.column)} = "
                      f"{aliases[parent_path]}.{_q(field.column)}")
         paths.append((path, target, columns(target, path)))
-    select = ", ".join(f"{aliases[p]}.{_q(m._meta.get_field(a).column)}" for p, m, cols in paths for a in cols)
+    select = ", ".join([*(f"{aliases[p]}.{_q(m._meta.get_field(a).column)}" for p, m, cols in paths for a in cols),
+                        *extra])
     where = [f"t0.{_q(model._meta.get_field(f).column)} = %s" for f in filters]
     where += [f"t0.{_q(model._meta.get_field(f).column)} IS NULL" for f in null_filters]
     sql = (f"SELECT {select} FROM {_q(model._meta.db_table)} t0 {' '.join(joins)} "
@@ -153,20 +154,26 @@ def _select_plan(model: type[models.Model], related: tuple[str, ...], filters: t
 
 
 def fetch_one(model: type[models.Model], *, related: Sequence[str] = (), defer: Sequence[str] = (),
-              **filters: Any) -> Any:
+              extra: tuple[Sequence[str], Sequence[Any]] | None = None, **filters: Any) -> Any:
     """The row matching `field=value` filters (None means IS NULL), its `related` paths attached as
     select_related would attach them; None when no row matches. For unique look-ups: with several
     matches, which one comes back is not defined (no ORDER BY). `defer` names columns not to read
-    (`"created_at"`, `"user__last_login"`), as QuerySet.defer: reading one later costs a query."""
+    (`"created_at"`, `"user__last_login"`), as QuerySet.defer: reading one later costs a query.
+
+    `extra=(expressions, params)` reads more scalar expressions in the same round trip (a subquery
+    about another table); then the answer is `(row, values of the expressions)`, `(None, None)`
+    when no row matches."""
     eq = tuple(sorted(k for k, v in filters.items() if v is not None))
     nulls = tuple(sorted(k for k, v in filters.items() if v is None))
     conn = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: each use of the proxy is a context-local look-up
-    sql, paths = _select_plan(model, tuple(sorted(related)), eq, nulls, tuple(sorted(defer)), conn.vendor)
+    expressions, extra_params = extra if extra is not None else ((), ())
+    sql, paths = _select_plan(model, tuple(sorted(related)), eq, nulls, tuple(sorted(defer)), tuple(expressions),
+                              conn.vendor)
     with hot_cursor() as cursor:
-        cursor.execute(sql, [filters[k] for k in eq])
+        cursor.execute(sql, [*extra_params, *(filters[k] for k in eq)])
         row = cursor.fetchone()
     if row is None:
-        return None
+        return (None, None) if extra is not None else None
     instances: dict[str, Any] = {}
     start = 0
     for path, m, cols in paths:
@@ -188,6 +195,8 @@ def fetch_one(model: type[models.Model], *, related: Sequence[str] = (), defer: 
             parent = instances[parent_path]
             if parent is not None:
                 parent._meta.get_field(name).set_cached_value(parent, obj)
+    if extra is not None:
+        return instances[""], tuple(row[start:])
     return instances[""]
 
 

@@ -1,12 +1,16 @@
 """The policy in force: the configured pack plus every published announcement, in order.
 
 Announcements are rows of `core.Announcement`; publishing one is adding data, never code. The
-policy is cached per process and rebuilt when the set of announcements changes (one indexed
-query per call, so every request sees an announcement the moment it is committed).
+policy is cached per process and rebuilt when the set of announcements changes: each call reads how
+many announcements there are (one indexed query), so every request sees an announcement the moment it
+is committed. An API call with a key gets that count with its key's read (`state_columns`,
+`remember_state`: one round trip instead of two on the submission's path); the count then holds for
+the rest of that request, as of its start, unless this process publishes an announcement meanwhile.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import threading
 from collections.abc import Mapping
@@ -21,6 +25,9 @@ from shebao.core.models import Announcement
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, int, int], Any] = {}
+# (pack, count, newest id) read earlier in this request; None outside requests and after a change.
+_request_state: contextvars.ContextVar[tuple[str, int, int] | None] = contextvars.ContextVar(
+    "shebao_policy_state", default=None)
 
 
 def policy_pack_name() -> str:
@@ -58,12 +65,31 @@ _STATE_SQL = (f"SELECT COUNT(*), COALESCE(MAX(id), 0) FROM {Announcement._meta.d
               "WHERE pack = %s")
 
 
+def state_columns() -> tuple[list[str], list[Any]]:
+    """Two scalar subqueries (with their parameters) that read the configured pack's announcement
+    state within another statement; hand what they return to `remember_state`."""
+    table = Announcement._meta.db_table
+    return ([f"(SELECT COUNT(*) FROM {table} WHERE pack = %s)",
+             f"(SELECT COALESCE(MAX(id), 0) FROM {table} WHERE pack = %s)"], [policy_pack_name()] * 2)
+
+
+def remember_state(count: int, newest: int) -> None:
+    """The state read by `state_columns` holds for the rest of this request."""
+    _request_state.set((policy_pack_name(), int(count), int(newest)))
+
+
+def forget_state(**_: Any) -> None:
+    """At each request's start and end, and when this process writes an announcement."""
+    _request_state.set(None)
+
+
 def current_policy(*, pack: str | None = None) -> Any:
     """The pack with every stored announcement applied."""
     from shebao.rules.policy import load_policy
 
     name = pack or policy_pack_name()
-    key = (name, *_announcements_state(name))
+    remembered = _request_state.get()
+    key = remembered if remembered is not None and remembered[0] == name else (name, *_announcements_state(name))
     with _lock:
         cached = _cache.get(key)
     if cached is not None:
