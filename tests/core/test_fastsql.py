@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shebao.cases.models import Case, CaseTransition
 from shebao.core.fastsql import allocate_pk, fetch_one, insert_together
@@ -151,3 +153,25 @@ def test_the_kept_cursor_follows_the_connection_when_it_is_reopened(clerk_chaoya
     assert fetch_one(User, username=clerk_chaoyang.username).pk == clerk_chaoyang.pk
     if connection.vendor == "postgresql":
         assert connection._shebao_hot_cursor.connection is connection.connection
+
+
+@given(text=st.text(max_size=40), flag=st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_the_unchanged_shortcut_equals_get_db_prep_save(text, flag):
+    """For the exact field classes _row passes on unchanged, Django's get_db_prep_save returns the very
+    value (of that type) on this backend: for every such field of the rows a submission writes."""
+    from shebao.cases.models import OutboxMessage
+    from shebao.core.fastsql import _UNCHANGED, _insert_shape
+    from shebao.core.models import AuditEvent
+
+    checked = 0
+    for model in (Case, CaseTransition, AuditEvent, OutboxMessage):
+        for field, unchanged in _insert_shape(model, True, connection.vendor)[2]:
+            assert unchanged is _UNCHANGED.get(type(field))
+            if unchanged is None:
+                continue
+            value = text if unchanged is str else flag
+            prepared = field.get_db_prep_save(value, connection)
+            assert prepared == value and type(prepared) is unchanged, field
+            checked += 1
+    assert checked >= 20

@@ -242,23 +242,32 @@ def allocate_pk(model: type[models.Model]) -> int:
     return ids[0]
 
 
+# Fields whose get_db_prep_save returns a value of this exact type unchanged (Django's own code:
+# to_python of a str, of a bool), so a row's many text columns skip the call chain. Exact classes only,
+# never subclasses; tests/core/test_fastsql.py holds the shortcut equal to get_db_prep_save.
+_UNCHANGED = {models.CharField: str, models.TextField: str, models.EmailField: str, models.BooleanField: bool}
+
+
 @lru_cache(maxsize=64)
-def _insert_shape(model: type[models.Model], with_pk: bool, vendor: str) -> tuple[str, str, tuple[Any, ...]]:
-    """The quoted table, the quoted column list and the fields of an insert, worked out once."""
+def _insert_shape(model: type[models.Model], with_pk: bool,
+                  vendor: str) -> tuple[str, str, tuple[tuple[Any, type | None], ...]]:
+    """The quoted table, the quoted column list and the fields of an insert (each with the value type
+    it passes on unchanged, if any), worked out once."""
     fields = tuple(f for f in model._meta.concrete_fields
                    if (with_pk or not f.primary_key) and not getattr(f, "generated", False))
-    return _q(model._meta.db_table), ", ".join(_q(f.column) for f in fields), fields
+    return (_q(model._meta.db_table), ", ".join(_q(f.column) for f in fields),
+            tuple((f, _UNCHANGED.get(type(f))) for f in fields))
 
 
 def _row(obj: models.Model, conn: Any) -> tuple[tuple[str, str], list[Any]]:
     """The row's shape (table, columns) and its values as the ORM would send them."""
     table, cols, fields = _insert_shape(type(obj), obj.pk is not None, conn.vendor)
     values = []
-    for f in fields:
+    for f, unchanged in fields:
         value = getattr(obj, f.attname)
         if value is None:
             value = f.pre_save(obj, True)  # fills auto_now(_add) stamps the caller has not set, as save() would
-        values.append(f.get_db_prep_save(value, conn))
+        values.append(value if type(value) is unchanged else f.get_db_prep_save(value, conn))
     return (table, cols), values
 
 
