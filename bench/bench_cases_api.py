@@ -1,13 +1,17 @@
-"""The case submission API under load: 32 concurrent clients against the WSGI server (granian) on 127.0.0.1.
+"""The case submission API under load: 32 concurrent clients against the WSGI server on 127.0.0.1.
 
 Some clients retry with the same Idempotency-Key (right after, and two clients at once with one key);
 the run checks that the number of applications equals the number of distinct keys, and measures
 a baseline in the same run (the cheapest authenticated call, same clients and server). Clients call
-with an API key and give a contact number, so each submission also queues its notification. Runs on
-PostgreSQL (DATABASE_URL, or a throwaway server from tests/pgtemp.py), or with --sqlite on SQLite in
-a temporary folder. Target: >= 300 submissions/s with p99 < 200 ms on PostgreSQL.
+with an API key and give a contact number, so each submission also queues its notification. The 32
+clients are keep-alive connections driven from one thread (bench/httpload.py), so the load generator
+takes little of the 2 cores it shares with the server. The server is granian, 2 processes x 2 threads
+(the README's production set-up; --server gunicorn compares). Runs on PostgreSQL (DATABASE_URL, or a
+throwaway server from tests/pgtemp.py), or with --sqlite on SQLite in a temporary folder.
+Target: >= 300 submissions/s with p99 < 200 ms on PostgreSQL.
 
-    python bench/bench_cases_api.py [--clients 32] [--requests 60] [--server granian|gunicorn] [--workers N] [--threads N] [--sqlite]
+    python bench/bench_cases_api.py [--clients 32] [--requests 60] [--server granian|gunicorn]
+                                    [--workers N] [--threads N] [--sqlite]
 """
 
 from __future__ import annotations
