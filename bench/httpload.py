@@ -82,7 +82,11 @@ def drive(port: int, plans: list[list[Request]], *, host: str = "127.0.0.1", tim
 
     def write(c: _Client) -> None:
         assert c.out is not None
-        c.out = c.out[c.sock.send(c.out):]
+        try:
+            sent = c.sock.send(c.out)
+        except BlockingIOError:  # the socket's buffer is full: the rest when it can take it
+            sent = 0
+        c.out = c.out[sent:]
         if c.out and not c.writing:  # the rest when the socket can take it
             c.writing = True
             sel.modify(c.sock, selectors.EVENT_WRITE, c)

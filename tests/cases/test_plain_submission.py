@@ -80,9 +80,9 @@ def test_a_plain_submission_and_its_retry_answer_as_drf_does(key_client, employe
 
 
 @pytest.mark.parametrize("case", ["other_district", "bad_body", "unknown_business", "not_json", "nan", "form",
-                                  "long_key", "bad_key", "query"])
+                                  "long_key", "bad_key", "inactive", "query", "big_body"])
 def test_anything_not_plain_is_left_to_drf_and_answered_alike(key_client, employer_chaoyang, employer_haidian,
-                                                              paths, case):
+                                                              clerk_chaoyang, paths, settings, case):
     body = {"business": "monthly_report_back_payment", "channel": "online", "employer": employer_chaoyang.pk}
     key, content, extra, client = "k2", None, {}, key_client
     if case == "other_district":
@@ -100,14 +100,22 @@ def test_anything_not_plain_is_left_to_drf_and_answered_alike(key_client, employ
     elif case == "bad_key":
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION="Bearer shb_wrong")
+    elif case == "inactive":
+        clerk_chaoyang.is_active = False
+        clerk_chaoyang.save(update_fields=["is_active"])
     elif case == "query":
         extra = {"QUERY_STRING": "format=json"}
+    elif case == "big_body":  # over Django's in-memory limit: answered as DRF answers it (Django's 400)
+        settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 50
     if case == "form":
         plain = key_client.post("/api/v1/cases/", body, HTTP_IDEMPOTENCY_KEY="k-form")
         assert plain.status_code == 201  # multipart works through DRF as before
         return
     plain, drf, taken = paths(client, body, key, content=content, **extra)
     assert not taken
+    if case == "big_body":
+        assert plain.status_code == drf.status_code == 400 and plain.content == drf.content
+        return
     if case == "query":
         assert plain.status_code == 201
         json.loads(plain.content)

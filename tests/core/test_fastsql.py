@@ -33,6 +33,29 @@ def test_fetch_one_returns_what_the_orm_returns_with_relations_attached(clerk_ch
     assert fetch_one(Employer, id=employer_chaoyang.pk + 1000) is None
 
 
+def test_fetch_one_refuses_to_defer_what_it_does_not_read_or_joins_on(clerk_chaoyang):
+    for wrong in (("office",), ("office_id",), ("nonsense",), ("office__nonsense",)):
+        with pytest.raises(ValueError, match="cannot defer"):
+            fetch_one(User, related=("office",), defer=wrong, username=clerk_chaoyang.username)
+
+
+def test_fetch_one_reads_extra_expressions_in_the_same_statement(clerk_chaoyang):
+    user, extra = fetch_one(User, extra=(["(SELECT COUNT(*) FROM staff_user WHERE username = %s)", "%s + 1"],
+                                         [clerk_chaoyang.username, 41]), username=clerk_chaoyang.username)
+    assert user.pk == clerk_chaoyang.pk and tuple(int(v) for v in extra) == (1, 42)
+    assert fetch_one(User, extra=(["1"], []), username="nobody") == (None, None)
+
+
+def test_a_read_nested_in_another_gets_its_own_cursor(clerk_chaoyang, employer_chaoyang):
+    from shebao.core.fastsql import hot_cursor
+
+    with hot_cursor() as outer:
+        outer.execute("SELECT id FROM staff_user WHERE username = %s", [clerk_chaoyang.username])
+        # A read while the outer cursor's row is still unread must not take its cursor.
+        assert fetch_one(Employer, id=employer_chaoyang.pk).pk == employer_chaoyang.pk
+        assert outer.fetchone()[0] == clerk_chaoyang.pk
+
+
 def test_fetch_one_defers_columns_as_the_orm_does(clerk_chaoyang):
     fast = fetch_one(User, related=("office",), defer=("last_login", "date_joined", "office__name"),
                      username=clerk_chaoyang.username)
@@ -161,13 +184,12 @@ def test_the_unchanged_shortcut_equals_get_db_prep_save(text, flag):
     """For the exact field classes _row passes on unchanged, Django's get_db_prep_save returns the very
     value (of that type) on this backend: for every such field of the rows a submission writes."""
     from shebao.cases.models import OutboxMessage
-    from shebao.core.fastsql import _UNCHANGED, _insert_shape
+    from shebao.core.fastsql import _insert_shape
     from shebao.core.models import AuditEvent
 
     checked = 0
     for model in (Case, CaseTransition, AuditEvent, OutboxMessage):
         for field, unchanged in _insert_shape(model, True, connection.vendor)[2]:
-            assert unchanged is _UNCHANGED.get(type(field))
             if unchanged is None:
                 continue
             value = text if unchanged is str else flag

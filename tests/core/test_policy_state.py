@@ -57,6 +57,26 @@ def test_publishing_within_a_request_forgets_the_remembered_state(municipal_admi
         policy.forget_state()
 
 
+def test_a_policy_is_cached_under_the_announcements_it_was_built_from(municipal_admin):
+    """Another process may publish between the state's read (with the key) and the rows' read: the
+    policy built then includes it and must be filed under the state it was built from."""
+    from shebao.core.models import Announcement
+
+    first = policy.announcement_publish(actor=municipal_admin, parameter="epidemic_lifted_on",
+                                        value="2020-04-30", title="疫情解除", clause="1.3")
+    policy.remember_state(1, first.pk)  # the key's read saw one announcement
+    try:
+        # Published meanwhile by another process (no signal reaches this one).
+        (second,) = Announcement.objects.bulk_create([Announcement(
+            pack=policy.policy_pack_name(), parameter="epidemic_lifted_on", value="2020-05-31", title="更正",
+            clause="1.3")])
+        second = Announcement.objects.get(pack=policy.policy_pack_name(), title="更正")
+        assert policy.current_policy().value("epidemic_lifted_on") in ("2020-05-31", dt.date(2020, 5, 31))
+        assert list(policy._cache) == [(policy.policy_pack_name(), 2, second.pk)]
+    finally:
+        policy.forget_state()
+
+
 def test_a_request_never_starts_with_a_state_left_over(clerk_chaoyang, employer_chaoyang, monkeypatch):
     policy.remember_state(99, 99)  # left by something that was not a request
     c = APIClient()

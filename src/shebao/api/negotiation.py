@@ -12,10 +12,14 @@ from rest_framework.negotiation import DefaultContentNegotiation
 PLAIN_ACCEPT = frozenset({None, "*/*", "application/json"})
 
 
+def plain_json_answer(meta: Any) -> bool:
+    """The request asks for nothing but JSON: no query (so no ?format=), no Accept or a plain one."""
+    return not meta.get("QUERY_STRING") and meta.get("HTTP_ACCEPT") in PLAIN_ACCEPT
+
+
 class ContentNegotiation(DefaultContentNegotiation):
     def select_renderer(self, request: Any, renderers: list[Any], format_suffix: str | None = None) -> Any:
-        meta = request.META
-        if (format_suffix is None and not meta.get("QUERY_STRING") and meta.get("HTTP_ACCEPT") in PLAIN_ACCEPT
+        if (format_suffix is None and plain_json_answer(request.META)
                 and renderers and renderers[0].media_type == "application/json"):
             return renderers[0], "application/json"
         return super().select_renderer(request, renderers, format_suffix)

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 
 from shebao.api.auth import BearerTokenAuthentication
 from shebao.api.errors import problem
-from shebao.api.negotiation import PLAIN_ACCEPT
+from shebao.api.negotiation import plain_json_answer
 from shebao.cases import selectors, services, workflows
 from shebao.cases.documents import UploadError, document_may_read
 from shebao.cases.models import (
@@ -474,6 +474,7 @@ class CaseListView(DomainErrors, APIView):
         if isinstance(outcome, Response):
             return outcome
         case, created = outcome
+        # The summary, not the detail: a new case has no history yet, and this is the hot path.
         return Response(case_summary(case, request.user), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
                         headers=_submitted_headers(case, created))
 
@@ -513,7 +514,6 @@ def _submit(request: Any, user: Any, data: dict[str, Any], raw: Any) -> tuple[Ca
 
 
 def _submitted_headers(case: Case, created: bool) -> dict[str, str]:
-    # The summary, not the detail: a new case has no history yet, and this is the hot path.
     return {"Location": f"/api/v1/cases/{case.pk}/", **({} if created else {"Idempotent-Replayed": "true"})}
 
 
@@ -527,14 +527,15 @@ def _plain_submission(request: HttpRequest, view: APIView) -> HttpResponse | Non
     written nothing, so reading it twice changes nothing. tests/cases/test_plain_submission.py holds
     the answers of the two paths equal.
     """
-    meta = request.META
-    if (meta.get("CONTENT_TYPE") != "application/json" or meta.get("QUERY_STRING")
-            or meta.get("HTTP_ACCEPT") not in PLAIN_ACCEPT or not api_key_call(request)):
+    if request.META.get("CONTENT_TYPE") != "application/json" or not plain_json_answer(request.META) or \
+            not api_key_call(request):
         return None
     try:
         found = BearerTokenAuthentication().authenticate(request)
+        # Read as DRF's JSONParser reads it. Over Django's in-memory limit request.body refuses, before
+        # reading anything; DRF then answers the request as it always did.
         raw = strict_json.loads(request.body.decode("utf-8"))
-    except (exceptions.AuthenticationFailed, ValueError):
+    except (exceptions.AuthenticationFailed, ValueError, RequestDataTooBig):
         return None
     data = submission_parse(raw)
     if found is None or data is None:

@@ -16,5 +16,5 @@ class CoreConfig(AppConfig):
         # The announcement state read with an API key lasts one request (core.policy).
         request_started.connect(forget_state, dispatch_uid="shebao-policy-state-start")
         request_finished.connect(forget_state, dispatch_uid="shebao-policy-state-end")
-        for signal in (post_save, post_delete):
-            signal.connect(forget_state, sender=Announcement, dispatch_uid=f"shebao-policy-state-{signal}")
+        post_save.connect(forget_state, sender=Announcement, dispatch_uid="shebao-policy-state-saved")
+        post_delete.connect(forget_state, sender=Announcement, dispatch_uid="shebao-policy-state-deleted")

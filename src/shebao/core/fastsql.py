@@ -62,11 +62,18 @@ def hot_cursor() -> Iterator[Any]:
     conn.ensure_connection()
     # One cursor per database connection, kept on Django's wrapper (itself one per thread): setting up a
     # psycopg cursor (its adapters and loaders) costs more than the statements it runs here.
+    # A use nested in another (reading while the kept cursor's rows are still wanted) gets its own.
     cursor = getattr(conn, "_shebao_hot_cursor", None)
     if cursor is None or cursor.closed or cursor.connection is not conn.connection:
         cursor = conn._shebao_hot_cursor = _hot_cursor_class()(conn.connection)
-    with conn.wrap_database_errors:
-        yield _Prepared(cursor)
+    elif cursor.in_use:
+        cursor = _hot_cursor_class()(conn.connection)
+    cursor.in_use = True
+    try:
+        with conn.wrap_database_errors:
+            yield _Prepared(cursor)
+    finally:
+        cursor.in_use = False
 
 
 @lru_cache(maxsize=1)
@@ -77,8 +84,9 @@ def _hot_cursor_class() -> type:
     bytes and 50 parameters, so that an ORM's ever-different bulk inserts do not fill the cache; the
     submission's one insert has ~80 parameters and was split anew on every request (0.3-0.5 ms).
     Our statements come in a handful of fixed shapes, so here the conversion is cached whatever its
-    size. `PostgresQuery.convert` and `_query2pg_nocache` are psycopg internals (3.1-3.3):
-    tests/core/test_fastsql.py fails if they change.
+    size. `PostgresQuery.convert` and `_query2pg_nocache` are psycopg internals (as of 3.3, the
+    version pinned in pyproject.toml); tests/core/test_fastsql.py fails if they change. HotQuery
+    takes the only form our statements use: a `%s` string and a sequence of parameters.
     """
     import psycopg
     from psycopg._queries import PostgresQuery, _query2pg_nocache
@@ -95,6 +103,7 @@ def _hot_cursor_class() -> type:
 
     class HotCursor(psycopg.Cursor):
         _query_cls = HotQuery
+        in_use = False  # set by hot_cursor() while a caller holds it
 
     HotCursor.conversions = convert  # type: ignore[attr-defined]  # its cache_info() for the tests
     return HotCursor
@@ -133,6 +142,18 @@ def _select_plan(model: type[models.Model], related: tuple[str, ...], filters: t
         return tuple(f.attname for f in m._meta.concrete_fields
                      if f.primary_key or f"{prefix}{f.attname}" not in defer)
 
+    def qualified(path: str, attname: str) -> str:
+        return f"{path}__{attname}" if path else attname
+
+    known = {qualified(p, f.attname) for p in ("", *related) for f in _model_at(model, p)._meta.concrete_fields}
+    joined = set()
+    for p in related:
+        parent, _, name = p.rpartition("__")
+        joined.add(qualified(parent, _model_at(model, parent)._meta.get_field(name).attname))
+    wrong = (set(defer) - known) | (set(defer) & joined)
+    if wrong:
+        raise ValueError(f"cannot defer {sorted(wrong)}: not a column of the read, or one a relation is joined on")
+
     paths.append(("", model, columns(model, "")))
     for path in sorted(related, key=lambda p: p.count("__")):
         parent_path, _, name = path.rpartition("__")
@@ -153,6 +174,13 @@ def _select_plan(model: type[models.Model], related: tuple[str, ...], filters: t
     return sql, paths
 
 
+def _model_at(model: type[models.Model], path: str) -> type[models.Model]:
+    """The model reached from `model` by a `related` path ("" is the model itself)."""
+    for name in path.split("__") if path else ():
+        model = model._meta.get_field(name).related_model
+    return model
+
+
 def fetch_one(model: type[models.Model], *, related: Sequence[str] = (), defer: Sequence[str] = (),
               extra: tuple[Sequence[str], Sequence[Any]] | None = None, **filters: Any) -> Any:
     """The row matching `field=value` filters (None means IS NULL), its `related` paths attached as
@@ -162,7 +190,8 @@ def fetch_one(model: type[models.Model], *, related: Sequence[str] = (), defer: 
 
     `extra=(expressions, params)` reads more scalar expressions in the same round trip (a subquery
     about another table); then the answer is `(row, values of the expressions)`, `(None, None)`
-    when no row matches."""
+    when no row matches. The expressions are constant SQL of ours (never built from input), their
+    values go in `params`."""
     eq = tuple(sorted(k for k, v in filters.items() if v is not None))
     nulls = tuple(sorted(k for k, v in filters.items() if v is None))
     conn = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: each use of the proxy is a context-local look-up

@@ -5,7 +5,7 @@ policy is cached per process and rebuilt when the set of announcements changes: 
 many announcements there are (one indexed query), so every request sees an announcement the moment it
 is committed. An API call with a key gets that count with its key's read (`state_columns`,
 `remember_state`: one round trip instead of two on the submission's path); the count then holds for
-the rest of that request, as of its start, unless this process publishes an announcement meanwhile.
+the rest of that request, as of its start, unless the request itself writes an announcement.
 """
 
 from __future__ import annotations
@@ -61,16 +61,15 @@ def _announcements_state(pack: str) -> tuple[int, int]:
     return int(n), int(last)
 
 
-_STATE_SQL = (f"SELECT COUNT(*), COALESCE(MAX(id), 0) FROM {Announcement._meta.db_table} "
-              "WHERE pack = %s")
+_STATE_OF = ("COUNT(*)", "COALESCE(MAX(id), 0)")  # of the pack's announcements: how many, the newest id
+_STATE_SQL = f"SELECT {', '.join(_STATE_OF)} FROM {Announcement._meta.db_table} WHERE pack = %s"
 
 
 def state_columns() -> tuple[list[str], list[Any]]:
     """Two scalar subqueries (with their parameters) that read the configured pack's announcement
     state within another statement; hand what they return to `remember_state`."""
     table = Announcement._meta.db_table
-    return ([f"(SELECT COUNT(*) FROM {table} WHERE pack = %s)",
-             f"(SELECT COALESCE(MAX(id), 0) FROM {table} WHERE pack = %s)"], [policy_pack_name()] * 2)
+    return [f"(SELECT {of} FROM {table} WHERE pack = %s)" for of in _STATE_OF], [policy_pack_name()] * len(_STATE_OF)
 
 
 def remember_state(count: int, newest: int) -> None:
@@ -96,11 +95,16 @@ def current_policy(*, pack: str | None = None) -> Any:
         return cached
     policy = load_policy(name)
     if key[1]:
-        for ann in Announcement.objects.filter(pack=name).order_by("published_at", "pk"):
+        rows = list(Announcement.objects.filter(pack=name).order_by("published_at", "pk"))
+        for ann in rows:
             policy = _apply(policy, changes={ann.parameter: ann.value},
                             effective=ann.effective_from.isoformat() if ann.effective_from else None,
                             ident=f"announcement-{ann.pk}", title=ann.title, clause=ann.clause)
         policy = _compiled(policy)
+        # Filed under what was read, not what was asked for: an announcement published between the
+        # state's read (with the key, at the request's start) and this one must not be cached under
+        # the older state.
+        key = (name, len(rows), max((ann.pk for ann in rows), default=0))
     with _lock:
         _cache.clear()
         _cache[key] = policy
