@@ -86,6 +86,9 @@ class FactsSerializer(serializers.Serializer):
     person = serializers.DictField(required=False, help_text="Facts of a person not (yet) in the registry (1.4).")
 
 
+MOBILE_NUMBER = r"^1[3-9]\d{9}$"
+
+
 class SubmitSerializer(serializers.Serializer):
     business = serializers.CharField()
     channel = serializers.ChoiceField(choices=Channel.choices)
@@ -95,7 +98,7 @@ class SubmitSerializer(serializers.Serializer):
     applied_on = serializers.DateField(required=False)
     facts = FactsSerializer(required=False)
     contact_email = serializers.EmailField(required=False, allow_blank=True)
-    contact_phone = serializers.RegexField(r"^1[3-9]\d{9}$", required=False, allow_blank=True)
+    contact_phone = serializers.RegexField(MOBILE_NUMBER, required=False, allow_blank=True)
     contact_wechat = serializers.CharField(required=False, allow_blank=True, max_length=64)
     work_injury_medical = serializers.BooleanField(required=False, default=False)
     manual_operation = serializers.CharField(required=False, allow_blank=True,
@@ -104,10 +107,13 @@ class SubmitSerializer(serializers.Serializer):
 
 _CHANNELS = frozenset(Channel.values)
 _APPLICANT_KINDS = frozenset(ApplicantKind.values)
-_PHONE = re.compile(r"^1[3-9]\d{9}$")  # SubmitSerializer.contact_phone's pattern, searched as DRF does
+_PHONE = re.compile(MOBILE_NUMBER)  # searched, as DRF's RegexField does
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _ID_LIMIT = 2**63  # a database id; beyond it DRF (and the database) decide
-_TEXT_FIELDS = (("business", False, None), ("contact_wechat", True, 64), ("manual_operation", True, None))
+# The text fields as SubmitSerializer declares them: (name, blank allowed, longest).
+_TEXT_FIELDS = tuple((name, SubmitSerializer._declared_fields[name].allow_blank,
+                      SubmitSerializer._declared_fields[name].max_length)
+                     for name in ("business", "contact_wechat", "manual_operation"))
 _FACT_TEXT = ("refund_kind", "declared_by")
 
 
@@ -475,8 +481,8 @@ class CaseListView(DomainErrors, APIView):
             return outcome
         case, created = outcome
         # The summary, not the detail: a new case has no history yet, and this is the hot path.
-        return Response(case_summary(case, request.user), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-                        headers=_submitted_headers(case, created))
+        code, headers = _submitted(case, created)
+        return Response(case_summary(case, request.user), status=code, headers=headers)
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         if request.method == "POST":
@@ -513,8 +519,11 @@ def _submit(request: Any, user: Any, data: dict[str, Any], raw: Any) -> tuple[Ca
     )
 
 
-def _submitted_headers(case: Case, created: bool) -> dict[str, str]:
-    return {"Location": f"/api/v1/cases/{case.pk}/", **({} if created else {"Idempotent-Replayed": "true"})}
+def _submitted(case: Case, created: bool) -> tuple[int, dict[str, str]]:
+    """The status and headers of a submission's answer: 201, or 200 for a replayed key."""
+    if created:
+        return status.HTTP_201_CREATED, {"Location": f"/api/v1/cases/{case.pk}/"}
+    return status.HTTP_200_OK, {"Location": f"/api/v1/cases/{case.pk}/", "Idempotent-Replayed": "true"}
 
 
 def _plain_submission(request: HttpRequest, view: APIView) -> HttpResponse | None:
@@ -537,8 +546,8 @@ def _plain_submission(request: HttpRequest, view: APIView) -> HttpResponse | Non
         raw = strict_json.loads(request.body.decode("utf-8"))
     except (exceptions.AuthenticationFailed, ValueError, RequestDataTooBig):
         return None
-    data = submission_parse(raw)
-    if found is None or data is None:
+    data = submission_parse(raw) if found is not None else None
+    if data is None:
         return None
     user = request.user = found[0]  # as DRF sets it on the request it wraps
     try:
@@ -548,8 +557,9 @@ def _plain_submission(request: HttpRequest, view: APIView) -> HttpResponse | Non
     if isinstance(outcome, Response):
         return None
     case, created = outcome
-    response = HttpResponse(JSONRenderer().render(case_summary(case, user)), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-                            content_type="application/json", headers=_submitted_headers(case, created))
+    code, headers = _submitted(case, created)
+    response = HttpResponse(JSONRenderer().render(case_summary(case, user)), status=code,
+                            content_type="application/json", headers=headers)
     for name, value in view.default_response_headers.items():  # as DRF's finalize_response sets them
         response.headers.setdefault(name, value)
     return response

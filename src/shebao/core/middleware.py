@@ -3,8 +3,8 @@
 A system calling `/api/` with `Authorization: Bearer …` has no session, no CSRF cookie, no flash
 messages and no htmx: running those middleware for it costs a submission ~5% of its time and gives
 nothing. Each class below is Django's own, skipped for such a call (its `__call__` passes the request
-straight on; CSRF's process_view still runs, and lets DRF's views through as exempt, as before). What protects every response stays for all calls: SecurityMiddleware, CommonMiddleware
-(host check), LocaleMiddleware (the language of DRF's messages is set per request, never left over
+straight on; CSRF's process_view still runs, and lets DRF's views through as exempt, as before).
+What protects every response stays for all calls: SecurityMiddleware, CommonMiddleware (host check), LocaleMiddleware (the language of DRF's messages is set per request, never left over
 from the thread's previous one), XFrameOptionsMiddleware. CSRF protects cookie-borne sessions; a
 bearer key is never attached by a browser on its own, so there is nothing to forge.
 """

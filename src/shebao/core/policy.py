@@ -49,6 +49,10 @@ def _compiled(policy: Any) -> Any:
     return policy
 
 
+_STATE_OF = ("COUNT(*)", "COALESCE(MAX(id), 0)")  # of the pack's announcements: how many, the newest id
+_STATE_SQL = f"SELECT {', '.join(_STATE_OF)} FROM {Announcement._meta.db_table} WHERE pack = %s"
+
+
 def _announcements_state(pack: str) -> tuple[int, int]:
     """How many announcements the pack has and the newest id: a change of either means a new policy.
 
@@ -61,15 +65,12 @@ def _announcements_state(pack: str) -> tuple[int, int]:
     return int(n), int(last)
 
 
-_STATE_OF = ("COUNT(*)", "COALESCE(MAX(id), 0)")  # of the pack's announcements: how many, the newest id
-_STATE_SQL = f"SELECT {', '.join(_STATE_OF)} FROM {Announcement._meta.db_table} WHERE pack = %s"
-
-
 def state_columns() -> tuple[list[str], list[Any]]:
     """Two scalar subqueries (with their parameters) that read the configured pack's announcement
     state within another statement; hand what they return to `remember_state`."""
     table = Announcement._meta.db_table
-    return [f"(SELECT {of} FROM {table} WHERE pack = %s)" for of in _STATE_OF], [policy_pack_name()] * len(_STATE_OF)
+    return ([f"(SELECT {of} FROM {table} WHERE pack = %s)" for of in _STATE_OF],
+            [policy_pack_name()] * len(_STATE_OF))
 
 
 def remember_state(count: int, newest: int) -> None:

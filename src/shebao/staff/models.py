@@ -60,10 +60,15 @@ class User(AbstractUser):
 
 
 TOKEN_PREFIX = "shb_"
+SHOWN_PREFIX = 10  # characters of a key kept in clear, to list and revoke it by
 
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_prefix(token: str) -> str:
+    return token[:SHOWN_PREFIX]
 
 
 class ApiToken(models.Model):

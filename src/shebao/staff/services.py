@@ -8,14 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from shebao.core.audit import audit_create_event, audit_update, snapshot
-from shebao.staff.models import ApiToken, User, token_digest
+from shebao.staff.models import ApiToken, User, token_digest, token_prefix
 
 
 @transaction.atomic
 def api_token_create(*, actor: Any, user: User, name: str) -> tuple[ApiToken, str]:
     """Make a key for `user`. Returns the row and the key, which is not stored and cannot be shown again."""
     key = ApiToken.new_key()
-    token = ApiToken.objects.create(user=user, name=name, digest=token_digest(key), prefix=key[:10])
+    token = ApiToken.objects.create(user=user, name=name, digest=token_digest(key), prefix=token_prefix(key))
     event = audit_create_event(actor=actor, instance=token, reason=f"为{user.get_username()}创建接口密钥")
     event.changes.pop("digest", None)  # of no use to a reader of the trail
     event.save()

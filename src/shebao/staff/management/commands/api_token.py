@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from shebao.staff.models import ApiToken, User
+from shebao.staff.models import ApiToken, User, token_prefix
 from shebao.staff.services import api_token_create, api_token_revoke
 
 # Run at the server's shell: the audit trail names the command, not a person.
@@ -36,7 +36,7 @@ class Command(BaseCommand):
         if opts["revoke"]:
             if not opts["reason"]:
                 raise CommandError("吊销密钥须写明原因（--reason）")
-            matches = list(ApiToken.objects.filter(prefix__startswith=opts["revoke"][:10]))
+            matches = list(ApiToken.objects.filter(prefix__startswith=token_prefix(opts["revoke"])))
             if len(matches) != 1:
                 raise CommandError(f"前缀“{opts['revoke']}”对应{len(matches)}个密钥，须恰好一个")
             api_token_revoke(actor=COMMAND, token=matches[0], reason=opts["reason"])
