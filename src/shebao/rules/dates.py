@@ -51,6 +51,7 @@ def month_index(value: Any, field: str = "month") -> int:
     if (
         not isinstance(value, str)
         or len(value) != 7
+        or not value.isascii()  # str.isdigit() and int() also take full-width and other digits
         or value[4] != "-"
         or not value[:4].isdigit()
         or not value[5:].isdigit()
