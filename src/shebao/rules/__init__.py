@@ -9,6 +9,7 @@ the business catalog is ``catalog.yaml``. Public API::
     due_date(month, policy=None) -> date
     late_fee_for_due(month, amount_fen, *, paid_on=None, as_of=None, policy=None) -> LateFee
     late_fees(months, amounts_fen, paid_on_or_as_of, policy=None) -> LateFeeColumns
+    retirement_for(policy, *, birth_date, gender, cadre=None) -> Retirement   (by birth cohort)
     business(code) -> Business;  BUSINESSES: tuple[Business, ...]
     add_months(day, n) -> date   (Civil Code way)
 """
@@ -22,12 +23,13 @@ from .dates import InputError, add_months
 from .decision import Decision, DecisionError, TableDecisions, decide, decide_table
 from .late_fee import LateFee, LateFeeColumns, due_date, late_fee_for_due, late_fees, makeup_deadline
 from .policy import Policy, load_policy
+from .retirement import Retirement, retirement_for
 from .yamlload import PackError
 
 __all__ = [
     "BUSINESSES", "Business", "Decision", "DecisionError", "InputError", "LateFee", "LateFeeColumns",
-    "PackError", "Policy", "TableDecisions", "add_months", "business", "decide", "decide_table",
-    "due_date", "late_fee_for_due", "late_fees", "load_policy", "makeup_deadline",
+    "PackError", "Policy", "Retirement", "TableDecisions", "add_months", "business", "decide", "decide_table",
+    "due_date", "late_fee_for_due", "late_fees", "load_policy", "makeup_deadline", "retirement_for",
 ]
 
 

@@ -1,4 +1,4 @@
-"""``shebao decide | late_fee | rules``: the rules on JSON lines, without Django.
+"""``shebao decide | late_fee | retirement | rules``: the rules on JSON lines, without Django.
 
 Lines are parsed one by one (a bad line yields an error line, the others go on), then evaluated
 in batch per policy (a line's ``"policy"`` is a what-if announcement), and written in input order.
@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 USAGE = """usage: shebao decide [--explain] < applications.jsonl
        shebao late_fee < dues.jsonl
+       shebao retirement < people.jsonl
        shebao rules [--on YYYY-MM-DD] [--pack NAME]"""
 
 
@@ -35,6 +36,11 @@ def main(argv: list[str], stdin: TextIO | None = None, stdout: TextIO | None = N
                 print(f"shebao late_fee: unknown option(s) {args}\n{USAGE}", file=sys.stderr)
                 return 2
             return _late_fee(stdin, stdout)
+        if cmd == "retirement":
+            if args:
+                print(f"shebao retirement: unknown option(s) {args}\n{USAGE}", file=sys.stderr)
+                return 2
+            return _retirement(stdin, stdout)
         if cmd == "rules":
             return _rules(args, stdout)
     except BrokenPipeError:
@@ -43,8 +49,9 @@ def main(argv: list[str], stdin: TextIO | None = None, stdout: TextIO | None = N
     return 2
 
 
-def _read(stdin: TextIO) -> list[tuple[int, Any, Any]]:
-    """(line number, id, parsed object or an error string) per non-blank line."""
+def _read(stdin: TextIO, *, zh: bool = False) -> list[tuple[int, Any, Any]]:
+    """(line number, id, parsed object or an error string) per non-blank line; ``zh``: errors in
+    Chinese (the newer commands answer every error in Chinese)."""
     out = []
     loads = json.loads
     for n, line in enumerate(stdin.read().split("\n"), 1):
@@ -53,10 +60,11 @@ def _read(stdin: TextIO) -> list[tuple[int, Any, Any]]:
         try:
             obj = loads(line)
         except ValueError as exc:
-            out.append((n, None, f"line {n}: invalid JSON ({exc.args[0].split(':')[0]})"))
+            reason = exc.args[0].split(":")[0]
+            out.append((n, None, f"第{n}行：不是有效的 JSON" if zh else f"line {n}: invalid JSON ({reason})"))
             continue
         if not isinstance(obj, dict):
-            out.append((n, None, f"line {n}: expected a JSON object"))
+            out.append((n, None, f"第{n}行：须为 JSON 对象" if zh else f"line {n}: expected a JSON object"))
             continue
         out.append((n, obj.get("id"), obj))
     return out
@@ -258,6 +266,61 @@ def _late_fee(stdin: TextIO, stdout: TextIO) -> int:
             out.append({"due_on": s, "overdue_days": od[i], "late_fee_fen": fee[i], "waived_fen": wv[i],
                         "clauses": (["0.2"] if c2[i] else []) + (["0.3"] if c3[i] else [])})
         return out
+
+    results, ok = _run_batches(items, prepare, evaluate)
+    stdout.write("\n".join(results) + ("\n" if results else ""))
+    return 0 if ok else 1
+
+
+def _zh_date(value: Any, field: str) -> Any:
+    from .dates import InputError, parse_date
+
+    try:
+        return parse_date(value, field)
+    except InputError:
+        raise InputError(f"{field}：须为日期 YYYY-MM-DD（日历上存在的日期），收到 {value!r}") from None
+
+
+def _zh_fields(obj: dict[str, Any], allowed: set[str], required: tuple[str, ...]) -> None:
+    from .dates import InputError
+
+    unknown = set(obj) - allowed
+    if unknown:
+        raise InputError(f"未知字段 {sorted(unknown)}")
+    for name in required:
+        if name not in obj:
+            raise InputError(f"缺少字段 {name}")
+
+
+_CATEGORIES = {"cadre": True, "worker": False}
+
+
+def _retirement(stdin: TextIO, stdout: TextIO) -> int:
+    """``{"id", "birth_date", "gender", "category"}`` per line -> ``{"id", "age_years", "age_months",
+    "retirement_month"}``: the statutory age (years and months) and the month it is reached
+    (rules/retirement.py); ``category`` ("cadre" | "worker") is required for women only."""
+    import numpy as np
+
+    from .dates import InputError, day_number, month_str, numpy_ops
+    from .retirement import category_code, schedule
+
+    items = _read(stdin, zh=True)
+
+    def prepare(obj: dict[str, Any]) -> tuple[int, int]:
+        _zh_fields(obj, {"id", "birth_date", "gender", "category", "policy"}, ("birth_date", "gender"))
+        born = _zh_date(obj["birth_date"], "birth_date")
+        category = obj.get("category")
+        if category is not None and category not in _CATEGORIES:
+            raise InputError(f"category 须为 cadre（干部）或 worker（工人），收到 {category!r}")
+        return day_number(born), category_code(obj["gender"], _CATEGORIES.get(category))
+
+    def evaluate(policy: Any, rows: list[Any]) -> list[dict[str, Any] | str]:
+        xp = numpy_ops()
+        arr = np.array(rows, dtype="int64").reshape(-1, 2)
+        ages = np.asarray(schedule(policy).age_months(arr[:, 0], arr[:, 1], xp)) + np.zeros(len(rows), "int64")
+        months = (xp.month_of(arr[:, 0]) + ages).tolist()
+        return [{"age_years": a // 12, "age_months": a % 12, "retirement_month": month_str(m)}
+                for a, m in zip(ages.tolist(), months)]
 
     results, ok = _run_batches(items, prepare, evaluate)
     stdout.write("\n".join(results) + ("\n" if results else ""))

@@ -29,6 +29,8 @@ from .facts import (
     fields_of,
 )
 from .policy import Policy, load_policy
+from .retirement import PARAMETERS as RETIREMENT_PARAMETERS
+from .retirement import format_age_en, format_age_zh
 from .tables import ERR_NONE, ERR_PERIOD_NOT_PAST, ERROR_MESSAGES, Compiled, compile_tables, evaluate_table
 
 
@@ -205,7 +207,7 @@ def error_message(error: int, support: int, compiled: Compiled) -> str:
 _DERIVED_PARAMS = {
     "notice_in_force": ("epidemic.in_force_from", "epidemic.lifted_on"),
     "remaining_plus_pension_months": ("handling.remaining_age_limit",),
-    "near_retirement": ("retirement.statutory_age", "transfers.near_retirement_months"),
+    "near_retirement": (*RETIREMENT_PARAMETERS, "transfers.near_retirement_months"),
 }
 
 
@@ -257,7 +259,8 @@ _DISPLAY: dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, Any]], Any]]] 
     "remaining_plus_pension_months": (("remaining_plus_pension_months",),
                                       lambda F: F["remaining_plus_pension_months"]),
     "age_limit": (("age_limit",), lambda F: F["age_limit"]),
-    "retirement_age": (("retirement_age",), lambda F: F["retirement_age"]),
+    "retirement_age": (("retirement_age_months",), lambda F: format_age_en(F["retirement_age_months"])),
+    "retirement_age_zh": (("retirement_age_months",), lambda F: format_age_zh(F["retirement_age_months"])),
     "retirement_date": (("birth_date", "gender", "retirement_day"),
                         lambda F: _d(F["retirement_day"]) if F["birth_date"] or F["gender"] >= 0 else ""),
     "near_deadline": (("near_deadline",), lambda F: _d(F["near_deadline"])),
@@ -285,10 +288,12 @@ class _Params(dict):  # type: ignore[type-arg]
         rec = memo.get(name)
         if rec is None:
             p = self.policy.parameter(name)
-            e = p.entry(self.on) or p.values[0]
+            # The retirement schedule applies its latest version on every day (see retirement.py).
+            latest = p.name in RETIREMENT_PARAMETERS
+            e = p.entry(None if latest else self.on) or p.values[0]
             rec = (p.name, {"value": _jsonable(e.value), "clause": e.reference.clause,
                             "document": e.reference.document})
-            if len(p.values) == 1:  # constant over time: the same record for every day
+            if latest or len(p.values) == 1:  # constant over time: the same record for every day
                 memo[name] = rec
         self.used[rec[0]] = rec[1]
         self[name] = rec[1]["value"]

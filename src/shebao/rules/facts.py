@@ -43,7 +43,7 @@ DERIVED_FACTS: dict[str, tuple[str, str | None, str]] = {
     "age_limit": ("int", None, "1.3b: 60 for men, 50 for women"),
     "remaining_months": ("int", None, "Reading 1.x: months from application to the age limit, >= 0"),
     "remaining_plus_pension_months": ("int", None, "1.3b: remaining + Beijing pension months"),
-    "retirement_age": ("int", None, "4.2: statutory age (men 60, women cadres 55, workers 50)"),
+    "retirement_age_months": ("int", None, "4.2: statutory age in months by birth cohort (retirement.py)"),
     "retirement_day": ("day", None, "4.2: the day the person reaches the statutory age"),
     "near_deadline": ("day", None, "Reading 4.2: application day + 3 calendar months"),
     "near_retirement": ("bool", None, "Reading 4.2: near_deadline > retirement_day"),
@@ -54,6 +54,8 @@ FACT_KINDS: dict[str, tuple[str, str | None]] = {
     **INPUT_FACTS, **{k: (v[0], v[1]) for k, v in DERIVED_FACTS.items()}
 }
 
+# The resolver key under which a compiled policy keeps its retirement schedule (retirement.Schedule).
+RETIREMENT_SCHEDULE = "retirement.schedule"
 FAR_FUTURE_DAY = 2_000_000  # a lifted date not yet announced: every day is before it
 
 _TOP_KEYS = {"id", "business", "applied_on", "person", "period", "refund_kind", "fields", "declared_by",
@@ -202,8 +204,8 @@ DERIVED_DEPS: dict[str, tuple[str, ...]] = {
     "age_limit": ("gender",),
     "remaining_months": ("birth_date", "age_limit", "app_month"),
     "remaining_plus_pension_months": ("remaining_months", "beijing_pension_months"),
-    "retirement_age": ("gender", "cadre"),
-    "retirement_day": ("birth_date", "retirement_age"),
+    "retirement_age_months": ("gender", "cadre", "birth_date"),
+    "retirement_day": ("birth_date", "retirement_age_months"),
     "near_deadline": ("applied_on",),
     "near_retirement": ("near_deadline", "retirement_day"),
     "notice_in_force": ("applied_on",),
@@ -254,18 +256,18 @@ def _remaining_plus_pension_months(F: dict[str, Any], R: Resolve, xp: Any) -> An
     return F["remaining_months"] + F["beijing_pension_months"]
 
 
-def _retirement_age(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
-    return xp.where(
-        F["gender"] == 0,
-        R("retirement.statutory_age", "male", 0),
-        xp.where(F["cadre"] == 1, R("retirement.statutory_age", "female_cadre", 0),
-                 R("retirement.statutory_age", "female_worker", 0)),
-    )
+def _retirement_age_months(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
+    # 4.2: by birth cohort, gender and (for women) cadre or worker; the schedule is pack data.
+    schedule = R(RETIREMENT_SCHEDULE, None, None)
+    if schedule is None:
+        raise KeyError("the pack has no retirement schedule (retirement.statutory_age)")
+    category = xp.where(F["gender"] == 0, 0, xp.where(F["cadre"] == 1, 1, 2))
+    return schedule.age_months(F["birth_date"], category, xp)
 
 
 def _retirement_day(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
     # Reading 4.2: birthdays and "+3 months" both the Civil Code way (clamped to the month end).
-    return xp.add_months(F["birth_date"], 12 * F["retirement_age"])
+    return xp.add_months(F["birth_date"], F["retirement_age_months"])
 
 
 def _near_deadline(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
@@ -294,7 +296,7 @@ def _online_available(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
 _STEPS: tuple[tuple[str, Callable[[dict[str, Any], Resolve, Any], Any]], ...] = (
     ("app_month", _app_month), ("period_months", _period_months), ("months_back", _months_back),
     ("age_limit", _age_limit), ("remaining_months", _remaining_months),
-    ("remaining_plus_pension_months", _remaining_plus_pension_months), ("retirement_age", _retirement_age),
+    ("remaining_plus_pension_months", _remaining_plus_pension_months), ("retirement_age_months", _retirement_age_months),
     ("retirement_day", _retirement_day), ("near_deadline", _near_deadline), ("near_retirement", _near_retirement),
     ("notice_in_force", _notice_in_force), ("online_available", _online_available),
 )

@@ -30,7 +30,7 @@ from .yamlload import Located, PackError, load_yaml
 PACKS_DIR = Path(__file__).parent / "packs"
 DEFAULT_PACK = "beijing-2020-epidemic"
 
-PARAM_TYPES = {"int", "rational", "date", "month", "choice", "month_dates", "int_map", "string_list"}
+PARAM_TYPES = {"int", "rational", "date", "month", "choice", "month_dates", "int_map", "month_map", "string_list"}
 _DEF_KEYS = {"description", "unit", "type", "values", "keys", "choices", "enum", "documentation"}
 
 
@@ -125,6 +125,16 @@ def _convert(kind: str, raw: Any, pdef: Mapping[str, Any], where: Located, key: 
             if not isinstance(v, int) or isinstance(v, bool):
                 raise bad(f"value of {k!r} must be an integer")
         return dict(raw)
+    if kind == "month_map":
+        keys = list(pdef.get("keys", ()))
+        if not isinstance(raw, dict) or sorted(raw) != sorted(keys):
+            raise bad(f"expected a mapping with keys {keys}")
+        for k, v in raw.items():
+            try:
+                month_index(v, k)
+            except InputError as exc:
+                raise bad(str(exc)) from None
+        return dict(raw)
     if kind == "string_list":
         if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
             raise bad("expected a list of strings")
@@ -194,8 +204,8 @@ def _parse_parameter_file(path: Path, prefix: str, inherited: dict[str, Paramete
             raise pdef.error(f"parameter {name}: type {kind!r} is not one of {sorted(PARAM_TYPES)}", "type")
         if kind == "choice" and not pdef.get("choices"):
             raise pdef.error(f"parameter {name}: a choice needs 'choices'", "type")
-        if kind == "int_map" and not pdef.get("keys"):
-            raise pdef.error(f"parameter {name}: an int_map needs 'keys'", "type")
+        if kind in ("int_map", "month_map") and not pdef.get("keys"):
+            raise pdef.error(f"parameter {name}: a {kind} needs 'keys'", "type")
         values = sorted(_dated_values(pdef, name, kind, pdef), key=lambda v: v.effective)
         out[name] = Parameter(
             name=name,

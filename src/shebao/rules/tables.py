@@ -14,7 +14,7 @@ from typing import Any
 
 from .catalog import catalog
 from .dates import day_number, month_index
-from .facts import FACT_KINDS, FAR_FUTURE_DAY, closure
+from .facts import FACT_KINDS, FAR_FUTURE_DAY, RETIREMENT_SCHEDULE, closure
 from .policy import Parameter, Policy
 from .yamlload import Located, PackError
 
@@ -183,8 +183,7 @@ class Compiled:
 
 _DERIVE_PARAMS = [
     ("handling.remaining_age_limit", "male"), ("handling.remaining_age_limit", "female"),
-    ("retirement.statutory_age", "male"), ("retirement.statutory_age", "female_cadre"),
-    ("retirement.statutory_age", "female_worker"), ("transfers.near_retirement_months", None),
+    ("transfers.near_retirement_months", None),
     ("epidemic.in_force_from", None), ("epidemic.lifted_on", None),
 ]
 
@@ -443,6 +442,10 @@ def compile_tables(policy: Policy) -> Compiled:
     for name, key in _DERIVE_PARAMS:
         if policy.has(name):
             resolvers[(name, key)] = resolver(policy, name, key)
+    if policy.has("retirement.statutory_age"):
+        from .retirement import schedule
+
+        resolvers[(RETIREMENT_SCHEDULE, None)] = Resolver(RETIREMENT_SCHEDULE, None, constant=schedule(policy))
     needs = [closure({p.fact for p in ct.guard} | {p.fact for r in ct.rules for p in r.preds}) for ct in tables]
     table_code = tuple(table_of.get(i, -1) for i in range(len(cat.businesses)))
     compiled = Compiled(tables, rules, table_of, resolvers, needs, table_code)
