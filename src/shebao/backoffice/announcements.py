@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shebao.cases import services as case_services
+from shebao.core import clock
 from shebao.core.policy import announcement_publish, current_policy, policy_with
 
 
@@ -44,7 +45,7 @@ def late_fee_changes(*, lifted_on: dt.date) -> Any:
     """0.3: employers whose late fees the lifted date would change, from collection's what-if (nothing stored)."""
     from shebao.collection.assessment import assessment_what_if
 
-    return assessment_what_if(as_of=dt.date.today(), policy=current_policy(),
+    return assessment_what_if(as_of=clock.today(), policy=current_policy(),
                               hypothetical=policy_with({"epidemic.lifted_on": lifted_on.isoformat()}),
                               lifted_on=lifted_on)
 

@@ -16,6 +16,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from shebao.core import clock
+
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
@@ -68,7 +70,7 @@ def receipt_pdf(*, case: Any, owed: list[Any]) -> bytes:
         y -= 6 * mm
     y -= 8 * mm
     c.setFont(FONT, 9)
-    c.drawString(20 * mm, y, f"打印时间：{timezone.localtime():%Y-%m-%d %H:%M} · 请妥善保管本回执，凭受理编号查询办理进度（96102）。")
+    c.drawString(20 * mm, y, f"打印时间：{timezone.localtime(clock.now()):%Y-%m-%d %H:%M} · 请妥善保管本回执，凭受理编号查询办理进度（96102）。")
     c.showPage()
     c.save()
     return buf.getvalue()

@@ -14,6 +14,7 @@ from django.db.models import F, QuerySet
 
 from shebao.cases import selectors as case_selectors
 from shebao.cases.models import Case, Channel, Mode, Status
+from shebao.core import clock
 
 COUNT_CAP = 1000
 PAGE_SIZE = 50
@@ -50,7 +51,7 @@ class QueueFilter:
 
 
 def queue(*, user: Any, f: QueueFilter, today: dt.date | None = None) -> QuerySet[Case]:
-    today = today or dt.date.today()
+    today = today or clock.today()
     qs = case_selectors.case_list(user=user)
     if f.scope == "mine":
         qs = qs.filter(assignee=user)

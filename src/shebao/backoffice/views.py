@@ -16,10 +16,11 @@ from django.urls import reverse
 
 from shebao.backoffice import selectors
 from shebao.cases.models import Channel, Mode, Status
+from shebao.core import clock
 
 
 def _today() -> dt.date:
-    return dt.date.today()
+    return clock.today()
 
 
 @login_required

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from shebao.cases.models import Case, Document, Flag, OwedDocument, Status
+from shebao.core import clock
 from shebao.core.scoping import scope_queryset
 
 OPEN_STATUSES = [s for s in Status.values if s not in (Status.COMPLETED, Status.REJECTED)]
@@ -55,7 +55,7 @@ def owed_document_get(*, case: Case, pk: int | str) -> OwedDocument:
 
 def owed_documents_overdue(*, user: Any, on: dt.date | None = None) -> QuerySet[OwedDocument]:
     """1.3: owed documents past their due date and not yet received, in the user's district."""
-    on = on or timezone.localdate()
+    on = on or clock.today()
     qs = OwedDocument.objects.select_related("case").filter(
         due_on__lt=on, state__in=[OwedDocument.State.OWED, OwedDocument.State.REFUSED],
         case__status__in=OPEN_STATUSES)

@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
-from django.utils import timezone
 
 from shebao.cases import routing, workflows
 from shebao.cases.documents import UploadError, check_upload
@@ -36,6 +35,7 @@ from shebao.cases.models import (
 from shebao.cases.notifications import outbox_enqueue, outbox_messages
 from shebao.cases.routing import RoutingError
 from shebao.cases.workflows import SYSTEM, StaleCase, TransitionError
+from shebao.core import clock
 from shebao.core.audit import audit_create, audit_create_event, audit_update, snapshot
 from shebao.core.fastsql import allocate_pk, fetch_one, insert_together
 from shebao.core.models import AuditEvent
@@ -162,7 +162,7 @@ def _case_create(
     if not user_may_see_district(actor, office.pk):
         # A clerk registers only for their own district's back office (0.4); the API answers 404 first.
         raise PermissionDenied("只能为本区的单位或人员登记申请")
-    applied_on = applied_on or timezone.localdate()
+    applied_on = applied_on or clock.today()
     app = routing.application_facts(business=business, applied_on=applied_on, person=person, stated=facts)
     # One look-up of the policy in force serves the decision and the deadline.
     in_force = routing.policy()
@@ -184,7 +184,7 @@ def _case_create(
     # The id first, so that the rows belonging to the case (and the message quoting its number) are
     # built here and written with it.
     case.pk = allocate_pk(Case)
-    case.created_at = case.updated_at = timezone.now()  # set here so the audit row records them
+    case.created_at = case.updated_at = clock.now()  # set here so the audit row records them
     inserted = insert_together(
         case,
         _transition(case, action="submit", from_status="", actor=actor,
@@ -236,10 +236,10 @@ def case_transition(
         if action == "resume":
             locked.resumed_on = payload.get("lifted_on") or routing.lifted_on()
         if t.target == Status.COMPLETED:
-            locked.completed_at = timezone.now()
+            locked.completed_at = clock.now()
         fields = ["status", "version", "assignee", "rejection_reason", "outcome", "resumed_on", "completed_at",
                   "remote_review_required", "documents_due_on", "flagged", "updated_at"]
-        locked.updated_at = timezone.now()
+        locked.updated_at = clock.now()
         updated = Case.objects.filter(pk=locked.pk, version=old_version).update(
             **{f: getattr(locked, f) for f in fields})
         if updated != 1:
@@ -292,14 +292,14 @@ def _effect(effect: str, case: Case, actor: Any, payload: dict[str, Any]) -> Non
                                tracking_number=str(payload.get("tracking_number", "")))
     elif effect == "mail_district_received":
         Mailing.objects.update_or_create(case=case, leg=Mailing.Leg.EMPLOYER_TO_DISTRICT, defaults={
-            "received_at": timezone.now(), "received_by": actor,
+            "received_at": clock.now(), "received_by": actor,
             **({"tracking_number": str(payload["tracking_number"])} if payload.get("tracking_number") else {})})
     elif effect == "mail_to_center":
         Mailing.objects.update_or_create(case=case, leg=Mailing.Leg.DISTRICT_TO_CENTER, defaults={
-            "tracking_number": str(payload["tracking_number"]), "sent_on": timezone.localdate()})
+            "tracking_number": str(payload["tracking_number"]), "sent_on": clock.today()})
     elif effect == "mail_center_received":
         Mailing.objects.filter(case=case, leg=Mailing.Leg.DISTRICT_TO_CENTER).update(
-            received_at=timezone.now(), received_by=actor)
+            received_at=clock.now(), received_by=actor)
     elif effect == "flag_remote":
         # 2.2: handled first on remote documents, reviewed after the epidemic (7.4 queue).
         case.remote_review_required = True
@@ -346,7 +346,7 @@ def commitment_letter_capture(*, case: Case, actor: Any, text: str, signer: str,
     if not text.strip() or not signer.strip():
         raise RoutingError("text" if not text.strip() else "signer", "承诺内容和承诺人不能为空",
                            "the letter's text and signer are required")
-    signed_at = signed_at or timezone.now()
+    signed_at = signed_at or clock.now()
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         _require_district(actor, locked)
@@ -387,7 +387,7 @@ def phone_check_record(*, case: Case, actor: Any, outcome: str, phone: str = "",
         if not number:
             raise RoutingError("phone", "没有可拨打的号码", "no number to call")
         check = PhoneCheck.objects.create(case=locked, called_by=actor, phone=number,
-                                          called_at=called_at or timezone.now(), outcome=outcome, note=note)
+                                          called_at=called_at or clock.now(), outcome=outcome, note=note)
         _record_event(locked, actor, "phone_check",
                       f"{check.phone_masked} {PhoneCheck.Outcome(outcome).label} {note}".strip())
         audit_create(actor=actor, instance=check, reason="电话核实")
@@ -432,7 +432,7 @@ def _owed_receive(owed: OwedDocument, *, case: Case, document: Document | None =
     if owed.state == OwedDocument.State.ACCEPTED:
         raise TransitionError("该材料已审核通过", "already accepted", field="owed_document")
     owed.state = OwedDocument.State.RECEIVED
-    owed.received_at = timezone.now()
+    owed.received_at = clock.now()
     owed.document = document
     owed.exchange_source, owed.exchange_reference = source, reference
     owed.reviewed_by, owed.reviewed_at, owed.review_note = None, None, ""
@@ -465,7 +465,7 @@ def owed_document_review(*, owed: OwedDocument, actor: Any, accepted: bool, note
             raise TransitionError("材料尚未收到，不能审核", "the document has not been received", field="owed_document")
         before = snapshot(owed)
         owed.state = OwedDocument.State.ACCEPTED if accepted else OwedDocument.State.REFUSED
-        owed.reviewed_by, owed.reviewed_at, owed.review_note = actor, timezone.now(), note
+        owed.reviewed_by, owed.reviewed_at, owed.review_note = actor, clock.now(), note
         owed.save()
         _record_event(case, actor, "document_review", f"{owed.name}：{owed.get_state_display()} {note}".strip())
         audit_update(actor=actor, instance=owed, before=before, reason="审核材料")
@@ -479,7 +479,7 @@ def _flag_create(*, actor: Any, case: Case | None, kind: str, description: str, 
         case=case, office=office or case.office, kind=kind, description=description,
         raised_by=actor if getattr(actor, "is_authenticated", False) else None,
         # Raised after the lift, it goes straight to the review queue.
-        stage=Flag.Stage.QUEUED if lifted else Flag.Stage.FLAGGED, queued_at=timezone.now() if lifted else None)
+        stage=Flag.Stage.QUEUED if lifted else Flag.Stage.FLAGGED, queued_at=clock.now() if lifted else None)
     if case is not None and not case.flagged:
         case.flagged = True
         Case.objects.filter(pk=case.pk).update(flagged=True)
@@ -645,7 +645,7 @@ def epidemic_lift_apply(*, actor: Any, lifted_on: dt.date) -> EpidemicLift:
                                 note=f"疫情解除（{lifted_on}），联审恢复；由{actor.get_username()}执行")
             # 7.4: the review queue opens.
             queued = Flag.objects.filter(stage=Flag.Stage.FLAGGED).update(stage=Flag.Stage.QUEUED,
-                                                                          queued_at=timezone.now())
+                                                                          queued_at=clock.now())
             # What the run did (the preview's counts were read a moment earlier).
             lift.summary = {**preview, "applied": {"owed_lists_dated": len(owed_case_ids),
                                                    "postponed_resumed": len(postponed_ids), "flags_queued": queued}}

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from shebao.collection.models import LedgerTransaction, Posting
+from shebao.core import clock
 
 BANK = "bank"
 RECEIVABLE = "receivable"
@@ -71,7 +72,7 @@ def ledger_reverse(*, txn: LedgerTransaction, actor: Any, reason: str, occurred_
     if LedgerTransaction.objects.filter(reverses=txn).exists():
         raise LedgerError(f"凭证#{txn.pk}已冲正，不能重复冲正")
     lines = [Line(p.account, p.employer_id, -p.amount_fen) for p in txn.postings.all()]
-    return ledger_post(kind=LedgerTransaction.Kind.REVERSAL, occurred_on=occurred_on or dt.date.today(),
+    return ledger_post(kind=LedgerTransaction.Kind.REVERSAL, occurred_on=occurred_on or clock.today(),
                        lines=lines, actor=actor, memo=f"冲正凭证#{txn.pk}", reason=reason, reverses=txn)
 
 

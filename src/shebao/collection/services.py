@@ -31,6 +31,7 @@ from shebao.collection.models import (
     RemittanceLine,
 )
 from shebao.collection.policy import contribution_rates
+from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_create, audit_update, audited_bulk_update, snapshot
 from shebao.core.scoping import user_may_see_district
 from shebao.registry.models import Contribution, Employer
@@ -96,7 +97,7 @@ def dues_build(*, months: Sequence[str], actor: Any = None, employer_ids: Iterab
     for employer_id, balance in ledger.account_balances(account=ledger.EMPLOYER_CREDIT,
                                                         employer_ids=touched).items():
         if balance < 0:  # the credit account is a liability: money held is a credit (negative) balance
-            credit_apply(employer=Employer.objects.get(pk=employer_id), actor=actor, on=dt.date.today())
+            credit_apply(employer=Employer.objects.get(pk=employer_id), actor=actor, on=clock.today())
     return result
 
 
@@ -156,7 +157,7 @@ def _dues_build_month(*, month: str, actor: Any, employer_ids: list[int] | None,
         income[d.insurance] += d.amount_fen
     lines = [Line(ledger.RECEIVABLE, e, amt) for e, amt in sorted(receivable.items())]
     lines += [Line(ledger.income_account(k), None, -amt) for k, amt in sorted(income.items())]
-    ledger.ledger_post(kind=LedgerTransaction.Kind.DUES, occurred_on=dt.date.today(), lines=lines, actor=actor,
+    ledger.ledger_post(kind=LedgerTransaction.Kind.DUES, occurred_on=clock.today(), lines=lines, actor=actor,
                        memo=f"核定应缴：{month}")
 
     # Contributions already paid: one "history" payment per employer and day, allocated in full.

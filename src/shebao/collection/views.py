@@ -23,6 +23,7 @@ from shebao.collection.assessment import assessment_what_if
 from shebao.collection.models import AssessmentRun, DeductionRun, RemittanceLine
 from shebao.collection.policy import policy_in_force, policy_lifted_on, policy_what_if
 from shebao.collection.services import deduction_retry, payment_reference, remittance_match
+from shebao.core import clock
 from shebao.core.scoping import scope_queryset, user_may_see_district, user_sees_all
 from shebao.registry.models import Employer, Office, Person
 
@@ -40,7 +41,7 @@ def _date_param(request: HttpRequest, name: str, default: dt.date | None) -> tup
 @login_required
 def employer_account(request: HttpRequest, pk: int) -> HttpResponse:
     employer = get_object_or_404(selectors.employer_list(user=request.user), pk=pk)
-    as_of, error = _date_param(request, "as_of", dt.date.today())
+    as_of, error = _date_param(request, "as_of", clock.today())
     assert as_of is not None
     policy = policy_in_force()
     account = selectors.employer_account(employer=employer, as_of=as_of, policy=policy)
@@ -141,7 +142,7 @@ def assessment_run_district(request: HttpRequest, pk: int, district: int) -> Htt
 @login_required
 def person_rights(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(scope_queryset(Person.objects.all(), user=request.user), pk=pk)
-    as_of, error = _date_param(request, "as_of", dt.date.today())
+    as_of, error = _date_param(request, "as_of", clock.today())
     on, error2 = _date_param(request, "on", None)
     assert as_of is not None
     policy = policy_in_force()

@@ -44,6 +44,19 @@ else:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must name the hosts this server answers for.")
 
+# The business date (core.clock): a training or demo copy may fix "today", e.g. 2020-02-20. Production
+# (DEBUG off) refuses it unless SHEBAO_ALLOW_BUSINESS_DATE=true says this is a training copy on purpose.
+SHEBAO_TODAY = None
+if os.environ.get("SHEBAO_TODAY", "").strip():
+    from shebao.core.clock import parse_business_date
+
+    SHEBAO_TODAY = parse_business_date(os.environ["SHEBAO_TODAY"])
+    if not DEBUG and not env_bool("SHEBAO_ALLOW_BUSINESS_DATE", False):
+        raise ImproperlyConfigured(
+            "SHEBAO_TODAY sets a business date, which only a training or demo copy may do: unset it, or set "
+            "SHEBAO_ALLOW_BUSINESS_DATE=true if this server is such a copy."
+        )
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -91,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "shebao.core.context_processors.business_date",
             ],
         },
     },

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from pypinyin import Style, lazy_pinyin
 
+from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
 from shebao.core.models import PersonalDataAccess
 from shebao.core.scoping import user_may_see_district
@@ -71,7 +72,7 @@ def person_register(
     audit_create(actor=actor, instance=person)
     if account_type:
         account = PensionAccount.objects.create(
-            person=person, account_type=account_type, opened_on=account_opened_on or dt.date.today(),
+            person=person, account_type=account_type, opened_on=account_opened_on or clock.today(),
             district=district,
         )
         audit_create(actor=actor, instance=account)

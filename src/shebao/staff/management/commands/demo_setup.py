@@ -5,6 +5,7 @@ from datetime import date
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from shebao.core import clock
 from shebao.registry.models import Office
 from shebao.staff.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from shebao.staff.models import User
@@ -31,12 +32,14 @@ class Command(BaseCommand):
         from shebao.staff.demo_cases import demo_cases_create
 
         if opts["cases"] and not Case.objects.exists():
+            # Inside the emergency: the business date when the demo sets one (make demo), else 2020-02-20.
+            applied_on = clock.business_date() or date(2020, 2, 20)
             clerk = User.objects.get(username="chaoyang")
             made = demo_cases_create(actor=clerk, district_code="110105", count=opts["cases"],
-                                     applied_on=date(2020, 2, 20))
+                                     applied_on=applied_on)
             made += demo_cases_create(actor=User.objects.get(username="haidian"), district_code="110108",
-                                      count=opts["cases"] // 2, applied_on=date(2020, 2, 20))
-            self.stdout.write(f"已生成示例申请{made}件（申请日期2020-02-20）")
+                                      count=opts["cases"] // 2, applied_on=applied_on)
+            self.stdout.write(f"已生成示例申请{made}件（申请日期{applied_on:%Y-%m-%d}）")
         self.stdout.write("\n社保经办系统（演示）: http://127.0.0.1:8000/")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, display, *_ in DEMO_ACCOUNTS:

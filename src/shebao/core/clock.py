@@ -1,0 +1,72 @@
+"""The business clock: the one place that says what day it is for the agency's work.
+
+Every business date ("today" for deadlines, the day a case is applied for, the as-of date of an
+assessment) and every business time stamp (a case received, a document reviewed, a phone check
+made) is read here, never from ``datetime.date.today()``, ``timezone.localdate()`` or
+``timezone.now()`` directly. Two reasons:
+
+* One "today". On a host whose system clock is UTC, ``date.today()`` is yesterday's date in Beijing
+  between 00:00 and 08:00 Beijing time, while ``timezone.localdate()`` is right: mixing them put a
+  case's deadline and the queue's "overdue" on different days. Here today is always the date in
+  ``settings.TIME_ZONE`` (Asia/Shanghai).
+* A business date for training and demonstration. Agencies train staff on a copy of the system
+  whose date is set; the demo tells the story of February 2020. ``SHEBAO_TODAY=2020-02-20`` (read
+  by the settings into ``settings.SHEBAO_TODAY``) fixes the date: ``today()`` is that date and
+  ``now()`` is that date at the real time of day in Beijing. The top bar shows the set date. With
+  ``DEBUG=false`` the settings refuse it unless ``SHEBAO_ALLOW_BUSINESS_DATE=true`` says the install
+  is a training copy on purpose.
+
+What stays on the real wall clock: the audit trail's own ``at`` column (the database default,
+``core.models.AuditEvent``), session and API-key expiry, the outbox's retry schedule and delivery
+times, and the generator's run stamp. These record or schedule what the machine did and when; a
+training copy's audit log must still say when someone really acted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+
+
+def parse_business_date(raw: str | None) -> dt.date | None:
+    """Read a ``SHEBAO_TODAY`` value: ``None`` or blank for the real date, else ``YYYY-MM-DD``.
+
+    Raises ImproperlyConfigured with the value when it is not a calendar date, so a typo stops
+    start-up instead of silently running on the real date.
+    """
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"SHEBAO_TODAY must be a date YYYY-MM-DD, not {raw!r}") from exc
+
+
+def business_date() -> dt.date | None:
+    """The set business date (``settings.SHEBAO_TODAY``), or ``None`` when the real date is used."""
+    value = getattr(settings, "SHEBAO_TODAY", None)
+    if value is None or isinstance(value, dt.date):
+        return value
+    return parse_business_date(str(value))
+
+
+def today() -> dt.date:
+    """The business day: the set business date, else today's date in Beijing (settings.TIME_ZONE)."""
+    return business_date() or timezone.localdate()
+
+
+def now() -> dt.datetime:
+    """An aware business time stamp: the real time of day in Beijing, on the business date if set.
+
+    Without a set date this is ``timezone.now()``. With one, it is that date at the current Beijing
+    wall-clock time, so records made in a training session sort in the order they were made.
+    """
+    real = timezone.now()
+    fixed = business_date()
+    if fixed is None:
+        return real
+    local = timezone.localtime(real)
+    return local.replace(year=fixed.year, month=fixed.month, day=fixed.day)
