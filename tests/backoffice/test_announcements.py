@@ -1,12 +1,16 @@
-"""Center staff see an announcement's effects before publishing it, late fees included (0.3)."""
+"""Center staff publish announcements (0.1): each preview shows its effects, each publication keeps the
+policy's history (0.2) and is recorded, and no one else can publish."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.urls import reverse
 
-from shebao.core.models import Announcement
+from shebao.core.models import Announcement, AuditEvent
+from shebao.core.policy import current_policy
+from shebao.rules import due_date, late_fee_for_due
 from tests.collection.conftest import book_due
 
 
@@ -18,22 +22,51 @@ def test_the_lift_preview_counts_employers_whose_late_fees_change(client, munici
     r = client.post(reverse("backoffice:announcements"), {"kind": "lift", "date": "2020-04-30", "do": "preview"})
     html = r.content.decode()
     assert r.status_code == 200 and "滞纳金变化的单位 1 个" in html
-    assert not Announcement.objects.exists()
+    assert not Announcement.objects.exists() and not AuditEvent.objects.filter(model="core.Announcement").exists()
 
 
-def test_only_the_center_publishes(client, clerk_chaoyang):
-    client.force_login(clerk_chaoyang)
+@pytest.mark.parametrize("who", ["clerk_chaoyang", "clerk_haidian"])
+def test_a_district_clerk_can_neither_open_nor_publish(client, request, who):
+    client.force_login(request.getfixturevalue(who))
     assert client.get(reverse("backoffice:announcements")).status_code == 403
+    r = client.post(reverse("backoffice:announcements"),
+                    {"kind": "deadline", "months": "2020-03", "date": "2020-04-30"})
+    assert r.status_code == 403
+    assert not Announcement.objects.exists() and not AuditEvent.objects.filter(model="core.Announcement").exists()
+    assert due_date("2020-03", current_policy()) == dt.date(2020, 3, 25)
 
 
-def test_moving_a_deadline_is_a_published_parameter(client, municipal_admin):
+def test_moving_march_keeps_january_and_february_at_the_end_of_march(client, municipal_admin,
+                                                                        employer_chaoyang):
+    """Issue 11, fault 2: the deadline form replaced the whole history of the collection periods."""
+    book_due(employer_chaoyang, "2020-01", 1_000_000)
     client.force_login(municipal_admin)
     r = client.post(reverse("backoffice:announcements"),
-                    {"kind": "deadline", "months": "2020-01,2020-02", "date": "2020-04-30"})
+                    {"kind": "deadline", "months": "2020-03", "date": "2020-04-30"})
     assert r.status_code == 302
     ann = Announcement.objects.get()
-    assert ann.parameter == "collection.period_overrides" and ann.value == {"2020-01": "2020-04-30",
-                                                                            "2020-02": "2020-04-30"}
-    from shebao.core.policy import current_policy
-    from shebao.rules import due_date
-    assert due_date("2020-02", current_policy()) == dt.date(2020, 4, 30)
+    assert (ann.parameter, ann.value, ann.clause) == ("collection.period_overrides", {"2020-03": "2020-04-30"}, "0.2")
+    event = AuditEvent.objects.get(model="core.Announcement", object_pk=str(ann.pk))
+    assert event.actor == municipal_admin
+    policy = current_policy()
+    assert [due_date(m, policy) for m in ("2020-01", "2020-02", "2020-03", "2020-04")] == [
+        dt.date(2020, 3, 31), dt.date(2020, 3, 31), dt.date(2020, 4, 30), dt.date(2020, 4, 25)]
+    # The dated history stays: before the notice no month was extended.
+    assert policy.value("collection.period_overrides", on="2020-01-30") == {}
+    # A January due paid on 2020-03-20 is still on time: no late fee.
+    assert late_fee_for_due("2020-01", 1_000_000, paid_on="2020-03-20", policy=policy).late_fee_fen == 0
+    # The employer's account shows the extended date of January.
+    page = client.get(reverse("collection:employer_account", args=[employer_chaoyang.pk]) + "?as_of=2020-03-20")
+    assert page.status_code == 200 and "2020-03-31" in page.content.decode()
+
+
+def test_moving_a_deadline_again_moves_only_the_months_it_names(client, municipal_admin):
+    client.force_login(municipal_admin)
+    for months, day in (("2020-03", "2020-04-30"), ("2020-02", "2020-05-31")):
+        assert client.post(reverse("backoffice:announcements"),
+                           {"kind": "deadline", "months": months, "date": day}).status_code == 302
+    policy = current_policy()
+    assert [due_date(m, policy) for m in ("2020-01", "2020-02", "2020-03")] == [
+        dt.date(2020, 3, 31), dt.date(2020, 5, 31), dt.date(2020, 4, 30)]
+    assert Announcement.objects.count() == 2
+    assert AuditEvent.objects.filter(model="core.Announcement").count() == 2

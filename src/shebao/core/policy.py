@@ -144,7 +144,11 @@ def announcement_publish(
                clause=clause)
     except (PackError, KeyError, ValueError) as e:
         raise ValidationError({"value": f"公告内容无效：{e}"}) from None
-    return Announcement.objects.create(
+    ann = Announcement.objects.create(
         published_by=actor if getattr(actor, "is_authenticated", False) else None, pack=name,
         parameter=parameter, value=value, effective_from=effective_from, clause=clause, title=title,
     )
+    from shebao.core.audit import audit_create
+
+    audit_create(actor=actor, instance=ann, reason=f"发布政策公告（第{clause or '0.1'}条）")
+    return ann

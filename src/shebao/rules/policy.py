@@ -42,9 +42,17 @@ class Reference:
 
 @dataclass(frozen=True)
 class DatedValue:
+    """One value of a parameter from its effective date on.
+
+    ``named`` matters for month maps only: the months set at this date (``None``: every month the map
+    lists, as in a pack's file); the others were carried from earlier dates. A month named by an
+    earlier-dated announcement carries forward through later values that do not name it themselves.
+    """
+
     effective: str  # "YYYY-MM-DD", kept as written
     value: Any  # converted: int, Fraction, date, str, dict, tuple; None = no value from here on
     reference: Reference
+    named: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -225,7 +233,7 @@ def _parse_parameter_file(path: Path, prefix: str, inherited: dict[str, Paramete
 @dataclass(frozen=True)
 class Announcement:
     id: str
-    effective: str | None  # None: from each parameter's first date (a what-if over the whole history)
+    effective: str | None  # None: amends each named parameter's latest dated value (see _apply_announcement)
     changes: Mapping[str, Any]
     reference: Reference
     title: str = ""
@@ -267,7 +275,9 @@ class Policy:
         reference: Reference | None = None,
         title: str = "",
     ) -> Policy:
-        """A new policy with one more announcement; ``effective=None`` applies it from the start."""
+        """A new policy with one more announcement (a what-if); ``effective=None`` amends each named
+        parameter's latest dated value. Every other parameter, and every value dated before the
+        announcement, is the same object as in ``self``."""
         ann = Announcement(id, effective, dict(changes), reference or Reference("what-if", "0.1"), title)
         params = dict(self.parameters)
         _apply_announcement(params, self.aliases, ann, "<announcement>", None)
@@ -283,6 +293,15 @@ class Policy:
 def _apply_announcement(
     params: dict[str, Parameter], aliases: Mapping[str, str], ann: Announcement, file: str, line: int | None
 ) -> None:
+    """Add an announcement's values to ``params`` (in place), keeping every parameter's dated history.
+
+    With ``ann.effective`` the new value holds from that date: values dated before it are untouched,
+    values dated after it still hold from their own dates. Without one, the announcement amends the
+    parameter's latest dated value (the value as announced so far) at that value's date, so every
+    earlier dated value stays as it was. Month maps (``month_dates``, 0.2) are merged month by month:
+    an announcement moves the months it names and no other. Parameters the announcement does not
+    name are not touched. Raises `PackError` for an unknown parameter, a bad value or a bad date.
+    """
     if ann.effective is not None:
         try:
             parse_date(ann.effective, "announcement date")
@@ -297,17 +316,36 @@ def _apply_announcement(
         where.file, where.line = file, line
         spec = {"choices": p.choices, "keys": p.keys}
         value = _convert(p.type, raw_value, spec, where, raw_name)
-        eff = ann.effective or p.first_effective()
-        if p.type == "month_dates" and value is not None:
-            # Month maps are merged: an announcement moves the months it names (0.2).
-            base = p.value(eff) or {}
-            value = {**base, **value}
-        dv = DatedValue(eff, value, ann.reference)
-        if ann.effective is None:
-            kept = [dv]
-        else:
-            kept = [v for v in p.values if v.effective != eff] + [dv]
-        params[name] = replace(p, values=tuple(sorted(kept, key=lambda v: v.effective)))
+        params[name] = _with_dated_value(p, value, ann.effective or p.values[-1].effective, ann.reference)
+
+
+def _names(v: DatedValue | None) -> tuple[str, ...]:
+    """The months a month map's dated value sets itself (a pack's value names every month it lists)."""
+    if v is None or not isinstance(v.value, dict):
+        return ()
+    return v.named if v.named is not None else tuple(v.value)
+
+
+def _with_dated_value(p: Parameter, value: Any, eff: str, reference: Reference) -> Parameter:
+    """``p`` with ``value`` in force from ``eff`` (see `_apply_announcement`)."""
+    before = [v for v in p.values if v.effective < eff]
+    same = next((v for v in p.values if v.effective == eff), None)
+    after = [v for v in p.values if v.effective > eff]
+    if p.type != "month_dates" or value is None:
+        return replace(p, values=(*before, DatedValue(eff, value, reference), *after))
+    # 0.2: the months named move; the others keep the date they had on `eff`. Each month is its own
+    # dated value: a month named here holds until a later-dated value names it again.
+    base = (same.value if same is not None else before[-1].value if before else None) or {}
+    named = tuple(sorted({*_names(same), *value}))
+    carried = []
+    for v in after:
+        if v.value is None:  # no value from here on
+            carried.append(v)
+            continue
+        own = _names(v)
+        mine = {m: d for m, d in value.items() if m not in own}
+        carried.append(replace(v, value={**v.value, **mine}, named=own))
+    return replace(p, values=(*before, DatedValue(eff, {**base, **value}, reference, named), *carried))
 
 
 def _pack_files(packs_dir: Path, name: str) -> list[Path]:
