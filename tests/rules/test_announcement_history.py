@@ -45,6 +45,8 @@ def _raw_value(p: Parameter) -> st.SearchStrategy[Any]:
         return st.dictionaries(st.sampled_from(MONTHS), DAYS.map(_iso), min_size=1, max_size=4)
     if p.type == "int_map":
         return st.fixed_dictionaries({k: st.integers(0, 5000) for k in p.keys})
+    if p.type == "month_map":
+        return st.fixed_dictionaries({k: st.sampled_from(MONTHS) for k in p.keys})
     if p.type == "string_list":
         return st.lists(st.text("abc", min_size=1, max_size=3), max_size=3)
     raise AssertionError(f"no strategy for parameter type {p.type}")
