@@ -1,6 +1,6 @@
 """The `shebao` command: the project's manage.py.
 
-The rule commands (`decide`, `late_fee`, `retirement`) need no database and are called by other tools on
+The rule commands (`decide`, `late_fee`, `retirement`, `audit_deadline`) need no database and are called by other tools on
 large inputs, so they run without starting Django at all.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-PURE_RULE_COMMANDS = {"decide", "late_fee", "retirement", "rules"}
+PURE_RULE_COMMANDS = {"audit_deadline", "decide", "late_fee", "retirement", "rules"}
 
 
 def main(argv: list[str] | None = None) -> int:

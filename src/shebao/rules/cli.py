@@ -1,4 +1,4 @@
-"""``shebao decide | late_fee | retirement | rules``: the rules on JSON lines, without Django.
+"""``shebao decide | late_fee | retirement | audit_deadline | rules``: the rules on JSON lines, without Django.
 
 Lines are parsed one by one (a bad line yields an error line, the others go on), then evaluated
 in batch per policy (a line's ``"policy"`` is a what-if announcement), and written in input order.
@@ -14,6 +14,7 @@ from typing import Any, TextIO
 USAGE = """usage: shebao decide [--explain] < applications.jsonl
        shebao late_fee < dues.jsonl
        shebao retirement < people.jsonl
+       shebao audit_deadline < audit_cases.jsonl
        shebao rules [--on YYYY-MM-DD] [--pack NAME]"""
 
 
@@ -41,6 +42,11 @@ def main(argv: list[str], stdin: TextIO | None = None, stdout: TextIO | None = N
                 print(f"shebao retirement: unknown option(s) {args}\n{USAGE}", file=sys.stderr)
                 return 2
             return _retirement(stdin, stdout)
+        if cmd == "audit_deadline":
+            if args:
+                print(f"shebao audit_deadline: unknown option(s) {args}\n{USAGE}", file=sys.stderr)
+                return 2
+            return _audit_deadline(stdin, stdout)
         if cmd == "rules":
             return _rules(args, stdout)
     except BrokenPipeError:
@@ -321,6 +327,55 @@ def _retirement(stdin: TextIO, stdout: TextIO) -> int:
         months = (xp.month_of(arr[:, 0]) + ages).tolist()
         return [{"age_years": a // 12, "age_months": a % 12, "retirement_month": month_str(m)}
                 for a, m in zip(ages.tolist(), months)]
+
+    results, ok = _run_batches(items, prepare, evaluate)
+    stdout.write("\n".join(results) + ("\n" if results else ""))
+    return 0 if ok else 1
+
+
+def _audit_deadline(stdin: TextIO, stdout: TextIO) -> int:
+    """``{"id", "opened_on", "extended", "suspensions": [{"from", "to"}]}`` per line -> ``{"id",
+    "deadline", "working_days"}`` (rules/audit.py: ``working_days`` is what ``AuditDeadline`` says:
+    the working days counted up to the deadline, or up to an open suspension when it is null)."""
+    from .audit import Suspension, audit_deadline, audit_time_limit
+    from .dates import InputError
+
+    items = _read(stdin, zh=True)
+
+    def prepare(obj: dict[str, Any]) -> tuple[Any, bool, list[Suspension]]:
+        _zh_fields(obj, {"id", "opened_on", "extended", "suspensions", "policy"}, ("opened_on",))
+        opened = _zh_date(obj["opened_on"], "opened_on")
+        extended = obj.get("extended", False)
+        if not isinstance(extended, bool):
+            raise InputError(f"extended 须为 true 或 false，收到 {extended!r}")
+        raw = obj.get("suspensions", [])
+        if not isinstance(raw, list):
+            raise InputError("suspensions 须为列表 [{\"from\": 日期, \"to\": 日期或 null}]")
+        suspensions = []
+        for i, s in enumerate(raw):
+            where = f"suspensions[{i}]"
+            if not isinstance(s, dict):
+                raise InputError(f"{where} 须为对象 {{\"from\": 日期, \"to\": 日期或 null}}")
+            _zh_fields(s, {"from", "to"}, ("from",))
+            start = _zh_date(s["from"], f"{where}.from")
+            end = None if s.get("to") is None else _zh_date(s["to"], f"{where}.to")
+            if end is not None and end < start:
+                raise InputError(f"{where}：结束日 {s['to']} 早于开始日 {s['from']}")
+            suspensions.append(Suspension(start, end))
+        return opened, extended, suspensions
+
+    def evaluate(policy: Any, rows: list[Any]) -> list[dict[str, Any] | str]:
+        out: list[dict[str, Any] | str] = []
+        for opened, extended, suspensions in rows:
+            try:
+                limit = audit_time_limit(policy, opened_on=opened, extended=extended)
+                r = audit_deadline(opened, time_limit=limit, suspensions=suspensions)
+            except InputError as exc:
+                out.append(str(exc))
+                continue
+            out.append({"deadline": None if r.deadline is None else r.deadline.isoformat(),
+                        "working_days": r.working_days})
+        return out
 
     results, ok = _run_batches(items, prepare, evaluate)
     stdout.write("\n".join(results) + ("\n" if results else ""))

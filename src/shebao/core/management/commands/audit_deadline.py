@@ -1,0 +1,16 @@
+"""`shebao audit_deadline`: listed by `shebao help`; the `shebao` script runs it without starting Django."""
+
+from __future__ import annotations
+
+import sys
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "规则命令（无需数据库）：见 shebao audit_deadline --help。Rules command, no database needed."
+
+    def run_from_argv(self, argv: list[str]) -> None:
+        from shebao.rules.cli import main
+
+        sys.exit(main(argv[1:]))
