@@ -411,20 +411,30 @@ def _load_pack(packs_dir: Path, name: str, seen: tuple[str, ...] = ()) -> Policy
 _CACHE: dict[tuple[str, str, tuple[tuple[str, Any], ...]], Policy] = {}
 
 
-def _disk_cache_key(packs_dir: Path, name: str) -> str:
-    parts = []
-    for p in sorted(packs_dir.rglob("*.yaml")):
-        st = p.stat()
-        parts.append(f"{p}:{st.st_mtime_ns}:{st.st_size}")
-    src = Path(__file__)
-    parts.append(f"{src}:{src.stat().st_mtime_ns}")
-    import hashlib
+# Everything a parsed pack depends on besides its YAML files: the code that parses them (this
+# module, the strict YAML loader, the date and month parsing) and the YAML library that reads them.
+_PARSER_SOURCES = (Path(__file__), Path(__file__).with_name("yamlload.py"), Path(__file__).with_name("dates.py"))
 
-    return hashlib.sha1("|".join([name, *parts]).encode()).hexdigest()[:20]
+
+def _disk_cache_key(packs_dir: Path, name: str) -> str:
+    """A digest of the contents (not the times) of every file that shapes the parsed pack."""
+    import hashlib
+    import sys
+
+    import yaml
+
+    from .yamlload import _Base
+
+    digest = hashlib.sha1(f"{name}|{sys.version}|{yaml.__version__}|{_Base.__name__}".encode())
+    for path in [*sorted(packs_dir.rglob("*.yaml")), *_PARSER_SOURCES]:
+        data = path.read_bytes()
+        digest.update(f"|{path}:{len(data)}:".encode())  # the path: a parameter records its file
+        digest.update(data)
+    return digest.hexdigest()[:24]
 
 
 def _load_pack_cached(packs_dir: Path, name: str) -> Policy:
-    """Parsing YAML costs more than a pickle; keep the parsed pack keyed on the files' mtimes."""
+    """Parsing YAML costs more than a pickle; keep the parsed pack keyed on what shapes it."""
     cache_dir = Path(tempfile.gettempdir()) / f"shebao-rules-cache-{os.getuid() if hasattr(os, 'getuid') else 0}"
     try:
         key = _disk_cache_key(packs_dir, name)

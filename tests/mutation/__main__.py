@@ -1,0 +1,290 @@
+"""Mutation run of the rules core and the money code of collection: ``make mutation``.
+
+    python -m tests.mutation [FILE ...] [--sample N] [--seed S] [--jobs J] [--rerun-survivors]
+
+Each mutant (see :mod:`tests.mutation.generator`) is written into a private copy of ``src/`` and
+``tests/`` and tested by ``pytest -x`` in a fresh process, with its own temporary folder (so the
+on-disk cache of parsed packs starts empty), no bytecode cache and nothing imported beforehand:
+nothing filled by the unmutated code can hide a mutant. A mutant is killed when its tests fail or
+time out. Results are appended to ``var/mutation/results.jsonl`` (a run can be stopped and resumed;
+``--fresh`` starts over) and the figures printed: per file the mutants tried, killed, survived and
+judged equivalent (``tests/mutation/equivalents.md``, each with its reason), and the kill rate of the
+behaviour-changing ones, ``killed / (tried - equivalent)``. The run fails below ``--threshold``.
+
+Which tests a file's mutants meet, sharpest and fastest first (``-x`` stops at the first failure):
+``TARGETS`` below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.mutation.generator import Mutant, mutants, original
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "var" / "mutation" / "results.jsonl"
+EQUIVALENTS = Path(__file__).with_name("equivalents.md")
+
+# The rules' tests need neither Django nor the project's fixtures: plain pytest starts in a second.
+_RULES_ORDER = ("test_calendar.py", "test_late_fee_forms.py", "test_thresholds.py", "test_tables.py",
+                "test_pack_validation.py", "test_explain.py", "test_boundaries.py", "test_examples.py",
+                "test_pack_loader.py", "test_cli.py", "test_purity.py", "test_properties.py")
+_RULES = ("-p", "no:django", "--noconftest")
+_COLLECTION = ("tests/collection/test_late_fees_and_assessment.py", "tests/collection/test_payments_and_ledger.py",
+               "tests/collection/test_properties.py", "tests/collection/test_bank_imports.py")
+
+
+def _rules_tests() -> tuple[str, ...]:
+    present = sorted(p.name for p in (ROOT / "tests" / "rules").glob("test_*.py"))
+    ordered = [n for n in _RULES_ORDER if n in present] + [n for n in present if n not in _RULES_ORDER]
+    return _RULES + tuple(f"tests/rules/{n}" for n in ordered)
+
+
+TARGETS: dict[str, tuple[str, ...]] = {
+    "src/shebao/rules/dates.py": (),
+    "src/shebao/rules/late_fee.py": (),
+    "src/shebao/rules/tables.py": (),
+    "src/shebao/collection/ledger.py": _COLLECTION,
+    "src/shebao/collection/assessment.py": _COLLECTION,
+}
+RULES_FILES = ("src/shebao/rules/late_fee.py", "src/shebao/rules/dates.py", "src/shebao/rules/tables.py")
+
+
+def tests_for(target: str) -> tuple[str, ...]:
+    return TARGETS[target] or _rules_tests()
+
+
+@dataclass
+class Outcome:
+    status: str  # killed | survived | timeout
+    seconds: float
+
+
+class Workspace:
+    """A private copy of the project where one mutant at a time is written and tested."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="shebao-mutation-"))
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
+        shutil.copytree(ROOT / "src", self.root / "src", ignore=ignore)
+        shutil.copytree(ROOT / "tests", self.root / "tests", ignore=ignore)
+        shutil.copy2(ROOT / "pyproject.toml", self.root / "pyproject.toml")
+
+    def run(self, target: str, source: str, timeout: float) -> Outcome:
+        path = self.root / target
+        kept = path.read_text(encoding="utf-8")
+        path.write_text(source, encoding="utf-8")
+        tmp = tempfile.mkdtemp(prefix="shebao-mutant-tmp-")
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PYTHONPATH")}
+        env.update(PYTHONPATH=str(self.root / "src"), PYTHONDONTWRITEBYTECODE="1", TMPDIR=tmp,
+                   PYTHONHASHSEED="0")
+        cmd = [sys.executable, "-m", "pytest", "-x", "-q", "--assert=plain", "-p", "no:cacheprovider",
+               "-p", "no:hypothesispytest", *tests_for(target)]
+        started = time.monotonic()
+        try:
+            proc = subprocess.run(cmd, cwd=self.root, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, timeout=timeout, check=False)
+            status = "survived" if proc.returncode == 0 else "killed"
+        except subprocess.TimeoutExpired:
+            status = "timeout"
+        finally:
+            path.write_text(kept, encoding="utf-8")
+            shutil.rmtree(tmp, ignore_errors=True)
+        return Outcome(status, round(time.monotonic() - started, 2))
+
+    def imports_itself(self) -> bool:
+        """The copy, not the installed project, is what a mutant's tests import."""
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        env.update(PYTHONPATH=str(self.root / "src"), PYTHONDONTWRITEBYTECODE="1")
+        out = subprocess.run([sys.executable, "-c", "import shebao; print(shebao.__file__)"], cwd=self.root,
+                             env=env, capture_output=True, text=True, check=True).stdout.strip()
+        return Path(out).resolve().is_relative_to(self.root.resolve())
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def load_equivalents(path: Path = EQUIVALENTS) -> dict[tuple[str, str], str]:
+    """``(file, mutant name) -> reason`` from lines ``- `file` `name`: reason`` of the list."""
+    out: dict[tuple[str, str], str] = {}
+    if not path.is_file():
+        return out
+    for line in path.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^- `([^`]+)` `([^`]+)`: (.+)$", line)
+        if m:
+            out[(m.group(1), m.group(2))] = m.group(3)
+    return out
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def load_results() -> dict[tuple[str, str, str], dict[str, object]]:
+    out: dict[tuple[str, str, str], dict[str, object]] = {}
+    if RESULTS.is_file():
+        for line in RESULTS.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                out[(r["file"], r["digest"], r["name"])] = r
+    return out
+
+
+def _select(all_mutants: list[Mutant], sample: int | None, seed: int, only: str | None) -> list[Mutant]:
+    chosen = [m for m in all_mutants if only is None or only in m.name]
+    if sample is not None and sample < len(chosen):
+        chosen = sorted(random.Random(seed).sample(chosen, sample), key=lambda m: m.line)
+    return chosen
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tests.mutation", description=__doc__.split("\n\n")[0])
+    ap.add_argument("files", nargs="*", help=f"files to mutate (default: all of {list(TARGETS)})")
+    ap.add_argument("--sample", type=int, help="test a random sample of N mutants per file (said in the figures)")
+    ap.add_argument("--seed", type=int, default=22)
+    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--only", help="only mutants whose name contains this text")
+    ap.add_argument("--limit", type=int, help="stop after testing this many new mutants (a bounded piece)")
+    ap.add_argument("--rerun-survivors", action="store_true", help="test again the survivors of earlier runs")
+    ap.add_argument("--fresh", action="store_true", help="forget earlier results")
+    ap.add_argument("--report", action="store_true", help="only print the figures of the results so far")
+    ap.add_argument("--list", action="store_true", help="list the mutants and stop")
+    ap.add_argument("--threshold", type=float, default=95.0, help="kill rate (%%) the rules files must reach")
+    args = ap.parse_args(argv)
+
+    files = args.files or list(TARGETS)
+    for f in files:
+        if f not in TARGETS:
+            ap.error(f"not a target: {f} (one of {list(TARGETS)})")
+    if args.fresh and RESULTS.is_file():
+        RESULTS.unlink()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    results = load_results()
+    plan: list[tuple[str, str, list[Mutant]]] = []
+    for f in files:
+        text = (ROOT / f).read_text(encoding="utf-8")
+        chosen = _select(list(mutants(text)), args.sample, args.seed, args.only)
+        plan.append((f, _digest(text), chosen))
+        if args.list:
+            for m in chosen:
+                print(f"{f}:{m.line}: {m.name}")
+    if args.list:
+        return 0
+
+    if not args.report:
+        _run(plan, results, args)
+    return _report(plan, load_results(), args)
+
+
+_lock = threading.Lock()
+
+
+def _run(plan: list[tuple[str, str, list[Mutant]]], results: dict[tuple[str, str, str], dict[str, object]],
+         args: argparse.Namespace) -> None:
+    local = threading.local()
+    spaces: list[Workspace] = []
+
+    def space() -> Workspace:
+        ws = getattr(local, "ws", None)
+        if ws is None:
+            ws = local.ws = Workspace()
+            with _lock:
+                spaces.append(ws)
+            if not ws.imports_itself():
+                raise SystemExit("the mutants' copy of the project is not what the tests import")
+        return ws
+
+    todo: list[tuple[str, str, Mutant, float]] = []
+    try:
+        for f, digest, chosen in plan:
+            pending = []
+            for m in chosen:
+                r = results.get((f, digest, m.name))
+                if r is None or (args.rerun_survivors and r["status"] == "survived"):
+                    pending.append(m)
+            if not pending:
+                continue
+            # The unmutated code (written as the mutants are) must pass, in the same set-up.
+            base = space().run(f, original((ROOT / f).read_text(encoding="utf-8")), timeout=1800)
+            print(f"{f}: baseline {base.status} in {base.seconds:.0f} s; {len(pending)} mutants to test", flush=True)
+            if base.status != "survived":
+                raise SystemExit(f"{f}: the tests fail on the unmutated code; fix that first")
+            timeout = max(60.0, 4 * base.seconds)
+            todo += [(f, digest, m, timeout) for m in pending]
+        if args.limit is not None:
+            todo = todo[: args.limit]
+        done = [0]
+
+        def one(item: tuple[str, str, Mutant, float]) -> None:
+            f, digest, m, timeout = item
+            out = space().run(f, m.source, timeout)
+            row = {"file": f, "digest": digest, "name": m.name, "line": m.line, "status": out.status,
+                   "seconds": out.seconds}
+            with _lock:
+                with RESULTS.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                done[0] += 1
+                mark = {"killed": ".", "timeout": "T", "survived": "S"}[out.status]
+                print(f"[{done[0]}/{len(todo)}] {mark} {f}:{m.line} {m.name} ({out.seconds:.0f} s)", flush=True)
+
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            list(pool.map(one, todo))
+    finally:
+        for ws in spaces:
+            ws.remove()
+
+
+def _report(plan: list[tuple[str, str, list[Mutant]]], results: dict[tuple[str, str, str], dict[str, object]],
+            args: argparse.Namespace) -> int:
+    equivalents = load_equivalents()
+    failing = False
+    print()
+    print(f"{'file':40} {'mutants':>7} {'tried':>6} {'killed':>6} {'survived':>8} {'equiv.':>6} {'kill rate':>9}")
+    survivors: list[str] = []
+    judged: list[str] = []
+    for f, digest, chosen in plan:
+        rows = [results[(f, digest, m.name)] for m in chosen if (f, digest, m.name) in results]
+        killed = sum(1 for r in rows if r["status"] in ("killed", "timeout"))
+        surv = [r for r in rows if r["status"] == "survived"]
+        eq = [r for r in surv if (f, r["name"]) in equivalents]
+        changing = len(rows) - len(eq)
+        rate = 100.0 * killed / changing if changing else 100.0
+        short = f.removeprefix("src/shebao/")
+        print(f"{short:40} {len(chosen):>7} {len(rows):>6} {killed:>6} {len(surv):>8} {len(eq):>6} {rate:>8.1f}%")
+        for r in surv:
+            if (f, r["name"]) in equivalents:
+                judged.append(f"  {short}:{r['line']} {r['name']}\n      {equivalents[(f, r['name'])]}")
+            else:
+                survivors.append(f"  {short}:{r['line']} {r['name']}")
+        complete = len(rows) == len(chosen)
+        if f in RULES_FILES and complete and rate < args.threshold:
+            failing = True
+    if args.sample:
+        print(f"(a random sample of at most {args.sample} mutants per file, seed {args.seed})")
+    if judged:
+        print("\nsurvivors judged equivalent (tests/mutation/equivalents.md):")
+        print("\n".join(judged))
+    if survivors:
+        print("\nsurvivors not judged equivalent (behaviour no test checks):")
+        print("\n".join(survivors))
+    if failing:
+        print(f"\nbelow the {args.threshold:.0f} % kill rate on a rules file")
+    return 1 if failing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
