@@ -44,6 +44,12 @@ def municipal_admin(db):
 
 
 @pytest.fixture
+def collection_clerk(db):
+    return personas.make_staff("collection_city", role=personas.Role.COLLECTION_CLERK, office_code="110000",
+                               display_name="市中心征缴经办员")
+
+
+@pytest.fixture
 def leader(db):
     return personas.make_staff("leader_city", role=personas.Role.LEADER, office_code="110000",
                                display_name="市中心领导")
@@ -160,5 +166,7 @@ def _offices(request):
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
-    """Uploads in tests go to the test's own folder, never to var/media."""
+    """Uploads and bank files in tests go to the test's own folder, never to var/; jobs run inline."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.SHEBAO_BANK_FILE_DIR = tmp_path / "bank_files"
+    settings.SHEBAO_JOBS = "inline"

@@ -10,10 +10,12 @@ import datetime as dt
 from typing import Any
 
 from shebao.collection.assessment import assessment_run
+from shebao.collection.bankfiles import deduction_run_start
 from shebao.collection.importers import import_remittances
+from shebao.collection.jobs import assessment_start
 from shebao.collection.models import RemittanceLine
+from shebao.collection.permissions import SystemActor
 from shebao.collection.policy import policy_in_force
-from shebao.collection.services import deduction_run_create
 from shebao.registry.services import employer_update
 
 
@@ -23,7 +25,8 @@ def collection_objects(*, person: Any, employer: Any) -> dict[str, dict[str, obj
     employer_update(actor=None, employer=employer, payment_method="bank_deduction", bank_account="6222021234567890123")
     book_due(employer, "2019-11", 10_000)
     run, _ = assessment_run(as_of=dt.date(2020, 1, 31), policy=policy_in_force())
-    deduction = deduction_run_create()
+    deduction = deduction_run_start(actor=SystemActor("district line"))
+    job = assessment_start(as_of=dt.date(2020, 1, 31), actor=SystemActor("district line"), inline=True)
     import_remittances(data=("bank_reference,value_date,amount,payer_name,payer_account,credit_code,memo\n"
                              f"DL1,2020-01-06,1.00,{employer.name},,{employer.credit_code},\n").encode(),
                        filename="district-line.csv")
@@ -36,5 +39,9 @@ def collection_objects(*, person: Any, employer: Any) -> dict[str, dict[str, obj
         "collection:assessment_run_district": {"pk": run.pk, "district": employer.district_id},
         "collection:deduction_run": {"pk": deduction.pk},
         "collection:deduction_run_retry": {"pk": deduction.pk},
+        "collection:deduction_file_download": {"pk": deduction.pk},
+        "collection:deduction_file_checksum": {"pk": deduction.pk},
+        "collection:assessment_job": {"pk": job.pk},
+        "collection:bank_file_import": {"kind": "remittances"},
         "collection:person_rights": {"pk": person.pk},
     }

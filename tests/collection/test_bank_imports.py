@@ -230,12 +230,28 @@ def test_a_result_file_that_does_not_match_the_run_is_refused_whole(deduction_em
         retry_of=run).exists()
 
 
-def test_deduction_run_command_masks_the_bank_account(deduction_employer, capsys):
+def test_the_deduction_run_command_writes_the_protected_request_file_with_the_full_account(deduction_employer,
+                                                                                         capsys, settings):
+    import hashlib
+    import stat
+
+    from shebao.core.models import AuditEvent
+
     book_due(deduction_employer, "2019-12", 10_000)
     call_command("deduction_run")
     out = capsys.readouterr().out
-    assert "6222***********0123" in out and "6222021234567890123" not in out
+    path = settings.SHEBAO_BANK_FILE_DIR / "deduction-run-1.csv"
+    data = path.read_bytes()
+    # The bank's file has the account the bank can execute; the terminal never shows it.
+    assert "6222021234567890123" in data.decode() and "6222021234567890123" not in out
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    digest = hashlib.sha256(data).hexdigest()
+    assert f"SHA-256：{digest}" in out and str(path) in out
+    assert (path.parent / "deduction-run-1.csv.sha256").read_text() == f"{digest}  deduction-run-1.csv\n"
     assert DeductionItem.objects.count() == 1
+    run = DeductionRun.objects.get()
+    assert (run.created_by_label, run.request_file.sha256) == ("命令行 shebao deduction_run", digest)
+    assert AuditEvent.objects.filter(model="collection.DeductionFile", actor_label="命令行 shebao deduction_run").exists()
 
 
 def test_the_import_bank_result_command_reports_and_refuses_in_chinese(deduction_employer, tmp_path, capsys):

@@ -129,8 +129,8 @@ def test_a_persons_rights_record_page_answers_the_coverage_question(client, cler
     assert "享受医疗保险待遇" in html and "0.2 征收期延长" in html
 
 
-def test_failed_deductions_are_shown_and_the_municipal_center_retries_them(client, municipal_admin, clerk_haidian,
-                                                                           deduction_employer):
+def test_failed_deductions_are_shown_and_the_collection_desk_retries_them(client, municipal_admin, clerk_haidian,
+                                                                          collection_clerk, deduction_employer):
     from shebao.collection.importers import import_deduction_result
     from shebao.collection.models import DeductionRun
     from shebao.collection.services import deduction_run_create
@@ -149,9 +149,15 @@ def test_failed_deductions_are_shown_and_the_municipal_center_retries_them(clien
     assert "账户已冻结" in client.get(reverse("collection:deduction_run", args=[run.pk])).content.decode()
     listing = client.get(reverse("collection:deduction_runs")).content.decode()
     assert f"#{run.pk}" in listing
+    # The administrator sees the run but is not the collection desk: refused, nothing written.
+    assert "重新扣款" not in client.get(reverse("collection:deduction_run", args=[run.pk])).content.decode()
+    assert client.post(reverse("collection:deduction_run_retry", args=[run.pk])).status_code == 403
+    assert not DeductionRun.objects.filter(retry_of=run).exists() and run.items.get().status == "failed"
+    client.force_login(collection_clerk)
     response = client.post(reverse("collection:deduction_run_retry", args=[run.pk]))
     retry = DeductionRun.objects.get(retry_of=run)
     assert response.status_code == 302 and retry.items.get().employer == deduction_employer
+    assert retry.request_file.lines == 1 and run.items.get().status == "retried"
 
 
 def test_a_districts_what_if_counts_only_its_own_employers(client, clerk_haidian, employer_chaoyang, employer_haidian):

@@ -27,6 +27,8 @@ WALL_CLOCK_ALLOWED = {
     "cases/notifications.py": "the outbox's retry schedule and delivery times are the machine's",
     "staff/services.py": "an API key's revocation time is a security record of when it really happened",
     "registry/generator.py": "the generator's run stamp",
+    "collection/bankfiles.py": "a bank file's retention and its downloads are security records of real time",
+    "collection/jobs.py": "a job's progress and staleness are compared with its rows' real update times",
 }
 MACHINE_CLOCK = re.compile(r"date\.today\(\)|timezone\.now\(\)|timezone\.localdate\(\)|timezone\.localtime\(\)"
                            r"|datetime\.now\(|dt\.datetime\.now\(|datetime\.today\(")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,25 +238,39 @@ def _by_district(f: EmployerFigures) -> dict[int, dict[str, int]]:
     return out
 
 
+Progress = Callable[[int, str], None]  # (percent done, the step in Chinese)
+
+
+def _no_progress(percent: int, step: str) -> None:
+    pass
+
+
 def assessment_compute(*, as_of: dt.date, policy: Policy, employer_ids: list[int] | None = None,
-                       prune: bool = True) -> AssessmentResult:
+                       prune: bool = True, progress: Progress = _no_progress) -> AssessmentResult:
     started = time.perf_counter()
+    progress(5, "读取应缴费款")
     cols = dues_read(as_of=as_of, policies=[policy], employer_ids=employer_ids, prune=prune)
-    figures = _employer_figures(cols, fees_of(cols, as_of=as_of, policy=policy))
+    progress(40, f"计算{len(cols.amount_fen)}笔应缴的滞纳金和减免")
+    fees = fees_of(cols, as_of=as_of, policy=policy)
+    progress(70, "按单位和区汇总")
+    figures = _employer_figures(cols, fees)
     result = AssessmentResult(as_of, policy, figures, cols.dues_total, len(cols.amount_fen))
     result.by_district = _by_district(figures)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def assessment_run(*, as_of: dt.date, policy: Policy, actor: Any = None) -> tuple[AssessmentRun, AssessmentResult]:
+def assessment_run(*, as_of: dt.date, policy: Policy, actor: Any = None, progress: Progress = _no_progress
+                   ) -> tuple[AssessmentRun, AssessmentResult]:
     """Compute and store a run (with the policy version and announcements it used).
 
     The computation reads outside the storing transaction (its reads may run side by side on
     several connections); the run and its lines are then written in one transaction.
+    `progress(percent, step)` is called between the steps (reading, computing, summing, storing).
     """
     started = time.perf_counter()
-    result = assessment_compute(as_of=as_of, policy=policy)
+    result = assessment_compute(as_of=as_of, policy=policy, progress=progress)
+    progress(90, "保存核定批次")
     with transaction.atomic():
         run = _run_store(result, as_of=as_of, policy=policy, actor=actor, started=started)
     return run, result
@@ -278,7 +293,8 @@ def _run_store(result: AssessmentResult, *, as_of: dt.date, policy: Policy, acto
         employers_in_arrears=t["employers_in_arrears"], arrears_fen=t["arrears_fen"], late_fee_fen=t["late_fee_fen"],
         waived_fen=t["waived_fen"], seconds=round(time.perf_counter() - started, 3),  # reading and computing
         figures=buffer.getvalue(),
-        created_by_label=actor.get_username() if getattr(actor, "is_authenticated", False) else "system")
+        created_by_label=actor.get_username() if getattr(actor, "is_authenticated", False)
+        else str(getattr(actor, "label", None) or "system"))
     AssessmentDistrict.objects.bulk_create([
         AssessmentDistrict(run=run, district_id=d, employers_in_arrears=v["employers_in_arrears"],
                            arrears_fen=v["arrears_fen"], late_fee_fen=v["late_fee_fen"], waived_fen=v["waived_fen"])

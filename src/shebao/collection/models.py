@@ -192,6 +192,46 @@ class DeductionRun(models.Model):
         verbose_name_plural = "银行扣款批次"
 
 
+class DeductionFile(models.Model):
+    """The request file of a deduction run, for the bank: one line per item, the FULL account number.
+
+    The bytes live on disk under `SHEBAO_BANK_FILE_DIR` (with `<name>.sha256` beside them, in the
+    `sha256sum` format); this row keeps the checksum, who may fetch it is decided by
+    `collection.permissions`, every download is a `DeductionFileDownload` row with its audit event,
+    and `purged_at` says when (and `purge_reason` why) the bytes were deleted.
+    """
+
+    run = models.OneToOneField(DeductionRun, verbose_name="批次", on_delete=models.PROTECT, related_name="request_file")
+    filename = models.CharField("文件名", max_length=100)
+    sha256 = models.CharField("SHA-256校验值", max_length=64)
+    size = models.PositiveIntegerField("字节数")
+    lines = models.PositiveIntegerField("明细行数")
+    amount_fen = models.BigIntegerField("合计金额（分）")
+    written_at = models.DateTimeField("生成时间")
+    keep_until = models.DateTimeField("最迟删除时间")
+    purged_at = models.DateTimeField("删除时间", null=True, blank=True)
+    purge_reason = models.CharField("删除原因", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "银行扣款请求文件"
+        verbose_name_plural = "银行扣款请求文件"
+
+
+class DeductionFileDownload(AppendOnlyModel):
+    """One download of a deduction request file (or of its checksum): who, when."""
+
+    file = models.ForeignKey(DeductionFile, verbose_name="文件", on_delete=models.PROTECT, related_name="downloads")
+    what = models.CharField("内容", max_length=10, choices=[("file", "请求文件"), ("sha256", "校验文件")])
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="下载人", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField("下载人（文字）", max_length=150)
+    at = models.DateTimeField("下载时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "扣款请求文件下载记录"
+        verbose_name_plural = "扣款请求文件下载记录"
+
+
 class DeductionItem(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "待扣款"
@@ -311,3 +351,36 @@ class AssessmentDistrict(AppendOnlyModel):
         verbose_name = "核定分区合计"
         verbose_name_plural = "核定分区合计"
         constraints = [models.UniqueConstraint(fields=["run", "district"], name="assessment_district_once")]
+
+
+class AssessmentJob(models.Model):
+    """An assessment started from the pages: its progress while it runs, then the run it stored."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "进行中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    as_of = models.DateField("核定日")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
+    stage = models.CharField("当前步骤", max_length=100, blank=True)
+    error = models.CharField("失败原因", max_length=300, blank=True)
+    run = models.OneToOneField(AssessmentRun, verbose_name="核定批次", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="job")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    requested_by_label = models.CharField("发起人（文字）", max_length=150)
+    created_at = models.DateTimeField("发起时间", auto_now_add=True)
+    updated_at = models.DateTimeField("最近更新", auto_now=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "征缴核定任务"
+        verbose_name_plural = "征缴核定任务"
+        ordering = ["-pk"]
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

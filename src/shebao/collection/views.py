@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,11 +19,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from shebao.collection import selectors
+from shebao.collection import bankfiles, importers, jobs, selectors
 from shebao.collection.assessment import assessment_what_if
-from shebao.collection.models import AssessmentRun, DeductionRun, RemittanceLine
+from shebao.collection.models import AssessmentJob, AssessmentRun, DeductionFile, DeductionRun, RemittanceLine
+from shebao.collection.permissions import collection_may, collection_require
 from shebao.collection.policy import policy_in_force, policy_lifted_on, policy_what_if
-from shebao.collection.services import deduction_retry, payment_reference, remittance_match
+from shebao.collection.services import payment_reference, remittance_match
 from shebao.core import clock
 from shebao.core.scoping import scope_queryset, user_may_see_district, user_sees_all
 from shebao.registry.models import Employer, Office, Person
@@ -54,7 +56,8 @@ def employer_account(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def remittance_queue(request: HttpRequest) -> HttpResponse:
     lines = list(selectors.remittance_queue(user=request.user)[:200])
-    return TemplateResponse(request, "collection/remittance_queue.html", {"lines": lines})
+    return TemplateResponse(request, "collection/remittance_queue.html", {
+        "lines": lines, "may_import": collection_may(request.user, "collection.remittance_statement.import")})
 
 
 @login_required
@@ -87,7 +90,11 @@ def _district_names() -> dict[int, str]:
 @login_required
 def assessment_runs(request: HttpRequest) -> HttpResponse:
     runs = list(selectors.assessment_runs(user=request.user))
-    context: dict[str, object] = {"runs": runs}
+    context: dict[str, object] = {
+        "runs": runs, "may_start": collection_may(request.user, "collection.assessment.start"),
+        "today": clock.today(),
+        "jobs": list(AssessmentJob.objects.all()[:5]) if user_sees_all(request.user) else [],
+    }
     as_of, e1 = _date_param(request, "as_of", None)
     lifted_on, e2 = _date_param(request, "lifted_on", None)
     context.update({"as_of": request.GET.get("as_of", ""), "lifted_on": request.GET.get("lifted_on", ""),
@@ -159,6 +166,8 @@ def deduction_runs(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "collection/deduction_runs.html", {
         "runs": selectors.deduction_runs(user=request.user),
         "failed": list(selectors.deduction_failures(user=request.user)[:200]),
+        "may_start": collection_may(request.user, "collection.deduction_run.start"),
+        "may_import": collection_may(request.user, "collection.bank_result.import"),
     })
 
 
@@ -171,21 +180,127 @@ def deduction_run(request: HttpRequest, pk: int) -> HttpResponse:
     items = list(selectors.deduction_items(user=request.user, run=run))
     return TemplateResponse(request, "collection/deduction_run.html", {
         "run": run, "items": items, "failed": sum(1 for i in items if i.status == "failed"),
-        "may_retry": getattr(request.user, "can_write_registry", False),
+        "may_retry": collection_may(request.user, "collection.deduction_run.retry"),
+        "may_download": collection_may(request.user, "collection.deduction_file.download"),
+        "file": DeductionFile.objects.filter(run=run).first(),
     })
 
 
 @login_required
 @require_POST
 def deduction_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """A retry covers the whole run's failures, across districts: the collection desk sends it (3.1)."""
     run = get_object_or_404(DeductionRun, pk=pk)
-    # A retry covers the whole run's failures, across districts: the municipal center sends it (3.1).
-    if not (user_sees_all(request.user) and getattr(request.user, "can_write_registry", False)):
-        raise PermissionDenied("只有市中心经办人员可以重新发起扣款")
     try:
-        retry = deduction_retry(run=run, actor=request.user)
+        retry = bankfiles.deduction_run_retry_start(run=run, actor=request.user)
     except ValidationError as e:
         messages.error(request, "；".join(e.messages))
         return redirect("collection:deduction_run", pk=pk)
-    messages.success(request, f"已生成重试批次#{retry.pk}，共{retry.items.count()}家单位")
+    messages.success(request, f"已生成重试批次#{retry.pk}，共{retry.items.count()}家单位；请下载扣款请求文件发送银行")
     return redirect("collection:deduction_run", pk=retry.pk)
+
+
+@login_required
+@require_POST
+def deduction_run_start(request: HttpRequest) -> HttpResponse:
+    """Start a deduction run of every employer with an agreement and open dues (3.1)."""
+    try:
+        run = bankfiles.deduction_run_start(actor=request.user)
+    except ValidationError as e:
+        messages.error(request, "；".join(e.messages))
+        return redirect("collection:deduction_runs")
+    messages.success(request, f"已生成扣款批次#{run.pk}，共{run.items.count()}家单位；请下载扣款请求文件发送银行")
+    return redirect("collection:deduction_run", pk=run.pk)
+
+
+@login_required
+def deduction_file_download(request: HttpRequest, pk: int, what: str = "file") -> HttpResponse:
+    """The request file (full account numbers) or its .sha256; collection role only, each download recorded."""
+    run = get_object_or_404(DeductionRun, pk=pk)
+    try:
+        download = bankfiles.deduction_file_read(run=run, actor=request.user, what=what)
+    except ValidationError as e:
+        messages.error(request, "；".join(e.messages))
+        return redirect("collection:deduction_run", pk=pk)
+    response = HttpResponse(download.data, content_type=download.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-SHA256"] = download.sha256
+    return response
+
+
+def _upload(request: HttpRequest) -> tuple[bytes, str]:
+    upload = request.FILES.get("file")
+    if upload is None:
+        return b"", ""
+    if upload.size is not None and upload.size > settings.SHEBAO_BANK_FILE_MAX_BYTES:
+        return b"x" * (settings.SHEBAO_BANK_FILE_MAX_BYTES + 1), upload.name or ""
+    return upload.read(), upload.name or "upload.csv"
+
+
+IMPORTS = {
+    "deduction_result": ("导入银行扣款结果（3.1）", bankfiles.bank_result_import, importers.DEDUCTION_COLUMNS,
+                         "collection.bank_result.import"),
+    "remittances": ("导入银行汇款对账单（3.2）", bankfiles.remittance_statement_import, importers.REMITTANCE_COLUMNS,
+                    "collection.remittance_statement.import"),
+}
+
+
+@login_required
+def bank_file_import(request: HttpRequest, kind: str) -> HttpResponse:
+    """Upload a bank file; the answer lists the outcome line by line (or every bad line, nothing applied)."""
+    if kind not in IMPORTS:
+        raise Http404
+    title, service, columns, action = IMPORTS[kind]
+    if not collection_may(request.user, action):  # the service refuses too; the page is not offered
+        collection_require(request.user, action)
+    context: dict[str, object] = {"kind": kind, "title": title, "columns": ",".join(columns)}
+    status = 200
+    if request.method == "POST":
+        data, filename = _upload(request)
+        try:
+            context["report"] = service(data=data, filename=filename, actor=request.user)
+        except ValidationError as e:
+            context["error"] = "；".join(e.messages)
+            status = 400
+        else:
+            if context["report"].refused:
+                status = 400
+    return TemplateResponse(request, "collection/bank_file_import.html", context, status=status)
+
+
+@login_required
+@require_POST
+def assessment_start(request: HttpRequest) -> HttpResponse:
+    """Start an assessment as of a date; the job's page shows its progress."""
+    as_of, error = _post_date(request, "as_of")
+    if error or as_of is None:
+        messages.error(request, error or "请填写核定日")
+        return redirect("collection:assessment_runs")
+    try:
+        job = jobs.assessment_start(as_of=as_of, actor=request.user)
+    except ValidationError as e:
+        messages.error(request, "；".join(e.messages))
+        return redirect("collection:assessment_runs")
+    return redirect("collection:assessment_job", pk=job.pk)
+
+
+def _post_date(request: HttpRequest, name: str) -> tuple[dt.date | None, str]:
+    raw = request.POST.get(name, "").strip()
+    if not raw:
+        return None, "请填写核定日"
+    try:
+        return dt.date.fromisoformat(raw), ""
+    except ValueError:
+        return None, f"日期“{raw}”格式错误，应为YYYY-MM-DD"
+
+
+@login_required
+def assessment_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A job's progress: the whole page, or (for htmx polling) only its progress box."""
+    job = get_object_or_404(AssessmentJob.objects.select_related("run"), pk=pk)
+    if not user_sees_all(request.user):
+        raise PermissionDenied("核定任务覆盖全市，区经办人员请查看本区的核定结果")
+    template = ("collection/_assessment_job.html" if request.headers.get("HX-Request")
+                else "collection/assessment_job.html")
+    return TemplateResponse(request, template, {"job": job})

@@ -199,3 +199,15 @@ SHEBAO_NOTIFY_ADAPTERS: dict[str, str] = {}
 SHEBAO_UPLOAD_MAX_BYTES = int(os.environ.get("SHEBAO_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 SHEBAO_UPLOAD_MAX_PER_CASE = int(os.environ.get("SHEBAO_UPLOAD_MAX_PER_CASE", "30"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = SHEBAO_UPLOAD_MAX_BYTES + 1024 * 1024
+
+# Bank files of the collection desk (collection.bankfiles). A deduction request file carries every
+# employer's full account number, so the bank can execute it: it is written under this directory
+# (readable by the server's account only), downloaded only by the collection role (each download in
+# the audit trail), and deleted once every line has the bank's result or after this many days,
+# whichever comes first (`shebao purge_bank_files`, also run at each new run and each import).
+SHEBAO_BANK_FILE_DIR = Path(os.environ.get("SHEBAO_BANK_FILE_DIR", VAR_DIR / "bank_files"))
+SHEBAO_BANK_FILE_RETENTION_DAYS = int(os.environ.get("SHEBAO_BANK_FILE_RETENTION_DAYS", "7"))
+SHEBAO_BANK_FILE_MAX_BYTES = int(os.environ.get("SHEBAO_BANK_FILE_MAX_BYTES", str(20 * 1024 * 1024)))
+# Assessment runs started from the pages run in a background thread ("thread") and report their
+# progress; "inline" runs them in the request (tests, and a single-threaded server).
+SHEBAO_JOBS = os.environ.get("SHEBAO_JOBS", "thread")

@@ -16,6 +16,9 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "稽核人员"
     HALL_MANAGER = "hall_manager", "大厅主管"
     LEADER = "leader", "领导（只读）"
+    # The municipal center's collection desk (3.1, 3.2): deduction runs and their bank files, the
+    # bank's result files, remittance statements, assessment runs. Nobody else handles bank files.
+    COLLECTION_CLERK = "collection_clerk", "征缴经办人员"
 
 
 # Roles allowed to see a personal value unmasked, through the recorded "show" action.

@@ -1,4 +1,5 @@
-"""Shared by the two bank-file commands: read the file, report refusals with line numbers."""
+"""Shared by the two bank-file commands: read the file, import it through the same service as the
+upload page (acting as a named system job), report refusals with line numbers."""
 
 from __future__ import annotations
 
@@ -6,20 +7,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 
-from shebao.collection.importers import ImportRefused, ImportResult
+from shebao.collection.bankfiles import ImportReport
+from shebao.collection.importers import ImportResult
+from shebao.collection.permissions import SystemActor
 
 
-def run_import(path: str, importer: Callable[..., ImportResult]) -> ImportResult:
+def run_import(path: str, service: Callable[..., ImportReport], command: str) -> ImportResult:
     p = Path(path)
     if not p.is_file():
         raise CommandError(f"找不到文件：{path}")
     try:
-        return importer(data=p.read_bytes(), filename=p.name)
-    except ImportRefused as e:
-        lines = "\n".join(f"  第{n}行：{reason}" for n, reason in e.errors)
-        raise CommandError(f"文件“{p.name}”有{len(e.errors)}处错误，未导入任何数据：\n{lines}") from None
+        report = service(data=p.read_bytes(), filename=p.name, actor=SystemActor(f"命令行 shebao {command}"))
+    except ValidationError as e:
+        raise CommandError("；".join(e.messages)) from None
+    if report.refused:
+        lines = "\n".join(f"  第{ln.line_no}行：{ln.detail}" for ln in report.lines)
+        raise CommandError(f"文件“{p.name}”有{len(report.lines)}处错误，未导入任何数据：\n{lines}")
+    assert report.result is not None
+    return report.result
 
 
 def describe(result: ImportResult, out: Any) -> bool:

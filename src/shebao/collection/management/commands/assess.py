@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from shebao.collection.assessment import assessment_run, assessment_what_if
+from shebao.collection.assessment import assessment_what_if
+from shebao.collection.jobs import assessment_start
+from shebao.collection.permissions import SystemActor
 from shebao.collection.policy import policy_in_force, policy_lifted_on, policy_what_if
 from shebao.core.money import format_yuan
 from shebao.registry.models import Office
@@ -49,12 +52,21 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {names.get(d, d)}：受影响{v['employers_affected']}家，"
                                   f"增加{format_yuan(v['fees_added_fen'])}元，减少{format_yuan(v['fees_removed_fen'])}元")
             return
-        run, result = assessment_run(as_of=as_of, policy=policy_in_force())
+        # The same service as the page's 开始核定: a job, run here and now, as a named system job.
+        try:
+            job = assessment_start(as_of=as_of, actor=SystemActor("命令行 shebao assess"), inline=True)
+        except ValidationError as e:
+            raise CommandError("；".join(e.messages)) from None
+        if job.run is None:
+            raise CommandError(job.error or "核定未完成")
+        run = job.run
+        by_district = {d.district_id: {"arrears_fen": d.arrears_fen, "late_fee_fen": d.late_fee_fen,
+                                       "waived_fen": d.waived_fen} for d in run.districts.all()}
         self.stdout.write(f"核定批次#{run.pk}：核定日{as_of}，政策{run.policy_name} {run.policy_version}"
                           f"（疫情解除日期：{run.lifted_on or '未公布'}），应缴{run.dues}笔，用时{run.seconds:.2f}秒")
         self.stdout.write(f"欠费单位{run.employers_in_arrears}家，欠费{format_yuan(run.arrears_fen)}元，"
                           f"滞纳金{format_yuan(run.late_fee_fen)}元，减免{format_yuan(run.waived_fen)}元")
-        for d, v in sorted(result.by_district.items(), key=lambda kv: names.get(kv[0], "")):
+        for d, v in sorted(by_district.items(), key=lambda kv: names.get(kv[0], "")):
             if any(v.values()):
                 self.stdout.write(f"  {names.get(d, d)}：欠费{format_yuan(v['arrears_fen'])}元，"
                                   f"滞纳金{format_yuan(v['late_fee_fen'])}元，减免{format_yuan(v['waived_fen'])}元")

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from shebao.collection.importers import import_deduction_result
+from shebao.collection.bankfiles import bank_result_import
 from shebao.collection.management.commands._imports import describe, run_import
 from shebao.core.money import format_yuan
 
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("file")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        result = run_import(opts["file"], import_deduction_result)
+        result = run_import(opts["file"], bank_result_import, "import_bank_result")
         if describe(result, self.stdout):
             self.stdout.write(f"导入{result.lines}行：扣款成功{result.succeeded}笔，合计{format_yuan(result.amount_fen)}元；"
                               f"扣款失败{result.failed}笔（可重试）；已处理过跳过{result.skipped}行")

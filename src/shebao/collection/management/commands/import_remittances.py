@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from shebao.collection.importers import import_remittances
+from shebao.collection.bankfiles import remittance_statement_import
 from shebao.collection.management.commands._imports import describe, run_import
 from shebao.core.money import format_yuan
 
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("file")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        result = run_import(opts["file"], import_remittances)
+        result = run_import(opts["file"], remittance_statement_import, "import_remittances")
         if describe(result, self.stdout):
             self.stdout.write(f"导入{result.lines}行，合计{format_yuan(result.amount_fen)}元：自动匹配{result.matched}笔，"
                               f"待人工匹配{result.unmatched}笔，重复流水跳过{result.skipped}笔")
