@@ -48,16 +48,19 @@ _COLLECTION = ("tests/collection/test_late_fees_and_assessment.py", "tests/colle
                "tests/collection/test_properties.py", "tests/collection/test_bank_imports.py")
 
 
-def _rules_tests() -> tuple[str, ...]:
+def _rules_tests(first: tuple[str, ...]) -> tuple[str, ...]:
     present = sorted(p.name for p in (ROOT / "tests" / "rules").glob("test_*.py"))
-    ordered = [n for n in _RULES_ORDER if n in present] + [n for n in present if n not in _RULES_ORDER]
+    order = [*first, *_RULES_ORDER]
+    ordered = list(dict.fromkeys(n for n in order if n in present)) + [n for n in present if n not in order]
     return _RULES + tuple(f"tests/rules/{n}" for n in ordered)
 
 
+# File -> its tests (the rules' tests: the test files to run first, then the others).
 TARGETS: dict[str, tuple[str, ...]] = {
-    "src/shebao/rules/dates.py": (),
-    "src/shebao/rules/late_fee.py": (),
-    "src/shebao/rules/tables.py": (),
+    "src/shebao/rules/dates.py": ("rules", "test_calendar.py"),
+    "src/shebao/rules/late_fee.py": ("rules", "test_late_fee_forms.py"),
+    "src/shebao/rules/tables.py": ("rules", "test_tables.py", "test_pack_validation.py", "test_thresholds.py",
+                                   "test_explain.py"),
     "src/shebao/collection/ledger.py": _COLLECTION,
     "src/shebao/collection/assessment.py": _COLLECTION,
 }
@@ -65,7 +68,8 @@ RULES_FILES = ("src/shebao/rules/late_fee.py", "src/shebao/rules/dates.py", "src
 
 
 def tests_for(target: str) -> tuple[str, ...]:
-    return TARGETS[target] or _rules_tests()
+    spec = TARGETS[target]
+    return _rules_tests(spec[1:]) if spec[:1] == ("rules",) else spec
 
 
 @dataclass

@@ -21,6 +21,7 @@ from .yamlload import Located, PackError
 HIT_POLICIES = {"UNIQUE", "FIRST", "PRIORITY", "COLLECT"}
 OPS = {"==", "!=", "<", "<=", ">", ">=", "in", "not_in", "intersects", "disjoint"}
 _ORDER_OPS = {"<", "<=", ">", ">="}
+MAX_RULES = 62  # rules of a policy: bit j of an int64 support mask is rule j
 
 # Row-level error codes of the table path.
 ERR_NONE, ERR_PERIOD_NOT_PAST, ERR_UNIQUE, ERR_NO_MATCH = 0, 1, 2, 3
@@ -357,7 +358,11 @@ def _compile_table(t: Located, policy: Policy, first_index: int) -> CompiledTabl
     for b in t.get("businesses") or []:
         if b not in cat.enums["business"]:
             raise t.error(f"unknown business {b!r}", "businesses")
-        codes.append(cat.enums["business"].index(b))
+        code = cat.enums["business"].index(b)
+        # The catalog names each business's one table, so no business can be in two tables.
+        if cat.businesses[code].table != t.get("table"):
+            raise t.error(f"business {b} belongs to table {cat.businesses[code].table} in the catalog", "businesses")
+        codes.append(code)
     if not codes:
         raise t.error("a table names its businesses", "businesses")
     guard = [_compile_predicate(g, policy, t) for g in t.get("guard") or []]
@@ -385,6 +390,8 @@ def _compile_table(t: Located, policy: Policy, first_index: int) -> CompiledTabl
             if req not in raw:
                 raise raw.error(f"rule needs {req!r}")
         rid = str(raw["id"])
+        if first_index + len(rules) >= MAX_RULES:
+            raise raw.error(f"rule {rid}: more than {MAX_RULES} rules: the support mask needs a wider type", "id")
         if rid in seen:
             raise raw.error(f"duplicate rule id {rid!r}", "id")
         seen.add(rid)
@@ -427,17 +434,7 @@ def compile_tables(policy: Policy) -> Compiled:
         ct = _compile_table(policy.tables[name], policy, len(rules))
         tables.append(ct)
         rules.extend(ct.rules)
-    if len(rules) > 62:
-        raise PackError(policy.name, None, "more than 62 rules: the support mask needs a wider type")
-    table_of: dict[int, int] = {}
-    for ti, ct in enumerate(tables):
-        for code in ct.business_codes:
-            b = cat.businesses[code]
-            if b.table != ct.name:
-                raise PackError(ct.file, None, f"business {b.code} belongs to table {b.table} in the catalog")
-            if code in table_of:
-                raise PackError(ct.file, None, f"business {b.code} is in two tables")
-            table_of[code] = ti
+    table_of = {code: ti for ti, ct in enumerate(tables) for code in ct.business_codes}
     resolvers = {}
     for name, key in _DERIVE_PARAMS:
         if policy.has(name):

@@ -1,0 +1,185 @@
+"""A malformed decision table is refused at load, naming its file and line (issue 22, kind 6).
+
+Each case breaks a copy of the packs in one way and expects a :class:`PackError` whose ``file`` is
+the broken file, whose ``line`` is the line of the fault, and whose reason names the offending
+value (not a sentence, which may be reworded or translated).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from shebao.rules import PackError, load_policy
+from shebao.rules.policy import PACKS_DIR
+from shebao.rules.tables import MAX_RULES, compile_tables
+
+S1 = "beijing-2020-epidemic/tables/section1_registration.yaml"
+S4 = "beijing-2020-epidemic/tables/section4_transfers.yaml"
+HANDLING = "beijing-2020-epidemic/parameters/handling.yaml"
+
+
+def sub(old: str, new: str, count: int = 1) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        assert text.count(old) >= count, old
+        return text.replace(old, new, count)
+
+    return edit
+
+
+def cut_from(marker: str, tail: str) -> Callable[[str], str]:
+    def edit(text: str) -> str:
+        return text[: text.rindex(marker)] + tail
+
+    return edit
+
+
+NEAR = '{fact: near_retirement, op: "==", value: true}'
+RECENT = '{fact: months_back, op: "<=", param: handling.recent_months}'
+
+# (id, file, edit, text on the line of the fault (last occurrence if `last`), last, tokens of the reason)
+CASES: list[tuple[str, str, Callable[[str], str], str, bool, tuple[str, ...]]] = [
+    ("unknown-op", S1, sub(RECENT, RECENT.replace('"<="', '"=<"')), 'op: "=<"', False, ("=<",)),
+    ("unknown-condition-key", S1, sub(RECENT, RECENT[:-1] + ", colour: red}"), "colour: red", False, ("colour",)),
+    ("unknown-rule-key", S1, sub('    clause: "1.1b"\n', '    clause: "1.1b"\n    colour: red\n'), "    colour: red",
+     False, ("colour",)),
+    ("unknown-table-key", S4, sub("hit_policy: UNIQUE\n", "hit_policy: UNIQUE\ncolour: red\n"), "colour: red", False,
+     ("colour",)),
+    ("missing-mode", S1, sub("then: {mode: direct, requires: []}", "then: {requires: []}"), "then: {requires: []}",
+     False, ("mode",)),
+    ("unknown-mode", S4, sub("then: {mode: postponed,", "then: {mode: later,"), "mode: later", False, ("mode",)),
+    ("unknown-requirement", S4, sub("then: {mode: postponed, requires: []}", "then: {mode: postponed, requires: [fax]}"),
+     "requires: [fax]", False, ("requires",)),
+    ("duplicate-rule-id", S1, sub('  - id: "1.1c"', '  - id: "1.1b"'), 'id: "1.1b"', True, ("1.1b",)),
+    ("empty-when", S1, sub('    when:\n      - {fact: business, op: "==", value: monthly_report_back_payment}\n',
+                           "    when: []\n"), "when: []", False, ("when",)),
+    ("priority-without-order", S1,
+     sub("output_priority: [direct, commitment, deferred_documents, remote_documents, regular]\n", ""),
+     "hit_policy: PRIORITY", False, ("output_priority",)),
+    ("mode-missing-from-order", S1, sub("remote_documents, regular]", "regular]"), "output_priority:", False,
+     ("remote_documents", "1.4")),
+    ("business-of-another-table", S1, sub("insured_registration]", "insured_registration, transfer_in]"),
+     "businesses:", False, ("transfer_in", "section4_transfers")),
+    ("unknown-hit-policy", S4, sub("hit_policy: UNIQUE", "hit_policy: FIRST_MATCH"), "hit_policy:", False,
+     ("FIRST_MATCH",)),
+    ("no-businesses", S4, sub("businesses: [transfer_in, transfer_out, account_backfill]", "businesses: []"),
+     "businesses: []", False, ("businesses",)),
+    ("unknown-business", S4, sub("account_backfill]", "account_backfil]"), "businesses:", False, ("account_backfil",)),
+    ("empty-rules", S4, cut_from("rules:", "rules: []\n"), "rules: []", False, ("rules",)),
+    ("rule-not-a-mapping", S4, cut_from("rules:", "rules:\n  - just words\n"), "rules:", False, ("rule",)),
+    ("rule-without-explain", S4, cut_from("    explain:", ""), '- id: "4.2-other"', True, ("explain",)),
+    ("explain-without-en", S4, lambda t: t[: t.rindex("      en: ")], '    explain:', True, ("zh", "en")),
+    ("default-without-explain", S4,
+     sub("  requires: []\n  explain:\n", "  requires: []\n  explainer:\n"), "default:", False, ("explain",)),
+    ("value-and-param", S4, sub(NEAR, NEAR[:-1] + ", param: transfers.near_retirement_months}"), "param: transfers",
+     False, ("value", "param")),
+    ("neither-value-nor-param", S4, sub(NEAR, '{fact: near_retirement, op: "=="}'), 'op: "=="}', False,
+     ("value", "param")),
+    ("order-op-on-a-bool", S4, sub(NEAR, NEAR.replace('"=="', '"<"')), 'op: "<"', False, ("<", "near_retirement")),
+    ("intersects-on-a-bool", S4, sub(NEAR, NEAR.replace('"=="', "intersects")), "op: intersects", False,
+     ("intersects",)),
+    ("in-on-a-bool", S4, sub(NEAR, NEAR.replace('"=="', "in").replace("true", "[true]")), "op: in,", False, ("in",)),
+    ("unknown-fact", S4, sub(NEAR, NEAR.replace("near_retirement", "nearly_retired")), "nearly_retired", False,
+     ("nearly_retired",)),
+    ("bool-fact-given-a-number", S4, sub(NEAR, NEAR.replace("true", "1")), "value: 1}", False,
+     ("near_retirement",)),
+    ("int-fact-given-a-string", S1,
+     sub("{fact: beijing_pension_months, op: \">\", param: handling.commitment_min_beijing_pension_months}",
+         "{fact: beijing_pension_months, op: \">\", value: many}"), "value: many", False, ("many",)),
+    ("malformed-month", S1, sub('{fact: period_from, op: ">=", param: handling.back_payment_from_month}',
+                                '{fact: period_from, op: ">=", value: "2011-7"}'), '"2011-7"', False, ("2011-7",)),
+    ("unknown-enum-value", S1, sub("value: monthly_report_back_payment}", "value: monthly_report}"),
+     "value: monthly_report}", False, ("monthly_report",)),
+    ("unknown-parameter", S1, sub(RECENT, RECENT.replace("recent_months", "recent_monthz")), "recent_monthz", False,
+     ("handling.recent_monthz",)),
+    ("parameter-that-is-not-a-number", S1, sub(RECENT, RECENT.replace("handling.recent_months", "late_fee.daily_rate")),
+     "late_fee.daily_rate", False, ("late_fee.daily_rate",)),
+    ("guard-not-a-mapping", S4, sub('  - {fact: notice_in_force, op: "==", value: true, clause: "Reading 0.4"}',
+                                    "  - notice_in_force"), "table: section4_transfers", False, ("condition",)),
+    # A file that is not the table it is named after is refused as a whole (line 1).
+    ("table-named-unlike-its-file", S4, sub("table: section4_transfers", "table: section4"), "# Section 4", False,
+     ("section4_transfers",)),
+]
+
+
+def _line(text: str, marker: str, last: bool) -> int:
+    lines = text.splitlines()
+    hits = [i for i, ln in enumerate(lines, 1) if marker in ln]
+    assert hits, marker
+    return hits[-1] if last else hits[0]
+
+
+@pytest.fixture
+def packs(tmp_path: Path) -> Path:
+    shutil.copytree(PACKS_DIR, tmp_path / "packs")
+    return tmp_path / "packs"
+
+
+def _refusal(packs: Path, rel: str, edit: Callable[[str], str]) -> tuple[PackError, Path, str]:
+    path = packs / rel
+    text = edit(path.read_text(encoding="utf-8"))
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PackError) as exc:
+        load_policy("beijing-2020-epidemic", packs_dir=packs)
+    return exc.value, path, text
+
+
+@pytest.mark.parametrize("rel,edit,marker,last,tokens", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_a_malformed_table_is_refused_with_its_file_and_line(
+        packs: Path, rel: str, edit: Callable[[str], str], marker: str, last: bool, tokens: tuple[str, ...]) -> None:
+    err, path, text = _refusal(packs, rel, edit)
+    assert (err.file, err.line) == (str(path), _line(text, marker, last)), err
+    for token in tokens:
+        assert token in err.reason, (token, err.reason)
+    assert str(err) == f"{path}:{err.line}: {err.reason}"
+
+
+def test_the_unbroken_copy_loads() -> None:
+    # The cases above start from a copy that loads: their refusal is their edit's.
+    assert load_policy("beijing-2020-epidemic", packs_dir=PACKS_DIR).name == "beijing-2020-epidemic"
+
+
+def test_a_parameter_without_a_number_on_some_date_is_refused_where_a_rule_uses_it(packs: Path) -> None:
+    f = packs / HANDLING
+    text = f.read_text(encoding="utf-8")
+    f.write_text(text.replace(
+        '      value: "2011-07"\n      reference: {document: "notice 2020-01-31", clause: "1.2a"}\n',
+        '      value: "2011-07"\n      reference: {document: "notice 2020-01-31", clause: "1.2a"}\n'
+        '    "2020-06-01":\n      value: null\n      reference: {document: "test", clause: "0.1"}\n'), encoding="utf-8")
+    with pytest.raises(PackError) as exc:
+        load_policy("beijing-2020-epidemic", packs_dir=packs)
+    table = (packs / S1).read_text(encoding="utf-8")
+    assert (exc.value.file, exc.value.line) == (
+        str(packs / S1), _line(table, "param: handling.back_payment_from_month", False))
+    assert "handling.back_payment_from_month" in exc.value.reason and "2020-06-01" in exc.value.reason
+
+
+def _extra_rules(n: int) -> str:
+    return "".join(
+        f'  - id: "extra-{i}"\n    clause: "4.2"\n    when:\n      - {{fact: business, op: "==", value: transfer_in}}\n'
+        f'    then: {{mode: regular, requires: []}}\n    explain: {{zh: "x", en: "x"}}\n' for i in range(1, n + 1))
+
+
+def test_a_policy_holds_at_most_62_rules(tmp_path: Path) -> None:
+    assert MAX_RULES == 62
+    have = len(compile_tables(load_policy()).rules)
+    room = MAX_RULES - have
+    assert room > 0
+    files = {}
+    for extra in (room, room + 1):  # one copy each: a loaded pack is kept in memory under its folder
+        packs = tmp_path / f"packs-{extra}"
+        shutil.copytree(PACKS_DIR, packs)
+        f = files[extra] = packs / S4  # the last table: its rules take the last indexes
+        f.write_text(f.read_text(encoding="utf-8") + _extra_rules(extra), encoding="utf-8")
+    full = load_policy("beijing-2020-epidemic", packs_dir=files[room].parents[2])
+    assert len(compile_tables(full).rules) == MAX_RULES
+    assert compile_tables(full).rules[-1].index == MAX_RULES - 1
+    with pytest.raises(PackError) as exc:
+        load_policy("beijing-2020-epidemic", packs_dir=files[room + 1].parents[2])
+    f = files[room + 1]
+    assert (exc.value.file, exc.value.line) == (str(f), _line(f.read_text(encoding="utf-8"), f'id: "extra-{room + 1}"',
+                                                               False))
+    assert "62" in exc.value.reason
