@@ -81,10 +81,22 @@ def test_unknown_business_and_bad_channel_are_field_errors(cy, employer_chaoyang
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "channel"
 
 
-def test_a_work_injury_of_medical_staff_goes_ahead_of_the_queue(cy, employer_chaoyang):
-    r = submit(cy, business="monthly_report_back_payment", channel="online", employer=employer_chaoyang.pk,
-               work_injury_medical=True)
-    assert r.json()["priority"] > 0
+def test_a_work_injury_of_medical_staff_goes_ahead_of_the_queue(cy, clerk_chaoyang, person_chaoyang):
+    """9 through the API: the flag gives the fast-track deadline and the first place in the queue,
+    ahead of a case that is due earlier and was registered before it."""
+    from django.test import Client
+    from django.urls import reverse
+
+    earlier = submit(cy, business="medical_manual_reimbursement", channel="post", person=person_chaoyang.pk,
+                     applied_on="2020-02-01").json()
+    injured = submit(cy, business="medical_manual_reimbursement", channel="post", person=person_chaoyang.pk,
+                     applied_on="2020-02-20", work_injury_medical=True).json()
+    assert (earlier["deadline"], injured["deadline"]) == ("2020-02-21", "2020-02-23")  # 20 days; 9's 3 days
+    assert injured["priority"] > earlier["priority"] == 0
+    page = Client()
+    page.force_login(clerk_chaoyang)
+    html = page.get(reverse("backoffice:queue")).content.decode()
+    assert html.index(f"/office/cases/{injured['id']}/") < html.index(f"/office/cases/{earlier['id']}/")
 
 
 def test_the_schema_describes_the_case_api(cy):

@@ -97,24 +97,42 @@ def test_allocation_conserves_money_every_fen_is_allocated_or_held_as_credit(thr
         transaction.set_rollback(True)
 
 
+def _assert_oldest_first(employer) -> None:
+    """Each payment settled its dues oldest first: no due it left open was older than one it paid,
+    among the dues that existed when it was received (booked before it: a lower primary key)."""
+    for payment in Payment.objects.filter(employer=employer).exclude(source="history"):
+        paid = [a.due for a in payment.allocations.select_related("due") if a.amount_fen > 0]
+        if not paid:
+            continue
+        newest_paid = max((d.month_no, d.insurance) for d in paid)
+        last_pk = max(d.pk for d in paid)
+        left_open = Due.objects.filter(employer=employer, paid_on__isnull=True, amount_fen__gt=0, pk__lt=last_pk,
+                                       split_from__isnull=True)
+        assert all((d.month_no, d.insurance) >= newest_paid for d in left_open), (payment, list(left_open))
+
+
 def _allocation_conserves_money(employer, actions) -> None:
     booked = int(sum(Due.objects.filter(employer=employer).values_list("amount_fen", flat=True)))
     received = 0
     for kind, when, amount in actions:
         if kind == "due":
-            book_due(employer, when, amount)
+            book_due(employer, when, amount)  # books a due only: credit held stays held until used
             booked += amount
-        elif kind == "pay":
+            continue
+        if kind == "pay":
             payment_receive(employer=employer, amount_fen=amount, received_on=when, source="remittance")
             received += amount
         else:
             credit_apply(employer=employer, on=when)
-    # Splits never create or lose money; every settled due is allocated in full, oldest first.
+        # Right after money is received or credit applied, money is never held while a due is open:
+        # either every open due is paid or every fen held was used (3.1, 3.2: oldest dues first).
+        open_fen = sum(Due.objects.filter(employer=employer, paid_on__isnull=True).values_list("amount_fen", flat=True))
+        credit = -ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=employer.pk)
+        assert credit >= 0
+        assert credit == 0 or open_fen == 0, f"{credit} fen held while {open_fen} fen are open after {kind}"
+        _assert_oldest_first(employer)
+    # Splits never create or lose money; every settled due is allocated in full.
     assert sum(Due.objects.filter(employer=employer).values_list("amount_fen", flat=True)) == booked
-    open_dues = list(Due.objects.filter(employer=employer, paid_on__isnull=True, amount_fen__gt=0))
-    credit = -ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=employer.pk)
-    assert credit >= 0
-    assert credit == 0 or not open_dues or any(k == "due" for k, _, _ in actions)
     r = books_reconcile()
     assert r.ok, r.problems
     assert r.figures["received_fen"] == r.figures["allocated_fen"] + r.figures["employer_credit_fen"]
