@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # The demo's business date (shebao.core.clock): inside the emergency, so sample cases are not all overdue.
 DEMO_TODAY ?= 2020-02-20
 
-.PHONY: install demo demo-data test test-sqlite test-postgres bench lint clean
+.PHONY: install demo demo-data test test-sqlite test-postgres bench lint clean mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,13 @@ test-sqlite: install
 test-postgres: install
 	@echo "== tests on PostgreSQL =="
 	$(PY) -m tests.pgtemp -- $(PY) -m pytest $(PYTEST_ARGS)
+
+# Opt-in, not part of `make test`: mutants of the rules core and collection's money code, each tested
+# in a fresh process (tests/mutation). Hours for every mutant; MUTATION_ARGS="--sample 100" samples,
+# e.g. MUTATION_ARGS="src/shebao/rules/dates.py --sample 100 --jobs 2". Results: var/mutation/.
+MUTATION_ARGS ?=
+mutation: install
+	nice -n 10 $(PY) -m tests.mutation $(MUTATION_ARGS)
 
 bench: install
 	$(PY) bench/run_all.py
