@@ -102,18 +102,18 @@ def test_a_clerks_day(page, clerk_chaoyang, reviewer_chaoyang, clerk_haidian, mu
     # The clerk receives each owed document, the reviewer accepts them and completes the case.
     login(page, "clerk_cy")
     page.goto(f"{page.live_server_url}/office/cases/{deferred}/")
-    while page.locator("input[type=file][aria-label^='上传']").count():
-        page.locator("input[type=file][aria-label^='上传']").first.set_input_files(
-            {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": PDF})
-        page.locator("input[type=file][aria-label^='上传'] + button").first.click()
-        page.wait_for_selector("text=材料已上传")
-        page.wait_for_timeout(100)
+    upload = "input[type=file][aria-label^='上传']"
+    while n := page.locator(upload).count():
+        page.locator(upload).first.set_input_files({"name": "scan.pdf", "mimeType": "application/pdf", "buffer": PDF})
+        page.locator(f"{upload} + button").first.click()
+        # The page answers with one owed document fewer (the message alone may be the previous one's).
+        page.wait_for_function(f'document.querySelectorAll("{upload}").length < {n}')
     login(page, "reviewer_cy")
     page.goto(f"{page.live_server_url}/office/cases/{deferred}/")
-    while page.locator("button:has-text('审核通过')").count():
+    while n := page.locator("button:has-text('审核通过')").count():
         page.locator("button:has-text('审核通过')").first.click()
-        page.wait_for_selector("text=材料审核已记录")
-        page.wait_for_timeout(100)
+        page.wait_for_function("[...document.querySelectorAll('button')].filter("
+                               f"b => b.textContent.includes('审核通过')).length < {n}")
     page.click("form[action$='/act/complete/'] button")
     page.wait_for_selector("text=已办结")
     assert Case.objects.get(pk=deferred).status == "completed"

@@ -7,14 +7,24 @@ double click or a resubmitted form registers one application, never two.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import QueryDict
 
+from shebao.cases.models import Channel
 from shebao.registry import selectors as registry_selectors
 from shebao.registry.models import Employer, Person
+
+# 0.4, 1.4, 2.2: the ways an application reaches the district by hand: handed in at the counter,
+# or received by fax, e-mail or post and registered here. (Online, app and WeChat applications
+# arrive through the API with their own channel.) The counter comes first: it is the default.
+RECEIVED_BY = [Channel.COUNTER, Channel.FAX, Channel.EMAIL, Channel.POST]
+# 1.2c: a refund is confirmed by phone with the insured person, so the person is named even when
+# the employer applies (the phone check dials the person's registered number).
+NAMES_THE_PERSON = {"refund"}
 
 REFUND_KINDS = [("overpayment", "多缴退费"), ("base_difference", "基数差退费"), ("other", "其他退费")]
 PERSON_FIELDS = [
@@ -34,15 +44,34 @@ class FrontDeskForm:
     employer: Employer | None = None
     person: Person | None = None
     facts: dict[str, Any] = field(default_factory=dict)
+    channel: str = Channel.COUNTER
+    received_on: dt.date | None = None
     contact_phone: str = ""
     manual_operation: str = ""
     token: str = ""
     errors: dict[str, str] = field(default_factory=dict)
+    # Whether the clerk pressed a button. Before that (a business just chosen, an applicant kind
+    # switched) a field left empty is not yet an error: "请填写…" shows only after a submit. An
+    # error about what was typed (a number not in the district) shows as soon as it is there.
+    submitted: bool = False
+    missing: set[str] = field(default_factory=set)
+
+    def _require(self, name: str, message: str) -> None:
+        self.errors[name] = message
+        self.missing.add(name)
+
+    @property
+    def visible_errors(self) -> dict[str, str]:
+        """The errors the page shows: every one after a submit, else only those about typed values."""
+        if self.submitted:
+            return self.errors
+        return {k: v for k, v in self.errors.items() if k not in self.missing}
 
     @property
     def needs_person(self) -> bool:
         return self.business is not None and (
-            any(f.startswith("person.") for f in self.business.facts) or self.applicant_kind == "person")
+            any(f.startswith("person.") for f in self.business.facts) or self.applicant_kind == "person"
+            or self.business.code in NAMES_THE_PERSON)
 
     @property
     def needs_employer(self) -> bool:
@@ -53,10 +82,16 @@ def new_token() -> str:
     return uuid.uuid4().hex
 
 
-def parse(data: QueryDict, *, user: Any) -> FrontDeskForm:
+def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False) -> FrontDeskForm:
+    """The form from the request's data. `submitted`: a button was pressed (a POST), so a field
+    left empty is shown as an error; a GET that re-renders the form shows none of those.
+
+    The channel is one of RECEIVED_BY (default the counter) and the date received (收件日期, the
+    application's date) defaults to `today`; a date after today is refused.
+    """
     from shebao.rules import business as business_entry
 
-    form = FrontDeskForm(token=data.get("token") or new_token())
+    form = FrontDeskForm(token=data.get("token") or new_token(), submitted=submitted)
     code = data.get("business", "")
     if not code:
         return form
@@ -71,14 +106,14 @@ def parse(data: QueryDict, *, user: Any) -> FrontDeskForm:
     id_number = (data.get("id_number") or "").strip().upper()
     if form.needs_employer:
         if not credit:
-            form.errors["credit_code"] = "请填写单位的统一社会信用代码"
+            form._require("credit_code", "请填写单位的统一社会信用代码")
         else:
             form.employer = registry_selectors.employer_list(user=user).filter(credit_code=credit).first()
             if form.employer is None:
                 form.errors["credit_code"] = "本区没有该统一社会信用代码的参保单位"
     if form.needs_person:
         if not id_number:
-            form.errors["id_number"] = "请填写参保人员的证件号码"
+            form._require("id_number", "请填写参保人员的证件号码")
         else:
             form.person = registry_selectors.person_list(user=user).filter(id_number=id_number).first()
             if form.person is None:
@@ -87,21 +122,37 @@ def parse(data: QueryDict, *, user: Any) -> FrontDeskForm:
     if "period" in facts:
         start, end = (data.get("period_from") or "").strip(), (data.get("period_to") or "").strip()
         if not start or not end:
-            form.errors["period"] = "请填写补缴期间的起止月份（YYYY-MM）"
+            form._require("period", "请填写补缴期间的起止月份（YYYY-MM）")
         else:
             form.facts["period"] = {"from": start, "to": end}
     if "refund_kind" in facts:
         kind = data.get("refund_kind", "")
         if kind not in dict(REFUND_KINDS):
-            form.errors["refund_kind"] = "请选择退费类型"
+            form._require("refund_kind", "请选择退费类型")
         else:
             form.facts["refund_kind"] = kind
     if "fields" in facts:
         chosen = [f for f in data.getlist("fields") if f in dict(PERSON_FIELDS)]
         if not chosen:
-            form.errors["fields"] = "请选择要变更的信息项"
+            form._require("fields", "请选择要变更的信息项")
         else:
             form.facts["fields"] = chosen
+    channel = (data.get("channel") or Channel.COUNTER).strip()
+    if channel not in RECEIVED_BY:
+        form.errors["channel"] = "请选择收件渠道（窗口、传真、电子邮件或邮寄）"
+    else:
+        form.channel = channel
+    raw_day = (data.get("received_on") or "").strip()
+    if not raw_day:
+        form.received_on = today
+    else:
+        try:
+            form.received_on = dt.date.fromisoformat(raw_day)
+        except ValueError:
+            form.errors["received_on"] = "收件日期应为有效日期（YYYY-MM-DD）"
+        else:
+            if form.received_on > today:
+                form.errors["received_on"] = f"收件日期不能晚于今天（{today:%Y-%m-%d}）"
     form.contact_phone = (data.get("contact_phone") or "").strip()
     form.manual_operation = (data.get("manual_operation") or "").strip()
     return form

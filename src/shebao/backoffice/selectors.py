@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from shebao.cases import selectors as case_selectors
 from shebao.cases.models import Case, Channel, Mode, Status
@@ -33,6 +33,15 @@ class QueueFilter:
     status: str = "open"  # a status, "open" or "all"
     channel: str = ""
     deadline: str = ""  # "overdue" | "soon" | ""
+    q: str = ""  # a case number ("123" or "#123"), or the applicant's name / pinyin initials
+
+    @property
+    def case_number(self) -> int | None:
+        """The case number the search names, or None when it names an applicant."""
+        text = self.q.lstrip("#＃").strip()
+        if text.isascii() and text.isdigit() and len(text) <= 18:
+            return int(text)
+        return None
 
     @classmethod
     def from_query(cls, q: Any) -> QueueFilter:
@@ -47,12 +56,28 @@ class QueueFilter:
             status=pick("status", ["open", "all", *Status.values], "open"),
             channel=pick("channel", list(Channel.values)),
             deadline=pick("deadline", ["overdue", "soon"]),
+            q=" ".join(pick("q", None).split())[:60],
         )
 
 
+def _applicant_match(q: str) -> Q:
+    """An applicant named by what a clerk types: the start of a person's name or their pinyin
+    initials (张三 → zs), or part of an employer's name."""
+    match = Q(person__name__startswith=q) | Q(employer__name__contains=q)
+    if q.isascii() and q.isalpha():
+        match |= Q(person__name_initials__startswith=q.lower())
+    return match
+
+
 def queue(*, user: Any, f: QueueFilter, today: dt.date | None = None) -> QuerySet[Case]:
+    """The user's queue under the filter. A case number finds that case whatever the other
+    filters say (a clerk who types a number wants that case); a name narrows the filtered queue."""
     today = today or clock.today()
     qs = case_selectors.case_list(user=user)
+    if f.case_number is not None:
+        return qs.filter(pk=f.case_number)
+    if f.q:
+        qs = qs.filter(_applicant_match(f.q))
     if f.scope == "mine":
         qs = qs.filter(assignee=user)
     if f.status == "open":
@@ -93,7 +118,7 @@ def status_counts(*, user: Any, f: QueueFilter) -> list[tuple[str, str, int, boo
     COUNT_CAP. With them, one query groups at most COUNT_CAP + 1 matching rows: exact counts when
     the filters leave no more than that, else one "1000+" total, so the page never scans an office.
     """
-    narrowing = f.business or f.mode or f.channel or f.deadline or f.scope == "mine"
+    narrowing = f.business or f.mode or f.channel or f.deadline or f.scope == "mine" or f.q
     if not narrowing:
         out = []
         for value in OPEN_STATUSES:

@@ -104,6 +104,7 @@ def _case_context(request: HttpRequest, case) -> dict:
         "flag_kinds": Flag.Kind.choices,
         "needs_letter": "commitment_letter" in case.requires,
         "needs_phone": "phone_verification" in case.requires,
+        "phone_denied": any(pc.outcome == PhoneCheck.Outcome.DENIED for pc in case.phone_checks.all()),
         "owed_states": OwedDocument.State,
     }
 
@@ -282,24 +283,25 @@ def _front_desk_context(request: HttpRequest, form: frontdesk.FrontDeskForm, **e
     from shebao.rules import BUSINESSES
 
     return {"form": form, "businesses": BUSINESSES, "refund_kinds": frontdesk.REFUND_KINDS,
-            "person_fields": frontdesk.PERSON_FIELDS, "data": request.POST or request.GET, **extra}
+            "person_fields": frontdesk.PERSON_FIELDS, "data": request.POST or request.GET,
+            "received_by": [(c.value, c.label) for c in frontdesk.RECEIVED_BY], "today": _today(), **extra}
 
 
 @login_required
 def front_desk(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
-    form = frontdesk.parse(data, user=request.user)
+    form = frontdesk.parse(data, user=request.user, today=_today(), submitted=request.method == "POST")
     decision, error = None, ""
     if request.method == "POST" and form.business is not None and not form.errors:
         try:
-            app = routing.application_facts(business=form.business.code, applied_on=_today(), person=form.person,
-                                            stated=form.facts)
+            app = routing.application_facts(business=form.business.code, applied_on=form.received_on,
+                                            person=form.person, stated=form.facts)
             decision = routing.route(app)
             if request.POST.get("do") == "save":
                 case, _created = case_services.case_submit(
-                    actor=request.user, business=form.business.code, channel="counter",
+                    actor=request.user, business=form.business.code, channel=form.channel,
                     employer=form.employer, person=form.person, applicant_kind=form.applicant_kind,
-                    applied_on=_today(), facts=form.facts, contact_phone=form.contact_phone,
+                    applied_on=form.received_on, facts=form.facts, contact_phone=form.contact_phone,
                     manual_operation=form.manual_operation, idempotency_key=f"front-desk-{form.token}",
                 )
                 if request.htmx:

@@ -130,6 +130,10 @@ class Case(models.Model):
     def audit_district_code(self) -> str:
         return self.office.code if self.office_id else ""
 
+    @property
+    def contact_phone_masked(self) -> str:
+        return mask_phone(self.contact_phone)
+
 
 class CaseTransition(AppendOnlyModel):
     """Every state change: who, when, from, to, note."""

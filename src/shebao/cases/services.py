@@ -167,6 +167,11 @@ def _case_create(
     # One look-up of the policy in force serves the decision and the deadline.
     in_force = routing.policy()
     decision = routing.route(app, in_force)
+    if "phone_verification" in decision.requires and person is None:
+        # 1.2c: staff confirm a refund by phone with the insured person, so the case names that
+        # person (their registered mobile is the number to dial), even when the employer applies.
+        raise RoutingError("person", "退费须指明参保人员：须与参保人本人电话核实（第1.2c条）",
+                           "a refund names the insured person: it is confirmed with them by phone (1.2c)")
     priority = WORK_INJURY_PRIORITY if work_injury_medical else 0
     case = Case(
         business=business, business_zh=entry.zh, applicant_kind=kind, employer=employer, person=person,

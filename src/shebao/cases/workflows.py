@@ -77,6 +77,16 @@ def _phone_confirmed(case: Case, payload: dict[str, Any]) -> tuple[str, str, str
             "a refund needs a confirmed phone check with the insured person first (1.2c)")
 
 
+def _not_denied(case: Case, payload: dict[str, Any]) -> tuple[str, str, str] | None:
+    # 1.2c: the phone call is there to catch a refund the insured person did not ask for. Once the
+    # person has denied it, the refund goes no further (neither accepted nor approved, whatever is
+    # recorded later): it can only be rejected.
+    if not case.phone_checks.filter(outcome=PhoneCheck.Outcome.DENIED).exists():
+        return None
+    return ("phone_check", "电话核实时参保人本人否认申请过此退费（第1.2c条），不能受理或审批，只能驳回",
+            "the insured person denied this refund on the phone check (1.2c): it can only be rejected")
+
+
 def _owed_all_reviewed(case: Case, payload: dict[str, Any]) -> tuple[str, str, str] | None:
     # 1.3: accepted with documents to follow cannot complete without every one received and reviewed.
     missing = list(case.owed_documents.exclude(state=OwedDocument.State.ACCEPTED).values_list("name", flat=True))
@@ -165,8 +175,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     T("commitment", "approve", [S.IN_REVIEW], S.COMPLETED, REVIEWER, _letter_captured, notify=True),
     _reject("commitment", [S.SUBMITTED, S.IN_REVIEW]),
     # refund (1.2c): as commitment, and never approved before a confirmed phone check.
-    T("refund", "accept", [S.SUBMITTED], S.IN_REVIEW, CLERK, _letter_captured, notify=True),
-    T("refund", "approve", [S.IN_REVIEW], S.COMPLETED, REVIEWER, _letter_captured, _phone_confirmed, notify=True),
+    T("refund", "accept", [S.SUBMITTED], S.IN_REVIEW, CLERK, _not_denied, _letter_captured, notify=True),
+    T("refund", "approve", [S.IN_REVIEW], S.COMPLETED, REVIEWER, _not_denied, _letter_captured, _phone_confirmed,
+      notify=True),
     _reject("refund", [S.SUBMITTED, S.IN_REVIEW]),
     # deferred documents (1.3): accepted with the list owed; completes once each is received and reviewed.
     T("deferred_documents", "accept", [S.SUBMITTED], S.DOCUMENTS_OUTSTANDING, CLERK, notify=True,

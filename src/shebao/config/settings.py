@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from the package (offline), api.docs
     "shebao.core",
     "shebao.registry",
     "shebao.staff",
@@ -165,11 +166,19 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "shebao.api.errors.problem_exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "shebao.api.negotiation.ContentNegotiation",
 }
+# The document's Chinese title, introduction and descriptions are put in by shebao.api.docs.
 SPECTACULAR_SETTINGS = {
-    "TITLE": "shebao API",
-    "DESCRIPTION": "社保经办 REST API (Beijing notice of 2020-01-31).",
+    "TITLE": "社保经办 REST API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "displayRequestDuration": True, "docExpansion": "list"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "shebao.api.docs.chinese_descriptions",
+    ],
 }
 
 LOGGING = {

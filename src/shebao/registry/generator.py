@@ -25,6 +25,7 @@ from shebao.registry.checks import CREDIT_ALPHABET, CREDIT_WEIGHTS, id_check_cha
 from shebao.registry.models import Contribution, Employer, EmploymentSpell, Office, PensionAccount, Person
 from shebao.registry.months import format_month, parse_month
 from shebao.registry.rates import ContributionRates, rates_in_force
+from shebao.registry.services import employer_name_initials
 
 EPOCH = dt.date(1970, 1, 1)
 DAYS_1960 = (dt.date(1960, 1, 1) - EPOCH).days
@@ -170,18 +171,21 @@ def _generate_batch(*, rng, start, stop, sizes, employer_district, districts, pe
     in_arrears = rng.random(n_emp) < options.arrears_share
     emp_rows = []
     for k in range(n_emp):
-        name = (names.EMPLOYER_PREFIX[int(rng.integers(len(names.EMPLOYER_PREFIX)))]
-                + "".join(rng.choice(names.EMPLOYER_CORE, 2))
-                + names.EMPLOYER_KIND[int(rng.integers(len(names.EMPLOYER_KIND)))]
-                + f"（{int(emp_idx[k]) % 1000:03d}）")
+        prefix = names.EMPLOYER_PREFIX[int(rng.integers(len(names.EMPLOYER_PREFIX)))]
+        core = "".join(rng.choice(names.EMPLOYER_CORE, 2))
+        kind = names.EMPLOYER_KIND[int(rng.integers(len(names.EMPLOYER_KIND)))]
+        name = prefix + core + kind + f"（{int(emp_idx[k]) % 1000:03d}）"
+        # Initials part by part: each part's reading is cached, so a big city costs no more.
+        initials = (employer_name_initials(prefix) + employer_name_initials(core)
+                    + employer_name_initials(kind))[:100]
         code = "".join(map(str, first17[k])) + credit_checks[k]
         account = f"6222{int(rng.integers(10**14, 10**15)):015d}"
-        emp_rows.append((employer_id0 + int(emp_idx[k]), code, name, districts[emp_dist[k]].pk,
+        emp_rows.append((employer_id0 + int(emp_idx[k]), code, name, initials, districts[emp_dist[k]].pk,
                          "bank_deduction" if pay_bank[k] else "remittance", account, "中国工商银行北京分行",
                          int(industry[k]), now))
     _write_rows(Employer._meta.db_table,
-                ["id", "credit_code", "name", "district_id", "payment_method", "bank_account", "bank_name",
-                 "industry_class", "created_at"], emp_rows)
+                ["id", "credit_code", "name", "name_initials", "district_id", "payment_method", "bank_account",
+                 "bank_name", "industry_class", "created_at"], emp_rows)
 
     # People --------------------------------------------------------------------------------
     emp_sizes = sizes[start:stop]

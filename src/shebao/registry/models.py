@@ -80,6 +80,8 @@ class Employer(models.Model):
     credit_code = models.CharField("统一社会信用代码", max_length=18, unique=True,
                                    validators=[validate_credit_code_field])
     name = models.CharField("单位名称", max_length=200, db_index=True)
+    # Pinyin initials of the name (北京华信科技有限公司 → bjhxkjyxgs) for the clerk's search.
+    name_initials = models.CharField("单位名称拼音首字母", max_length=100, blank=True, editable=False)
     district = models.ForeignKey(Office, verbose_name="所属区", on_delete=models.PROTECT, related_name="employers")
     payment_method = models.CharField("缴费方式", max_length=20, choices=PaymentMethod.choices,
                                       default=PaymentMethod.BANK_DEDUCTION)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -29,14 +30,22 @@ def district_list() -> QuerySet[Office]:
 _DIGITS_RE = re.compile(r"^[0-9]{3}[0-9Xx]$")
 _FULL_ID_RE = re.compile(r"^[0-9]{17}[0-9Xx]$")
 _INITIALS_RE = re.compile(r"^[A-Za-z]{1,10}$")
+# The start of a document number: digits, or letters then digits (passports, permits).
+_ID_PREFIX_RE = re.compile(r"^[A-Za-z]{0,3}[0-9]+[0-9Xx]?$")
+
+
+def _typed(query: str | None) -> str:
+    """What was typed, with full-width letters and digits made half-width (１１０ → 110)."""
+    return unicodedata.normalize("NFKC", query or "").strip()
 
 
 def person_search(*, user: Any, query: str) -> QuerySet[Person]:
-    """What a clerk types: a name, pinyin initials (张三 → zs), the last four, or the full number.
+    """What a clerk types: a name, pinyin initials (张三 → zs), the last four, the full number, or
+    the start of a number (110105…, E1234…).
 
     Every branch is an indexed equality or prefix match, so it stays fast on a million people.
     """
-    q = (query or "").strip()
+    q = _typed(query)
     qs = person_list(user=user)
     if not q:
         return qs.none()
@@ -44,18 +53,23 @@ def person_search(*, user: Any, query: str) -> QuerySet[Person]:
         return qs.filter(id_number=q.upper())
     if _DIGITS_RE.match(q):
         return qs.filter(id_last4=q.upper())
+    if _ID_PREFIX_RE.match(q):
+        return qs.filter(id_number__startswith=q.upper())
     if _INITIALS_RE.match(q):
         return qs.filter(name_initials__startswith=q.lower())
     return qs.filter(Q(name=q) | Q(name__startswith=q))
 
 
 def employer_search(*, user: Any, query: str) -> QuerySet[Employer]:
-    q = (query or "").strip()
+    """A credit code, part of the name, or pinyin initials of part of the name (华信 → hx)."""
+    q = _typed(query)
     qs = employer_list(user=user)
     if not q:
         return qs.none()
     if len(q) == 18 and q.isalnum():
         return qs.filter(credit_code=q.upper())
+    if _INITIALS_RE.match(q):
+        return qs.filter(Q(name_initials__contains=q.lower()) | Q(name__icontains=q))
     return qs.filter(name__startswith=q) if len(q) < 2 else qs.filter(name__contains=q)
 
 

@@ -26,6 +26,15 @@ def name_initials(name: str) -> str:
     return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore") if p).lower()[:40]
 
 
+def employer_name_initials(name: str) -> str:
+    """The pinyin initials of an employer's name, for search; the same reading as a person's.
+
+    >>> employer_name_initials("北京华信科技有限公司")
+    'bjhxkjyxgs'
+    """
+    return name_initials(name)[:100]
+
+
 def _check_may_write(actor: Any, district: Office) -> None:
     if actor is None:
         return  # system jobs (generator, migrations) act with their own label in the trail
@@ -105,6 +114,7 @@ def employer_register(
     except CodeError as e:
         raise ValidationError({"credit_code": str(e)}) from None
     employer = Employer(credit_code=code, name=name.strip(), district=district, **fields)
+    employer.name_initials = employer_name_initials(employer.name)
     employer.full_clean()
     employer.save()
     audit_create(actor=actor, instance=employer)
@@ -120,6 +130,7 @@ def employer_update(*, actor: Any, employer: Employer, reason: str = "", **chang
         setattr(employer, key, value)
     if "district" in changes:
         _check_may_write(actor, employer.district)
+    employer.name_initials = employer_name_initials(employer.name)
     employer.full_clean()
     employer.save()
     audit_update(actor=actor, instance=employer, before=before, reason=reason)

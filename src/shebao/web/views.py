@@ -13,18 +13,20 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from shebao.core.scoping import user_sees_all
 from shebao.registry import selectors
 from shebao.registry.services import personal_data_reveal
+from shebao.web.forms import SignInForm
 
 PAGE_SIZE = 50
 
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    authentication_form = SignInForm
     redirect_authenticated_user = True
 
 
@@ -63,7 +65,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     rows, page, has_next = _page(selectors.person_search(user=request.user, query=q), request, ("name", "pk"))
     return TemplateResponse(request, "web/person_search.html",
-                            {"q": q, "rows": rows, "page": page, "has_next": has_next})
+                            {"q": q, "rows": rows, "page": page, "has_next": has_next, "query": urlencode({"q": q})})
 
 
 @login_required
@@ -84,7 +86,7 @@ def employer_search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     rows, page, has_next = _page(selectors.employer_search(user=request.user, query=q), request, ("name", "pk"))
     return TemplateResponse(request, "web/employer_search.html",
-                            {"q": q, "rows": rows, "page": page, "has_next": has_next})
+                            {"q": q, "rows": rows, "page": page, "has_next": has_next, "query": urlencode({"q": q})})
 
 
 @login_required

@@ -1,0 +1,195 @@
+"""The API's description for people: interactive documentation at /api/schema/, in Chinese.
+
+A browser that opens /api/schema/ gets Swagger UI (its files come from the installed
+drf-spectacular-sidecar package and are served by the site itself: nothing is loaded from the
+internet); /api/schema/redoc/ shows the same document as a read-only page. A system that asks for
+the document (no Accept header, JSON, YAML or the OpenAPI media types) gets the OpenAPI file, which
+also lives at /api/schema/openapi/.
+
+The document's words a reader sees (the API's title and introduction, each group of operations,
+each operation's summary and description, each parameter) are written here in Chinese and put in by
+`chinese_descriptions`, a drf-spectacular post-processing hook; the views' docstrings are code
+comments for developers and never reach the document. An operation or a parameter missing from the
+tables below is an error the tests report (tests/api/test_api_docs.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+TITLE = "社保经办 REST API"
+
+DESCRIPTION = """\
+北京市社会保险基金管理中心《关于新型冠状病毒感染的肺炎疫情防控期间社会保险经办工作的通知》（2020年1月31日）\
+的经办接口：登记各渠道的业务申请、按通知条款判定办理方式、推进办理环节、查询参保单位和参保人员。
+
+**身份认证**：系统调用使用接口密钥，在请求头中写 `Authorization: Bearer shb_…`（密钥由管理员用 \
+`shebao api_token` 命令生成，只显示一次）；已登录页面的调用使用当前会话。
+
+**数据范围**：区级工作人员只能看到和办理本区的数据，其他区的记录按“不存在”（404）答复；市中心可看全市。
+
+**个人信息**：证件号码、手机号码、银行账号默认脱敏显示；查看完整信息须说明原因（`reveal` 接口），每次查看都记录在案。
+
+**错误**：拒绝的请求按 RFC 9457 返回问题详情（`application/problem+json`），`errors` 列出出错的字段、\
+代码和中文说明（`zh`），并附英文（`en`）。
+
+**重复提交**：登记申请时带上 `Idempotency-Key` 请求头，重试同一请求只会得到第一次登记的申请，不会重复登记。
+
+**并发**：推进办理环节时带上读取到的版本号（`version` 或 `If-Match`），他人已处理时返回 409。
+
+金额单位为分（整数），月份格式为 `YYYY-MM`，日期格式为 `YYYY-MM-DD`。
+"""
+
+# The groups of operations, in the order the documentation shows them.
+TAGS: list[dict[str, str]] = [
+    {"name": "业务申请", "description": "登记、查询业务申请，按通知条款判定办理方式（第0.4条：每件申请记录渠道）。"},
+    {"name": "办理环节", "description": "受理、审批、办结、驳回；承诺书（第1.2条）、电话核实（第1.2c条）、材料（第1.3条、第1.4条、第2.2条）。"},
+    {"name": "手工操作复核", "description": "疫情期间系统外或手工操作的标记及其复核、清理、内审（第7.4条）。"},
+    {"name": "疫情解除", "description": "公布疫情解除日期及其对容缺材料期限、暂缓办理申请的影响（第1.3条、第4.2条）。"},
+    {"name": "参保登记", "description": "参保单位和参保人员的查询；脱敏信息的查看须说明原因并留痕。"},
+]
+
+# (method, path) -> (tag, summary, description)
+OPERATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("get", "/api/v1/cases/"): (
+        "业务申请", "查询业务申请",
+        "本人可见范围内的申请，可按状态、办理方式、业务和是否有第7.4条标记筛选，按游标分页。"),
+    ("post", "/api/v1/cases/"): (
+        "业务申请", "登记业务申请",
+        "登记一件申请：写明业务、渠道（网上、掌上社保、微信、电子邮件、传真、邮寄、窗口）和申请人，"
+        "系统按通知条款判定办理方式并给出依据。带 `Idempotency-Key` 重试不会重复登记。"),
+    ("get", "/api/v1/cases/{id}/"): (
+        "业务申请", "查看一件申请",
+        "申请的全部信息：办理决定及依据条款、状态、应补材料、电话核实、办理记录。"),
+    ("get", "/api/v1/cases/workflows/"): (
+        "业务申请", "办理流程表",
+        "每种办理方式的环节：从哪个状态到哪个状态、哪些角色可以操作、须满足的前提条件、是否通知申请人。"),
+    ("post", "/api/v1/cases/{id}/transitions/"): (
+        "办理环节", "推进办理环节",
+        "受理、审批、办结、驳回等。须带读取到的版本号；前提条件不满足（如退费未经电话确认、"
+        "参保人本人否认、容缺材料未补齐）时拒绝，并说明原因。"),
+    ("post", "/api/v1/cases/{id}/commitment-letter/"): (
+        "办理环节", "录入承诺书",
+        "承诺制办理（第1.2条、第4.2条）的书面承诺；受理后不能再录入或更改，内容以 SHA-256 固定。"),
+    ("post", "/api/v1/cases/{id}/phone-checks/"): (
+        "办理环节", "记录电话核实",
+        "退费（第1.2c条）须与参保人本人电话核实：默认拨打参保人登记的手机号码；"
+        "结果为“本人否认”的退费不能受理或审批，只能驳回。"),
+    ("post", "/api/v1/cases/{id}/documents/"): (
+        "办理环节", "上传材料",
+        "上传 PDF、JPEG 或 PNG 材料（按文件内容检查类型），可注明来自传真或电子邮件（第1.4条、第2.2条）。"),
+    ("get", "/api/v1/cases/{id}/documents/{doc}/content/"): (
+        "办理环节", "下载材料", "申请中的一份材料的原文件；只有能看到该申请的工作人员可以下载。"),
+    ("post", "/api/v1/cases/{id}/owed-documents/{owed}/exchange/"): (
+        "办理环节", "登记数据共享材料", "应补材料通过部门间数据共享取得时，登记来源和凭证号。"),
+    ("post", "/api/v1/cases/{id}/owed-documents/{owed}/review/"): (
+        "办理环节", "审核应补材料", "审核收到的应补材料：通过或退回（退回须说明理由）。"),
+    ("get", "/api/v1/cases/owed-documents/overdue/"): (
+        "办理环节", "逾期未补材料", "补交期限已过仍未收到的容缺材料（第1.3条）。"),
+    ("post", "/api/v1/cases/{id}/flags/"): (
+        "手工操作复核", "标记手工操作", "为申请登记一项系统外或手工操作，疫情后复核（第7.4条）。"),
+    ("get", "/api/v1/cases/flags/"): (
+        "手工操作复核", "复核队列", "按环节（待复核、已复核、已清理、已内审）查看第7.4条标记。"),
+    ("post", "/api/v1/cases/flags/{id}/steps/"): (
+        "手工操作复核", "推进复核环节", "复核、清理或内审一项标记，并记录结果。"),
+    ("get", "/api/v1/cases/epidemic-lift/preview/"): (
+        "疫情解除", "预览疫情解除的影响",
+        "按拟公布的解除日期，列出各区受影响的申请：容缺材料的补交期限、可恢复办理的暂缓申请。不做任何修改。"),
+    ("post", "/api/v1/cases/epidemic-lift/"): (
+        "疫情解除", "公布疫情解除日期", "公布解除日期并执行其影响（仅市中心）。"),
+    ("get", "/api/v1/persons/"): (
+        "参保登记", "查询参保人员", "按姓名、拼音首字母、证件号码（开头、后四位或完整号码）查询本人可见的参保人员。"),
+    ("get", "/api/v1/persons/{id}/"): ("参保登记", "查看参保人员", "参保人员的登记信息，证件号码和手机号码脱敏。"),
+    ("post", "/api/v1/persons/{id}/reveal/"): (
+        "参保登记", "查看参保人员的完整信息", "须说明查看原因；每次查看都记录在个人信息查看记录中。"),
+    ("get", "/api/v1/employers/"): (
+        "参保登记", "查询参保单位", "按单位名称、名称拼音首字母或统一社会信用代码查询本人可见的参保单位。"),
+    ("get", "/api/v1/employers/{id}/"): ("参保登记", "查看参保单位", "参保单位的登记信息，银行账号脱敏。"),
+    ("post", "/api/v1/employers/{id}/reveal/"): (
+        "参保登记", "查看参保单位的完整信息", "须说明查看原因；每次查看都记录在个人信息查看记录中。"),
+}
+
+# Parameter name -> its description.
+PARAMETERS: dict[str, str] = {
+    "id": "编号",
+    "doc": "材料编号",
+    "owed": "应补材料编号",
+    "cursor": "分页游标（取自上一页的 next 链接）",
+    "status": "按状态筛选",
+    "mode": "按办理方式筛选",
+    "business": "按业务代码筛选",
+    "flagged": "只看有（true）或没有（false）第7.4条标记的申请",
+    "stage": "复核环节",
+    "on": "以哪一天计算逾期（默认今天）",
+    "lifted_on": "拟公布的疫情解除日期（YYYY-MM-DD）",
+    "q": "查询内容",
+    "Idempotency-Key": "幂等键（1至100个字符）：重试同一请求时带上相同的键，只登记一次",
+    "If-Match": "读取到的申请版本号（也可在请求体中写 version）",
+}
+
+
+def chinese_descriptions(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: the title, groups, summaries and descriptions in Chinese.
+
+    Raises KeyError naming an operation or parameter that has no Chinese text yet, so a new endpoint
+    cannot reach the documentation with its code comment as its description.
+    """
+    result.setdefault("info", {})
+    result["info"]["title"] = TITLE
+    result["info"]["description"] = DESCRIPTION
+    result["tags"] = TAGS
+    schemes = result.get("components", {}).get("securitySchemes", {})
+    if "cookieAuth" in schemes:
+        schemes["cookieAuth"]["description"] = "已登录页面的会话（Cookie）：在本站登录后即可在此页试用接口。"
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            try:
+                tag, summary, description = OPERATIONS[(method, path)]
+            except KeyError:
+                raise KeyError(f"no Chinese description for {method.upper()} {path} in shebao.api.docs") from None
+            operation["tags"] = [tag]
+            operation["summary"] = summary
+            operation["description"] = description
+            for parameter in operation.get("parameters", []):
+                try:
+                    parameter["description"] = PARAMETERS[parameter["name"]]
+                except KeyError:
+                    raise KeyError(f"no Chinese description for parameter {parameter['name']!r} of "
+                                   f"{method.upper()} {path} in shebao.api.docs") from None
+    return result
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """Tells the document (and Swagger UI's 认证 dialog) how systems sign their calls."""
+
+    target_class = "shebao.api.auth.BearerTokenAuthentication"
+    name = "apiKey"  # a component key must be ASCII (OpenAPI 3); what a reader sees is the description
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer",
+                "description": "接口密钥：请求头 `Authorization: Bearer shb_…`，由 `shebao api_token` 生成。"}
+
+
+def wants_html(request: HttpRequest) -> bool:
+    """A browser (it asks for text/html first), not a system asking for the document."""
+    if request.GET.get("format"):
+        return False
+    accept = request.headers.get("Accept", "")
+    return "text/html" in accept.split(",")[0] or accept.startswith("text/html")
+
+
+_swagger_ui = SpectacularSwaggerView.as_view(url_name="api-schema-file", title=TITLE,
+                                             template_name="api/swagger_ui.html")
+_document = SpectacularAPIView.as_view()
+
+
+def api_docs(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """/api/schema/: Swagger UI for a browser, the OpenAPI document for a system."""
+    view = _swagger_ui if wants_html(request) else _document
+    return view(request, *args, **kwargs)
