@@ -26,7 +26,7 @@ def test_the_lift_preview_counts_employers_whose_late_fees_change(client, munici
 
 
 @pytest.mark.parametrize("who", ["clerk_chaoyang", "clerk_haidian"])
-def test_a_district_clerk_can_neither_open_nor_publish(client, request, who):
+def test_a_district_clerk_can_neither_open_nor_publish(client, db, request, who):
     client.force_login(request.getfixturevalue(who))
     assert client.get(reverse("backoffice:announcements")).status_code == 403
     r = client.post(reverse("backoffice:announcements"),

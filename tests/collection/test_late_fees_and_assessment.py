@@ -32,7 +32,7 @@ def test_the_agencys_late_fee_examples_hold_on_the_account_page_and_in_the_asses
     row = employer_account(employer=employer, as_of=as_of, policy=policy).dues[0]
     assert (row.due_on.isoformat(), row.overdue_days, row.late_fee_fen, row.waived_fen) == (
         expected["due_on"], expected["overdue_days"], expected["late_fee_fen"], expected["waived_fen"])
-    assert [c.split(" ")[0] for c in row.clauses] == expected["clauses"]
+    assert [c.split(" ")[0] for c in row.clauses] == [f"第{c}条" for c in expected["clauses"]]
     result = assessment_compute(as_of=as_of, policy=policy)
     assert (result.totals["late_fee_fen"], result.totals["waived_fen"]) == (expected["late_fee_fen"],
                                                                            expected["waived_fen"])

@@ -29,7 +29,11 @@ def test_an_employers_account_shows_dues_fees_relief_and_the_clause(client, cler
     response = client.get(reverse("collection:employer_account", args=[employer_chaoyang.pk]), {"as_of": "2020-06-30"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "缴费账户" in html and "2020-03-31" in html and "0.2 征收期延长" in html and "0.3 疫情期间补缴免收滞纳金" in html
+    assert "缴费账户" in html and "2020-03-31" in html
+    # The clause notes are written from the policy: the due's own month and extended date (0.2), and
+    # the relief's condition while the lifted date is unknown (0.3).
+    assert "第0.2条 2020年2月费款征收期延长至2020年3月31日" in html
+    assert "第0.3条 疫情期间欠费于疫情解除后3个月内补缴的，免收滞纳金" in html
     assert "1,000.00" in html  # arrears, in yuan
 
 
@@ -126,7 +130,7 @@ def test_a_persons_rights_record_page_answers_the_coverage_question(client, cler
     client.force_login(clerk_chaoyang)
     html = client.get(reverse("collection:person_rights", args=[person_chaoyang.pk]),
                       {"as_of": "2020-03-01", "on": "2020-02-20"}).content.decode()
-    assert "享受医疗保险待遇" in html and "0.2 征收期延长" in html
+    assert "享受医疗保险待遇" in html and "第0.2条 2020年2月费款征收期延长至2020年3月31日" in html
 
 
 def test_failed_deductions_are_shown_and_the_collection_desk_retries_them(client, municipal_admin, clerk_haidian,

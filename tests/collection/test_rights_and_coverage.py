@@ -28,7 +28,7 @@ def test_a_month_made_up_within_three_months_of_the_lifted_date_counts_as_on_tim
     assert record["2019-12"].status == "on_time"
     assert record["2020-02"].status == "made_up" and record["2020-02"].counts_as_on_time
     assert record["2020-03"].status == "made_up"
-    assert any(c.startswith("0.3") for c in record["2020-03"].clauses)
+    assert any(c.startswith("第0.3条") for c in record["2020-03"].clauses)
 
 
 def test_a_month_made_up_after_the_deadline_is_late(employer_chaoyang, person_chaoyang):

@@ -12,7 +12,13 @@ from typing import Any
 
 from shebao.cases import services as case_services
 from shebao.core import clock
-from shebao.core.policy import announcement_publish, current_policy, policy_with
+from shebao.core.policy import (
+    announcement_publish,
+    announcements_published,
+    current_policy,
+    policy_statements,
+    policy_with,
+)
 
 
 @dataclass
@@ -51,10 +57,28 @@ def late_fee_changes(*, lifted_on: dt.date) -> Any:
 
 
 def deadline_move_publish(*, actor: Any, months: list[str], due_on: dt.date, title: str = "") -> Any:
-    """0.2: the collection period of the named months moves to a new due date."""
-    value = {m: due_on.isoformat() for m in months}
+    """0.2: the collection period of the named months (``YYYY-MM``) moves to ``due_on``; every other
+    month keeps its due date. Raises ValidationError (in Chinese) for no month or a malformed one."""
+    from django.core.exceptions import ValidationError
+
+    from shebao.rules.dates import InputError, month_index
+    from shebao.rules.wording import date_zh, months_zh
+
+    if not months:
+        raise ValidationError({"months": "请填写费款所属期，例如 2020-03（多个用逗号分隔）"})
+    for m in months:
+        try:
+            month_index(m)
+        except InputError:
+            raise ValidationError({"months": f"费款所属期“{m}”无效，应为年-月，例如 2020-03"}) from None
+    value = {m: due_on.isoformat() for m in sorted(set(months))}
     return announcement_publish(actor=actor, parameter="collection.period_overrides", value=value,
-                                title=title or f"{'、'.join(months)}征收期延长至{due_on:%Y年%m月%d日}", clause="0.2")
+                                title=title or f"{months_zh(list(value))}费款征收期延长至{date_zh(due_on)}",
+                                clause="0.2")
+
+
+__all__ = ["announcements_published", "deadline_move_publish", "lift_effects", "lifted_on_in_force",
+           "policy_statements"]
 
 
 def lifted_on_in_force() -> Any:

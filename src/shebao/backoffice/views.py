@@ -331,7 +331,6 @@ def case_receipt(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Announcements and the 7.4 review queue (center staff) -----------------------------------------
 from shebao.backoffice import announcements  # noqa: E402
-from shebao.core.models import Announcement  # noqa: E402
 from shebao.core.scoping import user_sees_all  # noqa: E402
 
 
@@ -347,7 +346,8 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
     if not user_sees_all(request.user):
         raise PermissionDenied("只有市中心工作人员可以发布公告")
     context: dict = {
-        "published": Announcement.objects.order_by("-published_at", "-pk")[:50],
+        "published": announcements.announcements_published()[:50],
+        "periods": [s for s in announcements.policy_statements() if s.parameter == "collection.period_overrides"],
         "lifted_on": announcements.lifted_on_in_force(),
         "data": request.POST or request.GET,
     }
@@ -371,13 +371,13 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
         elif kind == "deadline":
             months = [m.strip() for m in request.POST.get("months", "").replace("，", ",").split(",") if m.strip()]
             try:
-                announcements.deadline_move_publish(actor=request.user, months=months, due_on=day)
+                ann = announcements.deadline_move_publish(actor=request.user, months=months, due_on=day)
             except Exception as e:
                 context["error"], _ = _error_text(e)
             else:
                 from django.contrib import messages
 
-                messages.success(request, f"已发布：{'、'.join(months)}征收期延长至{day:%Y-%m-%d}")
+                messages.success(request, f"已发布：{ann.title}")
                 return redirect("backoffice:announcements")
         else:
             context["error"] = "未知的公告类型"

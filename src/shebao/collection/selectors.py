@@ -20,11 +20,8 @@ from shebao.collection.models import (
 from shebao.core.scoping import scope_queryset, user_may_see_district, user_sees_all
 from shebao.registry.models import Contribution, Employer, Office, Person
 from shebao.rules import Policy, due_date, late_fee_for_due
+from shebao.rules.wording import due_clause_text
 
-CLAUSE_TEXT = {
-    "0.2": "0.2 征收期延长（2020年1、2月费款延至3月31日）",
-    "0.3": "0.3 疫情期间补缴免收滞纳金",
-}
 # A nominal amount used to ask the rule whether a late payment would be charged a fee at all.
 NOMINAL_FEN = 100_000_000
 
@@ -66,7 +63,7 @@ def employer_account(*, employer: Employer, as_of: dt.date, policy: Policy, limi
         fee = late_fee_for_due(due.month, due.amount_fen, paid_on=due.paid_on if paid else None,
                                as_of=None if paid else as_of, policy=policy)
         account.dues.append(DueRow(due, fee.due_on, fee.overdue_days, fee.late_fee_fen, fee.waived_fen,
-                                   [CLAUSE_TEXT.get(c, c) for c in fee.clauses]))
+                                   [due_clause_text(policy, c, due.month) for c in fee.clauses]))
         if not paid:
             account.open_fen += due.amount_fen
             if fee.due_on < as_of:
@@ -184,7 +181,7 @@ def rights_record(*, person: Person, as_of: dt.date, policy: Policy) -> list[Rig
         else:
             status = "not_yet_due" if fee.overdue_days == 0 else "unpaid"
         out.append(RightsMonth(c.month, c.employer, fee.due_on, paid_on, status,
-                               status in ("on_time", "made_up"), [CLAUSE_TEXT.get(x, x) for x in fee.clauses]))
+                               status in ("on_time", "made_up"), [due_clause_text(policy, x, c.month) for x in fee.clauses]))
     return out
 
 

@@ -14,11 +14,13 @@ import contextvars
 import datetime as dt
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from shebao.core.fastsql import hot_cursor
 from shebao.core.models import Announcement
@@ -35,11 +37,20 @@ def policy_pack_name() -> str:
 
 
 def _apply(policy: Any, *, changes: Mapping[str, Any], effective: str | None, ident: str, title: str,
-           clause: str) -> Any:
+           clause: str, document: str = "") -> Any:
     from shebao.rules.policy import Reference
 
     return policy.with_announcement(dict(changes), effective=effective, id=ident, title=title,
-                                    reference=Reference(title or "公告", clause or "0.1"))
+                                    reference=Reference(document or title or "公告", clause or "0.1"))
+
+
+def announcement_document(ann: Announcement) -> str:
+    """How a published announcement is cited (a value's reference, a decision's basis): its title and
+    the day it was published, in Chinese."""
+    from shebao.rules.wording import date_zh
+
+    day = timezone.localdate(ann.published_at) if ann.published_at else None
+    return f"{ann.title}（{date_zh(day)}发布）" if day else ann.title
 
 
 def _compiled(policy: Any) -> Any:
@@ -100,7 +111,8 @@ def current_policy(*, pack: str | None = None) -> Any:
         for ann in rows:
             policy = _apply(policy, changes={ann.parameter: ann.value},
                             effective=ann.effective_from.isoformat() if ann.effective_from else None,
-                            ident=f"announcement-{ann.pk}", title=ann.title, clause=ann.clause)
+                            ident=f"announcement-{ann.pk}", title=ann.title, clause=ann.clause,
+                            document=announcement_document(ann))
         policy = _compiled(policy)
         # Filed under what was read, not what was asked for: an announcement published between the
         # state's read (with the key, at the request's start) and this one must not be cached under
@@ -152,3 +164,73 @@ def announcement_publish(
 
     audit_create(actor=actor, instance=ann, reason=f"发布政策公告（第{clause or '0.1'}条）")
     return ann
+
+
+# --- Reading the policy in plain Chinese (0.1: "及时向社会通告") -------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedAnnouncement:
+    """A stored announcement as people read it: what it says (written from the policy), its clause,
+    whether it is still in force, and which earlier announcements it corrects."""
+
+    row: Announcement
+    text: str
+    clause_zh: str
+    in_force: bool
+    corrects: tuple[Announcement, ...]
+    corrected_by: Announcement | None
+
+
+def _covers(later: Announcement, earlier: Announcement) -> bool:
+    """A later announcement corrects an earlier one when it sets the same parameter from the same
+    date (or, both undated, amends the same value) and, for a month map, names every month it named."""
+    if (later.parameter, later.effective_from) != (earlier.parameter, earlier.effective_from):
+        return False
+    if isinstance(earlier.value, dict):
+        return isinstance(later.value, dict) and set(earlier.value) <= set(later.value)
+    return True
+
+
+def announcements_published(*, pack: str | None = None) -> list[PublishedAnnouncement]:
+    """Every announcement of the pack, newest first, each with its text and whether it is in force.
+
+    Nothing is lost on a correction: the corrected announcement stays, marked with the one that
+    corrected it.
+    """
+    from shebao.rules.wording import announcement_text, clause_zh
+
+    name = pack or policy_pack_name()
+    policy = current_policy(pack=name)
+    rows = list(Announcement.objects.filter(pack=name).select_related("published_by").order_by("published_at", "pk"))
+    corrected_by: dict[int, Announcement] = {}
+    corrects: dict[int, list[Announcement]] = {}
+    for i, earlier in enumerate(rows):
+        for later in rows[i + 1:]:
+            if _covers(later, earlier):
+                corrected_by[earlier.pk] = later
+                corrects.setdefault(later.pk, []).append(earlier)
+                break
+    out = []
+    for row in reversed(rows):
+        try:
+            text = announcement_text(policy, row.parameter, row.value,
+                                     effective=row.effective_from.isoformat() if row.effective_from else None)
+        except (KeyError, ValueError, TypeError):
+            text = "（该公告的参数已不在现行政策包中）"
+        out.append(PublishedAnnouncement(row, text, clause_zh(row.clause or "0.1"), row.pk not in corrected_by,
+                                         tuple(corrects.get(row.pk, ())), corrected_by.get(row.pk)))
+    return out
+
+
+def policy_statements(*, pack: str | None = None) -> list[Any]:
+    """The sentences about the policy in force (`shebao.rules.wording.Sentence`), in the pack's order."""
+    from shebao.rules.wording import policy_sentences
+
+    return policy_sentences(current_policy(pack=pack))
+
+
+def policy_title(*, pack: str | None = None) -> str:
+    """The Chinese title of the pack in force (the notice the policy comes from)."""
+    policy = current_policy(pack=pack)
+    return str(policy.title.get("zh") or "现行社会保险经办政策")

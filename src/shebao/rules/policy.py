@@ -31,7 +31,8 @@ PACKS_DIR = Path(__file__).parent / "packs"
 DEFAULT_PACK = "beijing-2020-epidemic"
 
 PARAM_TYPES = {"int", "rational", "date", "month", "choice", "month_dates", "int_map", "month_map", "string_list"}
-_DEF_KEYS = {"description", "unit", "type", "values", "keys", "choices", "enum", "documentation"}
+_DEF_KEYS = {"description", "label", "value_labels", "unit", "type", "values", "keys", "choices", "enum",
+             "documentation"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,11 @@ class DatedValue:
     value: Any  # converted: int, Fraction, date, str, dict, tuple; None = no value from here on
     reference: Reference
     named: tuple[str, ...] | None = None
+    sources: tuple[tuple[str, Reference], ...] = ()  # month maps: each month's own reference
+
+    def source(self, key: str) -> Reference:
+        """The reference a month of a month map rests on (the value's own for other types)."""
+        return dict(self.sources).get(key, self.reference)
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,8 @@ class Parameter:
     enum: str | None = None
     file: str = "?"
     line: int | None = None
+    label: str = ""  # the parameter's name in plain Chinese, as the pages and sentences say it
+    value_labels: Mapping[str, str] = field(default_factory=dict)  # a choice's values in Chinese
 
     def entry(self, on: date | str | None = None) -> DatedValue | None:
         """The dated value in force on ``on`` (``None``: the latest one, as announced so far)."""
@@ -226,6 +234,8 @@ def _parse_parameter_file(path: Path, prefix: str, inherited: dict[str, Paramete
             enum=pdef.get("enum"),
             file=str(path),
             line=pdef.line,
+            label=str(pdef.get("label") or ""),
+            value_labels={str(k): str(v) for k, v in (pdef.get("value_labels") or {}).items()},
         )
     return out
 
@@ -239,6 +249,22 @@ class Announcement:
     title: str = ""
 
 
+@dataclass(frozen=True)
+class Statement:
+    """A sentence about the policy in force, written from parameter values (``wording.yaml``, 0.1).
+
+    ``templates`` holds the forms of the sentence: ``text`` (no parameter), ``each`` (a month map: one
+    sentence per due date), ``set``/``unset`` (a date that may not be announced yet) or ``value``.
+    Placeholders are ``{value}``, ``{<parameter name>}`` and the dates the rules derive
+    (see `shebao.rules.wording`).
+    """
+
+    id: str
+    clause: str
+    parameter: str | None
+    templates: Mapping[str, str]
+
+
 @dataclass
 class Policy:
     """Parameters and decision tables of one pack (with its parents and announcements applied)."""
@@ -250,6 +276,7 @@ class Policy:
     tables: dict[str, Any]  # table name -> raw Located table (compiled lazily by .tables module)
     aliases: dict[str, str]
     announcements: tuple[Announcement, ...] = ()
+    statements: tuple[Statement, ...] = ()
     _compiled: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def parameter(self, name: str) -> Parameter:
@@ -283,7 +310,7 @@ class Policy:
         _apply_announcement(params, self.aliases, ann, "<announcement>", None)
         return Policy(
             self.name, self.version, self.title, params, self.tables, self.aliases,
-            self.announcements + (ann,),
+            self.announcements + (ann,), self.statements,
         )
 
     def changed_on(self, days: Iterable[str] = ()) -> list[str]:
@@ -335,8 +362,10 @@ def _with_dated_value(p: Parameter, value: Any, eff: str, reference: Reference) 
         return replace(p, values=(*before, DatedValue(eff, value, reference), *after))
     # 0.2: the months named move; the others keep the date they had on `eff`. Each month is its own
     # dated value: a month named here holds until a later-dated value names it again.
-    base = (same.value if same is not None else before[-1].value if before else None) or {}
+    prior = same if same is not None else before[-1] if before else None
+    base = (prior.value if prior is not None else None) or {}
     named = tuple(sorted({*_names(same), *value}))
+    sources = {**_sources(prior), **dict.fromkeys(value, reference)}
     carried = []
     for v in after:
         if v.value is None:  # no value from here on
@@ -344,8 +373,16 @@ def _with_dated_value(p: Parameter, value: Any, eff: str, reference: Reference) 
             continue
         own = _names(v)
         mine = {m: d for m, d in value.items() if m not in own}
-        carried.append(replace(v, value={**v.value, **mine}, named=own))
-    return replace(p, values=(*before, DatedValue(eff, {**base, **value}, reference, named), *carried))
+        carried.append(replace(v, value={**v.value, **mine}, named=own,
+                               sources=tuple(sorted({**_sources(v), **dict.fromkeys(mine, reference)}.items()))))
+    new = DatedValue(eff, {**base, **value}, reference, named, tuple(sorted(sources.items())))
+    return replace(p, values=(*before, new, *carried))
+
+
+def _sources(v: DatedValue | None) -> dict[str, Reference]:
+    if v is None or not isinstance(v.value, dict):
+        return {}
+    return {m: v.source(m) for m in v.value}
 
 
 def _pack_files(packs_dir: Path, name: str) -> list[Path]:
@@ -404,8 +441,47 @@ def _load_pack(packs_dir: Path, name: str, seen: tuple[str, ...] = ()) -> Policy
             )
             _apply_announcement(params, aliases, ann, str(ann_path), raw.line)
             anns.append(ann)
+    statements = _load_statements(root / "wording.yaml", params, parent.statements if parent else ())
     title = meta.get("title") or {}
-    return Policy(name, meta["version"], dict(title), params, tables, aliases, tuple(anns))
+    return Policy(name, meta["version"], dict(title), params, tables, aliases, tuple(anns), statements)
+
+
+_STATEMENT_FORMS = {"text", "each", "set", "unset", "value"}
+
+
+def _load_statements(path: Path, params: Mapping[str, Parameter],
+                     inherited: tuple[Statement, ...]) -> tuple[Statement, ...]:
+    """A pack's sentences about its policy; a child's statement of the same id replaces its parent's.
+
+    Every placeholder must name a parameter of the pack or a derived value, so a typo fails at load
+    with the file and line, not on a page.
+    """
+    if not path.is_file():
+        return inherited
+    from .wording import DERIVED, placeholders
+
+    data = load_yaml(path)
+    if not isinstance(data, Located) or not isinstance(data.get("statements"), list):
+        raise PackError(path, 1, "expected a mapping with 'statements: [...]'")
+    out = {s.id: s for s in inherited}
+    for raw in data["statements"]:
+        if not isinstance(raw, Located) or not {"id", "clause"} <= set(raw):
+            raise PackError(path, getattr(raw, "line", None), "a statement needs id and clause")
+        unknown = set(raw) - _STATEMENT_FORMS - {"id", "clause", "parameter"}
+        if unknown:
+            raise raw.error(f"statement {raw['id']}: unknown keys {sorted(unknown)}", min(unknown))
+        forms = {k: str(raw[k]) for k in _STATEMENT_FORMS if k in raw}
+        parameter = raw.get("parameter")
+        if not forms or (parameter is None) != ("text" in forms):
+            raise raw.error(f"statement {raw['id']}: 'text' alone, or a 'parameter' with its forms")
+        if parameter is not None and parameter not in params:
+            raise raw.error(f"statement {raw['id']}: unknown parameter {parameter!r}", "parameter")
+        for form, template in forms.items():
+            for name in placeholders(template):
+                if name not in params and name not in DERIVED and name not in ("value", "months", "date"):
+                    raise raw.error(f"statement {raw['id']}: unknown placeholder {{{name}}}", form)
+        out[str(raw["id"])] = Statement(str(raw["id"]), str(raw["clause"]), parameter, forms)
+    return tuple(out.values())
 
 
 _CACHE: dict[tuple[str, str, tuple[tuple[str, Any], ...]], Policy] = {}

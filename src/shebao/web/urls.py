@@ -7,6 +7,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
+    path("public/announcements/", views.public_announcements, name="public_announcements"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("large-type/", views.toggle_large_type, name="toggle_large_type"),
     path("persons/", views.person_search, name="person_search"),

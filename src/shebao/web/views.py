@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
+from shebao.core.policy import announcements_published, policy_statements, policy_title
 from shebao.core.scoping import user_sees_all
 from shebao.registry import selectors
 from shebao.registry.services import personal_data_reveal
@@ -36,6 +37,19 @@ def home(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "web/home.html", {
         "district": district,
         "sees_all": user_sees_all(request.user),
+        "statements": policy_statements(),
+    })
+
+
+def public_announcements(request: HttpRequest) -> HttpResponse:
+    """The public page of 0.1 ("及时向社会通告"): the policy in force in plain Chinese and every
+    announcement, readable without signing in."""
+    published = announcements_published()
+    return TemplateResponse(request, "web/public_announcements.html", {
+        "title": policy_title(),
+        "statements": policy_statements(),
+        "in_force": [a for a in published if a.in_force],
+        "corrected": [a for a in published if not a.in_force],
     })
 
 
