@@ -291,6 +291,13 @@ class RemittanceLine(models.Model):
         return mask_bank_account(self.payer_account)
 
     @property
+    def memo_masked(self) -> str:
+        """The memo with any ID, phone or account number in it masked (payers write them there)."""
+        from shebao.core.masking import mask_text
+
+        return mask_text(self.memo)
+
+    @property
     def audit_district_code(self) -> str:
         return self.employer.audit_district_code if self.employer_id else ""
 

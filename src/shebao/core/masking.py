@@ -2,12 +2,18 @@
 
 Masked is the default everywhere (pages, API, exports, logs); the full value only comes through
 an explicit, recorded "show" action (see `shebao.core.services.personal_data_reveal`).
+
+A number is masked however it is written: full-width digits, groups separated by spaces or
+hyphens ("6222 0202 0011 2233 445", "+86 138 1234 5678", "138-1234-5678"), in a field or inside
+free text (a remittance memo, a log line). The masked form is the compact one ("138****5678").
 """
 
 from __future__ import annotations
 
 import logging
 import re
+
+from shebao.core.normalize import normalize_code, normalize_phone
 
 
 def mask_id_number(value: str | None) -> str:
@@ -18,6 +24,7 @@ def mask_id_number(value: str | None) -> str:
     """
     if not value:
         return ""
+    value = normalize_code(value)
     if len(value) <= 8:
         return value[:1] + "*" * (len(value) - 2) + value[-1:] if len(value) > 2 else "*" * len(value)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
@@ -29,6 +36,7 @@ def mask_phone(value: str | None) -> str:
     """
     if not value:
         return ""
+    value = normalize_phone(value)
     if len(value) < 7:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
@@ -40,6 +48,7 @@ def mask_bank_account(value: str | None) -> str:
     """
     if not value:
         return ""
+    value = normalize_code(value)
     if len(value) <= 8:
         return "*" * (len(value) - 4) + value[-4:] if len(value) > 4 else "*" * len(value)
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
@@ -47,17 +56,79 @@ def mask_bank_account(value: str | None) -> str:
 
 MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "bank_account": mask_bank_account}
 
-# Citizen ID numbers, mobile numbers and long digit runs (bank accounts) in free text.
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-_PHONE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-_ACCOUNT_RE = re.compile(r"(?<!\d)(\d{4})(\d{4,15})(\d{4})(?!\d)")
+# A run of digits (ASCII or full-width) in groups joined by one kind of separator (a space, an
+# ideographic space or a hyphen), maybe with a +86/0086 prefix and a final X (GB 11643's check).
+_D = "[0-9\uff10-\uff19]"
+_RUN_RE = re.compile(
+    rf"(?<![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])"
+    rf"(?P<prefix>(?:[+\uff0b](?:86|\uff18\uff16)|0086)[ \u3000\-\uff0d]?)?"
+    rf"(?P<run>{_D}+(?:(?P<sep>[ \u3000\-\uff0d]){_D}+(?:(?P=sep){_D}+)*)?(?:(?P=sep)?[XxＸｘ])?)"
+    rf"(?![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])"
+)
+_MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+_GROUP_SPLIT_RE = re.compile(r"[ \u3000\-\uff0d]")
+
+
+def _mask_number(digits: str, tier: int) -> str | None:
+    """The masked form of one compact number, or None if it is not a personal number of the tier:
+    1 = an 18-character ID number or a mobile number, 2 = a 15-digit ID number or an account."""
+    if tier == 1:
+        if len(digits) == 18 and digits[:17].isdigit() and digits[17] in "0123456789X":
+            return mask_id_number(digits)
+        return mask_phone(digits) if _MOBILE_RE.fullmatch(digits) else None
+    if not digits.isdigit():
+        return None
+    if len(digits) == 15:
+        return mask_id_number(digits)
+    return mask_bank_account(digits) if 12 <= len(digits) <= 30 else None
+
+
+def _mask_run(run: str) -> str:
+    """Mask a run of digit groups: as one number if it is one, else the longest numbers inside it.
+
+    ID and mobile numbers are looked for before accounts, so "138 1234 5678 2" (a phone and a
+    count) masks the phone rather than calling twelve digits an account.
+    """
+    groups = [g for g in _GROUP_SPLIT_RE.split(run) if g]
+    sep = next((c for c in run if _GROUP_SPLIT_RE.match(c)), " ")
+    if groups and normalize_code(groups[-1]) == "X" and len(groups) > 1:
+        groups[-2:] = [groups[-2] + groups[-1]]
+    for tier in (1, 2):
+        whole = _mask_number(normalize_code(run), tier)
+        if whole is not None:
+            return whole
+        out, i, found = [], 0, False
+        while i < len(groups):
+            for j in range(len(groups), i, -1):
+                masked = _mask_number(normalize_code("".join(groups[i:j])), tier)
+                if masked is not None:
+                    out.append(masked)
+                    i, found = j, True
+                    break
+            else:
+                out.append(groups[i])
+                i += 1
+        if found:
+            return sep.join(out)
+    return run
 
 
 def mask_text(text: str) -> str:
-    """Mask any ID number, mobile number or account number that appears in free text (logs)."""
-    text = _ID_RE.sub(lambda m: m.group(1) + "*" * 8 + m.group(3)[-4:].rjust(4, "*"), text)
-    text = _PHONE_RE.sub(lambda m: m.group(1) + "****" + m.group(3), text)
-    return _ACCOUNT_RE.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
+    """Mask every ID number, mobile number or account number in free text (memos, logs, exports).
+
+    >>> mask_text("身份证110105199001016113 手机138 1234 5678")
+    '身份证110105********6113 手机138****5678'
+    >>> mask_text("账号 6222 0202 0011 2233 445，电话 +86 138-1234-5678")
+    '账号 6222***********3445，电话 +86 138****5678'
+    """
+    if not text:
+        return text or ""
+
+    def replace(m: re.Match[str]) -> str:
+        masked = _mask_run(m.group("run"))
+        return (m.group("prefix") or "") + masked if masked != m.group("run") else m.group(0)
+
+    return _RUN_RE.sub(replace, text)
 
 
 class MaskingLogFilter(logging.Filter):

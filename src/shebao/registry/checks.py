@@ -4,6 +4,14 @@
 - Unified social credit code, GB 32100-2015: 18 characters from a 31-character alphabet
   (no I, O, Z, S, V) with a MOD 31 check character.
 
+Both are read through `shebao.core.normalize.normalize_code` first (NFKC, no separators, upper
+case), so full-width digits, a lower-case x or the spaces people type give the same stored number.
+
+A citizen ID number must also be plausible: its birth date not in the future and not more than
+`OLDEST_AGE_YEARS` ago, and its first six digits an administrative division code of GB/T 2260
+that was in use in or after the birth year (python-stdnum's `cn/loc` table, which keeps codes
+that were abolished but are still printed on valid cards, such as 110103 崇文区 until 2010).
+
 Each validator raises `CodeError` whose message names the position of the fault (1-based) in
 Chinese; `.position` and `.reason` carry it for the API.
 """
@@ -12,6 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
+
+from shebao.core.normalize import normalize_code
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
@@ -19,6 +30,8 @@ ID_CHECK = "10X98765432"
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 CREDIT_AUTHORITY = "123456789ABCDEFGNY"
+# Older than any person recorded alive (the oldest verified lived 122 years): a typing error.
+OLDEST_AGE_YEARS = 130
 
 
 class CodeError(ValueError):
@@ -44,9 +57,37 @@ class CitizenId:
     region: str
 
 
-def parse_citizen_id(value: str) -> CitizenId:
-    """Validate a GB 11643 citizen ID number and derive birth date and gender from it."""
-    number = (value or "").strip().upper()
+@lru_cache(maxsize=4096)
+def division_name(code: str, *, in_or_after_year: int | None = None) -> str | None:
+    """The county-level division of a GB/T 2260 code, e.g. ``division_name("110103") == "崇文区"``.
+
+    None if no such code ever existed; with `in_or_after_year`, None also if the code had been
+    abolished before that year (a number is given at birth or later, never with a code already
+    gone). Data: python-stdnum's `cn/loc` (GB/T 2260 with the years each code was in use).
+    """
+    from stdnum import numdb
+
+    counties = [props["county"] for _, props in numdb.get("cn/loc").info(code) if "county" in props]
+    if not counties:
+        return None
+    for entry in counties[0].split(","):
+        if not entry.startswith("["):
+            return entry
+        years, name = entry[1:].split("]", 1)
+        _start, end = years.split("-")
+        if in_or_after_year is None or not end or int(end) >= in_or_after_year:
+            return name
+    return None
+
+
+def parse_citizen_id(value: str, *, today: dt.date | None = None) -> CitizenId:
+    """Validate a GB 11643 citizen ID number and derive birth date and gender from it.
+
+    `today` (default: the machine's date) bounds the birth date. Raises `CodeError` with reason
+    length, not_digit, bad_check_character, bad_birth_date, future_birth_date, unknown_region,
+    region_abolished or check_character_mismatch.
+    """
+    number = normalize_code(value)
     if len(number) != 18:
         raise CodeError(f"公民身份号码应为18位，实为{len(number)}位", reason="length")
     for i, c in enumerate(number[:17], start=1):
@@ -60,14 +101,25 @@ def parse_citizen_id(value: str) -> CitizenId:
     except ValueError:
         raise CodeError(f"公民身份号码第7–14位的出生日期{number[6:14]}不是有效日期", position=7,
                         reason="bad_birth_date") from None
-    if birth.year < 1880:
-        raise CodeError(f"公民身份号码第7–14位的出生日期{number[6:14]}不合理", position=7, reason="bad_birth_date")
     expected = id_check_character(number[:17])
     if number[17] != expected:
         raise CodeError(
             f"公民身份号码第18位校验码错误：应为“{expected}”，实为“{number[17]}”（号码中有错误的字符）",
             position=18, reason="check_character_mismatch",
         )
+    today = today or dt.date.today()
+    if birth > today:
+        raise CodeError(f"公民身份号码第7–14位的出生日期{birth:%Y-%m-%d}晚于今天，号码有误", position=7,
+                        reason="future_birth_date")
+    if today.year - birth.year > OLDEST_AGE_YEARS:
+        raise CodeError(f"公民身份号码第7–14位的出生日期{birth:%Y-%m-%d}距今超过{OLDEST_AGE_YEARS}年，不合理",
+                        position=7, reason="bad_birth_date")
+    if division_name(number[:6]) is None:
+        raise CodeError(f"公民身份号码第1–6位“{number[:6]}”不是任何行政区划代码（GB/T 2260）", position=1,
+                        reason="unknown_region")
+    if division_name(number[:6], in_or_after_year=birth.year) is None:
+        raise CodeError(f"公民身份号码第1–6位“{number[:6]}”（{division_name(number[:6])}）在出生年份{birth.year}"
+                        "之前已撤销，号码有误", position=1, reason="region_abolished")
     gender = "male" if int(number[16]) % 2 == 1 else "female"
     return CitizenId(number=number, birth_date=birth, gender=gender, region=number[:6])
 
@@ -80,9 +132,15 @@ def credit_check_character(first17: str) -> str:
     return CREDIT_ALPHABET[(31 - total % 31) % 31]
 
 
-def validate_credit_code(value: str) -> str:
-    """Validate a GB 32100 unified social credit code; returns it upper-cased."""
-    code = (value or "").strip().upper()
+def validate_credit_code(value: str, *, legacy_check_character: bool = False) -> str:
+    """Validate a GB 32100 unified social credit code; returns it normalised (upper case).
+
+    With `legacy_check_character`, everything but the check character (position 18) is checked:
+    some codes issued before the standard took full effect (2016) do not satisfy its MOD 31 check
+    and are still on valid licences; staff accept such a code only with a recorded override
+    (`registry.services.employer_register`). Raises `CodeError`.
+    """
+    code = normalize_code(value)
     if len(code) != 18:
         raise CodeError(f"统一社会信用代码应为18位，实为{len(code)}位", reason="length")
     for i, c in enumerate(code, start=1):
@@ -97,7 +155,7 @@ def validate_credit_code(value: str) -> str:
             raise CodeError(f"统一社会信用代码第{i}位（行政区划码）应为数字，实为“{c}”", position=i,
                             reason="bad_region")
     expected = credit_check_character(code[:17])
-    if code[17] != expected:
+    if code[17] != expected and not legacy_check_character:
         raise CodeError(
             f"统一社会信用代码第18位校验码错误：应为“{expected}”，实为“{code[17]}”（代码中有错误的字符）",
             position=18, reason="check_character_mismatch",

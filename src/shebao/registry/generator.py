@@ -24,6 +24,7 @@ from shebao.registry import names
 from shebao.registry.checks import CREDIT_ALPHABET, CREDIT_WEIGHTS, id_check_character
 from shebao.registry.models import Contribution, Employer, EmploymentSpell, Office, PensionAccount, Person
 from shebao.registry.months import format_month, parse_month
+from shebao.registry.offices import id_region
 from shebao.registry.rates import ContributionRates, rates_in_force
 from shebao.registry.services import employer_name_initials
 
@@ -103,7 +104,7 @@ def generate(options: GenerateOptions, *, progress: Callable[[int], None] | None
     first_month = parse_month(options.from_month)
     month_labels = [format_month(first_month + k) for k in range(options.months)]
     rates_by_month = [rates_in_force(dt.date(int(m[:4]), int(m[5:]), 1)) for m in month_labels]
-    surname_init = names.initials_table(names.SURNAMES)
+    surname_init = names.initials_table(names.SURNAMES, surnames=True)
     given_init = names.initials_table(names.GIVEN)
 
     if connection.vendor == "sqlite":
@@ -228,7 +229,7 @@ def _generate_batch(*, rng, start, stop, sizes, employer_district, districts, pe
         else:
             id_type = "citizen_id"
             seq = int(serial[k]) * 2 + (1 if male[k] else 0)
-            first17 = f"{dist.code}{birth_str[k].replace('-', '')}{seq:03d}"
+            first17 = f"{id_region(dist.code)}{birth_str[k].replace('-', '')}{seq:03d}"
             number = first17 + id_check_character(first17)
             hukou, nationality = ("urban" if (k % 3) else "rural"), "中国"
         person_rows.append((

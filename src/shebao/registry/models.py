@@ -9,6 +9,7 @@ Writes go through `services.py`, which records the audit trail; nothing here has
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -28,8 +29,10 @@ def validate_month(value: str) -> None:
 
 
 def validate_credit_code_field(value: str) -> None:
+    """The form of a GB 32100 code; its check character is checked by `employer_register`, which
+    alone may accept a legacy code that fails it (with a recorded override)."""
     try:
-        validate_credit_code(value)
+        validate_credit_code(value, legacy_check_character=True)
     except CodeError as e:
         raise ValidationError(str(e), code=e.reason) from None
 
@@ -89,6 +92,12 @@ class Employer(models.Model):
     bank_name = models.CharField("开户银行", max_length=100, blank=True)
     industry_class = models.PositiveSmallIntegerField("工伤行业类别", default=1)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # A code issued before 2016 whose check character does not follow GB 32100, accepted by staff:
+    # who, why and when (shown as a warning wherever the employer is shown).
+    credit_code_override_reason = models.CharField("信用代码校验例外原因", max_length=200, blank=True, db_default="")
+    credit_code_override_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="例外确认人", null=True,
+                                                blank=True, on_delete=models.PROTECT, related_name="+")
+    credit_code_override_at = models.DateTimeField("例外确认时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "参保单位"
@@ -105,6 +114,15 @@ class Employer(models.Model):
     @property
     def bank_account_masked(self) -> str:
         return mask_bank_account(self.bank_account)
+
+    @property
+    def credit_code_warning(self) -> str:
+        """The visible warning of a legacy credit code accepted by override, else ""."""
+        if not self.credit_code_override_at:
+            return ""
+        who = self.credit_code_override_by.get_username() if self.credit_code_override_by_id else "系统"
+        return (f"统一社会信用代码未通过GB 32100校验位检验，系{who}于{self.credit_code_override_at:%Y-%m-%d}"
+                f"按例外登记（原因：{self.credit_code_override_reason}）")
 
 
 class Person(models.Model):
@@ -189,6 +207,19 @@ class Person(models.Model):
     @property
     def phone_masked(self) -> str:
         return mask_phone(self.phone)
+
+
+class PersonNameWord(models.Model):
+    """One word of a Latin-script name (a foreigner's, notice 1.4), lower-cased, so that a clerk
+    finds "John SMITH" by `smith` with an indexed prefix match (`registry.names.name_words`)."""
+
+    person = models.ForeignKey(Person, verbose_name="参保人员", on_delete=models.CASCADE, related_name="name_words")
+    word = models.CharField("姓名单词", max_length=100, db_index=True)
+
+    class Meta:
+        verbose_name = "姓名单词"
+        verbose_name_plural = "姓名单词"
+        constraints = [models.UniqueConstraint(fields=["person", "word"], name="person_name_word_unique")]
 
 
 class PensionAccount(models.Model):

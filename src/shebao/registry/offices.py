@@ -29,6 +29,20 @@ DISTRICTS: list[tuple[str, str, int]] = [
     ("110302", "北京经济技术开发区社会保险保障中心", 3),
 ]
 
+# The development area's center is an office, not an administrative division (GB/T 2260): its
+# people's ID numbers carry the code of the district the area lies in (大兴区).
+ID_REGION_OF_OFFICE = {"110302": "110115"}
+
+
+def id_region(office_code: str) -> str:
+    """The GB/T 2260 code that ID numbers of people registered at an office start with.
+
+    >>> id_region("110105"), id_region("110302")
+    ('110105', '110115')
+    """
+    return ID_REGION_OF_OFFICE.get(office_code, office_code)
+
+
 # Two agent offices per district is enough for the demo; real ones are registered by staff.
 AGENT_OFFICES = [
     ("110105A1", "朝阳区望京街道社保代办机构", "110105"),

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from shebao.core.fastsql import fetch_one
+from shebao.core.normalize import normalize_code, normalize_text
 from shebao.core.scoping import scope_queryset, user_may_see_district
-from shebao.registry.models import Contribution, Employer, Office, Person
+from shebao.registry.models import Contribution, Employer, Office, Person, PersonNameWord
 from shebao.registry.months import month_of
 
 
@@ -29,19 +29,21 @@ def district_list() -> QuerySet[Office]:
 
 _DIGITS_RE = re.compile(r"^[0-9]{3}[0-9Xx]$")
 _FULL_ID_RE = re.compile(r"^[0-9]{17}[0-9Xx]$")
-_INITIALS_RE = re.compile(r"^[A-Za-z]{1,10}$")
+_INITIALS_RE = re.compile(r"^[A-Za-z]{1,40}$")
 # The start of a document number: digits, or letters then digits (passports, permits).
 _ID_PREFIX_RE = re.compile(r"^[A-Za-z]{0,3}[0-9]+[0-9Xx]?$")
 
 
 def _typed(query: str | None) -> str:
-    """What was typed, with full-width letters and digits made half-width (１１０ → 110)."""
-    return unicodedata.normalize("NFKC", query or "").strip()
+    """What was typed, normalised as everywhere (`core.normalize`): full-width letters and digits
+    made half-width (１１０ → 110), trimmed, inner spaces as one."""
+    return normalize_text(query)
 
 
 def person_search(*, user: Any, query: str) -> QuerySet[Person]:
-    """What a clerk types: a name, pinyin initials (张三 → zs), the last four, the full number, or
-    the start of a number (110105…, E1234…).
+    """What a clerk types: a name, pinyin initials (张三 → zs, surnames read as surnames), a word of
+    a Latin-script name, the last four, the full number, or the start of a number (110105…, E1234…),
+    normalised first (full-width digits, spaces inside the number, lower-case x: `core.normalize`).
 
     Every branch is an indexed equality or prefix match, so it stays fast on a million people.
     """
@@ -49,25 +51,29 @@ def person_search(*, user: Any, query: str) -> QuerySet[Person]:
     qs = person_list(user=user)
     if not q:
         return qs.none()
-    if _FULL_ID_RE.match(q):
-        return qs.filter(id_number=q.upper())
-    if _DIGITS_RE.match(q):
-        return qs.filter(id_last4=q.upper())
-    if _ID_PREFIX_RE.match(q):
-        return qs.filter(id_number__startswith=q.upper())
+    code = normalize_code(q)
+    if _FULL_ID_RE.match(code):
+        return qs.filter(id_number=code)
+    if _DIGITS_RE.match(code):
+        return qs.filter(id_last4=code)
+    if _ID_PREFIX_RE.match(code):
+        return qs.filter(id_number__startswith=code)
     if _INITIALS_RE.match(q):
-        return qs.filter(name_initials__startswith=q.lower())
+        word = PersonNameWord.objects.filter(word__startswith=q.lower()).values("person_id")
+        return qs.filter(Q(name_initials__startswith=q.lower()) | Q(pk__in=word))
     return qs.filter(Q(name=q) | Q(name__startswith=q))
 
 
 def employer_search(*, user: Any, query: str) -> QuerySet[Employer]:
-    """A credit code, part of the name, or pinyin initials of part of the name (华信 → hx)."""
+    """A credit code (any case, full-width, with spaces), part of the name, or pinyin initials of
+    part of the name (华信 → hx)."""
     q = _typed(query)
     qs = employer_list(user=user)
     if not q:
         return qs.none()
-    if len(q) == 18 and q.isalnum():
-        return qs.filter(credit_code=q.upper())
+    code = normalize_code(q)
+    if len(code) == 18 and code.isalnum() and code.isascii():
+        return qs.filter(credit_code=code)
     if _INITIALS_RE.match(q):
         return qs.filter(Q(name_initials__contains=q.lower()) | Q(name__icontains=q))
     return qs.filter(name__startswith=q) if len(q) < 2 else qs.filter(name__contains=q)

@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from pypinyin import Style, lazy_pinyin
+from django.utils import timezone
 
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
 from shebao.core.models import PersonalDataAccess
+from shebao.core.normalize import normalize_code, normalize_phone, normalize_text
 from shebao.core.scoping import user_may_see_district
 from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
-from shebao.registry.models import Employer, Office, PensionAccount, Person
+from shebao.registry.models import Employer, Office, PensionAccount, Person, PersonNameWord
+from shebao.registry.names import name_initials, name_words
 
-
-@lru_cache(maxsize=65536)
-def name_initials(name: str) -> str:
-    """>>> name_initials("张三")
-    'zs'
-    """
-    return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore") if p).lower()[:40]
+__all__ = ["name_initials"]  # re-exported: callers read a name's initials from the registry's services
 
 
 def employer_name_initials(name: str) -> str:
@@ -45,7 +40,14 @@ def _check_may_write(actor: Any, district: Office) -> None:
 
 
 def derive_person_identity(person: Person) -> None:
-    """Fill what an ID number fixes (gender, birth date, last four) and the name's initials."""
+    """Fill what an ID number fixes (gender, birth date, last four) and the name's initials.
+
+    Everything a person typed is normalised first (`core.normalize`): the name (NFKC, spaces), the
+    document number (NFKC, no separators, upper case) and the phone (digits, no +86).
+    """
+    person.name = normalize_text(person.name)
+    person.id_number = normalize_code(person.id_number)
+    person.phone = normalize_phone(person.phone)
     if person.id_type == Person.IdType.CITIZEN_ID:
         try:
             cid = parse_citizen_id(person.id_number)
@@ -57,7 +59,6 @@ def derive_person_identity(person: Person) -> None:
             raise ValidationError({"gender": "性别与身份证号码第17位不一致"})
         person.id_number, person.birth_date, person.gender = cid.number, cid.birth_date, cid.gender
     else:
-        person.id_number = (person.id_number or "").strip().upper()
         if not person.id_number:
             raise ValidationError({"id_number": "证件号码不能为空"})
         if not person.birth_date or not person.gender:
@@ -73,11 +74,12 @@ def person_register(
     account_opened_on: dt.date | None = None, **fields: Any,
 ) -> Person:
     _check_may_write(actor, district)
-    person = Person(id_type=id_type, id_number=id_number, name=name.strip(), district=district,
+    person = Person(id_type=id_type, id_number=id_number, name=name, district=district,
                     gender=gender, birth_date=birth_date, **fields)
     derive_person_identity(person)
     person.full_clean()
     person.save()
+    _name_words_sync(person)
     audit_create(actor=actor, instance=person)
     if account_type:
         account = PensionAccount.objects.create(
@@ -100,20 +102,55 @@ def person_update(*, actor: Any, person: Person, reason: str = "", **changes: An
     derive_person_identity(person)
     person.full_clean()
     person.save()
+    _name_words_sync(person)
     audit_update(actor=actor, instance=person, before=before, reason=reason)
     return person
 
 
+def _name_words_sync(person: Person) -> None:
+    """Keep the searchable words of a Latin-script name in step with the name."""
+    words = name_words(person.name)
+    PersonNameWord.objects.filter(person=person).exclude(word__in=words).delete()
+    have = set(PersonNameWord.objects.filter(person=person).values_list("word", flat=True))
+    PersonNameWord.objects.bulk_create([PersonNameWord(person=person, word=w) for w in words if w not in have])
+
+
+OVERRIDE_REASON_MIN_CHARS = 4
+
+
 @transaction.atomic
 def employer_register(
-    *, actor: Any, credit_code: str, name: str, district: Office, **fields: Any
+    *, actor: Any, credit_code: str, name: str, district: Office, credit_code_override_reason: str = "",
+    **fields: Any,
 ) -> Employer:
+    """Register an employer. The credit code is normalised and checked in full (GB 32100).
+
+    A code issued before 2016 whose check character does not follow GB 32100 is accepted only
+    when a signed-in staff member gives `credit_code_override_reason`: who, why and when are
+    stored on the employer and in the audit row, and `Employer.credit_code_warning` shows it.
+    Any other fault (length, characters, authority, region) is refused even with a reason.
+    Raises ValidationError (nothing written) or PermissionDenied.
+    """
     _check_may_write(actor, district)
+    reason = normalize_text(credit_code_override_reason)
+    override: dict[str, Any] = {}
     try:
         code = validate_credit_code(credit_code)
     except CodeError as e:
-        raise ValidationError({"credit_code": str(e)}) from None
-    employer = Employer(credit_code=code, name=name.strip(), district=district, **fields)
+        if e.reason != "check_character_mismatch" or not reason:
+            message = str(e) + ("（如为2016年前发放的存量代码，可填写例外原因后登记）"
+                                if e.reason == "check_character_mismatch" else "")
+            raise ValidationError({"credit_code": message}) from None
+        if actor is None or not getattr(actor, "is_authenticated", False):
+            raise PermissionDenied("校验位例外只能由工作人员登记") from None
+        if len(reason) < OVERRIDE_REASON_MIN_CHARS:
+            raise ValidationError({"credit_code_override_reason": f"例外原因至少{OVERRIDE_REASON_MIN_CHARS}个字"})
+        code = validate_credit_code(credit_code, legacy_check_character=True)
+        override = {"credit_code_override_reason": reason[:200], "credit_code_override_by": actor,
+                    "credit_code_override_at": timezone.now()}
+    if "bank_account" in fields:
+        fields["bank_account"] = normalize_code(fields["bank_account"])
+    employer = Employer(credit_code=code, name=normalize_text(name), district=district, **override, **fields)
     employer.name_initials = employer_name_initials(employer.name)
     employer.full_clean()
     employer.save()
@@ -126,6 +163,17 @@ def employer_update(*, actor: Any, employer: Employer, reason: str = "", **chang
     _check_may_write(actor, employer.district)
     employer = Employer.objects.select_for_update().get(pk=employer.pk)
     before = snapshot(employer)
+    if "credit_code" in changes:
+        changes["credit_code"] = normalize_code(changes["credit_code"])
+        if changes["credit_code"] != employer.credit_code:
+            try:
+                validate_credit_code(changes["credit_code"])
+            except CodeError as e:
+                raise ValidationError({"credit_code": str(e)}) from None
+    if "bank_account" in changes:
+        changes["bank_account"] = normalize_code(changes["bank_account"])
+    if "name" in changes:
+        changes["name"] = normalize_text(changes["name"])
     for key, value in changes.items():
         setattr(employer, key, value)
     if "district" in changes:
