@@ -35,6 +35,7 @@ def collection_objects(*, person: Any, employer: Any) -> dict[str, dict[str, obj
         "collection:employer_account": {"pk": employer.pk},
         "collection:remittance_line": {"pk": line.pk},
         "collection:remittance_line_match": {"pk": line.pk},
+        "collection:remittance_line_duplicate": {"pk": line.pk},
         "collection:assessment_run": {"pk": run.pk},
         "collection:assessment_run_district": {"pk": run.pk, "district": employer.district_id},
         "collection:deduction_run": {"pk": deduction.pk},

@@ -301,12 +301,18 @@ def remittance_statement_import(*, data: bytes, filename: str, actor: Any) -> Im
     report = _run_import(BankFile.Kind.REMITTANCE_STATEMENT, importers.import_remittances, data=data,
                          filename=filename, actor=actor)
     if report.bank_file is not None:
-        for line in (RemittanceLine.objects.filter(bank_file=report.bank_file).select_related("employer")
+        for line in (RemittanceLine.objects.filter(bank_file=report.bank_file)
+                     .select_related("employer", "duplicate_of")
                      .order_by("line_no")):
             if line.status == RemittanceLine.Status.MATCHED:
                 report.lines.append(ReportLine(line.line_no, line.bank_reference, "已匹配",
                                                f"{format_yuan(line.amount_fen)}元 → {line.employer.name}"
                                                f"（{line.matched_by}），已按最早应缴分配"))
+            elif line.status == RemittanceLine.Status.DUPLICATE:
+                report.lines.append(ReportLine(line.line_no, line.bank_reference, "疑似重复，暂不入账",
+                                               f"{format_yuan(line.amount_fen)}元，与已导入的流水"
+                                               f"{line.duplicate_of.bank_reference if line.duplicate_of else ''}"
+                                               "到账日期、金额、付款账号、信用代码均相同，待人工核实", ok=False))
             else:
                 report.lines.append(ReportLine(line.line_no, line.bank_reference, "待人工匹配",
                                                f"{format_yuan(line.amount_fen)}元，付款人{line.payer_name or '不明'}",

@@ -6,11 +6,24 @@ so an import interrupted halfway (the process killed, the machine stopped) leave
 they were, and running it again gives exactly one clean run. The file's SHA-256 is stored:
 importing the same file twice changes nothing.
 
-Formats (UTF-8 CSV with a header line; amounts in yuan with at most two decimals):
+Formats (a header line, then one line per item; amounts in yuan with at most two decimals):
 
     deduction result:  item_id,credit_code,amount,result,reason,bank_reference,date
                        (result: success | failed; reason required when failed)
     remittances:       bank_reference,value_date,amount,payer_name,payer_account,credit_code,memo
+
+Files come as banks and Excel write them (`read_table`): CSV in UTF-8 (with or without a BOM),
+GB18030/GBK (Chinese Windows' default), UTF-16 with a BOM (Excel's "Unicode text", tab-separated),
+or an .xlsx workbook (its first sheet, read with openpyxl). Amounts may carry thousands separators
+("12,345.60"); dates may be written 2020-03-05, 2020/3/5, 2020年3月5日, 20200305 or as Excel's day
+number. Every value is normalised once (`core.normalize`): full-width digits, spaces inside account
+numbers and lower-case credit codes read as the same value. A number that Excel turned into
+scientific notation ("2.02003E+19") or stored as a number of more than 15 digits has lost digits:
+the file is refused, naming the line and the column. Errors name the line where the fault is.
+
+A remittance line that matches an already received transfer on value date, amount, payer account
+and credit code (the same transfer in two statements whose references differ in form) is held as
+a probable duplicate for staff and never credited automatically (`duplicate_key`).
 """
 
 from __future__ import annotations
@@ -20,6 +33,7 @@ import datetime as dt
 import hashlib
 import io
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,11 +45,26 @@ from shebao.collection import services
 from shebao.collection.models import BankFile, DeductionItem, Due, Payment, RemittanceLine
 from shebao.core.audit import audit_bulk_create, audit_update, snapshot
 from shebao.core.money import format_yuan
+from shebao.core.normalize import normalize_code, normalize_number_text, normalize_text
 from shebao.registry.models import Employer
 
 DEDUCTION_COLUMNS = ["item_id", "credit_code", "amount", "result", "reason", "bank_reference", "date"]
 REMITTANCE_COLUMNS = ["bank_reference", "value_date", "amount", "payer_name", "payer_account", "credit_code", "memo"]
-_AMOUNT_RE = re.compile(r"^(\d{1,13})(?:\.(\d{1,2}))?$")
+COLUMN_LABELS = {
+    "item_id": "扣款明细编号", "credit_code": "统一社会信用代码", "amount": "金额", "result": "扣款结果",
+    "reason": "失败原因", "bank_reference": "银行流水号", "date": "日期", "value_date": "到账日期",
+    "payer_name": "付款人", "payer_account": "付款账号", "memo": "附言",
+}
+# Columns holding identifiers: normalised as codes, and never accepted as numbers Excel rounded.
+CODE_COLUMNS = {"item_id", "credit_code", "bank_reference", "payer_account"}
+DATE_COLUMNS = {"date", "value_date"}
+_AMOUNT_RE = re.compile(r"^(\d{1,13}|\d{1,3}(?:,\d{3}){1,4})(?:\.(\d{1,2}))?$")
+_SCIENTIFIC_RE = re.compile(r"^[+-]?\d+(?:\.\d*)?[Ee][+-]?\d+$")
+# Excel's day numbers of 1970-01-01 .. 2099-12-31 (day 0 is 1899-12-30 in its 1900 date system).
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_EXCEL_DAYS = range(25569, 73051)
+# Excel keeps 15 significant digits: an integer of more has been rounded.
+_EXCEL_DIGITS = 15
 _REFERENCE_RE = re.compile(r"SB(\d{8})")
 _CREDIT_CODE_RE = re.compile(r"(?<![0-9A-Z])([0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10})(?![0-9A-Z])")
 
@@ -62,60 +91,220 @@ class ImportResult:
     unmatched: int = 0
     succeeded: int = 0
     failed: int = 0
+    held: int = 0
     amount_fen: int = 0
     notes: list[str] = field(default_factory=list)
 
 
 def parse_amount_fen(text: str) -> int:
-    """Yuan text to fen, exactly: ``parse_amount_fen("1234.5") == 123450``; no floats."""
-    m = _AMOUNT_RE.match(text.strip())
+    """Yuan text to fen, exactly, no floats: ``parse_amount_fen("1234.5") == 123450``,
+    ``parse_amount_fen("12,345.60") == 1234560`` (thousands separators only where they belong),
+    ``parse_amount_fen("￥１２，３４５．６０") == 1234560``."""
+    value = normalize_number_text(text)
+    if _SCIENTIFIC_RE.match(value):
+        raise ValueError(f"金额“{text}”是Excel的科学计数法，原数字可能已丢失，请将该列设为数值或文本后重新导出")
+    m = _AMOUNT_RE.match(value)
     if not m:
-        raise ValueError(f"金额“{text}”格式错误（应为元，最多两位小数）")
-    fen = int(m.group(1)) * 100 + int((m.group(2) or "0").ljust(2, "0"))
+        raise ValueError(f"金额“{text}”格式错误（应为元，最多两位小数，千位分隔符只能每三位一个）")
+    fen = int(m.group(1).replace(",", "")) * 100 + int((m.group(2) or "0").ljust(2, "0"))
     if fen <= 0:
         raise ValueError("金额必须大于零")
     return fen
 
 
+_DATE_RES = [
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]0{1,2}:00(?::00)?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+]
+
+
 def _parse_date(text: str) -> dt.date:
-    try:
-        if len(text.strip()) != 10:
-            raise ValueError
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"日期“{text}”格式错误（应为YYYY-MM-DD）") from None
+    """A date as banks and Excel write it: 2020-03-05, 2020/3/5, 2020.3.5, 2020年3月5日, 20200305,
+    "2020/3/5 0:00", or Excel's day number (43895 = 2020-03-05). Day-first or month-first layouts
+    (05/03/2020) are refused: they cannot be told apart."""
+    value = unicodedata.normalize("NFKC", text or "").strip()
+    if value.isdigit() and len(value) == 5 and int(value) in _EXCEL_DAYS:
+        return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+    for pattern in _DATE_RES:
+        m = pattern.match(value)
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                break
+    raise ValueError(f"日期“{text}”格式错误（应为YYYY-MM-DD，如2020-03-05）")
 
 
-def _read_rows(data: bytes, columns: list[str]) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        return [], [(1, f"文件不是UTF-8编码（第{e.start}字节）")]
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[tuple[int, dict[str, str]]] = []
-    errors: list[tuple[int, str]] = []
-    try:
-        header = next(reader)
-    except StopIteration:
-        return [], [(1, "文件为空")]
-    except csv.Error as e:
-        return [], [(1, f"无法读取表头：{e}")]
-    if [h.strip() for h in header] != columns:
-        return [], [(1, f"表头应为“{','.join(columns)}”，实为“{','.join(header)}”")]
+class _Refuse(Exception):
+    def __init__(self, errors: list[tuple[int, str]]) -> None:
+        self.errors = errors
+
+
+def _column(columns: list[str], name: str) -> str:
+    return f"第{columns.index(name) + 1}列“{COLUMN_LABELS.get(name, name)}”（{name}）"
+
+
+def _decode(data: bytes, encoding: str | None) -> str:
+    """The text of a CSV file. Without `encoding`: a BOM decides (UTF-8, UTF-16), else UTF-8 if the
+    whole file is UTF-8, else GB18030 (a superset of GBK and GB2312). A byte that fits no encoding
+    is reported on its own line (lines are split on LF, which no multi-byte character contains)."""
+    if encoding:
+        candidates = [encoding]
+    elif data.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as e:
+            raise _Refuse([(1, f"文件不是有效的UTF-16编码（第{e.start}字节）")]) from None
+    else:
+        candidates = ["utf-8", "gb18030"]
+    failures: dict[str, list[tuple[int, str]]] = {}
+    for name in candidates:
+        try:
+            return data.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            pass
+        bad: list[tuple[int, str]] = []
+        for line_no, raw in enumerate(data.split(b"\n"), start=1):
+            try:
+                raw.decode(name)
+            except UnicodeDecodeError as e:
+                bad.append((line_no, f"第{e.start + 1}个字节0x{raw[e.start]:02X}无法按{_ENCODING_LABELS.get(name, name)}"
+                                     "读取（文件编码有误或内容已损坏）"))
+            except LookupError:
+                raise _Refuse([(1, f"不支持的文件编码“{name}”")]) from None
+        failures[name] = bad
+    # Report the lines under the encoding that read the most of the file.
+    return_errors = min(failures.values(), key=len)
+    raise _Refuse(return_errors)
+
+
+_ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GB18030/GBK", "gbk": "GBK"}
+
+
+def _csv_rows(data: bytes, encoding: str | None) -> list[tuple[int, list[str]]]:
+    text = _decode(data, encoding)
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    out: list[tuple[int, list[str]]] = []
+    start = 1
     try:
         for values in reader:
-            line_no = reader.line_num
-            if not values or all(not v.strip() for v in values):
-                continue
-            if len(values) != len(columns):
-                errors.append((line_no, f"应有{len(columns)}列，实有{len(values)}列"))
-                continue
-            rows.append((line_no, {c: v.strip() for c, v in zip(columns, values, strict=True)}))
+            out.append((start, values))
+            start = reader.line_num + 1
     except csv.Error as e:
-        errors.append((reader.line_num, f"CSV格式错误：{e}"))
+        raise _Refuse([(start, f"CSV格式错误：{e}")]) from None
+    return out
+
+
+def _xlsx_cell(value: Any, name: str) -> str:
+    """One workbook cell as text, refusing numbers Excel has already rounded."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        if name in CODE_COLUMNS:
+            if value != int(value) or len(str(abs(int(value)))) > _EXCEL_DIGITS:
+                raise ValueError(f"“{value:.6G}”是Excel存成数值的长号码，超过{_EXCEL_DIGITS}位的数字已丢失，"
+                                 "请将该列设为文本后重新导出")
+            return str(int(value))
+        if name == "amount" and isinstance(value, float):
+            from decimal import Decimal
+
+            return format(Decimal(repr(value)), "f")
+        if name in DATE_COLUMNS:
+            return str(int(value)) if value == int(value) else repr(value)
+        return str(value)
+    return str(value)
+
+
+def _xlsx_rows(data: bytes, columns: list[str]) -> list[tuple[int, list[str]]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as e:  # a damaged or encrypted workbook: openpyxl raises many kinds
+        raise _Refuse([(1, f"无法读取Excel工作簿：{e.__class__.__name__}")]) from None
+    sheet = book.worksheets[0]
+    out: list[tuple[int, list[str]]] = []
+    errors: list[tuple[int, str]] = []
+    header: list[str] = []
+    for row_no, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+        cells = list(row)
+        while cells and cells[-1] is None:
+            cells.pop()
+        if not header:
+            header = [normalize_text(c).lower() for c in cells]
+            out.append((row_no, header))
+            continue
+        values = []
+        for i, cell in enumerate(cells):
+            name = header[i] if i < len(header) else ""
+            try:
+                values.append(_xlsx_cell(cell, name))
+            except ValueError as e:
+                errors.append((row_no, f"{_column(columns, name) if name in columns else f'第{i + 1}列'}：{e}"))
+                values.append("")
+        out.append((row_no, values))
+    book.close()
+    if errors:
+        raise _Refuse(errors)
+    return out
+
+
+def read_table(data: bytes, columns: list[str], *, encoding: str | None = None
+               ) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
+    """The data lines of a bank file as (line number, {column: normalised text}), and the errors.
+
+    `data` is CSV (encoding detected, or `encoding` as chosen on upload) or an .xlsx workbook
+    (recognised by its content). Identifier columns are normalised as codes (NFKC, no spaces or
+    hyphens, upper case), the others as text. A value in scientific notation in an identifier or
+    amount column is an error naming its line and column: Excel has lost its digits.
+    """
+    try:
+        raw = _xlsx_rows(data, columns) if data[:4] == b"PK\x03\x04" else _csv_rows(data, encoding)
+    except _Refuse as e:
+        return [], e.errors
+    if not raw:
+        return [], [(1, "文件为空")]
+    header_no, header = raw[0]
+    if [normalize_text(h).lower().lstrip("\ufeff") for h in header] != columns:
+        return [], [(header_no, f"表头应为“{','.join(columns)}”，实为“{','.join(header)}”")]
+    rows: list[tuple[int, dict[str, str]]] = []
+    errors: list[tuple[int, str]] = []
+    for line_no, values in raw[1:]:
+        if not values or all(not str(v).strip() for v in values):
+            continue
+        if len(values) != len(columns):
+            errors.append((line_no, f"应有{len(columns)}列，实有{len(values)}列"))
+            continue
+        row: dict[str, str] = {}
+        lost = False
+        for name, value in zip(columns, values, strict=True):
+            text = normalize_text(value)
+            if (name in CODE_COLUMNS or name == "amount") and _SCIENTIFIC_RE.match(normalize_code(text)):
+                errors.append((line_no, f"{_column(columns, name)}：“{text}”是Excel的科学计数法，原数字已丢失，"
+                                        "请将该列设为文本后从银行系统重新导出"))
+                lost = True
+            row[name] = normalize_code(text) if name in CODE_COLUMNS else text
+        if not lost:
+            rows.append((line_no, row))
     if not rows and not errors:
         errors.append((1, "文件没有数据行"))
     return rows, errors
+
+
+def _read_rows(data: bytes, columns: list[str], encoding: str | None = None
+               ) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
+    return read_table(data, columns, encoding=encoding)
 
 
 def _known_file(data: bytes) -> tuple[str, BankFile | None]:
@@ -139,13 +328,15 @@ class _DeductionLine:
     day: dt.date
 
 
-def import_deduction_result(*, data: bytes, filename: str, actor: Any = None) -> ImportResult:
+def import_deduction_result(*, data: bytes, filename: str, actor: Any = None, encoding: str | None = None
+                            ) -> ImportResult:
     """Import the bank's result of a deduction run: successes are received and allocated, failures
-    are recorded with the bank's reason (and can be retried)."""
+    are recorded with the bank's reason (and can be retried). `encoding` as chosen on upload, else
+    detected (`read_table`)."""
     digest, known = _known_file(data)
     if known is not None:
         return ImportResult(already_imported=True, notes=[f"文件已于{known.imported_at:%Y-%m-%d %H:%M}导入，未做任何更改"])
-    rows, errors = _read_rows(data, DEDUCTION_COLUMNS)
+    rows, errors = _read_rows(data, DEDUCTION_COLUMNS, encoding)
     items = {i.pk: i for i in DeductionItem.objects.select_related("employer").filter(
         pk__in=[int(r["item_id"]) for _, r in rows if r["item_id"].isdigit()])}
     parsed: list[_DeductionLine] = []
@@ -166,6 +357,7 @@ def import_deduction_result(*, data: bytes, filename: str, actor: Any = None) ->
                 problems.append(f"金额与扣款明细不符（应为{format_yuan(item.amount_fen)}元）")
         except ValueError as e:
             problems.append(str(e))
+        r["result"] = r["result"].lower()
         if r["result"] not in ("success", "failed"):
             problems.append(f"扣款结果“{r['result']}”无效（应为success或failed）")
         if r["result"] == "failed" and not r["reason"]:
@@ -267,12 +459,45 @@ class _Matcher:
         return None, ""
 
 
-def import_remittances(*, data: bytes, filename: str, actor: Any = None) -> ImportResult:
-    """Import bank statement lines: each is matched to an employer and allocated, or queued for staff."""
+def duplicate_key(*, value_date: dt.date, amount_fen: int, payer_account: str, credit_code: str
+                  ) -> tuple[dt.date, int, str, str] | None:
+    """What makes two statement lines one transfer whatever their references say: the value date,
+    the amount, the payer's account and the credit code (both normalised). None when the line names
+    neither an account nor a code: then nothing identifies the payer and no line is held for it."""
+    account, code = normalize_code(payer_account), normalize_code(credit_code)
+    if not account and not code:
+        return None
+    return value_date, amount_fen, account, code
+
+
+def _received_duplicates(keys: set[tuple[dt.date, int, str, str]]) -> dict[tuple[dt.date, int, str, str],
+                                                                          RemittanceLine]:
+    """The lines already received for any of these keys (one indexed read by value date)."""
+    if not keys:
+        return {}
+    found: dict[tuple[dt.date, int, str, str], RemittanceLine] = {}
+    for line in (RemittanceLine.objects.filter(value_date__in={k[0] for k in keys},
+                                               amount_fen__in={k[1] for k in keys})
+                 .exclude(status=RemittanceLine.Status.DUPLICATE).order_by("pk")):
+        key = duplicate_key(value_date=line.value_date, amount_fen=line.amount_fen,
+                            payer_account=line.payer_account, credit_code=line.credit_code)
+        if key in keys and key not in found:
+            found[key] = line
+    return found
+
+
+def import_remittances(*, data: bytes, filename: str, actor: Any = None, encoding: str | None = None
+                       ) -> ImportResult:
+    """Import bank statement lines: each is matched to an employer and allocated, or queued for staff.
+
+    A line whose reference was already imported is skipped; a line that is the same transfer as
+    one already received (`duplicate_key`) is stored as a probable duplicate, held for staff and not
+    credited. `encoding` as chosen on upload, else detected (`read_table`).
+    """
     digest, known = _known_file(data)
     if known is not None:
         return ImportResult(already_imported=True, notes=[f"文件已于{known.imported_at:%Y-%m-%d %H:%M}导入，未做任何更改"])
-    rows, errors = _read_rows(data, REMITTANCE_COLUMNS)
+    rows, errors = _read_rows(data, REMITTANCE_COLUMNS, encoding)
     parsed: list[_RemittanceLine] = []
     seen: set[str] = set()
     for line_no, r in rows:
@@ -292,6 +517,8 @@ def import_remittances(*, data: bytes, filename: str, actor: Any = None) -> Impo
             day = _parse_date(r["value_date"])
         except ValueError as e:
             problems.append(str(e))
+        if len(r["payer_account"]) > 40:
+            problems.append("付款账号超过40个字符")
         if r["credit_code"] and len(r["credit_code"]) != 18:
             problems.append(f"统一社会信用代码“{r['credit_code']}”应为18位")
         if problems:
@@ -311,6 +538,10 @@ def import_remittances(*, data: bytes, filename: str, actor: Any = None) -> Impo
                                             imported_by_label=_actor_label(actor))
         existing = set(RemittanceLine.objects.filter(bank_reference__in=list(seen)).values_list("bank_reference",
                                                                                                flat=True))
+        keys = {p.line_no: duplicate_key(value_date=p.day, amount_fen=p.amount_fen,
+                                         payer_account=p.values["payer_account"], credit_code=p.values["credit_code"])
+                for p in parsed}
+        received = _received_duplicates({k for k in keys.values() if k is not None})
         created = []
         for p in parsed:
             v = p.values
@@ -319,11 +550,24 @@ def import_remittances(*, data: bytes, filename: str, actor: Any = None) -> Impo
                 result.skipped += 1
                 after_line_applied(p.line_no)
                 continue
+            key = keys[p.line_no]
+            earlier = received.get(key) if key is not None else None
             line = RemittanceLine.objects.create(
                 bank_file=bank_file, line_no=p.line_no, bank_reference=v["bank_reference"], value_date=p.day,
                 amount_fen=p.amount_fen, payer_name=v["payer_name"][:200], payer_account=v["payer_account"][:40],
-                credit_code=v["credit_code"].upper(), memo=v["memo"][:200])
+                credit_code=v["credit_code"], memo=v["memo"][:200],
+                status=RemittanceLine.Status.DUPLICATE if earlier else RemittanceLine.Status.UNMATCHED,
+                duplicate_of=earlier)
             created.append(line)
+            if earlier is not None:
+                # The same transfer under another reference: staff decide, the money is not received twice.
+                result.held += 1
+                result.notes.append(f"第{p.line_no}行与已导入的流水{earlier.bank_reference}为同一笔转账（到账日期、金额、"
+                                    "付款账号、信用代码均相同），已暂停入账，待人工核实")
+                after_line_applied(p.line_no)
+                continue
+            if key is not None:
+                received[key] = line
             result.amount_fen += p.amount_fen
             employer, how = matcher.match(v, p.amount_fen)
             if employer is not None:

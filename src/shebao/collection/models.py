@@ -164,6 +164,11 @@ class Payment(AppendOnlyModel):
         verbose_name = "收款"
         verbose_name_plural = "收款"
         indexes = [models.Index(fields=["employer", "received_on"])]
+        constraints = [
+            # The ledger never holds the same bank transfer twice (issue 12): one payment per bank reference.
+            models.UniqueConstraint(fields=["source", "reference"], condition=~models.Q(reference=""),
+                                    name="payment_bank_reference_once"),
+        ]
 
 
 class Allocation(AppendOnlyModel):
@@ -262,6 +267,11 @@ class RemittanceLine(models.Model):
     class Status(models.TextChoices):
         UNMATCHED = "unmatched", "待匹配"
         MATCHED = "matched", "已匹配"
+        # The same transfer as an earlier line (value date, amount, payer account, credit code) under
+        # another reference: held for staff, never credited automatically (importers.duplicate_key).
+        DUPLICATE = "duplicate", "疑似重复"
+        # Staff confirmed it is the earlier transfer again: kept for the record, never credited.
+        REJECTED = "rejected", "确认重复，不入账"
 
     bank_file = models.ForeignKey(BankFile, verbose_name="文件", on_delete=models.PROTECT, related_name="+")
     line_no = models.PositiveIntegerField("行号")
@@ -278,6 +288,8 @@ class RemittanceLine(models.Model):
     matched_by = models.CharField("匹配方式", max_length=40, blank=True)
     payment = models.OneToOneField(Payment, verbose_name="收款", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="remittance_line")
+    duplicate_of = models.ForeignKey("self", verbose_name="疑似重复于", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = "汇款流水"

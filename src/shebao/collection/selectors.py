@@ -81,7 +81,10 @@ def remittance_queue(*, user: Any) -> QuerySet[RemittanceLine]:
     own district's employers (enforced by the matching service)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return RemittanceLine.objects.none()
-    return RemittanceLine.objects.filter(status=RemittanceLine.Status.UNMATCHED).order_by("value_date", "pk")
+    # Probable duplicates (issue 12) wait here too, for staff to confirm or release.
+    return RemittanceLine.objects.filter(
+        status__in=[RemittanceLine.Status.UNMATCHED, RemittanceLine.Status.DUPLICATE]
+    ).select_related("duplicate_of").order_by("value_date", "pk")
 
 
 def remittance_candidates(*, user: Any, line: RemittanceLine, query: str = "") -> QuerySet[Employer]:

@@ -382,3 +382,31 @@ def remittance_match(*, line: RemittanceLine, employer: Employer, actor: Any, ma
     line.save()
     audit_update(actor=actor, instance=line, before=before, reason=matched_by)
     return payment
+
+
+@transaction.atomic
+def remittance_duplicate_resolve(*, line: RemittanceLine, actor: Any, same_transfer: bool, reason: str
+                                 ) -> RemittanceLine:
+    """Staff decide on a line held as a probable duplicate (issue 12, `importers.duplicate_key`).
+
+    `same_transfer=True`: it is the earlier transfer again; the line is kept as rejected and never
+    credited. `same_transfer=False`: it is a second, genuine transfer; the line goes to the matching
+    queue like any other. Either way the reason and the deciding staff member are in the audit row.
+    Raises ValidationError (not held, no reason) or PermissionDenied.
+    """
+    line = RemittanceLine.objects.select_for_update().get(pk=line.pk)
+    if line.status != RemittanceLine.Status.DUPLICATE:
+        raise ValidationError("该笔汇款不是待核实的疑似重复流水")
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied("疑似重复的汇款只能由工作人员核实")
+    if not getattr(actor, "can_write_registry", False) and not actor.is_superuser:
+        raise PermissionDenied("当前角色不能办理收款")
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError({"reason": "请填写核实结果的依据"})
+    before = snapshot(line)
+    line.status = RemittanceLine.Status.REJECTED if same_transfer else RemittanceLine.Status.UNMATCHED
+    line.save(update_fields=["status"])
+    audit_update(actor=actor, instance=line, before=before,
+                 reason=("确认与流水重复，不入账：" if same_transfer else "核实为另一笔转账：") + reason[:150])
+    return line

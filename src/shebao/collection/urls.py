@@ -10,6 +10,7 @@ urlpatterns = [
     path("remittances/", views.remittance_queue, name="remittance_queue"),
     path("remittances/<int:pk>/", views.remittance_line, name="remittance_line"),
     path("remittances/<int:pk>/match/", views.remittance_line_match, name="remittance_line_match"),
+    path("remittances/<int:pk>/duplicate/", views.remittance_line_duplicate, name="remittance_line_duplicate"),
     path("assessments/", views.assessment_runs, name="assessment_runs"),
     path("assessments/start/", views.assessment_start, name="assessment_start"),
     path("assessments/jobs/<int:pk>/", views.assessment_job, name="assessment_job"),

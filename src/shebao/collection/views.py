@@ -24,7 +24,7 @@ from shebao.collection.assessment import assessment_what_if
 from shebao.collection.models import AssessmentJob, AssessmentRun, DeductionFile, DeductionRun, RemittanceLine
 from shebao.collection.permissions import collection_may, collection_require
 from shebao.collection.policy import policy_in_force, policy_lifted_on, policy_what_if
-from shebao.collection.services import payment_reference, remittance_match
+from shebao.collection.services import payment_reference, remittance_duplicate_resolve, remittance_match
 from shebao.core import clock
 from shebao.core.scoping import scope_queryset, user_may_see_district, user_sees_all
 from shebao.registry.models import Employer, Office, Person
@@ -304,3 +304,22 @@ def assessment_job(request: HttpRequest, pk: int) -> HttpResponse:
     template = ("collection/_assessment_job.html" if request.headers.get("HX-Request")
                 else "collection/assessment_job.html")
     return TemplateResponse(request, template, {"job": job})
+
+
+@login_required
+@require_POST
+def remittance_line_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff decide on a probable duplicate: the same transfer again (never credited) or another one."""
+    line = get_object_or_404(selectors.remittance_queue(user=request.user), pk=pk)
+    same = request.POST.get("decision") == "same"
+    try:
+        remittance_duplicate_resolve(line=line, actor=request.user, same_transfer=same,
+                                     reason=request.POST.get("reason", ""))
+    except (ValidationError, PermissionDenied) as e:
+        messages.error(request, "；".join(getattr(e, "messages", [str(e)])))
+        return redirect("collection:remittance_line", pk=pk)
+    if same:
+        messages.success(request, f"已确认流水{line.bank_reference}与先前到账的转账重复，不入账")
+        return redirect("collection:remittance_queue")
+    messages.success(request, f"已核实流水{line.bank_reference}为另一笔转账，请匹配单位")
+    return redirect("collection:remittance_line", pk=pk)

@@ -50,7 +50,7 @@ def derive_person_identity(person: Person) -> None:
     person.phone = normalize_phone(person.phone)
     if person.id_type == Person.IdType.CITIZEN_ID:
         try:
-            cid = parse_citizen_id(person.id_number)
+            cid = parse_citizen_id(person.id_number, today=clock.today())
         except CodeError as e:
             raise ValidationError({"id_number": str(e)}) from None
         if person.birth_date and person.birth_date != cid.birth_date:
