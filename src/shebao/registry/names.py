@@ -99,6 +99,22 @@ def name_initials(name: str) -> str:
     return (head + _han_initials(rest))[:40]
 
 
+@lru_cache(maxsize=65536)
+def text_initials(text: str) -> str:
+    """Pinyin initials of any text that is not a person's name (an employer's): each character by its
+    common reading, no surname rule; digits and punctuation skipped, Han characters without pinyin
+    kept. ``text_initials("北京华信科技有限公司（003）") == "bjhxkjyxgs"``."""
+    from shebao.core.normalize import normalize_text
+
+    out = []
+    for run in re.findall(r"[^\W\d_]+", normalize_text(text)):
+        if _is_han(run[0]):
+            out.append(_han_initials(run))
+        else:
+            out.append(run[0].lower())
+    return "".join(out)
+
+
 def name_words(name: str) -> list[str]:
     """The lower-cased words of a Latin-script name, each searchable on its own (notice 1.4).
 

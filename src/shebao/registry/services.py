@@ -16,18 +16,18 @@ from shebao.core.normalize import normalize_code, normalize_phone, normalize_tex
 from shebao.core.scoping import user_may_see_district
 from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
 from shebao.registry.models import Employer, Office, PensionAccount, Person, PersonNameWord
-from shebao.registry.names import name_initials, name_words
+from shebao.registry.names import name_initials, name_words, text_initials
 
 __all__ = ["name_initials"]  # re-exported: callers read a name's initials from the registry's services
 
 
 def employer_name_initials(name: str) -> str:
-    """The pinyin initials of an employer's name, for search; the same reading as a person's.
+    """The pinyin initials of an employer's name, for search (no surname rule: `names.text_initials`).
 
     >>> employer_name_initials("北京华信科技有限公司")
     'bjhxkjyxgs'
     """
-    return name_initials(name)[:100]
+    return text_initials(name)[:100]
 
 
 def _check_may_write(actor: Any, district: Office) -> None:

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('collection', '0002_deduction_files_and_assessment_jobs'),
-        ('registry', '0003_legacy_credit_codes_and_name_words'),
+        ('registry', '0004_legacy_credit_codes_and_name_words'),
     ]
 
     operations = [
