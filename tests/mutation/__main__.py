@@ -160,7 +160,10 @@ def load_results() -> dict[tuple[str, str, str], dict[str, object]]:
 def _select(all_mutants: list[Mutant], sample: int | None, seed: int, only: str | None) -> list[Mutant]:
     chosen = [m for m in all_mutants if only is None or only in m.name]
     if sample is not None and sample < len(chosen):
-        chosen = sorted(random.Random(seed).sample(chosen, sample), key=lambda m: m.line)
+        # A seeded shuffle: a smaller sample is the start of a larger one, so results carry over.
+        order = list(chosen)
+        random.Random(seed).shuffle(order)
+        chosen = sorted(order[:sample], key=lambda m: m.line)
     return chosen
 
 
@@ -302,5 +305,12 @@ def _report(plan: list[tuple[str, str, list[Mutant]]], results: dict[tuple[str, 
     return 1 if failing else 0
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds: the private copies are removed
+
+
 if __name__ == "__main__":
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     sys.exit(main())

@@ -164,6 +164,18 @@ def test_a_day_of_every_month_is_clamped_to_its_last_day(dom: int) -> None:
     assert [SCALAR.day_in_month(int(i), dom) for i in idx] == expected
 
 
+def test_the_integer_formulas_give_integers() -> None:
+    # Python ints for one day, int64 columns for many: never floats that merely compare equal.
+    one = int(DAY_NOS[1000])
+    assert type(month_of_days(one)) is int and type(first_day_of_month(month_of_days(one))) is int
+    assert type(add_months_days(one, 1, min)) is int and type(day_in_month_days(600, 31, min)) is int
+    assert type(SCALAR.month_of(one)) is int and type(SCALAR.add_months(one, 3)) is int
+    ops = numpy_ops()
+    for column in (month_of_days(DAY_NOS), first_day_of_month(DAY_NOS[:100]), ops.month_of(DAY_NOS),
+                   ops.add_months(DAY_NOS, 1), ops.day_in_month(DAY_NOS[:100], 31)):
+        assert column.dtype == np.int64
+
+
 def test_the_issues_examples_of_a_wrong_calendar() -> None:
     assert month_str(month_of_days(_epoch_days(date(2019, 1, 31)))) == "2019-01"
     assert month_str(month_of_days(_epoch_days(date(2019, 2, 1)))) == "2019-02"

@@ -102,6 +102,18 @@ def test_a_due_before_the_window_is_charged_and_a_window_due_is_relieved_while_t
         date(2020, 6, 25), 10, 0, 5_000, ("0.3",))
 
 
+def test_while_the_lifted_date_is_unknown_no_window_due_ever_accrues_a_fee() -> None:
+    # Reading 0.3b: whatever the day of assessment, and for every month from the window's first.
+    far = late_fee_for_due("2020-02", 1_000_000, as_of="9999-12-31", policy=DEFAULT)
+    assert (far.late_fee_fen, far.clauses) == (0, ("0.2", "0.3"))
+    assert far.overdue_days == (date(9999, 12, 31) - date(2020, 3, 31)).days
+    last = late_fee_for_due("9999-11", 1_000, as_of="9999-12-31", policy=DEFAULT)
+    assert (last.late_fee_fen, last.waived_fen, last.clauses) == (0, 18, ("0.3",))
+    cols = late_fees(["2020-02", "9999-11"], [1_000_000, 1_000], np.asarray(["9999-12-31"] * 2, dtype="M8[D]"),
+                     DEFAULT)
+    assert cols.late_fee_fen.tolist() == [0, 0] and cols.clause_0_3.tolist() == [True, True]
+
+
 def test_a_moved_due_paid_before_the_new_date_shows_only_the_move() -> None:
     lf = late_fee_for_due("2020-01", 1_000_000, paid_on="2020-03-31", policy=DEFAULT)
     # Normal due 2020-01-25, paid 66 days later: the 33,000 fen the move saves are relief of 0.2.
