@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 
 from shebao.core.models import AuditEvent
 from shebao.staff.models import ApiToken, token_digest
+from tests.nothing_written import nothing_written
 
 
 def _make_key(username: str, name: str = "网上服务平台受理") -> str:
@@ -45,8 +46,9 @@ def test_a_key_is_shown_once_stored_as_a_digest_and_lets_its_account_in(clerk_ch
 
 def test_a_key_sees_only_its_accounts_district(clerk_haidian, employer_chaoyang):
     c = _bearer(_make_key(clerk_haidian.username))
-    r = c.post("/api/v1/cases/", {"business": "monthly_report_back_payment", "channel": "online",
-                                  "employer": employer_chaoyang.pk}, format="json")
+    with nothing_written():
+        r = c.post("/api/v1/cases/", {"business": "monthly_report_back_payment", "channel": "online",
+                                      "employer": employer_chaoyang.pk}, format="json")
     assert r.status_code == 404 and r.json()["errors"][0]["field"] == "employer"
 
 
@@ -55,7 +57,8 @@ def test_a_key_sees_only_its_accounts_district(clerk_haidian, employer_chaoyang)
 def test_wrong_keys_and_basic_auth_get_401_problem_details(clerk_chaoyang, header):
     c = APIClient()
     c.credentials(HTTP_AUTHORIZATION=header)
-    r = c.get("/api/v1/cases/")
+    with nothing_written():
+        r = c.get("/api/v1/cases/")
     assert r.status_code == 401 and r["Content-Type"] == "application/problem+json"
     assert r.json()["title"] == "请先登录" and r["WWW-Authenticate"] == "Bearer"
 
@@ -66,24 +69,28 @@ def test_a_revoked_key_or_a_disabled_account_is_refused_at_once(clerk_chaoyang):
     assert c.get("/api/v1/cases/").status_code == 200
     clerk_chaoyang.is_active = False
     clerk_chaoyang.save(update_fields=["is_active"])
-    assert c.get("/api/v1/cases/").status_code == 401
+    with nothing_written():
+        refused = c.get("/api/v1/cases/")
+    assert refused.status_code == 401
     clerk_chaoyang.is_active = True
     clerk_chaoyang.save(update_fields=["is_active"])
 
-    with pytest.raises(CommandError, match="原因"):
+    with nothing_written(), pytest.raises(CommandError, match="原因"):
         call_command("api_token", revoke=key[:10])
     call_command("api_token", revoke=key[:10], reason="平台下线", stdout=io.StringIO())
     assert ApiToken.objects.get().revoked_at is not None
-    assert c.get("/api/v1/cases/").status_code == 401
+    with nothing_written():
+        refused = c.get("/api/v1/cases/")
+    assert refused.status_code == 401
     listing = io.StringIO()
     call_command("api_token", list=True, stdout=listing)
     assert "已吊销" in listing.getvalue() and key not in listing.getvalue()
 
 
 def test_the_command_refuses_unknown_accounts_in_chinese(db):
-    with pytest.raises(CommandError, match="不存在"):
+    with nothing_written(), pytest.raises(CommandError, match="不存在"):
         call_command("api_token", user="nobody", name="x")
-    with pytest.raises(CommandError, match="--user"):
+    with nothing_written(), pytest.raises(CommandError, match="--user"):
         call_command("api_token", name="x")
 
 
@@ -101,7 +108,9 @@ def test_a_key_call_skips_the_pages_middleware_but_keeps_the_protective_headers(
     assert not hasattr(r.wsgi_request, "session") and not hasattr(r.wsgi_request, "htmx")
     assert r.wsgi_request.user == clerk_chaoyang  # set by DRF from the key
     # A bad host is refused for key calls too.
-    assert c.get("/api/v1/cases/", HTTP_HOST="evil.example").status_code == 400
+    with nothing_written():
+        refused = c.get("/api/v1/cases/", HTTP_HOST="evil.example")
+    assert refused.status_code == 400
 
     # The pages' own calls (a session) still run through every middleware.
     s = APIClient()

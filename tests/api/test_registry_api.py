@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework.test import APIClient
 
 from shebao.core.models import PersonalDataAccess
+from tests.nothing_written import nothing_written
 
 
 def client_for(user) -> APIClient:
@@ -32,8 +33,11 @@ def test_a_clerk_lists_only_their_districts_people_masked(db, clerk_chaoyang, pe
 
 def test_another_districts_person_is_not_found(db, clerk_haidian, person_chaoyang):
     c = client_for(clerk_haidian)
-    assert c.get(f"/api/v1/persons/{person_chaoyang.pk}/").status_code == 404
-    r = c.post(f"/api/v1/persons/{person_chaoyang.pk}/reveal/", {"field": "id_number", "reason": "看看"})
+    with nothing_written():
+        refused = c.get(f"/api/v1/persons/{person_chaoyang.pk}/")
+    assert refused.status_code == 404
+    with nothing_written():
+        r = c.post(f"/api/v1/persons/{person_chaoyang.pk}/reveal/", {"field": "id_number", "reason": "看看"})
     assert r.status_code == 404
     assert not PersonalDataAccess.objects.exists()
 
@@ -46,8 +50,9 @@ def test_reveal_returns_the_value_and_records_the_read(db, clerk_chaoyang, perso
 
 
 def test_a_reveal_without_reason_is_a_problem_naming_the_field(db, clerk_chaoyang, person_chaoyang):
-    r = client_for(clerk_chaoyang).post(f"/api/v1/persons/{person_chaoyang.pk}/reveal/",
-                                        {"field": "phone", "reason": ""}, format="json")
+    with nothing_written():
+        r = client_for(clerk_chaoyang).post(f"/api/v1/persons/{person_chaoyang.pk}/reveal/",
+                                            {"field": "phone", "reason": ""}, format="json")
     assert r.status_code == 400
     body = r.json()
     assert body["status"] == 400 and body["errors"][0]["field"] == "reason"

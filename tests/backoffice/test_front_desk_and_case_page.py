@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from shebao.cases.models import Case, CaseTransition, PhoneCheck
+from tests.nothing_written import nothing_written
 
 
 @pytest.fixture
@@ -79,17 +80,23 @@ def test_a_refund_cannot_be_approved_before_a_confirmed_phone_check(client, cler
     refund_case.refresh_from_db()
     assert refund_case.status == "completed"
     # A second click with the old version is a clear conflict, not a second approval.
-    r = client.post(reverse("backoffice:case_act", args=[pk, "approve"]), {"version": refund_case.version - 1},
-                    HTTP_HX_REQUEST="true")
+    with nothing_written():
+        r = client.post(reverse("backoffice:case_act", args=[pk, "approve"]), {"version": refund_case.version - 1},
+                        HTTP_HX_REQUEST="true")
     assert r.status_code == 409
     assert CaseTransition.objects.filter(case_id=pk, action="approve").count() == 1
 
 
 def test_a_clerk_of_another_district_cannot_open_the_case(client, clerk_haidian, refund_case):
     client.force_login(clerk_haidian)
-    assert client.get(reverse("backoffice:case_detail", args=[refund_case.pk])).status_code == 404
-    assert client.get(reverse("backoffice:case_receipt", args=[refund_case.pk])).status_code == 404
-    r = client.post(reverse("backoffice:case_act", args=[refund_case.pk, "accept"]), {"version": 1})
+    with nothing_written():
+        refused = client.get(reverse("backoffice:case_detail", args=[refund_case.pk]))
+    assert refused.status_code == 404
+    with nothing_written():
+        refused = client.get(reverse("backoffice:case_receipt", args=[refund_case.pk]))
+    assert refused.status_code == 404
+    with nothing_written():
+        r = client.post(reverse("backoffice:case_act", args=[refund_case.pk, "accept"]), {"version": 1})
     assert r.status_code == 404
 
 

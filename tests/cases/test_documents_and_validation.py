@@ -6,6 +6,7 @@ import hashlib
 
 from shebao.cases.models import Case, Document
 from tests.cases.conftest import PDF, PNG, submit, upload
+from tests.nothing_written import nothing_written
 
 
 def _case(cy, employer):
@@ -15,8 +16,9 @@ def _case(cy, employer):
 
 def test_an_upload_is_judged_by_its_content_and_stored_with_its_checksum(cy, employer_chaoyang):
     case = _case(cy, employer_chaoyang)
-    fake = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload("scan.pdf", b"MZ\x90\x00 not a pdf")},
-                   format="multipart")
+    with nothing_written():
+        fake = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload("scan.pdf", b"MZ\x90\x00 not a pdf")},
+                       format="multipart")
     assert fake.status_code == 400
     assert fake.json()["errors"][0]["field"] == "file" and "PDF" in fake.json()["errors"][0]["reason_zh"]
     ok = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload("photo.bin", PNG)}, format="multipart")
@@ -31,19 +33,22 @@ def test_size_and_count_limits_are_enforced(cy, employer_chaoyang, settings):
     settings.SHEBAO_UPLOAD_MAX_BYTES = 100
     settings.SHEBAO_UPLOAD_MAX_PER_CASE = 2
     case = _case(cy, employer_chaoyang)
-    big = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload(content=PDF + b"x" * 200)},
-                  format="multipart")
+    with nothing_written():
+        big = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload(content=PDF + b"x" * 200)},
+                      format="multipart")
     assert big.status_code == 400 and "上限" in big.json()["errors"][0]["reason_zh"]
     for _ in range(2):
         assert cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload()}, format="multipart"
                        ).status_code == 201
-    third = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload()}, format="multipart")
+    with nothing_written():
+        third = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload()}, format="multipart")
     assert third.status_code == 400 and "最多" in third.json()["errors"][0]["reason_zh"]
 
 
 def test_a_back_payment_without_its_period_names_the_field(cy, employer_chaoyang, person_chaoyang):
-    r = submit(cy, business="individual_back_payment", channel="online", employer=employer_chaoyang.pk,
-               person=person_chaoyang.pk, applicant_kind="employer", applied_on="2020-02-10")
+    with nothing_written():
+        r = submit(cy, business="individual_back_payment", channel="online", employer=employer_chaoyang.pk,
+                   person=person_chaoyang.pk, applicant_kind="employer", applied_on="2020-02-10")
     assert r.status_code == 400 and r["Content-Type"].startswith("application/problem+json")
     err = r.json()["errors"][0]
     assert err["field"] == "facts.period" and "缺少" in err["reason_zh"] and "period" in err["reason_en"]
@@ -51,23 +56,26 @@ def test_a_back_payment_without_its_period_names_the_field(cy, employer_chaoyang
 
 
 def test_a_period_not_in_the_past_is_not_a_back_payment(cy, employer_chaoyang, person_chaoyang):
-    r = submit(cy, business="individual_back_payment", channel="online", employer=employer_chaoyang.pk,
-               person=person_chaoyang.pk, applicant_kind="employer", applied_on="2020-02-10",
-               facts={"period": {"from": "2019-06", "to": "2020-02"}})
+    with nothing_written():
+        r = submit(cy, business="individual_back_payment", channel="online", employer=employer_chaoyang.pk,
+                   person=person_chaoyang.pk, applicant_kind="employer", applied_on="2020-02-10",
+                   facts={"period": {"from": "2019-06", "to": "2020-02"}})
     assert r.status_code == 400
     assert r.json()["errors"][0]["field"] == "facts.period.to" and "解读1.y" in r.json()["errors"][0]["reason_zh"]
 
 
 def test_stated_facts_may_not_contradict_the_registry(cy, employer_chaoyang, person_chaoyang):
-    r = submit(cy, business="individual_back_payment", channel="online", employer=employer_chaoyang.pk,
-               person=person_chaoyang.pk, applicant_kind="employer", applied_on="2020-02-10",
-               facts={"period": {"from": "2018-01", "to": "2019-06"}, "person": {"beijing_pension_months": 130}})
+    with nothing_written():
+        r = submit(cy, business="individual_back_payment", channel="online", employer=employer_chaoyang.pk,
+                   person=person_chaoyang.pk, applicant_kind="employer", applied_on="2020-02-10",
+                   facts={"period": {"from": "2018-01", "to": "2019-06"}, "person": {"beijing_pension_months": 130}})
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "facts.person.beijing_pension_months"
 
 
 def test_a_channel_the_business_does_not_offer_is_refused_but_the_counter_takes_anything(cy, person_chaoyang):
-    wechat = submit(cy, business="person_change", channel="wechat", person=person_chaoyang.pk,
-                    facts={"fields": ["phone"]})
+    with nothing_written():
+        wechat = submit(cy, business="person_change", channel="wechat", person=person_chaoyang.pk,
+                        facts={"fields": ["phone"]})
     assert wechat.status_code == 400 and wechat.json()["errors"][0]["field"] == "channel"
     counter = submit(cy, business="person_change", channel="counter", person=person_chaoyang.pk,
                      facts={"fields": ["phone"]})
@@ -75,9 +83,11 @@ def test_a_channel_the_business_does_not_offer_is_refused_but_the_counter_takes_
 
 
 def test_unknown_business_and_bad_channel_are_field_errors(cy, employer_chaoyang):
-    r = submit(cy, business="no_such_thing", channel="online", employer=employer_chaoyang.pk)
+    with nothing_written():
+        r = submit(cy, business="no_such_thing", channel="online", employer=employer_chaoyang.pk)
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "business"
-    r = submit(cy, business="refund", channel="pigeon", employer=employer_chaoyang.pk)
+    with nothing_written():
+        r = submit(cy, business="refund", channel="pigeon", employer=employer_chaoyang.pk)
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "channel"
 
 

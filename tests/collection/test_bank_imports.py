@@ -25,6 +25,7 @@ from shebao.collection.reconcile import books_reconcile
 from shebao.collection.services import deduction_retry, deduction_run_create, payment_reference
 from tests import personas
 from tests.collection.conftest import book_due
+from tests.nothing_written import nothing_written
 
 HEADER = "bank_reference,value_date,amount,payer_name,payer_account,credit_code,memo\n"
 
@@ -90,7 +91,7 @@ def test_a_malformed_file_is_refused_with_each_line_and_reason_and_nothing_is_ap
     book_due(remittance_employer, "2019-12", 10_000)
     data = statement(f"B008,2020-01-06,100.00,某公司,,{remittance_employer.credit_code},",
                      "B009,2020-02-30,1.00,某公司,,,", "B010,2020-01-06,1.234,某公司,,,", "B011,2020-01-06,5.00,少一列")
-    with pytest.raises(ImportRefused) as exc:
+    with nothing_written(), pytest.raises(ImportRefused) as exc:
         import_remittances(data=data, filename="bad.csv")
     lines = {n for n, _ in exc.value.errors}
     assert lines == {3, 4, 5}
@@ -101,12 +102,12 @@ def test_a_malformed_file_is_refused_with_each_line_and_reason_and_nothing_is_ap
 def test_the_command_names_the_bad_lines_in_chinese(tmp_path, db):
     path = tmp_path / "bad.csv"
     path.write_bytes(statement("B012,2020-01-06,abc,某公司,,,"))
-    with pytest.raises(CommandError, match="第2行：金额“abc”格式错误"):
+    with nothing_written(), pytest.raises(CommandError, match="第2行：金额“abc”格式错误"):
         call_command("import_remittances", str(path))
 
 
 def test_a_file_with_a_wrong_header_is_refused(db):
-    with pytest.raises(ImportRefused, match="第1行：表头应为"):
+    with nothing_written(), pytest.raises(ImportRefused, match="第1行：表头应为"):
         import_remittances(data=b"ref,date,amount\nB1,2020-01-01,1\n", filename="x.csv")
 
 
@@ -220,7 +221,7 @@ def test_a_result_file_that_does_not_match_the_run_is_refused_whole(deduction_em
     item = run.items.get()
     data = result_file(f"{item.pk},{deduction_employer.credit_code},99.00,success,,BK1,2019-12-24",
                        "999999,91110105000000000X,1.00,failed,,,2019-12-24")
-    with pytest.raises(ImportRefused) as exc:
+    with nothing_written(), pytest.raises(ImportRefused) as exc:
         import_deduction_result(data=data, filename="r.csv")
     reasons = dict(exc.value.errors)
     assert "金额与扣款明细不符" in reasons[2]
@@ -265,7 +266,7 @@ def test_the_import_bank_result_command_reports_and_refuses_in_chinese(deduction
     assert "未做任何更改" in capsys.readouterr().out
     bad = tmp_path / "bad.csv"
     bad.write_bytes(result_file(f"{item.pk},{deduction_employer.credit_code},100.00,maybe,,,2019-12-24"))
-    with pytest.raises(CommandError, match="第2行：扣款结果“maybe”无效"):
+    with nothing_written(), pytest.raises(CommandError, match="第2行：扣款结果“maybe”无效"):
         call_command("import_bank_result", str(bad))
 
 

@@ -16,6 +16,7 @@ from shebao.core.policy import announcement_publish
 from shebao.rules import load_policy
 from tests import personas
 from tests.collection.conftest import book_due, jsonl
+from tests.nothing_written import nothing_written
 
 EXAMPLES = jsonl("late-fee-examples.jsonl")
 EXPECTED = {e["id"]: e for e in jsonl("late-fee-examples.expected.jsonl")}
@@ -115,5 +116,5 @@ def test_the_assess_command_what_if_prints_the_change_and_stores_nothing(db, cap
 
 
 def test_the_assess_command_refuses_a_bad_date(db):
-    with pytest.raises(CommandError, match="格式错误"):
+    with nothing_written(), pytest.raises(CommandError, match="格式错误"):
         call_command("assess", "--as-of", "2020-13-01")

@@ -14,6 +14,7 @@ from shebao.collection.policy import policy_in_force
 from shebao.core.models import AuditEvent
 from tests.collection.conftest import book_due
 from tests.collection.test_bank_imports import statement
+from tests.nothing_written import nothing_written
 
 
 @pytest.fixture
@@ -39,7 +40,8 @@ def test_an_employers_account_shows_dues_fees_relief_and_the_clause(client, cler
 
 def test_a_clerk_of_another_district_gets_a_404_for_the_account(client, clerk_haidian, employer_chaoyang):
     client.force_login(clerk_haidian)
-    response = client.get(reverse("collection:employer_account", args=[employer_chaoyang.pk]))
+    with nothing_written():
+        response = client.get(reverse("collection:employer_account", args=[employer_chaoyang.pk]))
     assert response.status_code == 404
 
 
@@ -74,8 +76,9 @@ def test_staff_match_a_queued_remittance_to_their_districts_employer(client, cle
 def test_staff_cannot_match_a_remittance_to_another_districts_employer(client, clerk_haidian, employer_chaoyang,
                                                                       queued_line):
     client.force_login(clerk_haidian)
-    response = client.post(reverse("collection:remittance_line_match", args=[queued_line.pk]),
-                           {"employer": employer_chaoyang.pk})
+    with nothing_written():
+        response = client.post(reverse("collection:remittance_line_match", args=[queued_line.pk]),
+                               {"employer": employer_chaoyang.pk})
     assert response.status_code == 404
     queued_line.refresh_from_db()
     assert queued_line.status == "unmatched" and not Payment.objects.exists()
@@ -98,9 +101,13 @@ def test_runs_are_listed_and_a_districts_staff_see_only_their_employers_lines(cl
     assert own in client.get(reverse("collection:assessment_runs")).content.decode()
     html = client.get(own).content.decode()
     assert employer_haidian.name in html and employer_chaoyang.name not in html
-    assert client.get(reverse("collection:assessment_run", args=[run.pk])).status_code == 403
+    with nothing_written():
+        refused = client.get(reverse("collection:assessment_run", args=[run.pk]))
+    assert refused.status_code == 403
     other = reverse("collection:assessment_run_district", args=[run.pk, employer_chaoyang.district_id])
-    assert client.get(other).status_code == 404
+    with nothing_written():
+        refused = client.get(other)
+    assert refused.status_code == 404
 
 
 def test_the_municipal_center_sees_the_whole_run(client, municipal_admin, employer_chaoyang, employer_haidian):
@@ -147,15 +154,21 @@ def test_failed_deductions_are_shown_and_the_collection_desk_retries_them(client
                                   ).encode(), filename="r.csv")
     client.force_login(clerk_haidian)  # another district sees neither the item nor the run
     assert deduction_employer.name not in client.get(reverse("collection:deduction_runs")).content.decode()
-    assert client.get(reverse("collection:deduction_run", args=[run.pk])).status_code == 403
-    assert client.post(reverse("collection:deduction_run_retry", args=[run.pk])).status_code == 403
+    with nothing_written():
+        refused = client.get(reverse("collection:deduction_run", args=[run.pk]))
+    assert refused.status_code == 403
+    with nothing_written():
+        refused = client.post(reverse("collection:deduction_run_retry", args=[run.pk]))
+    assert refused.status_code == 403
     client.force_login(municipal_admin)
     assert "账户已冻结" in client.get(reverse("collection:deduction_run", args=[run.pk])).content.decode()
     listing = client.get(reverse("collection:deduction_runs")).content.decode()
     assert f"#{run.pk}" in listing
     # The administrator sees the run but is not the collection desk: refused, nothing written.
     assert "重新扣款" not in client.get(reverse("collection:deduction_run", args=[run.pk])).content.decode()
-    assert client.post(reverse("collection:deduction_run_retry", args=[run.pk])).status_code == 403
+    with nothing_written():
+        refused = client.post(reverse("collection:deduction_run_retry", args=[run.pk]))
+    assert refused.status_code == 403
     assert not DeductionRun.objects.filter(retry_of=run).exists() and run.items.get().status == "failed"
     client.force_login(collection_clerk)
     response = client.post(reverse("collection:deduction_run_retry", args=[run.pk]))

@@ -15,6 +15,7 @@ from shebao.collection.reconcile import books_reconcile
 from shebao.collection.services import credit_apply, payment_receive, payment_reverse
 from shebao.core.models import AppendOnlyError, AuditEvent
 from tests.collection.conftest import book_due
+from tests.nothing_written import nothing_written
 
 
 def test_a_payment_goes_to_the_oldest_month_first(employer_chaoyang):
@@ -52,7 +53,7 @@ def test_money_beyond_the_dues_is_held_as_credit_and_pays_the_next_dues(employer
 
 
 def test_an_unbalanced_transaction_is_refused_before_anything_is_written(employer_chaoyang):
-    with pytest.raises(LedgerError):
+    with nothing_written(), pytest.raises(LedgerError):
         ledger.ledger_post(kind="payment", occurred_on=dt.date(2020, 1, 1),
                            lines=[Line(ledger.BANK, employer_chaoyang.pk, 100), Line(ledger.RECEIVABLE, None, -99)])
     assert LedgerTransaction.objects.count() == 0 and Posting.objects.count() == 0
@@ -62,9 +63,9 @@ def test_postings_and_allocations_can_never_be_changed_or_deleted(employer_chaoy
     book_due(employer_chaoyang, "2019-12", 10_000, paid_on=dt.date(2020, 1, 5))
     posting = Posting.objects.first()
     posting.amount_fen = 1
-    with pytest.raises(AppendOnlyError):
+    with nothing_written(), pytest.raises(AppendOnlyError):
         posting.save()
-    with pytest.raises(AppendOnlyError):
+    with nothing_written(), pytest.raises(AppendOnlyError):
         Allocation.objects.first().delete()
 
 
@@ -72,7 +73,7 @@ def test_a_wrong_payment_is_reversed_with_author_and_reason_and_the_dues_reopen(
     due = book_due(employer_chaoyang, "2019-12", 10_000)
     payment = payment_receive(employer=employer_chaoyang, amount_fen=12_000, received_on=dt.date(2020, 1, 5),
                               source="remittance")
-    with pytest.raises(ValidationError):
+    with nothing_written(), pytest.raises(ValidationError):
         payment_reverse(payment=payment, actor=clerk_chaoyang, reason=" ")
     reversal = payment_reverse(payment=payment, actor=clerk_chaoyang, reason="汇款误入本单位")
     due.refresh_from_db()
@@ -82,7 +83,7 @@ def test_a_wrong_payment_is_reversed_with_author_and_reason_and_the_dues_reopen(
     assert ledger.account_balance(account=ledger.BANK) == 0
     assert ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=employer_chaoyang.pk) == 0
     assert Posting.objects.filter(transaction=payment.transaction).count() == 3  # the original stays as written
-    with pytest.raises(LedgerError):
+    with nothing_written(), pytest.raises(LedgerError):
         ledger.ledger_reverse(txn=payment.transaction, actor=clerk_chaoyang, reason="再次冲正")
     r = books_reconcile()
     assert r.ok, r.problems
@@ -113,7 +114,7 @@ def test_the_reverse_payment_command_needs_a_user_and_a_reason(employer_chaoyang
     book_due(employer_chaoyang, "2019-12", 10_000)
     payment = payment_receive(employer=employer_chaoyang, amount_fen=10_000, received_on=dt.date(2020, 1, 5),
                               source="remittance")
-    with pytest.raises(CommandError, match="用户“nobody”不存在"):
+    with nothing_written(), pytest.raises(CommandError, match="用户“nobody”不存在"):
         call_command("reverse_payment", "--payment", str(payment.pk), "--user", "nobody", "--reason", "错账")
     call_command("reverse_payment", "--payment", str(payment.pk), "--user", clerk_chaoyang.username, "--reason", "错账")
     assert "已冲正收款" in capsys.readouterr().out

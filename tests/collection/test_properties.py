@@ -119,17 +119,22 @@ def _allocation_conserves_money(employer, actions) -> None:
             book_due(employer, when, amount)  # books a due only: credit held stays held until used
             booked += amount
             continue
+        held_before = -ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=employer.pk)
         if kind == "pay":
             payment_receive(employer=employer, amount_fen=amount, received_on=when, source="remittance")
             received += amount
         else:
             credit_apply(employer=employer, on=when)
-        # Right after money is received or credit applied, money is never held while a due is open:
-        # either every open due is paid or every fen held was used (3.1, 3.2: oldest dues first).
+        # Money is never put aside while a due is open (3.1, 3.2: the oldest dues first): a payment
+        # adds to the credit only when it paid every open due, and using the credit leaves either no
+        # credit or no open due.
         open_fen = sum(Due.objects.filter(employer=employer, paid_on__isnull=True).values_list("amount_fen", flat=True))
         credit = -ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=employer.pk)
         assert credit >= 0
-        assert credit == 0 or open_fen == 0, f"{credit} fen held while {open_fen} fen are open after {kind}"
+        if kind == "pay":
+            assert credit <= held_before or open_fen == 0, f"{credit - held_before} fen put aside, {open_fen} open"
+        else:
+            assert credit == 0 or open_fen == 0, f"{credit} fen held while {open_fen} fen are open"
         _assert_oldest_first(employer)
     # Splits never create or lose money; every settled due is allocated in full.
     assert sum(Due.objects.filter(employer=employer).values_list("amount_fen", flat=True)) == booked

@@ -7,6 +7,7 @@ Routes without a key (lists, searches) must not show 朝阳区 rows to the 海�
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 
@@ -14,6 +15,7 @@ import pytest
 from django.urls import URLResolver, get_resolver
 
 from tests import personas
+from tests.nothing_written import nothing_written
 
 SECRET_PERSON, SECRET_EMPLOYER = "欧阳秘密", "北京朝阳保密测试有限公司"
 
@@ -85,7 +87,9 @@ def test_no_route_lets_a_haidian_clerk_see_or_touch_chaoyang_data(client, clerk_
         url = fill(route, objects.get(name, {}))
         c = api if url.startswith("/api/") else client
         for method in ("get", "post"):
-            r = getattr(c, method)(url, {"q": "oymm"} if method == "get" else {})
+            # A refusal writes nothing: no row (audit, outbox, personal-data read included), no file.
+            with nothing_written() if has_key else contextlib.nullcontext():
+                r = getattr(c, method)(url, {"q": "oymm"} if method == "get" else {})
             body = r.content.decode(errors="ignore")
             if has_key:
                 assert r.status_code in (403, 404, 405), f"{method.upper()} {url} -> {r.status_code}"

@@ -13,6 +13,7 @@ from shebao.registry.checks import parse_citizen_id, validate_credit_code
 from shebao.registry.generator import GenerateOptions, generate
 from shebao.registry.models import Contribution, Employer, EmploymentSpell, PensionAccount, Person
 from shebao.registry.rates import rates_in_force
+from tests.nothing_written import nothing_written
 
 OPTIONS = GenerateOptions(employers=40, persons=1500, from_month="2019-07", months=6, seed=11, batch_employers=15)
 
@@ -117,6 +118,6 @@ def test_the_default_two_years_from_2018_have_rates_and_bases_in_the_pack():
 def test_a_month_without_rates_is_a_clear_command_error():
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="政策包"):
+    with nothing_written(), pytest.raises(CommandError, match="政策包"):
         call_command("generate", "--employers", "2", "--persons", "5", "--from", "2001-01", "--months", "1",
                      "--no-progress")
