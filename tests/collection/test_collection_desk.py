@@ -313,3 +313,21 @@ def test_the_assess_command_runs_through_the_same_job_service(employer_chaoyang,
     job = AssessmentJob.objects.get()
     assert job.status == "done" and job.requested_by_label == "命令行 shebao assess"
     assert f"核定批次#{job.run_id}" in capsys.readouterr().out
+
+
+def test_a_gbk_statement_is_read_with_the_encoding_chosen_on_upload(client, collection_clerk, remittance_employer):
+    book_due(remittance_employer, "2019-12", 10_000)
+    data = (f"{STATEMENT_HEADER}G1,2020-01-06,100.00,某公司,,{remittance_employer.credit_code},社保费\n"
+            ).encode("gb18030")
+    client.force_login(collection_clerk)
+    page = client.get(reverse("collection:bank_file_import", args=["remittances"])).content.decode()
+    assert '<option value="gb18030"' in page and ".xlsx" in page
+    response = client.post(reverse("collection:bank_file_import", args=["remittances"]),
+                           {"file": _upload("gbk.csv", data), "encoding": "gb18030"})
+    assert response.status_code == 200 and remittance_employer.name in response.content.decode()
+    line = RemittanceLine.objects.get(bank_reference="G1")
+    assert (line.status, line.payer_name, line.memo) == ("matched", "某公司", "社保费")
+    with nothing_written():
+        refused = client.post(reverse("collection:bank_file_import", args=["remittances"]),
+                              {"file": _upload("x.csv", data), "encoding": "ebcdic"})
+    assert refused.status_code == 400 and "不支持的文件编码“ebcdic”" in refused.content.decode()

@@ -249,10 +249,17 @@ def _check_upload(data: bytes, filename: str) -> None:
         raise ValidationError(f"文件超过{settings.SHEBAO_BANK_FILE_MAX_BYTES // (1024 * 1024)}MB，请分批导入")
 
 
-def _run_import(kind: str, importer: Any, *, data: bytes, filename: str, actor: Any) -> ImportReport:
+# Encodings a clerk may choose on upload (None: detected by the importer, `importers.read_table`).
+UPLOAD_ENCODINGS = {"": "自动识别", "utf-8": "UTF-8", "gb18030": "GBK/GB18030（中文Windows默认）", "utf-16": "UTF-16"}
+
+
+def _run_import(kind: str, importer: Any, *, data: bytes, filename: str, actor: Any, encoding: str | None
+                ) -> ImportReport:
     report = ImportReport(kind=kind, filename=filename)
+    if encoding and encoding not in UPLOAD_ENCODINGS:
+        raise ValidationError(f"不支持的文件编码“{encoding}”")
     try:
-        result = importer(data=data, filename=filename, actor=actor)
+        result = importer(data=data, filename=filename, actor=actor, encoding=encoding or None)
     except importers.ImportRefused as e:
         report.refused = True
         report.lines = [ReportLine(n, "", "错误", reason, ok=False) for n, reason in e.errors]
@@ -265,7 +272,7 @@ def _run_import(kind: str, importer: Any, *, data: bytes, filename: str, actor: 
     return report
 
 
-def bank_result_import(*, data: bytes, filename: str, actor: Any) -> ImportReport:
+def bank_result_import(*, data: bytes, filename: str, actor: Any, encoding: str | None = None) -> ImportReport:
     """Import the bank's result of a deduction run (3.1) and report each item's outcome.
 
     Successes are received and allocated to the oldest dues; failures keep the bank's reason and
@@ -276,7 +283,7 @@ def bank_result_import(*, data: bytes, filename: str, actor: Any) -> ImportRepor
     _check_upload(data, filename)
     pending = dict(DeductionItem.objects.filter(status=DeductionItem.Status.PENDING).values_list("pk", "status"))
     report = _run_import(BankFile.Kind.DEDUCTION_RESULT, importers.import_deduction_result, data=data,
-                         filename=filename, actor=actor)
+                         filename=filename, actor=actor, encoding=encoding)
     if report.result is not None and not report.already_imported:
         changed = (DeductionItem.objects.filter(pk__in=list(pending)).exclude(status=DeductionItem.Status.PENDING)
                    .select_related("employer").order_by("pk"))
@@ -294,12 +301,13 @@ def bank_result_import(*, data: bytes, filename: str, actor: Any) -> ImportRepor
     return report
 
 
-def remittance_statement_import(*, data: bytes, filename: str, actor: Any) -> ImportReport:
+def remittance_statement_import(*, data: bytes, filename: str, actor: Any, encoding: str | None = None
+                                ) -> ImportReport:
     """Import a bank statement of remittances (3.2) and report each line: matched (to whom, how) or queued."""
     collection_require(actor, "collection.remittance_statement.import")
     _check_upload(data, filename)
     report = _run_import(BankFile.Kind.REMITTANCE_STATEMENT, importers.import_remittances, data=data,
-                         filename=filename, actor=actor)
+                         filename=filename, actor=actor, encoding=encoding)
     if report.bank_file is not None:
         for line in (RemittanceLine.objects.filter(bank_file=report.bank_file)
                      .select_related("employer", "duplicate_of")

@@ -254,12 +254,15 @@ def bank_file_import(request: HttpRequest, kind: str) -> HttpResponse:
     title, service, columns, action = IMPORTS[kind]
     if not collection_may(request.user, action):  # the service refuses too; the page is not offered
         collection_require(request.user, action)
-    context: dict[str, object] = {"kind": kind, "title": title, "columns": ",".join(columns)}
+    context: dict[str, object] = {"kind": kind, "title": title, "columns": ",".join(columns),
+                                  "encodings": bankfiles.UPLOAD_ENCODINGS.items(),
+                                  "encoding": request.POST.get("encoding", "")}
     status = 200
     if request.method == "POST":
         data, filename = _upload(request)
         try:
-            context["report"] = service(data=data, filename=filename, actor=request.user)
+            context["report"] = service(data=data, filename=filename, actor=request.user,
+                                        encoding=request.POST.get("encoding", ""))
         except ValidationError as e:
             context["error"] = "；".join(e.messages)
             status = 400
