@@ -1,7 +1,8 @@
-"""The front desk's receipt (回执) as a PDF, in Chinese, with reportlab's built-in CJK font.
+"""The front desk's receipt (回执) as a PDF, in Chinese.
 
-STSong-Light is one of the Adobe CID fonts every PDF reader carries, so the receipt embeds no
-font file and needs nothing from the internet or the machine's font folder.
+The font is the project's PDF font (`core.pdffonts`: BabelStone Han, embedded as a subset), which
+prints names outside the Basic Multilingual Plane (王𠮷); a character it cannot print stops the
+receipt (`UnprintableText`) rather than leaving a gap in a name.
 """
 
 from __future__ import annotations
@@ -12,14 +13,9 @@ from typing import Any
 from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen import canvas
 
 from shebao.core import clock
-
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+from shebao.core.pdffonts import StrictCanvas, pdf_font
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -27,15 +23,16 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 def receipt_pdf(*, case: Any, owed: list[Any]) -> bytes:
+    font = pdf_font()
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4)
+    c = StrictCanvas(buf, pagesize=A4)
     c.setTitle(f"受理回执 #{case.pk}")
     width, height = A4
     y = height - 25 * mm
-    c.setFont(FONT, 18)
+    c.setFont(font, 18)
     c.drawCentredString(width / 2, y, "社会保险业务受理回执")
     y -= 12 * mm
-    c.setFont(FONT, 11)
+    c.setFont(font, 11)
     applicant = case.person.name if case.person else (case.employer.name if case.employer else "")
     lines = [
         f"受理编号：{case.pk}",
@@ -69,7 +66,7 @@ def receipt_pdf(*, case: Any, owed: list[Any]) -> bytes:
         c.drawString(25 * mm, y, f"· {name}{due}")
         y -= 6 * mm
     y -= 8 * mm
-    c.setFont(FONT, 9)
+    c.setFont(font, 9)
     c.drawString(20 * mm, y, f"打印时间：{timezone.localtime(clock.now()):%Y-%m-%d %H:%M} · 请妥善保管本回执，凭受理编号查询办理进度（96102）。")
     c.showPage()
     c.save()

@@ -321,9 +321,14 @@ def front_desk(request: HttpRequest) -> HttpResponse:
 def case_receipt(request: HttpRequest, pk: int) -> HttpResponse:
     """The walk-in's receipt: a PDF with the case number, the decision and what is still owed."""
     from shebao.backoffice.receipt import receipt_pdf
+    from shebao.core.pdffonts import PdfFontMissing, UnprintableText
 
     case = _get_case(request, pk)
-    pdf = receipt_pdf(case=case, owed=list(case.owed_documents.all()))
+    try:
+        pdf = receipt_pdf(case=case, owed=list(case.owed_documents.all()))
+    except (PdfFontMissing, UnprintableText) as e:
+        # A name printed in part is worse than no receipt: say why, print nothing (issue 12).
+        return HttpResponse(f"无法生成回执：{e}", status=500, content_type="text/plain; charset=utf-8")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="receipt-{case.pk}.pdf"'
     return response
