@@ -86,7 +86,10 @@ def test_staff_cannot_match_a_remittance_to_another_districts_employer(client, c
 
 def test_a_read_only_leader_cannot_match(client, leader, employer_chaoyang, queued_line):
     client.force_login(leader)
-    client.post(reverse("collection:remittance_line_match", args=[queued_line.pk]), {"employer": employer_chaoyang.pk})
+    with nothing_written():
+        refused = client.post(reverse("collection:remittance_line_match", args=[queued_line.pk]),
+                              {"employer": employer_chaoyang.pk}, follow=True)
+    assert "不能办理收款" in refused.content.decode() or refused.status_code == 403
     queued_line.refresh_from_db()
     assert queued_line.status == "unmatched"
 
