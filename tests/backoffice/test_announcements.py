@@ -70,3 +70,38 @@ def test_moving_a_deadline_again_moves_only_the_months_it_names(client, municipa
         dt.date(2020, 3, 31), dt.date(2020, 5, 31), dt.date(2020, 4, 30)]
     assert Announcement.objects.count() == 2
     assert AuditEvent.objects.filter(model="core.Announcement").count() == 2
+
+
+def test_the_page_previews_a_correction_of_the_lifted_date_then_publishes_it(client, municipal_admin):
+    from shebao.cases.models import EpidemicLift
+    from shebao.cases.services import epidemic_lift_apply
+
+    epidemic_lift_apply(actor=municipal_admin, lifted_on=dt.date(2020, 4, 30))
+    client.force_login(municipal_admin)
+    page = client.get(reverse("backoffice:announcements")).content.decode()
+    assert "已于2020年4月30日解除" in page and "正确的解除日期" in page
+    r = client.post(reverse("backoffice:announcements"), {"kind": "lift", "date": "2020-05-15", "do": "preview"})
+    html = r.content.decode()
+    assert "疫情解除日期由2020-04-30改为2020-05-15" in html and "补交期限由 2020-07-30 改为 2020-08-15" in html
+    assert "确认发布更正" in html and EpidemicLift.objects.count() == 1 and Announcement.objects.count() == 1
+    r = client.post(reverse("backoffice:announcements"), {"kind": "lift", "date": "2020-05-15", "do": "publish"})
+    assert r.status_code == 302
+    assert list(EpidemicLift.objects.values_list("lifted_on", flat=True)) == [dt.date(2020, 4, 30),
+                                                                              dt.date(2020, 5, 15)]
+    assert current_policy().value("epidemic.lifted_on") == dt.date(2020, 5, 15)
+    listing = client.get(reverse("backoffice:announcements")).content.decode()
+    assert "已被更正" in listing and "疫情解除日期为2020年5月15日" in listing
+
+
+def test_a_lifted_date_before_the_notice_is_published_only_once_confirmed(client, municipal_admin):
+    from shebao.cases.models import EpidemicLift
+
+    client.force_login(municipal_admin)
+    data = {"kind": "lift", "date": "2020-01-30", "do": "publish"}
+    r = client.post(reverse("backoffice:announcements"), data)
+    html = r.content.decode()
+    assert r.status_code == 200 and "早于通知施行日" in html and 'name="confirmed"' in html
+    assert not EpidemicLift.objects.exists() and not Announcement.objects.exists()
+    assert not AuditEvent.objects.filter(model="core.Announcement").exists()
+    r = client.post(reverse("backoffice:announcements"), {**data, "confirmed": "1"})
+    assert r.status_code == 302 and EpidemicLift.objects.get().lifted_on == dt.date(2020, 1, 30)

@@ -112,3 +112,13 @@ def test_the_public_page_reads_on_a_phone_from_the_sign_in_page(page, municipal_
     # Nothing wider than the phone: no sideways scrolling.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "public-announcements-390")
+
+
+def test_an_announcement_is_dated_on_the_business_day(client, municipal_admin, settings):
+    import datetime as dt
+
+    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)  # a training copy
+    ann = _move_march(municipal_admin)
+    assert ann.published_at.date() == dt.date(2020, 2, 20)
+    text = _visible(client.get(reverse("web:public_announcements")).content.decode())
+    assert "发布日期：2020年2月20日" in text

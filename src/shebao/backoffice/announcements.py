@@ -31,6 +31,8 @@ class LiftEffects:
     flags_queued: int
     already_applied: bool
     late_fees: Any
+    correction: dict[str, Any] | None = None  # a lift is in force for another date: what moves
+    confirmation: str = ""  # why the date needs a confirmation, or ""
 
 
 def lift_effects(*, lifted_on: dt.date) -> LiftEffects:
@@ -44,6 +46,8 @@ def lift_effects(*, lifted_on: dt.date) -> LiftEffects:
         flags_queued=preview["flags_queued"],
         already_applied=preview["already_applied"],
         late_fees=late_fee_changes(lifted_on=lifted_on),
+        correction=preview["correction"],
+        confirmation=preview["confirmation"],
     )
 
 
@@ -77,8 +81,13 @@ def deadline_move_publish(*, actor: Any, months: list[str], due_on: dt.date, tit
                                 clause="0.2")
 
 
-__all__ = ["announcements_published", "deadline_move_publish", "lift_effects", "lifted_on_in_force",
-           "policy_statements"]
+__all__ = ["announcements_published", "deadline_move_publish", "lift_effects", "lift_in_force",
+           "lifted_on_in_force", "policy_statements"]
+
+
+def lift_in_force() -> Any:
+    """The applied lift in force (its date, sequence and the lift it corrects), or ``None``."""
+    return case_services.lift_in_force()
 
 
 def lifted_on_in_force() -> Any:

@@ -354,6 +354,7 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
         "published": announcements.announcements_published()[:50],
         "periods": [s for s in announcements.policy_statements() if s.parameter == "collection.period_overrides"],
         "lifted_on": announcements.lifted_on_in_force(),
+        "lift_in_force": announcements.lift_in_force(),
         "data": request.POST or request.GET,
     }
     if request.method == "POST":
@@ -364,14 +365,23 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
         elif kind == "lift" and request.POST.get("do") == "preview":
             context["lift"] = announcements.lift_effects(lifted_on=day)
         elif kind == "lift" and request.POST.get("do") == "publish":
+            before = announcements.lift_in_force()
             try:
-                case_services.epidemic_lift_apply(actor=request.user, lifted_on=day)
+                lift = case_services.epidemic_lift_apply(actor=request.user, lifted_on=day,
+                                                         confirmed=request.POST.get("confirmed") == "1")
             except Exception as e:
                 context["error"], _ = _error_text(e)
+                context["lift"] = announcements.lift_effects(lifted_on=day)
             else:
                 from django.contrib import messages
 
-                messages.success(request, f"已发布：疫情于{day:%Y年%m月%d日}解除；其影响已执行。")
+                from shebao.rules.wording import date_zh
+
+                if before is not None and lift.corrects_id == before.pk:
+                    messages.success(request, f"已发布更正：疫情解除日期由{date_zh(before.lifted_on)}更正为"
+                                              f"{date_zh(day)}；补交期限等影响已随之调整。")
+                else:
+                    messages.success(request, f"已发布：疫情于{date_zh(day)}解除；其影响已执行。")
                 return redirect("backoffice:review_queue")
         elif kind == "deadline":
             months = [m.strip() for m in request.POST.get("months", "").replace("，", ",").split(",") if m.strip()]

@@ -437,7 +437,9 @@ class FlagStepSerializer(serializers.Serializer):
 
 
 class LiftSerializer(serializers.Serializer):
-    lifted_on = serializers.DateField()
+    lifted_on = serializers.DateField(help_text="疫情解除日期")
+    confirmed = serializers.BooleanField(required=False, default=False,
+                                         help_text="解除日期早于通知施行日或晚于今天时，须确认后执行")
 
 
 def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -713,9 +715,11 @@ class EpidemicLiftApplyView(DomainErrors, APIView):
     @extend_schema(request=LiftSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
         data = _valid(LiftSerializer, request)
-        lift = services.epidemic_lift_apply(actor=request.user, lifted_on=data["lifted_on"])
+        lift = services.epidemic_lift_apply(actor=request.user, lifted_on=data["lifted_on"],
+                                            confirmed=data.get("confirmed", False))
         return Response({"lifted_on": lift.lifted_on, "applied_at": lift.applied_at, "summary": lift.summary,
-                         "announcement": lift.announcement_id})
+                         "announcement": lift.announcement_id, "sequence": lift.sequence,
+                         "corrects": lift.corrects_id})
 
 
 class WorkflowTableView(APIView):

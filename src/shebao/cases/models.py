@@ -329,9 +329,14 @@ class Flag(models.Model):
 
 
 class EpidemicLift(models.Model):
-    """The effects of the lifting announcement, applied once (the unique date makes a rerun a no-op)."""
+    """One application of the lifting announcement's effects. A correction of the lifted date is a new
+    row naming the one it corrects; the latest (highest ``sequence``) is in force, every row is kept.
+    The unique sequence lets one of two simultaneous runs through."""
 
-    lifted_on = models.DateField("疫情解除日期", unique=True)
+    sequence = models.PositiveIntegerField("执行序号", unique=True)
+    lifted_on = models.DateField("疫情解除日期")
+    corrects = models.ForeignKey("self", verbose_name="更正的执行记录", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="corrected_by")
     announcement = models.ForeignKey("core.Announcement", verbose_name="公告", on_delete=models.PROTECT,
                                      related_name="+")
     applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="执行人", null=True, blank=True,
@@ -342,6 +347,7 @@ class EpidemicLift(models.Model):
     class Meta:
         verbose_name = "疫情解除执行记录"
         verbose_name_plural = "疫情解除执行记录"
+        ordering = ["sequence"]
 
 
 class OutboxMessage(models.Model):

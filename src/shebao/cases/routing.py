@@ -40,7 +40,10 @@ def documents_due_on(lifted: dt.date) -> dt.date:
     """1.3: owed documents are due a pack-set number of months after the lifted date (Civil Code way)."""
     from shebao.rules import add_months
 
-    months = policy().value("epidemic.documents_due_months_after_lifted", lifted)
+    in_force = policy()
+    months = in_force.value("epidemic.documents_due_months_after_lifted", lifted)
+    if months is None:  # a lifted date before the notice (confirmed by the center): the notice's value
+        months = in_force.value("epidemic.documents_due_months_after_lifted")
     return add_months(lifted, int(months))
 
 

@@ -34,7 +34,7 @@ from shebao.cases.models import (
 )
 from shebao.cases.notifications import outbox_enqueue, outbox_messages
 from shebao.cases.routing import RoutingError
-from shebao.cases.workflows import SYSTEM, StaleCase, TransitionError
+from shebao.cases.workflows import SYSTEM, LiftNeedsConfirmation, StaleCase, TransitionError
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_create_event, audit_update, snapshot
 from shebao.core.fastsql import allocate_pk, fetch_one, insert_together
@@ -558,10 +558,71 @@ def _lift_targets() -> tuple[Any, Any, Any]:
     return owed, Case.objects.filter(status=Status.POSTPONED), Flag.objects.filter(stage=Flag.Stage.FLAGGED)
 
 
+def lift_in_force() -> EpidemicLift | None:
+    """The lift whose date is in force: the latest applied, corrections included (``None``: not lifted)."""
+    return EpidemicLift.objects.order_by("-sequence").first()
+
+
+def lift_date_confirmation(lifted_on: dt.date) -> str:
+    """Why a lifted date needs the center's confirmation before it is applied, in Chinese, or ``""``.
+
+    A date before the notice took force (epidemic.in_force_from, Reading 0.4) or after the business
+    day is possible (a back-dated correction, an announced future date) but is more often a typo.
+    """
+    from shebao.rules.wording import date_zh
+
+    start = routing.policy().value("epidemic.in_force_from")
+    if start is not None and lifted_on < start:
+        return f"解除日期{date_zh(lifted_on)}早于通知施行日{date_zh(start)}，请核对后确认"
+    today = clock.today()
+    if lifted_on > today:
+        return f"解除日期{date_zh(lifted_on)}晚于今天（{date_zh(today)}），请核对后确认"
+    return ""
+
+
+def _redated_targets(old_due: dt.date) -> tuple[Any, Any]:
+    """What a correction of the lifted date moves (1.3): deferred documents still owed (or refused)
+    whose due date is the earlier lift's, and the waiting cases whose due date it is."""
+    docs = OwedDocument.objects.filter(kind=OwedDocument.Kind.DEFERRED, due_on=old_due,
+                                       state__in=[OwedDocument.State.OWED, OwedDocument.State.REFUSED])
+    cases = Case.objects.filter(status=Status.DOCUMENTS_OUTSTANDING, documents_due_on=old_due)
+    return docs, cases
+
+
+def _correction_preview(current: EpidemicLift | None, lifted_on: dt.date, due: dt.date) -> dict[str, Any] | None:
+    if current is None or current.lifted_on == lifted_on:
+        return None
+    old_due = routing.documents_due_on(current.lifted_on)
+    docs, cases = _redated_targets(old_due)
+    by_district: dict[str, dict[str, Any]] = {}
+    rows = (cases.values(office_code=F("office__code"), office_name=F("office__name")).annotate(n=Count("pk"))
+            .order_by())
+    for row in rows:
+        by_district[row["office_code"]] = {"name": row["office_name"], "cases_redated": row["n"]}
+    applied = (current.summary or {}).get("applied", {})
+    return {
+        "lifted_on_before": current.lifted_on.isoformat(),
+        "documents_due_on_before": old_due.isoformat(),
+        "documents_due_on": due.isoformat(),
+        "cases_redated": cases.count(),
+        "owed_documents_redated": docs.count(),
+        "by_district": dict(sorted(by_district.items())),
+        "examples": list(cases.order_by("pk").values_list("pk", flat=True)[:PREVIEW_EXAMPLES]),
+        # 4.2: a resumed case is not postponed again; the correction leaves it as it is.
+        "resumed_unchanged": int(applied.get("postponed_resumed", 0)),
+    }
+
+
 def epidemic_lift_preview(lifted_on: dt.date) -> dict[str, Any]:
     """What applying the lift would do, without doing it: counts, per district, and a few case ids to
-    open. Counting stays cheap at a million cases; listing every affected id would not."""
-    done = EpidemicLift.objects.filter(lifted_on=lifted_on).first()
+    open. Counting stays cheap at a million cases; listing every affected id would not.
+
+    When a lift is already in force for another date, ``correction`` says what the correction changes:
+    the owed documents and cases whose due date moves (1.3) and the cases the earlier lift resumed,
+    which stay resumed (4.2); ``None`` otherwise. ``confirmation`` is the reason the date needs a
+    confirmation (before the notice, after today), or ``""``.
+    """
+    current = lift_in_force()
     due = routing.documents_due_on(lifted_on)
     owed, postponed, flags = _lift_targets()
     by_district: dict[str, dict[str, Any]] = {}
@@ -581,7 +642,9 @@ def epidemic_lift_preview(lifted_on: dt.date) -> dict[str, Any]:
     queued = per_district(flags, "office", Count("pk"), "flags_queued")
     return {
         "lifted_on": lifted_on.isoformat(),
-        "already_applied": done is not None,
+        "already_applied": current is not None and current.lifted_on == lifted_on,
+        "correction": _correction_preview(current, lifted_on, due),
+        "confirmation": lift_date_confirmation(lifted_on),
         "documents_due_on": due.isoformat(),
         "owed_lists_dated": owed_cases,
         "owed_documents_dated": owed.count(),
@@ -603,32 +666,50 @@ def _cases_in_chunks(ids: list[int], size: int = 1000) -> Any:
         yield from Case.objects.filter(pk__in=ids[start:start + size]).order_by("pk")
 
 
-def epidemic_lift_apply(*, actor: Any, lifted_on: dt.date) -> EpidemicLift:
-    """Publish the lifted date (if not yet) and run its effects once: owed lists dated (1.3), postponed
-    cases resumed (4.2), the 7.4 review queue opened. A second run for the same date is a no-op."""
+def epidemic_lift_apply(*, actor: Any, lifted_on: dt.date, confirmed: bool = False) -> EpidemicLift:
+    """Publish the lifted date and run its effects: owed lists dated (1.3), postponed cases resumed
+    (4.2), the 7.4 review queue opened. Applying the date in force again is a no-op.
+
+    A different date corrects the lift in force (a center publishes corrections): a new announcement
+    and a new `EpidemicLift` row that names the one it corrects, both kept; owed documents and
+    waiting cases dated by the earlier lift move to the new due date (each case's event, audit row
+    and notification), then the effects above run again for whatever they have not reached, so a
+    second run changes nothing. Late fees follow the policy (0.3) and need no rewrite.
+
+    Raises PermissionDenied for a user who may not lift, and `LiftNeedsConfirmation` for a date
+    before the notice or after today unless ``confirmed``.
+    """
     from shebao.core.models import Announcement
     from shebao.core.policy import announcement_publish, policy_pack_name
+    from shebao.rules.wording import date_zh
 
     if not getattr(actor, "sees_whole_city", False):
         raise PermissionDenied("只有市中心可以执行疫情解除")
-    existing = EpidemicLift.objects.filter(lifted_on=lifted_on).first()
-    if existing is not None:
-        return existing
-    other = EpidemicLift.objects.exclude(lifted_on=lifted_on).first()
-    if other is not None:
-        raise TransitionError(f"疫情解除已于{other.lifted_on}执行，不能以另一日期再次执行",
-                              f"the lift was applied for {other.lifted_on}", field="lifted_on")
+    current = lift_in_force()
+    if current is not None and current.lifted_on == lifted_on:
+        return current
+    reason = lift_date_confirmation(lifted_on)
+    if reason and not confirmed:
+        raise LiftNeedsConfirmation(reason, f"the lifted date {lifted_on} needs a confirmation",
+                                    field="confirmed")
     try:
         with transaction.atomic():
             preview = epidemic_lift_preview(lifted_on)
-            ann = Announcement.objects.filter(pack=policy_pack_name(), parameter__in=[
-                "epidemic.lifted_on", "epidemic_lifted_on"], value=lifted_on.isoformat()).last()
-            if ann is None:
+            if current is None:
+                ann = Announcement.objects.filter(pack=policy_pack_name(), parameter__in=[
+                    "epidemic.lifted_on", "epidemic_lifted_on"], value=lifted_on.isoformat()).last()
+                title = f"疫情解除公告（{date_zh(lifted_on)}解除）"
+            else:
+                ann = None  # a correction is always published, even back to an earlier date
+                title = f"关于更正疫情解除日期的公告（{date_zh(current.lifted_on)}更正为{date_zh(lifted_on)}）"
+            if ann is None or routing.lifted_on() != lifted_on:
                 ann = announcement_publish(actor=actor, parameter="epidemic.lifted_on", value=lifted_on.isoformat(),
-                                           title=f"疫情解除（{lifted_on}）", clause="0.3")
-            lift = EpidemicLift.objects.create(lifted_on=lifted_on, announcement=ann, applied_by=actor,
-                                               summary=preview)
+                                           title=title, clause="0.3")
+            lift = EpidemicLift.objects.create(
+                lifted_on=lifted_on, announcement=ann, applied_by=actor, summary=preview, corrects=current,
+                sequence=(current.sequence + 1) if current is not None else 1)
             due = routing.documents_due_on(lifted_on)
+            redated = _lift_redate(actor, current, lifted_on, due) if current is not None else 0
             owed, postponed, _flags = _lift_targets()
             # Ids first: the walk below changes what the querysets would select.
             owed_case_ids = sorted(set(owed.values_list("case_id", flat=True)))
@@ -653,12 +734,40 @@ def epidemic_lift_apply(*, actor: Any, lifted_on: dt.date) -> EpidemicLift:
                                                                           queued_at=clock.now())
             # What the run did (the preview's counts were read a moment earlier).
             lift.summary = {**preview, "applied": {"owed_lists_dated": len(owed_case_ids),
-                                                   "postponed_resumed": len(postponed_ids), "flags_queued": queued}}
+                                                   "postponed_resumed": len(postponed_ids), "flags_queued": queued,
+                                                   "cases_redated": redated}}
             lift.save(update_fields=["summary"])
+            audit_create(actor=actor, instance=lift,
+                         reason="更正疫情解除日期" if current is not None else "执行疫情解除")
     except IntegrityError:
-        # Two administrators at once: the unique date lets one run; the other reads its result.
-        existing = EpidemicLift.objects.filter(lifted_on=lifted_on).first()
-        if existing is None:
+        # Two administrators at once: the unique sequence lets one run; the other reads its result.
+        existing = lift_in_force()
+        if existing is None or existing.lifted_on != lifted_on:
             raise
         return existing
     return lift
+
+
+def _lift_redate(actor: Any, current: EpidemicLift, lifted_on: dt.date, due: dt.date) -> int:
+    """1.3 after a correction: what the earlier lift dated moves to the corrected due date. Returns
+    the number of cases moved; each gets its event, audit row and notification."""
+    old_due = routing.documents_due_on(current.lifted_on)
+    if old_due == due:
+        return 0
+    docs, cases = _redated_targets(old_due)
+    case_ids = sorted(set(cases.values_list("pk", flat=True)) | set(docs.values_list("case_id", flat=True)))
+    docs.update(due_on=due)
+    moved = 0
+    for case in _cases_in_chunks(case_ids):
+        if case.documents_due_on != old_due:
+            continue
+        before = snapshot(case)
+        case.documents_due_on = due
+        case.version += 1
+        case.save(update_fields=["documents_due_on", "version", "updated_at"])
+        _record_event(case, actor, "documents_due",
+                      f"疫情解除日期更正为{lifted_on}，容缺材料补交期限由{old_due}改为{due}")
+        audit_update(actor=actor, instance=case, before=before, reason="更正疫情解除日期：补交期限随之调整")
+        outbox_enqueue(case=case, event="documents_due", extra=f"疫情解除日期已更正，请于{due}前补交容缺材料。")
+        moved += 1
+    return moved

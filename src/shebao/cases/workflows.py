@@ -40,6 +40,13 @@ class TransitionError(Exception):
         self.zh, self.en, self.field = zh, en, field
 
 
+class LiftNeedsConfirmation(TransitionError):
+    """The lifted date is before the notice or after today: applied only once confirmed."""
+
+    status = 422
+    code = "needs_confirmation"
+
+
 class IllegalTransition(TransitionError):
     code = "illegal_transition"
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from shebao.core import clock
+
 
 class AppendOnlyError(Exception):
     pass
@@ -87,7 +89,8 @@ class Announcement(AppendOnlyModel):
     same policy with an announcement that is not stored.
     """
 
-    published_at = models.DateTimeField("发布时间", auto_now_add=True)
+    # The business time (core.clock): a training copy set to 2020-02-20 publishes on that day.
+    published_at = models.DateTimeField("发布时间", default=clock.now)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="发布人", null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
@@ -102,7 +105,7 @@ class Announcement(AppendOnlyModel):
     class Meta:
         verbose_name = "政策公告"
         verbose_name_plural = "政策公告"
-        ordering = ["published_at", "pk"]
+        ordering = ["pk"]
 
     def __str__(self) -> str:
         return self.title

@@ -107,7 +107,9 @@ def current_policy(*, pack: str | None = None) -> Any:
         return cached
     policy = load_policy(name)
     if key[1]:
-        rows = list(Announcement.objects.filter(pack=name).order_by("published_at", "pk"))
+        # Publication order is the order of the rows (their ids), not of the time stamps: a training
+        # copy's business clock may be set back between two publications.
+        rows = list(Announcement.objects.filter(pack=name).order_by("pk"))
         for ann in rows:
             policy = _apply(policy, changes={ann.parameter: ann.value},
                             effective=ann.effective_from.isoformat() if ann.effective_from else None,
@@ -202,7 +204,7 @@ def announcements_published(*, pack: str | None = None) -> list[PublishedAnnounc
 
     name = pack or policy_pack_name()
     policy = current_policy(pack=name)
-    rows = list(Announcement.objects.filter(pack=name).select_related("published_by").order_by("published_at", "pk"))
+    rows = list(Announcement.objects.filter(pack=name).select_related("published_by").order_by("pk"))
     corrected_by: dict[int, Announcement] = {}
     corrects: dict[int, list[Announcement]] = {}
     for i, earlier in enumerate(rows):

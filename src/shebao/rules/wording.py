@@ -164,7 +164,10 @@ def _documents_due_on(policy: Policy) -> str:
     lifted = _lifted(policy)
     if lifted is None:
         return ""
-    return date_zh(add_months(lifted, policy.value("epidemic.documents_due_months_after_lifted", lifted)))
+    months = policy.value("epidemic.documents_due_months_after_lifted", lifted)
+    if months is None:  # a lifted date before the parameter's first value: the value as announced
+        months = policy.value("epidemic.documents_due_months_after_lifted")
+    return date_zh(add_months(lifted, months))
 
 
 def _lifted_month(policy: Policy) -> str:
