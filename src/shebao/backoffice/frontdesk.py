@@ -15,6 +15,7 @@ from typing import Any
 from django.http import QueryDict
 
 from shebao.cases.models import Channel
+from shebao.core.normalize import normalize_code, normalize_date_text, normalize_month, normalize_phone
 from shebao.registry import selectors as registry_selectors
 from shebao.registry.models import Employer, Person
 
@@ -102,8 +103,9 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
         return form
     kinds = list(form.business.applicants)
     form.applicant_kind = data.get("applicant_kind") if data.get("applicant_kind") in kinds else kinds[0]
-    credit = (data.get("credit_code") or "").strip().upper()
-    id_number = (data.get("id_number") or "").strip().upper()
+    # Normalised once, as everywhere (core.normalize): full-width, spaces inside the number, case.
+    credit = normalize_code(data.get("credit_code"))
+    id_number = normalize_code(data.get("id_number"))
     if form.needs_employer:
         if not credit:
             form._require("credit_code", "请填写单位的统一社会信用代码")
@@ -120,7 +122,7 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
                 form.errors["id_number"] = "本区没有该证件号码的参保人员"
     facts = form.business.facts
     if "period" in facts:
-        start, end = (data.get("period_from") or "").strip(), (data.get("period_to") or "").strip()
+        start, end = normalize_month(data.get("period_from")), normalize_month(data.get("period_to"))
         if not start or not end:
             form._require("period", "请填写补缴期间的起止月份（YYYY-MM）")
         else:
@@ -142,7 +144,7 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
         form.errors["channel"] = "请选择收件渠道（窗口、传真、电子邮件或邮寄）"
     else:
         form.channel = channel
-    raw_day = (data.get("received_on") or "").strip()
+    raw_day = normalize_date_text(data.get("received_on"))
     if not raw_day:
         form.received_on = today
     else:
@@ -153,6 +155,6 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
         else:
             if form.received_on > today:
                 form.errors["received_on"] = f"收件日期不能晚于今天（{today:%Y-%m-%d}）"
-    form.contact_phone = (data.get("contact_phone") or "").strip()
+    form.contact_phone = normalize_phone(data.get("contact_phone"))
     form.manual_operation = (data.get("manual_operation") or "").strip()
     return form

@@ -47,6 +47,7 @@ from shebao.cases.services import IdempotencyMismatch
 from shebao.cases.workflows import TransitionError
 from shebao.core.masking import mask_phone
 from shebao.core.middleware import api_key_call
+from shebao.core.normalize import normalize_phone
 from shebao.registry.selectors import employer_get, person_list
 
 
@@ -89,6 +90,14 @@ class FactsSerializer(serializers.Serializer):
 MOBILE_NUMBER = r"^1[3-9]\d{9}$"
 
 
+class PhoneField(serializers.RegexField):
+    """A phone number as people write it (+86 138 1234 5678, 138-1234-5678, full-width), normalised
+    once (`core.normalize.normalize_phone`) before the pattern is checked and the value stored."""
+
+    def to_internal_value(self, data: Any) -> str:
+        return super().to_internal_value(normalize_phone(data) if isinstance(data, str) else data)
+
+
 class SubmitSerializer(serializers.Serializer):
     business = serializers.CharField()
     channel = serializers.ChoiceField(choices=Channel.choices)
@@ -98,7 +107,7 @@ class SubmitSerializer(serializers.Serializer):
     applied_on = serializers.DateField(required=False)
     facts = FactsSerializer(required=False)
     contact_email = serializers.EmailField(required=False, allow_blank=True)
-    contact_phone = serializers.RegexField(MOBILE_NUMBER, required=False, allow_blank=True)
+    contact_phone = PhoneField(MOBILE_NUMBER, required=False, allow_blank=True)
     contact_wechat = serializers.CharField(required=False, allow_blank=True, max_length=64)
     work_injury_medical = serializers.BooleanField(required=False, default=False)
     manual_operation = serializers.CharField(required=False, allow_blank=True,
@@ -184,6 +193,7 @@ def submission_parse(data: Any) -> dict[str, Any] | None:
         out["contact_email"] = value
     if "contact_phone" in data:
         value = _plain_text(data["contact_phone"])
+        value = normalize_phone(value) if value else value
         if value is None or (value and not _PHONE.search(value)):
             return None
         out["contact_phone"] = value
@@ -403,7 +413,7 @@ class LetterSerializer(serializers.Serializer):
 
 class PhoneCheckSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=PhoneCheck.Outcome.choices)
-    phone = serializers.RegexField(r"^[0-9+\-]{5,20}$", required=False, allow_blank=True)
+    phone = PhoneField(r"^[0-9+\-]{5,20}$", required=False, allow_blank=True)
     called_at = serializers.DateTimeField(required=False)
     note = serializers.CharField(required=False, allow_blank=True)
 

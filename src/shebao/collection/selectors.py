@@ -17,6 +17,7 @@ from shebao.collection.models import (
     Payment,
     RemittanceLine,
 )
+from shebao.core.normalize import normalize_code, normalize_text
 from shebao.core.scoping import scope_queryset, user_may_see_district, user_sees_all
 from shebao.registry.models import Contribution, Employer, Office, Person
 from shebao.rules import Policy, due_date, late_fee_for_due
@@ -89,10 +90,10 @@ def remittance_queue(*, user: Any) -> QuerySet[RemittanceLine]:
 
 def remittance_candidates(*, user: Any, line: RemittanceLine, query: str = "") -> QuerySet[Employer]:
     qs = employer_list(user=user)
-    text = (query or line.payer_name).strip()
+    text = normalize_text(query or line.payer_name)
     if not text:
         return qs.none()
-    return qs.filter(Q(name__icontains=text) | Q(credit_code=text.upper()))[:20]
+    return qs.filter(Q(name__icontains=text) | Q(credit_code=normalize_code(text)))[:20]
 
 
 def assessment_runs(*, user: Any) -> QuerySet[AssessmentRun]:

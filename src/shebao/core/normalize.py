@@ -86,3 +86,25 @@ def normalize_number_text(value: object) -> str:
     text = _SPACES_RE.sub("", unicodedata.normalize("NFKC", "" if value is None else str(value)))
     text = text.lstrip("¥")
     return text[:-1] if text.endswith("元") else text
+
+
+_MONTH_RE = re.compile(r"^(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*月?$")
+
+
+def normalize_month(value: object) -> str:
+    """A month as typed (2020-1, 2020/01, 2020.1, 2020年1月, full-width) as ``YYYY-MM``; anything
+    else is returned NFKC-trimmed for the strict parser to refuse with its own message.
+
+    >>> normalize_month("２０２０年１月"), normalize_month("2020/1"), normalize_month("2020-13")
+    ('2020-01', '2020-01', '2020-13')
+    """
+    text = unicodedata.normalize("NFKC", "" if value is None else str(value)).strip()
+    m = _MONTH_RE.match(text)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return f"{m.group(1)}-{int(m.group(2)):02d}"
+    return text
+
+
+def normalize_date_text(value: object) -> str:
+    """A date as typed, NFKC-trimmed (２０２０－０３－０５ → 2020-03-05), for the strict parser."""
+    return unicodedata.normalize("NFKC", "" if value is None else str(value)).strip()
