@@ -69,6 +69,10 @@ def test_every_operation_and_parameter_is_described_in_chinese(client):
         assert not re.search(r"[A-Za-z]{4,} [a-z]{3,} [a-z]{3,}", op["description"].replace("`", "")), (method, path)
         for parameter in op.get("parameters", []):
             assert CJK.search(parameter["description"]), (method, path, parameter["name"])
+    for name, component in doc["components"]["schemas"].items():
+        for prop, spec in component.get("properties", {}).items():
+            text = spec.get("description", "")
+            assert not re.search(r"[A-Za-z]{3,} [a-z]{2,}", text) or CJK.search(text), (name, prop, text)
     schemes = doc["components"]["securitySchemes"]
     assert schemes["apiKey"]["scheme"] == "bearer" and CJK.search(schemes["apiKey"]["description"])
 

@@ -131,6 +131,13 @@ PARAMETERS: dict[str, str] = {
     "If-Match": "读取到的申请版本号（也可在请求体中写 version）",
 }
 
+# (component, property) -> its description, where the serializer's help text is a developer's note.
+FIELDS: dict[tuple[str, str], str] = {
+    ("Facts", "person"): "尚未登记的人员的情况（如第1.4条的港澳台人员、外籍人员、兼职人员）",
+    ("Submit", "manual_operation"): "系统外或手工操作的说明（第7.4条）：登记后进入复核队列",
+    ("Transition", "version"): "读取到的申请版本号；他人已处理时返回 409",
+}
+
 
 def chinese_descriptions(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """drf-spectacular post-processing hook: the title, groups, summaries and descriptions in Chinese.
@@ -142,6 +149,10 @@ def chinese_descriptions(result: dict[str, Any], generator: Any, request: Any, p
     result["info"]["title"] = TITLE
     result["info"]["description"] = DESCRIPTION
     result["tags"] = TAGS
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        for prop, spec in component.get("properties", {}).items():
+            if (name, prop) in FIELDS:
+                spec["description"] = FIELDS[(name, prop)]
     schemes = result.get("components", {}).get("securitySchemes", {})
     if "cookieAuth" in schemes:
         schemes["cookieAuth"]["description"] = "已登录页面的会话（Cookie）：在本站登录后即可在此页试用接口。"
