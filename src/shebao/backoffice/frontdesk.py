@@ -18,6 +18,8 @@ from shebao.cases.models import Channel
 from shebao.core.normalize import normalize_code, normalize_date_text, normalize_month, normalize_phone
 from shebao.registry import selectors as registry_selectors
 from shebao.registry.models import Employer, Person
+from shebao.rules.catalog import choices as catalog_choices
+from shebao.rules.catalog import label
 
 # 0.4, 1.4, 2.2: the ways an application reaches the district by hand: handed in at the counter,
 # or received by fax, e-mail or post and registered here. (Online, app and WeChat applications
@@ -27,13 +29,11 @@ RECEIVED_BY = [Channel.COUNTER, Channel.FAX, Channel.EMAIL, Channel.POST]
 # the employer applies (the phone check dials the person's registered number).
 NAMES_THE_PERSON = {"refund"}
 
-REFUND_KINDS = [("overpayment", "多缴退费"), ("base_difference", "基数差退费"), ("other", "其他退费")]
-PERSON_FIELDS = [
-    ("phone", "联系电话"), ("address", "通讯地址"), ("postal_code", "邮政编码"), ("email", "电子邮箱"),
-    ("education", "学历"), ("occupation", "职业"), ("bank_account", "银行账户"), ("marital_status", "婚姻状况"),
-    ("name", "姓名"), ("id_number", "证件号码"), ("ethnicity", "民族"), ("household_type", "户籍性质"),
-    ("contributor_category", "缴费人员类别"), ("cadre_status", "工人转干部"),
-]
+# Names come from the catalog's labels; this only chooses which fields the desk offers, in its order.
+REFUND_KINDS = catalog_choices("refund_kind")
+PERSON_FIELDS = [(f, label("person_field", f)) for f in (
+    "phone", "address", "postal_code", "email", "education", "occupation", "bank_account", "marital_status",
+    "name", "id_number", "ethnicity", "household_type", "contributor_category", "cadre_status")]
 
 
 @dataclass
@@ -124,7 +124,7 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
     if "period" in facts:
         start, end = normalize_month(data.get("period_from")), normalize_month(data.get("period_to"))
         if not start or not end:
-            form._require("period", "请填写补缴期间的起止月份（YYYY-MM）")
+            form._require("period", "请填写补缴期间的起止月份（年-月，如2019-01）")
         else:
             form.facts["period"] = {"from": start, "to": end}
     if "refund_kind" in facts:

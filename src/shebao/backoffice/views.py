@@ -84,6 +84,8 @@ def _labelled(transitions):
         t.action_zh = workflows.ACTION_NAMES.get(t.action) or EVENT_NAMES.get(t.action, t.action)
         t.from_zh = Status(t.from_status).label if t.from_status in Status.values else ""
         t.to_zh = Status(t.to_status).label if t.to_status in Status.values else ""
+        # Who acted, as people read it: the staff member's name, or 系统 for a job without one.
+        t.actor_zh = str(t.actor) if t.actor_id else ("系统" if t.actor_label in ("", "system") else t.actor_label)
     return rows
 
 
@@ -93,7 +95,7 @@ def _case_context(request: HttpRequest, case) -> dict:
         "case": case,
         "actions": [(a, workflows.ACTION_NAMES.get(a, a)) for a in actions],
         "action_set": set(actions),
-        "transitions": _labelled(case.transitions.all()),
+        "transitions": _labelled(case.transitions.select_related("actor")),
         "owed": case.owed_documents.select_related("document").all(),
         "documents": case.documents.all(),
         "letter": CommitmentLetter.objects.filter(case=case).first(),
@@ -361,7 +363,7 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
         kind = request.POST.get("kind")
         day = _parse_date(request.POST.get("date"))
         if day is None:
-            context["error"] = "请填写有效日期（YYYY-MM-DD）"
+            context["error"] = "请填写有效日期（年-月-日，如2020-04-30）"
         elif kind == "lift" and request.POST.get("do") == "preview":
             context["lift"] = announcements.lift_effects(lifted_on=day)
         elif kind == "lift" and request.POST.get("do") == "publish":

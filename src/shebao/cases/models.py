@@ -14,26 +14,27 @@ from django.db import models
 
 from shebao.core.masking import mask_phone
 from shebao.core.models import AppendOnlyModel
+from shebao.rules.catalog import label
 
 
 class Channel(models.TextChoices):
     # 0.4: every application records the channel it came by.
-    ONLINE = "online", "网上服务平台"
-    MOBILE = "mobile", "掌上社保（App）"
-    WECHAT = "wechat", "微信公众号"
-    EMAIL = "email", "电子邮件"
-    FAX = "fax", "传真"
-    POST = "post", "邮寄"
-    COUNTER = "counter", "窗口（前台接收）"
+    ONLINE = "online", label("channel", "online")
+    MOBILE = "mobile", label("channel", "app")  # the catalog calls it app
+    WECHAT = "wechat", label("channel", "wechat")
+    EMAIL = "email", label("channel", "email")
+    FAX = "fax", label("channel", "fax")
+    POST = "post", label("channel", "post")
+    COUNTER = "counter", label("channel", "counter")
 
 
 class Mode(models.TextChoices):
-    DIRECT = "direct", "直接办理"
-    COMMITMENT = "commitment", "承诺制办理"
-    DEFERRED_DOCUMENTS = "deferred_documents", "容缺受理"
-    REMOTE_DOCUMENTS = "remote_documents", "传真、邮件传递材料办理"
-    POSTPONED = "postponed", "暂缓办理"
-    REGULAR = "regular", "常规办理"
+    DIRECT = "direct", label("mode", "direct")
+    COMMITMENT = "commitment", label("mode", "commitment")
+    DEFERRED_DOCUMENTS = "deferred_documents", label("mode", "deferred_documents")
+    REMOTE_DOCUMENTS = "remote_documents", label("mode", "remote_documents")
+    POSTPONED = "postponed", label("mode", "postponed")
+    REGULAR = "regular", label("mode", "regular")
 
 
 class Status(models.TextChoices):
@@ -52,8 +53,8 @@ class Status(models.TextChoices):
 
 
 class ApplicantKind(models.TextChoices):
-    EMPLOYER = "employer", "参保单位"
-    PERSON = "person", "参保人员"
+    EMPLOYER = "employer", label("applicant", "employer")
+    PERSON = "person", label("applicant", "person")
 
 
 class Case(models.Model):

@@ -133,7 +133,7 @@ def _parse_date(text: str) -> dt.date:
                 return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
                 break
-    raise ValueError(f"日期“{text}”格式错误（应为YYYY-MM-DD，如2020-03-05）")
+    raise ValueError(f"日期“{text}”格式错误（应为年-月-日，如2020-03-05）")
 
 
 class _Refuse(Exception):

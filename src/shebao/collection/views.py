@@ -37,7 +37,7 @@ def _date_param(request: HttpRequest, name: str, default: dt.date | None) -> tup
     try:
         return dt.date.fromisoformat(raw), ""
     except ValueError:
-        return default, f"日期“{raw}”格式错误，应为YYYY-MM-DD"
+        return default, f"日期“{raw}”格式错误，应为年-月-日，如2020-02-20"
 
 
 @login_required

@@ -90,7 +90,10 @@ MIDDLEWARE = [
     "shebao.core.middleware.PagesOnlyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shebao.core.middleware.PagesOnlyHtmxMiddleware",
+    # Innermost, so its process_exception turns a view's 404/403/400 into the Chinese page first.
+    "shebao.web.errors.ErrorPagesMiddleware",
 ]
+CSRF_FAILURE_VIEW = "shebao.web.errors.csrf_failure"
 
 ROOT_URLCONF = "shebao.config.urls"
 WSGI_APPLICATION = "shebao.config.wsgi.application"
@@ -165,6 +168,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "shebao.api.errors.problem_exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "shebao.api.negotiation.ContentNegotiation",
+    # JSON only: DRF's browsable API pages are English; people read the API's documentation instead.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 # The document's Chinese title, introduction and descriptions are put in by shebao.api.docs.
 SPECTACULAR_SETTINGS = {

@@ -15,3 +15,9 @@ urlpatterns = [
     path("office/", include("shebao.backoffice.urls")),
     path("", include("shebao.web.urls")),
 ]
+
+# Chinese error pages in the site's layout (web.errors); ErrorPagesMiddleware applies them in DEBUG too.
+handler400 = "shebao.web.errors.bad_request"
+handler403 = "shebao.web.errors.permission_denied"
+handler404 = "shebao.web.errors.page_not_found"
+handler500 = "shebao.web.errors.server_error"

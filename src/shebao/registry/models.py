@@ -15,6 +15,7 @@ from django.db import models
 
 from shebao.core.masking import mask_bank_account, mask_id_number, mask_phone
 from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
+from shebao.rules.catalog import label
 
 MONTH_VALIDATOR_MSG = "月份应为YYYY-MM格式"
 
@@ -133,8 +134,8 @@ class Person(models.Model):
         PASSPORT = "passport", "护照"
 
     class Gender(models.TextChoices):
-        MALE = "male", "男"
-        FEMALE = "female", "女"
+        MALE = "male", label("gender", "male")
+        FEMALE = "female", label("gender", "female")
 
     class HukouType(models.TextChoices):
         URBAN = "urban", "城镇"
@@ -142,10 +143,10 @@ class Person(models.Model):
         NONE = "none", "无（境外人员）"
 
     class Category(models.TextChoices):
-        STANDARD = "standard", "一般人员"
-        HMT = "hmt", "港澳台人员"
-        FOREIGNER = "foreigner", "在华就业外国人"
-        PART_TIME = "part_time", "兼职人员"
+        STANDARD = "standard", label("category", "standard")
+        HMT = "hmt", label("category", "hmt")
+        FOREIGNER = "foreigner", label("category", "foreigner")
+        PART_TIME = "part_time", label("category", "part_time")
 
     class ContributorCategory(models.TextChoices):
         EMPLOYEE = "employee", "在职职工"
@@ -224,8 +225,8 @@ class PersonNameWord(models.Model):
 
 class PensionAccount(models.Model):
     class AccountType(models.TextChoices):
-        GENERAL = "general", "一般账户"
-        TEMPORARY = "temporary", "临时账户"
+        GENERAL = "general", label("account_type", "general")
+        TEMPORARY = "temporary", label("account_type", "temporary")
 
     person = models.OneToOneField(Person, verbose_name="参保人员", on_delete=models.PROTECT,
                                   related_name="pension_account")

@@ -14,7 +14,7 @@ def parse_month(value: str) -> int:
     """
     m = _MONTH_RE.match(value or "")
     if not m:
-        raise ValueError(f"月份应为YYYY-MM格式，实为“{value}”")
+        raise ValueError(f"月份应为“年-月”，如2020-02，实为“{value}”")
     return int(m.group(1)) * 12 + int(m.group(2)) - 1
 
 

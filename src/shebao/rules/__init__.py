@@ -11,6 +11,7 @@ the business catalog is ``catalog.yaml``. Public API::
     late_fees(months, amounts_fen, paid_on_or_as_of, policy=None) -> LateFeeColumns
     retirement_for(policy, *, birth_date, gender, cadre=None) -> Retirement   (by birth cohort)
     business(code) -> Business;  BUSINESSES: tuple[Business, ...]
+    label(enum, value) -> str   (the Chinese name of an enum value: the catalog's labels)
     add_months(day, n) -> date   (Civil Code way)
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .catalog import Business, business, businesses
+from .catalog import Business, business, businesses, label
 from .dates import InputError, add_months
 from .decision import Decision, DecisionError, TableDecisions, decide, decide_table
 from .late_fee import LateFee, LateFeeColumns, due_date, late_fee_for_due, late_fees, makeup_deadline
@@ -29,7 +30,7 @@ from .yamlload import PackError
 __all__ = [
     "BUSINESSES", "Business", "Decision", "DecisionError", "InputError", "LateFee", "LateFeeColumns",
     "PackError", "Policy", "Retirement", "TableDecisions", "add_months", "business", "decide", "decide_table",
-    "due_date", "late_fee_for_due", "late_fees", "load_policy", "makeup_deadline", "retirement_for",
+    "due_date", "label", "late_fee_for_due", "late_fees", "load_policy", "makeup_deadline", "retirement_for",
 ]
 
 

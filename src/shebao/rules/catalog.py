@@ -1,7 +1,10 @@
-"""The business catalog (data in ``catalog.yaml``): every business of sections 1, 2, 4, 5 and 6.
+"""The business catalog (data in ``catalog.yaml``): every business of sections 1, 2, 4, 5 and 6, and
+the Chinese name of every enum value (the one place a code becomes words a clerk reads).
 
 >>> business("refund").zh
 '退费（含基数差退费）'
+>>> label("refund_kind", "overpayment")
+'多缴退费'
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class Catalog:
     enums: dict[str, tuple[str, ...]]
     mode_names: dict[str, dict[str, str]]
     businesses: tuple[Business, ...]
+    labels: dict[str, dict[str, str]]  # enum -> value -> Chinese name, for every value of every enum
 
     def code(self, enum: str, value: str) -> int:
         try:
@@ -50,8 +54,8 @@ class Catalog:
 
 def _load(path: Path) -> Catalog:
     data = load_yaml(path)
-    if not isinstance(data, Located) or set(data) != {"enums", "mode_names", "businesses"}:
-        raise PackError(path, 1, "the catalog has exactly: enums, mode_names, businesses")
+    if not isinstance(data, Located) or set(data) != {"enums", "mode_names", "businesses", "labels"}:
+        raise PackError(path, 1, "the catalog has exactly: enums, mode_names, businesses, labels")
     enums = {k: tuple(v) for k, v in data["enums"].items()}
     out = []
     for raw in data["businesses"]:
@@ -83,7 +87,18 @@ def _load(path: Path) -> Catalog:
     if len(set(codes)) != len(codes):
         raise PackError(path, None, "duplicate business code")
     enums["business"] = tuple(codes)
-    return Catalog(enums, {k: dict(v) for k, v in data["mode_names"].items()}, tuple(out))
+    mode_names = {k: dict(v) for k, v in data["mode_names"].items()}
+    labels = {k: {str(code): str(zh) for code, zh in v.items()} for k, v in data["labels"].items()}
+    labels["mode"] = {code: names["zh"] for code, names in mode_names.items()}
+    labels["business"] = {b.code: b.zh for b in out}
+    for enum, values in enums.items():
+        have = labels.get(enum, {})
+        missing, extra = set(values) - set(have), set(have) - set(values)
+        if missing or extra:
+            raise PackError(path, None, f"labels of {enum}: missing {sorted(missing)}, unknown {sorted(extra)}")
+    if set(labels) - set(enums):
+        raise PackError(path, None, f"labels for unknown enums {sorted(set(labels) - set(enums))}")
+    return Catalog(enums, mode_names, tuple(out), labels)
 
 
 @lru_cache(maxsize=1)
@@ -101,3 +116,26 @@ def business(code: str) -> Business:
 
 def businesses() -> tuple[Business, ...]:
     return catalog().businesses
+
+
+def label(enum: str, value: str) -> str:
+    """The Chinese name of ``value`` of catalog enum ``enum`` (e.g. ``label("channel", "fax")`` is 传真).
+
+    Raises KeyError naming the enum and value when either is unknown: a code must never be shown
+    for want of a name.
+    """
+    try:
+        return catalog().labels[enum][value]
+    except KeyError:
+        raise KeyError(f"no Chinese label for {enum}={value!r}") from None
+
+
+def labels(enum: str) -> dict[str, str]:
+    """Every value of catalog enum ``enum`` with its Chinese name, in the catalog's order."""
+    names = catalog().labels[enum]
+    return {v: names[v] for v in catalog().enums[enum]}
+
+
+def choices(enum: str) -> list[tuple[str, str]]:
+    """``(value, Chinese name)`` pairs of a catalog enum, for Django choices and form selects."""
+    return list(labels(enum).items())

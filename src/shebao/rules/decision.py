@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .catalog import catalog
+from .catalog import catalog, label
 from .dates import SCALAR, InputError, add_months, day_date, day_number, month_str, numpy_ops
 from .facts import (
     DERIVED_FACTS,
@@ -219,8 +219,9 @@ def _d(day: int) -> str:
     return "" if day >= FAR_FUTURE_DAY else day_date(day).isoformat()
 
 
-_ACCOUNT_ZH = {"general": "一般账户", "temporary": "临时账户"}
-_CATEGORY_ZH = {"hmt": "台港澳人员", "foreigner": "在华就业外国人", "part_time": "兼职人员", "standard": "一般人员"}
+def _zh(enum: str, value: str | None) -> str:
+    """The catalog's Chinese name of an enum value shown in a text; empty when the fact is absent."""
+    return label(enum, value) if value else ""
 
 
 def _summary(F: Mapping[str, Any]) -> tuple[str, str]:
@@ -232,7 +233,7 @@ def _summary(F: Mapping[str, Any]) -> tuple[str, str]:
         summary_en += f" {frm} to {to} ({months} months)"
     acct = display_enum("account_type", F["account_type"])
     if acct and b.code == "individual_back_payment":
-        summary_zh = f"{_ACCOUNT_ZH.get(acct, '')}，{summary_zh}"
+        summary_zh = f"{_zh('account_type', acct)}，{summary_zh}"
         summary_en = f"{acct} account, {summary_en}"
     return summary_zh, summary_en
 
@@ -244,12 +245,15 @@ _DISPLAY: dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, Any]], Any]]] 
     "applied_on": (("applied_on",), lambda F: _d(F["applied_on"])),
     "account_type": (("account_type",), lambda F: display_enum("account_type", F["account_type"])),
     "account_type_zh": (("account_type",),
-                        lambda F: _ACCOUNT_ZH.get(display_enum("account_type", F["account_type"]), "")),
+                        lambda F: _zh("account_type", display_enum("account_type", F["account_type"]))),
     "beijing_pension_months": (("beijing_pension_months",), lambda F: F["beijing_pension_months"]),
     "category": (("category",), lambda F: display_enum("category", F["category"])),
-    "category_zh": (("category",), lambda F: _CATEGORY_ZH.get(display_enum("category", F["category"]), "")),
+    "category_zh": (("category",), lambda F: _zh("category", display_enum("category", F["category"]))),
     "refund_kind": (("refund_kind",), lambda F: display_enum("refund_kind", F["refund_kind"])),
+    "refund_kind_zh": (("refund_kind",), lambda F: _zh("refund_kind", display_enum("refund_kind", F["refund_kind"]))),
     "fields": (("changed_fields",), lambda F: "、".join(fields_of(F["changed_fields"]))),
+    "fields_zh": (("changed_fields",),
+                  lambda F: "、".join(label("person_field", f) for f in fields_of(F["changed_fields"]))),
     "fields_en": (("changed_fields",), lambda F: ", ".join(fields_of(F["changed_fields"]))),
     "period_from": (("has_period", "period_from"),
                     lambda F: month_str(F["period_from"]) if F["has_period"] else ""),

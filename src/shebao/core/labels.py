@@ -1,0 +1,78 @@
+"""Chinese names for what the database stores as codes: catalog enum values, policy packs and
+announcements. Pages, receipts and the API read names from here (and the catalog behind it), never
+show a code to a clerk or an applicant.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from shebao.rules.catalog import catalog
+from shebao.rules.catalog import label as catalog_label
+
+_ANNOUNCEMENT_ROW = re.compile(r"^announcement-(\d+)$")
+
+
+def enum_zh(enum: str, value: str | None) -> str:
+    """The catalog's Chinese name of ``value`` of ``enum``; empty for an empty value.
+
+    A value the catalog does not know is shown as 未知（…）rather than failing the page: the
+    catalog test (tests/core/test_chinese_text.py) keeps every stored value named.
+    """
+    if not value:
+        return ""
+    try:
+        return catalog_label(enum, value)
+    except KeyError:
+        if enum in catalog().labels:
+            return f"未知（{value}）"
+        raise
+
+
+@lru_cache(maxsize=16)
+def pack_title_zh(pack: str) -> str:
+    """The Chinese title of a policy pack (``pack.yaml`` title.zh), e.g. the notice of 2020-01-31."""
+    from shebao.rules.policy import load_policy
+
+    try:
+        policy = load_policy(pack)
+    except Exception:  # a pack since removed: still name it, as a pack
+        return f"政策包（{pack}）"
+    return policy.title.get("zh") or f"政策包（{pack}）"
+
+
+def policy_zh(pack: str, version: str = "") -> str:
+    """A pack and its version as a sentence: 《title》（版本 2020.01.31）."""
+    title = pack_title_zh(pack)
+    return f"《{title}》" + (f"（版本{version}）" if version else "")
+
+
+def announcement_titles_zh(ids: Iterable[str], *, pack: str | None = None) -> list[str]:
+    """Titles of the announcements applied to a policy, from their ids.
+
+    ``announcement-N`` is the published row N (``core.Announcement``); any other id is one of the
+    pack's own announcements (``announcements.yaml``). An id whose row is gone is named by number.
+    """
+    from shebao.core.models import Announcement
+
+    ids = list(ids)
+    rows = {m.group(1): None for i in ids if (m := _ANNOUNCEMENT_ROW.match(str(i)))}
+    titles = dict(Announcement.objects.filter(pk__in=[int(k) for k in rows]).values_list("pk", "title")) \
+        if rows else {}
+    pack_titles: dict[str, str] = {}
+    if any(not _ANNOUNCEMENT_ROW.match(str(i)) for i in ids):
+        from shebao.core.policy import policy_pack_name
+        from shebao.rules.policy import load_policy
+
+        pack_titles = {a.id: a.title for a in load_policy(pack or policy_pack_name()).announcements}
+    out = []
+    for i in ids:
+        m = _ANNOUNCEMENT_ROW.match(str(i))
+        if m:
+            out.append(titles.get(int(m.group(1))) or f"第{m.group(1)}号公告")
+        else:
+            out.append(pack_titles.get(str(i)) or "公告")
+    return out
+

@@ -1,0 +1,132 @@
+"""Error pages in Chinese, inside the site's layout, each saying what to do next.
+
+Django's own 400/403/404/500 pages are bare English, and with DEBUG on its 404 page lists every URL
+pattern. These views are the project's handlers (config.urls), and `ErrorPagesMiddleware` renders
+them for a 404/403/400 that a view raises, so they apply with DEBUG on too: a clerk who types
+another district's case number sees "未找到", never the URL list. With DEBUG on a server error (500)
+still shows Django's traceback, which is the developer's tool; with DEBUG off it is this 500 page.
+API paths answer JSON problem details instead (api.errors), never a page.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+from django.urls import Resolver404, resolve
+
+logger = logging.getLogger(__name__)
+
+# status -> (title, what happened, what to do)
+PAGES: dict[int, tuple[str, str, str]] = {
+    400: ("请求无法处理", "提交的内容不完整或格式不对，系统无法处理。",
+          "请返回上一页，检查填写的内容后重新提交；如反复出现，请联系系统管理员。"),
+    403: ("无权访问", "您的账号没有进行此操作或查看此页面的权限。",
+          "如确需办理，请联系本机构的大厅主管或市中心管理员开通权限；也可返回首页办理其他业务。"),
+    404: ("未找到", "没有找到您要访问的页面或记录。它可能不存在、已被删除，或不属于您所在机构的管辖范围。",
+          "请核对地址或编号后重试；查找申请请使用“待办”中的搜索，查找人员或单位请使用“人员”“单位”查询。"),
+    500: ("系统出错", "系统处理您的请求时发生了错误，本次操作可能没有完成。",
+          "请稍后重试，并到相关页面核对操作是否已生效；如仍出错，请记下出错时间，联系系统管理员。"),
+}
+CSRF_PAGE = ("页面已过期", "页面停留时间过长或已在别处退出登录，为保护数据安全，本次提交没有生效。",
+             "请刷新页面（或重新登录）后再次提交。")
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _problem(status: int) -> JsonResponse:
+    from shebao.api.errors import TITLES
+
+    zh, en = TITLES.get(status, ("错误", "Error"))
+    return JsonResponse({"type": f"https://shebao.invalid/problems/{status}", "title": zh, "title_en": en,
+                         "status": status, "detail": PAGES[status][1]},
+                        status=status, content_type="application/problem+json")
+
+
+def render_error(request: HttpRequest, status: int, *, page: tuple[str, str, str] | None = None,
+                 detail: str = "") -> HttpResponse:
+    """The error page for ``status`` in the site's layout; an htmx request gets the message alone."""
+    if _is_api(request):
+        return _problem(status)
+    title, what, todo = page or PAGES[status]
+    context = {"status": status, "title": title, "what": what, "todo": todo, "detail": detail}
+    template = "web/_error_message.html" if request.headers.get("HX-Request") else "web/error.html"
+    try:
+        body = loader.render_to_string(template, context, request)
+    except Exception:  # the layout itself failed (a broken database, say): plain Chinese, no layout
+        logger.exception("error page %s could not be rendered in the layout", status)
+        body = (f"<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>{title}</title>"
+                f"<h1>{title}</h1><p>{what}</p><p>{todo}</p><p><a href=\"/\">返回首页</a></p></html>")
+    response = HttpResponse(body, status=status)
+    response.shebao_error_page = True  # type: ignore[attr-defined]
+    return response
+
+
+def _detail(exception: Any) -> str:
+    """A message a view gave its refusal in Chinese (PermissionDenied("只有…")); never an English one."""
+    text = str(exception or "").strip()
+    if text and any("\u4e00" <= ch <= "\u9fff" for ch in text):
+        return text
+    return ""
+
+
+def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return render_error(request, 400, detail=_detail(exception))
+
+
+def permission_denied(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return render_error(request, 403, detail=_detail(exception))
+
+
+def page_not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    return render_error(request, 404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render_error(request, 500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """settings.CSRF_FAILURE_VIEW: an expired or forged form, said plainly (403)."""
+    return render_error(request, 403, page=CSRF_PAGE)
+
+
+class ErrorPagesMiddleware:
+    """Render the project's error pages for what views raise, with DEBUG on as well as off.
+
+    Django shows its technical pages in DEBUG (the 404 one lists every URL pattern); this catches
+    Http404, PermissionDenied and bad requests raised by a view (process_exception), and replaces
+    Django's 404 for an address that matches no page. API calls are left to DRF's problem details,
+    except an unknown /api/ address, which gets a JSON 404.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (response.status_code == 404 and settings.DEBUG
+                and not getattr(response, "shebao_error_page", False)
+                and response.get("Content-Type", "").startswith("text/html")):
+            try:
+                resolve(request.path_info)
+            except Resolver404:
+                return page_not_found(request)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if _is_api(request):
+            return None
+        if isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        if isinstance(exception, PermissionDenied):
+            return permission_denied(request, exception)
+        if isinstance(exception, BadRequest | SuspiciousOperation):
+            return bad_request(request, exception)
+        return None
