@@ -1,5 +1,7 @@
 """A clerk's day in a real headless Chromium: search, front desk, phone check, approval; a deferred
-case through the lifted announcement to completion; a clerk of another district locked out.
+case through the lifted announcement to completion; a clerk of another district locked out. Then every
+demo role signs in on a desktop and on a 390x844 phone, opens every page its menu offers, a case page
+and an error page, and the visible text must be Chinese: no catalog code, no English sentence.
 
 Screenshots of the main pages go to test-artifacts/ for a reviewer to look at.
 """
@@ -7,23 +9,28 @@ Screenshots of the main pages go to test-artifacts/ for a reviewer to look at.
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.management import call_command
 
 from shebao.cases.models import Case
+from shebao.registry.generator import GenerateOptions, generate
+from shebao.staff.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from tests.conftest import screenshot
 from tests.personas import PASSWORD
+from tests.visible_text import foreign_words
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def login(page, username: str) -> None:
+def login(page, username: str, password: str = PASSWORD) -> None:
     page.context.clear_cookies()
     page.goto(page.live_server_url + "/login/")
     page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
+    page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_selector("text=欢迎")
 
@@ -125,3 +132,57 @@ def test_a_clerks_day(page, clerk_chaoyang, reviewer_chaoyang, clerk_haidian, mu
         response = page.goto(f"{page.live_server_url}/office/cases/{pk}/")
         assert response.status == 404
         assert "张三" not in page.content()
+
+
+VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+
+
+def _visible_problems(page, where: str) -> list[str]:
+    """Codes and English words in what the page shows: its text, and the hints a person reads."""
+    texts = [page.inner_text("body")]
+    texts += page.eval_on_selector_all(
+        "[placeholder], [title], [aria-label], img[alt]",
+        "els => els.map(e => [e.getAttribute('placeholder'), e.getAttribute('title'),"
+        " e.getAttribute('aria-label'), e.getAttribute('alt')].filter(Boolean).join(' '))")
+    return [f"{where}: {line.strip()[:120]!r} {words}" for text in texts for line in text.splitlines()
+            if (words := foreign_words(line))]
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_every_role_reads_chinese_on_desktop_and_phone(page, settings, viewport):
+    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)  # the demo's business date, inside the emergency
+    generate(GenerateOptions(employers=8, persons=160, from_month="2019-10", months=5, seed=5))
+    call_command("demo_setup", "--cases", "11", stdout=io.StringIO())
+    page.set_viewport_size(VIEWPORTS[viewport])
+    other_district_case = Case.objects.filter(office__code="110108").order_by("pk").first()
+    problems: list[str] = []
+    for username, display, role, *_ in DEMO_ACCOUNTS:
+        login(page, username, DEMO_PASSWORD)
+        assert display in page.inner_text("body")
+        assert "业务日期：2020年2月20日" in page.inner_text("body")
+        problems += _visible_problems(page, f"{username} home")
+        links = page.eval_on_selector_all(".mainnav a", "els => els.map(e => e.getAttribute('href'))")
+        assert links, f"{username} has no menu"
+        for href in dict.fromkeys(links):
+            response = page.goto(page.live_server_url + href)
+            assert response.status in (200, 403), (username, href, response.status)
+            problems += _visible_problems(page, f"{username} {href}")
+        page.goto(page.live_server_url + "/office/queue/")
+        case_links = page.eval_on_selector_all("a[href^='/office/cases/']", "els => els.map(e => e.getAttribute('href'))")
+        for href in list(dict.fromkeys(case_links))[:2]:
+            page.goto(page.live_server_url + href)
+            assert "办理决定" in page.inner_text("body")
+            problems += _visible_problems(page, f"{username} {href}")
+        if role == "district_clerk" and not username.startswith("haidian"):
+            response = page.goto(f"{page.live_server_url}/office/cases/{other_district_case.pk}/")
+            assert response.status == 404 and "未找到" in page.inner_text("body")
+            assert other_district_case.person.name not in page.content()
+            problems += _visible_problems(page, f"{username} another district's case")
+        response = page.goto(page.live_server_url + "/office/no-such-page/")
+        assert response.status == 404 and "返回首页" in page.inner_text("body")
+        problems += _visible_problems(page, f"{username} unknown address")
+        if username in ("chaoyang", "leader"):
+            screenshot(page, f"20-{viewport}-{username}-not-found")
+    page.goto(page.live_server_url + "/office/queue/")
+    screenshot(page, f"21-{viewport}-queue")
+    assert not problems, "codes or English on the pages:\n" + "\n".join(dict.fromkeys(problems))

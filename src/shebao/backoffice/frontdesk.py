@@ -151,7 +151,7 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
         try:
             form.received_on = dt.date.fromisoformat(raw_day)
         except ValueError:
-            form.errors["received_on"] = "收件日期应为有效日期（YYYY-MM-DD）"
+            form.errors["received_on"] = "收件日期应为有效日期（年-月-日，如2020-02-20）"
         else:
             if form.received_on > today:
                 form.errors["received_on"] = f"收件日期不能晚于今天（{today:%Y-%m-%d}）"

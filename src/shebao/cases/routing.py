@@ -8,7 +8,6 @@ the rules for the handling mode. Refusals come back as a field and a reason in C
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,21 +100,11 @@ def application_facts(
     return app
 
 
-_MISSING_RE = re.compile(r"missing field '([\w.]+)'")
-_FIELD_RE = re.compile(r"^([\w.]+): (.*)$")
-
-
-def _translate(message: str) -> RoutingError:
-    m = _MISSING_RE.search(message)
-    if m:
-        return RoutingError(f"facts.{m.group(1)}", f"缺少该业务必需的申请事实：{m.group(1)}", message)
-    if "period ends in or after" in message:
-        # Reading 1.y: a back-payment period must end before the month of application.
-        return RoutingError("facts.period.to", "补缴期间须在申请当月之前结束，否则不是补缴（解读1.y）", message)
-    m = _FIELD_RE.match(message)
-    if m:
-        return RoutingError(f"facts.{m.group(1)}", f"取值无效：{m.group(2)}", message)
-    return RoutingError("facts", f"申请事实有误：{message}", message)
+def _translate(error: Exception) -> RoutingError:
+    """The rules' InputError or DecisionError as a RoutingError: its field, its Chinese and English."""
+    field = getattr(error, "field", "")
+    zh = getattr(error, "zh", "") or "申请事实有误"
+    return RoutingError(f"facts.{field}" if field else "facts", zh, str(error))
 
 
 def route(app: dict[str, Any], in_force: Any = None) -> Any:
@@ -125,7 +114,7 @@ def route(app: dict[str, Any], in_force: Any = None) -> Any:
     try:
         return decide(app, in_force or policy())
     except (InputError, DecisionError) as e:
-        raise _translate(str(e)) from None
+        raise _translate(e) from None
 
 
 def office_for(*, employer: Employer | None, person: Person | None) -> Any:

@@ -44,6 +44,7 @@ class Catalog:
     mode_names: dict[str, dict[str, str]]
     businesses: tuple[Business, ...]
     labels: dict[str, dict[str, str]]  # enum -> value -> Chinese name, for every value of every enum
+    fact_names: dict[str, str]  # input field (person.birth_date, period.from) -> Chinese name
 
     def code(self, enum: str, value: str) -> int:
         try:
@@ -54,8 +55,8 @@ class Catalog:
 
 def _load(path: Path) -> Catalog:
     data = load_yaml(path)
-    if not isinstance(data, Located) or set(data) != {"enums", "mode_names", "businesses", "labels"}:
-        raise PackError(path, 1, "the catalog has exactly: enums, mode_names, businesses, labels")
+    if not isinstance(data, Located) or set(data) != {"enums", "mode_names", "businesses", "labels", "fact_names"}:
+        raise PackError(path, 1, "the catalog has exactly: enums, mode_names, businesses, labels, fact_names")
     enums = {k: tuple(v) for k, v in data["enums"].items()}
     out = []
     for raw in data["businesses"]:
@@ -98,7 +99,11 @@ def _load(path: Path) -> Catalog:
             raise PackError(path, None, f"labels of {enum}: missing {sorted(missing)}, unknown {sorted(extra)}")
     if set(labels) - set(enums):
         raise PackError(path, None, f"labels for unknown enums {sorted(set(labels) - set(enums))}")
-    return Catalog(enums, mode_names, tuple(out), labels)
+    fact_names = {str(k): str(v) for k, v in data["fact_names"].items()}
+    unnamed = {f for b in out for f in b.facts} - set(fact_names)
+    if unnamed:
+        raise PackError(path, None, f"fact_names: no Chinese name for {sorted(unnamed)}")
+    return Catalog(enums, mode_names, tuple(out), labels, fact_names)
 
 
 @lru_cache(maxsize=1)
@@ -139,3 +144,8 @@ def labels(enum: str) -> dict[str, str]:
 def choices(enum: str) -> list[tuple[str, str]]:
     """``(value, Chinese name)`` pairs of a catalog enum, for Django choices and form selects."""
     return list(labels(enum).items())
+
+
+def fact_name(field: str) -> str:
+    """The Chinese name of an input field (``period.from`` -> 补缴起始月); 该项 for one not named."""
+    return catalog().fact_names.get(field, "该项")

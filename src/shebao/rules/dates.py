@@ -20,8 +20,24 @@ from typing import Any
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
+def fact_zh(field: str) -> str:
+    """The Chinese name of an input field (catalog.yaml's fact_names), e.g. period.from -> 补缴起始月."""
+    from .catalog import fact_name
+
+    return fact_name(field)
+
+
 class InputError(ValueError):
-    """A value at the boundary (a date, a month, a period) is malformed."""
+    """A value at the boundary (a date, a month, a period) is malformed.
+
+    ``str(e)`` is the English message (the CLI's and the API's ``en``); ``e.zh`` says the same in
+    Chinese for a clerk or an applicant, and ``e.field`` names the input (``period.from``), when known.
+    """
+
+    def __init__(self, message: str, *, zh: str = "", field: str = "") -> None:
+        super().__init__(message)
+        self.zh = zh or "输入有误"
+        self.field = field
 
 
 def add_months(day: date, n: int) -> date:
@@ -39,11 +55,13 @@ def add_months(day: date, n: int) -> date:
 def parse_date(value: Any, field: str) -> date:
     """A strict ``YYYY-MM-DD`` string; impossible dates such as 2020-02-30 are refused."""
     if not isinstance(value, str) or len(value) != 10 or value[4] != "-" or value[7] != "-":
-        raise InputError(f"{field}: expected a date YYYY-MM-DD, got {value!r}")
+        raise InputError(f"{field}: expected a date YYYY-MM-DD, got {value!r}", field=field,
+                         zh=f"{fact_zh(field)}应为“年-月-日”，如2020-02-20，填写的是“{value}”")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InputError(f"{field}: {value!r} is not a date of the calendar") from None
+        raise InputError(f"{field}: {value!r} is not a date of the calendar", field=field,
+                         zh=f"{fact_zh(field)}“{value}”不是日历上存在的日期") from None
 
 
 def month_index(value: Any, field: str = "month") -> int:
@@ -56,10 +74,12 @@ def month_index(value: Any, field: str = "month") -> int:
         or not value[:4].isdigit()
         or not value[5:].isdigit()
     ):
-        raise InputError(f"{field}: expected a month YYYY-MM, got {value!r}")
+        raise InputError(f"{field}: expected a month YYYY-MM, got {value!r}", field=field,
+                         zh=f"{fact_zh(field)}应为“年-月”，如2020-02，填写的是“{value}”")
     year, month = int(value[:4]), int(value[5:])
     if not 1 <= month <= 12 or year < 1900:
-        raise InputError(f"{field}: {value!r} is not a month of the calendar")
+        raise InputError(f"{field}: {value!r} is not a month of the calendar", field=field,
+                         zh=f"{fact_zh(field)}“{value}”不是日历上的月份（月份为01至12，年份不早于1900）")
     return (year - 1970) * 12 + month - 1
 
 

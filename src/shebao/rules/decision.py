@@ -31,11 +31,36 @@ from .facts import (
 from .policy import Policy, load_policy
 from .retirement import PARAMETERS as RETIREMENT_PARAMETERS
 from .retirement import format_age_en, format_age_zh
-from .tables import ERR_NONE, ERR_PERIOD_NOT_PAST, ERROR_MESSAGES, Compiled, compile_tables, evaluate_table
+from .tables import (
+    ERR_NO_MATCH,
+    ERR_NONE,
+    ERR_PERIOD_NOT_PAST,
+    ERR_UNIQUE,
+    ERROR_MESSAGES,
+    Compiled,
+    compile_tables,
+    evaluate_table,
+)
 
 
 class DecisionError(ValueError):
-    """The application cannot be decided (malformed, or the tables refuse to choose)."""
+    """The application cannot be decided (malformed, or the tables refuse to choose).
+
+    ``str(e)`` is English; ``e.zh`` the same in Chinese and ``e.field`` the input at fault, if one is.
+    """
+
+    def __init__(self, message: str, *, zh: str = "", field: str = "") -> None:
+        super().__init__(message)
+        self.zh = zh or "无法确定办理方式"
+        self.field = field
+
+
+# The tables' refusals in Chinese (tables.ERROR_MESSAGES has the English).
+ERROR_MESSAGES_ZH = {
+    ERR_PERIOD_NOT_PAST: ("补缴期间须在申请当月之前结束，否则不是补缴（解读1.y）", "period.to"),
+    ERR_UNIQUE: ("有多条办理规则同时适用，系统无法确定办理方式，请联系市中心政策管理人员", ""),
+    ERR_NO_MATCH: ("没有适用的办理规则，系统无法确定办理方式，请联系市中心政策管理人员", ""),
+}
 
 
 @dataclass(frozen=True)
@@ -462,7 +487,9 @@ def decision_from_outcome(
 ) -> Decision:
     compiled = compile_tables(policy)
     if error != ERR_NONE:
-        raise DecisionError(error_message(error, support if error != ERR_PERIOD_NOT_PAST else 0, compiled))
+        zh, field = ERROR_MESSAGES_ZH.get(error, ("无法确定办理方式", ""))
+        raise DecisionError(error_message(error, support if error != ERR_PERIOD_NOT_PAST else 0, compiled),
+                            zh=zh, field=field)
     prep = prepared_for(F, mode, rule, support, policy, compiled)
     zh, en = prep.texts(F, compiled)
     text: tuple[str, ...] = ()

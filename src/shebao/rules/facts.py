@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .catalog import Catalog, catalog
+from .catalog import Catalog, catalog, fact_name
 from .dates import SCALAR, InputError, day_number, month_index, parse_date
 
 # name -> (kind, enum). Kinds: enum, day, month, int, bool, mask.
@@ -66,9 +66,11 @@ def _enum(cat: Catalog, enum: str, value: Any, field: str, codes: dict[str, dict
     code = (codes or _codes(cat))[enum].get(value) if type(value) is str else None
     if code is not None:
         return code
+    choices_zh = "、".join(cat.labels[enum][v] for v in cat.enums[enum])
+    zh = f"{fact_name(field)}“{value}”无效，可选：{choices_zh}"
     if not isinstance(value, str):
-        raise InputError(f"{field}: expected one of {list(cat.enums[enum])}, got {value!r}")
-    raise InputError(f"{field}: {value!r} is not one of {list(cat.enums[enum])}")
+        raise InputError(f"{field}: expected one of {list(cat.enums[enum])}, got {value!r}", field=field, zh=zh)
+    raise InputError(f"{field}: {value!r} is not one of {list(cat.enums[enum])}", field=field, zh=zh)
 
 
 _CODES: dict[int, dict[str, dict[str, int]]] = {}
@@ -84,7 +86,8 @@ def _codes(cat: Catalog) -> dict[str, dict[str, int]]:
 
 def _int(value: Any, field: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InputError(f"{field}: expected a whole number >= 0, got {value!r}")
+        raise InputError(f"{field}: expected a whole number >= 0, got {value!r}", field=field,
+                         zh=f"{fact_name(field)}应为不小于0的整数，填写的是“{value}”")
     return value
 
 
@@ -124,69 +127,81 @@ _MISSING_ROW = tuple(MISSING[k] for k in INPUT_ORDER)
 _I = {k: i for i, k in enumerate(INPUT_ORDER)}
 
 
+def _missing(field: str, business: str) -> InputError:
+    """A required input is absent: English for the CLI and the API's en, Chinese for people."""
+    en = f"missing field '{field}'" + (f" (required for {business})" if business else "")
+    return InputError(en, field=field, zh=f"请填写{fact_name(field)}")
+
+
 def encode_application(app: Any) -> tuple[int, ...]:
     """Validate one application and return its facts in ``INPUT_ORDER``; raises ``InputError``."""
     cat = catalog()
     if not isinstance(app, dict):
-        raise InputError("an application is a JSON object")
+        raise InputError("an application is a JSON object", zh="申请应为一个JSON对象")
     if not _TOP_KEYS.issuperset(app):
-        raise InputError(f"unknown field(s) {sorted(set(app) - _TOP_KEYS)}")
+        raise InputError(f"unknown field(s) {sorted(set(app) - _TOP_KEYS)}",
+                         zh=f"申请含有无法识别的项：“{'、'.join(sorted(set(app) - _TOP_KEYS))}”")
     code = app.get("business")
     if code is None:
-        raise InputError("missing field 'business'")
+        raise _missing("business", "")
     codes = _codes(cat)
     bcode = codes["business"].get(code) if isinstance(code, str) else None
     if bcode is None:
-        raise InputError(f"unknown business {code!r}")
+        raise InputError(f"unknown business {code!r}", field="business", zh=f"没有“{code}”这项业务")
     biz = cat.businesses[bcode]
     if "applied_on" not in app:
-        raise InputError("missing field 'applied_on'")
+        raise _missing("applied_on", "")
     f = list(_MISSING_ROW)
     f[0] = bcode
     f[1] = _day(app["applied_on"], "applied_on")
     required = biz.facts
     person = app.get("person")
     if person is not None and not isinstance(person, dict):
-        raise InputError("person: expected an object")
+        raise InputError("person: expected an object", field="person", zh="参保人员信息格式有误")
     person = person or {}
     for key, i, conv in _PERSON_KEYS:
         if key in person:
             name = f"person.{key}"
             f[i] = _enum(cat, conv, person[key], name, codes) if type(conv) is str else conv(person[key], name)
         elif f"person.{key}" in required:
-            raise InputError(f"missing field 'person.{key}' (required for {code})")
+            raise _missing(f"person.{key}", code)
     if "cadre" in person:
         if not isinstance(person["cadre"], bool):
-            raise InputError(f"person.cadre: expected true or false, got {person['cadre']!r}")
+            raise InputError(f"person.cadre: expected true or false, got {person['cadre']!r}", field="person.cadre",
+                             zh="干部身份应为“是”或“否”")
         f[_I["cadre"]] = int(person["cadre"])
     elif "person.cadre" in required and f[_I["gender"]] == 1:
         # 4.2: a woman's statutory age depends on it (cadre 55, worker 50); never guess.
-        raise InputError(f"missing field 'person.cadre' (required for women in {code})")
+        raise InputError(f"missing field 'person.cadre' (required for women in {code})", field="person.cadre",
+                         zh="女性参保人员须注明是否为干部身份（决定法定退休年龄，第4.2条）")
     if "period" in app:
         period = app["period"]
         if not isinstance(period, dict) or "from" not in period or "to" not in period:
-            raise InputError("period: expected {\"from\": \"YYYY-MM\", \"to\": \"YYYY-MM\"}")
+            raise InputError("period: expected {\"from\": \"YYYY-MM\", \"to\": \"YYYY-MM\"}", field="period",
+                             zh="补缴期间须填写起始月和终止月（年-月，如2019-01）")
         frm = _month(period["from"], "period.from")
         to = _month(period["to"], "period.to")
         if to < frm:
-            raise InputError(f"period: ends ({period['to']}) before it starts ({period['from']})")
+            raise InputError(f"period: ends ({period['to']}) before it starts ({period['from']})", field="period.to",
+                             zh=f"补缴终止月（{period['to']}）早于起始月（{period['from']}）")
         f[_I["period_from"]], f[_I["period_to"]], f[_I["has_period"]] = frm, to, 1
     elif "period" in required:
-        raise InputError(f"missing field 'period' (required for {code})")
+        raise _missing("period", code)
     if "refund_kind" in app:
         f[_I["refund_kind"]] = _enum(cat, "refund_kind", app["refund_kind"], "refund_kind", codes)
     elif "refund_kind" in required:
-        raise InputError(f"missing field 'refund_kind' (required for {code})")
+        raise _missing("refund_kind", code)
     if "fields" in app:
         fields = app["fields"]
         if not isinstance(fields, list) or not fields:
-            raise InputError("fields: expected a non-empty list of person fields")
+            raise InputError("fields: expected a non-empty list of person fields", field="fields",
+                             zh="请至少选择一项要变更的信息")
         mask = 0
         for name in fields:
             mask |= 1 << _enum(cat, "person_field", name, "fields", codes)
         f[_I["changed_fields"]] = mask
     elif "fields" in required:
-        raise InputError(f"missing field 'fields' (required for {code})")
+        raise _missing("fields", code)
     declared = app.get("declared_by", biz.defaults.get("declared_by"))
     if declared is not None:
         f[_I["declared_by"]] = _enum(cat, "declared_by", declared, "declared_by", codes)
