@@ -17,8 +17,7 @@ from html.parser import HTMLParser
 from shebao.rules.catalog import catalog
 
 # Acronyms and names that a Chinese page uses as they are.
-# "zs": the search box's example of pinyin initials (张三), which is what a clerk types.
-ALLOWED_WORDS = {"PDF", "App", "SHA", "API", "JSON", "OpenAPI", "WeChat", "CSV", "ID", "Bearer", "zs"}
+ALLOWED_WORDS = {"PDF", "App", "SHA", "API", "JSON", "OpenAPI", "WeChat", "CSV", "ID", "Bearer"}
 _SKIP_TAGS = {"script", "style", "template", "noscript", "head"}
 _READ_ATTRS = {"title", "placeholder", "aria-label", "alt"}
 _STRIP = re.compile(
@@ -27,6 +26,7 @@ _STRIP = re.compile(
     r"|[\w-]+\.(pdf|png|jpe?g|csv|txt|json)\b"  # file names
     r"|\b[0-9a-f]{8,}\b"                   # hashes
     r"|\bshb_\w+"                          # API key prefixes
+    r"|(?<=如)\s*[a-z]{1,8}\b"              # an example of what to type: pinyin initials (如 zs)
     r"|\b(?=[A-Z0-9]*\d)[A-Z0-9]{6,}\b",   # credit codes, account numbers, tracking numbers
     re.IGNORECASE,
 )
