@@ -17,12 +17,14 @@ from html.parser import HTMLParser
 from shebao.rules.catalog import catalog
 
 # Acronyms and names that a Chinese page uses as they are.
-ALLOWED_WORDS = {"PDF", "App", "SHA", "API", "JSON", "OpenAPI", "WeChat", "CSV", "ID", "Bearer"}
+# EMS: China Post's express service, by the name the notice (5.1) uses.
+ALLOWED_WORDS = {"PDF", "App", "SHA", "API", "JSON", "OpenAPI", "WeChat", "CSV", "ID", "Bearer", "EMS"}
 _SKIP_TAGS = {"script", "style", "template", "noscript", "head"}
 _READ_ATTRS = {"title", "placeholder", "aria-label", "alt"}
 _STRIP = re.compile(
     r"[\w.+-]+@[\w-]+(\.[\w-]+)+"          # e-mail addresses
     r"|https?://\S+"                       # addresses
+    r"|(?<![\w/])/[\w\-./]+"                # a site path shown as a link (/public/announcements/)
     r"|[\w-]+\.(pdf|png|jpe?g|csv|txt|json)\b"  # file names
     r"|\b[0-9a-f]{8,}\b"                   # hashes
     r"|\bshb_\w+"                          # API key prefixes

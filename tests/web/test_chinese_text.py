@@ -91,6 +91,10 @@ def test_every_page_and_receipt_of_every_role_reads_as_chinese(city):
             for line in pdf_text(r.content):
                 if words := foreign_words(line):
                     problems.append(f"{username} receipt #{case.pk}: {line!r}: {words}")
+    for url in (reverse("web:public_announcements"), reverse("web:login")):  # what anyone may read
+        r = Client().get(url)
+        assert r.status_code == 200, url
+        problems += [f"anonymous {url} {p}" for p in page_problems(r.content.decode())]
     assert opened > 100
     assert not problems, "codes or English a user sees:\n" + "\n".join(dict.fromkeys(problems))
 
