@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0003_employer_name_initials'),
+        ('registry', '0004_legacy_credit_codes_and_name_words'),
     ]
 
     operations = [
