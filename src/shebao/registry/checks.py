@@ -107,7 +107,10 @@ def parse_citizen_id(value: str, *, today: dt.date | None = None) -> CitizenId:
             f"公民身份号码第18位校验码错误：应为“{expected}”，实为“{number[17]}”（号码中有错误的字符）",
             position=18, reason="check_character_mismatch",
         )
-    today = today or dt.date.today()
+    if today is None:
+        from shebao.core.clock import today as business_today  # the business date (a training copy's too)
+
+        today = business_today()
     if birth > today:
         raise CodeError(f"公民身份号码第7–14位的出生日期{birth:%Y-%m-%d}晚于今天，号码有误", position=7,
                         reason="future_birth_date")

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
@@ -147,7 +146,7 @@ def employer_register(
             raise ValidationError({"credit_code_override_reason": f"例外原因至少{OVERRIDE_REASON_MIN_CHARS}个字"})
         code = validate_credit_code(credit_code, legacy_check_character=True)
         override = {"credit_code_override_reason": reason[:200], "credit_code_override_by": actor,
-                    "credit_code_override_at": timezone.now()}
+                    "credit_code_override_at": clock.now()}
     if "bank_account" in fields:
         fields["bank_account"] = normalize_code(fields["bank_account"])
     employer = Employer(credit_code=code, name=normalize_text(name), district=district, **override, **fields)
