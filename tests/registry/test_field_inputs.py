@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypinyin import Style, pinyin
@@ -250,3 +251,53 @@ def test_every_word_of_a_latin_name_is_a_search_word(words):
     name = " ".join(words)
     assert set(w.lower() for w in words) <= set(name_words(name))
     assert name_initials(name) == "".join(w[0] for w in words).lower()
+
+
+# --- 3. Legacy credit codes in the admin, the API and the employer's page ---------------------
+def _admin(user):
+    from django.contrib.auth.models import Permission
+
+    user.is_staff = True
+    user.save()
+    user.user_permissions.add(*Permission.objects.filter(content_type__app_label__in=["registry", "core"]))
+    return user
+
+
+def _admin_add(client, **extra):
+    return client.post("/admin/registry/employer/add/", {
+        "credit_code": LEGACY, "name": "厦门存量代码公司", "district": personas.office("110105").pk,
+        "payment_method": "remittance", "bank_name": "", "industry_class": 1, **extra})
+
+
+def test_the_admin_refuses_a_legacy_code_without_a_reason(client, municipal_admin):
+    client.force_login(_admin(municipal_admin))
+    r = _admin_add(client)
+    assert r.status_code == 200 and "例外原因" in r.content.decode()
+    assert not Employer.objects.filter(credit_code=LEGACY).exists()
+    assert not AuditEvent.objects.filter(model="registry.Employer").exists()
+
+
+def test_the_admin_records_who_overrode_a_legacy_code_and_when(client, municipal_admin):
+    client.force_login(_admin(municipal_admin))
+    r = _admin_add(client, credit_code=LEGACY.lower(), credit_code_override_reason="核对2015年营业执照原件")
+    assert r.status_code == 302, r.content.decode()[:3000]
+    employer = Employer.objects.get(credit_code=LEGACY)
+    assert (employer.credit_code_override_by, employer.credit_code_override_reason) == (
+        municipal_admin, "核对2015年营业执照原件")
+    assert AuditEvent.objects.get(model="registry.Employer", action="create").actor == municipal_admin
+
+
+def test_the_warning_shows_on_the_employer_page_and_in_the_api(client, clerk_chaoyang, chaoyang):
+    from rest_framework.test import APIClient
+
+    employer = employer_register(actor=clerk_chaoyang, credit_code=LEGACY, name="厦门存量代码公司",
+                                 district=chaoyang, credit_code_override_reason="核对2015年营业执照原件")
+    client.force_login(clerk_chaoyang)
+    page = client.get(reverse("web:employer_detail", args=[employer.pk])).content.decode()
+    assert "未通过GB 32100校验位检验" in page and "核对2015年营业执照原件" in page
+    api = APIClient()
+    api.force_authenticate(clerk_chaoyang)
+    body = api.get(f"/api/v1/employers/{employer.pk}/").json()
+    assert "未通过GB 32100" in body["credit_code_warning"]
+    normal = personas.make_employer(serial=5)
+    assert api.get(f"/api/v1/employers/{normal.pk}/").json()["credit_code_warning"] == ""

@@ -36,11 +36,13 @@ class PersonSerializer(serializers.ModelSerializer):
 class EmployerSerializer(serializers.ModelSerializer):
     bank_account = serializers.CharField(source="bank_account_masked", read_only=True)
     district = serializers.CharField(source="district.code", read_only=True)
+    # A legacy code accepted by a recorded override (issue 12): who, when and why; else "".
+    credit_code_warning = serializers.CharField(read_only=True)
 
     class Meta:
         model = Employer
         fields = ["id", "credit_code", "name", "district", "payment_method", "bank_name", "bank_account",
-                  "industry_class"]
+                  "industry_class", "credit_code_warning"]
 
 
 RevealRequest = inline_serializer("RevealRequest", fields={

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db.models import Q
+from django.utils import timezone
 
 from shebao.core.audit import audit_create, audit_update, snapshot
+from shebao.core.normalize import normalize_code, normalize_text
 from shebao.core.scoping import scope_queryset, user_sees_all
+from shebao.registry.checks import CodeError, validate_credit_code
 from shebao.registry.models import Contribution, Employer, EmploymentSpell, Office, PensionAccount, Person
-from shebao.registry.services import derive_person_identity
+from shebao.registry.services import OVERRIDE_REASON_MIN_CHARS, derive_person_identity
 
 
 class AuditedScopedAdmin(admin.ModelAdmin):
@@ -55,14 +59,57 @@ class OfficeAdmin(admin.ModelAdmin):
         return user_sees_all(request.user) and super().has_change_permission(request, obj)
 
 
+class EmployerAdminForm(forms.ModelForm):
+    """The credit code as strict as in `employer_register`: a legacy check character only with a
+    reason (issue 12); the model's own validator checks the code's form alone."""
+
+    class Meta:
+        model = Employer
+        fields = ["credit_code", "name", "district", "payment_method", "bank_name", "industry_class",
+                  "credit_code_override_reason"]
+
+    def clean_credit_code(self) -> str:
+        return normalize_code(self.cleaned_data.get("credit_code"))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        code = data.get("credit_code")
+        unchanged = self.instance.pk and code == self.instance.credit_code
+        if code and not unchanged:
+            try:
+                validate_credit_code(code)
+            except CodeError as e:
+                reason = normalize_text(data.get("credit_code_override_reason"))
+                if e.reason != "check_character_mismatch" or len(reason) < OVERRIDE_REASON_MIN_CHARS:
+                    self.add_error("credit_code", f"{e}（2016年前发放的存量代码须填写例外原因，至少"
+                                                  f"{OVERRIDE_REASON_MIN_CHARS}个字）")
+        return data
+
+
 @admin.register(Employer)
 class EmployerAdmin(AuditedScopedAdmin):
+    form = EmployerAdminForm
     list_display = ["name", "credit_code", "district", "payment_method", "bank_account_masked"]
     list_filter = ["payment_method", "district"]
     search_fields = ["name", "=credit_code"]
     exclude = ["bank_account"]
-    readonly_fields = ["bank_account_masked"]
+    readonly_fields = ["bank_account_masked", "credit_code_warning", "credit_code_override_by",
+                      "credit_code_override_at"]
     list_select_related = ["district"]
+
+    def save_model(self, request, obj, form, change):
+        try:
+            validate_credit_code(obj.credit_code)
+            obj.credit_code_override_reason, obj.credit_code_override_by, obj.credit_code_override_at = "", None, None
+        except CodeError:
+            if "credit_code" in form.changed_data or not obj.credit_code_override_at:
+                # Accepted by the form with a reason: who and when are recorded with it.
+                obj.credit_code_override_by, obj.credit_code_override_at = request.user, timezone.now()
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="信用代码提示")
+    def credit_code_warning(self, obj):
+        return obj.credit_code_warning or "—"
 
     @admin.display(description="银行账号")
     def bank_account_masked(self, obj):
