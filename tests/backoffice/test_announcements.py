@@ -105,3 +105,17 @@ def test_a_lifted_date_before_the_notice_is_published_only_once_confirmed(client
     assert not AuditEvent.objects.filter(model="core.Announcement").exists()
     r = client.post(reverse("backoffice:announcements"), {**data, "confirmed": "1"})
     assert r.status_code == 302 and EpidemicLift.objects.get().lifted_on == dt.date(2020, 1, 30)
+
+
+def test_a_correction_preview_counts_the_late_fees_it_changes(client, municipal_admin, employer_chaoyang):
+    from shebao.cases.services import epidemic_lift_apply
+
+    # May 2020 paid on 2020-08-15: outside the window when lifted on 2020-04-30 (a fee from 05-25),
+    # inside it when lifted on 2020-06-30 and paid before the make-up deadline (no fee, 0.3).
+    book_due(employer_chaoyang, "2020-05", 1_000_000, paid_on=dt.date(2020, 8, 15))
+    epidemic_lift_apply(actor=municipal_admin, lifted_on=dt.date(2020, 4, 30))
+    client.force_login(municipal_admin)
+    html = client.post(reverse("backoffice:announcements"),
+                       {"kind": "lift", "date": "2020-06-30", "do": "preview"}).content.decode()
+    assert "疫情解除日期由2020-04-30改为2020-06-30" in html
+    assert "滞纳金变化的单位 1 个" in html and "减少 410.00 元" in html
