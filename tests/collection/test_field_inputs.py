@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shebao.collection.importers import (
@@ -312,3 +312,41 @@ def test_an_xlsx_statement_whose_account_excel_stored_as_a_number_is_refused(bui
     [(line_no, reason)] = exc.value.errors
     assert line_no == 2 and "付款账号" in reason and "已丢失" in reason
     assert not RemittanceLine.objects.exists()
+
+
+# --- 6. Property: no file, however written or repeated, changes the money twice ----------------
+class _Rollback(Exception):
+    pass
+
+
+TRANSFERS = st.lists(st.tuples(st.integers(1, 28), st.integers(1, 5_000_00), st.sampled_from(["", "6222020200112233445",
+                                                                                              "6222000011112222"])),
+                     min_size=1, max_size=5, unique=True)
+
+
+def _layouts(draw_bool: bool, account: str) -> str:
+    return " ".join(account[i:i + 4] for i in range(0, len(account), 4)) if draw_bool else account
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(TRANSFERS, st.lists(st.booleans(), min_size=8, max_size=8), st.sampled_from(["utf-8", "gb18030", "utf-8-sig"]))
+def test_a_statement_imported_again_in_any_form_never_changes_the_money(builder, transfers, flags, encoding):
+    """The same transfers, once as the bank sent them and once re-exported (other references, other
+    encodings, amounts with separators, dates in another layout, accounts in groups): received once."""
+    first = [f"B{d:02d}{fen:06d}{i},2020-03-{d:02d},{fen // 100}.{fen % 100:02d},某单位,{acct},{BUILDER},"
+             for i, (d, fen, acct) in enumerate(transfers)]
+    again = [f"X-{d}-{fen}-{i},2020/3/{d},\"{fen // 100:,}.{fen % 100:02d}\",某单位,{_layouts(flags[i], acct)},"
+             f"{BUILDER.lower() if flags[-1] else BUILDER},重新导出" for i, (d, fen, acct) in enumerate(transfers)]
+    try:
+        with transaction.atomic():
+            import_remittances(data=statement(*first, encoding=encoding), filename="bank.csv")
+            money = received_fen()
+            import_remittances(data=statement(*first, encoding=encoding), filename="bank-again.csv")
+            import_remittances(data=statement(*again, encoding="gb18030" if flags[0] else "utf-8"), filename="re.csv")
+            import_remittances(data=statement(*reversed(first)), filename="reordered.csv")
+            assert received_fen() == money
+            assert RemittanceLine.objects.filter(status="duplicate").count() == len(transfers)
+            assert books_reconcile().ok
+            raise _Rollback
+    except _Rollback:
+        pass
