@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shebao.backoffice import views
+from shebao.backoffice import audits, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -18,4 +18,10 @@ urlpatterns = [
     path("announcements/", views.announcement_list, name="announcements"),
     path("review/", views.review_queue, name="review_queue"),
     path("review/<int:pk>/step/", views.flag_step, name="flag_step"),
+    path("audits/", audits.audit_queue, name="audit_queue"),
+    path("audits/new/", audits.audit_new, name="audit_new"),
+    path("audits/<int:pk>/", audits.audit_case, name="audit_case"),
+    path("audits/<int:pk>/act/<str:action>/", audits.audit_case_act, name="audit_case_act"),
+    path("audits/<int:pk>/contact/", audits.audit_contact, name="audit_contact"),
+    path("audits/<int:pk>/decision.pdf", audits.audit_letter, name="audit_letter"),
 ]

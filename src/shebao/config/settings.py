@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "shebao.staff",
     "shebao.collection",
     "shebao.cases",
+    "shebao.operations",
     "shebao.web",
     "shebao.backoffice",
     "shebao.api",

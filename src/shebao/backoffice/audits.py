@@ -1,0 +1,165 @@
+"""Back-office pages of audit and complaint cases (7.1–7.3): the queue ordered by working days
+left, registering a case, the case page (contacts, state actions, suspensions) and the decision
+letter PDF. Thin: parse the form, call one service or selector, render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from shebao.core import clock
+from shebao.operations import selectors, services
+from shebao.operations.models import AuditContact, Source
+from shebao.registry.models import Employer
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "message_dict"):
+        return [m for msgs in exc.message_dict.values() for m in msgs]
+    return list(exc.messages)
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+def _version(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return -1  # a missing version is a stale page, never "no check"
+
+
+@login_required
+def audit_queue(request: HttpRequest) -> HttpResponse:
+    closed = request.GET.get("closed") == "1"
+    rows = selectors.audit_queue(user=request.user, include_closed=closed)
+    return TemplateResponse(request, "backoffice/audits/queue.html", {
+        "rows": rows, "closed": closed, "may_register": services.may_register(request.user)})
+
+
+@login_required
+def audit_new(request: HttpRequest) -> HttpResponse:
+    errors: list[str] = []
+    data = request.POST if request.method == "POST" else {}
+    status = 200
+    if request.method == "POST":
+        code = (request.POST.get("employer_code") or "").strip().upper()
+        employer = Employer.objects.filter(credit_code=code).first()
+        try:
+            if employer is None:
+                raise ValidationError({"employer": f"未找到统一社会信用代码为“{code}”的单位"})
+            case = services.audit_case_register(
+                actor=request.user, source=request.POST.get("source", ""), employer=employer,
+                summary=request.POST.get("summary", ""), complainant_name=request.POST.get("complainant_name", ""),
+                complainant_phone=request.POST.get("complainant_phone", ""),
+                documents_kept=request.POST.get("documents_kept", ""), open_now=request.POST.get("open_now") == "1")
+            return redirect("backoffice:audit_case", pk=case.pk)
+        except ValidationError as exc:
+            errors, status = _messages(exc), 400
+        except PermissionDenied as exc:
+            errors, status = [str(exc)], 403
+    return TemplateResponse(request, "backoffice/audits/new.html", {
+        "sources": Source.choices, "data": data, "errors": errors,
+        "may_register": services.may_register(request.user), "may_handle": services.may_handle(request.user),
+    }, status=status)
+
+
+def _case_page(request: HttpRequest, pk: int, *, errors: list[str] | None = None, status: int = 200) -> HttpResponse:
+    case = selectors.audit_case_get(user=request.user, pk=pk)
+    if case is None:
+        raise Http404("没有这个稽核案件，或不属于本区")
+    return TemplateResponse(request, "backoffice/audits/case.html", {
+        "case": case, "errors": errors or [], "channels": AuditContact.Channel.choices,
+        "parties": AuditContact.Party.choices, "may_register": services.may_register(request.user),
+        "may_handle": services.may_handle(request.user),
+        "now": timezone.localtime(clock.now()).strftime("%Y-%m-%dT%H:%M"),
+    }, status=status)
+
+
+@login_required
+def audit_case(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_page(request, pk)
+
+
+ACTIONS = {
+    "open": lambda r, u, pk, v: services.audit_case_open(actor=u, case=pk, version=v),
+    "extend": lambda r, u, pk, v: services.audit_case_extend(actor=u, case=pk, version=v,
+                                                            reason=r.POST.get("reason", "")),
+    "investigate": lambda r, u, pk, v: services.audit_case_investigate(actor=u, case=pk, version=v,
+                                                                      findings=r.POST.get("findings", "")),
+    "decide": lambda r, u, pk, v: services.audit_case_decide(actor=u, case=pk, version=v,
+                                                            decision=r.POST.get("decision", "")),
+    "close": lambda r, u, pk, v: services.audit_case_close(actor=u, case=pk, version=v),
+    "suspend": lambda r, u, pk, v: services.audit_case_suspend(
+        actor=u, case=pk, version=v, starts_on=_date(r.POST.get("starts_on")), reason=r.POST.get("reason", "")),
+    "resume": lambda r, u, pk, v: services.audit_case_resume(
+        actor=u, case=pk, version=v, resumed_on=_date(r.POST.get("resumed_on"))),
+}
+
+
+@login_required
+@require_POST
+def audit_case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404("没有这个操作")
+    if selectors.audit_case_get(user=request.user, pk=pk) is None:
+        raise Http404("没有这个稽核案件，或不属于本区")
+    try:
+        ACTIONS[action](request, request.user, pk, _version(request))
+    except ValidationError as exc:
+        conflict = hasattr(exc, "message_dict") and "version" in exc.message_dict
+        return _case_page(request, pk, errors=_messages(exc), status=409 if conflict else 400)
+    except PermissionDenied as exc:
+        return _case_page(request, pk, errors=[str(exc)], status=403)
+    return redirect("backoffice:audit_case", pk=pk)
+
+
+@login_required
+@require_POST
+def audit_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    if selectors.audit_case_get(user=request.user, pk=pk) is None:
+        raise Http404("没有这个稽核案件，或不属于本区")
+    raw = (request.POST.get("contacted_at") or "").strip()
+    try:
+        at = None
+        if raw:
+            try:
+                at = timezone.make_aware(dt.datetime.fromisoformat(raw))
+            except ValueError:
+                raise ValidationError({"contacted_at": "联系时间格式应为 YYYY-MM-DD HH:MM"}) from None
+        services.audit_contact_record(
+            actor=request.user, case=pk, channel=request.POST.get("channel", ""), party=request.POST.get("party", ""),
+            contact_person=request.POST.get("contact_person", ""), notes=request.POST.get("notes", ""),
+            contacted_at=at)
+    except ValidationError as exc:
+        return _case_page(request, pk, errors=_messages(exc), status=400)
+    except PermissionDenied as exc:
+        return _case_page(request, pk, errors=[str(exc)], status=403)
+    return redirect("backoffice:audit_case", pk=pk)
+
+
+@login_required
+def audit_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    """The decision letter (处理决定书) of a decided or closed case, as a PDF."""
+    from shebao.backoffice.audit_letter import decision_letter_pdf
+
+    case = selectors.audit_case_get(user=request.user, pk=pk)
+    if case is None:
+        raise Http404("没有这个稽核案件，或不属于本区")
+    if not case.decision:
+        return _case_page(request, pk, errors=["案件尚未作出处理决定，没有决定书"], status=400)
+    response = HttpResponse(decision_letter_pdf(case=case), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="audit-decision-{case.pk}.pdf"'
+    return response

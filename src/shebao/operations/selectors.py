@@ -1,0 +1,169 @@
+"""Reads of audit cases (7.1–7.3): the district's queue ordered by working days left, a case with
+its deadline, contacts and suspensions.
+
+A case's deadline is derived, never stored: ``shebao.rules.audit.audit_deadline`` over the case's
+``opened_on``, its time limit from the policy in force on that day (60 working days, 90 when
+extended: ``audit.time_limit_working_days`` + ``audit.extension_working_days``) and its
+suspensions, the same computation as ``shebao audit_deadline``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from shebao.core import clock
+from shebao.core.masking import mask_phone, mask_text
+from shebao.core.policy import current_policy
+from shebao.core.scoping import scope_queryset
+from shebao.operations.models import RUNNING_STATES, AuditCase, State
+from shebao.rules.audit import AuditDeadline, Suspension, audit_deadline, audit_time_limit
+from shebao.rules.dates import InputError
+from shebao.rules.working_days import official_calendar
+
+
+def masked_name(name: str) -> str:
+    """A complainant's name as pages show it: the first character kept, the rest starred
+    (``"张小明"`` -> ``"张**"``); empty for an anonymous complaint."""
+    name = (name or "").strip()
+    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
+
+
+def epidemic_suspension(policy: Any = None, *, today: dt.date | None = None) -> Suspension | None:
+    """The general suspension of 7.1 from the policy in force on ``today``: from
+    ``audit.suspended_from`` (2020-02-03, Reading 7.1) through the day before ``audit.resumed_on``,
+    open (``end`` None) while resumption is not announced; None when the policy has no start."""
+    policy = policy or current_policy()
+    today = today or clock.today()
+    if not policy.has("audit.suspended_from"):
+        return None
+    start = policy.value("audit.suspended_from", today)
+    if start is None:
+        return None
+    resumed = policy.value("audit.resumed_on", today) if policy.has("audit.resumed_on") else None
+    end = None if resumed is None else max(start, resumed - dt.timedelta(days=1))
+    if resumed is not None and resumed <= start:
+        return None  # resumed before it began: no day suspended
+    return Suspension(start, end)
+
+
+def case_suspensions(case: AuditCase, *, policy: Any = None, today: dt.date | None = None) -> list[Suspension]:
+    """Every suspension of the case: 7.1's for a case from a complaint or report, then its own."""
+    out: list[Suspension] = []
+    general = epidemic_suspension(policy, today=today)
+    if general is not None and case.is_complaint:
+        out.append(general)
+    out += [Suspension(s.starts_on, s.ends_on) for s in case.suspensions.all()]
+    return out
+
+
+@dataclass(frozen=True)
+class CaseDeadline:
+    """A case's deadline as the queue shows it.
+
+    ``deadline``/``working_days``: ``rules.audit.AuditDeadline``'s (None while suspended);
+    ``time_limit``: 60 or 90 working days; ``days_left``: working days from tomorrow through the
+    deadline (0 on the deadline day, negative when overdue: minus the working days since it);
+    ``suspended``: an open suspension holds the clock (then ``days_left`` is what will be left when
+    work resumes); ``error``: the Chinese reason no deadline could be computed (a year outside the
+    official calendar).
+    """
+
+    deadline: dt.date | None = None
+    working_days: int = 0
+    time_limit: int = 0
+    days_left: int | None = None
+    suspended: bool = False
+    error: str = ""
+
+    @property
+    def overdue_days(self) -> int:
+        """Working days past the deadline (0 when not overdue)."""
+        return -self.days_left if self.days_left is not None and self.days_left < 0 and not self.suspended else 0
+
+
+def case_deadline(case: AuditCase, *, policy: Any = None, today: dt.date | None = None) -> CaseDeadline | None:
+    """The deadline of an opened, not yet decided case; None for other states."""
+    if case.state not in RUNNING_STATES or case.opened_on is None:
+        return None
+    policy = policy or current_policy()
+    today = today or clock.today()
+    try:
+        limit = audit_time_limit(policy, opened_on=case.opened_on, extended=case.extended)
+        r: AuditDeadline = audit_deadline(case.opened_on, time_limit=limit,
+                                          suspensions=case_suspensions(case, policy=policy, today=today))
+        if r.deadline is None:
+            return CaseDeadline(None, r.working_days, limit, limit - r.working_days, suspended=True)
+        cal = official_calendar()
+        if r.deadline >= today:
+            left = cal.count(today + dt.timedelta(days=1), r.deadline)
+        else:
+            left = -cal.count(r.deadline + dt.timedelta(days=1), today)
+        return CaseDeadline(r.deadline, r.working_days, limit, left)
+    except InputError as exc:
+        return CaseDeadline(error=str(exc))
+
+
+def cases_visible(*, user: Any) -> QuerySet[AuditCase]:
+    """The audit cases of the user's district (all of them for the municipal center)."""
+    return scope_queryset(AuditCase.objects.select_related("employer", "district"), user=user)
+
+
+def audit_queue(*, user: Any, today: dt.date | None = None, include_closed: bool = False) -> list[AuditCase]:
+    """The district's cases, each with ``.due`` (a :class:`CaseDeadline` or None) and the masked
+    complainant, ordered: running cases by working days left (fewest first), then those held by an
+    open suspension (by what will be left), cases whose deadline cannot be computed, cases registered
+    and not yet opened (oldest first), decided cases, closed ones (when asked for)."""
+    policy = current_policy()
+    today = today or clock.today()
+    qs = cases_visible(user=user).prefetch_related("suspensions")
+    if not include_closed:
+        qs = qs.exclude(state=State.CLOSED)
+    rows = list(qs.order_by("pk"))
+    rank = {State.REGISTERED: 3, State.DECIDED: 4, State.CLOSED: 5}
+    for case in rows:
+        _decorate(case)
+        case.due = case_deadline(case, policy=policy, today=today)
+
+    def key(case: AuditCase) -> tuple[int, int, str, int]:
+        due = case.due
+        if due is None:
+            return (rank.get(case.state, 6), 0, case.registered_on.isoformat(), case.pk)
+        if due.error:
+            return (2, 0, "", case.pk)
+        return (1 if due.suspended else 0, due.days_left or 0, "", case.pk)
+
+    rows.sort(key=key)
+    return rows
+
+
+def _decorate(case: AuditCase) -> AuditCase:
+    case.complainant_masked = masked_name(case.complainant_name)
+    case.phone_masked = mask_phone(case.complainant_phone)
+    return case
+
+
+def audit_case_get(*, user: Any, pk: int, today: dt.date | None = None) -> AuditCase | None:
+    """One case of the user's district with ``.due``, ``.contact_rows`` (notes masked), the
+    ``.suspension_rows`` (7.1's and the case's own) and the masked complainant; None if not visible."""
+    case = cases_visible(user=user).filter(pk=pk).first()
+    if case is None:
+        return None
+    policy = current_policy()
+    today = today or clock.today()
+    _decorate(case)
+    case.due = case_deadline(case, policy=policy, today=today)
+    case.contact_rows = [
+        {"c": c, "notes": mask_text(c.notes)} for c in case.contacts.select_related("by")
+    ]
+    rows = []
+    general = epidemic_suspension(policy, today=today)
+    if general is not None and case.is_complaint:
+        rows.append({"start": general.start, "end": general.end, "reason": "疫情期间投诉举报案件中止（第7.1条）",
+                     "own": None})
+    rows += [{"start": s.starts_on, "end": s.ends_on, "reason": s.reason, "own": s} for s in case.suspensions.all()]
+    case.suspension_rows = rows
+    return case
