@@ -1,7 +1,8 @@
 """The decision letter of an audit case (劳动保障监察处理决定书) as a PDF, in Chinese.
 
 The same approach as the front desk's receipt (``backoffice.receipt``): reportlab with the
-STSong-Light CID font every PDF reader carries, so nothing is embedded or fetched. The letter goes
+project's PDF font (``core.pdffonts``: embedded as a subset, every character printed or no PDF,
+``UnprintableText``), nothing fetched from the internet. The letter goes
 to the employer: it names no complainant (劳动保障监察条例 第九条: the complainant is kept
 confidential), and any number in the free text is masked.
 """
@@ -14,18 +15,19 @@ from typing import Any
 from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas
 
-from shebao.backoffice.receipt import FONT, _wrap
+from shebao.backoffice.receipt import _wrap
 from shebao.core import clock
 from shebao.core.masking import mask_text
+from shebao.core.pdffonts import StrictCanvas, pdf_font
 
 
 def decision_letter_pdf(*, case: Any) -> bytes:
     """PDF bytes of the letter for a decided case: its number, the employer, the dates, the
     findings and the decision, the district office that decided."""
+    font = pdf_font()
     buf = io.BytesIO()
-    c = canvas.Canvas(buf, pagesize=A4)
+    c = StrictCanvas(buf, pagesize=A4)
     c.setTitle(f"稽核处理决定书 #{case.pk}")
     width, height = A4
     y = height - 25 * mm
@@ -35,11 +37,11 @@ def decision_letter_pdf(*, case: Any) -> bytes:
         if y < 25 * mm:
             c.showPage()
             y = height - 25 * mm
-        c.setFont(FONT, size)
+        c.setFont(font, size)
         c.drawString(indent * mm, y, text)
         y -= step * mm
 
-    c.setFont(FONT, 18)
+    c.setFont(font, 18)
     c.drawCentredString(width / 2, y, "社会保险稽核处理决定书")
     y -= 12 * mm
     line(f"案件编号：稽{case.pk}")

@@ -154,12 +154,18 @@ def audit_contact(request: HttpRequest, pk: int) -> HttpResponse:
 def audit_letter(request: HttpRequest, pk: int) -> HttpResponse:
     """The decision letter (处理决定书) of a decided or closed case, as a PDF."""
     from shebao.backoffice.audit_letter import decision_letter_pdf
+    from shebao.core.pdffonts import PdfFontMissing, UnprintableText
 
     case = selectors.audit_case_get(user=request.user, pk=pk)
     if case is None:
         raise Http404("没有这个稽核案件，或不属于本区")
     if not case.decision:
         return _case_page(request, pk, errors=["案件尚未作出处理决定，没有决定书"], status=400)
-    response = HttpResponse(decision_letter_pdf(case=case), content_type="application/pdf")
+    try:
+        pdf = decision_letter_pdf(case=case)
+    except (PdfFontMissing, UnprintableText) as e:
+        # A name printed in part is worse than no letter: say why, print nothing (issue 12).
+        return HttpResponse(f"无法生成决定书：{e}", status=500, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="audit-decision-{case.pk}.pdf"'
     return response
