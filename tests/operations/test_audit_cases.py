@@ -245,6 +245,9 @@ def test_flow_on_the_pages_with_the_decision_letter(client, auditor, clerk_haidi
     contact = AuditContact.objects.get()
     assert r.status_code == 302 and contact.contact_person == "单位人事" and contact.by == auditor
     assert timezone.localtime(contact.contacted_at).strftime("%Y-%m-%d %H:%M") == "2020-04-01 16:30"
+    with on(D(2020, 4, 2)):
+        page = client.get(url).content.decode()
+    assert "单***" in page and "单位人事" not in page  # the person reached is masked like the complainant
     assert act("open").status_code == 302
     assert act("investigate", findings="少报缴费基数3人").status_code == 302
     assert act("decide", decision="责令限期补缴").status_code == 302

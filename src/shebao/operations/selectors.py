@@ -143,11 +143,13 @@ def audit_queue(*, user: Any, today: dt.date | None = None, include_closed: bool
 def _decorate(case: AuditCase) -> AuditCase:
     case.complainant_masked = masked_name(case.complainant_name)
     case.phone_masked = mask_phone(case.complainant_phone)
+    case.summary_masked = mask_text(case.summary)
+    case.documents_masked = mask_text(case.documents_kept)
     return case
 
 
 def audit_case_get(*, user: Any, pk: int, today: dt.date | None = None) -> AuditCase | None:
-    """One case of the user's district with ``.due``, ``.contact_rows`` (notes masked), the
+    """One case of the user's district with ``.due``, ``.contact_rows`` (names and numbers masked), the
     ``.suspension_rows`` (7.1's and the case's own) and the masked complainant; None if not visible."""
     case = cases_visible(user=user).filter(pk=pk).first()
     if case is None:
@@ -157,7 +159,8 @@ def audit_case_get(*, user: Any, pk: int, today: dt.date | None = None) -> Audit
     _decorate(case)
     case.due = case_deadline(case, policy=policy, today=today)
     case.contact_rows = [
-        {"c": c, "notes": mask_text(c.notes)} for c in case.contacts.select_related("by")
+        {"c": c, "person": masked_name(c.contact_person), "notes": mask_text(c.notes)}
+        for c in case.contacts.select_related("by")
     ]
     rows = []
     general = epidemic_suspension(policy, today=today)
