@@ -204,6 +204,7 @@ def test_a_refund_the_person_denied_cannot_be_accepted_and_nothing_is_written(cl
     case.refresh_from_db()
     html = client.get(reverse("backoffice:case_detail", args=[case.pk])).content.decode()
     assert "参保人本人已否认" in html
+    assert "/act/accept/" not in html and "/act/reject/" in html  # only rejection is offered
     before, version = written(), case.version
     # Through the page ...
     r = client.post(reverse("backoffice:case_act", args=[case.pk, "accept"]), {"version": version},

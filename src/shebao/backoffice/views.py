@@ -91,6 +91,11 @@ def _labelled(transitions):
 
 def _case_context(request: HttpRequest, case) -> dict:
     actions = workflows.available_actions(case, request.user)
+    phone_denied = any(pc.outcome == PhoneCheck.Outcome.DENIED for pc in case.phone_checks.all())
+    if phone_denied:
+        # 1.2c: the person denied the refund; the workflow refuses accept and approve, so the page
+        # does not offer them (the service's guard stays the rule).
+        actions = [a for a in actions if a not in ("accept", "approve")]
     return {
         "case": case,
         "actions": [(a, workflows.ACTION_NAMES.get(a, a)) for a in actions],
@@ -106,7 +111,7 @@ def _case_context(request: HttpRequest, case) -> dict:
         "flag_kinds": Flag.Kind.choices,
         "needs_letter": "commitment_letter" in case.requires,
         "needs_phone": "phone_verification" in case.requires,
-        "phone_denied": any(pc.outcome == PhoneCheck.Outcome.DENIED for pc in case.phone_checks.all()),
+        "phone_denied": phone_denied,
         "owed_states": OwedDocument.State,
     }
 
