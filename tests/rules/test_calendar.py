@@ -91,6 +91,13 @@ def test_the_month_of_a_column_is_the_same_on_each_path_of_numpy_ops() -> None:
     shuffled = np.concatenate([DAY_NOS[::-1][:5000], DAY_NOS[100:200]])
     exp = np.concatenate([expected[::-1][:5000], expected[100:200]])
     assert ops.month_of(shuffled).tolist() == exp.tolist()
+    # Many rows over few days (a table of applications): the formula once per day, then a look-up.
+    rng = np.random.default_rng(7)
+    for lo, width in ((0, 3000), (int(DAY_NOS[0]), 2000), (int(DAY_NOS[-1]) - 1500, 1501)):
+        days = lo + rng.integers(0, width, 10_000)
+        want = [_mi(d.year, d.month) for d in (date(1970, 1, 1) + timedelta(days=int(x)) for x in days)]
+        assert ops.month_of(days).tolist() == want
+        assert ops.month_of(days.astype(np.int32)).tolist() == want
     # Exactly 4,096 rows and fewer take the formula; a list is accepted too.
     assert ops.month_of(DAY_NOS[:4096]).tolist() == expected[:4096].tolist()
     assert ops.month_of(DAY_NOS[:4097]).tolist() == expected[:4097].tolist()

@@ -212,3 +212,51 @@ def test_a_table_without_title_or_default_is_named_by_its_file_and_refuses_an_un
     assert str(exc.value) == "no rule matches and the table has no default"
     assert decide({"business": "account_backfill", "applied_on": "2020-02-06",
                    "person": {"gender": "male", "birth_date": "1960-05-05"}}, policy).mode == "commitment"
+
+
+def test_every_operator_a_condition_may_name_compiles_from_a_pack(packs: Path) -> None:
+    from shebao.rules import decide
+
+    f = packs / S1
+    f.write_text(f.read_text(encoding="utf-8").replace(
+        "{fact: category, op: in, param: handling.remote_registration_categories}",
+        "{fact: category, op: not_in, param: handling.remote_registration_categories}"), encoding="utf-8")
+    policy = load_policy("beijing-2020-epidemic", packs_dir=packs)
+    assert compile_tables(policy).rules[9].preds[1].op == "not_in"
+    reg = {"business": "insured_registration", "applied_on": "2020-02-10"}
+    assert decide({**reg, "person": {"category": "standard"}}, policy).mode == "remote_documents"
+    assert decide({**reg, "person": {"category": "hmt"}}, policy).mode == "regular"
+
+
+def test_intersects_and_not_equal_compile_from_a_pack(packs: Path) -> None:
+    from shebao.rules import decide
+
+    s1, s4 = packs / S1, packs / S4
+    s1.write_text(s1.read_text(encoding="utf-8").replace(
+        "{fact: changed_fields, op: disjoint,", "{fact: changed_fields, op: intersects,"), encoding="utf-8")
+    s4.write_text(s4.read_text(encoding="utf-8").replace(
+        '{fact: near_retirement, op: "==", value: false}', '{fact: near_retirement, op: "!=", value: true}'),
+        encoding="utf-8")
+    policy = load_policy("beijing-2020-epidemic", packs_dir=packs)
+    change = {"business": "person_change", "applied_on": "2020-03-02"}
+    assert decide({**change, "fields": ["phone", "name"]}, policy).mode == "deferred_documents"
+    assert decide({**change, "fields": ["phone"]}, policy).mode == "regular"
+    backfill = {"business": "account_backfill", "applied_on": "2020-02-05",
+                "person": {"gender": "male", "birth_date": "1960-05-05"}}
+    assert decide(backfill, policy).mode == "postponed"
+
+
+@pytest.mark.parametrize("hit_policy", ["FIRST", "COLLECT"])
+def test_the_other_hit_policies_compile_from_a_pack(tmp_path: Path, hit_policy: str) -> None:
+    from shebao.rules import decide
+
+    packs = tmp_path / hit_policy
+    shutil.copytree(PACKS_DIR, packs)
+    s4 = packs / S4
+    s4.write_text(s4.read_text(encoding="utf-8").replace("hit_policy: UNIQUE", f"hit_policy: {hit_policy}"),
+                  encoding="utf-8")
+    policy = load_policy("beijing-2020-epidemic", packs_dir=packs)
+    assert compile_tables(policy).tables[-1].hit_policy == hit_policy
+    d = decide({"business": "account_backfill", "applied_on": "2020-02-06",
+                "person": {"gender": "male", "birth_date": "1960-05-05"}}, policy)
+    assert (d.mode, d.rule_id) == ("commitment", "4.2-near")
