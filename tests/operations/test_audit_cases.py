@@ -271,3 +271,26 @@ def test_flow_on_the_pages_with_the_decision_letter(client, auditor, clerk_haidi
         assert client.post(reverse("backoffice:audit_contact", args=[case.pk]),
                            {"channel": "phone", "party": "employer", "notes": "x"}).status_code == 404
 
+
+
+def test_the_complainants_phone_is_shown_in_full_only_through_a_recorded_reveal(client, auditor, leader,
+                                                                                  clerk_haidian, employer_chaoyang):
+    from shebao.core.models import PersonalDataAccess
+
+    case = register(auditor, employer_chaoyang, day=D(2020, 2, 10))
+    url = reverse("backoffice:audit_reveal", args=[case.pk, "complainant_phone"])
+    client.force_login(auditor)
+    with nothing_written():
+        r = client.post(url, {"reason": ""})
+    assert r.status_code == 400 and "查看原因" in r.content.decode()
+    r = client.post(url, {"reason": "回电告知暂缓立案"})
+    assert r.status_code == 200 and "13812345678" in r.content.decode()
+    access = PersonalDataAccess.objects.get()
+    assert (access.actor, access.object_pk, access.field) == (auditor, str(case.pk), "complainant_phone")
+    assert "王小明" not in access.subject_label
+    with nothing_written(), pytest.raises(PermissionDenied):
+        services.complainant_reveal(actor=leader, case=case, field="complainant_phone", reason="查看")
+    with nothing_written(), pytest.raises(PermissionDenied):
+        services.complainant_reveal(actor=clerk_haidian, case=case, field="complainant_phone", reason="查看")
+    with nothing_written(), pytest.raises(ValidationError):
+        services.complainant_reveal(actor=auditor, case=case, field="summary", reason="查看")

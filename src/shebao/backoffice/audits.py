@@ -84,6 +84,7 @@ def _case_page(request: HttpRequest, pk: int, *, errors: list[str] | None = None
         "case": case, "errors": errors or [], "channels": AuditContact.Channel.choices,
         "parties": AuditContact.Party.choices, "may_register": services.may_register(request.user),
         "may_handle": services.may_handle(request.user),
+        "may_reveal": getattr(request.user, "can_reveal_personal_data", False),
         "now": timezone.localtime(clock.now()).strftime("%Y-%m-%dT%H:%M"),
     }, status=status)
 
@@ -148,6 +149,23 @@ def audit_contact(request: HttpRequest, pk: int) -> HttpResponse:
     except PermissionDenied as exc:
         return _case_page(request, pk, errors=[str(exc)], status=403)
     return redirect("backoffice:audit_case", pk=pk)
+
+
+@login_required
+@require_POST
+def audit_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    """The complainant's full name or phone, recorded (answers the reveal form in place)."""
+    if selectors.audit_case_get(user=request.user, pk=pk) is None:
+        raise Http404("没有这个稽核案件，或不属于本区")
+    try:
+        value = services.complainant_reveal(actor=request.user, case=pk, field=field,
+                                            reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        return TemplateResponse(request, "web/_reveal.html", {"error": "；".join(_messages(exc)), "field": field},
+                                status=400)
+    except PermissionDenied as exc:
+        return TemplateResponse(request, "web/_reveal.html", {"error": str(exc), "field": field}, status=403)
+    return TemplateResponse(request, "web/_reveal.html", {"value": value, "field": field})
 
 
 @login_required

@@ -23,5 +23,6 @@ urlpatterns = [
     path("audits/<int:pk>/", audits.audit_case, name="audit_case"),
     path("audits/<int:pk>/act/<str:action>/", audits.audit_case_act, name="audit_case_act"),
     path("audits/<int:pk>/contact/", audits.audit_contact, name="audit_contact"),
+    path("audits/<int:pk>/reveal/<str:field>/", audits.audit_reveal, name="audit_reveal"),
     path("audits/<int:pk>/decision.pdf", audits.audit_letter, name="audit_letter"),
 ]

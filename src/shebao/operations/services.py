@@ -263,3 +263,27 @@ def audit_contact_record(
     )
     audit_create(actor=actor, instance=contact, reason=f"登记联系记录（第7.3条，{contact.get_channel_display()}）")
     return contact
+
+
+REVEALABLE = {"complainant_name": "投诉人姓名", "complainant_phone": "投诉人电话"}
+
+
+@transaction.atomic
+def complainant_reveal(*, actor: Any, case: AuditCase | int, field: str, reason: str) -> str:
+    """The complainant's full name or phone (7.3: to call them back), for roles allowed to see
+    personal data (``User.can_reveal_personal_data``) in the case's district, with a reason; the read
+    is recorded (``core.PersonalDataAccess``), like every other personal value shown in full."""
+    from shebao.core.models import PersonalDataAccess
+
+    if field not in REVEALABLE:
+        raise ValidationError({"field": f"字段“{field}”不能查看"})
+    if not getattr(actor, "can_reveal_personal_data", False):
+        raise PermissionDenied("当前角色无权查看完整个人信息")
+    case = _locked(actor, case, None)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError({"reason": "请填写查看原因"})
+    PersonalDataAccess.objects.create(
+        actor=actor, model=AuditCase._meta.label, object_pk=str(case.pk), subject_label=f"稽{case.pk}投诉人",
+        field=field, reason=reason[:200])
+    return str(getattr(case, field))
