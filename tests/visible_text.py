@@ -28,7 +28,7 @@ _STRIP = re.compile(
     r"|[\w-]+\.(pdf|png|jpe?g|csv|txt|json)\b"  # file names
     r"|\b[0-9a-f]{8,}\b"                   # hashes
     r"|\bshb_\w+"                          # API key prefixes
-    r"|(?<=如)\s*[a-z]{1,8}\b"              # an example of what to type: pinyin initials (如 zs)
+    r"|(?<=[如→])\s*[a-z]{1,8}\b"           # an example of what to type: pinyin initials (如 zs, 张三 → zs)
     r"|\b(?=[A-Z0-9]*\d)[A-Z0-9]{6,}\b",   # credit codes, account numbers, tracking numbers
     re.IGNORECASE,
 )

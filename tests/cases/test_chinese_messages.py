@@ -102,3 +102,19 @@ def test_every_fact_and_enum_value_has_a_chinese_name():
         for v in values:
             name = cat.labels[enum][v]
             assert any("\u4e00" <= ch <= "\u9fff" for ch in name) and not foreign_words(name), (enum, v, name)
+
+
+def test_the_api_names_every_code_it_returns_in_chinese(clerk_chaoyang, person_chaoyang):
+    api = client_for(clerk_chaoyang)
+    r = submit(api, business="refund", channel="counter", applicant_kind="person", person=person_chaoyang.pk,
+               applied_on="2020-02-10", facts={"refund_kind": "overpayment"})
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["requires"] == ["commitment_letter", "phone_verification"]
+    assert body["requires_zh"] == ["承诺书", "电话核实"]
+    assert body["applicant_kind_zh"] == "参保人员" and body["mode_zh"] == "承诺制办理"
+    assert "疫情" in body["pack_zh"] and body["explanation_zh"].startswith("多缴退费")
+    for key, value in body.items():
+        if key.endswith("_zh"):
+            for text in value if isinstance(value, list) else [value]:
+                assert not foreign_words(text), (key, text)

@@ -17,7 +17,7 @@ from django.core.validators import validate_email
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -45,6 +45,7 @@ from shebao.cases.models import (
 from shebao.cases.routing import RoutingError
 from shebao.cases.services import IdempotencyMismatch
 from shebao.cases.workflows import TransitionError
+from shebao.core.labels import enum_zh, pack_title_zh
 from shebao.core.masking import mask_phone
 from shebao.core.middleware import api_key_call
 from shebao.core.normalize import normalize_phone
@@ -253,14 +254,15 @@ def case_summary(obj: Case, user: Any) -> dict[str, Any]:
     offered (none without one)."""
     return {
         "id": obj.pk, "business": obj.business, "business_zh": obj.business_zh,
-        "applicant_kind": obj.applicant_kind,
+        "applicant_kind": obj.applicant_kind, "applicant_kind_zh": enum_zh("applicant", obj.applicant_kind),
         "employer": {"id": obj.employer_id, "name": obj.employer.name} if obj.employer_id else None,
         "person": ({"id": obj.person_id, "name": obj.person.name, "id_number": obj.person.id_number_masked}
                    if obj.person_id else None),
         "channel": obj.channel, "channel_zh": _label(_CHANNEL_ZH, obj.channel), "applied_on": _iso(obj.applied_on),
         "facts": obj.facts, "mode": obj.mode, "mode_zh": _label(_MODE_ZH, obj.mode), "clauses": obj.clauses,
-        "requires": obj.requires, "explanation_zh": obj.explanation_zh, "explanation_en": obj.explanation_en,
-        "pack": obj.pack, "pack_version": obj.pack_version, "parameters": obj.parameters, "rule_id": obj.rule_id,
+        "requires": obj.requires, "requires_zh": [enum_zh("requirement", r) for r in obj.requires],
+        "explanation_zh": obj.explanation_zh, "explanation_en": obj.explanation_en,
+        "pack": obj.pack, "pack_zh": pack_title_zh(obj.pack), "pack_version": obj.pack_version, "parameters": obj.parameters, "rule_id": obj.rule_id,
         "workflow": workflows.case_workflow(obj), "office": {"code": obj.office.code, "name": obj.office.name},
         "status": obj.status, "status_zh": _label(_STATUS_ZH, obj.status),
         "assignee": str(obj.assignee) if obj.assignee_id else None, "deadline": _iso(obj.deadline),
@@ -278,6 +280,9 @@ class CaseSerializer(serializers.ModelSerializer):
     status_zh = serializers.CharField(source="get_status_display")
     mode_zh = serializers.CharField(source="get_mode_display")
     channel_zh = serializers.CharField(source="get_channel_display")
+    applicant_kind_zh = serializers.CharField(source="get_applicant_kind_display")
+    requires_zh = serializers.SerializerMethodField(help_text="办理要求的中文名称，与 requires 一一对应")
+    pack_zh = serializers.SerializerMethodField(help_text="政策包的中文标题")
     workflow = serializers.SerializerMethodField()
     office = serializers.SerializerMethodField()
     employer = serializers.SerializerMethodField()
@@ -288,9 +293,9 @@ class CaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = ["id", "business", "business_zh", "applicant_kind", "employer", "person", "channel", "channel_zh",
-                  "applied_on", "facts", "mode", "mode_zh", "clauses", "requires", "explanation_zh",
-                  "explanation_en", "pack", "pack_version", "parameters", "rule_id", "workflow", "office", "status",
+        fields = ["id", "business", "business_zh", "applicant_kind", "applicant_kind_zh", "employer", "person",
+                  "channel", "channel_zh", "applied_on", "facts", "mode", "mode_zh", "clauses", "requires",
+                  "requires_zh", "explanation_zh", "explanation_en", "pack", "pack_zh", "pack_version", "parameters", "rule_id", "workflow", "office", "status",
                   "status_zh", "assignee", "deadline", "priority", "flagged", "remote_review_required",
                   "documents_due_on", "resumed_on", "outcome", "rejection_reason", "contact_email", "contact_phone",
                   "version", "created_at", "completed_at", "actions"]
@@ -298,6 +303,13 @@ class CaseSerializer(serializers.ModelSerializer):
     def to_representation(self, obj: Case) -> dict[str, Any]:
         request = self.context.get("request")
         return case_summary(obj, request.user if request else None)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_requires_zh(self, obj: Case) -> list[str]:
+        return [enum_zh("requirement", r) for r in obj.requires]
+
+    def get_pack_zh(self, obj: Case) -> str:
+        return pack_title_zh(obj.pack)
 
     def get_workflow(self, obj: Case) -> str:
         return workflows.case_workflow(obj)
