@@ -97,6 +97,17 @@ CASES: list[tuple[str, str, Callable[[str], str], str, bool, tuple[str, ...]]] =
      ("handling.recent_monthz",)),
     ("parameter-that-is-not-a-number", S1, sub(RECENT, RECENT.replace("handling.recent_months", "late_fee.daily_rate")),
      "late_fee.daily_rate", False, ("late_fee.daily_rate",)),
+    ("disjoint-on-a-bool", S4, sub(NEAR, NEAR.replace('"=="', "disjoint")), "op: disjoint", False, ("disjoint",)),
+    # A condition written as a block: the refusal names the line of the faulty key, not the mapping's.
+    ("block-condition-op", S4, sub("      " + '- ' + NEAR, '      - fact: near_retirement\n        op: in\n'
+                                   '        value: [true]'), "op: in", False, ("in",)),
+    ("block-condition-value", S4, sub("      " + '- ' + NEAR, '      - fact: near_retirement\n        op: "=="\n'
+                                      '        value: 1'), "value: 1", False, ("near_retirement",)),
+    ("block-condition-param", S1, sub("      " + '- ' + RECENT, '      - fact: months_back\n        op: "<="\n'
+                                      '        param: handling.recent_monthz'), "param: handling", False,
+     ("recent_monthz",)),
+    ("block-condition-fact", S4, sub("      " + '- ' + NEAR, '      - op: "=="\n        value: true\n'
+                                     '        fact: nearly'), "fact: nearly", False, ("nearly",)),
     ("guard-not-a-mapping", S4, sub('  - {fact: notice_in_force, op: "==", value: true, clause: "Reading 0.4"}',
                                     "  - notice_in_force"), "table: section4_transfers", False, ("condition",)),
     # A file that is not the table it is named after is refused as a whole (line 1).
@@ -260,3 +271,26 @@ def test_the_other_hit_policies_compile_from_a_pack(tmp_path: Path, hit_policy: 
     d = decide({"business": "account_backfill", "applied_on": "2020-02-06",
                 "person": {"gender": "male", "birth_date": "1960-05-05"}}, policy)
     assert (d.mode, d.rule_id) == ("commitment", "4.2-near")
+
+
+EXCLUDED = "handling.excluded_change_fields"
+
+
+@pytest.mark.parametrize("edit,token", [
+    (sub("  enum: person_field\n", ""), "enum"),
+    (sub('      reference: {document: "notice 2020-01-31", clause: "1.3a"}\n',
+         '      reference: {document: "notice 2020-01-31", clause: "1.3a"}\n'
+         '    "2020-06-01":\n      value: [name]\n      reference: {document: "test", clause: "0.1"}\n'), "one value"),
+    (sub('      reference: {document: "notice 2020-01-31", clause: "1.3a"}\n',
+         '      reference: {document: "notice 2020-01-31", clause: "1.3a"}\n'
+         '    "2020-06-01":\n      value: null\n      reference: {document: "test", clause: "0.1"}\n'), "one value"),
+], ids=["no-enum", "changing-list", "list-withdrawn"])
+def test_a_list_parameter_a_condition_cannot_use_is_refused_where_it_is_used(
+        packs: Path, edit: Callable[[str], str], token: str) -> None:
+    f = packs / HANDLING
+    f.write_text(edit(f.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(PackError) as exc:
+        load_policy("beijing-2020-epidemic", packs_dir=packs)
+    table = (packs / S1).read_text(encoding="utf-8")
+    assert (exc.value.file, exc.value.line) == (str(packs / S1), _line(table, f"param: {EXCLUDED}", False))
+    assert EXCLUDED in exc.value.reason and token in exc.value.reason
