@@ -198,6 +198,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 SHEBAO_POLICY_PACK = os.environ.get("SHEBAO_POLICY_PACK", "beijing-2020-epidemic")
+# Every PDF's TrueType font (core.pdffonts); empty: Debian's fonts-babelstone-han.
+SHEBAO_PDF_FONT = os.environ.get("SHEBAO_PDF_FONT", "")
 
 # Notifications (cases.notifications): e-mail over SMTP for real; SMS and WeChat through adapters
 # whose default writes JSON lines under SHEBAO_NOTIFY_DIR (a gateway adapter replaces it).
