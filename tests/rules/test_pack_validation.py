@@ -172,7 +172,7 @@ def test_a_parameter_without_a_number_on_some_date_is_refused_where_a_rule_uses_
 
 def _extra_rules(n: int) -> str:
     return "".join(
-        f'  - id: "extra-{i}"\n    clause: "4.2"\n    when:\n      - {{fact: business, op: "==", value: transfer_in}}\n'
+        f'  - clause: "4.2"\n    id: "extra-{i}"\n    when:\n      - {{fact: business, op: "==", value: transfer_in}}\n'
         f'    then: {{mode: regular, requires: []}}\n    explain: {{zh: "x", en: "x"}}\n' for i in range(1, n + 1))
 
 

@@ -50,6 +50,7 @@ def _both(fn: Any, values: list[int]) -> tuple[list[bool], list[bool]]:
 @pytest.mark.parametrize("dated", [False, True], ids=["constant", "dated"])
 def test_each_comparison_on_a_row_and_on_columns(op: str, dated: bool) -> None:
     def rhs(F: dict[str, Any], xp: Any) -> int:
+        assert xp is SCALAR or xp is numpy_ops()
         return 5
 
     fn = _op_fn("x", op, rhs, _NO_CONST if dated else 5)
@@ -62,7 +63,11 @@ def test_set_membership_and_field_set_operators(dated: bool) -> None:
     masks = 0b0101
 
     def fn(op: str, c: Any) -> Any:
-        return _op_fn("x", op, lambda F, xp: c, _NO_CONST if dated else c)
+        def rhs(F: dict[str, Any], xp: Any) -> Any:
+            assert xp is SCALAR or xp is numpy_ops()  # a dated value is read with the row's operations
+            return c
+
+        return _op_fn("x", op, rhs, _NO_CONST if dated else c)
 
     values = [0, 1, 2, 3, 4]
     assert _both(fn("in", codes), values) == ([False, True, False, True, False],) * 2
