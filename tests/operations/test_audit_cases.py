@@ -294,3 +294,15 @@ def test_the_complainants_phone_is_shown_in_full_only_through_a_recorded_reveal(
         services.complainant_reveal(actor=clerk_haidian, case=case, field="complainant_phone", reason="查看")
     with nothing_written(), pytest.raises(ValidationError):
         services.complainant_reveal(actor=auditor, case=case, field="summary", reason="查看")
+
+
+def test_a_year_outside_the_official_calendar_is_an_error_not_a_guess(client, auditor, employer_chaoyang):
+    case = register(auditor, employer_chaoyang, day=D(2099, 3, 2), source=Source.INSPECTION, open_now=True)
+    expected = cli_deadline({"id": case.pk, "opened_on": "2099-03-02"})
+    assert "error" in expected
+    client.force_login(auditor)
+    with on(D(2099, 3, 3)):
+        due = selectors.case_deadline(case)
+        body = client.get(reverse("backoffice:audit_queue")).content.decode()
+    assert due.deadline is None and due.error == expected["error"] and not due.suspended
+    assert "2099年的国务院节假日安排未录入工作日历" in body
