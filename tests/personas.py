@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from shebao.core.permissions import SystemActor
 from shebao.registry.checks import credit_check_character, id_check_character
 from shebao.registry.models import Office
 from shebao.registry.services import employer_register, person_register
 from shebao.staff.models import Role, User
 
 PASSWORD = "shebao-test-pw"
+# What the tests set up before the story starts is done by a named job, as a command's would be.
+SETUP = SystemActor("test_setup", "测试数据准备")
 
 
 def office(code: str) -> Office:
@@ -39,14 +42,14 @@ def credit_code(serial: int, region: str = "110105") -> str:
 
 def make_employer(name: str = "北京朝阳测试科技有限公司", *, district_code: str = "110105", serial: int = 1,
                   **fields):
-    return employer_register(actor=None, credit_code=credit_code(serial, district_code), name=name,
+    return employer_register(actor=SETUP, credit_code=credit_code(serial, district_code), name=name,
                              district=office(district_code), **fields)
 
 
 def make_person(name: str = "张三", *, district_code: str = "110105", birth: dt.date = dt.date(1975, 5, 1),
                 male: bool = True, serial: int = 1, account_type: str = "general", **fields):
     return person_register(
-        actor=None, id_number=citizen_id(district_code, birth, serial, male=male), name=name,
+        actor=SETUP, id_number=citizen_id(district_code, birth, serial, male=male), name=name,
         district=office(district_code), account_type=account_type, account_opened_on=dt.date(2000, 1, 1),
         phone=fields.pop("phone", "13812345678"), **fields,
     )

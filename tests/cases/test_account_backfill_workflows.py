@@ -32,7 +32,7 @@ def test_a_postponed_backfill_waits_for_the_lift_then_continues_as_regular(
     assert city.post("/api/v1/cases/epidemic-lift/", {"lifted_on": "2020-04-30"}, format="json").status_code == 200
     resumed = cy.get(f"/api/v1/cases/{case['id']}/").json()
     assert resumed["status"] == "in_review" and resumed["resumed_on"] == "2020-04-30"
-    assert resumed["transitions"][-1]["action"] == "resume" and resumed["transitions"][-1]["actor"] == "system"
+    assert resumed["transitions"][-1]["action"] == "resume" and resumed["transitions"][-1]["actor"] == "系统作业：疫情解除后恢复联审"
 
     # Applying again is a no-op: one announcement, one run, one resume.
     assert city.post("/api/v1/cases/epidemic-lift/", {"lifted_on": "2020-04-30"}, format="json").status_code == 200

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from shebao.cases import api
 from shebao.cases.models import Case
 from shebao.staff.services import api_token_create
+from tests.personas import SETUP
 
 HEADERS = ("Content-Type", "Allow", "Vary", "Idempotent-Replayed", "X-Frame-Options", "X-Content-Type-Options",
            "Content-Language")
@@ -18,7 +19,7 @@ HEADERS = ("Content-Type", "Allow", "Vary", "Idempotent-Replayed", "X-Frame-Opti
 
 @pytest.fixture
 def key_client(clerk_chaoyang):
-    _token, key = api_token_create(actor=None, user=clerk_chaoyang, name="intake")
+    _token, key = api_token_create(actor=SETUP, user=clerk_chaoyang, name="intake")
     c = APIClient()
     c.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     return c

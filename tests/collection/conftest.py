@@ -15,6 +15,7 @@ from shebao.collection.models import Due, LedgerTransaction
 from shebao.registry.models import Contribution, Employer, Person
 from shebao.registry.rates import rates_in_force
 from shebao.rules.dates import month_index
+from tests.personas import SETUP
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -48,12 +49,12 @@ def book_due(employer: Employer, month: str, amount_fen: int, *, insurance: str 
     """
     due = Due.objects.create(employer=employer, month=month, month_no=month_index(month), insurance=insurance,
                              employer_fen=amount_fen, personal_fen=0, amount_fen=amount_fen)
-    ledger.ledger_post(kind=LedgerTransaction.Kind.DUES, occurred_on=dt.date(2020, 1, 1), lines=[
+    ledger.ledger_post(actor=SETUP, kind=LedgerTransaction.Kind.DUES, occurred_on=dt.date(2020, 1, 1), lines=[
         Line(ledger.RECEIVABLE, employer.pk, amount_fen), Line(ledger.income_account(insurance), None, -amount_fen)])
     if paid_on is not None:
         from shebao.collection.services import payment_receive
 
-        payment_receive(employer=employer, amount_fen=amount_fen, received_on=paid_on, source="remittance")
+        payment_receive(actor=SETUP, employer=employer, amount_fen=amount_fen, received_on=paid_on, source="remittance")
         due.refresh_from_db()
     return due
 

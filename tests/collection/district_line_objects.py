@@ -14,20 +14,20 @@ from shebao.collection.bankfiles import deduction_run_start
 from shebao.collection.importers import import_remittances
 from shebao.collection.jobs import assessment_start
 from shebao.collection.models import RemittanceLine
-from shebao.collection.permissions import SystemActor
 from shebao.collection.policy import policy_in_force
 from shebao.registry.services import employer_update
+from tests.personas import SETUP
 
 
 def collection_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]:
     from tests.collection.conftest import book_due
 
-    employer_update(actor=None, employer=employer, payment_method="bank_deduction", bank_account="6222021234567890123")
+    employer_update(actor=SETUP, employer=employer, payment_method="bank_deduction", bank_account="6222021234567890123")
     book_due(employer, "2019-11", 10_000)
-    run, _ = assessment_run(as_of=dt.date(2020, 1, 31), policy=policy_in_force())
-    deduction = deduction_run_start(actor=SystemActor("district line"))
-    job = assessment_start(as_of=dt.date(2020, 1, 31), actor=SystemActor("district line"), inline=True)
-    import_remittances(data=("bank_reference,value_date,amount,payer_name,payer_account,credit_code,memo\n"
+    run, _ = assessment_run(as_of=dt.date(2020, 1, 31), policy=policy_in_force(), actor=SETUP)
+    deduction = deduction_run_start(actor=SETUP)
+    job = assessment_start(as_of=dt.date(2020, 1, 31), actor=SETUP, inline=True)
+    import_remittances(actor=SETUP, data=("bank_reference,value_date,amount,payer_name,payer_account,credit_code,memo\n"
                              f"DL1,2020-01-06,1.00,{employer.name},,{employer.credit_code},\n").encode(),
                        filename="district-line.csv")
     line = RemittanceLine.objects.get(bank_reference="DL1")

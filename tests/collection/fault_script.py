@@ -36,6 +36,7 @@ def main() -> None:
         return
     if mode in ("import", "pause"):
         from shebao.collection import importers
+        from tests import personas
 
         if mode == "pause":
             stop_after = int(sys.argv[3])
@@ -47,7 +48,7 @@ def main() -> None:
 
             importers.after_line_applied = hook
         data = Path(sys.argv[2]).read_bytes()
-        importers.import_remittances(data=data, filename=Path(sys.argv[2]).name)
+        importers.import_remittances(actor=personas.SETUP, data=data, filename=Path(sys.argv[2]).name)
         print("DONE", flush=True)
         return
     if mode == "dump":

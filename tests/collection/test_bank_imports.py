@@ -26,6 +26,7 @@ from shebao.collection.services import deduction_retry, deduction_run_create, pa
 from tests import personas
 from tests.collection.conftest import book_due
 from tests.nothing_written import nothing_written
+from tests.personas import SETUP
 
 HEADER = "bank_reference,value_date,amount,payer_name,payer_account,credit_code,memo\n"
 
@@ -37,7 +38,7 @@ def statement(*lines: str) -> bytes:
 def test_a_remittance_with_the_employers_credit_code_is_matched_and_allocated(remittance_employer):
     due = book_due(remittance_employer, "2019-12", 10_000)
     code = remittance_employer.credit_code
-    result = import_remittances(data=statement(f"B001,2020-01-06,100.00,某公司,6222000011112222,{code},社保费"),
+    result = import_remittances(actor=SETUP, data=statement(f"B001,2020-01-06,100.00,某公司,6222000011112222,{code},社保费"),
                                 filename="s1.csv")
     due.refresh_from_db()
     line = RemittanceLine.objects.get(bank_reference="B001")
@@ -50,20 +51,20 @@ def test_a_remittance_with_the_employers_credit_code_is_matched_and_allocated(re
 def test_a_remittance_is_matched_by_the_payment_reference_in_the_memo(remittance_employer):
     book_due(remittance_employer, "2019-12", 10_000)
     ref = payment_reference(remittance_employer)
-    import_remittances(data=statement(f"B002,2020-01-06,50.00,某公司,,,缴{ref}社保"), filename="s.csv")
+    import_remittances(actor=SETUP, data=statement(f"B002,2020-01-06,50.00,某公司,,,缴{ref}社保"), filename="s.csv")
     assert RemittanceLine.objects.get(bank_reference="B002").matched_by == "自动：缴费参考号"
 
 
 def test_a_remittance_of_exactly_one_employers_arrears_is_matched_by_amount(remittance_employer):
     book_due(remittance_employer, "2019-12", 12_345)
-    import_remittances(data=statement("B003,2020-01-06,123.45,不明付款人,,,"), filename="s.csv")
+    import_remittances(actor=SETUP, data=statement("B003,2020-01-06,123.45,不明付款人,,,"), filename="s.csv")
     line = RemittanceLine.objects.get(bank_reference="B003")
     assert (line.employer, line.matched_by) == (remittance_employer, "自动：金额唯一匹配")
 
 
 def test_an_unidentified_remittance_waits_in_the_queue(remittance_employer):
     book_due(remittance_employer, "2019-12", 12_345)
-    result = import_remittances(data=statement("B004,2020-01-06,99.00,不明付款人,,,"), filename="s.csv")
+    result = import_remittances(actor=SETUP, data=statement("B004,2020-01-06,99.00,不明付款人,,,"), filename="s.csv")
     assert result.unmatched == 1
     assert RemittanceLine.objects.get(bank_reference="B004").status == "unmatched"
     assert Payment.objects.count() == 0
@@ -72,8 +73,8 @@ def test_an_unidentified_remittance_waits_in_the_queue(remittance_employer):
 def test_importing_the_same_file_twice_changes_nothing(remittance_employer):
     book_due(remittance_employer, "2019-12", 10_000)
     data = statement(f"B005,2020-01-06,100.00,某公司,,{remittance_employer.credit_code},")
-    import_remittances(data=data, filename="s.csv")
-    again = import_remittances(data=data, filename="s-copy.csv")
+    import_remittances(actor=SETUP, data=data, filename="s.csv")
+    again = import_remittances(actor=SETUP, data=data, filename="s-copy.csv")
     assert again.already_imported
     assert (BankFile.objects.count(), Payment.objects.count(), RemittanceLine.objects.count()) == (1, 1, 1)
 
@@ -81,8 +82,8 @@ def test_importing_the_same_file_twice_changes_nothing(remittance_employer):
 def test_a_line_already_received_in_another_file_is_not_received_twice(remittance_employer):
     book_due(remittance_employer, "2019-12", 10_000)
     code = remittance_employer.credit_code
-    import_remittances(data=statement(f"B006,2020-01-06,100.00,某公司,,{code},"), filename="a.csv")
-    result = import_remittances(data=statement(f"B006,2020-01-06,100.00,某公司,,{code},",
+    import_remittances(actor=SETUP, data=statement(f"B006,2020-01-06,100.00,某公司,,{code},"), filename="a.csv")
+    result = import_remittances(actor=SETUP, data=statement(f"B006,2020-01-06,100.00,某公司,,{code},",
                                                "B007,2020-01-07,1.00,某公司,,,"), filename="b.csv")
     assert (result.skipped, Payment.objects.count()) == (1, 1)
 
@@ -92,7 +93,7 @@ def test_a_malformed_file_is_refused_with_each_line_and_reason_and_nothing_is_ap
     data = statement(f"B008,2020-01-06,100.00,某公司,,{remittance_employer.credit_code},",
                      "B009,2020-02-30,1.00,某公司,,,", "B010,2020-01-06,1.234,某公司,,,", "B011,2020-01-06,5.00,少一列")
     with nothing_written(), pytest.raises(ImportRefused) as exc:
-        import_remittances(data=data, filename="bad.csv")
+        import_remittances(actor=SETUP, data=data, filename="bad.csv")
     lines = {n for n, _ in exc.value.errors}
     assert lines == {3, 4, 5}
     assert any("2020-02-30" in reason for _, reason in exc.value.errors)
@@ -108,7 +109,7 @@ def test_the_command_names_the_bad_lines_in_chinese(tmp_path, db):
 
 def test_a_file_with_a_wrong_header_is_refused(db):
     with nothing_written(), pytest.raises(ImportRefused, match="第1行：表头应为"):
-        import_remittances(data=b"ref,date,amount\nB1,2020-01-01,1\n", filename="x.csv")
+        import_remittances(actor=SETUP, data=b"ref,date,amount\nB1,2020-01-01,1\n", filename="x.csv")
 
 
 def test_an_import_failing_halfway_leaves_nothing_and_the_rerun_equals_one_clean_run(remittance_employer, monkeypatch):
@@ -124,11 +125,11 @@ def test_an_import_failing_halfway_leaves_nothing_and_the_rerun_equals_one_clean
 
     monkeypatch.setattr(importers, "after_line_applied", crash)
     with pytest.raises(RuntimeError):
-        import_remittances(data=data, filename="s.csv")
+        import_remittances(actor=SETUP, data=data, filename="s.csv")
     assert (BankFile.objects.count(), RemittanceLine.objects.count(), Payment.objects.count()) == (0, 0, 0)
     assert not Due.objects.filter(paid_on__isnull=False).exists()
     monkeypatch.setattr(importers, "after_line_applied", lambda n: None)
-    result = import_remittances(data=data, filename="s.csv")
+    result = import_remittances(actor=SETUP, data=data, filename="s.csv")
     assert (result.matched, Payment.objects.count()) == (3, 3)
     r = books_reconcile()
     assert r.ok, r.problems
@@ -187,7 +188,7 @@ def test_a_deduction_run_covers_employers_with_an_agreement_and_open_dues(deduct
     book_due(deduction_employer, "2019-12", 10_000)
     book_due(deduction_employer, "2020-01", 5_000)
     book_due(remittance_employer, "2019-12", 10_000)
-    run = deduction_run_create()
+    run = deduction_run_create(actor=SETUP, )
     items = list(run.items.all())
     assert [(i.employer, i.amount_fen, i.status) for i in items] == [(deduction_employer, 15_000, "pending")]
 
@@ -196,18 +197,18 @@ def test_a_successful_deduction_is_received_and_a_failed_one_is_shown_and_retrie
     other = personas.make_employer("北京第二扣款单位", serial=13, payment_method="bank_deduction", bank_account="6222000099998888")
     book_due(deduction_employer, "2019-12", 10_000)
     book_due(other, "2019-12", 20_000)
-    run = deduction_run_create()
+    run = deduction_run_create(actor=SETUP, )
     ok, bad = run.items.get(employer=deduction_employer), run.items.get(employer=other)
     data = result_file(f"{ok.pk},{deduction_employer.credit_code},100.00,success,,BK1,2019-12-24",
                        f"{bad.pk},{other.credit_code},200.00,failed,账户余额不足,,2019-12-24")
-    result = import_deduction_result(data=data, filename="r.csv")
+    result = import_deduction_result(actor=SETUP, data=data, filename="r.csv")
     ok.refresh_from_db(), bad.refresh_from_db()
     assert (result.succeeded, result.failed) == (1, 1)
     assert (ok.status, ok.payment.amount_fen) == ("succeeded", 10_000)
     assert (bad.status, bad.failure_reason) == ("failed", "账户余额不足")
     assert Due.objects.get(employer=deduction_employer).paid_on == dt.date(2019, 12, 24)
-    assert import_deduction_result(data=data, filename="r.csv").already_imported
-    retry = deduction_retry(run=run)
+    assert import_deduction_result(actor=SETUP, data=data, filename="r.csv").already_imported
+    retry = deduction_retry(actor=SETUP, run=run)
     bad.refresh_from_db()
     assert bad.status == "retried"
     assert [(i.employer, i.amount_fen) for i in retry.items.all()] == [(other, 20_000)]
@@ -217,12 +218,12 @@ def test_a_successful_deduction_is_received_and_a_failed_one_is_shown_and_retrie
 
 def test_a_result_file_that_does_not_match_the_run_is_refused_whole(deduction_employer):
     book_due(deduction_employer, "2019-12", 10_000)
-    run = deduction_run_create()
+    run = deduction_run_create(actor=SETUP, )
     item = run.items.get()
     data = result_file(f"{item.pk},{deduction_employer.credit_code},99.00,success,,BK1,2019-12-24",
                        "999999,91110105000000000X,1.00,failed,,,2019-12-24")
     with nothing_written(), pytest.raises(ImportRefused) as exc:
-        import_deduction_result(data=data, filename="r.csv")
+        import_deduction_result(actor=SETUP, data=data, filename="r.csv")
     reasons = dict(exc.value.errors)
     assert "金额与扣款明细不符" in reasons[2]
     assert "不存在" in reasons[3]
@@ -257,7 +258,7 @@ def test_the_deduction_run_command_writes_the_protected_request_file_with_the_fu
 
 def test_the_import_bank_result_command_reports_and_refuses_in_chinese(deduction_employer, tmp_path, capsys):
     book_due(deduction_employer, "2019-12", 10_000)
-    item = deduction_run_create().items.get()
+    item = deduction_run_create(actor=SETUP, ).items.get()
     good = tmp_path / "result.csv"
     good.write_bytes(result_file(f"{item.pk},{deduction_employer.credit_code},100.00,success,,BK9,2019-12-24"))
     call_command("import_bank_result", str(good))
@@ -274,7 +275,7 @@ def test_a_deduction_result_import_failing_halfway_leaves_nothing(deduction_empl
     other = personas.make_employer("北京第三扣款单位", serial=14, payment_method="bank_deduction", bank_account="6222000077776666")
     book_due(deduction_employer, "2019-12", 10_000)
     book_due(other, "2019-12", 20_000)
-    run = deduction_run_create()
+    run = deduction_run_create(actor=SETUP, )
     a, b = run.items.get(employer=deduction_employer), run.items.get(employer=other)
     data = result_file(f"{a.pk},{deduction_employer.credit_code},100.00,success,,BKA,2019-12-24",
                        f"{b.pk},{other.credit_code},200.00,success,,BKB,2019-12-24")
@@ -285,11 +286,11 @@ def test_a_deduction_result_import_failing_halfway_leaves_nothing(deduction_empl
 
     monkeypatch.setattr(importers, "after_line_applied", crash)
     with pytest.raises(RuntimeError):
-        import_deduction_result(data=data, filename="r.csv")
+        import_deduction_result(actor=SETUP, data=data, filename="r.csv")
     assert set(run.items.values_list("status", flat=True)) == {"pending"}
     assert not Payment.objects.exists() and not BankFile.objects.exists()
     monkeypatch.setattr(importers, "after_line_applied", lambda n: None)
-    assert import_deduction_result(data=data, filename="r.csv").succeeded == 2
+    assert import_deduction_result(actor=SETUP, data=data, filename="r.csv").succeeded == 2
     assert books_reconcile().ok
 
 

@@ -26,8 +26,8 @@ from shebao.collection.models import (
     Payment,
     RemittanceLine,
 )
-from shebao.collection.permissions import COLLECTION_ACTIONS, SystemActor, collection_may
 from shebao.core.models import AuditEvent
+from shebao.core.permissions import SystemActor, may
 from shebao.staff.models import Role
 from tests import personas
 from tests.collection.conftest import book_due
@@ -55,14 +55,18 @@ def started_run(collection_clerk, deduction_employer):
 
 
 # --- The permission table -------------------------------------------------------------------------
+COLLECTION_ACTIONS = ["deduction_run.create", "deduction_run.retry", "deduction_file.download",
+                      "deduction_result.import", "remittance.import", "assessment.run"]
+
+
 def test_only_the_municipal_collection_desk_may_take_each_collection_action(db):
     city = {r: personas.make_staff(f"city_{r}", role=r, office_code="110000") for r in Role.values}
     district_desk = personas.make_staff("district_desk", role=Role.COLLECTION_CLERK, office_code="110105")
-    for action in COLLECTION_ACTIONS:
-        assert {r for r, u in city.items() if collection_may(u, action)} == {Role.COLLECTION_CLERK}, action
-        assert not collection_may(district_desk, action), action  # bank files cover every district
-        assert collection_may(SystemActor("命令行"), action)
-        assert not collection_may(None, action)
+    for action in COLLECTION_ACTIONS:  # the collection desk's rows of the permission table
+        assert {r for r, u in city.items() if may(u, action)} == {Role.COLLECTION_CLERK}, action
+        assert not may(district_desk, action), action  # bank files cover every district
+        assert may(SystemActor("cli", "命令行"), action)
+        assert not may(None, action)
 
 
 # --- Deduction runs and the request file ------------------------------------------------------------

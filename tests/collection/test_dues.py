@@ -15,6 +15,7 @@ from shebao.rules import due_date, load_policy
 from tests import personas
 from tests.collection.conftest import contribution
 from tests.nothing_written import nothing_written
+from tests.personas import SETUP
 
 
 def _dues(employer, month):
@@ -23,7 +24,7 @@ def _dues(employer, month):
 
 def test_shares_follow_the_rates_with_the_three_yuan_medical_fixed_part(employer_chaoyang, person_chaoyang):
     contribution(person_chaoyang, employer_chaoyang, "2019-12", 1_000_000)  # 10,000 yuan
-    dues_build(months=["2019-12"])
+    dues_build(actor=SETUP, months=["2019-12"])
     d = _dues(employer_chaoyang, "2019-12")
     assert (d["pension"].employer_fen, d["pension"].personal_fen) == (160_000, 80_000)
     assert (d["unemployment"].employer_fen, d["unemployment"].personal_fen) == (8_000, 2_000)
@@ -36,19 +37,19 @@ def test_shares_follow_the_rates_with_the_three_yuan_medical_fixed_part(employer
 def test_a_base_below_the_floor_is_raised_and_one_above_the_ceiling_is_capped(employer_chaoyang, person_chaoyang,
                                                                             person_haidian):
     contribution(person_chaoyang, employer_chaoyang, "2020-01", 100_000)
-    dues_build(months=["2020-01"])
+    dues_build(actor=SETUP, months=["2020-01"])
     d = _dues(employer_chaoyang, "2020-01")
     assert d["pension"].employer_fen == 361_300 * 16 // 100  # the pension floor, 3613 yuan
     assert d["medical"].employer_fen == 53_600  # the medical floor, 5360 yuan, at 10 %
     contribution(person_haidian, employer_chaoyang, "2020-02", 9_000_000)
-    dues_build(months=["2020-02"])
+    dues_build(actor=SETUP, months=["2020-02"])
     assert _dues(employer_chaoyang, "2020-02")["pension"].employer_fen == 2_654_100 * 16 // 100
 
 
 def test_work_injury_is_charged_by_the_employers_industry_class(person_chaoyang):
     employer = personas.make_employer("北京高危作业有限公司", serial=5, industry_class=8)
     contribution(person_chaoyang, employer, "2019-12", 1_000_000)
-    dues_build(months=["2019-12"])
+    dues_build(actor=SETUP, months=["2019-12"])
     assert _dues(employer, "2019-12")["work_injury"].employer_fen == 16_000  # class 8: 1.6 %
 
 
@@ -56,7 +57,7 @@ def test_dues_equal_the_amounts_declared_on_the_contribution_rows(employer_chaoy
                                                                    person_haidian):
     rows = [contribution(person_chaoyang, employer_chaoyang, "2019-12", 1_234_567),
             contribution(person_haidian, employer_chaoyang, "2019-12", 777_777)]
-    dues_build(months=["2019-12"])
+    dues_build(actor=SETUP, months=["2019-12"])
     d = _dues(employer_chaoyang, "2019-12")
     assert d["pension"].amount_fen == sum(r.pension_employer_fen + r.pension_personal_fen for r in rows)
     assert d["medical"].amount_fen == sum(r.medical_employer_fen + r.medical_personal_fen for r in rows)
@@ -65,8 +66,8 @@ def test_dues_equal_the_amounts_declared_on_the_contribution_rows(employer_chaoy
 
 def test_building_twice_changes_nothing_and_leaves_a_trail(employer_chaoyang, person_chaoyang):
     contribution(person_chaoyang, employer_chaoyang, "2019-12", 1_000_000)
-    first = dues_build(months=["2019-12"])
-    second = dues_build(months=["2019-12"])
+    first = dues_build(actor=SETUP, months=["2019-12"])
+    second = dues_build(actor=SETUP, months=["2019-12"])
     assert (first.dues, second.dues, second.skipped_pairs) == (5, 0, 1)
     assert Due.objects.count() == 5
     assert AuditEvent.objects.filter(model="collection.Due", action="bulk_create", count=5).exists()
@@ -76,7 +77,7 @@ def test_building_twice_changes_nothing_and_leaves_a_trail(employer_chaoyang, pe
 def test_contributions_already_paid_become_settled_dues_with_a_history_payment(employer_chaoyang, person_chaoyang):
     contribution(person_chaoyang, employer_chaoyang, "2019-11", 1_000_000, paid_on=dt.date(2019, 11, 20))
     contribution(person_chaoyang, employer_chaoyang, "2019-12", 1_000_000)
-    result = dues_build(months=["2019-11", "2019-12"])
+    result = dues_build(actor=SETUP, months=["2019-11", "2019-12"])
     assert result.history_payments == 1
     assert set(Due.objects.filter(month="2019-11").values_list("paid_on", flat=True)) == {dt.date(2019, 11, 20)}
     assert set(Due.objects.filter(month="2019-12").values_list("paid_on", flat=True)) == {None}
@@ -114,5 +115,5 @@ def test_months_without_rates_in_the_pack_are_refused_in_chinese(employer_chaoya
     contribution_row = contribution(person_chaoyang, employer_chaoyang, "2020-06", 1_000_000)
     Contribution.objects.filter(pk=contribution_row.pk).update(month="1990-01")
     with nothing_written(), pytest.raises(ValidationError, match="1990-01"):
-        dues_build(months=["1990-01"])
+        dues_build(actor=SETUP, months=["1990-01"])
     assert not Due.objects.exists()

@@ -29,6 +29,7 @@ from shebao.core.models import AuditEvent
 from shebao.registry.services import employer_register
 from tests import personas
 from tests.collection.conftest import book_due
+from tests.personas import SETUP
 
 FIELD = Path(__file__).resolve().parent.parent / "data" / "field-inputs"
 HEADER = ",".join(REMITTANCE_COLUMNS)
@@ -41,7 +42,7 @@ def field(name: str) -> bytes:
 
 @pytest.fixture
 def builder(db):
-    employer = employer_register(actor=None, credit_code=BUILDER, name="北京市测试建筑有限公司",
+    employer = employer_register(actor=SETUP, credit_code=BUILDER, name="北京市测试建筑有限公司",
                                  district=personas.office("110113"), payment_method="remittance",
                                  bank_account="6222020200112233445")
     book_due(employer, "2020-02", 1_234_560)
@@ -54,9 +55,9 @@ def received_fen() -> int:
 
 # --- The field inputs, each with its right outcome --------------------------------------------
 def test_09_a_result_file_with_a_lower_case_credit_code_is_read(db):
-    first = employer_register(actor=None, credit_code="91110105000000000U", name="北京扣款一号公司",
+    first = employer_register(actor=SETUP, credit_code="91110105000000000U", name="北京扣款一号公司",
                               district=personas.office("110105"), payment_method="bank_deduction")
-    second = employer_register(actor=None, credit_code="91110102000000018A", name="北京扣款二号公司",
+    second = employer_register(actor=SETUP, credit_code="91110102000000018A", name="北京扣款二号公司",
                                district=personas.office("110102"), payment_method="bank_deduction")
     book_due(first, "2020-02", 4_264_002)
     book_due(second, "2020-02", 227_965)
@@ -65,19 +66,19 @@ def test_09_a_result_file_with_a_lower_case_credit_code_is_read(db):
     DeductionItem.objects.create(pk=2, run=run, employer=second, amount_fen=227_965)
     data = field("09-lowercase-credit-code-bank-result.csv")
 
-    result = import_deduction_result(data=data, filename="09.csv")
+    result = import_deduction_result(actor=SETUP, data=data, filename="09.csv")
 
     one, two = DeductionItem.objects.get(pk=1), DeductionItem.objects.get(pk=2)
     assert (result.lines, result.succeeded, result.failed) == (2, 1, 1)
     assert (one.status, one.payment.amount_fen, one.payment.reference) == ("succeeded", 4_264_002, "BK20200305000001")
     assert (two.status, two.failure_reason, two.payment) == ("failed", "账户余额不足", None)
-    assert import_deduction_result(data=data, filename="09-again.csv").already_imported
+    assert import_deduction_result(actor=SETUP, data=data, filename="09-again.csv").already_imported
     assert received_fen() == 4_264_002
     assert books_reconcile().ok
 
 
 def test_10_a_gbk_statement_is_read_and_matched(builder):
-    result = import_remittances(data=field("10-gbk-remittances.csv"), filename="10.csv")
+    result = import_remittances(actor=SETUP, data=field("10-gbk-remittances.csv"), filename="10.csv")
     line = RemittanceLine.objects.get()
     assert (result.lines, result.matched) == (1, 1)
     assert (line.amount_fen, line.employer, line.payer_name, line.memo) == (
@@ -86,28 +87,28 @@ def test_10_a_gbk_statement_is_read_and_matched(builder):
 
 
 def test_11_an_amount_with_thousands_separators_is_read_exactly(builder):
-    import_remittances(data=field("11-thousands-separator-remittances.csv"), filename="11.csv")
+    import_remittances(actor=SETUP, data=field("11-thousands-separator-remittances.csv"), filename="11.csv")
     assert RemittanceLine.objects.get().amount_fen == 1_234_560
 
 
 def test_12_an_excel_mangled_statement_is_refused_and_the_transfer_is_received_once(builder):
     with pytest.raises(ImportRefused) as exc:
-        import_remittances(data=field("12-excel-scientific-remittances.csv"), filename="12.csv")
+        import_remittances(actor=SETUP, data=field("12-excel-scientific-remittances.csv"), filename="12.csv")
     reasons = [r for n, r in exc.value.errors if n == 2]
     assert {n for n, _ in exc.value.errors} == {2}
     assert any("银行流水号" in r and "2.02003E+19" in r and "已丢失" in r for r in reasons)
     assert any("付款账号" in r and "6.22202E+18" in r for r in reasons)
     assert (BankFile.objects.count(), RemittanceLine.objects.count(), Payment.objects.count()) == (0, 0, 0)
 
-    import_remittances(data=field("12b-original-statement-same-transfer.csv"), filename="12b.csv")
-    import_remittances(data=field("12b-original-statement-same-transfer.csv"), filename="12b-again.csv")
+    import_remittances(actor=SETUP, data=field("12b-original-statement-same-transfer.csv"), filename="12b.csv")
+    import_remittances(actor=SETUP, data=field("12b-original-statement-same-transfer.csv"), filename="12b-again.csv")
     remitted = Payment.objects.filter(source="remittance").exclude(reference="")
     assert [p.amount_fen for p in remitted] == [1_234_560]
     assert books_reconcile().ok
 
 
 def test_18_the_queue_masks_the_memo_and_the_account(db, client, clerk_chaoyang):
-    import_remittances(data=field("18-memo-with-id-and-phone.csv"), filename="18.csv")
+    import_remittances(actor=SETUP, data=field("18-memo-with-id-and-phone.csv"), filename="18.csv")
     line = RemittanceLine.objects.get()
     assert line.payer_account == "6222020200112233445"  # stored normalised, shown masked
     client.force_login(clerk_chaoyang)
@@ -131,8 +132,8 @@ def statement(*lines: str, encoding: str = "utf-8") -> bytes:
 @pytest.mark.parametrize("reference", ["2020 0305 1234 5678 9012", "２０２００３０５１２３４５６７８９０１２",
                                        "2020-0305-1234-5678-9012"])
 def test_the_same_reference_written_otherwise_is_skipped(builder, reference):
-    import_remittances(data=statement(ORIGINAL), filename="a.csv")
-    result = import_remittances(data=statement(ORIGINAL.replace("20200305123456789012", reference, 1)),
+    import_remittances(actor=SETUP, data=statement(ORIGINAL), filename="a.csv")
+    result = import_remittances(actor=SETUP, data=statement(ORIGINAL.replace("20200305123456789012", reference, 1)),
                                 filename="b.csv")
     assert (result.skipped, RemittanceLine.objects.count(), received_fen()) == (1, 1, 1_234_560)
 
@@ -144,8 +145,8 @@ def test_the_same_reference_written_otherwise_is_skipped(builder, reference):
 ])
 def test_the_same_transfer_under_another_reference_is_held_and_never_credited(builder, variant):
     reference, account, code = variant
-    import_remittances(data=statement(ORIGINAL), filename="bank.csv")
-    result = import_remittances(
+    import_remittances(actor=SETUP, data=statement(ORIGINAL), filename="bank.csv")
+    result = import_remittances(actor=SETUP,
         data=statement(f"{reference},2020/3/5,\"12,345.60\",北京市测试建筑有限公司,{account},{code},社保费"),
         filename="export.csv")
     held = RemittanceLine.objects.get(bank_reference=reference.replace("-", ""))
@@ -156,14 +157,14 @@ def test_the_same_transfer_under_another_reference_is_held_and_never_credited(bu
 
 
 def test_two_lines_of_one_transfer_in_one_file_credit_once(builder):
-    import_remittances(data=statement(ORIGINAL, ORIGINAL.replace("20200305123456789012", "OTHER-REF", 1)),
+    import_remittances(actor=SETUP, data=statement(ORIGINAL, ORIGINAL.replace("20200305123456789012", "OTHER-REF", 1)),
                        filename="a.csv")
     assert sorted(RemittanceLine.objects.values_list("status", flat=True)) == ["duplicate", "matched"]
     assert received_fen() == 1_234_560
 
 
 def test_different_transfers_are_not_held(builder):
-    import_remittances(data=statement(
+    import_remittances(actor=SETUP, data=statement(
         ORIGINAL,
         f"R2,2020-03-06,12345.60,北京市测试建筑有限公司,6222020200112233445,{BUILDER},次日又一笔",
         f"R3,2020-03-05,12345.61,北京市测试建筑有限公司,6222020200112233445,{BUILDER},",
@@ -173,7 +174,7 @@ def test_different_transfers_are_not_held(builder):
 
 
 def test_staff_confirm_a_duplicate_and_nothing_is_credited(builder, clerk_chaoyang):
-    import_remittances(data=statement(ORIGINAL, ORIGINAL.replace("20200305123456789012", "OTHER", 1)),
+    import_remittances(actor=SETUP, data=statement(ORIGINAL, ORIGINAL.replace("20200305123456789012", "OTHER", 1)),
                        filename="a.csv")
     held = RemittanceLine.objects.get(bank_reference="OTHER")
     remittance_duplicate_resolve(line=held, actor=clerk_chaoyang, same_transfer=True, reason="银行回单为同一笔")
@@ -184,11 +185,11 @@ def test_staff_confirm_a_duplicate_and_nothing_is_credited(builder, clerk_chaoya
 
 
 def test_a_held_line_is_matched_only_after_staff_say_it_is_another_transfer(builder, clerk_chaoyang, client):
-    import_remittances(data=statement(ORIGINAL, ORIGINAL.replace("20200305123456789012", "OTHER", 1)),
+    import_remittances(actor=SETUP, data=statement(ORIGINAL, ORIGINAL.replace("20200305123456789012", "OTHER", 1)),
                        filename="a.csv")
     held = RemittanceLine.objects.get(bank_reference="OTHER")
     with pytest.raises(Exception, match="已匹配"):
-        remittance_match(line=held, employer=builder, actor=None)
+        remittance_match(line=held, employer=builder, actor=SETUP)
     client.force_login(personas.make_staff("clerk_sy", role=personas.Role.DISTRICT_CLERK, office_code="110113"))
     page = client.get(f"/collection/remittances/{held.pk}/").content.decode()
     assert "疑似重复" in page and "20200305123456789012" in page
@@ -199,10 +200,10 @@ def test_a_held_line_is_matched_only_after_staff_say_it_is_another_transfer(buil
 
 
 def test_the_ledger_refuses_a_second_payment_of_one_bank_reference(builder):
-    payment_receive(employer=builder, amount_fen=100, received_on=dt.date(2020, 3, 5), source="remittance",
+    payment_receive(actor=SETUP, employer=builder, amount_fen=100, received_on=dt.date(2020, 3, 5), source="remittance",
                     reference="BK1")
     with pytest.raises(IntegrityError), transaction.atomic():
-        payment_receive(employer=builder, amount_fen=100, received_on=dt.date(2020, 3, 5), source="remittance",
+        payment_receive(actor=SETUP, employer=builder, amount_fen=100, received_on=dt.date(2020, 3, 5), source="remittance",
                         reference="BK1")
 
 
@@ -256,14 +257,14 @@ def test_malformed_amounts_are_refused(text):
 @pytest.mark.parametrize("text", ["2020-03-05", "2020/3/5", "2020/03/05", "2020.3.5", "2020年3月5日", "20200305",
                                   "43895", "2020/3/5 0:00", "２０２０－０３－０５"])
 def test_dates_as_excel_and_banks_write_them(builder, text):
-    import_remittances(data=statement(LINE.replace("2020-03-05", text)), filename="d.csv")
+    import_remittances(actor=SETUP, data=statement(LINE.replace("2020-03-05", text)), filename="d.csv")
     assert RemittanceLine.objects.get().value_date == dt.date(2020, 3, 5)
 
 
 @pytest.mark.parametrize("text", ["05/03/2020", "3/5/2020", "2020-02-30", "2020-13-01", "yesterday"])
 def test_ambiguous_or_impossible_dates_are_refused_on_their_line(builder, text):
     with pytest.raises(ImportRefused) as exc:
-        import_remittances(data=statement(LINE, LINE.replace("R1", "R2").replace("2020-03-05", text)),
+        import_remittances(actor=SETUP, data=statement(LINE, LINE.replace("R1", "R2").replace("2020-03-05", text)),
                            filename="d.csv")
     assert [n for n, _ in exc.value.errors] == [3]
     assert not RemittanceLine.objects.exists()
@@ -277,7 +278,7 @@ def test_scientific_notation_in_any_number_column_names_line_and_column(builder,
     row = dict(zip(REMITTANCE_COLUMNS, LINE.split(","), strict=True))
     row[column] = value
     with pytest.raises(ImportRefused) as exc:
-        import_remittances(data=statement(LINE.replace("R1", "R0"), ",".join(row.values())), filename="s.csv")
+        import_remittances(actor=SETUP, data=statement(LINE.replace("R1", "R0"), ",".join(row.values())), filename="s.csv")
     [(line_no, reason)] = exc.value.errors
     assert line_no == 3 and column in reason and value in reason
     assert not RemittanceLine.objects.exists() and not BankFile.objects.exists()
@@ -297,7 +298,7 @@ def workbook(rows: list[list[object]]) -> bytes:
 def test_an_xlsx_statement_with_text_numbers_and_excel_dates_is_read(builder):
     data = workbook([["20200305123456789012", dt.datetime(2020, 3, 5), 12345.6, "北京市测试建筑有限公司",
                       "6222020200112233445", BUILDER.lower(), "社保费"]])
-    result = import_remittances(data=data, filename="statement.xlsx")
+    result = import_remittances(actor=SETUP, data=data, filename="statement.xlsx")
     line = RemittanceLine.objects.get()
     assert result.matched == 1
     assert (line.bank_reference, line.value_date, line.amount_fen, line.credit_code) == (
@@ -308,7 +309,7 @@ def test_an_xlsx_statement_whose_account_excel_stored_as_a_number_is_refused(bui
     data = workbook([["R1", dt.date(2020, 3, 5), 100, "甲", 6222020200112233445, "", ""],
                      ["R2", dt.date(2020, 3, 5), 100, "乙", 62220202001, "", ""]])
     with pytest.raises(ImportRefused) as exc:
-        import_remittances(data=data, filename="statement.xlsx")
+        import_remittances(actor=SETUP, data=data, filename="statement.xlsx")
     [(line_no, reason)] = exc.value.errors
     assert line_no == 2 and "付款账号" in reason and "已丢失" in reason
     assert not RemittanceLine.objects.exists()

@@ -30,6 +30,7 @@ from shebao.collection.ledger import LedgerError, Line
 from shebao.collection.models import LedgerTransaction, Posting
 from shebao.rules import late_fee_for_due, load_policy
 from shebao.rules.dates import day_number, month_index
+from tests.personas import SETUP
 
 DEFAULT = load_policy()
 LIFTED = load_policy(overrides={"epidemic_lifted_on": "2020-04-30"})
@@ -44,7 +45,7 @@ def _lines(employer_id: int, amount: int) -> list[Line]:
 
 def test_a_balanced_transaction_is_written_whole_without_its_zero_lines(employer_chaoyang):
     e = employer_chaoyang.pk
-    txn = ledger.ledger_post(kind="payment", occurred_on=dt.date(2020, 3, 2), memo="汇" * 250, reason="因" * 201,
+    txn = ledger.ledger_post(actor=SETUP, kind="payment", occurred_on=dt.date(2020, 3, 2), memo="汇" * 250, reason="因" * 201,
                              lines=[*_lines(e, 12_345), Line(ledger.EMPLOYER_CREDIT, e, 0)])
     rows = sorted(Posting.objects.filter(transaction=txn).values_list("account", "employer_id", "amount_fen"))
     assert rows == [("bank", None, 12_345), ("receivable", e, -12_345)]
@@ -66,19 +67,19 @@ def test_the_author_of_a_transaction_is_the_signed_in_user(employer_chaoyang, cl
 ])
 def test_a_fractional_or_unbalanced_transaction_is_refused_and_nothing_is_written(db, lines):
     with pytest.raises(LedgerError):
-        ledger.ledger_post(kind="payment", occurred_on=dt.date(2020, 1, 1), lines=lines)
+        ledger.ledger_post(actor=SETUP, kind="payment", occurred_on=dt.date(2020, 1, 1), lines=lines)
     assert LedgerTransaction.objects.count() == 0 and Posting.objects.count() == 0
 
 
 def test_the_refusal_of_an_unbalanced_transaction_gives_its_sum(db):
     with pytest.raises(LedgerError, match="-2"):
-        ledger.ledger_post(kind="payment", occurred_on=dt.date(2020, 1, 1),
+        ledger.ledger_post(actor=SETUP, kind="payment", occurred_on=dt.date(2020, 1, 1),
                            lines=[Line(ledger.BANK, None, 100), Line(ledger.RECEIVABLE, None, -102)])
 
 
 def test_a_reversal_negates_every_posting_and_names_who_and_why(employer_chaoyang, clerk_chaoyang):
     e = employer_chaoyang.pk
-    txn = ledger.ledger_post(kind="payment", occurred_on=dt.date(2020, 3, 2), lines=[
+    txn = ledger.ledger_post(actor=SETUP, kind="payment", occurred_on=dt.date(2020, 3, 2), lines=[
         Line(ledger.BANK, None, 30_000), Line(ledger.RECEIVABLE, e, -20_000), Line(ledger.EMPLOYER_CREDIT, e, -10_000)])
     for actor, reason in ((clerk_chaoyang, "  "), (None, "错账")):
         with pytest.raises(LedgerError):
@@ -93,16 +94,16 @@ def test_a_reversal_negates_every_posting_and_names_who_and_why(employer_chaoyan
     with pytest.raises(LedgerError, match=str(txn.pk)):
         ledger.ledger_reverse(txn=txn, actor=clerk_chaoyang, reason="再次")
     assert ledger.account_balance(account=ledger.BANK) == 0
-    other = ledger.ledger_post(kind="payment", occurred_on=dt.date(2020, 3, 2), lines=_lines(e, 7))
+    other = ledger.ledger_post(actor=SETUP, kind="payment", occurred_on=dt.date(2020, 3, 2), lines=_lines(e, 7))
     assert ledger.ledger_reverse(txn=other, actor=clerk_chaoyang, reason="x").occurred_on == dt.date.today()
 
 
 def test_balances_per_account_and_employer(employer_chaoyang, employer_haidian):
     a, b = employer_chaoyang.pk, employer_haidian.pk
-    ledger.ledger_post(kind="dues", occurred_on=dt.date(2020, 1, 1), lines=[
+    ledger.ledger_post(actor=SETUP, kind="dues", occurred_on=dt.date(2020, 1, 1), lines=[
         Line(ledger.RECEIVABLE, a, 10_000), Line(ledger.RECEIVABLE, b, 2_500),
         Line(ledger.income_account("pension"), None, -12_500)])
-    ledger.ledger_post(kind="payment", occurred_on=dt.date(2020, 1, 5), lines=_lines(a, 4_000))
+    ledger.ledger_post(actor=SETUP, kind="payment", occurred_on=dt.date(2020, 1, 5), lines=_lines(a, 4_000))
     assert ledger.income_account("pension") == "income:pension"
     assert ledger.account_balances(account=ledger.RECEIVABLE) == {a: 6_000, b: 2_500}
     assert ledger.account_balances(account=ledger.RECEIVABLE, employer_ids=[b]) == {b: 2_500}

@@ -15,11 +15,12 @@ from shebao.core.models import AuditEvent
 from tests.collection.conftest import book_due
 from tests.collection.test_bank_imports import statement
 from tests.nothing_written import nothing_written
+from tests.personas import SETUP
 
 
 @pytest.fixture
 def queued_line(db):
-    import_remittances(data=statement("Q001,2020-01-06,100.00,北京朝阳测试科技有限公司,6222000011112222,,"),
+    import_remittances(actor=SETUP, data=statement("Q001,2020-01-06,100.00,北京朝阳测试科技有限公司,6222000011112222,,"),
                        filename="q.csv")
     return RemittanceLine.objects.get(bank_reference="Q001")
 
@@ -98,7 +99,7 @@ def test_runs_are_listed_and_a_districts_staff_see_only_their_employers_lines(cl
                                                                               employer_haidian):
     book_due(employer_chaoyang, "2019-11", 10_000)
     book_due(employer_haidian, "2019-11", 20_000)
-    run, _ = assessment_run(as_of=dt.date(2020, 1, 31), policy=policy_in_force())
+    run, _ = assessment_run(actor=SETUP, as_of=dt.date(2020, 1, 31), policy=policy_in_force())
     client.force_login(clerk_haidian)
     own = reverse("collection:assessment_run_district", args=[run.pk, employer_haidian.district_id])
     assert own in client.get(reverse("collection:assessment_runs")).content.decode()
@@ -116,7 +117,7 @@ def test_runs_are_listed_and_a_districts_staff_see_only_their_employers_lines(cl
 def test_the_municipal_center_sees_the_whole_run(client, municipal_admin, employer_chaoyang, employer_haidian):
     book_due(employer_chaoyang, "2019-11", 10_000)
     book_due(employer_haidian, "2019-11", 20_000)
-    run, _ = assessment_run(as_of=dt.date(2020, 1, 31), policy=policy_in_force())
+    run, _ = assessment_run(actor=SETUP, as_of=dt.date(2020, 1, 31), policy=policy_in_force())
     client.force_login(municipal_admin)
     html = client.get(reverse("collection:assessment_run", args=[run.pk])).content.decode()
     assert employer_haidian.name in html and employer_chaoyang.name in html and "300.00" in html
@@ -136,7 +137,7 @@ def test_a_persons_rights_record_page_answers_the_coverage_question(client, cler
     from tests.collection.conftest import contribution
 
     contribution(person_chaoyang, employer_chaoyang, "2020-02", 1_000_000)
-    dues_build(months=["2020-02"])
+    dues_build(actor=SETUP, months=["2020-02"])
     client.force_login(clerk_chaoyang)
     html = client.get(reverse("collection:person_rights", args=[person_chaoyang.pk]),
                       {"as_of": "2020-03-01", "on": "2020-02-20"}).content.decode()
@@ -150,9 +151,9 @@ def test_failed_deductions_are_shown_and_the_collection_desk_retries_them(client
     from shebao.collection.services import deduction_run_create
 
     book_due(deduction_employer, "2019-12", 10_000)
-    run = deduction_run_create()
+    run = deduction_run_create(actor=SETUP, )
     item = run.items.get()
-    import_deduction_result(data=(f"item_id,credit_code,amount,result,reason,bank_reference,date\n"
+    import_deduction_result(actor=SETUP, data=(f"item_id,credit_code,amount,result,reason,bank_reference,date\n"
                                   f"{item.pk},{deduction_employer.credit_code},100.00,failed,账户已冻结,,2019-12-24\n"
                                   ).encode(), filename="r.csv")
     client.force_login(clerk_haidian)  # another district sees neither the item nor the run
@@ -195,8 +196,8 @@ def test_a_districts_staff_see_their_failed_deductions_in_the_list(client, clerk
     from shebao.collection.services import deduction_run_create
 
     book_due(deduction_employer, "2019-12", 10_000)
-    item = deduction_run_create().items.get()
-    import_deduction_result(data=(f"item_id,credit_code,amount,result,reason,bank_reference,date\n"
+    item = deduction_run_create(actor=SETUP, ).items.get()
+    import_deduction_result(actor=SETUP, data=(f"item_id,credit_code,amount,result,reason,bank_reference,date\n"
                                   f"{item.pk},{deduction_employer.credit_code},100.00,failed,账户已冻结,,2019-12-24\n"
                                   ).encode(), filename="r.csv")
     client.force_login(clerk_chaoyang)

@@ -16,12 +16,13 @@ from shebao.collection.services import credit_apply, payment_receive, payment_re
 from shebao.core.models import AppendOnlyError, AuditEvent
 from tests.collection.conftest import book_due
 from tests.nothing_written import nothing_written
+from tests.personas import SETUP
 
 
 def test_a_payment_goes_to_the_oldest_month_first(employer_chaoyang):
     older = book_due(employer_chaoyang, "2019-11", 10_000)
     newer = book_due(employer_chaoyang, "2019-12", 10_000)
-    payment_receive(employer=employer_chaoyang, amount_fen=10_000, received_on=dt.date(2020, 1, 5), source="remittance")
+    payment_receive(actor=SETUP, employer=employer_chaoyang, amount_fen=10_000, received_on=dt.date(2020, 1, 5), source="remittance")
     older.refresh_from_db(), newer.refresh_from_db()
     assert (older.paid_on, newer.paid_on) == (dt.date(2020, 1, 5), None)
     assert books_reconcile().ok
@@ -29,7 +30,7 @@ def test_a_payment_goes_to_the_oldest_month_first(employer_chaoyang):
 
 def test_a_partial_payment_splits_the_due_into_a_paid_part_and_an_open_remainder(employer_chaoyang):
     due = book_due(employer_chaoyang, "2019-12", 10_000)
-    payment_receive(employer=employer_chaoyang, amount_fen=3_000, received_on=dt.date(2020, 1, 5), source="remittance")
+    payment_receive(actor=SETUP, employer=employer_chaoyang, amount_fen=3_000, received_on=dt.date(2020, 1, 5), source="remittance")
     due.refresh_from_db()
     rest = Due.objects.get(split_from=due)
     assert (due.amount_fen, due.paid_on, rest.amount_fen, rest.paid_on) == (3_000, dt.date(2020, 1, 5), 7_000, None)
@@ -40,10 +41,10 @@ def test_a_partial_payment_splits_the_due_into_a_paid_part_and_an_open_remainder
 
 def test_money_beyond_the_dues_is_held_as_credit_and_pays_the_next_dues(employer_chaoyang):
     book_due(employer_chaoyang, "2019-11", 10_000)
-    payment_receive(employer=employer_chaoyang, amount_fen=25_000, received_on=dt.date(2019, 12, 1), source="remittance")
+    payment_receive(actor=SETUP, employer=employer_chaoyang, amount_fen=25_000, received_on=dt.date(2019, 12, 1), source="remittance")
     assert ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=employer_chaoyang.pk) == -15_000
     later = book_due(employer_chaoyang, "2019-12", 12_000)
-    credit_apply(employer=employer_chaoyang, on=dt.date(2019, 12, 10))
+    credit_apply(actor=SETUP, employer=employer_chaoyang, on=dt.date(2019, 12, 10))
     later.refresh_from_db()
     assert later.paid_on == dt.date(2019, 12, 10)
     assert ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=employer_chaoyang.pk) == -3_000
@@ -54,7 +55,7 @@ def test_money_beyond_the_dues_is_held_as_credit_and_pays_the_next_dues(employer
 
 def test_an_unbalanced_transaction_is_refused_before_anything_is_written(employer_chaoyang):
     with nothing_written(), pytest.raises(LedgerError):
-        ledger.ledger_post(kind="payment", occurred_on=dt.date(2020, 1, 1),
+        ledger.ledger_post(actor=SETUP, kind="payment", occurred_on=dt.date(2020, 1, 1),
                            lines=[Line(ledger.BANK, employer_chaoyang.pk, 100), Line(ledger.RECEIVABLE, None, -99)])
     assert LedgerTransaction.objects.count() == 0 and Posting.objects.count() == 0
 
@@ -71,7 +72,7 @@ def test_postings_and_allocations_can_never_be_changed_or_deleted(employer_chaoy
 
 def test_a_wrong_payment_is_reversed_with_author_and_reason_and_the_dues_reopen(employer_chaoyang, clerk_chaoyang):
     due = book_due(employer_chaoyang, "2019-12", 10_000)
-    payment = payment_receive(employer=employer_chaoyang, amount_fen=12_000, received_on=dt.date(2020, 1, 5),
+    payment = payment_receive(actor=SETUP, employer=employer_chaoyang, amount_fen=12_000, received_on=dt.date(2020, 1, 5),
                               source="remittance")
     with nothing_written(), pytest.raises(ValidationError):
         payment_reverse(payment=payment, actor=clerk_chaoyang, reason=" ")
@@ -112,7 +113,7 @@ def test_the_reverse_payment_command_needs_a_user_and_a_reason(employer_chaoyang
     from django.core.management import CommandError, call_command
 
     book_due(employer_chaoyang, "2019-12", 10_000)
-    payment = payment_receive(employer=employer_chaoyang, amount_fen=10_000, received_on=dt.date(2020, 1, 5),
+    payment = payment_receive(actor=SETUP, employer=employer_chaoyang, amount_fen=10_000, received_on=dt.date(2020, 1, 5),
                               source="remittance")
     with nothing_written(), pytest.raises(CommandError, match="用户“nobody”不存在"):
         call_command("reverse_payment", "--payment", str(payment.pk), "--user", "nobody", "--reason", "错账")

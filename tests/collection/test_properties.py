@@ -20,6 +20,7 @@ from shebao.rules import late_fee_for_due, load_policy
 from shebao.rules.dates import month_index
 from tests import personas
 from tests.collection.conftest import book_due
+from tests.personas import SETUP
 
 MONTHS = [f"{y}-{m:02d}" for y, m in [(2019, 10), (2019, 11), (2019, 12)] + [(2020, k) for k in range(1, 13)]]
 DAYS = st.dates(min_value=dt.date(2019, 10, 1), max_value=dt.date(2021, 6, 30))
@@ -121,10 +122,10 @@ def _allocation_conserves_money(employer, actions) -> None:
             continue
         held_before = -ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=employer.pk)
         if kind == "pay":
-            payment_receive(employer=employer, amount_fen=amount, received_on=when, source="remittance")
+            payment_receive(actor=SETUP, employer=employer, amount_fen=amount, received_on=when, source="remittance")
             received += amount
         else:
-            credit_apply(employer=employer, on=when)
+            credit_apply(actor=SETUP, employer=employer, on=when)
         # Money is never put aside while a due is open (3.1, 3.2: the oldest dues first): a payment
         # adds to the credit only when it paid every open due, and using the credit leaves either no
         # credit or no open due.

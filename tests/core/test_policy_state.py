@@ -9,11 +9,12 @@ from rest_framework.test import APIClient
 
 from shebao.core import policy
 from shebao.staff.services import api_token_create
+from tests.personas import SETUP
 
 
 def test_a_key_call_reads_the_state_with_its_key_and_forgets_it_when_done(clerk_chaoyang, employer_chaoyang,
                                                                           monkeypatch):
-    _token, key = api_token_create(actor=None, user=clerk_chaoyang, name="intake")
+    _token, key = api_token_create(actor=SETUP, user=clerk_chaoyang, name="intake")
     c = APIClient()
     c.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
 

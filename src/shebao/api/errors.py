@@ -11,6 +11,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from shebao.core.permissions import ActionRefused
+
 TITLES = {
     400: ("请求数据有误", "The request is invalid"),
     401: ("请先登录", "Authentication required"),
@@ -59,6 +61,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, ActionRefused):  # the permission table's refusal: what the user may not do
+        return problem(403, errors=[{"field": "action", "code": exc.code, "reason_zh": exc.zh,
+                                     "reason_en": exc.en}], detail=exc.zh, code=exc.code)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):

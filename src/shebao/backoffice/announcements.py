@@ -35,8 +35,8 @@ class LiftEffects:
     confirmation: str = ""  # why the date needs a confirmation, or ""
 
 
-def lift_effects(*, lifted_on: dt.date) -> LiftEffects:
-    preview = case_services.epidemic_lift_preview(lifted_on)
+def lift_effects(*, lifted_on: dt.date, actor: Any) -> LiftEffects:
+    preview = case_services.epidemic_lift_preview(lifted_on, actor=actor)
     return LiftEffects(
         lifted_on=lifted_on,
         documents_due_on=preview["documents_due_on"],

@@ -34,19 +34,15 @@ from shebao.cases.models import (
 )
 from shebao.cases.notifications import outbox_enqueue, outbox_messages
 from shebao.cases.routing import RoutingError
-from shebao.cases.workflows import SYSTEM, LiftNeedsConfirmation, StaleCase, TransitionError
+from shebao.cases.workflows import LiftNeedsConfirmation, StaleCase, TransitionError
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_create_event, audit_update, snapshot
 from shebao.core.fastsql import allocate_pk, fetch_one, insert_together
 from shebao.core.models import AuditEvent
+from shebao.core.permissions import TABLE, ActionRefused, SystemActor, actor_label, actor_user, require
 from shebao.core.scoping import user_may_see_district
 from shebao.registry.models import Employer, Person
-from shebao.staff.models import Role
 
-# Who may register an application: the front desk (0.4) and the back office.
-SUBMIT_ROLES = {Role.DISTRICT_CLERK, Role.DISTRICT_REVIEWER, Role.MUNICIPAL_ADMIN, Role.HALL_MANAGER}
-STAFF_ROLES = {Role.DISTRICT_CLERK, Role.DISTRICT_REVIEWER, Role.MUNICIPAL_ADMIN}
-AUDIT_ROLES = {Role.AUDITOR, Role.MUNICIPAL_ADMIN}
 # The catalog's name for the mobile channel.
 CATALOG_CHANNEL = {Channel.MOBILE: "app"}
 WORK_INJURY_PRIORITY = 100  # 9: ahead of every queue
@@ -56,20 +52,9 @@ class IdempotencyMismatch(Exception):
     """The same Idempotency-Key was sent with a different request."""
 
 
-def _require_role(actor: Any, roles: set[str], what: str) -> None:
-    if getattr(actor, "role", None) not in roles:
-        raise PermissionDenied(f"当前角色无权{what}")
-
-
 def _require_district(actor: Any, case: Case) -> None:
     if not user_may_see_district(actor, case.office_id):
-        raise PermissionDenied("只能办理本区的申请")
-
-
-def _actor_label(actor: Any) -> str:
-    if actor == SYSTEM:
-        return "system"
-    return actor.get_username() if getattr(actor, "is_authenticated", False) else "system"
+        raise ActionRefused("只能办理本区的申请", "the case belongs to another district")
 
 
 def _record(case: Case, *, action: str, from_status: str, actor: Any, note: str = "") -> CaseTransition:
@@ -79,10 +64,10 @@ def _record(case: Case, *, action: str, from_status: str, actor: Any, note: str 
 
 
 def _transition(case: Case, *, action: str, from_status: str, actor: Any, note: str = "") -> CaseTransition:
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = actor_user(actor)
     return CaseTransition(
         case=case, action=action, from_status=from_status, to_status=case.status, actor=user,
-        actor_label=_actor_label(actor), actor_role=getattr(user, "role", "") or "", note=note,
+        actor_label=actor_label(actor), actor_role=getattr(user, "role", "") or "", note=note,
     )
 
 
@@ -106,7 +91,7 @@ def case_submit(
     included, and the first case is read and returned. The same key with a different request is
     refused.
     """
-    _require_role(actor, SUBMIT_ROLES, "登记申请")
+    require(actor, "case.submit")
     key = idempotency_key or None
     # A single statement is atomic by itself; SQLite and the extra rows of a 7.4 flag need a transaction.
     # Inside a caller's transaction, a savepoint keeps a failed insert from aborting the caller's work.
@@ -161,7 +146,7 @@ def _case_create(
     office = routing.office_for(employer=employer if kind == ApplicantKind.EMPLOYER else None, person=person)
     if not user_may_see_district(actor, office.pk):
         # A clerk registers only for their own district's back office (0.4); the API answers 404 first.
-        raise PermissionDenied("只能为本区的单位或人员登记申请")
+        raise ActionRefused("只能为本区的单位或人员登记申请", "the applicant belongs to another district")
     applied_on = applied_on or clock.today()
     app = routing.application_facts(business=business, applied_on=applied_on, person=person, stated=facts)
     # One look-up of the policy in force serves the decision and the deadline.
@@ -216,9 +201,11 @@ def case_transition(
     orders them, and the version check turns the second into a 409 instead of a double action.
     """
     payload = dict(payload or {})
+    if f"case.{action}" in TABLE:  # an action the table does not name is refused by the workflow table
+        require(actor, f"case.{action}")
     with transaction.atomic():
         locked = Case.objects.select_for_update().select_related("office").get(pk=case.pk)
-        if actor != SYSTEM:
+        if not isinstance(actor, SystemActor):
             _require_district(actor, locked)
         if expected_version is not None and locked.version != expected_version:
             raise StaleCase(f"申请已被他人处理（当前版本{locked.version}，您提交的是版本{expected_version}），请刷新后重试",
@@ -251,7 +238,7 @@ def case_transition(
             raise StaleCase("申请已被他人处理，请刷新后重试", "the case changed meanwhile", field="version")
         text = note or str(payload.get("reason") or payload.get("outcome") or "")
         _record(locked, action=action, from_status=from_status, actor=actor, note=text)
-        audit_update(actor=None if actor == SYSTEM else actor, instance=locked, before=before,
+        audit_update(actor=actor, instance=locked, before=before,
                      reason=f"{workflows.ACTION_NAMES.get(action, action)}：{text}"[:200])
         if t.notify:
             outbox_enqueue(case=locked, event=action, extra=_notice_extra(locked, action))
@@ -344,7 +331,7 @@ def commitment_digest(*, case: Case, text: str, signer: str, signed_at: dt.datet
 
 def commitment_letter_capture(*, case: Case, actor: Any, text: str, signer: str,
                               signed_at: dt.datetime | None = None) -> CommitmentLetter:
-    _require_role(actor, STAFF_ROLES | {Role.HALL_MANAGER}, "录入承诺书")
+    require(actor, "commitment_letter.capture")
     if "commitment_letter" not in case.requires:
         raise TransitionError("本申请不适用承诺制，无需承诺书", "this case is not handled on commitment",
                               field="commitment_letter")
@@ -377,7 +364,7 @@ def _record_event(case: Case, actor: Any, action: str, note: str) -> None:
 def phone_check_record(*, case: Case, actor: Any, outcome: str, phone: str = "",
                        called_at: dt.datetime | None = None, note: str = "") -> PhoneCheck:
     """1.2c: who called, which number, when, and what the insured person said."""
-    _require_role(actor, STAFF_ROLES, "进行电话核实")
+    require(actor, "phone_check.record")
     if "phone_verification" not in case.requires:
         raise TransitionError("本申请无需电话核实", "this case needs no phone check", field="phone_check")
     if outcome not in PhoneCheck.Outcome.values:
@@ -403,7 +390,7 @@ def phone_check_record(*, case: Case, actor: Any, outcome: str, phone: str = "",
 def document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: str = Document.Source.UPLOAD,
                     owed: OwedDocument | None = None) -> Document:
     """Store an upload (checked by content) and, if it answers an owed document, mark that received."""
-    _require_role(actor, SUBMIT_ROLES, "上传材料")
+    require(actor, "document.attach")
     if source not in Document.Source.values:
         raise UploadError("source", "材料来源无效", f"source must be one of {Document.Source.values}")
     with transaction.atomic():
@@ -446,7 +433,7 @@ def _owed_receive(owed: OwedDocument, *, case: Case, document: Document | None =
 
 def owed_document_exchange(*, owed: OwedDocument, actor: Any, source: str, reference: str) -> OwedDocument:
     """2.3: a data-exchange record from another government body satisfies the document."""
-    _require_role(actor, STAFF_ROLES, "登记数据共享材料")
+    require(actor, "owed_document.exchange")
     if not source.strip() or not reference.strip():
         raise RoutingError("reference", "须填写数据共享来源和凭证号", "source and reference are required")
     with transaction.atomic():
@@ -461,7 +448,7 @@ def owed_document_exchange(*, owed: OwedDocument, actor: Any, source: str, refer
 
 
 def owed_document_review(*, owed: OwedDocument, actor: Any, accepted: bool, note: str = "") -> OwedDocument:
-    _require_role(actor, {Role.DISTRICT_REVIEWER, Role.MUNICIPAL_ADMIN, Role.DISTRICT_CLERK}, "审核材料")
+    require(actor, "owed_document.review")
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=owed.case_id)
         _require_district(actor, case)
@@ -482,19 +469,19 @@ def _flag_create(*, actor: Any, case: Case | None, kind: str, description: str, 
     lifted = routing.lifted_on()
     flag = Flag.objects.create(
         case=case, office=office or case.office, kind=kind, description=description,
-        raised_by=actor if getattr(actor, "is_authenticated", False) else None,
+        raised_by=actor_user(actor),
         # Raised after the lift, it goes straight to the review queue.
         stage=Flag.Stage.QUEUED if lifted else Flag.Stage.FLAGGED, queued_at=clock.now() if lifted else None)
     if case is not None and not case.flagged:
         case.flagged = True
         Case.objects.filter(pk=case.pk).update(flagged=True)
-    audit_create(actor=actor if actor != SYSTEM else None, instance=flag, reason="7.4标记")
+    audit_create(actor=actor, instance=flag, reason="7.4标记")
     return flag
 
 
 def flag_raise(*, actor: Any, kind: str, description: str, case: Case | None = None, office: Any = None) -> Flag:
     """7.4: mark an operation done by hand or outside the system."""
-    _require_role(actor, STAFF_ROLES | {Role.HALL_MANAGER}, "标记手工或系统外操作")
+    require(actor, "flag.raise")
     if kind not in Flag.Kind.values:
         raise RoutingError("kind", "标记类别无效", f"kind must be one of {Flag.Kind.values}")
     if not description.strip():
@@ -510,10 +497,10 @@ def flag_raise(*, actor: Any, kind: str, description: str, case: Case | None = N
 
 
 FLAG_STEPS = {
-    # step: (from stage, to stage, outcome field, roles)
-    "review": (Flag.Stage.QUEUED, Flag.Stage.REVIEWED, "review_outcome", STAFF_ROLES),
-    "settle": (Flag.Stage.REVIEWED, Flag.Stage.SETTLED, "settle_outcome", STAFF_ROLES),
-    "audit": (Flag.Stage.SETTLED, Flag.Stage.AUDITED, "audit_outcome", AUDIT_ROLES),
+    # step: (from stage, to stage, outcome field); who may make a step: the table's flag.<step>
+    "review": (Flag.Stage.QUEUED, Flag.Stage.REVIEWED, "review_outcome"),
+    "settle": (Flag.Stage.REVIEWED, Flag.Stage.SETTLED, "settle_outcome"),
+    "audit": (Flag.Stage.SETTLED, Flag.Stage.AUDITED, "audit_outcome"),
 }
 
 
@@ -521,14 +508,14 @@ def flag_advance(*, flag: Flag, actor: Any, step: str, outcome: str, expected_ve
     """7.4 after the lift: review, settle, internal audit — each with its outcome, in that order."""
     if step not in FLAG_STEPS:
         raise RoutingError("step", "步骤无效（复核、清理、内审）", "step is review, settle or audit")
-    source, target, outcome_field, roles = FLAG_STEPS[step]
-    _require_role(actor, roles, "处理该标记")
+    source, target, outcome_field = FLAG_STEPS[step]
+    require(actor, f"flag.{step}")
     if not outcome.strip():
         raise RoutingError("outcome", "须填写结论", "an outcome is required")
     with transaction.atomic():
         locked = Flag.objects.select_for_update().get(pk=flag.pk)
         if not user_may_see_district(actor, locked.office_id):
-            raise PermissionDenied("只能处理本区的标记")
+            raise ActionRefused("只能处理本区的标记", "the flag belongs to another district")
         if expected_version is not None and locked.version != expected_version:
             raise StaleCase("标记已被他人处理，请刷新后重试", "the flag changed meanwhile", field="version")
         if locked.stage != source:
@@ -548,6 +535,8 @@ def flag_advance(*, flag: Flag, actor: Any, step: str, outcome: str, expected_ve
 
 # --- Lifting the epidemic --------------------------------------------------------------------------
 PREVIEW_EXAMPLES = 20
+# 4.2: postponed cases resume by the lift's own run, not by a person (the note names who applied it).
+LIFT_JOB = SystemActor("epidemic_lift", "疫情解除后恢复联审")
 
 
 def _lift_targets() -> tuple[Any, Any, Any]:
@@ -613,15 +602,17 @@ def _correction_preview(current: EpidemicLift | None, lifted_on: dt.date, due: d
     }
 
 
-def epidemic_lift_preview(lifted_on: dt.date) -> dict[str, Any]:
+def epidemic_lift_preview(lifted_on: dt.date, *, actor: Any) -> dict[str, Any]:
     """What applying the lift would do, without doing it: counts, per district, and a few case ids to
     open. Counting stays cheap at a million cases; listing every affected id would not.
 
     When a lift is already in force for another date, ``correction`` says what the correction changes:
     the owed documents and cases whose due date moves (1.3) and the cases the earlier lift resumed,
     which stay resumed (4.2); ``None`` otherwise. ``confirmation`` is the reason the date needs a
-    confirmation (before the notice, after today), or ``""``.
+    confirmation (before the notice, after today), or ``""``. Shown to whoever may apply it (the
+    table's `epidemic_lift.preview`), on the page and in the API alike.
     """
+    require(actor, "epidemic_lift.preview")
     current = lift_in_force()
     due = routing.documents_due_on(lifted_on)
     owed, postponed, flags = _lift_targets()
@@ -683,8 +674,7 @@ def epidemic_lift_apply(*, actor: Any, lifted_on: dt.date, confirmed: bool = Fal
     from shebao.core.policy import announcement_publish, policy_pack_name
     from shebao.rules.wording import date_zh
 
-    if not getattr(actor, "sees_whole_city", False):
-        raise PermissionDenied("只有市中心可以执行疫情解除")
+    require(actor, "epidemic_lift.apply")
     current = lift_in_force()
     if current is not None and current.lifted_on == lifted_on:
         return current
@@ -694,7 +684,7 @@ def epidemic_lift_apply(*, actor: Any, lifted_on: dt.date, confirmed: bool = Fal
                                     field="confirmed")
     try:
         with transaction.atomic():
-            preview = epidemic_lift_preview(lifted_on)
+            preview = epidemic_lift_preview(lifted_on, actor=actor)
             if current is None:
                 ann = Announcement.objects.filter(pack=policy_pack_name(), parameter__in=[
                     "epidemic.lifted_on", "epidemic_lifted_on"], value=lifted_on.isoformat()).last()
@@ -727,7 +717,7 @@ def epidemic_lift_apply(*, actor: Any, lifted_on: dt.date, confirmed: bool = Fal
                 outbox_enqueue(case=case, event="documents_due", extra=f"请于{due}前补交容缺材料。")
             # 4.2: joint review resumes; postponed cases continue as regular.
             for case in _cases_in_chunks(postponed_ids):
-                case_transition(case=case, actor=SYSTEM, action="resume", payload={"lifted_on": lifted_on},
+                case_transition(case=case, actor=LIFT_JOB, action="resume", payload={"lifted_on": lifted_on},
                                 note=f"疫情解除（{lifted_on}），联审恢复；由{actor.get_username()}执行")
             # 7.4: the review queue opens.
             queued = Flag.objects.filter(stage=Flag.Stage.FLAGGED).update(stage=Flag.Stage.QUEUED,

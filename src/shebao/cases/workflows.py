@@ -1,7 +1,8 @@
 """The workflow of every handling mode, as ONE table of transitions.
 
 Each row names the workflow, the action, the states it may start from, the state it leads to, the
-roles that may make it, the guards that must hold (the notice's preconditions: a commitment letter
+roles that may make it (for this handling mode: always within the permission table's `case.<action>`
+row, core/permissions.py, which the service checks first), the guards that must hold (the notice's preconditions: a commitment letter
 for 1.2, a confirmed phone call for 1.2c, every owed document for 1.3) and whether the applicant is
 told. `services.case_transition` is the only code that moves a case; it reads this table.
 """
@@ -13,14 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shebao.cases.models import Case, Flag, Mode, OwedDocument, PhoneCheck, Status
+from shebao.core.permissions import CASE_STAFF as STAFF
+from shebao.core.permissions import CENTER, SystemActor
+from shebao.core.permissions import CLERKS as CLERK
+from shebao.core.permissions import REVIEWERS as REVIEWER
 from shebao.staff.models import Role
 
 S = Status
-CLERK = frozenset({Role.DISTRICT_CLERK, Role.MUNICIPAL_ADMIN})
-REVIEWER = frozenset({Role.DISTRICT_REVIEWER, Role.MUNICIPAL_ADMIN})
-STAFF = CLERK | REVIEWER
-CENTER = frozenset({Role.MUNICIPAL_ADMIN})
-SYSTEM = "system"  # the epidemic-lift run (an announcement's effect), not a person
 
 ACTION_NAMES: dict[str, str] = {
     "accept": "受理", "approve": "审批通过", "complete": "办结", "reject": "驳回", "resume": "恢复办理",
@@ -160,7 +160,7 @@ class Transition:
     guards: tuple[Guard, ...] = ()
     notify: bool = False
     effect: str = ""  # a named side effect that services.py performs (one place each)
-    system: bool = field(default=False)  # may be made by the epidemic-lift run
+    system: bool = field(default=False)  # may be made by a system job (the epidemic-lift run)
 
 
 def T(workflow: str, action: str, sources: list[str], target: str, roles: frozenset[str], *guards: Guard,
@@ -257,7 +257,7 @@ def transition_for(case: Case, action: str) -> Transition:
 
 
 def check_actor(t: Transition, actor: Any) -> None:
-    if actor == SYSTEM:
+    if isinstance(actor, SystemActor):
         if not t.system:
             raise NotAllowed("该操作不能由系统自动执行", f"{t.action} is not a system step")
         return
@@ -278,9 +278,12 @@ def check_guards(t: Transition, case: Case, payload: dict[str, Any]) -> None:
 
 def available_actions(case: Case, actor: Any) -> list[str]:
     """The actions this actor could try now (guards aside): what a page or the API offers."""
+    from shebao.core.permissions import may
+
     wf = case_workflow(case)
     role = getattr(actor, "role", None)
-    return [t.action for t in TRANSITIONS if t.workflow == wf and case.status in t.sources and role in t.roles]
+    return [t.action for t in TRANSITIONS if t.workflow == wf and case.status in t.sources and role in t.roles
+            and may(actor, f"case.{t.action}")]
 
 
 def table_rows() -> list[dict[str, Any]]:

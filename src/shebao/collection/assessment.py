@@ -24,6 +24,7 @@ from django.db import connection, transaction
 
 from shebao.collection.models import AssessmentDistrict, AssessmentRun, Due
 from shebao.collection.policy import policy_announcement_ids, policy_lifted_on
+from shebao.core.permissions import actor_label, require
 from shebao.registry.models import Employer
 from shebao.rules import Policy, due_date, late_fees
 from shebao.rules.dates import day_number, month_index, month_str
@@ -260,7 +261,7 @@ def assessment_compute(*, as_of: dt.date, policy: Policy, employer_ids: list[int
     return result
 
 
-def assessment_run(*, as_of: dt.date, policy: Policy, actor: Any = None, progress: Progress = _no_progress
+def assessment_run(*, as_of: dt.date, policy: Policy, actor: Any, progress: Progress = _no_progress
                    ) -> tuple[AssessmentRun, AssessmentResult]:
     """Compute and store a run (with the policy version and announcements it used).
 
@@ -268,6 +269,7 @@ def assessment_run(*, as_of: dt.date, policy: Policy, actor: Any = None, progres
     several connections); the run and its lines are then written in one transaction.
     `progress(percent, step)` is called between the steps (reading, computing, summing, storing).
     """
+    require(actor, "assessment.run")
     started = time.perf_counter()
     result = assessment_compute(as_of=as_of, policy=policy, progress=progress)
     progress(90, "保存核定批次")
@@ -293,8 +295,7 @@ def _run_store(result: AssessmentResult, *, as_of: dt.date, policy: Policy, acto
         employers_in_arrears=t["employers_in_arrears"], arrears_fen=t["arrears_fen"], late_fee_fen=t["late_fee_fen"],
         waived_fen=t["waived_fen"], seconds=round(time.perf_counter() - started, 3),  # reading and computing
         figures=buffer.getvalue(),
-        created_by_label=actor.get_username() if getattr(actor, "is_authenticated", False)
-        else str(getattr(actor, "label", None) or "system"))
+        created_by_label=actor_label(actor))
     AssessmentDistrict.objects.bulk_create([
         AssessmentDistrict(run=run, district_id=d, employers_in_arrears=v["employers_in_arrears"],
                            arrears_fen=v["arrears_fen"], late_fee_fen=v["late_fee_fen"], waived_fen=v["waived_fen"])

@@ -10,8 +10,8 @@
 - `bank_result_import` / `remittance_statement_import`: an uploaded bank file, imported by the
   importers of `collection.importers`; the outcome comes back line by line (`ImportReport`).
 
-Each entry point checks who acts (`collection.permissions`), so a page or a command that forgets
-a check is still refused; a command acts as a named `SystemActor`.
+Each entry point checks who acts (the permission table, `core.permissions`), so a page or a
+command that forgets a check is still refused; a command acts as a named `SystemActor`.
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ from shebao.collection.models import (
     DeductionRun,
     RemittanceLine,
 )
-from shebao.collection.permissions import SystemActor, collection_require
 from shebao.core.audit import audit_create, audit_update, snapshot
 from shebao.core.money import format_yuan
+from shebao.core.permissions import SystemActor, actor_label, actor_user, require
 
 REQUEST_COLUMNS = ["item_id", "credit_code", "employer_name", "bank_account", "amount"]
 
@@ -59,7 +59,7 @@ def _paths(file: DeductionFile) -> tuple[Path, Path]:
 
 
 def _actor_label(actor: Any) -> str:
-    return actor.get_username() if getattr(actor, "is_authenticated", False) else str(getattr(actor, "label", "system"))
+    return actor_label(actor)
 
 
 def request_file_bytes(run: DeductionRun) -> tuple[bytes, int, int]:
@@ -118,7 +118,7 @@ def _start(actor: Any, build: Any) -> DeductionRun:
         if file is not None:
             _remove_files(file)
         raise
-    deduction_files_purge(actor=SystemActor("扣款请求文件保存期限"), now=now)
+    deduction_files_purge(actor=SystemActor("purge_bank_files", "扣款请求文件保存期限"), now=now)
     return run
 
 
@@ -128,7 +128,7 @@ def deduction_run_start(*, actor: Any) -> DeductionRun:
     Refused (PermissionDenied) unless `actor` has the collection role at the municipal center (or
     is a named `SystemActor`); ValidationError when no employer has a deduction to make.
     """
-    collection_require(actor, "collection.deduction_run.start")
+    require(actor, "deduction_run.create")
 
     def build() -> DeductionRun:
         run = services.deduction_run_create(actor=actor)
@@ -141,7 +141,7 @@ def deduction_run_start(*, actor: Any) -> DeductionRun:
 
 def deduction_run_retry_start(*, run: DeductionRun, actor: Any) -> DeductionRun:
     """A new run for the failed items of `run`, amounts as owed now, and its request file (3.1)."""
-    collection_require(actor, "collection.deduction_run.retry")
+    require(actor, "deduction_run.retry")
     return _start(actor, lambda: services.deduction_retry(run=run, actor=actor))
 
 
@@ -161,7 +161,7 @@ def deduction_file_read(*, run: DeductionRun, actor: Any, what: str = "file") ->
     longer match the checksum stored when it was written. Each download is recorded (a
     `DeductionFileDownload` row and its audit event), in the same transaction as the read.
     """
-    collection_require(actor, "collection.deduction_file.download")
+    require(actor, "deduction_file.download")
     if what not in ("file", "sha256"):
         raise ValidationError("下载内容只能是请求文件或校验文件")
     file = DeductionFile.objects.filter(run=run).first()
@@ -169,7 +169,7 @@ def deduction_file_read(*, run: DeductionRun, actor: Any, what: str = "file") ->
         raise ValidationError("该批次没有扣款请求文件")
     now = timezone.now()
     if file.purged_at is None and file.keep_until <= now:
-        deduction_files_purge(actor=SystemActor("扣款请求文件保存期限"), now=now)
+        deduction_files_purge(actor=SystemActor("purge_bank_files", "扣款请求文件保存期限"), now=now)
         file.refresh_from_db()
     if file.purged_at is not None:
         raise ValidationError(f"扣款请求文件已于{timezone.localtime(file.purged_at):%Y-%m-%d %H:%M}删除"
@@ -183,7 +183,7 @@ def deduction_file_read(*, run: DeductionRun, actor: Any, what: str = "file") ->
         raise ValidationError("扣款请求文件与生成时的校验值不符，已拒绝下载，请联系系统管理员")
     with transaction.atomic():
         download = DeductionFileDownload.objects.create(
-            file=file, what=what, actor=actor if getattr(actor, "is_authenticated", False) else None,
+            file=file, what=what, actor=actor_user(actor),
             actor_label=_actor_label(actor))
         audit_create(actor=actor, instance=download,
                      reason=f"下载{'扣款请求文件' if what == 'file' else '校验文件'}（批次#{run.pk}）")
@@ -197,6 +197,7 @@ def deduction_files_purge(*, actor: Any, now: dt.datetime | None = None) -> list
 
     Returns the files deleted; each keeps its row (checksum, downloads) with `purged_at` and the reason.
     """
+    require(actor, "deduction_file.purge")
     now = now or timezone.now()
     purged = []
     for file in DeductionFile.objects.filter(purged_at__isnull=True).select_related("run"):
@@ -279,7 +280,7 @@ def bank_result_import(*, data: bytes, filename: str, actor: Any, encoding: str 
     can be retried. A malformed file is refused whole, with every bad line (nothing applied).
     Runs whose every item now has a result have their request file deleted.
     """
-    collection_require(actor, "collection.bank_result.import")
+    require(actor, "deduction_result.import")
     _check_upload(data, filename)
     pending = dict(DeductionItem.objects.filter(status=DeductionItem.Status.PENDING).values_list("pk", "status"))
     report = _run_import(BankFile.Kind.DEDUCTION_RESULT, importers.import_deduction_result, data=data,
@@ -297,14 +298,14 @@ def bank_result_import(*, data: bytes, filename: str, actor: Any, encoding: str 
                                                f"{item.employer.name}：{item.failure_reason}（可重新扣款）", ok=False))
         if report.result.skipped:
             report.notes.append(f"另有{report.result.skipped}行此前已导入过结果，未重复处理")
-        deduction_files_purge(actor=SystemActor("扣款结果已导入"))
+        deduction_files_purge(actor=SystemActor("purge_bank_files", "扣款结果已导入后删除请求文件"))
     return report
 
 
 def remittance_statement_import(*, data: bytes, filename: str, actor: Any, encoding: str | None = None
                                 ) -> ImportReport:
     """Import a bank statement of remittances (3.2) and report each line: matched (to whom, how) or queued."""
-    collection_require(actor, "collection.remittance_statement.import")
+    require(actor, "remittance.import")
     _check_upload(data, filename)
     report = _run_import(BankFile.Kind.REMITTANCE_STATEMENT, importers.import_remittances, data=data,
                          filename=filename, actor=actor, encoding=encoding)

@@ -46,6 +46,7 @@ from shebao.collection.models import BankFile, DeductionItem, Due, Payment, Remi
 from shebao.core.audit import audit_bulk_create, audit_update, snapshot
 from shebao.core.money import format_yuan
 from shebao.core.normalize import normalize_code, normalize_number_text, normalize_text
+from shebao.core.permissions import actor_label, require
 from shebao.registry.models import Employer
 
 DEDUCTION_COLUMNS = ["item_id", "credit_code", "amount", "result", "reason", "bank_reference", "date"]
@@ -313,7 +314,7 @@ def _known_file(data: bytes) -> tuple[str, BankFile | None]:
 
 
 def _actor_label(actor: Any) -> str:
-    return actor.get_username() if getattr(actor, "is_authenticated", False) else "system"
+    return actor_label(actor)
 
 
 # --- Deduction results (3.1) -------------------------------------------------------------------
@@ -328,11 +329,12 @@ class _DeductionLine:
     day: dt.date
 
 
-def import_deduction_result(*, data: bytes, filename: str, actor: Any = None, encoding: str | None = None
+def import_deduction_result(*, data: bytes, filename: str, actor: Any, encoding: str | None = None
                             ) -> ImportResult:
     """Import the bank's result of a deduction run: successes are received and allocated, failures
     are recorded with the bank's reason (and can be retried). `encoding` as chosen on upload, else
     detected (`read_table`)."""
+    require(actor, "deduction_result.import")
     digest, known = _known_file(data)
     if known is not None:
         return ImportResult(already_imported=True, notes=[f"文件已于{known.imported_at:%Y-%m-%d %H:%M}导入，未做任何更改"])
@@ -486,7 +488,7 @@ def _received_duplicates(keys: set[tuple[dt.date, int, str, str]]) -> dict[tuple
     return found
 
 
-def import_remittances(*, data: bytes, filename: str, actor: Any = None, encoding: str | None = None
+def import_remittances(*, data: bytes, filename: str, actor: Any, encoding: str | None = None
                        ) -> ImportResult:
     """Import bank statement lines: each is matched to an employer and allocated, or queued for staff.
 
@@ -494,6 +496,7 @@ def import_remittances(*, data: bytes, filename: str, actor: Any = None, encodin
     one already received (`duplicate_key`) is stored as a probable duplicate, held for staff and not
     credited. `encoding` as chosen on upload, else detected (`read_table`).
     """
+    require(actor, "remittance.import")
     digest, known = _known_file(data)
     if known is not None:
         return ImportResult(already_imported=True, notes=[f"文件已于{known.imported_at:%Y-%m-%d %H:%M}导入，未做任何更改"])
@@ -571,7 +574,7 @@ def import_remittances(*, data: bytes, filename: str, actor: Any = None, encodin
             result.amount_fen += p.amount_fen
             employer, how = matcher.match(v, p.amount_fen)
             if employer is not None:
-                services.remittance_match(line=line, employer=employer, actor=None, matched_by=f"自动：{how}")
+                services.remittance_match(line=line, employer=employer, actor=actor, matched_by=f"自动：{how}")
                 matcher.forget(employer.pk)
                 result.matched += 1
             else:

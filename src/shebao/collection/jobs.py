@@ -24,9 +24,9 @@ from django.utils import timezone
 
 from shebao.collection.assessment import assessment_run
 from shebao.collection.models import AssessmentJob
-from shebao.collection.permissions import collection_require
 from shebao.collection.policy import policy_in_force
 from shebao.core.audit import audit_create
+from shebao.core.permissions import actor_label, actor_user, require
 
 log = logging.getLogger(__name__)
 STALE_AFTER = dt.timedelta(minutes=15)
@@ -34,7 +34,7 @@ FIRST_DATE = dt.date(2000, 1, 1)
 
 
 def _label(actor: Any) -> str:
-    return actor.get_username() if getattr(actor, "is_authenticated", False) else str(getattr(actor, "label", "system"))
+    return actor_label(actor)
 
 
 def _stale_jobs_fail(now: dt.datetime) -> None:
@@ -50,7 +50,7 @@ def assessment_start(*, as_of: dt.date, actor: Any, inline: bool | None = None) 
     PermissionDenied unless `actor` has the collection role at the municipal center (or is a named
     `SystemActor`); ValidationError for a date out of range or while another assessment runs.
     """
-    collection_require(actor, "collection.assessment.start")
+    require(actor, "assessment.run")
     if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
         raise ValidationError("核定日须为日期")
     if as_of < FIRST_DATE or as_of > dt.date(9999, 1, 1):
@@ -63,7 +63,7 @@ def assessment_start(*, as_of: dt.date, actor: Any, inline: bool | None = None) 
         if busy is not None:
             raise ValidationError(f"核定任务#{busy.pk}（核定日{busy.as_of:%Y-%m-%d}）正在进行，请等待完成后再开始")
         job = AssessmentJob.objects.create(
-            as_of=as_of, stage="等待开始", requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+            as_of=as_of, stage="等待开始", requested_by=actor_user(actor),
             requested_by_label=_label(actor))
         audit_create(actor=actor, instance=job, reason=f"开始征缴核定（核定日{as_of:%Y-%m-%d}）")
     if inline is None:

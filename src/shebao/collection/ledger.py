@@ -16,6 +16,7 @@ from django.db.models import Sum
 
 from shebao.collection.models import LedgerTransaction, Posting
 from shebao.core import clock
+from shebao.core.permissions import actor_label, actor_user
 
 BANK = "bank"
 RECEIVABLE = "receivable"
@@ -38,13 +39,12 @@ class Line:
 
 
 def _actor_fields(actor: Any) -> dict[str, Any]:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return {"author": None, "author_label": str(getattr(actor, "label", None) or "system")}
-    return {"author": actor, "author_label": actor.get_username()}
+    """The entry's author: a staff account, or a named system job (`core.permissions.SystemActor`)."""
+    return {"author": actor_user(actor), "author_label": actor_label(actor)}
 
 
 def ledger_post(
-    *, kind: str, occurred_on: dt.date, lines: Sequence[Line], actor: Any = None, memo: str = "", reason: str = "",
+    *, kind: str, occurred_on: dt.date, lines: Sequence[Line], actor: Any, memo: str = "", reason: str = "",
     reverses: LedgerTransaction | None = None,
 ) -> LedgerTransaction:
     """Write one balanced transaction; an unbalanced one is refused before anything is written."""

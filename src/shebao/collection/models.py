@@ -202,7 +202,7 @@ class DeductionFile(models.Model):
 
     The bytes live on disk under `SHEBAO_BANK_FILE_DIR` (with `<name>.sha256` beside them, in the
     `sha256sum` format); this row keeps the checksum, who may fetch it is decided by
-    `collection.permissions`, every download is a `DeductionFileDownload` row with its audit event,
+    the permission table (`core.permissions`), every download is a `DeductionFileDownload` row with its audit event,
     and `purged_at` says when (and `purge_reason` why) the bytes were deleted.
     """
 

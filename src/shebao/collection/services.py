@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shebao.collection import ledger
@@ -33,7 +33,7 @@ from shebao.collection.models import (
 from shebao.collection.policy import contribution_rates
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_create, audit_update, audited_bulk_update, snapshot
-from shebao.core.scoping import user_may_see_district
+from shebao.core.permissions import require
 from shebao.registry.models import Contribution, Employer
 from shebao.registry.rates import share_fen
 from shebao.rules.dates import day_date, day_number, month_index
@@ -80,7 +80,7 @@ def _shares(month: str, bases: dict[str, np.ndarray], industry: np.ndarray) -> d
 
 
 @transaction.atomic
-def dues_build(*, months: Sequence[str], actor: Any = None, employer_ids: Iterable[int] | None = None
+def dues_build(*, months: Sequence[str], actor: Any, employer_ids: Iterable[int] | None = None
                ) -> DuesBuildResult:
     """Build the dues of the given months from the contribution rows, set-based, month by month.
 
@@ -88,6 +88,7 @@ def dues_build(*, months: Sequence[str], actor: Any = None, employer_ids: Iterab
     (`paid_on`) become settled dues with a "history" payment, so the ledger holds every fen.
     Employer-months that already have dues are skipped: building twice changes nothing.
     """
+    require(actor, "dues.build")
     result = DuesBuildResult()
     ids = list(employer_ids) if employer_ids is not None else None
     touched: set[int] = set()
@@ -238,7 +239,7 @@ def _allocate(*, payment: Payment, employer: Employer, amount_fen: int, actor: A
 
 @transaction.atomic
 def payment_receive(
-    *, employer: Employer, amount_fen: int, received_on: dt.date, source: str, actor: Any = None,
+    *, employer: Employer, amount_fen: int, received_on: dt.date, source: str, actor: Any,
     reference: str = "", memo: str = "",
 ) -> Payment:
     """Record money received and allocate it to the oldest dues; the rest is held as credit.
@@ -246,6 +247,7 @@ def payment_receive(
     Every fen received is either allocated or credited: the ledger entry is
     bank = receivable (allocated) + employer_credit (the rest), and must balance.
     """
+    require(actor, "payment.receive", district_id=employer.district_id)
     if not isinstance(amount_fen, int) or amount_fen <= 0:
         raise ValidationError("收款金额必须是正整数分")
     txn = LedgerTransaction.objects.create(kind=LedgerTransaction.Kind.PAYMENT, occurred_on=received_on,
@@ -269,8 +271,9 @@ def _post_lines(txn: LedgerTransaction, lines: Sequence[Line]) -> None:
 
 
 @transaction.atomic
-def credit_apply(*, employer: Employer, actor: Any = None, on: dt.date) -> Payment | None:
+def credit_apply(*, employer: Employer, actor: Any, on: dt.date) -> Payment | None:
     """Use the employer's credit (money received, not yet allocated) for its open dues."""
+    require(actor, "credit.apply", district_id=employer.district_id)
     credit = -ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=employer.pk)
     open_total = sum(d.amount_fen for d in _open_dues(employer))
     amount = min(credit, open_total)
@@ -289,6 +292,7 @@ def credit_apply(*, employer: Employer, actor: Any = None, on: dt.date) -> Payme
 @transaction.atomic
 def payment_reverse(*, payment: Payment, actor: Any, reason: str) -> LedgerTransaction:
     """Undo a payment booked in error: a reversing entry, negative allocations, dues reopened."""
+    require(actor, "payment.reverse", district_id=payment.employer.district_id)
     if not reason.strip():
         raise ValidationError("冲正必须填写原因")
     allocated = sum(a.amount_fen for a in payment.allocations.all())
@@ -326,11 +330,12 @@ def employer_open_total(*, employer_id: int) -> int:
 
 
 @transaction.atomic
-def deduction_run_create(*, actor: Any = None, employer_ids: Iterable[int] | None = None,
+def deduction_run_create(*, actor: Any, employer_ids: Iterable[int] | None = None,
                          retry_of: DeductionRun | None = None) -> DeductionRun:
     """A run with one item per employer with a deduction agreement and open dues (3.1)."""
     from django.db.models import Sum
 
+    require(actor, "deduction_run.create")
     qs = Due.objects.filter(paid_on__isnull=True, amount_fen__gt=0,
                             employer__payment_method=Employer.PaymentMethod.BANK_DEDUCTION).exclude(
         employer__bank_account="")
@@ -345,8 +350,11 @@ def deduction_run_create(*, actor: Any = None, employer_ids: Iterable[int] | Non
 
 
 @transaction.atomic
-def deduction_retry(*, run: DeductionRun, actor: Any = None) -> DeductionRun:
-    """Retry the failed items of a run: a new run for those employers, amounts as owed now."""
+def deduction_retry(*, run: DeductionRun, actor: Any) -> DeductionRun:
+    """Retry the failed items of a run: a new run for those employers, amounts as owed now.
+
+    A retry covers the whole run's failures, across districts: the center sends it (3.1)."""
+    require(actor, "deduction_run.retry")
     failed = list(run.items.filter(status=DeductionItem.Status.FAILED))
     if not failed:
         raise ValidationError("该批次没有扣款失败的单位")
@@ -365,15 +373,12 @@ def payment_reference(employer: Employer) -> str:
 @transaction.atomic
 def remittance_match(*, line: RemittanceLine, employer: Employer, actor: Any, matched_by: str = "人工匹配"
                      ) -> Payment:
-    """Staff match a queued remittance to an employer: the money is received and allocated."""
+    """Staff (or the import's automatic match) match a queued remittance to an employer: the money
+    is received and allocated."""
+    require(actor, "remittance.match", district_id=employer.district_id)
     line = RemittanceLine.objects.select_for_update().get(pk=line.pk)
     if line.status != RemittanceLine.Status.UNMATCHED:
         raise ValidationError("该笔汇款已匹配")
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        if not user_may_see_district(actor, employer.district_id):
-            raise PermissionDenied("不能匹配到本区以外的单位")
-        if not getattr(actor, "can_write_registry", False) and not actor.is_superuser:
-            raise PermissionDenied("当前角色不能办理收款")
     payment = payment_receive(employer=employer, amount_fen=line.amount_fen, received_on=line.value_date,
                               source=Payment.Source.REMITTANCE, actor=actor, reference=line.bank_reference,
                               memo=f"银行汇款 {line.bank_reference}")
@@ -394,13 +399,10 @@ def remittance_duplicate_resolve(*, line: RemittanceLine, actor: Any, same_trans
     queue like any other. Either way the reason and the deciding staff member are in the audit row.
     Raises ValidationError (not held, no reason) or PermissionDenied.
     """
+    require(actor, "remittance.duplicate_resolve")
     line = RemittanceLine.objects.select_for_update().get(pk=line.pk)
     if line.status != RemittanceLine.Status.DUPLICATE:
         raise ValidationError("该笔汇款不是待核实的疑似重复流水")
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("疑似重复的汇款只能由工作人员核实")
-    if not getattr(actor, "can_write_registry", False) and not actor.is_superuser:
-        raise PermissionDenied("当前角色不能办理收款")
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise ValidationError({"reason": "请填写核实结果的依据"})

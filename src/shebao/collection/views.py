@@ -22,10 +22,10 @@ from django.views.decorators.http import require_POST
 from shebao.collection import bankfiles, importers, jobs, selectors
 from shebao.collection.assessment import assessment_what_if
 from shebao.collection.models import AssessmentJob, AssessmentRun, DeductionFile, DeductionRun, RemittanceLine
-from shebao.collection.permissions import collection_may, collection_require
 from shebao.collection.policy import policy_in_force, policy_lifted_on, policy_what_if
 from shebao.collection.services import payment_reference, remittance_duplicate_resolve, remittance_match
 from shebao.core import clock
+from shebao.core.permissions import may, require
 from shebao.core.scoping import scope_queryset, user_may_see_district, user_sees_all
 from shebao.registry.models import Employer, Office, Person
 
@@ -57,7 +57,7 @@ def employer_account(request: HttpRequest, pk: int) -> HttpResponse:
 def remittance_queue(request: HttpRequest) -> HttpResponse:
     lines = list(selectors.remittance_queue(user=request.user)[:200])
     return TemplateResponse(request, "collection/remittance_queue.html", {
-        "lines": lines, "may_import": collection_may(request.user, "collection.remittance_statement.import")})
+        "lines": lines, "may_import": may(request.user, "remittance.import")})
 
 
 @login_required
@@ -91,7 +91,7 @@ def _district_names() -> dict[int, str]:
 def assessment_runs(request: HttpRequest) -> HttpResponse:
     runs = list(selectors.assessment_runs(user=request.user))
     context: dict[str, object] = {
-        "runs": runs, "may_start": collection_may(request.user, "collection.assessment.start"),
+        "runs": runs, "may_start": may(request.user, "assessment.run"),
         "today": clock.today(),
         "jobs": list(AssessmentJob.objects.all()[:5]) if user_sees_all(request.user) else [],
     }
@@ -124,8 +124,7 @@ def assessment_runs(request: HttpRequest) -> HttpResponse:
 def assessment_run(request: HttpRequest, pk: int) -> HttpResponse:
     """The city-wide view of a run: the municipal center's. A district's staff use their district's page."""
     run = get_object_or_404(AssessmentRun, pk=pk)
-    if not user_sees_all(request.user):
-        raise PermissionDenied("区经办人员请查看本区的核定结果")
+    require(request.user, "assessment.view_city")  # a district's staff: their district's page
     return TemplateResponse(request, "collection/assessment_run.html", {
         "run": run, "lines": selectors.assessment_lines(user=request.user, run=run),
         "districts": selectors.assessment_district_totals(user=request.user, run=run), "sees_all": True,
@@ -166,8 +165,8 @@ def deduction_runs(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "collection/deduction_runs.html", {
         "runs": selectors.deduction_runs(user=request.user),
         "failed": list(selectors.deduction_failures(user=request.user)[:200]),
-        "may_start": collection_may(request.user, "collection.deduction_run.start"),
-        "may_import": collection_may(request.user, "collection.bank_result.import"),
+        "may_start": may(request.user, "deduction_run.create"),
+        "may_import": may(request.user, "deduction_result.import"),
     })
 
 
@@ -175,13 +174,12 @@ def deduction_runs(request: HttpRequest) -> HttpResponse:
 def deduction_run(request: HttpRequest, pk: int) -> HttpResponse:
     """A whole run spans every district: the municipal center's page (3.1 runs are sent centrally)."""
     run = get_object_or_404(DeductionRun, pk=pk)
-    if not user_sees_all(request.user):
-        raise PermissionDenied("区经办人员请在扣款列表中查看本区单位的扣款结果")
+    require(request.user, "deduction_run.view_city")  # a district's staff: the failures list of their district
     items = list(selectors.deduction_items(user=request.user, run=run))
     return TemplateResponse(request, "collection/deduction_run.html", {
         "run": run, "items": items, "failed": sum(1 for i in items if i.status == "failed"),
-        "may_retry": collection_may(request.user, "collection.deduction_run.retry"),
-        "may_download": collection_may(request.user, "collection.deduction_file.download"),
+        "may_retry": may(request.user, "deduction_run.retry"),
+        "may_download": may(request.user, "deduction_file.download"),
         "file": DeductionFile.objects.filter(run=run).first(),
     })
 
@@ -191,7 +189,7 @@ def deduction_run(request: HttpRequest, pk: int) -> HttpResponse:
 def deduction_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """A retry covers the whole run's failures, across districts: the collection desk sends it (3.1)."""
     run = get_object_or_404(DeductionRun, pk=pk)
-    try:
+    try:  # the service refuses whoever the table does not name (a refusal is the site's 403 page)
         retry = bankfiles.deduction_run_retry_start(run=run, actor=request.user)
     except ValidationError as e:
         messages.error(request, "；".join(e.messages))
@@ -240,9 +238,9 @@ def _upload(request: HttpRequest) -> tuple[bytes, str]:
 
 IMPORTS = {
     "deduction_result": ("导入银行扣款结果（3.1）", bankfiles.bank_result_import, importers.DEDUCTION_COLUMNS,
-                         "collection.bank_result.import"),
+                         "deduction_result.import"),
     "remittances": ("导入银行汇款对账单（3.2）", bankfiles.remittance_statement_import, importers.REMITTANCE_COLUMNS,
-                    "collection.remittance_statement.import"),
+                    "remittance.import"),
 }
 
 
@@ -252,8 +250,7 @@ def bank_file_import(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in IMPORTS:
         raise Http404
     title, service, columns, action = IMPORTS[kind]
-    if not collection_may(request.user, action):  # the service refuses too; the page is not offered
-        collection_require(request.user, action)
+    require(request.user, action)  # the service refuses too; the page is not offered
     context: dict[str, object] = {"kind": kind, "title": title, "columns": ",".join(columns),
                                   "encodings": bankfiles.UPLOAD_ENCODINGS.items(),
                                   "encoding": request.POST.get("encoding", "")}
@@ -302,8 +299,7 @@ def _post_date(request: HttpRequest, name: str) -> tuple[dt.date | None, str]:
 def assessment_job(request: HttpRequest, pk: int) -> HttpResponse:
     """A job's progress: the whole page, or (for htmx polling) only its progress box."""
     job = get_object_or_404(AssessmentJob.objects.select_related("run"), pk=pk)
-    if not user_sees_all(request.user):
-        raise PermissionDenied("核定任务覆盖全市，区经办人员请查看本区的核定结果")
+    require(request.user, "assessment.view_city")  # a job covers the whole city
     template = ("collection/_assessment_job.html" if request.headers.get("HX-Request")
                 else "collection/assessment_job.html")
     return TemplateResponse(request, template, {"job": job})

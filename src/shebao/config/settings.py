@@ -111,6 +111,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "shebao.core.context_processors.business_date",
             ],
+            # `user|may:"action"` in every template: the permission table decides what a page offers.
+            "builtins": ["shebao.core.templatetags.permissions"],
         },
     },
 ]

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 
 from shebao.core.models import AuditEvent
+from shebao.core.permissions import actor_label, actor_user
 
 
 def _jsonable(value: Any) -> Any:
@@ -32,10 +33,8 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
 
 
 def _actor_fields(actor: Any) -> dict[str, Any]:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        label = getattr(actor, "label", None) or "system"
-        return {"actor": None, "actor_label": str(label)}
-    return {"actor": actor, "actor_label": actor.get_username()}
+    """Who acted: a staff account, or a named system job (`core.permissions.SystemActor`), never nobody."""
+    return {"actor": actor_user(actor), "actor_label": actor_label(actor)}
 
 
 def _district(instance: models.Model) -> str:

@@ -148,10 +148,9 @@ def announcement_publish(
     from shebao.rules.yamlload import PackError
 
     name = pack or policy_pack_name()
-    if actor is not None and not (getattr(actor, "sees_whole_city", False) or getattr(actor, "is_superuser", False)):
-        from django.core.exceptions import PermissionDenied
+    from shebao.core.permissions import actor_user, require
 
-        raise PermissionDenied("只有市中心工作人员可以发布公告")
+    require(actor, "announcement.publish")
     try:
         _apply(current_policy(pack=name), changes={parameter: value},
                effective=effective_from.isoformat() if effective_from else None, ident="check", title=title,
@@ -159,7 +158,7 @@ def announcement_publish(
     except (PackError, KeyError, ValueError) as e:
         raise ValidationError({"value": f"公告内容无效：{e}"}) from None
     ann = Announcement.objects.create(
-        published_by=actor if getattr(actor, "is_authenticated", False) else None, pack=name,
+        published_by=actor_user(actor), pack=name,
         parameter=parameter, value=value, effective_from=effective_from, clause=clause, title=title,
     )
     from shebao.core.audit import audit_create

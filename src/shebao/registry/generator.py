@@ -20,6 +20,7 @@ import numpy as np
 from django.db import connection, transaction
 
 from shebao.core.models import AuditEvent
+from shebao.core.permissions import SystemActor
 from shebao.registry import names
 from shebao.registry.checks import CREDIT_ALPHABET, CREDIT_WEIGHTS, id_check_character
 from shebao.registry.models import Contribution, Employer, EmploymentSpell, Office, PensionAccount, Person
@@ -89,6 +90,10 @@ def _reset_sequences(models) -> None:
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(sql)
+
+
+# The generator writes rows below the services (bulk, at a million rows a minute); its trail names the job.
+GENERATOR = SystemActor("generate", "生成模拟城市数据")
 
 
 def _audit_batch(model, first: int, last: int, count: int, label: str) -> AuditEvent:
@@ -293,7 +298,7 @@ def _generate_batch(*, rng, start, stop, sizes, employer_district, districts, pe
                  "maternity_base_fen", "maternity_employer_fen", "work_injury_base_fen", "work_injury_employer_fen",
                  "paid_on"], contribution_rows)
 
-    label = "generator"
+    label = GENERATOR.label
     events = [_audit_batch(Employer, emp_rows[0][0], emp_rows[-1][0], n_emp, label)]
     if person_rows:
         events += [

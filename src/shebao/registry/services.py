@@ -12,7 +12,7 @@ from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
 from shebao.core.models import PersonalDataAccess
 from shebao.core.normalize import normalize_code, normalize_phone, normalize_text
-from shebao.core.scoping import user_may_see_district
+from shebao.core.permissions import require
 from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
 from shebao.registry.models import Employer, Office, PensionAccount, Person, PersonNameWord
 from shebao.registry.names import name_initials, name_words, text_initials
@@ -29,13 +29,9 @@ def employer_name_initials(name: str) -> str:
     return text_initials(name)[:100]
 
 
-def _check_may_write(actor: Any, district: Office) -> None:
-    if actor is None:
-        return  # system jobs (generator, migrations) act with their own label in the trail
-    if not getattr(actor, "can_write_registry", False) and not getattr(actor, "is_superuser", False):
-        raise PermissionDenied("当前角色无权修改参保登记数据")
-    if not user_may_see_district(actor, district.pk):
-        raise PermissionDenied("不能修改其他区的数据")
+def _check_may_write(actor: Any, action: str, district: Office) -> None:
+    """The table's `action` for data of `district` (a system job, e.g. an import, acts by its own name)."""
+    require(actor, action, district_id=district.pk)
 
 
 def derive_person_identity(person: Person) -> None:
@@ -72,7 +68,7 @@ def person_register(
     gender: str = "", birth_date: dt.date | None = None, account_type: str | None = None,
     account_opened_on: dt.date | None = None, **fields: Any,
 ) -> Person:
-    _check_may_write(actor, district)
+    _check_may_write(actor, "person.register", district)
     person = Person(id_type=id_type, id_number=id_number, name=name, district=district,
                     gender=gender, birth_date=birth_date, **fields)
     derive_person_identity(person)
@@ -91,13 +87,13 @@ def person_register(
 
 @transaction.atomic
 def person_update(*, actor: Any, person: Person, reason: str = "", **changes: Any) -> Person:
-    _check_may_write(actor, person.district)
+    _check_may_write(actor, "person.update", person.district)
     person = Person.objects.select_for_update().get(pk=person.pk)
     before = snapshot(person)
     for key, value in changes.items():
         setattr(person, key, value)
     if "district" in changes:
-        _check_may_write(actor, person.district)
+        _check_may_write(actor, "person.update", person.district)
     derive_person_identity(person)
     person.full_clean()
     person.save()
@@ -130,7 +126,7 @@ def employer_register(
     Any other fault (length, characters, authority, region) is refused even with a reason.
     Raises ValidationError (nothing written) or PermissionDenied.
     """
-    _check_may_write(actor, district)
+    _check_may_write(actor, "employer.register", district)
     reason = normalize_text(credit_code_override_reason)
     override: dict[str, Any] = {}
     try:
@@ -159,7 +155,7 @@ def employer_register(
 
 @transaction.atomic
 def employer_update(*, actor: Any, employer: Employer, reason: str = "", **changes: Any) -> Employer:
-    _check_may_write(actor, employer.district)
+    _check_may_write(actor, "employer.update", employer.district)
     employer = Employer.objects.select_for_update().get(pk=employer.pk)
     before = snapshot(employer)
     if "credit_code" in changes:
@@ -176,7 +172,7 @@ def employer_update(*, actor: Any, employer: Employer, reason: str = "", **chang
     for key, value in changes.items():
         setattr(employer, key, value)
     if "district" in changes:
-        _check_may_write(actor, employer.district)
+        _check_may_write(actor, "employer.update", employer.district)
     employer.name_initials = employer_name_initials(employer.name)
     employer.full_clean()
     employer.save()
@@ -196,10 +192,7 @@ def personal_data_reveal(*, actor: Any, obj: Person | Employer, field: str, reas
     allowed = REVEALABLE.get(type(obj), set())
     if field not in allowed:
         raise ValidationError({"field": f"字段“{field}”不能查看"})
-    if not getattr(actor, "can_reveal_personal_data", False):
-        raise PermissionDenied("当前角色无权查看完整个人信息")
-    if not user_may_see_district(actor, obj.district_id):
-        raise PermissionDenied("不能查看其他区的数据")
+    require(actor, "personal_data.reveal", district_id=obj.district_id)
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise ValidationError({"reason": "请填写查看原因"})

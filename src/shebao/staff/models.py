@@ -20,11 +20,7 @@ class Role(models.TextChoices):
     # bank's result files, remittance statements, assessment runs. Nobody else handles bank files.
     COLLECTION_CLERK = "collection_clerk", "征缴经办人员"
 
-
-# Roles allowed to see a personal value unmasked, through the recorded "show" action.
-REVEAL_ROLES = {Role.MUNICIPAL_ADMIN, Role.DISTRICT_CLERK, Role.DISTRICT_REVIEWER, Role.AUDITOR}
-# Roles allowed to change registry data.
-WRITE_ROLES = {Role.MUNICIPAL_ADMIN, Role.DISTRICT_CLERK, Role.DISTRICT_REVIEWER}
+# What each role may do is the permission table's (core/permissions.py), the one place for it.
 
 
 class User(AbstractUser):
@@ -52,14 +48,6 @@ class User(AbstractUser):
     @property
     def sees_whole_city(self) -> bool:
         return self.office is not None and self.office.kind == "municipal_center"
-
-    @property
-    def can_reveal_personal_data(self) -> bool:
-        return self.role in REVEAL_ROLES
-
-    @property
-    def can_write_registry(self) -> bool:
-        return self.role in WRITE_ROLES
 
 
 TOKEN_PREFIX = "shb_"

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from shebao.collection.bankfiles import ImportReport
 from shebao.collection.importers import ImportResult
-from shebao.collection.permissions import SystemActor
+from shebao.core.permissions import SystemActor
 
 
 def run_import(path: str, service: Callable[..., ImportReport], command: str) -> ImportResult:
@@ -20,7 +20,7 @@ def run_import(path: str, service: Callable[..., ImportReport], command: str) ->
     if not p.is_file():
         raise CommandError(f"找不到文件：{path}")
     try:
-        report = service(data=p.read_bytes(), filename=p.name, actor=SystemActor(f"命令行 shebao {command}"))
+        report = service(data=p.read_bytes(), filename=p.name, actor=SystemActor(command, f"命令行 shebao {command}"))
     except ValidationError as e:
         raise CommandError("；".join(e.messages)) from None
     if report.refused:

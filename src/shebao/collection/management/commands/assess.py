@@ -10,9 +10,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shebao.collection.assessment import assessment_what_if
 from shebao.collection.jobs import assessment_start
-from shebao.collection.permissions import SystemActor
 from shebao.collection.policy import policy_in_force, policy_lifted_on, policy_what_if
 from shebao.core.money import format_yuan
+from shebao.core.permissions import SystemActor
 from shebao.registry.models import Office
 
 
@@ -21,6 +21,10 @@ def _date(text: str, name: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise CommandError(f"{name}日期“{text}”格式错误，应为YYYY-MM-DD") from None
+
+
+# Run at the server's shell: the trail names the job, not a person.
+JOB = SystemActor("assess", "核定欠费与滞纳金")
 
 
 class Command(BaseCommand):
@@ -54,7 +58,7 @@ class Command(BaseCommand):
             return
         # The same service as the page's 开始核定: a job, run here and now, as a named system job.
         try:
-            job = assessment_start(as_of=as_of, actor=SystemActor("命令行 shebao assess"), inline=True)
+            job = assessment_start(as_of=as_of, actor=JOB, inline=True)
         except ValidationError as e:
             raise CommandError("；".join(e.messages)) from None
         if job.run is None:

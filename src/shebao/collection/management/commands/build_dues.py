@@ -9,7 +9,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shebao.collection.services import dues_build
 from shebao.core.money import format_yuan
+from shebao.core.permissions import SystemActor
 from shebao.registry.months import format_month, parse_month
+
+# Run at the server's shell: the trail names the job, not a person.
+JOB = SystemActor("build_dues", "核定应缴费款")
 
 
 class Command(BaseCommand):
@@ -35,7 +39,7 @@ class Command(BaseCommand):
         if not months:
             raise CommandError("请用 --months 或 --from/--to 指定月份")
         try:
-            result = dues_build(months=sorted(set(months)))
+            result = dues_build(months=sorted(set(months)), actor=JOB)
         except ValidationError as e:
             raise CommandError("；".join(e.messages)) from None
         self.stdout.write(f"生成应缴{result.dues}笔，合计{format_yuan(result.amount_fen)}元；"

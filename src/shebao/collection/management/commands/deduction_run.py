@@ -14,8 +14,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shebao.collection.bankfiles import bank_file_dir, deduction_run_retry_start, deduction_run_start
 from shebao.collection.models import DeductionRun
-from shebao.collection.permissions import SystemActor
 from shebao.core.money import format_yuan
+from shebao.core.permissions import SystemActor
+
+# Run at the server's shell: the trail names the job, not a person.
+JOB = SystemActor("deduction_run", "银行扣款批次")
 
 
 class Command(BaseCommand):
@@ -26,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--retry", type=int, help="重试该批次中扣款失败的单位")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        actor = SystemActor("命令行 shebao deduction_run")
+        actor = JOB
         try:
             if opts["retry"]:
                 run = deduction_run_retry_start(run=DeductionRun.objects.get(pk=opts["retry"]), actor=actor)

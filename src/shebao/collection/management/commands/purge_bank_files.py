@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from shebao.collection.bankfiles import deduction_files_purge
-from shebao.collection.permissions import SystemActor
+from shebao.core.permissions import SystemActor
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
             "（SHEBAO_BANK_FILE_RETENTION_DAYS 天）的。文件的校验值和下载记录保留。")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        purged = deduction_files_purge(actor=SystemActor("命令行 shebao purge_bank_files"))
+        purged = deduction_files_purge(actor=SystemActor("purge_bank_files", "命令行 shebao purge_bank_files"))
         for f in purged:
             self.stdout.write(f"已删除批次#{f.run_id}的扣款请求文件 {f.filename}（{f.purge_reason}）")
         self.stdout.write(f"共删除{len(purged)}个文件")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from shebao.collection.ledger import LedgerError
@@ -35,4 +35,6 @@ class Command(BaseCommand):
             reversal = payment_reverse(payment=payment, actor=actor, reason=opts["reason"])
         except (ValidationError, LedgerError) as e:
             raise CommandError("；".join(getattr(e, "messages", [str(e)]))) from None
+        except PermissionDenied as e:  # the table's payment.reverse: the named user may not
+            raise CommandError(str(e)) from None
         self.stdout.write(f"已冲正收款#{payment.pk}（{format_yuan(payment.amount_fen)}元），冲正凭证#{reversal.pk}")

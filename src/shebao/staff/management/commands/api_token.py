@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from shebao.core.permissions import SystemActor
 from shebao.staff.models import ApiToken, User, token_prefix
 from shebao.staff.services import api_token_create, api_token_revoke
 
 # Run at the server's shell: the audit trail names the command, not a person.
-COMMAND = SimpleNamespace(label="command:api_token", is_authenticated=False)
+COMMAND = SystemActor("api_token", "接口密钥管理")
 
 
 class Command(BaseCommand):

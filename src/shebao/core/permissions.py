@@ -1,0 +1,236 @@
+"""Who may do what: the one permission table (role × action), and the actor of a system job.
+
+Every write a service makes is a named action of `TABLE`; the service calls `require` before it
+writes anything, so a page, an API call or a command that forgets a check is still refused. Pages
+ask the same table (`may`, and the `may` template filter) to show only what a role may do. A role's
+right is one of three things:
+
+* the roles that may act (`roles`): the staff roles of `staff.models.Role`;
+* `city_wide`: the act touches the whole city (a policy announcement, the epidemic lift, a bank
+  deduction run), so only staff of the municipal center, who see the whole city, make it;
+* `system`: a named system job (`SystemActor`: a command or a scheduled run) may make it without a
+  person, e.g. the nightly bank import matching a remittance.
+
+The district line (a district's staff act only on their district's data) is checked with it:
+`require(actor, action, district_id=...)`. A refusal raises `ActionRefused`, a `PermissionDenied`,
+which every front end already answers with a Chinese message (the pages) or a 403 problem document
+(the API); the service raises it before its transaction writes anything.
+
+Roles (the notice 0.4 and the agency's organisation): 区经办人员 register and handle applications,
+区复核人员 review and approve them, 市中心管理员 act for the center (policy, lift, 4.2 mail), 稽核人员
+audit (7.4) and may read personal data, 大厅主管 run the hall (front desk, 7.4 flags), 征缴经办人员
+(the center's collection desk) run deductions, bank files and assessments, 领导 read only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+
+from shebao.staff.models import Role
+
+# --- Role groups: each named once, used by the table and by the workflow table ---------------------
+CLERKS = frozenset({Role.DISTRICT_CLERK, Role.MUNICIPAL_ADMIN})  # accept and register (0.4)
+REVIEWERS = frozenset({Role.DISTRICT_REVIEWER, Role.MUNICIPAL_ADMIN})  # approve (review by a second person)
+CASE_STAFF = CLERKS | REVIEWERS  # handle applications, keep the registry, take payments
+FRONT_DESK = CASE_STAFF | {Role.HALL_MANAGER}  # receive applications at the counter (0.4)
+CENTER = frozenset({Role.MUNICIPAL_ADMIN})  # act for the municipal center
+AUDITORS = frozenset({Role.AUDITOR, Role.MUNICIPAL_ADMIN})  # internal audit (7.4)
+READERS_OF_PERSONAL_DATA = CASE_STAFF | {Role.AUDITOR}  # may ask for an unmasked value (recorded)
+COLLECTION_DESK = frozenset({Role.COLLECTION_CLERK})  # the center's bank files and runs (3.1, 3.2, 0.3)
+TAKES_PAYMENTS = CASE_STAFF | COLLECTION_DESK  # money of one employer: its district's staff, or the desk
+NOBODY: frozenset[str] = frozenset()  # a system job only
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One row of the table: an action, its Chinese name, and who may make it."""
+
+    action: str
+    zh: str
+    roles: frozenset[str]
+    city_wide: bool = False
+    system: bool = False
+
+
+def _rows(*rows: Permission) -> dict[str, Permission]:
+    table = {p.action: p for p in rows}
+    assert len(table) == len(rows), "an action is listed twice"
+    return table
+
+
+# fmt: off
+TABLE: dict[str, Permission] = _rows(
+    # Applications (cases): registration, the workflow's steps (cases/workflows.py narrows a step per
+    # handling mode, within these roles), and what is recorded on a case.
+    Permission("case.submit", "登记申请", FRONT_DESK),
+    Permission("case.accept", "受理申请", CLERKS),
+    Permission("case.approve", "审批通过", REVIEWERS),
+    Permission("case.complete", "办结", REVIEWERS),
+    Permission("case.reject", "驳回申请", CASE_STAFF),
+    Permission("case.resume", "恢复办理（联审恢复）", CENTER, city_wide=True, system=True),
+    Permission("case.district_receive", "区中心收件", CLERKS),
+    Permission("case.district_review", "区中心审核", frozenset({Role.DISTRICT_REVIEWER})),
+    Permission("case.mail_to_center", "寄送市中心", frozenset({Role.DISTRICT_CLERK})),
+    Permission("case.center_receive", "市中心收件", CENTER),
+    Permission("commitment_letter.capture", "录入承诺书", FRONT_DESK),
+    Permission("phone_check.record", "记录电话核实", CASE_STAFF),
+    Permission("document.attach", "上传材料", FRONT_DESK),
+    Permission("owed_document.exchange", "登记数据共享材料", CASE_STAFF),
+    Permission("owed_document.review", "审核补交材料", CASE_STAFF),
+    Permission("flag.raise", "标记手工或系统外操作（第7.4条）", FRONT_DESK),
+    Permission("flag.review", "复核7.4标记", CASE_STAFF),
+    Permission("flag.settle", "清理7.4标记", CASE_STAFF),
+    Permission("flag.audit", "内审7.4标记", AUDITORS),
+    # Policy: announcements and the epidemic lift change every district's deadlines.
+    Permission("announcement.publish", "发布政策公告", CENTER, city_wide=True),
+    Permission("epidemic_lift.preview", "预览疫情解除的影响", CENTER, city_wide=True),
+    Permission("epidemic_lift.apply", "发布疫情解除并执行其影响", CENTER, city_wide=True),
+    # Registry.
+    Permission("person.register", "登记参保人员", CASE_STAFF, system=True),
+    Permission("person.update", "修改参保人员信息", CASE_STAFF, system=True),
+    Permission("employer.register", "登记参保单位", CASE_STAFF, system=True),
+    Permission("employer.update", "修改参保单位信息", CASE_STAFF, system=True),
+    Permission("personal_data.reveal", "查看完整个人信息", READERS_OF_PERSONAL_DATA),
+    # Collection (3.1, 3.2, 0.3): money of one employer is its district's (or the collection desk's);
+    # runs and bank files span the city: the center's collection desk alone.
+    Permission("dues.build", "核定应缴费款", CENTER | COLLECTION_DESK, city_wide=True, system=True),
+    Permission("payment.receive", "登记收款", TAKES_PAYMENTS, system=True),
+    Permission("credit.apply", "预缴余额冲抵", TAKES_PAYMENTS, system=True),
+    Permission("payment.reverse", "冲正收款", TAKES_PAYMENTS),
+    Permission("remittance.match", "匹配银行汇款", TAKES_PAYMENTS, system=True),
+    Permission("remittance.duplicate_resolve", "核实疑似重复的汇款", TAKES_PAYMENTS),
+    Permission("remittance.import", "导入银行汇款对账单", COLLECTION_DESK, city_wide=True, system=True),
+    Permission("deduction_run.create", "生成银行扣款批次", COLLECTION_DESK, city_wide=True, system=True),
+    Permission("deduction_run.retry", "对扣款失败的单位重新扣款", COLLECTION_DESK, city_wide=True, system=True),
+    Permission("deduction_file.download", "下载银行扣款请求文件（含完整账号）", COLLECTION_DESK, city_wide=True,
+               system=True),
+    Permission("deduction_file.purge", "删除到期的银行扣款请求文件", NOBODY, city_wide=True, system=True),
+    Permission("deduction_result.import", "导入银行扣款结果文件", COLLECTION_DESK, city_wide=True, system=True),
+    Permission("assessment.run", "开始征缴核定", COLLECTION_DESK, city_wide=True, system=True),
+    # Reads that span the whole city (a district's staff use their district's page instead).
+    Permission("deduction_run.view_city", "查看全市扣款批次", frozenset(Role.values), city_wide=True),
+    Permission("assessment.view_city", "查看全市核定结果", frozenset(Role.values), city_wide=True),
+    # Staff accounts.
+    Permission("api_token.create", "创建接口密钥", CENTER, city_wide=True, system=True),
+    Permission("api_token.revoke", "吊销接口密钥", CENTER, city_wide=True, system=True),
+)
+# fmt: on
+
+
+# --- The actor of a system job --------------------------------------------------------------------
+@dataclass(frozen=True)
+class SystemActor:
+    """A system job acting without a person: a command run at the server or a scheduled run.
+
+    The one way to say "no person did this": audit rows, ledger entries and case transitions name
+    it (`label`, e.g. "系统作业：银行扣款批次"), never a blank or `None`. `job` is the command's name.
+    """
+
+    job: str
+    zh: str
+
+    is_authenticated = False
+    is_active = True
+    is_superuser = False
+    role = None
+    office = None
+    district = None
+    sees_whole_city = False
+    pk = None
+
+    @property
+    def label(self) -> str:
+        return f"系统作业：{self.zh}"
+
+    def get_username(self) -> str:
+        return self.label
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def actor_label(actor: Any) -> str:
+    """The name an audit row or a ledger entry gives its actor: the username, or the job's label."""
+    if isinstance(actor, SystemActor):
+        return actor.label
+    if getattr(actor, "is_authenticated", False):
+        return str(actor.get_username())
+    raise TypeError(f"an actor is a staff account or a SystemActor, not {actor!r}")
+
+
+def actor_user(actor: Any) -> Any:
+    """The staff account to store in an `actor` foreign key: None for a system job."""
+    return None if isinstance(actor, SystemActor) else actor
+
+
+# --- Asking and refusing ------------------------------------------------------------------------
+class ActionRefused(PermissionDenied):
+    """A service refused an actor an action (role, district or city-wide rule); nothing was written.
+
+    `zh` says what the user may not do, in Chinese; `en` is for the API's `reason_en`.
+    """
+
+    code = "role_not_allowed"
+
+    def __init__(self, zh: str, en: str, *, action: str = "") -> None:
+        super().__init__(zh)
+        self.zh, self.en, self.action = zh, en, action
+
+
+def permission(action: str) -> Permission:
+    try:
+        return TABLE[action]
+    except KeyError:
+        raise KeyError(f"{action!r} is not an action of the permission table (core/permissions.py)") from None
+
+
+def _who(actor: Any) -> str:
+    if isinstance(actor, SystemActor):
+        return actor.label
+    role = getattr(actor, "role", None)
+    return Role(role).label if role in Role.values else "未登录用户"
+
+
+def refusal(actor: Any, action: str, *, district_id: int | None = None) -> ActionRefused | None:
+    """Why `actor` may not make `action` (on data of `district_id`, if given), or None if it may."""
+    p = permission(action)
+    if isinstance(actor, SystemActor):
+        if p.system:
+            return None
+        return ActionRefused(f"“{p.zh}”须由工作人员办理，不能由{actor.label}执行",
+                             f"{action} needs a person, not the system job {actor.job}", action=action)
+    if actor is None or not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_active", True):
+        return ActionRefused(f"请先登录再{p.zh}", f"{action} needs a signed-in staff account", action=action)
+    if getattr(actor, "role", None) not in p.roles:
+        return ActionRefused(f"{_who(actor)}无权{p.zh}", f"role {getattr(actor, 'role', None)} may not {action}",
+                             action=action)
+    if p.city_wide and not getattr(actor, "sees_whole_city", False):
+        return ActionRefused(f"{p.zh}须由市中心工作人员办理", f"{action} is for the municipal center's staff",
+                             action=action)
+    if district_id is not None:
+        from shebao.core.scoping import user_may_see_district
+
+        if not user_may_see_district(actor, district_id):
+            return ActionRefused(f"只能为本区的数据{p.zh}", f"{action} is limited to the actor's district",
+                                 action=action)
+    return None
+
+
+def may(actor: Any, action: str, *, district_id: int | None = None) -> bool:
+    """Whether `actor` may make `action`: what a page asks before it offers a button or a form."""
+    return refusal(actor, action, district_id=district_id) is None
+
+
+def require(actor: Any, action: str, *, district_id: int | None = None) -> None:
+    """Refuse (`ActionRefused`) unless `actor` may make `action`; services call this before writing."""
+    refused = refusal(actor, action, district_id=district_id)
+    if refused is not None:
+        raise refused
+
+
+def actions_for(role: str) -> list[str]:
+    """The actions a role may make (city-wide ones only at the center): for documentation and pages."""
+    return [a for a, p in TABLE.items() if role in p.roles]

@@ -1,0 +1,377 @@
+"""Every service action, for every role (at the center and in a district) and for a system job, is
+admitted or refused exactly as the permission table (core/permissions.py) says; a refusal writes
+nothing. Like tests/core/test_district_line.py for districts, the test walks what exists: a public
+function of a services module that is neither mapped to an action here nor listed as not being one
+fails the test, and so does an action of the table without a scenario.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.apps import apps
+
+from shebao.cases import services as cases
+from shebao.cases import workflows
+from shebao.cases.models import Case, Flag, OwedDocument
+from shebao.collection import bankfiles, importers
+from shebao.collection import services as collection
+from shebao.collection.assessment import assessment_run
+from shebao.collection.models import DeductionRun, Payment, RemittanceLine
+from shebao.collection.policy import policy_in_force
+from shebao.core.permissions import TABLE, ActionRefused, SystemActor, may
+from shebao.core.policy import announcement_publish
+from shebao.registry import services as registry
+from shebao.staff import services as staff
+from shebao.staff.models import Role
+from tests import personas
+from tests.collection.conftest import book_due
+
+# The modules whose public functions write; each function is an action of the table or listed below.
+SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "shebao.collection.importers",
+                   "shebao.collection.assessment", "shebao.collection.bankfiles", "shebao.collection.jobs", "shebao.registry.services", "shebao.staff.services",
+                   "shebao.core.policy"]
+SERVICE_ACTIONS: dict[str, str | None] = {
+    "shebao.cases.services.case_submit": "case.submit",
+    "shebao.cases.services.case_transition": "case.*",
+    "shebao.cases.services.case_accept": "case.accept",
+    "shebao.cases.services.case_approve": "case.approve",
+    "shebao.cases.services.case_complete": "case.complete",
+    "shebao.cases.services.case_reject": "case.reject",
+    "shebao.cases.services.commitment_letter_capture": "commitment_letter.capture",
+    "shebao.cases.services.phone_check_record": "phone_check.record",
+    "shebao.cases.services.document_attach": "document.attach",
+    "shebao.cases.services.owed_document_exchange": "owed_document.exchange",
+    "shebao.cases.services.owed_document_review": "owed_document.review",
+    "shebao.cases.services.flag_raise": "flag.raise",
+    "shebao.cases.services.flag_advance": "flag.*",
+    "shebao.cases.services.epidemic_lift_preview": "epidemic_lift.preview",
+    "shebao.cases.services.epidemic_lift_apply": "epidemic_lift.apply",
+    "shebao.collection.services.dues_build": "dues.build",
+    "shebao.collection.services.payment_receive": "payment.receive",
+    "shebao.collection.services.credit_apply": "credit.apply",
+    "shebao.collection.services.payment_reverse": "payment.reverse",
+    "shebao.collection.services.deduction_run_create": "deduction_run.create",
+    "shebao.collection.services.deduction_retry": "deduction_run.retry",
+    "shebao.collection.services.remittance_match": "remittance.match",
+    "shebao.collection.services.remittance_duplicate_resolve": "remittance.duplicate_resolve",
+    "shebao.collection.importers.import_deduction_result": "deduction_result.import",
+    "shebao.collection.importers.import_remittances": "remittance.import",
+    "shebao.collection.assessment.assessment_run": "assessment.run",
+    "shebao.collection.bankfiles.deduction_run_start": "deduction_run.create",
+    "shebao.collection.bankfiles.deduction_run_retry_start": "deduction_run.retry",
+    "shebao.collection.bankfiles.deduction_file_read": "deduction_file.download",
+    "shebao.collection.bankfiles.deduction_files_purge": "deduction_file.purge",
+    "shebao.collection.bankfiles.bank_result_import": "deduction_result.import",
+    "shebao.collection.bankfiles.remittance_statement_import": "remittance.import",
+    "shebao.collection.jobs.assessment_start": "assessment.run",
+    "shebao.collection.jobs.assessment_job_execute": "assessment.run",
+    "shebao.registry.services.person_register": "person.register",
+    "shebao.registry.services.person_update": "person.update",
+    "shebao.registry.services.employer_register": "employer.register",
+    "shebao.registry.services.employer_update": "employer.update",
+    "shebao.registry.services.personal_data_reveal": "personal_data.reveal",
+    "shebao.staff.services.api_token_create": "api_token.create",
+    "shebao.staff.services.api_token_revoke": "api_token.revoke",
+    "shebao.core.policy.announcement_publish": "announcement.publish",
+}
+# Public functions of those modules that write nothing a user asks for (pure helpers, reads, caches).
+NOT_ACTIONS = {
+    "shebao.cases.services.request_fingerprint", "shebao.cases.services.commitment_digest",
+    "shebao.collection.services.employer_open_total", "shebao.collection.services.payment_reference",
+    "shebao.collection.importers.after_line_applied", "shebao.collection.importers.parse_amount_fen",
+    "shebao.collection.assessment.dues_read", "shebao.collection.assessment.fees_of",
+    "shebao.collection.assessment.assessment_compute", "shebao.collection.assessment.assessment_what_if",
+    "shebao.collection.bankfiles.bank_file_dir", "shebao.collection.bankfiles.request_file_bytes",
+    "shebao.registry.services.employer_name_initials", "shebao.registry.services.derive_person_identity",
+    "shebao.collection.importers.read_table", "shebao.collection.importers.duplicate_key",
+    "shebao.core.policy.announcement_document", "shebao.core.policy.announcements_published",
+    "shebao.core.policy.policy_statements", "shebao.core.policy.policy_title",
+    "shebao.core.policy.policy_pack_name", "shebao.core.policy.state_columns",
+    "shebao.core.policy.remember_state", "shebao.core.policy.forget_state",
+    "shebao.core.policy.current_policy", "shebao.core.policy.policy_with",
+    "shebao.core.policy.epidemic_lifted_on",
+}
+# Reads restricted by the table: checked by the route walk (test_role_routes.py), not here.
+READ_ACTIONS = {"deduction_run.view_city", "assessment.view_city"}
+JOB = SystemActor("permission_walk", "权限表测试")
+OFFICES = ("110000", "110105")  # the municipal center and 朝阳区, where the objects below live
+
+
+def test_every_public_service_function_is_an_action_of_the_table_or_listed_as_none():
+    unknown = []
+    for name in SERVICE_MODULES:
+        module = importlib.import_module(name)
+        for attr, fn in vars(module).items():
+            if attr.startswith("_") or not inspect.isfunction(fn) or fn.__module__ != name:
+                continue
+            key = f"{name}.{attr}"
+            if key not in SERVICE_ACTIONS and key not in NOT_ACTIONS:
+                unknown.append(key)
+    assert not unknown, f"service functions the permission walk does not know (add them to the table): {unknown}"
+    named = {a for a in SERVICE_ACTIONS.values() if a and not a.endswith("*")}
+    assert named <= set(TABLE), named - set(TABLE)
+
+
+def test_each_workflow_step_admits_only_roles_its_table_row_admits():
+    """The workflow table narrows a step per handling mode; it never widens the permission table."""
+    by_action: dict[str, set[str]] = {}
+    for t in workflows.TRANSITIONS:
+        assert f"case.{t.action}" in TABLE, f"workflow step {t.action} has no row case.{t.action}"
+        assert t.roles <= TABLE[f"case.{t.action}"].roles, (t.workflow, t.action)
+        by_action.setdefault(t.action, set()).update(t.roles)
+        assert t.system == TABLE[f"case.{t.action}"].system or not t.system, (t.workflow, t.action)
+    for action, roles in by_action.items():  # and the table names no role that no workflow admits
+        assert roles == set(TABLE[f"case.{action}"].roles), action
+
+
+# --- Scenarios: what each action is called with -------------------------------------------------------
+class World:
+    """The objects of 朝阳区 that the scenarios act on, made once per test."""
+
+    def __init__(self) -> None:
+        self.admin = personas.make_staff("walk_admin", role=Role.MUNICIPAL_ADMIN, office_code="110000")
+        self.employer = personas.make_employer()
+        self.person = personas.make_person()
+        self.n = 0
+
+    def serial(self) -> int:
+        self.n += 1
+        return self.n
+
+    def case(self, status: str = "submitted", business: str = "monthly_report_back_payment") -> Case:
+        case, _ = cases.case_submit(actor=self.admin, business=business, channel="counter", employer=self.employer,
+                                    applicant_kind="employer", applied_on=dt.date(2020, 2, 10),
+                                    idempotency_key=f"walk-{self.serial()}")
+        Case.objects.filter(pk=case.pk).update(status=status, requires=["commitment_letter", "phone_verification"])
+        return Case.objects.get(pk=case.pk)
+
+    def owed(self, state: str = OwedDocument.State.OWED) -> OwedDocument:
+        return OwedDocument.objects.create(case=self.case(), name="劳动合同", kind=OwedDocument.Kind.REQUIRED,
+                                           state=state)
+
+    def flag(self, stage: str) -> Flag:
+        return Flag.objects.create(office=self.employer.district, kind=Flag.Kind.MANUAL_OPERATION,
+                                   description="手工记账", stage=stage)
+
+    def payment(self) -> Payment:
+        book_due(self.employer, "2019-12", 10_000)
+        return collection.payment_receive(employer=self.employer, amount_fen=5_000, received_on=dt.date(2020, 1, 5),
+                                          source="remittance", actor=personas.SETUP)
+
+    def statement(self) -> bytes:
+        n = self.serial()
+        return ("bank_reference,value_date,amount,payer_name,payer_account,credit_code,memo\n"
+                f"W{n:04d},2020-01-06,{n}.00,不明付款人,,,\n").encode()
+
+    def remittance_line(self) -> RemittanceLine:
+        importers.import_remittances(data=self.statement(), filename="s.csv", actor=personas.SETUP)
+        return RemittanceLine.objects.order_by("-pk").first()
+
+    def deduction_run(self) -> DeductionRun:
+        from shebao.registry.services import employer_update
+
+        employer_update(actor=personas.SETUP, employer=self.employer, payment_method="bank_deduction",
+                        bank_account="6222021234567890123")
+        book_due(self.employer, "2019-11", 10_000)
+        return bankfiles.deduction_run_start(actor=personas.SETUP)  # the run and its request file
+
+    def deduction_result(self) -> bytes:
+        item = self.deduction_run().items.get()
+        return (f"item_id,credit_code,amount,result,reason,bank_reference,date\n"
+                f"{item.pk},{self.employer.credit_code},100.00,failed,余额不足,,2020-01-20\n").encode()
+
+
+def _upload() -> io.BytesIO:
+    f = io.BytesIO(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    f.name = "doc.pdf"
+    return f
+
+
+Scenario = Callable[[World], Callable[[Any], Any]]
+
+
+def _step(action: str, status: str, **payload: Any) -> Scenario:
+    return lambda w: (lambda c: lambda a: cases.case_transition(case=c, actor=a, action=action, payload=payload))(
+        w.case(status))
+
+
+def _flag_step(step: str, stage: str) -> Scenario:
+    return lambda w: (lambda f: lambda a: cases.flag_advance(flag=f, actor=a, step=step, outcome="已核"))(
+        w.flag(stage))
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "case.submit": lambda w: lambda a: cases.case_submit(
+        actor=a, business="monthly_report_back_payment", channel="counter", employer=w.employer,
+        applicant_kind="employer", applied_on=dt.date(2020, 2, 10)),
+    "case.accept": _step("accept", "submitted", outcome="已入账"),
+    "case.approve": _step("approve", "in_review"),
+    "case.complete": _step("complete", "documents_outstanding"),
+    "case.reject": _step("reject", "submitted", reason="材料不全"),
+    "case.resume": _step("resume", "postponed", lifted_on=dt.date(2020, 4, 30)),
+    "case.district_receive": _step("district_receive", "awaiting_copies"),
+    "case.district_review": _step("district_review", "district_received"),
+    "case.mail_to_center": _step("mail_to_center", "district_reviewed", tracking_number="EMS1"),
+    "case.center_receive": _step("center_receive", "mailed_to_center"),
+    "commitment_letter.capture": lambda w: (lambda c: lambda a: cases.commitment_letter_capture(
+        case=c, actor=a, text="本单位承诺所报信息真实。", signer="单位"))(w.case()),
+    "phone_check.record": lambda w: (lambda c: lambda a: cases.phone_check_record(
+        case=c, actor=a, outcome="confirmed", phone="13812345678"))(w.case()),
+    "document.attach": lambda w: (lambda c: lambda a: cases.document_attach(
+        case=c, actor=a, name="合同", stream=_upload()))(w.case()),
+    "owed_document.exchange": lambda w: (lambda o: lambda a: cases.owed_document_exchange(
+        owed=o, actor=a, source="市场监管局", reference="X1"))(w.owed()),
+    "owed_document.review": lambda w: (lambda o: lambda a: cases.owed_document_review(
+        owed=o, actor=a, accepted=True))(w.owed(OwedDocument.State.RECEIVED)),
+    "flag.raise": lambda w: (lambda c: lambda a: cases.flag_raise(
+        actor=a, kind=Flag.Kind.MANUAL_OPERATION, description="手工记账", case=c))(w.case()),
+    "flag.review": _flag_step("review", Flag.Stage.QUEUED),
+    "flag.settle": _flag_step("settle", Flag.Stage.REVIEWED),
+    "flag.audit": _flag_step("audit", Flag.Stage.SETTLED),
+    "announcement.publish": lambda w: lambda a: announcement_publish(
+        actor=a, parameter="collection.period_overrides", value={"2020-03": "2020-04-30"}, title="征收期延长",
+        clause="0.2"),
+    "epidemic_lift.preview": lambda w: lambda a: cases.epidemic_lift_preview(dt.date(2020, 4, 30), actor=a),
+    "epidemic_lift.apply": lambda w: lambda a: cases.epidemic_lift_apply(actor=a, lifted_on=dt.date(2020, 4, 30)),
+    "person.register": lambda w: lambda a: registry.person_register(
+        actor=a, id_number=personas.citizen_id("110105", dt.date(1980, 1, 1), w.serial() + 50, male=True),
+        name="新人", district=w.employer.district),
+    "person.update": lambda w: lambda a: registry.person_update(actor=a, person=w.person, address="朝阳路1号"),
+    "employer.register": lambda w: lambda a: registry.employer_register(
+        actor=a, credit_code=personas.credit_code(w.serial() + 50), name="新单位", district=w.employer.district),
+    "employer.update": lambda w: lambda a: registry.employer_update(actor=a, employer=w.employer, bank_name="工行"),
+    "personal_data.reveal": lambda w: lambda a: registry.personal_data_reveal(
+        actor=a, obj=w.person, field="phone", reason="电话核实"),
+    "dues.build": lambda w: lambda a: collection.dues_build(months=["2019-12"], actor=a),
+    "payment.receive": lambda w: lambda a: collection.payment_receive(
+        employer=w.employer, amount_fen=100, received_on=dt.date(2020, 1, 5), source="remittance", actor=a),
+    "credit.apply": lambda w: lambda a: collection.credit_apply(employer=w.employer, actor=a, on=dt.date(2020, 1, 5)),
+    "payment.reverse": lambda w: (lambda p: lambda a: collection.payment_reverse(
+        payment=p, actor=a, reason="误入"))(w.payment()),
+    "remittance.match": lambda w: (lambda line: lambda a: collection.remittance_match(
+        line=line, employer=w.employer, actor=a))(w.remittance_line()),
+    "remittance.duplicate_resolve": lambda w: (lambda line: lambda a: collection.remittance_duplicate_resolve(
+        line=line, actor=a, same_transfer=True, reason="同一笔转账"))(w.remittance_line()),
+    "remittance.import": lambda w: lambda a: importers.import_remittances(
+        data=w.statement(), filename="s.csv", actor=a),
+    "deduction_run.create": lambda w: lambda a: collection.deduction_run_create(actor=a),
+    "deduction_run.retry": lambda w: (lambda run: lambda a: collection.deduction_retry(run=run, actor=a))(
+        w.deduction_run()),
+    "deduction_result.import": lambda w: (lambda data: lambda a: importers.import_deduction_result(
+        data=data, filename="r.csv", actor=a))(w.deduction_result()),
+    "deduction_file.download": lambda w: (lambda run: lambda a: bankfiles.deduction_file_read(run=run, actor=a))(
+        w.deduction_run()),
+    "deduction_file.purge": lambda w: lambda a: bankfiles.deduction_files_purge(actor=a),
+    "assessment.run": lambda w: lambda a: assessment_run(as_of=dt.date(2020, 1, 31), policy=policy_in_force(),
+                                                         actor=a),
+    "api_token.create": lambda w: lambda a: staff.api_token_create(actor=a, user=w.admin, name="受理平台"),
+    "api_token.revoke": lambda w: (lambda t: lambda a: staff.api_token_revoke(actor=a, token=t, reason="泄露"))(
+        staff.api_token_create(actor=personas.SETUP, user=w.admin, name="x")[0]),
+}
+
+
+def written() -> dict[str, int]:
+    """Rows of every model of the project: a refused call must leave each count as it was."""
+    return {m._meta.label: m.objects.count() for m in apps.get_models()
+            if m._meta.app_label in ("cases", "collection", "core", "registry", "staff")}
+
+
+def test_every_action_of_the_table_has_a_scenario():
+    assert set(SCENARIOS) == set(TABLE) - READ_ACTIONS
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SHEBAO_NOTIFY_DIR = tmp_path / "outbox"
+
+
+def _actors() -> list[tuple[str, Any]]:
+    staff_accounts = [(f"{role}@{code}", personas.make_staff(f"walk_{role}_{code}", role=role, office_code=code))
+                      for role in Role.values for code in OFFICES]
+    from django.contrib.auth.models import AnonymousUser
+
+    return [*staff_accounts, ("system", JOB), ("anonymous", AnonymousUser()), ("nobody", None)]
+
+
+def _expected(action: str, actor: Any) -> bool:
+    """What the table says, read from its row directly (not through `may`)."""
+    p = TABLE[action]
+    if isinstance(actor, SystemActor):
+        return p.system
+    if actor is None or not actor.is_authenticated:
+        return False
+    return actor.role in p.roles and (not p.city_wide or actor.office.code == "110000")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", sorted(set(TABLE) - READ_ACTIONS))
+def test_the_service_admits_and_refuses_each_actor_as_the_table_says(action):
+    world = World()
+    actors = _actors()
+    call = SCENARIOS[action](world)
+    for name, actor in actors:
+        expected = _expected(action, actor)
+        assert may(actor, action) == expected, f"{action} / {name}: may() disagrees with the table's row"
+        if expected:
+            continue
+        before = written()
+        with pytest.raises(ActionRefused) as refused:
+            call(actor)
+        assert refused.value.action == action, f"{action} / {name}: refused for {refused.value.action}"
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in refused.value.zh), refused.value.zh  # said in Chinese
+        assert written() == before, f"{action} / {name}: a refused call wrote something"
+    for name, actor in actors:
+        if not _expected(action, actor):
+            continue
+        try:  # a fresh object each time: an admitted call may change what the next one finds
+            SCENARIOS[action](world)(actor)
+        except ActionRefused as e:
+            pytest.fail(f"{action} / {name}: the table admits it but the service refused: {e.zh}")
+        except Exception:  # a state or validation refusal is not the table's to judge
+            pass
+
+
+@pytest.mark.django_db
+def test_a_refused_lift_and_announcement_leave_no_trace_in_the_api(leader):
+    """The leader (read-only) and the auditor: refused by the API with problem details, nothing written."""
+    from rest_framework.test import APIClient
+
+    from shebao.core.models import Announcement, AuditEvent
+
+    auditor = personas.make_staff("auditor_city", role=Role.AUDITOR, office_code="110000")
+    for user in (leader, auditor):
+        api = APIClient()
+        api.force_authenticate(user)
+        before = written()
+        r = api.post("/api/v1/cases/epidemic-lift/", {"lifted_on": "2020-04-30"}, format="json")
+        assert r.status_code == 403 and r["Content-Type"].startswith("application/problem+json")
+        assert r.json()["errors"][0]["code"] == "role_not_allowed"
+        assert "无权发布疫情解除" in r.json()["errors"][0]["reason_zh"]
+        preview = api.get("/api/v1/cases/epidemic-lift/preview/?lifted_on=2020-04-30")
+        assert preview.status_code == 403 and "无权预览疫情解除的影响" in preview.json()["detail"]
+        assert written() == before
+    assert not Announcement.objects.exists() and not AuditEvent.objects.filter(model="cases.EpidemicLift").exists()
+
+
+@pytest.mark.django_db
+def test_a_system_job_is_named_in_the_trail_not_left_blank(employer_chaoyang):
+    from shebao.core.models import AuditEvent
+
+    book_due(employer_chaoyang, "2019-12", 10_000)
+    run = collection.deduction_run_create(actor=SystemActor("deduction_run", "银行扣款批次"))
+    event = AuditEvent.objects.get(model="collection.DeductionRun", object_pk=str(run.pk))
+    assert event.actor is None and event.actor_label == "系统作业：银行扣款批次"
+    assert run.created_by_label == "系统作业：银行扣款批次"
+
+
+def test_an_unknown_action_is_a_programming_error_not_a_refusal():
+    with pytest.raises(KeyError):
+        may(None, "announcement.delete")
