@@ -1,0 +1,209 @@
+"""Every page and API route, for every role (at the municipal center and in 朝阳区), answers as the
+permission table (core/permissions.py) says: a route listed with an action admits exactly the roles
+the table admits; a refusal says so in Chinese (the site's 403 page, the page's message or the API's
+problem details) and writes nothing. Like tests/core/test_district_line.py, the test walks the URL
+configuration itself: a route missing from `ROUTES` fails it, so a new route cannot slip past.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.contrib.messages import get_messages
+from rest_framework.test import APIClient
+
+from shebao.collection.models import RemittanceLine
+from shebao.core.permissions import TABLE
+from shebao.staff.models import Role, User
+from tests import personas
+from tests.core.test_district_line import _chaoyang_objects, fill, routes
+from tests.core.test_permission_table import written
+
+
+def _pdf() -> io.BytesIO:
+    f = io.BytesIO(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    f.name = "doc.pdf"
+    return f
+
+
+# route name -> (the action its GET needs or None, the action its POST needs or None, the POST's data).
+# None: any signed-in staff member, within their district (tests/core/test_district_line.py).
+Route = tuple[str | None, str | None, Any]
+ROUTES: dict[str, Route] = {
+    # The REST API.
+    "case-list": (None, "case.submit", lambda o: {"business": "monthly_report_back_payment", "channel": "online",
+                                                   "employer": o["employer"]}),
+    "case-workflows": (None, None, None),
+    "case-flags": (None, None, None),
+    "case-flag-step": (None, "flag.review", {"step": "review", "outcome": "已复核"}),
+    "case-overdue": (None, None, None),
+    "case-lift-preview": ("epidemic_lift.preview", None, None),
+    "case-lift-apply": (None, "epidemic_lift.apply", {"lifted_on": "2020-04-30"}),
+    "case-detail": (None, None, None),
+    "case-transition": (None, "case.complete", {"action": "complete"}),
+    "case-letter": (None, "commitment_letter.capture", {"text": "承诺属实", "signer": "本人"}),
+    "case-phone-check": (None, "phone_check.record", {"outcome": "confirmed"}),
+    "case-documents": (None, "document.attach", lambda o: {"file": _pdf()}),
+    "case-document-content": (None, None, None),
+    "case-owed-exchange": (None, "owed_document.exchange", {"source": "市场监管局", "reference": "X1"}),
+    "case-owed-review": (None, "owed_document.review", {"accepted": True}),
+    "case-flag-raise": (None, "flag.raise", {"kind": "manual_operation", "description": "手工记账"}),
+    "person-list": (None, None, None),
+    "person-detail": (None, None, None),
+    "person-reveal": (None, "personal_data.reveal", {"field": "phone", "reason": "电话核实"}),
+    "employer-list": (None, None, None),
+    "employer-detail": (None, None, None),
+    "employer-reveal": (None, "personal_data.reveal", {"field": "bank_account", "reason": "扣款核对"}),
+    # Collection pages.
+    "collection:employer_account": (None, None, None),
+    "collection:remittance_queue": (None, None, None),
+    "collection:remittance_line": (None, None, None),
+    "collection:remittance_line_match": (None, "remittance.match", lambda o: {"employer": o["employer"]}),
+    "collection:remittance_line_duplicate": (None, "remittance.duplicate_resolve",
+                                             {"decision": "same", "reason": "同一笔转账"}),
+    "collection:assessment_runs": (None, None, None),
+    "collection:assessment_start": (None, "assessment.run", {"as_of": "2020-01-31"}),
+    "collection:assessment_job": ("assessment.view_city", None, None),
+    "collection:assessment_run": ("assessment.view_city", None, None),
+    "collection:assessment_run_district": (None, None, None),
+    "collection:deduction_runs": (None, None, None),
+    "collection:deduction_run": ("deduction_run.view_city", None, None),
+    "collection:deduction_run_retry": (None, "deduction_run.retry", {}),
+    "collection:deduction_run_start": (None, "deduction_run.create", {}),
+    "collection:deduction_file_download": ("deduction_file.download", None, None),
+    "collection:deduction_file_checksum": ("deduction_file.download", None, None),
+    "collection:bank_file_import": ("remittance.import", "remittance.import", {}),
+    "collection:person_rights": (None, None, None),
+    # Back-office pages.
+    "backoffice:queue": (None, None, None),
+    "backoffice:case_detail": (None, None, None),
+    "backoffice:case_act": (None, "case.complete", {}),
+    "backoffice:case_letter": (None, "commitment_letter.capture", {"text": "承诺属实", "signer": "本人"}),
+    "backoffice:case_phone_check": (None, "phone_check.record", {"outcome": "confirmed"}),
+    "backoffice:case_document": (None, "document.attach", lambda o: {"file": _pdf(), "name": "合同"}),
+    "backoffice:document_download": (None, None, None),
+    "backoffice:case_owed": (None, "owed_document.exchange", {"do": "exchange", "source": "市场监管局",
+                                                              "reference": "X1"}),
+    "backoffice:case_flag": (None, "flag.raise", {"kind": "manual_operation", "description": "手工记账"}),
+    "backoffice:case_receipt": (None, None, None),
+    "backoffice:front_desk": ("case.submit", "case.submit", {}),
+    "backoffice:announcements": (None, "announcement.publish", {"kind": "deadline", "months": "2020-03",
+                                                                 "date": "2020-04-30"}),
+    "backoffice:review_queue": (None, None, None),
+    "backoffice:flag_step": (None, "flag.review", {"step": "review", "outcome": "已复核"}),
+    # Registry pages.
+    "web:home": (None, None, None),
+    "web:public_announcements": (None, None, None),
+    "web:person_search": (None, None, None),
+    "web:person_detail": (None, None, None),
+    "web:person_reveal": (None, "personal_data.reveal", {"reason": "电话核实"}),
+    "web:employer_search": (None, None, None),
+    "web:employer_detail": (None, None, None),
+    "web:employer_reveal": (None, "personal_data.reveal", {"reason": "扣款核对"}),
+}
+def _admits(action: str, user: Any) -> bool:
+    p = TABLE[action]
+    return user.role in p.roles and (not p.city_wide or user.office.code == "110000")
+
+
+def test_every_route_is_listed_with_the_actions_it_needs():
+    names = {name for _, name in routes()}
+    assert not names - set(ROUTES), f"routes the role walk does not know: {sorted(names - set(ROUTES))}"
+    for get_action, post_action, _ in ROUTES.values():
+        for action in (get_action, post_action):
+            assert action is None or action in TABLE, action
+
+
+def _refused(r: Any, action: str) -> bool:
+    """A refusal in Chinese: the 403 page or problem, or the page's flashed message after a redirect."""
+    if r.status_code == 403:
+        body = r.content.decode(errors="ignore")
+        return "无权" in body or "须由" in body or "只能" in body
+    if r.status_code == 302:
+        return any(TABLE[action].zh in str(m) for m in get_messages(r.wsgi_request))
+    return False
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", Role.values)
+def test_each_route_admits_and_refuses_each_role_as_the_table_says(client, role, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    objects = _chaoyang_objects()
+    person_pk, employer_pk = objects["web:person_detail"]["pk"], objects["web:employer_detail"]["pk"]
+    # The duplicate-resolving route needs a line held as a probable duplicate.
+    matched = RemittanceLine.objects.get(pk=objects["collection:remittance_line_duplicate"]["pk"])
+    held = RemittanceLine.objects.create(bank_file=matched.bank_file, line_no=99, bank_reference="DL-DUP",
+                                         value_date=matched.value_date, amount_fen=matched.amount_fen,
+                                         status=RemittanceLine.Status.DUPLICATE, duplicate_of=matched)
+    objects["collection:remittance_line_duplicate"] = {"pk": held.pk}
+    problems: list[str] = []
+    # 朝阳区 first: an admitted call may change an object (a case completed, a line matched), and the
+    # district's account is refused more often; the center's account comes after, on the same objects.
+    for office_code in ("110105", "110000"):
+        user = User.objects.create(username=f"walk_{role}_{office_code}", role=role,
+                                   office=personas.office(office_code))
+        _walk(client, user, objects, employer_pk=employer_pk, person_pk=person_pk, problems=problems)
+    assert not problems, "\n".join(problems)
+
+
+def _walk(client: Any, user: Any, objects: dict[str, Any], *, employer_pk: int, person_pk: int,
+          problems: list[str]) -> None:
+    api = APIClient()
+    api.force_authenticate(user)
+    client.force_login(user)
+    who = f"{user.role}@{user.office.code}"
+    for route, name in routes():
+        get_action, post_action, data = ROUTES[name]
+        url = fill(route, objects.get(name, {}))
+        api_route = url.startswith("/api/")
+        c = api if api_route else client
+        query = {"lifted_on": "2020-04-30"} if name == "case-lift-preview" else {}
+        r = c.get(url, query)
+        if get_action is not None:
+            if _admits(get_action, user) and r.status_code == 403:
+                problems.append(f"GET {url}: {who} is admitted by {get_action} but refused")
+            if not _admits(get_action, user) and not _refused(r, get_action):
+                problems.append(f"GET {url}: {who} should be refused ({get_action}), got {r.status_code}")
+        if post_action is None:
+            continue
+        payload = data({"employer": employer_pk, "person": person_pk}) if callable(data) else data
+        before = written()
+        if api_route:
+            r = api.post(url, payload, format="multipart" if "file" in payload else "json")
+        else:
+            r = client.post(url, payload)
+        if _admits(post_action, user):
+            if _refused(r, post_action):
+                problems.append(f"POST {url}: {who} is admitted by {post_action} but refused")
+        else:
+            if not _refused(r, post_action):
+                problems.append(f"POST {url}: {who} should be refused ({post_action}), got {r.status_code}")
+            if written() != before:
+                problems.append(f"POST {url}: a refused {who} wrote something")
+
+
+@pytest.mark.django_db
+def test_a_clerk_following_a_link_to_a_city_wide_run_gets_the_sites_page_in_chinese(client, clerk_chaoyang):
+    from tests.collection.district_line_objects import collection_objects
+
+    objects = collection_objects(person=personas.make_person(), employer=personas.make_employer())
+    client.force_login(clerk_chaoyang)
+    r = client.get(f"/collection/deductions/{objects['collection:deduction_run']['pk']}/")
+    html = r.content.decode()
+    assert r.status_code == 403
+    assert "无权进行此操作" in html and "区经办人员须由市中心" not in html
+    assert "查看全市扣款批次须由市中心工作人员办理" in html  # what they may not do, and who does it
+    assert "社保经办系统" in html and "返回首页" in html  # within the site's layout, with a way on
+
+
+@pytest.mark.django_db
+def test_the_leader_sees_no_publish_button_and_no_front_desk(client, leader):
+    client.force_login(leader)
+    page = client.get("/office/announcements/").content.decode()
+    assert "确认发布" not in page and "预览影响" not in page and "征收期延长（第0.2条）" not in page
+    home = client.get("/").content.decode()
+    assert "前台受理" not in home
+    desk = client.get("/office/front-desk/")
+    assert desk.status_code == 403 and "领导（只读）无权登记申请" in desk.content.decode()
