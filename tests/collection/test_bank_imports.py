@@ -252,8 +252,8 @@ def test_the_deduction_run_command_writes_the_protected_request_file_with_the_fu
     assert (path.parent / "deduction-run-1.csv.sha256").read_text() == f"{digest}  deduction-run-1.csv\n"
     assert DeductionItem.objects.count() == 1
     run = DeductionRun.objects.get()
-    assert (run.created_by_label, run.request_file.sha256) == ("命令行 shebao deduction_run", digest)
-    assert AuditEvent.objects.filter(model="collection.DeductionFile", actor_label="命令行 shebao deduction_run").exists()
+    assert (run.created_by_label, run.request_file.sha256) == ("系统作业：命令行 shebao deduction_run", digest)
+    assert AuditEvent.objects.filter(model="collection.DeductionFile", actor_label="系统作业：命令行 shebao deduction_run").exists()
 
 
 def test_the_import_bank_result_command_reports_and_refuses_in_chinese(deduction_employer, tmp_path, capsys):

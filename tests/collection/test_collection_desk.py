@@ -172,7 +172,7 @@ def test_the_request_file_is_kept_no_longer_than_the_retention_period(collection
     file.refresh_from_db()
     assert file.purge_reason == "超过保存期限"
     assert AuditEvent.objects.filter(model="collection.DeductionFile", object_pk=str(file.pk),
-                                     actor_label="命令行 shebao purge_bank_files").exists()
+                                     actor_label="系统作业：命令行 shebao purge_bank_files").exists()
 
 
 # --- Uploads, line by line ---------------------------------------------------------------------------
@@ -315,7 +315,7 @@ def test_the_assess_command_runs_through_the_same_job_service(employer_chaoyang,
     book_due(employer_chaoyang, "2019-11", 10_000)
     call_command("assess", "--as-of", "2020-01-31")
     job = AssessmentJob.objects.get()
-    assert job.status == "done" and job.requested_by_label == "命令行 shebao assess"
+    assert job.status == "done" and job.requested_by_label == "系统作业：命令行 shebao assess"
     assert f"核定批次#{job.run_id}" in capsys.readouterr().out
 
 

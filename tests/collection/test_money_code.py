@@ -50,7 +50,7 @@ def test_a_balanced_transaction_is_written_whole_without_its_zero_lines(employer
     rows = sorted(Posting.objects.filter(transaction=txn).values_list("account", "employer_id", "amount_fen"))
     assert rows == [("bank", None, 12_345), ("receivable", e, -12_345)]
     assert (txn.kind, txn.occurred_on, len(txn.memo), len(txn.reason)) == ("payment", dt.date(2020, 3, 2), 200, 200)
-    assert (txn.author, txn.author_label, txn.reverses) == (None, "system", None)
+    assert (txn.author, txn.author_label, txn.reverses) == (None, SETUP.label, None)  # a named job, never blank
 
 
 def test_the_author_of_a_transaction_is_the_signed_in_user(employer_chaoyang, clerk_chaoyang):

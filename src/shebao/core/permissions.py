@@ -141,6 +141,11 @@ class SystemActor:
     sees_whole_city = False
     pk = None
 
+    @classmethod
+    def command(cls, name: str) -> SystemActor:
+        """The actor of `shebao <name>` run at the server's shell: "系统作业：命令行 shebao <name>"."""
+        return cls(name, f"命令行 shebao {name}")
+
     @property
     def label(self) -> str:
         return f"系统作业：{self.zh}"
@@ -194,6 +199,15 @@ def _who(actor: Any) -> str:
     return Role(role).label if role in Role.values else "未登录用户"
 
 
+def _who_may(p: Permission) -> str:
+    """Who does it instead, in the order of `Role`: what a refused user is told to do."""
+    if not p.roles:
+        return "只由系统作业执行"
+    labels = [label for value, label in Role.choices if value in p.roles]
+    where = "市中心的" if p.city_wide and not all(label.startswith("市中心") for label in labels) else ""
+    return f"由{where}{'、'.join(labels)}办理"
+
+
 def refusal(actor: Any, action: str, *, district_id: int | None = None) -> ActionRefused | None:
     """Why `actor` may not make `action` (on data of `district_id`, if given), or None if it may."""
     p = permission(action)
@@ -205,8 +219,8 @@ def refusal(actor: Any, action: str, *, district_id: int | None = None) -> Actio
     if actor is None or not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_active", True):
         return ActionRefused(f"请先登录再{p.zh}", f"{action} needs a signed-in staff account", action=action)
     if getattr(actor, "role", None) not in p.roles:
-        return ActionRefused(f"{_who(actor)}无权{p.zh}", f"role {getattr(actor, 'role', None)} may not {action}",
-                             action=action)
+        return ActionRefused(f"{_who(actor)}无权{p.zh}（{_who_may(p)}）",
+                             f"role {getattr(actor, 'role', None)} may not {action}", action=action)
     if p.city_wide and not getattr(actor, "sees_whole_city", False):
         return ActionRefused(f"{p.zh}须由市中心工作人员办理", f"{action} is for the municipal center's staff",
                              action=action)

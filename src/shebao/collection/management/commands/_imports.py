@@ -20,7 +20,7 @@ def run_import(path: str, service: Callable[..., ImportReport], command: str) ->
     if not p.is_file():
         raise CommandError(f"找不到文件：{path}")
     try:
-        report = service(data=p.read_bytes(), filename=p.name, actor=SystemActor(command, f"命令行 shebao {command}"))
+        report = service(data=p.read_bytes(), filename=p.name, actor=SystemActor.command(command))
     except ValidationError as e:
         raise CommandError("；".join(e.messages)) from None
     if report.refused:

@@ -24,7 +24,7 @@ def _date(text: str, name: str) -> dt.date:
 
 
 # Run at the server's shell: the trail names the job, not a person.
-JOB = SystemActor("assess", "核定欠费与滞纳金")
+JOB = SystemActor.command("assess")
 
 
 class Command(BaseCommand):

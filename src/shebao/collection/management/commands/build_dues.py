@@ -13,7 +13,7 @@ from shebao.core.permissions import SystemActor
 from shebao.registry.months import format_month, parse_month
 
 # Run at the server's shell: the trail names the job, not a person.
-JOB = SystemActor("build_dues", "核定应缴费款")
+JOB = SystemActor.command("build_dues")
 
 
 class Command(BaseCommand):

@@ -18,7 +18,7 @@ from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor
 
 # Run at the server's shell: the trail names the job, not a person.
-JOB = SystemActor("deduction_run", "银行扣款批次")
+JOB = SystemActor.command("deduction_run")
 
 
 class Command(BaseCommand):

@@ -15,7 +15,7 @@ class Command(BaseCommand):
             "（SHEBAO_BANK_FILE_RETENTION_DAYS 天）的。文件的校验值和下载记录保留。")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        purged = deduction_files_purge(actor=SystemActor("purge_bank_files", "命令行 shebao purge_bank_files"))
+        purged = deduction_files_purge(actor=SystemActor.command("purge_bank_files"))
         for f in purged:
             self.stdout.write(f"已删除批次#{f.run_id}的扣款请求文件 {f.filename}（{f.purge_reason}）")
         self.stdout.write(f"共删除{len(purged)}个文件")

@@ -11,7 +11,7 @@ from shebao.staff.models import ApiToken, User, token_prefix
 from shebao.staff.services import api_token_create, api_token_revoke
 
 # Run at the server's shell: the audit trail names the command, not a person.
-COMMAND = SystemActor("api_token", "接口密钥管理")
+COMMAND = SystemActor.command("api_token")
 
 
 class Command(BaseCommand):
