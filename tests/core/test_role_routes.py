@@ -118,11 +118,13 @@ def test_every_route_is_listed_with_the_actions_it_needs():
 
 def _refused(r: Any, action: str) -> bool:
     """A refusal in Chinese: the 403 page or problem, or the page's flashed message after a redirect."""
+    def says_refused(text: str) -> bool:
+        return "无权" in text or "须由" in text or "只能" in text
+
     if r.status_code == 403:
-        body = r.content.decode(errors="ignore")
-        return "无权" in body or "须由" in body or "只能" in body
+        return says_refused(r.content.decode(errors="ignore"))
     if r.status_code == 302:
-        return any(TABLE[action].zh in str(m) for m in get_messages(r.wsgi_request))
+        return any(says_refused(str(m)) and TABLE[action].zh in str(m) for m in get_messages(r.wsgi_request))
     return False
 
 

@@ -11,6 +11,7 @@ from shebao.cases.models import Case
 from shebao.registry.models import Employer
 from shebao.registry.services import employer_name_initials
 from tests import personas
+from tests.personas import SETUP
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,7 @@ def test_a_passport_number_is_found_by_its_start(client, clerk_chaoyang):
 
     from shebao.registry.services import person_register
 
-    person_register(actor=None, id_number="E12345678", id_type="passport", name="约翰", gender="male",
+    person_register(actor=SETUP, id_number="E12345678", id_type="passport", name="约翰", gender="male",
                     birth_date=dt.date(1980, 1, 1), district=personas.office("110105"))
     client.force_login(clerk_chaoyang)
     assert "约翰" in client.get(reverse("web:person_search"), {"q": "E1234"}).content.decode()
@@ -114,7 +115,7 @@ def test_employers_are_found_by_pinyin_initials(client, clerk_chaoyang, employer
 def test_renaming_an_employer_renews_its_initials(employer_chaoyang):
     from shebao.registry.services import employer_update
 
-    employer_update(actor=None, employer=employer_chaoyang, name="北京华信科技有限公司", reason="更名")
+    employer_update(actor=SETUP, employer=employer_chaoyang, name="北京华信科技有限公司", reason="更名")
     assert Employer.objects.get(pk=employer_chaoyang.pk).name_initials == "bjhxkjyxgs"
 
 

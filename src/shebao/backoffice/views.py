@@ -366,7 +366,7 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
         "lift_in_force": announcements.lift_in_force(),
         "data": request.POST or request.GET,
     }
-    status = 200  # a refusal of the table answers 403, with the page and its message
+    status = 200
     if request.method == "POST":
         kind = request.POST.get("kind")
         day = _parse_date(request.POST.get("date"))
@@ -410,7 +410,8 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
                 return redirect("backoffice:announcements")
         else:
             context["error"] = "未知的公告类型"
-    return TemplateResponse(request, "backoffice/announcements.html", context, status=status)
+    # A refusal of the table answers 403; a form's own error stays on the page as before.
+    return TemplateResponse(request, "backoffice/announcements.html", context, status=403 if status == 403 else 200)
 
 
 @login_required
