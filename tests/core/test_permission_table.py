@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import importlib.util
 import inspect
 import io
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from shebao.collection.models import DeductionRun, Payment, RemittanceLine
 from shebao.collection.policy import policy_in_force
 from shebao.core.permissions import TABLE, ActionRefused, SystemActor, may
 from shebao.core.policy import announcement_publish
+from shebao.operations.services import audit_case_open, audit_case_register
 from shebao.registry import services as registry
 from shebao.staff import services as staff
 from shebao.staff.models import Role, User
@@ -80,6 +82,11 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.staff.services.api_token_create": "api_token.create",
     "shebao.staff.services.api_token_revoke": "api_token.revoke",
     "shebao.core.policy.announcement_publish": "announcement.publish",
+    "shebao.operations.services.audit_case_register": "audit_case.register",
+    "shebao.operations.services.audit_contact_record": "audit_case.register",
+    **{f"shebao.operations.services.audit_case_{step}": "audit_case.handle"
+       for step in ("open", "extend", "investigate", "decide", "close", "suspend", "resume")},
+    "shebao.operations.services.complainant_reveal": "personal_data.reveal",
 }
 # Public functions of those modules that write nothing a user asks for (pure helpers, reads, caches).
 NOT_ACTIONS = {
@@ -96,7 +103,8 @@ NOT_ACTIONS = {
     "shebao.core.policy.policy_pack_name", "shebao.core.policy.state_columns",
     "shebao.core.policy.remember_state", "shebao.core.policy.forget_state",
     "shebao.core.policy.current_policy", "shebao.core.policy.policy_with",
-    "shebao.core.policy.epidemic_lifted_on",
+    "shebao.core.policy.epidemic_lifted_on", "shebao.operations.services.may_register",
+    "shebao.operations.services.may_handle",
 }
 # Reads restricted by the table: checked by the route walk (test_role_routes.py), not here.
 READ_ACTIONS = {"deduction_run.view_city", "assessment.view_city"}
@@ -272,6 +280,10 @@ SCENARIOS: dict[str, Scenario] = {
     "deduction_file.purge": lambda w: lambda a: bankfiles.deduction_files_purge(actor=a),
     "assessment.run": lambda w: lambda a: assessment_run(as_of=dt.date(2020, 1, 31), policy=policy_in_force(),
                                                          actor=a),
+    "audit_case.register": lambda w: lambda a: audit_case_register(
+        actor=a, source="inspection", employer=w.employer, summary="稽核检查"),
+    "audit_case.handle": lambda w: (lambda c: lambda a: audit_case_open(actor=a, case=c, version=None))(
+        audit_case_register(actor=w.admin, source="inspection", employer=w.employer, summary="稽核检查")),
     "api_token.create": lambda w: lambda a: staff.api_token_create(actor=a, user=w.admin, name="受理平台"),
     "api_token.revoke": lambda w: (lambda t: lambda a: staff.api_token_revoke(actor=a, token=t, reason="泄露"))(
         staff.api_token_create(actor=personas.SETUP, user=w.admin, name="x")[0]),

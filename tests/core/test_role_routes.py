@@ -16,6 +16,8 @@ from rest_framework.test import APIClient
 
 from shebao.collection.models import RemittanceLine
 from shebao.core.permissions import TABLE
+from shebao.operations.services import audit_case_register
+from shebao.registry.models import Employer
 from shebao.staff.models import Role, User
 from tests import personas
 from tests.core.test_district_line import _chaoyang_objects, fill, routes
@@ -93,6 +95,15 @@ ROUTES: dict[str, Route] = {
                                                                  "date": "2020-04-30"}),
     "backoffice:review_queue": (None, None, None),
     "backoffice:flag_step": (None, "flag.review", {"step": "review", "outcome": "已复核"}),
+    "backoffice:audit_queue": (None, None, None),
+    "backoffice:audit_new": (None, "audit_case.register", lambda o: {"employer_code": o["employer_code"],
+                                                                      "source": "inspection", "summary": "巡查"}),
+    "backoffice:audit_case": (None, None, None),
+    "backoffice:audit_case_act": (None, "audit_case.handle", {}),
+    "backoffice:audit_contact": (None, "audit_case.register", {"channel": "phone", "party": "employer",
+                                                               "notes": "电话联系"}),
+    "backoffice:audit_reveal": (None, "personal_data.reveal", {"reason": "回访投诉人"}),
+    "backoffice:audit_letter": (None, None, None),
     # Registry pages.
     "web:home": (None, None, None),
     "web:public_announcements": (None, None, None),
@@ -140,18 +151,30 @@ def test_each_route_admits_and_refuses_each_role_as_the_table_says(client, role,
                                          value_date=matched.value_date, amount_fen=matched.amount_fen,
                                          status=RemittanceLine.Status.DUPLICATE, duplicate_of=matched)
     objects["collection:remittance_line_duplicate"] = {"pk": held.pk}
+    # An audit case of 朝阳区 (7.2), registered, for the 稽核 routes.
+    employer = Employer.objects.get(pk=employer_pk)
+    case = audit_case_register(actor=User.objects.create(username="walk_auditor", role=Role.AUDITOR,
+                                                         office=personas.office("110000")),
+                               source="hotline_12345", employer=employer, summary="投诉", complainant_name="王某",
+                               complainant_phone="13900000000")
+    objects.update({"backoffice:audit_case": {"pk": case.pk}, "backoffice:audit_case_act": {"pk": case.pk,
+                                                                                             "action": "open"},
+                    "backoffice:audit_contact": {"pk": case.pk},
+                    "backoffice:audit_reveal": {"pk": case.pk, "field": "complainant_phone"},
+                    "backoffice:audit_letter": {"pk": case.pk}})
+    codes = {"employer_code": employer.credit_code}
     problems: list[str] = []
     # 朝阳区 first: an admitted call may change an object (a case completed, a line matched), and the
     # district's account is refused more often; the center's account comes after, on the same objects.
     for office_code in ("110105", "110000"):
         user = User.objects.create(username=f"walk_{role}_{office_code}", role=role,
                                    office=personas.office(office_code))
-        _walk(client, user, objects, employer_pk=employer_pk, person_pk=person_pk, problems=problems)
+        _walk(client, user, objects, employer_pk=employer_pk, person_pk=person_pk, codes=codes, problems=problems)
     assert not problems, "\n".join(problems)
 
 
 def _walk(client: Any, user: Any, objects: dict[str, Any], *, employer_pk: int, person_pk: int,
-          problems: list[str]) -> None:
+          codes: dict[str, str], problems: list[str]) -> None:
     api = APIClient()
     api.force_authenticate(user)
     client.force_login(user)
@@ -170,7 +193,7 @@ def _walk(client: Any, user: Any, objects: dict[str, Any], *, employer_pk: int, 
                 problems.append(f"GET {url}: {who} should be refused ({get_action}), got {r.status_code}")
         if post_action is None:
             continue
-        payload = data({"employer": employer_pk, "person": person_pk}) if callable(data) else data
+        payload = data({"employer": employer_pk, "person": person_pk, **codes}) if callable(data) else data
         before = written()
         if api_route:
             r = api.post(url, payload, format="multipart" if "file" in payload else "json")

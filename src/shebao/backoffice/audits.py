@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from shebao.core import clock
+from shebao.core.permissions import may
 from shebao.operations import selectors, services
 from shebao.operations.models import AuditContact, Source
 from shebao.registry.models import Employer
@@ -84,7 +85,7 @@ def _case_page(request: HttpRequest, pk: int, *, errors: list[str] | None = None
         "case": case, "errors": errors or [], "channels": AuditContact.Channel.choices,
         "parties": AuditContact.Party.choices, "may_register": services.may_register(request.user),
         "may_handle": services.may_handle(request.user),
-        "may_reveal": getattr(request.user, "can_reveal_personal_data", False),
+        "may_reveal": may(request.user, "personal_data.reveal"),
         "now": timezone.localtime(clock.now()).strftime("%Y-%m-%dT%H:%M"),
     }, status=status)
 

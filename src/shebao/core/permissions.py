@@ -84,6 +84,10 @@ TABLE: dict[str, Permission] = _rows(
     Permission("flag.review", "复核7.4标记", CASE_STAFF),
     Permission("flag.settle", "清理7.4标记", CASE_STAFF),
     Permission("flag.audit", "内审7.4标记", AUDITORS),
+    # Audit cases (稽核, 7.1–7.3): registered by a district's clerks or the auditors, handled by the auditors.
+    Permission("audit_case.register", "登记稽核案件或联系记录", frozenset({Role.AUDITOR, Role.DISTRICT_CLERK,
+                                                                      Role.MUNICIPAL_ADMIN})),
+    Permission("audit_case.handle", "办理稽核案件（立案、调查、决定、结案、中止、恢复）", AUDITORS),
     # Policy: announcements and the epidemic lift change every district's deadlines.
     Permission("announcement.publish", "发布政策公告", CENTER, city_wide=True),
     Permission("epidemic_lift.preview", "预览疫情解除的影响", CENTER, city_wide=True),

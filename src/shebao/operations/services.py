@@ -23,32 +23,24 @@ from django.db import transaction
 
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
+from shebao.core.permissions import may, require
 from shebao.core.policy import current_policy
 from shebao.core.scoping import user_may_see_district
 from shebao.operations.models import RUNNING_STATES, AuditCase, AuditContact, AuditSuspension, Source, State
 from shebao.operations.selectors import epidemic_suspension
 from shebao.registry.models import Employer
-from shebao.staff.models import Role
-
-REGISTER_ROLES = frozenset({Role.AUDITOR, Role.DISTRICT_CLERK, Role.MUNICIPAL_ADMIN})
-HANDLE_ROLES = frozenset({Role.AUDITOR, Role.MUNICIPAL_ADMIN})
 
 
+# Who may act is the permission table's (core/permissions.py): audit_case.register and
+# audit_case.handle; these two read it for the pages.
 def may_register(actor: Any) -> bool:
     """Whether ``actor`` may register a case or record a contact (7.2, 7.3)."""
-    return bool(getattr(actor, "is_authenticated", False)) and (
-        getattr(actor, "is_superuser", False) or getattr(actor, "role", None) in REGISTER_ROLES)
+    return may(actor, "audit_case.register")
 
 
 def may_handle(actor: Any) -> bool:
     """Whether ``actor`` may open, extend, suspend, resume, investigate, decide and close cases."""
-    return bool(getattr(actor, "is_authenticated", False)) and (
-        getattr(actor, "is_superuser", False) or getattr(actor, "role", None) in HANDLE_ROLES)
-
-
-def _require(ok: bool, what: str) -> None:
-    if not ok:
-        raise PermissionDenied(f"当前角色无权{what}")
+    return may(actor, "audit_case.handle")
 
 
 def _text(value: str | None, field: str, label: str, *, required: bool = True, max_len: int = 2000) -> str:
@@ -95,7 +87,7 @@ def audit_case_register(
     ValidationError for an unknown source, a missing summary, or opening a complaint during 7.1's
     suspension.
     """
-    _require(may_register(actor), "登记稽核案件")
+    require(actor, "audit_case.register")
     if source not in Source.values:
         raise ValidationError({"source": "请选择案件来源"})
     emp = employer if isinstance(employer, Employer) else Employer.objects.filter(pk=employer).first()
@@ -112,7 +104,7 @@ def audit_case_register(
         documents_kept=_text(documents_kept, "documents_kept", "留存材料", required=False),
     )
     if open_now:
-        _require(may_handle(actor), "立案")
+        require(actor, "audit_case.handle")
         if _suspended_on(case, today):
             raise ValidationError({"open_now": "稽核工作中止期间（第7.1条），投诉举报案件只登记、留存材料，待恢复后再立案（第7.2条）"})
         case.state, case.opened_on = State.OPENED, today
@@ -125,7 +117,7 @@ def audit_case_register(
 def audit_case_open(*, actor: Any, case: AuditCase | int, version: int | None) -> AuditCase:
     """Open (立案) a registered case today: its time limit starts. Refused for a complaint case
     while 7.1's suspension holds today (7.2: opened when work resumes)."""
-    _require(may_handle(actor), "立案")
+    require(actor, "audit_case.handle")
     case = _locked(actor, case, version)
     if case.state != State.REGISTERED:
         raise ValidationError({"state": f"案件{case.get_state_display()}，不能再立案"})
@@ -141,7 +133,7 @@ def audit_case_open(*, actor: Any, case: AuditCase | int, version: int | None) -
 def audit_case_extend(*, actor: Any, case: AuditCase | int, version: int | None, reason: str) -> AuditCase:
     """Extend the time limit by ``audit.extension_working_days`` (30) working days, once, with the
     reason (劳动保障监察条例 第十七条: complex cases, approved)."""
-    _require(may_handle(actor), "延长办案期限")
+    require(actor, "audit_case.handle")
     case = _locked(actor, case, version)
     reason = _text(reason, "reason", "延期原因", max_len=200)
     if case.state not in RUNNING_STATES:
@@ -156,7 +148,7 @@ def audit_case_extend(*, actor: Any, case: AuditCase | int, version: int | None,
 @transaction.atomic
 def audit_case_investigate(*, actor: Any, case: AuditCase | int, version: int | None, findings: str) -> AuditCase:
     """Record the investigation's findings on an opened case."""
-    _require(may_handle(actor), "登记调查结果")
+    require(actor, "audit_case.handle")
     case = _locked(actor, case, version)
     findings = _text(findings, "findings", "调查结果")
     if case.state != State.OPENED:
@@ -169,7 +161,7 @@ def audit_case_investigate(*, actor: Any, case: AuditCase | int, version: int | 
 @transaction.atomic
 def audit_case_decide(*, actor: Any, case: AuditCase | int, version: int | None, decision: str) -> AuditCase:
     """Decide an investigated case today; the decision letter (PDF) is then printed from the case."""
-    _require(may_handle(actor), "作出处理决定")
+    require(actor, "audit_case.handle")
     case = _locked(actor, case, version)
     decision = _text(decision, "decision", "处理决定")
     if case.state != State.INVESTIGATED:
@@ -182,7 +174,7 @@ def audit_case_decide(*, actor: Any, case: AuditCase | int, version: int | None,
 @transaction.atomic
 def audit_case_close(*, actor: Any, case: AuditCase | int, version: int | None) -> AuditCase:
     """Close a decided case."""
-    _require(may_handle(actor), "结案")
+    require(actor, "audit_case.handle")
     case = _locked(actor, case, version)
     if case.state != State.DECIDED:
         raise ValidationError({"state": "只有已作出决定的案件可以结案"})
@@ -196,7 +188,7 @@ def audit_case_suspend(*, actor: Any, case: AuditCase | int, version: int | None
                        reason: str) -> AuditSuspension:
     """Suspend one case from ``starts_on`` (included) until resumed: its deadline is unknown until
     then, and moves by the working days suspended (7.1's way, for a single case)."""
-    _require(may_handle(actor), "中止案件")
+    require(actor, "audit_case.handle")
     case = _locked(actor, case, version)
     reason = _text(reason, "reason", "中止原因", max_len=200)
     if case.state not in RUNNING_STATES:
@@ -219,7 +211,7 @@ def audit_case_suspend(*, actor: Any, case: AuditCase | int, version: int | None
 @transaction.atomic
 def audit_case_resume(*, actor: Any, case: AuditCase | int, version: int | None, resumed_on: dt.date) -> AuditSuspension:
     """Resume a suspended case on ``resumed_on``: the suspension ends the day before."""
-    _require(may_handle(actor), "恢复案件")
+    require(actor, "audit_case.handle")
     case = _locked(actor, case, version)
     s = case.suspensions.filter(ends_on__isnull=True).first()
     if s is None:
@@ -244,7 +236,7 @@ def audit_contact_record(
 ) -> AuditContact:
     """Record a contact made on a case (7.3): channel, party, the person reached, when (default
     now), what was said; the recorder is the actor. Not on a closed case, not in the future."""
-    _require(may_register(actor), "登记联系记录")
+    require(actor, "audit_case.register")
     case = _locked(actor, case, None)
     if case.state == State.CLOSED:
         raise ValidationError({"state": "案件已结案，不能再登记联系记录"})
@@ -271,14 +263,13 @@ REVEALABLE = {"complainant_name": "投诉人姓名", "complainant_phone": "投�
 @transaction.atomic
 def complainant_reveal(*, actor: Any, case: AuditCase | int, field: str, reason: str) -> str:
     """The complainant's full name or phone (7.3: to call them back), for roles allowed to see
-    personal data (``User.can_reveal_personal_data``) in the case's district, with a reason; the read
+    personal data (the table's ``personal_data.reveal``) in the case's district, with a reason; the read
     is recorded (``core.PersonalDataAccess``), like every other personal value shown in full."""
     from shebao.core.models import PersonalDataAccess
 
     if field not in REVEALABLE:
         raise ValidationError({"field": f"字段“{field}”不能查看"})
-    if not getattr(actor, "can_reveal_personal_data", False):
-        raise PermissionDenied("当前角色无权查看完整个人信息")
+    require(actor, "personal_data.reveal")
     case = _locked(actor, case, None)
     reason = (reason or "").strip()
     if len(reason) < 2:
