@@ -130,7 +130,7 @@ _I = {k: i for i, k in enumerate(INPUT_ORDER)}
 def _missing(field: str, business: str) -> InputError:
     """A required input is absent: English for the CLI and the API's en, Chinese for people."""
     en = f"missing field '{field}'" + (f" (required for {business})" if business else "")
-    return InputError(en, field=field, zh=f"请填写{fact_name(field)}")
+    return InputError(en, field=field, zh=f"缺少{fact_name(field)}（该业务必须填写）")
 
 
 def encode_application(app: Any) -> tuple[int, ...]:
