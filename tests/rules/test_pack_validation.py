@@ -53,7 +53,7 @@ CASES: list[tuple[str, str, Callable[[str], str], str, bool, tuple[str, ...]]] =
     ("unknown-mode", S4, sub("then: {mode: postponed,", "then: {mode: later,"), "mode: later", False, ("mode",)),
     ("unknown-requirement", S4, sub("then: {mode: postponed, requires: []}", "then: {mode: postponed, requires: [fax]}"),
      "requires: [fax]", False, ("requires",)),
-    ("duplicate-rule-id", S1, sub('  - id: "1.1c"', '  - id: "1.1b"'), 'id: "1.1b"', True, ("1.1b",)),
+    ("duplicate-rule-id", S1, sub('  - id: "1.1c"\n    clause: "1.1c"', '  - clause: "1.1c"\n    id: "1.1b"'), 'id: "1.1b"', True, ("1.1b",)),
     ("empty-when", S1, sub('    when:\n      - {fact: business, op: "==", value: monthly_report_back_payment}\n',
                            "    when: []\n"), "when: []", False, ("when",)),
     ("priority-without-order", S1,
