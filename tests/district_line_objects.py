@@ -27,6 +27,9 @@ def extra_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]
     c = {"pk": case.pk}
     from tests.collection.district_line_objects import collection_objects
 
+    audit = _audit_case(employer=employer)
+    a = {"pk": audit.pk}
+
     return {
         **collection_objects(person=person, employer=employer),
         "case-detail": c, "case-transition": c, "case-letter": c, "case-phone-check": c, "case-documents": c,
@@ -39,6 +42,21 @@ def extra_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]
         "backoffice:document_download": {"pk": case.pk, "doc_pk": doc.pk},
         "backoffice:case_owed": {"pk": case.pk, "owed_pk": owed.pk},
         "backoffice:flag_step": {"pk": flag.pk},
+        "backoffice:audit_case": a, "backoffice:audit_case_act": {"pk": audit.pk, "action": "open"},
+        "backoffice:audit_contact": a, "backoffice:audit_reveal": {"pk": audit.pk, "field": "complainant_name"},
+        "backoffice:audit_letter": a,
     }
+
+
+def _audit_case(*, employer: Any) -> Any:
+    """A 朝阳区 complaint (7.3) whose complainant is the secret person, opened so every action applies."""
+    from shebao.operations.models import AuditCase, Source, State
+    from tests import personas
+
+    registrar = personas.make_staff("audit_chaoyang_dl", role="auditor", office_code="110105")
+    return AuditCase.objects.create(
+        source=Source.HOTLINE_12345, district=employer.district, employer=employer,
+        complainant_name="欧阳秘密", complainant_phone="13812345678", summary="欧阳秘密投诉北京朝阳保密测试有限公司",
+        state=State.OPENED, registered_on="2020-01-10", opened_on="2020-01-10", created_by=registrar)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.db.models import Q
-from django.utils import timezone
 
+from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
 from shebao.core.normalize import normalize_code, normalize_text
 from shebao.core.scoping import scope_queryset, user_sees_all
@@ -104,7 +104,7 @@ class EmployerAdmin(AuditedScopedAdmin):
         except CodeError:
             if "credit_code" in form.changed_data or not obj.credit_code_override_at:
                 # Accepted by the form with a reason: who and when are recorded with it.
-                obj.credit_code_override_by, obj.credit_code_override_at = request.user, timezone.now()
+                obj.credit_code_override_by, obj.credit_code_override_at = request.user, clock.now()
         super().save_model(request, obj, form, change)
 
     @admin.display(description="信用代码提示")
