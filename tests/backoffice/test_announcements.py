@@ -122,3 +122,38 @@ def test_a_correction_preview_counts_the_late_fees_it_changes(client, municipal_
                        {"kind": "lift", "date": "2020-06-30", "do": "preview"}).content.decode()
     assert "疫情解除日期由2020-04-30改为2020-06-30" in html
     assert "滞纳金变化的单位 1 个" in html and "减少 410.00 元" in html
+
+
+@pytest.mark.parametrize("typed", ["0001-01-01", "2019-12-31", "9999-12-31", "2032-01-01"])
+def test_an_implausible_lifted_date_is_refused_even_when_confirmed(client, municipal_admin, typed):
+    from rest_framework.test import APIClient
+
+    from shebao.cases.models import EpidemicLift
+    from tests.nothing_written import nothing_written
+
+    client.force_login(municipal_admin)
+    api = APIClient()
+    api.force_authenticate(municipal_admin)
+    with nothing_written():
+        for do in ("preview", "publish"):
+            r = client.post(reverse("backoffice:announcements"),
+                            {"kind": "lift", "date": typed, "do": do, "confirmed": "1"})
+            assert r.status_code == 200 and "不是有效的解除日期" in r.content.decode()
+        preview = api.get(f"/api/v1/cases/epidemic-lift/preview/?lifted_on={typed}")
+        applied = api.post("/api/v1/cases/epidemic-lift/", {"lifted_on": typed, "confirmed": True}, format="json")
+    for r in (preview, applied):
+        assert r.status_code == 422, r.content
+        assert "不是有效的解除日期" in r.content.decode()
+    assert not EpidemicLift.objects.exists() and not Announcement.objects.exists()
+
+
+@pytest.mark.parametrize("typed", ["0001-01-01", "2019-12-31", "9999-12-31"])
+def test_a_collection_period_cannot_end_before_its_month_or_years_ahead(client, municipal_admin, typed):
+    from tests.nothing_written import nothing_written
+
+    client.force_login(municipal_admin)
+    with nothing_written():
+        r = client.post(reverse("backoffice:announcements"), {"kind": "deadline", "months": "2020-01", "date": typed})
+    assert r.status_code == 200 and "请核对" in r.content.decode()
+    assert not Announcement.objects.exists()
+    assert due_date("2020-01", current_policy()) == dt.date(2020, 3, 31)

@@ -106,6 +106,7 @@ NOT_ACTIONS = {
     "shebao.core.policy.epidemic_lifted_on", "shebao.operations.services.may_register",
     "shebao.operations.services.may_handle",
     "shebao.cases.services.lift_in_force", "shebao.cases.services.lift_date_confirmation",
+    "shebao.cases.services.lift_date_refusal",
 }
 # Reads restricted by the table: checked by the route walk (test_role_routes.py), not here.
 READ_ACTIONS = {"deduction_run.view_city", "assessment.view_city"}

@@ -76,6 +76,14 @@ def deadline_move_publish(*, actor: Any, months: list[str], due_on: dt.date, tit
         except InputError:
             raise ValidationError({"months": f"费款所属期“{m}”无效，应为年-月，例如 2020-03"}) from None
     value = {m: due_on.isoformat() for m in sorted(set(months))}
+    # A collection period cannot end before the month it collects, nor years ahead (a typing error:
+    # 0001-01-01, 9999-12-31); refused like a malformed month, nothing published.
+    first = min(value)
+    if due_on.isoformat()[:7] < first:
+        raise ValidationError({"date": f"新的征收期截止日{date_zh(due_on)}早于费款所属期{months_zh([first])}，请核对"})
+    latest = clock.today().year + case_services.PLAUSIBLE_YEARS_AHEAD
+    if due_on.year > latest:
+        raise ValidationError({"date": f"新的征收期截止日{date_zh(due_on)}晚于{latest}年，请核对"})
     return announcement_publish(actor=actor, parameter="collection.period_overrides", value=value,
                                 title=title or f"{months_zh(list(value))}费款征收期延长至{date_zh(due_on)}",
                                 clause="0.2")

@@ -65,7 +65,7 @@ from shebao.cases import workflows  # noqa: E402
 from shebao.cases.documents import UploadError  # noqa: E402
 from shebao.cases.models import CommitmentLetter, Flag, OwedDocument, PhoneCheck  # noqa: E402
 from shebao.cases.routing import RoutingError  # noqa: E402
-from shebao.cases.workflows import TransitionError  # noqa: E402
+from shebao.cases.workflows import LiftNeedsConfirmation, TransitionError  # noqa: E402
 
 
 def _get_case(request: HttpRequest, pk: int):
@@ -384,7 +384,7 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
                                                          confirmed=request.POST.get("confirmed") == "1")
             except Exception as e:
                 context["error"], status = _error_text(e)
-                if status != 403:  # the form shows the preview again beside the error
+                if isinstance(e, LiftNeedsConfirmation):  # the form shows the preview again beside the error
                     context["lift"] = announcements.lift_effects(lifted_on=day, actor=request.user)
             else:
                 from django.contrib import messages

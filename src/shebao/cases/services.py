@@ -34,7 +34,7 @@ from shebao.cases.models import (
 )
 from shebao.cases.notifications import outbox_enqueue, outbox_messages
 from shebao.cases.routing import RoutingError
-from shebao.cases.workflows import LiftNeedsConfirmation, StaleCase, TransitionError
+from shebao.cases.workflows import LiftDateImplausible, LiftNeedsConfirmation, StaleCase, TransitionError
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_create_event, audit_update, snapshot
 from shebao.core.fastsql import allocate_pk, fetch_one, insert_together
@@ -552,6 +552,34 @@ def lift_in_force() -> EpidemicLift | None:
     return EpidemicLift.objects.order_by("-sequence").first()
 
 
+# How far after the business day a typed date may lie before it is taken for a typing error.
+PLAUSIBLE_YEARS_AHEAD = 5
+
+
+def lift_date_refusal(lifted_on: dt.date) -> str:
+    """Why a lifted date is refused outright, in Chinese, or ``""``.
+
+    A date before the year the notice took force (epidemic.in_force_from, Reading 0.4) or more than
+    PLAUSIBLE_YEARS_AHEAD years after the business day is no policy anyone announces (0001-01-01,
+    9999-12-31): it is refused, not offered for confirmation, and nothing is computed from it.
+    """
+    from shebao.rules.wording import date_zh
+
+    start = routing.policy().value("epidemic.in_force_from")
+    if start is not None and lifted_on.year < start.year:
+        return f"解除日期{date_zh(lifted_on)}早于{start.year}年，不是有效的解除日期，请核对"
+    today = clock.today()
+    if lifted_on.year > today.year + PLAUSIBLE_YEARS_AHEAD:
+        return f"解除日期{date_zh(lifted_on)}晚于{today.year + PLAUSIBLE_YEARS_AHEAD}年，不是有效的解除日期，请核对"
+    return ""
+
+
+def _refuse_implausible_lift(lifted_on: dt.date) -> None:
+    reason = lift_date_refusal(lifted_on)
+    if reason:
+        raise LiftDateImplausible(reason, f"the lifted date {lifted_on} is not a plausible date", field="lifted_on")
+
+
 def lift_date_confirmation(lifted_on: dt.date) -> str:
     """Why a lifted date needs the center's confirmation before it is applied, in Chinese, or ``""``.
 
@@ -613,6 +641,7 @@ def epidemic_lift_preview(lifted_on: dt.date, *, actor: Any) -> dict[str, Any]:
     table's `epidemic_lift.preview`), on the page and in the API alike.
     """
     require(actor, "epidemic_lift.preview")
+    _refuse_implausible_lift(lifted_on)
     current = lift_in_force()
     due = routing.documents_due_on(lifted_on)
     owed, postponed, flags = _lift_targets()
@@ -678,6 +707,7 @@ def epidemic_lift_apply(*, actor: Any, lifted_on: dt.date, confirmed: bool = Fal
     current = lift_in_force()
     if current is not None and current.lifted_on == lifted_on:
         return current
+    _refuse_implausible_lift(lifted_on)
     reason = lift_date_confirmation(lifted_on)
     if reason and not confirmed:
         raise LiftNeedsConfirmation(reason, f"the lifted date {lifted_on} needs a confirmation",

@@ -47,6 +47,13 @@ class LiftNeedsConfirmation(TransitionError):
     code = "needs_confirmation"
 
 
+class LiftDateImplausible(TransitionError):
+    """The lifted date lies outside any plausible year (a typing error): refused, not confirmable."""
+
+    status = 422
+    code = "implausible_date"
+
+
 class IllegalTransition(TransitionError):
     code = "illegal_transition"
 
