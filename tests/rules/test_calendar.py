@@ -218,6 +218,9 @@ def test_a_month_not_in_the_form_yyyy_mm_of_the_calendar_is_refused(text: str) -
         month_index(text, "period.from")
     assert type(exc.value) is InputError
     assert "period.from" in str(exc.value) and repr(text) in str(exc.value)
+    # The clerk's message names the field in Chinese and quotes what was typed.
+    assert exc.value.field == "period.from"
+    assert exc.value.zh.startswith("补缴起始月") and f"“{text}”" in exc.value.zh
 
 
 @pytest.mark.parametrize("value", [None, 202001, date(2020, 1, 1), b"2020-01", ["2020-01"]])
@@ -241,6 +244,7 @@ def test_a_date_not_of_the_calendar_or_not_yyyy_mm_dd_is_refused(text: str) -> N
     with pytest.raises(InputError) as exc:
         parse_date(text, "applied_on")
     assert "applied_on" in str(exc.value) and repr(text) in str(exc.value)
+    assert exc.value.field == "applied_on" and f"“{text}”" in exc.value.zh and "日" in exc.value.zh
 
 
 @pytest.mark.parametrize("value", [None, 20200101, date(2020, 1, 1)])
