@@ -25,7 +25,7 @@ demo-data: install
 	@mkdir -p var
 	$(SHEBAO) migrate --verbosity 0
 	@if [ ! -f $(DEMO_STAMP) ]; then \
-	  $(SHEBAO) generate --employers 400 --persons 20000 --from 2019-07 --months 12 --seed 2020 && \
+	  $(SHEBAO) generate --employers 400 --persons 20000 --from 2019-07 --months 8 --seed 2020 && \
 	  touch $(DEMO_STAMP); fi
 	SHEBAO_TODAY=$(DEMO_TODAY) $(SHEBAO) demo_setup
 
