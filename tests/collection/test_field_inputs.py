@@ -340,11 +340,11 @@ def test_a_statement_imported_again_in_any_form_never_changes_the_money(builder,
              f"{BUILDER.lower() if flags[-1] else BUILDER},重新导出" for i, (d, fen, acct) in enumerate(transfers)]
     try:
         with transaction.atomic():
-            import_remittances(data=statement(*first, encoding=encoding), filename="bank.csv")
+            import_remittances(actor=SETUP, data=statement(*first, encoding=encoding), filename="bank.csv")
             money = received_fen()
-            import_remittances(data=statement(*first, encoding=encoding), filename="bank-again.csv")
-            import_remittances(data=statement(*again, encoding="gb18030" if flags[0] else "utf-8"), filename="re.csv")
-            import_remittances(data=statement(*reversed(first)), filename="reordered.csv")
+            import_remittances(actor=SETUP, data=statement(*first, encoding=encoding), filename="bank-again.csv")
+            import_remittances(actor=SETUP, data=statement(*again, encoding="gb18030" if flags[0] else "utf-8"), filename="re.csv")
+            import_remittances(actor=SETUP, data=statement(*reversed(first)), filename="reordered.csv")
             assert received_fen() == money
             assert RemittanceLine.objects.filter(status="duplicate").count() == len(transfers)
             assert books_reconcile().ok

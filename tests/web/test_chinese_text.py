@@ -26,6 +26,7 @@ from shebao.registry.models import Employer, Person
 from shebao.rules.catalog import businesses
 from shebao.staff.demo import DEMO_ACCOUNTS
 from shebao.staff.models import User
+from tests.personas import SETUP
 from tests.visible_text import foreign_words, page_problems, pdf_text, visible_text
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def city(settings):
     admin = User.objects.get(username="admin")
     announcement_publish(actor=admin, parameter="collection.period_overrides", value={"2020-03": "2020-04-30"},
                          title="2020年3月社会保险费征收期延长至4月30日", clause="0.2")
-    assessment_run(as_of=dt.date(2020, 2, 20), policy=policy_in_force())
+    assessment_run(actor=SETUP, as_of=dt.date(2020, 2, 20), policy=policy_in_force())
     return admin
 
 
