@@ -268,6 +268,7 @@ def test_the_collection_desk_starts_an_assessment_and_follows_its_progress(clien
     assert AuditEvent.objects.filter(model="collection.AssessmentJob", actor=collection_clerk).exists()
     page = client.get(reverse("collection:assessment_job", args=[job.pk])).content.decode()
     assert '<progress max="100" value="100"' in page and f"查看核定批次#{run.pk}" in page
+    assert "发起人 市中心征缴经办员" in page and collection_clerk.username not in page
     assert "hx-trigger" not in page and 'http-equiv="refresh"' not in page  # finished: no more polling
 
 

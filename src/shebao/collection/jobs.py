@@ -34,7 +34,9 @@ FIRST_DATE = dt.date(2000, 1, 1)
 
 
 def _label(actor: Any) -> str:
-    return actor_label(actor)
+    """The name the job page shows: a clerk's display name (not the login) or the job's label."""
+    actor_label(actor)  # refuses anything that is neither a staff account nor a named system job
+    return str(actor)
 
 
 def _stale_jobs_fail(now: dt.datetime) -> None:
