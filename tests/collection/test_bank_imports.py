@@ -242,14 +242,16 @@ def test_the_deduction_run_command_writes_the_protected_request_file_with_the_fu
     book_due(deduction_employer, "2019-12", 10_000)
     call_command("deduction_run")
     out = capsys.readouterr().out
-    path = settings.SHEBAO_BANK_FILE_DIR / "deduction-run-1.csv"
+    # Named by the run's id (not 1 on PostgreSQL, whose sequences run on across rolled-back tests).
+    name = f"deduction-run-{DeductionRun.objects.get().pk}.csv"
+    path = settings.SHEBAO_BANK_FILE_DIR / name
     data = path.read_bytes()
     # The bank's file has the account the bank can execute; the terminal never shows it.
     assert "6222021234567890123" in data.decode() and "6222021234567890123" not in out
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     digest = hashlib.sha256(data).hexdigest()
     assert f"SHA-256：{digest}" in out and str(path) in out
-    assert (path.parent / "deduction-run-1.csv.sha256").read_text() == f"{digest}  deduction-run-1.csv\n"
+    assert (path.parent / f"{name}.sha256").read_text() == f"{digest}  {name}\n"
     assert DeductionItem.objects.count() == 1
     run = DeductionRun.objects.get()
     assert (run.created_by_label, run.request_file.sha256) == ("系统作业：命令行 shebao deduction_run", digest)

@@ -89,18 +89,18 @@ def test_the_collection_desk_starts_a_run_from_the_page_and_downloads_the_bank_f
     download = client.get(reverse("collection:deduction_file_download", args=[run.pk]))
     assert download.status_code == 200 and download.content == on_disk
     assert download["X-Content-SHA256"] == file.sha256 and download["Cache-Control"] == "no-store"
-    assert 'filename="deduction-run-1.csv"' in download["Content-Disposition"]
+    assert f'filename="deduction-run-{run.pk}.csv"' in download["Content-Disposition"]
     lines = download.content.decode().splitlines()
     item = run.items.get()
     assert lines == ["item_id,credit_code,employer_name,bank_account,amount",
                      f"{item.pk},{deduction_employer.credit_code},{deduction_employer.name},{FULL_ACCOUNT},100.00"]
     checksum = client.get(reverse("collection:deduction_file_checksum", args=[run.pk]))
-    assert checksum.content.decode() == f"{file.sha256}  deduction-run-1.csv\n"
+    assert checksum.content.decode() == f"{file.sha256}  deduction-run-{run.pk}.csv\n"
     # Each download is recorded, with its audit event naming the clerk.
     assert list(DeductionFileDownload.objects.values_list("what", "actor__username").order_by("pk")) == [
         ("file", collection_clerk.username), ("sha256", collection_clerk.username)]
     events = AuditEvent.objects.filter(model="collection.DeductionFileDownload", actor=collection_clerk)
-    assert events.count() == 2 and "批次#1" in events.first().reason
+    assert events.count() == 2 and f"批次#{run.pk}" in events.first().reason
 
 
 @pytest.mark.parametrize("someone", other_roles(), indirect=True)
