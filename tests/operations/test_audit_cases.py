@@ -306,3 +306,53 @@ def test_a_year_outside_the_official_calendar_is_an_error_not_a_guess(client, au
         body = client.get(reverse("backoffice:audit_queue")).content.decode()
     assert due.deadline is None and due.error == expected["error"] and not due.suspended
     assert "2099年的国务院节假日安排未录入工作日历" in body
+
+
+# --- "Done when": the page and `shebao audit_deadline` agree on each calendar situation ------------
+
+AGREEMENT = {
+    # The 2020 Spring Festival holiday, extended to 2020-02-02, is not counted.
+    "spring_festival_extension": (D(2020, 1, 22), None),
+    # 2020-04-26 (Sunday) and 2020-05-09 (Saturday) are make-up working days and count.
+    "make_up_working_days": (D(2020, 4, 20), None),
+    # A suspension from before to after the Labour Day holiday leaves out only its working days.
+    "suspension_across_a_holiday": (D(2020, 4, 1), (D(2020, 4, 28), D(2020, 5, 11))),
+    # An open suspension: no deadline until the case resumes.
+    "open_suspension": (D(2020, 4, 1), (D(2020, 4, 28), None)),
+}
+
+
+@pytest.mark.parametrize("situation", sorted(AGREEMENT))
+def test_the_page_and_the_command_agree_on_each_calendar_situation(client, auditor, employer_chaoyang, situation):
+    opened, suspension = AGREEMENT[situation]
+    case = register(auditor, employer_chaoyang, day=opened, source=Source.INSPECTION, open_now=True)
+    line: dict = {"id": case.pk, "opened_on": opened.isoformat(), "extended": False, "suspensions": []}
+    look = D(2020, 5, 20)
+    if suspension is not None:
+        start, resumed = suspension
+        with on(start):
+            services.audit_case_suspend(actor=auditor, case=case, version=1, starts_on=start, reason="等待账册")
+        if resumed is not None:
+            with on(resumed):
+                services.audit_case_resume(actor=auditor, case=case, version=2, resumed_on=resumed)
+        end = None if resumed is None else (resumed - dt.timedelta(days=1)).isoformat()
+        line["suspensions"] = [{"from": start.isoformat(), "to": end}]
+    expected = cli_deadline(line)
+    client.force_login(auditor)
+    with on(look):
+        page = client.get(reverse("backoffice:audit_case", args=[case.pk])).content.decode()
+    shown = page.split('data-deadline="', 1)[1].split('"', 1)[0]
+    assert shown == (expected["deadline"] or "")
+    plain = cli_deadline({"id": case.pk, "opened_on": opened.isoformat()})
+    if situation == "spring_festival_extension":
+        # 2020-01-22 + 60 working days: 01-23 is day 1, then nothing until 2020-02-03 (day 2); day 60
+        # is 2020-04-24 (Qingming's 04-06 not counted). Without the extension (01-31 and the make-up
+        # Saturday 02-01 would have been working days) it would fall two working days earlier.
+        assert expected["deadline"] == "2020-04-24"
+    elif situation == "make_up_working_days":
+        assert expected["deadline"] == "2020-07-15"  # 04-26, 05-09 and 06-28 (make-up days) among the 60
+    elif situation == "suspension_across_a_holiday":
+        # 2020-04-28 .. 2020-05-10 holds 2020-04-28, -29, -30 and 05-06, -07, -08, -09 (make-up Saturday).
+        assert D.fromisoformat(expected["deadline"]) > D.fromisoformat(plain["deadline"])
+    else:
+        assert expected["deadline"] is None and "中止中" in page
