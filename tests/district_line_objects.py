@@ -29,6 +29,8 @@ def extra_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]
 
     audit = _audit_case(employer=employer)
     a = {"pk": audit.pk}
+    hall, incident, inspection = _hall_objects(employer=employer)
+    h = {"pk": hall.pk}
 
     return {
         **collection_objects(person=person, employer=employer),
@@ -45,6 +47,11 @@ def extra_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]
         "backoffice:audit_case": a, "backoffice:audit_case_act": {"pk": audit.pk, "action": "open"},
         "backoffice:audit_contact": a, "backoffice:audit_reveal": {"pk": audit.pk, "field": "complainant_name"},
         "backoffice:audit_letter": a,
+        "backoffice:hall_day": h, "backoffice:hall_incident_new": h, "backoffice:hall_duty": h,
+        "backoffice:hall_inspect": h, "backoffice:incident": {"pk": incident.pk},
+        "backoffice:incident_update": {"pk": incident.pk}, "backoffice:incident_acknowledge": {"pk": incident.pk},
+        "backoffice:inspection": {"pk": inspection.pk},
+        "backoffice:finding_fix": {"pk": inspection.pk, "finding_pk": inspection.findings.get().pk},
     }
 
 
@@ -60,3 +67,21 @@ def _audit_case(*, employer: Any) -> Any:
         state=State.OPENED, registered_on="2020-01-10", opened_on="2020-01-10", created_by=registrar)
 
 
+
+
+def _hall_objects(*, employer: Any) -> tuple[Any, Any, Any]:
+    """朝阳区's hall (the district center), an incident naming the secret person, an inspection with a finding."""
+    from django.utils import timezone
+
+    from shebao.operations.models import Finding, Incident, Inspection
+    from tests import personas
+
+    hall = employer.district
+    leader = personas.make_staff("leader_chaoyang_dl", role="leader", office_code="110105")
+    incident = Incident.objects.create(
+        kind=Incident.Kind.STAFF, hall=hall, district=hall, occurred_at=timezone.now(), reported_at=timezone.now(),
+        description="工作人员欧阳秘密发热", reported_by=leader)
+    inspection = Inspection.objects.create(hall=hall, district=hall, day="2020-01-10", inspector=leader,
+                                           checklist={"posters": False}, notes="欧阳秘密检查")
+    Finding.objects.create(inspection=inspection, item="posters", finding="海报缺失")
+    return hall, incident, inspection

@@ -26,8 +26,10 @@ from shebao.collection import services as collection
 from shebao.collection.assessment import assessment_run
 from shebao.collection.models import DeductionRun, Payment, RemittanceLine
 from shebao.collection.policy import policy_in_force
+from shebao.core import clock
 from shebao.core.permissions import TABLE, ActionRefused, SystemActor, may
 from shebao.core.policy import announcement_publish
+from shebao.operations import halls
 from shebao.operations.services import audit_case_open, audit_case_register
 from shebao.registry import services as registry
 from shebao.staff import services as staff
@@ -38,7 +40,7 @@ from tests.collection.conftest import book_due
 # The modules whose public functions write; each function is an action of the table or listed below.
 SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "shebao.collection.importers",
                    "shebao.collection.assessment", "shebao.collection.bankfiles", "shebao.collection.jobs", "shebao.registry.services", "shebao.staff.services",
-                   "shebao.core.policy"]
+                   "shebao.core.policy", "shebao.operations.halls"]
 SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.cases.services.case_submit": "case.submit",
     "shebao.cases.services.case_transition": "case.*",
@@ -87,6 +89,15 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     **{f"shebao.operations.services.audit_case_{step}": "audit_case.handle"
        for step in ("open", "extend", "investigate", "decide", "close", "suspend", "resume")},
     "shebao.operations.services.complainant_reveal": "personal_data.reveal",
+    "shebao.operations.halls.hall_log_save": "hall_log.record",
+    "shebao.operations.halls.fever_record": "hall_log.record",
+    "shebao.operations.halls.disinfection_record": "hall_log.record",
+    "shebao.operations.halls.incident_report": "incident.report",
+    "shebao.operations.halls.incident_update": "incident.report",
+    "shebao.operations.halls.incident_acknowledge": "incident.acknowledge",
+    "shebao.operations.halls.duty_assign": "duty.assign",
+    "shebao.operations.halls.inspection_record": "inspection.record",
+    "shebao.operations.halls.finding_fix": "inspection.fix",
 }
 # Public functions of those modules that write nothing a user asks for (pure helpers, reads, caches).
 NOT_ACTIONS = {
@@ -107,6 +118,7 @@ NOT_ACTIONS = {
     "shebao.operations.services.may_handle",
     "shebao.cases.services.lift_in_force", "shebao.cases.services.lift_date_confirmation",
     "shebao.cases.services.lift_date_refusal",
+    "shebao.operations.halls.parse_celsius", "shebao.operations.halls.center_duty_recipients",
 }
 # Reads restricted by the table: checked by the route walk (test_role_routes.py), not here.
 READ_ACTIONS = {"deduction_run.view_city", "assessment.view_city"}
@@ -192,6 +204,20 @@ class World:
                         bank_account="6222021234567890123")
         book_due(self.employer, "2019-11", 10_000)
         return bankfiles.deduction_run_start(actor=personas.SETUP)  # the run and its request file
+
+    def leader(self) -> User:
+        return User.objects.get_or_create(username="walk_duty_leader", defaults={
+            "role": Role.LEADER, "office": personas.office("110105")})[0]
+
+    def incident(self) -> Any:
+        return halls.incident_report(actor=self.leader(), hall=self.employer.district, kind="staff",
+                                     occurred_at=clock.now(), description="工作人员发热")
+
+    def finding(self) -> Any:
+        insp = halls.inspection_record(
+            actor=self.leader(), hall=self.employer.district, day=dt.date(2020, 1, 10), findings={"posters": "褪色"},
+            checklist={i: True for i in ("masks_gloves", "temperature", "disinfection", "isolation_room", "posters")})
+        return insp.findings.get()
 
     def deduction_result(self) -> bytes:
         item = self.deduction_run().items.get()
@@ -286,6 +312,19 @@ SCENARIOS: dict[str, Scenario] = {
         actor=a, source="inspection", employer=w.employer, summary="稽核检查"),
     "audit_case.handle": lambda w: (lambda c: lambda a: audit_case_open(actor=a, case=c, version=None))(
         audit_case_register(actor=w.admin, source="inspection", employer=w.employer, summary="稽核检查")),
+    "hall_log.record": lambda w: lambda a: halls.hall_log_save(actor=a, hall=w.employer.district,
+                                                                day=dt.date(2020, 1, 10), visitors_checked=5),
+    "incident.report": lambda w: lambda a: halls.incident_report(
+        actor=a, hall=w.employer.district, kind="staff", occurred_at=clock.now(), description="工作人员发热"),
+    "incident.acknowledge": lambda w: (lambda i: lambda a: halls.incident_acknowledge(
+        actor=a, incident=i, version=i.version))(w.incident()),
+    "duty.assign": lambda w: (lambda leader: lambda a: halls.duty_assign(
+        actor=a, hall=w.employer.district, day=dt.date(2020, 1, 10), leader=leader))(w.leader()),
+    "inspection.record": lambda w: lambda a: halls.inspection_record(
+        actor=a, hall=w.employer.district, day=dt.date(2020, 1, 10), findings={},
+        checklist={i: True for i in ("masks_gloves", "temperature", "disinfection", "isolation_room", "posters")}),
+    "inspection.fix": lambda w: (lambda f: lambda a: halls.finding_fix(
+        actor=a, finding=f, fix="已整改", fixed_on=dt.date(2020, 1, 10)))(w.finding()),
     "api_token.create": lambda w: lambda a: staff.api_token_create(actor=a, user=w.admin, name="受理平台"),
     "api_token.revoke": lambda w: (lambda t: lambda a: staff.api_token_revoke(actor=a, token=t, reason="泄露"))(
         staff.api_token_create(actor=personas.SETUP, user=w.admin, name="x")[0]),
@@ -295,7 +334,7 @@ SCENARIOS: dict[str, Scenario] = {
 def written() -> dict[str, int]:
     """Rows of every model of the project: a refused call must leave each count as it was."""
     return {m._meta.label: m.objects.count() for m in apps.get_models()
-            if m._meta.app_label in ("cases", "collection", "core", "registry", "staff")}
+            if m._meta.app_label in ("cases", "collection", "core", "registry", "staff", "operations")}
 
 
 def test_every_action_of_the_table_has_a_scenario():

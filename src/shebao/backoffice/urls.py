@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shebao.backoffice import audits, views
+from shebao.backoffice import audits, halls, views
 
 app_name = "backoffice"
 urlpatterns = [
@@ -25,4 +25,15 @@ urlpatterns = [
     path("audits/<int:pk>/contact/", audits.audit_contact, name="audit_contact"),
     path("audits/<int:pk>/reveal/<str:field>/", audits.audit_reveal, name="audit_reveal"),
     path("audits/<int:pk>/decision.pdf", audits.audit_letter, name="audit_letter"),
+    path("halls/", halls.hall_list, name="halls"),
+    path("halls/<int:pk>/", halls.hall_day, name="hall_day"),
+    path("halls/<int:pk>/incident/", halls.hall_incident_new, name="hall_incident_new"),
+    path("halls/<int:pk>/duty/", halls.hall_duty, name="hall_duty"),
+    path("halls/<int:pk>/inspect/", halls.hall_inspect, name="hall_inspect"),
+    path("incidents/", halls.incident_list, name="incidents"),
+    path("incidents/<int:pk>/", halls.incident, name="incident"),
+    path("incidents/<int:pk>/update/", halls.incident_update, name="incident_update"),
+    path("incidents/<int:pk>/acknowledge/", halls.incident_acknowledge, name="incident_acknowledge"),
+    path("inspections/<int:pk>/", halls.inspection, name="inspection"),
+    path("inspections/<int:pk>/fix/<int:finding_pk>/", halls.finding_fix, name="finding_fix"),
 ]

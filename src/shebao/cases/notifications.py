@@ -124,6 +124,15 @@ def outbox_messages(*, case: Case, event: str, extra: str = "") -> list[OutboxMe
     return rows
 
 
+def outbox_message(*, event: str, channel: str, recipient: str, subject: str, body: str, case: Case | None = None,
+                   delay_seconds: float = 0) -> OutboxMessage:
+    """An unsaved outbox row not tied to an applicant's case (an incident told to the center, an
+    outreach message), due now or after `delay_seconds` (a throttled batch spreads its rows out).
+    The schedule is the machine's clock, like every retry of the outbox."""
+    return OutboxMessage(case=case, event=event, channel=channel, recipient=recipient, subject=subject[:200],
+                         body=body, next_attempt_at=timezone.now() + dt.timedelta(seconds=delay_seconds))
+
+
 def _claim(*, limit: int, lease_seconds: int, now: dt.datetime) -> list[OutboxMessage]:
     """Lease up to `limit` due messages. The conditional UPDATE makes two workers never share one."""
     token = str(uuid.uuid4())

@@ -19,7 +19,8 @@ which every front end already answers with a Chinese message (the pages) or a 40
 Roles (the notice 0.4 and the agency's organisation): 区经办人员 register and handle applications,
 区复核人员 review and approve them, 市中心管理员 act for the center (policy, lift, 4.2 mail), 稽核人员
 audit (7.4) and may read personal data, 大厅主管 run the hall (front desk, 7.4 flags), 征缴经办人员
-(the center's collection desk) run deductions, bank files and assessments, 领导 read only.
+(the center's collection desk) run deductions, bank files and assessments, 领导 read the cases and,
+on duty, inspect the halls (11) and report incidents; the 大厅主管 keeps the hall's log (8).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ AUDITORS = frozenset({Role.AUDITOR, Role.MUNICIPAL_ADMIN})  # internal audit (7.
 READERS_OF_PERSONAL_DATA = CASE_STAFF | {Role.AUDITOR}  # may ask for an unmasked value (recorded)
 COLLECTION_DESK = frozenset({Role.COLLECTION_CLERK})  # the center's bank files and runs (3.1, 3.2, 0.3)
 TAKES_PAYMENTS = CASE_STAFF | COLLECTION_DESK  # money of one employer: its district's staff, or the desk
+HALL = frozenset({Role.HALL_MANAGER})  # run a service hall (8)
+LEADERS = frozenset({Role.LEADER})  # the leader on duty inspects (11)
 NOBODY: frozenset[str] = frozenset()  # a system job only
 
 
@@ -88,6 +91,14 @@ TABLE: dict[str, Permission] = _rows(
     Permission("audit_case.register", "登记稽核案件或联系记录", frozenset({Role.AUDITOR, Role.DISTRICT_CLERK,
                                                                       Role.MUNICIPAL_ADMIN})),
     Permission("audit_case.handle", "办理稽核案件（立案、调查、决定、结案、中止、恢复）", AUDITORS),
+    # Halls (8) and duty (11): the hall manager keeps the day's log and reports a suspected case; the
+    # leader on duty inspects; either reports an incident among staff; the center acknowledges each.
+    Permission("hall_log.record", "记录大厅防疫日志（测温、消毒、通风、海报）", HALL),
+    Permission("incident.report", "报告疫情事件（疑似病例、工作人员疫情）", HALL | LEADERS),
+    Permission("incident.acknowledge", "签收疫情事件报告", CENTER, city_wide=True),
+    Permission("duty.assign", "安排带班领导", HALL | LEADERS),
+    Permission("inspection.record", "登记带班检查", LEADERS),
+    Permission("inspection.fix", "登记整改情况", HALL),
     # Policy: announcements and the epidemic lift change every district's deadlines.
     Permission("announcement.publish", "发布政策公告", CENTER, city_wide=True),
     Permission("epidemic_lift.preview", "预览疫情解除的影响", CENTER, city_wide=True),

@@ -144,3 +144,214 @@ class AuditSuspension(models.Model):
     @property
     def audit_district_code(self) -> str:
         return self.case.audit_district_code
+
+
+# --- Halls (notice 8) ------------------------------------------------------------------------------
+# A hall is the service hall of an office (a district center or an agent office: registry.Office);
+# its rows also keep the hall's district, which scopes them (core.scoping).
+
+FEVER_THRESHOLD_TENTHS = 373  # 37.3 °C: the reading from which a visitor is turned away (Reading 8)
+
+
+class HallDayLog(models.Model):
+    """A hall's log of one day (8): visitors whose temperature was taken, ventilation, posters.
+
+    Readings of 37.3 °C or more (``FeverReading``) and disinfection rounds (``DisinfectionRound``)
+    hang off it; one log per hall and day.
+    """
+
+    hall = models.ForeignKey("registry.Office", verbose_name="服务大厅", on_delete=models.PROTECT,
+                             related_name="hall_logs")
+    district = models.ForeignKey("registry.Office", verbose_name="所属区", on_delete=models.PROTECT,
+                                 related_name="+")
+    day = models.DateField("日期")
+    visitors_checked = models.PositiveIntegerField("测温人数", default=0)
+    ventilation = models.CharField("通风情况", max_length=200, blank=True)
+    posters_in_place = models.BooleanField("防疫宣传海报已张贴", default=False)
+    notes = models.TextField("备注", blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT,
+                                    related_name="+")
+    version = models.PositiveIntegerField("版本", default=1)
+
+    class Meta:
+        verbose_name = "大厅防疫日志"
+        verbose_name_plural = "大厅防疫日志"
+        constraints = [models.UniqueConstraint(fields=["hall", "day"], name="one_hall_log_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.hall} {self.day:%Y-%m-%d} 防疫日志"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.district.code
+
+
+class FeverReading(models.Model):
+    """A visitor's temperature of 37.3 °C or more and what was done (8). ``tenths``: 0.1 °C units."""
+
+    log = models.ForeignKey(HallDayLog, verbose_name="日志", on_delete=models.PROTECT, related_name="fevers")
+    at = models.DateTimeField("测温时间")
+    tenths = models.PositiveSmallIntegerField("体温（0.1℃）")
+    action = models.TextField("处置措施")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT,
+                           related_name="+")
+
+    class Meta:
+        verbose_name = "体温异常记录"
+        verbose_name_plural = "体温异常记录"
+        ordering = ["at", "pk"]
+
+    @property
+    def celsius(self) -> str:
+        return f"{self.tenths // 10}.{self.tenths % 10}"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.log.audit_district_code
+
+
+class DisinfectionRound(models.Model):
+    """A disinfection round in the hall (8): when, which area, who did it."""
+
+    log = models.ForeignKey(HallDayLog, verbose_name="日志", on_delete=models.PROTECT, related_name="rounds")
+    at = models.DateTimeField("消毒时间")
+    area = models.CharField("消毒区域", max_length=100)
+    done_by = models.CharField("消毒人员", max_length=50)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT,
+                           related_name="+")
+
+    class Meta:
+        verbose_name = "消毒记录"
+        verbose_name_plural = "消毒记录"
+        ordering = ["at", "pk"]
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.log.audit_district_code
+
+
+class Incident(models.Model):
+    """A suspected case in a hall (8) or an infection among staff (11), reported to the municipal
+    center at once (an outbox message to its duty office) and acknowledged there.
+
+    For a suspected case in the hall: the isolation room used, the local health authority called
+    (when, by whom, its reference) and the outcome, recorded as they become known.
+    """
+
+    class Kind(models.TextChoices):
+        HALL_SUSPECTED = "hall_suspected", "大厅发现疑似病例"
+        STAFF = "staff", "工作人员疫情"
+
+    kind = models.CharField("类别", max_length=20, choices=Kind.choices)
+    hall = models.ForeignKey("registry.Office", verbose_name="服务大厅", on_delete=models.PROTECT,
+                             related_name="incidents")
+    district = models.ForeignKey("registry.Office", verbose_name="所属区", on_delete=models.PROTECT,
+                                 related_name="+")
+    occurred_at = models.DateTimeField("发现时间")
+    description = models.TextField("情况说明")
+    isolation_room_used = models.BooleanField("已使用隔离室", default=False)
+    authority_called_at = models.DateTimeField("联系卫生健康部门时间", null=True, blank=True)
+    authority_called_by = models.CharField("联系人", max_length=50, blank=True)
+    authority_reference = models.CharField("卫生健康部门登记号", max_length=100, blank=True)
+    outcome = models.TextField("处置结果", blank=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报告人", on_delete=models.PROTECT,
+                                    related_name="+")
+    reported_at = models.DateTimeField("报告时间")
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="市中心签收人", null=True,
+                                        blank=True, on_delete=models.PROTECT, related_name="+")
+    acknowledged_at = models.DateTimeField("签收时间", null=True, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+
+    class Meta:
+        verbose_name = "疫情事件报告"
+        verbose_name_plural = "疫情事件报告"
+        indexes = [models.Index(fields=["district", "acknowledged_at"])]
+
+    def __str__(self) -> str:
+        return f"事件报告 #{self.pk}"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.district.code
+
+
+# --- Duty and inspections (notice 11) -----------------------------------------------------------
+
+
+class DutyAssignment(models.Model):
+    """The leader on duty at a hall on a day (11: 领导带班)."""
+
+    hall = models.ForeignKey("registry.Office", verbose_name="服务大厅", on_delete=models.PROTECT,
+                             related_name="duty")
+    district = models.ForeignKey("registry.Office", verbose_name="所属区", on_delete=models.PROTECT,
+                                 related_name="+")
+    day = models.DateField("日期")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="带班领导", on_delete=models.PROTECT,
+                               related_name="duty_days")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="排班人", on_delete=models.PROTECT,
+                           related_name="+")
+
+    class Meta:
+        verbose_name = "带班安排"
+        verbose_name_plural = "带班安排"
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint(fields=["hall", "day"], name="one_leader_on_duty_a_day")]
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.district.code
+
+
+class CheckItem(models.TextChoices):
+    """The measures a leader inspects (8, 11)."""
+
+    MASKS_GLOVES = "masks_gloves", "工作人员佩戴口罩、手套"
+    TEMPERATURE = "temperature", "入厅体温检测"
+    DISINFECTION = "disinfection", "定时消毒"
+    ISOLATION_ROOM = "isolation_room", "隔离室可用"
+    POSTERS = "posters", "防疫宣传海报"
+
+
+class Inspection(models.Model):
+    """A leader's inspection of a hall against the checklist (11); ``checklist``: item -> in place."""
+
+    hall = models.ForeignKey("registry.Office", verbose_name="服务大厅", on_delete=models.PROTECT,
+                             related_name="inspections")
+    district = models.ForeignKey("registry.Office", verbose_name="所属区", on_delete=models.PROTECT,
+                                 related_name="+")
+    day = models.DateField("检查日期")
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="检查人", on_delete=models.PROTECT,
+                                  related_name="+")
+    checklist = models.JSONField("检查项目")
+    notes = models.TextField("备注", blank=True)
+
+    class Meta:
+        verbose_name = "带班检查"
+        verbose_name_plural = "带班检查"
+        ordering = ["-day", "-pk"]
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.district.code
+
+
+class Finding(models.Model):
+    """A finding of an inspection and its fix (11)."""
+
+    inspection = models.ForeignKey(Inspection, verbose_name="检查", on_delete=models.PROTECT,
+                                   related_name="findings")
+    item = models.CharField("检查项目", max_length=20, choices=CheckItem.choices)
+    finding = models.TextField("发现问题")
+    fix = models.TextField("整改措施", blank=True)
+    fixed_on = models.DateField("整改日期", null=True, blank=True)
+    fixed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="整改人", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "检查发现问题"
+        verbose_name_plural = "检查发现问题"
+        ordering = ["pk"]
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.inspection.audit_district_code

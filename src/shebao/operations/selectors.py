@@ -170,3 +170,130 @@ def audit_case_get(*, user: Any, pk: int, today: dt.date | None = None) -> Audit
     rows += [{"start": s.starts_on, "end": s.ends_on, "reason": s.reason, "own": s} for s in case.suspensions.all()]
     case.suspension_rows = rows
     return case
+
+
+# --- Halls (8), duty and inspections (11), incidents ------------------------------------------------
+
+
+def halls_visible(*, user: Any) -> QuerySet:
+    """The service halls the user may see: every district center and agent office of the user's
+    district (all of them at the municipal center), ordered by office code."""
+    from django.db.models import Q
+
+    from shebao.operations.halls import HALL_KINDS
+    from shebao.registry.models import Office
+
+    qs = Office.objects.filter(kind__in=HALL_KINDS).select_related("parent").order_by("code")
+    if user is None or not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if getattr(user, "sees_whole_city", False) or getattr(user, "is_superuser", False):
+        return qs
+    district = user.district
+    if district is None:
+        return qs.none()
+    return qs.filter(Q(pk=district.pk) | Q(parent=district))
+
+
+def hall_get(*, user: Any, pk: int) -> Any:
+    """One hall the user may see, or None."""
+    return halls_visible(user=user).filter(pk=pk).first()
+
+
+def own_hall(*, user: Any) -> Any:
+    """The hall a hall manager or a district leader works in: their own office, if it is a hall."""
+    office = getattr(user, "office", None)
+    return halls_visible(user=user).filter(pk=office.pk).first() if office is not None else None
+
+
+def hall_day(*, hall: Any, day: dt.date) -> dict[str, Any]:
+    """A hall's day (8, 11): ``log`` (HallDayLog or None), ``fevers`` and ``rounds`` (lists),
+    ``duty`` (the DutyAssignment or None) and the day's ``incidents``. The caller has checked the hall
+    is visible (``hall_get``)."""
+    from shebao.operations.models import DutyAssignment, HallDayLog, Incident
+
+    log = HallDayLog.objects.filter(hall=hall, day=day).select_related("recorded_by").first()
+    return {
+        "log": log,
+        "fevers": list(log.fevers.select_related("by")) if log else [],
+        "rounds": list(log.rounds.select_related("by")) if log else [],
+        "duty": DutyAssignment.objects.filter(hall=hall, day=day).select_related("leader").first(),
+        "incidents": list(Incident.objects.filter(hall=hall, occurred_at__date=day).order_by("occurred_at")),
+    }
+
+
+def incidents_visible(*, user: Any, open_only: bool = False) -> QuerySet:
+    """Incident reports: the municipal center sees every district's, a district its own; those not yet
+    acknowledged first, then the newest. ``open_only``: not yet acknowledged."""
+    from shebao.operations.models import Incident
+
+    qs = scope_queryset(Incident.objects.select_related("hall", "district", "reported_by", "acknowledged_by"),
+                        user=user)
+    if open_only:
+        qs = qs.filter(acknowledged_at__isnull=True)
+    return qs.order_by(_nulls_first("acknowledged_at"), "-reported_at", "-pk")
+
+
+def _nulls_first(field: str) -> Any:
+    from django.db.models import F
+
+    return F(field).asc(nulls_first=True)
+
+
+def incident_get(*, user: Any, pk: int) -> Any:
+    """One incident the user may see, with ``.description_masked``; None otherwise."""
+    inc = incidents_visible(user=user).filter(pk=pk).first()
+    if inc is not None:
+        inc.description_masked = mask_text(inc.description)
+        inc.outcome_masked = mask_text(inc.outcome)
+    return inc
+
+
+def duty_roster(*, hall: Any, start: dt.date, days: int = 14) -> list[dict[str, Any]]:
+    """The leader on duty at the hall on each of ``days`` days from ``start``: ``{"day", "duty"}``."""
+    from shebao.operations.models import DutyAssignment
+
+    end = start + dt.timedelta(days=days - 1)
+    by_day = {a.day: a for a in DutyAssignment.objects.filter(hall=hall, day__range=(start, end))
+              .select_related("leader")}
+    return [{"day": start + dt.timedelta(days=i), "duty": by_day.get(start + dt.timedelta(days=i))}
+            for i in range(days)]
+
+
+def duty_leaders(*, hall: Any) -> list[Any]:
+    """The leaders who may be put on duty at the hall: its district's and the center's."""
+    from django.db.models import Q
+
+    from shebao.registry.models import Office
+    from shebao.staff.models import Role, User
+
+    district = hall.district
+    return list(User.objects.filter(role=Role.LEADER, is_active=True)
+                .filter(Q(office=district) | Q(office__parent=district)
+                        | Q(office__kind=Office.Kind.MUNICIPAL_CENTER)).order_by("username"))
+
+
+def inspections_of(*, hall: Any) -> list[Any]:
+    """The hall's inspections, newest first, each with ``.finding_rows``."""
+    from shebao.operations.models import Inspection
+
+    rows = list(Inspection.objects.filter(hall=hall).select_related("inspector").prefetch_related("findings"))
+    for r in rows:
+        _checklist_rows(r)
+    return rows
+
+
+def _checklist_rows(insp: Any) -> Any:
+    from shebao.operations.models import CheckItem
+
+    insp.check_rows = [{"item": i, "label": CheckItem(i).label, "ok": insp.checklist.get(i)}
+                       for i in CheckItem.values]
+    insp.open_findings = sum(1 for f in insp.findings.all() if f.fixed_on is None)
+    return insp
+
+
+def inspection_get(*, user: Any, pk: int) -> Any:
+    """One inspection the user may see (its district's), with checklist rows and findings; else None."""
+    from shebao.operations.models import Inspection
+
+    insp = scope_queryset(Inspection.objects.select_related("hall", "inspector"), user=user).filter(pk=pk).first()
+    return _checklist_rows(insp) if insp is not None else None

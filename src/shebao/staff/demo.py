@@ -14,5 +14,6 @@ DEMO_ACCOUNTS = [
     ("auditor", "市中心稽核员", "auditor", "110000", False),
     ("hall", "朝阳区大厅主管", "hall_manager", "110105", False),
     ("leader", "市中心领导", "leader", "110000", False),
+    ("chaoyang_leader", "朝阳区带班领导", "leader", "110105", False),
     ("collection", "市中心征缴经办员", "collection_clerk", "110000", False),
 ]

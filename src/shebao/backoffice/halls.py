@@ -1,0 +1,304 @@
+"""Back-office pages of the halls (notice 8), duty and inspections (11) and incident reports: the hall
+manager's day (log, temperature readings, disinfection, a suspected case), the duty roster, a
+leader's inspection, and the incidents page where the municipal center acknowledges each report.
+Thin: parse the form, call one service (operations.halls) or selector, render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from shebao.core import clock
+from shebao.core.permissions import may
+from shebao.operations import halls as services
+from shebao.operations import selectors
+from shebao.operations.models import CheckItem, Incident
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "message_dict"):
+        return [m for msgs in exc.message_dict.values() for m in msgs]
+    return list(exc.messages)
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int((value or "").strip())
+    except ValueError:
+        return None
+
+
+def _time_on(day: dt.date | None, value: str | None) -> dt.datetime | None:
+    """``HH:MM`` on ``day`` in Beijing time; None when either is missing or malformed."""
+    try:
+        t = dt.time.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    return timezone.make_aware(dt.datetime.combine(day, t)) if day else None
+
+
+def _datetime(value: str | None) -> dt.datetime | None:
+    try:
+        return timezone.make_aware(dt.datetime.fromisoformat((value or "").strip()))
+    except ValueError:
+        return None
+
+
+def _hall_or_404(request: HttpRequest, pk: int) -> Any:
+    hall = selectors.hall_get(user=request.user, pk=pk)
+    if hall is None:
+        raise Http404("没有这个服务大厅，或不属于本区")
+    return hall
+
+
+def _attempt(call: Callable[[], Any]) -> tuple[list[str], int]:
+    """Run a service: ([], 200) when it wrote, else the Chinese messages and 400/403/409."""
+    try:
+        call()
+    except ValidationError as exc:
+        conflict = hasattr(exc, "message_dict") and "version" in exc.message_dict
+        return _messages(exc), 409 if conflict else 400
+    except PermissionDenied as exc:
+        return [str(exc)], 403
+    return [], 200
+
+
+@login_required
+def hall_list(request: HttpRequest) -> HttpResponse:
+    """The halls of the district (all of them at the center): today's log, the leader on duty, open
+    incident reports."""
+    today = clock.today()
+    rows = []
+    for hall in selectors.halls_visible(user=request.user):
+        day = selectors.hall_day(hall=hall, day=today)
+        rows.append({"hall": hall, **day})
+    return TemplateResponse(request, "backoffice/halls/list.html", {
+        "rows": rows, "today": today,
+        "open_incidents": selectors.incidents_visible(user=request.user, open_only=True).count(),
+        "own": selectors.own_hall(user=request.user)})
+
+
+def _day_page(request: HttpRequest, hall: Any, day: dt.date, *, errors: list[str] | None = None,
+              status: int = 200) -> HttpResponse:
+    return TemplateResponse(request, "backoffice/halls/day.html", {
+        "hall": hall, "day": day, **selectors.hall_day(hall=hall, day=day), "errors": errors or [],
+        "may_log": may(request.user, "hall_log.record", district_id=hall.district.pk),
+        "may_report": may(request.user, "incident.report", district_id=hall.district.pk),
+        "is_today": day == clock.today(), "data": request.POST if request.method == "POST" else {},
+        "now": timezone.localtime(clock.now()).strftime("%H:%M"),
+        "previous": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1),
+    }, status=status)
+
+
+@login_required
+def hall_day(request: HttpRequest, pk: int) -> HttpResponse:
+    """A hall's day: GET shows it (``?day=YYYY-MM-DD``, default today); POST ``do=log|fever|round``."""
+    hall = _hall_or_404(request, pk)
+    raw_day = request.POST.get("day") if request.method == "POST" else request.GET.get("day")
+    day = _date(raw_day) or clock.today()
+    if request.method != "POST":
+        return _day_page(request, hall, day)
+    p, u = request.POST, request.user
+    do = p.get("do", "log")
+    if do == "fever":
+        call = lambda: services.fever_record(actor=u, hall=hall, day=day, at=_time_on(day, p.get("at")),  # noqa: E731
+                                             celsius=p.get("celsius", ""), action=p.get("action", ""))
+    elif do == "round":
+        call = lambda: services.disinfection_record(actor=u, hall=hall, day=day, at=_time_on(day, p.get("at")),  # noqa: E731
+                                                    area=p.get("area", ""), done_by=p.get("done_by", ""))
+    else:
+        visitors = _int(p.get("visitors_checked"))
+        call = lambda: services.hall_log_save(  # noqa: E731
+            actor=u, hall=hall, day=day, visitors_checked=visitors if visitors is not None else -1,
+            ventilation=p.get("ventilation", ""), posters_in_place=p.get("posters_in_place") == "1",
+            notes=p.get("notes", ""), version=_int(p.get("version")))
+    errors, status = _attempt(call)
+    if errors:
+        return _day_page(request, hall, day, errors=errors, status=status)
+    return redirect(f"{reverse('backoffice:hall_day', args=[hall.pk])}?day={day.isoformat()}")
+
+
+@login_required
+def hall_incident_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """Report a suspected case in the hall or an incident among staff to the municipal center."""
+    hall = _hall_or_404(request, pk)
+    errors: list[str] = []
+    status = 200
+    holder: dict[str, Any] = {}
+    if request.method == "POST":
+        p = request.POST
+
+        def call() -> None:
+            holder["incident"] = services.incident_report(
+                actor=request.user, hall=hall, kind=p.get("kind", ""), occurred_at=_datetime(p.get("occurred_at")),
+                description=p.get("description", ""), isolation_room_used=p.get("isolation_room_used") == "1",
+                authority_called_at=_datetime(p.get("authority_called_at")) if p.get("authority_called_at") else None,
+                authority_called_by=p.get("authority_called_by", ""),
+                authority_reference=p.get("authority_reference", ""), outcome=p.get("outcome", ""))
+        errors, status = _attempt(call)
+        if not errors:
+            return redirect("backoffice:incident", pk=holder["incident"].pk)
+    return TemplateResponse(request, "backoffice/halls/incident_new.html", {
+        "hall": hall, "kinds": Incident.Kind.choices, "errors": errors,
+        "data": request.POST if request.method == "POST" else {"kind": request.GET.get("kind", "hall_suspected")},
+        "may_report": may(request.user, "incident.report", district_id=hall.district.pk),
+        "now": timezone.localtime(clock.now()).strftime("%Y-%m-%dT%H:%M"),
+    }, status=status)
+
+
+@login_required
+def incident_list(request: HttpRequest) -> HttpResponse:
+    """Incident reports: the center sees every district's, a district its own; unacknowledged first."""
+    rows = list(selectors.incidents_visible(user=request.user)[:200])
+    return TemplateResponse(request, "backoffice/halls/incidents.html", {
+        "rows": rows, "open": sum(1 for r in rows if r.acknowledged_at is None),
+        "may_acknowledge": may(request.user, "incident.acknowledge")})
+
+
+def _incident_page(request: HttpRequest, pk: int, *, errors: list[str] | None = None,
+                   status: int = 200) -> HttpResponse:
+    inc = selectors.incident_get(user=request.user, pk=pk)
+    if inc is None:
+        raise Http404("没有这个事件报告，或不属于本区")
+    from shebao.cases.models import OutboxMessage
+
+    return TemplateResponse(request, "backoffice/halls/incident.html", {
+        "inc": inc, "errors": errors or [],
+        "messages_sent": OutboxMessage.objects.filter(event__in=("incident_reported", "incident_updated"),
+                                                      subject__contains=f"（事件{inc.pk}）").order_by("pk"),
+        "may_update": may(request.user, "incident.report", district_id=inc.district_id),
+        "may_acknowledge": may(request.user, "incident.acknowledge"),
+        "now": timezone.localtime(clock.now()).strftime("%Y-%m-%dT%H:%M"),
+    }, status=status)
+
+
+@login_required
+def incident(request: HttpRequest, pk: int) -> HttpResponse:
+    return _incident_page(request, pk)
+
+
+@login_required
+@require_POST
+def incident_update(request: HttpRequest, pk: int) -> HttpResponse:
+    """A follow-up report: the health authority called, the outcome."""
+    if selectors.incident_get(user=request.user, pk=pk) is None:
+        raise Http404("没有这个事件报告，或不属于本区")
+    p = request.POST
+    errors, status = _attempt(lambda: services.incident_update(
+        actor=request.user, incident=pk, version=_int(p.get("version")),
+        isolation_room_used=p.get("isolation_room_used") == "1",
+        authority_called_at=_datetime(p.get("authority_called_at")) if p.get("authority_called_at") else None,
+        authority_called_by=p.get("authority_called_by", ""), authority_reference=p.get("authority_reference", ""),
+        outcome=p.get("outcome", "")))
+    if errors:
+        return _incident_page(request, pk, errors=errors, status=status)
+    return redirect("backoffice:incident", pk=pk)
+
+
+@login_required
+@require_POST
+def incident_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """The center acknowledges a report."""
+    if selectors.incident_get(user=request.user, pk=pk) is None:
+        raise Http404("没有这个事件报告，或不属于本区")
+    errors, status = _attempt(lambda: services.incident_acknowledge(
+        actor=request.user, incident=pk, version=_int(request.POST.get("version"))))
+    if errors:
+        return _incident_page(request, pk, errors=errors, status=status)
+    return redirect("backoffice:incident", pk=pk)
+
+
+@login_required
+def hall_duty(request: HttpRequest, pk: int) -> HttpResponse:
+    """The hall's duty roster for two weeks from ``?from=`` (default today); POST assigns a leader."""
+    hall = _hall_or_404(request, pk)
+    start = _date(request.GET.get("from")) or clock.today()
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        day = _date(request.POST.get("day"))
+        errors, status = _attempt(lambda: services.duty_assign(
+            actor=request.user, hall=hall, day=day, leader=_int(request.POST.get("leader"))))
+        if not errors:
+            return redirect(f"{reverse('backoffice:hall_duty', args=[hall.pk])}?from={start.isoformat()}")
+    return TemplateResponse(request, "backoffice/halls/duty.html", {
+        "hall": hall, "start": start, "rows": selectors.duty_roster(hall=hall, start=start),
+        "leaders": selectors.duty_leaders(hall=hall), "errors": errors,
+        "may_assign": may(request.user, "duty.assign", district_id=hall.district.pk),
+        "earlier": start - dt.timedelta(days=14), "later": start + dt.timedelta(days=14),
+    }, status=status)
+
+
+@login_required
+def hall_inspect(request: HttpRequest, pk: int) -> HttpResponse:
+    """A leader's inspection against the checklist (GET: the form and past inspections; POST: record)."""
+    hall = _hall_or_404(request, pk)
+    errors: list[str] = []
+    status = 200
+    holder: dict[str, Any] = {}
+    if request.method == "POST":
+        p = request.POST
+        checklist = {i: p[f"ok_{i}"] == "1" for i in CheckItem.values if p.get(f"ok_{i}") in ("0", "1")}
+        findings = {i: p.get(f"finding_{i}", "") for i in CheckItem.values if p.get(f"finding_{i}", "").strip()}
+
+        def call() -> None:
+            holder["i"] = services.inspection_record(
+                actor=request.user, hall=hall, day=_date(p.get("day")) or clock.today(), checklist=checklist,
+                findings=findings, notes=p.get("notes", ""))
+        errors, status = _attempt(call)
+        if not errors:
+            return redirect("backoffice:inspection", pk=holder["i"].pk)
+    return TemplateResponse(request, "backoffice/halls/inspect.html", {
+        "hall": hall, "items": CheckItem.choices, "errors": errors, "today": clock.today(),
+        "data": request.POST if request.method == "POST" else {},
+        "past": selectors.inspections_of(hall=hall)[:20],
+        "may_inspect": may(request.user, "inspection.record", district_id=hall.district.pk),
+    }, status=status)
+
+
+def _inspection_page(request: HttpRequest, pk: int, *, errors: list[str] | None = None,
+                     status: int = 200) -> HttpResponse:
+    insp = selectors.inspection_get(user=request.user, pk=pk)
+    if insp is None:
+        raise Http404("没有这个检查记录，或不属于本区")
+    return TemplateResponse(request, "backoffice/halls/inspection.html", {
+        "insp": insp, "errors": errors or [], "today": clock.today(),
+        "may_fix": may(request.user, "inspection.fix", district_id=insp.district_id)}, status=status)
+
+
+@login_required
+def inspection(request: HttpRequest, pk: int) -> HttpResponse:
+    return _inspection_page(request, pk)
+
+
+@login_required
+@require_POST
+def finding_fix(request: HttpRequest, pk: int, finding_pk: int) -> HttpResponse:
+    """Record the fix of one finding of the inspection."""
+    insp = selectors.inspection_get(user=request.user, pk=pk)
+    if insp is None or not insp.findings.filter(pk=finding_pk).exists():
+        raise Http404("没有这个检查问题，或不属于本区")
+    errors, status = _attempt(lambda: services.finding_fix(
+        actor=request.user, finding=finding_pk, fix=request.POST.get("fix", ""),
+        fixed_on=_date(request.POST.get("fixed_on"))))
+    if errors:
+        return _inspection_page(request, pk, errors=errors, status=status)
+    return redirect("backoffice:inspection", pk=pk)
