@@ -102,6 +102,7 @@ SERVICE_ACTIONS: dict[str, str | None] = {
 # Public functions of those modules that write nothing a user asks for (pure helpers, reads, caches).
 NOT_ACTIONS = {
     "shebao.cases.services.request_fingerprint", "shebao.cases.services.commitment_digest",
+    "shebao.cases.services.details_check",  # validates an application's content, writes nothing
     "shebao.collection.services.employer_open_total", "shebao.collection.services.payment_reference",
     "shebao.collection.importers.after_line_applied", "shebao.collection.importers.parse_amount_fen",
     "shebao.collection.assessment.dues_read", "shebao.collection.assessment.fees_of",

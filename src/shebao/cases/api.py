@@ -31,6 +31,7 @@ from shebao.api.auth import BearerTokenAuthentication
 from shebao.api.errors import problem
 from shebao.api.negotiation import plain_json_answer
 from shebao.cases import selectors, services, workflows
+from shebao.cases.business_forms import details_masked, details_openapi_schema
 from shebao.cases.documents import UploadError, document_may_read
 from shebao.cases.models import (
     ApplicantKind,
@@ -43,7 +44,7 @@ from shebao.cases.models import (
     Status,
 )
 from shebao.cases.routing import RoutingError
-from shebao.cases.services import IdempotencyMismatch
+from shebao.cases.services import DetailsRefused, IdempotencyMismatch
 from shebao.cases.workflows import TransitionError
 from shebao.core.labels import enum_zh, pack_title_zh
 from shebao.core.masking import mask_phone
@@ -64,6 +65,9 @@ class DomainErrors:
     """Turns the domain's refusals into problem details; everything else goes to the configured handler."""
 
     def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, DetailsRefused):
+            return problem(400, errors=[{"field": e.field, "code": "invalid", "reason_zh": e.zh, "reason_en": exc.en}
+                                        for e in exc.errors], code="validation")
         if isinstance(exc, RoutingError):
             return problem(400, errors=_error(exc.field, "invalid", exc.zh, exc.en), code="validation")
         if isinstance(exc, UploadError):
@@ -99,6 +103,16 @@ class PhoneField(serializers.RegexField):
         return super().to_internal_value(normalize_phone(data) if isinstance(data, str) else data)
 
 
+@extend_schema_field(details_openapi_schema())
+class DetailsField(serializers.JSONField):
+    """The business's content (its definition's fields); validated by the service against the definition."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("申请内容（details）应为对象，字段见该业务的定义")
+        return super().to_internal_value(data)
+
+
 class SubmitSerializer(serializers.Serializer):
     business = serializers.CharField()
     channel = serializers.ChoiceField(choices=Channel.choices)
@@ -113,6 +127,7 @@ class SubmitSerializer(serializers.Serializer):
     work_injury_medical = serializers.BooleanField(required=False, default=False)
     manual_operation = serializers.CharField(required=False, allow_blank=True,
                                              help_text="7.4: what was done by hand or outside the system.")
+    details = DetailsField(required=False, help_text="业务所需内容（退费金额与账户、变更的新值、补缴月份与基数等）")
 
 
 _CHANNELS = frozenset(Channel.values)
@@ -145,7 +160,7 @@ def submission_parse(data: Any) -> dict[str, Any] | None:
     property test (tests/cases/test_submission_parse.py) holds that whenever this answers, DRF
     accepts the same input and validates it to the same data.
     """
-    if type(data) is not dict:
+    if type(data) is not dict or "details" in data:  # the business's content: DRF and the service read it
         return None
     out: dict[str, Any] = {}
     for name, blank_ok, max_length in _TEXT_FIELDS:
@@ -273,6 +288,7 @@ def case_summary(obj: Case, user: Any) -> dict[str, Any]:
         "created_at": _iso(timezone.localtime(obj.created_at)) if obj.created_at else None,
         "completed_at": _iso(timezone.localtime(obj.completed_at)) if obj.completed_at else None,
         "actions": workflows.available_actions(obj, user) if user is not None else [],
+        "details": details_masked(obj.business, obj.details),
     }
 
 
@@ -290,6 +306,7 @@ class CaseSerializer(serializers.ModelSerializer):
     contact_phone = serializers.SerializerMethodField()
     assignee = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
+    details = serializers.SerializerMethodField(help_text="业务所需内容（账号、证件号、手机号已遮蔽）")
 
     class Meta:
         model = Case
@@ -298,7 +315,7 @@ class CaseSerializer(serializers.ModelSerializer):
                   "requires_zh", "explanation_zh", "explanation_en", "pack", "pack_zh", "pack_version", "parameters", "rule_id", "workflow", "office", "status",
                   "status_zh", "assignee", "deadline", "priority", "flagged", "remote_review_required",
                   "documents_due_on", "resumed_on", "outcome", "rejection_reason", "contact_email", "contact_phone",
-                  "version", "created_at", "completed_at", "actions"]
+                  "version", "created_at", "completed_at", "actions", "details"]
 
     def to_representation(self, obj: Case) -> dict[str, Any]:
         request = self.context.get("request")
@@ -334,6 +351,9 @@ class CaseSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         return workflows.available_actions(obj, request.user) if request else []
 
+    def get_details(self, obj: Case) -> dict[str, Any]:
+        return details_masked(obj.business, obj.details)
+
 
 class CaseDetailSerializer(CaseSerializer):
     transitions = serializers.SerializerMethodField()
@@ -343,18 +363,23 @@ class CaseDetailSerializer(CaseSerializer):
     owed_documents = serializers.SerializerMethodField()
     mailings = serializers.SerializerMethodField()
     flags = serializers.SerializerMethodField()
+    effects = serializers.SerializerMethodField(help_text="办结时业务对账务和登记的效果")
 
     class Meta(CaseSerializer.Meta):
         fields = [*CaseSerializer.Meta.fields, "transitions", "commitment_letter", "phone_checks", "documents",
-                  "owed_documents", "mailings", "flags"]
+                  "owed_documents", "mailings", "flags", "effects"]
 
     def to_representation(self, obj: Case) -> dict[str, Any]:
         data = super().to_representation(obj)
         data.update(transitions=self.get_transitions(obj), commitment_letter=self.get_commitment_letter(obj),
                     phone_checks=self.get_phone_checks(obj), documents=self.get_documents(obj),
                     owed_documents=self.get_owed_documents(obj), mailings=self.get_mailings(obj),
-                    flags=self.get_flags(obj))
+                    flags=self.get_flags(obj), effects=self.get_effects(obj))
         return data
+
+    def get_effects(self, obj: Case) -> list[dict[str, Any]]:
+        return [{"effect": e.effect, "summary_zh": e.summary_zh, "result": e.result, "actor": e.actor_label,
+                 "at": e.at.isoformat()} for e in obj.effects.order_by("pk")]
 
     def get_transitions(self, obj: Case) -> list[dict[str, Any]]:
         return [{"action": t.action, "from": t.from_status, "to": t.to_status, "actor": t.actor_label,
@@ -539,7 +564,7 @@ def _submit(request: Any, user: Any, data: dict[str, Any], raw: Any) -> tuple[Ca
         contact_phone=data.get("contact_phone", ""), contact_wechat=data.get("contact_wechat", ""),
         work_injury_medical=data.get("work_injury_medical", False),
         manual_operation=data.get("manual_operation", ""), idempotency_key=key,
-        request_hash=services.request_fingerprint(raw) if key else "",
+        request_hash=services.request_fingerprint(raw) if key else "", details=data.get("details"),
     )
 
 

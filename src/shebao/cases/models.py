@@ -71,6 +71,9 @@ class Case(models.Model):
     applied_on = models.DateField("申请日期")
     # The application as the rules read it (decision-examples.jsonl form), registry facts included.
     facts = models.JSONField("申请事实", default=dict)
+    # What the business carries (its fields in rules/businesses/<code>.yaml), validated on submission:
+    # the refund's amount and account, a change's new values, the months and bases of a back-payment.
+    details = models.JSONField("申请内容", default=dict, blank=True)
     # The decision, stored as made: never recomputed silently (a new pack does not change old cases).
     mode = models.CharField("办理方式", max_length=20, choices=Mode.choices)
     clauses = models.JSONField("依据条款", default=list)
@@ -134,6 +137,28 @@ class Case(models.Model):
     @property
     def contact_phone_masked(self) -> str:
         return mask_phone(self.contact_phone)
+
+
+class CaseEffect(AppendOnlyModel):
+    """The effect of a completed case on the books (cases/effects), recorded once.
+
+    The unique (case, effect) row is written in the transaction of the completion before the effect
+    runs: a second completion, or a retry after a crash, finds it and posts nothing again.
+    """
+
+    case = models.ForeignKey(Case, verbose_name="申请", on_delete=models.PROTECT, related_name="effects")
+    effect = models.CharField("业务效果", max_length=60)
+    summary_zh = models.TextField("结果说明")
+    result = models.JSONField("结果", default=dict)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField("操作人（文字）", max_length=150)
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "业务效果"
+        verbose_name_plural = "业务效果"
+        constraints = [models.UniqueConstraint(fields=["case", "effect"], name="case_effect_once")]
 
 
 class CaseTransition(AppendOnlyModel):

@@ -16,7 +16,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F
 
 from shebao.cases import routing, workflows
+from shebao.cases.checks import CheckContext, checks_run
 from shebao.cases.documents import UploadError, check_upload
+from shebao.cases.effects import effect_run
 from shebao.cases.models import (
     ApplicantKind,
     Case,
@@ -42,6 +44,7 @@ from shebao.core.models import AuditEvent
 from shebao.core.permissions import TABLE, ActionRefused, SystemActor, actor_label, actor_user, require
 from shebao.core.scoping import user_may_see_district
 from shebao.registry.models import Employer, Person
+from shebao.rules.business_fields import FieldError, details_validate, facts_from_details
 
 # The catalog's name for the mobile channel.
 CATALOG_CHANNEL = {Channel.MOBILE: "app"}
@@ -81,8 +84,15 @@ def case_submit(
     applicant_kind: str | None = None, applied_on: dt.date | None = None, facts: dict[str, Any] | None = None,
     contact_email: str = "", contact_phone: str = "", contact_wechat: str = "", work_injury_medical: bool = False,
     manual_operation: str = "", idempotency_key: str | None = None, request_hash: str = "",
+    details: dict[str, Any] | None = None,
 ) -> tuple[Case, bool]:
     """Register an application and route it by the rules. Returns (case, created).
+
+    `details` is what the business carries (its definition's fields, rules/businesses/<code>.yaml):
+    validated against the definition and the registry checks it names (`cases.checks`); a refusal
+    (`DetailsRefused`) names every field with its reason and nothing is stored. The fields marked
+    as facts feed the rules' decision. None: an application without its content (completing it
+    books nothing, and the case says so).
 
     The hot path of the whole system (every channel submits through here, hundreds a second at a
     peak): the case, its first transition, its audit row and its notifications are inserted by one
@@ -103,7 +113,7 @@ def case_submit(
                 applicant_kind=applicant_kind, applied_on=applied_on, facts=facts or {},
                 contact_email=contact_email, contact_phone=contact_phone, contact_wechat=contact_wechat,
                 work_injury_medical=work_injury_medical, manual_operation=manual_operation,
-                idempotency_key=key, request_hash=request_hash,
+                idempotency_key=key, request_hash=request_hash, details=details,
             )
     except (RoutingError, PermissionDenied):
         # A retry of a request that was accepted returns the first result even if it would be refused now.
@@ -127,7 +137,7 @@ def _case_create(
     *, actor: Any, business: str, channel: str, employer: Employer | None, person: Person | None,
     applicant_kind: str | None, applied_on: dt.date | None, facts: dict[str, Any], contact_email: str,
     contact_phone: str, contact_wechat: str, work_injury_medical: bool, manual_operation: str,
-    idempotency_key: str | None, request_hash: str,
+    idempotency_key: str | None, request_hash: str, details: dict[str, Any] | None = None,
 ) -> Case | None:
     """The new case, or None when the idempotency key already names one."""
     entry = routing.business_entry(business)
@@ -148,6 +158,11 @@ def _case_create(
         # A clerk registers only for their own district's back office (0.4); the API answers 404 first.
         raise ActionRefused("只能为本区的单位或人员登记申请", "the applicant belongs to another district")
     applied_on = applied_on or clock.today()
+    clean: dict[str, Any] = {}
+    if details is not None:
+        clean = details_check(business=business, details=details, employer=employer, person=person,
+                              applied_on=applied_on)
+        facts = _merge_facts(facts, facts_from_details(business, clean))
     app = routing.application_facts(business=business, applied_on=applied_on, person=person, stated=facts)
     # One look-up of the policy in force serves the decision and the deadline.
     in_force = routing.policy()
@@ -160,7 +175,7 @@ def _case_create(
     priority = WORK_INJURY_PRIORITY if work_injury_medical else 0
     case = Case(
         business=business, business_zh=entry.zh, applicant_kind=kind, employer=employer, person=person,
-        channel=channel, applied_on=applied_on, facts=app, mode=decision.mode, clauses=list(decision.clauses),
+        channel=channel, applied_on=applied_on, facts=app, details=clean, mode=decision.mode, clauses=list(decision.clauses),
         requires=list(decision.requires), explanation_zh=decision.explanation_zh,
         explanation_en=decision.explanation_en, pack=decision.pack, pack_version=decision.pack_version,
         parameters=decision.parameters, rule_id=decision.rule_id or "", office=office, priority=priority,
@@ -190,6 +205,40 @@ def _case_create(
     return case
 
 
+class DetailsRefused(RoutingError):
+    """An application's content fails its business's definition or a registry check: `errors`
+    name every field (``details.<field>``, ``employer``, ``person``) with its reason in Chinese."""
+
+    def __init__(self, errors: list[FieldError] | tuple[FieldError, ...]) -> None:
+        self.errors = tuple(errors)
+        super().__init__(self.errors[0].field, "；".join(e.zh for e in self.errors),
+                         f"the application's content is refused: {', '.join(e.field for e in self.errors)}")
+
+
+def details_check(*, business: str, details: Any, employer: Employer | None, person: Person | None,
+                  applied_on: dt.date) -> dict[str, Any]:
+    """The clean content of an application (its definition's fields, then its registry checks);
+    raises DetailsRefused naming every field at fault. Writes nothing: the front desk previews with it."""
+    checked = details_validate(business, details)
+    if not checked.ok:
+        raise DetailsRefused([FieldError(f"details.{e.field}", e.zh) for e in checked.errors])
+    errors = checks_run(CheckContext(business=business, employer=employer, person=person, details=checked.details,
+                                     applied_on=applied_on))
+    if errors:
+        raise DetailsRefused(errors)
+    return checked.details
+
+
+def _merge_facts(stated: dict[str, Any], from_details: dict[str, Any]) -> dict[str, Any]:
+    out = dict(stated)
+    for key, value in from_details.items():
+        if key == "person":
+            out["person"] = {**(out.get("person") or {}), **value}
+        else:
+            out[key] = value
+    return out
+
+
 # --- Transitions -------------------------------------------------------------------------------
 def case_transition(
     *, case: Case, actor: Any, action: str, note: str = "", expected_version: int | None = None,
@@ -217,6 +266,9 @@ def case_transition(
         before = snapshot(locked)
         from_status, old_version = locked.status, locked.version
         _effect(t.effect, locked, actor, payload)
+        if t.target == Status.COMPLETED:
+            # The business's effect on the books, in this transaction: refused, nothing completes.
+            effect_run(case=locked, actor=actor)
         locked.status = t.target
         locked.version = old_version + 1
         if locked.assignee_id is None and getattr(actor, "is_authenticated", False):

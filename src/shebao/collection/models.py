@@ -83,6 +83,8 @@ class LedgerTransaction(AppendOnlyModel):
         PAYMENT = "payment", "收款"
         CREDIT_APPLIED = "credit_applied", "预缴冲抵"
         REVERSAL = "reversal", "冲正"
+        REFUND = "refund", "退费核准"
+        REFUND_PAID = "refund_paid", "退费支付"
 
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     occurred_on = models.DateField("记账日期")
@@ -129,6 +131,7 @@ class BankFile(AppendOnlyModel):
     class Kind(models.TextChoices):
         DEDUCTION_RESULT = "deduction_result", "银行扣款结果"
         REMITTANCE_STATEMENT = "remittance_statement", "银行汇款对账单"
+        REFUND_RESULT = "refund_result", "退费支付结果"
 
     kind = models.CharField("类型", max_length=30, choices=Kind.choices)
     sha256 = models.CharField("文件摘要", max_length=64, unique=True)
@@ -403,3 +406,79 @@ class AssessmentJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class Refund(models.Model):
+    """A refund (退费, 1.2c) approved by its case: a payable to the payee until the bank pays it.
+
+    On approval the ledger moves the amount from income to `refund_payable` (per employer); the
+    bank's result file settles it (`refund_payable` against `bank`). A refund cancelled before it is
+    paid is reversed by a reversing entry that names who and why. `items` say which dues it refunds:
+    never more, per due, than was paid for it (allocations) less what other refunds took.
+    """
+
+    class Status(models.TextChoices):
+        PAYABLE = "payable", "待支付"
+        IN_FILE = "in_file", "已生成支付文件"
+        PAID = "paid", "已支付"
+        FAILED = "failed", "支付失败"
+        CANCELLED = "cancelled", "已冲正撤销"
+
+    case = models.OneToOneField("cases.Case", verbose_name="申请", on_delete=models.PROTECT, related_name="refund")
+    employer = models.ForeignKey(Employer, verbose_name="单位", on_delete=models.PROTECT, related_name="refunds")
+    kind = models.CharField("退费类型", max_length=20)
+    amount_fen = models.BigIntegerField("退费金额（分）")
+    payee_name = models.CharField("收款人户名", max_length=100)
+    bank_name = models.CharField("开户银行", max_length=100)
+    bank_account = models.CharField("收款银行账号", max_length=32)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PAYABLE, db_index=True)
+    approval = models.OneToOneField(LedgerTransaction, verbose_name="核准凭证", on_delete=models.PROTECT,
+                                    related_name="refund_approved")
+    settlement = models.OneToOneField(LedgerTransaction, verbose_name="支付凭证", null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="refund_paid")
+    payment_file = models.ForeignKey("RefundPaymentFile", verbose_name="支付文件", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="refunds")
+    failure_reason = models.CharField("失败原因", max_length=200, blank=True)
+    created_at = models.DateTimeField("核准时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "退费"
+        verbose_name_plural = "退费"
+        constraints = [models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="refund_amount_positive")]
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.employer.audit_district_code
+
+    @property
+    def bank_account_masked(self) -> str:
+        from shebao.core.masking import mask_bank_account
+
+        return mask_bank_account(self.bank_account)
+
+
+class RefundItem(AppendOnlyModel):
+    """The part of a refund taken from one due (its insurance's income is debited)."""
+
+    refund = models.ForeignKey(Refund, verbose_name="退费", on_delete=models.PROTECT, related_name="items")
+    due = models.ForeignKey(Due, verbose_name="应缴", on_delete=models.PROTECT, related_name="refund_items")
+    amount_fen = models.BigIntegerField("金额（分）")
+
+    class Meta:
+        verbose_name = "退费明细"
+        verbose_name_plural = "退费明细"
+
+
+class RefundPaymentFile(AppendOnlyModel):
+    """A bank payment file of approved refunds (one line each), and the import of its result."""
+
+    filename = models.CharField("文件名", max_length=100)
+    sha256 = models.CharField("SHA-256校验值", max_length=64, unique=True)
+    lines = models.PositiveIntegerField("明细行数")
+    amount_fen = models.BigIntegerField("合计金额（分）")
+    created_by_label = models.CharField("生成人", max_length=150)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "退费支付文件"
+        verbose_name_plural = "退费支付文件"

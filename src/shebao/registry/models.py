@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from shebao.core.masking import mask_bank_account, mask_id_number, mask_phone
+from shebao.core.models import AppendOnlyModel
 from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
 from shebao.rules.catalog import label
 
@@ -171,6 +172,10 @@ class Person(models.Model):
     category = models.CharField("人员类别", max_length=20, choices=Category.choices, default=Category.STANDARD)
     nationality = models.CharField("国籍/地区", max_length=40, default="中国")
     district = models.ForeignKey(Office, verbose_name="参保区", on_delete=models.PROTECT, related_name="persons")
+    # Registered data without a column of its own (address, postal code, e-mail, education, ...,
+    # 1.3a): person_field code -> value, changed only by a recorded change (PersonHistory). Null (bulk
+    # loads that do not name the column) reads as none.
+    other_data = models.JSONField("其他登记信息", null=True, blank=True, default=dict)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
@@ -208,6 +213,31 @@ class Person(models.Model):
     @property
     def phone_masked(self) -> str:
         return mask_phone(self.phone)
+
+
+class PersonHistory(AppendOnlyModel):
+    """One change of a person's registered data (1.3a): the field, the old and the new value, the
+    case that changed it (its number) and who completed it. Never changed or deleted."""
+
+    person = models.ForeignKey(Person, verbose_name="参保人员", on_delete=models.PROTECT, related_name="history")
+    field = models.CharField("信息项", max_length=40)
+    field_zh = models.CharField("信息项名称", max_length=40)
+    old_value = models.TextField("原值", blank=True)
+    new_value = models.TextField("新值", blank=True)
+    case_number = models.PositiveBigIntegerField("申请编号", null=True, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField("操作人（文字）", max_length=150)
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "登记信息变更记录"
+        verbose_name_plural = "登记信息变更记录"
+        ordering = ["at", "pk"]
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.person.audit_district_code
 
 
 class PersonNameWord(models.Model):

@@ -1,0 +1,219 @@
+"""Forms and API schemas built from each business's definition (rules/businesses/<code>.yaml).
+
+The front desk renders `form_fields(code)` and reads the clerk's input with `details_from_post`; the
+API documents `details` with `details_openapi_schema()` and takes the same JSON. Both end in
+`rules.business_fields.details_validate` (through `services.details_check`), so one definition
+gives one validation whichever way an application arrives.
+
+At the desk money is typed in yuan (1234.50) and becomes fen; a list of rows (``lines``) is typed
+one row per line, its columns separated by commas (``110105…,8000``); a change (``changes``) is
+the chosen items with a new value each (``new_<item>``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import QueryDict
+
+from shebao.core.masking import mask_bank_account, mask_id_number, mask_phone
+from shebao.core.money import format_yuan
+from shebao.rules.business_fields import (
+    CHANGE_CHOICES,
+    FieldSpec,
+    definition,
+    definitions,
+    json_schema,
+    parse_yuan,
+)
+from shebao.rules.catalog import label, labels
+
+
+@dataclass(frozen=True)
+class DeskField:
+    """One input of the front desk's form for a business: what the template draws."""
+
+    spec: FieldSpec
+    name: str  # the input's name
+    widget: str  # text, select, checkboxes, textarea, month, period, date, changes
+    value: Any  # what the clerk typed, to show again
+    hint: str
+
+    @property
+    def label(self) -> str:
+        return self.spec.label
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        return self.spec.choices()
+
+
+_WIDGETS = {"choice": "select", "choices": "checkboxes", "lines": "textarea", "months": "textarea", "ids": "text",
+            "period": "period", "date": "date", "month": "month", "changes": "changes"}
+
+
+def _hint(spec: FieldSpec) -> str:
+    if spec.type == "fen":
+        return "单位：元，可含两位小数"
+    if spec.type == "lines":
+        cols = "、".join(i.label + ("（元）" if i.type == "fen" else "") for i in spec.items)
+        return f"每行一条，依次填写{cols}，以逗号分隔"
+    if spec.type == "months":
+        return "每行或以逗号分隔一个月份，如2020-01"
+    if spec.type == "ids":
+        return "多个编号以逗号分隔"
+    return spec.help
+
+
+def form_fields(code: str, data: QueryDict | None = None) -> list[DeskField]:
+    """The inputs the front desk asks for this business, in the definition's order."""
+    data = data or QueryDict()
+    out = []
+    for spec in definition(code).fields:
+        if spec.type == "period":
+            value: Any = {"from": data.get(f"{spec.name}_from", ""), "to": data.get(f"{spec.name}_to", "")}
+        elif spec.type in ("choices",):
+            value = data.getlist(spec.name)
+        elif spec.type == "changes":
+            chosen = data.getlist("fields")
+            value = {"chosen": chosen, **{f"new_{f}": data.get(f"new_{f}", "") for f, _ in spec.choices()}}
+        else:
+            value = data.get(spec.name, "")
+        out.append(DeskField(spec=spec, name=spec.name, widget=_WIDGETS.get(spec.type, "text"), value=value,
+                             hint=_hint(spec)))
+    return out
+
+
+class DeskInputError(ValueError):
+    def __init__(self, field: str, zh: str) -> None:
+        super().__init__(zh)
+        self.field, self.zh = field, zh
+
+
+def _desk_value(spec: FieldSpec, raw: str, where: str) -> Any:
+    raw = raw.strip()
+    if spec.type == "fen" and raw:
+        try:
+            return parse_yuan(raw)
+        except ValueError:
+            raise DeskInputError(where, f"{spec.label}应为金额（元），如1234.50") from None
+    return raw
+
+
+def details_from_post(code: str, data: QueryDict) -> dict[str, Any]:
+    """The JSON content of an application from the front desk's inputs (not yet validated: the
+    definition's validation and the registry checks follow in `services.details_check`). Raises
+    DeskInputError for what cannot even be read (an amount that is not yuan, a row's column count)."""
+    out: dict[str, Any] = {}
+    for spec in definition(code).fields:
+        if spec.type == "period":
+            start, end = data.get(f"{spec.name}_from", "").strip(), data.get(f"{spec.name}_to", "").strip()
+            if start or end:
+                out[spec.name] = {"from": start, "to": end}
+        elif spec.type == "choices":
+            if data.getlist(spec.name):
+                out[spec.name] = data.getlist(spec.name)
+        elif spec.type == "changes":
+            chosen = [f for f in data.getlist("fields") if f]
+            if chosen:
+                out[spec.name] = {f: data.get(f"new_{f}", "").strip() for f in chosen}
+        elif spec.type in ("months", "ids"):
+            parts = [p.strip() for p in data.get(spec.name, "").replace("，", ",").replace("\n", ",").split(",")]
+            if any(parts):
+                out[spec.name] = [p for p in parts if p]
+        elif spec.type == "lines":
+            rows = []
+            for n, line in enumerate(data.get(spec.name, "").splitlines(), start=1):
+                if not line.strip():
+                    continue
+                cells = [c.strip() for c in line.replace("，", ",").replace("\t", ",").split(",")]
+                if len(cells) != len(spec.items):
+                    raise DeskInputError(spec.name, f"{spec.label}第{n}行应有{len(spec.items)}列"
+                                                    f"（{'、'.join(i.label for i in spec.items)}），现有{len(cells)}列")
+                rows.append({item.name: _desk_value(item, cell, spec.name) for item, cell in zip(spec.items, cells,
+                                                                                                  strict=True)})
+            if rows:
+                out[spec.name] = rows
+        else:
+            raw = data.get(spec.name, "")
+            if raw.strip():
+                out[spec.name] = _desk_value(spec, raw, spec.name)
+    return out
+
+
+def _shown(spec: FieldSpec, value: Any) -> str:
+    if spec.type == "fen":
+        return f"{format_yuan(value)}元"
+    if spec.type == "bank_account":
+        return mask_bank_account(value)
+    if spec.type == "id_number":
+        return mask_id_number(value)
+    if spec.type == "mobile":
+        return mask_phone(value)
+    if spec.type == "choice":
+        return label(spec.enum, value) if spec.enum else str(value)
+    if spec.type == "choices":
+        return "、".join(label(spec.enum, v) for v in value) if spec.enum else str(value)
+    if spec.type == "period":
+        return f"{value['from']}至{value['to']}"
+    if spec.type in ("months", "ids"):
+        return "、".join(str(v) for v in value)
+    if spec.type == "lines":
+        return "；".join("，".join(_shown(i, row.get(i.name)) for i in spec.items if i.name in row) for row in value)
+    if spec.type == "changes":
+        names = labels(spec.enum) if spec.enum else {}
+        return "；".join(f"{names.get(k, k)}改为{_change_shown(k, v)}" for k, v in value.items())
+    return str(value)
+
+
+def _change_shown(person_field: str, value: Any) -> str:
+    if person_field in CHANGE_CHOICES:
+        return CHANGE_CHOICES[person_field].get(str(value), str(value))
+    if person_field == "bank_account":
+        return mask_bank_account(value)
+    if person_field == "id_number":
+        return mask_id_number(value)
+    if person_field == "mobile":
+        return mask_phone(value)
+    return str(value)
+
+
+def details_display(code: str, details: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value as shown) of an application's content, personal numbers masked."""
+    return [(spec.label, _shown(spec, details[spec.name])) for spec in definition(code).fields
+            if spec.name in details]
+
+
+def details_masked(code: str, details: dict[str, Any]) -> dict[str, Any]:
+    """The content as the API shows it: bank accounts, ID and mobile numbers masked (1.2c: a refund's
+    account is read in full only by the bank file)."""
+    out = dict(details)
+    for spec in definition(code).fields:
+        if spec.name not in out:
+            continue
+        if spec.type == "bank_account":
+            out[spec.name] = mask_bank_account(out[spec.name])
+        elif spec.type == "id_number":
+            out[spec.name] = mask_id_number(out[spec.name])
+        elif spec.type == "mobile":
+            out[spec.name] = mask_phone(out[spec.name])
+        elif spec.type == "lines":
+            out[spec.name] = [{k: (mask_id_number(v) if k == "id_number" else v) for k, v in row.items()}
+                              for row in out[spec.name]]
+        elif spec.type == "changes":
+            out[spec.name] = {k: _change_shown(k, v) if k in ("bank_account", "id_number", "mobile") else v
+                              for k, v in out[spec.name].items()}
+    return out
+
+
+def details_openapi_schema() -> dict[str, Any]:
+    """The OpenAPI schema of `details`: one object per business that carries content."""
+    variants = []
+    for code, d in definitions().items():
+        if d.fields:
+            schema = json_schema(code)
+            schema["description"] = f"business={code}：{d.zh}"
+            variants.append(schema)
+    return {"oneOf": variants, "description": "业务所需内容，字段由业务定义（rules/businesses/<业务>.yaml）给出；"
+                                              "金额为整数分，月份为YYYY-MM"}

@@ -1,0 +1,238 @@
+"""The registry checks a business must pass (named by its definition, rules/businesses/<code>.yaml).
+
+Each check reads the registry and the books for one application and returns the refusals it finds,
+each naming the field (``details.<field>`` or the applicant) and the reason in Chinese. They run
+when the application is submitted (nothing is stored if one fails) and again on completion, under
+the case's lock, before the effect writes (the books may have changed meanwhile: a refund checked
+against what was paid then and now).
+
+Adding a check: a function ``(ctx) -> list[FieldError]`` registered with ``@check("name")``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, Sum
+
+from shebao.registry.models import Contribution, Employer, EmploymentSpell, Person
+from shebao.rules.business_fields import FieldError, definition
+from shebao.rules.dates import month_index, month_str
+
+
+@dataclass
+class CheckContext:
+    """One application as the checks read it: the business, its applicant and its content."""
+
+    business: str
+    employer: Employer | None
+    person: Person | None
+    details: dict[str, Any]
+    applied_on: dt.date
+    case_id: int | None = None  # set on completion: the case's own refund is not counted twice
+
+
+Check = Callable[[CheckContext], list[FieldError]]
+CHECKS: dict[str, Check] = {}
+
+
+def check(name: str) -> Callable[[Check], Check]:
+    def register(fn: Check) -> Check:
+        CHECKS[name] = fn
+        return fn
+    return register
+
+
+def checks_run(ctx: CheckContext) -> list[FieldError]:
+    """Every check the business's definition names, in order; the refusals of all of them."""
+    errors: list[FieldError] = []
+    for name in definition(ctx.business).checks:
+        errors += CHECKS[name](ctx)
+    return errors
+
+
+def months_between(start: str, end: str) -> list[str]:
+    """>>> months_between("2019-11", "2020-02")
+    ['2019-11', '2019-12', '2020-01', '2020-02']
+    """
+    return [month_str(i) for i in range(month_index(start), month_index(end) + 1)]
+
+
+def employed_in(person: Person, employer: Employer, months: list[str]) -> list[str]:
+    """The months of `months` in which `person` has no employment spell with `employer`."""
+    spells = list(EmploymentSpell.objects.filter(person=person, employer=employer).values_list("from_month",
+                                                                                                "to_month"))
+    return [m for m in months if not any(f <= m and (not t or m <= t) for f, t in spells)]
+
+
+def _people(ctx: CheckContext, lines: list[dict[str, Any]]) -> tuple[dict[str, Person], list[FieldError]]:
+    numbers = {line["id_number"] for line in lines}
+    found = {p.id_number: p for p in Person.objects.filter(id_number__in=numbers)}
+    errors = [FieldError(f"details.lines.{i}.id_number", f"第{i}行：证件号码{line['id_number']}在登记系统中不存在")
+              for i, line in enumerate(lines, start=1) if line["id_number"] not in found]
+    return found, errors
+
+
+def _not_employed(path: str, who: str, ctx: CheckContext, person: Person, months: list[str]) -> list[FieldError]:
+    assert ctx.employer is not None
+    missing = employed_in(person, ctx.employer, months)
+    if not missing:
+        return []
+    return [FieldError(path, f"{who}在{'、'.join(missing)}不在{ctx.employer.name}参保（无该单位的参保经历），"
+                             "不能办理")]
+
+
+@check("employer_named")
+def _employer_named(ctx: CheckContext) -> list[FieldError]:
+    return [] if ctx.employer is not None else [FieldError("employer", "该业务须由参保单位申请，请指明单位")]
+
+
+@check("person_named")
+def _person_named(ctx: CheckContext) -> list[FieldError]:
+    return [] if ctx.person is not None else [FieldError("person", "该业务须指明参保人员")]
+
+
+def _case_months(ctx: CheckContext) -> list[str]:
+    period = ctx.details.get("period")
+    return months_between(period["from"], period["to"]) if period else []
+
+
+@check("person_employed_in_months")
+def _person_employed(ctx: CheckContext) -> list[FieldError]:
+    if ctx.person is None:
+        return [FieldError("person", "该业务须指明参保人员")]
+    if ctx.employer is None:
+        return []
+    return _not_employed("details.period", ctx.person.name, ctx, ctx.person, _case_months(ctx))
+
+
+@check("people_employed_in_months")
+def _people_employed(ctx: CheckContext) -> list[FieldError]:
+    if ctx.employer is None:
+        return []
+    lines = ctx.details.get("lines", [])
+    found, errors = _people(ctx, lines)
+    for i, line in enumerate(lines, start=1):
+        person = found.get(line["id_number"])
+        if person is not None:
+            months = [line["month"]] if "month" in line else ctx.details.get("months", [])
+            errors += _not_employed(f"details.lines.{i}.id_number", f"第{i}行：{person.name}", ctx, person, months)
+    return errors
+
+
+@check("months_not_contributed")
+def _months_not_contributed(ctx: CheckContext) -> list[FieldError]:
+    """A back-payment is for months without contributions; a month already paid on a lower base is
+    a base-difference back-payment (1.1c)."""
+    if ctx.employer is None:
+        return []
+    if "lines" in ctx.details:  # the monthly report: people × months
+        numbers = [line["id_number"] for line in ctx.details["lines"]]
+        months = ctx.details.get("months", [])
+        path = "details.lines"
+        qs = Contribution.objects.filter(employer=ctx.employer, person__id_number__in=numbers, month__in=months)
+    elif ctx.person is not None:
+        months, path = _case_months(ctx), "details.period"
+        qs = Contribution.objects.filter(employer=ctx.employer, person=ctx.person, month__in=months)
+    else:
+        return []
+    have = sorted(set(qs.values_list("person__name", "month")))
+    if not have:
+        return []
+    listed = "、".join(f"{name} {month}" for name, month in have[:10])
+    return [FieldError(path, f"以下人员月份已有缴费记录，不能重复补缴（基数不足请办理基数差补缴）：{listed}")]
+
+
+@check("bases_cover_period")
+def _bases_cover_period(ctx: CheckContext) -> list[FieldError]:
+    months = _case_months(ctx)
+    given = [b["month"] for b in ctx.details.get("bases", [])]
+    if sorted(given) == months and len(set(given)) == len(given):
+        return []
+    missing = sorted(set(months) - set(given))
+    extra = sorted(set(given) - set(months))
+    dup = sorted({m for m in given if given.count(m) > 1})
+    parts = ([f"缺少{'、'.join(missing)}"] if missing else []) + ([f"期间外的{'、'.join(extra)}"] if extra else []) + \
+        ([f"重复的{'、'.join(dup)}"] if dup else [])
+    return [FieldError("details.bases", f"各月缴费基数须与补缴期间逐月对应：{'；'.join(parts)}")]
+
+
+@check("old_base_matches")
+def _old_base_matches(ctx: CheckContext) -> list[FieldError]:
+    if ctx.employer is None:
+        return []
+    errors = []
+    for i, line in enumerate(ctx.details.get("lines", []), start=1):
+        path = f"details.lines.{i}"
+        if line["new_base_fen"] <= line["old_base_fen"]:
+            errors.append(FieldError(f"{path}.new_base_fen", f"第{i}行：新缴费基数须高于原缴费基数（调低基数请办理基数差退费）"))
+            continue
+        row = Contribution.objects.filter(employer=ctx.employer, person__id_number=line["id_number"],
+                                          month=line["month"]).first()
+        if row is None:
+            errors.append(FieldError(f"{path}.month", f"第{i}行：{line['month']}没有该人员在本单位的缴费记录，请办理补缴"))
+        elif row.pension_base_fen != line["old_base_fen"]:
+            errors.append(FieldError(f"{path}.old_base_fen",
+                                     f"第{i}行：原缴费基数与登记的{row.pension_base_fen / 100:.2f}元不一致"))
+    return errors
+
+
+def refundable_fen(due_ids: list[int], *, exclude_case: int | None = None) -> dict[int, int]:
+    """Per due, what may still be refunded: the net amount paid for it (its allocations, reversals
+    included) less what refunds not cancelled already took. Read from the books, never from the
+    application."""
+    from shebao.collection.models import Allocation, Refund, RefundItem
+
+    paid = dict(Allocation.objects.filter(due_id__in=due_ids).values("due_id").annotate(s=Sum("amount_fen"))
+                .values_list("due_id", "s"))
+    taken_qs = RefundItem.objects.filter(due_id__in=due_ids).exclude(refund__status=Refund.Status.CANCELLED)
+    if exclude_case is not None:
+        taken_qs = taken_qs.exclude(refund__case_id=exclude_case)
+    taken = dict(taken_qs.values("due_id").annotate(s=Sum("amount_fen")).values_list("due_id", "s"))
+    return {d: int(paid.get(d) or 0) - int(taken.get(d) or 0) for d in due_ids}
+
+
+@check("refund_dues_of_applicant")
+def _refund_dues_of_applicant(ctx: CheckContext) -> list[FieldError]:
+    from shebao.collection.models import Due
+
+    ids = ctx.details.get("dues", [])
+    dues = {d.pk: d for d in Due.objects.filter(pk__in=ids)}
+    missing = [str(i) for i in ids if i not in dues]
+    if missing:
+        return [FieldError("details.dues", f"所退费款中编号{'、'.join(missing)}的应缴费款不存在")]
+    employers = {d.employer_id for d in dues.values()}
+    if len(employers) > 1:
+        return [FieldError("details.dues", "所退费款须属于同一参保单位")]
+    (employer_id,) = employers
+    if ctx.employer is not None and employer_id != ctx.employer.pk:
+        return [FieldError("details.dues", f"所退费款不是{ctx.employer.name}的应缴费款")]
+    if ctx.employer is None and ctx.person is not None and not EmploymentSpell.objects.filter(
+            Q(person=ctx.person) & Q(employer_id=employer_id)).exists():
+        return [FieldError("details.dues", f"所退费款的单位与{ctx.person.name}没有参保关系")]
+    return []
+
+
+@check("refund_within_paid")
+def _refund_within_paid(ctx: CheckContext) -> list[FieldError]:
+    """1.2c: never more than was paid for those dues (checked against the books)."""
+    ids = ctx.details.get("dues", [])
+    room = sum(max(0, v) for v in refundable_fen(ids, exclude_case=ctx.case_id).values())
+    amount = ctx.details.get("amount_fen", 0)
+    if amount <= room:
+        return []
+    return [FieldError("details.amount_fen", f"退费金额{amount / 100:.2f}元超过所退费款的已缴未退金额{room / 100:.2f}元，"
+                                              "不能多退")]
+
+
+@check("insured_not_yet_employed_here")
+def _insured_not_yet_employed_here(ctx: CheckContext) -> list[FieldError]:
+    number = ctx.details.get("insured_id_number")
+    if ctx.employer is None or not number:
+        return []
+    if EmploymentSpell.objects.filter(person__id_number=number, employer=ctx.employer, to_month="").exists():
+        return [FieldError("details.insured_id_number", f"该人员已在{ctx.employer.name}参保，无需重复登记")]
+    return []

@@ -1,0 +1,505 @@
+"""The definition of each business (业务定义): the fields it carries, the registry checks it must
+pass and the effect it has on completion, as data in ``rules/businesses/<code>.yaml`` beside the
+catalog entry (``catalog.yaml``, which keeps its name, applicants, channels, documents and facts).
+
+Pure Python, no Django: this reads the definitions and validates an application's content
+(``details``) against them. The front desk, the API and the self-service portal build their forms
+from the same definition (``shebao.cases.business_forms``); the registry checks and the effects are
+named here and implemented by ``shebao.cases.checks`` and ``shebao.cases.effects``.
+
+A definition file::
+
+    business: refund              # the catalog code
+    effect: refund.payable        # the effect run on completion (cases/effects/<family>.py)
+    checks: [refund_within_paid]  # registry checks run at submission and again on completion
+    fields:
+      - {name: amount_fen, type: fen, label: 退费金额, min: 1}
+      - {name: refund_kind, type: choice, enum: refund_kind, label: 退费类型, fact: refund_kind}
+
+Field types and the JSON value each validates to:
+
+======================  =====================================================================
+``text``                a trimmed string (``max_length``, default 200)
+``choice``              one value of the catalog enum ``enum``
+``choices``             a non-empty list of values of ``enum`` (no repeats)
+``fen``                 money in integer fen (``min``/``max``); the front desk types yuan
+``int``                 an integer (``min``/``max``)
+``ids``                 a non-empty list of record numbers (positive integers, no repeats)
+``month``               ``YYYY-MM``
+``months``              a non-empty list of ``YYYY-MM``, sorted, no repeats
+``period``              ``{"from": "YYYY-MM", "to": "YYYY-MM"}`` with from <= to
+``date``                ``YYYY-MM-DD``
+``mobile``              a mainland mobile number (11 digits, 1[3-9]…; +86 dropped)
+``bank_account``        8 to 30 digits (spaces and dashes dropped)
+``id_number``           a document number (citizen ID numbers: GB 11643 check character)
+``lines``               a non-empty list of rows, each validated by the ``items`` fields
+``changes``             ``{person_field: new value}`` for fields of the enum ``enum``
+======================  =====================================================================
+
+``fact: <name>`` marks a field the rules read (``period``, ``refund_kind``, ``fields`` (the keys of a
+``changes`` field), ``person.category``): its value is copied into the application's facts.
+
+Adding a business: add its catalog entry (catalog.yaml), a definition file here, the checks it
+names (cases/checks.py) and its effect (cases/effects/<family>.py, see that package's docstring).
+
+>>> definition("refund").field("amount_fen").label
+'退费金额'
+>>> details_validate("refund", {"refund_kind": "overpayment", "amount_fen": 0, "dues": [1],
+...                  "payee_name": "张三", "bank_name": "工行", "bank_account": "6222 0000 1111"}).errors
+(FieldError(field='amount_fen', zh='退费金额不能小于0.01元'),)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from shebao.core.normalize import normalize_code, normalize_month, normalize_phone, normalize_text
+
+from .catalog import business as catalog_business
+from .catalog import catalog
+from .yamlload import Located, PackError, load_yaml
+
+DEFINITIONS_DIR = Path(__file__).parent / "businesses"
+FIELD_TYPES = frozenset({"text", "choice", "choices", "fen", "int", "ids", "month", "months", "period", "date",
+                         "mobile", "bank_account", "id_number", "lines", "changes"})
+_FIELD_KEYS = {"name", "type", "label", "required", "fact", "enum", "min", "max", "max_length", "items", "help"}
+_DEF_KEYS = {"business", "effect", "checks", "fields"}
+MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+_MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
+MAX_LINES = 10_000  # one application; a larger declaration is a roster import
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a business: its name (the JSON key), type, Chinese label and constraints."""
+
+    name: str
+    type: str
+    label: str
+    required: bool = True
+    fact: str | None = None
+    enum: str | None = None
+    min: int | None = None
+    max: int | None = None
+    max_length: int = 200
+    items: tuple[FieldSpec, ...] = ()
+    help: str = ""
+
+    def choices(self) -> list[tuple[str, str]]:
+        """``(value, Chinese name)`` of a choice field's enum, in the catalog's order."""
+        from .catalog import choices
+
+        return choices(self.enum) if self.enum else []
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A business's definition: the catalog entry's code, name and documents, and its fields,
+    registry checks and effect."""
+
+    code: str
+    zh: str
+    documents: tuple[str, ...]
+    fields: tuple[FieldSpec, ...]
+    checks: tuple[str, ...]
+    effect: str | None
+
+    def field(self, name: str) -> FieldSpec:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.code} has no field {name!r}")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str  # the field's path: amount_fen, lines.2.base_fen
+    zh: str  # the reason, naming the field in Chinese
+
+
+@dataclass(frozen=True)
+class Validated:
+    """The clean content (JSON values) and the errors; ``ok`` when there are none."""
+
+    details: dict[str, Any]
+    errors: tuple[FieldError, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class DetailsError(ValueError):
+    """An application's content failed its definition; ``errors`` name each field and reason."""
+
+    def __init__(self, errors: tuple[FieldError, ...] | list[FieldError]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("；".join(e.zh for e in self.errors))
+
+
+def _spec(raw: Any, where: Located, enums: dict[str, tuple[str, ...]]) -> FieldSpec:
+    if not isinstance(raw, Located):
+        raise where.error("a field is a mapping")
+    unknown = set(raw) - _FIELD_KEYS
+    if unknown:
+        raise raw.error(f"unknown field keys {sorted(unknown)}", min(unknown))
+    for req in ("name", "type", "label"):
+        if req not in raw:
+            raise raw.error(f"a field needs {req!r}")
+    if raw["type"] not in FIELD_TYPES:
+        raise raw.error(f"unknown field type {raw['type']!r}", "type")
+    if raw["type"] in ("choice", "choices", "changes") and raw.get("enum") not in enums:
+        raise raw.error(f"field {raw['name']!r} needs a catalog enum", "enum")
+    items = tuple(_spec(i, raw, enums) for i in raw.get("items") or ())
+    if raw["type"] == "lines" and not items:
+        raise raw.error(f"lines field {raw['name']!r} needs items", "items")
+    return FieldSpec(name=str(raw["name"]), type=str(raw["type"]), label=str(raw["label"]),
+                     required=bool(raw.get("required", True)), fact=raw.get("fact"), enum=raw.get("enum"),
+                     min=raw.get("min"), max=raw.get("max"), max_length=int(raw.get("max_length", 200)),
+                     items=items, help=str(raw.get("help", "")))
+
+
+def _load(path: Path) -> tuple[str, tuple[FieldSpec, ...], tuple[str, ...], str | None]:
+    data = load_yaml(path)
+    if not isinstance(data, Located) or "business" not in data:
+        raise PackError(path, 1, "a definition names its business")
+    unknown = set(data) - _DEF_KEYS
+    if unknown:
+        raise data.error(f"unknown keys {sorted(unknown)}", min(unknown))
+    code = str(data["business"])
+    if path.stem != code:
+        raise data.error(f"file {path.name} defines {code!r}: name the file after the business", "business")
+    enums = catalog().enums
+    fields = tuple(_spec(f, data, enums) for f in data.get("fields") or ())
+    names = [f.name for f in fields]
+    if len(set(names)) != len(names):
+        raise data.error("duplicate field name", "fields")
+    return code, fields, tuple(str(c) for c in data.get("checks") or ()), data.get("effect")
+
+
+@lru_cache(maxsize=1)
+def definitions() -> dict[str, Definition]:
+    """Every business's definition by code; a business without a file has no fields and no effect."""
+    loaded = {}
+    for path in sorted(DEFINITIONS_DIR.glob("*.yaml")):
+        code, fields, checks, effect = _load(path)
+        try:
+            catalog_business(code)
+        except KeyError:
+            raise PackError(path, 1, f"{code!r} is not a business of the catalog") from None
+        loaded[code] = (fields, checks, effect)
+    out = {}
+    for b in catalog().businesses:
+        fields, checks, effect = loaded.get(b.code, ((), (), None))
+        out[b.code] = Definition(code=b.code, zh=b.zh, documents=b.documents, fields=fields, checks=checks,
+                                 effect=effect)
+    return out
+
+
+def definition(code: str) -> Definition:
+    """The definition of a catalog business; ``KeyError`` for an unknown code."""
+    try:
+        return definitions()[code]
+    except KeyError:
+        raise KeyError(f"unknown business {code!r}") from None
+
+
+# --- Validation --------------------------------------------------------------------------------
+class _Bad(Exception):
+    def __init__(self, zh: str) -> None:
+        self.zh = zh
+
+
+def parse_yuan(text: str) -> int:
+    """Yuan as typed at a counter (1234.5, ￥1,234.50, １２３４元) in integer fen; no floats.
+
+    >>> parse_yuan("1,234.5"), parse_yuan("0.07"), parse_yuan("￥８")
+    (123450, 7, 800)
+    """
+    from shebao.core.normalize import normalize_number_text
+
+    t = normalize_number_text(text)
+    m = re.fullmatch(r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?", t)
+    if not m:
+        raise ValueError(f"not an amount in yuan: {text!r}")
+    return int(m.group(1).replace(",", "")) * 100 + int((m.group(2) or "0").ljust(2, "0"))
+
+
+def _month(value: Any, label: str) -> str:
+    text = normalize_month(value) if isinstance(value, str) else ""
+    m = _MONTH_RE.fullmatch(text)
+    if not m or not 1 <= int(m.group(2)) <= 12 or not 1900 <= int(m.group(1)) <= 2100:
+        raise _Bad(f"{label}应为年-月（如2020-01）")
+    return text
+
+
+def _int(value: Any, label: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise _Bad(f"{label}应为整数")
+    if isinstance(value, str):
+        text = normalize_code(value)
+        if not re.fullmatch(r"-?\d{1,18}", text):
+            raise _Bad(f"{label}应为整数")
+        value = int(text)
+    return value
+
+
+def _fen_words(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}元" if fen >= 0 else f"-{-fen // 100}.{-fen % 100:02d}元"
+
+
+def _one(spec: FieldSpec, value: Any, label: str) -> Any:
+    t = spec.type
+    if t == "text":
+        if not isinstance(value, str):
+            raise _Bad(f"{label}应为文字")
+        text = normalize_text(value)
+        if not text:
+            raise _Bad(f"请填写{label}")
+        if len(text) > spec.max_length or not text.isprintable():
+            raise _Bad(f"{label}不能超过{spec.max_length}个字符，且不能含控制字符")
+        return text
+    if t == "choice":
+        names = dict(spec.choices())
+        if value not in names:
+            raise _Bad(f"{label}应为以下之一：{'、'.join(names.values())}")
+        return value
+    if t == "choices":
+        names = dict(spec.choices())
+        if not isinstance(value, list) or not value:
+            raise _Bad(f"请选择{label}")
+        bad = [v for v in value if v not in names]
+        if bad or len(set(value)) != len(value):
+            raise _Bad(f"{label}含无效或重复的选项")
+        return list(value)
+    if t in ("fen", "int"):
+        n = _int(value, label)
+        show = _fen_words if t == "fen" else str
+        if spec.min is not None and n < spec.min:
+            raise _Bad(f"{label}不能小于{show(spec.min)}")
+        if spec.max is not None and n > spec.max:
+            raise _Bad(f"{label}不能大于{show(spec.max)}")
+        if t == "fen" and not 0 <= n < 2**46:
+            raise _Bad(f"{label}超出合理范围")
+        return n
+    if t == "ids":
+        if not isinstance(value, list) or not value:
+            raise _Bad(f"请填写{label}")
+        ids = [_int(v, label) for v in value]
+        if any(i <= 0 or i >= 2**63 for i in ids) or len(set(ids)) != len(ids):
+            raise _Bad(f"{label}应为不重复的正整数编号")
+        return ids
+    if t == "month":
+        return _month(value, label)
+    if t == "months":
+        if not isinstance(value, list) or not value:
+            raise _Bad(f"请填写{label}")
+        months = [_month(v, label) for v in value]
+        if len(set(months)) != len(months):
+            raise _Bad(f"{label}有重复的月份")
+        return sorted(months)
+    if t == "period":
+        if not isinstance(value, dict):
+            raise _Bad(f"请填写{label}的起止月份")
+        start, end = _month(value.get("from"), f"{label}起始月"), _month(value.get("to"), f"{label}终止月")
+        if start > end:
+            raise _Bad(f"{label}起始月（{start}）不能晚于终止月（{end}）")
+        return {"from": start, "to": end}
+    if t == "date":
+        text = normalize_code(value) if isinstance(value, str) else ""
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise _Bad(f"{label}应为有效日期（年-月-日）") from None
+        if not 1900 <= day.year <= 2100:
+            raise _Bad(f"{label}不在合理范围内")
+        return day.isoformat()
+    if t == "mobile":
+        phone = normalize_phone(value) if isinstance(value, str) else ""
+        if not MOBILE_RE.fullmatch(phone):
+            raise _Bad(f"{label}应为11位中国大陆手机号码（1开头，第二位3至9）")
+        return phone
+    if t == "bank_account":
+        acct = normalize_code(value) if isinstance(value, str) else ""
+        if not re.fullmatch(r"\d{8,30}", acct):
+            raise _Bad(f"{label}应为8至30位数字")
+        return acct
+    if t == "id_number":
+        number = normalize_code(value) if isinstance(value, str) else ""
+        if not re.fullmatch(r"[0-9A-Z]{5,32}", number):
+            raise _Bad(f"{label}应为5至32位字母或数字")
+        return number
+    if t == "lines":
+        if not isinstance(value, list) or not value:
+            raise _Bad(f"请填写{label}（至少一行）")
+        if len(value) > MAX_LINES:
+            raise _Bad(f"{label}超过{MAX_LINES}行，请使用花名册导入")
+        return value  # rows are validated by _lines, which names each row
+    if t == "changes":
+        names = dict(spec.choices())
+        if not isinstance(value, dict) or not value:
+            raise _Bad(f"请填写{label}")
+        bad = [k for k in value if k not in names]
+        if bad:
+            raise _Bad(f"{label}含无效的信息项：{'、'.join(map(str, bad))}")
+        return {k: value[k] for k in names if k in value}  # catalog order; values checked by change_value
+    raise AssertionError(t)  # pragma: no cover - types are checked when the definition is loaded
+
+
+def _fields(specs: tuple[FieldSpec, ...], data: dict[str, Any], prefix: str, row: str,
+            errors: list[FieldError]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for spec in specs:
+        path = f"{prefix}{spec.name}"
+        label = f"{row}{spec.label}"
+        value = data.get(spec.name)
+        if value in (None, "", [], {}):
+            if spec.required:
+                errors.append(FieldError(path, f"请填写{label}"))
+            continue
+        try:
+            clean = _one(spec, value, label)
+        except _Bad as bad:
+            errors.append(FieldError(path, bad.zh))
+            continue
+        if spec.type == "lines":
+            rows = []
+            for i, item in enumerate(clean, start=1):
+                if not isinstance(item, dict):
+                    errors.append(FieldError(f"{path}.{i}", f"{label}第{i}行格式有误"))
+                    continue
+                rows.append(_fields(spec.items, item, f"{path}.{i}.", f"{label}第{i}行", errors))
+            clean = rows
+        elif spec.type == "changes":
+            for key, new in list(clean.items()):
+                try:
+                    clean[key] = change_value(key, new)
+                except _Bad as bad:
+                    errors.append(FieldError(f"{path}.{key}", f"{dict(spec.choices())[key]}：{bad.zh}"))
+        out[spec.name] = clean
+    return out
+
+
+# 1.3a: the form of the new value of each person field (person_field enum of the catalog).
+_CHANGE_TYPES: dict[str, FieldSpec] = {
+    "mobile": FieldSpec("mobile", "mobile", "新手机号码"),
+    "phone": FieldSpec("phone", "text", "新联系电话", max_length=30),
+    "id_number": FieldSpec("id_number", "id_number", "新证件号码"),
+    "birth_date": FieldSpec("birth_date", "date", "新出生日期"),
+    "employment_start": FieldSpec("employment_start", "month", "新参加工作时间"),
+    "gender": FieldSpec("gender", "choice", "新性别", enum="gender"),
+    "bank_account": FieldSpec("bank_account", "bank_account", "新银行账户"),
+    "name": FieldSpec("name", "text", "新姓名", max_length=100),
+}
+CHANGE_CHOICES: dict[str, dict[str, str]] = {
+    "household_type": {"urban": "城镇", "rural": "农业", "none": "无（境外人员）"},
+    "contributor_category": {"employee": "在职职工", "flexible": "灵活就业人员", "retiree": "退休人员"},
+    "cadre_status": {"true": "是", "false": "否"},
+}
+
+
+def change_value(person_field: str, value: Any) -> Any:
+    """The new value of one person field (1.3a), validated by its kind; raises _Bad with the reason."""
+    if person_field in CHANGE_CHOICES:
+        names = CHANGE_CHOICES[person_field]
+        text = str(value).lower() if isinstance(value, (str, bool)) else ""
+        if text not in names:
+            raise _Bad(f"应为以下之一：{'、'.join(names.values())}")
+        return text
+    if person_field == "postal_code":
+        code = normalize_code(value) if isinstance(value, str) else ""
+        if not re.fullmatch(r"\d{6}", code):
+            raise _Bad("应为6位数字")
+        return code
+    if person_field == "email":
+        text = normalize_text(value) if isinstance(value, str) else ""
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text) or len(text) > 254:
+            raise _Bad("格式有误")
+        return text
+    spec = _CHANGE_TYPES.get(person_field, FieldSpec(person_field, "text", "新值", max_length=200))
+    return _one(spec, value, spec.label)
+
+
+def details_validate(code: str, data: Any) -> Validated:
+    """Validate an application's content against its business's definition.
+
+    ``data``: the content as received (JSON-like). Returns the clean content (months ``YYYY-MM``,
+    money in integer fen, numbers normalised) and every error with its field path and a Chinese
+    reason naming the field. Keys the definition does not know are refused, so that nothing a
+    clerk typed is silently dropped.
+    """
+    d = definition(code)
+    if not isinstance(data, dict):
+        return Validated({}, (FieldError("details", "申请内容格式有误"),))
+    errors: list[FieldError] = []
+    known = {f.name for f in d.fields}
+    for key in sorted(set(data) - known):
+        errors.append(FieldError(str(key), f"{d.zh}没有“{key}”这一项"))
+    clean = _fields(d.fields, data, "", "", errors)
+    return Validated(clean if not errors else {}, tuple(errors))
+
+
+def facts_from_details(code: str, details: dict[str, Any]) -> dict[str, Any]:
+    """The facts the rules read, taken from the fields marked ``fact`` (``person.x`` nests)."""
+    facts: dict[str, Any] = {}
+    for spec in definition(code).fields:
+        if spec.fact is None or spec.name not in details:
+            continue
+        value = details[spec.name]
+        if spec.type == "changes":
+            value = list(value)
+        if spec.fact.startswith("person."):
+            facts.setdefault("person", {})[spec.fact.split(".", 1)[1]] = value
+        else:
+            facts[spec.fact] = value
+    return facts
+
+
+def json_schema(code: str) -> dict[str, Any]:
+    """The JSON schema of a business's content, for the API's documentation (OpenAPI)."""
+    return _schema_object(definition(code).fields, title=definition(code).zh)
+
+
+def _schema_object(specs: tuple[FieldSpec, ...], *, title: str = "") -> dict[str, Any]:
+    props = {s.name: _schema(s) for s in specs}
+    out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False,
+                           "required": [s.name for s in specs if s.required]}
+    if title:
+        out["title"] = title
+    return out
+
+
+def _schema(s: FieldSpec) -> dict[str, Any]:
+    month = {"type": "string", "pattern": r"^\d{4}-\d{2}$"}
+    base: dict[str, Any]
+    if s.type in ("text", "id_number", "bank_account", "mobile"):
+        base = {"type": "string", "maxLength": s.max_length if s.type == "text" else 32}
+    elif s.type == "choice":
+        base = {"type": "string", "enum": [v for v, _ in s.choices()]}
+    elif s.type == "choices":
+        base = {"type": "array", "items": {"type": "string", "enum": [v for v, _ in s.choices()]}, "minItems": 1}
+    elif s.type in ("fen", "int"):
+        base = {"type": "integer", **({"minimum": s.min} if s.min is not None else {}),
+                **({"maximum": s.max} if s.max is not None else {})}
+    elif s.type == "ids":
+        base = {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1}
+    elif s.type == "month":
+        base = month
+    elif s.type == "months":
+        base = {"type": "array", "items": month, "minItems": 1}
+    elif s.type == "period":
+        base = {"type": "object", "properties": {"from": month, "to": month}, "required": ["from", "to"]}
+    elif s.type == "date":
+        base = {"type": "string", "format": "date"}
+    elif s.type == "lines":
+        base = {"type": "array", "items": _schema_object(s.items), "minItems": 1, "maxItems": MAX_LINES}
+    else:  # changes
+        base = {"type": "object", "properties": {v: {"type": "string"} for v, _ in s.choices()},
+                "additionalProperties": False, "minProperties": 1}
+    return {**base, "description": s.label + (f"（{s.help}）" if s.help else "")}
+
