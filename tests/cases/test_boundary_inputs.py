@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from shebao.cases.api import submission_parse
+from shebao.api.cases import submission_parse
 from shebao.cases.models import Case
 from shebao.core.normalize import normalize_month
 from tests.cases.conftest import submit

@@ -105,7 +105,7 @@ def test_the_hand_written_case_summary_matches_the_declared_serializer(cy, rv, c
     from rest_framework import serializers
     from rest_framework.test import APIRequestFactory
 
-    from shebao.cases.api import CaseDetailSerializer, CaseSerializer
+    from shebao.api.cases import CaseDetailSerializer, CaseSerializer
 
     direct = submit(cy, business="monthly_report_back_payment", channel="online", employer=employer_chaoyang.pk,
                     applied_on="2020-02-10", contact_phone="13800138000").json()

@@ -8,7 +8,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from shebao.cases import api
+from shebao.api import cases as api
 from shebao.cases.models import Case
 from shebao.staff.services import api_token_create
 from tests.personas import SETUP

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shebao.cases.api import SubmitSerializer, submission_parse
+from shebao.api.cases import SubmitSerializer, submission_parse
 
 texts = st.one_of(
     st.text(max_size=70), st.sampled_from(["", " ", "  online ", "月报补缴", "\x00", "a\nb", "\u3000x", "x" * 65]),

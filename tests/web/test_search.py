@@ -66,7 +66,7 @@ def test_an_empty_result_shows_no_page_number(client, clerk_chaoyang, person_cha
 
 
 def test_paging_links_appear_when_there_is_a_next_page(client, clerk_chaoyang, monkeypatch):
-    from shebao.web import views
+    from shebao.backoffice import registry as views
 
     for serial in range(3, 6):
         personas.make_person("张" + "一二三四五"[serial - 1], serial=serial)

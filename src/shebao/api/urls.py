@@ -1,7 +1,10 @@
-from django.urls import include, path
+"""/api/: the REST API of every domain (one module per domain in this package) and its documents."""
+
+from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
+from shebao.api import cases
 from shebao.api.docs import api_docs, redoc
 from shebao.api.registry import EmployerViewSet, PersonViewSet
 
@@ -14,7 +17,26 @@ urlpatterns = [
     path("schema/", api_docs, name="api-schema"),
     path("schema/openapi/", SpectacularAPIView.as_view(), name="api-schema-file"),
     path("schema/redoc/", redoc, name="api-redoc"),
-    path("v1/collection/", include("shebao.collection.api_urls")),
-    path("v1/cases/", include("shebao.cases.api_urls")),
+    # Cases (api.cases)
+    path("v1/cases/", cases.CaseListView.as_view(), name="case-list"),
+    path("v1/cases/workflows/", cases.WorkflowTableView.as_view(), name="case-workflows"),
+    path("v1/cases/flags/", cases.FlagQueueView.as_view(), name="case-flags"),
+    path("v1/cases/flags/<int:pk>/steps/", cases.FlagStepView.as_view(), name="case-flag-step"),
+    path("v1/cases/owed-documents/overdue/", cases.OverdueView.as_view(), name="case-overdue"),
+    path("v1/cases/epidemic-lift/preview/", cases.EpidemicLiftPreviewView.as_view(), name="case-lift-preview"),
+    path("v1/cases/epidemic-lift/", cases.EpidemicLiftApplyView.as_view(), name="case-lift-apply"),
+    path("v1/cases/<int:pk>/", cases.CaseDetailView.as_view(), name="case-detail"),
+    path("v1/cases/<int:pk>/transitions/", cases.CaseTransitionView.as_view(), name="case-transition"),
+    path("v1/cases/<int:pk>/commitment-letter/", cases.CommitmentLetterView.as_view(), name="case-letter"),
+    path("v1/cases/<int:pk>/phone-checks/", cases.PhoneCheckView.as_view(), name="case-phone-check"),
+    path("v1/cases/<int:pk>/documents/", cases.DocumentUploadView.as_view(), name="case-documents"),
+    path("v1/cases/<int:pk>/documents/<int:doc>/content/", cases.DocumentContentView.as_view(),
+         name="case-document-content"),
+    path("v1/cases/<int:pk>/owed-documents/<int:owed>/exchange/", cases.OwedExchangeView.as_view(),
+         name="case-owed-exchange"),
+    path("v1/cases/<int:pk>/owed-documents/<int:owed>/review/", cases.OwedReviewView.as_view(),
+         name="case-owed-review"),
+    path("v1/cases/<int:pk>/flags/", cases.CaseFlagView.as_view(), name="case-flag-raise"),
+    # Registry (api.registry)
     *router.urls,
 ]

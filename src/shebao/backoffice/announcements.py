@@ -10,7 +10,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+
+from shebao.backoffice.errors import refusal_text
 from shebao.cases import services as case_services
+from shebao.cases.workflows import LiftNeedsConfirmation
 from shebao.core import clock
 from shebao.core.policy import (
     announcement_publish,
@@ -100,3 +108,67 @@ def lift_in_force() -> Any:
 
 def lifted_on_in_force() -> Any:
     return current_policy().value("epidemic.lifted_on")
+
+
+# --- The page ------------------------------------------------------------------------------------
+
+def _parse_date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+@login_required
+def announcement_list(request: HttpRequest) -> HttpResponse:
+    # Every staff member reads what is published; the forms are offered to, and the services accept
+    # only, who the permission table names (announcement.publish, epidemic_lift.apply).
+    context: dict = {
+        "published": announcements_published()[:50],
+        "periods": [s for s in policy_statements() if s.parameter == "collection.period_overrides"],
+        "lifted_on": lifted_on_in_force(),
+        "lift_in_force": lift_in_force(),
+        "data": request.POST or request.GET,
+    }
+    status = 200
+    if request.method == "POST":
+        kind = request.POST.get("kind")
+        day = _parse_date(request.POST.get("date"))
+        if day is None:
+            context["error"] = "请填写有效日期（年-月-日，如2020-04-30）"
+        elif kind == "lift" and request.POST.get("do") == "preview":
+            try:
+                context["lift"] = lift_effects(lifted_on=day, actor=request.user)
+            except Exception as e:
+                context["error"], status = refusal_text(e)
+        elif kind == "lift" and request.POST.get("do") == "publish":
+            before = lift_in_force()
+            try:
+                lift = case_services.epidemic_lift_apply(actor=request.user, lifted_on=day,
+                                                         confirmed=request.POST.get("confirmed") == "1")
+            except Exception as e:
+                context["error"], status = refusal_text(e)
+                if isinstance(e, LiftNeedsConfirmation):  # the form shows the preview again beside the error
+                    context["lift"] = lift_effects(lifted_on=day, actor=request.user)
+            else:
+                from shebao.rules.wording import date_zh
+
+                if before is not None and lift.corrects_id == before.pk:
+                    messages.success(request, f"已发布更正：疫情解除日期由{date_zh(before.lifted_on)}更正为"
+                                              f"{date_zh(day)}；补交期限等影响已随之调整。")
+                else:
+                    messages.success(request, f"已发布：疫情于{date_zh(day)}解除；其影响已执行。")
+                return redirect("backoffice:review_queue")
+        elif kind == "deadline":
+            months = [m.strip() for m in request.POST.get("months", "").replace("，", ",").split(",") if m.strip()]
+            try:
+                ann = deadline_move_publish(actor=request.user, months=months, due_on=day)
+            except Exception as e:
+                context["error"], status = refusal_text(e)
+            else:
+                messages.success(request, f"已发布：{ann.title}")
+                return redirect("backoffice:announcements")
+        else:
+            context["error"] = "未知的公告类型"
+    # A refusal of the table answers 403; a form's own error stays on the page as before.
+    return TemplateResponse(request, "backoffice/announcements.html", context, status=403 if status == 403 else 200)

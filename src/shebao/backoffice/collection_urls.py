@@ -1,8 +1,10 @@
+"""The collection desk's staff pages (/collection/, namespace `collection`): backoffice.collection."""
+
 from __future__ import annotations
 
 from django.urls import path
 
-from shebao.collection import views
+from shebao.backoffice import collection as views
 
 app_name = "collection"
 urlpatterns = [

@@ -12,9 +12,17 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.http import QueryDict
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
 
-from shebao.cases.models import Channel
+from shebao.backoffice.errors import refusal_text
+from shebao.cases import routing
+from shebao.cases import services as case_services
+from shebao.cases.models import Channel, Mode
+from shebao.core import clock, permissions
 from shebao.core.normalize import normalize_code, normalize_date_text, normalize_month, normalize_phone
 from shebao.registry import selectors as registry_selectors
 from shebao.registry.models import Employer, Person
@@ -158,3 +166,45 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
     form.contact_phone = normalize_phone(data.get("contact_phone"))
     form.manual_operation = (data.get("manual_operation") or "").strip()
     return form
+
+
+# --- The page ------------------------------------------------------------------------------------
+
+def _front_desk_context(request: HttpRequest, form: FrontDeskForm, **extra) -> dict:
+    from shebao.rules import BUSINESSES
+
+    return {"form": form, "businesses": BUSINESSES, "refund_kinds": REFUND_KINDS,
+            "person_fields": PERSON_FIELDS, "data": request.POST or request.GET,
+            "received_by": [(c.value, c.label) for c in RECEIVED_BY], "today": clock.today(), **extra}
+
+
+@login_required
+def front_desk(request: HttpRequest) -> HttpResponse:
+    # A role that may not register (a leader, an auditor) is told so before filling the form.
+    permissions.require(request.user, "case.submit")
+    data = request.POST if request.method == "POST" else request.GET
+    form = parse(data, user=request.user, today=clock.today(), submitted=request.method == "POST")
+    decision, error = None, ""
+    if request.method == "POST" and form.business is not None and not form.errors:
+        try:
+            app = routing.application_facts(business=form.business.code, applied_on=form.received_on,
+                                            person=form.person, stated=form.facts)
+            decision = routing.route(app)
+            if request.POST.get("do") == "save":
+                case, _created = case_services.case_submit(
+                    actor=request.user, business=form.business.code, channel=form.channel,
+                    employer=form.employer, person=form.person, applicant_kind=form.applicant_kind,
+                    applied_on=form.received_on, facts=form.facts, contact_phone=form.contact_phone,
+                    manual_operation=form.manual_operation, idempotency_key=f"front-desk-{form.token}",
+                )
+                if request.htmx:
+                    response = HttpResponse(status=204)
+                    response["HX-Redirect"] = reverse("backoffice:case_detail", args=[case.pk]) + "?registered=1"
+                    return response
+                return redirect(reverse("backoffice:case_detail", args=[case.pk]) + "?registered=1")
+        except Exception as e:
+            error, _status = refusal_text(e)
+    context = _front_desk_context(request, form, decision=decision, error=error,
+                                  decision_mode_zh=Mode(decision.mode).label if decision else "")
+    template = "backoffice/_front_desk_form.html" if request.htmx else "backoffice/front_desk.html"
+    return TemplateResponse(request, template, context)

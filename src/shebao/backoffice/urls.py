@@ -1,23 +1,23 @@
 from django.urls import path
 
-from shebao.backoffice import audits, halls, views
+from shebao.backoffice import announcements, audits, cases, frontdesk, halls, review
 
 app_name = "backoffice"
 urlpatterns = [
-    path("queue/", views.queue, name="queue"),
-    path("cases/<int:pk>/", views.case_detail, name="case_detail"),
-    path("cases/<int:pk>/act/<str:action>/", views.case_act, name="case_act"),
-    path("cases/<int:pk>/letter/", views.case_letter, name="case_letter"),
-    path("cases/<int:pk>/phone-check/", views.case_phone_check, name="case_phone_check"),
-    path("cases/<int:pk>/documents/", views.case_document, name="case_document"),
-    path("cases/<int:pk>/documents/<int:doc_pk>/", views.document_download, name="document_download"),
-    path("cases/<int:pk>/owed/<int:owed_pk>/", views.case_owed, name="case_owed"),
-    path("cases/<int:pk>/flag/", views.case_flag, name="case_flag"),
-    path("cases/<int:pk>/receipt.pdf", views.case_receipt, name="case_receipt"),
-    path("front-desk/", views.front_desk, name="front_desk"),
-    path("announcements/", views.announcement_list, name="announcements"),
-    path("review/", views.review_queue, name="review_queue"),
-    path("review/<int:pk>/step/", views.flag_step, name="flag_step"),
+    path("queue/", cases.queue, name="queue"),
+    path("cases/<int:pk>/", cases.case_detail, name="case_detail"),
+    path("cases/<int:pk>/act/<str:action>/", cases.case_act, name="case_act"),
+    path("cases/<int:pk>/letter/", cases.case_letter, name="case_letter"),
+    path("cases/<int:pk>/phone-check/", cases.case_phone_check, name="case_phone_check"),
+    path("cases/<int:pk>/documents/", cases.case_document, name="case_document"),
+    path("cases/<int:pk>/documents/<int:doc_pk>/", cases.document_download, name="document_download"),
+    path("cases/<int:pk>/owed/<int:owed_pk>/", cases.case_owed, name="case_owed"),
+    path("cases/<int:pk>/flag/", cases.case_flag, name="case_flag"),
+    path("cases/<int:pk>/receipt.pdf", cases.case_receipt, name="case_receipt"),
+    path("front-desk/", frontdesk.front_desk, name="front_desk"),
+    path("announcements/", announcements.announcement_list, name="announcements"),
+    path("review/", review.review_queue, name="review_queue"),
+    path("review/<int:pk>/step/", review.flag_step, name="flag_step"),
     path("audits/", audits.audit_queue, name="audit_queue"),
     path("audits/new/", audits.audit_new, name="audit_new"),
     path("audits/<int:pk>/", audits.audit_case, name="audit_case"),

@@ -10,8 +10,7 @@ admin.site.index_title = "数据管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("shebao.api.urls")),
-    path("collection/", include("shebao.collection.urls")),
-    path("cases/", include("shebao.cases.urls")),
+    path("collection/", include("shebao.backoffice.collection_urls")),
     path("office/", include("shebao.backoffice.urls")),
     path("", include("shebao.web.urls")),
 ]

@@ -1,8 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from shebao.backoffice import registry
 from shebao.web import views
 
+# The registry's staff pages (backoffice.registry) keep their addresses and their names in this
+# namespace (web:person_search, ...), which templates and links have used from the start.
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,10 +13,10 @@ urlpatterns = [
     path("public/announcements/", views.public_announcements, name="public_announcements"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("large-type/", views.toggle_large_type, name="toggle_large_type"),
-    path("persons/", views.person_search, name="person_search"),
-    path("persons/<int:pk>/", views.person_detail, name="person_detail"),
-    path("persons/<int:pk>/reveal/<str:field>/", views.person_reveal, name="person_reveal"),
-    path("employers/", views.employer_search, name="employer_search"),
-    path("employers/<int:pk>/", views.employer_detail, name="employer_detail"),
-    path("employers/<int:pk>/reveal/<str:field>/", views.employer_reveal, name="employer_reveal"),
+    path("persons/", registry.person_search, name="person_search"),
+    path("persons/<int:pk>/", registry.person_detail, name="person_detail"),
+    path("persons/<int:pk>/reveal/<str:field>/", registry.person_reveal, name="person_reveal"),
+    path("employers/", registry.employer_search, name="employer_search"),
+    path("employers/<int:pk>/", registry.employer_detail, name="employer_detail"),
+    path("employers/<int:pk>/reveal/<str:field>/", registry.employer_reveal, name="employer_reveal"),
 ]

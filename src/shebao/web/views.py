@@ -1,28 +1,20 @@
-"""Staff pages of the registry: home, search, and the person and employer pages.
+"""The site's own pages: sign-in, the staff home page, the public announcements, the large-type switch.
 
-Views parse input, call one selector or service, and render; scoping lives in the selectors, so a
-clerk of another district gets a 404, exactly as if the row did not exist.
+The staff pages of each area live in `shebao.backoffice` (the registry's in `backoffice.registry`).
 """
 
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.http import require_POST
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from shebao.core.policy import announcements_published, policy_statements, policy_title
 from shebao.core.scoping import user_sees_all
-from shebao.registry import selectors
-from shebao.registry.services import personal_data_reveal
 from shebao.web.forms import SignInForm
-
-PAGE_SIZE = 50
 
 
 class LoginView(auth_views.LoginView):
@@ -63,74 +55,3 @@ def toggle_large_type(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _page(qs, request: HttpRequest, order: tuple[str, ...]):
-    """Keyset-free offset paging that fetches one row more than it shows instead of counting."""
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
-    start = (page - 1) * PAGE_SIZE
-    rows = list(qs.order_by(*order)[start:start + PAGE_SIZE + 1])
-    return rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE
-
-
-@login_required
-def person_search(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
-    rows, page, has_next = _page(selectors.person_search(user=request.user, query=q), request, ("name", "pk"))
-    return TemplateResponse(request, "web/person_search.html",
-                            {"q": q, "rows": rows, "page": page, "has_next": has_next, "query": urlencode({"q": q})})
-
-
-@login_required
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(selectors.person_list(user=request.user).select_related("pension_account"), pk=pk)
-    spells = person.spells.select_related("employer").order_by("-from_month")[:20]
-    contributions = person.contributions.select_related("employer").order_by("-month")[:24]
-    return TemplateResponse(request, "web/person_detail.html", {
-        "person": person,
-        "account": getattr(person, "pension_account", None),
-        "spells": spells,
-        "contributions": contributions,
-    })
-
-
-@login_required
-def employer_search(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
-    rows, page, has_next = _page(selectors.employer_search(user=request.user, query=q), request, ("name", "pk"))
-    return TemplateResponse(request, "web/employer_search.html",
-                            {"q": q, "rows": rows, "page": page, "has_next": has_next, "query": urlencode({"q": q})})
-
-
-@login_required
-def employer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    employer = get_object_or_404(selectors.employer_list(user=request.user), pk=pk)
-    staff = employer.spells.select_related("person").filter(to_month="").order_by("person__name")[:50]
-    return TemplateResponse(request, "web/employer_detail.html", {"employer": employer, "staff": staff})
-
-
-def _reveal(request: HttpRequest, obj, field: str) -> HttpResponse:
-    try:
-        value = personal_data_reveal(actor=request.user, obj=obj, field=field, reason=request.POST.get("reason", ""))
-    except ValidationError as e:
-        return TemplateResponse(request, "web/_reveal.html",
-                                {"error": "；".join(e.messages), "obj": obj, "field": field}, status=400)
-    except PermissionDenied as e:
-        return TemplateResponse(request, "web/_reveal.html", {"error": str(e), "obj": obj, "field": field},
-                                status=403)
-    return TemplateResponse(request, "web/_reveal.html", {"value": value, "obj": obj, "field": field})
-
-
-@login_required
-@require_POST
-def person_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
-    person = get_object_or_404(selectors.person_list(user=request.user), pk=pk)
-    return _reveal(request, person, field)
-
-
-@login_required
-@require_POST
-def employer_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
-    employer = get_object_or_404(selectors.employer_list(user=request.user), pk=pk)
-    return _reveal(request, employer, field)
