@@ -24,14 +24,17 @@ from shebao.rules.retirement import retirement_for, schedule
 BASE = load_policy("base")
 
 # (birth month, gender, cadre, age years, age months, retirement month): the last cohort before each
-# rise, the first and last cohort of the first step, the first of the second, the last step before
-# the cap, the first cohorts at the cap and one after it.
+# rise, the first and last cohort of the first and second steps, the first of the third, the first
+# and last cohort of the last step before the cap, the first and last cohorts of the first year at
+# the cap and one after it.
 BOUNDARIES = [
     # men: 60, from 1965-01 one month per 4 months of birth, up to 63
     ("1964-12", "male", None, 60, 0, "2024-12"),
     ("1965-01", "male", None, 60, 1, "2025-02"),
     ("1965-04", "male", None, 60, 1, "2025-05"),
     ("1965-05", "male", None, 60, 2, "2025-07"),
+    ("1965-08", "male", None, 60, 2, "2025-10"),
+    ("1965-09", "male", None, 60, 3, "2025-12"),
     ("1976-05", "male", None, 62, 11, "2039-04"),
     ("1976-08", "male", None, 62, 11, "2039-07"),
     ("1976-09", "male", None, 63, 0, "2039-09"),
@@ -43,6 +46,8 @@ BOUNDARIES = [
     ("1970-01", "female", True, 55, 1, "2025-02"),
     ("1970-04", "female", True, 55, 1, "2025-05"),
     ("1970-05", "female", True, 55, 2, "2025-07"),
+    ("1970-08", "female", True, 55, 2, "2025-10"),
+    ("1970-09", "female", True, 55, 3, "2025-12"),
     ("1981-05", "female", True, 57, 11, "2039-04"),
     ("1981-08", "female", True, 57, 11, "2039-07"),
     ("1981-09", "female", True, 58, 0, "2039-09"),
@@ -53,6 +58,8 @@ BOUNDARIES = [
     ("1975-01", "female", False, 50, 1, "2025-02"),
     ("1975-02", "female", False, 50, 1, "2025-03"),
     ("1975-03", "female", False, 50, 2, "2025-05"),
+    ("1975-04", "female", False, 50, 2, "2025-06"),
+    ("1975-05", "female", False, 50, 3, "2025-08"),
     ("1984-09", "female", False, 54, 11, "2039-08"),
     ("1984-10", "female", False, 54, 11, "2039-09"),
     ("1984-11", "female", False, 55, 0, "2039-11"),

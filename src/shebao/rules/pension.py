@@ -1,0 +1,219 @@
+"""The basic pension of an employee (2.1): the entitlement at retirement, its yearly adjustments and
+the months a payroll owes (arrears).
+
+Source: 国务院关于完善企业职工基本养老保险制度的决定（国发〔2005〕38号）第六条 and its annex (the
+months-divisor table), Beijing's implementation 京政发〔2006〕2号 (transitional pension), the yearly
+adjustment notices of the Ministry of Human Resources and Social Security. The numbers are pack data
+(``packs/base/parameters/pension.yaml`` and ``wage.yaml``); this module only applies them.
+
+Money is integer fen. Each part (basic, account, transitional) is computed exactly (fractions) and
+rounded half up to the fen on its own; the monthly amount is the sum of the rounded parts. A yearly
+adjustment is rounded half up to the fen too, on the amount then in force.
+
+>>> from shebao.rules import load_policy
+>>> e = entitlement_for(load_policy("base"), retired_on=date(2020, 3, 10), age_months=720,
+...                     index_x10k=10_000, contribution_months=360, deemed_months=0, account_balance_fen=13_927_800)
+>>> [e.basic_fen, e.account_fen, e.transitional_fen, e.monthly_fen == 265410 + 100200]
+[265410, 100200, 0, True]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from .dates import InputError, month_index, month_str
+from .policy import Policy
+
+RATE_SCALE = 100_000  # rates are per 100 000 (1 % = 1000), as every pack rate
+INDEX_SCALE = 10_000  # the average contribution index is kept to four decimals (1.2345 -> 12345)
+
+
+def round_half_up(x: Fraction) -> int:
+    """Round a non-negative exact amount half up to an integer (四舍五入): 1/2 -> 1, 3/2 -> 2.
+
+    >>> round_half_up(Fraction(5, 2)), round_half_up(Fraction(249, 100))
+    (3, 2)
+    """
+    if x < 0:
+        raise ValueError("round_half_up takes a non-negative amount")
+    return int((x * 2 + 1) // 2)
+
+
+def basic_pension_fen(*, average_wage_fen: int, index_x10k: int, contribution_months: int,
+                      rate_x100k: int = 1000) -> int:
+    """Monthly basic pension (基础养老金) = (C + C × index) / 2 × years × 1 %, half up to the fen.
+
+    ``average_wage_fen``: C, the previous year's average monthly wage in force at retirement (fen);
+    ``index_x10k``: the person's average contribution index × 10 000 (the indexed wage is
+    C × index); ``contribution_months``: months of contribution, deemed ones included (years =
+    months / 12). 国发〔2005〕38号 第六条.
+
+    >>> basic_pension_fen(average_wage_fen=884700, index_x10k=10_000, contribution_months=360)
+    265410
+    """
+    _check_non_negative(average_wage_fen=average_wage_fen, index_x10k=index_x10k,
+                        contribution_months=contribution_months)
+    indexed = Fraction(average_wage_fen * index_x10k, INDEX_SCALE)
+    return round_half_up((average_wage_fen + indexed) / 2 * Fraction(contribution_months, 12)
+                         * Fraction(rate_x100k, RATE_SCALE))
+
+
+def account_pension_fen(*, account_balance_fen: int, divisor: int) -> int:
+    """Monthly personal-account pension (个人账户养老金) = balance / months-divisor, half up to the fen.
+
+    >>> account_pension_fen(account_balance_fen=13_927_800, divisor=139)
+    100200
+    """
+    _check_non_negative(account_balance_fen=account_balance_fen)
+    if divisor <= 0:
+        raise InputError("the months-divisor must be positive", zh="计发月数须为正数", field="divisor")
+    return round_half_up(Fraction(account_balance_fen, divisor))
+
+
+def transitional_pension_fen(*, average_wage_fen: int, index_x10k: int, deemed_months: int,
+                             rate_x100k: int) -> int:
+    """Monthly transitional pension (过渡性养老金) = C × index × deemed years × rate, half up to the fen.
+
+    ``deemed_months``: months of deemed contribution before the personal account began (视同缴费年限).
+    京政发〔2006〕2号 (Beijing: 1.0 % a year).
+
+    >>> transitional_pension_fen(average_wage_fen=884700, index_x10k=12000, deemed_months=10 * 12, rate_x100k=1000)
+    106164
+    """
+    _check_non_negative(average_wage_fen=average_wage_fen, index_x10k=index_x10k,
+                        deemed_months=deemed_months)
+    return round_half_up(Fraction(average_wage_fen * index_x10k, INDEX_SCALE) * Fraction(deemed_months, 12)
+                         * Fraction(rate_x100k, RATE_SCALE))
+
+
+def account_divisor(policy: Policy, *, age_months: int, on: date) -> int:
+    """The months-divisor of the personal account for a retirement at ``age_months`` on ``on``.
+
+    The annex of 国发〔2005〕38号 lists whole years of age (40-70). Reading 2.1 (ours): an age of
+    years and months, as the 2024 schedule gives, takes the divisor of its whole years, the one the
+    person has completed; an age outside the table is refused (InputError).
+    """
+    table = policy.value("pension.account_divisor", on)
+    key = str(age_months // 12)
+    if table is None or key not in table:
+        raise InputError(f"no months-divisor for age {age_months // 12} (the table covers 40-70)",
+                         zh=f"退休年龄{age_months // 12}岁不在个人账户养老金计发月数表内（40至70岁）", field="age_months")
+    return int(table[key])
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """A retiree's monthly pension at retirement (fen) and what it was computed from.
+
+    ``parameters``: name -> {"value", "document"} of every pack value used, for the statement.
+    """
+
+    basic_fen: int
+    account_fen: int
+    transitional_fen: int
+    average_wage_fen: int
+    divisor: int
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def monthly_fen(self) -> int:
+        return self.basic_fen + self.account_fen + self.transitional_fen
+
+
+def _param(policy: Policy, name: str, on: date) -> tuple[Any, dict[str, Any]]:
+    entry = policy.parameter(name).entry(on)
+    if entry is None or entry.value is None:
+        raise InputError(f"no value of {name} in force on {on}", zh=f"{on}没有在用的参数{name}", field=name)
+    return entry.value, {"value": entry.value, "effective": entry.effective, "document": entry.reference.document}
+
+
+def entitlement_for(policy: Policy, *, retired_on: date, age_months: int, index_x10k: int,
+                    contribution_months: int, deemed_months: int, account_balance_fen: int) -> Entitlement:
+    """The entitlement of a person retiring on ``retired_on`` at ``age_months`` (see the module doc).
+
+    Raises InputError for a negative input, an age outside the divisor table, or a day on which the
+    pack has no average wage.
+    """
+    wage, p_wage = _param(policy, "wage.average_monthly_fen", retired_on)
+    rate, p_rate = _param(policy, "pension.basic_rate", retired_on)
+    trate, p_trate = _param(policy, "pension.transitional_rate", retired_on)
+    divisor = account_divisor(policy, age_months=age_months, on=retired_on)
+    _, p_div = _param(policy, "pension.account_divisor", retired_on)
+    p_div = {**p_div, "value": divisor}
+    return Entitlement(
+        basic_fen=basic_pension_fen(average_wage_fen=wage, index_x10k=index_x10k,
+                                    contribution_months=contribution_months, rate_x100k=rate),
+        account_fen=account_pension_fen(account_balance_fen=account_balance_fen, divisor=divisor),
+        transitional_fen=transitional_pension_fen(average_wage_fen=wage, index_x10k=index_x10k,
+                                                  deemed_months=deemed_months, rate_x100k=trate),
+        average_wage_fen=wage, divisor=divisor,
+        parameters={"wage.average_monthly_fen": p_wage, "pension.basic_rate": p_rate,
+                    "pension.transitional_rate": p_trate, "pension.account_divisor": p_div},
+    )
+
+
+def adjustments(policy: Policy) -> tuple[tuple[str, int], ...]:
+    """The yearly adjustments of the pack: ((effective "YYYY-MM-DD", rate per 100 000), ...), in order."""
+    memo = policy._compiled.get("pension_adjustments")
+    if memo is None:
+        p = policy.parameter("pension.yearly_adjustment_rate")
+        memo = policy._compiled["pension_adjustments"] = tuple(
+            (v.effective, int(v.value)) for v in p.values if v.value is not None)
+    return memo  # type: ignore[no-any-return]
+
+
+def monthly_amount_fen(policy: Policy, *, initial_fen: int, retirement_month: str, month: str) -> int:
+    """The monthly pension owed for ``month`` to someone retired in ``retirement_month`` with
+    ``initial_fen`` a month at retirement: each yearly adjustment in force by the first of ``month``
+    raises it, for those retired before 1 January of the adjustment's year (the notices' "上年底前已
+    按规定办理退休手续"), by its rate, half up to the fen, on the amount then in force.
+
+    >>> from shebao.rules import load_policy
+    >>> monthly_amount_fen(load_policy("base"), initial_fen=300000, retirement_month="2018-06", month="2020-03")
+    330750
+    """
+    _check_non_negative(initial_fen=initial_fen)
+    first_day = f"{month}-01"
+    amount = initial_fen
+    for effective, rate in adjustments(policy):
+        if effective > first_day:
+            break
+        if retirement_month < f"{effective[:4]}-01":
+            amount += round_half_up(Fraction(amount * rate, RATE_SCALE))
+    return amount
+
+
+def payable_months(*, retirement_month: str, through: str) -> list[str]:
+    """The months a pension is owed for, from the month after ``retirement_month`` through ``through``
+    (2.1: paid from the month after retirement; nothing when ``through`` is not after it).
+
+    >>> payable_months(retirement_month="2019-11", through="2020-02")
+    ['2019-12', '2020-01', '2020-02']
+    """
+    start = month_index(retirement_month) + 1
+    return [month_str(m) for m in range(start, month_index(through) + 1)]
+
+
+def arrears_months(*, retirement_month: str, first_regular_month: str) -> list[str]:
+    """2.1 arrears (补发) of a retiree declared late: the months from the month after the retirement
+    month through the month before the first regular payment.
+
+    >>> arrears_months(retirement_month="2019-11", first_regular_month="2020-03")
+    ['2019-12', '2020-01', '2020-02']
+    """
+    return payable_months(retirement_month=retirement_month,
+                          through=month_str(month_index(first_regular_month) - 1))
+
+
+def _check_non_negative(**values: int) -> None:
+    for name, v in values.items():
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise InputError(f"{name} must be a non-negative integer, got {v!r}", zh=f"{name}须为非负整数", field=name)
+
+
+__all__ = ["Entitlement", "account_divisor", "account_pension_fen", "adjustments", "arrears_months",
+           "basic_pension_fen", "entitlement_for", "monthly_amount_fen", "payable_months", "round_half_up",
+           "transitional_pension_fen"]

@@ -1,0 +1,103 @@
+"""Work-injury benefits (9) by the 工伤保险条例 (2010 revision): the one-off disability allowance and
+the monthly disability allowance by grade, the funeral grant and the one-off work-death benefit.
+
+The numbers are pack data (``packs/base/parameters/work_injury.yaml``, ``wage.yaml``); this module only
+applies them. Money is integer fen; each benefit is computed exactly and rounded half up to the fen.
+Medical costs are paid as billed (第三十条: the fund pays what the catalogues admit), not computed here.
+
+>>> from shebao.rules import load_policy
+>>> b = disability_benefits(load_policy("base"), grade=1, wage_fen=1_000_000, on=date(2020, 2, 10))
+>>> (b.lump_sum_fen, b.monthly_fen)
+(27000000, 900000)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from .dates import InputError
+from .pension import RATE_SCALE, round_half_up
+from .policy import Policy
+
+GRADES = range(1, 11)
+
+
+def _value(policy: Policy, name: str, on: date) -> tuple[Any, dict[str, Any]]:
+    entry = policy.parameter(name).entry(on)
+    if entry is None or entry.value is None:
+        raise InputError(f"no value of {name} in force on {on}", zh=f"{on}没有在用的参数{name}", field=name)
+    return entry.value, {"value": entry.value, "effective": entry.effective, "document": entry.reference.document}
+
+
+def person_wage_fen(policy: Policy, *, wage_fen: int, on: date) -> int:
+    """The person's wage (本人工资) as benefits count it: ``wage_fen`` held between 60 % and 300 % of
+    the regional average monthly wage in force on ``on`` (第六十四条第二款), half up to the fen."""
+    if not isinstance(wage_fen, int) or isinstance(wage_fen, bool) or wage_fen < 0:
+        raise InputError("wage_fen must be a non-negative integer", zh="本人工资须为非负整数（分）", field="wage_fen")
+    average, _ = _value(policy, "wage.average_monthly_fen", on)
+    floor_rate, _ = _value(policy, "work_injury.wage_floor_rate", on)
+    ceiling_rate, _ = _value(policy, "work_injury.wage_ceiling_rate", on)
+    floor = round_half_up(Fraction(average * floor_rate, RATE_SCALE))
+    ceiling = round_half_up(Fraction(average * ceiling_rate, RATE_SCALE))
+    return min(max(wage_fen, floor), ceiling)
+
+
+@dataclass(frozen=True)
+class DisabilityBenefits:
+    """A grade's benefits: the one-off allowance (fen) and, for grades 1-4, the monthly allowance (fen;
+    0 for grades 5-10, whose monthly allowance depends on employment and is not paid by the fund here)."""
+
+    grade: int
+    wage_fen: int
+    lump_sum_fen: int
+    monthly_fen: int
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def disability_benefits(policy: Policy, *, grade: int, wage_fen: int, on: date) -> DisabilityBenefits:
+    """Benefits of disability ``grade`` (1-10, 劳动能力鉴定) for a person whose wage is ``wage_fen`` a
+    month, assessed on ``on``: 第三十五条 (grades 1-4: 27/25/23/21 months and 90/85/80/75 % a month),
+    第三十六条 (5-6: 18/16 months), 第三十七条 (7-10: 13/11/9/7 months). InputError for another grade."""
+    if grade not in GRADES:
+        raise InputError(f"disability grade must be 1-10, got {grade!r}", zh="伤残等级须为一级至十级", field="grade")
+    wage = person_wage_fen(policy, wage_fen=wage_fen, on=on)
+    months, p_months = _value(policy, "work_injury.disability_lump_sum_months", on)
+    rates, p_rates = _value(policy, "work_injury.disability_monthly_rate", on)
+    key = f"grade_{grade}"
+    monthly = round_half_up(Fraction(wage * rates[key], RATE_SCALE)) if key in rates else 0
+    return DisabilityBenefits(grade, wage, wage * int(months[key]), monthly,
+                              {"work_injury.disability_lump_sum_months": p_months,
+                               "work_injury.disability_monthly_rate": p_rates})
+
+
+@dataclass(frozen=True)
+class DeathBenefits:
+    """第三十九条: the funeral grant and the one-off work-death benefit (fen); survivors' pensions are
+    per dependant and not computed here."""
+
+    funeral_grant_fen: int
+    death_lump_sum_fen: int
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total_fen(self) -> int:
+        return self.funeral_grant_fen + self.death_lump_sum_fen
+
+
+def death_benefits(policy: Policy, *, died_on: date) -> DeathBenefits:
+    """Funeral grant = 6 months of the region's average monthly wage of the previous year; one-off
+    work-death benefit = 20 × the previous year's national urban per-capita disposable income; both
+    the values in force on ``died_on`` (第三十九条第一款第（一）、（三）项)."""
+    average, p_avg = _value(policy, "wage.average_monthly_fen", died_on)
+    months, p_months = _value(policy, "work_injury.funeral_grant_months", died_on)
+    income, p_income = _value(policy, "wage.national_urban_disposable_income_fen", died_on)
+    multiple, p_multiple = _value(policy, "work_injury.death_lump_sum_multiple", died_on)
+    return DeathBenefits(average * months, income * multiple, {
+        "wage.average_monthly_fen": p_avg, "work_injury.funeral_grant_months": p_months,
+        "wage.national_urban_disposable_income_fen": p_income, "work_injury.death_lump_sum_multiple": p_multiple})
+
+
+__all__ = ["DeathBenefits", "DisabilityBenefits", "death_benefits", "disability_benefits", "person_wage_fen"]
