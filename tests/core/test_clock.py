@@ -28,6 +28,7 @@ WALL_CLOCK_ALLOWED = {
     "staff/services.py": "an API key's revocation time is a security record of when it really happened",
     "registry/generator.py": "the generator's run stamp",
     "collection/bankfiles.py": "a bank file's retention and its downloads are security records of real time",
+    "benefits/payroll.py": "a payment file's retention and its downloads are security records of real time",
     "collection/jobs.py": "a job's progress and staleness are compared with its rows' real update times",
 }
 MACHINE_CLOCK = re.compile(r"date\.today\(\)|timezone\.now\(\)|timezone\.localdate\(\)|timezone\.localtime\(\)"

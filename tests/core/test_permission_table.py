@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from django.apps import apps
 
+from shebao.benefits import payroll
+from shebao.benefits import services as benefits
 from shebao.cases import services as cases
 from shebao.cases import workflows
 from shebao.cases.models import Case, Flag, OwedDocument
@@ -40,7 +42,7 @@ from tests.collection.conftest import book_due
 # The modules whose public functions write; each function is an action of the table or listed below.
 SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "shebao.collection.importers",
                    "shebao.collection.assessment", "shebao.collection.bankfiles", "shebao.collection.jobs", "shebao.registry.services", "shebao.staff.services",
-                   "shebao.core.policy", "shebao.operations.halls"]
+                   "shebao.core.policy", "shebao.operations.halls", "shebao.benefits.services", "shebao.benefits.payroll"]
 SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.cases.services.case_submit": "case.submit",
     "shebao.cases.services.case_transition": "case.*",
@@ -98,6 +100,16 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.operations.halls.duty_assign": "duty.assign",
     "shebao.operations.halls.inspection_record": "inspection.record",
     "shebao.operations.halls.finding_fix": "inspection.fix",
+    "shebao.benefits.services.retiree_declare": "retiree.register",
+    "shebao.benefits.services.retiree_suspend": "retiree.suspend",
+    "shebao.benefits.services.retiree_resume": "retiree.resume",
+    "shebao.benefits.payroll.payroll_run_start": "payroll_run.create",
+    "shebao.benefits.payroll.payroll_supplementary_start": "payroll_run.create",
+    "shebao.benefits.payroll.payroll_retry_start": "payroll_run.retry",
+    "shebao.benefits.payroll.payroll_file_read": "payroll_file.download",
+    "shebao.benefits.payroll.payroll_files_purge": "payroll_file.purge",
+    "shebao.benefits.payroll.payroll_result_import": "payroll_result.import",
+    "shebao.benefits.payroll.immediate_payment_start": "work_injury.pay",
 }
 # Public functions of those modules that write nothing a user asks for (pure helpers, reads, caches).
 NOT_ACTIONS = {
@@ -120,9 +132,10 @@ NOT_ACTIONS = {
     "shebao.cases.services.lift_in_force", "shebao.cases.services.lift_date_confirmation",
     "shebao.cases.services.lift_date_refusal",
     "shebao.operations.halls.parse_celsius", "shebao.operations.halls.center_duty_recipients",
+    "shebao.benefits.payroll.payment_file_bytes",
 }
 # Reads restricted by the table: checked by the route walk (test_role_routes.py), not here.
-READ_ACTIONS = {"deduction_run.view_city", "assessment.view_city"}
+READ_ACTIONS = {"deduction_run.view_city", "assessment.view_city", "payroll.view_city"}
 JOB = SystemActor("permission_walk", "权限表测试")
 OFFICES = ("110000", "110105")  # the municipal center and 朝阳区, where the objects below live
 
@@ -219,6 +232,39 @@ class World:
             actor=self.leader(), hall=self.employer.district, day=dt.date(2020, 1, 10), findings={"posters": "褪色"},
             checklist={i: True for i in ("masks_gloves", "temperature", "disinfection", "isolation_room", "posters")})
         return insp.findings.get()
+    def retiree_person(self) -> Any:
+        return personas.make_person("退休人", birth=dt.date(1959, 10, 15), serial=self.serial() + 100)
+
+    def retiree(self, *, suspended: bool = False) -> Any:
+        from shebao.benefits.services import Basis, retiree_declare, retiree_suspend
+
+        r = retiree_declare(actor=personas.SETUP, person=self.retiree_person(), bank_account="6222020000000000011",
+                            basis=Basis(record_monthly_fen=300_000, record_reference="核定1"))
+        if suspended:
+            retiree_suspend(actor=self.admin, retiree=r, reason="verification", from_month="2019-12")
+        return r
+
+    def payroll_run(self) -> Any:
+        from shebao.benefits.payroll import payroll_run_start
+
+        self.retiree()
+        return payroll_run_start(actor=personas.SETUP, month=f"{2020 + self.serial()}-01")
+
+    def payroll_result(self, outcome: str = "failed") -> bytes:
+        t = self.payroll_run().transfers.filter(status="pending").first()
+        amount = f"{t.amount_fen // 100}.{t.amount_fen % 100:02d}"
+        return (f"transfer_id,amount,result,reason,bank_reference,date\n"
+                f"{t.pk},{amount},{outcome},{'账户冻结' if outcome == 'failed' else ''},"
+                f"{'B1' if outcome == 'success' else ''},2020-02-25\n").encode()
+
+    def failed_payroll_run(self) -> Any:
+        from shebao.benefits.payroll import payroll_result_import
+
+        data = self.payroll_result("failed")
+        payroll_result_import(data=data, filename="r.csv", actor=personas.SETUP)
+        from shebao.benefits.models import Transfer
+
+        return Transfer.objects.order_by("-pk").first().run
 
     def deduction_result(self) -> bytes:
         item = self.deduction_run().items.get()
@@ -326,6 +372,24 @@ SCENARIOS: dict[str, Scenario] = {
         checklist={i: True for i in ("masks_gloves", "temperature", "disinfection", "isolation_room", "posters")}),
     "inspection.fix": lambda w: (lambda f: lambda a: halls.finding_fix(
         actor=a, finding=f, fix="已整改", fixed_on=dt.date(2020, 1, 10)))(w.finding()),
+    "retiree.register": lambda w: (lambda p: lambda a: benefits.retiree_declare(
+        actor=a, person=p, bank_account="6222020000000000011",
+        basis=benefits.Basis(record_monthly_fen=300_000, record_reference="核定1")))(w.retiree_person()),
+    "retiree.suspend": lambda w: (lambda r: lambda a: benefits.retiree_suspend(
+        actor=a, retiree=r, reason="reemployment", from_month="2020-01"))(w.retiree()),
+    "retiree.resume": lambda w: (lambda r: lambda a: benefits.retiree_resume(
+        actor=a, retiree=r, from_month="2020-02"))(w.retiree(suspended=True)),
+    "payroll_run.create": lambda w: (lambda _: lambda a: payroll.payroll_run_start(actor=a, month="2020-01"))(
+        w.retiree()),
+    "payroll_run.retry": lambda w: (lambda run: lambda a: payroll.payroll_retry_start(run=run, actor=a))(
+        w.failed_payroll_run()),
+    "payroll_file.download": lambda w: (lambda run: lambda a: payroll.payroll_file_read(run=run, actor=a))(
+        w.payroll_run()),
+    "payroll_file.purge": lambda w: lambda a: payroll.payroll_files_purge(actor=a),
+    "payroll_result.import": lambda w: (lambda data: lambda a: payroll.payroll_result_import(
+        data=data, filename="r.csv", actor=a))(w.payroll_result("success")),
+    "work_injury.pay": lambda w: lambda a: payroll.immediate_payment_start(
+        actor=a, person=w.person, bank_account="6222020000000000099", amount_fen=100_000, memo="工伤待遇"),
     "api_token.create": lambda w: lambda a: staff.api_token_create(actor=a, user=w.admin, name="受理平台"),
     "api_token.revoke": lambda w: (lambda t: lambda a: staff.api_token_revoke(actor=a, token=t, reason="泄露"))(
         staff.api_token_create(actor=personas.SETUP, user=w.admin, name="x")[0]),
@@ -336,6 +400,7 @@ def written() -> dict[str, int]:
     """Rows of every model of the project: a refused call must leave each count as it was."""
     return {m._meta.label: m.objects.count() for m in apps.get_models()
             if m._meta.app_label in ("cases", "collection", "core", "registry", "staff", "operations")}
+            if m._meta.app_label in ("cases", "collection", "core", "registry", "staff", "benefits")}
 
 
 def test_every_action_of_the_table_has_a_scenario():

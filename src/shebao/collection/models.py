@@ -85,6 +85,9 @@ class LedgerTransaction(AppendOnlyModel):
         REVERSAL = "reversal", "冲正"
         REFUND = "refund", "退费核准"
         REFUND_PAID = "refund_paid", "退费支付"
+        BENEFIT_ACCRUAL = "benefit_accrual", "待遇核定"
+        BENEFIT_PAYMENT = "benefit_payment", "待遇支付"
+        BENEFIT_RECOVERY = "benefit_recovery", "待遇追回"
 
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     occurred_on = models.DateField("记账日期")

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "shebao.collection",
     "shebao.cases",
     "shebao.operations",
+    "shebao.benefits",
     "shebao.web",
     "shebao.backoffice",
     "shebao.api",

@@ -41,6 +41,7 @@ CENTER = frozenset({Role.MUNICIPAL_ADMIN})  # act for the municipal center
 AUDITORS = frozenset({Role.AUDITOR, Role.MUNICIPAL_ADMIN})  # internal audit (7.4)
 READERS_OF_PERSONAL_DATA = CASE_STAFF | {Role.AUDITOR}  # may ask for an unmasked value (recorded)
 COLLECTION_DESK = frozenset({Role.COLLECTION_CLERK})  # the center's bank files and runs (3.1, 3.2, 0.3)
+PAYROLL_DESK = COLLECTION_DESK | CENTER  # the center's benefit payroll and its bank files (2.1)
 TAKES_PAYMENTS = CASE_STAFF | COLLECTION_DESK  # money of one employer: its district's staff, or the desk
 HALL = frozenset({Role.HALL_MANAGER})  # run a service hall (8)
 LEADERS = frozenset({Role.LEADER})  # the leader on duty inspects (11)
@@ -125,6 +126,19 @@ TABLE: dict[str, Permission] = _rows(
     Permission("deduction_file.purge", "删除到期的银行扣款请求文件", NOBODY, city_wide=True, system=True),
     Permission("deduction_result.import", "导入银行扣款结果文件", COLLECTION_DESK, city_wide=True, system=True),
     Permission("assessment.run", "开始征缴核定", COLLECTION_DESK, city_wide=True, system=True),
+    # Benefits (2.1, 9): a district registers its retirees and stops or resumes their payment; the
+    # payroll and its bank files span the city (the center); a work-injury benefit is paid at once by
+    # the district's reviewer, who approves the fast-track case (9).
+    Permission("retiree.register", "登记退休人员并核定养老金", CASE_STAFF, system=True),
+    Permission("retiree.suspend", "暂停或终止养老金发放", CASE_STAFF),
+    Permission("retiree.resume", "恢复养老金发放", CASE_STAFF),
+    Permission("payroll_run.create", "生成养老金发放批次", PAYROLL_DESK, city_wide=True, system=True),
+    Permission("payroll_run.retry", "对支付失败的人员重新发放", PAYROLL_DESK, city_wide=True, system=True),
+    Permission("payroll_file.download", "下载待遇支付文件（含完整账号）", PAYROLL_DESK, city_wide=True, system=True),
+    Permission("payroll_file.purge", "删除到期的待遇支付文件", NOBODY, city_wide=True, system=True),
+    Permission("payroll_result.import", "导入待遇支付结果文件", PAYROLL_DESK, city_wide=True, system=True),
+    Permission("work_injury.pay", "即时支付工伤保险待遇（快速通道）", REVIEWERS),
+    Permission("payroll.view_city", "查看全市养老金发放", frozenset(Role.values), city_wide=True),
     # Reads that span the whole city (a district's staff use their district's page instead).
     Permission("deduction_run.view_city", "查看全市扣款批次", frozenset(Role.values), city_wide=True),
     Permission("assessment.view_city", "查看全市核定结果", frozenset(Role.values), city_wide=True),

@@ -65,8 +65,12 @@ def clause_zh(clause: str) -> str:
 
 # Keys of the rate and age maps, as people say them.
 KEY_ZH = {"male": "男性", "female": "女性", "female_cadre": "女干部", "female_worker": "女工人",
-          **{str(i): f"{'一二三四五六七八'[i - 1]}类行业" for i in range(1, 9)}}
-UNIT_ZH = {"days": "天", "working_days": "个工作日", "months": "个月", "years": "周岁"}
+          **{str(i): f"{'一二三四五六七八'[i - 1]}类行业" for i in range(1, 9)},
+          # the months-divisor table of the personal-account pension, by age at retirement
+          **{str(age): f"{age}岁退休" for age in range(40, 71)},
+          # work-injury disability grades (劳动能力鉴定 一级至十级)
+          **{f"grade_{g}": f"{_G}级伤残" for g, _G in enumerate("一二三四五六七八九十", start=1)}}
+UNIT_ZH = {"days": "天", "working_days": "个工作日", "months": "个月", "years": "周岁", "times": "倍"}
 
 
 def _numeral(n: int) -> str:
@@ -122,8 +126,8 @@ def value_zh(p: Parameter, value: Any, *, enum_label: Callable[[str, str], str] 
         return f"{len(value)}项"
     if p.unit == RATE_UNIT:
         return _percent(int(value))
-    if p.unit in ("fen_per_month", "fen"):
-        return _yuan(int(value)) + ("/月" if p.unit == "fen_per_month" else "")
+    if p.unit in ("fen_per_month", "fen", "fen_per_year"):
+        return _yuan(int(value)) + {"fen_per_month": "/月", "fen_per_year": "/年"}.get(p.unit, "")
     if p.unit == "day_of_month":
         return f"每月{value}日"
     return f"{value}{UNIT_ZH.get(p.unit, '')}"

@@ -1,0 +1,290 @@
+"""Benefits (待遇): retirees and their entitlement, the monthly payroll, arrears and recoveries (2.1),
+work-injury benefits paid on the fast track (9).
+
+Money is integer fen; months are ``YYYY-MM``. The one guard against paying a month twice is the
+unique key of `PensionMonth` (retiree, month): a run, a re-run, a run killed half-way and re-run,
+a retry of failed transfers all create or move these rows, never a second one for the same month.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from shebao.collection.models import LedgerTransaction
+from shebao.core.masking import mask_bank_account
+from shebao.registry.models import Office, Person, validate_month
+
+
+class Retiree(models.Model):
+    """A person drawing the basic pension, created by the new-retiree declaration (2.1)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "正常发放"
+        SUSPENDED = "suspended", "暂停发放"
+        ENDED = "ended", "终止发放"
+
+    person = models.OneToOneField(Person, verbose_name="参保人员", on_delete=models.PROTECT, related_name="retiree")
+    district = models.ForeignKey(Office, verbose_name="参保区", on_delete=models.PROTECT, related_name="+")
+    retired_on = models.DateField("退休日期")
+    retirement_month = models.CharField("退休年月", max_length=7, validators=[validate_month])
+    age_months = models.PositiveSmallIntegerField("退休年龄（月）")
+    declared_on = models.DateField("申报日期")
+    case = models.OneToOneField("cases.Case", verbose_name="退休申报业务", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="retiree")
+    bank_account = models.CharField("养老金发放账号", max_length=32)
+    status = models.CharField("发放状态", max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    died_on = models.DateField("死亡日期", null=True, blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "退休人员"
+        verbose_name_plural = "退休人员"
+        indexes = [models.Index(fields=["status", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.person.name}（{self.retirement_month}退休）"
+
+    @property
+    def bank_account_masked(self) -> str:
+        return mask_bank_account(self.bank_account)
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.district.code if self.district_id else ""
+
+
+class Entitlement(models.Model):
+    """The monthly pension at retirement and what it was computed from (rules/pension.py), or the
+    amount of record when it was computed elsewhere (``source`` = record)."""
+
+    class Source(models.TextChoices):
+        FORMULA = "formula", "按国发〔2005〕38号公式计发"
+        RECORD = "record", "按核定记录（外部核定）"
+
+    retiree = models.OneToOneField(Retiree, verbose_name="退休人员", on_delete=models.PROTECT,
+                                   related_name="entitlement")
+    source = models.CharField("计发依据", max_length=10, choices=Source.choices)
+    basic_fen = models.BigIntegerField("基础养老金（分）", default=0)
+    account_fen = models.BigIntegerField("个人账户养老金（分）", default=0)
+    transitional_fen = models.BigIntegerField("过渡性养老金（分）", default=0)
+    monthly_fen = models.BigIntegerField("退休时月养老金（分）")
+    average_wage_fen = models.BigIntegerField("计发基数（分）", null=True, blank=True)
+    index_x10k = models.PositiveIntegerField("平均缴费指数×10000", null=True, blank=True)
+    contribution_months = models.PositiveIntegerField("缴费月数（含视同）", null=True, blank=True)
+    deemed_months = models.PositiveIntegerField("视同缴费月数", null=True, blank=True)
+    account_balance_fen = models.BigIntegerField("个人账户储存额（分）", null=True, blank=True)
+    divisor = models.PositiveSmallIntegerField("计发月数", null=True, blank=True)
+    record_reference = models.CharField("核定记录编号", max_length=60, blank=True)
+    parameters = models.JSONField("所用参数及依据", default=dict, blank=True)
+    created_at = models.DateTimeField("核定时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "养老金待遇"
+        verbose_name_plural = "养老金待遇"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(monthly_fen__gte=0), name="entitlement_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.retiree_id} {self.monthly_fen}"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.retiree.audit_district_code
+
+
+class Suspension(models.Model):
+    """A stop of payment (death, re-employment, failed verification) from ``from_month`` on; the
+    resumption sets ``to_month`` (the last month stopped). Re-employment months are never paid;
+    verification months are paid as arrears once resumed; death ends payment for good."""
+
+    class Reason(models.TextChoices):
+        DEATH = "death", "死亡"
+        REEMPLOYMENT = "reemployment", "再就业"
+        VERIFICATION = "verification", "未通过领取资格认证"
+
+    retiree = models.ForeignKey(Retiree, verbose_name="退休人员", on_delete=models.PROTECT, related_name="suspensions")
+    reason = models.CharField("原因", max_length=14, choices=Reason.choices)
+    from_month = models.CharField("停发起始月", max_length=7, validators=[validate_month])
+    to_month = models.CharField("停发终止月", max_length=7, blank=True, validators=[validate_month])
+    note = models.CharField("说明", max_length=200, blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "暂停发放"
+        verbose_name_plural = "暂停发放"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.retiree.audit_district_code
+
+
+class PayrollRun(models.Model):
+    """One payment run: the month's regular run (one per month), a retry of a run's failed transfers,
+    or an immediate payment outside the monthly run (9's fast track)."""
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", "月度发放"
+        SUPPLEMENTARY = "supplementary", "补发批次"
+        RETRY = "retry", "失败重发"
+        IMMEDIATE = "immediate", "即时支付（快速通道）"
+
+    class Status(models.TextChoices):
+        BUILDING = "building", "生成中"
+        READY = "ready", "已生成支付文件"
+        CLOSED = "closed", "结果已全部导入"
+
+    month = models.CharField("发放月份", max_length=7, validators=[validate_month])
+    kind = models.CharField("类型", max_length=14, choices=Kind.choices)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.BUILDING)
+    retry_of = models.ForeignKey("self", verbose_name="重发自", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="retries")
+    transfers_count = models.PositiveIntegerField("笔数", default=0)
+    amount_fen = models.BigIntegerField("金额（分）", default=0)
+    accrual = models.OneToOneField(LedgerTransaction, verbose_name="核定凭证", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_by_label = models.CharField("发起人", max_length=150)
+    created_at = models.DateTimeField("发起时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "发放批次"
+        verbose_name_plural = "发放批次"
+        constraints = [
+            models.UniqueConstraint(fields=["month"], condition=models.Q(kind="regular"),
+                                    name="one_regular_run_a_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.get_kind_display()} #{self.pk}"
+
+
+class Transfer(models.Model):
+    """One bank transfer to one payee in one run (支付明细): the months it pays (`PensionMonth`) or a
+    work-injury benefit. A failed transfer is retried by a new transfer in a retry run, which takes
+    its months over; the failed one stays as the record of the failure."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待银行结果"
+        PAID = "paid", "支付成功"
+        FAILED = "failed", "支付失败"
+
+    class Kind(models.TextChoices):
+        PENSION = "pension", "基本养老金"
+        WORK_INJURY = "work_injury", "工伤保险待遇"
+
+    run = models.ForeignKey(PayrollRun, verbose_name="批次", on_delete=models.PROTECT, related_name="transfers")
+    kind = models.CharField("待遇类型", max_length=12, choices=Kind.choices, default=Kind.PENSION)
+    person = models.ForeignKey(Person, verbose_name="收款人", on_delete=models.PROTECT, related_name="+")
+    retiree = models.ForeignKey(Retiree, verbose_name="退休人员", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="transfers")
+    bank_account = models.CharField("收款账号", max_length=32)
+    amount_fen = models.BigIntegerField("金额（分）")
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.PENDING)
+    failure_reason = models.CharField("失败原因", max_length=200, blank=True)
+    bank_reference = models.CharField("银行流水号", max_length=60, blank=True)
+    paid_on = models.DateField("到账日期", null=True, blank=True)
+    retried_by = models.OneToOneField("self", verbose_name="重发明细", null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="retry_of")
+    payment = models.ForeignKey(LedgerTransaction, verbose_name="支付凭证", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "支付明细"
+        verbose_name_plural = "支付明细"
+        indexes = [models.Index(fields=["run", "status"])]
+        constraints = [models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="transfer_positive")]
+
+    @property
+    def bank_account_masked(self) -> str:
+        return mask_bank_account(self.bank_account)
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.person.district.code if self.person_id else ""
+
+
+class PensionMonth(models.Model):
+    """One month of one retiree's pension, paid by one transfer: unique per (retiree, month)."""
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", "当月"
+        ARREARS = "arrears", "补发"
+
+    retiree = models.ForeignKey(Retiree, verbose_name="退休人员", on_delete=models.PROTECT, related_name="months",
+                                db_index=False)
+    month = models.CharField("待遇所属月", max_length=7)
+    amount_fen = models.BigIntegerField("金额（分）")
+    kind = models.CharField("类型", max_length=8, choices=Kind.choices)
+    transfer = models.ForeignKey(Transfer, verbose_name="支付明细", on_delete=models.PROTECT, related_name="months")
+
+    class Meta:
+        verbose_name = "待遇月"
+        verbose_name_plural = "待遇月"
+        constraints = [models.UniqueConstraint(fields=["retiree", "month"], name="pension_month_once")]
+
+
+class Recovery(models.Model):
+    """Months paid that were not owed (after death, during re-employment), to be recovered (追回)."""
+
+    retiree = models.ForeignKey(Retiree, verbose_name="退休人员", on_delete=models.PROTECT, related_name="recoveries")
+    months = models.JSONField("追回月份")
+    amount_fen = models.BigIntegerField("追回金额（分）")
+    reason = models.CharField("原因", max_length=200)
+    entry = models.OneToOneField(LedgerTransaction, verbose_name="凭证", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "待遇追回"
+        verbose_name_plural = "待遇追回"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.retiree.audit_district_code
+
+
+class PayrollFile(models.Model):
+    """The payment file of a run for the bank (full account numbers): written owner-only beside its
+    checksum, read only through `benefits.payroll.payroll_file_read`, purged like collection's files."""
+
+    run = models.OneToOneField(PayrollRun, verbose_name="批次", on_delete=models.PROTECT, related_name="file")
+    filename = models.CharField("文件名", max_length=100, unique=True)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    size = models.PositiveIntegerField("字节数")
+    lines = models.PositiveIntegerField("笔数")
+    amount_fen = models.BigIntegerField("金额（分）")
+    written_at = models.DateTimeField("生成时间")
+    keep_until = models.DateTimeField("保存至")
+    purged_at = models.DateTimeField("删除时间", null=True, blank=True)
+    purge_reason = models.CharField("删除原因", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "待遇支付文件"
+        verbose_name_plural = "待遇支付文件"
+
+
+class PayrollFileDownload(models.Model):
+    file = models.ForeignKey(PayrollFile, verbose_name="文件", on_delete=models.PROTECT, related_name="downloads")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="下载人", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField("下载人（文字）", max_length=150)
+    at = models.DateTimeField("下载时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "支付文件下载记录"
+        verbose_name_plural = "支付文件下载记录"
+
+
+class ResultFile(models.Model):
+    """An imported bank result file of payroll transfers; its SHA-256 is unique (imported once)."""
+
+    sha256 = models.CharField("SHA-256", max_length=64, unique=True)
+    filename = models.CharField("文件名", max_length=255)
+    lines = models.PositiveIntegerField("行数")
+    imported_by_label = models.CharField("导入人", max_length=150)
+    imported_at = models.DateTimeField("导入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "待遇支付结果文件"
+        verbose_name_plural = "待遇支付结果文件"

@@ -1,0 +1,449 @@
+"""The monthly pension payroll (2.1): runs, their bank payment files, the bank's result files, retries.
+
+- `payroll_run_start(month=...)`: the month's regular run. It pays every active retiree every month
+  owed through the run's month and not yet paid: the month itself, and the arrears (补发) of a
+  retiree declared late or resumed after a verification stop. It is built in chunks, each in its
+  own transaction; a run killed half-way is completed by calling it again (the run is found by
+  its month), and the unique key (retiree, month) of `PensionMonth` makes a month impossible to
+  pay twice, whatever is re-run. When built, the expense is accrued in the ledger (expense /
+  payable) and the payment file is written.
+- `payroll_supplementary_start`: the same for the months owed now, between two regular runs (a
+  retiree declared after the month's run is paid their arrears without waiting a month).
+- The payment file carries each payee's full account number; like collection's deduction files it is
+  written owner-only under `SHEBAO_BANK_FILE_DIR` with a `.sha256` beside it, read only through
+  `payroll_file_read` (each download recorded), and purged once every transfer has its result or
+  the retention period has ended.
+- `payroll_result_import`: the bank's result file; paid transfers are posted (payable / bank) in one
+  balanced entry per file, failed ones keep the bank's reason; `payroll_retry_start` sends the
+  failed transfers of a run again in a retry run (the months move to the new transfer).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shebao.benefits.models import (
+    PayrollFile,
+    PayrollFileDownload,
+    PayrollRun,
+    PensionMonth,
+    ResultFile,
+    Retiree,
+    Suspension,
+    Transfer,
+)
+from shebao.benefits.services import BANK, EXPENSE, PAYABLE
+from shebao.collection import importers
+from shebao.collection.bankfiles import FileDownload, ImportReport, ReportLine, _write_private, bank_file_dir
+from shebao.collection.ledger import Line, ledger_post
+from shebao.collection.models import LedgerTransaction
+from shebao.core import clock
+from shebao.core.audit import audit_bulk_create, audit_create, audit_update, snapshot
+from shebao.core.money import format_yuan
+from shebao.core.permissions import SystemActor, actor_label, actor_user, require
+from shebao.core.policy import current_policy
+from shebao.rules import InputError
+from shebao.rules.dates import month_index, month_str
+from shebao.rules.pension import monthly_amount_fen, payable_months
+
+PAYMENT_COLUMNS = ["transfer_id", "id_number", "name", "bank_account", "amount"]
+RESULT_COLUMNS = ["transfer_id", "amount", "result", "reason", "bank_reference", "date"]
+CHUNK = 2000
+WORK_INJURY_EXPENSE = "benefit_expense:work_injury"
+_PURGER = SystemActor("purge_payroll_files", "待遇支付文件保存期限")
+
+
+def _month(value: str) -> str:
+    try:
+        month_index(value, "month")
+    except InputError as exc:
+        raise ValidationError(f"发放月份应为“年-月”，如2020-03，实为“{value}”") from exc
+    return value
+
+
+# --- Building a run ------------------------------------------------------------------------------
+def payroll_run_start(*, actor: Any, month: str, chunk_size: int = CHUNK,
+                      after_chunk: Callable[[int], None] | None = None) -> PayrollRun:
+    """The regular run of ``month`` (YYYY-MM), built or completed, with its payment file (2.1).
+
+    Calling it again for a month whose run is built returns that run unchanged; for a run left
+    half-built (the process was killed) it builds the rest. ``after_chunk`` is called with the
+    number of transfers made after each chunk's commit (progress; tests kill a run there).
+    Refused unless the actor may create payroll runs; ValidationError for a malformed month.
+    """
+    require(actor, "payroll_run.create")
+    _month(month)
+    run = PayrollRun.objects.filter(month=month, kind=PayrollRun.Kind.REGULAR).first()
+    if run is None:
+        try:
+            with transaction.atomic():
+                run = PayrollRun.objects.create(month=month, kind=PayrollRun.Kind.REGULAR,
+                                                created_by_label=actor_label(actor))
+                audit_create(actor=actor, instance=run, reason=f"生成{month}养老金发放批次")
+        except IntegrityError:  # another clerk started the same month at the same moment
+            run = PayrollRun.objects.get(month=month, kind=PayrollRun.Kind.REGULAR)
+    if run.status == PayrollRun.Status.BUILDING:
+        _build(run, actor=actor, chunk_size=chunk_size, after_chunk=after_chunk)
+        _finish(run, actor=actor)
+    run.refresh_from_db()
+    return run
+
+
+def payroll_supplementary_start(*, actor: Any, month: str) -> PayrollRun:
+    """A supplementary run (补发批次) paying every month owed through ``month`` not yet paid, for a
+    retiree declared (or resumed) after the month's regular run was built. ValidationError when the
+    month's regular run is not built yet (then that run pays them) or nothing is owed."""
+    require(actor, "payroll_run.create")
+    _month(month)
+    regular = PayrollRun.objects.filter(month=month, kind=PayrollRun.Kind.REGULAR).first()
+    if regular is None or regular.status == PayrollRun.Status.BUILDING:
+        raise ValidationError(f"{month}的月度发放批次尚未生成完毕，补发月份将随该批次发放")
+    with transaction.atomic():
+        run = PayrollRun.objects.create(month=month, kind=PayrollRun.Kind.SUPPLEMENTARY,
+                                        created_by_label=actor_label(actor))
+        audit_create(actor=actor, instance=run, reason=f"生成{month}补发批次")
+        made = _build(run, actor=actor, chunk_size=CHUNK, after_chunk=None, atomic=False)
+        if not made:
+            raise ValidationError("没有需要补发的退休人员，未生成补发批次")
+    _finish(run, actor=actor)
+    run.refresh_from_db()
+    return run
+
+
+def _build(run: PayrollRun, *, actor: Any, chunk_size: int, after_chunk: Callable[[int], None] | None,
+           atomic: bool = True) -> int:
+    """Transfers for every active retiree owed months through the run's month; returns how many."""
+    policy = current_policy()
+    last_pk, made = 0, 0
+    retirees = (Retiree.objects.filter(status=Retiree.Status.ACTIVE, retirement_month__lt=run.month)
+                .select_related("entitlement").order_by("pk"))
+    while True:
+        chunk = list(retirees.filter(pk__gt=last_pk)[:chunk_size])
+        if not chunk:
+            return made
+        last_pk = chunk[-1].pk
+        if atomic:
+            with transaction.atomic():
+                n = _build_chunk(run, chunk, actor=actor, policy=policy)
+        else:
+            n = _build_chunk(run, chunk, actor=actor, policy=policy)
+        made += n
+        if after_chunk is not None:
+            after_chunk(made)
+
+
+def _unpaid_months(retiree: Retiree, through: str, paid: set[str], stopped: list[tuple[int, int]]) -> list[str]:
+    months = payable_months(retirement_month=retiree.retirement_month, through=through)
+    return [m for m in months if m not in paid and not any(a <= month_index(m) <= b for a, b in stopped)]
+
+
+def _build_chunk(run: PayrollRun, chunk: list[Retiree], *, actor: Any, policy: Any) -> int:
+    ids = [r.pk for r in chunk]
+    paid: dict[int, set[str]] = defaultdict(set)
+    for rid, m in PensionMonth.objects.filter(retiree_id__in=ids).values_list("retiree_id", "month"):
+        paid[rid].add(m)
+    # Months never owed: re-employment (closed stops; an open one keeps the retiree suspended).
+    stopped: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for rid, a, b in (Suspension.objects.filter(retiree_id__in=ids, reason=Suspension.Reason.REEMPLOYMENT)
+                      .exclude(to_month="").values_list("retiree_id", "from_month", "to_month")):
+        stopped[rid].append((month_index(a), month_index(b)))
+    plans = []
+    for r in chunk:
+        months = _unpaid_months(r, run.month, paid[r.pk], stopped[r.pk])
+        if not months:
+            continue
+        amounts = [monthly_amount_fen(policy, initial_fen=r.entitlement.monthly_fen,
+                                      retirement_month=r.retirement_month, month=m) for m in months]
+        if sum(amounts) <= 0:
+            continue
+        plans.append((r, months, amounts))
+    if not plans:
+        return 0
+    transfers = Transfer.objects.bulk_create([
+        Transfer(run=run, kind=Transfer.Kind.PENSION, person_id=r.person_id, retiree=r, bank_account=r.bank_account,
+                 amount_fen=sum(amounts)) for r, _, amounts in plans])
+    PensionMonth.objects.bulk_create([
+        PensionMonth(retiree=r, month=m, amount_fen=a, transfer=t,
+                     kind=PensionMonth.Kind.REGULAR if m == run.month else PensionMonth.Kind.ARREARS)
+        for t, (r, months, amounts) in zip(transfers, plans, strict=True) for m, a in zip(months, amounts, strict=True)])
+    audit_bulk_create(actor=actor, model=Transfer, objs=transfers, reason=f"{run}：生成支付明细")
+    return len(transfers)
+
+
+def _finish(run: PayrollRun, *, actor: Any) -> None:
+    """Totals, the accrual (regular and supplementary runs) and the payment file; the run is READY."""
+    now = timezone.now()
+    path: Path | None = None
+    try:
+        with transaction.atomic():
+            locked = PayrollRun.objects.select_for_update().get(pk=run.pk)
+            if locked.status != PayrollRun.Status.BUILDING:
+                return
+            before = snapshot(locked)
+            rows = list(locked.transfers.values_list("amount_fen", flat=True))
+            locked.transfers_count, locked.amount_fen = len(rows), sum(rows)
+            if not rows:
+                locked.status = PayrollRun.Status.CLOSED
+            else:
+                if locked.kind != PayrollRun.Kind.RETRY:
+                    expense = WORK_INJURY_EXPENSE if locked.kind == PayrollRun.Kind.IMMEDIATE else EXPENSE
+                    locked.accrual = ledger_post(
+                        kind=LedgerTransaction.Kind.BENEFIT_ACCRUAL, occurred_on=clock.today(), actor=actor,
+                        lines=[Line(expense, None, locked.amount_fen), Line(PAYABLE, None, -locked.amount_fen)],
+                        memo=f"{locked}：{locked.transfers_count}笔待遇核定")
+                file, path = _payment_file_write(locked, now=now)
+                audit_create(actor=actor, instance=file, reason=f"生成待遇支付文件（{file.lines}笔，含完整账号）")
+                locked.status = PayrollRun.Status.READY
+            locked.save(update_fields=["transfers_count", "amount_fen", "status", "accrual"])
+            audit_update(actor=actor, instance=locked, before=before, reason="批次生成完毕")
+    except BaseException:
+        if path is not None:
+            for p in (path, path.with_name(path.name + ".sha256")):
+                p.unlink(missing_ok=True)
+        raise
+
+
+def payment_file_bytes(run: PayrollRun) -> tuple[bytes, int, int]:
+    """The payment file of ``run``: UTF-8 CSV, columns PAYMENT_COLUMNS, full account, amount in yuan.
+    Returns (bytes, lines, total fen)."""
+    out = io.StringIO(newline="")
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(PAYMENT_COLUMNS)
+    lines = total = 0
+    for t in run.transfers.select_related("person").order_by("pk").iterator(chunk_size=5000):
+        w.writerow([t.pk, t.person.id_number, t.person.name, t.bank_account, format_yuan(t.amount_fen).replace(",", "")])
+        lines += 1
+        total += t.amount_fen
+    return out.getvalue().encode("utf-8"), lines, total
+
+
+def _paths(file: PayrollFile) -> tuple[Path, Path]:
+    base = bank_file_dir() / file.filename
+    return base, base.with_name(base.name + ".sha256")
+
+
+def _payment_file_write(run: PayrollRun, *, now: dt.datetime) -> tuple[PayrollFile, Path]:
+    data, lines, amount = payment_file_bytes(run)
+    digest = hashlib.sha256(data).hexdigest()
+    file = PayrollFile(run=run, filename=f"payroll-run-{run.pk}.csv", sha256=digest, size=len(data), lines=lines,
+                       amount_fen=amount, written_at=now,
+                       keep_until=now + dt.timedelta(days=settings.SHEBAO_BANK_FILE_RETENTION_DAYS))
+    path, sum_path = _paths(file)
+    _write_private(path, data)
+    _write_private(sum_path, f"{digest}  {file.filename}\n".encode())
+    file.save()
+    return file, path
+
+
+def payroll_file_read(*, run: PayrollRun, actor: Any, what: str = "file") -> FileDownload:
+    """The payment file of ``run`` (what="file") or its checksum line (what="sha256"), each download
+    recorded with its audit event. ValidationError when the file was purged or no longer matches."""
+    require(actor, "payroll_file.download")
+    if what not in ("file", "sha256"):
+        raise ValidationError("下载内容只能是支付文件或校验文件")
+    file = PayrollFile.objects.filter(run=run).first()
+    if file is None:
+        raise ValidationError("该批次没有支付文件")
+    now = timezone.now()
+    if file.purged_at is None and file.keep_until <= now:
+        payroll_files_purge(actor=_PURGER, now=now)
+        file.refresh_from_db()
+    if file.purged_at is not None:
+        raise ValidationError(f"支付文件已于{timezone.localtime(file.purged_at):%Y-%m-%d %H:%M}删除（{file.purge_reason}）")
+    path, sum_path = _paths(file)
+    try:
+        data = (path if what == "file" else sum_path).read_bytes()
+    except FileNotFoundError:
+        raise ValidationError("支付文件不在服务器上，请联系系统管理员") from None
+    if what == "file" and hashlib.sha256(data).hexdigest() != file.sha256:
+        raise ValidationError("支付文件与生成时的校验值不符，已拒绝下载，请联系系统管理员")
+    with transaction.atomic():
+        download = PayrollFileDownload.objects.create(file=file, actor=actor_user(actor), actor_label=actor_label(actor))
+        audit_create(actor=actor, instance=download,
+                     reason=f"下载{'待遇支付文件' if what == 'file' else '校验文件'}（批次#{run.pk}）")
+    name = file.filename if what == "file" else sum_path.name
+    return FileDownload(name, data, file.sha256, "text/csv; charset=utf-8" if what == "file" else "text/plain")
+
+
+def payroll_files_purge(*, actor: Any, now: dt.datetime | None = None) -> list[PayrollFile]:
+    """Delete the payment files no longer needed: every transfer has its result, or the retention
+    period ended. Each keeps its row with ``purged_at`` and the reason."""
+    require(actor, "payroll_file.purge")
+    now = now or timezone.now()
+    purged = []
+    for file in PayrollFile.objects.filter(purged_at__isnull=True).select_related("run"):
+        if file.keep_until <= now:
+            reason = "超过保存期限"
+        elif not file.run.transfers.filter(status=Transfer.Status.PENDING).exists():
+            reason = "支付结果已全部导入"
+        else:
+            continue
+        with transaction.atomic():
+            before = snapshot(file)
+            file.purged_at, file.purge_reason = now, reason
+            file.save(update_fields=["purged_at", "purge_reason"])
+            audit_update(actor=actor, instance=file, before=before, reason=f"删除待遇支付文件：{reason}")
+        for p in _paths(file):
+            p.unlink(missing_ok=True)
+        purged.append(file)
+    return purged
+
+
+# --- The bank's results ------------------------------------------------------------------------
+def payroll_result_import(*, data: bytes, filename: str, actor: Any, encoding: str | None = None) -> ImportReport:
+    """Import the bank's result of payroll transfers (columns RESULT_COLUMNS: result success|failed).
+
+    A malformed file is refused whole with every bad line (nothing applied); the same file twice
+    changes nothing; a transfer already settled is skipped. Paid transfers are posted in one
+    balanced ledger entry (payable / bank); failed ones keep the bank's reason and can be retried.
+    """
+    require(actor, "payroll_result.import")
+    report = ImportReport(kind="payroll_result", filename=filename)
+    if not data:
+        raise ValidationError("请选择要导入的文件")
+    if len(data) > settings.SHEBAO_BANK_FILE_MAX_BYTES:
+        raise ValidationError(f"文件超过{settings.SHEBAO_BANK_FILE_MAX_BYTES // (1024 * 1024)}MB，请分批导入")
+    digest = hashlib.sha256(data).hexdigest()
+    known = ResultFile.objects.filter(sha256=digest).first()
+    if known is not None:
+        report.already_imported = True
+        report.notes = [f"文件已于{timezone.localtime(known.imported_at):%Y-%m-%d %H:%M}导入，未做任何更改"]
+        return report
+    rows, errors = importers.read_table(data, RESULT_COLUMNS, encoding=encoding)
+    ids = [int(r["transfer_id"]) for _, r in rows if r["transfer_id"].isdigit()]
+    transfers = {t.pk: t for t in Transfer.objects.filter(pk__in=ids).select_related("person")}
+    parsed, seen = [], set()
+    for line_no, r in rows:
+        problems = []
+        t = transfers.get(int(r["transfer_id"])) if r["transfer_id"].isdigit() else None
+        if t is None:
+            problems.append(f"支付明细编号“{r['transfer_id']}”不存在")
+        elif t.pk in seen:
+            problems.append(f"支付明细{t.pk}在文件中重复出现")
+        amount = None
+        try:
+            amount = importers.parse_amount_fen(r["amount"])
+        except ValueError as e:
+            problems.append(str(e))
+        if t is not None and amount is not None and amount != t.amount_fen:
+            problems.append(f"金额与支付明细不符（应为{format_yuan(t.amount_fen)}元）")
+        result = r["result"].lower()
+        if result not in ("success", "failed"):
+            problems.append(f"支付结果“{r['result']}”无效（应为success或failed）")
+        if result == "failed" and not r["reason"]:
+            problems.append("支付失败必须注明原因")
+        if result == "success" and not r["bank_reference"]:
+            problems.append("支付成功必须有银行流水号")
+        day = None
+        try:
+            day = importers._parse_date(r["date"])
+        except ValueError as e:
+            problems.append(str(e))
+        if problems:
+            errors += [(line_no, p) for p in problems]
+            continue
+        assert t is not None
+        seen.add(t.pk)
+        parsed.append((line_no, t, result == "success", r["reason"], r["bank_reference"], day))
+    if errors:
+        report.refused = True
+        report.lines = [ReportLine(n, "", "错误", reason, ok=False) for n, reason in sorted(errors)]
+        return report
+    with transaction.atomic():
+        ResultFile.objects.create(sha256=digest, filename=filename[:255], lines=len(parsed),
+                                  imported_by_label=actor_label(actor))
+        paid: list[Transfer] = []
+        runs = set()
+        for line_no, t0, ok, reason, ref, day in parsed:
+            t = Transfer.objects.select_for_update().get(pk=t0.pk)
+            if t.status != Transfer.Status.PENDING:
+                report.lines.append(ReportLine(line_no, f"明细{t.pk}", "已处理过", "此前已导入该笔结果，未重复处理"))
+                continue
+            before = snapshot(t)
+            if ok:
+                t.status, t.bank_reference, t.paid_on = Transfer.Status.PAID, ref[:60], day
+                paid.append(t)
+                report.lines.append(ReportLine(line_no, f"明细{t.pk}", "支付成功",
+                                               f"{t0.person.name}：{format_yuan(t.amount_fen)}元"))
+            else:
+                t.status, t.failure_reason = Transfer.Status.FAILED, reason[:200]
+                report.lines.append(ReportLine(line_no, f"明细{t.pk}", "支付失败",
+                                               f"{t0.person.name}：{reason}（可重新发放）", ok=False))
+            t.save(update_fields=["status", "bank_reference", "paid_on", "failure_reason"])
+            audit_update(actor=actor, instance=t, before=before, reason=f"导入支付结果 {filename}"[:200])
+            runs.add(t.run_id)
+        if paid:
+            total = sum(t.amount_fen for t in paid)
+            entry = ledger_post(kind=LedgerTransaction.Kind.BENEFIT_PAYMENT, occurred_on=max(t.paid_on for t in paid),
+                                actor=actor, lines=[Line(PAYABLE, None, total), Line(BANK, None, -total)],
+                                memo=f"待遇支付{len(paid)}笔（结果文件 {filename[:60]}）")
+            Transfer.objects.filter(pk__in=[t.pk for t in paid]).update(payment=entry)
+        for run in PayrollRun.objects.filter(pk__in=runs, status=PayrollRun.Status.READY):
+            if not run.transfers.filter(status=Transfer.Status.PENDING).exists():
+                before = snapshot(run)
+                run.status = PayrollRun.Status.CLOSED
+                run.save(update_fields=["status"])
+                audit_update(actor=actor, instance=run, before=before, reason="支付结果已全部导入")
+    payroll_files_purge(actor=SystemActor("purge_payroll_files", "支付结果已导入后删除支付文件"))
+    return report
+
+
+def payroll_retry_start(*, run: PayrollRun, actor: Any) -> PayrollRun:
+    """A retry run for the failed transfers of ``run`` not yet retried: the same payees and amounts,
+    to each retiree's account of record now; the months move to the new transfers. ValidationError
+    when nothing failed."""
+    require(actor, "payroll_run.retry")
+    with transaction.atomic():
+        failed = list(Transfer.objects.select_for_update().filter(
+            run=run, status=Transfer.Status.FAILED, retried_by__isnull=True).select_related("retiree"))
+        if not failed:
+            raise ValidationError("该批次没有待重发的失败明细")
+        retry = PayrollRun.objects.create(month=run.month, kind=PayrollRun.Kind.RETRY, retry_of=run,
+                                          created_by_label=actor_label(actor))
+        audit_create(actor=actor, instance=retry, reason=f"对批次#{run.pk}的{len(failed)}笔失败明细重新发放")
+        for old in failed:
+            new = Transfer.objects.create(run=retry, kind=old.kind, person_id=old.person_id, retiree=old.retiree,
+                                          bank_account=old.retiree.bank_account if old.retiree else old.bank_account,
+                                          amount_fen=old.amount_fen)
+            PensionMonth.objects.filter(transfer=old).update(transfer=new)
+            before = snapshot(old)
+            old.retried_by = new
+            old.save(update_fields=["retried_by"])
+            audit_update(actor=actor, instance=old, before=before, reason=f"重新发放：明细{new.pk}")
+        audit_bulk_create(actor=actor, model=Transfer, objs=list(retry.transfers.all()), reason=f"{retry}：重发明细")
+    _finish(retry, actor=actor)
+    retry.refresh_from_db()
+    return retry
+
+
+def immediate_payment_start(*, actor: Any, person: Any, bank_account: str, amount_fen: int, memo: str) -> PayrollRun:
+    """An immediate run of one work-injury transfer outside the monthly run (9's fast payment route):
+    accrued (work-injury expense / payable) and its payment file written at once."""
+    require(actor, "work_injury.pay", district_id=person.district_id)
+    account = "".join(str(bank_account or "").split())
+    if not account.isdigit() or not 8 <= len(account) <= 32:
+        raise ValidationError("收款账号须为8至32位数字")
+    if not isinstance(amount_fen, int) or amount_fen <= 0:
+        raise ValidationError("支付金额须为正数（分）")
+    with transaction.atomic():
+        run = PayrollRun.objects.create(month=month_str(month_index(clock.today().isoformat()[:7])),
+                                        kind=PayrollRun.Kind.IMMEDIATE, created_by_label=actor_label(actor))
+        t = Transfer.objects.create(run=run, kind=Transfer.Kind.WORK_INJURY, person=person, bank_account=account,
+                                    amount_fen=amount_fen)
+        audit_create(actor=actor, instance=run, reason=f"工伤待遇即时支付：{memo}"[:200])
+        audit_create(actor=actor, instance=t, reason=memo[:200])
+    _finish(run, actor=actor)
+    run.refresh_from_db()
+    return run

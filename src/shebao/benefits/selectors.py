@@ -1,0 +1,82 @@
+"""Reads of benefits: retirees (district-scoped), payroll runs, failed transfers, arrears statements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from shebao.benefits.models import PayrollRun, PensionMonth, Retiree, Transfer
+from shebao.core.scoping import user_may_see_district
+
+
+def retirees_visible(user: Any) -> QuerySet[Retiree]:
+    """Retirees the user may see: their district's, or the whole city for the center's staff."""
+    qs = Retiree.objects.select_related("person", "entitlement", "district").order_by("-pk")
+    if getattr(user, "sees_whole_city", False):
+        return qs
+    office_id = getattr(user, "office_id", None)
+    return qs.filter(district_id=office_id) if office_id else qs.none()
+
+
+def retiree_visible(user: Any, pk: int) -> Retiree | None:
+    r = Retiree.objects.select_related("person", "entitlement", "district").filter(pk=pk).first()
+    if r is None or not user_may_see_district(user, r.district_id):
+        return None
+    return r
+
+
+def runs_list(limit: int = 50) -> list[PayrollRun]:
+    return list(PayrollRun.objects.select_related("retry_of").order_by("-pk")[:limit])
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run: PayrollRun
+    pending: int
+    paid: int
+    failed: int
+    failed_not_retried: int
+    paid_fen: int
+
+
+def run_summary(run: PayrollRun) -> RunSummary:
+    agg = run.transfers.aggregate(
+        pending=Count("pk", filter=Q(status=Transfer.Status.PENDING)),
+        paid=Count("pk", filter=Q(status=Transfer.Status.PAID)),
+        failed=Count("pk", filter=Q(status=Transfer.Status.FAILED)),
+        open_failed=Count("pk", filter=Q(status=Transfer.Status.FAILED, retried_by__isnull=True)),
+        paid_fen=Sum("amount_fen", filter=Q(status=Transfer.Status.PAID)))
+    return RunSummary(run, agg["pending"], agg["paid"], agg["failed"], agg["open_failed"], int(agg["paid_fen"] or 0))
+
+
+def failed_transfers(*, run: PayrollRun | None = None) -> QuerySet[Transfer]:
+    """Failed transfers not yet retried (of one run, or of every run), with the payee."""
+    qs = Transfer.objects.filter(status=Transfer.Status.FAILED, retried_by__isnull=True)
+    if run is not None:
+        qs = qs.filter(run=run)
+    return qs.select_related("person", "run").order_by("run_id", "pk")
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    month: str
+    kind: str
+    amount_fen: int
+    run: PayrollRun
+    status: str
+
+
+def arrears_statement(retiree: Retiree) -> list[StatementLine]:
+    """Each month paid as arrears (补发) to ``retiree``: the month, amount, the run that paid it and the
+    transfer's state (2.1's statement listing each month)."""
+    months = (PensionMonth.objects.filter(retiree=retiree).select_related("transfer__run").order_by("month"))
+    return [StatementLine(m.month, m.get_kind_display(), m.amount_fen, m.transfer.run, m.transfer.get_status_display())
+            for m in months if m.kind == PensionMonth.Kind.ARREARS]
+
+
+def payment_history(retiree: Retiree) -> list[StatementLine]:
+    months = (PensionMonth.objects.filter(retiree=retiree).select_related("transfer__run").order_by("month"))
+    return [StatementLine(m.month, m.get_kind_display(), m.amount_fen, m.transfer.run, m.transfer.get_status_display())
+            for m in months]
