@@ -12,13 +12,14 @@ import importlib
 import importlib.util
 import inspect
 import io
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.apps import apps
 
-from shebao.benefits import payroll
+from shebao.benefits import payroll, work_injury
 from shebao.benefits import services as benefits
 from shebao.cases import services as cases
 from shebao.cases import workflows
@@ -42,7 +43,8 @@ from tests.collection.conftest import book_due
 # The modules whose public functions write; each function is an action of the table or listed below.
 SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "shebao.collection.importers",
                    "shebao.collection.assessment", "shebao.collection.bankfiles", "shebao.collection.jobs", "shebao.registry.services", "shebao.staff.services",
-                   "shebao.core.policy", "shebao.operations.halls", "shebao.benefits.services", "shebao.benefits.payroll"]
+                   "shebao.core.policy", "shebao.operations.halls", "shebao.benefits.services", "shebao.benefits.payroll",
+                   "shebao.benefits.work_injury"]
 SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.cases.services.case_submit": "case.submit",
     "shebao.cases.services.case_transition": "case.*",
@@ -110,6 +112,9 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.benefits.payroll.payroll_files_purge": "payroll_file.purge",
     "shebao.benefits.payroll.payroll_result_import": "payroll_result.import",
     "shebao.benefits.payroll.immediate_payment_start": "work_injury.pay",
+    "shebao.benefits.work_injury.exchange_file_import": "work_injury.import",
+    "shebao.benefits.work_injury.fast_track_claim_submit": "case.submit",
+    "shebao.benefits.work_injury.fast_track_award_pay": "work_injury.pay",
 }
 # Public functions of those modules that write nothing a user asks for (pure helpers, reads, caches).
 NOT_ACTIONS = {
@@ -133,6 +138,7 @@ NOT_ACTIONS = {
     "shebao.cases.services.lift_date_refusal",
     "shebao.operations.halls.parse_celsius", "shebao.operations.halls.center_duty_recipients",
     "shebao.benefits.payroll.payment_file_bytes",
+    "shebao.benefits.work_injury.medical_recognition",
 }
 # Reads restricted by the table: checked by the route walk (test_role_routes.py), not here.
 READ_ACTIONS = {"deduction_run.view_city", "assessment.view_city", "payroll.view_city"}
@@ -390,6 +396,9 @@ SCENARIOS: dict[str, Scenario] = {
         data=data, filename="r.csv", actor=a))(w.payroll_result("success")),
     "work_injury.pay": lambda w: lambda a: payroll.immediate_payment_start(
         actor=a, person=w.person, bank_account="6222020000000000099", amount_fen=100_000, memo="工伤待遇"),
+    "work_injury.import": lambda w: lambda a: work_injury.exchange_file_import(
+        data=json.dumps({"kind": "recognition", "reference": f"R{w.serial()}", "id_number": w.person.id_number,
+                         "decided_on": "2020-02-08", "medical_staff": True}).encode(), filename="x.jsonl", actor=a),
     "api_token.create": lambda w: lambda a: staff.api_token_create(actor=a, user=w.admin, name="受理平台"),
     "api_token.revoke": lambda w: (lambda t: lambda a: staff.api_token_revoke(actor=a, token=t, reason="泄露"))(
         staff.api_token_create(actor=personas.SETUP, user=w.admin, name="x")[0]),

@@ -288,3 +288,64 @@ class ResultFile(models.Model):
     class Meta:
         verbose_name = "待遇支付结果文件"
         verbose_name_plural = "待遇支付结果文件"
+
+
+class ExchangeRecord(models.Model):
+    """A decision received from another department by data exchange (2.3, 9): a work-injury
+    recognition (工伤认定决定, HR department) or a disability assessment (劳动能力鉴定结论, the
+    assessment committee). It stands in for the certificate an applicant would otherwise bring."""
+
+    class Kind(models.TextChoices):
+        RECOGNITION = "recognition", "工伤认定决定"
+        ASSESSMENT = "assessment", "劳动能力鉴定结论"
+
+    kind = models.CharField("类型", max_length=12, choices=Kind.choices)
+    reference = models.CharField("文书编号", max_length=80, unique=True)
+    person = models.ForeignKey(Person, verbose_name="参保人员", on_delete=models.PROTECT, related_name="+")
+    decided_on = models.DateField("决定日期")
+    injured_on = models.DateField("受伤（感染）日期", null=True, blank=True)
+    medical_staff = models.BooleanField("医护及相关工作人员履职感染", default=False)
+    grade = models.PositiveSmallIntegerField("伤残等级", null=True, blank=True)
+    died_on = models.DateField("死亡日期", null=True, blank=True)
+    source_file = models.CharField("来源文件", max_length=255)
+    source_line = models.PositiveIntegerField("来源行号")
+    imported_by_label = models.CharField("导入人", max_length=150)
+    imported_at = models.DateTimeField("导入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "数据交换记录（工伤）"
+        verbose_name_plural = "数据交换记录（工伤）"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reference}"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.person.district.code if self.person_id else ""
+
+
+class WorkInjuryAward(models.Model):
+    """The work-injury benefits of one fast-track case (9), computed by rules/work_injury.py from the
+    exchange records, and the immediate run that pays them outside the monthly payroll."""
+
+    case = models.OneToOneField("cases.Case", verbose_name="工伤待遇申领", on_delete=models.PROTECT,
+                                related_name="work_injury_award")
+    person = models.ForeignKey(Person, verbose_name="参保人员", on_delete=models.PROTECT, related_name="+")
+    recognition = models.ForeignKey(ExchangeRecord, verbose_name="工伤认定决定", on_delete=models.PROTECT,
+                                    related_name="+")
+    assessment = models.ForeignKey(ExchangeRecord, verbose_name="劳动能力鉴定结论", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    wage_fen = models.BigIntegerField("本人工资（分）", default=0)
+    disability_lump_sum_fen = models.BigIntegerField("一次性伤残补助金（分）", default=0)
+    disability_monthly_fen = models.BigIntegerField("伤残津贴（分/月）", default=0)
+    funeral_grant_fen = models.BigIntegerField("丧葬补助金（分）", default=0)
+    death_lump_sum_fen = models.BigIntegerField("一次性工亡补助金（分）", default=0)
+    medical_costs_fen = models.BigIntegerField("医疗费用（分）", default=0)
+    amount_fen = models.BigIntegerField("即时支付金额（分）")
+    parameters = models.JSONField("所用参数及依据", default=dict)
+    run = models.OneToOneField(PayrollRun, verbose_name="即时支付批次", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("核定时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "工伤保险待遇核定"
+        verbose_name_plural = "工伤保险待遇核定"

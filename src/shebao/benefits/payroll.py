@@ -428,9 +428,11 @@ def payroll_retry_start(*, run: PayrollRun, actor: Any) -> PayrollRun:
     return retry
 
 
-def immediate_payment_start(*, actor: Any, person: Any, bank_account: str, amount_fen: int, memo: str) -> PayrollRun:
+def immediate_payment_start(*, actor: Any, person: Any, bank_account: str, amount_fen: int, memo: str,
+                            record: Callable[[PayrollRun], None] | None = None) -> PayrollRun:
     """An immediate run of one work-injury transfer outside the monthly run (9's fast payment route):
-    accrued (work-injury expense / payable) and its payment file written at once."""
+    accrued (work-injury expense / payable) and its payment file written at once. ``record`` is
+    called with the run inside the transaction that creates it (the award that the run pays)."""
     require(actor, "work_injury.pay", district_id=person.district_id)
     account = "".join(str(bank_account or "").split())
     if not account.isdigit() or not 8 <= len(account) <= 32:
@@ -444,6 +446,8 @@ def immediate_payment_start(*, actor: Any, person: Any, bank_account: str, amoun
                                     amount_fen=amount_fen)
         audit_create(actor=actor, instance=run, reason=f"工伤待遇即时支付：{memo}"[:200])
         audit_create(actor=actor, instance=t, reason=memo[:200])
+        if record is not None:
+            record(run)
     _finish(run, actor=actor)
     run.refresh_from_db()
     return run

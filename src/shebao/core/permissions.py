@@ -138,6 +138,7 @@ TABLE: dict[str, Permission] = _rows(
     Permission("payroll_file.purge", "删除到期的待遇支付文件", NOBODY, city_wide=True, system=True),
     Permission("payroll_result.import", "导入待遇支付结果文件", PAYROLL_DESK, city_wide=True, system=True),
     Permission("work_injury.pay", "即时支付工伤保险待遇（快速通道）", REVIEWERS),
+    Permission("work_injury.import", "导入工伤认定、劳动能力鉴定数据交换记录", CASE_STAFF, system=True),
     Permission("payroll.view_city", "查看全市养老金发放", frozenset(Role.values), city_wide=True),
     # Reads that span the whole city (a district's staff use their district's page instead).
     Permission("deduction_run.view_city", "查看全市扣款批次", frozenset(Role.values), city_wide=True),

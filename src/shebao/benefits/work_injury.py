@@ -1,0 +1,229 @@
+"""The work-injury fast track for medical staff (9): decisions received by data exchange, the fast-track
+claim and the immediate payment of its benefits outside the monthly run.
+
+- `exchange_file_import`: the file-based adapter of the data exchange (2.3) with the HR department
+  (工伤认定决定) and the assessment committee (劳动能力鉴定结论). A file is JSON lines, one decision
+  a line::
+
+      {"kind": "recognition", "reference": "京人社工伤认〔2020〕0001号", "id_number": "…",
+       "decided_on": "2020-02-08", "injured_on": "2020-01-27", "medical_staff": true}
+      {"kind": "assessment", "reference": "京劳鉴〔2020〕0001号", "id_number": "…",
+       "decided_on": "2020-02-12", "grade": 7}            # or "died_on": "YYYY-MM-DD"
+
+  A file with a bad line is refused whole, every bad line named; a decision already received
+  (same reference, same content) is skipped; the same reference with other content is refused.
+- `fast_track_claim_submit`: the claim of clause 9, opened only on a recognition that marks the
+  person as medical staff infected on duty: first in every queue (priority), due in the pack's
+  fast-track days (3), handled on a commitment instead of certificates (the decisions are on
+  file, 2.3).
+- `fast_track_award_pay`: the benefits of the 工伤保险条例 computed from the decisions
+  (rules/work_injury.py) and paid at once by an immediate run (`payroll.immediate_payment_start`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from shebao.benefits.models import ExchangeRecord, PayrollRun, WorkInjuryAward
+from shebao.benefits.payroll import immediate_payment_start
+from shebao.core.audit import audit_bulk_create, audit_create
+from shebao.core.money import format_yuan
+from shebao.core.permissions import actor_label, require
+from shebao.core.policy import current_policy
+from shebao.registry.models import Person
+from shebao.rules import InputError
+from shebao.rules.work_injury import death_benefits, disability_benefits
+
+FAST_TRACK_BUSINESS = "work_injury_fast_track_claim"
+_FIELDS = {"recognition": {"kind", "reference", "id_number", "decided_on", "injured_on", "medical_staff"},
+           "assessment": {"kind", "reference", "id_number", "decided_on", "grade", "died_on"}}
+_COMPARED = ("kind", "person_id", "decided_on", "injured_on", "medical_staff", "grade", "died_on")
+
+
+@dataclass
+class ExchangeImport:
+    """What an exchange file did: refused (each bad line), or how many decisions were new or known."""
+
+    filename: str
+    refused: bool = False
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    created: list[ExchangeRecord] = field(default_factory=list)
+    skipped: int = 0
+
+
+def _day(value: Any, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{what}须为“年-月-日”，实为“{value}”") from None
+
+
+def _parse(line: str, persons: dict[str, Person]) -> ExchangeRecord:
+    try:
+        raw = json.loads(line)
+    except json.JSONDecodeError:
+        raise ValueError("不是有效的 JSON") from None
+    if not isinstance(raw, dict):
+        raise ValueError("须为 JSON 对象")
+    kind = raw.get("kind")
+    if kind not in _FIELDS:
+        raise ValueError("kind 须为 recognition（工伤认定决定）或 assessment（劳动能力鉴定结论）")
+    unknown = set(raw) - _FIELDS[kind]
+    if unknown:
+        raise ValueError(f"未知字段：{'、'.join(sorted(unknown))}")
+    reference = str(raw.get("reference") or "").strip()
+    if not reference or len(reference) > 80:
+        raise ValueError("缺少文书编号 reference（80字以内）")
+    person = persons.get(str(raw.get("id_number") or "").strip().upper())
+    if person is None:
+        raise ValueError(f"证件号码“{raw.get('id_number')}”不是本市参保人员")
+    rec = ExchangeRecord(kind=kind, reference=reference, person=person, decided_on=_day(raw.get("decided_on"), "决定日期"))
+    if kind == "recognition":
+        rec.injured_on = _day(raw["injured_on"], "受伤（感染）日期") if raw.get("injured_on") else None
+        if not isinstance(raw.get("medical_staff", False), bool):
+            raise ValueError("medical_staff 须为 true 或 false")
+        rec.medical_staff = bool(raw.get("medical_staff", False))
+        if rec.injured_on and rec.injured_on > rec.decided_on:
+            raise ValueError("受伤（感染）日期不能晚于认定日期")
+    else:
+        grade, died = raw.get("grade"), raw.get("died_on")
+        if (grade is None) == (died is None):
+            raise ValueError("劳动能力鉴定结论须有伤残等级 grade（1至10）或死亡日期 died_on，二者择一")
+        if grade is not None and (isinstance(grade, bool) or grade not in range(1, 11)):
+            raise ValueError("伤残等级 grade 须为1至10的整数")
+        rec.grade = grade
+        rec.died_on = _day(died, "死亡日期") if died is not None else None
+    return rec
+
+
+def exchange_file_import(*, data: bytes, filename: str, actor: Any) -> ExchangeImport:
+    """Import one exchange file of recognition and assessment decisions (see the module doc)."""
+    require(actor, "work_injury.import")
+    report = ExchangeImport(filename=filename)
+    try:
+        lines = data.decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError:
+        report.refused, report.errors = True, [(1, "文件须为 UTF-8 编码的 JSON 行")]
+        return report
+    ids = set()
+    for line in lines:
+        try:
+            ids.add(str(json.loads(line).get("id_number") or "").strip().upper())
+        except (json.JSONDecodeError, AttributeError):
+            continue
+    persons = {p.id_number: p for p in Person.objects.filter(id_number__in=ids).select_related("district")}
+    parsed: list[tuple[int, ExchangeRecord]] = []
+    seen: set[str] = set()
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = _parse(line, persons)
+            if rec.reference in seen:
+                raise ValueError(f"文书编号“{rec.reference}”在文件中重复出现")
+        except ValueError as e:
+            report.errors.append((n, str(e)))
+            continue
+        seen.add(rec.reference)
+        rec.source_file, rec.source_line, rec.imported_by_label = filename[:255], n, actor_label(actor)
+        parsed.append((n, rec))
+    known = {r.reference: r for r in ExchangeRecord.objects.filter(reference__in=seen)}
+    for n, rec in parsed:
+        old = known.get(rec.reference)
+        if old is not None and any(getattr(old, f) != getattr(rec, f) for f in _COMPARED):
+            report.errors.append((n, f"文书编号“{rec.reference}”已导入，内容不同：请由出具部门更正后重新交换"))
+    if not parsed and not report.errors:
+        report.errors.append((1, "文件没有数据行"))
+    if report.errors:
+        report.refused = True
+        report.errors.sort()
+        return report
+    new = [rec for _, rec in parsed if rec.reference not in known]
+    report.skipped = len(parsed) - len(new)
+    with transaction.atomic():
+        report.created = ExchangeRecord.objects.bulk_create(new)
+        audit_bulk_create(actor=actor, model=ExchangeRecord, objs=report.created,
+                          reason=f"导入工伤数据交换文件 {filename}"[:200])
+    return report
+
+
+def medical_recognition(person: Person) -> ExchangeRecord | None:
+    """The person's latest recognition marking them medical staff infected on duty, if any."""
+    return (ExchangeRecord.objects.filter(person=person, kind=ExchangeRecord.Kind.RECOGNITION, medical_staff=True)
+            .order_by("-decided_on", "-pk").first())
+
+
+def fast_track_claim_submit(*, actor: Any, person: Person, channel: str = "counter",
+                            applied_on: dt.date | None = None, idempotency_key: str | None = None) -> Any:
+    """Open the fast-track work-injury claim of ``person`` (9). ValidationError unless a recognition
+    received by data exchange marks them as medical staff infected on duty."""
+    from shebao.cases.services import case_submit
+
+    if medical_recognition(person) is None:
+        raise ValidationError(f"未收到{person.name}的工伤认定决定（医护及相关工作人员履职感染），不能走快速通道；"
+                              "请先导入数据交换记录或按一般工伤待遇申领办理")
+    case, _ = case_submit(actor=actor, business=FAST_TRACK_BUSINESS, channel=channel, person=person,
+                          applicant_kind="person", applied_on=applied_on, work_injury_medical=True,
+                          idempotency_key=idempotency_key)
+    return case
+
+
+def fast_track_award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: str,
+                         medical_costs_fen: int = 0) -> WorkInjuryAward:
+    """Compute the benefits of a fast-track case from its decisions and pay them at once (9).
+
+    Paid now: the one-off disability allowance (grade from the assessment), or on death the funeral
+    grant and the one-off work-death benefit, plus the medical costs billed. The monthly disability
+    allowance (grades 1-4) is computed and kept on the award for the monthly payment. Idempotent per
+    case. ValidationError (Chinese) for a case of another business, a case without its recognition,
+    or nothing to pay; ActionRefused unless the actor may pay (the district's reviewer).
+    """
+    require(actor, "work_injury.pay", district_id=case.office_id)
+    existing = WorkInjuryAward.objects.filter(case=case).first()
+    if existing is not None:
+        return existing
+    if case.business != FAST_TRACK_BUSINESS or case.person_id is None:
+        raise ValidationError("只有医护人员工伤保险待遇快速申领可以即时支付")
+    recognition = medical_recognition(case.person)
+    if recognition is None:
+        raise ValidationError("没有该人员的工伤认定决定（数据交换），不能支付")
+    if not isinstance(medical_costs_fen, int) or medical_costs_fen < 0:
+        raise ValidationError("医疗费用须为非负整数（分）")
+    assessment = (ExchangeRecord.objects.filter(person=case.person, kind=ExchangeRecord.Kind.ASSESSMENT,
+                                                decided_on__gte=recognition.decided_on)
+                  .order_by("-decided_on", "-pk").first())
+    policy = current_policy()
+    award = WorkInjuryAward(case=case, person=case.person, recognition=recognition, assessment=assessment,
+                            medical_costs_fen=medical_costs_fen)
+    try:
+        if assessment is not None and assessment.died_on is not None:
+            d = death_benefits(policy, died_on=assessment.died_on)
+            award.funeral_grant_fen, award.death_lump_sum_fen, award.parameters = (
+                d.funeral_grant_fen, d.death_lump_sum_fen, d.parameters)
+        elif assessment is not None:
+            b = disability_benefits(policy, grade=assessment.grade, wage_fen=wage_fen, on=assessment.decided_on)
+            award.wage_fen, award.disability_lump_sum_fen, award.disability_monthly_fen, award.parameters = (
+                b.wage_fen, b.lump_sum_fen, b.monthly_fen, b.parameters)
+    except InputError as e:
+        raise ValidationError(e.zh if e.zh != "输入有误" else str(e)) from None
+    award.amount_fen = (award.disability_lump_sum_fen + award.funeral_grant_fen + award.death_lump_sum_fen
+                        + award.medical_costs_fen)
+    if award.amount_fen <= 0:
+        raise ValidationError("尚无劳动能力鉴定结论且无医疗费用，暂无可支付的工伤待遇")
+
+    def record(run: PayrollRun) -> None:
+        award.run = run
+        award.save()
+        audit_create(actor=actor, instance=award,
+                     reason=f"工伤待遇快速核定并即时支付{format_yuan(award.amount_fen)}元（申请#{case.pk}）")
+
+    payee = case.person
+    immediate_payment_start(actor=actor, person=payee, bank_account=bank_account, amount_fen=award.amount_fen,
+                            memo=f"申请#{case.pk} 工伤保险待遇（第9条快速通道）", record=record)
+    return award

@@ -1,0 +1,119 @@
+"""The work-injury fast track for medical staff (9): decisions by data exchange, the claim first in every
+queue and due in 3 days on a commitment, the benefits of the 工伤保险条例 paid at once outside the run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from shebao.backoffice.selectors import QueueFilter, queue, queue_page
+from shebao.benefits import payroll
+from shebao.benefits.models import ExchangeRecord, PayrollRun, Transfer, WorkInjuryAward
+from shebao.benefits.work_injury import exchange_file_import, fast_track_award_pay, fast_track_claim_submit
+from shebao.cases import services as cases
+from shebao.collection.ledger import account_balance, unbalanced_transactions
+from shebao.core.models import AuditEvent
+from shebao.core.permissions import ActionRefused
+from tests import personas
+from tests.personas import SETUP
+
+
+def exchange(*records: dict) -> bytes:
+    return ("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n").encode()
+
+
+@pytest.fixture
+def nurse(db):
+    return personas.make_person("护士甲", birth=dt.date(1985, 3, 1), serial=41, male=False)
+
+
+def recognition(person, **extra) -> dict:
+    return {"kind": "recognition", "reference": "京人社工伤认〔2020〕0001号", "id_number": person.id_number,
+            "decided_on": "2020-02-08", "injured_on": "2020-01-27", "medical_staff": True, **extra}
+
+
+def assessment(person, **extra) -> dict:
+    return {"kind": "assessment", "reference": "京劳鉴〔2020〕0001号", "id_number": person.id_number,
+            "decided_on": "2020-02-12", **({"grade": 7} if "died_on" not in extra else {}), **extra}
+
+
+def test_an_exchange_file_is_imported_once_and_a_bad_one_refused_whole(nurse):
+    data = exchange(recognition(nurse), assessment(nurse))
+    report = exchange_file_import(data=data, filename="hr-20200212.jsonl", actor=SETUP)
+    assert not report.refused and len(report.created) == 2
+    rec = ExchangeRecord.objects.get(kind="recognition")
+    assert rec.medical_staff and rec.person == nurse and rec.source_line == 1
+    assert AuditEvent.objects.filter(model="benefits.ExchangeRecord").exists()
+    again = exchange_file_import(data=data, filename="hr-20200212.jsonl", actor=SETUP)
+    assert again.skipped == 2 and ExchangeRecord.objects.count() == 2
+    bad = exchange_file_import(data=exchange(
+        {**recognition(nurse), "reference": "新1"}, {**assessment(nurse), "reference": "新2", "grade": 11},
+        {**recognition(nurse), "injured_on": "2020-01-28"}), filename="bad.jsonl", actor=SETUP)
+    assert bad.refused
+    assert [n for n, _ in bad.errors] == [2, 3]
+    assert "伤残等级 grade 须为1至10" in bad.errors[0][1] and "已导入，内容不同" in bad.errors[1][1]
+    assert ExchangeRecord.objects.count() == 2  # nothing of the bad file
+
+
+def test_the_fast_track_case_is_first_in_the_queue_due_in_three_days_on_a_commitment(nurse, clerk_chaoyang):
+    exchange_file_import(data=exchange(recognition(nurse)), filename="hr.jsonl", actor=SETUP)
+    employer = personas.make_employer()
+    for i in range(3):
+        cases.case_submit(actor=clerk_chaoyang, business="monthly_report_back_payment", channel="counter",
+                          employer=employer, applicant_kind="employer", applied_on=dt.date(2020, 2, 1 + i))
+    case = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 2, 10))
+    assert case.deadline == dt.date(2020, 2, 13)
+    assert case.mode == "commitment" and case.requires == ["commitment_letter"] and case.clauses == ["9"]
+    for f in (QueueFilter(), QueueFilter(scope="office", status="all"), QueueFilter(mode="commitment")):
+        rows, _ = queue_page(queue(user=clerk_chaoyang, f=f, today=dt.date(2020, 2, 10)), page=1)
+        assert rows[0] == case
+
+
+def test_no_fast_track_without_a_medical_staff_recognition(nurse, clerk_chaoyang):
+    exchange_file_import(data=exchange(recognition(nurse, medical_staff=False)), filename="hr.jsonl", actor=SETUP)
+    with pytest.raises(ValidationError, match="不能走快速通道"):
+        fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 2, 10))
+
+
+def test_the_disability_allowance_is_paid_at_once_outside_the_monthly_run(nurse, clerk_chaoyang, reviewer_chaoyang,
+                                                                          settings):
+    exchange_file_import(data=exchange(recognition(nurse), assessment(nurse)), filename="hr.jsonl", actor=SETUP)
+    case = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 2, 10))
+    with pytest.raises(ActionRefused):
+        fast_track_award_pay(actor=clerk_chaoyang, case=case, wage_fen=1_000_000, bank_account="6222020000000000041")
+    assert not WorkInjuryAward.objects.exists() and not PayrollRun.objects.exists()
+    award = fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=1_000_000,
+                                 bank_account="6222020000000000041", medical_costs_fen=250_000)
+    # grade 7: 13 months of a 10000-yuan wage, plus the medical costs
+    assert award.disability_lump_sum_fen == 13 * 1_000_000 and award.disability_monthly_fen == 0
+    assert award.amount_fen == 13 * 1_000_000 + 250_000
+    run = award.run
+    assert run.kind == PayrollRun.Kind.IMMEDIATE and run.status == PayrollRun.Status.READY
+    t = run.transfers.get()
+    assert (t.kind, t.amount_fen, t.person) == (Transfer.Kind.WORK_INJURY, award.amount_fen, nurse)
+    assert (settings.SHEBAO_BANK_FILE_DIR / f"payroll-run-{run.pk}.csv").exists()
+    assert account_balance(account=payroll.WORK_INJURY_EXPENSE) == award.amount_fen
+    assert fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=1, bank_account="6222020000000000041"
+                                ).pk == award.pk  # paid once
+    assert PayrollRun.objects.count() == 1
+    # the bank's result settles it like any transfer
+    payroll.payroll_result_import(data=(
+        "transfer_id,amount,result,reason,bank_reference,date\n"
+        f"{t.pk},{t.amount_fen // 100}.{t.amount_fen % 100:02d},success,,WI1,2020-02-11\n").encode(),
+        filename="wi.csv", actor=SETUP)
+    assert account_balance(account="bank") == -award.amount_fen and unbalanced_transactions() == []
+    # the monthly run does not pay it again
+    assert payroll.payroll_run_start(actor=SETUP, month="2020-02").transfers_count == 0
+
+
+def test_a_death_pays_the_funeral_grant_and_the_work_death_benefit(nurse, clerk_chaoyang, reviewer_chaoyang):
+    exchange_file_import(data=exchange(recognition(nurse), assessment(nurse, died_on="2020-03-02")),
+                         filename="hr.jsonl", actor=SETUP)
+    case = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 3, 3))
+    award = fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=0, bank_account="6222020000000000041")
+    # 6 × 8847 yuan and 20 × 42359 yuan (2019's income, published 2020-02-28)
+    assert (award.funeral_grant_fen, award.death_lump_sum_fen) == (6 * 884700, 20 * 4235900)
+    assert "wage.national_urban_disposable_income_fen" in award.parameters
