@@ -2,11 +2,13 @@
 retiree record and the entitlement. Called by the case's completion in its transaction; idempotent
 (a case makes its retiree once, `retiree_declare` returns the existing one).
 
-The facts of the declaration live in ``case.facts["retirement"]``:
+The content of the declaration is ``case.details`` (the fields of
+``rules/businesses/retirement_declaration.yaml``, validated at submission):
 ``{"bank_account": "6222…", "retired_on": "YYYY-MM-DD" (optional: the statutory day),
 "index_x10k": int, "contribution_months": int, "deemed_months": int, "account_balance_fen": int}``
 or, for an amount computed elsewhere, ``{"bank_account", "record_monthly_fen": int,
-"record_reference": str}``.
+"record_reference": str}``. Registered as the effect ``benefits.retirement_declaration``
+(``cases/effects/benefits.py``).
 """
 
 from __future__ import annotations
@@ -33,11 +35,10 @@ def _int(facts: dict[str, Any], name: str) -> int | None:
     return value
 
 
-def retirement_facts(facts: dict[str, Any]) -> tuple[str, dt.date | None, Basis]:
-    """The bank account, retirement day and basis of a declaration's facts; ValidationError (Chinese)
-    naming the fact that is missing or malformed."""
-    r = facts.get("retirement")
-    if not isinstance(r, dict):
+def retirement_facts(r: dict[str, Any]) -> tuple[str, dt.date | None, Basis]:
+    """The bank account, retirement day and basis of a declaration's content; ValidationError
+    (Chinese) naming what is missing or malformed."""
+    if not isinstance(r, dict) or not r.get("bank_account"):
         raise ValidationError("退休申报缺少待遇核定信息（发放账号、缴费指数、缴费月数、个人账户储存额或核定金额）")
     retired_on = None
     if r.get("retired_on"):
@@ -57,6 +58,6 @@ def retirement_declaration_complete(*, case: Any, actor: Any) -> Retiree:
     month after retirement to the first regular payment are paid as arrears)."""
     if case.person_id is None:
         raise ValidationError("退休申报须指明参保人员")
-    account, retired_on, basis = retirement_facts(case.facts or {})
+    account, retired_on, basis = retirement_facts(case.details or {})
     return retiree_declare(actor=actor, person=case.person, bank_account=account, basis=basis,
                            declared_on=case.applied_on, retired_on=retired_on, case=case)

@@ -236,3 +236,13 @@ def _insured_not_yet_employed_here(ctx: CheckContext) -> list[FieldError]:
     if EmploymentSpell.objects.filter(person__id_number=number, employer=ctx.employer, to_month="").exists():
         return [FieldError("details.insured_id_number", f"该人员已在{ctx.employer.name}参保，无需重复登记")]
     return []
+
+
+@check("person_not_yet_retired")
+def _person_not_yet_retired(ctx: CheckContext) -> list[FieldError]:
+    """2.1: a person is declared a retiree once (benefits.Retiree is one per person)."""
+    from shebao.benefits.models import Retiree
+
+    if ctx.person is not None and Retiree.objects.filter(person=ctx.person).exclude(case_id=ctx.case_id).exists():
+        return [FieldError("person", f"{ctx.person.name}已登记为退休人员，不能重复申报")]
+    return []
