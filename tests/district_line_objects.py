@@ -32,8 +32,11 @@ def extra_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]
     hall, incident, inspection = _hall_objects(employer=employer)
     h = {"pk": hall.pk}
 
+    from tests.benefits.district_line_objects import benefits_objects
+
     return {
         **collection_objects(person=person, employer=employer),
+        **benefits_objects(person=person, employer=employer),
         "case-detail": c, "case-transition": c, "case-letter": c, "case-phone-check": c, "case-documents": c,
         "case-flag-raise": c, "case-document-content": {"pk": case.pk, "doc": doc.pk},
         "case-owed-exchange": {"pk": case.pk, "owed": owed.pk}, "case-owed-review": {"pk": case.pk, "owed": owed.pk},

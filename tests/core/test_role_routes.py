@@ -115,6 +115,18 @@ ROUTES: dict[str, Route] = {
     "backoffice:incident_acknowledge": (None, "incident.acknowledge", {}),
     "backoffice:inspection": (None, None, None),
     "backoffice:finding_fix": (None, "inspection.fix", {"fix": ""}),
+    # Benefits (2.1): the payroll is the center's; retirees are their district's.
+    "backoffice:payroll_runs": ("payroll.view_city", None, None),
+    "backoffice:payroll_run_start": (None, "payroll_run.create", {"month": "2020-02"}),
+    "backoffice:payroll_result_import": ("payroll_result.import", "payroll_result.import", {}),
+    "backoffice:payroll_run": ("payroll.view_city", None, None),
+    "backoffice:payroll_run_retry": (None, "payroll_run.retry", {}),
+    "backoffice:payroll_file_download": ("payroll_file.download", None, None),
+    "backoffice:payroll_file_checksum": ("payroll_file.download", None, None),
+    "backoffice:retirees": (None, None, None),
+    "backoffice:retiree": (None, None, None),
+    "backoffice:retiree_stop": (None, "retiree.suspend", {"do": "suspend", "reason": "reemployment",
+                                                          "from_month": "2020-01"}),
     # Registry pages.
     "web:home": (None, None, None),
     "web:public_announcements": (None, None, None),

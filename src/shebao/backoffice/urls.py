@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shebao.backoffice import announcements, audits, cases, frontdesk, halls, review
+from shebao.backoffice import announcements, audits, benefits, cases, frontdesk, halls, review
 
 app_name = "backoffice"
 urlpatterns = [
@@ -36,4 +36,15 @@ urlpatterns = [
     path("incidents/<int:pk>/acknowledge/", halls.incident_acknowledge, name="incident_acknowledge"),
     path("inspections/<int:pk>/", halls.inspection, name="inspection"),
     path("inspections/<int:pk>/fix/<int:finding_pk>/", halls.finding_fix, name="finding_fix"),
+    path("benefits/payroll/", benefits.payroll_runs, name="payroll_runs"),
+    path("benefits/payroll/start/", benefits.payroll_run_start, name="payroll_run_start"),
+    path("benefits/payroll/results/", benefits.payroll_result_import, name="payroll_result_import"),
+    path("benefits/payroll/<int:pk>/", benefits.payroll_run, name="payroll_run"),
+    path("benefits/payroll/<int:pk>/retry/", benefits.payroll_run_retry, name="payroll_run_retry"),
+    path("benefits/payroll/<int:pk>/file/", benefits.payroll_file_download, name="payroll_file_download"),
+    path("benefits/payroll/<int:pk>/file.sha256", benefits.payroll_file_download, {"what": "sha256"},
+         name="payroll_file_checksum"),
+    path("benefits/retirees/", benefits.retiree_list, name="retirees"),
+    path("benefits/retirees/<int:pk>/", benefits.retiree_detail, name="retiree"),
+    path("benefits/retirees/<int:pk>/stop/", benefits.retiree_stop, name="retiree_stop"),
 ]

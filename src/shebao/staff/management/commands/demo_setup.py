@@ -40,6 +40,13 @@ class Command(BaseCommand):
             made += demo_cases_create(actor=User.objects.get(username="haidian"), district_code="110108",
                                       count=opts["cases"] // 2, applied_on=applied_on)
             self.stdout.write(f"已生成示例申请{made}件（申请日期{applied_on:%Y-%m-%d}）")
+        from shebao.staff.demo_benefits import demo_benefits_create
+
+        if opts["cases"]:
+            today = clock.business_date() or date(2020, 2, 20)
+            retirees = demo_benefits_create(clerk=User.objects.get(username="chaoyang"), month=today.isoformat()[:7])
+            if retirees:
+                self.stdout.write(f"已生成示例退休人员{retirees}人及{today:%Y-%m}养老金发放批次")
         self.stdout.write("\n社保经办系统（演示）: http://127.0.0.1:8000/")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, display, *_ in DEMO_ACCOUNTS:

@@ -1,0 +1,184 @@
+"""Staff pages of benefits (2.1, 9): the pension payroll (runs, payment files, the bank's results, failed
+payments and their retry) and the retirees (entitlement, payments month by month, arrears statement,
+stops and resumption).
+
+Views parse input, call one selector or service, and render. The payroll spans the city: its pages
+are the center's (`payroll.view_city`); a district's staff see their district's retirees only (a
+404 for another district's, as if the row did not exist). A refused action is the site's 403 page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+
+from shebao.benefits import payroll, selectors
+from shebao.benefits.models import PayrollFile, PayrollRun, Suspension
+from shebao.benefits.services import retiree_resume, retiree_suspend
+from shebao.collection.bankfiles import UPLOAD_ENCODINGS
+from shebao.core import clock
+from shebao.core.permissions import may, require
+from shebao.rules.retirement import format_age_zh
+
+
+def _errors(e: ValidationError) -> str:
+    return "；".join(e.messages)
+
+
+@login_required
+def payroll_runs(request: HttpRequest) -> HttpResponse:
+    """The runs (newest first), the form of the month's run, and every failed payment not yet retried."""
+    require(request.user, "payroll.view_city")
+    return TemplateResponse(request, "backoffice/benefits/runs.html", {
+        "runs": [selectors.run_summary(r) for r in selectors.runs_list()],
+        "failed": list(selectors.failed_transfers()[:200]),
+        "may_start": may(request.user, "payroll_run.create"),
+        "may_import": may(request.user, "payroll_result.import"),
+        "may_retry": may(request.user, "payroll_run.retry"),
+        "month": clock.today().isoformat()[:7],
+    })
+
+
+@login_required
+@require_POST
+def payroll_run_start(request: HttpRequest) -> HttpResponse:
+    """Start (or complete) the month's regular run, or a supplementary run (``kind=supplementary``)."""
+    month = request.POST.get("month", "").strip()
+    start = payroll.payroll_supplementary_start if request.POST.get("kind") == "supplementary" else payroll.payroll_run_start
+    try:
+        run = start(actor=request.user, month=month)
+    except ValidationError as e:
+        messages.error(request, _errors(e))
+        return redirect("backoffice:payroll_runs")
+    messages.success(request, f"{run.month}{run.get_kind_display()}#{run.pk}：{run.transfers_count}笔；"
+                              "请下载支付文件发送银行")
+    return redirect("backoffice:payroll_run", pk=run.pk)
+
+
+@login_required
+def payroll_run(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, "payroll.view_city")
+    run = get_object_or_404(PayrollRun, pk=pk)
+    status = request.GET.get("status", "")
+    transfers = run.transfers.select_related("person").order_by("pk")
+    if status in ("pending", "paid", "failed"):
+        transfers = transfers.filter(status=status)
+    return TemplateResponse(request, "backoffice/benefits/run.html", {
+        "summary": selectors.run_summary(run), "run": run, "transfers": list(transfers[:300]), "status": status,
+        "file": PayrollFile.objects.filter(run=run).first(),
+        "may_download": may(request.user, "payroll_file.download"), "may_retry": may(request.user, "payroll_run.retry"),
+    })
+
+
+@login_required
+@require_POST
+def payroll_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_object_or_404(PayrollRun, pk=pk)
+    try:
+        retry = payroll.payroll_retry_start(run=run, actor=request.user)
+    except ValidationError as e:
+        messages.error(request, _errors(e))
+        return redirect("backoffice:payroll_run", pk=pk)
+    messages.success(request, f"已生成重发批次#{retry.pk}，共{retry.transfers_count}笔；请下载支付文件发送银行")
+    return redirect("backoffice:payroll_run", pk=retry.pk)
+
+
+@login_required
+def payroll_file_download(request: HttpRequest, pk: int, what: str = "file") -> HttpResponse:
+    """The payment file (full account numbers) or its .sha256; each download recorded."""
+    run = get_object_or_404(PayrollRun, pk=pk)
+    try:
+        download = payroll.payroll_file_read(run=run, actor=request.user, what=what)
+    except ValidationError as e:
+        messages.error(request, _errors(e))
+        return redirect("backoffice:payroll_run", pk=pk)
+    response = HttpResponse(download.data, content_type=download.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-SHA256"] = download.sha256
+    return response
+
+
+@login_required
+def payroll_result_import(request: HttpRequest) -> HttpResponse:
+    """Upload the bank's result file; the answer lists each transfer's outcome (or every bad line)."""
+    require(request.user, "payroll_result.import")
+    context: dict[str, object] = {"columns": ",".join(payroll.RESULT_COLUMNS), "encodings": UPLOAD_ENCODINGS.items(),
+                                  "encoding": request.POST.get("encoding", "")}
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        data = b""
+        if upload is not None:
+            data = (b"x" * (settings.SHEBAO_BANK_FILE_MAX_BYTES + 1) if (upload.size or 0) > settings.SHEBAO_BANK_FILE_MAX_BYTES
+                    else upload.read())
+        try:
+            report = payroll.payroll_result_import(data=data, filename=getattr(upload, "name", "") or "result.csv",
+                                                   actor=request.user, encoding=request.POST.get("encoding") or None)
+        except ValidationError as e:
+            context["error"], status = _errors(e), 400
+        else:
+            context["report"] = report
+            status = 400 if report.refused else 200
+    return TemplateResponse(request, "backoffice/benefits/result_import.html", context, status=status)
+
+
+@login_required
+def retiree_list(request: HttpRequest) -> HttpResponse:
+    qs = selectors.retirees_visible(request.user)
+    status = request.GET.get("status", "")
+    if status in ("active", "suspended", "ended"):
+        qs = qs.filter(status=status)
+    return TemplateResponse(request, "backoffice/benefits/retirees.html",
+                            {"retirees": list(qs[:200]), "status": status})
+
+
+@login_required
+def retiree_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    retiree = selectors.retiree_visible(request.user, pk)
+    if retiree is None:
+        raise Http404
+    return TemplateResponse(request, "backoffice/benefits/retiree.html", {
+        "retiree": retiree, "entitlement": retiree.entitlement, "history": selectors.payment_history(retiree),
+        "arrears": selectors.arrears_statement(retiree), "suspensions": list(retiree.suspensions.order_by("pk")),
+        "recoveries": list(retiree.recoveries.order_by("pk")), "reasons": Suspension.Reason.choices,
+        "may_suspend": may(request.user, "retiree.suspend", district_id=retiree.district_id),
+        "may_resume": may(request.user, "retiree.resume", district_id=retiree.district_id),
+        "month": clock.today().isoformat()[:7], "age_zh": format_age_zh(retiree.age_months),
+    })
+
+
+@login_required
+@require_POST
+def retiree_stop(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stop (``do=suspend``: reason, from month or date of death) or resume (``do=resume``) payment."""
+    retiree = selectors.retiree_visible(request.user, pk)
+    if retiree is None:
+        raise Http404
+    p = request.POST
+    try:
+        if p.get("do") == "resume":
+            retiree_resume(actor=request.user, retiree=retiree, from_month=p.get("from_month", "").strip())
+            messages.success(request, f"已恢复发放，自{p.get('from_month')}起")
+        else:
+            died_on = None
+            if p.get("died_on"):
+                try:
+                    died_on = dt.date.fromisoformat(p["died_on"])
+                except ValueError:
+                    raise ValidationError("死亡日期须为“年-月-日”") from None
+            stop = retiree_suspend(actor=request.user, retiree=retiree, reason=p.get("reason", ""),
+                                   from_month=p.get("from_month", "").strip() or None, died_on=died_on,
+                                   note=p.get("note", ""))
+            messages.success(request, f"已停发（{stop.get_reason_display()}），自{stop.from_month}起")
+    except ValidationError as e:
+        messages.error(request, _errors(e))
+    return redirect("backoffice:retiree", pk=pk)

@@ -1,0 +1,63 @@
+"""Demo benefits (2.1, 9) so the pages have something to show: retirees of 朝阳区 (one declared late,
+whose arrears the run pays month by month), the month's run with the bank's result (one payment
+failed, to be retried), and a nurse's fast-track work-injury case on decisions received by exchange."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from shebao.benefits.models import Retiree
+from shebao.benefits.payroll import payroll_result_import, payroll_run_start
+from shebao.benefits.services import Basis, retiree_declare
+from shebao.benefits.work_injury import exchange_file_import, fast_track_claim_submit
+from shebao.core.permissions import SystemActor
+from shebao.registry.checks import id_check_character
+from shebao.registry.models import Office, Person
+from shebao.registry.services import person_register
+
+DEMO = SystemActor("demo_setup", "演示数据准备")
+# name, birth date, male, declared on, months of contribution, account balance (fen)
+RETIREES = [
+    ("刘建国", dt.date(1959, 8, 12), True, dt.date(2019, 8, 20), 432, 16_800_000),
+    ("陈桂兰", dt.date(1969, 9, 3), False, dt.date(2019, 9, 10), 360, 9_750_000),
+    ("王德明", dt.date(1959, 10, 15), True, dt.date(2020, 2, 18), 396, 13_900_000),  # declared late: arrears
+]
+
+
+def _citizen_id(region: str, birth: dt.date, serial: int, *, male: bool) -> str:
+    """A valid GB 11643 number (the 17th digit odd for men, even for women)."""
+    first17 = f"{region}{birth:%Y%m%d}{(serial * 2 + (1 if male else 0)) % 1000:03d}"
+    return first17 + id_check_character(first17)
+
+
+def demo_benefits_create(*, clerk: object, month: str) -> int:
+    """Idempotent: nothing when a retiree exists. Returns the number of retirees made."""
+    if Retiree.objects.exists():
+        return 0
+    district = Office.objects.get(code="110105")
+    made = []
+    for i, (name, birth, male, declared_on, months, balance) in enumerate(RETIREES):
+        person = person_register(actor=DEMO, id_number=_citizen_id("110105", birth, 90 + i, male=male), name=name,
+                                 district=district, account_type="general", account_opened_on=dt.date(1995, 1, 1),
+                                 phone=f"1391000{i:04d}")
+        made.append(retiree_declare(actor=DEMO, person=person, bank_account=f"62220200100000{i:05d}",
+                                    basis=Basis(index_x10k=11_500 - 500 * i, contribution_months=months,
+                                                deemed_months=60 if i == 0 else 0, account_balance_fen=balance),
+                                    declared_on=declared_on))
+    run = payroll_run_start(actor=DEMO, month=month)
+    lines = ["transfer_id,amount,result,reason,bank_reference,date"]
+    for k, t in enumerate(run.transfers.order_by("pk")):
+        amount = f"{t.amount_fen // 100}.{t.amount_fen % 100:02d}"
+        lines.append(f"{t.pk},{amount},failed,账户已冻结,,{month}-25" if k == 1
+                     else f"{t.pk},{amount},success,,DEMO{t.pk:06d},{month}-25")
+    payroll_result_import(data=("\n".join(lines) + "\n").encode(), filename=f"demo-result-{month}.csv", actor=DEMO)
+    nurse = person_register(actor=DEMO, id_number=_citizen_id("110105", dt.date(1988, 4, 6), 95, male=False),
+                            name="赵护士", district=district, account_type="general",
+                            account_opened_on=dt.date(2010, 7, 1), phone="13910009999")
+    exchange_file_import(data=(json.dumps({
+        "kind": "recognition", "reference": "京人社工伤认〔2020〕演示0001号", "id_number": nurse.id_number,
+        "decided_on": "2020-02-08", "injured_on": "2020-01-27", "medical_staff": True}, ensure_ascii=False)
+        + "\n").encode(), filename="demo-exchange.jsonl", actor=DEMO)
+    fast_track_claim_submit(actor=clerk, person=Person.objects.get(pk=nurse.pk), applied_on=dt.date(2020, 2, 10))
+    return len(made)
