@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from shebao.cases import services as case_services
 from shebao.cases.models import Case, CaseTransition, OutboxMessage, PhoneCheck
-from shebao.cases.routing import RoutingError
 from shebao.cases.workflows import GuardFailed
+from shebao.core.errors import DomainError
 from shebao.core.models import AuditEvent, PersonalDataAccess
 
 pytestmark = pytest.mark.django_db
@@ -136,11 +136,11 @@ def test_an_employers_refund_names_the_insured_person(client, clerk_chaoyang, em
     assert r.status_code == 200 and "请填写参保人员的证件号码" in r.content.decode()
     assert written() == before
     # The service refuses it too, whatever the page does.
-    with pytest.raises(RoutingError) as e:
+    with pytest.raises(DomainError) as e:
         case_services.case_submit(actor=clerk_chaoyang, business="refund", channel="post",
                                   employer=employer_chaoyang, applicant_kind="employer",
                                   facts={"refund_kind": "overpayment"})
-    assert e.value.field == "person" and "电话核实" in e.value.zh
+    assert e.value.status == 400 and e.value.field == "person" and "电话核实" in e.value.zh
     assert written() == before
 
 

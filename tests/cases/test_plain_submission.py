@@ -91,7 +91,7 @@ def test_anything_not_plain_is_left_to_drf_and_answered_alike(key_client, employ
     elif case == "bad_body":
         body["channel"] = "telepathy"
     elif case == "unknown_business":
-        body["business"] = "no_such_business"  # refused by the service (a RoutingError), not the input check
+        body["business"] = "no_such_business"  # refused by the service (a DomainError), not the input check
     elif case == "not_json":
         content = "{not json"
     elif case == "nan":

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from shebao.cases.models import Case, CaseTransition
+from shebao.core.errors import DomainError
 from tests import personas
 from tests.cases.conftest import act, client_for, submit, upload
 from tests.nothing_written import nothing_written
@@ -109,7 +110,7 @@ def test_a_retry_of_an_accepted_request_returns_it_even_if_it_would_be_refused_n
     assert first.status_code == 201
 
     def refuse(*args, **kwargs):
-        raise routing.RoutingError("facts", "规则已变更，不再受理", "no longer accepted")
+        raise DomainError("规则已变更，不再受理", "no longer accepted", field="facts")
 
     monkeypatch.setattr(routing, "route", refuse)
     again = submit(cy, key="before-the-change", **body)

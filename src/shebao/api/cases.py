@@ -1,7 +1,7 @@
 """The case API (/api/v1/cases/): submit, read, list, transition, and the steps around them.
 
-Handlers parse input, call one service or selector, and render. Domain refusals become problem
-details naming the field with the reason in Chinese and English (`shebao.api.errors.problem`).
+Handlers parse input, call one service or selector, and render. A refused call becomes problem
+details naming the field with the reason in Chinese and English (`shebao.api.errors`, the API's one mapper).
 A case outside the caller's district is 404, never 403: its existence is not disclosed.
 """
 
@@ -32,7 +32,7 @@ from shebao.api.errors import problem
 from shebao.api.negotiation import plain_json_answer
 from shebao.cases import selectors, services, workflows
 from shebao.cases.business_forms import details_masked, details_openapi_schema
-from shebao.cases.documents import UploadError, document_may_read
+from shebao.cases.documents import document_may_read
 from shebao.cases.models import (
     ApplicantKind,
     Case,
@@ -43,9 +43,7 @@ from shebao.cases.models import (
     PhoneCheck,
     Status,
 )
-from shebao.cases.routing import RoutingError
-from shebao.cases.services import DetailsRefused, IdempotencyMismatch
-from shebao.cases.workflows import TransitionError
+from shebao.core.errors import DomainError
 from shebao.core.labels import enum_zh, pack_title_zh
 from shebao.core.masking import mask_phone
 from shebao.core.middleware import api_key_call
@@ -59,27 +57,6 @@ def _iso(value: dt.date | dt.datetime | None) -> str | None:
 
 def _error(field: str, code: str, zh: str, en: str) -> list[dict[str, str]]:
     return [{"field": field, "code": code, "reason_zh": zh, "reason_en": en}]
-
-
-class DomainErrors:
-    """Turns the domain's refusals into problem details; everything else goes to the configured handler."""
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, DetailsRefused):
-            return problem(400, errors=[{"field": e.field, "code": "invalid", "reason_zh": e.zh, "reason_en": exc.en}
-                                        for e in exc.errors], code="validation")
-        if isinstance(exc, RoutingError):
-            return problem(400, errors=_error(exc.field, "invalid", exc.zh, exc.en), code="validation")
-        if isinstance(exc, UploadError):
-            return problem(400, errors=_error(exc.field, "invalid_upload", exc.zh, exc.en), code="upload")
-        if isinstance(exc, TransitionError):
-            return problem(exc.status, errors=_error(exc.field, exc.code, exc.zh, exc.en), detail=exc.zh,
-                           code=exc.code)
-        if isinstance(exc, IdempotencyMismatch):
-            return problem(422, errors=_error("Idempotency-Key", "idempotency_mismatch",
-                                              "该幂等键已用于另一份不同的申请", "the key was used for a different request"),
-                           code="idempotency_mismatch")
-        return super().handle_exception(exc)  # type: ignore[misc]
 
 
 # --- Serializers ----------------------------------------------------------------------------------
@@ -505,7 +482,7 @@ class Newest(CursorPagination):
 
 
 # --- Views ------------------------------------------------------------------------------------------
-class CaseListView(DomainErrors, APIView):
+class CaseListView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=Status.values), OpenApiParameter("mode", str, enum=Mode.values),
                     OpenApiParameter("business", str), OpenApiParameter("flagged", bool)],
@@ -601,7 +578,7 @@ def _plain_submission(request: HttpRequest, view: APIView) -> HttpResponse | Non
     user = request.user = found[0]  # as DRF sets it on the request it wraps
     try:
         outcome = _submit(request, user, data, raw)
-    except (RoutingError, PermissionDenied, IdempotencyMismatch):
+    except (DomainError, PermissionDenied):
         return None
     if isinstance(outcome, Response):
         return None
@@ -614,7 +591,7 @@ def _plain_submission(request: HttpRequest, view: APIView) -> HttpResponse | Non
     return response
 
 
-class CaseDetailView(DomainErrors, APIView):
+class CaseDetailView(APIView):
     @extend_schema(responses=CaseDetailSerializer)
     def get(self, request: Request, pk: int) -> Response:
         return _detail(selectors.case_get(user=request.user, pk=pk), request)
@@ -627,7 +604,7 @@ def _version(request: Request, data: dict[str, Any]) -> int | None:
     return int(etag) if etag.isdigit() else None
 
 
-class CaseTransitionView(DomainErrors, APIView):
+class CaseTransitionView(APIView):
     @extend_schema(request=TransitionSerializer, responses=CaseDetailSerializer,
                    parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER,
                                                 description="The case version read (alternative to `version`).")])
@@ -643,7 +620,7 @@ class CaseTransitionView(DomainErrors, APIView):
         return _detail(case, request)
 
 
-class CommitmentLetterView(DomainErrors, APIView):
+class CommitmentLetterView(APIView):
     @extend_schema(request=LetterSerializer, responses={201: CaseDetailSerializer})
     def post(self, request: Request, pk: int) -> Response:
         case = selectors.case_get(user=request.user, pk=pk)
@@ -652,7 +629,7 @@ class CommitmentLetterView(DomainErrors, APIView):
         return _detail(case, request, code=201)
 
 
-class PhoneCheckView(DomainErrors, APIView):
+class PhoneCheckView(APIView):
     @extend_schema(request=PhoneCheckSerializer, responses={201: CaseDetailSerializer})
     def post(self, request: Request, pk: int) -> Response:
         case = selectors.case_get(user=request.user, pk=pk)
@@ -661,7 +638,7 @@ class PhoneCheckView(DomainErrors, APIView):
         return _detail(case, request, code=201)
 
 
-class DocumentUploadView(DomainErrors, APIView):
+class DocumentUploadView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: CaseDetailSerializer})
@@ -675,7 +652,7 @@ class DocumentUploadView(DomainErrors, APIView):
         return _detail(case, request, code=201)
 
 
-class DocumentContentView(DomainErrors, APIView):
+class DocumentContentView(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request: Request, pk: int, doc: int) -> FileResponse | Response:
         case = selectors.case_get(user=request.user, pk=pk)
@@ -688,7 +665,7 @@ class DocumentContentView(DomainErrors, APIView):
         return response
 
 
-class OwedExchangeView(DomainErrors, APIView):
+class OwedExchangeView(APIView):
     @extend_schema(request=ExchangeSerializer, responses=CaseDetailSerializer)
     def post(self, request: Request, pk: int, owed: int) -> Response:
         case = selectors.case_get(user=request.user, pk=pk)
@@ -697,7 +674,7 @@ class OwedExchangeView(DomainErrors, APIView):
         return _detail(case, request)
 
 
-class OwedReviewView(DomainErrors, APIView):
+class OwedReviewView(APIView):
     @extend_schema(request=ReviewSerializer, responses=CaseDetailSerializer)
     def post(self, request: Request, pk: int, owed: int) -> Response:
         case = selectors.case_get(user=request.user, pk=pk)
@@ -706,7 +683,7 @@ class OwedReviewView(DomainErrors, APIView):
         return _detail(case, request)
 
 
-class CaseFlagView(DomainErrors, APIView):
+class CaseFlagView(APIView):
     @extend_schema(request=FlagRaiseSerializer, responses={201: FlagSerializer})
     def post(self, request: Request, pk: int) -> Response:
         case = selectors.case_get(user=request.user, pk=pk)
@@ -714,7 +691,7 @@ class CaseFlagView(DomainErrors, APIView):
         return Response(FlagSerializer(flag).data, status=201)
 
 
-class FlagQueueView(DomainErrors, APIView):
+class FlagQueueView(APIView):
     @extend_schema(parameters=[OpenApiParameter("stage", str, enum=Flag.Stage.values)],
                    responses=FlagSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -722,7 +699,7 @@ class FlagQueueView(DomainErrors, APIView):
         return Response(FlagSerializer(qs[:500], many=True).data)
 
 
-class FlagStepView(DomainErrors, APIView):
+class FlagStepView(APIView):
     @extend_schema(request=FlagStepSerializer, responses=FlagSerializer)
     def post(self, request: Request, pk: int) -> Response:
         flag = selectors.flag_get(user=request.user, pk=pk)
@@ -732,7 +709,7 @@ class FlagStepView(DomainErrors, APIView):
         return Response(FlagSerializer(flag).data)
 
 
-class OverdueView(DomainErrors, APIView):
+class OverdueView(APIView):
     @extend_schema(parameters=[OpenApiParameter("on", OpenApiTypes.DATE)],
                    responses=inline_serializer("OverdueDocument", many=True, fields={
                        "case": serializers.IntegerField(), "name": serializers.CharField(),
@@ -747,7 +724,7 @@ class OverdueView(DomainErrors, APIView):
         return Response([{"case": o.case_id, "name": o.name, "due_on": o.due_on, "state": o.state} for o in rows])
 
 
-class EpidemicLiftPreviewView(DomainErrors, APIView):
+class EpidemicLiftPreviewView(APIView):
     @extend_schema(parameters=[OpenApiParameter("lifted_on", OpenApiTypes.DATE, required=True)],
                    responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
@@ -756,7 +733,7 @@ class EpidemicLiftPreviewView(DomainErrors, APIView):
         return Response(services.epidemic_lift_preview(s.validated_data["lifted_on"], actor=request.user))
 
 
-class EpidemicLiftApplyView(DomainErrors, APIView):
+class EpidemicLiftApplyView(APIView):
     @extend_schema(request=LiftSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
         data = _valid(LiftSerializer, request)

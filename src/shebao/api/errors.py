@@ -1,4 +1,10 @@
-"""Errors as JSON problem details (RFC 9457): a type, a title, and per field the reason in Chinese and English."""
+"""Errors as JSON problem details (RFC 9457): a type, a title, and per field the reason in Chinese and English.
+
+`problem_exception_handler` is the API's ONE mapper from a refused call to an answer (DRF's
+EXCEPTION_HANDLER): a domain error (core.errors, ActionRefused included) answers its own status,
+code and problem type with its Chinese text as the detail; Django's ValidationError, PermissionDenied
+and Http404 become DRF's, and DRF's own become problem details.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from shebao.core.permissions import ActionRefused
+from shebao.core.errors import DomainError
 
 TITLES = {
     400: ("请求数据有误", "The request is invalid"),
@@ -57,13 +63,19 @@ def problem(status_code: int, *, errors: list[dict[str, str]] | None = None, det
     return Response(body, status=status_code, content_type="application/problem+json")
 
 
+def domain_problem(exc: DomainError) -> Response:
+    """A refused service call as problem details: the kind's status and type, an entry per field at
+    fault (its code, the reason in Chinese and English), and the Chinese reason as the detail."""
+    errors = [{"field": field, "code": exc.code, "reason_zh": zh, "reason_en": en} for field, zh, en in exc.entries()]
+    return problem(exc.status, errors=errors, detail=exc.zh, code=exc.problem)
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        return domain_problem(exc)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
         exc = exceptions.ValidationError(detail)
-    elif isinstance(exc, ActionRefused):  # the permission table's refusal: what the user may not do
-        return problem(403, errors=[{"field": "action", "code": exc.code, "reason_zh": exc.zh,
-                                     "reason_en": exc.en}], detail=exc.zh, code=exc.code)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):

@@ -15,17 +15,12 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from shebao.backoffice.errors import refusal, refusal_text
 from shebao.core import clock
 from shebao.core.permissions import may
 from shebao.operations import selectors, services
 from shebao.operations.models import AuditContact, Source
 from shebao.registry.models import Employer
-
-
-def _messages(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "message_dict"):
-        return [m for msgs in exc.message_dict.values() for m in msgs]
-    return list(exc.messages)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -67,10 +62,9 @@ def audit_new(request: HttpRequest) -> HttpResponse:
                 complainant_phone=request.POST.get("complainant_phone", ""),
                 documents_kept=request.POST.get("documents_kept", ""), open_now=request.POST.get("open_now") == "1")
             return redirect("backoffice:audit_case", pk=case.pk)
-        except ValidationError as exc:
-            errors, status = _messages(exc), 400
-        except PermissionDenied as exc:
-            errors, status = [str(exc)], 403
+        except (ValidationError, PermissionDenied) as exc:
+            found = refusal(exc)
+            errors, status = found.messages, found.status
     return TemplateResponse(request, "backoffice/audits/new.html", {
         "sources": Source.choices, "data": data, "errors": errors,
         "may_register": services.may_register(request.user), "may_handle": services.may_handle(request.user),
@@ -120,11 +114,9 @@ def audit_case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404("没有这个稽核案件，或不属于本区")
     try:
         ACTIONS[action](request, request.user, pk, _version(request))
-    except ValidationError as exc:
-        conflict = hasattr(exc, "message_dict") and "version" in exc.message_dict
-        return _case_page(request, pk, errors=_messages(exc), status=409 if conflict else 400)
-    except PermissionDenied as exc:
-        return _case_page(request, pk, errors=[str(exc)], status=403)
+    except (ValidationError, PermissionDenied) as exc:
+        found = refusal(exc)
+        return _case_page(request, pk, errors=found.messages, status=found.status)
     return redirect("backoffice:audit_case", pk=pk)
 
 
@@ -145,10 +137,9 @@ def audit_contact(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, case=pk, channel=request.POST.get("channel", ""), party=request.POST.get("party", ""),
             contact_person=request.POST.get("contact_person", ""), notes=request.POST.get("notes", ""),
             contacted_at=at)
-    except ValidationError as exc:
-        return _case_page(request, pk, errors=_messages(exc), status=400)
-    except PermissionDenied as exc:
-        return _case_page(request, pk, errors=[str(exc)], status=403)
+    except (ValidationError, PermissionDenied) as exc:
+        found = refusal(exc)
+        return _case_page(request, pk, errors=found.messages, status=found.status)
     return redirect("backoffice:audit_case", pk=pk)
 
 
@@ -161,11 +152,9 @@ def audit_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     try:
         value = services.complainant_reveal(actor=request.user, case=pk, field=field,
                                             reason=request.POST.get("reason", ""))
-    except ValidationError as exc:
-        return TemplateResponse(request, "web/_reveal.html", {"error": "；".join(_messages(exc)), "field": field},
-                                status=400)
-    except PermissionDenied as exc:
-        return TemplateResponse(request, "web/_reveal.html", {"error": str(exc), "field": field}, status=403)
+    except (ValidationError, PermissionDenied) as exc:
+        text, status = refusal_text(exc)
+        return TemplateResponse(request, "web/_reveal.html", {"error": text, "field": field}, status=status)
     return TemplateResponse(request, "web/_reveal.html", {"value": value, "field": field})
 
 

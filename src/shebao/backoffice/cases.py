@@ -21,10 +21,9 @@ from shebao.backoffice.errors import refusal_text
 from shebao.cases import selectors as case_selectors
 from shebao.cases import services as case_services
 from shebao.cases import workflows
-from shebao.cases.documents import UploadError
 from shebao.cases.models import Channel, CommitmentLetter, Flag, Mode, OwedDocument, PhoneCheck, Status
-from shebao.cases.routing import RoutingError
 from shebao.core import clock
+from shebao.core.errors import DomainError, UploadRefused
 
 
 def _today() -> dt.date:
@@ -204,7 +203,7 @@ def case_document(request: HttpRequest, pk: int) -> HttpResponse:
 
     def work() -> str:
         if upload is None:
-            raise UploadError("file", "请选择要上传的文件", "no file")
+            raise UploadRefused("请选择要上传的文件", "no file", field="file")
         case_services.document_attach(case=case, actor=request.user, name=p.get("name", ""), stream=upload,
                                       source=p.get("source", "upload"), owed=owed)
         return "材料已上传"
@@ -228,11 +227,11 @@ def case_owed(request: HttpRequest, pk: int, owed_pk: int) -> HttpResponse:
             return "已登记数据共享材料"
         if what in ("accept", "refuse"):
             if what == "refuse" and not p.get("note", "").strip():
-                raise RoutingError("note", "退回材料须说明理由", "a reason is required")
+                raise DomainError("退回材料须说明理由", "a reason is required", field="note")
             case_services.owed_document_review(owed=owed, actor=request.user, accepted=what == "accept",
                                                note=p.get("note", ""))
             return "材料审核已记录"
-        raise RoutingError("do", "未知操作", "unknown operation")
+        raise DomainError("未知操作", "unknown operation", field="do")
 
     return _perform(request, pk, work)
 

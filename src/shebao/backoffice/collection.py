@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
+from shebao.backoffice.errors import refusal_text
 from shebao.collection import bankfiles, importers, jobs, selectors
 from shebao.collection.assessment import assessment_what_if
 from shebao.collection.models import AssessmentJob, AssessmentRun, DeductionFile, DeductionRun, RemittanceLine
@@ -77,7 +78,7 @@ def remittance_line_match(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         payment = remittance_match(line=line, employer=employer, actor=request.user)
     except (ValidationError, PermissionDenied) as e:
-        messages.error(request, "；".join(getattr(e, "messages", [str(e)])))
+        messages.error(request, refusal_text(e)[0])
         return redirect("collection:remittance_line", pk=pk)
     messages.success(request, f"已将流水{line.bank_reference}匹配到{employer.name}，收款#{payment.pk}已按最早应缴分配")
     return redirect("collection:remittance_queue")
@@ -192,7 +193,7 @@ def deduction_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
     try:  # the service refuses whoever the table does not name (a refusal is the site's 403 page)
         retry = bankfiles.deduction_run_retry_start(run=run, actor=request.user)
     except ValidationError as e:
-        messages.error(request, "；".join(e.messages))
+        messages.error(request, refusal_text(e)[0])
         return redirect("collection:deduction_run", pk=pk)
     messages.success(request, f"已生成重试批次#{retry.pk}，共{retry.items.count()}家单位；请下载扣款请求文件发送银行")
     return redirect("collection:deduction_run", pk=retry.pk)
@@ -205,7 +206,7 @@ def deduction_run_start(request: HttpRequest) -> HttpResponse:
     try:
         run = bankfiles.deduction_run_start(actor=request.user)
     except ValidationError as e:
-        messages.error(request, "；".join(e.messages))
+        messages.error(request, refusal_text(e)[0])
         return redirect("collection:deduction_runs")
     messages.success(request, f"已生成扣款批次#{run.pk}，共{run.items.count()}家单位；请下载扣款请求文件发送银行")
     return redirect("collection:deduction_run", pk=run.pk)
@@ -218,7 +219,7 @@ def deduction_file_download(request: HttpRequest, pk: int, what: str = "file") -
     try:
         download = bankfiles.deduction_file_read(run=run, actor=request.user, what=what)
     except ValidationError as e:
-        messages.error(request, "；".join(e.messages))
+        messages.error(request, refusal_text(e)[0])
         return redirect("collection:deduction_run", pk=pk)
     response = HttpResponse(download.data, content_type=download.content_type)
     response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
@@ -261,7 +262,7 @@ def bank_file_import(request: HttpRequest, kind: str) -> HttpResponse:
             context["report"] = service(data=data, filename=filename, actor=request.user,
                                         encoding=request.POST.get("encoding", ""))
         except ValidationError as e:
-            context["error"] = "；".join(e.messages)
+            context["error"] = refusal_text(e)[0]
             status = 400
         else:
             if context["report"].refused:
@@ -280,7 +281,7 @@ def assessment_start(request: HttpRequest) -> HttpResponse:
     try:
         job = jobs.assessment_start(as_of=as_of, actor=request.user)
     except ValidationError as e:
-        messages.error(request, "；".join(e.messages))
+        messages.error(request, refusal_text(e)[0])
         return redirect("collection:assessment_runs")
     return redirect("collection:assessment_job", pk=job.pk)
 
@@ -315,7 +316,7 @@ def remittance_line_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
         remittance_duplicate_resolve(line=line, actor=request.user, same_transfer=same,
                                      reason=request.POST.get("reason", ""))
     except (ValidationError, PermissionDenied) as e:
-        messages.error(request, "；".join(getattr(e, "messages", [str(e)])))
+        messages.error(request, refusal_text(e)[0])
         return redirect("collection:remittance_line", pk=pk)
     if same:
         messages.success(request, f"已确认流水{line.bank_reference}与先前到账的转账重复，不入账")

@@ -19,17 +19,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from shebao.backoffice.errors import refusal
 from shebao.core import clock
 from shebao.core.permissions import may
 from shebao.operations import halls as services
 from shebao.operations import selectors
 from shebao.operations.models import CheckItem, Incident
-
-
-def _messages(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "message_dict"):
-        return [m for msgs in exc.message_dict.values() for m in msgs]
-    return list(exc.messages)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -73,11 +68,9 @@ def _attempt(call: Callable[[], Any]) -> tuple[list[str], int]:
     """Run a service: ([], 200) when it wrote, else the Chinese messages and 400/403/409."""
     try:
         call()
-    except ValidationError as exc:
-        conflict = hasattr(exc, "message_dict") and "version" in exc.message_dict
-        return _messages(exc), 409 if conflict else 400
-    except PermissionDenied as exc:
-        return [str(exc)], 403
+    except (ValidationError, PermissionDenied) as exc:
+        found = refusal(exc)  # the pages' one mapper (backoffice.errors)
+        return found.messages, found.status
     return [], 200
 
 

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from shebao.backoffice.errors import refusal_text
 from shebao.registry import selectors
 from shebao.registry.services import personal_data_reveal
 
@@ -70,12 +71,10 @@ def employer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _reveal(request: HttpRequest, obj, field: str) -> HttpResponse:
     try:
         value = personal_data_reveal(actor=request.user, obj=obj, field=field, reason=request.POST.get("reason", ""))
-    except ValidationError as e:
-        return TemplateResponse(request, "web/_reveal.html",
-                                {"error": "；".join(e.messages), "obj": obj, "field": field}, status=400)
-    except PermissionDenied as e:
-        return TemplateResponse(request, "web/_reveal.html", {"error": str(e), "obj": obj, "field": field},
-                                status=403)
+    except (ValidationError, PermissionDenied) as e:
+        text, status = refusal_text(e)
+        return TemplateResponse(request, "web/_reveal.html", {"error": text, "obj": obj, "field": field},
+                                status=status)
     return TemplateResponse(request, "web/_reveal.html", {"value": value, "obj": obj, "field": field})
 
 

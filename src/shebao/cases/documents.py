@@ -12,6 +12,7 @@ from typing import IO, Any
 
 from django.conf import settings
 
+from shebao.core.errors import UploadRefused
 from shebao.core.scoping import user_may_see_district
 
 MAGIC: tuple[tuple[bytes, str, str], ...] = (
@@ -27,13 +28,6 @@ def max_bytes() -> int:
 
 def max_per_case() -> int:
     return int(getattr(settings, "SHEBAO_UPLOAD_MAX_PER_CASE", 30))
-
-
-@dataclass(frozen=True)
-class UploadError(Exception):
-    field: str
-    zh: str
-    en: str
 
 
 @dataclass(frozen=True)
@@ -61,19 +55,18 @@ def sniff(head: bytes) -> tuple[str, str] | None:
 
 
 def check_upload(stream: IO[bytes] | Any, *, already: int) -> CheckedUpload:
-    """Read and check one upload; raises UploadError naming the field and the reason."""
+    """Read and check one upload; raises UploadRefused naming the field and the reason."""
     if already >= max_per_case():
-        raise UploadError("file", f"每件申请最多上传{max_per_case()}份材料", f"at most {max_per_case()} files per case")
+        raise UploadRefused(f"每件申请最多上传{max_per_case()}份材料", f"at most {max_per_case()} files per case", field="file")
     limit = max_bytes()
     content = stream.read(limit + 1)
     if not content:
-        raise UploadError("file", "文件为空", "the file is empty")
+        raise UploadRefused("文件为空", "the file is empty", field="file")
     if len(content) > limit:
-        raise UploadError("file", f"文件超过{limit // (1024 * 1024)}MB上限", f"the file exceeds {limit} bytes")
+        raise UploadRefused(f"文件超过{limit // (1024 * 1024)}MB上限", f"the file exceeds {limit} bytes", field="file")
     kind = sniff(content[:16])
     if kind is None:
-        raise UploadError("file", "只接受PDF、JPEG、PNG文件（按文件内容判断）",
-                          "only PDF, JPEG and PNG files are accepted (judged by content)")
+        raise UploadRefused("只接受PDF、JPEG、PNG文件（按文件内容判断）", "only PDF, JPEG and PNG files are accepted (judged by content)", field="file")
     return CheckedUpload(content, kind[0], kind[1], hashlib.sha256(content).hexdigest())
 
 

@@ -8,19 +8,21 @@ the rules for the handling mode. Refusals come back as a field and a reason in C
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
+from shebao.core.errors import DomainError
 from shebao.core.policy import current_policy
 from shebao.registry.models import Employer, Person
 from shebao.registry.selectors import pension_months_in_beijing
 
 
-@dataclass  # not frozen: raising sets __traceback__ on the instance
-class RoutingError(Exception):
-    field: str
-    zh: str
-    en: str
+class RoutingError(DomainError):
+    """Deprecated (issue 14): DomainError with the old argument order (field, zh, en), kept only so that
+    branches written before the one domain error still import; raise DomainError(zh, en, field=...).
+    tests/core/test_one_name.py refuses any use of it outside this definition."""
+
+    def __init__(self, field: str, zh: str, en: str) -> None:
+        super().__init__(zh, en, field=field)
 
 
 def policy() -> Any:
@@ -58,7 +60,7 @@ def business_entry(code: str) -> Any:
     try:
         return business(code)
     except KeyError:
-        raise RoutingError("business", f"未知的业务：{code}", f"unknown business {code!r}") from None
+        raise DomainError(f"未知的业务：{code}", f"unknown business {code!r}", field="business") from None
 
 
 def person_facts(person: Person, *, on: dt.date) -> dict[str, Any]:
@@ -92,23 +94,22 @@ def application_facts(
         registry = person_facts(person, on=applied_on)
         for key, value in stated_person.items():
             if key in registry and registry[key] != value:
-                raise RoutingError(f"facts.person.{key}", f"与登记信息不一致（登记为{registry[key]}）",
-                                   f"disagrees with the registry ({registry[key]!r})")
+                raise DomainError(f"与登记信息不一致（登记为{registry[key]}）", f"disagrees with the registry ({registry[key]!r})", field=f"facts.person.{key}")
         stated_person.update(registry)
     if stated_person:
         app["person"] = stated_person
     return app
 
 
-def _translate(error: Exception) -> RoutingError:
-    """The rules' InputError or DecisionError as a RoutingError: its field, its Chinese and English."""
+def _translate(error: Exception) -> DomainError:
+    """The rules' InputError or DecisionError as a DomainError: its field, its Chinese and English."""
     field = getattr(error, "field", "")
     zh = getattr(error, "zh", "") or "申请事实有误"
-    return RoutingError(f"facts.{field}" if field else "facts", zh, str(error))
+    return DomainError(zh, str(error), field=f"facts.{field}" if field else "facts")
 
 
 def route(app: dict[str, Any], in_force: Any = None) -> Any:
-    """The rules' decision for an application; raises RoutingError naming the field."""
+    """The rules' decision for an application; raises DomainError naming the field."""
     from shebao.rules import DecisionError, InputError, decide
 
     try:
@@ -121,5 +122,5 @@ def office_for(*, employer: Employer | None, person: Person | None) -> Any:
     """0.4: the back office of the applicant's district handles the case (employer first)."""
     holder = employer or person
     if holder is None:
-        raise RoutingError("applicant", "须指明申请单位或申请人", "an employer or a person must apply")
+        raise DomainError("须指明申请单位或申请人", "an employer or a person must apply", field="applicant")
     return holder.district

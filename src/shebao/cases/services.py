@@ -17,7 +17,7 @@ from django.db.models import Count, F
 
 from shebao.cases import routing, workflows
 from shebao.cases.checks import CheckContext, checks_run
-from shebao.cases.documents import UploadError, check_upload
+from shebao.cases.documents import check_upload
 from shebao.cases.effects import effect_run
 from shebao.cases.models import (
     ApplicantKind,
@@ -35,10 +35,10 @@ from shebao.cases.models import (
     Status,
 )
 from shebao.cases.notifications import outbox_enqueue, outbox_messages
-from shebao.cases.routing import RoutingError
-from shebao.cases.workflows import LiftDateImplausible, LiftNeedsConfirmation, StaleCase, TransitionError
+from shebao.cases.workflows import LiftDateImplausible, LiftNeedsConfirmation, StaleCase
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_create_event, audit_update, snapshot
+from shebao.core.errors import Conflict, DomainError, IdempotencyMismatch, UploadRefused
 from shebao.core.fastsql import allocate_pk, fetch_one, insert_together
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import TABLE, ActionRefused, SystemActor, actor_label, actor_user, require
@@ -49,10 +49,6 @@ from shebao.rules.business_fields import FieldError, details_validate, facts_fro
 # The catalog's name for the mobile channel.
 CATALOG_CHANNEL = {Channel.MOBILE: "app"}
 WORK_INJURY_PRIORITY = 100  # 9: ahead of every queue
-
-
-class IdempotencyMismatch(Exception):
-    """The same Idempotency-Key was sent with a different request."""
 
 
 def _require_district(actor: Any, case: Case) -> None:
@@ -115,7 +111,7 @@ def case_submit(
                 work_injury_medical=work_injury_medical, manual_operation=manual_operation,
                 idempotency_key=key, request_hash=request_hash, details=details,
             )
-    except (RoutingError, PermissionDenied):
+    except (DomainError, PermissionDenied):
         # A retry of a request that was accepted returns the first result even if it would be refused now.
         existing = _existing(actor, key, request_hash) if key else None
         if existing is None:
@@ -129,7 +125,7 @@ def case_submit(
 def _existing(actor: Any, key: str, request_hash: str) -> Case | None:
     case = fetch_one(Case, related=("office", "employer", "person"), submitted_by=actor.pk, idempotency_key=key)
     if case is not None and request_hash and case.request_hash and case.request_hash != request_hash:
-        raise IdempotencyMismatch(key)
+        raise IdempotencyMismatch()
     return case
 
 
@@ -143,16 +139,15 @@ def _case_create(
     entry = routing.business_entry(business)
     kind = applicant_kind or (ApplicantKind.EMPLOYER if employer is not None else ApplicantKind.PERSON)
     if kind == ApplicantKind.EMPLOYER and employer is None:
-        raise RoutingError("employer", "单位申请须指明单位", "an employer application names the employer")
+        raise DomainError("单位申请须指明单位", "an employer application names the employer", field="employer")
     if kind == ApplicantKind.PERSON and person is None:
-        raise RoutingError("person", "个人申请须指明参保人员", "a personal application names the person")
+        raise DomainError("个人申请须指明参保人员", "a personal application names the person", field="person")
     if kind not in entry.applicants:
         names = "、".join(ApplicantKind(a).label for a in entry.applicants)
-        raise RoutingError("applicant_kind", f"{entry.zh}只能由{names}申请", f"{business} is applied for by {entry.applicants}")
+        raise DomainError(f"{entry.zh}只能由{names}申请", f"{business} is applied for by {entry.applicants}", field="applicant_kind")
     # 0.4: the counter (front desk) receives anything; otherwise the channels the catalog lists.
     if channel != Channel.COUNTER and CATALOG_CHANNEL.get(channel, channel) not in entry.channels:
-        raise RoutingError("channel", f"{entry.zh}不能通过“{Channel(channel).label}”申请",
-                           f"{business} cannot be applied for by {channel}")
+        raise DomainError(f"{entry.zh}不能通过“{Channel(channel).label}”申请", f"{business} cannot be applied for by {channel}", field="channel")
     office = routing.office_for(employer=employer if kind == ApplicantKind.EMPLOYER else None, person=person)
     if not user_may_see_district(actor, office.pk):
         # A clerk registers only for their own district's back office (0.4); the API answers 404 first.
@@ -170,8 +165,7 @@ def _case_create(
     if "phone_verification" in decision.requires and person is None:
         # 1.2c: staff confirm a refund by phone with the insured person, so the case names that
         # person (their registered mobile is the number to dial), even when the employer applies.
-        raise RoutingError("person", "退费须指明参保人员：须与参保人本人电话核实（第1.2c条）",
-                           "a refund names the insured person: it is confirmed with them by phone (1.2c)")
+        raise DomainError("退费须指明参保人员：须与参保人本人电话核实（第1.2c条）", "a refund names the insured person: it is confirmed with them by phone (1.2c)", field="person")
     priority = WORK_INJURY_PRIORITY if work_injury_medical else 0
     case = Case(
         business=business, business_zh=entry.zh, applicant_kind=kind, employer=employer, person=person,
@@ -205,14 +199,19 @@ def _case_create(
     return case
 
 
-class DetailsRefused(RoutingError):
+class DetailsRefused(DomainError):
     """An application's content fails its business's definition or a registry check: `errors`
-    name every field (``details.<field>``, ``employer``, ``person``) with its reason in Chinese."""
+    name every field (``details.<field>``, ``employer``, ``person``) with its reason in Chinese;
+    each front end's mapper shows every one (`entries`)."""
 
     def __init__(self, errors: list[FieldError] | tuple[FieldError, ...]) -> None:
         self.errors = tuple(errors)
-        super().__init__(self.errors[0].field, "；".join(e.zh for e in self.errors),
-                         f"the application's content is refused: {', '.join(e.field for e in self.errors)}")
+        super().__init__("；".join(e.zh for e in self.errors),
+                         f"the application's content is refused: {', '.join(e.field for e in self.errors)}",
+                         field=self.errors[0].field)
+
+    def entries(self) -> list[tuple[str, str, str]]:
+        return [(e.field, e.zh, self.en) for e in self.errors]
 
 
 def details_check(*, business: str, details: Any, employer: Employer | None, person: Person | None,
@@ -385,20 +384,19 @@ def commitment_letter_capture(*, case: Case, actor: Any, text: str, signer: str,
                               signed_at: dt.datetime | None = None) -> CommitmentLetter:
     require(actor, "commitment_letter.capture")
     if "commitment_letter" not in case.requires:
-        raise TransitionError("本申请不适用承诺制，无需承诺书", "this case is not handled on commitment",
+        raise Conflict("本申请不适用承诺制，无需承诺书", "this case is not handled on commitment",
                               field="commitment_letter")
     if not text.strip() or not signer.strip():
-        raise RoutingError("text" if not text.strip() else "signer", "承诺内容和承诺人不能为空",
-                           "the letter's text and signer are required")
+        raise DomainError("承诺内容和承诺人不能为空", "the letter's text and signer are required", field="text" if not text.strip() else "signer")
     signed_at = signed_at or clock.now()
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         _require_district(actor, locked)
         if locked.status != Status.SUBMITTED:
-            raise TransitionError("申请已受理，承诺书不能再录入或更改", "the letter is fixed once the case is accepted",
+            raise Conflict("申请已受理，承诺书不能再录入或更改", "the letter is fixed once the case is accepted",
                                   field="commitment_letter")
         if CommitmentLetter.objects.filter(case=locked).exists():
-            raise TransitionError("承诺书已录入，不能更改", "a commitment letter is already captured",
+            raise Conflict("承诺书已录入，不能更改", "a commitment letter is already captured",
                                   field="commitment_letter")
         letter = CommitmentLetter.objects.create(
             case=locked, text=text, signer=signer, signed_at=signed_at, captured_by=actor,
@@ -418,18 +416,18 @@ def phone_check_record(*, case: Case, actor: Any, outcome: str, phone: str = "",
     """1.2c: who called, which number, when, and what the insured person said."""
     require(actor, "phone_check.record")
     if "phone_verification" not in case.requires:
-        raise TransitionError("本申请无需电话核实", "this case needs no phone check", field="phone_check")
+        raise Conflict("本申请无需电话核实", "this case needs no phone check", field="phone_check")
     if outcome not in PhoneCheck.Outcome.values:
-        raise RoutingError("outcome", "核实结果无效", f"outcome must be one of {PhoneCheck.Outcome.values}")
+        raise DomainError("核实结果无效", f"outcome must be one of {PhoneCheck.Outcome.values}", field="outcome")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)  # person is read after: no FOR UPDATE on an outer join
         _require_district(actor, locked)
         if locked.status not in (Status.SUBMITTED, Status.IN_REVIEW):
-            raise TransitionError(f"申请当前状态为“{Status(locked.status).label}”，不能再记录电话核实",
+            raise Conflict(f"申请当前状态为“{Status(locked.status).label}”，不能再记录电话核实",
                                   "the case is past the phone check", field="phone_check")
         number = phone or (locked.person.phone if locked.person else "") or locked.contact_phone
         if not number:
-            raise RoutingError("phone", "没有可拨打的号码", "no number to call")
+            raise DomainError("没有可拨打的号码", "no number to call", field="phone")
         check = PhoneCheck.objects.create(case=locked, called_by=actor, phone=number,
                                           called_at=called_at or clock.now(), outcome=outcome, note=note)
         _record_event(locked, actor, "phone_check",
@@ -444,12 +442,12 @@ def document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: s
     """Store an upload (checked by content) and, if it answers an owed document, mark that received."""
     require(actor, "document.attach")
     if source not in Document.Source.values:
-        raise UploadError("source", "材料来源无效", f"source must be one of {Document.Source.values}")
+        raise UploadRefused("材料来源无效", f"source must be one of {Document.Source.values}", field="source")
     with transaction.atomic():
         locked = Case.objects.select_for_update().select_related("office").get(pk=case.pk)
         _require_district(actor, locked)
         if locked.status in (Status.COMPLETED, Status.REJECTED) and owed is None:
-            raise TransitionError("申请已办结，不能再上传材料", "the case is closed", field="file")
+            raise Conflict("申请已办结，不能再上传材料", "the case is closed", field="file")
         checked = check_upload(stream, already=locked.documents.count())
         doc = Document(case=locked, name=name or (owed.name if owed else "材料"), source=source,
                        content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
@@ -472,9 +470,9 @@ def document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: s
 def _owed_receive(owed: OwedDocument, *, case: Case, document: Document | None = None,
                   source: str = "", reference: str = "") -> None:
     if owed.case_id != case.pk:
-        raise UploadError("owed_document", "该应补材料不属于本申请", "that owed document is not this case's")
+        raise UploadRefused("该应补材料不属于本申请", "that owed document is not this case's", field="owed_document")
     if owed.state == OwedDocument.State.ACCEPTED:
-        raise TransitionError("该材料已审核通过", "already accepted", field="owed_document")
+        raise Conflict("该材料已审核通过", "already accepted", field="owed_document")
     owed.state = OwedDocument.State.RECEIVED
     owed.received_at = clock.now()
     owed.document = document
@@ -487,7 +485,7 @@ def owed_document_exchange(*, owed: OwedDocument, actor: Any, source: str, refer
     """2.3: a data-exchange record from another government body satisfies the document."""
     require(actor, "owed_document.exchange")
     if not source.strip() or not reference.strip():
-        raise RoutingError("reference", "须填写数据共享来源和凭证号", "source and reference are required")
+        raise DomainError("须填写数据共享来源和凭证号", "source and reference are required", field="reference")
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=owed.case_id)
         _require_district(actor, case)
@@ -506,7 +504,7 @@ def owed_document_review(*, owed: OwedDocument, actor: Any, accepted: bool, note
         _require_district(actor, case)
         owed = OwedDocument.objects.get(pk=owed.pk)
         if owed.state != OwedDocument.State.RECEIVED:
-            raise TransitionError("材料尚未收到，不能审核", "the document has not been received", field="owed_document")
+            raise Conflict("材料尚未收到，不能审核", "the document has not been received", field="owed_document")
         before = snapshot(owed)
         owed.state = OwedDocument.State.ACCEPTED if accepted else OwedDocument.State.REFUSED
         owed.reviewed_by, owed.reviewed_at, owed.review_note = actor, clock.now(), note
@@ -535,12 +533,12 @@ def flag_raise(*, actor: Any, kind: str, description: str, case: Case | None = N
     """7.4: mark an operation done by hand or outside the system."""
     require(actor, "flag.raise")
     if kind not in Flag.Kind.values:
-        raise RoutingError("kind", "标记类别无效", f"kind must be one of {Flag.Kind.values}")
+        raise DomainError("标记类别无效", f"kind must be one of {Flag.Kind.values}", field="kind")
     if not description.strip():
-        raise RoutingError("description", "须说明做了什么", "a description is required")
+        raise DomainError("须说明做了什么", "a description is required", field="description")
     office = office or (case.office if case else getattr(actor, "district", None))
     if office is None:
-        raise RoutingError("office", "须指明经办机构", "an office is required")
+        raise DomainError("须指明经办机构", "an office is required", field="office")
     with transaction.atomic():
         if case is not None:
             _require_district(actor, case)
@@ -559,11 +557,11 @@ FLAG_STEPS = {
 def flag_advance(*, flag: Flag, actor: Any, step: str, outcome: str, expected_version: int | None = None) -> Flag:
     """7.4 after the lift: review, settle, internal audit — each with its outcome, in that order."""
     if step not in FLAG_STEPS:
-        raise RoutingError("step", "步骤无效（复核、清理、内审）", "step is review, settle or audit")
+        raise DomainError("步骤无效（复核、清理、内审）", "step is review, settle or audit", field="step")
     source, target, outcome_field = FLAG_STEPS[step]
     require(actor, f"flag.{step}")
     if not outcome.strip():
-        raise RoutingError("outcome", "须填写结论", "an outcome is required")
+        raise DomainError("须填写结论", "an outcome is required", field="outcome")
     with transaction.atomic():
         locked = Flag.objects.select_for_update().get(pk=flag.pk)
         if not user_may_see_district(actor, locked.office_id):
@@ -572,9 +570,9 @@ def flag_advance(*, flag: Flag, actor: Any, step: str, outcome: str, expected_ve
             raise StaleCase("标记已被他人处理，请刷新后重试", "the flag changed meanwhile", field="version")
         if locked.stage != source:
             if locked.stage == Flag.Stage.FLAGGED:
-                raise TransitionError("疫情解除前不进入复核（第7.4条）", "the review queue opens when the epidemic is lifted",
+                raise Conflict("疫情解除前不进入复核（第7.4条）", "the review queue opens when the epidemic is lifted",
                                       field="step")
-            raise TransitionError(f"标记当前为“{locked.get_stage_display()}”，不能进行该步骤",
+            raise Conflict(f"标记当前为“{locked.get_stage_display()}”，不能进行该步骤",
                                   f"cannot {step} a flag at stage {locked.stage}", field="step")
         before = snapshot(locked)
         setattr(locked, outcome_field, outcome)

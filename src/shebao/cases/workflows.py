@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shebao.cases.models import Case, Flag, Mode, OwedDocument, PhoneCheck, Status
+from shebao.core.errors import Conflict, DomainError, Unprocessable
 from shebao.core.permissions import CASE_STAFF as STAFF
 from shebao.core.permissions import CENTER, SystemActor
 from shebao.core.permissions import CLERKS as CLERK
@@ -29,47 +30,46 @@ ACTION_NAMES: dict[str, str] = {
 }
 
 
-class TransitionError(Exception):
-    """A refused transition; `status` is the HTTP status the API answers with."""
-
-    status = 409
-    code = "conflict"
-
-    def __init__(self, zh: str, en: str, *, field: str = "action") -> None:
-        super().__init__(zh)
-        self.zh, self.en, self.field = zh, en, field
+# The workflow's refusals: kinds of the one domain error (core.errors), built as DomainError(zh, en, field=).
+TransitionError = Conflict  # the name branches written before issue 14 raise; new code raises Conflict
 
 
-class LiftNeedsConfirmation(TransitionError):
+class LiftNeedsConfirmation(Unprocessable):
     """The lifted date is before the notice or after today: applied only once confirmed."""
 
-    status = 422
-    code = "needs_confirmation"
+    code = problem = "needs_confirmation"
 
 
-class LiftDateImplausible(TransitionError):
+class LiftDateImplausible(Unprocessable):
     """The lifted date lies outside any plausible year (a typing error): refused, not confirmable."""
 
-    status = 422
-    code = "implausible_date"
+    code = problem = "implausible_date"
 
 
-class IllegalTransition(TransitionError):
-    code = "illegal_transition"
+class IllegalTransition(Conflict):
+    """The action is not a step of this mode's workflow, or not from the case's current status."""
+
+    code = problem = "illegal_transition"
 
 
-class StaleCase(TransitionError):
-    code = "stale"
+class StaleCase(Conflict):
+    """The case (or flag) changed since the version the caller read."""
+
+    code = problem = "stale"
 
 
-class NotAllowed(TransitionError):
+class NotAllowed(DomainError):
+    """The workflow's row does not let this role (or a system job) take the step."""
+
     status = 403
-    code = "role_not_allowed"
+    code = problem = "role_not_allowed"
+    field_default = "action"
 
 
-class GuardFailed(TransitionError):
-    status = 422
-    code = "precondition_failed"
+class GuardFailed(Unprocessable):
+    """A precondition of the notice does not hold (no commitment letter, no confirmed phone call, ...)."""
+
+    code = problem = "precondition_failed"
 
 
 Guard = Callable[[Case, dict[str, Any]], "tuple[str, str, str] | None"]  # -> (field, zh, en) or None

@@ -30,6 +30,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
+from shebao.core.errors import DomainError
 from shebao.staff.models import Role
 
 # --- Role groups: each named once, used by the table and by the workflow table ---------------------
@@ -202,17 +203,20 @@ def actor_user(actor: Any) -> Any:
 
 
 # --- Asking and refusing ------------------------------------------------------------------------
-class ActionRefused(PermissionDenied):
+class ActionRefused(DomainError, PermissionDenied):
     """A service refused an actor an action (role, district or city-wide rule); nothing was written.
 
-    `zh` says what the user may not do, in Chinese; `en` is for the API's `reason_en`.
+    The domain error's 403 kind (core.errors: `zh` says what the user may not do, `en` is the API's
+    `reason_en`), and a PermissionDenied, so Django answers it 403 wherever no mapper does.
     """
 
-    code = "role_not_allowed"
+    status = 403
+    code = problem = "role_not_allowed"
+    field_default = "action"
 
-    def __init__(self, zh: str, en: str, *, action: str = "") -> None:
-        super().__init__(zh)
-        self.zh, self.en, self.action = zh, en, action
+    def __init__(self, zh: str, en: str, *, field: str | None = None, action: str = "") -> None:
+        super().__init__(zh, en, field=field)
+        self.action = action
 
 
 def permission(action: str) -> Permission:

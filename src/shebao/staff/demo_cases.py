@@ -24,8 +24,8 @@ SAMPLES: list[tuple[str, str, dict[str, Any], str]] = [
 
 
 def demo_cases_create(*, actor: Any, district_code: str, count: int, applied_on: dt.date) -> int:
-    from shebao.cases.routing import RoutingError
     from shebao.cases.services import case_submit
+    from shebao.core.errors import DomainError
 
     persons = list(Person.objects.filter(district__code=district_code, pension_account__isnull=False)
                    .order_by("pk")[: count])
@@ -42,6 +42,6 @@ def demo_cases_create(*, actor: Any, district_code: str, count: int, applied_on:
                         idempotency_key=f"demo-{district_code}-{i}",
                         work_injury_medical=(i % 17 == 0))
             made += 1
-        except RoutingError:
+        except DomainError:
             continue  # a generated person may not fit a business (e.g. a woman without cadre status)
     return made

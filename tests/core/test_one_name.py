@@ -1,0 +1,51 @@
+"""One name and one road per idea (issue 14): spellings that were removed do not come back.
+
+Each entry is a pattern of the old spelling, where it may still appear (its deprecated definition,
+kept so that branches written before the change still import), and what to write instead.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SRC = ROOT / "src" / "shebao"
+
+REMOVED = [
+    # One domain error (core.errors), one constructor: DomainError(zh, en, field=...).
+    (r"\bRoutingError\b", {"src/shebao/cases/routing.py"}, "DomainError(zh, en, field=...) from shebao.core.errors"),
+    (r"\bUploadError\b", set(), "UploadRefused(zh, en, field=...) from shebao.core.errors"),
+    (r"\bTransitionError\b", {"src/shebao/cases/workflows.py"},
+     "Conflict(zh, en, field=...) (or another kind) from shebao.core.errors"),
+    # One mapper per front end.
+    (r"\bclass DomainErrors\b|def _error_text\b|def _messages\b", set(),
+     "shebao.api.errors.problem_exception_handler (API) or shebao.backoffice.errors.refusal (pages)"),
+]
+
+
+def _sources():
+    for top in ("src", "tests", "bench"):
+        for path in (ROOT / top).rglob("*.py"):
+            if path.name != "test_one_name.py":
+                yield path.relative_to(ROOT).as_posix(), path.read_text(encoding="utf-8")
+
+
+def test_removed_spellings_do_not_come_back():
+    found = []
+    for rel, text in _sources():
+        for pattern, allowed, instead in REMOVED:
+            if rel in allowed:
+                continue
+            for n, line in enumerate(text.splitlines(), 1):
+                if re.search(pattern, line):
+                    found.append(f"{rel}:{n}: {line.strip()}  -> write {instead}")
+    assert found == [], "\n".join(found)
+
+
+def test_the_deprecated_names_are_only_defined_not_used():
+    """The two compatibility names stay thin: a definition each, used nowhere else in the project."""
+    routing = (SRC / "cases" / "routing.py").read_text(encoding="utf-8")
+    assert len(re.findall(r"\bRoutingError\b", routing)) == 1
+    workflows = (SRC / "cases" / "workflows.py").read_text(encoding="utf-8")
+    assert len(re.findall(r"\bTransitionError\b", workflows)) == 1
