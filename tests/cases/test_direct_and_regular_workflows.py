@@ -120,7 +120,7 @@ def test_the_hand_written_case_summary_matches_the_declared_serializer(cy, rv, c
     request.user = clerk_chaoyang
     from shebao.cases.services import _existing
 
-    replayed = _existing(clerk_chaoyang, "summary-key", "")  # read by core.fastsql.fetch_one
+    replayed = _existing(clerk_chaoyang, "summary-key", "")
     for case in [*Case.objects.filter(pk__in=[direct["id"], regular["id"]]), replayed]:
         for cls in (CaseSerializer, CaseDetailSerializer):
             ser = cls(case, context={"request": request})

@@ -129,7 +129,7 @@ NOT_ACTIONS = {
     "shebao.collection.importers.read_table", "shebao.collection.importers.duplicate_key",
     "shebao.core.policy.announcement_document", "shebao.core.policy.announcements_published",
     "shebao.core.policy.policy_statements", "shebao.core.policy.policy_title",
-    "shebao.core.policy.policy_pack_name", "shebao.core.policy.state_columns",
+    "shebao.core.policy.policy_pack_name", "shebao.core.policy.state_annotations",
     "shebao.core.policy.remember_state", "shebao.core.policy.forget_state",
     "shebao.core.policy.current_policy", "shebao.core.policy.policy_with",
     "shebao.core.policy.epidemic_lifted_on", "shebao.operations.services.may_register",

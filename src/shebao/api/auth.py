@@ -12,8 +12,7 @@ from typing import Any
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from shebao.core.fastsql import fetch_one
-from shebao.core.policy import remember_state, state_columns
+from shebao.core.policy import remember_state, state_annotations
 from shebao.staff.models import TOKEN_PREFIX, ApiToken, token_digest
 
 
@@ -35,12 +34,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         # One read with the account, its office and that office's parent (the district scoping reads).
         # Not read: the timestamps and the password hash (converting timestamps is most of a read's cost).
         # Read with it: the policy's announcement state, which then holds for this request (core.policy).
-        token, state = fetch_one(ApiToken, related=("user", "user__office", "user__office__parent"),
-                                 defer=("created_at", "user__password", "user__last_login", "user__date_joined"),
-                                 extra=state_columns(), digest=token_digest(key), revoked_at=None)
+        token = (ApiToken.objects.select_related("user", "user__office", "user__office__parent")
+                 .defer("created_at", "user__password", "user__last_login", "user__date_joined")
+                 .annotate(**state_annotations()).filter(digest=token_digest(key), revoked_at=None).first())
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("接口密钥无效或已吊销")
-        remember_state(*state)
+        remember_state(token.policy_announcements, token.policy_newest)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -8,28 +8,20 @@ A case outside the caller's district is 404, never 403: its existence is not dis
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils import json as strict_json
 from rest_framework.views import APIView
 
-from shebao.api.auth import BearerTokenAuthentication
 from shebao.api.errors import problem
-from shebao.api.negotiation import plain_json_answer
 from shebao.cases import selectors, services, workflows
 from shebao.cases.business_forms import details_masked, details_openapi_schema
 from shebao.cases.documents import document_may_read
@@ -43,10 +35,8 @@ from shebao.cases.models import (
     PhoneCheck,
     Status,
 )
-from shebao.core.errors import DomainError
 from shebao.core.labels import enum_zh, pack_title_zh
 from shebao.core.masking import mask_phone
-from shebao.core.middleware import api_key_call
 from shebao.core.normalize import normalize_phone
 from shebao.registry.selectors import employer_get, person_list
 
@@ -105,130 +95,6 @@ class SubmitSerializer(serializers.Serializer):
     manual_operation = serializers.CharField(required=False, allow_blank=True,
                                              help_text="7.4: what was done by hand or outside the system.")
     details = DetailsField(required=False, help_text="业务所需内容（退费金额与账户、变更的新值、补缴月份与基数等）")
-
-
-_CHANNELS = frozenset(Channel.values)
-_APPLICANT_KINDS = frozenset(ApplicantKind.values)
-_PHONE = re.compile(MOBILE_NUMBER)  # searched, as DRF's RegexField does
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-_ID_LIMIT = 2**63  # a database id; beyond it DRF (and the database) decide
-# The text fields as SubmitSerializer declares them: (name, blank allowed, longest).
-_TEXT_FIELDS = tuple((name, SubmitSerializer._declared_fields[name].allow_blank,
-                      SubmitSerializer._declared_fields[name].max_length)
-                     for name in ("business", "contact_wechat", "manual_operation"))
-_FACT_TEXT = ("refund_kind", "declared_by")
-
-
-def _plain_text(value: Any) -> str | None:
-    """A CharField's value as DRF gives it (stripped), or None where DRF might judge otherwise."""
-    if type(value) is not str:
-        return None
-    value = value.strip()
-    return value if value.isprintable() else None  # control, NUL and surrogate characters: DRF decides
-
-
-def submission_parse(data: Any) -> dict[str, Any] | None:
-    """SubmitSerializer's validated data for a well-formed submission, without building the serializer.
-
-    DRF builds a serializer's ~20 fields anew (deep copies) for every request: an eighth of a
-    submission's time when profiled. This reads the plain, valid case directly and returns None for
-    anything else (a wrong type, a missing or blank field, an unusual character), which then goes
-    through SubmitSerializer as before, so every refusal and its message still come from DRF. A
-    property test (tests/cases/test_submission_parse.py) holds that whenever this answers, DRF
-    accepts the same input and validates it to the same data.
-    """
-    if type(data) is not dict or "details" in data:  # the business's content: DRF and the service read it
-        return None
-    out: dict[str, Any] = {}
-    for name, blank_ok, max_length in _TEXT_FIELDS:
-        if name in data:
-            value = _plain_text(data[name])
-            if value is None or (not value and not blank_ok) or (max_length and len(value) > max_length):
-                return None
-            out[name] = value
-        elif not blank_ok:
-            return None
-    channel = data.get("channel")
-    if type(channel) is not str or channel not in _CHANNELS:
-        return None
-    out["channel"] = channel
-    if "applicant_kind" in data:
-        if type(data["applicant_kind"]) is not str or data["applicant_kind"] not in _APPLICANT_KINDS:
-            return None
-        out["applicant_kind"] = data["applicant_kind"]
-    for name in ("employer", "person"):
-        if name in data:
-            if type(data[name]) is not int or not -_ID_LIMIT < data[name] < _ID_LIMIT:
-                return None
-            out[name] = data[name]
-    if "applied_on" in data:
-        value = data["applied_on"]
-        if type(value) is not str or not _ISO_DATE.fullmatch(value):
-            return None
-        try:
-            out["applied_on"] = dt.date.fromisoformat(value)
-        except ValueError:
-            return None
-    if "facts" in data:
-        facts = _facts_parse(data["facts"])
-        if facts is None:
-            return None
-        out["facts"] = facts
-    if "contact_email" in data:
-        value = _plain_text(data["contact_email"])
-        if value is None:
-            return None
-        if value:
-            try:
-                validate_email(value)
-            except DjangoValidationError:
-                return None
-        out["contact_email"] = value
-    if "contact_phone" in data:
-        value = _plain_text(data["contact_phone"])
-        value = normalize_phone(value) if value else value
-        if value is None or (value and not _PHONE.search(value)):
-            return None
-        out["contact_phone"] = value
-    injury = data.get("work_injury_medical", False)
-    if type(injury) is not bool:
-        return None
-    out["work_injury_medical"] = injury
-    return out
-
-
-def _facts_parse(facts: Any) -> dict[str, Any] | None:
-    """FactsSerializer's validated data for plain facts, else None (as submission_parse)."""
-    if type(facts) is not dict:
-        return None
-    out: dict[str, Any] = {}
-    if "period" in facts:
-        period = facts["period"]
-        if type(period) is not dict:
-            return None
-        ends = {end: _plain_text(period.get(end)) for end in ("from", "to")}
-        if any(not v for v in ends.values()):
-            return None
-        out["period"] = ends
-    for name in _FACT_TEXT:
-        if name in facts:
-            value = _plain_text(facts[name])
-            if not value:
-                return None
-            out[name] = value
-    if "fields" in facts:
-        items = facts["fields"]
-        if type(items) is not list:
-            return None
-        values = [_plain_text(v) for v in items]
-        if not all(values):
-            return None
-        out["fields"] = values
-    if "person" in facts:
-        if type(facts["person"]) is not dict:
-            return None
-        out["person"] = {str(k): v for k, v in facts["person"].items()}
-    return out
 
 
 _STATUS_ZH, _MODE_ZH, _CHANNEL_ZH = dict(Status.choices), dict(Mode.choices), dict(Channel.choices)
@@ -501,7 +367,7 @@ class CaseListView(APIView):
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
                                      description="A retried submission with the same key returns the first case.")])
     def post(self, request: Request) -> Response:
-        data = submission_parse(request.data) or _valid(SubmitSerializer, request)
+        data = _valid(SubmitSerializer, request)
         outcome = _submit(request, request.user, data, request.data)
         if isinstance(outcome, Response):
             return outcome
@@ -509,13 +375,6 @@ class CaseListView(APIView):
         # The summary, not the detail: a new case has no history yet, and this is the hot path.
         code, headers = _submitted(case, created)
         return Response(case_summary(case, request.user), status=code, headers=headers)
-
-    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        if request.method == "POST":
-            plain = _plain_submission(request, self)
-            if plain is not None:
-                return plain
-        return super().dispatch(request, *args, **kwargs)
 
 
 def _submit(request: Any, user: Any, data: dict[str, Any], raw: Any) -> tuple[Case, bool] | Response:
@@ -550,45 +409,6 @@ def _submitted(case: Case, created: bool) -> tuple[int, dict[str, str]]:
     if created:
         return status.HTTP_201_CREATED, {"Location": f"/api/v1/cases/{case.pk}/"}
     return status.HTTP_200_OK, {"Location": f"/api/v1/cases/{case.pk}/", "Idempotent-Replayed": "true"}
-
-
-def _plain_submission(request: HttpRequest, view: APIView) -> HttpResponse | None:
-    """A system's submission (API key, plain JSON body) answered without DRF's request and response
-    machinery (request wrapping, parsers, negotiation, renderer look-up: a tenth of the request's time).
-
-    Whenever anything is not plain (no key or a wrong one, another content type, Accept or query, a
-    body the fast check does not take, any refusal), this answers None and DRF handles the request
-    from the start, so every refusal and its problem document are DRF's. A refused submission has
-    written nothing, so reading it twice changes nothing. tests/cases/test_plain_submission.py holds
-    the answers of the two paths equal.
-    """
-    if request.META.get("CONTENT_TYPE") != "application/json" or not plain_json_answer(request.META) or \
-            not api_key_call(request):
-        return None
-    try:
-        found = BearerTokenAuthentication().authenticate(request)
-        # Read as DRF's JSONParser reads it. Over Django's in-memory limit request.body refuses, before
-        # reading anything; DRF then answers the request as it always did.
-        raw = strict_json.loads(request.body.decode("utf-8"))
-    except (exceptions.AuthenticationFailed, ValueError, RequestDataTooBig):
-        return None
-    data = submission_parse(raw) if found is not None else None
-    if data is None:
-        return None
-    user = request.user = found[0]  # as DRF sets it on the request it wraps
-    try:
-        outcome = _submit(request, user, data, raw)
-    except (DomainError, PermissionDenied):
-        return None
-    if isinstance(outcome, Response):
-        return None
-    case, created = outcome
-    code, headers = _submitted(case, created)
-    response = HttpResponse(JSONRenderer().render(case_summary(case, user)), status=code,
-                            content_type="application/json", headers=headers)
-    for name, value in view.default_response_headers.items():  # as DRF's finalize_response sets them
-        response.headers.setdefault(name, value)
-    return response
 
 
 class CaseDetailView(APIView):

@@ -12,6 +12,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from shebao.core import clock
 from shebao.core.masking import mask_phone
 from shebao.core.models import AppendOnlyModel
 from shebao.rules.catalog import label
@@ -109,8 +110,10 @@ class Case(models.Model):
     request_hash = models.CharField("请求摘要", max_length=64, blank=True)
     # Optimistic concurrency: every transition bumps it; a stale writer gets 409.
     version = models.PositiveIntegerField("版本", default=1)
-    created_at = models.DateTimeField("提交时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # The business clock's time (core.clock.now: a training copy's cases are dated its business date),
+    # set by the services; the ORM's auto_now would stamp the machine's clock instead.
+    created_at = models.DateTimeField("提交时间", default=clock.now, editable=False)
+    updated_at = models.DateTimeField("更新时间", default=clock.now, editable=False)
     completed_at = models.DateTimeField("办结时间", null=True, blank=True)
 
     class Meta:

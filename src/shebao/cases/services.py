@@ -7,12 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from contextlib import nullcontext
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 
 from shebao.cases import routing, workflows
@@ -34,12 +33,11 @@ from shebao.cases.models import (
     PhoneCheck,
     Status,
 )
-from shebao.cases.notifications import outbox_enqueue, outbox_messages
+from shebao.cases.notifications import outbox_enqueue
 from shebao.cases.workflows import LiftDateImplausible, LiftNeedsConfirmation, StaleCase
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_create_event, audit_update, snapshot
 from shebao.core.errors import Conflict, DomainError, IdempotencyMismatch, UploadRefused
-from shebao.core.fastsql import allocate_pk, fetch_one, insert_together
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import TABLE, ActionRefused, SystemActor, actor_label, actor_user, require
 from shebao.core.scoping import user_may_see_district
@@ -90,20 +88,16 @@ def case_submit(
     as facts feed the rules' decision. None: an application without its content (completing it
     books nothing, and the case says so).
 
-    The hot path of the whole system (every channel submits through here, hundreds a second at a
-    peak): the case, its first transition, its audit row and its notifications are inserted by one
-    statement on PostgreSQL (`core.fastsql.insert_together`), which also settles a retried
-    Idempotency-Key: the insert skips on the (submitted_by, key) constraint, concurrent twins
-    included, and the first case is read and returned. The same key with a different request is
-    refused.
+    Every channel submits through here. The case, its first transition, its audit row and its
+    notifications are written in one transaction, all or none. A retried Idempotency-Key returns the
+    first case: the (submitted_by, key) unique constraint refuses the second insert (a concurrent twin
+    waits for the first to commit, then is refused too), the transaction rolls back, and the first case
+    is read. The same key with a different request is refused (`IdempotencyMismatch`).
     """
     require(actor, "case.submit")
     key = idempotency_key or None
-    # A single statement is atomic by itself; SQLite and the extra rows of a 7.4 flag need a transaction.
-    # Inside a caller's transaction, a savepoint keeps a failed insert from aborting the caller's work.
-    needs_tx = connection.vendor != "postgresql" or bool(manual_operation) or connection.in_atomic_block
     try:
-        with transaction.atomic() if needs_tx else nullcontext():
+        with transaction.atomic():
             case = _case_create(
                 actor=actor, business=business, channel=channel, employer=employer, person=person,
                 applicant_kind=applicant_kind, applied_on=applied_on, facts=facts or {},
@@ -111,19 +105,19 @@ def case_submit(
                 work_injury_medical=work_injury_medical, manual_operation=manual_operation,
                 idempotency_key=key, request_hash=request_hash, details=details,
             )
-    except (DomainError, PermissionDenied):
-        # A retry of a request that was accepted returns the first result even if it would be refused now.
+    except (DomainError, PermissionDenied, IntegrityError):
+        # A retry of a request that was accepted returns the first result, even if it would be refused
+        # now; an insert refused by the key's constraint is such a retry (its twin committed first).
         existing = _existing(actor, key, request_hash) if key else None
         if existing is None:
             raise
         return existing, False
-    if case is None:  # the key's case exists (the insert skipped on it): return that one
-        return _existing(actor, key, request_hash), False
     return case, True
 
 
 def _existing(actor: Any, key: str, request_hash: str) -> Case | None:
-    case = fetch_one(Case, related=("office", "employer", "person"), submitted_by=actor.pk, idempotency_key=key)
+    case = (Case.objects.select_related("office", "employer", "person")
+            .filter(submitted_by=actor.pk, idempotency_key=key).first())
     if case is not None and request_hash and case.request_hash and case.request_hash != request_hash:
         raise IdempotencyMismatch()
     return case
@@ -134,8 +128,8 @@ def _case_create(
     applicant_kind: str | None, applied_on: dt.date | None, facts: dict[str, Any], contact_email: str,
     contact_phone: str, contact_wechat: str, work_injury_medical: bool, manual_operation: str,
     idempotency_key: str | None, request_hash: str, details: dict[str, Any] | None = None,
-) -> Case | None:
-    """The new case, or None when the idempotency key already names one."""
+) -> Case:
+    """The new case with its first transition, audit row and notifications (the caller's transaction)."""
     entry = routing.business_entry(business)
     kind = applicant_kind or (ApplicantKind.EMPLOYER if employer is not None else ApplicantKind.PERSON)
     if kind == ApplicantKind.EMPLOYER and employer is None:
@@ -180,20 +174,13 @@ def _case_create(
         request_hash=request_hash, documents_due_on=decision.documents_due_on,
         remote_review_required=decision.mode == Mode.REMOTE_DOCUMENTS,
     )
-    # The id first, so that the rows belonging to the case (and the message quoting its number) are
-    # built here and written with it.
-    case.pk = allocate_pk(Case)
-    case.created_at = case.updated_at = clock.now()  # set here so the audit row records them
-    inserted = insert_together(
-        case,
-        _transition(case, action="submit", from_status="", actor=actor,
-                    note=f"渠道：{Channel(channel).label}；{decision.explanation_zh}"),
-        audit_create_event(actor=actor, instance=case, reason="登记申请"),
-        *outbox_messages(case=case, event="submitted"),
-        conflict=("submitted_by", "idempotency_key") if idempotency_key else (),
-    )
-    if not inserted:
-        return None
+    # The case first: its id is quoted by the rows that belong to it. The key's unique constraint
+    # refuses a retried submission here, before anything else is written.
+    case.save(force_insert=True)
+    _record(case, action="submit", from_status="", actor=actor,
+            note=f"渠道：{Channel(channel).label}；{decision.explanation_zh}")
+    audit_create_event(actor=actor, instance=case, reason="登记申请").save(force_insert=True)
+    outbox_enqueue(case=case, event="submitted")
     if manual_operation:
         _flag_create(actor=actor, case=case, kind=Flag.Kind.MANUAL_OPERATION, description=manual_operation)
     return case
@@ -791,6 +778,7 @@ def epidemic_lift_apply(*, actor: Any, lifted_on: dt.date, confirmed: bool = Fal
                     due_on=due)
                 case.documents_due_on = due
                 case.version += 1
+                case.updated_at = clock.now()
                 case.save(update_fields=["documents_due_on", "version", "updated_at"])
                 _record_event(case, actor, "documents_due", f"疫情解除（{lifted_on}），容缺材料补交期限{due}")
                 audit_update(actor=actor, instance=case, before=before, reason="疫情解除：确定补交期限")
@@ -834,6 +822,7 @@ def _lift_redate(actor: Any, current: EpidemicLift, lifted_on: dt.date, due: dt.
         before = snapshot(case)
         case.documents_due_on = due
         case.version += 1
+        case.updated_at = clock.now()
         case.save(update_fields=["documents_due_on", "version", "updated_at"])
         _record_event(case, actor, "documents_due",
                       f"疫情解除日期更正为{lifted_on}，容缺材料补交期限由{old_due}改为{due}")

@@ -31,6 +31,19 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
 
 
+def env_int(name: str, default: int, *, least: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if value < least:
+        raise ImproperlyConfigured(f"{name} must be at least {least}, not {value}")
+    return value
+
+
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
@@ -128,10 +141,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
-    # Lets the hot path's server-side binding cursor (core.fastsql.hot_cursor) prepare its statements;
-    # Django's own cursors bind client-side and never prepare, whatever this says.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    if env_bool("SHEBAO_DB_POOL", True):
+        # Django's pool (psycopg_pool) per process: a request borrows an open connection and gives it
+        # back at its end, so no request pays for a connection's start. The pool replaces persistent
+        # connections (CONN_MAX_AGE must then be 0). Size it to the process's threads.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        options["pool"] = {"min_size": env_int("SHEBAO_DB_POOL_MIN", 1),
+                           "max_size": env_int("SHEBAO_DB_POOL_MAX", 8, least=1),
+                           "timeout": env_int("SHEBAO_DB_POOL_TIMEOUT", 10, least=1)}
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
+    if env_bool("SHEBAO_DB_SERVER_SIDE_BINDING", False):
+        # psycopg binds the parameters on the server and prepares a statement run `prepare_threshold`
+        # times on a connection (no re-parse, no re-plan). Off by default: a server-side statement
+        # takes at most 65,535 parameters (a large bulk insert or IN list then fails).
+        options["server_side_binding"] = True
+        options["prepare_threshold"] = env_int("SHEBAO_DB_PREPARE_THRESHOLD", 5)
 
 AUTH_USER_MODEL = "staff.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -3,7 +3,7 @@
 Announcements are rows of `core.Announcement`; publishing one is adding data, never code. The
 policy is cached per process and rebuilt when the set of announcements changes: each call reads how
 many announcements there are (one indexed query), so every request sees an announcement the moment it
-is committed. An API call with a key gets that count with its key's read (`state_columns`,
+is committed. An API call with a key gets that count with its key's read (`state_annotations`,
 `remember_state`: one round trip instead of two on the submission's path); the count then holds for
 the rest of that request, as of its start, unless the request itself writes an announcement.
 """
@@ -19,10 +19,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count, IntegerField, Max
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from shebao.core.fastsql import hot_cursor
 from shebao.core.models import Announcement
 
 _lock = threading.Lock()
@@ -60,32 +62,29 @@ def _compiled(policy: Any) -> Any:
     return policy
 
 
-_STATE_OF = ("COUNT(*)", "COALESCE(MAX(id), 0)")  # of the pack's announcements: how many, the newest id
-_STATE_SQL = f"SELECT {', '.join(_STATE_OF)} FROM {Announcement._meta.db_table} WHERE pack = %s"
-
-
 def _announcements_state(pack: str) -> tuple[int, int]:
-    """How many announcements the pack has and the newest id: a change of either means a new policy.
-
-    Plain SQL over a table of a handful of rows: every submission asks this, and the ORM's
-    compilation of the aggregate cost more than the query itself.
-    """
-    with hot_cursor() as cursor:
-        cursor.execute(_STATE_SQL, [pack])
-        n, last = cursor.fetchone()
-    return int(n), int(last)
+    """How many announcements the pack has and the newest id: a change of either means a new policy."""
+    state = Announcement.objects.filter(pack=pack).aggregate(n=Count("pk"), last=Coalesce(Max("pk"), 0))
+    return int(state["n"]), int(state["last"])
 
 
-def state_columns() -> tuple[list[str], list[Any]]:
-    """Two scalar subqueries (with their parameters) that read the configured pack's announcement
-    state within another statement; hand what they return to `remember_state`."""
-    table = Announcement._meta.db_table
-    return ([f"(SELECT {of} FROM {table} WHERE pack = %s)" for of in _STATE_OF],
-            [policy_pack_name()] * len(_STATE_OF))
+def state_annotations() -> dict[str, Any]:
+    """The configured pack's announcement state as two annotations (`policy_announcements`,
+    `policy_newest`) of another query, read in the same statement; hand them to `remember_state`.
+    Written as RawSQL (Django's public expression for a fixed SQL fragment): a scalar subquery over a
+    handful of rows, which the ORM's Subquery/Coalesce/Count would compile anew on every request."""
+    table = connection.ops.quote_name(Announcement._meta.db_table)
+    pack = policy_pack_name()
+    return {
+        "policy_announcements": RawSQL(f"SELECT COUNT(*) FROM {table} WHERE pack = %s", (pack,),
+                                       output_field=IntegerField()),
+        "policy_newest": RawSQL(f"SELECT COALESCE(MAX(id), 0) FROM {table} WHERE pack = %s", (pack,),
+                                output_field=IntegerField()),
+    }
 
 
 def remember_state(count: int, newest: int) -> None:
-    """The state read by `state_columns` holds for the rest of this request."""
+    """The state read by `state_annotations` holds for the rest of this request."""
     _request_state.set((policy_pack_name(), int(count), int(newest)))
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from shebao.core.fastsql import fetch_one
 from shebao.core.normalize import normalize_code, normalize_text
 from shebao.core.scoping import scope_queryset, user_may_see_district
 from shebao.registry.models import Contribution, Employer, Office, Person, PersonNameWord
@@ -99,10 +98,10 @@ def pension_months_in_beijing(*, person: Person, on: dt.date) -> int:
 def employer_get(*, user: Any, pk: int) -> Employer | None:
     """One employer the user may see (with its district), or None: another district's is not found.
 
-    The same rule as `employer_list` (scope_queryset), checked in Python after one indexed read
-    (`core.fastsql.fetch_one`): it is on the path of every employer's submission.
+    The same rule as `employer_list` (scope_queryset), checked in Python after one indexed read:
+    it is on the path of every employer's submission.
     """
-    employer = fetch_one(Employer, related=("district",), defer=("created_at",), id=pk)
+    employer = Employer.objects.select_related("district").filter(pk=pk).first()
     if employer is None or not user_may_see_district(user, employer.district_id):
         return None
     return employer
