@@ -1,9 +1,11 @@
-"""Run a command against a throwaway PostgreSQL server: `python -m tests.pgtemp -- pytest ...`.
+"""Run a command against a throwaway PostgreSQL server: `python -m tests.pgtemp [--durable] -- pytest ...`.
 
 If DATABASE_URL already names a PostgreSQL server, the command runs against it unchanged.
 Otherwise a server is created in a temporary folder (the system's initdb, or the binaries that the
-`pgserver` package ships), started on a free loopback port with durability turned off (it is
-thrown away), and removed afterwards, whatever the command's outcome.
+`pgserver` package ships), started on a free loopback port, and removed afterwards, whatever the
+command's outcome. For tests its durability is turned off (it is thrown away); `--durable` keeps
+PostgreSQL's crash safety on (fsync, synchronous_commit, full_page_writes), as a benchmark of a
+server must: an acknowledged commit is then on disk.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ def _free_port() -> int:
 
 
 def main(argv: list[str]) -> int:
+    durable = bool(argv) and argv[0] == "--durable"
+    if durable:
+        argv = argv[1:]
     if argv and argv[0] == "--":
         argv = argv[1:]
     if not argv:
@@ -74,12 +79,14 @@ def main(argv: list[str]) -> int:
     try:
         subprocess.run([str(bindir / "initdb"), "-D", str(data), "-U", "shebao", "--auth=trust", "-E", "UTF8",
                         "--no-locale"], check=True, user=run_as, env=env, stdout=subprocess.DEVNULL)
-        options = (f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-                   "-c full_page_writes=off -c max_connections=200 -c shared_buffers=256MB")
+        safety = ("-c fsync=on -c synchronous_commit=on -c full_page_writes=on" if durable else
+                  "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+        options = (f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 {safety} -c max_connections=200 "
+                   "-c shared_buffers=256MB")
         subprocess.run([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "server.log"),
                         "-w", "start"], check=True, user=run_as, env=env, stdout=subprocess.DEVNULL)
         child_env = {**os.environ, "DATABASE_URL": f"postgres://shebao@127.0.0.1:{port}/postgres"}
-        print(f"[pgtemp] PostgreSQL ({bindir}) on 127.0.0.1:{port}", flush=True)
+        print(f"[pgtemp] PostgreSQL ({bindir}) on 127.0.0.1:{port}{' (durable)' if durable else ''}", flush=True)
         return subprocess.call(argv, env=child_env)
     finally:
         if (data / "postmaster.pid").exists():
