@@ -19,7 +19,7 @@ REMOVED = [
     (r"\bTransitionError\b", {"src/shebao/cases/workflows.py"},
      "Conflict(zh, en, field=...) (or another kind) from shebao.core.errors"),
     # One mapper per front end.
-    (r"\bclass DomainErrors\b|def _error_text\b|def _messages\b", set(),
+    (r"\bclass DomainErrors\b|def _error_text\b|def _messages\b|def _errors\b", set(),
      "shebao.api.errors.problem_exception_handler (API) or shebao.backoffice.errors.refusal (pages)"),
 ]
 

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
+from shebao.backoffice.errors import refusal_text
 from shebao.benefits import payroll, selectors
 from shebao.benefits.models import PayrollFile, PayrollRun, Suspension
 from shebao.benefits.services import retiree_resume, retiree_suspend
@@ -27,10 +28,6 @@ from shebao.collection.bankfiles import UPLOAD_ENCODINGS
 from shebao.core import clock
 from shebao.core.permissions import may, require
 from shebao.rules.retirement import format_age_zh
-
-
-def _errors(e: ValidationError) -> str:
-    return "；".join(e.messages)
 
 
 @login_required
@@ -56,7 +53,7 @@ def payroll_run_start(request: HttpRequest) -> HttpResponse:
     try:
         run = start(actor=request.user, month=month)
     except ValidationError as e:
-        messages.error(request, _errors(e))
+        messages.error(request, refusal_text(e)[0])
         return redirect("backoffice:payroll_runs")
     messages.success(request, f"{run.month}{run.get_kind_display()}#{run.pk}：{run.transfers_count}笔；"
                               "请下载支付文件发送银行")
@@ -85,7 +82,7 @@ def payroll_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         retry = payroll.payroll_retry_start(run=run, actor=request.user)
     except ValidationError as e:
-        messages.error(request, _errors(e))
+        messages.error(request, refusal_text(e)[0])
         return redirect("backoffice:payroll_run", pk=pk)
     messages.success(request, f"已生成重发批次#{retry.pk}，共{retry.transfers_count}笔；请下载支付文件发送银行")
     return redirect("backoffice:payroll_run", pk=retry.pk)
@@ -98,7 +95,7 @@ def payroll_file_download(request: HttpRequest, pk: int, what: str = "file") -> 
     try:
         download = payroll.payroll_file_read(run=run, actor=request.user, what=what)
     except ValidationError as e:
-        messages.error(request, _errors(e))
+        messages.error(request, refusal_text(e)[0])
         return redirect("backoffice:payroll_run", pk=pk)
     response = HttpResponse(download.data, content_type=download.content_type)
     response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
@@ -124,7 +121,7 @@ def payroll_result_import(request: HttpRequest) -> HttpResponse:
             report = payroll.payroll_result_import(data=data, filename=getattr(upload, "name", "") or "result.csv",
                                                    actor=request.user, encoding=request.POST.get("encoding") or None)
         except ValidationError as e:
-            context["error"], status = _errors(e), 400
+            context["error"], status = refusal_text(e)[0], 400
         else:
             context["report"] = report
             status = 400 if report.refused else 200
@@ -180,5 +177,5 @@ def retiree_stop(request: HttpRequest, pk: int) -> HttpResponse:
                                    note=p.get("note", ""))
             messages.success(request, f"已停发（{stop.get_reason_display()}），自{stop.from_month}起")
     except ValidationError as e:
-        messages.error(request, _errors(e))
+        messages.error(request, refusal_text(e)[0])
     return redirect("backoffice:retiree", pk=pk)
