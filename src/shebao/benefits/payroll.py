@@ -406,7 +406,7 @@ def payroll_retry_start(*, run: PayrollRun, actor: Any) -> PayrollRun:
     when nothing failed."""
     require(actor, "payroll_run.retry")
     with transaction.atomic():
-        failed = list(Transfer.objects.select_for_update().filter(
+        failed = list(Transfer.objects.select_for_update(of=("self",)).filter(
             run=run, status=Transfer.Status.FAILED, retried_by__isnull=True).select_related("retiree"))
         if not failed:
             raise ValidationError("该批次没有待重发的失败明细")
