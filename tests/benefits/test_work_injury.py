@@ -117,3 +117,23 @@ def test_a_death_pays_the_funeral_grant_and_the_work_death_benefit(nurse, clerk_
     # 6 × 8847 yuan and 20 × 42359 yuan (2019's income, published 2020-02-28)
     assert (award.funeral_grant_fen, award.death_lump_sum_fen) == (6 * 884700, 20 * 4235900)
     assert "wage.national_urban_disposable_income_fen" in award.parameters
+
+
+def test_the_import_command_reads_exchange_files_and_refuses_a_bad_one(nurse, tmp_path):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    good = tmp_path / "hr.jsonl"
+    good.write_bytes(exchange(recognition(nurse)))
+    out = io.StringIO()
+    call_command("work_injury_import", str(good), stdout=out)
+    assert "新导入1条" in out.getvalue()
+    rec = ExchangeRecord.objects.get()
+    assert rec.imported_by_label == "系统作业：命令行 shebao work_injury_import"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n", encoding="utf-8")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1个文件有错误"):
+        call_command("work_injury_import", str(bad), stdout=io.StringIO(), stderr=err)
+    assert "第1行：不是有效的 JSON" in err.getvalue() and ExchangeRecord.objects.count() == 1
