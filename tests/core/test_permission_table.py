@@ -25,6 +25,7 @@ from shebao.cases import services as cases
 from shebao.cases import workflows
 from shebao.cases.models import Case, Flag, OwedDocument
 from shebao.collection import bankfiles, importers
+from shebao.collection import relief as relief_services
 from shebao.collection import services as collection
 from shebao.collection.assessment import assessment_run
 from shebao.collection.models import DeductionRun, Payment, RemittanceLine
@@ -42,7 +43,7 @@ from tests.collection.conftest import book_due
 
 # The modules whose public functions write; each function is an action of the table or listed below.
 SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "shebao.collection.importers",
-                   "shebao.collection.assessment", "shebao.collection.bankfiles", "shebao.collection.jobs", "shebao.registry.services", "shebao.staff.services",
+                   "shebao.collection.assessment", "shebao.collection.relief", "shebao.collection.bankfiles", "shebao.collection.jobs", "shebao.registry.services", "shebao.staff.services",
                    "shebao.core.policy", "shebao.operations.halls", "shebao.benefits.services", "shebao.benefits.payroll",
                    "shebao.benefits.work_injury"]
 SERVICE_ACTIONS: dict[str, str | None] = {
@@ -72,6 +73,10 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.collection.importers.import_deduction_result": "deduction_result.import",
     "shebao.collection.importers.import_remittances": "remittance.import",
     "shebao.collection.assessment.assessment_run": "assessment.run",
+    "shebao.collection.relief.relief_pack_publish": "relief_pack.publish",
+    "shebao.collection.relief.deferral_apply": "deferral.apply",
+    "shebao.collection.relief.deferral_decide": "deferral.decide",
+    "shebao.collection.relief.employer_facts_record": "employer_facts.record",
     "shebao.collection.bankfiles.deduction_run_start": "deduction_run.create",
     "shebao.collection.bankfiles.deduction_run_retry_start": "deduction_run.retry",
     "shebao.collection.bankfiles.deduction_file_read": "deduction_file.download",
@@ -123,6 +128,11 @@ NOT_ACTIONS = {
     "shebao.collection.services.employer_open_total", "shebao.collection.services.payment_reference",
     "shebao.collection.importers.after_line_applied", "shebao.collection.importers.parse_amount_fen",
     "shebao.collection.assessment.dues_read", "shebao.collection.assessment.fees_of",
+    "shebao.collection.assessment.deferred_dues_read",
+    *(f"shebao.collection.relief.{f}" for f in (
+        "relief_account", "relief_packs_in_force", "relief_packs_available", "relief_rule_of", "relief_text",
+        "employer_facts_on", "relief_compute", "dues_relieve", "relief_ledger_lines", "relief_what_if",
+        "deferral_due_dates", "deferral_basis", "deferral_text", "insurance_label")),
     "shebao.collection.assessment.assessment_compute", "shebao.collection.assessment.assessment_what_if",
     "shebao.collection.bankfiles.bank_file_dir", "shebao.collection.bankfiles.request_file_bytes",
     "shebao.registry.services.employer_name_initials", "shebao.registry.services.derive_person_identity",
@@ -278,6 +288,20 @@ class World:
                 f"{item.pk},{self.employer.credit_code},100.00,failed,余额不足,,2020-01-20\n").encode()
 
 
+def _relief_published() -> None:
+    from shebao.collection.models import ReliefPublication
+    if not ReliefPublication.objects.filter(pack="relief-2020-covid").exists():
+        relief_services.relief_pack_publish(pack="relief-2020-covid", actor=personas.SETUP, on=dt.date(2020, 3, 8))
+
+
+def _deferral(w: World) -> Any:
+    _relief_published()
+    m = 3 + w.serial() % 8  # a month not applied for yet, deferred two months (within the six)
+    return relief_services.deferral_apply(employer=w.employer, pack="relief-2020-covid", rule="hardship-deferral",
+                                          months=[f"2020-{m:02d}"], due_until=dt.date(2020, m + 2, 20),
+                                          reason="经营困难", actor=personas.SETUP)
+
+
 def _upload() -> io.BytesIO:
     f = io.BytesIO(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
     f.name = "doc.pdf"
@@ -399,6 +423,15 @@ SCENARIOS: dict[str, Scenario] = {
     "work_injury.import": lambda w: lambda a: work_injury.exchange_file_import(
         data=json.dumps({"kind": "recognition", "reference": f"R{w.serial()}", "id_number": w.person.id_number,
                          "decided_on": "2020-02-08", "medical_staff": True}).encode(), filename="x.jsonl", actor=a),
+    "relief_pack.publish": lambda w: lambda a: relief_services.relief_pack_publish(pack="relief-2020-covid", actor=a, on=dt.date(2020, 3, 8)),
+    "deferral.apply": lambda w: (lambda _: lambda a: relief_services.deferral_apply(
+        employer=w.employer, pack="relief-2020-covid", rule="hardship-deferral", months=["2020-04"],
+        due_until=dt.date(2020, 9, 1), reason="经营困难", actor=a))(
+        _relief_published()),
+    "deferral.decide": lambda w: (lambda d: lambda a: relief_services.deferral_decide(
+        deferral=d, approve=True, actor=a))(_deferral(w)),
+    "employer_facts.record": lambda w: lambda a: relief_services.employer_facts_record(employer=w.employer, effective_from=dt.date(2020, 1, 1), unit_type="enterprise",
+                           size_class="small", actor=a),
     "api_token.create": lambda w: lambda a: staff.api_token_create(actor=a, user=w.admin, name="受理平台"),
     "api_token.revoke": lambda w: (lambda t: lambda a: staff.api_token_revoke(actor=a, token=t, reason="泄露"))(
         staff.api_token_create(actor=personas.SETUP, user=w.admin, name="x")[0]),

@@ -197,23 +197,74 @@ class DueFees:
     waived_fen: np.ndarray
 
 
-def fees_of(cols: DueColumns, *, as_of: dt.date, policy: Policy) -> DueFees:
-    """Late fee and relief of every due: paid ones up to their payment day, the rest up to `as_of`."""
+def fees_of(cols: DueColumns, *, as_of: dt.date, policy: Policy, deferred_day: Any = None) -> DueFees:
+    """Late fee and relief of every due: paid ones up to their payment day, the rest up to `as_of`.
+
+    A due of nothing (an employer share exempted in full by a relief pack) is never overdue.
+    `deferred_day`: per due, a granted deferral's new due day (day number, or 0 for none)."""
     as_of_day = day_number(as_of)
     paid = (cols.paid_day >= 0) & (cols.paid_day <= as_of_day)
     pay = np.where(paid, cols.paid_day, as_of_day)
-    result = late_fees(cols.month_no, cols.amount_fen, pay, policy)
+    result = late_fees(cols.month_no, cols.amount_fen, pay, policy, deferred_to=deferred_day)
     due_day = result.due_on.view("int64")
-    return DueFees(~paid & (due_day < as_of_day), result.late_fee_fen, result.waived_fen)
+    return DueFees(~paid & (due_day < as_of_day) & (cols.amount_fen > 0), result.late_fee_fen, result.waived_fen)
 
 
-def _employer_figures(cols: DueColumns, fees: DueFees) -> EmployerFigures:
-    employers, inverse = np.unique(cols.employer_id, return_inverse=True)
+def deferred_dues_read(*, as_of: dt.date, employer_ids: list[int] | None = None, district_id: int | None = None
+                       ) -> tuple[DueColumns, np.ndarray]:
+    """The dues with a granted deferral (months up to `as_of`'s month), and their new due days.
+
+    Few rows (one employer's deferral names a handful of months), read apart from the bulk read, which
+    assesses every due as if undeferred; `_deferral_delta` then corrects the employers concerned.
+    """
+    qs = Due.objects.filter(deferred_to__isnull=False, month_no__lte=month_index(f"{as_of:%Y-%m}"))
+    if employer_ids is not None:
+        qs = qs.filter(employer_id__in=employer_ids)
+    if district_id is not None:
+        qs = qs.filter(employer__district_id=district_id)
+    rows = list(qs.values_list("employer_id", "month_no", "amount_fen", "paid_on", "deferred_to"))
+    cols = [np.asarray([r[i] for r in rows], dtype=np.int64) for i in range(3)]
+    paid = np.asarray([-1 if r[3] is None else day_number(r[3]) for r in rows], dtype=np.int64)
+    deferred = np.asarray([day_number(r[4]) for r in rows], dtype=np.int64)
+    return DueColumns(cols[0], cols[1], cols[2], paid, len(rows)), deferred
+
+
+def _deferral_delta(*, as_of: dt.date, policy: Policy, employer_ids: list[int] | None = None,
+                    district_id: int | None = None) -> tuple[DueColumns, DueFees] | None:
+    """Per deferred due, its figures with the deferral minus its figures without (as the bulk read
+    counted it): added to the bulk figures, each deferred due counts with its new due date. A due the
+    bulk read left out (paid in time) has nothing either way, so the delta is exact."""
+    cols, deferred = deferred_dues_read(as_of=as_of, employer_ids=employer_ids, district_id=district_id)
+    if not len(cols.amount_fen):
+        return None
+    with_deferral = fees_of(cols, as_of=as_of, policy=policy, deferred_day=deferred)
+    without = fees_of(cols, as_of=as_of, policy=policy)
+    arrears = (np.where(with_deferral.unpaid_overdue, cols.amount_fen, 0)
+               - np.where(without.unpaid_overdue, cols.amount_fen, 0))
+    overdue = with_deferral.unpaid_overdue.astype(np.int64) - without.unpaid_overdue.astype(np.int64)
+    delta = DueFees(overdue, with_deferral.late_fee_fen - without.late_fee_fen,
+                    with_deferral.waived_fen - without.waived_fen)
+    return DueColumns(cols.employer_id, cols.month_no, arrears, cols.paid_day, 0), delta
+
+
+def _employer_figures(cols: DueColumns, fees: DueFees, delta: tuple[DueColumns, DueFees] | None = None
+                      ) -> EmployerFigures:
+    arrears_rows = np.where(fees.unpaid_overdue, cols.amount_fen, 0)
+    overdue_rows = fees.unpaid_overdue.astype(np.int64)
+    employer_rows, fee_rows, waived_rows = cols.employer_id, fees.late_fee_fen, fees.waived_fen
+    if delta is not None:  # deferred dues: their correction rows (amounts and counts are differences)
+        dcols, dfees = delta
+        employer_rows = np.concatenate([employer_rows, dcols.employer_id])
+        arrears_rows = np.concatenate([arrears_rows, dcols.amount_fen])
+        overdue_rows = np.concatenate([overdue_rows, dfees.unpaid_overdue])
+        fee_rows = np.concatenate([fee_rows, dfees.late_fee_fen])
+        waived_rows = np.concatenate([waived_rows, dfees.waived_fen])
+    employers, inverse = np.unique(employer_rows, return_inverse=True)
     n = len(employers)
-    arrears = _sum_by(inverse, np.where(fees.unpaid_overdue, cols.amount_fen, 0), n)
-    overdue = _sum_by(inverse, fees.unpaid_overdue.astype(np.int64), n)
+    arrears = _sum_by(inverse, arrears_rows, n)
+    overdue = _sum_by(inverse, overdue_rows, n)
     figures = EmployerFigures(employers, np.zeros(n, dtype=np.int64), arrears, overdue,
-                              _sum_by(inverse, fees.late_fee_fen, n), _sum_by(inverse, fees.waived_fen, n))
+                              _sum_by(inverse, fee_rows, n), _sum_by(inverse, waived_rows, n))
     if n:
         figures.district_id = _districts_of(employers)
     return figures
@@ -253,8 +304,9 @@ def assessment_compute(*, as_of: dt.date, policy: Policy, employer_ids: list[int
     cols = dues_read(as_of=as_of, policies=[policy], employer_ids=employer_ids, prune=prune)
     progress(40, f"计算{len(cols.amount_fen)}笔应缴的滞纳金和减免")
     fees = fees_of(cols, as_of=as_of, policy=policy)
+    delta = _deferral_delta(as_of=as_of, policy=policy, employer_ids=employer_ids)
     progress(70, "按单位和区汇总")
-    figures = _employer_figures(cols, fees)
+    figures = _employer_figures(cols, fees, delta)
     result = AssessmentResult(as_of, policy, figures, cols.dues_total, len(cols.amount_fen))
     result.by_district = _by_district(figures)
     result.seconds = time.perf_counter() - started
@@ -327,8 +379,12 @@ def assessment_what_if(*, as_of: dt.date, policy: Policy, hypothetical: Policy, 
     """What would change under a hypothetical announcement; nothing is stored."""
     started = time.perf_counter()
     cols = dues_read(as_of=as_of, policies=[policy, hypothetical], employer_ids=employer_ids, district_id=district_id)
-    before = _employer_figures(cols, fees_of(cols, as_of=as_of, policy=policy))
-    after = _employer_figures(cols, fees_of(cols, as_of=as_of, policy=hypothetical))
+    before = _employer_figures(cols, fees_of(cols, as_of=as_of, policy=policy),
+                               _deferral_delta(as_of=as_of, policy=policy, employer_ids=employer_ids,
+                                               district_id=district_id))
+    after = _employer_figures(cols, fees_of(cols, as_of=as_of, policy=hypothetical),
+                              _deferral_delta(as_of=as_of, policy=hypothetical, employer_ids=employer_ids,
+                                              district_id=district_id))
     delta = after.late_fee_fen - before.late_fee_fen
     changed = (delta != 0) | (after.waived_fen != before.waived_fen)
     by_district: dict[int, dict[str, int]] = {}

@@ -50,6 +50,16 @@ class Due(models.Model):
     split_from = models.ForeignKey("self", verbose_name="拆分自", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", db_index=False)
     created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    # Relief of the employer share under a relief pack's rule ("<pack>/<rule id>", rules/relief.py):
+    # taken off `employer_fen` and `amount_fen` when the due was built or reduced; when the due had
+    # been paid before the pack was published, it was credited to the employer instead (`relief_credited`).
+    relief_fen = models.BigIntegerField("减免单位缴费（分）", default=0, db_default=0)
+    relief_rule = models.CharField("减免依据（政策包/条目）", max_length=100, blank=True, default="", db_default="")
+    relief_credited = models.BooleanField("减免已退至预缴余额", default=False, db_default=False)
+    # A granted deferral's new due date (no late fee before it): the employer share only.
+    deferred_to = models.DateField("缓缴至", null=True, blank=True)
+    deferral = models.ForeignKey("Deferral", verbose_name="缓缴申请", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="dues", db_index=False)
 
     class Meta:
         verbose_name = "应缴费款"
@@ -75,6 +85,77 @@ class Due(models.Model):
         return self.employer.audit_district_code
 
 
+class ReliefPublication(AppendOnlyModel):
+    """A relief pack put in force (rules/relief.py): when, by whom, and what it relieved at once.
+
+    Dues built from then on carry the pack's relief; dues built before it were reduced (unpaid) or
+    credited to the employer (paid) in the publishing transaction, with their ledger entry.
+    """
+
+    pack = models.CharField("政策包", max_length=60, unique=True)
+    version = models.CharField("版本", max_length=40)
+    title = models.CharField("名称", max_length=200)
+    published_on = models.DateField("发布日期")
+    published_by_label = models.CharField("发布人", max_length=150)
+    dues = models.PositiveIntegerField("当即减免应缴笔数", default=0)
+    employers = models.PositiveIntegerField("当即减免单位数", default=0)
+    reduced_fen = models.BigIntegerField("减少欠缴（分）", default=0)
+    credited_fen = models.BigIntegerField("退至预缴余额（分）", default=0)
+    transaction = models.OneToOneField("LedgerTransaction", verbose_name="凭证", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="relief_publication")
+    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "减免缓缴政策包发布"
+        verbose_name_plural = "减免缓缴政策包发布"
+        ordering = ["published_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.pack} {self.version}"
+
+
+class Deferral(models.Model):
+    """An employer's application to defer the employer share of named months (缓缴), and its decision.
+
+    Registered by the district's staff, approved or refused by a second person (a reviewer); approval
+    splits each open due of those months and the rule's insurance types into the employer share
+    (deferred to `due_until`, no late fee before it) and the personal share (due as normal).
+    """
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "待审批"
+        APPROVED = "approved", "已批准"
+        REFUSED = "refused", "不予批准"
+
+    employer = models.ForeignKey(Employer, verbose_name="单位", on_delete=models.PROTECT, related_name="deferrals")
+    pack = models.CharField("政策包", max_length=60)
+    rule = models.CharField("缓缴条目", max_length=60)
+    months = models.JSONField("缓缴的费款所属期")
+    due_until = models.DateField("缓缴至")
+    reason = models.CharField("申请理由", max_length=300)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.APPLIED)
+    applied_on = models.DateField("申请日期")
+    applied_by_label = models.CharField("登记人", max_length=150)
+    decided_on = models.DateField("审批日期", null=True, blank=True)
+    decided_by_label = models.CharField("审批人", max_length=150, blank=True)
+    decision_note = models.CharField("审批意见", max_length=300, blank=True)
+    dues_deferred = models.PositiveIntegerField("缓缴应缴笔数", default=0)
+    deferred_fen = models.BigIntegerField("缓缴金额（分）", default=0)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "缓缴申请"
+        verbose_name_plural = "缓缴申请"
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.employer_id} {self.pack}/{self.rule} {','.join(self.months)} -> {self.due_until}"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.employer.audit_district_code
+
+
 class LedgerTransaction(AppendOnlyModel):
     """One balanced journal entry: its postings sum to zero fen."""
 
@@ -88,6 +169,7 @@ class LedgerTransaction(AppendOnlyModel):
         BENEFIT_ACCRUAL = "benefit_accrual", "待遇核定"
         BENEFIT_PAYMENT = "benefit_payment", "待遇支付"
         BENEFIT_RECOVERY = "benefit_recovery", "待遇追回"
+        RELIEF = "relief", "减免社会保险费"
 
     kind = models.CharField("类型", max_length=20, choices=Kind.choices)
     occurred_on = models.DateField("记账日期")
@@ -112,7 +194,8 @@ class Posting(AppendOnlyModel):
     """One line of a transaction: a signed amount on an account (debit positive, credit negative).
 
     Accounts: `bank` (money received), `receivable` (what employers owe, per employer),
-    `employer_credit` (money received and not yet allocated, per employer), `income:<insurance>`.
+    `employer_credit` (money received and not yet allocated, per employer), `income:<insurance>`,
+    `relief:<insurance>` (contributions relieved by a relief pack: debit, against income or receivable).
     """
 
     transaction = models.ForeignKey(LedgerTransaction, verbose_name="凭证", on_delete=models.PROTECT,

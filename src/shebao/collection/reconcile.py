@@ -72,12 +72,24 @@ def books_reconcile() -> Reconciliation:
         r.problems.append(f"收款合计{received}分与总账银行存款{bank}分不一致")
     allocated_total = int(Allocation.objects.aggregate(s=Sum("amount_fen"))["s"] or 0)
     r.figures["allocated_fen"] = allocated_total
-    if allocated_total + r.figures["employer_credit_fen"] != bank:
-        r.problems.append(f"已分配{allocated_total}分加预缴余额{r.figures['employer_credit_fen']}分不等于收款{bank}分")
+    # Relief credited to employers who had paid (a relief pack published after they paid) is credit too.
+    relief_credited = int(Due.objects.filter(relief_credited=True).aggregate(s=Sum("relief_fen"))["s"] or 0)
+    r.figures["relief_credited_fen"] = relief_credited
+    if allocated_total + r.figures["employer_credit_fen"] != bank + relief_credited:
+        r.problems.append(f"已分配{allocated_total}分加预缴余额{r.figures['employer_credit_fen']}分不等于"
+                          f"收款{bank}分加减免退款{relief_credited}分")
     dues_total = int(Due.objects.aggregate(s=Sum("amount_fen"))["s"] or 0)
-    income = -sum(ledger.account_balance(account=ledger.income_account(k)) for k in
-                  ("pension", "unemployment", "medical", "maternity", "work_injury"))
+    insurances = ("pension", "unemployment", "medical", "maternity", "work_injury")
+    income = -sum(ledger.account_balance(account=ledger.income_account(k)) for k in insurances)
+    # Relief packs: income is the full contribution; relief taken off a due is debited to relief:<insurance>
+    # (a paid due keeps its amount and the relief went to the employer's credit).
+    reduced = int(Due.objects.filter(relief_credited=False).aggregate(s=Sum("relief_fen"))["s"] or 0)
+    relieved = int(Due.objects.aggregate(s=Sum("relief_fen"))["s"] or 0)
+    relief_booked = sum(ledger.account_balance(account=f"relief:{k}") for k in insurances)
     r.figures["dues_fen"], r.figures["income_fen"] = dues_total, income
-    if dues_total != income:
-        r.problems.append(f"应缴合计{dues_total}分与总账收入{income}分不一致")
+    r.figures["relief_fen"] = relief_booked
+    if dues_total + reduced != income:
+        r.problems.append(f"应缴合计{dues_total}分加减免{reduced}分与总账收入{income}分不一致")
+    if relieved != relief_booked:
+        r.problems.append(f"应缴记载的减免合计{relieved}分与总账减免{relief_booked}分不一致")
     return r

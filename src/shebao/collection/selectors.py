@@ -39,6 +39,8 @@ class DueRow:
     late_fee_fen: int
     waived_fen: int
     clauses: list[str]
+    relief: str = ""  # the relief pack's rule, document and clause that relieved the employer share
+    deferral: str = ""  # the granted deferral, with its pack's rule, document and clause
 
 
 @dataclass
@@ -54,20 +56,39 @@ class EmployerAccount:
     credit_fen: int = 0
     receivable_fen: int = 0
     deductions: list[DeductionItem] = field(default_factory=list)
+    relief_fen: int = 0  # employer shares relieved by relief packs (reduced or credited)
+    deferrals: list[tuple[Any, str]] = field(default_factory=list)  # (Deferral, its basis in Chinese)
 
 
 def employer_account(*, employer: Employer, as_of: dt.date, policy: Policy, limit: int = 240) -> EmployerAccount:
-    """Dues with their fee, relief and clause (single-due rule), payments, arrears and credit."""
+    """Dues with their fee, relief and clause (single-due rule), payments, arrears and credit.
+
+    Each due names the relief pack rule that relieved its employer share and the deferral that moved
+    its due date (with document and clause); the fee is the rules core's, deferral included.
+    """
+    from shebao.collection.relief import deferral_basis, deferral_text, relief_text
+
     account = EmployerAccount(employer, as_of, [], list(employer.payments.order_by("-received_on", "-pk")[:100]))
-    for due in Due.objects.filter(employer=employer, amount_fen__gt=0).order_by("-month_no", "insurance", "pk")[:limit]:
+    texts: dict[str, str] = {}
+    deferrals = {d.pk: d for d in employer.deferrals.order_by("-pk")}
+    account.deferrals = [(d, deferral_basis(d)) for d in deferrals.values()]
+    shown = Due.objects.filter(Q(amount_fen__gt=0) | Q(relief_fen__gt=0), employer=employer)
+    for due in shown.order_by("-month_no", "insurance", "pk")[:limit]:
         paid = due.paid_on is not None and due.paid_on <= as_of
         fee = late_fee_for_due(due.month, due.amount_fen, paid_on=due.paid_on if paid else None,
-                               as_of=None if paid else as_of, policy=policy)
+                               as_of=None if paid else as_of, policy=policy, deferred_to=due.deferred_to)
+        relief = ""
+        if due.relief_rule:
+            if due.relief_rule not in texts:
+                texts[due.relief_rule] = relief_text(due.relief_rule)
+            relief = texts[due.relief_rule] + ("，已退至预缴余额" if due.relief_credited else "")
+            account.relief_fen += due.relief_fen
+        deferral = deferral_text(deferrals[due.deferral_id]) if due.deferral_id in deferrals else ""
         account.dues.append(DueRow(due, fee.due_on, fee.overdue_days, fee.late_fee_fen, fee.waived_fen,
-                                   [due_clause_text(policy, c, due.month) for c in fee.clauses]))
+                                   [due_clause_text(policy, c, due.month) for c in fee.clauses], relief, deferral))
         if not paid:
             account.open_fen += due.amount_fen
-            if fee.due_on < as_of:
+            if fee.due_on < as_of and due.amount_fen > 0:
                 account.arrears_fen += due.amount_fen
         account.late_fee_fen += fee.late_fee_fen
         account.waived_fen += fee.waived_fen

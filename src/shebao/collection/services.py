@@ -145,6 +145,10 @@ def _dues_build_month(*, month: str, actor: Any, employer_ids: list[int] | None,
             dues.append(Due(employer_id=e, month=month, month_no=month_no, insurance=k, employer_fen=e_fen,
                             personal_fen=p_fen, amount_fen=e_fen + p_fen, persons=int(persons[g]),
                             paid_on=None if pday == NO_DAY else day_date(pday)))
+    # Relief packs in force (免、减): the employer share of covered dues is reduced before it is owed.
+    from shebao.collection.relief import dues_relieve, relief_ledger_lines
+
+    dues_relieve(dues)
     Due.objects.bulk_create(dues, batch_size=2000)
     audit_bulk_create(actor=actor, model=Due, objs=dues, reason=f"核定应缴（{month}）")
     result.dues += len(dues)
@@ -158,6 +162,7 @@ def _dues_build_month(*, month: str, actor: Any, employer_ids: list[int] | None,
         income[d.insurance] += d.amount_fen
     lines = [Line(ledger.RECEIVABLE, e, amt) for e, amt in sorted(receivable.items())]
     lines += [Line(ledger.income_account(k), None, -amt) for k, amt in sorted(income.items())]
+    lines += relief_ledger_lines(dues)  # relief:<insurance> against income: income stays the full contribution
     ledger.ledger_post(kind=LedgerTransaction.Kind.DUES, occurred_on=clock.today(), lines=lines, actor=actor,
                        memo=f"核定应缴：{month}")
 

@@ -141,6 +141,12 @@ TABLE: dict[str, Permission] = _rows(
     Permission("work_injury.pay", "即时支付工伤保险待遇（快速通道）", REVIEWERS),
     Permission("work_injury.import", "导入工伤认定、劳动能力鉴定数据交换记录", CASE_STAFF, system=True),
     Permission("payroll.view_city", "查看全市养老金发放", frozenset(Role.values), city_wide=True),
+    # Relief packs (免、减、缓): publishing one changes every district's dues; a deferral is one
+    # employer's application, registered by its district's staff and approved by a second person.
+    Permission("relief_pack.publish", "发布减免缓缴政策包并执行减免", CENTER, city_wide=True, system=True),
+    Permission("deferral.apply", "登记缓缴申请", TAKES_PAYMENTS, system=True),
+    Permission("deferral.decide", "审批缓缴申请", REVIEWERS, system=True),
+    Permission("employer_facts.record", "登记单位类型、规模划型和行业", CASE_STAFF, system=True),
     # Reads that span the whole city (a district's staff use their district's page instead).
     Permission("deduction_run.view_city", "查看全市扣款批次", frozenset(Role.values), city_wide=True),
     Permission("assessment.view_city", "查看全市核定结果", frozenset(Role.values), city_wide=True),

@@ -127,6 +127,53 @@ class Employer(models.Model):
                 f"按例外登记（原因：{self.credit_code_override_reason}）")
 
 
+class EmployerFacts(AppendOnlyModel):
+    """An employer's unit type, size class and industry from a date on (dated, append-only history).
+
+    A relief pack reads the facts in force for a contribution month (or on the pack's fixed date,
+    `rules.relief.ReliefPack.facts_fixed_on`). Size classes follow the SME standard 工信部联企业〔2011〕
+    300号 (中小企业划型标准规定); industries are GB/T 4754-2017 codes (section letter and division
+    digits, e.g. "H62" 餐饮业). A correction is a new row from the same date: the latest row wins.
+    """
+
+    class UnitType(models.TextChoices):
+        ENTERPRISE = "enterprise", "企业"
+        INDIVIDUAL_BUSINESS = "individual_business", "以单位方式参保的个体工商户"
+        SOCIAL_ORGANIZATION = "social_organization", "社会组织（民办非企业单位、社会团体等）"
+        PUBLIC_INSTITUTION = "public_institution", "事业单位"
+        GOVERNMENT = "government", "机关"
+
+    class SizeClass(models.TextChoices):
+        LARGE = "large", "大型"
+        MEDIUM = "medium", "中型"
+        SMALL = "small", "小型"
+        MICRO = "micro", "微型"
+        UNCLASSIFIED = "", "未划型"
+
+    employer = models.ForeignKey(Employer, verbose_name="单位", on_delete=models.PROTECT, related_name="facts")
+    effective_from = models.DateField("起始日期")
+    unit_type = models.CharField("单位类型", max_length=30, choices=UnitType.choices, default=UnitType.ENTERPRISE)
+    size_class = models.CharField("企业规模（划型）", max_length=10, choices=SizeClass.choices, blank=True,
+                                  default=SizeClass.UNCLASSIFIED)
+    industry = models.CharField("国民经济行业代码", max_length=8, blank=True, default="",
+                                help_text="GB/T 4754-2017，如H62（餐饮业）")
+    source = models.CharField("依据", max_length=200, blank=True, default="")
+    recorded_by_label = models.CharField("登记人", max_length=150, blank=True, default="")
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "单位类型与规模"
+        verbose_name_plural = "单位类型与规模"
+        indexes = [models.Index(fields=["employer", "effective_from"])]
+
+    def __str__(self) -> str:
+        return f"{self.employer_id} {self.effective_from} {self.unit_type} {self.size_class} {self.industry}"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.employer.audit_district_code
+
+
 class Person(models.Model):
     class IdType(models.TextChoices):
         CITIZEN_ID = "citizen_id", "居民身份证"

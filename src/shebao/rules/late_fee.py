@@ -19,6 +19,7 @@ from .facts import FAR_FUTURE_DAY
 from .policy import Policy, load_policy
 
 FAR_FUTURE_MONTH = 10**6
+NO_DEFERRAL = -(10**7)  # a deferral day before any due date: no deferral (dues of 1900 exist in tests)
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,20 @@ def _round_fee(amount: Any, days: Any, fp: FeeParams) -> Any:
     return (2 * amount * fp.numerator * days + fp.denominator) // (2 * fp.denominator)
 
 
-def _fees(month: Any, amount: Any, pay: Any, fp: FeeParams, xp: Any) -> tuple[Any, ...]:
-    """The one late-fee formula: (due, overdue days, fee, waived, clause 0.2, clause 0.3)."""
+def _fees(month: Any, amount: Any, pay: Any, fp: FeeParams, xp: Any, deferred: Any = NO_DEFERRAL) -> tuple[Any, ...]:
+    """The one late-fee formula: (due, overdue days, fee, waived, clause 0.2, clause 0.3).
+
+    ``deferred`` is a granted deferral's new due day (day number; `NO_DEFERRAL`: none): the due date is the later
+    of it and the due date in force, and no fee accrues before it (人社部发〔2020〕11号 第三条,
+    rules/relief.py). Its relief counts in ``waived`` like any other (Reading 0.3c).
+    """
     where, maximum = xp.where, xp.maximum
     normal_due = xp.day_in_month(month, fp.due_day)  # Reading 0.2
     due = normal_due
     for m, d in fp.overrides:  # 0.2: collection periods moved by announcement
         due = where(month == m, d, due)
+    extended = due != normal_due
+    due = maximum(due, deferred)
     overdue = maximum(pay - due, 0)
     fee_due = _round_fee(amount, overdue, fp)
     # Reading 0.3c: relief is measured against the normal rules alone (the 25th, no window).
@@ -89,7 +97,7 @@ def _fees(month: Any, amount: Any, pay: Any, fp: FeeParams, xp: Any) -> tuple[An
             window_fee = where(pay <= deadline, 0, lost)
         fee = where(in_window, window_fee, fee_due)
     waived = fee_normal - fee
-    return due, overdue, fee, waived, due != normal_due, in_window & (fee < fee_due)
+    return due, overdue, fee, waived, extended, in_window & (fee < fee_due)
 
 
 @dataclass(frozen=True)
@@ -133,15 +141,18 @@ def late_fee_for_due(
     paid_on: date | str | None = None,
     as_of: date | str | None = None,
     policy: Policy | None = None,
+    deferred_to: date | None = None,
 ) -> LateFee:
-    """The late fee of one due, paid on ``paid_on`` or unpaid and assessed on ``as_of``."""
+    """The late fee of one due, paid on ``paid_on`` or unpaid and assessed on ``as_of``; ``deferred_to``
+    is the new due date of a granted deferral (see `_fees`)."""
     if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen < 0:
         raise InputError(f"amount_fen: expected a whole number of fen >= 0, got {amount_fen!r}")
     if (paid_on is None) == (as_of is None):
         raise InputError("give exactly one of paid_on (paid) or as_of (unpaid, day of assessment)")
     pay = _day(paid_on, "paid_on") if paid_on is not None else _day(as_of, "as_of")
     fp = fee_params(policy or load_policy())
-    due, overdue, fee, waived, c02, c03 = _fees(month_index(month), amount_fen, pay, fp, SCALAR)
+    deferred = day_number(deferred_to) if deferred_to is not None else NO_DEFERRAL
+    due, overdue, fee, waived, c02, c03 = _fees(month_index(month), amount_fen, pay, fp, SCALAR, deferred)
     return LateFee(day_date(due), int(overdue), int(fee), int(waived), _clauses(c02, c03))
 
 
@@ -158,10 +169,12 @@ class LateFeeColumns:
         return _clauses(self.clause_0_2[i], self.clause_0_3[i])
 
 
-def late_fees(months: Any, amounts_fen: Any, paid_on_or_as_of: Any, policy: Policy | None = None) -> LateFeeColumns:
+def late_fees(months: Any, amounts_fen: Any, paid_on_or_as_of: Any, policy: Policy | None = None,
+              deferred_to: Any = None) -> LateFeeColumns:
     """Late fees of many dues: months (``datetime64[M]``, month indexes since 1970-01 or
     ``"YYYY-MM"`` strings), amounts in fen, payment (or assessment) days (``datetime64[D]`` or
-    day numbers since 1970-01-01)."""
+    day numbers since 1970-01-01); ``deferred_to``: new due days of granted deferrals (day numbers,
+    0 or less for none), as in `late_fee_for_due`."""
     import numpy as np
 
     m = np.asarray(months)
@@ -175,12 +188,17 @@ def late_fees(months: Any, amounts_fen: Any, paid_on_or_as_of: Any, policy: Poli
     d = np.asarray(paid_on_or_as_of)
     d = d.astype("M8[D]").view("int64") if d.dtype.kind == "M" else d.astype("int64")
     fp = fee_params(policy or load_policy())
-    due, overdue, fee, waived, c02, c03 = _fees(m.astype("int64"), a, d, fp, numpy_ops())
+    deferred: Any = NO_DEFERRAL
+    if deferred_to is not None:  # day numbers <= 0 (or NaT) mean no deferral
+        raw = np.asarray(deferred_to)
+        raw = raw.astype("M8[D]").view("int64") if raw.dtype.kind == "M" else raw.astype("int64")
+        deferred = np.where(raw > 0, raw, NO_DEFERRAL)
+    due, overdue, fee, waived, c02, c03 = _fees(m.astype("int64"), a, d, fp, numpy_ops(), deferred)
     n = len(a)
     return LateFeeColumns(
         np.asarray(due, dtype="int64").view("M8[D]"), np.asarray(overdue, dtype="int64"),
         np.broadcast_to(np.asarray(fee, dtype="int64"), (n,)).copy(), np.asarray(waived, dtype="int64"),
-        np.asarray(c02, dtype=bool), np.broadcast_to(np.asarray(c03, dtype=bool), (n,)).copy(),
+        np.broadcast_to(np.asarray(c02, dtype=bool), (n,)).copy(), np.broadcast_to(np.asarray(c03, dtype=bool), (n,)).copy(),
     )
 
 

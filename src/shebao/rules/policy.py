@@ -576,5 +576,6 @@ def _freeze(v: Any) -> Any:
 
 
 def available_packs(packs_dir: Path | None = None) -> list[str]:
+    """The policy packs (a relief pack, with ``relief.yaml``, is read by `shebao.rules.relief`)."""
     pdir = packs_dir or PACKS_DIR
-    return sorted(p.name for p in pdir.iterdir() if (p / "pack.yaml").is_file())
+    return sorted(p.name for p in pdir.iterdir() if (p / "pack.yaml").is_file() and not (p / "relief.yaml").is_file())

@@ -1,0 +1,500 @@
+"""Relief packs in collection (免、减、缓): packs in force, relief of dues, publication, deferrals.
+
+The rules core (`shebao.rules.relief`) decides: which rule of which pack covers a due, how much of
+the employer share is relieved, whether a deferral is within the pack's limit. This module applies
+its answers: `dues_relieve` sets the relief on dues about to be written (the one function every
+writer of new dues calls: `services.dues_build` and any business effect that creates dues),
+`relief_pack_publish` puts a pack in force and relieves the dues already built (reduced if open,
+credited to the employer if paid), and `deferral_apply` / `deferral_decide` are the deferral business.
+
+Money is integer fen; every ledger entry balances: relief is debited to ``relief:<insurance>``
+against the employer's receivable (an open due) or its credit account (a paid due).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from shebao.collection import ledger
+from shebao.collection.ledger import Line
+from shebao.collection.models import Deferral, Due, LedgerTransaction, ReliefPublication
+from shebao.core import clock
+from shebao.core.audit import audit_bulk_create, audit_create, audit_update, audited_bulk_update, snapshot
+from shebao.core.permissions import actor_label, require
+from shebao.registry.models import Employer, EmployerFacts
+from shebao.rules.dates import month_index, month_str
+from shebao.rules.relief import (
+    INSURANCE_LABELS,
+    DeferralRule,
+    ReliefPack,
+    ReliefRule,
+    deferral_refusals,
+    load_relief_pack,
+    relief_columns,
+    relief_pack_names,
+)
+
+# An employer without a recorded fact is an enterprise not yet classified (every employer the
+# registry held before facts were recorded was registered as an enterprise): no size-class relief.
+DEFAULT_FACTS = (EmployerFacts.UnitType.ENTERPRISE.value, "", "")
+
+
+def relief_account(insurance: str) -> str:
+    return f"relief:{insurance}"
+
+
+# --- Packs in force and employer facts ---------------------------------------------------------------
+def relief_packs_in_force() -> list[ReliefPack]:
+    """The published relief packs, in the order they were published (the first match wins)."""
+    return [load_relief_pack(name) for name in
+            ReliefPublication.objects.order_by("published_on", "pk").values_list("pack", flat=True)]
+
+
+def relief_packs_available() -> list[str]:
+    return relief_pack_names()
+
+
+def relief_rule_of(key: str) -> ReliefRule | DeferralRule | None:
+    """The rule a due names (``<pack>/<rule id>``), or None if the pack is gone."""
+    if "/" not in key:
+        return None
+    name, _ = key.split("/", 1)
+    try:
+        return load_relief_pack(name).rule(key)
+    except Exception:
+        return None
+
+
+def relief_text(key: str) -> str:
+    """How a page names a relief: the rule's label, its document and clause."""
+    rule = relief_rule_of(key)
+    if rule is None:
+        return key
+    return f"{rule.label}（{rule.reference.document} {rule.reference.clause}）"
+
+
+def employer_facts_on(*, on: dt.date, employer_ids: Iterable[int] | None = None, recorded_only: bool = False
+                      ) -> dict[int, tuple[str, str, str]]:
+    """Each employer's (unit type, size class, industry) in force on ``on``: its latest row dated on or
+    before it. Without a row: `DEFAULT_FACTS`, unless ``recorded_only`` (then it is left out)."""
+    qs = EmployerFacts.objects.filter(effective_from__lte=on)
+    ids = None if employer_ids is None else sorted(set(employer_ids))
+    if ids is not None and len(ids) <= 2000:
+        qs = qs.filter(employer_id__in=ids)
+    out: dict[int, tuple[str, str, str]] = {}
+    for e, ut, sc, ind in qs.order_by("employer_id", "effective_from", "pk").values_list(
+            "employer_id", "unit_type", "size_class", "industry"):
+        out[e] = (ut, sc, ind)
+    if ids is not None:
+        wanted = set(ids)
+        out = {e: f for e, f in out.items() if e in wanted}
+        if not recorded_only:
+            for e in ids:
+                out.setdefault(e, DEFAULT_FACTS)
+    return out
+
+
+@transaction.atomic
+def employer_facts_record(*, employer: Employer, effective_from: dt.date, unit_type: str, size_class: str = "",
+                          industry: str = "", source: str = "", actor: Any) -> EmployerFacts:
+    """Record an employer's unit type, size class (工信部联企业〔2011〕300号) and industry (GB/T 4754-2017)
+    from a date on. Raises ValidationError (Chinese) for a value outside the choices."""
+    require(actor, "employer_facts.record", district_id=employer.district_id)
+    industry = (industry or "").strip().upper()
+    row = EmployerFacts(employer=employer, effective_from=effective_from, unit_type=unit_type,
+                        size_class=size_class or "", industry=industry, source=(source or "")[:200],
+                        recorded_by_label=actor_label(actor))
+    row.full_clean(exclude=["employer"])
+    if industry and not (industry[0].isalpha() and industry[1:].isdigit()):
+        raise ValidationError({"industry": "国民经济行业代码应为门类字母加数字，如H62（餐饮业）"})
+    row.save()
+    audit_create(actor=actor, instance=row, reason="登记单位类型、规模划型和行业")
+    return row
+
+
+# --- Relief of dues --------------------------------------------------------------------------------
+def _month_end(month_no: int) -> dt.date:
+    label = month_str(month_no + 1)
+    return dt.date(int(label[:4]), int(label[5:]), 1) - dt.timedelta(days=1)
+
+
+def _facts_for(pack: ReliefPack, employer_ids: list[int], month_no: int,
+               cache: dict[Any, dict[int, tuple[str, str, str]]]) -> dict[int, tuple[str, str, str]]:
+    """The facts a pack reads for a month: those on its fixed date where recorded, else the month's end."""
+    end = _month_end(month_no)
+    if end not in cache:
+        cache[end] = employer_facts_on(on=end, employer_ids=employer_ids)
+    facts = cache[end]
+    if pack.facts_fixed_on is None:
+        return facts
+    key = ("fixed", pack.facts_fixed_on)
+    if key not in cache:
+        cache[key] = employer_facts_on(on=pack.facts_fixed_on, employer_ids=employer_ids, recorded_only=True)
+    return {**facts, **cache[key]}
+
+
+def relief_compute(*, employer_id: Sequence[int], month_no: Sequence[int], insurance: Sequence[str],
+                   employer_fen: Sequence[int], packs: Sequence[ReliefPack]) -> tuple[np.ndarray, list[str]]:
+    """Relief of many dues (columns): (relief in fen per due, rule key per due or "").
+
+    Reads the employers' facts per pack and month in bulk, then asks the rules core
+    (`relief_columns`) pack by pack; a due relieved by an earlier pack is not looked at again.
+    """
+    n = len(employer_fen)
+    relief = np.zeros(n, dtype=np.int64)
+    keys = [""] * n
+    if not n or not packs:
+        return relief, keys
+    emp = np.asarray(employer_id, dtype=np.int64)
+    mon = np.asarray(month_no, dtype=np.int64)
+    ins = np.asarray(insurance, dtype=object)
+    efen = np.asarray(employer_fen, dtype=np.int64)
+    ids = sorted(set(emp.tolist()))
+    cache: dict[Any, dict[int, tuple[str, str, str]]] = {}
+    done = np.zeros(n, dtype=bool)
+    for pack in packs:
+        span = pack.months()
+        if span is None:
+            continue
+        for m in sorted(set(mon.tolist())):
+            if not span[0] <= m <= span[1]:
+                continue
+            rows = np.nonzero((mon == m) & ~done)[0]
+            if not len(rows):
+                continue
+            facts = _facts_for(pack, ids, m, cache)
+            f = [facts.get(int(e), DEFAULT_FACTS) for e in emp[rows].tolist()]
+            cols = relief_columns([pack], insurance=ins[rows], month=mon[rows], employer_fen=efen[rows],
+                                  unit_type=np.asarray([x[0] for x in f], dtype=object),
+                                  size_class=np.asarray([x[1] for x in f], dtype=object),
+                                  industry=np.asarray([x[2] for x in f], dtype=object))
+            hit = cols.rule_index >= 0
+            for i, r in zip(rows[hit].tolist(), cols.rule_index[hit].tolist(), strict=True):
+                keys[i] = cols.rules[r].key
+            relief[rows[hit]] = cols.relief_fen[hit]
+            done[rows[hit]] = True
+    return relief, keys
+
+
+def dues_relieve(dues: Sequence[Due], *, packs: Sequence[ReliefPack] | None = None) -> int:
+    """Set the relief of the packs in force on dues about to be written (unsaved `Due` objects).
+
+    Each due's employer share is reduced by its relief (`relief_fen`, `relief_rule`), and its amount
+    with it; the personal share is never relieved. Returns the fen relieved. The caller posts the
+    ledger with `relief_ledger_lines` (or its own lines that debit ``relief:<insurance>``).
+    """
+    packs = relief_packs_in_force() if packs is None else list(packs)
+    todo = [d for d in dues if not d.relief_rule and d.employer_fen > 0]
+    if not todo or not packs:
+        return 0
+    relief, keys = relief_compute(employer_id=[d.employer_id for d in todo], month_no=[d.month_no for d in todo],
+                                  insurance=[d.insurance for d in todo], employer_fen=[d.employer_fen for d in todo],
+                                  packs=packs)
+    total = 0
+    for d, r, k in zip(todo, relief.tolist(), keys, strict=True):
+        if k:
+            d.relief_fen, d.relief_rule = int(r), k
+            d.employer_fen -= int(r)
+            d.amount_fen -= int(r)
+            total += int(r)
+    return total
+
+
+def relief_ledger_lines(dues: Iterable[Due]) -> list[Line]:
+    """The relief lines of newly built dues: debit ``relief:<insurance>`` and credit the same to income
+    (so income stays the full contribution and the receivable is what the employer owes)."""
+    by_ins: dict[str, int] = defaultdict(int)
+    for d in dues:
+        if d.relief_fen and not d.relief_credited:
+            by_ins[d.insurance] += d.relief_fen
+    out = []
+    for k, amt in sorted(by_ins.items()):
+        out += [Line(relief_account(k), None, amt), Line(ledger.income_account(k), None, -amt)]
+    return out
+
+
+# --- Publication and its what-if ----------------------------------------------------------------------
+@dataclass
+class ReliefImpact:
+    """What publishing a pack does to the dues already built (nothing is written by computing it)."""
+
+    pack: ReliefPack
+    dues: int = 0
+    employers: int = 0
+    reduced_fen: int = 0  # off open dues
+    credited_fen: int = 0  # back to employers who had paid
+    by_district: dict[int, dict[str, int]] = field(default_factory=dict)
+    by_rule: dict[str, dict[str, int]] = field(default_factory=dict)
+    deferral_eligible_employers: int = 0
+    deferral_eligible_fen: int = 0  # open employer share of months a deferral rule covers
+    unclassified_employers: int = 0  # enterprises without a size class: no size-class relief
+    rows: list[tuple[Due, int, str]] = field(default_factory=list, repr=False)
+
+    @property
+    def relief_fen(self) -> int:
+        return self.reduced_fen + self.credited_fen
+
+
+def _impact(pack: ReliefPack, *, employer_ids: list[int] | None = None, district_id: int | None = None
+            ) -> ReliefImpact:
+    out = ReliefImpact(pack)
+    span = pack.months()
+    if span is None:
+        return out
+    qs = Due.objects.filter(month_no__gte=span[0], month_no__lte=span[1], relief_rule="", employer_fen__gt=0)
+    if employer_ids is not None:
+        qs = qs.filter(employer_id__in=employer_ids)
+    if district_id is not None:
+        qs = qs.filter(employer__district_id=district_id)
+    dues = list(qs.select_related(None).only("pk", "employer_id", "month_no", "month", "insurance", "employer_fen",
+                                             "personal_fen", "amount_fen", "paid_on", "deferred_to"))
+    relief, keys = relief_compute(employer_id=[d.employer_id for d in dues], month_no=[d.month_no for d in dues],
+                                  insurance=[d.insurance for d in dues], employer_fen=[d.employer_fen for d in dues],
+                                  packs=[pack])
+    districts = dict(Employer.objects.filter(pk__in={d.employer_id for d in dues}).values_list("pk", "district_id"))
+    employers: set[int] = set()
+    for d, r, k in zip(dues, relief.tolist(), keys, strict=True):
+        if not k or r <= 0:
+            continue
+        out.rows.append((d, int(r), k))
+        employers.add(d.employer_id)
+        kind = "reduced_fen" if d.paid_on is None else "credited_fen"
+        setattr(out, kind, getattr(out, kind) + int(r))
+        dist = out.by_district.setdefault(districts.get(d.employer_id, 0),
+                                          {"employers": 0, "reduced_fen": 0, "credited_fen": 0, "_seen": 0})
+        dist[kind] += int(r)
+        rule = out.by_rule.setdefault(k, {"dues": 0, "relief_fen": 0})
+        rule["dues"] += 1
+        rule["relief_fen"] += int(r)
+    for e in employers:
+        out.by_district[districts.get(e, 0)]["employers"] += 1
+    for v in out.by_district.values():
+        v.pop("_seen", None)
+    out.dues, out.employers = len(out.rows), len(employers)
+    # Deferral: the employers a deferral rule covers, with their open employer share of its months.
+    if pack.deferrals:
+        ids = sorted({d.employer_id for d in dues})
+        facts = employer_facts_on(on=clock.today(), employer_ids=ids)
+        eligible: set[int] = set()
+        for d in dues:
+            if d.paid_on is not None or d.deferred_to is not None:
+                continue
+            f = facts.get(d.employer_id, DEFAULT_FACTS)
+            for rule in pack.deferrals:
+                if rule.coverage.covers(insurance=d.insurance, month=d.month_no, unit_type=f[0], size_class=f[1],
+                                        industry=f[2]):
+                    eligible.add(d.employer_id)
+                    out.deferral_eligible_fen += d.employer_fen
+                    break
+        out.deferral_eligible_employers = len(eligible)
+    facts_now = employer_facts_on(on=clock.today(), employer_ids=sorted({d.employer_id for d in dues}))
+    out.unclassified_employers = sum(1 for f in facts_now.values() if f[0] == "enterprise" and not f[1])
+    return out
+
+
+def relief_what_if(*, pack: str, user: Any = None) -> ReliefImpact:
+    """What publishing ``pack`` now would relieve on the dues already built: how much, for how many
+    employers, by district and by rule; a district's staff see their district. Nothing is written."""
+    from shebao.core.scoping import user_sees_all
+
+    p = load_relief_pack(pack)
+    district = None
+    if user is not None and not user_sees_all(user):
+        d = getattr(user, "district", None)
+        district = d.pk if d is not None else -1
+    return _impact(p, district_id=district)
+
+
+@transaction.atomic
+def relief_pack_publish(*, pack: str, actor: Any, on: dt.date | None = None) -> ReliefPublication:
+    """Put a relief pack in force: dues built from now on carry its relief, and the dues already built
+    of its months are relieved at once, open ones reduced and paid ones credited to the employer
+    (whose credit then pays its open dues, oldest first). One balanced ledger entry; audit rows.
+
+    Raises ValidationError if the pack is already in force or unknown; PermissionDenied.
+    """
+    from shebao.collection.services import credit_apply
+
+    require(actor, "relief_pack.publish")
+    if pack not in relief_pack_names():
+        raise ValidationError({"pack": f"没有名为“{pack}”的减免缓缴政策包"})
+    if ReliefPublication.objects.filter(pack=pack).exists():
+        raise ValidationError({"pack": f"政策包“{pack}”已发布执行，不能重复发布"})
+    p = load_relief_pack(pack)
+    on = on or clock.today()
+    impact = _impact(p)
+    lines: list[Line] = []
+    relieved: list[Due] = []
+    split_dues = Due.objects.select_for_update().filter(pk__in=[d.pk for d, _, _ in impact.rows])
+    fresh = {d.pk: d for d in split_dues}
+    credited_employers: set[int] = set()
+    for stale, r, key in impact.rows:
+        d = fresh[stale.pk]
+        if d.relief_rule:  # relieved meanwhile
+            continue
+        d.relief_fen, d.relief_rule = r, key
+        lines.append(Line(relief_account(d.insurance), None, r))
+        if d.paid_on is None:
+            d.employer_fen -= r
+            d.amount_fen -= r
+            lines.append(Line(ledger.RECEIVABLE, d.employer_id, -r))
+        else:
+            d.relief_credited = True
+            lines.append(Line(ledger.EMPLOYER_CREDIT, d.employer_id, -r))
+            credited_employers.add(d.employer_id)
+        relieved.append(d)
+    txn = None
+    if lines:
+        txn = ledger.ledger_post(kind=LedgerTransaction.Kind.RELIEF, occurred_on=on, lines=lines, actor=actor,
+                                 memo=f"减免社会保险费：{p.title}", reason=f"发布政策包{p.name}")
+        audited_bulk_update(actor=actor, objs=relieved,
+                            fields=["relief_fen", "relief_rule", "relief_credited", "employer_fen", "amount_fen"],
+                            reason=f"发布减免政策包{p.name}")
+    publication = ReliefPublication.objects.create(
+        pack=p.name, version=p.version, title=p.title[:200], published_on=on, published_by_label=actor_label(actor),
+        dues=len(relieved), employers=len({d.employer_id for d in relieved}),
+        reduced_fen=sum(d.relief_fen for d in relieved if not d.relief_credited),
+        credited_fen=sum(d.relief_fen for d in relieved if d.relief_credited), transaction=txn)
+    audit_create(actor=actor, instance=publication, reason=f"发布减免缓缴政策包：{p.title}")
+    for employer in Employer.objects.filter(pk__in=credited_employers).order_by("pk"):
+        credit_apply(employer=employer, actor=actor, on=on)
+    return publication
+
+
+# --- Deferral (缓缴): an application and its approval ---------------------------------------------------
+def deferral_due_dates(months: Sequence[str]) -> dict[str, dt.date]:
+    """Each month's due date under the policy in force (extensions included)."""
+    from shebao.collection.policy import policy_in_force
+    from shebao.rules import due_date
+
+    policy = policy_in_force()
+    return {m: due_date(m, policy) for m in months}
+
+
+def _deferral_rule(pack: str, rule: str) -> tuple[ReliefPack, DeferralRule]:
+    if not ReliefPublication.objects.filter(pack=pack).exists():
+        raise ValidationError({"pack": f"政策包“{pack}”尚未发布执行，不能据以缓缴"})
+    p = load_relief_pack(pack)
+    try:
+        return p, p.deferral(rule)
+    except KeyError:
+        raise ValidationError({"rule": f"政策包“{p.title}”没有缓缴条目“{rule}”"}) from None
+
+
+def _months(raw: Sequence[str]) -> list[str]:
+    out = []
+    for m in raw:
+        try:
+            month_index(str(m).strip(), "months")
+        except Exception:
+            raise ValidationError({"months": f"费款所属期“{m}”格式错误，应为YYYY-MM"}) from None
+        out.append(str(m).strip())
+    return sorted(set(out))
+
+
+def _refuse(refusals: list[Any]) -> None:
+    if refusals:
+        errors: dict[str, list[str]] = defaultdict(list)
+        for r in refusals:
+            errors[r.field if r.field in ("months", "due_until") else "__all__"].append(r.zh)
+        raise ValidationError(dict(errors))
+
+
+@transaction.atomic
+def deferral_apply(*, employer: Employer, pack: str, rule: str, months: Sequence[str], due_until: dt.date,
+                   reason: str, actor: Any) -> Deferral:
+    """Register an employer's application to defer the employer share of ``months`` to ``due_until``.
+
+    Checked against the pack's rule at once (who it covers, which months, the limit): a refused
+    application is not stored. Raises ValidationError with each reason in Chinese; PermissionDenied.
+    """
+    require(actor, "deferral.apply", district_id=employer.district_id)
+    p, r = _deferral_rule(pack, rule)
+    months = _months(months)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "请填写申请缓缴的理由（如生产经营困难情况）"})
+    facts = employer_facts_on(on=clock.today(), employer_ids=[employer.pk])[employer.pk]
+    _refuse(deferral_refusals(r, months=months, due_until=due_until, due_in_force=deferral_due_dates(months),
+                              unit_type=facts[0], size_class=facts[1], industry=facts[2]))
+    taken = Deferral.objects.filter(employer=employer, status__in=[Deferral.Status.APPLIED, Deferral.Status.APPROVED])
+    overlap = sorted({m for d in taken for m in d.months} & set(months))
+    if overlap:
+        raise ValidationError({"months": f"费款所属期{'、'.join(overlap)}已有缓缴申请"})
+    deferral = Deferral.objects.create(employer=employer, pack=p.name, rule=r.id, months=months, due_until=due_until,
+                                       reason=reason.strip()[:300], applied_on=clock.today(),
+                                       applied_by_label=actor_label(actor))
+    audit_create(actor=actor, instance=deferral, reason=f"登记缓缴申请：{r.label}")
+    return deferral
+
+
+@transaction.atomic
+def deferral_decide(*, deferral: Deferral, approve: bool, actor: Any, note: str = "") -> Deferral:
+    """Approve or refuse a deferral (by someone other than who registered it). Approval re-checks the
+    rule, then splits each open due of the months and the rule's insurance types into the employer
+    share (deferred to ``due_until``) and the personal share (due as before). The receivable is
+    unchanged, so no ledger entry. Raises ValidationError; PermissionDenied."""
+    deferral = Deferral.objects.select_for_update().select_related("employer").get(pk=deferral.pk)
+    require(actor, "deferral.decide", district_id=deferral.employer.district_id)
+    if deferral.status != Deferral.Status.APPLIED:
+        raise ValidationError(f"该缓缴申请已{deferral.get_status_display()}，不能再次审批")
+    if actor_label(actor) == deferral.applied_by_label:
+        raise ValidationError("缓缴申请须由登记人以外的人员审批")
+    before = snapshot(deferral)
+    if not approve:
+        if not (note or "").strip():
+            raise ValidationError({"note": "不予批准须填写理由"})
+        deferral.status = Deferral.Status.REFUSED
+    else:
+        _, rule = _deferral_rule(deferral.pack, deferral.rule)
+        employer = deferral.employer
+        facts = employer_facts_on(on=clock.today(), employer_ids=[employer.pk])[employer.pk]
+        _refuse(deferral_refusals(rule, months=deferral.months, due_until=deferral.due_until,
+                                  due_in_force=deferral_due_dates(deferral.months), unit_type=facts[0],
+                                  size_class=facts[1], industry=facts[2]))
+        dues = list(Due.objects.select_for_update().filter(
+            employer=employer, month__in=deferral.months, insurance__in=sorted(rule.coverage.insurances),
+            paid_on__isnull=True, deferred_to__isnull=True, employer_fen__gt=0).order_by("month_no", "pk"))
+        personal: list[Due] = []
+        for d in dues:
+            if d.personal_fen:
+                personal.append(Due(employer_id=d.employer_id, month=d.month, month_no=d.month_no,
+                                    insurance=d.insurance, employer_fen=0, personal_fen=d.personal_fen,
+                                    amount_fen=d.personal_fen, persons=d.persons, split_from=d))
+            d.personal_fen, d.amount_fen = 0, d.employer_fen
+            d.deferred_to, d.deferral = deferral.due_until, deferral
+        audited_bulk_update(actor=actor, objs=dues, fields=["personal_fen", "amount_fen", "deferred_to", "deferral"],
+                            reason=f"批准缓缴：单位缴费部分缓缴至{deferral.due_until}")
+        Due.objects.bulk_create(personal)
+        audit_bulk_create(actor=actor, model=Due, objs=personal, reason="批准缓缴：个人缴费部分照常缴纳")
+        deferral.status = Deferral.Status.APPROVED
+        deferral.dues_deferred = len(dues)
+        deferral.deferred_fen = sum(d.amount_fen for d in dues)
+    deferral.decided_on, deferral.decided_by_label = clock.today(), actor_label(actor)
+    deferral.decision_note = (note or "").strip()[:300]
+    deferral.save()
+    audit_update(actor=actor, instance=deferral, before=before,
+                 reason="批准缓缴" if approve else f"不予批准缓缴：{deferral.decision_note}")
+    return deferral
+
+
+def deferral_basis(deferral: Deferral) -> str:
+    """The rule a deferral rests on: its label, document and clause."""
+    rule = relief_rule_of(f"{deferral.pack}/{deferral.rule}")
+    return f"{rule.label}（{rule.reference.document} {rule.reference.clause}）" if rule else deferral.rule
+
+
+def deferral_text(deferral: Deferral) -> str:
+    """How a page names a deferral: the new due date, and the rule with its document and clause."""
+    return f"缓缴至{deferral.due_until:%Y年%m月%d日}，缓缴期间免收滞纳金：{deferral_basis(deferral)}"
+
+
+def insurance_label(code: str) -> str:
+    return INSURANCE_LABELS.get(code, code)

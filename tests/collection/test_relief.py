@@ -1,0 +1,264 @@
+"""Relief packs in collection: dues built under the 2020 pack, publication with credits, deferral as a
+business, the statement and the assessment agreeing with the rules core, the what-if of publishing.
+
+Amounts are worked out by hand: a 10,000-yuan base in 2020 gives pension 1,600 + 800, unemployment
+80 + 20, medical 1,000 + 203, maternity 80, work injury (class 1) 20 yuan (employer + personal).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from shebao.collection import ledger
+from shebao.collection.assessment import assessment_compute
+from shebao.collection.models import Deferral, Due, LedgerTransaction, ReliefPublication
+from shebao.collection.reconcile import books_reconcile
+from shebao.collection.relief import (
+    deferral_apply,
+    deferral_decide,
+    employer_facts_record,
+    relief_pack_publish,
+    relief_what_if,
+)
+from shebao.collection.selectors import employer_account
+from shebao.collection.services import dues_build
+from shebao.core.models import AuditEvent
+from shebao.rules import load_policy
+from tests import personas
+from tests.collection.conftest import contribution
+from tests.nothing_written import nothing_written
+from tests.personas import SETUP
+
+PACK = "relief-2020-covid"
+BASE = 1_000_000  # 10,000 yuan
+
+
+def _dues(employer, month):
+    return {d.insurance: d for d in Due.objects.filter(employer=employer, month=month, split_from__isnull=True)}
+
+
+def _classify(employer, unit_type="enterprise", size="small", on=dt.date(2020, 1, 1), industry=""):
+    return employer_facts_record(employer=employer, effective_from=on, unit_type=unit_type, size_class=size,
+                                 industry=industry, source="划型结果", actor=SETUP)
+
+
+@pytest.fixture
+def published(db):
+    return relief_pack_publish(pack=PACK, actor=SETUP, on=dt.date(2020, 3, 8))
+
+
+def test_dues_built_under_the_pack_relieve_an_sme_and_halve_a_large_enterprise(published, person_chaoyang,
+                                                                             person_haidian):
+    sme = personas.make_employer("北京小微测试有限公司", serial=31)
+    large = personas.make_employer("北京大型测试集团有限公司", serial=32)
+    _classify(sme, size="small")
+    _classify(large, size="large")
+    contribution(person_chaoyang, sme, "2020-02", BASE)
+    contribution(person_haidian, large, "2020-02", BASE)
+    dues_build(actor=SETUP, months=["2020-02"])
+    s = _dues(sme, "2020-02")
+    assert (s["pension"].employer_fen, s["pension"].relief_fen, s["pension"].amount_fen) == (0, 160_000, 80_000)
+    assert (s["unemployment"].employer_fen, s["unemployment"].relief_fen) == (0, 8_000)
+    assert (s["work_injury"].employer_fen, s["work_injury"].relief_fen, s["work_injury"].amount_fen) == (0, 2_000, 0)
+    assert (s["medical"].employer_fen, s["medical"].relief_fen, s["medical"].amount_fen) == (50_000, 50_000, 70_300)
+    assert (s["maternity"].employer_fen, s["maternity"].relief_fen) == (8_000, 0)
+    assert s["pension"].relief_rule == f"{PACK}/sme-exempt" and s["medical"].relief_rule == f"{PACK}/medical-half"
+    g = _dues(large, "2020-02")
+    assert (g["pension"].employer_fen, g["pension"].relief_fen) == (80_000, 80_000)
+    assert (g["unemployment"].employer_fen, g["work_injury"].employer_fen) == (4_000, 1_000)
+    # The ledger: income is the full contribution, relief:<insurance> the part relieved, receivable the rest.
+    assert ledger.account_balance(account="relief:pension") == 240_000
+    assert ledger.account_balance(account=ledger.income_account("pension")) == -(240_000 + 80_000 + 80_000 + 80_000)
+    assert ledger.account_balance(account=ledger.RECEIVABLE, employer_id=sme.pk) == sum(
+        d.amount_fen for d in s.values())
+    assert books_reconcile().ok, books_reconcile().problems
+
+
+def test_government_bodies_and_unclassified_enterprises_keep_the_three_insurances(published, person_chaoyang,
+                                                                                  person_haidian):
+    gov = personas.make_employer("北京市某局", serial=33)
+    _classify(gov, unit_type="government", size="")
+    plain = personas.make_employer("北京未划型测试有限公司", serial=34)  # no facts: an enterprise, unclassified
+    contribution(person_chaoyang, gov, "2020-03", BASE)
+    contribution(person_haidian, plain, "2020-03", BASE)
+    dues_build(actor=SETUP, months=["2020-03"])
+    for employer in (gov, plain):
+        d = _dues(employer, "2020-03")
+        assert (d["pension"].employer_fen, d["pension"].relief_fen, d["pension"].relief_rule) == (160_000, 0, "")
+        assert d["medical"].employer_fen == 50_000  # medical halving covers every unit (医保发〔2020〕6号 第一条)
+
+
+def test_the_first_and_last_months_of_the_sme_exemption(published, person_chaoyang):
+    sme = personas.make_employer("北京小微边界测试有限公司", serial=35)
+    _classify(sme, size="micro")
+    for month in ("2020-01", "2020-02", "2020-12", "2021-01"):
+        contribution(person_chaoyang, sme, month, BASE)
+    dues_build(actor=SETUP, months=["2020-01", "2020-02", "2020-12", "2021-01"])
+    pension = {m: _dues(sme, m)["pension"].employer_fen for m in ("2020-01", "2020-02", "2020-12", "2021-01")}
+    assert pension == {"2020-01": 160_000, "2020-02": 0, "2020-12": 0, "2021-01": 160_000}
+    assert _dues(sme, "2020-12")["pension"].relief_rule == f"{PACK}/sme-exempt-extended"
+    assert _dues(sme, "2020-12")["medical"].relief_fen == 0  # medical halving ended with June
+
+
+def test_beijing_fixes_the_class_as_classified_on_2020_03_09(published, person_chaoyang, person_haidian):
+    grown = personas.make_employer("北京成长测试有限公司", serial=36)
+    _classify(grown, size="small", on=dt.date(2020, 3, 1))
+    _classify(grown, size="large", on=dt.date(2020, 5, 1))  # grew: the class still holds for the period
+    late = personas.make_employer("北京后登记测试有限公司", serial=37)
+    _classify(late, size="small", on=dt.date(2020, 4, 1))  # classified after 3月9日: by month
+    for employer, person in ((grown, person_chaoyang), (late, person_haidian)):
+        for month in ("2020-03", "2020-06"):
+            contribution(person, employer, month, BASE)
+    dues_build(actor=SETUP, months=["2020-03", "2020-06"])
+    assert _dues(grown, "2020-06")["pension"].relief_rule == f"{PACK}/sme-exempt"
+    assert _dues(late, "2020-03")["pension"].relief_rule == ""  # not classified at the end of March
+    assert _dues(late, "2020-06")["pension"].relief_rule == f"{PACK}/sme-exempt"
+
+
+def test_publishing_reduces_open_dues_and_credits_the_employers_who_had_paid(db, person_chaoyang, person_haidian):
+    paid = personas.make_employer("北京已缴测试有限公司", serial=38)
+    open_ = personas.make_employer("北京未缴测试有限公司", serial=39)
+    _classify(paid, size="small")
+    _classify(open_, size="small")
+    contribution(person_chaoyang, paid, "2020-02", BASE, paid_on=dt.date(2020, 2, 20))
+    contribution(person_chaoyang, paid, "2020-03", BASE)
+    contribution(person_haidian, open_, "2020-02", BASE)
+    dues_build(actor=SETUP, months=["2020-02", "2020-03"])
+    before = {d.pk: d.amount_fen for d in Due.objects.all()}
+    what_if = relief_what_if(pack=PACK)
+    assert Due.objects.filter(relief_fen__gt=0).count() == 0  # the what-if writes nothing
+    publication = relief_pack_publish(pack=PACK, actor=SETUP, on=dt.date(2020, 3, 8))
+    # Paid February: 1,600 + 80 + 20 (three insurances) + 500 (medical half) = 2,200 yuan credited.
+    credited = 160_000 + 8_000 + 2_000 + 50_000
+    assert publication.credited_fen == credited == what_if.credited_fen
+    p2 = _dues(paid, "2020-02")
+    assert p2["pension"].relief_credited and p2["pension"].amount_fen == before[p2["pension"].pk]
+    # The credit paid the open March dues at once (oldest first), March relieved too.
+    march_total = sum(d.amount_fen for d in Due.objects.filter(employer=paid, month="2020-03"))
+    assert march_total == 80_000 + 2_000 + 70_300 + 8_000 + 0
+    assert Due.objects.filter(employer=paid, month="2020-03", paid_on__isnull=True, amount_fen__gt=0).count() == 0
+    assert -ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=paid.pk) == credited - march_total
+    o2 = _dues(open_, "2020-02")
+    assert (o2["pension"].amount_fen, o2["pension"].relief_fen, o2["pension"].relief_credited) == (80_000, 160_000,
+                                                                                                   False)
+    assert publication.reduced_fen == what_if.reduced_fen == 2 * credited
+    assert publication.employers == what_if.employers == 2
+    assert LedgerTransaction.objects.filter(kind="relief").count() == 1
+    assert AuditEvent.objects.filter(model="collection.ReliefPublication").count() == 1
+    assert books_reconcile().ok, books_reconcile().problems
+
+
+def test_a_pack_is_published_once_and_only_by_the_center(db, clerk_chaoyang, municipal_admin):
+    with nothing_written(), pytest.raises(PermissionDenied):
+        relief_pack_publish(pack=PACK, actor=clerk_chaoyang)
+    with nothing_written(), pytest.raises(ValidationError, match="没有名为"):
+        relief_pack_publish(pack="no-such-pack", actor=municipal_admin)
+    relief_pack_publish(pack=PACK, actor=municipal_admin)
+    with nothing_written(), pytest.raises(ValidationError, match="不能重复发布"):
+        relief_pack_publish(pack=PACK, actor=municipal_admin)
+    assert ReliefPublication.objects.get().published_by_label == municipal_admin.get_username()
+
+
+def test_the_what_if_counts_relief_by_district(db, person_chaoyang, person_haidian):
+    a = personas.make_employer("北京朝阳试算有限公司", serial=40)
+    b = personas.make_employer("北京海淀试算有限公司", serial=41, district_code="110108")
+    _classify(a, size="small")
+    _classify(b, size="large")
+    contribution(person_chaoyang, a, "2020-04", BASE)
+    contribution(person_haidian, b, "2020-04", BASE)
+    dues_build(actor=SETUP, months=["2020-04"])
+    w = relief_what_if(pack=PACK)
+    assert w.employers == 2 and w.dues == 8
+    assert w.by_district[a.district_id]["reduced_fen"] == 160_000 + 8_000 + 2_000 + 50_000
+    assert w.by_district[b.district_id]["reduced_fen"] == 80_000 + 4_000 + 1_000 + 50_000
+    assert w.by_rule[f"{PACK}/large-half"]["relief_fen"] == 85_000
+    assert w.deferral_eligible_employers == 2
+
+
+# --- Deferral ---------------------------------------------------------------------------------------
+@pytest.fixture
+def deferred_setup(published, person_chaoyang, clerk_chaoyang, reviewer_chaoyang):
+    employer = personas.make_employer("北京困难测试有限公司", serial=42)
+    _classify(employer, size="large")
+    contribution(person_chaoyang, employer, "2020-07", BASE)
+    contribution(person_chaoyang, employer, "2020-08", BASE)
+    dues_build(actor=SETUP, months=["2020-07", "2020-08"])
+    return employer
+
+
+def test_a_deferral_beyond_six_months_is_refused_and_nothing_is_stored(deferred_setup, clerk_chaoyang):
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        deferral_apply(employer=deferred_setup, pack=PACK, rule="hardship-deferral", months=["2020-07"],
+                       due_until=dt.date(2021, 1, 26), reason="停工", actor=clerk_chaoyang)
+    assert "2020年12月31日" in str(e.value) or "最迟" in str(e.value)
+
+
+def test_only_a_second_person_may_approve_a_deferral(deferred_setup, clerk_chaoyang, municipal_admin):
+    d = deferral_apply(employer=deferred_setup, pack=PACK, rule="hardship-deferral", months=["2020-08"],
+                       due_until=dt.date(2020, 12, 31), reason="疫情停工", actor=municipal_admin)
+    with nothing_written(), pytest.raises(PermissionDenied):
+        deferral_decide(deferral=d, approve=True, actor=clerk_chaoyang)  # a clerk registers, never approves
+    with nothing_written(), pytest.raises(ValidationError, match="登记人以外"):
+        deferral_decide(deferral=d, approve=True, actor=municipal_admin)
+
+
+def test_an_approved_deferral_moves_the_due_date_of_the_employer_share_without_fee(deferred_setup, clerk_chaoyang,
+                                                                                  reviewer_chaoyang):
+    employer = deferred_setup
+    d = deferral_apply(employer=employer, pack=PACK, rule="hardship-deferral", months=["2020-07"],
+                       due_until=dt.date(2020, 12, 31), reason="疫情停工，经营困难", actor=clerk_chaoyang)
+    assert AuditEvent.objects.filter(model="collection.Deferral", action="create").count() == 1
+    deferral_decide(deferral=d, approve=True, actor=reviewer_chaoyang)
+    d.refresh_from_db()
+    assert d.status == Deferral.Status.APPROVED and d.dues_deferred == 4  # pension, unemployment, medical, injury
+    pension = Due.objects.get(employer=employer, month="2020-07", insurance="pension", split_from__isnull=True)
+    assert (pension.amount_fen, pension.personal_fen, pension.deferred_to) == (160_000, 0, dt.date(2020, 12, 31))
+    personal = Due.objects.get(employer=employer, month="2020-07", insurance="pension", split_from=pension)
+    assert (personal.amount_fen, personal.deferred_to) == (80_000, None)
+    assert Due.objects.get(employer=employer, month="2020-07", insurance="maternity").deferred_to is None
+    assert books_reconcile().ok, books_reconcile().problems
+    # On 2020-11-30 the deferred shares owe nothing and no fee; the personal share and August do.
+    policy = load_policy(overrides={"epidemic_lifted_on": "2020-06-01"})
+    as_of = dt.date(2020, 11, 30)
+    account = employer_account(employer=employer, as_of=as_of, policy=policy)
+    row = next(r for r in account.dues if r.due.pk == pension.pk)
+    assert (row.due_on, row.late_fee_fen, row.overdue_days) == (dt.date(2020, 12, 31), 0, 0)
+    assert "缓缴至2020年12月31日" in row.deferral and "人社部发〔2020〕11号" in row.deferral
+    personal_row = next(r for r in account.dues if r.due.pk == personal.pk)
+    assert personal_row.late_fee_fen == (2 * 80_000 * 5 * 128 + 10_000) // 20_000  # 128 days after 07-25
+    # The assessment agrees with the statement, deferral included.
+    result = assessment_compute(as_of=as_of, policy=policy, prune=True)
+    i = list(result.figures.employer_id).index(employer.pk)
+    assert int(result.figures.late_fee_fen[i]) == account.late_fee_fen
+    assert int(result.figures.arrears_fen[i]) == account.arrears_fen
+    assert int(result.figures.waived_fen[i]) == account.waived_fen
+    # A second application for the same month is refused.
+    with nothing_written(), pytest.raises(ValidationError, match="已有缓缴申请"):
+        deferral_apply(employer=employer, pack=PACK, rule="hardship-deferral", months=["2020-07"],
+                       due_until=dt.date(2020, 12, 1), reason="再次", actor=clerk_chaoyang)
+
+
+def test_a_government_body_may_not_apply_and_a_refusal_needs_a_reason(published, clerk_chaoyang, reviewer_chaoyang):
+    gov = personas.make_employer("北京市某委员会", serial=43)
+    _classify(gov, unit_type="government", size="")
+    with nothing_written(), pytest.raises(ValidationError, match="机关"):
+        deferral_apply(employer=gov, pack=PACK, rule="hardship-deferral", months=["2020-03"],
+                       due_until=dt.date(2020, 6, 1), reason="困难", actor=clerk_chaoyang)
+    ent = personas.make_employer("北京申请测试有限公司", serial=44)
+    d = deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral", months=["2020-03"],
+                       due_until=dt.date(2020, 6, 1), reason="困难", actor=clerk_chaoyang)
+    with nothing_written(), pytest.raises(ValidationError, match="理由"):
+        deferral_decide(deferral=d, approve=False, actor=reviewer_chaoyang)
+    deferral_decide(deferral=d, approve=False, actor=reviewer_chaoyang, note="材料不足")
+    d.refresh_from_db()
+    assert d.status == Deferral.Status.REFUSED and d.decided_by_label == reviewer_chaoyang.get_username()
+
+
+def test_a_pack_not_yet_published_grants_no_deferral(db, clerk_chaoyang):
+    ent = personas.make_employer("北京未发布测试有限公司", serial=45)
+    with nothing_written(), pytest.raises(ValidationError, match="尚未发布"):
+        deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral", months=["2020-03"],
+                       due_until=dt.date(2020, 6, 1), reason="困难", actor=clerk_chaoyang)
