@@ -262,3 +262,38 @@ def test_a_pack_not_yet_published_grants_no_deferral(db, clerk_chaoyang):
     with nothing_written(), pytest.raises(ValidationError, match="尚未发布"):
         deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral", months=["2020-03"],
                        due_until=dt.date(2020, 6, 1), reason="困难", actor=clerk_chaoyang)
+
+
+# --- The 2022 deferral pack, through the same services (no code of its own) ---------------------------
+def test_2022_a_restaurant_defers_its_pension_share_and_owes_no_fee_until_the_end_of_2023(
+        db, person_chaoyang, clerk_chaoyang, reviewer_chaoyang):
+    relief_pack_publish(pack="relief-2022-deferral", actor=SETUP, on=dt.date(2022, 5, 31))
+    restaurant = personas.make_employer("北京餐饮测试有限公司", serial=46)
+    _classify(restaurant, size="small", industry="H6210", on=dt.date(2022, 1, 1))
+    contribution(person_chaoyang, restaurant, "2022-05", BASE)
+    dues_build(actor=SETUP, months=["2022-05"])
+    assert Due.objects.filter(employer=restaurant, relief_fen__gt=0).count() == 0  # deferral relieves nothing
+    with nothing_written(), pytest.raises(ValidationError, match="2023年12月31日"):
+        deferral_apply(employer=restaurant, pack="relief-2022-deferral", rule="hard-hit-pension", months=["2022-05"],
+                       due_until=dt.date(2024, 1, 1), reason="堂食暂停", actor=clerk_chaoyang)
+    d = deferral_apply(employer=restaurant, pack="relief-2022-deferral", rule="hard-hit-pension",
+                       months=["2022-05"], due_until=dt.date(2023, 12, 31), reason="堂食暂停", actor=clerk_chaoyang)
+    deferral_decide(deferral=d, approve=True, actor=reviewer_chaoyang)
+    d.refresh_from_db()
+    assert (d.dues_deferred, d.deferred_fen) == (1, 160_000)  # the pension employer share only
+    policy = load_policy(overrides={"epidemic_lifted_on": "2020-06-01"})
+    as_of = dt.date(2023, 6, 30)
+    account = employer_account(employer=restaurant, as_of=as_of, policy=policy)
+    pension = next(r for r in account.dues if r.due.insurance == "pension" and r.due.deferred_to)
+    assert (pension.late_fee_fen, pension.due_on) == (0, dt.date(2023, 12, 31))
+    assert "人社厅发〔2022〕16号" in pension.deferral
+    # Every other due of May 2022 is late since 2022-05-25: 401 days to 2023-06-30 at 0.05 % a day.
+    others = sum(r.due.amount_fen for r in account.dues if not r.due.deferred_to)
+    assert account.late_fee_fen == sum((2 * r.due.amount_fen * 5 * 401 + 10_000) // 20_000
+                                       for r in account.dues if not r.due.deferred_to)
+    assert account.arrears_fen == others
+    result = assessment_compute(as_of=as_of, policy=policy)
+    i = list(result.figures.employer_id).index(restaurant.pk)
+    assert (int(result.figures.late_fee_fen[i]), int(result.figures.arrears_fen[i])) == (account.late_fee_fen,
+                                                                                          account.arrears_fen)
+    assert books_reconcile().ok, books_reconcile().problems

@@ -5,6 +5,7 @@ reading equals the single one; deferral limits; a malformed pack names its file 
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from datetime import date
 from fractions import Fraction
 
@@ -187,3 +188,76 @@ def test_a_malformed_pack_fails_with_its_file_and_line(tmp_path) -> None:
                     encoding="utf-8")
     with pytest.raises(PackError, match="pensions"):
         load_relief_pack("relief-2020-covid", packs_dir=packs)
+
+
+# --- The 2022 deferral pack: added as data only (its folder), read by the same code --------------------
+PACK_2022 = load_relief_pack("relief-2022-deferral")
+
+
+def refusals_2022(rule_id, months, until, due_in_force, unit_type="enterprise", size="large", industry="H6210"):
+    return [r.field for r in deferral_refusals(PACK_2022.deferral(rule_id), months=months, due_until=until,
+                                               due_in_force=due_in_force, unit_type=unit_type, size_class=size,
+                                               industry=industry)]
+
+
+def test_2022_a_restaurant_defers_pension_of_april_to_june_to_the_end_of_2023_and_not_a_day_more() -> None:
+    due = {"2022-04": date(2022, 4, 25), "2022-06": date(2022, 6, 25)}
+    assert refusals_2022("hard-hit-pension", ["2022-04", "2022-06"], date(2023, 12, 31), due) == []
+    assert refusals_2022("hard-hit-pension", ["2022-04"], date(2024, 1, 1), due) == ["due_until"]
+    assert refusals_2022("hard-hit-pension", ["2022-03"], date(2022, 9, 1), {"2022-03": date(2022, 3, 25)}) == [
+        "months"]
+    # 31号 extended pension to December 2022, under its own clause; January 2023 is outside.
+    assert refusals_2022("hard-hit-pension-extended", ["2022-12"], date(2023, 12, 31),
+                         {"2022-12": date(2022, 12, 25)}) == []
+    assert refusals_2022("hard-hit-pension-extended", ["2023-01"], date(2023, 12, 31),
+                         {"2023-01": date(2023, 1, 25)}) == ["months"]
+
+
+def test_2022_unemployment_and_work_injury_are_deferred_one_year_at_most() -> None:
+    due = {"2022-04": date(2022, 4, 25), "2023-03": date(2023, 3, 25)}
+    assert refusals_2022("hard-hit-unemployment-work-injury", ["2022-04"], date(2023, 4, 25), due) == []
+    assert refusals_2022("hard-hit-unemployment-work-injury", ["2022-04"], date(2023, 4, 26), due) == ["due_until"]
+    # March 2023: a year would reach 2024-03-25, but the end of 2023 comes first (50号).
+    assert refusals_2022("hard-hit-unemployment-work-injury", ["2023-03"], date(2023, 12, 31), due) == []
+    assert refusals_2022("hard-hit-unemployment-work-injury", ["2023-03"], date(2024, 1, 1), due) == ["due_until"]
+
+
+def test_2022_industries_and_size_classes_decide_who_may_defer() -> None:
+    may = {"2022-05": date(2022, 5, 25)}
+    for industry in ("H62", "F5212", "L7271", "G5611", "G53", "G5411", "G55"):  # the five hard-hit industries
+        assert refusals_2022("hard-hit-pension", ["2022-05"], date(2023, 1, 1), may, industry=industry) == []
+    assert refusals_2022("hard-hit-pension", ["2022-05"], date(2023, 1, 1), may, industry="I65") == ["employer"]
+    assert refusals_2022("hard-hit-pension", ["2022-05"], date(2023, 1, 1), may, unit_type="government") == [
+        "employer"]
+    sept = {"2022-09": date(2022, 9, 25)}
+    assert refusals_2022("sme-from-september", ["2022-09"], date(2023, 6, 1), sept, size="small", industry="I65") == []
+    assert refusals_2022("sme-from-september", ["2022-09"], date(2023, 6, 1), sept, size="large",
+                         industry="I65") == ["employer"]
+    assert refusals_2022("sme-from-september", ["2022-08"], date(2023, 6, 1), {"2022-08": date(2022, 8, 25)},
+                         size="small", industry="I65") == ["months"]
+    assert refusals_2022("units-from-september", ["2022-10"], date(2023, 6, 1), {"2022-10": date(2022, 10, 25)},
+                         unit_type="public_institution", size="", industry="") == []
+
+
+def test_the_2022_pack_relieves_nothing_and_defers_only() -> None:
+    assert PACK_2022.reliefs == ()
+    assert relief_rule_for([PACK, PACK_2022], insurance="pension", month="2022-05", unit_type="enterprise",
+                           size_class="small", industry="H62") is None
+
+
+def test_the_2022_pack_was_added_with_no_change_under_src_but_its_folder() -> None:
+    """The design's test (issue 19): a new emergency is a new pack folder, not new code."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    folder = "src/shebao/rules/packs/relief-2022-deferral/"
+    added = subprocess.run(["git", "log", "--diff-filter=A", "--format=%H", "--", folder + "relief.yaml"], cwd=root,
+                           capture_output=True, text=True, check=True).stdout.split()
+    if not added:
+        pytest.skip("the pack's commit is not in this checkout's history")
+    files = subprocess.run(["git", "show", "--name-only", "--format=", added[-1]], cwd=root, capture_output=True,
+                           text=True, check=True).stdout.split()
+    under_src = [f for f in files if f.startswith("src/")]
+    assert under_src and all(f.startswith(folder) for f in under_src), under_src
