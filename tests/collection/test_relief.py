@@ -297,3 +297,26 @@ def test_2022_a_restaurant_defers_its_pension_share_and_owes_no_fee_until_the_en
     assert (int(result.figures.late_fee_fen[i]), int(result.figures.arrears_fen[i])) == (account.late_fee_fen,
                                                                                           account.arrears_fen)
     assert books_reconcile().ok, books_reconcile().problems
+
+
+def test_the_commands_list_the_packs_show_the_what_if_publish_and_assess_with_the_relief(db, person_chaoyang,
+                                                                                        capsys):
+    from django.core.management import call_command
+
+    sme = personas.make_employer("北京命令测试有限公司", serial=47)
+    _classify(sme, size="small")
+    contribution(person_chaoyang, sme, "2020-02", BASE)
+    dues_build(actor=SETUP, months=["2020-02"])
+    call_command("relief_packs")
+    out = capsys.readouterr().out
+    assert "relief-2020-covid" in out and "尚未发布" in out and "人社部发〔2020〕49号" in out
+    with nothing_written():
+        call_command("relief_packs", what_if=PACK)
+    out = capsys.readouterr().out
+    assert "单位1家" in out and "2,200.00元" in out and "朝阳" in out  # 1,600 + 80 + 20 + 500 yuan
+    call_command("relief_packs", publish=PACK)
+    assert "已发布执行" in capsys.readouterr().out
+    call_command("assess", as_of="2020-03-31")
+    out = capsys.readouterr().out
+    assert "政策包减免单位缴费1,700.00元（3笔）：中小微企业免征" in out and "北京市" in out  # 1,600 + 80 + 20
+    assert "政策包减免单位缴费500.00元（1笔）：职工基本医疗保险单位缴费减半征收" in out

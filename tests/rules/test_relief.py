@@ -5,9 +5,9 @@ reading equals the single one; deferral limits; a malformed pack names its file 
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 from datetime import date
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest

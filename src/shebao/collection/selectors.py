@@ -269,3 +269,19 @@ def deduction_failures(*, user: Any) -> QuerySet[DeductionItem]:
     """Failed deductions not yet retried, of the employers the user may see (3.1: failures shown)."""
     qs = DeductionItem.objects.filter(status=DeductionItem.Status.FAILED).select_related("employer", "run")
     return scope_queryset(qs, user=user, district_path="employer__district").order_by("-run_id", "pk")
+
+
+def relief_by_rule(*, as_of: dt.date, employer_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """Relief of the employer share by relief pack rule, for the months up to `as_of`'s month:
+    ``[{"rule": "<pack>/<id>", "text": label, document and clause, "dues": n, "relief_fen": fen}]``."""
+    from django.db.models import Count
+
+    from shebao.collection.relief import relief_text
+    from shebao.rules.dates import month_index
+
+    qs = Due.objects.filter(relief_fen__gt=0, month_no__lte=month_index(f"{as_of:%Y-%m}"))
+    if employer_ids is not None:
+        qs = qs.filter(employer_id__in=employer_ids)
+    rows = qs.values("relief_rule").annotate(n=Count("pk"), s=Sum("relief_fen")).order_by("relief_rule")
+    return [{"rule": r["relief_rule"], "text": relief_text(r["relief_rule"]), "dues": r["n"], "relief_fen": int(r["s"])}
+            for r in rows]

@@ -70,6 +70,10 @@ class Command(BaseCommand):
                           f"（疫情解除日期：{run.lifted_on or '未公布'}），应缴{run.dues}笔，用时{run.seconds:.2f}秒")
         self.stdout.write(f"欠费单位{run.employers_in_arrears}家，欠费{format_yuan(run.arrears_fen)}元，"
                           f"滞纳金{format_yuan(run.late_fee_fen)}元，减免{format_yuan(run.waived_fen)}元")
+        from shebao.collection.selectors import relief_by_rule
+
+        for r in relief_by_rule(as_of=as_of):  # relief packs in force: the employer shares relieved
+            self.stdout.write(f"政策包减免单位缴费{format_yuan(r['relief_fen'])}元（{r['dues']}笔）：{r['text']}")
         for d, v in sorted(by_district.items(), key=lambda kv: names.get(kv[0], "")):
             if any(v.values()):
                 self.stdout.write(f"  {names.get(d, d)}：欠费{format_yuan(v['arrears_fen'])}元，"
