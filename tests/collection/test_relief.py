@@ -11,6 +11,8 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shebao.collection import ledger
 from shebao.collection.assessment import assessment_compute
@@ -26,7 +28,9 @@ from shebao.collection.relief import (
 from shebao.collection.selectors import employer_account
 from shebao.collection.services import dues_build
 from shebao.core.models import AuditEvent
+from shebao.registry.models import Employer
 from shebao.rules import load_policy
+from shebao.rules.dates import month_index
 from tests import personas
 from tests.collection.conftest import contribution
 from tests.nothing_written import nothing_written
@@ -320,3 +324,35 @@ def test_the_commands_list_the_packs_show_the_what_if_publish_and_assess_with_th
     out = capsys.readouterr().out
     assert "政策包减免单位缴费1,700.00元（3笔）：中小微企业免征" in out and "北京市" in out  # 1,600 + 80 + 20
     assert "政策包减免单位缴费500.00元（1笔）：职工基本医疗保险单位缴费减半征收" in out
+
+
+# --- Batch equals single, deferrals included (hypothesis) -------------------------------------------
+MONTHS_2020 = [f"2020-{m:02d}" for m in range(1, 13)]
+DAYS_2020 = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2021, 6, 30))
+RANDOM_DUE = st.tuples(st.integers(0, 2), st.sampled_from(MONTHS_2020), st.integers(0, 5_000_000),
+                       st.none() | DAYS_2020, st.none() | DAYS_2020)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(dues=st.lists(RANDOM_DUE, max_size=30), as_of=DAYS_2020,
+       lifted=st.none() | st.dates(min_value=dt.date(2020, 2, 1), max_value=dt.date(2020, 12, 31)))
+def test_the_assessment_equals_the_statement_with_deferred_dues(db, dues, as_of, lifted):
+    Due.objects.all().delete()
+    employers = [personas.make_employer(f"北京随机缓缴单位{i}", serial=60 + i) if not Employer.objects.filter(
+        name=f"北京随机缓缴单位{i}").exists() else Employer.objects.get(name=f"北京随机缓缴单位{i}") for i in range(3)]
+    policy = load_policy(overrides={"epidemic_lifted_on": lifted.isoformat()} if lifted else None)
+    Due.objects.bulk_create([
+        Due(employer=employers[e], month=m, month_no=month_index(m), insurance="pension", employer_fen=a,
+            personal_fen=0, amount_fen=a, paid_on=p, deferred_to=d) for e, m, a, p, d in dues])
+    result = assessment_compute(as_of=as_of, policy=policy)
+    batch = {int(e): (int(a), int(f), int(w)) for e, a, f, w in zip(
+        result.figures.employer_id, result.figures.arrears_fen, result.figures.late_fee_fen,
+        result.figures.waived_fen, strict=True)}
+    last = month_index(f"{as_of:%Y-%m}")
+    for employer in employers:
+        account = employer_account(employer=employer, as_of=as_of, policy=policy)
+        rows = [r for r in account.dues if r.due.month_no <= last]
+        single = (sum(r.due.amount_fen for r in rows if (r.due.paid_on is None or r.due.paid_on > as_of)
+                      and r.due_on < as_of and r.due.amount_fen > 0),
+                  sum(r.late_fee_fen for r in rows), sum(r.waived_fen for r in rows))
+        assert batch.get(employer.pk, (0, 0, 0)) == single
