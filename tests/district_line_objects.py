@@ -34,9 +34,11 @@ def extra_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]
 
     from tests.benefits.district_line_objects import benefits_objects
 
+    order = _card_order(case=case, person=person)
     return {
         **collection_objects(person=person, employer=employer),
         **benefits_objects(person=person, employer=employer),
+        "backoffice:card_order": {"pk": order.pk}, "backoffice:card_certificate": {"pk": order.pk},
         "case-detail": c, "case-transition": c, "case-letter": c, "case-phone-check": c, "case-documents": c,
         "case-flag-raise": c, "case-document-content": {"pk": case.pk, "doc": doc.pk},
         "case-owed-exchange": {"pk": case.pk, "owed": owed.pk}, "case-owed-review": {"pk": case.pk, "owed": owed.pk},
@@ -88,3 +90,14 @@ def _hall_objects(*, employer: Any) -> tuple[Any, Any, Any]:
                                            checklist={"posters": False}, notes="欧阳秘密检查")
     Finding.objects.create(inspection=inspection, item="posters", finding="海报缺失")
     return hall, incident, inspection
+
+
+def _card_order(*, case: Any, person: Any) -> Any:
+    """A 朝阳区 replacement card (5.1) of the secret person, not yet made, so every step applies."""
+    from shebao.cards.models import CardOrder
+    from shebao.core import clock
+
+    return CardOrder.objects.create(
+        case=case, person=person, office=case.office, reason="lost", recipient_name="欧阳秘密",
+        recipient_phone="13812345678", postal_address="北京市朝阳区欧阳秘密家1号", certificate_code="SECRETCODE23",
+        certificate_issued_on="2020-03-02", ordered_at=clock.now())

@@ -21,6 +21,7 @@ from django.apps import apps
 
 from shebao.benefits import payroll, work_injury
 from shebao.benefits import services as benefits
+from shebao.cards import services as card_services
 from shebao.cases import services as cases
 from shebao.cases import workflows
 from shebao.cases.models import Case, Flag, OwedDocument
@@ -45,7 +46,7 @@ from tests.collection.conftest import book_due
 SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "shebao.collection.importers",
                    "shebao.collection.assessment", "shebao.collection.relief", "shebao.collection.bankfiles", "shebao.collection.jobs", "shebao.registry.services", "shebao.staff.services",
                    "shebao.core.policy", "shebao.operations.halls", "shebao.benefits.services", "shebao.benefits.payroll",
-                   "shebao.benefits.work_injury"]
+                   "shebao.benefits.work_injury", "shebao.cards.services"]
 SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.cases.services.case_submit": "case.submit",
     "shebao.cases.services.case_transition": "case.*",
@@ -120,6 +121,8 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.benefits.work_injury.exchange_file_import": "work_injury.import",
     "shebao.benefits.work_injury.fast_track_claim_submit": "case.submit",
     "shebao.benefits.work_injury.fast_track_award_pay": "work_injury.pay",
+    "shebao.cards.services.card_order_create": "card_order.create",
+    "shebao.cards.services.card_order_advance": "card_order.update",
 }
 # Public functions of those modules that write nothing a user asks for (pure helpers, reads, caches).
 NOT_ACTIONS = {
@@ -149,6 +152,9 @@ NOT_ACTIONS = {
     "shebao.operations.halls.parse_celsius", "shebao.operations.halls.center_duty_recipients",
     "shebao.benefits.payroll.payment_file_bytes",
     "shebao.benefits.work_injury.medical_recognition",
+    "shebao.cards.services.new_certificate_code", "shebao.cards.services.normalize_certificate_code",
+    "shebao.cards.services.ems_tracking_number_error", "shebao.cards.services.card_order_inputs",
+    "shebao.cards.services.ems_delivery_from",
 }
 # Reads restricted by the table: checked by the route walk (test_role_routes.py), not here.
 READ_ACTIONS = {"deduction_run.view_city", "assessment.view_city", "payroll.view_city"}
@@ -204,6 +210,17 @@ class World:
                                     idempotency_key=f"walk-{self.serial()}")
         Case.objects.filter(pk=case.pk).update(status=status, requires=["commitment_letter", "phone_verification"])
         return Case.objects.get(pk=case.pk)
+
+    def card_case(self) -> Case:
+        """A completed card replacement of the person (5.1)."""
+        case, _ = cases.case_submit(actor=self.admin, business="card_replacement", channel="counter",
+                                    person=self.person, applicant_kind="person", applied_on=dt.date(2020, 2, 10),
+                                    idempotency_key=f"walk-{self.serial()}")
+        Case.objects.filter(pk=case.pk).update(status="completed")
+        return Case.objects.get(pk=case.pk)
+
+    def card_order(self) -> Any:
+        return card_services.card_order_create(actor=personas.SETUP, case=self.card_case(), **CARD_ADDRESS)
 
     def owed(self, state: str = OwedDocument.State.OWED) -> OwedDocument:
         return OwedDocument.objects.create(case=self.case(), name="劳动合同", kind=OwedDocument.Kind.REQUIRED,
@@ -300,6 +317,10 @@ def _deferral(w: World) -> Any:
     return relief_services.deferral_apply(employer=w.employer, pack="relief-2020-covid", rule="hardship-deferral",
                                           months=[f"2020-{m:02d}"], due_until=dt.date(2020, m + 2, 20),
                                           reason="经营困难", actor=personas.SETUP)
+
+
+CARD_ADDRESS = {"reason": "lost", "recipient_name": "张三", "recipient_phone": "13812345678",
+                "postal_address": "北京市朝阳区朝阳门外大街1号"}
 
 
 def _upload() -> io.BytesIO:
@@ -432,6 +453,10 @@ SCENARIOS: dict[str, Scenario] = {
         deferral=d, approve=True, actor=a))(_deferral(w)),
     "employer_facts.record": lambda w: lambda a: relief_services.employer_facts_record(employer=w.employer, effective_from=dt.date(2020, 1, 1), unit_type="enterprise",
                            size_class="small", actor=a),
+    "card_order.create": lambda w: (lambda c: lambda a: card_services.card_order_create(
+        actor=a, case=c, **CARD_ADDRESS))(w.card_case()),
+    "card_order.update": lambda w: (lambda o: lambda a: card_services.card_order_advance(
+        actor=a, order=o, status="made"))(w.card_order()),
     "api_token.create": lambda w: lambda a: staff.api_token_create(actor=a, user=w.admin, name="受理平台"),
     "api_token.revoke": lambda w: (lambda t: lambda a: staff.api_token_revoke(actor=a, token=t, reason="泄露"))(
         staff.api_token_create(actor=personas.SETUP, user=w.admin, name="x")[0]),
@@ -441,7 +466,8 @@ SCENARIOS: dict[str, Scenario] = {
 def written() -> dict[str, int]:
     """Rows of every model of the project: a refused call must leave each count as it was."""
     return {m._meta.label: m.objects.count() for m in apps.get_models()
-            if m._meta.app_label in ("cases", "collection", "core", "registry", "staff", "operations", "benefits")}
+            if m._meta.app_label in ("cases", "collection", "core", "registry", "staff", "operations", "benefits",
+                                     "cards")}
 
 
 def test_every_action_of_the_table_has_a_scenario():

@@ -127,9 +127,13 @@ ROUTES: dict[str, Route] = {
     "backoffice:retiree": (None, None, None),
     "backoffice:retiree_stop": (None, "retiree.suspend", {"do": "suspend", "reason": "reemployment",
                                                           "from_month": "2020-01"}),
+    "backoffice:card_orders": (None, None, None),
+    "backoffice:card_order": (None, "card_order.update", {"status": "made"}),
+    "backoffice:card_certificate": (None, None, None),
     # Registry pages.
     "web:home": (None, None, None),
     "web:public_announcements": (None, None, None),
+    "web:card_certificate_verify": (None, None, None),
     "web:person_search": (None, None, None),
     "web:person_detail": (None, None, None),
     "web:person_reveal": (None, "personal_data.reveal", {"reason": "电话核实"}),

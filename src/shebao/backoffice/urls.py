@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shebao.backoffice import announcements, audits, benefits, cases, frontdesk, halls, review
+from shebao.backoffice import announcements, audits, benefits, cards, cases, frontdesk, halls, review
 
 app_name = "backoffice"
 urlpatterns = [
@@ -24,6 +24,9 @@ urlpatterns = [
     path("audits/<int:pk>/act/<str:action>/", audits.audit_case_act, name="audit_case_act"),
     path("audits/<int:pk>/contact/", audits.audit_contact, name="audit_contact"),
     path("audits/<int:pk>/reveal/<str:field>/", audits.audit_reveal, name="audit_reveal"),
+    path("cards/", cards.card_orders, name="card_orders"),
+    path("cards/<int:pk>/", cards.card_order, name="card_order"),
+    path("cards/<int:pk>/certificate.pdf", cards.card_certificate, name="card_certificate"),
     path("audits/<int:pk>/decision.pdf", audits.audit_letter, name="audit_letter"),
     path("halls/", halls.hall_list, name="halls"),
     path("halls/<int:pk>/", halls.hall_day, name="hall_day"),

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "shebao.cases",
     "shebao.operations",
     "shebao.benefits",
+    "shebao.cards",
     "shebao.web",
     "shebao.backoffice",
     "shebao.api",

@@ -111,6 +111,9 @@ TABLE: dict[str, Permission] = _rows(
     Permission("employer.register", "登记参保单位", CASE_STAFF, system=True),
     Permission("employer.update", "修改参保单位信息", CASE_STAFF, system=True),
     Permission("personal_data.reveal", "查看完整个人信息", READERS_OF_PERSONAL_DATA),
+    # Social security cards (5.1): the order made when a replacement completes, and its progress.
+    Permission("card_order.create", "生成补换卡订单并出具领卡证明", CASE_STAFF, system=True),
+    Permission("card_order.update", "登记补换卡制卡、寄递进度", CASE_STAFF),
     # Collection (3.1, 3.2, 0.3): money of one employer is its district's (or the collection desk's);
     # runs and bank files span the city: the center's collection desk alone.
     Permission("dues.build", "核定应缴费款", CENTER | COLLECTION_DESK, city_wide=True, system=True),

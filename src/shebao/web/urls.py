@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from shebao.backoffice import registry
-from shebao.web import views
+from shebao.web import public, views
 
 # The registry's staff pages (backoffice.registry) keep their addresses and their names in this
 # namespace (web:person_search, ...), which templates and links have used from the start.
@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("public/announcements/", views.public_announcements, name="public_announcements"),
+    path("public/card-certificates/", public.card_certificate_verify, name="card_certificate_verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("large-type/", views.toggle_large_type, name="toggle_large_type"),
     path("persons/", registry.person_search, name="person_search"),

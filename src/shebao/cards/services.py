@@ -1,0 +1,188 @@
+"""Writes of replacement cards (5.1). Each runs in one transaction with its audit row; each checks
+the permission table (core/permissions.py) and the district line before it writes.
+
+* `card_order_create`: the order made when a card replacement (`card_replacement`) completes, with
+  its certificate code. Idempotent: a second call for the same case returns the first order.
+* `card_order_advance`: the card moves one step (made, posted with its EMS number, delivered).
+
+Refusals are `ValidationError({field: Chinese message})` for bad input and `ActionRefused` for a
+role or district that may not act; nothing is written either way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from shebao.cards.models import CardOrder, CardReason
+from shebao.core import clock
+from shebao.core.audit import audit_create, audit_update, snapshot
+from shebao.core.normalize import normalize_code, normalize_phone, normalize_text
+from shebao.core.permissions import actor_user, require
+from shebao.core.policy import current_policy
+
+# The certificate's verification code: 12 characters of an alphabet without look-alikes (no 0/O,
+# 1/I/L), 31^12 ≈ 7.9e17 codes, so guessing a valid one is hopeless even without a rate limit.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 12
+# A mainland mobile number (MIIT numbering plan: 1, then 3-9, then nine digits) or a fixed line
+# with its area code (0 then 9 to 11 digits): the number EMS calls on delivery.
+_PHONE_RE = re.compile(r"1[3-9]\d{9}|0\d{9,11}")
+# EMS item numbers (UPU S10: two letters, eight digits, check digit, two letters) or EMS's
+# domestic all-digit numbers of 13 digits.
+_EMS_RE = re.compile(r"[A-Z]{2}\d{9}[A-Z]{2}|\d{13}")
+_POSTAL_CODE_RE = re.compile(r"\d{6}")
+ADDRESS_MIN_CHARS = 6
+
+
+def new_certificate_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_certificate_code(value: object) -> str:
+    """The code as typed (spaces, hyphens, lower case, full-width) as stored: ``abcd-efgh`` → ``ABCDEFGH``."""
+    return normalize_code(value)
+
+
+def ems_tracking_number_error(number: str) -> str:
+    """Why `number` (normalised) is not an EMS tracking number, in Chinese, or ``""``."""
+    if not number:
+        return "请填写EMS邮件号"
+    if not _EMS_RE.fullmatch(number):
+        return "EMS邮件号应为13位：2位字母、9位数字、2位字母（如EA123456789CN），或13位数字"
+    return ""
+
+
+def card_order_inputs(*, reason: Any, recipient_name: Any, recipient_phone: Any, postal_address: Any,
+                      postal_code: Any = "") -> dict[str, str]:
+    """The postal data of a card replacement, normalised and checked; ValidationError names each bad
+    field in Chinese. Used by the service and by any form that wants to check before submitting."""
+    errors: dict[str, str] = {}
+    reason = str(reason or "").strip()
+    if reason not in CardReason.values:
+        errors["reason"] = "请选择补换卡原因（" + "、".join(CardReason.labels) + "）"
+    name = normalize_text(recipient_name)
+    if not name:
+        errors["recipient_name"] = "请填写收件人姓名"
+    phone = normalize_phone(recipient_phone)
+    if not phone:
+        errors["recipient_phone"] = "请填写收件人电话"
+    elif not _PHONE_RE.fullmatch(phone):
+        errors["recipient_phone"] = "收件人电话应为11位大陆手机号码或带区号的固定电话"
+    address = normalize_text(postal_address)
+    if len(address) < ADDRESS_MIN_CHARS:
+        errors["postal_address"] = f"请填写完整的邮寄地址（区、街道、门牌号，至少{ADDRESS_MIN_CHARS}个字）"
+    elif len(address) > 200:
+        errors["postal_address"] = "邮寄地址不能超过200个字"
+    code = normalize_code(postal_code)
+    if code and not _POSTAL_CODE_RE.fullmatch(code):
+        errors["postal_code"] = "邮政编码应为6位数字"
+    if errors:
+        raise ValidationError(errors)
+    return {"reason": reason, "recipient_name": name, "recipient_phone": phone, "postal_address": address,
+            "postal_code": code}
+
+
+def card_order_create(*, actor: Any, case: Any, reason: str, recipient_name: str, recipient_phone: str,
+                      postal_address: str, postal_code: str = "") -> CardOrder:
+    """The replacement card's order for a card replacement case (5.1), status 已申请制卡, with the
+    领卡证明's verification code, issued today (business date).
+
+    Idempotent: the case's existing order is returned unchanged (a completion retried after a crash,
+    or run twice, makes one order). Raises ActionRefused (role, district) and ValidationError
+    (the postal data, `card_order_inputs`; a case that is not a card replacement or names no person).
+    """
+    require(actor, "card_order.create", district_id=case.office_id)
+    existing = CardOrder.objects.filter(case_id=case.pk).first()
+    if existing is not None:
+        return existing
+    if case.business != "card_replacement":
+        raise ValidationError({"business": f"“{case.business_zh}”不是社会保障卡补换卡申请，不能生成补换卡订单"})
+    if case.person_id is None:
+        raise ValidationError({"person": "补换卡申请须指明参保人员"})
+    data = card_order_inputs(reason=reason, recipient_name=recipient_name, recipient_phone=recipient_phone,
+                             postal_address=postal_address, postal_code=postal_code)
+    now = clock.now()
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                order = CardOrder.objects.create(
+                    case_id=case.pk, person_id=case.person_id, office_id=case.office_id, **data,
+                    certificate_code=new_certificate_code(), certificate_issued_on=clock.today(),
+                    ordered_at=now, last_actor=actor_user(actor))
+                audit_create(actor=actor, instance=order, reason=f"补换卡申请#{case.pk}办结：申请制卡，出具领卡证明")
+            return order
+        except IntegrityError:
+            existing = CardOrder.objects.filter(case_id=case.pk).first()
+            if existing is not None:  # a concurrent completion made it first
+                return existing
+            # Otherwise two codes collided (one chance in 10^18): draw another.
+    raise RuntimeError("could not draw a unique certificate code")  # pragma: no cover
+
+
+def ems_delivery_from(on: dt.date) -> dt.date | None:
+    """5.1: the first day EMS delivers replacement cards (pack parameter `cards.ems_delivery_from`)."""
+    value = current_policy().value("cards.ems_delivery_from", on)
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+STEP_FIELDS = {CardOrder.Status.MADE: "made_at", CardOrder.Status.POSTED: "posted_at",
+               CardOrder.Status.DELIVERED: "delivered_at"}
+
+
+def card_order_advance(*, actor: Any, order: CardOrder, status: str, tracking_number: str = "",
+                       expected_version: int | None = None) -> CardOrder:
+    """Move a card one step: 已申请制卡 → 已制卡 → 已交EMS寄出 (with its EMS number) → 已妥投.
+
+    Posting records the EMS tracking number (UPU S10 form or 13 digits) and is refused before the
+    pack's `cards.ems_delivery_from` (5.1: EMS delivers from 2020-02-03). Delivery ends the
+    certificate's validity. A step skipped or repeated, or a stale `expected_version` (another clerk
+    acted first), is refused with ValidationError naming the field; nothing is written.
+    """
+    require(actor, "card_order.update", district_id=order.office_id)
+    status = str(status or "").strip()
+    number = normalize_code(tracking_number)
+    with transaction.atomic():
+        locked = CardOrder.objects.select_for_update().get(pk=order.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise ValidationError({"version": "该补换卡订单已被他人更新，请刷新后重试"})
+        steps = list(CardOrder.STEPS)
+        if status not in CardOrder.Status.values:
+            raise ValidationError({"status": "请选择制卡进度（已制卡、已交EMS寄出或已妥投）"})
+        current = steps.index(CardOrder.Status(locked.status))
+        wanted = steps.index(CardOrder.Status(status))
+        if wanted != current + 1:
+            nxt = CardOrder.Status(steps[current + 1]).label if current + 1 < len(steps) else ""
+            hint = f"下一步只能是“{nxt}”" if nxt else "卡片已妥投，进度已结束"
+            raise ValidationError({"status": f"当前进度为“{locked.get_status_display()}”，不能改为"
+                                             f"“{CardOrder.Status(status).label}”：{hint}"})
+        if status == CardOrder.Status.POSTED:
+            problem = ems_tracking_number_error(number)
+            if problem:
+                raise ValidationError({"tracking_number": problem})
+            today = clock.today()
+            start = ems_delivery_from(today)
+            if start is not None and today < start:
+                raise ValidationError({"status": f"EMS自{start:%Y年%m月%d日}起寄递补换的社会保障卡（第5.1条），"
+                                                 "此前不能登记寄出"})
+        elif number:
+            raise ValidationError({"tracking_number": "只有登记寄出时才填写EMS邮件号"})
+        before = snapshot(locked)
+        locked.status = status
+        setattr(locked, STEP_FIELDS[CardOrder.Status(status)], clock.now())
+        if status == CardOrder.Status.POSTED:
+            locked.ems_tracking_number = number
+        locked.last_actor = actor_user(actor)
+        locked.version += 1
+        locked.save()
+        audit_update(actor=actor, instance=locked, before=before,
+                     reason=f"补换卡进度：{locked.get_status_display()}"
+                            + (f"（EMS邮件号{number}）" if number else ""))
+    return locked
