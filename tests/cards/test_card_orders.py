@@ -23,21 +23,65 @@ ADDRESS = {"reason": "lost", "recipient_name": "张三", "recipient_phone": "138
            "postal_address": "北京市朝阳区朝阳门外大街1号院2单元301", "postal_code": "100020"}
 
 
-def card_case(person, clerk, reviewer):
-    """A card replacement registered at the counter, accepted and approved (completed)."""
+def card_case(person, clerk, reviewer=None, **details):
+    """A card replacement registered at the counter with its content and accepted; approved (and so
+    completed, with its effect) when a reviewer is given."""
     case, _ = cases.case_submit(actor=clerk, business="card_replacement", channel="counter", person=person,
-                                applicant_kind="person", applied_on=dt.date(2020, 2, 10))
+                                applicant_kind="person", applied_on=dt.date(2020, 2, 10),
+                                details={**ADDRESS, **details})
     case = cases.case_accept(case=case, actor=clerk)
-    return cases.case_approve(case=case, actor=reviewer)
+    return cases.case_approve(case=case, actor=reviewer) if reviewer is not None else case
 
 
 @pytest.fixture
-def completed(person_chaoyang, clerk_chaoyang, reviewer_chaoyang):
-    return card_case(person_chaoyang, clerk_chaoyang, reviewer_chaoyang)
+def completed(person_chaoyang, clerk_chaoyang):
+    """Accepted, in review: the order is made by the tests themselves (the service, not the effect)."""
+    return card_case(person_chaoyang, clerk_chaoyang)
 
 
 @pytest.mark.django_db
-def test_the_order_carries_the_address_and_a_certificate_code_and_is_made_once(completed, reviewer_chaoyang):
+def test_completing_a_card_replacement_makes_the_order_once(person_chaoyang, clerk_chaoyang, reviewer_chaoyang):
+    from shebao.cases.models import CaseEffect
+
+    with override_settings(SHEBAO_TODAY=dt.date(2020, 2, 10)):
+        case = card_case(person_chaoyang, clerk_chaoyang, reviewer_chaoyang)
+    assert case.status == "completed"
+    order = CardOrder.objects.get(case=case)
+    assert (order.status, order.reason, order.postal_address, order.recipient_phone) == (
+        "ordered", "lost", "北京市朝阳区朝阳门外大街1号院2单元301", "13812345678")
+    assert order.certificate_issued_on == dt.date(2020, 2, 10) and order.certificate_valid
+    effect = CaseEffect.objects.get(case=case)
+    assert effect.effect == "card.replacement" and effect.result == {"card_order": order.pk}
+    assert "已出具领卡证明" in effect.summary_zh and effect.actor == reviewer_chaoyang
+    assert AuditEvent.objects.filter(model="cards.CardOrder", object_pk=str(order.pk), action="create").count() == 1
+    # The case page shows the order and the certificate's link.
+    from django.test import Client
+
+    c = Client()
+    c.force_login(clerk_chaoyang)
+    page = c.get(f"/office/cases/{case.pk}/").content.decode()
+    assert "补换卡订单（第5.1条）" in page and f"/office/cards/{order.pk}/certificate.pdf" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field,value,message", [
+    ("postal_address", "朝阳区", "请填写完整的邮寄地址"),
+    ("recipient_phone", "12345678901", "手机"),
+    ("reason", "stolen", "补换原因"),
+])
+def test_the_desks_submission_refuses_bad_postal_data_and_stores_nothing(person_chaoyang, clerk_chaoyang, field,
+                                                                         value, message):
+    from shebao.cases.services import DetailsRefused
+
+    with nothing_written(), pytest.raises(DetailsRefused) as refused:
+        cases.case_submit(actor=clerk_chaoyang, business="card_replacement", channel="counter",
+                          person=person_chaoyang, applicant_kind="person", applied_on=dt.date(2020, 2, 10),
+                          details={**ADDRESS, field: value})
+    assert any(e.field == f"details.{field}" and message in e.zh for e in refused.value.errors), refused.value.errors
+
+
+@pytest.mark.django_db
+def test_the_service_keeps_the_address_and_a_certificate_code_and_makes_one_order(completed, reviewer_chaoyang):
     with override_settings(SHEBAO_TODAY=dt.date(2020, 2, 10)):
         order = services.card_order_create(actor=reviewer_chaoyang, case=completed, **ADDRESS)
     order.refresh_from_db()
@@ -168,8 +212,8 @@ def test_the_certificate_pdf_prints_a_name_beyond_the_bmp_in_full(reviewer_chaoy
     from tests.backoffice.test_receipt_fonts import pdf_text
 
     person = personas.make_person("王𠮷", serial=9)
-    case = card_case(person, clerk_chaoyang, reviewer_chaoyang)
-    order = services.card_order_create(actor=reviewer_chaoyang, case=case, **{**ADDRESS, "recipient_name": "王𠮷"})
+    case = card_case(person, clerk_chaoyang, reviewer_chaoyang, recipient_name="王𠮷")
+    order = case.card_order
     client.force_login(clerk_chaoyang)
     drawn: list[str] = []
     check = StrictCanvas._check

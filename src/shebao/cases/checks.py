@@ -246,3 +246,21 @@ def _person_not_yet_retired(ctx: CheckContext) -> list[FieldError]:
     if ctx.person is not None and Retiree.objects.filter(person=ctx.person).exclude(case_id=ctx.case_id).exists():
         return [FieldError("person", f"{ctx.person.name}已登记为退休人员，不能重复申报")]
     return []
+
+
+@check("card_postal_data")
+def _card_postal_data(ctx: CheckContext) -> list[FieldError]:
+    """5.1: the new card is posted by EMS: a reason of the catalog, a recipient, a reachable phone
+    and a full address (`cards.services.card_order_inputs`, the rules the card order keeps)."""
+    from django.core.exceptions import ValidationError
+
+    from shebao.cards.services import card_order_inputs
+
+    d = ctx.details
+    try:
+        card_order_inputs(reason=d.get("reason"), recipient_name=d.get("recipient_name"),
+                          recipient_phone=d.get("recipient_phone"), postal_address=d.get("postal_address"),
+                          postal_code=d.get("postal_code", ""))
+    except ValidationError as e:
+        return [FieldError(f"details.{name}", "；".join(msgs)) for name, msgs in e.message_dict.items()]
+    return []
