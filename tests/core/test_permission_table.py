@@ -36,6 +36,7 @@ from shebao.core.permissions import TABLE, ActionRefused, SystemActor, may
 from shebao.core.policy import announcement_publish
 from shebao.operations import halls
 from shebao.operations.services import audit_case_open, audit_case_register
+from shebao.registry import accounts, resident_pension
 from shebao.registry import services as registry
 from shebao.staff import services as staff
 from shebao.staff.models import Role, User
@@ -46,7 +47,8 @@ from tests.collection.conftest import book_due
 SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "shebao.collection.importers",
                    "shebao.collection.assessment", "shebao.collection.relief", "shebao.collection.bankfiles", "shebao.collection.jobs", "shebao.registry.services", "shebao.staff.services",
                    "shebao.core.policy", "shebao.operations.halls", "shebao.benefits.services", "shebao.benefits.payroll",
-                   "shebao.benefits.work_injury", "shebao.cards.services"]
+                   "shebao.benefits.work_injury", "shebao.cards.services", "shebao.registry.accounts",
+                   "shebao.registry.resident_pension"]
 SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.cases.services.case_submit": "case.submit",
     "shebao.cases.services.case_transition": "case.*",
@@ -123,6 +125,13 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.benefits.work_injury.fast_track_award_pay": "work_injury.pay",
     "shebao.cards.services.card_order_create": "card_order.create",
     "shebao.cards.services.card_order_advance": "card_order.update",
+    "shebao.registry.accounts.account_transfer_in": "account.transfer_in",
+    "shebao.registry.accounts.account_transfer_out": "account.transfer_out",
+    "shebao.registry.accounts.account_backfill": "account.backfill",
+    "shebao.registry.resident_pension.resident_pension_register": "resident_pension.register",
+    "shebao.registry.resident_pension.resident_pension_change": "resident_pension.change",
+    "shebao.registry.resident_pension.resident_pension_cancel": "resident_pension.cancel",
+    "shebao.registry.resident_pension.resident_pension_claim": "resident_pension.claim",
 }
 # Public functions of those modules that write nothing a user asks for (pure helpers, reads, caches).
 NOT_ACTIONS = {
@@ -155,6 +164,11 @@ NOT_ACTIONS = {
     "shebao.cards.services.new_certificate_code", "shebao.cards.services.normalize_certificate_code",
     "shebao.cards.services.ems_tracking_number_error", "shebao.cards.services.card_order_inputs",
     "shebao.cards.services.ems_delivery_from",
+    *(f"shebao.registry.accounts.{f}" for f in ("account_summary", "parse_lines", "fen_zh", "transfer_in_refusals",
+                                                "transfer_out_refusals", "backfill_refusals")),
+    *(f"shebao.registry.resident_pension.{f}" for f in (
+        "employee_insurance_refusal", "registration_refusals", "open_refusals", "claim_refusals", "change_refusals",
+        "claim_from_month")),
 }
 # Reads restricted by the table: checked by the route walk (test_role_routes.py), not here.
 READ_ACTIONS = {"deduction_run.view_city", "assessment.view_city", "payroll.view_city"}
@@ -221,6 +235,14 @@ class World:
 
     def card_order(self) -> Any:
         return card_services.card_order_create(actor=personas.SETUP, case=self.card_case(), **CARD_ADDRESS)
+
+    def resident(self, *, registered: bool = False) -> Any:
+        """A 朝阳区 resident aged 61, without employee insurance; registered in the residents' pension."""
+        person = personas.make_person("居民", serial=60 + self.serial(), birth=dt.date(1959, 1, 1), account_type=None)
+        if registered:
+            resident_pension.resident_pension_register(actor=personas.SETUP, person=person,
+                                                       contribution_grade_fen=100_000, **RESIDENT_BANK)
+        return person
 
     def owed(self, state: str = OwedDocument.State.OWED) -> OwedDocument:
         return OwedDocument.objects.create(case=self.case(), name="劳动合同", kind=OwedDocument.Kind.REQUIRED,
@@ -319,6 +341,8 @@ def _deferral(w: World) -> Any:
                                           reason="经营困难", actor=personas.SETUP)
 
 
+RESIDENT_BANK = {"bank_name": "北京农商银行", "bank_account": "6214680012345678"}
+MONTHS = [{"month": "1995-01", "amount_fen": 5_000, "base_fen": 50_000}]
 CARD_ADDRESS = {"reason": "lost", "recipient_name": "张三", "recipient_phone": "13812345678",
                 "postal_address": "北京市朝阳区朝阳门外大街1号"}
 
@@ -457,6 +481,22 @@ SCENARIOS: dict[str, Scenario] = {
         actor=a, case=c, **CARD_ADDRESS))(w.card_case()),
     "card_order.update": lambda w: (lambda o: lambda a: card_services.card_order_advance(
         actor=a, order=o, status="made"))(w.card_order()),
+    "account.transfer_in": lambda w: lambda a: accounts.account_transfer_in(
+        actor=a, person=w.person, region="天津市", lines=[{"month": f"2010-{w.serial() % 12 + 1:02d}", "amount_fen": 1}]),
+    "account.transfer_out": lambda w: (lambda _: lambda a: accounts.account_transfer_out(
+        actor=a, person=w.person, region="上海市", lines=MONTHS))(
+        accounts.account_backfill(actor=personas.SETUP, person=w.person, lines=MONTHS)
+        if not w.person.pension_account.months.filter(month="1995-01", moved_out_at__isnull=True).exists() else None),
+    "account.backfill": lambda w: lambda a: accounts.account_backfill(
+        actor=a, person=w.person, lines=[{"month": f"1996-{w.serial() % 12 + 1:02d}", "amount_fen": 1}]),
+    "resident_pension.register": lambda w: (lambda p: lambda a: resident_pension.resident_pension_register(
+        actor=a, person=p, contribution_grade_fen=100_000, **RESIDENT_BANK))(w.resident()),
+    "resident_pension.change": lambda w: (lambda p: lambda a: resident_pension.resident_pension_change(
+        actor=a, person=p, contribution_grade_fen=200_000))(w.resident(registered=True)),
+    "resident_pension.cancel": lambda w: (lambda p: lambda a: resident_pension.resident_pension_cancel(
+        actor=a, person=p, reason="death"))(w.resident(registered=True)),
+    "resident_pension.claim": lambda w: (lambda p: lambda a: resident_pension.resident_pension_claim(
+        actor=a, person=p))(w.resident(registered=True)),
     "api_token.create": lambda w: lambda a: staff.api_token_create(actor=a, user=w.admin, name="受理平台"),
     "api_token.revoke": lambda w: (lambda t: lambda a: staff.api_token_revoke(actor=a, token=t, reason="泄露"))(
         staff.api_token_create(actor=personas.SETUP, user=w.admin, name="x")[0]),

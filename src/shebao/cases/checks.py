@@ -264,3 +264,94 @@ def _card_postal_data(ctx: CheckContext) -> list[FieldError]:
     except ValidationError as e:
         return [FieldError(f"details.{name}", "；".join(msgs)) for name, msgs in e.message_dict.items()]
     return []
+
+
+def _as_field_errors(refusals: dict[str, str]) -> list[FieldError]:
+    """A registry service's refusals (field -> reason) as the checks' errors: ``person`` stays, the
+    application's own fields become ``details.<field>``."""
+    return [FieldError(name if name == "person" else f"details.{name}", zh) for name, zh in refusals.items()]
+
+
+# --- 4.1 transfers and 4.2 backfill: the account's book (registry.accounts) -----------------------------
+@check("account_transfer_in_ok")
+def _account_transfer_in_ok(ctx: CheckContext) -> list[FieldError]:
+    """4.1: the region is another one; each month is over, not on the account, not paid in Beijing."""
+    from shebao.registry.accounts import transfer_in_refusals
+
+    if ctx.person is None:
+        return []
+    return _as_field_errors(transfer_in_refusals(person=ctx.person, region=ctx.details.get("region"),
+                                                 lines=ctx.details.get("lines") or []))
+
+
+@check("account_transfer_out_ok")
+def _account_transfer_out_ok(ctx: CheckContext) -> list[FieldError]:
+    """4.1: each month leaving is on the account with exactly the amount stated."""
+    from shebao.registry.accounts import transfer_out_refusals
+
+    if ctx.person is None:
+        return []
+    return _as_field_errors(transfer_out_refusals(person=ctx.person, region=ctx.details.get("region"),
+                                                  lines=ctx.details.get("lines") or []))
+
+
+@check("account_backfill_ok")
+def _account_backfill_ok(ctx: CheckContext) -> list[FieldError]:
+    """4.2: each month filled is over, missing from the account and not paid in Beijing."""
+    from shebao.registry.accounts import backfill_refusals
+
+    if ctx.person is None:
+        return []
+    return _as_field_errors(backfill_refusals(person=ctx.person, lines=ctx.details.get("lines") or []))
+
+
+# --- 6.1 the residents' pension (registry.resident_pension) -------------------------------------------
+@check("no_active_employee_insurance")
+def _no_active_employee_insurance(ctx: CheckContext) -> list[FieldError]:
+    """6.1: a person insured in the employee scheme (open spell, recent contribution, employee
+    pension drawn) is not registered in the residents' scheme."""
+    from shebao.registry.resident_pension import employee_insurance_refusal
+
+    if ctx.person is None:
+        return []
+    reason = employee_insurance_refusal(ctx.person, on=ctx.applied_on)
+    return [FieldError("person", f"参保人员：{reason}")] if reason else []
+
+
+@check("resident_pension_grade_ok")
+def _resident_pension_grade_ok(ctx: CheckContext) -> list[FieldError]:
+    """6.1: the grade within the year's standard and steps, the bank account, no open registration,
+    the age of 16 (the employee-insurance refusal is the check above's)."""
+    from shebao.registry.resident_pension import employee_insurance_refusal, registration_refusals
+
+    if ctx.person is None or employee_insurance_refusal(ctx.person, on=ctx.applied_on):
+        return []
+    d = ctx.details
+    return _as_field_errors(registration_refusals(person=ctx.person, contribution_grade_fen=d.get(
+        "contribution_grade_fen"), bank_name=d.get("bank_name"), bank_account=d.get("bank_account")))
+
+
+@check("resident_pension_change_ok")
+def _resident_pension_change_ok(ctx: CheckContext) -> list[FieldError]:
+    from shebao.registry.resident_pension import change_refusals
+
+    if ctx.person is None:
+        return []
+    d = ctx.details
+    return _as_field_errors(change_refusals(person=ctx.person, contribution_grade_fen=d.get("contribution_grade_fen"),
+                                            bank_name=d.get("bank_name"), bank_account=d.get("bank_account")))
+
+
+@check("resident_pension_open")
+def _resident_pension_open(ctx: CheckContext) -> list[FieldError]:
+    from shebao.registry.resident_pension import open_refusals
+
+    return [] if ctx.person is None else _as_field_errors(open_refusals(person=ctx.person, what="注销"))
+
+
+@check("resident_pension_claimable")
+def _resident_pension_claimable(ctx: CheckContext) -> list[FieldError]:
+    from shebao.registry.resident_pension import claim_refusals
+
+    return [] if ctx.person is None else _as_field_errors(claim_refusals(person=ctx.person,
+                                                                         applied_on=ctx.applied_on))

@@ -114,6 +114,15 @@ TABLE: dict[str, Permission] = _rows(
     # Social security cards (5.1): the order made when a replacement completes, and its progress.
     Permission("card_order.create", "生成补换卡订单并出具领卡证明", CASE_STAFF, system=True),
     Permission("card_order.update", "登记补换卡制卡、寄递进度", CASE_STAFF),
+    # The pension individual account's book (4.1 transfers, 4.2 backfill) and the residents' pension
+    # (6.1): written when the case completes, by whoever completes it (or a system job).
+    Permission("account.transfer_in", "记入转入的养老保险个人账户月份", CASE_STAFF, system=True),
+    Permission("account.transfer_out", "转出养老保险个人账户月份", CASE_STAFF, system=True),
+    Permission("account.backfill", "补填养老保险个人账户记录", CASE_STAFF, system=True),
+    Permission("resident_pension.register", "城乡居民养老保险参保登记", CASE_STAFF, system=True),
+    Permission("resident_pension.change", "变更城乡居民养老保险信息", CASE_STAFF, system=True),
+    Permission("resident_pension.cancel", "注销城乡居民养老保险", CASE_STAFF, system=True),
+    Permission("resident_pension.claim", "城乡居民养老保险待遇申领", CASE_STAFF, system=True),
     # Collection (3.1, 3.2, 0.3): money of one employer is its district's (or the collection desk's);
     # runs and bank files span the city: the center's collection desk alone.
     Permission("dues.build", "核定应缴费款", CENTER | COLLECTION_DESK, city_wide=True, system=True),

@@ -16,6 +16,7 @@ from django.db import models
 from shebao.core.masking import mask_bank_account, mask_id_number, mask_phone
 from shebao.core.models import AppendOnlyModel
 from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
+from shebao.rules.catalog import choices as _catalog_choices
 from shebao.rules.catalog import label
 
 MONTH_VALIDATOR_MSG = "月份应为YYYY-MM格式"
@@ -391,3 +392,108 @@ class Contribution(models.Model):
     @property
     def audit_district_code(self) -> str:
         return self.employer.audit_district_code
+
+
+class AccountMonth(models.Model):
+    """One month of a person's basic pension individual account (个人账户记录): the base and the
+    amount credited to the account for that month, and where it came from.
+
+    The account's book (4.1, 4.2): a month transferred in from another region (转入, with that
+    region), a month filled from original records (账户补填), or a Beijing contribution month put on
+    the book when it moves out. A transfer out (转出) keeps the row and marks it moved, naming the
+    case and the region it went to: an account's months and balance are its rows not moved out
+    (`registry.accounts.account_summary`), plus Beijing's paid contribution months not yet on it.
+    """
+
+    class Source(models.TextChoices):
+        CONTRIBUTION = "contribution", "本市缴费"
+        TRANSFER_IN = "transfer_in", "外地转入"
+        BACKFILL = "backfill", "账户补填"
+
+    account = models.ForeignKey(PensionAccount, verbose_name="养老保险账户", on_delete=models.PROTECT,
+                                related_name="months")
+    month = models.CharField("所属月份", max_length=7, validators=[validate_month])
+    base_fen = models.BigIntegerField("缴费基数（分）", default=0)
+    amount_fen = models.BigIntegerField("记账金额（分）")
+    source = models.CharField("来源", max_length=12, choices=Source.choices)
+    region = models.CharField("转出地", max_length=100, blank=True)
+    case = models.ForeignKey("cases.Case", verbose_name="申请", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="account_months")
+    moved_out_case = models.ForeignKey("cases.Case", verbose_name="转出申请", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="account_months_moved_out")
+    moved_out_region = models.CharField("转入地", max_length=100, blank=True)
+    moved_out_at = models.DateTimeField("转出时间", null=True, blank=True)
+    created_at = models.DateTimeField("记账时间")
+
+    class Meta:
+        verbose_name = "个人账户记录"
+        verbose_name_plural = "个人账户记录"
+        ordering = ["account", "month", "pk"]
+        constraints = [
+            # A month is on an account once, until it moves out (it may come back by a later transfer in).
+            models.UniqueConstraint(fields=["account", "month"], condition=models.Q(moved_out_at__isnull=True),
+                                    name="account_month_once"),
+            models.CheckConstraint(condition=models.Q(amount_fen__gte=0) & models.Q(base_fen__gte=0),
+                                   name="account_month_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.month}"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.account.audit_district_code
+
+
+class ResidentPension(models.Model):
+    """A person's enrolment in the residents' basic pension (城乡居民基本养老保险, 6.1): registered,
+    changed, cancelled, or receiving the pension after a claim.
+
+    A person has at most one enrolment that is not cancelled. Writes go through
+    `registry.resident_pension`, which keeps the history in the audit trail with the case of each
+    change.
+    """
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "参保缴费"
+        RECEIVING = "receiving", "领取待遇"
+        CANCELLED = "cancelled", "已注销"
+
+    person = models.ForeignKey(Person, verbose_name="参保人员", on_delete=models.PROTECT,
+                               related_name="resident_pensions")
+    district = models.ForeignKey(Office, verbose_name="参保区", on_delete=models.PROTECT, related_name="+")
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.ACTIVE)
+    contribution_grade_fen = models.BigIntegerField("年缴费档次（分）")
+    bank_name = models.CharField("开户银行", max_length=100)
+    bank_account = models.CharField("银行账号", max_length=32)
+    registered_on = models.DateField("参保登记日期")
+    registered_case = models.ForeignKey("cases.Case", verbose_name="参保登记申请", null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="+")
+    last_case = models.ForeignKey("cases.Case", verbose_name="最近办理的申请", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    cancelled_on = models.DateField("注销日期", null=True, blank=True)
+    cancel_reason = models.CharField("注销原因", max_length=20, blank=True,
+                                     choices=_catalog_choices("resident_pension_cancel_reason"))
+    claim_from_month = models.CharField("待遇起始月", max_length=7, blank=True, validators=[validate_month])
+    version = models.PositiveIntegerField("版本", default=1)
+
+    class Meta:
+        verbose_name = "城乡居民养老保险参保记录"
+        verbose_name_plural = "城乡居民养老保险参保记录"
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=~models.Q(state="cancelled"),
+                                    name="resident_pension_one_open"),
+            models.CheckConstraint(condition=models.Q(contribution_grade_fen__gt=0),
+                                   name="resident_pension_grade_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person.name} {self.get_state_display()}"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.district.code if self.district_id else ""
+
+    @property
+    def bank_account_masked(self) -> str:
+        return mask_bank_account(self.bank_account)
