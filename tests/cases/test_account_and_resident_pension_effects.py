@@ -73,6 +73,14 @@ def test_transfer_in_then_out_moves_the_accounts_months_and_balance(person_chaoy
     with nothing_written():  # the effect itself, run again (a retry after a crash): the first result
         assert effect_run(case=out, actor=reviewer_chaoyang) == CaseEffect.objects.get(case=out)
     assert account_summary(account).balance_fen == 24_000
+    # The person's page shows the book: months, balance, where each month came from and went.
+    from django.test import Client
+
+    c = Client()
+    c.force_login(clerk_chaoyang)
+    page = c.get(f"/persons/{person_chaoyang.pk}/").content.decode()
+    assert "账户月数：<strong>1</strong>个月" in page and "账户余额：<strong>240.00</strong>元" in page
+    assert "外地转入（河北省石家庄市）" in page and "已转出至上海市" in page
 
 
 @pytest.mark.django_db
@@ -148,6 +156,13 @@ def test_residents_pension_register_change_claim_cancel_through_cases(clerk_chao
              clerk_chaoyang, reviewer_chaoyang)
     record.refresh_from_db()
     assert (record.state, record.cancel_reason) == ("cancelled", "moved_away")
+    from django.test import Client
+
+    c = Client()
+    c.force_login(clerk_chaoyang)
+    page = c.get(f"/persons/{person.pk}/").content.decode()
+    assert "城乡居民养老保险" in page and "已注销" in page and "户籍迁出本市" in page
+    assert "6222********1111" in page and "6222020000001111" not in page
 
 
 @pytest.mark.django_db

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_POST
 
 from shebao.backoffice.errors import refusal_text
 from shebao.registry import selectors
+from shebao.registry.accounts import account_summary
+from shebao.registry.models import ResidentPension
 from shebao.registry.services import personal_data_reveal
 
 PAGE_SIZE = 50
@@ -45,9 +47,16 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(selectors.person_list(user=request.user).select_related("pension_account"), pk=pk)
     spells = person.spells.select_related("employer").order_by("-from_month")[:20]
     contributions = person.contributions.select_related("employer").order_by("-month")[:24]
+    account = getattr(person, "pension_account", None)
     return TemplateResponse(request, "web/person_detail.html", {
         "person": person,
-        "account": getattr(person, "pension_account", None),
+        "account": account,
+        # 4.1, 4.2: the individual account's book (months transferred in, backfilled, moved out).
+        "book": account_summary(account) if account is not None else None,
+        "book_rows": account.months.select_related("case", "moved_out_case").order_by("-month")[:60]
+        if account is not None else [],
+        # 6.1: the residents' pension records, the open one first.
+        "resident_pensions": ResidentPension.objects.filter(person=person).order_by("state", "-registered_on")[:5],
         "spells": spells,
         "contributions": contributions,
     })
