@@ -30,6 +30,7 @@ def extra_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]
     audit = _audit_case(employer=employer)
     a = {"pk": audit.pk}
     hall, incident, inspection = _hall_objects(employer=employer)
+    message = _outreach(employer=employer)
     h = {"pk": hall.pk}
 
     from tests.benefits.district_line_objects import benefits_objects
@@ -57,6 +58,8 @@ def extra_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]
         "backoffice:incident_update": {"pk": incident.pk}, "backoffice:incident_acknowledge": {"pk": incident.pk},
         "backoffice:inspection": {"pk": inspection.pk},
         "backoffice:finding_fix": {"pk": inspection.pk, "finding_pk": inspection.findings.get().pk},
+        **{f"backoffice:{name}": {"pk": message.pk}
+           for name in ("outreach", "outreach_approve", "outreach_reject", "outreach_letters")},
     }
 
 
@@ -70,8 +73,6 @@ def _audit_case(*, employer: Any) -> Any:
         source=Source.HOTLINE_12345, district=employer.district, employer=employer,
         complainant_name="欧阳秘密", complainant_phone="13812345678", summary="欧阳秘密投诉北京朝阳保密测试有限公司",
         state=State.OPENED, registered_on="2020-01-10", opened_on="2020-01-10", created_by=registrar)
-
-
 
 
 def _hall_objects(*, employer: Any) -> tuple[Any, Any, Any]:
@@ -101,3 +102,16 @@ def _card_order(*, case: Any, person: Any) -> Any:
         case=case, person=person, office=case.office, reason="lost", recipient_name="欧阳秘密",
         recipient_phone="13812345678", postal_address="北京市朝阳区欧阳秘密家1号", certificate_code="SECRETCODE23",
         certificate_issued_on="2020-03-02", ordered_at=clock.now())
+
+
+def _outreach(*, employer: Any) -> Any:
+    """A 朝阳区 message whose title and body name the secret employer, still a draft."""
+    from django.utils import timezone
+
+    from shebao.operations.models import Outreach
+    from tests import personas
+
+    maker = personas.make_staff("outreach_chaoyang_dl", role="district_clerk", office_code="110105")
+    return Outreach.objects.create(
+        title=f"致{employer.name}", audience="district_employers", district=employer.district, channels=["sms"],
+        purpose="service", subject="提示", body=f"{employer.name}：请网上办理", maker=maker, made_at=timezone.now())

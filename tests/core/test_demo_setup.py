@@ -22,5 +22,10 @@ def test_demo_setup_creates_the_logins_and_sample_cases_once(capsys):
     made = Case.objects.count()
     assert made >= 10 and CaseTransition.objects.filter(action="submit").count() == made
     assert Case.objects.values("mode").distinct().count() >= 3
+    from shebao.operations.models import DutyAssignment, EmployerContact
+
+    contacts, duty = EmployerContact.objects.count(), DutyAssignment.objects.count()
+    assert contacts > 0 and duty == 14 and User.objects.get(username="chaoyang_leader").role == "leader"
     call_command("demo_setup", "--cases", "12")
+    assert (EmployerContact.objects.count(), DutyAssignment.objects.count()) == (contacts, duty)
     assert Case.objects.count() == made and User.objects.filter(username="chaoyang").count() == 1

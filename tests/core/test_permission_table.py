@@ -34,7 +34,7 @@ from shebao.collection.policy import policy_in_force
 from shebao.core import clock
 from shebao.core.permissions import TABLE, ActionRefused, SystemActor, may
 from shebao.core.policy import announcement_publish
-from shebao.operations import halls
+from shebao.operations import halls, outreach
 from shebao.operations.services import audit_case_open, audit_case_register
 from shebao.registry import accounts, resident_pension
 from shebao.registry import services as registry
@@ -48,7 +48,7 @@ SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "sheba
                    "shebao.collection.assessment", "shebao.collection.relief", "shebao.collection.bankfiles", "shebao.collection.jobs", "shebao.registry.services", "shebao.staff.services",
                    "shebao.core.policy", "shebao.operations.halls", "shebao.benefits.services", "shebao.benefits.payroll",
                    "shebao.benefits.work_injury", "shebao.cards.services", "shebao.registry.accounts",
-                   "shebao.registry.resident_pension"]
+                   "shebao.registry.resident_pension", "shebao.operations.outreach"]
 SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.cases.services.case_submit": "case.submit",
     "shebao.cases.services.case_transition": "case.*",
@@ -132,6 +132,11 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.registry.resident_pension.resident_pension_change": "resident_pension.change",
     "shebao.registry.resident_pension.resident_pension_cancel": "resident_pension.cancel",
     "shebao.registry.resident_pension.resident_pension_claim": "resident_pension.claim",
+    "shebao.operations.outreach.outreach_draft": "outreach.draft",
+    "shebao.operations.outreach.outreach_approve": "outreach.approve",
+    "shebao.operations.outreach.outreach_reject": "outreach.approve",
+    "shebao.operations.outreach.opt_out_record": "outreach.opt_out",
+    "shebao.operations.outreach.employer_contact_save": "outreach.contact",
 }
 # Public functions of those modules that write nothing a user asks for (pure helpers, reads, caches).
 NOT_ACTIONS = {
@@ -169,6 +174,8 @@ NOT_ACTIONS = {
     *(f"shebao.registry.resident_pension.{f}" for f in (
         "employee_insurance_refusal", "registration_refusals", "open_refusals", "claim_refusals", "change_refusals",
         "claim_from_month")),
+    *(f"shebao.operations.outreach.{name}" for name in (
+        "retirees_available", "audiences", "template_variables", "render", "recipients_of", "per_minute", "plan")),
 }
 # Reads restricted by the table: checked by the route walk (test_role_routes.py), not here.
 READ_ACTIONS = {"deduction_run.view_city", "assessment.view_city", "payroll.view_city"}
@@ -320,6 +327,12 @@ class World:
         from shebao.benefits.models import Transfer
 
         return Transfer.objects.order_by("-pk").first().run
+
+    def outreach(self) -> Any:
+        maker = User.objects.get_or_create(username="walk_outreach_maker", defaults={
+            "role": Role.DISTRICT_CLERK, "office": personas.office("110105")})[0]
+        return outreach.outreach_draft(actor=maker, title="提示", audience="district_employers", channels=["sms"],
+                                       purpose="service", subject="提示", body="{单位名称}：请网上办理")
 
     def deduction_result(self) -> bytes:
         item = self.deduction_run().items.get()
@@ -497,6 +510,15 @@ SCENARIOS: dict[str, Scenario] = {
         actor=a, person=p, reason="death"))(w.resident(registered=True)),
     "resident_pension.claim": lambda w: (lambda p: lambda a: resident_pension.resident_pension_claim(
         actor=a, person=p))(w.resident(registered=True)),
+    "outreach.draft": lambda w: lambda a: outreach.outreach_draft(
+        actor=a, title="提示", audience="district_employers", channels=["sms"], purpose="service", subject="提示",
+        body="{单位名称}：请网上办理", district=w.employer.district),
+    "outreach.approve": lambda w: (lambda o: lambda a: outreach.outreach_approve(
+        actor=a, outreach=o, version=o.version))(w.outreach()),
+    "outreach.opt_out": lambda w: lambda a: outreach.opt_out_record(actor=a, channel="sms",
+                                                                     address=f"1380000{w.serial():04d}"),
+    "outreach.contact": lambda w: lambda a: outreach.employer_contact_save(actor=a, employer=w.employer,
+                                                                            phone="13800000000"),
     "api_token.create": lambda w: lambda a: staff.api_token_create(actor=a, user=w.admin, name="受理平台"),
     "api_token.revoke": lambda w: (lambda t: lambda a: staff.api_token_revoke(actor=a, token=t, reason="泄露"))(
         staff.api_token_create(actor=personas.SETUP, user=w.admin, name="x")[0]),

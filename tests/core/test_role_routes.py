@@ -130,6 +130,13 @@ ROUTES: dict[str, Route] = {
     "backoffice:card_orders": (None, None, None),
     "backoffice:card_order": (None, "card_order.update", {"status": "made"}),
     "backoffice:card_certificate": (None, None, None),
+    "backoffice:outreach_list": (None, None, None),
+    "backoffice:outreach_new": (None, "outreach.draft", {"audience": "district_employers"}),
+    "backoffice:opt_outs": (None, "outreach.opt_out", {"channel": "sms"}),
+    "backoffice:outreach": (None, None, None),
+    "backoffice:outreach_approve": (None, "outreach.approve", {}),
+    "backoffice:outreach_reject": (None, "outreach.approve", {}),
+    "backoffice:outreach_letters": (None, None, None),
     # Registry pages.
     "web:home": (None, None, None),
     "web:public_announcements": (None, None, None),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shebao.backoffice import announcements, audits, benefits, cards, cases, frontdesk, halls, review
+from shebao.backoffice import announcements, audits, benefits, cards, cases, frontdesk, halls, outreach, review
 
 app_name = "backoffice"
 urlpatterns = [
@@ -50,4 +50,11 @@ urlpatterns = [
     path("benefits/retirees/", benefits.retiree_list, name="retirees"),
     path("benefits/retirees/<int:pk>/", benefits.retiree_detail, name="retiree"),
     path("benefits/retirees/<int:pk>/stop/", benefits.retiree_stop, name="retiree_stop"),
+    path("outreach/", outreach.outreach_list, name="outreach_list"),
+    path("outreach/new/", outreach.outreach_new, name="outreach_new"),
+    path("outreach/opt-outs/", outreach.opt_outs, name="opt_outs"),
+    path("outreach/<int:pk>/", outreach.outreach_detail, name="outreach"),
+    path("outreach/<int:pk>/approve/", outreach.outreach_approve, name="outreach_approve"),
+    path("outreach/<int:pk>/reject/", outreach.outreach_reject, name="outreach_reject"),
+    path("outreach/<int:pk>/letters.pdf", outreach.outreach_letters, name="outreach_letters"),
 ]

@@ -101,6 +101,12 @@ TABLE: dict[str, Permission] = _rows(
     Permission("duty.assign", "安排带班领导", HALL | LEADERS),
     Permission("inspection.record", "登记带班检查", LEADERS),
     Permission("inspection.fix", "登记整改情况", HALL),
+    # Outreach (10): a district's clerks or hall manager draft a message to a group; a second person
+    # (a reviewer or a leader, never the maker) approves it before anything is sent.
+    Permission("outreach.draft", "拟写批量通知", CLERKS | HALL),
+    Permission("outreach.approve", "审核批量通知（审核后发送）", REVIEWERS | LEADERS),
+    Permission("outreach.opt_out", "登记退订", CASE_STAFF | HALL),
+    Permission("outreach.contact", "维护单位联系方式", CASE_STAFF, system=True),
     # Policy: announcements and the epidemic lift change every district's deadlines.
     Permission("announcement.publish", "发布政策公告", CENTER, city_wide=True),
     Permission("epidemic_lift.preview", "预览疫情解除的影响", CENTER, city_wide=True),

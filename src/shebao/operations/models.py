@@ -355,3 +355,145 @@ class Finding(models.Model):
     @property
     def audit_district_code(self) -> str:
         return self.inspection.audit_district_code
+
+
+# --- Outreach (notice 10: 引导"不见面"办理) ---------------------------------------------------------
+
+
+class Audience(models.TextChoices):
+    """Who a message goes to."""
+
+    DISTRICT_EMPLOYERS = "district_employers", "本区全部参保单位"
+    EMPLOYER_PEOPLE = "employer_people", "某单位的全部在职参保人员"
+    DOCUMENTS_OWED = "documents_owed", "有待补材料的申请人"
+    RETIREES = "retirees", "退休人员"
+
+
+class Purpose(models.TextChoices):
+    """Whether a recipient may opt out (where the law allows): a service notice may be declined; a
+    notice the agency must give (a document owed, a legal time limit) is sent regardless."""
+
+    SERVICE = "service", "服务提示（可退订）"
+    LEGAL = "legal", "法定告知（不可退订）"
+
+
+class OutreachChannel(models.TextChoices):
+    SMS = "sms", "短信"
+    WECHAT = "wechat", "微信模板消息"
+    EMAIL = "email", "电子邮件"
+    LETTER = "letter", "纸质信函"
+
+
+class EmployerContact(models.Model):
+    """Where the agency writes to an employer (单位联系人): the outreach directory, one per employer."""
+
+    employer = models.OneToOneField("registry.Employer", verbose_name="单位", on_delete=models.PROTECT,
+                                    related_name="outreach_contact")
+    person_name = models.CharField("联系人", max_length=50, blank=True)
+    phone = models.CharField("手机", max_length=20, blank=True)
+    email = models.EmailField("电子邮箱", blank=True)
+    wechat_openid = models.CharField("微信标识", max_length=64, blank=True)
+    postal_address = models.CharField("邮寄地址", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "单位联系方式"
+        verbose_name_plural = "单位联系方式"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.employer.audit_district_code
+
+
+class Outreach(models.Model):
+    """A message to a group (10), drafted by one person and approved by a second before it is sent
+    (maker-checker). ``subject``/``body`` hold ``{变量}`` placeholders filled per recipient."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "待审核"
+        APPROVED = "approved", "已批准发送"
+        REJECTED = "rejected", "已退回"
+
+    title = models.CharField("标题", max_length=100)
+    audience = models.CharField("发送对象", max_length=20, choices=Audience.choices)
+    district = models.ForeignKey("registry.Office", verbose_name="所属区", on_delete=models.PROTECT,
+                                 related_name="+")
+    employer = models.ForeignKey("registry.Employer", verbose_name="单位", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    channels = models.JSONField("发送渠道")
+    purpose = models.CharField("性质", max_length=10, choices=Purpose.choices)
+    subject = models.CharField("消息标题", max_length=100)
+    body = models.TextField("消息内容")
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.DRAFT)
+    maker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="拟稿人", on_delete=models.PROTECT,
+                              related_name="+")
+    made_at = models.DateTimeField("拟稿时间")
+    checker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField("审核时间", null=True, blank=True)
+    check_note = models.CharField("审核意见", max_length=200, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+
+    class Meta:
+        verbose_name = "批量通知"
+        verbose_name_plural = "批量通知"
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"批量通知 #{self.pk} {self.title}"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.district.code
+
+
+class OutreachRecipient(models.Model):
+    """One recipient on one channel of an approved message, with its status; the electronic ones
+    carry their outbox row (``cases.OutboxMessage``), whose state is the delivery status."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "已排队"
+        LETTER = "letter", "纸质信函（待邮寄）"
+        OPTED_OUT = "opted_out", "已退订，未发送"
+        NO_ADDRESS = "no_address", "无联系方式，未发送"
+
+    outreach = models.ForeignKey(Outreach, verbose_name="批量通知", on_delete=models.PROTECT,
+                                 related_name="recipients")
+    channel = models.CharField("渠道", max_length=10, choices=OutreachChannel.choices)
+    name = models.CharField("收件人", max_length=200)
+    address = models.CharField("地址", max_length=200, blank=True)
+    subject = models.CharField("标题", max_length=200)
+    body = models.TextField("内容")
+    status = models.CharField("状态", max_length=12, choices=Status.choices)
+    message = models.OneToOneField("cases.OutboxMessage", verbose_name="待发通知", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="outreach_recipient")
+
+    class Meta:
+        verbose_name = "通知收件人"
+        verbose_name_plural = "通知收件人"
+        ordering = ["pk"]
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.outreach.audit_district_code
+
+
+class OptOut(models.Model):
+    """A recipient who declined service notices on a channel (法定告知 are still sent)."""
+
+    channel = models.CharField("渠道", max_length=10, choices=OutreachChannel.choices)
+    address = models.CharField("地址", max_length=200)
+    district = models.ForeignKey("registry.Office", verbose_name="登记区", on_delete=models.PROTECT,
+                                 related_name="+")
+    reason = models.CharField("说明", max_length=200, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
+                           related_name="+")
+    at = models.DateTimeField("登记时间")
+
+    class Meta:
+        verbose_name = "退订登记"
+        verbose_name_plural = "退订登记"
+        constraints = [models.UniqueConstraint(fields=["channel", "address"], name="one_opt_out_per_address")]
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.district.code

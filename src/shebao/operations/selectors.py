@@ -297,3 +297,109 @@ def inspection_get(*, user: Any, pk: int) -> Any:
 
     insp = scope_queryset(Inspection.objects.select_related("hall", "inspector"), user=user).filter(pk=pk).first()
     return _checklist_rows(insp) if insp is not None else None
+
+
+# --- Outreach (10) --------------------------------------------------------------------------------
+
+
+def outreach_visible(*, user: Any) -> QuerySet:
+    """Messages to groups of the user's district (all at the center), newest first."""
+    from shebao.operations.models import Outreach
+
+    return scope_queryset(Outreach.objects.select_related("district", "employer", "maker", "checker"), user=user)
+
+
+def outreach_get(*, user: Any, pk: int, preview_rows: int = 10) -> Any:
+    """One message with, for a draft, ``.preview`` (the first rendered rows) and ``.counts`` (per
+    status label, what approval would do); for an approved one, ``.rows`` (each recipient with its
+    delivery status: the outbox row's state for electronic ones) and ``.counts``. None if not visible."""
+    from collections import Counter
+
+    from shebao.operations.models import Outreach, OutreachRecipient
+    from shebao.operations.outreach import plan
+
+    o = outreach_visible(user=user).filter(pk=pk).first()
+    if o is None:
+        return None
+    if o.state == Outreach.State.DRAFT:
+        planned = plan(o)
+        o.preview = planned[:preview_rows]
+        o.counts = sorted(Counter(r.get_status_display() for r in planned).items())
+        o.total = len(planned)
+        return o
+    rows = list(o.recipients.select_related("message"))
+    for r in rows:
+        r.delivery = delivery_label(r)
+        r.address_masked = _mask_address(r)
+    o.rows = rows
+    o.counts = sorted(Counter(r.delivery for r in rows).items())
+    o.total = len(rows)
+    o.letters = sum(1 for r in rows if r.status == OutreachRecipient.Status.LETTER)
+    return o
+
+
+def delivery_label(r: Any) -> str:
+    """A recipient's status as the page shows it: the outbox state (待发送/已发送/发送失败) of a queued
+    one, else its own (纸质信函、已退订、无联系方式)."""
+    if r.message_id is not None:
+        return r.message.get_state_display()
+    return r.get_status_display()
+
+
+def _mask_address(r: Any) -> str:
+    from shebao.core.masking import mask_phone
+
+    if r.channel == "sms":
+        return mask_phone(r.address)
+    if r.channel == "email" and "@" in r.address:
+        local, _, domain = r.address.partition("@")
+        return local[:1] + "***@" + domain
+    if r.channel == "wechat" and r.address:
+        return r.address[:4] + "****"
+    return r.address
+
+
+def open_case_deadlines(*, policy: Any = None, today: dt.date | None = None,
+                        cases: QuerySet | None = None) -> dict[int, CaseDeadline]:
+    """The deadline of every running case (opened, not yet decided) of ``cases`` (default: all), keyed
+    by the case's pk: the same values as :func:`case_deadline` case by case, computed for the whole
+    set at once (three queries, then one computation per distinct opening day, time limit and set of
+    suspensions). This is what a suspension or resumption announcement changes for every open case
+    (7.1); ``bench/bench_audit_suspension.py`` measures it against the per-case path."""
+    policy = policy or current_policy()
+    today = today or clock.today()
+    qs = (cases if cases is not None else AuditCase.objects.all()).filter(state__in=RUNNING_STATES,
+                                                                          opened_on__isnull=False)
+    rows = list(qs.values_list("pk", "opened_on", "extended", "source"))
+    from shebao.operations.models import COMPLAINT_SOURCES, AuditSuspension
+
+    own: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
+    for case_id, start, end in (AuditSuspension.objects.filter(case__in=qs).order_by("case_id", "starts_on", "pk")
+                                .values_list("case_id", "starts_on", "ends_on")):
+        own.setdefault(case_id, []).append((start, end))
+    general = epidemic_suspension(policy, today=today)
+    cal = official_calendar()
+    memo: dict[tuple, CaseDeadline] = {}
+    out: dict[int, CaseDeadline] = {}
+    for pk, opened_on, extended, source in rows:
+        complaint = source in COMPLAINT_SOURCES
+        key = (opened_on, extended, complaint and general is not None, tuple(own.get(pk, ())))
+        due = memo.get(key)
+        if due is None:
+            try:
+                limit = audit_time_limit(policy, opened_on=opened_on, extended=extended)
+                susp = ([general] if complaint and general is not None else []) + [Suspension(s, e) for s, e in key[3]]
+                r = audit_deadline(opened_on, time_limit=limit, suspensions=susp)
+                if r.deadline is None:
+                    due = CaseDeadline(None, r.working_days, limit, limit - r.working_days, suspended=True)
+                elif r.deadline >= today:
+                    due = CaseDeadline(r.deadline, r.working_days, limit,
+                                       cal.count(today + dt.timedelta(days=1), r.deadline))
+                else:
+                    due = CaseDeadline(r.deadline, r.working_days, limit,
+                                       -cal.count(r.deadline + dt.timedelta(days=1), today))
+            except InputError as exc:
+                due = CaseDeadline(error=str(exc))
+            memo[key] = due
+        out[pk] = due
+    return out

@@ -47,6 +47,10 @@ class Command(BaseCommand):
             retirees = demo_benefits_create(clerk=User.objects.get(username="chaoyang"), month=today.isoformat()[:7])
             if retirees:
                 self.stdout.write(f"已生成示例退休人员{retirees}人及{today:%Y-%m}养老金发放批次")
+        from shebao.operations.demo import demo_operations_create
+
+        for what in demo_operations_create():
+            self.stdout.write(f"已生成{what}")
         self.stdout.write("\n社保经办系统（演示）: http://127.0.0.1:8000/")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, display, *_ in DEMO_ACCOUNTS:

@@ -1,0 +1,203 @@
+"""Back-office pages of outreach (notice 10): the list of messages to groups, drafting one from a
+template, its preview, a second person's approval (or return), the status of every recipient,
+the letters as one PDF batch for the post, and opt-outs. Thin: parse, call, render.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+
+from shebao.core import clock
+from shebao.core.permissions import may
+from shebao.operations import outreach as services
+from shebao.operations import selectors
+from shebao.operations.models import OptOut, Outreach, OutreachChannel, OutreachRecipient, Purpose
+from shebao.registry.models import Employer, Office
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "message_dict"):
+        return [m for msgs in exc.message_dict.values() for m in msgs]
+    return list(exc.messages)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int((value or "").strip())
+    except ValueError:
+        return None
+
+
+@login_required
+def outreach_list(request: HttpRequest) -> HttpResponse:
+    return TemplateResponse(request, "backoffice/outreach/list.html", {
+        "rows": selectors.outreach_visible(user=request.user)[:100], "templates": services.TEMPLATES,
+        "may_draft": may(request.user, "outreach.draft")})
+
+
+@login_required
+def outreach_new(request: HttpRequest) -> HttpResponse:
+    """Draft a message (GET ``?template=`` fills the form from a ready-made template)."""
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        p = request.POST
+        code = (p.get("employer_code") or "").strip().upper()
+        try:
+            employer = Employer.objects.filter(credit_code=code).first() if code else None
+            if code and employer is None:
+                raise ValidationError({"employer": f"未找到统一社会信用代码为“{code}”的单位"})
+            o = services.outreach_draft(
+                actor=request.user, title=p.get("title", ""), audience=p.get("audience", ""),
+                channels=p.getlist("channels"), purpose=p.get("purpose", ""), subject=p.get("subject", ""),
+                body=p.get("body", ""), employer=employer, district=_int(p.get("district")))
+            return redirect("backoffice:outreach", pk=o.pk)
+        except ValidationError as exc:
+            errors, status = _messages(exc), 400
+        except PermissionDenied as exc:
+            errors, status = [str(exc)], 403
+        data: Any = p
+        chosen = p.getlist("channels")
+    else:
+        data = services.TEMPLATES.get(request.GET.get("template", ""), {})
+        chosen = [OutreachChannel.SMS, OutreachChannel.EMAIL]
+    return TemplateResponse(request, "backoffice/outreach/new.html", {
+        "data": data, "errors": errors, "audiences": services.audiences(), "channels": OutreachChannel.choices,
+        "chosen": chosen, "purposes": Purpose.choices, "variables": services.VARIABLES,
+        "districts": Office.objects.filter(kind=Office.Kind.DISTRICT_CENTER) if request.user.office and
+        request.user.office.district is None else [],
+        "may_draft": may(request.user, "outreach.draft"), "templates": services.TEMPLATES,
+    }, status=status)
+
+
+def _page(request: HttpRequest, pk: int, *, errors: list[str] | None = None, status: int = 200) -> HttpResponse:
+    o = selectors.outreach_get(user=request.user, pk=pk)
+    if o is None:
+        raise Http404("没有这个批量通知，或不属于本区")
+    return TemplateResponse(request, "backoffice/outreach/detail.html", {
+        "o": o, "errors": errors or [], "is_maker": o.maker_id == request.user.pk,
+        "may_approve": may(request.user, "outreach.approve", district_id=o.district_id)}, status=status)
+
+
+@login_required
+def outreach_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page(request, pk)
+
+
+def _check(request: HttpRequest, pk: int, call: Any) -> HttpResponse:
+    if selectors.outreach_visible(user=request.user).filter(pk=pk).first() is None:
+        raise Http404("没有这个批量通知，或不属于本区")
+    try:
+        call()
+    except ValidationError as exc:
+        conflict = hasattr(exc, "message_dict") and "version" in exc.message_dict
+        return _page(request, pk, errors=_messages(exc), status=409 if conflict else 400)
+    except PermissionDenied as exc:
+        return _page(request, pk, errors=[str(exc)], status=403)
+    return redirect("backoffice:outreach", pk=pk)
+
+
+@login_required
+@require_POST
+def outreach_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _check(request, pk, lambda: services.outreach_approve(
+        actor=request.user, outreach=pk, version=_int(request.POST.get("version"))))
+
+
+@login_required
+@require_POST
+def outreach_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _check(request, pk, lambda: services.outreach_reject(
+        actor=request.user, outreach=pk, version=_int(request.POST.get("version")), note=request.POST.get("note", "")))
+
+
+@login_required
+def outreach_letters(request: HttpRequest, pk: int) -> HttpResponse:
+    """The approved message's letters as one PDF for the post: a page per recipient, its address on top."""
+    from shebao.core.pdffonts import PdfFontMissing, UnprintableText
+
+    o = selectors.outreach_visible(user=request.user).filter(pk=pk).first()
+    if o is None:
+        raise Http404("没有这个批量通知，或不属于本区")
+    letters = list(o.recipients.filter(status=OutreachRecipient.Status.LETTER))
+    if o.state != Outreach.State.APPROVED or not letters:
+        return _page(request, pk, errors=["该通知没有待打印的纸质信函（须审核通过且有邮寄地址）"], status=400)
+    try:
+        pdf = letters_pdf(o, letters)
+    except (PdfFontMissing, UnprintableText) as e:
+        return HttpResponse(f"无法生成信函：{e}", status=500, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="outreach-{o.pk}-letters.pdf"'
+    return response
+
+
+def letters_pdf(o: Outreach, letters: list[OutreachRecipient]) -> bytes:
+    """PDF bytes: one A4 page per letter (address block, subject, body, the sending district), in the
+    project's PDF font (core.pdffonts: every character printed or no PDF)."""
+    from shebao.backoffice.receipt import _wrap
+    from shebao.core.pdffonts import StrictCanvas, pdf_font
+
+    font = pdf_font()
+    buf = io.BytesIO()
+    c = StrictCanvas(buf, pagesize=A4)
+    c.setTitle(f"批量通知 #{o.pk} 纸质信函")
+    width, height = A4
+    printed = f"{timezone.localtime(clock.now()):%Y年%m月%d日}"
+    for r in letters:
+        y = height - 25 * mm
+        c.setFont(font, 11)
+        for text in (r.address, f"{r.name} 收"):
+            c.drawString(20 * mm, y, text)
+            y -= 7 * mm
+        y -= 10 * mm
+        c.setFont(font, 15)
+        c.drawCentredString(width / 2, y, r.subject)
+        y -= 12 * mm
+        c.setFont(font, 11)
+        for para in r.body.splitlines() or [""]:
+            for chunk in _wrap(para, 38):
+                c.drawString(25 * mm, y, chunk)
+                y -= 6.5 * mm
+        y -= 12 * mm
+        c.drawString(120 * mm, y, o.district.name)
+        c.drawString(120 * mm, y - 7 * mm, printed)
+        c.setFont(font, 8)
+        c.drawString(20 * mm, 15 * mm, f"批量通知 #{o.pk} · 第 {r.pk} 号")
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+@login_required
+def opt_outs(request: HttpRequest) -> HttpResponse:
+    """Record an opt-out (POST) and list the district's."""
+    from shebao.core.scoping import scope_queryset
+
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        try:
+            services.opt_out_record(actor=request.user, channel=request.POST.get("channel", ""),
+                                    address=request.POST.get("address", ""), reason=request.POST.get("reason", ""))
+            return redirect("backoffice:opt_outs")
+        except ValidationError as exc:
+            errors, status = _messages(exc), 400
+        except PermissionDenied as exc:
+            errors, status = [str(exc)], 403
+    rows = scope_queryset(OptOut.objects.select_related("by"), user=request.user).order_by("-at")[:200]
+    for r in rows:
+        r.address_masked = selectors._mask_address(r)
+    return TemplateResponse(request, "backoffice/outreach/opt_outs.html", {
+        "rows": rows, "errors": errors, "channels": OutreachChannel.choices,
+        "may_record": may(request.user, "outreach.opt_out")}, status=status)
