@@ -1,6 +1,16 @@
 from django.urls import path
 
-from shebao.backoffice import announcements, audits, benefits, cards, cases, frontdesk, halls, outreach, review
+from shebao.backoffice import (
+    announcements,
+    audits,
+    benefits,
+    cards,
+    cases,
+    frontdesk,
+    halls,
+    outreach,
+    review,
+)
 
 app_name = "backoffice"
 urlpatterns = [
