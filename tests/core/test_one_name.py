@@ -18,6 +18,15 @@ REMOVED = [
     (r"\bUploadError\b", set(), "UploadRefused(zh, en, field=...) from shebao.core.errors"),
     (r"\bTransitionError\b", {"src/shebao/cases/workflows.py"},
      "Conflict(zh, en, field=...) (or another kind) from shebao.core.errors"),
+    # The lifted date: one reader (rules.epidemic_lifted_on; core.policy.epidemic_lifted_on for the
+    # policy in force), one stored spelling (announcement_publish stores the parameter's own name).
+    (r"def lifted_on_in_force\b|def policy_lifted_on\b|routing\.lifted_on\b|def lifted_on\(\)", set(),
+     "shebao.core.policy.epidemic_lifted_on() or shebao.rules.epidemic_lifted_on(policy)"),
+    (r"parameter__in=\[", set(), "one spelling: filter(parameter=\"epidemic.lifted_on\")"),
+    # (Tests may read the pack's parameter itself; the code reads the date through the reader.)
+    (r"\.value\(\"epidemic\.lifted_on\"\)|\.value\(\"epidemic_lifted_on\"\)",
+     {"src/shebao/rules/policy.py", "src/shebao/rules/decision.py", "tests/"},
+     "shebao.rules.epidemic_lifted_on(policy)"),
     # One mapper per front end.
     (r"\bclass DomainErrors\b|def _error_text\b|def _messages\b|def _errors\b", set(),
      "shebao.api.errors.problem_exception_handler (API) or shebao.backoffice.errors.refusal (pages)"),
@@ -35,7 +44,7 @@ def test_removed_spellings_do_not_come_back():
     found = []
     for rel, text in _sources():
         for pattern, allowed, instead in REMOVED:
-            if rel in allowed:
+            if rel in allowed or ("tests/" in allowed and rel.startswith("tests/")):
                 continue
             for n, line in enumerate(text.splitlines(), 1):
                 if re.search(pattern, line):

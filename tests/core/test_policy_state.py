@@ -90,3 +90,15 @@ def test_a_request_never_starts_with_a_state_left_over(clerk_chaoyang, employer_
     assert r.status_code == 201, r.content
     assert seen == [policy.policy_pack_name()]  # read afresh, not the leftover
     assert policy._request_state.get() is None
+
+
+def test_an_announcement_under_an_alias_is_stored_under_the_parameters_own_name(municipal_admin):
+    """One spelling stored, so every reader queries one (issue 14): the alias epidemic_lifted_on is
+    published as epidemic.lifted_on, and the lift's reader finds it."""
+    from shebao.core.models import Announcement
+
+    ann = policy.announcement_publish(actor=municipal_admin, parameter="epidemic_lifted_on", value="2020-04-30",
+                                      title="疫情解除", clause="0.3")
+    assert Announcement.objects.get(pk=ann.pk).parameter == "epidemic.lifted_on"
+    assert list(Announcement.objects.values_list("parameter", flat=True)) == ["epidemic.lifted_on"]
+    assert policy.epidemic_lifted_on() == dt.date(2020, 4, 30)

@@ -24,6 +24,7 @@ from shebao.core.policy import (
     announcement_publish,
     announcements_published,
     current_policy,
+    epidemic_lifted_on,
     policy_statements,
     policy_with,
 )
@@ -98,7 +99,7 @@ def deadline_move_publish(*, actor: Any, months: list[str], due_on: dt.date, tit
 
 
 __all__ = ["announcements_published", "deadline_move_publish", "lift_effects", "lift_in_force",
-           "lifted_on_in_force", "policy_statements"]
+           "policy_statements"]
 
 
 def lift_in_force() -> Any:
@@ -106,8 +107,7 @@ def lift_in_force() -> Any:
     return case_services.lift_in_force()
 
 
-def lifted_on_in_force() -> Any:
-    return current_policy().value("epidemic.lifted_on")
+
 
 
 # --- The page ------------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
     context: dict = {
         "published": announcements_published()[:50],
         "periods": [s for s in policy_statements() if s.parameter == "collection.period_overrides"],
-        "lifted_on": lifted_on_in_force(),
+        "lifted_on": epidemic_lifted_on(),
         "lift_in_force": lift_in_force(),
         "data": request.POST or request.GET,
     }

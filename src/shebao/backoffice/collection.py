@@ -23,12 +23,13 @@ from shebao.backoffice.errors import refusal_text
 from shebao.collection import bankfiles, importers, jobs, selectors
 from shebao.collection.assessment import assessment_what_if
 from shebao.collection.models import AssessmentJob, AssessmentRun, DeductionFile, DeductionRun, RemittanceLine
-from shebao.collection.policy import policy_in_force, policy_lifted_on, policy_what_if
+from shebao.collection.policy import policy_in_force, policy_what_if
 from shebao.collection.services import payment_reference, remittance_duplicate_resolve, remittance_match
 from shebao.core import clock
 from shebao.core.permissions import may, require
 from shebao.core.scoping import scope_queryset, user_may_see_district, user_sees_all
 from shebao.registry.models import Employer, Office, Person
+from shebao.rules import epidemic_lifted_on
 
 
 def _date_param(request: HttpRequest, name: str, default: dt.date | None) -> tuple[dt.date | None, str]:
@@ -50,7 +51,7 @@ def employer_account(request: HttpRequest, pk: int) -> HttpResponse:
     account = selectors.employer_account(employer=employer, as_of=as_of, policy=policy)
     return TemplateResponse(request, "collection/employer_account.html", {
         "employer": employer, "account": account, "as_of": as_of, "error": error,
-        "reference": payment_reference(employer), "lifted_on": policy_lifted_on(policy),
+        "reference": payment_reference(employer), "lifted_on": epidemic_lifted_on(policy),
     })
 
 
@@ -112,7 +113,7 @@ def assessment_runs(request: HttpRequest) -> HttpResponse:
         employers = dict(Employer.objects.filter(pk__in=[c["employer_id"] for c in what_if.changes])
                          .values_list("pk", "name"))
         context.update({
-            "what_if": what_if, "current_lifted_on": policy_lifted_on(policy),
+            "what_if": what_if, "current_lifted_on": epidemic_lifted_on(policy),
             "what_if_districts": sorted(((names.get(d, d), v) for d, v in what_if.by_district.items()),
                                         key=lambda kv: str(kv[0])),
             "what_if_changes": [{**c, "employer_name": employers.get(c["employer_id"], ""),

@@ -30,13 +30,6 @@ def policy() -> Any:
     return current_policy()
 
 
-def lifted_on() -> dt.date | None:
-    value = policy().value("epidemic.lifted_on")
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
-
-
 def documents_due_on(lifted: dt.date) -> dt.date:
     """1.3: owed documents are due a pack-set number of months after the lifted date (Civil Code way)."""
     from shebao.rules import add_months

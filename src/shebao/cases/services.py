@@ -40,6 +40,7 @@ from shebao.core.audit import audit_create, audit_create_event, audit_update, sn
 from shebao.core.errors import Conflict, DomainError, IdempotencyMismatch, UploadRefused
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import TABLE, ActionRefused, SystemActor, actor_label, actor_user, require
+from shebao.core.policy import epidemic_lifted_on
 from shebao.core.scoping import user_may_see_district
 from shebao.registry.models import Employer, Person
 from shebao.rules.business_fields import FieldError, details_validate, facts_from_details
@@ -264,7 +265,7 @@ def case_transition(
         if payload.get("outcome"):
             locked.outcome = str(payload["outcome"])
         if action == "resume":
-            locked.resumed_on = payload.get("lifted_on") or routing.lifted_on()
+            locked.resumed_on = payload.get("lifted_on") or epidemic_lifted_on()
         if t.target == Status.COMPLETED:
             locked.completed_at = clock.now()
         fields = ["status", "version", "assignee", "rejection_reason", "outcome", "resumed_on", "completed_at",
@@ -305,7 +306,7 @@ def _effect(effect: str, case: Case, actor: Any, payload: dict[str, Any]) -> Non
     if effect == "owe_deferred":
         # 1.3: the documents owed (named by the clerk, else the catalog's) and, once lifted, their due date.
         names = [str(n) for n in payload.get("documents_owed") or catalog_docs] or ["补充材料"]
-        lifted = routing.lifted_on()
+        lifted = epidemic_lifted_on()
         due = routing.documents_due_on(lifted) if lifted else None
         case.documents_due_on = due
         _owe(case, names, OwedDocument.Kind.DEFERRED, due)
@@ -503,7 +504,7 @@ def owed_document_review(*, owed: OwedDocument, actor: Any, accepted: bool, note
 
 # --- 7.4 flags ------------------------------------------------------------------------------------
 def _flag_create(*, actor: Any, case: Case | None, kind: str, description: str, office: Any = None) -> Flag:
-    lifted = routing.lifted_on()
+    lifted = epidemic_lifted_on()
     flag = Flag.objects.create(
         case=case, office=office or case.office, kind=kind, description=description,
         raised_by=actor_user(actor),
@@ -753,13 +754,13 @@ def epidemic_lift_apply(*, actor: Any, lifted_on: dt.date, confirmed: bool = Fal
         with transaction.atomic():
             preview = epidemic_lift_preview(lifted_on, actor=actor)
             if current is None:
-                ann = Announcement.objects.filter(pack=policy_pack_name(), parameter__in=[
-                    "epidemic.lifted_on", "epidemic_lifted_on"], value=lifted_on.isoformat()).last()
+                ann = Announcement.objects.filter(pack=policy_pack_name(), parameter="epidemic.lifted_on",
+                                                value=lifted_on.isoformat()).last()
                 title = f"疫情解除公告（{date_zh(lifted_on)}解除）"
             else:
                 ann = None  # a correction is always published, even back to an earlier date
                 title = f"关于更正疫情解除日期的公告（{date_zh(current.lifted_on)}更正为{date_zh(lifted_on)}）"
-            if ann is None or routing.lifted_on() != lifted_on:
+            if ann is None or epidemic_lifted_on() != lifted_on:
                 ann = announcement_publish(actor=actor, parameter="epidemic.lifted_on", value=lifted_on.isoformat(),
                                            title=title, clause="0.3")
             lift = EpidemicLift.objects.create(

@@ -23,10 +23,10 @@ import numpy as np
 from django.db import connection, transaction
 
 from shebao.collection.models import AssessmentDistrict, AssessmentRun, Due
-from shebao.collection.policy import policy_announcement_ids, policy_lifted_on
+from shebao.collection.policy import policy_announcement_ids
 from shebao.core.permissions import actor_label, require
 from shebao.registry.models import Employer
-from shebao.rules import Policy, due_date, late_fees
+from shebao.rules import Policy, due_date, epidemic_lifted_on, late_fees
 from shebao.rules.dates import day_number, month_index, month_str
 
 
@@ -342,7 +342,7 @@ def _run_store(result: AssessmentResult, *, as_of: dt.date, policy: Policy, acto
     buffer = io.BytesIO()
     np.save(buffer, np.ascontiguousarray(table, dtype=np.int64), allow_pickle=False)
     run = AssessmentRun.objects.create(
-        as_of=as_of, policy_name=policy.name, policy_version=policy.version, lifted_on=policy_lifted_on(policy),
+        as_of=as_of, policy_name=policy.name, policy_version=policy.version, lifted_on=epidemic_lifted_on(policy),
         announcements=policy_announcement_ids(policy), dues=result.dues_total,
         employers_in_arrears=t["employers_in_arrears"], arrears_fen=t["arrears_fen"], late_fee_fen=t["late_fee_fen"],
         waived_fen=t["waived_fen"], seconds=round(time.perf_counter() - started, 3),  # reading and computing

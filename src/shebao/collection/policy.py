@@ -22,16 +22,7 @@ def policy_what_if(*, lifted_on: dt.date) -> Policy:
     """The policy in force plus a hypothetical announcement of the lifted date (0.3)."""
     from shebao.core.policy import policy_with
 
-    return policy_with({"epidemic_lifted_on": lifted_on.isoformat()}, title="假设公告：疫情解除日期")
-
-
-def policy_lifted_on(policy: Policy) -> dt.date | None:
-    if not policy.has("epidemic_lifted_on"):
-        return None
-    value: Any = policy.value("epidemic_lifted_on")
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
+    return policy_with({"epidemic.lifted_on": lifted_on.isoformat()}, title="假设公告：疫情解除日期")
 
 
 def policy_announcement_ids(policy: Policy) -> list[str]:

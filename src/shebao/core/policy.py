@@ -132,10 +132,11 @@ def policy_with(changes: Mapping[str, Any], *, pack: str | None = None, title: s
 
 
 def epidemic_lifted_on(*, pack: str | None = None) -> dt.date | None:
-    value = current_policy(pack=pack).value("epidemic_lifted_on")
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
+    """The lifted date of the policy in force (0.3), or None: every reader outside the rules asks here
+    (the rules' own reader is `shebao.rules.epidemic_lifted_on`)."""
+    from shebao.rules import epidemic_lifted_on as lifted_on_in
+
+    return lifted_on_in(current_policy(pack=pack))
 
 
 @transaction.atomic
@@ -156,9 +157,10 @@ def announcement_publish(
                clause=clause)
     except (PackError, KeyError, ValueError) as e:
         raise ValidationError({"value": f"公告内容无效：{e}"}) from None
+    # Stored under the parameter's own name, never an alias: a reader queries one spelling.
     ann = Announcement.objects.create(
         published_by=actor_user(actor), pack=name,
-        parameter=parameter, value=value, effective_from=effective_from, clause=clause, title=title,
+        parameter=current_policy(pack=name).canonical_name(parameter), value=value, effective_from=effective_from, clause=clause, title=title,
     )
     from shebao.core.audit import audit_create
 

@@ -23,14 +23,14 @@ from .catalog import Business, business, businesses, label
 from .dates import InputError, add_months
 from .decision import Decision, DecisionError, TableDecisions, decide, decide_table
 from .late_fee import LateFee, LateFeeColumns, due_date, late_fee_for_due, late_fees, makeup_deadline
-from .policy import Policy, load_policy
+from .policy import Policy, epidemic_lifted_on, load_policy
 from .retirement import Retirement, retirement_for
 from .yamlload import PackError
 
 __all__ = [
     "BUSINESSES", "Business", "Decision", "DecisionError", "InputError", "LateFee", "LateFeeColumns",
     "PackError", "Policy", "Retirement", "TableDecisions", "add_months", "business", "decide", "decide_table",
-    "due_date", "label", "late_fee_for_due", "late_fees", "load_policy", "makeup_deadline", "retirement_for",
+    "due_date", "epidemic_lifted_on", "label", "late_fee_for_due", "late_fees", "load_policy", "makeup_deadline", "retirement_for",
 ]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from .dates import SCALAR, InputError, add_months, day_date, day_number, month_index, numpy_ops, parse_date
 from .facts import FAR_FUTURE_DAY
-from .policy import Policy, load_policy
+from .policy import Policy, epidemic_lifted_on, load_policy
 
 FAR_FUTURE_MONTH = 10**6
 NO_DEFERRAL = -(10**7)  # a deferral day before any due date: no deferral (dues of 1900 exist in tests)
@@ -41,7 +41,7 @@ def fee_params(policy: Policy) -> FeeParams:
     rate = policy.value("late_fee.daily_rate")
     overrides = policy.value("collection.period_overrides") or {}
     has_window = policy.has("epidemic.relief_window_from")
-    lifted = policy.value("epidemic.lifted_on") if policy.has("epidemic.lifted_on") else None
+    lifted = epidemic_lifted_on(policy)
     fp = FeeParams(
         due_day=policy.value("collection.normal_due_day"),
         overrides=tuple(sorted((month_index(m), day_number(d)) for m, d in overrides.items())),
@@ -204,5 +204,5 @@ def late_fees(months: Any, amounts_fen: Any, paid_on_or_as_of: Any, policy: Poli
 
 def makeup_deadline(policy: Policy) -> date | None:
     """Lifted date + make-up months (Reading 0.3b), or ``None`` while the lifted date is unknown."""
-    lifted = policy.value("epidemic.lifted_on") if policy.has("epidemic.lifted_on") else None
+    lifted = epidemic_lifted_on(policy)
     return None if lifted is None else add_months(lifted, policy.value("epidemic.makeup_months"))

@@ -293,6 +293,10 @@ class Policy:
     def has(self, name: str) -> bool:
         return self.aliases.get(name, name) in self.parameters
 
+    def canonical_name(self, name: str) -> str:
+        """The parameter's own name for ``name`` or its alias (``epidemic_lifted_on`` -> ``epidemic.lifted_on``)."""
+        return self.aliases.get(name, name)
+
     def with_announcement(
         self,
         changes: Mapping[str, Any],
@@ -315,6 +319,23 @@ class Policy:
 
     def changed_on(self, days: Iterable[str] = ()) -> list[str]:
         return sorted({v.effective for p in self.parameters.values() for v in p.values} | set(days))
+
+
+LIFTED_ON = "epidemic.lifted_on"
+
+
+def epidemic_lifted_on(policy: Policy) -> date | None:
+    """The day the epidemic was lifted (0.3: a date set by announcement), or ``None`` while it is not:
+    the one reader of the parameter ``epidemic.lifted_on`` (its alias ``epidemic_lifted_on`` names
+    it in announcements and what-ifs). ``shebao.core.policy.epidemic_lifted_on`` reads the policy in force.
+
+    >>> epidemic_lifted_on(load_policy(overrides={"epidemic_lifted_on": "2020-04-30"}))
+    datetime.date(2020, 4, 30)
+    """
+    if not policy.has(LIFTED_ON):
+        return None
+    value = policy.value(LIFTED_ON)
+    return value if value is None or isinstance(value, date) else parse_date(str(value), LIFTED_ON)
 
 
 def _apply_announcement(

@@ -23,7 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from .dates import add_months
-from .policy import Parameter, Policy, Statement
+from .policy import Parameter, Policy, Statement, epidemic_lifted_on
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 
@@ -156,7 +156,7 @@ def due_clause_text(policy: Policy, clause: str, month: str) -> str:
 
 # Dates and months the rules derive from parameters, offered to the statements' templates.
 def _lifted(policy: Policy) -> date | None:
-    return policy.value("epidemic.lifted_on") if policy.has("epidemic.lifted_on") else None
+    return epidemic_lifted_on(policy)
 
 
 def _makeup_deadline(policy: Policy) -> str:

@@ -10,10 +10,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shebao.collection.assessment import assessment_what_if
 from shebao.collection.jobs import assessment_start
-from shebao.collection.policy import policy_in_force, policy_lifted_on, policy_what_if
+from shebao.collection.policy import policy_in_force, policy_what_if
 from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor
 from shebao.registry.models import Office
+from shebao.rules import epidemic_lifted_on
 
 
 def _date(text: str, name: str) -> dt.date:
@@ -46,7 +47,7 @@ class Command(BaseCommand):
             policy = policy_in_force()
             w = assessment_what_if(as_of=as_of, policy=policy, hypothetical=policy_what_if(lifted_on=lifted),
                                    lifted_on=lifted)
-            current = policy_lifted_on(policy)
+            current = epidemic_lifted_on(policy)
             self.stdout.write(f"试算（不保存）：核定日{as_of}，假设疫情解除日期{lifted}"
                               f"（现行公告：{current or '未公布'}），应缴{w.dues_total}笔，用时{w.seconds:.2f}秒")
             self.stdout.write(f"受影响单位{w.employers_affected}家；滞纳金增加{format_yuan(w.fees_added_fen)}元，"
