@@ -18,18 +18,13 @@ from django.views.decorators.http import require_POST
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
+from shebao.backoffice.errors import refusal
 from shebao.core import clock
 from shebao.core.permissions import may
 from shebao.operations import outreach as services
 from shebao.operations import selectors
 from shebao.operations.models import OptOut, Outreach, OutreachChannel, OutreachRecipient, Purpose
 from shebao.registry.models import Employer, Office
-
-
-def _messages(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "message_dict"):
-        return [m for msgs in exc.message_dict.values() for m in msgs]
-    return list(exc.messages)
 
 
 def _int(value: str | None) -> int | None:
@@ -63,10 +58,9 @@ def outreach_new(request: HttpRequest) -> HttpResponse:
                 channels=p.getlist("channels"), purpose=p.get("purpose", ""), subject=p.get("subject", ""),
                 body=p.get("body", ""), employer=employer, district=_int(p.get("district")))
             return redirect("backoffice:outreach", pk=o.pk)
-        except ValidationError as exc:
-            errors, status = _messages(exc), 400
-        except PermissionDenied as exc:
-            errors, status = [str(exc)], 403
+        except (ValidationError, PermissionDenied) as exc:
+            found = refusal(exc)  # the pages' one mapper (backoffice.errors)
+            errors, status = found.messages, found.status
         data: Any = p
         chosen = p.getlist("channels")
     else:
@@ -100,11 +94,9 @@ def _check(request: HttpRequest, pk: int, call: Any) -> HttpResponse:
         raise Http404("没有这个批量通知，或不属于本区")
     try:
         call()
-    except ValidationError as exc:
-        conflict = hasattr(exc, "message_dict") and "version" in exc.message_dict
-        return _page(request, pk, errors=_messages(exc), status=409 if conflict else 400)
-    except PermissionDenied as exc:
-        return _page(request, pk, errors=[str(exc)], status=403)
+    except (ValidationError, PermissionDenied) as exc:
+        found = refusal(exc)
+        return _page(request, pk, errors=found.messages, status=found.status)
     return redirect("backoffice:outreach", pk=pk)
 
 
@@ -191,10 +183,9 @@ def opt_outs(request: HttpRequest) -> HttpResponse:
             services.opt_out_record(actor=request.user, channel=request.POST.get("channel", ""),
                                     address=request.POST.get("address", ""), reason=request.POST.get("reason", ""))
             return redirect("backoffice:opt_outs")
-        except ValidationError as exc:
-            errors, status = _messages(exc), 400
-        except PermissionDenied as exc:
-            errors, status = [str(exc)], 403
+        except (ValidationError, PermissionDenied) as exc:
+            found = refusal(exc)  # the pages' one mapper (backoffice.errors)
+            errors, status = found.messages, found.status
     rows = scope_queryset(OptOut.objects.select_related("by"), user=request.user).order_by("-at")[:200]
     for r in rows:
         r.address_masked = selectors._mask_address(r)
