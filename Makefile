@@ -9,6 +9,9 @@ DEMO_STAMP := var/.demo-data
 PYTEST_ARGS ?=
 # The demo's business date (shebao.core.clock): inside the emergency, so sample cases are not all overdue.
 DEMO_TODAY ?= 2020-02-20
+# The demo runs with DEBUG on, explicitly: the settings' default is production (DEBUG off, which needs a
+# real SECRET_KEY and ALLOWED_HOSTS).
+DEMO_ENV := DEBUG=true
 
 .PHONY: install demo demo-data test test-sqlite test-postgres bench lint clean mutation
 
@@ -23,14 +26,14 @@ install: $(STAMP)
 # Built once: migrations always run (a no-op when up to date), data only if not yet generated.
 demo-data: install
 	@mkdir -p var
-	$(SHEBAO) migrate --verbosity 0
+	$(DEMO_ENV) $(SHEBAO) migrate --verbosity 0
 	@if [ ! -f $(DEMO_STAMP) ]; then \
-	  $(SHEBAO) generate --employers 400 --persons 20000 --from 2019-07 --months 8 --seed 2020 && \
+	  $(DEMO_ENV) $(SHEBAO) generate --employers 400 --persons 20000 --from 2019-07 --months 8 --seed 2020 && \
 	  touch $(DEMO_STAMP); fi
-	SHEBAO_TODAY=$(DEMO_TODAY) $(SHEBAO) demo_setup
+	$(DEMO_ENV) SHEBAO_TODAY=$(DEMO_TODAY) $(SHEBAO) demo_setup
 
 demo: demo-data
-	SHEBAO_TODAY=$(DEMO_TODAY) $(SHEBAO) runserver 127.0.0.1:8000
+	$(DEMO_ENV) SHEBAO_TODAY=$(DEMO_TODAY) $(SHEBAO) runserver 127.0.0.1:8000
 
 test: install
 	$(MAKE) lint
@@ -57,7 +60,7 @@ bench: install
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench
-	$(SHEBAO) makemigrations --check --dry-run
+	$(DEMO_ENV) $(SHEBAO) makemigrations --check --dry-run
 
 clean:
 	rm -rf var test-artifacts

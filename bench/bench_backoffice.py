@@ -33,6 +33,7 @@ def main() -> int:
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         os.execv(sys.executable, [sys.executable, "-m", "tests.pgtemp", "--", sys.executable, __file__, *sys.argv[1:]])
     os.environ["DJANGO_SETTINGS_MODULE"] = "shebao.config.settings"
+    os.environ.setdefault("DEBUG", "true")  # a development copy, explicitly (the default is production)
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     import django
 

@@ -179,6 +179,7 @@ def main() -> int:
     os.environ["SHEBAO_DB_POOL"] = "true"
     os.environ["SHEBAO_DB_POOL_MIN"] = os.environ["SHEBAO_DB_POOL_MAX"] = str(args.threads)
     os.environ["SHEBAO_DB_SERVER_SIDE_BINDING"] = "true" if args.server_side_binding else "false"
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "false")  # the benchmark's server speaks plain HTTP
     from common import django_setup
 
     django_setup()

@@ -21,6 +21,7 @@ def django_setup(database_url: str | None = None) -> None:
     if database_url:
         os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shebao.config.settings")
+    os.environ.setdefault("DEBUG", "true")  # a development copy, explicitly (the default is production)
     sys.path.insert(0, str(HERE.parent))
     import django
 

@@ -17,6 +17,13 @@ BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+@pytest.fixture
+def client(client, clerk_chaoyang):
+    """The documents are for signed-in staff (tests/core/test_deploy.py shows the sign-in asked for)."""
+    client.force_login(clerk_chaoyang)
+    return client
+
+
 def document(client: Client) -> dict:
     r = client.get("/api/schema/openapi/", {"format": "json"})
     assert r.status_code == 200

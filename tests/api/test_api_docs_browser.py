@@ -6,11 +6,21 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import screenshot
+from tests.personas import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def sign_in(page, username: str) -> None:
+    page.goto(page.live_server_url + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=欢迎")
+
+
 def test_swagger_ui_renders_offline_in_chinese(page, clerk_chaoyang):
+    sign_in(page, "clerk_cy")
     page.goto(page.live_server_url + "/api/schema/")
     page.wait_for_selector("text=社保经办 REST API")
     page.wait_for_selector("text=登记业务申请")
@@ -19,7 +29,8 @@ def test_swagger_ui_renders_offline_in_chinese(page, clerk_chaoyang):
     screenshot(page, "30-api-docs")
 
 
-def test_redoc_renders_offline(page):
+def test_redoc_renders_offline(page, clerk_chaoyang):
+    sign_in(page, "clerk_cy")
     page.goto(page.live_server_url + "/api/schema/redoc/")
     # (Polled from here: the page's Content-Security-Policy forbids the eval that wait_for_function uses.)
     for _ in range(100):

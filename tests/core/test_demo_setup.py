@@ -7,7 +7,9 @@ from django.core.management import call_command
 
 from shebao.cases.models import Case, CaseTransition
 from shebao.registry.generator import GenerateOptions, generate
+from shebao.staff.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from shebao.staff.models import User
+from shebao.staff.otp import DEMO_TOTP_KEY_HEX
 
 
 @pytest.mark.django_db
@@ -15,10 +17,15 @@ def test_demo_setup_creates_the_logins_and_sample_cases_once(capsys):
     generate(GenerateOptions(employers=30, persons=600, from_month="2019-07", months=6, seed=3))
     call_command("demo_setup", "--cases", "12")
     out = capsys.readouterr().out
-    assert "shebao-demo" in out and "http://127.0.0.1:8000/" in out
+    assert DEMO_PASSWORD in out and len(DEMO_PASSWORD) >= 12 and "http://127.0.0.1:8000/" in out
+    # Every demo account has the published demo authenticator, and the secret is printed for a new user.
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assert TOTPDevice.objects.filter(key=DEMO_TOTP_KEY_HEX, confirmed=True).count() == len(DEMO_ACCOUNTS)
+    assert "ONUGKYTBN4WWIZLNN4WXI33UOAWWWZLZ" in out and "staff_otp admin --code" in out
     assert set(User.objects.values_list("role", flat=True)) >= {
         "municipal_admin", "district_clerk", "district_reviewer", "auditor", "hall_manager", "leader"}
-    assert User.objects.get(username="chaoyang").check_password("shebao-demo")
+    assert User.objects.get(username="chaoyang").check_password(DEMO_PASSWORD)
     made = Case.objects.count()
     assert made >= 10 and CaseTransition.objects.filter(action="submit").count() == made
     assert Case.objects.values("mode").distinct().count() >= 3
@@ -29,3 +36,4 @@ def test_demo_setup_creates_the_logins_and_sample_cases_once(capsys):
     call_command("demo_setup", "--cases", "12")
     assert (EmployerContact.objects.count(), DutyAssignment.objects.count()) == (contacts, duty)
     assert Case.objects.count() == made and User.objects.filter(username="chaoyang").count() == 1
+    assert TOTPDevice.objects.count() == len(DEMO_ACCOUNTS)  # run again: the same authenticators

@@ -69,6 +69,7 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.collection.services.payment_receive": "payment.receive",
     "shebao.collection.services.credit_apply": "credit.apply",
     "shebao.collection.services.payment_reverse": "payment.reverse",
+    "shebao.collection.services.payment_reverse_approve": "payment.reverse_approve",
     "shebao.collection.services.deduction_run_create": "deduction_run.create",
     "shebao.collection.services.deduction_retry": "deduction_run.retry",
     "shebao.collection.services.remittance_match": "remittance.match",
@@ -95,6 +96,7 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.registry.services.personal_data_reveal": "personal_data.reveal",
     "shebao.staff.services.api_token_create": "api_token.create",
     "shebao.staff.services.api_token_revoke": "api_token.revoke",
+    "shebao.staff.services.staff_otp_enroll": "staff_otp.enroll",
     "shebao.core.policy.announcement_publish": "announcement.publish",
     "shebao.operations.services.audit_case_register": "audit_case.register",
     "shebao.operations.services.audit_contact_record": "audit_case.register",
@@ -427,6 +429,8 @@ SCENARIOS: dict[str, Scenario] = {
     "credit.apply": lambda w: lambda a: collection.credit_apply(employer=w.employer, actor=a, on=dt.date(2020, 1, 5)),
     "payment.reverse": lambda w: (lambda p: lambda a: collection.payment_reverse(
         payment=p, actor=a, reason="误入"))(w.payment()),
+    "payment.reverse_approve": lambda w: (lambda r: lambda a: collection.payment_reverse_approve(
+        reversal=r, actor=a))(collection.payment_reverse(payment=w.payment(), actor=w.admin, reason="误入")),
     "remittance.match": lambda w: (lambda line: lambda a: collection.remittance_match(
         line=line, employer=w.employer, actor=a))(w.remittance_line()),
     "remittance.duplicate_resolve": lambda w: (lambda line: lambda a: collection.remittance_duplicate_resolve(
@@ -522,6 +526,7 @@ SCENARIOS: dict[str, Scenario] = {
     "api_token.create": lambda w: lambda a: staff.api_token_create(actor=a, user=w.admin, name="受理平台"),
     "api_token.revoke": lambda w: (lambda t: lambda a: staff.api_token_revoke(actor=a, token=t, reason="泄露"))(
         staff.api_token_create(actor=personas.SETUP, user=w.admin, name="x")[0]),
+    "staff_otp.enroll": lambda w: lambda a: staff.staff_otp_enroll(actor=a, user=w.admin),
 }
 
 

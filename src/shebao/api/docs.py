@@ -2,7 +2,9 @@
 
 A browser that opens /api/schema/ gets Swagger UI (its files come from the installed
 drf-spectacular-sidecar package and are served by the site itself: nothing is loaded from the
-internet); /api/schema/redoc/ shows the same document as a read-only page. A system that asks for
+internet); /api/schema/redoc/ shows the same document as a read-only page. All of them are for signed-in staff
+and systems with an API key (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]): a browser that is not
+signed in is sent to the sign-in page, a system without a key gets 401/403 problem details. A system that asks for
 the document (no Accept header, JSON, YAML or the OpenAPI media types) gets the OpenAPI file, which
 also lives at /api/schema/openapi/.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -203,9 +206,13 @@ OFFLINE_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'u
 
 
 def offline(view: Any) -> Any:
-    """The view's page with OFFLINE_POLICY as its Content-Security-Policy."""
+    """The view's page with OFFLINE_POLICY as its Content-Security-Policy; for signed-in staff only
+    (a browser that is not signed in is sent to the sign-in page and back)."""
 
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
         response = view(request, *args, **kwargs)
         response["Content-Security-Policy"] = OFFLINE_POLICY
         return response

@@ -1,11 +1,16 @@
-"""Settings, read from the environment with safe demo defaults.
+"""Settings, read from the environment. Production is the default.
 
-Production (DEBUG off) refuses to start with the demo secret or without ALLOWED_HOSTS: a wrong
-value stops start-up with a message instead of silently falling back.
+DEBUG is off unless the environment turns it on (`make demo` and the tests do, explicitly). With
+DEBUG off the server refuses to start with the demo secret or without ALLOWED_HOSTS, and
+`shebao check --deploy` is clean: HTTPS only (HSTS, redirect to HTTPS, secure cookies), a Content
+Security Policy that lets pages load nothing from elsewhere, the API's schema behind sign-in.
+Behind a proxy that ends TLS, SHEBAO_PROXY_SSL_HEADER names the header it sets (e.g.
+X-Forwarded-Proto) so that the redirect to HTTPS does not loop.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -44,7 +49,7 @@ def env_int(name: str, default: int, *, least: int = 0) -> int:
     return value
 
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
 if DEBUG:
@@ -78,6 +83,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from the package (offline), api.docs
@@ -97,15 +106,21 @@ INSTALLED_APPS = [
 # The PagesOnly ones are Django's own, skipped for calls with an API key (shebao.core.middleware).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shebao.core.middleware.PagesOnlySessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "shebao.core.middleware.PagesOnlyCsrfViewMiddleware",
     "shebao.core.middleware.PagesOnlyAuthenticationMiddleware",
+    # The second factor (django-otp): a signed-in session without a verified authenticator is signed out.
+    "shebao.core.middleware.PagesOnlyOTPMiddleware",
+    "shebao.core.middleware.SecondFactorRequiredMiddleware",
     "shebao.core.middleware.PagesOnlyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shebao.core.middleware.PagesOnlyHtmxMiddleware",
+    # Lockout after repeated sign-in failures (django-axes): answers the Chinese lockout page.
+    "axes.middleware.AxesMiddleware",
     # Innermost, so its process_exception turns a view's 404/403/400 into the Chinese page first.
     "shebao.web.errors.ErrorPagesMiddleware",
 ]
@@ -161,9 +176,39 @@ else:
         options["prepare_threshold"] = env_int("SHEBAO_DB_PREPARE_THRESHOLD", 5)
 
 AUTH_USER_MODEL = "staff.User"
+# Staff sign-in (issue 16 §3): Django's password validators (12 characters at least, not like the
+# username or display name, not a common password, not all digits), a second factor (TOTP,
+# django-otp; staff.otp), lockout after repeated failures (django-axes), and sessions that end after
+# 15 idle minutes, as suits a shared counter.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ["username", "display_name", "email"]}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account before its password is tried
+    "django.contrib.auth.backends.ModelBackend",
+]
+# The second factor may be switched off only on a development copy (the tests do, and turn it on in
+# the tests of sign-in); production refuses to start without it.
+SHEBAO_STAFF_MFA = env_bool("SHEBAO_STAFF_MFA", True)
+if not DEBUG and not SHEBAO_STAFF_MFA:
+    raise ImproperlyConfigured("SHEBAO_STAFF_MFA=false is for a development copy only (DEBUG=true).")
+OTP_TOTP_ISSUER = "社保经办"
+AXES_FAILURE_LIMIT = int(os.environ.get("SHEBAO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("SHEBAO_LOCKOUT_MINUTES", "15")))
+# Per account, whatever the address: the staff of one hall share its address.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "shebao.web.views.locked_out"  # the Chinese page, 429
+AXES_USERNAME_FORM_FIELD = "username"
+if os.environ.get("SHEBAO_PROXY_SSL_HEADER", "").strip():
+    AXES_IPWARE_PROXY_COUNT = 1  # the client's address is the one the proxy in front adds
+SESSION_COOKIE_AGE = int(os.environ.get("SHEBAO_IDLE_MINUTES", "15")) * 60
+SESSION_SAVE_EVERY_REQUEST = True  # the 15 minutes run from the last request: an idle timeout
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -187,6 +232,48 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# HTTPS only in production: the browser is told to use HTTPS for a year (HSTS), plain HTTP is
+# redirected. A demo on 127.0.0.1 (DEBUG on) stays on plain HTTP.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+if os.environ.get("SHEBAO_PROXY_SSL_HEADER", "").strip():
+    # The proxy in front ends TLS and says so in this header ("X-Forwarded-Proto: https"). Only set it
+    # when the proxy always sets (and overwrites) that header: a client could otherwise claim HTTPS.
+    _proxy_header = os.environ["SHEBAO_PROXY_SSL_HEADER"].strip()
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+# Origins a form may be posted from when the site's public name differs from the Host the server sees.
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+
+# Content Security Policy (django-csp): every page loads scripts, styles, images and fonts from this
+# site only, is never framed, posts forms only here. Inline style attributes are allowed (a few
+# templates use them for widths); inline scripts are not. The API documentation pages set their own,
+# as strict about origins (api.docs.OFFLINE_POLICY).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# security.W003 looks for Django's CsrfViewMiddleware by its path; ours is that class, skipped only
+# for calls with an API key (core.middleware). shebao.core.checks.csrf_middleware_present checks
+# that it is in place instead.
+# axes.W006 asks that the lockout count per address too: not here, where the staff of one hall share
+# an address and a few typos would lock the whole counter; one address trying many accounts gets no
+# one in with passwords alone (the second factor), and each account locks after its own failures.
+SILENCED_SYSTEM_CHECKS = ["security.W003", "axes.W006"]
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -207,6 +294,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "社保经办 REST API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The document and its pages are for signed-in staff and systems with a key, not the public.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 admin.site.site_header = "社保经办管理后台"
 admin.site.site_title = "社保经办"
 admin.site.index_title = "数据管理"
 
 urlpatterns = [
+    # The admin signs in through the staff sign-in page, second factor and lockout included.
+    path("admin/login/", RedirectView.as_view(pattern_name="web:login", query_string=True)),
     path("admin/", admin.site.urls),
     path("api/", include("shebao.api.urls")),
     path("collection/", include("shebao.backoffice.collection_urls")),

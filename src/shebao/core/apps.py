@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
         from django.core.signals import request_finished, request_started
         from django.db.models.signals import post_delete, post_save
 
+        from shebao.core import checks  # noqa: F401  (registers the project's system checks)
         from shebao.core.models import Announcement
         from shebao.core.policy import forget_state
 

@@ -134,7 +134,9 @@ TABLE: dict[str, Permission] = _rows(
     Permission("dues.build", "核定应缴费款", CENTER | COLLECTION_DESK, city_wide=True, system=True),
     Permission("payment.receive", "登记收款", TAKES_PAYMENTS, system=True),
     Permission("credit.apply", "预缴余额冲抵", TAKES_PAYMENTS, system=True),
-    Permission("payment.reverse", "冲正收款", TAKES_PAYMENTS),
+    Permission("payment.reverse", "申请冲正收款", TAKES_PAYMENTS),
+    # Money out: decided by a person other than the one who asked (services.payment_reverse_approve).
+    Permission("payment.reverse_approve", "复核收款冲正（须为申请人以外的另一人）", TAKES_PAYMENTS),
     Permission("remittance.match", "匹配银行汇款", TAKES_PAYMENTS, system=True),
     Permission("remittance.duplicate_resolve", "核实疑似重复的汇款", TAKES_PAYMENTS),
     Permission("remittance.import", "导入银行汇款对账单", COLLECTION_DESK, city_wide=True, system=True),
@@ -171,6 +173,7 @@ TABLE: dict[str, Permission] = _rows(
     # Staff accounts.
     Permission("api_token.create", "创建接口密钥", CENTER, city_wide=True, system=True),
     Permission("api_token.revoke", "吊销接口密钥", CENTER, city_wide=True, system=True),
+    Permission("staff_otp.enroll", "为工作人员绑定动态口令", CENTER, city_wide=True, system=True),
 )
 # fmt: on
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-DEMO_PASSWORD = "shebao-demo"
+# At least 12 characters, like every staff password (AUTH_PASSWORD_VALIDATORS).
+DEMO_PASSWORD = "shebao-demo-2020"
 
 DEMO_ACCOUNTS = [
     # username, display name, role, office code, is_superuser

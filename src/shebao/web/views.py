@@ -23,6 +23,15 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def locked_out(request: HttpRequest, original_response: HttpResponse | None = None,
+               credentials: dict | None = None) -> HttpResponse:
+    """django-axes' answer to a sign-in of a locked account (AXES_LOCKOUT_CALLABLE): 429 in Chinese."""
+    from django.conf import settings
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return TemplateResponse(request, "web/locked_out.html", {"minutes": minutes}, status=429).render()
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     district = request.user.district

@@ -6,9 +6,12 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from shebao.core import clock
+from shebao.core.permissions import SystemActor
 from shebao.registry.models import Office
 from shebao.staff.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from shebao.staff.models import User
+from shebao.staff.otp import DEMO_TOTP_KEY_HEX, secret_base32
+from shebao.staff.services import staff_otp_enroll
 
 
 class Command(BaseCommand):
@@ -25,9 +28,12 @@ class Command(BaseCommand):
                 defaults={"display_name": display, "role": role, "office": Office.objects.get(code=office_code),
                           "is_staff": superuser, "is_superuser": superuser},
             )
-            if created:
+            if created or not user.check_password(DEMO_PASSWORD):
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
+            if not user.totpdevice_set.filter(key=DEMO_TOTP_KEY_HEX).exists():
+                # Every demo account shares the published demo secret: one entry in an authenticator app.
+                staff_otp_enroll(actor=SystemActor.command("demo_setup"), user=user, key_hex=DEMO_TOTP_KEY_HEX)
         from shebao.cases.models import Case
         from shebao.staff.demo_cases import demo_cases_create
 
@@ -55,4 +61,9 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, display, *_ in DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<16} {display}")
+        demo_device = User.objects.get(username=DEMO_ACCOUNTS[0][0]).totpdevice_set.get()
+        self.stdout.write("登录还须填写动态口令（第二重验证）。演示账号共用一个验证器密钥："
+                          f"{secret_base32(demo_device)}")
+        self.stdout.write("  在验证器应用（如腾讯身份验证器、Google Authenticator）中手动添加此密钥，"
+                          "或运行 .venv/bin/shebao staff_otp admin --code 查看当前口令（仅限演示环境）。")
         self.stdout.write("")

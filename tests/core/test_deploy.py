@@ -1,0 +1,78 @@
+"""Production is the default (issue 16 §5): DEBUG off unless set, `check --deploy` clean, a Content
+Security Policy on every page, the API's schema behind sign-in."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+# (DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser fixture for its own process, never in a deployment.)
+DROP = {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SHEBAO_TODAY", "SHEBAO_STAFF_MFA", "SECURE_SSL_REDIRECT",
+        "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    full = {k: v for k, v in os.environ.items() if k not in DROP}
+    full.update(env)
+    return subprocess.run([sys.executable, "-m", "shebao", *args], env=full, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_without_debug_in_the_environment_the_settings_are_production():
+    """DEBUG unset is production: the demo secret is refused, so nothing serves debug pages with it."""
+    r = _run(["check"], {})
+    assert r.returncode != 0 and "SECRET_KEY" in r.stderr
+
+
+def test_check_deploy_prints_no_warning():
+    r = _run(["check", "--deploy"], {"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
+                                    "ALLOWED_HOSTS": "shebao.example"})
+    assert r.returncode == 0, r.stderr
+    output = r.stdout + r.stderr
+    assert "WARNING" not in output and "ERROR" not in output and "identified no issues" in output, output
+
+
+def test_production_settings_say_https_only():
+    code = ("from django.conf import settings as s; print(s.DEBUG, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, "
+            "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_PROXY_SSL_HEADER)")
+    r = _run(["shell", "-v", "0", "-c", code], {"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
+                                     "ALLOWED_HOSTS": "shebao.example", "SHEBAO_PROXY_SSL_HEADER": "X-Forwarded-Proto"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["False", "True", str(365 * 24 * 3600), "True", "True", "('HTTP_X_FORWARDED_PROTO',",
+                                "'https')"]
+
+
+def test_the_replacement_of_the_csrf_warning_reports_missing_csrf_protection(settings):
+    from shebao.core.checks import csrf_middleware_present
+
+    assert csrf_middleware_present() == []
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "Csrf" not in m]
+    assert [m.id for m in csrf_middleware_present()] == ["shebao.E001"]
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_content_security_policy_that_allows_only_this_site(client):
+    r = client.get("/login/")
+    policy = r["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+    assert directives["default-src"] == "'self'" and directives["script-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"
+    assert not re.search(r"https?:|\*", policy), policy
+
+
+@pytest.mark.django_db
+def test_the_api_schema_is_behind_sign_in(client, clerk_chaoyang):
+    assert client.get("/api/schema/openapi/", {"format": "json"}).status_code in (401, 403)
+    assert client.get("/api/schema/").status_code in (401, 403)
+    browser = client.get("/api/schema/", HTTP_ACCEPT="text/html")
+    assert browser.status_code == 302 and browser["Location"].startswith("/login/?next=/api/schema/")
+    redoc = client.get("/api/schema/redoc/")
+    assert redoc.status_code == 302 and redoc["Location"].startswith("/login/")
+    client.force_login(clerk_chaoyang)
+    r = client.get("/api/schema/openapi/", {"format": "json"})
+    assert r.status_code == 200 and "/api/v1/cases/" in r.content.decode()
