@@ -9,6 +9,7 @@ sees all.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -122,11 +123,21 @@ def assessment_runs(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "collection/assessment_runs.html", context)
 
 
+def _city_wide(request: HttpRequest, queryset: Any, pk: int, action: str) -> Any:
+    """The row of a city-wide object (a run, a job) for whoever the table lets make `action` on it.
+
+    The right is checked before the row is looked up, so someone without it gets the same refusal
+    (403) for a number that exists and for one that does not: the answer tells nothing about which
+    runs exist (issue 16 §3). Whoever has the right gets the row or 404.
+    """
+    require(request.user, action)
+    return get_object_or_404(queryset, pk=pk)
+
+
 @login_required
 def assessment_run(request: HttpRequest, pk: int) -> HttpResponse:
     """The city-wide view of a run: the municipal center's. A district's staff use their district's page."""
-    run = get_object_or_404(AssessmentRun, pk=pk)
-    require(request.user, "assessment.view_city")  # a district's staff: their district's page
+    run = _city_wide(request, AssessmentRun.objects.all(), pk, "assessment.view_city")
     return TemplateResponse(request, "collection/assessment_run.html", {
         "run": run, "lines": selectors.assessment_lines(user=request.user, run=run),
         "districts": selectors.assessment_district_totals(user=request.user, run=run), "sees_all": True,
@@ -175,8 +186,8 @@ def deduction_runs(request: HttpRequest) -> HttpResponse:
 @login_required
 def deduction_run(request: HttpRequest, pk: int) -> HttpResponse:
     """A whole run spans every district: the municipal center's page (3.1 runs are sent centrally)."""
-    run = get_object_or_404(DeductionRun, pk=pk)
-    require(request.user, "deduction_run.view_city")  # a district's staff: the failures list of their district
+    # A district's staff: the failures list of their district.
+    run = _city_wide(request, DeductionRun.objects.all(), pk, "deduction_run.view_city")
     items = list(selectors.deduction_items(user=request.user, run=run))
     return TemplateResponse(request, "collection/deduction_run.html", {
         "run": run, "items": items, "failed": sum(1 for i in items if i.status == "failed"),
@@ -190,7 +201,7 @@ def deduction_run(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def deduction_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
     """A retry covers the whole run's failures, across districts: the collection desk sends it (3.1)."""
-    run = get_object_or_404(DeductionRun, pk=pk)
+    run = _city_wide(request, DeductionRun.objects.all(), pk, "deduction_run.retry")
     try:  # the service refuses whoever the table does not name (a refusal is the site's 403 page)
         retry = bankfiles.deduction_run_retry_start(run=run, actor=request.user)
     except ValidationError as e:
@@ -216,7 +227,7 @@ def deduction_run_start(request: HttpRequest) -> HttpResponse:
 @login_required
 def deduction_file_download(request: HttpRequest, pk: int, what: str = "file") -> HttpResponse:
     """The request file (full account numbers) or its .sha256; collection role only, each download recorded."""
-    run = get_object_or_404(DeductionRun, pk=pk)
+    run = _city_wide(request, DeductionRun.objects.all(), pk, "deduction_file.download")
     try:
         download = bankfiles.deduction_file_read(run=run, actor=request.user, what=what)
     except ValidationError as e:
@@ -300,8 +311,7 @@ def _post_date(request: HttpRequest, name: str) -> tuple[dt.date | None, str]:
 @login_required
 def assessment_job(request: HttpRequest, pk: int) -> HttpResponse:
     """A job's progress: the whole page, or (for htmx polling) only its progress box."""
-    job = get_object_or_404(AssessmentJob.objects.select_related("run"), pk=pk)
-    require(request.user, "assessment.view_city")  # a job covers the whole city
+    job = _city_wide(request, AssessmentJob.objects.select_related("run"), pk, "assessment.view_city")
     template = ("collection/_assessment_job.html" if request.headers.get("HX-Request")
                 else "collection/assessment_job.html")
     return TemplateResponse(request, template, {"job": job})
