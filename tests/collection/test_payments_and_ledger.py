@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 
 from shebao.collection import ledger
 from shebao.collection.ledger import LedgerError, Line
-from shebao.collection.models import Allocation, Due, LedgerTransaction, Posting
+from shebao.collection.models import Allocation, Due, LedgerTransaction, PaymentReversal, Posting
 from shebao.collection.reconcile import books_reconcile
-from shebao.collection.services import credit_apply, payment_receive, payment_reverse
+from shebao.collection.services import credit_apply, payment_receive, payment_reverse, payment_reverse_approve
 from shebao.core.models import AppendOnlyError, AuditEvent
 from tests.collection.conftest import book_due
 from tests.nothing_written import nothing_written
@@ -70,16 +70,19 @@ def test_postings_and_allocations_can_never_be_changed_or_deleted(employer_chaoy
         Allocation.objects.first().delete()
 
 
-def test_a_wrong_payment_is_reversed_with_author_and_reason_and_the_dues_reopen(employer_chaoyang, clerk_chaoyang):
+def test_a_wrong_payment_is_reversed_with_author_and_reason_and_the_dues_reopen(employer_chaoyang, clerk_chaoyang,
+                                                                                  reviewer_chaoyang):
     due = book_due(employer_chaoyang, "2019-12", 10_000)
     payment = payment_receive(actor=SETUP, employer=employer_chaoyang, amount_fen=12_000, received_on=dt.date(2020, 1, 5),
                               source="remittance")
     with nothing_written(), pytest.raises(ValidationError):
         payment_reverse(payment=payment, actor=clerk_chaoyang, reason=" ")
-    reversal = payment_reverse(payment=payment, actor=clerk_chaoyang, reason="汇款误入本单位")
+    request = payment_reverse(payment=payment, actor=clerk_chaoyang, reason="汇款误入本单位")
+    assert request.outcome == "pending" and not LedgerTransaction.objects.filter(reverses=payment.transaction).exists()
+    reversal = payment_reverse_approve(reversal=request, actor=reviewer_chaoyang).reversal
     due.refresh_from_db()
     assert due.paid_on is None
-    assert (reversal.author, reversal.reason, reversal.reverses_id) == (clerk_chaoyang, "汇款误入本单位",
+    assert (reversal.author, reversal.reason, reversal.reverses_id) == (reviewer_chaoyang, "汇款误入本单位",
                                                                           payment.transaction_id)
     assert ledger.account_balance(account=ledger.BANK) == 0
     assert ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=employer_chaoyang.pk) == 0
@@ -109,7 +112,8 @@ def test_reconcile_command_fails_when_the_books_do_not_balance(employer_chaoyang
     assert "不一致" in capsys.readouterr().err
 
 
-def test_the_reverse_payment_command_needs_a_user_and_a_reason(employer_chaoyang, clerk_chaoyang, capsys):
+def test_the_reverse_payment_command_needs_a_user_and_a_reason_and_a_second_person(
+        employer_chaoyang, clerk_chaoyang, reviewer_chaoyang, capsys):
     from django.core.management import CommandError, call_command
 
     book_due(employer_chaoyang, "2019-12", 10_000)
@@ -118,6 +122,11 @@ def test_the_reverse_payment_command_needs_a_user_and_a_reason(employer_chaoyang
     with nothing_written(), pytest.raises(CommandError, match="用户“nobody”不存在"):
         call_command("reverse_payment", "--payment", str(payment.pk), "--user", "nobody", "--reason", "错账")
     call_command("reverse_payment", "--payment", str(payment.pk), "--user", clerk_chaoyang.username, "--reason", "错账")
+    assert "另一名工作人员复核" in capsys.readouterr().out
+    request = PaymentReversal.objects.get(payment=payment)
+    with nothing_written(), pytest.raises(CommandError, match="另一名工作人员复核"):
+        call_command("reverse_payment", "--approve", str(request.pk), "--user", clerk_chaoyang.username)
+    call_command("reverse_payment", "--approve", str(request.pk), "--user", reviewer_chaoyang.username)
     assert "已冲正收款" in capsys.readouterr().out
-    assert LedgerTransaction.objects.get(reverses=payment.transaction).author == clerk_chaoyang
+    assert LedgerTransaction.objects.get(reverses=payment.transaction).author == reviewer_chaoyang
     assert books_reconcile().ok

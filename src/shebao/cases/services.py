@@ -249,6 +249,7 @@ def case_transition(
                             field="version")
         t = workflows.transition_for(locked, action)
         workflows.check_actor(t, actor)
+        workflows.check_second_person(t, locked, actor)
         workflows.check_guards(t, locked, payload)
         before = snapshot(locked)
         from_status, old_version = locked.status, locked.version

@@ -66,6 +66,12 @@ class NotAllowed(DomainError):
     field_default = "action"
 
 
+class SecondPersonRequired(NotAllowed):
+    """Money out (a 1.2c refund) is approved by someone who did not prepare it (maker and checker)."""
+
+    code = "second_person_required"  # the problem type stays role_not_allowed (403)
+
+
 class GuardFailed(Unprocessable):
     """A precondition of the notice does not hold (no commitment letter, no confirmed phone call, ...)."""
 
@@ -168,11 +174,14 @@ class Transition:
     notify: bool = False
     effect: str = ""  # a named side effect that services.py performs (one place each)
     system: bool = field(default=False)  # may be made by a system job (the epidemic-lift run)
+    # Money out: made by a person who did none of the case's earlier steps (check_second_person).
+    second_person: bool = field(default=False)
 
 
 def T(workflow: str, action: str, sources: list[str], target: str, roles: frozenset[str], *guards: Guard,
-      notify: bool = False, effect: str = "", system: bool = False) -> Transition:
-    return Transition(workflow, action, frozenset(sources), target, roles, tuple(guards), notify, effect, system)
+      notify: bool = False, effect: str = "", system: bool = False, second_person: bool = False) -> Transition:
+    return Transition(workflow, action, frozenset(sources), target, roles, tuple(guards), notify, effect, system,
+                      second_person)
 
 
 def _reject(workflow: str, sources: list[str]) -> Transition:
@@ -190,8 +199,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _reject("commitment", [S.SUBMITTED, S.IN_REVIEW]),
     # refund (1.2c): as commitment, and never approved before a confirmed phone check.
     T("refund", "accept", [S.SUBMITTED], S.IN_REVIEW, CLERK, _not_denied, _letter_captured, notify=True),
+    # Money out: approved by a second person, whatever the roles (issue 16 §3: maker and checker).
     T("refund", "approve", [S.IN_REVIEW], S.COMPLETED, REVIEWER, _not_denied, _letter_captured, _phone_confirmed,
-      notify=True),
+      notify=True, second_person=True),
     _reject("refund", [S.SUBMITTED, S.IN_REVIEW]),
     # deferred documents (1.3): accepted with the list owed; completes once each is received and reviewed.
     T("deferred_documents", "accept", [S.SUBMITTED], S.DOCUMENTS_OUTSTANDING, CLERK, notify=True,
@@ -275,6 +285,31 @@ def check_actor(t: Transition, actor: Any) -> None:
                          f"role {role} may not {t.action}")
 
 
+def case_makers(case: Case) -> set[int]:
+    """The staff who prepared the case so far: registered it, captured its commitment letter, recorded
+    a phone check, or made any step (user ids; system jobs are nobody)."""
+    from shebao.cases.models import CaseTransition, CommitmentLetter
+
+    makers = set(CaseTransition.objects.filter(case=case, actor__isnull=False).values_list("actor_id", flat=True))
+    makers |= set(PhoneCheck.objects.filter(case=case).values_list("called_by_id", flat=True))
+    makers |= set(CommitmentLetter.objects.filter(case=case, captured_by__isnull=False)
+                  .values_list("captured_by_id", flat=True))
+    return makers
+
+
+def check_second_person(t: Transition, case: Case, actor: Any) -> None:
+    """Money out needs two different people (maker and checker) whatever their roles: a refund (1.2c) is
+    approved by someone who neither registered it, nor captured its commitment letter, nor recorded
+    its phone check, nor accepted it. Raises SecondPersonRequired (403)."""
+    if not t.second_person:
+        return
+    if isinstance(actor, SystemActor) or getattr(actor, "pk", None) in case_makers(case):
+        raise SecondPersonRequired(
+            "退费属于资金支出，须由未经办过本申请的另一名工作人员审批（经办与复核分离）：您已参与本申请的登记、承诺书、"
+            "电话核实或受理",
+            "money out is approved by a second person who did not prepare the case (maker and checker)")
+
+
 def check_guards(t: Transition, case: Case, payload: dict[str, Any]) -> None:
     for guard in t.guards:
         failure = guard(case, payload)
@@ -289,8 +324,17 @@ def available_actions(case: Case, actor: Any) -> list[str]:
 
     wf = case_workflow(case)
     role = getattr(actor, "role", None)
-    return [t.action for t in TRANSITIONS if t.workflow == wf and case.status in t.sources and role in t.roles
-            and may(actor, f"case.{t.action}")]
+    makers: set[int] | None = None
+    actions = []
+    for t in TRANSITIONS:
+        if not (t.workflow == wf and case.status in t.sources and role in t.roles and may(actor, f"case.{t.action}")):
+            continue
+        if t.second_person:
+            makers = case_makers(case) if makers is None else makers
+            if getattr(actor, "pk", None) in makers:
+                continue
+        actions.append(t.action)
+    return actions
 
 
 def table_rows() -> list[dict[str, Any]]:

@@ -260,6 +260,42 @@ class Payment(AppendOnlyModel):
         ]
 
 
+class PaymentReversal(models.Model):
+    """A reversal of a payment asked for by one person and decided by another (issue 16 §3: money out
+    needs a maker and a checker, whatever their roles). The reversing entry is booked only on approval."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "待复核"
+        APPROVED = "approved", "已复核冲正"
+        DECLINED = "declined", "复核未通过"
+
+    payment = models.ForeignKey(Payment, verbose_name="收款", on_delete=models.PROTECT, related_name="reversals")
+    reason = models.CharField("冲正原因", max_length=200)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    outcome = models.CharField("结果", max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="复核人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("复核时间", null=True, blank=True)
+    note = models.CharField("复核意见", max_length=200, blank=True)
+    reversal = models.OneToOneField(LedgerTransaction, verbose_name="冲正凭证", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="reversal_request")
+
+    class Meta:
+        verbose_name = "收款冲正申请"
+        verbose_name_plural = "收款冲正申请"
+        constraints = [
+            # One open request per payment: a second person decides on one thing at a time.
+            models.UniqueConstraint(fields=["payment"], condition=models.Q(outcome="pending"),
+                                    name="payment_reversal_one_pending"),
+        ]
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.payment.employer.audit_district_code
+
+
 class Allocation(AppendOnlyModel):
     """Part of a payment applied to one due; a reversal appends a negative allocation."""
 

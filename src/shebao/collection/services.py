@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from shebao.collection import ledger
@@ -27,6 +27,7 @@ from shebao.collection.models import (
     Due,
     LedgerTransaction,
     Payment,
+    PaymentReversal,
     Posting,
     RemittanceLine,
 )
@@ -294,18 +295,78 @@ def credit_apply(*, employer: Employer, actor: Any, on: dt.date) -> Payment | No
     return payment
 
 
-@transaction.atomic
-def payment_reverse(*, payment: Payment, actor: Any, reason: str) -> LedgerTransaction:
-    """Undo a payment booked in error: a reversing entry, negative allocations, dues reopened."""
-    require(actor, "payment.reverse", district_id=payment.employer.district_id)
-    if not reason.strip():
-        raise ValidationError("冲正必须填写原因")
+class SecondPersonRequired(PermissionDenied):
+    """Money out is decided by a second person: the one who asked for it may not approve it."""
+
+
+def _reversal_checks(payment: Payment) -> None:
+    """Refuse (ValidationError) a reversal that could not be booked: already reversed, or its credit spent."""
+    if LedgerTransaction.objects.filter(reverses=payment.transaction).exists():
+        raise ValidationError(f"收款#{payment.pk}已冲正，不能重复冲正")
     allocated = sum(a.amount_fen for a in payment.allocations.all())
     credited = payment.amount_fen - allocated
     if payment.source != Payment.Source.CREDIT and credited > 0:
         available = -ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=payment.employer_id)
         if available < credited:
             raise ValidationError("该笔收款转入的预缴余额已被使用，请先冲正后续冲抵")
+
+
+@transaction.atomic
+def payment_reverse(*, payment: Payment, actor: Any, reason: str) -> PaymentReversal:
+    """Ask for a payment booked in error to be reversed (the maker). Nothing is booked yet: a second
+    person approves it (`payment_reverse_approve`), whatever the roles (issue 16 §3, maker and checker).
+
+    Returns the pending `PaymentReversal`. Raises ValidationError (no reason, already reversed or
+    asked for, its credit spent) or PermissionDenied (the table's payment.reverse, the district line).
+    """
+    require(actor, "payment.reverse", district_id=payment.employer.district_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("冲正必须填写原因")
+    if not getattr(actor, "is_authenticated", False):
+        raise SecondPersonRequired("冲正须由一名工作人员申请、另一名工作人员复核，系统作业不能申请")
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    _reversal_checks(payment)
+    if PaymentReversal.objects.filter(payment=payment, outcome=PaymentReversal.Outcome.PENDING).exists():
+        raise ValidationError(f"收款#{payment.pk}已有待复核的冲正申请")
+    request = PaymentReversal.objects.create(payment=payment, reason=reason[:200], requested_by=actor)
+    audit_create(actor=actor, instance=request, reason=f"申请冲正收款#{payment.pk}：{reason}"[:200])
+    return request
+
+
+@transaction.atomic
+def payment_reverse_approve(*, reversal: PaymentReversal, actor: Any, approve: bool = True, note: str = ""
+                            ) -> PaymentReversal:
+    """The checker's decision on a reversal asked for by someone else. Approved: the reversing entry,
+    negative allocations, dues reopened, the remittance back in the matching queue, all booked now and
+    attributed to the checker, with the maker's reason. Declined: nothing booked, the note kept.
+
+    Raises SecondPersonRequired (the maker, or a system job, deciding), PermissionDenied (the table's
+    payment.reverse_approve, the district line) or ValidationError (already decided; no longer possible).
+    """
+    payment = reversal.payment
+    require(actor, "payment.reverse_approve", district_id=payment.employer.district_id)
+    reversal = PaymentReversal.objects.select_for_update().get(pk=reversal.pk)
+    if not getattr(actor, "is_authenticated", False) or actor.pk == reversal.requested_by_id:
+        raise SecondPersonRequired("冲正属于资金更正，须由申请人以外的另一名工作人员复核（经办与复核分离）")
+    if reversal.outcome != PaymentReversal.Outcome.PENDING:
+        raise ValidationError("该冲正申请已复核")
+    before = snapshot(reversal)
+    reversal.decided_by, reversal.decided_at, reversal.note = actor, clock.now(), (note or "").strip()[:200]
+    if approve:
+        reversal.reversal = _payment_reverse_book(payment=payment, actor=actor, reason=reversal.reason)
+        reversal.outcome = PaymentReversal.Outcome.APPROVED
+    else:
+        reversal.outcome = PaymentReversal.Outcome.DECLINED
+    reversal.save()
+    audit_update(actor=actor, instance=reversal, before=before,
+                 reason=("复核同意冲正" if approve else "复核不同意冲正") + (f"：{reversal.note}" if reversal.note else ""))
+    return reversal
+
+
+def _payment_reverse_book(*, payment: Payment, actor: Any, reason: str) -> LedgerTransaction:
+    """Book the reversal of a payment (the approved request's effect)."""
+    _reversal_checks(payment)
     reversal = ledger.ledger_reverse(txn=payment.transaction, actor=actor, reason=reason)
     dues = []
     negatives = []
