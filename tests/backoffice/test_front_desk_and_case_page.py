@@ -72,9 +72,12 @@ def test_a_refund_cannot_be_approved_before_a_confirmed_phone_check(client, cler
     assert r.status_code in (409, 422) and "电话" in r.content.decode()
     refund_case.refresh_from_db()
     assert refund_case.status == "in_review"
+    # The clerk makes the call: the reviewer who approves money out did none of the case's earlier steps.
+    client.force_login(clerk_chaoyang)
     r = client.post(reverse("backoffice:case_phone_check", args=[pk]), {"outcome": "confirmed", "note": "本人确认"},
                     HTTP_HX_REQUEST="true")
     assert r.status_code == 200 and PhoneCheck.objects.filter(case_id=pk, outcome="confirmed").exists()
+    client.force_login(reviewer_chaoyang)
     r = client.post(reverse("backoffice:case_act", args=[pk, "approve"]), {"version": refund_case.version},
                     HTTP_HX_REQUEST="true")
     assert r.status_code == 200, r.content.decode()[:800]
@@ -145,3 +148,16 @@ def test_queue_counts_stop_at_the_cap_and_are_exact_below_it(client, clerk_chaoy
     monkeypatch.setattr(selectors, "COUNT_CAP", 10)
     html = client.get(reverse("backoffice:queue"), {"mode": "commitment"}).content.decode()
     assert "已提交待受理 5</span>" in html
+
+
+def test_the_form_re_renders_by_post_so_an_id_number_never_goes_into_a_url(client, clerk_chaoyang, person_chaoyang):
+    """Choosing a business or an applicant re-renders the form with what is typed (an ID number): by a
+    POST marked "refresh", which neither shows errors nor saves (issue 16 §4)."""
+    client.force_login(clerk_chaoyang)
+    html = client.get(reverse("backoffice:front_desk"), {"business": "refund"}).content.decode()
+    assert "hx-get" not in html and "hx-post" in html and '"refresh": "1"' in html
+    with nothing_written():
+        r = client.post(reverse("backoffice:front_desk"), {"business": "refund", "applicant_kind": "person",
+                                                           "id_number": person_chaoyang.id_number, "refresh": "1",
+                                                           "do": "save", "token": "t-2"}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200 and "退费类型" in r.content.decode() and 'role="alert"' not in r.content.decode()

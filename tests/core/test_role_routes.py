@@ -110,6 +110,7 @@ ROUTES: dict[str, Route] = {
     "backoffice:hall_duty": (None, "duty.assign", {"day": "2020-01-10"}),
     "backoffice:hall_inspect": (None, "inspection.record", {"day": "2020-01-10"}),
     "backoffice:incidents": (None, None, None),
+    "backoffice:personal_data_reads": ("personal_data.trail_view", "personal_data.trail_view", {"subject": "张三"}),
     "backoffice:incident": (None, None, None),
     "backoffice:incident_update": (None, "incident.report", {}),
     "backoffice:incident_acknowledge": (None, "incident.acknowledge", {}),

@@ -3,6 +3,8 @@ of their number, employers by the pinyin initials of their name; an empty result
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -59,9 +61,9 @@ def test_an_empty_result_shows_no_page_number(client, clerk_chaoyang, person_cha
     client.force_login(clerk_chaoyang)
     for url, q in ((reverse("backoffice:queue"), "王五"), (reverse("web:person_search"), "王五"),
                    (reverse("web:employer_search"), "不存在的单位")):
-        html = client.get(url, {"q": q}).content.decode()
+        html = (client.post if url == reverse("web:person_search") else client.get)(url, {"q": q}).content.decode()
         assert "第1页" not in html and "没有" in html, url
-    html = client.get(reverse("web:person_search"), {"q": "张三"}).content.decode()
+    html = client.post(reverse("web:person_search"), {"q": "张三"}).content.decode()
     assert "张三" in html and "第1页" not in html  # one page: nothing to page through
 
 
@@ -72,9 +74,9 @@ def test_paging_links_appear_when_there_is_a_next_page(client, clerk_chaoyang, m
         personas.make_person("张" + "一二三四五"[serial - 1], serial=serial)
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
     client.force_login(clerk_chaoyang)
-    html = client.get(reverse("web:person_search"), {"q": "张"}).content.decode()
-    assert "第1页" in html and "下一页" in html and "page=2" in html
-    html = client.get(reverse("web:person_search"), {"q": "张", "page": 2}).content.decode()
+    html = client.post(reverse("web:person_search"), {"q": "张"}).content.decode()
+    assert "第1页" in html and "下一页" in html and 'name="page" value="2"' in html
+    html = client.post(reverse("web:person_search"), {"q": "张", "page": 2}).content.decode()
     assert "上一页" in html and "下一页" not in html
 
 
@@ -82,9 +84,9 @@ def test_paging_links_appear_when_there_is_a_next_page(client, clerk_chaoyang, m
 def test_people_are_found_by_the_start_of_their_id_number(client, clerk_chaoyang, person_chaoyang, person_haidian,
                                                           prefix):
     client.force_login(clerk_chaoyang)
-    html = client.get(reverse("web:person_search"), {"q": prefix}).content.decode()
+    html = client.post(reverse("web:person_search"), {"q": prefix}).content.decode()
     assert "张三" in html and "李四" not in html
-    html = client.get(reverse("web:person_search"), {"q": "110108"}).content.decode()
+    html = client.post(reverse("web:person_search"), {"q": "110108"}).content.decode()
     assert "李四" not in html  # another district's person stays unseen
 
 
@@ -96,7 +98,7 @@ def test_a_passport_number_is_found_by_its_start(client, clerk_chaoyang):
     person_register(actor=SETUP, id_number="E12345678", id_type="passport", name="约翰", gender="male",
                     birth_date=dt.date(1980, 1, 1), district=personas.office("110105"))
     client.force_login(clerk_chaoyang)
-    assert "约翰" in client.get(reverse("web:person_search"), {"q": "E1234"}).content.decode()
+    assert "约翰" in client.post(reverse("web:person_search"), {"q": "E1234"}).content.decode()
 
 
 def test_employers_carry_the_initials_of_their_name(employer_chaoyang):
@@ -125,3 +127,16 @@ def test_generated_employers_carry_their_initials(db):
     generate(GenerateOptions(employers=5, persons=20, from_month="2019-11", months=2, seed=7))
     rows = list(Employer.objects.values_list("name", "name_initials"))
     assert rows and all(initials == employer_name_initials(name) for name, initials in rows)
+
+
+def test_a_person_search_is_posted_never_put_in_the_url(client, clerk_chaoyang, person_chaoyang):
+    """An ID number typed in the search stays out of URLs, browser history and access logs (issue 16 §4)."""
+    client.force_login(clerk_chaoyang)
+    home = client.get(reverse("web:home")).content.decode()
+    assert re.search(r'<form method="post" action="/persons/"', home)
+    row = f'href="/persons/{person_chaoyang.pk}/"'
+    html = client.post(reverse("web:person_search"), {"q": person_chaoyang.id_number}).content.decode()
+    assert row in html and '<form method="post" class="searchbar">' in html
+    assert 'href="?' not in html  # paging is posted too
+    # A query in the URL is not searched.
+    assert row not in client.get(reverse("web:person_search"), {"q": person_chaoyang.id_number}).content.decode()

@@ -38,6 +38,7 @@ from shebao.cases.models import (
 from shebao.core.labels import enum_zh, pack_title_zh
 from shebao.core.masking import mask_phone
 from shebao.core.normalize import normalize_phone
+from shebao.core.reads import personal_data_read
 from shebao.registry.selectors import employer_get, person_list
 
 
@@ -414,7 +415,9 @@ def _submitted(case: Case, created: bool) -> tuple[int, dict[str, str]]:
 class CaseDetailView(APIView):
     @extend_schema(responses=CaseDetailSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return _detail(selectors.case_get(user=request.user, pk=pk), request)
+        case = selectors.case_get(user=request.user, pk=pk)
+        personal_data_read(actor=request.user, subject=case.person, what=f"接口：申请#{case.pk}")
+        return _detail(case, request)
 
 
 def _version(request: Request, data: dict[str, Any]) -> int | None:
@@ -479,6 +482,7 @@ class DocumentContentView(APIView):
         document = selectors.document_get(user=request.user, case=case, pk=doc)
         if not document_may_read(user=request.user, document=document):
             return problem(404)
+        personal_data_read(actor=request.user, subject=case.person, what=f"接口：申请#{case.pk}的材料#{document.pk}")
         response = FileResponse(document.file.open("rb"), content_type=document.content_type)
         response["X-Content-SHA256"] = document.sha256
         response["Content-Disposition"] = f'attachment; filename="{document.pk}.{document.file.name.rsplit(".", 1)[-1]}"'

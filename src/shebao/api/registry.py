@@ -12,6 +12,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from shebao.core.reads import personal_data_read
 from shebao.registry import selectors
 from shebao.registry.models import Employer, Person
 from shebao.registry.services import personal_data_reveal
@@ -69,6 +70,11 @@ class _RevealMixin:
 class PersonViewSet(_RevealMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = PersonSerializer
     pagination_class = ById
+
+    def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
+        person = self.get_object()
+        personal_data_read(actor=request.user, subject=person, what="接口：人员信息")
+        return Response(self.get_serializer(person).data)
 
     def get_queryset(self):
         qs = selectors.person_list(user=self.request.user).select_related("pension_account")

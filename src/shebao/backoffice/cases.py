@@ -24,6 +24,7 @@ from shebao.cases import workflows
 from shebao.cases.models import Channel, CommitmentLetter, Flag, Mode, OwedDocument, PhoneCheck, Status
 from shebao.core import clock
 from shebao.core.errors import DomainError, UploadRefused
+from shebao.core.reads import personal_data_read
 
 
 def _today() -> dt.date:
@@ -114,6 +115,7 @@ def _case_context(request: HttpRequest, case) -> dict:
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _get_case(request, pk)
+    personal_data_read(actor=request.user, subject=case.person, what=f"申请#{case.pk}")
     return TemplateResponse(request, "backoffice/case.html", _case_context(request, case))
 
 
@@ -254,6 +256,7 @@ def document_download(request: HttpRequest, pk: int, doc_pk: int) -> HttpRespons
     """A case's document, only for staff who may see the case (its district, or the center)."""
     case = _get_case(request, pk)
     doc = case_selectors.document_get(user=request.user, case=case, pk=doc_pk)
+    personal_data_read(actor=request.user, subject=case.person, what=f"申请#{case.pk}的材料#{doc.pk}")
     response = FileResponse(doc.file.open("rb"), content_type=doc.content_type)
     response["Content-Disposition"] = f'inline; filename="document-{doc.pk}"'
     response["X-Content-Type-Options"] = "nosniff"

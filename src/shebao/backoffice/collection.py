@@ -28,6 +28,7 @@ from shebao.collection.policy import policy_in_force, policy_what_if
 from shebao.collection.services import payment_reference, remittance_duplicate_resolve, remittance_match
 from shebao.core import clock
 from shebao.core.permissions import may, require
+from shebao.core.reads import personal_data_read
 from shebao.core.scoping import scope_queryset, user_may_see_district, user_sees_all
 from shebao.registry.models import Employer, Office, Person
 from shebao.rules import epidemic_lifted_on
@@ -166,6 +167,7 @@ def person_rights(request: HttpRequest, pk: int) -> HttpResponse:
     assert as_of is not None
     policy = policy_in_force()
     coverage = selectors.medical_coverage(person=person, on=on, policy=policy) if on else None
+    personal_data_read(actor=request.user, subject=person, what="权益记录")
     return TemplateResponse(request, "collection/person_rights.html", {
         "person": person, "months": selectors.rights_record(person=person, as_of=as_of, policy=policy),
         "as_of": as_of, "on": on, "coverage": coverage, "error": error or error2,

@@ -182,10 +182,13 @@ def _front_desk_context(request: HttpRequest, form: FrontDeskForm, **extra) -> d
 def front_desk(request: HttpRequest) -> HttpResponse:
     # A role that may not register (a leader, an auditor) is told so before filling the form.
     permissions.require(request.user, "case.submit")
+    # The form re-renders itself (a business or applicant chosen) by a POST marked "refresh", never a
+    # GET: what it carries (an ID number) stays out of URLs and access logs (issue 16 §4).
     data = request.POST if request.method == "POST" else request.GET
-    form = parse(data, user=request.user, today=clock.today(), submitted=request.method == "POST")
+    submitted = request.method == "POST" and not request.POST.get("refresh")
+    form = parse(data, user=request.user, today=clock.today(), submitted=submitted)
     decision, error = None, ""
-    if request.method == "POST" and form.business is not None and not form.errors:
+    if submitted and form.business is not None and not form.errors:
         try:
             app = routing.application_facts(business=form.business.code, applied_on=form.received_on,
                                             person=form.person, stated=form.facts)

@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from shebao.backoffice.errors import refusal_text
+from shebao.core.reads import personal_data_read
 from shebao.registry import selectors
 from shebao.registry.accounts import account_summary
 from shebao.registry.models import ResidentPension
@@ -26,7 +27,7 @@ PAGE_SIZE = 50
 def _page(qs, request: HttpRequest, order: tuple[str, ...]):
     """Keyset-free offset paging that fetches one row more than it shows instead of counting."""
     try:
-        page = max(1, int(request.GET.get("page", "1")))
+        page = max(1, int((request.POST if request.method == "POST" else request.GET).get("page", "1")))
     except ValueError:
         page = 1
     start = (page - 1) * PAGE_SIZE
@@ -36,10 +37,12 @@ def _page(qs, request: HttpRequest, order: tuple[str, ...]):
 
 @login_required
 def person_search(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
+    """The query is POSTed (the form and its pages), so an ID number typed here never reaches a URL, a
+    browser's history or an access log (issue 16 §4). A GET shows the empty form."""
+    q = request.POST.get("q", "").strip() if request.method == "POST" else ""
     rows, page, has_next = _page(selectors.person_search(user=request.user, query=q), request, ("name", "pk"))
-    return TemplateResponse(request, "web/person_search.html",
-                            {"q": q, "rows": rows, "page": page, "has_next": has_next, "query": urlencode({"q": q})})
+    return TemplateResponse(request, "web/person_search.html", {"q": q, "rows": rows, "page": page,
+                                                                "has_next": has_next})
 
 
 @login_required
@@ -48,6 +51,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     spells = person.spells.select_related("employer").order_by("-from_month")[:20]
     contributions = person.contributions.select_related("employer").order_by("-month")[:24]
     account = getattr(person, "pension_account", None)
+    personal_data_read(actor=request.user, subject=person, what="人员信息页")
     return TemplateResponse(request, "web/person_detail.html", {
         "person": person,
         "account": account,

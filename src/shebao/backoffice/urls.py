@@ -9,6 +9,7 @@ from shebao.backoffice import (
     frontdesk,
     halls,
     outreach,
+    reads,
     review,
 )
 
@@ -47,6 +48,7 @@ urlpatterns = [
     path("incidents/<int:pk>/", halls.incident, name="incident"),
     path("incidents/<int:pk>/update/", halls.incident_update, name="incident_update"),
     path("incidents/<int:pk>/acknowledge/", halls.incident_acknowledge, name="incident_acknowledge"),
+    path("reads/", reads.personal_data_reads, name="personal_data_reads"),
     path("inspections/<int:pk>/", halls.inspection, name="inspection"),
     path("inspections/<int:pk>/fix/<int:finding_pk>/", halls.finding_fix, name="finding_fix"),
     path("benefits/payroll/", benefits.payroll_runs, name="payroll_runs"),

@@ -116,6 +116,9 @@ MIDDLEWARE = [
     # The second factor (django-otp): a signed-in session without a verified authenticator is signed out.
     "shebao.core.middleware.PagesOnlyOTPMiddleware",
     "shebao.core.middleware.SecondFactorRequiredMiddleware",
+    # Personal data stays out of caches (no-store) and the admin's pages are masked like the others.
+    "shebao.core.middleware.NoStoreMiddleware",
+    "shebao.core.middleware.AdminMaskingMiddleware",
     "shebao.core.middleware.PagesOnlyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shebao.core.middleware.PagesOnlyHtmxMiddleware",
@@ -307,6 +310,10 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Every log line is masked (core.masking.MaskingLogFilter: ID, phone and account numbers, in the
+# message and in a traceback). Django's own loggers ("django", and "django.server", the development
+# server's access log) are given the one masked handler and do not propagate, so nothing is written
+# twice or unmasked, with DEBUG on or off; Django's mail-the-admins handler is not used.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -315,6 +322,10 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 SHEBAO_POLICY_PACK = os.environ.get("SHEBAO_POLICY_PACK", "beijing-2020-epidemic")
 # Every PDF's TrueType font (core.pdffonts); empty: Debian's fonts-babelstone-han.

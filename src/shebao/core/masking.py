@@ -139,4 +139,12 @@ class MaskingLogFilter(logging.Filter):
         masked = mask_text(message)
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            # A traceback quotes values (a failed lookup's ID number): format it here, masked; the
+            # handler's formatter uses exc_text as it is.
+            record.exc_text = mask_text(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
         return True

@@ -65,3 +65,37 @@ class SecondFactorRequiredMiddleware:
 
                 logout(request)
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store, private` on every answer the application makes (pages, API, files)
+    unless the view set its own: a page or an answer may carry personal data, which no browser or
+    proxy cache keeps (issue 16 §4). Static files (WhiteNoise) are answered before this and cached."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store, private"
+        return response
+
+
+class AdminMaskingMiddleware:
+    """The admin's pages mask ID, phone and account numbers like every other page (issue 16 §4):
+    whatever an admin page shows (an audit row's changes, a reason, a search result) goes through
+    core.masking.mask_text. The full value is only ever shown by the recorded "reveal" of the pages."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        response = self.get_response(request)
+        if (request.path_info.startswith("/admin/") and not getattr(response, "streaming", False)
+                and response.get("Content-Type", "").startswith("text/html")):
+            from shebao.core.masking import mask_text
+
+            charset = response.charset or "utf-8"
+            response.content = mask_text(response.content.decode(charset)).encode(charset)
+        return response

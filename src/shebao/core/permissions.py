@@ -129,6 +129,7 @@ TABLE: dict[str, Permission] = _rows(
     Permission("resident_pension.change", "变更城乡居民养老保险信息", CASE_STAFF, system=True),
     Permission("resident_pension.cancel", "注销城乡居民养老保险", CASE_STAFF, system=True),
     Permission("resident_pension.claim", "城乡居民养老保险待遇申领", CASE_STAFF, system=True),
+    Permission("personal_data.trail_view", "查询个人信息查看记录", AUDITORS, city_wide=True),
     # Collection (3.1, 3.2, 0.3): money of one employer is its district's (or the collection desk's);
     # runs and bank files span the city: the center's collection desk alone.
     Permission("dues.build", "核定应缴费款", CENTER | COLLECTION_DESK, city_wide=True, system=True),
