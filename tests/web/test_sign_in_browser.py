@@ -39,10 +39,12 @@ def test_a_clerk_signs_in_with_password_and_authenticator_code(page, device):
 
 
 def test_repeated_failures_lock_the_account_in_the_browser(page, device):
-    for _ in range(5):
+    for _ in range(4):
         submit(page, "a-wrong-guess-1", code_now(device))
         page.wait_for_selector(f"text={WRONG_WITH_SECOND_FACTOR}")
-    submit(page, PASSWORD, code_now(device))
+    submit(page, "a-wrong-guess-1", code_now(device))  # the fifth failure locks the account
+    page.wait_for_selector("text=账号已暂时锁定")
+    submit(page, PASSWORD, code_now(device))  # then even the right password and code are refused
     page.wait_for_selector("text=账号已暂时锁定")
     screenshot(page, "40-locked-out")
     page.goto(page.live_server_url + "/")
