@@ -76,3 +76,13 @@ def test_the_api_schema_is_behind_sign_in(client, clerk_chaoyang):
     client.force_login(clerk_chaoyang)
     r = client.get("/api/schema/openapi/", {"format": "json"})
     assert r.status_code == 200 and "/api/v1/cases/" in r.content.decode()
+
+
+def test_the_second_factor_cannot_be_switched_off_in_production():
+    code = "from django.conf import settings as s; print(s.SHEBAO_STAFF_MFA)"
+    production = {"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "shebao.example",
+                  "SHEBAO_STAFF_MFA": "false"}
+    r = _run(["shell", "-v", "0", "-c", code], production)
+    assert r.returncode == 0 and r.stdout.split() == ["True"], r.stderr
+    r = _run(["shell", "-v", "0", "-c", code], {"DEBUG": "true", "SHEBAO_STAFF_MFA": "false"})
+    assert r.stdout.split() == ["False"], r.stderr
