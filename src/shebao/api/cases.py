@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shebao.api.errors import problem
+from shebao.api.fields import MonthField
 from shebao.cases import selectors, services, workflows
 from shebao.cases.business_forms import details_masked, details_openapi_schema
 from shebao.cases.documents import document_may_read
@@ -52,8 +53,8 @@ def _error(field: str, code: str, zh: str, en: str) -> list[dict[str, str]]:
 
 # --- Serializers ----------------------------------------------------------------------------------
 class FactsSerializer(serializers.Serializer):
-    period = inline_serializer("Period", fields={"from": serializers.CharField(), "to": serializers.CharField()},
-                               required=False)
+    # Months as the front desk reads them (2019/1, 全角): normalised once, then checked (api.fields).
+    period = inline_serializer("Period", fields={"from": MonthField(), "to": MonthField()}, required=False)
     refund_kind = serializers.CharField(required=False)
     fields = serializers.ListField(child=serializers.CharField(), required=False)
     declared_by = serializers.CharField(required=False)

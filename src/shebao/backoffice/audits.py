@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from shebao.backoffice.errors import refusal, refusal_text
 from shebao.core import clock
+from shebao.core.normalize import normalize_code
 from shebao.core.permissions import may
 from shebao.operations import selectors, services
 from shebao.operations.models import AuditContact, Source
@@ -51,7 +52,7 @@ def audit_new(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else {}
     status = 200
     if request.method == "POST":
-        code = (request.POST.get("employer_code") or "").strip().upper()
+        code = normalize_code(request.POST.get("employer_code"))  # as everywhere: 全角, spaces, case
         employer = Employer.objects.filter(credit_code=code).first()
         try:
             if employer is None:

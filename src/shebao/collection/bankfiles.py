@@ -254,11 +254,36 @@ def _check_upload(data: bytes, filename: str) -> None:
 UPLOAD_ENCODINGS = {"": "自动识别", "utf-8": "UTF-8", "gb18030": "GBK/GB18030（中文Windows默认）", "utf-16": "UTF-16"}
 
 
+# Names people and systems give an encoding, read as the choice that reads it: GB18030 is a superset
+# of GBK, GB2312 and Windows code page 936, so a file saved in any of them reads the same.
+_ENCODING_ALIASES = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030", "utf-8-sig": "utf-8",
+                     "utf-16-le": "utf-16"}
+
+
+def upload_encoding(value: str | None) -> str:
+    """The encoding chosen on upload as one of UPLOAD_ENCODINGS' keys ("" = detect), whatever name it
+    was given (``gbk``, ``GB2312``, ``UTF8``, ``cp936``, full-width: `codecs.lookup` and NFKC);
+    ValidationError (Chinese) for an encoding no bank file comes in."""
+    import codecs
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", value or "").strip().lower()
+    if not text or text in UPLOAD_ENCODINGS:
+        return text
+    try:
+        name = codecs.lookup(text).name
+    except LookupError:
+        name = ""
+    name = _ENCODING_ALIASES.get(name, name)
+    if not name or name not in UPLOAD_ENCODINGS:
+        raise ValidationError(f"不支持的文件编码“{value}”，可选：" + "、".join(v for v in UPLOAD_ENCODINGS.values()))
+    return name
+
+
 def _run_import(kind: str, importer: Any, *, data: bytes, filename: str, actor: Any, encoding: str | None
                 ) -> ImportReport:
     report = ImportReport(kind=kind, filename=filename)
-    if encoding and encoding not in UPLOAD_ENCODINGS:
-        raise ValidationError(f"不支持的文件编码“{encoding}”")
+    encoding = upload_encoding(encoding)
     try:
         result = importer(data=data, filename=filename, actor=actor, encoding=encoding or None)
     except importers.ImportRefused as e:

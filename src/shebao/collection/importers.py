@@ -472,6 +472,10 @@ def duplicate_key(*, value_date: dt.date, amount_fen: int, payer_account: str, c
     return value_date, amount_fen, account, code
 
 
+def _line_key(line: RemittanceLine) -> tuple[dt.date, int, str, str]:
+    return (line.value_date, line.amount_fen, normalize_code(line.payer_account), normalize_code(line.credit_code))
+
+
 def _received_duplicates(keys: set[tuple[dt.date, int, str, str]]) -> dict[tuple[dt.date, int, str, str],
                                                                           RemittanceLine]:
     """The lines already received for any of these keys (one indexed read by value date)."""
@@ -539,8 +543,11 @@ def import_remittances(*, data: bytes, filename: str, actor: Any, encoding: str 
         bank_file = BankFile.objects.create(kind=BankFile.Kind.REMITTANCE_STATEMENT, sha256=digest,
                                             filename=filename[:255], lines=len(parsed),
                                             imported_by_label=_actor_label(actor))
-        existing = set(RemittanceLine.objects.filter(bank_reference__in=list(seen)).values_list("bank_reference",
-                                                                                               flat=True))
+        # Lines already received under these references: the same line again is skipped, a line that
+        # reuses a reference for another transfer (another amount, date, payer) is held for staff.
+        existing: dict[str, list[RemittanceLine]] = defaultdict(list)
+        for old in RemittanceLine.objects.filter(bank_reference__in=list(seen)).order_by("pk"):
+            existing[old.bank_reference].append(old)
         keys = {p.line_no: duplicate_key(value_date=p.day, amount_fen=p.amount_fen,
                                          payer_account=p.values["payer_account"], credit_code=p.values["credit_code"])
                 for p in parsed}
@@ -548,13 +555,21 @@ def import_remittances(*, data: bytes, filename: str, actor: Any, encoding: str 
         created = []
         for p in parsed:
             v = p.values
-            if v["bank_reference"] in existing:
+            key = keys[p.line_no]
+            same_reference = existing.get(v["bank_reference"], [])
+            if any(_line_key(old) == (p.day, p.amount_fen, normalize_code(v["payer_account"]),
+                                      normalize_code(v["credit_code"])) for old in same_reference):
                 # The same bank line in another file (statements overlap): received once only.
                 result.skipped += 1
                 after_line_applied(p.line_no)
                 continue
-            key = keys[p.line_no]
             earlier = received.get(key) if key is not None else None
+            if same_reference:
+                # The reference was received before for another transfer: never credited on its own,
+                # never dropped silently (issue 12 §6; the ledger keeps one payment per reference).
+                earlier = same_reference[0]
+                result.notes.append(f"第{p.line_no}行的银行流水号{v['bank_reference']}此前已导入，但到账日期、金额、"
+                                    "付款账号或信用代码不同，已暂停入账，待人工核实")
             line = RemittanceLine.objects.create(
                 bank_file=bank_file, line_no=p.line_no, bank_reference=v["bank_reference"], value_date=p.day,
                 amount_fen=p.amount_fen, payer_name=v["payer_name"][:200], payer_account=v["payer_account"][:40],
@@ -562,6 +577,10 @@ def import_remittances(*, data: bytes, filename: str, actor: Any, encoding: str 
                 status=RemittanceLine.Status.DUPLICATE if earlier else RemittanceLine.Status.UNMATCHED,
                 duplicate_of=earlier)
             created.append(line)
+            if earlier is not None and same_reference:
+                result.held += 1
+                after_line_applied(p.line_no)
+                continue
             if earlier is not None:
                 # The same transfer under another reference: staff decide, the money is not received twice.
                 result.held += 1

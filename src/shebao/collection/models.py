@@ -400,7 +400,9 @@ class RemittanceLine(models.Model):
 
     bank_file = models.ForeignKey(BankFile, verbose_name="文件", on_delete=models.PROTECT, related_name="+")
     line_no = models.PositiveIntegerField("行号")
-    bank_reference = models.CharField("银行流水号", max_length=64, unique=True)
+    # Unique among lines taken as they are; a line reusing a received reference for another transfer
+    # is kept, held for staff, as a duplicate of that line (importers.import_remittances).
+    bank_reference = models.CharField("银行流水号", max_length=64, db_index=True)
     value_date = models.DateField("到账日期")
     amount_fen = models.BigIntegerField("金额（分）")
     payer_name = models.CharField("付款人", max_length=200, blank=True)
@@ -420,6 +422,8 @@ class RemittanceLine(models.Model):
         verbose_name = "汇款流水"
         verbose_name_plural = "汇款流水"
         indexes = [models.Index(fields=["status", "value_date"])]
+        constraints = [models.UniqueConstraint(fields=["bank_reference"], condition=models.Q(duplicate_of__isnull=True),
+                                               name="remittance_reference_once")]
 
     @property
     def payer_account_masked(self) -> str:

@@ -472,6 +472,11 @@ def remittance_duplicate_resolve(*, line: RemittanceLine, actor: Any, same_trans
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise ValidationError({"reason": "请填写核实结果的依据"})
+    if not same_transfer and line.duplicate_of_id is not None and RemittanceLine.objects.filter(
+            pk=line.duplicate_of_id, bank_reference=line.bank_reference).exists():
+        # One payment per bank reference (the ledger's constraint): a reused reference is the bank's to mend.
+        raise ValidationError({"same_transfer": f"银行流水号{line.bank_reference}已用于另一笔已入账的汇款，不能再作为"
+                                                "另一笔转账入账；请向银行核实更正流水号后重新导入，或确认为重复"})
     before = snapshot(line)
     line.status = RemittanceLine.Status.REJECTED if same_transfer else RemittanceLine.Status.UNMATCHED
     line.save(update_fields=["status"])

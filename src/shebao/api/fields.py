@@ -1,0 +1,103 @@
+"""The API's input fields, declared once: what people type is normalised, then checked against what
+the database holds (`shebao.core.normalize`, `shebao.core.inputs`).
+
+* `MonthField`: ``2019/1``, ``２０１９－０８``, ``2019年8月`` read as ``YYYY-MM`` as at the front desk;
+* `BusinessDateField` / `BusinessDateTimeField`: a date within the plausible business range
+  (`core.inputs.business_date_range`), never 0001-01-01 or 9999-12-31;
+* `IdField`: a record id 1 .. 2⁶³-1;
+* `model_text`: a CharField whose ``max_length`` is the model column's.
+
+DRF's CharField already refuses NUL and lone surrogates; the JSON parser (`api.parsers`) refuses
+them anywhere in a body, keys and free-form objects included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from shebao.core import inputs
+from shebao.core.normalize import normalize_month
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2020-01",
+                      "description": "月份“年-月”（也接受2020/1、2020年1月、全角数字）"})
+class MonthField(serializers.CharField):
+    """A month as typed, normalised (`core.normalize.normalize_month`) to ``YYYY-MM`` and checked by
+    the rules' own parser (`rules.dates.month_index`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 20)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        from shebao.rules.dates import InputError, month_index
+
+        text = normalize_month(super().to_internal_value(data))
+        try:
+            month_index(text, self.field_name or "month")
+        except InputError as e:
+            raise serializers.ValidationError(e.zh or str(e), code="invalid_month") from None
+        return text
+
+
+def _range_help() -> str:
+    return (f"不早于{inputs.BUSINESS_DATE_FROM.isoformat()}，不晚于业务日期后{inputs.BUSINESS_YEARS_AHEAD}年")
+
+
+def _check(value: dt.date | dt.datetime, label: str) -> None:
+    try:
+        inputs.check_business_date(value, label=label)
+    except DjangoValidationError as e:
+        raise serializers.ValidationError(e.messages[0], code="implausible_date") from None
+
+
+@extend_schema_field({"type": "string", "format": "date", "description": "日期（" + _range_help() + "）"})
+class BusinessDateField(serializers.DateField):
+    """A business date within the plausible range (`core.inputs.business_date_problem`)."""
+
+    def to_internal_value(self, value: Any) -> dt.date:
+        day = super().to_internal_value(value)
+        _check(day, "日期")
+        return day
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "description": "时间（" + _range_help() + "）"})
+class BusinessDateTimeField(serializers.DateTimeField):
+    """A business moment within the plausible range (`core.inputs.business_date_problem`)."""
+
+    def to_internal_value(self, value: Any) -> dt.datetime:
+        if isinstance(value, str):
+            # Python reads years 1..9999; a moment near either end overflows the time zone's
+            # arithmetic, so the day is judged before DRF makes it aware.
+            try:
+                day = dt.date.fromisoformat(value[:10])
+            except ValueError:
+                day = None
+            if day is not None:
+                _check(day, "时间")
+        moment = super().to_internal_value(value)
+        _check(moment, "时间")
+        return moment
+
+
+class IdField(serializers.IntegerField):
+    """A record's id: an integer 1 .. 2⁶³-1 (a 64-bit column); beyond it 400, never an overflow."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", inputs.ID_MAX)
+        super().__init__(**kwargs)
+
+
+def model_text(model: type, field: str, **kwargs: Any) -> serializers.CharField:
+    """A CharField as long as the model's column ``model.field`` (TextFields: unbounded unless
+    ``max_length`` is given)."""
+    column = model._meta.get_field(field)  # type: ignore[attr-defined]
+    if column.max_length is not None:
+        kwargs.setdefault("max_length", column.max_length)
+    return serializers.CharField(**kwargs)

@@ -1,0 +1,204 @@
+"""The declared shape of what may be stored: text, dates and integers checked before any write.
+
+Issue 16 §1: a lone surrogate in a case's facts was stored on SQLite and broke every case list;
+text longer than its column answered 500 on PostgreSQL and was stored whole on SQLite; dates such
+as 0001-01-01 or 9999-12-31 overflowed the deadline arithmetic; an id of 2⁶³ overflowed the
+database's integer. These checks are the one place that says what the database accepts, used by
+the API's fields (`shebao.api.fields`), the page forms and, as the last line, by a ``pre_save``
+guard on every model of the project (`guard_instance`), so that no path (a page, the API, an
+importer, a command) can write what the database would refuse or mangle.
+
+Rules, each with the Chinese reason a person reads:
+
+* text holds no NUL or other control character (tab, line feed and carriage return allowed) and
+  no lone UTF-16 surrogate (U+D800..U+DFFF: not a character; PostgreSQL refuses it, SQLite stores
+  bytes no reader can decode);
+* text is no longer than its column (``max_length`` of the model field, counted in characters
+  as both databases count them);
+* a business date (applied on, signed at, called at, a bank's value date …) lies within
+  ``BUSINESS_DATE_FROM`` .. today + ``BUSINESS_YEARS_AHEAD`` years: outside it, it is a typing error;
+* an id is 1 .. 2⁶³-1 (a signed 64-bit column; ``ID_MAX``);
+* a JSON document nests at most ``JSON_MAX_DEPTH`` levels.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+# Beijing's social insurance for enterprise workers dates from the 1990s; nothing this system
+# handles (an application, a remittance, a signed letter) is older. A person's birth date is not a
+# business date and is checked by the registry (registry.checks).
+BUSINESS_DATE_FROM = dt.date(1990, 1, 1)
+BUSINESS_YEARS_AHEAD = 1
+ID_MAX = 2**63 - 1
+JSON_MAX_DEPTH = 32
+INT_MAX = 2**63 - 1
+
+# C0 controls but tab, LF, CR; DEL; C1 controls; lone surrogates.
+_BAD_TEXT_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def text_problem(value: str) -> str:
+    """Why ``value`` cannot be stored as text, in Chinese, or ``""``.
+
+    >>> text_problem("王伟"), bool(text_problem("a\\x00b")), bool(text_problem("\\ud800"))
+    ('', True, True)
+    """
+    m = _BAD_TEXT_RE.search(value)
+    if m is None:
+        return ""
+    ch = m.group()
+    if "\ud800" <= ch <= "\udfff":
+        return f"含有无效字符（U+{ord(ch):04X}，不成对的代理字符），请删除后重新提交"
+    return f"含有不可见的控制字符（U+{ord(ch):04X}），请删除后重新提交"
+
+
+def clean_text(value: str, *, label: str, max_length: int | None = None, field: str = "") -> str:
+    """``value`` if it may be stored in a column of ``max_length`` characters, else ValidationError
+    naming ``label`` (the field's Chinese name) in Chinese, keyed by ``field`` when given."""
+    problem = text_problem(value)
+    if not problem and max_length is not None and len(value) > max_length:
+        problem = f"不能超过{max_length}个字符（现为{len(value)}个）"
+    if problem:
+        message = f"{label}{problem}"
+        raise ValidationError({field: message} if field else message)
+    return value
+
+
+def json_problem(value: Any, *, max_depth: int = JSON_MAX_DEPTH) -> str:
+    """Why a JSON value (dicts, lists, str, numbers) cannot be stored, in Chinese, or ``""``: a string
+    or key with a control character or lone surrogate, or nesting deeper than ``max_depth``.
+    Iterative, so a 100,000-deep value is judged without recursion."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > max_depth:
+            return f"嵌套层数超过{max_depth}层"
+        if isinstance(item, str):
+            problem = text_problem(item)
+            if problem:
+                return problem
+        elif isinstance(item, Mapping):
+            for key, sub in item.items():
+                if isinstance(key, str) and text_problem(key):
+                    return text_problem(key)
+                stack.append((sub, depth + 1))
+        elif isinstance(item, list | tuple):
+            stack.extend((sub, depth + 1) for sub in item)
+        elif isinstance(item, int) and not isinstance(item, bool) and not -INT_MAX - 1 <= item <= INT_MAX:
+            return "数值超出允许范围"
+        elif isinstance(item, float) and not math.isfinite(item):
+            return "数值无效（NaN或无穷大）"
+    return ""
+
+
+def business_date_range(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The plausible business dates on ``today``: BUSINESS_DATE_FROM .. today + BUSINESS_YEARS_AHEAD years."""
+    try:
+        last = today.replace(year=today.year + BUSINESS_YEARS_AHEAD)
+    except ValueError:  # 29 February
+        last = today.replace(year=today.year + BUSINESS_YEARS_AHEAD, day=28)
+    return BUSINESS_DATE_FROM, last
+
+
+def business_date_problem(value: dt.date | dt.datetime, *, today: dt.date) -> str:
+    """Why ``value`` is no plausible business date, in Chinese, or ``""``."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    first, last = business_date_range(today)
+    if day < first:
+        return f"早于{first.year}年{first.month}月{first.day}日，不是有效的日期，请核对"
+    if day > last:
+        return f"晚于{last.year}年{last.month}月{last.day}日，不是有效的日期，请核对"
+    return ""
+
+
+def check_business_date(value: dt.date | dt.datetime, *, label: str, field: str = "") -> None:
+    """ValidationError (Chinese, naming ``label``) unless ``value`` is a plausible business date on
+    the business day (`core.clock`)."""
+    from shebao.core import clock
+
+    problem = business_date_problem(value, today=clock.today())
+    if problem:
+        message = f"{label}{problem}"
+        raise ValidationError({field: message} if field else message)
+
+
+def form_id(data: Mapping[str, Any], name: str, *, label: str, required: bool = True) -> int | None:
+    """A record id typed or chosen in a page form (``employer=…``, ``owed=…``): an integer 1 .. ID_MAX.
+
+    Anything else (``abc``, ``2⁶³``, empty when required) is a ValidationError in Chinese keyed by
+    ``name``; empty when not required is None.
+    """
+    raw = str(data.get(name) or "").strip()
+    if not raw:
+        if required:
+            raise ValidationError({name: f"请选择{label}"})
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= ID_MAX:
+        raise ValidationError({name: f"{label}编号“{raw[:20]}”无效"})
+    return int(raw)
+
+
+# --- The last line: every model write of the project -----------------------------------------------
+def _label(field: Any) -> str:
+    return str(getattr(field, "verbose_name", "") or field.name)
+
+
+def field_problems(model: type, values: Iterable[tuple[str, Any]]) -> dict[str, str]:
+    """{field name: Chinese reason} for values a model's columns cannot hold: text with a control
+    character or lone surrogate or longer than ``max_length``, JSON with such text or too deep,
+    integers beyond a 64-bit column."""
+    from django.db import models
+
+    problems: dict[str, str] = {}
+    meta = model._meta  # type: ignore[attr-defined]
+    for name, value in values:
+        try:
+            field = meta.get_field(name)
+        except Exception:
+            continue
+        if value is None:
+            continue
+        label = _label(field)
+        if isinstance(field, models.JSONField):
+            problem = json_problem(value)
+            if problem:
+                problems[name] = f"{label}{problem}"
+        elif isinstance(value, str) and isinstance(field, models.CharField | models.TextField):
+            problem = text_problem(value)
+            if not problem and field.max_length is not None and len(value) > field.max_length:
+                problem = f"不能超过{field.max_length}个字符（现为{len(value)}个）"
+            if problem:
+                problems[name] = f"{label}{problem}"
+        elif isinstance(value, int) and not isinstance(value, bool) and isinstance(field, models.IntegerField) \
+                and not -INT_MAX - 1 <= value <= INT_MAX:
+            problems[name] = f"{label}数值超出允许范围"
+    return problems
+
+
+def check_values(model: type, values: Mapping[str, Any]) -> None:
+    """ValidationError (by field, Chinese) unless every value fits its column (`field_problems`):
+    for writes that bypass ``save()`` (``QuerySet.update``, bulk or raw inserts)."""
+    problems = field_problems(model, values.items())
+    if problems:
+        raise ValidationError(problems)
+
+
+def guard_instance(sender: type, instance: Any, raw: bool = False, update_fields: Any = None,
+                   **kwargs: Any) -> None:
+    """``pre_save`` receiver for every model of the project: refuse (ValidationError, nothing
+    written) a value its column cannot hold. Fixtures loaded raw are trusted."""
+    if raw:
+        return
+    fields = [f for f in instance._meta.concrete_fields
+              if update_fields is None or f.name in update_fields or f.attname in update_fields]
+    values = ((f.name, getattr(instance, f.attname)) for f in fields if not f.is_relation)
+    problems = field_problems(sender, values)
+    if problems:
+        raise ValidationError(problems)
