@@ -178,6 +178,7 @@ NOT_ACTIONS = {
         "claim_from_month")),
     *(f"shebao.operations.outreach.{name}" for name in (
         "retirees_available", "audiences", "template_variables", "render", "recipients_of", "per_minute", "plan")),
+    "shebao.collection.bankfiles.upload_encoding",  # reads an encoding's name (issue 12 class 1)
 }
 # Reads restricted by the table: checked by the route walk (test_role_routes.py), not here.
 READ_ACTIONS = {"deduction_run.view_city", "assessment.view_city", "payroll.view_city", "personal_data.trail_view"}
