@@ -302,7 +302,7 @@ def outreach_reject(*, actor: Any, outreach: Outreach | int, version: int | None
 
 def _locked(actor: Any, outreach: Outreach | int, version: int | None, action: str) -> Outreach:
     pk = outreach.pk if isinstance(outreach, Outreach) else outreach
-    o = Outreach.objects.select_for_update().select_related("district", "employer").filter(pk=pk).first()
+    o = Outreach.objects.select_for_update(of=("self",)).select_related("district", "employer").filter(pk=pk).first()
     if o is None:
         raise ValidationError({"outreach": "没有这个批量通知"})
     require(actor, action, district_id=o.district_id)
