@@ -22,25 +22,40 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shebao.api.errors import problem
-from shebao.api.fields import MonthField
+from shebao.api.fields import (
+    BusinessDateField,
+    BusinessDateTimeField,
+    IdField,
+    MonthField,
+    PersonFactsField,
+    StrictSerializer,
+    model_text,
+)
 from shebao.cases import selectors, services, workflows
 from shebao.cases.business_forms import details_masked, details_openapi_schema
-from shebao.cases.documents import document_may_read
+from shebao.cases.documents import MAGIC, document_may_read
 from shebao.cases.models import (
     ApplicantKind,
     Case,
     Channel,
+    CommitmentLetter,
     Document,
     Flag,
+    Mailing,
     Mode,
+    OwedDocument,
     PhoneCheck,
     Status,
 )
+from shebao.core.inputs import TEXT_MAX
 from shebao.core.labels import enum_zh, pack_title_zh
 from shebao.core.masking import mask_phone
 from shebao.core.normalize import normalize_phone
 from shebao.core.reads import personal_data_read
 from shebao.registry.selectors import employer_get, person_list
+
+# What a stored document is served as (cases.documents.sniff decides on upload).
+DOCUMENT_TYPES = tuple(sorted({ctype for _magic, ctype, _ext in MAGIC}))
 
 
 def _iso(value: dt.date | dt.datetime | None) -> str | None:
@@ -52,13 +67,17 @@ def _error(field: str, code: str, zh: str, en: str) -> list[dict[str, str]]:
 
 
 # --- Serializers ----------------------------------------------------------------------------------
-class FactsSerializer(serializers.Serializer):
+FACT_TEXT_MAX = 40  # an enum value or a field name of the catalog
+
+
+class FactsSerializer(StrictSerializer):
     # Months as the front desk reads them (2019/1, 全角): normalised once, then checked (api.fields).
     period = inline_serializer("Period", fields={"from": MonthField(), "to": MonthField()}, required=False)
-    refund_kind = serializers.CharField(required=False)
-    fields = serializers.ListField(child=serializers.CharField(), required=False)
-    declared_by = serializers.CharField(required=False)
-    person = serializers.DictField(required=False, help_text="Facts of a person not (yet) in the registry (1.4).")
+    refund_kind = serializers.CharField(required=False, max_length=FACT_TEXT_MAX)
+    fields = serializers.ListField(child=serializers.CharField(max_length=FACT_TEXT_MAX), required=False,
+                                   max_length=50)
+    declared_by = serializers.CharField(required=False, max_length=FACT_TEXT_MAX)
+    person = PersonFactsField(required=False, help_text="Facts of a person not (yet) in the registry (1.4).")
 
 
 MOBILE_NUMBER = r"^1[3-9]\d{9}$"
@@ -83,18 +102,18 @@ class DetailsField(serializers.JSONField):
 
 
 class SubmitSerializer(serializers.Serializer):
-    business = serializers.CharField()
+    business = model_text(Case, "business")
     channel = serializers.ChoiceField(choices=Channel.choices)
     applicant_kind = serializers.ChoiceField(choices=ApplicantKind.choices, required=False)
-    employer = serializers.IntegerField(required=False)
-    person = serializers.IntegerField(required=False)
-    applied_on = serializers.DateField(required=False)
+    employer = IdField(required=False)
+    person = IdField(required=False)
+    applied_on = BusinessDateField(required=False)
     facts = FactsSerializer(required=False)
-    contact_email = serializers.EmailField(required=False, allow_blank=True)
+    contact_email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     contact_phone = PhoneField(MOBILE_NUMBER, required=False, allow_blank=True)
-    contact_wechat = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    contact_wechat = model_text(Case, "contact_wechat", required=False, allow_blank=True)
     work_injury_medical = serializers.BooleanField(required=False, default=False)
-    manual_operation = serializers.CharField(required=False, allow_blank=True,
+    manual_operation = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_MAX,
                                              help_text="7.4: what was done by hand or outside the system.")
     details = DetailsField(required=False, help_text="业务所需内容（退费金额与账户、变更的新值、补缴月份与基数等）")
 
@@ -275,57 +294,71 @@ class FlagSerializer(serializers.ModelSerializer):
                   "queued_at", "review_outcome", "settle_outcome", "audit_outcome", "version"]
 
 
+def _names(**kwargs: Any) -> serializers.ListField:
+    """A list of document names (each as long as OwedDocument.name), at most 50."""
+    return serializers.ListField(child=model_text(OwedDocument, "name"), max_length=50, **kwargs)
+
+
+def _free_text(**kwargs: Any) -> serializers.CharField:
+    """Free text stored in a column without a declared length: TEXT_MAX characters (core.inputs)."""
+    return serializers.CharField(max_length=TEXT_MAX, **kwargs)
+
+
+VERSION = {"min_value": 0, "max_value": 2**31 - 1}
+
+
 class TransitionSerializer(serializers.Serializer):
-    action = serializers.CharField()
-    version = serializers.IntegerField(required=False, help_text="The version read; a stale one gets 409.")
-    note = serializers.CharField(required=False, allow_blank=True)
-    reason = serializers.CharField(required=False, allow_blank=True)
-    outcome = serializers.CharField(required=False, allow_blank=True)
-    tracking_number = serializers.CharField(required=False, allow_blank=True)
-    documents_owed = serializers.ListField(child=serializers.CharField(), required=False)
-    documents_required = serializers.ListField(child=serializers.CharField(), required=False)
-    originals_owed = serializers.ListField(child=serializers.CharField(), required=False)
+    action = serializers.CharField(max_length=40)
+    version = serializers.IntegerField(required=False, help_text="The version read; a stale one gets 409.",
+                                       **VERSION)
+    note = _free_text(required=False, allow_blank=True)
+    reason = _free_text(required=False, allow_blank=True)
+    outcome = _free_text(required=False, allow_blank=True)
+    tracking_number = model_text(Mailing, "tracking_number", required=False, allow_blank=True)
+    documents_owed = _names(required=False)
+    documents_required = _names(required=False)
+    originals_owed = _names(required=False)
 
 
 class LetterSerializer(serializers.Serializer):
-    text = serializers.CharField()
-    signer = serializers.CharField()
-    signed_at = serializers.DateTimeField(required=False)
+    text = _free_text()
+    signer = model_text(CommitmentLetter, "signer")
+    signed_at = BusinessDateTimeField(required=False)
 
 
 class PhoneCheckSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=PhoneCheck.Outcome.choices)
-    phone = PhoneField(r"^[0-9+\-]{5,20}$", required=False, allow_blank=True)
-    called_at = serializers.DateTimeField(required=False)
-    note = serializers.CharField(required=False, allow_blank=True)
+    phone = PhoneField(r"^[0-9+\-]{5,20}$", required=False, allow_blank=True, max_length=40)
+    called_at = BusinessDateTimeField(required=False)
+    note = model_text(PhoneCheck, "note", required=False, allow_blank=True)
 
 
 class UploadSerializer(serializers.Serializer):
     file = serializers.FileField()
-    name = serializers.CharField(required=False, allow_blank=True)
+    name = model_text(Document, "name", required=False, allow_blank=True)
     source = serializers.ChoiceField(choices=Document.Source.choices, required=False, default="upload")
-    owed_document = serializers.IntegerField(required=False)
+    owed_document = IdField(required=False)
 
 
 class ExchangeSerializer(serializers.Serializer):
-    source = serializers.CharField()
-    reference = serializers.CharField()
+    source = model_text(OwedDocument, "exchange_source")
+    reference = model_text(OwedDocument, "exchange_reference")
 
 
 class ReviewSerializer(serializers.Serializer):
     accepted = serializers.BooleanField()
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = model_text(OwedDocument, "review_note", required=False, allow_blank=True)
 
 
 class FlagRaiseSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Flag.Kind.choices)
-    description = serializers.CharField()
+    description = _free_text()
 
 
 class FlagStepSerializer(serializers.Serializer):
     step = serializers.ChoiceField(choices=[("review", "复核"), ("settle", "清理"), ("audit", "内审")])
-    outcome = serializers.CharField()
-    version = serializers.IntegerField(required=False)
+    outcome = _free_text()
+    version = serializers.IntegerField(required=False, **VERSION)
 
 
 class LiftSerializer(serializers.Serializer):
@@ -349,12 +382,27 @@ class Newest(CursorPagination):
     ordering = "-pk"
 
 
+# What the list answers really are, for the OpenAPI document: a cursor page, and the workflow table
+# as an array of rows (cases.workflows.table_rows).
+CasePage = inline_serializer("PaginatedCaseList", fields={
+    "next": serializers.URLField(allow_null=True, help_text="下一页的地址，没有时为 null"),
+    "previous": serializers.URLField(allow_null=True, help_text="上一页的地址，没有时为 null"),
+    "results": CaseSerializer(many=True),
+})
+WorkflowRow = inline_serializer("WorkflowRow", many=True, fields={
+    "workflow": serializers.CharField(), "action": serializers.CharField(),
+    "from": serializers.ListField(child=serializers.CharField()), "to": serializers.CharField(),
+    "roles": serializers.ListField(child=serializers.CharField()),
+    "guards": serializers.ListField(child=serializers.CharField()), "notify": serializers.BooleanField(),
+})
+
+
 # --- Views ------------------------------------------------------------------------------------------
 class CaseListView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=Status.values), OpenApiParameter("mode", str, enum=Mode.values),
                     OpenApiParameter("business", str), OpenApiParameter("flagged", bool)],
-        responses=CaseSerializer(many=True))
+        responses=CasePage)
     def get(self, request: Request) -> Response:
         p = request.query_params
         flagged = {"true": True, "false": False}.get(str(p.get("flagged", "")).lower())
@@ -570,7 +618,7 @@ class EpidemicLiftApplyView(APIView):
 
 
 class WorkflowTableView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=WorkflowRow)
     def get(self, request: Request) -> Response:
         return Response(workflows.table_rows())
 

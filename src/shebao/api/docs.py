@@ -179,6 +179,63 @@ def chinese_descriptions(result: dict[str, Any], generator: Any, request: Any, p
     return result
 
 
+# Problem details (RFC 9457) as every refusal and error of the API answers them (api.errors).
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "问题详情（RFC 9457）：拒绝或出错的原因",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string", "description": "问题类别的标识"},
+        "title": {"type": "string", "description": "中文标题"},
+        "title_en": {"type": "string", "description": "英文标题"},
+        "status": {"type": "integer", "description": "HTTP 状态码"},
+        "detail": {"type": "string", "description": "中文说明"},
+        "errors": {"type": "array", "description": "出错的字段", "items": {
+            "type": "object", "required": ["field", "code", "reason_zh", "reason_en"],
+            "properties": {"field": {"type": "string"}, "code": {"type": "string"},
+                           "reason_zh": {"type": "string"}, "reason_en": {"type": "string"}}}},
+    },
+}
+# status -> (when it is answered, for which operations: "all", "write" or "keyed")
+PROBLEMS: dict[str, tuple[str, str]] = {
+    "400": ("请求数据有误：字段缺失、格式或取值不对、文字含控制字符、超出长度或范围（errors 列出各字段）", "all"),
+    "401": ("未登录，或接口密钥无效、已吊销", "all"),
+    "403": ("无权进行此操作（权限表），或另一区的单位、人员", "all"),
+    "404": ("不存在，或不在本人可见范围内", "all"),
+    "406": ("请求的 Accept 不是本接口能给出的格式（JSON 或问题详情）", "all"),
+    "409": ("与当前状态冲突：版本已变（他人已处理）或当前状态不能进行此操作", "write"),
+    "413": ("请求内容超过允许的大小", "write"),
+    "415": ("请求的 Content-Type 不被接受", "write"),
+    "422": ("幂等键已用于另一份不同的申请，或无法处理", "write"),
+    "500": ("系统出错（已记录，请稍后重试）", "all"),
+    "503": ("数据库暂时不可用或繁忙：按 Retry-After 秒数后重试", "all"),
+}
+
+
+def problem_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: every operation documents its error answers as problem
+    details (application/problem+json, `PROBLEM_SCHEMA`), and 503 its Retry-After header; what the
+    fuzz run in `make test` (tests/api/test_fuzz.py) holds the API to."""
+    components = result.setdefault("components", {})
+    components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    ref = {"$ref": "#/components/schemas/Problem"}
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, (description, applies) in PROBLEMS.items():
+                if applies == "write" and method == "get" or status in responses:
+                    continue
+                answer: dict[str, Any] = {"description": description,
+                                          "content": {"application/problem+json": {"schema": ref}}}
+                if status == "503":
+                    answer["headers"] = {"Retry-After": {"description": "建议等待的秒数",
+                                                         "schema": {"type": "integer"}}}
+                responses[status] = answer
+    return result
+
+
 class BearerTokenScheme(OpenApiAuthenticationExtension):
     """Tells the document (and Swagger UI's 认证 dialog) how systems sign their calls."""
 

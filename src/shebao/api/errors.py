@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -28,8 +29,29 @@ TITLES = {
     409: ("与当前状态冲突", "Conflict with the current state"),
     415: ("不支持的内容类型", "Unsupported media type"),
     422: ("无法处理", "Unprocessable"),
+    413: ("请求内容过大", "Request body too large"),
     429: ("请求过于频繁", "Too many requests"),
+    500: ("系统出错", "Internal server error"),
+    503: ("服务繁忙，请稍后再试", "Service unavailable, try again shortly"),
 }
+# Seconds a client waits before retrying when the database is unavailable or busy (503).
+RETRY_AFTER_SECONDS = 5
+
+
+class PayloadTooLarge(exceptions.APIException):
+    """413: a body over the configured limit (DATA_UPLOAD_MAX_MEMORY_SIZE), refused before it is read whole."""
+
+    status_code = 413
+    default_detail = "请求内容过大，超过了允许的大小"
+    default_code = "payload_too_large"
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database is down, unreachable or too busy to answer (connection refused, SQLite locked):
+    a 503 the client may retry, never a 500."""
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError)
 
 
 def _flatten(detail: Any, prefix: str = "") -> list[dict[str, str]]:
@@ -71,6 +93,12 @@ def domain_problem(exc: DomainError) -> Response:
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif database_unavailable(exc):
+        resp = problem(503, detail="数据库暂时不可用或繁忙，请稍后重试", code="service_unavailable")
+        resp["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return resp
     if isinstance(exc, DomainError):
         return domain_problem(exc)
     if isinstance(exc, DjangoValidationError):

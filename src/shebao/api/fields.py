@@ -101,3 +101,65 @@ def model_text(model: type, field: str, **kwargs: Any) -> serializers.CharField:
     if column.max_length is not None:
         kwargs.setdefault("max_length", column.max_length)
     return serializers.CharField(**kwargs)
+
+
+class StrictSerializer(serializers.Serializer):
+    """A serializer that refuses keys it does not declare (a stored object has a declared shape)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(str(k) for k in data if k not in self.fields)
+            if unknown:
+                allowed = "、".join(self.fields)
+                raise serializers.ValidationError(
+                    {k: [serializers.ErrorDetail(f"不认识的项目“{k[:40]}”，可填：{allowed}", code="unknown_field")]
+                     for k in unknown})
+        return super().to_internal_value(data)
+
+
+PERSON_FACT_TYPES: dict[str, tuple[type, ...]] = {
+    "gender": (str,), "birth_date": (str,), "cadre": (bool,), "account_type": (str,),
+    "beijing_pension_months": (int,), "category": (str,),
+}
+
+
+def person_facts_clean(data: Any) -> dict[str, Any]:
+    """Facts of a person not (yet) in the registry (1.4) in their declared shape: only the keys
+    the rules read (`core.inputs.PERSON_FACT_KEYS`), each a plain JSON scalar (text at most 40
+    characters, without control characters); ValidationError by key otherwise. The rules check the
+    values themselves (enums, dates) with their own Chinese messages."""
+    if not isinstance(data, dict):
+        raise serializers.ValidationError("参保人员信息应为对象", code="invalid")
+    errors: dict[str, str] = {}
+    for key, value in data.items():
+        if key not in inputs.PERSON_FACT_KEYS:
+            errors[str(key)[:40]] = f"不认识的参保人员信息“{str(key)[:40]}”，可填：{'、'.join(sorted(inputs.PERSON_FACT_KEYS))}"
+        elif value is None or isinstance(value, float | list | dict):
+            errors[key] = "应为文字、整数或是/否"
+        elif isinstance(value, str):
+            problem = inputs.text_problem(value) or ("不能超过40个字符" if len(value) > 40 else "")
+            if problem:
+                errors[key] = problem
+        elif isinstance(value, int) and not isinstance(value, bool) and not -inputs.INT_MAX <= value <= inputs.INT_MAX:
+            errors[key] = "数值超出允许范围"
+    if errors:
+        raise serializers.ValidationError(errors, code="invalid")
+    return dict(data)
+
+
+@extend_schema_field({"type": "object", "additionalProperties": False, "description": "未登记人员的信息（1.4）",
+                      "properties": {
+                          "gender": {"type": "string", "enum": ["male", "female"]},
+                          "birth_date": {"type": "string", "format": "date"},
+                          "cadre": {"type": "boolean"},
+                          "account_type": {"type": "string", "maxLength": 40},
+                          "beijing_pension_months": {"type": "integer", "minimum": 0},
+                          "category": {"type": "string", "maxLength": 40}}})
+class PersonFactsField(serializers.Field):
+    """`person_facts_clean` as a DRF field."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        return person_facts_clean(data)
+
+    def to_representation(self, value: Any) -> Any:
+        return value

@@ -12,6 +12,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from shebao.core.inputs import IdConverter
 from shebao.core.reads import personal_data_read
 from shebao.registry import selectors
 from shebao.registry.models import Employer, Person
@@ -69,6 +70,7 @@ class _RevealMixin:
 
 class PersonViewSet(_RevealMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = PersonSerializer
+    lookup_value_regex = IdConverter.regex  # an id of at most 18 digits: never an overflow
     pagination_class = ById
 
     def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
@@ -85,6 +87,7 @@ class PersonViewSet(_RevealMixin, viewsets.ReadOnlyModelViewSet):
 
 class EmployerViewSet(_RevealMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = EmployerSerializer
+    lookup_value_regex = IdConverter.regex
     pagination_class = ById
 
     def get_queryset(self):

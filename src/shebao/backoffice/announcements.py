@@ -74,9 +74,11 @@ def deadline_move_publish(*, actor: Any, months: list[str], due_on: dt.date, tit
     month keeps its due date. Raises ValidationError (in Chinese) for no month or a malformed one."""
     from django.core.exceptions import ValidationError
 
+    from shebao.core.normalize import normalize_month
     from shebao.rules.dates import InputError, month_index
     from shebao.rules.wording import date_zh, months_zh
 
+    months = [normalize_month(m) for m in months]  # 2020/3, 2020年3月, 全角: as everywhere
     if not months:
         raise ValidationError({"months": "请填写费款所属期，例如 2020-03（多个用逗号分隔）"})
     for m in months:

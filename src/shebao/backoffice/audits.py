@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from shebao.backoffice.errors import refusal, refusal_text
 from shebao.core import clock
+from shebao.core.inputs import form_datetime
 from shebao.core.normalize import normalize_code
 from shebao.core.permissions import may
 from shebao.operations import selectors, services
@@ -126,14 +127,9 @@ def audit_case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def audit_contact(request: HttpRequest, pk: int) -> HttpResponse:
     if selectors.audit_case_get(user=request.user, pk=pk) is None:
         raise Http404("没有这个稽核案件，或不属于本区")
-    raw = (request.POST.get("contacted_at") or "").strip()
     try:
-        at = None
-        if raw:
-            try:
-                at = timezone.make_aware(dt.datetime.fromisoformat(raw))
-            except ValueError:
-                raise ValidationError({"contacted_at": "联系时间格式应为 YYYY-MM-DD HH:MM"}) from None
+        # 全角 digits read, 0001-01-01 and 9999-12-31 refused before the time zone overflows (core.inputs).
+        at = form_datetime(request.POST.get("contacted_at"), label="联系时间", field="contacted_at")
         services.audit_contact_record(
             actor=request.user, case=pk, channel=request.POST.get("channel", ""), party=request.POST.get("party", ""),
             contact_person=request.POST.get("contact_person", ""), notes=request.POST.get("notes", ""),

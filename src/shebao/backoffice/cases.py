@@ -24,6 +24,7 @@ from shebao.cases import workflows
 from shebao.cases.models import Channel, CommitmentLetter, Flag, Mode, OwedDocument, PhoneCheck, Status
 from shebao.core import clock
 from shebao.core.errors import DomainError, UploadRefused
+from shebao.core.inputs import form_id
 from shebao.core.reads import personal_data_read
 
 
@@ -200,7 +201,8 @@ def case_phone_check(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def case_document(request: HttpRequest, pk: int) -> HttpResponse:
     case, p = _get_case(request, pk), request.POST
-    owed = case.owed_documents.filter(pk=p["owed"]).first() if p.get("owed") else None
+    owed_pk = form_id(p, "owed", label="应补材料", required=False)  # "abc" or an overflow: 400 (core.inputs)
+    owed = case.owed_documents.filter(pk=owed_pk).first() if owed_pk else None
     upload = request.FILES.get("file")
 
     def work() -> str:

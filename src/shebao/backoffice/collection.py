@@ -27,6 +27,7 @@ from shebao.collection.models import AssessmentJob, AssessmentRun, DeductionFile
 from shebao.collection.policy import policy_in_force, policy_what_if
 from shebao.collection.services import payment_reference, remittance_duplicate_resolve, remittance_match
 from shebao.core import clock
+from shebao.core.inputs import form_id
 from shebao.core.permissions import may, require
 from shebao.core.reads import personal_data_read
 from shebao.core.scoping import scope_queryset, user_may_see_district, user_sees_all
@@ -77,7 +78,9 @@ def remittance_line(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def remittance_line_match(request: HttpRequest, pk: int) -> HttpResponse:
     line = get_object_or_404(RemittanceLine, pk=pk)
-    employer = get_object_or_404(selectors.employer_list(user=request.user), pk=request.POST.get("employer", 0) or 0)
+    # An id 1 .. 2⁶³-1, else 400 in Chinese (core.inputs.form_id: "abc", an overflow).
+    employer = get_object_or_404(selectors.employer_list(user=request.user),
+                                 pk=form_id(request.POST, "employer", label="单位"))
     try:
         payment = remittance_match(line=line, employer=employer, actor=request.user)
     except (ValidationError, PermissionDenied) as e:

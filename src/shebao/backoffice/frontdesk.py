@@ -8,6 +8,7 @@ double click or a resubmitted form registers one application, never two.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,11 +24,14 @@ from shebao.cases import routing
 from shebao.cases import services as case_services
 from shebao.cases.models import Channel, Mode
 from shebao.core import clock, permissions
+from shebao.core.inputs import TEXT_MAX, text_problem
 from shebao.core.normalize import normalize_code, normalize_date_text, normalize_month, normalize_phone
 from shebao.registry import selectors as registry_selectors
 from shebao.registry.models import Employer, Person
 from shebao.rules.catalog import choices as catalog_choices
 from shebao.rules.catalog import label
+
+MOBILE_RE = re.compile(r"1[3-9]\d{9}")  # the notices go to a mainland mobile, as in the API
 
 # 0.4, 1.4, 2.2: the ways an application reaches the district by hand: handed in at the counter,
 # or received by fax, e-mail or post and registered here. (Online, app and WeChat applications
@@ -164,7 +168,14 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
             if form.received_on > today:
                 form.errors["received_on"] = f"收件日期不能晚于今天（{today:%Y-%m-%d}）"
     form.contact_phone = normalize_phone(data.get("contact_phone"))
+    if form.contact_phone and not MOBILE_RE.fullmatch(form.contact_phone):
+        # As the API's contact phone (a mobile for the notices): never 1,000 digits into a 20-character column.
+        form.errors["contact_phone"] = "通知手机应为11位手机号码（如13812345678）"
     form.manual_operation = (data.get("manual_operation") or "").strip()
+    problem = text_problem(form.manual_operation) or (
+        f"不能超过{TEXT_MAX}个字符" if len(form.manual_operation) > TEXT_MAX else "")
+    if problem:
+        form.errors["manual_operation"] = f"应急手工操作说明{problem}"
     return form
 
 
@@ -210,4 +221,6 @@ def front_desk(request: HttpRequest) -> HttpResponse:
     context = _front_desk_context(request, form, decision=decision, error=error,
                                   decision_mode_zh=Mode(decision.mode).label if decision else "")
     template = "backoffice/_front_desk_form.html" if request.htmx else "backoffice/front_desk.html"
-    return TemplateResponse(request, template, context)
+    # A form that cannot be registered as filled in answers 400 (its Chinese reasons are on the form).
+    refused = request.method == "POST" and request.POST.get("do") == "save" and bool(form.errors or error)
+    return TemplateResponse(request, template, context, status=400 if refused else 200)

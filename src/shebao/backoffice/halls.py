@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from shebao.backoffice.errors import refusal
 from shebao.core import clock
+from shebao.core.inputs import ID_MAX
 from shebao.core.permissions import may
 from shebao.operations import halls as services
 from shebao.operations import selectors
@@ -35,10 +36,12 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _int(value: str | None) -> int | None:
+    """An id or version typed in a form; None when it is none, or beyond a 64-bit column (core.inputs)."""
     try:
-        return int((value or "").strip())
+        number = int((value or "").strip())
     except ValueError:
         return None
+    return number if 0 <= number <= ID_MAX else None
 
 
 def _time_on(day: dt.date | None, value: str | None) -> dt.datetime | None:

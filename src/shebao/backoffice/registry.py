@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from shebao.backoffice.errors import refusal_text
+from shebao.core.inputs import page_number
 from shebao.core.reads import personal_data_read
 from shebao.registry import selectors
 from shebao.registry.accounts import account_summary
@@ -26,10 +27,7 @@ PAGE_SIZE = 50
 
 def _page(qs, request: HttpRequest, order: tuple[str, ...]):
     """Keyset-free offset paging that fetches one row more than it shows instead of counting."""
-    try:
-        page = max(1, int((request.POST if request.method == "POST" else request.GET).get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request.POST if request.method == "POST" else request.GET)  # 1 .. 10,000, else 400
     start = (page - 1) * PAGE_SIZE
     rows = list(qs.order_by(*order)[start:start + PAGE_SIZE + 1])
     return rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE

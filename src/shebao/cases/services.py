@@ -38,6 +38,7 @@ from shebao.cases.workflows import LiftDateImplausible, LiftNeedsConfirmation, S
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_create_event, audit_update, snapshot
 from shebao.core.errors import Conflict, DomainError, IdempotencyMismatch, UploadRefused
+from shebao.core.inputs import business_date_problem, check_business_date, check_values, facts_problems
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import TABLE, ActionRefused, SystemActor, actor_label, actor_user, require
 from shebao.core.policy import epidemic_lifted_on
@@ -148,10 +149,21 @@ def _case_create(
         # A clerk registers only for their own district's back office (0.4); the API answers 404 first.
         raise ActionRefused("只能为本区的单位或人员登记申请", "the applicant belongs to another district")
     applied_on = applied_on or clock.today()
+    # What the database holds and the rules can compute with (issue 16 §1), on every path: a date of
+    # no plausible year (0001-01-01, 9999-12-31) and facts outside their declared shape are refused.
+    problem = business_date_problem(applied_on, today=clock.today())
+    if problem:
+        raise DomainError(f"申请日期{problem}", f"applied_on {applied_on} is not a plausible date", field="applied_on")
+    for name, (zh, en) in facts_problems(facts).items():
+        raise DomainError(zh, en, field=name)
+    check_values(Case, {"contact_email": contact_email, "contact_phone": contact_phone,
+                        "contact_wechat": contact_wechat})
+    check_values(Flag, {"description": manual_operation})
     clean: dict[str, Any] = {}
     if details is not None:
         clean = details_check(business=business, details=details, employer=employer, person=person,
                               applied_on=applied_on)
+        check_values(Case, {"details": clean})  # the case is inserted without save(): checked here
         facts = _merge_facts(facts, facts_from_details(business, clean))
     app = routing.application_facts(business=business, applied_on=applied_on, person=person, stated=facts)
     # One look-up of the policy in force serves the decision and the deadline.
@@ -272,6 +284,7 @@ def case_transition(
         fields = ["status", "version", "assignee", "rejection_reason", "outcome", "resumed_on", "completed_at",
                   "remote_review_required", "documents_due_on", "flagged", "updated_at"]
         locked.updated_at = clock.now()
+        check_values(Case, {f: getattr(locked, f) for f in ("rejection_reason", "outcome")})  # update() skips save()
         updated = Case.objects.filter(pk=locked.pk, version=old_version).update(
             **{f: getattr(locked, f) for f in fields})
         if updated != 1:
@@ -378,6 +391,7 @@ def commitment_letter_capture(*, case: Case, actor: Any, text: str, signer: str,
     if not text.strip() or not signer.strip():
         raise DomainError("承诺内容和承诺人不能为空", "the letter's text and signer are required", field="text" if not text.strip() else "signer")
     signed_at = signed_at or clock.now()
+    check_business_date(signed_at, label="签署时间", field="signed_at")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         _require_district(actor, locked)
@@ -408,6 +422,8 @@ def phone_check_record(*, case: Case, actor: Any, outcome: str, phone: str = "",
         raise Conflict("本申请无需电话核实", "this case needs no phone check", field="phone_check")
     if outcome not in PhoneCheck.Outcome.values:
         raise DomainError("核实结果无效", f"outcome must be one of {PhoneCheck.Outcome.values}", field="outcome")
+    if called_at is not None:
+        check_business_date(called_at, label="通话时间", field="called_at")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)  # person is read after: no FOR UPDATE on an outer join
         _require_district(actor, locked)
@@ -432,6 +448,18 @@ def document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: s
     require(actor, "document.attach")
     if source not in Document.Source.values:
         raise UploadRefused("材料来源无效", f"source must be one of {Document.Source.values}", field="source")
+    stored: list[Any] = []  # the file written, removed again if the transaction does not commit
+    try:
+        return _document_attach(case=case, actor=actor, name=name, stream=stream, source=source, owed=owed,
+                                stored=stored)
+    except BaseException:
+        for f in stored:
+            f.storage.delete(f.name)
+        raise
+
+
+def _document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: str, owed: OwedDocument | None,
+                     stored: list[Any]) -> Document:
     with transaction.atomic():
         locked = Case.objects.select_for_update().select_related("office").get(pk=case.pk)
         _require_district(actor, locked)
@@ -441,8 +469,10 @@ def document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: s
         doc = Document(case=locked, name=name or (owed.name if owed else "材料"), source=source,
                        content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
                        uploaded_by=actor)
+        check_values(Document, {"name": doc.name})  # before the file is written
         doc.file.save(f"{locked.pk}-{checked.sha256[:16]}.{checked.extension}", ContentFile(checked.content),
                       save=False)
+        stored.append(doc.file)
         doc.save()
         if owed is not None:
             _owed_receive(owed, case=locked, document=doc)

@@ -43,7 +43,9 @@ from django.db.models import Sum
 
 from shebao.collection import services
 from shebao.collection.models import BankFile, DeductionItem, Due, Payment, RemittanceLine
+from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_update, snapshot
+from shebao.core.inputs import business_date_problem
 from shebao.core.money import format_yuan
 from shebao.core.normalize import normalize_code, normalize_number_text, normalize_text
 from shebao.core.permissions import actor_label, require
@@ -131,9 +133,14 @@ def _parse_date(text: str) -> dt.date:
         m = pattern.match(value)
         if m:
             try:
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
                 break
+            # A value date of no plausible year (0001-01-01, 9999-12-31) drives no late fee (core.inputs).
+            problem = business_date_problem(day, today=clock.today())
+            if problem:
+                raise ValueError(f"日期“{text}”{problem}")
+            return day
     raise ValueError(f"日期“{text}”格式错误（应为年-月-日，如2020-03-05）")
 
 

@@ -25,7 +25,9 @@ from django.utils import timezone
 from shebao.collection.assessment import assessment_run
 from shebao.collection.models import AssessmentJob
 from shebao.collection.policy import policy_in_force
+from shebao.core import clock
 from shebao.core.audit import audit_create
+from shebao.core.inputs import business_date_range
 from shebao.core.permissions import actor_label, actor_user, require
 
 log = logging.getLogger(__name__)
@@ -55,8 +57,9 @@ def assessment_start(*, as_of: dt.date, actor: Any, inline: bool | None = None) 
     require(actor, "assessment.run")
     if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
         raise ValidationError("核定日须为日期")
-    if as_of < FIRST_DATE or as_of > dt.date(9999, 1, 1):
-        raise ValidationError(f"核定日{as_of:%Y-%m-%d}超出范围")
+    if as_of < FIRST_DATE or as_of > business_date_range(clock.today())[1]:
+        raise ValidationError({"as_of": f"核定日{as_of:%Y-%m-%d}超出范围（{FIRST_DATE.year}年起，"
+                                        "不晚于业务日期后一年）"})
     now = timezone.now()
     with transaction.atomic():
         _stale_jobs_fail(now)

@@ -289,6 +289,9 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "shebao.api.negotiation.ContentNegotiation",
     # JSON only: DRF's browsable API pages are English; people read the API's documentation instead.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON bodies are checked for depth, control characters and lone surrogates (api.parsers).
+    "DEFAULT_PARSER_CLASSES": ["shebao.api.parsers.CheckedJSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
 }
 # The document's Chinese title, introduction and descriptions are put in by shebao.api.docs.
 SPECTACULAR_SETTINGS = {
@@ -305,6 +308,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "shebao.api.docs.chinese_descriptions",
+        "shebao.api.docs.problem_responses",
     ],
 }
 

@@ -39,6 +39,8 @@ BUSINESS_YEARS_AHEAD = 1
 ID_MAX = 2**63 - 1
 JSON_MAX_DEPTH = 32
 INT_MAX = 2**63 - 1
+# Free text (a note, a reason, a letter) in a column without a declared length: ten pages at most.
+TEXT_MAX = 20_000
 
 # C0 controls but tab, LF, CR; DEL; C1 controls; lone surrogates.
 _BAD_TEXT_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -71,9 +73,10 @@ def clean_text(value: str, *, label: str, max_length: int | None = None, field: 
     return value
 
 
-def json_problem(value: Any, *, max_depth: int = JSON_MAX_DEPTH) -> str:
+def json_problem(value: Any, *, max_depth: int = JSON_MAX_DEPTH, check_ints: bool = True) -> str:
     """Why a JSON value (dicts, lists, str, numbers) cannot be stored, in Chinese, or ``""``: a string
-    or key with a control character or lone surrogate, or nesting deeper than ``max_depth``.
+    or key with a control character or lone surrogate, nesting deeper than ``max_depth``, or (with
+    ``check_ints``) an integer beyond a 64-bit column.
     Iterative, so a 100,000-deep value is judged without recursion."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
@@ -91,7 +94,8 @@ def json_problem(value: Any, *, max_depth: int = JSON_MAX_DEPTH) -> str:
                 stack.append((sub, depth + 1))
         elif isinstance(item, list | tuple):
             stack.extend((sub, depth + 1) for sub in item)
-        elif isinstance(item, int) and not isinstance(item, bool) and not -INT_MAX - 1 <= item <= INT_MAX:
+        elif check_ints and isinstance(item, int) and not isinstance(item, bool) \
+                and not -INT_MAX - 1 <= item <= INT_MAX:
             return "数值超出允许范围"
         elif isinstance(item, float) and not math.isfinite(item):
             return "数值无效（NaN或无穷大）"
@@ -145,6 +149,44 @@ def form_id(data: Mapping[str, Any], name: str, *, label: str, required: bool = 
     return int(raw)
 
 
+# The facts an application may state (rules.facts reads these and nothing else): the declared shape
+# of Case.facts. A key outside it is refused, never stored and echoed (issue 16 §1: an ID number put in
+# facts.person was shown in full by the API).
+FACT_KEYS = frozenset({"period", "refund_kind", "fields", "declared_by", "person"})
+PERSON_FACT_KEYS = frozenset({"gender", "birth_date", "cadre", "account_type", "beijing_pension_months",
+                              "category"})
+PERIOD_KEYS = frozenset({"from", "to"})
+
+
+def facts_problems(facts: Any) -> dict[str, tuple[str, str]]:
+    """{field: (Chinese, English)} for stated facts outside their declared shape (FACT_KEYS,
+    PERSON_FACT_KEYS), with text a column cannot hold, or nested too deep; {} when they fit."""
+    if facts is None:
+        return {}
+    if not isinstance(facts, Mapping):
+        return {"facts": ("申请事项应为对象", "facts must be an object")}
+    out: dict[str, tuple[str, str]] = {}
+    for key in facts:
+        if key not in FACT_KEYS:
+            out[f"facts.{key}"] = (f"不认识的申请事项“{str(key)[:40]}”，可填：{'、'.join(sorted(FACT_KEYS))}",
+                                   f"unknown fact {str(key)[:40]!r}")
+    for name, allowed in (("person", PERSON_FACT_KEYS), ("period", PERIOD_KEYS)):
+        part = facts.get(name)
+        if part is None:
+            continue
+        if not isinstance(part, Mapping):
+            out[f"facts.{name}"] = ("格式有误，应为对象", f"facts.{name} must be an object")
+            continue
+        for key in part:
+            if key not in allowed:
+                out[f"facts.{name}.{key}"] = (f"不认识的事项“{str(key)[:40]}”，可填：{'、'.join(sorted(allowed))}",
+                                              f"unknown key {str(key)[:40]!r}")
+    problem = json_problem(facts, max_depth=4)
+    if problem and not out:
+        out["facts"] = (f"申请事项{problem}", "facts hold text or nesting the database cannot take")
+    return out
+
+
 # --- The last line: every model write of the project -----------------------------------------------
 def _label(field: Any) -> str:
     return str(getattr(field, "verbose_name", "") or field.name)
@@ -172,8 +214,9 @@ def field_problems(model: type, values: Iterable[tuple[str, Any]]) -> dict[str, 
                 problems[name] = f"{label}{problem}"
         elif isinstance(value, str) and isinstance(field, models.CharField | models.TextField):
             problem = text_problem(value)
-            if not problem and field.max_length is not None and len(value) > field.max_length:
-                problem = f"不能超过{field.max_length}个字符（现为{len(value)}个）"
+            longest = field.max_length or (TEXT_MAX if isinstance(field, models.TextField) else None)
+            if not problem and longest is not None and len(value) > longest:
+                problem = f"不能超过{longest}个字符（现为{len(value)}个）"
             if problem:
                 problems[name] = f"{label}{problem}"
         elif isinstance(value, int) and not isinstance(value, bool) and isinstance(field, models.IntegerField) \
@@ -202,3 +245,66 @@ def guard_instance(sender: type, instance: Any, raw: bool = False, update_fields
     problems = field_problems(sender, values)
     if problems:
         raise ValidationError(problems)
+
+
+class IdConverter:
+    """The URL converter ``<id:pk>``: a record id of at most 18 digits (below 2⁶³), so an address such
+    as ``/office/cases/99999999999999999999/`` is 404, never an overflow of the database's integer.
+    Registered in core.apps; tests/core/test_input_shape.py holds that no route uses ``<int:…>``."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(int(value))
+
+
+PAGE_MAX = 10_000
+
+
+def page_number(query: Mapping[str, Any], *, name: str = "page", last: int = PAGE_MAX) -> int:
+    """The page asked for in a list's address (``?page=3``): 1 .. ``last``; missing is 1. Anything
+    else (``abc``, ``10³⁰``) is a ValidationError in Chinese (the page answers 400)."""
+    raw = str(query.get(name) or "1").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 8 or not 1 <= int(raw) <= last:
+        raise ValidationError({name: f"页码“{raw[:20]}”无效，应为1至{last}的整数"})
+    return int(raw)
+
+
+def form_date(raw: Any, *, label: str, field: str, required: bool = False) -> dt.date | None:
+    """A business date typed in a page form (全角 digits too), within the plausible range; None when
+    empty and not required; ValidationError in Chinese keyed by ``field`` otherwise."""
+    from shebao.core.normalize import normalize_date_text
+
+    text = normalize_date_text(raw)
+    if not text:
+        if required:
+            raise ValidationError({field: f"请填写{label}"})
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError({field: f"{label}“{text[:20]}”格式错误，应为年-月-日，如2020-02-20"}) from None
+    check_business_date(day, label=label, field=field)
+    return day
+
+
+def form_datetime(raw: Any, *, label: str, field: str) -> dt.datetime | None:
+    """A business moment typed in a page form (``2020-04-01T16:30``), made aware in the site's time
+    zone, within the plausible range (checked before the time zone arithmetic, which overflows near
+    the years 1 and 9999); None when empty; ValidationError in Chinese otherwise."""
+    from django.utils import timezone
+
+    from shebao.core.normalize import normalize_date_text
+
+    text = normalize_date_text(raw)
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError({field: f"{label}格式应为 YYYY-MM-DD HH:MM"}) from None
+    check_business_date(moment, label=label, field=field)
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment

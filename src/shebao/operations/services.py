@@ -23,6 +23,7 @@ from django.db import transaction
 
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
+from shebao.core.inputs import check_business_date
 from shebao.core.permissions import may, require
 from shebao.core.policy import current_policy
 from shebao.core.scoping import user_may_see_district
@@ -246,6 +247,7 @@ def audit_contact_record(
         raise ValidationError({"party": "请选择联系对象"})
     now = clock.now()
     at = contacted_at or now
+    check_business_date(at, label="联系时间", field="contacted_at")
     if at > now + dt.timedelta(minutes=5):
         raise ValidationError({"contacted_at": "联系时间不能晚于现在"})
     contact = AuditContact.objects.create(

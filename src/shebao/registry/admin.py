@@ -40,9 +40,12 @@ class LastDigitsSearchMixin:
     """Search by name, the last digits of the document number, or the full number."""
 
     def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if term and (term[-1].isdigit() or term[-1] in "xX") and 4 <= len(term) < 18:
-            return queryset.filter(Q(id_number__endswith=term.upper()) | Q(name__startswith=term)), False
+        term = normalize_text(search_term)
+        code = normalize_code(term)  # 全角, spaces inside the number, lower-case x: as everywhere
+        if code and (code[-1].isdigit() or code[-1] == "X") and 4 <= len(code) < 18 and code.isalnum():
+            return queryset.filter(Q(id_number__endswith=code) | Q(name__startswith=term)), False
+        if len(code) == 18 and code.isalnum() and code.isascii():
+            return queryset.filter(id_number=code), False
         return super().get_search_results(request, queryset, search_term)
 
 

@@ -14,7 +14,13 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.urls import Resolver404, resolve
@@ -31,6 +37,10 @@ PAGES: dict[int, tuple[str, str, str]] = {
           "请核对地址或编号后重试；查找申请请使用“待办”中的搜索，查找人员或单位请使用“人员”“单位”查询。"),
     500: ("系统出错", "系统处理您的请求时发生了错误，本次操作可能没有完成。",
           "请稍后重试，并到相关页面核对操作是否已生效；如仍出错，请记下出错时间，联系系统管理员。"),
+    503: ("服务繁忙，请稍后再试", "系统暂时无法访问数据库（服务繁忙或正在维护），本次操作没有完成，也没有保存任何内容。",
+          "请稍等几秒钟后刷新页面或重新提交；如长时间无法使用，请联系系统管理员。"),
+    413: ("提交的内容过大", "提交的文件或内容超过了允许的大小，本次操作没有完成。",
+          "请缩小文件（如压缩图片、分开上传）后重新提交。"),
 }
 CSRF_PAGE = ("页面已过期", "页面停留时间过长或已在别处退出登录，为保护数据安全，本次提交没有生效。",
              "请刷新页面（或重新登录）后再次提交。")
@@ -41,12 +51,15 @@ def _is_api(request: HttpRequest) -> bool:
 
 
 def _problem(status: int) -> JsonResponse:
-    from shebao.api.errors import TITLES
+    from shebao.api.errors import RETRY_AFTER_SECONDS, TITLES
 
     zh, en = TITLES.get(status, ("错误", "Error"))
-    return JsonResponse({"type": f"https://shebao.invalid/problems/{status}", "title": zh, "title_en": en,
-                         "status": status, "detail": PAGES[status][1]},
-                        status=status, content_type="application/problem+json")
+    response = JsonResponse({"type": f"https://shebao.invalid/problems/{status}", "title": zh, "title_en": en,
+                             "status": status, "detail": PAGES[status][1]},
+                            status=status, content_type="application/problem+json")
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def render_error(request: HttpRequest, status: int, *, page: tuple[str, str, str] | None = None,
@@ -65,6 +78,10 @@ def render_error(request: HttpRequest, status: int, *, page: tuple[str, str, str
                 f"<h1>{title}</h1><p>{what}</p><p>{todo}</p><p><a href=\"/\">返回首页</a></p></html>")
     response = HttpResponse(body, status=status)
     response.shebao_error_page = True  # type: ignore[attr-defined]
+    if status == 503:
+        from shebao.api.errors import RETRY_AFTER_SECONDS
+
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 
@@ -77,6 +94,8 @@ def _detail(exception: Any) -> str:
 
 
 def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):  # raised while a middleware read the body: 413, not 400
+        return render_error(request, 413)
     return render_error(request, 400, detail=_detail(exception))
 
 
@@ -89,7 +108,14 @@ def page_not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render_error(request, 500)
+    """handler500 (DEBUG off): an error raised outside a view (a middleware reading the session while
+    the database is down) is 503 "service busy" like one raised inside it; anything else 500."""
+    import sys
+
+    from shebao.api.errors import database_unavailable
+
+    exc = sys.exc_info()[1]
+    return render_error(request, 503 if exc is not None and database_unavailable(exc) else 500)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
@@ -121,12 +147,33 @@ class ErrorPagesMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from shebao.api.errors import database_unavailable
+
+        if database_unavailable(exception):
+            # The database is down or too busy (issue 16 §5): 503 with Retry-After, problem details in
+            # the API and "service busy, try again" on the pages, never a 500 or a debug page.
+            logger.warning("database unavailable on %s %s: %s", request.method, request.path_info, exception)
+            return render_error(request, 503)
+        if isinstance(exception, RequestDataTooBig):
+            return render_error(request, 413)
         if _is_api(request):
-            return None
+            if isinstance(exception, Http404):
+                return _problem(404)
+            if isinstance(exception, PermissionDenied):
+                return _problem(403)
+            if isinstance(exception, BadRequest | SuspiciousOperation | ValidationError):
+                return _problem(400)
+            # Whatever DRF's handler did not answer: problem details, never Django's HTML or text page.
+            logger.error("server error on %s %s", request.method, request.path_info, exc_info=exception)
+            return _problem(500)
         if isinstance(exception, Http404):
             return page_not_found(request, exception)
         if isinstance(exception, PermissionDenied):
             return permission_denied(request, exception)
         if isinstance(exception, BadRequest | SuspiciousOperation):
             return bad_request(request, exception)
+        if isinstance(exception, ValidationError):
+            # What a form sent that cannot be stored (core.inputs: a control character, text longer than
+            # its column, an id or date out of range) and the view did not answer itself: 400, in Chinese.
+            return render_error(request, 400, detail="；".join(_detail(m) for m in exception.messages if _detail(m)))
         return None

@@ -15,9 +15,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("large-type/", views.toggle_large_type, name="toggle_large_type"),
     path("persons/", registry.person_search, name="person_search"),
-    path("persons/<int:pk>/", registry.person_detail, name="person_detail"),
-    path("persons/<int:pk>/reveal/<str:field>/", registry.person_reveal, name="person_reveal"),
+    path("persons/<id:pk>/", registry.person_detail, name="person_detail"),
+    path("persons/<id:pk>/reveal/<str:field>/", registry.person_reveal, name="person_reveal"),
     path("employers/", registry.employer_search, name="employer_search"),
-    path("employers/<int:pk>/", registry.employer_detail, name="employer_detail"),
-    path("employers/<int:pk>/reveal/<str:field>/", registry.employer_reveal, name="employer_reveal"),
+    path("employers/<id:pk>/", registry.employer_detail, name="employer_detail"),
+    path("employers/<id:pk>/reveal/<str:field>/", registry.employer_reveal, name="employer_reveal"),
 ]
