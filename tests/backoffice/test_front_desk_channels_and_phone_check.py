@@ -107,7 +107,7 @@ def test_a_wrong_channel_or_date_is_refused_and_nothing_is_written(client, clerk
     data = {"business": "refund", "applicant_kind": "person", "id_number": person_chaoyang.id_number,
             "refund_kind": "overpayment", "token": "t-bad", "do": "save", field: value}
     r = client.post(reverse(FRONT_DESK), data)
-    assert r.status_code == 200 and message in r.content.decode()
+    assert r.status_code == 400 and message in r.content.decode()  # a refused save answers 400
     assert written() == before
 
 
@@ -120,7 +120,7 @@ def test_a_channel_the_business_does_not_take_is_refused_with_a_chinese_reason(c
         "business": "retirement_declaration", "applicant_kind": "employer",
         "credit_code": employer_chaoyang.credit_code, "channel": "fax", "token": "t-fax", "do": "save"})
     html = r.content.decode()
-    assert r.status_code == 200 and "不能通过“传真”申请" in html
+    assert r.status_code == 400 and "不能通过“传真”申请" in html
     assert written() == before
 
 
@@ -133,7 +133,7 @@ def test_an_employers_refund_names_the_insured_person(client, clerk_chaoyang, em
     r = client.post(reverse(FRONT_DESK), {
         "business": "refund", "applicant_kind": "employer", "credit_code": employer_chaoyang.credit_code,
         "refund_kind": "overpayment", "token": "t-e0", "do": "save"})
-    assert r.status_code == 200 and "请填写参保人员的证件号码" in r.content.decode()
+    assert r.status_code == 400 and "请填写参保人员的证件号码" in r.content.decode()
     assert written() == before
     # The service refuses it too, whatever the page does.
     with pytest.raises(DomainError) as e:

@@ -282,7 +282,7 @@ def test_a_page_number_out_of_range_is_400_in_chinese(client, clerk_chaoyang, pa
     assert r.status_code == 400 and "页码" in r.content.decode()
 
 
-@pytest.mark.parametrize("value", ["abc", "9" * 30, "", "1.5"])
+@pytest.mark.parametrize("value", ["abc", "9" * 30, "1.5"])
 def test_a_remittance_matched_to_employer_abc_is_400_in_chinese(client, collection_clerk, value):
     from shebao.collection.models import BankFile, RemittanceLine
 

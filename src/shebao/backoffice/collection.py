@@ -80,7 +80,7 @@ def remittance_line_match(request: HttpRequest, pk: int) -> HttpResponse:
     line = get_object_or_404(RemittanceLine, pk=pk)
     # An id 1 .. 2⁶³-1, else 400 in Chinese (core.inputs.form_id: "abc", an overflow).
     employer = get_object_or_404(selectors.employer_list(user=request.user),
-                                 pk=form_id(request.POST, "employer", label="单位"))
+                                 pk=form_id(request.POST, "employer", label="单位", required=False) or 0)
     try:
         payment = remittance_match(line=line, employer=employer, actor=request.user)
     except (ValidationError, PermissionDenied) as e:

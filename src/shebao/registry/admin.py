@@ -45,7 +45,7 @@ class LastDigitsSearchMixin:
         if code and (code[-1].isdigit() or code[-1] == "X") and 4 <= len(code) < 18 and code.isalnum():
             return queryset.filter(Q(id_number__endswith=code) | Q(name__startswith=term)), False
         if len(code) == 18 and code.isalnum() and code.isascii():
-            return queryset.filter(id_number=code), False
+            search_term = code  # a full ID number or credit code, read as typed anywhere else
         return super().get_search_results(request, queryset, search_term)
 
 
