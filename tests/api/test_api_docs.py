@@ -87,4 +87,7 @@ def test_every_operation_and_parameter_is_described_in_chinese(client):
 def test_a_new_operation_without_chinese_words_is_reported(client, monkeypatch):
     monkeypatch.delitem(docs.OPERATIONS, ("get", "/api/v1/persons/"))
     with pytest.raises(KeyError, match="/api/v1/persons/"):
-        client.get("/api/schema/openapi/", {"format": "json"})
+        docs.chinese_descriptions({"paths": {"/api/v1/persons/": {"get": {}}}}, None, None, True)
+    # Served, the document answers 500 as problem details (never an HTML page); the log names the operation.
+    r = client.get("/api/schema/openapi/", {"format": "json"})
+    assert r.status_code == 500 and r["Content-Type"] == "application/problem+json"
