@@ -270,8 +270,9 @@ def test_no_route_takes_an_unbounded_integer():
 
     from django.urls.converters import IntConverter
 
+    # Django admin's own view-on-site shortcut (admin/r/<int:content_type_id>/…) is Django's, not ours.
     unbounded = [route for route, converters in walk(get_resolver().url_patterns)
-                 if any(isinstance(c, IntConverter) for c in converters.values())]
+                 if any(isinstance(c, IntConverter) for c in converters.values()) and not route.startswith("admin/r/")]
     assert unbounded == []
 
 
