@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from shebao.rules import PackError, load_policy
+from shebao.rules.catalog import catalog
 from shebao.rules.policy import PACKS_DIR
 from shebao.rules.tables import MAX_RULES, compile_tables
 
@@ -170,9 +171,16 @@ def test_a_parameter_without_a_number_on_some_date_is_refused_where_a_rule_uses_
     assert "handling.back_payment_from_month" in exc.value.reason and "2020-06-01" in exc.value.reason
 
 
-def _extra_rules(n: int) -> str:
+def _last_table() -> tuple[str, str]:
+    """The pack file of the last compiled table (its rules take the last indexes) and one of its businesses."""
+    last = compile_tables(load_policy()).tables[-1]
+    business = next(b.code for b in catalog().businesses if b.table == last.name)
+    return str(Path(last.file).relative_to(PACKS_DIR)), business
+
+
+def _extra_rules(n: int, business: str) -> str:
     return "".join(
-        f'  - clause: "4.2"\n    id: "extra-{i}"\n    when:\n      - {{fact: business, op: "==", value: transfer_in}}\n'
+        f'  - clause: "4.2"\n    id: "extra-{i}"\n    when:\n      - {{fact: business, op: "==", value: {business}}}\n'
         f'    then: {{mode: regular, requires: []}}\n    explain: {{zh: "x", en: "x"}}\n' for i in range(1, n + 1))
 
 
@@ -182,11 +190,12 @@ def test_a_policy_holds_at_most_62_rules(tmp_path: Path) -> None:
     room = MAX_RULES - have
     assert room > 0
     files = {}
+    last, business = _last_table()
     for extra in (room, room + 1):  # one copy each: a loaded pack is kept in memory under its folder
         packs = tmp_path / f"packs-{extra}"
         shutil.copytree(PACKS_DIR, packs)
-        f = files[extra] = packs / S4  # the last table: its rules take the last indexes
-        f.write_text(f.read_text(encoding="utf-8") + _extra_rules(extra), encoding="utf-8")
+        f = files[extra] = packs / last  # the last table: its rules take the last indexes
+        f.write_text(f.read_text(encoding="utf-8") + _extra_rules(extra, business), encoding="utf-8")
     full = load_policy("beijing-2020-epidemic", packs_dir=files[room].parents[2])
     assert len(compile_tables(full).rules) == MAX_RULES
     assert compile_tables(full).rules[-1].index == MAX_RULES - 1
@@ -214,7 +223,7 @@ def test_a_table_without_title_or_default_is_named_by_its_file_and_refuses_an_un
     f.write_text(text.replace("title: {zh: 转移接续有关业务, en: Transfers}\n", "").replace(text[start:end], ""),
                  encoding="utf-8")
     policy = load_policy("beijing-2020-epidemic", packs_dir=packs)
-    ct = compile_tables(policy).tables[-1]
+    ct = next(t for t in compile_tables(policy).tables if t.file.endswith("section4_transfers.yaml"))
     assert ct.name == "section4_transfers"
     assert ct.title == {"zh": "section4_transfers", "en": "section4_transfers"}
     assert (ct.default_mode, ct.default_requires, ct.default_explain) == (None, (), {"zh": "", "en": ""})
@@ -267,7 +276,8 @@ def test_the_other_hit_policies_compile_from_a_pack(tmp_path: Path, hit_policy: 
     s4.write_text(s4.read_text(encoding="utf-8").replace("hit_policy: UNIQUE", f"hit_policy: {hit_policy}"),
                   encoding="utf-8")
     policy = load_policy("beijing-2020-epidemic", packs_dir=packs)
-    assert compile_tables(policy).tables[-1].hit_policy == hit_policy
+    s4_table = next(t for t in compile_tables(policy).tables if t.name == "section4_transfers")
+    assert s4_table.hit_policy == hit_policy
     d = decide({"business": "account_backfill", "applied_on": "2020-02-06",
                 "person": {"gender": "male", "birth_date": "1960-05-05"}}, policy)
     assert (d.mode, d.rule_id) == ("commitment", "4.2-near")
