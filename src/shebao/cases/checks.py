@@ -355,3 +355,21 @@ def _resident_pension_claimable(ctx: CheckContext) -> list[FieldError]:
 
     return [] if ctx.person is None else _as_field_errors(claim_refusals(person=ctx.person,
                                                                          applied_on=ctx.applied_on))
+
+
+@check("insured_identity")
+def _insured_identity(ctx: CheckContext) -> list[FieldError]:
+    """1.4: a citizen ID number is checked in full (GB 11643: check character, birth date, region);
+    other documents (Hong Kong, Macao, Taiwan, foreign) state the birth date and gender themselves."""
+    from shebao.core import clock
+    from shebao.registry.checks import CodeError, parse_citizen_id
+
+    d = ctx.details
+    if d.get("insured_id_type") == "citizen_id":
+        try:
+            parse_citizen_id(d.get("insured_id_number", ""), today=clock.today())
+        except CodeError as e:
+            return [FieldError("details.insured_id_number", f"证件号码：{e}")]
+        return []
+    missing = [(k, zh) for k, zh in (("insured_birth_date", "出生日期"), ("insured_gender", "性别")) if not d.get(k)]
+    return [FieldError(f"details.{k}", f"非居民身份证件须填写{zh}") for k, zh in missing]
