@@ -16,8 +16,10 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from shebao.cases.models import Case
+from shebao.collection.models import Refund
 from shebao.registry.generator import GenerateOptions, generate
 from shebao.staff.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from tests.businesses.desk import refund_fields
 from tests.conftest import screenshot
 from tests.personas import PASSWORD
 from tests.visible_text import foreign_words
@@ -60,8 +62,15 @@ def test_a_clerks_day(page, clerk_chaoyang, reviewer_chaoyang, clerk_haidian, mu
     screenshot(page, "11-search-pinyin")
 
     # A walk-in refund at the front desk: the decision shows before saving.
-    refund = front_desk(page, business="refund", id_number=person_chaoyang.id_number,
-                        extra=lambda p: p.select_option("#refund_kind", "base_difference"))
+    # It carries its amount (yuan typed), the paid dues it refunds and the payee's account (1.2c).
+    fields = refund_fields(person_chaoyang)
+
+    def refund_inputs(p):
+        p.select_option("#bf-refund_kind", "base_difference")
+        for name in ("amount_fen", "dues", "payee_name", "bank_name", "bank_account"):
+            p.fill(f"#bf-{name}", fields[name])
+
+    refund = front_desk(page, business="refund", id_number=person_chaoyang.id_number, extra=refund_inputs)
     assert "已登记" in page.content()
     screenshot(page, "12-refund-registered")
     page.fill("input[name=signer]", "张三")
@@ -80,13 +89,19 @@ def test_a_clerks_day(page, clerk_chaoyang, reviewer_chaoyang, clerk_haidian, mu
     page.click("form[action$='/act/approve/'] button")
     page.wait_for_selector("text=已审批通过")
     assert Case.objects.get(pk=refund).status == "completed"
+    assert Refund.objects.get(case_id=refund).amount_fen == 30_000  # the payable in the ledger
+    page.wait_for_selector("#case-effects")
     screenshot(page, "14-refund-approved")
 
     # A deferred-documents case: accepted with documents owed (1.3).
     login(page, "clerk_cy")
     deferred = front_desk(page, business="person_change", id_number=person_chaoyang.id_number,
                           extra=lambda p: (p.check("input[name=fields][value=phone]"),
-                                           p.check("input[name=fields][value=address]")))
+                                           p.fill("input[name=new_phone]", "010-65123456"),
+                                           p.check("input[name=fields][value=address]"),
+                                           p.fill("input[name=new_address]", "北京市朝阳区光华路1号")))
+    assert Case.objects.get(pk=deferred).details == {"changes": {"phone": "010-65123456",
+                                                                 "address": "北京市朝阳区光华路1号"}}
     page.click("form[action$='/act/accept/'] button")
     page.wait_for_selector("text=已受理")
     assert Case.objects.get(pk=deferred).status == "documents_outstanding"

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from shebao.cases.models import Case, CaseTransition, PhoneCheck
+from tests.businesses.desk import refund_fields
 from tests.nothing_written import nothing_written
 
 
@@ -15,7 +16,7 @@ from tests.nothing_written import nothing_written
 def refund_case(client, clerk_chaoyang, person_chaoyang):
     client.force_login(clerk_chaoyang)
     data = {"business": "refund", "applicant_kind": "person", "id_number": person_chaoyang.id_number,
-            "refund_kind": "base_difference", "token": "t-1", "do": "save"}
+            "refund_kind": "base_difference", **refund_fields(person_chaoyang), "token": "t-1", "do": "save"}
     r = client.post(reverse("backoffice:front_desk"), data)
     assert r.status_code == 302, r.content.decode()[:3000]
     return Case.objects.get()
@@ -33,7 +34,7 @@ def test_the_front_desk_shows_the_decision_before_saving(client, clerk_chaoyang,
     client.force_login(clerk_chaoyang)
     r = client.post(reverse("backoffice:front_desk"), {
         "business": "refund", "applicant_kind": "person", "id_number": person_chaoyang.id_number,
-        "refund_kind": "base_difference", "token": "t-0", "do": "preview"})
+        "refund_kind": "base_difference", **refund_fields(person_chaoyang), "token": "t-0", "do": "preview"})
     html = r.content.decode()
     assert "承诺制办理" in html and "1.2c" in html and "确认登记" in html
     assert not Case.objects.exists()
@@ -41,7 +42,7 @@ def test_the_front_desk_shows_the_decision_before_saving(client, clerk_chaoyang,
 
 def test_a_double_submitted_form_registers_one_application(client, clerk_chaoyang, person_chaoyang, refund_case):
     data = {"business": "refund", "applicant_kind": "person", "id_number": person_chaoyang.id_number,
-            "refund_kind": "base_difference", "token": "t-1", "do": "save"}
+            "refund_kind": "base_difference", **refund_fields(person_chaoyang), "token": "t-1", "do": "save"}
     r = client.post(reverse("backoffice:front_desk"), data)
     assert r.status_code == 302 and Case.objects.count() == 1
     assert refund_case.channel == "counter" and refund_case.office.code == "110105"

@@ -14,6 +14,7 @@ from shebao.cases.models import Case, CaseTransition, OutboxMessage, PhoneCheck
 from shebao.cases.workflows import GuardFailed
 from shebao.core.errors import DomainError
 from shebao.core.models import AuditEvent, PersonalDataAccess
+from tests.businesses.desk import refund_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +71,8 @@ def test_an_application_is_registered_with_the_channel_and_date_it_came_by(clien
     received = dt.date(2020, 2, 10)
     r = client.post(reverse(FRONT_DESK), {
         "business": "refund", "applicant_kind": "person", "id_number": person_chaoyang.id_number,
-        "refund_kind": "overpayment", "channel": channel, "received_on": received.isoformat(),
+        "refund_kind": "overpayment", **refund_fields(person_chaoyang), "channel": channel,
+        "received_on": received.isoformat(),
         "token": f"t-{channel}", "do": "save"})
     assert r.status_code == 302, r.content.decode()[:2000]
     case = Case.objects.get()
@@ -88,7 +90,7 @@ def test_the_channel_defaults_to_the_counter_and_the_date_to_today(client, clerk
         assert label in html
     r = client.post(reverse(FRONT_DESK), {
         "business": "refund", "applicant_kind": "person", "id_number": person_chaoyang.id_number,
-        "refund_kind": "overpayment", "token": "t-default", "do": "save"})
+        "refund_kind": "overpayment", **refund_fields(person_chaoyang), "token": "t-default", "do": "save"})
     assert r.status_code == 302
     case = Case.objects.get()
     assert case.channel == "counter" and case.applied_on <= dt.date.today() + dt.timedelta(days=1)
@@ -103,9 +105,10 @@ def test_the_channel_defaults_to_the_counter_and_the_date_to_today(client, clerk
 def test_a_wrong_channel_or_date_is_refused_and_nothing_is_written(client, clerk_chaoyang, person_chaoyang,
                                                                    field, value, message):
     client.force_login(clerk_chaoyang)
+    fields = refund_fields(person_chaoyang)
     before = written()
     data = {"business": "refund", "applicant_kind": "person", "id_number": person_chaoyang.id_number,
-            "refund_kind": "overpayment", "token": "t-bad", "do": "save", field: value}
+            "refund_kind": "overpayment", **fields, "token": "t-bad", "do": "save", field: value}
     r = client.post(reverse(FRONT_DESK), data)
     assert r.status_code == 400 and message in r.content.decode()  # a refused save answers 400
     assert written() == before
@@ -129,10 +132,11 @@ def test_an_employers_refund_names_the_insured_person(client, clerk_chaoyang, em
     client.force_login(clerk_chaoyang)
     html = client.get(reverse(FRONT_DESK), {"business": "refund", "applicant_kind": "employer"}).content.decode()
     assert 'id="credit_code"' in html and 'id="id_number"' in html
+    fields = refund_fields(person_chaoyang)
     before = written()
     r = client.post(reverse(FRONT_DESK), {
         "business": "refund", "applicant_kind": "employer", "credit_code": employer_chaoyang.credit_code,
-        "refund_kind": "overpayment", "token": "t-e0", "do": "save"})
+        "refund_kind": "overpayment", **fields, "token": "t-e0", "do": "save"})
     assert r.status_code == 400 and "请填写参保人员的证件号码" in r.content.decode()
     assert written() == before
     # The service refuses it too, whatever the page does.
@@ -148,7 +152,8 @@ def employer_refund(client, clerk, employer, person) -> Case:
     client.force_login(clerk)
     r = client.post(reverse(FRONT_DESK), {
         "business": "refund", "applicant_kind": "employer", "credit_code": employer.credit_code,
-        "id_number": person.id_number, "refund_kind": "overpayment", "channel": "post", "token": "t-e1",
+        "id_number": person.id_number, "refund_kind": "overpayment", **refund_fields(person), "channel": "post",
+        "token": "t-e1",
         "do": "save"})
     assert r.status_code == 302, r.content.decode()[:2000]
     return Case.objects.get()
@@ -189,7 +194,7 @@ def refund_with_letter(client, clerk, person) -> Case:
     client.force_login(clerk)
     r = client.post(reverse(FRONT_DESK), {
         "business": "refund", "applicant_kind": "person", "id_number": person.id_number,
-        "refund_kind": "base_difference", "token": "t-d", "do": "save"})
+        "refund_kind": "base_difference", **refund_fields(person), "token": "t-d", "do": "save"})
     assert r.status_code == 302
     case = Case.objects.get()
     case_services.commitment_letter_capture(case=case, actor=clerk, text="承诺属实", signer="张三")

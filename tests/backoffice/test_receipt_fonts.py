@@ -17,6 +17,7 @@ from shebao.cases.models import Case
 from shebao.core import pdffonts
 from shebao.core.pdffonts import StrictCanvas, UnprintableText, missing_characters, pdf_font
 from tests import personas
+from tests.businesses.desk import refund_fields
 
 
 def test_the_pdf_font_is_installed():
@@ -60,7 +61,7 @@ def ext_b_case(client, clerk_chaoyang):
     client.force_login(clerk_chaoyang)
     r = client.post(reverse("backoffice:front_desk"), {
         "business": "refund", "applicant_kind": "person", "id_number": person.id_number,
-        "refund_kind": "base_difference", "token": "t-font", "do": "save"})
+        "refund_kind": "base_difference", **refund_fields(person), "token": "t-font", "do": "save"})
     assert r.status_code == 302, r.content.decode()[:2000]
     return Case.objects.get()
 

@@ -93,8 +93,12 @@ def _case_context(request: HttpRequest, case) -> dict:
         # 1.2c: the person denied the refund; the workflow refuses accept and approve, so the page
         # does not offer them (the service's guard stays the rule).
         actions = [a for a in actions if a not in ("accept", "approve")]
+    from shebao.cases.business_forms import details_display
+
     return {
         "case": case,
+        "details_shown": details_display(case.business, case.details or {}),
+        "effects": list(case.effects.order_by("pk")),
         "actions": [(a, workflows.ACTION_NAMES.get(a, a)) for a in actions],
         "action_set": set(actions),
         "transitions": _labelled(case.transitions.select_related("actor")),

@@ -20,7 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from shebao.backoffice.errors import refusal_text
-from shebao.cases import routing
+from shebao.cases import business_forms, routing
 from shebao.cases import services as case_services
 from shebao.cases.models import Channel, Mode
 from shebao.core import clock, permissions
@@ -28,6 +28,7 @@ from shebao.core.inputs import TEXT_MAX, text_problem
 from shebao.core.normalize import normalize_code, normalize_date_text, normalize_month, normalize_phone
 from shebao.registry import selectors as registry_selectors
 from shebao.registry.models import Employer, Person
+from shebao.rules.business_fields import details_validate, facts_from_details
 from shebao.rules.catalog import choices as catalog_choices
 from shebao.rules.catalog import label
 
@@ -40,6 +41,7 @@ RECEIVED_BY = [Channel.COUNTER, Channel.FAX, Channel.EMAIL, Channel.POST]
 # 1.2c: a refund is confirmed by phone with the insured person, so the person is named even when
 # the employer applies (the phone check dials the person's registered number).
 NAMES_THE_PERSON = {"refund"}
+REGISTERS_THE_PERSON = {"insured_registration"}
 
 # Names come from the catalog's labels; this only chooses which fields the desk offers, in its order.
 REFUND_KINDS = catalog_choices("refund_kind")
@@ -68,6 +70,10 @@ class FrontDeskForm:
     # error about what was typed (a number not in the district) shows as soon as it is there.
     submitted: bool = False
     missing: set[str] = field(default_factory=set)
+    # The business's own fields (its definition, rules/businesses/<code>.yaml): the inputs to draw
+    # and the content read from them (checked against the registry by the view before saving).
+    desk_fields: list[Any] = field(default_factory=list)
+    details: dict[str, Any] | None = None
 
     def _require(self, name: str, message: str) -> None:
         self.errors[name] = message
@@ -82,9 +88,16 @@ class FrontDeskForm:
 
     @property
     def needs_person(self) -> bool:
-        return self.business is not None and (
+        # A registration names a person not yet in the registry: its own fields carry them.
+        return self.business is not None and self.business.code not in REGISTERS_THE_PERSON and (
             any(f.startswith("person.") for f in self.business.facts) or self.applicant_kind == "person"
             or self.business.code in NAMES_THE_PERSON)
+
+    @property
+    def has_form_errors(self) -> bool:
+        """Errors outside the business's own fields (applicant, channel, date): no decision without them."""
+        own = {f.name for f in self.desk_fields}
+        return any(k not in own for k in self.errors)
 
     @property
     def needs_employer(self) -> bool:
@@ -93,6 +106,41 @@ class FrontDeskForm:
 
 def new_token() -> str:
     return uuid.uuid4().hex
+
+
+def error_key(path: str) -> str:
+    """The input a field path belongs to: details.lines.2.base_fen -> lines."""
+    parts = path.split(".")
+    return parts[1] if parts[0] == "details" and len(parts) > 1 else parts[0]
+
+
+def _details_parse(form: FrontDeskForm, data: QueryDict) -> None:
+    """Read the business's own fields; every refusal goes to its input, a missing one only after a submit."""
+    code = form.business.code
+    form.desk_fields = business_forms.form_fields(code, data)
+    if not form.desk_fields:
+        return
+    try:
+        raw = business_forms.details_from_post(code, data)
+    except business_forms.DeskInputError as e:
+        form.errors[e.field] = e.zh
+        return
+    checked = details_validate(code, raw)
+    for err in checked.errors:
+        key = error_key(f"details.{err.field}")
+        if key in form.errors:
+            continue
+        if err.zh.startswith("请填写") or err.zh.startswith("请选择"):
+            form._require(key, err.zh)
+        else:
+            form.errors[key] = err.zh
+    if checked.ok:
+        form.details = checked.details
+    # The facts of the fields that passed, so the rules' decision (or refusal) shows beside the errors.
+    found = facts_from_details(code, checked.details)
+    form.facts.update({k: v for k, v in found.items() if k != "person"})
+    if found.get("person"):
+        form.facts["person"] = {**form.facts.get("person", {}), **found["person"]}
 
 
 def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False) -> FrontDeskForm:
@@ -132,7 +180,10 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
             form.person = registry_selectors.person_list(user=user).filter(id_number=id_number).first()
             if form.person is None:
                 form.errors["id_number"] = "本区没有该证件号码的参保人员"
-    facts = form.business.facts
+    _details_parse(form, data)
+    # The facts a definition carries come from its fields (facts_from_details); the others as before.
+    covered = {f.spec.fact for f in form.desk_fields if f.spec.fact}
+    facts = [f for f in form.business.facts if f not in covered]
     if "period" in facts:
         start, end = normalize_month(data.get("period_from")), normalize_month(data.get("period_to"))
         if not start or not end:
@@ -199,17 +250,28 @@ def front_desk(request: HttpRequest) -> HttpResponse:
     submitted = request.method == "POST" and not request.POST.get("refresh")
     form = parse(data, user=request.user, today=clock.today(), submitted=submitted)
     decision, error = None, ""
-    if submitted and form.business is not None and not form.errors:
+    if submitted and form.business is not None and not form.has_form_errors:
         try:
             app = routing.application_facts(business=form.business.code, applied_on=form.received_on,
                                             person=form.person, stated=form.facts)
             decision = routing.route(app)
-            if request.POST.get("do") == "save":
+            if form.details is not None:
+                # The registry checks of the business (employment in the months, what was paid, ...):
+                # each refusal goes to its input.
+                try:
+                    case_services.details_check(business=form.business.code, details=form.details,
+                                                employer=form.employer, person=form.person,
+                                                applied_on=form.received_on)
+                except case_services.DetailsRefused as refused:
+                    for e in refused.errors:
+                        form.errors.setdefault(error_key(e.field), e.zh)
+            if request.POST.get("do") == "save" and not form.errors:
                 case, _created = case_services.case_submit(
                     actor=request.user, business=form.business.code, channel=form.channel,
                     employer=form.employer, person=form.person, applicant_kind=form.applicant_kind,
                     applied_on=form.received_on, facts=form.facts, contact_phone=form.contact_phone,
                     manual_operation=form.manual_operation, idempotency_key=f"front-desk-{form.token}",
+                    details=form.details,
                 )
                 if request.htmx:
                     response = HttpResponse(status=204)

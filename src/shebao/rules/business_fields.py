@@ -124,7 +124,8 @@ class FieldError:
 
 @dataclass(frozen=True)
 class Validated:
-    """The clean content (JSON values) and the errors; ``ok`` when there are none."""
+    """The clean content (JSON values) and the errors; ``ok`` when there are none (only then is
+    ``details`` the whole content: with errors it holds the fields that passed)."""
 
     details: dict[str, Any]
     errors: tuple[FieldError, ...] = ()
@@ -360,7 +361,8 @@ def _fields(specs: tuple[FieldSpec, ...], data: dict[str, Any], prefix: str, row
         value = data.get(spec.name)
         if value in (None, "", [], {}):
             if spec.required:
-                errors.append(FieldError(path, f"请填写{label}"))
+                verb = "请选择" if spec.type in ("choice", "choices", "changes") else "请填写"
+                errors.append(FieldError(path, f"{verb}{label}"))
             continue
         try:
             clean = _one(spec, value, label)
@@ -441,7 +443,8 @@ def details_validate(code: str, data: Any) -> Validated:
     for key in sorted(set(data) - known):
         errors.append(FieldError(str(key), f"{d.zh}没有“{key}”这一项"))
     clean = _fields(d.fields, data, "", "", errors)
-    return Validated(clean if not errors else {}, tuple(errors))
+    # With errors, `details` holds the fields that passed (a form shows the rules' decision on them).
+    return Validated(clean, tuple(errors))
 
 
 def facts_from_details(code: str, details: dict[str, Any]) -> dict[str, Any]:
