@@ -125,3 +125,100 @@ def test_each_refused_field_is_named_in_chinese(clerk_chaoyang, person_chaoyang,
         submit(clerk_chaoyang, "refund", person=person_chaoyang, applied_on=APPLIED, details=details)
     assert refused.value.errors[0].field == f"details.{field}"
     assert reason in refused.value.errors[0].zh
+
+
+# --- Paid through a bank payment file; cancelled only by a reversing entry --------------------------
+def _approved(clerk, reviewer, person, due, amount_fen=30_000) -> Refund:
+    case = complete(submit(clerk, "refund", person=person, applied_on=APPLIED,
+                           details=refund_details(due, amount_fen=amount_fen)), clerk, reviewer)
+    return Refund.objects.get(case=case)
+
+
+def test_the_bank_file_pays_the_refund_and_its_result_settles_it(clerk_chaoyang, reviewer_chaoyang, collection_clerk,
+                                                                 person_chaoyang, employer_chaoyang, paid_due):
+    from shebao.collection import refunds
+
+    refund = _approved(clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due)
+    file = refunds.refund_payment_file_create(actor=collection_clerk)
+    refund.refresh_from_db()
+    assert (refund.status, refund.payment_file, file.lines, file.amount_fen) == ("in_file", file, 1, 30_000)
+    data = refunds.refund_payment_file_bytes([refund])
+    assert b"6222020000001234567" in data and b"300.00" in data  # the full account: the bank pays it
+    import hashlib
+    assert hashlib.sha256(data).hexdigest() == file.sha256
+
+    result = f"refund_id,status,paid_on,reason\n{refund.pk},成功,2020-03-20,\n".encode("gb18030")
+    report = refunds.refund_result_import(data=result, filename="退费结果.csv", actor=collection_clerk)
+    assert (report.paid, report.failed) == (1, 0)
+    refund.refresh_from_db()
+    assert refund.status == "paid"
+    assert sorted((p.account, p.amount_fen) for p in refund.settlement.postings.all()) == [
+        ("bank", -30_000), ("refund_payable", 30_000)]
+    assert ledger.account_balance(account="refund_payable", employer_id=employer_chaoyang.pk) == 0
+    with nothing_written():  # the same result file again changes nothing
+        assert refunds.refund_result_import(data=result, filename="again.csv", actor=collection_clerk).already_imported
+    with pytest.raises(Exception):  # noqa: B017 - a paid refund cannot be cancelled
+        refunds.refund_cancel(refund=refund, actor=reviewer_chaoyang, reason="误核准")
+
+
+def test_a_failed_payment_stays_payable_and_goes_into_the_next_file(clerk_chaoyang, reviewer_chaoyang,
+                                                                    collection_clerk, person_chaoyang, paid_due):
+    from shebao.collection import refunds
+
+    refund = _approved(clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due)
+    refunds.refund_payment_file_create(actor=collection_clerk)
+    refunds.refund_result_import(data=f"refund_id,status,paid_on,reason\n{refund.pk},失败,,户名不符\n".encode(),
+                                 filename="r.csv", actor=collection_clerk)
+    refund.refresh_from_db()
+    assert (refund.status, refund.failure_reason, refund.settlement) == ("failed", "户名不符", None)
+    second = refunds.refund_payment_file_create(actor=collection_clerk)
+    assert second.lines == 1
+
+
+def test_a_result_file_naming_an_unknown_refund_is_refused_whole(collection_clerk, db):
+    from django.core.exceptions import ValidationError
+
+    from shebao.collection import refunds
+
+    with nothing_written(), pytest.raises(ValidationError) as refused:
+        refunds.refund_result_import(data="refund_id,status,paid_on,reason\n999999,成功,2020-03-20,\n".encode(),
+                                     filename="r.csv", actor=collection_clerk)
+    assert "第2行" in refused.value.messages[0] and "不存在" in refused.value.messages[0]
+
+
+def test_an_unpaid_refund_is_cancelled_only_by_a_reversing_entry_with_a_reason(
+        clerk_chaoyang, reviewer_chaoyang, person_chaoyang, employer_chaoyang, paid_due):
+    from django.core.exceptions import ValidationError
+
+    from shebao.collection import refunds
+
+    refund = _approved(clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due)
+    with nothing_written(), pytest.raises(ValidationError):
+        refunds.refund_cancel(refund=refund, actor=reviewer_chaoyang, reason="")
+    refunds.refund_cancel(refund=refund, actor=reviewer_chaoyang, reason="核准有误")
+    refund.refresh_from_db()
+    assert refund.status == "cancelled"
+    reversal = LedgerTransaction.objects.get(reverses=refund.approval)
+    assert reversal.author == reviewer_chaoyang and "核准有误" in reversal.reason
+    assert ledger.account_balance(account="refund_payable", employer_id=employer_chaoyang.pk) == 0
+    # What it took from the due is free again: a new refund of the whole due is accepted.
+    again = submit(clerk_chaoyang, "refund", person=person_chaoyang, applied_on=APPLIED,
+                   details=refund_details(paid_due, amount_fen=100_000))
+    assert again.details["amount_fen"] == 100_000
+
+
+def test_the_payment_of_a_refunded_due_is_not_reversed_before_the_refund_is_cancelled(
+        clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due):
+    from django.core.exceptions import ValidationError
+
+    from shebao.collection import refunds
+    from shebao.collection.services import payment_reverse
+
+    refund = _approved(clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due)
+    payment = paid_due.allocations.get().payment
+    with nothing_written(), pytest.raises(ValidationError) as refused:
+        payment_reverse(payment=payment, actor=reviewer_chaoyang, reason="误入")
+    assert "已退费" in refused.value.messages[0] and f"#{refund.pk}" in refused.value.messages[0]
+    refunds.refund_cancel(refund=refund, actor=reviewer_chaoyang, reason="先撤销退费")
+    payment_reverse(payment=payment, actor=reviewer_chaoyang, reason="误入")
+    assert ledger.unbalanced_transactions() == []

@@ -33,6 +33,15 @@ def test_demo_setup_creates_the_logins_and_sample_cases_once(capsys):
 
     contacts, duty = EmployerContact.objects.count(), DutyAssignment.objects.count()
     assert contacts > 0 and duty == 14 and User.objects.get(username="chaoyang_leader").role == "leader"
+
+
+    # The businesses have something to act on: open dues and a refund with its amount and account.
+    from shebao.collection.models import Due
+
+    refund = Case.objects.get(idempotency_key="demo-refund-110105")
+    assert refund.details["amount_fen"] == 30_000 and refund.details["bank_account"]
+    assert Due.objects.filter(paid_on__isnull=True, amount_fen__gt=0).count() >= 2
+    assert "退费申请" in out
     call_command("demo_setup", "--cases", "12")
     assert (EmployerContact.objects.count(), DutyAssignment.objects.count()) == (contacts, duty)
     assert Case.objects.count() == made and User.objects.filter(username="chaoyang").count() == 1

@@ -25,7 +25,7 @@ from shebao.cards import services as card_services
 from shebao.cases import services as cases
 from shebao.cases import workflows
 from shebao.cases.models import Case, Flag, OwedDocument
-from shebao.collection import bankfiles, importers
+from shebao.collection import bankfiles, importers, ledger, refunds
 from shebao.collection import relief as relief_services
 from shebao.collection import services as collection
 from shebao.collection.assessment import assessment_run
@@ -45,7 +45,7 @@ from tests.collection.conftest import book_due
 
 # The modules whose public functions write; each function is an action of the table or listed below.
 SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "shebao.collection.importers",
-                   "shebao.collection.assessment", "shebao.collection.relief", "shebao.collection.bankfiles", "shebao.collection.jobs", "shebao.registry.services", "shebao.staff.services",
+                   "shebao.collection.assessment", "shebao.collection.relief", "shebao.collection.bankfiles", "shebao.collection.refunds", "shebao.collection.jobs", "shebao.registry.services", "shebao.staff.services",
                    "shebao.core.policy", "shebao.operations.halls", "shebao.benefits.services", "shebao.benefits.payroll",
                    "shebao.benefits.work_injury", "shebao.cards.services", "shebao.registry.accounts",
                    "shebao.registry.resident_pension", "shebao.operations.outreach"]
@@ -70,6 +70,9 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.collection.services.credit_apply": "credit.apply",
     "shebao.collection.services.payment_reverse": "payment.reverse",
     "shebao.collection.services.payment_reverse_approve": "payment.reverse_approve",
+    "shebao.collection.refunds.refund_payment_file_create": "refund_file.create",
+    "shebao.collection.refunds.refund_result_import": "refund_result.import",
+    "shebao.collection.refunds.refund_cancel": "refund.cancel",
     "shebao.collection.services.deduction_run_create": "deduction_run.create",
     "shebao.collection.services.deduction_retry": "deduction_run.retry",
     "shebao.collection.services.remittance_match": "remittance.match",
@@ -143,7 +146,7 @@ SERVICE_ACTIONS: dict[str, str | None] = {
 # Public functions of those modules that write nothing a user asks for (pure helpers, reads, caches).
 NOT_ACTIONS = {
     "shebao.cases.services.request_fingerprint", "shebao.cases.services.commitment_digest",
-    "shebao.cases.services.details_check",  # validates an application's content, writes nothing
+    "shebao.cases.services.details_check", "shebao.collection.refunds.refund_payment_file_bytes",  # validates an application's content, writes nothing
     "shebao.collection.services.employer_open_total", "shebao.collection.services.payment_reference",
     "shebao.collection.importers.after_line_applied", "shebao.collection.importers.parse_amount_fen",
     "shebao.collection.assessment.dues_read", "shebao.collection.assessment.fees_of",
@@ -283,6 +286,15 @@ class World:
                         bank_account="6222021234567890123")
         book_due(self.employer, "2019-11", 10_000)
         return bankfiles.deduction_run_start(actor=personas.SETUP)  # the run and its request file
+
+    def refund(self, status: str = "payable") -> Any:
+        from shebao.collection.models import Refund
+
+        txn = ledger.ledger_post(kind="refund", occurred_on=dt.date(2020, 3, 2), actor=personas.SETUP, lines=[
+            ledger.Line("income:pension", None, 100), ledger.Line("refund_payable", self.employer.pk, -100)])
+        return Refund.objects.create(case=self.case(), employer=self.employer, kind="overpayment", amount_fen=100,
+                                     payee_name="张三", bank_name="工行", bank_account="6222020000001234567",
+                                     approval=txn, status=status)
 
     def leader(self) -> User:
         return User.objects.get_or_create(username="walk_duty_leader", defaults={
@@ -446,6 +458,12 @@ SCENARIOS: dict[str, Scenario] = {
     "deduction_file.download": lambda w: (lambda run: lambda a: bankfiles.deduction_file_read(run=run, actor=a))(
         w.deduction_run()),
     "deduction_file.purge": lambda w: lambda a: bankfiles.deduction_files_purge(actor=a),
+    "refund_file.create": lambda w: (lambda r: lambda a: refunds.refund_payment_file_create(actor=a))(w.refund()),
+    "refund_result.import": lambda w: (lambda r: lambda a: refunds.refund_result_import(
+        data=f"refund_id,status,paid_on,reason\n{r.pk},成功,2020-03-20,\n".encode(), filename="rr.csv",
+        actor=a))(w.refund("in_file")),
+    "refund.cancel": lambda w: (lambda r: lambda a: refunds.refund_cancel(refund=r, actor=a, reason="误核准"))(
+        w.refund()),
     "assessment.run": lambda w: lambda a: assessment_run(as_of=dt.date(2020, 1, 31), policy=policy_in_force(),
                                                          actor=a),
     "audit_case.register": lambda w: lambda a: audit_case_register(

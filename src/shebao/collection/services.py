@@ -309,6 +309,7 @@ def _reversal_checks(payment: Payment) -> None:
         available = -ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=payment.employer_id)
         if available < credited:
             raise ValidationError("该笔收款转入的预缴余额已被使用，请先冲正后续冲抵")
+    _refuse_if_refunded(payment)
 
 
 @transaction.atomic
@@ -385,6 +386,22 @@ def _payment_reverse_book(*, payment: Payment, actor: Any, reason: str) -> Ledge
         line.save()
         audit_update(actor=actor, instance=line, before=before, reason=reason)
     return reversal
+
+
+def _refuse_if_refunded(payment: Payment) -> None:
+    """1.2c: a refund never exceeds what was paid for its dues. Reversing the payment of a due that
+    was refunded would leave the refund above what was paid: the refund is cancelled first."""
+    from django.db.models import Sum
+
+    from shebao.collection.models import Refund, RefundItem
+
+    for alloc in payment.allocations.filter(amount_fen__gt=0):
+        paid = alloc.due.allocations.aggregate(s=Sum("amount_fen"))["s"] or 0
+        items = RefundItem.objects.filter(due=alloc.due).exclude(refund__status=Refund.Status.CANCELLED)
+        refunded = items.aggregate(s=Sum("amount_fen"))["s"] or 0
+        if refunded > paid - alloc.amount_fen:
+            numbers = "、".join(f"#{n}" for n in sorted(set(items.values_list("refund_id", flat=True))))
+            raise ValidationError(f"该笔收款所缴的{alloc.due.month}费款已退费（退费{numbers}），须先撤销退费才能冲正收款")
 
 
 # --- Bank deduction (3.1) -----------------------------------------------------------------------

@@ -168,6 +168,11 @@ TABLE: dict[str, Permission] = _rows(
     Permission("deferral.apply", "登记缓缴申请", TAKES_PAYMENTS, system=True),
     Permission("deferral.decide", "审批缓缴申请", REVIEWERS, system=True),
     Permission("employer_facts.record", "登记单位类型、规模划型和行业", CASE_STAFF, system=True),
+    # Refunds (1.2c): approved by their case; paid by the center's desk through a bank file, and
+    # undone before payment only by a reversing entry (a reviewer of the employer's district).
+    Permission("refund_file.create", "生成退费支付文件（含完整账号）", COLLECTION_DESK, city_wide=True, system=True),
+    Permission("refund_result.import", "导入退费支付结果文件", COLLECTION_DESK, city_wide=True, system=True),
+    Permission("refund.cancel", "撤销未支付的退费（冲正）", REVIEWERS),
     # Reads that span the whole city (a district's staff use their district's page instead).
     Permission("deduction_run.view_city", "查看全市扣款批次", frozenset(Role.values), city_wide=True),
     Permission("assessment.view_city", "查看全市核定结果", frozenset(Role.values), city_wide=True),

@@ -45,3 +45,41 @@ def demo_cases_create(*, actor: Any, district_code: str, count: int, applied_on:
         except DomainError:
             continue  # a generated person may not fit a business (e.g. a woman without cadre status)
     return made
+
+
+def demo_books_create(*, actor: Any, district_code: str, applied_on: dt.date) -> str:
+    """Something on the books to see the businesses act on: a paid due and two open dues of one
+    employer, and a refund case (with its amount, the dues it refunds and the payee's account) from
+    one of its people, waiting to be accepted. Returns a line for the command's output ("" if the
+    district has no employer with an employee)."""
+    from shebao.cases.services import case_submit
+    from shebao.collection import ledger
+    from shebao.collection.models import Due, LedgerTransaction
+    from shebao.collection.services import payment_receive
+    from shebao.core.permissions import SystemActor
+    from shebao.registry.models import EmploymentSpell
+    from shebao.rules.dates import month_index
+
+    spell = (EmploymentSpell.objects.filter(employer__district__code=district_code, to_month="",
+                                            person__pension_account__isnull=False)
+             .select_related("employer", "person").order_by("pk").first())
+    if spell is None:
+        return ""
+    job = SystemActor.command("demo_setup")
+    employer, person = spell.employer, spell.person
+    dues = []
+    for month, amount in (("2019-10", 120_000), ("2019-11", 80_000), ("2019-12", 95_000)):
+        due = Due.objects.create(employer=employer, month=month, month_no=month_index(month), insurance="pension",
+                                 employer_fen=amount, personal_fen=0, amount_fen=amount, persons=1)
+        ledger.ledger_post(kind=LedgerTransaction.Kind.DUES, occurred_on=applied_on, actor=job, memo=f"演示应缴：{month}",
+                           lines=[ledger.Line(ledger.RECEIVABLE, employer.pk, amount),
+                                  ledger.Line(ledger.income_account("pension"), None, -amount)])
+        dues.append(due)
+    payment_receive(employer=employer, amount_fen=120_000, received_on=dt.date(2019, 11, 15), source="remittance",
+                    actor=job, memo="演示收款")  # pays 2019-10, the oldest; 2019-11 and 2019-12 stay open
+    case, _ = case_submit(
+        actor=actor, business="refund", channel="counter", person=person, applicant_kind="person",
+        applied_on=applied_on, idempotency_key=f"demo-refund-{district_code}",
+        details={"refund_kind": "overpayment", "amount_fen": 30_000, "dues": [dues[0].pk], "payee_name": person.name,
+                 "bank_name": "中国工商银行北京分行", "bank_account": "6222020200112233445"})
+    return f"{employer.name}：应缴3笔（1笔已缴、2笔未缴），退费申请#{case.pk}（300.00元）"

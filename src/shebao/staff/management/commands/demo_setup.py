@@ -46,6 +46,11 @@ class Command(BaseCommand):
             made += demo_cases_create(actor=User.objects.get(username="haidian"), district_code="110108",
                                       count=opts["cases"] // 2, applied_on=applied_on)
             self.stdout.write(f"已生成示例申请{made}件（申请日期{applied_on:%Y-%m-%d}）")
+            from shebao.staff.demo_cases import demo_books_create
+
+            books = demo_books_create(actor=clerk, district_code="110105", applied_on=applied_on)
+            if books:
+                self.stdout.write(f"示例账务：{books}")
         from shebao.staff.demo_benefits import demo_benefits_create
 
         if opts["cases"]:

@@ -1,0 +1,153 @@
+"""Paying approved refunds (1.2c) through the bank, and cancelling one not yet paid.
+
+- `refund_payment_file_create`: every refund payable (or failed and not cancelled) goes into one bank
+  payment file: UTF-8 CSV, one line per refund with the FULL account (a bank cannot pay a masked
+  one). The bytes are not stored: `refund_payment_file_bytes` rebuilds them from the refunds and the
+  stored SHA-256 proves they are the same file.
+- `refund_result_import`: the bank's result file (refund_id, status 成功/失败, reason). A success
+  settles the payable (refund_payable against bank, in the import's transaction); a failure leaves
+  it payable for the next file. The same file imported twice changes nothing (its SHA-256).
+- `refund_cancel`: a refund approved in error and not paid is undone only by a reversing entry that
+  names who and why; paid money is never "cancelled".
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from shebao.collection import ledger
+from shebao.collection.importers import _decode, _parse_date
+from shebao.collection.ledger import Line
+from shebao.collection.models import BankFile, LedgerTransaction, Refund, RefundPaymentFile
+from shebao.core import clock
+from shebao.core.audit import audit_create, audit_update, snapshot
+from shebao.core.money import format_yuan
+from shebao.core.permissions import actor_label, require
+
+REFUND_PAYABLE = "refund_payable"
+FILE_COLUMNS = ["refund_id", "payee_name", "bank_name", "bank_account", "amount"]
+RESULT_COLUMNS = ["refund_id", "status", "paid_on", "reason"]
+SUCCESS = {"成功", "success", "ok", "paid"}
+FAILURE = {"失败", "failed", "fail"}
+
+
+def refund_payment_file_bytes(refunds: list[Refund]) -> bytes:
+    """The bank payment file of `refunds` (ordered by id): UTF-8 CSV, columns FILE_COLUMNS, yuan."""
+    out = io.StringIO(newline="")
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(FILE_COLUMNS)
+    for r in refunds:
+        w.writerow([r.pk, r.payee_name, r.bank_name, r.bank_account, format_yuan(r.amount_fen).replace(",", "")])
+    return out.getvalue().encode("utf-8")
+
+
+@transaction.atomic
+def refund_payment_file_create(*, actor: Any) -> RefundPaymentFile:
+    """A payment file of every refund waiting to be paid; raises ValidationError when there is none."""
+    require(actor, "refund_file.create")
+    refunds = list(Refund.objects.select_for_update().filter(
+        status__in=[Refund.Status.PAYABLE, Refund.Status.FAILED]).order_by("pk"))
+    if not refunds:
+        raise ValidationError("没有待支付的退费")
+    data = refund_payment_file_bytes(refunds)
+    now = clock.now()
+    file = RefundPaymentFile.objects.create(
+        filename=f"refunds-{now:%Y%m%d-%H%M%S}-{len(refunds)}.csv", sha256=hashlib.sha256(data).hexdigest(),
+        lines=len(refunds), amount_fen=sum(r.amount_fen for r in refunds), created_by_label=actor_label(actor))
+    for r in refunds:
+        before = snapshot(r)
+        r.status, r.payment_file, r.failure_reason = Refund.Status.IN_FILE, file, ""
+        r.save(update_fields=["status", "payment_file", "failure_reason"])
+        audit_update(actor=actor, instance=r, before=before, reason=f"列入退费支付文件{file.filename}")
+    audit_create(actor=actor, instance=file, reason=f"生成退费支付文件，{len(refunds)}笔")
+    return file
+
+
+@dataclass
+class RefundResultReport:
+    paid: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)  # "第n行：…" for each line refused
+    already_imported: bool = False
+
+
+@transaction.atomic
+def refund_result_import(*, data: bytes, filename: str, actor: Any, encoding: str | None = None
+                         ) -> RefundResultReport:
+    """Apply the bank's result of a payment file. All or nothing: a line that names no refund in a
+    file, or an unknown status, refuses the whole file (ValidationError listing every such line)."""
+    require(actor, "refund_result.import")
+    digest = hashlib.sha256(data).hexdigest()
+    if BankFile.objects.filter(sha256=digest).exists():
+        return RefundResultReport(already_imported=True)
+    try:
+        text = _decode(data, encoding)
+    except Exception as e:  # the importers' own refusal of an undecodable byte, named by its line
+        raise ValidationError(f"退费支付结果文件无法读取：{e}") from None
+    rows = list(csv.DictReader(io.StringIO(text)))
+    report = RefundResultReport()
+    plans: list[tuple[Refund, bool, Any, str]] = []
+    for n, row in enumerate(rows, start=2):
+        try:
+            refund = Refund.objects.select_for_update().get(pk=int((row.get("refund_id") or "").strip()))
+        except (ValueError, Refund.DoesNotExist):
+            report.errors.append(f"第{n}行：退费编号“{row.get('refund_id')}”不存在")
+            continue
+        status = (row.get("status") or "").strip().lower()
+        if refund.status != Refund.Status.IN_FILE:
+            report.errors.append(f"第{n}行：退费#{refund.pk}当前为“{refund.get_status_display()}”，不在待银行回执的支付文件中")
+        elif status in SUCCESS:
+            try:
+                paid_on = _parse_date((row.get("paid_on") or "").strip())
+            except Exception:
+                report.errors.append(f"第{n}行：支付日期有误")
+                continue
+            plans.append((refund, True, paid_on, ""))
+        elif status in FAILURE:
+            plans.append((refund, False, None, (row.get("reason") or "银行未说明原因").strip()[:200]))
+        else:
+            report.errors.append(f"第{n}行：结果应为“成功”或“失败”")
+    if report.errors:
+        raise ValidationError(report.errors)
+    for refund, ok, paid_on, reason in plans:
+        before = snapshot(refund)
+        if ok:
+            txn = ledger.ledger_post(kind=LedgerTransaction.Kind.REFUND_PAID, occurred_on=paid_on, actor=actor,
+                                     memo=f"退费#{refund.pk}银行支付：{refund.payee_name}",
+                                     lines=[Line(REFUND_PAYABLE, refund.employer_id, refund.amount_fen),
+                                            Line(ledger.BANK, refund.employer_id, -refund.amount_fen)])
+            refund.status, refund.settlement = Refund.Status.PAID, txn
+            report.paid += 1
+        else:
+            refund.status, refund.failure_reason = Refund.Status.FAILED, reason
+            report.failed += 1
+        refund.save(update_fields=["status", "settlement", "failure_reason"])
+        audit_update(actor=actor, instance=refund, before=before, reason=f"退费支付结果（{filename}）")
+    BankFile.objects.create(kind=BankFile.Kind.REFUND_RESULT, sha256=digest, filename=filename[:255], lines=len(rows),
+                            imported_by_label=actor_label(actor))
+    return report
+
+
+@transaction.atomic
+def refund_cancel(*, refund: Refund, actor: Any, reason: str) -> Refund:
+    """Undo an approved refund not yet paid: the reversing entry of its approval, with who and why."""
+    require(actor, "refund.cancel", district_id=refund.employer.district_id)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError({"reason": "撤销退费须说明原因"})
+    refund = Refund.objects.select_for_update().get(pk=refund.pk)
+    if refund.status not in (Refund.Status.PAYABLE, Refund.Status.FAILED):
+        raise ValidationError(f"退费当前为“{refund.get_status_display()}”，只有待支付或支付失败的退费可以撤销")
+    before = snapshot(refund)
+    ledger.ledger_reverse(txn=refund.approval, actor=actor, reason=f"撤销退费#{refund.pk}：{reason}")
+    refund.status = Refund.Status.CANCELLED
+    refund.save(update_fields=["status"])
+    audit_update(actor=actor, instance=refund, before=before, reason=f"撤销退费：{reason}")
+    return refund
