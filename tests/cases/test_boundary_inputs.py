@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from shebao.cases.models import Case
 from shebao.core.normalize import normalize_month
+from tests.businesses.desk import refund_fields
 from tests.cases.conftest import submit
 
 FULL_WIDTH = str.maketrans("0123456789ABCDEFGHJKLMNPQRTUWXY", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＸＹ")
@@ -33,7 +34,7 @@ def test_the_front_desk_finds_a_person_by_a_full_width_id_number(client, clerk_c
     typed = " ".join([person_chaoyang.id_number[:6], person_chaoyang.id_number[6:14], person_chaoyang.id_number[14:]])
     r = client.post(reverse("backoffice:front_desk"), {
         "business": "refund", "applicant_kind": "person", "id_number": typed.translate(FULL_WIDTH).lower(),
-        "refund_kind": "base_difference", "token": "t-fw", "do": "save", "contact_phone": "+86 138 1234 5678"})
+        "refund_kind": "base_difference", **refund_fields(person_chaoyang), "token": "t-fw", "do": "save", "contact_phone": "+86 138 1234 5678"})
     assert r.status_code == 302, r.content.decode()[:2000]
     case = Case.objects.get()
     assert (case.person, case.contact_phone) == (person_chaoyang, "13812345678")

@@ -18,6 +18,7 @@ from django.urls import reverse
 from shebao.cases.models import Case
 from shebao.core import clock
 from shebao.core.models import AuditEvent
+from tests.businesses.desk import refund_fields
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "shebao"
 
@@ -101,7 +102,7 @@ def test_a_front_desk_case_on_a_training_copy_is_dated_the_business_date(client,
     assert "业务日期：2020年2月20日" in home
     r = client.post(reverse("backoffice:front_desk"), {
         "business": "refund", "applicant_kind": "person", "id_number": person_chaoyang.id_number,
-        "refund_kind": "base_difference", "token": "t-clock", "do": "save"})
+        "refund_kind": "base_difference", **refund_fields(person_chaoyang), "token": "t-clock", "do": "save"})
     assert r.status_code == 302, r.content.decode()[:2000]
     case = Case.objects.get()
     assert case.applied_on == dt.date(2020, 2, 20)

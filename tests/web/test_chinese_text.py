@@ -26,6 +26,7 @@ from shebao.registry.models import Employer, Person
 from shebao.rules.catalog import businesses
 from shebao.staff.demo import DEMO_ACCOUNTS
 from shebao.staff.models import User
+from tests.businesses.desk import refund_fields
 from tests.personas import SETUP
 from tests.visible_text import foreign_words, page_problems, pdf_text, visible_text
 
@@ -106,7 +107,7 @@ def chaoyang_case(clerk_chaoyang, person_chaoyang):
     client.force_login(clerk_chaoyang)
     r = client.post(reverse("backoffice:front_desk"), {
         "business": "refund", "applicant_kind": "person", "id_number": person_chaoyang.id_number,
-        "refund_kind": "overpayment", "token": "t-err", "do": "save"})
+        "refund_kind": "overpayment", **refund_fields(person_chaoyang), "token": "t-err", "do": "save"})
     assert r.status_code == 302
     return Case.objects.get()
 

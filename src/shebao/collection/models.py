@@ -599,7 +599,7 @@ class RefundPaymentFile(AppendOnlyModel):
     """A bank payment file of approved refunds (one line each), and the import of its result."""
 
     filename = models.CharField("文件名", max_length=100)
-    sha256 = models.CharField("SHA-256校验值", max_length=64, unique=True)
+    sha256 = models.CharField("SHA-256校验值", max_length=64)  # the same refunds again: the same bytes
     lines = models.PositiveIntegerField("明细行数")
     amount_fen = models.BigIntegerField("合计金额（分）")
     created_by_label = models.CharField("生成人", max_length=150)

@@ -232,10 +232,16 @@ def parse_yuan(text: str) -> int:
 
 
 def _month(value: Any, label: str) -> str:
-    text = normalize_month(value) if isinstance(value, str) else ""
-    m = _MONTH_RE.fullmatch(text)
-    if not m or not 1 <= int(m.group(2)) <= 12 or not 1900 <= int(m.group(1)) <= 2100:
-        raise _Bad(f"{label}应为年-月（如2020-01）")
+    """A month as typed, read as the rules read months (their Chinese wording of a refusal)."""
+    from .dates import InputError, month_index
+
+    text = normalize_month(value) if isinstance(value, str) else str(value)
+    try:
+        month_index(text)
+    except InputError as e:
+        raise _Bad(label + e.zh.removeprefix("费款所属期")) from None
+    if int(text[:4]) > 2100:
+        raise _Bad(f"{label}“{text}”不在合理范围内")
     return text
 
 
@@ -309,7 +315,7 @@ def _one(spec: FieldSpec, value: Any, label: str) -> Any:
             raise _Bad(f"请填写{label}的起止月份")
         start, end = _month(value.get("from"), f"{label}起始月"), _month(value.get("to"), f"{label}终止月")
         if start > end:
-            raise _Bad(f"{label}起始月（{start}）不能晚于终止月（{end}）")
+            raise _Bad(f"{label}终止月（{end}）早于起始月（{start}）")
         return {"from": start, "to": end}
     if t == "date":
         text = normalize_code(value) if isinstance(value, str) else ""
