@@ -23,6 +23,7 @@ from shebao.backoffice.errors import refusal_text
 from shebao.cases import business_forms, routing
 from shebao.cases import services as case_services
 from shebao.cases.models import Channel, Mode
+from shebao.cases.routing import RoutingError
 from shebao.core import clock, permissions
 from shebao.core.inputs import TEXT_MAX, text_problem
 from shebao.core.normalize import normalize_code, normalize_date_text, normalize_month, normalize_phone
@@ -255,6 +256,11 @@ def front_desk(request: HttpRequest) -> HttpResponse:
             app = routing.application_facts(business=form.business.code, applied_on=form.received_on,
                                             person=form.person, stated=form.facts)
             decision = routing.route(app)
+            if form.channel != Channel.COUNTER and \
+                    case_services.CATALOG_CHANNEL.get(form.channel, form.channel) not in form.business.channels:
+                # 0.4: said at once, before the clerk fills in the business's own fields.
+                raise RoutingError("channel", f"{form.business.zh}不能通过“{Channel(form.channel).label}”申请",
+                                   "the business is not applied for by this channel")
             if form.details is not None:
                 # The registry checks of the business (employment in the months, what was paid, ...):
                 # each refusal goes to its input.
