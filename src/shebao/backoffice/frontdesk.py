@@ -290,5 +290,5 @@ def front_desk(request: HttpRequest) -> HttpResponse:
                                   decision_mode_zh=Mode(decision.mode).label if decision else "")
     template = "backoffice/_front_desk_form.html" if request.htmx else "backoffice/front_desk.html"
     # A form that cannot be registered as filled in answers 400 (its Chinese reasons are on the form).
-    refused = request.method == "POST" and request.POST.get("do") == "save" and bool(form.errors or error)
+    refused = submitted and request.POST.get("do") == "save" and bool(form.visible_errors or error)
     return TemplateResponse(request, template, context, status=400 if refused else 200)
