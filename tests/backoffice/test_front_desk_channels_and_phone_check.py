@@ -172,7 +172,9 @@ def test_the_phone_check_shows_the_persons_number_masked_also_when_the_employer_
     assert action in dial
     r = client.post(action, {"reason": "退费电话核实"}, HTTP_HX_REQUEST="true")
     assert person_chaoyang.phone in r.content.decode()
-    access = PersonalDataAccess.objects.get()
+    # Two rows: the case page's read of the person (core.reads), then the reveal with its reason.
+    page_read, access = PersonalDataAccess.objects.order_by("pk")
+    assert (page_read.object_pk, page_read.reason) == (str(person_chaoyang.pk), "")
     assert (access.field, access.object_pk, access.reason) == ("phone", str(person_chaoyang.pk), "退费电话核实")
 
 
