@@ -155,9 +155,9 @@ def _epidemic_lifted(case: Case, payload: dict[str, Any]) -> tuple[str, str, str
     # 4.2: postponed cases wait until joint review resumes, i.e. the epidemic is lifted.
     if payload.get("lifted_on"):
         return None
-    from shebao.cases.routing import lifted_on
+    from shebao.core.policy import epidemic_lifted_on
 
-    if lifted_on() is not None:
+    if epidemic_lifted_on() is not None:
         return None
     return ("action", "疫情尚未解除，联审尚未恢复（第4.2条），暂缓办理的申请不能恢复",
             "the epidemic is not lifted yet; joint review has not resumed (4.2)")
