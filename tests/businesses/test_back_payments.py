@@ -116,7 +116,20 @@ def test_a_monthly_report_naming_someone_not_employed_is_refused(clerk_chaoyang,
                details=details)
     fields = [e.field for e in refused.value.errors]
     assert fields == ["details.lines.3.id_number", "details.lines.2.id_number"]
-    assert "第2行：赵六在2019-12不在" in refused.value.errors[1].zh
+    refusal = refused.value.errors[1].zh
+    assert "第2行：证件号码" in refusal and "在2019-12不在" in refusal
+    # The row is named by a masked number, never by a name the applicant did not give (district line).
+    assert "赵六" not in refusal and stranger.id_number not in refusal
+
+
+def test_a_monthly_report_line_with_another_districts_number_never_names_that_person(
+        clerk_chaoyang, employer_chaoyang, person_chaoyang, person_haidian, employed):
+    details = {"months": ["2019-12"], "lines": [{"id_number": person_haidian.id_number, "base_fen": 600_000}]}
+    with nothing_written(), pytest.raises(DetailsRefused) as refused:
+        submit(clerk_chaoyang, "monthly_report_back_payment", employer=employer_chaoyang, applied_on=APPLIED,
+               details=details)
+    text = " ".join(e.zh for e in refused.value.errors)
+    assert "李四" not in text and person_haidian.id_number not in text
 
 
 def test_a_base_difference_books_only_the_difference_and_raises_the_base(clerk_chaoyang, reviewer_chaoyang,

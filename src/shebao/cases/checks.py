@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Q, Sum
 
+from shebao.core.masking import mask_id_number
 from shebao.registry.models import Contribution, Employer, EmploymentSpell, Person
 from shebao.rules.business_fields import FieldError, definition
 from shebao.rules.dates import month_index, month_str
@@ -119,7 +120,10 @@ def _people_employed(ctx: CheckContext) -> list[FieldError]:
         person = found.get(line["id_number"])
         if person is not None:
             months = [line["month"]] if "month" in line else ctx.details.get("months", [])
-            errors += _not_employed(f"details.lines.{i}.id_number", f"第{i}行：{person.name}", ctx, person, months)
+            # Named by its row and masked number, never by the person's name: the number may be another
+            # district's person, whose name this applicant and this clerk must not learn (district line).
+            who = f"第{i}行：证件号码{mask_id_number(line['id_number'])}的人员"
+            errors += _not_employed(f"details.lines.{i}.id_number", who, ctx, person, months)
     return errors
 
 
