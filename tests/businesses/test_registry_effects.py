@@ -96,3 +96,33 @@ def test_a_registration_with_a_bad_mobile_is_refused(clerk_chaoyang, employer_ch
         submit(clerk_chaoyang, "insured_registration", employer=employer_chaoyang, applied_on=APPLIED,
                details=registration(insured_mobile="0101234567"))
     assert refused.value.errors[0].field == "details.insured_mobile"
+
+
+@pytest.mark.parametrize("given", [{"insured_name": "某某", "insured_id_type": "citizen_id"},
+                                   {"insured_name": "李四", "insured_id_type": "passport"}])
+def test_a_registered_number_is_not_registered_again_under_another_name_or_document(
+        clerk_chaoyang, employer_chaoyang, person_haidian, given):
+    # 1.4: the number is that person; a different name or document type is refused, and the refusal
+    # never tells a 朝阳 clerk whose the 海淀 number is.
+    details = registration(insured_id_number=person_haidian.id_number, category="standard", **given)
+    with nothing_written(), pytest.raises(DetailsRefused) as refused:
+        submit(clerk_chaoyang, "insured_registration", employer=employer_chaoyang, applied_on=APPLIED,
+               details=details)
+    error = refused.value.errors[0]
+    assert error.field == "details.insured_id_number" and "与登记信息不一致" in error.zh
+    assert person_haidian.name not in error.zh
+
+
+def test_a_person_still_insured_elsewhere_is_not_registered_until_that_spell_ends(
+        clerk_chaoyang, employer_chaoyang, person_haidian):
+    from tests import personas
+
+    other = personas.make_employer("北京海淀测试有限公司", district_code="110108", serial=2)
+    EmploymentSpell.objects.create(person=person_haidian, employer=other, from_month="2019-01")
+    details = registration(insured_id_type="citizen_id", insured_id_number=person_haidian.id_number,
+                           insured_name=person_haidian.name, category="standard")
+    with nothing_written(), pytest.raises(DetailsRefused) as refused:
+        submit(clerk_chaoyang, "insured_registration", employer=employer_chaoyang, applied_on=APPLIED,
+               details=details)
+    error = refused.value.errors[0]
+    assert "其他单位仍有未终止的参保关系" in error.zh and other.name not in error.zh

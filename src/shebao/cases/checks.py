@@ -361,6 +361,27 @@ def _resident_pension_claimable(ctx: CheckContext) -> list[FieldError]:
                                                                          applied_on=ctx.applied_on))
 
 
+def _registered_identity(ctx: CheckContext) -> list[FieldError]:
+    """1.4: a number already in the registry is that person: the name and document type given must be
+    the registered ones, and a person still insured by another employer is not registered again until
+    that employer ends the spell (减员). The refusal never says whose the number is: it may be another
+    district's person (district line)."""
+    d = ctx.details
+    person = Person.objects.filter(id_number=d.get("insured_id_number", "")).first()
+    if person is None:
+        return []
+    if person.name != d.get("insured_name") or person.id_type != d.get("insured_id_type"):
+        return [FieldError("details.insured_id_number",
+                           "该证件号码已有参保登记，所填姓名或证件类型与登记信息不一致，不能办理")]
+    others = EmploymentSpell.objects.filter(person=person, to_month="")
+    if ctx.employer is not None:
+        others = others.exclude(employer=ctx.employer)
+    if others.exists():
+        return [FieldError("details.insured_id_number",
+                           "该人员在其他单位仍有未终止的参保关系，须原单位办理减员后再登记")]
+    return []
+
+
 @check("insured_identity")
 def _insured_identity(ctx: CheckContext) -> list[FieldError]:
     """1.4: a citizen ID number is checked in full (GB 11643: check character, birth date, region);
@@ -369,6 +390,9 @@ def _insured_identity(ctx: CheckContext) -> list[FieldError]:
     from shebao.registry.checks import CodeError, parse_citizen_id
 
     d = ctx.details
+    known = _registered_identity(ctx)
+    if known:
+        return known
     if d.get("insured_id_type") == "citizen_id":
         try:
             parse_citizen_id(d.get("insured_id_number", ""), today=clock.today())
