@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from shebao.collection.assessment import assessment_run
 from shebao.collection.importers import import_remittances
-from shebao.collection.models import Payment, RemittanceLine
+from shebao.collection.models import Due, Payment, RemittanceLine
 from shebao.collection.policy import policy_in_force
 from shebao.core.models import AuditEvent
 from tests.collection.conftest import book_due
@@ -31,6 +31,9 @@ def test_an_employers_account_shows_dues_fees_relief_and_the_clause(client, cler
     response = client.get(reverse("collection:employer_account", args=[employer_chaoyang.pk]), {"as_of": "2020-06-30"})
     html = response.content.decode()
     assert response.status_code == 200
+    # Each due shows its number: the refund form (1.2c) asks for the numbers of the dues it refunds.
+    due = Due.objects.get(employer=employer_chaoyang, month="2020-02")
+    assert "<th>编号</th>" in html and f"<td>{due.pk}</td><td>2020-02</td>" in html
     assert "缴费账户" in html and "2020-03-31" in html
     # The clause notes are written from the policy: the due's own month and extended date (0.2), and
     # the relief's condition while the lifted date is unknown (0.3).

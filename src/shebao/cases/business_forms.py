@@ -61,8 +61,8 @@ def _hint(spec: FieldSpec) -> str:
         return f"每行一条，依次填写{cols}，以逗号分隔"
     if spec.type == "months":
         return "每行或以逗号分隔一个月份，如2020-01"
-    if spec.type == "ids":
-        return "多个编号以逗号分隔"
+    if spec.type == "ids":  # the definition's help says where the numbers are shown
+        return spec.help or "多个编号以逗号分隔"
     return spec.help
 
 
