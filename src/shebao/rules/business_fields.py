@@ -273,14 +273,14 @@ def _one(spec: FieldSpec, value: Any, label: str) -> Any:
         return text
     if t == "choice":
         names = dict(spec.choices())
-        if value not in names:
+        if not isinstance(value, str) or value not in names:  # a list or object is no choice (and unhashable)
             raise _Bad(f"{label}应为以下之一：{'、'.join(names.values())}")
         return value
     if t == "choices":
         names = dict(spec.choices())
         if not isinstance(value, list) or not value:
             raise _Bad(f"请选择{label}")
-        bad = [v for v in value if v not in names]
+        bad = [v for v in value if not isinstance(v, str) or v not in names]
         if bad or len(set(value)) != len(value):
             raise _Bad(f"{label}含无效或重复的选项")
         return list(value)
