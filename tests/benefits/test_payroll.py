@@ -186,6 +186,18 @@ def test_the_payment_file_is_read_only_by_the_desk_and_each_download_recorded(th
     assert run.file.downloads.count() == 1
 
 
+@pytest.mark.parametrize("transfer_id", ["9223372036854775808", "²", "①", "１２"])
+def test_a_result_line_whose_number_is_no_id_is_refused_not_a_server_error(three_retirees, transfer_id):
+    # str.isdigit() is true of "²" and "①" (int() refuses them) and of numbers past a 64-bit column.
+    payroll.payroll_run_start(actor=SETUP, month="2020-02")
+    data = ("transfer_id,amount,result,reason,bank_reference,date\n"
+            f"{transfer_id},1.00,success,,B1,2020-02-25\n").encode()
+    report = payroll.payroll_result_import(data=data, filename="bad.csv", actor=SETUP)
+    assert report.refused
+    assert not Transfer.objects.exclude(status=Transfer.Status.PENDING).exists()
+    assert not LedgerTransaction.objects.filter(kind="benefit_payment").exists()
+
+
 def test_a_district_clerk_may_not_start_a_run_and_nothing_is_written(three_retirees, clerk_chaoyang):
     with pytest.raises(ActionRefused) as e:
         payroll.payroll_run_start(actor=clerk_chaoyang, month="2020-02")

@@ -473,7 +473,7 @@ def _version(request: Request, data: dict[str, Any]) -> int | None:
     if data.get("version") is not None:
         return int(data["version"])
     etag = request.headers.get("If-Match", "").strip('"W/ ')
-    return int(etag) if etag.isdigit() else None
+    return int(etag) if etag.isascii() and etag.isdigit() and len(etag) <= 18 else None
 
 
 class CaseTransitionView(APIView):

@@ -51,6 +51,7 @@ from shebao.collection.ledger import Line, ledger_post
 from shebao.collection.models import LedgerTransaction
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_create, audit_update, snapshot
+from shebao.core.inputs import id_text
 from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor, actor_label, actor_user, require
 from shebao.core.policy import current_policy
@@ -322,12 +323,12 @@ def payroll_result_import(*, data: bytes, filename: str, actor: Any, encoding: s
         report.notes = [f"文件已于{timezone.localtime(known.imported_at):%Y-%m-%d %H:%M}导入，未做任何更改"]
         return report
     rows, errors = importers.read_table(data, RESULT_COLUMNS, encoding=encoding)
-    ids = [int(r["transfer_id"]) for _, r in rows if r["transfer_id"].isdigit()]
+    ids = [n for n in (id_text(r["transfer_id"]) for _, r in rows) if n is not None]
     transfers = {t.pk: t for t in Transfer.objects.filter(pk__in=ids).select_related("person")}
     parsed, seen = [], set()
     for line_no, r in rows:
         problems = []
-        t = transfers.get(int(r["transfer_id"])) if r["transfer_id"].isdigit() else None
+        t = transfers.get(id_text(r["transfer_id"]))
         if t is None:
             problems.append(f"支付明细编号“{r['transfer_id']}”不存在")
         elif t.pk in seen:
@@ -435,7 +436,7 @@ def immediate_payment_start(*, actor: Any, person: Any, bank_account: str, amoun
     called with the run inside the transaction that creates it (the award that the run pays)."""
     require(actor, "work_injury.pay", district_id=person.district_id)
     account = "".join(str(bank_account or "").split())
-    if not account.isdigit() or not 8 <= len(account) <= 32:
+    if not (account.isascii() and account.isdigit()) or not 8 <= len(account) <= 32:
         raise ValidationError("收款账号须为8至32位数字")
     if not isinstance(amount_fen, int) or amount_fen <= 0:
         raise ValidationError("支付金额须为正数（分）")

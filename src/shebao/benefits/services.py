@@ -74,7 +74,7 @@ def retiree_declare(*, actor: Any, person: Person, bank_account: str, basis: Bas
     if Retiree.objects.filter(person=person).exists():
         raise ValidationError(f"{person.name}已登记为退休人员，不能重复申报")
     account = "".join(str(bank_account or "").split())
-    if not account.isdigit() or not 8 <= len(account) <= 32:
+    if not (account.isascii() and account.isdigit()) or not 8 <= len(account) <= 32:
         raise ValidationError("养老金发放账号须为8至32位数字")
     policy = current_policy()
     try:

@@ -45,7 +45,7 @@ from shebao.collection import services
 from shebao.collection.models import BankFile, DeductionItem, Due, Payment, RemittanceLine
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_update, snapshot
-from shebao.core.inputs import business_date_problem
+from shebao.core.inputs import business_date_problem, id_text
 from shebao.core.money import format_yuan
 from shebao.core.normalize import normalize_code, normalize_number_text, normalize_text
 from shebao.core.permissions import actor_label, require
@@ -347,12 +347,12 @@ def import_deduction_result(*, data: bytes, filename: str, actor: Any, encoding:
         return ImportResult(already_imported=True, notes=[f"文件已于{known.imported_at:%Y-%m-%d %H:%M}导入，未做任何更改"])
     rows, errors = _read_rows(data, DEDUCTION_COLUMNS, encoding)
     items = {i.pk: i for i in DeductionItem.objects.select_related("employer").filter(
-        pk__in=[int(r["item_id"]) for _, r in rows if r["item_id"].isdigit()])}
+        pk__in=[n for n in (id_text(r["item_id"]) for _, r in rows) if n is not None])}
     parsed: list[_DeductionLine] = []
     seen: set[int] = set()
     for line_no, r in rows:
         problems = []
-        item = items.get(int(r["item_id"])) if r["item_id"].isdigit() else None
+        item = items.get(id_text(r["item_id"]))
         if item is None:
             problems.append(f"扣款明细编号“{r['item_id']}”不存在")
         elif item.pk in seen:

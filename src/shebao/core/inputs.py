@@ -102,6 +102,19 @@ def json_problem(value: Any, *, max_depth: int = JSON_MAX_DEPTH, check_ints: boo
     return ""
 
 
+def id_text(value: str) -> int | None:
+    """An id written in a file, a header or a form field, or None when it is none.
+
+    ``str.isdigit`` is not enough: it is true of "²" and "①", which ``int`` refuses (a 500), and of
+    numbers past a signed 64-bit column. Only ASCII digits from 1 to ``ID_MAX`` are an id.
+    """
+    text = value.strip() if isinstance(value, str) else ""
+    if not (text.isascii() and text.isdigit() and len(text) <= 19):
+        return None
+    number = int(text)
+    return number if 1 <= number <= ID_MAX else None
+
+
 def business_date_range(today: dt.date) -> tuple[dt.date, dt.date]:
     """The plausible business dates on ``today``: BUSINESS_DATE_FROM .. today + BUSINESS_YEARS_AHEAD years."""
     try:

@@ -42,7 +42,7 @@ class SignInForm(AuthenticationForm):
             from django_otp import match_token
 
             token = (cleaned.get("otp_token") or "").replace(" ", "")
-            device = match_token(self.user_cache, token) if token.isdigit() else None
+            device = match_token(self.user_cache, token) if token.isascii() and token.isdigit() else None
             if device is None:
                 user_login_failed.send(sender=__name__, credentials={"username": cleaned.get("username")},
                                        request=self.request)
