@@ -69,6 +69,7 @@ def test_a_hall_managers_day_log_readings_and_disinfection(hall_manager, chaoyan
 
 @pytest.mark.parametrize("celsius, message", [
     ("37.2", "只计入测温人数"), ("43.5", "超过43.0℃"), ("三十八", "须为数字"), ("37.55", "一位小数"), ("", "须为数字"),
+    ("9e999999", "0至100之间"), ("-1e999999", "0至100之间"), ("Infinity", "0至100之间"),
 ])
 def test_a_reading_below_37_3_or_unreadable_is_refused_and_nothing_is_written(hall_manager, chaoyang, celsius,
                                                                                  message):
@@ -110,6 +111,11 @@ def test_the_day_page_records_a_log_a_reading_and_a_round(client, hall_manager, 
     with nothing_written():
         bad = client.post(url, {"do": "fever", "day": "2020-02-20", "at": now, "celsius": "36.5", "action": "x"})
     assert bad.status_code == 400 and "只计入测温人数" in bad.content.decode()
+    for day in ("0001-01-01", "9999-12-31"):  # no year a hall was open: asked again, nothing stored, no 500
+        with nothing_written():
+            odd = client.post(url, {"do": "log", "day": day, "visitors_checked": "1", "ventilation": "x"})
+        assert odd.status_code == 400 and "无效" in odd.content.decode()
+        assert client.get(url, {"day": day}).status_code == 200
     page = client.get(url + "?day=2020-02-20").content.decode()
     assert "38.0℃" in page and "自助服务区" in page and 'id="visitors">120<' in page
     assert (HallDayLog.objects.get().visitors_checked, FeverReading.objects.count(), DisinfectionRound.objects.count()) == (120, 1, 1)

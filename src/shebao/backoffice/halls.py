@@ -21,18 +21,26 @@ from django.views.decorators.http import require_POST
 
 from shebao.backoffice.errors import refusal
 from shebao.core import clock
-from shebao.core.inputs import ID_MAX
+from shebao.core.inputs import ID_MAX, business_date_range
 from shebao.core.permissions import may
 from shebao.operations import halls as services
 from shebao.operations import selectors
 from shebao.operations.models import CheckItem, Incident
 
 
+def _plausible(day: dt.date) -> bool:
+    """A hall's day is a business day (core.inputs: 1990 .. a year after today), never 0001 or 9999."""
+    first, last = business_date_range(clock.today())
+    return first <= day <= last
+
+
 def _date(value: str | None) -> dt.date | None:
+    """A day typed in a form; None when malformed or implausible (the form then asks for it)."""
     try:
-        return dt.date.fromisoformat((value or "").strip())
+        day = dt.date.fromisoformat((value or "").strip())
     except ValueError:
         return None
+    return day if _plausible(day) else None
 
 
 def _int(value: str | None) -> int | None:
@@ -55,9 +63,10 @@ def _time_on(day: dt.date | None, value: str | None) -> dt.datetime | None:
 
 def _datetime(value: str | None) -> dt.datetime | None:
     try:
-        return timezone.make_aware(dt.datetime.fromisoformat((value or "").strip()))
+        at = dt.datetime.fromisoformat((value or "").strip())
     except ValueError:
         return None
+    return timezone.make_aware(at) if _plausible(at.date()) else None
 
 
 def _hall_or_404(request: HttpRequest, pk: int) -> Any:
@@ -112,6 +121,9 @@ def hall_day(request: HttpRequest, pk: int) -> HttpResponse:
     day = _date(raw_day) or clock.today()
     if request.method != "POST":
         return _day_page(request, hall, day)
+    if raw_day and _date(raw_day) is None:  # typed but no plausible day: asked again, nothing written
+        return _day_page(request, hall, day, errors=[f"日期“{raw_day[:20]}”无效，请填写1990年以后的日期，如2020-02-20"],
+                         status=400)
     p, u = request.POST, request.user
     do = p.get("do", "log")
     if do == "fever":

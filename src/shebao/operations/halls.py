@@ -90,7 +90,9 @@ def parse_celsius(raw: Any) -> int:
         value = Decimal(text)
     except InvalidOperation:
         raise ValidationError({"celsius": "体温须为数字，如 37.5"}) from None
-    if not value.is_finite() or value * 10 != (value * 10).to_integral_value():
+    if not value.is_finite() or not Decimal(0) < value < Decimal(100):  # before any arithmetic: 9e999999 overflows
+        raise ValidationError({"celsius": "体温须为0至100之间的数字，如 37.5"})
+    if value * 10 != (value * 10).to_integral_value():
         raise ValidationError({"celsius": "体温最多保留一位小数，如 37.5"})
     return int(value * 10)
 
