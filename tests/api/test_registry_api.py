@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rest_framework.test import APIClient
 
 from shebao.core.models import PersonalDataAccess
@@ -72,3 +73,11 @@ def test_the_openapi_document_is_served(db, clerk_chaoyang):
     r = client_for(clerk_chaoyang).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert r.status_code == 200
     assert "/api/v1/persons/" in r.content.decode()
+
+
+@pytest.mark.parametrize("body", [[None, None], ["phone"], 12, "phone", {"field": ["phone"], "reason": "回访"}])
+def test_a_reveal_whose_body_is_not_an_object_of_texts_is_a_400_problem(db, clerk_chaoyang, person_chaoyang, body):
+    # Found by the schemathesis run: a JSON array body answered 500 ('list' object has no attribute 'get').
+    with nothing_written():
+        r = client_for(clerk_chaoyang).post(f"/api/v1/persons/{person_chaoyang.pk}/reveal/", body, format="json")
+    assert r.status_code == 400 and r["Content-Type"].startswith("application/problem+json")

@@ -47,8 +47,11 @@ class EmployerSerializer(serializers.ModelSerializer):
                   "industry_class", "credit_code_warning"]
 
 
-RevealRequest = inline_serializer("RevealRequest", fields={
-    "field": serializers.CharField(), "reason": serializers.CharField()})
+class RevealRequest(serializers.Serializer):
+    """The body of a reveal: which personal field and why (recorded in the read trail)."""
+
+    field = serializers.CharField(max_length=50)
+    reason = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
 RevealResponse = inline_serializer("RevealResponse", fields={
     "field": serializers.CharField(), "value": serializers.CharField()})
 
@@ -62,9 +65,11 @@ class _RevealMixin:
     @action(detail=True, methods=["post"])
     def reveal(self, request: Request, pk: str | None = None) -> Response:
         obj = self.get_object()
-        field = str(request.data.get("field", ""))
+        body = RevealRequest(data=request.data)  # a JSON array or a number is a 400, not a 500
+        body.is_valid(raise_exception=True)
+        field = body.validated_data["field"]
         value = personal_data_reveal(actor=request.user, obj=obj, field=field,
-                                     reason=str(request.data.get("reason", "")))
+                                     reason=body.validated_data["reason"])
         return Response({"field": field, "value": value})
 
 
