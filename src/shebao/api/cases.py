@@ -402,7 +402,7 @@ class CaseListView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=Status.values), OpenApiParameter("mode", str, enum=Mode.values),
                     OpenApiParameter("business", str), OpenApiParameter("flagged", bool)],
-        responses=CasePage)
+        responses=CasePage, operation_id="v1_cases_list")  # an APIView list: named, or it collides with retrieve
     def get(self, request: Request) -> Response:
         p = request.query_params
         flagged = {"true": True, "false": False}.get(str(p.get("flagged", "")).lower())

@@ -23,8 +23,8 @@ from shebao.backoffice.errors import refusal_text
 from shebao.cases import business_forms, routing
 from shebao.cases import services as case_services
 from shebao.cases.models import Channel, Mode
-from shebao.cases.routing import RoutingError
 from shebao.core import clock, permissions
+from shebao.core.errors import DomainError
 from shebao.core.inputs import TEXT_MAX, text_problem
 from shebao.core.normalize import normalize_code, normalize_date_text, normalize_month, normalize_phone
 from shebao.registry import selectors as registry_selectors
@@ -259,8 +259,8 @@ def front_desk(request: HttpRequest) -> HttpResponse:
             if form.channel != Channel.COUNTER and \
                     case_services.CATALOG_CHANNEL.get(form.channel, form.channel) not in form.business.channels:
                 # 0.4: said at once, before the clerk fills in the business's own fields.
-                raise RoutingError("channel", f"{form.business.zh}不能通过“{Channel(form.channel).label}”申请",
-                                   "the business is not applied for by this channel")
+                raise DomainError(f"{form.business.zh}不能通过“{Channel(form.channel).label}”申请",
+                                  "the business is not applied for by this channel", field="channel")
             if form.details is not None:
                 # The registry checks of the business (employment in the months, what was paid, ...):
                 # each refusal goes to its input.
