@@ -137,7 +137,7 @@ def test_the_front_desk_works_on_a_phone(phone, city, person_chaoyang):
     sign_in(phone, "clerk_cy")
     phone.goto(phone.live_server_url + "/office/front-desk/")
     phone.select_option("#business", "refund")
-    phone.wait_for_selector("#refund_kind")
+    phone.wait_for_selector("#bf-refund_kind")
     # Choosing a business shows its fields, not a row of red errors.
     assert phone.locator(".bad").count() == 0
     phone.check("input[name=applicant_kind][value=person]")
@@ -145,7 +145,14 @@ def test_the_front_desk_works_on_a_phone(phone, city, person_chaoyang):
     phone.select_option("#channel", "fax")
     phone.fill("#received_on", "2020-02-12")
     phone.fill("#id_number", person_chaoyang.id_number)
-    phone.select_option("#refund_kind", "overpayment")
+    phone.select_option("#bf-refund_kind", "overpayment")
+    # The refund's own fields (issue 13): amount, the dues it refunds, payee and account. The city
+    # already has an unpaid 2019-12 pension due, so the paid due refunded is another month's.
+    from tests.businesses.desk import refund_fields
+
+    fields = refund_fields(person_chaoyang, month="2017-12")
+    for name in ("amount_fen", "dues", "payee_name", "bank_name", "bank_account"):
+        phone.fill(f"#bf-{name}", fields[name])
     phone.click("button[name=do][value=preview]")
     phone.wait_for_selector("#decision")
     fits(phone, "14-front-desk-decision")
