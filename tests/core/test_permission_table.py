@@ -145,6 +145,7 @@ SERVICE_ACTIONS: dict[str, str | None] = {
 }
 # Public functions of those modules that write nothing a user asks for (pure helpers, reads, caches).
 NOT_ACTIONS = {
+    "shebao.collection.bankfiles.protected_files_purge",  # the shared purge; its callers check the permission
     "shebao.cases.services.request_fingerprint", "shebao.cases.services.commitment_digest",
     "shebao.cases.services.details_check", "shebao.collection.refunds.refund_payment_file_bytes",  # validates an application's content, writes nothing
     "shebao.collection.services.employer_open_total", "shebao.collection.services.payment_reference",

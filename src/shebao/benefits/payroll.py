@@ -46,7 +46,14 @@ from shebao.benefits.models import (
 )
 from shebao.benefits.services import BANK, EXPENSE, PAYABLE
 from shebao.collection import importers
-from shebao.collection.bankfiles import FileDownload, ImportReport, ReportLine, _write_private, bank_file_dir
+from shebao.collection.bankfiles import (
+    FileDownload,
+    ImportReport,
+    ReportLine,
+    _write_private,
+    bank_file_dir,
+    protected_files_purge,
+)
 from shebao.collection.ledger import Line, ledger_post
 from shebao.collection.models import LedgerTransaction
 from shebao.core import clock
@@ -282,24 +289,11 @@ def payroll_files_purge(*, actor: Any, now: dt.datetime | None = None) -> list[P
     """Delete the payment files no longer needed: every transfer has its result, or the retention
     period ended. Each keeps its row with ``purged_at`` and the reason."""
     require(actor, "payroll_file.purge")
-    now = now or timezone.now()
-    purged = []
-    for file in PayrollFile.objects.filter(purged_at__isnull=True).select_related("run"):
-        if file.keep_until <= now:
-            reason = "超过保存期限"
-        elif not file.run.transfers.filter(status=Transfer.Status.PENDING).exists():
-            reason = "支付结果已全部导入"
-        else:
-            continue
-        with transaction.atomic():
-            before = snapshot(file)
-            file.purged_at, file.purge_reason = now, reason
-            file.save(update_fields=["purged_at", "purge_reason"])
-            audit_update(actor=actor, instance=file, before=before, reason=f"删除待遇支付文件：{reason}")
-        for p in _paths(file):
-            p.unlink(missing_ok=True)
-        purged.append(file)
-    return purged
+    return protected_files_purge(
+        PayrollFile.objects.filter(purged_at__isnull=True).select_related("run"), actor=actor,
+        now=now or timezone.now(),
+        settled=lambda f: not f.run.transfers.filter(status=Transfer.Status.PENDING).exists(),
+        settled_reason="支付结果已全部导入", what="待遇支付文件")
 
 
 # --- The bank's results ------------------------------------------------------------------------

@@ -53,7 +53,7 @@ def bank_file_dir() -> Path:
     return path
 
 
-def _paths(file: DeductionFile) -> tuple[Path, Path]:
+def _paths(file: Any) -> tuple[Path, Path]:
     base = bank_file_dir() / file.filename
     return base, base.with_name(base.name + ".sha256")
 
@@ -101,7 +101,7 @@ def _request_file_write(run: DeductionRun, *, now: dt.datetime) -> DeductionFile
     return file
 
 
-def _remove_files(file: DeductionFile) -> None:
+def _remove_files(file: Any) -> None:
     for p in _paths(file):
         p.unlink(missing_ok=True)
 
@@ -198,20 +198,32 @@ def deduction_files_purge(*, actor: Any, now: dt.datetime | None = None) -> list
     Returns the files deleted; each keeps its row (checksum, downloads) with `purged_at` and the reason.
     """
     require(actor, "deduction_file.purge")
-    now = now or timezone.now()
+    return protected_files_purge(
+        DeductionFile.objects.filter(purged_at__isnull=True).select_related("run"), actor=actor,
+        now=now or timezone.now(),
+        settled=lambda f: not f.run.items.filter(status=DeductionItem.Status.PENDING).exists(),
+        settled_reason="扣款结果已全部导入", what="扣款请求文件")
+
+
+def protected_files_purge(files: Any, *, actor: Any, now: dt.datetime, settled: Any, settled_reason: str,
+                          what: str) -> list[Any]:
+    """Delete the bytes of each protected bank file (a row with `keep_until`, `purged_at`,
+    `purge_reason`, `filename`) whose retention ended or that `settled(file)` says is no longer needed;
+    the row keeps its checksum and downloads, with `purged_at`, the reason and an audit row naming
+    `what` (e.g. "扣款请求文件"). Shared by deduction and payroll files. The caller checks the permission."""
     purged = []
-    for file in DeductionFile.objects.filter(purged_at__isnull=True).select_related("run"):
+    for file in files:
         if file.keep_until <= now:
             reason = "超过保存期限"
-        elif not file.run.items.filter(status=DeductionItem.Status.PENDING).exists():
-            reason = "扣款结果已全部导入"
+        elif settled(file):
+            reason = settled_reason
         else:
             continue
         with transaction.atomic():
             before = snapshot(file)
             file.purged_at, file.purge_reason = now, reason
             file.save(update_fields=["purged_at", "purge_reason"])
-            audit_update(actor=actor, instance=file, before=before, reason=f"删除扣款请求文件：{reason}")
+            audit_update(actor=actor, instance=file, before=before, reason=f"删除{what}：{reason}")
         _remove_files(file)  # after the row says so: a failure leaves the bytes, never a row saying "kept"
         purged.append(file)
     return purged
