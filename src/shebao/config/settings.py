@@ -111,6 +111,8 @@ MIDDLEWARE = [
     "shebao.core.middleware.PagesOnlySessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A control character in the query string is refused before any view or query sees it (400).
+    "shebao.core.middleware.QueryTextMiddleware",
     "shebao.core.middleware.PagesOnlyCsrfViewMiddleware",
     "shebao.core.middleware.PagesOnlyAuthenticationMiddleware",
     # The second factor (django-otp): a signed-in session without a verified authenticator is signed out.

@@ -99,3 +99,55 @@ class AdminMaskingMiddleware:
             charset = response.charset or "utf-8"
             response.content = mask_text(response.content.decode(charset)).encode(charset)
         return response
+
+
+class QueryTextMiddleware:
+    """Refuse, with 400, a query string or page form carrying a control character or a lone surrogate.
+
+    A filter or search term comes from the address (``?business=…``, ``?q=…``) before any form or
+    serializer sees it; PostgreSQL cannot hold a NUL in text, so such a term reached the database
+    and answered 500 (schemathesis, GET /api/v1/cases/?business=%00…). One check here covers every
+    page and API list (core.inputs.text_problem, the same rule the forms and models use): the API
+    answers problem details naming the parameter, a page the Chinese 400 page. A page's posted form
+    (urlencoded or multipart fields, not files) is checked the same way, since some views read a
+    field straight into a lookup (a POSTed ID search); API bodies are left to their serializers.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        from shebao.core.inputs import text_problem
+
+        sources = [request.GET]
+        if request.method == "POST" and not request.path_info.startswith("/api/") and request.content_type in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            sources.append(request.POST)
+        for source in sources:
+            for name, values in source.lists():
+                for value in [name, *values]:
+                    problem = text_problem(value)
+                    if problem:
+                        return _query_refused(request, name, problem)
+        return self.get_response(request)
+
+
+def _query_refused(request: Any, name: str, problem: str) -> Any:
+    from django.http import JsonResponse
+
+    from shebao.core.inputs import text_problem
+    from shebao.web.errors import render_error
+
+    shown = name if not text_problem(name) else "（参数名）"
+    message = f"{'查询参数' if name in request.GET else '填写的内容'}{shown}{problem}"
+    if request.path_info.startswith("/api/"):
+        from shebao.api.errors import TITLES
+
+        zh, en = TITLES[400]
+        return JsonResponse(
+            {"type": "https://shebao.invalid/problems/validation", "title": zh, "title_en": en,
+             "status": 400, "detail": message,
+             "errors": [{"field": shown, "code": "invalid", "reason_zh": message,
+                         "reason_en": "the query parameter holds a control character"}]},
+            status=400, content_type="application/problem+json")
+    return render_error(request, 400, detail=message)
