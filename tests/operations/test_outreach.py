@@ -263,3 +263,30 @@ def test_a_message_to_the_districts_retirees(clerk_chaoyang, reviewer_chaoyang, 
     outreach.outreach_approve(actor=reviewer_chaoyang, outreach=o, version=o.version)
     [r] = o.recipients.all()
     assert (r.name, r.address, r.status) == ("退休1", "13900000061", "queued") and r.body.startswith("退休1：养老金")
+
+
+@pytest.mark.parametrize("body,shown", [
+    ("{ 单位名称 }：疫情期间请网上办理。", "{ 单位名称 }"),
+    ("{{单位名称}}：疫情期间请网上办理。", "{{单位名称}}"),
+    ("｛单位名称｝：疫情期间请网上办理。", "｛单位名称｝"),
+    ("{单位名称单位名称单位名称单位名称单位名称甲}：请网上办理。", "{单位名称单位名称单位名称单位名称单位名称甲}"),
+    ("{单位名称：疫情期间请网上办理。", "{单位名称"),
+    ("单位名称}：疫情期间请网上办理。", "单位名称}"),
+])
+def test_a_placeholder_that_is_not_a_well_formed_variable_is_refused_when_drafted(
+        municipal_admin, chaoyang, employers, body, shown):
+    # Review finding: `{ 姓名 }`, `{{单位名称}}` and a long name were saved and would reach recipients
+    # as literal braces. The class: any brace outside a well-formed {变量}, ASCII or full-width.
+    with nothing_written(), pytest.raises(ValidationError) as refused:
+        draft(municipal_admin, district=chaoyang, body=body)
+    message = refused.value.message_dict["body"][0]
+    assert f"“{shown}”不是可用的变量" in message and "{单位名称}" in message
+    with nothing_written(), pytest.raises(ValidationError) as refused:
+        draft(municipal_admin, district=chaoyang, subject="【通知】" + body[:20])
+    assert "subject" in refused.value.message_dict
+
+
+def test_well_formed_variables_still_render_for_each_recipient(municipal_admin, chaoyang, employers):
+    o = draft(municipal_admin, district=chaoyang, body="{单位名称}（{统一社会信用代码}）：请网上办理。")
+    first = next(outreach.recipients_of(o))
+    assert outreach.render(o.body, first["values"]) == f"{first['name']}（{first['values']['统一社会信用代码']}）：请网上办理。"

@@ -94,6 +94,34 @@ def template_variables(text: str) -> list[str]:
     return out
 
 
+_BRACES = re.compile(r"[{}｛｝]")
+_STOPS = "\n，。：；！？,.;:!?"
+
+
+def stray_braces(text: str) -> str:
+    """The words around the first brace of ``text`` that is not part of a well-formed ``{变量}``, or
+    ``""``. ``{ 姓名 }``, ``{{单位名称}}``, full-width ``｛姓名｝`` or a name over 20 characters would
+    otherwise reach recipients as literal braces (clause 10: the public is told in plain words).
+
+    >>> stray_braces("{姓名}：您好"), stray_braces("{ 姓名 }：您好"), stray_braces("{{单位名称}}")
+    ('', '{ 姓名 }', '{{单位名称}}')
+    """
+    text = text or ""
+    inside = set()
+    for v in VARIABLE.finditer(text):
+        inside.update((v.start(), v.end() - 1))
+    for m in _BRACES.finditer(text):
+        if m.start() in inside:
+            continue
+        lo = hi = m.start()
+        while lo > 0 and text[lo - 1] not in _STOPS and m.start() - lo < 12:
+            lo -= 1
+        while hi < len(text) and text[hi] not in _STOPS and hi - m.start() < 24:
+            hi += 1
+        return text[lo:hi].strip()
+    return ""
+
+
 def render(text: str, values: dict[str, str]) -> str:
     """``text`` with each ``{变量}`` replaced by its value (a missing value leaves the name visible)."""
     return VARIABLE.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
@@ -199,6 +227,11 @@ def outreach_draft(*, actor: Any, title: str, audience: str, channels: list[str]
     subject = _text(subject, "subject", "消息标题", max_len=100)
     body = _text(body, "body", "消息内容", max_len=1000)
     allowed = VARIABLES[audience]
+    for field, text in (("subject", subject), ("body", body)):
+        stray = stray_braces(text)
+        if stray:
+            raise ValidationError({field: f"“{stray}”不是可用的变量：变量须写作半角大括号内的变量名，中间不留空格，"
+                                          f"如{{姓名}}（可用：{'、'.join('{' + v + '}' for v in allowed)}）"})
     unknown = [v for v in template_variables(subject + body) if v not in allowed]
     if unknown:
         raise ValidationError({"body": f"变量{'、'.join('{' + v + '}' for v in unknown)}不适用于该发送对象"
