@@ -93,7 +93,7 @@ def test_a_read_only_leader_cannot_match(client, leader, employer_chaoyang, queu
     with nothing_written():
         refused = client.post(reverse("collection:remittance_line_match", args=[queued_line.pk]),
                               {"employer": employer_chaoyang.pk}, follow=True)
-    assert "领导（只读）无权匹配银行汇款" in refused.content.decode()  # the table's reason, on the page
+    assert "领导无权匹配银行汇款" in refused.content.decode()  # the table's reason, on the page
     queued_line.refresh_from_db()
     assert queued_line.status == "unmatched"
 

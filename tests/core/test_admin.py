@@ -61,4 +61,4 @@ def test_an_admin_change_is_in_the_trail_and_the_trail_is_read_only(client, muni
 
 def test_staff_accounts_have_a_role_and_an_office(db):
     user = personas.make_staff("x", role=personas.Role.LEADER, office_code="110000")
-    assert user.get_role_display() == "领导（只读）" and user.sees_whole_city and not may(user, "person.update")
+    assert user.get_role_display() == "领导" and user.sees_whole_city and not may(user, "person.update")

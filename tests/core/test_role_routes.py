@@ -266,4 +266,4 @@ def test_the_leader_sees_no_publish_button_and_no_front_desk(client, leader):
     home = client.get("/").content.decode()
     assert "前台受理" not in home
     desk = client.get("/office/front-desk/")
-    assert desk.status_code == 403 and "领导（只读）无权登记申请" in desk.content.decode()
+    assert desk.status_code == 403 and "领导无权登记申请" in desk.content.decode()

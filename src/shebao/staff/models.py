@@ -15,7 +15,7 @@ class Role(models.TextChoices):
     DISTRICT_REVIEWER = "district_reviewer", "区复核人员"
     AUDITOR = "auditor", "稽核人员"
     HALL_MANAGER = "hall_manager", "大厅主管"
-    LEADER = "leader", "领导（只读）"
+    LEADER = "leader", "领导"
     # The municipal center's collection desk (3.1, 3.2): deduction runs and their bank files, the
     # bank's result files, remittance statements, assessment runs. Nobody else handles bank files.
     COLLECTION_CLERK = "collection_clerk", "征缴经办人员"
