@@ -248,3 +248,19 @@ def test_the_center_duty_phone_gets_an_sms_too(hall_manager, chaoyang):
     report(hall_manager, chaoyang)
     assert sorted(OutboxMessage.objects.values_list("channel", flat=True)) == ["email", "sms"]
     assert personas.office("110105").name in OutboxMessage.objects.get(channel="sms").subject
+
+
+def test_the_home_page_surfaces_an_unacknowledged_incident_until_the_center_signs_for_it(
+        client, hall_manager, municipal_admin, clerk_chaoyang, clerk_haidian, chaoyang):
+    # Review finding: the center's home page said nothing of a district's report; it had to go looking.
+    inc = report(hall_manager, chaoyang)
+    client.force_login(municipal_admin)
+    home = client.get(reverse("web:home")).content.decode()
+    assert 'id="open-incidents"' in home and "有 1 份疫情事件报告等待签收" in home and "去签收" in home
+    client.force_login(clerk_chaoyang)  # the district sees its own report as not yet signed for
+    assert "有 1 份疫情事件报告尚未经市中心签收" in client.get(reverse("web:home")).content.decode()
+    client.force_login(clerk_haidian)  # another district sees nothing of it
+    assert 'id="open-incidents"' not in client.get(reverse("web:home")).content.decode()
+    halls.incident_acknowledge(actor=municipal_admin, incident=inc, version=inc.version)
+    client.force_login(municipal_admin)
+    assert 'id="open-incidents"' not in client.get(reverse("web:home")).content.decode()

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from shebao.core.permissions import may
 from shebao.core.policy import announcements_published, policy_statements, policy_title
 from shebao.core.scoping import user_sees_all
 from shebao.web.forms import SignInForm
@@ -34,9 +35,17 @@ def locked_out(request: HttpRequest, original_response: HttpResponse | None = No
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    from shebao.operations.selectors import incidents_visible
+
     district = request.user.district
+    # Incidents not yet acknowledged (8, 11): the center must see a district's report at once, and a
+    # district its own until the center has signed for it.
+    open_incidents = incidents_visible(user=request.user, open_only=True).count() if district or user_sees_all(
+        request.user) else 0
     return TemplateResponse(request, "web/home.html", {
         "district": district,
+        "open_incidents": open_incidents,
+        "may_acknowledge": may(request.user, "incident.acknowledge"),
         "sees_all": user_sees_all(request.user),
         "statements": policy_statements(),
     })
