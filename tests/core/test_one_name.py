@@ -1,7 +1,8 @@
 """One name and one road per idea (issue 14): spellings that were removed do not come back.
 
-Each entry is a pattern of the old spelling, where it may still appear (its deprecated definition,
-kept so that branches written before the change still import), and what to write instead.
+Each entry is a pattern of the old spelling, where it may still appear, and what to write instead.
+(The deprecated aliases RoutingError and TransitionError, kept for one session so that branches written
+before the change still imported, are gone.)
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ SRC = ROOT / "src" / "shebao"
 
 REMOVED = [
     # One domain error (core.errors), one constructor: DomainError(zh, en, field=...).
-    (r"\bRoutingError\b", {"src/shebao/cases/routing.py"}, "DomainError(zh, en, field=...) from shebao.core.errors"),
+    (r"\bRoutingError\b", set(), "DomainError(zh, en, field=...) from shebao.core.errors"),
     (r"\bUploadError\b", set(), "UploadRefused(zh, en, field=...) from shebao.core.errors"),
-    (r"\bTransitionError\b", {"src/shebao/cases/workflows.py"},
+    (r"\bTransitionError\b", set(),
      "Conflict(zh, en, field=...) (or another kind) from shebao.core.errors"),
     # The lifted date: one reader (rules.epidemic_lifted_on; core.policy.epidemic_lifted_on for the
     # policy in force), one stored spelling (announcement_publish stores the parameter's own name).
@@ -50,11 +51,3 @@ def test_removed_spellings_do_not_come_back():
                 if re.search(pattern, line):
                     found.append(f"{rel}:{n}: {line.strip()}  -> write {instead}")
     assert found == [], "\n".join(found)
-
-
-def test_the_deprecated_names_are_only_defined_not_used():
-    """The two compatibility names stay thin: a definition each, used nowhere else in the project."""
-    routing = (SRC / "cases" / "routing.py").read_text(encoding="utf-8")
-    assert len(re.findall(r"\bRoutingError\b", routing)) == 1
-    workflows = (SRC / "cases" / "workflows.py").read_text(encoding="utf-8")
-    assert len(re.findall(r"\bTransitionError\b", workflows)) == 1

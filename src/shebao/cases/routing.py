@@ -16,15 +16,6 @@ from shebao.registry.models import Employer, Person
 from shebao.registry.selectors import pension_months_in_beijing
 
 
-class RoutingError(DomainError):
-    """Deprecated (issue 14): DomainError with the old argument order (field, zh, en), kept only so that
-    branches written before the one domain error still import; raise DomainError(zh, en, field=...).
-    tests/core/test_one_name.py refuses any use of it outside this definition."""
-
-    def __init__(self, field: str, zh: str, en: str) -> None:
-        super().__init__(zh, en, field=field)
-
-
 def policy() -> Any:
     """The policy in force: the pack plus every stored announcement (core.policy)."""
     return current_policy()

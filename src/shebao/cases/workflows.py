@@ -31,9 +31,6 @@ ACTION_NAMES: dict[str, str] = {
 
 
 # The workflow's refusals: kinds of the one domain error (core.errors), built as DomainError(zh, en, field=).
-TransitionError = Conflict  # the name branches written before issue 14 raise; new code raises Conflict
-
-
 class LiftNeedsConfirmation(Unprocessable):
     """The lifted date is before the notice or after today: applied only once confirmed."""
 
