@@ -45,4 +45,5 @@ def collection_objects(*, person: Any, employer: Any) -> dict[str, dict[str, obj
         "collection:assessment_job": {"pk": job.pk},
         "collection:bank_file_import": {"kind": "remittances"},
         "collection:person_rights": {"pk": person.pk},
+        "collection:person_rights_statement": {"pk": person.pk},
     }

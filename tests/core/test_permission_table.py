@@ -25,7 +25,7 @@ from shebao.cards import services as card_services
 from shebao.cases import services as cases
 from shebao.cases import workflows
 from shebao.cases.models import Case, Flag, OwedDocument
-from shebao.collection import bankfiles, importers, ledger, refunds
+from shebao.collection import bankfiles, importers, ledger, refunds, statements
 from shebao.collection import relief as relief_services
 from shebao.collection import services as collection
 from shebao.collection.assessment import assessment_run
@@ -48,7 +48,7 @@ SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "sheba
                    "shebao.collection.assessment", "shebao.collection.relief", "shebao.collection.bankfiles", "shebao.collection.refunds", "shebao.collection.jobs", "shebao.registry.services", "shebao.staff.services",
                    "shebao.core.policy", "shebao.operations.halls", "shebao.benefits.services", "shebao.benefits.payroll",
                    "shebao.benefits.work_injury", "shebao.cards.services", "shebao.registry.accounts",
-                   "shebao.registry.resident_pension", "shebao.operations.outreach"]
+                   "shebao.registry.resident_pension", "shebao.operations.outreach", "shebao.collection.statements"]
 SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.cases.services.case_submit": "case.submit",
     "shebao.cases.services.case_transition": "case.*",
@@ -130,6 +130,7 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.benefits.work_injury.fast_track_award_pay": "work_injury.pay",
     "shebao.cards.services.card_order_create": "card_order.create",
     "shebao.cards.services.card_order_advance": "card_order.update",
+    "shebao.collection.statements.rights_statement_issue": "rights_statement.issue",
     "shebao.registry.accounts.account_transfer_in": "account.transfer_in",
     "shebao.registry.accounts.account_transfer_out": "account.transfer_out",
     "shebao.registry.accounts.account_backfill": "account.backfill",
@@ -516,6 +517,7 @@ SCENARIOS: dict[str, Scenario] = {
                            size_class="small", actor=a),
     "card_order.create": lambda w: (lambda c: lambda a: card_services.card_order_create(
         actor=a, case=c, **CARD_ADDRESS))(w.card_case()),
+    "rights_statement.issue": lambda w: lambda a: statements.rights_statement_issue(actor=a, person=w.person),
     "card_order.update": lambda w: (lambda o: lambda a: card_services.card_order_advance(
         actor=a, order=o, status="made"))(w.card_order()),
     "account.transfer_in": lambda w: lambda a: accounts.account_transfer_in(

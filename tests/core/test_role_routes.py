@@ -78,6 +78,7 @@ ROUTES: dict[str, Route] = {
     "collection:deduction_file_checksum": ("deduction_file.download", None, None),
     "collection:bank_file_import": ("remittance.import", "remittance.import", {}),
     "collection:person_rights": (None, None, None),
+    "collection:person_rights_statement": (None, "rights_statement.issue", {}),
     # Back-office pages.
     "backoffice:queue": (None, None, None),
     "backoffice:case_detail": (None, None, None),
@@ -142,6 +143,7 @@ ROUTES: dict[str, Route] = {
     "web:home": (None, None, None),
     "web:public_announcements": (None, None, None),
     "web:card_certificate_verify": (None, None, None),
+    "web:rights_statement_verify": (None, None, None),
     "web:person_search": (None, None, None),
     "web:person_detail": (None, None, None),
     "web:person_reveal": (None, "personal_data.reveal", {"reason": "电话核实"}),

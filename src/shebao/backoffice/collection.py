@@ -174,7 +174,44 @@ def person_rights(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, "collection/person_rights.html", {
         "person": person, "months": selectors.rights_record(person=person, as_of=as_of, policy=policy),
         "as_of": as_of, "on": on, "coverage": coverage, "error": error or error2,
+        "may_issue_statement": may(request.user, "rights_statement.issue", district_id=person.district_id),
     })
+
+
+@login_required
+@require_POST
+def person_rights_statement(request: HttpRequest, pk: int) -> HttpResponse:
+    """出具个人权益记录单: issues a statement with its verification code (4.1) and answers its PDF."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from shebao.collection.statement_pdf import rights_statement_pdf
+    from shebao.collection.statements import rights_statement_issue
+    from shebao.core.pdffonts import PdfFontMissing, UnprintableText
+
+    person = get_object_or_404(scope_queryset(Person.objects.all(), user=request.user), pk=pk)
+    raw = request.POST.get("as_of", "").strip()
+    try:
+        as_of = dt.date.fromisoformat(raw) if raw else clock.today()
+    except ValueError:
+        messages.error(request, f"截至日期“{raw}”格式错误，应为年-月-日，如2020-02-20")
+        return redirect("collection:person_rights", pk=person.pk)
+    try:
+        statement = rights_statement_issue(actor=request.user, person=person, as_of=as_of)
+    except PermissionDenied as e:
+        messages.error(request, refusal_text(e)[0])
+        return redirect("collection:person_rights", pk=person.pk)
+    personal_data_read(actor=request.user, subject=person, what="个人权益记录单")
+    url = request.build_absolute_uri(reverse("web:rights_statement_verify")) + "?" + urlencode(
+        {"code": statement.code_display})
+    try:
+        pdf = rights_statement_pdf(statement=statement, verify_url=url)
+    except (PdfFontMissing, UnprintableText) as e:
+        messages.error(request, str(e))
+        return redirect("collection:person_rights", pk=person.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="rights-statement-{statement.code}.pdf"'
+    return response
 
 
 @login_required

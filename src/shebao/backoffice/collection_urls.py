@@ -28,4 +28,5 @@ urlpatterns = [
          name="deduction_file_checksum"),
     path("imports/<slug:kind>/", views.bank_file_import, name="bank_file_import"),
     path("persons/<id:pk>/rights/", views.person_rights, name="person_rights"),
+    path("persons/<id:pk>/rights/statement/", views.person_rights_statement, name="person_rights_statement"),
 ]

@@ -13,23 +13,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from shebao.cards.models import CardOrder, CardReason
-from shebao.core import clock
+from shebao.core import clock, codes
 from shebao.core.audit import audit_create, audit_update, snapshot
 from shebao.core.normalize import normalize_code, normalize_phone, normalize_text
 from shebao.core.permissions import actor_user, require
 from shebao.core.policy import current_policy
 
-# The certificate's verification code: 12 characters of an alphabet without look-alikes (no 0/O,
-# 1/I/L), 31^12 ≈ 7.9e17 codes, so guessing a valid one is hopeless even without a rate limit.
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 12
+# The certificate's verification code: the agency's one kind of code (core.codes).
+CODE_ALPHABET = codes.CODE_ALPHABET
+CODE_LENGTH = codes.CODE_LENGTH
 # A mainland mobile number (MIIT numbering plan: 1, then 3-9, then nine digits) or a fixed line
 # with its area code (0 then 9 to 11 digits): the number EMS calls on delivery.
 _PHONE_RE = re.compile(r"1[3-9]\d{9}|0\d{9,11}")
@@ -41,12 +39,12 @@ ADDRESS_MIN_CHARS = 6
 
 
 def new_certificate_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return codes.new_verification_code()
 
 
 def normalize_certificate_code(value: object) -> str:
     """The code as typed (spaces, hyphens, lower case, full-width) as stored: ``abcd-efgh`` → ``ABCDEFGH``."""
-    return normalize_code(value)
+    return codes.normalize_verification_code(value)
 
 
 def ems_tracking_number_error(number: str) -> str:

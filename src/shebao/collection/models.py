@@ -608,3 +608,46 @@ class RefundPaymentFile(AppendOnlyModel):
     class Meta:
         verbose_name = "退费支付文件"
         verbose_name_plural = "退费支付文件"
+
+
+class RightsStatement(AppendOnlyModel):
+    """A printed statement of a person's rights record (个人权益记录单, 4.1) with its verification code.
+
+    What was issued is kept as issued (`content`: the lines and totals, and its SHA-256), so anyone
+    holding the paper can check the code on the public page, and the agency can show later exactly
+    what it stated on that day, whatever has been paid or corrected since.
+    """
+
+    class Channel(models.TextChoices):
+        OFFICE = "office", "经办机构打印"
+        PORTAL = "portal", "网上服务自助打印"
+
+    person = models.ForeignKey("registry.Person", verbose_name="参保人员", on_delete=models.PROTECT,
+                               related_name="rights_statements")
+    code = models.CharField("验证码", max_length=12, unique=True)
+    as_of = models.DateField("截至日期")
+    first_month = models.CharField("起始所属期", max_length=7, blank=True)
+    last_month = models.CharField("截止所属期", max_length=7, blank=True)
+    content = models.JSONField("记录单内容")
+    content_sha256 = models.CharField("内容摘要（SHA-256）", max_length=64)
+    channel = models.CharField("出具方式", max_length=10, choices=Channel.choices)
+    issued_at = models.DateTimeField("出具时间")
+    issued_by_label = models.CharField("出具人", max_length=150)
+
+    class Meta:
+        verbose_name = "个人权益记录单"
+        verbose_name_plural = "个人权益记录单"
+        indexes = [models.Index(fields=["person", "issued_at"])]
+
+    def __str__(self) -> str:
+        return f"个人权益记录单 {self.code_display}"
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.person.district.code if self.person_id else ""
+
+    @property
+    def code_display(self) -> str:
+        from shebao.core.codes import verification_code_display
+
+        return verification_code_display(self.code)

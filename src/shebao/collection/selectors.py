@@ -161,6 +161,7 @@ class RightsMonth:
     status: str  # on_time | made_up (counts as on time, 0.3) | late | not_yet_due | unpaid
     counts_as_on_time: bool
     clauses: list[str]
+    contribution: Contribution | None = None  # the month's bases and amounts by insurance type
 
     @property
     def status_text(self) -> str:
@@ -206,8 +207,99 @@ def rights_record(*, person: Person, as_of: dt.date, policy: Policy) -> list[Rig
         else:
             status = "not_yet_due" if fee.overdue_days == 0 else "unpaid"
         out.append(RightsMonth(c.month, c.employer, fee.due_on, paid_on, status,
-                               status in ("on_time", "made_up"), [due_clause_text(policy, x, c.month) for x in fee.clauses]))
+                               status in ("on_time", "made_up"), [due_clause_text(policy, x, c.month) for x in fee.clauses],
+                               c))
     return out
+
+
+# The insurance types of a rights statement, with the Contribution fields of each: (code, name,
+# base, employer share, personal share or None). Maternity and work injury have no personal share.
+STATEMENT_INSURANCES: tuple[tuple[str, str, str, str, str | None], ...] = (
+    ("pension", "养老保险", "pension_base_fen", "pension_employer_fen", "pension_personal_fen"),
+    ("unemployment", "失业保险", "unemployment_base_fen", "unemployment_employer_fen", "unemployment_personal_fen"),
+    ("medical", "医疗保险", "medical_base_fen", "medical_employer_fen", "medical_personal_fen"),
+    ("maternity", "生育保险", "maternity_base_fen", "maternity_employer_fen", None),
+    ("work_injury", "工伤保险", "work_injury_base_fen", "work_injury_employer_fen", None),
+)
+
+
+def rights_statement_content(*, person: Person, as_of: dt.date, policy: Policy) -> dict[str, Any]:
+    """The rights record (4.1) of `person` up to `as_of`'s month, as a statement prints it (JSON-able).
+
+    ``{"as_of": "YYYY-MM-DD", "lines": [{"month", "employer", "status", "status_text", "on_time": bool,
+    "clauses": [...], "insurances": {code: {"base_fen", "employer_fen", "personal_fen" | None}}}],
+    "totals": {code: {"zh", "months", "employer_fen", "personal_fen" | None}}}``, oldest month first.
+    Statuses are `rights_record`'s: a month made up within the window counts as on time (0.3:
+    "不影响参保人员个人权益记录"). Totals count the months actually paid (on time, made up or late);
+    an unpaid or not yet due month is listed but not counted. Amounts are integer fen.
+    """
+    last = f"{as_of:%Y-%m}"
+    lines: list[dict[str, Any]] = []
+    totals: dict[str, dict[str, Any]] = {
+        code: {"zh": zh, "months": 0, "employer_fen": 0, "personal_fen": 0 if personal else None}
+        for code, zh, _base, _employer, personal in STATEMENT_INSURANCES}
+    paid_months: dict[str, set[str]] = {code: set() for code in totals}
+    for m in rights_record(person=person, as_of=as_of, policy=policy):
+        if m.month > last or m.contribution is None:
+            continue
+        c = m.contribution
+        insurances: dict[str, dict[str, int | None]] = {}
+        for code, _zh, base, employer, personal in STATEMENT_INSURANCES:
+            row = {"base_fen": int(getattr(c, base)), "employer_fen": int(getattr(c, employer)),
+                   "personal_fen": int(getattr(c, personal)) if personal else None}
+            insurances[code] = row
+            if m.paid_on is not None and (row["base_fen"] or row["employer_fen"] or row["personal_fen"]):
+                paid_months[code].add(m.month)
+                totals[code]["employer_fen"] += row["employer_fen"]
+                if personal:
+                    totals[code]["personal_fen"] += row["personal_fen"]
+        lines.append({"month": m.month, "employer": m.employer.name, "status": m.status,
+                      "status_text": m.status_text, "on_time": m.counts_as_on_time,
+                      "paid_on": m.paid_on.isoformat() if m.paid_on else None,
+                      "clauses": m.clauses, "insurances": insurances})
+    for code, months in paid_months.items():
+        totals[code]["months"] = len(months)
+    return {"as_of": as_of.isoformat(), "lines": lines, "totals": totals}
+
+
+@dataclass(frozen=True)
+class RightsStatementCheck:
+    """What the public check of a rights statement's code shows: masked data and the figures only."""
+
+    name_masked: str
+    id_number_masked: str
+    as_of: dt.date
+    issued_on: dt.date
+    first_month: str
+    last_month: str
+    months: list[tuple[str, int]]  # (insurance name, months paid), as printed
+    lines: int
+    content_sha256: str
+
+
+def rights_statement_check(code: str) -> RightsStatementCheck | None:
+    """The statement behind a verification code as typed, or None when no statement has it (a forged
+    or mistyped code). Public: no sign-in; the holder of the paper compares the figures shown here."""
+    from shebao.cards.selectors import mask_name
+    from shebao.collection.models import RightsStatement
+    from shebao.core.codes import is_verification_code, normalize_verification_code
+    from shebao.core.masking import mask_id_number
+
+    compact = normalize_verification_code(code)
+    if not is_verification_code(compact):
+        return None
+    st = RightsStatement.objects.select_related("person").filter(code=compact).first()
+    if st is None:
+        return None
+    from django.utils import timezone
+
+    totals = st.content.get("totals", {})
+    return RightsStatementCheck(
+        name_masked=mask_name(st.person.name), id_number_masked=mask_id_number(st.person.id_number),
+        as_of=st.as_of, issued_on=timezone.localtime(st.issued_at).date(),
+        first_month=st.first_month, last_month=st.last_month,
+        months=[(t["zh"], int(t["months"])) for t in totals.values()],
+        lines=len(st.content.get("lines", [])), content_sha256=st.content_sha256)
 
 
 @dataclass

@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("public/announcements/", views.public_announcements, name="public_announcements"),
     path("public/card-certificates/", public.card_certificate_verify, name="card_certificate_verify"),
+    path("public/rights-statements/", public.rights_statement_verify, name="rights_statement_verify"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("large-type/", views.toggle_large_type, name="toggle_large_type"),
     path("persons/", registry.person_search, name="person_search"),

@@ -1,0 +1,67 @@
+"""Writes of rights statements (个人权益记录单, 4.1): a person's rights record printed with a
+verification code that anyone can check on the public page (/public/rights-statements/).
+
+* `rights_statement_issue`: stores what is stated (lines, totals, SHA-256) with a fresh code, in one
+  transaction with its audit row. Staff at the counter print it for a person of their district;
+  the person prints their own from the portal.
+
+Refusals: `ActionRefused` (role, district) before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from shebao.collection.models import RightsStatement
+from shebao.collection.policy import policy_in_force
+from shebao.collection.selectors import rights_statement_content
+from shebao.core import clock
+from shebao.core.audit import audit_create
+from shebao.core.codes import new_verification_code
+from shebao.core.permissions import actor_label, require
+from shebao.registry.models import Person
+
+
+def _content_sha256(content: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True,
+                                     separators=(",", ":")).encode()).hexdigest()
+
+
+def rights_statement_issue(*, actor: Any, person: Person, as_of: dt.date | None = None) -> RightsStatement:
+    """A new statement of `person`'s rights record up to `as_of` (default: today, the business date).
+
+    The content is `collection.selectors.rights_statement_content` (months, bases and amounts by
+    insurance type; months made up in the 0.3 window shown as on time) as of that day, kept as issued.
+    A person acting for themself (a portal session naming them) may; staff need `rights_statement.issue`
+    within the person's district. Raises ActionRefused before anything is written.
+    """
+    from shebao.core.permissions import person_acting_for
+
+    portal = person_acting_for(actor, person)
+    if not portal:
+        require(actor, "rights_statement.issue", district_id=person.district_id)
+    as_of = as_of or clock.today()
+    content = rights_statement_content(person=person, as_of=as_of, policy=policy_in_force())
+    months = [line["month"] for line in content["lines"]]
+    digest = _content_sha256(content)
+    label = actor_label(actor)
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                statement = RightsStatement.objects.create(
+                    person=person, code=new_verification_code(), as_of=as_of,
+                    first_month=min(months, default=""), last_month=max(months, default=""),
+                    content=content, content_sha256=digest,
+                    channel=RightsStatement.Channel.PORTAL if portal else RightsStatement.Channel.OFFICE,
+                    issued_at=clock.now(), issued_by_label=label)
+                audit_create(actor=actor, instance=statement,
+                             reason=f"出具个人权益记录单（截至{as_of:%Y年%m月%d日}，{len(months)}条缴费记录）")
+            return statement
+        except IntegrityError:  # two codes collided (one chance in 10^17): draw another
+            continue
+    raise RuntimeError("could not draw a unique statement code")  # pragma: no cover
