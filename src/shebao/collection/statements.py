@@ -37,14 +37,11 @@ def rights_statement_issue(*, actor: Any, person: Person, as_of: dt.date | None 
 
     The content is `collection.selectors.rights_statement_content` (months, bases and amounts by
     insurance type; months made up in the 0.3 window shown as on time) as of that day, kept as issued.
-    A person acting for themself (a portal session naming them) may; staff need `rights_statement.issue`
-    within the person's district. Raises ActionRefused before anything is written.
+    Staff need `rights_statement.issue` within the person's district. Raises ActionRefused before
+    anything is written.
     """
-    from shebao.core.permissions import person_acting_for
-
-    portal = person_acting_for(actor, person)
-    if not portal:
-        require(actor, "rights_statement.issue", district_id=person.district_id)
+    require(actor, "rights_statement.issue", district_id=person.district_id)
+    portal = False
     as_of = as_of or clock.today()
     content = rights_statement_content(person=person, as_of=as_of, policy=policy_in_force())
     months = [line["month"] for line in content["lines"]]

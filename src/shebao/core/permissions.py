@@ -121,7 +121,7 @@ TABLE: dict[str, Permission] = _rows(
     Permission("card_order.create", "生成补换卡订单并出具领卡证明", CASE_STAFF, system=True),
     Permission("card_order.update", "登记补换卡制卡、寄递进度", CASE_STAFF),
     # The rights record (4.1) printed with a verification code: at the counter for a person of the
-    # district (the person prints their own in the portal: `person_acting_for`).
+    # district (the person prints their own in the portal).
     Permission("rights_statement.issue", "出具个人权益记录单", FRONT_DESK),
     # The pension individual account's book (4.1 transfers, 4.2 backfill) and the residents' pension
     # (6.1): written when the case completes, by whoever completes it (or a system job).
@@ -222,12 +222,6 @@ class SystemActor:
 
     def __str__(self) -> str:
         return self.label
-
-
-def person_acting_for(actor: Any, person: Any) -> bool:
-    """Whether `actor` is the insured person `person` acting for themself (a portal session that
-    names them): such an actor may read and ask for what is theirs, never anyone else's."""
-    return bool(getattr(actor, "is_portal_person", False)) and getattr(actor, "person_id", None) == person.pk
 
 
 def actor_label(actor: Any) -> str:
