@@ -2,8 +2,8 @@
 
 The rules core (`shebao.rules.relief`) decides: which rule of which pack covers a due, how much of
 the employer share is relieved, whether a deferral is within the pack's limit. This module applies
-its answers: `dues_relieve` sets the relief on dues about to be written (the one function every
-writer of new dues calls: `services.dues_build` and any business effect that creates dues),
+its answers: `dues_relieve` sets the relief on dues about to be written (called by every business
+effect that creates dues; `services.dues_build` gives `relief_compute` its new dues in batches),
 `relief_pack_publish` puts a pack in force and relieves the dues already built (reduced if open,
 credited to the employer if paid), and `deferral_apply` / `deferral_decide` are the deferral business.
 

@@ -7,14 +7,12 @@ change, so the books and the trail are committed together or not at all.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 
 from shebao.collection import ledger
 from shebao.collection.ledger import Line
@@ -33,17 +31,16 @@ from shebao.collection.models import (
 )
 from shebao.collection.policy import contribution_rates
 from shebao.core import clock
-from shebao.core.audit import audit_bulk_create, audit_create, audit_update, audited_bulk_update, snapshot
+from shebao.core.audit import audit_bulk_range, audit_create, audit_update, audited_bulk_update, snapshot
 from shebao.core.permissions import require
 from shebao.registry.models import Contribution, Employer
-from shebao.registry.rates import share_fen
-from shebao.rules.dates import day_date, day_number, month_index
+from shebao.registry.rates import RATE_UNIT
+from shebao.rules.dates import month_index
 
 INSURANCES = tuple(code for code, _ in INSURANCE_CHOICES)
-NO_DAY = -1
 
 
-# --- Dues ------------------------------------------------------------------------------------
+# --- Dues ---------------------------------------------------------------------------------------
 @dataclass
 class DuesBuildResult:
     dues: int = 0
@@ -52,151 +49,282 @@ class DuesBuildResult:
     skipped_pairs: int = 0
 
 
-def _shares(month: str, bases: dict[str, np.ndarray], industry: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Employer and personal shares of each insurance for one month, from the `base` pack's rates.
+# Temporary tables of one build (dropped at its end): the keys of the dues it wrote, and its history groups.
+_NEW_DUES = "shebao_build_new_dues"
+_HISTORY = "shebao_build_history"
+# Relief is decided by the rules core, so the new dues it may cover are read and relieved in batches of
+# this many: memory stays bounded whatever the size of the city.
+RELIEF_BATCH = 50_000
 
-    Bases are clipped to the floor and ceiling in force (pension, unemployment and work injury on
-    the pension floor; medical and maternity on the medical floor).
+
+def _clip(column: str, floor: str) -> str:
+    return f"(CASE WHEN {column} < r.{floor} THEN r.{floor} WHEN {column} > r.ceil THEN r.ceil ELSE {column} END)"
+
+
+def _share_sql(base: str, rate: str) -> str:
+    """`registry.rates.share_fen` in SQL: half-up rounding of base × rate / 100000 (bases are never negative
+    after the floor, so SQL's truncating division is the floor division of the Python rule)."""
+    return f"(({base} * {rate} * 2 + {RATE_UNIT}) / {2 * RATE_UNIT})"
+
+
+def _rates_rows(months: Sequence[str]) -> str:
+    """The months' rates, floors and ceilings (`base` pack, via `collection.policy.contribution_rates`) as
+    the rows of a VALUES table: the one meaning of the parameters, joined into the set-based build."""
+    rows = []
+    for month in months:
+        try:
+            r = contribution_rates(month=month)
+        except LookupError as e:
+            raise ValidationError(f"{month}：{e}") from None
+        values = [month_index(month), r.pension_floor_fen, r.medical_floor_fen, r.ceiling_fen, r.pension_employer,
+                  r.pension_personal, r.unemployment_employer, r.unemployment_personal, r.medical_employer,
+                  r.medical_personal, r.medical_personal_fixed_fen, r.maternity_employer, *r.work_injury_by_class]
+        rows.append("(%s, " + ", ".join(str(int(v)) for v in values) + ")")
+    return ", ".join(rows)
+
+
+_RATE_COLUMNS = ("month, month_no, pfloor, mfloor, ceil, pe, pp, ue, up, me, mp, mfix, mat, "
+                 "w1, w2, w3, w4, w5, w6, w7, w8")
+
+
+def _dues_insert_sql(months: Sequence[str], employer_ids: list[int] | None, *, returning_into: str = ""
+                     ) -> tuple[str, list[Any]]:
+    """INSERT … SELECT of every due of the months, from the contribution rows, in one statement.
+
+    Per contribution row the shares are computed exactly as `registry.rates.share_fen` does (bases
+    clipped to the floor and ceiling of the month, work injury at the rate of the employer's industry
+    class 1..8), then summed per employer, month and payment day; one row per insurance type.
+    Employer-months that already have a due are left out. With `returning_into` (PostgreSQL) the keys
+    of the rows written go into that table in the same statement.
     """
-    try:
-        r = contribution_rates(month=month)
-    except LookupError as e:
-        raise ValidationError(f"{month}：{e}") from None
-    pension = np.clip(bases["pension"], r.pension_floor_fen, r.ceiling_fen)
-    unemployment = np.clip(bases["unemployment"], r.pension_floor_fen, r.ceiling_fen)
-    medical = np.clip(bases["medical"], r.medical_floor_fen, r.ceiling_fen)
-    maternity = np.clip(bases["maternity"], r.medical_floor_fen, r.ceiling_fen)
-    injury = np.clip(bases["work_injury"], r.pension_floor_fen, r.ceiling_fen)
-    zero = np.zeros_like(pension)
-    injury_rates = np.asarray(r.work_injury_by_class, dtype=np.int64)[np.clip(industry, 1, 8) - 1]
-    return {
-        "pension": (share_fen(pension, r.pension_employer), share_fen(pension, r.pension_personal)),
-        "unemployment": (share_fen(unemployment, r.unemployment_employer),
-                         share_fen(unemployment, r.unemployment_personal)),
-        "medical": (share_fen(medical, r.medical_employer),
-                    share_fen(medical, r.medical_personal) + r.medical_personal_fixed_fen),
-        "maternity": (share_fen(maternity, r.maternity_employer), zero),
-        "work_injury": (share_fen(injury, injury_rates), zero),
+    c, e, d = Contribution._meta.db_table, Employer._meta.db_table, Due._meta.db_table
+    pension = _clip("c.pension_base_fen", "pfloor")
+    unemployment = _clip("c.unemployment_base_fen", "pfloor")
+    medical = _clip("c.medical_base_fen", "mfloor")
+    maternity = _clip("c.maternity_base_fen", "mfloor")
+    injury = _clip("c.work_injury_base_fen", "pfloor")
+    injury_rate = ("(CASE WHEN e.industry_class <= 1 THEN r.w1 WHEN e.industry_class = 2 THEN r.w2 "
+                   "WHEN e.industry_class = 3 THEN r.w3 WHEN e.industry_class = 4 THEN r.w4 "
+                   "WHEN e.industry_class = 5 THEN r.w5 WHEN e.industry_class = 6 THEN r.w6 "
+                   "WHEN e.industry_class = 7 THEN r.w7 ELSE r.w8 END)")
+    sums = {
+        "pension_e": _share_sql(pension, "r.pe"), "pension_p": _share_sql(pension, "r.pp"),
+        "unemployment_e": _share_sql(unemployment, "r.ue"), "unemployment_p": _share_sql(unemployment, "r.up"),
+        "medical_e": _share_sql(medical, "r.me"), "medical_p": f"({_share_sql(medical, 'r.mp')} + r.mfix)",
+        "maternity_e": _share_sql(maternity, "r.mat"), "work_injury_e": _share_sql(injury, injury_rate),
     }
+    sum_sql = ", ".join(f"SUM({expr}) AS {name}" for name, expr in sums.items())
+    employer_fen = "CASE ins.code " + " ".join(f"WHEN '{k}' THEN g.{k}_e" for k in INSURANCES) + " END"
+    personal_fen = ("CASE ins.code WHEN 'pension' THEN g.pension_p WHEN 'unemployment' THEN g.unemployment_p "
+                    "WHEN 'medical' THEN g.medical_p ELSE 0 END")
+    only = "" if employer_ids is None else f" AND c.employer_id IN ({', '.join(str(int(i)) for i in employer_ids)})"
+    placeholders = ", ".join(["%s"] * len(months))
+    ins_rows = ", ".join(f"('{k}', {i})" for i, k in enumerate(INSURANCES))
+    sql = (
+        f"WITH r({_RATE_COLUMNS}) AS (VALUES {_rates_rows(months)}), "
+        f"ins(code, ord) AS (VALUES {ins_rows}), "
+        f"g AS (SELECT c.employer_id, c.month, r.month_no, c.paid_on, COUNT(*) AS persons, {sum_sql} "
+        f"FROM {c} c JOIN r ON r.month = c.month JOIN {e} e ON e.id = c.employer_id "
+        f"WHERE c.month IN ({placeholders}){only} GROUP BY c.employer_id, c.month, r.month_no, c.paid_on) "
+        "{insert} "
+        f"SELECT g.employer_id, g.month, g.month_no, ins.code, ({employer_fen}), ({personal_fen}), "
+        f"({employer_fen}) + ({personal_fen}), g.persons, g.paid_on, 0, '', FALSE, CURRENT_TIMESTAMP "
+        f"FROM g CROSS JOIN ins "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {d} x WHERE x.employer_id = g.employer_id AND x.month_no = g.month_no) "
+        "ORDER BY g.month_no, g.employer_id, g.paid_on IS NOT NULL, g.paid_on, ins.ord"
+    )
+    insert = (f"INSERT INTO {d} (employer_id, month, month_no, insurance, employer_fen, personal_fen, amount_fen, "
+              "persons, paid_on, relief_fen, relief_rule, relief_credited, created_at)")
+    if returning_into:
+        sql = sql.replace("{insert}", f", new AS ({insert}") + f" RETURNING id) INSERT INTO {returning_into} SELECT id FROM new"
+    else:
+        sql = sql.replace("{insert}", insert)
+    return sql, [*months, *months]
+
+
+def _last_id(cursor: Any, table: str) -> int:
+    """The highest key SQLite has handed out for a table (AUTOINCREMENT keeps it in sqlite_sequence)."""
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+    last = int(cursor.fetchone()[0])
+    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+    row = cursor.fetchone()
+    return max(last, int(row[0]) if row else 0)
 
 
 @transaction.atomic
 def dues_build(*, months: Sequence[str], actor: Any, employer_ids: Iterable[int] | None = None
                ) -> DuesBuildResult:
-    """Build the dues of the given months from the contribution rows, set-based, month by month.
+    """Build the dues of the given months from the contribution rows, as set-based SQL in the database.
 
     One due per employer, month, insurance type and payment day: contributions already paid
     (`paid_on`) become settled dues with a "history" payment, so the ledger holds every fen.
     Employer-months that already have dues are skipped: building twice changes nothing.
+
+    The rows never pass through Python: one INSERT … SELECT writes every due of the months (their
+    rates, floors and ceilings from the `base` pack joined in as a VALUES table), relief packs in force
+    are applied in bounded batches through the rules core (`collection.relief.relief_compute`), and
+    the ledger entries, history payments and their allocations are INSERT … SELECT too. Memory does
+    not grow with the city. The result equals the row-by-row builder to the fen
+    (tests/collection/test_dues_set_based.py). Raises ValidationError (Chinese) for a month the pack
+    has no rates for; nothing is written then.
     """
     require(actor, "dues.build")
     result = DuesBuildResult()
-    ids = list(employer_ids) if employer_ids is not None else None
-    touched: set[int] = set()
-    for month in sorted(set(months)):  # a loop over months (a handful), never over rows
-        touched |= _dues_build_month(month=month, actor=actor, employer_ids=ids, result=result)
-    # Money an employer already holds as credit pays the new dues at once (oldest first).
-    for employer_id, balance in ledger.account_balances(account=ledger.EMPLOYER_CREDIT,
-                                                        employer_ids=touched).items():
-        if balance < 0:  # the credit account is a liability: money held is a credit (negative) balance
-            credit_apply(employer=Employer.objects.get(pk=employer_id), actor=actor, on=clock.today())
+    months = sorted(set(months))
+    ids = None if employer_ids is None else sorted({int(i) for i in employer_ids})
+    if not months or ids == []:
+        return result
+    postgres = connection.vendor == "postgresql"
+    # Refuses a month without rates before anything is written.
+    insert_sql, params = _dues_insert_sql(months, ids, returning_into=_NEW_DUES if postgres else "")
+    d = Due._meta.db_table
+    month_nos = [month_index(m) for m in months]
+    with connection.cursor() as cursor:
+        only = "" if ids is None else f" AND employer_id IN ({', '.join(map(str, ids))})"
+        cursor.execute(f"SELECT COUNT(*) FROM (SELECT DISTINCT employer_id, month_no FROM {d} "
+                       f"WHERE month_no IN ({', '.join(map(str, month_nos))}){only}) x")
+        result.skipped_pairs = int(cursor.fetchone()[0])
+        cursor.execute(f"DROP TABLE IF EXISTS {_NEW_DUES}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {_NEW_DUES} (id BIGINT PRIMARY KEY)")
+        if postgres:  # RETURNING: exactly the rows this statement wrote, whatever else commits meanwhile
+            cursor.execute(insert_sql, params)
+            cursor.execute(f"ANALYZE {_NEW_DUES}")
+        else:  # SQLite: the writing transaction holds the database's one write lock
+            before = _last_id(cursor, d)
+            cursor.execute(insert_sql, params)
+            cursor.execute(f"INSERT INTO {_NEW_DUES} SELECT id FROM {d} WHERE id > %s", [before])
+        cursor.execute(f"SELECT COUNT(*) FROM {_NEW_DUES}")
+        if not int(cursor.fetchone()[0]):
+            cursor.execute(f"DROP TABLE {_NEW_DUES}")
+            return result
+        _relieve_new_dues(cursor, month_nos)
+        cursor.execute(f"SELECT d.month_no, d.month, COUNT(*), SUM(d.amount_fen), MIN(d.id), MAX(d.id) "
+                       f"FROM {d} d JOIN {_NEW_DUES} n ON n.id = d.id GROUP BY d.month_no, d.month ORDER BY d.month_no")
+        for month_no, month, count, amount, first, last in cursor.fetchall():
+            audit_bulk_range(actor=actor, model=Due, first_pk=first, last_pk=last, count=int(count),
+                             reason=f"核定应缴（{month}）")
+            _post_dues(cursor, month_no=int(month_no), month=month, actor=actor)
+            result.dues += int(count)
+            result.amount_fen += int(amount or 0)
+        result.history_payments = _history_payments(cursor, actor=actor)
+        # Money an employer already holds as credit pays the new dues at once (oldest first).
+        cursor.execute(f"SELECT p.employer_id FROM {Posting._meta.db_table} p WHERE p.account = %s "
+                       f"AND p.employer_id IN (SELECT d.employer_id FROM {d} d JOIN {_NEW_DUES} n ON n.id = d.id) "
+                       "GROUP BY p.employer_id HAVING SUM(p.amount_fen) < 0 ORDER BY p.employer_id",
+                       [ledger.EMPLOYER_CREDIT])  # the credit account is a liability: money held is negative
+        in_credit = [int(row[0]) for row in cursor.fetchall()]
+        cursor.execute(f"DROP TABLE {_NEW_DUES}")
+    for employer in Employer.objects.filter(pk__in=in_credit).order_by("pk"):
+        credit_apply(employer=employer, actor=actor, on=clock.today())
     return result
 
 
-def _dues_build_month(*, month: str, actor: Any, employer_ids: list[int] | None, result: DuesBuildResult
-                      ) -> set[int]:
-    qs = Contribution.objects.filter(month=month)
-    existing = Due.objects.filter(month=month)
-    if employer_ids is not None:
-        qs, existing = qs.filter(employer_id__in=employer_ids), existing.filter(employer_id__in=employer_ids)
-    done = np.asarray(sorted(set(existing.values_list("employer_id", flat=True))), dtype=np.int64)
-    result.skipped_pairs += len(done)
-    rows = list(qs.values_list("employer_id", "pension_base_fen", "unemployment_base_fen", "medical_base_fen",
-                               "maternity_base_fen", "work_injury_base_fen", "paid_on", "employer__industry_class"))
-    if not rows:
-        return set()
-    cols = list(zip(*rows, strict=True))
-    emp = np.asarray(cols[0], dtype=np.int64)
-    keep = ~np.isin(emp, done)
-    if not keep.any():
-        return set()
-    emp = emp[keep]
-    bases = {name: np.asarray(cols[1 + i], dtype=np.int64)[keep] for i, name in enumerate(INSURANCES)}
-    pay_day = np.asarray([NO_DAY if d is None else day_number(d) for d in cols[6]], dtype=np.int64)[keep]
-    industry = np.asarray(cols[7], dtype=np.int64)[keep]
-    shares = _shares(month, bases, industry)
+def _relieve_new_dues(cursor: Any, month_nos: Sequence[int]) -> None:
+    """Relief packs in force (免、减): the employer share of covered new dues is reduced before it is owed.
 
-    # Group the contribution rows by (employer, payment day), summing in exact integers.
-    groups, inverse = np.unique(np.stack([emp, pay_day], axis=1), axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    n = len(groups)
-    persons = np.bincount(inverse, minlength=n)
-    sums: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for k in INSURANCES:
-        e_sum, p_sum = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
-        np.add.at(e_sum, inverse, shares[k][0])
-        np.add.at(p_sum, inverse, shares[k][1])
-        sums[k] = (e_sum, p_sum)
+    The rules core decides (`relief_compute`, the same call `relief.dues_relieve` makes), in batches of
+    `RELIEF_BATCH` dues read by key, so memory is bounded; months no pack covers are not read at all.
+    """
+    from shebao.collection.relief import relief_compute, relief_packs_in_force
 
-    month_no = month_index(month)
-    dues: list[Due] = []
-    for g, (e, pday) in enumerate(groups.tolist()):  # building the rows to write, one per due
-        for k in INSURANCES:
-            e_fen, p_fen = int(sums[k][0][g]), int(sums[k][1][g])
-            dues.append(Due(employer_id=e, month=month, month_no=month_no, insurance=k, employer_fen=e_fen,
-                            personal_fen=p_fen, amount_fen=e_fen + p_fen, persons=int(persons[g]),
-                            paid_on=None if pday == NO_DAY else day_date(pday)))
-    # Relief packs in force (免、减): the employer share of covered dues is reduced before it is owed.
-    from shebao.collection.relief import dues_relieve, relief_ledger_lines
-
-    dues_relieve(dues)
-    Due.objects.bulk_create(dues, batch_size=2000)
-    audit_bulk_create(actor=actor, model=Due, objs=dues, reason=f"核定应缴（{month}）")
-    result.dues += len(dues)
-    result.amount_fen += sum(d.amount_fen for d in dues)
-
-    # Ledger: what employers owe, against income by insurance type.
-    receivable: dict[int, int] = defaultdict(int)
-    income: dict[str, int] = defaultdict(int)
-    for d in dues:
-        receivable[d.employer_id] += d.amount_fen
-        income[d.insurance] += d.amount_fen
-    lines = [Line(ledger.RECEIVABLE, e, amt) for e, amt in sorted(receivable.items())]
-    lines += [Line(ledger.income_account(k), None, -amt) for k, amt in sorted(income.items())]
-    lines += relief_ledger_lines(dues)  # relief:<insurance> against income: income stays the full contribution
-    ledger.ledger_post(kind=LedgerTransaction.Kind.DUES, occurred_on=clock.today(), lines=lines, actor=actor,
-                       memo=f"核定应缴：{month}")
-
-    # Contributions already paid: one "history" payment per employer and day, allocated in full.
-    paid_groups: dict[tuple[int, dt.date], list[Due]] = defaultdict(list)
-    for d in dues:
-        if d.paid_on is not None:
-            paid_groups[(d.employer_id, d.paid_on)].append(d)
-    if paid_groups:
-        result.history_payments += _history_payments(paid_groups, actor=actor)
-    return set(receivable)
+    packs = relief_packs_in_force()
+    spans = [s for s in (p.months() for p in packs) if s is not None]
+    d = Due._meta.db_table
+    for month_no in month_nos:
+        if not any(a <= month_no <= b for a, b in spans):
+            continue
+        last = 0
+        while True:
+            cursor.execute(f"SELECT d.id, d.employer_id, d.insurance, d.employer_fen FROM {d} d "
+                           f"JOIN {_NEW_DUES} n ON n.id = d.id WHERE d.month_no = %s AND d.id > %s "
+                           "AND d.employer_fen > 0 AND d.relief_rule = '' ORDER BY d.id LIMIT %s",
+                           [month_no, last, RELIEF_BATCH])
+            rows = cursor.fetchall()
+            if not rows:
+                break
+            last = int(rows[-1][0])
+            pks, emp, ins, efen = zip(*rows, strict=True)
+            relief, keys = relief_compute(employer_id=emp, month_no=[month_no] * len(rows), insurance=ins,
+                                          employer_fen=efen, packs=packs)
+            changes = [(int(r), k, int(r), int(r), int(pk))
+                       for pk, r, k in zip(pks, relief.tolist(), keys, strict=True) if k]
+            if changes:
+                cursor.executemany(f"UPDATE {d} SET relief_fen = %s, relief_rule = %s, "
+                                   "employer_fen = employer_fen - %s, amount_fen = amount_fen - %s WHERE id = %s",
+                                   changes)
 
 
-def _history_payments(groups: dict[tuple[int, dt.date], list[Due]], *, actor: Any) -> int:
-    keys = sorted(groups)
-    actor_fields = ledger._actor_fields(actor)
-    txns = [LedgerTransaction(kind=LedgerTransaction.Kind.PAYMENT, occurred_on=day, memo="历史已缴费款",
-                              **actor_fields) for (_, day) in keys]
-    LedgerTransaction.objects.bulk_create(txns, batch_size=2000)
-    payments, postings, allocations = [], [], []
-    for (employer_id, day), txn in zip(keys, txns, strict=True):
-        total = sum(d.amount_fen for d in groups[(employer_id, day)])
-        payments.append(Payment(employer_id=employer_id, source=Payment.Source.HISTORY, amount_fen=total,
-                                received_on=day, transaction=txn))
-        postings += [Posting(transaction=txn, account=ledger.BANK, employer_id=employer_id, amount_fen=total),
-                     Posting(transaction=txn, account=ledger.RECEIVABLE, employer_id=employer_id, amount_fen=-total)]
-    Payment.objects.bulk_create(payments, batch_size=2000)
-    Posting.objects.bulk_create(postings, batch_size=2000)
-    for key, payment in zip(keys, payments, strict=True):
-        allocations += [Allocation(payment=payment, due=d, amount_fen=d.amount_fen) for d in groups[key]]
-    Allocation.objects.bulk_create(allocations, batch_size=2000)
-    audit_bulk_create(actor=actor, model=Payment, objs=payments, reason="历史已缴费款")
-    return len(payments)
+def _post_dues(cursor: Any, *, month_no: int, month: str, actor: Any) -> None:
+    """The month's ledger entry: what each employer owes, against income by insurance type, and the
+    relief against income (income stays the full contribution). One balanced transaction, as before."""
+    d, p = Due._meta.db_table, Posting._meta.db_table
+    txn = LedgerTransaction.objects.create(kind=LedgerTransaction.Kind.DUES, occurred_on=clock.today(),
+                                           memo=f"核定应缴：{month}"[:200], **ledger._actor_fields(actor))
+    cursor.execute(f"INSERT INTO {p} (transaction_id, account, employer_id, amount_fen) "
+                   f"SELECT %s, %s, d.employer_id, SUM(d.amount_fen) FROM {d} d JOIN {_NEW_DUES} n ON n.id = d.id "
+                   "WHERE d.month_no = %s GROUP BY d.employer_id HAVING SUM(d.amount_fen) <> 0 ORDER BY d.employer_id",
+                   [txn.pk, ledger.RECEIVABLE, month_no])
+    cursor.execute(f"SELECT d.insurance, SUM(d.amount_fen), SUM(CASE WHEN d.relief_credited THEN 0 ELSE d.relief_fen END) "
+                   f"FROM {d} d JOIN {_NEW_DUES} n ON n.id = d.id WHERE d.month_no = %s GROUP BY d.insurance",
+                   [month_no])
+    by_insurance = {k: (int(a or 0), int(r or 0)) for k, a, r in cursor.fetchall()}
+    lines = [Line(ledger.income_account(k), None, -a) for k, (a, _) in sorted(by_insurance.items())]
+    from shebao.collection.relief import relief_account
+
+    for k, (_, r) in sorted(by_insurance.items()):
+        if r:
+            lines += [Line(relief_account(k), None, r), Line(ledger.income_account(k), None, -r)]
+    Posting.objects.bulk_create([Posting(transaction=txn, account=ln.account, employer_id=ln.employer_id,
+                                         amount_fen=ln.amount_fen) for ln in lines if ln.amount_fen])
+    cursor.execute(f"SELECT COALESCE(SUM(amount_fen), 0) FROM {p} WHERE transaction_id = %s", [txn.pk])
+    total = int(cursor.fetchone()[0])
+    if total:
+        raise ledger.LedgerError(f"分录借贷不平：合计 {total} 分")
+
+
+def _history_payments(cursor: Any, *, actor: Any) -> int:
+    """Contributions already paid: one "history" payment per employer, month and day, allocated in full,
+    each with its balanced ledger transaction (bank against receivable). Keys are drawn first (the
+    sequences on PostgreSQL, the next free keys on SQLite) so the rows link without a read-back."""
+    d, t, pay = Due._meta.db_table, LedgerTransaction._meta.db_table, Payment._meta.db_table
+    groups = (f"SELECT d.month_no, d.employer_id, d.paid_on, SUM(d.amount_fen) AS total FROM {d} d "
+              f"JOIN {_NEW_DUES} n ON n.id = d.id WHERE d.paid_on IS NOT NULL "
+              "GROUP BY d.month_no, d.employer_id, d.paid_on ORDER BY d.month_no, d.employer_id, d.paid_on")
+    cursor.execute(f"DROP TABLE IF EXISTS {_HISTORY}")
+    if connection.vendor == "postgresql":
+        cursor.execute(f"CREATE TEMPORARY TABLE {_HISTORY} AS SELECT q.*, "
+                       f"nextval(pg_get_serial_sequence('{t}', 'id')) AS txn_id, "
+                       f"nextval(pg_get_serial_sequence('{pay}', 'id')) AS pay_id FROM ({groups}) q")
+    else:
+        txn0, pay0 = _last_id(cursor, t), _last_id(cursor, pay)
+        cursor.execute(f"CREATE TEMPORARY TABLE {_HISTORY} AS SELECT q.*, "
+                       f"{txn0} + ROW_NUMBER() OVER (ORDER BY month_no, employer_id, paid_on) AS txn_id, "
+                       f"{pay0} + ROW_NUMBER() OVER (ORDER BY month_no, employer_id, paid_on) AS pay_id "
+                       f"FROM ({groups}) q")
+    author = ledger._actor_fields(actor)
+    cursor.execute(f"INSERT INTO {t} (id, kind, occurred_on, memo, author_id, author_label, reason, created_at) "
+                   f"SELECT txn_id, %s, paid_on, %s, %s, %s, '', CURRENT_TIMESTAMP FROM {_HISTORY} ORDER BY txn_id",
+                   [LedgerTransaction.Kind.PAYMENT.value, "历史已缴费款",
+                    author["author"].pk if author["author"] is not None else None, author["author_label"]])
+    cursor.execute(f"INSERT INTO {pay} (id, employer_id, source, amount_fen, received_on, reference, transaction_id, "
+                   f"created_at) SELECT pay_id, employer_id, %s, total, paid_on, '', txn_id, CURRENT_TIMESTAMP "
+                   f"FROM {_HISTORY} ORDER BY pay_id", [Payment.Source.HISTORY.value])
+    cursor.execute(f"INSERT INTO {Posting._meta.db_table} (transaction_id, account, employer_id, amount_fen) "
+                   f"SELECT txn_id, account, employer_id, amount FROM (SELECT txn_id, 0 AS k, %s AS account, "
+                   f"employer_id, total AS amount FROM {_HISTORY} UNION ALL SELECT txn_id, 1, %s, employer_id, "
+                   f"-total FROM {_HISTORY}) x ORDER BY txn_id, k", [ledger.BANK, ledger.RECEIVABLE])
+    cursor.execute(f"INSERT INTO {Allocation._meta.db_table} (payment_id, due_id, amount_fen, created_at) "
+                   f"SELECT h.pay_id, d.id, d.amount_fen, CURRENT_TIMESTAMP FROM {d} d "
+                   f"JOIN {_NEW_DUES} n ON n.id = d.id JOIN {_HISTORY} h ON h.month_no = d.month_no "
+                   "AND h.employer_id = d.employer_id AND h.paid_on = d.paid_on ORDER BY h.pay_id, d.id")
+    cursor.execute(f"SELECT month_no, MIN(pay_id), MAX(pay_id), COUNT(*) FROM {_HISTORY} GROUP BY month_no "
+                   "ORDER BY month_no")
+    count = 0
+    for _, first, last, n in cursor.fetchall():
+        audit_bulk_range(actor=actor, model=Payment, first_pk=first, last_pk=last, count=int(n), reason="历史已缴费款")
+        count += int(n)
+    cursor.execute(f"DROP TABLE {_HISTORY}")
+    return count
 
 
 # --- Payments and allocation ------------------------------------------------------------------

@@ -90,13 +90,24 @@ def audit_bulk_create(
     if not objs:
         return None
     pks = [o.pk for o in objs if o.pk is not None]
+    return audit_bulk_range(actor=actor, model=model, first_pk=min(pks) if pks else None,
+                            last_pk=max(pks) if pks else None, count=len(objs), district_code=district_code,
+                            reason=reason)
+
+
+def audit_bulk_range(
+    *, actor: Any, model: type[models.Model], first_pk: Any, last_pk: Any, count: int, district_code: str = "",
+    reason: str = "",
+) -> AuditEvent:
+    """The event of a batch written by SQL (INSERT … SELECT, COPY): its key range and count, as
+    `audit_bulk_create` records a batch of objects."""
     return AuditEvent.objects.create(
         **_actor_fields(actor),
         action=AuditEvent.Action.BULK_CREATE,
         model=model._meta.label,
-        object_pk=str(min(pks)) if pks else "",
-        object_pk_last=str(max(pks)) if pks else "",
-        count=len(objs),
+        object_pk="" if first_pk is None else str(first_pk),
+        object_pk_last="" if last_pk is None else str(last_pk),
+        count=count,
         district_code=district_code,
         changes={},
         reason=reason,
