@@ -121,3 +121,31 @@ def test_a_month_without_rates_is_a_clear_command_error():
     with nothing_written(), pytest.raises(CommandError, match="政策包"):
         call_command("generate", "--employers", "2", "--persons", "5", "--from", "2001-01", "--months", "1",
                      "--no-progress")
+
+
+# The fingerprint of OPTIONS' city as the generator wrote it before its contributions went through binary
+# COPY (issue 21): the writers of SQLite and PostgreSQL must both still write exactly this city.
+PINNED_CITY = "3bf63958fa34f2199d7fd1a72ea993c9222eed91944adb93b7a0d6fe1a1c8d6e"
+
+
+@pytest.mark.django_db
+def test_the_city_is_the_same_whatever_the_database_and_its_writer():
+    generate(OPTIONS)
+    assert _fingerprint() == PINNED_CITY
+
+
+def test_binary_copy_rows_are_fixed_records_with_null_dates_as_minus_one():
+    import numpy as np
+
+    from shebao.registry.generator import CONTRIBUTION_COLUMNS, PG_COPY_HEADER, contribution_copy_bytes
+
+    cols = {k: np.asarray([1, 2], dtype=np.int64) for k in CONTRIBUTION_COLUMNS}
+    cols["month"] = np.asarray([b"2020-01", b"2020-02"], dtype="S7")
+    cols["paid_on"] = np.asarray([(dt.date(2000, 1, 3) - dt.date(1970, 1, 1)).days, -1], dtype=np.int64)
+    data = contribution_copy_bytes(cols)
+    per_row = 2 + 17 * 4 + 16 * 8 + 7
+    assert data.startswith(PG_COPY_HEADER) and data.endswith(b"\xff\xff")
+    assert len(data) == len(PG_COPY_HEADER) + (per_row + 4 + 4) + (per_row + 4) + 2
+    first = data[len(PG_COPY_HEADER):len(PG_COPY_HEADER) + per_row + 8]
+    assert first[:2] == (18).to_bytes(2, "big") and first[-8:] == (4).to_bytes(4, "big") + (2).to_bytes(4, "big")
+    assert data[-6:-2] == b"\xff\xff\xff\xff"  # the second row's date: length -1, no bytes (NULL)

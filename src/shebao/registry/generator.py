@@ -82,6 +82,69 @@ def _write_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
             cursor.executemany(f'INSERT INTO {table} ({", ".join(columns)}) VALUES ({placeholders})', rows)
 
 
+CONTRIBUTION_COLUMNS = (
+    "id", "person_id", "employer_id", "month", "pension_base_fen", "pension_employer_fen", "pension_personal_fen",
+    "unemployment_base_fen", "unemployment_employer_fen", "unemployment_personal_fen", "medical_base_fen",
+    "medical_employer_fen", "medical_personal_fen", "maternity_base_fen", "maternity_employer_fen",
+    "work_injury_base_fen", "work_injury_employer_fen", "paid_on",
+)
+# PostgreSQL's binary COPY: a signature, flags and header extension, then tuples, then -1.
+PG_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+PG_COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
+PG_EPOCH_DAYS = (dt.date(2000, 1, 1) - EPOCH).days  # PostgreSQL counts dates from 2000-01-01
+
+
+def contribution_copy_bytes(columns: dict[str, np.ndarray]) -> bytes:
+    """Contribution rows as PostgreSQL binary COPY data, built by NumPy without a Python loop per row.
+
+    `columns` holds equal-length arrays keyed by `CONTRIBUTION_COLUMNS`: integers (int64), `month` as
+    7-byte ASCII (``S7``), `paid_on` as days since 1970-01-01 or -1 for NULL. Each tuple is a field
+    count, then per field its byte length and big-endian value (length -1 and no bytes for NULL), so a
+    row is a fixed-size record of a structured array: rows paid and rows unpaid are two record types.
+    """
+    fields: list[tuple[str, str]] = [("count", ">i2")]
+    for name in CONTRIBUTION_COLUMNS[:-1]:
+        fields += [(f"{name}_len", ">i4"), (name, "S7" if name == "month" else ">i8")]
+    paid = columns["paid_on"] >= 0
+    out = [PG_COPY_HEADER]
+    for has_date in (True, False):
+        rows = np.nonzero(paid == has_date)[0]
+        if not len(rows):
+            continue
+        dtype = np.dtype(fields + [("paid_on_len", ">i4")] + ([("paid_on", ">i4")] if has_date else []))
+        rec = np.zeros(len(rows), dtype=dtype)
+        rec["count"] = len(CONTRIBUTION_COLUMNS)
+        for name in CONTRIBUTION_COLUMNS[:-1]:
+            rec[f"{name}_len"] = 7 if name == "month" else 8
+            rec[name] = columns[name][rows]
+        rec["paid_on_len"] = 4 if has_date else -1
+        if has_date:
+            rec["paid_on"] = columns["paid_on"][rows] - PG_EPOCH_DAYS
+        out.append(rec.tobytes())
+    out.append(PG_COPY_TRAILER)
+    return b"".join(out)
+
+
+def _write_contributions(columns: dict[str, np.ndarray]) -> None:
+    """Contribution rows: binary COPY on PostgreSQL (the bulk of a city: no text per value), the driver's
+    executemany on SQLite."""
+    table = Contribution._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f'COPY {table} ({", ".join(CONTRIBUTION_COLUMNS)}) FROM STDIN (FORMAT BINARY)'
+                                    ) as copy:
+                copy.write(contribution_copy_bytes(columns))
+            return
+        paid = columns["paid_on"]
+        dates = (np.datetime64("1970-01-01") + np.maximum(paid, 0).astype("timedelta64[D]")).astype(str).astype(object)
+        dates[paid < 0] = None
+        values = [columns[k].astype(str).tolist() if k == "month" else columns[k].tolist()
+                  for k in CONTRIBUTION_COLUMNS[:-1]] + [dates.tolist()]
+        placeholders = ", ".join(["?"] * len(CONTRIBUTION_COLUMNS))
+        cursor.connection.executemany(f'INSERT INTO {table} ({", ".join(CONTRIBUTION_COLUMNS)}) '
+                                      f"VALUES ({placeholders})", zip(*values, strict=True))
+
+
 def _reset_sequences(models) -> None:
     if connection.vendor != "postgresql":
         return
@@ -260,7 +323,7 @@ def _generate_batch(*, rng, start, stop, sizes, employer_district, districts, pe
     months = len(month_labels)
     arrears_from = rng.integers(0, max(1, months), n_emp)  # first unpaid month of an employer in arrears
     pay_day = rng.integers(5, 26, n_emp)
-    contribution_rows = []
+    parts: list[dict[str, np.ndarray]] = []
     cid = contribution_id0
     for m, label in enumerate(month_labels):
         active = join_offset <= m
@@ -271,33 +334,31 @@ def _generate_batch(*, rng, start, stop, sizes, employer_district, districts, pe
         wage = wage_fen[idx]
         pension_base = np.clip(wage, r.pension_floor_fen, r.ceiling_fen)
         medical_base = np.clip(wage, r.medical_floor_fen, r.ceiling_fen)
-        pe, pp = r.share(pension_base, r.pension_employer), r.share(pension_base, r.pension_personal)
-        ue, up = r.share(pension_base, r.unemployment_employer), r.share(pension_base, r.unemployment_personal)
-        me = r.share(medical_base, r.medical_employer)
-        mp = r.share(medical_base, r.medical_personal) + r.medical_personal_fixed_fen
-        mat = r.share(medical_base, r.maternity_employer)
         emp_of = person_emp[idx]
-        inj = r.work_injury_share(pension_base, industry[emp_of])
         unpaid = in_arrears[emp_of] & (m >= arrears_from[emp_of])
-        paid_dates = np.char.add(f"{label}-", np.char.zfill(pay_day[emp_of].astype(str), 2))
-        paid_on = np.where(unpaid, None, paid_dates.astype(object))
+        first_day = (dt.date(int(label[:4]), int(label[5:]), 1) - EPOCH).days
         count = len(idx)
-        columns = [
-            range(cid, cid + count), (person_id0 + p_idx[idx]).tolist(),
-            (employer_id0 + emp_idx[emp_of]).tolist(), [label] * count,
-            pension_base.tolist(), pe.tolist(), pp.tolist(), pension_base.tolist(), ue.tolist(), up.tolist(),
-            medical_base.tolist(), me.tolist(), mp.tolist(), medical_base.tolist(), mat.tolist(),
-            pension_base.tolist(), inj.tolist(), paid_on.tolist(),
-        ]
-        contribution_rows.extend(zip(*columns, strict=True))
+        parts.append({
+            "id": np.arange(cid, cid + count, dtype=np.int64), "person_id": person_id0 + p_idx[idx],
+            "employer_id": employer_id0 + emp_idx[emp_of], "month": np.full(count, label.encode(), dtype="S7"),
+            "pension_base_fen": pension_base, "pension_employer_fen": r.share(pension_base, r.pension_employer),
+            "pension_personal_fen": r.share(pension_base, r.pension_personal),
+            "unemployment_base_fen": pension_base,
+            "unemployment_employer_fen": r.share(pension_base, r.unemployment_employer),
+            "unemployment_personal_fen": r.share(pension_base, r.unemployment_personal),
+            "medical_base_fen": medical_base, "medical_employer_fen": r.share(medical_base, r.medical_employer),
+            "medical_personal_fen": r.share(medical_base, r.medical_personal) + r.medical_personal_fixed_fen,
+            "maternity_base_fen": medical_base, "maternity_employer_fen": r.share(medical_base, r.maternity_employer),
+            "work_injury_base_fen": pension_base,
+            "work_injury_employer_fen": r.work_injury_share(pension_base, industry[emp_of]),
+            # Days since 1970-01-01 of the payment, or -1 for a month not paid.
+            "paid_on": np.where(unpaid, -1, first_day + pay_day[emp_of] - 1).astype(np.int64),
+        })
         cid += count
-    _write_rows(Contribution._meta.db_table,
-                ["id", "person_id", "employer_id", "month", "pension_base_fen", "pension_employer_fen",
-                 "pension_personal_fen", "unemployment_base_fen", "unemployment_employer_fen",
-                 "unemployment_personal_fen", "medical_base_fen", "medical_employer_fen", "medical_personal_fen",
-                 "maternity_base_fen", "maternity_employer_fen", "work_injury_base_fen", "work_injury_employer_fen",
-                 "paid_on"], contribution_rows)
-
+    n_contributions = cid - contribution_id0
+    if parts:
+        columns = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        _write_contributions(columns)
     label = GENERATOR.label
     events = [_audit_batch(Employer, emp_rows[0][0], emp_rows[-1][0], n_emp, label)]
     if person_rows:
@@ -306,8 +367,8 @@ def _generate_batch(*, rng, start, stop, sizes, employer_district, districts, pe
             _audit_batch(PensionAccount, account_rows[0][0], account_rows[-1][0], n, label),
             _audit_batch(EmploymentSpell, spell_rows[0][0], spell_rows[-1][0], n, label),
         ]
-    if contribution_rows:
-        events.append(_audit_batch(Contribution, contribution_rows[0][0], contribution_rows[-1][0],
-                                   len(contribution_rows), label))
+    if n_contributions:
+        events.append(_audit_batch(Contribution, contribution_id0, contribution_id0 + n_contributions - 1,
+                                   n_contributions, label))
     AuditEvent.objects.bulk_create(events)
-    return GenerateResult(employers=n_emp, persons=n, spells=n, contributions=len(contribution_rows))
+    return GenerateResult(employers=n_emp, persons=n, spells=n, contributions=n_contributions)

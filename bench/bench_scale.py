@@ -1,0 +1,273 @@
+"""A city at scale on durable PostgreSQL (issue 21): every monthly stage with rows/s and peak memory.
+
+Stages: generate (`shebao generate`: binary COPY of the contributions), build dues (the set-based
+`dues_build`), the city-wide assessment, a deduction run (`deduction_run_start`: run and request
+file), the queue page and an employer's statement page (p50/p95). The baseline, measured in the same
+run, is the row-by-row dues builder as it was before issue 21 (`tests/collection/dues_reference.py`)
+on a sample of employers, rolled back; the set-based build must equal it on that sample to the fen
+(dues, payments, allocations and postings summed per month and insurance).
+
+Peak memory is this process's resident set (sampled every 20 ms) during the stage, and its growth
+over the stage's start; the server's own memory is PostgreSQL's (shared_buffers 256 MB here).
+
+    python bench/bench_scale.py                        # 20,000 people x 12 months (make bench)
+    SHEBAO_SCALE_PERSONS=2000000 python bench/bench_scale.py   # 2 M people x 12 months (opt-in)
+    python bench/bench_scale.py --persons 200000
+
+Without a PostgreSQL DATABASE_URL it re-runs itself under a throwaway durable server
+(tests/pgtemp.py --durable: fsync, synchronous_commit and full_page_writes on). Against a server
+named by DATABASE_URL it reports whether fsync and synchronous_commit are on. Targets (issue 21):
+generate >= 200,000 contribution rows/s; 12 months of dues for 2 M people in < 60 s and < 500 MB.
+Figures are merged into bench/results.json under "scale".
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+from common import merge_results
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * PAGE
+
+
+class Stage:
+    """Wall time and peak resident memory of one stage (a sampling thread reads /proc/self/statm)."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.seconds, self.start_rss, self.peak_rss = name, 0.0, 0, 0
+        self._stop = threading.Event()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak_rss = max(self.peak_rss, _rss())
+
+    def __enter__(self) -> Stage:
+        self.start_rss = self.peak_rss = _rss()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        self._t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self._t0
+        self._stop.set()
+        self._thread.join()
+        self.peak_rss = max(self.peak_rss, _rss())
+
+    def figures(self, **rows: int) -> dict:
+        out = {"seconds": round(self.seconds, 2), "peak_rss_mb": round(self.peak_rss / 2**20, 1),
+               "rss_growth_mb": round((self.peak_rss - self.start_rss) / 2**20, 1)}
+        for name, n in rows.items():
+            out[name] = n
+            out[f"{name}_per_second"] = round(n / max(self.seconds, 1e-9))
+        return out
+
+
+def _report(name: str, figures: dict) -> None:
+    rates = ", ".join(f"{k.removesuffix('_per_second')} {v:,}/s" for k, v in figures.items() if k.endswith("_per_second"))
+    print(f"{name:<22} {figures['seconds']:8.2f} s  peak RSS {figures['peak_rss_mb']:7.1f} MB "
+          f"(+{figures['rss_growth_mb']:.1f})  {rates}", flush=True)
+
+
+def _sums(cursor, employer_ids: list[int]) -> dict:
+    """What a build wrote for some employers, summed: the equality check of the set-based build."""
+    only = f"employer_id IN ({', '.join(map(str, employer_ids))})"
+    queries = {
+        "dues": f"SELECT month_no, insurance, COUNT(*), SUM(employer_fen), SUM(personal_fen), SUM(amount_fen), "
+                f"SUM(persons), SUM(relief_fen), COUNT(paid_on) FROM collection_due WHERE {only} "
+                "GROUP BY month_no, insurance ORDER BY month_no, insurance",
+        "payments": f"SELECT source, received_on, COUNT(*), SUM(amount_fen) FROM collection_payment WHERE {only} "
+                    "GROUP BY source, received_on ORDER BY source, received_on",
+        "allocations": f"SELECT COUNT(*), SUM(a.amount_fen) FROM collection_allocation a JOIN collection_due d "
+                       f"ON d.id = a.due_id WHERE d.{only}",
+        "postings": f"SELECT account, COUNT(*), SUM(amount_fen) FROM collection_posting WHERE {only} "
+                    "GROUP BY account ORDER BY account",
+    }
+    out = {}
+    for name, sql in queries.items():
+        cursor.execute(sql)
+        out[name] = [tuple(str(v) for v in row) for row in cursor.fetchall()]
+    return out
+
+
+def _pages(client, urls: list[str], requests: int) -> dict:
+    client.get(urls[0])  # warm
+    times = []
+    for i in range(requests):
+        t = time.perf_counter()
+        r = client.get(urls[i % len(urls)])
+        times.append((time.perf_counter() - t) * 1000)
+        assert r.status_code == 200, (urls[i % len(urls)], r.status_code)
+    times.sort()
+    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(times[max(0, int(len(times) * 0.95) - 1)], 1),
+            "requests": requests}
+
+
+@contextmanager
+def _rolled_back():
+    from django.db import transaction
+
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--persons", type=int, default=int(os.environ.get("SHEBAO_SCALE_PERSONS", "20000")))
+    parser.add_argument("--employers", type=int, default=0, help="default: persons / 50")
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--from", dest="from_month", default="2019-07")
+    parser.add_argument("--baseline-employers", type=int, default=400,
+                        help="employers the row-by-row baseline builds (a sample, rolled back)")
+    parser.add_argument("--requests", type=int, default=30, help="requests per page")
+    args, _ = parser.parse_known_args()
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        os.execv(sys.executable, [sys.executable, "-m", "tests.pgtemp", "--durable", "--", sys.executable, __file__,
+                                  *sys.argv[1:]])
+    tmp = tempfile.mkdtemp(prefix="shebao-scale-")
+    os.environ.setdefault("SHEBAO_VAR_DIR", tmp)
+    os.environ.setdefault("SHEBAO_BANK_FILE_DIR", tmp)
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # Pages are requested in-process as signed-in staff (force_login): a development copy without the
+    # second factor, as the other page benches run.
+    os.environ.setdefault("SHEBAO_STAFF_MFA", "false")
+    from common import django_setup
+
+    django_setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from tests.collection.dues_reference import dues_build_reference
+
+    from shebao.collection.bankfiles import deduction_run_start
+    from shebao.collection.jobs import assessment_start
+    from shebao.collection.models import Due
+    from shebao.collection.services import dues_build
+    from shebao.core.permissions import SystemActor
+    from shebao.registry.generator import GenerateOptions, generate
+    from shebao.registry.models import Contribution, Employer, Office
+    from shebao.registry.months import format_month, parse_month
+    from shebao.staff.models import User
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW fsync")
+        fsync = cursor.fetchone()[0]
+        cursor.execute("SHOW synchronous_commit")
+        sync = cursor.fetchone()[0]
+    durable = fsync == "on" and sync == "on"
+    employers = args.employers or max(1, args.persons // 50)
+    months = [format_month(parse_month(args.from_month) + k) for k in range(args.months)]
+    print(f"scale bench: {args.persons:,} people, {employers:,} employers, {args.months} months from "
+          f"{args.from_month}; PostgreSQL fsync={fsync} synchronous_commit={sync}", flush=True)
+    figures: dict = {"persons": args.persons, "employers": employers, "months": args.months, "durable": durable,
+                     "fsync": fsync, "synchronous_commit": sync, "stages": {}}
+    stages = figures["stages"]
+    job = SystemActor("bench_scale", "规模基准测试")
+
+    if Contribution.objects.exists():
+        print("the database already holds a city: run against an empty one", file=sys.stderr)
+        return 2
+    with Stage("generate") as s:
+        result = generate(GenerateOptions(employers=employers, persons=args.persons, from_month=args.from_month,
+                                          months=args.months, seed=21))
+    stages["generate"] = s.figures(contribution_rows=result.contributions,
+                                   rows=result.employers + 3 * result.persons + result.contributions)
+    _report("generate", stages["generate"])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    # Baseline: the row-by-row builder on a sample of employers, rolled back; then its sums.
+    ids = list(Employer.objects.order_by("pk").values_list("pk", flat=True))
+    step = max(1, len(ids) // max(1, args.baseline_employers))
+    sample = ids[::step][:args.baseline_employers]
+    sample_rows = Contribution.objects.filter(employer_id__in=sample).count()
+    with _rolled_back(), Stage("baseline") as s:
+        dues_build_reference(months=months, actor=job, employer_ids=sample)
+        with connection.cursor() as cursor:
+            reference = _sums(cursor, sample)
+    stages["build_dues_baseline_row_by_row_sample"] = s.figures(contribution_rows=sample_rows)
+    _report("baseline (sample)", stages["build_dues_baseline_row_by_row_sample"])
+
+    with Stage("build dues") as s:
+        built = dues_build(months=months, actor=job)
+    stages["build_dues"] = s.figures(contribution_rows=result.contributions, dues=built.dues)
+    _report("build dues", stages["build_dues"])
+    with connection.cursor() as cursor:
+        same = _sums(cursor, sample) == reference
+        cursor.execute("ANALYZE")
+    figures["build_dues_equals_baseline_on_sample"] = same
+    speedup = (stages["build_dues"]["contribution_rows_per_second"]
+               / max(1, stages["build_dues_baseline_row_by_row_sample"]["contribution_rows_per_second"]))
+    figures["build_dues_speedup_over_baseline"] = round(speedup, 1)
+    print(f"build dues equals the row-by-row baseline on {len(sample):,} employers: {same}; "
+          f"{speedup:.1f}x its rows/s", flush=True)
+
+    as_of = dt.date(int(months[-1][:4]), int(months[-1][5:]), 28) + dt.timedelta(days=60)
+    with Stage("assess") as s:
+        run = assessment_start(as_of=as_of, actor=job, inline=True).run
+    stages["assess"] = s.figures(dues=int(run.dues) if run else 0)
+    _report("assess", stages["assess"])
+
+    open_dues = Due.objects.filter(paid_on__isnull=True, amount_fen__gt=0).count()
+    with Stage("deduction run") as s:
+        deduction = deduction_run_start(actor=job)
+    stages["deduction_run"] = s.figures(open_dues=open_dues, items=deduction.items.count())
+    _report("deduction run", stages["deduction_run"])
+
+    district = Office.objects.get(code="110105")
+    clerk, _ = User.objects.get_or_create(username="bench_scale_clerk",
+                                          defaults={"role": "district_clerk", "office": district})
+    collector, _ = User.objects.get_or_create(username="bench_scale_collection",
+                                              defaults={"role": "collection_clerk",
+                                                        "office": Office.objects.exclude(kind="district_center").first()
+                                                        or district})
+    with Stage("pages") as s:
+        client = Client()
+        client.force_login(clerk)
+        queue = _pages(client, ["/office/queue/", "/office/queue/?page=2"], args.requests)
+        client = Client()
+        client.force_login(collector)
+        biggest = list(Due.objects.values_list("employer_id", flat=True).order_by("-persons")[:5])
+        statement = _pages(client, [f"/collection/employers/{e}/" for e in biggest], args.requests)
+    stages["queue_page"], stages["statement_page"] = queue, statement
+    print(f"{'queue page':<22} p50 {queue['p50_ms']} ms, p95 {queue['p95_ms']} ms", flush=True)
+    print(f"{'statement page':<22} p50 {statement['p50_ms']} ms, p95 {statement['p95_ms']} ms", flush=True)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        figures["database_mb"] = round(cursor.fetchone()[0] / 2**20)
+    g, b = stages["generate"], stages["build_dues"]
+    figures["targets"] = {
+        "generate_contribution_rows_per_second_min": 200_000,
+        "generate_met": g["contribution_rows_per_second"] >= 200_000,
+        "build_dues_seconds_max_at_2M_people": 60, "build_dues_peak_rss_mb_max": 500,
+        "build_dues_memory_met": b["peak_rss_mb"] < 500,
+    }
+    print(f"database {figures['database_mb']:,} MB; generate {g['contribution_rows_per_second']:,} contribution rows/s "
+          f"(target 200,000); build dues {b['seconds']} s, peak {b['peak_rss_mb']} MB (targets at 2 M people: "
+          f"< 60 s, < 500 MB); durable: {durable}", flush=True)
+    merge_results("scale", figures)
+    return 0 if same and durable else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
