@@ -36,6 +36,7 @@ from shebao.core.permissions import TABLE, ActionRefused, SystemActor, may
 from shebao.core.policy import announcement_publish
 from shebao.operations import halls, outreach
 from shebao.operations.services import audit_case_open, audit_case_register
+from shebao.portal import services as portal_services
 from shebao.registry import accounts, resident_pension
 from shebao.registry import services as registry
 from shebao.staff import services as staff
@@ -48,7 +49,8 @@ SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "sheba
                    "shebao.collection.assessment", "shebao.collection.relief", "shebao.collection.bankfiles", "shebao.collection.refunds", "shebao.collection.jobs", "shebao.registry.services", "shebao.staff.services",
                    "shebao.core.policy", "shebao.operations.halls", "shebao.benefits.services", "shebao.benefits.payroll",
                    "shebao.benefits.work_injury", "shebao.cards.services", "shebao.registry.accounts",
-                   "shebao.registry.resident_pension", "shebao.operations.outreach", "shebao.collection.statements"]
+                   "shebao.registry.resident_pension", "shebao.operations.outreach", "shebao.collection.statements",
+                   "shebao.portal.services"]
 SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.cases.services.case_submit": "case.submit",
     "shebao.cases.services.case_transition": "case.*",
@@ -143,6 +145,9 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.operations.outreach.outreach_reject": "outreach.approve",
     "shebao.operations.outreach.opt_out_record": "outreach.opt_out",
     "shebao.operations.outreach.employer_contact_save": "outreach.contact",
+    "shebao.portal.services.employer_admin_create": "portal_admin.create",
+    "shebao.portal.services.employer_clerk_add": "portal_clerk.manage",
+    "shebao.portal.services.employer_clerk_disable": "portal_clerk.manage",
 }
 # Public functions of those modules that write nothing a user asks for (pure helpers, reads, caches).
 NOT_ACTIONS = {
@@ -549,6 +554,11 @@ SCENARIOS: dict[str, Scenario] = {
     "api_token.revoke": lambda w: (lambda t: lambda a: staff.api_token_revoke(actor=a, token=t, reason="泄露"))(
         staff.api_token_create(actor=personas.SETUP, user=w.admin, name="x")[0]),
     "staff_otp.enroll": lambda w: lambda a: staff.staff_otp_enroll(actor=a, user=w.admin),
+    "portal_admin.create": lambda w: lambda a: portal_services.employer_admin_create(
+        actor=a, employer=w.employer, login=f"adm{w.serial()}", display_name="管理员", mobile="13800138000",
+        password="portal-walk-password"),
+    "portal_clerk.manage": lambda w: lambda a: portal_services.employer_clerk_add(
+        actor=a, login=f"hr{w.serial()}", display_name="经办人", mobile="13800138000", password="portal-walk-password"),
 }
 
 
@@ -556,7 +566,7 @@ def written() -> dict[str, int]:
     """Rows of every model of the project: a refused call must leave each count as it was."""
     return {m._meta.label: m.objects.count() for m in apps.get_models()
             if m._meta.app_label in ("cases", "collection", "core", "registry", "staff", "operations", "benefits",
-                                     "cards")}
+                                     "cards", "portal")}
 
 
 def test_every_action_of_the_table_has_a_scenario():

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "shebao.cards",
     "shebao.web",
     "shebao.backoffice",
+    "shebao.portal",
     "shebao.api",
 ]
 
@@ -346,6 +347,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shebao@localhost")
 SHEBAO_NOTIFY_FROM = os.environ.get("SHEBAO_NOTIFY_FROM", DEFAULT_FROM_EMAIL)
 SHEBAO_NOTIFY_DIR = Path(os.environ.get("SHEBAO_NOTIFY_DIR", VAR_DIR / "outbox"))
 SHEBAO_NOTIFY_ADAPTERS: dict[str, str] = {}
+
+# The portal's sign-in codes (portal.codes): per account, one a minute and five an hour; per client
+# address, twenty an hour.
+SHEBAO_PORTAL_CODE_GAP_SECONDS = env_int("SHEBAO_PORTAL_CODE_GAP_SECONDS", 60)
+SHEBAO_PORTAL_CODES_PER_HOUR = env_int("SHEBAO_PORTAL_CODES_PER_HOUR", 5, least=1)
+SHEBAO_PORTAL_CODES_PER_ADDRESS_HOUR = env_int("SHEBAO_PORTAL_CODES_PER_ADDRESS_HOUR", 20, least=1)
 
 # Uploads (cases.documents): content-checked PDF, JPEG and PNG only.
 SHEBAO_UPLOAD_MAX_BYTES = int(os.environ.get("SHEBAO_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))

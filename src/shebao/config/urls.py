@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/", include("shebao.api.urls")),
     path("collection/", include("shebao.backoffice.collection_urls")),
     path("office/", include("shebao.backoffice.urls")),
+    # Employers' and insured people's self-service (issue 15), apart from the staff pages.
+    path("portal/", include("shebao.portal.urls")),
     path("", include("shebao.web.urls")),
 ]
 

@@ -47,6 +47,10 @@ TAKES_PAYMENTS = CASE_STAFF | COLLECTION_DESK  # money of one employer: its dist
 HALL = frozenset({Role.HALL_MANAGER})  # run a service hall (8)
 LEADERS = frozenset({Role.LEADER})  # the leader on duty inspects (11)
 NOBODY: frozenset[str] = frozenset()  # a system job only
+# The portal's applicants (PortalActor.kind): an employer's administrator and HR clerks, an insured person.
+EMPLOYER_ADMIN, EMPLOYER_CLERK, INSURED_PERSON = "employer_admin", "employer_clerk", "person"
+EMPLOYER_SIDE = frozenset({EMPLOYER_ADMIN, EMPLOYER_CLERK})
+APPLICANTS = EMPLOYER_SIDE | {INSURED_PERSON}
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,9 @@ class Permission:
     roles: frozenset[str]
     city_wide: bool = False
     system: bool = False
+    # The portal's applicants who may make it on their own data (`PortalActor.kind`); the service
+    # checks that the object is theirs (`portal_may_act_on`).
+    applicants: frozenset[str] = frozenset()
 
 
 def _rows(*rows: Permission) -> dict[str, Permission]:
@@ -70,7 +77,7 @@ def _rows(*rows: Permission) -> dict[str, Permission]:
 TABLE: dict[str, Permission] = _rows(
     # Applications (cases): registration, the workflow's steps (cases/workflows.py narrows a step per
     # handling mode, within these roles), and what is recorded on a case.
-    Permission("case.submit", "登记申请", FRONT_DESK),
+    Permission("case.submit", "登记申请", FRONT_DESK, applicants=APPLICANTS),
     Permission("case.accept", "受理申请", CLERKS),
     Permission("case.approve", "审批通过", REVIEWERS),
     Permission("case.complete", "办结", REVIEWERS),
@@ -80,9 +87,9 @@ TABLE: dict[str, Permission] = _rows(
     Permission("case.district_review", "区中心审核", frozenset({Role.DISTRICT_REVIEWER})),
     Permission("case.mail_to_center", "寄送市中心", frozenset({Role.DISTRICT_CLERK})),
     Permission("case.center_receive", "市中心收件", CENTER),
-    Permission("commitment_letter.capture", "录入承诺书", FRONT_DESK),
+    Permission("commitment_letter.capture", "录入承诺书", FRONT_DESK, applicants=APPLICANTS),
     Permission("phone_check.record", "记录电话核实", CASE_STAFF),
-    Permission("document.attach", "上传材料", FRONT_DESK),
+    Permission("document.attach", "上传材料", FRONT_DESK, applicants=APPLICANTS),
     Permission("owed_document.exchange", "登记数据共享材料", CASE_STAFF),
     Permission("owed_document.review", "审核补交材料", CASE_STAFF),
     Permission("flag.raise", "标记手工或系统外操作（第7.4条）", FRONT_DESK),
@@ -183,6 +190,10 @@ TABLE: dict[str, Permission] = _rows(
     Permission("api_token.create", "创建接口密钥", CENTER, city_wide=True, system=True),
     Permission("api_token.revoke", "吊销接口密钥", CENTER, city_wide=True, system=True),
     Permission("staff_otp.enroll", "为工作人员绑定动态口令", CENTER, city_wide=True, system=True),
+    # Portal accounts (issue 15): a district's staff open an employer's administrator account (the
+    # employer's own, checked at the counter); the administrator adds and disables its HR clerks.
+    Permission("portal_admin.create", "开通单位网上办事管理员账户", CASE_STAFF, system=True),
+    Permission("portal_clerk.manage", "增加或停用本单位经办人账户", NOBODY, applicants=frozenset({EMPLOYER_ADMIN})),
 )
 # fmt: on
 
@@ -224,9 +235,57 @@ class SystemActor:
         return self.label
 
 
+@dataclass(frozen=True)
+class PortalActor:
+    """An applicant acting in the portal (issue 15): an employer's administrator or HR clerk, or an
+    insured person, signed in by `shebao.portal.access` (never a staff account).
+
+    `kind` is one of EMPLOYER_ADMIN, EMPLOYER_CLERK, INSURED_PERSON; `employer_id` / `person_id` name
+    whose data it may act on (the employer of the account, the person signed in); `account_id` is the
+    employer's portal account (portal.EmployerAccount), None for a person; `name` is the label audit
+    rows and transitions carry ("网上办事：单位经办人 zhangsan（北京…公司）"). It is not authenticated
+    as staff: every staff-only check (district scoping, `actor_user`) sees nobody.
+    """
+
+    kind: str
+    name: str
+    employer_id: int | None = None
+    person_id: int | None = None
+    account_id: int | None = None
+
+    is_authenticated = False
+    is_active = True
+    is_superuser = False
+    role = None
+    office = None
+    district = None
+    sees_whole_city = False
+    pk = None
+
+    @property
+    def label(self) -> str:
+        return f"网上办事：{self.name}"[:150]
+
+    def get_username(self) -> str:
+        return self.label
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def portal_may_act_on(actor: Any, *, employer_id: int | None, person_id: int | None) -> bool:
+    """Whether a portal applicant may act on the object of an employer / a person: an employer's
+    account on its own employer's objects, a person on their own. False for anyone else."""
+    if not isinstance(actor, PortalActor):
+        return False
+    if actor.kind in EMPLOYER_SIDE:
+        return actor.employer_id is not None and employer_id == actor.employer_id
+    return actor.person_id is not None and person_id == actor.person_id and employer_id is None
+
+
 def actor_label(actor: Any) -> str:
     """The name an audit row or a ledger entry gives its actor: the username, or the job's label."""
-    if isinstance(actor, SystemActor):
+    if isinstance(actor, (SystemActor, PortalActor)):
         return actor.label
     if getattr(actor, "is_authenticated", False):
         return str(actor.get_username())
@@ -234,8 +293,8 @@ def actor_label(actor: Any) -> str:
 
 
 def actor_user(actor: Any) -> Any:
-    """The staff account to store in an `actor` foreign key: None for a system job."""
-    return None if isinstance(actor, SystemActor) else actor
+    """The staff account to store in an `actor` foreign key: None for a system job or a portal applicant."""
+    return None if isinstance(actor, (SystemActor, PortalActor)) else actor
 
 
 # --- Asking and refusing ------------------------------------------------------------------------
@@ -263,7 +322,7 @@ def permission(action: str) -> Permission:
 
 
 def _who(actor: Any) -> str:
-    if isinstance(actor, SystemActor):
+    if isinstance(actor, (SystemActor, PortalActor)):
         return actor.label
     role = getattr(actor, "role", None)
     return Role(role).label if role in Role.values else "未登录用户"
@@ -286,6 +345,12 @@ def refusal(actor: Any, action: str, *, district_id: int | None = None) -> Actio
             return None
         return ActionRefused(f"“{p.zh}”须由工作人员办理，不能由{actor.label}执行",
                              f"{action} needs a person, not the system job {actor.job}", action=action)
+    if isinstance(actor, PortalActor):
+        # An applicant acts on its own data only: the service checks the object (portal_may_act_on).
+        if actor.kind in p.applicants:
+            return None
+        return ActionRefused(f"网上办事不能{p.zh}，请到经办机构办理", f"{action} is not open to {actor.kind} in the portal",
+                             action=action)
     if actor is None or not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_active", True):
         return ActionRefused(f"请先登录再{p.zh}", f"{action} needs a signed-in staff account", action=action)
     if getattr(actor, "role", None) not in p.roles:

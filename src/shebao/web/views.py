@@ -30,7 +30,8 @@ def locked_out(request: HttpRequest, original_response: HttpResponse | None = No
     from django.conf import settings
 
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return TemplateResponse(request, "web/locked_out.html", {"minutes": minutes}, status=429).render()
+    template = "portal/locked_out.html" if request.path_info.startswith("/portal/") else "web/locked_out.html"
+    return TemplateResponse(request, template, {"minutes": minutes}, status=429).render()
 
 
 @login_required

@@ -62,6 +62,9 @@ class Command(BaseCommand):
 
         for what in demo_operations_create():
             self.stdout.write(f"已生成{what}")
+        from shebao.portal.demo import demo_portal_create
+
+        portal_lines = demo_portal_create(password=DEMO_PASSWORD)
         self.stdout.write("\n社保经办系统（演示）: http://127.0.0.1:8000/")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, display, *_ in DEMO_ACCOUNTS:
@@ -71,4 +74,6 @@ class Command(BaseCommand):
                           f"{secret_base32(demo_device)}")
         self.stdout.write("  在验证器应用（如腾讯身份验证器、Google Authenticator）中手动添加此密钥，"
                           "或运行 .venv/bin/shebao staff_otp admin --code 查看当前口令（仅限演示环境）。")
+        for line in portal_lines:
+            self.stdout.write(line)
         self.stdout.write("")

@@ -1,0 +1,111 @@
+"""One-time sign-in codes sent by SMS (issue 15): hashed, expiring, single use, sending rate-limited.
+
+A code is six random digits (`secrets`), stored only as an HMAC keyed by the server's secret (a
+leaked table cannot be tried against the million codes offline), valid `CODE_TTL` (five minutes),
+void after `MAX_ATTEMPTS` wrong entries, and consumed by a conditional UPDATE, so two requests
+racing with the same code sign in once. Sending is limited per subject (one a minute, five an
+hour) and per client address (twenty an hour): the rows of the last hour are the counter, so the
+limit holds across processes without a shared cache.
+
+The code's text goes to the SMS adapter of the notification outbox (`cases.notifications.adapter_for`,
+the file adapter writes `<SHEBAO_NOTIFY_DIR>/sms.jsonl` unless a gateway is configured) at once,
+and is not stored in the outbox table: a queued row would keep the plain code in the database.
+
+Times here are the machine's (expiry and limits are security records of real time, like session
+expiry), not the business clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from shebao.core.masking import mask_phone
+from shebao.portal.models import SignInCode
+
+CODE_TTL = dt.timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+
+
+def _limit(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why no code was sent: `zh` for the page."""
+
+    zh: str
+
+
+def _digest(code_id: int, code: str) -> str:
+    return salted_hmac("shebao.portal.sign_in_code", f"{code_id}:{code}", algorithm="sha256").hexdigest()
+
+
+def sending_refusal(*, subject: str, ip_address: str | None) -> Refusal | None:
+    """Why a code may not be sent now to `subject` from `ip_address`, or None if it may."""
+    now = timezone.now()
+    hour = now - dt.timedelta(hours=1)
+    recent = SignInCode.objects.filter(subject=subject, created_at__gte=hour)
+    gap = dt.timedelta(seconds=_limit("SHEBAO_PORTAL_CODE_GAP_SECONDS", 60))
+    if recent.filter(created_at__gte=now - gap).exists():
+        return Refusal(f"验证码已发送，请{int(gap.total_seconds())}秒后再重新获取。")
+    if recent.count() >= _limit("SHEBAO_PORTAL_CODES_PER_HOUR", 5):
+        return Refusal("该账户一小时内获取验证码次数过多，请稍后再试。")
+    if ip_address and SignInCode.objects.filter(ip_address=ip_address, created_at__gte=hour).count() >= _limit(
+            "SHEBAO_PORTAL_CODES_PER_ADDRESS_HOUR", 20):
+        return Refusal("本网络一小时内获取验证码次数过多，请稍后再试。")
+    return None
+
+
+def code_send(*, purpose: str, subject: str, mobile: str, ip_address: str | None) -> SignInCode | Refusal:
+    """Make a code for `subject`, send it by SMS to `mobile`, and return its row; or a Refusal if the
+    sending limits say no. Earlier unused codes of the subject are void from now on (only the latest
+    counts). Raises whatever the SMS adapter raises (nothing is then kept)."""
+    from shebao.cases.models import OutboxMessage
+    from shebao.cases.notifications import adapter_for, outbox_message
+
+    refused = sending_refusal(subject=subject, ip_address=ip_address)
+    if refused:
+        return refused
+    code = f"{secrets.randbelow(10**6):06d}"
+    now = timezone.now()
+    with transaction.atomic():
+        SignInCode.objects.filter(subject=subject, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+        row = SignInCode.objects.create(purpose=purpose, subject=subject, code_hash="", sent_to=mask_phone(mobile),
+                                        ip_address=ip_address, created_at=now, expires_at=now + CODE_TTL)
+        row.code_hash = _digest(row.pk, code)
+        row.save(update_fields=["code_hash"])
+        minutes = int(CODE_TTL.total_seconds() // 60)
+        message = outbox_message(
+            event="portal_sign_in_code", channel=OutboxMessage.Channel.SMS, recipient=mobile,
+            subject="【社保经办】网上办事登录验证码",
+            body=f"您的网上办事登录验证码为{code}，{minutes}分钟内有效，仅可使用一次。请勿告诉他人；"
+                 "工作人员不会向您索要验证码。")
+        adapter_for(OutboxMessage.Channel.SMS).send(message)  # inside: a failed send keeps no code
+    return row
+
+
+def code_check(*, subject: str, code: str) -> bool:
+    """Whether `code` is the subject's latest live code; a right code is used up, a wrong one counts
+    against the code (void after MAX_ATTEMPTS)."""
+    now = timezone.now()
+    row = (SignInCode.objects.filter(subject=subject, used_at__isnull=True, expires_at__gt=now,
+                                     attempts__lt=MAX_ATTEMPTS).order_by("-created_at", "-pk").first())
+    code = (code or "").strip()
+    if row is None or not (code.isascii() and code.isdigit() and len(code) == 6):
+        if row is not None:
+            SignInCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+        return False
+    if not constant_time_compare(row.code_hash, _digest(row.pk, code)):
+        SignInCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+        return False
+    # Single use even when two requests carry the code at once: only one UPDATE finds it unused.
+    return SignInCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now) == 1

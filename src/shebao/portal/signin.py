@@ -1,0 +1,183 @@
+"""Signing in to the portal (issue 15): the steps, their lockout and their trail.
+
+* An insured person: ID number → a one-time code by SMS to the registered mobile → the code.
+* An employer's account: credit code + login name + password → a one-time code by SMS to the
+  account's mobile (the second factor, at every sign-in) → the code.
+
+Lockout is django-axes' (the same as staff, `AXES_FAILURE_LIMIT` failures lock for
+`AXES_COOLOFF_TIME`), counted per account under a key that holds no personal data
+("portal-person:<keyed hash of the ID number>", "portal-employer:<account pk>"; a staff username
+cannot contain ':', so the keys never meet a staff account's). A wrong code or password is a
+failure; a locked key is refused before any code is checked or sent. Every step writes a
+`SignInEvent`. Whether an ID number is registered is never told: the answer to "send me a code" is
+the same either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.signals import user_login_failed
+from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
+
+from shebao.core.masking import mask_id_number
+from shebao.portal import codes
+from shebao.portal.models import EmployerAccount, SignInCode, SignInEvent
+
+# A hash to check a password against when no account matched, so both answers take as long.
+_NO_ACCOUNT_PASSWORD = make_password("shebao-portal-no-such-account")
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The client's address as django-axes reads it (its proxy settings), else REMOTE_ADDR."""
+    from axes.helpers import get_client_ip_address
+
+    try:
+        return get_client_ip_address(request) or None
+    except Exception:  # a malformed header: fall back to the socket's address
+        return request.META.get("REMOTE_ADDR") or None
+
+
+def event_record(request: HttpRequest, *, kind: str, outcome: str, subject: str = "", label: str = "") -> SignInEvent:
+    return SignInEvent.objects.create(kind=kind, outcome=outcome, subject=subject, subject_label=label[:150],
+                                      ip_address=client_address(request),
+                                      user_agent=request.META.get("HTTP_USER_AGENT", "")[:200])
+
+
+def person_lock_key(id_number: str) -> str:
+    return "portal-person:" + salted_hmac("shebao.portal.lock", id_number.upper()).hexdigest()[:24]
+
+
+def employer_lock_key(account_pk: int | None, credit_code: str, login: str) -> str:
+    if account_pk is not None:
+        return f"portal-employer:{account_pk}"
+    return "portal-employer:" + salted_hmac("shebao.portal.lock", f"{credit_code}:{login}").hexdigest()[:24]
+
+
+def locked(request: HttpRequest, key: str) -> bool:
+    from axes.handlers.proxy import AxesProxyHandler
+
+    return AxesProxyHandler.is_locked(request, credentials={"username": key})
+
+
+def failed(request: HttpRequest, key: str) -> None:
+    """Count a failure against `key` (django-axes); the lockout page follows once the limit is reached."""
+    user_login_failed.send(sender=__name__, credentials={"username": key}, request=request)
+
+
+def succeeded(key: str) -> None:
+    from axes.utils import reset
+
+    reset(username=key)
+
+
+# --- An insured person ---------------------------------------------------------------------------
+def person_for_id_number(id_number: str) -> Any:
+    """The registered person with this document number (a citizen ID in its canonical form), or None."""
+    from shebao.registry.checks import CodeError, parse_citizen_id
+    from shebao.registry.models import Person
+
+    number = id_number.strip().upper()
+    with contextlib.suppress(CodeError):  # another document type: matched as typed
+        number = parse_citizen_id(number).number
+    return Person.objects.filter(id_number=number).first()
+
+
+def person_pending(id_number: str) -> dict[str, Any]:
+    """What the session keeps between the two steps: the lockout key, the person's key (None if the
+    number is not registered) and the masked number. Never the number itself."""
+    person = person_for_id_number(id_number)
+    return {"key": person_lock_key(id_number), "person": person.pk if person else None,
+            "label": mask_id_number(id_number)}
+
+
+def person_code_request(request: HttpRequest, *, pending: dict[str, Any]) -> str | None:
+    """Send a sign-in code to the registered mobile of the pending person (`person_pending`).
+
+    Returns None when the page may say "sent if registered", or the Chinese reason for a refusal the
+    user can act on (too many codes; locked). The same answer for an unknown number as for a known
+    one, so the page tells no one who is registered."""
+    from shebao.registry.models import Person
+
+    key, label = pending["key"], pending["label"]
+    if locked(request, key):
+        event_record(request, kind="person", outcome=SignInEvent.Outcome.LOCKED, subject=key, label=label)
+        return "登录失败次数过多，该证件号码已暂时锁定，请稍后再试。"
+    person = Person.objects.filter(pk=pending["person"]).first() if pending["person"] else None
+    if person is None or not person.phone:
+        event_record(request, kind="person", outcome=SignInEvent.Outcome.CODE_UNKNOWN, subject=key, label=label)
+        return None
+    sent = codes.code_send(purpose=SignInCode.Purpose.PERSON, subject=f"person:{person.pk}", mobile=person.phone,
+                           ip_address=client_address(request))
+    if isinstance(sent, codes.Refusal):
+        event_record(request, kind="person", outcome=SignInEvent.Outcome.CODE_LIMITED, subject=key, label=label)
+        return sent.zh
+    event_record(request, kind="person", outcome=SignInEvent.Outcome.CODE_SENT, subject=key, label=label)
+    return None
+
+
+def person_code_check(request: HttpRequest, *, pending: dict[str, Any], code: str) -> tuple[Any, str]:
+    """The person signed in by `code`, or (None, the Chinese reason). Counts a failure (lockout)."""
+    from shebao.registry.models import Person
+
+    key, label = pending["key"], pending["label"]
+    if locked(request, key):
+        event_record(request, kind="person", outcome=SignInEvent.Outcome.LOCKED, subject=key, label=label)
+        return None, "登录失败次数过多，该证件号码已暂时锁定，请稍后再试。"
+    person = Person.objects.filter(pk=pending["person"]).first() if pending["person"] else None
+    if person is None or not codes.code_check(subject=f"person:{person.pk}", code=code):
+        event_record(request, kind="person", outcome=SignInEvent.Outcome.WRONG_CODE, subject=key, label=label)
+        failed(request, key)
+        return None, "验证码不正确或已失效，请重新输入或重新获取验证码。"
+    succeeded(key)
+    event_record(request, kind="person", outcome=SignInEvent.Outcome.SIGNED_IN, subject=key, label=label)
+    return person, ""
+
+
+# --- An employer's account -------------------------------------------------------------------------
+def employer_password_check(request: HttpRequest, *, credit_code: str, login: str,
+                            password: str) -> tuple[EmployerAccount | None, str]:
+    """Step one: the account whose password is right, a code sent to its mobile; or (None, reason)."""
+    credit_code, login = credit_code.strip().upper(), login.strip()
+    account = (EmployerAccount.objects.select_related("employer")
+               .filter(employer__credit_code=credit_code, login=login, is_active=True).first())
+    key = employer_lock_key(account.pk if account else None, credit_code, login)
+    label = f"{credit_code} {login}"
+    if locked(request, key):
+        event_record(request, kind="employer", outcome=SignInEvent.Outcome.LOCKED, subject=key, label=label)
+        return None, "登录失败次数过多，该账户已暂时锁定，请稍后再试。"
+    right = check_password(password, account.password if account else _NO_ACCOUNT_PASSWORD)
+    if account is None or not right:
+        event_record(request, kind="employer", outcome=SignInEvent.Outcome.WRONG_PASSWORD, subject=key, label=label)
+        failed(request, key)
+        return None, "统一社会信用代码、登录名或密码不正确（账户停用的，请联系本单位管理员）。"
+    sent = codes.code_send(purpose=SignInCode.Purpose.EMPLOYER, subject=f"employer_account:{account.pk}",
+                           mobile=account.mobile, ip_address=client_address(request))
+    if isinstance(sent, codes.Refusal):
+        event_record(request, kind="employer", outcome=SignInEvent.Outcome.CODE_LIMITED, subject=key, label=label)
+        # A code sent a moment ago is still good: the second step goes on with it.
+        return account, sent.zh
+    event_record(request, kind="employer", outcome=SignInEvent.Outcome.CODE_SENT, subject=key, label=label)
+    return account, ""
+
+
+def employer_code_check(request: HttpRequest, *, account_pk: int, code: str) -> tuple[EmployerAccount | None, str]:
+    """Step two: the account signed in by its code, or (None, reason). Counts a failure (lockout)."""
+    account = EmployerAccount.objects.select_related("employer").filter(pk=account_pk, is_active=True).first()
+    if account is None:
+        return None, "账户已停用，请联系本单位管理员。"
+    key = employer_lock_key(account.pk, "", "")
+    label = f"{account.employer.credit_code} {account.login}"
+    if locked(request, key):
+        event_record(request, kind="employer", outcome=SignInEvent.Outcome.LOCKED, subject=key, label=label)
+        return None, "登录失败次数过多，该账户已暂时锁定，请稍后再试。"
+    if not codes.code_check(subject=f"employer_account:{account.pk}", code=code):
+        event_record(request, kind="employer", outcome=SignInEvent.Outcome.WRONG_CODE, subject=key, label=label)
+        failed(request, key)
+        return None, "验证码不正确或已失效，请重新输入；已失效的请返回上一步重新获取。"
+    succeeded(key)
+    event_record(request, kind="employer", outcome=SignInEvent.Outcome.SIGNED_IN, subject=key, label=label)
+    return account, ""

@@ -1,0 +1,81 @@
+"""Portal personas: an employer's administrator and clerk, an insured person with a mobile, and the
+SMS file their codes go to."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from shebao.core.permissions import SystemActor
+from shebao.portal.services import employer_admin_create
+from tests import personas
+
+PASSWORD = "portal-demo-password-2020"
+SETUP = SystemActor("portal_tests", "网上办事测试")
+
+
+@pytest.fixture(autouse=True)
+def _sms_dir(settings, tmp_path):
+    settings.SHEBAO_NOTIFY_DIR = tmp_path / "outbox"
+
+
+def sms_codes(settings, mobile: str | None = None) -> list[str]:
+    """The sign-in codes sent by SMS so far (to `mobile`), oldest first."""
+    path = settings.SHEBAO_NOTIFY_DIR / "sms.jsonl"
+    if not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [re.search(r"\d{6}", r["body"]).group(0) for r in rows
+            if r["event"] == "portal_sign_in_code" and (mobile is None or r["to"] == mobile)]
+
+
+def make_admin(employer, *, login: str = "boss", mobile: str = "13800138000"):
+    return employer_admin_create(actor=SETUP, employer=employer, login=login, display_name="单位管理员",
+                                 mobile=mobile, password=PASSWORD)
+
+
+@pytest.fixture
+def admin_chaoyang(employer_chaoyang):
+    return make_admin(employer_chaoyang)
+
+
+@pytest.fixture
+def admin_haidian(employer_haidian):
+    return make_admin(employer_haidian, login="hdboss", mobile="13800138001")
+
+
+@pytest.fixture
+def insured(db):
+    """A person of 朝阳区 with a registered mobile."""
+    from shebao.registry.services import person_update
+
+    person = personas.make_person("王小明", serial=31)
+    return person_update(actor=SETUP, person=person, phone="13900139000")
+
+
+@pytest.fixture
+def insured_haidian(db):
+    from shebao.registry.services import person_update
+
+    person = personas.make_person("赵海淀", district_code="110108", serial=32, male=False,
+                                  birth=personas.dt.date(1982, 5, 6))
+    return person_update(actor=SETUP, person=person, phone="13900139001")
+
+
+def sign_in_person(client, settings, person) -> None:
+    r = client.post("/portal/person/sign-in/", {"id_number": person.id_number})
+    assert r.status_code == 302, r.content.decode()
+    code = sms_codes(settings, person.phone)[-1]
+    r = client.post("/portal/person/sign-in/code/", {"code": code})
+    assert r.status_code == 302 and r["Location"] == "/portal/person/", r.content.decode()
+
+
+def sign_in_employer(client, settings, account, password: str = PASSWORD) -> None:
+    r = client.post("/portal/employer/sign-in/", {"credit_code": account.employer.credit_code,
+                                                  "login": account.login, "password": password})
+    assert r.status_code == 302, r.content.decode()
+    code = sms_codes(settings, account.mobile)[-1]
+    r = client.post("/portal/employer/sign-in/code/", {"code": code})
+    assert r.status_code == 302 and r["Location"] == "/portal/employer/", r.content.decode()

@@ -1,0 +1,171 @@
+"""Signing in to the portal (issue 15): a person by ID number and an SMS code, an employer's account by
+password and an SMS code; codes hashed, expiring, single use, rate-limited; lockout; the trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from shebao.portal.models import SignInCode, SignInEvent
+from tests.nothing_written import nothing_written
+from tests.portal.conftest import PASSWORD, sign_in_employer, sign_in_person, sms_codes
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_person_signs_in_with_the_code_sent_to_the_registered_mobile(client, settings, insured):
+    r = client.post("/portal/person/sign-in/", {"id_number": insured.id_number.lower()})
+    assert r.status_code == 302 and r["Location"].startswith("/portal/person/sign-in/code/")
+    [code] = sms_codes(settings, "13900139000")
+    row = SignInCode.objects.get()
+    assert code not in row.code_hash and len(row.code_hash) == 64 and row.sent_to == "139****9000"
+    assert row.expires_at - row.created_at == dt.timedelta(minutes=5)
+    page = client.get(r["Location"]).content.decode()
+    assert insured.id_number not in page and insured.id_number_masked in page
+    r = client.post("/portal/person/sign-in/code/", {"code": code})
+    assert r.status_code == 302 and r["Location"] == "/portal/person/"
+    home = client.get("/portal/person/")
+    assert home.status_code == 200 and "王小明" in home.content.decode()
+    assert list(SignInEvent.objects.order_by("pk").values_list("outcome", flat=True)) == ["code_sent", "signed_in"]
+    assert insured.id_number not in "".join(SignInEvent.objects.values_list("subject", "subject_label").first())
+
+
+def test_a_code_is_used_once(client, settings, insured):
+    sign_in_person(client, settings, insured)
+    code = sms_codes(settings)[-1]
+    other = client.__class__()
+    other.post("/portal/person/sign-in/", {"id_number": insured.id_number})  # within the minute: refused
+    assert len(sms_codes(settings)) == 1
+    other.session  # noqa: B018
+    r = other.get("/portal/person/sign-in/code/")
+    assert r.status_code == 302  # no pending sign-in: the refused request kept none
+    s = other.session
+    from shebao.portal.signin import person_pending
+
+    s["portal_person_pending"] = person_pending(insured.id_number)
+    s.save()
+    r = other.post("/portal/person/sign-in/code/", {"code": code})
+    assert r.status_code == 400 and "验证码不正确或已失效" in r.content.decode()
+    assert other.get("/portal/person/").status_code == 302
+
+
+def test_a_code_expires_after_five_minutes(client, settings, insured):
+    client.post("/portal/person/sign-in/", {"id_number": insured.id_number})
+    code = sms_codes(settings)[-1]
+    later = timezone.now() + dt.timedelta(minutes=5, seconds=1)
+    with mock.patch("shebao.portal.codes.timezone.now", return_value=later):
+        r = client.post("/portal/person/sign-in/code/", {"code": code})
+    assert r.status_code == 400 and "已失效" in r.content.decode()
+    assert SignInCode.objects.get().used_at is None
+    assert client.get("/portal/person/").status_code == 302
+
+
+def test_an_unknown_number_gets_the_same_answer_and_no_message(client, settings, insured):
+    from tests import personas
+
+    stranger = personas.citizen_id("110105", dt.date(1990, 1, 1), 99, male=True)
+    r = client.post("/portal/person/sign-in/", {"id_number": stranger})
+    assert r.status_code == 302 and r["Location"].startswith("/portal/person/sign-in/code/")
+    assert sms_codes(settings) == [] and not SignInCode.objects.exists()
+    assert SignInEvent.objects.get().outcome == "code_unknown"
+    r = client.post("/portal/person/sign-in/code/", {"code": "123456"})
+    assert r.status_code == 400 and "验证码不正确" in r.content.decode()
+
+
+def test_a_malformed_id_number_is_refused_next_to_its_field(client, settings, insured):
+    with nothing_written():
+        r = client.post("/portal/person/sign-in/", {"id_number": insured.id_number[:17] + "0"
+                                                    if insured.id_number[-1] != "0" else insured.id_number[:17] + "1"})
+    body = r.content.decode()
+    assert r.status_code == 400 and 'class="field-error"' in body and "身份证号码有误" in body
+
+
+def test_sending_is_limited_per_number_and_per_address(client, settings, insured, insured_haidian):
+    settings.SHEBAO_PORTAL_CODE_GAP_SECONDS = 0
+    settings.SHEBAO_PORTAL_CODES_PER_HOUR = 2
+    settings.SHEBAO_PORTAL_CODES_PER_ADDRESS_HOUR = 3
+    for _ in range(2):
+        assert client.post("/portal/person/sign-in/", {"id_number": insured.id_number}).status_code == 302
+    r = client.post("/portal/person/sign-in/", {"id_number": insured.id_number})
+    assert r.status_code == 400 and "一小时内获取验证码次数过多" in r.content.decode()
+    assert len(sms_codes(settings, insured.phone)) == 2
+    assert client.post("/portal/person/sign-in/", {"id_number": insured_haidian.id_number}).status_code == 302
+    r = client.post("/portal/person/sign-in/", {"id_number": insured_haidian.id_number})
+    assert r.status_code == 400 and "本网络一小时内" in r.content.decode()
+    assert len(sms_codes(settings, insured_haidian.phone)) == 1
+    assert SignInEvent.objects.filter(outcome="code_limited").count() == 2
+
+
+def test_one_code_a_minute(client, settings, insured):
+    client.post("/portal/person/sign-in/", {"id_number": insured.id_number})
+    r = client.post("/portal/person/sign-in/code/", {"resend": "1"}, follow=True)
+    assert "60秒后再重新获取" in r.content.decode()
+    assert len(sms_codes(settings)) == 1
+
+
+def test_repeated_wrong_codes_lock_the_number(client, settings, insured):
+    settings.SHEBAO_PORTAL_CODE_GAP_SECONDS = 0
+    client.post("/portal/person/sign-in/", {"id_number": insured.id_number})
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        r = client.post("/portal/person/sign-in/code/", {"code": "000000"})
+        assert r.status_code == 400
+    r = client.post("/portal/person/sign-in/code/", {"code": "000000"})
+    assert r.status_code == 429 and "已暂时锁定" in r.content.decode()
+    # Locked: even the right code of a new message is refused, and no new code is sent.
+    sent = len(sms_codes(settings))
+    r = client.post("/portal/person/sign-in/", {"id_number": insured.id_number})
+    assert r.status_code == 400 and "暂时锁定" in r.content.decode() and len(sms_codes(settings)) == sent
+    from axes.models import AccessAttempt
+
+    attempt = AccessAttempt.objects.get()
+    assert attempt.username.startswith("portal-person:") and insured.id_number not in attempt.username
+    assert SignInEvent.objects.filter(outcome="wrong_code").count() == settings.AXES_FAILURE_LIMIT
+    assert SignInEvent.objects.filter(outcome="locked").exists()
+
+
+def test_an_employer_signs_in_with_password_and_a_code(client, settings, admin_chaoyang):
+    sign_in_employer(client, settings, admin_chaoyang)
+    page = client.get("/portal/employer/").content.decode()
+    assert "北京朝阳测试科技有限公司" in page and "经办人账户管理" in page
+    assert list(SignInEvent.objects.filter(kind="employer").values_list("outcome", flat=True).order_by("pk")) == [
+        "code_sent", "signed_in"]
+
+
+def test_a_wrong_password_sends_no_code_and_counts(client, settings, admin_chaoyang):
+    r = client.post("/portal/employer/sign-in/", {"credit_code": admin_chaoyang.employer.credit_code,
+                                                  "login": "boss", "password": "wrong-password-123"})
+    assert r.status_code == 400 and "密码不正确" in r.content.decode() and 'class="field-error"' in r.content.decode()
+    assert sms_codes(settings) == [] and not SignInCode.objects.exists()
+    from axes.models import AccessAttempt
+
+    assert AccessAttempt.objects.get().username == f"portal-employer:{admin_chaoyang.pk}"
+    assert SignInEvent.objects.get().outcome == "wrong_password"
+
+
+def test_the_password_alone_does_not_sign_in(client, settings, admin_chaoyang):
+    client.post("/portal/employer/sign-in/", {"credit_code": admin_chaoyang.employer.credit_code,
+                                              "login": "boss", "password": PASSWORD})
+    assert client.get("/portal/employer/").status_code == 302
+    r = client.post("/portal/employer/sign-in/code/", {"code": "12345a"})
+    assert r.status_code == 400 and "验证码为6位数字" in r.content.decode()
+    assert client.get("/portal/employer/").status_code == 302
+
+
+def test_repeated_wrong_passwords_lock_the_account(client, settings, admin_chaoyang):
+    data = {"credit_code": admin_chaoyang.employer.credit_code, "login": "boss", "password": "nope-nope-nope"}
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post("/portal/employer/sign-in/", data).status_code == 400
+    r = client.post("/portal/employer/sign-in/", data)
+    assert r.status_code == 429 and "已暂时锁定" in r.content.decode()
+    r = client.post("/portal/employer/sign-in/", {**data, "password": PASSWORD})
+    assert r.status_code == 400 and "暂时锁定" in r.content.decode() and sms_codes(settings) == []
+
+
+def test_sign_out_ends_the_portal_session(client, settings, insured):
+    sign_in_person(client, settings, insured)
+    r = client.post("/portal/sign-out/")
+    assert r.status_code == 302 and client.get("/portal/person/").status_code == 302
+    assert SignInEvent.objects.filter(outcome="signed_out").count() == 1

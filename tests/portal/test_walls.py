@@ -1,0 +1,183 @@
+"""The portal's walls (issue 15): every portal route, walked as another employer, another person, the
+other kind of applicant, a staff member and nobody. An employer sees only itself, a person only
+themself; a staff session is no portal session.
+
+Like tests/core/test_district_line.py, the walk reads the URL configuration: a portal route missing
+from `ROUTES` fails the test, so a new route cannot slip past. Add yours with who it is for and, if
+its address has a key, how to make the owner's object (`OWNER_OBJECTS`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.urls import get_resolver
+
+from tests import personas
+from tests.core.test_district_line import KEY, fill, walk
+from tests.nothing_written import nothing_written
+from tests.portal.conftest import make_admin, sign_in_employer, sign_in_person
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC, EMPLOYER, EMPLOYER_ADMIN, PERSON = "public", "employer", "employer_admin", "person"
+SECRET_EMPLOYER, SECRET_PERSON = "北京朝阳保密网办有限公司", "欧阳网办"
+
+# Route name -> who it is for. PUBLIC: acts for no one (sign-in pages, the front page).
+ROUTES: dict[str, str] = {
+    "portal:home": PUBLIC,
+    "portal:sign_out": PUBLIC,
+    "portal:person_sign_in": PUBLIC,
+    "portal:person_sign_in_code": PUBLIC,
+    "portal:employer_sign_in": PUBLIC,
+    "portal:employer_sign_in_code": PUBLIC,
+    "portal:person_home": PERSON,
+    "portal:employer_home": EMPLOYER,
+    "portal:employer_accounts": EMPLOYER_ADMIN,
+    "portal:employer_account_disable": EMPLOYER_ADMIN,
+}
+
+
+def _owner_objects(owner: dict[str, Any]) -> dict[str, Callable[[], dict[str, object]]]:
+    """Route name -> the URL kwargs of an object of the owner (employer `owner["employer"]`, its
+    administrator `owner["admin"]`, person `owner["person"]`). Extend with each keyed route."""
+    from shebao.portal.access import employer_actor
+    from shebao.portal.services import employer_clerk_add
+
+    def clerk() -> dict[str, object]:
+        account = employer_clerk_add(actor=employer_actor(owner["admin"]), login=f"hr{owner['n']()}",
+                                     display_name="保密经办人", mobile="13700137077", password="walls-password-2020")
+        return {"pk": account.pk}
+
+    return {
+        "portal:employer_account_disable": clerk,
+    }
+
+
+def portal_routes() -> list[tuple[str, str]]:
+    return [(route, name) for route, name in walk(get_resolver().url_patterns) if route.startswith("portal/")]
+
+
+def test_every_portal_route_is_known_to_the_walk():
+    names = {name for _, name in portal_routes()}
+    assert names, "no portal routes found"
+    assert not names - set(ROUTES), f"portal routes the walls test does not know: {sorted(names - set(ROUTES))}"
+
+
+def test_public_routes_are_marked_public_and_the_others_require_a_sign_in():
+    """A view meant for everyone says so (`portal.access.portal_public`); every other view is behind
+    one of the portal's decorators (checked by behaviour in the walks below)."""
+    resolver = get_resolver()
+    for route, name in portal_routes():
+        view = resolver.resolve(fill(route, {k: 1 for k in ("pk", "case", "document", "owed", "code")})).func
+        assert getattr(view, "portal_public", False) == (ROUTES[name] == PUBLIC), name
+
+
+@pytest.fixture
+def world(settings):
+    counter = iter(range(1000))
+    employer = personas.make_employer(SECRET_EMPLOYER, serial=78)
+    owner = {"employer": employer, "admin": make_admin(employer, login="owner", mobile="13800138078"),
+             "person": personas.make_person(SECRET_PERSON, serial=78), "n": lambda: next(counter)}
+    from shebao.registry.services import person_update
+    from tests.portal.conftest import SETUP
+
+    person_update(actor=SETUP, person=owner["person"], phone="13900139078")
+    other_employer = personas.make_employer("北京朝阳另一家有限公司", serial=79)
+    other_admin = make_admin(other_employer, login="other", mobile="13800138079")
+    other_person = personas.make_person("路人甲", serial=79)
+    other_person = person_update(actor=SETUP, person=other_person, phone="13900139079")
+    return {"owner": owner, "other_admin": other_admin, "other_person": other_person}
+
+
+def _urls(world: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    objects = _owner_objects(world["owner"])
+    out, missing = [], []
+    for route, name in portal_routes():
+        has_key = bool(KEY.search(route))
+        if has_key and name not in objects:
+            missing.append(name)
+            continue
+        out.append((fill(route, objects[name]() if has_key else {}), name, has_key))
+    assert not missing, f"keyed portal routes without an owner's object in _owner_objects: {missing}"
+    return out
+
+
+def _walk(client, urls, *, expect: Callable[[str, bool, int], bool], secrets: list[str]) -> int:
+    checked = 0
+    for url, name, has_key in urls:
+        if ROUTES[name] == PUBLIC:
+            continue
+        for method in ("get", "post"):
+            with nothing_written() if has_key or method == "post" else contextlib.nullcontext():
+                r = getattr(client, method)(url, {})
+            assert expect(method, has_key, r.status_code), f"{method.upper()} {url} ({name}) -> {r.status_code}"
+            body = r.content.decode(errors="ignore")
+            for s in secrets:
+                assert s not in body, f"{method.upper()} {url} shows {s}"
+            checked += 1
+    return checked
+
+
+def test_another_employer_sees_and_touches_nothing_of_the_owner(client, settings, world):
+    urls = _urls(world)
+    sign_in_employer(client, settings, world["other_admin"])
+
+    def expect(method: str, has_key: bool, status: int) -> bool:
+        # Its own pages answer (a form refused for empty fields is 400); the owner's objects do not exist for it.
+        return status in (403, 404, 405) if has_key else status in (200, 302, 400, 405)
+
+    assert _walk(client, urls, expect=expect, secrets=[SECRET_EMPLOYER, SECRET_PERSON]) >= 4
+
+
+def test_another_person_sees_and_touches_nothing_of_the_owner(client, settings, world):
+    urls = _urls(world)
+    sign_in_person(client, settings, world["other_person"])
+
+    def expect(method: str, has_key: bool, status: int) -> bool:
+        return status in (302, 403, 404, 405) if has_key else status in (200, 302, 400, 405)
+
+    assert _walk(client, urls, expect=expect, secrets=[SECRET_EMPLOYER, SECRET_PERSON]) >= 4
+
+
+def test_the_other_kind_of_applicant_is_sent_to_its_own_sign_in(client, settings, world):
+    urls = _urls(world)
+    sign_in_person(client, settings, world["other_person"])
+    for url, name, _ in urls:
+        if ROUTES[name] in (EMPLOYER, EMPLOYER_ADMIN):
+            r = client.get(url)
+            assert r.status_code in (302, 405) and (r.status_code == 405 or r["Location"].startswith(
+                "/portal/employer/sign-in/")), url
+    other = client.__class__()
+    sign_in_employer(other, settings, world["other_admin"])
+    for url, name, _ in urls:
+        if ROUTES[name] == PERSON:
+            r = other.get(url)
+            assert r.status_code in (302, 405) and (r.status_code == 405 or r["Location"].startswith(
+                "/portal/person/sign-in/")), url
+
+
+def test_a_staff_session_is_refused_by_every_portal_route_that_acts_for_someone(client, world, clerk_chaoyang,
+                                                                                 municipal_admin):
+    urls = _urls(world)
+    for staff in (clerk_chaoyang, municipal_admin):
+        client.force_login(staff)
+
+        def expect(method: str, has_key: bool, status: int) -> bool:
+            return status in (403, 405)
+
+        assert _walk(client, urls, expect=expect, secrets=[SECRET_EMPLOYER, SECRET_PERSON]) >= 4
+
+
+def test_nobody_signed_in_is_sent_to_sign_in(client, world):
+    for url, name, _ in _urls(world):
+        if ROUTES[name] == PUBLIC:
+            continue
+        with nothing_written():
+            r = client.get(url)
+        assert r.status_code in (302, 405), url
+        if r.status_code == 302:
+            assert r["Location"].startswith("/portal/") and "sign-in" in r["Location"], url
