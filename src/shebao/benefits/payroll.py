@@ -26,15 +26,18 @@ import hashlib
 import io
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.utils import timezone
 
 from shebao.benefits.models import (
+    Entitlement,
     PayrollFile,
     PayrollFileDownload,
     PayrollRun,
@@ -57,18 +60,19 @@ from shebao.collection.bankfiles import (
 from shebao.collection.ledger import Line, ledger_post
 from shebao.collection.models import LedgerTransaction
 from shebao.core import clock
-from shebao.core.audit import audit_bulk_create, audit_create, audit_update, snapshot
+from shebao.core.audit import audit_bulk_create, audit_bulk_range, audit_create, audit_update, snapshot
 from shebao.core.inputs import id_text
 from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor, actor_label, actor_user, require
 from shebao.core.policy import current_policy
 from shebao.rules import InputError
 from shebao.rules.dates import month_index, month_str
-from shebao.rules.pension import monthly_amount_fen, payable_months
+from shebao.rules.pension import RATE_SCALE, adjustments, monthly_amount_fen, payable_months
 
 PAYMENT_COLUMNS = ["transfer_id", "id_number", "name", "bank_account", "amount"]
 RESULT_COLUMNS = ["transfer_id", "amount", "result", "reason", "bank_reference", "date"]
 CHUNK = 2000
+SET_BATCH = 100_000  # retiree keys per set-based batch (one transaction each)
 WORK_INJURY_EXPENSE = "benefit_expense:work_injury"
 _PURGER = SystemActor("purge_payroll_files", "待遇支付文件保存期限")
 
@@ -131,17 +135,27 @@ def payroll_supplementary_start(*, actor: Any, month: str) -> PayrollRun:
 
 
 def _build(run: PayrollRun, *, actor: Any, chunk_size: int, after_chunk: Callable[[int], None] | None,
-           atomic: bool = True) -> int:
-    """Transfers for every active retiree owed months through the run's month; returns how many."""
+           atomic: bool = True, set_based: bool = True, batch_size: int = SET_BATCH) -> int:
+    """Transfers for every active retiree owed months through the run's month; returns how many.
+
+    Two paths that give the same transfers and months (tests/benefits/test_payroll_set_based.py holds
+    them equal): the set-based one (`_build_set_based`) pays the month to every retiree for whom it is
+    the only month owed, in SQL; every other retiree (arrears, a suspension in their history) goes
+    through the per-row path below, which computes each month owed in Python. ``set_based=False``
+    sends everyone through the per-row path (the reference the set-based path is tested against).
+    """
     policy = current_policy()
-    last_pk, made = 0, 0
+    made = 0
     retirees = (Retiree.objects.filter(status=Retiree.Status.ACTIVE, retirement_month__lt=run.month)
-                .select_related("entitlement").order_by("pk"))
-    while True:
-        chunk = list(retirees.filter(pk__gt=last_pk)[:chunk_size])
-        if not chunk:
-            return made
-        last_pk = chunk[-1].pk
+                .order_by("pk"))
+    if set_based:
+        made = _build_set_based(run, actor=actor, policy=policy, batch_size=batch_size, after_chunk=after_chunk,
+                                atomic=atomic)
+        retirees = retirees.filter(_not_simple(run.month))
+    # the keys first, in one query (a query per chunk would read the months paid again each time)
+    keys = list(retirees.values_list("pk", flat=True))
+    for i in range(0, len(keys), chunk_size):
+        chunk = list(Retiree.objects.filter(pk__in=keys[i:i + chunk_size]).select_related("entitlement").order_by("pk"))
         if atomic:
             with transaction.atomic():
                 n = _build_chunk(run, chunk, actor=actor, policy=policy)
@@ -150,6 +164,117 @@ def _build(run: PayrollRun, *, actor: Any, chunk_size: int, after_chunk: Callabl
         made += n
         if after_chunk is not None:
             after_chunk(made)
+    return made
+
+
+# --- The set-based path ----------------------------------------------------------------------------
+# A run pays every month owed through its month at once (the per-row path below), and only a
+# suspension takes months out of that sequence (re-employment months are never owed; verification
+# months are owed again on resumption). So for a retiree with no suspension in their history whose
+# previous month is paid (or who retired in the previous month), the run's month is the one month
+# owed, unless it is paid already. These are nearly all retirees of any month; they are paid here by
+# two INSERT ... SELECT statements a batch of retiree keys at a time, each batch in its own
+# transaction (a run killed half-way is completed by calling it again: the batches done hold their
+# month, which the unique key (retiree, month) and the NOT EXISTS below both keep from a second
+# payment). Everyone else goes through the per-row path, which is the reference.
+def _simple(month: str) -> Q:
+    prev = month_str(month_index(month) - 1)
+    return (~Exists(Suspension.objects.filter(retiree=OuterRef("pk")))
+            & (Q(retirement_month=prev) | Exists(PensionMonth.objects.filter(retiree=OuterRef("pk"), month=prev))))
+
+
+def _not_simple(month: str) -> Q:
+    """Active retirees the set-based path leaves to the per-row path: a suspension in their history,
+    or their previous month neither paid nor the retirement month (a late declaration's arrears)."""
+    prev = month_str(month_index(month) - 1)
+    return (Exists(Suspension.objects.filter(retiree=OuterRef("pk")))
+            | (Q(retirement_month__lt=prev) & ~Exists(PensionMonth.objects.filter(retiree=OuterRef("pk"), month=prev))))
+
+
+def _monthly_amount_sql(policy: Any, *, month: str, initial: str, retirement_month: str) -> str:
+    """SQL for `rules.pension.monthly_amount_fen` of ``month``, over the columns ``initial`` (fen at
+    retirement) and ``retirement_month`` (YYYY-MM): the same yearly adjustments, the same rounding.
+
+    One adjustment at rate r (per S = RATE_SCALE) is a + round_half_up(a·r/S) = floor(((2S+2r)·a + S)
+    / (2S)), whose numerator is positive for any r > -S, so integer division (truncating, in SQLite
+    and PostgreSQL) is the floor. An adjustment applies to those retired before 1 January of its
+    year, so the adjustments one retiree gets are a tail of those in force: one CASE on the
+    retirement month picks the tail, each tail written as nested integer expressions.
+    """
+    first_day = f"{month}-01"
+    steps = [(f"{eff[:4]}-01", int(rate)) for eff, rate in adjustments(policy) if eff <= first_day]
+    if any(rate <= -RATE_SCALE for _, rate in steps):
+        raise ValueError("调整比例不能低于-100%")
+    for cutoff, _ in steps:
+        if len(cutoff) != 7 or not cutoff[:4].isdigit():
+            raise ValueError(f"调整生效日期无效：{cutoff}")
+
+    def chain(tail: list[tuple[str, int]]) -> str:
+        expr = initial
+        for _, rate in tail:
+            # BIGINT: a 32-bit column times 2·10⁵ would overflow in PostgreSQL
+            expr = f"((CAST({2 * RATE_SCALE + 2 * rate} AS BIGINT) * {expr} + {RATE_SCALE}) / {2 * RATE_SCALE})"
+        return expr
+
+    if not steps:
+        return initial
+    whens = [f"WHEN {retirement_month} < '{cutoff}' THEN {chain(steps[i:])}" for i, (cutoff, _) in enumerate(steps)]
+    return f"(CASE {' '.join(whens)} ELSE {initial} END)"
+
+
+def _build_set_based(run: PayrollRun, *, actor: Any, policy: Any, batch_size: int,
+                     after_chunk: Callable[[int], None] | None, atomic: bool) -> int:
+    month, prev = run.month, month_str(month_index(run.month) - 1)
+    r_t, e_t, s_t = Retiree._meta.db_table, Entitlement._meta.db_table, Suspension._meta.db_table
+    t_t, m_t = Transfer._meta.db_table, PensionMonth._meta.db_table
+    amount = _monthly_amount_sql(policy, month=month, initial="e.monthly_fen", retirement_month="r.retirement_month")
+    now = timezone.now()
+    # The two ways the month is the only one owed are disjoint (a month paid is after the retirement
+    # month), and written as UNION ALL rather than OR so that each reads the unique index (retiree,
+    # month) instead of scanning every month ever paid.
+    owed = f"""SELECT r.id AS id, r.person_id AS person_id, r.bank_account AS bank_account, {amount} AS amount
+              FROM {r_t} r JOIN {e_t} e ON e.retiree_id = r.id
+              WHERE r.id > %s AND r.id <= %s AND r.status = %s AND r.retirement_month < %s
+                AND NOT EXISTS (SELECT 1 FROM {s_t} s WHERE s.retiree_id = r.id)
+                AND NOT EXISTS (SELECT 1 FROM {m_t} p WHERE p.retiree_id = r.id AND p.month = %s)"""
+    insert_transfers = f"""
+        INSERT INTO {t_t} (run_id, kind, person_id, retiree_id, bank_account, amount_fen, status, failure_reason,
+                           bank_reference, created_at)
+        SELECT %s, %s, a.person_id, a.id, a.bank_account, a.amount, %s, '', '', %s
+        FROM ({owed} AND r.retirement_month = %s
+              UNION ALL
+              {owed} AND EXISTS (SELECT 1 FROM {m_t} p WHERE p.retiree_id = r.id AND p.month = %s)) a
+        WHERE a.amount > 0
+        ORDER BY a.id"""
+    insert_months = f"""
+        INSERT INTO {m_t} (retiree_id, month, amount_fen, kind, transfer_id)
+        SELECT t.retiree_id, %s, t.amount_fen, %s, t.id FROM {t_t} t
+        WHERE t.run_id = %s AND t.retiree_id > %s AND t.retiree_id <= %s
+          AND NOT EXISTS (SELECT 1 FROM {m_t} p WHERE p.transfer_id = t.id)"""
+    bounds = Retiree.objects.filter(status=Retiree.Status.ACTIVE).aggregate(lo=Min("pk"), hi=Max("pk"))
+    if bounds["lo"] is None:
+        return 0
+    made = 0
+    lo = bounds["lo"] - 1
+    while lo < bounds["hi"]:
+        hi = lo + batch_size
+        with transaction.atomic() if atomic else nullcontext(), connection.cursor() as cursor:
+            where = [lo, hi, Retiree.Status.ACTIVE, month, month]
+            cursor.execute(insert_transfers, [run.pk, Transfer.Kind.PENSION, Transfer.Status.PENDING, now,
+                                              *where, prev, *where, prev])
+            cursor.execute(insert_months, [month, PensionMonth.Kind.REGULAR, run.pk, lo, hi])
+            n = cursor.rowcount
+            if n:
+                span = Transfer.objects.filter(run=run, retiree_id__gt=lo, retiree_id__lte=hi).aggregate(
+                    first=Min("pk"), last=Max("pk"), count=Count("pk"))
+                audit_bulk_range(
+                    actor=actor, model=Transfer, first_pk=span["first"], last_pk=span["last"], count=n,
+                    reason=f"{run}：生成支付明细（退休人员编号{lo + 1}至{hi}，当月待遇，集合计算）"[:200])
+        made += n
+        lo = hi
+        if n and after_chunk is not None:
+            after_chunk(made)
+    return made
 
 
 def _unpaid_months(retiree: Retiree, through: str, paid: set[str], stopped: list[tuple[int, int]]) -> list[str]:
@@ -200,9 +325,9 @@ def _finish(run: PayrollRun, *, actor: Any) -> None:
             if locked.status != PayrollRun.Status.BUILDING:
                 return
             before = snapshot(locked)
-            rows = list(locked.transfers.values_list("amount_fen", flat=True))
-            locked.transfers_count, locked.amount_fen = len(rows), sum(rows)
-            if not rows:
+            totals = locked.transfers.aggregate(n=Count("pk"), fen=Sum("amount_fen"))
+            locked.transfers_count, locked.amount_fen = totals["n"], int(totals["fen"] or 0)
+            if not totals["n"]:
                 locked.status = PayrollRun.Status.CLOSED
             else:
                 if locked.kind != PayrollRun.Kind.RETRY:
@@ -230,10 +355,12 @@ def payment_file_bytes(run: PayrollRun) -> tuple[bytes, int, int]:
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(PAYMENT_COLUMNS)
     lines = total = 0
-    for t in run.transfers.select_related("person").order_by("pk").iterator(chunk_size=5000):
-        w.writerow([t.pk, t.person.id_number, t.person.name, t.bank_account, format_yuan(t.amount_fen).replace(",", "")])
+    rows = (run.transfers.order_by("pk").values_list("pk", "person__id_number", "person__name", "bank_account",
+                                                     "amount_fen").iterator(chunk_size=20000))
+    for pk, id_number, name, account, fen in rows:
+        w.writerow([pk, id_number, name, account, f"{fen // 100}.{fen % 100:02d}"])
         lines += 1
-        total += t.amount_fen
+        total += fen
     return out.getvalue().encode("utf-8"), lines, total
 
 

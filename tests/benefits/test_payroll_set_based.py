@@ -1,0 +1,132 @@
+"""The set-based payroll (INSERT ... SELECT) pays exactly what the per-row path pays: the same
+retirees, months, amounts, kinds and accounts, on random retirees with random histories (late
+declarations, months without a run, re-employment, verification stops, deaths), at every month; and
+the SQL of the yearly adjustments equals `rules.pension.monthly_amount_fen` to the fen."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from django.db import connection, transaction
+
+from shebao.benefits import payroll
+from shebao.benefits.models import PayrollRun, PensionMonth, Retiree, Transfer
+from shebao.benefits.services import Basis, retiree_resume, retiree_suspend
+from shebao.core.models import AuditEvent
+from shebao.core.policy import current_policy
+from shebao.rules.dates import month_index, month_str
+from shebao.rules.pension import monthly_amount_fen
+from tests.benefits.conftest import declare
+from tests.personas import SETUP
+
+
+def _built(month: str, *, set_based: bool) -> list[tuple]:
+    """What one path would pay for ``month`` now, rolled back: (retiree, account, amount, months)."""
+    sid = transaction.savepoint()
+    run = PayrollRun.objects.create(month=month, kind=PayrollRun.Kind.SUPPLEMENTARY, created_by_label="test")
+    made = payroll._build(run, actor=SETUP, chunk_size=3, after_chunk=None, set_based=set_based, batch_size=4)
+    rows = sorted((t.retiree_id, t.bank_account, t.amount_fen,
+                   tuple(sorted(t.months.values_list("month", "amount_fen", "kind"))))
+                  for t in Transfer.objects.filter(run=run))
+    assert made == len(rows)
+    transaction.savepoint_rollback(sid)
+    return rows
+
+
+def _random_retirees(rng: random.Random, n: int) -> list[Retiree]:
+    people = []
+    for i in range(n):
+        # men retiring at 60 between 2017-08 and 2020-01, declared on time or up to 8 months late
+        birth = dt.date(1957, 8, 1) + dt.timedelta(days=rng.randrange(0, 880))
+        retired = dt.date(birth.year + 60, birth.month, birth.day)
+        late = rng.choice([0, 0, 0, 1, 3, 8])
+        declared = min(retired + dt.timedelta(days=31 * late), dt.date(2020, 6, 1))
+        basis = (Basis(record_monthly_fen=rng.randrange(150_000, 900_000), record_reference=f"R{i}")
+                 if rng.random() < 0.3 else
+                 Basis(index_x10k=rng.randrange(6_000, 30_000), contribution_months=rng.randrange(180, 480),
+                       deemed_months=rng.choice([0, 0, 60]), account_balance_fen=rng.randrange(0, 40_000_000)))
+        people.append(declare(f"随机{i}", birth=birth, serial=100 + i, declared_on=max(declared, retired), basis=basis))
+    return people
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_set_based_run_pays_what_the_per_row_run_pays_on_random_retirees(db, seed, clerk_chaoyang):
+    rng = random.Random(seed)
+    retirees = _random_retirees(rng, 14)
+    compared = 0
+    for m in range(month_index("2018-01"), month_index("2020-08")):
+        month = month_str(m)
+        # between runs: stops and resumptions, as the district's staff register them
+        for r in rng.sample(retirees, 2):
+            r.refresh_from_db()
+            if r.status == Retiree.Status.ACTIVE and r.retirement_month < month and rng.random() < 0.3:
+                reason = rng.choice(["reemployment", "verification", "verification", "death"])
+                back = month_str(m - rng.choice([0, 0, 1, 2]))
+                if reason == "death":
+                    retiree_suspend(actor=clerk_chaoyang, retiree=r, reason=reason,
+                                    died_on=max(dt.date.fromisoformat(f"{back}-10"), r.retired_on))
+                elif back > r.retirement_month:
+                    retiree_suspend(actor=clerk_chaoyang, retiree=r, reason=reason, from_month=back)
+            elif r.status == Retiree.Status.SUSPENDED and rng.random() < 0.5:
+                stop = r.suspensions.get(to_month="")
+                if month_index(stop.from_month) < m:
+                    retiree_resume(actor=clerk_chaoyang, retiree=r, from_month=month)
+        per_row = _built(month, set_based=False)
+        assert _built(month, set_based=True) == per_row, month
+        compared += bool(per_row)
+        if rng.random() < 0.8:  # some months have no run: the next one pays them as arrears
+            run = PayrollRun.objects.create(month=month, kind=PayrollRun.Kind.REGULAR, created_by_label="test")
+            payroll._build(run, actor=SETUP, chunk_size=5, after_chunk=None, set_based=rng.random() < 0.5)
+    assert compared > 20
+    # the random histories reached both paths: arrears months and suspensions exist
+    assert PensionMonth.objects.filter(kind=PensionMonth.Kind.ARREARS).exists()
+    assert Retiree.objects.filter(suspensions__isnull=False).exists()
+
+
+def test_a_set_based_run_killed_half_way_and_run_again_pays_nothing_twice(db):
+    rs = [declare(f"批量{i}", birth=dt.date(1959, 1 + i % 12, 5), serial=300 + i, declared_on=dt.date(2020, 1, 6))
+          for i in range(9)]
+    payroll.payroll_run_start(actor=SETUP, month="2020-02")
+    expected = _built("2020-03", set_based=False)
+
+    class Killed(Exception):
+        pass
+
+    def kill(made: int) -> None:
+        raise Killed(made)
+
+    with pytest.raises(Killed):
+        payroll.payroll_run_start(actor=SETUP, month="2020-03", after_chunk=kill)
+    run = PayrollRun.objects.get(month="2020-03", kind=PayrollRun.Kind.REGULAR)
+    assert run.status == PayrollRun.Status.BUILDING and run.transfers.exists()
+    done = payroll.payroll_run_start(actor=SETUP, month="2020-03")
+    assert done.pk == run.pk and done.status == PayrollRun.Status.READY
+    paid = sorted((t.retiree_id, t.bank_account, t.amount_fen,
+                   tuple(sorted(t.months.values_list("month", "amount_fen", "kind")))) for t in run.transfers.all())
+    assert paid == expected and len(paid) == len(rs)
+    assert PensionMonth.objects.filter(month="2020-03").count() == len(rs)
+    # the set-based batch is audited as one bulk creation with its key range and count
+    ev = AuditEvent.objects.filter(model="benefits.Transfer", action=AuditEvent.Action.BULK_CREATE,
+                                   reason__contains="集合计算").first()
+    assert ev is not None and ev.count >= 1 and int(ev.object_pk) <= int(ev.object_pk_last)
+    # a third call changes nothing
+    payroll.payroll_run_start(actor=SETUP, month="2020-03")
+    assert PensionMonth.objects.filter(month="2020-03").count() == len(rs)
+
+
+@pytest.mark.parametrize("retirement_month", ["2016-07", "2018-12", "2019-01", "2019-06", "2020-01", "2021-03"])
+def test_the_adjustment_sql_equals_the_rules_to_the_fen(db, retirement_month):
+    policy = current_policy()
+    rng = random.Random(retirement_month)
+    sql = payroll._monthly_amount_sql(policy, month="2025-08", initial="x.initial", retirement_month="x.rm")
+    initials = [0, 1, 99, 100_000, 365_410] + [rng.randrange(0, 5_000_000) for _ in range(40)]
+    for month in ["2019-06", "2020-01", "2021-05", "2023-02", "2025-08"]:
+        sql = payroll._monthly_amount_sql(policy, month=month, initial="x.initial", retirement_month="x.rm")
+        with connection.cursor() as c:
+            rows = " UNION ALL ".join(f"SELECT {v} AS initial, '{retirement_month}' AS rm" for v in initials)
+            c.execute(f"SELECT x.initial, {sql} FROM ({rows}) x ORDER BY x.initial")
+            got = dict(c.fetchall())
+        assert got == {v: monthly_amount_fen(policy, initial_fen=v, retirement_month=retirement_month, month=month)
+                       for v in initials}, month
