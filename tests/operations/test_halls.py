@@ -83,6 +83,33 @@ def test_the_threshold_itself_is_a_fever(hall_manager, chaoyang):
                               action="劝离").tenths == 373
 
 
+def test_the_threshold_is_the_packs_dated_parameter_citing_clause_8(hall_manager, chaoyang, monkeypatch):
+    from shebao.operations import selectors as hall_selectors
+    from shebao.rules import load_policy
+    from shebao.rules.wording import value_zh
+
+    policy = load_policy("beijing-2020-epidemic")
+    p = policy.parameter("halls.fever_threshold_tenths")
+    entry = p.entry(DAY)
+    assert (entry.effective, entry.value, entry.reference.clause) == ("2020-01-31", 373, "8")
+    assert value_zh(p, 373) == "37.3℃" and hall_selectors.fever_threshold_tenths(DAY) == 373
+
+    # a later value of the pack is what the hall applies from its day on, page and refusal included
+    class Later:
+        def value(self, name, on):
+            return 375 if on >= DAY else policy.value(name, on)
+
+    monkeypatch.setattr(hall_selectors, "current_policy", lambda: Later())
+    day_before = DAY - dt.timedelta(days=1)
+    nine = dt.datetime.combine(day_before, dt.time(9), tzinfo=clock.now().tzinfo)
+    assert halls.fever_record(actor=hall_manager, hall=chaoyang, day=day_before, at=nine, celsius="37.3",
+                              action="劝离").tenths == 373
+    with nothing_written(), pytest.raises(ValidationError, match="低于37.5℃"):
+        halls.fever_record(actor=hall_manager, hall=chaoyang, day=DAY, at=clock.now(), celsius="37.4", action="劝离")
+    assert hall_selectors.hall_day(hall=chaoyang, day=DAY)["fever_threshold"] == "37.5℃"
+    assert hall_selectors.hall_day(hall=chaoyang, day=day_before)["fever_threshold"] == "37.3℃"
+
+
 def test_who_may_keep_the_log_and_where(hall_manager, hall_manager_haidian, clerk_chaoyang, leader_chaoyang,
                                         chaoyang):
     for actor in (hall_manager_haidian, clerk_chaoyang, leader_chaoyang):

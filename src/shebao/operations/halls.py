@@ -26,7 +26,6 @@ from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
 from shebao.core.permissions import require
 from shebao.operations.models import (
-    FEVER_THRESHOLD_TENTHS,
     CheckItem,
     DisinfectionRound,
     DutyAssignment,
@@ -36,6 +35,7 @@ from shebao.operations.models import (
     Incident,
     Inspection,
 )
+from shebao.operations.selectors import celsius_text, fever_threshold_tenths
 from shebao.registry.models import Office
 from shebao.staff.models import Role, User
 
@@ -133,15 +133,18 @@ def hall_log_save(*, actor: Any, hall: Office | int, day: dt.date, visitors_chec
 @transaction.atomic
 def fever_record(*, actor: Any, hall: Office | int, day: dt.date, at: dt.datetime, celsius: Any,
                  action: str) -> FeverReading:
-    """Record a visitor's reading of 37.3 °C or more and the action taken (8: 体温≥37.3℃ 的不得进入,
-    引导就医). Lower readings are only counted (``visitors_checked``). Raises ValidationError for a
-    reading below 37.3 °C or above 43.0 °C, or without the action taken."""
+    """Record a visitor's reading at or above the day's threshold and the action taken (8: the
+    threshold is the pack's dated ``halls.fever_threshold_tenths``, 37.3 °C in 2020; such a visitor
+    is not let in and is guided to a fever clinic). Lower readings are only counted
+    (``visitors_checked``). Raises ValidationError for a reading below the threshold or above
+    43.0 °C, or without the action taken."""
     hall = _hall(actor, "hall_log.record", hall)
     day = _day(day)
     at = _at(at, "at", "测温时间", day=day)
     tenths = parse_celsius(celsius)
-    if tenths < FEVER_THRESHOLD_TENTHS:
-        raise ValidationError({"celsius": "低于37.3℃的体温只计入测温人数，不单独登记"})
+    threshold = fever_threshold_tenths(day)
+    if tenths < threshold:
+        raise ValidationError({"celsius": f"低于{celsius_text(threshold)}的体温只计入测温人数，不单独登记（第8条）"})
     if tenths > MAX_TENTHS:
         raise ValidationError({"celsius": "体温超过43.0℃，请核对后重新填写"})
     action = _text(action, "action", "处置措施")

@@ -150,7 +150,6 @@ class AuditSuspension(models.Model):
 # A hall is the service hall of an office (a district center or an agent office: registry.Office);
 # its rows also keep the hall's district, which scopes them (core.scoping).
 
-FEVER_THRESHOLD_TENTHS = 373  # 37.3 °C: the reading from which a visitor is turned away (Reading 8)
 
 
 class HallDayLog(models.Model):

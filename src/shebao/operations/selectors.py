@@ -207,8 +207,9 @@ def own_hall(*, user: Any) -> Any:
 
 def hall_day(*, hall: Any, day: dt.date) -> dict[str, Any]:
     """A hall's day (8, 11): ``log`` (HallDayLog or None), ``fevers`` and ``rounds`` (lists),
-    ``duty`` (the DutyAssignment or None) and the day's ``incidents``. The caller has checked the hall
-    is visible (``hall_get``)."""
+    ``duty`` (the DutyAssignment or None), the day's ``incidents`` and ``fever_threshold`` (the
+    pack's reading for the day, as text: "37.3℃"). The caller has checked the hall is visible
+    (``hall_get``)."""
     from shebao.operations.models import DutyAssignment, HallDayLog, Incident
 
     log = HallDayLog.objects.filter(hall=hall, day=day).select_related("recorded_by").first()
@@ -218,6 +219,7 @@ def hall_day(*, hall: Any, day: dt.date) -> dict[str, Any]:
         "rounds": list(log.rounds.select_related("by")) if log else [],
         "duty": DutyAssignment.objects.filter(hall=hall, day=day).select_related("leader").first(),
         "incidents": list(Incident.objects.filter(hall=hall, occurred_at__date=day).order_by("occurred_at")),
+        "fever_threshold": celsius_text(fever_threshold_tenths(day)),
     }
 
 
@@ -403,3 +405,16 @@ def open_case_deadlines(*, policy: Any = None, today: dt.date | None = None,
             memo[key] = due
         out[pk] = due
     return out
+
+
+def fever_threshold_tenths(day: dt.date) -> int:
+    """The reading (tenths of a degree) from which a hall visitor is turned away and recorded on
+    ``day``: the pack's dated ``halls.fever_threshold_tenths`` (8; 373 = 37.3 °C from 2020-01-31)."""
+    return int(current_policy().value("halls.fever_threshold_tenths", day))
+
+
+def celsius_text(tenths: int) -> str:
+    """>>> celsius_text(373)
+    '37.3℃'
+    """
+    return f"{tenths // 10}.{tenths % 10}℃"

@@ -130,6 +130,8 @@ def value_zh(p: Parameter, value: Any, *, enum_label: Callable[[str, str], str] 
         return _yuan(int(value)) + {"fen_per_month": "/月", "fen_per_year": "/年"}.get(p.unit, "")
     if p.unit == "day_of_month":
         return f"每月{value}日"
+    if p.unit == "tenths_celsius":
+        return f"{int(value) // 10}.{int(value) % 10}℃"
     return f"{value}{UNIT_ZH.get(p.unit, '')}"
 
 
