@@ -39,11 +39,12 @@ def _write_employers(n: int) -> list[int]:
 
     districts = list(Office.objects.filter(kind=Office.Kind.DISTRICT_CENTER).values_list("pk", flat=True))
     now = dt.datetime.now(dt.UTC)
-    rows = [(credit_code(900_000 + i, "110105"), f"基准测试单位{i}", districts[i % len(districts)],
+    rows = [(credit_code(900_000 + i, "110105"), f"基准测试单位{i}", "jzcsdw", districts[i % len(districts)],
              "remittance" if i % 3 else "bank_deduction", "", "", 1 + i % 8, now) for i in range(n)]
     with connection.cursor() as c:
-        c.executemany(f"INSERT INTO {Employer._meta.db_table} (credit_code, name, district_id, payment_method, "
-                      "bank_account, bank_name, industry_class, created_at) VALUES (%s,%s,%s,%s,%s,%s,%s,%s)", rows)
+        c.executemany(f"INSERT INTO {Employer._meta.db_table} (credit_code, name, name_initials, district_id, "
+                      "payment_method, bank_account, bank_name, industry_class, created_at) "
+                      "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)", rows)
     return list(Employer.objects.order_by("pk").values_list("pk", flat=True))
 
 
@@ -138,6 +139,7 @@ def main() -> int:
     call_command("migrate", verbosity=0)
     from shebao.collection.assessment import assessment_compute, assessment_run, assessment_what_if
     from shebao.collection.models import AssessmentDistrict, AssessmentRun, Due
+    from shebao.core.permissions import SystemActor
     from shebao.rules import load_policy
 
     if connection.vendor == "postgresql":
@@ -185,7 +187,7 @@ def main() -> int:
     assessment_compute(as_of=as_of, policy=policy, employer_ids=employer_ids[:10])  # warm the policy caches
 
     started = time.perf_counter()
-    run, result = assessment_run(as_of=as_of, policy=policy)
+    run, result = assessment_run(as_of=as_of, policy=policy, actor=SystemActor("bench_collection", "征缴基准测试"))
     seconds = time.perf_counter() - started
     rate = run.dues / seconds
     print(f"assessment: {run.dues:,} dues in {seconds:.2f}s = {rate:,.0f} dues/s end to end "
