@@ -173,7 +173,8 @@ def main() -> int:
     for name in ("_build_set_based", "_build_chunk", "_finish", "_payment_file_write"):
         setattr(payroll, name, timed(name, getattr(payroll, name)))
     t1 = time.perf_counter()
-    run = payroll.payroll_run_start(actor=desk, month=MONTH)
+    run = payroll.payroll_run_start(actor=desk, month=MONTH, after_chunk=lambda made: print(
+        f"  {time.perf_counter() - t1:7.1f} s: {made} transfers", flush=True))
     fast_s = time.perf_counter() - t1
     paid = dict(Transfer.objects.filter(run=run, retiree_id__in=sample_ids).values_list("retiree_id", "amount_fen"))
     differ = sorted(pk for pk in set(baseline) | set(paid) if baseline.get(pk) != paid.get(pk))

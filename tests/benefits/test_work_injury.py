@@ -137,3 +137,56 @@ def test_the_import_command_reads_exchange_files_and_refuses_a_bad_one(nurse, tm
     with pytest.raises(CommandError, match="1个文件有错误"):
         call_command("work_injury_import", str(bad), stdout=io.StringIO(), stderr=err)
     assert "第1行：不是有效的 JSON" in err.getvalue() and ExchangeRecord.objects.count() == 1
+
+
+def test_a_grade_1_to_4_allowance_is_paid_monthly_on_the_payroll_from_the_month_after_the_assessment(
+        nurse, clerk_chaoyang, reviewer_chaoyang):
+    from shebao.benefits.models import AllowanceMonth, DisabilityAllowance
+    from shebao.benefits.services import EXPENSE
+
+    exchange_file_import(data=exchange(recognition(nurse), assessment(nurse, grade=3)), filename="hr.jsonl",
+                         actor=SETUP)
+    case = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 2, 10))
+    award = fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=1_000_000,
+                                 bank_account="6222020000000000041")
+    # grade 3: 23 months at once; 80 % of the wage a month (第三十五条), from 2020-03 (assessed 2020-02-12)
+    assert (award.disability_lump_sum_fen, award.disability_monthly_fen) == (23 * 1_000_000, 800_000)
+    allowance = DisabilityAllowance.objects.get(award=award)
+    assert (allowance.grade, allowance.monthly_fen, allowance.from_month, allowance.bank_account) == (
+        3, 800_000, "2020-03", "6222020000000000041")
+    assert AuditEvent.objects.filter(model="benefits.DisabilityAllowance", object_pk=str(allowance.pk)).exists()
+    immediate_fen = award.amount_fen
+    # February's run: not yet owed
+    assert payroll.payroll_run_start(actor=SETUP, month="2020-02").transfers_count == 0
+    # April's run pays March (owed, no run paid it) and April, in one transfer, as work-injury expense
+    april = payroll.payroll_run_start(actor=SETUP, month="2020-04")
+    t = april.transfers.get()
+    assert (t.kind, t.person, t.amount_fen, t.bank_account) == (
+        Transfer.Kind.WORK_INJURY, nurse, 1_600_000, "6222020000000000041")
+    assert list(AllowanceMonth.objects.filter(allowance=allowance).order_by("month").values_list(
+        "month", "amount_fen", "transfer")) == [("2020-03", 800_000, t.pk), ("2020-04", 800_000, t.pk)]
+    assert account_balance(account=payroll.WORK_INJURY_EXPENSE) == immediate_fen + 1_600_000
+    assert account_balance(account=EXPENSE) == 0 and unbalanced_transactions() == []
+    # the same month again pays nothing twice; May pays May only
+    assert payroll.payroll_run_start(actor=SETUP, month="2020-04").pk == april.pk
+    may_run = payroll.payroll_run_start(actor=SETUP, month="2020-05")
+    assert list(AllowanceMonth.objects.filter(transfer__run=may_run).values_list("month", flat=True)) == ["2020-05"]
+    assert AllowanceMonth.objects.count() == 3
+    # a failed transfer is retried with its months, never paid a second time
+    payroll.payroll_result_import(data=(
+        "transfer_id,amount,result,reason,bank_reference,date\n"
+        f"{t.pk},16000.00,failed,账户冻结,,2020-04-25\n").encode(), filename="wi-apr.csv", actor=SETUP)
+    retry = payroll.payroll_retry_start(run=april, actor=SETUP)
+    assert AllowanceMonth.objects.filter(transfer__run=retry).count() == 2 and AllowanceMonth.objects.count() == 3
+
+
+def test_the_allowance_is_at_least_the_months_minimum_wage():
+    from shebao.rules import load_policy
+    from shebao.rules.work_injury import disability_allowance_fen
+
+    policy = load_policy("base")
+    # the fund makes up an allowance below Beijing's minimum wage of the month (第三十五条)
+    assert disability_allowance_fen(policy, monthly_fen=150_000, month="2021-08")[0] == 220_000
+    assert disability_allowance_fen(policy, monthly_fen=150_000, month="2021-09")[0] == 232_000
+    amount, params = disability_allowance_fen(policy, monthly_fen=400_000, month="2021-09")
+    assert amount == 400_000 and "第三十五条" in params["work_injury.disability_allowance_floor_fen"]["document"]

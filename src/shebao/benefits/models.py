@@ -349,3 +349,54 @@ class WorkInjuryAward(models.Model):
     class Meta:
         verbose_name = "工伤保险待遇核定"
         verbose_name_plural = "工伤保险待遇核定"
+
+
+class DisabilityAllowance(models.Model):
+    """The monthly disability allowance (伤残津贴) of a grade 1-4 award (工伤保险条例 第三十五条), paid
+    on the monthly payroll from the month after the assessment: the award's amount, or the minimum
+    wage of the month when higher (rules/work_injury.disability_allowance_fen). Each month is paid
+    once (`AllowanceMonth`, unique per allowance and month)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "按月发放"
+        ENDED = "ended", "停发"
+
+    award = models.OneToOneField(WorkInjuryAward, verbose_name="工伤待遇核定", on_delete=models.PROTECT,
+                                 related_name="allowance")
+    person = models.ForeignKey(Person, verbose_name="工伤职工", on_delete=models.PROTECT, related_name="+")
+    grade = models.PositiveSmallIntegerField("伤残等级")
+    monthly_fen = models.BigIntegerField("核定伤残津贴（分/月）")
+    from_month = models.CharField("起发月份", max_length=7, validators=[validate_month])
+    bank_account = models.CharField("发放账号", max_length=32)
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField("核定时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "伤残津贴"
+        verbose_name_plural = "伤残津贴"
+        constraints = [models.CheckConstraint(condition=models.Q(monthly_fen__gt=0), name="allowance_positive"),
+                       models.CheckConstraint(condition=models.Q(grade__gte=1, grade__lte=4), name="allowance_grades")]
+
+    @property
+    def bank_account_masked(self) -> str:
+        return mask_bank_account(self.bank_account)
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.person.district.code if self.person_id else ""
+
+
+class AllowanceMonth(models.Model):
+    """One month of one disability allowance, paid by one transfer: unique per (allowance, month)."""
+
+    allowance = models.ForeignKey(DisabilityAllowance, verbose_name="伤残津贴", on_delete=models.PROTECT,
+                                  related_name="months", db_index=False)
+    month = models.CharField("待遇所属月", max_length=7)
+    amount_fen = models.BigIntegerField("金额（分）")
+    transfer = models.ForeignKey(Transfer, verbose_name="支付明细", on_delete=models.PROTECT,
+                                 related_name="allowance_months")
+
+    class Meta:
+        verbose_name = "伤残津贴月"
+        verbose_name_plural = "伤残津贴月"
+        constraints = [models.UniqueConstraint(fields=["allowance", "month"], name="allowance_month_once")]

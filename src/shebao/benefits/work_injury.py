@@ -30,7 +30,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from shebao.benefits.models import ExchangeRecord, PayrollRun, WorkInjuryAward
+from shebao.benefits.models import DisabilityAllowance, ExchangeRecord, PayrollRun, WorkInjuryAward
 from shebao.benefits.payroll import immediate_payment_start
 from shebao.core.audit import audit_bulk_create, audit_create
 from shebao.core.money import format_yuan
@@ -38,6 +38,7 @@ from shebao.core.permissions import actor_label, require
 from shebao.core.policy import current_policy
 from shebao.registry.models import Person
 from shebao.rules import InputError
+from shebao.rules.dates import month_index, month_str
 from shebao.rules.work_injury import death_benefits, disability_benefits
 
 FAST_TRACK_BUSINESS = "work_injury_fast_track_claim"
@@ -180,7 +181,8 @@ def fast_track_award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: 
 
     Paid now: the one-off disability allowance (grade from the assessment), or on death the funeral
     grant and the one-off work-death benefit, plus the medical costs billed. The monthly disability
-    allowance (grades 1-4) is computed and kept on the award for the monthly payment. Idempotent per
+    allowance (grades 1-4) is computed, kept on the award, and becomes a `DisabilityAllowance`
+    paid on the monthly payroll from the month after the assessment. Idempotent per
     case. ValidationError (Chinese) for a case of another business, a case without its recognition,
     or nothing to pay; ActionRefused unless the actor may pay (the district's reviewer).
     """
@@ -222,6 +224,15 @@ def fast_track_award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: 
         award.save()
         audit_create(actor=actor, instance=award,
                      reason=f"工伤待遇快速核定并即时支付{format_yuan(award.amount_fen)}元（申请#{case.pk}）")
+        if award.disability_monthly_fen > 0 and assessment is not None and assessment.grade:
+            # grades 1-4: the monthly allowance from the month after the assessment, on the monthly
+            # payroll (第三十五条; benefits.payroll._build_allowances), to the account paid now
+            allowance = DisabilityAllowance.objects.create(
+                award=award, person=award.person, grade=assessment.grade, monthly_fen=award.disability_monthly_fen,
+                from_month=month_str(month_index(assessment.decided_on.isoformat()[:7]) + 1),
+                bank_account=run.transfers.get().bank_account)
+            audit_create(actor=actor, instance=allowance,
+                         reason=f"伤残津贴{format_yuan(allowance.monthly_fen)}元/月，自{allowance.from_month}起按月发放")
 
     payee = case.person
     immediate_payment_start(actor=actor, person=payee, bank_account=bank_account, amount_fen=award.amount_fen,

@@ -73,6 +73,23 @@ def disability_benefits(policy: Policy, *, grade: int, wage_fen: int, on: date) 
                                "work_injury.disability_monthly_rate": p_rates})
 
 
+def disability_allowance_fen(policy: Policy, *, monthly_fen: int, month: str) -> tuple[int, dict[str, Any]]:
+    """The monthly disability allowance (伤残津贴, grades 1-4) owed for ``month`` (YYYY-MM) on an award
+    of ``monthly_fen`` a month: the award, or the minimum wage in force on the first of the month when
+    the award is lower (第三十五条第一款: the fund makes up the difference). Returns (fen, the floor's
+    parameter and source).
+
+    >>> from shebao.rules import load_policy
+    >>> disability_allowance_fen(load_policy("base"), monthly_fen=150000, month="2020-03")[0]
+    220000
+    """
+    if monthly_fen <= 0:
+        raise InputError(f"monthly allowance must be positive, got {monthly_fen!r}", zh="伤残津贴须为正数",
+                         field="monthly_fen")
+    floor, p_floor = _value(policy, "work_injury.disability_allowance_floor_fen", date.fromisoformat(f"{month}-01"))
+    return max(monthly_fen, int(floor)), {"work_injury.disability_allowance_floor_fen": p_floor}
+
+
 @dataclass(frozen=True)
 class DeathBenefits:
     """第三十九条: the funeral grant and the one-off work-death benefit (fen); survivors' pensions are
