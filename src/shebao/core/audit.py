@@ -114,21 +114,6 @@ def audit_bulk_range(
     )
 
 
-def audit_bulk_range(
-    *, actor: Any, model: type[models.Model], first_pk: Any, last_pk: Any, count: int, district_code: str = "",
-    reason: str = "",
-) -> AuditEvent | None:
-    """One event for rows written set-based (INSERT ... SELECT, COPY) that were never Python objects:
-    the key range first..last and the count, as `audit_bulk_create` records for a batch."""
-    if not count:
-        return None
-    return AuditEvent.objects.create(
-        **_actor_fields(actor), action=AuditEvent.Action.BULK_CREATE, model=model._meta.label,
-        object_pk=str(first_pk), object_pk_last=str(last_pk), count=count, district_code=district_code,
-        changes={}, reason=reason,
-    )
-
-
 def audited_bulk_update(
     *, actor: Any, objs: Iterable[models.Model], fields: Sequence[str], reason: str = ""
 ) -> int:
