@@ -55,6 +55,8 @@ _HISTORY = "shebao_build_history"
 # Relief is decided by the rules core, so the new dues it may cover are read and relieved in batches of
 # this many: memory stays bounded whatever the size of the city.
 RELIEF_BATCH = 50_000
+# PostgreSQL memory for grouping the contribution rows (server side, this transaction only).
+DUES_WORK_MEM = "256MB"
 
 
 def _clip(column: str, floor: str) -> str:
@@ -187,7 +189,16 @@ def dues_build(*, months: Sequence[str], actor: Any, employer_ids: Iterable[int]
         cursor.execute(f"DROP TABLE IF EXISTS {_NEW_DUES}")
         cursor.execute(f"CREATE TEMPORARY TABLE {_NEW_DUES} (id BIGINT PRIMARY KEY)")
         if postgres:  # RETURNING: exactly the rows this statement wrote, whatever else commits meanwhile
+            # The planner cannot know how few groups there are (one per employer, month and payment day) and
+            # would sort every contribution row on disk to group them: hash them instead, in this transaction
+            # only (a hash aggregate that outgrows work_mem spills to disk rather than failing).
+            cursor.execute(f"SET LOCAL work_mem = '{DUES_WORK_MEM}'")
+            # (Sorting off makes every plan look costly, which would start JIT compilation for seconds.)
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute("SET LOCAL jit = off")
             cursor.execute(insert_sql, params)
+            cursor.execute("RESET enable_sort")
+            cursor.execute("RESET jit")
             cursor.execute(f"ANALYZE {_NEW_DUES}")
         else:  # SQLite: the writing transaction holds the database's one write lock
             before = _last_id(cursor, d)
