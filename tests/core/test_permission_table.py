@@ -50,6 +50,7 @@ SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "sheba
                    "shebao.core.policy", "shebao.operations.halls", "shebao.benefits.services", "shebao.benefits.payroll",
                    "shebao.benefits.work_injury", "shebao.cards.services", "shebao.registry.accounts",
                    "shebao.registry.resident_pension", "shebao.operations.outreach", "shebao.collection.statements",
+                   "shebao.portal.person_services",
                    "shebao.portal.services"]
 SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.cases.services.case_submit": "case.submit",
@@ -133,6 +134,7 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.cards.services.card_order_create": "card_order.create",
     "shebao.cards.services.card_order_advance": "card_order.update",
     "shebao.collection.statements.rights_statement_issue": "rights_statement.issue",
+    "shebao.portal.person_services.person_case_submit": "case.submit",
     "shebao.registry.accounts.account_transfer_in": "account.transfer_in",
     "shebao.registry.accounts.account_transfer_out": "account.transfer_out",
     "shebao.registry.accounts.account_backfill": "account.backfill",
@@ -188,6 +190,7 @@ NOT_ACTIONS = {
         "claim_from_month")),
     *(f"shebao.operations.outreach.{name}" for name in (
         "retirees_available", "audiences", "template_variables", "render", "recipients_of", "per_minute", "plan")),
+    "shebao.portal.person_services.identity_check_record",  # the identity check's trail, like a sign-in's
     "shebao.collection.bankfiles.upload_encoding",  # reads an encoding's name (issue 12 class 1)
 }
 # Reads restricted by the table: checked by the route walk (test_role_routes.py), not here.

@@ -38,6 +38,18 @@ ROUTES: dict[str, str] = {
     "portal:employer_home": EMPLOYER,
     "portal:employer_accounts": EMPLOYER_ADMIN,
     "portal:employer_account_disable": EMPLOYER_ADMIN,
+    # The insured person's pages (person15).
+    "portal:person_rights": PERSON,
+    "portal:person_rights_statement": PERSON,
+    "portal:person_card_apply": PERSON,
+    "portal:person_resident_pension": PERSON,
+    "portal:person_resident_pension_apply": PERSON,
+    "portal:person_identity": PERSON,
+    "portal:person_identity_callback": PERSON,
+    "portal:person_cases": PERSON,
+    "portal:person_case": PERSON,
+    "portal:person_card_certificate": PERSON,
+    "portal:person_messages": PERSON,
 }
 
 
@@ -52,8 +64,29 @@ def _owner_objects(owner: dict[str, Any]) -> dict[str, Callable[[], dict[str, ob
                                      display_name="保密经办人", mobile="13700137077", password="walls-password-2020")
         return {"pk": account.pk}
 
+    def person_case() -> dict[str, object]:
+        """A card replacement of the owner person, completed (its certificate exists)."""
+        import datetime as dt
+
+        from shebao.cards.services import card_order_create
+        from shebao.cases.models import Case
+        from shebao.cases.services import case_submit
+        from tests.portal.conftest import SETUP
+
+        details = {"reason": "lost", "recipient_name": SECRET_PERSON, "recipient_phone": "13900139078",
+                   "postal_address": "北京市朝阳区保密路1号院2单元301", "postal_code": "100020"}
+        clerk = personas.make_staff(f"walls_clerk_{owner['n']()}", role="district_clerk", office_code="110105")
+        case, _ = case_submit(actor=clerk, business="card_replacement", channel="counter", person=owner["person"],
+                              applicant_kind="person", applied_on=dt.date(2020, 2, 10), details=details)
+        Case.objects.filter(pk=case.pk).update(status="completed")
+        card_order_create(actor=SETUP, case=Case.objects.get(pk=case.pk), **details)
+        return {"pk": case.pk}
+
     return {
         "portal:employer_account_disable": clerk,
+        "portal:person_case": person_case,
+        "portal:person_card_certificate": person_case,
+        "portal:person_resident_pension_apply": lambda: {"kind": "claim"},
     }
 
 
@@ -72,7 +105,7 @@ def test_public_routes_are_marked_public_and_the_others_require_a_sign_in():
     one of the portal's decorators (checked by behaviour in the walks below)."""
     resolver = get_resolver()
     for route, name in portal_routes():
-        view = resolver.resolve(fill(route, {k: 1 for k in ("pk", "case", "document", "owed", "code")})).func
+        view = resolver.resolve(fill(route, {k: 1 for k in ("pk", "case", "document", "owed", "code", "kind")})).func
         assert getattr(view, "portal_public", False) == (ROUTES[name] == PUBLIC), name
 
 
@@ -127,8 +160,9 @@ def test_another_employer_sees_and_touches_nothing_of_the_owner(client, settings
     sign_in_employer(client, settings, world["other_admin"])
 
     def expect(method: str, has_key: bool, status: int) -> bool:
-        # Its own pages answer (a form refused for empty fields is 400); the owner's objects do not exist for it.
-        return status in (403, 404, 405) if has_key else status in (200, 302, 400, 405)
+        # Its own pages answer (a form refused for empty fields is 400); the owner's objects do not exist for it;
+        # a person's page sends it to the person's sign-in (302, checked in the walk of the other kind below).
+        return status in (302, 403, 404, 405) if has_key else status in (200, 302, 400, 405)
 
     assert _walk(client, urls, expect=expect, secrets=[SECRET_EMPLOYER, SECRET_PERSON]) >= 4
 

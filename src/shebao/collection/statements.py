@@ -3,7 +3,7 @@ verification code that anyone can check on the public page (/public/rights-state
 
 * `rights_statement_issue`: stores what is stated (lines, totals, SHA-256) with a fresh code, in one
   transaction with its audit row. Staff at the counter print it for a person of their district;
-  the person prints their own from the portal.
+  the person prints their own from the portal (never another's).
 
 Refusals: `ActionRefused` (role, district) before anything is written.
 """
@@ -23,7 +23,7 @@ from shebao.collection.selectors import rights_statement_content
 from shebao.core import clock
 from shebao.core.audit import audit_create
 from shebao.core.codes import new_verification_code
-from shebao.core.permissions import actor_label, require
+from shebao.core.permissions import ActionRefused, PortalActor, actor_label, portal_may_act_on, require
 from shebao.registry.models import Person
 
 
@@ -37,11 +37,14 @@ def rights_statement_issue(*, actor: Any, person: Person, as_of: dt.date | None 
 
     The content is `collection.selectors.rights_statement_content` (months, bases and amounts by
     insurance type; months made up in the 0.3 window shown as on time) as of that day, kept as issued.
-    Staff need `rights_statement.issue` within the person's district. Raises ActionRefused before
-    anything is written.
+    Staff need `rights_statement.issue` within the person's district; in the portal, a person prints
+    their own only (`portal_may_act_on`). Raises ActionRefused before anything is written.
     """
-    require(actor, "rights_statement.issue", district_id=person.district_id)
-    portal = False
+    portal = isinstance(actor, PortalActor)
+    require(actor, "rights_statement.issue", district_id=None if portal else person.district_id)
+    if portal and not portal_may_act_on(actor, employer_id=None, person_id=person.pk):
+        raise ActionRefused("只能打印本人的个人权益记录单", "a person prints their own rights statement only",
+                            action="rights_statement.issue")
     as_of = as_of or clock.today()
     content = rights_statement_content(person=person, as_of=as_of, policy=policy_in_force())
     months = [line["month"] for line in content["lines"]]

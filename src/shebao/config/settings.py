@@ -370,3 +370,18 @@ SHEBAO_BANK_FILE_MAX_BYTES = int(os.environ.get("SHEBAO_BANK_FILE_MAX_BYTES", st
 # Assessment runs started from the pages run in a background thread ("thread") and report their
 # progress; "inline" runs them in the request (tests, and a single-threaded server).
 SHEBAO_JOBS = os.environ.get("SHEBAO_JOBS", "thread")
+
+# The identity check of 6.1 (portal.person_identity): the city's OpenID Connect provider. All three
+# or none; without them the portal says the check is not available. With DEBUG on and nothing set,
+# the demo's stand-in (`shebao identity_standin`, port 8001) is used.
+_identity = {k: os.environ.get(f"SHEBAO_IDENTITY_{k.upper()}", "").strip()
+             for k in ("issuer", "client_id", "client_secret")}
+if any(_identity.values()) and not all(_identity.values()):
+    raise ImproperlyConfigured("SHEBAO_IDENTITY_ISSUER, SHEBAO_IDENTITY_CLIENT_ID and SHEBAO_IDENTITY_CLIENT_SECRET "
+                               "are set together or not at all")
+if not any(_identity.values()) and DEBUG:
+    _identity = {"issuer": f"http://127.0.0.1:{env_int('SHEBAO_IDENTITY_STANDIN_PORT', 8001, least=1)}",
+                 "client_id": "shebao-portal-demo", "client_secret": "shebao-portal-demo-secret"}
+SHEBAO_IDENTITY_PROVIDER = {**_identity, "id_claim": os.environ.get("SHEBAO_IDENTITY_ID_CLAIM", "id_number")} \
+    if all(_identity.values()) else {}
+SHEBAO_IDENTITY_FRESH_MINUTES = env_int("SHEBAO_IDENTITY_FRESH_MINUTES", 10, least=1)

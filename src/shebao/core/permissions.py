@@ -128,8 +128,8 @@ TABLE: dict[str, Permission] = _rows(
     Permission("card_order.create", "生成补换卡订单并出具领卡证明", CASE_STAFF, system=True),
     Permission("card_order.update", "登记补换卡制卡、寄递进度", CASE_STAFF),
     # The rights record (4.1) printed with a verification code: at the counter for a person of the
-    # district (the person prints their own in the portal).
-    Permission("rights_statement.issue", "出具个人权益记录单", FRONT_DESK),
+    # district; the person prints their own in the portal (`portal_may_act_on`).
+    Permission("rights_statement.issue", "出具个人权益记录单", FRONT_DESK, applicants=frozenset({INSURED_PERSON})),
     # The pension individual account's book (4.1 transfers, 4.2 backfill) and the residents' pension
     # (6.1): written when the case completes, by whoever completes it (or a system job).
     Permission("account.transfer_in", "记入转入的养老保险个人账户月份", CASE_STAFF, system=True),

@@ -108,3 +108,25 @@ class SignInEvent(AppendOnlyModel):
     class Meta:
         verbose_name = "网上办事登录记录"
         verbose_name_plural = "网上办事登录记录"
+
+
+class IdentityCheck(AppendOnlyModel):
+    """The trail of the identity check of 6.1 (face recognition in the city's identity app, through
+    OpenID Connect: `portal.person_identity`): every answer from the provider, passed or refused
+    with its reason (state, token, ID token's signature/issuer/audience/nonce, another person)."""
+
+    person = models.ForeignKey("registry.Person", verbose_name="参保人员", on_delete=models.PROTECT,
+                               related_name="identity_checks")
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    passed = models.BooleanField("通过")
+    subject = models.CharField("身份认证标识", max_length=100, blank=True)
+    reason = models.CharField("未通过原因", max_length=200, blank=True)
+    actor_label = models.CharField("操作人", max_length=150)
+
+    class Meta:
+        verbose_name = "身份核验记录"
+        verbose_name_plural = "身份核验记录"
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"身份核验 {'通过' if self.passed else '未通过'}"

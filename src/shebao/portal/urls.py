@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shebao.portal import views
+from shebao.portal import person, views
 
 app_name = "portal"
 urlpatterns = [
@@ -11,6 +11,19 @@ urlpatterns = [
     path("person/sign-in/", views.person_sign_in, name="person_sign_in"),
     path("person/sign-in/code/", views.person_sign_in_code, name="person_sign_in_code"),
     path("person/", views.person_home, name="person_home"),
+    path("person/rights/", person.person_rights, name="person_rights"),
+    path("person/rights/statement/", person.person_rights_statement, name="person_rights_statement"),
+    path("person/card/", person.person_card_apply, name="person_card_apply"),
+    path("person/resident-pension/", person.person_resident_pension, name="person_resident_pension"),
+    path("person/resident-pension/<slug:kind>/", person.person_resident_pension_apply,
+         name="person_resident_pension_apply"),
+    path("person/identity/", person.person_identity, name="person_identity"),
+    path("person/identity/callback/", person.person_identity_callback, name="person_identity_callback"),
+    path("person/cases/", person.person_cases, name="person_cases"),
+    path("person/cases/<id:pk>/", person.person_case, name="person_case"),
+    path("person/cases/<id:pk>/card-certificate.pdf", person.person_card_certificate,
+         name="person_card_certificate"),
+    path("person/messages/", person.person_messages, name="person_messages"),
     path("employer/sign-in/", views.employer_sign_in, name="employer_sign_in"),
     path("employer/sign-in/code/", views.employer_sign_in_code, name="employer_sign_in_code"),
     path("employer/", views.employer_home, name="employer_home"),

@@ -1,0 +1,269 @@
+"""The insured person's pages in the portal (issue 15): their rights record and its statement, card
+replacement (5.1) with the EMS number and the card-collection certificate, residents' pension
+businesses (6.1) behind the identity check, their own cases and messages.
+
+Thin views: each reads through a selector of its own person (`request.portal_person`, set by
+`portal.access.portal_person_required`) or calls one service as `request.portal_actor`. A person
+sees only themself: every object is looked up among the signed-in person's own (404 otherwise).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_POST
+
+from shebao.cases.models import Case, OutboxMessage
+from shebao.core import clock
+from shebao.core.errors import DomainError
+from shebao.portal.access import portal_person_required
+from shebao.portal.person_identity import (
+    identity_check_callback,
+    identity_check_required,
+    identity_check_start,
+    identity_checked_at,
+    identity_fresh,
+    provider_settings,
+)
+from shebao.portal.person_services import person_case_submit
+
+RESIDENT_PENSION = {
+    "register": ("resident_pension_registration", "参保登记"),
+    "change": ("resident_pension_change", "变更缴费档次或银行账户"),
+    "claim": ("resident_pension_claim", "待遇申领"),
+    "cancel": ("resident_pension_cancellation", "注销登记"),
+}
+
+
+def _person_cases(person: Any) -> Any:
+    return (Case.objects.filter(person=person, applicant_kind="person").select_related("office")
+            .order_by("-created_at", "-pk"))
+
+
+def _own_case(request: HttpRequest, pk: int) -> Case:
+    return get_object_or_404(_person_cases(request.portal_person), pk=pk)
+
+
+def _refusal_errors(e: Exception) -> tuple[dict[str, str], str]:
+    """Field errors (by the form's input names) and a general message, from a service's refusal."""
+    errors: dict[str, str] = {}
+    general: list[str] = []
+    entries = e.entries() if hasattr(e, "entries") else []
+    if isinstance(e, ValidationError) and hasattr(e, "message_dict"):
+        entries = [(k, "；".join(v), "") for k, v in e.message_dict.items()]
+    for field, zh, *_ in entries:
+        name = field.removeprefix("details.")
+        if name and name not in ("person", "employer", "action", "__all__", "details"):
+            errors[name] = zh
+        else:
+            general.append(zh)
+    if not entries:
+        general.append(getattr(e, "zh", "") or str(e))
+    return errors, "；".join(general)
+
+
+# --- Rights record and statement (4.1) ---------------------------------------------------------------
+@portal_person_required
+def person_rights(request: HttpRequest) -> HttpResponse:
+    """我的权益记录: months, bases and amounts by insurance type; made-up months of 0.3 as on time."""
+    return TemplateResponse(request, "portal/person/rights.html", _rights_context(request))
+
+
+def _rights_context(request: HttpRequest) -> dict[str, Any]:
+    from shebao.collection.policy import policy_in_force
+    from shebao.collection.selectors import STATEMENT_INSURANCES, rights_statement_content
+
+    content = rights_statement_content(person=request.portal_person, as_of=clock.today(), policy=policy_in_force())
+    return {"person": request.portal_person, "content": content, "lines": list(reversed(content["lines"])),
+            "insurances": STATEMENT_INSURANCES, "today": clock.today()}
+
+
+@portal_person_required
+@require_POST
+def person_rights_statement(request: HttpRequest) -> HttpResponse:
+    """打印个人权益记录单: a new statement with its verification code, answered as a PDF. The form
+    names the day the record was shown for (`as_of`, not after today): a bare POST prints nothing."""
+    import datetime as dt
+
+    from shebao.collection.statement_pdf import rights_statement_pdf
+    from shebao.collection.statements import rights_statement_issue
+    from shebao.core.pdffonts import PdfFontMissing, UnprintableText
+
+    raw = request.POST.get("as_of", "").strip()
+    try:
+        as_of = dt.date.fromisoformat(raw)
+    except ValueError:
+        as_of = None
+    if as_of is None or as_of > clock.today():
+        messages.error(request, "请在权益记录页面点击“打印个人权益记录单”。")
+        return TemplateResponse(request, "portal/person/rights.html", _rights_context(request), status=400)
+    statement = rights_statement_issue(actor=request.portal_actor, person=request.portal_person, as_of=as_of)
+    url = request.build_absolute_uri(reverse("web:rights_statement_verify")) + "?" + urlencode(
+        {"code": statement.code_display})
+    try:
+        pdf = rights_statement_pdf(statement=statement, verify_url=url)
+    except (PdfFontMissing, UnprintableText) as e:
+        messages.error(request, str(e))
+        return HttpResponseRedirect(reverse("portal:person_rights"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="rights-statement-{statement.code}.pdf"'
+    return response
+
+
+# --- Applications -----------------------------------------------------------------------------------
+def _apply(request: HttpRequest, business: str, title: str, template: str, *, identity_checked: bool,
+           extra: dict[str, Any] | None = None) -> HttpResponse:
+    """The business's own form (its definition's fields); POST submits it online, as the person."""
+    from shebao.cases.business_forms import DeskInputError, details_from_post, form_fields
+
+    errors: dict[str, str] = {}
+    general = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            details = details_from_post(business, request.POST)
+            case, _ = person_case_submit(actor=request.portal_actor, person=request.portal_person,
+                                         business=business, details=details, identity_checked=identity_checked,
+                                         idempotency_key=(request.POST.get("submission") or "")[:100] or None)
+        except DeskInputError as e:
+            errors, status = {e.field: e.zh}, 400
+        except (DomainError, PermissionDenied, ValidationError) as e:
+            errors, general = _refusal_errors(e)
+            status = 403 if isinstance(e, PermissionDenied) and not errors else 400
+        else:
+            messages.success(request, f"已提交{case.business_zh}申请（受理编号{case.pk}），可在“我的申请”中查看办理进度。")
+            return HttpResponseRedirect(reverse("portal:person_case", args=[case.pk]))
+    import uuid
+
+    return TemplateResponse(request, template, {
+        "person": request.portal_person, "title": title, "business": business,
+        "fields": form_fields(business, request.POST if request.method == "POST" else None),
+        "errors": errors, "general": general, "submission": request.POST.get("submission") or uuid.uuid4().hex,
+        **(extra or {})}, status=status)
+
+
+@portal_person_required
+def person_card_apply(request: HttpRequest) -> HttpResponse:
+    """补换社会保障卡 (5.1): the reason and the EMS delivery address; the same definition as the desk."""
+    return _apply(request, "card_replacement", "补换社会保障卡", "portal/person/apply.html", identity_checked=False,
+                  extra={"lead": "新卡制作完成后由EMS寄至您填写的地址（第5.1条）；办结后可打印领卡证明，新卡送达前可凭证明就医。"})
+
+
+@portal_person_required
+def person_resident_pension(request: HttpRequest) -> HttpResponse:
+    """城乡居民养老保险: the four businesses, each behind a fresh identity check (6.1)."""
+    from shebao.registry.models import ResidentPension
+
+    record = ResidentPension.objects.filter(person=request.portal_person).order_by("-pk").first()
+    return TemplateResponse(request, "portal/person/resident_pension.html", {
+        "person": request.portal_person, "record": record, "businesses": RESIDENT_PENSION,
+        "checked": identity_fresh(request, request.portal_person), "checked_at": identity_checked_at(request)})
+
+
+@portal_person_required
+@identity_check_required
+def person_resident_pension_apply(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in RESIDENT_PENSION:
+        raise Http404("没有该业务")
+    business, title = RESIDENT_PENSION[kind]
+    return _apply(request, business, f"城乡居民养老保险{title}", "portal/person/apply.html",
+                  identity_checked=identity_fresh(request, request.portal_person),
+                  extra={"lead": "本业务已通过身份核验（第6.1条：经人脸识别核验身份后网上办理）。"})
+
+
+# --- Identity check (6.1) ---------------------------------------------------------------------------
+@portal_person_required
+def person_identity(request: HttpRequest) -> HttpResponse:
+    """身份核验: explains the check and starts it (POST, or GET with `go`)."""
+    if request.method == "POST":
+        if not provider_settings():
+            messages.error(request, "身份核验服务暂未开通，请到经办机构办理。")
+        else:
+            try:
+                return identity_check_start(request)
+            except Exception as e:  # the provider cannot be reached (its discovery document)
+                import logging
+
+                logging.getLogger(__name__).warning("identity provider unreachable: %s", type(e).__name__)
+                messages.error(request, "暂时无法连接统一身份认证服务，请稍后再试。")
+    return TemplateResponse(request, "portal/person/identity.html", {
+        "person": request.portal_person, "next": request.GET.get("next", ""),
+        "checked": identity_fresh(request, request.portal_person), "checked_at": identity_checked_at(request),
+        "configured": bool(provider_settings())})
+
+
+@portal_person_required
+@require_GET
+def person_identity_callback(request: HttpRequest) -> HttpResponse:
+    """The provider's redirect back. A request that carries no answer (no code, state or error) is
+    not an identity check: sent back to the check's page, nothing recorded."""
+    if not any(request.GET.get(k) for k in ("code", "state", "error")):
+        return HttpResponseRedirect(reverse("portal:person_identity"))
+    return identity_check_callback(request)
+
+
+# --- Cases, certificate, messages --------------------------------------------------------------------
+@portal_person_required
+def person_cases(request: HttpRequest) -> HttpResponse:
+    """我的申请: the person's own applications, newest first."""
+    return TemplateResponse(request, "portal/person/cases.html", {
+        "person": request.portal_person, "cases": list(_person_cases(request.portal_person)[:100])})
+
+
+@portal_person_required
+def person_case(request: HttpRequest, pk: int) -> HttpResponse:
+    """One of the person's applications: status, decision with its clauses, the card's progress."""
+    from shebao.cards.selectors import card_order_for_case
+    from shebao.cases.business_forms import details_display
+    from shebao.cases.models import Status
+
+    status_labels = dict(Status.choices)
+    case = _own_case(request, pk)
+    try:
+        details = details_display(case.business, case.details or {})
+    except Exception:  # a business without a definition: nothing to show
+        details = []
+    return TemplateResponse(request, "portal/person/case.html", {
+        "person": request.portal_person, "case": case, "details": details,
+        "order": card_order_for_case(case=case),
+        "transitions": [(t.at, status_labels.get(t.to_status, t.to_status)) for t in case.transitions.order_by("pk")],
+    })
+
+
+@portal_person_required
+def person_card_certificate(request: HttpRequest, pk: int) -> HttpResponse:
+    """领卡证明 (5.1) of the person's own completed card replacement, as a PDF."""
+    from shebao.cards.certificate import certificate_pdf
+    from shebao.cards.selectors import card_order_for_case
+    from shebao.core.pdffonts import PdfFontMissing, UnprintableText
+
+    case = _own_case(request, pk)
+    order = card_order_for_case(case=case)
+    if order is None:
+        raise Http404("该申请尚未办结，还没有领卡证明")
+    url = request.build_absolute_uri(reverse("web:card_certificate_verify")) + "?" + urlencode(
+        {"code": order.certificate_code_display})
+    try:
+        pdf = certificate_pdf(order=order, verify_url=url)
+    except (PdfFontMissing, UnprintableText) as e:
+        messages.error(request, str(e))
+        return HttpResponseRedirect(reverse("portal:person_case", args=[case.pk]))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="card-certificate-{order.pk}.pdf"'
+    return response
+
+
+@portal_person_required
+def person_messages(request: HttpRequest) -> HttpResponse:
+    """我的消息: every notification about the person's own applications (as sent by SMS or e-mail)."""
+    rows = (OutboxMessage.objects.filter(case__person=request.portal_person, case__applicant_kind="person")
+            .select_related("case").order_by("-created_at", "-pk")[:100])
+    return TemplateResponse(request, "portal/person/messages.html", {
+        "person": request.portal_person, "rows": list(rows)})

@@ -1,0 +1,66 @@
+"""Writes an insured person makes in the portal (issue 15, the person's side): an application
+through the same catalog and services as the front desk (`cases.services.case_submit`, channel
+"online"), the rights statement of their own record, and the identity check's trail.
+
+A person acts on their own data only (`core.permissions.portal_may_act_on`); residents' pension
+businesses need a fresh identity check (6.1), which the caller proves with `identity_checked`
+(the page reads it from the session: `portal.person_identity.identity_fresh`). Refusals are
+`ActionRefused` (not theirs, not open online, no fresh check) or the case service's own
+(`DetailsRefused` naming each field), before anything is written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shebao.cases.models import Case
+from shebao.core.permissions import ActionRefused, portal_may_act_on
+from shebao.registry.models import Person
+
+# What a person applies for in the portal (the catalog's person businesses that are open online).
+PERSON_BUSINESSES = ("card_replacement", "resident_pension_registration", "resident_pension_change",
+                     "resident_pension_cancellation", "resident_pension_claim")
+# 6.1: "after face recognition in the city's identity app" — and a bank account or a card's postal
+# address may only be changed after one (issue 15).
+IDENTITY_CHECKED_BUSINESSES = frozenset({"resident_pension_registration", "resident_pension_change",
+                                         "resident_pension_cancellation", "resident_pension_claim"})
+
+
+def _own(actor: Any, person: Person, action: str, zh: str) -> None:
+    if not portal_may_act_on(actor, employer_id=None, person_id=person.pk):
+        raise ActionRefused(f"只能为本人{zh}", f"{action}: a person acts on their own data only", action=action)
+
+
+def person_case_submit(*, actor: Any, person: Person, business: str, details: dict[str, Any],
+                       identity_checked: bool = False, idempotency_key: str | None = None) -> tuple[Case, bool]:
+    """The person's own application of `business` (one of PERSON_BUSINESSES) with its definition's
+    `details`, submitted online. Returns (case, created) as `case_submit` does.
+
+    Raises ActionRefused: another person's application, a business not open to persons online, or
+    a residents' pension business without a fresh identity check (6.1). DetailsRefused: the
+    definition's fields and checks (the same as the front desk's).
+    """
+    from shebao.cases.services import case_submit, details_check
+    from shebao.core import clock
+
+    _own(actor, person, "case.submit", "申请")
+    if business not in PERSON_BUSINESSES:
+        raise ActionRefused("该业务暂不能由个人网上申请，请到经办机构办理", f"{business} is not open to persons online",
+                            action="case.submit")
+    if business in IDENTITY_CHECKED_BUSINESSES and not identity_checked:
+        raise ActionRefused("办理城乡居民养老保险业务须先通过身份核验（人脸识别，第6.1条）",
+                            f"{business} needs a fresh identity check (6.1)", action="case.submit")
+    # The content first, as the desk previews it (writes nothing): a person's form is answered field
+    # by field before anything else is asked of the case service.
+    details_check(business=business, details=details, employer=None, person=person, applied_on=clock.today())
+    return case_submit(actor=actor, business=business, channel="online", person=person, applicant_kind="person",
+                       applied_on=clock.today(), details=details, idempotency_key=idempotency_key)
+
+
+def identity_check_record(*, actor: Any, person: Person, passed: bool, reason: str = "", subject: str = "") -> Any:
+    """The trail of one identity check (passed, or failed with its reason): `portal.IdentityCheck`.
+    Written for every answer from the provider, whoever it names; never refused."""
+    from shebao.portal.models import IdentityCheck
+
+    return IdentityCheck.objects.create(person=person, passed=passed, reason=reason[:200], subject=subject[:100],
+                                        actor_label=getattr(actor, "label", str(actor))[:150])

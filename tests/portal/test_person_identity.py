@@ -1,0 +1,140 @@
+"""The identity check of 6.1 through a real OpenID Connect provider (tests/oidc_provider.py, Authlib's
+server side on a loopback port): the portal signs the person in through it, and refuses an answer
+whose state, nonce, signature or audience is wrong, or that recognises another person. A residents'
+pension business needs a check at most ten minutes old."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from shebao.core import clock
+from shebao.portal.identity_standin import OidcProvider
+from shebao.portal.models import IdentityCheck
+from tests.portal.conftest import sign_in_person
+
+pytestmark = pytest.mark.django_db
+CALLBACK = "http://testserver/portal/person/identity/callback/"
+APPLY = "/portal/person/resident-pension/claim/"
+
+
+@pytest.fixture
+def idp(settings):
+    with OidcProvider.running(client_id="shebao-portal", client_secret="portal-secret-2020",
+                              redirect_uris=[CALLBACK]) as provider:
+        settings.SHEBAO_IDENTITY_PROVIDER = {"issuer": provider.issuer, "client_id": "shebao-portal",
+                                             "client_secret": "portal-secret-2020"}
+        yield provider
+
+
+def identity_check(client, idp, *, next_url: str = APPLY, state: str | None = None):
+    """Start the check in the portal, let the provider answer, bring its answer back; the callback's
+    response."""
+    r = client.post("/portal/person/identity/", {"next": next_url})
+    assert r.status_code == 302 and r["Location"].startswith(idp.issuer + "/authorize?"), r.content[:300]
+    asked = parse_qs(urlsplit(r["Location"]).query)
+    assert asked["state"][0] and asked["nonce"][0] and asked["scope"] == ["openid"]  # Authlib made both
+    answer = requests.get(r["Location"], allow_redirects=False, timeout=10)
+    assert answer.status_code == 302 and answer.headers["Location"].startswith(CALLBACK)
+    query = urlsplit(answer.headers["Location"]).query
+    if state is not None:
+        query = query.replace(f"state={asked['state'][0]}", f"state={state}")
+    return client.get("/portal/person/identity/callback/?" + query)
+
+
+def test_a_resident_passes_the_check_through_the_provider_and_reaches_the_claim(client, settings, insured, idp):
+    sign_in_person(client, settings, insured)
+    r = client.get(APPLY)
+    assert r.status_code == 302 and r["Location"].startswith("/portal/person/identity/")  # sent to the check first
+    idp.approve(insured.id_number)
+    done = identity_check(client, idp)
+    assert done.status_code == 302 and done["Location"] == APPLY
+    assert "/token" in idp.requests and "/jwks" in idp.requests  # the code exchanged, the signature checked
+    check = IdentityCheck.objects.get()
+    assert check.person == insured and check.passed and check.subject.startswith("city-id-")
+    page = client.get(APPLY)
+    assert page.status_code == 200 and "待遇发放银行账号" in page.content.decode()
+
+
+@pytest.mark.parametrize("tamper", ["signature", "nonce", "audience"])
+def test_an_id_token_with_a_wrong_signature_nonce_or_audience_is_refused(client, settings, insured, idp, tamper):
+    sign_in_person(client, settings, insured)
+    idp.approve(insured.id_number)
+    idp.tamper = tamper
+    r = identity_check(client, idp)
+    assert r.status_code == 302 and r["Location"].startswith("/portal/person/identity/")
+    check = IdentityCheck.objects.get()
+    assert not check.passed and "id token refused" in check.reason
+    assert client.get(APPLY)["Location"].startswith("/portal/person/identity/")  # still no fresh check
+
+
+def test_a_state_the_portal_did_not_issue_is_refused(client, settings, insured, idp):
+    sign_in_person(client, settings, insured)
+    idp.approve(insured.id_number)
+    r = identity_check(client, idp, state="forged-state")
+    assert r.status_code == 302
+    check = IdentityCheck.objects.get()
+    assert not check.passed and "state" in check.reason.lower()
+    assert "/token" not in idp.requests  # refused before any code was exchanged
+    assert client.get(APPLY).status_code == 302
+
+
+def test_the_provider_recognising_another_person_is_refused(client, settings, insured, idp):
+    sign_in_person(client, settings, insured)
+    idp.approve("110108198205060042")
+    r = identity_check(client, idp)
+    check = IdentityCheck.objects.get()
+    assert not check.passed and "another person" in check.reason
+    follow = client.get(r["Location"])
+    assert "核验的不是当前登录的本人" in follow.content.decode()
+
+
+def test_a_failed_face_recognition_is_refused(client, settings, insured, idp):
+    sign_in_person(client, settings, insured)
+    idp.approve(None)  # the provider answers access_denied
+    identity_check(client, idp)
+    check = IdentityCheck.objects.get()
+    assert not check.passed and "access_denied" in check.reason
+
+
+def test_a_check_older_than_ten_minutes_is_not_fresh(client, settings, insured, idp, monkeypatch):
+    sign_in_person(client, settings, insured)
+    idp.approve(insured.id_number)
+    identity_check(client, idp)
+    assert client.get(APPLY).status_code == 200
+    later = clock.now() + dt.timedelta(minutes=10, seconds=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    r = client.get(APPLY)
+    assert r.status_code == 302 and r["Location"].startswith("/portal/person/identity/")
+
+
+def test_a_claim_submitted_without_a_check_is_refused_by_the_service(insured):
+    from shebao.core.permissions import ActionRefused
+    from shebao.portal.access import person_actor
+    from shebao.portal.person_services import person_case_submit
+    from tests.nothing_written import nothing_written
+
+    with nothing_written(), pytest.raises(ActionRefused) as refused:
+        person_case_submit(actor=person_actor(insured), person=insured, business="resident_pension_claim",
+                           details={"bank_name": "中国银行", "bank_account": "6217000010001234567"})
+    assert "身份核验" in refused.value.zh
+
+
+def test_the_demo_stand_in_refuses_to_run_without_debug(settings):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("identity_standin", "--port", "0")
+
+
+def test_the_stand_in_asks_for_the_face_when_no_answer_is_preset(idp):
+    """The demo's page: the authorization endpoint shows a form (the person types their ID number)."""
+    r = requests.get(f"{idp.issuer}/authorize", params={"response_type": "code", "client_id": "shebao-portal",
+                                                        "redirect_uri": CALLBACK, "scope": "openid",
+                                                        "state": "s", "nonce": "n"}, timeout=10)
+    assert r.status_code == 200 and "人脸识别通过" in r.text and 'name="nonce" value="n"' in r.text
