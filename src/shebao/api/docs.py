@@ -54,6 +54,7 @@ TAGS: list[dict[str, str]] = [
     {"name": "手工操作复核", "description": "疫情期间系统外或手工操作的标记及其复核、清理、内审（第7.4条）。"},
     {"name": "疫情解除", "description": "公布疫情解除日期及其对容缺材料期限、暂缓办理申请的影响（第1.3条、第4.2条）。"},
     {"name": "参保登记", "description": "参保单位和参保人员的查询；脱敏信息的查看须说明原因并留痕。"},
+    {"name": "待遇发放", "description": "退休人员的养老金待遇及逐月发放（含补发），全市养老金发放批次及银行结果（第2.1条）。"},
 ]
 
 # (method, path) -> (tag, summary, description)
@@ -115,6 +116,22 @@ OPERATIONS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("post", "/api/v1/employers/{id}/reveal/"): (
         "参保登记", "查看参保单位的完整信息", "须说明查看原因；每次查看都记录在个人信息查看记录中。"),
 }
+
+OPERATIONS.update({
+    ("get", "/api/v1/benefits/retirees/"): (
+        "待遇发放", "查询退休人员",
+        "本人可见范围内（本区；市中心为全市）的退休人员及其养老金核定，发放账号脱敏；可按发放状态筛选，按游标分页。"),
+    ("get", "/api/v1/benefits/retirees/{id}/"): (
+        "待遇发放", "查看退休人员的待遇",
+        "退休日期、退休年龄、养老金核定（基础、个人账户、过渡性养老金或外部核定金额）及发放状态；每次查看记入个人信息查看记录。"),
+    ("get", "/api/v1/benefits/retirees/{id}/payments/"): (
+        "待遇发放", "逐月发放记录",
+        "该退休人员每个待遇所属月的金额、当月或补发、所在发放批次及银行支付结果（第2.1条补发明细）。"),
+    ("get", "/api/v1/benefits/payroll-runs/"): (
+        "待遇发放", "查询发放批次", "全市养老金发放批次：月度发放、补发、失败重发、即时支付（仅市中心工作人员）。"),
+    ("get", "/api/v1/benefits/payroll-runs/{id}/"): (
+        "待遇发放", "查看发放批次", "批次的笔数、金额及银行结果汇总：待结果、成功、失败、失败未重发。"),
+})
 
 # Parameter name -> its description.
 PARAMETERS: dict[str, str] = {

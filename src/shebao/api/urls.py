@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from shebao.api import cases
+from shebao.api import benefits, cases
 from shebao.api.docs import api_docs, redoc
 from shebao.api.registry import EmployerViewSet, PersonViewSet
 
@@ -37,6 +37,13 @@ urlpatterns = [
     path("v1/cases/<id:pk>/owed-documents/<id:owed>/review/", cases.OwedReviewView.as_view(),
          name="case-owed-review"),
     path("v1/cases/<id:pk>/flags/", cases.CaseFlagView.as_view(), name="case-flag-raise"),
+    # Benefits (api.benefits)
+    path("v1/benefits/retirees/", benefits.RetireeListView.as_view(), name="benefits-retiree-list"),
+    path("v1/benefits/retirees/<id:pk>/", benefits.RetireeDetailView.as_view(), name="benefits-retiree-detail"),
+    path("v1/benefits/retirees/<id:pk>/payments/", benefits.RetireePaymentsView.as_view(),
+         name="benefits-retiree-payments"),
+    path("v1/benefits/payroll-runs/", benefits.RunListView.as_view(), name="benefits-run-list"),
+    path("v1/benefits/payroll-runs/<id:pk>/", benefits.RunDetailView.as_view(), name="benefits-run-detail"),
     # Registry (api.registry)
     *router.urls,
 ]

@@ -31,6 +31,19 @@ from shebao.rules.retirement import format_age_zh
 
 
 @login_required
+def benefits_index(request: HttpRequest) -> HttpResponse:
+    """/office/benefits/: what the user may do here. District staff see their retirees and the counts
+    by payment status; the center also the latest payroll runs and the failed payments to retry."""
+    counts = selectors.retiree_counts(request.user)
+    city = may(request.user, "payroll.view_city")
+    return TemplateResponse(request, "backoffice/benefits/index.html", {
+        "counts": counts, "total": sum(counts.values()),
+        "runs": [selectors.run_summary(r) for r in selectors.runs_list(limit=5)] if city else [],
+        "failed": selectors.failed_transfers().count() if city else 0, "city": city,
+    })
+
+
+@login_required
 def payroll_runs(request: HttpRequest) -> HttpResponse:
     """The runs (newest first), the form of the month's run, and every failed payment not yet retried."""
     require(request.user, "payroll.view_city")

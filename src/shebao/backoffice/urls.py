@@ -51,6 +51,7 @@ urlpatterns = [
     path("reads/", reads.personal_data_reads, name="personal_data_reads"),
     path("inspections/<id:pk>/", halls.inspection, name="inspection"),
     path("inspections/<id:pk>/fix/<id:finding_pk>/", halls.finding_fix, name="finding_fix"),
+    path("benefits/", benefits.benefits_index, name="benefits_index"),
     path("benefits/payroll/", benefits.payroll_runs, name="payroll_runs"),
     path("benefits/payroll/start/", benefits.payroll_run_start, name="payroll_run_start"),
     path("benefits/payroll/results/", benefits.payroll_result_import, name="payroll_result_import"),

@@ -20,6 +20,12 @@ def retirees_visible(user: Any) -> QuerySet[Retiree]:
     return qs.filter(district_id=office_id) if office_id else qs.none()
 
 
+def retiree_counts(user: Any) -> dict[str, int]:
+    """The user's visible retirees by payment status: {"正常发放": n, ...} (every status, 0 included)."""
+    rows = dict(retirees_visible(user).order_by().values_list("status").annotate(n=Count("pk")))
+    return {label: rows.get(value, 0) for value, label in Retiree.Status.choices}
+
+
 def retiree_visible(user: Any, pk: int) -> Retiree | None:
     r = Retiree.objects.select_related("person", "entitlement", "district").filter(pk=pk).first()
     if r is None or not user_may_see_district(user, r.district_id):

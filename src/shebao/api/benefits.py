@@ -1,0 +1,173 @@
+"""Benefits read API (2.1, 9): retirees and their payments (district-scoped, accounts masked) and the
+payroll runs (the city's, for whoever the table lets read the city's payroll: ``payroll.view_city``).
+
+Every list is cursor-paginated by key. A retiree of another district is a 404, as if it did not
+exist (the district line, tests/core/test_district_line.py); reading one retiree is recorded in the
+personal-data read trail, as the person's own record is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import ListAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from shebao.benefits import selectors
+from shebao.benefits.models import PayrollRun, PensionMonth, Retiree
+from shebao.core.permissions import require
+from shebao.core.reads import personal_data_read
+
+
+class ById(CursorPagination):
+    ordering = "-pk"
+
+
+class EntitlementSerializer(serializers.Serializer):
+    source = serializers.CharField()
+    source_display = serializers.CharField(source="get_source_display")
+    basic_fen = serializers.IntegerField()
+    account_fen = serializers.IntegerField()
+    transitional_fen = serializers.IntegerField()
+    monthly_fen = serializers.IntegerField(help_text="退休时月养老金（分）")
+    record_reference = serializers.CharField()
+
+
+class RetireeSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True)
+    person = serializers.IntegerField(source="person_id", read_only=True)
+    district = serializers.CharField(source="district.code", read_only=True)
+    bank_account = serializers.CharField(source="bank_account_masked", read_only=True,
+                                         help_text="发放账号（遮蔽，仅后四位）")
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    entitlement = EntitlementSerializer(read_only=True)
+
+    class Meta:
+        model = Retiree
+        fields = ["id", "person", "name", "district", "retired_on", "retirement_month", "age_months", "declared_on",
+                  "bank_account", "status", "status_display", "died_on", "entitlement"]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    run = serializers.IntegerField(source="transfer.run_id", read_only=True)
+    transfer_status = serializers.CharField(source="transfer.status", read_only=True)
+    transfer_status_display = serializers.CharField(source="transfer.get_status_display", read_only=True)
+
+    class Meta:
+        model = PensionMonth
+        fields = ["month", "amount_fen", "kind", "kind_display", "run", "transfer_status", "transfer_status_display"]
+
+
+class RunSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = PayrollRun
+        fields = ["id", "month", "kind", "kind_display", "status", "status_display", "transfers_count", "amount_fen",
+                  "retry_of", "created_at"]
+
+
+class RunDetailSerializer(RunSerializer):
+    pending = serializers.IntegerField()
+    paid = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    failed_not_retried = serializers.IntegerField()
+    paid_fen = serializers.IntegerField()
+
+    class Meta(RunSerializer.Meta):
+        fields = [*RunSerializer.Meta.fields, "pending", "paid", "failed", "failed_not_retried", "paid_fen"]
+
+
+def _retiree(request: Request, pk: int) -> Retiree:
+    r = selectors.retiree_visible(request.user, pk)
+    if r is None:
+        raise NotFound("未找到该退休人员")
+    return r
+
+
+class RetireeListView(ListAPIView):
+    """退休人员（本区；市中心为全市），可按发放状态筛选。"""
+
+    serializer_class = RetireeSerializer
+    pagination_class = ById
+
+    @extend_schema(operation_id="benefits_retirees_list", parameters=[OpenApiParameter(
+        "status", str, enum=list(Retiree.Status.values), description="发放状态")])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        qs = selectors.retirees_visible(self.request.user)
+        status = self.request.query_params.get("status", "")
+        if status:
+            if status not in Retiree.Status.values:
+                raise serializers.ValidationError({"status": f"发放状态须为{'、'.join(Retiree.Status.values)}之一"})
+            qs = qs.filter(status=status)
+        return qs
+
+
+class RetireeDetailView(APIView):
+    """一名退休人员：待遇核定及状态（读取记入个人信息查询记录）。"""
+
+    @extend_schema(operation_id="benefits_retirees_retrieve", responses=RetireeSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        r = _retiree(request, pk)
+        personal_data_read(actor=request.user, subject=r.person, what="接口：退休人员待遇")
+        return Response(RetireeSerializer(r).data)
+
+
+class RetireePaymentsView(ListAPIView):
+    """一名退休人员逐月的养老金：所属月、金额、当月或补发、发放批次和银行结果。"""
+
+    serializer_class = PaymentSerializer
+
+    class ByMonth(CursorPagination):
+        ordering = "month"
+
+    pagination_class = ByMonth
+
+    @extend_schema(operation_id="benefits_retiree_payments")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        r = _retiree(self.request, self.kwargs["pk"])
+        return PensionMonth.objects.filter(retiree=r).select_related("transfer")
+
+
+class RunListView(ListAPIView):
+    """全市养老金发放批次（新的在前）。"""
+
+    serializer_class = RunSerializer
+    pagination_class = ById
+
+    @extend_schema(operation_id="benefits_runs_list")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        require(request.user, "payroll.view_city")
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        return PayrollRun.objects.all()
+
+
+class RunDetailView(APIView):
+    """一个发放批次及其银行结果的汇总。"""
+
+    @extend_schema(operation_id="benefits_runs_retrieve", responses=RunDetailSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        require(request.user, "payroll.view_city")
+        run = PayrollRun.objects.filter(pk=pk).first()
+        if run is None:
+            raise NotFound("未找到该发放批次")
+        s = selectors.run_summary(run)
+        data = {**RunSerializer(run).data, "pending": s.pending, "paid": s.paid, "failed": s.failed,
+                "failed_not_retried": s.failed_not_retried, "paid_fen": s.paid_fen}
+        return Response(data)
