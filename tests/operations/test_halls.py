@@ -93,6 +93,8 @@ def test_the_threshold_is_the_packs_dated_parameter_citing_clause_8(hall_manager
     entry = p.entry(DAY)
     assert (entry.effective, entry.value, entry.reference.clause) == ("2020-01-31", 373, "8")
     assert value_zh(p, 373) == "37.3℃" and hall_selectors.fever_threshold_tenths(DAY) == 373
+    # a day before the notice (a log kept late) reads the notice's value, not nothing (it answered 500)
+    assert hall_selectors.fever_threshold_tenths(dt.date(2020, 1, 10)) == 373
 
     # a later value of the pack is what the hall applies from its day on, page and refusal included
     class Later:

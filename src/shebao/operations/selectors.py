@@ -409,8 +409,13 @@ def open_case_deadlines(*, policy: Any = None, today: dt.date | None = None,
 
 def fever_threshold_tenths(day: dt.date) -> int:
     """The reading (tenths of a degree) from which a hall visitor is turned away and recorded on
-    ``day``: the pack's dated ``halls.fever_threshold_tenths`` (8; 373 = 37.3 °C from 2020-01-31)."""
-    return int(current_policy().value("halls.fever_threshold_tenths", day))
+    ``day``: the pack's dated ``halls.fever_threshold_tenths`` (8; 373 = 37.3 °C from 2020-01-31),
+    its first value for a day before the notice (a hall's log may be kept for any day)."""
+    policy = current_policy()
+    value = policy.value("halls.fever_threshold_tenths", day)
+    if value is None:  # a day before the notice (a log entered late): the notice's first value
+        value = policy.parameter("halls.fever_threshold_tenths").values[0].value
+    return int(value)
 
 
 def celsius_text(tenths: int) -> str:
