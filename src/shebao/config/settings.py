@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "shebao.operations",
     "shebao.benefits",
     "shebao.cards",
+    "shebao.reports",
     "shebao.web",
     "shebao.backoffice",
     "shebao.portal",

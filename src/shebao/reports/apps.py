@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "shebao.reports"
+    label = "reports"
+    verbose_name = "领导看板统计"
