@@ -6,6 +6,7 @@ from shebao.backoffice import (
     benefits,
     cards,
     cases,
+    dashboard,
     frontdesk,
     halls,
     outreach,
@@ -16,6 +17,10 @@ from shebao.backoffice import (
 app_name = "backoffice"
 urlpatterns = [
     path("queue/", cases.queue, name="queue"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/cases/", dashboard.dashboard_cases, name="dashboard_cases"),
+    path("dashboard/cases.xlsx", dashboard.dashboard_cases_export, name="dashboard_cases_export"),
+    path("dashboard/table.xlsx", dashboard.dashboard_export, name="dashboard_export"),
     path("cases/<id:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<id:pk>/act/<str:action>/", cases.case_act, name="case_act"),
     path("cases/<id:pk>/letter/", cases.case_letter, name="case_letter"),

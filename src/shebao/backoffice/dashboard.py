@@ -1,0 +1,279 @@
+"""The leaders' dashboard (领导看板, issue 20): the emergency at a glance, by district and over time.
+
+Every figure is read from the tallies (reports.selectors), each with the clause it answers; charts
+are drawn on the server as SVG by pygal (no script, nothing from outside the app); each chart has its
+table beside it and an Excel download of the same rows; a district's name drills down to that
+district, a case figure to the list of the cases behind it. The center's staff (leaders, the
+municipal administrators) see the whole city; a district's staff see their district.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+import pygal
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.safestring import mark_safe
+from pygal.style import Style
+
+from shebao.core import clock
+from shebao.core.money import format_yuan
+from shebao.reports import selectors
+from shebao.reports.excel import xlsx_response
+from shebao.reports.tallies import tallies_refresh
+
+CHART_STYLE = Style(
+    font_family="'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', sans-serif",
+    background="transparent", plot_background="transparent",
+    colors=("#1f5fa8", "#d9822b", "#2e8b57", "#b03a48", "#6b4fa1", "#3c8dbc", "#8c6d31"),
+    label_font_size=13, major_label_font_size=13, legend_font_size=13, title_font_size=15,
+    value_font_size=12, tooltip_font_size=13,
+)
+
+
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
+
+
+def _chart(kind: type, *, title: str, labels: list[str], series: list[tuple[str, list[Any]]],
+           stacked: bool = False) -> str:
+    """An inline SVG chart: no script (js=[]), sized by its container (viewBox), readable at 390 px."""
+    chart = kind(style=CHART_STYLE, js=[], disable_xml_declaration=True, title=title, width=720, height=360,
+                 legend_at_bottom=True, legend_at_bottom_columns=3, x_label_rotation=30 if len(labels) > 8 else 0,
+                 show_minor_x_labels=len(labels) <= 16, truncate_label=-1, print_values=False,
+                 stack_from_top=stacked)
+    chart.x_labels = labels
+    if len(labels) > 16:
+        chart.x_labels_major = labels[:: max(1, len(labels) // 8)]
+    for name, values in series:
+        chart.add(name, values)
+    # pygal writes its tooltip configuration as an inline script even with js=[]: the page's CSP
+    # refuses inline scripts, and the chart needs none (tooltips are the table view's job).
+    svg = _SCRIPT.sub("", chart.render(is_unicode=True))
+    return mark_safe(svg.replace("<svg ", '<svg role="img" aria-label="' + title + '" ', 1))  # noqa: S308
+
+
+def _date(raw: str | None, default: dt.date) -> dt.date:
+    if not raw:
+        return default
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise BadParameter(f"日期“{raw[:20]}”不是有效日期（格式：2020-02-20）") from None
+
+
+class BadParameter(Exception):
+    pass
+
+
+def _params(request: HttpRequest) -> dict[str, Any]:
+    today = clock.today()
+    end = _date(request.GET.get("end"), today)
+    start = _date(request.GET.get("start"), end - dt.timedelta(days=29))
+    if start > end:
+        raise BadParameter("起始日期不能晚于截止日期")
+    if (end - start).days > 3660:
+        raise BadParameter("时间范围不能超过十年")
+    grain = request.GET.get("grain") or ("day" if (end - start).days <= 45 else "week")
+    if grain not in selectors.GRAINS:
+        raise BadParameter("统计周期只能是按日、按周或按月")
+    district_id = None
+    raw = request.GET.get("district")
+    if raw:
+        try:
+            district_id = int(raw)
+        except ValueError:
+            raise BadParameter("区参数无效") from None
+        if not selectors.districts_visible(request.user).filter(pk=district_id).exists():
+            raise PermissionDenied("只能查看本区的统计")
+    if not selectors.districts_visible(request.user).exists():
+        raise PermissionDenied("没有可查看的区县统计")
+    return {"start": start, "end": end, "grain": grain, "district_id": district_id}
+
+
+def _show(value: int | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "fen":
+        return format_yuan(value)
+    if unit == "permille":
+        return f"{value / 10:.1f}%"
+    return f"{value:,}"
+
+
+def _period_label(day: dt.date, grain: str) -> str:
+    if grain == "month":
+        return f"{day:%Y-%m}"
+    if grain == "week":
+        return f"{day:%m-%d}起"
+    return f"{day:%m-%d}"
+
+
+def _tables(board: selectors.Dashboard) -> dict[str, dict[str, Any]]:
+    """Every table of the page (its title, header and rows as shown), the one source of the charts'
+    table views and of their Excel downloads."""
+    figures = {
+        "title": "各项指标", "header": ["指标", "依据条款", "数值"],
+        "rows": [[f.zh, f.clause, _show(board.value(f.code), f.unit)] for f in selectors.FIGURES],
+    }
+    case_figs = [f for f in selectors.FIGURES if f.code in (
+        "applications", "contactless_share", "open", "overdue", "in_time_share", "fast_track_open",
+        "owed_overdue", "flags_open", "incidents")]
+    money_figs = [f for f in selectors.FIGURES if f.code in (
+        "dues_fen", "paid_fen", "collection_rate", "arrears_fen", "relief_fen", "deductions_failed",
+        "remittances_unmatched", "audit_cases_open")]
+    districts = {
+        "title": "各区办件情况", "header": ["区"] + [f"{f.zh}（{f.clause}）" for f in case_figs],
+        "rows": [[o.name] + [_show(f.value(s), f.unit) for f in case_figs] for o, s in board.districts],
+    }
+    money = {
+        "title": "各区征缴情况", "header": ["区"] + [f"{f.zh}（{f.clause}）" for f in money_figs],
+        "rows": [[o.name] + [_show(f.value(s), f.unit) for f in money_figs] for o, s in board.districts],
+    }
+    channel_names = selectors.BREAKDOWN["channel"].names()
+    series = {
+        "title": f"申请量（{selectors.GRAINS[board.grain]}，第0.4条）",
+        "header": ["时间"] + list(channel_names.values()) + ["合计", "无接触占比"],
+        "rows": [[_period_label(day, board.grain)] + [s.n("applied", c) for c in channel_names]
+                 + [s.n("applied"), _show(selectors.FIGURE["contactless_share"].value(s), "permille")]
+                 for day, s in board.series],
+    }
+    tables = {"figures": figures, "districts": districts, "money": money, "series": series}
+    for b in selectors.BREAKDOWNS:
+        names = b.names()
+        keys = board.total.keys(b.measure)
+        order = [k for k in names if k in keys] + sorted(k for k in keys if k not in names)
+        tables[b.code] = {
+            "title": f"{b.zh}（第{b.clause}条）", "header": ["分项", "笔数", "金额（元）" if b.unit == "fen" else "占比"],
+            "rows": [[names.get(k, k or "—"), keys[k][0],
+                      format_yuan(keys[k][1]) if b.unit == "fen" else _share(keys[k][0], keys)] for k in order],
+        }
+    return tables
+
+
+def _share(n: int, keys: dict[str, tuple[int, int]]) -> str:
+    whole = sum(v[0] for v in keys.values())
+    return "—" if whole == 0 else f"{n * 100 / whole:.1f}%"
+
+
+def _board(request: HttpRequest) -> tuple[dict[str, Any], selectors.Dashboard]:
+    params = _params(request)
+    tallies_refresh()  # cost: the audit events since the last refresh (usually none or a few)
+    board = selectors.dashboard_figures(user=request.user, **params)
+    return params, board
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    try:
+        params, board = _board(request)
+    except BadParameter as e:
+        return TemplateResponse(request, "backoffice/dashboard.html", {"error": str(e), "grains": selectors.GRAINS},
+                                status=400)
+    tables = _tables(board)
+    channel_names = selectors.BREAKDOWN["channel"].names()
+    labels = [_period_label(day, board.grain) for day, _ in board.series]
+    charts = {
+        "series": _chart(pygal.StackedBar, title=tables["series"]["title"], labels=labels, stacked=True,
+                         series=[(name, [s.n("applied", code) for _, s in board.series])
+                                 for code, name in channel_names.items()]),
+        "districts": _chart(pygal.Bar, title="各区在办与逾期（第9条）", labels=[o.name.replace("社会保险基金管理中心", "")
+                                                                      for o, _ in board.districts],
+                            series=[("在办", [s.n("open") for _, s in board.districts]),
+                                    ("逾期未办结", [s.overdue["open"] for _, s in board.districts]),
+                                    ("容缺材料逾期", [s.overdue["owed"] for _, s in board.districts])]),
+        "money": _chart(pygal.Bar, title="各区应缴、已缴与欠缴（元）", labels=[o.name.replace("社会保险基金管理中心", "")
+                                                                      for o, _ in board.districts],
+                        series=[("应缴", [s.fen("dues") / 100 for _, s in board.districts]),
+                                ("已缴", [s.fen("paid") / 100 for _, s in board.districts]),
+                                ("欠缴", [s.fen("arrears") / 100 for _, s in board.districts])]),
+    }
+    breakdown_charts = []
+    for b in selectors.BREAKDOWNS:
+        t = tables[b.code]
+        if not t["rows"]:
+            continue
+        breakdown_charts.append({
+            "code": b.code, "table": t,
+            "svg": _chart(pygal.HorizontalBar, title=t["title"], labels=[r[0] for r in t["rows"]],
+                          series=[("笔数", [r[1] for r in t["rows"]])]),
+        })
+    figures = [{"f": f, "shown": _show(board.value(f.code), f.unit)} for f in selectors.FIGURES]
+    query = {"start": params["start"].isoformat(), "end": params["end"].isoformat(), "grain": params["grain"]}
+    qs_city = urlencode(query)
+    qs = qs_city + (f"&district={params['district_id']}" if params["district_id"] else "")
+    return TemplateResponse(request, "backoffice/dashboard.html", {
+        "board": board, "figures": figures, "tables": tables, "charts": charts,
+        "breakdown_charts": breakdown_charts, "grains": selectors.GRAINS, "query": query,
+        "qs": qs, "qs_city": qs_city, "district_ids": [o.pk for o, _ in board.districts],
+        "district_rows": list(zip([o for o, _ in board.districts], tables["districts"]["rows"], strict=True)),
+        "late_fees": selectors.late_fees_by_district(user=request.user, district_id=params["district_id"]),
+        "drills": selectors.DRILLS,
+    })
+
+
+@login_required
+def dashboard_export(request: HttpRequest) -> HttpResponse:
+    """One table of the dashboard (``?table=``) as .xlsx: the same rows the page shows under the chart."""
+    table = request.GET.get("table", "")
+    try:
+        params, board = _board(request)
+    except BadParameter as e:
+        return HttpResponse(str(e), status=400, content_type="text/plain; charset=utf-8")
+    tables = _tables(board)
+    if table not in tables:
+        raise Http404("没有这张统计表")
+    t = tables[table]
+    where = board.district.name if board.district else "全市"
+    return xlsx_response(f"{t['title']}_{where}_{params['start']:%Y%m%d}-{params['end']:%Y%m%d}",
+                         title=table, header=t["header"], rows=t["rows"])
+
+
+def _drill(request: HttpRequest) -> tuple[dict[str, Any], str, Any]:
+    params = _params(request)
+    drill = request.GET.get("figure", "")
+    if drill not in selectors.DRILLS:
+        raise Http404("没有这个指标的明细")
+    key = request.GET.get("key", "")
+    qs = selectors.drill_cases(user=request.user, drill=drill, start=params["start"], end=params["end"],
+                               district_id=params["district_id"], key=key)
+    return params, drill, qs
+
+
+CASE_HEADER = ["申请编号", "业务", "渠道", "办理方式", "状态", "申请日期", "办理时限", "经办机构"]
+
+
+def _case_row(c: Any) -> list[Any]:
+    return [c.pk, c.business_zh, c.get_channel_display(), c.get_mode_display(), c.get_status_display(),
+            c.applied_on, c.deadline, c.office.name]
+
+
+@login_required
+def dashboard_cases(request: HttpRequest) -> HttpResponse:
+    """The cases behind a number of the dashboard (the same filter as the tally: its drill-down)."""
+    try:
+        params, drill, qs = _drill(request)
+    except BadParameter as e:
+        return TemplateResponse(request, "backoffice/dashboard.html", {"error": str(e), "grains": selectors.GRAINS},
+                                status=400)
+    total = qs.count()
+    return TemplateResponse(request, "backoffice/dashboard_cases.html", {
+        "rows": list(qs[:500]), "total": total, "title": selectors.DRILLS[drill], "params": params,
+        "query": request.GET.urlencode(),
+    })
+
+
+@login_required
+def dashboard_cases_export(request: HttpRequest) -> HttpResponse:
+    try:
+        params, drill, qs = _drill(request)
+    except BadParameter as e:
+        return HttpResponse(str(e), status=400, content_type="text/plain; charset=utf-8")
+    rows = (_case_row(c) for c in qs.iterator(chunk_size=2000))
+    return xlsx_response(f"{selectors.DRILLS[drill]}_{params['start']:%Y%m%d}-{params['end']:%Y%m%d}",
+                         title="明细", header=CASE_HEADER, rows=rows)
