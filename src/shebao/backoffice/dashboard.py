@@ -47,7 +47,7 @@ def _chart(kind: type, *, title: str, labels: list[str], series: list[tuple[str,
     chart = kind(style=CHART_STYLE, js=[], disable_xml_declaration=True, title=title, width=720, height=360,
                  legend_at_bottom=True, legend_at_bottom_columns=3, x_label_rotation=30 if len(labels) > 8 else 0,
                  show_minor_x_labels=len(labels) <= 16, truncate_label=-1, print_values=False,
-                 stack_from_top=stacked)
+                 stack_from_top=stacked, no_data_text="此范围内没有数据")
     chart.x_labels = labels
     if len(labels) > 16:
         chart.x_labels_major = labels[:: max(1, len(labels) // 8)]

@@ -1,0 +1,183 @@
+"""Excel (.xlsx) downloads of the lists a clerk sees (issue 20): the queue, a person search, the
+review queue of 7.4 flags and the remittance queue.
+
+Each download holds the same rows as its page, with the page's filter, the user's district line
+included (the same selectors), streamed in constant memory (reports.excel). Personal numbers (ID
+numbers, phones, bank accounts) are masked, unless the user's role may read them in full
+(`personal_data.reveal`, core.permissions): then they are written in full and the download is
+recorded as a read of each person's data (core.models.PersonalDataAccess), like a reveal on a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_POST
+
+from shebao.backoffice import selectors
+from shebao.core import clock
+from shebao.core.masking import mask_bank_account, mask_id_number, mask_phone
+from shebao.core.models import PersonalDataAccess
+from shebao.core.permissions import may
+from shebao.reports.excel import xlsx_response
+
+EXPORT_LIMIT = 200_000  # one download; a larger list is narrowed by its filter first
+
+
+class _Reads:
+    """The people whose full numbers a download wrote, recorded together once it is written."""
+
+    def __init__(self, user: Any, what: str) -> None:
+        self.user, self.what, self.full = user, what, may(user, "personal_data.reveal")
+        self.people: dict[int, str] = {}
+
+    def id_number(self, person: Any) -> str:
+        if person is None:
+            return ""
+        if not self.full:
+            return mask_id_number(person.id_number)
+        self.people[person.pk] = person.name
+        return person.id_number
+
+    def phone(self, person: Any, value: str) -> str:
+        if not value:
+            return ""
+        if not self.full:
+            return mask_phone(value)
+        if person is not None:
+            self.people[person.pk] = person.name
+        return value
+
+    def record(self) -> int:
+        """Write one read row per person shown in full (bulk); returns how many."""
+        if not self.people:
+            return 0
+        rows = [PersonalDataAccess(actor=self.user, model="registry.Person", object_pk=str(pk),
+                                   subject_label=name[:150], field=self.what[:50], reason="导出Excel")
+                for pk, name in self.people.items()]
+        PersonalDataAccess.objects.bulk_create(rows, batch_size=2000)
+        return len(rows)
+
+
+def _download(reads: _Reads, filename: str, *, title: str, header: list[str], rows: Iterator[list[Any]]
+              ) -> HttpResponse:
+    response = xlsx_response(f"{filename}_{clock.today():%Y%m%d}", title=title, header=header, rows=rows)
+    reads.record()  # after the file is written: exactly the people in it
+    return response
+
+
+@login_required
+def queue_export(request: HttpRequest) -> HttpResponse:
+    """The back-office queue (待办) with the page's filter, every page of it."""
+    f = selectors.QueueFilter.from_query(request.GET)
+    qs = selectors.queue(user=request.user, f=f, today=clock.today()).select_related("person", "employer", "office")
+    reads = _Reads(request.user, "待办导出")
+
+    def rows() -> Iterator[list[Any]]:
+        for c in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
+            yield [c.pk, c.business_zh, c.person.name if c.person else "", reads.id_number(c.person),
+                   c.employer.name if c.employer else "", c.get_channel_display(), c.get_mode_display(),
+                   c.get_status_display(), c.applied_on, c.deadline, "优先" if c.priority > 0 else "",
+                   c.office.name, reads.phone(c.person, c.contact_phone)]
+
+    return _download(reads, "待办申请", title="待办", header=[
+        "申请编号", "业务", "参保人员", "证件号码", "单位", "渠道", "办理方式", "状态", "申请日期", "办理时限", "优先办理",
+        "经办机构", "通知手机"], rows=rows())
+
+
+@login_required
+@require_POST
+def persons_export(request: HttpRequest) -> HttpResponse:
+    """A person search's results (人员查询), as the search page finds them. Posted, as the search is:
+    what was typed (an ID number) stays out of the address and the server's logs."""
+    from shebao.registry import selectors as registry_selectors
+
+    qs = registry_selectors.person_search(user=request.user, query=request.POST.get("q", "")).select_related(
+        "district")
+    reads = _Reads(request.user, "人员查询导出")
+
+    def rows() -> Iterator[list[Any]]:
+        for p in qs.order_by("name", "pk")[:EXPORT_LIMIT].iterator(chunk_size=2000):
+            yield [p.name, p.get_id_type_display(), reads.id_number(p), p.get_gender_display(), p.birth_date,
+                   p.district.name if p.district_id else "", reads.phone(p, p.phone)]
+
+    return _download(reads, "人员查询结果", title="人员", header=[
+        "姓名", "证件类型", "证件号码", "性别", "出生日期", "参保区", "联系电话"], rows=rows())
+
+
+@login_required
+def review_export(request: HttpRequest) -> HttpResponse:
+    """The review queue of 7.4 flags at one stage (复核队列)."""
+    from shebao.cases import selectors as case_selectors
+    from shebao.cases.models import Flag
+
+    stage = request.GET.get("stage") or "queued"
+    if stage not in dict(Flag.Stage.choices):
+        stage = "queued"
+    qs = case_selectors.flag_queue(user=request.user, stage=stage).select_related("case", "office", "raised_by")
+    reads = _Reads(request.user, "复核队列导出")
+
+    def rows() -> Iterator[list[Any]]:
+        for fl in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
+            yield [fl.pk, fl.get_kind_display(), fl.get_stage_display(), fl.case_id or "", fl.office.name,
+                   fl.description, str(fl.raised_by) if fl.raised_by_id else "系统", fl.raised_at.date(),
+                   fl.review_outcome, fl.settle_outcome, fl.audit_outcome]
+
+    return _download(reads, "7.4复核队列", title="复核队列", header=[
+        "标记编号", "类别", "阶段", "申请编号", "经办机构", "说明", "标记人", "标记日期", "复核结论", "清理结论", "内审结论"],
+        rows=rows())
+
+
+@login_required
+def remittance_export(request: HttpRequest) -> HttpResponse:
+    """The remittance queue (汇款待匹配, 3.2): the lines the page lists."""
+    from shebao.collection import selectors as collection_selectors
+
+    qs = collection_selectors.remittance_queue(user=request.user).select_related("employer")
+    reads = _Reads(request.user, "汇款队列导出")
+
+    def rows() -> Iterator[list[Any]]:
+        for line in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
+            account = line.payer_account if reads.full else mask_bank_account(line.payer_account)
+            yield [line.bank_reference, line.value_date, line.amount_fen / 100, line.payer_name, account,
+                   line.credit_code, line.memo, line.get_status_display(),
+                   line.employer.name if line.employer_id else ""]
+
+    return _download(reads, "汇款待匹配", title="汇款", header=[
+        "银行流水号", "到账日期", "金额（元）", "付款人", "付款账号", "统一社会信用代码", "附言", "状态", "匹配单位"], rows=rows())
+
+
+@login_required
+def employer_statement(request: HttpRequest, pk: int) -> HttpResponse:
+    """The employer's account statement as a PDF (reports.statement), as of ``?as_of=`` (default today)."""
+    import datetime as dt
+    from urllib.parse import quote
+
+    from django.shortcuts import get_object_or_404
+
+    from shebao.collection import selectors as collection_selectors
+    from shebao.collection.policy import policy_in_force
+    from shebao.core.pdffonts import PdfFontMissing, UnprintableText
+    from shebao.reports.statement import statement_filename, statement_pdf
+
+    employer = get_object_or_404(collection_selectors.employer_list(user=request.user).select_related("district"),
+                                 pk=pk)
+    raw = request.GET.get("as_of", "")
+    try:
+        as_of = dt.date.fromisoformat(raw) if raw else clock.today()
+    except ValueError:
+        return HttpResponse(f"对账截止日“{raw[:20]}”不是有效日期（格式：2020-02-20）", status=400,
+                            content_type="text/plain; charset=utf-8")
+    account = collection_selectors.employer_account(employer=employer, as_of=as_of, policy=policy_in_force())
+    try:
+        pdf = statement_pdf(account=account, printed_by=str(request.user))
+    except (PdfFontMissing, UnprintableText) as e:
+        # A name printed in part is worse than no statement: say why, print nothing.
+        return HttpResponse(f"无法生成对账单：{e}", status=500, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (f"inline; filename=\"statement-{employer.pk}.pdf\"; "
+                                       f"filename*=UTF-8''{quote(statement_filename(employer, as_of))}")
+    return response
