@@ -33,8 +33,8 @@ CHART_STYLE = Style(
     font_family="'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', sans-serif",
     background="transparent", plot_background="transparent",
     colors=("#1f5fa8", "#d9822b", "#2e8b57", "#b03a48", "#6b4fa1", "#3c8dbc", "#8c6d31"),
-    label_font_size=13, major_label_font_size=13, legend_font_size=13, title_font_size=15,
-    value_font_size=12, tooltip_font_size=13,
+    label_font_size=17, major_label_font_size=17, legend_font_size=17, title_font_size=20,
+    value_font_size=15, tooltip_font_size=15,
 )
 
 

@@ -25,20 +25,31 @@ GRAINS = {"day": "按日", "week": "按周", "month": "按月"}
 
 
 class Sums:
-    """The summed tallies of one group: n and fen per (measure, key), and the overdue counts."""
+    """The summed tallies of one group: n and fen per measure and key, and the overdue counts."""
 
     def __init__(self) -> None:
-        self.cells: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+        self.cells: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
         self.overdue: dict[str, int] = defaultdict(int)
 
+    def add(self, measure: str, key: str, n: int, fen: int) -> None:
+        cell = self.cells[measure][key]
+        cell[0] += n
+        cell[1] += fen
+
     def n(self, measure: str, key: str | None = None) -> int:
-        return sum(v[0] for (m, k), v in self.cells.items() if m == measure and (key is None or k == key))
+        keys = self.cells.get(measure, {})
+        if key is None:
+            return sum(v[0] for v in keys.values())
+        return keys[key][0] if key in keys else 0
 
     def fen(self, measure: str, key: str | None = None) -> int:
-        return sum(v[1] for (m, k), v in self.cells.items() if m == measure and (key is None or k == key))
+        keys = self.cells.get(measure, {})
+        if key is None:
+            return sum(v[1] for v in keys.values())
+        return keys[key][1] if key in keys else 0
 
     def keys(self, measure: str) -> dict[str, tuple[int, int]]:
-        return {k: (v[0], v[1]) for (m, k), v in self.cells.items() if m == measure}
+        return {k: (v[0], v[1]) for k, v in self.cells.get(measure, {}).items()}
 
 
 def _permille(part: int, whole: int) -> int | None:
@@ -156,9 +167,7 @@ def _collect(qs: QuerySet, group: str | None, today: dt.date) -> dict[Any, Sums]
     out: dict[Any, Sums] = defaultdict(Sums)
     fields = ["measure", "key"] + ([group] if group else [])
     for row in qs.values(*fields).annotate(sn=Sum("n"), sf=Sum("fen")).order_by():
-        cell = out[row[group] if group else None].cells[(row["measure"], row["key"])]
-        cell[0] += row["sn"] or 0
-        cell[1] += row["sf"] or 0
+        out[row[group] if group else None].add(row["measure"], row["key"], row["sn"] or 0, row["sf"] or 0)
     over = qs.filter(measure__in=["open", "owed"], ref_day__lt=today)
     for row in over.values(*(["measure"] + ([group] if group else []))).annotate(sn=Sum("n")).order_by():
         out[row[group] if group else None].overdue[row["measure"]] += row["sn"] or 0
