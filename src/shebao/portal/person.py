@@ -181,8 +181,10 @@ def person_resident_pension_apply(request: HttpRequest, kind: str) -> HttpRespon
 # --- Identity check (6.1) ---------------------------------------------------------------------------
 @portal_person_required
 def person_identity(request: HttpRequest) -> HttpResponse:
-    """身份核验: explains the check and starts it (POST, or GET with `go`)."""
-    if request.method == "POST":
+    """身份核验: explains the check and starts it (GET with `start=1`, or POST)."""
+    # Started by a link (GET ?start=1), not a form: the browser then follows the redirect to the
+    # provider; a form's redirect to another origin is blocked by the pages' CSP (form-action 'self').
+    if request.method == "POST" or request.GET.get("start") == "1":
         if not provider_settings():
             messages.error(request, "身份核验服务暂未开通，请到经办机构办理。")
         else:
