@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 
 from shebao.collection.models import LedgerTransaction
+from shebao.core import clock
 from shebao.core.masking import mask_bank_account
 from shebao.registry.models import Office, Person, validate_month
 
@@ -35,7 +36,7 @@ class Retiree(models.Model):
     bank_account = models.CharField("养老金发放账号", max_length=32)
     status = models.CharField("发放状态", max_length=12, choices=Status.choices, default=Status.ACTIVE)
     died_on = models.DateField("死亡日期", null=True, blank=True)
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    created_at = models.DateTimeField("登记时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "退休人员"
@@ -77,7 +78,7 @@ class Entitlement(models.Model):
     divisor = models.PositiveSmallIntegerField("计发月数", null=True, blank=True)
     record_reference = models.CharField("核定记录编号", max_length=60, blank=True)
     parameters = models.JSONField("所用参数及依据", default=dict, blank=True)
-    created_at = models.DateTimeField("核定时间", auto_now_add=True)
+    created_at = models.DateTimeField("核定时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "养老金待遇"
@@ -109,7 +110,7 @@ class Suspension(models.Model):
     from_month = models.CharField("停发起始月", max_length=7, validators=[validate_month])
     to_month = models.CharField("停发终止月", max_length=7, blank=True, validators=[validate_month])
     note = models.CharField("说明", max_length=200, blank=True)
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    created_at = models.DateTimeField("登记时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "暂停发放"
@@ -145,7 +146,7 @@ class PayrollRun(models.Model):
     accrual = models.OneToOneField(LedgerTransaction, verbose_name="核定凭证", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     created_by_label = models.CharField("发起人", max_length=150)
-    created_at = models.DateTimeField("发起时间", auto_now_add=True)
+    created_at = models.DateTimeField("发起时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "发放批次"
@@ -188,7 +189,7 @@ class Transfer(models.Model):
                                       on_delete=models.PROTECT, related_name="retry_of")
     payment = models.ForeignKey(LedgerTransaction, verbose_name="支付凭证", null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    created_at = models.DateTimeField("生成时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "支付明细"
@@ -233,7 +234,7 @@ class Recovery(models.Model):
     amount_fen = models.BigIntegerField("追回金额（分）")
     reason = models.CharField("原因", max_length=200)
     entry = models.OneToOneField(LedgerTransaction, verbose_name="凭证", on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    created_at = models.DateTimeField("登记时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "待遇追回"
@@ -269,7 +270,7 @@ class PayrollFileDownload(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="下载人", null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField("下载人（文字）", max_length=150)
-    at = models.DateTimeField("下载时间", auto_now_add=True)
+    at = models.DateTimeField("下载时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "支付文件下载记录"
@@ -283,7 +284,7 @@ class ResultFile(models.Model):
     filename = models.CharField("文件名", max_length=255)
     lines = models.PositiveIntegerField("行数")
     imported_by_label = models.CharField("导入人", max_length=150)
-    imported_at = models.DateTimeField("导入时间", auto_now_add=True)
+    imported_at = models.DateTimeField("导入时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "待遇支付结果文件"
@@ -310,7 +311,7 @@ class ExchangeRecord(models.Model):
     source_file = models.CharField("来源文件", max_length=255)
     source_line = models.PositiveIntegerField("来源行号")
     imported_by_label = models.CharField("导入人", max_length=150)
-    imported_at = models.DateTimeField("导入时间", auto_now_add=True)
+    imported_at = models.DateTimeField("导入时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "数据交换记录（工伤）"
@@ -344,7 +345,7 @@ class WorkInjuryAward(models.Model):
     amount_fen = models.BigIntegerField("即时支付金额（分）")
     parameters = models.JSONField("所用参数及依据", default=dict)
     run = models.OneToOneField(PayrollRun, verbose_name="即时支付批次", on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField("核定时间", auto_now_add=True)
+    created_at = models.DateTimeField("核定时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "工伤保险待遇核定"

@@ -364,7 +364,7 @@ def _build_chunk(run: PayrollRun, chunk: list[Retiree], *, actor: Any, policy: A
 
 def _finish(run: PayrollRun, *, actor: Any) -> None:
     """Totals, the accrual (regular and supplementary runs) and the payment file; the run is READY."""
-    now = timezone.now()
+    now = clock.now()
     path: Path | None = None
     try:
         with transaction.atomic():
@@ -442,7 +442,7 @@ def payroll_file_read(*, run: PayrollRun, actor: Any, what: str = "file") -> Fil
     file = PayrollFile.objects.filter(run=run).first()
     if file is None:
         raise ValidationError("该批次没有支付文件")
-    now = timezone.now()
+    now = clock.now()
     if file.purged_at is None and file.keep_until <= now:
         payroll_files_purge(actor=_PURGER, now=now)
         file.refresh_from_db()
@@ -469,7 +469,7 @@ def payroll_files_purge(*, actor: Any, now: dt.datetime | None = None) -> list[P
     require(actor, "payroll_file.purge")
     return protected_files_purge(
         PayrollFile.objects.filter(purged_at__isnull=True).select_related("run"), actor=actor,
-        now=now or timezone.now(),
+        now=now or clock.now(),
         settled=lambda f: not f.run.transfers.filter(status=Transfer.Status.PENDING).exists(),
         settled_reason="支付结果已全部导入", what="待遇支付文件")
 

@@ -156,7 +156,7 @@ class CaseEffect(AppendOnlyModel):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField("操作人（文字）", max_length=150)
-    at = models.DateTimeField("时间", auto_now_add=True)
+    at = models.DateTimeField("时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "业务效果"
@@ -175,7 +175,7 @@ class CaseTransition(AppendOnlyModel):
                               on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField("操作人（文字）", max_length=150)
     actor_role = models.CharField("角色", max_length=20, blank=True)
-    at = models.DateTimeField("时间", auto_now_add=True)
+    at = models.DateTimeField("时间", default=clock.now, editable=False)
     note = models.TextField("备注", blank=True)
 
     class Meta:
@@ -194,7 +194,7 @@ class CommitmentLetter(AppendOnlyModel):
     sha256 = models.CharField("SHA-256", max_length=64)
     captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
-    captured_at = models.DateTimeField("录入时间", auto_now_add=True)
+    captured_at = models.DateTimeField("录入时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "承诺书"
@@ -246,7 +246,7 @@ class Document(AppendOnlyModel):
     sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    uploaded_at = models.DateTimeField("上传时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "材料"
@@ -338,7 +338,7 @@ class Flag(models.Model):
     stage = models.CharField("阶段", max_length=10, choices=Stage.choices, default=Stage.FLAGGED, db_index=True)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="标记人", null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
-    raised_at = models.DateTimeField("标记时间", auto_now_add=True)
+    raised_at = models.DateTimeField("标记时间", default=clock.now, editable=False)
     queued_at = models.DateTimeField("进入复核队列", null=True, blank=True)
     review_outcome = models.TextField("复核结论", blank=True)
     settle_outcome = models.TextField("清理结论", blank=True)
@@ -370,7 +370,7 @@ class EpidemicLift(models.Model):
                                      related_name="+")
     applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="执行人", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
-    applied_at = models.DateTimeField("执行时间", auto_now_add=True)
+    applied_at = models.DateTimeField("执行时间", default=clock.now, editable=False)
     summary = models.JSONField("影响", default=dict)
 
     class Meta:
@@ -411,7 +411,7 @@ class OutboxMessage(models.Model):
     lease_until = models.DateTimeField("租约到期", null=True, blank=True)
     lease_token = models.CharField("租约", max_length=36, blank=True)
     last_error = models.TextField("最近错误", blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", default=clock.now, editable=False)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
 
     class Meta:

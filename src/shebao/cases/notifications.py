@@ -21,9 +21,9 @@ from typing import Protocol
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from shebao.cases.models import Case, OutboxMessage, Status
+from shebao.core import clock
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def outbox_messages(*, case: Case, event: str, extra: str = "") -> list[OutboxMe
     subject = f"【社保经办】{head}（申请编号{case.pk}）"
     body = (f"{case.business_zh}（申请编号{case.pk}）：{head}。当前状态：{status_label}。"
             + (f"{extra}" if extra else "") + " 如有疑问请致电12333。")
-    now = timezone.now()
+    now = clock.wall_now()
     rows = []
     for channel, recipient in ((OutboxMessage.Channel.EMAIL, case.contact_email),
                                (OutboxMessage.Channel.SMS, case.contact_phone),
@@ -130,7 +130,7 @@ def outbox_message(*, event: str, channel: str, recipient: str, subject: str, bo
     outreach message), due now or after `delay_seconds` (a throttled batch spreads its rows out).
     The schedule is the machine's clock, like every retry of the outbox."""
     return OutboxMessage(case=case, event=event, channel=channel, recipient=recipient, subject=subject[:200],
-                         body=body, next_attempt_at=timezone.now() + dt.timedelta(seconds=delay_seconds))
+                         body=body, next_attempt_at=clock.wall_now() + dt.timedelta(seconds=delay_seconds))
 
 
 def _claim(*, limit: int, lease_seconds: int, now: dt.datetime) -> list[OutboxMessage]:
@@ -150,7 +150,7 @@ def deliver_batch(*, limit: int = 100, lease_seconds: int = 60, now: dt.datetime
                   adapter: Callable[[str], Adapter] = adapter_for) -> dict[str, int]:
     """Send what is due; returns counts. A crash after sending and before marking leaves the row
     leased: it is sent again when the lease ends (at least once; the receiver drops the repeat)."""
-    now = now or timezone.now()
+    now = now or clock.wall_now()
     sent = failed = 0
     for message in _claim(limit=limit, lease_seconds=lease_seconds, now=now):
         try:
@@ -161,13 +161,13 @@ def deliver_batch(*, limit: int = 100, lease_seconds: int = 60, now: dt.datetime
             OutboxMessage.objects.filter(pk=message.pk, lease_token=message.lease_token).update(
                 attempts=attempts, last_error=str(e)[:500], lease_until=None, lease_token="",
                 state=OutboxMessage.State.DEAD if dead else OutboxMessage.State.PENDING,
-                next_attempt_at=timezone.now() + dt.timedelta(seconds=min(3600, 2 ** attempts * 5)))
+                next_attempt_at=clock.wall_now() + dt.timedelta(seconds=min(3600, 2 ** attempts * 5)))
             log.warning("notification %s failed (attempt %s): %s", message.message_id, attempts, e)
             failed += 1
             continue
         with transaction.atomic():
             OutboxMessage.objects.filter(pk=message.pk, lease_token=message.lease_token).update(
-                state=OutboxMessage.State.SENT, sent_at=timezone.now(), attempts=message.attempts + 1,
+                state=OutboxMessage.State.SENT, sent_at=clock.wall_now(), attempts=message.attempts + 1,
                 lease_until=None)
         sent += 1
     return {"sent": sent, "failed": failed}

@@ -39,6 +39,7 @@ from shebao.collection.models import (
     DeductionRun,
     RemittanceLine,
 )
+from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
 from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor, actor_label, actor_user, require
@@ -107,7 +108,7 @@ def _remove_files(file: Any) -> None:
 
 
 def _start(actor: Any, build: Any) -> DeductionRun:
-    now = timezone.now()
+    now = clock.now()
     file: DeductionFile | None = None
     try:
         with transaction.atomic():
@@ -167,7 +168,7 @@ def deduction_file_read(*, run: DeductionRun, actor: Any, what: str = "file") ->
     file = DeductionFile.objects.filter(run=run).first()
     if file is None:
         raise ValidationError("该批次没有扣款请求文件")
-    now = timezone.now()
+    now = clock.now()
     if file.purged_at is None and file.keep_until <= now:
         deduction_files_purge(actor=SystemActor("purge_bank_files", "扣款请求文件保存期限"), now=now)
         file.refresh_from_db()
@@ -200,7 +201,7 @@ def deduction_files_purge(*, actor: Any, now: dt.datetime | None = None) -> list
     require(actor, "deduction_file.purge")
     return protected_files_purge(
         DeductionFile.objects.filter(purged_at__isnull=True).select_related("run"), actor=actor,
-        now=now or timezone.now(),
+        now=now or clock.now(),
         settled=lambda f: not f.run.items.filter(status=DeductionItem.Status.PENDING).exists(),
         settled_reason="扣款结果已全部导入", what="扣款请求文件")
 

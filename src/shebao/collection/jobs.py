@@ -20,7 +20,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection, transaction
-from django.utils import timezone
 
 from shebao.collection.assessment import assessment_run
 from shebao.collection.models import AssessmentJob
@@ -60,7 +59,7 @@ def assessment_start(*, as_of: dt.date, actor: Any, inline: bool | None = None) 
     if as_of < FIRST_DATE or as_of > business_date_range(clock.today())[1]:
         raise ValidationError({"as_of": f"核定日{as_of:%Y-%m-%d}超出范围（{FIRST_DATE.year}年起，"
                                         "不晚于业务日期后一年）"})
-    now = timezone.now()
+    now = clock.wall_now()
     with transaction.atomic():
         _stale_jobs_fail(now)
         busy = (AssessmentJob.objects.select_for_update()
@@ -93,13 +92,13 @@ def _in_thread(*, job_id: int, actor: Any) -> None:
 def assessment_job_execute(*, job_id: int, actor: Any) -> None:
     """Run a queued job: the assessment, its progress on the job row, then the run or the error."""
     updated = AssessmentJob.objects.filter(pk=job_id, status=AssessmentJob.Status.QUEUED).update(
-        status=AssessmentJob.Status.RUNNING, progress=1, stage="开始", updated_at=timezone.now())
+        status=AssessmentJob.Status.RUNNING, progress=1, stage="开始", updated_at=clock.wall_now())
     if not updated:
         return  # someone else runs it, or it was stopped
 
     def progress(percent: int, step: str) -> None:
         AssessmentJob.objects.filter(pk=job_id).update(progress=max(1, min(99, percent)), stage=step[:100],
-                                                       updated_at=timezone.now())
+                                                       updated_at=clock.wall_now())
 
     job = AssessmentJob.objects.get(pk=job_id)
     try:
@@ -108,7 +107,7 @@ def assessment_job_execute(*, job_id: int, actor: Any) -> None:
         log.exception("assessment job %s failed", job_id)
         AssessmentJob.objects.filter(pk=job_id).update(
             status=AssessmentJob.Status.FAILED, stage="失败", error=f"核定未完成：系统错误（已记入服务器日志，任务#{job_id}），请联系系统管理员"[:300],
-            finished_at=timezone.now(), updated_at=timezone.now())
+            finished_at=clock.wall_now(), updated_at=clock.wall_now())
         return
     AssessmentJob.objects.filter(pk=job_id).update(status=AssessmentJob.Status.DONE, progress=100, stage="完成",
-                                                   run=run, finished_at=timezone.now(), updated_at=timezone.now())
+                                                   run=run, finished_at=clock.wall_now(), updated_at=clock.wall_now())

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from shebao.core import clock
 from shebao.core.models import AppendOnlyModel
 from shebao.registry.models import Employer, Office
 
@@ -49,7 +50,7 @@ class Due(models.Model):
     paid_on = models.DateField("实缴日期", null=True, blank=True)
     split_from = models.ForeignKey("self", verbose_name="拆分自", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", db_index=False)
-    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    created_at = models.DateTimeField("生成时间", default=clock.now, editable=False)
     # Relief of the employer share under a relief pack's rule ("<pack>/<rule id>", rules/relief.py):
     # taken off `employer_fen` and `amount_fen` when the due was built or reduced; when the due had
     # been paid before the pack was published, it was credited to the employer instead (`relief_credited`).
@@ -103,7 +104,7 @@ class ReliefPublication(AppendOnlyModel):
     credited_fen = models.BigIntegerField("退至预缴余额（分）", default=0)
     transaction = models.OneToOneField("LedgerTransaction", verbose_name="凭证", null=True, blank=True,
                                        on_delete=models.PROTECT, related_name="relief_publication")
-    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+    created_at = models.DateTimeField("记录时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "减免缓缴政策包发布"
@@ -141,7 +142,7 @@ class Deferral(models.Model):
     decision_note = models.CharField("审批意见", max_length=300, blank=True)
     dues_deferred = models.PositiveIntegerField("缓缴应缴笔数", default=0)
     deferred_fen = models.BigIntegerField("缓缴金额（分）", default=0)
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    created_at = models.DateTimeField("登记时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "缓缴申请"
@@ -180,7 +181,7 @@ class LedgerTransaction(AppendOnlyModel):
     reason = models.CharField("原因", max_length=200, blank=True)
     reverses = models.OneToOneField("self", verbose_name="冲正的分录", null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="reversed_by")
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "记账凭证"
@@ -223,7 +224,7 @@ class BankFile(AppendOnlyModel):
     sha256 = models.CharField("文件摘要", max_length=64, unique=True)
     filename = models.CharField("文件名", max_length=255)
     lines = models.PositiveIntegerField("行数")
-    imported_at = models.DateTimeField("导入时间", auto_now_add=True)
+    imported_at = models.DateTimeField("导入时间", default=clock.now, editable=False)
     imported_by_label = models.CharField("导入人", max_length=150, blank=True)
 
     class Meta:
@@ -247,7 +248,7 @@ class Payment(AppendOnlyModel):
     reference = models.CharField("银行流水号", max_length=64, blank=True)
     transaction = models.OneToOneField(LedgerTransaction, verbose_name="凭证", on_delete=models.PROTECT,
                                        related_name="payment")
-    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+    created_at = models.DateTimeField("记录时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "收款"
@@ -273,7 +274,7 @@ class PaymentReversal(models.Model):
     reason = models.CharField("冲正原因", max_length=200)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT,
                                      related_name="+")
-    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    requested_at = models.DateTimeField("申请时间", default=clock.now, editable=False)
     outcome = models.CharField("结果", max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="复核人", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
@@ -302,7 +303,7 @@ class Allocation(AppendOnlyModel):
     payment = models.ForeignKey(Payment, verbose_name="收款", on_delete=models.PROTECT, related_name="allocations")
     due = models.ForeignKey(Due, verbose_name="应缴", on_delete=models.PROTECT, related_name="allocations")
     amount_fen = models.BigIntegerField("金额（分）")
-    created_at = models.DateTimeField("分配时间", auto_now_add=True)
+    created_at = models.DateTimeField("分配时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "收款分配"
@@ -312,7 +313,7 @@ class Allocation(AppendOnlyModel):
 class DeductionRun(models.Model):
     """A bank-deduction run (3.1): one item per employer with an agreement and open dues."""
 
-    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    created_at = models.DateTimeField("生成时间", default=clock.now, editable=False)
     created_by_label = models.CharField("生成人", max_length=150, blank=True)
     retry_of = models.ForeignKey("self", verbose_name="重试自", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="retries")
@@ -355,7 +356,7 @@ class DeductionFileDownload(AppendOnlyModel):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="下载人", null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField("下载人（文字）", max_length=150)
-    at = models.DateTimeField("下载时间", auto_now_add=True)
+    at = models.DateTimeField("下载时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "扣款请求文件下载记录"
@@ -468,7 +469,7 @@ class AssessmentRun(AppendOnlyModel):
     # NumPy .npy bytes of an int64 array, one row per employer with arrears, a fee or relief,
     # columns FIGURE_COLUMNS, sorted by employer.
     figures = models.BinaryField("单位明细（数组）")
-    created_at = models.DateTimeField("运行时间", auto_now_add=True)
+    created_at = models.DateTimeField("运行时间", default=clock.now, editable=False)
     created_by_label = models.CharField("运行人", max_length=150, blank=True)
 
     class Meta:
@@ -520,8 +521,8 @@ class AssessmentJob(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     requested_by_label = models.CharField("发起人（文字）", max_length=150)
-    created_at = models.DateTimeField("发起时间", auto_now_add=True)
-    updated_at = models.DateTimeField("最近更新", auto_now=True)
+    created_at = models.DateTimeField("发起时间", default=clock.now, editable=False)
+    updated_at = models.DateTimeField("最近更新", default=clock.wall_now, editable=False)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
 
     class Meta:
@@ -565,7 +566,7 @@ class Refund(models.Model):
     payment_file = models.ForeignKey("RefundPaymentFile", verbose_name="支付文件", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="refunds")
     failure_reason = models.CharField("失败原因", max_length=200, blank=True)
-    created_at = models.DateTimeField("核准时间", auto_now_add=True)
+    created_at = models.DateTimeField("核准时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "退费"
@@ -603,7 +604,7 @@ class RefundPaymentFile(AppendOnlyModel):
     lines = models.PositiveIntegerField("明细行数")
     amount_fen = models.BigIntegerField("合计金额（分）")
     created_by_label = models.CharField("生成人", max_length=150)
-    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    created_at = models.DateTimeField("生成时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "退费支付文件"

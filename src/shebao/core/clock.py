@@ -16,10 +16,17 @@ made) is read here, never from ``datetime.date.today()``, ``timezone.localdate()
   ``DEBUG=false`` the settings refuse it unless ``SHEBAO_ALLOW_BUSINESS_DATE=true`` says the install
   is a training copy on purpose.
 
-What stays on the real wall clock: the audit trail's own ``at`` column (the database default,
-``core.models.AuditEvent``), session and API-key expiry, the outbox's retry schedule and delivery
-times, and the generator's run stamp. These record or schedule what the machine did and when; a
-training copy's audit log must still say when someone really acted.
+Every stored time stamp comes from here too: case transitions and effects, reads of personal data,
+the audit trail, bank and payroll files and their downloads, and every model's created/updated
+column (``default=clock.now``; ``auto_now``/``auto_now_add`` would read the machine's clock). On a
+training copy the case history, the audit trail and the read trail are then all on the business
+date, so a trainee searching the trail by the business date finds what was done "today"; the time
+of day is still the real one, so rows keep the order in which people acted.
+
+Only schedules read the real clock, through ``wall_now()``: the outbox's next attempt and delivery,
+an assessment job's heartbeat and staleness. On a fixed business date the business time goes back
+24 hours at midnight, and a schedule must never go backwards. tests/core/test_clock.py refuses any
+other read of the machine's clock in src/.
 """
 
 from __future__ import annotations
@@ -70,3 +77,12 @@ def now() -> dt.datetime:
         return real
     local = timezone.localtime(real)
     return local.replace(year=fixed.year, month=fixed.month, day=fixed.day)
+
+
+def wall_now() -> dt.datetime:
+    """The machine's real time (aware, UTC), for schedules only: retry times, heartbeats, staleness.
+
+    Never store it as the time something was done: use ``now()``, which is the same on a
+    production install and stays on the business date on a training copy.
+    """
+    return timezone.now()

@@ -38,7 +38,7 @@ class AuditEvent(AppendOnlyModel):
         DELETE = "delete", "删除"
         BULK_CREATE = "bulk_create", "批量新增"
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    at = models.DateTimeField("时间", default=clock.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
@@ -66,7 +66,7 @@ class AuditEvent(AppendOnlyModel):
 class PersonalDataAccess(AppendOnlyModel):
     """Every read of an unmasked personal value: who, when, whose, which field, why."""
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    at = models.DateTimeField("时间", default=clock.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="查看人", on_delete=models.PROTECT, related_name="+"
     )

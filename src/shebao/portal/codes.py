@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from shebao.core import clock
 from shebao.core.masking import mask_phone
 from shebao.portal.models import SignInCode
 
@@ -51,7 +51,7 @@ def _digest(code_id: int, code: str) -> str:
 
 def sending_refusal(*, subject: str, ip_address: str | None) -> Refusal | None:
     """Why a code may not be sent now to `subject` from `ip_address`, or None if it may."""
-    now = timezone.now()
+    now = clock.wall_now()
     hour = now - dt.timedelta(hours=1)
     recent = SignInCode.objects.filter(subject=subject, created_at__gte=hour)
     gap = dt.timedelta(seconds=_limit("SHEBAO_PORTAL_CODE_GAP_SECONDS", 60))
@@ -76,7 +76,7 @@ def code_send(*, purpose: str, subject: str, mobile: str, ip_address: str | None
     if refused:
         return refused
     code = f"{secrets.randbelow(10**6):06d}"
-    now = timezone.now()
+    now = clock.wall_now()
     with transaction.atomic():
         SignInCode.objects.filter(subject=subject, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
         row = SignInCode.objects.create(purpose=purpose, subject=subject, code_hash="", sent_to=mask_phone(mobile),
@@ -96,7 +96,7 @@ def code_send(*, purpose: str, subject: str, mobile: str, ip_address: str | None
 def code_check(*, subject: str, code: str) -> bool:
     """Whether `code` is the subject's latest live code; a right code is used up, a wrong one counts
     against the code (void after MAX_ATTEMPTS)."""
-    now = timezone.now()
+    now = clock.wall_now()
     row = (SignInCode.objects.filter(subject=subject, used_at__isnull=True, expires_at__gt=now,
                                      attempts__lt=MAX_ATTEMPTS).order_by("-created_at", "-pk").first())
     code = (code or "").strip()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from shebao.core import clock
 from shebao.core.masking import mask_phone
 from shebao.core.models import AppendOnlyModel
 
@@ -33,7 +34,7 @@ class EmployerAccount(models.Model):
     mobile = models.CharField("手机号码", max_length=20)
     password = models.CharField("密码（摘要）", max_length=128)
     is_active = models.BooleanField("有效", default=True)
-    created_at = models.DateTimeField("开通时间", auto_now_add=True)
+    created_at = models.DateTimeField("开通时间", default=clock.now, editable=False)
     created_by_label = models.CharField("开通人", max_length=150)
     disabled_at = models.DateTimeField("停用时间", null=True, blank=True)
     disabled_by_label = models.CharField("停用人", max_length=150, blank=True)
@@ -97,7 +98,7 @@ class SignInEvent(AppendOnlyModel):
         LOCKED = "locked", "已锁定，拒绝登录"
         SIGNED_OUT = "signed_out", "退出登录"
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    at = models.DateTimeField("时间", default=clock.now, editable=False, db_index=True)
     kind = models.CharField("登录类型", max_length=10, choices=SignInCode.Purpose.choices)
     outcome = models.CharField("结果", max_length=20, choices=Outcome.choices)
     subject = models.CharField("对象", max_length=60, blank=True, db_index=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection, transaction
 
+from shebao.core import clock
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import SystemActor
 from shebao.registry import names
@@ -225,7 +226,7 @@ def _generate_batch(*, rng, start, stop, sizes, employer_district, districts, pe
                     given_init) -> GenerateResult:
     employer_id0, person_id0, spell_id0, contribution_id0, account_id0 = ids
     n_emp = stop - start
-    now = dt.datetime.now(dt.UTC).isoformat(sep=" ")
+    now = clock.now().isoformat(sep=" ")
 
     # Employers ---------------------------------------------------------------------------
     emp_idx = np.arange(start, stop)

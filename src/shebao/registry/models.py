@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from shebao.core import clock
 from shebao.core.masking import mask_bank_account, mask_id_number, mask_phone
 from shebao.core.models import AppendOnlyModel
 from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
@@ -94,7 +95,7 @@ class Employer(models.Model):
     bank_account = models.CharField("银行账号", max_length=32, blank=True)
     bank_name = models.CharField("开户银行", max_length=100, blank=True)
     industry_class = models.PositiveSmallIntegerField("工伤行业类别", default=1)
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    created_at = models.DateTimeField("登记时间", default=clock.now, editable=False)
     # A code issued before 2016 whose check character does not follow GB 32100, accepted by staff:
     # who, why and when (shown as a warning wherever the employer is shown).
     credit_code_override_reason = models.CharField("信用代码校验例外原因", max_length=200, blank=True, db_default="")
@@ -160,7 +161,7 @@ class EmployerFacts(AppendOnlyModel):
                                 help_text="GB/T 4754-2017，如H62（餐饮业）")
     source = models.CharField("依据", max_length=200, blank=True, default="")
     recorded_by_label = models.CharField("登记人", max_length=150, blank=True, default="")
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    created_at = models.DateTimeField("登记时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "单位类型与规模"
@@ -224,7 +225,7 @@ class Person(models.Model):
     # 1.3a): person_field code -> value, changed only by a recorded change (PersonHistory). Null (bulk
     # loads that do not name the column) reads as none.
     other_data = models.JSONField("其他登记信息", null=True, blank=True, default=dict)
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    created_at = models.DateTimeField("登记时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "参保人员"
@@ -276,7 +277,7 @@ class PersonHistory(AppendOnlyModel):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField("操作人（文字）", max_length=150)
-    at = models.DateTimeField("时间", auto_now_add=True)
+    at = models.DateTimeField("时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "登记信息变更记录"

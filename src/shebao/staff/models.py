@@ -8,6 +8,8 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from shebao.core import clock
+
 
 class Role(models.TextChoices):
     MUNICIPAL_ADMIN = "municipal_admin", "市中心管理员"
@@ -30,6 +32,9 @@ class User(AbstractUser):
         related_name="staff",
     )
     display_name = models.CharField("姓名", max_length=50, blank=True)
+    # AbstractUser's default is timezone.now; every stored time stamp comes from the business clock.
+    # last_login is set by staff.apps (the sign-in signal) on the same clock.
+    date_joined = models.DateTimeField("加入时间", default=clock.now)
 
     class Meta:
         verbose_name = "工作人员"
@@ -74,7 +79,7 @@ class ApiToken(models.Model):
     name = models.CharField("用途", max_length=100)
     digest = models.CharField("密钥摘要", max_length=64, unique=True, editable=False)
     prefix = models.CharField("密钥前缀", max_length=12, editable=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField("创建时间", default=clock.now, editable=False)
     revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
 
     class Meta:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
+from shebao.core import clock
 from shebao.core.audit import audit_create_event, audit_update, snapshot
 from shebao.core.permissions import require
 from shebao.staff.models import ApiToken, User, token_digest, token_prefix
@@ -32,7 +32,7 @@ def api_token_revoke(*, actor: Any, token: ApiToken, reason: str) -> ApiToken:
     locked = ApiToken.objects.select_for_update().get(pk=token.pk)
     if locked.revoked_at is None:
         before = snapshot(locked)
-        locked.revoked_at = timezone.now()
+        locked.revoked_at = clock.now()
         locked.save(update_fields=["revoked_at"])
         audit_update(actor=actor, instance=locked, before=before, reason=reason)
     return locked
