@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # A control character in the query string is refused before any view or query sees it (400).
     "shebao.core.middleware.QueryTextMiddleware",
+    "shebao.core.middleware.PersonalNumberQueryMiddleware",
     "shebao.core.middleware.PagesOnlyCsrfViewMiddleware",
     "shebao.core.middleware.PagesOnlyAuthenticationMiddleware",
     # The second factor (django-otp): a signed-in session without a verified authenticator is signed out.

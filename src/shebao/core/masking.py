@@ -131,6 +131,15 @@ def mask_text(text: str) -> str:
     return _RUN_RE.sub(replace, text)
 
 
+def holds_personal_number(text: str) -> bool:
+    """True if `text` holds what `mask_text` masks: an ID number, a mobile number or an account number.
+
+    Used to keep such numbers out of addresses (issue 16 §4: searches by personal number are posted,
+    not put in URLs, where access logs and browser histories keep them).
+    """
+    return bool(text) and mask_text(text) != text
+
+
 class MaskingLogFilter(logging.Filter):
     """Masks personal data in every log record before a handler writes it."""
 

@@ -132,7 +132,57 @@ class QueryTextMiddleware:
         return self.get_response(request)
 
 
-def _query_refused(request: Any, name: str, problem: str) -> Any:
+# What a refused address says: where the search by number is done instead (a POSTed form or body).
+NUMBER_IN_URL = ("含有证件号码、手机号码或银行账号：号码不得出现在网址中（会留在访问日志和浏览器历史里）。"
+                 "请在页面的查询框中输入（以表单提交），接口请用 POST /api/v1/persons/search/")
+
+
+class PersonalNumberQueryMiddleware:
+    """Refuse, with 400, an address whose query string holds an ID, mobile or account number.
+
+    Issue 16 §4: `GET /api/v1/persons/?q=1101051960…` and front-desk GETs put full ID numbers in
+    access logs, proxies' logs and browser histories. Every search by personal number is a POST
+    (the registry search page, the front desk, `POST /api/v1/persons/search/`); this check covers
+    the class for every page and API list, present and future: a query value that
+    `core.masking.mask_text` would mask (the log masker's own rule) is refused. An employer's
+    unified social credit code (GB 32100, public) passes unless it also reads as an ID number.
+    The answer names the parameter, never echoes the value, and says to POST instead.
+    """
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        from shebao.core.masking import holds_personal_number
+
+        for name, values in request.GET.lists():
+            for value in [name, *values]:
+                if holds_personal_number(value) and not _public_code(value):
+                    shown = name if not holds_personal_number(name) else "（参数名）"
+                    return _query_refused(request, shown, NUMBER_IN_URL, code="personal_number_in_url",
+                                          reason_en="an ID, phone or account number in a URL: POST it instead")
+        return self.get_response(request)
+
+
+def _public_code(value: str) -> bool:
+    """A valid unified social credit code (an employer's public code) that is not a valid ID number."""
+    from shebao.core.normalize import normalize_code
+    from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
+
+    code = normalize_code(value)
+    try:
+        validate_credit_code(code)
+    except CodeError:
+        return False
+    try:
+        parse_citizen_id(code)
+    except CodeError:
+        return True
+    return False
+
+
+def _query_refused(request: Any, name: str, problem: str, *, code: str = "invalid",
+                   reason_en: str = "the query parameter holds a control character") -> Any:
     from django.http import JsonResponse
 
     from shebao.core.inputs import text_problem
@@ -147,7 +197,6 @@ def _query_refused(request: Any, name: str, problem: str) -> Any:
         return JsonResponse(
             {"type": "https://shebao.invalid/problems/validation", "title": zh, "title_en": en,
              "status": 400, "detail": message,
-             "errors": [{"field": shown, "code": "invalid", "reason_zh": message,
-                         "reason_en": "the query parameter holds a control character"}]},
-            status=400, content_type="application/problem+json")
+             "errors": [{"field": shown, "code": code, "reason_zh": message, "reason_en": reason_en}]},
+            status=400, content_type="application/problem+json", json_dumps_params={"ensure_ascii": False})
     return render_error(request, 400, detail=message)
