@@ -133,3 +133,66 @@ def test_access_log_and_django_warnings_are_written_once_and_masked():
     assert r.returncode == 0, out
     assert out.count("110105********6113") == 1 and out.count("138****5678") == 1, out
     assert "110105199001016113" not in out and "13812345678" not in out
+
+
+@pytest.fixture
+def auditor_page() -> Client:
+    auditor = personas.make_staff("auditor_city", role=personas.Role.AUDITOR, office_code="110000",
+                                  display_name="市中心稽核员")
+    c = Client()
+    c.force_login(auditor)
+    return c
+
+
+def _rows(html: str) -> int:
+    return html.count('<td data-label="查看内容">')
+
+
+@pytest.mark.parametrize("field,value,says", [
+    ("since", "2020-13-45", "起始日期"), ("until", "明天", "截止日期"), ("since", "0001-01-01", "起始日期"),
+    ("until", "9999-12-31", "截止日期"), ("page", "0", "页码"), ("page", "10000000000000000000000000000000", "页码"),
+])
+def test_a_bad_date_or_page_is_refused_in_chinese_and_lists_nothing(auditor_page, page, person_chaoyang, field,
+                                                                    value, says):
+    page.get(reverse("web:person_detail", args=[person_chaoyang.pk]))
+    url = reverse("backoffice:personal_data_reads")
+    r = auditor_page.post(url, {"subject": "", field: value})
+    html = r.content.decode()
+    assert r.status_code == 400 and says in html and "未列出记录" in html
+    assert _rows(html) == 0  # not every row, as before
+
+
+def test_since_after_until_is_refused(auditor_page):
+    r = auditor_page.post(reverse("backoffice:personal_data_reads"), {"since": "2020-02-20", "until": "2020-02-01"})
+    assert r.status_code == 400 and "早于起始日期" in r.content.decode()
+
+
+FULL_WIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
+
+
+def test_full_width_dates_are_read(auditor_page, page, person_chaoyang):
+    page.get(reverse("web:person_detail", args=[person_chaoyang.pk]))
+    from shebao.core import clock
+
+    day = clock.today()
+    r = auditor_page.post(reverse("backoffice:personal_data_reads"),
+                          {"since": day.isoformat().translate(FULL_WIDTH), "until": day.isoformat()})
+    assert r.status_code == 200 and _rows(r.content.decode()) == 1
+
+
+def test_the_trail_is_paged_and_the_id_number_query_carries_to_the_next_page(auditor_page, clerk_chaoyang,
+                                                                           person_chaoyang):
+    from shebao.core.reads import personal_data_read
+
+    for i in range(53):
+        personal_data_read(actor=clerk_chaoyang, subject=person_chaoyang, what=f"第{i}次")
+    url = reverse("backoffice:personal_data_reads")
+    first = auditor_page.post(url, {"subject": person_chaoyang.id_number}).content.decode()
+    assert _rows(first) == 50 and "下一页" in first and "第1页" in first
+    assert person_chaoyang.id_number not in first  # carried as the person's id, not the number
+    second = auditor_page.post(url, {"subject": person_chaoyang.id_number_masked,
+                                     "persons": str(person_chaoyang.pk), "page": "2"}).content.decode()
+    assert _rows(second) == 3 and "上一页" in second and "下一页" not in second
+    assert "第0次" in second and "第52次" in first  # newest first
+    # The latest-reads view is paged too: 50, not every row.
+    assert _rows(auditor_page.get(url).content.decode()) == 50
