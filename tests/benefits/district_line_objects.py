@@ -21,5 +21,6 @@ def benefits_objects(*, person: Any, employer: Any) -> dict[str, dict[str, objec
     r, p = {"pk": secret.pk}, {"pk": run.pk}
     return {"backoffice:retiree": r, "backoffice:retiree_stop": r, "backoffice:payroll_run": p,
             "backoffice:payroll_run_retry": p, "backoffice:payroll_file_download": p,
+            "backoffice:payroll_file_release": p,
             "backoffice:payroll_file_checksum": p, "benefits-retiree-detail": r, "benefits-retiree-payments": r,
             "benefits-run-detail": p}

@@ -16,6 +16,7 @@ from shebao.collection.jobs import assessment_start
 from shebao.collection.models import RemittanceLine
 from shebao.collection.policy import policy_in_force
 from shebao.registry.services import employer_update
+from tests import personas
 from tests.personas import SETUP
 
 
@@ -31,7 +32,21 @@ def collection_objects(*, person: Any, employer: Any) -> dict[str, dict[str, obj
                              f"DL1,2020-01-06,1.00,{employer.name},,{employer.credit_code},\n").encode(),
                        filename="district-line.csv")
     line = RemittanceLine.objects.get(bank_reference="DL1")
+    # A line paid from another employer's registered account, asked to be matched to `employer` by a
+    # 朝阳区 clerk: a second person decides (collection.releases).
+    from shebao.collection.releases import remittance_match_request
+    from shebao.staff.models import Role, User
+
+    personas.make_employer("代付单位", serial=91, bank_account="6222029100000000091")
+    import_remittances(actor=SETUP, data=("bank_reference,value_date,amount,payer_name,payer_account,credit_code,memo\n"
+                                          "DL2,2020-01-06,1.03,代付单位,6222029100000000091,,\n").encode(),
+                       filename="district-line-2.csv")
+    asker = User.objects.create(username="dl_match_asker", role=Role.DISTRICT_CLERK, office=personas.office("110105"))
+    match = remittance_match_request(line=RemittanceLine.objects.get(bank_reference="DL2"), employer=employer,
+                                     actor=asker, reason="单位来函说明代付")
     return {
+        "collection:remittance_line_request": {"pk": line.pk},
+        "collection:remittance_match_decision": {"pk": match.pk},
         "collection:employer_account": {"pk": employer.pk},
         "collection:remittance_line": {"pk": line.pk},
         "collection:remittance_line_match": {"pk": line.pk},

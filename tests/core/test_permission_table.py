@@ -25,7 +25,7 @@ from shebao.cards import services as card_services
 from shebao.cases import services as cases
 from shebao.cases import workflows
 from shebao.cases.models import Case, Flag, OwedDocument
-from shebao.collection import bankfiles, importers, ledger, refunds, statements
+from shebao.collection import bankfiles, importers, ledger, refunds, releases, statements
 from shebao.collection import relief as relief_services
 from shebao.collection import services as collection
 from shebao.collection.assessment import assessment_run
@@ -51,7 +51,7 @@ SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "sheba
                    "shebao.benefits.work_injury", "shebao.cards.services", "shebao.registry.accounts",
                    "shebao.registry.resident_pension", "shebao.operations.outreach", "shebao.collection.statements",
                    "shebao.portal.person_services",
-                   "shebao.portal.services"]
+                   "shebao.portal.services", "shebao.collection.releases"]
 SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.cases.services.case_submit": "case.submit",
     "shebao.cases.services.case_transition": "case.*",
@@ -79,6 +79,13 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.collection.services.deduction_run_create": "deduction_run.create",
     "shebao.collection.services.deduction_retry": "deduction_run.retry",
     "shebao.collection.services.remittance_match": "remittance.match",
+    # Books a match its callers allowed (remittance_match, or a second person's approval).
+    "shebao.collection.services.remittance_match_booked": "remittance.*",
+    "shebao.collection.releases.payroll_file_release": "payroll_file.release",
+    "shebao.collection.releases.refund_payment_file_release": "refund_file.release",
+    "shebao.collection.refunds.refund_payment_file_read": "refund_file.download",
+    "shebao.collection.releases.remittance_match_request": "remittance.match",
+    "shebao.collection.releases.remittance_match_decide": "remittance.match_approve",
     "shebao.collection.services.remittance_duplicate_resolve": "remittance.duplicate_resolve",
     "shebao.collection.importers.import_deduction_result": "deduction_result.import",
     "shebao.collection.importers.import_remittances": "remittance.import",
@@ -192,6 +199,8 @@ NOT_ACTIONS = {
         "retirees_available", "audiences", "template_variables", "render", "recipients_of", "per_minute", "plan")),
     "shebao.portal.person_services.identity_check_record",  # the identity check's trail, like a sign-in's
     "shebao.collection.bankfiles.upload_encoding",  # reads an encoding's name (issue 12 class 1)
+    "shebao.collection.releases.makers", "shebao.collection.releases.is_released",  # reads of the trail
+    "shebao.collection.releases.remittance_second_person_reason",
 }
 # Reads restricted by the table: checked by the route walk (test_role_routes.py), not here.
 READ_ACTIONS = {"deduction_run.view_city", "assessment.view_city", "payroll.view_city", "personal_data.trail_view"}
@@ -305,6 +314,24 @@ class World:
         return Refund.objects.create(case=self.case(), employer=self.employer, kind="overpayment", amount_fen=100,
                                      payee_name="张三", bank_name="工行", bank_account="6222020000001234567",
                                      approval=txn, status=status)
+
+    def refund_file(self, *, released: bool = False) -> Any:
+        self.refund()
+        file = refunds.refund_payment_file_create(actor=personas.SETUP)
+        if released:
+            releases.refund_payment_file_release(file=file, actor=self.admin)
+        return file
+
+    def match_request(self) -> Any:
+        """A pending match of a line paid from another employer's registered account (second person)."""
+        account = f"62220299{self.serial():011d}"
+        personas.make_employer("付款单位", serial=200 + self.serial(), bank_account=account)
+        n = self.serial()
+        importers.import_remittances(data=("bank_reference,value_date,amount,payer_name,payer_account,credit_code,memo\n"
+                                           f"M{n:04d},2020-01-06,{n}.07,付款单位,{account},,\n").encode(),
+                                     filename=f"m{n}.csv", actor=personas.SETUP)
+        line = RemittanceLine.objects.get(bank_reference=f"M{n:04d}")
+        return releases.remittance_match_request(line=line, employer=self.employer, actor=self.admin, reason="单位来函")
 
     def leader(self) -> User:
         return User.objects.get_or_create(username="walk_duty_leader", defaults={
@@ -472,6 +499,14 @@ SCENARIOS: dict[str, Scenario] = {
     "refund_result.import": lambda w: (lambda r: lambda a: refunds.refund_result_import(
         data=f"refund_id,status,paid_on,reason\n{r.pk},成功,2020-03-20,\n".encode(), filename="rr.csv",
         actor=a))(w.refund("in_file")),
+    "refund_file.release": lambda w: (lambda f: lambda a: releases.refund_payment_file_release(file=f, actor=a))(
+        w.refund_file()),
+    "refund_file.download": lambda w: (lambda f: lambda a: refunds.refund_payment_file_read(file=f, actor=a))(
+        w.refund_file(released=True)),
+    "payroll_file.release": lambda w: (lambda run: lambda a: releases.payroll_file_release(run=run, actor=a))(
+        w.payroll_run()),
+    "remittance.match_approve": lambda w: (lambda r: lambda a: releases.remittance_match_decide(
+        request=r, actor=a, approve=True))(w.match_request()),
     "refund.cancel": lambda w: (lambda r: lambda a: refunds.refund_cancel(refund=r, actor=a, reason="误核准"))(
         w.refund()),
     "assessment.run": lambda w: lambda a: assessment_run(as_of=dt.date(2020, 1, 31), policy=policy_in_force(),

@@ -24,7 +24,10 @@ from shebao.backoffice.errors import refusal_text
 from shebao.benefits import payroll, selectors
 from shebao.benefits.models import PayrollFile, PayrollRun, Suspension
 from shebao.benefits.services import retiree_resume, retiree_suspend
+from shebao.collection import releases
 from shebao.collection.bankfiles import UPLOAD_ENCODINGS
+from shebao.collection.models import PaymentFileRelease
+from shebao.collection.services import SecondPersonRequired
 from shebao.core import clock
 from shebao.core.permissions import may, require
 from shebao.rules.retirement import format_age_zh
@@ -84,7 +87,9 @@ def payroll_run(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, "backoffice/benefits/run.html", {
         "summary": selectors.run_summary(run), "run": run, "transfers": list(transfers[:300]), "status": status,
         "file": PayrollFile.objects.filter(run=run).first(),
-        "may_download": may(request.user, "payroll_file.download"), "may_retry": may(request.user, "payroll_run.retry"),
+        "may_download": may(request.user, "payroll_file.download"),
+        "release": _release_of(run),
+        "may_release": may(request.user, "payroll_file.release"), "may_retry": may(request.user, "payroll_run.retry"),
     })
 
 
@@ -99,6 +104,26 @@ def payroll_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("backoffice:payroll_run", pk=pk)
     messages.success(request, f"已生成重发批次#{retry.pk}，共{retry.transfers_count}笔；请下载支付文件发送银行")
     return redirect("backoffice:payroll_run", pk=retry.pk)
+
+
+def _release_of(run: PayrollRun) -> PaymentFileRelease | None:
+    file = PayrollFile.objects.filter(run=run).first()
+    return None if file is None else PaymentFileRelease.objects.filter(
+        kind=PaymentFileRelease.Kind.PAYROLL, file_pk=str(file.pk)).first()
+
+
+@login_required
+@require_POST
+def payroll_file_release(request: HttpRequest, pk: int) -> HttpResponse:
+    """A second person releases the run's payment file for the bank (not who started or built it)."""
+    run = get_object_or_404(PayrollRun, pk=pk)
+    try:
+        releases.payroll_file_release(run=run, actor=request.user)
+    except (ValidationError, SecondPersonRequired) as e:
+        messages.error(request, refusal_text(e)[0])
+        return redirect("backoffice:payroll_run", pk=pk)
+    messages.success(request, f"已复核放行发放批次#{run.pk}的支付文件，可以下载发送银行")
+    return redirect("backoffice:payroll_run", pk=pk)
 
 
 @login_required

@@ -23,9 +23,26 @@ from django.views.decorators.http import require_POST
 from shebao.backoffice.errors import refusal_text
 from shebao.collection import bankfiles, importers, jobs, selectors
 from shebao.collection.assessment import assessment_what_if
-from shebao.collection.models import AssessmentJob, AssessmentRun, DeductionFile, DeductionRun, RemittanceLine
+from shebao.collection.models import (
+    AssessmentJob,
+    AssessmentRun,
+    DeductionFile,
+    DeductionRun,
+    RemittanceLine,
+    RemittanceMatchRequest,
+)
 from shebao.collection.policy import policy_in_force, policy_what_if
-from shebao.collection.services import payment_reference, remittance_duplicate_resolve, remittance_match
+from shebao.collection.releases import (
+    remittance_match_decide,
+    remittance_match_request,
+    remittance_second_person_reason,
+)
+from shebao.collection.services import (
+    SecondPersonRequired,
+    payment_reference,
+    remittance_duplicate_resolve,
+    remittance_match,
+)
 from shebao.core import clock
 from shebao.core.inputs import form_id
 from shebao.core.permissions import may, require
@@ -70,8 +87,54 @@ def remittance_line(request: HttpRequest, pk: int) -> HttpResponse:
     line = get_object_or_404(selectors.remittance_queue(user=request.user), pk=pk)
     query = request.GET.get("q", "")
     candidates = list(selectors.remittance_candidates(user=request.user, line=line, query=query))
-    return TemplateResponse(request, "collection/remittance_line.html",
-                            {"line": line, "candidates": candidates, "q": query})
+    # A candidate the statement says is not the payer needs a second person (collection.releases).
+    for employer in candidates:
+        employer.second_person_why = remittance_second_person_reason(line, employer)
+    pending = (RemittanceMatchRequest.objects.select_related("employer", "requested_by")
+               .filter(line=line, outcome=RemittanceMatchRequest.Outcome.PENDING).first())
+    if pending is not None and not user_may_see_district(request.user, pending.employer.district_id):
+        pending = None
+    return TemplateResponse(request, "collection/remittance_line.html", {
+        "line": line, "candidates": candidates, "q": query, "pending": pending,
+        "may_decide": pending is not None and pending.requested_by_id != request.user.pk
+        and may(request.user, "remittance.match_approve")})
+
+
+@login_required
+@require_POST
+def remittance_line_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask a second person to approve a match the statement's payer contradicts (issue 16 §3)."""
+    line = get_object_or_404(RemittanceLine, pk=pk)
+    employer = get_object_or_404(selectors.employer_list(user=request.user),
+                                 pk=form_id(request.POST, "employer", label="单位", required=False) or 0)
+    try:
+        remittance_match_request(line=line, employer=employer, actor=request.user,
+                                 reason=request.POST.get("reason", ""))
+    except (ValidationError, SecondPersonRequired) as e:
+        messages.error(request, refusal_text(e)[0])
+        return redirect("collection:remittance_line", pk=pk)
+    messages.success(request, f"已提交复核申请：流水{line.bank_reference}匹配到{employer.name}，须由另一名工作人员复核同意后入账")
+    return redirect("collection:remittance_line", pk=pk)
+
+
+@login_required
+@require_POST
+def remittance_match_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    """The second person approves or declines a requested match."""
+    match = get_object_or_404(RemittanceMatchRequest.objects.select_related("line", "employer"), pk=pk)
+    if not user_may_see_district(request.user, match.employer.district_id):
+        raise Http404
+    approve = request.POST.get("decision") == "approve"
+    try:
+        remittance_match_decide(request=match, actor=request.user, approve=approve, note=request.POST.get("note", ""))
+    except (ValidationError, SecondPersonRequired) as e:
+        messages.error(request, refusal_text(e)[0])
+        return redirect("collection:remittance_line", pk=match.line_id)
+    if approve:
+        messages.success(request, f"已复核同意：流水{match.line.bank_reference}匹配到{match.employer.name}并入账")
+        return redirect("collection:remittance_queue")
+    messages.success(request, f"已复核不同意：流水{match.line.bank_reference}未入账，仍在待匹配队列中")
+    return redirect("collection:remittance_line", pk=match.line_id)
 
 
 @login_required

@@ -69,6 +69,7 @@ urlpatterns = [
     path("benefits/payroll/<id:pk>/", benefits.payroll_run, name="payroll_run"),
     path("benefits/payroll/<id:pk>/retry/", benefits.payroll_run_retry, name="payroll_run_retry"),
     path("benefits/payroll/<id:pk>/file/", benefits.payroll_file_download, name="payroll_file_download"),
+    path("benefits/payroll/<id:pk>/release/", benefits.payroll_file_release, name="payroll_file_release"),
     path("benefits/payroll/<id:pk>/file.sha256", benefits.payroll_file_download, {"what": "sha256"},
          name="payroll_file_checksum"),
     path("benefits/retirees/", benefits.retiree_list, name="retirees"),

@@ -60,7 +60,8 @@ from shebao.collection.bankfiles import (
     protected_files_purge,
 )
 from shebao.collection.ledger import Line, ledger_post
-from shebao.collection.models import LedgerTransaction
+from shebao.collection.models import LedgerTransaction, PaymentFileRelease
+from shebao.collection.releases import is_released
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_bulk_range, audit_create, audit_update, snapshot
 from shebao.core.inputs import id_text
@@ -453,6 +454,9 @@ def payroll_file_read(*, run: PayrollRun, actor: Any, what: str = "file") -> Fil
         data = (path if what == "file" else sum_path).read_bytes()
     except FileNotFoundError:
         raise ValidationError("支付文件不在服务器上，请联系系统管理员") from None
+    if what == "file" and not is_released(PaymentFileRelease.Kind.PAYROLL, file.pk):
+        # Money out: a second person releases the file before it goes to the bank (collection.releases).
+        raise ValidationError("支付文件尚未由第二人复核放行，不能下载发送银行：请另一名工作人员复核放行后再下载")
     if what == "file" and hashlib.sha256(data).hexdigest() != file.sha256:
         raise ValidationError("支付文件与生成时的校验值不符，已拒绝下载，请联系系统管理员")
     with transaction.atomic():

@@ -43,6 +43,7 @@ from django.db.models import Sum
 
 from shebao.collection import services
 from shebao.collection.models import BankFile, DeductionItem, Due, Payment, RemittanceLine
+from shebao.collection.releases import remittance_second_person_reason
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_update, snapshot
 from shebao.core.inputs import business_date_problem, id_text
@@ -599,6 +600,11 @@ def import_remittances(*, data: bytes, filename: str, actor: Any, encoding: str 
                 received[key] = line
             result.amount_fen += p.amount_fen
             employer, how = matcher.match(v, p.amount_fen)
+            if employer is not None and remittance_second_person_reason(line, employer):
+                # The payer is known as another employer: a person asks, a second person decides
+                # (collection.releases); the machine does not guess.
+                result.notes.append(f"第{p.line_no}行按{how}对应的单位与付款人已登记的单位不同，留待人工匹配并复核")
+                employer = None
             if employer is not None:
                 services.remittance_match(line=line, employer=employer, actor=actor, matched_by=f"自动：{how}")
                 matcher.forget(employer.pk)

@@ -652,3 +652,78 @@ class RightsStatement(AppendOnlyModel):
         from shebao.core.codes import verification_code_display
 
         return verification_code_display(self.code)
+
+
+class PaymentFileRelease(AppendOnlyModel):
+    """A money-out bank file released for sending by a second person (issue 16 §3, maker and checker):
+    the pension payroll's payment file of a run (2.1) or a refund payment file (1.2c). Until released it
+    cannot be downloaded for the bank, and no bank result is taken for it. `made_by` is the maker
+    found in the audit trail when released (None for a system job); `released_by` is never the maker."""
+
+    class Kind(models.TextChoices):
+        PAYROLL = "payroll", "养老金发放支付文件"
+        REFUND = "refund", "退费支付文件"
+
+    kind = models.CharField("文件类型", max_length=10, choices=Kind.choices)
+    file_pk = models.CharField("文件编号", max_length=20)
+    made_by_label = models.CharField("生成人", max_length=150, blank=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="复核放行人", on_delete=models.PROTECT,
+                                    related_name="+")
+    released_by_label = models.CharField("复核放行人（文字）", max_length=150)
+    released_at = models.DateTimeField("放行时间", default=clock.now, editable=False)
+
+    class Meta:
+        verbose_name = "支付文件复核放行"
+        verbose_name_plural = "支付文件复核放行"
+        constraints = [models.UniqueConstraint(fields=["kind", "file_pk"], name="payment_file_released_once")]
+
+
+class RefundFileDownload(AppendOnlyModel):
+    """One download of a released refund payment file (full accounts): who, when."""
+
+    file = models.ForeignKey(RefundPaymentFile, verbose_name="文件", on_delete=models.PROTECT, related_name="downloads")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="下载人", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_label = models.CharField("下载人（文字）", max_length=150)
+    at = models.DateTimeField("下载时间", default=clock.now, editable=False)
+
+    class Meta:
+        verbose_name = "退费支付文件下载记录"
+        verbose_name_plural = "退费支付文件下载记录"
+
+
+class RemittanceMatchRequest(models.Model):
+    """A match of a remittance that one person asks for and a second person decides (issue 16 §3): the
+    statement line's payer (its account or credit code) is a registered employer other than the one
+    chosen, or one of another district. The payment is booked only on approval."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "待复核"
+        APPROVED = "approved", "已复核匹配"
+        DECLINED = "declined", "复核未通过"
+
+    line = models.ForeignKey(RemittanceLine, verbose_name="汇款流水", on_delete=models.PROTECT,
+                             related_name="match_requests")
+    employer = models.ForeignKey(Employer, verbose_name="拟匹配单位", on_delete=models.PROTECT, related_name="+")
+    why = models.CharField("须复核的原因", max_length=300)
+    reason = models.CharField("申请说明", max_length=200)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField("申请时间", default=clock.now, editable=False)
+    outcome = models.CharField("结果", max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="复核人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("复核时间", null=True, blank=True)
+    note = models.CharField("复核意见", max_length=200, blank=True)
+    payment = models.OneToOneField(Payment, verbose_name="收款", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="match_request")
+
+    class Meta:
+        verbose_name = "汇款匹配复核申请"
+        verbose_name_plural = "汇款匹配复核申请"
+        constraints = [models.UniqueConstraint(fields=["line"], condition=models.Q(outcome="pending"),
+                                               name="remittance_match_one_pending")]
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.employer.audit_district_code

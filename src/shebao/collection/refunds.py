@@ -25,11 +25,19 @@ from django.db import transaction
 from shebao.collection import ledger
 from shebao.collection.importers import _decode, _parse_date
 from shebao.collection.ledger import Line
-from shebao.collection.models import BankFile, LedgerTransaction, Refund, RefundPaymentFile
+from shebao.collection.models import (
+    BankFile,
+    LedgerTransaction,
+    PaymentFileRelease,
+    Refund,
+    RefundFileDownload,
+    RefundPaymentFile,
+)
+from shebao.collection.releases import is_released
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
 from shebao.core.money import format_yuan
-from shebao.core.permissions import actor_label, require
+from shebao.core.permissions import actor_label, actor_user, require
 
 REFUND_PAYABLE = "refund_payable"
 FILE_COLUMNS = ["refund_id", "payee_name", "bank_name", "bank_account", "amount"]
@@ -70,6 +78,22 @@ def refund_payment_file_create(*, actor: Any) -> RefundPaymentFile:
     return file
 
 
+def refund_payment_file_read(*, file: RefundPaymentFile, actor: Any) -> bytes:
+    """The bytes of refund payment file `file` for the bank (full accounts), once a second person
+    released it (`releases.refund_payment_file_release`); each download recorded with its audit
+    event. Raises ValidationError (not released; the refunds no longer give the stored SHA-256)."""
+    require(actor, "refund_file.download")
+    if not is_released(PaymentFileRelease.Kind.REFUND, file.pk):
+        raise ValidationError("退费支付文件尚未由第二人复核放行，不能下载发送银行：请另一名工作人员复核放行后再下载")
+    data = refund_payment_file_bytes(list(file.refunds.order_by("pk")))
+    if hashlib.sha256(data).hexdigest() != file.sha256:
+        raise ValidationError("退费支付文件与生成时的校验值不符，已拒绝下载，请联系系统管理员")
+    with transaction.atomic():
+        download = RefundFileDownload.objects.create(file=file, actor=actor_user(actor), actor_label=actor_label(actor))
+        audit_create(actor=actor, instance=download, reason=f"下载退费支付文件{file.filename}")
+    return data
+
+
 @dataclass
 class RefundResultReport:
     paid: int = 0
@@ -101,7 +125,10 @@ def refund_result_import(*, data: bytes, filename: str, actor: Any, encoding: st
             report.errors.append(f"第{n}行：退费编号“{row.get('refund_id')}”不存在")
             continue
         status = (row.get("status") or "").strip().lower()
-        if refund.status != Refund.Status.IN_FILE:
+        if refund.status == Refund.Status.IN_FILE and not is_released(PaymentFileRelease.Kind.REFUND,
+                                                                      refund.payment_file_id):
+            report.errors.append(f"第{n}行：退费#{refund.pk}所在的支付文件未经第二人复核放行，不应已送银行")
+        elif refund.status != Refund.Status.IN_FILE:
             report.errors.append(f"第{n}行：退费#{refund.pk}当前为“{refund.get_status_display()}”，不在待银行回执的支付文件中")
         elif status in SUCCESS:
             try:

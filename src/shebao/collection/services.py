@@ -596,8 +596,27 @@ def payment_reference(employer: Employer) -> str:
 def remittance_match(*, line: RemittanceLine, employer: Employer, actor: Any, matched_by: str = "人工匹配"
                      ) -> Payment:
     """Staff (or the import's automatic match) match a queued remittance to an employer: the money
-    is received and allocated."""
+    is received and allocated.
+
+    A match against what the statement says of the payer (its account or credit code is another
+    registered employer's, or one of another district) is refused with SecondPersonRequired: it
+    goes through `releases.remittance_match_request` and a second person (issue 16 §3).
+    """
     require(actor, "remittance.match", district_id=employer.district_id)
+    line = RemittanceLine.objects.select_for_update().get(pk=line.pk)
+    if line.status != RemittanceLine.Status.UNMATCHED:
+        raise ValidationError("该笔汇款已匹配")
+    from shebao.collection.releases import remittance_second_person_reason
+
+    why = remittance_second_person_reason(line, employer)
+    if why:
+        raise SecondPersonRequired(f"{why}：这样的匹配须由另一名工作人员复核，请提交复核申请")
+    return remittance_match_booked(line=line, employer=employer, actor=actor, matched_by=matched_by)
+
+
+def remittance_match_booked(*, line: RemittanceLine, employer: Employer, actor: Any, matched_by: str) -> Payment:
+    """Book a match already allowed (by `remittance_match` or a second person's approval): receive
+    the payment, allocate it, mark the line. Call inside the caller's transaction."""
     line = RemittanceLine.objects.select_for_update().get(pk=line.pk)
     if line.status != RemittanceLine.Status.UNMATCHED:
         raise ValidationError("该笔汇款已匹配")

@@ -149,6 +149,9 @@ TABLE: dict[str, Permission] = _rows(
     # Money out: decided by a person other than the one who asked (services.payment_reverse_approve).
     Permission("payment.reverse_approve", "复核收款冲正（须为申请人以外的另一人）", TAKES_PAYMENTS),
     Permission("remittance.match", "匹配银行汇款", TAKES_PAYMENTS, system=True),
+    # A match against what the statement says of the payer (another employer's account or code,
+    # another district) is asked by one person and decided by a second (collection.releases).
+    Permission("remittance.match_approve", "复核须复核的汇款匹配（须为申请人以外的另一人）", TAKES_PAYMENTS),
     Permission("remittance.duplicate_resolve", "核实疑似重复的汇款", TAKES_PAYMENTS),
     Permission("remittance.import", "导入银行汇款对账单", COLLECTION_DESK, city_wide=True, system=True),
     Permission("deduction_run.create", "生成银行扣款批次", COLLECTION_DESK, city_wide=True, system=True),
@@ -167,6 +170,9 @@ TABLE: dict[str, Permission] = _rows(
     Permission("payroll_run.create", "生成养老金发放批次", PAYROLL_DESK, city_wide=True, system=True),
     Permission("payroll_run.retry", "对支付失败的人员重新发放", PAYROLL_DESK, city_wide=True, system=True),
     Permission("payroll_file.download", "下载待遇支付文件（含完整账号）", PAYROLL_DESK, city_wide=True, system=True),
+    # Money out: the payment file goes to the bank only once a second person released it
+    # (collection.releases: never the one who started the run or wrote the file).
+    Permission("payroll_file.release", "复核放行待遇支付文件（须为生成人以外的另一人）", PAYROLL_DESK, city_wide=True),
     Permission("payroll_file.purge", "删除到期的待遇支付文件", NOBODY, city_wide=True, system=True),
     Permission("payroll_result.import", "导入待遇支付结果文件", PAYROLL_DESK, city_wide=True, system=True),
     Permission("work_injury.pay", "即时支付工伤保险待遇（快速通道）", REVIEWERS),
@@ -181,6 +187,10 @@ TABLE: dict[str, Permission] = _rows(
     # Refunds (1.2c): approved by their case; paid by the center's desk through a bank file, and
     # undone before payment only by a reversing entry (a reviewer of the employer's district).
     Permission("refund_file.create", "生成退费支付文件（含完整账号）", COLLECTION_DESK, city_wide=True, system=True),
+    Permission("refund_file.release", "复核放行退费支付文件（须为生成人以外的另一人）", COLLECTION_DESK | CENTER,
+               city_wide=True),
+    Permission("refund_file.download", "下载已放行的退费支付文件（含完整账号）", COLLECTION_DESK, city_wide=True,
+               system=True),
     Permission("refund_result.import", "导入退费支付结果文件", COLLECTION_DESK, city_wide=True, system=True),
     Permission("refund.cancel", "撤销未支付的退费（冲正）", REVIEWERS),
     # Reads that span the whole city (a district's staff use their district's page instead).
