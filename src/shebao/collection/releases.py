@@ -31,6 +31,7 @@ from shebao.collection.models import (
 )
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
+from shebao.core.crypto import blind_index
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import actor_label, require
 from shebao.registry.models import Employer
@@ -114,7 +115,8 @@ def remittance_second_person_reason(line: RemittanceLine, employer: Employer) ->
     known: list[tuple[str, Employer]] = []
     account = (line.payer_account or "").strip()
     if account:
-        known += [("付款账号", e) for e in Employer.objects.filter(bank_account=account).select_related("district")]
+        known += [("付款账号", e) for e in Employer.objects.filter(
+            bank_account_hash=blind_index(account, kind="bank_account")).select_related("district")]
     if line.credit_code:
         known += [("统一社会信用代码", e) for e in
                   Employer.objects.filter(credit_code=line.credit_code).select_related("district")]

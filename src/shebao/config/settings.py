@@ -334,6 +334,12 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+# Encryption at rest of ID numbers, phone numbers and bank accounts (core.crypto, docs/encryption.md):
+# Fernet keys, comma-separated, newest first; and the blind-index (HMAC) key. Unset, both are
+# derived from SECRET_KEY; a production install sets them and keeps them apart from the database.
+SHEBAO_FIELD_KEYS = [k for k in os.environ.get("SHEBAO_FIELD_KEYS", "").split(",") if k.strip()]
+SHEBAO_BLIND_INDEX_KEY = os.environ.get("SHEBAO_BLIND_INDEX_KEY", "")
+
 SHEBAO_POLICY_PACK = os.environ.get("SHEBAO_POLICY_PACK", "beijing-2020-epidemic")
 # Every PDF's TrueType font (core.pdffonts); empty: Debian's fonts-babelstone-han.
 SHEBAO_PDF_FONT = os.environ.get("SHEBAO_PDF_FONT", "")

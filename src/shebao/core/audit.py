@@ -28,8 +28,17 @@ def _jsonable(value: Any) -> Any:
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
-    """The concrete field values of an instance, as JSON-able values keyed by attname."""
-    return {f.attname: _jsonable(getattr(instance, f.attname)) for f in instance._meta.concrete_fields}
+    """The concrete field values of an instance, as JSON-able values keyed by attname.
+
+    A value encrypted at rest (core.fields.EncryptedTextField) is kept masked (`mask_text`): the
+    trail must not hold in clear what its column hides; its blind index beside it shows a change.
+    """
+    from shebao.core.fields import EncryptedTextField
+    from shebao.core.masking import mask_text
+
+    return {f.attname: (mask_text(str(getattr(instance, f.attname) or "")) if isinstance(f, EncryptedTextField)
+                        else _jsonable(getattr(instance, f.attname)))
+            for f in instance._meta.concrete_fields}
 
 
 def _actor_fields(actor: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection, transaction
 
-from shebao.core import clock
+from shebao.core import clock, crypto
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import SystemActor
 from shebao.registry import names
@@ -250,12 +250,14 @@ def _generate_batch(*, rng, start, stop, sizes, employer_district, districts, pe
                     + employer_name_initials(kind))[:100]
         code = "".join(map(str, first17[k])) + credit_checks[k]
         account = f"6222{int(rng.integers(10**14, 10**15)):015d}"
+        # Below the ORM, so encrypted here as the field would (core.crypto), with its blind index.
         emp_rows.append((employer_id0 + int(emp_idx[k]), code, name, initials, districts[emp_dist[k]].pk,
-                         "bank_deduction" if pay_bank[k] else "remittance", account, "中国工商银行北京分行",
+                         "bank_deduction" if pay_bank[k] else "remittance", crypto.encrypt(account),
+                         crypto.blind_index(account, kind="bank_account"), "中国工商银行北京分行",
                          int(industry[k]), now))
     _write_rows(Employer._meta.db_table,
                 ["id", "credit_code", "name", "name_initials", "district_id", "payment_method", "bank_account",
-                 "bank_name", "industry_class", "created_at"], emp_rows)
+                 "bank_account_hash", "bank_name", "industry_class", "created_at"], emp_rows)
 
     # People --------------------------------------------------------------------------------
     emp_sizes = sizes[start:stop]

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from shebao.core import clock
+from shebao.core.fields import BlindIndexedModel, BlindIndexField, EncryptedTextField
 from shebao.core.masking import mask_bank_account, mask_id_number, mask_phone
 from shebao.core.models import AppendOnlyModel
 from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
@@ -79,7 +80,7 @@ class Office(models.Model):
         return d.code if d else ""
 
 
-class Employer(models.Model):
+class Employer(BlindIndexedModel):
     class PaymentMethod(models.TextChoices):
         BANK_DEDUCTION = "bank_deduction", "银行扣款"
         REMITTANCE = "remittance", "银行汇款"
@@ -92,7 +93,9 @@ class Employer(models.Model):
     district = models.ForeignKey(Office, verbose_name="所属区", on_delete=models.PROTECT, related_name="employers")
     payment_method = models.CharField("缴费方式", max_length=20, choices=PaymentMethod.choices,
                                       default=PaymentMethod.BANK_DEDUCTION)
-    bank_account = models.CharField("银行账号", max_length=32, blank=True)
+    # Encrypted at rest (core.crypto); looked up by its blind index (a payer's account on a statement).
+    bank_account = EncryptedTextField("银行账号", max_length=32, blank=True)
+    bank_account_hash = BlindIndexField(source="bank_account", kind="bank_account")
     bank_name = models.CharField("开户银行", max_length=100, blank=True)
     industry_class = models.PositiveSmallIntegerField("工伤行业类别", default=1)
     created_at = models.DateTimeField("登记时间", default=clock.now, editable=False)

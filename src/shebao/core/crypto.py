@@ -1,0 +1,154 @@
+"""Encryption at rest of personal numbers (issue 16 §4), and keyed hashes to look them up.
+
+A column holding an ID number, a phone number or a bank account stores a Fernet token (AES-128-CBC
+with HMAC-SHA256, from the `cryptography` package of the Python Cryptographic Authority), never the
+number: a copy of the database, a backup or a replica shows no number. Python code reads and
+writes plain values; the field (`core.fields.EncryptedTextField`) encrypts on the way in and
+decrypts on the way out. A token is random each time, so the database cannot compare it: a column
+that is looked up by its number has a blind index beside it (`core.fields.BlindIndexField`), the
+HMAC-SHA256 of the normalised number under a separate key, and lookups go through `blind_index()`.
+
+Keys (docs/encryption.md says how to make, keep and rotate them):
+
+* ``SHEBAO_FIELD_KEYS``: one or more Fernet keys (url-safe base64 of 32 bytes), comma-separated,
+  NEWEST FIRST. The first encrypts; every key decrypts (`MultiFernet`), so a new key is put in
+  front and `shebao encryption_rotate` re-encrypts every row under it before an old key is dropped.
+* ``SHEBAO_BLIND_INDEX_KEY``: the HMAC key of the blind indexes. Changing it needs
+  `shebao encryption_rotate`, which recomputes every index from the decrypted values.
+
+Unset (a demo or test install), both are derived from SECRET_KEY, each under its own label; a
+production install sets them, kept apart from the database and its backups (then SECRET_KEY can
+be changed without losing the data).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from shebao.core.normalize import normalize_code
+
+# Every Fernet token starts with its version byte 0x80: "gAAAAA" in url-safe base64. A personal
+# number never does, so a value written below the ORM in clear is told apart from a token.
+TOKEN_PREFIX = "gAAAAA"
+
+
+def derived_key(label: str) -> bytes:
+    """A 32-byte key derived from SECRET_KEY for `label` (demo and test installs only)."""
+    return hashlib.sha256(f"shebao:{label}:{settings.SECRET_KEY}".encode()).digest()
+
+
+def field_keys() -> tuple[str, ...]:
+    """The Fernet keys, newest first (``settings.SHEBAO_FIELD_KEYS``, else one derived key)."""
+    keys = tuple(k.strip() for k in (getattr(settings, "SHEBAO_FIELD_KEYS", None) or []) if k.strip())
+    if keys:
+        return keys
+    return (base64.urlsafe_b64encode(derived_key("field-encryption")).decode(),)
+
+
+def blind_index_key() -> bytes:
+    raw = getattr(settings, "SHEBAO_BLIND_INDEX_KEY", "") or ""
+    return raw.encode() if raw else derived_key("blind-index")
+
+
+@lru_cache(maxsize=8)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    try:
+        return MultiFernet([Fernet(k) for k in keys])
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured(
+            "SHEBAO_FIELD_KEYS must be Fernet keys (url-safe base64 of 32 bytes), comma-separated") from exc
+
+
+def fernet() -> MultiFernet:
+    return _fernet(field_keys())
+
+
+def is_token(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(TOKEN_PREFIX)
+
+
+def encrypt(value: str | None) -> str | None:
+    """The token of `value` under the newest key; None and "" stay as they are (nothing to hide,
+    and "no account" stays comparable)."""
+    if value is None or value == "" or is_token(value):
+        return value
+    return fernet().encrypt(str(value).encode()).decode()
+
+
+def decrypt(value: str | None) -> str | None:
+    """The plain value of a token (any key of SHEBAO_FIELD_KEYS). A value that is not a token (a
+    row written in clear below the ORM, before `shebao encryption_rotate` encrypts it) is returned
+    as it is. Raises ImproperlyConfigured when no key opens the token (a key was dropped too soon)."""
+    if not is_token(value):
+        return value
+    try:
+        return fernet().decrypt(str(value).encode()).decode()
+    except InvalidToken:
+        raise ImproperlyConfigured("an encrypted value opens with none of SHEBAO_FIELD_KEYS: "
+                                   "was a key removed before `shebao encryption_rotate` ran?") from None
+
+
+def rotate(value: str | None) -> str | None:
+    """`value` re-encrypted under the newest key (a value in clear is encrypted)."""
+    if value is None or value == "":
+        return value
+    if not is_token(value):
+        return encrypt(value)
+    return fernet().rotate(str(value).encode()).decode()
+
+
+def blind_index(value: str | None, *, kind: str) -> str:
+    """The keyed hash a number is looked up by: HMAC-SHA256 (hex) of ``kind:normalised value``.
+
+    `kind` keeps equal digits of different kinds apart ("bank_account", "id_number", "phone"); the
+    value is normalised as typed anywhere (`core.normalize.normalize_code`: full-width digits,
+    spaces, lower-case x). "" for an empty value.
+    """
+    code = normalize_code(value)
+    if not code:
+        return ""
+    return hmac.new(blind_index_key(), f"{kind}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def rotate_all(*, batch: int = 2000) -> dict[str, int]:
+    """Re-encrypt every encrypted column under the newest key and recompute every blind index under
+    the current index key; a value still in clear (written below the ORM) is encrypted. Returns the
+    rows rewritten per model ("registry.Employer": n). Run after putting a new key first in
+    SHEBAO_FIELD_KEYS (or changing SHEBAO_BLIND_INDEX_KEY); an old key may be dropped afterwards.
+    Each batch is its own transaction, so the command can be stopped and run again."""
+    from django.apps import apps
+    from django.db import transaction
+
+    from shebao.core.fields import BlindIndexField, EncryptedTextField
+
+    done: dict[str, int] = {}
+    for model in apps.get_models():
+        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        if not fields:
+            continue
+        indexes = [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
+        names = [f.name for f in fields] + [f.name for f in indexes]
+        count, last = 0, None
+        while True:
+            qs = model._default_manager.order_by("pk").only("pk", *names)
+            if last is not None:
+                qs = qs.filter(pk__gt=last)
+            rows = list(qs[:batch])
+            if not rows:
+                break
+            for row in rows:
+                for index in indexes:
+                    setattr(row, index.attname, blind_index(getattr(row, index.source), kind=index.kind))
+            with transaction.atomic():
+                model._default_manager.bulk_update(rows, names)
+            count += len(rows)
+            last = rows[-1].pk
+        done[model._meta.label] = count
+    return done

@@ -1,0 +1,118 @@
+"""Personal numbers encrypted at rest (issue 16 §4): employers' bank accounts are Fernet tokens in
+their column, looked up through a keyed hash (blind index); keys rotate with MultiFernet and
+`shebao encryption_rotate`; existing rows are encrypted by a forward-only migration; the audit
+trail does not keep in clear what the column hides."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from cryptography.fernet import Fernet, MultiFernet
+from django.apps import apps
+from django.core.exceptions import FieldError
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+
+from shebao.core import crypto
+from shebao.core.models import AuditEvent
+from shebao.registry.models import Employer
+from shebao.registry.services import employer_update
+from tests import personas
+from tests.personas import SETUP
+
+pytestmark = pytest.mark.django_db
+ACCOUNT = "6222020200112233445"
+K1, K2 = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+
+
+def raw(employer: Employer) -> tuple[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT bank_account, bank_account_hash FROM {Employer._meta.db_table} WHERE id = %s",
+                       [employer.pk])
+        return cursor.fetchone()
+
+
+def test_the_column_holds_a_token_the_model_the_account_and_a_blind_index_finds_it():
+    employer = personas.make_employer(bank_account=ACCOUNT)
+    stored, index = raw(employer)
+    assert stored.startswith(crypto.TOKEN_PREFIX) and ACCOUNT not in stored
+    assert index == crypto.blind_index(ACCOUNT, kind="bank_account") and ACCOUNT not in index
+    assert Employer.objects.get(pk=employer.pk).bank_account == ACCOUNT
+    # Typed with spaces or full-width digits, the same index (normalised as everywhere).
+    spaced = "６２２２ 0202 0011 2233 445"
+    assert Employer.objects.get(bank_account_hash=crypto.blind_index(spaced, kind="bank_account")) == employer
+    # Two encryptions of one number differ, so the column itself cannot be compared ...
+    assert crypto.encrypt(ACCOUNT) != crypto.encrypt(ACCOUNT)
+    with pytest.raises(FieldError, match="blind index"):
+        Employer.objects.filter(bank_account=ACCOUNT).exists()
+    with pytest.raises(FieldError, match="blind index"):
+        Employer.objects.filter(bank_account__startswith="6222").exists()
+    # ... except against "no account", which stays "".
+    blank = personas.make_employer("无账号单位", serial=5)
+    assert raw(blank) == ("", "")
+    assert set(Employer.objects.filter(bank_account="")) == {blank}
+
+
+def test_a_changed_account_changes_its_index_and_the_trail_keeps_it_masked():
+    employer = personas.make_employer(bank_account=ACCOUNT)
+    employer_update(actor=SETUP, employer=employer, bank_account="6222029999888877776")
+    assert raw(employer)[1] == crypto.blind_index("6222029999888877776", kind="bank_account")
+    employer.bank_account = "6222021111222233334"
+    employer.save(update_fields=["bank_account"])  # a narrow save keeps the index too
+    assert raw(employer)[1] == crypto.blind_index("6222021111222233334", kind="bank_account")
+    trail = " ".join(str(e.changes) for e in AuditEvent.objects.filter(model="registry.Employer"))
+    for number in (ACCOUNT, "6222029999888877776"):
+        assert number not in trail
+    assert "6222***" in trail
+
+
+def test_keys_rotate_old_tokens_still_open_and_rotation_moves_every_row_to_the_new_key():
+    with override_settings(SHEBAO_FIELD_KEYS=[K1]):
+        employer = personas.make_employer(bank_account=ACCOUNT)
+        old = raw(employer)[0]
+    assert Fernet(K1).decrypt(old.encode()).decode() == ACCOUNT
+    with override_settings(SHEBAO_FIELD_KEYS=[K2, K1]):
+        assert Employer.objects.get(pk=employer.pk).bank_account == ACCOUNT  # the old key still opens it
+        call_command("encryption_rotate")
+        new = raw(employer)[0]
+    assert new != old and Fernet(K2).decrypt(new.encode()).decode() == ACCOUNT
+    with override_settings(SHEBAO_FIELD_KEYS=[K2]):  # the old key dropped after rotation
+        assert Employer.objects.get(pk=employer.pk).bank_account == ACCOUNT
+    with override_settings(SHEBAO_FIELD_KEYS=[K1]), pytest.raises(Exception, match="SHEBAO_FIELD_KEYS"):
+        Employer.objects.get(pk=employer.pk)  # dropped too soon: said, never garbage
+    assert MultiFernet([Fernet(K2)]).decrypt(new.encode()).decode() == ACCOUNT
+
+
+def test_a_new_blind_index_key_is_applied_by_rotation():
+    employer = personas.make_employer(bank_account=ACCOUNT)
+    with override_settings(SHEBAO_BLIND_INDEX_KEY="a-new-index-key-of-the-agency"):
+        assert not Employer.objects.filter(bank_account_hash=crypto.blind_index(ACCOUNT, kind="bank_account"))
+        crypto.rotate_all()
+        assert Employer.objects.get(bank_account_hash=crypto.blind_index(ACCOUNT, kind="bank_account")) == employer
+
+
+def test_the_migration_encrypts_rows_written_in_clear_and_rotation_catches_stragglers():
+    employer = personas.make_employer(bank_account=ACCOUNT)
+    with connection.cursor() as cursor:  # as before the migration (or a raw writer): clear text, no index
+        cursor.execute(f"UPDATE {Employer._meta.db_table} SET bank_account = %s, bank_account_hash = '' "
+                       "WHERE id = %s", [ACCOUNT, employer.pk])
+    assert Employer.objects.get(pk=employer.pk).bank_account == ACCOUNT  # readable meanwhile
+    migration = importlib.import_module("shebao.registry.migrations.0010_employer_bank_account_encrypted")
+    migration.encrypt_existing(apps, None)
+    stored, index = raw(employer)
+    assert stored.startswith(crypto.TOKEN_PREFIX) and index == crypto.blind_index(ACCOUNT, kind="bank_account")
+    assert Employer.objects.get(pk=employer.pk).bank_account == ACCOUNT
+    ops = migration.Migration.operations
+    assert not ops[-1].reversible  # forward only
+
+
+def test_a_payer_is_recognised_by_its_account_through_the_index(employer_chaoyang, employer_haidian):
+    from shebao.collection.models import RemittanceLine
+    from shebao.collection.releases import remittance_second_person_reason
+
+    employer_update(actor=SETUP, employer=employer_chaoyang, bank_account=ACCOUNT)
+    line = RemittanceLine(payer_account="6222 0202 0011 2233 445", amount_fen=1, bank_reference="R")
+    assert "北京朝阳测试科技有限公司" in remittance_second_person_reason(line, employer_haidian)
+    assert remittance_second_person_reason(line, employer_chaoyang) == ""
