@@ -116,3 +116,40 @@ def test_a_payer_is_recognised_by_its_account_through_the_index(employer_chaoyan
     line = RemittanceLine(payer_account="6222 0202 0011 2233 445", amount_fen=1, bank_reference="R")
     assert "北京朝阳测试科技有限公司" in remittance_second_person_reason(line, employer_haidian)
     assert remittance_second_person_reason(line, employer_chaoyang) == ""
+
+
+# Bank-account columns not encrypted yet (docs/encryption.md, "Not yet encrypted"): the payroll's,
+# being rebuilt set-based this session. Any other account column must be encrypted.
+NOT_YET = {("benefits", "retiree", "bank_account"), ("benefits", "transfer", "bank_account")}
+
+
+def test_every_bank_account_column_is_encrypted_but_the_listed_remainder():
+    from shebao.core.fields import EncryptedTextField
+
+    seen = set()
+    for model in apps.get_models():
+        if not model.__module__.startswith("shebao."):
+            continue
+        for field in model._meta.concrete_fields:
+            if field.name in ("bank_account", "payer_account", "account_number"):
+                key = (model._meta.app_label, model._meta.model_name, field.name)
+                seen.add(key)
+                assert isinstance(field, EncryptedTextField) or key in NOT_YET, f"{key} holds accounts in clear"
+    assert {("registry", "employer", "bank_account"), ("registry", "residentpension", "bank_account"),
+            ("collection", "refund", "bank_account"), ("collection", "remittanceline", "payer_account")} <= seen
+
+
+def test_an_imported_statement_line_keeps_the_payer_account_as_a_token():
+    from shebao.collection.importers import import_remittances
+    from shebao.collection.models import RemittanceLine
+
+    import_remittances(actor=SETUP, filename="s.csv", data=(
+        "bank_reference,value_date,amount,payer_name,payer_account,credit_code,memo\n"
+        f"E1,2020-01-06,3.21,某公司,{ACCOUNT},,\n").encode())  # written by bulk_create
+    line = RemittanceLine.objects.get(bank_reference="E1")
+    assert line.payer_account == ACCOUNT
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT payer_account FROM {RemittanceLine._meta.db_table} WHERE id = %s", [line.pk])
+        stored = cursor.fetchone()[0]
+    assert stored.startswith(crypto.TOKEN_PREFIX) and ACCOUNT not in stored
+    assert crypto.rotate_all()["collection.RemittanceLine"] == 1

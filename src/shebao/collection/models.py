@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 
 from shebao.core import clock
+from shebao.core.fields import EncryptedTextField
 from shebao.core.models import AppendOnlyModel
 from shebao.registry.models import Employer, Office
 
@@ -407,7 +408,7 @@ class RemittanceLine(models.Model):
     value_date = models.DateField("到账日期")
     amount_fen = models.BigIntegerField("金额（分）")
     payer_name = models.CharField("付款人", max_length=200, blank=True)
-    payer_account = models.CharField("付款账号", max_length=40, blank=True)
+    payer_account = EncryptedTextField("付款账号", max_length=40, blank=True)  # encrypted at rest (core.crypto)
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
     memo = models.CharField("附言", max_length=200, blank=True)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.UNMATCHED)
@@ -557,7 +558,7 @@ class Refund(models.Model):
     amount_fen = models.BigIntegerField("退费金额（分）")
     payee_name = models.CharField("收款人户名", max_length=100)
     bank_name = models.CharField("开户银行", max_length=100)
-    bank_account = models.CharField("收款银行账号", max_length=32)
+    bank_account = EncryptedTextField("收款银行账号", max_length=32)  # encrypted at rest (core.crypto)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PAYABLE, db_index=True)
     approval = models.OneToOneField(LedgerTransaction, verbose_name="核准凭证", on_delete=models.PROTECT,
                                     related_name="refund_approved")

@@ -117,38 +117,45 @@ def blind_index(value: str | None, *, kind: str) -> str:
     return hmac.new(blind_index_key(), f"{kind}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def rotate_all(*, batch: int = 2000) -> dict[str, int]:
-    """Re-encrypt every encrypted column under the newest key and recompute every blind index under
-    the current index key; a value still in clear (written below the ORM) is encrypted. Returns the
-    rows rewritten per model ("registry.Employer": n). Run after putting a new key first in
-    SHEBAO_FIELD_KEYS (or changing SHEBAO_BLIND_INDEX_KEY); an old key may be dropped afterwards.
-    Each batch is its own transaction, so the command can be stopped and run again."""
-    from django.apps import apps
+def rewrite_rows(model: type, *, batch: int = 2000) -> int:
+    """Rewrite every row of `model`: each encrypted column under the newest key (a value still in
+    clear is encrypted), each blind index recomputed under the current index key. Returns the rows
+    rewritten. Each batch is its own transaction, so a run stopped half-way is simply run again.
+    Used by `rotate_all` and by the forward-only data migrations (with their historical model)."""
     from django.db import transaction
 
     from shebao.core.fields import BlindIndexField, EncryptedTextField
 
-    done: dict[str, int] = {}
-    for model in apps.get_models():
-        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
-        if not fields:
-            continue
-        indexes = [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
-        names = [f.name for f in fields] + [f.name for f in indexes]
-        count, last = 0, None
-        while True:
-            qs = model._default_manager.order_by("pk").only("pk", *names)
-            if last is not None:
-                qs = qs.filter(pk__gt=last)
-            rows = list(qs[:batch])
-            if not rows:
-                break
-            for row in rows:
-                for index in indexes:
-                    setattr(row, index.attname, blind_index(getattr(row, index.source), kind=index.kind))
-            with transaction.atomic():
-                model._default_manager.bulk_update(rows, names)
-            count += len(rows)
-            last = rows[-1].pk
-        done[model._meta.label] = count
-    return done
+    fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+    indexes = [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
+    names = [f.name for f in fields] + [f.name for f in indexes]
+    if not fields:
+        return 0
+    count, last = 0, None
+    while True:
+        qs = model._default_manager.order_by("pk").only("pk", *names)
+        if last is not None:
+            qs = qs.filter(pk__gt=last)
+        rows = list(qs[:batch])
+        if not rows:
+            return count
+        for row in rows:
+            for index in indexes:
+                setattr(row, index.attname, blind_index(getattr(row, index.source), kind=index.kind))
+        with transaction.atomic():
+            model._default_manager.bulk_update(rows, names)
+        count += len(rows)
+        last = rows[-1].pk
+
+
+def rotate_all(*, batch: int = 2000) -> dict[str, int]:
+    """Re-encrypt every encrypted column of every model under the newest key and recompute every
+    blind index (`rewrite_rows`). Returns the rows rewritten per model ("registry.Employer": n).
+    Run after putting a new key first in SHEBAO_FIELD_KEYS (or changing SHEBAO_BLIND_INDEX_KEY);
+    an old key may be dropped afterwards (docs/encryption.md)."""
+    from django.apps import apps
+
+    from shebao.core.fields import EncryptedTextField
+
+    return {model._meta.label: rewrite_rows(model, batch=batch) for model in apps.get_models()
+            if any(isinstance(f, EncryptedTextField) for f in model._meta.concrete_fields)}

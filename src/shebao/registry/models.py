@@ -469,7 +469,7 @@ class ResidentPension(models.Model):
     state = models.CharField("状态", max_length=10, choices=State.choices, default=State.ACTIVE)
     contribution_grade_fen = models.BigIntegerField("年缴费档次（分）")
     bank_name = models.CharField("开户银行", max_length=100)
-    bank_account = models.CharField("银行账号", max_length=32)
+    bank_account = EncryptedTextField("银行账号", max_length=32)  # encrypted at rest (core.crypto)
     registered_on = models.DateField("参保登记日期")
     registered_case = models.ForeignKey("cases.Case", verbose_name="参保登记申请", null=True, blank=True,
                                         on_delete=models.PROTECT, related_name="+")

@@ -13,17 +13,8 @@ from django.db import migrations
 def encrypt_existing(apps, schema_editor):
     from shebao.core import crypto
 
-    Employer = apps.get_model("registry", "Employer")
-    batch = []
     # The historical field decrypts a token and passes a value in clear through; saving encrypts.
-    for employer in Employer.objects.only("pk", "bank_account").order_by("pk").iterator(chunk_size=2000):
-        employer.bank_account_hash = crypto.blind_index(employer.bank_account, kind="bank_account")
-        batch.append(employer)
-        if len(batch) >= 2000:
-            Employer.objects.bulk_update(batch, ["bank_account", "bank_account_hash"])
-            batch = []
-    if batch:
-        Employer.objects.bulk_update(batch, ["bank_account", "bank_account_hash"])
+    crypto.rewrite_rows(apps.get_model("registry", "Employer"))
 
 
 class Migration(migrations.Migration):
