@@ -40,11 +40,11 @@ def _write_employers(n: int) -> list[int]:
     districts = list(Office.objects.filter(kind=Office.Kind.DISTRICT_CENTER).values_list("pk", flat=True))
     now = dt.datetime.now(dt.UTC)
     rows = [(credit_code(900_000 + i, "110105"), f"基准测试单位{i}", "jzcsdw", districts[i % len(districts)],
-             "remittance" if i % 3 else "bank_deduction", "", "", 1 + i % 8, now) for i in range(n)]
-    with connection.cursor() as c:
+             "remittance" if i % 3 else "bank_deduction", "", "", "", 1 + i % 8, now) for i in range(n)]
+    with connection.cursor() as c:  # no account: "" needs no encryption, and its blind index is ""
         c.executemany(f"INSERT INTO {Employer._meta.db_table} (credit_code, name, name_initials, district_id, "
-                      "payment_method, bank_account, bank_name, industry_class, created_at) "
-                      "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)", rows)
+                      "payment_method, bank_account, bank_account_hash, bank_name, industry_class, created_at) "
+                      "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)", rows)
     return list(Employer.objects.order_by("pk").values_list("pk", flat=True))
 
 
