@@ -153,3 +153,15 @@ def test_an_imported_statement_line_keeps_the_payer_account_as_a_token():
         stored = cursor.fetchone()[0]
     assert stored.startswith(crypto.TOKEN_PREFIX) and ACCOUNT not in stored
     assert crypto.rotate_all()["collection.RemittanceLine"] == 1
+
+
+def test_the_generators_employers_are_written_encrypted_with_their_index():
+    from shebao.registry.generator import GenerateOptions, generate
+
+    generate(GenerateOptions(employers=3, persons=12, from_month="2019-11", months=2, seed=5, batch_employers=3))
+    employers = list(Employer.objects.order_by("pk"))
+    assert employers and all(e.bank_account.startswith("6222") for e in employers)
+    for employer in employers:
+        stored, index = raw(employer)
+        assert stored.startswith(crypto.TOKEN_PREFIX) and index == crypto.blind_index(employer.bank_account,
+                                                                                       kind="bank_account")
