@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('staff', '0003_collection_clerk_role'),
+        ('staff', '0004_leader_label'),
     ]
 
     operations = [

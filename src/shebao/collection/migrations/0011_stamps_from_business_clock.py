@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0009_refund_file_checksum_not_unique'),
+        ('collection', '0010_rights_statements'),
     ]
 
     operations = [

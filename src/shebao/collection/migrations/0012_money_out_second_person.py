@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0010_stamps_from_business_clock'),
+        ('collection', '0011_stamps_from_business_clock'),
         ('registry', '0009_stamps_from_business_clock'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -18,7 +18,7 @@ def encrypt_existing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('collection', '0011_money_out_second_person'),
+        ('collection', '0012_money_out_second_person'),
     ]
 
     operations = [
