@@ -165,6 +165,13 @@ FIELDS: dict[tuple[str, str], str] = {
 }
 
 
+# A parameter whose meaning differs on one operation: (method, path, name) → its description.
+PARAMETER_OVERRIDES: dict[tuple[str, str, str], str] = {
+    ("get", "/api/v1/persons/", "q"): "按姓名或姓名拼音首字母查询。不接受数字（证件号码不得出现在网址中，含数字时答400）："
+                                      "按证件号码查询请用 POST /api/v1/persons/search/",
+}
+
+
 def chinese_descriptions(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """drf-spectacular post-processing hook: the title, groups, summaries and descriptions in Chinese.
 
@@ -195,7 +202,8 @@ def chinese_descriptions(result: dict[str, Any], generator: Any, request: Any, p
             operation["description"] = description
             for parameter in operation.get("parameters", []):
                 try:
-                    parameter["description"] = PARAMETERS[parameter["name"]]
+                    parameter["description"] = (PARAMETER_OVERRIDES.get((method, path, parameter["name"]))
+                                                or PARAMETERS[parameter["name"]])
                 except KeyError:
                     raise KeyError(f"no Chinese description for parameter {parameter['name']!r} of "
                                    f"{method.upper()} {path} in shebao.api.docs") from None
