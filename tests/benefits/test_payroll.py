@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from shebao.benefits import payroll, selectors
 from shebao.benefits.models import PayrollFile, PayrollRun, PensionMonth, Transfer
 from shebao.benefits.services import BANK, EXPENSE, PAYABLE
+from shebao.collection import releases
 from shebao.collection.ledger import account_balance, unbalanced_transactions
 from shebao.collection.models import LedgerTransaction
 from shebao.core.models import AuditEvent
@@ -176,8 +177,9 @@ def test_a_malformed_result_file_is_refused_whole_and_changes_nothing(three_reti
 
 
 def test_the_payment_file_is_read_only_by_the_desk_and_each_download_recorded(three_retirees, collection_clerk,
-                                                                             clerk_chaoyang):
+                                                                             clerk_chaoyang, municipal_admin):
     run = payroll.payroll_run_start(actor=SETUP, month="2020-02")
+    releases.payroll_file_release(run=run, actor=municipal_admin)  # a second person releases it first
     got = payroll.payroll_file_read(run=run, actor=collection_clerk)
     assert got.filename == f"payroll-run-{run.pk}.csv" and b"transfer_id" in got.data
     assert run.file.downloads.get().actor == collection_clerk

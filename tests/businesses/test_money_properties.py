@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 from shebao.cases.effects import effect_run
 from shebao.cases.effects.back_payment import dues_post
 from shebao.cases.services import DetailsRefused, case_submit
-from shebao.collection import ledger, refunds
+from shebao.collection import ledger, refunds, releases
 from shebao.collection.models import Allocation, Due, Payment, Posting, Refund, RefundItem
 from shebao.collection.services import payment_receive, payment_reverse
 from shebao.registry.models import EmploymentSpell
+from shebao.staff.models import User
 from tests import personas
 from tests.personas import SETUP
 
@@ -61,6 +62,8 @@ def _invariants(employer) -> None:
 @given(ops=st.lists(OP, min_size=1, max_size=8))
 def test_the_books_stay_whole_whatever_the_order(world, ops):
     employer, person, clerk, reviewer, desk = world
+    checker = User.objects.get_or_create(username="money_checker", defaults={
+        "role": "municipal_admin", "office": personas.office("110000")})[0]
     with transaction.atomic():
         for n, op in enumerate(ops):
             kind = op[0]
@@ -92,7 +95,8 @@ def test_the_books_stay_whole_whatever_the_order(world, ops):
                     refunds.refund_cancel(refund=payable[op[1] % len(payable)], actor=reviewer, reason="随机撤销")
             elif kind == "settle":
                 if Refund.objects.filter(status__in=["payable", "failed"]).exists():
-                    refunds.refund_payment_file_create(actor=desk)
+                    made = refunds.refund_payment_file_create(actor=desk)
+                    releases.refund_payment_file_release(file=made, actor=checker)  # a second person
                 lines = "".join(f"{r.pk},{'成功' if op[1] else '失败'},2020-03-20,随机\n"
                                 for r in Refund.objects.filter(status="in_file"))
                 if lines:

@@ -135,11 +135,13 @@ def _approved(clerk, reviewer, person, due, amount_fen=30_000) -> Refund:
 
 
 def test_the_bank_file_pays_the_refund_and_its_result_settles_it(clerk_chaoyang, reviewer_chaoyang, collection_clerk,
-                                                                 person_chaoyang, employer_chaoyang, paid_due):
-    from shebao.collection import refunds
+                                                                 person_chaoyang, employer_chaoyang, paid_due,
+                                                                 municipal_admin):
+    from shebao.collection import refunds, releases
 
     refund = _approved(clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due)
     file = refunds.refund_payment_file_create(actor=collection_clerk)
+    releases.refund_payment_file_release(file=file, actor=municipal_admin)  # a second person (issue 16 §3)
     refund.refresh_from_db()
     assert (refund.status, refund.payment_file, file.lines, file.amount_fen) == ("in_file", file, 1, 30_000)
     data = refunds.refund_payment_file_bytes([refund])
@@ -162,11 +164,13 @@ def test_the_bank_file_pays_the_refund_and_its_result_settles_it(clerk_chaoyang,
 
 
 def test_a_failed_payment_stays_payable_and_goes_into_the_next_file(clerk_chaoyang, reviewer_chaoyang,
-                                                                    collection_clerk, person_chaoyang, paid_due):
-    from shebao.collection import refunds
+                                                                    collection_clerk, person_chaoyang, paid_due,
+                                                                    municipal_admin):
+    from shebao.collection import refunds, releases
 
     refund = _approved(clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due)
-    refunds.refund_payment_file_create(actor=collection_clerk)
+    releases.refund_payment_file_release(file=refunds.refund_payment_file_create(actor=collection_clerk),
+                                         actor=municipal_admin)
     refunds.refund_result_import(data=f"refund_id,status,paid_on,reason\n{refund.pk},失败,,户名不符\n".encode(),
                                  filename="r.csv", actor=collection_clerk)
     refund.refresh_from_db()

@@ -370,7 +370,7 @@ class DisabilityAllowance(models.Model):
     from_month = models.CharField("起发月份", max_length=7, validators=[validate_month])
     bank_account = models.CharField("发放账号", max_length=32)
     status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.ACTIVE)
-    created_at = models.DateTimeField("核定时间", auto_now_add=True)
+    created_at = models.DateTimeField("核定时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "伤残津贴"

@@ -274,7 +274,7 @@ def _build_set_based(run: PayrollRun, *, actor: Any, policy: Any, batch_size: in
     # entitlements (found at 200,000 retirees: minutes for one batch).
     amount = _monthly_amount_sql(policy, month=month, initial=f"(SELECT e.monthly_fen FROM {e_t} e WHERE e.retiree_id = r.id)",
                                  retirement_month="r.retirement_month")
-    now = timezone.now()
+    now = clock.now()
     # Each test of a retiree's months is a correlated count on the unique index (retiree, month), one
     # probe per retiree, never a join the planner may turn into a scan: the statistics of a month
     # not yet paid say "no rows", and once the first batch has committed its 100,000 months a

@@ -130,7 +130,7 @@ def _dues_insert_sql(months: Sequence[str], employer_ids: list[int] | None, *, r
         f"WHERE c.month IN ({placeholders}){only} GROUP BY c.employer_id, c.month, r.month_no, c.paid_on) "
         "{insert} "
         f"SELECT g.employer_id, g.month, g.month_no, ins.code, ({employer_fen}), ({personal_fen}), "
-        f"({employer_fen}) + ({personal_fen}), g.persons, g.paid_on, 0, '', FALSE, CURRENT_TIMESTAMP "
+        f"({employer_fen}) + ({personal_fen}), g.persons, g.paid_on, 0, '', FALSE, {_now_sql()} "
         f"FROM g CROSS JOIN ins "
         f"WHERE NOT EXISTS (SELECT 1 FROM {d} x WHERE x.employer_id = g.employer_id AND x.month_no = g.month_no) "
         "ORDER BY g.month_no, g.employer_id, g.paid_on IS NOT NULL, g.paid_on, ins.ord"
@@ -142,6 +142,15 @@ def _dues_insert_sql(months: Sequence[str], employer_ids: list[int] | None, *, r
     else:
         sql = sql.replace("{insert}", insert)
     return sql, [*months, *months]
+
+
+def _now_sql() -> str:
+    """The business clock's now (core.clock) as an SQL literal of this database, for set-based inserts
+    of created_at: the database's own CURRENT_TIMESTAMP is the machine's clock, not the business's."""
+    now = clock.now()
+    if connection.vendor == "postgresql":
+        return f"'{now.isoformat()}'::timestamptz"
+    return f"'{connection.ops.adapt_datetimefield_value(now)}'"
 
 
 def _last_id(cursor: Any, table: str) -> int:
@@ -314,18 +323,18 @@ def _history_payments(cursor: Any, *, actor: Any) -> int:
                        f"FROM ({groups}) q")
     author = ledger._actor_fields(actor)
     cursor.execute(f"INSERT INTO {t} (id, kind, occurred_on, memo, author_id, author_label, reason, created_at) "
-                   f"SELECT txn_id, %s, paid_on, %s, %s, %s, '', CURRENT_TIMESTAMP FROM {_HISTORY} ORDER BY txn_id",
+                   f"SELECT txn_id, %s, paid_on, %s, %s, %s, '', {_now_sql()} FROM {_HISTORY} ORDER BY txn_id",
                    [LedgerTransaction.Kind.PAYMENT.value, "历史已缴费款",
                     author["author"].pk if author["author"] is not None else None, author["author_label"]])
     cursor.execute(f"INSERT INTO {pay} (id, employer_id, source, amount_fen, received_on, reference, transaction_id, "
-                   f"created_at) SELECT pay_id, employer_id, %s, total, paid_on, '', txn_id, CURRENT_TIMESTAMP "
+                   f"created_at) SELECT pay_id, employer_id, %s, total, paid_on, '', txn_id, {_now_sql()} "
                    f"FROM {_HISTORY} ORDER BY pay_id", [Payment.Source.HISTORY.value])
     cursor.execute(f"INSERT INTO {Posting._meta.db_table} (transaction_id, account, employer_id, amount_fen) "
                    f"SELECT txn_id, account, employer_id, amount FROM (SELECT txn_id, 0 AS k, %s AS account, "
                    f"employer_id, total AS amount FROM {_HISTORY} UNION ALL SELECT txn_id, 1, %s, employer_id, "
                    f"-total FROM {_HISTORY}) x ORDER BY txn_id, k", [ledger.BANK, ledger.RECEIVABLE])
     cursor.execute(f"INSERT INTO {Allocation._meta.db_table} (payment_id, due_id, amount_fen, created_at) "
-                   f"SELECT h.pay_id, d.id, d.amount_fen, CURRENT_TIMESTAMP FROM {d} d "
+                   f"SELECT h.pay_id, d.id, d.amount_fen, {_now_sql()} FROM {d} d "
                    f"JOIN {_NEW_DUES} n ON n.id = d.id JOIN {_HISTORY} h ON h.month_no = d.month_no "
                    "AND h.employer_id = d.employer_id AND h.paid_on = d.paid_on ORDER BY h.pay_id, d.id")
     cursor.execute(f"SELECT month_no, MIN(pay_id), MAX(pay_id), COUNT(*) FROM {_HISTORY} GROUP BY month_no "
