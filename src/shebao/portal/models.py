@@ -118,7 +118,7 @@ class IdentityCheck(AppendOnlyModel):
 
     person = models.ForeignKey("registry.Person", verbose_name="参保人员", on_delete=models.PROTECT,
                                related_name="identity_checks")
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    at = models.DateTimeField("时间", default=clock.now, editable=False, db_index=True)
     passed = models.BooleanField("通过")
     subject = models.CharField("身份认证标识", max_length=100, blank=True)
     reason = models.CharField("未通过原因", max_length=200, blank=True)
