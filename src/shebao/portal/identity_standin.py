@@ -24,7 +24,6 @@ import html
 import json
 import secrets
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -37,6 +36,8 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from joserfc.jwk import KeySet, RSAKey
+
+from shebao.core import clock
 
 
 class _Client(ClientMixin):
@@ -91,7 +92,7 @@ class _Code:
         return ["face"]
 
     def is_expired(self) -> bool:
-        return time.time() > self.auth_time + 300
+        return clock.wall_now().timestamp() > self.auth_time + 300
 
 
 class _Request(OAuth2Request):
@@ -158,7 +159,7 @@ class OidcProvider:
                 provider.codes[code] = _Code(code=code, client_id=request.client.client_id,
                                              redirect_uri=request.payload.redirect_uri, scope=request.payload.scope,
                                              nonce=request.payload.data.get("nonce"), user=request.user,
-                                             auth_time=int(time.time()))
+                                             auth_time=int(clock.wall_now().timestamp()))
 
             def query_authorization_code(self, code: str, client: _Client) -> _Code | None:
                 found = provider.codes.get(code)
