@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 
 PUBLIC, EMPLOYER, EMPLOYER_ADMIN, PERSON = "public", "employer", "employer_admin", "person"
 SECRET_EMPLOYER, SECRET_PERSON = "北京朝阳保密网办有限公司", "欧阳网办"
+SECRETS = [SECRET_EMPLOYER, SECRET_PERSON, "保密材料", "保密经办人"]
 
 # Route name -> who it is for. PUBLIC: acts for no one (sign-in pages, the front page).
 ROUTES: dict[str, str] = {
@@ -50,6 +51,14 @@ ROUTES: dict[str, str] = {
     "portal:person_case": PERSON,
     "portal:person_card_certificate": PERSON,
     "portal:person_messages": PERSON,
+    "portal:employer_cases": EMPLOYER,
+    "portal:employer_case_new": EMPLOYER,
+    "portal:employer_case": EMPLOYER,
+    "portal:employer_case_commitment": EMPLOYER,
+    "portal:employer_case_document": EMPLOYER,
+    "portal:employer_case_document_download": EMPLOYER,
+    "portal:employer_account": EMPLOYER,
+    "portal:employer_messages": EMPLOYER,
 }
 
 
@@ -82,8 +91,30 @@ def _owner_objects(owner: dict[str, Any]) -> dict[str, Callable[[], dict[str, ob
         card_order_create(actor=SETUP, case=Case.objects.get(pk=case.pk), **details)
         return {"pk": case.pk}
 
+    def employer_case() -> Any:
+        from shebao.cases.services import case_submit
+
+        case, _ = case_submit(actor=employer_actor(owner["admin"]), business="monthly_report_back_payment",
+                              channel="online", employer=owner["employer"], applicant_kind="employer",
+                              idempotency_key=f"walls-{owner['n']()}")
+        return case
+
+    def employer_document() -> dict[str, object]:
+        import io
+
+        from shebao.cases.services import document_attach
+        from tests.businesses.walk import PDF
+
+        case = employer_case()
+        doc = document_attach(case=case, actor=employer_actor(owner["admin"]), name="保密材料", stream=io.BytesIO(PDF))
+        return {"pk": case.pk, "doc_pk": doc.pk}
+
     return {
         "portal:employer_account_disable": clerk,
+        "portal:employer_case": lambda: {"pk": employer_case().pk},
+        "portal:employer_case_commitment": lambda: {"pk": employer_case().pk},
+        "portal:employer_case_document": lambda: {"pk": employer_case().pk},
+        "portal:employer_case_document_download": employer_document,
         "portal:person_case": person_case,
         "portal:person_card_certificate": person_case,
         "portal:person_resident_pension_apply": lambda: {"kind": "claim"},
@@ -105,7 +136,7 @@ def test_public_routes_are_marked_public_and_the_others_require_a_sign_in():
     one of the portal's decorators (checked by behaviour in the walks below)."""
     resolver = get_resolver()
     for route, name in portal_routes():
-        view = resolver.resolve(fill(route, {k: 1 for k in ("pk", "case", "document", "owed", "code", "kind")})).func
+        view = resolver.resolve(fill(route, {k: 1 for k in ("pk", "doc_pk", "case", "document", "owed", "code", "kind")})).func
         assert getattr(view, "portal_public", False) == (ROUTES[name] == PUBLIC), name
 
 
@@ -164,7 +195,7 @@ def test_another_employer_sees_and_touches_nothing_of_the_owner(client, settings
         # a person's page sends it to the person's sign-in (302, checked in the walk of the other kind below).
         return status in (302, 403, 404, 405) if has_key else status in (200, 302, 400, 405)
 
-    assert _walk(client, urls, expect=expect, secrets=[SECRET_EMPLOYER, SECRET_PERSON]) >= 4
+    assert _walk(client, urls, expect=expect, secrets=SECRETS) >= 4
 
 
 def test_another_person_sees_and_touches_nothing_of_the_owner(client, settings, world):
@@ -174,7 +205,7 @@ def test_another_person_sees_and_touches_nothing_of_the_owner(client, settings, 
     def expect(method: str, has_key: bool, status: int) -> bool:
         return status in (302, 403, 404, 405) if has_key else status in (200, 302, 400, 405)
 
-    assert _walk(client, urls, expect=expect, secrets=[SECRET_EMPLOYER, SECRET_PERSON]) >= 4
+    assert _walk(client, urls, expect=expect, secrets=SECRETS) >= 4
 
 
 def test_the_other_kind_of_applicant_is_sent_to_its_own_sign_in(client, settings, world):
@@ -203,7 +234,7 @@ def test_a_staff_session_is_refused_by_every_portal_route_that_acts_for_someone(
         def expect(method: str, has_key: bool, status: int) -> bool:
             return status in (403, 405)
 
-        assert _walk(client, urls, expect=expect, secrets=[SECRET_EMPLOYER, SECRET_PERSON]) >= 4
+        assert _walk(client, urls, expect=expect, secrets=SECRETS) >= 4
 
 
 def test_nobody_signed_in_is_sent_to_sign_in(client, world):

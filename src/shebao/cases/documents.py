@@ -71,9 +71,11 @@ def check_upload(stream: IO[bytes] | Any, *, already: int) -> CheckedUpload:
 
 
 def document_may_read(*, user: Any, document: Any) -> bool:
-    """Staff of the case's district (or the municipal center) may read a document; nobody else.
+    """Staff of the case's district (or the municipal center) may read a document, and the case's own
+    applicant in the portal (a `PortalActor` whose employer or person applied); nobody else."""
+    from shebao.cases.selectors import case_owned_by
+    from shebao.core.permissions import PortalActor
 
-    The applicant's own access arrives with the self-service portal (a later issue): it will be the
-    second branch here, matching the portal account to `case.employer` / `case.person`.
-    """
+    if isinstance(user, PortalActor):
+        return case_owned_by(user, document.case)
     return user_may_see_district(user, document.case.office_id)

@@ -8,8 +8,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from shebao.cases.models import Case, Document, Flag, OwedDocument, Status
+from shebao.cases.models import ApplicantKind, Case, Document, Flag, OwedDocument, Status
 from shebao.core import clock
+from shebao.core.permissions import EMPLOYER_SIDE, PortalActor
 from shebao.core.scoping import scope_queryset
 
 OPEN_STATUSES = [s for s in Status.values if s not in (Status.COMPLETED, Status.REJECTED)]
@@ -29,6 +30,37 @@ def case_list(*, user: Any, status: str | None = None, mode: str | None = None, 
     if flagged is not None:
         qs = qs.filter(flagged=flagged)
     return qs
+
+
+def case_owned_by(actor: Any, case: Case) -> bool:
+    """Whether a portal applicant (`PortalActor`) is the case's applicant: an employer's account for
+    the cases its employer applied for, a person for the cases they applied for themself. False for
+    staff and anyone else (staff see cases by district, `case_list`)."""
+    if not isinstance(actor, PortalActor):
+        return False
+    if actor.kind in EMPLOYER_SIDE:
+        return case.applicant_kind == ApplicantKind.EMPLOYER and case.employer_id == actor.employer_id
+    return case.applicant_kind == ApplicantKind.PERSON and case.person_id == actor.person_id
+
+
+def applicant_cases(*, actor: Any) -> QuerySet[Case]:
+    """The cases a portal applicant applied for (newest first); none for anyone else."""
+    if not isinstance(actor, PortalActor):
+        return Case.objects.none()
+    qs = Case.objects.select_related("office", "employer", "person")
+    if actor.kind in EMPLOYER_SIDE:
+        qs = qs.filter(applicant_kind=ApplicantKind.EMPLOYER, employer_id=actor.employer_id)
+    else:
+        qs = qs.filter(applicant_kind=ApplicantKind.PERSON, person_id=actor.person_id)
+    return qs.order_by("-created_at", "-pk")
+
+
+def applicant_case_get(*, actor: Any, pk: int | str) -> Case:
+    """One of the applicant's own cases, or 404 (another's case does not exist for it)."""
+    try:
+        return applicant_cases(actor=actor).get(pk=int(pk))
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 def case_get(*, user: Any, pk: int | str) -> Case:

@@ -34,13 +34,23 @@ from shebao.cases.models import (
     Status,
 )
 from shebao.cases.notifications import outbox_enqueue
+from shebao.cases.selectors import case_owned_by
 from shebao.cases.workflows import LiftDateImplausible, LiftNeedsConfirmation, StaleCase
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_create_event, audit_update, snapshot
 from shebao.core.errors import Conflict, DomainError, IdempotencyMismatch, UploadRefused
 from shebao.core.inputs import business_date_problem, check_business_date, check_values, facts_problems
 from shebao.core.models import AuditEvent
-from shebao.core.permissions import TABLE, ActionRefused, SystemActor, actor_label, actor_user, require
+from shebao.core.permissions import (
+    EMPLOYER_SIDE,
+    TABLE,
+    ActionRefused,
+    PortalActor,
+    SystemActor,
+    actor_label,
+    actor_user,
+    require,
+)
 from shebao.core.policy import epidemic_lifted_on
 from shebao.core.scoping import user_may_see_district
 from shebao.registry.models import Employer, Person
@@ -51,7 +61,16 @@ CATALOG_CHANNEL = {Channel.MOBILE: "app"}
 WORK_INJURY_PRIORITY = 100  # 9: ahead of every queue
 
 
+# The channels an applicant reaches the agency by on its own (0.4): the portal is the online service
+# platform, its mobile pages the app; the counter, fax, e-mail and post are registered by staff.
+PORTAL_CHANNELS = frozenset({Channel.ONLINE, Channel.MOBILE, Channel.WECHAT})
+
+
 def _require_district(actor: Any, case: Case) -> None:
+    if isinstance(actor, PortalActor):
+        if not case_owned_by(actor, case):
+            raise ActionRefused("只能办理本单位或本人的申请", "the case is not the applicant's own")
+        return
     if not user_may_see_district(actor, case.office_id):
         raise ActionRefused("只能办理本区的申请", "the case belongs to another district")
 
@@ -119,7 +138,7 @@ def case_submit(
 
 def _existing(actor: Any, key: str, request_hash: str) -> Case | None:
     case = (Case.objects.select_related("office", "employer", "person")
-            .filter(submitted_by=actor.pk, idempotency_key=key).first())
+            .filter(submitted_by=actor_user(actor), idempotency_key=key).first())
     if case is not None and request_hash and case.request_hash and case.request_hash != request_hash:
         raise IdempotencyMismatch()
     return case
@@ -145,7 +164,19 @@ def _case_create(
     if channel != Channel.COUNTER and CATALOG_CHANNEL.get(channel, channel) not in entry.channels:
         raise DomainError(f"{entry.zh}不能通过“{Channel(channel).label}”申请", f"{business} cannot be applied for by {channel}", field="channel")
     office = routing.office_for(employer=employer if kind == ApplicantKind.EMPLOYER else None, person=person)
-    if not user_may_see_district(actor, office.pk):
+    if isinstance(actor, PortalActor):
+        # An applicant applies for itself only, and only by the channels it reaches on its own (0.4).
+        own = (kind == ApplicantKind.EMPLOYER and actor.kind in EMPLOYER_SIDE and employer is not None
+               and employer.pk == actor.employer_id) or (
+            kind == ApplicantKind.PERSON and actor.kind not in EMPLOYER_SIDE and person is not None
+            and person.pk == actor.person_id)
+        if not own:
+            raise ActionRefused("只能为本单位或本人申请", "a portal applicant applies for itself only",
+                                action="case.submit")
+        if channel not in PORTAL_CHANNELS:
+            raise DomainError("网上办事的申请渠道只能是网上办事大厅、手机应用或微信", "the portal submits online only",
+                              field="channel")
+    elif not user_may_see_district(actor, office.pk):
         # A clerk registers only for their own district's back office (0.4); the API answers 404 first.
         raise ActionRefused("只能为本区的单位或人员登记申请", "the applicant belongs to another district")
     applied_on = applied_on or clock.today()
@@ -183,7 +214,7 @@ def _case_create(
         deadline=routing.deadline_for(applied_on=applied_on, work_injury_medical=work_injury_medical,
                                       in_force=in_force),
         contact_email=contact_email, contact_phone=contact_phone or (person.phone if person else ""),
-        contact_wechat=contact_wechat, submitted_by=actor, idempotency_key=idempotency_key,
+        contact_wechat=contact_wechat, submitted_by=actor_user(actor), idempotency_key=idempotency_key,
         request_hash=request_hash, documents_due_on=decision.documents_due_on,
         remote_review_required=decision.mode == Mode.REMOTE_DOCUMENTS,
     )
@@ -402,7 +433,7 @@ def commitment_letter_capture(*, case: Case, actor: Any, text: str, signer: str,
             raise Conflict("承诺书已录入，不能更改", "a commitment letter is already captured",
                                   field="commitment_letter")
         letter = CommitmentLetter.objects.create(
-            case=locked, text=text, signer=signer, signed_at=signed_at, captured_by=actor,
+            case=locked, text=text, signer=signer, signed_at=signed_at, captured_by=actor_user(actor),
             sha256=commitment_digest(case=locked, text=text, signer=signer, signed_at=signed_at))
         _record_event(locked, actor, "commitment_letter", f"承诺人：{signer}；SHA-256：{letter.sha256}")
         audit_create(actor=actor, instance=letter, reason="录入承诺书")
@@ -468,7 +499,7 @@ def _document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: 
         checked = check_upload(stream, already=locked.documents.count())
         doc = Document(case=locked, name=name or (owed.name if owed else "材料"), source=source,
                        content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
-                       uploaded_by=actor)
+                       uploaded_by=actor_user(actor))
         check_values(Document, {"name": doc.name})  # before the file is written
         doc.file.save(f"{locked.pk}-{checked.sha256[:16]}.{checked.extension}", ContentFile(checked.content),
                       save=False)
@@ -479,7 +510,7 @@ def _document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: 
         _record_event(locked, actor, "document", f"{doc.name}（{doc.get_source_display()}，SHA-256 {doc.sha256[:12]}…）")
         # The core snapshot cannot serialise a file field: the row names the file by path and checksum.
         AuditEvent.objects.create(
-            actor=actor, actor_label=actor.get_username(), action=AuditEvent.Action.CREATE,
+            actor=actor_user(actor), actor_label=actor_label(actor), action=AuditEvent.Action.CREATE,
             model=Document._meta.label, object_pk=str(doc.pk), district_code=locked.office.code,
             changes={"case_id": [None, locked.pk], "name": [None, doc.name], "file": [None, doc.file.name],
                      "sha256": [None, doc.sha256], "size": [None, doc.size]}, reason="上传材料")

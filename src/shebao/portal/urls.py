@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shebao.portal import person, views
+from shebao.portal import employer, person, views
 
 app_name = "portal"
 urlpatterns = [
@@ -29,4 +29,13 @@ urlpatterns = [
     path("employer/", views.employer_home, name="employer_home"),
     path("employer/accounts/", views.employer_accounts, name="employer_accounts"),
     path("employer/accounts/<id:pk>/disable/", views.employer_account_disable, name="employer_account_disable"),
+    path("employer/cases/", employer.case_list, name="employer_cases"),
+    path("employer/cases/new/", employer.case_new, name="employer_case_new"),
+    path("employer/cases/<id:pk>/", employer.case_detail, name="employer_case"),
+    path("employer/cases/<id:pk>/commitment/", employer.case_commitment, name="employer_case_commitment"),
+    path("employer/cases/<id:pk>/documents/", employer.case_document, name="employer_case_document"),
+    path("employer/cases/<id:pk>/documents/<id:doc_pk>/", employer.case_document_download,
+         name="employer_case_document_download"),
+    path("employer/account/", employer.account, name="employer_account"),
+    path("employer/messages/", employer.message_list, name="employer_messages"),
 ]

@@ -1,0 +1,278 @@
+"""The employer's pages in the portal (issue 15): its applications, documents, commitment letters,
+dues and bill, and messages. Thin: the same business definitions, forms and services as the front
+desk (rules/businesses/*.yaml, cases.business_forms, cases.services.case_submit with channel online);
+staff handle the cases in the back office's queues like any other.
+
+Every view is behind `portal_employer_required`; every case is read through
+`cases.selectors.applicant_case_get`, so another employer's case does not exist here (404).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from shebao.cases import business_forms, workflows
+from shebao.cases import selectors as case_selectors
+from shebao.cases import services as case_services
+from shebao.cases.documents import document_may_read
+from shebao.cases.models import (
+    ApplicantKind,
+    Channel,
+    CommitmentLetter,
+    Mode,
+    OutboxMessage,
+    OwedDocument,
+    Status,
+)
+from shebao.core import clock
+from shebao.core.errors import DomainError
+from shebao.core.normalize import normalize_code
+from shebao.portal.access import portal_employer_required
+from shebao.rules.business_fields import definitions, details_validate
+
+# The commitment the employer signs (1.2: handling on commitment); its hash is kept with the letter.
+COMMITMENT_TEXT = ("本单位承诺：本次申请所报信息及所附材料真实、准确、完整；容缺的材料将在规定期限内补交；"
+                   "如有不实，本单位愿承担相应法律责任，并同意经办机构依法撤销办理结果、追回相关款项。")
+# 1.2c: a refund is confirmed by phone with the insured person, so the employer names the person.
+NAMES_THE_PERSON = {"refund"}
+REGISTERS_THE_PERSON = {"insured_registration"}
+EVENT_NAMES = {"submit": "提交申请", "commitment_letter": "签署承诺书", "phone_check": "电话核实",
+               "document": "收到材料", "data_exchange": "数据共享核验材料", "document_review": "审核材料",
+               "flag": "经办记录", "documents_due": "确定补交期限"}
+
+
+def online_businesses() -> list[Any]:
+    """The businesses an employer may apply for online: its catalog entry lists the online channel and
+    employers as applicants, and the business has a definition (its fields and effect)."""
+    from shebao.rules import BUSINESSES
+
+    defined = definitions()
+    return [b for b in BUSINESSES if "employer" in b.applicants and "online" in b.channels and b.code in defined]
+
+
+def needs_person(code: str, facts: tuple[str, ...]) -> bool:
+    return code not in REGISTERS_THE_PERSON and (code in NAMES_THE_PERSON or any(f.startswith("person.") for f in facts))
+
+
+def _employee(employer: Any, id_number: str) -> Any:
+    """A person who has worked for this employer (a spell with it), by ID number; None otherwise. An
+    employer cannot probe the registry for anyone else."""
+    from shebao.registry.models import Person
+
+    return Person.objects.filter(id_number=id_number, spells__employer=employer).distinct().first()
+
+
+def _error_key(path: str) -> str:
+    parts = path.split(".")
+    return parts[1] if parts[0] == "details" and len(parts) > 1 else parts[0]
+
+
+# --- Home and applications -------------------------------------------------------------------------
+@portal_employer_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    cases = list(case_selectors.applicant_cases(actor=request.portal_actor)[:200])
+    owed = {}
+    for o in OwedDocument.objects.filter(case__in=cases, state__in=[OwedDocument.State.OWED,
+                                                                    OwedDocument.State.REFUSED]):
+        owed[o.case_id] = owed.get(o.case_id, 0) + 1
+    for c in cases:
+        c.owed_count = owed.get(c.pk, 0)
+    return TemplateResponse(request, "portal/employer/cases.html", {"cases": cases, "employer": request.portal_employer})
+
+
+@portal_employer_required
+def case_new(request: HttpRequest) -> HttpResponse:
+    """Choose a business, then fill in its form (the definition's fields); submitted as an online case."""
+    data: QueryDict = request.POST if request.method == "POST" else request.GET
+    available = {b.code: b for b in online_businesses()}
+    code = data.get("business", "")
+    if code not in available:
+        return TemplateResponse(request, "portal/employer/case_new.html", {"businesses": available.values()},
+                                status=400 if code else 200)
+    business = available[code]
+    errors: dict[str, str] = {}
+    person_wanted = needs_person(code, business.facts)
+    token = data.get("token") or uuid.uuid4().hex
+    if request.method == "POST":
+        person = None
+        id_number = normalize_code(data.get("id_number"))
+        if person_wanted:
+            if not id_number:
+                errors["id_number"] = "请填写职工的证件号码"
+            else:
+                person = _employee(request.portal_employer, id_number)
+                if person is None:
+                    errors["id_number"] = "本单位没有该证件号码的职工（只能为在本单位参保过的职工申请）"
+        details = None
+        try:
+            raw = business_forms.details_from_post(code, data)
+        except business_forms.DeskInputError as e:
+            errors.setdefault(e.field, e.zh)
+        else:
+            checked = details_validate(code, raw)
+            for err in checked.errors:
+                errors.setdefault(_error_key(f"details.{err.field}"), err.zh)
+            if checked.ok:
+                details = checked.details
+        if not errors:
+            try:
+                case, _ = case_services.case_submit(
+                    actor=request.portal_actor, business=code, channel=Channel.ONLINE,
+                    employer=request.portal_employer, person=person, applicant_kind=ApplicantKind.EMPLOYER,
+                    contact_phone=request.portal_account.mobile, details=details,
+                    idempotency_key=f"portal-{request.portal_account.pk}-{token}"[:100])
+            except case_services.DetailsRefused as refused:
+                for e in refused.errors:
+                    errors.setdefault(_error_key(e.field), e.zh)
+            except DomainError as e:
+                errors.setdefault(_error_key(e.field or "") or "__all__", e.zh)
+            else:
+                messages.success(request, f"申请已提交（申请编号{case.pk}），经办机构将在网上办理。")
+                return HttpResponseRedirect(reverse("portal:employer_case", args=[case.pk]))
+    fields = business_forms.form_fields(code, data if request.method == "POST" else None)
+    own = {f.name for f in fields} | {"id_number"}
+    return TemplateResponse(request, "portal/employer/case_form.html", {
+        "business": business, "fields": fields, "errors": errors, "token": token, "person_wanted": person_wanted,
+        "id_number": data.get("id_number", "") if request.method == "POST" else "",
+        "other_errors": [v for k, v in errors.items() if k not in own],
+    }, status=400 if errors else 200)
+
+
+def _labelled(case: Any) -> list[Any]:
+    """The case's steps as the applicant reads them: what happened and when, never a staff member's name."""
+    rows = list(case.transitions.order_by("at", "pk"))
+    for t in rows:
+        t.action_zh = workflows.ACTION_NAMES.get(t.action) or EVENT_NAMES.get(t.action, "办理")
+        t.to_zh = Status(t.to_status).label if t.to_status in Status.values else ""
+        t.by_zh = "本单位" if t.actor_id is None and t.actor_label.startswith("网上办事") else "经办机构"
+    return rows
+
+
+def _case_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, Any]:
+    from shebao.rules.wording import clause_zh
+
+    letter = CommitmentLetter.objects.filter(case=case).first()
+    return {
+        "case": case, "employer": request.portal_employer,
+        "mode_zh": Mode(case.mode).label,
+        "clauses": [clause_zh(c) for c in case.clauses],
+        "details_shown": business_forms.details_display(case.business, case.details or {}),
+        "effects": list(case.effects.order_by("pk")),
+        "owed": list(case.owed_documents.order_by("pk")),
+        "documents": list(case.documents.order_by("pk")),
+        "letter": letter,
+        "letter_open": "commitment_letter" in case.requires and letter is None and case.status == Status.SUBMITTED,
+        "commitment_text": COMMITMENT_TEXT,
+        "steps": _labelled(case),
+        "closed": case.status in (Status.COMPLETED, Status.REJECTED),
+        **extra,
+    }
+
+
+@portal_employer_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = case_selectors.applicant_case_get(actor=request.portal_actor, pk=pk)
+    return TemplateResponse(request, "portal/employer/case.html", _case_context(request, case))
+
+
+@require_POST
+@portal_employer_required
+def case_commitment(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sign the commitment letter online: the text shown, signed by the account's holder; the service
+    keeps the SHA-256 of the letter, its signer and time and the application's facts."""
+    case = case_selectors.applicant_case_get(actor=request.portal_actor, pk=pk)
+    if request.POST.get("agree") != "1":
+        return TemplateResponse(request, "portal/employer/case.html", _case_context(
+            request, case, letter_error="请阅读承诺内容并勾选“本单位作出上述承诺”"), status=400)
+    account = request.portal_account
+    try:
+        letter = case_services.commitment_letter_capture(
+            case=case, actor=request.portal_actor, text=COMMITMENT_TEXT,
+            signer=f"{request.portal_employer.name}（经办人：{account.display_name}）")
+    except DomainError as e:
+        return TemplateResponse(request, "portal/employer/case.html", _case_context(request, case, letter_error=e.zh),
+                                status=e.status if 400 <= getattr(e, "status", 400) < 500 else 400)
+    messages.success(request, f"承诺书已签署（摘要 SHA-256：{letter.sha256[:16]}…）。")
+    return HttpResponseRedirect(reverse("portal:employer_case", args=[case.pk]))
+
+
+@require_POST
+@portal_employer_required
+def case_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a document to the case, or the one owed (`owed`): checked by content, as at the desk."""
+    case = case_selectors.applicant_case_get(actor=request.portal_actor, pk=pk)
+    owed = None
+    if request.POST.get("owed"):
+        owed = case_selectors.owed_document_get(case=case, pk=request.POST["owed"])
+    upload = request.FILES.get("file")
+    name = (request.POST.get("name") or "").strip() or (owed.name if owed else "")
+    error = ""
+    if upload is None:
+        error = "请选择要上传的文件（PDF、JPEG或PNG）"
+    elif not name:
+        error = "请填写材料名称"
+    else:
+        try:
+            case_services.document_attach(case=case, actor=request.portal_actor, name=name[:100], stream=upload,
+                                          owed=owed)
+        except DomainError as e:
+            error = e.zh
+    if error:
+        return TemplateResponse(request, "portal/employer/case.html", _case_context(
+            request, case, upload_error=error, upload_owed=owed.pk if owed else None), status=400)
+    messages.success(request, f"材料“{name}”已上传。")
+    return HttpResponseRedirect(reverse("portal:employer_case", args=[case.pk]))
+
+
+@portal_employer_required
+def case_document_download(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
+    case = case_selectors.applicant_case_get(actor=request.portal_actor, pk=pk)
+    doc = case_selectors.document_get(user=request.portal_actor, case=case, pk=doc_pk)
+    if not document_may_read(user=request.portal_actor, document=doc):  # the rule, asked even after the lookup
+        from django.http import Http404
+
+        raise Http404
+    response = FileResponse(doc.file.open("rb"), content_type=doc.content_type)
+    response["Content-Disposition"] = f'inline; filename="document-{doc.pk}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Dues and bill -----------------------------------------------------------------------------------
+@portal_employer_required
+def account(request: HttpRequest) -> HttpResponse:
+    """Dues by month with the due date in force (0.2), late fees and relief with their clause (0.3),
+    payments and deductions received, and the reference to write on a remittance (3.2)."""
+    from shebao.collection.policy import policy_in_force
+    from shebao.collection.selectors import employer_account
+    from shebao.collection.services import payment_reference
+
+    today = clock.today()
+    book = employer_account(employer=request.portal_employer, as_of=today, policy=policy_in_force(), limit=120)
+    return TemplateResponse(request, "portal/employer/account.html", {
+        "employer": request.portal_employer, "book": book, "reference": payment_reference(request.portal_employer),
+        "today": today})
+
+
+# --- Messages ----------------------------------------------------------------------------------------
+@portal_employer_required
+def message_list(request: HttpRequest) -> HttpResponse:
+    """Every notification about the employer's own cases (the same text the SMS or e-mail carried),
+    one per event whatever the channels it went by."""
+    rows = (OutboxMessage.objects.filter(case__in=case_selectors.applicant_cases(actor=request.portal_actor))
+            .order_by("-created_at", "-pk").values("case_id", "event", "subject", "body", "created_at")[:300])
+    seen, shown = set(), []
+    for r in rows:
+        key = (r["case_id"], r["event"], r["body"])
+        if key not in seen:
+            seen.add(key)
+            shown.append(r)
+    return TemplateResponse(request, "portal/employer/messages.html", {"rows": shown[:100],
+                                                                        "employer": request.portal_employer})
