@@ -196,7 +196,8 @@ NOT_ACTIONS = {
         "employee_insurance_refusal", "registration_refusals", "open_refusals", "claim_refusals", "change_refusals",
         "claim_from_month")),
     *(f"shebao.operations.outreach.{name}" for name in (
-        "retirees_available", "audiences", "template_variables", "render", "recipients_of", "per_minute", "plan")),
+        "retirees_available", "audiences", "template_variables", "render", "recipients_of", "per_minute", "plan",
+        "stray_braces")),
     "shebao.portal.person_services.identity_check_record",  # the identity check's trail, like a sign-in's
     "shebao.collection.bankfiles.upload_encoding",  # reads an encoding's name (issue 12 class 1)
     "shebao.operations.outreach.stray_braces",  # reads a template's text

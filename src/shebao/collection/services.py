@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 
@@ -34,7 +35,7 @@ from shebao.core import clock
 from shebao.core.audit import audit_bulk_range, audit_create, audit_update, audited_bulk_update, snapshot
 from shebao.core.permissions import require
 from shebao.registry.models import Contribution, Employer
-from shebao.registry.rates import RATE_UNIT
+from shebao.registry.rates import RATE_UNIT, share_fen
 from shebao.rules.dates import month_index
 
 INSURANCES = tuple(code for code, _ in INSURANCE_CHOICES)
@@ -57,6 +58,36 @@ _HISTORY = "shebao_build_history"
 RELIEF_BATCH = 50_000
 # PostgreSQL memory for grouping the contribution rows (server side, this transaction only).
 DUES_WORK_MEM = "256MB"
+
+
+def _shares(month: str, bases: dict[str, np.ndarray], industry: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Employer and personal shares of each insurance for one month, from the `base` pack's rates.
+
+    Bases are clipped to the floor and ceiling in force (pension, unemployment and work injury on
+    the pension floor; medical and maternity on the medical floor). The back-payments' effects
+    (cases.effects.back_payment) compute their dues with it; the set-based build's SQL must agree
+    (tests/collection/test_dues_set_based.py holds it to the reference builder, which used this).
+    """
+    try:
+        r = contribution_rates(month=month)
+    except LookupError as e:
+        raise ValidationError(f"{month}：{e}") from None
+    pension = np.clip(bases["pension"], r.pension_floor_fen, r.ceiling_fen)
+    unemployment = np.clip(bases["unemployment"], r.pension_floor_fen, r.ceiling_fen)
+    medical = np.clip(bases["medical"], r.medical_floor_fen, r.ceiling_fen)
+    maternity = np.clip(bases["maternity"], r.medical_floor_fen, r.ceiling_fen)
+    injury = np.clip(bases["work_injury"], r.pension_floor_fen, r.ceiling_fen)
+    zero = np.zeros_like(pension)
+    injury_rates = np.asarray(r.work_injury_by_class, dtype=np.int64)[np.clip(industry, 1, 8) - 1]
+    return {
+        "pension": (share_fen(pension, r.pension_employer), share_fen(pension, r.pension_personal)),
+        "unemployment": (share_fen(unemployment, r.unemployment_employer),
+                         share_fen(unemployment, r.unemployment_personal)),
+        "medical": (share_fen(medical, r.medical_employer),
+                    share_fen(medical, r.medical_personal) + r.medical_personal_fixed_fen),
+        "maternity": (share_fen(maternity, r.maternity_employer), zero),
+        "work_injury": (share_fen(injury, injury_rates), zero),
+    }
 
 
 def _clip(column: str, floor: str) -> str:
