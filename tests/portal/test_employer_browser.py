@@ -5,11 +5,14 @@ the bill. Nothing is loaded from outside the app, and no page is wider than the 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from playwright.sync_api import expect
 
-from shebao.cases.models import Case
+from shebao.cases.models import Case, CommitmentLetter
 from shebao.registry.models import EmploymentSpell
+from tests import personas
 from tests.businesses.walk import PDF, finish
 from tests.conftest import screenshot
 from tests.portal.conftest import PASSWORD, make_admin, sms_codes
@@ -53,8 +56,11 @@ def fits(page, name: str) -> None:
 
 
 def test_an_employer_applies_signs_uploads_and_sees_the_decision_and_bill(
-        screen, settings, tmp_path, employer_chaoyang, person_chaoyang, clerk_chaoyang, reviewer_chaoyang):
+        screen, settings, tmp_path, employer_chaoyang, clerk_chaoyang, reviewer_chaoyang):
     page = screen
+    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)  # inside the emergency
+    # A temporary account's back-payment from 2011-07 on, at most 36 months: on commitment (1.2b).
+    person_chaoyang = personas.make_person("张临时", serial=41, account_type="temporary")
     EmploymentSpell.objects.create(person=person_chaoyang, employer=employer_chaoyang, from_month="2015-01")
     admin = make_admin(employer_chaoyang)
 
@@ -75,21 +81,21 @@ def test_an_employer_applies_signs_uploads_and_sees_the_decision_and_bill(
     page.get_by_role("link", name="我要办理").first.click()
     page.get_by_role("link", name="个人补缴（单位申报）").click()
     page.get_by_label("职工证件号码").fill(person_chaoyang.id_number)
-    page.get_by_label("起始月份").fill("2019-11")
-    page.get_by_label("终止月份").fill("2019-12")
-    page.get_by_label("各月缴费基数").fill("2019-11,8000\n2019-12,8000")
+    page.get_by_label("起始月份").fill("2019-05")
+    page.get_by_label("终止月份").fill("2019-06")
+    page.get_by_label("各月缴费基数").fill("2019-05,8000\n2019-06,8000")
     fits(page, "04-form")
     page.get_by_role("button", name="提交申请").click()
     expect(page.locator("#decision")).to_be_visible()
     case = Case.objects.get()
-    assert case.channel == "online"
+    assert case.channel == "online" and case.mode == "commitment" and "commitment_letter" in case.requires
     expect(page.locator("#decision")).to_contain_text(case.explanation_zh)
     fits(page, "05-case")
 
-    if page.locator("#agree").count():
-        page.locator("#agree").check()
-        page.get_by_role("button", name="签署承诺书").click()
-        expect(page.locator("#commitment")).to_contain_text("SHA-256")
+    page.get_by_label("本单位作出上述承诺").check()
+    page.get_by_role("button", name="签署承诺书").click()
+    letter = CommitmentLetter.objects.get(case=case)
+    expect(page.locator("#commitment")).to_contain_text(letter.sha256)
     pdf = tmp_path / "contract.pdf"
     pdf.write_bytes(PDF)
     page.get_by_label("材料名称").fill("劳动合同")
@@ -99,13 +105,12 @@ def test_an_employer_applies_signs_uploads_and_sees_the_decision_and_bill(
     fits(page, "06-uploaded")
 
     case.refresh_from_db()
-    if "commitment_letter" not in case.requires or page.locator("#agree").count() == 0:
-        finish(case, clerk_chaoyang, reviewer_chaoyang)  # the back office handles the online case
+    finish(case, clerk_chaoyang, reviewer_chaoyang)  # the back office handles the online case
     page.reload()
     expect(page.locator("#case-status")).to_have_text("已办结")
     expect(page.locator("#effects")).to_be_visible()
     fits(page, "07-completed")
     page.get_by_role("link", name="查看缴费与账单").click()
-    expect(page.locator("#dues")).to_contain_text("2019-11")
+    expect(page.locator("#dues")).to_contain_text("2019-05")
     expect(page.locator("#remittance-reference")).to_be_visible()
     fits(page, "08-bill")
