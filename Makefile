@@ -19,6 +19,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	# axe-core: the accessibility engine the portal's browser tests inject (node_modules/, never committed).
+	npm install --silent --no-save --no-package-lock --no-audit --no-fund axe-core@4
 	touch $(STAMP)
 
 install: $(STAMP)
