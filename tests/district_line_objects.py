@@ -36,7 +36,9 @@ def extra_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]
     from tests.benefits.district_line_objects import benefits_objects
 
     order = _card_order(case=case, person=person)
+    declaration = _declaration(employer=employer, person=person)
     return {
+        "backoffice:declaration": {"pk": declaration.pk}, "backoffice:declaration_act": {"pk": declaration.pk},
         **collection_objects(person=person, employer=employer),
         **benefits_objects(person=person, employer=employer),
         "backoffice:card_order": {"pk": order.pk}, "backoffice:card_certificate": {"pk": order.pk},
@@ -92,6 +94,18 @@ def _hall_objects(*, employer: Any) -> tuple[Any, Any, Any]:
                                            checklist={"posters": False}, notes="欧阳秘密检查")
     Finding.objects.create(inspection=inspection, item="posters", finding="海报缺失")
     return hall, incident, inspection
+
+
+def _declaration(*, employer: Any, person: Any) -> Any:
+    """A 朝阳区 employer's staged monthly declaration whose one row names the secret person."""
+    from shebao.collection.models import Declaration, DeclarationRow
+    from shebao.core import clock
+
+    d = Declaration.objects.create(employer=employer, month="2020-02", filename="欧阳秘密.csv", sha256="0" * 64,
+                                   rows=1, staged_by_label="setup", staged_at=clock.now())
+    DeclarationRow.objects.create(declaration=d, line_no=2, id_number=person.id_number, name=person.name,
+                                  change="stay", base_fen=800000, person=person)
+    return d
 
 
 def _card_order(*, case: Any, person: Any) -> Any:

@@ -25,7 +25,7 @@ from shebao.cards import services as card_services
 from shebao.cases import services as cases
 from shebao.cases import workflows
 from shebao.cases.models import Case, Flag, OwedDocument
-from shebao.collection import bankfiles, importers, ledger, refunds, releases, statements
+from shebao.collection import bankfiles, declarations, importers, ledger, refunds, releases, statements
 from shebao.collection import relief as relief_services
 from shebao.collection import services as collection
 from shebao.collection.assessment import assessment_run
@@ -51,7 +51,8 @@ SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "sheba
                    "shebao.benefits.work_injury", "shebao.cards.services", "shebao.registry.accounts",
                    "shebao.registry.resident_pension", "shebao.operations.outreach", "shebao.collection.statements",
                    "shebao.portal.person_services",
-                   "shebao.portal.services", "shebao.collection.releases"]
+                   "shebao.portal.services", "shebao.collection.releases",
+                   "shebao.collection.declarations"]
 SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.cases.services.case_submit": "case.submit",
     "shebao.cases.services.case_transition": "case.*",
@@ -76,6 +77,9 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.collection.refunds.refund_payment_file_create": "refund_file.create",
     "shebao.collection.refunds.refund_result_import": "refund_result.import",
     "shebao.collection.refunds.refund_cancel": "refund.cancel",
+    "shebao.collection.declarations.declaration_stage": "declaration.stage",
+    "shebao.collection.declarations.declaration_discard": "declaration.stage",
+    "shebao.collection.declarations.declaration_commit": "declaration.commit",
     "shebao.collection.services.deduction_run_create": "deduction_run.create",
     "shebao.collection.services.deduction_retry": "deduction_run.retry",
     "shebao.collection.services.remittance_match": "remittance.match",
@@ -160,6 +164,9 @@ SERVICE_ACTIONS: dict[str, str | None] = {
 }
 # Public functions of those modules that write nothing a user asks for (pure helpers, reads, caches).
 NOT_ACTIONS = {
+    # A roster file read and its rows checked against the registry: reads only.
+    "shebao.collection.declarations.read_roster", "shebao.collection.declarations.rows_check",
+    "shebao.collection.declarations.month_problems",
     "shebao.collection.bankfiles.protected_files_purge",  # the shared purge; its callers check the permission
     "shebao.cases.services.request_fingerprint", "shebao.cases.services.commitment_digest",
     "shebao.cases.services.details_check", "shebao.collection.refunds.refund_payment_file_bytes",  # validates an application's content, writes nothing
@@ -335,6 +342,16 @@ class World:
         line = RemittanceLine.objects.get(bank_reference=f"M{n:04d}")
         return releases.remittance_match_request(line=line, employer=self.employer, actor=self.admin, reason="单位来函")
 
+    def declaration(self) -> Any:
+        """A staged monthly declaration of the employer (its one row is checked again at commit)."""
+        from shebao.collection.models import Declaration, DeclarationRow
+
+        d = Declaration.objects.create(employer=self.employer, month="2020-01", filename="r.csv", sha256="0" * 64,
+                                       rows=1, staged_by_label="setup", staged_at=clock.now())
+        DeclarationRow.objects.create(declaration=d, line_no=2, id_number=self.person.id_number,
+                                      name=self.person.name, change="hire", base_fen=800_000)
+        return d
+
     def leader(self) -> User:
         return User.objects.get_or_create(username="walk_duty_leader", defaults={
             "role": Role.LEADER, "office": personas.office("110105")})[0]
@@ -433,6 +450,7 @@ def _flag_step(step: str, stage: str) -> Scenario:
         w.flag(stage))
 
 
+ROSTER = "证件号码,姓名,变动类型,缴费基数（元）\n110105197505010011,张三,增员,8000\n".encode()
 SCENARIOS: dict[str, Scenario] = {
     "case.submit": lambda w: lambda a: cases.case_submit(
         actor=a, business="monthly_report_back_payment", channel="counter", employer=w.employer,
@@ -511,6 +529,10 @@ SCENARIOS: dict[str, Scenario] = {
         request=r, actor=a, approve=True))(w.match_request()),
     "refund.cancel": lambda w: (lambda r: lambda a: refunds.refund_cancel(refund=r, actor=a, reason="误核准"))(
         w.refund()),
+    "declaration.stage": lambda w: lambda a: declarations.declaration_stage(
+        employer=w.employer, month="2020-01", data=ROSTER, filename="r.csv", actor=a),
+    "declaration.commit": lambda w: (lambda d: lambda a: declarations.declaration_commit(declaration=d, actor=a))(
+        w.declaration()),
     "assessment.run": lambda w: lambda a: assessment_run(as_of=dt.date(2020, 1, 31), policy=policy_in_force(),
                                                          actor=a),
     "audit_case.register": lambda w: lambda a: audit_case_register(

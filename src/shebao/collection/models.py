@@ -725,6 +725,89 @@ class RemittanceMatchRequest(models.Model):
         constraints = [models.UniqueConstraint(fields=["line"], condition=models.Q(outcome="pending"),
                                                name="remittance_match_one_pending")]
 
+
+class Declaration(models.Model):
+    """An employer's monthly declaration (月报): its hires, leavers and every employee's base for one
+    contribution month, staged from an HR roster file (.xlsx, or CSV in UTF-8/GB18030) and committed
+    all or nothing (`collection.declarations`).
+
+    Staged, each row is checked and its errors kept (`DeclarationRow.errors`); only a declaration
+    without an error is committed: the spells of hires and leavers, a contribution row per person,
+    and the month's dues with their ledger entry, in one transaction. One committed declaration per
+    employer and month.
+    """
+
+    class Status(models.TextChoices):
+        STAGED = "staged", "待提交"
+        COMMITTED = "committed", "已提交"
+        DISCARDED = "discarded", "已作废"
+
+    employer = models.ForeignKey(Employer, verbose_name="单位", on_delete=models.PROTECT, related_name="declarations")
+    month = models.CharField("费款所属期", max_length=7)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.STAGED)
+    filename = models.CharField("文件名", max_length=200)
+    sha256 = models.CharField("SHA-256校验值", max_length=64)
+    rows = models.PositiveIntegerField("明细行数", default=0)
+    error_rows = models.PositiveIntegerField("有错误的行数", default=0)
+    file_errors = models.JSONField("文件错误", default=list, blank=True)
+    hires = models.PositiveIntegerField("增员人数", default=0)
+    leavers = models.PositiveIntegerField("减员人数", default=0)
+    contributors = models.PositiveIntegerField("缴费人数", default=0)
+    amount_fen = models.BigIntegerField("应缴合计（分）", default=0)
+    staged_by_label = models.CharField("上传人", max_length=150)
+    staged_at = models.DateTimeField("上传时间")
+    committed_by_label = models.CharField("提交人", max_length=150, blank=True)
+    committed_at = models.DateTimeField("提交时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "单位月报"
+        verbose_name_plural = "单位月报"
+        ordering = ["-staged_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["employer", "month"], condition=models.Q(status="committed"),
+                                    name="declaration_committed_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employer_id} {self.month} {self.status}"
+
     @property
     def audit_district_code(self) -> str:
         return self.employer.audit_district_code
+
+
+class DeclarationRow(models.Model):
+    """One row of a staged declaration as the file gave it (normalised), the person it names and its
+    errors (Chinese, each naming the column): the staging table the staff page shows."""
+
+    class Change(models.TextChoices):
+        STAY = "stay", "在职"
+        HIRE = "hire", "增员"
+        LEAVE = "leave", "减员"
+
+    declaration = models.ForeignKey(Declaration, verbose_name="月报", on_delete=models.CASCADE,
+                                    related_name="lines")
+    line_no = models.PositiveIntegerField("行号")
+    id_number = models.CharField("证件号码", max_length=40)
+    name = models.CharField("姓名", max_length=100)
+    change = models.CharField("变动类型", max_length=6, choices=Change.choices, blank=True)
+    base_fen = models.BigIntegerField("缴费基数（分）", null=True, blank=True)
+    person = models.ForeignKey("registry.Person", verbose_name="参保人员", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+", db_index=False)
+    errors = models.JSONField("错误", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "月报明细"
+        verbose_name_plural = "月报明细"
+        ordering = ["declaration", "line_no"]
+        indexes = [models.Index(fields=["declaration", "line_no"])]
+
+    @property
+    def id_number_masked(self) -> str:
+        from shebao.core.masking import mask_id_number
+
+        return mask_id_number(self.id_number)
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.declaration.audit_district_code

@@ -377,3 +377,10 @@ def relief_by_rule(*, as_of: dt.date, employer_ids: list[int] | None = None) -> 
     rows = qs.values("relief_rule").annotate(n=Count("pk"), s=Sum("relief_fen")).order_by("relief_rule")
     return [{"rule": r["relief_rule"], "text": relief_text(r["relief_rule"]), "dues": r["n"], "relief_fen": int(r["s"])}
             for r in rows]
+
+
+def declaration_list(*, user: Any) -> QuerySet[Any]:
+    """The monthly declarations the user's district may see (the center: all), newest first."""
+    from shebao.collection.models import Declaration
+
+    return scope_queryset(Declaration.objects.select_related("employer"), user=user, district_path="employer__district")

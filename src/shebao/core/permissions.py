@@ -193,6 +193,9 @@ TABLE: dict[str, Permission] = _rows(
                system=True),
     Permission("refund_result.import", "导入退费支付结果文件", COLLECTION_DESK, city_wide=True, system=True),
     Permission("refund.cancel", "撤销未支付的退费（冲正）", REVIEWERS),
+    # Employers' monthly declarations (月报) from a roster file: staged, then committed into dues.
+    Permission("declaration.stage", "上传单位月报（增减员、缴费基数）", CASE_STAFF),
+    Permission("declaration.commit", "提交单位月报并核定当月应缴", CASE_STAFF, system=True),
     # Reads that span the whole city (a district's staff use their district's page instead).
     Permission("deduction_run.view_city", "查看全市扣款批次", frozenset(Role.values), city_wide=True),
     Permission("assessment.view_city", "查看全市核定结果", frozenset(Role.values), city_wide=True),

@@ -77,3 +77,31 @@ def rates_in_force(on: dt.date, pack: str = "base") -> ContributionRates:
         medical_floor_fen=v("medical_base_floor_fen"),
         ceiling_fen=v("base_ceiling_fen"),
     )
+
+
+def contribution_shares(rates: ContributionRates, bases_fen, industry_class) -> dict[str, tuple]:
+    """Employer and personal fen of each insurance type for people declared on `bases_fen` (an int64
+    array, one base per person) by employers of `industry_class` (array, 1..8; outside is clipped):
+    pension, unemployment and work injury on the pension floor, medical and maternity on the medical
+    floor, all under the ceiling; the medical personal share adds its fixed fen (the `base` pack).
+
+    The per-person form of what `collection.services.dues_build` computes in SQL for a month's dues;
+    a back-payment's or a declaration's contribution rows must charge the same fen. Returns
+    {insurance: (employer array, personal array)} and the clipped bases under key "bases".
+    """
+    bases = np.asarray(bases_fen, dtype=np.int64)
+    pension = np.clip(bases, rates.pension_floor_fen, rates.ceiling_fen)
+    medical = np.clip(bases, rates.medical_floor_fen, rates.ceiling_fen)
+    zero = np.zeros_like(pension)
+    injury = np.asarray(rates.work_injury_by_class, dtype=np.int64)[
+        np.clip(np.asarray(industry_class, dtype=np.int64), 1, 8) - 1]
+    return {
+        "pension": (share_fen(pension, rates.pension_employer), share_fen(pension, rates.pension_personal)),
+        "unemployment": (share_fen(pension, rates.unemployment_employer),
+                         share_fen(pension, rates.unemployment_personal)),
+        "medical": (share_fen(medical, rates.medical_employer),
+                    share_fen(medical, rates.medical_personal) + rates.medical_personal_fixed_fen),
+        "maternity": (share_fen(medical, rates.maternity_employer), zero),
+        "work_injury": (share_fen(pension, injury), zero),
+        "bases": (pension, medical),
+    }

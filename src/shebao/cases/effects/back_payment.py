@@ -14,20 +14,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.core.exceptions import ValidationError
 
 from shebao.cases.effects import EffectRefused, EffectResult, effect
 from shebao.collection import ledger
 from shebao.collection.ledger import Line
 from shebao.collection.models import INSURANCE_CHOICES, Due, LedgerTransaction
-
-# The one computation of shares by month (rates, floor and ceiling per insurance type) that the
-# monthly dues build uses: a back-payment's fen must equal what the month's ordinary dues charge.
-from shebao.collection.services import _shares as shares_by_insurance
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_update, snapshot
 from shebao.core.money import format_yuan
 from shebao.registry.models import Contribution, Employer, Person
+from shebao.registry.rates import contribution_shares
 from shebao.rules.business_fields import FieldError
 from shebao.rules.dates import month_index
 
@@ -43,13 +39,16 @@ class PersonMonth:
 
 def month_shares(month: str, bases_fen: list[int], industry_class: int) -> dict[str, tuple[list[int], list[int]]]:
     """Employer and personal fen of each insurance type for people of one month on the given bases."""
-    bases = np.asarray(bases_fen, dtype=np.int64)
+    from shebao.collection.policy import contribution_rates
+
+    # The one computation of shares by month (rates, floor and ceiling per insurance type) that the
+    # monthly dues build makes in SQL: a back-payment's fen must equal what the month's dues charge.
     try:
-        shares = shares_by_insurance(month, dict.fromkeys(INSURANCES, bases),
-                                     np.full(len(bases), industry_class, dtype=np.int64))
-    except ValidationError as e:
-        raise EffectRefused.of([FieldError("details", f"{month}没有适用的缴费费率：{e.messages[0]}")]) from None
-    return {k: (e.tolist(), p.tolist()) for k, (e, p) in shares.items()}
+        rates = contribution_rates(month=month)
+    except LookupError as e:
+        raise EffectRefused.of([FieldError("details", f"{month}没有适用的缴费费率：{e}")]) from None
+    shares = contribution_shares(rates, bases_fen, np.full(len(bases_fen), industry_class, dtype=np.int64))
+    return {k: (shares[k][0].tolist(), shares[k][1].tolist()) for k in INSURANCES}
 
 
 def _clipped_bases(month: str, base_fen: int) -> dict[str, int]:
