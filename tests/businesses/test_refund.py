@@ -57,12 +57,40 @@ def test_a_refund_above_what_was_paid_is_refused_at_submission_and_nothing_is_wr
     assert "超过" in refused.value.errors[0].zh and "1000.00元" in refused.value.errors[0].zh
 
 
-def test_two_refunds_of_one_due_never_exceed_what_was_paid(clerk_chaoyang, reviewer_chaoyang, person_chaoyang,
-                                                            paid_due):
+def test_a_second_refund_of_a_due_is_refused_at_submission_counting_the_pending_one(
+        clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due):
+    """Review finding: refunds of one due were totalled only at approval, so the queue filled with
+    applications that could not be paid. Pending applications now count at submission."""
+    first = submit(clerk_chaoyang, "refund", person=person_chaoyang, applied_on=APPLIED,
+                   details=refund_details(paid_due, amount_fen=70_000))
+    with nothing_written(), pytest.raises(DetailsRefused) as refused:
+        submit(clerk_chaoyang, "refund", person=person_chaoyang, applied_on=APPLIED,
+               details=refund_details(paid_due, amount_fen=40_000))  # alone it fits the 1000.00 paid
+    error = refused.value.errors[0]
+    assert error.field == "details.amount_fen"
+    assert f"#{first.pk}" in error.zh and "700.00元" in error.zh and "300.00元" in error.zh
+    fits = submit(clerk_chaoyang, "refund", person=person_chaoyang, applied_on=APPLIED,
+                  details=refund_details(paid_due, amount_fen=30_000))  # exactly what is left
+    services.case_reject(case=first, actor=clerk_chaoyang, reason="申请人撤回")
+    again = submit(clerk_chaoyang, "refund", person=person_chaoyang, applied_on=APPLIED,
+                   details=refund_details(paid_due, amount_fen=70_000))  # the rejected one no longer counts
+    complete(fits, clerk_chaoyang, reviewer_chaoyang)
+    complete(again, clerk_chaoyang, reviewer_chaoyang)
+    assert sorted(Refund.objects.values_list("amount_fen", flat=True)) == [30_000, 70_000]
+
+
+def test_two_refunds_of_one_due_never_exceed_what_was_paid_at_approval_either(
+        clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due):
+    """An application registered before submissions counted pending refunds (its amount raised here
+    behind the service's back) is still stopped by the books at approval."""
+    from shebao.cases.models import Case
+
     first = submit(clerk_chaoyang, "refund", person=person_chaoyang, applied_on=APPLIED,
                    details=refund_details(paid_due, amount_fen=70_000))
     second = submit(clerk_chaoyang, "refund", person=person_chaoyang, applied_on=APPLIED,
-                    details=refund_details(paid_due, amount_fen=40_000))  # each alone fits
+                    details=refund_details(paid_due, amount_fen=30_000))
+    Case.objects.filter(pk=second.pk).update(details={**second.details, "amount_fen": 40_000})
+    second.refresh_from_db()
     complete(first, clerk_chaoyang, reviewer_chaoyang)
     prepare(second, clerk_chaoyang)
     services.case_accept(case=second, actor=clerk_chaoyang)

@@ -143,25 +143,30 @@ def test_the_card_moves_one_step_at_a_time_and_posting_needs_an_ems_number(compl
         # Skipping "made" is refused, and nothing changes.
         with pytest.raises(ValidationError) as skipped:
             services.card_order_advance(actor=clerk_chaoyang, order=order, status="posted",
-                                        tracking_number="EA123456789CN")
+                                        tracking_number="EA123456785CN")
         assert "下一步只能是“已制卡”" in skipped.value.message_dict["status"][0]
         order.refresh_from_db()
         assert order.status == "ordered" and order.version == 1
         order = services.card_order_advance(actor=clerk_chaoyang, order=order, status="made")
         assert order.made_at is not None
-        for bad, message in (("", "请填写EMS邮件号"), ("EA1234CN", "EMS邮件号应为13位")):
+        # The S10 check digit is checked (EA123456789CN has the form but its check digit is 5), for
+        # every serial: each one-digit change of a good number is refused.
+        wrong = [f"EA{n:08d}{(int(services.s10_check_digit(f'{n:08d}')) + k) % 10}CN"
+                 for n in (12345678, 47312482, 0, 99999999) for k in (1, 3)]
+        for bad, message in (("", "请填写EMS邮件号"), ("EA1234CN", "EMS邮件号应为13位"),
+                             ("EA123456789CN", "校验位应为5"), *((w, "校验位") for w in wrong)):
             with nothing_written(), pytest.raises(ValidationError) as refused:
                 services.card_order_advance(actor=clerk_chaoyang, order=order, status="posted", tracking_number=bad)
             assert message in refused.value.message_dict["tracking_number"][0]
         order = services.card_order_advance(actor=clerk_chaoyang, order=order, status="posted",
-                                            tracking_number="ea 1234 5678 9cn")
-        assert order.ems_tracking_number == "EA123456789CN" and order.certificate_valid
+                                            tracking_number="ea 1234 5678 5cn")
+        assert order.ems_tracking_number == "EA123456785CN" and order.certificate_valid
         order = services.card_order_advance(actor=clerk_chaoyang, order=order, status="delivered",
                                             expected_version=order.version)
     order.refresh_from_db()
     assert order.status == "delivered" and order.delivered_at is not None and not order.certificate_valid
     trail = list(AuditEvent.objects.filter(model="cards.CardOrder", action="update").values_list("reason", flat=True))
-    assert trail == ["补换卡进度：已制卡", "补换卡进度：已交EMS寄出（EMS邮件号EA123456789CN）", "补换卡进度：已妥投"]
+    assert trail == ["补换卡进度：已制卡", "补换卡进度：已交EMS寄出（EMS邮件号EA123456785CN）", "补换卡进度：已妥投"]
     with pytest.raises(ValidationError) as done:
         services.card_order_advance(actor=clerk_chaoyang, order=order, status="delivered")
     assert "进度已结束" in done.value.message_dict["status"][0]
@@ -178,7 +183,7 @@ def test_a_stale_version_and_posting_before_ems_delivers_are_refused(completed, 
     with override_settings(SHEBAO_TODAY=dt.date(2020, 2, 2)), nothing_written(), \
             pytest.raises(ValidationError) as early:
         services.card_order_advance(actor=clerk_chaoyang, order=order, status="posted",
-                                    tracking_number="EA123456789CN")
+                                    tracking_number="EA123456785CN")
     assert "2020年02月03日" in early.value.message_dict["status"][0] and "第5.1条" in early.value.message_dict["status"][0]
 
 
@@ -198,7 +203,7 @@ def test_the_public_check_shows_masked_data_and_lapses_on_delivery(completed, re
     assert "138" not in html.split("result")[-1]  # no phone number in the answer
     for step in ("made", "posted", "delivered"):
         order = services.card_order_advance(actor=clerk_chaoyang, order=order, status=step,
-                                            tracking_number="EA123456789CN" if step == "posted" else "")
+                                            tracking_number="EA123456785CN" if step == "posted" else "")
     html = client.get("/public/card-certificates/", {"code": order.certificate_code}).content.decode()
     assert "该领卡证明已失效" in html and "新卡已送达本人" in html
     missing = client.get("/public/card-certificates/", {"code": "ABCD-EFGH-JKMN"}).content.decode()
@@ -265,9 +270,9 @@ def test_the_staff_pages_list_and_advance_an_order_within_the_district(completed
                                                      "tracking_number": "EA12"})
     assert bad.status_code == 400 and "EMS邮件号应为13位" in bad.content.decode()
     client.post(f"/office/cards/{order.pk}/", {"status": "posted", "version": order.version,
-                                               "tracking_number": "EA123456789CN"})
+                                               "tracking_number": "EA123456785CN"})
     order.refresh_from_db()
-    assert order.status == "posted" and order.ems_tracking_number == "EA123456789CN"
+    assert order.status == "posted" and order.ems_tracking_number == "EA123456785CN"
     # Another district's clerk finds nothing: not in the list, 404 on the page, nothing written.
     client.force_login(clerk_haidian)
     assert "张三" not in client.get("/office/cards/").content.decode()

@@ -4,6 +4,8 @@ answering 500: `unhashable type`)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from shebao.rules.business_fields import definitions, details_validate
@@ -16,7 +18,56 @@ SCALAR = {"text", "choice", "fen", "int", "month", "date", "mobile", "bank_accou
 def test_a_value_of_the_wrong_type_is_a_refusal_never_an_exception(code: str) -> None:
     for spec in definitions()[code].fields:
         for value in WRONG:
-            result = details_validate(code, {spec.name: value})  # must not raise
+            result = details_validate(code, {spec.name: value}, today=dt.date(2020, 2, 20))  # must not raise
             assert all(e.zh and e.field for e in result.errors), (code, spec.name, value)
             if spec.type in SCALAR and isinstance(value, (list, dict)) and value:
                 assert any(e.field == spec.name for e in result.errors), (code, spec.name, value)
+
+
+# Review finding (class): implausible months and dates were accepted (start month 1900-01 or 2100-12,
+# a birth date in 2030). Every month and date field of every business is bounded.
+MONTHLY = {"month", "months", "period"}
+
+
+def _month_value(spec, month: str):
+    return {"month": month, "months": [month], "period": {"from": month, "to": month}}[spec.type]
+
+
+def _month_fields():
+    for code, d in sorted(definitions().items()):
+        for spec in d.fields:
+            if spec.type in MONTHLY:
+                yield code, spec, (spec.name,)
+            for item in spec.items:
+                if item.type in MONTHLY:
+                    yield code, item, (spec.name, item.name)
+
+
+@pytest.mark.parametrize(("code", "spec", "path"), list(_month_fields()), ids=lambda v: getattr(v, "name", str(v)))
+@pytest.mark.parametrize(("month", "ok"), [("1900-01", False), ("1950-12", False), ("1951-01", True),
+                                           ("2020-02", True), ("2020-03", False), ("2100-12", False)])
+def test_every_month_field_refuses_a_month_before_1951_or_after_the_current_month(code, spec, path, month, ok):
+    value = _month_value(spec, month)
+    data = {path[0]: value} if len(path) == 1 else {path[0]: [{path[1]: value}]}
+    errors = [e for e in details_validate(code, data, today=dt.date(2020, 2, 20)).errors
+              if e.field.startswith(path[0]) and e.field.endswith(path[-1])]
+    assert (not errors) == ok, (code, path, month, errors)
+    if not ok:
+        assert "1951-01" in errors[0].zh or "晚于本月（2020-02）" in errors[0].zh
+
+
+@pytest.mark.parametrize(("day", "ok"), [("1899-12-31", False), ("1960-05-01", True), ("2020-02-20", True),
+                                         ("2020-02-21", False), ("2030-01-01", False)])
+def test_a_birth_date_after_today_or_before_1900_is_refused(day, ok):
+    result = details_validate("insured_registration", {"insured_birth_date": day}, today=dt.date(2020, 2, 20))
+    assert (not [e for e in result.errors if e.field == "insured_birth_date"]) == ok
+    change = details_validate("person_change", {"changes": {"birth_date": day}}, today=dt.date(2020, 2, 20))
+    assert (not [e for e in change.errors if e.field == "changes.birth_date"]) == ok
+
+
+def test_every_date_field_refuses_a_date_more_than_a_year_ahead():
+    for code, d in definitions().items():
+        for spec in d.fields:
+            if spec.type == "date":
+                result = details_validate(code, {spec.name: "2100-12-01"}, today=dt.date(2020, 2, 20))
+                assert [e for e in result.errors if e.field == spec.name], (code, spec.name)

@@ -126,7 +126,7 @@ def _details_parse(form: FrontDeskForm, data: QueryDict) -> None:
     except business_forms.DeskInputError as e:
         form.errors[e.field] = e.zh
         return
-    checked = details_validate(code, raw)
+    checked = details_validate(code, raw, today=clock.today())
     for err in checked.errors:
         key = error_key(f"details.{err.field}")
         if key in form.errors:

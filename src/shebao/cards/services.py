@@ -47,12 +47,32 @@ def normalize_certificate_code(value: object) -> str:
     return codes.normalize_verification_code(value)
 
 
+_S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+
+
+def s10_check_digit(serial: str) -> str:
+    """The check digit of a UPU S10 item number's eight-digit serial (UPU standard S10, 4.2):
+    weights 8 6 4 2 3 5 9 7, C = 11 - (sum mod 11); 10 becomes 0 and 11 becomes 5.
+
+    >>> s10_check_digit("12345678"), s10_check_digit("47312482")  # EA123456785CN, RR473124829GB
+    ('5', '9')
+    """
+    c = 11 - sum(int(d) * w for d, w in zip(serial, _S10_WEIGHTS, strict=True)) % 11
+    return str({10: 0, 11: 5}.get(c, c))
+
+
 def ems_tracking_number_error(number: str) -> str:
-    """Why `number` (normalised) is not an EMS tracking number, in Chinese, or ``""``."""
+    """Why `number` (normalised) is not an EMS tracking number, in Chinese, or ``""``: the S10 form
+    with a right check digit (the ninth digit), or EMS's domestic all-digit number of 13 digits."""
     if not number:
         return "请填写EMS邮件号"
     if not _EMS_RE.fullmatch(number):
-        return "EMS邮件号应为13位：2位字母、9位数字、2位字母（如EA123456789CN），或13位数字"
+        return "EMS邮件号应为13位：2位字母、9位数字、2位字母（如EA123456785CN），或13位数字"
+    if number[0].isalpha():
+        expected = s10_check_digit(number[2:10])
+        if number[10] != expected:
+            return (f"EMS邮件号第11位（校验位）应为{expected}，实为{number[10]}：邮件号有误，请核对邮件详情单"
+                    "（万国邮联S10标准）")
     return ""
 
 

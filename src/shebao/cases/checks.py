@@ -220,16 +220,49 @@ def _refund_dues_of_applicant(ctx: CheckContext) -> list[FieldError]:
     return []
 
 
+def pending_refunds(due_ids: list[int], *, exclude_case: int | None = None) -> list[tuple[int, int, list[int]]]:
+    """Refund applications not yet completed or rejected that name any of `due_ids`: (case number,
+    amount in fen, the dues it names). Their money is not on the books yet, but it is promised."""
+    from shebao.cases.models import Case, Status
+
+    wanted = set(due_ids)
+    out = []
+    for pk, details in (Case.objects.filter(business="refund").exclude(status__in=[Status.COMPLETED, Status.REJECTED])
+                        .exclude(pk=exclude_case).values_list("pk", "details")):
+        dues = [d for d in (details or {}).get("dues", []) if isinstance(d, int)]
+        if wanted & set(dues) and isinstance((details or {}).get("amount_fen"), int):
+            out.append((pk, details["amount_fen"], dues))
+    return sorted(out)
+
+
 @check("refund_within_paid")
 def _refund_within_paid(ctx: CheckContext) -> list[FieldError]:
-    """1.2c: never more than was paid for those dues (checked against the books)."""
+    """1.2c: never more than was paid for those dues (checked against the books), counting the
+    refund applications still pending on any of them: at submission, not only at approval, so that
+    the queue holds no application that cannot be paid.
+
+    Two conditions, both necessary: the amount fits what the named dues have left, and the amount
+    plus every pending refund naming any of them fits what all of their dues have left together.
+    """
     ids = ctx.details.get("dues", [])
-    room = sum(max(0, v) for v in refundable_fen(ids, exclude_case=ctx.case_id).values())
     amount = ctx.details.get("amount_fen", 0)
-    if amount <= room:
+    room = sum(max(0, v) for v in refundable_fen(ids, exclude_case=ctx.case_id).values())
+    if amount > room:
+        return [FieldError("details.amount_fen", f"退费金额{amount / 100:.2f}元超过所退费款的已缴未退金额"
+                                                  f"{room / 100:.2f}元，不能多退")]
+    pending = pending_refunds(ids, exclude_case=ctx.case_id)
+    if not pending:
         return []
-    return [FieldError("details.amount_fen", f"退费金额{amount / 100:.2f}元超过所退费款的已缴未退金额{room / 100:.2f}元，"
-                                              "不能多退")]
+    union = sorted(set(ids).union(*(set(d) for _, _, d in pending)))
+    union_room = sum(max(0, v) for v in refundable_fen(union, exclude_case=ctx.case_id).values())
+    promised = sum(a for _, a, _ in pending)
+    if amount + promised <= union_room:
+        return []
+    numbers = "、".join(f"#{pk}" for pk, _, _ in pending)
+    left = max(0, union_room - promised)
+    return [FieldError("details.amount_fen",
+                       f"该费款已有退费申请{numbers}在办理中（合计{promised / 100:.2f}元），本次退费金额{amount / 100:.2f}元"
+                       f"超过扣除在办申请后的已缴未退金额{left / 100:.2f}元，不能多退")]
 
 
 @check("insured_not_yet_employed_here")
@@ -384,20 +417,75 @@ def _registered_identity(ctx: CheckContext) -> list[FieldError]:
 
 @check("insured_identity")
 def _insured_identity(ctx: CheckContext) -> list[FieldError]:
-    """1.4: a citizen ID number is checked in full (GB 11643: check character, birth date, region);
-    other documents (Hong Kong, Macao, Taiwan, foreign) state the birth date and gender themselves."""
-    from shebao.core import clock
-    from shebao.registry.checks import CodeError, parse_citizen_id
+    """1.4: the document number fits its type (a citizen ID checked in full by GB 11643: check
+    character, birth date, region; a mainland number under another type refused); other documents
+    (Hong Kong, Macao, Taiwan, foreign) state the birth date and gender themselves; and the start
+    month is not before the person's 16th birthday (Labour Law art. 15: no employment under 16)."""
+    from shebao.registry.checks import id_number_problem, parse_citizen_id
 
     d = ctx.details
     known = _registered_identity(ctx)
     if known:
         return known
-    if d.get("insured_id_type") == "citizen_id":
-        try:
-            parse_citizen_id(d.get("insured_id_number", ""), today=clock.today())
-        except CodeError as e:
-            return [FieldError("details.insured_id_number", f"证件号码：{e}")]
+    id_type, number = d.get("insured_id_type", ""), d.get("insured_id_number", "")
+    problem = id_number_problem(id_type, number)
+    if problem:
+        return [FieldError("details.insured_id_number", f"证件号码：{problem}")]
+    if id_type == "citizen_id":
+        birth = parse_citizen_id(number).birth_date
+    else:
+        missing = [(k, zh) for k, zh in (("insured_birth_date", "出生日期"), ("insured_gender", "性别"))
+                   if not d.get(k)]
+        if missing:
+            return [FieldError(f"details.{k}", f"非居民身份证件须填写{zh}") for k, zh in missing]
+        birth = dt.date.fromisoformat(d["insured_birth_date"])
+    return _start_after_16(d.get("start_month"), birth, "details.start_month", "参保起始月")
+
+
+def _start_after_16(month: str | None, birth: dt.date, field: str, label: str) -> list[FieldError]:
+    if not month:
         return []
-    missing = [(k, zh) for k, zh in (("insured_birth_date", "出生日期"), ("insured_gender", "性别")) if not d.get(k)]
-    return [FieldError(f"details.{k}", f"非居民身份证件须填写{zh}") for k, zh in missing]
+    first = f"{birth.year + 16:04d}-{birth.month:02d}"
+    if month < first:
+        return [FieldError(field, f"{label}{month}早于该人员年满16周岁的月份（{first}），不能参保用工，请核对")]
+    return []
+
+
+@check("person_change_values")
+def _person_change_values(ctx: CheckContext) -> list[FieldError]:
+    """1.3a: each new value against the person's registered data: a new document number fits the
+    person's document type (a citizen ID in full, GB 11643) and belongs to nobody else; for a holder
+    of a citizen ID, birth date and gender agree with the number (both as they will be after the
+    change); the start of work is not before the 16th birthday."""
+    from shebao.registry.checks import CodeError, id_number_problem, parse_citizen_id
+
+    person, changes = ctx.person, ctx.details.get("changes") or {}
+    if person is None or not changes:
+        return []
+    errors: list[FieldError] = []
+    number = changes.get("id_number", person.id_number)
+    birth = dt.date.fromisoformat(changes["birth_date"]) if "birth_date" in changes else person.birth_date
+    gender = changes.get("gender", person.gender)
+    if "id_number" in changes:
+        problem = id_number_problem(person.id_type, number)
+        if problem:
+            errors.append(FieldError("details.changes.id_number", f"证件号码：{problem}"))
+        elif Person.objects.filter(id_number=number).exclude(pk=person.pk).exists():
+            errors.append(FieldError("details.changes.id_number", "证件号码：该号码已登记为其他参保人员，不能变更为此号码"))
+    if person.id_type == "citizen_id" and not errors:
+        try:
+            cid = parse_citizen_id(number)
+        except CodeError:
+            cid = None
+        if cid is not None and cid.birth_date != birth:
+            field = "birth_date" if "birth_date" in changes else "id_number"
+            errors.append(FieldError(f"details.changes.{field}",
+                                     f"出生日期须与居民身份证号码一致（号码中为{cid.birth_date}），请同时核对证件号码和出生日期"))
+        if cid is not None and cid.gender != gender:
+            field = "gender" if "gender" in changes else "id_number"
+            errors.append(FieldError(f"details.changes.{field}",
+                                     "性别须与居民身份证号码第17位一致，请同时核对证件号码和性别"))
+    if "employment_start" in changes:
+        errors += _start_after_16(changes["employment_start"], birth, "details.changes.employment_start",
+                                  "参加工作时间")
+    return errors

@@ -249,7 +249,7 @@ def details_check(*, business: str, details: Any, employer: Employer | None, per
                   applied_on: dt.date) -> dict[str, Any]:
     """The clean content of an application (its definition's fields, then its registry checks);
     raises DetailsRefused naming every field at fault. Writes nothing: the front desk previews with it."""
-    checked = details_validate(business, details)
+    checked = details_validate(business, details, today=clock.today())
     if not checked.ok:
         raise DetailsRefused([FieldError(f"details.{e.field}", e.zh) for e in checked.errors])
     errors = checks_run(CheckContext(business=business, employer=employer, person=person, details=checked.details,

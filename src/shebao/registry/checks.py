@@ -164,3 +164,56 @@ def validate_credit_code(value: str, *, legacy_check_character: bool = False) ->
             position=18, reason="check_character_mismatch",
         )
     return code
+
+
+# --- A document number against its document type ----------------------------------------------------
+# 港澳台居民居住证 (State Council 2018): an 18-character number of the citizen ID's form whose first
+# six digits are 810000 (Hong Kong), 820000 (Macao) or 830000 (Taiwan). 港澳居民来往内地通行证: H or M
+# and 8 digits (10 with the issue count). 台湾居民来往大陆通行证: 8 digits (10 characters before 2015).
+# 外国人永久居留身份证: 15 characters (3-letter country code, 12 digits; before 2023) or 18 of the
+# citizen ID's form beginning with 9 (from 2023-12).
+_HMT_REGIONS = ("810000", "820000", "830000")
+
+
+def _gb11643_form(number: str) -> bool:
+    return (len(number) == 18 and number[:17].isdigit() and number[17] in "0123456789X"
+            and id_check_character(number[:17]) == number[17])
+
+
+def id_number_problem(id_type: str, value: str) -> str:
+    """Why `value` cannot be a number of the document type `id_type` (citizen_id, hmt_permit,
+    foreign_permit, passport), in Chinese, or ``""``. A citizen ID is checked in full (GB 11643,
+    `parse_citizen_id`); a valid mainland citizen ID number under another type is refused (it is the
+    person's ID card: the type is wrong); the other types are checked against their printed forms
+    (see above; a passport: 5 to 20 letters and digits)."""
+    import re
+
+    number = normalize_code(value)
+    if id_type == "citizen_id":
+        try:
+            parse_citizen_id(number)
+        except CodeError as e:
+            return str(e)
+        return ""
+    mainland = _gb11643_form(number) and number[:6] not in _HMT_REGIONS and not number.startswith("9")
+    if mainland:
+        return "这是居民身份证号码，证件类型应为居民身份证"
+    if id_type == "hmt_permit":
+        if _gb11643_form(number) and number[:6] in _HMT_REGIONS:
+            return ""
+        if re.fullmatch(r"[HM]\d{8}(\d{2})?|\d{8}|\d{10}|[A-Z]\d{9}", number):
+            return ""
+        return ("港澳台居民证件号码应为居住证号码（18位，81、82或83开头）、港澳居民来往内地通行证号码（H或M加8位或10位数字）"
+                "或台湾居民来往大陆通行证号码（8位数字）")
+    if id_type == "foreign_permit":
+        if re.fullmatch(r"[A-Z]{3}\d{12}", number) or (_gb11643_form(number) and number.startswith("9")):
+            return ""
+        if re.fullmatch(r"[A-Z0-9]{8,20}", number) and not number.isalpha():  # a work permit's number
+            return ""
+        return ("外国人永久居留身份证号码应为15位（3位国家代码字母加12位数字）或18位（9开头），"
+                "工作许可证号码应为8至20位字母或数字")
+    if id_type == "passport":
+        if re.fullmatch(r"[A-Z0-9]{5,20}", number):
+            return ""
+        return "护照号码应为5至20位字母或数字"
+    return f"未知的证件类型“{id_type}”"

@@ -45,7 +45,8 @@ names (cases/checks.py) and its effect (cases/effects/<family>.py, see that pack
 >>> definition("refund").field("amount_fen").label
 '退费金额'
 >>> details_validate("refund", {"refund_kind": "overpayment", "amount_fen": 0, "dues": [1],
-...                  "payee_name": "张三", "bank_name": "工行", "bank_account": "6222 0000 1111"}).errors
+...                  "payee_name": "张三", "bank_name": "工行", "bank_account": "6222 0000 1111"},
+...                  today=dt.date(2020, 2, 20)).errors
 (FieldError(field='amount_fen', zh='退费金额不能小于0.01元'),)
 """
 
@@ -67,7 +68,15 @@ from .yamlload import Located, PackError, load_yaml
 DEFINITIONS_DIR = Path(__file__).parent / "businesses"
 FIELD_TYPES = frozenset({"text", "choice", "choices", "fen", "int", "ids", "month", "months", "period", "date",
                          "mobile", "bank_account", "id_number", "lines", "changes"})
-_FIELD_KEYS = {"name", "type", "label", "required", "fact", "enum", "min", "max", "max_length", "items", "help"}
+_FIELD_KEYS = {"name", "type", "label", "required", "fact", "enum", "min", "max", "max_length", "items", "help",
+               "past"}
+# The earliest month any business may name: the Labour Insurance Regulations of 1951 began social
+# insurance in the PRC, so no contribution, account or working month lies before. No month of a
+# business lies after the month of the application's day (back-payments, transfers, backfills and a
+# registration's start are months past or present).
+EARLIEST_MONTH = "1951-01"
+EARLIEST_DATE = dt.date(1900, 1, 1)  # nobody born before is alive: the registry's oldest person is 120
+DATE_YEARS_AHEAD = 1  # a date of a business (retirement) lies at most a year after the application
 _DEF_KEYS = {"business", "effect", "checks", "fields"}
 MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
@@ -89,6 +98,7 @@ class FieldSpec:
     max_length: int = 200
     items: tuple[FieldSpec, ...] = ()
     help: str = ""
+    past: bool = False  # a date that cannot lie after the application's day (a birth date)
 
     def choices(self) -> list[tuple[str, str]]:
         """``(value, Chinese name)`` of a choice field's enum, in the catalog's order."""
@@ -162,7 +172,7 @@ def _spec(raw: Any, where: Located, enums: dict[str, tuple[str, ...]]) -> FieldS
     return FieldSpec(name=str(raw["name"]), type=str(raw["type"]), label=str(raw["label"]),
                      required=bool(raw.get("required", True)), fact=raw.get("fact"), enum=raw.get("enum"),
                      min=raw.get("min"), max=raw.get("max"), max_length=int(raw.get("max_length", 200)),
-                     items=items, help=str(raw.get("help", "")))
+                     items=items, help=str(raw.get("help", "")), past=bool(raw.get("past", False)))
 
 
 def _load(path: Path) -> tuple[str, tuple[FieldSpec, ...], tuple[str, ...], str | None]:
@@ -231,8 +241,9 @@ def parse_yuan(text: str) -> int:
     return int(m.group(1).replace(",", "")) * 100 + int((m.group(2) or "0").ljust(2, "0"))
 
 
-def _month(value: Any, label: str) -> str:
-    """A month as typed, read as the rules read months (their Chinese wording of a refusal)."""
+def _month(value: Any, label: str, today: dt.date) -> str:
+    """A month as typed, read as the rules read months (their Chinese wording of a refusal), from
+    EARLIEST_MONTH to the month of `today` (the application's day)."""
     from .dates import InputError, month_index
 
     text = normalize_month(value) if isinstance(value, str) else str(value)
@@ -240,8 +251,11 @@ def _month(value: Any, label: str) -> str:
         month_index(text)
     except InputError as e:
         raise _Bad(label + e.zh.removeprefix("费款所属期")) from None
-    if int(text[:4]) > 2100:
-        raise _Bad(f"{label}“{text}”不在合理范围内")
+    if text < EARLIEST_MONTH:
+        raise _Bad(f"{label}“{text}”早于{EARLIEST_MONTH}，不可能是社会保险的月份，请核对")
+    current = f"{today.year:04d}-{today.month:02d}"
+    if text > current:
+        raise _Bad(f"{label}“{text}”晚于本月（{current}），不能申报未来的月份")
     return text
 
 
@@ -260,7 +274,7 @@ def _fen_words(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}元" if fen >= 0 else f"-{-fen // 100}.{-fen % 100:02d}元"
 
 
-def _one(spec: FieldSpec, value: Any, label: str) -> Any:
+def _one(spec: FieldSpec, value: Any, label: str, today: dt.date) -> Any:
     t = spec.type
     if t == "text":
         if not isinstance(value, str):
@@ -302,18 +316,19 @@ def _one(spec: FieldSpec, value: Any, label: str) -> Any:
             raise _Bad(f"{label}应为不重复的正整数编号")
         return ids
     if t == "month":
-        return _month(value, label)
+        return _month(value, label, today)
     if t == "months":
         if not isinstance(value, list) or not value:
             raise _Bad(f"请填写{label}")
-        months = [_month(v, label) for v in value]
+        months = [_month(v, label, today) for v in value]
         if len(set(months)) != len(months):
             raise _Bad(f"{label}有重复的月份")
         return sorted(months)
     if t == "period":
         if not isinstance(value, dict):
             raise _Bad(f"请填写{label}的起止月份")
-        start, end = _month(value.get("from"), f"{label}起始月"), _month(value.get("to"), f"{label}终止月")
+        start = _month(value.get("from"), f"{label}起始月", today)
+        end = _month(value.get("to"), f"{label}终止月", today)
         if start > end:
             raise _Bad(f"{label}终止月（{end}）早于起始月（{start}）")
         return {"from": start, "to": end}
@@ -323,8 +338,12 @@ def _one(spec: FieldSpec, value: Any, label: str) -> Any:
             day = dt.date.fromisoformat(text)
         except ValueError:
             raise _Bad(f"{label}应为有效日期（年-月-日）") from None
-        if not 1900 <= day.year <= 2100:
-            raise _Bad(f"{label}不在合理范围内")
+        if day < EARLIEST_DATE:
+            raise _Bad(f"{label}“{day}”早于{EARLIEST_DATE.year}年，不在合理范围内，请核对")
+        if spec.past and day > today:
+            raise _Bad(f"{label}“{day}”晚于今天（{today}），请核对")
+        if day.year > today.year + DATE_YEARS_AHEAD:
+            raise _Bad(f"{label}“{day}”晚于{today.year + DATE_YEARS_AHEAD}年，不在合理范围内，请核对")
         return day.isoformat()
     if t == "mobile":
         phone = normalize_phone(value) if isinstance(value, str) else ""
@@ -359,7 +378,7 @@ def _one(spec: FieldSpec, value: Any, label: str) -> Any:
 
 
 def _fields(specs: tuple[FieldSpec, ...], data: dict[str, Any], prefix: str, row: str,
-            errors: list[FieldError]) -> dict[str, Any]:
+            errors: list[FieldError], today: dt.date) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for spec in specs:
         path = f"{prefix}{spec.name}"
@@ -371,7 +390,7 @@ def _fields(specs: tuple[FieldSpec, ...], data: dict[str, Any], prefix: str, row
                 errors.append(FieldError(path, f"{verb}{label}"))
             continue
         try:
-            clean = _one(spec, value, label)
+            clean = _one(spec, value, label, today)
         except _Bad as bad:
             errors.append(FieldError(path, bad.zh))
             continue
@@ -381,12 +400,12 @@ def _fields(specs: tuple[FieldSpec, ...], data: dict[str, Any], prefix: str, row
                 if not isinstance(item, dict):
                     errors.append(FieldError(f"{path}.{i}", f"{label}第{i}行格式有误"))
                     continue
-                rows.append(_fields(spec.items, item, f"{path}.{i}.", f"{label}第{i}行", errors))
+                rows.append(_fields(spec.items, item, f"{path}.{i}.", f"{label}第{i}行", errors, today))
             clean = rows
         elif spec.type == "changes":
             for key, new in list(clean.items()):
                 try:
-                    clean[key] = change_value(key, new)
+                    clean[key] = change_value(key, new, today=today)
                 except _Bad as bad:
                     errors.append(FieldError(f"{path}.{key}", f"{dict(spec.choices())[key]}：{bad.zh}"))
         out[spec.name] = clean
@@ -398,7 +417,7 @@ _CHANGE_TYPES: dict[str, FieldSpec] = {
     "mobile": FieldSpec("mobile", "mobile", "新手机号码"),
     "phone": FieldSpec("phone", "text", "新联系电话", max_length=30),
     "id_number": FieldSpec("id_number", "id_number", "新证件号码"),
-    "birth_date": FieldSpec("birth_date", "date", "新出生日期"),
+    "birth_date": FieldSpec("birth_date", "date", "新出生日期", past=True),
     "employment_start": FieldSpec("employment_start", "month", "新参加工作时间"),
     "gender": FieldSpec("gender", "choice", "新性别", enum="gender"),
     "bank_account": FieldSpec("bank_account", "bank_account", "新银行账户"),
@@ -411,7 +430,7 @@ CHANGE_CHOICES: dict[str, dict[str, str]] = {
 }
 
 
-def change_value(person_field: str, value: Any) -> Any:
+def change_value(person_field: str, value: Any, *, today: dt.date) -> Any:
     """The new value of one person field (1.3a), validated by its kind; raises _Bad with the reason."""
     if person_field in CHANGE_CHOICES:
         names = CHANGE_CHOICES[person_field]
@@ -430,11 +449,14 @@ def change_value(person_field: str, value: Any) -> Any:
             raise _Bad("格式有误")
         return text
     spec = _CHANGE_TYPES.get(person_field, FieldSpec(person_field, "text", "新值", max_length=200))
-    return _one(spec, value, spec.label)
+    return _one(spec, value, spec.label, today)
 
 
-def details_validate(code: str, data: Any) -> Validated:
+def details_validate(code: str, data: Any, *, today: dt.date) -> Validated:
     """Validate an application's content against its business's definition.
+
+    ``today``: the application's day (the business date): no month after its month, no date of a
+    ``past`` field after it, none more than a year after it, none before 1900 (months: 1951).
 
     ``data``: the content as received (JSON-like). Returns the clean content (months ``YYYY-MM``,
     money in integer fen, numbers normalised) and every error with its field path and a Chinese
@@ -448,7 +470,7 @@ def details_validate(code: str, data: Any) -> Validated:
     known = {f.name for f in d.fields}
     for key in sorted(set(data) - known):
         errors.append(FieldError(str(key), f"{d.zh}没有“{key}”这一项"))
-    clean = _fields(d.fields, data, "", "", errors)
+    clean = _fields(d.fields, data, "", "", errors, today)
     # With errors, `details` holds the fields that passed (a form shows the rules' decision on them).
     return Validated(clean, tuple(errors))
 
