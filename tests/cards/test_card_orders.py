@@ -154,7 +154,7 @@ def test_the_card_moves_one_step_at_a_time_and_posting_needs_an_ems_number(compl
         wrong = [f"EA{n:08d}{(int(services.s10_check_digit(f'{n:08d}')) + k) % 10}CN"
                  for n in (12345678, 47312482, 0, 99999999) for k in (1, 3)]
         for bad, message in (("", "请填写EMS邮件号"), ("EA1234CN", "EMS邮件号应为13位"),
-                             ("EA123456789CN", "校验位应为5"), *((w, "校验位") for w in wrong)):
+                             ("EA123456789CN", "校验位）应为5"), *((w, "校验位") for w in wrong)):
             with nothing_written(), pytest.raises(ValidationError) as refused:
                 services.card_order_advance(actor=clerk_chaoyang, order=order, status="posted", tracking_number=bad)
             assert message in refused.value.message_dict["tracking_number"][0]

@@ -241,8 +241,10 @@ def _refund_within_paid(ctx: CheckContext) -> list[FieldError]:
     refund applications still pending on any of them: at submission, not only at approval, so that
     the queue holds no application that cannot be paid.
 
-    Two conditions, both necessary: the amount fits what the named dues have left, and the amount
-    plus every pending refund naming any of them fits what all of their dues have left together.
+    Two conditions, both necessary: the amount fits what the named dues have left, and (at submission)
+    the amount plus every pending refund naming any of them fits what all of their dues have left
+    together. At approval the books alone decide: the refund approved first takes the money, and a
+    pending application registered before this check cannot block it.
     """
     ids = ctx.details.get("dues", [])
     amount = ctx.details.get("amount_fen", 0)
@@ -250,7 +252,7 @@ def _refund_within_paid(ctx: CheckContext) -> list[FieldError]:
     if amount > room:
         return [FieldError("details.amount_fen", f"退费金额{amount / 100:.2f}元超过所退费款的已缴未退金额"
                                                   f"{room / 100:.2f}元，不能多退")]
-    pending = pending_refunds(ids, exclude_case=ctx.case_id)
+    pending = pending_refunds(ids) if ctx.case_id is None else []
     if not pending:
         return []
     union = sorted(set(ids).union(*(set(d) for _, _, d in pending)))
