@@ -254,3 +254,21 @@ def test_the_payment_of_a_refunded_due_is_not_reversed_before_the_refund_is_canc
     refunds.refund_cancel(refund=refund, actor=reviewer_chaoyang, reason="先撤销退费")
     payment_reverse(payment=payment, actor=reviewer_chaoyang, reason="误入")
     assert ledger.unbalanced_transactions() == []
+
+
+def test_an_approved_refund_shows_on_the_employers_account(client, clerk_chaoyang, reviewer_chaoyang,
+                                                           person_chaoyang, employer_chaoyang, paid_due):
+    """Review finding: after approval a refund left no trace on any screen (the money path stopped)."""
+    client.force_login(clerk_chaoyang)
+    url = f"/collection/employers/{employer_chaoyang.pk}/"
+    before = client.get(url).content.decode()
+    assert "暂无退费" in before
+    case = submit(clerk_chaoyang, "refund", person=person_chaoyang, applied_on=APPLIED,
+                  details=refund_details(paid_due))
+    complete(case, clerk_chaoyang, reviewer_chaoyang)
+    refund = Refund.objects.get(case=case)
+    html = client.get(url).content.decode()
+    assert f"#{refund.pk}" in html and f"#{case.pk}" in html and "待支付" in html
+    assert f"编号{paid_due.pk}：300.00元" in html
+    assert "应付退费（已核准未支付）</dt><dd>300.00 元" in html
+    assert "6222020000001234567" not in html and refund.bank_account_masked in html

@@ -76,13 +76,39 @@ def form_fields(code: str, data: QueryDict | None = None) -> list[DeskField]:
         elif spec.type in ("choices",):
             value = data.getlist(spec.name)
         elif spec.type == "changes":
-            chosen = data.getlist("fields")
-            value = {"chosen": chosen, **{f"new_{f}": data.get(f"new_{f}", "") for f, _ in spec.choices()}}
+            names = dict(spec.choices())
+            chosen = [f for f in data.getlist("fields") if f in names]
+            value = {"chosen": chosen, "rows": [change_row(f, names[f], data.get(f"new_{f}", "")) for f in chosen]}
         else:
             value = data.get(spec.name, "")
         out.append(DeskField(spec=spec, name=spec.name, widget=_WIDGETS.get(spec.type, "text"), value=value,
                              hint=_hint(spec)))
     return out
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One chosen field of a change of data (1.3a) and the input its new value takes."""
+
+    field: str
+    label: str
+    input: str  # select, date, month, text
+    choices: list[tuple[str, str]]
+    value: str
+
+
+def change_row(person_field: str, zh: str, typed: str) -> ChangeRow:
+    """The input of one field chosen for a change: a list to choose from where the value is one of a
+    few (gender, household type, ...), a date picker for a date, a month, else text."""
+    if person_field in CHANGE_CHOICES:
+        return ChangeRow(person_field, zh, "select", list(CHANGE_CHOICES[person_field].items()), typed)
+    if person_field == "gender":
+        return ChangeRow(person_field, zh, "select", FieldSpec("gender", "choice", zh, enum="gender").choices(), typed)
+    if person_field == "birth_date":
+        return ChangeRow(person_field, zh, "date", [], typed)
+    if person_field == "employment_start":
+        return ChangeRow(person_field, zh, "month", [], typed)
+    return ChangeRow(person_field, zh, "text", [], typed)
 
 
 class DeskInputError(ValueError):

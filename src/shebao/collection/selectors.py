@@ -15,6 +15,8 @@ from shebao.collection.models import (
     DeductionItem,
     Due,
     Payment,
+    Refund,
+    RefundItem,
     RemittanceLine,
 )
 from shebao.core.normalize import normalize_code, normalize_text
@@ -41,6 +43,7 @@ class DueRow:
     clauses: list[str]
     relief: str = ""  # the relief pack's rule, document and clause that relieved the employer share
     deferral: str = ""  # the granted deferral, with its pack's rule, document and clause
+    refunded_fen: int = 0  # refunds approved on this due, not cancelled (1.2c)
 
 
 @dataclass
@@ -58,6 +61,10 @@ class EmployerAccount:
     deductions: list[DeductionItem] = field(default_factory=list)
     relief_fen: int = 0  # employer shares relieved by relief packs (reduced or credited)
     deferrals: list[tuple[Any, str]] = field(default_factory=list)  # (Deferral, its basis in Chinese)
+    # Refunds approved (1.2c): each with the dues it refunds; what is approved and not yet paid.
+    refunds: list[Any] = field(default_factory=list)
+    refund_payable_fen: int = 0
+    refunded_by_due: dict[int, int] = field(default_factory=dict)  # due id -> fen refunded (not cancelled)
 
 
 def employer_account(*, employer: Employer, as_of: dt.date, policy: Policy, limit: int = 240) -> EmployerAccount:
@@ -95,6 +102,15 @@ def employer_account(*, employer: Employer, as_of: dt.date, policy: Policy, limi
     account.credit_fen = -ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=employer.pk)
     account.receivable_fen = ledger.account_balance(account=ledger.RECEIVABLE, employer_id=employer.pk)
     account.deductions = list(DeductionItem.objects.filter(employer=employer).order_by("-pk")[:20])
+    account.refunds = list(Refund.objects.filter(employer=employer).prefetch_related("items")
+                           .select_related("case").order_by("-pk")[:50])
+    account.refund_payable_fen = -ledger.account_balance(account="refund_payable", employer_id=employer.pk)
+    for due_id, amount in (RefundItem.objects.filter(due__employer=employer).exclude(
+            refund__status=Refund.Status.CANCELLED).values("due_id").annotate(s=Sum("amount_fen"))
+            .values_list("due_id", "s")):
+        account.refunded_by_due[due_id] = int(amount)
+    for row in account.dues:
+        row.refunded_fen = account.refunded_by_due.get(row.due.pk, 0)
     return account
 
 
