@@ -167,6 +167,8 @@ NOT_ACTIONS = {
     # A roster file read and its rows checked against the registry: reads only.
     "shebao.collection.declarations.read_roster", "shebao.collection.declarations.rows_check",
     "shebao.collection.declarations.month_problems",
+    "shebao.cards.services.s10_check_digit",  # the UPU S10 check digit of an EMS number: pure
+    "shebao.operations.outreach.stray_braces",  # a message's malformed {变量}: pure
     "shebao.collection.bankfiles.protected_files_purge",  # the shared purge; its callers check the permission
     "shebao.cases.services.request_fingerprint", "shebao.cases.services.commitment_digest",
     "shebao.cases.services.details_check", "shebao.collection.refunds.refund_payment_file_bytes",  # validates an application's content, writes nothing
