@@ -209,7 +209,6 @@ NOT_ACTIONS = {
         "stray_braces")),
     "shebao.portal.person_services.identity_check_record",  # the identity check's trail, like a sign-in's
     "shebao.collection.bankfiles.upload_encoding",  # reads an encoding's name (issue 12 class 1)
-    "shebao.operations.outreach.stray_braces",  # reads a template's text
     "shebao.collection.releases.makers", "shebao.collection.releases.is_released",  # reads of the trail
     "shebao.collection.releases.remittance_second_person_reason",
 }
