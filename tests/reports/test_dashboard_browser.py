@@ -68,7 +68,7 @@ def test_the_leader_reads_the_dashboard_drills_down_and_downloads_the_same_rows(
     assert shown == {overdue[0].pk, overdue[1].pk}
     screenshot(page, f"61-{viewport}-drill")
     with page.expect_download() as info:
-        page.click("text=下载Excel")
+        page.click("text=下载电子表格")
     path = tmp_path / "drill.xlsx"
     info.value.save_as(path)
     rows = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
