@@ -56,7 +56,7 @@ def test_a_code_expires_after_five_minutes(client, settings, insured):
     client.post("/portal/person/sign-in/", {"id_number": insured.id_number})
     code = sms_codes(settings)[-1]
     later = timezone.now() + dt.timedelta(minutes=5, seconds=1)
-    with mock.patch("shebao.portal.codes.timezone.now", return_value=later):
+    with mock.patch("shebao.portal.codes.clock.wall_now", return_value=later):
         r = client.post("/portal/person/sign-in/code/", {"code": code})
     assert r.status_code == 400 and "已失效" in r.content.decode()
     assert SignInCode.objects.get().used_at is None
