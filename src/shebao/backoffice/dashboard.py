@@ -43,13 +43,20 @@ _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 
 def _chart(kind: type, *, title: str, labels: list[str], series: list[tuple[str, list[Any]]],
            stacked: bool = False) -> str:
-    """An inline SVG chart: no script (js=[]), sized by its container (viewBox), readable at 390 px."""
-    chart = kind(style=CHART_STYLE, js=[], disable_xml_declaration=True, title=title, width=720, height=360,
-                 legend_at_bottom=True, legend_at_bottom_columns=3, x_label_rotation=30 if len(labels) > 8 else 0,
-                 show_minor_x_labels=len(labels) <= 16, truncate_label=-1, print_values=False,
+    """An inline SVG chart: no script (js=[]), sized by its container (viewBox), readable at 390 px.
+
+    A chart of categories (districts: HorizontalBar) names every bar on its own row, the chart growing
+    with their number: 17 districts on a vertical bar chart showed every other name, so a leader read
+    海淀's bar against 石景山's label (review finding). A time series may thin its labels."""
+    horizontal = issubclass(kind, pygal.HorizontalBar)
+    height = max(360, 90 + 34 * len(labels) * max(1, len(series)) // 2) if horizontal else 360
+    chart = kind(style=CHART_STYLE, js=[], disable_xml_declaration=True, title=title, width=720, height=height,
+                 legend_at_bottom=True, legend_at_bottom_columns=3,
+                 x_label_rotation=30 if len(labels) > 8 and not horizontal else 0,
+                 show_minor_x_labels=horizontal or len(labels) <= 16, truncate_label=-1, print_values=False,
                  stack_from_top=stacked, no_data_text="此范围内没有数据")
     chart.x_labels = labels
-    if len(labels) > 16:
+    if len(labels) > 16 and not horizontal:
         chart.x_labels_major = labels[:: max(1, len(labels) // 8)]
     for name, values in series:
         chart.add(name, values)
@@ -183,12 +190,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "series": _chart(pygal.StackedBar, title=tables["series"]["title"], labels=labels, stacked=True,
                          series=[(name, [s.n("applied", code) for _, s in board.series])
                                  for code, name in channel_names.items()]),
-        "districts": _chart(pygal.Bar, title="各区在办与逾期（第9条）", labels=[o.name.replace("社会保险基金管理中心", "")
+        "districts": _chart(pygal.HorizontalBar, title="各区在办与逾期（第9条）", labels=[o.name.replace("社会保险基金管理中心", "")
                                                                       for o, _ in board.districts],
                             series=[("在办", [s.n("open") for _, s in board.districts]),
                                     ("逾期未办结", [s.overdue["open"] for _, s in board.districts]),
                                     ("容缺材料逾期", [s.overdue["owed"] for _, s in board.districts])]),
-        "money": _chart(pygal.Bar, title="各区应缴、已缴与欠缴（元）", labels=[o.name.replace("社会保险基金管理中心", "")
+        "money": _chart(pygal.HorizontalBar, title="各区应缴、已缴与欠缴（元）", labels=[o.name.replace("社会保险基金管理中心", "")
                                                                       for o, _ in board.districts],
                         series=[("应缴", [s.fen("dues") / 100 for _, s in board.districts]),
                                 ("已缴", [s.fen("paid") / 100 for _, s in board.districts]),
