@@ -211,3 +211,14 @@ def test_a_malformed_month_is_refused_in_chinese(db):
     with pytest.raises(ValidationError, match="发放月份应为"):
         payroll.payroll_run_start(actor=SETUP, month="2020-13")
     assert not PayrollRun.objects.exists()
+
+
+@pytest.mark.parametrize("month", ["9999-12", "2100-01", "1900-01", "1989-12"])
+def test_a_month_outside_the_plausible_business_dates_is_refused_and_nothing_paid(three_retirees, settings, month):
+    # Review finding: month=9999-12 wrote 287,274 pension months for three retirees and a payment file
+    # of ¥1.48 billion. Regular and supplementary runs alike refuse it, nothing written.
+    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
+    for start in (payroll.payroll_run_start, payroll.payroll_supplementary_start):
+        with pytest.raises(ValidationError, match="不在可办理的范围内"):
+            start(actor=SETUP, month=month)
+    assert not PayrollRun.objects.exists() and not Transfer.objects.exists()

@@ -64,7 +64,7 @@ from shebao.collection.models import LedgerTransaction, PaymentFileRelease
 from shebao.collection.releases import is_released
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_bulk_range, audit_create, audit_update, snapshot
-from shebao.core.inputs import id_text
+from shebao.core.inputs import business_date_range, id_text
 from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor, actor_label, actor_user, require
 from shebao.core.policy import current_policy
@@ -82,10 +82,17 @@ _PURGER = SystemActor("purge_payroll_files", "待遇支付文件保存期限")
 
 
 def _month(value: str) -> str:
+    """``value`` if it is a month a run may pay: well-formed and within the plausible business dates
+    (core.inputs.business_date_range: 1990 to a year from today). 9999-12 wrote every month from now
+    to then, 287,274 pension months and a payment file of ¥1.48 billion (review finding).
+    ValidationError otherwise, in Chinese."""
     try:
         month_index(value, "month")
     except InputError as exc:
         raise ValidationError(f"发放月份应为“年-月”，如2020-03，实为“{value}”") from exc
+    first, last = business_date_range(clock.today())
+    if not (first.strftime("%Y-%m") <= value <= last.strftime("%Y-%m")):
+        raise ValidationError(f"发放月份{value}不在可办理的范围内（{first:%Y-%m}至{last:%Y-%m}）")
     return value
 
 
