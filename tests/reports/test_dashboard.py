@@ -91,6 +91,12 @@ def test_bad_parameters_get_a_chinese_answer(client, leader, db):
     assert r.status_code == 400 and "不是有效日期" in r.content.decode()
     r = client.get(reverse("backoffice:dashboard"), {"start": "2020-03-01", "end": "2020-02-01"})
     assert r.status_code == 400 and "起始日期不能晚于截止日期" in r.content.decode()
+    # Review finding D3: end=0001-01-01 answered 500 (OverflowError) on every dashboard address; dates
+    # outside the plausible business dates are refused alike on the page, its lists and downloads.
+    for name in ("dashboard", "dashboard_cases", "dashboard_cases_export", "dashboard_export"):
+        for params in ({"end": "0001-01-01"}, {"start": "0001-01-01", "end": "2020-02-01"}, {"end": "9999-12-31"}):
+            r = client.get(reverse(f"backoffice:{name}"), params)
+            assert r.status_code == 400, (name, params, r.status_code)
 
 
 def test_a_district_chart_names_every_district_on_its_own_bar():

@@ -24,6 +24,7 @@ from django.utils.safestring import mark_safe
 from pygal.style import Style
 
 from shebao.core import clock
+from shebao.core.inputs import business_date_problem
 from shebao.core.money import format_yuan
 from shebao.reports import selectors
 from shebao.reports.excel import xlsx_response
@@ -67,12 +68,18 @@ def _chart(kind: type, *, title: str, labels: list[str], series: list[tuple[str,
 
 
 def _date(raw: str | None, default: dt.date) -> dt.date:
+    """A date of the address, within the plausible business dates (core.inputs): end=0001-01-01
+    answered 500 when the start was computed a month before it (review finding D3)."""
     if not raw:
         return default
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         raise BadParameter(f"日期“{raw[:20]}”不是有效日期（格式：2020-02-20）") from None
+    problem = business_date_problem(day, today=clock.today())
+    if problem:
+        raise BadParameter(f"日期{raw}{problem}")
+    return day
 
 
 class BadParameter(Exception):
