@@ -14,18 +14,18 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shebao.api.pagination import CheckedCursorPagination
 from shebao.benefits import selectors
 from shebao.benefits.models import PayrollRun, PensionMonth, Retiree
 from shebao.core.permissions import require
 from shebao.core.reads import personal_data_read
 
 
-class ById(CursorPagination):
+class ById(CheckedCursorPagination):
     ordering = "-pk"
 
 
@@ -129,7 +129,7 @@ class RetireePaymentsView(ListAPIView):
 
     serializer_class = PaymentSerializer
 
-    class ByMonth(CursorPagination):
+    class ByMonth(CheckedCursorPagination):
         ordering = "month"
 
     pagination_class = ByMonth

@@ -15,7 +15,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,6 +30,7 @@ from shebao.api.fields import (
     StrictSerializer,
     model_text,
 )
+from shebao.api.pagination import CheckedCursorPagination
 from shebao.cases import selectors, services, workflows
 from shebao.cases.business_forms import details_masked, details_openapi_schema
 from shebao.cases.documents import MAGIC, document_may_read
@@ -378,7 +378,7 @@ def _detail(case: Case, request: Request, *, code: int = 200) -> Response:
     return Response(CaseDetailSerializer(fresh, context={"request": request}).data, status=code)
 
 
-class Newest(CursorPagination):
+class Newest(CheckedCursorPagination):
     ordering = "-pk"
 
 

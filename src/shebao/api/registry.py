@@ -8,10 +8,10 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from shebao.api.pagination import CheckedCursorPagination
 from shebao.core.inputs import IdConverter
 from shebao.core.reads import personal_data_read
 from shebao.registry import selectors
@@ -71,7 +71,7 @@ PersonSearchResponse = inline_serializer("PersonSearchResponse", fields={
 NUMBER_SEARCH_BY_POST = "按证件号码查询请用 POST /api/v1/persons/search/（请求体 {\"q\": …}）：号码不得出现在网址中"
 
 
-class ById(CursorPagination):
+class ById(CheckedCursorPagination):
     ordering = "pk"
 
 
