@@ -60,9 +60,9 @@ def test_a_card_replacement_is_applied_for_online_and_followed_to_its_certificat
     order.refresh_from_db()
     with settings_today(settings, dt.date(2020, 2, 20)):
         card_services.card_order_advance(actor=clerk_chaoyang, order=order, status="posted",
-                                         tracking_number="EA123456789CN")
+                                         tracking_number="EA123456785CN")
     page = client.get(f"/portal/person/cases/{case.pk}/").content.decode()
-    assert "已交EMS寄出" in page and "EA123456789CN" in page and "打印领卡证明" in page
+    assert "已交EMS寄出" in page and "EA123456785CN" in page and "打印领卡证明" in page
     pdf = client.get(f"/portal/person/cases/{case.pk}/card-certificate.pdf")
     assert pdf.status_code == 200 and order.certificate_code_display in pdf_text(pdf.content)
     messages = client.get("/portal/person/messages/").content.decode()

@@ -97,16 +97,16 @@ def test_a_person_applies_for_a_card_follows_it_and_prints_the_certificate(page,
     card_services.card_order_advance(actor=clerk_chaoyang, order=order, status="made")
     order.refresh_from_db()
     card_services.card_order_advance(actor=clerk_chaoyang, order=order, status="posted",
-                                     tracking_number="EA123456789CN")
+                                     tracking_number="EA123456785CN")
 
     page.click("nav.subnav >> text=我的申请")
     page.click(f"a[href='/portal/person/cases/{case.pk}/']")
     page.wait_for_selector("#card-order")
-    assert "已办结" in page.inner_text("#case-status") and page.inner_text("#ems-number") == "EA123456789CN"
+    assert "已办结" in page.inner_text("#case-status") and page.inner_text("#ems-number") == "EA123456785CN"
     href = page.get_attribute("#card-order a[href$='card-certificate.pdf']", "href")
     pdf = page.request.get(page.live_server_url + href, timeout=90_000)
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body()[:5] == b"%PDF-"
-    problems += [p for p in _visible_problems(page, "case followed") if "EA123456789CN" not in p]
+    problems += [p for p in _visible_problems(page, "case followed") if "EA123456785CN" not in p]
     fits(page)
     screenshot(page, "71-portal-card-followed-phone")
     assert not problems, "\n".join(problems)

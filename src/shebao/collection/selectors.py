@@ -105,7 +105,7 @@ def employer_account(*, employer: Employer, as_of: dt.date, policy: Policy, limi
     account.refunds = list(Refund.objects.filter(employer=employer).prefetch_related("items")
                            .select_related("case").order_by("-pk")[:50])
     account.refund_payable_fen = -ledger.account_balance(account="refund_payable", employer_id=employer.pk)
-    for due_id, amount in (RefundItem.objects.filter(due__employer=employer).exclude(
+    for due_id, amount in (RefundItem.objects.filter(due__employer=employer, refund__employer=employer).exclude(
             refund__status=Refund.Status.CANCELLED).values("due_id").annotate(s=Sum("amount_fen"))
             .values_list("due_id", "s")):
         account.refunded_by_due[due_id] = int(amount)

@@ -11,6 +11,7 @@ bearer key is never attached by a browser on its own, so there is nothing to for
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib.auth.middleware import AuthenticationMiddleware
@@ -164,8 +165,15 @@ class PersonalNumberQueryMiddleware:
         return self.get_response(request)
 
 
+_VERIFICATION_CODE = re.compile(r"[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}")
+
+
 def _public_code(value: str) -> bool:
-    """A valid unified social credit code (an employer's public code) that is not a valid ID number."""
+    """A valid unified social credit code (an employer's public code) that is not a valid ID number,
+    or a value written as a printed verification code (``XXXX-XXXX-XXXX``, core.codes): the public
+    check pages of certificates and statements take it in the address, forged ones included."""
+    if _VERIFICATION_CODE.fullmatch(value.strip()):
+        return True
     from shebao.core.normalize import normalize_code
     from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
 

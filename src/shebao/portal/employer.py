@@ -116,7 +116,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         except business_forms.DeskInputError as e:
             errors.setdefault(e.field, e.zh)
         else:
-            checked = details_validate(code, raw)
+            checked = details_validate(code, raw, today=clock.today())
             for err in checked.errors:
                 errors.setdefault(_error_key(f"details.{err.field}"), err.zh)
             if checked.ok:
