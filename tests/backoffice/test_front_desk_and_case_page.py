@@ -130,7 +130,8 @@ def test_a_period_that_is_not_a_back_payment_gets_a_clear_chinese_error(client, 
             "credit_code": employer_chaoyang.credit_code, "id_number": person_chaoyang.id_number,
             "period_from": "2019-01", "period_to": next_month, "token": "t-9", "do": "preview"})
     html = r.content.decode()
-    assert r.status_code == 200 and "补缴期间须在申请当月之前结束" in html
+    # A month after this one is refused first as a future month (issue 13 review: plausible months).
+    assert r.status_code == 200 and "晚于本月" in html and "不能申报未来的月份" in html
     assert not Case.objects.exists()
 
 
