@@ -96,9 +96,11 @@ def test_a_clerks_day(page, clerk_chaoyang, reviewer_chaoyang, clerk_haidian, mu
     # A deferred-documents case: accepted with documents owed (1.3).
     login(page, "clerk_cy")
     deferred = front_desk(page, business="person_change", id_number=person_chaoyang.id_number,
+                          # The clerk ticks the items to change, asks for their inputs, then fills them.
                           extra=lambda p: (p.check("input[name=fields][value=phone]"),
-                                           p.fill("input[name=new_phone]", "010-65123456"),
                                            p.check("input[name=fields][value=address]"),
+                                           p.click("button[name=refresh][value=changes]"),
+                                           p.fill("input[name=new_phone]", "010-65123456"),
                                            p.fill("input[name=new_address]", "北京市朝阳区光华路1号")))
     assert Case.objects.get(pk=deferred).details == {"changes": {"phone": "010-65123456",
                                                                  "address": "北京市朝阳区光华路1号"}}
