@@ -310,6 +310,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "displayRequestDuration": True, "docExpansion": "list",
                             "defaultModelsExpandDepth": -1},  # no list of English schema names
+    # The benefits API's choice sets share field names (kind, status) with the cases': named here, so
+    # the document's enums are stable and `check --deploy` has no W001 collision warning.
+    "ENUM_NAME_OVERRIDES": {
+        "RetireeStatusEnum": "shebao.benefits.models.Retiree.Status",
+        "PensionMonthKindEnum": "shebao.benefits.models.PensionMonth.Kind",
+        "PayrollRunKindEnum": "shebao.benefits.models.PayrollRun.Kind",
+        "PayrollRunStatusEnum": "shebao.benefits.models.PayrollRun.Status",
+        "CaseStatusEnum": "shebao.cases.models.Status",
+        "FlagKindEnum": "shebao.cases.models.Flag.Kind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "shebao.api.docs.chinese_descriptions",
