@@ -75,7 +75,7 @@ _FIELD_KEYS = {"name", "type", "label", "required", "fact", "enum", "min", "max"
 # business lies after the month of the application's day (back-payments, transfers, backfills and a
 # registration's start are months past or present).
 EARLIEST_MONTH = "1951-01"
-EARLIEST_DATE = dt.date(1900, 1, 1)  # nobody born before is alive: the registry's oldest person is 120
+EARLIEST_DATE = dt.date(1900, 1, 1)  # nobody born before is alive: the registry's oldest person is younger
 DATE_YEARS_AHEAD = 1  # a date of a business (retirement) lies at most a year after the application
 _DEF_KEYS = {"business", "effect", "checks", "fields"}
 MOBILE_RE = re.compile(r"1[3-9]\d{9}")
