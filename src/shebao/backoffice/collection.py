@@ -44,7 +44,7 @@ from shebao.collection.services import (
     remittance_match,
 )
 from shebao.core import clock
-from shebao.core.inputs import form_id
+from shebao.core.inputs import business_date_problem, form_id
 from shebao.core.permissions import may, require
 from shebao.core.reads import personal_data_read
 from shebao.core.scoping import scope_queryset, user_may_see_district, user_sees_all
@@ -57,9 +57,11 @@ def _date_param(request: HttpRequest, name: str, default: dt.date | None) -> tup
     if not raw:
         return default, ""
     try:
-        return dt.date.fromisoformat(raw), ""
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         return default, f"日期“{raw}”格式错误，应为年-月-日，如2020-02-20"
+    problem = business_date_problem(day, today=clock.today())  # 9999-12-31 charged 2.55 M yuan of late fees
+    return (default, f"日期{raw}{problem}") if problem else (day, "")
 
 
 @login_required

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from shebao.backoffice import selectors
 from shebao.core import clock
+from shebao.core.inputs import business_date_problem
 from shebao.core.masking import mask_bank_account, mask_id_number, mask_phone
 from shebao.core.models import PersonalDataAccess
 from shebao.core.permissions import may
@@ -171,6 +172,9 @@ def employer_statement(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         return HttpResponse(f"对账截止日“{raw[:20]}”不是有效日期（格式：2020-02-20）", status=400,
                             content_type="text/plain; charset=utf-8")
+    problem = business_date_problem(as_of, today=clock.today())
+    if problem:  # as_of=9999-12-31 printed 2,550,335.48 yuan of late fees (bad-input review D6)
+        return HttpResponse(f"对账截止日{raw}{problem}", status=400, content_type="text/plain; charset=utf-8")
     account = collection_selectors.employer_account(employer=employer, as_of=as_of, policy=policy_in_force())
     try:
         pdf = statement_pdf(account=account, printed_by=str(request.user))

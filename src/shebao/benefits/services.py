@@ -159,6 +159,8 @@ def retiree_suspend(*, actor: Any, retiree: Retiree, reason: str, from_month: st
             raise ValidationError("死亡停发须填写死亡日期")
         if died_on < retiree.retired_on:
             raise ValidationError("死亡日期不能早于退休日期")
+        if died_on > clock.today():  # 2099-06-15 ended a pension today (bad-input review D9)
+            raise ValidationError("死亡日期不能晚于今天")
         from_month = month_str(month_index(died_on.isoformat()[:7]) + 1)
     if not from_month:
         raise ValidationError("请填写停发起始月")

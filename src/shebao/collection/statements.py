@@ -15,6 +15,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from shebao.collection.models import RightsStatement
@@ -23,6 +24,7 @@ from shebao.collection.selectors import rights_statement_content
 from shebao.core import clock
 from shebao.core.audit import audit_create
 from shebao.core.codes import new_verification_code
+from shebao.core.inputs import check_business_date
 from shebao.core.permissions import ActionRefused, PortalActor, actor_label, portal_may_act_on, require
 from shebao.registry.models import Person
 
@@ -38,7 +40,8 @@ def rights_statement_issue(*, actor: Any, person: Person, as_of: dt.date | None 
     The content is `collection.selectors.rights_statement_content` (months, bases and amounts by
     insurance type; months made up in the 0.3 window shown as on time) as of that day, kept as issued.
     Staff need `rights_statement.issue` within the person's district; in the portal, a person prints
-    their own only (`portal_may_act_on`). Raises ActionRefused before anything is written.
+    their own only (`portal_may_act_on`). Raises ActionRefused before anything is written; ValidationError
+    for an ``as_of`` after today or before the plausible business dates (core.inputs).
     """
     portal = isinstance(actor, PortalActor)
     require(actor, "rights_statement.issue", district_id=None if portal else person.district_id)
@@ -46,6 +49,9 @@ def rights_statement_issue(*, actor: Any, person: Person, as_of: dt.date | None 
         raise ActionRefused("只能打印本人的个人权益记录单", "a person prints their own rights statement only",
                             action="rights_statement.issue")
     as_of = as_of or clock.today()
+    if as_of > clock.today():
+        raise ValidationError({"as_of": "权益记录单的截止日不能晚于今天"})
+    check_business_date(as_of, label="权益记录单的截止日", field="as_of")  # 0001-01-01 was issued as 真实
     content = rights_statement_content(person=person, as_of=as_of, policy=policy_in_force())
     months = [line["month"] for line in content["lines"]]
     digest = _content_sha256(content)
