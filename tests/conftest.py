@@ -8,6 +8,10 @@ import pytest
 
 from tests import personas
 
+# Every browser wait's limit: a page that works answers in well under a second, but the whole suite on
+# two loaded cores (and a job thread beside it) has made a 10-second wait fail. A broken page still fails.
+BROWSER_TIMEOUT_MS = 60_000
+
 
 @pytest.fixture
 def chaoyang(db):
@@ -138,7 +142,7 @@ def page(browser, live_server):
             route.abort()
 
     context.route("**/*", guard)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     pg = context.new_page()
     pg.live_server_url = live_server.url
     pg.external_requests = external

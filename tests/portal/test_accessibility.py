@@ -25,7 +25,7 @@ def a11y_page(browser, live_server):
                                   is_mobile=True, has_touch=True)
     context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.url)
                   else route.abort())
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(60_000)
     page = context.new_page()
     page.base = live_server.url
     yield page

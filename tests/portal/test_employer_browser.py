@@ -39,7 +39,7 @@ def screen(request, browser, live_server):
             route.abort()
 
     context.route("**/*", guard)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(60_000)
     page = context.new_page()
     page.base = live_server.url
     page.size_name = request.param

@@ -49,7 +49,7 @@ def phone(browser, live_server):
             route.abort()
 
     context.route("**/*", guard)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(60_000)
     pg = context.new_page()
     pg.live_server_url = live_server.url
     yield pg

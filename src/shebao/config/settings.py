@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -164,6 +165,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # The test database is a file too, not Django's shared-cache memory database: there SQLite locks
+    # whole tables and answers "database table is locked" at once, without waiting out the busy timeout,
+    # so a job thread writing while a page reads fails only in tests. A file (in RAM under /dev/shm where
+    # there is one) waits as production does. One per process: two runs in one checkout do not collide.
+    _test_dir = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_dir / f"shebao-test-{os.getpid()}.sqlite3")}
 else:
     options = DATABASES["default"].setdefault("OPTIONS", {})
     if env_bool("SHEBAO_DB_POOL", True):
