@@ -164,7 +164,7 @@ def main() -> int:
     from shebao.core.permissions import SystemActor
     from shebao.registry.generator import GenerateOptions, generate
     from shebao.registry.models import Contribution, Employer, Office
-    from shebao.registry.months import format_month, parse_month
+    from shebao.rules.dates import month_index, month_str
     from shebao.staff.models import User
 
     call_command("migrate", verbosity=0)
@@ -175,7 +175,7 @@ def main() -> int:
         sync = cursor.fetchone()[0]
     durable = fsync == "on" and sync == "on"
     employers = args.employers or max(1, args.persons // 50)
-    months = [format_month(parse_month(args.from_month) + k) for k in range(args.months)]
+    months = [month_str(month_index(args.from_month) + k) for k in range(args.months)]
     print(f"scale bench: {args.persons:,} people, {employers:,} employers, {args.months} months from "
           f"{args.from_month}; PostgreSQL fsync={fsync} synchronous_commit={sync}", flush=True)
     figures: dict = {"persons": args.persons, "employers": employers, "months": args.months, "durable": durable,

@@ -13,7 +13,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from shebao.registry.models import Contribution
-from shebao.registry.months import month_of
+from shebao.rules.dates import month_of_date
 from tests import personas
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "decision-examples.jsonl"
@@ -38,7 +38,7 @@ def client_for(user) -> APIClient:
 
 def give_pension_months(person, employer, months: int, *, before: dt.date) -> None:
     """Paid pension contributions for the `months` calendar months before the month of `before`."""
-    y, m = map(int, month_of(before).split("-"))
+    y, m = map(int, month_of_date(before).split("-"))
     rows = []
     for _ in range(months):
         m -= 1

@@ -105,7 +105,7 @@ def test_the_build_dues_command_builds_a_range_of_months_once(employer_chaoyang,
     assert "生成应缴10笔" in capsys.readouterr().out
     call_command("build_dues", "--months", "2019-12")
     assert "生成应缴0笔" in capsys.readouterr().out
-    with nothing_written(), pytest.raises(CommandError, match="月份应为“年-月”"):
+    with nothing_written(), pytest.raises(CommandError, match="费款所属期“2019-13”不是日历上的月份"):
         call_command("build_dues", "--months", "2019-13")
 
 

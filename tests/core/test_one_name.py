@@ -28,6 +28,10 @@ REMOVED = [
     (r"\.value\(\"epidemic\.lifted_on\"\)|\.value\(\"epidemic_lifted_on\"\)",
      {"src/shebao/rules/policy.py", "src/shebao/rules/decision.py", "tests/"},
      "shebao.rules.epidemic_lifted_on(policy)"),
+    # One month encoding: months since 1970-01 (the rules core's, datetime64[M]'s); registry/months.py
+    # (year*12 + month-1) is gone.
+    (r"registry\.months\b|\bparse_month\(|\bformat_month\(|def add_month\b", set(),
+     "shebao.rules.dates.month_index / month_str / month_of_date / month_add"),
     # One mapper per front end.
     (r"\bclass DomainErrors\b|def _error_text\b|def _messages\b|def _errors\b", set(),
      "shebao.api.errors.problem_exception_handler (API) or shebao.backoffice.errors.refusal (pages)"),

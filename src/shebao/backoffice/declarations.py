@@ -22,7 +22,7 @@ from shebao.core import clock
 from shebao.core.inputs import page_number
 from shebao.core.normalize import normalize_code
 from shebao.core.permissions import may, require
-from shebao.registry.months import month_of
+from shebao.rules.dates import month_of_date
 
 PAGE_SIZE = 100
 
@@ -31,7 +31,7 @@ PAGE_SIZE = 100
 def declaration_list(request: HttpRequest) -> HttpResponse:
     """单位月报: the district's declarations, newest first, and (POST) a roster file uploaded."""
     errors: list[str] = []
-    values = {"credit_code": "", "month": month_of(clock.today())}
+    values = {"credit_code": "", "month": month_of_date(clock.today())}
     if request.method == "POST":
         require(request.user, "declaration.stage")
         values = {"credit_code": request.POST.get("credit_code", "")[:40], "month": request.POST.get("month", "")[:20]}

@@ -65,8 +65,8 @@ from shebao.core.normalize import normalize_code, normalize_month, normalize_tex
 from shebao.core.permissions import SystemActor, actor_label, require
 from shebao.registry.checks import CodeError, parse_citizen_id
 from shebao.registry.models import Contribution, Employer, EmploymentSpell, Person
-from shebao.registry.months import add_month, month_of, parse_month
 from shebao.registry.rates import contribution_shares
+from shebao.rules.dates import InputError, month_add, month_index, month_of_date
 
 MAX_ROWS = 200_000
 DUES_JOB = SystemActor("declaration_commit", "单位月报提交后核定当月应缴")
@@ -215,10 +215,10 @@ def read_roster(data: bytes) -> tuple[list[StagedRow], list[str]]:
 def month_problems(*, employer: Employer, month: str) -> list[str]:
     """Why no declaration of `month` can be made for `employer` now ([] if it can)."""
     try:
-        parse_month(month)
-    except ValueError as e:
-        return [f"费款所属期：{e}"]
-    if month > month_of(clock.today()):
+        month_index(month)
+    except InputError as e:
+        return [e.zh]
+    if month > month_of_date(clock.today()):
         return [f"费款所属期：{month}晚于本月，不能申报"]
     try:
         contribution_rates(month=month)
@@ -273,7 +273,7 @@ def rows_check(*, employer: Employer, month: str, rows: list[StagedRow]) -> None
             if normalize_text(found[1]).replace(" ", "") != row.name.replace(" ", ""):
                 row.errors.append("姓名：与该证件号码登记的姓名不一致")
     ids = [row.person_id for row in rows if row.person_id]
-    prev = add_month(month, -1)
+    prev = month_add(month, -1)
     here: dict[int, list[tuple[str, str]]] = defaultdict(list)  # spells at this employer
     elsewhere: set[int] = set()  # employed by another employer in the month
     contributed: set[int] = set()
@@ -431,7 +431,7 @@ def _commit(declaration: Declaration, rows: list[StagedRow], *, actor: Any) -> D
         ended += list(EmploymentSpell.objects.filter(person_id__in=chunk, employer=employer, to_month="")
                       .select_related("employer__district"))
     for spell in ended:
-        spell.to_month = add_month(month, -1)
+        spell.to_month = month_add(month, -1)
     audited_bulk_update(actor=actor, objs=ended, fields=["to_month"], reason=f"{reason}减员")
 
     paying = [row for row in rows if row.change in ("hire", "stay")]

@@ -30,7 +30,7 @@ from shebao.core.money import format_yuan
 from shebao.core.normalize import normalize_month, normalize_text
 from shebao.core.permissions import require
 from shebao.registry.models import AccountMonth, Contribution, PensionAccount, Person
-from shebao.registry.months import month_of, parse_month
+from shebao.rules.dates import month_index, month_of_date
 
 
 def fen_zh(fen: int) -> str:
@@ -103,7 +103,7 @@ def parse_lines(raw: Any, *, field: str = "lines", need_amount: bool = True) -> 
             continue
         month = normalize_month(row.get("month"))
         try:
-            parse_month(month)
+            month_index(month)
         except ValueError:
             errors[f"{field}.{i}.month"] = f"{where}月份应为年-月（如2019-05）"
             continue
@@ -188,14 +188,14 @@ def _transfer_in_plan(person: Person, region: Any, lines: Any, field: str, *,
     region = _region(region, what="转出地")
     parsed = parse_lines(lines, field=field)
     account = _account(person, lock=lock)
-    _refuse_taken(account, parsed, lines, field, before_month=month_of(clock.today()))
+    _refuse_taken(account, parsed, lines, field, before_month=month_of_date(clock.today()))
     return region, parsed, account
 
 
 def _backfill_plan(person: Person, lines: Any, field: str, *, lock: bool) -> tuple[list[AccountLine], PensionAccount]:
     parsed = parse_lines(lines, field=field)
     account = _account(person, lock=lock)
-    _refuse_taken(account, parsed, lines, field, before_month=month_of(clock.today()))
+    _refuse_taken(account, parsed, lines, field, before_month=month_of_date(clock.today()))
     return parsed, account
 
 

@@ -25,10 +25,10 @@ from shebao.core.permissions import SystemActor
 from shebao.registry import names
 from shebao.registry.checks import CREDIT_ALPHABET, CREDIT_WEIGHTS, id_check_character
 from shebao.registry.models import Contribution, Employer, EmploymentSpell, Office, PensionAccount, Person
-from shebao.registry.months import format_month, parse_month
 from shebao.registry.offices import id_region
 from shebao.registry.rates import ContributionRates, rates_in_force
 from shebao.registry.services import employer_name_initials
+from shebao.rules.dates import month_index, month_str
 
 EPOCH = dt.date(1970, 1, 1)
 DAYS_1960 = (dt.date(1960, 1, 1) - EPOCH).days
@@ -170,8 +170,8 @@ def generate(options: GenerateOptions, *, progress: Callable[[int], None] | None
     districts = list(Office.objects.filter(kind=Office.Kind.DISTRICT_CENTER).order_by("code"))
     weights = np.array([d.weight for d in districts], dtype=float)
     weights /= weights.sum()
-    first_month = parse_month(options.from_month)
-    month_labels = [format_month(first_month + k) for k in range(options.months)]
+    first_month = month_index(options.from_month)
+    month_labels = [month_str(first_month + k) for k in range(options.months)]
     rates_by_month = [rates_in_force(dt.date(int(m[:4]), int(m[5:]), 1)) for m in month_labels]
     surname_init = names.initials_table(names.SURNAMES, surnames=True)
     given_init = names.initials_table(names.GIVEN)
@@ -284,7 +284,7 @@ def _generate_batch(*, rng, start, stop, sizes, employer_district, districts, pe
     wage_fen = np.round(rng.lognormal(np.log(900_000), 0.5, n)).astype(np.int64)
 
     person_rows, account_rows, spell_rows = [], [], []
-    first_month = parse_month(month_labels[0])
+    first_month = month_index(month_labels[0])
     for k in range(n):
         pid = person_id0 + int(p_idx[k])
         emp = person_emp[k]
@@ -308,11 +308,11 @@ def _generate_batch(*, rng, start, stop, sizes, employer_district, districts, pe
             names.ETHNICITIES[int(p_idx[k]) % len(names.ETHNICITIES)], hukou, "employee", bool(is_cadre[k]),
             f"13{int(phone_tail[k]):09d}", cat, nationality, dist.pk, now,
         ))
-        opened = format_month(first_month + int(join_offset[k])) + "-01"
+        opened = month_str(first_month + int(join_offset[k])) + "-01"
         account_rows.append((account_id0 + int(p_idx[k]), pid, "temporary" if temporary[k] else "general", opened,
                              dist.pk))
         spell_rows.append((spell_id0 + k, pid, employer_id0 + int(emp_idx[emp]),
-                           format_month(first_month + int(join_offset[k])), ""))
+                           month_str(first_month + int(join_offset[k])), ""))
     _write_rows(Person._meta.db_table,
                 ["id", "id_type", "id_number", "id_last4", "name", "name_initials", "gender", "birth_date",
                  "ethnicity", "hukou_type", "contributor_category", "is_cadre", "phone", "category",

@@ -25,12 +25,12 @@ MONTH_VALIDATOR_MSG = "月份应为YYYY-MM格式"
 
 
 def validate_month(value: str) -> None:
-    from shebao.registry.months import parse_month
+    from shebao.rules.dates import InputError, month_index
 
     try:
-        parse_month(value)
-    except ValueError as e:
-        raise ValidationError(str(e)) from None
+        month_index(value, "calendar_month")
+    except InputError as e:
+        raise ValidationError(e.zh) from None
 
 
 def validate_credit_code_field(value: str) -> None:

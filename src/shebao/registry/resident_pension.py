@@ -32,8 +32,8 @@ from shebao.core.normalize import normalize_code, normalize_text
 from shebao.core.permissions import require
 from shebao.core.policy import current_policy
 from shebao.registry.models import Contribution, EmploymentSpell, Person, ResidentPension
-from shebao.registry.months import add_month, month_of
 from shebao.rules.catalog import labels
+from shebao.rules.dates import month_add, month_of_date
 
 _BANK_ACCOUNT_RE = re.compile(r"\d{8,30}")
 MIN_AGE = 16  # 国发〔2014〕8号 第三条: residents from 16 (students excepted) who are not in the employee scheme
@@ -47,13 +47,13 @@ def employee_insurance_refusal(person: Person, *, on: dt.date) -> str:
     """Why `person` is in the employee pension scheme on `on` (Chinese), or ``""``: an employment
     spell open in the month, a pension contribution for the month or the one before, or a
     retiree drawing the employee pension. Such a person may not register for the residents' pension."""
-    month = month_of(on)
+    month = month_of_date(on)
     spell = (EmploymentSpell.objects.filter(person=person, from_month__lte=month)
              .filter(Q(to_month="") | Q(to_month__gte=month)).select_related("employer").first())
     if spell is not None:
         return (f"该人员正在参加职工基本养老保险（{spell.employer.name}，自{spell.from_month}起），"
                 "不能登记城乡居民养老保险")
-    recent = (Contribution.objects.filter(person=person, month__in=[month, add_month(month, -1)])
+    recent = (Contribution.objects.filter(person=person, month__in=[month, month_add(month, -1)])
               .filter(Q(pension_employer_fen__gt=0) | Q(pension_personal_fen__gt=0)).order_by("-month").first())
     if recent is not None:
         return f"该人员{recent.month}有职工基本养老保险缴费记录，不能登记城乡居民养老保险"
@@ -254,8 +254,8 @@ def claim_from_month(person: Person, *, applied_on: dt.date) -> tuple[str, int]:
     the pack's claim age, or the month of the application if later; and that age."""
     age = int(current_policy().value("resident_pension.claim_age", applied_on))
     birth = person.birth_date
-    reached = month_of(dt.date(birth.year + age, birth.month, 1))
-    return max(add_month(reached, 1), month_of(applied_on)), age
+    reached = month_of_date(dt.date(birth.year + age, birth.month, 1))
+    return max(month_add(reached, 1), month_of_date(applied_on)), age
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from shebao.core.normalize import normalize_code, normalize_text
 from shebao.core.scoping import scope_queryset, user_may_see_district
 from shebao.registry.models import Contribution, Employer, Office, Person, PersonNameWord
-from shebao.registry.months import month_of
+from shebao.rules.dates import month_of_date
 
 
 def person_list(*, user: Any) -> QuerySet[Person]:
@@ -86,7 +86,7 @@ def pension_months_in_beijing(*, person: Person, on: dt.date) -> int:
     """
     return (
         Contribution.objects.filter(
-            person=person, month__lt=month_of(on), pension_employer_fen__gt=0, paid_on__isnull=False,
+            person=person, month__lt=month_of_date(on), pension_employer_fen__gt=0, paid_on__isnull=False,
             paid_on__lte=on,
         )
         .values("month")

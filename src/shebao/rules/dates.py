@@ -88,6 +88,19 @@ def month_str(index: int) -> str:
     return f"{year + 1970:04d}-{month0 + 1:02d}"
 
 
+def month_of_date(day: date) -> str:
+    """The month ``YYYY-MM`` that the date `day` falls in."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def month_add(month: str, n: int, field: str = "month") -> str:
+    """The month ``YYYY-MM`` `n` months after `month` (before it when `n` < 0).
+
+    InputError (a ValueError) for a `month` that `month_index` refuses.
+    """
+    return month_str(month_index(month, field) + n)
+
+
 def day_number(day: date) -> int:
     return day.toordinal() - EPOCH_ORDINAL
 

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from shebao.collection.services import dues_build
 from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor
-from shebao.registry.months import format_month, parse_month
+from shebao.rules.dates import InputError, month_index, month_str
 
 # Run at the server's shell: the trail names the job, not a person.
 JOB = SystemActor.command("build_dues")
@@ -26,16 +26,16 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
-            months = [format_month(parse_month(m)) for m in opts["months"]]
+            months = [month_str(month_index(m)) for m in opts["months"]]
             if opts["from_month"] or opts["to_month"]:
                 if not (opts["from_month"] and opts["to_month"]):
                     raise CommandError("--from 和 --to 须同时给出")
-                a, b = parse_month(opts["from_month"]), parse_month(opts["to_month"])
+                a, b = month_index(opts["from_month"]), month_index(opts["to_month"])
                 if b < a:
                     raise CommandError("终止月早于起始月")
-                months += [format_month(i) for i in range(a, b + 1)]
-        except ValueError as e:
-            raise CommandError(str(e)) from None
+                months += [month_str(i) for i in range(a, b + 1)]
+        except InputError as e:
+            raise CommandError(e.zh) from None
         if not months:
             raise CommandError("请用 --months 或 --from/--to 指定月份")
         try:

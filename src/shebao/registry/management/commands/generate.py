@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from shebao.registry.generator import GenerateOptions, generate
-from shebao.registry.months import parse_month
+from shebao.rules.dates import InputError, month_index
 
 
 class Command(BaseCommand):
@@ -25,9 +25,9 @@ class Command(BaseCommand):
         if opts["employers"] < 1 or opts["persons"] < 0 or opts["months"] < 1:
             raise CommandError("单位数须≥1，人员数须≥0，月数须≥1")
         try:
-            parse_month(opts["from_month"])
-        except ValueError as e:
-            raise CommandError(str(e)) from None
+            month_index(opts["from_month"], "calendar_month")
+        except InputError as e:
+            raise CommandError(e.zh) from None
         options = GenerateOptions(employers=opts["employers"], persons=opts["persons"],
                                   from_month=opts["from_month"], months=opts["months"], seed=opts["seed"],
                                   batch_employers=opts["batch"])
