@@ -94,11 +94,10 @@ def _baseline(employer, rows, actor) -> float:
     from django.db import transaction
 
     from shebao.collection.importers import parse_amount_fen
-    from shebao.collection.policy import contribution_rates
     from shebao.core.audit import audit_create
     from shebao.registry.checks import parse_citizen_id
     from shebao.registry.models import Contribution, EmploymentSpell, Person
-    from shebao.registry.rates import rates_in_force
+    from shebao.registry.rates import contribution_rates, rates_in_force
 
     r = contribution_rates(month=MONTH)
     rates = rates_in_force(dt.date(2020, 2, 1))

@@ -14,7 +14,7 @@ from shebao.collection.bankfiles import deduction_run_start
 from shebao.collection.importers import import_remittances
 from shebao.collection.jobs import assessment_start
 from shebao.collection.models import RemittanceLine
-from shebao.collection.policy import policy_in_force
+from shebao.core.policy import current_policy
 from shebao.registry.services import employer_update
 from tests import personas
 from tests.personas import SETUP
@@ -25,7 +25,7 @@ def collection_objects(*, person: Any, employer: Any) -> dict[str, dict[str, obj
 
     employer_update(actor=SETUP, employer=employer, payment_method="bank_deduction", bank_account="6222021234567890123")
     book_due(employer, "2019-11", 10_000)
-    run, _ = assessment_run(as_of=dt.date(2020, 1, 31), policy=policy_in_force(), actor=SETUP)
+    run, _ = assessment_run(as_of=dt.date(2020, 1, 31), policy=current_policy(), actor=SETUP)
     deduction = deduction_run_start(actor=SETUP)
     job = assessment_start(as_of=dt.date(2020, 1, 31), actor=SETUP, inline=True)
     import_remittances(actor=SETUP, data=("bank_reference,value_date,amount,payer_name,payer_account,credit_code,memo\n"

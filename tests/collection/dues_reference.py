@@ -18,13 +18,12 @@ from django.db import transaction
 from shebao.collection import ledger
 from shebao.collection.ledger import Line
 from shebao.collection.models import INSURANCE_CHOICES, Allocation, Due, LedgerTransaction, Payment, Posting
-from shebao.collection.policy import contribution_rates
 from shebao.collection.services import credit_apply
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create
 from shebao.core.permissions import require
 from shebao.registry.models import Contribution, Employer
-from shebao.registry.rates import share_fen
+from shebao.registry.rates import contribution_rates, share_fen
 from shebao.rules.dates import day_date, day_number, month_index
 
 INSURANCES = tuple(code for code, _ in INSURANCE_CHOICES)

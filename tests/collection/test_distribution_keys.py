@@ -16,9 +16,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from shebao.collection.policy import policy_in_force
 from shebao.collection.selectors import employer_account, rights_record
 from shebao.collection.services import dues_build, payment_receive
+from shebao.core.policy import current_policy
 from tests.collection.conftest import contribution
 from tests.personas import SETUP
 
@@ -104,7 +104,7 @@ def city(db, employer_chaoyang, person_chaoyang, person_haidian):
 
 def test_the_employer_statement_reads_only_its_employers_shard(city):
     with CaptureQueriesContext(connection) as captured:
-        account = employer_account(employer=city, as_of=dt.date(2020, 3, 1), policy=policy_in_force())
+        account = employer_account(employer=city, as_of=dt.date(2020, 3, 1), policy=current_policy())
     assert account.dues and len(captured.captured_queries) > 2
     assert _fan_out(captured.captured_queries) == []
 
@@ -120,7 +120,7 @@ def test_a_payment_received_writes_only_its_employers_shard(city):
 
 def test_the_rights_record_is_the_one_known_cross_shard_read(city, person_chaoyang):
     with CaptureQueriesContext(connection) as captured:
-        months = rights_record(person=person_chaoyang, as_of=dt.date(2020, 3, 1), policy=policy_in_force())
+        months = rights_record(person=person_chaoyang, as_of=dt.date(2020, 3, 1), policy=current_policy())
     assert months
     assert _fan_out(captured.captured_queries) == []
     assert any(re.search(KNOWN_FAN_OUT[-1][1], q["sql"]) for q in captured.captured_queries)

@@ -10,9 +10,8 @@ from django.core.management import CommandError, call_command
 
 from shebao.collection.assessment import assessment_compute, assessment_run, assessment_what_if
 from shebao.collection.models import AssessmentDistrict, AssessmentRun
-from shebao.collection.policy import policy_in_force, policy_what_if
 from shebao.collection.selectors import employer_account
-from shebao.core.policy import announcement_publish
+from shebao.core.policy import announcement_publish, current_policy, policy_what_if
 from shebao.rules import load_policy
 from tests import personas
 from tests.collection.conftest import book_due, jsonl
@@ -53,7 +52,7 @@ def _city(db):
 
 def test_a_run_stores_each_employers_arrears_fees_and_relief_with_the_policy_version(db):
     cy, hd, _ok = _city(db)
-    run, result = assessment_run(actor=SETUP, as_of=dt.date(2020, 6, 30), policy=policy_in_force())
+    run, result = assessment_run(actor=SETUP, as_of=dt.date(2020, 6, 30), policy=current_policy())
     run.refresh_from_db()  # the stored figures, read back
     lines = {row[0]: dict(zip(AssessmentRun.FIGURE_COLUMNS, row, strict=True))
              for row in run.employer_figures().tolist()}
@@ -69,7 +68,7 @@ def test_a_run_stores_each_employers_arrears_fees_and_relief_with_the_policy_ver
 
 def test_a_what_if_reports_the_change_and_stores_nothing(db):
     cy, _hd, _ok = _city(db)
-    policy = policy_in_force()
+    policy = current_policy()
     w = assessment_what_if(as_of=dt.date(2020, 12, 31), policy=policy,
                            hypothetical=policy_what_if(lifted_on=dt.date(2020, 4, 30)), lifted_on=dt.date(2020, 4, 30))
     assert AssessmentRun.objects.count() == 0
@@ -83,10 +82,10 @@ def test_a_what_if_reports_the_change_and_stores_nothing(db):
 
 def test_a_published_lifted_date_changes_the_next_run(db, municipal_admin):
     _city(db)
-    before, _ = assessment_run(actor=SETUP, as_of=dt.date(2020, 12, 31), policy=policy_in_force())
+    before, _ = assessment_run(actor=SETUP, as_of=dt.date(2020, 12, 31), policy=current_policy())
     announcement_publish(actor=municipal_admin, parameter="epidemic_lifted_on", value="2020-04-30",
                          title="疫情解除公告", clause="0.3")
-    after, _ = assessment_run(actor=SETUP, as_of=dt.date(2020, 12, 31), policy=policy_in_force())
+    after, _ = assessment_run(actor=SETUP, as_of=dt.date(2020, 12, 31), policy=current_policy())
     assert after.lifted_on == dt.date(2020, 4, 30) and after.announcements
     assert after.late_fee_fen > before.late_fee_fen
 

@@ -10,8 +10,8 @@ from django.urls import reverse
 from shebao.collection.assessment import assessment_run
 from shebao.collection.importers import import_remittances
 from shebao.collection.models import Due, Payment, RemittanceLine
-from shebao.collection.policy import policy_in_force
 from shebao.core.models import AuditEvent
+from shebao.core.policy import current_policy
 from tests.collection.conftest import book_due
 from tests.collection.test_bank_imports import statement
 from tests.nothing_written import nothing_written
@@ -102,7 +102,7 @@ def test_runs_are_listed_and_a_districts_staff_see_only_their_employers_lines(cl
                                                                               employer_haidian):
     book_due(employer_chaoyang, "2019-11", 10_000)
     book_due(employer_haidian, "2019-11", 20_000)
-    run, _ = assessment_run(actor=SETUP, as_of=dt.date(2020, 1, 31), policy=policy_in_force())
+    run, _ = assessment_run(actor=SETUP, as_of=dt.date(2020, 1, 31), policy=current_policy())
     client.force_login(clerk_haidian)
     own = reverse("collection:assessment_run_district", args=[run.pk, employer_haidian.district_id])
     assert own in client.get(reverse("collection:assessment_runs")).content.decode()
@@ -120,7 +120,7 @@ def test_runs_are_listed_and_a_districts_staff_see_only_their_employers_lines(cl
 def test_the_municipal_center_sees_the_whole_run(client, municipal_admin, employer_chaoyang, employer_haidian):
     book_due(employer_chaoyang, "2019-11", 10_000)
     book_due(employer_haidian, "2019-11", 20_000)
-    run, _ = assessment_run(actor=SETUP, as_of=dt.date(2020, 1, 31), policy=policy_in_force())
+    run, _ = assessment_run(actor=SETUP, as_of=dt.date(2020, 1, 31), policy=current_policy())
     client.force_login(municipal_admin)
     html = client.get(reverse("collection:assessment_run", args=[run.pk])).content.decode()
     assert employer_haidian.name in html and employer_chaoyang.name in html and "300.00" in html

@@ -27,7 +27,7 @@ LIFTED = load_policy(overrides={"epidemic_lifted_on": "2020-04-30"})
 def history(employer_chaoyang, person_chaoyang, monkeypatch):
     """2019-12 paid on time; 2020-02 and 2020-03 made up on 2020-07-01 (within three months of the
     lift on 2020-04-30: on time, 0.3); 2020-05 still unpaid."""
-    monkeypatch.setattr(statements, "policy_in_force", lambda: LIFTED)
+    monkeypatch.setattr(statements, "current_policy", lambda: LIFTED)
     rows = {"2019-12": contribution(person_chaoyang, employer_chaoyang, "2019-12", 1_000_000,
                                     paid_on=dt.date(2019, 12, 20))}
     for month in ("2020-02", "2020-03"):

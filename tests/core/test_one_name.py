@@ -32,6 +32,10 @@ REMOVED = [
     # (year*12 + month-1) is gone.
     (r"registry\.months\b|\bparse_month\(|\bformat_month\(|def add_month\b", set(),
      "shebao.rules.dates.month_index / month_str / month_of_date / month_add"),
+    # The policy in force: one module (core.policy: current_policy, policy_with, policy_what_if); the
+    # collection app's shim is gone. Rates of a contribution month: registry.rates.contribution_rates.
+    (r"collection\.policy\b|\bpolicy_in_force\b|\bpolicy_announcement_ids\b", set(),
+     "shebao.core.policy.current_policy / policy_what_if; shebao.registry.rates.contribution_rates"),
     # One mapper per front end.
     (r"\bclass DomainErrors\b|def _error_text\b|def _messages\b|def _errors\b", set(),
      "shebao.api.errors.problem_exception_handler (API) or shebao.backoffice.errors.refusal (pages)"),

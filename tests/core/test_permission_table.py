@@ -30,10 +30,9 @@ from shebao.collection import relief as relief_services
 from shebao.collection import services as collection
 from shebao.collection.assessment import assessment_run
 from shebao.collection.models import DeductionRun, Payment, RemittanceLine
-from shebao.collection.policy import policy_in_force
 from shebao.core import clock
 from shebao.core.permissions import TABLE, ActionRefused, SystemActor, may
-from shebao.core.policy import announcement_publish
+from shebao.core.policy import announcement_publish, current_policy
 from shebao.operations import halls, outreach
 from shebao.operations.services import audit_case_open, audit_case_register
 from shebao.portal import services as portal_services
@@ -534,7 +533,7 @@ SCENARIOS: dict[str, Scenario] = {
         employer=w.employer, month="2020-01", data=ROSTER, filename="r.csv", actor=a),
     "declaration.commit": lambda w: (lambda d: lambda a: declarations.declaration_commit(declaration=d, actor=a))(
         w.declaration()),
-    "assessment.run": lambda w: lambda a: assessment_run(as_of=dt.date(2020, 1, 31), policy=policy_in_force(),
+    "assessment.run": lambda w: lambda a: assessment_run(as_of=dt.date(2020, 1, 31), policy=current_policy(),
                                                          actor=a),
     "audit_case.register": lambda w: lambda a: audit_case_register(
         actor=a, source="inspection", employer=w.employer, summary="稽核检查"),

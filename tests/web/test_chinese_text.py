@@ -19,8 +19,7 @@ from django.urls import reverse
 
 from shebao.cases.models import Case
 from shebao.collection.assessment import assessment_run
-from shebao.collection.policy import policy_in_force
-from shebao.core.policy import announcement_publish
+from shebao.core.policy import announcement_publish, current_policy
 from shebao.registry.generator import GenerateOptions, generate
 from shebao.registry.models import Employer, Person
 from shebao.rules.catalog import businesses
@@ -41,7 +40,7 @@ def city(settings):
     admin = User.objects.get(username="admin")
     announcement_publish(actor=admin, parameter="collection.period_overrides", value={"2020-03": "2020-04-30"},
                          title="2020年3月社会保险费征收期延长至4月30日", clause="0.2")
-    assessment_run(actor=SETUP, as_of=dt.date(2020, 2, 20), policy=policy_in_force())
+    assessment_run(actor=SETUP, as_of=dt.date(2020, 2, 20), policy=current_policy())
     return admin
 
 

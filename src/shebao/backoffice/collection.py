@@ -31,7 +31,6 @@ from shebao.collection.models import (
     RemittanceLine,
     RemittanceMatchRequest,
 )
-from shebao.collection.policy import policy_in_force, policy_what_if
 from shebao.collection.releases import (
     remittance_match_decide,
     remittance_match_request,
@@ -46,6 +45,7 @@ from shebao.collection.services import (
 from shebao.core import clock
 from shebao.core.inputs import business_date_problem, form_id
 from shebao.core.permissions import may, require
+from shebao.core.policy import current_policy, policy_what_if
 from shebao.core.reads import personal_data_read
 from shebao.core.scoping import scope_queryset, user_may_see_district, user_sees_all
 from shebao.registry.models import Employer, Office, Person
@@ -69,7 +69,7 @@ def employer_account(request: HttpRequest, pk: int) -> HttpResponse:
     employer = get_object_or_404(selectors.employer_list(user=request.user), pk=pk)
     as_of, error = _date_param(request, "as_of", clock.today())
     assert as_of is not None
-    policy = policy_in_force()
+    policy = current_policy()
     account = selectors.employer_account(employer=employer, as_of=as_of, policy=policy)
     return TemplateResponse(request, "collection/employer_account.html", {
         "employer": employer, "account": account, "as_of": as_of, "error": error,
@@ -172,7 +172,7 @@ def assessment_runs(request: HttpRequest) -> HttpResponse:
     context.update({"as_of": request.GET.get("as_of", ""), "lifted_on": request.GET.get("lifted_on", ""),
                     "error": e1 or e2})
     if as_of and lifted_on and not (e1 or e2):
-        policy = policy_in_force()
+        policy = current_policy()
         # A district's staff see their district's employers only; an account with no office, none.
         district = None if user_sees_all(request.user) else getattr(request.user, "district", None)
         employer_ids = [] if district is None and not user_sees_all(request.user) else None
@@ -233,7 +233,7 @@ def person_rights(request: HttpRequest, pk: int) -> HttpResponse:
     as_of, error = _date_param(request, "as_of", clock.today())
     on, error2 = _date_param(request, "on", None)
     assert as_of is not None
-    policy = policy_in_force()
+    policy = current_policy()
     coverage = selectors.medical_coverage(person=person, on=on, policy=policy) if on else None
     personal_data_read(actor=request.user, subject=person, what="权益记录")
     return TemplateResponse(request, "collection/person_rights.html", {

@@ -160,8 +160,8 @@ def employer_statement(request: HttpRequest, pk: int) -> HttpResponse:
     from django.shortcuts import get_object_or_404
 
     from shebao.collection import selectors as collection_selectors
-    from shebao.collection.policy import policy_in_force
     from shebao.core.pdffonts import PdfFontMissing, UnprintableText
+    from shebao.core.policy import current_policy
     from shebao.reports.statement import statement_filename, statement_pdf
 
     employer = get_object_or_404(collection_selectors.employer_list(user=request.user).select_related("district"),
@@ -175,7 +175,7 @@ def employer_statement(request: HttpRequest, pk: int) -> HttpResponse:
     problem = business_date_problem(as_of, today=clock.today())
     if problem:  # as_of=9999-12-31 printed 2,550,335.48 yuan of late fees (bad-input review D6)
         return HttpResponse(f"对账截止日{raw}{problem}", status=400, content_type="text/plain; charset=utf-8")
-    account = collection_selectors.employer_account(employer=employer, as_of=as_of, policy=policy_in_force())
+    account = collection_selectors.employer_account(employer=employer, as_of=as_of, policy=current_policy())
     try:
         pdf = statement_pdf(account=account, printed_by=str(request.user))
     except (PdfFontMissing, UnprintableText) as e:

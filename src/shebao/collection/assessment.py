@@ -23,7 +23,6 @@ import numpy as np
 from django.db import connection, transaction
 
 from shebao.collection.models import AssessmentDistrict, AssessmentRun, Due
-from shebao.collection.policy import policy_announcement_ids
 from shebao.core.permissions import actor_label, require
 from shebao.registry.models import Employer
 from shebao.rules import Policy, due_date, epidemic_lifted_on, late_fees
@@ -343,7 +342,7 @@ def _run_store(result: AssessmentResult, *, as_of: dt.date, policy: Policy, acto
     np.save(buffer, np.ascontiguousarray(table, dtype=np.int64), allow_pickle=False)
     run = AssessmentRun.objects.create(
         as_of=as_of, policy_name=policy.name, policy_version=policy.version, lifted_on=epidemic_lifted_on(policy),
-        announcements=policy_announcement_ids(policy), dues=result.dues_total,
+        announcements=[a.id for a in policy.announcements], dues=result.dues_total,
         employers_in_arrears=t["employers_in_arrears"], arrears_fen=t["arrears_fen"], late_fee_fen=t["late_fee_fen"],
         waived_fen=t["waived_fen"], seconds=round(time.perf_counter() - started, 3),  # reading and computing
         figures=buffer.getvalue(),

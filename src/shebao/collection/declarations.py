@@ -56,7 +56,6 @@ from django.db import connection, transaction
 
 from shebao.collection.importers import _decode, _Refuse, parse_amount_fen
 from shebao.collection.models import Declaration, DeclarationRow, Due
-from shebao.collection.policy import contribution_rates
 from shebao.collection.services import INSURANCES, dues_build
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_create, audit_update, audited_bulk_update, snapshot
@@ -65,7 +64,7 @@ from shebao.core.normalize import normalize_code, normalize_month, normalize_tex
 from shebao.core.permissions import SystemActor, actor_label, require
 from shebao.registry.checks import CodeError, parse_citizen_id
 from shebao.registry.models import Contribution, Employer, EmploymentSpell, Person
-from shebao.registry.rates import contribution_shares
+from shebao.registry.rates import contribution_rates, contribution_shares
 from shebao.rules.dates import InputError, month_add, month_index, month_of_date
 
 MAX_ROWS = 200_000

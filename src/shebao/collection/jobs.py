@@ -23,11 +23,11 @@ from django.db import close_old_connections, connection, transaction
 
 from shebao.collection.assessment import assessment_run
 from shebao.collection.models import AssessmentJob
-from shebao.collection.policy import policy_in_force
 from shebao.core import clock
 from shebao.core.audit import audit_create
 from shebao.core.inputs import business_date_range
 from shebao.core.permissions import actor_label, actor_user, require
+from shebao.core.policy import current_policy
 
 log = logging.getLogger(__name__)
 STALE_AFTER = dt.timedelta(minutes=15)
@@ -102,7 +102,7 @@ def assessment_job_execute(*, job_id: int, actor: Any) -> None:
 
     job = AssessmentJob.objects.get(pk=job_id)
     try:
-        run, _ = assessment_run(as_of=job.as_of, policy=policy_in_force(), actor=actor, progress=progress)
+        run, _ = assessment_run(as_of=job.as_of, policy=current_policy(), actor=actor, progress=progress)
     except Exception:  # the job records the failure; the page shows it
         log.exception("assessment job %s failed", job_id)
         AssessmentJob.objects.filter(pk=job_id).update(

@@ -372,10 +372,10 @@ def relief_pack_publish(*, pack: str, actor: Any, on: dt.date | None = None) -> 
 # --- Deferral (缓缴): an application and its approval ---------------------------------------------------
 def deferral_due_dates(months: Sequence[str]) -> dict[str, dt.date]:
     """Each month's due date under the policy in force (extensions included)."""
-    from shebao.collection.policy import policy_in_force
+    from shebao.core.policy import current_policy
     from shebao.rules import due_date
 
-    policy = policy_in_force()
+    policy = current_policy()
     return {m: due_date(m, policy) for m in months}
 
 

@@ -30,12 +30,11 @@ from shebao.collection.models import (
     Posting,
     RemittanceLine,
 )
-from shebao.collection.policy import contribution_rates
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_range, audit_create, audit_update, audited_bulk_update, snapshot
 from shebao.core.permissions import require
 from shebao.registry.models import Contribution, Employer
-from shebao.registry.rates import RATE_UNIT, share_fen
+from shebao.registry.rates import RATE_UNIT, contribution_rates, share_fen
 from shebao.rules.dates import month_index
 
 INSURANCES = tuple(code for code, _ in INSURANCE_CHOICES)
@@ -101,7 +100,7 @@ def _share_sql(base: str, rate: str) -> str:
 
 
 def _rates_rows(months: Sequence[str]) -> str:
-    """The months' rates, floors and ceilings (`base` pack, via `collection.policy.contribution_rates`) as
+    """The months' rates, floors and ceilings (`base` pack, via `registry.rates.contribution_rates`) as
     the rows of a VALUES table: the one meaning of the parameters, joined into the set-based build."""
     rows = []
     for month in months:

@@ -19,13 +19,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from shebao.collection.models import RightsStatement
-from shebao.collection.policy import policy_in_force
 from shebao.collection.selectors import rights_statement_content
 from shebao.core import clock
 from shebao.core.audit import audit_create
 from shebao.core.codes import new_verification_code
 from shebao.core.inputs import check_business_date
 from shebao.core.permissions import ActionRefused, PortalActor, actor_label, portal_may_act_on, require
+from shebao.core.policy import current_policy
 from shebao.registry.models import Person
 
 
@@ -52,7 +52,7 @@ def rights_statement_issue(*, actor: Any, person: Person, as_of: dt.date | None 
     if as_of > clock.today():
         raise ValidationError({"as_of": "权益记录单的截止日不能晚于今天"})
     check_business_date(as_of, label="权益记录单的截止日", field="as_of")  # 0001-01-01 was issued as 真实
-    content = rights_statement_content(person=person, as_of=as_of, policy=policy_in_force())
+    content = rights_statement_content(person=person, as_of=as_of, policy=current_policy())
     months = [line["month"] for line in content["lines"]]
     digest = _content_sha256(content)
     label = actor_label(actor)

@@ -131,6 +131,11 @@ def policy_with(changes: Mapping[str, Any], *, pack: str | None = None, title: s
                             title=title, clause="0.1"))
 
 
+def policy_what_if(*, lifted_on: dt.date, pack: str | None = None) -> Any:
+    """The policy in force plus a hypothetical announcement of the lifted date `lifted_on` (0.3)."""
+    return policy_with({"epidemic.lifted_on": lifted_on.isoformat()}, pack=pack, title="假设公告：疫情解除日期")
+
+
 def epidemic_lifted_on(*, pack: str | None = None) -> dt.date | None:
     """The lifted date of the policy in force (0.3), or None: every reader outside the rules asks here
     (the rules' own reader is `shebao.rules.epidemic_lifted_on`)."""

@@ -250,12 +250,12 @@ def case_document_download(request: HttpRequest, pk: int, doc_pk: int) -> HttpRe
 def account(request: HttpRequest) -> HttpResponse:
     """Dues by month with the due date in force (0.2), late fees and relief with their clause (0.3),
     payments and deductions received, and the reference to write on a remittance (3.2)."""
-    from shebao.collection.policy import policy_in_force
     from shebao.collection.selectors import employer_account
     from shebao.collection.services import payment_reference
+    from shebao.core.policy import current_policy
 
     today = clock.today()
-    book = employer_account(employer=request.portal_employer, as_of=today, policy=policy_in_force(), limit=120)
+    book = employer_account(employer=request.portal_employer, as_of=today, policy=current_policy(), limit=120)
     return TemplateResponse(request, "portal/employer/account.html", {
         "employer": request.portal_employer, "book": book, "reference": payment_reference(request.portal_employer),
         "today": today})

@@ -77,10 +77,10 @@ def person_rights(request: HttpRequest) -> HttpResponse:
 
 
 def _rights_context(request: HttpRequest) -> dict[str, Any]:
-    from shebao.collection.policy import policy_in_force
     from shebao.collection.selectors import STATEMENT_INSURANCES, rights_statement_content
+    from shebao.core.policy import current_policy
 
-    content = rights_statement_content(person=request.portal_person, as_of=clock.today(), policy=policy_in_force())
+    content = rights_statement_content(person=request.portal_person, as_of=clock.today(), policy=current_policy())
     return {"person": request.portal_person, "content": content, "lines": list(reversed(content["lines"])),
             "insurances": STATEMENT_INSURANCES, "today": clock.today()}
 

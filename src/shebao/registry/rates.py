@@ -79,6 +79,13 @@ def rates_in_force(on: dt.date, pack: str = "base") -> ContributionRates:
     )
 
 
+def contribution_rates(*, month: str, pack: str = "base") -> ContributionRates:
+    """Rates, floors and ceilings in force for the contribution month `month` (``YYYY-MM``, read on its
+    first day). ValueError for a month that is not ``YYYY-MM``; see `rates_in_force` for a month no
+    pack covers."""
+    return rates_in_force(dt.date(int(month[:4]), int(month[5:7]), 1), pack)
+
+
 def contribution_shares(rates: ContributionRates, bases_fen, industry_class) -> dict[str, tuple]:
     """Employer and personal fen of each insurance type for people declared on `bases_fen` (an int64
     array, one base per person) by employers of `industry_class` (array, 1..8; outside is clipped):

@@ -39,7 +39,7 @@ class PersonMonth:
 
 def month_shares(month: str, bases_fen: list[int], industry_class: int) -> dict[str, tuple[list[int], list[int]]]:
     """Employer and personal fen of each insurance type for people of one month on the given bases."""
-    from shebao.collection.policy import contribution_rates
+    from shebao.registry.rates import contribution_rates
 
     # The one computation of shares by month (rates, floor and ceiling per insurance type) that the
     # monthly dues build makes in SQL: a back-payment's fen must equal what the month's dues charge.
@@ -52,7 +52,7 @@ def month_shares(month: str, bases_fen: list[int], industry_class: int) -> dict[
 
 
 def _clipped_bases(month: str, base_fen: int) -> dict[str, int]:
-    from shebao.collection.policy import contribution_rates
+    from shebao.registry.rates import contribution_rates
 
     r = contribution_rates(month=month)
     pension = min(max(base_fen, r.pension_floor_fen), r.ceiling_fen)

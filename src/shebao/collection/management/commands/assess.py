@@ -10,9 +10,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shebao.collection.assessment import assessment_what_if
 from shebao.collection.jobs import assessment_start
-from shebao.collection.policy import policy_in_force, policy_what_if
 from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor
+from shebao.core.policy import current_policy, policy_what_if
 from shebao.registry.models import Office
 from shebao.rules import epidemic_lifted_on
 
@@ -44,7 +44,7 @@ class Command(BaseCommand):
             if not (opts["what_if"] and opts["lifted_on"]):
                 raise CommandError("试算须同时给出 --lifted-on DATE 和 --what-if")
             lifted = _date(opts["lifted_on"], "疫情解除")
-            policy = policy_in_force()
+            policy = current_policy()
             w = assessment_what_if(as_of=as_of, policy=policy, hypothetical=policy_what_if(lifted_on=lifted),
                                    lifted_on=lifted)
             current = epidemic_lifted_on(policy)
