@@ -1,5 +1,5 @@
 """A control character in an address's query string or a page's form is refused with 400 before any
-view or query sees it (core.middleware.QueryTextMiddleware). PostgreSQL cannot hold a NUL in text:
+view or query sees it (core.middleware.QueryGuardMiddleware). PostgreSQL cannot hold a NUL in text:
 GET /api/v1/cases/?business=%00… answered 500 there (schemathesis, CI on PostgreSQL). The class is
 every parameter of every page and API list, so the test walks each GET address with a parameter."""
 
@@ -73,3 +73,38 @@ def test_ordinary_queries_still_pass(clerk_chaoyang):
     c = Client()
     c.force_login(clerk_chaoyang)
     assert c.get("/office/queue/", {"q": "王伟\t"}).status_code == 200
+
+
+def test_one_guard_with_a_list_of_checks_walks_the_query_once():
+    """The control-character and personal-number checks are rules of one guard (one walk over the
+    query), so a new check is a line in QUERY_CHECKS, not another middleware repeating the loop."""
+    from django.conf import settings
+
+    from shebao.core import middleware
+
+    guards = [m for m in settings.MIDDLEWARE if m.startswith("shebao.core.middleware.Query")
+              or "PersonalNumber" in m]
+    assert guards == ["shebao.core.middleware.QueryGuardMiddleware"]
+    assert [c.code for c in middleware.QUERY_CHECKS] == ["invalid", "personal_number_in_url"]
+    assert not hasattr(middleware, "QueryTextMiddleware")
+    assert not hasattr(middleware, "PersonalNumberQueryMiddleware")
+
+
+@pytest.mark.django_db
+def test_a_personal_number_as_a_parameter_name_is_refused_as_a_query_parameter(clerk_chaoyang):
+    """A number in the name is not echoed, and the answer says it is the address's parameter."""
+    r = client_for(clerk_chaoyang).get("/api/v1/cases/?11010519491231002X=1")
+    assert r.status_code == 400
+    body = r.json()
+    assert body["errors"][0] == {**body["errors"][0], "field": "（参数名）", "code": "personal_number_in_url"}
+    assert body["detail"].startswith("查询参数（参数名）") and "11010519491231002X" not in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_personal_number_in_a_page_form_passes_the_guard(clerk_chaoyang):
+    """A number belongs in a posted form: only the control-character check applies to forms."""
+    personas.make_person("王伟", serial=3)
+    c = Client()
+    c.force_login(clerk_chaoyang)
+    r = c.post("/persons/", {"q": "11010519491231002X"})
+    assert r.status_code == 200 and "号码不得出现在网址中" not in r.content.decode()

@@ -114,9 +114,9 @@ MIDDLEWARE = [
     "shebao.core.middleware.PagesOnlySessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # A control character in the query string is refused before any view or query sees it (400).
-    "shebao.core.middleware.QueryTextMiddleware",
-    "shebao.core.middleware.PersonalNumberQueryMiddleware",
+    # A control character or a personal number in the query string (or a control character in a
+    # page's form) is refused before any view or query sees it (400; core.middleware.QUERY_CHECKS).
+    "shebao.core.middleware.QueryGuardMiddleware",
     "shebao.core.middleware.PagesOnlyCsrfViewMiddleware",
     "shebao.core.middleware.PagesOnlyAuthenticationMiddleware",
     # The second factor (django-otp): a signed-in session without a verified authenticator is signed out.

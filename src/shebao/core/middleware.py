@@ -12,6 +12,8 @@ bearer key is never attached by a browser on its own, so there is nothing to for
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.middleware import AuthenticationMiddleware
@@ -102,66 +104,83 @@ class AdminMaskingMiddleware:
         return response
 
 
-class QueryTextMiddleware:
-    """Refuse, with 400, a query string or page form carrying a control character or a lone surrogate.
-
-    A filter or search term comes from the address (``?business=…``, ``?q=…``) before any form or
-    serializer sees it; PostgreSQL cannot hold a NUL in text, so such a term reached the database
-    and answered 500 (schemathesis, GET /api/v1/cases/?business=%00…). One check here covers every
-    page and API list (core.inputs.text_problem, the same rule the forms and models use): the API
-    answers problem details naming the parameter, a page the Chinese 400 page. A page's posted form
-    (urlencoded or multipart fields, not files) is checked the same way, since some views read a
-    field straight into a lookup (a POSTed ID search); API bodies are left to their serializers.
-    """
-
-    def __init__(self, get_response: Any) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: Any) -> Any:
-        from shebao.core.inputs import text_problem
-
-        sources = [request.GET]
-        if request.method == "POST" and not request.path_info.startswith("/api/") and request.content_type in (
-                "application/x-www-form-urlencoded", "multipart/form-data"):
-            sources.append(request.POST)
-        for source in sources:
-            for name, values in source.lists():
-                for value in [name, *values]:
-                    problem = text_problem(value)
-                    if problem:
-                        return _query_refused(request, name, problem)
-        return self.get_response(request)
-
-
 # What a refused address says: where the search by number is done instead (a POSTed form or body).
 NUMBER_IN_URL = ("含有证件号码、手机号码或银行账号：号码不得出现在网址中（会留在访问日志和浏览器历史里）。"
                  "请在页面的查询框中输入（以表单提交），接口请用 POST /api/v1/persons/search/")
 
 
-class PersonalNumberQueryMiddleware:
-    """Refuse, with 400, an address whose query string holds an ID, mobile or account number.
+@dataclass(frozen=True)
+class QueryCheck:
+    """One rule of the query guard.
 
-    Issue 16 §4: `GET /api/v1/persons/?q=1101051960…` and front-desk GETs put full ID numbers in
-    access logs, proxies' logs and browser histories. Every search by personal number is a POST
-    (the registry search page, the front desk, `POST /api/v1/persons/search/`); this check covers
-    the class for every page and API list, present and future: a query value that
-    `core.masking.mask_text` would mask (the log masker's own rule) is refused. An employer's
-    unified social credit code (GB 32100, public) passes unless it also reads as an ID number.
-    The answer names the parameter, never echoes the value, and says to POST instead.
+    `problem(value)` answers the Chinese reason (after the parameter's name) or None when the value
+    passes; `code` and `reason_en` go into the API's problem details; `forms` says whether a page's
+    posted form is checked too (a personal number belongs in a form, never in an address).
     """
 
-    def __init__(self, get_response: Any) -> None:
+    problem: Callable[[str], str | None]
+    code: str
+    reason_en: str
+    forms: bool
+
+
+def _control_character(value: str) -> str | None:
+    from shebao.core.inputs import text_problem
+
+    return text_problem(value)
+
+
+def _personal_number(value: str) -> str | None:
+    from shebao.core.masking import holds_personal_number
+
+    return NUMBER_IN_URL if holds_personal_number(value) and not _public_code(value) else None
+
+
+# In order: the first check a value fails is the one reported.
+QUERY_CHECKS: tuple[QueryCheck, ...] = (
+    # A control character or a lone surrogate: PostgreSQL cannot hold a NUL in text, so such a term
+    # reached the database and answered 500 (schemathesis, GET /api/v1/cases/?business=%00…). The
+    # same rule as the forms and models (core.inputs.text_problem).
+    QueryCheck(_control_character, "invalid", "the query parameter holds a control character", forms=True),
+    # An ID, mobile or account number (issue 16 §4): `GET /api/v1/persons/?q=1101051960…` and
+    # front-desk GETs put full ID numbers in access logs, proxies' logs and browser histories. A value
+    # that core.masking.mask_text would mask (the log masker's own rule) is refused; an employer's
+    # unified social credit code (GB 32100, public) passes unless it also reads as an ID number.
+    QueryCheck(_personal_number, "personal_number_in_url",
+               "an ID, phone or account number in a URL: POST it instead", forms=False),
+)
+
+
+class QueryGuardMiddleware:
+    """Refuse, with 400, a query string (or a page's posted form) that fails one of QUERY_CHECKS.
+
+    One walk over every parameter name and value of the address, and of a page's urlencoded or
+    multipart form (not files; some views read a field straight into a lookup, a POSTed ID search),
+    covers every page and API list, present and future. API bodies are left to their serializers.
+    The API answers problem details naming the parameter (``errors[0].code`` is the check's code), a
+    page the Chinese 400 page. A value is never echoed; a name that itself fails a check is shown as
+    "（参数名）".
+    """
+
+    def __init__(self, get_response: Any, checks: tuple[QueryCheck, ...] = QUERY_CHECKS) -> None:
         self.get_response = get_response
+        self.checks = checks
 
     def __call__(self, request: Any) -> Any:
-        from shebao.core.masking import holds_personal_number
-
-        for name, values in request.GET.lists():
-            for value in [name, *values]:
-                if holds_personal_number(value) and not _public_code(value):
-                    shown = name if not holds_personal_number(name) else "（参数名）"
-                    return _query_refused(request, shown, NUMBER_IN_URL, code="personal_number_in_url",
-                                          reason_en="an ID, phone or account number in a URL: POST it instead")
+        sources = [(request.GET, True)]
+        if request.method == "POST" and not request.path_info.startswith("/api/") and request.content_type in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            sources.append((request.POST, False))
+        for source, in_address in sources:
+            checks = [c for c in self.checks if in_address or c.forms]
+            for name, values in source.lists():
+                for value in [name, *values]:
+                    for check in checks:
+                        problem = check.problem(value)
+                        if problem:
+                            shown = "（参数名）" if any(c.problem(name) for c in checks) else name
+                            return _query_refused(request, shown, problem, in_address=in_address,
+                                                  code=check.code, reason_en=check.reason_en)
         return self.get_response(request)
 
 
@@ -189,15 +208,13 @@ def _public_code(value: str) -> bool:
     return False
 
 
-def _query_refused(request: Any, name: str, problem: str, *, code: str = "invalid",
-                   reason_en: str = "the query parameter holds a control character") -> Any:
+def _query_refused(request: Any, shown: str, problem: str, *, in_address: bool, code: str,
+                   reason_en: str) -> Any:
     from django.http import JsonResponse
 
-    from shebao.core.inputs import text_problem
     from shebao.web.errors import render_error
 
-    shown = name if not text_problem(name) else "（参数名）"
-    message = f"{'查询参数' if name in request.GET else '填写的内容'}{shown}{problem}"
+    message = f"{'查询参数' if in_address else '填写的内容'}{shown}{problem}"
     if request.path_info.startswith("/api/"):
         from shebao.api.errors import TITLES
 
