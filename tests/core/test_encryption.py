@@ -118,13 +118,25 @@ def test_a_payer_is_recognised_by_its_account_through_the_index(employer_chaoyan
     assert remittance_second_person_reason(line, employer_chaoyang) == ""
 
 
-# Bank-account columns not encrypted yet (docs/encryption.md, "Not yet encrypted"): the payroll's,
-# being rebuilt set-based this session. Any other account column must be encrypted.
-NOT_YET = {("benefits", "retiree", "bank_account"), ("benefits", "transfer", "bank_account"),
-           ("benefits", "disabilityallowance", "bank_account")}
+# Bank-account columns still in clear (docs/encryption.md): none. Kept as a name so that a column
+# left in clear one day is listed here, with its reason, not slipped past the guard.
+NOT_YET: set[tuple[str, str, str]] = set()
+
+
+def _holds_account_numbers(field) -> bool:
+    """A text column named or labelled as a bank account number (账号), not its blind index."""
+    from django.db import models
+
+    from shebao.core.fields import BlindIndexField
+
+    if not isinstance(field, (models.CharField, models.TextField)) or isinstance(field, BlindIndexField):
+        return False
+    return field.name in ("bank_account", "payer_account", "account_number") or "账号" in str(field.verbose_name)
 
 
 def test_every_bank_account_column_is_encrypted_but_the_listed_remainder():
+    """The class: any text column of any shebao model that holds account numbers, by name or by its
+    Chinese label (a new model's 收款账号 too), is an EncryptedTextField."""
     from shebao.core.fields import EncryptedTextField
 
     seen = set()
@@ -132,12 +144,73 @@ def test_every_bank_account_column_is_encrypted_but_the_listed_remainder():
         if not model.__module__.startswith("shebao."):
             continue
         for field in model._meta.concrete_fields:
-            if field.name in ("bank_account", "payer_account", "account_number"):
+            if _holds_account_numbers(field):
                 key = (model._meta.app_label, model._meta.model_name, field.name)
                 seen.add(key)
                 assert isinstance(field, EncryptedTextField) or key in NOT_YET, f"{key} holds accounts in clear"
     assert {("registry", "employer", "bank_account"), ("registry", "residentpension", "bank_account"),
-            ("collection", "refund", "bank_account"), ("collection", "remittanceline", "payer_account")} <= seen
+            ("collection", "refund", "bank_account"), ("collection", "remittanceline", "payer_account"),
+            ("benefits", "retiree", "bank_account"), ("benefits", "transfer", "bank_account"),
+            ("benefits", "disabilityallowance", "bank_account")} <= seen
+    assert not NOT_YET
+
+
+def _raw_account(model, pk) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT bank_account FROM {model._meta.db_table} WHERE id = %s", [pk])
+        return cursor.fetchone()[0]
+
+
+def test_pension_accounts_and_the_payrolls_transfers_are_tokens_and_the_bank_file_has_the_account(settings):
+    """A retiree's account is stored as a token; the set-based payroll copies the token into each
+    transfer in SQL (never the number), and the bank's payment file, read through the model, has the
+    full account the bank needs."""
+    import datetime as dt
+
+    from shebao.benefits import payroll
+    from shebao.benefits.models import PayrollFile, Retiree, Transfer
+    from tests.benefits.conftest import declare
+
+    retiree = declare("赵一", birth=dt.date(1959, 10, 15), serial=11, declared_on=dt.date(2019, 10, 1))
+    account = "6222020000000000011"
+    assert Retiree.objects.get(pk=retiree.pk).bank_account == account
+    stored = _raw_account(Retiree, retiree.pk)
+    assert stored.startswith(crypto.TOKEN_PREFIX) and account not in stored
+    run = payroll.payroll_run_start(actor=SETUP, month="2020-02")
+    transfer = Transfer.objects.get(run=run)
+    assert transfer.bank_account == account
+    stored = _raw_account(Transfer, transfer.pk)
+    assert stored.startswith(crypto.TOKEN_PREFIX) and account not in stored
+    data = (settings.SHEBAO_BANK_FILE_DIR / PayrollFile.objects.get(run=run).filename).read_bytes()
+    assert account.encode() in data
+    trail = " ".join(str(e.changes) for e in AuditEvent.objects.filter(model__startswith="benefits."))
+    assert account not in trail
+    with pytest.raises(FieldError, match="blind index"):
+        Retiree.objects.filter(bank_account=account).exists()
+    assert crypto.rotate_all()["benefits.Transfer"] == 1
+
+
+def test_the_benefits_migration_encrypts_accounts_written_in_clear():
+    import datetime as dt
+
+    from shebao.benefits import payroll
+    from shebao.benefits.models import Retiree, Transfer
+    from tests.benefits.conftest import declare
+
+    retiree = declare("赵一", birth=dt.date(1959, 10, 15), serial=11, declared_on=dt.date(2019, 10, 1))
+    transfer = Transfer.objects.get(run=payroll.payroll_run_start(actor=SETUP, month="2020-02"))
+    account = "6222020000000000011"
+    with connection.cursor() as cursor:  # as before the migration: clear text
+        for model, pk in ((Retiree, retiree.pk), (Transfer, transfer.pk)):
+            cursor.execute(f"UPDATE {model._meta.db_table} SET bank_account = %s WHERE id = %s", [account, pk])
+    assert Retiree.objects.get(pk=retiree.pk).bank_account == account  # readable meanwhile
+    migration = importlib.import_module("shebao.benefits.migrations.0004_bank_accounts_encrypted")
+    migration.encrypt_existing(apps, None)
+    for model, pk in ((Retiree, retiree.pk), (Transfer, transfer.pk)):
+        stored = _raw_account(model, pk)
+        assert stored.startswith(crypto.TOKEN_PREFIX) and account not in stored
+        assert model.objects.get(pk=pk).bank_account == account
+    assert not migration.Migration.operations[-1].reversible  # forward only
 
 
 def test_an_imported_statement_line_keeps_the_payer_account_as_a_token():

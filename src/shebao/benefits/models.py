@@ -13,6 +13,7 @@ from django.db import models
 
 from shebao.collection.models import LedgerTransaction
 from shebao.core import clock
+from shebao.core.fields import EncryptedTextField
 from shebao.core.masking import mask_bank_account
 from shebao.registry.models import Office, Person, validate_month
 
@@ -33,7 +34,7 @@ class Retiree(models.Model):
     declared_on = models.DateField("申报日期")
     case = models.OneToOneField("cases.Case", verbose_name="退休申报业务", null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="retiree")
-    bank_account = models.CharField("养老金发放账号", max_length=32)
+    bank_account = EncryptedTextField("养老金发放账号", max_length=32)  # encrypted at rest (core.crypto)
     status = models.CharField("发放状态", max_length=12, choices=Status.choices, default=Status.ACTIVE)
     died_on = models.DateField("死亡日期", null=True, blank=True)
     created_at = models.DateTimeField("登记时间", default=clock.now, editable=False)
@@ -179,7 +180,7 @@ class Transfer(models.Model):
     person = models.ForeignKey(Person, verbose_name="收款人", on_delete=models.PROTECT, related_name="+")
     retiree = models.ForeignKey(Retiree, verbose_name="退休人员", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="transfers")
-    bank_account = models.CharField("收款账号", max_length=32)
+    bank_account = EncryptedTextField("收款账号", max_length=32)  # encrypted at rest (core.crypto)
     amount_fen = models.BigIntegerField("金额（分）")
     status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.PENDING)
     failure_reason = models.CharField("失败原因", max_length=200, blank=True)
@@ -368,7 +369,7 @@ class DisabilityAllowance(models.Model):
     grade = models.PositiveSmallIntegerField("伤残等级")
     monthly_fen = models.BigIntegerField("核定伤残津贴（分/月）")
     from_month = models.CharField("起发月份", max_length=7, validators=[validate_month])
-    bank_account = models.CharField("发放账号", max_length=32)
+    bank_account = EncryptedTextField("发放账号", max_length=32)  # encrypted at rest (core.crypto)
     status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField("核定时间", default=clock.now, editable=False)
 
