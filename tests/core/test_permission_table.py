@@ -187,7 +187,7 @@ NOT_ACTIONS = {
     "shebao.core.policy.policy_statements", "shebao.core.policy.policy_title",
     "shebao.core.policy.policy_pack_name", "shebao.core.policy.state_annotations",
     "shebao.core.policy.remember_state", "shebao.core.policy.forget_state",
-    "shebao.core.policy.current_policy", "shebao.core.policy.policy_with",
+    "shebao.core.policy.current_policy", "shebao.core.policy.policy_with", "shebao.core.policy.policy_what_if",
     "shebao.core.policy.epidemic_lifted_on", "shebao.operations.services.may_register",
     "shebao.operations.services.may_handle",
     "shebao.cases.services.lift_in_force", "shebao.cases.services.lift_date_confirmation",
