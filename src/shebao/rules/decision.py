@@ -27,6 +27,7 @@ from .facts import (
     display_enum,
     encode_application,
     fields_of,
+    parameters_of,
 )
 from .policy import Policy, load_policy
 from .retirement import PARAMETERS as RETIREMENT_PARAMETERS
@@ -228,16 +229,9 @@ def error_message(error: int, support: int, compiled: Compiled) -> str:
     return msg
 
 
-# Parameters behind each derived fact, so a decision lists every value it used.
-_DERIVED_PARAMS = {
-    "notice_in_force": ("epidemic.in_force_from", "epidemic.lifted_on"),
-    "remaining_plus_pension_months": ("handling.remaining_age_limit",),
-    "near_retirement": (*RETIREMENT_PARAMETERS, "transfers.near_retirement_months"),
-}
-
-
 def _fact_params(fact: str, policy: Policy) -> tuple[str, ...]:
-    return tuple(n for n in _DERIVED_PARAMS.get(fact, ()) if policy.has(n))
+    """The parameters behind a fact that the policy has, so a decision lists every value it used."""
+    return tuple(n for n in parameters_of(fact) if policy.has(n))
 
 
 def _d(day: int) -> str:
@@ -530,8 +524,8 @@ def _trace_lines(
         if F[name] != MISSING[name] or name in ("business", "applied_on"):
             out.append(f"  {name} = {_show(name, F[name])}")
     out.append("derived facts:")
-    for name, (_, _, why) in DERIVED_FACTS.items():
-        out.append(f"  {name} = {_show(name, F[name])}    [{why}]")
+    for name, fact in DERIVED_FACTS.items():
+        out.append(f"  {name} = {_show(name, F[name])}    [{fact.reading}]")
     params: dict[str, None] = {}
     for item in trace:
         if item[0] == "table":

@@ -8,10 +8,12 @@ Python scalar row and on NumPy columns (``xp`` is :class:`~.dates.ScalarOps` or 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .catalog import Catalog, catalog, fact_name
 from .dates import SCALAR, InputError, day_number, month_index, parse_date
+from .retirement import PARAMETERS as RETIREMENT_PARAMETERS
 
 # name -> (kind, enum). Kinds: enum, day, month, int, bool, mask.
 INPUT_FACTS: dict[str, tuple[str, str | None]] = {
@@ -34,25 +36,6 @@ INPUT_ORDER = tuple(INPUT_FACTS)
 # Value of a fact the application does not state; rules only read facts their business requires.
 MISSING: dict[str, int] = {k: (0 if kind in ("day", "month", "bool", "mask") else -1)
                            for k, (kind, _) in INPUT_FACTS.items()}
-
-# name -> (kind, enum, where it comes from)
-DERIVED_FACTS: dict[str, tuple[str, str | None, str]] = {
-    "app_month": ("month", None, "Reading 1.x: the month of application"),
-    "period_months": ("int", None, "Reading 1.x: to - from + 1"),
-    "months_back": ("int", None, "Reading 1.x: month of application - from (1.1b: last three months)"),
-    "age_limit": ("int", None, "1.3b: 60 for men, 50 for women"),
-    "remaining_months": ("int", None, "Reading 1.x: months from application to the age limit, >= 0"),
-    "remaining_plus_pension_months": ("int", None, "1.3b: remaining + Beijing pension months"),
-    "retirement_age_months": ("int", None, "4.2: statutory age in months by birth cohort (retirement.py)"),
-    "retirement_day": ("day", None, "4.2: the day the person reaches the statutory age"),
-    "near_deadline": ("day", None, "Reading 4.2: application day + 3 calendar months"),
-    "near_retirement": ("bool", None, "Reading 4.2: near_deadline > retirement_day"),
-    "notice_in_force": ("bool", None, "Reading 0.4: in_force_from <= applied_on <= lifted_on"),
-    "online_available": ("bool", None, "catalog: the business can be done online (2.2)"),
-}
-FACT_KINDS: dict[str, tuple[str, str | None]] = {
-    **INPUT_FACTS, **{k: (v[0], v[1]) for k, v in DERIVED_FACTS.items()}
-}
 
 # The resolver key under which a compiled policy keeps its retirement schedule (retirement.Schedule).
 RETIREMENT_SCHEDULE = "retirement.schedule"
@@ -208,25 +191,44 @@ def encode_application(app: Any) -> tuple[int, ...]:
     return tuple(f)
 
 
-Resolve = Callable[..., Any]
+Resolve = Callable[..., Any]  # param(name, key, default): a pack parameter's value for the facts' rows
+Formula = Callable[[dict[str, Any], Resolve, Any], Any]  # (facts, param, ops) -> a value or a column
 
 
-# What each derived fact is computed from (inputs and other derived facts), in order of computation.
-DERIVED_DEPS: dict[str, tuple[str, ...]] = {
-    "app_month": ("applied_on",),
-    "period_months": ("period_from", "period_to"),
-    "months_back": ("app_month", "period_from"),
-    "age_limit": ("gender",),
-    "remaining_months": ("birth_date", "age_limit", "app_month"),
-    "remaining_plus_pension_months": ("remaining_months", "beijing_pension_months"),
-    "retirement_age_months": ("gender", "cadre", "birth_date"),
-    "retirement_day": ("birth_date", "retirement_age_months"),
-    "near_deadline": ("applied_on",),
-    "near_retirement": ("near_deadline", "retirement_day"),
-    "notice_in_force": ("applied_on",),
-    "online_available": ("business",),
-}
-ALL_DERIVED = frozenset(DERIVED_FACTS)
+@dataclass(frozen=True)
+class DerivedFact:
+    """A fact computed from others, declared once with everything about it (as OpenFisca declares a
+    variable): `kind` and `enum` as in INPUT_FACTS; `reading`, the clause or Reading that defines it;
+    `reads`, the facts it is computed from (inputs, or derived facts declared before it); `parameters`,
+    the pack parameters its formula reads; `formula(facts, param, ops)`, where `ops` is `dates.SCALAR`
+    for one application or `NumpyOps` for columns, so one formula serves one row and millions."""
+
+    name: str
+    kind: str
+    enum: str | None
+    reading: str
+    reads: tuple[str, ...]
+    parameters: tuple[str, ...]
+    formula: Formula
+
+
+# Every derived fact, in the order of declaration, which is an order of computation.
+DERIVED_FACTS: dict[str, DerivedFact] = {}
+
+
+def derived(name: str, *, kind: str, reads: tuple[str, ...], reading: str, parameters: tuple[str, ...] = (),
+            enum: str | None = None) -> Callable[[Formula], Formula]:
+    """Declare the decorated formula as the derived fact `name`. ValueError if it reads a fact not
+    declared before it (an input, or a derived fact above), or if `name` is declared twice."""
+
+    def declare(formula: Formula) -> Formula:
+        unknown = [f for f in reads if f not in INPUT_FACTS and f not in DERIVED_FACTS]
+        if unknown or name in DERIVED_FACTS or name in INPUT_FACTS:
+            raise ValueError(f"derived fact {name!r}: reads undeclared {unknown} or is declared twice")
+        DERIVED_FACTS[name] = DerivedFact(name, kind, enum, reading, reads, parameters, formula)
+        return formula
+
+    return declare
 
 
 def closure(facts: Any) -> frozenset[str]:
@@ -237,119 +239,145 @@ def closure(facts: Any) -> frozenset[str]:
         f = todo.pop()
         if f not in out:
             out.add(f)
-            todo.extend(DERIVED_DEPS.get(f, ()))
+            todo.extend(DERIVED_FACTS[f].reads if f in DERIVED_FACTS else ())
     return frozenset(out)
 
 
-def _app_month(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
-    return xp.month_of(F["applied_on"])
+def parameters_of(fact: str) -> tuple[str, ...]:
+    """The pack parameters a fact is computed with, its own and those of the facts it reads, in the
+    order of declaration (so a decision lists every value it used); () for an input fact."""
+    behind = closure((fact,))
+    out: dict[str, None] = {}
+    for d in DERIVED_FACTS.values():
+        if d.name in behind:
+            out.update(dict.fromkeys(d.parameters))
+    return tuple(out)
 
 
-def _period_months(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
+@derived("app_month", kind="month", reads=("applied_on",), reading="Reading 1.x: the month of application")
+def _app_month(facts: dict[str, Any], param: Resolve, ops: Any) -> Any:
+    return ops.month_of(facts["applied_on"])
+
+
+@derived("period_months", kind="int", reads=("period_from", "period_to"), reading="Reading 1.x: to - from + 1")
+def _period_months(facts: dict[str, Any], param: Resolve, ops: Any) -> Any:
     # Reading 1.x: both ends included.
-    return F["period_to"] - F["period_from"] + 1
+    return facts["period_to"] - facts["period_from"] + 1
 
 
-def _months_back(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
+@derived("months_back", kind="int", reads=("app_month", "period_from"),
+         reading="Reading 1.x: month of application - from (1.1b: last three months)")
+def _months_back(facts: dict[str, Any], param: Resolve, ops: Any) -> Any:
     # Reading 1.x: "last three months" = the months before the month of application; the period
     # already ends before that month (validated), so it lies within them iff it starts late enough.
-    return F["app_month"] - F["period_from"]
+    return facts["app_month"] - facts["period_from"]
 
 
-def _age_limit(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
-    return xp.where(F["gender"] == 0, R("handling.remaining_age_limit", "male", 0),
-                    R("handling.remaining_age_limit", "female", 0))
+@derived("age_limit", kind="int", reads=("gender",), reading="1.3b: 60 for men, 50 for women",
+         parameters=("handling.remaining_age_limit",))
+def _age_limit(facts: dict[str, Any], param: Resolve, ops: Any) -> Any:
+    return ops.where(facts["gender"] == 0, param("handling.remaining_age_limit", "male", 0),
+                     param("handling.remaining_age_limit", "female", 0))
 
 
-def _remaining_months(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
+@derived("remaining_months", kind="int", reads=("birth_date", "age_limit", "app_month"),
+         reading="Reading 1.x: months from application to the age limit, >= 0")
+def _remaining_months(facts: dict[str, Any], param: Resolve, ops: Any) -> Any:
     # Reading 1.x: whole months from the month of application to the month of turning 60/50.
-    turning = xp.month_of(F["birth_date"]) + 12 * F["age_limit"]
-    return xp.maximum(turning - F["app_month"], 0)
+    turning = ops.month_of(facts["birth_date"]) + 12 * facts["age_limit"]
+    return ops.maximum(turning - facts["app_month"], 0)
 
 
-def _remaining_plus_pension_months(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
-    return F["remaining_months"] + F["beijing_pension_months"]
+@derived("remaining_plus_pension_months", kind="int", reads=("remaining_months", "beijing_pension_months"),
+         reading="1.3b: remaining + Beijing pension months")
+def _remaining_plus_pension_months(facts: dict[str, Any], param: Resolve, ops: Any) -> Any:
+    return facts["remaining_months"] + facts["beijing_pension_months"]
 
 
-def _retirement_age_months(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
+@derived("retirement_age_months", kind="int", reads=("gender", "cadre", "birth_date"),
+         reading="4.2: statutory age in months by birth cohort (retirement.py)", parameters=RETIREMENT_PARAMETERS)
+def _retirement_age_months(facts: dict[str, Any], param: Resolve, ops: Any) -> Any:
     # 4.2: by birth cohort, gender and (for women) cadre or worker; the schedule is pack data.
-    schedule = R(RETIREMENT_SCHEDULE, None, None)
+    schedule = param(RETIREMENT_SCHEDULE, None, None)
     if schedule is None:
         raise KeyError("the pack has no retirement schedule (retirement.statutory_age)")
-    category = xp.where(F["gender"] == 0, 0, xp.where(F["cadre"] == 1, 1, 2))
-    return schedule.age_months(F["birth_date"], category, xp)
+    category = ops.where(facts["gender"] == 0, 0, ops.where(facts["cadre"] == 1, 1, 2))
+    return schedule.age_months(facts["birth_date"], category, ops)
 
 
-def _retirement_day(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
+@derived("retirement_day", kind="day", reads=("birth_date", "retirement_age_months"),
+         reading="4.2: the day the person reaches the statutory age")
+def _retirement_day(facts: dict[str, Any], param: Resolve, ops: Any) -> Any:
     # Reading 4.2: birthdays and "+3 months" both the Civil Code way (clamped to the month end).
-    return xp.add_months(F["birth_date"], F["retirement_age_months"])
+    return ops.add_months(facts["birth_date"], facts["retirement_age_months"])
 
 
-def _near_deadline(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
-    return xp.add_months(F["applied_on"], R("transfers.near_retirement_months", None, 0))
+@derived("near_deadline", kind="day", reads=("applied_on",), reading="Reading 4.2: application day + 3 calendar months",
+         parameters=("transfers.near_retirement_months",))
+def _near_deadline(facts: dict[str, Any], param: Resolve, ops: Any) -> Any:
+    return ops.add_months(facts["applied_on"], param("transfers.near_retirement_months", None, 0))
 
 
-def _near_retirement(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
+@derived("near_retirement", kind="bool", reads=("near_deadline", "retirement_day"),
+         reading="Reading 4.2: near_deadline > retirement_day")
+def _near_retirement(facts: dict[str, Any], param: Resolve, ops: Any) -> Any:
     # Reading 4.2: a person already past the age counts as near (the inequality holds anyway).
-    return F["near_deadline"] > F["retirement_day"]
+    return facts["near_deadline"] > facts["retirement_day"]
 
 
-def _notice_in_force(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
+@derived("notice_in_force", kind="bool", reads=("applied_on",),
+         reading="Reading 0.4: in_force_from <= applied_on <= lifted_on",
+         parameters=("epidemic.in_force_from", "epidemic.lifted_on"))
+def _notice_in_force(facts: dict[str, Any], param: Resolve, ops: Any) -> Any:
     # Reading 0.4: from the notice's date up to and including the lifted date. A pack without the
     # notice has no in-force date: never in force.
-    applied = F["applied_on"]
-    return (applied >= R("epidemic.in_force_from", None, FAR_FUTURE_DAY)) & (
-        applied <= R("epidemic.lifted_on", None, FAR_FUTURE_DAY)
+    applied = facts["applied_on"]
+    return (applied >= param("epidemic.in_force_from", None, FAR_FUTURE_DAY)) & (
+        applied <= param("epidemic.lifted_on", None, FAR_FUTURE_DAY)
     )
 
 
-def _online_available(F: dict[str, Any], R: Resolve, xp: Any) -> Any:
-    return xp.take(_ONLINE(), F["business"])
+@derived("online_available", kind="bool", reads=("business",),
+         reading="catalog: the business can be done online (2.2)")
+def _online_available(facts: dict[str, Any], param: Resolve, ops: Any) -> Any:
+    return ops.take(_ONLINE(), facts["business"])
 
 
-# Each derived fact's formula, in an order where what a fact is computed from comes first.
-_STEPS: tuple[tuple[str, Callable[[dict[str, Any], Resolve, Any], Any]], ...] = (
-    ("app_month", _app_month), ("period_months", _period_months), ("months_back", _months_back),
-    ("age_limit", _age_limit), ("remaining_months", _remaining_months),
-    ("remaining_plus_pension_months", _remaining_plus_pension_months), ("retirement_age_months", _retirement_age_months),
-    ("retirement_day", _retirement_day), ("near_deadline", _near_deadline), ("near_retirement", _near_retirement),
-    ("notice_in_force", _notice_in_force), ("online_available", _online_available),
-)
-assert [n for n, _ in _STEPS] == list(DERIVED_FACTS)
-_PLANS: dict[frozenset[str], tuple[tuple[str, Callable[..., Any]], ...]] = {}
-
-
-_FORMULA = dict(_STEPS)
+ALL_DERIVED = frozenset(DERIVED_FACTS)
+FACT_KINDS: dict[str, tuple[str, str | None]] = {
+    **INPUT_FACTS, **{d.name: (d.kind, d.enum) for d in DERIVED_FACTS.values()}
+}
+_PLANS: dict[frozenset[str], tuple[DerivedFact, ...]] = {}
 
 
 class Facts(dict):  # type: ignore[type-arg]
     """The facts of one application (a scalar row): a derived fact is computed, by the same formula
     as for columns, when first read, so a row derives only what its rules look at."""
 
-    R: Resolve | None = None
+    R: Resolve | None = None  # the parameter resolver of the policy deciding this row
 
     def __missing__(self, name: str) -> Any:
-        fn = _FORMULA.get(name)
-        if fn is None or self.R is None:
+        fact = DERIVED_FACTS.get(name)
+        if fact is None or self.R is None:
             raise KeyError(name)
-        value = self[name] = fn(self, self.R, SCALAR)
+        value = self[name] = fact.formula(self, self.R, SCALAR)
         return value
 
 
-def derive(F: dict[str, Any], R: Resolve, xp: Any, need: frozenset[str] = ALL_DERIVED) -> dict[str, Any]:
-    """Add the derived facts in ``need`` (a closed set, see :func:`closure`) that ``F`` lacks;
+def derive(facts: dict[str, Any], param: Resolve, ops: Any, need: frozenset[str] = ALL_DERIVED) -> dict[str, Any]:
+    """Add the derived facts in ``need`` (a closed set, see :func:`closure`) that ``facts`` lacks;
     scalars or columns alike, each cites its Reading. :class:`Facts` (one row) derives on use."""
-    if type(F) is Facts:
-        if F.R is None:
-            F.R = R
-        return F
+    if type(facts) is Facts:
+        if facts.R is None:
+            facts.R = param
+        return facts
     plan = _PLANS.get(need)
     if plan is None:
-        plan = _PLANS[need] = tuple(step for step in _STEPS if step[0] in need)
-    for name, fn in plan:
-        if name not in F:
-            F[name] = fn(F, R, xp)
-    return F
+        plan = _PLANS[need] = tuple(d for d in DERIVED_FACTS.values() if d.name in need)
+    for d in plan:
+        if d.name not in facts:
+            facts[d.name] = d.formula(facts, param, ops)
+    return facts
 
 
 _ONLINE_CACHE: list[tuple[bool, ...]] = []
