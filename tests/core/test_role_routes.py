@@ -83,6 +83,11 @@ ROUTES: dict[str, Route] = {
     "collection:bank_file_import": ("remittance.import", "remittance.import", {}),
     "collection:person_rights": (None, None, None),
     "collection:person_rights_statement": (None, "rights_statement.issue", {}),
+    # Relief packs (免、减、缓): the packs and their what-if are read by every staff member (a district's
+    # staff within their district); the calculator stores nothing.
+    "collection:relief": (None, None, None),
+    "collection:relief_what_if": (None, None, None),
+    "collection:relief_size_class": (None, None, None),
     # Back-office pages.
     "backoffice:queue": (None, None, None),
     "backoffice:case_detail": (None, None, None),

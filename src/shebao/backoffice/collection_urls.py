@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from shebao.backoffice import collection as views
+from shebao.backoffice import relief
 
 app_name = "collection"
 urlpatterns = [
@@ -32,4 +33,7 @@ urlpatterns = [
     path("imports/<slug:kind>/", views.bank_file_import, name="bank_file_import"),
     path("persons/<id:pk>/rights/", views.person_rights, name="person_rights"),
     path("persons/<id:pk>/rights/statement/", views.person_rights_statement, name="person_rights_statement"),
+    path("relief/", relief.relief_index, name="relief"),
+    path("relief/what-if/", relief.relief_what_if, name="relief_what_if"),
+    path("relief/size-class/", relief.size_class, name="relief_size_class"),
 ]
