@@ -108,3 +108,177 @@ def test_bad_input_to_the_calculator_is_a_chinese_400(client, clerk_chaoyang, qu
     client.force_login(clerk_chaoyang)
     r = client.get("/collection/relief/size-class/", query)
     assert r.status_code == 400 and message in r.content.decode()
+
+
+# --- Publishing: one asks, a second person approves --------------------------------------------------
+def test_publishing_from_the_page_takes_two_people_of_the_center(client, municipal_admin, two_districts):
+    from shebao.collection.models import Due, ReliefPublication, ReliefPublicationRequest
+    from shebao.core.models import AuditEvent
+
+    checker = personas.make_staff("relief_checker", role="municipal_admin", office_code="110000")
+    client.force_login(municipal_admin)
+    r = client.post("/collection/relief/publish-request/", {"pack": PACK, "reason": "文件已印发"})
+    assert r.status_code == 302
+    request = ReliefPublicationRequest.objects.get()
+    assert (request.requested_by, request.relief_fen, request.employers) == (municipal_admin, 355_000, 2)
+    page = client.get("/collection/relief/what-if/", {"pack": PACK}).content.decode()
+    assert "待另一名市中心工作人员复核" in page and "同意并发布执行" not in page  # the maker sees no button
+    with nothing_written():
+        r = client.post(f"/collection/relief/publish-requests/{request.pk}/decide/", {"decision": "approve"})
+    assert r.status_code == 302 and not ReliefPublication.objects.exists()
+    client.force_login(checker)
+    assert "同意并发布执行" in client.get("/collection/relief/what-if/", {"pack": PACK}).content.decode()
+    r = client.post(f"/collection/relief/publish-requests/{request.pk}/decide/", {"decision": "approve"})
+    assert r.status_code == 302
+    publication = ReliefPublication.objects.get()
+    assert publication.published_by_label == checker.get_username() and publication.employers == 2
+    assert sum(Due.objects.filter(relief_rule__startswith=PACK).values_list("relief_fen", flat=True)) == 355_000
+    assert AuditEvent.objects.filter(model="collection.ReliefPublicationRequest", actor=checker).exists()
+    page = client.get("/collection/relief/what-if/", {"pack": PACK}).content.decode()
+    assert "已于" in page and "发布执行" in page and "3,550.00" in page
+
+
+def test_a_district_clerk_may_not_ask_to_publish_and_nothing_is_stored(client, clerk_chaoyang):
+    client.force_login(clerk_chaoyang)
+    assert "申请发布</button>" not in client.get("/collection/relief/what-if/", {"pack": PACK}).content.decode()
+    with nothing_written():
+        r = client.post("/collection/relief/publish-request/", {"pack": PACK, "reason": "文件已印发"})
+    assert r.status_code == 403 and "无权" in r.content.decode()
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"pack": PACK, "reason": ""}, "请填写申请说明"),
+    ({"pack": "no-such-pack", "reason": "文件已印发"}, "没有名为"),
+    ({"pack": PACK, "reason": "x" * 201}, "不能超过200个字符"),
+])
+def test_a_bad_publication_request_is_refused_in_chinese_and_nothing_stored(client, municipal_admin, data, message):
+    from django.contrib.messages import get_messages
+
+    client.force_login(municipal_admin)
+    with nothing_written():
+        r = client.post("/collection/relief/publish-request/", data)
+    assert r.status_code == 302
+    assert any(message in str(m) for m in get_messages(r.wsgi_request))
+
+
+# --- Deferrals: a clerk registers, a reviewer approves; the statement shows it ------------------------
+@pytest.fixture
+def in_force_with_hard_hit_employer(db, person_chaoyang):
+    from shebao.collection.relief import relief_pack_publish
+
+    relief_pack_publish(pack=PACK, actor=SETUP, on=dt.date(2020, 3, 8))
+    employer = personas.make_employer("北京困难页面测试有限公司", serial=62)
+    employer_facts_record(employer=employer, effective_from=dt.date(2020, 1, 1), unit_type="enterprise",
+                          size_class="large", source="划型结果", actor=SETUP)
+    contribution(person_chaoyang, employer, "2020-07", BASE)
+    dues_build(actor=SETUP, months=["2020-07"])
+    return employer
+
+
+def _apply(client, employer, **over):
+    data = {"credit_code": employer.credit_code, "rule": f"{PACK}/hardship-deferral", "months": "2020-07",
+            "due_until": "2020-12-31", "reason": "疫情停工，经营困难", **over}
+    return client.post("/collection/relief/deferrals/", data)
+
+
+def test_a_deferral_registered_and_approved_on_the_pages_moves_the_due_date(
+        client, clerk_chaoyang, reviewer_chaoyang, in_force_with_hard_hit_employer):
+    from shebao.collection.models import Deferral, Due
+
+    employer = in_force_with_hard_hit_employer
+    client.force_login(clerk_chaoyang)
+    r = _apply(client, employer)
+    d = Deferral.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/collection/relief/deferrals/{d.pk}/"
+    assert d.status == "applied" and d.applied_by_label == clerk_chaoyang.get_username()
+    page = client.get(f"/collection/relief/deferrals/{d.pk}/").content.decode()
+    assert "人社部发〔2020〕11号" in page and "批准缓缴</button>" not in page  # a clerk does not approve
+    client.force_login(reviewer_chaoyang)
+    assert "批准缓缴</button>" in client.get(f"/collection/relief/deferrals/{d.pk}/").content.decode()
+    r = client.post(f"/collection/relief/deferrals/{d.pk}/decide/", {"decision": "approve"})
+    d.refresh_from_db()
+    assert r.status_code == 302 and d.status == "approved" and d.dues_deferred == 4
+    pension = Due.objects.get(employer=employer, month="2020-07", insurance="pension", split_from__isnull=True)
+    assert pension.deferred_to == dt.date(2020, 12, 31) and pension.deferral == d
+    statement = client.get(f"/collection/employers/{employer.pk}/").content.decode()
+    assert "缓缴至2020年12月31日" in statement
+
+
+@pytest.mark.parametrize(("over", "message"), [
+    ({"due_until": "2021-06-30"}, "最迟"),  # beyond the pack's limit
+    ({"due_until": "9999-12-31"}, "缓缴至"),  # an implausible date
+    ({"due_until": "2020-13-45"}, "格式错误"),
+    ({"months": "2020-14"}, "格式错误"),
+    ({"months": "2019-07"}, "不在可缓缴的"),
+    ({"reason": ""}, "请填写申请缓缴的理由"),
+    ({"credit_code": "91110000000000000X"}, "本区没有统一社会信用代码"),
+    ({"rule": "relief-2020-covid/no-such-rule"}, "没有缓缴条目"),
+])
+def test_a_bad_deferral_application_is_refused_in_chinese_and_nothing_stored(
+        client, clerk_chaoyang, in_force_with_hard_hit_employer, over, message):
+    client.force_login(clerk_chaoyang)
+    with nothing_written():
+        r = _apply(client, in_force_with_hard_hit_employer, **over)
+    assert r.status_code == 400 and message in r.content.decode()
+
+
+def test_another_districts_deferral_is_not_found(client, clerk_haidian, clerk_chaoyang, in_force_with_hard_hit_employer):
+    from shebao.collection.models import Deferral
+
+    client.force_login(clerk_chaoyang)
+    _apply(client, in_force_with_hard_hit_employer)
+    d = Deferral.objects.get()
+    client.force_login(clerk_haidian)
+    assert client.get(f"/collection/relief/deferrals/{d.pk}/").status_code == 404
+    assert in_force_with_hard_hit_employer.name not in client.get("/collection/relief/deferrals/").content.decode()
+    with nothing_written():
+        assert client.post(f"/collection/relief/deferrals/{d.pk}/decide/", {"decision": "approve"}).status_code == 404
+
+
+# --- Employer facts: recorded by the center, measured by the standard ---------------------------------
+def test_the_center_records_facts_measured_from_the_standards_thresholds(client, municipal_admin, employer_chaoyang):
+    from shebao.core.models import AuditEvent
+    from shebao.registry.models import EmployerFacts
+
+    client.force_login(municipal_admin)
+    r = client.post(f"/collection/relief/employers/{employer_chaoyang.pk}/facts/", {
+        "effective_from": "2020-03-09", "unit_type": "enterprise", "industry": "h62", "size_class": "measure",
+        "employees": "45", "revenue": "800", "source": "划型结果"})
+    assert r.status_code == 302
+    row = EmployerFacts.objects.get(employer=employer_chaoyang)
+    assert (row.size_class, row.industry, row.effective_from) == ("small", "H62", dt.date(2020, 3, 9))
+    assert "第四条（十）" in row.source and row.recorded_by_label == municipal_admin.get_username()
+    assert AuditEvent.objects.filter(model="registry.EmployerFacts", action="create").count() == 1
+    page = client.get(f"/collection/relief/employers/{employer_chaoyang.pk}/facts/").content.decode()
+    assert "小型" in page and "H62" in page
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ({"effective_from": "9999-12-31", "size_class": "small"}, "起始日期"),
+    ({"effective_from": "0001-01-01", "size_class": "small"}, "起始日期"),
+    ({"effective_from": "2020-02-30", "size_class": "small"}, "格式错误"),
+    ({"industry": "Z99", "size_class": "small"}, "不是国民经济行业分类"),
+    ({"industry": "C13", "size_class": "measure", "employees": "-5", "revenue": "10"}, "不能为负数"),
+    ({"industry": "C13", "size_class": "measure", "employees": "5", "revenue": "99999999999"}, "超出合理范围"),
+    ({"industry": "C13", "size_class": "measure", "employees": "5"}, "请填写营业收入"),
+    ({"unit_type": "government", "size_class": "small"}, "只适用于企业"),
+    ({"unit_type": "bank", "size_class": "small"}, "单位类型"),
+    ({"size_class": "huge"}, "规模"),
+])
+def test_bad_facts_are_refused_in_chinese_and_nothing_stored(client, municipal_admin, employer_chaoyang, data,
+                                                              message):
+    client.force_login(municipal_admin)
+    form = {"effective_from": "2020-03-09", "unit_type": "enterprise", "industry": "C13", **data}
+    with nothing_written():
+        r = client.post(f"/collection/relief/employers/{employer_chaoyang.pk}/facts/", form)
+    assert r.status_code == 400 and message in r.content.decode(), r.content.decode()[-3000:]
+
+
+def test_a_district_clerk_sees_facts_but_may_not_record_them(client, clerk_chaoyang, employer_chaoyang):
+    client.force_login(clerk_chaoyang)
+    page = client.get(f"/collection/relief/employers/{employer_chaoyang.pk}/facts/").content.decode()
+    assert "尚未登记" in page and 'id="facts-form"' not in page
+    with nothing_written():
+        r = client.post(f"/collection/relief/employers/{employer_chaoyang.pk}/facts/",
+                        {"effective_from": "2020-03-09", "unit_type": "enterprise", "size_class": "small"})
+    assert r.status_code == 403 and "无权" in r.content.decode()

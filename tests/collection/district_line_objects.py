@@ -44,7 +44,20 @@ def collection_objects(*, person: Any, employer: Any) -> dict[str, dict[str, obj
     asker = User.objects.create(username="dl_match_asker", role=Role.DISTRICT_CLERK, office=personas.office("110105"))
     match = remittance_match_request(line=RemittanceLine.objects.get(bank_reference="DL2"), employer=employer,
                                      actor=asker, reason="单位来函说明代付")
+    # A request to publish a relief pack, made by one member of the center's staff (a second decides);
+    # the 2020 pack in force (a system job) and `employer`'s deferral of April 2020, registered.
+    from shebao.collection.relief import deferral_apply, relief_pack_publish, relief_pack_publish_request
+
+    center = User.objects.create(username="dl_relief_asker", role=Role.MUNICIPAL_ADMIN, office=personas.office("110000"))
+    publish = relief_pack_publish_request(pack="relief-2022-deferral", actor=center, reason="文件已印发")
+    relief_pack_publish(pack="relief-2020-covid", actor=SETUP, on=dt.date(2020, 3, 8))
+    deferral = deferral_apply(employer=employer, pack="relief-2020-covid", rule="hardship-deferral", months=["2020-04"],
+                              due_until=dt.date(2020, 9, 1), reason="欧阳秘密说明经营困难", actor=SETUP)
     return {
+        "collection:relief_publish_decide": {"pk": publish.pk},
+        "collection:relief_deferral": {"pk": deferral.pk},
+        "collection:relief_deferral_decide": {"pk": deferral.pk},
+        "collection:relief_employer_facts": {"pk": employer.pk},
         "collection:remittance_line_request": {"pk": line.pk},
         "collection:remittance_match_decision": {"pk": match.pk},
         "collection:employer_account": {"pk": employer.pk},

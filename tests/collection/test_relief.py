@@ -23,10 +23,12 @@ from shebao.collection.relief import (
     deferral_decide,
     employer_facts_record,
     relief_pack_publish,
+    relief_pack_publish_decide,
+    relief_pack_publish_request,
     relief_what_if,
 )
 from shebao.collection.selectors import employer_account
-from shebao.collection.services import dues_build
+from shebao.collection.services import SecondPersonRequired, dues_build
 from shebao.core.models import AuditEvent
 from shebao.registry.models import Employer
 from shebao.rules import load_policy
@@ -155,15 +157,47 @@ def test_publishing_reduces_open_dues_and_credits_the_employers_who_had_paid(db,
     assert books_reconcile().ok, books_reconcile().problems
 
 
-def test_a_pack_is_published_once_and_only_by_the_center(db, clerk_chaoyang, municipal_admin):
+def test_a_pack_is_published_once_by_the_center_a_second_person_approving(db, clerk_chaoyang, municipal_admin):
+    checker = personas.make_staff("center_checker", role="municipal_admin", office_code="110000")
     with nothing_written(), pytest.raises(PermissionDenied):
         relief_pack_publish(pack=PACK, actor=clerk_chaoyang)
+    with nothing_written(), pytest.raises(PermissionDenied):
+        relief_pack_publish_request(pack=PACK, actor=clerk_chaoyang, reason="文件已印发")
     with nothing_written(), pytest.raises(ValidationError, match="没有名为"):
-        relief_pack_publish(pack="no-such-pack", actor=municipal_admin)
-    relief_pack_publish(pack=PACK, actor=municipal_admin)
-    with nothing_written(), pytest.raises(ValidationError, match="不能重复发布"):
+        relief_pack_publish_request(pack="no-such-pack", actor=municipal_admin, reason="文件已印发")
+    with nothing_written(), pytest.raises(SecondPersonRequired):  # one person alone never publishes
         relief_pack_publish(pack=PACK, actor=municipal_admin)
-    assert ReliefPublication.objects.get().published_by_label == municipal_admin.get_username()
+    with nothing_written(), pytest.raises(ValidationError, match="申请说明"):
+        relief_pack_publish_request(pack=PACK, actor=municipal_admin, reason=" ")
+    request = relief_pack_publish_request(pack=PACK, actor=municipal_admin, reason="文件已印发")
+    with nothing_written(), pytest.raises(ValidationError, match="待复核"):
+        relief_pack_publish_request(pack=PACK, actor=checker, reason="再次申请")
+    with nothing_written(), pytest.raises(SecondPersonRequired):  # the maker may not check
+        relief_pack_publish_decide(request=request, actor=municipal_admin, approve=True)
+    with nothing_written(), pytest.raises(ValidationError, match="复核意见"):
+        relief_pack_publish_decide(request=request, actor=checker, approve=False)
+    done = relief_pack_publish_decide(request=request, actor=checker, approve=True)
+    publication = ReliefPublication.objects.get()
+    assert done.outcome == "approved" and done.publication == publication and done.decided_by == checker
+    assert publication.published_by_label == checker.get_username()
+    assert AuditEvent.objects.filter(model="collection.ReliefPublicationRequest", action="create",
+                                     actor=municipal_admin).count() == 1
+    assert AuditEvent.objects.filter(model="collection.ReliefPublicationRequest", action="update",
+                                     actor=checker).count() == 1
+    assert AuditEvent.objects.filter(model="collection.ReliefPublication", actor=checker).count() == 1
+    with nothing_written(), pytest.raises(ValidationError, match="不能重复发布"):
+        relief_pack_publish_request(pack=PACK, actor=municipal_admin, reason="文件已印发")
+    with nothing_written(), pytest.raises(ValidationError, match="不能重复发布"):
+        relief_pack_publish(pack=PACK, actor=SETUP)
+
+
+def test_a_declined_request_publishes_nothing(db, municipal_admin):
+    checker = personas.make_staff("center_checker2", role="municipal_admin", office_code="110000")
+    request = relief_pack_publish_request(pack=PACK, actor=municipal_admin, reason="文件已印发")
+    done = relief_pack_publish_decide(request=request, actor=checker, approve=False, note="文件尚未印发")
+    assert done.outcome == "declined" and done.publication is None
+    assert not ReliefPublication.objects.exists()
+    assert not LedgerTransaction.objects.filter(kind="relief").exists()
 
 
 def test_the_what_if_counts_relief_by_district(db, person_chaoyang, person_haidian):

@@ -94,6 +94,8 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.collection.importers.import_remittances": "remittance.import",
     "shebao.collection.assessment.assessment_run": "assessment.run",
     "shebao.collection.relief.relief_pack_publish": "relief_pack.publish",
+    "shebao.collection.relief.relief_pack_publish_request": "relief_pack.request",
+    "shebao.collection.relief.relief_pack_publish_decide": "relief_pack.publish",
     "shebao.collection.relief.deferral_apply": "deferral.apply",
     "shebao.collection.relief.deferral_decide": "deferral.decide",
     "shebao.collection.relief.employer_facts_record": "employer_facts.record",
@@ -574,6 +576,8 @@ SCENARIOS: dict[str, Scenario] = {
         data=json.dumps({"kind": "recognition", "reference": f"R{w.serial()}", "id_number": w.person.id_number,
                          "decided_on": "2020-02-08", "medical_staff": True}).encode(), filename="x.jsonl", actor=a),
     "relief_pack.publish": lambda w: lambda a: relief_services.relief_pack_publish(pack="relief-2020-covid", actor=a, on=dt.date(2020, 3, 8)),
+    "relief_pack.request": lambda w: lambda a: relief_services.relief_pack_publish_request(
+        pack="relief-2022-deferral", actor=a, reason="文件已印发"),
     "deferral.apply": lambda w: (lambda _: lambda a: relief_services.deferral_apply(
         employer=w.employer, pack="relief-2020-covid", rule="hardship-deferral", months=["2020-04"],
         due_until=dt.date(2020, 9, 1), reason="经营困难", actor=a))(

@@ -88,6 +88,16 @@ ROUTES: dict[str, Route] = {
     "collection:relief": (None, None, None),
     "collection:relief_what_if": (None, None, None),
     "collection:relief_size_class": (None, None, None),
+    "collection:relief_publish_request": (None, "relief_pack.request", {"pack": "relief-2022-deferral",
+                                                                        "reason": "文件已印发"}),
+    "collection:relief_publish_decide": (None, "relief_pack.publish", {"decision": "approve"}),
+    "collection:relief_deferrals": (None, "deferral.apply", lambda o: {
+        "credit_code": o["employer_code"], "rule": "relief-2020-covid/hardship-deferral", "months": "2020-05",
+        "due_until": "2020-09-01", "reason": "经营困难"}),
+    "collection:relief_deferral": (None, None, None),
+    "collection:relief_deferral_decide": (None, "deferral.decide", {"decision": "approve"}),
+    "collection:relief_employer_facts": (None, "employer_facts.record", {
+        "effective_from": "2020-01-01", "unit_type": "enterprise", "size_class": "small"}),
     # Back-office pages.
     "backoffice:queue": (None, None, None),
     "backoffice:case_detail": (None, None, None),

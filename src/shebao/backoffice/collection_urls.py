@@ -36,4 +36,10 @@ urlpatterns = [
     path("relief/", relief.relief_index, name="relief"),
     path("relief/what-if/", relief.relief_what_if, name="relief_what_if"),
     path("relief/size-class/", relief.size_class, name="relief_size_class"),
+    path("relief/publish-request/", relief.relief_publish_request, name="relief_publish_request"),
+    path("relief/publish-requests/<id:pk>/decide/", relief.relief_publish_decide, name="relief_publish_decide"),
+    path("relief/deferrals/", relief.deferrals, name="relief_deferrals"),
+    path("relief/deferrals/<id:pk>/", relief.deferral, name="relief_deferral"),
+    path("relief/deferrals/<id:pk>/decide/", relief.deferral_decide, name="relief_deferral_decide"),
+    path("relief/employers/<id:pk>/facts/", relief.employer_facts, name="relief_employer_facts"),
 ]

@@ -11,16 +11,27 @@ and nothing is stored.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
+from shebao.backoffice.errors import refusal_text
 from shebao.collection import relief as services
-from shebao.collection.models import ReliefPublication
-from shebao.core.scoping import user_sees_all
-from shebao.registry.models import Office
+from shebao.collection import selectors
+from shebao.collection.models import Deferral, ReliefPublication, ReliefPublicationRequest
+from shebao.collection.services import SecondPersonRequired
+from shebao.core import clock
+from shebao.core.permissions import may
+from shebao.core.scoping import scope_queryset, user_sees_all
+from shebao.registry.models import EmployerFacts, Office
 from shebao.rules import sme_size
 from shebao.rules.dates import InputError, month_str
 from shebao.rules.relief import (
@@ -92,8 +103,15 @@ def relief_what_if(request: HttpRequest) -> HttpResponse:
         return TemplateResponse(request, "backoffice/relief/what_if.html", context, status=400 if name else 200)
     pack = load_relief_pack(name)
     publication = ReliefPublication.objects.filter(pack=name).first()
+    pending = ReliefPublicationRequest.objects.filter(
+        pack=name, outcome=ReliefPublicationRequest.Outcome.PENDING).select_related("requested_by").first()
     context.update({"pack": pack, "rules": _coverage_rows(pack), "publication": publication,
-                    "city": user_sees_all(request.user)})
+                    "city": user_sees_all(request.user), "pending": pending,
+                    "requests": list(ReliefPublicationRequest.objects.filter(pack=name).exclude(
+                        outcome=ReliefPublicationRequest.Outcome.PENDING).select_related("requested_by", "decided_by")),
+                    "may_request": may(request.user, "relief_pack.request"),
+                    "may_decide": (pending is not None and may(request.user, "relief_pack.publish")
+                                   and pending.requested_by_id != request.user.pk)})
     if publication is None:
         impact = services.relief_what_if(pack=name, user=request.user)
         offices = dict(Office.objects.filter(pk__in=list(impact.by_district)).values_list("pk", "name"))
@@ -121,3 +139,190 @@ def size_class(request: HttpRequest) -> HttpResponse:
         except InputError as e:
             context["error"], context["error_field"], status = e.zh, e.field, 400
     return TemplateResponse(request, "backoffice/relief/size_class.html", context, status=status)
+
+
+def _back_to(pack: str) -> HttpResponse:
+    return redirect(reverse("collection:relief_what_if") + "?pack=" + pack)
+
+
+@login_required
+@require_POST
+def relief_publish_request(request: HttpRequest) -> HttpResponse:
+    """Ask for a pack to be published (the maker); a second person of the center approves it."""
+    pack = request.POST.get("pack", "").strip()
+    try:
+        services.relief_pack_publish_request(pack=pack, actor=request.user, reason=request.POST.get("reason", ""))
+    except (ValidationError, SecondPersonRequired) as e:
+        messages.error(request, refusal_text(e)[0])
+        if pack not in services.relief_packs_available():
+            return redirect("collection:relief")
+        return _back_to(pack)
+    messages.success(request, "已提交发布申请，须由另一名市中心工作人员复核后发布执行")
+    return _back_to(pack)
+
+
+@login_required
+@require_POST
+def relief_publish_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """The second person approves (``decision=approve``: the pack is published) or declines with a note."""
+    req = get_object_or_404(ReliefPublicationRequest, pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        done = services.relief_pack_publish_decide(request=req, actor=request.user, approve=approve,
+                                                   note=request.POST.get("note", ""))
+    except (ValidationError, SecondPersonRequired) as e:
+        messages.error(request, refusal_text(e)[0])
+        return _back_to(req.pack)
+    if approve and done.publication is not None:
+        p = done.publication
+        messages.success(request, f"已复核并发布执行：即时减免{p.employers}家单位{p.dues}笔应缴费用")
+    else:
+        messages.success(request, "已复核：不同意发布，政策包未执行")
+    return _back_to(req.pack)
+
+
+# --- Deferral applications (缓缴) and their approval ------------------------------------------------
+def _deferrals_visible(user: Any) -> Any:
+    return scope_queryset(Deferral.objects.select_related("employer", "employer__district"), user=user,
+                          district_path="employer__district")
+
+
+def _deferral_rules() -> list[dict[str, Any]]:
+    """The deferral rules of the published packs: what an application may rest on."""
+    out = []
+    for p in services.relief_packs_in_force():
+        for r in p.deferrals:
+            out.append({"value": f"{p.name}/{r.id}", "label": r.label,
+                        "basis": f"{r.reference.document} {r.reference.clause}"})
+    return out
+
+
+def _date(raw: str, label: str) -> dt.date:
+    raw = (raw or "").strip()
+    if not raw:
+        raise ValidationError({"due_until": f"请填写{label}"})
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError({"due_until": f"{label}“{raw[:20]}”格式错误，应为年-月-日，如2020-12-31"}) from None
+
+
+@login_required
+def deferrals(request: HttpRequest) -> HttpResponse:
+    """/collection/relief/deferrals/: the deferral applications (a district's staff see their district's),
+    and the form that registers one (deferral.apply: checked at once against the pack's rule)."""
+    qs = _deferrals_visible(request.user)
+    status = request.GET.get("status", "")
+    if status in Deferral.Status.values:
+        qs = qs.filter(status=status)
+    form = {k: request.POST.get(k, "").strip() for k in ("credit_code", "rule", "months", "due_until", "reason")}
+    context: dict[str, Any] = {"deferrals": list(qs[:200]), "status": status, "statuses": Deferral.Status.choices,
+                               "rules": _deferral_rules(), "form": form,
+                               "may_apply": may(request.user, "deferral.apply")}
+    if request.method != "POST":
+        return TemplateResponse(request, "backoffice/relief/deferrals.html", context)
+    try:
+        employer = selectors.employer_list(user=request.user).filter(credit_code=form["credit_code"].upper()).first()
+        if employer is None and form["credit_code"]:
+            # Another district's employer: the table refuses it (the same 403 as an unknown action).
+            from shebao.core.permissions import require
+
+            require(request.user, "deferral.apply")
+            raise ValidationError({"credit_code": f"本区没有统一社会信用代码为“{form['credit_code'][:18]}”的参保单位"})
+        if employer is None:
+            raise ValidationError({"credit_code": "请填写申请单位的统一社会信用代码"})
+        pack, _, rule = form["rule"].partition("/")
+        if not pack or not rule:
+            raise ValidationError({"rule": "请选择缓缴依据的政策条目"})
+        months = [m for m in form["months"].replace("，", ",").replace("、", ",").replace(" ", ",").split(",") if m]
+        deferral = services.deferral_apply(employer=employer, pack=pack, rule=rule, months=months,
+                                           due_until=_date(form["due_until"], "缓缴至"), reason=form["reason"],
+                                           actor=request.user)
+    except ValidationError as e:
+        context["error"] = refusal_text(e)[0]
+        return TemplateResponse(request, "backoffice/relief/deferrals.html", context, status=400)
+    messages.success(request, f"已登记{employer.name}的缓缴申请，待复核人员审批")
+    return redirect("collection:relief_deferral", pk=deferral.pk)
+
+
+@login_required
+def deferral(request: HttpRequest, pk: int) -> HttpResponse:
+    """One deferral application: its rule with document and clause, the dues it moved, and (for a
+    reviewer who did not register it) the approval form."""
+    d = get_object_or_404(_deferrals_visible(request.user), pk=pk)
+    return TemplateResponse(request, "backoffice/relief/deferral.html", {
+        "d": d, "basis": services.deferral_basis(d), "text": services.deferral_text(d),
+        "dues": list(d.dues.order_by("month_no", "insurance")) if d.status == Deferral.Status.APPROVED else [],
+        "may_decide": (d.status == Deferral.Status.APPLIED
+                       and may(request.user, "deferral.decide", district_id=d.employer.district_id)),
+    })
+
+
+@login_required
+@require_POST
+def deferral_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve (``decision=approve``) or refuse (with a note) a deferral: a second person."""
+    d = get_object_or_404(_deferrals_visible(request.user), pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        d = services.deferral_decide(deferral=d, approve=approve, actor=request.user,
+                                     note=request.POST.get("note", ""))
+    except ValidationError as e:
+        messages.error(request, refusal_text(e)[0])
+        return redirect("collection:relief_deferral", pk=pk)
+    messages.success(request, f"已批准：{d.dues_deferred}笔单位缴费缓缴至{d.due_until:%Y年%m月%d日}" if approve
+                     else "已审批：不予批准缓缴")
+    return redirect("collection:relief_deferral", pk=pk)
+
+
+# --- Employer facts (单位类型、规模划型、行业), recorded by the municipal center --------------------
+def _facts_form(request: HttpRequest) -> dict[str, str]:
+    keys = ("effective_from", "unit_type", "size_class", "industry", "source", *sme_size.INDICATORS)
+    return {k: request.POST.get(k, "").strip() for k in keys}
+
+
+@login_required
+def employer_facts(request: HttpRequest, pk: int) -> HttpResponse:
+    """/collection/relief/employers/<pk>/facts/: an employer's dated facts (every district's staff see
+    their district's employers) and, for the center, the form that records a new row. The size class
+    is chosen, or measured from employees, revenue and assets by the standard's thresholds
+    (``size_class=measure``)."""
+    employer = get_object_or_404(selectors.employer_list(user=request.user), pk=pk)
+    form = _facts_form(request) if request.method == "POST" else {
+        "effective_from": clock.today().isoformat(), "unit_type": "enterprise"}
+    context: dict[str, Any] = {
+        "employer": employer, "form": form,
+        "history": list(EmployerFacts.objects.filter(employer=employer).order_by("-effective_from", "-pk")),
+        "in_force": services.employer_facts_on(on=clock.today(), employer_ids=[employer.pk])[employer.pk],
+        "unit_types": EmployerFacts.UnitType.choices, "size_classes": EmployerFacts.SizeClass.choices,
+        "may_record": may(request.user, "employer_facts.record", district_id=employer.district_id),
+    }
+    if request.method != "POST":
+        return TemplateResponse(request, "backoffice/relief/employer_facts.html", context)
+    try:
+        from shebao.core.permissions import require
+
+        require(request.user, "employer_facts.record", district_id=employer.district_id)
+        size, source = form["size_class"], form["source"]
+        if size == "measure":
+            try:
+                values = {k: sme_size.indicator_value(form[k], k) for k in sme_size.INDICATORS}
+                result = sme_size.size_class_for(industry=form["industry"], **values)  # type: ignore[arg-type]
+            except InputError as e:
+                raise ValidationError({e.field or "size_class": e.zh}) from None
+            size = result.size_class
+            source = (source + "；" if source else "") + f"按{result.basis}测算：{result.reason}"
+        try:
+            effective_from = dt.date.fromisoformat(form["effective_from"])
+        except ValueError:
+            raise ValidationError({"effective_from": f"起始日期“{form['effective_from'][:20]}”格式错误，"
+                                                     "应为年-月-日，如2020-03-09"}) from None
+        row = services.employer_facts_record(employer=employer, effective_from=effective_from,
+                                             unit_type=form["unit_type"], size_class=size, industry=form["industry"],
+                                             source=source[:200], actor=request.user)
+    except ValidationError as e:
+        context["error"] = refusal_text(e)[0]
+        return TemplateResponse(request, "backoffice/relief/employer_facts.html", context, status=400)
+    messages.success(request, f"已登记{employer.name}自{row.effective_from:%Y年%m月%d日}起的单位类型与规模："
+                              f"{row.get_unit_type_display()}、{row.get_size_class_display()}")
+    return redirect("collection:relief_employer_facts", pk=employer.pk)

@@ -116,6 +116,45 @@ class ReliefPublication(AppendOnlyModel):
         return f"{self.pack} {self.version}"
 
 
+class ReliefPublicationRequest(models.Model):
+    """A request to publish a relief pack (the maker) and its decision by a second person (the checker).
+
+    Publishing relieves money of every district at once (open dues reduced, paid ones credited back),
+    so one member of the center's staff asks, with the what-if's figures of that moment recorded, and
+    another approves (`collection.relief.relief_pack_publish_decide`): the pack is published then.
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "待复核"
+        APPROVED = "approved", "已复核发布"
+        DECLINED = "declined", "复核未通过"
+
+    pack = models.CharField("政策包", max_length=60)
+    reason = models.CharField("申请说明", max_length=200)
+    relief_fen = models.BigIntegerField("申请时试算减免（分）", default=0)
+    employers = models.PositiveIntegerField("申请时试算单位数", default=0)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申请人", on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField("申请时间", default=clock.now, editable=False)
+    outcome = models.CharField("结果", max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="复核人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("复核时间", null=True, blank=True)
+    note = models.CharField("复核意见", max_length=200, blank=True)
+    publication = models.OneToOneField(ReliefPublication, verbose_name="发布记录", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="request")
+
+    class Meta:
+        verbose_name = "减免缓缴政策包发布申请"
+        verbose_name_plural = "减免缓缴政策包发布申请"
+        ordering = ["-pk"]
+        constraints = [models.UniqueConstraint(fields=["pack"], condition=models.Q(outcome="pending"),
+                                               name="relief_publication_one_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.pack} {self.outcome}"
+
+
 class Deferral(models.Model):
     """An employer's application to defer the employer share of named months (缓缴), and its decision.
 

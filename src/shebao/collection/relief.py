@@ -25,9 +25,16 @@ from django.db import transaction
 
 from shebao.collection import ledger
 from shebao.collection.ledger import Line
-from shebao.collection.models import Deferral, Due, LedgerTransaction, ReliefPublication
+from shebao.collection.models import (
+    Deferral,
+    Due,
+    LedgerTransaction,
+    ReliefPublication,
+    ReliefPublicationRequest,
+)
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_create, audit_update, audited_bulk_update, snapshot
+from shebao.core.inputs import check_business_date, clean_text
 from shebao.core.permissions import actor_label, require
 from shebao.registry.models import Employer, EmployerFacts
 from shebao.rules.dates import month_index, month_str
@@ -41,6 +48,7 @@ from shebao.rules.relief import (
     relief_columns,
     relief_pack_names,
 )
+from shebao.rules.sme_size import industry_code_problem
 
 # An employer without a recorded fact is an enterprise not yet classified (every employer the
 # registry held before facts were recorded was registered as an enterprise): no size-class relief.
@@ -108,13 +116,18 @@ def employer_facts_record(*, employer: Employer, effective_from: dt.date, unit_t
     """Record an employer's unit type, size class (工信部联企业〔2011〕300号) and industry (GB/T 4754-2017)
     from a date on. Raises ValidationError (Chinese) for a value outside the choices."""
     require(actor, "employer_facts.record", district_id=employer.district_id)
+    check_business_date(effective_from, label="起始日期", field="effective_from")
     industry = (industry or "").strip().upper()
+    source = clean_text((source or "").strip(), label="依据", max_length=200, field="source")
     row = EmployerFacts(employer=employer, effective_from=effective_from, unit_type=unit_type,
-                        size_class=size_class or "", industry=industry, source=(source or "")[:200],
+                        size_class=size_class or "", industry=industry, source=source,
                         recorded_by_label=actor_label(actor))
     row.full_clean(exclude=["employer"])
-    if industry and not (industry[0].isalpha() and industry[1:].isdigit()):
-        raise ValidationError({"industry": "国民经济行业代码应为门类字母加数字，如H62（餐饮业）"})
+    problem = industry_code_problem(industry) if industry else ""
+    if problem:
+        raise ValidationError({"industry": problem})
+    if size_class and unit_type != EmployerFacts.UnitType.ENTERPRISE:
+        raise ValidationError({"size_class": "规模划型只适用于企业（工信部联企业〔2011〕300号），其他类型的单位不划型"})
     row.save()
     audit_create(actor=actor, instance=row, reason="登记单位类型、规模划型和行业")
     return row
@@ -313,21 +326,40 @@ def relief_what_if(*, pack: str, user: Any = None) -> ReliefImpact:
     return _impact(p, district_id=district)
 
 
+def _is_person(actor: Any) -> bool:
+    return bool(getattr(actor, "is_authenticated", False))
+
+
+def _publishable(pack: str) -> None:
+    if pack not in relief_pack_names():
+        raise ValidationError({"pack": f"没有名为“{pack}”的减免缓缴政策包"})
+    if ReliefPublication.objects.filter(pack=pack).exists():
+        raise ValidationError({"pack": f"政策包“{pack}”已发布执行，不能重复发布"})
+
+
 @transaction.atomic
 def relief_pack_publish(*, pack: str, actor: Any, on: dt.date | None = None) -> ReliefPublication:
     """Put a relief pack in force: dues built from now on carry its relief, and the dues already built
     of its months are relieved at once, open ones reduced and paid ones credited to the employer
     (whose credit then pays its open dues, oldest first). One balanced ledger entry; audit rows.
 
-    Raises ValidationError if the pack is already in force or unknown; PermissionDenied.
+    Only a named system job (the `relief_packs --publish` command) publishes directly; a person asks
+    (`relief_pack_publish_request`) and a second person approves (`relief_pack_publish_decide`).
+    Raises ValidationError if the pack is already in force or unknown; SecondPersonRequired for a
+    person; PermissionDenied.
     """
-    from shebao.collection.services import credit_apply
+    from shebao.collection.services import SecondPersonRequired
 
     require(actor, "relief_pack.publish")
-    if pack not in relief_pack_names():
-        raise ValidationError({"pack": f"没有名为“{pack}”的减免缓缴政策包"})
-    if ReliefPublication.objects.filter(pack=pack).exists():
-        raise ValidationError({"pack": f"政策包“{pack}”已发布执行，不能重复发布"})
+    _publishable(pack)
+    if _is_person(actor):
+        raise SecondPersonRequired("发布减免缓缴政策包须由一名工作人员申请、另一名工作人员复核后发布（经办与复核分离）")
+    return _publish(pack=pack, actor=actor, on=on)
+
+
+def _publish(*, pack: str, actor: Any, on: dt.date | None) -> ReliefPublication:
+    from shebao.collection.services import credit_apply
+
     p = load_relief_pack(pack)
     on = on or clock.today()
     impact = _impact(p)
@@ -367,6 +399,67 @@ def relief_pack_publish(*, pack: str, actor: Any, on: dt.date | None = None) -> 
     for employer in Employer.objects.filter(pk__in=credited_employers).order_by("pk"):
         credit_apply(employer=employer, actor=actor, on=on)
     return publication
+
+
+@transaction.atomic
+def relief_pack_publish_request(*, pack: str, actor: Any, reason: str) -> ReliefPublicationRequest:
+    """Ask for ``pack`` to be published (the maker): the what-if's figures of this moment (relief in
+    fen, employers) are recorded with the request for the checker. Nothing is relieved yet.
+
+    Raises ValidationError (unknown or published pack, no reason, a request already pending),
+    SecondPersonRequired (a system job cannot ask) or PermissionDenied (relief_pack.request).
+    """
+    from shebao.collection.services import SecondPersonRequired
+
+    require(actor, "relief_pack.request")
+    if not _is_person(actor):
+        raise SecondPersonRequired("发布申请由一名工作人员提出、另一名工作人员复核，系统作业不能申请")
+    _publishable(pack)
+    reason = clean_text((reason or "").strip(), label="申请说明", max_length=200, field="reason")
+    if len(reason) < 2:
+        raise ValidationError({"reason": "请填写申请说明（如依据的文件已正式印发）"})
+    if ReliefPublicationRequest.objects.filter(pack=pack, outcome=ReliefPublicationRequest.Outcome.PENDING).exists():
+        raise ValidationError({"pack": f"政策包“{pack}”已有待复核的发布申请"})
+    impact = _impact(load_relief_pack(pack))
+    request = ReliefPublicationRequest.objects.create(pack=pack, reason=reason, relief_fen=impact.relief_fen,
+                                                      employers=impact.employers, requested_by=actor)
+    audit_create(actor=actor, instance=request, reason=f"申请发布减免缓缴政策包{pack}（须复核）")
+    return request
+
+
+@transaction.atomic
+def relief_pack_publish_decide(*, request: ReliefPublicationRequest, actor: Any, approve: bool, note: str = "",
+                               on: dt.date | None = None) -> ReliefPublicationRequest:
+    """The second person approves (the pack is published at once, as `relief_pack_publish`) or declines
+    (nothing is relieved; a note is required) a publication request.
+
+    Raises SecondPersonRequired (the one who asked, or a system job), ValidationError (already
+    decided, the pack published meanwhile, a decline without a note) or PermissionDenied.
+    """
+    from shebao.collection.services import SecondPersonRequired
+
+    require(actor, "relief_pack.publish")
+    if not _is_person(actor):
+        raise SecondPersonRequired("发布申请须由另一名工作人员复核，系统作业不能复核")
+    request = ReliefPublicationRequest.objects.select_for_update().get(pk=request.pk)
+    if request.outcome != ReliefPublicationRequest.Outcome.PENDING:
+        raise ValidationError("该发布申请已复核")
+    if request.requested_by_id == actor.pk:
+        raise SecondPersonRequired("发布减免缓缴政策包须由申请人以外的另一名工作人员复核（经办与复核分离）")
+    note = clean_text((note or "").strip(), label="复核意见", max_length=200, field="note")
+    if not approve and len(note) < 2:
+        raise ValidationError({"note": "不同意发布时请填写复核意见"})
+    before = snapshot(request)
+    if approve:
+        _publishable(request.pack)
+        request.publication = _publish(pack=request.pack, actor=actor, on=on)
+    request.outcome = (ReliefPublicationRequest.Outcome.APPROVED if approve
+                       else ReliefPublicationRequest.Outcome.DECLINED)
+    request.decided_by, request.decided_at, request.note = actor, clock.now(), note
+    request.save()
+    audit_update(actor=actor, instance=request, before=before,
+                 reason=("复核同意发布减免缓缴政策包" if approve else f"复核不同意发布减免缓缴政策包：{note}")[:200])
+    return request
 
 
 # --- Deferral (缓缴): an application and its approval ---------------------------------------------------
@@ -419,7 +512,11 @@ def deferral_apply(*, employer: Employer, pack: str, rule: str, months: Sequence
     require(actor, "deferral.apply", district_id=employer.district_id)
     p, r = _deferral_rule(pack, rule)
     months = _months(months)
-    if not (reason or "").strip():
+    if not months:
+        raise ValidationError({"months": "请填写申请缓缴的费款所属期（YYYY-MM）"})
+    check_business_date(due_until, label="缓缴至", field="due_until")
+    reason = clean_text((reason or "").strip(), label="申请理由", max_length=300, field="reason")
+    if not reason:
         raise ValidationError({"reason": "请填写申请缓缴的理由（如生产经营困难情况）"})
     facts = employer_facts_on(on=clock.today(), employer_ids=[employer.pk])[employer.pk]
     _refuse(deferral_refusals(r, months=months, due_until=due_until, due_in_force=deferral_due_dates(months),

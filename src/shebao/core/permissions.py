@@ -180,10 +180,15 @@ TABLE: dict[str, Permission] = _rows(
     Permission("payroll.view_city", "查看全市养老金发放", frozenset(Role.values), city_wide=True),
     # Relief packs (免、减、缓): publishing one changes every district's dues; a deferral is one
     # employer's application, registered by its district's staff and approved by a second person.
+    # A person asks to publish and a second person approves (maker and checker); a named system job
+    # (the `relief_packs --publish` command) may publish on its own.
+    Permission("relief_pack.request", "申请发布减免缓缴政策包", CENTER, city_wide=True),
     Permission("relief_pack.publish", "发布减免缓缴政策包并执行减免", CENTER, city_wide=True, system=True),
     Permission("deferral.apply", "登记缓缴申请", TAKES_PAYMENTS, system=True),
     Permission("deferral.decide", "审批缓缴申请", REVIEWERS, system=True),
-    Permission("employer_facts.record", "登记单位类型、规模划型和行业", CASE_STAFF, system=True),
+    # An employer's unit type, size class and industry decide its relief in every district alike: the
+    # municipal center records them (划型 is published city-wide), or an import as a named system job.
+    Permission("employer_facts.record", "登记单位类型、规模划型和行业", CENTER, city_wide=True, system=True),
     # Refunds (1.2c): approved by their case; paid by the center's desk through a bank file, and
     # undone before payment only by a reversing entry (a reviewer of the employer's district).
     Permission("refund_file.create", "生成退费支付文件（含完整账号）", COLLECTION_DESK, city_wide=True, system=True),

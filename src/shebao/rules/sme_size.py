@@ -93,6 +93,19 @@ def sme_industries() -> tuple[SmeIndustry, ...]:
     return sme_standard()[1]
 
 
+def industry_code_problem(code: str) -> str:
+    """Why ``code`` is not a GB/T 4754-2017 code (a section letter A–T, then up to four digits), in
+    Chinese, or "". A bare section is a code (a relief pack may name one).
+
+    >>> industry_code_problem("H62"), bool(industry_code_problem("Z99")), bool(industry_code_problem("H6a"))
+    ('', True, True)
+    """
+    code = (code or "").strip().upper()
+    if code and code[0] in SECTIONS and len(code) <= 5 and (code[1:] == "" or code[1:].isdigit()):
+        return ""
+    return f"行业代码“{code}”不是国民经济行业分类（GB/T 4754-2017）的代码：应为门类字母A–T加数字，如H62（餐饮业）"
+
+
 def sme_industry_for(code: str) -> SmeIndustry:
     """The industry of 第四条 a GB/T 4754-2017 code falls in (longest prefix; else 其他未列明行业).
 
@@ -105,10 +118,9 @@ def sme_industry_for(code: str) -> SmeIndustry:
     code = (code or "").strip().upper()
     if not code:
         raise InputError("industry is required", zh="请填写国民经济行业代码（如H62餐饮业）", field="industry")
-    if code[0] not in SECTIONS or not code[1:].isdigit() and code[1:] != "" or len(code) > 5:
-        raise InputError(f"unknown industry code {code!r}",
-                         zh=f"行业代码“{code}”不是国民经济行业分类（GB/T 4754-2017）的代码：应为门类字母A–T加数字，如H62",
-                         field="industry")
+    problem = industry_code_problem(code)
+    if problem:
+        raise InputError(f"unknown industry code {code!r}", zh=problem, field="industry")
     if len(code) == 1 and code in _SPLIT_SECTIONS:
         raise InputError(f"industry code {code!r} needs its division",
                          zh=f"门类{code}下各行业的划型标准不同，请填写到大类（字母加两位数字），如{code}{_example(code)}",
