@@ -18,11 +18,11 @@ MONTHLY_2019 = 265410 + 100000
 
 
 def declare(name: str, *, birth: dt.date, serial: int, declared_on: dt.date, male: bool = True,
-            district_code: str = "110105", basis: Basis = BASIS, **person_fields) -> Retiree:
+            district_code: str = "110105", basis: Basis = BASIS, paid_through: str = "", **person_fields) -> Retiree:
     person = personas.make_person(name, birth=birth, serial=serial, male=male, district_code=district_code,
                                   **person_fields)
     return retiree_declare(actor=SETUP, person=person, bank_account=f"62220200000000{serial:05d}", basis=basis,
-                           declared_on=declared_on)
+                           declared_on=declared_on, paid_through=paid_through)
 
 
 @pytest.fixture

@@ -99,8 +99,10 @@ def test_the_database_itself_refuses_a_second_payment_of_a_month(three_retirees)
 
 
 def test_a_late_declaration_gets_each_month_from_retirement_as_arrears_with_a_statement(db):
-    runs = [payroll.payroll_run_start(actor=SETUP, month=m) for m in ("2020-01", "2020-02")]
-    assert all(r.status == PayrollRun.Status.CLOSED and r.transfers_count == 0 for r in runs)
+    for m in ("2020-01", "2020-02"):  # nobody to pay yet: no run is made (review finding D15)
+        with pytest.raises(ValidationError, match="没有应发放的待遇"):
+            payroll.payroll_run_start(actor=SETUP, month=m)
+    assert not PayrollRun.objects.exists()
     # retired 2019-10-15, declared only on 2020-02-20 (the epidemic): nothing was paid so far
     late = declare("李四", birth=dt.date(1959, 10, 15), serial=21, declared_on=dt.date(2020, 2, 20))
     march = payroll.payroll_run_start(actor=SETUP, month="2020-03")
@@ -219,6 +221,6 @@ def test_a_month_outside_the_plausible_business_dates_is_refused_and_nothing_pai
     # of ¥1.48 billion. Regular and supplementary runs alike refuse it, nothing written.
     settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
     for start in (payroll.payroll_run_start, payroll.payroll_supplementary_start):
-        with pytest.raises(ValidationError, match="不在可办理的范围内"):
+        with pytest.raises(ValidationError, match="早于1990-01|晚于本月"):
             start(actor=SETUP, month=month)
     assert not PayrollRun.objects.exists() and not Transfer.objects.exists()

@@ -47,7 +47,11 @@ def _random_retirees(rng: random.Random, n: int) -> list[Retiree]:
                  if rng.random() < 0.3 else
                  Basis(index_x10k=rng.randrange(6_000, 30_000), contribution_months=rng.randrange(180, 480),
                        deemed_months=rng.choice([0, 0, 60]), account_balance_fen=rng.randrange(0, 40_000_000)))
-        people.append(declare(f"随机{i}", birth=birth, serial=100 + i, declared_on=max(declared, retired), basis=basis))
+        # a quarter migrated from the old system, which paid them through some month (issue 17)
+        paid_through = (month_str(month_index(retired.isoformat()[:7]) + rng.randrange(0, 12))
+                        if rng.random() < 0.25 else "")
+        people.append(declare(f"随机{i}", birth=birth, serial=100 + i, declared_on=max(declared, retired), basis=basis,
+                              paid_through=paid_through))
     return people
 
 
@@ -83,6 +87,9 @@ def test_the_set_based_run_pays_what_the_per_row_run_pays_on_random_retirees(db,
     # the random histories reached both paths: arrears months and suspensions exist
     assert PensionMonth.objects.filter(kind=PensionMonth.Kind.ARREARS).exists()
     assert Retiree.objects.filter(suspensions__isnull=False).exists()
+    # and no migrated retiree was paid a month the old system paid
+    for r in Retiree.objects.exclude(paid_through=""):
+        assert not PensionMonth.objects.filter(retiree=r, month__lte=r.paid_through).exists()
 
 
 def test_a_set_based_run_killed_half_way_and_run_again_pays_nothing_twice(db):

@@ -58,6 +58,16 @@ def test_an_exchange_file_is_imported_once_and_a_bad_one_refused_whole(nurse):
     assert ExchangeRecord.objects.count() == 2  # nothing of the bad file
 
 
+@pytest.mark.parametrize("field", ["decided_on", "injured_on"])
+def test_a_decision_of_an_implausible_day_is_refused_naming_the_field(nurse, field):
+    # a decision of 9999-12-31 would start an allowance in month “10000-01” (review D16's class)
+    report = exchange_file_import(data=exchange(recognition(nurse, **{field: "9999-12-31"})),
+                                  filename="bad.jsonl", actor=SETUP)
+    assert report.refused and not ExchangeRecord.objects.exists()
+    assert "9999-12-31晚于" in report.errors[0][1] and ("决定日期" in report.errors[0][1]
+                                                        or "受伤（感染）日期" in report.errors[0][1])
+
+
 def test_the_fast_track_case_is_first_in_the_queue_due_in_three_days_on_a_commitment(nurse, clerk_chaoyang):
     exchange_file_import(data=exchange(recognition(nurse)), filename="hr.jsonl", actor=SETUP)
     employer = personas.make_employer()
@@ -105,8 +115,10 @@ def test_the_disability_allowance_is_paid_at_once_outside_the_monthly_run(nurse,
         f"{t.pk},{t.amount_fen // 100}.{t.amount_fen % 100:02d},success,,WI1,2020-02-11\n").encode(),
         filename="wi.csv", actor=SETUP)
     assert account_balance(account="bank") == -award.amount_fen and unbalanced_transactions() == []
-    # the monthly run does not pay it again
-    assert payroll.payroll_run_start(actor=SETUP, month="2020-02").transfers_count == 0
+    # the monthly run does not pay it again: it has nothing to pay, so no run is made
+    with pytest.raises(ValidationError, match="没有应发放的待遇"):
+        payroll.payroll_run_start(actor=SETUP, month="2020-02")
+    assert not PayrollRun.objects.filter(kind=PayrollRun.Kind.REGULAR).exists()
 
 
 def test_a_death_pays_the_funeral_grant_and_the_work_death_benefit(nurse, clerk_chaoyang, reviewer_chaoyang):
@@ -156,8 +168,9 @@ def test_a_grade_1_to_4_allowance_is_paid_monthly_on_the_payroll_from_the_month_
         3, 800_000, "2020-03", "6222020000000000041")
     assert AuditEvent.objects.filter(model="benefits.DisabilityAllowance", object_pk=str(allowance.pk)).exists()
     immediate_fen = award.amount_fen
-    # February's run: not yet owed
-    assert payroll.payroll_run_start(actor=SETUP, month="2020-02").transfers_count == 0
+    # February: not yet owed, so no run
+    with pytest.raises(ValidationError, match="没有应发放的待遇"):
+        payroll.payroll_run_start(actor=SETUP, month="2020-02")
     # April's run pays March (owed, no run paid it) and April, in one transfer, as work-injury expense
     april = payroll.payroll_run_start(actor=SETUP, month="2020-04")
     t = april.transfers.get()

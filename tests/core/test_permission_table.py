@@ -196,6 +196,8 @@ NOT_ACTIONS = {
     "shebao.cases.services.lift_date_refusal",
     "shebao.operations.halls.parse_celsius", "shebao.operations.halls.center_duty_recipients",
     "shebao.benefits.payroll.payment_file_bytes",
+    "shebao.benefits.services.typed_month",  # checks what was typed; writes nothing
+    "shebao.benefits.services.typed_day",
     "shebao.benefits.work_injury.medical_recognition",
     "shebao.cards.services.new_certificate_code", "shebao.cards.services.normalize_certificate_code",
     "shebao.cards.services.ems_tracking_number_error", "shebao.cards.services.card_order_inputs",

@@ -37,6 +37,9 @@ class Retiree(models.Model):
     bank_account = EncryptedTextField("养老金发放账号", max_length=32)  # encrypted at rest (core.crypto)
     status = models.CharField("发放状态", max_length=12, choices=Status.choices, default=Status.ACTIVE)
     died_on = models.DateField("死亡日期", null=True, blank=True)
+    # A retiree migrated from the old system: the last month the old system paid (YYYY-MM, "" for
+    # none). No run pays a month up to it, as arrears or otherwise (benefits.payroll).
+    paid_through = models.CharField("原系统已发放至", max_length=7, blank=True, default="", db_default="")
     created_at = models.DateTimeField("登记时间", default=clock.now, editable=False)
 
     class Meta:

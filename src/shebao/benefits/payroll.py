@@ -82,18 +82,45 @@ _PURGER = SystemActor("purge_payroll_files", "待遇支付文件保存期限")
 
 
 def _month(value: str) -> str:
-    """``value`` if it is a month a run may pay: well-formed and within the plausible business dates
-    (core.inputs.business_date_range: 1990 to a year from today). 9999-12 wrote every month from now
-    to then, 287,274 pension months and a payment file of ¥1.48 billion (review finding).
-    ValidationError otherwise, in Chinese."""
+    """``value`` if it is a month a run may pay: well-formed, not before the plausible business dates
+    (core.inputs.business_date_range: 1990) and not after the current business month (a pension is
+    paid for the month that has begun, never ahead). 9999-12 wrote every month from now to then,
+    287,274 pension months and a payment file of ¥1.48 billion (review finding D2).
+    ValidationError otherwise, in Chinese, keyed ``month``."""
     try:
         month_index(value, "month")
     except InputError as exc:
-        raise ValidationError(f"发放月份应为“年-月”，如2020-03，实为“{value}”") from exc
-    first, last = business_date_range(clock.today())
-    if not (first.strftime("%Y-%m") <= value <= last.strftime("%Y-%m")):
-        raise ValidationError(f"发放月份{value}不在可办理的范围内（{first:%Y-%m}至{last:%Y-%m}）")
+        raise ValidationError({"month": f"发放月份应为“年-月”，如2020-03，填写的是“{value}”"}) from exc
+    first, _ = business_date_range(clock.today())
+    current = clock.today().isoformat()[:7]
+    if value < first.strftime("%Y-%m"):
+        raise ValidationError({"month": f"发放月份{value}早于{first:%Y-%m}，不是可办理的月份，请核对"})
+    if value > current:
+        raise ValidationError({"month": f"发放月份{value}晚于本月（{current}），不能发放未到期的待遇"})
     return value
+
+
+def _anything_owed(month: str) -> bool:
+    """Whether a run of ``month`` has anything to pay: an active retiree retired before ``month`` whose
+    month is not paid (nor paid by the old system: ``paid_through``) and not a month of a closed
+    re-employment stop, or a monthly work-injury benefit (disability allowance, survivors'
+    pension) whose month is due and unpaid. A run that would pay nothing is refused before anything
+    is written: a run of 2019-01, before any retiree, was stored as an empty closed run (review
+    finding D15), and it stood in the run list as if that month had been paid."""
+    reemployed = Suspension.objects.filter(retiree=OuterRef("pk"), reason=Suspension.Reason.REEMPLOYMENT,
+                                           from_month__lte=month, to_month__gte=month).exclude(to_month="")
+    pension = (Retiree.objects.filter(status=Retiree.Status.ACTIVE, retirement_month__lt=month)
+               .filter(paid_through__lt=month)
+               .filter(~Exists(PensionMonth.objects.filter(retiree=OuterRef("pk"), month=month)))
+               .filter(~Exists(reemployed)))
+    if pension.exists():
+        return True
+    return _allowances_due(month)
+
+
+def _allowances_due(month: str) -> bool:
+    return (DisabilityAllowance.objects.filter(status=DisabilityAllowance.Status.ACTIVE, from_month__lte=month)
+            .filter(~Exists(AllowanceMonth.objects.filter(allowance=OuterRef("pk"), month=month))).exists())
 
 
 # --- Building a run ------------------------------------------------------------------------------
@@ -104,11 +131,16 @@ def payroll_run_start(*, actor: Any, month: str, chunk_size: int = CHUNK,
     Calling it again for a month whose run is built returns that run unchanged; for a run left
     half-built (the process was killed) it builds the rest. ``after_chunk`` is called with the
     number of transfers made after each chunk's commit (progress; tests kill a run there).
-    Refused unless the actor may create payroll runs; ValidationError for a malformed month.
+    Refused unless the actor may create payroll runs; ValidationError (keyed ``month``) for a malformed
+    month, a month after the current one, or a month with nothing to pay (`_anything_owed`; nothing
+    is written then).
     """
     require(actor, "payroll_run.create")
     _month(month)
     run = PayrollRun.objects.filter(month=month, kind=PayrollRun.Kind.REGULAR).first()
+    if run is None and not _anything_owed(month):
+        raise ValidationError({"month": f"{month}没有应发放的待遇（该月之前退休且尚未发放该月的人员为0），"
+                                        "未生成发放批次"})
     if run is None:
         try:
             with transaction.atomic():
@@ -228,16 +260,20 @@ def _build_allowances(run: PayrollRun, *, actor: Any, policy: Any, atomic: bool)
 # payment). Everyone else goes through the per-row path, which is the reference.
 def _simple(month: str) -> Q:
     prev = month_str(month_index(month) - 1)
-    return (~Exists(Suspension.objects.filter(retiree=OuterRef("pk")))
-            & (Q(retirement_month=prev) | Exists(PensionMonth.objects.filter(retiree=OuterRef("pk"), month=prev))))
+    return (~Exists(Suspension.objects.filter(retiree=OuterRef("pk"))) & Q(paid_through__lt=month)
+            & (Q(retirement_month=prev) | Q(paid_through=prev)
+               | Exists(PensionMonth.objects.filter(retiree=OuterRef("pk"), month=prev))))
 
 
 def _not_simple(month: str) -> Q:
     """Active retirees the set-based path leaves to the per-row path: a suspension in their history,
-    or their previous month neither paid nor the retirement month (a late declaration's arrears)."""
+    or their previous month neither paid, nor the retirement month, nor the last month the old system
+    paid (a late declaration's arrears). Those whom the old system paid past ``month`` owe nothing;
+    the per-row path finds that and pays nothing."""
     prev = month_str(month_index(month) - 1)
     return (Exists(Suspension.objects.filter(retiree=OuterRef("pk")))
-            | (Q(retirement_month__lt=prev) & ~Exists(PensionMonth.objects.filter(retiree=OuterRef("pk"), month=prev))))
+            | (Q(retirement_month__lt=prev) & Q(paid_through__lt=prev)
+               & ~Exists(PensionMonth.objects.filter(retiree=OuterRef("pk"), month=prev))))
 
 
 def _monthly_amount_sql(policy: Any, *, month: str, initial: str, retirement_month: str) -> str:
@@ -298,8 +334,9 @@ def _build_set_based(run: PayrollRun, *, actor: Any, policy: Any, batch_size: in
               FROM {r_t} r
               WHERE r.id > %s AND r.id <= %s AND r.status = %s AND r.retirement_month < %s
                 AND (SELECT COUNT(*) FROM {s_t} s WHERE s.retiree_id = r.id) = 0
+                AND r.paid_through < %s
                 AND {months("%s")} = 0
-                AND (r.retirement_month = %s OR {months("%s")} > 0)) a
+                AND (r.retirement_month = %s OR r.paid_through = %s OR {months("%s")} > 0)) a
         WHERE a.amount > 0
         ORDER BY a.id"""
     insert_months = f"""
@@ -316,7 +353,7 @@ def _build_set_based(run: PayrollRun, *, actor: Any, policy: Any, batch_size: in
         hi = lo + batch_size
         with transaction.atomic() if atomic else nullcontext(), connection.cursor() as cursor:
             cursor.execute(insert_transfers, [run.pk, Transfer.Kind.PENSION, Transfer.Status.PENDING, now, lo, hi,
-                                              Retiree.Status.ACTIVE, month, month, prev, prev])
+                                              Retiree.Status.ACTIVE, month, month, month, prev, prev, prev])
             cursor.execute(insert_months, [month, PensionMonth.Kind.REGULAR, run.pk, lo, hi])
             n = cursor.rowcount
             if n:
@@ -333,7 +370,9 @@ def _build_set_based(run: PayrollRun, *, actor: Any, policy: Any, batch_size: in
 
 
 def _unpaid_months(retiree: Retiree, through: str, paid: set[str], stopped: list[tuple[int, int]]) -> list[str]:
-    months = payable_months(retirement_month=retiree.retirement_month, through=through)
+    """The months owed through ``through``: from the month after retirement, less those paid here,
+    those the old system paid (up to ``paid_through``) and those of closed re-employment stops."""
+    months = payable_months(retirement_month=max(retiree.retirement_month, retiree.paid_through), through=through)
     return [m for m in months if m not in paid and not any(a <= month_index(m) <= b for a, b in stopped)]
 
 

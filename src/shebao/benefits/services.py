@@ -19,6 +19,7 @@ from shebao.collection.ledger import Line, ledger_post
 from shebao.collection.models import LedgerTransaction
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
+from shebao.core.inputs import business_date_range, check_business_date
 from shebao.core.permissions import require
 from shebao.core.policy import current_policy
 from shebao.registry.models import Person
@@ -53,8 +54,37 @@ def _invalid(exc: InputError) -> ValidationError:
     return ValidationError(exc.zh if exc.zh != "输入有误" else str(exc))
 
 
+def typed_month(value: Any, *, label: str, field: str, latest: str | None = None) -> str:
+    """A month the user typed (``label`` its Chinese name, ``field`` the form's key): "YYYY-MM", not
+    before the plausible business dates (1990) and not after ``latest`` (default: a year from the
+    business day). ValidationError keyed ``field`` that names ``label`` and what was typed.
+
+    Every month or date a service derives a month from is checked this way first, so that a refusal
+    always names what the user typed: a death on 9999-12-31 was refused as “该项应为“年-月”…填写的是
+    “10000-01””, the month after the death, a value nobody typed (bad-input review D16)."""
+    text = str(value or "").strip()
+    try:
+        month_index(text, field)
+    except InputError:
+        raise ValidationError({field: f"{label}应为“年-月”，如2020-02，填写的是“{text}”"}) from None
+    first, last = business_date_range(clock.today())
+    latest = latest or last.strftime("%Y-%m")
+    if text < first.strftime("%Y-%m"):
+        raise ValidationError({field: f"{label}“{text}”早于{first:%Y-%m}，不是有效的月份，请核对"})
+    if text > latest:
+        raise ValidationError({field: f"{label}“{text}”晚于{latest}，不是有效的月份，请核对"})
+    return text
+
+
+def typed_day(value: dt.date, *, label: str, field: str) -> dt.date:
+    """A date the user typed, within the plausible business dates (core.inputs), else ValidationError
+    keyed ``field`` naming ``label`` (see `typed_month`)."""
+    check_business_date(value, label=label, field=field)
+    return value
+
+
 def retiree_declare(*, actor: Any, person: Person, bank_account: str, basis: Basis, declared_on: dt.date | None = None,
-                    retired_on: dt.date | None = None, case: Any = None) -> Retiree:
+                    retired_on: dt.date | None = None, case: Any = None, paid_through: str = "") -> Retiree:
     """Create the retiree record and the entitlement of ``person`` (2.1, the new-retiree declaration).
 
     ``retired_on``: the day of retirement; by default the day the person reaches the statutory age
@@ -65,6 +95,10 @@ def retiree_declare(*, actor: Any, person: Person, bank_account: str, basis: Bas
     its retiree returns it. Refused (ActionRefused) unless the actor may register retirees of the
     person's district; ValidationError (Chinese) for a person already retired, a retirement before
     the statutory age, a bad basis or an empty bank account; nothing is written then.
+
+    ``paid_through`` (YYYY-MM) is for a retiree migrated from the old system: the last month the old
+    system paid. No run pays a month up to it (without it the first run would pay every month
+    since retirement again as arrears). It lies between the retirement month and the current month.
     """
     require(actor, "retiree.register", district_id=person.district_id)
     if case is not None:
@@ -88,18 +122,25 @@ def retiree_declare(*, actor: Any, person: Person, bank_account: str, basis: Bas
     age_months = (month_index(retired_on.isoformat()[:7]) - month_index(person.birth_date.isoformat()[:7])
                   - (1 if retired_on.day < person.birth_date.day else 0))
     declared_on = declared_on or clock.today()
+    if paid_through:
+        current = clock.today().isoformat()[:7]
+        typed_month(paid_through, label="原系统已发放至", field="paid_through", latest=current)
+        if paid_through < retired_on.isoformat()[:7]:
+            raise ValidationError({"paid_through": f"原系统已发放至{paid_through}，早于退休年月"
+                                                   f"{retired_on.isoformat()[:7]}，请核对"})
     fields = _entitlement_fields(policy, basis, retired_on=retired_on, age_months=age_months)
     with transaction.atomic():
         retiree = Retiree.objects.create(
             person=person, district_id=person.district_id, retired_on=retired_on,
             retirement_month=retired_on.isoformat()[:7], age_months=age_months, declared_on=declared_on,
-            case=case, bank_account=account)
+            case=case, bank_account=account, paid_through=paid_through)
         ent = Entitlement.objects.create(retiree=retiree, **fields)
         before = snapshot(person)
         person.contributor_category = Person.ContributorCategory.RETIREE
         person.save(update_fields=["contributor_category"])
         audit_update(actor=actor, instance=person, before=before, reason="新增退休人员申报：转为退休人员")
-        audit_create(actor=actor, instance=retiree, reason=f"新增退休人员申报（{retiree.retirement_month}退休）")
+        audit_create(actor=actor, instance=retiree, reason=f"新增退休人员申报（{retiree.retirement_month}退休）"
+                     + (f"，原系统已发放至{paid_through}" if paid_through else ""))
         audit_create(actor=actor, instance=ent, reason=f"核定养老金：{ent.get_source_display()}")
     return retiree
 
@@ -156,18 +197,17 @@ def retiree_suspend(*, actor: Any, retiree: Retiree, reason: str, from_month: st
         raise ValidationError("停发原因无效")
     if reason == Suspension.Reason.DEATH:
         if died_on is None:
-            raise ValidationError("死亡停发须填写死亡日期")
-        if died_on < retiree.retired_on:
-            raise ValidationError("死亡日期不能早于退休日期")
+            raise ValidationError({"died_on": "死亡停发须填写死亡日期"})
         if died_on > clock.today():  # 2099-06-15 ended a pension today (bad-input review D9)
-            raise ValidationError("死亡日期不能晚于今天")
+            raise ValidationError({"died_on": f"死亡日期{died_on}不能晚于今天"})
+        typed_day(died_on, label="死亡日期", field="died_on")
+        if died_on < retiree.retired_on:
+            raise ValidationError({"died_on": f"死亡日期{died_on}不能早于退休日期{retiree.retired_on}"})
         from_month = month_str(month_index(died_on.isoformat()[:7]) + 1)
-    if not from_month:
-        raise ValidationError("请填写停发起始月")
-    try:
-        month_index(from_month, "from_month")
-    except InputError as exc:
-        raise _invalid(exc) from None
+    elif not from_month:
+        raise ValidationError({"from_month": "请填写停发起始月"})
+    else:
+        typed_month(from_month, label="停发起始月", field="from_month")
     with transaction.atomic():
         locked = Retiree.objects.select_for_update().get(pk=retiree.pk)
         if locked.status != Retiree.Status.ACTIVE:
@@ -190,10 +230,7 @@ def retiree_resume(*, actor: Any, retiree: Retiree, from_month: str) -> Suspensi
     """Resume payment from ``from_month`` (2.1). Re-employment months stay unpaid; months stopped for
     verification are paid as arrears by the next run. Death cannot be resumed."""
     require(actor, "retiree.resume", district_id=retiree.district_id)
-    try:
-        start = month_index(from_month, "from_month")
-    except InputError as exc:
-        raise _invalid(exc) from None
+    start = month_index(typed_month(from_month, label="恢复发放月份", field="from_month"))
     with transaction.atomic():
         locked = Retiree.objects.select_for_update().get(pk=retiree.pk)
         stop = locked.suspensions.filter(to_month="").order_by("-pk").first()

@@ -32,7 +32,9 @@ from django.db import transaction
 
 from shebao.benefits.models import DisabilityAllowance, ExchangeRecord, PayrollRun, WorkInjuryAward
 from shebao.benefits.payroll import immediate_payment_start
+from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_create
+from shebao.core.inputs import business_date_problem
 from shebao.core.money import format_yuan
 from shebao.core.permissions import actor_label, require
 from shebao.core.policy import current_policy
@@ -59,10 +61,16 @@ class ExchangeImport:
 
 
 def _day(value: Any, what: str) -> dt.date:
+    """A date of a decision, within the plausible business dates (core.inputs): a decision dated
+    9999-12-31 would start a disability allowance in month “10000-01” (bad-input review D16's class)."""
     try:
-        return dt.date.fromisoformat(str(value))
+        day = dt.date.fromisoformat(str(value))
     except ValueError:
         raise ValueError(f"{what}须为“年-月-日”，实为“{value}”") from None
+    problem = business_date_problem(day, today=clock.today())
+    if problem:
+        raise ValueError(f"{what}{value}{problem}")
+    return day
 
 
 def _parse(line: str, persons: dict[str, Person]) -> ExchangeRecord:
