@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 
-from shebao.benefits import payroll, work_injury
+from shebao.benefits import payroll, survivors, work_injury
 from shebao.benefits import services as benefits
 from shebao.cards import services as card_services
 from shebao.cases import services as cases
@@ -47,7 +47,7 @@ from tests.collection.conftest import book_due
 SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "shebao.collection.importers",
                    "shebao.collection.assessment", "shebao.collection.relief", "shebao.collection.bankfiles", "shebao.collection.refunds", "shebao.collection.jobs", "shebao.registry.services", "shebao.staff.services",
                    "shebao.core.policy", "shebao.operations.halls", "shebao.benefits.services", "shebao.benefits.payroll",
-                   "shebao.benefits.work_injury", "shebao.cards.services", "shebao.registry.accounts",
+                   "shebao.benefits.work_injury", "shebao.benefits.survivors", "shebao.cards.services", "shebao.registry.accounts",
                    "shebao.registry.resident_pension", "shebao.operations.outreach", "shebao.collection.statements",
                    "shebao.portal.person_services",
                    "shebao.portal.services", "shebao.collection.releases",
@@ -143,6 +143,8 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.benefits.work_injury.exchange_file_import": "work_injury.import",
     "shebao.benefits.work_injury.fast_track_claim_submit": "case.submit",
     "shebao.benefits.work_injury.fast_track_award_pay": "work_injury.pay",
+    "shebao.benefits.survivors.survivor_pensions_grant": "survivor_pension.grant",
+    "shebao.benefits.survivors.survivor_pension_end": "survivor_pension.end",
     "shebao.cards.services.card_order_create": "card_order.create",
     "shebao.cards.services.card_order_advance": "card_order.update",
     "shebao.collection.statements.rights_statement_issue": "rights_statement.issue",
@@ -403,6 +405,32 @@ class World:
 
         return Transfer.objects.order_by("-pk").first().run
 
+    def death_award(self) -> Any:
+        """A fast-track award on a death in 朝阳区 (paid by a reviewer of the district)."""
+        n = self.serial()
+        person = personas.make_person("工亡职工", birth=dt.date(1980, 1, 1), serial=n + 200)
+        lines = [{"kind": "recognition", "reference": f"WR{n}", "id_number": person.id_number,
+                  "decided_on": "2020-02-08", "medical_staff": True},
+                 {"kind": "assessment", "reference": f"WA{n}", "id_number": person.id_number,
+                  "decided_on": "2020-03-03", "died_on": "2020-03-02"}]
+        work_injury.exchange_file_import(data="\n".join(json.dumps(x) for x in lines).encode(), filename="d.jsonl",
+                                         actor=personas.SETUP)
+        reviewer = User.objects.get_or_create(username="walk_wi_reviewer", defaults={
+            "role": Role.DISTRICT_REVIEWER, "office": personas.office("110105")})[0]
+        case = work_injury.fast_track_claim_submit(actor=reviewer, person=person, applied_on=dt.date(2020, 3, 3))
+        return work_injury.fast_track_award_pay(actor=reviewer, case=case, wage_fen=0,
+                                                bank_account="6222020000000000077")
+
+    def survivor(self) -> Any:
+        return survivors.DependantInput(name="配偶", id_number=personas.citizen_id("110105", dt.date(1981, 2, 3), 7,
+                                                                               male=False),
+                                        relation="spouse", bank_account="6222020000000000078")
+
+    def survivor_pension(self) -> Any:
+        award = self.death_award()
+        return survivors.survivor_pensions_grant(actor=User.objects.get(username="walk_wi_reviewer"), award=award,
+                                                 wage_fen=1_000_000, dependants=[self.survivor()])[0]
+
     def outreach(self) -> Any:
         maker = User.objects.get_or_create(username="walk_outreach_maker", defaults={
             "role": Role.DISTRICT_CLERK, "office": personas.office("110105")})[0]
@@ -574,6 +602,10 @@ SCENARIOS: dict[str, Scenario] = {
         data=data, filename="r.csv", actor=a))(w.payroll_result("success")),
     "work_injury.pay": lambda w: lambda a: payroll.immediate_payment_start(
         actor=a, person=w.person, bank_account="6222020000000000099", amount_fen=100_000, memo="工伤待遇"),
+    "survivor_pension.grant": lambda w: (lambda award: lambda a: survivors.survivor_pensions_grant(
+        actor=a, award=award, wage_fen=1_000_000, dependants=[w.survivor()]))(w.death_award()),
+    "survivor_pension.end": lambda w: (lambda p: lambda a: survivors.survivor_pension_end(
+        actor=a, pension=p, last_month="2020-05", reason="remarriage"))(w.survivor_pension()),
     "work_injury.import": lambda w: lambda a: work_injury.exchange_file_import(
         data=json.dumps({"kind": "recognition", "reference": f"R{w.serial()}", "id_number": w.person.id_number,
                          "decided_on": "2020-02-08", "medical_staff": True}).encode(), filename="x.jsonl", actor=a),

@@ -14,7 +14,7 @@ from django.db import models
 from shebao.collection.models import LedgerTransaction
 from shebao.core import clock
 from shebao.core.fields import EncryptedTextField
-from shebao.core.masking import mask_bank_account
+from shebao.core.masking import mask_bank_account, mask_id_number
 from shebao.registry.models import Office, Person, validate_month
 
 
@@ -398,6 +398,9 @@ class AllowanceMonth(models.Model):
                                   related_name="months", db_index=False)
     month = models.CharField("待遇所属月", max_length=7)
     amount_fen = models.BigIntegerField("金额（分）")
+    # once retired (第三十五条第二款): the month's basic pension the allowance was set against; the
+    # amount paid is the difference (0 before retirement: the allowance in full)
+    pension_fen = models.BigIntegerField("当月基本养老金（分）", default=0, db_default=0)
     transfer = models.ForeignKey(Transfer, verbose_name="支付明细", on_delete=models.PROTECT,
                                  related_name="allowance_months")
 
@@ -405,3 +408,75 @@ class AllowanceMonth(models.Model):
         verbose_name = "伤残津贴月"
         verbose_name_plural = "伤残津贴月"
         constraints = [models.UniqueConstraint(fields=["allowance", "month"], name="allowance_month_once")]
+
+
+class SurvivorPension(models.Model):
+    """The monthly pension of one dependant (供养亲属抚恤金) of a worker who died of a work injury
+    (工伤保险条例 第三十九条第一款第（二）项), paid on the monthly payroll from the month after the death
+    through ``last_month`` ("" while nothing ends it). The month's amount is computed for all the
+    dependants of the same death eligible in that month together (rules/work_injury.survivor_pensions_fen:
+    40 % / 30 % / +10 %, the sum at most the wage), so a share may change when another ends. Each
+    month is paid once (`SurvivorMonth`, unique per pension and month)."""
+
+    class Relation(models.TextChoices):
+        SPOUSE = "spouse", "配偶"
+        CHILD = "child", "子女"
+        PARENT = "parent", "父母"
+        OTHER = "other", "其他供养亲属"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "按月发放"
+        ENDED = "ended", "停发"
+
+    award = models.ForeignKey(WorkInjuryAward, verbose_name="工伤待遇核定（因工死亡）", on_delete=models.PROTECT,
+                              related_name="survivor_pensions")
+    deceased = models.ForeignKey(Person, verbose_name="因工死亡职工", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("供养亲属姓名", max_length=50)
+    id_number = EncryptedTextField("供养亲属证件号码", max_length=32)  # encrypted at rest (core.crypto)
+    relation = models.CharField("与死者关系", max_length=8, choices=Relation.choices)
+    birth_date = models.DateField("出生日期")
+    lone = models.BooleanField("孤儿或孤寡老人（加发10%）", default=False)
+    unable_to_work = models.BooleanField("完全丧失劳动能力", default=False)
+    wage_fen = models.BigIntegerField("死者生前本人工资（分/月）")
+    from_month = models.CharField("起发月份", max_length=7, validators=[validate_month])
+    last_month = models.CharField("发放至", max_length=7, blank=True, validators=[validate_month])
+    bank_account = EncryptedTextField("发放账号", max_length=32)  # encrypted at rest (core.crypto)
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    end_reason = models.CharField("停发原因", max_length=100, blank=True)
+    created_at = models.DateTimeField("核定时间", default=clock.now, editable=False)
+
+    class Meta:
+        verbose_name = "供养亲属抚恤金"
+        verbose_name_plural = "供养亲属抚恤金"
+        constraints = [models.CheckConstraint(condition=models.Q(wage_fen__gt=0), name="survivor_wage_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_relation_display()}）"
+
+    @property
+    def bank_account_masked(self) -> str:
+        return mask_bank_account(self.bank_account)
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.deceased.district.code if self.deceased_id else ""
+
+
+class SurvivorMonth(models.Model):
+    """One month of one survivors' pension, paid by one transfer: unique per (pension, month)."""
+
+    pension = models.ForeignKey(SurvivorPension, verbose_name="供养亲属抚恤金", on_delete=models.PROTECT,
+                                related_name="months", db_index=False)
+    month = models.CharField("待遇所属月", max_length=7)
+    amount_fen = models.BigIntegerField("金额（分）")
+    transfer = models.ForeignKey(Transfer, verbose_name="支付明细", on_delete=models.PROTECT,
+                                 related_name="survivor_months")
+
+    class Meta:
+        verbose_name = "供养亲属抚恤金月"
+        verbose_name_plural = "供养亲属抚恤金月"
+        constraints = [models.UniqueConstraint(fields=["pension", "month"], name="survivor_month_once")]

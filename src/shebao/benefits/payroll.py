@@ -33,7 +33,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from django.utils import timezone
 
 from shebao.benefits.models import (
@@ -46,6 +46,8 @@ from shebao.benefits.models import (
     PensionMonth,
     ResultFile,
     Retiree,
+    SurvivorMonth,
+    SurvivorPension,
     Suspension,
     Transfer,
 )
@@ -71,7 +73,12 @@ from shebao.core.policy import current_policy
 from shebao.rules import InputError
 from shebao.rules.dates import month_index, month_str
 from shebao.rules.pension import RATE_SCALE, adjustments, monthly_amount_fen, payable_months
-from shebao.rules.work_injury import disability_allowance_fen
+from shebao.rules.work_injury import (
+    Dependant,
+    allowance_top_up_fen,
+    disability_allowance_fen,
+    survivor_pensions_fen,
+)
 
 PAYMENT_COLUMNS = ["transfer_id", "id_number", "name", "bank_account", "amount"]
 RESULT_COLUMNS = ["transfer_id", "amount", "result", "reason", "bank_reference", "date"]
@@ -115,12 +122,18 @@ def _anything_owed(month: str) -> bool:
                .filter(~Exists(reemployed)))
     if pension.exists():
         return True
-    return _allowances_due(month)
+    return _allowances_due(month) or _survivors_due(month)
 
 
 def _allowances_due(month: str) -> bool:
     return (DisabilityAllowance.objects.filter(status=DisabilityAllowance.Status.ACTIVE, from_month__lte=month)
             .filter(~Exists(AllowanceMonth.objects.filter(allowance=OuterRef("pk"), month=month))).exists())
+
+
+def _survivors_due(month: str) -> bool:
+    return (SurvivorPension.objects.filter(from_month__lte=month)
+            .filter(Q(last_month="") | Q(last_month__gte=month))
+            .filter(~Exists(SurvivorMonth.objects.filter(pension=OuterRef("pk"), month=month))).exists())
 
 
 # --- Building a run ------------------------------------------------------------------------------
@@ -196,6 +209,7 @@ def _build(run: PayrollRun, *, actor: Any, chunk_size: int, after_chunk: Callabl
                                 atomic=atomic)
         retirees = retirees.filter(_not_simple(run.month))
     made += _build_allowances(run, actor=actor, policy=policy, atomic=atomic)
+    made += _build_survivors(run, actor=actor, policy=policy, atomic=atomic)
     # the keys first, in one query (a query per chunk would read the months paid again each time)
     keys = list(retirees.values_list("pk", flat=True))
     for i in range(0, len(keys), chunk_size):
@@ -224,27 +238,100 @@ def _build_allowances(run: PayrollRun, *, actor: Any, policy: Any, atomic: bool)
     paid: dict[int, set[str]] = defaultdict(set)
     for aid, m in AllowanceMonth.objects.filter(allowance__in=allowances).values_list("allowance_id", "month"):
         paid[aid].add(m)
+    # once retired the allowance stops and only tops a lower pension up (第三十五条第二款)
+    retirees = {r.person_id: r for r in Retiree.objects.filter(person_id__in=[a.person_id for a in allowances])
+                .select_related("entitlement")}
     plans = []
     for a in allowances:
-        months = [month_str(i) for i in range(month_index(a.from_month), month_index(run.month) + 1)
-                  if month_str(i) not in paid[a.pk]]
-        try:
-            amounts = [disability_allowance_fen(policy, monthly_fen=a.monthly_fen, month=m)[0] for m in months]
-        except InputError as exc:
-            raise ValidationError(f"伤残津贴#{a.pk}：{exc.zh}") from None
+        months, amounts, pensions = [], [], []
+        retiree = retirees.get(a.person_id)
+        for i in range(month_index(a.from_month), month_index(run.month) + 1):
+            m = month_str(i)
+            if m in paid[a.pk]:
+                continue
+            if retiree is not None and retiree.died_on is not None and m > retiree.died_on.isoformat()[:7]:
+                break  # nothing is owed after the death
+            try:
+                full = disability_allowance_fen(policy, monthly_fen=a.monthly_fen, month=m)[0]
+                pension = (monthly_amount_fen(policy, initial_fen=retiree.entitlement.monthly_fen,
+                                              retirement_month=retiree.retirement_month, month=m)
+                           if retiree is not None and m > retiree.retirement_month else 0)
+            except InputError as exc:
+                raise ValidationError(f"伤残津贴#{a.pk}：{exc.zh}") from None
+            amount = allowance_top_up_fen(allowance_fen=full, pension_fen=pension) if pension else full
+            if amount > 0:  # a month the pension covers whole is owed nothing, and not recorded
+                months.append(m)
+                amounts.append(amount)
+                pensions.append(pension)
         if months:
-            plans.append((a, months, amounts))
+            plans.append((a, months, amounts, pensions))
     if not plans:
         return 0
     with transaction.atomic() if atomic else nullcontext():
         transfers = Transfer.objects.bulk_create([
             Transfer(run=run, kind=Transfer.Kind.WORK_INJURY, person_id=a.person_id, bank_account=a.bank_account,
-                     amount_fen=sum(amounts)) for a, _, amounts in plans])
+                     amount_fen=sum(amounts)) for a, _, amounts, _ in plans])
         AllowanceMonth.objects.bulk_create([
-            AllowanceMonth(allowance=a, month=m, amount_fen=x, transfer=t)
-            for t, (a, months, amounts) in zip(transfers, plans, strict=True)
-            for m, x in zip(months, amounts, strict=True)])
+            AllowanceMonth(allowance=a, month=m, amount_fen=x, pension_fen=p, transfer=t)
+            for t, (a, months, amounts, pensions) in zip(transfers, plans, strict=True)
+            for m, x, p in zip(months, amounts, pensions, strict=True)])
         audit_bulk_create(actor=actor, model=Transfer, objs=transfers, reason=f"{run}：伤残津贴支付明细（第三十五条）")
+    return len(transfers)
+
+
+def _build_survivors(run: PayrollRun, *, actor: Any, policy: Any, atomic: bool) -> int:
+    """Transfers of the survivors' pensions (供养亲属抚恤金, 工伤保险条例 第三十九条第一款第（二）项) on the
+    month's run: each active pension pays every month from its first month through the run's month
+    (and through its last month) not yet paid, one transfer per dependant, its months in
+    `SurvivorMonth` (unique per pension and month). A month's amount is computed for the dependants
+    of the same death eligible in that month together (rules/work_injury.survivor_pensions_fen: the
+    sum is at most the deceased's wage). Few rows, so per row."""
+    # ended ones too: a month up to the last one may still be unpaid
+    due = list(SurvivorPension.objects.filter(from_month__lte=run.month)
+               .filter(Q(last_month="") | Q(last_month__gte=F("from_month"))).order_by("pk"))
+    if not due:
+        return 0
+    award_ids = {p.award_id for p in due}
+    family: dict[int, list[SurvivorPension]] = defaultdict(list)  # every dependant of each death, ended too
+    for p in SurvivorPension.objects.filter(award_id__in=award_ids).order_by("pk"):
+        family[p.award_id].append(p)
+    paid: dict[int, set[str]] = defaultdict(set)
+    for pid, m in SurvivorMonth.objects.filter(pension__in=due).values_list("pension_id", "month"):
+        paid[pid].add(m)
+    shares: dict[tuple[int, str], dict[int, int]] = {}
+
+    def share(p: SurvivorPension, m: str) -> int:
+        key = (p.award_id, m)
+        if key not in shares:
+            eligible = [q for q in family[p.award_id] if q.from_month <= m and (not q.last_month or m <= q.last_month)]
+            try:
+                fen, _ = survivor_pensions_fen(policy, wage_fen=p.wage_fen, on=dt.date.fromisoformat(f"{m}-01"),
+                                               dependants=[Dependant(q.relation, q.lone) for q in eligible])
+            except InputError as exc:
+                raise ValidationError(f"供养亲属抚恤金#{p.pk}：{exc.zh}") from None
+            shares[key] = {q.pk: x for q, x in zip(eligible, fen, strict=True)}
+        return shares[key].get(p.pk, 0)
+
+    plans = []
+    for p in due:
+        last = min(run.month, p.last_month) if p.last_month else run.month
+        months = [month_str(i) for i in range(month_index(p.from_month), month_index(last) + 1)
+                  if month_str(i) not in paid[p.pk]]
+        amounts = [share(p, m) for m in months]
+        kept = [(m, x) for m, x in zip(months, amounts, strict=True) if x > 0]
+        if kept:
+            plans.append((p, kept))
+    if not plans:
+        return 0
+    with transaction.atomic() if atomic else nullcontext():
+        transfers = Transfer.objects.bulk_create([
+            Transfer(run=run, kind=Transfer.Kind.WORK_INJURY, person_id=p.deceased_id, bank_account=p.bank_account,
+                     amount_fen=sum(x for _, x in kept)) for p, kept in plans])
+        SurvivorMonth.objects.bulk_create([
+            SurvivorMonth(pension=p, month=m, amount_fen=x, transfer=t)
+            for t, (p, kept) in zip(transfers, plans, strict=True) for m, x in kept])
+        audit_bulk_create(actor=actor, model=Transfer, objs=transfers,
+                          reason=f"{run}：供养亲属抚恤金支付明细（第三十九条）")
     return len(transfers)
 
 
@@ -453,9 +540,13 @@ def payment_file_bytes(run: PayrollRun) -> tuple[bytes, int, int]:
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(PAYMENT_COLUMNS)
     lines = total = 0
+    # a survivors' pension is paid to the dependant, not to the deceased the transfer is booked on
+    payees = {t: (p.id_number, p.name) for t, p in
+              ((m.transfer_id, m.pension) for m in SurvivorMonth.objects.filter(transfer__run=run).select_related("pension"))}
     rows = (run.transfers.order_by("pk").values_list("pk", "person__id_number", "person__name", "bank_account",
                                                      "amount_fen").iterator(chunk_size=20000))
     for pk, id_number, name, account, fen in rows:
+        id_number, name = payees.get(pk, (id_number, name))
         w.writerow([pk, id_number, name, account, f"{fen // 100}.{fen % 100:02d}"])
         lines += 1
         total += fen
@@ -642,6 +733,7 @@ def payroll_retry_start(*, run: PayrollRun, actor: Any) -> PayrollRun:
                                           amount_fen=old.amount_fen)
             PensionMonth.objects.filter(transfer=old).update(transfer=new)
             AllowanceMonth.objects.filter(transfer=old).update(transfer=new)
+            SurvivorMonth.objects.filter(transfer=old).update(transfer=new)
             before = snapshot(old)
             old.retried_by = new
             old.save(update_fields=["retried_by"])

@@ -177,6 +177,8 @@ TABLE: dict[str, Permission] = _rows(
     Permission("payroll_result.import", "导入待遇支付结果文件", PAYROLL_DESK, city_wide=True, system=True),
     Permission("work_injury.pay", "即时支付工伤保险待遇（快速通道）", REVIEWERS),
     Permission("work_injury.import", "导入工伤认定、劳动能力鉴定数据交换记录", CASE_STAFF, system=True),
+    Permission("survivor_pension.grant", "核定供养亲属抚恤金（因工死亡）", REVIEWERS),
+    Permission("survivor_pension.end", "停发供养亲属抚恤金", CASE_STAFF),
     Permission("payroll.view_city", "查看全市养老金发放", frozenset(Role.values), city_wide=True),
     # Relief packs (免、减、缓): publishing one changes every district's dues; a deferral is one
     # employer's application, registered by its district's staff and approved by a second person.

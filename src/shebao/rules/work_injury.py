@@ -90,10 +90,107 @@ def disability_allowance_fen(policy: Policy, *, monthly_fen: int, month: str) ->
     return max(monthly_fen, int(floor)), {"work_injury.disability_allowance_floor_fen": p_floor}
 
 
+def allowance_top_up_fen(*, allowance_fen: int, pension_fen: int) -> int:
+    """The monthly disability allowance of a grade 1-4 worker once retired (第三十五条第二款): the
+    allowance stops and the basic pension is paid; when the pension is lower the work-injury fund
+    makes up the difference. Returns that difference in fen (0 when the pension is not lower).
+
+    >>> allowance_top_up_fen(allowance_fen=500000, pension_fen=365410), allowance_top_up_fen(allowance_fen=1, pension_fen=2)
+    (134590, 0)
+    """
+    if allowance_fen < 0 or pension_fen < 0:
+        raise InputError("amounts must be non-negative", zh="金额不能为负数", field="allowance_fen")
+    return max(0, allowance_fen - pension_fen)
+
+
+# --- Survivors' pensions (供养亲属抚恤金) -------------------------------------------------------------
+RELATIONS = ("spouse", "child", "parent", "other")
+ADULT_AGE_YEARS = 18  # 因工死亡职工供养亲属范围规定（劳动和社会保障部令第18号）第四条第（一）项
+
+
+@dataclass(frozen=True)
+class Dependant:
+    """One dependant (供养亲属) of a worker who died of a work injury, as the rule sees them:
+    ``relation`` one of RELATIONS ("spouse" 配偶; "child" 子女; "parent" 父母; "other" the other
+    relatives of 劳动和社会保障部令第18号 第二条) and ``lone`` True for an orphan or a lone elder
+    (孤儿、孤寡老人), who get 10 % more (第三十九条第一款第（二）项)."""
+
+    relation: str
+    lone: bool = False
+
+
+def survivor_pensions_fen(policy: Policy, *, wage_fen: int, dependants: list[Dependant] | tuple[Dependant, ...],
+                          on: date) -> tuple[list[int], dict[str, Any]]:
+    """The monthly survivors' pensions (供养亲属抚恤金) of the dependants eligible in one month, in the
+    order given, in fen, and the parameters used (第三十九条第一款第（二）项): a share of the deceased's
+    wage ``wage_fen`` (本人工资, already held to its bounds: `person_wage_fen`) for each dependant, 40 %
+    for the spouse and 30 % for each other dependant, 10 % more for an orphan or a lone elder (pack:
+    ``work_injury.survivor_pension_rate``), each half up to the fen; their sum at most the wage
+    (``work_injury.survivor_pension_cap_rate``, 100 %). A sum over the cap is reduced in proportion
+    to the shares, each floored to the fen and the fen left over given one each to the largest
+    remainders (first listed first on a tie), so the sum is exactly the cap: the project's reading,
+    as the article sets the cap and not how to reach it. Values in force on ``on``.
+
+    >>> from shebao.rules import load_policy
+    >>> p = load_policy("base")
+    >>> survivor_pensions_fen(p, wage_fen=1_000_000, dependants=[Dependant("spouse"), Dependant("child")], on=date(2020, 3, 1))[0]
+    [400000, 300000]
+    >>> survivor_pensions_fen(p, wage_fen=1_000_000, dependants=[Dependant("spouse")] + [Dependant("child", True)] * 2, on=date(2020, 3, 1))[0]
+    [333334, 333333, 333333]
+    """
+    if not isinstance(wage_fen, int) or isinstance(wage_fen, bool) or wage_fen < 0:
+        raise InputError("wage_fen must be a non-negative integer", zh="本人工资须为非负整数（分）", field="wage_fen")
+    rates, p_rates = _value(policy, "work_injury.survivor_pension_rate", on)
+    cap_rate, p_cap = _value(policy, "work_injury.survivor_pension_cap_rate", on)
+    spouses = 0
+    shares = []
+    for d in dependants:
+        if d.relation not in RELATIONS:
+            raise InputError(f"unknown relation {d.relation!r}", zh="供养亲属关系无效", field="relation")
+        spouses += d.relation == "spouse"
+        rate = rates["spouse"] if d.relation == "spouse" else rates["other"]
+        if d.lone:
+            rate += rates["lone_supplement"]
+        shares.append(round_half_up(Fraction(wage_fen * rate, RATE_SCALE)))
+    if spouses > 1:
+        raise InputError("at most one spouse", zh="配偶只能有一人", field="relation")
+    params = {"work_injury.survivor_pension_rate": p_rates, "work_injury.survivor_pension_cap_rate": p_cap}
+    cap = round_half_up(Fraction(wage_fen * cap_rate, RATE_SCALE))
+    total = sum(shares)
+    if total <= cap:
+        return shares, params
+    exact = [Fraction(x * cap, total) for x in shares]
+    floors = [int(x) for x in exact]
+    left = cap - sum(floors)
+    by_remainder = sorted(range(len(shares)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in by_remainder[:left]:
+        floors[i] += 1
+    return floors, params
+
+
+def survivor_last_month(*, relation: str, birth_date: date, unable_to_work: bool) -> str:
+    """The last month a dependant is paid for by age, or "" when age never ends it: a child is paid
+    through the month they turn 18 unless wholly unable to work (劳动和社会保障部令第18号 第四条第（一）
+    项: the pension stops at 18; the project's reading pays the month of the birthday, as the child was
+    eligible when it began). Every other ending (remarriage, employment, adoption, death: 第四条) is an
+    event recorded when it happens.
+
+    >>> survivor_last_month(relation="child", birth_date=date(2010, 5, 31), unable_to_work=False)
+    '2028-05'
+    >>> survivor_last_month(relation="spouse", birth_date=date(1980, 1, 1), unable_to_work=False)
+    ''
+    """
+    if relation not in RELATIONS:
+        raise InputError(f"unknown relation {relation!r}", zh="供养亲属关系无效", field="relation")
+    if relation != "child" or unable_to_work:
+        return ""
+    return f"{birth_date.year + ADULT_AGE_YEARS:04d}-{birth_date.month:02d}"
+
+
 @dataclass(frozen=True)
 class DeathBenefits:
-    """第三十九条: the funeral grant and the one-off work-death benefit (fen); survivors' pensions are
-    per dependant and not computed here."""
+    """第三十九条: the funeral grant and the one-off work-death benefit (fen); the survivors' pensions
+    are monthly, per dependant (`survivor_pensions_fen`)."""
 
     funeral_grant_fen: int
     death_lump_sum_fen: int
@@ -117,4 +214,5 @@ def death_benefits(policy: Policy, *, died_on: date) -> DeathBenefits:
         "wage.national_urban_disposable_income_fen": p_income, "work_injury.death_lump_sum_multiple": p_multiple})
 
 
-__all__ = ["DeathBenefits", "DisabilityBenefits", "death_benefits", "disability_benefits", "person_wage_fen"]
+__all__ = ["DeathBenefits", "Dependant", "DisabilityBenefits", "allowance_top_up_fen", "death_benefits",
+           "disability_benefits", "person_wage_fen", "survivor_last_month", "survivor_pensions_fen"]

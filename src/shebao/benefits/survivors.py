@@ -1,0 +1,158 @@
+"""Survivors' pensions (供养亲属抚恤金) of a worker who died of a work injury (9; 工伤保险条例 第三十九条第一款
+第（二）项): granted on the death award of a fast-track case, paid monthly on the payroll
+(`benefits.payroll._build_survivors`), ended when a dependant stops being one.
+
+- `survivor_pensions_grant`: the dependants of one death, each with their relation, whether they are
+  an orphan or a lone elder (+10 %), whether wholly unable to work, and the account paid. Paid from
+  the month after the death; a child through the month they turn 18 unless unable to work
+  (rules/work_injury.survivor_last_month). The amounts are the rules' (40 % / 30 % / +10 % of the
+  deceased's wage, the sum at most the wage), computed month by month for the dependants eligible
+  then.
+- `survivor_pension_end`: a dependant's pension ends after a month (remarriage, employment, adoption,
+  death: 劳动和社会保障部令第18号 第四条).
+
+Each service checks who acts before it writes and writes its audit rows in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from shebao.benefits.models import SurvivorMonth, SurvivorPension, WorkInjuryAward
+from shebao.benefits.services import typed_month
+from shebao.core import clock
+from shebao.core.audit import audit_create, audit_update, snapshot
+from shebao.core.inputs import clean_text
+from shebao.core.money import format_yuan
+from shebao.core.permissions import require
+from shebao.core.policy import current_policy
+from shebao.registry.checks import CodeError, parse_citizen_id
+from shebao.rules import InputError
+from shebao.rules.dates import month_index, month_str
+from shebao.rules.work_injury import Dependant, person_wage_fen, survivor_last_month, survivor_pensions_fen
+
+END_REASONS = {"remarriage": "配偶再婚", "employment": "就业或参军", "adoption": "被他人或组织收养",
+               "death": "死亡", "ability": "恢复劳动能力（年满18周岁）"}
+
+
+@dataclass(frozen=True)
+class DependantInput:
+    """One dependant as the clerk records them: ``relation`` a `SurvivorPension.Relation` value, the
+    citizen ID number (their birth date is read from it), ``lone`` for an orphan or a lone elder,
+    ``unable_to_work`` when wholly unable to work (a child's pension then does not end at 18), the
+    account (8 to 32 digits) their pension is paid to."""
+
+    name: str
+    id_number: str
+    relation: str
+    bank_account: str
+    lone: bool = False
+    unable_to_work: bool = False
+
+
+def _account(value: str, n: int) -> str:
+    account = "".join(str(value or "").split())
+    if not (account.isascii() and account.isdigit()) or not 8 <= len(account) <= 32:
+        raise ValidationError({f"bank_account_{n}": f"第{n}位供养亲属的发放账号须为8至32位数字"})
+    return account
+
+
+def survivor_pensions_grant(*, actor: Any, award: WorkInjuryAward, wage_fen: int,
+                            dependants: list[DependantInput]) -> list[SurvivorPension]:
+    """Grant the survivors' pensions of the death behind ``award`` (a fast-track award on a death).
+
+    ``wage_fen``: the deceased's monthly wage (本人工资) in fen, held to 60 %..300 % of the regional
+    average (第六十四条). Returns the pensions made, one per dependant, each paid from the month
+    after the death. ValidationError (Chinese, keyed by the form's field: ``name_1``, ``relation_2``
+    …) for an award that is not a death, pensions already granted on it, no dependant, a bad ID
+    number, a second spouse, a bad account or wage; nothing is written then. ActionRefused unless the
+    actor may grant them in the deceased's district.
+    """
+    require(actor, "survivor_pension.grant", district_id=award.person.district_id)
+    assessment = award.assessment
+    if assessment is None or assessment.died_on is None:
+        raise ValidationError("该工伤待遇核定不是因工死亡，不能核定供养亲属抚恤金")
+    if SurvivorPension.objects.filter(award=award).exists():
+        raise ValidationError("该因工死亡职工的供养亲属抚恤金已核定；增减供养亲属请逐人办理停发")
+    if not dependants:
+        raise ValidationError("请至少填写一位供养亲属")
+    if isinstance(wage_fen, bool) or not isinstance(wage_fen, int) or wage_fen <= 0:
+        raise ValidationError({"wage_fen": "死者生前本人工资须为正数"})
+    died_on = assessment.died_on
+    policy = current_policy()
+    from_month = month_str(month_index(died_on.isoformat()[:7]) + 1)
+    rows: list[SurvivorPension] = []
+    for n, d in enumerate(dependants, 1):
+        name = clean_text(str(d.name or "").strip(), label=f"第{n}位供养亲属的姓名", max_length=50, field=f"name_{n}")
+        if not name:
+            raise ValidationError({f"name_{n}": f"请填写第{n}位供养亲属的姓名"})
+        if d.relation not in SurvivorPension.Relation.values:
+            raise ValidationError({f"relation_{n}": f"第{n}位供养亲属与死者的关系无效"})
+        try:
+            cid = parse_citizen_id(d.id_number, today=clock.today())
+        except CodeError as e:
+            raise ValidationError({f"id_number_{n}": f"第{n}位供养亲属的{e}"}) from None
+        if d.lone and d.relation == SurvivorPension.Relation.SPOUSE:
+            raise ValidationError({f"lone_{n}": f"第{n}位供养亲属是配偶，不属孤儿或孤寡老人"})
+        try:
+            last = survivor_last_month(relation=d.relation, birth_date=cid.birth_date, unable_to_work=d.unable_to_work)
+        except InputError as e:
+            raise ValidationError({f"relation_{n}": e.zh}) from None
+        if last and last < from_month:
+            raise ValidationError({f"id_number_{n}": f"第{n}位供养亲属（子女）于{last}已满18周岁，且未填写完全丧失劳动能力，"
+                                                     "不属供养亲属"})
+        rows.append(SurvivorPension(
+            award=award, deceased=award.person, name=name, id_number=cid.number, relation=d.relation,
+            birth_date=cid.birth_date, lone=bool(d.lone), unable_to_work=bool(d.unable_to_work),
+            from_month=from_month, last_month=last, bank_account=_account(d.bank_account, n)))
+    try:
+        wage = person_wage_fen(policy, wage_fen=wage_fen, on=died_on)
+        first, _ = survivor_pensions_fen(policy, wage_fen=wage, on=dt.date.fromisoformat(f"{from_month}-01"),
+                                         dependants=[Dependant(r.relation, r.lone) for r in rows])
+    except InputError as e:
+        raise ValidationError(e.zh) from None
+    with transaction.atomic():
+        for r, fen in zip(rows, first, strict=True):
+            r.wage_fen = wage
+            r.save()
+            audit_create(actor=actor, instance=r, reason=(
+                f"核定供养亲属抚恤金（第三十九条）：{r.get_relation_display()}{'，孤儿或孤寡老人加发10%' if r.lone else ''}，"
+                f"自{from_month}起{('至' + r.last_month) if r.last_month else ''}，首月{format_yuan(fen)}元")[:200])
+    return rows
+
+
+def survivor_pension_end(*, actor: Any, pension: SurvivorPension, last_month: str, reason: str) -> SurvivorPension:
+    """End ``pension`` after ``last_month`` (YYYY-MM, the last month owed) for ``reason`` (a key of
+    END_REASONS). The other dependants of the same death are recomputed from the next month (their
+    sum may rise to the cap again). ValidationError keyed by field: a month before the first month
+    or after the current one, a month already paid past (a recovery of months paid is not done here:
+    the clerk is told to book it), a pension already ended. ActionRefused unless the actor may in the
+    deceased's district."""
+    require(actor, "survivor_pension.end", district_id=pension.deceased.district_id)
+    if reason not in END_REASONS:
+        raise ValidationError({"reason": "停发原因无效"})
+    month = typed_month(last_month, label="发放至", field="last_month", latest=clock.today().isoformat()[:7])
+    with transaction.atomic():
+        locked = SurvivorPension.objects.select_for_update().get(pk=pension.pk)
+        if locked.status != SurvivorPension.Status.ACTIVE:
+            raise ValidationError("该供养亲属抚恤金已停发")
+        if month < month_str(month_index(locked.from_month) - 1):
+            raise ValidationError({"last_month": f"发放至{month}早于起发月份{locked.from_month}之前一月"})
+        if locked.last_month and month > locked.last_month:
+            raise ValidationError({"last_month": f"该抚恤金本应发放至{locked.last_month}，停发月份不能更晚"})
+        paid_after = list(SurvivorMonth.objects.filter(pension=locked, month__gt=month).order_by("month")
+                          .values_list("month", flat=True))
+        if paid_after:
+            raise ValidationError({"last_month": f"{paid_after[0]}至{paid_after[-1]}已发放：停发月份不能早于已发放月份，"
+                                                 "多发的月份请先办理追回"})
+        before = snapshot(locked)
+        locked.last_month, locked.status, locked.end_reason = month, SurvivorPension.Status.ENDED, END_REASONS[reason]
+        locked.save(update_fields=["last_month", "status", "end_reason"])
+        audit_update(actor=actor, instance=locked, before=before, reason=f"停发供养亲属抚恤金：{END_REASONS[reason]}，发放至{month}")
+    pension.refresh_from_db()
+    return pension
