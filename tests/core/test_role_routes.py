@@ -7,6 +7,7 @@ configuration itself: a route missing from `ROUTES` fails it, so a new route can
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -158,12 +159,20 @@ ROUTES: dict[str, Route] = {
     "benefits-retiree-list": (None, None, None),
     "benefits-retiree-detail": (None, None, None),
     "benefits-retiree-payments": (None, None, None),
+    "benefits-award-list": (None, None, None),
+    "benefits-award-detail": (None, None, None),
     "benefits-run-list": ("payroll.view_city", None, None),
     "benefits-run-detail": ("payroll.view_city", None, None),
     "backoffice:retirees": (None, None, None),
     "backoffice:retiree": (None, None, None),
     "backoffice:retiree_stop": (None, "retiree.suspend", {"do": "suspend", "reason": "reemployment",
                                                           "from_month": "2020-01"}),
+    "backoffice:work_injury_benefits": (None, None, None),
+    "backoffice:work_injury_award": (None, None, None),
+    "backoffice:survivor_grant": (None, "survivor_pension.grant", lambda o: {
+        "wage": "10000", "name_1": "配偶甲", "relation_1": "spouse", "bank_account_1": "6222020000000000881",
+        "id_number_1": personas.citizen_id("110105", dt.date(1981, 2, 3), 81, male=False)}),
+    "backoffice:survivor_end": (None, "survivor_pension.end", {"last_month": "2020-05", "reason": "remarriage"}),
     "backoffice:declarations": (None, "declaration.stage", {"credit_code": "", "month": "2020-02"}),
     "backoffice:declaration": (None, None, None),
     "backoffice:declaration_act": (None, "declaration.commit", {"do": "commit"}),

@@ -1,5 +1,6 @@
-"""Benefits read API (2.1, 9): retirees and their payments (district-scoped, accounts masked) and the
-payroll runs (the city's, for whoever the table lets read the city's payroll: ``payroll.view_city``).
+"""Benefits read API (2.1, 9): retirees and their payments (district-scoped, accounts masked), the
+work-injury awards with their monthly disability allowance and survivors' pensions (district-scoped,
+numbers masked), and the payroll runs (the city's, for whoever the table lets read the city's payroll: ``payroll.view_city``).
 
 Every list is cursor-paginated by key. A retiree of another district is a 404, as if it did not
 exist (the district line, tests/core/test_district_line.py); reading one retiree is recorded in the
@@ -20,7 +21,7 @@ from rest_framework.views import APIView
 
 from shebao.api.pagination import CheckedCursorPagination
 from shebao.benefits import selectors
-from shebao.benefits.models import PayrollRun, PensionMonth, Retiree
+from shebao.benefits.models import DisabilityAllowance, PayrollRun, PensionMonth, Retiree
 from shebao.core.permissions import require
 from shebao.core.reads import personal_data_read
 
@@ -171,3 +172,91 @@ class RunDetailView(APIView):
         data = {**RunSerializer(run).data, "pending": s.pending, "paid": s.paid, "failed": s.failed,
                 "failed_not_retried": s.failed_not_retried, "paid_fen": s.paid_fen}
         return Response(data)
+
+
+# --- Work-injury monthly benefits (9): disability allowance, survivors' pensions ---------------------
+class MonthSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="待遇所属月（YYYY-MM）")
+    amount_fen = serializers.IntegerField(help_text="发放金额（分）")
+    pension_fen = serializers.IntegerField(help_text="退休后当月基本养老金（分；伤残津贴补足差额时）")
+    run = serializers.IntegerField(source="run.pk", help_text="发放批次编号")
+    transfer_status_display = serializers.CharField(source="status", help_text="银行支付结果")
+
+
+class AllowanceSerializer(serializers.Serializer):
+    grade = serializers.IntegerField(help_text="伤残等级（1至4级）")
+    monthly_fen = serializers.IntegerField(help_text="核定伤残津贴（分/月）")
+    from_month = serializers.CharField()
+    bank_account = serializers.CharField(source="bank_account_masked", help_text="发放账号（遮蔽）")
+    status_display = serializers.CharField(source="get_status_display")
+
+
+class SurvivorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    id_number = serializers.CharField(source="id_number_masked", help_text="证件号码（遮蔽）")
+    relation_display = serializers.CharField(source="get_relation_display", help_text="与死者关系")
+    lone = serializers.BooleanField(help_text="孤儿或孤寡老人（加发10%）")
+    unable_to_work = serializers.BooleanField()
+    wage_fen = serializers.IntegerField(help_text="死者生前本人工资（分/月）")
+    from_month = serializers.CharField()
+    last_month = serializers.CharField(help_text="发放至（空：尚无终止月份）")
+    status_display = serializers.CharField(source="get_status_display")
+    end_reason = serializers.CharField()
+    bank_account = serializers.CharField(source="bank_account_masked", help_text="发放账号（遮蔽）")
+
+
+class AwardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    case = serializers.IntegerField(source="case_id")
+    person = serializers.IntegerField(source="person_id")
+    name = serializers.CharField(source="person.name")
+    district = serializers.CharField(source="person.district.code")
+    grade = serializers.IntegerField(source="assessment.grade", allow_null=True, default=None)
+    died_on = serializers.DateField(source="assessment.died_on", allow_null=True, default=None)
+    amount_fen = serializers.IntegerField(help_text="即时支付金额（分）")
+    disability_monthly_fen = serializers.IntegerField(help_text="伤残津贴（分/月，1至4级）")
+
+
+class AwardDetailSerializer(AwardSerializer):
+    allowance = AllowanceSerializer(allow_null=True)
+    allowance_months = MonthSerializer(many=True)
+    survivors = serializers.ListField(child=serializers.DictField(), help_text="供养亲属及其逐月发放")
+
+
+def _award(request: Request, pk: int) -> Any:
+    award = selectors.work_injury_award_visible(request.user, pk)
+    if award is None:
+        raise NotFound("未找到该工伤保险待遇核定")
+    return award
+
+
+class AwardListView(ListAPIView):
+    """工伤保险待遇核定（本区；市中心为全市）：伤残等级或因工死亡、即时支付金额、伤残津贴。"""
+
+    serializer_class = AwardSerializer
+    pagination_class = ById
+
+    @extend_schema(operation_id="benefits_work_injury_awards_list")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        return selectors.work_injury_awards_visible(self.request.user)
+
+
+class AwardDetailView(APIView):
+    """一项工伤保险待遇核定：伤残津贴及逐月发放（退休后补足差额），供养亲属抚恤金及逐月发放。"""
+
+    @extend_schema(operation_id="benefits_work_injury_awards_retrieve", responses=AwardDetailSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        award = _award(request, pk)
+        personal_data_read(actor=request.user, subject=award.person, what="接口：工伤保险待遇（按月待遇）")
+        allowance = DisabilityAllowance.objects.filter(award=award).first()
+        survivors = [{**SurvivorSerializer(p).data, "months": MonthSerializer(selectors.survivor_months(p), many=True).data}
+                     for p in award.survivor_pensions.order_by("pk")]
+        return Response({**AwardSerializer(award).data,
+                         "allowance": AllowanceSerializer(allowance).data if allowance else None,
+                         "allowance_months": MonthSerializer(selectors.allowance_months(allowance), many=True).data
+                         if allowance else [],
+                         "survivors": survivors})

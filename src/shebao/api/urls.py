@@ -42,6 +42,8 @@ urlpatterns = [
     path("v1/benefits/retirees/<id:pk>/", benefits.RetireeDetailView.as_view(), name="benefits-retiree-detail"),
     path("v1/benefits/retirees/<id:pk>/payments/", benefits.RetireePaymentsView.as_view(),
          name="benefits-retiree-payments"),
+    path("v1/benefits/work-injury-awards/", benefits.AwardListView.as_view(), name="benefits-award-list"),
+    path("v1/benefits/work-injury-awards/<id:pk>/", benefits.AwardDetailView.as_view(), name="benefits-award-detail"),
     path("v1/benefits/payroll-runs/", benefits.RunListView.as_view(), name="benefits-run-list"),
     path("v1/benefits/payroll-runs/<id:pk>/", benefits.RunDetailView.as_view(), name="benefits-run-detail"),
     # Registry (api.registry)

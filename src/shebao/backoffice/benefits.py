@@ -10,6 +10,7 @@ are the center's (`payroll.view_city`); a district's staff see their district's 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,14 +23,21 @@ from django.views.decorators.http import require_POST
 
 from shebao.backoffice.errors import refusal_text
 from shebao.benefits import payroll, selectors
-from shebao.benefits.models import PayrollFile, PayrollRun, Suspension
+from shebao.benefits.models import DisabilityAllowance, PayrollFile, PayrollRun, SurvivorPension, Suspension
 from shebao.benefits.services import retiree_resume, retiree_suspend
+from shebao.benefits.survivors import (
+    END_REASONS,
+    DependantInput,
+    survivor_pension_end,
+    survivor_pensions_grant,
+)
 from shebao.collection import releases
 from shebao.collection.bankfiles import UPLOAD_ENCODINGS
 from shebao.collection.models import PaymentFileRelease
 from shebao.collection.services import SecondPersonRequired
 from shebao.core import clock
 from shebao.core.permissions import may, require
+from shebao.rules.business_fields import parse_yuan
 from shebao.rules.retirement import format_age_zh
 
 
@@ -217,3 +225,90 @@ def retiree_stop(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as e:
         messages.error(request, refusal_text(e)[0])
     return redirect("backoffice:retiree", pk=pk)
+
+
+# --- Work-injury monthly benefits (9): the disability allowance, survivors' pensions ----------------
+SURVIVOR_ROWS = range(1, 5)  # dependants on the grant form; more are rare and granted by the API later
+
+
+@login_required
+def work_injury_list(request: HttpRequest) -> HttpResponse:
+    """The work-injury awards of the user's district (the city's for the center): who is paid a monthly
+    disability allowance, which deaths have survivors' pensions and which still need them granted."""
+    return TemplateResponse(request, "backoffice/benefits/work_injury.html", {
+        "awards": list(selectors.work_injury_awards_visible(request.user)[:200])})
+
+
+def _award_page(request: HttpRequest, award: Any, *, error: str = "", form: dict[str, str] | None = None,
+                status: int = 200) -> HttpResponse:
+    allowance = DisabilityAllowance.objects.filter(award=award).first()
+    pensions = list(award.survivor_pensions.order_by("pk"))
+    died = award.assessment is not None and award.assessment.died_on is not None
+    district_id = award.person.district_id
+    return TemplateResponse(request, "backoffice/benefits/work_injury_award.html", {
+        "award": award, "allowance": allowance,
+        "allowance_months": selectors.allowance_months(allowance) if allowance else [],
+        "pensions": [(p, selectors.survivor_months(p)) for p in pensions], "died": died,
+        "may_grant": died and not pensions and may(request.user, "survivor_pension.grant", district_id=district_id),
+        "may_end": may(request.user, "survivor_pension.end", district_id=district_id),
+        "relations": SurvivorPension.Relation.choices, "end_reasons": END_REASONS.items(),
+        "rows": [{"n": n, **{f: (form or {}).get(f"{f}_{n}", "") for f in
+                             ("name", "id_number", "relation", "bank_account", "lone", "unable_to_work")}}
+                 for n in SURVIVOR_ROWS],
+        "wage": (form or {}).get("wage", ""), "error": error, "month": clock.today().isoformat()[:7],
+    }, status=status)
+
+
+@login_required
+def work_injury_award(request: HttpRequest, pk: int) -> HttpResponse:
+    award = selectors.work_injury_award_visible(request.user, pk)
+    if award is None:
+        raise Http404
+    return _award_page(request, award)
+
+
+@login_required
+@require_POST
+def survivor_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    """Grant the survivors' pensions of a death award from the form's rows (``name_1``, ``id_number_1``,
+    ``relation_1``, ``bank_account_1``, ``lone_1``, ``unable_to_work_1`` …; empty rows skipped) and the
+    deceased's wage in yuan (``wage``). A refusal re-renders the page with the typed values, 400."""
+    award = selectors.work_injury_award_visible(request.user, pk)
+    if award is None:
+        raise Http404
+    p = request.POST
+    form = {k: v for k, v in p.items() if k != "csrfmiddlewaretoken"}
+    dependants = []
+    for n in SURVIVOR_ROWS:
+        if not any(p.get(f"{f}_{n}", "").strip() for f in ("name", "id_number", "bank_account")):
+            continue
+        dependants.append(DependantInput(name=p.get(f"name_{n}", ""), id_number=p.get(f"id_number_{n}", ""),
+                                         relation=p.get(f"relation_{n}", ""), bank_account=p.get(f"bank_account_{n}", ""),
+                                         lone=p.get(f"lone_{n}") == "on", unable_to_work=p.get(f"unable_to_work_{n}") == "on"))
+    try:
+        try:
+            wage_fen = parse_yuan(p.get("wage", ""))
+        except ValueError:
+            raise ValidationError({"wage": f"死者生前本人工资应为金额（元），填写的是“{p.get('wage', '')}”"}) from None
+        made = survivor_pensions_grant(actor=request.user, award=award, wage_fen=wage_fen, dependants=dependants)
+    except ValidationError as e:
+        return _award_page(request, award, error=refusal_text(e)[0], form=form, status=400)
+    messages.success(request, f"已核定{len(made)}位供养亲属的抚恤金，自{made[0].from_month}起随月度发放批次发放")
+    return redirect("backoffice:work_injury_award", pk=award.pk)
+
+
+@login_required
+@require_POST
+def survivor_end(request: HttpRequest, pk: int) -> HttpResponse:
+    """End one survivors' pension after ``last_month`` for ``reason`` (a key of END_REASONS)."""
+    pension = SurvivorPension.objects.select_related("deceased", "award").filter(pk=pk).first()
+    if pension is None or selectors.work_injury_award_visible(request.user, pension.award_id) is None:
+        raise Http404
+    try:
+        survivor_pension_end(actor=request.user, pension=pension, last_month=request.POST.get("last_month", ""),
+                             reason=request.POST.get("reason", ""))
+    except ValidationError as e:
+        messages.error(request, refusal_text(e)[0])
+    else:
+        messages.success(request, f"已停发{pension.name}的供养亲属抚恤金，发放至{pension.last_month}")
+    return redirect("backoffice:work_injury_award", pk=pension.award_id)

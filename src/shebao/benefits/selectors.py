@@ -1,4 +1,5 @@
-"""Reads of benefits: retirees (district-scoped), payroll runs, failed transfers, arrears statements."""
+"""Reads of benefits: retirees (district-scoped), payroll runs, failed transfers, arrears statements, the
+work-injury awards with their monthly allowance and survivors' pensions (district-scoped)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,17 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from shebao.benefits.models import PayrollRun, PensionMonth, Retiree, Transfer
+from shebao.benefits.models import (
+    AllowanceMonth,
+    DisabilityAllowance,
+    PayrollRun,
+    PensionMonth,
+    Retiree,
+    SurvivorMonth,
+    SurvivorPension,
+    Transfer,
+    WorkInjuryAward,
+)
 from shebao.core.scoping import user_may_see_district
 
 
@@ -86,3 +97,42 @@ def payment_history(retiree: Retiree) -> list[StatementLine]:
     months = (PensionMonth.objects.filter(retiree=retiree).select_related("transfer__run").order_by("month"))
     return [StatementLine(m.month, m.get_kind_display(), m.amount_fen, m.transfer.run, m.transfer.get_status_display())
             for m in months]
+
+
+# --- Work-injury monthly benefits (9) --------------------------------------------------------------
+def work_injury_awards_visible(user: Any) -> QuerySet[WorkInjuryAward]:
+    """Work-injury awards the user may see (their district's, or the city's for the center), newest
+    first, with the person, the assessment, the monthly allowance and the survivors' pensions."""
+    qs = (WorkInjuryAward.objects.select_related("person__district", "assessment", "allowance", "case")
+          .prefetch_related("survivor_pensions").order_by("-pk"))
+    if getattr(user, "sees_whole_city", False):
+        return qs
+    office_id = getattr(user, "office_id", None)
+    return qs.filter(person__district_id=office_id) if office_id else qs.none()
+
+
+def work_injury_award_visible(user: Any, pk: int) -> WorkInjuryAward | None:
+    """One award, or None when it does not exist or lies in another district (a 404 to the caller)."""
+    award = work_injury_awards_visible(user).filter(pk=pk).first()
+    return award
+
+
+@dataclass(frozen=True)
+class MonthLine:
+    month: str
+    amount_fen: int
+    pension_fen: int
+    run: PayrollRun
+    status: str
+
+
+def allowance_months(allowance: DisabilityAllowance) -> list[MonthLine]:
+    """Each month of a disability allowance paid: once retired, the pension it was set against."""
+    return [MonthLine(m.month, m.amount_fen, m.pension_fen, m.transfer.run, m.transfer.get_status_display())
+            for m in AllowanceMonth.objects.filter(allowance=allowance).select_related("transfer__run").order_by("month")]
+
+
+def survivor_months(pension: SurvivorPension) -> list[MonthLine]:
+    """Each month of one survivors' pension paid, with its run and the transfer's state."""
+    return [MonthLine(m.month, m.amount_fen, 0, m.transfer.run, m.transfer.get_status_display())
+            for m in SurvivorMonth.objects.filter(pension=pension).select_related("transfer__run").order_by("month")]
