@@ -122,18 +122,9 @@ def _anything_owed(month: str) -> bool:
                .filter(~Exists(reemployed)))
     if pension.exists():
         return True
-    return _allowances_due(month) or _survivors_due(month)
-
-
-def _allowances_due(month: str) -> bool:
-    return (DisabilityAllowance.objects.filter(status=DisabilityAllowance.Status.ACTIVE, from_month__lte=month)
-            .filter(~Exists(AllowanceMonth.objects.filter(allowance=OuterRef("pk"), month=month))).exists())
-
-
-def _survivors_due(month: str) -> bool:
-    return (SurvivorPension.objects.filter(from_month__lte=month)
-            .filter(Q(last_month="") | Q(last_month__gte=month))
-            .filter(~Exists(SurvivorMonth.objects.filter(pension=OuterRef("pk"), month=month))).exists())
+    # the monthly work-injury benefits are few: what their build would pay, computed and not written
+    policy = current_policy()
+    return bool(_allowance_plans(month, policy)) or bool(_survivor_plans(month, policy))
 
 
 # --- Building a run ------------------------------------------------------------------------------
@@ -231,10 +222,28 @@ def _build_allowances(run: PayrollRun, *, actor: Any, policy: Any, atomic: bool)
     month not yet paid, at the award's amount or the month's minimum wage when higher; one transfer
     per allowance, its months in `AllowanceMonth` (unique per allowance and month: never paid twice).
     Few rows (thousands at most), so per row."""
-    allowances = list(DisabilityAllowance.objects.filter(status=DisabilityAllowance.Status.ACTIVE,
-                                                         from_month__lte=run.month).order_by("pk"))
-    if not allowances:
+    plans = _allowance_plans(run.month, policy)
+    if not plans:
         return 0
+    with transaction.atomic() if atomic else nullcontext():
+        transfers = Transfer.objects.bulk_create([
+            Transfer(run=run, kind=Transfer.Kind.WORK_INJURY, person_id=a.person_id, bank_account=a.bank_account,
+                     amount_fen=sum(amounts)) for a, _, amounts, _ in plans])
+        AllowanceMonth.objects.bulk_create([
+            AllowanceMonth(allowance=a, month=m, amount_fen=x, pension_fen=p, transfer=t)
+            for t, (a, months, amounts, pensions) in zip(transfers, plans, strict=True)
+            for m, x, p in zip(months, amounts, pensions, strict=True)])
+        audit_bulk_create(actor=actor, model=Transfer, objs=transfers, reason=f"{run}：伤残津贴支付明细（第三十五条）")
+    return len(transfers)
+
+
+def _allowance_plans(through: str, policy: Any) -> list[tuple[DisabilityAllowance, list[str], list[int], list[int]]]:
+    """What `_build_allowances` pays through month ``through``, written nowhere: for each allowance
+    owed anything, (allowance, months, amounts, the pension each month's amount was set against)."""
+    allowances = list(DisabilityAllowance.objects.filter(status=DisabilityAllowance.Status.ACTIVE,
+                                                         from_month__lte=through).order_by("pk"))
+    if not allowances:
+        return []
     paid: dict[int, set[str]] = defaultdict(set)
     for aid, m in AllowanceMonth.objects.filter(allowance__in=allowances).values_list("allowance_id", "month"):
         paid[aid].add(m)
@@ -245,7 +254,7 @@ def _build_allowances(run: PayrollRun, *, actor: Any, policy: Any, atomic: bool)
     for a in allowances:
         months, amounts, pensions = [], [], []
         retiree = retirees.get(a.person_id)
-        for i in range(month_index(a.from_month), month_index(run.month) + 1):
+        for i in range(month_index(a.from_month), month_index(through) + 1):
             m = month_str(i)
             if m in paid[a.pk]:
                 continue
@@ -265,18 +274,7 @@ def _build_allowances(run: PayrollRun, *, actor: Any, policy: Any, atomic: bool)
                 pensions.append(pension)
         if months:
             plans.append((a, months, amounts, pensions))
-    if not plans:
-        return 0
-    with transaction.atomic() if atomic else nullcontext():
-        transfers = Transfer.objects.bulk_create([
-            Transfer(run=run, kind=Transfer.Kind.WORK_INJURY, person_id=a.person_id, bank_account=a.bank_account,
-                     amount_fen=sum(amounts)) for a, _, amounts, _ in plans])
-        AllowanceMonth.objects.bulk_create([
-            AllowanceMonth(allowance=a, month=m, amount_fen=x, pension_fen=p, transfer=t)
-            for t, (a, months, amounts, pensions) in zip(transfers, plans, strict=True)
-            for m, x, p in zip(months, amounts, pensions, strict=True)])
-        audit_bulk_create(actor=actor, model=Transfer, objs=transfers, reason=f"{run}：伤残津贴支付明细（第三十五条）")
-    return len(transfers)
+    return plans
 
 
 def _build_survivors(run: PayrollRun, *, actor: Any, policy: Any, atomic: bool) -> int:
@@ -286,11 +284,29 @@ def _build_survivors(run: PayrollRun, *, actor: Any, policy: Any, atomic: bool) 
     `SurvivorMonth` (unique per pension and month). A month's amount is computed for the dependants
     of the same death eligible in that month together (rules/work_injury.survivor_pensions_fen: the
     sum is at most the deceased's wage). Few rows, so per row."""
+    plans = _survivor_plans(run.month, policy)
+    if not plans:
+        return 0
+    with transaction.atomic() if atomic else nullcontext():
+        transfers = Transfer.objects.bulk_create([
+            Transfer(run=run, kind=Transfer.Kind.WORK_INJURY, person_id=p.deceased_id, bank_account=p.bank_account,
+                     amount_fen=sum(x for _, x in kept)) for p, kept in plans])
+        SurvivorMonth.objects.bulk_create([
+            SurvivorMonth(pension=p, month=m, amount_fen=x, transfer=t)
+            for t, (p, kept) in zip(transfers, plans, strict=True) for m, x in kept])
+        audit_bulk_create(actor=actor, model=Transfer, objs=transfers,
+                          reason=f"{run}：供养亲属抚恤金支付明细（第三十九条）")
+    return len(transfers)
+
+
+def _survivor_plans(through: str, policy: Any) -> list[tuple[SurvivorPension, list[tuple[str, int]]]]:
+    """What `_build_survivors` pays through month ``through``, written nowhere: for each pension owed
+    anything, (pension, [(month, fen), ...])."""
     # ended ones too: a month up to the last one may still be unpaid
-    due = list(SurvivorPension.objects.filter(from_month__lte=run.month)
+    due = list(SurvivorPension.objects.filter(from_month__lte=through)
                .filter(Q(last_month="") | Q(last_month__gte=F("from_month"))).order_by("pk"))
     if not due:
-        return 0
+        return []
     award_ids = {p.award_id for p in due}
     family: dict[int, list[SurvivorPension]] = defaultdict(list)  # every dependant of each death, ended too
     for p in SurvivorPension.objects.filter(award_id__in=award_ids).order_by("pk"):
@@ -314,25 +330,14 @@ def _build_survivors(run: PayrollRun, *, actor: Any, policy: Any, atomic: bool) 
 
     plans = []
     for p in due:
-        last = min(run.month, p.last_month) if p.last_month else run.month
+        last = min(through, p.last_month) if p.last_month else through
         months = [month_str(i) for i in range(month_index(p.from_month), month_index(last) + 1)
                   if month_str(i) not in paid[p.pk]]
         amounts = [share(p, m) for m in months]
         kept = [(m, x) for m, x in zip(months, amounts, strict=True) if x > 0]
         if kept:
             plans.append((p, kept))
-    if not plans:
-        return 0
-    with transaction.atomic() if atomic else nullcontext():
-        transfers = Transfer.objects.bulk_create([
-            Transfer(run=run, kind=Transfer.Kind.WORK_INJURY, person_id=p.deceased_id, bank_account=p.bank_account,
-                     amount_fen=sum(x for _, x in kept)) for p, kept in plans])
-        SurvivorMonth.objects.bulk_create([
-            SurvivorMonth(pension=p, month=m, amount_fen=x, transfer=t)
-            for t, (p, kept) in zip(transfers, plans, strict=True) for m, x in kept])
-        audit_bulk_create(actor=actor, model=Transfer, objs=transfers,
-                          reason=f"{run}：供养亲属抚恤金支付明细（第三十九条）")
-    return len(transfers)
+    return plans
 
 
 # --- The set-based path ----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Demo benefits (2.1, 9) so the pages have something to show: retirees of 朝阳区 (one declared late,
 whose arrears the run pays month by month), the month's run with the bank's result (one payment
-failed, to be retried), and a nurse's fast-track work-injury case on decisions received by exchange."""
+failed, to be retried), a nurse's fast-track work-injury case on decisions received by exchange, a death
+on duty with survivors' pensions and a grade 2 monthly disability allowance."""
 
 from __future__ import annotations
 
@@ -60,4 +61,44 @@ def demo_benefits_create(*, clerk: object, month: str) -> int:
         "decided_on": "2020-02-08", "injured_on": "2020-01-27", "medical_staff": True}, ensure_ascii=False)
         + "\n").encode(), filename="demo-exchange.jsonl", actor=DEMO)
     fast_track_claim_submit(actor=clerk, person=Person.objects.get(pk=nurse.pk), applied_on=dt.date(2020, 2, 10))
+    _demo_monthly_work_injury(clerk=clerk, district=district)
     return len(made)
+
+
+def _demo_monthly_work_injury(*, clerk: object, district: Office) -> None:
+    """A doctor who died of the infection (survivors' pensions for the spouse and a child, 第三十九条) and
+    a nurse assessed at grade 2 (a monthly disability allowance, 第三十五条), both paid by 朝阳区's
+    reviewer, so /office/benefits/work-injury/ has both kinds to show."""
+    from shebao.benefits.survivors import DependantInput, survivor_pensions_grant
+    from shebao.benefits.work_injury import fast_track_award_pay
+    from shebao.staff.models import User
+
+    reviewer = User.objects.filter(username="chaoyang_review").first()
+    if reviewer is None:
+        return
+    doctor = person_register(actor=DEMO, id_number=_citizen_id("110105", dt.date(1976, 5, 2), 96, male=True),
+                             name="钱医生", district=district, account_type="general",
+                             account_opened_on=dt.date(2001, 8, 1), phone="13910009998")
+    injured = person_register(actor=DEMO, id_number=_citizen_id("110105", dt.date(1990, 11, 23), 97, male=False),
+                              name="孙护士", district=district, account_type="general",
+                              account_opened_on=dt.date(2012, 7, 1), phone="13910009997")
+    lines = [
+        {"kind": "recognition", "reference": "京人社工伤认〔2020〕演示0002号", "id_number": doctor.id_number,
+         "decided_on": "2020-02-12", "injured_on": "2020-01-24", "medical_staff": True},
+        {"kind": "assessment", "reference": "京劳鉴〔2020〕演示0002号", "id_number": doctor.id_number,
+         "decided_on": "2020-02-14", "died_on": "2020-02-07"},
+        {"kind": "recognition", "reference": "京人社工伤认〔2020〕演示0003号", "id_number": injured.id_number,
+         "decided_on": "2020-02-10", "injured_on": "2020-01-26", "medical_staff": True},
+        {"kind": "assessment", "reference": "京劳鉴〔2020〕演示0003号", "id_number": injured.id_number,
+         "decided_on": "2020-02-18", "grade": 2}]
+    exchange_file_import(data="\n".join(json.dumps(x, ensure_ascii=False) for x in lines).encode(),
+                         filename="demo-exchange-2.jsonl", actor=DEMO)
+    death = fast_track_claim_submit(actor=clerk, person=Person.objects.get(pk=doctor.pk), applied_on=dt.date(2020, 2, 15))
+    award = fast_track_award_pay(actor=reviewer, case=death, wage_fen=1_250_000, bank_account="6222020010000000096")
+    survivor_pensions_grant(actor=reviewer, award=award, wage_fen=1_250_000, dependants=[
+        DependantInput("李秀梅", _citizen_id("110105", dt.date(1978, 3, 9), 98, male=False), "spouse",
+                       "6222020010000000098"),
+        DependantInput("钱小宇", _citizen_id("110105", dt.date(2011, 9, 1), 99, male=True), "child",
+                       "6222020010000000099")])
+    grade2 = fast_track_claim_submit(actor=clerk, person=Person.objects.get(pk=injured.pk), applied_on=dt.date(2020, 2, 19))
+    fast_track_award_pay(actor=reviewer, case=grade2, wage_fen=980_000, bank_account="6222020010000000097")
