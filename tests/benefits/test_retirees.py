@@ -99,8 +99,8 @@ def test_a_death_stops_payment_after_the_month_of_death_and_recovers_what_was_pa
                                  .values_list("amount_fen", flat=True))
     assert account_balance(account=RECEIVABLE) == rec.amount_fen
     assert unbalanced_transactions() == []
-    march = payroll.payroll_run_start(actor=SETUP, month="2020-03")
-    assert march.transfers_count == 0
+    with pytest.raises(ValidationError, match="没有应发放的待遇"):  # nobody left to pay: no run (D15)
+        payroll.payroll_run_start(actor=SETUP, month="2020-03")
     with pytest.raises(ValidationError, match="不在暂停发放状态"):
         retiree_resume(actor=clerk_chaoyang, retiree=r, from_month="2020-04")
 
@@ -109,8 +109,9 @@ def test_re_employment_months_are_never_paid_and_payment_resumes_after(db, clerk
     r = declare("赵一", birth=dt.date(1959, 10, 15), serial=11, declared_on=dt.date(2019, 10, 20))
     payroll.payroll_run_start(actor=SETUP, month="2019-11")
     retiree_suspend(actor=clerk_chaoyang, retiree=r, reason="reemployment", from_month="2019-12")
-    assert payroll.payroll_run_start(actor=SETUP, month="2019-12").transfers_count == 0
-    assert payroll.payroll_run_start(actor=SETUP, month="2020-01").transfers_count == 0
+    for month in ("2019-12", "2020-01"):  # nothing owed while re-employed: no run is made (D15)
+        with pytest.raises(ValidationError, match="没有应发放的待遇"):
+            payroll.payroll_run_start(actor=SETUP, month=month)
     retiree_resume(actor=clerk_chaoyang, retiree=r, from_month="2020-02")
     assert Suspension.objects.get(retiree=r).to_month == "2020-01"
     payroll.payroll_run_start(actor=SETUP, month="2020-02")
@@ -122,7 +123,8 @@ def test_months_stopped_for_verification_are_paid_as_arrears_once_resumed(db, cl
     r = declare("赵一", birth=dt.date(1959, 10, 15), serial=11, declared_on=dt.date(2019, 10, 20))
     payroll.payroll_run_start(actor=SETUP, month="2019-11")
     retiree_suspend(actor=clerk_chaoyang, retiree=r, reason="verification", from_month="2019-12")
-    payroll.payroll_run_start(actor=SETUP, month="2019-12")
+    with pytest.raises(ValidationError, match="没有应发放的待遇"):
+        payroll.payroll_run_start(actor=SETUP, month="2019-12")
     retiree_resume(actor=clerk_chaoyang, retiree=r, from_month="2020-01")
     run = payroll.payroll_run_start(actor=SETUP, month="2020-01")
     got = dict(PensionMonth.objects.filter(transfer__run=run).values_list("month", "kind"))
