@@ -13,7 +13,7 @@ import pytest
 
 # (DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser fixture for its own process, never in a deployment.)
 DROP = {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SHEBAO_TODAY", "SHEBAO_STAFF_MFA", "SECURE_SSL_REDIRECT",
-        "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        "DJANGO_ALLOW_ASYNC_UNSAFE", "SHEBAO_FIELD_KEYS", "SHEBAO_BLIND_INDEX_KEY"}
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -29,12 +29,30 @@ def test_without_debug_in_the_environment_the_settings_are_production():
     assert r.returncode != 0 and "SECRET_KEY" in r.stderr
 
 
+def _keys() -> dict[str, str]:
+    from cryptography.fernet import Fernet
+
+    return {"SHEBAO_FIELD_KEYS": Fernet.generate_key().decode(), "SHEBAO_BLIND_INDEX_KEY": secrets.token_urlsafe(40)}
+
+
 def test_check_deploy_prints_no_warning():
     r = _run(["check", "--deploy"], {"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50),
-                                    "ALLOWED_HOSTS": "shebao.example"})
+                                    "ALLOWED_HOSTS": "shebao.example", **_keys()})
     assert r.returncode == 0, r.stderr
     output = r.stdout + r.stderr
     assert "WARNING" not in output and "ERROR" not in output and "identified no issues" in output, output
+
+
+def test_check_deploy_warns_when_the_encryption_keys_are_derived_and_refuses_a_bad_key():
+    """A production install that forgot its encryption keys is told (keys derived from SECRET_KEY);
+    a key that is not a Fernet key is an error, said before the first encrypted read fails."""
+    base = {"DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "shebao.example"}
+    r = _run(["check", "--deploy"], base)
+    output = r.stdout + r.stderr
+    assert "shebao.W002" in output and "SHEBAO_FIELD_KEYS and SHEBAO_BLIND_INDEX_KEY unset" in output, output
+    r = _run(["check", "--deploy"], {**base, **_keys(), "SHEBAO_FIELD_KEYS": "not-a-key"})
+    output = r.stdout + r.stderr
+    assert r.returncode != 0 and "shebao.E002" in output and "W002" not in output, output
 
 
 def test_production_settings_say_https_only():
