@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from shebao.core.audit import audited_bulk_update
+from shebao.core.audit import audited_bulk_update, encrypted_shown
 from shebao.core.models import AppendOnlyError, AuditEvent, PersonalDataAccess
 from shebao.registry.models import Contribution, Person
 from shebao.registry.selectors import pension_months_in_beijing, person_search
@@ -44,7 +44,9 @@ def test_a_change_records_who_when_and_what_from_what(db, clerk_chaoyang, person
     person_update(actor=clerk_chaoyang, person=person_chaoyang, phone="13900001111", reason="本人来电")
     event = AuditEvent.objects.filter(model="registry.Person", action="update").get()
     assert event.actor == clerk_chaoyang
-    assert event.changes == {"phone": ["13812345678", "13900001111"]}
+    # Phone numbers are encrypted at rest, so the trail keeps them masked with a keyed fingerprint.
+    assert event.changes == {"phone": [encrypted_shown("13812345678"), encrypted_shown("13900001111")]}
+    assert event.changes["phone"][1].startswith("139****1111（指纹 ")
     assert event.reason == "本人来电" and event.district_code == "110105"
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from shebao.core.audit import encrypted_shown
 from shebao.core.masking import mask_text
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import ActionRefused
@@ -113,8 +114,10 @@ def test_change_keeps_old_and_new_values_and_refuses_no_change(resident, reviewe
         3000_00, "6214680087654321", "北京农商银行")
     event = AuditEvent.objects.get(model="registry.ResidentPension", action="update")
     assert event.changes["contribution_grade_fen"] == [1000_00, 3000_00]
-    # Encrypted at rest, so the trail keeps the accounts masked (docs/encryption.md), never in clear.
-    assert event.changes["bank_account"] == [mask_text("6214680012345678"), mask_text("6214680087654321")]
+    # Encrypted at rest, so the trail keeps the accounts masked with a keyed fingerprint
+    # (docs/encryption.md), never in clear.
+    assert event.changes["bank_account"] == [encrypted_shown("6214680012345678"), encrypted_shown("6214680087654321")]
+    assert event.changes["bank_account"][1].startswith(mask_text("6214680087654321") + "（指纹 ")
     assert "6214680087654321" not in str(event.changes)
 
 

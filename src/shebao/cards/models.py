@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from shebao.core.fields import EncryptedTextField
 from shebao.core.masking import mask_id_number, mask_phone
 from shebao.rules.catalog import label
 
@@ -46,7 +47,7 @@ class CardOrder(models.Model):
                                related_name="+")
     reason = models.CharField("补换原因", max_length=20, choices=CardReason.choices)
     recipient_name = models.CharField("收件人", max_length=100)
-    recipient_phone = models.CharField("收件人电话", max_length=20)
+    recipient_phone = EncryptedTextField("收件人电话", max_length=20)  # encrypted at rest (core.crypto)
     postal_address = models.CharField("邮寄地址", max_length=200)
     postal_code = models.CharField("邮政编码", max_length=6, blank=True)
     status = models.CharField("制卡状态", max_length=10, choices=Status.choices, default=Status.ORDERED,

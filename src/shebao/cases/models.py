@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from shebao.core import clock
+from shebao.core.fields import EncryptedTextField
 from shebao.core.masking import mask_phone
 from shebao.core.models import AppendOnlyModel
 from shebao.rules.catalog import label
@@ -102,7 +103,7 @@ class Case(models.Model):
     outcome = models.TextField("办理结果记录", blank=True)
     rejection_reason = models.TextField("驳回理由", blank=True)
     contact_email = models.EmailField("通知邮箱", blank=True)
-    contact_phone = models.CharField("通知手机", max_length=20, blank=True)
+    contact_phone = EncryptedTextField("通知手机", max_length=20, blank=True)  # encrypted at rest (core.crypto)
     contact_wechat = models.CharField("微信标识", max_length=64, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
@@ -212,7 +213,7 @@ class PhoneCheck(AppendOnlyModel):
     case = models.ForeignKey(Case, verbose_name="申请", on_delete=models.PROTECT, related_name="phone_checks")
     called_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="核实人", on_delete=models.PROTECT,
                                   related_name="+")
-    phone = models.CharField("拨打号码", max_length=20)
+    phone = EncryptedTextField("拨打号码", max_length=20)  # encrypted at rest (core.crypto)
     called_at = models.DateTimeField("通话时间")
     outcome = models.CharField("结果", max_length=12, choices=Outcome.choices)
     note = models.CharField("备注", max_length=200, blank=True)

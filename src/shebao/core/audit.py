@@ -30,15 +30,34 @@ def _jsonable(value: Any) -> Any:
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The concrete field values of an instance, as JSON-able values keyed by attname.
 
-    A value encrypted at rest (core.fields.EncryptedTextField) is kept masked (`mask_text`): the
-    trail must not hold in clear what its column hides; its blind index beside it shows a change.
+    A value encrypted at rest (core.fields.EncryptedTextField) is kept masked, with a keyed
+    fingerprint (`encrypted_shown`): the trail must not hold in clear what its column hides, yet a
+    change that keeps the masked digits (13812345678 → 13899995678, both 138****5678) is still a
+    change in the trail.
     """
     from shebao.core.fields import EncryptedTextField
-    from shebao.core.masking import mask_text
 
-    return {f.attname: (mask_text(str(getattr(instance, f.attname) or "")) if isinstance(f, EncryptedTextField)
+    return {f.attname: (encrypted_shown(getattr(instance, f.attname)) if isinstance(f, EncryptedTextField)
                         else _jsonable(getattr(instance, f.attname)))
             for f in instance._meta.concrete_fields}
+
+
+def encrypted_shown(value: str | None) -> str:
+    """How the trail keeps an encrypted value: masked (`core.masking.mask_text`) and followed by the
+    first 8 hex digits of its keyed hash (`core.crypto.blind_index`, kind "audit"), e.g.
+    "138****5678（指纹 1a2b3c4d）"; "" for no value. The fingerprint tells two values apart without
+    revealing either (it needs the blind-index key; it changes when that key is rotated). A value
+    the masker does not read as a personal number (a landline) keeps only its last 4 characters."""
+    from shebao.core.crypto import blind_index
+    from shebao.core.masking import mask_text
+
+    text = str(value or "")
+    if not text:
+        return ""
+    shown = mask_text(text)
+    if shown == text:  # not read as a personal number (a landline, a short account): the last 4 only
+        shown = "*" * max(len(text) - 4, 0) + text[-4:] if len(text) > 4 else "*" * len(text)
+    return f"{shown}（指纹 {blind_index(text, kind='audit')[:8]}）"
 
 
 def _actor_fields(actor: Any) -> dict[str, Any]:

@@ -18,6 +18,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from shebao.core.fields import EncryptedTextField
+
 
 class Source(models.TextChoices):
     """Where a case came from (7.3). The first four are complaints and reports (投诉举报)."""
@@ -55,7 +57,7 @@ class AuditCase(models.Model):
     employer = models.ForeignKey(
         "registry.Employer", verbose_name="被稽核单位", on_delete=models.PROTECT, related_name="audit_cases")
     complainant_name = models.CharField("投诉人姓名", max_length=100, blank=True)
-    complainant_phone = models.CharField("投诉人电话", max_length=30, blank=True)
+    complainant_phone = EncryptedTextField("投诉人电话", max_length=30, blank=True)  # encrypted at rest (core.crypto)
     summary = models.TextField("投诉举报事项")
     documents_kept = models.TextField("留存材料", blank=True)
     state = models.CharField("状态", max_length=20, choices=State.choices, default=State.REGISTERED)
@@ -389,7 +391,7 @@ class EmployerContact(models.Model):
     employer = models.OneToOneField("registry.Employer", verbose_name="单位", on_delete=models.PROTECT,
                                     related_name="outreach_contact")
     person_name = models.CharField("联系人", max_length=50, blank=True)
-    phone = models.CharField("手机", max_length=20, blank=True)
+    phone = EncryptedTextField("手机", max_length=20, blank=True)  # encrypted at rest (core.crypto)
     email = models.EmailField("电子邮箱", blank=True)
     wechat_openid = models.CharField("微信标识", max_length=64, blank=True)
     postal_address = models.CharField("邮寄地址", max_length=200, blank=True)

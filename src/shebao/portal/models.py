@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import models
 
 from shebao.core import clock
+from shebao.core.fields import EncryptedTextField
 from shebao.core.masking import mask_phone
 from shebao.core.models import AppendOnlyModel
 
@@ -31,7 +32,7 @@ class EmployerAccount(models.Model):
     login = models.CharField("登录名", max_length=40)
     display_name = models.CharField("姓名", max_length=50)
     role = models.CharField("账户类型", max_length=20, choices=Role.choices)
-    mobile = models.CharField("手机号码", max_length=20)
+    mobile = EncryptedTextField("手机号码", max_length=20)  # encrypted at rest (core.crypto)
     password = models.CharField("密码（摘要）", max_length=128)
     is_active = models.BooleanField("有效", default=True)
     created_at = models.DateTimeField("开通时间", default=clock.now, editable=False)

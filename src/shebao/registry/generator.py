@@ -306,7 +306,7 @@ def _generate_batch(*, rng, start, stop, sizes, employer_district, districts, pe
         person_rows.append((
             pid, id_type, number, number[-4:], name, initials, gender, birth_str[k],
             names.ETHNICITIES[int(p_idx[k]) % len(names.ETHNICITIES)], hukou, "employee", bool(is_cadre[k]),
-            f"13{int(phone_tail[k]):09d}", cat, nationality, dist.pk, now,
+            crypto.encrypt(f"13{int(phone_tail[k]):09d}"), cat, nationality, dist.pk, now,  # a token, as the model writes
         ))
         opened = month_str(first_month + int(join_offset[k])) + "-01"
         account_rows.append((account_id0 + int(p_idx[k]), pid, "temporary" if temporary[k] else "general", opened,

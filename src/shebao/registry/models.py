@@ -220,7 +220,7 @@ class Person(models.Model):
     contributor_category = models.CharField("缴费人员类别", max_length=20, choices=ContributorCategory.choices,
                                             default=ContributorCategory.EMPLOYEE)
     is_cadre = models.BooleanField("干部身份", default=False)
-    phone = models.CharField("手机号码", max_length=20, blank=True)
+    phone = EncryptedTextField("手机号码", max_length=20, blank=True)  # encrypted at rest (core.crypto)
     category = models.CharField("人员类别", max_length=20, choices=Category.choices, default=Category.STANDARD)
     nationality = models.CharField("国籍/地区", max_length=40, default="中国")
     district = models.ForeignKey(Office, verbose_name="参保区", on_delete=models.PROTECT, related_name="persons")
