@@ -63,6 +63,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "src/shebao/rules/late_fee.py": ("rules", "test_late_fee_forms.py"),
     "src/shebao/rules/tables.py": ("rules", "test_tables.py", "test_pack_validation.py", "test_thresholds.py",
                                    "test_explain.py"),
+    "src/shebao/rules/facts.py": ("rules", "test_facts_declared.py", "test_examples.py", "test_boundaries.py",
+                                  "test_explain.py"),
     "src/shebao/collection/ledger.py": _COLLECTION,
     "src/shebao/collection/assessment.py": _COLLECTION,
 }
@@ -73,7 +75,8 @@ SCOPE: dict[str, tuple[str, ...]] = {
         "AssessmentResult.totals", "_normal_due", "_free_until", "_packed_columns", "_fetch_packed", "dues_read",
         "_sum_by", "fees_of", "_employer_figures", "_by_district", "WhatIf.net_fen", "assessment_what_if"),
 }
-RULES_FILES = ("src/shebao/rules/late_fee.py", "src/shebao/rules/dates.py", "src/shebao/rules/tables.py")
+RULES_FILES = ("src/shebao/rules/late_fee.py", "src/shebao/rules/dates.py", "src/shebao/rules/tables.py",
+               "src/shebao/rules/facts.py")
 
 
 def tests_for(target: str) -> tuple[str, ...]:
