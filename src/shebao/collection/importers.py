@@ -146,8 +146,10 @@ def _parse_date(text: str) -> dt.date:
 
 
 class _Refuse(Exception):
+    """A file that cannot be read at all; `errors` (line number, reason) is never empty."""
+
     def __init__(self, errors: list[tuple[int, str]]) -> None:
-        self.errors = errors
+        self.errors = errors or [(1, "文件无法读取")]
 
 
 def _column(columns: list[str], name: str) -> str:
@@ -185,12 +187,18 @@ def _decode(data: bytes, encoding: str | None) -> str:
             except LookupError:
                 raise _Refuse([(1, f"不支持的文件编码“{name}”")]) from None
         failures[name] = bad
-    # Report the lines under the encoding that read the most of the file.
+    # Report the lines under the encoding that read the most of the file. Every line may decode on
+    # its own while the whole does not (an odd number of bytes under UTF-16): the file is refused all
+    # the same, never read as nothing (bad-input review D8).
     return_errors = min(failures.values(), key=len)
+    if not return_errors:
+        label = "、".join(_ENCODING_LABELS.get(n, n.upper()) for n in candidates)
+        return_errors = [(1, f"文件无法按{label}编码读取（所选编码有误或文件已损坏），请选择正确的编码后重新上传")]
     raise _Refuse(return_errors)
 
 
-_ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GB18030/GBK", "gbk": "GBK"}
+_ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GB18030/GBK", "gbk": "GBK",
+                    "utf-16": "UTF-16", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}
 
 
 def _csv_rows(data: bytes, encoding: str | None) -> list[tuple[int, list[str]]]:

@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shebao.collection import ledger
-from shebao.collection.importers import _decode, _parse_date
+from shebao.collection.importers import _parse_date, read_table
 from shebao.collection.ledger import Line
 from shebao.collection.models import (
     BankFile,
@@ -36,6 +36,7 @@ from shebao.collection.models import (
 from shebao.collection.releases import is_released
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
+from shebao.core.inputs import id_text
 from shebao.core.money import format_yuan
 from shebao.core.permissions import actor_label, actor_user, require
 
@@ -105,26 +106,33 @@ class RefundResultReport:
 @transaction.atomic
 def refund_result_import(*, data: bytes, filename: str, actor: Any, encoding: str | None = None
                          ) -> RefundResultReport:
-    """Apply the bank's result of a payment file. All or nothing: a line that names no refund in a
-    file, or an unknown status, refuses the whole file (ValidationError listing every such line)."""
+    """Apply the bank's result of a payment file (columns RESULT_COLUMNS; CSV in the chosen or
+    detected encoding, or .xlsx: `importers.read_table`). All or nothing: a file that cannot be read,
+    has another header or no data line, a line that names no refund in a released file, or an
+    unknown status refuses the whole file (ValidationError listing every such line) and leaves no
+    trace: no file record, so its SHA-256 never blocks the right file (bad-input review D8)."""
     require(actor, "refund_result.import")
+    if not data:
+        raise ValidationError("请选择要导入的退费支付结果文件")
     digest = hashlib.sha256(data).hexdigest()
     if BankFile.objects.filter(sha256=digest).exists():
         return RefundResultReport(already_imported=True)
-    try:
-        text = _decode(data, encoding)
-    except Exception as e:  # the importers' own refusal of an undecodable byte, named by its line
-        raise ValidationError(f"退费支付结果文件无法读取：{e}") from None
-    rows = list(csv.DictReader(io.StringIO(text)))
-    report = RefundResultReport()
+    rows, problems = read_table(data, RESULT_COLUMNS, encoding=encoding)
+    report = RefundResultReport(errors=[f"第{n}行：{reason}" for n, reason in problems])
     plans: list[tuple[Refund, bool, Any, str]] = []
-    for n, row in enumerate(rows, start=2):
-        try:
-            refund = Refund.objects.select_for_update().get(pk=int((row.get("refund_id") or "").strip()))
-        except (ValueError, Refund.DoesNotExist):
-            report.errors.append(f"第{n}行：退费编号“{row.get('refund_id')}”不存在")
+    seen: set[int] = set()
+    for n, row in rows:
+        refund_pk = id_text(row["refund_id"])
+        refund = (Refund.objects.select_for_update().filter(pk=refund_pk).first()
+                  if refund_pk is not None else None)
+        if refund is None:
+            report.errors.append(f"第{n}行：退费编号“{row['refund_id']}”不存在")
             continue
-        status = (row.get("status") or "").strip().lower()
+        if refund.pk in seen:
+            report.errors.append(f"第{n}行：退费#{refund.pk}在文件中重复出现")
+            continue
+        seen.add(refund.pk)
+        status = row["status"].strip().lower()
         if refund.status == Refund.Status.IN_FILE and not is_released(PaymentFileRelease.Kind.REFUND,
                                                                       refund.payment_file_id):
             report.errors.append(f"第{n}行：退费#{refund.pk}所在的支付文件未经第二人复核放行，不应已送银行")
@@ -132,17 +140,19 @@ def refund_result_import(*, data: bytes, filename: str, actor: Any, encoding: st
             report.errors.append(f"第{n}行：退费#{refund.pk}当前为“{refund.get_status_display()}”，不在待银行回执的支付文件中")
         elif status in SUCCESS:
             try:
-                paid_on = _parse_date((row.get("paid_on") or "").strip())
-            except Exception:
-                report.errors.append(f"第{n}行：支付日期有误")
+                paid_on = _parse_date(row["paid_on"].strip())
+            except ValueError as e:
+                report.errors.append(f"第{n}行：支付日期有误：{e}")
                 continue
             plans.append((refund, True, paid_on, ""))
         elif status in FAILURE:
-            plans.append((refund, False, None, (row.get("reason") or "银行未说明原因").strip()[:200]))
+            plans.append((refund, False, None, (row["reason"] or "银行未说明原因").strip()[:200]))
         else:
             report.errors.append(f"第{n}行：结果应为“成功”或“失败”")
     if report.errors:
         raise ValidationError(report.errors)
+    if not plans:  # read_table refuses a file without data lines; this guard keeps the class closed
+        raise ValidationError("第1行：文件没有数据行")
     for refund, ok, paid_on, reason in plans:
         before = snapshot(refund)
         if ok:
@@ -156,9 +166,9 @@ def refund_result_import(*, data: bytes, filename: str, actor: Any, encoding: st
             refund.status, refund.failure_reason = Refund.Status.FAILED, reason
             report.failed += 1
         refund.save(update_fields=["status", "settlement", "failure_reason"])
-        audit_update(actor=actor, instance=refund, before=before, reason=f"退费支付结果（{filename}）")
-    BankFile.objects.create(kind=BankFile.Kind.REFUND_RESULT, sha256=digest, filename=filename[:255], lines=len(rows),
-                            imported_by_label=actor_label(actor))
+        audit_update(actor=actor, instance=refund, before=before, reason=f"退费支付结果（{filename}）"[:200])
+    BankFile.objects.create(kind=BankFile.Kind.REFUND_RESULT, sha256=digest, filename=filename[:255],
+                            lines=len(plans), imported_by_label=actor_label(actor))
     return report
 
 

@@ -1,0 +1,168 @@
+"""An upload that yields no usable row is refused in Chinese and leaves no trace (bad-input review D8).
+
+D8: a GBK result file uploaded with "UTF-16" chosen (an odd number of bytes) was "imported" with 0
+rows, and its SHA-256 then answered "already imported" to the right upload. The class: every upload
+of the system (deduction results, remittance statements, payroll results, refund results, monthly
+declarations, work-injury exchange files) refuses a file that cannot be read or holds no data line,
+writes nothing (no file record, so no hash), and takes the right file afterwards.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Callable
+from typing import Any
+
+import openpyxl
+import pytest
+from django.core.exceptions import ValidationError
+
+from shebao.benefits import payroll
+from shebao.benefits.work_injury import exchange_file_import
+from shebao.collection import bankfiles, refunds
+from shebao.collection.declarations import declaration_stage
+from shebao.collection.importers import DEDUCTION_COLUMNS, REMITTANCE_COLUMNS
+from tests.nothing_written import nothing_written
+from tests.personas import SETUP
+
+GBK_LINE = "5,391653604.78,失败,账户已销户,B106,2020-02-25\n"
+
+
+def _xlsx(rows: list[list[Any]]) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _odd(text: str, encoding: str = "gbk") -> bytes:
+    """`text` encoded with every line of an even number of bytes and an odd number in all (the
+    lines padded with spaces, no newline after the last): under UTF-16 each line decodes on its own
+    but the whole does not. This is how D8's file passed: no line was reported, so none was read."""
+    lines = [line.encode(encoding) for line in text.strip("\n").split("\n")]
+    lines = [line + b" " if len(line) % 2 else line for line in lines]
+    data = b"\n".join(lines)
+    assert len(data) % 2 == 1 and len(lines) % 2 == 0
+    return data
+
+
+# (name, header, importer(data, encoding) -> refused?) for each upload of the system.
+def _bank(service: Callable[..., Any]) -> Callable[[bytes, str | None], bool]:
+    def run(data: bytes, encoding: str | None) -> bool:
+        try:
+            report = service(data=data, filename="f.csv", actor=SETUP, encoding=encoding)
+        except ValidationError:
+            return True
+        return bool(report.refused)
+    return run
+
+
+def _refund(data: bytes, encoding: str | None) -> bool:
+    try:
+        refunds.refund_result_import(data=data, filename="f.csv", actor=SETUP, encoding=encoding)
+    except ValidationError:
+        return True
+    return False
+
+
+def _declaration(employer: Any, clerk: Any) -> Callable[[bytes, str | None], bool]:
+    def run(data: bytes, encoding: str | None) -> bool:
+        try:
+            declaration_stage(employer=employer, month="2020-02", data=data, filename="f.csv", actor=clerk)
+        except ValidationError:
+            return True
+        return False
+    return run
+
+
+def _exchange(data: bytes, encoding: str | None) -> bool:
+    return exchange_file_import(data=data, filename="f.jsonl", actor=SETUP).refused
+
+
+def _uploads(employer: Any, clerk: Any) -> list[tuple[str, str, Callable[[bytes, str | None], bool]]]:
+    return [
+        ("扣款结果", ",".join(DEDUCTION_COLUMNS), _bank(bankfiles.bank_result_import)),
+        ("汇款对账单", ",".join(REMITTANCE_COLUMNS), _bank(bankfiles.remittance_statement_import)),
+        ("待遇支付结果", ",".join(payroll.RESULT_COLUMNS), _bank(payroll.payroll_result_import)),
+        ("退费支付结果", ",".join(refunds.RESULT_COLUMNS), _refund),
+        ("单位月报", "证件号码,姓名,变动类型,缴费基数（元）", _declaration(employer, clerk)),
+        ("工伤数据交换", "", _exchange),
+    ]
+
+
+def _files_yielding_nothing(header: str) -> list[tuple[str, bytes, str | None]]:
+    files = [
+        ("空文件", b"", None),
+        ("只有空行", b"\n \n\r\n", None),
+        ("只有BOM", b"\xef\xbb\xbf", None),
+        ("二进制内容", bytes(range(256)), None),
+        ("UTF-16无BOM按自动识别", (header + "\n" + GBK_LINE).encode("utf-16-le"), None),
+    ]
+    if header:
+        files += [
+            ("GBK按UTF-16读（奇数字节）", _odd(header + "\n" + GBK_LINE), "utf-16"),
+            ("GBK按UTF-16读（偶数字节）", _odd(header + "\n" + GBK_LINE) + b"\n", "utf-16"),
+            ("只有表头", (header + "\n").encode(), None),
+            ("表头后只有空行", (header + "\n\n,,,\n").encode(), None),
+            ("只有表头的Excel", _xlsx([header.split(",")]), None),
+        ]
+    return files
+
+
+@pytest.fixture(autouse=True)
+def business_date(settings, tmp_path):
+    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
+    settings.SHEBAO_BANK_FILE_DIR = tmp_path / "bank"
+
+
+def test_every_upload_refuses_a_file_that_yields_no_row_and_writes_nothing(db, employer_chaoyang, clerk_chaoyang):
+    tried = 0
+    for name, header, attempt in _uploads(employer_chaoyang, clerk_chaoyang):
+        for what, data, encoding in _files_yielding_nothing(header):
+            if name in ("单位月报", "工伤数据交换") and encoding:
+                continue  # no encoding is chosen there: detected (月报), UTF-8 JSON lines (交换)
+            with nothing_written():
+                assert attempt(data, encoding), f"{name}：{what}未被拒绝"
+            tried += 1
+    assert tried >= 50
+
+
+def test_a_wrong_encoding_payroll_result_is_refused_and_the_right_file_then_imports(db, settings):
+    """D8 as reported: GBK bytes under UTF-16 (odd length) were imported with 0 lines; the GB18030
+    upload of the same bytes then answered 'already imported' and the transfer stayed pending."""
+    from shebao.benefits.models import ResultFile, Transfer
+    from tests.benefits.conftest import declare
+
+    declare("赵一", birth=dt.date(1959, 10, 15), serial=11, declared_on=dt.date(2019, 10, 1))
+    run = payroll.payroll_run_start(actor=SETUP, month="2020-02")
+    t = run.transfers.get()
+    amount = f"{t.amount_fen // 100}.{t.amount_fen % 100:02d}"
+    data = _odd(f"transfer_id,amount,result,reason,bank_reference,date\n{t.pk},{amount},failed,账户已销户,,2020-02-25")
+    with nothing_written():
+        report = payroll.payroll_result_import(data=data, filename="r5.csv", actor=SETUP, encoding="utf-16")
+    assert report.refused and not report.already_imported
+    assert "UTF-16" in report.lines[0].detail or "表头" in report.lines[0].detail
+    assert not ResultFile.objects.exists()
+
+    report = payroll.payroll_result_import(data=data, filename="r5.csv", actor=SETUP, encoding="gb18030")
+    assert not report.refused and not report.already_imported
+    t.refresh_from_db()
+    assert (t.status, t.failure_reason) == (Transfer.Status.FAILED, "账户已销户")
+    assert ResultFile.objects.get().lines == 1
+
+
+def test_the_payroll_result_page_refuses_a_wrong_encoding_in_chinese(db, client, collection_clerk, settings):
+    from shebao.benefits.models import ResultFile
+
+    client.force_login(collection_clerk)
+    data = _odd(f"{','.join(payroll.RESULT_COLUMNS)}\n{GBK_LINE}")
+    upload = io.BytesIO(data)
+    upload.name = "r5.csv"
+    response = client.post("/office/benefits/payroll/results/", {"file": upload, "encoding": "utf-16"})
+    assert response.status_code in (200, 400)
+    text = response.content.decode()
+    assert "已导入。" not in text and ("UTF-16" in text or "表头" in text)
+    assert not ResultFile.objects.exists()
