@@ -53,11 +53,22 @@ def collection_objects(*, person: Any, employer: Any) -> dict[str, dict[str, obj
     relief_pack_publish(pack="relief-2020-covid", actor=SETUP, on=dt.date(2020, 3, 8))
     deferral = deferral_apply(employer=employer, pack="relief-2020-covid", rule="hardship-deferral", months=["2020-04"],
                               due_until=dt.date(2020, 9, 1), reason="欧阳秘密说明经营困难", actor=SETUP)
+    # A refund payment file (its refunds are none: the routes' walls are what is tried here).
+    import hashlib
+
+    from shebao.collection.models import RefundPaymentFile
+    from shebao.collection.refunds import refund_payment_file_bytes
+
+    refund_file = RefundPaymentFile.objects.create(
+        filename="refunds-district-line.csv", sha256=hashlib.sha256(refund_payment_file_bytes([])).hexdigest(),
+        lines=0, amount_fen=0, created_by_label="测试数据准备")
     return {
         "collection:relief_publish_decide": {"pk": publish.pk},
         "collection:relief_deferral": {"pk": deferral.pk},
         "collection:relief_deferral_decide": {"pk": deferral.pk},
         "collection:relief_employer_facts": {"pk": employer.pk},
+        "collection:refund_file_release": {"pk": refund_file.pk},
+        "collection:refund_file_download": {"pk": refund_file.pk},
         "collection:remittance_line_request": {"pk": line.pk},
         "collection:remittance_match_decision": {"pk": match.pk},
         "collection:employer_account": {"pk": employer.pk},

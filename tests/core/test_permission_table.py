@@ -218,7 +218,8 @@ NOT_ACTIONS = {
     "shebao.collection.releases.remittance_second_person_reason",
 }
 # Reads restricted by the table: checked by the route walk (test_role_routes.py), not here.
-READ_ACTIONS = {"deduction_run.view_city", "assessment.view_city", "payroll.view_city", "personal_data.trail_view"}
+READ_ACTIONS = {"deduction_run.view_city", "assessment.view_city", "payroll.view_city", "personal_data.trail_view",
+                "refund_file.view"}
 JOB = SystemActor("permission_walk", "权限表测试")
 OFFICES = ("110000", "110105")  # the municipal center and 朝阳区, where the objects below live
 

@@ -21,17 +21,19 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from shebao.backoffice.errors import refusal_text
-from shebao.collection import bankfiles, importers, jobs, selectors
+from shebao.collection import bankfiles, importers, jobs, refunds, selectors
 from shebao.collection.assessment import assessment_what_if
 from shebao.collection.models import (
     AssessmentJob,
     AssessmentRun,
     DeductionFile,
     DeductionRun,
+    RefundPaymentFile,
     RemittanceLine,
     RemittanceMatchRequest,
 )
 from shebao.collection.releases import (
+    refund_payment_file_release,
     remittance_match_decide,
     remittance_match_request,
     remittance_second_person_reason,
@@ -44,6 +46,7 @@ from shebao.collection.services import (
 )
 from shebao.core import clock
 from shebao.core.inputs import business_date_problem, form_id
+from shebao.core.money import format_yuan
 from shebao.core.permissions import may, require
 from shebao.core.policy import current_policy, policy_what_if
 from shebao.core.reads import personal_data_read
@@ -441,3 +444,91 @@ def remittance_line_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("collection:remittance_queue")
     messages.success(request, f"已核实流水{line.bank_reference}为另一笔转账，请匹配单位")
     return redirect("collection:remittance_line", pk=pk)
+
+
+# --- Refund payments (1.2c): the center's desk pays approved refunds through the bank -------------
+@login_required
+def refund_desk(request: HttpRequest) -> HttpResponse:
+    """Refunds waiting for payment, the payment files with their release and downloads, and the
+    upload of the bank's result (its answer shown on the same page)."""
+    require(request.user, "refund_file.view")
+    context: dict[str, Any] = {**selectors.refund_desk(user=request.user),
+                               "encodings": bankfiles.UPLOAD_ENCODINGS.items(),
+                               "encoding": request.POST.get("encoding", ""),
+                               "columns": ",".join(refunds.RESULT_COLUMNS)}
+    return TemplateResponse(request, "collection/refunds.html", context)
+
+
+@login_required
+@require_POST
+def refund_file_create(request: HttpRequest) -> HttpResponse:
+    """Write the payment file of every refund waiting; a second person releases it next."""
+    try:
+        file = refunds.refund_payment_file_create(actor=request.user)
+    except ValidationError as e:
+        messages.error(request, refusal_text(e)[0])
+    else:
+        messages.success(request, f"已生成退费支付文件{file.filename}：{file.lines}笔，合计{format_yuan(file.amount_fen)}元。"
+                                  "须由另一名工作人员复核放行后才能下载发送银行")
+    return redirect("collection:refund_desk")
+
+
+def _refund_file(pk: int) -> RefundPaymentFile:
+    return get_object_or_404(RefundPaymentFile.objects.all(), pk=pk)
+
+
+@login_required
+@require_POST
+def refund_file_release(request: HttpRequest, pk: int) -> HttpResponse:
+    """The second person releases a payment file for the bank (never its maker: collection.releases)."""
+    require(request.user, "refund_file.release")  # before the lookup: a refused role learns nothing
+    file = _refund_file(pk)
+    try:
+        refund_payment_file_release(file=file, actor=request.user)
+    except SecondPersonRequired as e:
+        messages.error(request, str(e))
+    except ValidationError as e:
+        messages.error(request, refusal_text(e)[0])
+    else:
+        messages.success(request, f"退费支付文件{file.filename}已复核放行，可以下载发送银行")
+    return redirect("collection:refund_desk")
+
+
+@login_required
+def refund_file_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The released file's bytes (full accounts) for the bank; each download recorded."""
+    require(request.user, "refund_file.download")
+    file = _refund_file(pk)
+    try:
+        data = refunds.refund_payment_file_read(file=file, actor=request.user)
+    except ValidationError as e:
+        messages.error(request, refusal_text(e)[0])
+        return redirect("collection:refund_desk")
+    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-SHA256"] = file.sha256
+    return response
+
+
+@login_required
+@require_POST
+def refund_result_upload(request: HttpRequest) -> HttpResponse:
+    """Import the bank's result file: all or nothing; the page shows what was paid, what failed, or
+    every bad line (nothing applied)."""
+    require(request.user, "refund_result.import")
+    data, filename = _upload(request)
+    status = 200
+    context: dict[str, Any] = {"result_filename": filename}
+    try:
+        encoding = bankfiles.upload_encoding(request.POST.get("encoding", ""))
+        if len(data) > settings.SHEBAO_BANK_FILE_MAX_BYTES:
+            raise ValidationError(f"文件超过{settings.SHEBAO_BANK_FILE_MAX_BYTES // (1024 * 1024)}MB，请分批导入")
+        context["result"] = refunds.refund_result_import(data=data, filename=filename or "result.csv",
+                                                         actor=request.user, encoding=encoding or None)
+    except ValidationError as e:
+        context["result_errors"] = e.messages
+        status = 400
+    context.update(selectors.refund_desk(user=request.user), encodings=bankfiles.UPLOAD_ENCODINGS.items(),
+                   encoding=request.POST.get("encoding", ""), columns=",".join(refunds.RESULT_COLUMNS))
+    return TemplateResponse(request, "collection/refunds.html", context, status=status)

@@ -400,3 +400,34 @@ def declaration_list(*, user: Any) -> QuerySet[Any]:
     from shebao.collection.models import Declaration
 
     return scope_queryset(Declaration.objects.select_related("employer"), user=user, district_path="employer__district")
+
+
+def refund_desk(*, user: Any) -> dict[str, Any]:
+    """What the center's refund payment desk shows (1.2c), city-wide: the refunds waiting to be put
+    in a bank file (payable, failed), the payment files (newest first, each with its release and
+    downloads) and the refunds of those files, and the refund result files imported. Shapes:
+    ``{"waiting": [Refund], "waiting_fen": int, "files": [{"file", "release", "downloads",
+    "refunds", "paid", "failed", "in_file"}], "results": [BankFile]}``; money in fen. The caller
+    checks `refund_file.view` first (the page admits only the center's desk)."""
+    from django.db.models import Count
+
+    from shebao.collection.models import BankFile, PaymentFileRelease, Refund, RefundPaymentFile
+
+    waiting = list(Refund.objects.filter(status__in=[Refund.Status.PAYABLE, Refund.Status.FAILED])
+                   .select_related("employer", "case").order_by("pk")[:500])
+    files = list(RefundPaymentFile.objects.annotate(n_downloads=Count("downloads")).order_by("-pk")[:30])
+    releases = {r.file_pk: r for r in PaymentFileRelease.objects.filter(
+        kind=PaymentFileRelease.Kind.REFUND, file_pk__in=[str(f.pk) for f in files])}
+    by_file: dict[int, list[Refund]] = {}
+    for r in (Refund.objects.filter(payment_file__in=files).select_related("employer", "case", "settlement")
+              .order_by("pk")):
+        by_file.setdefault(r.payment_file_id, []).append(r)
+    rows = []
+    for f in files:
+        refunds = by_file.get(f.pk, [])
+        rows.append({"file": f, "release": releases.get(str(f.pk)), "downloads": f.n_downloads, "refunds": refunds,
+                     "paid": sum(1 for r in refunds if r.status == Refund.Status.PAID),
+                     "failed": sum(1 for r in refunds if r.status == Refund.Status.FAILED),
+                     "in_file": sum(1 for r in refunds if r.status == Refund.Status.IN_FILE)})
+    return {"waiting": waiting, "waiting_fen": sum(r.amount_fen for r in waiting), "files": rows,
+            "results": list(BankFile.objects.filter(kind=BankFile.Kind.REFUND_RESULT).order_by("-pk")[:20])}
