@@ -45,7 +45,7 @@ def test_a_refund_is_paid_through_the_desk_on_a_phone_and_a_desktop(
 
     phone.reload()
     with phone.expect_download() as download:
-        phone.click("text=下载发送银行")
+        phone.click("#files a:has-text('下载发送银行')")
     data = Path(download.value.path()).read_bytes()
     assert b"6222020000001234567" in data
     result = tmp_path / "退费结果.csv"

@@ -42,6 +42,11 @@ def test_demo_setup_creates_the_logins_and_sample_cases_once(capsys):
     assert refund.details["amount_fen"] == 30_000 and refund.details["bank_account"]
     assert Due.objects.filter(paid_on__isnull=True, amount_fen__gt=0).count() >= 2
     assert "退费申请" in out
+    # An approved refund waits on the center's refund payment desk (征缴—退费支付).
+    from shebao.collection.models import Refund
+
+    assert Refund.objects.filter(status="payable", amount_fen=20_000).count() == 1
+    assert "已核准待支付的退费申请" in out
     call_command("demo_setup", "--cases", "12")
     assert (EmployerContact.objects.count(), DutyAssignment.objects.count()) == (contacts, duty)
     assert Case.objects.count() == made and User.objects.filter(username="chaoyang").count() == 1

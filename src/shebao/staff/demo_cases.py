@@ -82,4 +82,44 @@ def demo_books_create(*, actor: Any, district_code: str, applied_on: dt.date) ->
         applied_on=applied_on, idempotency_key=f"demo-refund-{district_code}",
         details={"refund_kind": "overpayment", "amount_fen": 30_000, "dues": [dues[0].pk], "payee_name": person.name,
                  "bank_name": "中国工商银行北京分行", "bank_account": "6222020200112233445"})
-    return f"{employer.name}：应缴3笔（1笔已缴、2笔未缴），退费申请#{case.pk}（300.00元）"
+    approved = _demo_refund_approved(clerk=actor, person=person, due=dues[0], district_code=district_code,
+                                     applied_on=applied_on)
+    return (f"{employer.name}：应缴3笔（1笔已缴、2笔未缴），退费申请#{case.pk}（300.00元）"
+            + (f"，已核准待支付的退费申请#{approved}（200.00元，见“征缴—退费支付”）" if approved else ""))
+
+
+def _demo_refund_approved(*, clerk: Any, person: Any, due: Any, district_code: str, applied_on: dt.date) -> int | None:
+    """A second refund of the paid due walked to approval (a confirmed call, accepted by the clerk,
+    approved by the district's reviewer), so the center's refund payment desk has a payable to put
+    in a bank file. Returns its case id, or None when the workflow asks for more than the demo has."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import transaction
+
+    from shebao.cases import services
+    from shebao.cases.models import PhoneCheck
+    from shebao.core.errors import DomainError
+    from shebao.staff.models import Role, User
+
+    reviewer = User.objects.filter(role=Role.DISTRICT_REVIEWER, office__code=district_code).order_by("pk").first()
+    if reviewer is None:
+        return None
+    try:
+        with transaction.atomic():  # all of the walk or none of it
+            case, _ = services.case_submit(
+                actor=clerk, business="refund", channel="counter", person=person, applicant_kind="person",
+                applied_on=applied_on, idempotency_key=f"demo-refund-approved-{district_code}",
+                details={"refund_kind": "overpayment", "amount_fen": 20_000, "dues": [due.pk],
+                         "payee_name": person.name, "bank_name": "中国建设银行北京分行",
+                         "bank_account": "6217000010001234567"})
+            if "commitment_letter" in case.requires:
+                services.commitment_letter_capture(case=case, actor=clerk, text="承诺所报信息真实。", signer=person.name)
+            services.phone_check_record(case=case, actor=clerk, outcome=PhoneCheck.Outcome.CONFIRMED,
+                                        note="本人确认（演示）")
+            case = services.case_accept(case=case, actor=clerk, outcome="已按申请办理")
+            if case.status != "completed":
+                case = services.case_transition(case=case, actor=reviewer, action="approve")
+            if case.status != "completed":
+                raise ValidationError("演示退费未能办结")
+    except (DomainError, PermissionDenied, ValidationError):
+        return None
+    return case.pk if case.status == "completed" else None
