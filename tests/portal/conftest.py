@@ -22,7 +22,11 @@ def _sms_dir(settings, tmp_path):
 
 
 def sms_codes(settings, mobile: str | None = None) -> list[str]:
-    """The sign-in codes sent by SMS so far (to `mobile`), oldest first."""
+    """The sign-in codes sent by SMS so far (to `mobile`), oldest first (a person's codes go through
+    the background sender: waited for)."""
+    from shebao.portal.codes import deliveries_wait
+
+    deliveries_wait()
     path = settings.SHEBAO_NOTIFY_DIR / "sms.jsonl"
     if not path.exists():
         return []

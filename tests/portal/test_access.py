@@ -101,3 +101,34 @@ def test_an_administrator_cannot_disable_another_employers_clerk(client, setting
     assert r.status_code == 404
     hd_clerk.refresh_from_db()
     assert hd_clerk.is_active
+
+
+@pytest.mark.parametrize(("login", "name", "field"), [
+    ("BOSS", "另一个人", "login"), ("Boss", "另一个人", "login"),          # the administrator's login in other case
+    ("hr2", "\u200b\u200b", "display_name"), ("hr2", "张\u202e三", "display_name"), ("hr2", "　 ", "display_name")])
+def test_a_login_differing_only_in_case_or_an_invisible_name_is_refused(client, settings, admin_chaoyang, login,
+                                                                        name, field):
+    """Review D11: CLERK1 was accepted next to clerk1, and a name of two zero-width spaces showed as
+    a blank account."""
+    sign_in_employer(client, settings, admin_chaoyang)
+    with nothing_written():
+        r = client.post("/portal/employer/accounts/", {"login": login, "display_name": name, "mobile": "13700137000",
+                                                       "password": "clerk-password-2020"})
+    assert r.status_code == 400 and f'id="id_{field}-error"' in r.content.decode()
+
+
+def test_the_lower_cased_login_is_unique_in_the_database_too(admin_chaoyang):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EmployerAccount.objects.create(employer=admin_chaoyang.employer, login="BOSS", display_name="x",
+                                       role="employer_clerk", mobile="13700137000", password="!", created_by_label="t")
+
+
+def test_a_clerk_typed_with_full_width_letters_and_spaces_is_stored_normalised(client, settings, admin_chaoyang):
+    sign_in_employer(client, settings, admin_chaoyang)
+    r = client.post("/portal/employer/accounts/", {"login": "ｈｒ３", "display_name": " 人事　专员 ",
+                                                   "mobile": "+86 137-0013-7000", "password": "clerk-password-2020"})
+    assert r.status_code == 302
+    clerk = EmployerAccount.objects.get(login="hr3")
+    assert (clerk.display_name, clerk.mobile) == ("人事 专员", "13700137000")

@@ -75,11 +75,43 @@ def test_a_state_the_portal_did_not_issue_is_refused(client, settings, insured, 
     sign_in_person(client, settings, insured)
     idp.approve(insured.id_number)
     r = identity_check(client, idp, state="forged-state")
-    assert r.status_code == 302
-    check = IdentityCheck.objects.get()
-    assert not check.passed and "state" in check.reason.lower()
+    assert r.status_code == 302 and r["Location"].startswith("/portal/person/identity/")
+    # Not an answer to this session's check: refused, and nothing is put into the person's trail.
+    assert not IdentityCheck.objects.exists()
     assert "/token" not in idp.requests  # refused before any code was exchanged
     assert client.get(APPLY).status_code == 302
+    assert "不是本次发起的" in client.get(r["Location"]).content.decode()
+
+
+@pytest.mark.parametrize("query", [
+    "error=access_denied", "error=%E2%80%AEdenied&state=", "error=" + "A" * 5000, "error=access_denied&state=x",
+    "code=abc&state=forged", "error=login_required&error_description=%00%E2%80%AE"])
+def test_a_link_anyone_can_send_writes_nothing_into_the_trail(client, settings, insured, idp, query):
+    """Review D13: /portal/person/identity/callback/?error=<anything> is a link anyone can send; it
+    wrote a failed check carrying the sender's text (U+202E, 200 A's) into the person's trail."""
+    sign_in_person(client, settings, insured)
+    from tests.nothing_written import nothing_written
+
+    with nothing_written():
+        r = client.get("/portal/person/identity/callback/?" + query)
+    assert r.status_code in (302, 400)
+    assert not IdentityCheck.objects.exists()
+    assert client.get(APPLY).status_code == 302  # still no check
+
+
+def test_a_provider_error_for_this_sessions_check_is_kept_without_the_links_text(client, settings, insured, idp):
+    """The provider's own error answer (the state this session issued) is recorded, as a known error
+    code or "an unknown error": never the text the answer carried."""
+    sign_in_person(client, settings, insured)
+    r = client.post("/portal/person/identity/", {"next": APPLY})
+    state = parse_qs(urlsplit(r["Location"]).query)["state"][0]
+    r = client.get(f"/portal/person/identity/callback/?error=%E2%80%AE{'A' * 300}&state={state}")
+    assert r.status_code == 302
+    check = IdentityCheck.objects.get()
+    assert not check.passed and check.reason == "provider answered an unknown error"
+    # The state is used up: the same answer again writes nothing more.
+    client.get(f"/portal/person/identity/callback/?error=access_denied&state={state}")
+    assert IdentityCheck.objects.count() == 1
 
 
 def test_the_provider_recognising_another_person_is_refused(client, settings, insured, idp):

@@ -123,6 +123,12 @@ class Case(models.Model):
         constraints = [
             # A retried submission returns the first application, never a second one.
             models.UniqueConstraint(fields=["submitted_by", "idempotency_key"], name="case_idempotency_key_unique"),
+            # A portal applicant has no staff account (submitted_by is NULL, and NULLs never clash):
+            # its keys carry the account or person (cases.services._portal_key) and are
+            # unique by themselves, so a double-submitted portal form makes one case (issue 15).
+            models.UniqueConstraint(fields=["idempotency_key"], name="case_portal_idempotency_key_unique",
+                                    condition=models.Q(submitted_by__isnull=True,
+                                                       idempotency_key__startswith="portal:")),
         ]
         indexes = [
             models.Index(fields=["office", "status", "-priority", "created_at"]),

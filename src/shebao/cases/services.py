@@ -114,9 +114,15 @@ def case_submit(
     first case: the (submitted_by, key) unique constraint refuses the second insert (a concurrent twin
     waits for the first to commit, then is refused too), the transaction rolls back, and the first case
     is read. The same key with a different request is refused (`IdempotencyMismatch`).
+
+    A portal applicant has no staff account to key on (`submitted_by` is NULL): its key is made its
+    own here (`_portal_key`: the account or person, then a digest of the key given), and
+    a partial unique index on those keys holds a double-submitted form (two tabs, a double click)
+    to one case as the (submitted_by, key) constraint does for staff.
     """
     require(actor, "case.submit")
-    key = idempotency_key or None
+    key = _portal_key(actor, idempotency_key) if isinstance(actor, PortalActor) else idempotency_key
+    key = key or None
     try:
         with transaction.atomic():
             case = _case_create(
@@ -134,6 +140,19 @@ def case_submit(
             raise
         return existing, False
     return case, True
+
+
+PORTAL_KEY_PREFIX = "portal:"
+
+
+def _portal_key(actor: PortalActor, key: str | None) -> str | None:
+    """A portal applicant's idempotency key, its own: ``portal:<a|p><account or person id>:<sha256 of
+    the key given, 40 hex>`` (at most 60 characters). None without a key. Two applicants sending the
+    same token never meet; the partial unique index `case_portal_idempotency_key_unique` holds it."""
+    if not key:
+        return None
+    who = f"a{actor.account_id}" if actor.account_id else f"p{actor.person_id}"
+    return f"{PORTAL_KEY_PREFIX}{who}:{hashlib.sha256(key.encode()).hexdigest()[:40]}"
 
 
 def _existing(actor: Any, key: str, request_hash: str) -> Case | None:

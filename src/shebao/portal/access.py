@@ -59,6 +59,38 @@ def portal_sign_in(request: HttpRequest, *, kind: str, pk: int) -> None:
     request.session[SESSION_KEY] = {"kind": kind, "id": pk}
 
 
+def portal_next(request: HttpRequest, target: object, *, default: str) -> str:
+    """Where a sign-in or the identity check may send the browser back to: `target` when it is a
+    path of this site under /portal/, else `default` (bad-input review D17).
+
+    Django's `url_has_allowed_host_and_scheme` refuses another host or scheme (``//evil``,
+    ``https://evil``, ``/\\evil``); then the path must be plain: no backslash, no control character,
+    no empty, ``.`` or ``..`` segment once percent-decoded (``/portal/../admin/``, ``/portal//x``,
+    ``/portal/%2e%2e/admin/``: a browser resolves those out of /portal/), no host part. The query
+    is kept, the fragment dropped. The caller URL-encodes the value it puts into another address.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if not isinstance(target, str) or not target or len(target) > 2000:
+        return default
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return default
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                          require_https=request.is_secure()):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/portal/"):
+        return default
+    decoded = unquote(parts.path)
+    segments = decoded.split("/")[1:]
+    if any(seg in ("", ".", "..") for seg in segments[:-1]) or segments[-1] in (".", "..") \
+            or "\\" in decoded or any(ord(c) < 0x20 or ord(c) == 0x7F for c in decoded):
+        return default
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def portal_sign_out(request: HttpRequest) -> None:
     request.session.flush()
 

@@ -11,15 +11,26 @@ The code's text goes to the SMS adapter of the notification outbox (`cases.notif
 the file adapter writes `<SHEBAO_NOTIFY_DIR>/sms.jsonl` unless a gateway is configured) at once,
 and is not stored in the outbox table: a queued row would keep the plain code in the database.
 
+A person's sign-in must not tell whether an ID number is registered, by its message, its rate-limit
+text or its time (bad-input review D4). So a code row is made for every number asked for (an
+unregistered one gets a row whose code is sent to no one: `deliver=False`), the limits count those
+rows alike, and the message to the gateway is handed to a background sender (`deliver_later`): the
+request does the same database work either way and never waits for the gateway.
+
 Times here are the machine's (expiry and limits are security records of real time, like session
 expiry), not the business clock.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import logging
 import secrets
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -32,6 +43,38 @@ from shebao.portal.models import SignInCode
 
 CODE_TTL = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 5
+logger = logging.getLogger(__name__)
+
+_sender: ThreadPoolExecutor | None = None
+_sender_lock = threading.Lock()
+_pending: set[Future[Any]] = set()
+
+
+def _deliver(adapter: Any, message: Any) -> None:
+    try:
+        adapter.send(message)
+    except Exception:  # the person asks again after the gap; the code is never logged
+        logger.exception("sign-in code to %s not delivered", mask_phone(message.recipient))
+
+
+def _deliver_later(adapter: Any, message: Any) -> None:
+    global _sender
+    with _sender_lock:
+        if _sender is None:
+            _sender = ThreadPoolExecutor(max_workers=2, thread_name_prefix="portal-sms")
+            atexit.register(_sender.shutdown, wait=True)
+        future = _sender.submit(_deliver, adapter, message)
+        _pending.add(future)
+    future.add_done_callback(_pending.discard)
+
+
+def deliveries_wait(timeout: float = 30) -> None:
+    """Wait until the codes handed to the background sender are delivered (tests; shutdown)."""
+    import concurrent.futures
+
+    with _sender_lock:
+        pending = list(_pending)
+    concurrent.futures.wait(pending, timeout=timeout)
 
 
 def _limit(name: str, default: int) -> int:
@@ -65,10 +108,15 @@ def sending_refusal(*, subject: str, ip_address: str | None) -> Refusal | None:
     return None
 
 
-def code_send(*, purpose: str, subject: str, mobile: str, ip_address: str | None) -> SignInCode | Refusal:
+def code_send(*, purpose: str, subject: str, mobile: str, ip_address: str | None, deliver: bool = True,
+              deliver_later: bool = False) -> SignInCode | Refusal:
     """Make a code for `subject`, send it by SMS to `mobile`, and return its row; or a Refusal if the
     sending limits say no. Earlier unused codes of the subject are void from now on (only the latest
-    counts). Raises whatever the SMS adapter raises (nothing is then kept)."""
+    counts). Raises whatever the SMS adapter raises (nothing is then kept).
+
+    `deliver=False`: the row is made and counted but the code goes to no one (a number that is not
+    registered, so that its answers are a registered one's). `deliver_later`: the message is handed
+    to the background sender once the row is written; a failed delivery is logged, not raised."""
     from shebao.cases.models import OutboxMessage
     from shebao.cases.notifications import adapter_for, outbox_message
 
@@ -79,7 +127,8 @@ def code_send(*, purpose: str, subject: str, mobile: str, ip_address: str | None
     now = clock.wall_now()
     with transaction.atomic():
         SignInCode.objects.filter(subject=subject, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
-        row = SignInCode.objects.create(purpose=purpose, subject=subject, code_hash="", sent_to=mask_phone(mobile),
+        row = SignInCode.objects.create(purpose=purpose, subject=subject, code_hash="",
+                                        sent_to=mask_phone(mobile) if deliver else "",
                                         ip_address=ip_address, created_at=now, expires_at=now + CODE_TTL)
         row.code_hash = _digest(row.pk, code)
         row.save(update_fields=["code_hash"])
@@ -89,7 +138,13 @@ def code_send(*, purpose: str, subject: str, mobile: str, ip_address: str | None
             subject="【社保经办】网上办事登录验证码",
             body=f"您的网上办事登录验证码为{code}，{minutes}分钟内有效，仅可使用一次。请勿告诉他人；"
                  "工作人员不会向您索要验证码。")
-        adapter_for(OutboxMessage.Channel.SMS).send(message)  # inside: a failed send keeps no code
+        if not deliver:
+            return row
+        adapter = adapter_for(OutboxMessage.Channel.SMS)
+        if not deliver_later:
+            adapter.send(message)  # inside: a failed send keeps no code
+    if deliver_later:
+        _deliver_later(adapter, message)
     return row
 
 

@@ -32,7 +32,7 @@ from shebao.cases.models import (
     Status,
 )
 from shebao.core import clock
-from shebao.core.errors import DomainError
+from shebao.core.errors import DomainError, IdempotencyMismatch
 from shebao.core.normalize import normalize_code
 from shebao.portal.access import portal_employer_required
 from shebao.rules.business_fields import definitions, details_validate
@@ -40,6 +40,8 @@ from shebao.rules.business_fields import definitions, details_validate
 # The commitment the employer signs (1.2: handling on commitment); its hash is kept with the letter.
 COMMITMENT_TEXT = ("本单位承诺：本次申请所报信息及所附材料真实、准确、完整；容缺的材料将在规定期限内补交；"
                    "如有不实，本单位愿承担相应法律责任，并同意经办机构依法撤销办理结果、追回相关款项。")
+# A form posted again with other content after its first submission made a case.
+RESUBMITTED = "该申请表已经提交过（内容与本次不同）；如需再提交一份申请，请重新打开申请页面填写。"
 # 1.2c: a refund is confirmed by phone with the insured person, so the employer names the person.
 NAMES_THE_PERSON = {"refund"}
 REGISTERS_THE_PERSON = {"insured_registration"}
@@ -127,7 +129,12 @@ def case_new(request: HttpRequest) -> HttpResponse:
                     actor=request.portal_actor, business=code, channel=Channel.ONLINE,
                     employer=request.portal_employer, person=person, applicant_kind=ApplicantKind.EMPLOYER,
                     contact_phone=request.portal_account.mobile, details=details,
-                    idempotency_key=f"portal-{request.portal_account.pk}-{token}"[:100])
+                    # The form's one-time token (the service makes it this account's own): a double
+                    # click or a second tab posting the same form makes one case.
+                    idempotency_key=token[:100], request_hash=case_services.request_fingerprint(
+                        {"business": code, "person": person.pk if person else None, "details": details}))
+            except IdempotencyMismatch:
+                errors["__all__"] = RESUBMITTED
             except case_services.DetailsRefused as refused:
                 for e in refused.errors:
                     errors.setdefault(_error_key(e.field), e.zh)

@@ -7,6 +7,7 @@ reach `request.user`, and a staff session is never a portal session (`portal.acc
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Lower
 
 from shebao.core import clock
 from shebao.core.fields import EncryptedTextField
@@ -43,7 +44,12 @@ class EmployerAccount(models.Model):
     class Meta:
         verbose_name = "单位网上办事账户"
         verbose_name_plural = "单位网上办事账户"
-        constraints = [models.UniqueConstraint(fields=["employer", "login"], name="portal_account_login_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["employer", "login"], name="portal_account_login_unique"),
+            # Logins differ by more than case within an employer (bad-input review D11): sign-in
+            # compares them without case, so ``clerk1`` and ``CLERK1`` would be one account.
+            models.UniqueConstraint(Lower("login"), "employer", name="portal_account_login_ci_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.display_name}（{self.get_role_display()}）"
@@ -60,7 +66,8 @@ class EmployerAccount(models.Model):
 class SignInCode(models.Model):
     """A one-time sign-in code sent by SMS: kept only as a keyed hash, valid five minutes, used once.
 
-    `subject` names whose code it is without personal data ("person:<pk>", "employer_account:<pk>");
+    `subject` names whose code it is without personal data (a person's: the lock key of the number
+    typed, "portal-person:<keyed hash>", registered or not; "employer_account:<pk>");
     `attempts` counts wrong entries (the code is void after `portal.codes.MAX_ATTEMPTS`). The rows
     of the last hour are also what limits sending (per subject and per address, `portal.codes`).
     """

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shebao.cases.models import Case, OutboxMessage
 from shebao.core import clock
-from shebao.core.errors import DomainError
+from shebao.core.errors import DomainError, IdempotencyMismatch
 from shebao.portal.access import portal_person_required
 from shebao.portal.person_identity import (
     identity_check_callback,
@@ -134,6 +134,8 @@ def _apply(request: HttpRequest, business: str, title: str, template: str, *, id
                                          idempotency_key=(request.POST.get("submission") or "")[:100] or None)
         except DeskInputError as e:
             errors, status = {e.field: e.zh}, 400
+        except IdempotencyMismatch:
+            general, status = "该申请表已经提交过（内容与本次不同）；如需再提交一份申请，请重新打开申请页面填写。", 400
         except (DomainError, PermissionDenied, ValidationError) as e:
             errors, general = _refusal_errors(e)
             status = 403 if isinstance(e, PermissionDenied) and not errors else 400

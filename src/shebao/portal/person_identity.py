@@ -27,12 +27,19 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 
 from shebao.core import clock
 
 SESSION_KEY = "portal_identity"  # {"person_id", "at": ISO time, "subject"}
 NEXT_KEY = "portal_identity_next"
+# The error codes a provider may answer with (RFC 6749 §4.1.2.1; OpenID Connect Core 1.0 §3.1.2.6).
+# Anything else is recorded as "unknown": the trail never keeps text a link brought (review D13).
+PROVIDER_ERRORS = frozenset({
+    "invalid_request", "unauthorized_client", "access_denied", "unsupported_response_type", "invalid_scope",
+    "server_error", "temporarily_unavailable", "interaction_required", "login_required",
+    "account_selection_required", "consent_required", "invalid_request_uri", "invalid_request_object",
+    "request_not_supported", "request_uri_not_supported", "registration_not_supported"})
 
 
 def provider_settings() -> dict[str, str]:
@@ -79,10 +86,9 @@ def identity_checked_at(request: HttpRequest) -> dt.datetime | None:
 
 
 def _safe_next(request: HttpRequest, target: str | None) -> str:
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) \
-            and target.startswith("/portal/"):
-        return target
-    return reverse("portal:person_home")
+    from shebao.portal.access import portal_next
+
+    return portal_next(request, target, default=reverse("portal:person_home"))
 
 
 def identity_check_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -124,11 +130,15 @@ def identity_check_finish(request: HttpRequest, person: Any) -> dict[str, Any]:
     from authlib.integrations.base_client.errors import OAuthError
     from joserfc.errors import JoseError
 
-    if request.GET.get("error"):
+    client = _client()
+    error = request.GET.get("error")
+    if error:
+        # The answer to a check this session started (the caller checked the state): used up.
+        client.framework.clear_state_data(request.session, request.GET.get("state", ""))
         raise IdentityCheckFailed("身份核验未通过（人脸识别未完成或被拒绝），请重试。",
-                                  f"provider answered {request.GET.get('error')}"[:200])
+                                  f"provider answered {error if error in PROVIDER_ERRORS else 'an unknown error'}")
     try:
-        token = _client().authorize_access_token(request)
+        token = client.authorize_access_token(request)
     except OAuthError as e:  # state missing or not ours, the token request refused
         raise IdentityCheckFailed("身份核验未通过：核验请求已失效或不是本次发起的，请重新核验。",
                                   f"{e.error}: {e.description}"[:200])
@@ -145,13 +155,29 @@ def identity_check_finish(request: HttpRequest, person: Any) -> dict[str, Any]:
     return dict(claims)
 
 
+def answers_a_check_started_here(request: HttpRequest) -> bool:
+    """Whether the callback's `state` is one this session issued and has not used (Authlib keeps it
+    in the session when the check starts). A callback without one is a link anyone can send
+    (``?error=…``, ``?code=…&state=forged``): it is not an answer of the provider to this person."""
+    state = request.GET.get("state", "")
+    if not provider_settings() or not state or len(state) > 200:
+        return False
+    return _client().framework.get_state_data(request.session, state) is not None
+
+
 def identity_check_callback(request: HttpRequest) -> HttpResponse:
     """The provider's redirect back: the check passed (remembered in the session, recorded) or failed
-    (recorded with its reason, said in Chinese)."""
+    (recorded with its reason, said in Chinese). A callback that answers no check this session
+    started is refused and writes nothing: no one can put a failed check, or its text, into another
+    person's trail by sending them a link (review D13)."""
     from shebao.portal.person_services import identity_check_record
 
     person = request.portal_person
-    target = _safe_next(request, request.session.pop(NEXT_KEY, None))
+    target = _safe_next(request, request.session.get(NEXT_KEY))
+    if not answers_a_check_started_here(request):
+        messages.error(request, "身份核验未通过：核验请求已失效或不是本次发起的，请重新核验。")
+        return HttpResponseRedirect(reverse("portal:person_identity") + "?" + urlencode({"next": target}))
+    request.session.pop(NEXT_KEY, None)
     try:
         claims = identity_check_finish(request, person)
     except IdentityCheckFailed as e:

@@ -36,11 +36,15 @@ def person_case_submit(*, actor: Any, person: Person, business: str, details: di
     """The person's own application of `business` (one of PERSON_BUSINESSES) with its definition's
     `details`, submitted online. Returns (case, created) as `case_submit` does.
 
+    `idempotency_key`: the form's one-time token; the same form posted twice (a double click, two
+    tabs) returns the first case (created False); posted again with other content, it is refused
+    (`IdempotencyMismatch`).
+
     Raises ActionRefused: another person's application, a business not open to persons online, or
     a residents' pension business without a fresh identity check (6.1). DetailsRefused: the
     definition's fields and checks (the same as the front desk's).
     """
-    from shebao.cases.services import case_submit, details_check
+    from shebao.cases.services import case_submit, details_check, request_fingerprint
     from shebao.core import clock
 
     _own(actor, person, "case.submit", "申请")
@@ -54,13 +58,21 @@ def person_case_submit(*, actor: Any, person: Person, business: str, details: di
     # by field before anything else is asked of the case service.
     details_check(business=business, details=details, employer=None, person=person, applied_on=clock.today())
     return case_submit(actor=actor, business=business, channel="online", person=person, applicant_kind="person",
-                       applied_on=clock.today(), details=details, idempotency_key=idempotency_key)
+                       applied_on=clock.today(), details=details, idempotency_key=idempotency_key,
+                       request_hash=request_fingerprint({"business": business, "details": details}))
 
 
 def identity_check_record(*, actor: Any, person: Person, passed: bool, reason: str = "", subject: str = "") -> Any:
     """The trail of one identity check (passed, or failed with its reason): `portal.IdentityCheck`.
-    Written for every answer from the provider, whoever it names; never refused."""
+    Written for every answer from the provider, whoever it names; never refused. Invisible and
+    control characters (Unicode categories C*: NUL, U+202E…) are dropped from the texts kept."""
+    import unicodedata
+
     from shebao.portal.models import IdentityCheck
 
-    return IdentityCheck.objects.create(person=person, passed=passed, reason=reason[:200], subject=subject[:100],
+    def printable(text: str, limit: int) -> str:
+        return "".join(c for c in text if unicodedata.category(c)[0] != "C")[:limit]
+
+    return IdentityCheck.objects.create(person=person, passed=passed, reason=printable(reason, 200),
+                                        subject=printable(subject, 100),
                                         actor_label=getattr(actor, "label", str(actor))[:150])

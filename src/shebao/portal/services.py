@@ -9,16 +9,18 @@ the employer, and writes its audit row in the same transaction.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from shebao.core import clock
 from shebao.core.audit import audit_create_event, audit_update, snapshot
 from shebao.core.errors import Conflict, DomainError
+from shebao.core.normalize import normalize_phone, normalize_text
 from shebao.core.permissions import ActionRefused, PortalActor, actor_label, portal_may_act_on, require
 from shebao.portal.models import EmployerAccount
 from shebao.registry.models import Employer
@@ -27,34 +29,62 @@ LOGIN = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
-def _check_fields(*, login: str, display_name: str, mobile: str, password: str) -> None:
-    """Refuse, in Chinese and naming the field, what an account may not hold; writes nothing."""
-    if not LOGIN.match(login or ""):
+def visible_name_problem(name: str) -> str:
+    """Why `name` cannot be shown as a person's name, in Chinese, or ``""``: empty once the spaces and
+    the invisible format characters (zero-width space U+200B, joiners, bidi controls such as U+202E,
+    Unicode category Cf) are set aside, or holding such a character at all (a name that shows as
+    blank, or reads backwards, on every page that names the account; bad-input review D11)."""
+    for ch in name:
+        if unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cs", "Cn"):
+            return f"姓名含有不可见的字符（U+{ord(ch):04X}），请删除后重新填写"
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in name):
+        return "请填写姓名（须含文字）"
+    return ""
+
+
+def _check_fields(*, login: str, display_name: str, mobile: str, password: str) -> tuple[str, str, str]:
+    """Refuse, in Chinese and naming the field, what an account may not hold; writes nothing.
+    Returns the login, name and mobile as stored (normalised: `core.normalize`)."""
+    login = unicodedata.normalize("NFKC", login or "").strip()
+    display_name = normalize_text(display_name)
+    mobile = normalize_phone(mobile)
+    if not LOGIN.match(login):
         raise DomainError("登录名须为3至40位字母、数字或 _ . -", "login: 3-40 letters, digits, _ . -", field="login")
-    if not (display_name or "").strip() or len(display_name) > 50:
+    if not display_name or len(display_name) > 50:
         raise DomainError("请填写姓名（50字以内）", "display_name is required (50 characters at most)",
                           field="display_name")
+    problem = visible_name_problem(display_name)
+    if problem:
+        raise DomainError(problem, "display_name must show as a name", field="display_name")
     if not MOBILE.match(mobile or ""):
         raise DomainError("手机号码须为11位中国大陆手机号码", "mobile must be an 11-digit mainland number", field="mobile")
     try:
         validate_password(password)
     except ValidationError as e:
         raise DomainError("；".join(e.messages), "the password is too weak", field="password") from None
+    return login, display_name, mobile
 
 
 def _create(*, actor: Any, employer: Employer, role: str, login: str, display_name: str, mobile: str,
             password: str, reason: str) -> EmployerAccount:
-    _check_fields(login=login, display_name=display_name, mobile=mobile, password=password)
-    with transaction.atomic():
-        if EmployerAccount.objects.filter(employer=employer, login=login).exists():
-            raise Conflict("本单位已有该登录名的账户", "the employer already has an account with that login",
-                           field="login")
-        account = EmployerAccount.objects.create(
-            employer=employer, login=login, display_name=display_name.strip(), role=role, mobile=mobile,
-            password=make_password(password), created_by_label=actor_label(actor))
-        event = audit_create_event(actor=actor, instance=account, reason=reason)
-        event.changes.pop("password", None)  # the trail keeps no password hash
-        event.save()
+    login, display_name, mobile = _check_fields(login=login, display_name=display_name, mobile=mobile,
+                                                password=password)
+    try:
+        with transaction.atomic():
+            # Logins are compared without case (``clerk1`` and ``CLERK1`` are one login: review D11); the
+            # database's unique index on the lower-cased login holds it against a concurrent twin.
+            if EmployerAccount.objects.filter(employer=employer, login__iexact=login).exists():
+                raise Conflict("本单位已有该登录名的账户（登录名不区分大小写）",
+                               "the employer already has an account with that login", field="login")
+            account = EmployerAccount.objects.create(
+                employer=employer, login=login, display_name=display_name, role=role, mobile=mobile,
+                password=make_password(password), created_by_label=actor_label(actor))
+            event = audit_create_event(actor=actor, instance=account, reason=reason)
+            event.changes.pop("password", None)  # the trail keeps no password hash
+            event.save()
+    except IntegrityError:  # a twin request made the same login a moment before
+        raise Conflict("本单位已有该登录名的账户（登录名不区分大小写）",
+                       "the employer already has an account with that login", field="login") from None
     return account
 
 

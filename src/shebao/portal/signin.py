@@ -9,8 +9,14 @@ Lockout is django-axes' (the same as staff, `AXES_FAILURE_LIMIT` failures lock f
 ("portal-person:<keyed hash of the ID number>", "portal-employer:<account pk>"; a staff username
 cannot contain ':', so the keys never meet a staff account's). A wrong code or password is a
 failure; a locked key is refused before any code is checked or sent. Every step writes a
-`SignInEvent`. Whether an ID number is registered is never told: the answer to "send me a code" is
-the same either way.
+`SignInEvent`.
+
+Whether an ID number is registered is never told (bad-input review D4), by any message, rate-limit
+text or time: a person's code rows are keyed by the lock key of the number typed (never by the
+person), an unregistered number gets a row too whose code goes to no one (`codes.code_send(deliver=
+False)`), so the limits answer alike; the step-one page goes on to the code step in every case but a
+lockout (a limit refused is said there, the code already sent still good); and the SMS is handed to a
+background sender, so the request never waits for the gateway for a registered number only.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
 from shebao.core.masking import mask_id_number
+from shebao.core.normalize import normalize_code
 from shebao.portal import codes
+from shebao.portal.forms import normalize_login
 from shebao.portal.models import EmployerAccount, SignInCode, SignInEvent
 
 # A hash to check a password against when no account matched, so both answers take as long.
@@ -48,7 +56,8 @@ def event_record(request: HttpRequest, *, kind: str, outcome: str, subject: str 
 
 
 def person_lock_key(id_number: str) -> str:
-    return "portal-person:" + salted_hmac("shebao.portal.lock", id_number.upper()).hexdigest()[:24]
+    """The lockout key of a number as typed (normalised): also the subject of its sign-in codes."""
+    return "portal-person:" + salted_hmac("shebao.portal.lock", normalize_code(id_number)).hexdigest()[:24]
 
 
 def employer_lock_key(account_pk: int | None, credit_code: str, login: str) -> str:
@@ -80,7 +89,7 @@ def person_for_id_number(id_number: str) -> Any:
     from shebao.registry.checks import CodeError, parse_citizen_id
     from shebao.registry.models import Person
 
-    number = id_number.strip().upper()
+    number = normalize_code(id_number)
     with contextlib.suppress(CodeError):  # another document type: matched as typed
         number = parse_citizen_id(number).number
     return Person.objects.filter(id_number=number).first()
@@ -94,29 +103,30 @@ def person_pending(id_number: str) -> dict[str, Any]:
             "label": mask_id_number(id_number)}
 
 
-def person_code_request(request: HttpRequest, *, pending: dict[str, Any]) -> str | None:
+def person_code_request(request: HttpRequest, *, pending: dict[str, Any]) -> tuple[bool, str]:
     """Send a sign-in code to the registered mobile of the pending person (`person_pending`).
 
-    Returns None when the page may say "sent if registered", or the Chinese reason for a refusal the
-    user can act on (too many codes; locked). The same answer for an unknown number as for a known
-    one, so the page tells no one who is registered."""
+    Returns (go on to the code step, the Chinese notice to show): (False, reason) only when the
+    number is locked; (True, "") when a code was made; (True, reason) when a sending limit refused
+    a new one (a code sent a moment ago is still good). The answers, the rows written and the time
+    taken are the same for an unregistered number as for a registered one (review D4): the page
+    tells no one who is registered."""
     from shebao.registry.models import Person
 
     key, label = pending["key"], pending["label"]
     if locked(request, key):
         event_record(request, kind="person", outcome=SignInEvent.Outcome.LOCKED, subject=key, label=label)
-        return "登录失败次数过多，该证件号码已暂时锁定，请稍后再试。"
+        return False, "登录失败次数过多，该证件号码已暂时锁定，请稍后再试。"
     person = Person.objects.filter(pk=pending["person"]).first() if pending["person"] else None
-    if person is None or not person.phone:
-        event_record(request, kind="person", outcome=SignInEvent.Outcome.CODE_UNKNOWN, subject=key, label=label)
-        return None
-    sent = codes.code_send(purpose=SignInCode.Purpose.PERSON, subject=f"person:{person.pk}", mobile=person.phone,
-                           ip_address=client_address(request))
+    known = person is not None and bool(person.phone)
+    sent = codes.code_send(purpose=SignInCode.Purpose.PERSON, subject=key, mobile=person.phone if known else "",
+                           ip_address=client_address(request), deliver=known, deliver_later=True)
     if isinstance(sent, codes.Refusal):
         event_record(request, kind="person", outcome=SignInEvent.Outcome.CODE_LIMITED, subject=key, label=label)
-        return sent.zh
-    event_record(request, kind="person", outcome=SignInEvent.Outcome.CODE_SENT, subject=key, label=label)
-    return None
+        return True, sent.zh
+    outcome = SignInEvent.Outcome.CODE_SENT if known else SignInEvent.Outcome.CODE_UNKNOWN
+    event_record(request, kind="person", outcome=outcome, subject=key, label=label)
+    return True, ""
 
 
 def person_code_check(request: HttpRequest, *, pending: dict[str, Any], code: str) -> tuple[Any, str]:
@@ -128,7 +138,7 @@ def person_code_check(request: HttpRequest, *, pending: dict[str, Any], code: st
         event_record(request, kind="person", outcome=SignInEvent.Outcome.LOCKED, subject=key, label=label)
         return None, "登录失败次数过多，该证件号码已暂时锁定，请稍后再试。"
     person = Person.objects.filter(pk=pending["person"]).first() if pending["person"] else None
-    if person is None or not codes.code_check(subject=f"person:{person.pk}", code=code):
+    if not codes.code_check(subject=key, code=code) or person is None:
         event_record(request, kind="person", outcome=SignInEvent.Outcome.WRONG_CODE, subject=key, label=label)
         failed(request, key)
         return None, "验证码不正确或已失效，请重新输入或重新获取验证码。"
@@ -141,10 +151,11 @@ def person_code_check(request: HttpRequest, *, pending: dict[str, Any], code: st
 def employer_password_check(request: HttpRequest, *, credit_code: str, login: str,
                             password: str) -> tuple[EmployerAccount | None, str]:
     """Step one: the account whose password is right, a code sent to its mobile; or (None, reason)."""
-    credit_code, login = credit_code.strip().upper(), login.strip()
+    # As typed, normalised (full-width, spaces, case: review D10); logins are compared without case (D11).
+    credit_code, login = normalize_code(credit_code), normalize_login(login)
     account = (EmployerAccount.objects.select_related("employer")
-               .filter(employer__credit_code=credit_code, login=login, is_active=True).first())
-    key = employer_lock_key(account.pk if account else None, credit_code, login)
+               .filter(employer__credit_code=credit_code, login__iexact=login, is_active=True).first())
+    key = employer_lock_key(account.pk if account else None, credit_code, login.lower())
     label = f"{credit_code} {login}"
     if locked(request, key):
         event_record(request, kind="employer", outcome=SignInEvent.Outcome.LOCKED, subject=key, label=label)

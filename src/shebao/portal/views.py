@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from shebao.core.errors import DomainError
@@ -21,6 +21,7 @@ from shebao.portal.access import (
     PENDING_KEY,
     portal_employer_admin_required,
     portal_employer_required,
+    portal_next,
     portal_person_required,
     portal_public,
     portal_session,
@@ -35,10 +36,11 @@ PERSON_PENDING = "portal_person_pending"
 
 
 def _next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target.startswith("/portal/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return reverse(default)
+    return portal_next(request, request.POST.get("next") or request.GET.get("next"), default=reverse(default))
+
+
+def _with_next(url: str, target: str) -> str:
+    return f"{url}?{urlencode({'next': target})}"
 
 
 @portal_public
@@ -57,13 +59,16 @@ def person_sign_in(request: HttpRequest) -> HttpResponse:
     form = PersonSignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         pending = signin.person_pending(form.cleaned_data["id_number"])
-        refusal = signin.person_code_request(request, pending=pending)
-        if refusal:
-            form.add_error("id_number", refusal)
+        go_on, notice = signin.person_code_request(request, pending=pending)
+        if not go_on:
+            form.add_error("id_number", notice)
         else:
+            # Registered or not, the same step follows (review D4); a limit refused is said there.
             request.session[PERSON_PENDING] = pending
-            return HttpResponseRedirect(f"{reverse('portal:person_sign_in_code')}?next="
-                                        f"{_next(request, 'portal:person_home')}")
+            if notice:
+                messages.info(request, notice)
+            return HttpResponseRedirect(_with_next(reverse("portal:person_sign_in_code"),
+                                                   _next(request, "portal:person_home")))
     return TemplateResponse(request, "portal/person_sign_in.html", {"form": form, "next": _next(request, "portal:person_home")},
                             status=400 if request.method == "POST" else 200)
 
@@ -77,9 +82,9 @@ def person_sign_in_code(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and "resend" in request.POST:
         form = CodeForm()
-        refusal = signin.person_code_request(request, pending=pending)
-        if refusal:
-            messages.error(request, refusal)
+        _, notice = signin.person_code_request(request, pending=pending)
+        if notice:
+            messages.error(request, notice)
         else:
             messages.success(request, "验证码已重新发送。")
     elif request.method == "POST":
@@ -108,8 +113,8 @@ def employer_sign_in(request: HttpRequest) -> HttpResponse:
             request.session[PENDING_KEY] = account.pk
             if reason:
                 messages.info(request, reason)
-            return HttpResponseRedirect(f"{reverse('portal:employer_sign_in_code')}?next="
-                                        f"{_next(request, 'portal:employer_home')}")
+            return HttpResponseRedirect(_with_next(reverse("portal:employer_sign_in_code"),
+                                                   _next(request, "portal:employer_home")))
     return TemplateResponse(request, "portal/employer_sign_in.html",
                             {"form": form, "next": _next(request, "portal:employer_home")},
                             status=400 if request.method == "POST" else 200)

@@ -26,6 +26,7 @@ from shebao.core.normalize import normalize_code
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
+DIGITS = frozenset("0123456789")
 
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -91,7 +92,7 @@ def parse_citizen_id(value: str, *, today: dt.date | None = None) -> CitizenId:
     if len(number) != 18:
         raise CodeError(f"公民身份号码应为18位，实为{len(number)}位", reason="length")
     for i, c in enumerate(number[:17], start=1):
-        if not c.isdigit():
+        if c not in DIGITS:  # str.isdigit() also takes ٣ and other scripts' digits (review D12)
             raise CodeError(f"公民身份号码第{i}位应为数字，实为“{c}”", position=i, reason="not_digit")
     if number[17] not in "0123456789X":
         raise CodeError(f"公民身份号码第18位（校验码）应为数字或X，实为“{number[17]}”", position=18,
@@ -154,7 +155,7 @@ def validate_credit_code(value: str, *, legacy_check_character: bool = False) ->
     if code[0] not in CREDIT_AUTHORITY:
         raise CodeError(f"统一社会信用代码第1位（登记管理部门）“{code[0]}”无效", position=1, reason="bad_authority")
     for i, c in enumerate(code[2:8], start=3):
-        if not c.isdigit():
+        if c not in DIGITS:
             raise CodeError(f"统一社会信用代码第{i}位（行政区划码）应为数字，实为“{c}”", position=i,
                             reason="bad_region")
     expected = credit_check_character(code[:17])
@@ -176,7 +177,7 @@ _HMT_REGIONS = ("810000", "820000", "830000")
 
 
 def _gb11643_form(number: str) -> bool:
-    return (len(number) == 18 and number[:17].isdigit() and number[17] in "0123456789X"
+    return (len(number) == 18 and all(c in DIGITS for c in number[:17]) and number[17] in "0123456789X"
             and id_check_character(number[:17]) == number[17])
 
 
