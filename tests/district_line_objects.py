@@ -43,6 +43,7 @@ def extra_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]
         **benefits_objects(person=person, employer=employer),
         "backoffice:card_order": {"pk": order.pk}, "backoffice:card_certificate": {"pk": order.pk},
         "backoffice:employer_statement": {"pk": employer.pk},
+        "backoffice:employer_portal_accounts": {"pk": employer.pk},
         "case-detail": c, "case-transition": c, "case-letter": c, "case-phone-check": c, "case-documents": c,
         "case-flag-raise": c, "case-document-content": {"pk": case.pk, "doc": doc.pk},
         "case-owed-exchange": {"pk": case.pk, "owed": owed.pk}, "case-owed-review": {"pk": case.pk, "owed": owed.pk},

@@ -162,6 +162,7 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.operations.outreach.opt_out_record": "outreach.opt_out",
     "shebao.operations.outreach.employer_contact_save": "outreach.contact",
     "shebao.portal.services.employer_admin_create": "portal_admin.create",
+    "shebao.portal.services.employer_admin_reset": "portal_admin.create",
     "shebao.portal.services.employer_clerk_add": "portal_clerk.manage",
     "shebao.portal.services.employer_clerk_disable": "portal_clerk.manage",
 }

@@ -126,6 +126,7 @@ ROUTES: dict[str, Route] = {
     "backoffice:dashboard_cases_export": (None, None, None),
     "backoffice:queue_export": (None, None, None),
     "backoffice:employer_statement": (None, None, None),
+    "backoffice:employer_portal_accounts": (None, "portal_admin.create", {"do": "open"}),
     "backoffice:persons_export": (None, None, None),
     "backoffice:review_export": (None, None, None),
     "backoffice:remittance_export": (None, None, None),

@@ -12,6 +12,7 @@ from shebao.backoffice import (
     frontdesk,
     halls,
     outreach,
+    portal_accounts,
     reads,
     review,
 )
@@ -22,6 +23,8 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("exports/queue.xlsx", exports.queue_export, name="queue_export"),
     path("employers/<id:pk>/statement.pdf", exports.employer_statement, name="employer_statement"),
+    path("employers/<id:pk>/portal-accounts/", portal_accounts.employer_portal_accounts,
+         name="employer_portal_accounts"),
     path("exports/persons.xlsx", exports.persons_export, name="persons_export"),
     path("exports/review.xlsx", exports.review_export, name="review_export"),
     path("exports/remittances.xlsx", exports.remittance_export, name="remittance_export"),

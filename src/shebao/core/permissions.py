@@ -213,7 +213,7 @@ TABLE: dict[str, Permission] = _rows(
     Permission("staff_otp.enroll", "为工作人员绑定动态口令", CENTER, city_wide=True, system=True),
     # Portal accounts (issue 15): a district's staff open an employer's administrator account (the
     # employer's own, checked at the counter); the administrator adds and disables its HR clerks.
-    Permission("portal_admin.create", "开通单位网上办事管理员账户", CASE_STAFF, system=True),
+    Permission("portal_admin.create", "开通或重置单位网上办事管理员账户", CASE_STAFF, system=True),
     Permission("portal_clerk.manage", "增加或停用本单位经办人账户", NOBODY, applicants=frozenset({EMPLOYER_ADMIN})),
 )
 # fmt: on

@@ -46,8 +46,18 @@ def staff_signed_in(request: HttpRequest) -> bool:
     return bool(user is not None and user.is_authenticated)
 
 
-def portal_sign_in(request: HttpRequest, *, kind: str, pk: int) -> None:
-    """Make this browser's session a portal session of `kind` ("employer" account or "person").
+def account_session_hash(account: Any) -> str:
+    """A digest of the employer account's password hash, kept in its sessions: once the password
+    changes (a reset at the counter: `portal.services.employer_admin_reset`) every older session
+    ends at its next request, as Django's own `get_session_auth_hash` does for staff."""
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac("shebao.portal.session", account.password, algorithm="sha256").hexdigest()
+
+
+def portal_sign_in(request: HttpRequest, *, kind: str, pk: int, account: Any = None) -> None:
+    """Make this browser's session a portal session of `kind` ("employer" account or "person"); an
+    employer's `account` is given so that the session ends when its password changes.
 
     Any staff sign-in in the session ends first, and the session key changes (no fixation)."""
     from django.contrib.auth import logout
@@ -56,7 +66,8 @@ def portal_sign_in(request: HttpRequest, *, kind: str, pk: int) -> None:
         logout(request)
     request.session.cycle_key()
     request.session.pop(PENDING_KEY, None)
-    request.session[SESSION_KEY] = {"kind": kind, "id": pk}
+    request.session[SESSION_KEY] = {"kind": kind, "id": pk,
+                                    **({"auth": account_session_hash(account)} if account is not None else {})}
 
 
 def portal_next(request: HttpRequest, target: object, *, default: str) -> str:
@@ -120,10 +131,12 @@ def _load_employer(request: HttpRequest) -> bool:
     session = portal_session(request)
     if not session or session.get("kind") != "employer":
         return False
+    from django.utils.crypto import constant_time_compare
+
     account = (EmployerAccount.objects.select_related("employer", "employer__district")
                .filter(pk=session.get("id"), is_active=True).first())
-    if account is None:
-        portal_sign_out(request)  # disabled since: the session ends
+    if account is None or not constant_time_compare(str(session.get("auth", "")), account_session_hash(account)):
+        portal_sign_out(request)  # disabled or its password reset since: the session ends
         return False
     request.portal_account = account
     request.portal_employer = account.employer

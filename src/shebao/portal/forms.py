@@ -10,6 +10,7 @@ is refused naming its position.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,8 @@ from django import forms
 from shebao.core.normalize import normalize_code, normalize_phone, normalize_text
 from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
 
+LOGIN = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
 # How many characters a box takes as typed: a number's own length plus the spaces people put in it.
 TYPED_MAX = 64
 
@@ -38,6 +41,19 @@ def non_ascii_problem(value: str, label: str) -> str:
     for i, ch in enumerate(value, start=1):
         if not (ch.isascii() and ch.isalnum()):
             return f"{label}第{i}位“{ch}”不是可用的字符：请只输入数字0–9和字母"
+    return ""
+
+
+def visible_name_problem(name: str) -> str:
+    """Why `name` cannot be shown as a person's name, in Chinese, or ``""``: empty once the spaces and
+    the invisible format characters (zero-width space U+200B, joiners, bidi controls such as U+202E,
+    Unicode category Cf) are set aside, or holding such a character at all (a name that shows as
+    blank, or reads backwards, on every page that names the account; bad-input review D11)."""
+    for ch in name:
+        if unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cs", "Cn"):
+            return f"姓名含有不可见的字符（U+{ord(ch):04X}），请删除后重新填写"
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in name):
+        return "请填写姓名（须含文字）"
     return ""
 
 
@@ -123,3 +139,22 @@ class ClerkForm(forms.Form):
     password = forms.CharField(label="初始密码", max_length=128, strip=False, error_messages=_required("初始密码"),
                                help_text="至少12位，不能全为数字或过于常见",
                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean_login(self) -> str:
+        value = self.cleaned_data["login"]
+        if value and not LOGIN.match(value):
+            raise forms.ValidationError("登录名须为3至40位字母、数字或 _ . -")
+        return value
+
+    def clean_display_name(self) -> str:
+        value = self.cleaned_data["display_name"]
+        problem = visible_name_problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
+
+    def clean_mobile(self) -> str:
+        value = self.cleaned_data["mobile"]
+        if not MOBILE.match(value):
+            raise forms.ValidationError("手机号码须为11位中国大陆手机号码")
+        return value

@@ -8,7 +8,7 @@ the employer, and writes its audit row in the same transaction.
 
 from __future__ import annotations
 
-import re
+import copy
 import unicodedata
 from typing import Any
 
@@ -22,24 +22,9 @@ from shebao.core.audit import audit_create_event, audit_update, snapshot
 from shebao.core.errors import Conflict, DomainError
 from shebao.core.normalize import normalize_phone, normalize_text
 from shebao.core.permissions import ActionRefused, PortalActor, actor_label, portal_may_act_on, require
+from shebao.portal.forms import LOGIN, MOBILE, visible_name_problem
 from shebao.portal.models import EmployerAccount
 from shebao.registry.models import Employer
-
-LOGIN = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
-
-
-def visible_name_problem(name: str) -> str:
-    """Why `name` cannot be shown as a person's name, in Chinese, or ``""``: empty once the spaces and
-    the invisible format characters (zero-width space U+200B, joiners, bidi controls such as U+202E,
-    Unicode category Cf) are set aside, or holding such a character at all (a name that shows as
-    blank, or reads backwards, on every page that names the account; bad-input review D11)."""
-    for ch in name:
-        if unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cs", "Cn"):
-            return f"姓名含有不可见的字符（U+{ord(ch):04X}），请删除后重新填写"
-    if not any(unicodedata.category(ch)[0] in "LN" for ch in name):
-        return "请填写姓名（须含文字）"
-    return ""
 
 
 def _check_fields(*, login: str, display_name: str, mobile: str, password: str) -> tuple[str, str, str]:
@@ -137,4 +122,40 @@ def employer_clerk_disable(*, actor: PortalActor, account: EmployerAccount) -> E
         locked.disabled_by_label = actor_label(actor)
         locked.save(update_fields=["is_active", "disabled_at", "disabled_by_label"])
         audit_update(actor=actor, instance=locked, before=before, reason="停用单位经办人账户")
+    return locked
+
+
+def employer_admin_reset(*, actor: Any, account: EmployerAccount, display_name: str, mobile: str,
+                         password: str) -> EmployerAccount:
+    """Reset the employer's administrator account at the counter (staff of its district): a new
+    initial password, and the name and mobile of whoever holds it now (the administrator forgot the
+    password, lost the phone, or the post changed hands). The login stays.
+
+    Every session of the account ends at its next request (the session carries a digest of the
+    password: `portal.access`), its sign-in codes are deleted and its lockout is lifted. The audit
+    row names what changed and keeps no password hash. Errors: `ActionRefused` (role, district),
+    `DomainError` naming the field (as `employer_admin_create`), `Conflict` (not an active
+    administrator).
+    """
+    from shebao.portal.models import SignInCode
+    from shebao.portal.signin import employer_lock_key, succeeded
+
+    require(actor, "portal_admin.create", district_id=account.employer.district_id)
+    _login, display_name, mobile = _check_fields(login=account.login, display_name=display_name, mobile=mobile,
+                                                 password=password)
+    with transaction.atomic():
+        locked = EmployerAccount.objects.select_for_update().get(pk=account.pk)
+        if locked.role != EmployerAccount.Role.ADMIN or not locked.is_active:
+            raise Conflict("只能重置有效的单位管理员账户", "only an active administrator account is reset here",
+                           field="account")
+        before = {**snapshot(locked), "password": "（原密码）"}  # the trail keeps no password hash
+        locked.display_name, locked.mobile, locked.password = display_name, mobile, make_password(password)
+        locked.save(update_fields=["display_name", "mobile", "password"])
+        shown = copy.copy(locked)
+        shown.password = "（新密码）"
+        audit_update(actor=actor, instance=shown, before=before, reason="重置单位网上办事管理员账户")
+        # The account's codes (sent to the old mobile, perhaps) are void: gone, so that the sending
+        # limits, which count them, do not hold up the first sign-in with the new password.
+        SignInCode.objects.filter(subject=f"employer_account:{locked.pk}").delete()
+    succeeded(employer_lock_key(locked.pk, "", ""))
     return locked

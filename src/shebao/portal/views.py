@@ -133,7 +133,7 @@ def employer_sign_in_code(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             signed, reason = signin.employer_code_check(request, account_pk=account.pk, code=form.cleaned_data["code"])
             if signed is not None:
-                portal_sign_in(request, kind="employer", pk=signed.pk)
+                portal_sign_in(request, kind="employer", pk=signed.pk, account=signed)
                 return HttpResponseRedirect(_next(request, "portal:employer_home"))
             form.add_error("code", reason)
     return TemplateResponse(request, "portal/code.html", {
