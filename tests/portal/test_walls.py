@@ -59,6 +59,9 @@ ROUTES: dict[str, str] = {
     "portal:employer_case_document_download": EMPLOYER,
     "portal:employer_account": EMPLOYER,
     "portal:employer_messages": EMPLOYER,
+    "portal:employer_declarations": EMPLOYER,
+    "portal:employer_declaration": EMPLOYER,
+    "portal:employer_declaration_act": EMPLOYER,
 }
 
 
@@ -109,7 +112,18 @@ def _owner_objects(owner: dict[str, Any]) -> dict[str, Callable[[], dict[str, ob
         doc = document_attach(case=case, actor=employer_actor(owner["admin"]), name="保密材料", stream=io.BytesIO(PDF))
         return {"pk": case.pk, "doc_pk": doc.pk}
 
+    def declaration() -> dict[str, object]:
+        """A staged monthly declaration of the owner employer."""
+        from shebao.collection.models import Declaration
+        from shebao.core import clock
+
+        d = Declaration.objects.create(employer=owner["employer"], month="2020-01", filename="保密材料.csv",
+                                       sha256="0" * 64, rows=0, staged_by_label="保密经办人", staged_at=clock.now())
+        return {"pk": d.pk}
+
     return {
+        "portal:employer_declaration": declaration,
+        "portal:employer_declaration_act": declaration,
         "portal:employer_account_disable": clerk,
         "portal:employer_case": lambda: {"pk": employer_case().pk},
         "portal:employer_case_commitment": lambda: {"pk": employer_case().pk},

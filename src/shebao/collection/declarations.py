@@ -61,7 +61,14 @@ from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_create, audit_update, audited_bulk_update, snapshot
 from shebao.core.money import format_yuan
 from shebao.core.normalize import normalize_code, normalize_month, normalize_text
-from shebao.core.permissions import SystemActor, actor_label, require
+from shebao.core.permissions import (
+    ActionRefused,
+    PortalActor,
+    SystemActor,
+    actor_label,
+    portal_may_act_on,
+    require,
+)
 from shebao.registry.checks import CodeError, parse_citizen_id
 from shebao.registry.models import Contribution, Employer, EmploymentSpell, Person
 from shebao.registry.rates import contribution_rates, contribution_shares
@@ -306,6 +313,14 @@ def rows_check(*, employer: Employer, month: str, rows: list[StagedRow]) -> None
 
 
 # --- Services ------------------------------------------------------------------------------------
+def _require(actor: Any, action: str, employer: Employer) -> None:
+    """The permission table's answer, and for an employer's portal account (issue 15: it uploads its
+    own monthly declaration online) that the employer is its own (`portal_may_act_on`)."""
+    require(actor, action, district_id=employer.district_id)
+    if isinstance(actor, PortalActor) and not portal_may_act_on(actor, employer_id=employer.pk, person_id=None):
+        raise ActionRefused("只能申报本单位的月报", "a portal account declares for its own employer", action=action)
+
+
 def _rows_of(declaration: Declaration) -> list[StagedRow]:
     return [StagedRow(ln, n, name, ch, base, [], None) for ln, n, name, ch, base in
             declaration.lines.order_by("line_no").values_list("line_no", "id_number", "name", "change", "base_fen")]
@@ -317,9 +332,10 @@ def declaration_stage(*, employer: Employer, month: str, data: bytes, filename: 
     Returns the staged declaration: its rows, each with its errors (`error_rows` counts them).
     Raises ValidationError (Chinese, nothing stored) when the file or the month cannot be staged at
     all (unreadable file, missing column, no rows, a month declared or assessed already).
-    Permission `declaration.stage` in the employer's district.
+    Permission `declaration.stage` in the employer's district, or the employer's own portal account
+    (administrator or HR clerk: the same checks, online).
     """
-    require(actor, "declaration.stage", district_id=employer.district_id)
+    _require(actor, "declaration.stage", employer)
     month = normalize_month(month)
     problems = month_problems(employer=employer, month=month)
     if problems:
@@ -391,7 +407,7 @@ def declaration_commit(*, declaration: Declaration, actor: Any) -> Declaration:
     `amount_fen` is the month's dues after relief).
     """
     employer = declaration.employer
-    require(actor, "declaration.commit", district_id=employer.district_id)
+    _require(actor, "declaration.commit", employer)
     with transaction.atomic():
         Employer.objects.select_for_update().filter(pk=employer.pk).first()  # one commit per employer at a time
         declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
@@ -468,7 +484,7 @@ def _commit(declaration: Declaration, rows: list[StagedRow], *, actor: Any) -> D
 def declaration_discard(*, declaration: Declaration, actor: Any) -> Declaration:
     """Discard a staged declaration (its rows are kept with it, marked 已作废). Permission
     `declaration.stage` in the employer's district (whoever may upload may withdraw an upload)."""
-    require(actor, "declaration.stage", district_id=declaration.employer.district_id)
+    _require(actor, "declaration.stage", declaration.employer)
     declaration = Declaration.objects.select_for_update().get(pk=declaration.pk)
     if declaration.status != Declaration.Status.STAGED:
         raise ValidationError(f"月报{declaration.get_status_display()}，不能作废")

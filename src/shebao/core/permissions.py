@@ -202,8 +202,11 @@ TABLE: dict[str, Permission] = _rows(
     Permission("refund_file.view", "查看全市待支付退费和退费支付文件", COLLECTION_DESK | CENTER, city_wide=True),
     Permission("refund.cancel", "撤销未支付的退费（冲正）", REVIEWERS),
     # Employers' monthly declarations (月报) from a roster file: staged, then committed into dues.
-    Permission("declaration.stage", "上传单位月报（增减员、缴费基数）", CASE_STAFF),
-    Permission("declaration.commit", "提交单位月报并核定当月应缴", CASE_STAFF, system=True),
+    # The employer's own portal accounts upload and commit theirs online (issue 15).
+    Permission("declaration.stage", "上传单位月报（增减员、缴费基数）", CASE_STAFF,
+               applicants=EMPLOYER_SIDE),
+    Permission("declaration.commit", "提交单位月报并核定当月应缴", CASE_STAFF, system=True,
+               applicants=EMPLOYER_SIDE),
     # Reads that span the whole city (a district's staff use their district's page instead).
     Permission("deduction_run.view_city", "查看全市扣款批次", frozenset(Role.values), city_wide=True),
     Permission("assessment.view_city", "查看全市核定结果", frozenset(Role.values), city_wide=True),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from shebao.portal import employer, person, views
+from shebao.portal import employer, employer_declarations, person, views
 
 app_name = "portal"
 urlpatterns = [
@@ -38,4 +38,8 @@ urlpatterns = [
          name="employer_case_document_download"),
     path("employer/account/", employer.account, name="employer_account"),
     path("employer/messages/", employer.message_list, name="employer_messages"),
+    path("employer/declarations/", employer_declarations.declaration_list, name="employer_declarations"),
+    path("employer/declarations/<id:pk>/", employer_declarations.declaration_detail, name="employer_declaration"),
+    path("employer/declarations/<id:pk>/act/", employer_declarations.declaration_act,
+         name="employer_declaration_act"),
 ]

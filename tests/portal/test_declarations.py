@@ -1,0 +1,83 @@
+"""Monthly declarations (月报) uploaded by the employer from the portal (issue 15): the same roster
+file, staging and row checks as the office page (collection.declarations), committed all or nothing
+into spells, contributions and dues; made by the employer's own accounts for its own employer only."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from shebao.collection.declarations import declaration_stage
+from shebao.collection.models import Declaration, Due
+from shebao.core.models import AuditEvent
+from shebao.core.permissions import ActionRefused
+from shebao.portal.access import employer_actor
+from shebao.registry.models import Contribution, EmploymentSpell
+from tests.collection.test_declarations import MONTH, business_date, csv_bytes, good_lines, world  # noqa: F401
+from tests.nothing_written import nothing_written
+from tests.portal.conftest import make_admin, sign_in_employer
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(client, data: bytes, month: str = "2020-02"):
+    f = io.BytesIO(data)
+    f.name = "花名册.csv"
+    return client.post("/portal/employer/declarations/", {"month": month, "file": f})
+
+
+def test_the_employer_uploads_sees_its_rows_and_commits_into_its_dues(client, settings, world):  # noqa: F811
+    employer, people = world
+    admin = make_admin(employer)
+    sign_in_employer(client, settings, admin)
+    assert "单位月报" in client.get("/portal/employer/").content.decode()
+    r = upload(client, csv_bytes(good_lines(people)), month="２０２０年２月")
+    declaration = Declaration.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/portal/employer/declarations/{declaration.pk}/"
+    assert (declaration.month, declaration.rows, declaration.error_rows) == (MONTH, 3, 0)
+    assert declaration.staged_by_label.startswith("网上办事：单位管理员 boss")
+    page = client.get(r["Location"]).content.decode()
+    assert "检查无误" in page and "提交月报" in page and people["张三"].id_number not in page
+    r = client.post(f"/portal/employer/declarations/{declaration.pk}/act/", {"do": "commit"})
+    assert r.status_code == 302
+    declaration.refresh_from_db()
+    assert declaration.status == "committed" and declaration.amount_fen > 0
+    assert EmploymentSpell.objects.get(person=people["赵六"], employer=employer).from_month == MONTH
+    assert Contribution.objects.filter(employer=employer, month=MONTH).count() == 2
+    assert sum(Due.objects.filter(employer=employer, month=MONTH).values_list("amount_fen", flat=True)) == \
+        declaration.amount_fen
+    event = AuditEvent.objects.filter(model="collection.Declaration", object_pk=str(declaration.pk)).latest("pk")
+    assert event.actor is None and event.actor_label.startswith("网上办事：")
+    assert f"{MONTH} 月报" in client.get("/portal/employer/declarations/").content.decode()
+
+
+def test_row_errors_are_shown_and_nothing_is_committed(client, settings, world):  # noqa: F811
+    employer, people = world
+    sign_in_employer(client, settings, make_admin(employer))
+    r = upload(client, csv_bytes([f"{people['李四'].id_number},李四,在职,8000"]))
+    declaration = Declaration.objects.get()
+    page = client.get(r["Location"]).content.decode()
+    assert declaration.error_rows == 1 and "1行错误" in page and "不在本单位参保" in page and "提交月报" not in page
+    with nothing_written():
+        r = client.post(f"/portal/employer/declarations/{declaration.pk}/act/", {"do": "commit"}, follow=True)
+    assert "1行错误" in r.content.decode()
+    assert not Contribution.objects.filter(month=MONTH).exists()
+
+
+def test_a_file_that_cannot_be_staged_is_refused_on_the_page_with_nothing_stored(client, settings, world):  # noqa: F811
+    employer, _ = world
+    sign_in_employer(client, settings, make_admin(employer))
+    with nothing_written():
+        r = upload(client, "姓名\n张三\n".encode())
+        missing = client.post("/portal/employer/declarations/", {"month": MONTH})
+    assert r.status_code == 400 and "证件号码" in r.content.decode()
+    assert missing.status_code == 400 and "请选择花名册文件" in missing.content.decode()
+
+
+def test_an_account_declares_for_its_own_employer_only(world, employer_haidian):  # noqa: F811
+    employer, people = world
+    other = make_admin(employer_haidian, login="hdboss", mobile="13800138001")
+    with nothing_written(), pytest.raises(ActionRefused):
+        declaration_stage(employer=employer, month=MONTH, data=csv_bytes(good_lines(people)), filename="x.csv",
+                          actor=employer_actor(other))
