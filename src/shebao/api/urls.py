@@ -4,7 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
-from shebao.api import benefits, cases
+from shebao.api import benefits, cases, relief
 from shebao.api.docs import api_docs, redoc
 from shebao.api.registry import EmployerViewSet, PersonViewSet
 
@@ -46,6 +46,19 @@ urlpatterns = [
     path("v1/benefits/work-injury-awards/<id:pk>/", benefits.AwardDetailView.as_view(), name="benefits-award-detail"),
     path("v1/benefits/payroll-runs/", benefits.RunListView.as_view(), name="benefits-run-list"),
     path("v1/benefits/payroll-runs/<id:pk>/", benefits.RunDetailView.as_view(), name="benefits-run-detail"),
+    # Relief packs (api.relief)
+    path("v1/relief/packs/", relief.ReliefPackListView.as_view(), name="relief-pack-list"),
+    path("v1/relief/what-if/", relief.ReliefWhatIfView.as_view(), name="relief-what-if"),
+    path("v1/relief/publication-requests/", relief.PublicationRequestListView.as_view(),
+         name="relief-publication-request-list"),
+    path("v1/relief/publication-requests/<id:pk>/decision/", relief.PublicationRequestDecisionView.as_view(),
+         name="relief-publication-request-decide"),
+    path("v1/relief/deferrals/", relief.DeferralListView.as_view(), name="relief-deferral-list"),
+    path("v1/relief/deferrals/<id:pk>/", relief.DeferralDetailView.as_view(), name="relief-deferral-detail"),
+    path("v1/relief/deferrals/<id:pk>/decision/", relief.DeferralDecisionView.as_view(),
+         name="relief-deferral-decide"),
+    path("v1/relief/employers/<id:pk>/facts/", relief.EmployerFactsView.as_view(), name="relief-employer-facts"),
+    path("v1/relief/size-class/", relief.SizeClassView.as_view(), name="relief-size-class"),
     # Registry (api.registry)
     *router.urls,
 ]

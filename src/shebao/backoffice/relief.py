@@ -32,6 +32,7 @@ from shebao.core import clock
 from shebao.core.permissions import may
 from shebao.core.scoping import scope_queryset, user_sees_all
 from shebao.registry.models import EmployerFacts, Office
+from shebao.registry.offices import short_name
 from shebao.rules import sme_size
 from shebao.rules.dates import InputError, month_str
 from shebao.rules.relief import (
@@ -114,7 +115,8 @@ def relief_what_if(request: HttpRequest) -> HttpResponse:
                                    and pending.requested_by_id != request.user.pk)})
     if publication is None:
         impact = services.relief_what_if(pack=name, user=request.user)
-        offices = dict(Office.objects.filter(pk__in=list(impact.by_district)).values_list("pk", "name"))
+        offices = {pk: short_name(n) for pk, n in
+                   Office.objects.filter(pk__in=list(impact.by_district)).values_list("pk", "name")}
         context.update({
             "impact": impact,
             "by_district": sorted(((offices.get(d, "未知区"), v) for d, v in impact.by_district.items()),

@@ -1,0 +1,155 @@
+"""The relief API (api/relief.py): the same services as the pages, problem details in Chinese on bad
+input, nothing stored on a refusal, a district's staff within their district."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from rest_framework.test import APIClient
+
+from shebao.collection.models import Deferral, ReliefPublication, ReliefPublicationRequest
+from shebao.collection.relief import employer_facts_record, relief_pack_publish
+from shebao.collection.services import dues_build
+from shebao.registry.models import EmployerFacts
+from tests import personas
+from tests.collection.conftest import contribution
+from tests.nothing_written import nothing_written
+from tests.personas import SETUP
+
+PACK = "relief-2020-covid"
+
+
+def _api(user):
+    c = APIClient()
+    c.force_authenticate(user)
+    return c
+
+
+def _problem(r, field):
+    assert r.status_code == 400 and r["Content-Type"].startswith("application/problem+json"), r.content
+    body = r.json()
+    zh = [e["reason_zh"] for e in body["errors"] if e.get("field", "").startswith(field)]
+    assert zh, body
+    return zh[0]
+
+
+def test_the_packs_and_a_district_what_if(db, clerk_chaoyang, person_chaoyang, person_haidian):
+    a = personas.make_employer("北京朝阳接口试算有限公司", serial=70)
+    b = personas.make_employer("北京海淀接口试算有限公司", serial=71, district_code="110108")
+    for e in (a, b):
+        employer_facts_record(employer=e, effective_from=dt.date(2020, 1, 1), unit_type="enterprise",
+                              size_class="small", actor=SETUP)
+    contribution(person_chaoyang, a, "2020-04", 1_000_000)
+    contribution(person_haidian, b, "2020-04", 1_000_000)
+    dues_build(actor=SETUP, months=["2020-04"])
+    api = _api(clerk_chaoyang)
+    packs = api.get("/api/v1/relief/packs/").json()
+    assert {p["name"] for p in packs} == {"relief-2020-covid", "relief-2022-deferral"}
+    rule = next(r for p in packs for r in p["rules"] if r["key"] == f"{PACK}/sme-exempt")
+    assert rule["payable"] == "0" and rule["months_from"] == "2020-02" and rule["document"]
+    with nothing_written():
+        w = api.get("/api/v1/relief/what-if/", {"pack": PACK}).json()
+    assert w["scope"] == "本区" and w["employers"] == 1 and w["relief_fen"] == 220_000
+    assert [d["district"] for d in w["by_district"]] == ["朝阳区"]
+    assert "没有名为" in _problem(api.get("/api/v1/relief/what-if/", {"pack": "nope"}), "pack")
+
+
+def test_publishing_through_the_api_takes_two_people(db, municipal_admin):
+    checker = personas.make_staff("api_relief_checker", role="municipal_admin", office_code="110000")
+    r = _api(municipal_admin).post("/api/v1/relief/publication-requests/", {"pack": PACK, "reason": "文件已印发"},
+                                   format="json")
+    assert r.status_code == 201 and r.json()["outcome"] == "pending"
+    pk = r.json()["id"]
+    with nothing_written():
+        r = _api(municipal_admin).post(f"/api/v1/relief/publication-requests/{pk}/decision/", {"approve": True},
+                                       format="json")
+    assert r.status_code == 403 and "另一名工作人员" in r.content.decode()
+    r = _api(checker).post(f"/api/v1/relief/publication-requests/{pk}/decision/", {"approve": True}, format="json")
+    assert r.status_code == 200 and r.json()["outcome"] == "approved" and r.json()["published_on"]
+    assert ReliefPublication.objects.get().published_by_label == checker.get_username()
+    assert ReliefPublicationRequest.objects.get().decided_by == checker
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"pack": PACK}, "reason"),
+    ({"pack": PACK, "reason": "x" * 201}, "reason"),
+    ({"pack": PACK, "reason": "文件已印发", "extra": 1}, "extra"),
+    ({"pack": "nope", "reason": "文件已印发"}, "pack"),
+])
+def test_a_bad_publication_request_is_a_problem_and_nothing_stored(db, municipal_admin, body, field):
+    with nothing_written():
+        r = _api(municipal_admin).post("/api/v1/relief/publication-requests/", body, format="json")
+    _problem(r, field)
+
+
+@pytest.fixture
+def hard_hit(db, person_chaoyang):
+    relief_pack_publish(pack=PACK, actor=SETUP, on=dt.date(2020, 3, 8))
+    employer = personas.make_employer("北京困难接口测试有限公司", serial=72)
+    contribution(person_chaoyang, employer, "2020-07", 1_000_000)
+    dues_build(actor=SETUP, months=["2020-07"])
+    return employer
+
+
+def _deferral_body(e, **over):
+    return {"employer": e.pk, "pack": PACK, "rule": "hardship-deferral", "months": ["2020-07"],
+            "due_until": "2020-12-31", "reason": "疫情停工", **over}
+
+
+def test_a_deferral_applied_and_approved_through_the_api(hard_hit, clerk_chaoyang, reviewer_chaoyang, clerk_haidian):
+    r = _api(clerk_chaoyang).post("/api/v1/relief/deferrals/", _deferral_body(hard_hit), format="json")
+    assert r.status_code == 201 and r.json()["status"] == "applied" and "人社部发〔2020〕11号" in r.json()["basis"]
+    pk = r.json()["id"]
+    assert _api(clerk_haidian).get(f"/api/v1/relief/deferrals/{pk}/").status_code == 404
+    assert _api(clerk_haidian).get("/api/v1/relief/deferrals/").json() == []
+    r = _api(reviewer_chaoyang).post(f"/api/v1/relief/deferrals/{pk}/decision/", {"approve": True}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "approved" and r.json()["dues_deferred"] == 4
+    assert Deferral.objects.get().status == "approved"
+
+
+@pytest.mark.parametrize(("over", "field"), [
+    ({"due_until": "9999-12-31"}, "due_until"),
+    ({"due_until": "2021-06-30"}, "due_until"),  # beyond the six months
+    ({"months": ["2020-13"]}, "months"),
+    ({"months": []}, "months"),
+    ({"reason": ""}, "reason"),
+    ({"employer": -1}, "employer"),
+])
+def test_a_bad_deferral_is_a_problem_and_nothing_stored(hard_hit, clerk_chaoyang, over, field):
+    with nothing_written():
+        r = _api(clerk_chaoyang).post("/api/v1/relief/deferrals/", _deferral_body(hard_hit, **over), format="json")
+    _problem(r, field)
+
+
+def test_facts_recorded_through_the_api_by_the_center_only(db, municipal_admin, clerk_chaoyang, employer_chaoyang):
+    url = f"/api/v1/relief/employers/{employer_chaoyang.pk}/facts/"
+    body = {"effective_from": "2020-03-09", "unit_type": "enterprise", "size_class": "small", "industry": "h62"}
+    with nothing_written():
+        assert _api(clerk_chaoyang).post(url, body, format="json").status_code == 403
+    r = _api(municipal_admin).post(url, body, format="json")
+    assert r.status_code == 201 and r.json()["industry"] == "H62"
+    assert EmployerFacts.objects.get(employer=employer_chaoyang).size_class == "small"
+    assert _api(clerk_chaoyang).get(url).json()[0]["size_class_display"] == "小型"
+
+
+@pytest.mark.parametrize(("over", "field"), [
+    ({"effective_from": "0001-01-01"}, "effective_from"),
+    ({"unit_type": "bank"}, "unit_type"),
+    ({"industry": "Z99"}, "industry"),
+    ({"size_class": "huge"}, "size_class"),
+])
+def test_bad_facts_are_a_problem_and_nothing_stored(db, municipal_admin, employer_chaoyang, over, field):
+    body = {"effective_from": "2020-03-09", "unit_type": "enterprise", "size_class": "small", **over}
+    with nothing_written():
+        r = _api(municipal_admin).post(f"/api/v1/relief/employers/{employer_chaoyang.pk}/facts/", body, format="json")
+    _problem(r, field)
+
+
+def test_the_size_class_calculator(db, clerk_chaoyang):
+    api = _api(clerk_chaoyang)
+    r = api.get("/api/v1/relief/size-class/", {"industry": "F52", "employees": "50", "revenue": "500"})
+    assert r.status_code == 200 and r.json()["size_class"] == "medium" and "第四条（五）" in r.json()["basis"]
+    assert "不能为负数" in _problem(api.get("/api/v1/relief/size-class/", {"industry": "F52", "employees": "-1",
+                                                                          "revenue": "5"}), "employees")
+    assert "不是国民经济行业分类" in _problem(api.get("/api/v1/relief/size-class/", {"industry": "ZZ"}), "industry")
