@@ -282,3 +282,30 @@ def test_a_district_clerk_sees_facts_but_may_not_record_them(client, clerk_chaoy
         r = client.post(f"/collection/relief/employers/{employer_chaoyang.pk}/facts/",
                         {"effective_from": "2020-03-09", "unit_type": "enterprise", "size_class": "small"})
     assert r.status_code == 403 and "无权" in r.content.decode()
+
+
+# --- The demo shows relief ---------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_the_demo_has_facts_a_published_pack_and_a_deferral_to_approve(client, capsys):
+    from django.core.management import call_command
+
+    from shebao.collection.models import Deferral, Due, ReliefPublication
+    from shebao.registry.generator import GenerateOptions, generate
+    from shebao.registry.models import EmployerFacts
+    from shebao.staff.models import User
+
+    generate(GenerateOptions(employers=30, persons=600, from_month="2019-07", months=8, seed=3))
+    call_command("demo_setup", "--cases", "4")
+    assert "减免缓缴" in capsys.readouterr().out
+    assert ReliefPublication.objects.filter(pack=PACK).count() == 1
+    assert EmployerFacts.objects.count() >= 3
+    assert Due.objects.filter(relief_rule__startswith=PACK, relief_fen__gt=0).exists()
+    client.force_login(User.objects.get(username="admin"))
+    page = client.get("/collection/relief/what-if/", {"pack": PACK}).content.decode()
+    assert "已于" in page and "发布执行" in page
+    if Deferral.objects.exists():
+        client.force_login(User.objects.get(username="chaoyang_review"))
+        d = Deferral.objects.get()
+        assert "批准缓缴</button>" in client.get(f"/collection/relief/deferrals/{d.pk}/").content.decode()
+    call_command("demo_setup", "--cases", "4")  # again: nothing twice
+    assert ReliefPublication.objects.count() == 1 and Deferral.objects.count() <= 1

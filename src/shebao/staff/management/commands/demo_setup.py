@@ -58,6 +58,12 @@ class Command(BaseCommand):
             retirees = demo_benefits_create(clerk=User.objects.get(username="chaoyang"), month=today.isoformat()[:7])
             if retirees:
                 self.stdout.write(f"已生成示例退休人员{retirees}人及{today:%Y-%m}养老金发放批次")
+        from shebao.staff.demo_relief import demo_relief_create
+
+        if opts["cases"]:
+            relief = demo_relief_create(clerk=User.objects.get(username="chaoyang"))
+            if relief:
+                self.stdout.write(relief)
         from shebao.operations.demo import demo_operations_create
 
         for what in demo_operations_create():
