@@ -174,3 +174,5 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.SHEBAO_BANK_FILE_DIR = tmp_path / "bank_files"
     settings.SHEBAO_JOBS = "inline"
+    # The leaders' tallies refresh only when a test asks (tests/reports): no refresh after every write.
+    settings.SHEBAO_TALLIES_REFRESH = "off"

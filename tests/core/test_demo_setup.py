@@ -47,6 +47,19 @@ def test_demo_setup_creates_the_logins_and_sample_cases_once(capsys):
 
     assert Refund.objects.filter(status="payable", amount_fen=20_000).count() == 1
     assert "已核准待支付的退费申请" in out
+    # The leaders' dashboard shows the generated books' money on its first view (the command
+    # recounted the tallies; the page never refreshes on a read): equal to the dues' own sum.
+    import datetime as dt
+
+    from django.db.models import Sum
+
+    from shebao.reports.selectors import dashboard_figures
+
+    leader = User.objects.get(username="leader")
+    board = dashboard_figures(user=leader, start=dt.date(2019, 7, 1), end=dt.date(2020, 2, 20), grain="month")
+    owed = Due.objects.filter(month__gte="2019-07", month__lte="2020-02").aggregate(s=Sum("amount_fen"))["s"]
+    assert owed and board.value("dues_fen") == owed and board.value("paid_fen") > 0
+    assert "领导看板统计已全量重算" in out
     call_command("demo_setup", "--cases", "12")
     assert (EmployerContact.objects.count(), DutyAssignment.objects.count()) == (contacts, duty)
     assert Case.objects.count() == made and User.objects.filter(username="chaoyang").count() == 1

@@ -11,6 +11,8 @@ from openpyxl import load_workbook
 
 from shebao.cases.models import Case
 from shebao.core.audit import audit_create
+from shebao.reports.models import Tally, TallyWatermark
+from shebao.reports.tallies import tallies_refresh
 from tests import personas
 
 DAY = dt.date(2020, 2, 10)
@@ -27,8 +29,10 @@ def _case(office, *, channel="online", status="submitted", deadline=None, priori
 
 @pytest.fixture
 def cases(db, chaoyang, haidian):
-    return [_case(chaoyang, deadline=dt.date(2020, 2, 12)), _case(chaoyang, channel="counter", priority=1),
+    made = [_case(chaoyang, deadline=dt.date(2020, 2, 12)), _case(chaoyang, channel="counter", priority=1),
             _case(haidian, channel="wechat", deadline=dt.date(2020, 2, 11))]
+    tallies_refresh()
+    return made
 
 
 def _xlsx(response) -> list[list]:
@@ -97,6 +101,115 @@ def test_bad_parameters_get_a_chinese_answer(client, leader, db):
         for params in ({"end": "0001-01-01"}, {"start": "0001-01-01", "end": "2020-02-01"}, {"end": "9999-12-31"}):
             r = client.get(reverse(f"backoffice:{name}"), params)
             assert r.status_code == 400, (name, params, r.status_code)
+
+
+def test_bad_parameters_of_any_kind_are_refused_not_answered_empty(client, leader, clerk_haidian, cases, chaoyang,
+                                                                  settings):
+    """Review finding D14 as a class: a parameter outside the dashboard's set (a drill-down key of
+    5,000 characters, an unknown figure or table, a district that is no district, a period not yet
+    begun, a day-by-day series over years) is refused with 400 and a Chinese reason on every address
+    that takes it; a real value still answers 200."""
+    settings.SHEBAO_TODAY = "2020-03-01"
+    client.force_login(leader)
+    bad = {
+        "key": ({"figure": "applied", "key": "x" * 5000}, {"figure": "overdue", "key": "online"}),
+        "figure": ({"figure": "nothing"}, {"figure": ""}),
+        "district": ({"district": "99999999"}, {"district": "-1"}, {"district": "1.5"}, {"district": "１"},
+                     {"district": str(10 ** 20)}),
+        "period": ({"start": "2020-03-02", "end": "2020-03-05"},
+                   {"start": "2015-01-01", "end": "2020-02-01", "grain": "day"}),
+    }
+    routes = {"key": ("dashboard_cases", "dashboard_cases_export"), "figure": ("dashboard_cases", "dashboard_cases_export"),
+              "district": ("dashboard", "dashboard_export", "dashboard_cases", "dashboard_cases_export"),
+              "period": ("dashboard", "dashboard_export", "dashboard_cases", "dashboard_cases_export")}
+    for kind, cases_ in bad.items():
+        for name in routes[kind]:
+            for params in cases_:
+                extra = {"table": "figures"} if name == "dashboard_export" else {}
+                extra |= {"figure": "applied"} if name.startswith("dashboard_cases") and "figure" not in params else {}
+                r = client.get(reverse(f"backoffice:{name}"), {**Q, **extra, **params})
+                assert r.status_code == 400, (name, params, r.status_code)
+                text = r.content.decode()
+                assert any(w in text for w in ("参数", "不属于", "明细", "晚于今天", "按日", "有效的日期")), (name, params, text[:200])
+    r = client.get(reverse("backoffice:dashboard_export"), {**Q, "table": "nothing"})
+    assert r.status_code == 400 and "没有这张统计表" in r.content.decode()
+    r = client.get(reverse("backoffice:dashboard_cases"), {**Q, "figure": "applied", "key": "wechat"})
+    assert r.status_code == 200 and [c.pk for c in r.context["rows"]] == [cases[2].pk]
+    r = client.get(reverse("backoffice:dashboard"), {**Q, "district": chaoyang.pk})
+    assert r.status_code == 200
+    client.force_login(clerk_haidian)  # a real district, not the clerk's: refused as another's
+    assert client.get(reverse("backoffice:dashboard"), {**Q, "district": chaoyang.pk}).status_code == 403
+
+
+def test_the_dashboard_only_reads_and_says_how_fresh_it_is(client, leader, cases, chaoyang,
+                                                            django_assert_max_num_queries):
+    """A view writes nothing: a case written after the last refresh is not counted by viewing the
+    page (no refresh on a read); the page says when the figures were refreshed and that a change is
+    waiting; after the refresh (the command) it is counted and the note is gone."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(leader)
+    late = _case(chaoyang)
+    tallies_before = list(Tally.objects.order_by("pk").values_list("pk", "n"))
+    mark_before = TallyWatermark.objects.values_list("last_event_id", "refreshed_at").get()
+    with CaptureQueriesContext(connection) as queries:
+        r = client.get(reverse("backoffice:dashboard"), Q)
+    assert r.status_code == 200
+    writes = [q["sql"] for q in queries.captured_queries
+              if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+              and "django_session" not in q["sql"] and "personaldataaccess" not in q["sql"].lower()]
+    assert writes == []
+    assert list(Tally.objects.order_by("pk").values_list("pk", "n")) == tallies_before
+    assert TallyWatermark.objects.values_list("last_event_id", "refreshed_at").get() == mark_before
+    assert r.context["board"].value("applications") == 3
+    note = r.content.decode().split('id="freshness"', 1)[1].split("</p>", 1)[0]
+    assert "统计数据更新于" in note and "此后又有1项办理变更" in note
+    from django.core.management import call_command
+
+    call_command("reports_refresh")
+    r = client.get(reverse("backoffice:dashboard"), Q)
+    assert r.context["board"].value("applications") == 4 and late.pk
+    note = r.content.decode().split('id="freshness"', 1)[1].split("</p>", 1)[0]
+    assert "已包含此前的全部办理变更" in note
+
+
+def test_before_any_refresh_the_page_says_there_are_no_figures_yet(client, leader, db):
+    client.force_login(leader)
+    r = client.get(reverse("backoffice:dashboard"), Q)
+    assert r.status_code == 200 and "统计数据尚未生成" in r.content.decode()
+    assert not Tally.objects.exists() and not TallyWatermark.objects.exists()
+
+
+def test_a_write_through_a_service_refreshes_the_tallies_after_its_commit(leader, employer_chaoyang, db, settings,
+                                                                          django_capture_on_commit_callbacks):
+    """The refresh follows the write (inline here; a background thread in a server): a payment
+    received through the service is in the money figures once its transaction commits, and one
+    transaction of many writes schedules one refresh."""
+    from django.db import transaction
+
+    from shebao.collection.services import payment_receive
+    from shebao.reports import selectors
+    from tests.collection.conftest import book_due
+
+    tallies_refresh()
+    settings.SHEBAO_TALLIES_REFRESH = "inline"
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        due = book_due(employer_chaoyang, month="2020-02", amount_fen=123_456)
+        payment_receive(employer=due.employer, amount_fen=100_000, received_on=dt.date(2020, 2, 10),
+                        source="remittance", actor=personas.SETUP, memo="测试")
+    from shebao.reports.refresher import _after_commit
+
+    assert [c for c in callbacks if c is _after_commit] == [_after_commit]
+    board = selectors.dashboard_figures(user=leader, start=dt.date(2020, 2, 1), end=dt.date(2020, 2, 29))
+    assert board.value("payments_fen") == 100_000
+    settings.SHEBAO_TALLIES_REFRESH = "off"
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        payment_receive(employer=due.employer, amount_fen=23_456, received_on=dt.date(2020, 2, 11),
+                        source="remittance", actor=personas.SETUP, memo="测试")
+    assert _after_commit not in callbacks
+    board = selectors.dashboard_figures(user=leader, start=dt.date(2020, 2, 1), end=dt.date(2020, 2, 29))
+    assert board.value("payments_fen") == 100_000  # off: the command (cron) counts it later
 
 
 def test_a_district_chart_names_every_district_on_its_own_bar():

@@ -17,18 +17,18 @@ from urllib.parse import urlencode
 import pygal
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from pygal.style import Style
 
 from shebao.core import clock
-from shebao.core.inputs import business_date_problem
+from shebao.core.inputs import business_date_problem, id_text
 from shebao.core.money import format_yuan
 from shebao.reports import selectors
 from shebao.reports.excel import xlsx_response
-from shebao.reports.tallies import tallies_refresh
+from shebao.reports.refresher import tallies_freshness
 
 CHART_STYLE = Style(
     font_family="'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', sans-serif",
@@ -87,23 +87,29 @@ class BadParameter(Exception):
 
 
 def _params(request: HttpRequest) -> dict[str, Any]:
+    """The period, grain and district of the address, each checked against its set (bad-input
+    review D14: a period or a parameter outside what the dashboard knows is refused with 400 and a
+    Chinese reason, never answered with empty figures). PermissionDenied for another's district."""
     today = clock.today()
     end = _date(request.GET.get("end"), today)
     start = _date(request.GET.get("start"), end - dt.timedelta(days=29))
     if start > end:
         raise BadParameter("起始日期不能晚于截止日期")
+    if start > today:
+        raise BadParameter(f"起始日期{start:%Y-%m-%d}晚于今天（{today:%Y-%m-%d}），尚无统计")
     if (end - start).days > 3660:
         raise BadParameter("时间范围不能超过十年")
     grain = request.GET.get("grain") or ("day" if (end - start).days <= 45 else "week")
     if grain not in selectors.GRAINS:
         raise BadParameter("统计周期只能是按日、按周或按月")
+    if grain == "day" and (end - start).days > 400:
+        raise BadParameter("按日统计的时间范围不能超过400天，请按周或按月查看")
     district_id = None
     raw = request.GET.get("district")
     if raw:
-        try:
-            district_id = int(raw)
-        except ValueError:
-            raise BadParameter("区参数无效") from None
+        district_id = id_text(raw)
+        if district_id is None or not selectors.district_exists(district_id):
+            raise BadParameter(f"区参数“{raw[:20]}”不是本市的区县经办机构")
         if not selectors.districts_visible(request.user).filter(pk=district_id).exists():
             raise PermissionDenied("只能查看本区的统计")
     if not selectors.districts_visible(request.user).exists():
@@ -178,7 +184,8 @@ def _share(n: int, keys: dict[str, tuple[int, int]]) -> str:
 
 def _board(request: HttpRequest) -> tuple[dict[str, Any], selectors.Dashboard]:
     params = _params(request)
-    tallies_refresh()  # cost: the audit events since the last refresh (usually none or a few)
+    # Read only: the tallies are refreshed after the writes that change them and by
+    # `shebao reports_refresh` (reports.refresher), never by a page's read.
     board = selectors.dashboard_figures(user=request.user, **params)
     return params, board
 
@@ -223,6 +230,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     qs_city = urlencode(query)
     qs = qs_city + (f"&district={params['district_id']}" if params["district_id"] else "")
     return TemplateResponse(request, "backoffice/dashboard.html", {
+        "freshness": tallies_freshness(),
         "board": board, "figures": figures, "tables": tables, "charts": charts,
         "breakdown_charts": breakdown_charts, "grains": selectors.GRAINS, "query": query,
         "qs": qs, "qs_city": qs_city, "district_ids": [o.pk for o, _ in board.districts],
@@ -242,7 +250,7 @@ def dashboard_export(request: HttpRequest) -> HttpResponse:
         return HttpResponse(str(e), status=400, content_type="text/plain; charset=utf-8")
     tables = _tables(board)
     if table not in tables:
-        raise Http404("没有这张统计表")
+        return HttpResponse(f"没有这张统计表（“{table[:20]}”）", status=400, content_type="text/plain; charset=utf-8")
     t = tables[table]
     where = board.district.name if board.district else "全市"
     return xlsx_response(f"{t['title']}_{where}_{params['start']:%Y%m%d}-{params['end']:%Y%m%d}",
@@ -253,8 +261,12 @@ def _drill(request: HttpRequest) -> tuple[dict[str, Any], str, Any]:
     params = _params(request)
     drill = request.GET.get("figure", "")
     if drill not in selectors.DRILLS:
-        raise Http404("没有这个指标的明细")
+        raise BadParameter(f"没有这个指标的明细（“{drill[:20]}”）")
     key = request.GET.get("key", "")
+    keys = selectors.drill_keys(drill)
+    if key and key not in keys:  # D14: key= took any text (5,000 characters) and answered an empty list
+        allowed = "、".join(keys.values()) if keys else "无分项"
+        raise BadParameter(f"分项“{key[:20]}”不属于这个指标（可选：{allowed}）")
     qs = selectors.drill_cases(user=request.user, drill=drill, start=params["start"], end=params["end"],
                                district_id=params["district_id"], key=key)
     return params, drill, qs

@@ -395,6 +395,12 @@ SHEBAO_BANK_FILE_MAX_BYTES = int(os.environ.get("SHEBAO_BANK_FILE_MAX_BYTES", st
 # Assessment runs started from the pages run in a background thread ("thread") and report their
 # progress; "inline" runs them in the request (tests, and a single-threaded server).
 SHEBAO_JOBS = os.environ.get("SHEBAO_JOBS", "thread")
+# The leaders' tallies (reports.refresher) are refreshed after each write that changes them: by a
+# background thread of the process ("thread"), in the writer's thread after its commit ("inline"), or
+# only by `shebao reports_refresh` run from cron ("off"). The dashboard never refreshes on a read.
+SHEBAO_TALLIES_REFRESH = os.environ.get("SHEBAO_TALLIES_REFRESH", "thread")
+if SHEBAO_TALLIES_REFRESH not in ("thread", "inline", "off"):
+    raise ImproperlyConfigured("SHEBAO_TALLIES_REFRESH is thread, inline or off")
 
 # The identity check of 6.1 (portal.person_identity): the city's OpenID Connect provider. All three
 # or none; without them the portal says the check is not available. With DEBUG on and nothing set,

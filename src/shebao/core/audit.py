@@ -12,9 +12,14 @@ from typing import Any
 
 from django.db import models
 from django.db.models.fields.files import FieldFile
+from django.dispatch import Signal
 
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import actor_label, actor_user
+
+# Sent with ``labels`` (model labels) when events were written by bulk_create, which sends no
+# post_save: the leaders' tallies refresh after such writes too (reports.refresher).
+events_written = Signal()
 
 
 def _jsonable(value: Any) -> Any:
@@ -176,4 +181,6 @@ def audited_bulk_update(
             )
     model.objects.bulk_update(objs, fields, batch_size=1000)
     AuditEvent.objects.bulk_create(events, batch_size=1000)
+    if events:
+        events_written.send(sender=AuditEvent, labels={model._meta.label})
     return len(events)

@@ -253,6 +253,19 @@ DRILLS = {
 }
 
 
+def drill_keys(drill: str) -> dict[str, str]:
+    """The keys (code → Chinese name) a drill-down may be narrowed by: the channels of ``applied``;
+    none for the others."""
+    return _choices("cases.Case", "channel") if drill == "applied" else {}
+
+
+def district_exists(district_id: int) -> bool:
+    """Whether `district_id` is a district center of the city (visible or not)."""
+    from shebao.registry.models import Office
+
+    return Office.objects.filter(pk=district_id, kind=Office.Kind.DISTRICT_CENTER).exists()
+
+
 def drill_cases(*, user: Any, drill: str, start: dt.date, end: dt.date, district_id: int | None = None,
                 key: str = "") -> QuerySet:
     """The cases behind a case figure (`Figure.drill`): the rows the tally counted, as a queryset
@@ -300,5 +313,5 @@ def _local(value: dt.datetime) -> dt.date:
     return timezone.localtime(value).date()
 
 
-__all__ = ["BREAKDOWNS", "DRILLS", "FIGURES", "GRAINS", "Dashboard", "dashboard_figures", "drill_cases",
+__all__ = ["BREAKDOWNS", "DRILLS", "district_exists", "drill_keys", "FIGURES", "GRAINS", "Dashboard", "dashboard_figures", "drill_cases",
            "districts_visible", "late_fees_by_district"]

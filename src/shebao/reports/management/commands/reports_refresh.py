@@ -1,6 +1,7 @@
 """`shebao reports_refresh [--full]`: bring the leaders' tallies up to date with the audit trail.
 
-Run it every few minutes (cron or a systemd timer); the dashboard also refreshes before it reads.
+Run it every few minutes (cron or a systemd timer) as a backstop; the tallies are also refreshed after
+the writes that change them (reports.refresher), never by the dashboard's read.
 ``--full`` recounts every tally from the rows: after a bulk load that wrote no audit events
 (`shebao generate`), or to check the tallies.
 """

@@ -71,6 +71,12 @@ class Command(BaseCommand):
         from shebao.portal.demo import demo_portal_create
 
         portal_lines = demo_portal_create(password=DEMO_PASSWORD)
+        from shebao.reports.tallies import tallies_refresh
+
+        # The generated books are bulk-loaded without audit events: recount every tally, so the
+        # leaders' dashboard shows the demo's money from the first view (it never refreshes on a read).
+        refreshed = tallies_refresh(full=True)
+        self.stdout.write(f"领导看板统计已全量重算（{len(refreshed.buckets)}类数据）")
         self.stdout.write("\n社保经办系统（演示）: http://127.0.0.1:8000/")
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, display, *_ in DEMO_ACCOUNTS:
