@@ -31,6 +31,7 @@ def benefits_objects(*, person: Any, employer: Any) -> dict[str, dict[str, objec
     return {"backoffice:work_injury_award": {"pk": award.pk}, "backoffice:survivor_grant": {"pk": award.pk},
             "benefits-award-detail": {"pk": other.pk},
             "backoffice:survivor_end": {"pk": pension.pk},"backoffice:retiree": r, "backoffice:retiree_stop": r, "backoffice:payroll_run": p,
+            "backoffice:payroll_export": p,
             "backoffice:payroll_run_retry": p, "backoffice:payroll_file_download": p,
             "backoffice:payroll_file_release": p,
             "backoffice:payroll_file_checksum": p, "benefits-retiree-detail": r, "benefits-retiree-payments": r,

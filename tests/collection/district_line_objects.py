@@ -81,6 +81,8 @@ def collection_objects(*, person: Any, employer: Any) -> dict[str, dict[str, obj
         "collection:remittance_line_duplicate": {"pk": line.pk},
         "collection:assessment_run": {"pk": run.pk},
         "collection:assessment_run_district": {"pk": run.pk, "district": employer.district_id},
+        "collection:assessment_export": {"pk": run.pk}, "collection:assessment_report": {"pk": run.pk},
+        "collection:assessment_district_export": {"pk": run.pk, "district": employer.district_id},
         "collection:deduction_run": {"pk": deduction.pk},
         "collection:deduction_run_retry": {"pk": deduction.pk},
         "collection:deduction_file_download": {"pk": deduction.pk},

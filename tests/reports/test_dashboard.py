@@ -36,7 +36,7 @@ def cases(db, chaoyang, haidian):
 
 
 def _xlsx(response) -> list[list]:
-    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))  # not read-only: empty cells kept
     return [list(r) for r in wb.active.iter_rows(values_only=True)]
 
 
@@ -86,7 +86,57 @@ def test_every_table_downloads_as_the_rows_the_page_shows(client, leader, cases)
         assert r.status_code == 200, code
         rows = _xlsx(r)
         assert rows[0] == table["header"], code
-        assert rows[1:] == [list(row) for row in table["rows"]], code
+        assert rows[1:] == [[stored(v) for v in row] for row in table["rows"]], code
+
+
+def stored(value):
+    """What a sheet read back holds for a table's typed value (reports.excel): numbers, not text."""
+    from decimal import Decimal
+
+    from shebao.reports.excel import Count, Share, Yuan
+
+    if isinstance(value, Yuan):
+        return pytest.approx(float(Decimal(value.fen) / 100), abs=1e-9)
+    if isinstance(value, Count):
+        return value.n
+    if isinstance(value, Share):
+        return None if value.permille is None else pytest.approx(value.permille / 1000, abs=1e-9)
+    return value
+
+
+def test_a_download_stores_money_counts_shares_and_dates_as_numbers_and_dates(client, leader, cases,
+                                                                              employer_chaoyang, settings):
+    """Read back with openpyxl: money is a number of yuan with two decimals (#,##0.00), a count an
+    integer, a share a fraction (0.0%), a date a date; nothing is text that only looks like one."""
+    from tests.collection.conftest import book_due
+
+    settings.SHEBAO_TODAY = "2020-03-01"
+    book_due(employer_chaoyang, month="2020-02", amount_fen=1_234_567)
+    book_due(employer_chaoyang, month="2020-02", amount_fen=1, insurance="unemployment")
+    tallies_refresh(full=True)  # book_due writes its dues without audit events
+    client.force_login(leader)
+    r = client.get(reverse("backoffice:dashboard_export"), {**Q, "table": "figures"})
+    wb = load_workbook(io.BytesIO(b"".join(r.streaming_content)))
+    cells = {row[0].value: row[2] for row in wb.active.iter_rows(min_row=2)}
+    dues = cells["应缴金额"]
+    assert dues.value == pytest.approx(12345.68) and dues.number_format == "#,##0.00" and dues.data_type == "n"
+    assert cells["申请量"].value == 3 and isinstance(cells["申请量"].value, int)
+    assert cells["申请量"].number_format == "#,##0"
+    share = cells["无接触办理占比"]
+    assert share.value == pytest.approx(0.667) and share.number_format == "0.0%"
+    assert cells["征缴率"].value == 0 and cells["按时办结率"].value is None  # no base: empty, not "—"
+    x = client.get(reverse("backoffice:dashboard_cases_export"), {**Q, "figure": "applied"})
+    wb = load_workbook(io.BytesIO(b"".join(x.streaming_content)))
+    first = list(wb.active.iter_rows(min_row=2, max_row=2))[0]
+    assert isinstance(first[0].value, int) and first[5].is_date and first[5].value.date() == DAY
+    assert first[5].number_format == "yyyy-mm-dd"
+
+
+def test_typed_cells_print_on_the_page_as_before():
+    from shebao.reports.excel import Count, Share, Yuan
+
+    assert (str(Yuan(123456789)), str(Yuan(-5)), str(Count(12345)), str(Share(667)), str(Share(None))) == (
+        "1,234,567.89", "-0.05", "12,345", "66.7%", "—")
 
 
 def test_bad_parameters_get_a_chinese_answer(client, leader, db):

@@ -46,6 +46,9 @@ pay_st = st.tuples(st.integers(0, 2), st.integers(0, 40), st.integers(1, 10**6),
                    st.sampled_from(["remittance", "bank_deduction", "credit"]))
 line_st = st.tuples(st.one_of(st.none(), st.integers(0, 2)), st.integers(0, 40), st.integers(1, 10**6),
                     st.sampled_from(["unmatched", "matched", "duplicate"]))
+payroll_st = st.tuples(st.integers(0, 1), st.sampled_from(["2020-01", "2020-02", "2020-03"]),
+                       st.sampled_from(["regular", "supplementary"]), st.sampled_from(["paid", "failed", "pending"]),
+                       st.integers(1, 10**6))
 change_st = st.tuples(st.integers(0, 10**6), st.sampled_from(STATUSES), st.integers(0, 60))
 
 
@@ -57,7 +60,21 @@ def world(db):
                  personas.make_employer("北京海淀统计丙有限公司", district_code="110108", serial=903)]
     reporter = personas.make_staff("hall_stats", role="hall_manager", office_code="110105")
     leader = personas.make_staff("leader_stats", role="leader", office_code="110000")
-    return {"offices": offices, "employers": employers, "reporter": reporter, "leader": leader}
+    payees = [personas.make_person("统计甲", serial=911), personas.make_person("统计乙", district_code="110108",
+                                                                             serial=912)]
+    return {"offices": offices, "employers": employers, "reporter": reporter, "leader": leader, "payees": payees}
+
+
+def _make_payroll(world, transfers) -> None:
+    """Transfers of pension runs (2.1): one run per month and kind, each transfer audited."""
+    from shebao.benefits.models import PayrollRun, Transfer
+
+    for who, month, kind, status, amount in transfers:
+        run = PayrollRun.objects.filter(month=month, kind=kind).first() or PayrollRun.objects.create(
+            month=month, kind=kind, created_by_label="测试")
+        t = Transfer.objects.create(run=run, person=world["payees"][who], bank_account="6222020000000000001",
+                                    amount_fen=amount, status=status)
+        audit_create(actor=personas.SETUP, instance=t)
 
 
 def _make(world, cases, dues, pays, lines) -> None:
@@ -118,6 +135,11 @@ def _direct(world, start, end, district: Office | None) -> dict[str, int | None]
     lines = RemittanceLine.objects.filter(value_date__gte=start, value_date__lte=end)
     flags = Flag.objects.filter(raised_at__date__gte=start, raised_at__date__lte=end)
     incidents = Incident.objects.filter(occurred_at__date__gte=start, occurred_at__date__lte=end)
+    from shebao.benefits.models import Transfer
+
+    transfers = Transfer.objects.filter(run__month__in=months)
+    if district is not None:
+        transfers = transfers.filter(person__district=district)
     if district is not None:
         cases, flags = cases.filter(office=district), flags.filter(office=district)
         dues, pays = dues.filter(employer__district=district), pays.filter(employer__district=district)
@@ -147,6 +169,9 @@ def _direct(world, start, end, district: Office | None) -> dict[str, int | None]
         "deductions_ok": 0, "deductions_failed": 0,
         "remittances_unmatched": lines.filter(status="unmatched").count(),
         "audit_cases_open": 0, "incidents": incidents.count(),
+        "payroll_paid_fen": transfers.filter(status="paid").aggregate(s=Sum("amount_fen"))["s"] or 0,
+        "payroll_unpaid_fen": transfers.exclude(status="paid").aggregate(s=Sum("amount_fen"))["s"] or 0,
+        "payroll_back_pay_fen": transfers.filter(run__kind="supplementary").aggregate(s=Sum("amount_fen"))["s"] or 0,
     }
 
 
@@ -170,19 +195,30 @@ def _check(world, start, end) -> None:
                                                                   HealthCheck.too_slow])
 @given(cases=st.lists(case_st, max_size=12), dues=st.lists(due_st, max_size=8), pays=st.lists(pay_st, max_size=4),
        lines=st.lists(line_st, max_size=4), changes=st.lists(change_st, max_size=6),
+       payroll=st.lists(payroll_st, max_size=5),
        window=st.tuples(st.integers(0, 45), st.integers(0, 45)))
 def test_the_figures_equal_the_counts_of_the_rows_after_a_rebuild_and_after_changes(
-        world, cases, dues, pays, lines, changes, window):
+        world, cases, dues, pays, lines, changes, window, payroll):
     start, end = DAY0 + dt.timedelta(days=min(window)), DAY0 + dt.timedelta(days=max(window))
     with transaction.atomic():
         _make(world, cases, dues, pays, lines)
+        _make_payroll(world, payroll)
         result = tallies_refresh()
         assert result.full
         _check(world, start, end)
         # Changes made as the services make them (row, then its audit event), picked up incrementally.
         all_cases = list(Case.objects.order_by("pk"))
         all_dues = list(Due.objects.order_by("pk"))
+        from shebao.benefits.models import Transfer
+
+        all_transfers = list(Transfer.objects.order_by("pk"))
         for pick, status, day in changes:
+            if all_transfers:  # the bank's result comes in: a transfer paid or failed
+                t = all_transfers[pick % len(all_transfers)]
+                before = snapshot(t)
+                t.status = "failed" if t.status == "paid" else "paid"
+                t.save()
+                audit_update(actor=personas.SETUP, instance=t, before=before)
             if all_cases:
                 case = all_cases[pick % len(all_cases)]
                 before = snapshot(case)
@@ -202,6 +238,7 @@ def test_the_figures_equal_the_counts_of_the_rows_after_a_rebuild_and_after_chan
                 due.save()
                 audit_update(actor=personas.SETUP, instance=due, before=before)
         _make(world, cases[:2], dues[:2], pays[:1], [])  # more rows after the rebuild
+        _make_payroll(world, payroll[:2])
         result = tallies_refresh()
         assert not result.full
         _check(world, start, end)

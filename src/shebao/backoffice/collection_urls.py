@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from shebao.backoffice import collection as views
-from shebao.backoffice import relief
+from shebao.backoffice import exports, relief
 
 app_name = "collection"
 urlpatterns = [
@@ -23,6 +23,10 @@ urlpatterns = [
     path("assessments/<id:pk>/", views.assessment_run, name="assessment_run"),
     path("assessments/<id:pk>/districts/<id:district>/", views.assessment_run_district,
          name="assessment_run_district"),
+    path("assessments/<id:pk>/results.xlsx", exports.assessment_export, name="assessment_export"),
+    path("assessments/<id:pk>/districts/<id:district>/results.xlsx", exports.assessment_district_export,
+         name="assessment_district_export"),
+    path("assessments/<id:pk>/report.pdf", exports.assessment_report, name="assessment_report"),
     path("deductions/", views.deduction_runs, name="deduction_runs"),
     path("deductions/<id:pk>/", views.deduction_run, name="deduction_run"),
     path("deductions/<id:pk>/retry/", views.deduction_run_retry, name="deduction_run_retry"),

@@ -27,7 +27,7 @@ from shebao.core import clock
 from shebao.core.inputs import business_date_problem, id_text
 from shebao.core.money import format_yuan
 from shebao.reports import selectors
-from shebao.reports.excel import xlsx_response
+from shebao.reports.excel import Count, Share, Yuan, xlsx_response
 from shebao.reports.refresher import tallies_freshness
 
 CHART_STYLE = Style(
@@ -127,6 +127,16 @@ def _show(value: int | None, unit: str) -> str:
     return f"{value:,}"
 
 
+def _typed(value: int | None, unit: str) -> Any:
+    """A figure's value as a typed cell (reports.excel): printed as `_show` prints it on the page,
+    stored as a number in a download."""
+    if unit == "fen":
+        return Yuan(value or 0) if value is not None else None
+    if unit == "permille":
+        return Share(value)
+    return Count(value or 0) if value is not None else None
+
+
 def _period_label(day: dt.date, grain: str) -> str:
     if grain == "month":
         return f"{day:%Y-%m}"
@@ -140,28 +150,28 @@ def _tables(board: selectors.Dashboard) -> dict[str, dict[str, Any]]:
     table views and of their Excel downloads."""
     figures = {
         "title": "各项指标", "header": ["指标", "依据条款", "数值"],
-        "rows": [[f.zh, f.clause, _show(board.value(f.code), f.unit)] for f in selectors.FIGURES],
+        "rows": [[f.zh, f.clause, _typed(board.value(f.code), f.unit)] for f in selectors.FIGURES],
     }
     case_figs = [f for f in selectors.FIGURES if f.code in (
         "applications", "contactless_share", "open", "overdue", "in_time_share", "fast_track_open",
         "owed_overdue", "flags_open", "incidents")]
     money_figs = [f for f in selectors.FIGURES if f.code in (
         "dues_fen", "paid_fen", "collection_rate", "arrears_fen", "relief_fen", "deductions_failed",
-        "remittances_unmatched", "audit_cases_open")]
+        "remittances_unmatched", "payroll_paid_fen", "payroll_unpaid_fen", "audit_cases_open")]
     districts = {
         "title": "各区办件情况", "header": ["区"] + [f"{f.zh}（{f.clause}）" for f in case_figs],
-        "rows": [[o.name] + [_show(f.value(s), f.unit) for f in case_figs] for o, s in board.districts],
+        "rows": [[o.name] + [_typed(f.value(s), f.unit) for f in case_figs] for o, s in board.districts],
     }
     money = {
         "title": "各区征缴情况", "header": ["区"] + [f"{f.zh}（{f.clause}）" for f in money_figs],
-        "rows": [[o.name] + [_show(f.value(s), f.unit) for f in money_figs] for o, s in board.districts],
+        "rows": [[o.name] + [_typed(f.value(s), f.unit) for f in money_figs] for o, s in board.districts],
     }
     channel_names = selectors.BREAKDOWN["channel"].names()
     series = {
         "title": f"申请量（{selectors.GRAINS[board.grain]}，第0.4条）",
         "header": ["时间"] + list(channel_names.values()) + ["合计", "无接触占比"],
-        "rows": [[_period_label(day, board.grain)] + [s.n("applied", c) for c in channel_names]
-                 + [s.n("applied"), _show(selectors.FIGURE["contactless_share"].value(s), "permille")]
+        "rows": [[_period_label(day, board.grain)] + [Count(s.n("applied", c)) for c in channel_names]
+                 + [Count(s.n("applied")), Share(selectors.FIGURE["contactless_share"].value(s))]
                  for day, s in board.series],
     }
     tables = {"figures": figures, "districts": districts, "money": money, "series": series}
@@ -171,15 +181,15 @@ def _tables(board: selectors.Dashboard) -> dict[str, dict[str, Any]]:
         order = [k for k in names if k in keys] + sorted(k for k in keys if k not in names)
         tables[b.code] = {
             "title": f"{b.zh}（第{b.clause}条）", "header": ["分项", "笔数", "金额（元）" if b.unit == "fen" else "占比"],
-            "rows": [[names.get(k, k or "—"), keys[k][0],
-                      format_yuan(keys[k][1]) if b.unit == "fen" else _share(keys[k][0], keys)] for k in order],
+            "rows": [[names.get(k, k or "—"), Count(keys[k][0]),
+                      Yuan(keys[k][1]) if b.unit == "fen" else _share(keys[k][0], keys)] for k in order],
         }
     return tables
 
 
-def _share(n: int, keys: dict[str, tuple[int, int]]) -> str:
+def _share(n: int, keys: dict[str, tuple[int, int]]) -> Share:
     whole = sum(v[0] for v in keys.values())
-    return "—" if whole == 0 else f"{n * 100 / whole:.1f}%"
+    return Share(None if whole == 0 else round(n * 1000 / whole))
 
 
 def _board(request: HttpRequest) -> tuple[dict[str, Any], selectors.Dashboard]:
@@ -223,7 +233,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         breakdown_charts.append({
             "code": b.code, "table": t,
             "svg": _chart(pygal.HorizontalBar, title=t["title"], labels=[r[0] for r in t["rows"]],
-                          series=[("笔数", [r[1] for r in t["rows"]])]),
+                          series=[("笔数", [r[1].n for r in t["rows"]])]),
         })
     figures = [{"f": f, "shown": _show(board.value(f.code), f.unit)} for f in selectors.FIGURES]
     query = {"start": params["start"].isoformat(), "end": params["end"].isoformat(), "grain": params["grain"]}

@@ -23,7 +23,7 @@ from shebao.core.inputs import business_date_problem
 from shebao.core.masking import mask_bank_account, mask_id_number, mask_phone
 from shebao.core.models import PersonalDataAccess
 from shebao.core.permissions import may
-from shebao.reports.excel import xlsx_response
+from shebao.reports.excel import Count, Yuan, xlsx_response
 
 EXPORT_LIMIT = 200_000  # one download; a larger list is narrowed by its filter first
 
@@ -143,7 +143,7 @@ def remittance_export(request: HttpRequest) -> HttpResponse:
     def rows() -> Iterator[list[Any]]:
         for line in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
             account = line.payer_account if reads.full else mask_bank_account(line.payer_account)
-            yield [line.bank_reference, line.value_date, line.amount_fen / 100, line.payer_name, account,
+            yield [line.bank_reference, line.value_date, Yuan(line.amount_fen), line.payer_name, account,
                    line.credit_code, line.memo, line.get_status_display(),
                    line.employer.name if line.employer_id else ""]
 
@@ -184,4 +184,112 @@ def employer_statement(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (f"inline; filename=\"statement-{employer.pk}.pdf\"; "
                                        f"filename*=UTF-8''{quote(statement_filename(employer, as_of))}")
+    return response
+
+
+@login_required
+def payroll_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """A payroll run's transfers (支付明细, 2.1) as the run's page lists them (``?status=`` as there),
+    every one of them: the payee's ID number masked unless the role may read it in full (then recorded
+    as a read of each payee's data), the bank account always masked (as on the page), the amount in
+    yuan, the bank's result."""
+    from django.shortcuts import get_object_or_404
+
+    from shebao.benefits.models import PayrollRun
+    from shebao.core.permissions import require
+
+    require(request.user, "payroll.view_city")
+    run = get_object_or_404(PayrollRun, pk=pk)
+    status = request.GET.get("status", "")
+    if status not in ("", "pending", "paid", "failed"):
+        return HttpResponse(f"支付状态“{status[:20]}”无效（可选：待银行结果、支付成功、支付失败）", status=400,
+                            content_type="text/plain; charset=utf-8")
+    qs = run.transfers.select_related("person").order_by("pk")
+    if status:
+        qs = qs.filter(status=status)
+    reads = _Reads(request.user, "发放明细导出")
+
+    def rows() -> Iterator[list[Any]]:
+        for t in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
+            # The full account goes to the bank only in the run's payment file, released by a second
+            # person (collection.releases): a list to take away never carries it, whatever the role.
+            yield [t.pk, t.person.name, reads.id_number(t.person), t.get_kind_display(),
+                   mask_bank_account(t.bank_account), Yuan(t.amount_fen),
+                   t.get_status_display(), t.failure_reason, t.bank_reference, t.paid_on]
+
+    return _download(reads, f"{run.month}{run.get_kind_display()}_{run.pk}_支付明细", title="支付明细", header=[
+        "明细编号", "收款人", "证件号码", "待遇类型", "收款账号", "金额（元）", "状态", "失败原因", "银行流水号", "到账日期"],
+        rows=rows())
+
+
+ASSESSMENT_HEADER = ["单位编号", "单位名称", "所属区", "欠费（元）", "逾期笔数", "滞纳金（元）", "减免滞纳金（元）"]
+
+
+def _assessment_rows(user: Any, run: Any, district_id: int | None) -> Iterator[list[Any]]:
+    from shebao.collection import selectors as collection_selectors
+
+    for item in collection_selectors.assessment_lines(user=user, run=run, limit=EXPORT_LIMIT, district_id=district_id):
+        yield [item["employer_id"], item["employer_name"], item["district_name"], Yuan(item["arrears_fen"]),
+               Count(item["overdue_dues"]), Yuan(item["late_fee_fen"]), Yuan(item["waived_fen"])]
+
+
+@login_required
+def assessment_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """An assessment run's results (征缴核定结果, 0.3) for the whole city: every employer of the run
+    (the page shows the first 200), most arrears first. The center's (``assessment.view_city``)."""
+    from django.shortcuts import get_object_or_404
+
+    from shebao.collection.models import AssessmentRun
+    from shebao.core.permissions import require
+
+    require(request.user, "assessment.view_city")
+    run = get_object_or_404(AssessmentRun, pk=pk)
+    reads = _Reads(request.user, "核定结果导出")
+    return _download(reads, f"征缴核定结果_{run.as_of:%Y%m%d}_{run.pk}_全市", title="核定结果",
+                     header=ASSESSMENT_HEADER, rows=_assessment_rows(request.user, run, None))
+
+
+@login_required
+def assessment_district_export(request: HttpRequest, pk: int, district: int) -> HttpResponse:
+    """One district's results of an assessment run, for that district's staff (and the center)."""
+    from django.http import Http404
+    from django.shortcuts import get_object_or_404
+
+    from shebao.collection.models import AssessmentRun
+    from shebao.core.scoping import user_may_see_district
+    from shebao.registry.models import Office
+
+    run = get_object_or_404(AssessmentRun, pk=pk)
+    office = get_object_or_404(Office, pk=district, kind=Office.Kind.DISTRICT_CENTER)
+    if not user_may_see_district(request.user, office.pk):
+        raise Http404
+    reads = _Reads(request.user, "核定结果导出")
+    return _download(reads, f"征缴核定结果_{run.as_of:%Y%m%d}_{run.pk}_{office.name}", title="核定结果",
+                     header=ASSESSMENT_HEADER, rows=_assessment_rows(request.user, run, office.pk))
+
+
+@login_required
+def assessment_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The assessment run's report by district as a PDF (reports.assessment_pdf): the center's."""
+    from urllib.parse import quote
+
+    from django.shortcuts import get_object_or_404
+
+    from shebao.collection import selectors as collection_selectors
+    from shebao.collection.models import AssessmentRun
+    from shebao.core.pdffonts import PdfFontMissing, UnprintableText
+    from shebao.core.permissions import require
+    from shebao.reports.assessment_pdf import assessment_report_pdf
+
+    require(request.user, "assessment.view_city")
+    run = get_object_or_404(AssessmentRun, pk=pk)
+    districts = list(collection_selectors.assessment_district_totals(user=request.user, run=run))
+    top = collection_selectors.assessment_lines(user=request.user, run=run, limit=20)
+    try:
+        pdf = assessment_report_pdf(run=run, districts=districts, top=top, printed_by=str(request.user))
+    except (PdfFontMissing, UnprintableText) as e:
+        return HttpResponse(f"无法生成核定报告：{e}", status=500, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"征缴核定报告_{run.as_of:%Y%m%d}_{run.pk}.pdf"
+    response["Content-Disposition"] = f"inline; filename=\"assessment-{run.pk}.pdf\"; filename*=UTF-8''{quote(name)}"
     return response

@@ -30,6 +30,9 @@ Sources and measures (clause of tests/data/notice.md each answers):
 * payments (day = received): ``payments``/source.
 * deductions (day = the run's day): ``deductions``/status (3.1).
 * remittances (day = value date): ``remittances``/status (3.2).
+* payroll (day = first day of the run's month, district = the payee's): ``payroll``/transfer status
+  with fen = amount (paid, failed, pending); ``payroll_kind``/run kind with fen, back-pay being the
+  supplementary runs (补发, 2.1).
 * audit cases (day = registered): ``audit_cases``/state (7).
 * incidents (day = occurred): ``incidents``/kind (8).
 """
@@ -244,6 +247,16 @@ REMITTANCES = Source(
     count=lambda r: [("remittances", r["status"], None, 1, r["amount_fen"])],
     watch={"collection.RemittanceLine": "pk"},
 )
+def _payroll_counts(row: dict[str, Any]) -> Iterable[Count]:
+    yield ("payroll", row["status"], None, 1, row["amount_fen"])
+    yield ("payroll_kind", row["run__kind"], None, 1, row["amount_fen"])
+
+
+PAYROLL = Source(
+    name="payroll", model=_model("benefits.Transfer"), fields=("status", "amount_fen", "run__kind"),
+    day="run__month", month_day=True, office="person__district_id", count=_payroll_counts,
+    watch={"benefits.Transfer": "pk", "benefits.PayrollRun": "run"},
+)
 AUDIT_CASES = Source(
     name="audit_cases", model=_model("operations.AuditCase"), fields=("state",), day="registered_on",
     office="district_id", count=lambda r: [("audit_cases", r["state"], None, 1, 0)],
@@ -255,7 +268,8 @@ INCIDENTS = Source(
     watch={"operations.Incident": "pk"},
 )
 
-SOURCES: tuple[Source, ...] = (CASES, FLAGS, DUES, PAYMENTS, DEDUCTIONS, REMITTANCES, AUDIT_CASES, INCIDENTS)
+SOURCES: tuple[Source, ...] = (CASES, FLAGS, DUES, PAYMENTS, DEDUCTIONS, REMITTANCES, PAYROLL, AUDIT_CASES,
+                               INCIDENTS)
 
 
 # --- Recounting ---------------------------------------------------------------------------------
