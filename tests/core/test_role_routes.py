@@ -138,6 +138,7 @@ ROUTES: dict[str, Route] = {
     "backoffice:review_queue": (None, None, None),
     "backoffice:dashboard": (None, None, None),
     "backoffice:dashboard_export": (None, None, None),
+    "backoffice:dashboard_monthly": (None, None, None),
     "backoffice:dashboard_cases": (None, None, None),
     "backoffice:dashboard_cases_export": (None, None, None),
     "backoffice:queue_export": (None, None, None),

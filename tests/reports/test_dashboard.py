@@ -277,3 +277,40 @@ def test_a_district_chart_names_every_district_on_its_own_bar():
     shown = _re.findall(r"<text[^>]*>(第\d+区)</text>", svg)
     assert sorted(set(shown), key=names.index) == names and all(shown.count(n) == 1 for n in names)
     assert "<script" not in svg
+
+
+def test_the_monthly_report_prints_every_figure_with_its_charts(client, leader, clerk_haidian, cases, chaoyang,
+                                                                  settings):
+    """The leaders' monthly report PDF: every figure with its clause and the month's value, each
+    district's table and the charts (titles read back with pypdf), every page rendered with ink;
+    a month that is no month, not begun or implausible is refused with 400."""
+    from pypdf import PdfReader
+
+    from tests.reports.test_statement import _pages_render
+
+    settings.SHEBAO_TODAY = "2020-03-01"
+    client.force_login(leader)
+    r = client.get(reverse("backoffice:dashboard_monthly"), {"month": "2020-02"})
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages).replace("\n", "")
+    assert "社会保险经办领导月报（2020年02月）" in text and "统计期间：2020-02-01至2020-02-29" in text
+    from shebao.reports.selectors import FIGURES
+
+    for f in FIGURES:
+        assert f.zh in text, f.zh
+    assert "申请渠道（第0.4条，笔）" in text and "各区在办与逾期（笔）" in text and "各区应缴、已缴与欠缴（元）" in text
+    assert "朝阳区社会保险基金管理中心" in text and "海淀区社会保险基金管理中心" in text
+    pages = _pages_render(r.content)
+    assert len(pages) >= 2 and all(dark > 500 for _, _, dark in pages)
+    page = client.get(reverse("backoffice:dashboard"), Q)
+    assert 'id="monthly-report"' in page.content.decode()
+    for bad in ("2020-13", "2020-2", "9999-12", "2020-04", "0001-01", "x" * 100):
+        r = client.get(reverse("backoffice:dashboard_monthly"), {"month": bad})
+        assert r.status_code == 400 and "月份" in r.content.decode(), bad
+    # A district's clerk: their district's report only.
+    client.force_login(clerk_haidian)
+    r = client.get(reverse("backoffice:dashboard_monthly"), {"month": "2020-02"})
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
+    assert "海淀区社会保险基金管理中心" in text and "朝阳区社会保险基金管理中心" not in text
+    assert client.get(reverse("backoffice:dashboard_monthly"), {"month": "2020-02", "district": chaoyang.pk}
+                      ).status_code == 403

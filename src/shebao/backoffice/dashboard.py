@@ -104,6 +104,11 @@ def _params(request: HttpRequest) -> dict[str, Any]:
         raise BadParameter("统计周期只能是按日、按周或按月")
     if grain == "day" and (end - start).days > 400:
         raise BadParameter("按日统计的时间范围不能超过400天，请按周或按月查看")
+    return {"start": start, "end": end, "grain": grain, "district_id": _district_param(request)}
+
+
+def _district_param(request: HttpRequest) -> int | None:
+    """``?district=``: a district center the user may see, or None (all they may see)."""
     district_id = None
     raw = request.GET.get("district")
     if raw:
@@ -114,7 +119,7 @@ def _params(request: HttpRequest) -> dict[str, Any]:
             raise PermissionDenied("只能查看本区的统计")
     if not selectors.districts_visible(request.user).exists():
         raise PermissionDenied("没有可查看的区县统计")
-    return {"start": start, "end": end, "grain": grain, "district_id": district_id}
+    return district_id
 
 
 def _show(value: int | None, unit: str) -> str:
@@ -314,3 +319,49 @@ def dashboard_cases_export(request: HttpRequest) -> HttpResponse:
     rows = (_case_row(c) for c in qs.iterator(chunk_size=2000))
     return xlsx_response(f"{selectors.DRILLS[drill]}_{params['start']:%Y%m%d}-{params['end']:%Y%m%d}",
                          title="明细", header=CASE_HEADER, rows=rows)
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@login_required
+def dashboard_monthly(request: HttpRequest) -> HttpResponse:
+    """The leaders' monthly report of one month (``?month=YYYY-MM``, default this month) as a PDF
+    with its charts (reports.monthly_pdf), for the districts the user may see (``?district=``)."""
+    from urllib.parse import quote
+
+    from shebao.core.pdffonts import PdfFontMissing, UnprintableText
+    from shebao.reports.monthly_pdf import month_bounds, monthly_report_pdf
+
+    today = clock.today()
+    raw = request.GET.get("month") or f"{today:%Y-%m}"
+    m = _MONTH.match(raw)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return _bad(f"月份“{raw[:20]}”应为“年-月”，如2020-02")
+    first = dt.date(int(m.group(1)), int(m.group(2)), 1)
+    problem = business_date_problem(first, today=today)
+    if problem:
+        return _bad(f"月份{raw}{problem}")
+    if first > today:
+        return _bad(f"月份{raw}晚于本月（{today:%Y-%m}），尚无统计")
+    try:
+        district_id = _district_param(request)
+    except BadParameter as e:
+        return _bad(str(e))
+    start, end = month_bounds(raw, today=today)
+    board = selectors.dashboard_figures(user=request.user, start=start, end=end, grain="week",
+                                        district_id=district_id)
+    try:
+        pdf = monthly_report_pdf(board=board, month=raw, refreshed_at=tallies_freshness().refreshed_at,
+                                 printed_by=str(request.user))
+    except (PdfFontMissing, UnprintableText) as e:
+        return HttpResponse(f"无法生成月报：{e}", status=500, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    where = board.district.name if board.district else "全市"
+    name = f"领导月报_{raw}_{where}.pdf"
+    response["Content-Disposition"] = f"inline; filename=\"monthly-{raw}.pdf\"; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def _bad(text: str) -> HttpResponse:
+    return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")

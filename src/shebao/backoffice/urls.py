@@ -31,6 +31,7 @@ urlpatterns = [
     path("dashboard/cases/", dashboard.dashboard_cases, name="dashboard_cases"),
     path("dashboard/cases.xlsx", dashboard.dashboard_cases_export, name="dashboard_cases_export"),
     path("dashboard/table.xlsx", dashboard.dashboard_export, name="dashboard_export"),
+    path("dashboard/monthly.pdf", dashboard.dashboard_monthly, name="dashboard_monthly"),
     path("benefits/payroll/<id:pk>/transfers.xlsx", exports.payroll_export, name="payroll_export"),
     path("cases/<id:pk>/", cases.case_detail, name="case_detail"),
     path("cases/<id:pk>/act/<str:action>/", cases.case_act, name="case_act"),
