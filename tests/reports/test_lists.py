@@ -15,8 +15,8 @@ from pypdf import PdfReader
 from shebao.benefits.payroll import payroll_run_start
 from shebao.benefits.services import Basis, retiree_declare
 from shebao.collection.assessment import assessment_run
-from shebao.collection.policy import policy_in_force
 from shebao.core.models import PersonalDataAccess
+from shebao.core.policy import current_policy
 from tests import personas
 from tests.collection.conftest import book_due
 from tests.reports.test_statement import _pages_render
@@ -68,7 +68,7 @@ def assessed(db, settings, employer_chaoyang, employer_haidian):
     for month, fen in (("2019-10", 100_001), ("2019-11", 250_000)):
         book_due(employer_chaoyang, month, fen)
     book_due(employer_haidian, "2019-12", 77_777)
-    result, _ = assessment_run(as_of=dt.date(2020, 6, 30), policy=policy_in_force(), actor=personas.SETUP)
+    result, _ = assessment_run(as_of=dt.date(2020, 6, 30), policy=current_policy(), actor=personas.SETUP)
     return result
 
 
