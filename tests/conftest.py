@@ -173,6 +173,7 @@ def _media_root(settings, tmp_path):
     """Uploads and bank files in tests go to the test's own folder, never to var/; jobs run inline."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.SHEBAO_BANK_FILE_DIR = tmp_path / "bank_files"
+    settings.SHEBAO_EXPORT_DIR = tmp_path / "exports"
     settings.SHEBAO_JOBS = "inline"
     # The leaders' tallies refresh only when a test asks (tests/reports): no refresh after every write.
     settings.SHEBAO_TALLIES_REFRESH = "off"

@@ -36,6 +36,7 @@ def extra_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]
     from tests.benefits.district_line_objects import benefits_objects
 
     order = _card_order(case=case, person=person)
+    export = _export_job()
     declaration = _declaration(employer=employer, person=person)
     return {
         "backoffice:declaration": {"pk": declaration.pk}, "backoffice:declaration_act": {"pk": declaration.pk},
@@ -44,6 +45,7 @@ def extra_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]
         "backoffice:card_order": {"pk": order.pk}, "backoffice:card_certificate": {"pk": order.pk},
         "backoffice:employer_statement": {"pk": employer.pk},
         "backoffice:employer_portal_accounts": {"pk": employer.pk},
+        "backoffice:export_job": {"pk": export.pk}, "backoffice:export_job_file": {"pk": export.pk},
         "case-detail": c, "case-transition": c, "case-letter": c, "case-phone-check": c, "case-documents": c,
         "case-flag-raise": c, "case-document-content": {"pk": case.pk, "doc": doc.pk},
         "case-owed-exchange": {"pk": case.pk, "owed": owed.pk}, "case-owed-review": {"pk": case.pk, "owed": owed.pk},
@@ -65,6 +67,15 @@ def extra_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]
         **{f"backoffice:{name}": {"pk": message.pk}
            for name in ("outreach", "outreach_approve", "outreach_reject", "outreach_letters")},
     }
+
+
+def _export_job() -> Any:
+    """A 朝阳区 clerk's background export of their queue (the secret person's case in it), finished."""
+    from shebao.reports.jobs import export_start
+    from tests import personas
+
+    clerk = personas.make_staff("export_chaoyang_dl", role="district_clerk", office_code="110105")
+    return export_start(actor=clerk, kind="queue", params={}, inline=True)
 
 
 def _audit_case(*, employer: Any) -> Any:

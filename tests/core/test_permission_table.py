@@ -51,7 +51,7 @@ SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "sheba
                    "shebao.registry.resident_pension", "shebao.operations.outreach", "shebao.collection.statements",
                    "shebao.portal.person_services",
                    "shebao.portal.services", "shebao.collection.releases",
-                   "shebao.collection.declarations"]
+                   "shebao.collection.declarations", "shebao.reports.jobs"]
 SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.cases.services.case_submit": "case.submit",
     "shebao.cases.services.case_transition": "case.*",
@@ -168,6 +168,9 @@ SERVICE_ACTIONS: dict[str, str | None] = {
 }
 # Public functions of those modules that write nothing a user asks for (pure helpers, reads, caches).
 NOT_ACTIONS = {
+    # A background export is a read of a list the user's own selectors give (what the page shows
+    # them), by any staff member, for themselves: the job row and its file are theirs alone.
+    "shebao.reports.jobs.export_start", "shebao.reports.jobs.export_job_execute", "shebao.reports.jobs.export_file",
     # A roster file read and its rows checked against the registry: reads only.
     "shebao.collection.declarations.read_roster", "shebao.collection.declarations.rows_check",
     "shebao.collection.declarations.month_problems",

@@ -139,6 +139,9 @@ ROUTES: dict[str, Route] = {
     "backoffice:dashboard": (None, None, None),
     "backoffice:dashboard_export": (None, None, None),
     "backoffice:dashboard_monthly": (None, None, None),
+    "backoffice:export_job_start": (None, None, None),  # for oneself, a read of one's own lists
+    "backoffice:export_job": (None, None, None),
+    "backoffice:export_job_file": (None, None, None),
     "backoffice:dashboard_cases": (None, None, None),
     "backoffice:dashboard_cases_export": (None, None, None),
     "backoffice:queue_export": (None, None, None),

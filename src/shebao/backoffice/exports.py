@@ -10,11 +10,15 @@ recorded as a read of each person's data (core.models.PersonalDataAccess), like 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from shebao.backoffice import selectors
@@ -70,12 +74,28 @@ def _download(reads: _Reads, filename: str, *, title: str, header: list[str], ro
     return response
 
 
-@login_required
-def queue_export(request: HttpRequest) -> HttpResponse:
-    """The back-office queue (待办) with the page's filter, every page of it."""
-    f = selectors.QueueFilter.from_query(request.GET)
-    qs = selectors.queue(user=request.user, f=f, today=clock.today()).select_related("person", "employer", "office")
-    reads = _Reads(request.user, "待办导出")
+@dataclass
+class ExportSpec:
+    """One list to export: its Chinese file name, sheet title, header, a row iterator (called once),
+    the rows it will hold (`total`, for the progress bar) and the reads it records."""
+
+    filename: str
+    title: str
+    header: list[str]
+    rows: Callable[[], Iterator[list[Any]]]
+    total: int
+    reads: _Reads
+
+
+QUEUE_HEADER = ["申请编号", "业务", "参保人员", "证件号码", "单位", "渠道", "办理方式", "状态", "申请日期", "办理时限",
+                "优先办理", "经办机构", "通知手机"]
+
+
+def queue_spec(user: Any, params: Any) -> ExportSpec:
+    """The back-office queue (待办) under the page's filter `params`, every page of it."""
+    f = selectors.QueueFilter.from_query(params)
+    qs = selectors.queue(user=user, f=f, today=clock.today()).select_related("person", "employer", "office")
+    reads = _Reads(user, "待办导出")
 
     def rows() -> Iterator[list[Any]]:
         for c in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
@@ -84,9 +104,84 @@ def queue_export(request: HttpRequest) -> HttpResponse:
                    c.get_status_display(), c.applied_on, c.deadline, "优先" if c.priority > 0 else "",
                    c.office.name, reads.phone(c.person, c.contact_phone)]
 
-    return _download(reads, "待办申请", title="待办", header=[
-        "申请编号", "业务", "参保人员", "证件号码", "单位", "渠道", "办理方式", "状态", "申请日期", "办理时限", "优先办理",
-        "经办机构", "通知手机"], rows=rows())
+    return ExportSpec(filename=f"待办申请_{clock.today():%Y%m%d}", title="待办", header=QUEUE_HEADER, rows=rows,
+                      total=min(qs.count(), EXPORT_LIMIT), reads=reads)
+
+
+# The lists that may be exported in the background (reports.jobs), by the name the job records.
+EXPORT_SPECS: dict[str, Callable[[Any, Any], ExportSpec]] = {"queue": queue_spec}
+
+
+def _spec_download(request: HttpRequest, kind: str, spec: ExportSpec) -> HttpResponse:
+    """The file now, or, for a list longer than SHEBAO_EXPORT_INLINE_ROWS, the page offering to
+    write it in the background (the browser would otherwise wait on a long request)."""
+    if spec.total > settings.SHEBAO_EXPORT_INLINE_ROWS:
+        return TemplateResponse(request, "backoffice/export_large.html", {
+            "kind": kind, "spec": spec, "params": request.GET.urlencode(),
+            "limit": settings.SHEBAO_EXPORT_INLINE_ROWS})
+    response = xlsx_response(spec.filename, title=spec.title, header=spec.header, rows=spec.rows())
+    spec.reads.record()
+    return response
+
+
+@login_required
+def queue_export(request: HttpRequest) -> HttpResponse:
+    """The back-office queue (待办) with the page's filter, every page of it."""
+    return _spec_download(request, "queue", queue_spec(request.user, request.GET))
+
+
+@login_required
+@require_POST
+def export_job_start(request: HttpRequest) -> HttpResponse:
+    """Start a background export of a list (``kind``) under the filter it was asked with (``params``)."""
+    from django.http import QueryDict
+    from django.shortcuts import redirect
+
+    from shebao.reports.jobs import export_start
+
+    params = QueryDict(request.POST.get("params", "")[:2000])
+    try:
+        job = export_start(actor=request.user, kind=request.POST.get("kind", ""),
+                           params={k: params.get(k, "") for k in params})
+    except ValidationError as e:
+        return HttpResponse("；".join(e.messages), status=400, content_type="text/plain; charset=utf-8")
+    return redirect("backoffice:export_job", pk=job.pk)
+
+
+def _own_job(request: HttpRequest, pk: int) -> Any:
+    from django.shortcuts import get_object_or_404
+
+    from shebao.reports.models import ExportJob
+
+    return get_object_or_404(ExportJob, pk=pk, requested_by=request.user)  # nobody else's, not even its number
+
+
+@login_required
+def export_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """An export's progress: the whole page, or (for htmx polling) only its progress box."""
+    job = _own_job(request, pk)
+    template = "backoffice/_export_job.html" if request.headers.get("HX-Request") else "backoffice/export_job.html"
+    return TemplateResponse(request, template, {"job": job})
+
+
+@login_required
+def export_job_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The finished file of one's own export."""
+    from urllib.parse import quote
+
+    from django.http import FileResponse, Http404
+
+    from shebao.reports.excel import XLSX
+    from shebao.reports.jobs import export_file
+
+    job = _own_job(request, pk)
+    path = export_file(job=job, user=request.user)
+    if path is None:
+        raise Http404("导出文件不存在或已过期删除")
+    response = FileResponse(path.open("rb"), content_type=XLSX)
+    response["Content-Disposition"] = (f"attachment; filename=\"export-{job.pk}.xlsx\"; "
+                                       f"filename*=UTF-8''{quote(job.title + '.xlsx')}")
+    return response
 
 
 @login_required

@@ -399,6 +399,12 @@ SHEBAO_JOBS = os.environ.get("SHEBAO_JOBS", "thread")
 # background thread of the process ("thread"), in the writer's thread after its commit ("inline"), or
 # only by `shebao reports_refresh` run from cron ("off"). The dashboard never refreshes on a read.
 SHEBAO_TALLIES_REFRESH = os.environ.get("SHEBAO_TALLIES_REFRESH", "thread")
+# Spreadsheet exports (reports.jobs): a list longer than SHEBAO_EXPORT_INLINE_ROWS is written by a
+# background job with its progress shown (SHEBAO_JOBS as above), into this directory (the server's
+# account only), downloadable by whoever asked for it, deleted after the retention hours.
+SHEBAO_EXPORT_INLINE_ROWS = env_int("SHEBAO_EXPORT_INLINE_ROWS", 5000, least=1)
+SHEBAO_EXPORT_DIR = Path(os.environ.get("SHEBAO_EXPORT_DIR", VAR_DIR / "exports"))
+SHEBAO_EXPORT_RETENTION_HOURS = env_int("SHEBAO_EXPORT_RETENTION_HOURS", 24, least=1)
 if SHEBAO_TALLIES_REFRESH not in ("thread", "inline", "off"):
     raise ImproperlyConfigured("SHEBAO_TALLIES_REFRESH is thread, inline or off")
 

@@ -32,6 +32,7 @@ from openpyxl.styles import Font
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A cell starting with one of these is read by Excel as a formula: written as text (OWASP CSV injection).
 _FORMULA = re.compile(r"^[=+\-@\t\r]")
+PROGRESS_EVERY = 1000  # rows between two progress reports of a background export
 
 
 YUAN_FORMAT = "#,##0.00"
@@ -119,7 +120,7 @@ def xlsx_write(path: str, *, title: str, header: Sequence[str], rows: Iterable[S
     for row in rows:
         ws.append([_cell_value(ws, v) for v in row])
         count += 1
-        if progress is not None and count % 1000 == 0:
+        if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count)
     wb.save(path)
     return count

@@ -16,7 +16,10 @@ The tallies of a (source, district, day) bucket are rewritten together whenever 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+
+from shebao.core import clock
 
 
 class Tally(models.Model):
@@ -54,3 +57,51 @@ class TallyWatermark(models.Model):
     class Meta:
         verbose_name = "统计刷新进度"
         verbose_name_plural = "统计刷新进度"
+
+
+class ExportJob(models.Model):
+    """A large spreadsheet export written in the background (reports.jobs), with its progress.
+
+    Only whoever asked for it may download the file; the file lies under ``SHEBAO_EXPORT_DIR``
+    (readable by the server's account only) and is deleted after ``SHEBAO_EXPORT_RETENTION_HOURS``.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "导出中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+        PURGED = "purged", "文件已过期删除"
+
+    kind = models.CharField("导出内容", max_length=30)
+    params = models.JSONField("筛选条件", default=dict, blank=True)
+    title = models.CharField("文件名", max_length=200)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.BigIntegerField("应导出行数", default=0)
+    rows = models.BigIntegerField("已写入行数", default=0)
+    error = models.CharField("失败原因", max_length=300, blank=True)
+    path = models.CharField("文件位置", max_length=300, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", on_delete=models.PROTECT,
+                                     related_name="+")
+    created_at = models.DateTimeField("发起时间", default=clock.now, editable=False)
+    updated_at = models.DateTimeField("最近更新", default=clock.wall_now, editable=False)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "后台导出任务"
+        verbose_name_plural = "后台导出任务"
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title} #{self.pk}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.PURGED)
+
+    @property
+    def percent(self) -> int:
+        """Rows written as a share of the rows to write, 0..100 (100 once done)."""
+        if self.status == self.Status.DONE:
+            return 100
+        return 0 if not self.total else min(99, self.rows * 100 // self.total)
