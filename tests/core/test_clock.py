@@ -70,7 +70,7 @@ def test_every_stored_time_stamp_defaults_to_the_business_clock():
     from django.apps import apps
     from django.db import models as dj
 
-    schedules = {("collection", "assessmentjob", "updated_at")}
+    schedules = {("collection", "assessmentjob", "updated_at"), ("reports", "exportjob", "updated_at")}
     for model in apps.get_models():
         if not model.__module__.startswith("shebao."):
             continue
