@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0003_stamps_from_business_clock'),
+        ('portal', '0004_phones_encrypted'),
         ('registry', '0011_bank_accounts_encrypted'),
     ]
 

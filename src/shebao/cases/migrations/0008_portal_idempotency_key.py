@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_stamps_from_business_clock'),
+        ('cases', '0007_phones_encrypted'),
         ('registry', '0011_bank_accounts_encrypted'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
