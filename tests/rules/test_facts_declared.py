@@ -51,3 +51,15 @@ def test_a_row_derives_only_what_is_read_with_the_declared_formula():
     assert facts.DERIVED_FACTS["app_month"].formula(row, row.R, facts.SCALAR) == row["app_month"]
     assert row["app_month"] == (2020 - 1970) * 12 + 1
     assert set(row) == set(facts.INPUT_ORDER) | {"app_month"}
+
+
+@pytest.mark.parametrize(("period", "field", "zh"), [
+    ({"from": "2019-13", "to": "2019-12"}, "period.from", "补缴起始月"),
+    ({"from": "2019-01", "to": "2019-1"}, "period.to", "补缴终止月"),
+])
+def test_a_bad_month_of_a_period_is_refused_naming_its_own_end(period, field, zh):
+    """Mutation survivor (facts.py encode_application): the error must name the end that is wrong."""
+    app = {"business": "monthly_report_back_payment", "applied_on": "2020-02-10", "period": period}
+    with pytest.raises(facts.InputError) as refused:
+        facts.encode_application(app)
+    assert refused.value.field == field and refused.value.zh.startswith(zh)
