@@ -50,9 +50,12 @@ def _city(seed: int) -> None:
     for i, employer in enumerate(employers):
         employer.industry_class = int(rng.integers(0, 10))
         if i % 3 == 0:
+            unit_type = str(rng.choice(["enterprise", "enterprise", "social_organization"]))
+            size_class = str(rng.choice(["large", "medium", "small", "micro", ""]))
             employer_facts_record(employer=employer, effective_from=dt.date(2019, 1, 1), actor=SETUP,
-                                  unit_type=str(rng.choice(["enterprise", "enterprise", "social_organization"])),
-                                  size_class=str(rng.choice(["large", "medium", "small", "micro", ""])),
+                                  unit_type=unit_type,
+                                  # a size class is an enterprise's only (工信部联企业〔2011〕300号)
+                                  size_class=size_class if unit_type == "enterprise" else "",
                                   industry=str(rng.choice(["", "H62", "C13", "P83"])))
     Employer.objects.bulk_update(employers, ["industry_class"])
     if seed % 2 == 0:
