@@ -80,6 +80,33 @@ def person_haidian(db):
                                 birth=personas.dt.date(1980, 3, 15))
 
 
+# --- SQLite test databases left behind ----------------------------------------------------------
+def _pid_alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
+def pytest_sessionstart(session):
+    """Delete the SQLite test databases (with their -wal/-shm) of runs that were killed: settings name
+    each `shebao-test-<pid>.sqlite3` in /dev/shm (RAM), and a killed run never deletes its own."""
+    from django.conf import settings
+
+    name = (settings.DATABASES["default"].get("TEST") or {}).get("NAME")
+    if not name or settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    for path in Path(name).parent.glob("shebao-test-*.sqlite3*"):
+        pid = path.name.removeprefix("shebao-test-").split(".", 1)[0]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            path.unlink(missing_ok=True)
+
+
 # --- CI must not skip -----------------------------------------------------------------------
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """In CI every test must run: a skipped one (say, no browser) fails the run."""
