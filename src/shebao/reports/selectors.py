@@ -114,6 +114,14 @@ def _choices(model_label: str, field: str) -> dict[str, str]:
     return dict(apps.get_model(model_label)._meta.get_field(field).choices or [])
 
 
+def _relief_rule_names() -> dict[str, str]:
+    """A relief due's rule key (``<pack>/<rule id>``, `collection.Due.relief_rule`) -> the rule's Chinese
+    label, for every relief pack there is (published or not)."""
+    from shebao.rules.relief import load_relief_pack, relief_pack_names
+
+    return {rule.key: rule.label for name in relief_pack_names() for rule in load_relief_pack(name).reliefs}
+
+
 @dataclass(frozen=True)
 class Breakdown:
     """A figure split by its key (channel, handling mode, stage…): measure, names of keys, clause."""
@@ -131,7 +139,7 @@ BREAKDOWNS: tuple[Breakdown, ...] = (
     Breakdown("mode", "办理方式", "0.4", "mode", "n", lambda: _choices("cases.Case", "mode")),
     Breakdown("flags", "7.4标记（按阶段）", "7.4", "flags", "n", lambda: _choices("cases.Flag", "stage")),
     Breakdown("owed", "容缺待补材料（按类别）", "1.3", "owed", "n", lambda: _choices("cases.OwedDocument", "kind")),
-    Breakdown("relief", "减免（按政策条目）", "0.3c", "relief", "fen", dict),
+    Breakdown("relief", "减免（按政策条目）", "0.3c", "relief", "fen", _relief_rule_names),
     Breakdown("deductions", "银行扣款（按结果）", "3.1", "deductions", "n",
               lambda: _choices("collection.DeductionItem", "status")),
     Breakdown("remittances", "汇款（按状态）", "3.2", "remittances", "n",

@@ -69,7 +69,9 @@ KEY_ZH = {"male": "男性", "female": "女性", "female_cadre": "女干部", "fe
           # the months-divisor table of the personal-account pension, by age at retirement
           **{str(age): f"{age}岁退休" for age in range(40, 71)},
           # work-injury disability grades (劳动能力鉴定 一级至十级)
-          **{f"grade_{g}": f"{_G}级伤残" for g, _G in enumerate("一二三四五六七八九十", start=1)}}
+          **{f"grade_{g}": f"{_G}级伤残" for g, _G in enumerate("一二三四五六七八九十", start=1)},
+          # survivors' pension shares (工伤保险条例 第三十九条第一款第（二）项)
+          "spouse": "配偶", "other": "其他亲属每人", "lone_supplement": "孤寡老人或孤儿每人另加"}
 UNIT_ZH = {"days": "天", "working_days": "个工作日", "months": "个月", "years": "周岁", "times": "倍"}
 
 

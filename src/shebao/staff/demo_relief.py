@@ -32,7 +32,7 @@ def demo_relief_create(*, clerk: Any) -> str:
 
     if ReliefPublication.objects.filter(pack=PACK).exists():
         return ""
-    job = SystemActor.command("demo_setup")
+    job = SystemActor("demo_setup", "演示数据准备")  # shown on the relief pages as who published
     chosen: list[tuple[Employer, tuple[str, str, str, str]]] = []
     for district in sorted({f[0] for f in FACTS}):
         wanted = [f for f in FACTS if f[0] == district]
