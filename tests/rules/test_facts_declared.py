@@ -46,9 +46,9 @@ def test_a_fact_lists_the_parameters_of_everything_it_is_computed_from():
 def test_a_row_derives_only_what_is_read_with_the_declared_formula():
     row = facts.as_mapping(facts.encode_application(
         {"business": "person_change", "applied_on": "2020-02-10", "fields": ["mobile"]}))
-    row.R = lambda name, key, default: default
+    row.param = lambda name, key, default: default
     assert "app_month" not in row
-    assert facts.DERIVED_FACTS["app_month"].formula(row, row.R, facts.SCALAR) == row["app_month"]
+    assert facts.DERIVED_FACTS["app_month"].formula(row, row.param, facts.SCALAR) == row["app_month"]
     assert row["app_month"] == (2020 - 1970) * 12 + 1
     assert set(row) == set(facts.INPUT_ORDER) | {"app_month"}
 

@@ -267,20 +267,16 @@ def test_intersects_and_not_equal_compile_from_a_pack(packs: Path) -> None:
 
 
 @pytest.mark.parametrize("hit_policy", ["FIRST", "COLLECT"])
-def test_the_other_hit_policies_compile_from_a_pack(tmp_path: Path, hit_policy: str) -> None:
-    from shebao.rules import decide
-
+def test_the_hit_policies_no_pack_uses_are_refused(tmp_path: Path, hit_policy: str) -> None:
+    """Issue 14 §4: only UNIQUE and PRIORITY are kept; a pack naming another is refused where it says so."""
     packs = tmp_path / hit_policy
     shutil.copytree(PACKS_DIR, packs)
     s4 = packs / S4
     s4.write_text(s4.read_text(encoding="utf-8").replace("hit_policy: UNIQUE", f"hit_policy: {hit_policy}"),
                   encoding="utf-8")
-    policy = load_policy("beijing-2020-epidemic", packs_dir=packs)
-    s4_table = next(t for t in compile_tables(policy).tables if t.name == "section4_transfers")
-    assert s4_table.hit_policy == hit_policy
-    d = decide({"business": "account_backfill", "applied_on": "2020-02-06",
-                "person": {"gender": "male", "birth_date": "1960-05-05"}}, policy)
-    assert (d.mode, d.rule_id) == ("commitment", "4.2-near")
+    with pytest.raises(PackError) as e:
+        compile_tables(load_policy("beijing-2020-epidemic", packs_dir=packs))
+    assert f"hit_policy '{hit_policy}'" in str(e.value) and "['PRIORITY', 'UNIQUE']" in str(e.value)
 
 
 EXCLUDED = "handling.excluded_change_fields"

@@ -112,20 +112,6 @@ def test_unique_takes_the_one_match_and_refuses_two() -> None:
     assert _table("UNIQUE", [0, 1], default=None).outcome(0) == (-1, -1, 0, ERR_NO_MATCH)
 
 
-def test_first_takes_the_first_match_alone() -> None:
-    t = _table("FIRST", [0, 1, 2])
-    assert t.outcome(0b110) == (1, 11, _bits(1), ERR_NONE)
-    assert t.outcome(0b111) == (0, 10, _bits(0), ERR_NONE)
-    assert t.outcome(0b000) == (5, -1, 0, ERR_NONE)
-
-
-def test_collect_supports_the_first_match_with_all() -> None:
-    t = _table("COLLECT", [2, 1, 0])
-    assert t.outcome(0b110) == (1, 11, _bits(1, 2), ERR_NONE)
-    assert t.outcome(0b001) == (2, 10, _bits(0), ERR_NONE)
-    assert _table("COLLECT", [2], default=None).outcome(0) == (-1, -1, 0, ERR_NO_MATCH)
-
-
 def test_priority_takes_the_mode_first_in_the_order_and_all_its_rules() -> None:
     t = _table("PRIORITY", [2, 1, 2, 0], priority=(0, 1, 2, 5))
     assert t.by_mode == {0: (3,), 1: (1,), 2: (0, 2), 5: ()}
@@ -137,7 +123,7 @@ def test_priority_takes_the_mode_first_in_the_order_and_all_its_rules() -> None:
 
 
 def test_an_outcome_is_computed_once_per_pattern() -> None:
-    t = _table("FIRST", [0, 1])
+    t = _table("UNIQUE", [0, 1])
     first = t.outcome(0b10)
     assert t.outcomes == {0b10: first}
     assert t.outcome(0b10) is first

@@ -141,9 +141,9 @@ def test_the_compiled_policy_resolves_derived_facts_parameters_per_day() -> None
     policy = announced({"epidemic.lifted_on": "2020-04-30"})
     compiled = compile_tables(policy)
     assert isinstance(compiled.resolvers[("epidemic.lifted_on", None)], Resolver)
-    get = compiled.R({"applied_on": day_number(date(2020, 3, 1))}, SCALAR)
+    get = compiled.param({"applied_on": day_number(date(2020, 3, 1))}, SCALAR)
     assert get("epidemic.lifted_on", None, -1) == day_number(date(2020, 4, 30))
-    assert compiled.R({"applied_on": day_number(date(2020, 2, 29))}, SCALAR)(
+    assert compiled.param({"applied_on": day_number(date(2020, 2, 29))}, SCALAR)(
         "epidemic.lifted_on", None, -1) == FAR_FUTURE_DAY
     assert get("no.such.parameter", None, -7) == -7
     assert get("handling.remaining_age_limit", "male", -1) == 60

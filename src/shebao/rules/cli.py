@@ -215,12 +215,12 @@ def _decide_batch(policy: Any, rows: list[Any]) -> list[Any]:
             if err[i]:
                 answer = error_message(err[i], sup[i] if err[i] != ERR_PERIOD_NOT_PAST else 0, compiled)
             else:
-                F = as_mapping(row)
-                prep = prepared_for(F, modes[i], rules[i], sup[i], policy, compiled)
+                facts = as_mapping(row)
+                prep = prepared_for(facts, modes[i], rules[i], sup[i], policy, compiled)
                 shown = (id(prep), tuple([row[j] for j in prep.inputs]))
                 answer = by_shown.get(shown)
                 if answer is None:
-                    zh, en = prep.texts(F, compiled)
+                    zh, en = prep.texts(facts, compiled)
                     answer = by_shown[shown] = _Tail(_dump({
                         "mode": prep.mode, "clauses": list(prep.clauses), "requires": list(prep.requires),
                         "explanation": f"{zh} / {en}"})[1:-1])
@@ -321,10 +321,10 @@ def _retirement(stdin: TextIO, stdout: TextIO) -> int:
         return day_number(born), category_code(obj["gender"], _CATEGORIES.get(category))
 
     def evaluate(policy: Any, rows: list[Any]) -> list[dict[str, Any] | str]:
-        xp = numpy_ops()
+        ops = numpy_ops()
         arr = np.array(rows, dtype="int64").reshape(-1, 2)
-        ages = np.asarray(schedule(policy).age_months(arr[:, 0], arr[:, 1], xp)) + np.zeros(len(rows), "int64")
-        months = (xp.month_of(arr[:, 0]) + ages).tolist()
+        ages = np.asarray(schedule(policy).age_months(arr[:, 0], arr[:, 1], ops)) + np.zeros(len(rows), "int64")
+        months = (ops.month_of(arr[:, 0]) + ages).tolist()
         return [{"age_years": a // 12, "age_months": a % 12, "retirement_month": month_str(m)}
                 for a, m in zip(ages.tolist(), months)]
 

@@ -211,8 +211,8 @@ class ScalarOps:
         return [(codes, None)] if codes >= 0 else []
 
     @staticmethod
-    def subset(F: dict[str, Any], idx: None, names: Any) -> dict[str, Any]:
-        return F
+    def subset(facts: dict[str, Any], idx: None, names: Any) -> dict[str, Any]:
+        return facts
 
     @staticmethod
     def full(n: Any, value: int, dtype: str) -> int:
@@ -302,10 +302,10 @@ class NumpyOps:
                 out.append((g, np.flatnonzero(codes == g)))
         return out
 
-    def subset(self, F: dict[str, Any], rows: Any, names: Any) -> dict[str, Any]:
+    def subset(self, facts: dict[str, Any], rows: Any, names: Any) -> dict[str, Any]:
         if rows is None or rows.dtype == bool:
-            return {k: F[k] for k in names if k in F}
-        return {k: F[k][rows] for k in names if k in F}
+            return {k: facts[k] for k in names if k in facts}
+        return {k: facts[k][rows] for k in names if k in facts}
 
     def full(self, n: Any, value: int, dtype: str) -> Any:
         return self.np.full(n, value, dtype=dtype)

@@ -100,36 +100,36 @@ class TableDecisions:
     facts: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
-def _core(F: dict[str, Any], compiled: Compiled, xp: Any, trace: list[Any] | None = None) -> tuple[Any, ...]:
+def _core(facts: dict[str, Any], compiled: Compiled, ops: Any, trace: list[Any] | None = None) -> tuple[Any, ...]:
     """The one evaluator: derived facts, every table on its own rows, period validation; a scalar
     row (a group of one) or columns alike. Only the facts a table reads are derived (all of them
     with a trace, which shows them)."""
     if trace is not None:
-        derive(F, compiled.R(F, xp), xp)
-    business = F["business"]
+        derive(facts, compiled.param(facts, ops), ops)
+    business = facts["business"]
     n = getattr(business, "shape", None)
     # A business no table names keeps its regular handling: the notice does not change it.
-    mode: Any = xp.full(n, _regular(), "int8")
-    rule: Any = xp.full(n, -1, "int16")
-    support: Any = xp.full(n, 0, "int64")
-    error: Any = xp.full(n, ERR_NONE, "int8")
+    mode: Any = ops.full(n, _regular(), "int8")
+    rule: Any = ops.full(n, -1, "int16")
+    support: Any = ops.full(n, 0, "int64")
+    error: Any = ops.full(n, ERR_NONE, "int8")
     tables = compiled.tables
-    derive(F, compiled.R(F, xp), xp, _APP_MONTH)  # most tables and the period check read it
-    for ti, idx in xp.groups(xp.take(compiled.table_code, business), len(tables)):
+    derive(facts, compiled.param(facts, ops), ops, _APP_MONTH)  # most tables and the period check read it
+    for ti, idx in ops.groups(ops.take(compiled.table_code, business), len(tables)):
         need = compiled.needs[ti]
-        G = xp.subset(F, idx, need | _ALWAYS)
-        derive(G, compiled.R(G, xp), xp, need)
-        out = evaluate_table(tables[ti], G, xp, trace)
-        mode = xp.scatter(mode, idx, out.mode)
-        rule = xp.scatter(rule, idx, out.rule)
-        support = xp.scatter(support, idx, out.support)
-        error = xp.scatter(error, idx, out.error)
+        group_facts = ops.subset(facts, idx, need | _ALWAYS)
+        derive(group_facts, compiled.param(group_facts, ops), ops, need)
+        out = evaluate_table(tables[ti], group_facts, ops, trace)
+        mode = ops.scatter(mode, idx, out.mode)
+        rule = ops.scatter(rule, idx, out.rule)
+        support = ops.scatter(support, idx, out.support)
+        error = ops.scatter(error, idx, out.error)
     # Reading 1.y: a back-payment period ending in or after the month of application is not a
     # back-payment; this holds in and out of the notice's force.
-    bad_period = (F["has_period"] == 1) & xp.isin(business, _back_payment_codes()) & (
-        F["period_to"] >= F["app_month"]
+    bad_period = (facts["has_period"] == 1) & ops.isin(business, _back_payment_codes()) & (
+        facts["period_to"] >= facts["app_month"]
     )
-    error = xp.where(bad_period, ERR_PERIOD_NOT_PAST, error)
+    error = ops.where(bad_period, ERR_PERIOD_NOT_PAST, error)
     return mode, rule, support, error
 
 
@@ -167,12 +167,12 @@ def decide_table(columns: Mapping[str, Any], policy: Policy | None = None) -> Ta
     compiled = compile_tables(policy)
     cat = catalog()
     n = max((len(v) for v in columns.values()), default=0)
-    F: dict[str, Any] = {}
+    facts: dict[str, Any] = {}
     for name in INPUT_ORDER:
         kind, enum = INPUT_FACTS[name]
         col = columns.get(name)
         if col is None:
-            F[name] = np.full(n, MISSING[name], dtype="int64")
+            facts[name] = np.full(n, MISSING[name], dtype="int64")
             continue
         a = np.asarray(col)
         if a.dtype.kind in "USO":
@@ -188,17 +188,17 @@ def decide_table(columns: Mapping[str, Any], policy: Policy | None = None) -> Ta
             a = np.asarray(codes, dtype="int64")[inv.reshape(-1)]
         elif a.dtype.kind == "M":
             a = a.astype("M8[M]" if kind == "month" else "M8[D]").view("int64")
-        F[name] = a.astype("int64", copy=False)
+        facts[name] = a.astype("int64", copy=False)
     if "has_period" not in columns and "period_from" in columns:
-        F["has_period"] = np.ones(n, dtype="int64")
-    mode, rule, support, error = _core(F, compiled, numpy_ops())
+        facts["has_period"] = np.ones(n, dtype="int64")
+    mode, rule, support, error = _core(facts, compiled, numpy_ops())
 
     def col(x: Any, dtype: str) -> Any:
         return np.broadcast_to(np.asarray(x, dtype=dtype), (n,)).copy()
 
     return TableDecisions(
         col(mode, "int8"), col(rule, "int16"), col(support, "int64"), col(error, "int8"),
-        cat.enums["mode"], tuple(r.id for r in compiled.rules), F,
+        cat.enums["mode"], tuple(r.id for r in compiled.rules), facts,
     )
 
 
@@ -215,10 +215,10 @@ def decide(app: Mapping[str, Any], policy: Policy | None = None, *, explain: boo
 
 def decide_row(row: tuple[int, ...], policy: Policy, *, explain: bool = False) -> Decision:
     compiled = compile_tables(policy)
-    F: dict[str, Any] = as_mapping(row)
+    facts: dict[str, Any] = as_mapping(row)
     trace: list[Any] | None = [] if explain else None
-    mode, rule, support, error = _core(F, compiled, SCALAR, trace)
-    return decision_from_outcome(F, mode, rule, support, error, policy, trace)
+    mode, rule, support, error = _core(facts, compiled, SCALAR, trace)
+    return decision_from_outcome(facts, mode, rule, support, error, policy, trace)
 
 
 def error_message(error: int, support: int, compiled: Compiled) -> str:
@@ -243,14 +243,14 @@ def _zh(enum: str, value: str | None) -> str:
     return label(enum, value) if value else ""
 
 
-def _summary(F: Mapping[str, Any]) -> tuple[str, str]:
-    b = catalog().businesses[F["business"]]
+def _summary(facts: Mapping[str, Any]) -> tuple[str, str]:
+    b = catalog().businesses[facts["business"]]
     summary_zh, summary_en = b.zh, b.code
-    if F["has_period"]:
-        frm, to, months = month_str(F["period_from"]), month_str(F["period_to"]), F["period_months"]
+    if facts["has_period"]:
+        frm, to, months = month_str(facts["period_from"]), month_str(facts["period_to"]), facts["period_months"]
         summary_zh += f"{frm}至{to}共{months}个月"
         summary_en += f" {frm} to {to} ({months} months)"
-    acct = display_enum("account_type", F["account_type"])
+    acct = display_enum("account_type", facts["account_type"])
     if acct and b.code == "individual_back_payment":
         summary_zh = f"{_zh('account_type', acct)}，{summary_zh}"
         summary_en = f"{acct} account, {summary_en}"
@@ -259,44 +259,44 @@ def _summary(F: Mapping[str, Any]) -> tuple[str, str]:
 
 # Facts as the explanation texts show them: name -> (facts it is computed from, how).
 _DISPLAY: dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, Any]], Any]]] = {
-    "business": (("business",), lambda F: catalog().businesses[F["business"]].code),
-    "business_zh": (("business",), lambda F: catalog().businesses[F["business"]].zh),
-    "applied_on": (("applied_on",), lambda F: _d(F["applied_on"])),
-    "account_type": (("account_type",), lambda F: display_enum("account_type", F["account_type"])),
+    "business": (("business",), lambda facts: catalog().businesses[facts["business"]].code),
+    "business_zh": (("business",), lambda facts: catalog().businesses[facts["business"]].zh),
+    "applied_on": (("applied_on",), lambda facts: _d(facts["applied_on"])),
+    "account_type": (("account_type",), lambda facts: display_enum("account_type", facts["account_type"])),
     "account_type_zh": (("account_type",),
-                        lambda F: _zh("account_type", display_enum("account_type", F["account_type"]))),
-    "beijing_pension_months": (("beijing_pension_months",), lambda F: F["beijing_pension_months"]),
-    "category": (("category",), lambda F: display_enum("category", F["category"])),
-    "category_zh": (("category",), lambda F: _zh("category", display_enum("category", F["category"]))),
-    "refund_kind": (("refund_kind",), lambda F: display_enum("refund_kind", F["refund_kind"])),
-    "refund_kind_zh": (("refund_kind",), lambda F: _zh("refund_kind", display_enum("refund_kind", F["refund_kind"]))),
-    "fields": (("changed_fields",), lambda F: "、".join(fields_of(F["changed_fields"]))),
+                        lambda facts: _zh("account_type", display_enum("account_type", facts["account_type"]))),
+    "beijing_pension_months": (("beijing_pension_months",), lambda facts: facts["beijing_pension_months"]),
+    "category": (("category",), lambda facts: display_enum("category", facts["category"])),
+    "category_zh": (("category",), lambda facts: _zh("category", display_enum("category", facts["category"]))),
+    "refund_kind": (("refund_kind",), lambda facts: display_enum("refund_kind", facts["refund_kind"])),
+    "refund_kind_zh": (("refund_kind",), lambda facts: _zh("refund_kind", display_enum("refund_kind", facts["refund_kind"]))),
+    "fields": (("changed_fields",), lambda facts: "、".join(fields_of(facts["changed_fields"]))),
     "fields_zh": (("changed_fields",),
-                  lambda F: "、".join(label("person_field", f) for f in fields_of(F["changed_fields"]))),
-    "fields_en": (("changed_fields",), lambda F: ", ".join(fields_of(F["changed_fields"]))),
+                  lambda facts: "、".join(label("person_field", f) for f in fields_of(facts["changed_fields"]))),
+    "fields_en": (("changed_fields",), lambda facts: ", ".join(fields_of(facts["changed_fields"]))),
     "period_from": (("has_period", "period_from"),
-                    lambda F: month_str(F["period_from"]) if F["has_period"] else ""),
-    "period_to": (("has_period", "period_to"), lambda F: month_str(F["period_to"]) if F["has_period"] else ""),
-    "period_months": (("period_months",), lambda F: F["period_months"]),
-    "remaining_months": (("remaining_months",), lambda F: F["remaining_months"]),
+                    lambda facts: month_str(facts["period_from"]) if facts["has_period"] else ""),
+    "period_to": (("has_period", "period_to"), lambda facts: month_str(facts["period_to"]) if facts["has_period"] else ""),
+    "period_months": (("period_months",), lambda facts: facts["period_months"]),
+    "remaining_months": (("remaining_months",), lambda facts: facts["remaining_months"]),
     "remaining_plus_pension_months": (("remaining_plus_pension_months",),
-                                      lambda F: F["remaining_plus_pension_months"]),
-    "age_limit": (("age_limit",), lambda F: F["age_limit"]),
-    "retirement_age": (("retirement_age_months",), lambda F: format_age_en(F["retirement_age_months"])),
-    "retirement_age_zh": (("retirement_age_months",), lambda F: format_age_zh(F["retirement_age_months"])),
+                                      lambda facts: facts["remaining_plus_pension_months"]),
+    "age_limit": (("age_limit",), lambda facts: facts["age_limit"]),
+    "retirement_age": (("retirement_age_months",), lambda facts: format_age_en(facts["retirement_age_months"])),
+    "retirement_age_zh": (("retirement_age_months",), lambda facts: format_age_zh(facts["retirement_age_months"])),
     "retirement_date": (("birth_date", "gender", "retirement_day"),
-                        lambda F: _d(F["retirement_day"]) if F["birth_date"] or F["gender"] >= 0 else ""),
-    "near_deadline": (("near_deadline",), lambda F: _d(F["near_deadline"])),
+                        lambda facts: _d(facts["retirement_day"]) if facts["birth_date"] or facts["gender"] >= 0 else ""),
+    "near_deadline": (("near_deadline",), lambda facts: _d(facts["near_deadline"])),
     "summary_zh": (("business", "has_period", "period_from", "period_to", "period_months", "account_type"),
-                   lambda F: _summary(F)[0]),
+                   lambda facts: _summary(facts)[0]),
     "summary_en": (("business", "has_period", "period_from", "period_to", "period_months", "account_type"),
-                   lambda F: _summary(F)[1]),
+                   lambda facts: _summary(facts)[1]),
 }
 
 
-def display(F: dict[str, Any], policy: Policy) -> dict[str, Any]:
+def display(facts: dict[str, Any], policy: Policy) -> dict[str, Any]:
     """Facts as the explanation texts show them (all of them; a template uses a few)."""
-    return {name: fn(F) for name, (_, fn) in _DISPLAY.items()}
+    return {name: fn(facts) for name, (_, fn) in _DISPLAY.items()}
 
 
 class _Params(dict):  # type: ignore[type-arg]
@@ -374,10 +374,10 @@ class _Prepared:
     need: frozenset[str]  # derived facts the fields are computed from
     inputs: tuple[int, ...]  # positions in INPUT_ORDER of the input facts the fields are computed from
 
-    def texts(self, F: dict[str, Any], compiled: Compiled) -> tuple[str, str]:
+    def texts(self, facts: dict[str, Any], compiled: Compiled) -> tuple[str, str]:
         if self.need:
-            derive(F, compiled.R(F, SCALAR), SCALAR, self.need)
-        values = {name: _DISPLAY[name][1](F) for name in self.fields}
+            derive(facts, compiled.param(facts, SCALAR), SCALAR, self.need)
+        values = {name: _DISPLAY[name][1](facts) for name in self.fields}
         return self.zh.format_map(values), self.en.format_map(values)
 
 
@@ -458,15 +458,15 @@ _IN_FORCE = closure({"notice_in_force"})
 
 
 def prepared_for(
-    F: dict[str, Any], mode: int, rule: int, support: int, policy: Policy, compiled: Compiled,
+    facts: dict[str, Any], mode: int, rule: int, support: int, policy: Policy, compiled: Compiled,
 ) -> _Prepared:
     """The prepared decision of an outcome on the facts ``F`` (a scalar row); cached per policy."""
-    ti = compiled.table_of_business.get(F["business"], -1)
+    ti = compiled.table_of_business.get(facts["business"], -1)
     in_force = True
     if rule < 0 and ti >= 0:
-        derive(F, compiled.R(F, SCALAR), SCALAR, _IN_FORCE)
-        in_force = bool(F["notice_in_force"])
-    period, on = _period(policy, F["applied_on"])
+        derive(facts, compiled.param(facts, SCALAR), SCALAR, _IN_FORCE)
+        in_force = bool(facts["notice_in_force"])
+    period, on = _period(policy, facts["applied_on"])
     key = (ti, mode, rule, support, in_force, period)
     cache = policy._compiled.setdefault("prepared", {})
     prep = cache.get(key)
@@ -476,7 +476,7 @@ def prepared_for(
 
 
 def decision_from_outcome(
-    F: dict[str, Any], mode: int, rule: int, support: int, error: int, policy: Policy,
+    facts: dict[str, Any], mode: int, rule: int, support: int, error: int, policy: Policy,
     trace: list[Any] | None = None,
 ) -> Decision:
     compiled = compile_tables(policy)
@@ -484,11 +484,11 @@ def decision_from_outcome(
         zh, field = ERROR_MESSAGES_ZH.get(error, ("无法确定办理方式", ""))
         raise DecisionError(error_message(error, support if error != ERR_PERIOD_NOT_PAST else 0, compiled),
                             zh=zh, field=field)
-    prep = prepared_for(F, mode, rule, support, policy, compiled)
-    zh, en = prep.texts(F, compiled)
+    prep = prepared_for(facts, mode, rule, support, policy, compiled)
+    zh, en = prep.texts(facts, compiled)
     text: tuple[str, ...] = ()
     if trace is not None:
-        text = tuple(_trace_lines(F, display(F, policy), trace, policy, prep.mode, prep.clauses, prep.requires,
+        text = tuple(_trace_lines(facts, display(facts, policy), trace, policy, prep.mode, prep.clauses, prep.requires,
                                   zh, en))
     return Decision(prep.mode, prep.clauses, prep.requires, policy.name, policy.version, dict(prep.parameters),
                     zh, en, prep.rule_id, prep.due, text)
@@ -514,18 +514,18 @@ def _show(fact: str, v: Any) -> str:
 
 
 def _trace_lines(
-    F: dict[str, Any], D: dict[str, Any], trace: list[Any], policy: Policy, mode: str,
+    facts: dict[str, Any], D: dict[str, Any], trace: list[Any], policy: Policy, mode: str,
     clauses: tuple[str, ...], requires: tuple[str, ...], zh: str, en: str,
 ) -> list[str]:
     out = [f"pack {policy.name} {policy.version}" + (
         f" + {len(policy.announcements)} announcement(s)" if policy.announcements else "")]
     out.append("facts:")
     for name in INPUT_ORDER:
-        if F[name] != MISSING[name] or name in ("business", "applied_on"):
-            out.append(f"  {name} = {_show(name, F[name])}")
+        if facts[name] != MISSING[name] or name in ("business", "applied_on"):
+            out.append(f"  {name} = {_show(name, facts[name])}")
     out.append("derived facts:")
     for name, fact in DERIVED_FACTS.items():
-        out.append(f"  {name} = {_show(name, F[name])}    [{fact.reading}]")
+        out.append(f"  {name} = {_show(name, facts[name])}    [{fact.reading}]")
     params: dict[str, None] = {}
     for item in trace:
         if item[0] == "table":

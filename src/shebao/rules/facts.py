@@ -354,13 +354,13 @@ class Facts(dict):  # type: ignore[type-arg]
     """The facts of one application (a scalar row): a derived fact is computed, by the same formula
     as for columns, when first read, so a row derives only what its rules look at."""
 
-    R: Resolve | None = None  # the parameter resolver of the policy deciding this row
+    param: Resolve | None = None  # the parameter resolver of the policy deciding this row
 
     def __missing__(self, name: str) -> Any:
         fact = DERIVED_FACTS.get(name)
-        if fact is None or self.R is None:
+        if fact is None or self.param is None:
             raise KeyError(name)
-        value = self[name] = fact.formula(self, self.R, SCALAR)
+        value = self[name] = fact.formula(self, self.param, SCALAR)
         return value
 
 
@@ -368,8 +368,8 @@ def derive(facts: dict[str, Any], param: Resolve, ops: Any, need: frozenset[str]
     """Add the derived facts in ``need`` (a closed set, see :func:`closure`) that ``facts`` lacks;
     scalars or columns alike, each cites its Reading. :class:`Facts` (one row) derives on use."""
     if type(facts) is Facts:
-        if facts.R is None:
-            facts.R = param
+        if facts.param is None:
+            facts.param = param
         return facts
     plan = _PLANS.get(need)
     if plan is None:

@@ -62,15 +62,15 @@ def _round_fee(amount: Any, days: Any, fp: FeeParams) -> Any:
     return (2 * amount * fp.numerator * days + fp.denominator) // (2 * fp.denominator)
 
 
-def _fees(month: Any, amount: Any, pay: Any, fp: FeeParams, xp: Any, deferred: Any = NO_DEFERRAL) -> tuple[Any, ...]:
+def _fees(month: Any, amount: Any, pay: Any, fp: FeeParams, ops: Any, deferred: Any = NO_DEFERRAL) -> tuple[Any, ...]:
     """The one late-fee formula: (due, overdue days, fee, waived, clause 0.2, clause 0.3).
 
     ``deferred`` is a granted deferral's new due day (day number; `NO_DEFERRAL`: none): the due date is the later
     of it and the due date in force, and no fee accrues before it (人社部发〔2020〕11号 第三条,
     rules/relief.py). Its relief counts in ``waived`` like any other (Reading 0.3c).
     """
-    where, maximum = xp.where, xp.maximum
-    normal_due = xp.day_in_month(month, fp.due_day)  # Reading 0.2
+    where, maximum = ops.where, ops.maximum
+    normal_due = ops.day_in_month(month, fp.due_day)  # Reading 0.2
     due = normal_due
     for m, d in fp.overrides:  # 0.2: collection periods moved by announcement
         due = where(month == m, d, due)

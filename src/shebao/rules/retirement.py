@@ -50,13 +50,13 @@ class CohortRule:
     from_month: int = 0
     every: int = 1
 
-    def age_months(self, birth_month: Any, xp: Any) -> Any:
+    def age_months(self, birth_month: Any, ops: Any) -> Any:
         """Age in months for birth months (an int or a NumPy column)."""
         rise_max = self.target_months - self.base_months
         if rise_max == 0:
             return self.base_months
         # (m - from) // every + 1 is 1 for the first `every` cohorts, <= 0 for every earlier one.
-        rise = xp.minimum(xp.maximum((birth_month - self.from_month) // self.every + 1, 0), rise_max)
+        rise = ops.minimum(ops.maximum((birth_month - self.from_month) // self.every + 1, 0), rise_max)
         return self.base_months + rise
 
 
@@ -66,12 +66,12 @@ class Schedule:
 
     rules: tuple[CohortRule, ...]
 
-    def age_months(self, birth_day: Any, category: Any, xp: Any = SCALAR) -> Any:
+    def age_months(self, birth_day: Any, category: Any, ops: Any = SCALAR) -> Any:
         """Statutory age in months of people born on ``birth_day`` (day numbers since 1970-01-01)
         of ``category`` (0 male, 1 female cadre, 2 female worker); ints or NumPy columns alike."""
-        birth_month = xp.month_of(birth_day)
-        ages = [r.age_months(birth_month, xp) for r in self.rules]
-        return xp.where(category == 0, ages[0], xp.where(category == 1, ages[1], ages[2]))
+        birth_month = ops.month_of(birth_day)
+        ages = [r.age_months(birth_month, ops) for r in self.rules]
+        return ops.where(category == 0, ages[0], ops.where(category == 1, ages[1], ages[2]))
 
 
 def schedule(policy: Policy) -> Schedule:

@@ -1,4 +1,4 @@
-"""Decision tables (DMN hit policies UNIQUE, FIRST, PRIORITY, COLLECT) compiled from YAML.
+"""Decision tables (DMN hit policies UNIQUE and PRIORITY, the two the packs use) compiled from YAML.
 
 A condition is a list of structured predicates ``{fact, op, value | param}``, all of which must
 hold. Thresholds come from parameters (with their clause ids), never from literals in code. The
@@ -18,7 +18,7 @@ from .facts import FACT_KINDS, FAR_FUTURE_DAY, RETIREMENT_SCHEDULE, closure
 from .policy import Parameter, Policy
 from .yamlload import Located, PackError
 
-HIT_POLICIES = {"UNIQUE", "FIRST", "PRIORITY", "COLLECT"}
+HIT_POLICIES = {"UNIQUE", "PRIORITY"}  # FIRST and COLLECT were dropped: no pack used them (issue 14 §4)
 OPS = {"==", "!=", "<", "<=", ">", ">=", "in", "not_in", "intersects", "disjoint"}
 _ORDER_OPS = {"<", "<=", ">", ">="}
 MAX_RULES = 62  # rules of a policy: bit j of an int64 support mask is rule j
@@ -42,10 +42,10 @@ class Resolver:
     points: tuple[int, ...] = ()
     values: tuple[int, ...] = ()
 
-    def __call__(self, F: dict[str, Any], xp: Any) -> Any:
+    def __call__(self, facts: dict[str, Any], ops: Any) -> Any:
         if not self.points:
             return self.constant
-        return xp.step(self.points, self.values, F["applied_on"])
+        return ops.step(self.points, self.values, facts["applied_on"])
 
 
 def _param_number(p: Parameter, raw: Any, key: str | None) -> Any:
@@ -144,13 +144,9 @@ class CompiledTable:
                 if same:
                     mode, rule, support = code, same[0].index, sum(1 << r.index for r in same)
                     break
-        elif hits:
-            mode, rule = hits[0].mode_code, hits[0].index
-            if self.hit_policy == "COLLECT":
-                support = sum(1 << r.index for r in hits)
-            else:
-                support = 1 << hits[0].index
-            if self.hit_policy == "UNIQUE" and len(hits) > 1:
+        elif hits:  # UNIQUE
+            mode, rule, support = hits[0].mode_code, hits[0].index, 1 << hits[0].index
+            if len(hits) > 1:
                 # Two matches in a UNIQUE table is an error, never a silent choice.
                 error, support = ERR_UNIQUE, sum(1 << r.index for r in hits)
         if self.default_mode is None and mode == -1:
@@ -166,18 +162,18 @@ class Compiled:
     resolvers: dict[tuple[str, str | None], Resolver] = field(default_factory=dict)
     # Per table: the facts its guard and rules read, with what they are derived from (closed set).
     needs: list[frozenset[str]] = field(default_factory=list)
-    # Business code -> table index, -1 for a business no table names (a tuple for xp.take).
+    # Business code -> table index, -1 for a business no table names (a tuple for ops.take).
     table_code: tuple[int, ...] = ()
 
-    def R(self, F: dict[str, Any], xp: Any) -> Callable[..., Any]:
-        """Accessor used by :func:`facts.derive`: ``R(name, key, default)``."""
+    def param(self, facts: dict[str, Any], ops: Any) -> Callable[..., Any]:
+        """Accessor used by :func:`facts.derive`: ``param(name, key, default)``."""
         res = self.resolvers
 
         def get(name: str, key: str | None, default: Any) -> Any:
             r = res.get((name, key))
             if r is None:
                 return default
-            return r.constant if not r.points else r(F, xp)
+            return r.constant if not r.points else r(facts, ops)
 
         return get
 
@@ -248,7 +244,7 @@ def _compile_predicate(raw: Any, policy: Policy, where: Located) -> Predicate:
             c = (c,)
         rhs_text = repr(raw["value"])
 
-        def rhs(F: dict[str, Any], xp: Any, c: Any = c) -> Any:
+        def rhs(facts: dict[str, Any], ops: Any, c: Any = c) -> Any:
             return c
     else:
         pname = raw["param"]
@@ -265,7 +261,7 @@ def _compile_predicate(raw: Any, policy: Policy, where: Located) -> Predicate:
                 raise raw.error(f"list parameter {pname} must keep one value to be used in a condition")
             c = _literal("mask" if kind == "mask" else "enum", p.enum, list(vals.pop()), raw, fact)
 
-            def rhs(F: dict[str, Any], xp: Any, c: Any = c) -> Any:
+            def rhs(facts: dict[str, Any], ops: Any, c: Any = c) -> Any:
                 return c
         else:
             if p.type not in ("int", "month", "date", "int_map"):
@@ -276,7 +272,7 @@ def _compile_predicate(raw: Any, policy: Policy, where: Located) -> Predicate:
             else:
                 const = r.constant
 
-                def rhs(F: dict[str, Any], xp: Any, c: Any = const) -> Any:
+                def rhs(facts: dict[str, Any], ops: Any, c: Any = const) -> Any:
                     return c
 
     fn = _op_fn(fact, op, rhs, const_rhs(rhs))
@@ -298,43 +294,43 @@ def _op_fn(fact: str, op: str, rhs: Callable[[dict[str, Any], Any], Any], c: Any
     # right-hand side is bound once (no call per row).
     if c is not _NO_CONST:
         if op == "==":
-            return lambda F, xp: F[fact] == c
+            return lambda facts, ops: facts[fact] == c
         if op == "!=":
-            return lambda F, xp: F[fact] != c
+            return lambda facts, ops: facts[fact] != c
         if op == "<":
-            return lambda F, xp: F[fact] < c
+            return lambda facts, ops: facts[fact] < c
         if op == "<=":
-            return lambda F, xp: F[fact] <= c
+            return lambda facts, ops: facts[fact] <= c
         if op == ">":
-            return lambda F, xp: F[fact] > c
+            return lambda facts, ops: facts[fact] > c
         if op == ">=":
-            return lambda F, xp: F[fact] >= c
+            return lambda facts, ops: facts[fact] >= c
         if op == "in":
-            return lambda F, xp: xp.isin(F[fact], c)
+            return lambda facts, ops: ops.isin(facts[fact], c)
         if op == "not_in":
-            return lambda F, xp: xp.isin(F[fact], c) ^ True
+            return lambda facts, ops: ops.isin(facts[fact], c) ^ True
         if op == "intersects":
-            return lambda F, xp: (F[fact] & c) != 0
-        return lambda F, xp: (F[fact] & c) == 0  # disjoint
+            return lambda facts, ops: (facts[fact] & c) != 0
+        return lambda facts, ops: (facts[fact] & c) == 0  # disjoint
     if op == "==":
-        return lambda F, xp: F[fact] == rhs(F, xp)
+        return lambda facts, ops: facts[fact] == rhs(facts, ops)
     if op == "!=":
-        return lambda F, xp: F[fact] != rhs(F, xp)
+        return lambda facts, ops: facts[fact] != rhs(facts, ops)
     if op == "<":
-        return lambda F, xp: F[fact] < rhs(F, xp)
+        return lambda facts, ops: facts[fact] < rhs(facts, ops)
     if op == "<=":
-        return lambda F, xp: F[fact] <= rhs(F, xp)
+        return lambda facts, ops: facts[fact] <= rhs(facts, ops)
     if op == ">":
-        return lambda F, xp: F[fact] > rhs(F, xp)
+        return lambda facts, ops: facts[fact] > rhs(facts, ops)
     if op == ">=":
-        return lambda F, xp: F[fact] >= rhs(F, xp)
+        return lambda facts, ops: facts[fact] >= rhs(facts, ops)
     if op == "in":
-        return lambda F, xp: xp.isin(F[fact], rhs(F, xp))
+        return lambda facts, ops: ops.isin(facts[fact], rhs(facts, ops))
     if op == "not_in":
-        return lambda F, xp: xp.isin(F[fact], rhs(F, xp)) ^ True
+        return lambda facts, ops: ops.isin(facts[fact], rhs(facts, ops)) ^ True
     if op == "intersects":
-        return lambda F, xp: (F[fact] & rhs(F, xp)) != 0
-    return lambda F, xp: (F[fact] & rhs(F, xp)) == 0  # disjoint
+        return lambda facts, ops: (facts[fact] & rhs(facts, ops)) != 0
+    return lambda facts, ops: (facts[fact] & rhs(facts, ops)) == 0  # disjoint
 
 
 def _explain(raw: Any, where: Located, key: str) -> dict[str, str]:
@@ -458,19 +454,19 @@ class TableOutcome:
     error: Any
 
 
-def evaluate_table(ct: CompiledTable, F: dict[str, Any], xp: Any, trace: list[Any] | None = None) -> TableOutcome:
+def evaluate_table(ct: CompiledTable, facts: dict[str, Any], ops: Any, trace: list[Any] | None = None) -> TableOutcome:
     """Apply one table to a row or to columns that all belong to it (see ``decision._core``)."""
-    scalar = trace is not None or not hasattr(F["business"], "shape")
+    scalar = trace is not None or not hasattr(facts["business"], "shape")
     if scalar and trace is None:
         # The same predicates on one row, stopping at the first false condition.
         ok1 = True
         for g in ct.guard:
-            ok1 = ok1 & g.fn(F, xp)
+            ok1 = ok1 & g.fn(facts, ops)
         matched = 0
         if ok1:
             for j, rule in enumerate(ct.rules):
                 for p in rule.preds:
-                    if not p.fn(F, xp):
+                    if not p.fn(facts, ops):
                         break
                 else:
                     matched |= 1 << j
@@ -478,9 +474,9 @@ def evaluate_table(ct: CompiledTable, F: dict[str, Any], xp: Any, trace: list[An
     ok: Any = True
     gtrace = []
     for g in ct.guard:
-        r = g.fn(F, xp)
+        r = g.fn(facts, ops)
         if trace is not None:
-            gtrace.append((g, F[g.fact], g.rhs(F, xp), bool(r)))
+            gtrace.append((g, facts[g.fact], g.rhs(facts, ops), bool(r)))
         ok = ok & r
     matches = []
     for rule in ct.rules:
@@ -489,9 +485,9 @@ def evaluate_table(ct: CompiledTable, F: dict[str, Any], xp: Any, trace: list[An
         for p in rule.preds:
             if scalar and not m:
                 break  # a scalar row stops at the first false condition; columns evaluate all
-            r = p.fn(F, xp)
+            r = p.fn(facts, ops)
             if trace is not None:
-                ptrace.append((p, F[p.fact], p.rhs(F, xp), bool(r)))
+                ptrace.append((p, facts[p.fact], p.rhs(facts, ops), bool(r)))
             m = m & r
         matches.append(m)
         if trace is not None:
@@ -500,5 +496,5 @@ def evaluate_table(ct: CompiledTable, F: dict[str, Any], xp: Any, trace: list[An
         trace.insert(0, ("table", ct, gtrace, bool(ok)))
     # The outcome is a function of which rules matched: the hit policy runs once per distinct
     # pattern of matches (plain Python, cached), and a column looks its patterns up.
-    mode, rule_ix, support, error = xp.lookup(xp.pack(matches), len(ct.rules), ct.outcome)
+    mode, rule_ix, support, error = ops.lookup(ops.pack(matches), len(ct.rules), ct.outcome)
     return TableOutcome(mode, rule_ix, support, error)
