@@ -36,6 +36,10 @@ REMOVED = [
     # collection app's shim is gone. Rates of a contribution month: registry.rates.contribution_rates.
     (r"collection\.policy\b|\bpolicy_in_force\b|\bpolicy_announcement_ids\b", set(),
      "shebao.core.policy.current_policy / policy_what_if; shebao.registry.rates.contribution_rates"),
+    # The rules core's words (issue 14 §3): facts, ops (ScalarOps or NumpyOps) and param (the parameter
+    # resolver), as the @derived formulas read them; not F, G, xp or R.
+    (r"\bxp\b|\bF\[|\bG\[|\blambda F\b|\(F: |\bF: dict|\.R\(|\.R = ", set(),
+     "facts / group_facts / ops / param"),
     # One mapper per front end.
     (r"\bclass DomainErrors\b|def _error_text\b|def _messages\b|def _errors\b", set(),
      "shebao.api.errors.problem_exception_handler (API) or shebao.backoffice.errors.refusal (pages)"),

@@ -343,11 +343,11 @@ def test_grouping_rows_by_table() -> None:
 
 def test_subset_full_and_scatter() -> None:
     ops = numpy_ops()
-    F = {"a": np.asarray([1, 2, 3, 4]), "b": np.asarray([5, 6, 7, 8])}
-    assert ops.subset(F, None, {"a", "c"}).keys() == {"a"}
-    assert ops.subset(F, np.asarray([True, False, True, False]), {"a"})["a"].tolist() == [1, 2, 3, 4]
-    assert ops.subset(F, np.asarray([1, 3]), {"a", "b"})["b"].tolist() == [6, 8]
-    assert SCALAR.subset(F, None, {"a"}) is F
+    facts = {"a": np.asarray([1, 2, 3, 4]), "b": np.asarray([5, 6, 7, 8])}
+    assert ops.subset(facts, None, {"a", "c"}).keys() == {"a"}
+    assert ops.subset(facts, np.asarray([True, False, True, False]), {"a"})["a"].tolist() == [1, 2, 3, 4]
+    assert ops.subset(facts, np.asarray([1, 3]), {"a", "b"})["b"].tolist() == [6, 8]
+    assert SCALAR.subset(facts, None, {"a"}) is facts
     base = ops.full(4, -1, "int16")
     assert base.dtype == np.int16 and base.tolist() == [-1] * 4
     assert SCALAR.full(None, 3, "int8") == 3

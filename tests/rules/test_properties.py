@@ -56,8 +56,8 @@ def test_one_application_and_a_table_of_many_get_the_same_decision(apps: list[di
     table = decide_table(columns_from_rows(rows), policy)
     compiled = compile_tables(policy)
     for i, row in enumerate(rows):
-        F = as_mapping(row)
-        scalar = _core(F, compiled, SCALAR)
+        facts = as_mapping(row)
+        scalar = _core(facts, compiled, SCALAR)
         assert tuple(int(x) for x in scalar) == (
             int(table.mode[i]), int(table.rule[i]), int(table.support[i]), int(table.error[i]))
 
@@ -68,8 +68,8 @@ def test_no_application_gets_a_mode_asking_more_than_another_applicable_clause(a
     policy = POLICIES[0]
     compiled = compile_tables(policy)
     trace: list[Any] = []
-    F = as_mapping(encode_application(app))
-    mode, _, _, error = _core(F, compiled, SCALAR, trace)
+    facts = as_mapping(encode_application(app))
+    mode, _, _, error = _core(facts, compiled, SCALAR, trace)
     if error:
         return
     modes = catalog().enums["mode"]

@@ -49,8 +49,8 @@ def _both(fn: Any, values: list[int]) -> tuple[list[bool], list[bool]]:
 @pytest.mark.parametrize("op", list(EXPECTED))
 @pytest.mark.parametrize("dated", [False, True], ids=["constant", "dated"])
 def test_each_comparison_on_a_row_and_on_columns(op: str, dated: bool) -> None:
-    def rhs(F: dict[str, Any], xp: Any) -> int:
-        assert xp is SCALAR or xp is numpy_ops()
+    def rhs(facts: dict[str, Any], ops: Any) -> int:
+        assert ops is SCALAR or ops is numpy_ops()
         return 5
 
     fn = _op_fn("x", op, rhs, _NO_CONST if dated else 5)
@@ -63,8 +63,8 @@ def test_set_membership_and_field_set_operators(dated: bool) -> None:
     masks = 0b0101
 
     def fn(op: str, c: Any) -> Any:
-        def rhs(F: dict[str, Any], xp: Any) -> Any:
-            assert xp is SCALAR or xp is numpy_ops()  # a dated value is read with the row's operations
+        def rhs(facts: dict[str, Any], ops: Any) -> Any:
+            assert ops is SCALAR or ops is numpy_ops()  # a dated value is read with the row's operations
             return c
 
         return _op_fn("x", op, rhs, _NO_CONST if dated else c)
@@ -80,15 +80,15 @@ def test_set_membership_and_field_set_operators(dated: bool) -> None:
 def test_a_dated_right_hand_side_is_read_per_row() -> None:
     r = Resolver("p", None, points=(10, 20), values=(100, 200))
     fn = _op_fn("x", "<=", r, const_rhs(r))
-    F = {"x": np.asarray([150, 150, 150, 250]), "applied_on": np.asarray([9, 19, 20, 30])}
-    assert fn(F, numpy_ops()).tolist() == [False, False, True, False]
+    facts = {"x": np.asarray([150, 150, 150, 250]), "applied_on": np.asarray([9, 19, 20, 30])}
+    assert fn(facts, numpy_ops()).tolist() == [False, False, True, False]
     assert [bool(fn({"x": 150, "applied_on": d}, SCALAR)) for d in (9, 19, 20, 30)] == [False, False, True, True]
 
 
 def test_the_constant_of_a_right_hand_side() -> None:
     assert const_rhs(Resolver("p", None, constant=7)) == 7
     assert const_rhs(Resolver("p", None, points=(1, 2), values=(3, 4))) is _NO_CONST
-    assert const_rhs(lambda F, xp: (1, 2)) == (1, 2)
+    assert const_rhs(lambda facts, ops: (1, 2)) == (1, 2)
 
 
 def _rule(i: int, mode: int) -> Rule:

@@ -2,7 +2,7 @@
 
 An application is a dict (the form of ``decision-examples.jsonl``). It is encoded as integers
 (enum codes, days since 1970-01-01, months since 1970-01) so that the same derivation runs on a
-Python scalar row and on NumPy columns (``xp`` is :class:`~.dates.ScalarOps` or ``NumpyOps``).
+Python scalar row and on NumPy columns (``ops`` is :class:`~.dates.ScalarOps` or ``NumpyOps``).
 """
 
 from __future__ import annotations

@@ -290,7 +290,7 @@ def const_rhs(rhs: Any) -> Any:
 
 
 def _op_fn(fact: str, op: str, rhs: Callable[[dict[str, Any], Any], Any], c: Any = _NO_CONST) -> Callable[..., Any]:
-    # Only operators (and xp.isin) here: the same closure serves ints and NumPy columns. A constant
+    # Only operators (and ops.isin) here: the same closure serves ints and NumPy columns. A constant
     # right-hand side is bound once (no call per row).
     if c is not _NO_CONST:
         if op == "==":
