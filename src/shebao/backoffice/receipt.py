@@ -15,6 +15,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
 from shebao.core import clock
+from shebao.core.contact import helpline
 from shebao.core.pdffonts import StrictCanvas, pdf_font
 
 
@@ -67,7 +68,7 @@ def receipt_pdf(*, case: Any, owed: list[Any]) -> bytes:
         y -= 6 * mm
     y -= 8 * mm
     c.setFont(font, 9)
-    c.drawString(20 * mm, y, f"打印时间：{timezone.localtime(clock.now()):%Y-%m-%d %H:%M} · 请妥善保管本回执，凭受理编号查询办理进度（96102）。")
+    c.drawString(20 * mm, y, f"打印时间：{timezone.localtime(clock.now()):%Y-%m-%d %H:%M} · 请妥善保管本回执，凭受理编号查询办理进度（{helpline()}）。")
     c.showPage()
     c.save()
     return buf.getvalue()

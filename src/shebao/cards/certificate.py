@@ -20,6 +20,7 @@ from reportlab.lib.units import mm
 
 from shebao.cards.models import CardOrder
 from shebao.core import clock
+from shebao.core.contact import card_line
 from shebao.core.masking import mask_id_number
 from shebao.core.pdffonts import StrictCanvas, pdf_font
 
@@ -65,7 +66,7 @@ def certificate_pdf(*, order: CardOrder, verify_url: str) -> bytes:
     for line in ("兹证明上述人员已申请补换社会保障卡，新卡正在制作、寄递中。",
                  "依据北京市社会保险基金管理中心2020年1月31日通知第5.1条，",
                  "新卡送达前，本证明可用于就医；新卡送达本人后本证明自动失效。",
-                 "新卡由EMS寄递，可凭邮件号查询寄递进度，或拨打96102咨询。"):
+                 f"新卡由EMS寄递，可凭邮件号查询寄递进度，或拨打{card_line()}咨询。"):
         c.drawString(20 * mm, y, line)
         y -= 7 * mm
     y -= 8 * mm

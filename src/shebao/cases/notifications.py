@@ -24,6 +24,7 @@ from django.db.models import Q
 
 from shebao.cases.models import Case, OutboxMessage, Status
 from shebao.core import clock
+from shebao.core.contact import helpline
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ def outbox_messages(*, case: Case, event: str, extra: str = "") -> list[OutboxMe
     status_label = Status(case.status).label
     subject = f"【社保经办】{head}（申请编号{case.pk}）"
     body = (f"{case.business_zh}（申请编号{case.pk}）：{head}。当前状态：{status_label}。"
-            + (f"{extra}" if extra else "") + " 如有疑问请致电12333。")
+            + (f"{extra}" if extra else "") + f" 如有疑问请致电{helpline()}。")
     now = clock.wall_now()
     rows = []
     for channel, recipient in ((OutboxMessage.Channel.EMAIL, case.contact_email),

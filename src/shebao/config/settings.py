@@ -149,6 +149,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shebao.core.context_processors.business_date",
+                "shebao.core.context_processors.contact",
             ],
             # `user|may:"action"` in every template: the permission table decides what a page offers.
             "builtins": ["shebao.core.templatetags.permissions"],
@@ -358,6 +359,13 @@ SHEBAO_FIELD_KEYS = [k for k in os.environ.get("SHEBAO_FIELD_KEYS", "").split(",
 SHEBAO_BLIND_INDEX_KEY = os.environ.get("SHEBAO_BLIND_INDEX_KEY", "")
 
 SHEBAO_POLICY_PACK = os.environ.get("SHEBAO_POLICY_PACK", "beijing-2020-epidemic")
+# The numbers people are given to call (core.contact): questions (notice clause 10: 12333) and the
+# social security card (clause 5.1: 96102). Digits only (a hotline, a landline with area code).
+SHEBAO_HELPLINE = os.environ.get("SHEBAO_HELPLINE", "12333").strip()
+SHEBAO_CARD_LINE = os.environ.get("SHEBAO_CARD_LINE", "96102").strip()
+for _name, _number in (("SHEBAO_HELPLINE", SHEBAO_HELPLINE), ("SHEBAO_CARD_LINE", SHEBAO_CARD_LINE)):
+    if not (_number.isascii() and _number.replace("-", "").isdigit() and 3 <= len(_number) <= 20):
+        raise ImproperlyConfigured(f"{_name} must be a telephone number (digits and '-'), not {_number!r}")
 # Every PDF's TrueType font (core.pdffonts); empty: Debian's fonts-babelstone-han.
 SHEBAO_PDF_FONT = os.environ.get("SHEBAO_PDF_FONT", "")
 

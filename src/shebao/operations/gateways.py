@@ -30,6 +30,8 @@ from typing import Any
 
 from django.conf import settings
 
+from shebao.core.contact import helpline
+
 TIMEOUT_SECONDS = 10
 
 
@@ -107,7 +109,7 @@ class WeChatTemplateAdapter:
         payload = {"touser": message.recipient, "template_id": self.config["template_id"],
                    "client_msg_id": str(message.message_id),
                    "data": {"first": {"value": message.subject}, "keyword1": {"value": message.body},
-                            "remark": {"value": "如有疑问请致电12333"}}}
+                            "remark": {"value": f"如有疑问请致电{helpline()}"}}}
         for attempt in (0, 1):
             token = self._token(fresh=attempt == 1)
             answer = _post_json(f"{self.config['base_url']}/cgi-bin/message/template/send?"

@@ -31,6 +31,7 @@ from shebao.cases.models import OutboxMessage
 from shebao.cases.notifications import outbox_message
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
+from shebao.core.contact import helpline
 from shebao.core.normalize import normalize_phone
 from shebao.core.permissions import ActionRefused, require
 from shebao.operations.models import (
@@ -60,7 +61,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "title": "疫情期间“不见面”办理提示", "audience": Audience.DISTRICT_EMPLOYERS, "purpose": Purpose.SERVICE,
         "subject": "【{区}社保】疫情期间请通过网上办理社保业务",
         "body": "{单位名称}：疫情防控期间，社会保险业务请优先通过网上经办系统、自助终端或邮寄办理，"
-                "非必要不到大厅。2月份至疫情解除当月的征收期顺延，逾期不加收滞纳金。咨询电话12333。",
+                "非必要不到大厅。2月份至疫情解除当月的征收期顺延，逾期不加收滞纳金。"
+                f"咨询电话{helpline()}。",  # the configured hotline (core.contact), read when loaded
     },
     "documents_owed": {
         "title": "容缺材料补交提醒", "audience": Audience.DOCUMENTS_OWED, "purpose": Purpose.LEGAL,
