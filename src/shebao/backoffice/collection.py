@@ -47,6 +47,7 @@ from shebao.collection.services import (
 from shebao.core import clock
 from shebao.core.inputs import business_date_problem, form_id
 from shebao.core.money import format_yuan
+from shebao.core.periods import report_day
 from shebao.core.permissions import may, require
 from shebao.core.policy import current_policy, policy_what_if
 from shebao.core.reads import personal_data_read
@@ -69,15 +70,20 @@ def _date_param(request: HttpRequest, name: str, default: dt.date | None) -> tup
 
 @login_required
 def employer_account(request: HttpRequest, pk: int) -> HttpResponse:
+    from shebao.reports.statement import statement_as_of
+
     employer = get_object_or_404(selectors.employer_list(user=request.user), pk=pk)
-    as_of, error = _date_param(request, "as_of", clock.today())
-    assert as_of is not None
+    as_of, error = clock.today(), ""
+    try:  # the statement's own rule: not after today, not before the employer's books (E14)
+        as_of = statement_as_of(request.GET.get("as_of"), employer=employer)
+    except ValidationError as e:
+        error = e.messages[0]
     policy = current_policy()
     account = selectors.employer_account(employer=employer, as_of=as_of, policy=policy)
     return TemplateResponse(request, "collection/employer_account.html", {
         "employer": employer, "account": account, "as_of": as_of, "error": error,
         "reference": payment_reference(employer), "lifted_on": epidemic_lifted_on(policy),
-    })
+    }, status=400 if error else 200)
 
 
 @login_required
@@ -233,9 +239,13 @@ def assessment_run_district(request: HttpRequest, pk: int, district: int) -> Htt
 @login_required
 def person_rights(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(scope_queryset(Person.objects.all(), user=request.user), pk=pk)
-    as_of, error = _date_param(request, "as_of", clock.today())
+    as_of, error = clock.today(), ""
+    try:  # a record as of next year or of the years before the person's first month shows nothing (E14)
+        as_of = report_day(request.GET.get("as_of"), label="截至日期", today=clock.today(), default=clock.today(),
+                           first=selectors.person_records_from(person), first_what="本人最早的缴费记录")
+    except ValidationError as e:
+        error = e.messages[0]
     on, error2 = _date_param(request, "on", None)
-    assert as_of is not None
     policy = current_policy()
     coverage = selectors.medical_coverage(person=person, on=on, policy=policy) if on else None
     personal_data_read(actor=request.user, subject=person, what="权益记录")
@@ -243,7 +253,7 @@ def person_rights(request: HttpRequest, pk: int) -> HttpResponse:
         "person": person, "months": selectors.rights_record(person=person, as_of=as_of, policy=policy),
         "as_of": as_of, "on": on, "coverage": coverage, "error": error or error2,
         "may_issue_statement": may(request.user, "rights_statement.issue", district_id=person.district_id),
-    })
+    }, status=400 if error or error2 else 200)
 
 
 @login_required

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Max, Min, Q, QuerySet, Sum
 
 from shebao.collection import ledger
 from shebao.collection.models import (
@@ -33,6 +33,26 @@ def employer_list(*, user: Any) -> QuerySet[Employer]:
     return scope_queryset(Employer.objects.select_related("district"), user=user)
 
 
+def _month_start(month: str | None) -> dt.date | None:
+    return dt.date(int(month[:4]), int(month[5:7]), 1) if month else None
+
+
+def employer_records_from(employer: Employer) -> dt.date | None:
+    """The first day of the employer's books: the first day of its earliest due's month or its first
+    payment, whichever is earlier; None when it has neither. A statement as of an earlier day has
+    nothing to show (core.periods, review E14)."""
+    month = Due.objects.filter(employer=employer).aggregate(m=Min("month"))["m"]
+    paid = Payment.objects.filter(employer=employer).aggregate(d=Min("received_on"))["d"]
+    days = [d for d in (_month_start(month), paid) if d is not None]
+    return min(days) if days else None
+
+
+def person_records_from(person: Person) -> dt.date | None:
+    """The first day of the person's earliest contribution month, or None when there is none: a
+    rights statement as of an earlier day has nothing to show (core.periods, review E14)."""
+    return _month_start(Contribution.objects.filter(person=person).aggregate(m=Min("month"))["m"])
+
+
 @dataclass
 class DueRow:
     due: Due
@@ -44,6 +64,23 @@ class DueRow:
     relief: str = ""  # the relief pack's rule, document and clause that relieved the employer share
     deferral: str = ""  # the granted deferral, with its pack's rule, document and clause
     refunded_fen: int = 0  # refunds approved on this due, not cancelled (1.2c)
+    paid: bool = False  # the due was paid on or before the account's day
+
+    @property
+    def fee_state_zh(self) -> str:
+        """Where this due's late fee stands (review U11), in Chinese: ``""`` when there is none."""
+        if self.late_fee_fen:
+            return "未缴，已定额（费款已缴清）" if self.paid else "未缴，按日累计至缴清费款之日"
+        if self.waived_fen:
+            return "免收，无需缴纳"
+        return ""
+
+    @property
+    def fee_state_short(self) -> str:
+        """`fee_state_zh` for a narrow column: 未缴（累计中）, 未缴（已定额）, 免收, or ``""``."""
+        if self.late_fee_fen:
+            return "未缴（已定额）" if self.paid else "未缴（累计中）"
+        return "免收" if self.waived_fen else ""
 
 
 @dataclass
@@ -65,6 +102,35 @@ class EmployerAccount:
     refunds: list[Any] = field(default_factory=list)
     refund_payable_fen: int = 0
     refunded_by_due: dict[int, int] = field(default_factory=dict)  # due id -> fen refunded (not cancelled)
+    # The late fee split by where it stands (review U11): on dues still open it grows each day until
+    # they are paid; on dues paid late it is fixed. The books never collect a late fee with the dues
+    # (collection.ledger has no late-fee account): every fen of either is unpaid.
+    late_fee_accruing_fen: int = 0
+    late_fee_fixed_fen: int = 0
+
+    @property
+    def late_fee_status(self) -> str:
+        """The late fee's status and how to pay it, in one Chinese paragraph (review U11: 滞纳金74.48元
+        beside 未缴金额0.00元 said neither whether it was owed nor how to pay it)."""
+        from shebao.core.contact import helpline
+
+        waived = f"依第0.3条免收{_yuan(self.waived_fen)}元，无需缴纳。" if self.waived_fen else ""
+        if not self.late_fee_fen:
+            return f"没有应缴的滞纳金。{waived}"
+        parts = []
+        if self.late_fee_fixed_fen:
+            parts.append(f"费款已缴清、金额已确定的{_yuan(self.late_fee_fixed_fen)}元")
+        if self.late_fee_accruing_fen:
+            parts.append(f"随欠费按日累计的{_yuan(self.late_fee_accruing_fen)}元（缴清欠费之日停止累计）")
+        return (f"滞纳金{_yuan(self.late_fee_fen)}元尚未缴纳：其中{'；'.join(parts)}。{waived}"
+                f"滞纳金不从费款、预缴余额或银行扣款中抵扣，须另行缴纳：请联系{self.employer.district.name}"
+                f"开具缴款通知，咨询电话{helpline()}。")
+
+
+def _yuan(fen: int) -> str:
+    from shebao.core.money import format_yuan
+
+    return format_yuan(fen)
 
 
 def employer_account(*, employer: Employer, as_of: dt.date, policy: Policy, limit: int = 240) -> EmployerAccount:
@@ -92,7 +158,12 @@ def employer_account(*, employer: Employer, as_of: dt.date, policy: Policy, limi
             account.relief_fen += due.relief_fen
         deferral = deferral_text(deferrals[due.deferral_id]) if due.deferral_id in deferrals else ""
         account.dues.append(DueRow(due, fee.due_on, fee.overdue_days, fee.late_fee_fen, fee.waived_fen,
-                                   [due_clause_text(policy, c, due.month) for c in fee.clauses], relief, deferral))
+                                   [due_clause_text(policy, c, due.month) for c in fee.clauses], relief, deferral,
+                                   paid=paid))
+        if paid:
+            account.late_fee_fixed_fen += fee.late_fee_fen
+        else:
+            account.late_fee_accruing_fen += fee.late_fee_fen
         if not paid:
             account.open_fen += due.amount_fen
             if fee.due_on < as_of and due.amount_fen > 0:

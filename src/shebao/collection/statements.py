@@ -19,11 +19,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from shebao.collection.models import RightsStatement
-from shebao.collection.selectors import rights_statement_content
+from shebao.collection.selectors import person_records_from, rights_statement_content
 from shebao.core import clock
 from shebao.core.audit import audit_create
 from shebao.core.codes import new_verification_code
 from shebao.core.inputs import check_business_date
+from shebao.core.periods import check_period
 from shebao.core.permissions import ActionRefused, PortalActor, actor_label, portal_may_act_on, require
 from shebao.core.policy import current_policy
 from shebao.registry.models import Person
@@ -41,7 +42,8 @@ def rights_statement_issue(*, actor: Any, person: Person, as_of: dt.date | None 
     insurance type; months made up in the 0.3 window shown as on time) as of that day, kept as issued.
     Staff need `rights_statement.issue` within the person's district; in the portal, a person prints
     their own only (`portal_may_act_on`). Raises ActionRefused before anything is written; ValidationError
-    for an ``as_of`` after today or before the plausible business dates (core.inputs).
+    for an ``as_of`` after today, before the plausible business dates (core.inputs) or before the
+    person's first contribution month (core.periods: a statement of nothing).
     """
     portal = isinstance(actor, PortalActor)
     require(actor, "rights_statement.issue", district_id=None if portal else person.district_id)
@@ -52,6 +54,8 @@ def rights_statement_issue(*, actor: Any, person: Person, as_of: dt.date | None 
     if as_of > clock.today():
         raise ValidationError({"as_of": "权益记录单的截止日不能晚于今天"})
     check_business_date(as_of, label="权益记录单的截止日", field="as_of")  # 0001-01-01 was issued as 真实
+    check_period(as_of, as_of, label="权益记录单的截止日", today=clock.today(), field="as_of",
+                 first=person_records_from(person), first_what="本人最早的缴费记录")  # E14: before any record
     content = rights_statement_content(person=person, as_of=as_of, policy=current_policy())
     months = [line["month"] for line in content["lines"]]
     digest = _content_sha256(content)

@@ -8,18 +8,15 @@ employers with the most arrears. Names are printed in full (core.pdffonts).
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.utils import timezone
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from shebao.core import clock
 from shebao.core.money import format_yuan
-from shebao.core.pdffonts import StrictCanvas, pdf_font
 from shebao.reports.pdfcharts import bar_chart, chart_height
-from shebao.reports.statement import LEFT, RIGHT, WIDTH, _Pages
+from shebao.reports.pdfpages import LEFT, RIGHT, Pages
+from shebao.rules.wording import makeup_relief_text
 
 DISTRICT_HEADS = ["区", "欠费单位数", "欠费（元）", "滞纳金（元）", "减免滞纳金（元）"]
 DISTRICT_WIDTHS = [60 * mm, 22 * mm, 33 * mm, 33 * mm, 32 * mm]
@@ -31,19 +28,16 @@ def _short(name: str) -> str:
     return name.replace("社会保险基金管理中心", "")
 
 
-def assessment_report_pdf(*, run: Any, districts: list[Any], top: list[dict[str, Any]], printed_by: str) -> bytes:
+def assessment_report_pdf(*, run: Any, districts: list[Any], top: list[dict[str, Any]], policy: Any,
+                          printed_by: str) -> bytes:
     """The report of `run` (collection.AssessmentRun) as PDF bytes: `districts` its AssessmentDistrict
     rows (those the reader may see), `top` the employers with most arrears
-    (collection.selectors.assessment_lines). Raises core.pdffonts' errors rather than print a gap."""
-    font = pdf_font()
-    buf = io.BytesIO()
-    c = StrictCanvas(buf, pagesize=A4)
-    title = f"征缴核定报告（核定日{run.as_of:%Y-%m-%d}，批次#{run.pk}）"
-    c.setTitle(title)
-    pages = _Pages(c, font, title)
-    c.setFont(font, 16)
-    c.drawCentredString(WIDTH / 2, pages.y, "社会保险费征缴核定报告（按区）")
-    pages.y -= 12 * mm
+    (collection.selectors.assessment_lines), `policy` (rules.Policy) the pack whose make-up months
+    word clause 0.3 in the closing note (rules.wording.makeup_relief_text, with the run's lifting date).
+    Raises core.pdffonts' errors rather than print a gap."""
+    pages = Pages.open(title=f"征缴核定报告（核定日{run.as_of:%Y-%m-%d}，批次#{run.pk}）",
+                       heading="社会保险费征缴核定报告（按区）")
+    c, font = pages.c, pages.font
     pages.text(f"核定日：{run.as_of:%Y年%m月%d日}    批次：#{run.pk}", 10)
     lifted = f"{run.lifted_on:%Y-%m-%d}" if run.lifted_on else "尚未公告"
     pages.text(f"政策包：{run.policy_name}（版本{run.policy_version}）；疫情解除日期：{lifted}", 10)
@@ -85,11 +79,8 @@ def assessment_report_pdf(*, run: Any, districts: list[Any], top: list[dict[str,
     if not top:
         pages.text("没有欠费单位。", 9)
     pages.heads = None
-    pages.y -= 4 * mm
-    pages.text("说明：滞纳金按核定时施行的征缴政策计算；疫情期间的欠费在疫情解除后三个月内补缴的，"
-               "依北京市社会保险基金管理中心2020年1月31日通知第0.3条不收滞纳金，列为减免滞纳金。", 9, 5 * mm)
-    pages.text(f"打印：{printed_by}，{timezone.localtime(clock.now()):%Y-%m-%d %H:%M}", 8, 5 * mm)
-    pages.footer()
-    c.showPage()
-    c.save()
-    return buf.getvalue()
+    # Clause 0.3 in the policy's own words: the make-up months come from the pack (and the lifting
+    # date announced when the run was made), never a literal count written here.
+    relief = makeup_relief_text(policy, lifted_on=run.lifted_on)
+    return pages.finish(note=f"说明：滞纳金按核定时施行的征缴政策计算；依北京市社会保险基金管理中心2020年1月31日通知"
+                             f"第0.3条，{relief}，列为减免滞纳金。", printed_by=printed_by)

@@ -10,18 +10,14 @@ The figures are the dashboard's (reports.selectors over the tallies), never coun
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from django.utils import timezone
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from shebao.core import clock
 from shebao.core.money import format_yuan
-from shebao.core.pdffonts import StrictCanvas, pdf_font
 from shebao.reports import selectors
 from shebao.reports.pdfcharts import bar_chart, chart_height
-from shebao.reports.statement import LEFT, RIGHT, WIDTH, _Pages
+from shebao.reports.pdfpages import LEFT, RIGHT, Pages
 
 FIG_HEADS = ["指标", "依据条款", "本月数值"]
 FIG_WIDTHS = [90 * mm, 30 * mm, 60 * mm]
@@ -46,7 +42,7 @@ def show(value: int | None, unit: str) -> str:
     return f"{value:,}"
 
 
-def _chart(pages: _Pages, *, title: str, labels: list[str], series: list[tuple[str, list[float]]]) -> None:
+def _chart(pages: Pages, *, title: str, labels: list[str], series: list[tuple[str, list[float]]]) -> None:
     pages.y -= 3 * mm
     pages.need(chart_height(len(labels), len(series)))
     pages.y -= bar_chart(pages.c, x=LEFT, y=pages.y, width=RIGHT - LEFT, font=pages.font, title=title,
@@ -59,16 +55,9 @@ def monthly_report_pdf(*, board: selectors.Dashboard, month: str, refreshed_at: 
 
     `month` is ``YYYY-MM``; `refreshed_at` when the tallies were last refreshed (printed on the
     report). Raises core.pdffonts' `PdfFontMissing` / `UnprintableText` rather than print a gap."""
-    font = pdf_font()
-    buf = io.BytesIO()
-    c = StrictCanvas(buf, pagesize=A4)
     where = board.district.name if board.district else "全市"
-    title = f"领导月报：{month[:4]}年{month[5:7]}月（{where}）"
-    c.setTitle(title)
-    pages = _Pages(c, font, title)
-    c.setFont(font, 16)
-    c.drawCentredString(WIDTH / 2, pages.y, f"社会保险经办领导月报（{month[:4]}年{month[5:7]}月）")
-    pages.y -= 12 * mm
+    pages = Pages.open(title=f"领导月报：{month[:4]}年{month[5:7]}月（{where}）",
+                       heading=f"社会保险经办领导月报（{month[:4]}年{month[5:7]}月）")
     pages.text(f"范围：{where}；统计期间：{board.start:%Y-%m-%d}至{board.end:%Y-%m-%d}", 10)
     fresh = (f"统计数据更新于{timezone.localtime(refreshed_at):%Y-%m-%d %H:%M}" if refreshed_at
              else "统计数据尚未生成")
@@ -116,14 +105,8 @@ def monthly_report_pdf(*, board: selectors.Dashboard, month: str, refreshed_at: 
                series=[("应缴", [s.fen("dues") / 100 for _, s in districts]),
                        ("已缴", [s.fen("paid") / 100 for _, s in districts]),
                        ("欠缴", [s.fen("arrears") / 100 for _, s in districts])])
-    pages.y -= 4 * mm
-    pages.text("说明：各项依据北京市社会保险基金管理中心2020年1月31日通知所列条款；数字取自随办件更新的统计表，"
-               "与看板一致。", 9, 5 * mm)
-    pages.text(f"打印：{printed_by}，{timezone.localtime(clock.now()):%Y-%m-%d %H:%M}", 8, 5 * mm)
-    pages.footer()
-    c.showPage()
-    c.save()
-    return buf.getvalue()
+    return pages.finish(note="说明：各项依据北京市社会保险基金管理中心2020年1月31日通知所列条款；数字取自随办件更新的统计表，"
+                             "与看板一致。", printed_by=printed_by)
 
 
 def month_bounds(month: str, *, today: dt.date) -> tuple[dt.date, dt.date]:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from shebao.core import clock
@@ -271,6 +271,13 @@ def drill_keys(drill: str) -> dict[str, str]:
     """The keys (code → Chinese name) a drill-down may be narrowed by: the channels of ``applied``;
     none for the others."""
     return _choices("cases.Case", "channel") if drill == "applied" else {}
+
+
+def records_from() -> dt.date | None:
+    """The first day the tallies count anything on (a case's application day, a due's month, a
+    payment's day), or None before the first refresh: a report of a period ending earlier would be
+    empty (core.periods, review E14: a monthly report for 1990-01)."""
+    return Tally.objects.aggregate(first=Min("day"))["first"]
 
 
 def district_exists(district_id: int) -> bool:

@@ -10,82 +10,13 @@ PDF rather than print a gap).
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
-from django.utils import timezone
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from shebao.core import clock
 from shebao.core.money import format_yuan
-from shebao.core.pdffonts import StrictCanvas, pdf_font
-
-WIDTH, HEIGHT = A4
-LEFT, RIGHT, BOTTOM = 15 * mm, WIDTH - 15 * mm, 18 * mm
-
-
-def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Break `text` into lines no wider than `width` points (Chinese breaks between any characters)."""
-    lines, line = [], ""
-    for ch in text:
-        if stringWidth(line + ch, font, size) > width and line:
-            lines.append(line)
-            line = ch
-        else:
-            line += ch
-    return lines + ([line] if line or not lines else [])
-
-
-class _Pages:
-    """A canvas that starts a new page (title and column heads repeated) when a row will not fit."""
-
-    def __init__(self, canvas: StrictCanvas, font: str, title: str) -> None:
-        self.c, self.font, self.title = canvas, font, title
-        self.page = 1
-        self.y = HEIGHT - 20 * mm
-        self.heads: tuple[list[str], list[float]] | None = None
-
-    def need(self, height: float) -> None:
-        if self.y - height < BOTTOM:
-            self.footer()
-            self.c.showPage()
-            self.page += 1
-            self.y = HEIGHT - 20 * mm
-            self.c.setFont(self.font, 10)
-            self.c.drawString(LEFT, self.y, f"{self.title}（续）")
-            self.y -= 8 * mm
-            if self.heads:
-                self.row(*self.heads, bold=True)
-
-    def footer(self) -> None:
-        self.c.setFont(self.font, 8)
-        self.c.drawCentredString(WIDTH / 2, 10 * mm, f"第{self.page}页")
-
-    def text(self, text: str, size: float = 10, gap: float = 6 * mm) -> None:
-        for line in _wrap(text, self.font, size, RIGHT - LEFT):
-            self.need(gap)
-            self.c.setFont(self.font, size)
-            self.c.drawString(LEFT, self.y, line)
-            self.y -= gap
-
-    def row(self, cells: list[str], widths: list[float], *, bold: bool = False, size: float = 8.5) -> None:
-        wrapped = [_wrap(str(v), self.font, size, w - 2) for v, w in zip(cells, widths, strict=True)]
-        height = max(len(w) for w in wrapped) * 4.2 * mm + 1.5 * mm
-        self.need(height)
-        x = LEFT
-        self.c.setFont(self.font, size)
-        for lines, w in zip(wrapped, widths, strict=True):
-            yy = self.y
-            for line in lines:
-                self.c.drawString(x + 1, yy, line)
-                yy -= 4.2 * mm
-            x += w
-        self.y -= height
-        self.c.setLineWidth(0.6 if bold else 0.2)
-        self.c.line(LEFT, self.y + 3 * mm, RIGHT, self.y + 3 * mm)
-
+from shebao.reports.pdfpages import Pages
 
 DUE_HEADS = ["所属期", "险种", "应缴（元）", "实缴日期", "滞纳金（元）", "减免滞纳金（元）", "依据与减免"]
 DUE_WIDTHS = [16 * mm, 20 * mm, 24 * mm, 20 * mm, 22 * mm, 24 * mm, 54 * mm]
@@ -98,16 +29,8 @@ def statement_pdf(*, account: Any, printed_by: str) -> bytes:
 
     Raises core.pdffonts' `PdfFontMissing` / `UnprintableText` rather than print a name with a gap.
     """
-    font = pdf_font()
     employer, as_of = account.employer, account.as_of
-    buf = io.BytesIO()
-    c = StrictCanvas(buf, pagesize=A4)
-    title = f"单位社会保险费对账单：{employer.name}"
-    c.setTitle(title)
-    pages = _Pages(c, font, title)
-    c.setFont(font, 16)
-    c.drawCentredString(WIDTH / 2, pages.y, "单位社会保险费对账单")
-    pages.y -= 12 * mm
+    pages = Pages.open(title=f"单位社会保险费对账单：{employer.name}", heading="单位社会保险费对账单")
     pages.text(f"单位名称：{employer.name}", 11, 7 * mm)
     pages.text(f"统一社会信用代码：{employer.credit_code}    所属区：{employer.district.name}", 10)
     pages.text(f"对账截止日：{as_of:%Y年%m月%d日}", 10)
@@ -118,6 +41,7 @@ def statement_pdf(*, account: Any, printed_by: str) -> bytes:
         ("预缴余额", account.credit_fen),
     ]
     pages.text("；".join(f"{k}{format_yuan(v)}元" for k, v in totals), 10)
+    pages.text(f"滞纳金状态：{account.late_fee_status}", 9, 5 * mm)  # owed, fixed or accruing, and how to pay (U11)
     pages.y -= 3 * mm
     pages.text("一、应缴费款", 11, 7 * mm)
     pages.heads = (DUE_HEADS, DUE_WIDTHS)
@@ -127,8 +51,9 @@ def statement_pdf(*, account: Any, printed_by: str) -> bytes:
         basis = "；".join([*r.clauses, *([r.relief] if r.relief else []), *([r.deferral] if r.deferral else [])])
         if due.relief_fen:
             basis = f"减免单位缴费{format_yuan(due.relief_fen)}元；{basis}"
+        fee = " ".join(x for x in (format_yuan(r.late_fee_fen), r.fee_state_short) if x)
         pages.row([due.month, due.get_insurance_display(), format_yuan(due.amount_fen),
-                   f"{due.paid_on:%Y-%m-%d}" if due.paid_on else "未缴", format_yuan(r.late_fee_fen),
+                   f"{due.paid_on:%Y-%m-%d}" if due.paid_on else "未缴", fee,
                    format_yuan(r.waived_fen), basis or "—"], DUE_WIDTHS)
     if not account.dues:
         pages.text("没有应缴费款。", 9)
@@ -143,14 +68,20 @@ def statement_pdf(*, account: Any, printed_by: str) -> bytes:
     if not account.payments:
         pages.text("没有收款记录。", 9)
     pages.heads = None
-    pages.y -= 4 * mm
-    pages.text("说明：滞纳金与减免按北京市社会保险基金管理中心2020年1月31日通知及所列条款计算；"
-               "减免单位缴费依所列阶段性减免政策条目。如有疑问，请与所属区社会保险基金管理中心联系。", 9, 5 * mm)
-    pages.text(f"打印：{printed_by}，{timezone.localtime(clock.now()):%Y-%m-%d %H:%M}", 8, 5 * mm)
-    pages.footer()
-    c.showPage()
-    c.save()
-    return buf.getvalue()
+    return pages.finish(note="说明：滞纳金与减免按北京市社会保险基金管理中心2020年1月31日通知及所列条款计算；"
+                        "减免单位缴费依所列阶段性减免政策条目。如有疑问，请与所属区社会保险基金管理中心联系。",
+                        printed_by=printed_by)
+
+
+def statement_as_of(raw: object, *, employer: Any) -> dt.date:
+    """The ``as_of`` of an employer's statement or account page: empty means today; a day after today
+    or before the employer's books (collection.selectors.employer_records_from) is refused with a
+    Chinese ValidationError (core.periods, review E14)."""
+    from shebao.collection.selectors import employer_records_from
+    from shebao.core.periods import report_day
+
+    return report_day(raw, label="对账截止日", today=clock.today(), default=clock.today(),
+                      first=employer_records_from(employer), first_what="该单位最早的缴费记录", field="as_of")
 
 
 def statement_filename(employer: Any, as_of: dt.date) -> str:

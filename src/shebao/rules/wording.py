@@ -150,12 +150,20 @@ def due_clause_text(policy: Policy, clause: str, month: str) -> str:
     if clause == "0.2":
         return f"{clause_zh(clause)} {month_due_text(policy, month)}"
     if clause == "0.3":
-        deadline = _makeup_deadline(policy)
-        if deadline:
-            return f"{clause_zh(clause)} 疫情期间欠费于{deadline}前（含当日）补缴的，免收滞纳金"
-        months = value_zh(policy.parameter("epidemic.makeup_months"), policy.value("epidemic.makeup_months"))
-        return f"{clause_zh(clause)} 疫情期间欠费于疫情解除后{months}内补缴的，免收滞纳金"
+        return f"{clause_zh(clause)} {makeup_relief_text(policy, lifted_on=_lifted(policy))}"
     return clause_zh(clause)
+
+
+def makeup_relief_text(policy: Policy, *, lifted_on: date | None) -> str:
+    """Clause 0.3 (Reading 0.3b) in words, from the policy's make-up months: with the lifting date
+    `lifted_on` known, ``疫情期间欠费于2020年8月31日前（含当日）补缴的，免收滞纳金``; before it is
+    announced, ``疫情期间欠费于疫情解除后3个月内补缴的，免收滞纳金``. Never a literal count of months:
+    the months are the pack's ``epidemic.makeup_months`` (or its announced change)."""
+    months = policy.value("epidemic.makeup_months")
+    if lifted_on is not None:
+        return f"疫情期间欠费于{date_zh(add_months(lifted_on, months))}前（含当日）补缴的，免收滞纳金"
+    shown = value_zh(policy.parameter("epidemic.makeup_months"), months)
+    return f"疫情期间欠费于疫情解除后{shown}内补缴的，免收滞纳金"
 
 
 # Dates and months the rules derive from parameters, offered to the statements' templates.
