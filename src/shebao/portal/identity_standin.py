@@ -262,7 +262,7 @@ class OidcProvider:
                 '<style>body{font:18px/1.6 sans-serif;margin:1rem;max-width:30rem}input,button{font:inherit;'
                 'padding:.6rem;margin:.3rem 0;width:100%;box-sizing:border-box}</style></head><body>'
                 '<h1>统一身份认证（演示替身）</h1><p>演示环境不做真实的人脸识别：请输入本人证件号码，模拟识别结果。</p>'
-                f'<form method="post" action="/authorize">{hidden}<label for="id_number">证件号码</label>'
+                f'<form novalidate method="post" action="/authorize">{hidden}<label for="id_number">证件号码</label>'
                 '<input id="id_number" name="id_number" autocomplete="off">'
                 '<button name="outcome" value="pass">人脸识别通过</button>'
                 '<button name="outcome" value="fail">人脸识别未通过</button></form></body></html>')

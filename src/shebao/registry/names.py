@@ -26,6 +26,25 @@ EMPLOYER_PREFIX = ["北京", "北京市", "中关村", "京城", "首都"]
 EMPLOYER_CORE = list("华信达通宏泰恒安盛科联创远景新源和瑞祥丰兴隆鼎晟嘉德诚明")
 EMPLOYER_KIND = ["科技有限公司", "贸易有限公司", "餐饮管理有限公司", "建筑工程有限公司", "医院", "物业管理有限公司",
                  "文化传媒有限公司", "信息技术有限公司", "物流有限公司", "商贸中心", "咨询有限公司", "制造有限公司"]
+# The industry (GB/T 4754-2017 division) each kind of generated employer is in: a generated
+# 建筑工程有限公司 is a builder (E47), never a restaurant (review U15: demo employer 001, a construction
+# company, was registered as H62 catering).
+EMPLOYER_KIND_INDUSTRY = {
+    "科技有限公司": "I65", "贸易有限公司": "F51", "餐饮管理有限公司": "H62", "建筑工程有限公司": "E47", "医院": "Q84",
+    "物业管理有限公司": "K70", "文化传媒有限公司": "R87", "信息技术有限公司": "I65", "物流有限公司": "G59",
+    "商贸中心": "F52", "咨询有限公司": "L72", "制造有限公司": "C34",
+}
+
+
+def industry_for_name(name: str) -> str | None:
+    """The GB/T 4754-2017 division of a generated employer, read from its name's kind
+    (``北京华信建筑工程有限公司`` → ``E47``), or None for a name of no known kind."""
+    for kind, code in EMPLOYER_KIND_INDUSTRY.items():
+        if name.endswith(kind):
+            return code
+    return None
+
+
 ETHNICITIES = ["汉族"] * 95 + ["回族", "满族", "蒙古族", "朝鲜族", "土家族"]
 
 
