@@ -28,6 +28,7 @@ from shebao.core import clock
 from shebao.core.inputs import business_date_problem, id_text
 from shebao.core.money import format_yuan
 from shebao.core.periods import check_period, report_month
+from shebao.registry.offices import short_name
 from shebao.reports import selectors
 from shebao.reports.excel import Count, Share, Yuan, xlsx_response
 from shebao.reports.refresher import tallies_freshness
@@ -65,6 +66,9 @@ def _chart(kind: type, *, title: str, labels: list[str], series: list[tuple[str,
     chart = kind(style=CHART_STYLE, js=[], disable_xml_declaration=True, title=title, width=720, height=height,
                  legend_at_bottom=True, legend_at_bottom_columns=3, truncate_legend=-1,
                  margin_left=20 + round(0.45 * CHART_STYLE.label_font_size * wide),
+                 # pygal's legend rows are lower than it reserves: the third row (窗口（前台接收）) fell
+                 # below the chart's bottom edge; each row gets the room back.
+                 margin_bottom=20 + 8 * -(-len(series) // 3),
                  x_label_rotation=30 if len(labels) > 8 and not horizontal else 0,
                  show_minor_x_labels=horizontal or len(labels) <= 16, truncate_label=-1, print_values=False,
                  stack_from_top=stacked, no_data_text="此范围内没有数据")
@@ -169,8 +173,8 @@ def _period_label(day: dt.date, grain: str) -> str:
 
 def _district_label(office: Any) -> str:
     """A district center as a row of a table or a bar of a chart names it: 朝阳区, not 朝阳区社会保险基金
-    管理中心 (review U6: thirteen characters squeezed the column to one character a line)."""
-    return office.name.replace("社会保险基金管理中心", "") or office.name
+    管理中心, 北京经济技术开发区 (review U6: thirteen characters squeezed the column to one character a line)."""
+    return short_name(office.name)
 
 
 def _tables(board: selectors.Dashboard) -> dict[str, dict[str, Any]]:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from reportlab.lib.units import mm
 
 from shebao.core.money import format_yuan
+from shebao.registry.offices import short_name
 from shebao.reports.pdfcharts import bar_chart, chart_height
 from shebao.reports.pdfpages import LEFT, RIGHT, Pages
 from shebao.rules.wording import makeup_relief_text
@@ -23,9 +24,6 @@ DISTRICT_WIDTHS = [60 * mm, 22 * mm, 33 * mm, 33 * mm, 32 * mm]
 TOP_HEADS = ["单位名称", "所属区", "欠费（元）", "逾期笔数", "滞纳金（元）", "减免（元）"]
 TOP_WIDTHS = [58 * mm, 36 * mm, 24 * mm, 16 * mm, 24 * mm, 22 * mm]
 
-
-def _short(name: str) -> str:
-    return name.replace("社会保险基金管理中心", "")
 
 
 def assessment_report_pdf(*, run: Any, districts: list[Any], top: list[dict[str, Any]], policy: Any,
@@ -61,7 +59,7 @@ def assessment_report_pdf(*, run: Any, districts: list[Any], top: list[dict[str,
         pages.text("本批次没有欠费。", 9)
     pages.heads = None
     if districts:
-        labels = [_short(d.district.name) for d in districts]
+        labels = [short_name(d.district.name) for d in districts]
         pages.y -= 4 * mm
         pages.need(chart_height(len(labels), 3))
         pages.y -= bar_chart(c, x=LEFT, y=pages.y, width=RIGHT - LEFT, font=font, title="各区欠费、滞纳金与减免（元）",

@@ -15,6 +15,7 @@ from django.utils import timezone
 from reportlab.lib.units import mm
 
 from shebao.core.money import format_yuan
+from shebao.registry.offices import short_name
 from shebao.reports import selectors
 from shebao.reports.pdfcharts import bar_chart, chart_height
 from shebao.reports.pdfpages import LEFT, RIGHT, Pages
@@ -26,9 +27,6 @@ WORK_WIDTHS = [50 * mm, 22 * mm, 26 * mm, 26 * mm, 28 * mm, 28 * mm]
 MONEY_HEADS = ["区", "应缴（元）", "已缴（元）", "欠缴（元）", "征缴率", "待遇已支付（元）"]
 MONEY_WIDTHS = [40 * mm, 30 * mm, 30 * mm, 30 * mm, 18 * mm, 32 * mm]
 
-
-def _short(name: str) -> str:
-    return name.replace("社会保险基金管理中心", "")
 
 
 def show(value: int | None, unit: str) -> str:
@@ -76,7 +74,7 @@ def monthly_report_pdf(*, board: selectors.Dashboard, month: str, refreshed_at: 
         _chart(pages, title="申请渠道（第0.4条，笔）", labels=[channels[k] for k in order],
                series=[("申请量", [applied[k][0] for k in order])])
     districts = board.districts
-    labels = [_short(o.name) for o, _ in districts]
+    labels = [short_name(o.name) for o, _ in districts]
     pages.y -= 4 * mm
     pages.text("二、各区办件（第9条、第1.3条）", 11, 7 * mm)
     pages.heads = (WORK_HEADS, WORK_WIDTHS)
