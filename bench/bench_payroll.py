@@ -25,6 +25,7 @@ bench/results.json under "payroll".
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 import tempfile
@@ -48,19 +49,24 @@ def _load(n: int, connection) -> int:
     from django.utils import timezone
 
     from shebao.benefits.models import PayrollRun
-    from shebao.registry.models import Office
+    from shebao.core import crypto
+    from shebao.registry.models import Office, id_region_of
 
     districts = list(Office.objects.filter(kind=Office.Kind.DISTRICT_CENTER).order_by("pk").values_list("pk", flat=True))
     now = timezone.now()
     with connection.cursor() as c:
-        c.execute(f"""
-            INSERT INTO registry_person (id_type, id_number, id_last4, name, name_initials, gender, birth_date, ethnicity,
-                hukou_type, contributor_category, is_cadre, phone, category, nationality, district_id, other_data,
-                created_at)
-            SELECT 'citizen_id', '9' || lpad(g::text, 17, '0'), right(lpad(g::text, 17, '0'), 4), '基准退休' || g, 'jztx',
-                   'male', DATE '1945-01-01' + (g %% 5000), '汉族', 'urban', 'retiree', false, '', 'standard', '中国',
-                   (ARRAY[{','.join(map(str, districts))}])[1 + g %% {len(districts)}], '{{}}'::jsonb, %s
-            FROM generate_series(1, %s) g""", [now, n])
+        # Persons through COPY, the ID number as the model writes it: a token, its keyed hash and
+        # its region (core.crypto; the generator does the same).
+        columns = ["id_type", "id_number", "id_number_hash", "id_region", "id_last4", "name", "name_initials",
+                   "gender", "birth_date", "ethnicity", "hukou_type", "contributor_category", "is_cadre", "phone",
+                   "category", "nationality", "district_id", "other_data", "created_at"]
+        with c.cursor.copy(f"COPY registry_person ({', '.join(columns)}) FROM STDIN") as copy:
+            for g in range(1, n + 1):
+                number = "9" + f"{g:017d}"
+                copy.write_row(("citizen_id", crypto.encrypt(number), crypto.blind_index(number, kind="id_number"),
+                                id_region_of(number), number[-4:], f"基准退休{g}", "jztx", "male",
+                                dt.date(1945, 1, 1) + dt.timedelta(days=g % 5000), "汉族", "urban", "retiree", False,
+                                "", "standard", "中国", districts[g % len(districts)], "{}", now))
         c.execute("""
             INSERT INTO benefits_retiree (person_id, district_id, retired_on, retirement_month, age_months, declared_on,
                                           bank_account, status, created_at)

@@ -57,7 +57,7 @@ from django.db import connection, transaction
 from shebao.collection.importers import _decode, _Refuse, parse_amount_fen
 from shebao.collection.models import Declaration, DeclarationRow, Due
 from shebao.collection.services import INSURANCES, dues_build
-from shebao.core import clock
+from shebao.core import clock, crypto
 from shebao.core.audit import audit_bulk_create, audit_create, audit_update, audited_bulk_update, snapshot
 from shebao.core.money import format_yuan
 from shebao.core.normalize import normalize_code, normalize_month, normalize_text
@@ -265,13 +265,15 @@ def rows_check(*, employer: Employer, month: str, rows: list[StagedRow]) -> None
             elif row.base_fen > ceiling:
                 row.errors.append(f"缴费基数：{format_yuan(row.base_fen)}元高于{month}的缴费基数上限"
                                   f"{format_yuan(ceiling)}元")
-    numbers = [row.id_number for row in rows if row.id_number]
+    # Looked up by the blind index (the number is encrypted: core.crypto), keyed by hash so that
+    # nothing is decrypted for the match.
+    hashes = {row.id_number: crypto.blind_index(row.id_number, kind="id_number") for row in rows if row.id_number}
     people: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(numbers):
-        people.update({n: (pk, name) for pk, n, name in
-                       Person.objects.filter(id_number__in=chunk).values_list("pk", "id_number", "name")})
+    for chunk in _chunks(sorted(set(hashes.values()))):
+        people.update({h: (pk, name) for pk, h, name in
+                       Person.objects.filter(id_number_hash__in=chunk).values_list("pk", "id_number_hash", "name")})
     for row in rows:
-        found = people.get(row.id_number)
+        found = people.get(hashes.get(row.id_number, ""))
         if row.id_number and found is None:
             row.errors.append("证件号码：未登记参保人员（新参保人员请先办理参保登记）")
         elif found is not None:
@@ -383,10 +385,10 @@ def _insert(model: Any, names: list[str], values: list[tuple[Any, ...]], keys: A
 
 
 def _rows_write(declaration: Declaration, rows: list[StagedRow]) -> None:
-    """The staging rows, in bulk (COPY on PostgreSQL)."""
+    """The staging rows, in bulk (COPY on PostgreSQL), the ID number encrypted as the field would."""
     names = ["declaration_id", "line_no", "id_number", "name", "change", "base_fen", "person_id", "errors"]
     _insert(DeclarationRow, names, [
-        (declaration.pk, row.line_no, row.id_number, row.name, row.change, row.base_fen, row.person_id,
+        (declaration.pk, row.line_no, crypto.encrypt(row.id_number), row.name, row.change, row.base_fen, row.person_id,
          json.dumps(row.errors, ensure_ascii=False)) for row in rows], list)
 
 

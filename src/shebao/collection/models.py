@@ -827,7 +827,7 @@ class DeclarationRow(models.Model):
     declaration = models.ForeignKey(Declaration, verbose_name="月报", on_delete=models.CASCADE,
                                     related_name="lines")
     line_no = models.PositiveIntegerField("行号")
-    id_number = models.CharField("证件号码", max_length=40)
+    id_number = EncryptedTextField("证件号码", max_length=40)  # encrypted at rest (core.crypto); never looked up
     name = models.CharField("姓名", max_length=100)
     change = models.CharField("变动类型", max_length=6, choices=Change.choices, blank=True)
     base_fen = models.BigIntegerField("缴费基数（分）", null=True, blank=True)

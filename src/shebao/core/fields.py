@@ -8,6 +8,18 @@
 `max_length` is the plain value's (checked by forms and the model guard); the column holds the
 token (text). An equality lookup on the encrypted column itself could never match (a token is
 random), so it is refused with an error naming the blind index, except against "" (no value).
+
+A column looked up everywhere (a person's ID number) names its index, and its equality and `in`
+lookups then go to the index instead (the value hashed as `blind_index` does, normalised first):
+
+    id_number = EncryptedTextField("证件号码", max_length=32, indexed_by="id_number_hash")
+    id_number_hash = BlindIndexField(source="id_number", kind="id_number", unique=True)
+
+    Person.objects.filter(id_number=number)          # WHERE id_number_hash = blind_index(number)
+    Contribution.objects.filter(person__id_number__in=numbers)
+
+Any other lookup (startswith, contains, a comparison with another column or a subquery) still
+raises `FieldError`, so a search that cannot work on tokens fails in tests instead of finding nobody.
 """
 
 from __future__ import annotations
@@ -16,13 +28,27 @@ from typing import Any
 
 from django.core.exceptions import FieldError
 from django.db import models
+from django.db.models.expressions import Col
 from django.db.models.lookups import Exact, In, IsNull
 
 from shebao.core import crypto
 
 
 class EncryptedTextField(models.TextField):
-    """Text stored as a Fernet token (core.crypto), read back as plain text."""
+    """Text stored as a Fernet token (core.crypto), read back as plain text.
+
+    `indexed_by`: the name of the BlindIndexField of this value on the same model; when given,
+    `exact` and `in` lookups on this field are answered by that index (see the module's docstring)."""
+
+    def __init__(self, *args: Any, indexed_by: str = "", **kwargs: Any) -> None:
+        self.indexed_by = indexed_by
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> tuple[Any, ...]:
+        name, path, args, kwargs = super().deconstruct()
+        if self.indexed_by:
+            kwargs["indexed_by"] = self.indexed_by
+        return name, path, args, kwargs
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
         return crypto.decrypt(value)
@@ -32,6 +58,10 @@ class EncryptedTextField(models.TextField):
         return crypto.encrypt(value)
 
     def get_lookup(self, lookup_name: str) -> Any:
+        if self.indexed_by and lookup_name in ("exact", "iexact"):
+            return IndexedExact
+        if self.indexed_by and lookup_name == "in":
+            return IndexedIn
         if lookup_name == "exact":
             return EncryptedExact
         if lookup_name in ("isnull",):
@@ -59,6 +89,40 @@ class EncryptedIn(In):
         for value in self.rhs:
             _refuse(self.lhs.output_field, value)
         return super().get_prep_lookup()
+
+
+def _on_index(lhs: Any, rhs: Any, many: bool) -> tuple[Any, Any]:
+    """The lookup's left side moved to the blind index column of the same table alias, and its
+    value(s) hashed as the index holds them. Refuses what cannot be hashed in Python (an expression,
+    a subquery, another column)."""
+    field = lhs.output_field
+    index = field.model._meta.get_field(field.indexed_by)
+    values = rhs if many else [rhs]
+    if not isinstance(lhs, Col) or hasattr(values, "resolve_expression") \
+            or any(hasattr(v, "resolve_expression") for v in values):
+        raise FieldError(f"{field.model.__name__}.{field.name} is encrypted: compare a plain value (hashed into "
+                         f"{index.name}), not an expression, a subquery or another column")
+    hashed = [crypto.blind_index(None if v is None else str(v), kind=index.kind) for v in values]
+    return Col(lhs.alias, index), (hashed if many else hashed[0])
+
+
+class IndexedExact(Exact):
+    """`field=value` on an encrypted field with a blind index: `field_hash = blind_index(value)`
+    (`iexact` too: the index is of the normalised, upper-cased value)."""
+
+    lookup_name = "exact"
+
+    def __init__(self, lhs: Any, rhs: Any) -> None:
+        lhs, rhs = _on_index(lhs, rhs, many=False)
+        super().__init__(lhs, rhs)
+
+
+class IndexedIn(In):
+    """`field__in=values` on an encrypted field with a blind index: `field_hash IN (hashes)`."""
+
+    def __init__(self, lhs: Any, rhs: Any) -> None:
+        lhs, rhs = _on_index(lhs, rhs if hasattr(rhs, "resolve_expression") else list(rhs), many=True)
+        super().__init__(lhs, rhs)
 
 
 class BlindIndexedModel(models.Model):

@@ -24,7 +24,15 @@ from shebao.core.models import AuditEvent
 from shebao.core.permissions import SystemActor
 from shebao.registry import names
 from shebao.registry.checks import CREDIT_ALPHABET, CREDIT_WEIGHTS, id_check_character
-from shebao.registry.models import Contribution, Employer, EmploymentSpell, Office, PensionAccount, Person
+from shebao.registry.models import (
+    Contribution,
+    Employer,
+    EmploymentSpell,
+    Office,
+    PensionAccount,
+    Person,
+    id_region_of,
+)
 from shebao.registry.offices import id_region
 from shebao.registry.rates import ContributionRates, rates_in_force
 from shebao.registry.services import employer_name_initials
@@ -304,7 +312,8 @@ def _generate_batch(*, rng, start, stop, sizes, employer_district, districts, pe
             number = first17 + id_check_character(first17)
             hukou, nationality = ("urban" if (k % 3) else "rural"), "中国"
         person_rows.append((
-            pid, id_type, number, number[-4:], name, initials, gender, birth_str[k],
+            pid, id_type, crypto.encrypt(number), crypto.blind_index(number, kind="id_number"),  # as the model writes
+            id_region_of(number), number[-4:], name, initials, gender, birth_str[k],
             names.ETHNICITIES[int(p_idx[k]) % len(names.ETHNICITIES)], hukou, "employee", bool(is_cadre[k]),
             crypto.encrypt(f"13{int(phone_tail[k]):09d}"), cat, nationality, dist.pk, now,  # a token, as the model writes
         ))
@@ -314,7 +323,7 @@ def _generate_batch(*, rng, start, stop, sizes, employer_district, districts, pe
         spell_rows.append((spell_id0 + k, pid, employer_id0 + int(emp_idx[emp]),
                            month_str(first_month + int(join_offset[k])), ""))
     _write_rows(Person._meta.db_table,
-                ["id", "id_type", "id_number", "id_last4", "name", "name_initials", "gender", "birth_date",
+                ["id", "id_type", "id_number", "id_number_hash", "id_region", "id_last4", "name", "name_initials", "gender", "birth_date",
                  "ethnicity", "hukou_type", "contributor_category", "is_cadre", "phone", "category",
                  "nationality", "district_id", "created_at"], person_rows)
     _write_rows(PensionAccount._meta.db_table, ["id", "person_id", "account_type", "opened_on", "district_id"],

@@ -9,11 +9,13 @@ Writes go through `services.py`, which records the audit trail; nothing here has
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from shebao.core import clock
+from shebao.core import clock, crypto
 from shebao.core.fields import BlindIndexedModel, BlindIndexField, EncryptedTextField
 from shebao.core.masking import mask_bank_account, mask_id_number, mask_phone
 from shebao.core.models import AppendOnlyModel
@@ -179,7 +181,25 @@ class EmployerFacts(AppendOnlyModel):
         return self.employer.audit_district_code
 
 
-class Person(models.Model):
+def id_region_of(number: str | None) -> str:
+    """The first six characters of a document number of 15 or more (a citizen ID's region, GB 11643),
+    kept in clear for the search by the start of a number: the masked form shows them already
+    (`mask_id_number`). "" for a shorter document (a passport, a permit), whose start is not shown."""
+    number = number or ""
+    return number[:6] if len(number) >= 15 else ""
+
+
+class IdRegionField(models.CharField):
+    """`id_region_of(id_number)`, kept on every save and bulk create (as BlindIndexField keeps its
+    hash), so a row written by `bulk_create` is found by the start of its number too."""
+
+    def pre_save(self, model_instance: Any, add: bool) -> str:
+        value = id_region_of(model_instance.id_number)
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+class Person(BlindIndexedModel):
     class IdType(models.TextChoices):
         CITIZEN_ID = "citizen_id", "居民身份证"
         HMT_PERMIT = "hmt_permit", "港澳台居民居住证/通行证"
@@ -207,7 +227,13 @@ class Person(models.Model):
         RETIREE = "retiree", "退休人员"
 
     id_type = models.CharField("证件类型", max_length=20, choices=IdType.choices, default=IdType.CITIZEN_ID)
-    id_number = models.CharField("证件号码", max_length=32, unique=True)
+    # Encrypted at rest (core.crypto); looked up, and kept unique, through its keyed hash
+    # (`filter(id_number=…)` is answered by `id_number_hash`: core.fields).
+    id_number = EncryptedTextField("证件号码", max_length=32, indexed_by="id_number_hash")
+    id_number_hash = BlindIndexField(source="id_number", kind="id_number", unique=True, verbose_name="证件号码")
+    # The region (first six) of a long number, in clear as the masked form shows it: the search by
+    # the start of a number (`registry.selectors.person_search`).
+    id_region = IdRegionField("证件号前六位", max_length=6, blank=True, db_index=True, editable=False)
     # The last four characters of the document number, for the clerk's "last four" search.
     id_last4 = models.CharField("证件号后四位", max_length=4, db_index=True, editable=False)
     name = models.CharField("姓名", max_length=100, db_index=True)
@@ -240,6 +266,33 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.id_number_masked}）"
+
+    def _derive_index(self) -> None:
+        self.id_number_hash = crypto.blind_index(self.id_number, kind="id_number")
+        self.id_region = id_region_of(self.id_number)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Keeps the region (and, through BlindIndexedModel, the hash) with the number, a narrow
+        save (`update_fields=["id_number"]`) included."""
+        self._derive_index()
+        fields = kwargs.get("update_fields")
+        if fields is not None and "id_number" in fields and "id_region" not in fields:
+            kwargs["update_fields"] = [*fields, "id_region"]
+        super().save(*args, **kwargs)
+
+    def validate_unique(self, exclude: Any = None) -> None:
+        """The number is unique through its hash: checked on the hash of the number as it is now,
+        and reported at the number (the same "具有 证件号码 的 参保人员 已存在。")."""
+        self._derive_index()
+        if exclude and "id_number" not in exclude:  # a form leaves out the hash, never the number's check
+            exclude = set(exclude) - {"id_number_hash"}
+        try:
+            super().validate_unique(exclude=exclude)
+        except ValidationError as e:
+            errors = e.update_error_dict({})
+            if "id_number_hash" in errors:
+                errors.setdefault("id_number", []).extend(errors.pop("id_number_hash"))
+            raise ValidationError(errors) from None
 
     def clean(self) -> None:
         """A citizen ID number fixes gender and birth date: they may never disagree (GB 11643)."""
@@ -274,8 +327,9 @@ class PersonHistory(AppendOnlyModel):
     person = models.ForeignKey(Person, verbose_name="参保人员", on_delete=models.PROTECT, related_name="history")
     field = models.CharField("信息项", max_length=40)
     field_zh = models.CharField("信息项名称", max_length=40)
-    old_value = models.TextField("原值", blank=True)
-    new_value = models.TextField("新值", blank=True)
+    # Encrypted at rest: a change of ID number, phone or account keeps both values (core.crypto).
+    old_value = EncryptedTextField("原值", blank=True)
+    new_value = EncryptedTextField("新值", blank=True)
     case_number = models.PositiveBigIntegerField("申请编号", null=True, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from typing import Any
@@ -56,11 +57,81 @@ def person_search(*, user: Any, query: str) -> QuerySet[Person]:
     if _DIGITS_RE.match(code):
         return qs.filter(id_last4=code)
     if _ID_PREFIX_RE.match(code):
-        return qs.filter(id_number__startswith=code)
+        return id_prefix_search(qs, code)
     if _INITIALS_RE.match(q):
         word = PersonNameWord.objects.filter(word__startswith=q.lower()).values("person_id")
         return qs.filter(Q(name_initials__startswith=q.lower()) | Q(pk__in=word))
     return qs.filter(Q(name=q) | Q(name__startswith=q))
+
+
+def _first_date(digits: str) -> dt.date | None:
+    """The earliest date whose YYYYMMDD is not below `digits` (8 digits), or None."""
+    y, m, d = int(digits[:4]), int(digits[4:6]), int(digits[6:])
+    if y == 0:
+        y, m, d = 1, 1, 1
+    if m == 0:
+        m, d = 1, 1
+    elif m > 12:
+        y, m, d = y + 1, 1, 1
+    d = max(d, 1)
+    if y <= 9999 and d > calendar.monthrange(y, m)[1]:
+        y, m, d = (y, m + 1, 1) if m < 12 else (y + 1, 1, 1)
+    return dt.date(y, m, d) if y <= 9999 else None
+
+
+def _last_date(digits: str) -> dt.date | None:
+    """The latest date whose YYYYMMDD is not above `digits` (8 digits), or None."""
+    y, m, d = int(digits[:4]), int(digits[4:6]), int(digits[6:])
+    if m > 12:
+        m, d = 12, 31
+    elif m == 0 or (m == 1 and d == 0):
+        y, m, d = y - 1, 12, 31
+    elif d == 0:
+        m, d = m - 1, 31
+    if y < 1:
+        return None
+    return dt.date(y, m, min(d, calendar.monthrange(y, m)[1]))
+
+
+def birth_dates_of_prefix(digits: str) -> tuple[dt.date, dt.date] | None:
+    """The birth dates a citizen ID's digits 7 to 14 (YYYYMMDD, GB 11643) may hold when they start
+    with `digits` (1 to 8 digits): (first, last), or None when no date starts so ("196013")."""
+    lo, hi = _first_date(digits.ljust(8, "0")), _last_date(digits.ljust(8, "9"))
+    return (lo, hi) if lo and hi and lo <= hi else None
+
+
+def id_prefix_search(qs: QuerySet[Person], code: str) -> QuerySet[Person]:
+    """The persons of `qs` whose document number starts with `code` (normalised), though the number is
+    encrypted (core.crypto, docs/encryption.md). Indexed columns narrow it, then the few candidates
+    left are decrypted and compared:
+
+    * a long number (15 or more: citizen IDs and permits in their form) keeps its first six in clear
+      (`id_region`, shown by the masked form anyway): up to six characters are `id_region`'s start;
+    * a citizen ID's digits 7 to 14 are its birth date (GB 11643, checked on every write:
+      `Person.clean`), so 7 to 14 digits are the region and a range of `birth_date`, exactly;
+    * 15 to 17 digits, and any other document in that region, are decrypted and compared (at most
+      the people of one region born on one day, or the few permits of the region);
+    * a short document (a passport, an old permit: no region kept) is decrypted and compared, among
+      the short documents of `qs` only.
+    """
+    found = Q(pk__in=[] if len(code) >= 15 else
+              [pk for pk, number in qs.filter(id_region="").values_list("pk", "id_number")
+               if normalize_code(number).startswith(code)])
+    if len(code) <= 6:
+        return qs.filter(found | Q(id_region__startswith=code))
+    region = qs.filter(id_region=code[:6])
+    citizen = Q(id_type=Person.IdType.CITIZEN_ID)
+    dates = birth_dates_of_prefix(code[6:14]) if code[:17].isdigit() else None
+    if dates is None:  # no citizen ID starts so
+        region = region.exclude(citizen)
+    elif len(code) <= 14:
+        found |= Q(pk__in=region.filter(citizen, birth_date__range=dates).values("pk"))
+        region = region.exclude(citizen)
+    else:
+        region = region.filter(~citizen | Q(birth_date__range=dates))
+    found |= Q(pk__in=[pk for pk, number in region.values_list("pk", "id_number")
+                       if normalize_code(number).startswith(code)])
+    return qs.filter(found)
 
 
 def employer_search(*, user: Any, query: str) -> QuerySet[Employer]:
