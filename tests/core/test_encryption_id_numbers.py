@@ -203,3 +203,20 @@ def test_a_declarations_staging_rows_hold_tokens_and_still_match_people(employer
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT id_number FROM {DeclarationRow._meta.db_table} WHERE id = %s", [row.pk])
         assert cursor.fetchone()[0].startswith(crypto.TOKEN_PREFIX)
+
+
+def test_the_generators_copy_writes_tokens_hashes_and_regions():
+    from shebao.registry.generator import GenerateOptions, generate
+
+    generate(GenerateOptions(employers=4, persons=120, from_month="2019-07", months=1, seed=11, batch_employers=4))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, id_number, id_number_hash, id_region FROM {Person._meta.db_table}")
+        rows = cursor.fetchall()
+    assert len(rows) == 120
+    for pk, stored, index, region in rows:
+        number = Person.objects.get(pk=pk).id_number
+        assert stored.startswith(crypto.TOKEN_PREFIX) and number not in stored
+        assert index == crypto.blind_index(number, kind="id_number")
+        assert region == (number[:6] if len(number) >= 15 else "")
+    sample = Person.objects.order_by("pk").last()
+    assert Person.objects.get(id_number=sample.id_number) == sample
