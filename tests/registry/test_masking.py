@@ -16,6 +16,20 @@ def test_numbers_are_masked_as_the_agency_shows_them():
     assert mask_id_number("") == ""
 
 
+@given(st.text("0123456789ABCDEFGHX", min_size=3, max_size=20))
+def test_every_document_number_keeps_at_least_half_hidden(number):
+    """The class of a 9- or 10-character passport shown whole (6 + 4 characters kept): a document
+    shorter than 15 keeps at most half of its characters visible; a long number keeps its region and
+    last four, as the agency shows a citizen ID."""
+    masked = mask_id_number(number)
+    assert len(masked) == len(number)
+    if len(number) < 15:
+        assert masked.count("*") * 2 >= len(number) - 1
+    else:
+        assert masked == number[:6] + "*" * (len(number) - 10) + number[-4:]
+    assert mask_id_number("E123456789") == "E*****6789" and mask_id_number("H01234567") == "H****4567"
+
+
 def test_free_text_in_logs_is_masked():
     text = "查询 11010519491231123X 电话13812345678 账号6222021234567890123"
     masked = mask_text(text)

@@ -17,16 +17,23 @@ from shebao.core.normalize import normalize_code, normalize_phone
 
 
 def mask_id_number(value: str | None) -> str:
-    """Keep the region (6) and the last 4 characters.
+    """Keep the region (6) and the last 4 characters of a long number (15 or more: a citizen ID or a
+    permit in its form); of a shorter document (a passport, a permit) the first character and the
+    last 4, so that at least half is hidden (before, a 9- or 10-character passport was shown whole:
+    6 + 4 characters of 10).
 
     >>> mask_id_number("11010519491231002X")
     '110105********002X'
+    >>> mask_id_number("E123456789")
+    'E*****6789'
     """
     if not value:
         return ""
     value = normalize_code(value)
     if len(value) <= 8:
         return value[:1] + "*" * (len(value) - 2) + value[-1:] if len(value) > 2 else "*" * len(value)
+    if len(value) < 15:
+        return value[:1] + "*" * (len(value) - 5) + value[-4:]
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
