@@ -14,7 +14,7 @@ from django.apps import apps
 from django.core.exceptions import FieldError, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shebao.core import crypto
@@ -144,6 +144,7 @@ def test_the_staff_search_by_the_start_of_a_number_finds_exactly_who_starts_so()
     assert target in person_search(user=clerk, query=target.id_number[-4:])
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # a loaded machine is not a failure
 @given(st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)), st.integers(1, 8),
        st.text("0123456789", min_size=0, max_size=2))
 def test_the_birth_dates_of_a_start_are_exactly_the_dates_written_so(day, k, noise):

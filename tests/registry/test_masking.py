@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shebao.core.masking import MaskingLogFilter, mask_bank_account, mask_id_number, mask_phone, mask_text
@@ -16,6 +16,7 @@ def test_numbers_are_masked_as_the_agency_shows_them():
     assert mask_id_number("") == ""
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # a loaded machine is not a failure
 @given(st.text("0123456789ABCDEFGHX", min_size=3, max_size=20))
 def test_every_document_number_keeps_at_least_half_hidden(number):
     """The class of a 9- or 10-character passport shown whole (6 + 4 characters kept): a document
