@@ -250,3 +250,70 @@ def test_the_page_refuses_a_missing_file_and_another_districts_employer(world, c
     assert r.status_code == 400
     html = r.content.decode()
     assert "本区没有该统一社会信用代码的参保单位" in html and "请选择花名册文件" in html
+
+
+@pytest.mark.parametrize(("cell", "shown"), [
+    ("张\x00三", "U+0000"), ("\u202e张三", "U+202E"), ("张\u200b三", "U+200B"), ("张三\x1b", "U+001B"),
+])
+def test_a_control_character_in_a_cell_is_a_row_error_naming_its_column_and_is_never_stored(
+        world, clerk_chaoyang, cell, shown):
+    """Review 3, E4: a NUL in a roster name was stored through the staging table's bulk insert (and
+    answers 500 on PostgreSQL); a U+202E was stored too."""
+    employer, people = world
+    lines = [f"{people['张三'].id_number},{cell},在职,8000", f"{people['王五'].id_number},王五,在职,8000\u202e"]
+    declaration = declaration_stage(employer=employer, month=MONTH, data=csv_bytes(lines), filename="r.csv",
+                                    actor=clerk_chaoyang)
+    rows = {row.line_no: row for row in declaration.lines.all()}
+    assert any(e.startswith("姓名：含有不可见的控制字符") and shown in e for e in rows[2].errors), rows[2].errors
+    assert any(e.startswith("缴费基数（元）：含有不可见的控制字符（U+202E") for e in rows[3].errors), rows[3].errors
+    assert rows[2].name == "张三"  # kept without the character, beside its error
+    for row in declaration.lines.all():
+        assert not any(ch in row.name + row.id_number for ch in "\x00\u202e\u200b\x1b")
+    assert declaration.error_rows == 2
+    with unchanged(Contribution, Due), pytest.raises(CommitRefused):
+        declaration_commit(declaration=declaration, actor=clerk_chaoyang)
+
+
+def test_an_unreadable_workbook_is_refused_without_the_readers_exception_name(world, clerk_chaoyang):
+    employer, _people = world
+    with nothing_written(), pytest.raises(ValidationError) as refused:
+        declaration_stage(employer=employer, month=MONTH, data=b"PK\x03\x04" + bytes(200), filename="r.xlsx",
+                          actor=clerk_chaoyang)
+    text = " ".join(refused.value.messages)
+    assert "无法读取Excel工作簿" in text and "另存为.xlsx" in text
+    assert "Error" not in text and "BadZip" not in text and not any("a" <= c.lower() <= "z" for c in
+                                                                    text.replace("Excel", "").replace("xlsx", "").replace("CSV", ""))
+
+
+def test_a_newer_upload_of_the_month_discards_the_staged_ones_before_it(world, clerk_chaoyang):
+    """Review 3, E18: every rejected upload stayed staged (33 uploads left 20 on the list)."""
+    employer, people = world
+    bad = csv_bytes([f"{people['张三'].id_number},张三,在职,100"])
+    first = declaration_stage(employer=employer, month=MONTH, data=bad, filename="1.csv", actor=clerk_chaoyang)
+    second = declaration_stage(employer=employer, month=MONTH, data=bad, filename="2.csv", actor=clerk_chaoyang)
+    other_month = declaration_stage(employer=employer, month="2020-01", data=bad, filename="3.csv",
+                                    actor=clerk_chaoyang)
+    first.refresh_from_db()
+    assert first.status == Declaration.Status.DISCARDED
+    assert AuditEvent.objects.filter(model="collection.Declaration", object_pk=str(first.pk),
+                                     reason__contains="已重新上传2020-02月报").count() == 1
+    third = declaration_stage(employer=employer, month=MONTH, data=csv_bytes(good_lines(people)), filename="4.csv",
+                              actor=clerk_chaoyang)
+    staged = set(Declaration.objects.filter(employer=employer, status=Declaration.Status.STAGED)
+                 .values_list("pk", flat=True))
+    assert staged == {third.pk, other_month.pk}
+    second.refresh_from_db()
+    assert second.status == Declaration.Status.DISCARDED and second.lines.count() == 1  # rows kept with it
+    with pytest.raises(ValidationError, match="已作废，不能提交"):
+        declaration_commit(declaration=second, actor=clerk_chaoyang)
+    assert declaration_commit(declaration=third, actor=clerk_chaoyang).status == Declaration.Status.COMMITTED
+
+
+def test_a_refused_file_leaves_the_staged_upload_of_the_month_alone(world, clerk_chaoyang):
+    employer, people = world
+    first = declaration_stage(employer=employer, month=MONTH, data=csv_bytes(good_lines(people)), filename="1.csv",
+                              actor=clerk_chaoyang)
+    with nothing_written(), pytest.raises(ValidationError):
+        declaration_stage(employer=employer, month=MONTH, data=HEAD.encode(), filename="2.csv", actor=clerk_chaoyang)
+    first.refresh_from_db()
+    assert first.status == Declaration.Status.STAGED

@@ -54,11 +54,12 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from shebao.collection.importers import _decode, _Refuse, parse_amount_fen
+from shebao.collection.importers import UNREADABLE_WORKBOOK, _decode, _Refuse, parse_amount_fen
 from shebao.collection.models import Declaration, DeclarationRow, Due
 from shebao.collection.services import INSURANCES, dues_build
 from shebao.core import clock, crypto
 from shebao.core.audit import audit_bulk_create, audit_create, audit_update, audited_bulk_update, snapshot
+from shebao.core.inputs import strip_bad_text, text_problem
 from shebao.core.money import format_yuan
 from shebao.core.normalize import normalize_code, normalize_month, normalize_text
 from shebao.core.permissions import (
@@ -114,7 +115,7 @@ def _xlsx_values(data: bytes) -> list[tuple[int, list[Any]]]:
     try:
         rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as e:  # a damaged or encrypted workbook: the reader raises many kinds
-        raise _Refuse([(1, f"无法读取Excel工作簿：{e.__class__.__name__}")]) from None
+        raise _Refuse([(1, UNREADABLE_WORKBOOK)]) from None
     return [(i, list(row)) for i, row in enumerate(rows[:MAX_ROWS + 2], start=1)]
 
 
@@ -193,6 +194,13 @@ def read_roster(data: bytes) -> tuple[list[StagedRow], list[str]]:
             text, err = _cell_text(values[i] if i < len(values) else None, key)
             if err:
                 errors.append(f"{HEADING_ZH[key]}：{err}")
+            problem = text_problem(text)
+            if problem:
+                # A NUL or a bidi control (U+202E) in a cell: a row error naming the column, and the
+                # cell is kept without it (the staging table is written by COPY, past the models'
+                # guard; PostgreSQL refuses a NUL outright). Bad-input review 3, E4.
+                errors.append(f"{HEADING_ZH[key]}：{problem}")
+                text = strip_bad_text(text)
             cells[key] = normalize_text(text)
         id_number = normalize_code(cells.get("id_number", ""))[:40]
         name = cells.get("name", "")[:100]
@@ -331,7 +339,9 @@ def _rows_of(declaration: Declaration) -> list[StagedRow]:
 def declaration_stage(*, employer: Employer, month: str, data: bytes, filename: str, actor: Any) -> Declaration:
     """Stage a roster file as `employer`'s declaration of `month` (YYYY-MM, typed forms normalised).
 
-    Returns the staged declaration: its rows, each with its errors (`error_rows` counts them).
+    Returns the staged declaration: its rows, each with its errors (`error_rows` counts them). Any
+    declaration of the same employer and month still staged is discarded by it (one upload of a
+    month awaits a decision at a time; its audit row says it was replaced).
     Raises ValidationError (Chinese, nothing stored) when the file or the month cannot be staged at
     all (unreadable file, missing column, no rows, a month declared or assessed already).
     Permission `declaration.stage` in the employer's district, or the employer's own portal account
@@ -347,6 +357,16 @@ def declaration_stage(*, employer: Employer, month: str, data: bytes, filename: 
         raise ValidationError(file_errors)
     rows_check(employer=employer, month=month, rows=rows)
     with transaction.atomic():
+        # A newer upload of the month replaces the staged ones before it (bad-input review 3, E18: 33
+        # uploads left 20 staged declarations on the employer's list): they are discarded, audited,
+        # and their rows kept with them; only the newest can be committed.
+        older = list(Declaration.objects.select_for_update().filter(
+            employer=employer, month=month, status=Declaration.Status.STAGED))
+        for old in older:
+            before = snapshot(old)
+            old.status = Declaration.Status.DISCARDED
+            old.save(update_fields=["status"])
+            audit_update(actor=actor, instance=old, before=before, reason=f"已重新上传{month}月报，作废此前未提交的上传")
         declaration = Declaration.objects.create(
             employer=employer, month=month, filename=(filename or "roster")[-200:],
             sha256=hashlib.sha256(data).hexdigest(), rows=len(rows),
@@ -403,7 +423,8 @@ class CommitRefused(ValidationError):
 def declaration_commit(*, declaration: Declaration, actor: Any) -> Declaration:
     """Commit a staged declaration all or nothing: spells, contributions and the month's dues.
 
-    The checks run again under lock; if any row now has an error, the errors are stored on the rows
+    A declaration staged with row errors is refused (`CommitRefused`) as it stands. Otherwise the
+    checks run again under lock; if any row now has an error, the errors are stored on the rows
     and `CommitRefused` (a ValidationError) is raised: nothing else is written. Permission
     `declaration.commit` in the employer's district. Returns the committed declaration (its
     `amount_fen` is the month's dues after relief).
@@ -418,6 +439,11 @@ def declaration_commit(*, declaration: Declaration, actor: Any) -> Declaration:
         problems = month_problems(employer=employer, month=declaration.month)
         if problems:
             raise ValidationError(problems)
+        if declaration.error_rows:
+            # Errors found on upload stand until a corrected file is uploaded: some come from the file's
+            # own cells (a control character, an amount that is no amount), which the stored rows no
+            # longer show and a re-check could not find again.
+            raise CommitRefused(declaration)
         rows = _rows_of(declaration)
         rows_check(employer=employer, month=declaration.month, rows=rows)
         bad = [row for row in rows if row.errors]

@@ -46,7 +46,7 @@ from shebao.collection.models import BankFile, DeductionItem, Due, Payment, Remi
 from shebao.collection.releases import remittance_second_person_reason
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_update, snapshot
-from shebao.core.inputs import business_date_problem, id_text
+from shebao.core.inputs import business_date_problem, id_text, text_problem
 from shebao.core.money import format_yuan
 from shebao.core.normalize import normalize_code, normalize_number_text, normalize_text
 from shebao.core.permissions import actor_label, require
@@ -243,13 +243,19 @@ def _xlsx_cell(value: Any, name: str) -> str:
     return str(value)
 
 
+# What a person is told of a workbook no reader can open (damaged, encrypted, or not a workbook at
+# all): never the reader's exception class (BadZipFile, CalamineError; bad-input review 3, E11).
+UNREADABLE_WORKBOOK = ("无法读取Excel工作簿：文件已损坏、已加密或不是.xlsx格式，"
+                       "请在Excel中另存为.xlsx（不设密码）或导出为CSV后重新上传")
+
+
 def _xlsx_rows(data: bytes, columns: list[str]) -> list[tuple[int, list[str]]]:
     import openpyxl
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as e:  # a damaged or encrypted workbook: openpyxl raises many kinds
-        raise _Refuse([(1, f"无法读取Excel工作簿：{e.__class__.__name__}")]) from None
+        raise _Refuse([(1, UNREADABLE_WORKBOOK)]) from None
     sheet = book.worksheets[0]
     out: list[tuple[int, list[str]]] = []
     errors: list[tuple[int, str]] = []
@@ -307,6 +313,11 @@ def read_table(data: bytes, columns: list[str], *, encoding: str | None = None
         lost = False
         for name, value in zip(columns, values, strict=True):
             text = normalize_text(value)
+            problem = text_problem(text)
+            if problem:  # a NUL or bidi control in a cell: never stored (bad-input review 3, E4)
+                errors.append((line_no, f"{_column(columns, name)}：{problem}"))
+                lost = True
+                continue
             if (name in CODE_COLUMNS or name == "amount") and _SCIENTIFIC_RE.match(normalize_code(text)):
                 errors.append((line_no, f"{_column(columns, name)}：“{text}”是Excel的科学计数法，原数字已丢失，"
                                         "请将该列设为文本后从银行系统重新导出"))

@@ -197,11 +197,11 @@ AUTH_USER_MODEL = "staff.User"
 # django-otp; staff.otp), lockout after repeated failures (django-axes), and sessions that end after
 # 15 idle minutes, as suits a shared counter.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+    {"NAME": "shebao.core.passwords.UserAttributeSimilarityValidator",
      "OPTIONS": {"user_attributes": ["username", "display_name", "email"]}},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "shebao.core.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "shebao.core.passwords.CommonPasswordValidator"},
+    {"NAME": "shebao.core.passwords.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account before its password is tried

@@ -42,8 +42,13 @@ INT_MAX = 2**63 - 1
 # Free text (a note, a reason, a letter) in a column without a declared length: ten pages at most.
 TEXT_MAX = 20_000
 
-# C0 controls but tab, LF, CR; DEL; C1 controls; lone surrogates.
-_BAD_TEXT_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+# C0 controls but tab, LF, CR; DEL; C1 controls; lone surrogates; and the invisible characters that
+# change how the text around them reads (bad-input review 3, E4/E7): the bidi controls (U+061C,
+# U+200E/F, U+202A..U+202E, U+2066..U+2069: "\u202efdp.exe" shows as "exe.pdf"), the zero-width space
+# U+200B (a name or number that looks whole but is not) and the line/paragraph separators U+2028/9.
+_BAD_TEXT_RE = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200b\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def text_problem(value: str) -> str:
@@ -51,6 +56,8 @@ def text_problem(value: str) -> str:
 
     >>> text_problem("王伟"), bool(text_problem("a\\x00b")), bool(text_problem("\\ud800"))
     ('', True, True)
+    >>> text_problem("\\u202efdp.exe")
+    '含有不可见的控制字符（U+202E，会改变文字的显示方向），请删除后重新提交'
     """
     m = _BAD_TEXT_RE.search(value)
     if m is None:
@@ -58,7 +65,15 @@ def text_problem(value: str) -> str:
     ch = m.group()
     if "\ud800" <= ch <= "\udfff":
         return f"含有无效字符（U+{ord(ch):04X}，不成对的代理字符），请删除后重新提交"
+    if ch in _BIDI:
+        return f"含有不可见的控制字符（U+{ord(ch):04X}，会改变文字的显示方向），请删除后重新提交"
     return f"含有不可见的控制字符（U+{ord(ch):04X}），请删除后重新提交"
+
+
+def strip_bad_text(value: str) -> str:
+    """``value`` without the characters `text_problem` refuses: for showing or keeping a refused
+    value beside its error (a staged roster row), never for accepting it."""
+    return _BAD_TEXT_RE.sub("", value)
 
 
 def clean_text(value: str, *, label: str, max_length: int | None = None, field: str = "") -> str:

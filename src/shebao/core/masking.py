@@ -147,12 +147,52 @@ def holds_personal_number(text: str) -> bool:
     return bool(text) and mask_text(text) != text
 
 
+# An address in a log line (the access log's request line "GET /persons/?q=… HTTP/1.1", a message
+# naming a path): its path and, after "?", its raw query string.
+_ADDRESS_RE = re.compile(r"(?P<path>/[^\s?\"'<>]*)(?:\?(?P<query>[^\s\"'<>]*))?")
+QUERY_WITHHELD = "?[查询参数已略去]"
+
+
+def _mask_address(m: re.Match[str]) -> str:
+    from urllib.parse import unquote
+
+    path, query = m.group("path"), m.group("query")
+    if "%" in path:
+        decoded = unquote(path, errors="replace")
+        if decoded != path and (mask_text(decoded) != decoded or mask_text(path.replace("%", "")) != path.replace("%", "")):
+            # A personal number percent-encoded in the path (full-width digits, a bidi prefix):
+            # the decoded path, masked, with what is not printable written as its code point.
+            path = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in mask_text(decoded))
+    if query is None:
+        return path
+    from shebao.core.middleware import query_string_refused
+
+    if query_string_refused(query):
+        return path + QUERY_WITHHELD
+    return path + "?" + query
+
+
+def mask_addresses(text: str) -> str:
+    """Read every address in ``text`` as the query guard reads it (core.middleware.QueryGuardMiddleware):
+    a query string the guard refuses (an ID, mobile or account number however written: percent-encoded
+    full-width digits, "+" between groups, an "id:" or U+202E prefix, +86; or a control character) is
+    replaced by "?[查询参数已略去]"; a path is masked on its URL-decoded reading.
+
+    >>> mask_addresses('"GET /persons/?q=110105+19650713+0892 HTTP/1.1" 400')
+    '"GET /persons/?[查询参数已略去] HTTP/1.1" 400'
+    """
+    if "/" not in text:
+        return text
+    return _ADDRESS_RE.sub(_mask_address, text)
+
+
 class MaskingLogFilter(logging.Filter):
-    """Masks personal data in every log record before a handler writes it."""
+    """Masks personal data in every log record before a handler writes it: addresses as the query
+    guard reads them (`mask_addresses`), then every number in the text (`mask_text`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = mask_text(message)
+        masked = mask_text(mask_addresses(message))
         if masked != message:
             record.msg, record.args = masked, None
         if record.exc_info and not record.exc_text:
