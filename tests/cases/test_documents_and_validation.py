@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
+
 from shebao.cases.models import Case, Document
 from tests.cases.conftest import PDF, PNG, submit, upload
 from tests.nothing_written import nothing_written
@@ -37,11 +39,12 @@ def test_size_and_count_limits_are_enforced(cy, employer_chaoyang, settings):
         big = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload(content=PDF + b"x" * 200)},
                       format="multipart")
     assert big.status_code == 400 and "上限" in big.json()["errors"][0]["reason_zh"]
-    for _ in range(2):
-        assert cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload()}, format="multipart"
-                       ).status_code == 201
+    for i in range(2):  # two different files (the same file twice is one document)
+        assert cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload(content=PDF + b"%" + bytes([48 + i]))},
+                       format="multipart").status_code == 201
     with nothing_written():
-        third = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload()}, format="multipart")
+        third = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload(content=PDF + b"%9")},
+                        format="multipart")
     assert third.status_code == 400 and "最多" in third.json()["errors"][0]["reason_zh"]
 
 
@@ -114,3 +117,62 @@ def test_the_schema_describes_the_case_api(cy):
     assert r.status_code == 200
     text = r.content.decode()
     assert "/api/v1/cases/{id}/transitions/" in text and "Idempotency-Key" in text
+
+
+def test_the_same_file_twice_in_a_case_is_refused_naming_the_first_and_nothing_is_written(cy, employer_chaoyang):
+    """Review 3, E7: the same PDF uploaded six times was stored six times."""
+    case = _case(cy, employer_chaoyang)
+    assert cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload(), "name": "劳动合同"},
+                   format="multipart").status_code == 201
+    with nothing_written():
+        again = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload("copy.pdf"), "name": "合同"},
+                        format="multipart")
+    assert again.status_code == 409
+    err = again.json()["errors"][0]
+    assert err["field"] == "file" and "该文件已上传过（材料“劳动合同”" in err["reason_zh"]
+    assert Document.objects.filter(case_id=case["id"]).count() == 1
+
+
+@pytest.mark.parametrize(("name", "says"), [
+    ("\u202efdp.exe", "U+202E"), ("合同\u200b", "U+200B"), ("材" * 5000, "不能超过100个字符（现为5000个）"),
+])
+def test_a_document_name_with_an_invisible_control_or_too_long_is_refused_by_the_api_and_the_service(
+        cy, employer_chaoyang, clerk_chaoyang, name, says):
+    """Review 3, E7: the portal cut a 5,000-character name to 100 without a word; U+202E was accepted."""
+    from shebao.cases.services import document_attach
+    from shebao.core.errors import UploadRefused
+
+    case = Case.objects.get(pk=_case(cy, employer_chaoyang)["id"])
+    with nothing_written():
+        r = cy.post(f"/api/v1/cases/{case.pk}/documents/", {"file": upload(), "name": name}, format="multipart")
+    body = r.content.decode()
+    assert r.status_code == 400 and (says in body if says.startswith("U+") else "100" in body), body
+    with nothing_written(), pytest.raises(UploadRefused) as refused:
+        document_attach(case=case, actor=clerk_chaoyang, name=name, stream=upload())
+    assert refused.value.entries()[0][0] == "name" and says in refused.value.entries()[0][1]
+
+
+def test_a_nul_in_an_api_document_name_is_said_in_chinese_not_drfs_mistranslation(cy, employer_chaoyang):
+    """Review 3, E16: DRF says "不允许是用空字符串" for a NUL."""
+    case = _case(cy, employer_chaoyang)
+    with nothing_written():
+        r = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload(), "name": "a\x00b"}, format="multipart")
+    assert r.status_code == 400 and "U+0000" in r.json()["detail"] and "空字符串" not in r.content.decode()
+
+
+def test_an_upload_is_filed_under_the_business_month_and_readable_by_the_service_only(cy, employer_chaoyang,
+                                                                                   settings, tmp_path):
+    """Review 3, E15: files were -rw-r--r-- in drwxr-xr-x folders named by the wall clock (cases/2026/11/)."""
+    import stat
+    from pathlib import Path
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.SHEBAO_TODAY = __import__("datetime").date(2020, 2, 20)
+    case = _case(cy, employer_chaoyang)
+    assert cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload()}, format="multipart").status_code == 201
+    doc = Document.objects.get(case_id=case["id"])
+    assert doc.file.name.startswith("cases/2020/02/")
+    path = Path(doc.file.path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700

@@ -131,8 +131,10 @@ def test_access_log_and_django_warnings_are_written_once_and_masked():
                        capture_output=True, text=True, timeout=120)
     out = r.stdout + r.stderr
     assert r.returncode == 0, out
-    assert out.count("110105********6113") == 1 and out.count("138****5678") == 1, out
-    assert "110105199001016113" not in out and "13812345678" not in out
+    # The query guard refuses that address, so the access log keeps it without its query string
+    # (core.masking.mask_addresses, review 3 E3); the number in the path is masked.
+    assert out.count("/persons/?[查询参数已略去]") == 1 and out.count("138****5678") == 1, out
+    assert "110105199001016113" not in out and "13812345678" not in out and "6113" not in out
 
 
 @pytest.fixture

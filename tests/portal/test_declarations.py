@@ -81,3 +81,36 @@ def test_an_account_declares_for_its_own_employer_only(world, employer_haidian):
     with nothing_written(), pytest.raises(ActionRefused):
         declaration_stage(employer=employer, month=MONTH, data=csv_bytes(good_lines(people)), filename="x.csv",
                           actor=employer_actor(other))
+
+
+def test_the_form_offers_only_months_that_can_be_declared_and_asks_again_for_the_file(client, settings, world):  # noqa: F811
+    """Review 3, U7: the pre-filled month 2020-02 was already assessed and 2020-03 is later than this
+    month, so the demo employer could declare nothing; the file chosen was dropped without a word."""
+    from tests.collection.conftest import book_due, contribution
+
+    employer, people = world
+    sign_in_employer(client, settings, make_admin(employer))
+    book_due(employer, "2020-02", 1000)  # this month assessed already
+    contribution(people["张三"], employer, "2020-01", 800_000)  # contributed
+    page = client.get("/portal/employer/declarations/").content.decode()
+    assert '<option value="2019-12" selected>' in page
+    assert 'value="2020-02"' not in page and 'value="2020-01"' not in page and 'value="2020-03"' not in page
+    with nothing_written():
+        refused = upload(client, csv_bytes(good_lines(people)), month="2020-01")
+    html = refused.content.decode()
+    assert refused.status_code == 400 and "2020-01已有缴费记录，不能再申报" in html
+    assert "请重新选择花名册文件" in html and 'aria-describedby="file-again"' in html
+
+
+def test_an_employer_with_nothing_left_to_declare_is_told_so(client, settings, world):  # noqa: F811
+    from shebao.collection.declarations import declarable_months
+    from shebao.rules.dates import month_add
+    from tests.collection.conftest import contribution
+
+    employer, _people = world
+    sign_in_employer(client, settings, make_admin(employer))
+    for i in range(13):
+        contribution(_people["张三"], employer, month_add("2020-02", -i), 800_000)
+    assert declarable_months(employer=employer) == []
+    page = client.get("/portal/employer/declarations/").content.decode()
+    assert "暂无可申报的月份" in page and "<select" not in page

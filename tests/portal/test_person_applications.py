@@ -99,3 +99,34 @@ def test_a_residents_pension_registration_is_submitted_after_a_fresh_identity_ch
     case = Case.objects.get(person=resident)
     assert r.status_code == 302 and case.business == "resident_pension_registration" and case.channel == "online"
     assert case.details["contribution_grade_fen"] == 100_000
+
+
+@APPLICANTS_SUBMIT
+def test_a_second_card_replacement_while_one_is_open_is_refused_and_led_to_the_open_one(client, settings, insured):
+    """Review 3, E5: eight card replacements of one person, each with a new submission token, were all
+    open at once. One open application per person of a business that makes one card, one pension or
+    one transfer (the `one_open_per_person` check its definition names)."""
+    sign_in_person(client, settings, insured)
+    assert client.post("/portal/person/card/", {**ADDRESS, "submission": "b1"}).status_code == 302
+    first = Case.objects.get(person=insured)
+    with nothing_written():
+        again = client.post("/portal/person/card/", {**ADDRESS, "submission": "b2"})
+    html = again.content.decode()
+    assert again.status_code == 400 and f"已有一笔社会保障卡补换卡申请正在办理（受理编号{first.pk}" in html
+    assert f'href="/portal/person/cases/{first.pk}/"' in html
+    assert Case.objects.filter(person=insured).count() == 1
+    form = client.get("/portal/person/card/").content.decode()  # the form says so before anything is typed
+    assert f"受理编号{first.pk}" in form and f'href="/portal/person/cases/{first.pk}/"' in form
+    Case.objects.filter(pk=first.pk).update(status="rejected")  # closed: a new application may be made
+    assert client.post("/portal/person/card/", {**ADDRESS, "submission": "b3"}).status_code == 302
+    assert Case.objects.filter(person=insured).count() == 2
+
+
+def test_the_businesses_of_one_person_that_make_one_thing_each_name_the_check():
+    from shebao.cases.checks import ONE_OPEN_PER_PERSON
+    from shebao.rules.business_fields import definition
+
+    for business in ("card_replacement", "retirement_declaration", "transfer_in", "transfer_out",
+                     "resident_pension_registration", "resident_pension_claim", "resident_pension_cancellation",
+                     "resident_pension_change", "account_backfill"):
+        assert ONE_OPEN_PER_PERSON in definition(business).checks, business

@@ -532,6 +532,10 @@ def refund_result_upload(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"result_filename": filename}
     try:
         encoding = bankfiles.upload_encoding(request.POST.get("encoding", ""))
+        if not data:
+            from shebao.core.inputs import empty_upload_problem
+
+            raise ValidationError(empty_upload_problem(data, filename))
         if len(data) > settings.SHEBAO_BANK_FILE_MAX_BYTES:
             raise ValidationError(f"文件超过{settings.SHEBAO_BANK_FILE_MAX_BYTES // (1024 * 1024)}MB，请分批导入")
         context["result"] = refunds.refund_result_import(data=data, filename=filename or "result.csv",

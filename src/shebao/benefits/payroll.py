@@ -631,7 +631,9 @@ def payroll_result_import(*, data: bytes, filename: str, actor: Any, encoding: s
     require(actor, "payroll_result.import")
     report = ImportReport(kind="payroll_result", filename=filename)
     if not data:
-        raise ValidationError("请选择要导入的文件")
+        from shebao.core.inputs import empty_upload_problem
+
+        raise ValidationError(empty_upload_problem(data, filename))
     if len(data) > settings.SHEBAO_BANK_FILE_MAX_BYTES:
         raise ValidationError(f"文件超过{settings.SHEBAO_BANK_FILE_MAX_BYTES // (1024 * 1024)}MB，请分批导入")
     digest = hashlib.sha256(data).hexdigest()

@@ -101,6 +101,41 @@ def _case_months(ctx: CheckContext) -> list[str]:
     return months_between(period["from"], period["to"]) if period else []
 
 
+# The businesses of which one person has one open application at a time (their definitions list
+# the check): a second card replacement, retirement declaration, transfer or resident-pension
+# application while one is being handled would make a second card, a second pension or a second
+# transfer of one account (review 3, E5: eight card replacements of one person were open at once).
+ONE_OPEN_PER_PERSON = "one_open_per_person"
+
+
+def open_case_of(*, person: Person, business: str, other_than: int | None = None) -> Any:
+    """The person's application of `business` still being handled (neither completed nor rejected), the
+    oldest, or None: what `one_open_per_person` refuses a second application for, and where the
+    portal leads the person instead."""
+    from shebao.cases.models import Case, Status
+
+    return (Case.objects.filter(person=person, business=business)
+            .exclude(status__in=[Status.COMPLETED, Status.REJECTED]).exclude(pk=other_than).order_by("pk").first())
+
+
+@check(ONE_OPEN_PER_PERSON)
+def _one_open_per_person(ctx: CheckContext) -> list[FieldError]:
+    if ctx.person is None:
+        return []
+    from django.db import transaction
+
+    if transaction.get_connection().in_atomic_block:
+        # Two submissions at once wait for each other here, so the second sees the first (PostgreSQL;
+        # SQLite writes one at a time anyway).
+        Person.objects.select_for_update().filter(pk=ctx.person.pk).values_list("pk", flat=True).first()
+    open_case = open_case_of(person=ctx.person, business=ctx.business, other_than=ctx.case_id)
+    if open_case is None:
+        return []
+    return [FieldError("person", f"{ctx.person.name}已有一笔{open_case.business_zh}申请正在办理（受理编号{open_case.pk}，"
+                                 f"{open_case.applied_on:%Y-%m-%d}申请，{open_case.get_status_display()}），"
+                                 "办结前不能再次申请；请查看该申请的办理进度")]
+
+
 @check("person_employed_in_months")
 def _person_employed(ctx: CheckContext) -> list[FieldError]:
     if ctx.person is None:

@@ -234,6 +234,13 @@ class PhoneCheck(AppendOnlyModel):
         return mask_phone(self.phone)
 
 
+def document_path(instance: Document, filename: str) -> str:
+    """Where an upload is kept under MEDIA_ROOT: ``cases/<year>/<month>/<filename>`` of the business
+    date (core.clock), not the wall clock's (review 3, E15: a 2020 case's files sat in cases/2026/11/)."""
+    today = clock.today()
+    return f"cases/{today.year:04d}/{today.month:02d}/{filename}"
+
+
 class Document(AppendOnlyModel):
     """A document in a case: an upload, or a page received by fax or e-mail and attached by staff."""
 
@@ -247,7 +254,7 @@ class Document(AppendOnlyModel):
     case = models.ForeignKey(Case, verbose_name="申请", on_delete=models.PROTECT, related_name="documents")
     name = models.CharField("材料名称", max_length=100)
     source = models.CharField("来源", max_length=10, choices=Source.choices, default=Source.UPLOAD)
-    file = models.FileField("文件", upload_to="cases/%Y/%m/")
+    file = models.FileField("文件", upload_to=document_path)
     content_type = models.CharField("类型", max_length=40)
     size = models.PositiveIntegerField("大小（字节）")
     sha256 = models.CharField("SHA-256", max_length=64, db_index=True)

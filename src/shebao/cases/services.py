@@ -39,7 +39,13 @@ from shebao.cases.workflows import LiftDateImplausible, LiftNeedsConfirmation, S
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_create_event, audit_update, snapshot
 from shebao.core.errors import Conflict, DomainError, IdempotencyMismatch, UploadRefused
-from shebao.core.inputs import business_date_problem, check_business_date, check_values, facts_problems
+from shebao.core.inputs import (
+    business_date_problem,
+    check_business_date,
+    check_values,
+    facts_problems,
+    text_problem,
+)
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import (
     EMPLOYER_SIDE,
@@ -510,13 +516,34 @@ def document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: s
 
 def _document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: str, owed: OwedDocument | None,
                      stored: list[Any]) -> Document:
+    name = (name or "").strip() or (owed.name if owed else "材料")
+    # The name as typed, on every path (page, portal, API): refused, never cut or stored with an
+    # invisible control (review 3, E7: the portal cut 5,000 characters to 100 without a word, and
+    # "\u202efdp.exe" was listed as "exe.pdf").
+    limit = Document._meta.get_field("name").max_length
+    problem = text_problem(name) or (f"不能超过{limit}个字符（现为{len(name)}个）" if len(name) > limit else "")
+    if problem:
+        raise UploadRefused(f"材料名称{problem}", "the document's name holds a control character or is too long",
+                            field="name")
     with transaction.atomic():
         locked = Case.objects.select_for_update().select_related("office").get(pk=case.pk)
         _require_district(actor, locked)
         if locked.status in (Status.COMPLETED, Status.REJECTED) and owed is None:
             raise Conflict("申请已办结，不能再上传材料", "the case is closed", field="file")
         checked = check_upload(stream, already=locked.documents.count())
-        doc = Document(case=locked, name=name or (owed.name if owed else "材料"), source=source,
+        same = locked.documents.filter(sha256=checked.sha256).order_by("pk").first()
+        if same is not None:
+            # The same file twice in one case is one document (review 3, E7: six copies were kept). If
+            # it answers an owed document, the copy already here answers it.
+            if owed is not None and owed.document_id != same.pk:
+                _owed_receive(owed, case=locked, document=same)
+                _record_event(locked, actor, "document", f"应补材料“{owed.name}”以已上传的材料“{same.name}”补正")
+                return same
+            from django.utils import timezone
+
+            raise Conflict(f"该文件已上传过（材料“{same.name}”，{timezone.localtime(same.uploaded_at):%Y-%m-%d %H:%M}），"
+                           "无需重复上传", "the same file is already in this case", field="file")
+        doc = Document(case=locked, name=name, source=source,
                        content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
                        uploaded_by=actor_user(actor))
         check_values(Document, {"name": doc.name})  # before the file is written

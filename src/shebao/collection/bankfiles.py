@@ -41,6 +41,7 @@ from shebao.collection.models import (
 )
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
+from shebao.core.inputs import empty_upload_problem
 from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor, actor_label, actor_user, require
 
@@ -258,7 +259,7 @@ class ImportReport:
 
 def _check_upload(data: bytes, filename: str) -> None:
     if not data:
-        raise ValidationError("请选择要导入的文件")
+        raise ValidationError(empty_upload_problem(data, filename))
     if len(data) > settings.SHEBAO_BANK_FILE_MAX_BYTES:
         raise ValidationError(f"文件超过{settings.SHEBAO_BANK_FILE_MAX_BYTES // (1024 * 1024)}MB，请分批导入")
 

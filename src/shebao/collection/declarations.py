@@ -114,7 +114,7 @@ def _xlsx_values(data: bytes) -> list[tuple[int, list[Any]]]:
 
     try:
         rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except Exception as e:  # a damaged or encrypted workbook: the reader raises many kinds
+    except Exception:  # a damaged or encrypted workbook: the reader raises many kinds
         raise _Refuse([(1, UNREADABLE_WORKBOOK)]) from None
     return [(i, list(row)) for i, row in enumerate(rows[:MAX_ROWS + 2], start=1)]
 
@@ -242,7 +242,33 @@ def month_problems(*, employer: Employer, month: str) -> list[str]:
         return [f"费款所属期：{employer.name}{month}的月报已提交，不能重复申报（更正请办理补缴）"]
     if Due.objects.filter(employer=employer, month=month).exists():
         return [f"费款所属期：{employer.name}{month}的应缴费款已核定，不能再申报（更正请办理补缴）"]
+    if Contribution.objects.filter(employer=employer, month=month).exists():
+        return [f"费款所属期：{employer.name}{month}已有缴费记录，不能再申报（更正请办理补缴）"]
     return []
+
+
+def declarable_months(*, employer: Employer, back: int = 12) -> list[str]:
+    """The months, newest first, of the current one and the `back` before it, that `employer` can still
+    declare (`month_problems` finds nothing): what the upload form offers and pre-selects (review 3,
+    U7: the form's default month was one already assessed, and the next one later than this month).
+    Four queries, whatever `back` is."""
+    current = month_of_date(clock.today())
+    months = [month_add(current, -i) for i in range(back + 1)]
+    taken = (set(Due.objects.filter(employer=employer, month__in=months).values_list("month", flat=True))
+             | set(Declaration.objects.filter(employer=employer, month__in=months,
+                                              status=Declaration.Status.COMMITTED).values_list("month", flat=True))
+             | set(Contribution.objects.filter(employer=employer, month__in=months).values_list("month", flat=True)
+                   .distinct()))
+    out = []
+    for month in months:
+        if month in taken:
+            continue
+        try:
+            contribution_rates(month=month)
+        except LookupError:
+            continue
+        out.append(month)
+    return out
 
 
 def _chunks(items: list[Any]) -> Iterable[list[Any]]:

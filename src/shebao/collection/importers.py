@@ -254,7 +254,7 @@ def _xlsx_rows(data: bytes, columns: list[str]) -> list[tuple[int, list[str]]]:
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as e:  # a damaged or encrypted workbook: openpyxl raises many kinds
+    except Exception:  # a damaged or encrypted workbook: openpyxl raises many kinds
         raise _Refuse([(1, UNREADABLE_WORKBOOK)]) from None
     sheet = book.worksheets[0]
     out: list[tuple[int, list[str]]] = []

@@ -238,6 +238,10 @@ STATIC_ROOT = VAR_DIR / "static"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("SHEBAO_MEDIA_ROOT", VAR_DIR / "media"))
+# Uploaded case documents (ID cards, medical certificates) are readable by the service's own user only,
+# as the bank files and exports are (review 3, E15: they were -rw-r--r-- in drwxr-xr-x folders).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

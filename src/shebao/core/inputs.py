@@ -48,18 +48,21 @@ TEXT_MAX = 20_000
 # U+200B (a name or number that looks whole but is not) and the line/paragraph separators U+2028/9.
 _BAD_TEXT_RE = re.compile(
     r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200b\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
-def text_problem(value: str) -> str:
-    """Why ``value`` cannot be stored as text, in Chinese, or ``""``.
+def text_problem(value: str, *, invisible: bool = True) -> str:
+    """Why ``value`` cannot be stored as text, in Chinese, or ``""``. With ``invisible=False`` only
+    the control characters and lone surrogates are looked for, not the bidi controls, U+200B and
+    U+2028/9 (a posted page form: its view says those beside the field).
 
     >>> text_problem("王伟"), bool(text_problem("a\\x00b")), bool(text_problem("\\ud800"))
     ('', True, True)
     >>> text_problem("\\u202efdp.exe")
     '含有不可见的控制字符（U+202E，会改变文字的显示方向），请删除后重新提交'
     """
-    m = _BAD_TEXT_RE.search(value)
+    m = (_BAD_TEXT_RE if invisible else _CONTROL_RE).search(value)
     if m is None:
         return ""
     ch = m.group()
@@ -74,6 +77,17 @@ def strip_bad_text(value: str) -> str:
     """``value`` without the characters `text_problem` refuses: for showing or keeping a refused
     value beside its error (a staged roster row), never for accepting it."""
     return _BAD_TEXT_RE.sub("", value)
+
+
+def empty_upload_problem(data: bytes, filename: str) -> str:
+    """Why an uploaded file cannot be read at all, in Chinese, or ``""``: none chosen, or one chosen
+    that holds nothing (review 3, E19: an empty file was answered "请选择要导入的文件" as if none
+    had been chosen)."""
+    if data:
+        return ""
+    if filename:
+        return f"所选文件“{filename[-100:]}”是空文件（0字节），请检查后重新选择"
+    return "请选择要导入的文件"
 
 
 def clean_text(value: str, *, label: str, max_length: int | None = None, field: str = "") -> str:

@@ -227,7 +227,7 @@ def case_document(request: HttpRequest, pk: int) -> HttpResponse:
         error = "请填写材料名称"
     else:
         try:
-            case_services.document_attach(case=case, actor=request.portal_actor, name=name[:100], stream=upload,
+            case_services.document_attach(case=case, actor=request.portal_actor, name=name, stream=upload,
                                           owed=owed)
         except DomainError as e:
             error = e.zh

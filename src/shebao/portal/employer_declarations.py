@@ -42,8 +42,9 @@ def _messages_of(e: Exception) -> list[str]:
 def declaration_list(request: HttpRequest) -> HttpResponse:
     """单位月报: the employer's declarations, newest first, and (POST) a roster file uploaded for a month."""
     errors: list[str] = []
+    months = declarations.declarable_months(employer=request.portal_employer)
     today = clock.today()
-    values = {"month": f"{today.year:04d}-{today.month:02d}"}
+    values = {"month": months[0] if months else f"{today.year:04d}-{today.month:02d}"}
     if request.method == "POST":
         values = {"month": request.POST.get("month", "")[:20]}
         upload = request.FILES.get("file")
@@ -69,7 +70,8 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     rows = list(_own(request)[(page - 1) * 50:page * 50 + 1])
     return TemplateResponse(request, "portal/employer/declarations.html", {
         "employer": request.portal_employer, "rows": rows[:50], "page": page, "has_next": len(rows) > 50,
-        "errors": errors, "values": values, "headings": HEADINGS}, status=400 if errors else 200)
+        "errors": errors, "values": values, "headings": HEADINGS, "months": months,
+        "current_month": f"{today.year:04d}-{today.month:02d}"}, status=400 if errors else 200)
 
 
 @portal_employer_required

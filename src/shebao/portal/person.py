@@ -126,6 +126,7 @@ def _apply(request: HttpRequest, business: str, title: str, template: str, *, id
     errors: dict[str, str] = {}
     general = ""
     status = 200
+    open_case = None  # the person's application of this business still being handled: led to it
     if request.method == "POST":
         try:
             details = details_from_post(business, request.POST)
@@ -139,12 +140,22 @@ def _apply(request: HttpRequest, business: str, title: str, template: str, *, id
         except (DomainError, PermissionDenied, ValidationError) as e:
             errors, general = _refusal_errors(e)
             status = 403 if isinstance(e, PermissionDenied) and not errors else 400
+            from shebao.cases.checks import open_case_of
+
+            open_case = open_case_of(person=request.portal_person, business=business)
         else:
             messages.success(request, f"已提交{case.business_zh}申请（受理编号{case.pk}），可在“我的申请”中查看办理进度。")
             return HttpResponseRedirect(reverse("portal:person_case", args=[case.pk]))
     import uuid
 
+    if request.method != "POST":
+        from shebao.cases.checks import ONE_OPEN_PER_PERSON, open_case_of
+        from shebao.rules.business_fields import definition
+
+        if ONE_OPEN_PER_PERSON in definition(business).checks:
+            open_case = open_case_of(person=request.portal_person, business=business)
     return TemplateResponse(request, template, {
+        "open_case": open_case,
         "person": request.portal_person, "title": title, "business": business,
         "fields": form_fields(business, request.POST if request.method == "POST" else None),
         "errors": errors, "general": general, "submission": request.POST.get("submission") or uuid.uuid4().hex,
