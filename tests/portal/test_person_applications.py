@@ -126,7 +126,9 @@ def test_the_businesses_of_one_person_that_make_one_thing_each_name_the_check():
     from shebao.cases.checks import ONE_OPEN_PER_PERSON
     from shebao.rules.business_fields import definition
 
-    for business in ("card_replacement", "retirement_declaration", "transfer_in", "transfer_out",
+    for business in ("card_replacement", "retirement_declaration", "transfer_out",
                      "resident_pension_registration", "resident_pension_claim", "resident_pension_cancellation",
                      "resident_pension_change", "account_backfill"):
         assert ONE_OPEN_PER_PERSON in definition(business).checks, business
+    # A person who worked in several provinces transfers in from each of them at once.
+    assert ONE_OPEN_PER_PERSON not in definition("transfer_in").checks

@@ -102,9 +102,9 @@ def _case_months(ctx: CheckContext) -> list[str]:
 
 
 # The businesses of which one person has one open application at a time (their definitions list
-# the check): a second card replacement, retirement declaration, transfer or resident-pension
+# the check): a second card replacement, retirement declaration, transfer out or resident-pension
 # application while one is being handled would make a second card, a second pension or a second
-# transfer of one account (review 3, E5: eight card replacements of one person were open at once).
+# transfer of one account (a transfer in is not among them: one may come from several provinces) (review 3, E5: eight card replacements of one person were open at once).
 ONE_OPEN_PER_PERSON = "one_open_per_person"
 
 
