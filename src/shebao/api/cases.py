@@ -436,7 +436,8 @@ def _submit(request: Any, user: Any, data: dict[str, Any], raw: Any) -> tuple[Ca
         if employer is None:
             return problem(404, errors=_error("employer", "not_found", "未找到该单位", "employer not found"))
     if data.get("person") is not None:
-        person = person_list(user=user).select_related("pension_account").filter(pk=data["person"]).first()
+        found = person_list(user=user).select_related("pension_account").filter(pk=data["person"])[:1]  # by key
+        person = found[0] if found else None
         if person is None:
             return problem(404, errors=_error("person", "not_found", "未找到该参保人员", "person not found"))
     key = request.headers.get("Idempotency-Key") or None

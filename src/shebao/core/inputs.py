@@ -249,21 +249,22 @@ def field_problems(model: type, values: Iterable[tuple[str, Any]]) -> dict[str, 
             continue
         if value is None:
             continue
-        label = _label(field)
+        # The label (a lazy translation, costly to render) only for a value refused: this runs on
+        # every save of the project.
         if isinstance(field, models.JSONField):
             problem = json_problem(value)
             if problem:
-                problems[name] = f"{label}{problem}"
+                problems[name] = f"{_label(field)}{problem}"
         elif isinstance(value, str) and isinstance(field, models.CharField | models.TextField):
             problem = text_problem(value)
             longest = field.max_length or (TEXT_MAX if isinstance(field, models.TextField) else None)
             if not problem and longest is not None and len(value) > longest:
                 problem = f"不能超过{longest}个字符（现为{len(value)}个）"
             if problem:
-                problems[name] = f"{label}{problem}"
+                problems[name] = f"{_label(field)}{problem}"
         elif isinstance(value, int) and not isinstance(value, bool) and isinstance(field, models.IntegerField) \
                 and not -INT_MAX - 1 <= value <= INT_MAX:
-            problems[name] = f"{label}数值超出允许范围"
+            problems[name] = f"{_label(field)}数值超出允许范围"
     return problems
 
 

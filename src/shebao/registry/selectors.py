@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from shebao.core.normalize import normalize_code, normalize_text
 from shebao.core.scoping import scope_queryset, user_may_see_district
@@ -160,10 +160,8 @@ def pension_months_in_beijing(*, person: Person, on: dt.date) -> int:
             person=person, month__lt=month_of_date(on), pension_employer_fen__gt=0, paid_on__isnull=False,
             paid_on__lte=on,
         )
-        .values("month")
-        .distinct()
-        .count()
-    )
+        .aggregate(months=Count("month", distinct=True))["months"]
+    )  # COUNT(DISTINCT month) (month is never NULL): one statement without a subquery to compile
 
 
 def employer_get(*, user: Any, pk: int) -> Employer | None:
@@ -172,7 +170,8 @@ def employer_get(*, user: Any, pk: int) -> Employer | None:
     The same rule as `employer_list` (scope_queryset), checked in Python after one indexed read:
     it is on the path of every employer's submission.
     """
-    employer = Employer.objects.select_related("district").filter(pk=pk).first()
+    found = Employer.objects.select_related("district").filter(pk=pk)[:1]  # by key: no ORDER BY to compile
+    employer = found[0] if found else None
     if employer is None or not user_may_see_district(user, employer.district_id):
         return None
     return employer
