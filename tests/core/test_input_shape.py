@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from hypothesis import given
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from shebao.cases.models import Case, Document
@@ -361,3 +363,36 @@ def test_json_depth_and_text_checks_are_iterative():
         deep = [deep]
     assert "嵌套" in inputs.json_problem(deep)
     assert inputs.json_problem({"a": ["b", {"c": "d"}]}) == ""
+
+
+def _json_problem_reference(value: object, depth: int = 1, max_depth: int = inputs.JSON_MAX_DEPTH) -> bool:
+    """The rule json_problem applies, written the plain recursive way: True when the value is refused."""
+    import math
+    from collections.abc import Mapping
+
+    if depth > max_depth:
+        return True
+    if isinstance(value, str):
+        return bool(inputs.text_problem(value))
+    if isinstance(value, Mapping):
+        return any(isinstance(k, str) and bool(inputs.text_problem(k)) for k in value) or any(
+            _json_problem_reference(v, depth + 1, max_depth) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_json_problem_reference(v, depth + 1, max_depth) for v in value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return not -inputs.INT_MAX - 1 <= value <= inputs.INT_MAX
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    return False
+
+
+_json_text = st.text(alphabet=st.sampled_from(["a", "王", "\x00", "\x1f", "\x7f", "\ud800", "\t", " "]), max_size=4)
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**64), max_value=2**64) | st.floats() | _json_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_json_text, inner, max_size=3), max_leaves=12)
+
+
+@given(_json_values, st.integers(min_value=1, max_value=5))
+def test_json_problem_refuses_exactly_what_the_plain_rule_refuses(value, max_depth):
+    # The save guard's fast path (exact types first) must judge as the plain rule does.
+    assert bool(inputs.json_problem(value, max_depth=max_depth)) == _json_problem_reference(value, max_depth=max_depth)

@@ -112,6 +112,17 @@ def json_problem(value: Any, *, max_depth: int = JSON_MAX_DEPTH, check_ints: boo
         item, depth = stack.pop()
         if depth > max_depth:
             return f"嵌套层数超过{max_depth}层"
+        kind = type(item)
+        # The plain JSON types first, by exact type: this runs on every save of a JSON column, and
+        # the abstract Mapping check below is several times slower than a type comparison.
+        if kind is bool or kind is None.__class__ or (kind is int and -INT_MAX - 1 <= item <= INT_MAX):
+            continue
+        if kind is dict:
+            for key, sub in item.items():
+                if isinstance(key, str) and _BAD_TEXT_RE.search(key) is not None:
+                    return text_problem(key)
+                stack.append((sub, depth + 1))
+            continue
         if isinstance(item, str):
             problem = text_problem(item)
             if problem:
