@@ -29,7 +29,7 @@ from shebao.core.inputs import TEXT_MAX, text_problem
 from shebao.core.normalize import normalize_code, normalize_date_text, normalize_month, normalize_phone
 from shebao.registry import selectors as registry_selectors
 from shebao.registry.models import Employer, Person
-from shebao.rules.business_fields import details_validate, facts_from_details
+from shebao.rules.business_fields import definition, details_validate, facts_from_details
 from shebao.rules.catalog import choices as catalog_choices
 from shebao.rules.catalog import label
 
@@ -39,9 +39,9 @@ MOBILE_RE = re.compile(r"1[3-9]\d{9}")  # the notices go to a mainland mobile, a
 # or received by fax, e-mail or post and registered here. (Online, app and WeChat applications
 # arrive through the API with their own channel.) The counter comes first: it is the default.
 RECEIVED_BY = [Channel.COUNTER, Channel.FAX, Channel.EMAIL, Channel.POST]
-# 1.2c: a refund is confirmed by phone with the insured person, so the person is named even when
-# the employer applies (the phone check dials the person's registered number).
-NAMES_THE_PERSON = {"refund"}
+# A business about one person (its definition's ``person:``, rules/businesses/<code>.yaml) names that
+# person by the ID number whoever applies, an employer too (1.2c: a refund is also confirmed by
+# phone with the insured person, whose registered number is dialled).
 REGISTERS_THE_PERSON = {"insured_registration"}
 
 # Names come from the catalog's labels; this only chooses which fields the desk offers, in its order.
@@ -92,7 +92,41 @@ class FrontDeskForm:
         # A registration names a person not yet in the registry: its own fields carry them.
         return self.business is not None and self.business.code not in REGISTERS_THE_PERSON and (
             any(f.startswith("person.") for f in self.business.facts) or self.applicant_kind == "person"
-            or self.business.code in NAMES_THE_PERSON)
+            or definition(self.business.code).names_person)
+
+    @property
+    def person_hint(self) -> str:
+        """What the ID number field says about the person an employer names (who may be named)."""
+        if self.business is None or self.applicant_kind != "employer":
+            return ""
+        kind = definition(self.business.code).person
+        hint = {"employee": "本单位在职职工", "insured": "在本单位参保过的职工"}.get(kind or "", "")
+        if self.business.code == "refund":
+            hint += "；退费须与参保人本人电话核实（第1.2c条）"
+        return hint
+
+    def placed(self, key: str) -> str:
+        """The input an error belongs to: the person's and the employer's errors go to the ID number
+        and the credit code inputs (a registry check names ``person`` or ``employer``)."""
+        if key == "person" and self.needs_person:
+            return "id_number"
+        if key == "employer" and self.needs_employer:
+            return "credit_code"
+        return key
+
+    @property
+    def unplaced_errors(self) -> list[str]:
+        """The visible errors no input of the page shows beside itself: listed at the top of the form,
+        so that "补全或更正标红的项目" never points at nothing red."""
+        shown = {"business", "channel", "received_on", "contact_phone", "manual_operation"}
+        shown |= {f.name for f in self.desk_fields}
+        if self.needs_employer:
+            shown.add("credit_code")
+        if self.needs_person:
+            shown.add("id_number")
+        if self.business is not None and not self.desk_fields:
+            shown |= {f for f in ("period", "refund_kind", "fields") if f in self.business.facts}
+        return [v for k, v in self.visible_errors.items() if k not in shown]
 
     @property
     def has_form_errors(self) -> bool:
@@ -270,7 +304,7 @@ def front_desk(request: HttpRequest) -> HttpResponse:
                                                 applied_on=form.received_on)
                 except case_services.DetailsRefused as refused:
                     for e in refused.errors:
-                        form.errors.setdefault(error_key(e.field), e.zh)
+                        form.errors.setdefault(form.placed(error_key(e.field)), e.zh)
             if request.POST.get("do") == "save" and not form.errors:
                 case, _created = case_services.case_submit(
                     actor=request.user, business=form.business.code, channel=form.channel,

@@ -78,7 +78,11 @@ def form_fields(code: str, data: QueryDict | None = None) -> list[DeskField]:
         elif spec.type == "changes":
             names = dict(spec.choices())
             chosen = [f for f in data.getlist("fields") if f in names]
-            value = {"chosen": chosen, "rows": [change_row(f, names[f], data.get(f"new_{f}", "")) for f in chosen]}
+            # The new values typed so far, by input name (new_<item>), kept on every re-render: the
+            # portal draws one input per item and fills it from here (a value typed is never cleared).
+            typed = {f"new_{f}": data.get(f"new_{f}", "") for f in names}
+            value = {"chosen": chosen, "rows": [change_row(f, names[f], data.get(f"new_{f}", "")) for f in chosen],
+                     **typed}
         else:
             value = data.get(spec.name, "")
         out.append(DeskField(spec=spec, name=spec.name, widget=_WIDGETS.get(spec.type, "text"), value=value,

@@ -47,11 +47,18 @@ def check(name: str) -> Callable[[Check], Check]:
     return register
 
 
+# The checks of every business about one person (its definition's ``person:``), before its own.
+PERSON_CHECKS = ("person_named", "person_of_employer")
+
+
 def checks_run(ctx: CheckContext) -> list[FieldError]:
-    """Every check the business's definition names, in order; the refusals of all of them."""
+    """Every check the business's definition names, in order (a business about one person first
+    the PERSON_CHECKS); the refusals of all of them, each once."""
+    d = definition(ctx.business)
+    names = list(dict.fromkeys((PERSON_CHECKS if d.names_person else ()) + d.checks))
     errors: list[FieldError] = []
-    for name in definition(ctx.business).checks:
-        errors += CHECKS[name](ctx)
+    for name in names:
+        errors += [e for e in CHECKS[name](ctx) if e not in errors]
     return errors
 
 
@@ -93,7 +100,29 @@ def _employer_named(ctx: CheckContext) -> list[FieldError]:
 
 @check("person_named")
 def _person_named(ctx: CheckContext) -> list[FieldError]:
-    return [] if ctx.person is not None else [FieldError("person", "该业务须指明参保人员")]
+    return [] if ctx.person is not None else [FieldError("person", "该业务须指明参保人员：请填写其证件号码")]
+
+
+@check("person_of_employer")
+def _person_of_employer(ctx: CheckContext) -> list[FieldError]:
+    """An employer applies only for its own people: for a business whose definition says
+    ``person: employee`` the person is employed by it in the month of the application (an employment
+    spell covering that month); for ``person: insured``, insured by it at some time (any spell). The
+    refusal names the person by the masked number only: the number may be another employer's or
+    another district's person, whose name the applicant must not learn."""
+    if ctx.employer is None or ctx.person is None:
+        return []
+    kind = definition(ctx.business).person
+    spells = EmploymentSpell.objects.filter(person=ctx.person, employer=ctx.employer)
+    who = f"证件号码为{mask_id_number(ctx.person.id_number)}的人员"
+    if kind == "employee":
+        month = f"{ctx.applied_on.year:04d}-{ctx.applied_on.month:02d}"
+        if not spells.filter(from_month__lte=month).filter(Q(to_month="") | Q(to_month__gte=month)).exists():
+            return [FieldError("person", f"{who}{month}不是{ctx.employer.name}的在职职工（无该单位在本月的参保经历），"
+                                         "单位只能为本单位在职职工申请此业务")]
+    elif not spells.exists():
+        return [FieldError("person", f"{who}没有在{ctx.employer.name}参保的经历，单位只能为本单位参保过的职工申请此业务")]
+    return []
 
 
 def _case_months(ctx: CheckContext) -> list[str]:
@@ -139,7 +168,7 @@ def _one_open_per_person(ctx: CheckContext) -> list[FieldError]:
 @check("person_employed_in_months")
 def _person_employed(ctx: CheckContext) -> list[FieldError]:
     if ctx.person is None:
-        return [FieldError("person", "该业务须指明参保人员")]
+        return [FieldError("person", "该业务须指明参保人员：请填写其证件号码")]
     if ctx.employer is None:
         return []
     return _not_employed("details.period", ctx.person.name, ctx, ctx.person, _case_months(ctx))
@@ -244,6 +273,8 @@ def _refund_dues_of_applicant(ctx: CheckContext) -> list[FieldError]:
     if missing:
         return [FieldError("details.dues", f"所退费款中编号{'、'.join(missing)}的应缴费款不存在")]
     employers = {d.employer_id for d in dues.values()}
+    if not employers:  # no dues named: the field's own validation says so
+        return []
     if len(employers) > 1:
         return [FieldError("details.dues", "所退费款须属于同一参保单位")]
     (employer_id,) = employers

@@ -42,9 +42,11 @@ COMMITMENT_TEXT = ("本单位承诺：本次申请所报信息及所附材料真
                    "如有不实，本单位愿承担相应法律责任，并同意经办机构依法撤销办理结果、追回相关款项。")
 # A form posted again with other content after its first submission made a case.
 RESUBMITTED = "该申请表已经提交过（内容与本次不同）；如需再提交一份申请，请重新打开申请页面填写。"
-# 1.2c: a refund is confirmed by phone with the insured person, so the employer names the person.
-NAMES_THE_PERSON = {"refund"}
+# A business about one person (its definition's ``person:``) names that person by the ID number, an
+# employee of this employer (1.2c: a refund is also confirmed by phone with the insured person).
 REGISTERS_THE_PERSON = {"insured_registration"}
+PERSON_HELP = {"employee": "本单位在职职工的居民身份证号码或其他证件号码",
+               "insured": "在本单位参保过的职工的居民身份证号码或其他证件号码"}
 EVENT_NAMES = {"submit": "提交申请", "commitment_letter": "签署承诺书", "phone_check": "电话核实",
                "document": "收到材料", "data_exchange": "数据共享核验材料", "document_review": "审核材料",
                "flag": "经办记录", "documents_due": "确定补交期限"}
@@ -60,7 +62,10 @@ def online_businesses() -> list[Any]:
 
 
 def needs_person(code: str, facts: tuple[str, ...]) -> bool:
-    return code not in REGISTERS_THE_PERSON and (code in NAMES_THE_PERSON or any(f.startswith("person.") for f in facts))
+    """The application names one person of the registry: its definition says so (``person:``), or the
+    rules read the person's facts. A registration names a person not yet registered (its own fields)."""
+    return code not in REGISTERS_THE_PERSON and (definitions()[code].names_person
+                                                 or any(f.startswith("person.") for f in facts))
 
 
 def _employee(employer: Any, id_number: str) -> Any:
@@ -72,8 +77,11 @@ def _employee(employer: Any, id_number: str) -> Any:
 
 
 def _error_key(path: str) -> str:
+    """The input an error belongs to: ``details.lines.2.x`` -> ``lines``; the person named -> the ID
+    number input (a registry check names ``person``)."""
     parts = path.split(".")
-    return parts[1] if parts[0] == "details" and len(parts) > 1 else parts[0]
+    key = parts[1] if parts[0] == "details" and len(parts) > 1 else parts[0]
+    return "id_number" if key == "person" else key
 
 
 # --- Home and applications -------------------------------------------------------------------------
@@ -148,6 +156,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "portal/employer/case_form.html", {
         "business": business, "fields": fields, "errors": errors, "token": token, "person_wanted": person_wanted,
         "id_number": data.get("id_number", "") if request.method == "POST" else "",
+        "person_help": PERSON_HELP.get(definitions()[code].person or "", PERSON_HELP["insured"]),
         "other_errors": [v for k, v in errors.items() if k not in own],
     }, status=400 if errors else 200)
 

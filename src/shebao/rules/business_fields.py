@@ -12,6 +12,7 @@ A definition file::
     business: refund              # the catalog code
     effect: refund.payable        # the effect run on completion (cases/effects/<family>.py)
     checks: [refund_within_paid]  # registry checks run at submission and again on completion
+    person: insured               # the business is about one person of the registry (see PERSON_KINDS)
     fields:
       - {name: amount_fen, type: fen, label: 退费金额, min: 1}
       - {name: refund_kind, type: choice, enum: refund_kind, label: 退费类型, fact: refund_kind}
@@ -77,7 +78,16 @@ _FIELD_KEYS = {"name", "type", "label", "required", "fact", "enum", "min", "max"
 EARLIEST_MONTH = "1951-01"
 EARLIEST_DATE = dt.date(1900, 1, 1)  # nobody born before is alive: the registry's oldest person is younger
 DATE_YEARS_AHEAD = 1  # a date of a business (retirement) lies at most a year after the application
-_DEF_KEYS = {"business", "effect", "checks", "fields"}
+_DEF_KEYS = {"business", "effect", "checks", "fields", "person"}
+# ``person:`` of a definition: the business is about one person of the registry, named by the case
+# (at the front desk and in the portal by the ID number; in the API by the person's record). Every
+# such application names the person, and when an employer applies, the person is its own (the
+# check ``person_of_employer``, cases/checks.py):
+#   employee  -- employed by the employer in the month of the application (an open employment spell
+#                covering it): a change of data, a retirement, a transfer in, a work-injury claim;
+#   insured   -- insured by the employer at some time (any employment spell with it): a refund of its
+#                dues, a back-payment, a transfer out or a backfill of months past.
+PERSON_KINDS = {"employee": "在本单位在职参保", "insured": "在本单位参保过"}
 MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
 MAX_LINES = 10_000  # one application; a larger declaration is a roster import
@@ -118,6 +128,12 @@ class Definition:
     fields: tuple[FieldSpec, ...]
     checks: tuple[str, ...]
     effect: str | None
+    person: str | None = None  # one of PERSON_KINDS: the business is about one person of the registry
+
+    @property
+    def names_person(self) -> bool:
+        """The application names one person of the registry (``person:`` of the definition)."""
+        return self.person is not None
 
     def field(self, name: str) -> FieldSpec:
         for f in self.fields:
@@ -175,7 +191,7 @@ def _spec(raw: Any, where: Located, enums: dict[str, tuple[str, ...]]) -> FieldS
                      items=items, help=str(raw.get("help", "")), past=bool(raw.get("past", False)))
 
 
-def _load(path: Path) -> tuple[str, tuple[FieldSpec, ...], tuple[str, ...], str | None]:
+def _load(path: Path) -> tuple[str, tuple[FieldSpec, ...], tuple[str, ...], str | None, str | None]:
     data = load_yaml(path)
     if not isinstance(data, Located) or "business" not in data:
         raise PackError(path, 1, "a definition names its business")
@@ -190,7 +206,10 @@ def _load(path: Path) -> tuple[str, tuple[FieldSpec, ...], tuple[str, ...], str 
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
         raise data.error("duplicate field name", "fields")
-    return code, fields, tuple(str(c) for c in data.get("checks") or ()), data.get("effect")
+    person = data.get("person")
+    if person is not None and person not in PERSON_KINDS:
+        raise data.error(f"person is one of {sorted(PERSON_KINDS)}", "person")
+    return code, fields, tuple(str(c) for c in data.get("checks") or ()), data.get("effect"), person
 
 
 @lru_cache(maxsize=1)
@@ -198,17 +217,17 @@ def definitions() -> dict[str, Definition]:
     """Every business's definition by code; a business without a file has no fields and no effect."""
     loaded = {}
     for path in sorted(DEFINITIONS_DIR.glob("*.yaml")):
-        code, fields, checks, effect = _load(path)
+        code, fields, checks, effect, person = _load(path)
         try:
             catalog_business(code)
         except KeyError:
             raise PackError(path, 1, f"{code!r} is not a business of the catalog") from None
-        loaded[code] = (fields, checks, effect)
+        loaded[code] = (fields, checks, effect, person)
     out = {}
     for b in catalog().businesses:
-        fields, checks, effect = loaded.get(b.code, ((), (), None))
+        fields, checks, effect, person = loaded.get(b.code, ((), (), None, None))
         out[b.code] = Definition(code=b.code, zh=b.zh, documents=b.documents, fields=fields, checks=checks,
-                                 effect=effect)
+                                 effect=effect, person=person)
     return out
 
 
