@@ -100,6 +100,8 @@ def _case_context(request: HttpRequest, case) -> dict:
         "details_shown": details_display(case.business, case.details or {}),
         "effects": list(case.effects.order_by("pk")),
         "actions": [(a, workflows.ACTION_NAMES.get(a, a)) for a in actions],
+        # 1.2c: a money-out step withheld from whoever prepared the case, said with whom to ask.
+        "withheld": workflows.second_person_withheld(case, request.user),
         "action_set": set(actions),
         "transitions": _labelled(case.transitions.select_related("actor")),
         "owed": case.owed_documents.select_related("document").all(),

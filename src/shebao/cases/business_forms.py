@@ -39,6 +39,7 @@ class DeskField:
     widget: str  # text, select, checkboxes, textarea, month, period, date, changes
     value: Any  # what the clerk typed, to show again
     hint: str
+    options: tuple[tuple[str, str], ...] | None = None  # the records to pick from (widget "picks")
 
     @property
     def label(self) -> str:
@@ -46,7 +47,7 @@ class DeskField:
 
     @property
     def choices(self) -> list[tuple[str, str]]:
-        return self.spec.choices()
+        return list(self.options) if self.options is not None else self.spec.choices()
 
 
 _WIDGETS = {"choice": "select", "choices": "checkboxes", "lines": "textarea", "months": "textarea", "ids": "text",
@@ -66,11 +67,22 @@ def _hint(spec: FieldSpec) -> str:
     return spec.help
 
 
-def form_fields(code: str, data: QueryDict | None = None) -> list[DeskField]:
-    """The inputs the front desk asks for this business, in the definition's order."""
+def form_fields(code: str, data: QueryDict | None = None, *,
+                picks: dict[str, list[tuple[str, str]]] | None = None) -> list[DeskField]:
+    """The inputs the front desk asks for this business, in the definition's order.
+
+    ``picks``: for a field of record numbers (``ids``), the records the applicant may name, as
+    ``(number, label)``: drawn as boxes to tick instead of numbers to type (the portal's refund
+    offers the employer's own paid dues, so it never types a number it cannot see)."""
     data = data or QueryDict()
+    picks = picks or {}
     out = []
     for spec in definition(code).fields:
+        if spec.type == "ids" and spec.name in picks:
+            chosen = [p.strip() for v in data.getlist(spec.name) for p in v.replace("，", ",").split(",")]
+            out.append(DeskField(spec=spec, name=spec.name, widget="picks", value=[c for c in chosen if c],
+                                 hint="", options=tuple((str(k), str(v)) for k, v in picks[spec.name])))
+            continue
         if spec.type == "period":
             value: Any = {"from": data.get(f"{spec.name}_from", ""), "to": data.get(f"{spec.name}_to", "")}
         elif spec.type in ("choices",):
@@ -149,7 +161,9 @@ def details_from_post(code: str, data: QueryDict) -> dict[str, Any]:
             if chosen:
                 out[spec.name] = {f: data.get(f"new_{f}", "").strip() for f in chosen}
         elif spec.type in ("months", "ids"):
-            parts = [p.strip() for p in data.get(spec.name, "").replace("，", ",").replace("\n", ",").split(",")]
+            # Typed (one box, commas or lines) or ticked (one value per box): read alike.
+            typed = ",".join(data.getlist(spec.name))
+            parts = [p.strip() for p in typed.replace("，", ",").replace("\n", ",").split(",")]
             if any(parts):
                 out[spec.name] = [p for p in parts if p]
         elif spec.type == "lines":

@@ -283,6 +283,14 @@ def _refund_dues_of_applicant(ctx: CheckContext) -> list[FieldError]:
     if ctx.employer is None and ctx.person is not None and not EmploymentSpell.objects.filter(
             Q(person=ctx.person) & Q(employer_id=employer_id)).exists():
         return [FieldError("details.dues", f"所退费款的单位与{ctx.person.name}没有参保关系")]
+    from shebao.collection.models import Allocation
+
+    paid = dict(Allocation.objects.filter(due_id__in=ids).values("due_id").annotate(s=Sum("amount_fen"))
+                .values_list("due_id", "s"))
+    unpaid = [str(i) for i in ids if (paid.get(i) or 0) <= 0]
+    if unpaid:
+        return [FieldError("details.dues", f"所退费款中编号{'、'.join(unpaid)}的应缴费款没有已缴金额，不能退费"
+                                           "（只能退已缴的费款）")]
     return []
 
 

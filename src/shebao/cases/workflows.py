@@ -90,7 +90,8 @@ def _phone_confirmed(case: Case, payload: dict[str, Any]) -> tuple[str, str, str
     # 1.2c: a refund is paid only after staff confirmed it with the insured person by phone.
     if case.phone_checks.filter(outcome=PhoneCheck.Outcome.CONFIRMED).exists():
         return None
-    return ("phone_check", "退费须先与参保人电话核实并确认（第1.2c条），尚无已确认的电话核实记录",
+    return ("phone_check", "退费须先与参保人电话核实并确认（第1.2c条），尚无已确认的电话核实记录；"
+            "电话核实应由经办人员完成，审批人如自己记录核实结果，即不能再审批本申请（经办与复核分离），须另一名工作人员审批",
             "a refund needs a confirmed phone check with the insured person first (1.2c)")
 
 
@@ -302,9 +303,52 @@ def check_second_person(t: Transition, case: Case, actor: Any) -> None:
         return
     if isinstance(actor, SystemActor) or getattr(actor, "pk", None) in case_makers(case):
         raise SecondPersonRequired(
-            "退费属于资金支出，须由未经办过本申请的另一名工作人员审批（经办与复核分离）：您已参与本申请的登记、承诺书、"
-            "电话核实或受理",
+            f"{SECOND_PERSON_RULE}；您已参与本申请的经办，不能审批，请由本区其他复核人员审批",
             "money out is approved by a second person who did not prepare the case (maker and checker)")
+
+
+SECOND_PERSON_RULE = ("退费属于资金支出，须由未经办过本申请的另一名工作人员审批（经办与复核分离，第1.2c条）："
+                      "登记、录入承诺书、电话核实或受理本申请的人员都不能审批")
+
+
+@dataclass(frozen=True)
+class Withheld:
+    """An action the actor's role may make but they may not on this case, because they prepared it
+    (maker and checker): what, why, and who may (display names; empty when nobody may now)."""
+
+    action: str
+    action_zh: str
+    reason_zh: str
+    who: tuple[str, ...]
+
+
+def second_person_withheld(case: Case, actor: Any) -> list[Withheld]:
+    """The money-out actions of this case withheld from `actor` because they prepared it (1.2c), each
+    with the staff who may make it instead: active staff of the case's district (or the municipal
+    center) whose role may, who did none of its steps. A read, for the case page: the page says why a
+    button is missing and whom to ask, instead of dropping it silently."""
+    from shebao.core.permissions import may
+    from shebao.core.scoping import user_may_see_district
+    from shebao.staff.models import User
+
+    wf = case_workflow(case)
+    role = getattr(actor, "role", None)
+    out = []
+    makers: set[int] | None = None
+    for t in TRANSITIONS:
+        if not (t.second_person and t.workflow == wf and case.status in t.sources and role in t.roles
+                and may(actor, f"case.{t.action}")):
+            continue
+        makers = case_makers(case) if makers is None else makers
+        if getattr(actor, "pk", None) not in makers:
+            continue
+        others = [u for u in User.objects.filter(is_active=True, role__in=t.roles).exclude(pk__in=makers)
+                  .select_related("office", "office__parent").order_by("username")
+                  if user_may_see_district(u, case.office_id) and may(u, f"case.{t.action}")]
+        out.append(Withheld(t.action, ACTION_NAMES.get(t.action, t.action),
+                            f"{SECOND_PERSON_RULE}；您已参与本申请的经办，不能{ACTION_NAMES.get(t.action, t.action)}",
+                            tuple(str(u) for u in others[:10])))
+    return out
 
 
 def check_guards(t: Transition, case: Case, payload: dict[str, Any]) -> None:

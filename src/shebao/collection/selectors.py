@@ -502,3 +502,36 @@ def refund_desk(*, user: Any) -> dict[str, Any]:
                      "in_file": sum(1 for r in refunds if r.status == Refund.Status.IN_FILE)})
     return {"waiting": waiting, "waiting_fen": sum(r.amount_fen for r in waiting), "files": rows,
             "results": list(BankFile.objects.filter(kind=BankFile.Kind.REFUND_RESULT).order_by("-pk")[:20])}
+
+
+@dataclass(frozen=True)
+class RefundableDue:
+    """A due of an employer with money paid for it that a refund may still take (1.2c)."""
+
+    due: Due
+    paid_fen: int  # the net amount its payments allocated to it
+    refundable_fen: int  # paid less what refunds not cancelled already took
+
+    @property
+    def label(self) -> str:
+        """How a form lists it: its number (编号), month, insurance and the amounts, in yuan."""
+        from shebao.core.money import format_yuan
+
+        return (f"编号{self.due.pk}：{self.due.month} {self.due.get_insurance_display()}，已缴{format_yuan(self.paid_fen)}元，"
+                f"可退{format_yuan(self.refundable_fen)}元")
+
+
+def refundable_dues(*, employer: Employer, limit: int = 120) -> list[RefundableDue]:
+    """The employer's dues that a refund may name (1.2c): paid for (their allocations net of
+    reversals above zero) with something left after the refunds not cancelled, newest month first.
+    What the portal's refund form offers to pick: the employer sees only its own dues."""
+    from shebao.cases.checks import refundable_fen
+    from shebao.collection.models import Allocation
+
+    paid = dict(Allocation.objects.filter(due__employer=employer).values("due_id").annotate(s=Sum("amount_fen"))
+                .filter(s__gt=0).values_list("due_id", "s"))
+    if not paid:
+        return []
+    room = refundable_fen(list(paid))
+    dues = Due.objects.filter(pk__in=[d for d, r in room.items() if r > 0]).order_by("-month_no", "insurance", "pk")
+    return [RefundableDue(d, int(paid[d.pk]), room[d.pk]) for d in dues[:limit]]

@@ -76,6 +76,18 @@ def _employee(employer: Any, id_number: str) -> Any:
     return Person.objects.filter(id_number=id_number, spells__employer=employer).distinct().first()
 
 
+def _picks(code: str, employer: Any) -> dict[str, list[tuple[str, str]]]:
+    """The records an employer picks instead of typing their numbers: a refund's dues are its own
+    paid dues with money left to refund (1.2c; the bill shows the same numbers)."""
+    from shebao.collection.selectors import refundable_dues
+    from shebao.rules.business_fields import definition
+
+    names = [f.name for f in definition(code).fields if f.type == "ids" and f.name == "dues"]
+    if not names:
+        return {}
+    return {names[0]: [(str(r.due.pk), r.label) for r in refundable_dues(employer=employer)]}
+
+
 def _error_key(path: str) -> str:
     """The input an error belongs to: ``details.lines.2.x`` -> ``lines``; the person named -> the ID
     number input (a registry check names ``person``)."""
@@ -151,7 +163,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"申请已提交（申请编号{case.pk}），经办机构将在网上办理。")
                 return HttpResponseRedirect(reverse("portal:employer_case", args=[case.pk]))
-    fields = business_forms.form_fields(code, data if request.method == "POST" else None)
+    fields = business_forms.form_fields(code, data if request.method == "POST" else None,
+                                        picks=_picks(code, request.portal_employer))
     own = {f.name for f in fields} | {"id_number"}
     return TemplateResponse(request, "portal/employer/case_form.html", {
         "business": business, "fields": fields, "errors": errors, "token": token, "person_wanted": person_wanted,

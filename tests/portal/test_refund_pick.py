@@ -1,0 +1,67 @@
+"""The employer's online refund (1.2c) offers its own paid dues to tick, with the numbers its bill
+shows; a due of another employer or one not paid is refused at the field and nothing is written
+(review user3 U4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from shebao.cases.models import Case
+from shebao.registry.models import EmploymentSpell
+from tests.collection.conftest import book_due
+from tests.nothing_written import nothing_written
+from tests.portal.conftest import sign_in_employer
+
+pytestmark = pytest.mark.django_db
+NEW = "/portal/employer/cases/new/"
+
+
+@pytest.fixture
+def signed_in(client, settings, admin_chaoyang, employer_chaoyang, person_chaoyang):
+    EmploymentSpell.objects.create(person=person_chaoyang, employer=employer_chaoyang, from_month="2015-01")
+    sign_in_employer(client, settings, admin_chaoyang)
+    return client
+
+
+def _refund(person, dues, amount="300.00", token="r1"):
+    return {"business": "refund", "id_number": person.id_number, "refund_kind": "overpayment",
+            "amount_fen": amount, "dues": dues, "payee_name": "北京朝阳测试科技有限公司",
+            "bank_name": "中国工商银行北京朝阳支行", "bank_account": "6222020000001234567", "token": token}
+
+
+def test_the_refund_form_lists_the_employer_s_paid_dues_with_the_numbers_of_its_bill(
+        signed_in, employer_chaoyang, employer_haidian):
+    paid = book_due(employer_chaoyang, "2019-12", 100_000, paid_on=dt.date(2020, 1, 15))
+    unpaid = book_due(employer_chaoyang, "2020-01", 50_000)
+    other = book_due(employer_haidian, "2019-12", 70_000, paid_on=dt.date(2020, 1, 15))
+    form = signed_in.get(NEW, {"business": "refund"}).content.decode()
+    boxes = set(re.findall(r'type="checkbox" name="dues" value="(\d+)"', form))
+    assert boxes == {str(paid.pk)}  # neither the unpaid due nor another employer's
+    assert f"编号{paid.pk}：2019-12" in form and "可退1,000.00元" in form
+    bill = signed_in.get("/portal/employer/account/").content.decode()
+    assert f"编号{paid.pk}" in bill and f"编号{unpaid.pk}" in bill and f"编号{other.pk}" not in bill
+
+
+def test_a_refund_is_submitted_by_ticking_a_paid_due(signed_in, employer_chaoyang, person_chaoyang):
+    paid = book_due(employer_chaoyang, "2019-12", 100_000, paid_on=dt.date(2020, 1, 15))
+    r = signed_in.post(NEW, _refund(person_chaoyang, [str(paid.pk)]))
+    assert r.status_code == 302, r.content.decode()[:3000]
+    case = Case.objects.get(business="refund")
+    assert case.details["dues"] == [paid.pk] and case.details["amount_fen"] == 30_000
+    assert case.person == person_chaoyang and case.employer == employer_chaoyang
+
+
+@pytest.mark.parametrize("which", ["unpaid", "other_employer"])
+def test_a_due_not_paid_or_not_the_employer_s_is_refused_at_the_field(signed_in, employer_chaoyang,
+                                                                      employer_haidian, person_chaoyang, which):
+    due = (book_due(employer_chaoyang, "2020-01", 50_000) if which == "unpaid"
+           else book_due(employer_haidian, "2019-12", 70_000, paid_on=dt.date(2020, 1, 15)))
+    with nothing_written():
+        r = signed_in.post(NEW, _refund(person_chaoyang, [str(due.pk)], token=f"r-{which}"))
+    html = r.content.decode()
+    assert r.status_code == 400 and 'id="bf-dues-error"' in html
+    reason = html.split('id="bf-dues-error"')[1][:300]
+    assert ("没有已缴金额" in reason) if which == "unpaid" else ("不是北京朝阳测试科技有限公司的应缴费款" in reason)
