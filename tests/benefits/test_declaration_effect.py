@@ -11,24 +11,29 @@ from shebao.benefits import payroll, selectors
 from shebao.benefits.models import Entitlement, Retiree
 from shebao.cases.effects import EffectRefused
 from shebao.cases.models import CaseEffect
-from shebao.cases.services import DetailsRefused
+from shebao.cases.services import DetailsRefused, case_assessment_record
+from shebao.registry.models import EmploymentSpell
 from tests import personas
 from tests.businesses.walk import complete, submit
 from tests.personas import SETUP
 
-DETAILS = {"bank_account": "6222 0200 0000 0000 011", "index_x10k": 10_000, "contribution_months": 360,
-           "deemed_months": 0, "account_balance_fen": 13_900_000}
+# What the employer declares (2.1); the figures are the agency's, recorded while handling the case.
+DETAILS = {"bank_account": "6222 0200 0000 0000 011"}
+FIGURES = {"index_x10k": 10_000, "contribution_months": 360, "deemed_months": 0, "account_balance_fen": 13_900_000}
 
 
 @pytest.fixture
-def retiring(db):
-    return personas.make_person("赵一", birth=dt.date(1959, 10, 15), serial=11)
+def retiring(db, employer_chaoyang):
+    person = personas.make_person("赵一", birth=dt.date(1959, 10, 15), serial=11)
+    EmploymentSpell.objects.create(person=person, employer=employer_chaoyang, from_month="1990-01")
+    return person
 
 
 def test_a_completed_declaration_makes_the_retiree_once_and_the_next_run_pays_the_arrears(
         retiring, employer_chaoyang, clerk_chaoyang, reviewer_chaoyang):
     case = submit(clerk_chaoyang, "retirement_declaration", details=DETAILS, employer=employer_chaoyang,
                   person=retiring, applicant_kind="employer", applied_on=dt.date(2020, 2, 20))
+    case = case_assessment_record(case=case, actor=clerk_chaoyang, figures=FIGURES)
     assert not Retiree.objects.exists()  # nothing before completion
     done = complete(case, clerk_chaoyang, reviewer_chaoyang)
     assert done.status == "completed"
@@ -45,8 +50,9 @@ def test_a_completed_declaration_makes_the_retiree_once_and_the_next_run_pays_th
 def test_an_amount_of_record_is_declared_as_recorded(retiring, employer_chaoyang, clerk_chaoyang, reviewer_chaoyang):
     case = submit(clerk_chaoyang, "retirement_declaration", employer=employer_chaoyang, person=retiring,
                   applicant_kind="employer", applied_on=dt.date(2020, 2, 20),
-                  details={"bank_account": "6222020000000000011", "record_monthly_fen": 456_700,
-                           "record_reference": "京社保核2020-0002"})
+                  details={"bank_account": "6222020000000000011"})
+    case = case_assessment_record(case=case, actor=reviewer_chaoyang, figures={
+        "record_monthly_fen": 456_700, "record_reference": "京社保核2020-0002"})
     complete(case, clerk_chaoyang, reviewer_chaoyang)
     ent = Retiree.objects.get(person=retiring).entitlement
     assert (ent.source, ent.monthly_fen, ent.record_reference) == (Entitlement.Source.RECORD, 456_700, "京社保核2020-0002")
@@ -55,7 +61,8 @@ def test_an_amount_of_record_is_declared_as_recorded(retiring, employer_chaoyang
 def test_a_person_already_retired_is_refused_at_submission(retiring, employer_chaoyang, clerk_chaoyang,
                                                            reviewer_chaoyang):
     case = submit(clerk_chaoyang, "retirement_declaration", details=DETAILS, employer=employer_chaoyang,
-                  person=retiring, applicant_kind="employer", applied_on=dt.date(2020, 2, 20))
+                  person=retiring, applied_on=dt.date(2020, 2, 20), applicant_kind="employer")
+    case_assessment_record(case=case, actor=clerk_chaoyang, figures=FIGURES)
     complete(case, clerk_chaoyang, reviewer_chaoyang)
     with pytest.raises(DetailsRefused) as e:
         submit(clerk_chaoyang, "retirement_declaration", details=DETAILS, employer=employer_chaoyang,
@@ -70,5 +77,39 @@ def test_a_declaration_without_a_basis_is_refused_on_completion_and_makes_nothin
                   applied_on=dt.date(2020, 2, 20))
     with pytest.raises(EffectRefused) as e:
         complete(case, clerk_chaoyang, reviewer_chaoyang)
-    assert "按公式计发须填写" in e.value.zh
+    assert "按公式计发须填写" in e.value.zh and "由经办机构核定" in e.value.zh
     assert not Retiree.objects.exists() and not CaseEffect.objects.exists()
+
+
+def test_the_employer_is_not_asked_for_the_agency_s_figures_and_cannot_give_them(
+        retiring, employer_chaoyang, clerk_chaoyang):
+    from tests.nothing_written import nothing_written
+
+    with nothing_written(), pytest.raises(DetailsRefused) as e:
+        submit(clerk_chaoyang, "retirement_declaration", details={**DETAILS, **FIGURES}, employer=employer_chaoyang,
+               person=retiring, applicant_kind="employer", applied_on=dt.date(2020, 2, 20))
+    refused = {err.field: err.zh for err in e.value.errors}
+    assert refused["details.index_x10k"] == "平均缴费指数（×10000）由经办机构核定，申请时不填写"
+    assert set(refused) == {f"details.{k}" for k in FIGURES}
+
+
+def test_the_agency_s_figures_are_recorded_on_the_case_page_and_audited(
+        client, retiring, employer_chaoyang, clerk_chaoyang):
+    from shebao.core.models import AuditEvent
+    from tests.nothing_written import nothing_written
+
+    case = submit(clerk_chaoyang, "retirement_declaration", details=DETAILS, employer=employer_chaoyang,
+                  person=retiring, applicant_kind="employer", applied_on=dt.date(2020, 2, 20))
+    client.force_login(clerk_chaoyang)
+    page = client.get(f"/office/cases/{case.pk}/").content.decode()
+    assert 'id="assess"' in page and "平均缴费指数（×10000）" in page
+    with nothing_written():
+        bad = client.post(f"/office/cases/{case.pk}/assess/", {"index_x10k": "many"}, HTTP_HX_REQUEST="true")
+    assert bad.status_code == 400 and "平均缴费指数（×10000）应为整数" in bad.content.decode()
+    r = client.post(f"/office/cases/{case.pk}/assess/", {"index_x10k": "10000", "contribution_months": "360",
+                                                          "deemed_months": "0", "account_balance_fen": "139000"})
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert case.details == {"bank_account": "6222020000000000011", **FIGURES}
+    assert case.transitions.filter(action="assessment", actor=clerk_chaoyang).exists()
+    assert AuditEvent.objects.filter(model="cases.Case", object_pk=str(case.pk), reason="经办机构核定").exists()

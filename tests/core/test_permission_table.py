@@ -61,6 +61,7 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.cases.services.case_reject": "case.reject",
     "shebao.cases.services.commitment_letter_capture": "commitment_letter.capture",
     "shebao.cases.services.phone_check_record": "phone_check.record",
+    "shebao.cases.services.case_assessment_record": "case.assess",
     "shebao.cases.services.document_attach": "document.attach",
     "shebao.cases.services.owed_document_exchange": "owed_document.exchange",
     "shebao.cases.services.owed_document_review": "owed_document.review",
@@ -504,6 +505,9 @@ SCENARIOS: dict[str, Scenario] = {
     "case.center_receive": _step("center_receive", "mailed_to_center"),
     "commitment_letter.capture": lambda w: (lambda c: lambda a: cases.commitment_letter_capture(
         case=c, actor=a, text="本单位承诺所报信息真实。", signer="单位"))(w.case()),
+    "case.assess": lambda w: (lambda c: lambda a: cases.case_assessment_record(
+        case=c, actor=a, figures={"index_x10k": 10_000, "contribution_months": 360, "account_balance_fen": 1}))(
+        w.case(business="retirement_declaration")),
     "phone_check.record": lambda w: (lambda c: lambda a: cases.phone_check_record(
         case=c, actor=a, outcome="confirmed", phone="13812345678"))(w.case()),
     "document.attach": lambda w: (lambda c: lambda a: cases.document_attach(

@@ -71,6 +71,7 @@ def _get_case(request: HttpRequest, pk: int):
 
 
 EVENT_NAMES = {"submit": "登记申请", "commitment_letter": "录入承诺书", "phone_check": "电话核实", "document": "上传材料",
+               "assessment": "经办机构核定",
                "data_exchange": "数据共享", "document_review": "审核材料", "flag": "7.4标记",
                "documents_due": "确定补交期限"}
 
@@ -93,7 +94,8 @@ def _case_context(request: HttpRequest, case) -> dict:
         # 1.2c: the person denied the refund; the workflow refuses accept and approve, so the page
         # does not offer them (the service's guard stays the rule).
         actions = [a for a in actions if a not in ("accept", "approve")]
-    from shebao.cases.business_forms import details_display
+    from shebao.cases.business_forms import details_display, form_fields
+    from shebao.rules.business_fields import definition
 
     return {
         "case": case,
@@ -102,6 +104,9 @@ def _case_context(request: HttpRequest, case) -> dict:
         "actions": [(a, workflows.ACTION_NAMES.get(a, a)) for a in actions],
         # 1.2c: a money-out step withheld from whoever prepared the case, said with whom to ask.
         "withheld": workflows.second_person_withheld(case, request.user),
+        # 2.1: what the agency works out itself (never asked of the applicant), recorded here.
+        "assess_fields": form_fields(case.business, part="agency") if definition(case.business).agency_fields
+        and case.status not in (Status.COMPLETED, Status.REJECTED) else [],
         "action_set": set(actions),
         "transitions": _labelled(case.transitions.select_related("actor")),
         "owed": case.owed_documents.select_related("document").all(),
@@ -199,6 +204,27 @@ def case_phone_check(request: HttpRequest, pk: int) -> HttpResponse:
         case_services.phone_check_record(case=case, actor=request.user, outcome=p.get("outcome", ""),
                                          phone=p.get("phone", ""), note=p.get("note", ""))
         return "电话核实已记录"
+
+    return _perform(request, pk, work)
+
+
+@login_required
+@require_POST
+def case_assess(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the figures the agency works out itself (2.1: a new retiree's index, months, account
+    balance, or the amount of record), typed as the front desk types them (money in yuan)."""
+    from shebao.cases.business_forms import DeskInputError, details_from_post
+    from shebao.core.errors import DomainError
+
+    case, p = _get_case(request, pk), request.POST
+
+    def work() -> str:
+        try:
+            figures = details_from_post(case.business, p, part="agency")
+        except DeskInputError as e:
+            raise DomainError(e.zh, "a figure could not be read", field=e.field) from None
+        case_services.case_assessment_record(case=case, actor=request.user, figures=figures)
+        return "核定项目已记录"
 
     return _perform(request, pk, work)
 

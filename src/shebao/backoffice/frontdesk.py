@@ -242,6 +242,10 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
         form.errors["channel"] = "请选择收件渠道（窗口、传真、电子邮件或邮寄）"
     else:
         form.channel = channel
+        if channel != Channel.COUNTER and \
+                case_services.CATALOG_CHANNEL.get(channel, channel) not in form.business.channels:
+            # 0.4: said at once at its input, before the clerk fills in the rest.
+            form.errors["channel"] = f"{form.business.zh}不能通过“{Channel(channel).label}”申请"
     raw_day = normalize_date_text(data.get("received_on"))
     if not raw_day:
         form.received_on = today

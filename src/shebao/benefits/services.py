@@ -152,7 +152,8 @@ def _entitlement_fields(policy: Any, basis: Basis, *, retired_on: dt.date, age_m
         return {"source": Entitlement.Source.RECORD, "monthly_fen": basis.record_monthly_fen,
                 "record_reference": basis.record_reference.strip()[:60]}
     if basis.index_x10k is None or basis.contribution_months is None or basis.account_balance_fen is None:
-        raise ValidationError("按公式计发须填写平均缴费指数、缴费月数和个人账户储存额")
+        raise ValidationError("按公式计发须填写平均缴费指数、缴费月数和个人账户储存额"
+                              "（由经办机构核定：在申请页面“经办机构核定”中记录后再审批）")
     if basis.deemed_months > basis.contribution_months:
         raise ValidationError("视同缴费月数不能多于缴费月数（含视同）")
     try:

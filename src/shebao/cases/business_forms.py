@@ -68,7 +68,7 @@ def _hint(spec: FieldSpec) -> str:
 
 
 def form_fields(code: str, data: QueryDict | None = None, *,
-                picks: dict[str, list[tuple[str, str]]] | None = None) -> list[DeskField]:
+                picks: dict[str, list[tuple[str, str]]] | None = None, part: str = "applicant") -> list[DeskField]:
     """The inputs the front desk asks for this business, in the definition's order.
 
     ``picks``: for a field of record numbers (``ids``), the records the applicant may name, as
@@ -77,7 +77,8 @@ def form_fields(code: str, data: QueryDict | None = None, *,
     data = data or QueryDict()
     picks = picks or {}
     out = []
-    for spec in definition(code).fields:
+    d = definition(code)
+    for spec in (d.agency_fields if part == "agency" else d.applicant_fields):
         if spec.type == "ids" and spec.name in picks:
             chosen = [p.strip() for v in data.getlist(spec.name) for p in v.replace("，", ",").split(",")]
             out.append(DeskField(spec=spec, name=spec.name, widget="picks", value=[c for c in chosen if c],
@@ -143,12 +144,13 @@ def _desk_value(spec: FieldSpec, raw: str, where: str) -> Any:
     return raw
 
 
-def details_from_post(code: str, data: QueryDict) -> dict[str, Any]:
+def details_from_post(code: str, data: QueryDict, *, part: str = "applicant") -> dict[str, Any]:
     """The JSON content of an application from the front desk's inputs (not yet validated: the
     definition's validation and the registry checks follow in `services.details_check`). Raises
     DeskInputError for what cannot even be read (an amount that is not yuan, a row's column count)."""
     out: dict[str, Any] = {}
-    for spec in definition(code).fields:
+    d = definition(code)
+    for spec in (d.agency_fields if part == "agency" else d.applicant_fields):
         if spec.type == "period":
             start, end = data.get(f"{spec.name}_from", "").strip(), data.get(f"{spec.name}_to", "").strip()
             if start or end:
@@ -255,7 +257,7 @@ def details_openapi_schema() -> dict[str, Any]:
     """The OpenAPI schema of `details`: one object per business that carries content."""
     variants = []
     for code, d in definitions().items():
-        if d.fields:
+        if d.applicant_fields:
             schema = json_schema(code)
             schema["description"] = f"business={code}：{d.zh}"
             variants.append(schema)

@@ -497,6 +497,41 @@ def phone_check_record(*, case: Case, actor: Any, outcome: str, phone: str = "",
     return check
 
 
+def case_assessment_record(*, case: Case, actor: Any, figures: dict[str, Any]) -> Case:
+    """Record the figures the agency works out itself while handling a case (its definition's ``by:
+    agency`` fields: for a new retiree (2.1) the average contribution index, the months, the account
+    balance, or the amount of record and its reference), never asked of the applicant. Validated by
+    the definition (`assessment_validate`); merged into the case's content, the old and new values
+    audited, a step on the case's history. Refused (DomainError naming the field) for a business
+    without such fields, a case completed or rejected, or a bad value; nothing is written then."""
+    from shebao.rules.business_fields import assessment_validate
+
+    require(actor, "case.assess")
+    checked = assessment_validate(case.business, figures, today=clock.today())
+    if not checked.ok:
+        raise DetailsRefused([FieldError(f"details.{e.field}", e.zh) for e in checked.errors])
+    if not checked.details:
+        raise DomainError("请填写核定的项目", "no figure given", field="details")
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        _require_district(actor, locked)
+        if locked.status in (Status.COMPLETED, Status.REJECTED):
+            raise Conflict(f"申请当前状态为“{Status(locked.status).label}”，不能再核定", "the case is closed",
+                           field="details")
+        before = snapshot(locked)
+        locked.details = {**(locked.details or {}), **checked.details}
+        locked.version += 1
+        locked.save(update_fields=["details", "version"])
+        from shebao.cases.business_forms import details_display
+
+        shown = {k for k in checked.details}
+        note = "；".join(f"{label}：{value}" for label, value in details_display(
+            locked.business, {k: v for k, v in locked.details.items() if k in shown}))
+        _record_event(locked, actor, "assessment", note[:500])
+        audit_update(actor=actor, instance=locked, before=before, reason="经办机构核定")
+    return locked
+
+
 # --- Documents ------------------------------------------------------------------------------------
 def document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: str = Document.Source.UPLOAD,
                     owed: OwedDocument | None = None) -> Document:

@@ -89,6 +89,8 @@ TABLE: dict[str, Permission] = _rows(
     Permission("case.center_receive", "市中心收件", CENTER),
     Permission("commitment_letter.capture", "录入承诺书", FRONT_DESK, applicants=APPLICANTS),
     Permission("phone_check.record", "记录电话核实", CASE_STAFF),
+    # 2.1: the figures the agency works out itself (a retiree's index, months, account balance).
+    Permission("case.assess", "记录经办机构核定的待遇项目", CASE_STAFF),
     Permission("document.attach", "上传材料", FRONT_DESK, applicants=APPLICANTS),
     Permission("owed_document.exchange", "登记数据共享材料", CASE_STAFF),
     Permission("owed_document.review", "审核补交材料", CASE_STAFF),

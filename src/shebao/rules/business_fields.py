@@ -70,7 +70,13 @@ DEFINITIONS_DIR = Path(__file__).parent / "businesses"
 FIELD_TYPES = frozenset({"text", "choice", "choices", "fen", "int", "ids", "month", "months", "period", "date",
                          "mobile", "bank_account", "id_number", "lines", "changes"})
 _FIELD_KEYS = {"name", "type", "label", "required", "fact", "enum", "min", "max", "max_length", "items", "help",
-               "past"}
+               "past", "by"}
+# ``by:`` of a field: who gives its value. ``applicant`` (the default): the application carries it, at
+# the front desk, in the portal and through the API. ``agency``: the agency works it out itself while
+# handling the case (a retiree's average contribution index, account balance, the amount of record),
+# so no applicant is asked for it and an application carrying it is refused; staff record it
+# (``assessment_validate``, cases.services.case_assessment_record).
+FIELD_SOURCES = ("applicant", "agency")
 # The earliest month any business may name: the Labour Insurance Regulations of 1951 began social
 # insurance in the PRC, so no contribution, account or working month lies before. No month of a
 # business lies after the month of the application's day (back-payments, transfers, backfills and a
@@ -109,6 +115,7 @@ class FieldSpec:
     items: tuple[FieldSpec, ...] = ()
     help: str = ""
     past: bool = False  # a date that cannot lie after the application's day (a birth date)
+    by: str = "applicant"  # who gives the value: the applicant, or the agency (FIELD_SOURCES)
 
     def choices(self) -> list[tuple[str, str]]:
         """``(value, Chinese name)`` of a choice field's enum, in the catalog's order."""
@@ -134,6 +141,16 @@ class Definition:
     def names_person(self) -> bool:
         """The application names one person of the registry (``person:`` of the definition)."""
         return self.person is not None
+
+    @property
+    def applicant_fields(self) -> tuple[FieldSpec, ...]:
+        """The fields an application carries (what the front desk, the portal and the API ask for)."""
+        return tuple(f for f in self.fields if f.by == "applicant")
+
+    @property
+    def agency_fields(self) -> tuple[FieldSpec, ...]:
+        """The fields the agency works out and records while handling (never asked of the applicant)."""
+        return tuple(f for f in self.fields if f.by == "agency")
 
     def field(self, name: str) -> FieldSpec:
         for f in self.fields:
@@ -182,13 +199,18 @@ def _spec(raw: Any, where: Located, enums: dict[str, tuple[str, ...]]) -> FieldS
         raise raw.error(f"unknown field type {raw['type']!r}", "type")
     if raw["type"] in ("choice", "choices", "changes") and raw.get("enum") not in enums:
         raise raw.error(f"field {raw['name']!r} needs a catalog enum", "enum")
+    if raw.get("by", "applicant") not in FIELD_SOURCES:
+        raise raw.error(f"by is one of {list(FIELD_SOURCES)}", "by")
+    if raw.get("by") == "agency" and raw.get("required", True):
+        raise raw.error(f"field {raw['name']!r} given by the agency cannot be required of the application", "by")
     items = tuple(_spec(i, raw, enums) for i in raw.get("items") or ())
     if raw["type"] == "lines" and not items:
         raise raw.error(f"lines field {raw['name']!r} needs items", "items")
     return FieldSpec(name=str(raw["name"]), type=str(raw["type"]), label=str(raw["label"]),
                      required=bool(raw.get("required", True)), fact=raw.get("fact"), enum=raw.get("enum"),
                      min=raw.get("min"), max=raw.get("max"), max_length=int(raw.get("max_length", 200)),
-                     items=items, help=str(raw.get("help", "")), past=bool(raw.get("past", False)))
+                     items=items, help=str(raw.get("help", "")), past=bool(raw.get("past", False)),
+                     by=str(raw.get("by", "applicant")))
 
 
 def _load(path: Path) -> tuple[str, tuple[FieldSpec, ...], tuple[str, ...], str | None, str | None]:
@@ -486,11 +508,28 @@ def details_validate(code: str, data: Any, *, today: dt.date) -> Validated:
     if not isinstance(data, dict):
         return Validated({}, (FieldError("details", "申请内容格式有误"),))
     errors: list[FieldError] = []
-    known = {f.name for f in d.fields}
+    known = {f.name for f in d.applicant_fields}
+    agency = {f.name: f for f in d.agency_fields}
     for key in sorted(set(data) - known):
-        errors.append(FieldError(str(key), f"{d.zh}没有“{key}”这一项"))
-    clean = _fields(d.fields, data, "", "", errors, today)
+        if key in agency:  # the agency's to work out: an applicant's figure is not taken (review U3)
+            errors.append(FieldError(str(key), f"{agency[key].label}由经办机构核定，申请时不填写"))
+        else:
+            errors.append(FieldError(str(key), f"{d.zh}没有“{key}”这一项"))
+    clean = _fields(d.applicant_fields, data, "", "", errors, today)
     # With errors, `details` holds the fields that passed (a form shows the rules' decision on them).
+    return Validated(clean, tuple(errors))
+
+
+def assessment_validate(code: str, data: Any, *, today: dt.date) -> Validated:
+    """Validate what the agency records while handling a case: its definition's ``by: agency``
+    fields only (each optional; the effect says on completion what it still lacks). Keys that are
+    not agency fields are refused. Returns the clean values, as `details_validate` does."""
+    d = definition(code)
+    if not isinstance(data, dict) or not d.agency_fields:
+        return Validated({}, (FieldError("details", f"{d.zh}没有须由经办机构核定的项目"),))
+    known = {f.name for f in d.agency_fields}
+    errors = [FieldError(str(k), f"“{k}”不是{d.zh}的核定项目") for k in sorted(set(data) - known)]
+    clean = _fields(d.agency_fields, data, "", "", errors, today)
     return Validated(clean, tuple(errors))
 
 
@@ -512,7 +551,7 @@ def facts_from_details(code: str, details: dict[str, Any]) -> dict[str, Any]:
 
 def json_schema(code: str) -> dict[str, Any]:
     """The JSON schema of a business's content, for the API's documentation (OpenAPI)."""
-    return _schema_object(definition(code).fields, title=definition(code).zh)
+    return _schema_object(definition(code).applicant_fields, title=definition(code).zh)
 
 
 def _schema_object(specs: tuple[FieldSpec, ...], *, title: str = "") -> dict[str, Any]:
