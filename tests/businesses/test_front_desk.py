@@ -15,12 +15,14 @@ from tests.nothing_written import nothing_written
 FRONT_DESK = "backoffice:front_desk"
 
 
-@pytest.mark.parametrize("code", [c for c, d in definitions().items() if d.fields])
+@pytest.mark.parametrize("code", [c for c, d in definitions().items() if d.applicant_fields])
 def test_the_desk_draws_every_field_of_the_definition_and_no_other(client, clerk_chaoyang, code):
     client.force_login(clerk_chaoyang)
     html = client.get(reverse(FRONT_DESK), {"business": code}).content.decode()
     drawn = set()
-    for spec in definitions()[code].fields:
+    for spec in definitions()[code].agency_fields:  # the agency's own figures are never asked (2.1)
+        assert f'name="{spec.name}"' not in html
+    for spec in definitions()[code].applicant_fields:
         assert spec.label in html
         drawn.add(spec.name)
     others = {f.name for c, d in definitions().items() if c != code for f in d.fields} - drawn

@@ -159,3 +159,13 @@ def test_the_api_refuses_an_employer_application_about_nobody(clerk_chaoyang, em
                employer=employer_chaoyang.pk, person=employee.pk, details={"changes": {"phone": "010-88886666"}})
     assert r.status_code == 201, r.json()
     assert r.json()["person"]["id"] == employee.pk and Case.objects.get(pk=r.json()["id"]).person == employee
+
+
+@pytest.mark.parametrize("code", ["work_injury_fast_track_claim", "transfer_in", "retirement_declaration"])
+def test_the_api_refuses_a_case_about_nobody_even_without_content(clerk_chaoyang, employer_chaoyang, code):
+    api = client_for(clerk_chaoyang)
+    with nothing_written():
+        r = submit(api, business=code, channel="online", applicant_kind="employer", employer=employer_chaoyang.pk,
+                   applied_on="2020-02-10")
+    assert r.status_code == 400, r.json()
+    assert r.json()["errors"][0]["field"] == "person" and "须指明所涉参保人员" in r.json()["errors"][0]["reason_zh"]

@@ -213,6 +213,10 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
             form._require("id_number", "请填写参保人员的证件号码")
         else:
             form.person = registry_selectors.person_list(user=user).filter(id_number=id_number).first()
+            if form.person is None and form.employer is not None:
+                # An employer's own employee living in another district is named through the employer
+                # (the case is the employer's district's): found among the people it has employed only.
+                form.person = Person.objects.filter(id_number=id_number, spells__employer=form.employer).first()
             if form.person is None:
                 form.errors["id_number"] = "本区没有该证件号码的参保人员"
     _details_parse(form, data)

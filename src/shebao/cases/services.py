@@ -60,7 +60,7 @@ from shebao.core.permissions import (
 from shebao.core.policy import epidemic_lifted_on
 from shebao.core.scoping import user_may_see_district
 from shebao.registry.models import Employer, Person
-from shebao.rules.business_fields import FieldError, details_validate, facts_from_details
+from shebao.rules.business_fields import FieldError, definition, details_validate, facts_from_details
 
 # The catalog's name for the mobile channel.
 CATALOG_CHANNEL = {Channel.MOBILE: "app"}
@@ -188,6 +188,13 @@ def _case_create(
     # 0.4: the counter (front desk) receives anything; otherwise the channels the catalog lists.
     if channel != Channel.COUNTER and CATALOG_CHANNEL.get(channel, channel) not in entry.channels:
         raise DomainError(f"{entry.zh}不能通过“{Channel(channel).label}”申请", f"{business} cannot be applied for by {channel}", field="channel")
+    if person is None and definition(business).names_person and not any(f.startswith("person.") for f in entry.facts):
+        # A business about one person (its definition's person:) names that person on every road, with
+        # or without its content: the API too (review U3: a work-injury claim naming no injured worker).
+        # Where the rules read the person's facts, those may be stated instead (a person not yet known).
+        extra = "（退费须与参保人本人电话核实，第1.2c条）" if business == "refund" else ""
+        raise DomainError(f"{entry.zh}须指明所涉参保人员（填写其证件号码）{extra}",
+                          f"{business} is about one person: name the person", field="person")
     office = routing.office_for(employer=employer if kind == ApplicantKind.EMPLOYER else None, person=person)
     if isinstance(actor, PortalActor):
         # An applicant applies for itself only, and only by the channels it reaches on its own (0.4).
