@@ -118,6 +118,8 @@ def test_a_transfer_refused_by_the_book_at_submission_and_at_completion(person_c
 def test_account_backfill_fills_the_records_on_completion(clerk_chaoyang, reviewer_chaoyang, employer_chaoyang):
     # Applied before the notice took force (Reading 0.4): regular handling, no postponement.
     person = personas.make_person("周九", serial=51, birth=dt.date(1970, 6, 1))
+    # An employer backfills the account of someone it has employed (person: insured).
+    EmploymentSpell.objects.create(person=person, employer=employer_chaoyang, from_month="1995-07")
     case = submit(clerk_chaoyang, person, "account_backfill", {"lines": [
         {"month": "1995-07", "base_fen": 60_000, "amount_fen": 6_600},
         {"month": "1995-08", "base_fen": 60_000, "amount_fen": 6_600}]}, applied_on=dt.date(2020, 1, 20),
