@@ -32,3 +32,18 @@ def three_retirees(db):
     return [declare("赵一", birth=dt.date(1959, 10, 15), serial=11, declared_on=dt.date(2019, 10, 1)),
             declare("钱二", birth=dt.date(1959, 12, 3), serial=12, declared_on=dt.date(2019, 12, 1)),
             declare("孙三", birth=dt.date(1960, 1, 20), serial=13, declared_on=dt.date(2020, 1, 2))]
+
+
+def send_to_bank(run) -> None:
+    """What happens before a bank can answer for ``run``: a second person releases its payment file
+    and the desk downloads it (a result for a file that never left the building is refused:
+    releases.bank_send_check). The checker is a municipal admin of its own."""
+    from shebao.benefits import payroll
+    from shebao.collection import releases
+    from shebao.staff.models import User
+
+    checker = (User.objects.filter(username="payroll_checker").first()
+               or personas.make_staff("payroll_checker", role=personas.Role.MUNICIPAL_ADMIN, office_code="110000",
+                                      display_name="市中心复核员"))
+    releases.payroll_file_release(run=run, actor=checker)
+    payroll.payroll_file_read(run=run, actor=SETUP)

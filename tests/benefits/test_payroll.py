@@ -18,9 +18,10 @@ from shebao.benefits.services import BANK, EXPENSE, PAYABLE
 from shebao.collection import releases
 from shebao.collection.ledger import account_balance, unbalanced_transactions
 from shebao.collection.models import LedgerTransaction
+from shebao.core import clock
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import ActionRefused
-from tests.benefits.conftest import MONTHLY_2019, declare
+from tests.benefits.conftest import MONTHLY_2019, declare, send_to_bank
 from tests.personas import SETUP
 
 RAISED_2020 = 383681  # 365410 raised by the 2020 adjustment (5 %), 19270.5 fen rounded half up
@@ -35,9 +36,9 @@ def result_file(rows: list[tuple[Transfer, str]]) -> bytes:
     for t, outcome in rows:
         amount = f"{t.amount_fen // 100}.{t.amount_fen % 100:02d}"
         if outcome == "success":
-            lines.append(f"{t.pk},{amount},success,,B{t.pk:08d},2020-02-25")
+            lines.append(f"{t.pk},{amount},success,,B{t.pk:08d},{clock.today()}")
         else:
-            lines.append(f"{t.pk},{amount},failed,账户已销户,,2020-02-25")
+            lines.append(f"{t.pk},{amount},failed,账户已销户,,{clock.today()}")
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -131,6 +132,7 @@ def test_results_are_imported_failures_retried_and_every_payment_posted(three_re
     zhao, qian, sun = three_retirees
     run = payroll.payroll_run_start(actor=SETUP, month="2020-02")
     tz, tq, ts = (run.transfers.get(retiree=r) for r in (zhao, qian, sun))
+    send_to_bank(run)
     report = payroll.payroll_result_import(data=result_file([(tz, "success"), (tq, "success"), (ts, "failed")]),
                                            filename="result.csv", actor=SETUP)
     assert not report.refused and [ln.outcome for ln in report.lines] == ["支付成功", "支付成功", "支付失败"]
@@ -158,6 +160,7 @@ def test_results_are_imported_failures_retried_and_every_payment_posted(three_re
     assert ts.retried_by == new and list(selectors.failed_transfers()) == []
     with pytest.raises(ValidationError, match="没有待重发"):
         payroll.payroll_retry_start(run=run, actor=SETUP)
+    send_to_bank(retry)
     payroll.payroll_result_import(data=result_file([(new, "success")]), filename="retry.csv", actor=SETUP)
     assert account_balance(account=PAYABLE) == 0
     assert -account_balance(account=BANK) == run.amount_fen == account_balance(account=EXPENSE)

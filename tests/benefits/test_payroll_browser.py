@@ -10,7 +10,8 @@ import re
 import pytest
 
 from shebao.benefits.models import PayrollFile, PayrollRun, Transfer
-from tests.benefits.conftest import declare
+from shebao.core import clock
+from tests.benefits.conftest import declare, send_to_bank
 from tests.web.test_phone_viewport import fits, phone, sign_in  # noqa: F401  (phone is a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,10 +34,12 @@ def test_the_payroll_desk_works_from_a_phone(phone, municipal_admin, tmp_path): 
     fits(phone, "benefits-02-run")
 
     t_on_time, t_late = (run.transfers.get(retiree=r) for r in (on_time, late))
+    send_to_bank(run)  # a second person released the file and the desk sent it
+    today = clock.today()
     path = tmp_path / "result.csv"
     path.write_text("transfer_id,amount,result,reason,bank_reference,date\n"
-                    f"{t_on_time.pk},{t_on_time.amount_fen / 100:.2f},failed,账户已冻结,,2020-02-25\n"
-                    f"{t_late.pk},{t_late.amount_fen / 100:.2f},success,,B0001,2020-02-25\n", encoding="utf-8")
+                    f"{t_on_time.pk},{t_on_time.amount_fen / 100:.2f},failed,账户已冻结,,{today}\n"
+                    f"{t_late.pk},{t_late.amount_fen / 100:.2f},success,,B0001,{today}\n", encoding="utf-8")
     phone.goto(base + "/office/benefits/payroll/results/")
     phone.set_input_files("input[name=file]", str(path))
     phone.click("button:has-text('导入')")

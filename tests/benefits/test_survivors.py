@@ -17,6 +17,7 @@ from shebao.benefits.models import AllowanceMonth, SurvivorMonth, SurvivorPensio
 from shebao.benefits.survivors import DependantInput, survivor_pension_end, survivor_pensions_grant
 from shebao.benefits.work_injury import exchange_file_import, fast_track_award_pay, fast_track_claim_submit
 from shebao.collection.ledger import account_balance, unbalanced_transactions
+from shebao.core import clock
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import ActionRefused
 from shebao.rules import load_policy
@@ -27,7 +28,7 @@ from shebao.rules.work_injury import (
     survivor_pensions_fen,
 )
 from tests import personas
-from tests.benefits.conftest import declare
+from tests.benefits.conftest import declare, send_to_bank
 from tests.nothing_written import nothing_written
 from tests.personas import SETUP
 
@@ -213,8 +214,9 @@ def test_a_failed_survivor_transfer_is_retried_with_its_months(death_award, revi
                                      dependants=family()[:1])[0]
     run = payroll.payroll_run_start(actor=SETUP, month="2020-05")
     t = run.transfers.get()
+    send_to_bank(run)
     payroll.payroll_result_import(data=("transfer_id,amount,result,reason,bank_reference,date\n"
-                                        f"{t.pk},8000.00,failed,账户冻结,,2020-05-25\n").encode(),
+                                        f"{t.pk},8000.00,failed,账户冻结,,{clock.today()}\n").encode(),
                                   filename="s.csv", actor=SETUP)
     retry = payroll.payroll_retry_start(run=run, actor=SETUP)
     assert SurvivorMonth.objects.filter(pension=spouse, transfer__run=retry).count() == 2

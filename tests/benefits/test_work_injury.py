@@ -15,9 +15,11 @@ from shebao.benefits.models import ExchangeRecord, PayrollRun, Transfer, WorkInj
 from shebao.benefits.work_injury import exchange_file_import, fast_track_award_pay, fast_track_claim_submit
 from shebao.cases import services as cases
 from shebao.collection.ledger import account_balance, unbalanced_transactions
+from shebao.core import clock
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import ActionRefused
 from tests import personas
+from tests.benefits.conftest import send_to_bank
 from tests.personas import SETUP
 
 
@@ -110,9 +112,10 @@ def test_the_disability_allowance_is_paid_at_once_outside_the_monthly_run(nurse,
                                 ).pk == award.pk  # paid once
     assert PayrollRun.objects.count() == 1
     # the bank's result settles it like any transfer
+    send_to_bank(run)
     payroll.payroll_result_import(data=(
         "transfer_id,amount,result,reason,bank_reference,date\n"
-        f"{t.pk},{t.amount_fen // 100}.{t.amount_fen % 100:02d},success,,WI1,2020-02-11\n").encode(),
+        f"{t.pk},{t.amount_fen // 100}.{t.amount_fen % 100:02d},success,,WI1,{clock.today()}\n").encode(),
         filename="wi.csv", actor=SETUP)
     assert account_balance(account="bank") == -award.amount_fen and unbalanced_transactions() == []
     # the monthly run does not pay it again: it has nothing to pay, so no run is made
@@ -186,9 +189,10 @@ def test_a_grade_1_to_4_allowance_is_paid_monthly_on_the_payroll_from_the_month_
     assert list(AllowanceMonth.objects.filter(transfer__run=may_run).values_list("month", flat=True)) == ["2020-05"]
     assert AllowanceMonth.objects.count() == 3
     # a failed transfer is retried with its months, never paid a second time
+    send_to_bank(april)
     payroll.payroll_result_import(data=(
         "transfer_id,amount,result,reason,bank_reference,date\n"
-        f"{t.pk},16000.00,failed,账户冻结,,2020-04-25\n").encode(), filename="wi-apr.csv", actor=SETUP)
+        f"{t.pk},16000.00,failed,账户冻结,,{clock.today()}\n").encode(), filename="wi-apr.csv", actor=SETUP)
     retry = payroll.payroll_retry_start(run=april, actor=SETUP)
     assert AllowanceMonth.objects.filter(transfer__run=retry).count() == 2 and AllowanceMonth.objects.count() == 3
 

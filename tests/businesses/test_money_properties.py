@@ -20,6 +20,7 @@ from shebao.cases.services import DetailsRefused, case_submit
 from shebao.collection import ledger, refunds, releases
 from shebao.collection.models import Allocation, Due, Payment, Posting, Refund, RefundItem
 from shebao.collection.services import payment_receive, payment_reverse
+from shebao.core import clock
 from shebao.registry.models import EmploymentSpell
 from shebao.staff.models import User
 from tests import personas
@@ -98,7 +99,8 @@ def test_the_books_stay_whole_whatever_the_order(world, ops):
                 if Refund.objects.filter(status__in=["payable", "failed"]).exists():
                     made = refunds.refund_payment_file_create(actor=desk)
                     releases.refund_payment_file_release(file=made, actor=checker)  # a second person
-                lines = "".join(f"{r.pk},{'成功' if op[1] else '失败'},2020-03-20,随机\n"
+                    refunds.refund_payment_file_read(file=made, actor=desk)  # sent to the bank
+                lines = "".join(f"{r.pk},{'成功' if op[1] else '失败'},{clock.today()},随机\n"
                                 for r in Refund.objects.filter(status="in_file"))
                 if lines:
                     refunds.refund_result_import(data=f"refund_id,status,paid_on,reason\n{lines}".encode(),

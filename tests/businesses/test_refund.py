@@ -14,6 +14,7 @@ from shebao.cases.services import DetailsRefused
 from shebao.cases.workflows import GuardFailed, IllegalTransition
 from shebao.collection import ledger
 from shebao.collection.models import LedgerTransaction, Refund
+from shebao.core import clock
 from tests.businesses.walk import complete, prepare, submit
 from tests.nothing_written import nothing_written
 
@@ -177,7 +178,8 @@ def test_the_bank_file_pays_the_refund_and_its_result_settles_it(clerk_chaoyang,
     import hashlib
     assert hashlib.sha256(data).hexdigest() == file.sha256
 
-    result = f"refund_id,status,paid_on,reason\n{refund.pk},成功,2020-03-20,\n".encode("gb18030")
+    refunds.refund_payment_file_read(file=file, actor=collection_clerk)  # sent to the bank
+    result = f"refund_id,status,paid_on,reason\n{refund.pk},成功,{clock.today()},\n".encode("gb18030")
     report = refunds.refund_result_import(data=result, filename="退费结果.csv", actor=collection_clerk)
     assert (report.paid, report.failed) == (1, 0)
     refund.refresh_from_db()
@@ -197,8 +199,9 @@ def test_a_failed_payment_stays_payable_and_goes_into_the_next_file(clerk_chaoya
     from shebao.collection import refunds, releases
 
     refund = _approved(clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due)
-    releases.refund_payment_file_release(file=refunds.refund_payment_file_create(actor=collection_clerk),
-                                         actor=municipal_admin)
+    made = refunds.refund_payment_file_create(actor=collection_clerk)
+    releases.refund_payment_file_release(file=made, actor=municipal_admin)
+    refunds.refund_payment_file_read(file=made, actor=collection_clerk)
     refunds.refund_result_import(data=f"refund_id,status,paid_on,reason\n{refund.pk},失败,,户名不符\n".encode(),
                                  filename="r.csv", actor=collection_clerk)
     refund.refresh_from_db()

@@ -19,6 +19,7 @@ from shebao.collection.models import (
     RefundFileDownload,
     RefundPaymentFile,
 )
+from shebao.core import clock
 from shebao.core.models import AuditEvent
 from tests.businesses.test_refund import _approved
 from tests.nothing_written import nothing_written
@@ -79,7 +80,7 @@ def test_the_desk_makes_releases_hands_out_and_settles_a_refund_file(
     assert RefundFileDownload.objects.filter(file=file, actor=collection_clerk).count() == 1
     assert AuditEvent.objects.filter(model="collection.RefundFileDownload").count() == 1
 
-    result = f"{RESULT_HEAD}{refund.pk},成功,2020-03-20,\n".encode("gb18030")
+    result = f"{RESULT_HEAD}{refund.pk},成功,{clock.today()},\n".encode("gb18030")
     r = client.post("/collection/refunds/results/", {"file": _upload(result), "encoding": "gbk"})
     assert r.status_code == 200
     assert "支付成功1笔" in r.content.decode()

@@ -24,6 +24,7 @@ from shebao.collection.models import (
     RemittanceMatchRequest,
 )
 from shebao.collection.services import SecondPersonRequired, remittance_match
+from shebao.core import clock
 from shebao.core.models import AuditEvent
 from shebao.staff.models import Role
 from tests import personas
@@ -114,7 +115,7 @@ def test_a_second_person_releases_the_refund_file_then_it_is_downloaded_and_paid
     assert b"6222020000001234567" in data
     assert RefundFileDownload.objects.get(file=refund_file).actor == collection_clerk
     refund = refund_file.refunds.get()
-    report = refunds.refund_result_import(data=f"refund_id,status,paid_on,reason\n{refund.pk},成功,2020-03-20,\n"
+    report = refunds.refund_result_import(data=f"refund_id,status,paid_on,reason\n{refund.pk},成功,{clock.today()},\n"
                                           .encode(), filename="rr.csv", actor=collection_clerk)
     assert report.paid == 1 and Refund.objects.get(pk=refund.pk).status == "paid"
 

@@ -134,13 +134,15 @@ def test_a_wrong_encoding_payroll_result_is_refused_and_the_right_file_then_impo
     """D8 as reported: GBK bytes under UTF-16 (odd length) were imported with 0 lines; the GB18030
     upload of the same bytes then answered 'already imported' and the transfer stayed pending."""
     from shebao.benefits.models import ResultFile, Transfer
-    from tests.benefits.conftest import declare
+    from shebao.core import clock
+    from tests.benefits.conftest import declare, send_to_bank
 
     declare("赵一", birth=dt.date(1959, 10, 15), serial=11, declared_on=dt.date(2019, 10, 1))
     run = payroll.payroll_run_start(actor=SETUP, month="2020-02")
+    send_to_bank(run)
     t = run.transfers.get()
     amount = f"{t.amount_fen // 100}.{t.amount_fen % 100:02d}"
-    data = _odd(f"transfer_id,amount,result,reason,bank_reference,date\n{t.pk},{amount},failed,账户已销户,,2020-02-25")
+    data = _odd(f"transfer_id,amount,result,reason,bank_reference,date\n{t.pk},{amount},failed,账户已销户,,{clock.today()}")
     with nothing_written():
         report = payroll.payroll_result_import(data=data, filename="r5.csv", actor=SETUP, encoding="utf-16")
     assert report.refused and not report.already_imported

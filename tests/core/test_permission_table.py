@@ -222,6 +222,9 @@ NOT_ACTIONS = {
     "shebao.collection.bankfiles.upload_encoding",  # reads an encoding's name (issue 12 class 1)
     "shebao.collection.releases.makers", "shebao.collection.releases.is_released",  # reads of the trail
     "shebao.collection.releases.remittance_second_person_reason",
+    # a bank result's checks: the file reached the bank (release, download), the outcome's value, the date
+    "shebao.collection.releases.bank_send_check", "shebao.collection.importers.bank_result_outcome",
+    "shebao.collection.importers.payment_date_problem",
 }
 # Reads restricted by the table: checked by the route walk (test_role_routes.py), not here.
 READ_ACTIONS = {"deduction_run.view_city", "assessment.view_city", "payroll.view_city", "personal_data.trail_view",

@@ -270,7 +270,14 @@ class PayrollFile(models.Model):
 
 
 class PayrollFileDownload(models.Model):
+    class What(models.TextChoices):
+        FILE = "file", "支付文件"
+        SHA256 = "sha256", "校验文件"
+
     file = models.ForeignKey(PayrollFile, verbose_name="文件", on_delete=models.PROTECT, related_name="downloads")
+    # the payment file itself (only after its release) or its checksum line: a bank result is taken
+    # only for a file downloaded whole after release (releases.bank_send_problem)
+    what = models.CharField("下载内容", max_length=10, choices=What.choices, default=What.FILE)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="下载人", null=True, blank=True,
                               on_delete=models.PROTECT, related_name="+")
     actor_label = models.CharField("下载人（文字）", max_length=150)

@@ -63,7 +63,7 @@ from shebao.collection.bankfiles import (
 )
 from shebao.collection.ledger import Line, ledger_post
 from shebao.collection.models import LedgerTransaction, PaymentFileRelease
-from shebao.collection.releases import is_released
+from shebao.collection.releases import bank_send_check, is_released
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_bulk_range, audit_create, audit_update, snapshot
 from shebao.core.inputs import business_date_range, id_text
@@ -82,6 +82,10 @@ from shebao.rules.work_injury import (
 
 PAYMENT_COLUMNS = ["transfer_id", "id_number", "name", "bank_account", "amount"]
 RESULT_COLUMNS = ["transfer_id", "amount", "result", "reason", "bank_reference", "date"]
+# the same columns under Chinese headers, as a bank or a clerk writes them (importers.read_table)
+RESULT_HEADERS_ZH = {"transfer_id": ["支付明细编号", "明细编号"], "amount": ["金额", "金额（元）", "金额(元)"],
+                     "result": ["支付结果", "结果"], "reason": ["失败原因", "原因"],
+                     "bank_reference": ["银行流水号", "流水号"], "date": ["支付日期", "日期"]}
 CHUNK = 2000
 SET_BATCH = 100_000  # retiree keys per set-based batch (one transaction each)
 WORK_INJURY_EXPENSE = "benefit_expense:work_injury"
@@ -602,7 +606,8 @@ def payroll_file_read(*, run: PayrollRun, actor: Any, what: str = "file") -> Fil
     if what == "file" and hashlib.sha256(data).hexdigest() != file.sha256:
         raise ValidationError("支付文件与生成时的校验值不符，已拒绝下载，请联系系统管理员")
     with transaction.atomic():
-        download = PayrollFileDownload.objects.create(file=file, actor=actor_user(actor), actor_label=actor_label(actor))
+        download = PayrollFileDownload.objects.create(file=file, what=what, actor=actor_user(actor),
+                                                      actor_label=actor_label(actor))
         audit_create(actor=actor, instance=download,
                      reason=f"下载{'待遇支付文件' if what == 'file' else '校验文件'}（批次#{run.pk}）")
     name = file.filename if what == "file" else sum_path.name
@@ -622,11 +627,15 @@ def payroll_files_purge(*, actor: Any, now: dt.datetime | None = None) -> list[P
 
 # --- The bank's results ------------------------------------------------------------------------
 def payroll_result_import(*, data: bytes, filename: str, actor: Any, encoding: str | None = None) -> ImportReport:
-    """Import the bank's result of payroll transfers (columns RESULT_COLUMNS: result success|failed).
+    """Import the bank's result of payroll transfers (columns RESULT_COLUMNS, or the Chinese headers
+    RESULT_HEADERS_ZH; result 成功/失败 or success/failed: importers.bank_result_outcome).
 
     A malformed file is refused whole with every bad line (nothing applied); the same file twice
-    changes nothing; a transfer already settled is skipped. Paid transfers are posted in one
-    balanced ledger entry (payable / bank); failed ones keep the bank's reason and can be retried.
+    changes nothing; a transfer already settled is skipped. Also refused whole: a line of a transfer
+    whose payment file was not released by a second person and then downloaded (it cannot be at the
+    bank: releases.bank_send_check, review E1), and a date before that release or after today
+    (importers.payment_date_problem, review E2). Paid transfers are posted in one balanced ledger
+    entry (payable / bank); failed ones keep the bank's reason and can be retried.
     """
     require(actor, "payroll_result.import")
     report = ImportReport(kind="payroll_result", filename=filename)
@@ -642,17 +651,27 @@ def payroll_result_import(*, data: bytes, filename: str, actor: Any, encoding: s
         report.already_imported = True
         report.notes = [f"文件已于{timezone.localtime(known.imported_at):%Y-%m-%d %H:%M}导入，未做任何更改"]
         return report
-    rows, errors = importers.read_table(data, RESULT_COLUMNS, encoding=encoding)
+    rows, errors = importers.read_table(data, RESULT_COLUMNS, encoding=encoding, headers=RESULT_HEADERS_ZH)
     ids = [n for n in (id_text(r["transfer_id"]) for _, r in rows) if n is not None]
     transfers = {t.pk: t for t in Transfer.objects.filter(pk__in=ids).select_related("person")}
+    files = dict(PayrollFile.objects.filter(run__in={t.run_id for t in transfers.values()}).values_list("run_id", "pk"))
+    sent: dict[int, tuple[str, dt.date | None]] = {}  # run -> (why its file cannot be at the bank, release day)
     parsed, seen = [], set()
     for line_no, r in rows:
         problems = []
         t = transfers.get(id_text(r["transfer_id"]))
+        release_day = None
         if t is None:
             problems.append(f"支付明细编号“{r['transfer_id']}”不存在")
         elif t.pk in seen:
             problems.append(f"支付明细{t.pk}在文件中重复出现")
+        else:
+            if t.run_id not in sent:
+                sent[t.run_id] = (bank_send_check(PaymentFileRelease.Kind.PAYROLL, files[t.run_id])
+                                  if t.run_id in files else ("所在的发放批次没有支付文件，不应已送银行", None))
+            why, release_day = sent[t.run_id]
+            if why:
+                problems.append(f"支付明细{t.pk}（发放批次#{t.run_id}）{why}")
         amount = None
         try:
             amount = importers.parse_amount_fen(r["amount"])
@@ -660,24 +679,29 @@ def payroll_result_import(*, data: bytes, filename: str, actor: Any, encoding: s
             problems.append(str(e))
         if t is not None and amount is not None and amount != t.amount_fen:
             problems.append(f"金额与支付明细不符（应为{format_yuan(t.amount_fen)}元）")
-        result = r["result"].lower()
-        if result not in ("success", "failed"):
-            problems.append(f"支付结果“{r['result']}”无效（应为success或failed）")
-        if result == "failed" and not r["reason"]:
+        outcome = importers.bank_result_outcome(r["result"])
+        if outcome is None:
+            problems.append(f"支付结果“{r['result']}”无效（应为{importers.RESULT_VALUES_ZH}）")
+        if outcome is False and not r["reason"]:
             problems.append("支付失败必须注明原因")
-        if result == "success" and not r["bank_reference"]:
+        if outcome is True and not r["bank_reference"]:
             problems.append("支付成功必须有银行流水号")
         day = None
         try:
             day = importers._parse_date(r["date"])
         except ValueError as e:
             problems.append(str(e))
+        if day is not None and release_day is not None:
+            problem = importers.payment_date_problem(day, not_before=release_day,
+                                                     not_before_what="支付文件复核放行日期")
+            if problem:
+                problems.append(problem)
         if problems:
             errors += [(line_no, p) for p in problems]
             continue
         assert t is not None
         seen.add(t.pk)
-        parsed.append((line_no, t, result == "success", r["reason"], r["bank_reference"], day))
+        parsed.append((line_no, t, outcome is True, r["reason"], r["bank_reference"], day))
     if errors:
         report.refused = True
         report.lines = [ReportLine(n, "", "错误", reason, ok=False) for n, reason in sorted(errors)]

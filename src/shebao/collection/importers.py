@@ -28,6 +28,7 @@ a probable duplicate for staff and never credited automatically (`duplicate_key`
 
 from __future__ import annotations
 
+import calendar
 import csv
 import datetime as dt
 import hashlib
@@ -35,6 +36,7 @@ import io
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,16 +135,61 @@ def _parse_date(text: str) -> dt.date:
     for pattern in _DATE_RES:
         m = pattern.match(value)
         if m:
+            year, month, day_no = int(m.group(1)), int(m.group(2)), int(m.group(3))
             try:
-                day = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                day = dt.date(year, month, day_no)
             except ValueError:
-                break
+                # the form is right, the day is not on the calendar (2020-02-31): say so, not "format"
+                raise ValueError(f"日期“{text}”不存在：{_no_such_day(year, month)}") from None
             # A value date of no plausible year (0001-01-01, 9999-12-31) drives no late fee (core.inputs).
             problem = business_date_problem(day, today=clock.today())
             if problem:
                 raise ValueError(f"日期“{text}”{problem}")
             return day
     raise ValueError(f"日期“{text}”格式错误（应为年-月-日，如2020-03-05）")
+
+
+def _no_such_day(year: int, month: int) -> str:
+    """Why year-month-day is no calendar day, in Chinese: the month, or how many days the month has."""
+    if not 1 <= month <= 12:
+        return f"没有{month}月"
+    if not 1 <= year <= 9999:
+        return f"没有{year}年"
+    days = calendar.monthrange(year, month)[1]
+    return f"{year}年{month}月只有{days}天"
+
+
+# The values of a bank's result column, as banks and staff write them (English or Chinese); the payroll,
+# refund and deduction result files all read them here so that they accept the same (review E12).
+SUCCESS_VALUES = frozenset({"success", "succeeded", "ok", "paid", "成功", "支付成功", "扣款成功", "已支付"})
+FAILURE_VALUES = frozenset({"failed", "failure", "fail", "失败", "支付失败", "扣款失败", "未支付"})
+RESULT_VALUES_ZH = "“成功”或“失败”（也可写success或failed）"
+
+
+def bank_result_outcome(text: str) -> bool | None:
+    """True for a success, False for a failure, None for a value that is neither (the caller refuses
+    the line naming RESULT_VALUES_ZH). Case, full-width letters and surrounding spaces do not matter."""
+    value = unicodedata.normalize("NFKC", text or "").strip().lower()
+    if value in SUCCESS_VALUES:
+        return True
+    if value in FAILURE_VALUES:
+        return False
+    return None
+
+
+def payment_date_problem(day: dt.date, *, not_before: dt.date, not_before_what: str) -> str:
+    """Why ``day``, the date a bank's result says money was paid, cannot be (Chinese), or "".
+
+    A payment happens after its payment file was made and released for the bank
+    (``not_before``, named ``not_before_what``) and not after today (`core.clock`): an earlier date
+    back-dates the ledger, a later one records a payment that has not happened (review E2)."""
+    today = clock.today()
+    if day < not_before:
+        return (f"支付日期{day.isoformat()}早于{not_before_what}{not_before.isoformat()}，"
+                "银行不可能在此之前支付，请核对")
+    if day > today:
+        return f"支付日期{day.isoformat()}晚于今天（{today.isoformat()}），不能记载尚未发生的支付，请核对"
+    return ""
 
 
 class _Refuse(Exception):
@@ -249,7 +296,19 @@ UNREADABLE_WORKBOOK = ("无法读取Excel工作簿：文件已损坏、已加密
                        "请在Excel中另存为.xlsx（不设密码）或导出为CSV后重新上传")
 
 
-def _xlsx_rows(data: bytes, columns: list[str]) -> list[tuple[int, list[str]]]:
+def _header_name(cell: Any, columns: list[str], headers: Mapping[str, Sequence[str]] | None) -> str:
+    """The column a header cell names: the column's own (English) name, its Chinese label
+    (COLUMN_LABELS) or one of the importer's Chinese headers (``headers``); else the cell's text."""
+    text = normalize_text(str(cell) if cell is not None else "").lstrip("\ufeff").strip().lower()
+    for name in columns:
+        names = {name, COLUMN_LABELS.get(name, name), *((headers or {}).get(name, ()))}
+        if text in {normalize_text(n).lower() for n in names}:
+            return name
+    return text
+
+
+def _xlsx_rows(data: bytes, columns: list[str], headers: Mapping[str, Sequence[str]] | None = None
+               ) -> list[tuple[int, list[str]]]:
     import openpyxl
 
     try:
@@ -265,7 +324,7 @@ def _xlsx_rows(data: bytes, columns: list[str]) -> list[tuple[int, list[str]]]:
         while cells and cells[-1] is None:
             cells.pop()
         if not header:
-            header = [normalize_text(c).lower() for c in cells]
+            header = [_header_name(c, columns, headers) for c in cells]
             out.append((row_no, header))
             continue
         values = []
@@ -283,7 +342,8 @@ def _xlsx_rows(data: bytes, columns: list[str]) -> list[tuple[int, list[str]]]:
     return out
 
 
-def read_table(data: bytes, columns: list[str], *, encoding: str | None = None
+def read_table(data: bytes, columns: list[str], *, encoding: str | None = None,
+               headers: Mapping[str, Sequence[str]] | None = None
                ) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
     """The data lines of a bank file as (line number, {column: normalised text}), and the errors.
 
@@ -291,16 +351,19 @@ def read_table(data: bytes, columns: list[str], *, encoding: str | None = None
     (recognised by its content). Identifier columns are normalised as codes (NFKC, no spaces or
     hyphens, upper case), the others as text. A value in scientific notation in an identifier or
     amount column is an error naming its line and column: Excel has lost its digits.
+    The header names the columns in this order, each by its English name or a Chinese one
+    (`_header_name`: COLUMN_LABELS, or the importer's ``headers``, e.g. {"refund_id": ["退费编号"]}).
     """
     try:
-        raw = _xlsx_rows(data, columns) if data[:4] == b"PK\x03\x04" else _csv_rows(data, encoding)
+        raw = _xlsx_rows(data, columns, headers) if data[:4] == b"PK\x03\x04" else _csv_rows(data, encoding)
     except _Refuse as e:
         return [], e.errors
     if not raw:
         return [], [(1, "文件为空")]
     header_no, header = raw[0]
-    if [normalize_text(h).lower().lstrip("\ufeff") for h in header] != columns:
-        return [], [(header_no, f"表头应为“{','.join(columns)}”，实为“{','.join(header)}”")]
+    if [_header_name(h, columns, headers) for h in header] != columns:
+        chinese = [((headers or {}).get(c) or [COLUMN_LABELS.get(c, c)])[0] for c in columns]
+        return [], [(header_no, f"表头应为“{','.join(columns)}”或“{','.join(chinese)}”，实为“{','.join(map(str, header))}”")]
     rows: list[tuple[int, dict[str, str]]] = []
     errors: list[tuple[int, str]] = []
     for line_no, values in raw[1:]:
@@ -386,12 +449,12 @@ def import_deduction_result(*, data: bytes, filename: str, actor: Any, encoding:
                 problems.append(f"金额与扣款明细不符（应为{format_yuan(item.amount_fen)}元）")
         except ValueError as e:
             problems.append(str(e))
-        r["result"] = r["result"].lower()
-        if r["result"] not in ("success", "failed"):
-            problems.append(f"扣款结果“{r['result']}”无效（应为success或failed）")
-        if r["result"] == "failed" and not r["reason"]:
+        outcome = bank_result_outcome(r["result"])
+        if outcome is None:
+            problems.append(f"扣款结果“{r['result']}”无效（应为{RESULT_VALUES_ZH}）")
+        if outcome is False and not r["reason"]:
             problems.append("扣款失败必须注明原因")
-        if r["result"] == "success" and not r["bank_reference"]:
+        if outcome is True and not r["bank_reference"]:
             problems.append("扣款成功必须有银行流水号")
         day = None
         try:
@@ -403,7 +466,7 @@ def import_deduction_result(*, data: bytes, filename: str, actor: Any, encoding:
             continue
         assert item is not None and day is not None
         seen.add(item.pk)
-        parsed.append(_DeductionLine(line_no, item, r["result"] == "success", amount, r["reason"],
+        parsed.append(_DeductionLine(line_no, item, outcome is True, amount, r["reason"],
                                      r["bank_reference"], day))
     if errors:
         raise ImportRefused(sorted(errors))

@@ -4,7 +4,7 @@
   payment file: UTF-8 CSV, one line per refund with the FULL account (a bank cannot pay a masked
   one). The bytes are not stored: `refund_payment_file_bytes` rebuilds them from the refunds and the
   stored SHA-256 proves they are the same file.
-- `refund_result_import`: the bank's result file (refund_id, status 成功/失败, reason). A success
+- `refund_result_import`: the bank's result file (refund_id, status 成功/失败, paid_on, reason). A success
   settles the payable (refund_payable against bank, in the import's transaction); a failure leaves
   it payable for the next file. The same file imported twice changes nothing (its SHA-256).
 - `refund_cancel`: a refund approved in error and not paid is undone only by a reversing entry that
@@ -23,7 +23,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shebao.collection import ledger
-from shebao.collection.importers import _parse_date, read_table
+from shebao.collection.importers import (
+    RESULT_VALUES_ZH,
+    _parse_date,
+    bank_result_outcome,
+    payment_date_problem,
+    read_table,
+)
 from shebao.collection.ledger import Line
 from shebao.collection.models import (
     BankFile,
@@ -33,7 +39,7 @@ from shebao.collection.models import (
     RefundFileDownload,
     RefundPaymentFile,
 )
-from shebao.collection.releases import is_released
+from shebao.collection.releases import bank_send_check, is_released
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
 from shebao.core.inputs import id_text
@@ -43,8 +49,10 @@ from shebao.core.permissions import actor_label, actor_user, require
 REFUND_PAYABLE = "refund_payable"
 FILE_COLUMNS = ["refund_id", "payee_name", "bank_name", "bank_account", "amount"]
 RESULT_COLUMNS = ["refund_id", "status", "paid_on", "reason"]
-SUCCESS = {"成功", "success", "ok", "paid"}
-FAILURE = {"失败", "failed", "fail"}
+# the same columns under Chinese headers (importers.read_table); the status values are the payroll's
+# (importers.bank_result_outcome: 成功/失败, success/failed)
+RESULT_HEADERS_ZH = {"refund_id": ["退费编号"], "status": ["支付结果", "结果", "状态"],
+                     "paid_on": ["支付日期", "日期"], "reason": ["失败原因", "原因"]}
 
 
 def refund_payment_file_bytes(refunds: list[Refund]) -> bytes:
@@ -107,17 +115,20 @@ class RefundResultReport:
 def refund_result_import(*, data: bytes, filename: str, actor: Any, encoding: str | None = None
                          ) -> RefundResultReport:
     """Apply the bank's result of a payment file (columns RESULT_COLUMNS; CSV in the chosen or
-    detected encoding, or .xlsx: `importers.read_table`). All or nothing: a file that cannot be read,
-    has another header or no data line, a line that names no refund in a released file, or an
-    unknown status refuses the whole file (ValidationError listing every such line) and leaves no
-    trace: no file record, so its SHA-256 never blocks the right file (bad-input review D8)."""
+    detected encoding, or .xlsx: `importers.read_table`; English or Chinese headers RESULT_HEADERS_ZH).
+    All or nothing: a file that cannot be read, has another header or no data line, a line that names
+    no refund in a file released by a second person and then downloaded (`releases.bank_send_check`),
+    a payment date before that release or after today (`importers.payment_date_problem`, review E2),
+    or an unknown status refuses the whole file (ValidationError listing every such line) and leaves
+    no trace: no file record, so its SHA-256 never blocks the right file (bad-input review D8)."""
     require(actor, "refund_result.import")
     if not data:
         raise ValidationError("请选择要导入的退费支付结果文件")
     digest = hashlib.sha256(data).hexdigest()
     if BankFile.objects.filter(sha256=digest).exists():
         return RefundResultReport(already_imported=True)
-    rows, problems = read_table(data, RESULT_COLUMNS, encoding=encoding)
+    rows, problems = read_table(data, RESULT_COLUMNS, encoding=encoding, headers=RESULT_HEADERS_ZH)
+    sent: dict[int, tuple[str, Any]] = {}  # payment file -> (why it cannot be at the bank, release day)
     report = RefundResultReport(errors=[f"第{n}行：{reason}" for n, reason in problems])
     plans: list[tuple[Refund, bool, Any, str]] = []
     seen: set[int] = set()
@@ -132,23 +143,30 @@ def refund_result_import(*, data: bytes, filename: str, actor: Any, encoding: st
             report.errors.append(f"第{n}行：退费#{refund.pk}在文件中重复出现")
             continue
         seen.add(refund.pk)
-        status = row["status"].strip().lower()
-        if refund.status == Refund.Status.IN_FILE and not is_released(PaymentFileRelease.Kind.REFUND,
-                                                                      refund.payment_file_id):
-            report.errors.append(f"第{n}行：退费#{refund.pk}所在的支付文件未经第二人复核放行，不应已送银行")
-        elif refund.status != Refund.Status.IN_FILE:
+        outcome = bank_result_outcome(row["status"])
+        if refund.status != Refund.Status.IN_FILE:
             report.errors.append(f"第{n}行：退费#{refund.pk}当前为“{refund.get_status_display()}”，不在待银行回执的支付文件中")
-        elif status in SUCCESS:
+            continue
+        why, release_day = sent.get(refund.payment_file_id) or sent.setdefault(
+            refund.payment_file_id, bank_send_check(PaymentFileRelease.Kind.REFUND, refund.payment_file_id))
+        if why:
+            report.errors.append(f"第{n}行：退费#{refund.pk}{why}")
+        elif outcome is True:
             try:
                 paid_on = _parse_date(row["paid_on"].strip())
             except ValueError as e:
                 report.errors.append(f"第{n}行：支付日期有误：{e}")
                 continue
+            assert release_day is not None
+            problem = payment_date_problem(paid_on, not_before=release_day, not_before_what="支付文件复核放行日期")
+            if problem:
+                report.errors.append(f"第{n}行：{problem}")
+                continue
             plans.append((refund, True, paid_on, ""))
-        elif status in FAILURE:
+        elif outcome is False:
             plans.append((refund, False, None, (row["reason"] or "银行未说明原因").strip()[:200]))
         else:
-            report.errors.append(f"第{n}行：结果应为“成功”或“失败”")
+            report.errors.append(f"第{n}行：支付结果“{row['status']}”无效（应为{RESULT_VALUES_ZH}）")
     if report.errors:
         raise ValidationError(report.errors)
     if not plans:  # read_table refuses a file without data lines; this guard keeps the class closed

@@ -18,13 +18,16 @@ written.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from shebao.collection.models import (
     PaymentFileRelease,
+    RefundFileDownload,
     RefundPaymentFile,
     RemittanceLine,
     RemittanceMatchRequest,
@@ -55,6 +58,28 @@ def makers(*instances: models.Model) -> set[int]:
 
 def is_released(kind: str, file_pk: Any) -> bool:
     return PaymentFileRelease.objects.filter(kind=kind, file_pk=str(file_pk)).exists()
+
+
+def bank_send_check(kind: str, file_pk: Any) -> tuple[str, dt.date | None]:
+    """Whether the money-out file ``file_pk`` of ``kind`` (PaymentFileRelease.Kind) can have reached
+    the bank: released by a second person, then downloaded whole (the payment file, not only its
+    checksum) at or after the release. Returns (why not, in Chinese, or "", the release's business
+    date or None). A bank result is taken only for such a file (`benefits.payroll.payroll_result_import`,
+    `collection.refunds.refund_result_import`): a result for a file that never left the building
+    would close a run and post money as paid (review E1); the release date is the earliest payment
+    date a result may give (review E2)."""
+    release = PaymentFileRelease.objects.filter(kind=kind, file_pk=str(file_pk)).first()
+    if release is None:
+        return "所在的支付文件未经第二人复核放行，不应已送银行", None
+    if kind == PaymentFileRelease.Kind.PAYROLL:
+        from shebao.benefits.models import PayrollFileDownload
+
+        downloads = PayrollFileDownload.objects.filter(file_id=file_pk, what=PayrollFileDownload.What.FILE)
+    else:
+        downloads = RefundFileDownload.objects.filter(file_id=file_pk)
+    if not downloads.filter(at__gte=release.released_at).exists():
+        return "所在的支付文件复核放行后从未下载，不应已送银行：请先下载支付文件发送银行", None
+    return "", timezone.localtime(release.released_at).date()
 
 
 def _release(*, kind: str, file: models.Model, made_from: list[models.Model], actor: Any, what: str

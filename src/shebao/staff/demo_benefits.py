@@ -9,13 +9,16 @@ import datetime as dt
 import json
 
 from shebao.benefits.models import Retiree
-from shebao.benefits.payroll import payroll_result_import, payroll_run_start
+from shebao.benefits.payroll import payroll_file_read, payroll_result_import, payroll_run_start
 from shebao.benefits.services import Basis, retiree_declare
 from shebao.benefits.work_injury import exchange_file_import, fast_track_claim_submit
+from shebao.collection.releases import payroll_file_release
+from shebao.core import clock
 from shebao.core.permissions import SystemActor
 from shebao.registry.checks import id_check_character
 from shebao.registry.models import Office, Person
 from shebao.registry.services import person_register
+from shebao.staff.models import Role, User
 
 DEMO = SystemActor("demo_setup", "演示数据准备")
 # name, birth date, male, declared on, months of contribution, account balance (fen)
@@ -47,12 +50,23 @@ def demo_benefits_create(*, clerk: object, month: str) -> int:
                                                 deemed_months=60 if i == 0 else 0, account_balance_fen=balance),
                                     declared_on=declared_on))
     run = payroll_run_start(actor=DEMO, month=month)
+    # the bank answers only for a file a second person released and the desk sent (releases.bank_send_check),
+    # on a day from the release to today
+    checker = User.objects.filter(role__in=[Role.MUNICIPAL_ADMIN, Role.COLLECTION_CLERK], is_active=True).order_by("pk").first()
+    if checker is None:
+        return len(made)
+    payroll_file_release(run=run, actor=checker)
+    payroll_file_read(run=run, actor=DEMO)
+    paid_on = clock.today().isoformat()
     lines = ["transfer_id,amount,result,reason,bank_reference,date"]
     for k, t in enumerate(run.transfers.order_by("pk")):
         amount = f"{t.amount_fen // 100}.{t.amount_fen % 100:02d}"
-        lines.append(f"{t.pk},{amount},failed,账户已冻结,,{month}-25" if k == 1
-                     else f"{t.pk},{amount},success,,DEMO{t.pk:06d},{month}-25")
-    payroll_result_import(data=("\n".join(lines) + "\n").encode(), filename=f"demo-result-{month}.csv", actor=DEMO)
+        lines.append(f"{t.pk},{amount},failed,账户已冻结,,{paid_on}" if k == 1
+                     else f"{t.pk},{amount},success,,DEMO{t.pk:06d},{paid_on}")
+    report = payroll_result_import(data=("\n".join(lines) + "\n").encode(), filename=f"demo-result-{month}.csv",
+                                   actor=DEMO)
+    if report.refused:  # the demo's own file: a refusal is a fault of the demo, said loudly
+        raise RuntimeError("；".join(ln.detail for ln in report.lines))
     nurse = person_register(actor=DEMO, id_number=_citizen_id("110105", dt.date(1988, 4, 6), 95, male=False),
                             name="赵护士", district=district, account_type="general",
                             account_opened_on=dt.date(2010, 7, 1), phone="13910009999")
