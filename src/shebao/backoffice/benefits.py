@@ -41,6 +41,10 @@ from shebao.rules.business_fields import parse_yuan
 from shebao.rules.retirement import format_age_zh
 
 
+# what follows a run's making: the file goes to the bank only once a second person released it (U15)
+SEND_STEPS = "支付文件须由另一名工作人员复核放行后，才能下载发送银行"
+
+
 @login_required
 def benefits_index(request: HttpRequest) -> HttpResponse:
     """/office/benefits/: what the user may do here. District staff see their retirees and the counts
@@ -73,14 +77,21 @@ def payroll_runs(request: HttpRequest) -> HttpResponse:
 def payroll_run_start(request: HttpRequest) -> HttpResponse:
     """Start (or complete) the month's regular run, or a supplementary run (``kind=supplementary``)."""
     month = request.POST.get("month", "").strip()
-    start = payroll.payroll_supplementary_start if request.POST.get("kind") == "supplementary" else payroll.payroll_run_start
+    kind = request.POST.get("kind", "").strip()
+    starts = {"": payroll.payroll_run_start, PayrollRun.Kind.REGULAR: payroll.payroll_run_start,
+              PayrollRun.Kind.SUPPLEMENTARY: payroll.payroll_supplementary_start}
+    if kind not in starts:  # never taken as a regular run (review E17): nothing is made
+        messages.error(request, f"批次类型“{kind[:20]}”无效：应为“{PayrollRun.Kind.REGULAR.label}”或"
+                                f"“{PayrollRun.Kind.SUPPLEMENTARY.label}”，未生成批次")
+        return redirect("backoffice:payroll_runs")
+    start = starts[kind]
     try:
         run = start(actor=request.user, month=month)
     except ValidationError as e:
         messages.error(request, refusal_text(e)[0])
         return redirect("backoffice:payroll_runs")
     messages.success(request, f"{run.month}{run.get_kind_display()}#{run.pk}：{run.transfers_count}笔；"
-                              "请下载支付文件发送银行")
+                              f"{SEND_STEPS}")
     return redirect("backoffice:payroll_run", pk=run.pk)
 
 
@@ -110,7 +121,7 @@ def payroll_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as e:
         messages.error(request, refusal_text(e)[0])
         return redirect("backoffice:payroll_run", pk=pk)
-    messages.success(request, f"已生成重发批次#{retry.pk}，共{retry.transfers_count}笔；请下载支付文件发送银行")
+    messages.success(request, f"已生成重发批次#{retry.pk}，共{retry.transfers_count}笔；{SEND_STEPS}")
     return redirect("backoffice:payroll_run", pk=retry.pk)
 
 
@@ -243,12 +254,13 @@ def _award_page(request: HttpRequest, award: Any, *, error: str = "", form: dict
                 status: int = 200) -> HttpResponse:
     allowance = DisabilityAllowance.objects.filter(award=award).first()
     pensions = list(award.survivor_pensions.order_by("pk"))
+    monthly = selectors.survivor_monthly_fen(pensions, clock.today().isoformat()[:7])
     died = award.assessment is not None and award.assessment.died_on is not None
     district_id = award.person.district_id
     return TemplateResponse(request, "backoffice/benefits/work_injury_award.html", {
         "award": award, "allowance": allowance,
         "allowance_months": selectors.allowance_months(allowance) if allowance else [],
-        "pensions": [(p, selectors.survivor_months(p)) for p in pensions], "died": died,
+        "pensions": [(p, selectors.survivor_months(p), monthly.get(p.pk)) for p in pensions], "died": died,
         "may_grant": died and not pensions and may(request.user, "survivor_pension.grant", district_id=district_id),
         "may_end": may(request.user, "survivor_pension.end", district_id=district_id),
         "relations": SurvivorPension.Relation.choices, "end_reasons": END_REASONS.items(),

@@ -136,3 +136,36 @@ def survivor_months(pension: SurvivorPension) -> list[MonthLine]:
     """Each month of one survivors' pension paid, with its run and the transfer's state."""
     return [MonthLine(m.month, m.amount_fen, 0, m.transfer.run, m.transfer.get_status_display())
             for m in SurvivorMonth.objects.filter(pension=pension).select_related("transfer__run").order_by("month")]
+
+
+def survivor_monthly_fen(pensions: list[SurvivorPension], month: str) -> dict[int, tuple[str, int]]:
+    """For each of ``pensions`` (of one death), (the month shown, its monthly amount in fen): the month
+    ``month`` (YYYY-MM, the current one), or the pension's first month when it starts later, or its
+    last when it has ended; the amount the payroll pays for that month (第三十九条第一款第（二）项:
+    the shares of the wage among the dependants eligible that month, reduced to the cap together;
+    `rules.work_injury.survivor_pensions_fen`, the same call `benefits.payroll` makes). A pension whose
+    amount cannot be computed is left out (the payroll's own error names it)."""
+    import datetime as dt
+
+    from shebao.core.policy import current_policy
+    from shebao.rules import InputError
+    from shebao.rules.work_injury import Dependant, survivor_pensions_fen
+
+    if not pensions:
+        return {}
+    family = list(SurvivorPension.objects.filter(award_id__in={p.award_id for p in pensions}).order_by("pk"))
+    policy = current_policy()
+    out: dict[int, tuple[str, int]] = {}
+    for p in pensions:
+        m = max(month, p.from_month)
+        if p.last_month and m > p.last_month:
+            m = p.last_month
+        eligible = [q for q in family if q.award_id == p.award_id and q.from_month <= m
+                    and (not q.last_month or m <= q.last_month)]
+        try:
+            fen, _ = survivor_pensions_fen(policy, wage_fen=p.wage_fen, on=dt.date.fromisoformat(f"{m}-01"),
+                                           dependants=[Dependant(q.relation, q.lone) for q in eligible])
+        except InputError:
+            continue
+        out[p.pk] = (m, dict(zip([q.pk for q in eligible], fen, strict=True)).get(p.pk, 0))
+    return out
