@@ -40,7 +40,6 @@ from shebao.core.permissions import may, require
 from shebao.rules.business_fields import parse_yuan
 from shebao.rules.retirement import format_age_zh
 
-
 # what follows a run's making: the file goes to the bank only once a second person released it (U15)
 SEND_STEPS = "支付文件须由另一名工作人员复核放行后，才能下载发送银行"
 
