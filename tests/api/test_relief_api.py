@@ -102,7 +102,9 @@ def test_a_deferral_applied_and_approved_through_the_api(hard_hit, clerk_chaoyan
     assert r.status_code == 201 and r.json()["status"] == "applied" and "人社部发〔2020〕11号" in r.json()["basis"]
     pk = r.json()["id"]
     assert _api(clerk_haidian).get(f"/api/v1/relief/deferrals/{pk}/").status_code == 404
-    assert _api(clerk_haidian).get("/api/v1/relief/deferrals/").json() == []
+    assert _api(clerk_haidian).get("/api/v1/relief/deferrals/").json()["results"] == []
+    page = _api(clerk_chaoyang).get("/api/v1/relief/deferrals/").json()
+    assert [d["id"] for d in page["results"]] == [pk] and page["next"] is None
     r = _api(reviewer_chaoyang).post(f"/api/v1/relief/deferrals/{pk}/decision/", {"approve": True}, format="json")
     assert r.status_code == 200 and r.json()["status"] == "approved" and r.json()["dues_deferred"] == 4
     assert Deferral.objects.get().status == "approved"
@@ -130,7 +132,7 @@ def test_facts_recorded_through_the_api_by_the_center_only(db, municipal_admin, 
     r = _api(municipal_admin).post(url, body, format="json")
     assert r.status_code == 201 and r.json()["industry"] == "H62"
     assert EmployerFacts.objects.get(employer=employer_chaoyang).size_class == "small"
-    assert _api(clerk_chaoyang).get(url).json()[0]["size_class_display"] == "小型"
+    assert _api(clerk_chaoyang).get(url).json()["results"][0]["size_class_display"] == "小型"
 
 
 @pytest.mark.parametrize(("over", "field"), [
@@ -153,3 +155,50 @@ def test_the_size_class_calculator(db, clerk_chaoyang):
     assert "不能为负数" in _problem(api.get("/api/v1/relief/size-class/", {"industry": "F52", "employees": "-1",
                                                                           "revenue": "5"}), "employees")
     assert "不是国民经济行业分类" in _problem(api.get("/api/v1/relief/size-class/", {"industry": "ZZ"}), "industry")
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"industry": "I65", "employees": "5", "revenue": "999999999999999"}, "revenue"),
+    ({"industry": "I65", "employees": 13800138000, "revenue": "1"}, "employees"),
+])
+def test_the_calculator_posted_says_its_own_range_message_not_the_guards(db, clerk_chaoyang, body, field):
+    """review-input3 E10: in the address these figures read as a phone or ID number; in the body the
+    calculator answers them, in its own words."""
+    api = _api(clerk_chaoyang)
+    assert "超出合理范围" in _problem(api.post("/api/v1/relief/size-class/", body, format="json"), field)
+    r = api.post("/api/v1/relief/size-class/", {"industry": "F52", "employees": 50, "revenue": "500"}, format="json")
+    assert r.status_code == 200 and r.json()["size_class"] == "medium"
+    assert _problem(api.post("/api/v1/relief/size-class/", {"industry": "F52", "x": 1}, format="json"), "x")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("address", ["/api/v1/relief/deferrals/", "facts"])
+@pytest.mark.parametrize("position", ["p=abc", "p=99999999999999999999999", "r=1&p=x"])
+def test_the_relief_lists_are_checked_cursor_pages(municipal_admin, employer_chaoyang, address, position):
+    """review-input3 E16: the deferral list ignored ``cursor`` and answered every row; now a forged
+    cursor is 404 "分页游标无效", as on every other list."""
+    import base64
+
+    if address == "facts":
+        address = f"/api/v1/relief/employers/{employer_chaoyang.pk}/facts/"
+    r = _api(municipal_admin).get(address, {"cursor": base64.b64encode(position.encode()).decode()})
+    assert r.status_code == 404 and "分页游标无效" in r.json()["detail"]
+
+
+def test_the_deferral_list_pages_with_a_real_cursor(db, clerk_chaoyang, hard_hit, monkeypatch):
+    from shebao.api.relief import Newest
+    from tests.collection.relief_helpers import open_dues
+
+    monkeypatch.setattr(Newest, "page_size", 2)
+    months = ["2020-08", "2020-09", "2020-10"]
+    open_dues(hard_hit, months)
+    api = _api(clerk_chaoyang)
+    ids = [api.post("/api/v1/relief/deferrals/", _deferral_body(hard_hit, months=[m]), format="json").json()["id"]
+           for m in months]
+    first = api.get("/api/v1/relief/deferrals/").json()
+    assert len(first["results"]) == 2 and first["next"]
+    seen = [d["id"] for d in first["results"]]
+    while first["next"]:
+        first = api.get(first["next"]).json()
+        seen += [d["id"] for d in first["results"]]
+    assert seen == sorted(ids, reverse=True)

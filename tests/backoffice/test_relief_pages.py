@@ -89,7 +89,7 @@ def test_the_nav_entry_is_not_shown_to_a_hall_manager(client, db):
 def test_the_calculator_classifies_at_the_standards_boundaries(client, clerk_chaoyang, query, expected):
     client.force_login(clerk_chaoyang)
     with nothing_written():
-        r = client.get("/collection/relief/size-class/", query)
+        r = client.post("/collection/relief/size-class/", query)
     assert r.status_code == 200
     assert f"<strong>{expected}</strong>" in r.content.decode()
 
@@ -102,12 +102,19 @@ def test_the_calculator_classifies_at_the_standards_boundaries(client, clerk_cha
     ({"industry": "C13", "employees": "2.5", "revenue": "1"}, "从业人员应为整数"),
     ({"industry": "C13", "employees": "20", "revenue": "1e30"}, "超出合理范围"),
     ({"industry": "C13", "employees": "20", "revenue": "abc"}, "不是数字"),
+    # Figures that read like a phone or ID number get the calculator's own message (E10), not the
+    # query guard's "号码不得出现在网址中": the form is POSTed.
+    ({"industry": "I65", "employees": "5", "revenue": "999999999999999"}, "超出合理范围"),
+    ({"industry": "I65", "employees": "13800138000", "revenue": "1"}, "超出合理范围"),
+    ({"industry": "I65", "employees": "5", "assets": "110105196507130892"}, "超出合理范围"),
     ({"industry": "C13", "employees": "20"}, "请填写营业收入"),
 ])
 def test_bad_input_to_the_calculator_is_a_chinese_400(client, clerk_chaoyang, query, message):
     client.force_login(clerk_chaoyang)
-    r = client.get("/collection/relief/size-class/", query)
-    assert r.status_code == 400 and message in r.content.decode()
+    r = client.post("/collection/relief/size-class/", query)
+    body = r.content.decode()
+    assert r.status_code == 400 and message in body and "网址" not in body, body[-2000:]
+    assert 'id="size-class-form"' in body  # the form stays, with the figures typed
 
 
 # --- Publishing: one asks, a second person approves --------------------------------------------------
@@ -204,6 +211,60 @@ def test_a_deferral_registered_and_approved_on_the_pages_moves_the_due_date(
     assert "缓缴至2020年12月31日" in statement
 
 
+def test_the_approval_page_shows_what_will_be_deferred_and_a_forged_decision_writes_nothing(
+        client, clerk_chaoyang, reviewer_chaoyang, in_force_with_hard_hit_employer):
+    """review-user3 U12: before deciding, the reviewer sees the dues and the amount an approval defers,
+    and a warning when there is none; review-input3 E9: ``decision=maybe`` is not a refusal."""
+    from django.contrib.messages import get_messages
+
+    from shebao.collection.models import Deferral, Due
+    from shebao.collection.services import payment_receive
+    from shebao.core.money import format_yuan
+
+    employer = in_force_with_hard_hit_employer
+    client.force_login(clerk_chaoyang)
+    _apply(client, employer)
+    d = Deferral.objects.get()
+    open_dues = Due.objects.filter(employer=employer, month="2020-07", paid_on__isnull=True,
+                                   insurance__in=["pension", "unemployment", "work_injury", "medical"])
+    total = sum(open_dues.values_list("employer_fen", flat=True))
+    client.force_login(reviewer_chaoyang)
+    page = client.get(f"/collection/relief/deferrals/{d.pk}/").content.decode()
+    assert 'id="deferral-preview-dues"' in page and f"共 <strong>{format_yuan(total)}</strong> 元" in page
+    assert "<strong>4</strong> 笔" in page and "生育保险" not in page.split('id="deferral-preview"')[1].split("</div>")[0]
+    for forged in ({"decision": "maybe", "note": "材料不足"}, {"note": "材料不足"}):
+        with nothing_written():
+            r = client.post(f"/collection/relief/deferrals/{d.pk}/decide/", forged)
+        assert r.status_code == 302 and any("审批结论" in str(m) and "无效" in str(m)
+                                            for m in get_messages(r.wsgi_request))
+    d.refresh_from_db()
+    assert d.status == "applied"
+    # Paid meanwhile: the page warns, and approving is refused with nothing written.
+    payment_receive(actor=SETUP, employer=employer, amount_fen=sum(open_dues.values_list("amount_fen", flat=True)),
+                    received_on=dt.date(2020, 7, 20), source="remittance")
+    page = client.get(f"/collection/relief/deferrals/{d.pk}/").content.decode()
+    assert "没有可缓缴的应缴费款" in page and "已缴清，无需缓缴" in page
+    with nothing_written():
+        r = client.post(f"/collection/relief/deferrals/{d.pk}/decide/", {"decision": "approve"})
+    assert any("不能批准" in str(m) for m in get_messages(r.wsgi_request))
+    d.refresh_from_db()
+    assert d.status == "applied"
+
+
+def test_a_deferral_of_a_paid_month_is_refused_on_the_page(client, clerk_chaoyang, in_force_with_hard_hit_employer):
+    from shebao.collection.models import Due
+    from shebao.collection.services import payment_receive
+
+    employer = in_force_with_hard_hit_employer
+    owed = sum(Due.objects.filter(employer=employer, paid_on__isnull=True).values_list("amount_fen", flat=True))
+    payment_receive(actor=SETUP, employer=employer, amount_fen=owed, received_on=dt.date(2020, 7, 20),
+                    source="remittance")
+    client.force_login(clerk_chaoyang)
+    with nothing_written():
+        r = _apply(client, employer)
+    assert r.status_code == 400 and "费款所属期2020-07的养老保险、失业保险、医疗保险、工伤保险费款已缴清，无需缓缴" in r.content.decode()
+
+
 @pytest.mark.parametrize(("over", "message"), [
     ({"due_until": "2021-06-30"}, "最迟"),  # beyond the pack's limit
     ({"due_until": "9999-12-31"}, "缓缴至"),  # an implausible date
@@ -264,6 +325,15 @@ def test_the_center_records_facts_measured_from_the_standards_thresholds(client,
     ({"unit_type": "government", "size_class": "small"}, "只适用于企业"),
     ({"unit_type": "bank", "size_class": "small"}, "单位类型"),
     ({"size_class": "huge"}, "规模"),
+    # review-input3 E8: each refused in its own Chinese words, never cut or stored with bidi controls.
+    ({"unit_type": "bogus", "size_class": "small"}, "单位类型“bogus”不是可选的单位类型"),
+    ({"industry": "C" * 5000, "size_class": "small"}, "行业代码不能超过20个字符（现为5000个）"),
+    ({"industry": "Ｈ６２x", "size_class": "small"}, "不是国民经济行业分类"),
+    ({"source": "依" * 5000, "size_class": "small"}, "依据不能超过200个字符（现为5000个）"),
+    ({"source": "a\u202eb", "size_class": "small"}, "依据含有不可见的格式字符（U+202E）"),
+    ({"source": "a\u200bb", "size_class": "small"}, "U+200B"),
+    ({"industry": "C13", "size_class": "measure", "employees": "5", "revenue": "10", "source": "依" * 190},
+     "测算说明另占"),
 ])
 def test_bad_facts_are_refused_in_chinese_and_nothing_stored(client, municipal_admin, employer_chaoyang, data,
                                                               message):
@@ -271,7 +341,18 @@ def test_bad_facts_are_refused_in_chinese_and_nothing_stored(client, municipal_a
     form = {"effective_from": "2020-03-09", "unit_type": "enterprise", "industry": "C13", **data}
     with nothing_written():
         r = client.post(f"/collection/relief/employers/{employer_chaoyang.pk}/facts/", form)
-    assert r.status_code == 400 and message in r.content.decode(), r.content.decode()[-3000:]
+    body = r.content.decode()
+    assert r.status_code == 400 and message in body, body[-3000:]
+    assert "该变量" not in body and "不是有效选项" not in body  # Django's own model-field texts
+
+
+def test_full_width_industry_codes_are_read_as_their_ascii_codes(client, municipal_admin, employer_chaoyang):
+    from shebao.registry.models import EmployerFacts
+
+    client.force_login(municipal_admin)
+    r = client.post(f"/collection/relief/employers/{employer_chaoyang.pk}/facts/", {
+        "effective_from": "2020-03-09", "unit_type": "enterprise", "industry": "ｈ６２", "size_class": "small"})
+    assert r.status_code == 302 and EmployerFacts.objects.get(employer=employer_chaoyang).industry == "H62"
 
 
 def test_a_district_clerk_sees_facts_but_may_not_record_them(client, clerk_chaoyang, employer_chaoyang):

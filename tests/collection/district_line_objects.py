@@ -51,6 +51,9 @@ def collection_objects(*, person: Any, employer: Any) -> dict[str, dict[str, obj
     center = User.objects.create(username="dl_relief_asker", role=Role.MUNICIPAL_ADMIN, office=personas.office("110000"))
     publish = relief_pack_publish_request(pack="relief-2022-deferral", actor=center, reason="文件已印发")
     relief_pack_publish(pack="relief-2020-covid", actor=SETUP, on=dt.date(2020, 3, 8))
+    from tests.collection.relief_helpers import open_dues
+
+    open_dues(employer, ["2020-04", "2020-05", "2020-06"])  # April's deferral; the routes apply for May and June
     deferral = deferral_apply(employer=employer, pack="relief-2020-covid", rule="hardship-deferral", months=["2020-04"],
                               due_until=dt.date(2020, 9, 1), reason="欧阳秘密说明经营困难", actor=SETUP)
     # A refund payment file (its refunds are none: the routes' walls are what is tried here).

@@ -21,6 +21,7 @@ from shebao.collection.reconcile import books_reconcile
 from shebao.collection.relief import (
     deferral_apply,
     deferral_decide,
+    deferral_preview_of,
     employer_facts_record,
     relief_pack_publish,
     relief_pack_publish_decide,
@@ -34,7 +35,8 @@ from shebao.registry.models import Employer
 from shebao.rules import load_policy
 from shebao.rules.dates import month_index
 from tests import personas
-from tests.collection.conftest import contribution
+from tests.collection.conftest import book_due, contribution
+from tests.collection.relief_helpers import open_dues
 from tests.nothing_written import nothing_written
 from tests.personas import SETUP
 
@@ -286,6 +288,7 @@ def test_a_government_body_may_not_apply_and_a_refusal_needs_a_reason(published,
         deferral_apply(employer=gov, pack=PACK, rule="hardship-deferral", months=["2020-03"],
                        due_until=dt.date(2020, 6, 1), reason="困难", actor=clerk_chaoyang)
     ent = personas.make_employer("北京申请测试有限公司", serial=44)
+    open_dues(ent, ["2020-03"])
     d = deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral", months=["2020-03"],
                        due_until=dt.date(2020, 6, 1), reason="困难", actor=clerk_chaoyang)
     with nothing_written(), pytest.raises(ValidationError, match="理由"):
@@ -293,6 +296,65 @@ def test_a_government_body_may_not_apply_and_a_refusal_needs_a_reason(published,
     deferral_decide(deferral=d, approve=False, actor=reviewer_chaoyang, note="材料不足")
     d.refresh_from_db()
     assert d.status == Deferral.Status.REFUSED and d.decided_by_label == reviewer_chaoyang.get_username()
+
+
+def test_a_deferral_of_nothing_owed_is_refused_at_registration_and_nothing_is_stored(published, clerk_chaoyang):
+    """review-input3 E9: a month paid in full, or not yet assessed, has nothing to defer (人社部发〔2020〕11号
+    第三条 defers contributions owed): refused, each month with its reason, nothing written."""
+    ent = personas.make_employer("北京已缴清测试有限公司", serial=47)
+    for insurance in ("pension", "medical"):
+        book_due(ent, "2020-03", 100_000, insurance=insurance, paid_on=dt.date(2020, 3, 20))
+    open_dues(ent, ["2020-04"])
+    for months, expected in ((["2020-03"], ["费款所属期2020-03的养老保险、失业保险、医疗保险、工伤保险费款已缴清，无需缓缴"]),
+                             (["2020-05"], ["费款所属期2020-05的养老保险、失业保险、医疗保险、工伤保险应缴费款尚未核定"]),
+                             (["2020-03", "2020-04", "2020-05"], ["2020-03", "2020-05"])):
+        with nothing_written(), pytest.raises(ValidationError) as e:
+            deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral", months=months,
+                           due_until=dt.date(2020, 8, 31), reason="困难", actor=clerk_chaoyang)
+        said = e.value.message_dict["months"]
+        assert len(said) == len(expected) and all(x in m for x, m in zip(expected, said, strict=True)), said
+    # The open month alone is registered, and its page shows what approval would defer.
+    d = deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral", months=["2020-04"],
+                       due_until=dt.date(2020, 8, 31), reason="困难", actor=clerk_chaoyang)
+    preview = deferral_preview_of(d)
+    assert [x.month for x in preview.dues] == ["2020-04"] and preview.employer_fen == 160_000
+    assert preview.empty_months == {}
+
+
+def test_an_approval_that_would_defer_nothing_is_refused_and_a_second_decision_reads_once(
+        published, clerk_chaoyang, reviewer_chaoyang):
+    """The month was paid between registration and approval: approval is refused (nothing written),
+    the preview says why; a decided application says its outcome once ("已已批准" was E9)."""
+    from shebao.collection.services import payment_receive
+
+    ent = personas.make_employer("北京审批前缴清测试有限公司", serial=48)
+    (due,) = open_dues(ent, ["2020-04"])
+    d = deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral", months=["2020-04"],
+                       due_until=dt.date(2020, 8, 31), reason="困难", actor=clerk_chaoyang)
+    payment_receive(actor=SETUP, employer=ent, amount_fen=due.amount_fen, received_on=dt.date(2020, 4, 20),
+                    source="remittance")
+    assert deferral_preview_of(d).dues == [] and "已缴清" in deferral_preview_of(d).empty_months["2020-04"]
+    with nothing_written(), pytest.raises(ValidationError, match="没有可缓缴的应缴费款，不能批准"):
+        deferral_decide(deferral=d, approve=True, actor=reviewer_chaoyang)
+    d.refresh_from_db()
+    assert d.status == Deferral.Status.APPLIED and d.dues_deferred == 0
+    deferral_decide(deferral=d, approve=False, actor=reviewer_chaoyang, note="已缴清，无需缓缴")
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        deferral_decide(deferral=d, approve=True, actor=reviewer_chaoyang)
+    assert "已已" not in str(e.value) and "“不予批准”，不能再次审批" in str(e.value)
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("reason", "困\u202e难", "202E"), ("reason", "困\u200b难", "200B"), ("reason", "难" * 301, "不能超过300个字符"),
+])
+def test_deferral_text_is_refused_whole_never_cut_or_stored_with_invisible_characters(
+        published, clerk_chaoyang, field, value, message):
+    ent = personas.make_employer("北京文本测试有限公司", serial=49)
+    open_dues(ent, ["2020-04"])
+    data = {"reason": "困难", field: value}
+    with nothing_written(), pytest.raises(ValidationError, match=message):
+        deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral", months=["2020-04"],
+                       due_until=dt.date(2020, 8, 31), actor=clerk_chaoyang, **data)
 
 
 def test_a_pack_not_yet_published_grants_no_deferral(db, clerk_chaoyang):

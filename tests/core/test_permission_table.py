@@ -42,6 +42,7 @@ from shebao.staff import services as staff
 from shebao.staff.models import Role, User
 from tests import personas
 from tests.collection.conftest import book_due
+from tests.collection.relief_helpers import open_dues
 
 # The modules whose public functions write; each function is an action of the table or listed below.
 SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "shebao.collection.importers",
@@ -188,7 +189,8 @@ NOT_ACTIONS = {
     *(f"shebao.collection.relief.{f}" for f in (
         "relief_account", "relief_packs_in_force", "relief_packs_available", "relief_rule_of", "relief_text",
         "employer_facts_on", "relief_compute", "dues_relieve", "relief_ledger_lines", "relief_what_if",
-        "deferral_due_dates", "deferral_basis", "deferral_text", "insurance_label")),
+        "deferral_due_dates", "deferral_basis", "deferral_text", "insurance_label", "deferral_preview",
+        "deferral_preview_of")),
     "shebao.collection.assessment.assessment_compute", "shebao.collection.assessment.assessment_what_if",
     "shebao.collection.bankfiles.bank_file_dir", "shebao.collection.bankfiles.request_file_bytes",
     "shebao.registry.services.employer_name_initials", "shebao.registry.services.derive_person_identity",
@@ -462,6 +464,7 @@ def _relief_published() -> None:
 def _deferral(w: World) -> Any:
     _relief_published()
     m = 3 + w.serial() % 8  # a month not applied for yet, deferred two months (within the six)
+    open_dues(w.employer, [f"2020-{m:02d}"])  # a deferral of nothing owed is refused
     return relief_services.deferral_apply(employer=w.employer, pack="relief-2020-covid", rule="hardship-deferral",
                                           months=[f"2020-{m:02d}"], due_until=dt.date(2020, m + 2, 20),
                                           reason="经营困难", actor=personas.SETUP)
@@ -630,7 +633,7 @@ SCENARIOS: dict[str, Scenario] = {
     "deferral.apply": lambda w: (lambda _: lambda a: relief_services.deferral_apply(
         employer=w.employer, pack="relief-2020-covid", rule="hardship-deferral", months=["2020-04"],
         due_until=dt.date(2020, 9, 1), reason="经营困难", actor=a))(
-        _relief_published()),
+        (_relief_published(), open_dues(w.employer, ["2020-04"]))),
     "deferral.decide": lambda w: (lambda d: lambda a: relief_services.deferral_decide(
         deferral=d, approve=True, actor=a))(_deferral(w)),
     "employer_facts.record": lambda w: lambda a: relief_services.employer_facts_record(employer=w.employer, effective_from=dt.date(2020, 1, 1), unit_type="enterprise",

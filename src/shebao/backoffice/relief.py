@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from shebao.backoffice.errors import refusal_text
 from shebao.collection import relief as services
@@ -29,6 +29,8 @@ from shebao.collection import selectors
 from shebao.collection.models import Deferral, ReliefPublication, ReliefPublicationRequest
 from shebao.collection.services import SecondPersonRequired
 from shebao.core import clock
+from shebao.core.inputs import form_choice
+from shebao.core.money import format_yuan
 from shebao.core.permissions import may
 from shebao.core.scoping import scope_queryset, user_sees_all
 from shebao.registry.models import EmployerFacts, Office
@@ -127,14 +129,20 @@ def relief_what_if(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def size_class(request: HttpRequest) -> HttpResponse:
     """/collection/relief/size-class/: the size class of an enterprise from its industry code and its
-    employees, revenue and assets (工信部联企业〔2011〕300号 第四条). A calculator: nothing is stored."""
+    employees, revenue and assets (工信部联企业〔2011〕300号 第四条). A calculator: nothing is stored.
+
+    The figures are POSTed, never put in the address: an 11-digit head count or a 15-digit revenue
+    reads as a phone or ID number to the query guard (core.middleware), whose refusal spoke of
+    personal numbers instead of the calculator's own "超出合理范围" (review-input3 E10)."""
     heading, industries = sme_size.sme_standard()
-    form = {k: request.GET.get(k, "").strip() for k in ("industry", *sme_size.INDICATORS)}
+    data = request.POST if request.method == "POST" else {}
+    form = {k: str(data.get(k, "")).strip() for k in ("industry", *sme_size.INDICATORS)}
     context: dict[str, Any] = {"form": form, "heading": heading, "industries": industries}
     status = 200
-    if any(form.values()):
+    if request.method == "POST":
         try:
             values = {k: sme_size.indicator_value(form[k], k) for k in sme_size.INDICATORS}
             context["result"] = sme_size.size_class_for(industry=form["industry"], **values)  # type: ignore[arg-type]
@@ -168,8 +176,9 @@ def relief_publish_request(request: HttpRequest) -> HttpResponse:
 def relief_publish_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """The second person approves (``decision=approve``: the pack is published) or declines with a note."""
     req = get_object_or_404(ReliefPublicationRequest, pk=pk)
-    approve = request.POST.get("decision") == "approve"
     try:
+        approve = form_choice(request.POST, "decision", {"approve": "同意", "decline": "不同意"},
+                              label="复核结论") == "approve"
         done = services.relief_pack_publish_decide(request=req, actor=request.user, approve=approve,
                                                    note=request.POST.get("note", ""))
     except (ValidationError, SecondPersonRequired) as e:
@@ -252,8 +261,11 @@ def deferral(request: HttpRequest, pk: int) -> HttpResponse:
     """One deferral application: its rule with document and clause, the dues it moved, and (for a
     reviewer who did not register it) the approval form."""
     d = get_object_or_404(_deferrals_visible(request.user), pk=pk)
+    # Before the decision: the dues an approval would defer now and their employer share, with a
+    # warning for a month with nothing to defer (paid meanwhile): U12 of review-user3.
+    preview = services.deferral_preview_of(d) if d.status == Deferral.Status.APPLIED else None
     return TemplateResponse(request, "backoffice/relief/deferral.html", {
-        "d": d, "basis": services.deferral_basis(d), "text": services.deferral_text(d),
+        "d": d, "basis": services.deferral_basis(d), "text": services.deferral_text(d), "preview": preview,
         "dues": list(d.dues.order_by("month_no", "insurance")) if d.status == Deferral.Status.APPROVED else [],
         "may_decide": (d.status == Deferral.Status.APPLIED
                        and may(request.user, "deferral.decide", district_id=d.employer.district_id)),
@@ -265,19 +277,23 @@ def deferral(request: HttpRequest, pk: int) -> HttpResponse:
 def deferral_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve (``decision=approve``) or refuse (with a note) a deferral: a second person."""
     d = get_object_or_404(_deferrals_visible(request.user), pk=pk)
-    approve = request.POST.get("decision") == "approve"
     try:
+        approve = form_choice(request.POST, "decision", {"approve": "批准", "refuse": "不予批准"},
+                              label="审批结论") == "approve"
         d = services.deferral_decide(deferral=d, approve=approve, actor=request.user,
                                      note=request.POST.get("note", ""))
     except ValidationError as e:
         messages.error(request, refusal_text(e)[0])
         return redirect("collection:relief_deferral", pk=pk)
-    messages.success(request, f"已批准：{d.dues_deferred}笔单位缴费缓缴至{d.due_until:%Y年%m月%d日}" if approve
-                     else "已审批：不予批准缓缴")
+    messages.success(request, f"已批准：{d.dues_deferred}笔单位缴费共{format_yuan(d.deferred_fen)}元"
+                              f"缓缴至{d.due_until:%Y年%m月%d日}" if approve else "已审批：不予批准缓缴")
     return redirect("collection:relief_deferral", pk=pk)
 
 
 # --- Employer facts (单位类型、规模划型、行业), recorded by the municipal center --------------------
+SOURCE_MAX = EmployerFacts._meta.get_field("source").max_length
+
+
 def _facts_form(request: HttpRequest) -> dict[str, str]:
     keys = ("effective_from", "unit_type", "size_class", "industry", "source", *sme_size.INDICATORS)
     return {k: request.POST.get(k, "").strip() for k in keys}
@@ -313,7 +329,12 @@ def employer_facts(request: HttpRequest, pk: int) -> HttpResponse:
             except InputError as e:
                 raise ValidationError({e.field or "size_class": e.zh}) from None
             size = result.size_class
-            source = (source + "；" if source else "") + f"按{result.basis}测算：{result.reason}"
+            measured = f"按{result.basis}测算：{result.reason}"
+            room = SOURCE_MAX - len(measured) - 1
+            if len(source) > room:  # never cut: say how much room the measurement leaves (E8)
+                raise ValidationError({"source": f"依据不能超过{room}个字符（测算说明另占{len(measured) + 1}个字符，"
+                                                 f"现为{len(source)}个），请精简后重新提交"})
+            source = (source + "；" if source else "") + measured
         try:
             effective_from = dt.date.fromisoformat(form["effective_from"])
         except ValueError:
@@ -321,7 +342,7 @@ def employer_facts(request: HttpRequest, pk: int) -> HttpResponse:
                                                      "应为年-月-日，如2020-03-09"}) from None
         row = services.employer_facts_record(employer=employer, effective_from=effective_from,
                                              unit_type=form["unit_type"], size_class=size, industry=form["industry"],
-                                             source=source[:200], actor=request.user)
+                                             source=source, actor=request.user)
     except ValidationError as e:
         context["error"] = refusal_text(e)[0]
         return TemplateResponse(request, "backoffice/relief/employer_facts.html", context, status=400)

@@ -14,6 +14,7 @@ against the employer's receivable (an open due) or its credit account (a paid du
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,18 @@ from shebao.rules.sme_size import industry_code_problem
 # An employer without a recorded fact is an enterprise not yet classified (every employer the
 # registry held before facts were recorded was registered as an enterprise): no size-class relief.
 DEFAULT_FACTS = (EmployerFacts.UnitType.ENTERPRISE.value, "", "")
+
+
+def _text(value: str | None, *, label: str, max_length: int, field: str) -> str:
+    """Free text a relief record keeps (a reason, a note, a source), stripped: `clean_text` (control
+    characters, the column's length: never cut silently), and no invisible format character
+    (Unicode Cf: bidi controls such as U+202E turn "fdp.exe" into "exe.pdf" on screen; zero-width
+    spaces hide text). ValidationError in Chinese keyed by ``field``."""
+    value = clean_text((value or "").strip(), label=label, max_length=max_length, field=field)
+    for ch in value:
+        if unicodedata.category(ch) == "Cf":
+            raise ValidationError({field: f"{label}含有不可见的格式字符（U+{ord(ch):04X}），请删除后重新提交"})
+    return value
 
 
 def relief_account(insurance: str) -> str:
@@ -110,6 +123,12 @@ def employer_facts_on(*, on: dt.date, employer_ids: Iterable[int] | None = None,
     return out
 
 
+def _choice(value: str, choices: Sequence[tuple[str, str]], *, label: str, field: str) -> None:
+    if value not in {v for v, _ in choices}:
+        shown = (value or "")[:20]
+        raise ValidationError({field: f"{label}“{shown}”不是可选的{label}（可选：{'、'.join(t for _, t in choices)}）"})
+
+
 @transaction.atomic
 def employer_facts_record(*, employer: Employer, effective_from: dt.date, unit_type: str, size_class: str = "",
                           industry: str = "", source: str = "", actor: Any) -> EmployerFacts:
@@ -117,15 +136,20 @@ def employer_facts_record(*, employer: Employer, effective_from: dt.date, unit_t
     from a date on. Raises ValidationError (Chinese) for a value outside the choices."""
     require(actor, "employer_facts.record", district_id=employer.district_id)
     check_business_date(effective_from, label="起始日期", field="effective_from")
-    industry = (industry or "").strip().upper()
-    source = clean_text((source or "").strip(), label="依据", max_length=200, field="source")
-    row = EmployerFacts(employer=employer, effective_from=effective_from, unit_type=unit_type,
-                        size_class=size_class or "", industry=industry, source=source,
-                        recorded_by_label=actor_label(actor))
-    row.full_clean(exclude=["employer"])
+    # Each value is checked here with its own Chinese reason, before the model's own validation
+    # (whose texts are Django's: "值 'bogus' 不是有效选项。", "确保该变量包含不超过 8 字符", E8).
+    _choice(unit_type, EmployerFacts.UnitType.choices, label="单位类型", field="unit_type")
+    size_class = size_class or ""
+    _choice(size_class, EmployerFacts.SizeClass.choices, label="企业规模", field="size_class")
+    industry = unicodedata.normalize("NFKC", _text(industry, label="行业代码", max_length=20, field="industry")).upper()
     problem = industry_code_problem(industry) if industry else ""
     if problem:
         raise ValidationError({"industry": problem})
+    source = _text(source, label="依据", max_length=200, field="source")
+    row = EmployerFacts(employer=employer, effective_from=effective_from, unit_type=unit_type,
+                        size_class=size_class, industry=industry, source=source,
+                        recorded_by_label=actor_label(actor))
+    row.full_clean(exclude=["employer"])
     if size_class and unit_type != EmployerFacts.UnitType.ENTERPRISE:
         raise ValidationError({"size_class": "规模划型只适用于企业（工信部联企业〔2011〕300号），其他类型的单位不划型"})
     row.save()
@@ -415,7 +439,7 @@ def relief_pack_publish_request(*, pack: str, actor: Any, reason: str) -> Relief
     if not _is_person(actor):
         raise SecondPersonRequired("发布申请由一名工作人员提出、另一名工作人员复核，系统作业不能申请")
     _publishable(pack)
-    reason = clean_text((reason or "").strip(), label="申请说明", max_length=200, field="reason")
+    reason = _text(reason, label="申请说明", max_length=200, field="reason")
     if len(reason) < 2:
         raise ValidationError({"reason": "请填写申请说明（如依据的文件已正式印发）"})
     if ReliefPublicationRequest.objects.filter(pack=pack, outcome=ReliefPublicationRequest.Outcome.PENDING).exists():
@@ -446,7 +470,7 @@ def relief_pack_publish_decide(*, request: ReliefPublicationRequest, actor: Any,
         raise ValidationError("该发布申请已复核")
     if request.requested_by_id == actor.pk:
         raise SecondPersonRequired("发布减免缓缴政策包须由申请人以外的另一名工作人员复核（经办与复核分离）")
-    note = clean_text((note or "").strip(), label="复核意见", max_length=200, field="note")
+    note = _text(note, label="复核意见", max_length=200, field="note")
     if not approve and len(note) < 2:
         raise ValidationError({"note": "不同意发布时请填写复核意见"})
     before = snapshot(request)
@@ -501,6 +525,63 @@ def _refuse(refusals: list[Any]) -> None:
         raise ValidationError(dict(errors))
 
 
+def _deferrable(dues: Iterable[Due]) -> list[Due]:
+    return [d for d in dues if d.paid_on is None and d.deferred_to is None and d.employer_fen > 0]
+
+
+def _nothing_to_defer(month: str, dues: list[Due], insurances: str) -> str:
+    """Why ``month`` has no open employer share to defer (its dues of the rule's insurance types)."""
+    if not dues:
+        return f"费款所属期{month}的{insurances}应缴费款尚未核定，没有可缓缴的费款（核定后再申请缓缴）"
+    if all(d.paid_on is not None for d in dues):
+        return f"费款所属期{month}的{insurances}费款已缴清，无需缓缴"
+    deferred = sorted({d.deferred_to for d in dues if d.deferred_to is not None})
+    if deferred:
+        return f"费款所属期{month}的单位缴费已缓缴至{deferred[-1]:%Y年%m月%d日}，不能重复缓缴"
+    return f"费款所属期{month}没有未缴的{insurances}单位缴费（已缴清或已全额减免），无需缓缴"
+
+
+@dataclass(frozen=True)
+class DeferralPreview:
+    """What a deferral of one employer's ``months`` would defer now: the open dues of the rule's
+    insurance types (employer share > 0, not paid, not already deferred), their employer share in fen,
+    and for each month with nothing to defer, why (Chinese). Nothing is written by computing it."""
+
+    dues: list[Due]
+    employer_fen: int
+    empty_months: dict[str, str]
+
+
+def deferral_preview(*, employer: Employer, months: Sequence[str], insurances: Iterable[str],
+                     lock: bool = False) -> DeferralPreview:
+    """The dues a deferral of ``months`` (``YYYY-MM``) for ``insurances`` would move (`DeferralPreview`):
+    what registration requires to be non-empty for every month (人社部发〔2020〕11号 第三条 defers
+    contributions owed, so a month already paid has nothing to defer) and what the approval page
+    shows before the decision. ``lock`` takes row locks (the approval's write)."""
+    wanted = set(insurances)
+    insurances = [i for i in INSURANCE_LABELS if i in wanted] + sorted(wanted - set(INSURANCE_LABELS))
+    qs = Due.objects.filter(employer=employer, month__in=list(months), insurance__in=insurances)
+    if lock:
+        qs = qs.select_for_update()
+    rows = list(qs.order_by("month_no", "insurance", "pk"))
+    names = "、".join(INSURANCE_LABELS.get(i, i) for i in insurances)
+    open_dues = _deferrable(rows)
+    empty = {}
+    for m in months:
+        mine = [d for d in rows if d.month == m]
+        if not _deferrable(mine):
+            empty[m] = _nothing_to_defer(m, [d for d in mine if d.employer_fen > 0 or d.relief_fen > 0], names)
+    return DeferralPreview(dues=open_dues, employer_fen=sum(d.employer_fen for d in open_dues), empty_months=empty)
+
+
+def deferral_preview_of(deferral: Deferral) -> DeferralPreview | None:
+    """`deferral_preview` of a registered application (None when its pack or rule is gone)."""
+    rule = relief_rule_of(f"{deferral.pack}/{deferral.rule}")
+    if not isinstance(rule, DeferralRule):
+        return None
+    return deferral_preview(employer=deferral.employer, months=deferral.months, insurances=rule.coverage.insurances)
+
+
 @transaction.atomic
 def deferral_apply(*, employer: Employer, pack: str, rule: str, months: Sequence[str], due_until: dt.date,
                    reason: str, actor: Any) -> Deferral:
@@ -515,7 +596,7 @@ def deferral_apply(*, employer: Employer, pack: str, rule: str, months: Sequence
     if not months:
         raise ValidationError({"months": "请填写申请缓缴的费款所属期（YYYY-MM）"})
     check_business_date(due_until, label="缓缴至", field="due_until")
-    reason = clean_text((reason or "").strip(), label="申请理由", max_length=300, field="reason")
+    reason = _text(reason, label="申请理由", max_length=300, field="reason")
     if not reason:
         raise ValidationError({"reason": "请填写申请缓缴的理由（如生产经营困难情况）"})
     facts = employer_facts_on(on=clock.today(), employer_ids=[employer.pk])[employer.pk]
@@ -525,8 +606,13 @@ def deferral_apply(*, employer: Employer, pack: str, rule: str, months: Sequence
     overlap = sorted({m for d in taken for m in d.months} & set(months))
     if overlap:
         raise ValidationError({"months": f"费款所属期{'、'.join(overlap)}已有缓缴申请"})
+    # A deferral moves what is owed: a month with nothing open (paid, relieved in full, deferred,
+    # or not yet assessed) would be registered and approved deferring nothing (review-input3 E9).
+    preview = deferral_preview(employer=employer, months=months, insurances=r.coverage.insurances)
+    if preview.empty_months:
+        raise ValidationError({"months": list(preview.empty_months.values())})
     deferral = Deferral.objects.create(employer=employer, pack=p.name, rule=r.id, months=months, due_until=due_until,
-                                       reason=reason.strip()[:300], applied_on=clock.today(),
+                                       reason=reason, applied_on=clock.today(),
                                        applied_by_label=actor_label(actor))
     audit_create(actor=actor, instance=deferral, reason=f"登记缓缴申请：{r.label}")
     return deferral
@@ -541,12 +627,14 @@ def deferral_decide(*, deferral: Deferral, approve: bool, actor: Any, note: str 
     deferral = Deferral.objects.select_for_update().select_related("employer").get(pk=deferral.pk)
     require(actor, "deferral.decide", district_id=deferral.employer.district_id)
     if deferral.status != Deferral.Status.APPLIED:
-        raise ValidationError(f"该缓缴申请已{deferral.get_status_display()}，不能再次审批")
+        # The status label says it ("已批准", "不予批准"): "该缓缴申请已已批准" doubled it (E9).
+        raise ValidationError(f"该缓缴申请的审批结果为“{deferral.get_status_display()}”，不能再次审批")
     if actor_label(actor) == deferral.applied_by_label:
         raise ValidationError("缓缴申请须由登记人以外的人员审批")
+    note = _text(note, label="审批意见", max_length=300, field="note")
     before = snapshot(deferral)
     if not approve:
-        if not (note or "").strip():
+        if not note:
             raise ValidationError({"note": "不予批准须填写理由"})
         deferral.status = Deferral.Status.REFUSED
     else:
@@ -556,9 +644,12 @@ def deferral_decide(*, deferral: Deferral, approve: bool, actor: Any, note: str 
         _refuse(deferral_refusals(rule, months=deferral.months, due_until=deferral.due_until,
                                   due_in_force=deferral_due_dates(deferral.months), unit_type=facts[0],
                                   size_class=facts[1], industry=facts[2]))
-        dues = list(Due.objects.select_for_update().filter(
-            employer=employer, month__in=deferral.months, insurance__in=sorted(rule.coverage.insurances),
-            paid_on__isnull=True, deferred_to__isnull=True, employer_fen__gt=0).order_by("month_no", "pk"))
+        preview = deferral_preview(employer=employer, months=deferral.months, insurances=rule.coverage.insurances,
+                                   lock=True)
+        if not preview.dues:
+            raise ValidationError({"months": ["没有可缓缴的应缴费款，不能批准（请不予批准并说明理由）",
+                                              *preview.empty_months.values()]})
+        dues = sorted(preview.dues, key=lambda d: (d.month_no, d.pk))
         personal: list[Due] = []
         for d in dues:
             if d.personal_fen:
@@ -575,7 +666,7 @@ def deferral_decide(*, deferral: Deferral, approve: bool, actor: Any, note: str 
         deferral.dues_deferred = len(dues)
         deferral.deferred_fen = sum(d.amount_fen for d in dues)
     deferral.decided_on, deferral.decided_by_label = clock.today(), actor_label(actor)
-    deferral.decision_note = (note or "").strip()[:300]
+    deferral.decision_note = note
     deferral.save()
     audit_update(actor=actor, instance=deferral, before=before,
                  reason="批准缓缴" if approve else f"不予批准缓缴：{deferral.decision_note}")

@@ -202,6 +202,17 @@ def form_id(data: Mapping[str, Any], name: str, *, label: str, required: bool = 
     return int(raw)
 
 
+def form_choice(data: Mapping[str, Any], name: str, choices: Mapping[str, str], *, label: str) -> str:
+    """A choice made in a page form (a button's ``decision=approve``): one of ``choices`` (value →
+    Chinese name). Anything else, a missing value included, is a ValidationError in Chinese keyed by
+    ``name``: a forged ``decision=maybe`` must not be read as one of the choices (review-input3 E9)."""
+    raw = str(data.get(name) or "").strip()
+    if raw not in choices:
+        shown = f"“{raw[:20]}”" if raw else ""
+        raise ValidationError({name: f"{label}{shown}无效，应为{'、'.join(choices.values())}之一"})
+    return raw
+
+
 # The facts an application may state (rules.facts reads these and nothing else): the declared shape
 # of Case.facts. A key outside it is refused, never stored and echoed (issue 16 §1: an ID number put in
 # facts.person was shown in full by the API).

@@ -101,7 +101,7 @@ def industry_code_problem(code: str) -> str:
     ('', True, True)
     """
     code = (code or "").strip().upper()
-    if code and code[0] in SECTIONS and len(code) <= 5 and (code[1:] == "" or code[1:].isdigit()):
+    if code and code.isascii() and code[0] in SECTIONS and len(code) <= 5 and (code[1:] == "" or code[1:].isdigit()):
         return ""
     return f"行业代码“{code}”不是国民经济行业分类（GB/T 4754-2017）的代码：应为门类字母A–T加数字，如H62（餐饮业）"
 

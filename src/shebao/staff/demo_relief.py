@@ -45,11 +45,17 @@ def demo_relief_create(*, clerk: Any) -> str:
     from django.core.exceptions import ValidationError
 
     from shebao.collection.models import ReliefPublication
-    from shebao.collection.relief import deferral_apply, employer_facts_record, relief_pack_publish
+    from shebao.collection.relief import (
+        deferral_apply,
+        deferral_preview,
+        employer_facts_record,
+        relief_pack_publish,
+    )
     from shebao.collection.services import dues_build
     from shebao.core import clock
-    from shebao.core.permissions import SystemActor
+    from shebao.core.permissions import SystemActor, may
     from shebao.registry.models import Contribution, Employer
+    from shebao.rules.relief import load_relief_pack
 
     if ReliefPublication.objects.filter(pack=PACK).exists():
         return ""
@@ -69,12 +75,19 @@ def demo_relief_create(*, clerk: Any) -> str:
     publication = relief_pack_publish(pack=PACK, actor=job, on=clock.today())
     line = (f"减免缓缴：{len(chosen)}家单位登记了类型与规模，政策包{PACK}已发布执行（即时减免{publication.employers}家单位"
             f"{(publication.reduced_fen + publication.credited_fen) / 100:.2f}元）")
-    large = next((e for e, f in chosen if f[2] == "large"), None)
-    if large is not None:
+    # The deferral: an enterprise of the clerk's district that still owes 2020-02 (a deferral of a
+    # month paid in full defers nothing and is refused), the large one first.
+    rule = load_relief_pack(PACK).deferral("hardship-deferral")
+    for employer, _ in sorted(chosen, key=lambda c: (c[1][2] != "large", c[0].pk)):
+        if not may(clerk, "deferral.apply", district_id=employer.district_id):
+            continue
+        if not deferral_preview(employer=employer, months=[MONTH], insurances=rule.coverage.insurances).dues:
+            continue
         try:
-            deferral_apply(employer=large, pack=PACK, rule="hardship-deferral", months=[MONTH],
+            deferral_apply(employer=employer, pack=PACK, rule="hardship-deferral", months=[MONTH],
                            due_until=dt.date(2020, 8, 31), reason="演示：受疫情影响停工停产，生产经营困难", actor=clerk)
-            line += f"；{large.name}的缓缴申请待复核员审批"
         except ValidationError:
-            pass  # the policy in force puts 2020-02's due date where the rule's limit does not reach
+            continue  # the policy in force puts 2020-02's due date where the rule's limit does not reach
+        line += f"；{employer.name}的缓缴申请待复核员审批"
+        break
     return line
