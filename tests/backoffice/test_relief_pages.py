@@ -129,7 +129,7 @@ def test_publishing_from_the_page_takes_two_people_of_the_center(client, municip
     request = ReliefPublicationRequest.objects.get()
     assert (request.requested_by, request.relief_fen, request.employers) == (municipal_admin, 355_000, 2)
     page = client.get("/collection/relief/what-if/", {"pack": PACK}).content.decode()
-    assert "待另一名市中心工作人员复核" in page and "同意并发布执行" not in page  # the maker sees no button
+    assert "待申请人以外的一名市中心管理员复核" in page and "同意并发布执行" not in page  # the maker sees no button
     with nothing_written():
         r = client.post(f"/collection/relief/publish-requests/{request.pk}/decide/", {"decision": "approve"})
     assert r.status_code == 302 and not ReliefPublication.objects.exists()
@@ -145,9 +145,29 @@ def test_publishing_from_the_page_takes_two_people_of_the_center(client, municip
     assert "已于" in page and "发布执行" in page and "3,550.00" in page
 
 
+def test_the_collection_desk_asks_to_publish_and_an_administrator_approves(client, collection_clerk, municipal_admin,
+                                                                           two_districts):
+    """review-user3 U8: the center's collection clerk (征缴经办人员) may ask; the page says who approves."""
+    from shebao.collection.models import ReliefPublication, ReliefPublicationRequest
+
+    client.force_login(collection_clerk)
+    page = client.get("/collection/relief/what-if/", {"pack": PACK}).content.decode()
+    assert "申请发布</button>" in page and "申请人以外的一名市中心管理员复核" in page
+    assert client.post("/collection/relief/publish-request/", {"pack": PACK, "reason": "文件已印发"}).status_code == 302
+    asked = ReliefPublicationRequest.objects.get()
+    assert asked.requested_by == collection_clerk and not ReliefPublication.objects.exists()
+    with nothing_written():  # the desk asks; it does not approve
+        client.post(f"/collection/relief/publish-requests/{asked.pk}/decide/", {"decision": "approve"})
+    client.force_login(municipal_admin)
+    client.post(f"/collection/relief/publish-requests/{asked.pk}/decide/", {"decision": "approve"})
+    assert ReliefPublication.objects.get().published_by_label == municipal_admin.get_username()
+
+
 def test_a_district_clerk_may_not_ask_to_publish_and_nothing_is_stored(client, clerk_chaoyang):
     client.force_login(clerk_chaoyang)
-    assert "申请发布</button>" not in client.get("/collection/relief/what-if/", {"pack": PACK}).content.decode()
+    page = client.get("/collection/relief/what-if/", {"pack": PACK}).content.decode()
+    assert "申请发布</button>" not in page
+    assert "发布由市中心管理员、征缴经办人员申请、申请人以外的一名市中心管理员复核" in page  # who does, named
     with nothing_written():
         r = client.post("/collection/relief/publish-request/", {"pack": PACK, "reason": "文件已印发"})
     assert r.status_code == 403 and "无权" in r.content.decode()

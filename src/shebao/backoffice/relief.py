@@ -31,7 +31,7 @@ from shebao.collection.services import SecondPersonRequired
 from shebao.core import clock
 from shebao.core.inputs import form_choice
 from shebao.core.money import format_yuan
-from shebao.core.permissions import may
+from shebao.core.permissions import may, roles_of
 from shebao.core.scoping import scope_queryset, user_sees_all
 from shebao.registry.models import EmployerFacts, Office
 from shebao.registry.offices import short_name
@@ -113,6 +113,7 @@ def relief_what_if(request: HttpRequest) -> HttpResponse:
                     "requests": list(ReliefPublicationRequest.objects.filter(pack=name).exclude(
                         outcome=ReliefPublicationRequest.Outcome.PENDING).select_related("requested_by", "decided_by")),
                     "may_request": may(request.user, "relief_pack.request"),
+                    "requesters": roles_of("relief_pack.request"), "checkers": roles_of("relief_pack.publish"),
                     "may_decide": (pending is not None and may(request.user, "relief_pack.publish")
                                    and pending.requested_by_id != request.user.pk)})
     if publication is None:
@@ -167,7 +168,7 @@ def relief_publish_request(request: HttpRequest) -> HttpResponse:
         if pack not in services.relief_packs_available():
             return redirect("collection:relief")
         return _back_to(pack)
-    messages.success(request, "已提交发布申请，须由另一名市中心工作人员复核后发布执行")
+    messages.success(request, f"已提交发布申请，须由申请人以外的一名{roles_of('relief_pack.publish')}复核后发布执行")
     return _back_to(pack)
 
 

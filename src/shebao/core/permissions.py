@@ -185,8 +185,11 @@ TABLE: dict[str, Permission] = _rows(
     # Relief packs (免、减、缓): publishing one changes every district's dues; a deferral is one
     # employer's application, registered by its district's staff and approved by a second person.
     # A person asks to publish and a second person approves (maker and checker); a named system job
-    # (the `relief_packs --publish` command) may publish on its own.
-    Permission("relief_pack.request", "申请发布减免缓缴政策包", CENTER, city_wide=True),
+    # (the `relief_packs --publish` command) may publish on its own. The center's collection desk
+    # (征缴经办人员), which builds and assesses the dues a pack relieves, may ask; the approval and the
+    # publishing stay with the center's administrators (review-user3 U8: the desk could not ask and
+    # the page did not say who could).
+    Permission("relief_pack.request", "申请发布减免缓缴政策包", CENTER | COLLECTION_DESK, city_wide=True),
     Permission("relief_pack.publish", "发布减免缓缴政策包并执行减免", CENTER, city_wide=True, system=True),
     Permission("deferral.apply", "登记缓缴申请", TAKES_PAYMENTS, system=True),
     Permission("deferral.decide", "审批缓缴申请", REVIEWERS, system=True),
@@ -361,6 +364,13 @@ def _who_may(p: Permission) -> str:
     labels = [label for value, label in Role.choices if value in p.roles]
     where = "市中心的" if p.city_wide and not all(label.startswith("市中心") for label in labels) else ""
     return f"由{where}{'、'.join(labels)}办理"
+
+
+def roles_of(action: str) -> str:
+    """The Chinese names of the staff roles that may make ``action`` ("市中心管理员、征缴经办人员"), in the
+    order of `Role`, for a page that says who does it; "系统作业" when only a system job may."""
+    p = permission(action)
+    return "、".join(label for value, label in Role.choices if value in p.roles) or "系统作业"
 
 
 def refusal(actor: Any, action: str, *, district_id: int | None = None) -> ActionRefused | None:
