@@ -105,8 +105,11 @@ def test_a_deferral_applied_and_approved_through_the_api(hard_hit, clerk_chaoyan
     assert _api(clerk_haidian).get("/api/v1/relief/deferrals/").json()["results"] == []
     page = _api(clerk_chaoyang).get("/api/v1/relief/deferrals/").json()
     assert [d["id"] for d in page["results"]] == [pk] and page["next"] is None
+    ahead = _api(reviewer_chaoyang).get(f"/api/v1/relief/deferrals/{pk}/").json()["to_defer"]
+    assert ahead["dues"] == 4 and ahead["employer_fen"] > 0 and ahead["empty_months"] == {}
     r = _api(reviewer_chaoyang).post(f"/api/v1/relief/deferrals/{pk}/decision/", {"approve": True}, format="json")
     assert r.status_code == 200 and r.json()["status"] == "approved" and r.json()["dues_deferred"] == 4
+    assert r.json()["deferred_fen"] == ahead["employer_fen"] and r.json()["to_defer"] is None
     assert Deferral.objects.get().status == "approved"
 
 
@@ -115,6 +118,7 @@ def test_a_deferral_applied_and_approved_through_the_api(hard_hit, clerk_chaoyan
     ({"due_until": "2021-06-30"}, "due_until"),  # beyond the six months
     ({"months": ["2020-13"]}, "months"),
     ({"months": []}, "months"),
+    ({"months": ["2020-08"]}, "months"),  # not assessed: nothing to defer (E9)
     ({"reason": ""}, "reason"),
     ({"employer": -1}, "employer"),
 ])

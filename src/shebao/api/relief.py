@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -110,15 +110,31 @@ class DeferralSerializer(serializers.ModelSerializer):
     employer_name = serializers.CharField(source="employer.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     basis = serializers.SerializerMethodField(help_text="缓缴依据（条目、文件及条款）")
+    to_defer = serializers.SerializerMethodField(
+        help_text="待审批时：如现在批准将缓缴的应缴笔数、单位缴费（分）及没有可缓缴费款的所属期和原因；已审批为空")
 
     class Meta:
         model = Deferral
         fields = ["id", "employer", "employer_name", "pack", "rule", "basis", "months", "due_until", "reason", "status",
                   "status_display", "applied_on", "applied_by_label", "decided_on", "decided_by_label",
-                  "decision_note", "dues_deferred", "deferred_fen"]
+                  "decision_note", "dues_deferred", "deferred_fen", "to_defer"]
 
     def get_basis(self, obj: Deferral) -> str:
         return services.deferral_basis(obj)
+
+    @extend_schema_field(inline_serializer("DeferralPreview", allow_null=True, fields={
+        "dues": serializers.IntegerField(help_text="应缴笔数"),
+        "employer_fen": serializers.IntegerField(help_text="单位缴费合计（分）"),
+        "empty_months": serializers.DictField(child=serializers.CharField(), help_text="所属期 → 没有可缓缴费款的原因"),
+    }))
+    def get_to_defer(self, obj: Deferral) -> dict[str, Any] | None:
+        """What approving now would defer (U12 of review-user3): shown before the decision."""
+        if obj.status != Deferral.Status.APPLIED:
+            return None
+        preview = services.deferral_preview_of(obj)
+        if preview is None:
+            return None
+        return {"dues": len(preview.dues), "employer_fen": preview.employer_fen, "empty_months": preview.empty_months}
 
 
 class EmployerFactsInSerializer(StrictSerializer):

@@ -45,7 +45,7 @@ from shebao.collection.services import (
     remittance_match,
 )
 from shebao.core import clock
-from shebao.core.inputs import business_date_problem, form_choice, form_id
+from shebao.core.inputs import business_date_problem, form_id
 from shebao.core.money import format_yuan
 from shebao.core.periods import report_day
 from shebao.core.permissions import may, require
@@ -135,9 +135,8 @@ def remittance_match_decision(request: HttpRequest, pk: int) -> HttpResponse:
     match = get_object_or_404(RemittanceMatchRequest.objects.select_related("line", "employer"), pk=pk)
     if not user_may_see_district(request.user, match.employer.district_id):
         raise Http404
+    approve = request.POST.get("decision") == "approve"
     try:
-        approve = form_choice(request.POST, "decision", {"approve": "复核同意", "decline": "不同意"},
-                              label="复核结论") == "approve"
         remittance_match_decide(request=match, actor=request.user, approve=approve, note=request.POST.get("note", ""))
     except (ValidationError, SecondPersonRequired) as e:
         messages.error(request, refusal_text(e)[0])
@@ -443,9 +442,8 @@ def assessment_job(request: HttpRequest, pk: int) -> HttpResponse:
 def remittance_line_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff decide on a probable duplicate: the same transfer again (never credited) or another one."""
     line = get_object_or_404(selectors.remittance_queue(user=request.user), pk=pk)
+    same = request.POST.get("decision") == "same"
     try:
-        same = form_choice(request.POST, "decision", {"same": "确认重复", "other": "另一笔转账"},
-                           label="核实结论") == "same"
         remittance_duplicate_resolve(line=line, actor=request.user, same_transfer=same,
                                      reason=request.POST.get("reason", ""))
     except (ValidationError, PermissionDenied) as e:

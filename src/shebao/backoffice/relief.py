@@ -31,7 +31,7 @@ from shebao.collection.services import SecondPersonRequired
 from shebao.core import clock
 from shebao.core.inputs import form_choice
 from shebao.core.money import format_yuan
-from shebao.core.permissions import may, roles_of
+from shebao.core.permissions import may, require, roles_of
 from shebao.core.scoping import scope_queryset, user_sees_all
 from shebao.registry.models import EmployerFacts, Office
 from shebao.registry.offices import short_name
@@ -177,6 +177,7 @@ def relief_publish_request(request: HttpRequest) -> HttpResponse:
 def relief_publish_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """The second person approves (``decision=approve``: the pack is published) or declines with a note."""
     req = get_object_or_404(ReliefPublicationRequest, pk=pk)
+    require(request.user, "relief_pack.publish")  # who may not decide is refused before the form is read
     try:
         approve = form_choice(request.POST, "decision", {"approve": "同意", "decline": "不同意"},
                               label="复核结论") == "approve"
@@ -278,6 +279,7 @@ def deferral(request: HttpRequest, pk: int) -> HttpResponse:
 def deferral_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """Approve (``decision=approve``) or refuse (with a note) a deferral: a second person."""
     d = get_object_or_404(_deferrals_visible(request.user), pk=pk)
+    require(request.user, "deferral.decide", district_id=d.employer.district_id)
     try:
         approve = form_choice(request.POST, "decision", {"approve": "批准", "refuse": "不予批准"},
                               label="审批结论") == "approve"
