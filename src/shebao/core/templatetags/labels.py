@@ -26,3 +26,23 @@ def announcement_titles(ids: list[str] | None) -> str:
     """{{ run.announcements|announcement_titles }}: the applied announcements by their titles."""
     return "、".join(f"《{t}》" for t in labels.announcement_titles_zh(ids or []))
 
+
+
+@register.simple_tag(takes_context=True)
+def staff_name(context: template.Context, label: str | None) -> str:
+    """{% staff_name run.created_by_label %}: the staff member's name (朝阳区复核员) for an actor label
+    that is a username; a system job's or an applicant's label (系统作业：…) is shown as it is.
+
+    Audit rows, ledger entries and files keep the username (`permissions.actor_label`), which stays the
+    key the audit search uses; pages show people by name (review-user3 U13). Looked up once per label
+    and page render.
+    """
+    if not label:
+        return ""
+    cache = context.render_context.setdefault("staff_names", {})
+    if label not in cache:
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.filter(username=label).only("username", "display_name").first()
+        cache[label] = str(user) if user is not None else label
+    return cache[label]
