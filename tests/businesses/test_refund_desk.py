@@ -95,7 +95,7 @@ def test_the_desk_makes_releases_hands_out_and_settles_a_refund_file(
 
 
 @pytest.mark.parametrize(("data", "encoding", "says"), [
-    (b"", "", "请选择"),
+    (b"", "", "空文件"),  # input16: an empty file is named as empty, not as missing
     (RESULT_HEAD.encode(), "", "没有数据行"),
     ("refund_id,状态\n1,成功\n".encode(), "", "表头"),
     # D8: GBK bytes read as UTF-16 (an odd number of bytes, each line even): never "imported" with 0 rows.
