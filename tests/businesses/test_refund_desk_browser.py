@@ -40,7 +40,7 @@ def test_a_refund_is_paid_through_the_desk_on_a_phone_and_a_desktop(
     page.goto(page.live_server_url + "/collection/refunds/")
     page.click("#files button:has-text('复核放行')")
     page.wait_for_selector("text=已复核放行，可以下载发送银行")
-    assert municipal_admin.username in page.inner_text("#files")  # the release names the second person
+    assert municipal_admin.display_name in page.inner_text("#files")  # the release names the second person, by name (U13)
     screenshot(page, "desktop-refunds-03-released")
 
     phone.reload()

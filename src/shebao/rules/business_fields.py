@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -304,7 +305,9 @@ def _int(value: Any, label: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise _Bad(f"{label}应为整数")
     if isinstance(value, str):
-        text = normalize_code(value)
+        # Full-width digits read as digits, spaces around ignored; a separator inside is NOT dropped as an
+        # ID number's would be: "1-3" or "1 3" is not 13, and "-1" stays negative (review-input4 F3).
+        text = unicodedata.normalize("NFKC", value).strip()
         if not re.fullmatch(r"-?\d{1,18}", text):
             raise _Bad(f"{label}应为整数")
         value = int(text)
