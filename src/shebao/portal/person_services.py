@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from shebao.cases.models import Case
+from shebao.core.errors import DomainError
 from shebao.core.permissions import ActionRefused, portal_may_act_on
 from shebao.registry.models import Person
 
@@ -56,7 +57,13 @@ def person_case_submit(*, actor: Any, person: Person, business: str, details: di
                             f"{business} needs a fresh identity check (6.1)", action="case.submit")
     # The content first, as the desk previews it (writes nothing): a person's form is answered field
     # by field before anything else is asked of the case service.
-    details_check(business=business, details=details, employer=None, person=person, applied_on=clock.today())
+    try:
+        details_check(business=business, details=details, employer=None, person=person, applied_on=clock.today())
+    except DomainError:
+        if not idempotency_key:
+            raise
+        # A form posted again (a double click) may be refused now only because its first post made the
+        # case (one open application per person): case_submit returns that case, or refuses as here.
     return case_submit(actor=actor, business=business, channel="online", person=person, applicant_kind="person",
                        applied_on=clock.today(), details=details, idempotency_key=idempotency_key,
                        request_hash=request_fingerprint({"business": business, "details": details}))
