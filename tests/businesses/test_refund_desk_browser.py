@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from shebao.collection.models import Refund, RefundPaymentFile
+from shebao.core import clock
 from tests.businesses.test_refund import _approved
 from tests.conftest import screenshot
 from tests.personas import PASSWORD
@@ -49,7 +50,9 @@ def test_a_refund_is_paid_through_the_desk_on_a_phone_and_a_desktop(
     data = Path(download.value.path()).read_bytes()
     assert b"6222020000001234567" in data
     result = tmp_path / "退费结果.csv"
-    result.write_bytes(f"refund_id,status,paid_on,reason\n{refund.pk},成功,2020-03-20,\n".encode("gb18030"))
+    # The bank pays after the release, on the business day (a date before the release is refused, pay17 E2).
+    paid_on = clock.today().isoformat()
+    result.write_bytes(f"refund_id,status,paid_on,reason\n{refund.pk},成功,{paid_on},\n".encode("gb18030"))
     phone.set_input_files("#result input[name=file]", str(result))
     phone.click("button:has-text('导入支付结果')")
     phone.wait_for_selector("#result-report")
