@@ -79,7 +79,7 @@ def test_a_clerks_day(page, clerk_chaoyang, reviewer_chaoyang, clerk_haidian, mu
     page.click("form[action$='/act/accept/'] button")
     page.wait_for_selector("text=已受理")
     page.select_option("select[name=outcome]", "confirmed")
-    page.click("text=记录核实结果")
+    page.click("button:has-text('记录核实结果')")
     page.wait_for_selector("text=电话核实已记录")
     screenshot(page, "13-refund-phone-check")
 
@@ -130,7 +130,7 @@ def test_a_clerks_day(page, clerk_chaoyang, reviewer_chaoyang, clerk_haidian, mu
     upload = "input[type=file][aria-label^='上传']"
     while n := page.locator(upload).count():
         page.locator(upload).first.set_input_files({"name": "scan.pdf", "mimeType": "application/pdf", "buffer": PDF})
-        page.locator(f"{upload} + button").first.click()
+        page.locator(f"form:has({upload})").first.locator("button:has-text('上传')").click()
         # The page answers with one owed document fewer (the message alone may be the previous one's).
         # (expect, not wait_for_function: the Content-Security-Policy forbids the eval that one uses.)
         expect(page.locator(upload)).to_have_count(n - 1)
