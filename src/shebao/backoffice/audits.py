@@ -50,6 +50,7 @@ def audit_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def audit_new(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
+    at_inputs: dict[str, str] = {}
     data = request.POST if request.method == "POST" else {}
     status = 200
     if request.method == "POST":
@@ -66,19 +67,22 @@ def audit_new(request: HttpRequest) -> HttpResponse:
             return redirect("backoffice:audit_case", pk=case.pk)
         except (ValidationError, PermissionDenied) as exc:
             found = refusal(exc)
-            errors, status = found.messages, found.status
+            errors, status, at_inputs = found.messages, found.status, found.fields
     return TemplateResponse(request, "backoffice/audits/new.html", {
-        "sources": Source.choices, "data": data, "errors": errors,
+        "sources": Source.choices, "data": data, "errors": errors, "field_errors": at_inputs,
         "may_register": services.may_register(request.user), "may_handle": services.may_handle(request.user),
     }, status=status)
 
 
-def _case_page(request: HttpRequest, pk: int, *, errors: list[str] | None = None, status: int = 200) -> HttpResponse:
+def _case_page(request: HttpRequest, pk: int, *, errors: list[str] | None = None,
+               field_errors: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
+    """The case page; ``field_errors`` keyed ``<form>-<input>`` (the action's name, or ``contact``)
+    puts each refused input's message at that input."""
     case = selectors.audit_case_get(user=request.user, pk=pk)
     if case is None:
         raise Http404("没有这个稽核案件，或不属于本区")
     return TemplateResponse(request, "backoffice/audits/case.html", {
-        "case": case, "errors": errors or [], "channels": AuditContact.Channel.choices,
+        "case": case, "errors": errors or [], "field_errors": field_errors or {}, "channels": AuditContact.Channel.choices,
         "parties": AuditContact.Party.choices, "may_register": services.may_register(request.user),
         "may_handle": services.may_handle(request.user),
         "may_reveal": may(request.user, "personal_data.reveal"),
@@ -118,7 +122,7 @@ def audit_case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         ACTIONS[action](request, request.user, pk, _version(request))
     except (ValidationError, PermissionDenied) as exc:
         found = refusal(exc)
-        return _case_page(request, pk, errors=found.messages, status=found.status)
+        return _case_page(request, pk, errors=found.messages, field_errors=found.at(action), status=found.status)
     return redirect("backoffice:audit_case", pk=pk)
 
 
@@ -136,7 +140,7 @@ def audit_contact(request: HttpRequest, pk: int) -> HttpResponse:
             contacted_at=at)
     except (ValidationError, PermissionDenied) as exc:
         found = refusal(exc)
-        return _case_page(request, pk, errors=found.messages, status=found.status)
+        return _case_page(request, pk, errors=found.messages, field_errors=found.at("contact"), status=found.status)
     return redirect("backoffice:audit_case", pk=pk)
 
 

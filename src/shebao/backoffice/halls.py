@@ -76,14 +76,15 @@ def _hall_or_404(request: HttpRequest, pk: int) -> Any:
     return hall
 
 
-def _attempt(call: Callable[[], Any]) -> tuple[list[str], int]:
-    """Run a service: ([], 200) when it wrote, else the Chinese messages and 400/403/409."""
+def _attempt(call: Callable[[], Any], form: str = "") -> tuple[list[str], int, dict[str, str]]:
+    """Run a service: ([], 200, {}) when it wrote, else the Chinese messages (the page's summary), 400/403/409,
+    and the messages by input (``<form>-<input>`` when ``form`` is given), shown at each input."""
     try:
         call()
     except (ValidationError, PermissionDenied) as exc:
         found = refusal(exc)  # the pages' one mapper (backoffice.errors)
-        return found.messages, found.status
-    return [], 200
+        return found.messages, found.status, found.at(form) if form else found.fields
+    return [], 200, {}
 
 
 @login_required
@@ -102,9 +103,10 @@ def hall_list(request: HttpRequest) -> HttpResponse:
 
 
 def _day_page(request: HttpRequest, hall: Any, day: dt.date, *, errors: list[str] | None = None,
-              status: int = 200) -> HttpResponse:
+              field_errors: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
     return TemplateResponse(request, "backoffice/halls/day.html", {
         "hall": hall, "day": day, **selectors.hall_day(hall=hall, day=day), "errors": errors or [],
+        "field_errors": field_errors or {}, "posted": request.POST.get("do", "log") if request.method == "POST" else "",
         "may_log": may(request.user, "hall_log.record", district_id=hall.district.pk),
         "may_report": may(request.user, "incident.report", district_id=hall.district.pk),
         "is_today": day == clock.today(), "data": request.POST if request.method == "POST" else {},
@@ -123,7 +125,7 @@ def hall_day(request: HttpRequest, pk: int) -> HttpResponse:
         return _day_page(request, hall, day)
     if raw_day and _date(raw_day) is None:  # typed but no plausible day: asked again, nothing written
         return _day_page(request, hall, day, errors=[f"日期“{raw_day[:20]}”无效，请填写1990年以后的日期，如2020-02-20"],
-                         status=400)
+                         status=400)  # the day is a hidden input: the summary is where it shows
     p, u = request.POST, request.user
     do = p.get("do", "log")
     if do == "fever":
@@ -138,9 +140,9 @@ def hall_day(request: HttpRequest, pk: int) -> HttpResponse:
             actor=u, hall=hall, day=day, visitors_checked=visitors if visitors is not None else -1,
             ventilation=p.get("ventilation", ""), posters_in_place=p.get("posters_in_place") == "1",
             notes=p.get("notes", ""), version=_int(p.get("version")))
-    errors, status = _attempt(call)
+    errors, status, at_inputs = _attempt(call, form=do if do in ("fever", "round") else "log")
     if errors:
-        return _day_page(request, hall, day, errors=errors, status=status)
+        return _day_page(request, hall, day, errors=errors, field_errors=at_inputs, status=status)
     return redirect(f"{reverse('backoffice:hall_day', args=[hall.pk])}?day={day.isoformat()}")
 
 
@@ -149,6 +151,7 @@ def hall_incident_new(request: HttpRequest, pk: int) -> HttpResponse:
     """Report a suspected case in the hall or an incident among staff to the municipal center."""
     hall = _hall_or_404(request, pk)
     errors: list[str] = []
+    at_inputs: dict[str, str] = {}
     status = 200
     holder: dict[str, Any] = {}
     if request.method == "POST":
@@ -161,11 +164,11 @@ def hall_incident_new(request: HttpRequest, pk: int) -> HttpResponse:
                 authority_called_at=_datetime(p.get("authority_called_at")) if p.get("authority_called_at") else None,
                 authority_called_by=p.get("authority_called_by", ""),
                 authority_reference=p.get("authority_reference", ""), outcome=p.get("outcome", ""))
-        errors, status = _attempt(call)
+        errors, status, at_inputs = _attempt(call)
         if not errors:
             return redirect("backoffice:incident", pk=holder["incident"].pk)
     return TemplateResponse(request, "backoffice/halls/incident_new.html", {
-        "hall": hall, "kinds": Incident.Kind.choices, "errors": errors,
+        "hall": hall, "kinds": Incident.Kind.choices, "errors": errors, "field_errors": at_inputs,
         "data": request.POST if request.method == "POST" else {"kind": request.GET.get("kind", "hall_suspected")},
         "may_report": may(request.user, "incident.report", district_id=hall.district.pk),
         "now": timezone.localtime(clock.now()).strftime("%Y-%m-%dT%H:%M"),
@@ -182,14 +185,14 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 
 def _incident_page(request: HttpRequest, pk: int, *, errors: list[str] | None = None,
-                   status: int = 200) -> HttpResponse:
+                   field_errors: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
     inc = selectors.incident_get(user=request.user, pk=pk)
     if inc is None:
         raise Http404("没有这个事件报告，或不属于本区")
     from shebao.cases.models import OutboxMessage
 
     return TemplateResponse(request, "backoffice/halls/incident.html", {
-        "inc": inc, "errors": errors or [],
+        "inc": inc, "errors": errors or [], "field_errors": field_errors or {},
         "messages_sent": OutboxMessage.objects.filter(event__in=("incident_reported", "incident_updated"),
                                                       subject__contains=f"（事件{inc.pk}）").order_by("pk"),
         "may_update": may(request.user, "incident.report", district_id=inc.district_id),
@@ -210,14 +213,14 @@ def incident_update(request: HttpRequest, pk: int) -> HttpResponse:
     if selectors.incident_get(user=request.user, pk=pk) is None:
         raise Http404("没有这个事件报告，或不属于本区")
     p = request.POST
-    errors, status = _attempt(lambda: services.incident_update(
+    errors, status, at_inputs = _attempt(lambda: services.incident_update(
         actor=request.user, incident=pk, version=_int(p.get("version")),
         isolation_room_used=p.get("isolation_room_used") == "1",
         authority_called_at=_datetime(p.get("authority_called_at")) if p.get("authority_called_at") else None,
         authority_called_by=p.get("authority_called_by", ""), authority_reference=p.get("authority_reference", ""),
         outcome=p.get("outcome", "")))
     if errors:
-        return _incident_page(request, pk, errors=errors, status=status)
+        return _incident_page(request, pk, errors=errors, field_errors=at_inputs, status=status)
     return redirect("backoffice:incident", pk=pk)
 
 
@@ -227,7 +230,7 @@ def incident_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """The center acknowledges a report."""
     if selectors.incident_get(user=request.user, pk=pk) is None:
         raise Http404("没有这个事件报告，或不属于本区")
-    errors, status = _attempt(lambda: services.incident_acknowledge(
+    errors, status, _at = _attempt(lambda: services.incident_acknowledge(
         actor=request.user, incident=pk, version=_int(request.POST.get("version"))))
     if errors:
         return _incident_page(request, pk, errors=errors, status=status)
@@ -240,16 +243,18 @@ def hall_duty(request: HttpRequest, pk: int) -> HttpResponse:
     hall = _hall_or_404(request, pk)
     start = _date(request.GET.get("from")) or clock.today()
     errors: list[str] = []
+    at_inputs: dict[str, str] = {}
     status = 200
     if request.method == "POST":
         day = _date(request.POST.get("day"))
-        errors, status = _attempt(lambda: services.duty_assign(
-            actor=request.user, hall=hall, day=day, leader=_int(request.POST.get("leader"))))
+        errors, status, at_inputs = _attempt(lambda: services.duty_assign(
+            actor=request.user, hall=hall, day=day, leader=_int(request.POST.get("leader"))),
+            form=day.isoformat() if day else "duty")
         if not errors:
             return redirect(f"{reverse('backoffice:hall_duty', args=[hall.pk])}?from={start.isoformat()}")
     return TemplateResponse(request, "backoffice/halls/duty.html", {
         "hall": hall, "start": start, "rows": selectors.duty_roster(hall=hall, start=start),
-        "leaders": selectors.duty_leaders(hall=hall), "errors": errors,
+        "leaders": selectors.duty_leaders(hall=hall), "errors": errors, "field_errors": at_inputs,
         "may_assign": may(request.user, "duty.assign", district_id=hall.district.pk),
         "earlier": start - dt.timedelta(days=14), "later": start + dt.timedelta(days=14),
     }, status=status)
@@ -260,10 +265,11 @@ def hall_inspect(request: HttpRequest, pk: int) -> HttpResponse:
     """A leader's inspection against the checklist (GET: the form and past inspections; POST: record)."""
     hall = _hall_or_404(request, pk)
     errors: list[str] = []
+    at_inputs: dict[str, str] = {}
     status = 200
     holder: dict[str, Any] = {}
+    p = request.POST if request.method == "POST" else {}
     if request.method == "POST":
-        p = request.POST
         checklist = {i: p[f"ok_{i}"] == "1" for i in CheckItem.values if p.get(f"ok_{i}") in ("0", "1")}
         findings = {i: p.get(f"finding_{i}", "") for i in CheckItem.values if p.get(f"finding_{i}", "").strip()}
 
@@ -271,11 +277,12 @@ def hall_inspect(request: HttpRequest, pk: int) -> HttpResponse:
             holder["i"] = services.inspection_record(
                 actor=request.user, hall=hall, day=_date(p.get("day")) or clock.today(), checklist=checklist,
                 findings=findings, notes=p.get("notes", ""))
-        errors, status = _attempt(call)
+        errors, status, at_inputs = _attempt(call)
         if not errors:
             return redirect("backoffice:inspection", pk=holder["i"].pk)
+    items = [(v, label, p.get(f"ok_{v}", ""), p.get(f"finding_{v}", "")) for v, label in CheckItem.choices]
     return TemplateResponse(request, "backoffice/halls/inspect.html", {
-        "hall": hall, "items": CheckItem.choices, "errors": errors, "today": clock.today(),
+        "hall": hall, "items": items, "errors": errors, "field_errors": at_inputs, "today": clock.today(),
         "data": request.POST if request.method == "POST" else {},
         "past": selectors.inspections_of(hall=hall)[:20],
         "may_inspect": may(request.user, "inspection.record", district_id=hall.district.pk),
@@ -283,12 +290,12 @@ def hall_inspect(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _inspection_page(request: HttpRequest, pk: int, *, errors: list[str] | None = None,
-                     status: int = 200) -> HttpResponse:
+                     field_errors: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
     insp = selectors.inspection_get(user=request.user, pk=pk)
     if insp is None:
         raise Http404("没有这个检查记录，或不属于本区")
     return TemplateResponse(request, "backoffice/halls/inspection.html", {
-        "insp": insp, "errors": errors or [], "today": clock.today(),
+        "insp": insp, "errors": errors or [], "field_errors": field_errors or {}, "today": clock.today(),
         "may_fix": may(request.user, "inspection.fix", district_id=insp.district_id)}, status=status)
 
 
@@ -304,9 +311,9 @@ def finding_fix(request: HttpRequest, pk: int, finding_pk: int) -> HttpResponse:
     insp = selectors.inspection_get(user=request.user, pk=pk)
     if insp is None or not insp.findings.filter(pk=finding_pk).exists():
         raise Http404("没有这个检查问题，或不属于本区")
-    errors, status = _attempt(lambda: services.finding_fix(
+    errors, status, at_inputs = _attempt(lambda: services.finding_fix(
         actor=request.user, finding=finding_pk, fix=request.POST.get("fix", ""),
-        fixed_on=_date(request.POST.get("fixed_on"))))
+        fixed_on=_date(request.POST.get("fixed_on"))), form=f"finding{finding_pk}")
     if errors:
-        return _inspection_page(request, pk, errors=errors, status=status)
+        return _inspection_page(request, pk, errors=errors, field_errors=at_inputs, status=status)
     return redirect("backoffice:inspection", pk=pk)

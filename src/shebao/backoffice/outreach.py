@@ -45,6 +45,7 @@ def outreach_list(request: HttpRequest) -> HttpResponse:
 def outreach_new(request: HttpRequest) -> HttpResponse:
     """Draft a message (GET ``?template=`` fills the form from a ready-made template)."""
     errors: list[str] = []
+    at_inputs: dict[str, str] = {}  # the messages shown at each input (core.templatetags.field_errors)
     status = 200
     if request.method == "POST":
         p = request.POST
@@ -60,14 +61,14 @@ def outreach_new(request: HttpRequest) -> HttpResponse:
             return redirect("backoffice:outreach", pk=o.pk)
         except (ValidationError, PermissionDenied) as exc:
             found = refusal(exc)  # the pages' one mapper (backoffice.errors)
-            errors, status = found.messages, found.status
+            errors, status, at_inputs = found.messages, found.status, found.fields
         data: Any = p
         chosen = p.getlist("channels")
     else:
         data = services.TEMPLATES.get(request.GET.get("template", ""), {})
         chosen = [OutreachChannel.SMS, OutreachChannel.EMAIL]
     return TemplateResponse(request, "backoffice/outreach/new.html", {
-        "data": data, "errors": errors, "audiences": services.audiences(), "channels": OutreachChannel.choices,
+        "data": data, "errors": errors, "field_errors": at_inputs, "audiences": services.audiences(), "channels": OutreachChannel.choices,
         "chosen": chosen, "purposes": Purpose.choices, "variables": services.VARIABLES,
         "districts": Office.objects.filter(kind=Office.Kind.DISTRICT_CENTER) if request.user.office and
         request.user.office.district is None else [],
@@ -177,6 +178,7 @@ def opt_outs(request: HttpRequest) -> HttpResponse:
     from shebao.core.scoping import scope_queryset
 
     errors: list[str] = []
+    at_inputs: dict[str, str] = {}  # the messages shown at each input (core.templatetags.field_errors)
     status = 200
     if request.method == "POST":
         try:
@@ -185,10 +187,10 @@ def opt_outs(request: HttpRequest) -> HttpResponse:
             return redirect("backoffice:opt_outs")
         except (ValidationError, PermissionDenied) as exc:
             found = refusal(exc)  # the pages' one mapper (backoffice.errors)
-            errors, status = found.messages, found.status
+            errors, status, at_inputs = found.messages, found.status, found.fields
     rows = scope_queryset(OptOut.objects.select_related("by"), user=request.user).order_by("-at")[:200]
     for r in rows:
         r.address_masked = selectors._mask_address(r)
     return TemplateResponse(request, "backoffice/outreach/opt_outs.html", {
-        "rows": rows, "errors": errors, "channels": OutreachChannel.choices,
+        "rows": rows, "errors": errors, "field_errors": at_inputs, "channels": OutreachChannel.choices,
         "may_record": may(request.user, "outreach.opt_out")}, status=status)
