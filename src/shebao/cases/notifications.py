@@ -25,6 +25,7 @@ from django.db.models import Q
 from shebao.cases.models import Case, OutboxMessage, Status
 from shebao.core import clock
 from shebao.core.contact import helpline
+from shebao.core.masking import mask_text
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +113,10 @@ def outbox_messages(*, case: Case, event: str, extra: str = "") -> list[OutboxMe
     head = EVENT_TEXT.get(event, "您的申请有新进展")
     status_label = Status(case.status).label
     subject = f"【社保经办】{head}（申请编号{case.pk}）"
-    body = (f"{case.business_zh}（申请编号{case.pk}）：{head}。当前状态：{status_label}。"
-            + (f"{extra}" if extra else "") + f" 如有疑问请致电{helpline()}。")
+    # The applicant's own message needs no personal number whole (a rejection reason may quote one):
+    # it travels through carriers' gateways and is kept in the outbox, so it is masked like a page.
+    body = mask_text(f"{case.business_zh}（申请编号{case.pk}）：{head}。当前状态：{status_label}。"
+                     + (f"{extra}" if extra else "") + f" 如有疑问请致电{helpline()}。")
     now = clock.wall_now()
     rows = []
     for channel, recipient in ((OutboxMessage.Channel.EMAIL, case.contact_email),
@@ -130,8 +133,8 @@ def outbox_message(*, event: str, channel: str, recipient: str, subject: str, bo
     """An unsaved outbox row not tied to an applicant's case (an incident told to the center, an
     outreach message), due now or after `delay_seconds` (a throttled batch spreads its rows out).
     The schedule is the machine's clock, like every retry of the outbox."""
-    return OutboxMessage(case=case, event=event, channel=channel, recipient=recipient, subject=subject[:200],
-                         body=body, next_attempt_at=clock.wall_now() + dt.timedelta(seconds=delay_seconds))
+    return OutboxMessage(case=case, event=event, channel=channel, recipient=recipient,
+                         subject=mask_text(subject)[:200], body=mask_text(body), next_attempt_at=clock.wall_now() + dt.timedelta(seconds=delay_seconds))
 
 
 def _claim(*, limit: int, lease_seconds: int, now: dt.datetime) -> list[OutboxMessage]:

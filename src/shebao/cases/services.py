@@ -37,7 +37,7 @@ from shebao.cases.notifications import outbox_enqueue
 from shebao.cases.selectors import case_owned_by
 from shebao.cases.workflows import LiftDateImplausible, LiftNeedsConfirmation, StaleCase
 from shebao.core import clock
-from shebao.core.audit import audit_create, audit_create_event, audit_update, snapshot
+from shebao.core.audit import audit_create, audit_create_event, audit_update, snapshot, trail_shown
 from shebao.core.errors import Conflict, DomainError, IdempotencyMismatch, UploadRefused
 from shebao.core.inputs import (
     business_date_problem,
@@ -600,8 +600,8 @@ def _document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: 
         AuditEvent.objects.create(
             actor=actor_user(actor), actor_label=actor_label(actor), action=AuditEvent.Action.CREATE,
             model=Document._meta.label, object_pk=str(doc.pk), district_code=locked.office.code,
-            changes={"case_id": [None, locked.pk], "name": [None, doc.name], "file": [None, doc.file.name],
-                     "sha256": [None, doc.sha256], "size": [None, doc.size]}, reason="上传材料")
+            changes=trail_shown({"case_id": [None, locked.pk], "name": [None, doc.name], "file": [None, doc.file.name],
+                                 "sha256": [None, doc.sha256], "size": [None, doc.size]}), reason="上传材料")
     return doc
 
 

@@ -33,18 +33,47 @@ def _jsonable(value: Any) -> Any:
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
-    """The concrete field values of an instance, as JSON-able values keyed by attname.
+    """The concrete field values of an instance, as JSON-able values keyed by attname, with every
+    personal number masked (`field_shown`): the trail is read by auditors and kept for years, so it
+    must not be a second copy in clear of an ID number, a mobile or a bank account (review-input4 F1:
+    it kept `Case.details` whole, the insured person's ID number and the refund account included).
 
     A value encrypted at rest (core.fields.EncryptedTextField) is kept masked, with a keyed
     fingerprint (`encrypted_shown`): the trail must not hold in clear what its column hides, yet a
     change that keeps the masked digits (13812345678 → 13899995678, both 138****5678) is still a
-    change in the trail.
+    change in the trail. Any other text, and every string inside a JSON value (an application's
+    content, a person's other data, an effect's result, at any depth), is kept the same way when it
+    holds a personal number (`trail_shown`); text without one is kept as it is.
     """
+    return {f.attname: field_shown(f, getattr(instance, f.attname)) for f in instance._meta.concrete_fields}
+
+
+def field_shown(field: models.Field, value: Any) -> Any:
+    """How the trail keeps `value` of `field`: an encrypted text masked with its fingerprint
+    (`encrypted_shown`), anything else through `trail_shown`."""
     from shebao.core.fields import EncryptedTextField
 
-    return {f.attname: (encrypted_shown(getattr(instance, f.attname)) if isinstance(f, EncryptedTextField)
-                        else _jsonable(getattr(instance, f.attname)))
-            for f in instance._meta.concrete_fields}
+    if isinstance(field, EncryptedTextField) and not getattr(field, "holds_json", False):
+        return encrypted_shown(value)
+    return trail_shown(value)
+
+
+def trail_shown(value: Any) -> Any:
+    """A JSON-able value with every personal number in its text masked (`core.masking.mask_text`):
+    dicts and lists at any depth (keys included), and a string that holds an ID, mobile or account
+    number kept as its masked text followed by its keyed fingerprint, e.g.
+    "110105********9977（指纹 1a2b3c4d）", so that two different numbers still read as a change.
+    Strings without a personal number, numbers, booleans and None are kept as they are; dates become
+    ISO text and model instances their key (`_jsonable`)."""
+    from shebao.core.masking import mask_text
+
+    if isinstance(value, dict):
+        return {(mask_text(k) if isinstance(k, str) else k): trail_shown(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [trail_shown(v) for v in value]
+    if isinstance(value, str):
+        return encrypted_shown(value) if value and mask_text(value) != value else value
+    return _jsonable(value)
 
 
 def encrypted_shown(value: str | None) -> str:
@@ -63,6 +92,13 @@ def encrypted_shown(value: str | None) -> str:
     if shown == text:  # not read as a personal number (a landline, a short account): the last 4 only
         shown = "*" * max(len(text) - 4, 0) + text[-4:] if len(text) > 4 else "*" * len(text)
     return f"{shown}（指纹 {blind_index(text, kind='audit')[:8]}）"
+
+
+def _reason(reason: str) -> str:
+    """A reason as the trail keeps it: any personal number in it masked (`core.masking.mask_text`)."""
+    from shebao.core.masking import mask_text
+
+    return mask_text(reason or "")
 
 
 def _actor_fields(actor: Any) -> dict[str, Any]:
@@ -94,7 +130,7 @@ def audit_create_event(*, actor: Any, instance: models.Model, reason: str = "") 
         object_pk=str(instance.pk),
         district_code=_district(instance),
         changes={k: [None, v] for k, v in after.items() if v not in (None, "")},
-        reason=reason,
+        reason=_reason(reason),
     )
 
 
@@ -111,7 +147,7 @@ def audit_update(
         object_pk=str(instance.pk),
         district_code=_district(instance),
         changes=changes,
-        reason=reason,
+        reason=_reason(reason),
     )
 
 
@@ -143,7 +179,7 @@ def audit_bulk_range(
         count=count,
         district_code=district_code,
         changes={},
-        reason=reason,
+        reason=_reason(reason),
     )
 
 
@@ -155,6 +191,12 @@ def audited_bulk_update(
     if not objs:
         return 0
     model = type(objs[0])
+    by_name = {f.name: f for f in model._meta.concrete_fields} | {f.attname: f for f in model._meta.concrete_fields}
+
+    def shown(name: str, value: Any) -> Any:
+        field = by_name.get(name)
+        return field_shown(field, value) if field is not None else trail_shown(value)
+
     current = {
         row["pk"]: row
         for row in model.objects.filter(pk__in=[o.pk for o in objs]).values("pk", *fields)
@@ -163,7 +205,7 @@ def audited_bulk_update(
     for obj in objs:
         old = current.get(obj.pk, {})
         changes = {
-            f: [_jsonable(old.get(f)), _jsonable(getattr(obj, f))]
+            f: [shown(f, old.get(f)), shown(f, getattr(obj, f))]
             for f in fields
             if _jsonable(old.get(f)) != _jsonable(getattr(obj, f))
         }
@@ -176,7 +218,7 @@ def audited_bulk_update(
                     object_pk=str(obj.pk),
                     district_code=_district(obj),
                     changes=changes,
-                    reason=reason,
+                    reason=_reason(reason),
                 )
             )
     model.objects.bulk_update(objs, fields, batch_size=1000)
