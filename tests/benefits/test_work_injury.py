@@ -207,3 +207,17 @@ def test_the_allowance_is_at_least_the_months_minimum_wage():
     assert disability_allowance_fen(policy, monthly_fen=150_000, month="2021-09")[0] == 232_000
     amount, params = disability_allowance_fen(policy, monthly_fen=400_000, month="2021-09")
     assert amount == 400_000 and "第三十五条" in params["work_injury.disability_allowance_floor_fen"]["document"]
+
+
+def test_a_second_claim_for_one_worker_is_refused_while_the_first_is_open(nurse, clerk_chaoyang):
+    """review-input4 F2: three open fast-track claims of one employee were accepted; each could be paid.
+    One open claim per person (one_open_per_person); the refusal names the open one and writes nothing."""
+    from shebao.cases.models import Case
+    from tests.nothing_written import nothing_written
+
+    exchange_file_import(data=exchange(recognition(nurse)), filename="hr.jsonl", actor=SETUP)
+    first = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 2, 10))
+    with nothing_written(), pytest.raises(cases.DetailsRefused) as refused:
+        fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 2, 11))
+    assert f"受理编号{first.pk}" in str(refused.value) and "办结前不能再次申请" in str(refused.value)
+    assert list(Case.objects.filter(person=nurse).values_list("pk", flat=True)) == [first.pk]
