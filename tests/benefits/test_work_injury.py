@@ -221,3 +221,30 @@ def test_a_second_claim_for_one_worker_is_refused_while_the_first_is_open(nurse,
         fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 2, 11))
     assert f"受理编号{first.pk}" in str(refused.value) and "办结前不能再次申请" in str(refused.value)
     assert list(Case.objects.filter(person=nurse).values_list("pk", flat=True)) == [first.pk]
+
+
+def test_an_awarded_recognition_is_neither_claimed_nor_paid_again(nurse, clerk_chaoyang, reviewer_chaoyang):
+    """review-input4 F2: a claim was filed again for a worker whose death benefit had been paid, and the
+    award is idempotent per case only, so a second case could be paid again. One recognition, one award:
+    a new claim on it is refused at registration, and a second case (registered before the award) is
+    refused at payment; nothing is written either time."""
+    from shebao.cases.models import Case
+    from tests.nothing_written import nothing_written
+
+    exchange_file_import(data=exchange(recognition(nurse), assessment(nurse, died_on="2020-03-02")),
+                         filename="hr.jsonl", actor=SETUP)
+    first = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 3, 3))
+    Case.objects.filter(pk=first.pk).update(status="rejected")  # e.g. filed by mistake, then a second claim
+    second = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 3, 4))
+    award = fast_track_award_pay(actor=reviewer_chaoyang, case=second, wage_fen=0, bank_account="6222020000000000041")
+    assert award.amount_fen > 0
+    runs = PayrollRun.objects.count()
+    with nothing_written(), pytest.raises(ValidationError, match=f"已由受理编号{second.pk}核定并支付"):
+        fast_track_award_pay(actor=reviewer_chaoyang, case=first, wage_fen=0, bank_account="6222020000000000041")
+    assert PayrollRun.objects.count() == runs and not hasattr(Case.objects.get(pk=first.pk), "work_injury_award")
+
+    Case.objects.filter(pk=second.pk).update(status="completed")
+    with nothing_written(), pytest.raises(cases.DetailsRefused) as refused:
+        fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 3, 10))
+    assert "已核定工伤保险待遇" in str(refused.value) and f"受理编号{second.pk}" in str(refused.value)
+    assert Case.objects.filter(person=nurse).count() == 2

@@ -192,7 +192,7 @@ def fast_track_award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: 
     allowance (grades 1-4) is computed, kept on the award, and becomes a `DisabilityAllowance`
     paid on the monthly payroll from the month after the assessment. Idempotent per
     case. ValidationError (Chinese) for a case of another business, a case without its recognition,
-    or nothing to pay; ActionRefused unless the actor may pay (the district's reviewer).
+    a recognition already awarded on another case, or nothing to pay; ActionRefused unless the actor may pay (the district's reviewer).
     """
     require(actor, "work_injury.pay", district_id=case.office_id)
     existing = WorkInjuryAward.objects.filter(case=case).first()
@@ -203,6 +203,11 @@ def fast_track_award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: 
     recognition = medical_recognition(case.person)
     if recognition is None:
         raise ValidationError("没有该人员的工伤认定决定（数据交换），不能支付")
+    paid = WorkInjuryAward.objects.filter(recognition=recognition).exclude(case=case).order_by("pk").first()
+    if paid is not None:
+        # One recognition, one award, whichever case asks (review-input4 F2): never paid twice.
+        raise ValidationError(f"该工伤认定决定（{recognition.decided_on:%Y-%m-%d}）已由受理编号{paid.case_id}核定并支付，"
+                              "不能重复支付")
     if not isinstance(medical_costs_fen, int) or medical_costs_fen < 0:
         raise ValidationError("医疗费用须为非负整数（分）")
     assessment = (ExchangeRecord.objects.filter(person=case.person, kind=ExchangeRecord.Kind.ASSESSMENT,

@@ -165,6 +165,33 @@ def _one_open_per_person(ctx: CheckContext) -> list[FieldError]:
                                  "办结前不能再次申请；请查看该申请的办理进度")]
 
 
+RECOGNITION_NOT_AWARDED = "recognition_not_awarded"
+
+
+@check(RECOGNITION_NOT_AWARDED)
+def _recognition_not_awarded(ctx: CheckContext) -> list[FieldError]:
+    """A work-injury claim on a recognition whose benefits were already awarded is refused (9; review-input4
+    F2: a claim was filed again for a worker whose death benefit had been paid). A later recognition (a
+    new injury) may be claimed."""
+    if ctx.person is None:
+        return []
+    from shebao.benefits.models import WorkInjuryAward
+    from shebao.benefits.work_injury import medical_recognition
+
+    recognition = medical_recognition(ctx.person)
+    if recognition is None:
+        return []
+    award = WorkInjuryAward.objects.filter(recognition=recognition).order_by("pk").first()
+    if award is None:
+        return []
+    return [FieldError("person", f"{ctx.person.name}的工伤认定决定（{recognition.decided_on:%Y-%m-%d}）已核定工伤保险待遇"
+                                 f"（受理编号{award.case_id}），不能再次申领；如有新的工伤认定，请在收到认定决定后申请")]
+
+
+# The checks that judge the person alone: run even for a case registered without its content.
+PERSON_ALONE_CHECKS = (ONE_OPEN_PER_PERSON, RECOGNITION_NOT_AWARDED)
+
+
 @check("person_employed_in_months")
 def _person_employed(ctx: CheckContext) -> list[FieldError]:
     if ctx.person is None:

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 
 from shebao.cases import routing, workflows
-from shebao.cases.checks import CHECKS, ONE_OPEN_PER_PERSON, CheckContext, checks_run
+from shebao.cases.checks import CHECKS, PERSON_ALONE_CHECKS, CheckContext, checks_run
 from shebao.cases.documents import check_upload
 from shebao.cases.effects import effect_run
 from shebao.cases.models import (
@@ -228,11 +228,12 @@ def _case_create(
                               applied_on=applied_on)
         check_values(Case, {"details": clean})  # the case is inserted without save(): checked here
         facts = _merge_facts(facts, facts_from_details(business, clean))
-    elif person is not None and ONE_OPEN_PER_PERSON in definition(business).checks:
+    elif person is not None:
         # A case registered without its content (the fast track's staff path, an older API client) still
-        # opens one application of the person at a time (review-input4 F2: three open work-injury claims).
-        errors = CHECKS[ONE_OPEN_PER_PERSON](CheckContext(business=business, employer=employer, person=person,
-                                                          details={}, applied_on=applied_on))
+        # runs the checks that judge the person alone: one open application at a time, no second claim
+        # on an awarded recognition (review-input4 F2: three open work-injury claims, one after a death).
+        ctx = CheckContext(business=business, employer=employer, person=person, details={}, applied_on=applied_on)
+        errors = [e for name in PERSON_ALONE_CHECKS if name in definition(business).checks for e in CHECKS[name](ctx)]
         if errors:
             raise DetailsRefused(errors)
     app = routing.application_facts(business=business, applied_on=applied_on, person=person, stated=facts)
