@@ -76,7 +76,7 @@ def audit_new(request: HttpRequest) -> HttpResponse:
 
 def _case_page(request: HttpRequest, pk: int, *, errors: list[str] | None = None,
                field_errors: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
-    """The case page; ``field_errors`` keyed ``<form>-<input>`` (the action's name, or ``contact``)
+    """The case page; ``field_errors`` keyed ``FORM-INPUT`` (the action's name, or ``contact``)
     puts each refused input's message at that input."""
     case = selectors.audit_case_get(user=request.user, pk=pk)
     if case is None:

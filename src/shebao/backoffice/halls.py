@@ -78,7 +78,7 @@ def _hall_or_404(request: HttpRequest, pk: int) -> Any:
 
 def _attempt(call: Callable[[], Any], form: str = "") -> tuple[list[str], int, dict[str, str]]:
     """Run a service: ([], 200, {}) when it wrote, else the Chinese messages (the page's summary), 400/403/409,
-    and the messages by input (``<form>-<input>`` when ``form`` is given), shown at each input."""
+    and the messages by input (``FORM-INPUT`` when ``form`` is given), shown at each input."""
     try:
         call()
     except (ValidationError, PermissionDenied) as exc:
