@@ -1,5 +1,12 @@
 """Excel (.xlsx) downloads of the lists a clerk sees (issue 20): the queue, a person search, the
-review queue of 7.4 flags and the remittance queue.
+review queue of 7.4 flags, the remittance queue, a payroll run's transfers, an assessment run's
+results (the city's, a district's) and the dashboard's drill-down cases.
+
+Every list is an `ExportSpec` made by a function of (user, params) registered in `EXPORT_SPECS`, and
+every download goes one road (`_spec_download`): the file at once, or, for a list longer than
+``SHEBAO_EXPORT_INLINE_ROWS``, a page offering a background job (reports.jobs) with a progress bar.
+The job makes the same spec from the same params (a URL's pk included), so it writes the same rows
+with the same masking and reads, and the spec checks again that the user may see the list.
 
 Each download holds the same rows as its page, with the page's filter, the user's district line
 included (the same selectors), streamed in constant memory (reports.excel). Personal numbers (ID
@@ -10,13 +17,14 @@ recorded as a read of each person's data (core.models.PersonalDataAccess), like 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
@@ -66,17 +74,18 @@ class _Reads:
         return len(rows)
 
 
-def _download(reads: _Reads, filename: str, *, title: str, header: list[str], rows: Iterator[list[Any]]
-              ) -> HttpResponse:
-    response = xlsx_response(f"{filename}_{clock.today():%Y%m%d}", title=title, header=header, rows=rows)
-    reads.record()  # after the file is written: exactly the people in it
-    return response
-
-
 @dataclass
 class ExportSpec:
     """One list to export: its Chinese file name, sheet title, header, a row iterator (called once),
-    the rows it will hold (`total`, for the progress bar) and the reads it records."""
+    the rows it will hold (`total`, for the progress bar) and the reads it records.
+
+    `stored` is what a background job records of the filter in place of what was asked, when that
+    holds personal data (a person search's text, possibly an ID number, is kept encrypted).
+
+    A spec is made by a function of (user, params): the same function gives the direct download and
+    the background job (reports.jobs), and checks, each time, that the user may see the list (the
+    run, the district of a URL's pk): PermissionDenied / Http404 otherwise, ValidationError (Chinese)
+    for a filter outside the page's."""
 
     filename: str
     title: str
@@ -84,6 +93,19 @@ class ExportSpec:
     rows: Callable[[], Iterator[list[Any]]]
     total: int
     reads: _Reads
+    stored: dict[str, str] | None = None
+
+
+def _param_pk(params: Mapping[str, str], name: str = "pk") -> int:
+    """The id a URL gave (carried in the job's params): Http404 when it is none."""
+    from django.http import Http404
+
+    from shebao.core.inputs import id_text
+
+    pk = id_text(params.get(name, ""))
+    if pk is None:
+        raise Http404
+    return pk
 
 
 QUEUE_HEADER = ["申请编号", "业务", "参保人员", "证件号码", "单位", "渠道", "办理方式", "状态", "申请日期", "办理时限",
@@ -107,26 +129,29 @@ def queue_spec(user: Any, params: Any) -> ExportSpec:
                       total=min(qs.count(), EXPORT_LIMIT), reads=reads)
 
 
-# The lists that may be exported in the background (reports.jobs), by the name the job records.
-EXPORT_SPECS: dict[str, Callable[[Any, Any], ExportSpec]] = {"queue": queue_spec}
-
-
-def _spec_download(request: HttpRequest, kind: str, spec: ExportSpec) -> HttpResponse:
-    """The file now, or, for a list longer than SHEBAO_EXPORT_INLINE_ROWS, the page offering to
-    write it in the background (the browser would otherwise wait on a long request)."""
+def _spec_download(request: HttpRequest, kind: str, params: Mapping[str, str]) -> HttpResponse:
+    """The list `kind` (EXPORT_SPECS) under the page's filter `params`: the file now, or, for a list
+    longer than SHEBAO_EXPORT_INLINE_ROWS, the page offering to write it in the background (the
+    browser would otherwise wait on a long request). The one road of every list's download: the
+    background job (reports.jobs) makes the same spec from the same params."""
+    params = {k: params.get(k, "") for k in params if k != "csrfmiddlewaretoken"}
+    try:
+        spec = EXPORT_SPECS[kind](request.user, params)
+    except ValidationError as e:
+        return HttpResponse("；".join(e.messages), status=400, content_type="text/plain; charset=utf-8")
     if spec.total > settings.SHEBAO_EXPORT_INLINE_ROWS:
         return TemplateResponse(request, "backoffice/export_large.html", {
-            "kind": kind, "spec": spec, "params": request.GET.urlencode(),
+            "kind": kind, "spec": spec, "params": urlencode(params),
             "limit": settings.SHEBAO_EXPORT_INLINE_ROWS})
     response = xlsx_response(spec.filename, title=spec.title, header=spec.header, rows=spec.rows())
-    spec.reads.record()
+    spec.reads.record()  # after the file is written: exactly the people in it
     return response
 
 
 @login_required
 def queue_export(request: HttpRequest) -> HttpResponse:
     """The back-office queue (待办) with the page's filter, every page of it."""
-    return _spec_download(request, "queue", queue_spec(request.user, request.GET))
+    return _spec_download(request, "queue", request.GET)
 
 
 @login_required
@@ -183,37 +208,55 @@ def export_job_file(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+PERSONS_HEADER = ["姓名", "证件类型", "证件号码", "性别", "出生日期", "参保区", "联系电话"]
+
+
+def persons_spec(user: Any, params: Mapping[str, str]) -> ExportSpec:
+    """A person search's results (人员查询) for the text ``q`` (kept encrypted on a job: it may be an
+    ID number, core.crypto), as the search page finds them, by name."""
+    from shebao.core import crypto
+    from shebao.registry import selectors as registry_selectors
+
+    try:
+        query = crypto.decrypt(params.get("q", "")) or ""
+    except ImproperlyConfigured:  # typed text that only looks like a token
+        raise ValidationError("查询内容无效，请重新查询") from None
+    qs = registry_selectors.person_search(user=user, query=query).select_related("district").order_by("name", "pk")
+    reads = _Reads(user, "人员查询导出")
+
+    def rows() -> Iterator[list[Any]]:
+        for p in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
+            yield [p.name, p.get_id_type_display(), reads.id_number(p), p.get_gender_display(), p.birth_date,
+                   p.district.name if p.district_id else "", reads.phone(p, p.phone)]
+
+    return ExportSpec(filename=f"人员查询结果_{clock.today():%Y%m%d}", title="人员", header=PERSONS_HEADER,
+                      rows=rows, total=min(qs.count(), EXPORT_LIMIT), reads=reads,
+                      stored={"q": crypto.encrypt(query) or ""})
+
+
 @login_required
 @require_POST
 def persons_export(request: HttpRequest) -> HttpResponse:
     """A person search's results (人员查询), as the search page finds them. Posted, as the search is:
     what was typed (an ID number) stays out of the address and the server's logs."""
-    from shebao.registry import selectors as registry_selectors
-
-    qs = registry_selectors.person_search(user=request.user, query=request.POST.get("q", "")).select_related(
-        "district")
-    reads = _Reads(request.user, "人员查询导出")
-
-    def rows() -> Iterator[list[Any]]:
-        for p in qs.order_by("name", "pk")[:EXPORT_LIMIT].iterator(chunk_size=2000):
-            yield [p.name, p.get_id_type_display(), reads.id_number(p), p.get_gender_display(), p.birth_date,
-                   p.district.name if p.district_id else "", reads.phone(p, p.phone)]
-
-    return _download(reads, "人员查询结果", title="人员", header=[
-        "姓名", "证件类型", "证件号码", "性别", "出生日期", "参保区", "联系电话"], rows=rows())
+    return _spec_download(request, "persons", request.POST)
 
 
-@login_required
-def review_export(request: HttpRequest) -> HttpResponse:
-    """The review queue of 7.4 flags at one stage (复核队列)."""
+REVIEW_HEADER = ["标记编号", "类别", "阶段", "申请编号", "经办机构", "说明", "标记人", "标记日期", "复核结论", "清理结论",
+                 "内审结论"]
+
+
+def review_spec(user: Any, params: Mapping[str, str]) -> ExportSpec:
+    """The review queue of 7.4 flags at one stage (复核队列, ``stage``; an unknown one reads as queued,
+    as on the page)."""
     from shebao.cases import selectors as case_selectors
     from shebao.cases.models import Flag
 
-    stage = request.GET.get("stage") or "queued"
+    stage = params.get("stage") or "queued"
     if stage not in dict(Flag.Stage.choices):
         stage = "queued"
-    qs = case_selectors.flag_queue(user=request.user, stage=stage).select_related("case", "office", "raised_by")
-    reads = _Reads(request.user, "复核队列导出")
+    qs = case_selectors.flag_queue(user=user, stage=stage).select_related("case", "office", "raised_by")
+    reads = _Reads(user, "复核队列导出")
 
     def rows() -> Iterator[list[Any]]:
         for fl in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
@@ -221,18 +264,26 @@ def review_export(request: HttpRequest) -> HttpResponse:
                    fl.description, str(fl.raised_by) if fl.raised_by_id else "系统", fl.raised_at.date(),
                    fl.review_outcome, fl.settle_outcome, fl.audit_outcome]
 
-    return _download(reads, "7.4复核队列", title="复核队列", header=[
-        "标记编号", "类别", "阶段", "申请编号", "经办机构", "说明", "标记人", "标记日期", "复核结论", "清理结论", "内审结论"],
-        rows=rows())
+    return ExportSpec(filename=f"7.4复核队列_{clock.today():%Y%m%d}", title="复核队列", header=REVIEW_HEADER,
+                      rows=rows, total=min(qs.count(), EXPORT_LIMIT), reads=reads)
 
 
 @login_required
-def remittance_export(request: HttpRequest) -> HttpResponse:
-    """The remittance queue (汇款待匹配, 3.2): the lines the page lists."""
+def review_export(request: HttpRequest) -> HttpResponse:
+    """The review queue of 7.4 flags at one stage (复核队列)."""
+    return _spec_download(request, "review", request.GET)
+
+
+REMITTANCE_HEADER = ["银行流水号", "到账日期", "金额（元）", "付款人", "付款账号", "统一社会信用代码", "附言", "状态", "匹配单位"]
+
+
+def remittance_spec(user: Any, params: Mapping[str, str]) -> ExportSpec:
+    """The remittance queue (汇款待匹配, 3.2): the lines the page lists; the payer's account in full
+    only for a role that may read personal data."""
     from shebao.collection import selectors as collection_selectors
 
-    qs = collection_selectors.remittance_queue(user=request.user).select_related("employer")
-    reads = _Reads(request.user, "汇款队列导出")
+    qs = collection_selectors.remittance_queue(user=user).select_related("employer")
+    reads = _Reads(user, "汇款队列导出")
 
     def rows() -> Iterator[list[Any]]:
         for line in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
@@ -241,8 +292,14 @@ def remittance_export(request: HttpRequest) -> HttpResponse:
                    line.credit_code, line.memo, line.get_status_display(),
                    line.employer.name if line.employer_id else ""]
 
-    return _download(reads, "汇款待匹配", title="汇款", header=[
-        "银行流水号", "到账日期", "金额（元）", "付款人", "付款账号", "统一社会信用代码", "附言", "状态", "匹配单位"], rows=rows())
+    return ExportSpec(filename=f"汇款待匹配_{clock.today():%Y%m%d}", title="汇款", header=REMITTANCE_HEADER,
+                      rows=rows, total=min(qs.count(), EXPORT_LIMIT), reads=reads)
+
+
+@login_required
+def remittance_export(request: HttpRequest) -> HttpResponse:
+    """The remittance queue (汇款待匹配, 3.2): the lines the page lists."""
+    return _spec_download(request, "remittances", request.GET)
 
 
 @login_required
@@ -276,27 +333,29 @@ def employer_statement(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@login_required
-def payroll_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """A payroll run's transfers (支付明细, 2.1) as the run's page lists them (``?status=`` as there),
-    every one of them: the payee's ID number masked unless the role may read it in full (then recorded
-    as a read of each payee's data), the bank account always masked (as on the page), the amount in
-    yuan, the bank's result."""
+PAYROLL_HEADER = ["明细编号", "收款人", "证件号码", "待遇类型", "收款账号", "金额（元）", "状态", "失败原因", "银行流水号",
+                  "到账日期"]
+
+
+def payroll_spec(user: Any, params: Mapping[str, str]) -> ExportSpec:
+    """A payroll run's transfers (支付明细, 2.1; the run's ``pk``, ``status`` as on the run's page):
+    the city's (``payroll.view_city``: ActionRefused otherwise), every one of them, the payee's ID
+    number masked unless the role may read it in full (then recorded as a read of each payee's data),
+    the bank account always masked (as on the page), the amount in yuan, the bank's result."""
     from django.shortcuts import get_object_or_404
 
     from shebao.benefits.models import PayrollRun
     from shebao.core.permissions import require
 
-    require(request.user, "payroll.view_city")
-    run = get_object_or_404(PayrollRun, pk=pk)
-    status = request.GET.get("status", "")
+    require(user, "payroll.view_city")
+    run = get_object_or_404(PayrollRun, pk=_param_pk(params))
+    status = params.get("status", "")
     if status not in ("", "pending", "paid", "failed"):
-        return HttpResponse(f"支付状态“{status[:20]}”无效（可选：待银行结果、支付成功、支付失败）", status=400,
-                            content_type="text/plain; charset=utf-8")
+        raise ValidationError(f"支付状态“{status[:20]}”无效（可选：待银行结果、支付成功、支付失败）")
     qs = run.transfers.select_related("person").order_by("pk")
     if status:
         qs = qs.filter(status=status)
-    reads = _Reads(request.user, "发放明细导出")
+    reads = _Reads(user, "发放明细导出")
 
     def rows() -> Iterator[list[Any]]:
         for t in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
@@ -306,41 +365,53 @@ def payroll_export(request: HttpRequest, pk: int) -> HttpResponse:
                    mask_bank_account(t.bank_account), Yuan(t.amount_fen),
                    t.get_status_display(), t.failure_reason, t.bank_reference, t.paid_on]
 
-    return _download(reads, f"{run.month}{run.get_kind_display()}_{run.pk}_支付明细", title="支付明细", header=[
-        "明细编号", "收款人", "证件号码", "待遇类型", "收款账号", "金额（元）", "状态", "失败原因", "银行流水号", "到账日期"],
-        rows=rows())
+    return ExportSpec(filename=f"{run.month}{run.get_kind_display()}_{run.pk}_支付明细_{clock.today():%Y%m%d}",
+                      title="支付明细", header=PAYROLL_HEADER, rows=rows, total=min(qs.count(), EXPORT_LIMIT),
+                      reads=reads)
+
+
+@login_required
+def payroll_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """A payroll run's transfers (支付明细, 2.1) as the run's page lists them (``?status=`` as there)."""
+    return _spec_download(request, "payroll", {**request.GET.dict(), "pk": str(pk)})
 
 
 ASSESSMENT_HEADER = ["单位编号", "单位名称", "所属区", "欠费（元）", "逾期笔数", "滞纳金（元）", "减免滞纳金（元）"]
 
 
-def _assessment_rows(user: Any, run: Any, district_id: int | None) -> Iterator[list[Any]]:
+def _assessment_spec(user: Any, run: Any, district_id: int | None, where: str) -> ExportSpec:
     from shebao.collection import selectors as collection_selectors
 
-    for item in collection_selectors.assessment_lines(user=user, run=run, limit=EXPORT_LIMIT, district_id=district_id):
-        yield [item["employer_id"], item["employer_name"], item["district_name"], Yuan(item["arrears_fen"]),
-               Count(item["overdue_dues"]), Yuan(item["late_fee_fen"]), Yuan(item["waived_fen"])]
+    lines = collection_selectors.assessment_lines(user=user, run=run, limit=EXPORT_LIMIT, district_id=district_id)
+
+    def rows() -> Iterator[list[Any]]:
+        for item in lines:
+            yield [item["employer_id"], item["employer_name"], item["district_name"], Yuan(item["arrears_fen"]),
+                   Count(item["overdue_dues"]), Yuan(item["late_fee_fen"]), Yuan(item["waived_fen"])]
+
+    return ExportSpec(filename=f"征缴核定结果_{run.as_of:%Y%m%d}_{run.pk}_{where}_{clock.today():%Y%m%d}",
+                      title="核定结果", header=ASSESSMENT_HEADER, rows=rows, total=len(lines),
+                      reads=_Reads(user, "核定结果导出"))
 
 
-@login_required
-def assessment_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """An assessment run's results (征缴核定结果, 0.3) for the whole city: every employer of the run
-    (the page shows the first 200), most arrears first. The center's (``assessment.view_city``)."""
+def assessment_spec(user: Any, params: Mapping[str, str]) -> ExportSpec:
+    """An assessment run's results (征缴核定结果, 0.3; the run's ``pk``) for the whole city: every
+    employer of the run (the page shows the first 200), most arrears first. The center's
+    (``assessment.view_city``: ActionRefused otherwise)."""
     from django.shortcuts import get_object_or_404
 
     from shebao.collection.models import AssessmentRun
     from shebao.core.permissions import require
 
-    require(request.user, "assessment.view_city")
-    run = get_object_or_404(AssessmentRun, pk=pk)
-    reads = _Reads(request.user, "核定结果导出")
-    return _download(reads, f"征缴核定结果_{run.as_of:%Y%m%d}_{run.pk}_全市", title="核定结果",
-                     header=ASSESSMENT_HEADER, rows=_assessment_rows(request.user, run, None))
+    require(user, "assessment.view_city")
+    run = get_object_or_404(AssessmentRun, pk=_param_pk(params))
+    return _assessment_spec(user, run, None, "全市")
 
 
-@login_required
-def assessment_district_export(request: HttpRequest, pk: int, district: int) -> HttpResponse:
-    """One district's results of an assessment run, for that district's staff (and the center)."""
+def assessment_district_spec(user: Any, params: Mapping[str, str]) -> ExportSpec:
+    """One district's results of an assessment run (the run's ``pk``, the district center's
+    ``district``), for that district's staff and the center: Http404 for a district the user may
+    not see (as if it had none)."""
     from django.http import Http404
     from django.shortcuts import get_object_or_404
 
@@ -348,13 +419,38 @@ def assessment_district_export(request: HttpRequest, pk: int, district: int) -> 
     from shebao.core.scoping import user_may_see_district
     from shebao.registry.models import Office
 
-    run = get_object_or_404(AssessmentRun, pk=pk)
-    office = get_object_or_404(Office, pk=district, kind=Office.Kind.DISTRICT_CENTER)
-    if not user_may_see_district(request.user, office.pk):
+    run = get_object_or_404(AssessmentRun, pk=_param_pk(params))
+    office = get_object_or_404(Office, pk=_param_pk(params, "district"), kind=Office.Kind.DISTRICT_CENTER)
+    if not user_may_see_district(user, office.pk):
         raise Http404
-    reads = _Reads(request.user, "核定结果导出")
-    return _download(reads, f"征缴核定结果_{run.as_of:%Y%m%d}_{run.pk}_{office.name}", title="核定结果",
-                     header=ASSESSMENT_HEADER, rows=_assessment_rows(request.user, run, office.pk))
+    return _assessment_spec(user, run, office.pk, office.name)
+
+
+@login_required
+def assessment_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """An assessment run's results (征缴核定结果, 0.3) for the whole city."""
+    return _spec_download(request, "assessment", {"pk": str(pk)})
+
+
+@login_required
+def assessment_district_export(request: HttpRequest, pk: int, district: int) -> HttpResponse:
+    """One district's results of an assessment run, for that district's staff (and the center)."""
+    return _spec_download(request, "assessment_district", {"pk": str(pk), "district": str(district)})
+
+
+def _dashboard_cases_spec(user: Any, params: Mapping[str, str]) -> ExportSpec:
+    from shebao.backoffice.dashboard import dashboard_cases_spec
+
+    return dashboard_cases_spec(user, params)
+
+
+# The lists that may be exported (directly or, when long, in the background: reports.jobs), by the
+# name the job records. Every list download goes through `_spec_download`.
+EXPORT_SPECS: dict[str, Callable[[Any, Any], ExportSpec]] = {
+    "queue": queue_spec, "persons": persons_spec, "review": review_spec, "remittances": remittance_spec,
+    "payroll": payroll_spec, "assessment": assessment_spec, "assessment_district": assessment_district_spec,
+    "dashboard_cases": _dashboard_cases_spec,
+}
 
 
 @login_required

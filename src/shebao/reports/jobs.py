@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import close_old_connections, connection, transaction
+from django.http import Http404
 
 from shebao.core import clock
 from shebao.core.audit import audit_create
@@ -63,8 +64,10 @@ def _remove(name: str) -> None:
 def export_start(*, actor: Any, kind: str, params: dict[str, str], inline: bool | None = None) -> ExportJob:
     """Start exporting the list `kind` (a key of backoffice.exports.EXPORT_SPECS) under the page's
     filter `params` (query name → value) for `actor`, a staff member; returns the job (finished when
-    run inline). ValidationError (Chinese) for an unknown list or while the user already has
-    ``RUNNING_PER_USER`` exports running."""
+    run inline). ValidationError (Chinese) for an unknown list, a filter outside the page's, or while
+    the user already has ``RUNNING_PER_USER`` exports running; PermissionDenied / Http404 (from the
+    list's spec) for a list the user may not see (another district's, another role's run): nothing
+    is created then."""
     user = actor_user(actor)
     if user is None:
         raise ValidationError("后台导出须由工作人员发起")
@@ -79,9 +82,9 @@ def export_start(*, actor: Any, kind: str, params: dict[str, str], inline: bool 
             requested_by=user, status__in=[ExportJob.Status.QUEUED, ExportJob.Status.RUNNING]).count()
         if busy >= RUNNING_PER_USER:
             raise ValidationError(f"您已有{busy}个导出正在进行，请等待完成后再导出")
-        spec = specs[kind](user, clean)
-        job = ExportJob.objects.create(kind=kind, params=clean, title=spec.filename[:200], total=spec.total,
-                                       requested_by=user)
+        spec = specs[kind](user, clean)  # refuses a list the user may not see: nothing is created
+        job = ExportJob.objects.create(kind=kind, params=clean if spec.stored is None else spec.stored,
+                                       title=spec.filename[:200], total=spec.total, requested_by=user)
         audit_create(actor=actor, instance=job, reason=f"后台导出：{spec.filename}（{spec.total}行）")
     if inline is None:
         inline = settings.SHEBAO_JOBS == "inline"
@@ -117,9 +120,15 @@ def export_job_execute(*, job_id: int) -> None:
     def progress(rows: int) -> None:
         ExportJob.objects.filter(pk=job_id).update(rows=rows, updated_at=clock.wall_now())
 
+    try:  # the spec checks again that the user may still see the list (a role or district changed)
+        spec = _specs()[job.kind](job.requested_by, job.params)
+    except (PermissionDenied, Http404, ValidationError):
+        ExportJob.objects.filter(pk=job_id).update(
+            status=ExportJob.Status.FAILED, error="导出未完成：您已无权查看这份清单（岗位或所属区已变更）",
+            finished_at=clock.wall_now(), updated_at=clock.wall_now())
+        return
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        spec = _specs()[job.kind](job.requested_by, job.params)
         rows = xlsx_write(str(folder / name), title=spec.title, header=spec.header, rows=spec.rows(),
                           progress=progress)
         spec.reads.record()
