@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from shebao.core import clock
-from shebao.core.fields import EncryptedTextField
+from shebao.core.fields import EncryptedJSONField, EncryptedTextField
 from shebao.core.masking import mask_phone
 from shebao.core.models import AppendOnlyModel
 from shebao.rules.catalog import label
@@ -75,7 +75,9 @@ class Case(models.Model):
     facts = models.JSONField("申请事实", default=dict)
     # What the business carries (its fields in rules/businesses/<code>.yaml), validated on submission:
     # the refund's amount and account, a change's new values, the months and bases of a back-payment.
-    details = models.JSONField("申请内容", default=dict, blank=True)
+    # Encrypted at rest as one token (it holds accounts, ID numbers, mobiles: core.fields); never
+    # looked inside in SQL.
+    details = EncryptedJSONField("申请内容", default=dict, blank=True)
     # The decision, stored as made: never recomputed silently (a new pack does not change old cases).
     mode = models.CharField("办理方式", max_length=20, choices=Mode.choices)
     clauses = models.JSONField("依据条款", default=list)

@@ -24,9 +24,11 @@ raises `FieldError`, so a search that cannot work on tokens fails in tests inste
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import FieldError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.expressions import Col
 from django.db.models.lookups import Exact, In, IsNull
@@ -70,6 +72,44 @@ class EncryptedTextField(models.TextField):
             return EncryptedIn
         raise FieldError(f"{self.model.__name__}.{self.name} is encrypted: look it up by its blind index "
                          f"({self.name}_hash and core.crypto.blind_index), not by `{lookup_name}`")
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """JSON (a dict or a list) stored as ONE Fernet token of its JSON text, read back as the value.
+
+    For a JSON column that holds personal numbers and is never looked inside in SQL (an application's
+    content, `cases.Case.details`: accounts, ID numbers, mobiles). A value written before (plain JSON
+    text, not a token) is read as it is. No lookup but `isnull` (a token compares with nothing)."""
+
+    holds_json = True
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        text = crypto.decrypt(value)
+        if text is None or not isinstance(text, str):
+            return text
+        return json.loads(text) if text else None
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and not crypto.is_token(value):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return value
+        return value
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None or crypto.is_token(value):
+            return value
+        return crypto.encrypt(json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder))
+
+    def value_to_string(self, obj: Any) -> str:
+        return json.dumps(self.value_from_object(obj), ensure_ascii=False, cls=DjangoJSONEncoder)
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name == "isnull":
+            return IsNull
+        raise FieldError(f"{self.model.__name__}.{self.name} is encrypted JSON: it cannot be looked inside "
+                         f"or compared in the database (`{lookup_name}`)")
 
 
 def _refuse(field: Any, value: Any) -> None:

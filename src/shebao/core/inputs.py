@@ -273,7 +273,7 @@ def field_problems(model: type, values: Iterable[tuple[str, Any]]) -> dict[str, 
             continue
         # The label (a lazy translation, costly to render) only for a value refused: this runs on
         # every save of the project.
-        if isinstance(field, models.JSONField):
+        if isinstance(field, models.JSONField) or getattr(field, "holds_json", False):
             problem = json_problem(value)
             if problem:
                 problems[name] = f"{_label(field)}{problem}"

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from shebao.core import clock, crypto
-from shebao.core.fields import BlindIndexedModel, BlindIndexField, EncryptedTextField
+from shebao.core.fields import BlindIndexedModel, BlindIndexField, EncryptedJSONField, EncryptedTextField
 from shebao.core.masking import mask_bank_account, mask_id_number, mask_phone
 from shebao.core.models import AppendOnlyModel
 from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
@@ -252,8 +252,10 @@ class Person(BlindIndexedModel):
     district = models.ForeignKey(Office, verbose_name="参保区", on_delete=models.PROTECT, related_name="persons")
     # Registered data without a column of its own (address, postal code, e-mail, education, ...,
     # 1.3a): person_field code -> value, changed only by a recorded change (PersonHistory). Null (bulk
-    # loads that do not name the column) reads as none.
-    other_data = models.JSONField("其他登记信息", null=True, blank=True, default=dict)
+    # loads that do not name the column) reads as none. Encrypted at rest as one token (it holds a
+    # bank account, a landline, an emergency contact: core.fields.EncryptedJSONField); never looked
+    # inside in SQL.
+    other_data = EncryptedJSONField("其他登记信息", null=True, blank=True, default=dict)
     created_at = models.DateTimeField("登记时间", default=clock.now, editable=False)
 
     class Meta:
