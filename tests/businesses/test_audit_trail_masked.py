@@ -71,7 +71,7 @@ NUMBER, MOBILE, ACCOUNT = "110105196507139977", "13912345678", "6222020200112233
 
 
 def _clear_value(field: models.Field) -> object:
-    if isinstance(field, models.JSONField):
+    if isinstance(field, models.JSONField) or getattr(field, "holds_json", False):
         return {"insured_id_number": NUMBER, "lines": [{"mobile": MOBILE}], ACCOUNT: ["账号 " + ACCOUNT]}
     return f"{NUMBER} {MOBILE} {ACCOUNT}"[: field.max_length or None] if field.max_length and field.max_length < 50 \
         else f"身份证{NUMBER}，手机{MOBILE}，账号{ACCOUNT}"
