@@ -10,6 +10,7 @@ import io
 import openpyxl
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from shebao.collection import ledger
 from shebao.collection.declarations import (
@@ -20,7 +21,7 @@ from shebao.collection.declarations import (
 )
 from shebao.collection.models import Declaration, Due
 from shebao.core.models import AuditEvent
-from shebao.registry.models import Contribution, EmploymentSpell
+from shebao.registry.models import Contribution, Employer, EmploymentSpell
 from shebao.registry.rates import rates_in_force
 from tests import personas
 from tests.nothing_written import nothing_written
@@ -44,6 +45,10 @@ def world(db, employer_chaoyang):
     for name in ("张三", "王五"):
         EmploymentSpell.objects.create(person=people[name], employer=employer_chaoyang, from_month="2019-01")
     EmploymentSpell.objects.create(person=people["李四"], employer=other, from_month="2019-05")
+    # Registered in 2019 (with its employees), so its months of 2019 can be declared (review-user4 U10).
+    Employer.objects.filter(pk=employer_chaoyang.pk).update(
+        created_at=timezone.make_aware(dt.datetime(2019, 1, 2, 0, 0)))
+    employer_chaoyang.refresh_from_db()
     return employer_chaoyang, people
 
 

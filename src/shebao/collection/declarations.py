@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 
 from shebao.collection.importers import UNREADABLE_WORKBOOK, _decode, _Refuse, parse_amount_fen
 from shebao.collection.models import Declaration, DeclarationRow, Due
@@ -226,8 +227,27 @@ def read_roster(data: bytes) -> tuple[list[StagedRow], list[str]]:
 
 
 # --- Checking the rows against the registry -----------------------------------------------------------
+def first_declarable_month(*, employer: Employer) -> str | None:
+    """The first month ``YYYY-MM`` `employer` can declare: the month of its registration (`Employer.created_at`,
+    登记时间, in Beijing time), or the first month its books hold a due or a contribution when that is earlier
+    (an employer entered after it was insured: migrated records). A month before it, when the employer was
+    no contributor, cannot be declared (review-user4 U10: the form offered 2019-02..06 to an employer whose
+    books start in 2019-07). A registration stamped after the business date (records entered on a training
+    copy whose date is set back) bounds nothing; None when nothing bounds. Two queries."""
+    found = []
+    if employer.created_at and timezone.localdate(employer.created_at) <= clock.today():
+        found.append(month_of_date(timezone.localdate(employer.created_at)))
+    for model in (Due, Contribution):
+        first = model.objects.filter(employer=employer).order_by("month").values_list("month", flat=True).first()
+        if first:
+            found.append(first)
+    return min(found) if found else None
+
+
 def month_problems(*, employer: Employer, month: str) -> list[str]:
-    """Why no declaration of `month` can be made for `employer` now ([] if it can)."""
+    """Why no declaration of `month` can be made for `employer` now ([] if it can): a month that is not
+    ``YYYY-MM``, later than this month, before the employer's registration (`first_declarable_month`),
+    without rates, or already declared, assessed or contributed (corrected by a back-payment instead)."""
     try:
         month_index(month)
     except InputError as e:
@@ -238,6 +258,9 @@ def month_problems(*, employer: Employer, month: str) -> list[str]:
         contribution_rates(month=month)
     except LookupError:
         return [f"费款所属期：{month}没有适用的缴费基数上下限和费率，不能申报"]
+    first = first_declarable_month(employer=employer)
+    if first and month < first:
+        return [f"费款所属期：{month}早于{employer.name}参保登记的{first}，不能申报"]
     if Declaration.objects.filter(employer=employer, month=month, status=Declaration.Status.COMMITTED).exists():
         return [f"费款所属期：{employer.name}{month}的月报已提交，不能重复申报（更正请办理补缴）"]
     if Due.objects.filter(employer=employer, month=month).exists():
@@ -248,12 +271,14 @@ def month_problems(*, employer: Employer, month: str) -> list[str]:
 
 
 def declarable_months(*, employer: Employer, back: int = 12) -> list[str]:
-    """The months, newest first, of the current one and the `back` before it, that `employer` can still
-    declare (`month_problems` finds nothing): what the upload form offers and pre-selects (review 3,
-    U7: the form's default month was one already assessed, and the next one later than this month).
-    Four queries, whatever `back` is."""
+    """The months, newest first, of the current one and the `back` before it, from the employer's
+    registration on (`first_declarable_month`), that `employer` can still declare (`month_problems` finds
+    nothing): what the upload form offers and pre-selects (review 3, U7: the form's default month was one
+    already assessed, and the next one later than this month; review-user4 U10: months before the
+    employer's registration were offered). Six queries, whatever `back` is."""
     current = month_of_date(clock.today())
-    months = [month_add(current, -i) for i in range(back + 1)]
+    first = first_declarable_month(employer=employer)
+    months = [m for m in (month_add(current, -i) for i in range(back + 1)) if not first or m >= first]
     taken = (set(Due.objects.filter(employer=employer, month__in=months).values_list("month", flat=True))
              | set(Declaration.objects.filter(employer=employer, month__in=months,
                                               status=Declaration.Status.COMMITTED).values_list("month", flat=True))

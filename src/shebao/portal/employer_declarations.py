@@ -68,10 +68,20 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
                 return redirect("portal:employer_declaration", pk=declaration.pk)
     page = page_number(request.GET)
     rows = list(_own(request)[(page - 1) * 50:page * 50 + 1])
+    current = f"{today.year:04d}-{today.month:02d}"
+    # Why this month is not offered (assessed, declared, contributed): the employer is told what to do.
+    current_problem = "" if current in months else "；".join(
+        p.removeprefix("费款所属期：") for p in declarations.month_problems(employer=request.portal_employer,
+                                                                    month=current))
+    # Each message at its input (the month, the file); the list at the top is only the summary.
+    at_inputs = {"month": "；".join(e.removeprefix("费款所属期：") for e in errors if e.startswith("费款所属期")),
+                 "file": "；".join(e.removeprefix("文件：") for e in errors if e.startswith("文件"))}
     return TemplateResponse(request, "portal/employer/declarations.html", {
         "employer": request.portal_employer, "rows": rows[:50], "page": page, "has_next": len(rows) > 50,
-        "errors": errors, "values": values, "headings": HEADINGS, "months": months,
-        "current_month": f"{today.year:04d}-{today.month:02d}"}, status=400 if errors else 200)
+        "errors": errors, "field_errors": {k: v for k, v in at_inputs.items() if v}, "values": values,
+        "headings": HEADINGS, "months": months, "current_month": current, "current_problem": current_problem,
+        "first_month": declarations.first_declarable_month(employer=request.portal_employer)},
+        status=400 if errors else 200)
 
 
 @portal_employer_required
