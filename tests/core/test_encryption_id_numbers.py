@@ -195,6 +195,10 @@ def test_a_declarations_staging_rows_hold_tokens_and_still_match_people(employer
 
     person = personas.make_person("王伟", serial=3)
     EmploymentSpell.objects.create(person=person, employer=employer_chaoyang, from_month="2019-01", to_month="")
+    # Registered before the month it declares (collection.declarations.first_declarable_month).
+    type(employer_chaoyang).objects.filter(pk=employer_chaoyang.pk).update(
+        created_at=dt.datetime(2019, 1, 2, tzinfo=dt.UTC))
+    employer_chaoyang.refresh_from_db()
     typed = person.id_number[:6] + " " + person.id_number[6:]  # spaced as a spreadsheet may hold it
     data = f"证件号码,姓名,变动类型,缴费基数（元）\n{typed},王伟,在职,8000\n".encode()
     declaration = declaration_stage(employer=employer_chaoyang, month="2020-02", data=data, filename="m.csv",
