@@ -87,17 +87,20 @@ def test_staff_list_pages_show_wide_tables_as_cards_or_scrolling_with_a_hint(
         ("clerk-employer", f"/employers/{employer_chaoyang.pk}/"),
         ("clerk-employer-account", f"/collection/employers/{employer_chaoyang.pk}/"),
         ("clerk-queue", "/office/queue/"), ("clerk-declarations", "/office/declarations/"),
-        ("clerk-payroll", "/office/benefits/payroll/"), ("clerk-retirees", "/office/benefits/retirees/"),
     ]:
         visit(phone, name, path)
+    phone.context.clear_cookies()  # the next role signs in afresh
     sign_in(phone, "reviewer_cy")
     visit(phone, "reviewer-queue", "/office/review/")
+    phone.context.clear_cookies()  # the next role signs in afresh
     sign_in(phone, "admin_city")
     for name, path in [("center-remittances", "/collection/remittances/"), ("center-deductions", "/collection/deductions/"),
                        ("center-assessments", "/collection/assessments/"), ("center-dashboard", "/office/dashboard/"),
                        ("center-incidents", "/office/incidents/"), ("center-audits", "/office/audits/"),
-                       ("center-announcements", "/office/announcements/")]:
+                       ("center-announcements", "/office/announcements/"),
+                       ("center-payroll", "/office/benefits/payroll/"), ("center-retirees", "/office/benefits/retirees/")]:
         visit(phone, name, path)
+    phone.context.clear_cookies()  # the next role signs in afresh
     sign_in(phone, "hall_cy")
     visit(phone, "hall-list", "/office/halls/")
 
