@@ -31,6 +31,7 @@ from shebao.core.money import format_yuan
 from shebao.core.periods import check_period, report_month
 from shebao.registry.offices import short_name
 from shebao.reports import selectors
+from shebao.reports.charts import count_ticks, count_top
 from shebao.reports.excel import Count, Share, Yuan, xlsx_response
 from shebao.reports.refresher import tallies_freshness
 
@@ -52,8 +53,11 @@ def _wide_chars(text: str) -> int:
 
 
 def _chart(kind: type, *, title: str, labels: list[str], series: list[tuple[str, list[Any]]],
-           stacked: bool = False) -> str:
+           stacked: bool = False, counts: bool = False) -> str:
     """An inline SVG chart: no script (js=[]), sized by its container (viewBox), readable at 390 px.
+
+    A chart of `counts` (cases, flags) reads whole numbers on its value axis (reports.charts): pygal's
+    own ticks for a largest bar of 2 were 0, 0.2, 0.4 … (a leader read "0.5 cases").
 
     A chart of categories (districts: HorizontalBar) names every bar on its own row, the chart growing
     with their number: 17 districts on a vertical bar chart showed every other name, so a leader read
@@ -76,6 +80,8 @@ def _chart(kind: type, *, title: str, labels: list[str], series: list[tuple[str,
     chart.x_labels = labels
     if len(labels) > 16 and not horizontal:
         chart.x_labels_major = labels[:: max(1, len(labels) // 8)]
+    if counts:
+        chart.y_labels = count_ticks(count_top([values for _, values in series], stacked=stacked))
     for name, values in series:
         chart.add(name, values)
     # pygal writes its tooltip configuration as an inline script even with js=[]: the page's CSP
@@ -244,14 +250,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     channel_names = selectors.BREAKDOWN["channel"].names()
     labels = [_period_label(day, board.grain) for day, _ in board.series]
     charts = {
-        "series": _chart(pygal.StackedBar, title=tables["series"]["title"], labels=labels, stacked=True,
+        "series": _chart(pygal.StackedBar, title=tables["series"]["title"], labels=labels, stacked=True, counts=True,
                          series=[(name, [s.n("applied", code) for _, s in board.series])
                                  for code, name in channel_names.items()]),
         "districts": _chart(pygal.HorizontalBar, title="各区在办与逾期（第9条）", labels=[_district_label(o)
                                                                       for o, _ in board.districts],
                             series=[("在办", [s.n("open") for _, s in board.districts]),
                                     ("逾期未办结", [s.overdue["open"] for _, s in board.districts]),
-                                    ("容缺材料逾期", [s.overdue["owed"] for _, s in board.districts])]),
+                                    ("容缺材料逾期", [s.overdue["owed"] for _, s in board.districts])],
+                            counts=True),
         "money": _chart(pygal.HorizontalBar, title="各区应缴、已缴与欠缴（元）", labels=[_district_label(o)
                                                                       for o, _ in board.districts],
                         series=[("应缴", [s.fen("dues") / 100 for _, s in board.districts]),
@@ -266,7 +273,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         breakdown_charts.append({
             "code": b.code, "table": t,
             "svg": _chart(pygal.HorizontalBar, title=t["title"], labels=[r[0] for r in t["rows"]],
-                          series=[("笔数", [r[1].n for r in t["rows"]])]),
+                          series=[("笔数", [r[1].n for r in t["rows"]])], counts=True),
         })
     figures = [{"f": f, "shown": _show(board.value(f.code), f.unit)} for f in selectors.FIGURES]
     query = {"start": params["start"].isoformat(), "end": params["end"].isoformat(), "grain": params["grain"]}

@@ -40,11 +40,12 @@ def show(value: int | None, unit: str) -> str:
     return f"{value:,}"
 
 
-def _chart(pages: Pages, *, title: str, labels: list[str], series: list[tuple[str, list[float]]]) -> None:
+def _chart(pages: Pages, *, title: str, labels: list[str], series: list[tuple[str, list[float]]],
+           counts: bool = False) -> None:
     pages.y -= 3 * mm
     pages.need(chart_height(len(labels), len(series)))
     pages.y -= bar_chart(pages.c, x=LEFT, y=pages.y, width=RIGHT - LEFT, font=pages.font, title=title,
-                         labels=labels, series=series)
+                         labels=labels, series=series, counts=counts)
 
 
 def monthly_report_pdf(*, board: selectors.Dashboard, month: str, refreshed_at: dt.datetime | None,
@@ -72,7 +73,7 @@ def monthly_report_pdf(*, board: selectors.Dashboard, month: str, refreshed_at: 
     if applied:
         order = [k for k in channels if k in applied]
         _chart(pages, title="申请渠道（第0.4条，笔）", labels=[channels[k] for k in order],
-               series=[("申请量", [applied[k][0] for k in order])])
+               series=[("申请量", [applied[k][0] for k in order])], counts=True)
     districts = board.districts
     labels = [short_name(o.name) for o, _ in districts]
     pages.y -= 4 * mm
@@ -88,7 +89,7 @@ def monthly_report_pdf(*, board: selectors.Dashboard, month: str, refreshed_at: 
     if districts:
         _chart(pages, title="各区在办与逾期（笔）", labels=labels,
                series=[("在办", [s.n("open") for _, s in districts]),
-                       ("逾期未办结", [s.overdue["open"] for _, s in districts])])
+                       ("逾期未办结", [s.overdue["open"] for _, s in districts])], counts=True)
     pages.y -= 4 * mm
     pages.text("三、各区征缴与待遇发放（第3条、第0.3条、第2.1条）", 11, 7 * mm)
     pages.heads = (MONEY_HEADS, MONEY_WIDTHS)

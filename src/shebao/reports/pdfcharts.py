@@ -12,6 +12,8 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 
+from shebao.reports.charts import count_ticks, count_top
+
 PALETTE = (colors.HexColor("#1f5fa8"), colors.HexColor("#d9822b"), colors.HexColor("#2e8b57"),
            colors.HexColor("#b03a48"))
 
@@ -22,9 +24,10 @@ def chart_height(categories: int, series: int) -> float:
 
 
 def bar_chart(canvas: object, *, x: float, y: float, width: float, font: str, title: str,
-              labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]]) -> float:
+              labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], counts: bool = False) -> float:
     """Draw a horizontal bar chart with its top-left corner at (`x`, `y`) on `canvas`; returns its
-    height in points. `series` are (name, values) with one value per label (e.g. yuan, counts)."""
+    height in points. `series` are (name, values) with one value per label (e.g. yuan, counts); a
+    chart of `counts` reads whole numbers on its value axis (reports.charts: no 0.5 of a case)."""
     height = chart_height(len(labels), len(series))
     d = Drawing(width, height)
     d.add(String(0, height - 12, title, fontName=font, fontSize=10))
@@ -42,6 +45,10 @@ def bar_chart(canvas: object, *, x: float, y: float, width: float, font: str, ti
     chart.valueAxis.labels.fontName = font
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
+    if counts:
+        ticks = count_ticks(count_top([values for _, values in series]))
+        chart.valueAxis.valueMax, chart.valueAxis.valueStep = ticks[-1], ticks[1] - ticks[0]
+        chart.valueAxis.labelTextFormat = "%d"
     chart.barSpacing = 1
     for i in range(len(series)):
         chart.bars[i].fillColor = PALETTE[i % len(PALETTE)]
