@@ -49,3 +49,34 @@ def test_a_clerk_exports_a_long_queue_in_the_background(page, settings, clerk_ch
     assert sorted(r[0] for r in rows[1:]) == sorted(c.pk for c in made)
     assert all(isinstance(r[8], dt.datetime) and r[8].date() == c.applied_on
                for r, c in zip(sorted(rows[1:]), sorted(made, key=lambda c: c.pk), strict=True))
+
+
+def test_a_clerk_exports_a_long_review_queue_in_the_background_on_a_phone(page, settings, clerk_chaoyang,
+                                                                          person_chaoyang, tmp_path):
+    """Every list's link goes the queue's road: the review queue's link (no `download` attribute, so
+    the offer page shows instead of being saved as a file) offers the job, whose file holds the rows."""
+    from shebao.cases.models import Flag
+
+    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
+    settings.SHEBAO_EXPORT_INLINE_ROWS = 1
+    made = [Case.objects.create(
+        business="b", business_zh="参保人员信息变更", applicant_kind="person", person=person_chaoyang, channel="online",
+        applied_on=dt.date(2020, 2, 10 + i), mode="direct", explanation_zh="说明", pack="p", pack_version="1",
+        office=person_chaoyang.district) for i in range(2)]
+    for i, case in enumerate(made):
+        Flag.objects.create(case=case, office=case.office, kind="manual_operation", description=f"手工记账{i}",
+                            stage="queued")
+    page.set_viewport_size(VIEWPORTS["phone"])
+    login(page, "clerk_cy")
+    page.goto(page.live_server_url + "/office/review/?stage=queued")
+    page.click("text=下载电子表格（本阶段全部标记）")
+    page.wait_for_selector("#export-start")
+    assert page.inner_text("#export-total") == "2"
+    page.click("#export-start")
+    page.wait_for_selector("#export-download")
+    with page.expect_download() as info:
+        page.click("#export-download")
+    path = tmp_path / "review.xlsx"
+    info.value.save_as(path)
+    rows = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
+    assert rows[0][0] == "标记编号" and [r[5] for r in rows[1:]] == ["手工记账0", "手工记账1"]
