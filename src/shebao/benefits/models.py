@@ -223,11 +223,35 @@ class PensionMonth(models.Model):
     amount_fen = models.BigIntegerField("金额（分）")
     kind = models.CharField("类型", max_length=8, choices=Kind.choices)
     transfer = models.ForeignKey(Transfer, verbose_name="支付明细", on_delete=models.PROTECT, related_name="months")
+    # The business date the amount was computed on: it holds the yearly adjustments whose notice was
+    # issued by then (rules.pension.monthly_amount_fen known_on). NULL: written before this was kept.
+    known_on = models.DateField("核定日期", null=True, blank=True)
 
     class Meta:
         verbose_name = "待遇月"
         verbose_name_plural = "待遇月"
         constraints = [models.UniqueConstraint(fields=["retiree", "month"], name="pension_month_once")]
+
+
+class PensionTopUp(models.Model):
+    """调整补发: what a month paid before a yearly adjustment's notice was issued is owed once it is
+    (rules.pension.top_up_fen), paid by one transfer of a later run. ``adjustment`` is the effective
+    date of the latest adjustment the month is brought up to; unique per (retiree, month,
+    adjustment), so a run, a re-run or a retry never pays the same difference twice."""
+
+    retiree = models.ForeignKey(Retiree, verbose_name="退休人员", on_delete=models.PROTECT, related_name="top_ups")
+    month = models.CharField("待遇所属月", max_length=7)
+    adjustment = models.CharField("调整生效日期", max_length=10)
+    document = models.CharField("调整依据", max_length=200)
+    amount_fen = models.BigIntegerField("金额（分）")
+    known_on = models.DateField("核定日期")
+    transfer = models.ForeignKey(Transfer, verbose_name="支付明细", on_delete=models.PROTECT, related_name="top_ups")
+
+    class Meta:
+        verbose_name = "调整补发"
+        verbose_name_plural = "调整补发"
+        constraints = [models.UniqueConstraint(fields=["retiree", "month", "adjustment"], name="pension_top_up_once"),
+                       models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="top_up_positive")]
 
 
 class Recovery(models.Model):

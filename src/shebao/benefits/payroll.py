@@ -9,6 +9,11 @@
   payable) and the payment file is written.
 - `payroll_supplementary_start`: the same for the months owed now, between two regular runs (a
   retiree declared after the month's run is paid their arrears without waiting a month).
+- Yearly adjustments (调整): a run pays a month with the adjustments whose notice was issued by the
+  run's business date (`rules.pension.monthly_amount_fen` ``known_on``), and records that date on
+  the month (`PensionMonth.known_on`). Once a later notice is out, every month paid without it is
+  owed the difference (调整补发, `PensionTopUp`, unique per retiree, month and adjustment), paid by the
+  next run, regular or supplementary, in the retiree's one transfer of that run.
 - The payment file carries each payee's full account number; like collection's deduction files it is
   written owner-only under `SHEBAO_BANK_FILE_DIR` with a `.sha256` beside it, read only through
   `payroll_file_read` (each download recorded), and purged once every transfer has its result or
@@ -44,6 +49,7 @@ from shebao.benefits.models import (
     PayrollFileDownload,
     PayrollRun,
     PensionMonth,
+    PensionTopUp,
     ResultFile,
     Retiree,
     SurvivorMonth,
@@ -72,7 +78,14 @@ from shebao.core.permissions import SystemActor, actor_label, actor_user, requir
 from shebao.core.policy import current_policy
 from shebao.rules import InputError
 from shebao.rules.dates import month_index, month_str
-from shebao.rules.pension import RATE_SCALE, adjustments, monthly_amount_fen, payable_months
+from shebao.rules.pension import (
+    RATE_SCALE,
+    adjustments,
+    applied_adjustments,
+    monthly_amount_fen,
+    payable_months,
+    top_up_fen,
+)
 from shebao.rules.work_injury import (
     Dependant,
     allowance_top_up_fen,
@@ -124,7 +137,7 @@ def _anything_owed(month: str) -> bool:
                .filter(paid_through__lt=month)
                .filter(~Exists(PensionMonth.objects.filter(retiree=OuterRef("pk"), month=month)))
                .filter(~Exists(reemployed)))
-    if pension.exists():
+    if pension.exists() or _top_up_candidates(clock.today()).exists():
         return True
     # the monthly work-injury benefits are few: what their build would pay, computed and not written
     policy = current_policy()
@@ -196,13 +209,15 @@ def _build(run: PayrollRun, *, actor: Any, chunk_size: int, after_chunk: Callabl
     sends everyone through the per-row path (the reference the set-based path is tested against).
     """
     policy = current_policy()
+    known_on = clock.today()
     made = 0
     retirees = (Retiree.objects.filter(status=Retiree.Status.ACTIVE, retirement_month__lt=run.month)
                 .order_by("pk"))
     if set_based:
+        top_ups = _top_up_due(policy, known_on)
         made = _build_set_based(run, actor=actor, policy=policy, batch_size=batch_size, after_chunk=after_chunk,
-                                atomic=atomic)
-        retirees = retirees.filter(_not_simple(run.month))
+                                atomic=atomic, known_on=known_on, top_ups=top_ups)
+        retirees = retirees.filter(_not_simple(run.month) | _top_up_q(top_ups))
     made += _build_allowances(run, actor=actor, policy=policy, atomic=atomic)
     made += _build_survivors(run, actor=actor, policy=policy, atomic=atomic)
     # the keys first, in one query (a query per chunk would read the months paid again each time)
@@ -211,9 +226,9 @@ def _build(run: PayrollRun, *, actor: Any, chunk_size: int, after_chunk: Callabl
         chunk = list(Retiree.objects.filter(pk__in=keys[i:i + chunk_size]).select_related("entitlement").order_by("pk"))
         if atomic:
             with transaction.atomic():
-                n = _build_chunk(run, chunk, actor=actor, policy=policy)
+                n = _build_chunk(run, chunk, actor=actor, policy=policy, known_on=known_on)
         else:
-            n = _build_chunk(run, chunk, actor=actor, policy=policy)
+            n = _build_chunk(run, chunk, actor=actor, policy=policy, known_on=known_on)
         made += n
         if after_chunk is not None:
             after_chunk(made)
@@ -267,7 +282,8 @@ def _allowance_plans(through: str, policy: Any) -> list[tuple[DisabilityAllowanc
             try:
                 full = disability_allowance_fen(policy, monthly_fen=a.monthly_fen, month=m)[0]
                 pension = (monthly_amount_fen(policy, initial_fen=retiree.entitlement.monthly_fen,
-                                              retirement_month=retiree.retirement_month, month=m)
+                                              retirement_month=retiree.retirement_month, month=m,
+                                              known_on=clock.today())
                            if retiree is not None and m > retiree.retirement_month else 0)
             except InputError as exc:
                 raise ValidationError(f"伤残津贴#{a.pk}：{exc.zh}") from None
@@ -372,9 +388,11 @@ def _not_simple(month: str) -> Q:
                & ~Exists(PensionMonth.objects.filter(retiree=OuterRef("pk"), month=prev))))
 
 
-def _monthly_amount_sql(policy: Any, *, month: str, initial: str, retirement_month: str) -> str:
-    """SQL for `rules.pension.monthly_amount_fen` of ``month``, over the columns ``initial`` (fen at
-    retirement) and ``retirement_month`` (YYYY-MM): the same yearly adjustments, the same rounding.
+def _monthly_amount_sql(policy: Any, *, month: str, initial: str, retirement_month: str,
+                        known_on: dt.date | None = None) -> str:
+    """SQL for `rules.pension.monthly_amount_fen` of ``month`` as known on ``known_on``, over the
+    columns ``initial`` (fen at retirement) and ``retirement_month`` (YYYY-MM): the same yearly
+    adjustments (those issued by ``known_on``), the same rounding.
 
     One adjustment at rate r (per S = RATE_SCALE) is a + round_half_up(a·r/S) = floor(((2S+2r)·a + S)
     / (2S)), whose numerator is positive for any r > -S, so integer division (truncating, in SQLite
@@ -383,7 +401,7 @@ def _monthly_amount_sql(policy: Any, *, month: str, initial: str, retirement_mon
     retirement month picks the tail, each tail written as nested integer expressions.
     """
     first_day = f"{month}-01"
-    steps = [(f"{eff[:4]}-01", int(rate)) for eff, rate in adjustments(policy) if eff <= first_day]
+    steps = [(a.year_start, a.rate_x100k) for a in adjustments(policy, known_on) if a.effective <= first_day]
     if any(rate <= -RATE_SCALE for _, rate in steps):
         raise ValueError("调整比例不能低于-100%")
     for cutoff, _ in steps:
@@ -403,8 +421,57 @@ def _monthly_amount_sql(policy: Any, *, month: str, initial: str, retirement_mon
     return f"(CASE {' '.join(whens)} ELSE {initial} END)"
 
 
+def _top_up_due(policy: Any, known_on: dt.date) -> list[Any]:
+    """The yearly adjustments known on ``known_on`` that some month may have been paid without: a
+    pension run of a month from the adjustment's effective month was made before its notice was
+    issued. Read from the runs (a small table); usually none, and then nobody is looked at."""
+    due = []
+    for a in adjustments(policy, known_on):
+        if PayrollRun.objects.filter(month__gte=a.effective[:7], created_at__date__lt=a.issued).exists():
+            due.append(a)
+    return due
+
+
+def _top_up_q(top_ups: list[Any]) -> Q:
+    """Retirees with a month paid without one of ``top_ups`` (its notice was not out when the month
+    was computed: `PensionMonth.known_on` before the issue date) and not yet brought up to it."""
+    q = Q(pk__in=[])
+    for a in top_ups:
+        later = PensionTopUp.objects.filter(retiree=OuterRef("retiree"), month=OuterRef("month"),
+                                            known_on__gte=a.issued)
+        months = PensionMonth.objects.filter(retiree=OuterRef("pk"), month__gte=a.effective[:7],
+                                             known_on__lt=a.issued).filter(~Exists(later))
+        q |= Q(retirement_month__lt=a.year_start) & Exists(months)
+    return q
+
+
+def _top_up_candidates(known_on: dt.date) -> Any:
+    """Active retirees owed a yearly adjustment's difference on some month paid (`_top_up_q`)."""
+    top_ups = _top_up_due(current_policy(), known_on)
+    return Retiree.objects.filter(status=Retiree.Status.ACTIVE).filter(_top_up_q(top_ups)) if top_ups \
+        else Retiree.objects.none()
+
+
+def _top_up_sql(top_ups: list[Any], *, m_t: str, u_t: str) -> str:
+    """`_top_up_q` in SQL over the retiree alias ``r`` (dates and months come from the parsed pack)."""
+    parts = []
+    for a in top_ups:
+        dt.date.fromisoformat(a.issued)
+        month_index(a.effective[:7])
+        parts.append(f"""(r.retirement_month < '{a.year_start}' AND EXISTS (
+            SELECT 1 FROM {m_t} p WHERE p.retiree_id = r.id AND p.month >= '{a.effective[:7]}'
+              AND p.known_on < '{a.issued}'
+              AND NOT EXISTS (SELECT 1 FROM {u_t} u WHERE u.retiree_id = r.id AND u.month = p.month
+                                AND u.known_on >= '{a.issued}')))""")
+    return " OR ".join(parts) if parts else "1 = 0"
+
+
 def _build_set_based(run: PayrollRun, *, actor: Any, policy: Any, batch_size: int,
-                     after_chunk: Callable[[int], None] | None, atomic: bool) -> int:
+                     after_chunk: Callable[[int], None] | None, atomic: bool,
+                     known_on: dt.date | None = None, top_ups: list[Any] | None = None) -> int:
+    """The month of every simple retiree (see above), as known on ``known_on``; a retiree owed a
+    top-up (`_top_up_q` of ``top_ups``) is left to the per-row path, which pays both in one transfer."""
+    known_on = known_on or clock.today()
     month, prev = run.month, month_str(month_index(run.month) - 1)
     r_t, e_t, s_t = Retiree._meta.db_table, Entitlement._meta.db_table, Suspension._meta.db_table
     t_t, m_t = Transfer._meta.db_table, PensionMonth._meta.db_table
@@ -412,7 +479,8 @@ def _build_set_based(run: PayrollRun, *, actor: Any, policy: Any, batch_size: in
     # estimate of the retiree filter at 1, PostgreSQL joined every retiree to a full scan of the
     # entitlements (found at 200,000 retirees: minutes for one batch).
     amount = _monthly_amount_sql(policy, month=month, initial=f"(SELECT e.monthly_fen FROM {e_t} e WHERE e.retiree_id = r.id)",
-                                 retirement_month="r.retirement_month")
+                                 retirement_month="r.retirement_month", known_on=known_on)
+    owed_top_up = _top_up_sql(top_ups or [], m_t=m_t, u_t=PensionTopUp._meta.db_table)
     now = clock.now()
     # Each test of a retiree's months is a correlated count on the unique index (retiree, month), one
     # probe per retiree, never a join the planner may turn into a scan: the statistics of a month
@@ -432,12 +500,13 @@ def _build_set_based(run: PayrollRun, *, actor: Any, policy: Any, batch_size: in
                 AND (SELECT COUNT(*) FROM {s_t} s WHERE s.retiree_id = r.id) = 0
                 AND r.paid_through < %s
                 AND {months("%s")} = 0
-                AND (r.retirement_month = %s OR r.paid_through = %s OR {months("%s")} > 0)) a
+                AND (r.retirement_month = %s OR r.paid_through = %s OR {months("%s")} > 0)
+                AND NOT ({owed_top_up})) a
         WHERE a.amount > 0
         ORDER BY a.id"""
     insert_months = f"""
-        INSERT INTO {m_t} (retiree_id, month, amount_fen, kind, transfer_id)
-        SELECT t.retiree_id, %s, t.amount_fen, %s, t.id FROM {t_t} t
+        INSERT INTO {m_t} (retiree_id, month, amount_fen, kind, transfer_id, known_on)
+        SELECT t.retiree_id, %s, t.amount_fen, %s, t.id, %s FROM {t_t} t
         WHERE t.run_id = %s AND t.retiree_id > %s AND t.retiree_id <= %s
           AND (SELECT COUNT(*) FROM {m_t} p WHERE p.transfer_id = t.id) = 0"""
     bounds = Retiree.objects.filter(status=Retiree.Status.ACTIVE).aggregate(lo=Min("pk"), hi=Max("pk"))
@@ -450,7 +519,7 @@ def _build_set_based(run: PayrollRun, *, actor: Any, policy: Any, batch_size: in
         with transaction.atomic() if atomic else nullcontext(), connection.cursor() as cursor:
             cursor.execute(insert_transfers, [run.pk, Transfer.Kind.PENSION, Transfer.Status.PENDING, now, lo, hi,
                                               Retiree.Status.ACTIVE, month, month, month, prev, prev, prev])
-            cursor.execute(insert_months, [month, PensionMonth.Kind.REGULAR, run.pk, lo, hi])
+            cursor.execute(insert_months, [month, PensionMonth.Kind.REGULAR, known_on, run.pk, lo, hi])
             n = cursor.rowcount
             if n:
                 span = Transfer.objects.filter(run=run, retiree_id__gt=lo, retiree_id__lte=hi).aggregate(
@@ -472,11 +541,23 @@ def _unpaid_months(retiree: Retiree, through: str, paid: set[str], stopped: list
     return [m for m in months if m not in paid and not any(a <= month_index(m) <= b for a, b in stopped)]
 
 
-def _build_chunk(run: PayrollRun, chunk: list[Retiree], *, actor: Any, policy: Any) -> int:
+def _build_chunk(run: PayrollRun, chunk: list[Retiree], *, actor: Any, policy: Any,
+                 known_on: dt.date | None = None) -> int:
+    """One transfer per retiree of ``chunk`` owed anything: the months unpaid (as known on
+    ``known_on``) and the top-ups (调整补发) of months paid before a yearly adjustment's notice."""
+    known_on = known_on or clock.today()
     ids = [r.pk for r in chunk]
     paid: dict[int, set[str]] = defaultdict(set)
-    for rid, m in PensionMonth.objects.filter(retiree_id__in=ids).values_list("retiree_id", "month"):
+    paid_fen: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    computed: dict[int, set[str]] = defaultdict(set)  # months whose amount was computed here (known_on kept)
+    for rid, m, fen, on in PensionMonth.objects.filter(retiree_id__in=ids).values_list(
+            "retiree_id", "month", "amount_fen", "known_on"):
         paid[rid].add(m)
+        paid_fen[rid][m] += fen
+        if on is not None:
+            computed[rid].add(m)
+    for rid, m, fen in PensionTopUp.objects.filter(retiree_id__in=ids).values_list("retiree_id", "month", "amount_fen"):
+        paid_fen[rid][m] += fen
     # Months never owed: re-employment (closed stops; an open one keeps the retiree suspended).
     stopped: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for rid, a, b in (Suspension.objects.filter(retiree_id__in=ids, reason=Suspension.Reason.REEMPLOYMENT)
@@ -485,22 +566,35 @@ def _build_chunk(run: PayrollRun, chunk: list[Retiree], *, actor: Any, policy: A
     plans = []
     for r in chunk:
         months = _unpaid_months(r, run.month, paid[r.pk], stopped[r.pk])
-        if not months:
-            continue
         amounts = [monthly_amount_fen(policy, initial_fen=r.entitlement.monthly_fen,
-                                      retirement_month=r.retirement_month, month=m) for m in months]
-        if sum(amounts) <= 0:
+                                      retirement_month=r.retirement_month, month=m, known_on=known_on) for m in months]
+        top_ups = []
+        for m in sorted(computed[r.pk]):
+            applied = applied_adjustments(policy, retirement_month=r.retirement_month, month=m, known_on=known_on)
+            if not applied:
+                continue
+            owed = monthly_amount_fen(policy, initial_fen=r.entitlement.monthly_fen,
+                                      retirement_month=r.retirement_month, month=m, known_on=known_on)
+            fen = top_up_fen(owed_fen=owed, paid_fen=paid_fen[r.pk][m])
+            if fen > 0:
+                top_ups.append((m, applied[-1], fen))
+        if sum(amounts) + sum(x for _, _, x in top_ups) <= 0:
             continue
-        plans.append((r, months, amounts))
+        plans.append((r, months, amounts, top_ups))
     if not plans:
         return 0
     transfers = Transfer.objects.bulk_create([
         Transfer(run=run, kind=Transfer.Kind.PENSION, person_id=r.person_id, retiree=r, bank_account=r.bank_account,
-                 amount_fen=sum(amounts)) for r, _, amounts in plans])
+                 amount_fen=sum(amounts) + sum(x for _, _, x in top_ups)) for r, _, amounts, top_ups in plans])
     PensionMonth.objects.bulk_create([
-        PensionMonth(retiree=r, month=m, amount_fen=a, transfer=t,
+        PensionMonth(retiree=r, month=m, amount_fen=a, transfer=t, known_on=known_on,
                      kind=PensionMonth.Kind.REGULAR if m == run.month else PensionMonth.Kind.ARREARS)
-        for t, (r, months, amounts) in zip(transfers, plans, strict=True) for m, a in zip(months, amounts, strict=True)])
+        for t, (r, months, amounts, _) in zip(transfers, plans, strict=True)
+        for m, a in zip(months, amounts, strict=True)])
+    PensionTopUp.objects.bulk_create([
+        PensionTopUp(retiree=r, month=m, adjustment=a.effective, document=a.document[:200], amount_fen=x,
+                     known_on=known_on, transfer=t)
+        for t, (r, _, _, top_ups) in zip(transfers, plans, strict=True) for m, a, x in top_ups])
     audit_bulk_create(actor=actor, model=Transfer, objs=transfers, reason=f"{run}：生成支付明细")
     return len(transfers)
 
@@ -763,6 +857,7 @@ def payroll_retry_start(*, run: PayrollRun, actor: Any) -> PayrollRun:
                                           bank_account=old.retiree.bank_account if old.retiree else old.bank_account,
                                           amount_fen=old.amount_fen)
             PensionMonth.objects.filter(transfer=old).update(transfer=new)
+            PensionTopUp.objects.filter(transfer=old).update(transfer=new)
             AllowanceMonth.objects.filter(transfer=old).update(transfer=new)
             SurvivorMonth.objects.filter(transfer=old).update(transfer=new)
             before = snapshot(old)

@@ -13,6 +13,7 @@ from shebao.benefits.models import (
     DisabilityAllowance,
     PayrollRun,
     PensionMonth,
+    PensionTopUp,
     Retiree,
     SurvivorMonth,
     SurvivorPension,
@@ -85,18 +86,28 @@ class StatementLine:
     status: str
 
 
+def _top_up_lines(retiree: Retiree) -> list[StatementLine]:
+    """The retiree's yearly-adjustment top-ups (调整补发), one line per month and adjustment."""
+    return [StatementLine(u.month, "调整补发", u.amount_fen, u.transfer.run, u.transfer.get_status_display())
+            for u in PensionTopUp.objects.filter(retiree=retiree).select_related("transfer__run")
+            .order_by("month", "adjustment")]
+
+
 def arrears_statement(retiree: Retiree) -> list[StatementLine]:
     """Each month paid as arrears (补发) to ``retiree``: the month, amount, the run that paid it and the
-    transfer's state (2.1's statement listing each month)."""
+    transfer's state (2.1's statement listing each month); then each month's yearly-adjustment
+    top-up (调整补发: the difference owed on a month paid before the adjustment's notice)."""
     months = (PensionMonth.objects.filter(retiree=retiree).select_related("transfer__run").order_by("month"))
-    return [StatementLine(m.month, m.get_kind_display(), m.amount_fen, m.transfer.run, m.transfer.get_status_display())
-            for m in months if m.kind == PensionMonth.Kind.ARREARS]
+    return [*(StatementLine(m.month, m.get_kind_display(), m.amount_fen, m.transfer.run, m.transfer.get_status_display())
+              for m in months if m.kind == PensionMonth.Kind.ARREARS), *_top_up_lines(retiree)]
 
 
 def payment_history(retiree: Retiree) -> list[StatementLine]:
+    """Every month paid to ``retiree`` and every top-up, by month (a month's top-up after it)."""
     months = (PensionMonth.objects.filter(retiree=retiree).select_related("transfer__run").order_by("month"))
-    return [StatementLine(m.month, m.get_kind_display(), m.amount_fen, m.transfer.run, m.transfer.get_status_display())
-            for m in months]
+    lines = [StatementLine(m.month, m.get_kind_display(), m.amount_fen, m.transfer.run, m.transfer.get_status_display())
+             for m in months]
+    return sorted([*lines, *_top_up_lines(retiree)], key=lambda s: (s.month, s.kind == "调整补发"))
 
 
 # --- Work-injury monthly benefits (9) --------------------------------------------------------------

@@ -13,8 +13,17 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 
-from shebao.benefits.models import Entitlement, PensionMonth, Recovery, Retiree, Suspension, Transfer
+from shebao.benefits.models import (
+    Entitlement,
+    PensionMonth,
+    PensionTopUp,
+    Recovery,
+    Retiree,
+    Suspension,
+    Transfer,
+)
 from shebao.collection.ledger import Line, ledger_post
 from shebao.collection.models import LedgerTransaction
 from shebao.core import clock
@@ -177,7 +186,10 @@ def _recover(*, actor: Any, retiree: Retiree, from_month: str, reason: str) -> R
                   .exclude(transfer__status=Transfer.Status.FAILED).order_by("month"))
     if not months:
         return None
-    amount = sum(m.amount_fen for m in months)
+    # a month's yearly-adjustment top-ups (调整补发) were paid for it too
+    top_ups = (PensionTopUp.objects.filter(retiree=retiree, month__gte=from_month)
+               .exclude(transfer__status=Transfer.Status.FAILED).aggregate(s=Sum("amount_fen"))["s"] or 0)
+    amount = sum(m.amount_fen for m in months) + int(top_ups)
     entry = ledger_post(kind=LedgerTransaction.Kind.BENEFIT_RECOVERY, occurred_on=clock.today(), actor=actor,
                         lines=[Line(RECEIVABLE, None, amount), Line(EXPENSE, None, -amount)],
                         memo=f"追回养老金 {retiree.person.name} {months[0].month}至{months[-1].month}", reason=reason)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from .dates import InputError, month_index, month_str
 from .policy import Policy
@@ -155,35 +155,93 @@ def entitlement_for(policy: Policy, *, retired_on: date, age_months: int, index_
     )
 
 
-def adjustments(policy: Policy) -> tuple[tuple[str, int], ...]:
-    """The yearly adjustments of the pack: ((effective "YYYY-MM-DD", rate per 100 000), ...), in order."""
+class Adjustment(NamedTuple):
+    """One yearly adjustment of the pack: in force from ``effective`` ("YYYY-MM-DD", 1 January of
+    its year), ``rate_x100k`` per 100 000, set by ``document`` issued on ``issued`` ("YYYY-MM-DD"):
+    no payroll made before ``issued`` may pay it (the notice did not exist yet)."""
+
+    effective: str
+    rate_x100k: int
+    issued: str
+    document: str
+
+    @property
+    def year_start(self) -> str:
+        """The month from which it raises a pension ("YYYY-01"): those retired before it get it."""
+        return f"{self.effective[:4]}-01"
+
+
+def adjustments(policy: Policy, known_on: date | str | None = None) -> tuple[Adjustment, ...]:
+    """The yearly adjustments of the pack in order of effect, those issued on or before ``known_on``
+    (a business date) only; ``None``: every one, as if all were known.
+
+    Raises InputError when a value of ``pension.yearly_adjustment_rate`` does not say when its notice
+    was issued (``reference.issued`` in the pack): the day it becomes payable is part of the rule.
+    """
     memo = policy._compiled.get("pension_adjustments")
     if memo is None:
         p = policy.parameter("pension.yearly_adjustment_rate")
-        memo = policy._compiled["pension_adjustments"] = tuple(
-            (v.effective, int(v.value)) for v in p.values if v.value is not None)
-    return memo  # type: ignore[no-any-return]
+        out = []
+        for v in p.values:
+            if v.value is None:
+                continue
+            if not v.reference.issued:
+                raise InputError(f"yearly adjustment {v.effective}: its reference has no issue date",
+                                 zh=f"{v.effective}起的养老金调整未载明通知印发日期，无法确定何时可以发放",
+                                 field="pension.yearly_adjustment_rate")
+            out.append(Adjustment(v.effective, int(v.value), v.reference.issued, v.reference.document))
+        memo = policy._compiled["pension_adjustments"] = tuple(out)
+    if known_on is None:
+        return memo  # type: ignore[no-any-return]
+    day = known_on.isoformat() if isinstance(known_on, date) else known_on
+    return tuple(a for a in memo if a.issued <= day)
 
 
-def monthly_amount_fen(policy: Policy, *, initial_fen: int, retirement_month: str, month: str) -> int:
+def applied_adjustments(policy: Policy, *, retirement_month: str, month: str,
+                        known_on: date | str | None = None) -> list[Adjustment]:
+    """The adjustments that raise ``month``'s pension of someone retired in ``retirement_month``, as
+    known on ``known_on`` (see `monthly_amount_fen`), in the order they apply."""
+    first_day = f"{month}-01"
+    return [a for a in adjustments(policy, known_on)
+            if a.effective <= first_day and retirement_month < a.year_start]
+
+
+def monthly_amount_fen(policy: Policy, *, initial_fen: int, retirement_month: str, month: str,
+                       known_on: date | str | None = None) -> int:
     """The monthly pension owed for ``month`` to someone retired in ``retirement_month`` with
-    ``initial_fen`` a month at retirement: each yearly adjustment in force by the first of ``month``
+    ``initial_fen`` a month at retirement, as a payroll made on business date ``known_on`` pays it:
+    each yearly adjustment in force by the first of ``month`` and issued on or before ``known_on``
     raises it, for those retired before 1 January of the adjustment's year (the notices' "上年底前已
     按规定办理退休手续"), by its rate, half up to the fen, on the amount then in force.
+    ``known_on=None`` applies every adjustment in force (the amount once every notice is out).
+
+    A payroll made before a notice's issue date pays without it; once it is out, the months from its
+    effective month are owed the difference (`top_up_fen`, paid as 调整补发 by the next run).
 
     >>> from shebao.rules import load_policy
     >>> monthly_amount_fen(load_policy("base"), initial_fen=300000, retirement_month="2018-06", month="2020-03")
     330750
+    >>> monthly_amount_fen(load_policy("base"), initial_fen=300000, retirement_month="2018-06", month="2020-03",
+    ...                    known_on="2020-03-20")
+    315000
     """
     _check_non_negative(initial_fen=initial_fen)
-    first_day = f"{month}-01"
     amount = initial_fen
-    for effective, rate in adjustments(policy):
-        if effective > first_day:
-            break
-        if retirement_month < f"{effective[:4]}-01":
-            amount += round_half_up(Fraction(amount * rate, RATE_SCALE))
+    for a in applied_adjustments(policy, retirement_month=retirement_month, month=month, known_on=known_on):
+        amount += round_half_up(Fraction(amount * a.rate_x100k, RATE_SCALE))
     return amount
+
+
+def top_up_fen(*, owed_fen: int, paid_fen: int) -> int:
+    """What a month already paid ``paid_fen`` is still owed when it is now owed ``owed_fen``: the
+    difference when positive (调整补发), else 0 (an amount paid is never taken back here: a recovery
+    is its own decision, benefits.services).
+
+    >>> top_up_fen(owed_fen=419213, paid_fen=399250), top_up_fen(owed_fen=399250, paid_fen=399250)
+    (19963, 0)
+    """
+    _check_non_negative(owed_fen=owed_fen, paid_fen=paid_fen)
+    return max(0, owed_fen - paid_fen)
 
 
 def payable_months(*, retirement_month: str, through: str) -> list[str]:
@@ -214,6 +272,7 @@ def _check_non_negative(**values: int) -> None:
             raise InputError(f"{name} must be a non-negative integer, got {v!r}", zh=f"{name}须为非负整数", field=name)
 
 
-__all__ = ["Entitlement", "account_divisor", "account_pension_fen", "adjustments", "arrears_months",
+__all__ = ["Adjustment", "Entitlement", "account_divisor", "account_pension_fen", "adjustments",
+           "applied_adjustments", "arrears_months",
            "basic_pension_fen", "entitlement_for", "monthly_amount_fen", "payable_months", "round_half_up",
-           "transitional_pension_fen"]
+           "top_up_fen", "transitional_pension_fen"]

@@ -37,8 +37,14 @@ _DEF_KEYS = {"description", "label", "value_labels", "unit", "type", "values", "
 
 @dataclass(frozen=True)
 class Reference:
+    """The document a value rests on, the clause of tests/data/notice.md it serves, and the day the
+    document was issued (``issued``, "YYYY-MM-DD", or ``None`` when the pack does not say). A value
+    may take effect before its document existed (a yearly pension adjustment from 1 January set by a
+    notice of April): ``issued`` is the first business day on which anyone could apply it."""
+
     document: str
     clause: str
+    issued: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,10 +169,16 @@ def _reference(raw: Any, where: Located, key: str) -> Reference:
         raw.get("clause"), str
     ):
         raise where.error("reference must be {document: str, clause: str}", key)
-    extra = set(raw) - {"document", "clause"}
+    extra = set(raw) - {"document", "clause", "issued"}
     if extra:
         raise where.error(f"unknown reference keys {sorted(extra)}", key)
-    return Reference(raw["document"], raw["clause"])
+    issued = raw.get("issued")
+    if issued is not None:
+        try:
+            issued = parse_date(issued, "issued").isoformat()
+        except InputError as exc:
+            raise where.error(f"reference: {exc}", key) from None
+    return Reference(raw["document"], raw["clause"], issued)
 
 
 def _dated_values(pdef: Located, name: str, kind: str, spec: Mapping[str, Any]) -> list[DatedValue]:
