@@ -15,6 +15,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from shebao.benefits import payroll, selectors
 from shebao.benefits.models import PayrollRun, PensionMonth, PensionTopUp, Transfer
@@ -150,3 +151,26 @@ def test_the_per_row_and_set_based_paths_pay_the_same_once_the_notice_is_out(zha
     payroll.payroll_run_start(actor=SETUP, month="2020-03")
     on(settings, "2020-04-20")
     assert _built("2020-04", set_based=True) == _built("2020-04", set_based=False)
+
+
+# --- The working names every figure's unit and period ---------------------------------------------
+def test_the_retiree_page_says_years_of_contribution_and_a_yearly_rate_and_dates_the_rise_by_its_notice(
+        client, zhao_and_sun, clerk_chaoyang, settings):
+    zhao, _ = zhao_and_sun
+    client.force_login(clerk_chaoyang)
+    on(settings, "2020-02-20")
+    payroll.payroll_run_start(actor=SETUP, month="2020-02")
+    text = client.get(reverse("backoffice:retiree_detail", args=[zhao.pk])).content.decode()
+    # U4: "缴费年限360个月 × 1%" read as 1 % a month; the 1 % is a year's share
+    assert "缴费年限360个月 × 1%" not in text
+    assert "× 缴费年限30年（360个月） × 每缴费1年1%" in text
+    assert "计发基数8,847.00元/月" in text and "个人账户储存额139,000.00元 ÷ 计发月数139个月" in text
+    assert "2020年调整" not in text  # not known on 2020-02-20
+    assert "2020-02养老金</dt><dd>3,654.10元/月" in text
+    on(settings, "2020-04-20")
+    payroll.payroll_supplementary_start(actor=SETUP, month="2020-02")
+    text = client.get(reverse("backoffice:retiree_detail", args=[zhao.pk])).content.decode()
+    assert "在上年12月养老金基础上提高5%（每年调整一次），自2020-01起为3,836.81元/月" in text
+    assert f"{NOTICE_2020}）（2020-04-17印发" in text
+    assert "2020-04养老金</dt><dd>3,836.81元/月" in text
+    assert text.count("<td>调整补发</td>") == 4  # 2020-01 and 2020-02, in the arrears list and the history

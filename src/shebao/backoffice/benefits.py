@@ -206,6 +206,8 @@ def retiree_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_suspend": may(request.user, "retiree.suspend", district_id=retiree.district_id),
         "may_resume": may(request.user, "retiree.resume", district_id=retiree.district_id),
         "month": clock.today().isoformat()[:7], "age_zh": format_age_zh(retiree.age_months),
+        "working": selectors.entitlement_working(retiree.entitlement, month=clock.today().isoformat()[:7],
+                                                 known_on=clock.today()),
     })
 
 

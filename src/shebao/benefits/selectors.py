@@ -180,3 +180,63 @@ def survivor_monthly_fen(pensions: list[SurvivorPension], month: str) -> dict[in
             continue
         out[p.pk] = (m, dict(zip([q.pk for q in eligible], fen, strict=True)).get(p.pk, 0))
     return out
+
+
+# --- The working of a pension (shown to staff and the retiree) --------------------------------------
+def _years_zh(months: int) -> str:
+    """A number of months said in years and months, the months named: 396 -> "33年（396个月）"."""
+    years, rest = divmod(months, 12)
+    return f"{years}年（{months}个月）" if rest == 0 else f"{years}年{rest}个月（{months}个月）"
+
+
+def _rate_zh(rate_x100k: int) -> str:
+    """A rate per 100 000 as a percentage without trailing zeros: 1000 -> "1%", 1250 -> "1.25%"."""
+    whole, frac = divmod(rate_x100k, 1000)
+    return f"{whole}%" if frac == 0 else f"{whole}.{f'{frac:03d}'.rstrip('0')}%"
+
+
+def _index_zh(index_x10k: int) -> str:
+    return f"{index_x10k // 10_000}.{index_x10k % 10_000:04d}"
+
+
+def entitlement_working(entitlement: Any, *, month: str, known_on: Any) -> list[tuple[str, str]]:
+    """The working of a formula pension as (term, sentence) pairs, every figure with its unit and
+    period: amounts 元/月 or 元, years of contribution in years (the 1 % is a year's share, 国发〔2005〕
+    38号 第六条: "缴费每满1年发给1%"), the divisor in months, each rate per year; then each yearly
+    adjustment that raises the pension of ``month`` as known on ``known_on`` (the notice, its issue
+    date and the month it is paid from) and the amount now. Empty for an amount of record."""
+    from shebao.core.money import format_yuan
+    from shebao.core.policy import current_policy
+    from shebao.rules.pension import applied_adjustments, monthly_amount_fen
+
+    e = entitlement
+    if e.source != "formula":
+        return []
+    params = e.parameters or {}
+    basic_rate = int((params.get("pension.basic_rate") or {}).get("value", 1000))
+    trans_rate = int((params.get("pension.transitional_rate") or {}).get("value", 1000))
+    wage = f"计发基数{format_yuan(e.average_wage_fen)}元/月"
+    index = f"平均缴费指数{_index_zh(e.index_x10k or 0)}"
+    lines = [
+        ("基础养老金", f"{format_yuan(e.basic_fen)}元/月 =（{wage} + 指数化月平均缴费工资（计发基数 × {index}））÷ 2"
+                  f" × 缴费年限{_years_zh(e.contribution_months or 0)} × 每缴费1年{_rate_zh(basic_rate)}"),
+        ("个人账户养老金", f"{format_yuan(e.account_fen)}元/月 = 个人账户储存额{format_yuan(e.account_balance_fen)}元"
+                    f" ÷ 计发月数{e.divisor}个月"),
+        ("过渡性养老金", f"{format_yuan(e.transitional_fen)}元/月 = {wage} × {index}"
+                   f" × 视同缴费年限{_years_zh(e.deemed_months or 0)} × 每视同缴费1年{_rate_zh(trans_rate)}"),
+        ("退休时月养老金", f"{format_yuan(e.monthly_fen)}元/月（三项之和，各项分别四舍五入到分）"),
+    ]
+    retiree = e.retiree
+    if month > retiree.retirement_month:
+        policy = current_policy()
+        for a in applied_adjustments(policy, retirement_month=retiree.retirement_month, month=month,
+                                     known_on=known_on):
+            amount = monthly_amount_fen(policy, initial_fen=e.monthly_fen, retirement_month=retiree.retirement_month,
+                                        month=f"{a.effective[:7]}", known_on=a.issued)
+            lines.append((f"{a.effective[:4]}年调整",
+                          f"在上年12月养老金基础上提高{_rate_zh(a.rate_x100k)}（每年调整一次），自{a.effective[:7]}起"
+                          f"为{format_yuan(amount)}元/月；依据{a.document}（{a.issued}印发，此前已发月份补发差额）"))
+        now = monthly_amount_fen(policy, initial_fen=e.monthly_fen, retirement_month=retiree.retirement_month,
+                                 month=month, known_on=known_on)
+        lines.append((f"{month}养老金", f"{format_yuan(now)}元/月"))
+    return lines
