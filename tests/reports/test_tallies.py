@@ -135,7 +135,7 @@ def _direct(world, start, end, district: Office | None) -> dict[str, int | None]
     lines = RemittanceLine.objects.filter(value_date__gte=start, value_date__lte=end)
     flags = Flag.objects.filter(raised_at__date__gte=start, raised_at__date__lte=end)
     incidents = Incident.objects.filter(occurred_at__date__gte=start, occurred_at__date__lte=end)
-    from shebao.benefits.models import Transfer
+    from shebao.benefits.models import PensionMonth, PensionTopUp, Transfer
 
     transfers = Transfer.objects.filter(run__month__in=months)
     if district is not None:
@@ -170,8 +170,13 @@ def _direct(world, start, end, district: Office | None) -> dict[str, int | None]
         "remittances_unmatched": lines.filter(status="unmatched").count(),
         "audit_cases_open": 0, "incidents": incidents.count(),
         "payroll_paid_fen": transfers.filter(status="paid").aggregate(s=Sum("amount_fen"))["s"] or 0,
-        "payroll_unpaid_fen": transfers.exclude(status="paid").aggregate(s=Sum("amount_fen"))["s"] or 0,
-        "payroll_back_pay_fen": transfers.filter(run__kind="supplementary").aggregate(s=Sum("amount_fen"))["s"] or 0,
+        "payroll_unpaid_fen": transfers.filter(kind="pension").exclude(status="paid").aggregate(
+            s=Sum("amount_fen"))["s"] or 0,
+        "work_injury_unpaid_fen": transfers.filter(kind="work_injury").exclude(status="paid").aggregate(
+            s=Sum("amount_fen"))["s"] or 0,
+        # back pay: the months paid before their run's month (review-user4 U5; real rows in test_payroll_figures.py)
+        "payroll_back_pay_fen": sum(m.objects.filter(transfer__in=transfers, **f).aggregate(s=Sum("amount_fen"))["s"] or 0
+                                    for m, f in ((PensionMonth, {"kind": "arrears"}), (PensionTopUp, {}))),
     }
 
 

@@ -98,9 +98,11 @@ FIGURES: tuple[Figure, ...] = (
     Figure("deductions_failed", "银行扣款失败", "3.1", "n", lambda s: s.n("deductions", "failed")),
     Figure("remittances_unmatched", "汇款待匹配", "3.2", "n", lambda s: s.n("remittances", "unmatched")),
     Figure("payroll_paid_fen", "待遇已支付", "2.1", "fen", lambda s: s.fen("payroll", "paid")),
-    Figure("payroll_unpaid_fen", "待遇未到账（失败或待结果）", "2.1", "fen",
-           lambda s: s.fen("payroll", "failed") + s.fen("payroll", "pending")),
-    Figure("payroll_back_pay_fen", "待遇补发", "2.1", "fen", lambda s: s.fen("payroll_kind", "supplementary")),
+    Figure("payroll_unpaid_fen", "养老金未到账（支付失败或待银行结果）", "2.1", "fen",
+           lambda s: s.fen("payroll_unpaid", "pension:failed") + s.fen("payroll_unpaid", "pension:pending")),
+    Figure("work_injury_unpaid_fen", "工伤待遇未到账（支付失败或待银行结果）", "9", "fen",
+           lambda s: s.fen("payroll_unpaid", "work_injury:failed") + s.fen("payroll_unpaid", "work_injury:pending")),
+    Figure("payroll_back_pay_fen", "待遇补发（含年度调整补发）", "2.1", "fen", lambda s: s.fen("back_pay")),
     Figure("audit_cases_open", "稽核案件在办", "7", "n",
            lambda s: s.n("audit_cases") - s.n("audit_cases", "closed")),
     Figure("incidents", "大厅疫情事件", "8", "n", lambda s: s.n("incidents")),
@@ -112,6 +114,17 @@ def _choices(model_label: str, field: str) -> dict[str, str]:
     from django.apps import apps
 
     return dict(apps.get_model(model_label)._meta.get_field(field).choices or [])
+
+
+BACK_PAY_NAMES = (("arrears", "补发月份（迟报或恢复发放的退休人员）"),
+                  ("adjustment", "年度调整补发（调整通知印发前已发月份的差额）"),
+                  ("work_injury", "工伤待遇补发（伤残津贴、供养亲属抚恤金以前月份）"))
+
+
+def _unpaid_names() -> dict[str, str]:
+    """``<benefit>:<status>`` keys of the payroll_unpaid measure -> 基本养老金·支付失败 and so on."""
+    kinds, statuses = _choices("benefits.Transfer", "kind"), _choices("benefits.Transfer", "status")
+    return {f"{k}:{s}": f"{kz}·{sz}" for k, kz in kinds.items() for s, sz in statuses.items() if s != "paid"}
 
 
 def _relief_rule_names() -> dict[str, str]:
@@ -146,6 +159,8 @@ BREAKDOWNS: tuple[Breakdown, ...] = (
               lambda: _choices("collection.RemittanceLine", "status")),
     Breakdown("payroll", "待遇支付（按结果）", "2.1", "payroll", "fen",
               lambda: _choices("benefits.Transfer", "status")),
+    Breakdown("payroll_unpaid", "待遇未到账（按待遇类型和结果）", "2.1", "payroll_unpaid", "fen", lambda: _unpaid_names()),
+    Breakdown("back_pay", "待遇补发（按类别）", "2.1", "back_pay", "fen", lambda: dict(BACK_PAY_NAMES)),
     Breakdown("audit_cases", "稽核案件（按状态）", "7", "audit_cases", "n",
               lambda: _choices("operations.AuditCase", "state")),
     Breakdown("incidents", "疫情事件（按类别）", "8", "incidents", "n",

@@ -31,8 +31,13 @@ Sources and measures (clause of tests/data/notice.md each answers):
 * deductions (day = the run's day): ``deductions``/status (3.1).
 * remittances (day = value date): ``remittances``/status (3.2).
 * payroll (day = first day of the run's month, district = the payee's): ``payroll``/transfer status
-  with fen = amount (paid, failed, pending); ``payroll_kind``/run kind with fen, back-pay being the
-  supplementary runs (补发, 2.1).
+  with fen = amount (paid, failed, pending); ``payroll_kind``/run kind with fen;
+  ``payroll_unpaid``/``<benefit>:<status>`` (pension or work_injury, failed or pending) with fen, so a
+  frozen pension is not read with a work-injury payment awaiting the bank's result; ``back_pay``/kind
+  with fen = the months a transfer pays for before its run's month (补发, 2.1), in whatever run: a
+  late-declared or resumed retiree's months (``arrears``), the yearly-adjustment differences of months
+  paid before the notice (``adjustment``, 调整补发), a monthly work-injury benefit's earlier months
+  (``work_injury``). A supplementary run is not all back pay, nor is back pay only in supplementary runs.
 * audit cases (day = registered): ``audit_cases``/state (7).
 * incidents (day = occurred): ``incidents``/kind (8).
 """
@@ -250,12 +255,39 @@ REMITTANCES = Source(
 def _payroll_counts(row: dict[str, Any]) -> Iterable[Count]:
     yield ("payroll", row["status"], None, 1, row["amount_fen"])
     yield ("payroll_kind", row["run__kind"], None, 1, row["amount_fen"])
+    if row["status"] != "paid":
+        yield ("payroll_unpaid", f"{row['kind']}:{row['status']}", None, 1, row["amount_fen"])
+
+
+def _back_pay_counts(buckets: set[Bucket] | None, districts: dict[int, int | None]) -> Iterable[tuple[Bucket, Count]]:
+    """The back pay (补发) inside the transfers of ``buckets``: each month paid before its run's month,
+    counted on its transfer's bucket (see the module docstring)."""
+    from django.apps import apps
+    from django.db.models import F
+
+    transfers = PAYROLL.model().objects.all()
+    if buckets is not None:
+        transfers = transfers.filter(PAYROLL._filter(buckets, districts))
+    keys = transfers.values("pk")
+    rows = [
+        ("arrears", apps.get_model("benefits.PensionMonth").objects.filter(kind="arrears")),
+        ("adjustment", apps.get_model("benefits.PensionTopUp").objects.all()),
+        ("work_injury", apps.get_model("benefits.AllowanceMonth").objects.filter(month__lt=F("transfer__run__month"))),
+        ("work_injury", apps.get_model("benefits.SurvivorMonth").objects.filter(month__lt=F("transfer__run__month"))),
+    ]
+    for key, qs in rows:
+        for row in (qs.filter(transfer__in=keys).values("amount_fen", "transfer__person__district_id", "transfer__run__month")
+                    .order_by().iterator(chunk_size=CHUNK)):
+            month = row["transfer__run__month"]
+            office = row["transfer__person__district_id"]
+            bucket = (districts.get(office) if office is not None else None, dt.date(int(month[:4]), int(month[5:7]), 1))
+            yield bucket, ("back_pay", key, None, 1, row["amount_fen"])
 
 
 PAYROLL = Source(
-    name="payroll", model=_model("benefits.Transfer"), fields=("status", "amount_fen", "run__kind"),
+    name="payroll", model=_model("benefits.Transfer"), fields=("status", "amount_fen", "run__kind", "kind"),
     day="run__month", month_day=True, office="person__district_id", count=_payroll_counts,
-    watch={"benefits.Transfer": "pk", "benefits.PayrollRun": "run"},
+    watch={"benefits.Transfer": "pk", "benefits.PayrollRun": "run"}, extra=_back_pay_counts,
 )
 AUDIT_CASES = Source(
     name="audit_cases", model=_model("operations.AuditCase"), fields=("state",), day="registered_on",
