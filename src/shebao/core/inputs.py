@@ -334,7 +334,11 @@ def page_number(query: Mapping[str, Any], *, name: str = "page", last: int = PAG
     else (``abc``, ``10³⁰``) is a ValidationError in Chinese (the page answers 400)."""
     raw = str(query.get(name) or "1").strip()
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 8 or not 1 <= int(raw) <= last:
-        raise ValidationError({name: f"页码“{raw[:20]}”无效，应为1至{last}的整数"})
+        from shebao.core.masking import mask_text
+
+        # The guard lets a plain figure through here (core.middleware.FIGURE_PARAMETERS): one that
+        # reads as a phone or account number is echoed masked, like every number a page shows.
+        raise ValidationError({name: f"页码“{mask_text(raw[:40])[:20]}”无效，应为1至{last}的整数"})
     return int(raw)
 
 

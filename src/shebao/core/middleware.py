@@ -124,6 +124,12 @@ class QueryCheck:
     forms: bool
     # The rule for a posted form when it differs from the address's (None: the same).
     in_form: Callable[[str], str | None] | None = None
+    # Whether the rule judges the value of the parameter `name` (None: every parameter). A name is
+    # always judged, whatever the parameter.
+    applies: Callable[[str, str], bool] | None = None
+
+    def judges(self, name: str, value: str) -> bool:
+        return self.applies is None or self.applies(name, value)
 
 
 def _control_character(value: str) -> str | None:
@@ -144,6 +150,29 @@ def _personal_number(value: str) -> str | None:
     return NUMBER_IN_URL if holds_personal_number(value) and not _public_code(value) else None
 
 
+# Parameters that by what they are hold a figure, a date or a record's id, never a person's number
+# (review-input4 E10: `page=13800138000`, `district=13800138000`, a calculator's
+# `revenue=999999999999999` were refused as "证件号码、手机号码或银行账号"): a page number, a district's or
+# a record's id, a month, a date, a count, an amount. A plain figure written in ASCII there is judged by
+# the view as what the parameter is (“页码…无效，应为1至10000的整数”, "超出合理范围"), not as a personal
+# number. The access log still masks it: core.masking.mask_text masks every number that looks
+# personal in a logged line, and a plain ASCII figure is what it reads. Anything else in such a
+# parameter (full-width digits, digits in groups, a final X, an `id:` prefix: the forms a person's
+# number is written in) is judged like any other parameter. `q`, `code`, `next`, the front desk's
+# `id_number` and every parameter not named here are always judged.
+FIGURE_PARAMETERS = frozenset({
+    "page", "page_size", "per_page", "limit", "offset", "cursor", "year", "month", "day", "start", "end",
+    "from", "to", "as_of", "on", "lifted_on", "district", "person", "employer", "case", "run", "id",
+    "revenue", "assets", "employees", "amount", "amount_fen", "base_fen", "months", "days", "v",
+})
+_PLAIN_FIGURE = re.compile(r"[+-]?[0-9]{1,40}(?:\.[0-9]{1,10})?")
+
+
+def _not_a_plain_figure(name: str, value: str) -> bool:
+    """False for a plain ASCII figure in a parameter of FIGURE_PARAMETERS (judged by the view)."""
+    return not (name in FIGURE_PARAMETERS and _PLAIN_FIGURE.fullmatch(value.strip()) is not None)
+
+
 # In order: the first check a value fails is the one reported.
 QUERY_CHECKS: tuple[QueryCheck, ...] = (
     # A control character or a lone surrogate: PostgreSQL cannot hold a NUL in text, so such a term
@@ -157,8 +186,10 @@ QUERY_CHECKS: tuple[QueryCheck, ...] = (
     # front-desk GETs put full ID numbers in access logs, proxies' logs and browser histories. A value
     # that core.masking.mask_text would mask (the log masker's own rule) is refused; an employer's
     # unified social credit code (GB 32100, public) passes unless it also reads as an ID number.
+    # A plain figure in a parameter that is a figure by name (FIGURE_PARAMETERS) is the view's to judge.
     QueryCheck(_personal_number, "personal_number_in_url",
-               "an ID, phone or account number in a URL: POST it instead", forms=False),
+               "an ID, phone or account number in a URL: POST it instead", forms=False,
+               applies=_not_a_plain_figure),
 )
 
 
@@ -191,9 +222,9 @@ class QueryGuardMiddleware:
             checks = [(c, c.problem if in_address else (c.in_form or c.problem))
                       for c in self.checks if in_address or c.forms]
             for name, values in source.lists():
-                for value in [name, *values]:
+                for i, value in enumerate([name, *values]):
                     for check, rule in checks:
-                        problem = rule(value)
+                        problem = rule(value) if i == 0 or check.judges(name, value) else None
                         if problem:
                             shown = "（参数名）" if any(r(name) for _c, r in checks) else name
                             return _query_refused(request, shown, problem, in_address=in_address,
@@ -227,8 +258,9 @@ def query_string_refused(query_string: str) -> bool:
 
     decoded = parse_qsl(query_string, keep_blank_values=True, errors="replace")
     pieces = [(name, [value]) for name, value in decoded] + _RawReadings(query_string).lists()
-    return any(check.problem(value) for name, values in pieces for value in [name, *values]
-               for check in QUERY_CHECKS)
+    return any(check.problem(value) for name, values in pieces
+               for i, value in enumerate([name, *values]) for check in QUERY_CHECKS
+               if i == 0 or check.judges(name, value))
 
 
 _VERIFICATION_CODE = re.compile(r"[0-9A-Za-z]{4}-[0-9A-Za-z]{4}-[0-9A-Za-z]{4}")
