@@ -53,6 +53,7 @@ def test_a_document_number_must_fit_its_type(id_type, number, ok):
     ({"insured_birth_date": "2030-01-01"}, "details.insured_birth_date", "晚于今天"),
     ({"insured_birth_date": "2015-01-01", "start_month": "2019-01"}, "details.start_month", "年满16周岁"),
     ({"insured_id_type": "citizen_id", "insured_id_number": gb11643("11010520150101123"), "category": "standard",
+      "insured_birth_date": "2015-01-01",
       "start_month": "2019-01"}, "details.start_month", "年满16周岁"),
     ({"insured_id_number": MAINLAND}, "details.insured_id_number", "证件类型应为居民身份证"),
     ({"insured_id_type": "passport", "insured_id_number": MAINLAND, "category": "foreigner"},

@@ -535,7 +535,12 @@ def _insured_identity(ctx: CheckContext) -> list[FieldError]:
     if problem:
         return [FieldError("details.insured_id_number", f"证件号码：{problem}")]
     if id_type == "citizen_id":
-        birth = parse_citizen_id(number).birth_date
+        cid = parse_citizen_id(number)
+        disagree = stated_identity_problems(cid, birth_date=d.get("insured_birth_date"),
+                                            gender=d.get("insured_gender"), prefix="details.insured_")
+        if disagree:
+            return disagree
+        birth = cid.birth_date
     else:
         missing = [(k, zh) for k, zh in (("insured_birth_date", "出生日期"), ("insured_gender", "性别"))
                    if not d.get(k)]
@@ -543,6 +548,77 @@ def _insured_identity(ctx: CheckContext) -> list[FieldError]:
             return [FieldError(f"details.{k}", f"非居民身份证件须填写{zh}") for k, zh in missing]
         birth = dt.date.fromisoformat(d["insured_birth_date"])
     return _start_after_16(d.get("start_month"), birth, "details.start_month", "参保起始月")
+
+
+GENDER_ZH = {"male": "男", "female": "女"}
+
+
+def stated_identity_problems(cid: Any, *, birth_date: Any, gender: Any, prefix: str) -> list[FieldError]:
+    """A stated birth date or gender against a citizen ID number (GB 11643-1999: digits 7-14 are the
+    birth date, the 17th is odd for a man and even for a woman), each at its field
+    (``{prefix}birth_date``, ``{prefix}gender``). What is not stated is not compared: the registry
+    derives it from the number (`registry.services.derive_person_identity`). `cid` is a
+    `registry.checks.CitizenId`; `birth_date` a date or an ISO date text; `gender` male/female."""
+    errors: list[FieldError] = []
+    if birth_date:
+        stated = birth_date if isinstance(birth_date, dt.date) else dt.date.fromisoformat(str(birth_date))
+        if stated != cid.birth_date:
+            errors.append(FieldError(
+                f"{prefix}birth_date",
+                f"出生日期{stated:%Y-%m-%d}与居民身份证号码不一致（号码第7至14位为{cid.birth_date:%Y-%m-%d}），"
+                "请核对证件号码和出生日期（出生日期可不填，按号码确定）"))
+    if gender and gender != cid.gender:
+        errors.append(FieldError(
+            f"{prefix}gender",
+            f"性别“{GENDER_ZH.get(gender, gender)}”与居民身份证号码不一致（号码第17位为{cid.number[16]}，"
+            f"{'单数为男' if cid.gender == 'male' else '双数为女'}），请核对证件号码和性别（性别可不填，按号码确定）"))
+    return errors
+
+
+# The businesses that give a person a document number: a registration names a new person's number,
+# a change of data may give a person a new one. Only one open application may give a number at a time
+# (review-input4 F4: one new number was pending in three registrations and a change of another
+# person's number; only one could ever complete, the number being unique in the registry).
+GIVES_ID_NUMBER = ("insured_registration", "person_change")
+
+
+def _number_given(business: str, details: dict[str, Any]) -> str:
+    from shebao.core.normalize import normalize_code
+
+    if business == "insured_registration":
+        return normalize_code(details.get("insured_id_number") or "")
+    return normalize_code((details.get("changes") or {}).get("id_number") or "")
+
+
+def pending_for_id_number(number: str, *, other_than: int | None = None) -> Any:
+    """The oldest open application (neither completed nor rejected) of GIVES_ID_NUMBER that gives
+    `number` (normalised as `core.normalize.normalize_code`), or None. The applications' details are
+    read in Python: they are few (the open ones of two businesses) and may be stored encrypted."""
+    from shebao.cases.models import Case, Status
+    from shebao.core.normalize import normalize_code
+
+    number = normalize_code(number)
+    if not number:
+        return None
+    cases = (Case.objects.filter(business__in=GIVES_ID_NUMBER)
+             .exclude(status__in=[Status.COMPLETED, Status.REJECTED]).exclude(pk=other_than).order_by("pk"))
+    for case in cases.iterator():
+        if _number_given(case.business, case.details or {}) == number:
+            return case
+    return None
+
+
+def _pending_refusal(field: str, case: Any) -> FieldError:
+    return FieldError(field, f"该证件号码已有一笔{case.business_zh}申请正在办理（受理编号{case.pk}，"
+                             f"{case.applied_on:%Y-%m-%d}申请，{case.get_status_display()}），办结或退回前不能再以此号码申请")
+
+
+@check("id_number_not_pending")
+def _id_number_not_pending(ctx: CheckContext) -> list[FieldError]:
+    """1.4: no second open registration of a number (nor one while a change of data gives it to
+    someone): see GIVES_ID_NUMBER."""
+    pending = pending_for_id_number(ctx.details.get("insured_id_number") or "", other_than=ctx.case_id)
+    return [] if pending is None else [_pending_refusal("details.insured_id_number", pending)]
 
 
 def _start_after_16(month: str | None, birth: dt.date, field: str, label: str) -> list[FieldError]:
@@ -569,12 +645,15 @@ def _person_change_values(ctx: CheckContext) -> list[FieldError]:
     number = changes.get("id_number", person.id_number)
     birth = dt.date.fromisoformat(changes["birth_date"]) if "birth_date" in changes else person.birth_date
     gender = changes.get("gender", person.gender)
-    if "id_number" in changes:
+    errors += _unchanged(person, changes)
+    if "id_number" in changes and not errors:
         problem = id_number_problem(person.id_type, number)
         if problem:
             errors.append(FieldError("details.changes.id_number", f"证件号码：{problem}"))
         elif Person.objects.filter(id_number=number).exclude(pk=person.pk).exists():
             errors.append(FieldError("details.changes.id_number", "证件号码：该号码已登记为其他参保人员，不能变更为此号码"))
+        elif (pending := pending_for_id_number(number, other_than=ctx.case_id)) is not None:
+            errors.append(_pending_refusal("details.changes.id_number", pending))
     if person.id_type == "citizen_id" and not errors:
         try:
             cid = parse_citizen_id(number)
@@ -591,4 +670,40 @@ def _person_change_values(ctx: CheckContext) -> list[FieldError]:
     if "employment_start" in changes:
         errors += _start_after_16(changes["employment_start"], birth, "details.changes.employment_start",
                                   "参加工作时间")
+    return errors
+
+
+def _unchanged(person: Person, changes: dict[str, Any]) -> list[FieldError]:
+    """1.3a: a change names what changes: a new value equal to the registered one is refused at its
+    field (review-input4 F10: a change of ID number to the person's own number, plain or full-width,
+    was registered twice and changed nothing). Values are compared as the registry stores them
+    (`core.normalize`: a number without separators, upper case, NFKC)."""
+    from shebao.cases.effects.registry import PERSON_COLUMNS
+    from shebao.core.normalize import normalize_code, normalize_phone, normalize_text
+    from shebao.rules.catalog import label
+
+    errors = []
+    for field, new in changes.items():
+        if field in PERSON_COLUMNS:
+            old = getattr(person, PERSON_COLUMNS[field])
+        else:
+            old = (person.other_data or {}).get(field)
+        if isinstance(old, bool):
+            old, new = old, str(new).lower() == "true"
+        elif isinstance(old, dt.date):
+            old = old.isoformat()
+        if field == "id_number":
+            same = normalize_code(str(new or "")) == normalize_code(str(old or ""))
+        elif field == "mobile":
+            same = normalize_phone(str(new or "")) == normalize_phone(str(old or ""))
+        elif isinstance(old, bool):
+            same = old == new
+        else:
+            same = normalize_text(str(new if new is not None else "")) == normalize_text(str(old if old is not None else ""))
+        if same and old not in (None, ""):
+            try:
+                zh = label("person_field", field)
+            except KeyError:
+                zh = field
+            errors.append(FieldError(f"details.changes.{field}", f"新{zh}与现登记的{zh}相同，无需变更"))
     return errors
