@@ -28,6 +28,7 @@ from shebao.core.errors import DomainError
 from shebao.core.inputs import TEXT_MAX, text_problem
 from shebao.core.normalize import normalize_code, normalize_date_text, normalize_month, normalize_phone
 from shebao.registry import selectors as registry_selectors
+from shebao.registry.checks import lookup_numbers, not_found_hint
 from shebao.registry.models import Employer, Person
 from shebao.rules.business_fields import definition, details_validate, facts_from_details
 from shebao.rules.catalog import choices as catalog_choices
@@ -212,13 +213,16 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
         if not id_number:
             form._require("id_number", "请填写参保人员的证件号码")
         else:
-            form.person = registry_selectors.person_list(user=user).filter(id_number=id_number).first()
-            if form.person is None and form.employer is not None:
-                # An employer's own employee living in another district is named through the employer
-                # (the case is the employer's district's): found among the people it has employed only.
-                form.person = Person.objects.filter(id_number=id_number, spells__employer=form.employer).first()
+            for number in lookup_numbers(id_number):  # a 15-digit first-generation number too (F8)
+                form.person = registry_selectors.person_list(user=user).filter(id_number=number).first()
+                if form.person is None and form.employer is not None:
+                    # An employer's own employee living in another district is named through the employer
+                    # (the case is the employer's district's): found among the people it has employed only.
+                    form.person = Person.objects.filter(id_number=number, spells__employer=form.employer).first()
+                if form.person is not None:
+                    break
             if form.person is None:
-                form.errors["id_number"] = "本区没有该证件号码的参保人员"
+                form.errors["id_number"] = "本区没有该证件号码的参保人员" + not_found_hint(id_number)
     _details_parse(form, data)
     # The facts a definition carries come from its fields (facts_from_details); the others as before.
     covered = {f.spec.fact for f in form.desk_fields if f.spec.fact}

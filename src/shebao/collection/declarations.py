@@ -71,7 +71,7 @@ from shebao.core.permissions import (
     portal_may_act_on,
     require,
 )
-from shebao.registry.checks import CodeError, parse_citizen_id
+from shebao.registry.checks import CodeError, legacy_citizen_id, parse_citizen_id
 from shebao.registry.models import Contribution, Employer, EmploymentSpell, Person
 from shebao.registry.rates import contribution_rates, contribution_shares
 from shebao.rules.dates import InputError, month_add, month_index, month_of_date
@@ -308,6 +308,9 @@ def rows_check(*, employer: Employer, month: str, rows: list[StagedRow]) -> None
     today = clock.today()
     first_line: dict[str, int] = {}
     for row in rows:
+        # A first-generation 15-digit ID number is the person's 18-character one (GB 11643-1999 §8;
+        # review-input4 F8): read, compared and staged in the form the registry holds.
+        row.id_number = legacy_citizen_id(row.id_number) or row.id_number
         if row.id_number in first_line:
             row.errors.append(f"证件号码：与第{first_line[row.id_number]}行重复")
         elif row.id_number:

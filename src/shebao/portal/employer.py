@@ -71,9 +71,14 @@ def needs_person(code: str, facts: tuple[str, ...]) -> bool:
 def _employee(employer: Any, id_number: str) -> Any:
     """A person who has worked for this employer (a spell with it), by ID number; None otherwise. An
     employer cannot probe the registry for anyone else."""
+    from shebao.registry.checks import lookup_numbers
     from shebao.registry.models import Person
 
-    return Person.objects.filter(id_number=id_number, spells__employer=employer).distinct().first()
+    for number in lookup_numbers(id_number):  # a 15-digit first-generation number too (F8)
+        person = Person.objects.filter(id_number=number, spells__employer=employer).distinct().first()
+        if person is not None:
+            return person
+    return None
 
 
 def _picks(code: str, employer: Any) -> dict[str, list[tuple[str, str]]]:
@@ -131,7 +136,10 @@ def case_new(request: HttpRequest) -> HttpResponse:
             else:
                 person = _employee(request.portal_employer, id_number)
                 if person is None:
-                    errors["id_number"] = "本单位没有该证件号码的职工（只能为在本单位参保过的职工申请）"
+                    from shebao.registry.checks import not_found_hint
+
+                    errors["id_number"] = ("本单位没有该证件号码的职工（只能为在本单位参保过的职工申请）"
+                                           + not_found_hint(id_number))
         details = None
         try:
             raw = business_forms.details_from_post(code, data)

@@ -58,6 +58,52 @@ class CitizenId:
     region: str
 
 
+def legacy_citizen_id(value: str) -> str | None:
+    """The 18-character number (GB 11643-1999) of a first-generation 15-digit citizen ID number
+    (GB 11643-1989: six of region, YYMMDD, three of sequence; issued to people born in the 1900s),
+    or None when `value` (normalised: full-width, spaces, case) is not one. The 1999 form inserts
+    "19" before the year and adds the check character (GB 11643-1999 §8):
+
+    >>> legacy_citizen_id("110105650713225")
+    '110105196507132257'
+    >>> legacy_citizen_id("110105196507132257") is None
+    True
+    """
+    number = normalize_code(value)
+    if len(number) != 15 or any(c not in DIGITS for c in number):
+        return None
+    try:
+        dt.date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
+    except ValueError:
+        return None
+    first17 = number[:6] + "19" + number[6:]
+    return first17 + id_check_character(first17)
+
+
+def lookup_numbers(value: str) -> list[str]:
+    """The numbers a typed document number may be registered under, to look a person up: the number
+    normalised, and for a 15-digit first-generation citizen ID also its 18-character form
+    (`legacy_citizen_id`), which is how the registry holds it (review-input4 F8: 110105650713225 found
+    nobody at the desk, the portal, the roster or the search)."""
+    number = normalize_code(value)
+    legacy = legacy_citizen_id(number)
+    return [number] + ([legacy] if legacy else [])
+
+
+def not_found_hint(value: str) -> str:
+    """Why a typed number that found nobody may be wrong, in Chinese (``""`` when nothing is seen): an
+    18-character number of the citizen ID's form that fails GB 11643 (its check character, its date)
+    is named, as registration names it (review-input4 F8: a wrong check digit got only "本区没有…")."""
+    number = normalize_code(value)
+    if len(number) != 18 or any(c not in DIGITS for c in number[:17]):
+        return ""
+    try:
+        parse_citizen_id(number)
+    except CodeError as e:
+        return f"；该号码有误：{e}"
+    return ""
+
+
 @lru_cache(maxsize=4096)
 def division_name(code: str, *, in_or_after_year: int | None = None) -> str | None:
     """The county-level division of a GB/T 2260 code, e.g. ``division_name("110103") == "崇文区"``.

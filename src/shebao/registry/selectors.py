@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 
 from shebao.core.normalize import normalize_code, normalize_text
 from shebao.core.scoping import scope_queryset, user_may_see_district
+from shebao.registry.checks import legacy_citizen_id
 from shebao.registry.models import Contribution, Employer, Office, Person, PersonNameWord
 from shebao.rules.dates import month_of_date
 
@@ -52,6 +53,12 @@ def person_search(*, user: Any, query: str) -> QuerySet[Person]:
     if not q:
         return qs.none()
     code = normalize_code(q)
+    legacy = legacy_citizen_id(code)
+    if legacy is not None:
+        # A first-generation 15-digit number is the person's 18-character one (review-input4 F8);
+        # fifteen digits may also be the start of a newer number.
+        return qs.filter(Q(pk__in=qs.filter(id_number=legacy).values("pk"))
+                         | Q(pk__in=id_prefix_search(qs, code).values("pk")))
     if _FULL_ID_RE.match(code):
         return qs.filter(id_number=code)
     if _DIGITS_RE.match(code):
