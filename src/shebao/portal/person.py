@@ -104,7 +104,14 @@ def person_rights_statement(request: HttpRequest) -> HttpResponse:
     if as_of is None or as_of > clock.today():
         messages.error(request, "请在权益记录页面点击“打印个人权益记录单”。")
         return TemplateResponse(request, "portal/person/rights.html", _rights_context(request), status=400)
-    statement = rights_statement_issue(actor=request.portal_actor, person=request.portal_person, as_of=as_of)
+    try:
+        statement = rights_statement_issue(actor=request.portal_actor, person=request.portal_person, as_of=as_of)
+    except (DomainError, PermissionDenied, ValidationError) as e:
+        # Said on the rights page, where the statement is printed from (review-input4 F12: an as_of
+        # before the first contribution reached the staff system's error page).
+        errors, general = _refusal_errors(e)
+        messages.error(request, "；".join([*errors.values(), general] if general else errors.values()))
+        return TemplateResponse(request, "portal/person/rights.html", _rights_context(request), status=400)
     url = request.build_absolute_uri(reverse("web:rights_statement_verify")) + "?" + urlencode(
         {"code": statement.code_display})
     try:

@@ -42,6 +42,17 @@ PAGES: dict[int, tuple[str, str, str]] = {
     413: ("提交的内容过大", "提交的文件或内容超过了允许的大小，本次操作没有完成。",
           "请缩小文件（如压缩图片、分开上传）后重新提交。"),
 }
+# The portal's people (employers, insured people) have no system administrator or queue to turn to:
+# what to do is said for them, and the page is the portal's (review-input4 F12: a refused rights
+# statement showed the staff system's page, "请联系系统管理员" and a link to the staff sign-in).
+PORTAL_TODO: dict[int, str] = {
+    400: "请返回上一页，检查填写的内容后重新提交；如反复出现，请拨打咨询电话。",
+    403: "请返回网上办事首页，或重新登录后再办理；如确需办理，请拨打咨询电话或到社保经办机构窗口咨询。",
+    404: "请返回网上办事首页，从“我的申请”等页面重新进入；如有疑问，请拨打咨询电话。",
+    413: "请缩小文件（如压缩图片、分开上传）后重新提交。",
+    500: "请稍后重试，并到“我的申请”核对操作是否已生效；如仍出错，请拨打咨询电话。",
+    503: "请稍等几秒钟后刷新页面或重新提交；如长时间无法使用，请拨打咨询电话。",
+}
 CSRF_PAGE = ("页面已过期", "页面停留时间过长或已在别处退出登录，为保护数据安全，本次提交没有生效。",
              "请刷新页面（或重新登录）后再次提交。")
 
@@ -68,8 +79,12 @@ def render_error(request: HttpRequest, status: int, *, page: tuple[str, str, str
     if _is_api(request):
         return _problem(status)
     title, what, todo = page or PAGES[status]
+    portal = request.path_info.startswith("/portal/")
+    if portal and page is None:
+        todo = PORTAL_TODO.get(status, todo)
     context = {"status": status, "title": title, "what": what, "todo": todo, "detail": detail}
-    template = "web/_error_message.html" if request.headers.get("HX-Request") else "web/error.html"
+    template = ("web/_error_message.html" if request.headers.get("HX-Request")
+                else "portal/error.html" if portal else "web/error.html")
     try:
         body = loader.render_to_string(template, context, request)
     except Exception:  # the layout itself failed (a broken database, say): plain Chinese, no layout
