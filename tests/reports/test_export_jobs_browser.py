@@ -5,9 +5,11 @@ back with openpyxl holds the queue's rows (issue 20)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from shebao.cases.models import Case
 from tests.backoffice.test_browser_walkthrough import login
@@ -30,6 +32,9 @@ def test_a_clerk_exports_a_long_queue_in_the_background(page, settings, clerk_ch
     page.set_viewport_size(VIEWPORTS[viewport])
     login(page, "clerk_cy")
     page.goto(page.live_server_url + "/office/queue/?status=all")
+    # A filter changed in the page (htmx) carries over to the export link (review-user5 F1).
+    page.select_option("select[name=channel]", "online")
+    expect(page.locator("#queue-export")).to_have_attribute("href", re.compile("channel=online"))
     page.click("#queue-export")
     page.wait_for_selector("#export-start")
     assert page.inner_text("#export-total") == "3"

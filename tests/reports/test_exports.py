@@ -78,3 +78,26 @@ def test_a_formula_typed_into_a_field_is_written_as_text(client, clerk_chaoyang,
     client.force_login(clerk_chaoyang)
     rows = _xlsx(client.get(reverse("backoffice:review_export"), {"stage": "queued"}))
     assert rows[1][5] == "'=HYPERLINK(\"http://x\")"
+
+
+def test_the_export_link_follows_a_filter_changed_in_the_page(client, clerk_chaoyang, cases):
+    """review-user5 F1: filtering the queue by htmx redrew the rows but left the export link unfiltered, so the
+    spreadsheet held every open case. The redrawn rows carry the link again (out of band) with the filter,
+    and that link's file holds exactly the rows the page shows."""
+    import html
+    import re
+
+    from shebao.cases.models import Status
+
+    Case.objects.filter(pk=cases[0].pk).update(status=Status.IN_REVIEW)
+    client.force_login(clerk_chaoyang)
+    part = client.get(reverse("backoffice:queue"), {"status": "in_review"}, HTTP_HX_REQUEST="true").content.decode()
+    link = re.search(r'<a id="queue-export" hx-swap-oob="true" href="([^"]+)"', part)
+    assert link, part[-600:]
+    url = html.unescape(link.group(1))
+    assert "status=in_review" in url
+    rows = _xlsx(client.get(url))
+    assert [r[0] for r in rows[1:]] == [cases[0].pk]
+    # a whole page (no htmx) has the link once, not out of band
+    page = client.get(reverse("backoffice:queue"), {"status": "in_review"}).content.decode()
+    assert page.count('id="queue-export"') == 1 and "hx-swap-oob" not in page

@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 
 from shebao.cards import selectors, services
 from shebao.cards.models import CardOrder
+from shebao.core.inputs import page_number
 from shebao.core.permissions import may
 
 PAGE_SIZE = 50
@@ -38,9 +39,9 @@ def card_orders(request: HttpRequest) -> HttpResponse:
         else:  # an EMS number
             qs = qs.filter(ems_tracking_number=compact)
     try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+        page = page_number(request.GET)
+    except ValidationError:
+        page = 1  # as the queue does: a page number out of range shows the first page
     rows = list(qs[(page - 1) * PAGE_SIZE:page * PAGE_SIZE + 1])
     return TemplateResponse(request, "backoffice/cards/list.html", {
         "rows": rows[:PAGE_SIZE], "page": page, "has_next": len(rows) > PAGE_SIZE, "status": status, "q": q,
