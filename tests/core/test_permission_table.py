@@ -176,7 +176,7 @@ NOT_ACTIONS = {
     # A roster file read and its rows checked against the registry: reads only.
     "shebao.collection.declarations.read_roster", "shebao.collection.declarations.rows_check",
     "shebao.collection.declarations.month_problems",
-    "shebao.collection.declarations.declarable_months",
+    "shebao.collection.declarations.declarable_months", "shebao.collection.declarations.first_declarable_month",
     "shebao.cards.services.s10_check_digit",  # the UPU S10 check digit of an EMS number: pure
     "shebao.operations.outreach.stray_braces",  # a message's malformed {变量}: pure
     "shebao.collection.bankfiles.protected_files_purge",  # the shared purge; its callers check the permission
