@@ -66,7 +66,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "src/shebao/rules/facts.py": ("rules", "test_facts_declared.py", "test_examples.py", "test_boundaries.py",
                                   "test_explain.py"),
     # the pension rule (review-user4 U4): its examples and the adjustment-date properties
-    "src/shebao/rules/pension.py": ("tests/rules/test_pension_adjustment_dates.py", "tests/rules/test_pension.py"),
+    "src/shebao/rules/pension.py": ("tests/rules/test_pension_inputs.py", "tests/rules/test_pension_adjustment_dates.py",
+                                    "tests/rules/test_pension.py"),
     "src/shebao/collection/ledger.py": _COLLECTION,
     "src/shebao/collection/assessment.py": _COLLECTION,
 }

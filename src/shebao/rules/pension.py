@@ -266,10 +266,24 @@ def arrears_months(*, retirement_month: str, first_regular_month: str) -> list[s
                           through=month_str(month_index(first_regular_month) - 1))
 
 
+# What each input of this module is called in a message a clerk reads (glossary terms).
+_LABELS = {
+    "average_wage_fen": "上年度全市职工月平均工资（分）",
+    "index_x10k": "本人平均缴费工资指数",
+    "contribution_months": "缴费月数",
+    "deemed_months": "视同缴费月数",
+    "account_balance_fen": "个人账户储存额（分）",
+    "initial_fen": "退休时月养老金（分）",
+    "owed_fen": "应发金额（分）",
+    "paid_fen": "已发金额（分）",
+}
+
+
 def _check_non_negative(**values: int) -> None:
     for name, v in values.items():
         if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-            raise InputError(f"{name} must be a non-negative integer, got {v!r}", zh=f"{name}须为非负整数", field=name)
+            raise InputError(f"{name} must be a non-negative integer, got {v!r}",
+                             zh=f"{_LABELS[name]}须为非负整数", field=name)
 
 
 __all__ = ["Adjustment", "Entitlement", "account_divisor", "account_pension_fen", "adjustments",
