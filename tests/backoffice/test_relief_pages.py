@@ -59,6 +59,27 @@ def test_a_district_clerk_sees_the_what_if_of_their_district_only(client, clerk_
     assert "2,200.00" in html or "2200.00" in html
 
 
+@pytest.mark.parametrize("pack", ["relief-2020-covid", "relief-2022-deferral"])
+def test_research_notes_are_shown_only_to_who_may_publish(client, clerk_chaoyang, collection_clerk, municipal_admin,
+                                                          pack):
+    """review-user3 U9: the pack writer's notes on its sources ('未能检索到原文', '待…核实') are for the
+    administrators who decide on publishing; every other user reads the pack's notes only."""
+    from shebao.rules.relief import load_relief_pack
+    loaded = load_relief_pack(pack)
+    assert loaded.notes and loaded.research_notes
+    for user in (clerk_chaoyang, collection_clerk):
+        client.force_login(user)
+        html = client.get("/collection/relief/what-if/", {"pack": pack}).content.decode()
+        assert all(n in html for n in loaded.notes)
+        assert not any(n in html for n in loaded.research_notes)
+        assert "检索" not in html and "核实" not in html and "relief-research-notes" not in html
+        assert "facts_fixed_on" not in html
+    client.force_login(municipal_admin)
+    html = client.get("/collection/relief/what-if/", {"pack": pack}).content.decode()
+    assert all(n in html for n in loaded.notes) and all(n in html for n in loaded.research_notes)
+    assert 'id="relief-research-notes"' in html
+
+
 def test_an_unknown_pack_is_a_chinese_400(client, clerk_chaoyang):
     client.force_login(clerk_chaoyang)
     r = client.get("/collection/relief/what-if/", {"pack": "no-such-pack"})

@@ -127,12 +127,12 @@ TRACE_1_2A = [
     "    business == 'insured_registration': individual_back_payment == insured_registration -> false",
     "    (remaining 1 condition(s) not evaluated)",
     "parameters:",
-    "  handling.recent_months = 3 since 2020-01-31    [1.1b; notice 2020-01-31]",
-    "  handling.commitment_min_beijing_pension_months = 120 since 2020-01-31    [1.2a; notice 2020-01-31]",
-    "  handling.back_payment_from_month = 2011-07 since 2020-01-31    [1.2a; notice 2020-01-31]",
-    "  handling.max_commitment_months = 36 since 2020-01-31    [1.2a; notice 2020-01-31]",
-    "  handling.deferred_max_total_months = 120 since 2020-01-31    [1.3b; notice 2020-01-31]",
-    "  handling.long_period_months = 36 since 2020-01-31    [1.3c; notice 2020-01-31]",
+    "  handling.recent_months = 3 since 2020-01-31    [1.1b; 北京市社会保险基金管理中心2020年1月31日通知]",
+    "  handling.commitment_min_beijing_pension_months = 120 since 2020-01-31    [1.2a; 北京市社会保险基金管理中心2020年1月31日通知]",
+    "  handling.back_payment_from_month = 2011-07 since 2020-01-31    [1.2a; 北京市社会保险基金管理中心2020年1月31日通知]",
+    "  handling.max_commitment_months = 36 since 2020-01-31    [1.2a; 北京市社会保险基金管理中心2020年1月31日通知]",
+    "  handling.deferred_max_total_months = 120 since 2020-01-31    [1.3b; 北京市社会保险基金管理中心2020年1月31日通知]",
+    "  handling.long_period_months = 36 since 2020-01-31    [1.3c; 北京市社会保险基金管理中心2020年1月31日通知]",
     "decision: commitment, clauses ['1.2a'], requires ['commitment_letter']",
 ]
 
@@ -161,7 +161,7 @@ def test_a_trace_names_the_announcements_and_shows_a_false_guard() -> None:
 
 def test_a_decision_lists_every_parameter_it_used_with_its_source() -> None:
     d = decide(back_payment())
-    notice = "notice 2020-01-31"
+    notice = "北京市社会保险基金管理中心2020年1月31日通知"
     assert d.parameters == {
         "epidemic.in_force_from": {"value": "2020-01-31", "clause": "Reading 0.4", "document": notice},
         "epidemic.lifted_on": {"value": None, "clause": "0.3", "document": notice},

@@ -96,7 +96,9 @@ def test_every_parameter_answers_on_any_date_with_typed_values() -> None:
     assert p.value("contribution.base_ceiling_fen", on="2020-07-01") == 2654100
     assert p.value("contribution.base_ceiling_fen", on="2020-12-31") == 2654100
     assert p.value("contribution.base_ceiling_fen", on="2021-01-01") == 2836800
-    assert "approximate" in p.parameter("contribution.base_ceiling_fen").entry("2021-01-01").reference.document
+    # The figure is approximate: the pack writer says so in the reference's note, not in its document.
+    ref = p.parameter("contribution.base_ceiling_fen").entry("2021-01-01").reference
+    assert "近似" in ref.note and ref.document == "北京市2021年1月起社会保险缴费基数上下限"
     assert p.value("epidemic.lifted_on") is None
     assert p.value("retirement.statutory_age")["female_cadre"] == 55
 

@@ -160,8 +160,8 @@ def test_a_parameter_without_a_number_on_some_date_is_refused_where_a_rule_uses_
     f = packs / HANDLING
     text = f.read_text(encoding="utf-8")
     f.write_text(text.replace(
-        '      value: "2011-07"\n      reference: {document: "notice 2020-01-31", clause: "1.2a"}\n',
-        '      value: "2011-07"\n      reference: {document: "notice 2020-01-31", clause: "1.2a"}\n'
+        '      value: "2011-07"\n      reference: {document: "北京市社会保险基金管理中心2020年1月31日通知", clause: "1.2a"}\n',
+        '      value: "2011-07"\n      reference: {document: "北京市社会保险基金管理中心2020年1月31日通知", clause: "1.2a"}\n'
         '    "2020-06-01":\n      value: null\n      reference: {document: "test", clause: "0.1"}\n'), encoding="utf-8")
     with pytest.raises(PackError) as exc:
         load_policy("beijing-2020-epidemic", packs_dir=packs)
@@ -284,11 +284,11 @@ EXCLUDED = "handling.excluded_change_fields"
 
 @pytest.mark.parametrize("edit,token", [
     (sub("  enum: person_field\n", ""), "enum"),
-    (sub('      reference: {document: "notice 2020-01-31", clause: "1.3a"}\n',
-         '      reference: {document: "notice 2020-01-31", clause: "1.3a"}\n'
+    (sub('      reference: {document: "北京市社会保险基金管理中心2020年1月31日通知", clause: "1.3a"}\n',
+         '      reference: {document: "北京市社会保险基金管理中心2020年1月31日通知", clause: "1.3a"}\n'
          '    "2020-06-01":\n      value: [name]\n      reference: {document: "test", clause: "0.1"}\n'), "one value"),
-    (sub('      reference: {document: "notice 2020-01-31", clause: "1.3a"}\n',
-         '      reference: {document: "notice 2020-01-31", clause: "1.3a"}\n'
+    (sub('      reference: {document: "北京市社会保险基金管理中心2020年1月31日通知", clause: "1.3a"}\n',
+         '      reference: {document: "北京市社会保险基金管理中心2020年1月31日通知", clause: "1.3a"}\n'
          '    "2020-06-01":\n      value: null\n      reference: {document: "test", clause: "0.1"}\n'), "one value"),
 ], ids=["no-enum", "changing-list", "list-withdrawn"])
 def test_a_list_parameter_a_condition_cannot_use_is_refused_where_it_is_used(

@@ -107,7 +107,7 @@ def test_a_decision_records_the_value_in_force_and_its_source(
     if before[1] == ("1.2b",):
         assert name not in d0.parameters  # 1.2b does not read the number of recent months
     else:
-        assert d0.parameters[name]["value"] == old and d0.parameters[name]["document"] == "notice 2020-01-31"
+        assert d0.parameters[name]["value"] == old and d0.parameters[name]["document"] == "北京市社会保险基金管理中心2020年1月31日通知"
     assert d1.parameters[name] == {"value": value, "clause": "0.1", "document": "what-if"}
 
 

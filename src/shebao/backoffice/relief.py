@@ -114,6 +114,8 @@ def relief_what_if(request: HttpRequest) -> HttpResponse:
                         outcome=ReliefPublicationRequest.Outcome.PENDING).select_related("requested_by", "decided_by")),
                     "may_request": may(request.user, "relief_pack.request"),
                     "requesters": roles_of("relief_pack.request"), "checkers": roles_of("relief_pack.publish"),
+                    # The pack writer's notes on its sources are for who decides on publishing (U9).
+                    "research_notes": pack.research_notes if may(request.user, "relief_pack.publish") else (),
                     "may_decide": (pending is not None and may(request.user, "relief_pack.publish")
                                    and pending.requested_by_id != request.user.pk)})
     if publication is None:

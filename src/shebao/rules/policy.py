@@ -40,11 +40,17 @@ class Reference:
     """The document a value rests on, the clause of tests/data/notice.md it serves, and the day the
     document was issued (``issued``, "YYYY-MM-DD", or ``None`` when the pack does not say). A value
     may take effect before its document existed (a yearly pension adjustment from 1 January set by a
-    notice of April): ``issued`` is the first business day on which anyone could apply it."""
+    notice of April): ``issued`` is the first business day on which anyone could apply it.
+
+    ``document`` is what a user reads as the value's basis (依据: on the retiree and award pages, in
+    the API), so it is a Chinese statement of the source; ``note`` is the pack writer's research note
+    on it (an approximate figure, a number not verified), kept for who maintains the pack and never
+    shown to users (review-user5 F5, review-user3 U9; tests/rules/test_pack_text.py walks both)."""
 
     document: str
     clause: str
     issued: str | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,7 +175,7 @@ def _reference(raw: Any, where: Located, key: str) -> Reference:
         raw.get("clause"), str
     ):
         raise where.error("reference must be {document: str, clause: str}", key)
-    extra = set(raw) - {"document", "clause", "issued"}
+    extra = set(raw) - {"document", "clause", "issued", "note"}
     if extra:
         raise where.error(f"unknown reference keys {sorted(extra)}", key)
     issued = raw.get("issued")
@@ -178,7 +184,7 @@ def _reference(raw: Any, where: Located, key: str) -> Reference:
             issued = parse_date(issued, "issued").isoformat()
         except InputError as exc:
             raise where.error(f"reference: {exc}", key) from None
-    return Reference(raw["document"], raw["clause"], issued)
+    return Reference(raw["document"], raw["clause"], issued, str(raw.get("note") or ""))
 
 
 def _dated_values(pdef: Located, name: str, kind: str, spec: Mapping[str, Any]) -> list[DatedValue]:

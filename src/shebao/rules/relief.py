@@ -153,7 +153,11 @@ class ReliefPack:
     # Beijing fixed an employer's class once classified (京 2020-03-08: "一旦划定，政策执行期间不做变动"):
     # with a date here, the facts in force on it hold for every month of the pack.
     facts_fixed_on: date | None = None
+    # ``notes`` are statements for every user of the pack's pages; ``research_notes`` are the pack
+    # writer's notes on its sources (a document not found, a reading to verify), for the
+    # administrators who decide on publishing only (review-user3 U9).
     notes: tuple[str, ...] = field(default=())
+    research_notes: tuple[str, ...] = field(default=())
 
     def months(self) -> tuple[int, int] | None:
         """The first and last contribution month any rule of the pack covers (month indexes)."""
@@ -269,7 +273,7 @@ def load_relief_pack(name: str, packs_dir: Path | None = None) -> ReliefPack:
     data = load_yaml(path)
     if not isinstance(data, Located):
         raise PackError(path, 1, "relief.yaml must be a mapping")
-    unknown = set(data) - {"documents", "reliefs", "deferrals", "facts_fixed_on", "notes"}
+    unknown = set(data) - {"documents", "reliefs", "deferrals", "facts_fixed_on", "notes", "research_notes"}
     if unknown:
         raise data.error(f"unknown keys {sorted(unknown)}", min(unknown))
     documents: dict[str, Document] = {}
@@ -304,7 +308,8 @@ def load_relief_pack(name: str, packs_dir: Path | None = None) -> ReliefPack:
     title = meta.get("title") or {}
     pack = ReliefPack(name, str(meta.get("version")), str(title.get("zh", name)) if isinstance(title, dict) else
                       str(title), tuple(documents.values()), tuple(reliefs), tuple(deferrals),
-                      _date_or_none(data, "facts_fixed_on"), tuple(str(n) for n in data.get("notes") or ()))
+                      _date_or_none(data, "facts_fixed_on"), tuple(str(n) for n in data.get("notes") or ()),
+                      tuple(str(n) for n in data.get("research_notes") or ()))
     _CACHE[key] = pack
     return pack
 
