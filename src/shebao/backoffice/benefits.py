@@ -63,7 +63,7 @@ def payroll_runs(request: HttpRequest) -> HttpResponse:
     require(request.user, "payroll.view_city")
     return TemplateResponse(request, "backoffice/benefits/runs.html", {
         "runs": [selectors.run_summary(r) for r in selectors.runs_list()],
-        "failed": list(selectors.failed_transfers()[:200]),
+        "failed": selectors.payment_rows(selectors.failed_transfers()[:200]),
         "may_start": may(request.user, "payroll_run.create"),
         "may_import": may(request.user, "payroll_result.import"),
         "may_retry": may(request.user, "payroll_run.retry"),
@@ -103,7 +103,8 @@ def payroll_run(request: HttpRequest, pk: int) -> HttpResponse:
     if status in ("pending", "paid", "failed"):
         transfers = transfers.filter(status=status)
     return TemplateResponse(request, "backoffice/benefits/run.html", {
-        "summary": selectors.run_summary(run), "run": run, "transfers": list(transfers[:300]), "status": status,
+        "summary": selectors.run_summary(run), "run": run, "rows": selectors.payment_rows(transfers[:300]),
+        "status": status,
         "file": PayrollFile.objects.filter(run=run).first(),
         "may_download": may(request.user, "payroll_file.download"),
         "release": _release_of(run),

@@ -45,6 +45,7 @@ class _Reads:
     def __init__(self, user: Any, what: str) -> None:
         self.user, self.what, self.full = user, what, may(user, "personal_data.reveal")
         self.people: dict[int, str] = {}
+        self.others: dict[tuple[str, int], str] = {}  # (model, pk) -> name: read records not of a Person
 
     def id_number(self, person: Any) -> str:
         if person is None:
@@ -53,6 +54,14 @@ class _Reads:
             return mask_id_number(person.id_number)
         self.people[person.pk] = person.name
         return person.id_number
+
+    def dependant_id_number(self, pension: Any) -> str:
+        """A survivors' pension's dependant's number (benefits.SurvivorPension): masked, or in full and
+        recorded as a read of that dependant's record."""
+        if not self.full:
+            return mask_id_number(pension.id_number)
+        self.others[("benefits.SurvivorPension", pension.pk)] = pension.name
+        return pension.id_number
 
     def phone(self, person: Any, value: str) -> str:
         if not value:
@@ -65,11 +74,12 @@ class _Reads:
 
     def record(self) -> int:
         """Write one read row per person shown in full (bulk); returns how many."""
-        if not self.people:
+        if not self.people and not self.others:
             return 0
-        rows = [PersonalDataAccess(actor=self.user, model="registry.Person", object_pk=str(pk),
+        rows = [PersonalDataAccess(actor=self.user, model=model, object_pk=str(pk),
                                    subject_label=name[:150], field=self.what[:50], reason="导出Excel")
-                for pk, name in self.people.items()]
+                for (model, pk), name in [*((("registry.Person", pk), name) for pk, name in self.people.items()),
+                                          *self.others.items()]]
         PersonalDataAccess.objects.bulk_create(rows, batch_size=2000)
         return len(rows)
 
@@ -334,17 +344,21 @@ def employer_statement(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 PAYROLL_HEADER = ["明细编号", "收款人", "证件号码", "待遇类型", "收款账号", "金额（元）", "状态", "失败原因", "银行流水号",
-                  "到账日期"]
+                  "到账日期", "说明"]
 
 
 def payroll_spec(user: Any, params: Mapping[str, str]) -> ExportSpec:
     """A payroll run's transfers (支付明细, 2.1; the run's ``pk``, ``status`` as on the run's page):
     the city's (``payroll.view_city``: ActionRefused otherwise), every one of them, the payee's ID
     number masked unless the role may read it in full (then recorded as a read of each payee's data),
-    the bank account always masked (as on the page), the amount in yuan, the bank's result."""
+    the bank account always masked (as on the page), the amount in yuan, the bank's result. The payee
+    and the kind are who is paid and what (benefits.selectors.transfer_payees, as on the page and in
+    the bank's payment file): a survivors' pension names the dependant, 供养亲属抚恤金, and says in 说明
+    whose dependant they are."""
     from django.shortcuts import get_object_or_404
 
     from shebao.benefits.models import PayrollRun
+    from shebao.benefits.selectors import transfer_payees
     from shebao.core.permissions import require
 
     require(user, "payroll.view_city")
@@ -358,12 +372,23 @@ def payroll_spec(user: Any, params: Mapping[str, str]) -> ExportSpec:
     reads = _Reads(user, "发放明细导出")
 
     def rows() -> Iterator[list[Any]]:
+        chunk: list[Any] = []
         for t in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
+            chunk.append(t)
+            if len(chunk) == 2000:
+                yield from chunk_rows(chunk)
+                chunk = []
+        yield from chunk_rows(chunk)
+
+    def chunk_rows(chunk: list[Any]) -> Iterator[list[Any]]:
+        payees = transfer_payees(chunk) if chunk else {}
+        for t in chunk:
+            p = payees[t.pk]
+            number = reads.dependant_id_number(p.survivor) if p.survivor is not None else reads.id_number(t.person)
             # The full account goes to the bank only in the run's payment file, released by a second
             # person (collection.releases): a list to take away never carries it, whatever the role.
-            yield [t.pk, t.person.name, reads.id_number(t.person), t.get_kind_display(),
-                   mask_bank_account(t.bank_account), Yuan(t.amount_fen),
-                   t.get_status_display(), t.failure_reason, t.bank_reference, t.paid_on]
+            yield [t.pk, p.name, number, p.benefit, mask_bank_account(t.bank_account), Yuan(t.amount_fen),
+                   t.get_status_display(), t.failure_reason, t.bank_reference, t.paid_on, p.note]
 
     return ExportSpec(filename=f"{run.month}{run.get_kind_display()}_{run.pk}_支付明细_{clock.today():%Y%m%d}",
                       title="支付明细", header=PAYROLL_HEADER, rows=rows, total=min(qs.count(), EXPORT_LIMIT),

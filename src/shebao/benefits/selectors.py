@@ -78,6 +78,116 @@ def failed_transfers(*, run: PayrollRun | None = None) -> QuerySet[Transfer]:
 
 
 @dataclass(frozen=True)
+class Payee:
+    """Who one transfer pays and what it pays (2.1, 9): the person the bank is asked to credit, not the
+    person the benefit is booked on. A survivors' pension (供养亲属抚恤金, 工伤保险条例 第三十九条) is
+    booked on the worker who died and paid to the dependant: ``name``/``id_number`` are the
+    dependant's (the number in full: mask it before showing it), ``relation`` their relation to the
+    deceased (配偶…), ``deceased`` the worker's name. ``benefit`` is the kind paid in Chinese
+    (基本养老金, 伤残津贴, 供养亲属抚恤金, or the parts of an immediate work-injury payment).
+    ``survivor`` is the SurvivorPension (None otherwise), ``person`` the registry person paid
+    (None for a dependant), ``award_id`` the work-injury award the transfer pays (None for a pension)."""
+
+    name: str
+    id_number: str
+    benefit: str
+    relation: str = ""
+    deceased: str = ""
+    survivor: SurvivorPension | None = None
+    person: Any = None
+    award_id: int | None = None
+
+    @property
+    def id_number_masked(self) -> str:
+        from shebao.core.masking import mask_id_number
+
+        return mask_id_number(self.id_number)
+
+    @property
+    def note(self) -> str:
+        """"因工死亡职工钱医生的配偶" for a dependant, "" otherwise."""
+        return f"因工死亡职工{self.deceased}的{self.relation}" if self.survivor is not None else ""
+
+
+# the parts of an immediate work-injury payment (WorkInjuryAward), in the order of the regulation
+_AWARD_PARTS = (("disability_lump_sum_fen", "一次性伤残补助金"), ("funeral_grant_fen", "丧葬补助金"),
+                ("death_lump_sum_fen", "一次性工亡补助金"), ("medical_costs_fen", "医疗费用"))
+
+
+def _follow(start: set[int], step: Any) -> dict[int, int]:
+    """Each pk of ``start`` -> the end of its chain, ``step(pks)`` giving {pk: next pk} for the pks that
+    go on (one query a link, whatever the number of chains)."""
+    link: dict[int, int] = {}
+    frontier = set(start)
+    while frontier:
+        found = step(frontier)
+        link.update(found)
+        frontier = set(found.values()) - link.keys()
+
+    def end(pk: int) -> int:
+        while pk in link:
+            pk = link[pk]
+        return pk
+
+    return {pk: end(pk) for pk in start}
+
+
+def _holders(transfers: list[Transfer]) -> dict[int, int]:
+    """transfer pk -> the pk of the transfer that holds its months now: a failed transfer's months move
+    to its retry (payroll.payroll_retry_start), and a retry may fail and be retried in turn."""
+    return _follow({t.pk for t in transfers}, lambda pks: dict(
+        Transfer.objects.filter(pk__in=pks, retried_by__isnull=False).values_list("pk", "retried_by_id")))
+
+
+def _award_of_runs(run_ids: set[int]) -> dict[int, WorkInjuryAward]:
+    """run pk -> the award whose immediate payment it is (a retry run: the award of the run it retries)."""
+    root = _follow(run_ids, lambda pks: dict(
+        PayrollRun.objects.filter(pk__in=pks, retry_of__isnull=False).values_list("pk", "retry_of_id")))
+    awards = {a.run_id: a for a in WorkInjuryAward.objects.filter(run_id__in=set(root.values()))}
+    return {pk: awards[r] for pk, r in root.items() if r in awards}
+
+
+def transfer_payees(transfers: list[Transfer]) -> dict[int, Payee]:
+    """Who each of ``transfers`` pays and what it pays, by transfer pk (see `Payee`): the one answer
+    for every page, export and file that shows a payment row (the bank's payment file included,
+    `benefits.payroll.payment_file_bytes`). A handful of queries whatever the number of transfers;
+    pass them with ``person`` selected."""
+    holder = _holders(transfers)
+    survivors = {m.transfer_id: m.pension for m in SurvivorMonth.objects.filter(transfer_id__in=set(holder.values()))
+                 .select_related("pension__deceased").order_by("pk")}
+    allowances = dict(AllowanceMonth.objects.filter(transfer_id__in=set(holder.values()))
+                      .values_list("transfer_id", "allowance__award_id"))
+    injury = [t for t in transfers if t.kind == Transfer.Kind.WORK_INJURY
+              and holder[t.pk] not in survivors and holder[t.pk] not in allowances]
+    awards = _award_of_runs({t.run_id for t in injury}) if injury else {}
+    out: dict[int, Payee] = {}
+    for t in transfers:
+        pension = survivors.get(holder[t.pk])
+        if pension is not None:
+            out[t.pk] = Payee(pension.name, pension.id_number, SurvivorPension._meta.verbose_name,
+                              relation=pension.get_relation_display(), deceased=pension.deceased.name,
+                              survivor=pension, award_id=pension.award_id)
+        elif holder[t.pk] in allowances:
+            out[t.pk] = Payee(t.person.name, t.person.id_number, DisabilityAllowance._meta.verbose_name,
+                              person=t.person, award_id=allowances[holder[t.pk]])
+        elif t.kind == Transfer.Kind.WORK_INJURY and t.run_id in awards:
+            award = awards[t.run_id]
+            parts = "、".join(label for field, label in _AWARD_PARTS if getattr(award, field))
+            out[t.pk] = Payee(t.person.name, t.person.id_number, f"工伤保险待遇（{parts}）" if parts else
+                              t.get_kind_display(), person=t.person, award_id=award.pk)
+        else:
+            out[t.pk] = Payee(t.person.name, t.person.id_number, t.get_kind_display(), person=t.person)
+    return out
+
+
+def payment_rows(transfers: Any) -> list[tuple[Transfer, Payee]]:
+    """``transfers`` (a queryset or list) each with its `Payee`, in their order."""
+    items = list(transfers)
+    payees = transfer_payees(items)
+    return [(t, payees[t.pk]) for t in items]
+
+
+@dataclass(frozen=True)
 class StatementLine:
     month: str
     kind: str
