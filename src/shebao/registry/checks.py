@@ -136,7 +136,9 @@ def parse_citizen_id(value: str, *, today: dt.date | None = None) -> CitizenId:
     """
     number = normalize_code(value)
     if len(number) != 18:
-        raise CodeError(f"公民身份号码应为18位，实为{len(number)}位", reason="length")
+        legacy = legacy_citizen_id(number)
+        hint = f"（第一代15位号码，对应的18位号码为{legacy}，请填写18位号码）" if legacy else ""
+        raise CodeError(f"公民身份号码应为18位，实为{len(number)}位{hint}", reason="length")
     for i, c in enumerate(number[:17], start=1):
         if c not in DIGITS:  # str.isdigit() also takes ٣ and other scripts' digits (review D12)
             raise CodeError(f"公民身份号码第{i}位应为数字，实为“{c}”", position=i, reason="not_digit")
@@ -227,12 +229,70 @@ def _gb11643_form(number: str) -> bool:
             and id_check_character(number[:17]) == number[17])
 
 
+def reads_as_citizen_id(value: str) -> str | None:
+    """The mainland citizen ID number (18 characters, GB 11643-1999) that `value` reads as, or None.
+
+    A number reads as a citizen ID when it is (normalised as `normalize_code`):
+    - 18 characters of the citizen ID's form with a right check character, outside the ranges other
+      documents use (港澳台居民居住证 810000/820000/830000, 外国人永久居留身份证 9…);
+    - 15 digits of the first-generation form (GB 11643-1989: `legacy_citizen_id`) whose first six are
+      an administrative division code (GB/T 2260): the card holder's 18-character number is returned.
+
+    Such a number under another document type would register the card holder a second time (review-input5
+    F3: 110105650713182 was taken as a passport number, and then the desk, the search and the roster found
+    the wrong person).
+    """
+    number = normalize_code(value)
+    if _gb11643_form(number):
+        return None if number[:6] in _HMT_REGIONS or number.startswith("9") else number
+    legacy = legacy_citizen_id(number)
+    if legacy is not None and division_name(number[:6]) is not None:
+        return legacy
+    return None
+
+
+def _citizen_id_mistyped(number: str) -> bool:
+    """18 characters of the citizen ID's form (a division code, a real birth date) whose check character
+    is wrong: a mistyped ID card number, not another document's."""
+    if len(number) != 18 or any(c not in DIGITS for c in number[:17]) or number[17] not in "0123456789X":
+        return False
+    if number[:6] in _HMT_REGIONS or number.startswith("9") or division_name(number[:6]) is None:
+        return False
+    try:
+        dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return False
+    return int(number[6:10]) >= 1850
+
+
+def citizen_id_under_other_type(id_type: str, value: str) -> str:
+    """Why `value` cannot be a number of the non-citizen document type `id_type`: it reads as a mainland
+    citizen ID number (`reads_as_citizen_id`), in Chinese naming the 18-character number for a 15-digit
+    one; ``""`` when it does not (or when `id_type` is citizen_id). Every path that registers or changes a
+    document number refuses it: the cases' checks (desk, API, portal) through `id_number_problem`, and
+    `registry.services.derive_person_identity` beneath them."""
+    if id_type == "citizen_id":
+        return ""
+    number = normalize_code(value)
+    citizen = reads_as_citizen_id(number)
+    if citizen is None:
+        if _citizen_id_mistyped(number):
+            return (f"号码形如居民身份证号码（第1–6位为行政区划代码，第7–14位为出生日期），但第18位校验码应为"
+                    f"“{id_check_character(number[:17])}”，实为“{number[17]}”；如为居民身份证，证件类型应为居民身份证，"
+                    "并核对号码")
+        return ""
+    if citizen != number:
+        return f"这是第一代居民身份证号码（对应的18位号码为{citizen}），证件类型应为居民身份证"
+    return "这是居民身份证号码，证件类型应为居民身份证"
+
+
 def id_number_problem(id_type: str, value: str) -> str:
     """Why `value` cannot be a number of the document type `id_type` (citizen_id, hmt_permit,
     foreign_permit, passport), in Chinese, or ``""``. A citizen ID is checked in full (GB 11643,
-    `parse_citizen_id`); a valid mainland citizen ID number under another type is refused (it is the
-    person's ID card: the type is wrong); the other types are checked against their printed forms
-    (see above; a passport: 5 to 20 letters and digits)."""
+    `parse_citizen_id`); a number that reads as a mainland citizen ID (18 characters, or the 15 digits of a
+    first-generation card, or 18 with only the check character wrong) under another type is refused
+    (`citizen_id_under_other_type`: it is the person's ID card, the type is wrong); the other types are
+    checked against their printed forms (see above; a passport: 5 to 20 letters and digits)."""
     import re
 
     number = normalize_code(value)
@@ -242,9 +302,9 @@ def id_number_problem(id_type: str, value: str) -> str:
         except CodeError as e:
             return str(e)
         return ""
-    mainland = _gb11643_form(number) and number[:6] not in _HMT_REGIONS and not number.startswith("9")
+    mainland = citizen_id_under_other_type(id_type, number)
     if mainland:
-        return "这是居民身份证号码，证件类型应为居民身份证"
+        return mainland
     if id_type == "hmt_permit":
         if _gb11643_form(number) and number[:6] in _HMT_REGIONS:
             return ""

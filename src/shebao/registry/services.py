@@ -13,7 +13,12 @@ from shebao.core.audit import audit_create, audit_update, snapshot
 from shebao.core.models import PersonalDataAccess
 from shebao.core.normalize import normalize_code, normalize_phone, normalize_text
 from shebao.core.permissions import require
-from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
+from shebao.registry.checks import (
+    CodeError,
+    citizen_id_under_other_type,
+    parse_citizen_id,
+    validate_credit_code,
+)
 from shebao.registry.models import Employer, Office, PensionAccount, Person, PersonNameWord
 from shebao.registry.names import name_initials, name_words, text_initials
 
@@ -34,11 +39,15 @@ def _check_may_write(actor: Any, action: str, district: Office) -> None:
     require(actor, action, district_id=district.pk)
 
 
-def derive_person_identity(person: Person) -> None:
+def derive_person_identity(person: Person, *, new_document: bool = True) -> None:
     """Fill what an ID number fixes (gender, birth date, last four) and the name's initials.
 
     Everything a person typed is normalised first (`core.normalize`): the name (NFKC, spaces), the
-    document number (NFKC, no separators, upper case) and the phone (digits, no +86).
+    document number (NFKC, no separators, upper case) and the phone (digits, no +86). A new document
+    (`new_document`: a registration, or a change of the number or its type) that is not a citizen ID
+    must not read as one (`registry.checks.citizen_id_under_other_type`, review-input5 F3); a person
+    registered so before that check keeps their other data changeable.
+    Raises ValidationError (Chinese, at the field).
     """
     person.name = normalize_text(person.name)
     person.id_number = normalize_code(person.id_number)
@@ -56,6 +65,8 @@ def derive_person_identity(person: Person) -> None:
     else:
         if not person.id_number:
             raise ValidationError({"id_number": "证件号码不能为空"})
+        if new_document and (problem := citizen_id_under_other_type(person.id_type, person.id_number)):
+            raise ValidationError({"id_number": problem})
         if not person.birth_date or not person.gender:
             raise ValidationError({"birth_date": "非身份证件须填写出生日期和性别"})
     person.id_last4 = person.id_number[-4:]
@@ -94,7 +105,7 @@ def person_update(*, actor: Any, person: Person, reason: str = "", **changes: An
         setattr(person, key, value)
     if "district" in changes:
         _check_may_write(actor, "person.update", person.district)
-    derive_person_identity(person)
+    derive_person_identity(person, new_document=bool({"id_number", "id_type"} & changes.keys()))
     person.full_clean()
     person.save()
     _name_words_sync(person)
