@@ -575,37 +575,37 @@ def stated_identity_problems(cid: Any, *, birth_date: Any, gender: Any, prefix: 
     return errors
 
 
-# The businesses that give a person a document number: a registration names a new person's number,
-# a change of data may give a person a new one. Only one open application may give a number at a time
-# (review-input4 F4: one new number was pending in three registrations and a change of another
-# person's number; only one could ever complete, the number being unique in the registry).
-GIVES_ID_NUMBER = ("insured_registration", "person_change")
-
-
 def _number_given(business: str, details: dict[str, Any]) -> str:
-    from shebao.core.normalize import normalize_code
+    from shebao.cases.models import number_given
 
-    if business == "insured_registration":
-        return normalize_code(details.get("insured_id_number") or "")
-    return normalize_code((details.get("changes") or {}).get("id_number") or "")
+    return number_given(business, details)
 
 
 def pending_for_id_number(number: str, *, other_than: int | None = None) -> Any:
-    """The oldest open application (neither completed nor rejected) of GIVES_ID_NUMBER that gives
-    `number` (normalised as `core.normalize.normalize_code`), or None. The applications' details are
-    read in Python: they are few (the open ones of two businesses) and may be stored encrypted."""
-    from shebao.cases.models import Case, Status
-    from shebao.core.normalize import normalize_code
+    """The oldest open application (neither completed nor rejected) of GIVES_ID_NUMBER
+    (`cases.models`) that gives `number` (normalised as `core.normalize.normalize_code`), or None.
+    One query on the cases' blind index of the number they give (`Case.id_number_given_hash`):
+    nothing is decrypted (review-input5 F10)."""
+    from shebao.cases.models import CLOSED, Case
+    from shebao.core import crypto
 
-    number = normalize_code(number)
-    if not number:
+    digest = crypto.blind_index(number, kind="id_number")
+    if not digest:
         return None
-    cases = (Case.objects.filter(business__in=GIVES_ID_NUMBER)
-             .exclude(status__in=[Status.COMPLETED, Status.REJECTED]).exclude(pk=other_than).order_by("pk"))
-    for case in cases.iterator():
-        if _number_given(case.business, case.details or {}) == number:
-            return case
-    return None
+    return (Case.objects.filter(id_number_given_hash=digest).exclude(status__in=CLOSED)
+            .exclude(pk=other_than).order_by("pk").first())
+
+
+def pending_refusal(business: str, details: dict[str, Any]) -> FieldError | None:
+    """The refusal of an application of `business` whose number (`number_given`) another open
+    application gives, at its field, or None: for the submission that lost the race to the constraint
+    `case_one_open_per_id_number` (its twin committed first)."""
+    number = _number_given(business, details or {})
+    pending = pending_for_id_number(number) if number else None
+    if pending is None:
+        return None
+    field = "details.insured_id_number" if business == "insured_registration" else "details.changes.id_number"
+    return _pending_refusal(field, pending)
 
 
 def _pending_refusal(field: str, case: Any) -> FieldError:

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.db import models
 
 from shebao.core import clock
-from shebao.core.fields import EncryptedJSONField, EncryptedTextField
+from shebao.core.fields import BlindIndexField, EncryptedJSONField, EncryptedTextField
 from shebao.core.masking import mask_phone
 from shebao.core.models import AppendOnlyModel
+from shebao.core.normalize import normalize_code
 from shebao.rules.catalog import label
 
 
@@ -59,6 +60,27 @@ class ApplicantKind(models.TextChoices):
     PERSON = "person", label("applicant", "person")
 
 
+# The businesses that give a person a document number: a registration names a new person's number,
+# a change of data may give a person a new one. Only one open application may give a number at a time
+# (review-input4 F4: one new number was pending in three registrations and a change of another
+# person's number; only one could ever complete, the number being unique in the registry).
+GIVES_ID_NUMBER = ("insured_registration", "person_change")
+CLOSED = ("completed", "rejected")  # Status.COMPLETED, Status.REJECTED: no step leads out of them
+
+
+def number_given(business: str, details: dict | None) -> str:
+    """The document number an application of `business` gives a person (normalised as
+    `core.normalize.normalize_code`), or ``""``: a registration's ``insured_id_number``, a change's
+    ``changes.id_number`` (GIVES_ID_NUMBER)."""
+    details = details if isinstance(details, dict) else {}
+    if business == "insured_registration":
+        return normalize_code(str(details.get("insured_id_number") or ""))
+    if business == "person_change":
+        changes = details.get("changes")
+        return normalize_code(str((changes if isinstance(changes, dict) else {}).get("id_number") or ""))
+    return ""
+
+
 class Case(models.Model):
     """One application (申请) and its handling."""
 
@@ -78,6 +100,13 @@ class Case(models.Model):
     # Encrypted at rest as one token (it holds accounts, ID numbers, mobiles: core.fields); never
     # looked inside in SQL.
     details = EncryptedJSONField("申请内容", default=dict, blank=True)
+    # The blind index (core.crypto, kind id_number: the same hash as registry.Person.id_number_hash) of
+    # the number the application gives a person (`number_given`), "" for none. An open application
+    # holds its number alone (the constraint `case_one_open_per_id_number`: two submitted at once cannot
+    # both pass, review-input5 F10), and the check `id_number_not_pending` is one indexed query instead of
+    # decrypting every open case.
+    id_number_given_hash = BlindIndexField(source="id_number_given", kind="id_number",
+                                           verbose_name="所给证件号码检索散列")
     # The decision, stored as made: never recomputed silently (a new pack does not change old cases).
     mode = models.CharField("办理方式", max_length=20, choices=Mode.choices)
     clauses = models.JSONField("依据条款", default=list)
@@ -131,6 +160,10 @@ class Case(models.Model):
             models.UniqueConstraint(fields=["idempotency_key"], name="case_portal_idempotency_key_unique",
                                     condition=models.Q(submitted_by__isnull=True,
                                                        idempotency_key__startswith="portal:")),
+            # One open application gives a number at a time (GIVES_ID_NUMBER; checks.id_number_not_pending
+            # refuses the second with its reasons; this holds two submitted at the same moment).
+            models.UniqueConstraint(fields=["id_number_given_hash"], name="case_one_open_per_id_number",
+                                    condition=~models.Q(id_number_given_hash="") & ~models.Q(status__in=CLOSED)),
         ]
         indexes = [
             models.Index(fields=["office", "status", "-priority", "created_at"]),
@@ -141,6 +174,11 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.business_zh}"
+
+    @property
+    def id_number_given(self) -> str:
+        """The number this application gives a person (`number_given`), ``""`` for none."""
+        return number_given(self.business, self.details)
 
     @property
     def audit_district_code(self) -> str:

@@ -138,11 +138,20 @@ def case_submit(
                 work_injury_medical=work_injury_medical, manual_operation=manual_operation,
                 idempotency_key=key, request_hash=request_hash, details=details,
             )
-    except (DomainError, PermissionDenied, IntegrityError):
+    except (DomainError, PermissionDenied, IntegrityError) as e:
         # A retry of a request that was accepted returns the first result, even if it would be refused
         # now; an insert refused by the key's constraint is such a retry (its twin committed first).
         existing = _existing(actor, key, request_hash) if key else None
         if existing is None:
+            if isinstance(e, IntegrityError) and details is not None:
+                # Two applications giving one number at the same moment both passed the check; the
+                # constraint case_one_open_per_id_number let the first in (review-input5 F10): the
+                # second is refused as the check refuses it, naming the first.
+                from shebao.cases.checks import pending_refusal
+
+                refusal = pending_refusal(business, details)
+                if refusal is not None:
+                    raise DetailsRefused([refusal]) from None
             raise
         return existing, False
     return case, True
