@@ -70,7 +70,8 @@ def test_an_implausible_registration_is_refused_naming_the_field(clerk_chaoyang,
 @pytest.mark.parametrize(("changes", "field", "reason"), [
     ({"id_number": "ABCDE"}, "details.changes.id_number", "公民身份号码"),
     ({"id_number": wrong_check(gb11643("11010519750501001"))}, "details.changes.id_number", "校验码"),
-    ({"id_number": gb11643("11010519800101001")}, "details.changes.id_number", "出生日期须与居民身份证号码一致"),
+    ({"id_number": gb11643("11010519800101001"), "birth_date": "1975-05-01"}, "details.changes.birth_date",
+     "新证件号码第7至14位为1980-01-01，所填为1975-05-01"),  # review-input5 F6: not "无需变更"
     ({"birth_date": "1980-01-01"}, "details.changes.birth_date", "出生日期须与居民身份证号码一致"),
     ({"birth_date": "2099-01-01"}, "details.changes.birth_date", "晚于今天"),
     ({"employment_start": "2100-12"}, "details.changes.employment_start", "晚于本月"),

@@ -634,8 +634,10 @@ def _start_after_16(month: str | None, birth: dt.date, field: str, label: str) -
 def _person_change_values(ctx: CheckContext) -> list[FieldError]:
     """1.3a: each new value against the person's registered data: a new document number fits the
     person's document type (a citizen ID in full, GB 11643) and belongs to nobody else; for a holder
-    of a citizen ID, birth date and gender agree with the number (both as they will be after the
-    change); the start of work is not before the 16th birthday."""
+    of a citizen ID, a stated birth date or gender agrees with the number as it will be after the change
+    (GB 11643-1999: digits 7-14, digit 17), each refused at its own field naming the digits; a new number
+    given without them brings its own birth date and gender, as a registration does (review-input5 F6:
+    `derived_identity`); the start of work is not before the 16th birthday."""
     from shebao.registry.checks import CodeError, id_number_problem, parse_citizen_id
 
     person, changes = ctx.person, ctx.details.get("changes") or {}
@@ -644,7 +646,6 @@ def _person_change_values(ctx: CheckContext) -> list[FieldError]:
     errors: list[FieldError] = []
     number = changes.get("id_number", person.id_number)
     birth = dt.date.fromisoformat(changes["birth_date"]) if "birth_date" in changes else person.birth_date
-    gender = changes.get("gender", person.gender)
     errors += _unchanged(person, changes)
     if "id_number" in changes and not errors:
         problem = id_number_problem(person.id_type, number)
@@ -659,18 +660,59 @@ def _person_change_values(ctx: CheckContext) -> list[FieldError]:
             cid = parse_citizen_id(number)
         except CodeError:
             cid = None
-        if cid is not None and cid.birth_date != birth:
-            field = "birth_date" if "birth_date" in changes else "id_number"
-            errors.append(FieldError(f"details.changes.{field}",
-                                     f"出生日期须与居民身份证号码一致（号码中为{cid.birth_date}），请同时核对证件号码和出生日期"))
-        if cid is not None and cid.gender != gender:
-            field = "gender" if "gender" in changes else "id_number"
-            errors.append(FieldError(f"details.changes.{field}",
-                                     "性别须与居民身份证号码第17位一致，请同时核对证件号码和性别"))
-    if "employment_start" in changes:
+        if cid is not None:
+            errors += _stated_against_number(cid, changes)
+            if "id_number" in changes and "birth_date" not in changes:
+                birth = cid.birth_date
+    if "employment_start" in changes and birth is not None:
         errors += _start_after_16(changes["employment_start"], birth, "details.changes.employment_start",
                                   "参加工作时间")
     return errors
+
+
+def _stated_against_number(cid: Any, changes: dict[str, Any]) -> list[FieldError]:
+    """A birth date or gender stated in a change against the citizen ID number the person will hold
+    (`cid`), at its field, naming the digits and what was stated (review-input5 F6)."""
+    errors: list[FieldError] = []
+    new_number = "id_number" in changes
+    whose = "新证件号码" if new_number else "证件号码"
+    if "birth_date" in changes:
+        stated = dt.date.fromisoformat(changes["birth_date"])
+        if stated != cid.birth_date:
+            errors.append(FieldError(
+                "details.changes.birth_date",
+                f"出生日期须与居民身份证号码一致：{whose}第7至14位为{cid.birth_date:%Y-%m-%d}，所填为{stated:%Y-%m-%d}，"
+                "请同时核对证件号码和出生日期" + ("（出生日期可不填，按新号码确定）" if new_number else "")))
+    if "gender" in changes and changes["gender"] != cid.gender:
+        stated_zh = GENDER_ZH.get(changes["gender"], changes["gender"])
+        errors.append(FieldError(
+            "details.changes.gender",
+            f"性别须与居民身份证号码第17位一致：{whose}第17位为{cid.number[16]}"
+            f"（{'单数为男' if cid.gender == 'male' else '双数为女'}），所填为“{stated_zh}”，请同时核对证件号码和性别"
+            + ("（性别可不填，按新号码确定）" if new_number else "")))
+    return errors
+
+
+def derived_identity(person: Person, changes: dict[str, Any]) -> dict[str, Any]:
+    """What a change's new citizen ID number brings that the change does not state: ``{"birth_date":
+    "YYYY-MM-DD", "gender": "male"|"female"}`` for each that differs from the registered value (GB
+    11643-1999: digits 7-14, digit 17), as a registration takes them from the number (review-input5 F6);
+    ``{}`` for another document type, no new number, or a number that does not parse (the checks refuse
+    it). Read by the change's effect (`cases.effects.registry.person_change`) and the case page."""
+    from shebao.registry.checks import CodeError, parse_citizen_id
+
+    if person.id_type != "citizen_id" or "id_number" not in changes:
+        return {}
+    try:
+        cid = parse_citizen_id(str(changes["id_number"]))
+    except CodeError:
+        return {}
+    out: dict[str, Any] = {}
+    if "birth_date" not in changes and cid.birth_date != person.birth_date:
+        out["birth_date"] = cid.birth_date.isoformat()
+    if "gender" not in changes and cid.gender != person.gender:
+        out["gender"] = cid.gender
+    return out
 
 
 def _unchanged(person: Person, changes: dict[str, Any]) -> list[FieldError]:
@@ -684,6 +726,8 @@ def _unchanged(person: Person, changes: dict[str, Any]) -> list[FieldError]:
 
     errors = []
     for field, new in changes.items():
+        if field in ("birth_date", "gender") and "id_number" in changes and person.id_type == "citizen_id":
+            continue  # stated with a new number: compared with the number instead (review-input5 F6)
         if field in PERSON_COLUMNS:
             old = getattr(person, PERSON_COLUMNS[field])
         else:

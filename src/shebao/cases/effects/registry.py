@@ -55,8 +55,16 @@ def _refused(e: ValidationError, prefix: str = "details.changes") -> EffectRefus
 
 @effect("registry.person_change")
 def person_change(case: Any, actor: Any) -> EffectResult:
+    from shebao.cases.checks import derived_identity
+
     person = Person.objects.select_for_update().get(pk=case.person_id)
-    changes: dict[str, Any] = case.details["changes"]
+    stated: dict[str, Any] = case.details["changes"]
+    # A new citizen ID number brings its birth date and gender where the change does not state them, as
+    # at registration (review-input5 F6); a stated one equal to the registered value changes nothing.
+    derived = derived_identity(person, stated)
+    changes = {**{f: v for f, v in stated.items() if not (
+        f in ("birth_date", "gender") and "id_number" in stated
+        and _shown(getattr(person, PERSON_COLUMNS[f])) == _shown(_as_column(f, v)))}, **derived}
     columns = {PERSON_COLUMNS[f]: _as_column(f, v) for f, v in changes.items() if f in PERSON_COLUMNS}
     old = {f: (getattr(person, PERSON_COLUMNS[f]) if f in PERSON_COLUMNS else (person.other_data or {}).get(f))
            for f in changes}
@@ -73,7 +81,7 @@ def person_change(case: Any, actor: Any) -> EffectResult:
         rows.append(PersonHistory.objects.create(
             person=person, field=f, field_zh=label("person_field", f), old_value=_shown(old[f]),
             new_value=_shown(new), case_number=case.pk, actor=actor_user(actor), actor_label=actor_label(actor)))
-    names = "、".join(r.field_zh for r in rows)
+    names = "、".join(r.field_zh + ("（按新证件号码）" if r.field in derived else "") for r in rows)
     return EffectResult(f"已更新{person.name}的登记信息：{names}（原值与新值已记入变更记录）",
                         {"person": person.pk, "history": [r.pk for r in rows], "fields": list(changes)})
 
