@@ -153,3 +153,21 @@ def test_a_person_registered_so_before_keeps_other_data_changeable(db):
             "110105", dt.date(1970, 1, 1), 5, male=False)))
     person.refresh_from_db()
     assert person.id_number == BAI_15
+
+
+def test_the_card_holder_is_found_before_anyone_registered_under_the_15_digits(db, employer_chaoyang):
+    """Someone registered under the 15 digits as another document before this check (the review's
+    测试甲) is never taken for the card holder: the desk and the portal try the 18-character form first."""
+    from shebao.portal.employer import _employee
+    from shebao.registry.checks import lookup_numbers
+    from shebao.registry.models import EmploymentSpell
+
+    assert lookup_numbers(BAI_15) == [BAI, BAI_15] and lookup_numbers("E12345678") == ["E12345678"]
+    bai = personas.make_person("白纨", birth=dt.date(1965, 7, 13), serial=91, male=False)
+    assert bai.id_number == BAI
+    earlier = Person(id_type="passport", id_number=BAI_15, name="测试甲", district=personas.office("110105"),
+                     gender="female", birth_date=dt.date(1970, 1, 1), id_last4=BAI_15[-4:])
+    earlier.save()
+    for person in (bai, earlier):
+        EmploymentSpell.objects.create(person=person, employer=employer_chaoyang, from_month="2019-01")
+    assert _employee(employer_chaoyang, BAI_15) == bai

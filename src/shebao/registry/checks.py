@@ -81,13 +81,15 @@ def legacy_citizen_id(value: str) -> str | None:
 
 
 def lookup_numbers(value: str) -> list[str]:
-    """The numbers a typed document number may be registered under, to look a person up: the number
-    normalised, and for a 15-digit first-generation citizen ID also its 18-character form
-    (`legacy_citizen_id`), which is how the registry holds it (review-input4 F8: 110105650713225 found
-    nobody at the desk, the portal, the roster or the search)."""
+    """The numbers a typed document number may be registered under, to look a person up, in the order
+    to try them: for a 15-digit first-generation citizen ID its 18-character form first
+    (`legacy_citizen_id`), which is how the registry holds the card holder (review-input4 F8:
+    110105650713225 found nobody at the desk, the portal, the roster or the search), then the number
+    normalised, so that someone registered under those 15 digits as another document before
+    review-input5 F3 is never taken for the card holder."""
     number = normalize_code(value)
     legacy = legacy_citizen_id(number)
-    return [number] + ([legacy] if legacy else [])
+    return ([legacy] if legacy else []) + [number]
 
 
 def not_found_hint(value: str) -> str:
