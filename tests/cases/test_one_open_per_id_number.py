@@ -128,3 +128,28 @@ def test_registrations_of_one_number_at_the_same_moment_make_one_case(clerk_chao
     assert sorted(code for code, _ in results) == [201, 400, 400, 400, 400, 400], results
     made = Case.objects.get(business="insured_registration")
     assert all(f"受理编号{made.pk}" in body for code, body in results if code == 400), results
+
+
+def test_the_migration_fills_the_open_cases_and_the_oldest_keeps_a_shared_number(clerk_chaoyang, employer_chaoyang):
+    """Cases made before the column: the migration's fill gives each open case its number's index; of two
+    that already shared a number (before the check of review-input4 F4), only the oldest."""
+    import importlib
+
+    from django.apps import apps
+
+    fill = importlib.import_module("shebao.cases.migrations.0012_case_id_number_given_hash").fill
+    first = submit(clerk_chaoyang, "insured_registration", employer=employer_chaoyang, applied_on=APPLIED,
+                   details=citizen(number(61)))
+    Case.objects.filter(pk=first.pk).update(id_number_given_hash="")
+    second = submit(clerk_chaoyang, "insured_registration", employer=employer_chaoyang, applied_on=APPLIED,
+                    details=citizen(number(61)))
+    other = submit(clerk_chaoyang, "insured_registration", employer=employer_chaoyang, applied_on=APPLIED,
+                   details=citizen(number(62)))
+    done = submit(clerk_chaoyang, "insured_registration", employer=employer_chaoyang, applied_on=APPLIED,
+                  details=citizen(number(63)))
+    Case.objects.filter(pk=done.pk).update(status=Status.COMPLETED)
+    Case.objects.update(id_number_given_hash="")
+    fill(apps, None)
+    hashes = dict(Case.objects.values_list("pk", "id_number_given_hash"))
+    assert hashes[first.pk] == crypto.blind_index(number(61), kind="id_number") and hashes[second.pk] == ""
+    assert hashes[other.pk] == crypto.blind_index(number(62), kind="id_number") and hashes[done.pk] == ""
