@@ -14,7 +14,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shebao.cases.models import Case
@@ -81,6 +81,7 @@ def test_under_citizen_id_a_15_digit_number_is_refused_naming_its_18_character_f
     assert "应为18位，实为15位" in problem and BAI in problem
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(birth=st.dates(dt.date(1900, 1, 1), dt.date(1999, 12, 31)), seq=st.integers(0, 999),
        region=st.sampled_from(["110105", "110108", "310101", "440305", "110103"]),
        id_type=st.sampled_from(OTHER_TYPES))
