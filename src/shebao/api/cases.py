@@ -30,7 +30,7 @@ from shebao.api.fields import (
     StrictSerializer,
     model_text,
 )
-from shebao.api.pagination import CheckedCursorPagination
+from shebao.api.pagination import CheckedCursorPagination, check_paging
 from shebao.cases import selectors, services, workflows
 from shebao.cases.business_forms import details_masked, details_openapi_schema
 from shebao.cases.documents import MAGIC, document_may_read
@@ -569,6 +569,7 @@ class FlagQueueView(APIView):
     @extend_schema(parameters=[OpenApiParameter("stage", str, enum=Flag.Stage.values)],
                    responses=FlagSerializer(many=True))
     def get(self, request: Request) -> Response:
+        check_paging(request, paged=False)  # answered whole (at most 500): a page asked for is refused
         qs = selectors.flag_queue(user=request.user, stage=request.query_params.get("stage"))
         return Response(FlagSerializer(qs[:500], many=True).data)
 
@@ -589,6 +590,7 @@ class OverdueView(APIView):
                        "case": serializers.IntegerField(), "name": serializers.CharField(),
                        "due_on": serializers.DateField(), "state": serializers.CharField()}))
     def get(self, request: Request) -> Response:
+        check_paging(request, paged=False)  # answered whole (at most 1000): a page asked for is refused
         raw = request.query_params.get("on")
         try:
             on = dt.date.fromisoformat(raw) if raw else None

@@ -181,6 +181,7 @@ PARAMETERS: dict[str, str] = {
     "doc": "材料编号",
     "owed": "应补材料编号",
     "cursor": "分页游标（取自上一页的 next 链接）",
+    "page_size": "每页条数，1至200的整数，不填为50；不接受 page、offset 等页码参数，翻页请用 next 链接",
     "status": "按状态筛选",
     "mode": "按办理方式筛选",
     "business": "按业务代码筛选",
@@ -248,6 +249,11 @@ def chinese_descriptions(result: dict[str, Any], generator: Any, request: Any, p
                 except KeyError:
                     raise KeyError(f"no Chinese description for parameter {parameter['name']!r} of "
                                    f"{method.upper()} {path} in shebao.api.docs") from None
+                if parameter["name"] == "page_size":  # the bounds api.pagination.check_paging holds to
+                    from shebao.api.pagination import MAX_PAGE_SIZE
+
+                    parameter.setdefault("schema", {}).update({"type": "integer", "minimum": 1,
+                                                               "maximum": MAX_PAGE_SIZE})
     return result
 
 

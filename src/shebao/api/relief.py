@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shebao.api.fields import BusinessDateField, IdField, MonthField, StrictSerializer, model_text
-from shebao.api.pagination import CheckedCursorPagination
+from shebao.api.pagination import CheckedCursorPagination, check_paging
 from shebao.collection import relief as services
 from shebao.collection import selectors
 from shebao.collection.models import Deferral, ReliefPublication, ReliefPublicationRequest
@@ -191,6 +191,7 @@ def _rules(pack: ReliefPack) -> list[dict[str, Any]]:
 class ReliefPackListView(APIView):
     @extend_schema(operation_id="relief_packs_list", responses=ReliefPackSerializer(many=True))
     def get(self, request: Request) -> Response:
+        check_paging(request, paged=False)  # every pack at once: a page asked for is refused
         published = {p.pack: p for p in ReliefPublication.objects.all()}
         out = []
         for name in services.relief_packs_available():

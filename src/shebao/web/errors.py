@@ -41,13 +41,25 @@ PAGES: dict[int, tuple[str, str, str]] = {
           "请稍等几秒钟后刷新页面或重新提交；如长时间无法使用，请联系系统管理员。"),
     413: ("提交的内容过大", "提交的文件或内容超过了允许的大小，本次操作没有完成。",
           "请缩小文件（如压缩图片、分开上传）后重新提交。"),
+    # An address that only takes a form's submission, opened from the address bar or a bookmark (a
+    # view with require_POST), or a page posted to that only shows (review-input5 F5: an empty 405).
+    405: ("不能这样打开此地址", "此地址只能通过页面上的按钮或表单办理，不能直接在浏览器地址栏中打开或刷新。本次没有办理任何业务。",
+          "请返回上一页，使用页面上的按钮或表单办理；如反复出现，请联系系统管理员。"),
 }
+# Any other refusal a view answers without a page of its own (409, 410, 429, 501, …): said in general
+# terms, by class, so that no error reaches a person as an empty or English page.
+CLIENT_ERROR = ("请求无法处理", "系统无法按此方式处理您的请求，本次没有办理任何业务。",
+                "请返回上一页后重试；如反复出现，请联系系统管理员。")
+SERVER_ERROR = PAGES[500]
+# What the API's problem details say where a page's words (a button, the address bar) do not fit a system.
+API_DETAILS: dict[int, str] = {405: "此地址不支持该请求方法，允许的方法见应答的 Allow 头和接口文档"}
 # The portal's people (employers, insured people) have no system administrator or queue to turn to:
 # what to do is said for them, and the page is the portal's (review-input4 F12: a refused rights
 # statement showed the staff system's page, "请联系系统管理员" and a link to the staff sign-in).
 PORTAL_TODO: dict[int, str] = {
     400: "请返回上一页，检查填写的内容后重新提交；如反复出现，请拨打咨询电话。",
     403: "请返回网上办事首页，或重新登录后再办理；如确需办理，请拨打咨询电话或到社保经办机构窗口咨询。",
+    405: "请返回上一页，使用页面上的按钮或表单办理；如有疑问，请拨打咨询电话。",
     404: "请返回网上办事首页，从“我的申请”等页面重新进入；如有疑问，请拨打咨询电话。",
     413: "请缩小文件（如压缩图片、分开上传）后重新提交。",
     500: "请稍后重试，并到“我的申请”核对操作是否已生效；如仍出错，请拨打咨询电话。",
@@ -61,12 +73,18 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path_info.startswith("/api/")
 
 
+def page_for(status: int) -> tuple[str, str, str]:
+    """(title, what happened, what to do) of an error status: its own page, or the general one of its
+    class (4xx, 5xx)."""
+    return PAGES.get(status) or (SERVER_ERROR if status >= 500 else CLIENT_ERROR)
+
+
 def _problem(status: int) -> JsonResponse:
     from shebao.api.errors import RETRY_AFTER_SECONDS, TITLES
 
     zh, en = TITLES.get(status, ("错误", "Error"))
     response = JsonResponse({"type": f"https://shebao.invalid/problems/{status}", "title": zh, "title_en": en,
-                             "status": status, "detail": PAGES[status][1]},
+                             "status": status, "detail": API_DETAILS.get(status) or page_for(status)[1]},
                             status=status, content_type="application/problem+json")
     if status == 503:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -78,7 +96,7 @@ def render_error(request: HttpRequest, status: int, *, page: tuple[str, str, str
     """The error page for ``status`` in the site's layout; an htmx request gets the message alone."""
     if _is_api(request):
         return _problem(status)
-    title, what, todo = page or PAGES[status]
+    title, what, todo = page or page_for(status)
     portal = request.path_info.startswith("/portal/")
     if portal and page is None:
         todo = PORTAL_TODO.get(status, todo)
@@ -98,6 +116,20 @@ def render_error(request: HttpRequest, status: int, *, page: tuple[str, str, str
 
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _page_405(request: HttpRequest, response: HttpResponse) -> tuple[str, str, str] | None:
+    """The 405 page for what was tried: a page that only shows, posted to, is said as such; an
+    address that only takes a form, opened, is PAGES[405]; the portal says what to do for its people."""
+    if response.status_code != 405:
+        return None
+    title, what, todo = PAGES[405]
+    allowed = {m.strip().upper() for m in response.get("Allow", "").split(",") if m.strip()}
+    if request.method == "POST" and "POST" not in allowed:
+        what = "此页面只用于查看，不接受提交。本次没有办理任何业务。"
+    if request.path_info.startswith("/portal/"):
+        todo = PORTAL_TODO[405]
+    return title, what, todo
 
 
 def _detail(exception: Any) -> str:
@@ -138,6 +170,29 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return render_error(request, 403, page=CSRF_PAGE)
 
 
+# Headers an error answer keeps when its empty body is replaced by the page: what the client may do next.
+_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+def _says_nothing(response: HttpResponse) -> bool:
+    """True for an error answer a person cannot read: an empty body (Django's HttpResponseNotAllowed
+    of require_POST, a bare ``HttpResponse(status=…)``) or a page or text with no Chinese in it.
+    A file, a stream, JSON (problem details) and any answer that says something in Chinese are left
+    as the view made them."""
+    if getattr(response, "streaming", False) or getattr(response, "shebao_error_page", False):
+        return False
+    if getattr(response, "is_rendered", True) is False:
+        return False
+    content = response.content
+    if not content.strip():
+        return True
+    kind = response.get("Content-Type", "").split(";")[0].strip().lower()
+    if kind not in ("text/html", "text/plain"):
+        return False
+    text = content.decode(response.charset or "utf-8", errors="replace")
+    return not any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 class ErrorPagesMiddleware:
     """Render the project's error pages for what views raise, with DEBUG on as well as off.
 
@@ -145,6 +200,10 @@ class ErrorPagesMiddleware:
     Http404, PermissionDenied and bad requests raised by a view (process_exception), and replaces
     Django's 404 for an address that matches no page. API calls are left to DRF's problem details,
     except an unknown /api/ address, which gets a JSON 404.
+
+    Every error status a view answers with nothing a person can read (an empty body, English only:
+    review-input5 F5, the 405 of every ``require_POST`` view opened with GET) gets the site's Chinese
+    page of that status (problem details in the API), keeping the status and its Allow/Retry-After.
     """
 
     def __init__(self, get_response: Any) -> None:
@@ -152,6 +211,12 @@ class ErrorPagesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if response.status_code >= 400 and _says_nothing(response):
+            page = render_error(request, response.status_code, page=_page_405(request, response))
+            for header in _KEPT_HEADERS:
+                if response.has_header(header):
+                    page[header] = response[header]
+            return page
         if (response.status_code == 404 and settings.DEBUG
                 and not getattr(response, "shebao_error_page", False)
                 and response.get("Content-Type", "").startswith("text/html")):
