@@ -36,6 +36,7 @@ from shebao.collection.bankfiles import UPLOAD_ENCODINGS
 from shebao.collection.models import PaymentFileRelease
 from shebao.collection.services import SecondPersonRequired
 from shebao.core import clock
+from shebao.core.masking import echo
 from shebao.core.permissions import may, require
 from shebao.rules.business_fields import parse_yuan
 from shebao.rules.retirement import format_age_zh
@@ -80,7 +81,7 @@ def payroll_run_start(request: HttpRequest) -> HttpResponse:
     starts = {"": payroll.payroll_run_start, PayrollRun.Kind.REGULAR: payroll.payroll_run_start,
               PayrollRun.Kind.SUPPLEMENTARY: payroll.payroll_supplementary_start}
     if kind not in starts:  # never taken as a regular run (review E17): nothing is made
-        messages.error(request, f"批次类型“{kind[:20]}”无效：应为“{PayrollRun.Kind.REGULAR.label}”或"
+        messages.error(request, f"批次类型“{echo(kind, limit=20)}”无效：应为“{PayrollRun.Kind.REGULAR.label}”或"
                                 f"“{PayrollRun.Kind.SUPPLEMENTARY.label}”，未生成批次")
         return redirect("backoffice:payroll_runs")
     start = starts[kind]
@@ -89,7 +90,11 @@ def payroll_run_start(request: HttpRequest) -> HttpResponse:
     except ValidationError as e:
         messages.error(request, refusal_text(e)[0])
         return redirect("backoffice:payroll_runs")
-    messages.success(request, f"{run.month}{run.get_kind_display()}#{run.pk}：{run.transfers_count}笔；"
+    if getattr(run, "already_built", False):  # nothing was made: say so, never "generated" (review-input5 F7)
+        messages.info(request, f"{run.month}{run.get_kind_display()}#{run.pk}已存在（{run.transfers_count}笔），"
+                               "本次未重复生成，也未改动任何内容；请在本页查看和处理该批次")
+        return redirect("backoffice:payroll_run", pk=run.pk)
+    messages.success(request, f"已生成{run.month}{run.get_kind_display()}#{run.pk}：{run.transfers_count}笔；"
                               f"{SEND_STEPS}")
     return redirect("backoffice:payroll_run", pk=run.pk)
 
@@ -303,7 +308,7 @@ def survivor_grant(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             wage_fen = parse_yuan(p.get("wage", ""))
         except ValueError:
-            raise ValidationError({"wage": f"死者生前本人工资应为金额（元），填写的是“{p.get('wage', '')}”"}) from None
+            raise ValidationError({"wage": f"死者生前本人工资应为金额（元），填写的是“{echo(p.get('wage', ''))}”"}) from None
         made = survivor_pensions_grant(actor=request.user, award=award, wage_fen=wage_fen, dependants=dependants)
     except ValidationError as e:
         return _award_page(request, award, error=refusal_text(e)[0], form=form, status=400)

@@ -38,10 +38,7 @@ def card_orders(request: HttpRequest) -> HttpResponse:
             qs = qs.filter(certificate_code=compact)
         else:  # an EMS number
             qs = qs.filter(ems_tracking_number=compact)
-    try:
-        page = page_number(request.GET)
-    except ValidationError:
-        page = 1  # as the queue does: a page number out of range shows the first page
+    page = page_number(request.GET)  # 1..10,000, else 400 "页码…无效" like every paged list
     rows = list(qs[(page - 1) * PAGE_SIZE:page * PAGE_SIZE + 1])
     return TemplateResponse(request, "backoffice/cards/list.html", {
         "rows": rows[:PAGE_SIZE], "page": page, "has_next": len(rows) > PAGE_SIZE, "status": status, "q": q,

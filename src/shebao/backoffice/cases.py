@@ -24,7 +24,7 @@ from shebao.cases import workflows
 from shebao.cases.models import Channel, CommitmentLetter, Flag, Mode, OwedDocument, PhoneCheck, Status
 from shebao.core import clock
 from shebao.core.errors import DomainError, UploadRefused
-from shebao.core.inputs import form_id
+from shebao.core.inputs import form_id, page_number
 from shebao.core.reads import personal_data_read
 
 
@@ -35,13 +35,13 @@ def _today() -> dt.date:
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     f = selectors.QueueFilter.from_query(request.GET)
-    try:
-        page = max(1, min(200, int(request.GET.get("page", "1"))))
-    except ValueError:
-        page = 1
+    # 1..QUEUE_PAGES, else 400 "页码…无效" like every paged list (core.inputs.page_number), never a
+    # silent clamp to another page: a narrower filter or the search finds what lies beyond.
+    page = page_number(request.GET, last=selectors.QUEUE_PAGES)
     today = _today()
     qs = selectors.queue(user=request.user, f=f, today=today)
     rows, has_next = selectors.queue_page(qs, page=page)
+    has_next = has_next and page < selectors.QUEUE_PAGES  # no link to a page that would be refused
     soon = today + dt.timedelta(days=selectors.NEAR_DEADLINE_DAYS)
     for case in rows:
         case.deadline_state = (

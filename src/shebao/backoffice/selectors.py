@@ -103,6 +103,10 @@ def capped_count(qs: QuerySet) -> tuple[int, bool]:
     return min(n, COUNT_CAP), n > COUNT_CAP
 
 
+# The queue's pages: no further (the offset scan grows with the page); a filter narrows instead.
+QUEUE_PAGES = 200
+
+
 def queue_page(qs: QuerySet[Case], *, page: int) -> tuple[list[Case], bool]:
     start = (page - 1) * PAGE_SIZE
     rows = list(

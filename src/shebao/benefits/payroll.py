@@ -73,6 +73,7 @@ from shebao.collection.releases import bank_send_check, is_released
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_bulk_range, audit_create, audit_update, snapshot
 from shebao.core.inputs import business_date_range, id_text
+from shebao.core.masking import echo
 from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor, actor_label, actor_user, require
 from shebao.core.policy import current_policy
@@ -114,7 +115,7 @@ def _month(value: str) -> str:
     try:
         month_index(value, "month")
     except InputError as exc:
-        raise ValidationError({"month": f"发放月份应为“年-月”，如2020-03，填写的是“{value}”"}) from exc
+        raise ValidationError({"month": f"发放月份应为“年-月”，如2020-03，填写的是“{echo(value)}”"}) from exc
     first, _ = business_date_range(clock.today())
     current = clock.today().isoformat()[:7]
     if value < first.strftime("%Y-%m"):
@@ -154,11 +155,13 @@ def payroll_run_start(*, actor: Any, month: str, chunk_size: int = CHUNK,
     number of transfers made after each chunk's commit (progress; tests kill a run there).
     Refused unless the actor may create payroll runs; ValidationError (keyed ``month``) for a malformed
     month, a month after the current one, or a month with nothing to pay (`_anything_owed`; nothing
-    is written then).
+    is written then). The run answered carries ``already_built``: True when it was built before this
+    call and is returned unchanged (the page says "already exists", never "generated": review-input5 F7).
     """
     require(actor, "payroll_run.create")
     _month(month)
     run = PayrollRun.objects.filter(month=month, kind=PayrollRun.Kind.REGULAR).first()
+    already_built = run is not None and run.status != PayrollRun.Status.BUILDING
     if run is None and not _anything_owed(month):
         raise ValidationError({"month": f"{month}没有应发放的待遇（该月之前退休且尚未发放该月的人员为0），"
                                         "未生成发放批次"})
@@ -174,6 +177,7 @@ def payroll_run_start(*, actor: Any, month: str, chunk_size: int = CHUNK,
         _build(run, actor=actor, chunk_size=chunk_size, after_chunk=after_chunk)
         _finish(run, actor=actor)
     run.refresh_from_db()
+    run.already_built = already_built  # type: ignore[attr-defined]
     return run
 
 

@@ -134,6 +134,8 @@ MIDDLEWARE = [
     "shebao.web.errors.ErrorPagesMiddleware",
 ]
 CSRF_FAILURE_VIEW = "shebao.web.errors.csrf_failure"
+# Flash messages quote typed text masked, cut and without bidi controls (core.messages, review-input5 F7).
+MESSAGE_STORAGE = "shebao.core.messages.EchoSafeStorage"
 
 ROOT_URLCONF = "shebao.config.urls"
 WSGI_APPLICATION = "shebao.config.wsgi.application"

@@ -104,9 +104,22 @@ class AdminMaskingMiddleware:
         return response
 
 
-# What a refused address says: where the search by number is done instead (a POSTed form or body).
-NUMBER_IN_URL = ("含有证件号码、手机号码或银行账号：号码不得出现在网址中（会留在访问日志和浏览器历史里）。"
-                 "请在页面的查询框中输入（以表单提交），接口请用 POST /api/v1/persons/search/")
+# What a refused address says; then where the number is given instead, said for who asked
+# (WHERE_INSTEAD): a road the reader can take (review-input5 F9: the portal's refusal pointed
+# employers to the staff API, which a portal session cannot reach).
+NUMBER_IN_URL = "含有证件号码、手机号码或银行账号：号码不得出现在网址中（会留在访问日志和浏览器历史里）。"
+WHERE_INSTEAD = {
+    "api": "按号码查询请用 POST /api/v1/persons/search/（号码放在请求体中）",
+    "portal": "请从网上办事的页面进入，在页面的表单中填写号码后提交",
+    "staff": "请在页面的查询框中输入（以表单提交）",
+}
+
+
+def audience(request: Any) -> str:
+    """Who an answer is for, by the address: "api" (a system), "portal" (an employer or insured
+    person), else "staff" (the back office)."""
+    path = request.path_info
+    return "api" if path.startswith("/api/") else "portal" if path.startswith("/portal/") else "staff"
 
 
 @dataclass(frozen=True)
@@ -309,6 +322,8 @@ def _query_refused(request: Any, shown: str, problem: str, *, in_address: bool, 
 
     from shebao.web.errors import render_error
 
+    if problem == NUMBER_IN_URL:
+        problem += WHERE_INSTEAD[audience(request)]
     message = f"{'查询参数' if in_address else '填写的内容'}{shown}{problem}"
     if request.path_info.startswith("/api/"):
         from shebao.api.errors import TITLES

@@ -100,7 +100,10 @@ def render_error(request: HttpRequest, status: int, *, page: tuple[str, str, str
     portal = request.path_info.startswith("/portal/")
     if portal and page is None:
         todo = PORTAL_TODO.get(status, todo)
-    context = {"status": status, "title": title, "what": what, "todo": todo, "detail": detail}
+    # The layout's links back to "here" (大字模式) take the path alone: an error page never writes the
+    # address it refused (a personal number in the query, the guard's 400) back into a new link.
+    context = {"status": status, "title": title, "what": what, "todo": todo, "detail": detail,
+               "error_page_path": request.path}
     template = ("web/_error_message.html" if request.headers.get("HX-Request")
                 else "portal/error.html" if portal else "web/error.html")
     try:
