@@ -29,6 +29,7 @@ from shebao.collection.models import LedgerTransaction
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
 from shebao.core.inputs import business_date_range, check_business_date
+from shebao.core.masking import echo
 from shebao.core.permissions import require
 from shebao.core.policy import current_policy
 from shebao.registry.models import Person
@@ -75,7 +76,7 @@ def typed_month(value: Any, *, label: str, field: str, latest: str | None = None
     try:
         month_index(text, field)
     except InputError:
-        raise ValidationError({field: f"{label}应为“年-月”，如2020-02，填写的是“{text}”"}) from None
+        raise ValidationError({field: f"{label}应为“年-月”，如2020-02，填写的是“{echo(text)}”"}) from None
     first, last = business_date_range(clock.today())
     latest = latest or last.strftime("%Y-%m")
     if text < first.strftime("%Y-%m"):

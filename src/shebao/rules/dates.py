@@ -17,6 +17,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from shebao.core.masking import echo
+
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
@@ -56,12 +58,12 @@ def parse_date(value: Any, field: str) -> date:
     """A strict ``YYYY-MM-DD`` string; impossible dates such as 2020-02-30 are refused."""
     if not isinstance(value, str) or len(value) != 10 or value[4] != "-" or value[7] != "-":
         raise InputError(f"{field}: expected a date YYYY-MM-DD, got {value!r}", field=field,
-                         zh=f"{fact_zh(field)}应为“年-月-日”，如2020-02-20，填写的是“{value}”")
+                         zh=f"{fact_zh(field)}应为“年-月-日”，如2020-02-20，填写的是“{echo(value)}”")
     try:
         return date.fromisoformat(value)
     except ValueError:
         raise InputError(f"{field}: {value!r} is not a date of the calendar", field=field,
-                         zh=f"{fact_zh(field)}“{value}”不是日历上存在的日期") from None
+                         zh=f"{fact_zh(field)}“{echo(value)}”不是日历上存在的日期") from None
 
 
 def month_index(value: Any, field: str = "month") -> int:
@@ -75,7 +77,7 @@ def month_index(value: Any, field: str = "month") -> int:
         or not value[5:].isdigit()
     ):
         raise InputError(f"{field}: expected a month YYYY-MM, got {value!r}", field=field,
-                         zh=f"{fact_zh(field)}应为“年-月”，如2020-02，填写的是“{value}”")
+                         zh=f"{fact_zh(field)}应为“年-月”，如2020-02，填写的是“{echo(value)}”")
     year, month = int(value[:4]), int(value[5:])
     if not 1 <= month <= 12 or year < 1900:
         raise InputError(f"{field}: {value!r} is not a month of the calendar", field=field,

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from shebao.core.masking import echo
+
 from .catalog import Catalog, catalog, fact_name
 from .dates import SCALAR, InputError, day_number, month_index, parse_date
 from .retirement import PARAMETERS as RETIREMENT_PARAMETERS
@@ -70,7 +72,7 @@ def _codes(cat: Catalog) -> dict[str, dict[str, int]]:
 def _int(value: Any, field: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise InputError(f"{field}: expected a whole number >= 0, got {value!r}", field=field,
-                         zh=f"{fact_name(field)}应为不小于0的整数，填写的是“{value}”")
+                         zh=f"{fact_name(field)}应为不小于0的整数，填写的是“{echo(value)}”")
     return value
 
 
