@@ -28,7 +28,9 @@ def benefits_objects(*, person: Any, employer: Any) -> dict[str, dict[str, objec
     pension = survivor_pensions_grant(actor=_reviewer(), award=other, wage_fen=1_000_000, dependants=[
         DependantInput(name="欧阳秘密之妻", id_number=personas.citizen_id("110105", dt.date(1981, 2, 3), 80, male=False),
                        relation="spouse", bank_account="6222020000000000780")])[0]
+    claim = fast_track_claim(personas.make_person("工亡丙", birth=dt.date(1981, 1, 1), serial=82), reference="DL3")
     return {"backoffice:work_injury_award": {"pk": award.pk}, "backoffice:survivor_grant": {"pk": award.pk},
+            "backoffice:work_injury_pay": {"pk": claim.pk},
             "benefits-award-detail": {"pk": other.pk},
             "backoffice:survivor_end": {"pk": pension.pk},"backoffice:retiree": r, "backoffice:retiree_stop": r, "backoffice:payroll_run": p,
             "backoffice:payroll_export": p,
@@ -45,10 +47,15 @@ def _reviewer() -> Any:
 
 def death_award(person: Any, *, reference: str) -> Any:
     """A fast-track award on ``person``'s death on duty (2020-03-02), of their district (朝阳区)."""
+    case = fast_track_claim(person, reference=reference)
+    return fast_track_award_pay(actor=_reviewer(), case=case, wage_fen=0, bank_account="6222020000000000779")
+
+
+def fast_track_claim(person: Any, *, reference: str) -> Any:
+    """A fast-track claim on ``person``'s death on duty (2020-03-02), its decisions received, not yet paid."""
     lines = [{"kind": "recognition", "reference": f"{reference}R", "id_number": person.id_number,
               "decided_on": "2020-02-08", "medical_staff": True},
              {"kind": "assessment", "reference": f"{reference}A", "id_number": person.id_number,
               "decided_on": "2020-03-03", "died_on": "2020-03-02"}]
     exchange_file_import(data="\n".join(json.dumps(x) for x in lines).encode(), filename="dl.jsonl", actor=SETUP)
-    case = fast_track_claim_submit(actor=_reviewer(), person=person, applied_on=dt.date(2020, 3, 3))
-    return fast_track_award_pay(actor=_reviewer(), case=case, wage_fen=0, bank_account="6222020000000000779")
+    return fast_track_claim_submit(actor=_reviewer(), person=person, applied_on=dt.date(2020, 3, 3))

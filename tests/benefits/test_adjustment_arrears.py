@@ -173,4 +173,5 @@ def test_the_retiree_page_says_years_of_contribution_and_a_yearly_rate_and_dates
     assert "在上年12月养老金基础上提高5%（每年调整一次），自2020-01起为3,836.81元/月" in text
     assert f"{NOTICE_2020}）（2020-04-17印发" in text
     assert "2020-04养老金</dt><dd>3,836.81元/月" in text
-    assert text.count("<td>调整补发</td>") == 2  # 2020-01 and 2020-02 in the history, each after its month
+    history = text.split("<h2>逐月发放记录</h2>", 1)[1]
+    assert history.count("<td>调整补发</td>") == 2  # 2020-01 and 2020-02 in the history, each after its month

@@ -197,6 +197,8 @@ ROUTES: dict[str, Route] = {
                                                           "from_month": "2020-01"}),
     "backoffice:work_injury_benefits": (None, None, None),
     "backoffice:work_injury_award": (None, None, None),
+    "backoffice:work_injury_pay": (None, "work_injury.pay", {"wage": "", "bank_account": "6222020000000000783",
+                                                             "medical_costs": ""}),
     "backoffice:survivor_grant": (None, "survivor_pension.grant", lambda o: {
         "wage": "10000", "name_1": "配偶甲", "relation_1": "spouse", "bank_account_1": "6222020000000000881",
         "id_number_1": personas.citizen_id("110105", dt.date(1981, 2, 3), 81, male=False)}),

@@ -23,7 +23,14 @@ from django.views.decorators.http import require_POST
 
 from shebao.backoffice.errors import refusal_text
 from shebao.benefits import payroll, selectors
-from shebao.benefits.models import DisabilityAllowance, PayrollFile, PayrollRun, SurvivorPension, Suspension
+from shebao.benefits.models import (
+    DisabilityAllowance,
+    PayrollFile,
+    PayrollRun,
+    SurvivorPension,
+    Suspension,
+    WorkInjuryAward,
+)
 from shebao.benefits.services import retiree_resume, retiree_suspend
 from shebao.benefits.survivors import (
     END_REASONS,
@@ -196,8 +203,10 @@ def retiree_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in ("active", "suspended", "ended"):
         qs = qs.filter(status=status)
-    return TemplateResponse(request, "backoffice/benefits/retirees.html",
-                            {"retirees": list(qs[:200]), "status": status})
+    retirees, month = list(qs[:200]), clock.today().isoformat()[:7]
+    now = selectors.monthly_now_fen(retirees, month=month, known_on=clock.today())
+    return TemplateResponse(request, "backoffice/benefits/retirees.html", {
+        "rows": [(r, now[r.pk]) for r in retirees], "status": status, "month": month})
 
 
 @login_required
@@ -214,6 +223,9 @@ def retiree_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "month": clock.today().isoformat()[:7], "age_zh": format_age_zh(retiree.age_months),
         "working": selectors.entitlement_working(retiree.entitlement, month=clock.today().isoformat()[:7],
                                                  known_on=clock.today()),
+        "now_fen": selectors.monthly_now_fen([retiree], month=clock.today().isoformat()[:7],
+                                             known_on=clock.today())[retiree.pk],
+        "unpaid": selectors.failed_transfers().filter(retiree=retiree).prefetch_related("months"),
     })
 
 
@@ -254,7 +266,67 @@ def work_injury_list(request: HttpRequest) -> HttpResponse:
     """The work-injury awards of the user's district (the city's for the center): who is paid a monthly
     disability allowance, which deaths have survivors' pensions and which still need them granted."""
     return TemplateResponse(request, "backoffice/benefits/work_injury.html", {
-        "awards": list(selectors.work_injury_awards_visible(request.user)[:200])})
+        "awards": list(selectors.work_injury_awards_visible(request.user)[:200]),
+        "unpaid": list(selectors.fast_track_unpaid(request.user)[:200])})
+
+
+PAY_FIELDS = ("wage", "bank_account", "medical_costs")
+
+
+@login_required
+def work_injury_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    """A fast-track work-injury claim's immediate payment (9, review-input5 F11): the page shows the
+    claim and the decisions received by data exchange; a POST (``wage`` the worker's monthly wage in
+    yuan, needed for a disability grade; ``bank_account``; ``medical_costs`` in yuan, may be empty)
+    computes the award and pays it at once (`work_injury.fast_track_award_pay`, permission
+    work_injury.pay of the case's district) and opens the award. A refusal re-renders the page with
+    the typed values, 400, nothing written. A claim already awarded goes to its award."""
+    from shebao.benefits.work_injury import (
+        FAST_TRACK_BUSINESS,
+        fast_track_award_pay,
+        medical_assessment,
+        medical_recognition,
+    )
+    from shebao.cases.selectors import case_get
+
+    case = case_get(user=request.user, pk=pk)
+    if case.business != FAST_TRACK_BUSINESS or case.person_id is None:
+        raise Http404
+    if request.method == "POST":  # who may not pay is refused before anything else is said
+        require(request.user, "work_injury.pay", district_id=case.office_id)
+    award = WorkInjuryAward.objects.filter(case=case).first()
+    if award is not None:
+        return redirect("backoffice:work_injury_award", pk=award.pk)
+    form = {f: request.POST.get(f, "") for f in PAY_FIELDS}
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            wage_fen = _yuan_field(form["wage"], "本人工资", empty_ok=True)
+            medical_fen = _yuan_field(form["medical_costs"], "医疗费用", empty_ok=True)
+            award = fast_track_award_pay(actor=request.user, case=case, wage_fen=wage_fen,
+                                         bank_account=form["bank_account"], medical_costs_fen=medical_fen)
+        except ValidationError as e:
+            error, status = refusal_text(e)[0], 400
+        else:
+            messages.success(request, f"已核定并即时支付工伤保险待遇{award.amount_fen // 100:,}.{award.amount_fen % 100:02d}元"
+                                      f"（申请#{case.pk}）；{SEND_STEPS}")
+            return redirect("backoffice:work_injury_award", pk=award.pk)
+    recognition = medical_recognition(case.person)
+    assessment = medical_assessment(case.person, recognition) if recognition is not None else None
+    return TemplateResponse(request, "backoffice/benefits/work_injury_pay.html", {
+        "case": case, "recognition": recognition, "assessment": assessment, "form": form, "error": error,
+        "may_pay": may(request.user, "work_injury.pay", district_id=case.office_id),
+    }, status=status)
+
+
+def _yuan_field(text: str, label: str, *, empty_ok: bool) -> int:
+    """An amount typed in yuan as fen (0 when empty and ``empty_ok``); ValidationError naming the field."""
+    if not text.strip() and empty_ok:
+        return 0
+    try:
+        return parse_yuan(text)
+    except ValueError:
+        raise ValidationError(f"{label}应为金额（元），如“9,800.00”") from None
 
 
 def _award_page(request: HttpRequest, award: Any, *, error: str = "", form: dict[str, str] | None = None,

@@ -90,6 +90,7 @@ urlpatterns = [
     path("benefits/retirees/<id:pk>/stop/", benefits.retiree_stop, name="retiree_stop"),
     path("benefits/work-injury/", benefits.work_injury_list, name="work_injury_benefits"),
     path("benefits/work-injury/<id:pk>/", benefits.work_injury_award, name="work_injury_award"),
+    path("benefits/work-injury/claims/<id:pk>/pay/", benefits.work_injury_pay, name="work_injury_pay"),
     path("benefits/work-injury/<id:pk>/survivors/", benefits.survivor_grant, name="survivor_grant"),
     path("benefits/survivors/<id:pk>/end/", benefits.survivor_end, name="survivor_end"),
     path("outreach/", outreach.outreach_list, name="outreach_list"),

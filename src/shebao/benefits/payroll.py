@@ -554,11 +554,14 @@ def _build_chunk(run: PayrollRun, chunk: list[Retiree], *, actor: Any, policy: A
     paid: dict[int, set[str]] = defaultdict(set)
     paid_fen: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     computed: dict[int, set[str]] = defaultdict(set)  # months whose amount was computed here (known_on kept)
-    for rid, m, fen, on in PensionMonth.objects.filter(retiree_id__in=ids).values_list(
-            "retiree_id", "month", "amount_fen", "known_on"):
+    for rid, m, fen, on, status in PensionMonth.objects.filter(retiree_id__in=ids).values_list(
+            "retiree_id", "month", "amount_fen", "known_on", "transfer__status"):
         paid[rid].add(m)
         paid_fen[rid][m] += fen
-        if on is not None:
+        # A month whose pension failed at the bank and waits for its retry is not topped up: the
+        # difference follows the month itself, owed by the first run after the retry has sent it
+        # (review-user5 F4: a top-up paid on a month the retiree had not received).
+        if on is not None and status != Transfer.Status.FAILED:
             computed[rid].add(m)
     for rid, m, fen in PensionTopUp.objects.filter(retiree_id__in=ids).values_list("retiree_id", "month", "amount_fen"):
         paid_fen[rid][m] += fen

@@ -32,6 +32,21 @@ def retirees_visible(user: Any) -> QuerySet[Retiree]:
     return qs.filter(district_id=office_id) if office_id else qs.none()
 
 
+def monthly_now_fen(retirees: Any, *, month: str, known_on: Any) -> dict[int, int]:
+    """Retiree pk -> the monthly pension in fen payable for ``month`` (YYYY-MM) as a run made on
+    business date ``known_on`` pays it: the amount at retirement (`Entitlement.monthly_fen`) raised by
+    every yearly adjustment in force and issued by then (`rules.pension.monthly_amount_fen`, the call
+    the payroll makes), so a list never shows last year's amount beside this month's payment
+    (review-user5 F3). Pass retirees with ``entitlement`` selected."""
+    from shebao.core.policy import current_policy
+    from shebao.rules.pension import monthly_amount_fen
+
+    policy = current_policy()
+    return {r.pk: monthly_amount_fen(policy, initial_fen=r.entitlement.monthly_fen,
+                                     retirement_month=r.retirement_month, month=month, known_on=known_on)
+            for r in retirees}
+
+
 def retiree_counts(user: Any) -> dict[str, int]:
     """The user's visible retirees by payment status: {"正常发放": n, ...} (every status, 0 included)."""
     rows = dict(retirees_visible(user).order_by().values_list("status").annotate(n=Count("pk")))
@@ -230,6 +245,18 @@ def work_injury_awards_visible(user: Any) -> QuerySet[WorkInjuryAward]:
         return qs
     office_id = getattr(user, "office_id", None)
     return qs.filter(person__district_id=office_id) if office_id else qs.none()
+
+
+def fast_track_unpaid(user: Any) -> Any:
+    """The fast-track work-injury claims (9) the user may see (their district's, the city's for the
+    center) that have no award yet and were not rejected: the ones waiting for the immediate payment
+    (`benefits.work_injury.fast_track_award_pay`), oldest first."""
+    from shebao.benefits.work_injury import FAST_TRACK_BUSINESS
+    from shebao.cases.models import Status
+    from shebao.cases.selectors import case_list
+
+    return (case_list(user=user, business=FAST_TRACK_BUSINESS).filter(work_injury_award__isnull=True)
+            .exclude(status=Status.REJECTED).order_by("pk"))
 
 
 def work_injury_award_visible(user: Any, pk: int) -> WorkInjuryAward | None:

@@ -168,6 +168,14 @@ def medical_recognition(person: Person) -> ExchangeRecord | None:
             .order_by("-decided_on", "-pk").first())
 
 
+def medical_assessment(person: Person, recognition: ExchangeRecord) -> ExchangeRecord | None:
+    """The person's latest disability assessment (劳动能力鉴定结论, or the death it records) decided on
+    or after ``recognition``: the one an award is computed from."""
+    return (ExchangeRecord.objects.filter(person=person, kind=ExchangeRecord.Kind.ASSESSMENT,
+                                          decided_on__gte=recognition.decided_on)
+            .order_by("-decided_on", "-pk").first())
+
+
 def fast_track_claim_submit(*, actor: Any, person: Person, channel: str = "counter",
                             applied_on: dt.date | None = None, idempotency_key: str | None = None) -> Any:
     """Open the fast-track work-injury claim of ``person`` (9). ValidationError unless a recognition
@@ -200,6 +208,10 @@ def fast_track_award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: 
         return existing
     if case.business != FAST_TRACK_BUSINESS or case.person_id is None:
         raise ValidationError("只有医护人员工伤保险待遇快速申领可以即时支付")
+    from shebao.cases.models import Status
+
+    if case.status == Status.REJECTED:
+        raise ValidationError(f"申请#{case.pk}已不予受理/驳回，不能支付工伤保险待遇")
     recognition = medical_recognition(case.person)
     if recognition is None:
         raise ValidationError("没有该人员的工伤认定决定（数据交换），不能支付")
@@ -210,9 +222,7 @@ def fast_track_award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: 
                               "不能重复支付")
     if not isinstance(medical_costs_fen, int) or medical_costs_fen < 0:
         raise ValidationError("医疗费用须为非负整数（分）")
-    assessment = (ExchangeRecord.objects.filter(person=case.person, kind=ExchangeRecord.Kind.ASSESSMENT,
-                                                decided_on__gte=recognition.decided_on)
-                  .order_by("-decided_on", "-pk").first())
+    assessment = medical_assessment(case.person, recognition)
     policy = current_policy()
     award = WorkInjuryAward(case=case, person=case.person, recognition=recognition, assessment=assessment,
                             medical_costs_fen=medical_costs_fen)
