@@ -209,6 +209,7 @@ NOT_ACTIONS = {
     "shebao.benefits.services.typed_month",  # checks what was typed; writes nothing
     "shebao.benefits.services.typed_day",
     "shebao.benefits.work_injury.medical_recognition",
+    "shebao.benefits.work_injury.medical_assessment",
     "shebao.cards.services.new_certificate_code", "shebao.cards.services.normalize_certificate_code",
     "shebao.cards.services.ems_tracking_number_error", "shebao.cards.services.card_order_inputs",
     "shebao.cards.services.ems_delivery_from",
