@@ -32,6 +32,11 @@ def test_the_payroll_desk_works_from_a_phone(phone, municipal_admin, tmp_path): 
     assert PayrollFile.objects.get(run=run).sha256 in phone.content()
     assert run.transfers_count == 2
     fits(phone, "benefits-02-run")
+    # the kind paid reads on one line, not "基本/养老/金" beside the masked account (review-user5 F10)
+    lines = phone.eval_on_selector_all("td.benefit", """cells => cells.map(c => {
+        const r = document.createRange(); r.selectNodeContents(c);
+        return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; })""")
+    assert lines and all(n == 1 for n in lines), lines
 
     t_on_time, t_late = (run.transfers.get(retiree=r) for r in (on_time, late))
     send_to_bank(run)  # a second person released the file and the desk sent it
@@ -41,6 +46,8 @@ def test_the_payroll_desk_works_from_a_phone(phone, municipal_admin, tmp_path): 
                     f"{t_on_time.pk},{t_on_time.amount_fen / 100:.2f},failed,账户已冻结,,{today}\n"
                     f"{t_late.pk},{t_late.amount_fen / 100:.2f},success,,B0001,{today}\n", encoding="utf-8")
     phone.goto(base + "/office/benefits/payroll/results/")
+    columns = phone.inner_text("#result-columns")
+    assert "支付明细编号" in columns and "“成功”或“失败”" in columns and "success" not in columns
     phone.set_input_files("input[name=file]", str(path))
     phone.click("button:has-text('导入')")
     phone.wait_for_selector("text=已导入")

@@ -173,11 +173,26 @@ def payroll_file_download(request: HttpRequest, pk: int, what: str = "file") -> 
     return response
 
 
+# What each column of the bank's result file holds, said in Chinese (review-user5 F10: the page showed
+# the bank interface's English header and "success 或 failed"). The page names the Chinese headers
+# (payroll.RESULT_HEADERS_ZH, 成功/失败); a file with the interface's English names is taken too.
+RESULT_COLUMNS_ZH = {
+    "transfer_id": "支付明细编号（与支付文件第一列相同）",
+    "amount": "金额（元，两位小数，须与支付明细相同）",
+    "result": "“成功”或“失败”",
+    "reason": "失败原因（支付失败时填写，如“账户已冻结”）",
+    "bank_reference": "银行流水号（支付成功时填写）",
+    "date": "支付日期（年-月-日，如2020-02-25）",
+}
+
+
 @login_required
 def payroll_result_import(request: HttpRequest) -> HttpResponse:
     """Upload the bank's result file; the answer lists each transfer's outcome (or every bad line)."""
     require(request.user, "payroll_result.import")
-    context: dict[str, object] = {"columns": ",".join(payroll.RESULT_COLUMNS), "encodings": UPLOAD_ENCODINGS.items(),
+    context: dict[str, object] = {"columns": [(payroll.RESULT_HEADERS_ZH[c][0], RESULT_COLUMNS_ZH[c])
+                                              for c in payroll.RESULT_COLUMNS],
+                                  "encodings": UPLOAD_ENCODINGS.items(),
                                   "encoding": request.POST.get("encoding", "")}
     status = 200
     if request.method == "POST":
