@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from shebao.backoffice.errors import refusal
 from shebao.core import clock
 from shebao.core.inputs import ID_MAX, business_date_range
+from shebao.core.normalize import normalize_number_text
 from shebao.core.permissions import may
 from shebao.operations import halls as services
 from shebao.operations import selectors
@@ -135,9 +136,11 @@ def hall_day(request: HttpRequest, pk: int) -> HttpResponse:
         call = lambda: services.disinfection_record(actor=u, hall=hall, day=day, at=_time_on(day, p.get("at")),  # noqa: E731
                                                     area=p.get("area", ""), done_by=p.get("done_by", ""))
     else:
-        visitors = _int(p.get("visitors_checked"))
+        # Empty is "not typed" (请填写), full-width digits are digits (review-user5 F8); anything else -1.
+        typed = normalize_number_text(p.get("visitors_checked"))
+        visitors = _int(typed) if typed else None
         call = lambda: services.hall_log_save(  # noqa: E731
-            actor=u, hall=hall, day=day, visitors_checked=visitors if visitors is not None else -1,
+            actor=u, hall=hall, day=day, visitors_checked=visitors if visitors is not None or not typed else -1,
             ventilation=p.get("ventilation", ""), posters_in_place=p.get("posters_in_place") == "1",
             notes=p.get("notes", ""), version=_int(p.get("version")))
     errors, status, at_inputs = _attempt(call, form=do if do in ("fever", "round") else "log")

@@ -24,6 +24,7 @@ from shebao.cases.models import OutboxMessage
 from shebao.cases.notifications import outbox_message
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
+from shebao.core.normalize import normalize_number_text
 from shebao.core.permissions import require
 from shebao.operations.models import (
     CheckItem,
@@ -83,9 +84,12 @@ def _at(at: Any, field: str, label: str, *, day: dt.date | None = None) -> dt.da
 
 
 def parse_celsius(raw: Any) -> int:
-    """A temperature as typed (``"37.5"``, ``"37.5℃"``) in tenths of a degree (375). Raises
-    ValidationError for text that is not a number with at most one decimal."""
-    text = str(raw or "").strip().rstrip("℃°C ").strip()
+    """A temperature as typed (``"37.5"``, ``"37.5℃"``, the full-width ``"３７．５"`` a Chinese input
+    method gives: core.normalize) in tenths of a degree (375). Raises ValidationError: empty asks for
+    the reading (请填写体温), else text that is not a number with at most one decimal (review-user5 F8)."""
+    text = normalize_number_text(raw).rstrip("℃°CcＣ ").strip()
+    if not text:
+        raise ValidationError({"celsius": "请填写体温，如 37.5"})
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -106,14 +110,16 @@ def _log_for(actor: Any, hall: Office, day: dt.date) -> HallDayLog:
 
 
 @transaction.atomic
-def hall_log_save(*, actor: Any, hall: Office | int, day: dt.date, visitors_checked: int, ventilation: str = "",
+def hall_log_save(*, actor: Any, hall: Office | int, day: dt.date, visitors_checked: int | None, ventilation: str = "",
                   posters_in_place: bool = False, notes: str = "", version: int | None = None) -> HallDayLog:
     """Write the day's log of a hall (8): how many visitors had their temperature taken, the
     ventilation, whether the posters are in place. ``version`` (of a log already written) refuses a
     stale page. Raises ActionRefused (not the hall manager of the hall's district), ValidationError
-    (a day after today, a negative count, a stale version)."""
+    (a day after today, no count (None: 请填写), a negative count, a stale version)."""
     hall = _hall(actor, "hall_log.record", hall)
     day = _day(day)
+    if visitors_checked is None:
+        raise ValidationError({"visitors_checked": "请填写测温人数"})
     if not isinstance(visitors_checked, int) or isinstance(visitors_checked, bool) or not 0 <= visitors_checked <= 100_000:
         raise ValidationError({"visitors_checked": "测温人数须为 0 到 100000 之间的整数"})
     ventilation = _text(ventilation, "ventilation", "通风情况", required=False, max_len=200)

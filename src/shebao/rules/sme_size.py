@@ -20,6 +20,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 
+from shebao.core.normalize import normalize_number_text
+
 from .dates import InputError
 from .yamlload import load_yaml
 
@@ -144,7 +146,8 @@ def indicator_value(raw: str | int | Decimal | None, indicator: str) -> int | De
     label, unit = INDICATOR_LABELS[indicator], INDICATOR_UNITS[indicator]
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    text = str(raw).strip().replace(",", "").replace("，", "")
+    # Full-width digits and point (３７．５ from a Chinese input method) are digits (core.normalize).
+    text = normalize_number_text(raw).replace(",", "")
     try:
         value = Decimal(text)
     except InvalidOperation:

@@ -35,11 +35,86 @@
     if (!input.closest("label")) button.addEventListener("click", function () { input.click(); });
     input.addEventListener("change", function () { chosen.textContent = names(input); });
   }
+  // --- A refused form: the page opens at the first input at fault (review-user5 F8) ----------------
+  // After a refused post the page opened at the top, with the form below the fold and focus nowhere.
+  // When the page (or the part htmx swapped in) carries an error summary, the first input marked
+  // aria-invalid gets the focus and is scrolled to the middle of the screen; with none marked, the first
+  // error message is scrolled into view. Each line of the summary becomes a link to the input whose
+  // message it repeats; a heading line ("请按提示更正下面标红的项目") to the first input at fault.
+  var SUMMARY = "#errors, ul.errorlist, .messages li.error, .form-error, [data-error-summary]";
+  var MESSAGE = SUMMARY + ', .bad[role=alert]:not(.field-error), p.error[role=alert], .field-error';
+  var counter = 0;
+  function focusable(el) {
+    if (el.matches("input, select, textarea, button")) return el;
+    return el.querySelector("input:not([type=hidden]), select, textarea") || el;
+  }
+  function messageOf(control) {
+    var ids = (control.getAttribute("aria-describedby") || "").split(/\s+/);
+    for (var i = 0; i < ids.length; i++) {
+      var found = ids[i] && document.getElementById(ids[i]);
+      if (found && found.textContent.trim()) return found.textContent.trim();
+    }
+    return "";
+  }
+  function show(el) {
+    var rect = el.getBoundingClientRect();
+    var seen = rect.top >= 0 && rect.bottom <= (window.innerHeight || document.documentElement.clientHeight);
+    if (!seen) el.scrollIntoView({ block: "center" });
+  }
+  function goTo(control) {
+    var target = focusable(control);
+    if (!target.id) target.id = "at-fault-" + (++counter);
+    // A file input is visually hidden in its picker: the picker is what is shown.
+    var shown = target.closest(".file-picker") || target;
+    try { target.focus({ preventScroll: true }); } catch (e) { target.focus(); }
+    show(shown);
+    return target;
+  }
+  function link(item, control) {
+    if (item.querySelector("a")) return;
+    var a = document.createElement("a");
+    a.href = "#" + focusable(control).id;
+    a.className = "error-link";
+    while (item.firstChild) a.appendChild(item.firstChild);
+    item.appendChild(a);
+    a.addEventListener("click", function (e) { e.preventDefault(); goTo(control); });
+  }
+  function toErrors(scope) {
+    var summaries = Array.prototype.slice.call(scope.querySelectorAll(SUMMARY));
+    if (scope.matches && scope.matches(SUMMARY)) summaries.unshift(scope);
+    if (!summaries.length) return;
+    var marked = Array.prototype.slice.call(scope.querySelectorAll('[aria-invalid="true"]'));
+    var controls = marked.filter(function (c) {
+      return !c.closest("[hidden]");
+    });
+    if (!controls.length) {
+      var first = scope.querySelector(MESSAGE) || summaries[0];
+      show(first);
+      return;
+    }
+    controls.forEach(function (c) { var t = focusable(c); if (!t.id) t.id = "at-fault-" + (++counter); });
+    summaries.forEach(function (summary) {
+      var items = summary.matches("li") ? [summary] : Array.prototype.slice.call(summary.querySelectorAll("li, p"));
+      if (!items.length) items = [summary];
+      items.forEach(function (item) {
+        var text = item.textContent.trim();
+        if (!text) return;
+        var own = controls.filter(function (c) {
+          var m = messageOf(c);
+          return m && (text.indexOf(m) >= 0 || m.indexOf(text) >= 0);
+        })[0];
+        if (own) link(item, own);
+        else if (/标红|下列|下面/.test(text)) link(item, controls[0]);
+      });
+    });
+    goTo(controls[0]);
+  }
   function init(root) {
     var scope = root && root.querySelectorAll ? root : document;
     Array.prototype.forEach.call(scope.querySelectorAll("form"), function (f) { f.noValidate = true; });
     if (scope.tagName === "FORM") scope.noValidate = true;
     Array.prototype.forEach.call(scope.querySelectorAll("input[type=file]"), dress);
+    toErrors(scope);
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { init(document); });
