@@ -79,6 +79,9 @@ def test_the_portal_says_why_this_month_is_not_offered(client, settings, employe
     book_due(employer, "2020-02", 1000)
     sign_in_employer(client, settings, make_admin(employer))
     page = client.get("/portal/employer/declarations/").content.decode()
-    assert '<option value="2020-01" selected>' in page and 'value="2019-12"' in page
+    # The oldest month still open is chosen: it is the one running late (review-user5 F9).
+    assert '<option value="2019-12" selected>' in page and '<option value="2020-01">' in page
     assert 'value="2019-11"' not in page and 'value="2020-02"' not in page
     assert "本单位参保登记的2019-12起" in page and "本月（2020-02）不可申报" in page and "应缴费款已核定" in page
+    # said once, without the employer's name and the month the sentence already carries
+    assert page.count("应缴费款已核定") == 1 and f"{employer.name}2020-02" not in page

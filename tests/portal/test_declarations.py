@@ -93,7 +93,10 @@ def test_the_form_offers_only_months_that_can_be_declared_and_asks_again_for_the
     book_due(employer, "2020-02", 1000)  # this month assessed already
     contribution(people["张三"], employer, "2020-01", 800_000)  # contributed
     page = client.get("/portal/employer/declarations/").content.decode()
-    assert '<option value="2019-12" selected>' in page
+    from shebao.collection.declarations import declarable_months
+
+    oldest = declarable_months(employer=employer)[-1]  # the oldest open month is chosen (review-user5 F9)
+    assert f'<option value="{oldest}" selected>' in page and 'value="2019-12"' in page
     assert 'value="2020-02"' not in page and 'value="2020-01"' not in page and 'value="2020-03"' not in page
     with nothing_written():
         refused = upload(client, csv_bytes(good_lines(people)), month="2020-01")
@@ -114,3 +117,6 @@ def test_an_employer_with_nothing_left_to_declare_is_told_so(client, settings, w
     assert declarable_months(employer=employer) == []
     page = client.get("/portal/employer/declarations/").content.decode()
     assert "暂无可申报的月份" in page and "<select" not in page
+    # No upload form at all when nothing can be declared (review-user5 F9), and the reason said once.
+    assert 'type="file"' not in page and "上传并检查" not in page and 'name="month"' not in page
+    assert page.count("暂无可申报的月份") == 1 and employer.name + "2020-02" not in page

@@ -262,11 +262,11 @@ def month_problems(*, employer: Employer, month: str) -> list[str]:
     if first and month < first:
         return [f"费款所属期：{month}早于{employer.name}参保登记的{first}，不能申报"]
     if Declaration.objects.filter(employer=employer, month=month, status=Declaration.Status.COMMITTED).exists():
-        return [f"费款所属期：{employer.name}{month}的月报已提交，不能重复申报（更正请办理补缴）"]
+        return [f"费款所属期：{employer.name}{month}的月报已提交，不能重复申报（补报或更正请办理单位申报月报补缴）"]
     if Due.objects.filter(employer=employer, month=month).exists():
-        return [f"费款所属期：{employer.name}{month}的应缴费款已核定，不能再申报（更正请办理补缴）"]
+        return [f"费款所属期：{employer.name}{month}的应缴费款已核定，不能再申报（补报或更正请办理单位申报月报补缴）"]
     if Contribution.objects.filter(employer=employer, month=month).exists():
-        return [f"费款所属期：{employer.name}{month}已有缴费记录，不能再申报（更正请办理补缴）"]
+        return [f"费款所属期：{employer.name}{month}已有缴费记录，不能再申报（补报或更正请办理单位申报月报补缴）"]
     return []
 
 
@@ -307,6 +307,9 @@ def rows_check(*, employer: Employer, month: str, rows: list[StagedRow]) -> None
     floor, ceiling = min(r.pension_floor_fen, r.medical_floor_fen), r.ceiling_fen
     today = clock.today()
     first_line: dict[str, int] = {}
+    # A number refused as a citizen ID (its check character, its date) is a typing error, told once:
+    # not also "未登记参保人员", which sent the HR clerk to registration (review-user5 F9).
+    misread: set[int] = set()
     for row in rows:
         # A first-generation 15-digit ID number is the person's 18-character one (GB 11643-1999 §8;
         # review-input4 F8): read, compared and staged in the form the registry holds.
@@ -320,6 +323,7 @@ def rows_check(*, employer: Employer, month: str, rows: list[StagedRow]) -> None
                 parse_citizen_id(row.id_number, today=today)
             except CodeError as e:
                 row.errors.append(f"证件号码：{e}")
+                misread.add(row.line_no)
         if row.base_fen is not None and row.change != "leave":
             if row.base_fen < floor:
                 row.errors.append(f"缴费基数：{format_yuan(row.base_fen)}元低于{month}的缴费基数下限"
@@ -336,7 +340,7 @@ def rows_check(*, employer: Employer, month: str, rows: list[StagedRow]) -> None
                        Person.objects.filter(id_number_hash__in=chunk).values_list("pk", "id_number_hash", "name")})
     for row in rows:
         found = people.get(hashes.get(row.id_number, ""))
-        if row.id_number and found is None:
+        if row.id_number and found is None and row.line_no not in misread:
             row.errors.append("证件号码：未登记参保人员（新参保人员请先办理参保登记）")
         elif found is not None:
             row.person_id = found[0]

@@ -44,7 +44,8 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     months = declarations.declarable_months(employer=request.portal_employer)
     today = clock.today()
-    values = {"month": months[0] if months else f"{today.year:04d}-{today.month:02d}"}
+    # The oldest month still open is the one running late: it is the one chosen (review-user5 F9).
+    values = {"month": months[-1] if months else f"{today.year:04d}-{today.month:02d}"}
     if request.method == "POST":
         values = {"month": request.POST.get("month", "")[:20]}
         upload = request.FILES.get("file")
@@ -70,9 +71,11 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     rows = list(_own(request)[(page - 1) * 50:page * 50 + 1])
     current = f"{today.year:04d}-{today.month:02d}"
     # Why this month is not offered (assessed, declared, contributed): the employer is told what to do.
+    # Said once, without the employer's name and the month the sentence already carries (review-user5 F9).
+    employer = request.portal_employer
     current_problem = "" if current in months else "；".join(
-        p.removeprefix("费款所属期：") for p in declarations.month_problems(employer=request.portal_employer,
-                                                                    month=current))
+        p.removeprefix("费款所属期：").replace(f"{employer.name}{current}的", "").replace(f"{employer.name}{current}", "")
+        for p in declarations.month_problems(employer=employer, month=current))
     # Each message at its input (the month, the file); the list at the top is only the summary.
     at_inputs = {"month": "；".join(e.removeprefix("费款所属期：") for e in errors if e.startswith("费款所属期")),
                  "file": "；".join(e.removeprefix("文件：") for e in errors if e.startswith("文件"))}
