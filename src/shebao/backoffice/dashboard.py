@@ -31,7 +31,7 @@ from shebao.core.money import format_yuan
 from shebao.core.periods import check_period, report_month
 from shebao.registry.offices import short_name
 from shebao.reports import selectors
-from shebao.reports.charts import count_ticks, count_top
+from shebao.reports.charts import count_ticks, count_top, period_starts, text_width, wrap_label
 from shebao.reports.excel import Count, Share, Yuan, xlsx_response
 from shebao.reports.refresher import tallies_freshness
 
@@ -52,8 +52,19 @@ def _wide_chars(text: str) -> int:
     return sum(unicodedata.east_asian_width(ch) in "WF" for ch in text)
 
 
+def _label_lines(svg: str, wrapped: dict[str, list[str]]) -> str:
+    """Each long category label drawn on its lines (pygal draws a label on one line), its full name kept
+    as the label's title (what a screen reader and a hover read)."""
+    for label, lines in wrapped.items():
+        first = f"{-0.6 * (len(lines) - 1):.1f}em"
+        spans = "".join(f'<tspan x="-5" dy="{first if i == 0 else "1.2em"}">{escape(line)}</tspan>'
+                        for i, line in enumerate(lines))
+        svg = svg.replace(f">{escape(label)}</text>", f"><title>{escape(label)}</title>{spans}</text>")
+    return svg
+
+
 def _chart(kind: type, *, title: str, labels: list[str], series: list[tuple[str, list[Any]]],
-           stacked: bool = False, counts: bool = False) -> str:
+           stacked: bool = False, counts: bool = False, money: bool = False) -> str:
     """An inline SVG chart: no script (js=[]), sized by its container (viewBox), readable at 390 px.
 
     A chart of `counts` (cases, flags) reads whole numbers on its value axis (reports.charts): pygal's
@@ -61,16 +72,32 @@ def _chart(kind: type, *, title: str, labels: list[str], series: list[tuple[str,
 
     A chart of categories (districts: HorizontalBar) names every bar on its own row, the chart growing
     with their number: 17 districts on a vertical bar chart showed every other name, so a leader read
-    海淀's bar against 石景山's label (review finding). A time series may thin its labels."""
+    海淀's bar against 石景山's label (review finding). A time series may thin its labels.
+
+    A long category name (a relief rule's, 30 characters) is drawn on up to three lines of LABEL_LINE
+    characters (reports.charts.wrap_label), so the bars keep most of the width (review-user5 F6: the 减免
+    chart's plot was 90 px wide on a desktop, 25 px on a phone, its ticks ran together as "0246810"). A
+    chart of `money` (yuan) has few ticks, each with thousands separators ("120000160000200000…")."""
     horizontal = issubclass(kind, pygal.HorizontalBar)
-    height = max(360, 90 + 34 * len(labels) * max(1, len(series)) // 2) if horizontal else 360
+    wrapped = {str(label): wrap_label(str(label)) for label in labels} if horizontal else {}
+    wrapped = {label: lines for label, lines in wrapped.items() if len(lines) > 1}
+    rows = max((len(lines) for lines in wrapped.values()), default=1)
+    height = (max(360, 90 + len(labels) * max(34 * max(1, len(series)) // 2, 24 * rows)) if horizontal
+              else 360)
     # pygal sizes a label's box as 0.6 em a character; a Chinese character is a full em, so the labels
     # of a horizontal chart (its categories, drawn left of the bars) were cut at the chart's left edge
-    # (review U6: 待银行结果). The margin gives back what the estimate misses.
-    wide = max((_wide_chars(str(label)) for label in labels), default=0) if horizontal else 0
+    # (review U6: 待银行结果). The margin gives back what the estimate misses. A label on several lines
+    # needs the width of its longest line: pygal's estimate (the whole label on one line) is taken back.
+    wide, extra = 0, 0.0
+    for label in labels if horizontal else []:
+        lines = wrapped.get(str(label))
+        wide = max(wide, round(max(text_width(line) for line in lines)) if lines else _wide_chars(str(label)))
+        if lines:
+            extra = max(extra, 0.6 * (len(str(label)) - max(len(line) for line in lines)))
     chart = kind(style=CHART_STYLE, js=[], disable_xml_declaration=True, title=title, width=720, height=height,
                  legend_at_bottom=True, legend_at_bottom_columns=3, truncate_legend=-1,
-                 margin_left=20 + round(0.45 * CHART_STYLE.label_font_size * wide),
+                 margin_left=20 + round(0.45 * CHART_STYLE.label_font_size * wide)
+                 - round(CHART_STYLE.label_font_size * extra),
                  # pygal's legend rows are lower than it reserves: the third row (窗口（前台接收）) fell
                  # below the chart's bottom edge; each row gets the room back.
                  margin_bottom=20 + 8 * -(-len(series) // 3),
@@ -82,11 +109,14 @@ def _chart(kind: type, *, title: str, labels: list[str], series: list[tuple[str,
         chart.x_labels_major = labels[:: max(1, len(labels) // 8)]
     if counts:
         chart.y_labels = count_ticks(count_top([values for _, values in series], stacked=stacked))
+    if money:
+        chart.y_labels = count_ticks(count_top([values for _, values in series], stacked=stacked), most=4)
+        chart.value_formatter = lambda v: f"{v:,.0f}"
     for name, values in series:
         chart.add(name, values)
     # pygal writes its tooltip configuration as an inline script even with js=[]: the page's CSP
     # refuses inline scripts, and the chart needs none (tooltips are the table view's job).
-    svg = _SCRIPT.sub("", chart.render(is_unicode=True))
+    svg = _label_lines(_SCRIPT.sub("", chart.render(is_unicode=True)), wrapped)
     return mark_safe(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(title)}" ', 1))
 
 
@@ -248,10 +278,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                                 status=400)
     tables = _tables(board)
     channel_names = selectors.BREAKDOWN["channel"].names()
-    labels = [_period_label(day, board.grain) for day, _ in board.series]
+    # Every period of the range, those with nothing too: the bars are evenly spaced in time (review-user5 F6).
+    by_period = dict(board.series)
+    periods = [(day, by_period.get(day) or selectors.Sums())
+               for day in period_starts(board.start, board.end, board.grain)]
+    labels = [_period_label(day, board.grain) for day, _ in periods]
     charts = {
         "series": _chart(pygal.StackedBar, title=tables["series"]["title"], labels=labels, stacked=True, counts=True,
-                         series=[(name, [s.n("applied", code) for _, s in board.series])
+                         series=[(name, [s.n("applied", code) for _, s in periods])
                                  for code, name in channel_names.items()]),
         "districts": _chart(pygal.HorizontalBar, title="各区在办与逾期（第9条）", labels=[_district_label(o)
                                                                       for o, _ in board.districts],
@@ -263,7 +297,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                                                                       for o, _ in board.districts],
                         series=[("应缴", [s.fen("dues") / 100 for _, s in board.districts]),
                                 ("已缴", [s.fen("paid") / 100 for _, s in board.districts]),
-                                ("欠缴", [s.fen("arrears") / 100 for _, s in board.districts])]),
+                                ("欠缴", [s.fen("arrears") / 100 for _, s in board.districts])], money=True),
     }
     breakdown_charts = []
     for b in selectors.BREAKDOWNS:
