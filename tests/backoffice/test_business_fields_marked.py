@@ -16,9 +16,9 @@ from django.urls import reverse
 from lxml import html as lxml_html
 
 from shebao.cases.models import Case
+from shebao.registry.checks import id_check_character
 from shebao.rules import business as business_entry
 from shebao.rules.business_fields import definitions
-from shebao.registry.checks import id_check_character
 
 DAY = dt.date(2020, 2, 20)
 
@@ -137,3 +137,31 @@ def test_the_type_of_id_starts_at_the_resident_id_card_until_the_clerk_chooses(c
                               "insured_id_type": ""})
     chosen = lxml_html.fromstring(again.content.decode()).xpath('//select[@id="bf-insured_id_type"]/option[@selected]')
     assert chosen == []
+
+
+def test_the_agencys_own_fields_on_the_case_page_are_marked_and_keep_what_was_typed(client, clerk_chaoyang,
+                                                                                    employer_chaoyang):
+    """The fields of a definition the agency fills in on the case page (2.1: a new retiree's figures) are
+    inputs drawn from a definition too: a refused figure is marked at its input, the figures typed stay."""
+    from shebao.registry.models import EmploymentSpell
+    from tests import personas
+    from tests.businesses.walk import submit
+
+    person = personas.make_person("赵一", birth=dt.date(1959, 10, 15), serial=11)
+    EmploymentSpell.objects.create(person=person, employer=employer_chaoyang, from_month="1990-01")
+    case = submit(clerk_chaoyang, "retirement_declaration", details={"bank_account": "6222 0200 0000 0000 011"},
+                  employer=employer_chaoyang, person=person, applicant_kind="employer", applied_on=DAY)
+    before = dict(case.details)
+    client.force_login(clerk_chaoyang)
+    r = client.post(reverse("backoffice:case_assess", args=[case.pk]),
+                    {"index_x10k": "12345", "contribution_months": "9999"}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 400
+    doc = lxml_html.fromstring(r.content.decode())
+    months = doc.get_element_by_id("as-contribution_months")
+    assert months.get("aria-invalid") == "true" and months.get("value") == "9999"
+    note = doc.get_element_by_id(months.get("aria-describedby"))
+    assert "field-error" in note.get("class") and note.text_content().strip()
+    index = doc.get_element_by_id("as-index_x10k")
+    assert index.get("aria-invalid") is None and index.get("value") == "12345"
+    case.refresh_from_db()
+    assert case.details == before

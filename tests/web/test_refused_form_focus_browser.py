@@ -53,7 +53,7 @@ def test_a_refused_temperature_opens_the_page_at_its_input(page, settings, tmp_p
     page.wait_for_selector("#errors")
     seen = focused_and_seen(page)
     assert seen["id"] == "fever-celsius" and seen["invalid"] == "true", seen
-    assert 0 <= seen["top"] and seen["bottom"] <= seen["height"], seen
+    assert seen["top"] >= 0 and seen["bottom"] <= seen["height"], seen
     # The summary's heading and its line link to the input.
     links = page.eval_on_selector_all("#errors a.error-link", "els => els.map(a => a.getAttribute('href'))")
     assert links and set(links) == {"#fever-celsius"}, links
@@ -97,5 +97,5 @@ def test_a_refused_front_desk_form_swapped_by_htmx_focuses_its_first_input_at_fa
     page.wait_for_function("document.activeElement && document.activeElement.getAttribute('aria-invalid') === 'true'")
     seen = focused_and_seen(page)
     first = page.evaluate("document.querySelector('#front-desk [aria-invalid=true]').id")
-    assert seen["id"] == first and 0 <= seen["top"] and seen["bottom"] <= seen["height"], seen
+    assert seen["id"] == first and seen["top"] >= 0 and seen["bottom"] <= seen["height"], seen
     assert page.eval_on_selector(".messages li.error a.error-link", "a => a.getAttribute('href')") == f"#{first}"

@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
 from shebao.backoffice import selectors
-from shebao.backoffice.errors import refusal_text
+from shebao.backoffice.errors import refusal
 from shebao.cases import selectors as case_selectors
 from shebao.cases import services as case_services
 from shebao.cases import workflows
@@ -131,8 +131,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, "backoffice/case.html", _case_context(request, case))
 
 
-def _respond(request: HttpRequest, pk: int, *, error: str = "", status: int = 200, done: str = "") -> HttpResponse:
-    """htmx: the refreshed case body (with the error, if any). Plain POST: back to the page."""
+def _respond(request: HttpRequest, pk: int, *, error: str = "", status: int = 200, done: str = "",
+             field_errors: dict[str, str] | None = None, assess_again: bool = False) -> HttpResponse:
+    """htmx: the refreshed case body (with the error, if any). Plain POST: back to the page.
+
+    `field_errors` ({input name: message}) marks each input at fault (aria-invalid, its message under it);
+    `assess_again`: the agency's figures were refused, so their inputs show again what was typed."""
     case = _get_case(request, pk)
     if not request.htmx:
         if error:
@@ -140,7 +144,11 @@ def _respond(request: HttpRequest, pk: int, *, error: str = "", status: int = 20
         elif done:
             messages.success(request, done)
         return redirect("backoffice:case_detail", pk=pk)
-    context = {**_case_context(request, case), "error": error, "done": done}
+    context = {**_case_context(request, case), "error": error, "done": done, "field_errors": field_errors or {}}
+    if assess_again and context["assess_fields"]:
+        from shebao.cases.business_forms import form_fields
+
+        context["assess_fields"] = form_fields(case.business, request.POST, part="agency")
     return TemplateResponse(request, "backoffice/_case_body.html", context, status=status)
 
 
@@ -155,13 +163,20 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-def _perform(request: HttpRequest, pk: int, work) -> HttpResponse:
-    """Run one service call for the case page; a known refusal becomes the page's message."""
+def _perform(request: HttpRequest, pk: int, work, *, fields: bool = False) -> HttpResponse:
+    """Run one service call for the case page; a known refusal becomes the page's message. With `fields`
+    (a form of the business's own fields) each message is also placed at its input (review-user5 F7)."""
     try:
         done = work()
-    except Exception as e:  # refusal_text re-raises anything that is not a known refusal
-        text, status = refusal_text(e)
-        return _respond(request, pk, error=text, status=status)
+    except Exception as e:  # refusal re-raises anything that is not a known refusal
+        found = refusal(e)
+        at_inputs = {}
+        if fields:
+            for name, text in found.fields.items():
+                key = name.split(".", 1)[1] if name.startswith("details.") else name
+                at_inputs[key] = f"{at_inputs[key]}；{text}" if key in at_inputs else text
+        return _respond(request, pk, error=found.text, status=found.status, field_errors=at_inputs,
+                        assess_again=fields)
     return _respond(request, pk, done=done)
 
 
@@ -226,7 +241,7 @@ def case_assess(request: HttpRequest, pk: int) -> HttpResponse:
         case_services.case_assessment_record(case=case, actor=request.user, figures=figures)
         return "核定项目已记录"
 
-    return _perform(request, pk, work)
+    return _perform(request, pk, work, fields=True)
 
 
 @login_required
