@@ -68,7 +68,7 @@ def test_a_hall_managers_day_log_readings_and_disinfection(hall_manager, chaoyan
 
 
 @pytest.mark.parametrize("celsius, message", [
-    ("37.2", "只计入测温人数"), ("43.5", "超过43.0℃"), ("三十八", "须为数字"), ("37.55", "一位小数"), ("", "须为数字"),
+    ("37.2", "只计入测温人数"), ("43.5", "超过43.0℃"), ("三十八", "须为数字"), ("37.55", "一位小数"), ("", "请填写体温"),  # empty asks for it (review-user5 F8)
     ("9e999999", "0至100之间"), ("-1e999999", "0至100之间"), ("Infinity", "0至100之间"),
 ])
 def test_a_reading_below_37_3_or_unreadable_is_refused_and_nothing_is_written(hall_manager, chaoyang, celsius,
