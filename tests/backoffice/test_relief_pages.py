@@ -433,3 +433,19 @@ def test_the_demo_has_facts_a_published_pack_and_a_deferral_to_approve(client, c
         assert "批准缓缴</button>" in client.get(f"/collection/relief/deferrals/{d.pk}/").content.decode()
     call_command("demo_setup", "--cases", "4")  # again: nothing twice
     assert ReliefPublication.objects.count() == 1 and Deferral.objects.count() <= 1
+
+
+def test_on_a_training_date_the_pages_offer_only_the_packs_that_exist_then(client, settings, collection_clerk):
+    """review-user3 U9: on 2020-02-20 the 2022 deferral pack was offered; it is neither listed nor shown,
+    and a request to publish it is refused with nothing written."""
+    from shebao.collection.models import ReliefPublicationRequest
+
+    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
+    client.force_login(collection_clerk)
+    index = client.get("/collection/relief/").content.decode()
+    assert index.count("/collection/relief/what-if/?pack=") == 1 and "relief-2022-deferral" not in index
+    r = client.get("/collection/relief/what-if/", {"pack": "relief-2022-deferral"})
+    assert r.status_code == 400 and "没有名为“relief-2022-deferral”的减免缓缴政策包" in r.content.decode()
+    with nothing_written():
+        client.post("/collection/relief/publish-request/", {"pack": "relief-2022-deferral", "reason": "文件已印发"})
+    assert not ReliefPublicationRequest.objects.exists()

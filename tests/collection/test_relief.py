@@ -452,3 +452,26 @@ def test_the_assessment_equals_the_statement_with_deferred_dues(db, dues, as_of,
                       and r.due_on < as_of and r.due.amount_fen > 0),
                   sum(r.late_fee_fen for r in rows), sum(r.waived_fen for r in rows))
         assert batch.get(employer.pk, (0, 0, 0)) == single
+
+
+# --- Packs as known on the business day (review-user3 U9) ---------------------------------------------
+def test_a_pack_whose_documents_are_not_issued_on_the_business_day_is_neither_offered_nor_published(
+        db, settings, municipal_admin):
+    """On a training copy's 2020-02-20 the 2022 deferral (人社厅发〔2022〕16号, April 2022) does not exist:
+    it is not offered, and neither a request nor a publication of it is taken; nothing is written.
+    From the last day of its document's month on, it is offered."""
+    from shebao.collection.relief import relief_packs_available
+
+    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
+    assert relief_packs_available() == [PACK]
+    with nothing_written(), pytest.raises(ValidationError, match="尚未印发（2022年4月30日起可用）"):
+        relief_pack_publish_request(pack="relief-2022-deferral", actor=municipal_admin, reason="文件已印发")
+    with nothing_written(), pytest.raises(ValidationError, match="尚未印发"):
+        relief_pack_publish(pack="relief-2022-deferral", actor=SETUP)
+    settings.SHEBAO_TODAY = dt.date(2022, 4, 29)
+    assert "relief-2022-deferral" not in relief_packs_available()
+    settings.SHEBAO_TODAY = dt.date(2022, 4, 30)
+    assert relief_packs_available() == [PACK, "relief-2022-deferral"]
+    request = relief_pack_publish_request(pack="relief-2022-deferral", actor=municipal_admin, reason="文件已印发")
+    assert request.pk and AuditEvent.objects.filter(model="collection.ReliefPublicationRequest",
+                                                    object_pk=str(request.pk)).exists()

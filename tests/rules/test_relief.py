@@ -261,3 +261,22 @@ def test_the_2022_pack_was_added_with_no_change_under_src_but_its_folder() -> No
                            text=True, check=True).stdout.split()
     under_src = [f for f in files if f.startswith("src/")]
     assert under_src and all(f.startswith(folder) for f in under_src), under_src
+
+
+def test_a_document_is_known_from_its_date_and_a_date_to_the_month_from_the_months_last_day() -> None:
+    """review-user3 U9: what a business day may show or apply starts with the day its documents exist."""
+    covid, y2022 = load_relief_pack("relief-2020-covid"), load_relief_pack("relief-2022-deferral")
+    issued = {d.number or d.title: d.issued_on for d in covid.documents}
+    assert issued["人社部发〔2020〕11号"] == date(2020, 2, 20)
+    assert issued["医保发〔2020〕6号"] == date(2020, 2, 29)  # "2020-02": the day within it is not known
+    assert covid.issued_on == date(2020, 2, 20) and y2022.issued_on == date(2022, 4, 30)
+
+
+def test_a_document_date_of_another_form_is_refused_where_it_stands(tmp_path: Path) -> None:
+    packs = tmp_path / "packs"
+    shutil.copytree(PACKS_DIR / "relief-2020-covid", packs / "relief-2020-covid")
+    f = packs / "relief-2020-covid" / "relief.yaml"
+    f.write_text(f.read_text(encoding="utf-8").replace('date: "2020-02"\n', 'date: "2020年2月"\n', 1), encoding="utf-8")
+    with pytest.raises(PackError) as exc:
+        load_relief_pack("relief-2020-covid", packs_dir=packs)
+    assert "YYYY-MM-DD" in str(exc.value)

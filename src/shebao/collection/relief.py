@@ -80,7 +80,11 @@ def relief_packs_in_force() -> list[ReliefPack]:
 
 
 def relief_packs_available() -> list[str]:
-    return relief_pack_names()
+    """The relief packs that exist on the business day (`core.clock`): those whose earliest document is
+    issued by then. A training copy on 2020-02-20 is not offered the 2022 deferral pack, nor may it be
+    published (review-user3 U9); on the real date every pack is offered."""
+    today = clock.today()
+    return [name for name in relief_pack_names() if load_relief_pack(name).issued_on <= today]
 
 
 def relief_rule_of(key: str) -> ReliefRule | DeferralRule | None:
@@ -357,6 +361,10 @@ def _is_person(actor: Any) -> bool:
 def _publishable(pack: str) -> None:
     if pack not in relief_pack_names():
         raise ValidationError({"pack": f"没有名为“{pack}”的减免缓缴政策包"})
+    if pack not in relief_packs_available():
+        issued = load_relief_pack(pack).issued_on
+        raise ValidationError({"pack": f"政策包“{pack}”依据的文件在业务日期{clock.today():%Y-%m-%d}尚未印发"
+                                       f"（{issued.year}年{issued.month}月{issued.day}日起可用），不能申请或发布"})
     if ReliefPublication.objects.filter(pack=pack).exists():
         raise ValidationError({"pack": f"政策包“{pack}”已发布执行，不能重复发布"})
 

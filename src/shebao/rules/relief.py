@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -139,6 +139,24 @@ class Document:
     def cite(self) -> str:
         return f"{self.title}（{self.number}，{self.date}）" if self.number else f"{self.title}（{self.date}）"
 
+    @property
+    def issued_on(self) -> date:
+        """The first day the document is known to exist: its date; a date given to the month
+        (``2020-02``) or to the year counts from the month's or the year's last day (the day within it
+        is not known). Raises ValueError for any other form.
+
+        >>> Document("", "2020-02", "x").issued_on, Document("", "2020-03-08", "x").issued_on
+        (datetime.date(2020, 2, 29), datetime.date(2020, 3, 8))
+        """
+        text = self.date.strip()
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        if len(text) == 7:
+            return add_months(date(int(text[:4]), int(text[5:7]), 1), 1) - timedelta(days=1)
+        if len(text) == 4:
+            return date(int(text), 12, 31)
+        raise ValueError(text)
+
 
 @dataclass(frozen=True)
 class ReliefPack:
@@ -158,6 +176,12 @@ class ReliefPack:
     # administrators who decide on publishing only (review-user3 U9).
     notes: tuple[str, ...] = field(default=())
     research_notes: tuple[str, ...] = field(default=())
+
+    @property
+    def issued_on(self) -> date:
+        """The first day anything of the pack is known: its earliest document's issue date (review-user3
+        U9: on a training copy's 2020-02-20 the 2022 deferral pack does not exist yet)."""
+        return min((d.issued_on for d in self.documents), default=date.min)
 
     def months(self) -> tuple[int, int] | None:
         """The first and last contribution month any rule of the pack covers (month indexes)."""
@@ -281,7 +305,11 @@ def load_relief_pack(name: str, packs_dir: Path | None = None) -> ReliefPack:
         if not isinstance(raw, Located) or not {"id", "title", "date"} <= set(raw) or set(raw) - {
                 "id", "title", "date", "number"}:
             raise PackError(path, getattr(raw, "line", None), "a document is {id, number, date, title}")
-        documents[str(raw["id"])] = Document(str(raw.get("number") or ""), str(raw["date"]), str(raw["title"]))
+        documents[str(raw["id"])] = doc = Document(str(raw.get("number") or ""), str(raw["date"]), str(raw["title"]))
+        try:
+            _ = doc.issued_on  # a date of another form is refused here, where it stands
+        except ValueError:
+            raise raw.error(f"document {raw['id']}: date must be YYYY-MM-DD, YYYY-MM or YYYY", "date") from None
     reliefs, deferrals, seen = [], [], set()
     for kind, keys in (("reliefs", _RULE_KEYS), ("deferrals", _DEFERRAL_KEYS)):
         for raw in data.get(kind) or []:
