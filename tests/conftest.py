@@ -5,8 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
-from tests import personas
+# The suite runs on a shared 2-core machine, SQLite and PostgreSQL at once: a draw that takes seconds
+# there is load, not a fault of the code under test. Property tests judge results, not speed (speed is
+# `make bench`'s), so no deadline and no too-slow health check, unless a test sets its own.
+settings.register_profile("shebao", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile("shebao")
+
+from tests import personas  # noqa: E402  (after the profile, which every test module's settings inherit)
 
 # Every browser wait's limit: a page that works answers in well under a second, but the whole suite on
 # two loaded cores (and a job thread beside it) has made a 10-second wait fail. A broken page still fails.
