@@ -44,6 +44,7 @@ from shebao.collection.models import PaymentFileRelease
 from shebao.collection.services import SecondPersonRequired
 from shebao.core import clock
 from shebao.core.masking import echo
+from shebao.core.money import format_yuan
 from shebao.core.permissions import may, require
 from shebao.rules.business_fields import parse_yuan
 from shebao.rules.retirement import format_age_zh
@@ -311,6 +312,8 @@ def work_injury_pay(request: HttpRequest, pk: int) -> HttpResponse:
         require(request.user, "work_injury.pay", district_id=case.office_id)
     award = WorkInjuryAward.objects.filter(case=case).first()
     if award is not None:
+        if request.method == "POST":  # say that this submission paid nothing (review-input6 F11)
+            messages.info(request, _already_paid(case, award))
         return redirect("backoffice:work_injury_award", pk=award.pk)
     form = {f: request.POST.get(f, "") for f in PAY_FIELDS}
     error, status = "", 200
@@ -323,8 +326,11 @@ def work_injury_pay(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as e:
             error, status = refusal_text(e)[0], 400
         else:
-            messages.success(request, f"已核定并即时支付工伤保险待遇{award.amount_fen // 100:,}.{award.amount_fen % 100:02d}元"
-                                      f"（申请#{case.pk}）；{SEND_STEPS}")
+            if getattr(award, "paid_now", False):
+                messages.success(request, f"已核定并即时支付工伤保险待遇{format_yuan(award.amount_fen)}元"
+                                          f"（申请#{case.pk}）；{SEND_STEPS}")
+            else:  # a twin submitted at the same moment paid it
+                messages.info(request, _already_paid(case, award))
             return redirect("backoffice:work_injury_award", pk=award.pk)
     recognition = medical_recognition(case.person)
     assessment = medical_assessment(case.person, recognition) if recognition is not None else None
@@ -332,6 +338,11 @@ def work_injury_pay(request: HttpRequest, pk: int) -> HttpResponse:
         "case": case, "recognition": recognition, "assessment": assessment, "form": form, "error": error,
         "may_pay": may(request.user, "work_injury.pay", district_id=case.office_id),
     }, status=status)
+
+
+def _already_paid(case: Any, award: Any) -> str:
+    return (f"申请#{case.pk}已核定并支付工伤保险待遇{format_yuan(award.amount_fen)}元，本次提交未重复支付"
+            "（核定后不能在此更正）")
 
 
 def _yuan_field(text: str, label: str, *, empty_ok: bool) -> int:

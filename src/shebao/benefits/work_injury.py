@@ -199,10 +199,40 @@ def fast_track_award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: 
     grant and the one-off work-death benefit, plus the medical costs billed. The monthly disability
     allowance (grades 1-4) is computed, kept on the award, and becomes a `DisabilityAllowance`
     paid on the monthly payroll from the month after the assessment. Idempotent per
-    case. ValidationError (Chinese) for a case of another business, a case without its recognition,
-    a recognition already awarded on another case, or nothing to pay; ActionRefused unless the actor may pay (the district's reviewer).
+    case (a second call, or a twin submitted at once, returns the award already made; only a fresh one
+    has ``paid_now`` set). ValidationError (Chinese) for a case of another business, a case without its
+    recognition, a recognition already awarded on another case, no assessment yet, medical costs above
+    MEDICAL_COSTS_MAX_FEN, an assessed grade without the worker's wage, or nothing to pay;
+    ActionRefused unless the actor may pay (the district's reviewer).
     """
     require(actor, "work_injury.pay", district_id=case.office_id)
+    from django.db import IntegrityError, transaction
+
+    from shebao.cases.models import Case
+
+    try:
+        with transaction.atomic():
+            # Twins (a double click, two reviewers) wait here for the first to finish (PostgreSQL), and
+            # then find its award; where the database takes no row lock (SQLite) the second insert
+            # breaks the award's one-per-case constraint and is answered the same way (review-input6 F2).
+            list(Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True))
+            return _award_pay(actor=actor, case=case, wage_fen=wage_fen, bank_account=bank_account,
+                              medical_costs_fen=medical_costs_fen)
+    except IntegrityError:
+        existing = WorkInjuryAward.objects.filter(case=case).first()
+        if existing is None:
+            raise
+        return existing
+
+
+# An immediate payment of medical costs above this is refused as a typing error (review-input6 F1: 99,999,999,999,999
+# yuan went into a payment file). The largest bills of patients treated for COVID-19 in intensive care were
+# reported at about 1.5 million yuan; a real bill above 5 million goes through the ordinary work-injury medical
+# reimbursement, with its audit, not the fast track's immediate payment (9).
+MEDICAL_COSTS_MAX_FEN = 500_000_000
+
+
+def _award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: str, medical_costs_fen: int) -> WorkInjuryAward:
     existing = WorkInjuryAward.objects.filter(case=case).first()
     if existing is not None:
         return existing
@@ -220,9 +250,23 @@ def fast_track_award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: 
         # One recognition, one award, whichever case asks (review-input4 F2): never paid twice.
         raise ValidationError(f"该工伤认定决定（{recognition.decided_on:%Y-%m-%d}）已由受理编号{paid.case_id}核定并支付，"
                               "不能重复支付")
-    if not isinstance(medical_costs_fen, int) or medical_costs_fen < 0:
+    if not isinstance(medical_costs_fen, int) or isinstance(medical_costs_fen, bool) or medical_costs_fen < 0:
         raise ValidationError("医疗费用须为非负整数（分）")
+    if medical_costs_fen > MEDICAL_COSTS_MAX_FEN:
+        raise ValidationError(f"医疗费用{format_yuan(medical_costs_fen)}元超过即时支付的上限{format_yuan(MEDICAL_COSTS_MAX_FEN)}元，"
+                              "请核对金额；确属实际发生的，按工伤医疗费用一般报销程序办理")
     assessment = medical_assessment(case.person, recognition)
+    if assessment is None:
+        # One recognition, one award: paying the medical costs alone now would close the claim before its
+        # disability benefits are known (review-input6 F4), so the award waits for the assessment.
+        raise ValidationError("尚无劳动能力鉴定结论（数据交换），暂不能核定支付：工伤待遇待鉴定结论到达后一次核定，"
+                              "已发生的医疗费用随同支付")
+    if assessment.died_on is None and assessment.grade and (
+            not isinstance(wage_fen, int) or isinstance(wage_fen, bool) or wage_fen <= 0):
+        # 第六十四条: the disability benefits are months of the worker's own wage (floored at 60 % and
+        # capped at 300 % of the average); an empty wage would pay the floor, for good (review-input6 F3)
+        raise ValidationError(f"已有劳动能力鉴定结论（{assessment.grade}级伤残），请填写本人工资（元/月），"
+                              "伤残待遇按本人工资核定")
     policy = current_policy()
     award = WorkInjuryAward(case=case, person=case.person, recognition=recognition, assessment=assessment,
                             medical_costs_fen=medical_costs_fen)
@@ -260,4 +304,5 @@ def fast_track_award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: 
     payee = case.person
     immediate_payment_start(actor=actor, person=payee, bank_account=bank_account, amount_fen=award.amount_fen,
                             memo=f"申请#{case.pk} 工伤保险待遇（第9条快速通道）", record=record)
+    award.paid_now = True  # type: ignore[attr-defined]  # the caller says "paid" only for this one
     return award
