@@ -72,7 +72,7 @@ from shebao.collection.models import LedgerTransaction, PaymentFileRelease
 from shebao.collection.releases import bank_send_check, is_released
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_bulk_range, audit_create, audit_update, snapshot
-from shebao.core.inputs import business_date_range, id_text
+from shebao.core.inputs import bank_account_text, business_date_range, id_text
 from shebao.core.masking import echo
 from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor, actor_label, actor_user, require
@@ -883,9 +883,10 @@ def immediate_payment_start(*, actor: Any, person: Any, bank_account: str, amoun
     accrued (work-injury expense / payable) and its payment file written at once. ``record`` is
     called with the run inside the transaction that creates it (the award that the run pays)."""
     require(actor, "work_injury.pay", district_id=person.district_id)
-    account = "".join(str(bank_account or "").split())
-    if not (account.isascii() and account.isdigit()) or not 8 <= len(account) <= 32:
-        raise ValidationError("收款账号须为8至32位数字")
+    try:
+        account = bank_account_text(bank_account, label="收款账号")
+    except ValueError as e:
+        raise ValidationError(str(e)) from None
     if not isinstance(amount_fen, int) or amount_fen <= 0:
         raise ValidationError("支付金额须为正数（分）")
     with transaction.atomic():

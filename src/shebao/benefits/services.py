@@ -28,7 +28,7 @@ from shebao.collection.ledger import Line, ledger_post
 from shebao.collection.models import LedgerTransaction
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
-from shebao.core.inputs import business_date_range, check_business_date
+from shebao.core.inputs import bank_account_text, business_date_range, check_business_date
 from shebao.core.masking import echo
 from shebao.core.permissions import require
 from shebao.core.policy import current_policy
@@ -117,9 +117,10 @@ def retiree_declare(*, actor: Any, person: Person, bank_account: str, basis: Bas
             return existing
     if Retiree.objects.filter(person=person).exists():
         raise ValidationError(f"{person.name}已登记为退休人员，不能重复申报")
-    account = "".join(str(bank_account or "").split())
-    if not (account.isascii() and account.isdigit()) or not 8 <= len(account) <= 32:
-        raise ValidationError("养老金发放账号须为8至32位数字")
+    try:
+        account = bank_account_text(bank_account, label="养老金发放账号")
+    except ValueError as e:
+        raise ValidationError(str(e)) from None
     policy = current_policy()
     try:
         statutory = retirement_for(policy, birth_date=person.birth_date, gender=person.gender,

@@ -27,7 +27,7 @@ from shebao.benefits.models import SurvivorMonth, SurvivorPension, WorkInjuryAwa
 from shebao.benefits.services import typed_month
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
-from shebao.core.inputs import clean_text
+from shebao.core.inputs import bank_account_text, clean_text
 from shebao.core.money import format_yuan
 from shebao.core.permissions import require
 from shebao.core.policy import current_policy
@@ -56,10 +56,10 @@ class DependantInput:
 
 
 def _account(value: str, n: int) -> str:
-    account = "".join(str(value or "").split())
-    if not (account.isascii() and account.isdigit()) or not 8 <= len(account) <= 32:
-        raise ValidationError({f"bank_account_{n}": f"第{n}位供养亲属的发放账号须为8至32位数字"})
-    return account
+    try:
+        return bank_account_text(value, label=f"第{n}位供养亲属的发放账号")
+    except ValueError as e:
+        raise ValidationError({f"bank_account_{n}": str(e)}) from None
 
 
 def survivor_pensions_grant(*, actor: Any, award: WorkInjuryAward, wage_fen: int,
