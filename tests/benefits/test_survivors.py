@@ -262,3 +262,24 @@ def test_a_pension_above_the_allowance_leaves_nothing_to_top_up(db, clerk_chaoya
     assert list(AllowanceMonth.objects.order_by("month").values_list("month", flat=True)) == ["2020-03", "2020-04"]
     july = payroll.payroll_run_start(actor=SETUP, month="2020-07")  # the pension only
     assert list(july.transfers.values_list("kind", "amount_fen")) == [("pension", 2_000_000)]
+
+
+def test_a_dependant_is_a_person_not_the_deceased_nor_a_registered_stranger(death_award, reviewer_chaoyang):
+    """review-input6 F5: a "spouse" was granted a pension under the dead worker's own number, under another
+    name. A dependant's number is never the deceased's, and a number in the registry carries its name."""
+    first, *rest = family()
+    as_deceased = DependantInput(**{**first.__dict__, "id_number": death_award.person.id_number})
+    with nothing_written(), pytest.raises(ValidationError) as refused:
+        survivor_pensions_grant(actor=reviewer_chaoyang, award=death_award, wage_fen=1_000_000,
+                                dependants=[as_deceased, *rest])
+    assert "是死者本人的号码" in refused.value.message_dict["id_number_1"][0]
+    registered = personas.make_person("配偶丙", birth=dt.date(1979, 8, 8), serial=61, male=False)
+    assert registered.id_number == first.id_number
+    renamed = DependantInput(**{**first.__dict__, "name": "王某"})
+    with nothing_written(), pytest.raises(ValidationError) as refused:
+        survivor_pensions_grant(actor=reviewer_chaoyang, award=death_award, wage_fen=1_000_000,
+                                dependants=[renamed, *rest])
+    assert "与该证件号码登记的姓名不一致" in refused.value.message_dict["name_1"][0]
+    spouse, *_ = survivor_pensions_grant(actor=reviewer_chaoyang, award=death_award, wage_fen=1_000_000,
+                                         dependants=[first, *rest])  # the registered name: granted
+    assert spouse.name == "配偶丙"

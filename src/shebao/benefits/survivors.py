@@ -32,6 +32,7 @@ from shebao.core.money import format_yuan
 from shebao.core.permissions import require
 from shebao.core.policy import current_policy
 from shebao.registry.checks import CodeError, parse_citizen_id
+from shebao.registry.models import Person
 from shebao.rules import InputError
 from shebao.rules.dates import month_index, month_str
 from shebao.rules.work_injury import Dependant, person_wage_fen, survivor_last_month, survivor_pensions_fen
@@ -97,6 +98,13 @@ def survivor_pensions_grant(*, actor: Any, award: WorkInjuryAward, wage_fen: int
             cid = parse_citizen_id(d.id_number, today=clock.today())
         except CodeError as e:
             raise ValidationError({f"id_number_{n}": f"第{n}位供养亲属的{e}"}) from None
+        # The number is a person's, not a form (review-input6 F5: a "spouse" was granted a pension under the
+        # dead worker's own number): never the deceased's, and a registered number carries its registered name.
+        if cid.number == award.person.id_number:
+            raise ValidationError({f"id_number_{n}": f"第{n}位供养亲属的证件号码是死者本人的号码，请填写供养亲属本人的号码"})
+        registered = Person.objects.filter(id_number=cid.number).values_list("name", flat=True).first()
+        if registered is not None and registered != name:
+            raise ValidationError({f"name_{n}": f"第{n}位供养亲属的姓名与该证件号码登记的姓名不一致，请核对姓名和证件号码"})
         if d.lone and d.relation == SurvivorPension.Relation.SPOUSE:
             raise ValidationError({f"lone_{n}": f"第{n}位供养亲属是配偶，不属孤儿或孤寡老人"})
         try:
