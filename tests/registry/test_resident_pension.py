@@ -80,7 +80,9 @@ def test_active_employee_insurance_refuses_the_registration_naming_the_person(re
     (9100_00, BANK, "contribution_grade_fen", "9,100.00元不是可选的档次"),
     (1050_00, BANK, "contribution_grade_fen", "不是可选的档次"),
     ("1000", BANK, "contribution_grade_fen", "请填写年缴费档次"),
-    (1000_00, {**BANK, "bank_account": "6214-12"}, "bank_account", "银行账号应为8至30位数字"),
+    (1000_00, {**BANK, "bank_account": "6214-12"}, "bank_account", "银行账号须为8至30位数字"),
+    # review-input6 F10's class: an 18-character citizen ID number is no account (check character 1)
+    (1000_00, {**BANK, "bank_account": "110105198504020021"}, "bank_account", "填写的是居民身份证号码，请填写银行账号"),
     (1000_00, {**BANK, "bank_name": " "}, "bank_name", "请填写开户银行"),
 ])
 def test_a_bad_grade_or_bank_account_is_refused_and_nothing_written(resident, reviewer_chaoyang, grade, bank, field,
