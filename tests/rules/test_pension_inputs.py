@@ -67,3 +67,51 @@ def test_rounding_refuses_a_negative_amount():
         round_half_up(Fraction(-1, 2))
     assert round_half_up(Fraction(0)) == 0
     assert [round_half_up(Fraction(n, 2)) for n in range(6)] == [0, 1, 1, 2, 2, 3]
+
+
+def test_errors_name_their_input_in_both_languages():
+    """What a refusal says is part of the rule's answer: the API shows the English, a clerk the Chinese,
+    and the form marks ``field`` (the mutation run's surviving message mutants)."""
+    with pytest.raises(ValueError) as e:
+        round_half_up(Fraction(-1, 2))
+    assert str(e.value) == "round_half_up takes a non-negative amount"
+    with pytest.raises(InputError) as e:
+        account_pension_fen(account_balance_fen=1, divisor=0)
+    assert str(e.value) == "the months-divisor must be positive"
+    with pytest.raises(InputError) as e:
+        top_up_fen(owed_fen=-5, paid_fen=0)
+    assert str(e.value) == "owed_fen must be a non-negative integer, got -5"
+    assert e.value.zh == "应发金额（分）须为非负整数"
+
+
+@pytest.mark.parametrize("age_months", [39 * 12 + 11, 71 * 12])
+def test_an_age_outside_the_divisor_table_is_refused_naming_the_age(age_months):
+    from datetime import date
+
+    from shebao.rules.pension import account_divisor
+
+    with pytest.raises(InputError) as e:
+        account_divisor(load_policy("base"), age_months=age_months, on=date(2020, 3, 1))
+    years = age_months // 12
+    assert e.value.field == "age_months"
+    assert str(e.value) == f"no months-divisor for age {years} (the table covers 40-70)"
+    assert e.value.zh == f"退休年龄{years}岁不在个人账户养老金计发月数表内（40至70岁）"
+
+
+def test_an_entitlement_states_every_parameter_it_used_with_value_date_and_source():
+    """The statement a retiree reads lists each pack value used: its value, since when, and its source."""
+    from datetime import date
+
+    from shebao.rules.pension import entitlement_for
+
+    policy = load_policy("base")
+    ent = entitlement_for(policy, retired_on=date(2020, 3, 1), age_months=60 * 12, index_x10k=10_000,
+                          contribution_months=360, deemed_months=60, account_balance_fen=13_900_000)
+    assert set(ent.parameters) == {"wage.average_monthly_fen", "pension.basic_rate", "pension.transitional_rate",
+                                   "pension.account_divisor"}
+    for name, p in ent.parameters.items():
+        entry = policy.parameter(name).entry(date(2020, 3, 1))
+        assert p["effective"] == entry.effective and p["document"] == entry.reference.document, name
+        assert p["value"] == (ent.divisor if name == "pension.account_divisor" else entry.value), name
+    assert ent.divisor == 139 and ent.average_wage_fen == ent.parameters["wage.average_monthly_fen"]["value"]
+    assert ent.monthly_fen == ent.basic_fen + ent.account_fen + ent.transitional_fen
