@@ -87,3 +87,28 @@ def test_the_api_takes_the_change_the_review_found_refused(clerk_chaoyang, perso
     assert r.status_code == 400
     fields = {e["field"]: e["reason_zh"] for e in r.json()["errors"]}
     assert "第7至14位为1975-05-01" in fields["details.changes.birth_date"]
+
+
+def test_the_case_page_says_what_the_new_number_will_change_before_approval(
+        client, clerk_chaoyang, reviewer_chaoyang, person_chaoyang):
+    """review-user6 F3: the clerk's and the reviewer's pages showed only "证件号码改为…", and the birth date
+    and gender (which set the retirement age and the pension) changed with it unannounced. Until the case
+    is completed the page says what follows the number, from the same function the effect applies."""
+    case = submit(clerk_chaoyang, "person_change", person=person_chaoyang, applied_on=APPLIED,
+                  details={"changes": {"id_number": WOMAN_1980}})
+    client.force_login(reviewer_chaoyang)
+    page = client.get(f"/office/cases/{case.pk}/").content.decode()
+    assert 'id="identity-follows"' in page
+    assert "出生日期由1975-05-01改为1980-01-01；性别由男改为女" in page
+    complete(case, clerk_chaoyang, reviewer_chaoyang)
+    assert 'id="identity-follows"' not in client.get(f"/office/cases/{case.pk}/").content.decode()
+
+
+def test_nothing_is_announced_when_the_new_number_keeps_birth_date_and_gender(
+        client, clerk_chaoyang, reviewer_chaoyang, person_chaoyang):
+    same = person_chaoyang.id_number[:14] + "999"
+    same += id_check_character(same)
+    case = submit(clerk_chaoyang, "person_change", person=person_chaoyang, applied_on=APPLIED,
+                  details={"changes": {"id_number": same}})
+    client.force_login(reviewer_chaoyang)
+    assert 'id="identity-follows"' not in client.get(f"/office/cases/{case.pk}/").content.decode()

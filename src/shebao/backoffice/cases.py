@@ -100,6 +100,8 @@ def _case_context(request: HttpRequest, case) -> dict:
     return {
         "case": case,
         "details_shown": details_display(case.business, case.details or {}),
+        # review-user6 F3: what a new citizen ID number will change with it, said before anyone approves
+        "identity_follows": _identity_follows(case),
         "effects": list(case.effects.order_by("pk")),
         "actions": [(a, workflows.ACTION_NAMES.get(a, a)) for a in actions],
         # 1.2c: a money-out step withheld from whoever prepared the case, said with whom to ask.
@@ -122,6 +124,27 @@ def _case_context(request: HttpRequest, case) -> dict:
         "phone_denied": phone_denied,
         "owed_states": OwedDocument.State,
     }
+
+
+def _identity_follows(case) -> list[str]:
+    """For an open change of data that gives a new citizen ID number: the birth date and gender the
+    person's record will take from it (``cases.checks.derived_identity``, what the change's effect
+    applies), each as "出生日期由…改为…"; [] otherwise."""
+    if case.person_id is None or case.status in (Status.COMPLETED, Status.REJECTED):
+        return []
+    changes = (case.details or {}).get("changes")
+    if not isinstance(changes, dict):
+        return []
+    from shebao.cases.checks import derived_identity
+    from shebao.rules.catalog import label
+
+    derived = derived_identity(case.person, changes)
+    out = []
+    if "birth_date" in derived:
+        out.append(f"出生日期由{case.person.birth_date:%Y-%m-%d}改为{derived['birth_date']}")
+    if "gender" in derived:
+        out.append(f"性别由{label('gender', case.person.gender)}改为{label('gender', derived['gender'])}")
+    return out
 
 
 @login_required
