@@ -330,7 +330,8 @@ PAGE_MAX = 10_000
 
 
 def bank_account_text(value: Any, *, label: str, max_digits: int = 32) -> str:
-    """A bank account number as typed (spaces and full-width digits allowed) -> its ASCII digits.
+    """A bank account number as typed (spaces, separators and full-width digits allowed, as
+    `core.normalize.normalize_code` reads every identifier) -> its ASCII digits.
 
     ValueError (Chinese, naming ``label``) unless it is 8 to ``max_digits`` digits, and when it is a
     mainland citizen ID number (18 characters with a right check character, a division code and a real
@@ -338,11 +339,10 @@ def bank_account_text(value: Any, *, label: str, max_digits: int = 32) -> str:
     store a personal number where an account is expected (review-input6 F10). Used by every form that
     pays money out: payroll declarations, immediate work-injury payments, survivors' pensions.
     """
-    import unicodedata
-
+    from shebao.core.normalize import normalize_code
     from shebao.registry.checks import reads_as_citizen_id
 
-    account = "".join(unicodedata.normalize("NFKC", str(value or "")).split())
+    account = normalize_code(value)
     if len(account) == 18 and reads_as_citizen_id(account) is not None:
         raise ValueError(f"{label}填写的是居民身份证号码，请填写银行账号")
     if not (account.isascii() and account.isdigit()) or not 8 <= len(account) <= max_digits:
