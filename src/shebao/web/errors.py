@@ -25,6 +25,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.urls import Resolver404, resolve
 
+from shebao.core.middleware import audience
+
 logger = logging.getLogger(__name__)
 
 # status -> (title, what happened, what to do)
@@ -70,7 +72,7 @@ CSRF_PAGE = ("页面已过期", "页面停留时间过长或已在别处退出�
 
 
 def _is_api(request: HttpRequest) -> bool:
-    return request.path_info.startswith("/api/")
+    return audience(request) == "api"
 
 
 def page_for(status: int) -> tuple[str, str, str]:
@@ -97,7 +99,7 @@ def render_error(request: HttpRequest, status: int, *, page: tuple[str, str, str
     if _is_api(request):
         return _problem(status)
     title, what, todo = page or page_for(status)
-    portal = request.path_info.startswith("/portal/")
+    portal = audience(request) == "portal"
     if portal and page is None:
         todo = PORTAL_TODO.get(status, todo)
     # The layout's links back to "here" (大字模式) take the path alone: an error page never writes the
@@ -130,7 +132,7 @@ def _page_405(request: HttpRequest, response: HttpResponse) -> tuple[str, str, s
     allowed = {m.strip().upper() for m in response.get("Allow", "").split(",") if m.strip()}
     if request.method == "POST" and "POST" not in allowed:
         what = "此页面只用于查看，不接受提交。本次没有办理任何业务。"
-    if request.path_info.startswith("/portal/"):
+    if audience(request) == "portal":
         todo = PORTAL_TODO[405]
     return title, what, todo
 
