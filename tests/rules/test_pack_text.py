@@ -130,6 +130,26 @@ def test_the_check_lets_chinese_statements_through(text, where):
     assert problem(where, text) is None
 
 
+# A code identifier (``facts_fixed_on``, ``wage.average_monthly_fen``): a field name the reader cannot know.
+IDENTIFIER = re.compile(r"[A-Za-z]+(?:[_.][A-Za-z]+)+")
+
+
+@pytest.mark.parametrize("path", _files(), ids=lambda p: p.relative_to(PACKS_DIR).as_posix())
+def test_research_notes_name_no_code_identifier(path):
+    """review-user6 F11: research notes are shown to who may publish the pack (an administrator, not its
+    writer), so they may say what was not found, but in words: "本包以facts_fixed_on表示" named a field of
+    the pack's file."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    notes = data.get("research_notes") or () if isinstance(data, dict) else ()
+    bad = [n for n in notes if IDENTIFIER.search(n)]
+    assert not bad, bad
+
+
+def test_the_identifier_check_catches_the_finding():
+    assert IDENTIFIER.search("北京市通知规定划型按2020年3月9日在册信息认定，本包以facts_fixed_on表示")
+    assert not IDENTIFIER.search("医保发〔2020〕6号第一条，待北京市文件核实。")
+
+
 def test_research_notes_are_loaded_apart_from_what_users_read():
     """The loaded objects keep the writer's notes apart: a parameter reference's ``note`` and a relief
     pack's ``research_notes`` exist (nothing is lost) and never appear in what pages show."""
