@@ -15,8 +15,10 @@ date-times. On a page the same values print as they always did (`str`: ``1,234.5
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,6 +30,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A cell starting with one of these is read by Excel as a formula: written as text (OWASP CSV injection).
@@ -102,6 +105,41 @@ def _cell_value(ws: Any, value: Any) -> Any:
     return value
 
 
+# Column widths are measured on the header and the first rows (a write-only sheet takes its widths before
+# its first row, and the rows are streamed, so the whole column is never seen).
+WIDTH_SAMPLE_ROWS = 200
+MIN_WIDTH = 6
+MAX_WIDTH = 60
+
+
+def text_width(text: str) -> float:
+    """The width of `text` in Excel's units (the width of '0' in the sheet's font): a wide or full-width
+    character (Chinese) counts two, any other one."""
+    return float(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text))
+
+
+def _shown(value: Any) -> str:
+    """The text a sheet shows for `value` (the page's form: ``1,234.56``, ``2020-02-20``)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return "0000-00-00 00:00:00"
+    if isinstance(value, dt.date):
+        return "0000-00-00"
+    return str(value)
+
+
+def column_widths(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[float]:
+    """One width per column (Excel units): the widest of the header and `rows` as shown, plus two for the
+    filter button and padding, kept between MIN_WIDTH and MAX_WIDTH (a longer text wraps in its cell
+    when the reader widens nothing: it is still all there)."""
+    widths = [text_width(str(h)) for h in header]
+    for row in rows:
+        for i, value in enumerate(row[: len(widths)]):
+            widths[i] = max(widths[i], text_width(_shown(value)))
+    return [min(MAX_WIDTH, max(MIN_WIDTH, w + 2)) for w in widths]
+
+
 def xlsx_write(path: str, *, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
                progress: Any = None) -> int:
     """Write one sheet (`title`, a bold header row, then `rows`) to `path`; returns the data rows written.
@@ -110,6 +148,11 @@ def xlsx_write(path: str, *, title: str, header: Sequence[str], rows: Iterable[S
     written so far every 1,000 rows (a background export's progress, reports.jobs)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=title[:31])
+    rows = iter(rows)
+    first = list(itertools.islice(rows, WIDTH_SAMPLE_ROWS))
+    for i, width in enumerate(column_widths(header, first), start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"  # the header stays in view while the reader scrolls
     bold = []
     for h in header:
         cell = WriteOnlyCell(ws, value=h)
@@ -117,7 +160,7 @@ def xlsx_write(path: str, *, title: str, header: Sequence[str], rows: Iterable[S
         bold.append(cell)
     ws.append(bold)
     count = 0
-    for row in rows:
+    for row in itertools.chain(first, rows):
         ws.append([_cell_value(ws, v) for v in row])
         count += 1
         if progress is not None and count % PROGRESS_EVERY == 0:
