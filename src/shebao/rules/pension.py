@@ -123,13 +123,6 @@ class Entitlement:
         return self.basic_fen + self.account_fen + self.transitional_fen
 
 
-def _param(policy: Policy, name: str, on: date) -> tuple[Any, dict[str, Any]]:
-    entry = policy.parameter(name).entry(on)
-    if entry is None or entry.value is None:
-        raise InputError(f"no value of {name} in force on {on}", zh=f"{on}没有在用的参数{name}", field=name)
-    return entry.value, {"value": entry.value, "effective": entry.effective, "document": entry.reference.document}
-
-
 def entitlement_for(policy: Policy, *, retired_on: date, age_months: int, index_x10k: int,
                     contribution_months: int, deemed_months: int, account_balance_fen: int) -> Entitlement:
     """The entitlement of a person retiring on ``retired_on`` at ``age_months`` (see the module doc).
@@ -137,11 +130,11 @@ def entitlement_for(policy: Policy, *, retired_on: date, age_months: int, index_
     Raises InputError for a negative input, an age outside the divisor table, or a day on which the
     pack has no average wage.
     """
-    wage, p_wage = _param(policy, "wage.average_monthly_fen", retired_on)
-    rate, p_rate = _param(policy, "pension.basic_rate", retired_on)
-    trate, p_trate = _param(policy, "pension.transitional_rate", retired_on)
+    wage, p_wage = policy.stated_value("wage.average_monthly_fen", retired_on)
+    rate, p_rate = policy.stated_value("pension.basic_rate", retired_on)
+    trate, p_trate = policy.stated_value("pension.transitional_rate", retired_on)
     divisor = account_divisor(policy, age_months=age_months, on=retired_on)
-    _, p_div = _param(policy, "pension.account_divisor", retired_on)
+    _, p_div = policy.stated_value("pension.account_divisor", retired_on)
     p_div = {**p_div, "value": divisor}
     return Entitlement(
         basic_fen=basic_pension_fen(average_wage_fen=wage, index_x10k=index_x10k,

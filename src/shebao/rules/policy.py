@@ -308,6 +308,20 @@ class Policy:
         """The value of parameter ``name`` in force on ``on`` (``None``: the latest announced)."""
         return self.parameter(name).value(on)
 
+    def stated_value(self, name: str, on: date) -> tuple[Any, dict[str, Any]]:
+        """The value of ``name`` in force on ``on`` and its statement for a decision that keeps it
+        (``{"value", "effective", "document"}``: what a retiree's or an award's 依据 shows).
+
+        Raises InputError (``field`` = the parameter's name, ``zh`` naming it by its Chinese label)
+        when the pack has no value on that day: a benefit is never computed from a missing figure.
+        """
+        p = self.parameter(name)
+        entry = p.entry(on)
+        if entry is None or entry.value is None:
+            raise InputError(f"no value of {name} in force on {on}",
+                             zh=f"{on.isoformat()}没有在用的{p.label or '政策参数'}，无法计算", field=name)
+        return entry.value, {"value": entry.value, "effective": entry.effective, "document": entry.reference.document}
+
     def has(self, name: str) -> bool:
         return self.aliases.get(name, name) in self.parameters
 

@@ -25,21 +25,14 @@ from .policy import Policy
 GRADES = range(1, 11)
 
 
-def _value(policy: Policy, name: str, on: date) -> tuple[Any, dict[str, Any]]:
-    entry = policy.parameter(name).entry(on)
-    if entry is None or entry.value is None:
-        raise InputError(f"no value of {name} in force on {on}", zh=f"{on}没有在用的参数{name}", field=name)
-    return entry.value, {"value": entry.value, "effective": entry.effective, "document": entry.reference.document}
-
-
 def person_wage_fen(policy: Policy, *, wage_fen: int, on: date) -> int:
     """The person's wage (本人工资) as benefits count it: ``wage_fen`` held between 60 % and 300 % of
     the regional average monthly wage in force on ``on`` (第六十四条第二款), half up to the fen."""
     if not isinstance(wage_fen, int) or isinstance(wage_fen, bool) or wage_fen < 0:
         raise InputError("wage_fen must be a non-negative integer", zh="本人工资须为非负整数（分）", field="wage_fen")
-    average, _ = _value(policy, "wage.average_monthly_fen", on)
-    floor_rate, _ = _value(policy, "work_injury.wage_floor_rate", on)
-    ceiling_rate, _ = _value(policy, "work_injury.wage_ceiling_rate", on)
+    average, _ = policy.stated_value("wage.average_monthly_fen", on)
+    floor_rate, _ = policy.stated_value("work_injury.wage_floor_rate", on)
+    ceiling_rate, _ = policy.stated_value("work_injury.wage_ceiling_rate", on)
     floor = round_half_up(Fraction(average * floor_rate, RATE_SCALE))
     ceiling = round_half_up(Fraction(average * ceiling_rate, RATE_SCALE))
     return min(max(wage_fen, floor), ceiling)
@@ -64,8 +57,8 @@ def disability_benefits(policy: Policy, *, grade: int, wage_fen: int, on: date) 
     if grade not in GRADES:
         raise InputError(f"disability grade must be 1-10, got {grade!r}", zh="伤残等级须为一级至十级", field="grade")
     wage = person_wage_fen(policy, wage_fen=wage_fen, on=on)
-    months, p_months = _value(policy, "work_injury.disability_lump_sum_months", on)
-    rates, p_rates = _value(policy, "work_injury.disability_monthly_rate", on)
+    months, p_months = policy.stated_value("work_injury.disability_lump_sum_months", on)
+    rates, p_rates = policy.stated_value("work_injury.disability_monthly_rate", on)
     key = f"grade_{grade}"
     monthly = round_half_up(Fraction(wage * rates[key], RATE_SCALE)) if key in rates else 0
     return DisabilityBenefits(grade, wage, wage * int(months[key]), monthly,
@@ -86,7 +79,7 @@ def disability_allowance_fen(policy: Policy, *, monthly_fen: int, month: str) ->
     if monthly_fen <= 0:
         raise InputError(f"monthly allowance must be positive, got {monthly_fen!r}", zh="伤残津贴须为正数",
                          field="monthly_fen")
-    floor, p_floor = _value(policy, "work_injury.disability_allowance_floor_fen", date.fromisoformat(f"{month}-01"))
+    floor, p_floor = policy.stated_value("work_injury.disability_allowance_floor_fen", date.fromisoformat(f"{month}-01"))
     return max(monthly_fen, int(floor)), {"work_injury.disability_allowance_floor_fen": p_floor}
 
 
@@ -140,8 +133,8 @@ def survivor_pensions_fen(policy: Policy, *, wage_fen: int, dependants: list[Dep
     """
     if not isinstance(wage_fen, int) or isinstance(wage_fen, bool) or wage_fen < 0:
         raise InputError("wage_fen must be a non-negative integer", zh="本人工资须为非负整数（分）", field="wage_fen")
-    rates, p_rates = _value(policy, "work_injury.survivor_pension_rate", on)
-    cap_rate, p_cap = _value(policy, "work_injury.survivor_pension_cap_rate", on)
+    rates, p_rates = policy.stated_value("work_injury.survivor_pension_rate", on)
+    cap_rate, p_cap = policy.stated_value("work_injury.survivor_pension_cap_rate", on)
     spouses = 0
     shares = []
     for d in dependants:
@@ -205,10 +198,10 @@ def death_benefits(policy: Policy, *, died_on: date) -> DeathBenefits:
     """Funeral grant = 6 months of the region's average monthly wage of the previous year; one-off
     work-death benefit = 20 × the previous year's national urban per-capita disposable income; both
     the values in force on ``died_on`` (第三十九条第一款第（一）、（三）项)."""
-    average, p_avg = _value(policy, "wage.average_monthly_fen", died_on)
-    months, p_months = _value(policy, "work_injury.funeral_grant_months", died_on)
-    income, p_income = _value(policy, "wage.national_urban_disposable_income_fen", died_on)
-    multiple, p_multiple = _value(policy, "work_injury.death_lump_sum_multiple", died_on)
+    average, p_avg = policy.stated_value("wage.average_monthly_fen", died_on)
+    months, p_months = policy.stated_value("work_injury.funeral_grant_months", died_on)
+    income, p_income = policy.stated_value("wage.national_urban_disposable_income_fen", died_on)
+    multiple, p_multiple = policy.stated_value("work_injury.death_lump_sum_multiple", died_on)
     return DeathBenefits(average * months, income * multiple, {
         "wage.average_monthly_fen": p_avg, "work_injury.funeral_grant_months": p_months,
         "wage.national_urban_disposable_income_fen": p_income, "work_injury.death_lump_sum_multiple": p_multiple})
