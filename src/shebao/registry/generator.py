@@ -34,6 +34,7 @@ from shebao.registry.models import (
     id_region_of,
 )
 from shebao.registry.offices import id_region
+from shebao.registry.partitions import partitions_ensure
 from shebao.registry.rates import ContributionRates, rates_in_force
 from shebao.registry.services import employer_name_initials
 from shebao.rules.dates import month_index, month_str
@@ -203,6 +204,10 @@ def generate(options: GenerateOptions, *, progress: Callable[[int], None] | None
     if shortfall > 0:
         sizes[np.argsort(-raw, kind="stable")[:shortfall]] += 1
     employer_district = root.choice(len(districts), size=options.employers, p=weights)
+
+    # On PostgreSQL each generated month gets its partition before its rows are copied in (else they
+    # would all land in the default partition); idempotent, and nothing on SQLite.
+    partitions_ensure(months=month_labels, ahead=0)
 
     person_cursor = 0
     for start in range(0, options.employers, options.batch_employers):

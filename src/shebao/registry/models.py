@@ -417,8 +417,13 @@ class Contribution(models.Model):
     years is then 24 million rows rather than 120 million. `INSURANCE_TYPES` lists the columns.
     """
 
-    person = models.ForeignKey(Person, verbose_name="参保人员", on_delete=models.PROTECT, related_name="contributions")
-    employer = models.ForeignKey(Employer, verbose_name="单位", on_delete=models.PROTECT, related_name="contributions")
+    # No index of their own: the unique key (person, employer, month) serves look-ups by person and
+    # (employer, month) those by employer (docs/scale.md; tests/registry/test_contribution_partitions.py
+    # checks the plans), and every index is one more write per contribution row.
+    person = models.ForeignKey(Person, verbose_name="参保人员", on_delete=models.PROTECT, related_name="contributions",
+                               db_index=False)
+    employer = models.ForeignKey(Employer, verbose_name="单位", on_delete=models.PROTECT, related_name="contributions",
+                                 db_index=False)
     month = models.CharField("费款所属期", max_length=7, validators=[validate_month])
     pension_base_fen = models.BigIntegerField("养老缴费基数（分）")
     pension_employer_fen = models.BigIntegerField("养老单位（分）")
@@ -444,6 +449,8 @@ class Contribution(models.Model):
             models.UniqueConstraint(fields=["person", "employer", "month"], name="contribution_unique_month"),
         ]
         # The unique key (person, employer, month) serves look-ups by person; this one serves employers.
+        # On PostgreSQL the table is partitioned by month (migration 0019, registry.partitions): both
+        # include the month, as a partitioned table's unique keys must.
         indexes = [models.Index(fields=["employer", "month"])]
 
     def __str__(self) -> str:

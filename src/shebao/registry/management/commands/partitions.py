@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from shebao.registry import partitions
+from shebao.rules.dates import InputError, month_index
+
+
+class Command(BaseCommand):
+    help = ("为缴费记录表按月建分区（PostgreSQL），至本月之后若干个月；已有的分区不变，可重复运行。"
+            "Create the contribution table's missing monthly partitions (idempotent).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--ahead", type=int, default=12, help="本月之后预建的月数（默认12）")
+        parser.add_argument("--month", action="append", default=[], help="另须建分区的月份 YYYY-MM（可多次）")
+
+    def handle(self, *args, **opts):
+        if opts["ahead"] < 0:
+            raise CommandError("预建月数须≥0")
+        for month in opts["month"]:
+            try:
+                month_index(month, "calendar_month")
+            except InputError as e:
+                raise CommandError(e.zh) from None
+        if connection.vendor != "postgresql":
+            self.stdout.write("本数据库（SQLite）不分区，无需建分区。")
+            return
+        if not partitions.is_partitioned():
+            raise CommandError("缴费记录表尚未分区：请先运行 migrate。")
+        created = partitions.partitions_ensure(months=opts["month"], ahead=opts["ahead"])
+        if created:
+            self.stdout.write(f"已建分区{len(created)}个：{'、'.join(created)}")
+        else:
+            self.stdout.write("分区已齐备，未新建。")
