@@ -212,3 +212,22 @@ def test_a_closed_month_detaches_with_its_rows_and_attaches_back():
         cursor.execute("ALTER TABLE registry_contribution ATTACH PARTITION registry_contribution_p2019_01 "
                        "FOR VALUES FROM ('2019-01') TO ('2019-02')")
     assert sorted(Contribution.objects.values_list("month", flat=True)) == ["2019-01", "2019-02"]
+
+
+@pytest.mark.django_db
+def test_the_generator_copies_each_month_into_its_own_partition():
+    """`shebao generate` makes its months' partitions before its binary COPY into the parent, so no
+    generated row lands in the default partition (where every month would share one table)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no partitions")
+    from shebao.registry.generator import GenerateOptions, generate
+
+    result = generate(GenerateOptions(employers=6, persons=120, from_month="2019-11", months=3, seed=5,
+                                      batch_employers=4))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tableoid::regclass::text, month, count(*) FROM registry_contribution "
+                       "GROUP BY 1, 2 ORDER BY 2")
+        placed = cursor.fetchall()
+    assert [(table, month) for table, month, _ in placed] == [
+        (partitions.partition_name(m), m) for m in ("2019-11", "2019-12", "2020-01")]
+    assert sum(n for *_, n in placed) == result.contributions > 0
