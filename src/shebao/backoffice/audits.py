@@ -155,8 +155,8 @@ def audit_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
                                             reason=request.POST.get("reason", ""))
     except (ValidationError, PermissionDenied) as exc:
         text, status = refusal_text(exc)
-        return TemplateResponse(request, "web/_reveal.html", {"error": text, "field": field}, status=status)
-    return TemplateResponse(request, "web/_reveal.html", {"value": value, "field": field})
+        return TemplateResponse(request, "backoffice/registry/_reveal.html", {"error": text, "field": field}, status=status)
+    return TemplateResponse(request, "backoffice/registry/_reveal.html", {"value": value, "field": field})
 
 
 @login_required

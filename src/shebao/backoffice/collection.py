@@ -80,7 +80,7 @@ def employer_account(request: HttpRequest, pk: int) -> HttpResponse:
         error = e.messages[0]
     policy = current_policy()
     account = selectors.employer_account(employer=employer, as_of=as_of, policy=policy)
-    return TemplateResponse(request, "collection/employer_account.html", {
+    return TemplateResponse(request, "backoffice/collection/employer_account.html", {
         "employer": employer, "account": account, "as_of": as_of, "error": error,
         "reference": payment_reference(employer), "lifted_on": epidemic_lifted_on(policy),
     }, status=400 if error else 200)
@@ -89,7 +89,7 @@ def employer_account(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def remittance_queue(request: HttpRequest) -> HttpResponse:
     lines = list(selectors.remittance_queue(user=request.user)[:200])
-    return TemplateResponse(request, "collection/remittance_queue.html", {
+    return TemplateResponse(request, "backoffice/collection/remittance_queue.html", {
         "lines": lines, "may_import": may(request.user, "remittance.import")})
 
 
@@ -105,7 +105,7 @@ def remittance_line(request: HttpRequest, pk: int) -> HttpResponse:
                .filter(line=line, outcome=RemittanceMatchRequest.Outcome.PENDING).first())
     if pending is not None and not user_may_see_district(request.user, pending.employer.district_id):
         pending = None
-    return TemplateResponse(request, "collection/remittance_line.html", {
+    return TemplateResponse(request, "backoffice/collection/remittance_line.html", {
         "line": line, "candidates": candidates, "q": query, "pending": pending,
         "may_decide": pending is not None and pending.requested_by_id != request.user.pk
         and may(request.user, "remittance.match_approve")})
@@ -198,7 +198,7 @@ def assessment_runs(request: HttpRequest) -> HttpResponse:
             "what_if_changes": [{**c, "employer_name": employers.get(c["employer_id"], ""),
                                  "district_name": names.get(c["district_id"], "")} for c in what_if.changes[:50]],
         })
-    return TemplateResponse(request, "collection/assessment_runs.html", context)
+    return TemplateResponse(request, "backoffice/collection/assessment_runs.html", context)
 
 
 def _city_wide(request: HttpRequest, queryset: Any, pk: int, action: str) -> Any:
@@ -216,7 +216,7 @@ def _city_wide(request: HttpRequest, queryset: Any, pk: int, action: str) -> Any
 def assessment_run(request: HttpRequest, pk: int) -> HttpResponse:
     """The city-wide view of a run: the municipal center's. A district's staff use their district's page."""
     run = _city_wide(request, AssessmentRun.objects.all(), pk, "assessment.view_city")
-    return TemplateResponse(request, "collection/assessment_run.html", {
+    return TemplateResponse(request, "backoffice/collection/assessment_run.html", {
         "run": run, "lines": selectors.assessment_lines(user=request.user, run=run),
         "districts": selectors.assessment_district_totals(user=request.user, run=run), "sees_all": True,
         "district": None,
@@ -229,7 +229,7 @@ def assessment_run_district(request: HttpRequest, pk: int, district: int) -> Htt
     office = get_object_or_404(Office, pk=district, kind=Office.Kind.DISTRICT_CENTER)
     if not user_may_see_district(request.user, office.pk):
         raise Http404
-    return TemplateResponse(request, "collection/assessment_run.html", {
+    return TemplateResponse(request, "backoffice/collection/assessment_run.html", {
         "run": run, "lines": selectors.assessment_lines(user=request.user, run=run, district_id=office.pk),
         "districts": selectors.assessment_district_totals(user=request.user, run=run).filter(district=office),
         "sees_all": False, "district": office,
@@ -249,7 +249,7 @@ def person_rights(request: HttpRequest, pk: int) -> HttpResponse:
     policy = current_policy()
     coverage = selectors.medical_coverage(person=person, on=on, policy=policy) if on else None
     personal_data_read(actor=request.user, subject=person, what="权益记录")
-    return TemplateResponse(request, "collection/person_rights.html", {
+    return TemplateResponse(request, "backoffice/collection/person_rights.html", {
         "person": person, "months": selectors.rights_record(person=person, as_of=as_of, policy=policy),
         "as_of": as_of, "on": on, "coverage": coverage, "error": error or error2,
         "may_issue_statement": may(request.user, "rights_statement.issue", district_id=person.district_id),
@@ -295,7 +295,7 @@ def person_rights_statement(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def deduction_runs(request: HttpRequest) -> HttpResponse:
     """Runs (with counts of the employers the user may see) and the failed deductions in scope."""
-    return TemplateResponse(request, "collection/deduction_runs.html", {
+    return TemplateResponse(request, "backoffice/collection/deduction_runs.html", {
         "runs": selectors.deduction_runs(user=request.user),
         "failed": list(selectors.deduction_failures(user=request.user)[:200]),
         "may_start": may(request.user, "deduction_run.create"),
@@ -309,7 +309,7 @@ def deduction_run(request: HttpRequest, pk: int) -> HttpResponse:
     # A district's staff: the failures list of their district.
     run = _city_wide(request, DeductionRun.objects.all(), pk, "deduction_run.view_city")
     items = list(selectors.deduction_items(user=request.user, run=run))
-    return TemplateResponse(request, "collection/deduction_run.html", {
+    return TemplateResponse(request, "backoffice/collection/deduction_run.html", {
         "run": run, "items": items, "failed": sum(1 for i in items if i.status == "failed"),
         "may_retry": may(request.user, "deduction_run.retry"),
         "may_download": may(request.user, "deduction_file.download"),
@@ -399,7 +399,7 @@ def bank_file_import(request: HttpRequest, kind: str) -> HttpResponse:
         else:
             if context["report"].refused:
                 status = 400
-    return TemplateResponse(request, "collection/bank_file_import.html", context, status=status)
+    return TemplateResponse(request, "backoffice/collection/bank_file_import.html", context, status=status)
 
 
 @login_required
@@ -432,8 +432,8 @@ def _post_date(request: HttpRequest, name: str) -> tuple[dt.date | None, str]:
 def assessment_job(request: HttpRequest, pk: int) -> HttpResponse:
     """A job's progress: the whole page, or (for htmx polling) only its progress box."""
     job = _city_wide(request, AssessmentJob.objects.select_related("run"), pk, "assessment.view_city")
-    template = ("collection/_assessment_job.html" if request.headers.get("HX-Request")
-                else "collection/assessment_job.html")
+    template = ("backoffice/collection/_assessment_job.html" if request.headers.get("HX-Request")
+                else "backoffice/collection/assessment_job.html")
     return TemplateResponse(request, template, {"job": job})
 
 
@@ -466,7 +466,7 @@ def refund_desk(request: HttpRequest) -> HttpResponse:
                                "encodings": bankfiles.UPLOAD_ENCODINGS.items(),
                                "encoding": request.POST.get("encoding", ""),
                                "columns": ",".join(refunds.RESULT_COLUMNS)}
-    return TemplateResponse(request, "collection/refunds.html", context)
+    return TemplateResponse(request, "backoffice/collection/refunds.html", context)
 
 
 @login_required
@@ -545,4 +545,4 @@ def refund_result_upload(request: HttpRequest) -> HttpResponse:
         status = 400
     context.update(selectors.refund_desk(user=request.user), encodings=bankfiles.UPLOAD_ENCODINGS.items(),
                    encoding=request.POST.get("encoding", ""), columns=",".join(refunds.RESULT_COLUMNS))
-    return TemplateResponse(request, "collection/refunds.html", context, status=status)
+    return TemplateResponse(request, "backoffice/collection/refunds.html", context, status=status)

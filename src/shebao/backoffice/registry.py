@@ -39,7 +39,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
     browser's history or an access log (issue 16 §4). A GET shows the empty form."""
     q = request.POST.get("q", "").strip() if request.method == "POST" else ""
     rows, page, has_next = _page(selectors.person_search(user=request.user, query=q), request, ("name", "pk"))
-    return TemplateResponse(request, "web/person_search.html", {"q": q, "rows": rows, "page": page,
+    return TemplateResponse(request, "backoffice/registry/person_search.html", {"q": q, "rows": rows, "page": page,
                                                                 "has_next": has_next})
 
 
@@ -50,7 +50,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     contributions = person.contributions.select_related("employer").order_by("-month")[:24]
     account = getattr(person, "pension_account", None)
     personal_data_read(actor=request.user, subject=person, what="人员信息页")
-    return TemplateResponse(request, "web/person_detail.html", {
+    return TemplateResponse(request, "backoffice/registry/person_detail.html", {
         "person": person,
         "account": account,
         # 4.1, 4.2: the individual account's book (months transferred in, backfilled, moved out).
@@ -68,7 +68,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def employer_search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     rows, page, has_next = _page(selectors.employer_search(user=request.user, query=q), request, ("name", "pk"))
-    return TemplateResponse(request, "web/employer_search.html",
+    return TemplateResponse(request, "backoffice/registry/employer_search.html",
                             {"q": q, "rows": rows, "page": page, "has_next": has_next, "query": urlencode({"q": q})})
 
 
@@ -76,7 +76,7 @@ def employer_search(request: HttpRequest) -> HttpResponse:
 def employer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     employer = get_object_or_404(selectors.employer_list(user=request.user), pk=pk)
     staff = employer.spells.select_related("person").filter(to_month="").order_by("person__name")[:50]
-    return TemplateResponse(request, "web/employer_detail.html", {"employer": employer, "staff": staff})
+    return TemplateResponse(request, "backoffice/registry/employer_detail.html", {"employer": employer, "staff": staff})
 
 
 def _reveal(request: HttpRequest, obj, field: str) -> HttpResponse:
@@ -84,9 +84,9 @@ def _reveal(request: HttpRequest, obj, field: str) -> HttpResponse:
         value = personal_data_reveal(actor=request.user, obj=obj, field=field, reason=request.POST.get("reason", ""))
     except (ValidationError, PermissionDenied) as e:
         text, status = refusal_text(e)
-        return TemplateResponse(request, "web/_reveal.html", {"error": text, "obj": obj, "field": field},
+        return TemplateResponse(request, "backoffice/registry/_reveal.html", {"error": text, "obj": obj, "field": field},
                                 status=status)
-    return TemplateResponse(request, "web/_reveal.html", {"value": value, "obj": obj, "field": field})
+    return TemplateResponse(request, "backoffice/registry/_reveal.html", {"value": value, "obj": obj, "field": field})
 
 
 @login_required
