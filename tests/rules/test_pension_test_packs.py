@@ -83,3 +83,14 @@ def test_a_negative_pension_at_retirement_is_refused_in_chinese():
     with pytest.raises(InputError) as refused:
         monthly_amount_fen(BASE, initial_fen=-1, retirement_month="2018-06", month="2020-06")
     assert refused.value.field == "initial_fen" and refused.value.zh == "退休时月养老金（分）须为非负整数"
+
+
+def test_the_divisor_table_in_force_on_the_day_of_retirement_counts():
+    """A later table (a reform that changes the months-divisor) applies to retirements from its date only."""
+    table = BASE.value("pension.account_divisor", date(2020, 3, 1))
+    later = Reference(document="计发月数调整", clause="2.1", issued="2025-01-01")
+    pack = with_values(BASE, "pension.account_divisor",
+                       [("2006-01-01", table, REF), ("2025-01-01", {**table, "60": 150}, later)])
+    assert entitlement_for(pack, retired_on=date(2020, 3, 1), **PERSON).divisor == 139
+    e2025 = entitlement_for(pack, retired_on=date(2025, 3, 1), **PERSON)
+    assert e2025.divisor == 150 and e2025.account_fen == round_half_up(Fraction(13_900_000, 150))

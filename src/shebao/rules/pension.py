@@ -19,7 +19,7 @@ adjustment is rounded half up to the fen too, on the amount then in force.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -116,7 +116,7 @@ class Entitlement:
     transitional_fen: int
     average_wage_fen: int
     divisor: int
-    parameters: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Any]
 
     @property
     def monthly_fen(self) -> int:
