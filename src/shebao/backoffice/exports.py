@@ -288,8 +288,9 @@ REMITTANCE_HEADER = ["银行流水号", "到账日期", "金额（元）", "付�
 
 
 def remittance_spec(user: Any, params: Mapping[str, str]) -> ExportSpec:
-    """The remittance queue (汇款待匹配, 3.2): the lines the page lists; the payer's account in full
-    only for a role that may read personal data."""
+    """The remittance queue (汇款待匹配, 3.2): the lines the page lists; the payer's account and the
+    memo (where payers write ID, phone and account numbers) in full only for a role that may read
+    personal data, else masked as the page shows them."""
     from shebao.collection import selectors as collection_selectors
 
     qs = collection_selectors.remittance_queue(user=user).select_related("employer")
@@ -299,7 +300,7 @@ def remittance_spec(user: Any, params: Mapping[str, str]) -> ExportSpec:
         for line in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
             account = line.payer_account if reads.full else mask_bank_account(line.payer_account)
             yield [line.bank_reference, line.value_date, Yuan(line.amount_fen), line.payer_name, account,
-                   line.credit_code, line.memo, line.get_status_display(),
+                   line.credit_code, line.memo if reads.full else line.memo_masked, line.get_status_display(),
                    line.employer.name if line.employer_id else ""]
 
     return ExportSpec(filename=f"汇款待匹配_{clock.today():%Y%m%d}", title="汇款", header=REMITTANCE_HEADER,

@@ -456,7 +456,9 @@ class OutboxMessage(models.Model):
                              related_name="outbox")
     event = models.CharField("事件", max_length=40)
     channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
-    recipient = models.CharField("收件人", max_length=200)
+    # The address the message must reach (a mobile, an e-mail, a WeChat id): encrypted at rest
+    # (core.crypto), never looked up by value, read by the sender through the model.
+    recipient = EncryptedTextField("收件人", max_length=200)
     subject = models.CharField("标题", max_length=200)
     body = models.TextField("内容")
     state = models.CharField("状态", max_length=10, choices=State.choices, default=State.PENDING)

@@ -449,7 +449,9 @@ class RemittanceLine(models.Model):
     payer_name = models.CharField("付款人", max_length=200, blank=True)
     payer_account = EncryptedTextField("付款账号", max_length=40, blank=True)  # encrypted at rest (core.crypto)
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
-    memo = models.CharField("附言", max_length=200, blank=True)
+    # Payers write ID, phone and account numbers here: encrypted at rest (core.crypto), read by the
+    # importer as imported (the reference is recognised before the row is stored), shown masked.
+    memo = EncryptedTextField("附言", max_length=200, blank=True)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.UNMATCHED)
     employer = models.ForeignKey(Employer, verbose_name="单位", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from shebao.core.fields import EncryptedTextField
+from shebao.core.fields import BlindIndexedModel, BlindIndexField, EncryptedTextField
 
 
 class Source(models.TextChoices):
@@ -461,7 +461,7 @@ class OutreachRecipient(models.Model):
                                  related_name="recipients")
     channel = models.CharField("渠道", max_length=10, choices=OutreachChannel.choices)
     name = models.CharField("收件人", max_length=200)
-    address = models.CharField("地址", max_length=200, blank=True)
+    address = EncryptedTextField("地址", max_length=200, blank=True)  # encrypted at rest (core.crypto)
     subject = models.CharField("标题", max_length=200)
     body = models.TextField("内容")
     status = models.CharField("状态", max_length=12, choices=Status.choices)
@@ -478,11 +478,20 @@ class OutreachRecipient(models.Model):
         return self.outreach.audit_district_code
 
 
-class OptOut(models.Model):
-    """A recipient who declined service notices on a channel (法定告知 are still sent)."""
+# The blind-index kind of an opted-out address (core.crypto.blind_index keeps kinds apart).
+OPT_OUT_KIND = "opt_out_address"
+
+
+class OptOut(BlindIndexedModel):
+    """A recipient who declined service notices on a channel (法定告知 are still sent).
+
+    The address is encrypted at rest; one opt-out per channel and address is held by the keyed hash
+    of the address (`address_hash`, core.crypto.blind_index of kind `OPT_OUT_KIND`), which is also
+    what the outreach run compares, so nothing is decrypted to skip an address."""
 
     channel = models.CharField("渠道", max_length=10, choices=OutreachChannel.choices)
-    address = models.CharField("地址", max_length=200)
+    address = EncryptedTextField("地址", max_length=200)
+    address_hash = BlindIndexField(source="address", kind=OPT_OUT_KIND)
     district = models.ForeignKey("registry.Office", verbose_name="登记区", on_delete=models.PROTECT,
                                  related_name="+")
     reason = models.CharField("说明", max_length=200, blank=True)
@@ -493,7 +502,7 @@ class OptOut(models.Model):
     class Meta:
         verbose_name = "退订登记"
         verbose_name_plural = "退订登记"
-        constraints = [models.UniqueConstraint(fields=["channel", "address"], name="one_opt_out_per_address")]
+        constraints = [models.UniqueConstraint(fields=["channel", "address_hash"], name="one_opt_out_per_address_hash")]
 
     @property
     def audit_district_code(self) -> str:

@@ -32,9 +32,11 @@ from shebao.cases.notifications import outbox_message
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
 from shebao.core.contact import helpline
+from shebao.core.crypto import blind_index
 from shebao.core.normalize import normalize_phone
 from shebao.core.permissions import ActionRefused, require
 from shebao.operations.models import (
+    OPT_OUT_KIND,
     Audience,
     EmployerContact,
     OptOut,
@@ -249,9 +251,10 @@ def outreach_draft(*, actor: Any, title: str, audience: str, channels: list[str]
 
 
 def _opted_out(purpose: str) -> set[tuple[str, str]]:
+    """(channel, keyed hash of the address) of every opt-out: compared by hash, nothing decrypted."""
     if purpose == Purpose.LEGAL:
         return set()
-    return set(OptOut.objects.values_list("channel", "address"))
+    return set(OptOut.objects.values_list("channel", "address_hash"))
 
 
 def per_minute() -> int:
@@ -272,7 +275,7 @@ def plan(outreach: Outreach) -> list[OutreachRecipient]:
             address = _normal(channel, r["addresses"].get(channel, ""))
             if not address:
                 status = OutreachRecipient.Status.NO_ADDRESS
-            elif (channel, address) in skip:
+            elif (channel, blind_index(address, kind=OPT_OUT_KIND)) in skip:
                 status = OutreachRecipient.Status.OPTED_OUT
             elif channel == OutreachChannel.LETTER:
                 status = OutreachRecipient.Status.LETTER
