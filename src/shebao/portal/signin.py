@@ -148,6 +148,32 @@ def person_code_check(request: HttpRequest, *, pending: dict[str, Any], code: st
 
 
 # --- An employer's account -------------------------------------------------------------------------
+UNKNOWN_LOGIN = "（未注册的登录名）"
+
+
+def employer_event_label(credit_code: str, login: str) -> str:
+    """The label of an employer sign-in event: the credit code and the login name of an existing
+    account; a login name that is no account's (it may be an ID or phone number typed in the wrong
+    box) is not kept, only said to be unknown (the event's subject, a keyed hash, still tells two
+    tries of the same name apart)."""
+    return f"{credit_code} {login}" if login else f"{credit_code} {UNKNOWN_LOGIN}"
+
+
+def rewrite_event_labels() -> int:
+    """Rewrite the labels of employer sign-in events kept before `employer_event_label`: a login name
+    that is no account's of that credit code is replaced. Returns the events changed. Idempotent."""
+    changed = 0
+    for event in SignInEvent.objects.filter(kind="employer").exclude(subject_label="").iterator():
+        credit_code, _, login = event.subject_label.partition(" ")
+        if login == UNKNOWN_LOGIN or not login:
+            continue
+        known = EmployerAccount.objects.filter(employer__credit_code=credit_code, login__iexact=login).exists()
+        if not known:
+            SignInEvent.objects.filter(pk=event.pk).update(subject_label=employer_event_label(credit_code, ""))
+            changed += 1
+    return changed
+
+
 def employer_password_check(request: HttpRequest, *, credit_code: str, login: str,
                             password: str) -> tuple[EmployerAccount | None, str]:
     """Step one: the account whose password is right, a code sent to its mobile; or (None, reason)."""
@@ -156,7 +182,7 @@ def employer_password_check(request: HttpRequest, *, credit_code: str, login: st
     account = (EmployerAccount.objects.select_related("employer")
                .filter(employer__credit_code=credit_code, login__iexact=login, is_active=True).first())
     key = employer_lock_key(account.pk if account else None, credit_code, login.lower())
-    label = f"{credit_code} {login}"
+    label = employer_event_label(credit_code, login if account else "")
     if locked(request, key):
         event_record(request, kind="employer", outcome=SignInEvent.Outcome.LOCKED, subject=key, label=label)
         return None, "登录失败次数过多，该账户已暂时锁定，请稍后再试。"

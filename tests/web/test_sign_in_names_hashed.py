@@ -1,0 +1,89 @@
+"""A user name that is no staff account's is kept by django-axes only as a keyed hash (issue 16 §4,
+review-input6 F9): an ID number typed as the user name is in no column of `axes_accessattempt` (read
+with raw SQL), lockout still counts per name, and `shebao axes_usernames_hash` rewrites the rows kept
+before. The portal's sign-in trail keeps no unknown login name either."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from axes.models import AccessAttempt
+from django.core.management import call_command
+from django.db import connection
+
+from shebao.core import crypto
+from shebao.portal.models import SignInEvent
+from shebao.staff import lockout
+from tests import personas
+
+pytestmark = pytest.mark.django_db
+ID_NUMBER = "11010519491231002X"
+
+
+def attempt_rows() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT username, post_data, get_data, failures_since_start FROM {AccessAttempt._meta.db_table}")
+        return cursor.fetchall()
+
+
+def test_an_id_number_typed_as_the_user_name_is_kept_as_a_keyed_hash_and_still_locks(client, settings,
+                                                                                   clerk_chaoyang):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        r = client.post("/login/", {"username": ID_NUMBER, "password": "wrong-password-1"})
+        assert r.status_code == 200
+    [(username, post_data, get_data, failures)] = attempt_rows()
+    assert username == "unknown:" + crypto.blind_index(ID_NUMBER, kind=lockout.KIND)
+    assert failures == settings.AXES_FAILURE_LIMIT - 1
+    for column in (username, post_data, get_data):
+        assert ID_NUMBER not in column and ID_NUMBER[:14] not in column
+    # The same name, typed in lower case or full width, counts on the same row: the fifth locks it.
+    r = client.post("/login/", {"username": ID_NUMBER.lower(), "password": "wrong-password-1"})
+    assert r.status_code == 429 and "锁定" in r.content.decode()
+    assert len(attempt_rows()) == 1
+    # A staff user name is kept as it is (the admin sees whose account is locked).
+    client.post("/login/", {"username": "clerk_cy", "password": "wrong-password-1"})
+    assert AccessAttempt.objects.filter(username="clerk_cy").exists()
+
+
+def test_the_command_rewrites_attempts_kept_in_clear(clerk_chaoyang):
+    hashed = lockout.stored_username(ID_NUMBER)
+    common = {"ip_address": "10.0.0.9", "user_agent": "ua", "http_accept": "*/*", "path_info": "/login/",
+              "get_data": ""}
+    AccessAttempt.objects.create(username=ID_NUMBER, post_data=f"username={ID_NUMBER}\nlogin={ID_NUMBER}",
+                                 failures_since_start=2, **common)
+    AccessAttempt.objects.create(username=hashed, post_data="username=********************",
+                                 failures_since_start=1, **common)  # the same name, hashed since
+    AccessAttempt.objects.create(username="clerk_cy", post_data="username=********************",
+                                 failures_since_start=1, **common)
+    event = SignInEvent.objects.create(kind="employer", outcome="wrong_password", subject="portal-employer:x",
+                                       subject_label=f"91110105MA00000000 {ID_NUMBER}")
+    out = io.StringIO()
+    call_command("axes_usernames_hash", stdout=out)
+    assert "登录失败记录：改写1条" in out.getvalue() and "网上办事登录记录：改写1条" in out.getvalue()
+    rows = attempt_rows()
+    assert sorted(r[0] for r in rows) == sorted(["clerk_cy", hashed])
+    assert [r[3] for r in rows if r[0] == hashed] == [3]  # merged: the failures add up
+    assert all(ID_NUMBER not in "".join(map(str, r)) for r in rows)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT subject_label FROM {SignInEvent._meta.db_table} WHERE id = %s", [event.pk])
+        assert cursor.fetchone()[0] == "91110105MA00000000 （未注册的登录名）"
+    call_command("axes_usernames_hash", stdout=io.StringIO())  # again: nothing changes
+    assert attempt_rows() == rows
+
+
+def test_the_portal_keeps_no_unknown_login_name(client, settings):
+    from tests.portal.conftest import make_admin
+
+    admin = make_admin(personas.make_employer())
+    r = client.post("/portal/employer/sign-in/", {"credit_code": admin.employer.credit_code, "login": ID_NUMBER,
+                                                  "password": "wrong-password-123"})
+    assert r.status_code == 400
+    [event] = SignInEvent.objects.all()
+    assert ID_NUMBER not in event.subject_label and "未注册的登录名" in event.subject_label
+    for row in attempt_rows():
+        assert ID_NUMBER not in "".join(map(str, row))
+    # A known login is still named in the trail.
+    client.post("/portal/employer/sign-in/", {"credit_code": admin.employer.credit_code, "login": admin.login,
+                                              "password": "wrong-password-123"})
+    assert SignInEvent.objects.filter(subject_label__endswith=f" {admin.login}").exists()
