@@ -180,13 +180,14 @@ def test_the_calculator_posted_says_its_own_range_message_not_the_guards(db, cle
 @pytest.mark.parametrize("position", ["p=abc", "p=99999999999999999999999", "r=1&p=x"])
 def test_the_relief_lists_are_checked_cursor_pages(municipal_admin, employer_chaoyang, address, position):
     """review-input3 E16: the deferral list ignored ``cursor`` and answered every row; now a forged
-    cursor is 404 "分页游标无效", as on every other list."""
+    cursor is 400 "分页游标无效" keyed ``cursor`` (F13), as on every other list."""
     import base64
 
     if address == "facts":
         address = f"/api/v1/relief/employers/{employer_chaoyang.pk}/facts/"
     r = _api(municipal_admin).get(address, {"cursor": base64.b64encode(position.encode()).decode()})
-    assert r.status_code == 404 and "分页游标无效" in r.json()["detail"]
+    assert r.status_code == 400 and [e["field"] for e in r.json()["errors"]] == ["cursor"]
+    assert "分页游标无效" in r.json()["errors"][0]["reason_zh"]
 
 
 def test_the_deferral_list_pages_with_a_real_cursor(db, clerk_chaoyang, hard_hit, monkeypatch):

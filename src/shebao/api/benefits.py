@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shebao.api.pagination import CheckedCursorPagination
+from shebao.api.pagination import CheckedCursorPagination, choice_param
 from shebao.benefits import selectors
 from shebao.benefits.models import DisabilityAllowance, PayrollRun, PensionMonth, Retiree
 from shebao.core.permissions import require
@@ -107,10 +107,8 @@ class RetireeListView(ListAPIView):
 
     def get_queryset(self) -> Any:
         qs = selectors.retirees_visible(self.request.user)
-        status = self.request.query_params.get("status", "")
+        status = choice_param(self.request, "status", Retiree.Status)
         if status:
-            if status not in Retiree.Status.values:
-                raise serializers.ValidationError({"status": f"发放状态须为{'、'.join(Retiree.Status.values)}之一"})
             qs = qs.filter(status=status)
         return qs
 

@@ -30,7 +30,13 @@ from shebao.api.fields import (
     StrictSerializer,
     model_text,
 )
-from shebao.api.pagination import CheckedCursorPagination, check_paging
+from shebao.api.pagination import (
+    CheckedCursorPagination,
+    bool_param,
+    check_paging,
+    choice_param,
+    page_parameters,
+)
 from shebao.cases import selectors, services, workflows
 from shebao.cases.business_forms import details_masked, details_openapi_schema
 from shebao.cases.documents import MAGIC, document_may_read
@@ -53,6 +59,7 @@ from shebao.core.masking import mask_phone
 from shebao.core.normalize import normalize_phone
 from shebao.core.reads import personal_data_read
 from shebao.registry.selectors import employer_get, person_list
+from shebao.rules.catalog import businesses
 
 # What a stored document is served as (cases.documents.sniff decides on upload).
 DOCUMENT_TYPES = tuple(sorted({ctype for _magic, ctype, _ext in MAGIC}))
@@ -401,13 +408,15 @@ WorkflowRow = inline_serializer("WorkflowRow", many=True, fields={
 class CaseListView(APIView):
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=Status.values), OpenApiParameter("mode", str, enum=Mode.values),
-                    OpenApiParameter("business", str), OpenApiParameter("flagged", bool)],
+                    OpenApiParameter("business", str, enum=[b.code for b in businesses()]),
+                    OpenApiParameter("flagged", bool), *page_parameters()],
         responses=CasePage, operation_id="v1_cases_list")  # an APIView list: named, or it collides with retrieve
     def get(self, request: Request) -> Response:
-        p = request.query_params
-        flagged = {"true": True, "false": False}.get(str(p.get("flagged", "")).lower())
-        qs = selectors.case_list(user=request.user, status=p.get("status"), mode=p.get("mode"),
-                                 business=p.get("business"), flagged=flagged)
+        # Each filter is one of its values or refused naming them (F13), never an empty list.
+        qs = selectors.case_list(user=request.user, status=choice_param(request, "status", Status),
+                                 mode=choice_param(request, "mode", Mode),
+                                 business=choice_param(request, "business", [(b.code, b.zh) for b in businesses()]),
+                                 flagged=bool_param(request, "flagged"))
         pager = Newest()
         page = pager.paginate_queryset(qs, request, view=self)
         return pager.get_paginated_response(CaseSerializer(page, many=True, context={"request": request}).data)
@@ -570,7 +579,7 @@ class FlagQueueView(APIView):
                    responses=FlagSerializer(many=True))
     def get(self, request: Request) -> Response:
         check_paging(request, paged=False)  # answered whole (at most 500): a page asked for is refused
-        qs = selectors.flag_queue(user=request.user, stage=request.query_params.get("stage"))
+        qs = selectors.flag_queue(user=request.user, stage=choice_param(request, "stage", Flag.Stage))
         return Response(FlagSerializer(qs[:500], many=True).data)
 
 

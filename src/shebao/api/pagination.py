@@ -2,9 +2,15 @@
 
 A cursor is a base64 query parameter the client sends back; DRF decodes it and filters on its position
 as given, so a forged cursor (``?cursor=cD1hYmM=``, base64 of ``p=abc``) reached the query and answered
-500 on every list (bad-input review D5). Here the position must be a value of the ordering field (an
-integer within a 64-bit column, a month ``YYYY-MM``, …) before any query runs; anything else is 404
-"invalid cursor" in Chinese, as DRF answers an undecodable one.
+500 on every list (bad-input review D5), and a hand-made one at a real position was honoured (F13).
+Now every cursor this API hands out is signed (an HMAC under SECRET_KEY, salted with the list's
+path, `django.core.signing`), so a cursor that was not handed out by this list, or was changed, is
+refused before it is decoded; and its position must still be a value of the ordering field (an
+integer within a 64-bit column, a month ``YYYY-MM``, …) before any query runs. Either refusal is 400
+problem details keyed ``cursor``, "分页游标无效" in Chinese (it was a 404, as if the list did not exist).
+
+A filter whose values are a fixed set (``status``, ``mode``, ``stage`` …) is read through
+`choice_param`: a value outside the set is 400 naming the allowed values, never an empty list.
 
 The other paging parameters are checked too, never ignored (review-input5 F8: ``?page=13800138000``
 answered the first page and was copied into ``next``, so a client asking for page 2 got page 1 without
@@ -16,13 +22,16 @@ cursor; a list answered whole refuses them all (``check_paging(paged=False)``).
 from __future__ import annotations
 
 import re
+from base64 import b64decode, b64encode
 from typing import Any
+from urllib import parse
 
+from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
-from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as ApiValidationError
-from rest_framework.pagination import CursorPagination
+from rest_framework.pagination import Cursor, CursorPagination
+from rest_framework.utils.urls import replace_query_param
 
 _INTEGER = re.compile(r"-?\d{1,18}")
 INVALID = "分页游标无效，请从第一页重新查询"
@@ -62,6 +71,41 @@ def check_paging(request: Any, *, paged: bool = True, max_page_size: int = MAX_P
     return size
 
 
+def choice_param(request: Any, name: str, choices: Any) -> str | None:
+    """The query parameter `name` when it is one of `choices` (a Django ``TextChoices`` class, a list
+    of (value, Chinese label) pairs, or a list of values), None when absent or empty; any other value raises DRF's ValidationError keyed by
+    `name` (400 problem details) naming the allowed values with their Chinese labels (F13: an unknown
+    ``status`` answered an empty list, as if nothing had that status). The value is echoed masked and
+    cut (core.masking.mask_text)."""
+    from shebao.core.masking import mask_text
+
+    values = request.query_params.getlist(name)
+    if not values or all(not str(v).strip() for v in values):
+        return None
+    pairs = list(getattr(choices, "choices", choices))
+    pairs = [p if isinstance(p, tuple) else (p, "") for p in pairs]
+    allowed, labels = [v for v, _ in pairs], dict(pairs)
+    value = str(values[-1]).strip()
+    if len(values) > 1 or value not in allowed:
+        shown = "、".join(f"{v}（{labels[v]}）" if labels.get(v) else v for v in allowed)
+        raise ApiValidationError({name: f"参数{name}的值“{mask_text(value[:40])[:20]}”无效，可选值：{shown}"})
+    return value
+
+
+def bool_param(request: Any, name: str) -> bool | None:
+    """The query parameter `name` as a yes/no filter: ``true`` or ``false`` (any case), None when
+    absent or empty; anything else is 400 naming the two values, never taken as "no filter"."""
+    from shebao.core.masking import mask_text
+
+    raw = [str(v).strip().lower() for v in request.query_params.getlist(name)]
+    if not raw or all(not v for v in raw):
+        return None
+    if len(raw) > 1 or raw[-1] not in ("true", "false"):
+        raise ApiValidationError({name: f"参数{name}的值“{mask_text(raw[-1][:40])[:20]}”无效，"
+                                        "可选值：true（是）、false（否）"})
+    return raw[-1] == "true"
+
+
 def api_page_size() -> int:
     """The API's default page size (settings.REST_FRAMEWORK["PAGE_SIZE"])."""
     from rest_framework.settings import api_settings
@@ -69,12 +113,63 @@ def api_page_size() -> int:
     return int(api_settings.PAGE_SIZE or 50)
 
 
+def page_parameters() -> list[Any]:
+    """The OpenAPI parameters of a cursor page (``cursor``, ``page_size``), for a list written as an
+    APIView that pages by hand (drf-spectacular adds them itself only to a generic list view); their
+    Chinese descriptions and the size's bounds are added by shebao.api.docs."""
+    from drf_spectacular.utils import OpenApiParameter
+
+    return [OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)]
+
+
+def _invalid_cursor() -> ApiValidationError:
+    return ApiValidationError({"cursor": INVALID})
+
+
+def _signer(path: str) -> signing.Signer:
+    return signing.Signer(salt=f"shebao.api.cursor:{path}")
+
+
 class CheckedCursorPagination(CursorPagination):
-    """CursorPagination whose cursor position is checked against the ordering field first (404 if not)."""
+    """CursorPagination whose cursors are signed for their list and whose position is checked against
+    the ordering field before any query (400 problem details keyed ``cursor`` if not)."""
 
     invalid_cursor_message = INVALID
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+
+    def encode_cursor(self, cursor: Cursor) -> str:
+        """DRF's cursor (base64 of o/r/p), signed for this list's path."""
+        tokens: dict[str, str] = {}
+        if cursor.offset != 0:
+            tokens["o"] = str(cursor.offset)
+        if cursor.reverse:
+            tokens["r"] = "1"
+        if cursor.position is not None:
+            tokens["p"] = cursor.position
+        encoded = b64encode(parse.urlencode(tokens, doseq=True).encode("ascii")).decode("ascii")
+        path = parse.urlsplit(self.base_url).path
+        return replace_query_param(self.base_url, self.cursor_query_param, _signer(path).sign(encoded))
+
+    def decode_cursor(self, request: Any) -> Cursor | None:
+        """The cursor of the request, None without one; 400 (`cursor`) unless it is one this list
+        handed out, unchanged."""
+        values = request.query_params.getlist(self.cursor_query_param)
+        if not values:
+            return None
+        if len(values) > 1:
+            raise _invalid_cursor()
+        try:
+            encoded = _signer(request.path).unsign(str(values[0]))
+            tokens = parse.parse_qs(b64decode(encoded.encode("ascii")).decode("ascii"), keep_blank_values=True)
+            offset = int(tokens.get("o", ["0"])[0])
+            reverse = tokens.get("r", ["0"])[0]
+            position = tokens.get("p", [None])[0]
+        except (signing.BadSignature, TypeError, ValueError, UnicodeError):
+            raise _invalid_cursor() from None
+        if not 0 <= offset <= self.offset_cutoff or reverse not in ("0", "1"):
+            raise _invalid_cursor()
+        return Cursor(offset=offset, reverse=reverse == "1", position=position)
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         check_paging(request, max_page_size=self.max_page_size)
@@ -98,9 +193,9 @@ class CheckedCursorPagination(CursorPagination):
             return
         if isinstance(field, models.IntegerField | models.AutoField | models.BigAutoField):
             if not _INTEGER.fullmatch(position):
-                raise NotFound(INVALID)
+                raise _invalid_cursor()
             return
         try:
             field.clean(field.to_python(position), None)
         except (ValidationError, TypeError, ValueError):
-            raise NotFound(INVALID) from None
+            raise _invalid_cursor() from None

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shebao.api.fields import BusinessDateField, IdField, MonthField, StrictSerializer, model_text
-from shebao.api.pagination import CheckedCursorPagination, check_paging
+from shebao.api.pagination import CheckedCursorPagination, check_paging, choice_param, page_parameters
 from shebao.collection import relief as services
 from shebao.collection import selectors
 from shebao.collection.models import Deferral, ReliefPublication, ReliefPublicationRequest
@@ -263,7 +263,7 @@ def _deferral(request: Request, pk: int) -> Deferral:
 
 class Newest(CheckedCursorPagination):
     """The project's checked cursor pages (api.pagination), newest first: a list grows without bound,
-    so it is never answered whole, and a forged ``cursor`` is 404 "分页游标无效" (E16 of review-input3:
+    so it is never answered whole, and a forged ``cursor`` is 400 "分页游标无效" (E16 of review-input3:
     the deferral list answered every row and ignored ``cursor``)."""
 
     ordering = "-pk"
@@ -286,13 +286,12 @@ def _paged(request: Request, view: APIView, qs: Any, serializer: type[serializer
 
 class DeferralListView(APIView):
     @extend_schema(operation_id="relief_deferrals_list", responses=_page(DeferralSerializer, "PaginatedDeferralList"),
-                   parameters=[OpenApiParameter("status", str, enum=list(Deferral.Status.values))])
+                   parameters=[OpenApiParameter("status", str, enum=list(Deferral.Status.values)),
+                               *page_parameters()])
     def get(self, request: Request) -> Response:
         qs = _deferrals(request)
-        status = request.query_params.get("status", "")
+        status = choice_param(request, "status", Deferral.Status)
         if status:
-            if status not in Deferral.Status.values:
-                raise _bad("status", f"状态须为{'、'.join(Deferral.Status.values)}之一")
             qs = qs.filter(status=status)
         return _paged(request, self, qs, DeferralSerializer)
 
@@ -325,7 +324,7 @@ class DeferralDecisionView(APIView):
 
 # --- Employer facts and the size-class calculator ------------------------------------------------------
 class EmployerFactsView(APIView):
-    @extend_schema(operation_id="relief_employer_facts_list",
+    @extend_schema(operation_id="relief_employer_facts_list", parameters=page_parameters(),
                    responses=_page(EmployerFactsSerializer, "PaginatedEmployerFactsList"))
     def get(self, request: Request, pk: int) -> Response:
         """The employer's facts, newest recorded first, a cursor page at a time."""
