@@ -193,3 +193,44 @@ def test_the_migrations_encrypt_rows_written_in_clear(clerk_chaoyang, employers)
     assert_token(raw(RemittanceLine, "memo", line.pk), MEMO_PHONE)
     assert OutboxMessage.objects.get(pk=m.pk).recipient == PHONE
     assert RemittanceLine.objects.get(pk=line.pk).memo == MEMO_PHONE
+
+
+def test_the_sources_of_addresses_are_tokens_too(employers, clerk_chaoyang, reviewer_chaoyang):
+    """Where the recipients come from: an employer's outreach contact (e-mail, WeChat id, postal
+    address), a case's notification e-mail and WeChat id, a card order's postal address."""
+    from shebao.cards.models import CardOrder
+    from shebao.cases.models import Case
+    from shebao.operations.models import EmployerContact
+
+    a, b = employers
+    outreach.employer_contact_save(actor=personas.SETUP, employer=a, phone=PHONE, email="hr@jia.example",
+                                   wechat_openid="oWX123456", postal_address="北京市朝阳区望京街1号")
+    contact = EmployerContact.objects.get(employer=a)
+    for column, clear in (("email", "hr@jia.example"), ("wechat_openid", "oWX123456"),
+                          ("postal_address", "望京街")):
+        assert_token(raw(EmployerContact, column, contact.pk), clear)
+    # The outreach run still reads them: the letter and the e-mail go to the addresses typed.
+    t = outreach.TEMPLATES["no_contact"]
+    o = outreach.outreach_draft(actor=clerk_chaoyang, title=t["title"], audience="district_employers",
+                                channels=["email", "wechat", "letter"], purpose="legal", subject=t["subject"],
+                                body=t["body"])
+    outreach.outreach_approve(actor=reviewer_chaoyang, outreach=o, version=o.version)
+    got = {(r.name, r.channel): r.address for r in o.recipients.all()}
+    assert got[(a.name, "email")] == "hr@jia.example" and got[(a.name, "wechat")] == "oWX123456"
+    assert got[(a.name, "letter")] == "北京市朝阳区望京街1号"
+
+    from tests.cases.conftest import client_for, submit
+
+    answer = submit(client_for(clerk_chaoyang), business="monthly_report_back_payment", channel="online",
+                    employer=a.pk, applied_on="2020-02-10", contact_email="wang@example.cn",
+                    contact_wechat="oWANG0001")
+    assert answer.status_code == 201, answer.content[:300]
+    case = Case.objects.get(pk=answer.json()["id"])
+    assert_token(raw(Case, "contact_email", case.pk), "wang@example.cn")
+    assert_token(raw(Case, "contact_wechat", case.pk), "oWANG0001")
+    assert Case.objects.get(pk=case.pk).contact_email == "wang@example.cn"
+    assert [f.name for f in CardOrder._meta.concrete_fields if f.name == "postal_address"]
+    assert CardOrder._meta.get_field("postal_address").get_internal_type() == "TextField"
+    from shebao.core.fields import EncryptedTextField
+
+    assert isinstance(CardOrder._meta.get_field("postal_address"), EncryptedTextField)

@@ -48,7 +48,7 @@ class CardOrder(models.Model):
     reason = models.CharField("补换原因", max_length=20, choices=CardReason.choices)
     recipient_name = models.CharField("收件人", max_length=100)
     recipient_phone = EncryptedTextField("收件人电话", max_length=20)  # encrypted at rest (core.crypto)
-    postal_address = models.CharField("邮寄地址", max_length=200)
+    postal_address = EncryptedTextField("邮寄地址", max_length=200)  # encrypted at rest (core.crypto)
     postal_code = models.CharField("邮政编码", max_length=6, blank=True)
     status = models.CharField("制卡状态", max_length=10, choices=Status.choices, default=Status.ORDERED,
                               db_index=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.validators import validate_email
 from django.db import models
 
 from shebao.core import clock
@@ -133,9 +134,10 @@ class Case(models.Model):
     resumed_on = models.DateField("恢复办理日期", null=True, blank=True)
     outcome = models.TextField("办理结果记录", blank=True)
     rejection_reason = models.TextField("驳回理由", blank=True)
-    contact_email = models.EmailField("通知邮箱", blank=True)
+    # Where notifications go (core.crypto, never looked up): encrypted at rest as the phone is.
+    contact_email = EncryptedTextField("通知邮箱", max_length=254, blank=True, validators=[validate_email])
     contact_phone = EncryptedTextField("通知手机", max_length=20, blank=True)  # encrypted at rest (core.crypto)
-    contact_wechat = models.CharField("微信标识", max_length=64, blank=True)
+    contact_wechat = EncryptedTextField("微信标识", max_length=64, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="+")
     idempotency_key = models.CharField("幂等键", max_length=100, null=True, blank=True)

@@ -16,6 +16,7 @@ complainant is kept confidential).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import validate_email
 from django.db import models
 
 from shebao.core.fields import BlindIndexedModel, BlindIndexField, EncryptedTextField
@@ -392,9 +393,10 @@ class EmployerContact(models.Model):
                                     related_name="outreach_contact")
     person_name = models.CharField("联系人", max_length=50, blank=True)
     phone = EncryptedTextField("手机", max_length=20, blank=True)  # encrypted at rest (core.crypto)
-    email = models.EmailField("电子邮箱", blank=True)
-    wechat_openid = models.CharField("微信标识", max_length=64, blank=True)
-    postal_address = models.CharField("邮寄地址", max_length=200, blank=True)
+    # Encrypted at rest (core.crypto), read only through the model (the outreach run).
+    email = EncryptedTextField("电子邮箱", max_length=254, blank=True, validators=[validate_email])
+    wechat_openid = EncryptedTextField("微信标识", max_length=64, blank=True)
+    postal_address = EncryptedTextField("邮寄地址", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "单位联系方式"
