@@ -68,8 +68,11 @@ def test_a_page_form_with_a_control_character_is_refused_and_nothing_is_saved(cl
 @pytest.mark.django_db
 def test_ordinary_queries_still_pass(clerk_chaoyang):
     personas.make_person("王伟", serial=3)
-    r = client_for(clerk_chaoyang).get("/api/v1/cases/", {"business": "refund", "status": "received"})
+    r = client_for(clerk_chaoyang).get("/api/v1/cases/", {"business": "refund", "status": "submitted"})
     assert r.status_code == 200
+    # A status no case has ("received") is refused naming the statuses (F13), not answered empty.
+    r = client_for(clerk_chaoyang).get("/api/v1/cases/", {"business": "refund", "status": "received"})
+    assert r.status_code == 400 and "submitted" in r.content.decode()
     c = Client()
     c.force_login(clerk_chaoyang)
     assert c.get("/office/queue/", {"q": "王伟\t"}).status_code == 200

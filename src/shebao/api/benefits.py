@@ -107,7 +107,7 @@ class RetireeListView(ListAPIView):
 
     def get_queryset(self) -> Any:
         qs = selectors.retirees_visible(self.request.user)
-        status = choice_param(self.request, "status", Retiree.Status)
+        status = choice_param(self.request, "status", Retiree.Status, label="发放状态")
         if status:
             qs = qs.filter(status=status)
         return qs

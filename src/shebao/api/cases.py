@@ -413,10 +413,11 @@ class CaseListView(APIView):
         responses=CasePage, operation_id="v1_cases_list")  # an APIView list: named, or it collides with retrieve
     def get(self, request: Request) -> Response:
         # Each filter is one of its values or refused naming them (F13), never an empty list.
-        qs = selectors.case_list(user=request.user, status=choice_param(request, "status", Status),
-                                 mode=choice_param(request, "mode", Mode),
-                                 business=choice_param(request, "business", [(b.code, b.zh) for b in businesses()]),
-                                 flagged=bool_param(request, "flagged"))
+        qs = selectors.case_list(user=request.user, status=choice_param(request, "status", Status, label="状态"),
+                                 mode=choice_param(request, "mode", Mode, label="办理方式"),
+                                 business=choice_param(request, "business", [(b.code, b.zh) for b in businesses()],
+                                                       label="业务"),
+                                 flagged=bool_param(request, "flagged", label="有7.4标记"))
         pager = Newest()
         page = pager.paginate_queryset(qs, request, view=self)
         return pager.get_paginated_response(CaseSerializer(page, many=True, context={"request": request}).data)
@@ -579,7 +580,7 @@ class FlagQueueView(APIView):
                    responses=FlagSerializer(many=True))
     def get(self, request: Request) -> Response:
         check_paging(request, paged=False)  # answered whole (at most 500): a page asked for is refused
-        qs = selectors.flag_queue(user=request.user, stage=choice_param(request, "stage", Flag.Stage))
+        qs = selectors.flag_queue(user=request.user, stage=choice_param(request, "stage", Flag.Stage, label="阶段"))
         return Response(FlagSerializer(qs[:500], many=True).data)
 
 

@@ -71,9 +71,9 @@ def check_paging(request: Any, *, paged: bool = True, max_page_size: int = MAX_P
     return size
 
 
-def choice_param(request: Any, name: str, choices: Any) -> str | None:
+def choice_param(request: Any, name: str, choices: Any, *, label: str) -> str | None:
     """The query parameter `name` when it is one of `choices` (a Django ``TextChoices`` class, a list
-    of (value, Chinese label) pairs, or a list of values), None when absent or empty; any other value raises DRF's ValidationError keyed by
+    of (value, Chinese label) pairs, or a list of values; `label` is the filter's Chinese name), None when absent or empty; any other value raises DRF's ValidationError keyed by
     `name` (400 problem details) naming the allowed values with their Chinese labels (F13: an unknown
     ``status`` answered an empty list, as if nothing had that status). The value is echoed masked and
     cut (core.masking.mask_text)."""
@@ -88,11 +88,11 @@ def choice_param(request: Any, name: str, choices: Any) -> str | None:
     value = str(values[-1]).strip()
     if len(values) > 1 or value not in allowed:
         shown = "、".join(f"{v}（{labels[v]}）" if labels.get(v) else v for v in allowed)
-        raise ApiValidationError({name: f"参数{name}的值“{mask_text(value[:40])[:20]}”无效，可选值：{shown}"})
+        raise ApiValidationError({name: f"{label}（参数{name}）“{mask_text(value[:40])[:20]}”无效，可选值：{shown}"})
     return value
 
 
-def bool_param(request: Any, name: str) -> bool | None:
+def bool_param(request: Any, name: str, *, label: str) -> bool | None:
     """The query parameter `name` as a yes/no filter: ``true`` or ``false`` (any case), None when
     absent or empty; anything else is 400 naming the two values, never taken as "no filter"."""
     from shebao.core.masking import mask_text
@@ -101,7 +101,7 @@ def bool_param(request: Any, name: str) -> bool | None:
     if not raw or all(not v for v in raw):
         return None
     if len(raw) > 1 or raw[-1] not in ("true", "false"):
-        raise ApiValidationError({name: f"参数{name}的值“{mask_text(raw[-1][:40])[:20]}”无效，"
+        raise ApiValidationError({name: f"{label}（参数{name}）“{mask_text(raw[-1][:40])[:20]}”无效，"
                                         "可选值：true（是）、false（否）"})
     return raw[-1] == "true"
 

@@ -290,7 +290,7 @@ class DeferralListView(APIView):
                                *page_parameters()])
     def get(self, request: Request) -> Response:
         qs = _deferrals(request)
-        status = choice_param(request, "status", Deferral.Status)
+        status = choice_param(request, "status", Deferral.Status, label="状态")
         if status:
             qs = qs.filter(status=status)
         return _paged(request, self, qs, DeferralSerializer)
