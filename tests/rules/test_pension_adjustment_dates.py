@@ -76,7 +76,9 @@ def test_a_pack_whose_adjustment_does_not_say_when_its_notice_was_issued_is_refu
     broken = replace(BASE, parameters=params, _compiled={})
     with pytest.raises(InputError) as refused:
         adjustments(broken)
-    assert "未载明通知印发日期" in refused.value.zh
+    assert refused.value.zh == "2020-01-01起的养老金调整未载明通知印发日期，无法确定何时可以发放"
+    assert refused.value.field == "pension.yearly_adjustment_rate"
+    assert "2020-01-01" in str(refused.value) and "issue date" in str(refused.value)
 
 
 @settings(max_examples=300, deadline=None)

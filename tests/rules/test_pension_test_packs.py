@@ -91,6 +91,10 @@ def test_the_divisor_table_in_force_on_the_day_of_retirement_counts():
     later = Reference(document="计发月数调整", clause="2.1", issued="2025-01-01")
     pack = with_values(BASE, "pension.account_divisor",
                        [("2006-01-01", table, REF), ("2025-01-01", {**table, "60": 150}, later)])
-    assert entitlement_for(pack, retired_on=date(2020, 3, 1), **PERSON).divisor == 139
+    e2020 = entitlement_for(pack, retired_on=date(2020, 3, 1), **PERSON)
+    assert e2020.divisor == 139
+    assert e2020.parameters["pension.account_divisor"] == {"value": 139, "effective": "2006-01-01",
+                                                           "document": "测试用文件"}
     e2025 = entitlement_for(pack, retired_on=date(2025, 3, 1), **PERSON)
+    assert e2025.parameters["pension.account_divisor"]["document"] == "计发月数调整"
     assert e2025.divisor == 150 and e2025.account_fen == round_half_up(Fraction(13_900_000, 150))
