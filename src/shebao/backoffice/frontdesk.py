@@ -127,13 +127,13 @@ class FrontDeskForm:
             shown.add("id_number")
         if self.business is not None and not self.desk_fields:
             shown |= {f for f in ("period", "refund_kind", "fields") if f in self.business.facts}
-        return [v for k, v in self.visible_errors.items() if k not in shown]
+        return [v for k, v in self.visible_errors.items() if business_forms.error_field(k) not in shown]
 
     @property
     def has_form_errors(self) -> bool:
         """Errors outside the business's own fields (applicant, channel, date): no decision without them."""
         own = {f.name for f in self.desk_fields}
-        return any(k not in own for k in self.errors)
+        return any(business_forms.error_field(k) not in own for k in self.errors)
 
     @property
     def needs_employer(self) -> bool:
@@ -145,9 +145,9 @@ def new_token() -> str:
 
 
 def error_key(path: str) -> str:
-    """The input a field path belongs to: details.lines.2.base_fen -> lines."""
-    parts = path.split(".")
-    return parts[1] if parts[0] == "details" and len(parts) > 1 else parts[0]
+    """The input a field path belongs to: details.lines.2.base_fen -> lines; details.changes.gender ->
+    changes.gender (`business_forms.error_input`, the portal's reading too)."""
+    return business_forms.error_input(path)
 
 
 def _details_parse(form: FrontDeskForm, data: QueryDict) -> None:

@@ -100,7 +100,11 @@ def form_fields(code: str, data: QueryDict | None = None, *,
             # The new values typed so far, by input name (new_<item>), kept on every re-render: the
             # portal draws one input per item and fills it from here (a value typed is never cleared).
             typed = {f"new_{f}": data.get(f"new_{f}", "") for f in names}
+            # ``rows``: the chosen items (the desk draws their inputs once chosen); ``items``: every item,
+            # each with the input its value takes (the portal draws them all, one page without script).
             value = {"chosen": chosen, "rows": [change_row(f, names[f], data.get(f"new_{f}", "")) for f in chosen],
+                     "items": [change_row(f, zh, data.get(f"new_{f}", ""), chosen=f in chosen)
+                               for f, zh in names.items()],
                      **typed}
         elif spec.type == "choice" and spec.name not in data and spec.enum in FIRST_DRAWN:
             value = FIRST_DRAWN[spec.enum]
@@ -120,20 +124,48 @@ class ChangeRow:
     input: str  # select, date, month, text
     choices: list[tuple[str, str]]
     value: str
+    chosen: bool = False  # ticked for the change (the portal draws every item, ticked or not)
+
+    @property
+    def error_key(self) -> str:
+        """The key of this item's error in a page's errors (`error_input`): ``changes.<field>``."""
+        return f"changes.{self.field}"
 
 
-def change_row(person_field: str, zh: str, typed: str) -> ChangeRow:
-    """The input of one field chosen for a change: a list to choose from where the value is one of a
-    few (gender, household type, ...), a date picker for a date, a month, else text."""
+def change_row(person_field: str, zh: str, typed: str, *, chosen: bool = False) -> ChangeRow:
+    """The input of one field chosen for a change: a list to choose from, with the Chinese names,
+    where the value is one of a few (gender, household type, contributor category, cadre status:
+    review-user6 F2, the portal took them as codes typed into text boxes), a date picker for a date,
+    a month, else text."""
     if person_field in CHANGE_CHOICES:
-        return ChangeRow(person_field, zh, "select", list(CHANGE_CHOICES[person_field].items()), typed)
+        return ChangeRow(person_field, zh, "select", list(CHANGE_CHOICES[person_field].items()), typed, chosen)
     if person_field == "gender":
-        return ChangeRow(person_field, zh, "select", FieldSpec("gender", "choice", zh, enum="gender").choices(), typed)
+        return ChangeRow(person_field, zh, "select", FieldSpec("gender", "choice", zh, enum="gender").choices(),
+                         typed, chosen)
     if person_field == "birth_date":
-        return ChangeRow(person_field, zh, "date", [], typed)
+        return ChangeRow(person_field, zh, "date", [], typed, chosen)
     if person_field == "employment_start":
-        return ChangeRow(person_field, zh, "month", [], typed)
-    return ChangeRow(person_field, zh, "text", [], typed)
+        return ChangeRow(person_field, zh, "month", [], typed, chosen)
+    return ChangeRow(person_field, zh, "text", [], typed, chosen)
+
+
+def error_input(path: str) -> str:
+    """The input a refusal's field path belongs to, as the pages key their errors: a row of a list
+    goes to its box (``details.lines.2.base_fen`` -> ``lines``), one item of a change of data to that
+    item's own input (``details.changes.gender`` -> ``changes.gender``: review-user6 F6, one wrong
+    value marked all nineteen inputs), anything else to its field (``details.amount_fen`` ->
+    ``amount_fen``, ``person`` -> ``person``). Used by the front desk and both portal forms."""
+    parts = path.split(".")
+    if parts[0] == "details" and len(parts) > 1:
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] == "changes":
+        return f"changes.{parts[1]}"
+    return parts[0]
+
+
+def error_field(key: str) -> str:
+    """The business field an error key (`error_input`) belongs to: ``changes.gender`` -> ``changes``."""
+    return key.split(".", 1)[0]
 
 
 class DeskInputError(ValueError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 
 from shebao.core.normalize import normalize_code, normalize_phone
 
@@ -223,15 +224,55 @@ def echo(value: object, *, limit: int = ECHO_MAX) -> str:
     number masked (mask_text), and cut to ``limit`` characters with "…" (review-input5 F7: a payroll
     month of 5,000 characters, a citizen ID and a U+202E were echoed whole into the page).
 
-    >>> echo("110105196507131772"), echo("\\u202e2020-02"), echo("9" * 50, limit=5), echo("2020-13")
-    ('110105********1772', '2020-02', '999**…', '2020-13')
+    What was removed is said after the text, by code point (review-input6 F12): "\\u202e2020-02" was
+    quoted as “2020-02”, a value that looks right, beside the message that it is wrong.
+
+    >>> echo("110105196507131772"), echo("9" * 50, limit=5), echo("2020-13")
+    ('110105********1772', '999**…', '2020-13')
+    >>> echo("\\u202e2020-02")
+    '2020-02〔另有1个不可见字符未显示：U+202E〕'
     """
     text = re.sub(r"[\t\n\r]+", " ", str(value))
+    removed = _UNSHOWABLE_RE.findall(text)
     text = mask_text(_UNSHOWABLE_RE.sub("", text))
     # A run of digits too long to be one number (three ID numbers typed together) is not read as a
     # personal number by mask_text, yet holds some: an echo never shows 11 digits in a row.
     text = _LONG_DIGITS_RE.sub(lambda m: m.group()[:3] + "*" * (len(m.group()) - 7) + m.group()[-4:], text)
-    return text if len(text) <= limit else text[:limit] + "…"
+    text = text if len(text) <= limit else text[:limit] + "…"
+    return text + unshown_note(removed)
+
+
+def shown_text(value: object) -> str:
+    """Typed text drawn again in its box (a refused form): as typed, less the characters never shown
+    (`_UNSHOWABLE_RE`: bidi controls, zero-width, C0/C1 controls), which the message names instead.
+
+    >>> shown_text("\\u202e110105\\u200b1965")
+    '1101051965'
+    """
+    return _UNSHOWABLE_RE.sub("", str(value))
+
+
+def char_named(ch: str) -> str:
+    """One character a message names (第3位…): quoted when it can be shown (``“٣”``), else by its code
+    point (``不可见的字符U+202E``), never the raw control itself, which would turn the message around
+    it (review-input6 F12: the portal's sign-in said “‮” with a raw U+202E inside).
+
+    >>> char_named("٣"), char_named("\\u202e")
+    ('“٣”', '不可见的字符U+202E')
+    """
+    if _UNSHOWABLE_RE.fullmatch(ch) or unicodedata.category(ch)[0] in "CZ":
+        return f"不可见的字符U+{ord(ch):04X}"
+    return f"“{ch}”"
+
+
+def unshown_note(removed: list[str]) -> str:
+    """What an echo says of the characters it did not show: ``〔另有2个不可见字符未显示：U+202E、U+200B〕``
+    (the first three code points, each once), or ``""``."""
+    if not removed:
+        return ""
+    points = list(dict.fromkeys(f"U+{ord(c):04X}" for c in removed))
+    shown = "、".join(points[:3]) + ("等" if len(points) > 3 else "")
+    return f"〔另有{len(removed)}个不可见字符未显示：{shown}〕"
 
 
 def echo_quotes(message: str, *, limit: int = 2 * ECHO_MAX) -> str:

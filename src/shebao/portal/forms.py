@@ -17,6 +17,7 @@ from typing import Any
 
 from django import forms
 
+from shebao.core.masking import char_named, shown_text
 from shebao.core.normalize import normalize_code, normalize_phone, normalize_text
 from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
 
@@ -40,7 +41,10 @@ def non_ascii_problem(value: str, label: str) -> str:
     its position (1-based), or ``""``."""
     for i, ch in enumerate(value, start=1):
         if not (ch.isascii() and ch.isalnum()):
-            return f"{label}第{i}位“{ch}”不是可用的字符：请只输入数字0–9和字母"
+            # An invisible character is named by its code point, never put raw into the page
+            # (review-input6 F12), and the box is drawn again without it (`NormalizedField.prepare_value`).
+            gone = "（已从输入框中去掉）" if not char_named(ch).startswith("“") else ""
+            return f"{label}第{i}位是{char_named(ch)}{gone}，不是可用的字符：请只输入数字0–9和字母"
     return ""
 
 
@@ -68,6 +72,11 @@ class NormalizedField(forms.CharField):
     def to_python(self, value: Any) -> str:
         text = super().to_python(value)
         return self.normalizer(text) if text not in self.empty_values else text
+
+    def prepare_value(self, value: Any) -> Any:
+        """The value drawn again in the box after a refusal: what was typed, less the characters that
+        cannot be shown (a U+202E would turn the box around; the message names it by code point)."""
+        return shown_text(value) if isinstance(value, str) else value
 
     def widget_attrs(self, widget: Any) -> dict[str, Any]:
         attrs = super().widget_attrs(widget)

@@ -56,7 +56,8 @@ def event_record(request: HttpRequest, *, kind: str, outcome: str, subject: str 
 
 
 def person_lock_key(id_number: str) -> str:
-    """The lockout key of a number as typed (normalised): also the subject of its sign-in codes."""
+    """The lockout key of a number (normalised; `person_number` gives the one form of a citizen ID): also
+    the subject of its sign-in codes."""
     return "portal-person:" + salted_hmac("shebao.portal.lock", normalize_code(id_number)).hexdigest()[:24]
 
 
@@ -84,23 +85,40 @@ def succeeded(key: str) -> None:
 
 
 # --- An insured person ---------------------------------------------------------------------------
-def person_for_id_number(id_number: str) -> Any:
-    """The registered person with this document number (a citizen ID in its canonical form), or None."""
-    from shebao.registry.checks import CodeError, parse_citizen_id
-    from shebao.registry.models import Person
+def person_number(id_number: str) -> str:
+    """The number a person signs in under, as the registry holds it: a citizen ID in its canonical
+    18-character form, a 15-digit first-generation number as its 18-character form (GB 11643-1999,
+    `registry.checks.lookup_numbers`: review-input6 F7, 110105650713225 found nobody), another document
+    as typed (normalised). The lockout key and the masked label are of this number, so the 15 and the 18
+    digits of one card are one person with one count of failures."""
+    from shebao.registry.checks import CodeError, lookup_numbers, parse_citizen_id
 
-    number = normalize_code(id_number)
+    number = lookup_numbers(id_number)[0]
     with contextlib.suppress(CodeError):  # another document type: matched as typed
         number = parse_citizen_id(number).number
-    return Person.objects.filter(id_number=number).first()
+    return number
+
+
+def person_for_id_number(id_number: str) -> Any:
+    """The registered person with this document number, or None: a citizen ID in its canonical form (a
+    15-digit one as its 18-character form first, then as typed, as the desk looks it up)."""
+    from shebao.registry.checks import lookup_numbers
+    from shebao.registry.models import Person
+
+    for number in dict.fromkeys([person_number(id_number), *lookup_numbers(id_number)]):
+        person = Person.objects.filter(id_number=number).first()
+        if person is not None:
+            return person
+    return None
 
 
 def person_pending(id_number: str) -> dict[str, Any]:
     """What the session keeps between the two steps: the lockout key, the person's key (None if the
     number is not registered) and the masked number. Never the number itself."""
     person = person_for_id_number(id_number)
-    return {"key": person_lock_key(id_number), "person": person.pk if person else None,
-            "label": mask_id_number(id_number)}
+    number = person_number(id_number)
+    return {"key": person_lock_key(number), "person": person.pk if person else None,
+            "label": mask_id_number(number)}
 
 
 def person_code_request(request: HttpRequest, *, pending: dict[str, Any]) -> tuple[bool, str]:

@@ -22,6 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
+from shebao.core.masking import char_named
 from shebao.core.normalize import normalize_code
 
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -143,9 +144,9 @@ def parse_citizen_id(value: str, *, today: dt.date | None = None) -> CitizenId:
         raise CodeError(f"公民身份号码应为18位，实为{len(number)}位{hint}", reason="length")
     for i, c in enumerate(number[:17], start=1):
         if c not in DIGITS:  # str.isdigit() also takes ٣ and other scripts' digits (review D12)
-            raise CodeError(f"公民身份号码第{i}位应为数字，实为“{c}”", position=i, reason="not_digit")
+            raise CodeError(f"公民身份号码第{i}位应为数字，实为{char_named(c)}", position=i, reason="not_digit")
     if number[17] not in "0123456789X":
-        raise CodeError(f"公民身份号码第18位（校验码）应为数字或X，实为“{number[17]}”", position=18,
+        raise CodeError(f"公民身份号码第18位（校验码）应为数字或X，实为{char_named(number[17])}", position=18,
                         reason="bad_check_character")
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
@@ -200,13 +201,13 @@ def validate_credit_code(value: str, *, legacy_check_character: bool = False) ->
     for i, c in enumerate(code, start=1):
         if c not in CREDIT_ALPHABET:
             raise CodeError(
-                f"统一社会信用代码第{i}位“{c}”不是允许的字符（不使用I、O、Z、S、V）", position=i, reason="bad_character"
+                f"统一社会信用代码第{i}位是{char_named(c)}，不是允许的字符（不使用I、O、Z、S、V）", position=i, reason="bad_character"
             )
     if code[0] not in CREDIT_AUTHORITY:
         raise CodeError(f"统一社会信用代码第1位（登记管理部门）“{code[0]}”无效", position=1, reason="bad_authority")
     for i, c in enumerate(code[2:8], start=3):
         if c not in DIGITS:
-            raise CodeError(f"统一社会信用代码第{i}位（行政区划码）应为数字，实为“{c}”", position=i,
+            raise CodeError(f"统一社会信用代码第{i}位（行政区划码）应为数字，实为{char_named(c)}", position=i,
                             reason="bad_region")
     expected = credit_check_character(code[:17])
     if code[17] != expected and not legacy_check_character:
