@@ -79,14 +79,20 @@
     item.appendChild(a);
     a.addEventListener("click", function (e) { e.preventDefault(); goTo(control); });
   }
+  // A form with no summary (most portal forms: the message stands beside its input only) is refused
+  // alike: its first input marked aria-invalid gets the focus (review-user6 F5), the one mechanism for
+  // the back office and the portal.
   function toErrors(scope) {
     var summaries = Array.prototype.slice.call(scope.querySelectorAll(SUMMARY));
     if (scope.matches && scope.matches(SUMMARY)) summaries.unshift(scope);
-    if (!summaries.length) return;
     var marked = Array.prototype.slice.call(scope.querySelectorAll('[aria-invalid="true"]'));
     var controls = marked.filter(function (c) {
       return !c.closest("[hidden]");
     });
+    if (!summaries.length) {
+      if (controls.length) goTo(controls[0]);
+      return;
+    }
     if (!controls.length) {
       var first = scope.querySelector(MESSAGE) || summaries[0];
       show(first);
