@@ -77,7 +77,7 @@ def test_a_refused_change_of_data_marks_and_focuses_the_one_wrong_value(screen, 
     assert page.locator('[aria-invalid="true"]').count() == 1
     expect(mobile).to_be_focused()  # the focus is at the one input at fault
     box = mobile.bounding_box()
-    assert 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"]  # on the screen
+    assert box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]  # on the screen
     assert "手机号码：" in page.inner_text("#bf-new-mobile-error")
     # the other values stay chosen, by their Chinese names, and are not outlined as errors
     for item, value in (("户籍性质", "农业"), ("缴费人员类别", "灵活就业人员"), ("工人转干部", "是")):
