@@ -214,6 +214,15 @@ def _case_create(
         if not own:
             raise ActionRefused("只能为本单位或本人申请", "a portal applicant applies for itself only",
                                 action="case.submit")
+        if kind == ApplicantKind.EMPLOYER and person is not None:
+            # The person an employer's account names is its own employee, whether or not the content
+            # comes with the case (the content's checks run it too): never someone else's number (issue
+            # 15: a transfer of another employer's worker's pension, registered without content).
+            ctx = CheckContext(business=business, employer=employer, person=person, details={},
+                               applied_on=applied_on or clock.today())
+            foreign = CHECKS["person_of_employer"](ctx)
+            if foreign:
+                raise DetailsRefused(foreign)
         if channel not in PORTAL_CHANNELS:
             raise DomainError("网上办事的申请渠道只能是网上办事大厅、手机应用或微信", "the portal submits online only",
                               field="channel")
