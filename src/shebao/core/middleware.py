@@ -70,6 +70,17 @@ class SecondFactorRequiredMiddleware:
         return self.get_response(request)
 
 
+def reader_identify(request: Any) -> None:
+    """Who reads a page answered before the sign-in middlewares ran (the query guard refuses first, so
+    that a personal number in the address never reaches a sign-in redirect's ``next``): ``request.user``
+    set as those middlewares set it, the second factor included, so the refusal shows the clerk signed
+    in, not signed out (review-user6 F10: a refused person search showed 登录). Nothing when the user
+    is already known, for an API-key call, or without a session."""
+    if hasattr(request, "user") or not hasattr(request, "session") or api_key_call(request):
+        return
+    PagesOnlyAuthenticationMiddleware(PagesOnlyOTPMiddleware(SecondFactorRequiredMiddleware(lambda r: None)))(request)
+
+
 class NoStoreMiddleware:
     """`Cache-Control: no-store, private` on every answer the application makes (pages, API, files)
     unless the view set its own: a page or an answer may carry personal data, which no browser or

@@ -159,6 +159,13 @@ def _load_person(request: HttpRequest) -> bool:
     return True
 
 
+def portal_reader_load(request: HttpRequest) -> bool:
+    """Who is signed in to the portal, for a page answered outside the portal's views (an error page
+    refused before any view: the query guard's 400): ``request.portal_actor`` and the rest set as the
+    views' decorators set them, so the layout shows the applicant signed in. False for nobody."""
+    return _load_employer(request) or _load_person(request)
+
+
 def portal_employer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A page of an employer's account: see the module's docstring."""
 

@@ -25,7 +25,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.urls import Resolver404, resolve
 
-from shebao.core.middleware import audience
+from shebao.core.middleware import audience, reader_identify
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +100,16 @@ def render_error(request: HttpRequest, status: int, *, page: tuple[str, str, str
         return _problem(status)
     title, what, todo = page or page_for(status)
     portal = audience(request) == "portal"
+    # A page refused before the sign-in middlewares (the query guard) still knows its reader: the
+    # layout shows them signed in, as every other page does (review-user6 F10).
+    reader_identify(request)
+    if portal and not hasattr(request, "portal_actor"):
+        from shebao.portal.access import portal_reader_load
+
+        try:
+            portal_reader_load(request)
+        except Exception:  # the database itself may be what failed (503): the page is drawn without
+            logger.warning("the portal reader of an error page could not be loaded", exc_info=True)
     if portal and page is None:
         todo = PORTAL_TODO.get(status, todo)
     # The layout's links back to "here" (大字模式) take the path alone: an error page never writes the
