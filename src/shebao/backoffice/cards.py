@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 
 from shebao.cards import selectors, services
 from shebao.cards.models import CardOrder
-from shebao.core.inputs import page_number
+from shebao.core.inputs import page_number, page_rows
 from shebao.core.permissions import may
 
 PAGE_SIZE = 50
@@ -39,9 +39,8 @@ def card_orders(request: HttpRequest) -> HttpResponse:
         else:  # an EMS number
             qs = qs.filter(ems_tracking_number=compact)
     page = page_number(request.GET)  # 1..10,000, else 400 "页码…无效" like every paged list
-    rows = list(qs[(page - 1) * PAGE_SIZE:page * PAGE_SIZE + 1])
     return TemplateResponse(request, "backoffice/cards/list.html", {
-        "rows": rows[:PAGE_SIZE], "page": page, "has_next": len(rows) > PAGE_SIZE, "status": status, "q": q,
+        **page_rows(qs, page, PAGE_SIZE).context(), "status": status, "q": q,
         "statuses": CardOrder.Status.choices,
         "query": urlencode({k: v for k, v in (("status", status), ("q", q)) if v}),
     })

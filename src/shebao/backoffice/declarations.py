@@ -19,7 +19,7 @@ from shebao.backoffice.errors import refusal_text
 from shebao.collection import declarations, selectors
 from shebao.collection.models import Declaration
 from shebao.core import clock
-from shebao.core.inputs import page_number
+from shebao.core.inputs import page_number, page_rows
 from shebao.core.normalize import normalize_code
 from shebao.core.permissions import may, require
 from shebao.rules.dates import month_of_date
@@ -59,9 +59,8 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
                 return redirect("backoffice:declaration", pk=declaration.pk)
     page = page_number(request.GET)
     qs = selectors.declaration_list(user=request.user)
-    rows = list(qs[(page - 1) * 50:page * 50 + 1])
     return TemplateResponse(request, "backoffice/declarations/list.html", {
-        "rows": rows[:50], "page": page, "has_next": len(rows) > 50, "errors": errors, "values": values,
+        **page_rows(qs, page, 50).context(), "errors": errors, "values": values,
         "may_stage": may(request.user, "declaration.stage"), "headings": "证件号码、姓名、变动类型、缴费基数（元）",
     }, status=400 if errors else 200)
 
@@ -75,10 +74,9 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if only_errors:
         lines = lines.exclude(errors=[])
     page = page_number(request.GET)
-    rows = list(lines[(page - 1) * PAGE_SIZE:page * PAGE_SIZE + 1])
     district = declaration.employer.district_id
     return TemplateResponse(request, "backoffice/declarations/detail.html", {
-        "d": declaration, "rows": rows[:PAGE_SIZE], "page": page, "has_next": len(rows) > PAGE_SIZE,
+        "d": declaration, **page_rows(lines, page, PAGE_SIZE).context(),
         "only_errors": bool(only_errors), "staged": declaration.status == Declaration.Status.STAGED,
         "may_commit": may(request.user, "declaration.commit", district_id=district),
         "may_stage": may(request.user, "declaration.stage", district_id=district),

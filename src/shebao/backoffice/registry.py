@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from shebao.backoffice.errors import refusal_text
-from shebao.core.inputs import page_number
+from shebao.core.inputs import page_number, page_rows
 from shebao.core.reads import personal_data_read
 from shebao.registry import selectors
 from shebao.registry.accounts import account_summary
@@ -26,11 +26,10 @@ PAGE_SIZE = 50
 
 
 def _page(qs, request: HttpRequest, order: tuple[str, ...]):
-    """Keyset-free offset paging that fetches one row more than it shows instead of counting."""
+    """Keyset-free offset paging that fetches one row more than it shows instead of counting
+    (`core.inputs.page_rows`)."""
     page = page_number(request.POST if request.method == "POST" else request.GET)  # 1 .. 10,000, else 400
-    start = (page - 1) * PAGE_SIZE
-    rows = list(qs.order_by(*order)[start:start + PAGE_SIZE + 1])
-    return rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE
+    return page_rows(qs.order_by(*order), page, PAGE_SIZE)  # after the last page: the last (F9)
 
 
 @login_required
@@ -38,9 +37,8 @@ def person_search(request: HttpRequest) -> HttpResponse:
     """The query is POSTed (the form and its pages), so an ID number typed here never reaches a URL, a
     browser's history or an access log (issue 16 §4). A GET shows the empty form."""
     q = request.POST.get("q", "").strip() if request.method == "POST" else ""
-    rows, page, has_next = _page(selectors.person_search(user=request.user, query=q), request, ("name", "pk"))
-    return TemplateResponse(request, "backoffice/registry/person_search.html", {"q": q, "rows": rows, "page": page,
-                                                                "has_next": has_next})
+    paged = _page(selectors.person_search(user=request.user, query=q), request, ("name", "pk"))
+    return TemplateResponse(request, "backoffice/registry/person_search.html", {"q": q, **paged.context()})
 
 
 @login_required
@@ -67,9 +65,9 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def employer_search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    rows, page, has_next = _page(selectors.employer_search(user=request.user, query=q), request, ("name", "pk"))
+    paged = _page(selectors.employer_search(user=request.user, query=q), request, ("name", "pk"))
     return TemplateResponse(request, "backoffice/registry/employer_search.html",
-                            {"q": q, "rows": rows, "page": page, "has_next": has_next, "query": urlencode({"q": q})})
+                            {"q": q, **paged.context(), "query": urlencode({"q": q})})
 
 
 @login_required

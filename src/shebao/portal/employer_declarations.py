@@ -19,7 +19,7 @@ from shebao.collection import declarations
 from shebao.collection.models import Declaration
 from shebao.core import clock
 from shebao.core.errors import DomainError
-from shebao.core.inputs import page_number
+from shebao.core.inputs import page_number, page_rows
 from shebao.portal.access import portal_employer_required
 
 PAGE_SIZE = 100
@@ -68,7 +68,7 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
                     messages.success(request, f"已上传{declaration.rows}行，检查无误，请核对后提交")
                 return redirect("portal:employer_declaration", pk=declaration.pk)
     page = page_number(request.GET)
-    rows = list(_own(request)[(page - 1) * 50:page * 50 + 1])
+    paged = page_rows(_own(request), page, 50)  # after the last page: the last, said so (F9)
     current = f"{today.year:04d}-{today.month:02d}"
     # Why this month is not offered (assessed, declared, contributed): the employer is told what to do.
     # Said once, without the employer's name and the month the sentence already carries (review-user5 F9).
@@ -80,7 +80,7 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     at_inputs = {"month": "；".join(e.removeprefix("费款所属期：") for e in errors if e.startswith("费款所属期")),
                  "file": "；".join(e.removeprefix("文件：") for e in errors if e.startswith("文件"))}
     return TemplateResponse(request, "portal/employer/declarations.html", {
-        "employer": request.portal_employer, "rows": rows[:50], "page": page, "has_next": len(rows) > 50,
+        "employer": request.portal_employer, **paged.context(),
         "errors": errors, "field_errors": {k: v for k, v in at_inputs.items() if v}, "values": values,
         "headings": HEADINGS, "months": months, "current_month": current, "current_problem": current_problem,
         "first_month": declarations.first_declarable_month(employer=request.portal_employer)},
@@ -96,10 +96,9 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if only_errors:
         lines = lines.exclude(errors=[])
     page = page_number(request.GET)
-    rows = list(lines[(page - 1) * PAGE_SIZE:page * PAGE_SIZE + 1])
     return TemplateResponse(request, "portal/employer/declaration.html", {
-        "employer": request.portal_employer, "d": declaration, "rows": rows[:PAGE_SIZE], "page": page,
-        "has_next": len(rows) > PAGE_SIZE, "only_errors": bool(only_errors),
+        "employer": request.portal_employer, "d": declaration, **page_rows(lines, page, PAGE_SIZE).context(),
+        "only_errors": bool(only_errors),
         "staged": declaration.status == Declaration.Status.STAGED})
 
 
