@@ -56,3 +56,12 @@ def make_person(name: str = "张三", *, district_code: str = "110105", birth: d
 
 
 ROLES = Role
+
+
+def relative(name: str = "近亲属甲", *, serial: int = 1, relation: str = "spouse"):
+    """The relative who receives a death's immediate payment (benefits.work_injury.AwardPayee): a valid
+    citizen ID number of nobody registered (serial 900 + ``serial``, born 1979-04-05, a woman)."""
+    from shebao.benefits.work_injury import AwardPayee
+
+    return AwardPayee(name=name, relation=relation,
+                      id_number=citizen_id("110105", dt.date(1979, 4, 5), 900 + serial, male=False))

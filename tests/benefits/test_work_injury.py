@@ -128,7 +128,8 @@ def test_a_death_pays_the_funeral_grant_and_the_work_death_benefit(nurse, clerk_
     exchange_file_import(data=exchange(recognition(nurse), assessment(nurse, died_on="2020-03-02")),
                          filename="hr.jsonl", actor=SETUP)
     case = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 3, 3))
-    award = fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=0, bank_account="6222020000000000041")
+    award = fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=0, bank_account="6222020000000000041",
+                                 payee=personas.relative())
     # 6 × 8847 yuan and 20 × 42359 yuan (2019's income, published 2020-02-28)
     assert (award.funeral_grant_fen, award.death_lump_sum_fen) == (6 * 884700, 20 * 4235900)
     assert "wage.national_urban_disposable_income_fen" in award.parameters
@@ -236,11 +237,13 @@ def test_an_awarded_recognition_is_neither_claimed_nor_paid_again(nurse, clerk_c
     first = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 3, 3))
     Case.objects.filter(pk=first.pk).update(status="rejected")  # e.g. filed by mistake, then a second claim
     second = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 3, 4))
-    award = fast_track_award_pay(actor=reviewer_chaoyang, case=second, wage_fen=0, bank_account="6222020000000000041")
+    award = fast_track_award_pay(actor=reviewer_chaoyang, case=second, wage_fen=0, bank_account="6222020000000000041",
+                                 payee=personas.relative())
     assert award.amount_fen > 0
     runs = PayrollRun.objects.count()
     with nothing_written(), pytest.raises(ValidationError, match=f"已由受理编号{second.pk}核定并支付"):
-        fast_track_award_pay(actor=reviewer_chaoyang, case=first, wage_fen=0, bank_account="6222020000000000041")
+        fast_track_award_pay(actor=reviewer_chaoyang, case=first, wage_fen=0, bank_account="6222020000000000041",
+                             payee=personas.relative())
     assert PayrollRun.objects.count() == runs and not hasattr(Case.objects.get(pk=first.pk), "work_injury_award")
 
     Case.objects.filter(pk=second.pk).update(status="completed")

@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from shebao.backoffice.errors import refusal_text
+from shebao.backoffice.errors import refusal, refusal_text
 from shebao.benefits import payroll, selectors
 from shebao.benefits.models import (
     DisabilityAllowance,
@@ -286,19 +286,25 @@ def work_injury_list(request: HttpRequest) -> HttpResponse:
         "unpaid": list(selectors.fast_track_unpaid(request.user)[:200])})
 
 
-PAY_FIELDS = ("wage", "bank_account", "medical_costs")
+PAY_FIELDS = ("wage", "bank_account", "medical_costs", "payee_name", "payee_relation", "payee_id_number")
+# the service's input names (work_injury.fast_track_award_pay) -> the page's, where they differ (amounts typed in yuan)
+PAY_INPUTS = {"wage_fen": "wage", "medical_costs_fen": "medical_costs"}
+PAY_ORDER = ("payee_name", "payee_relation", "payee_id_number", "wage", "bank_account", "medical_costs")
 
 
 @login_required
 def work_injury_pay(request: HttpRequest, pk: int) -> HttpResponse:
     """A fast-track work-injury claim's immediate payment (9, review-input5 F11): the page shows the
     claim and the decisions received by data exchange; a POST (``wage`` the worker's monthly wage in
-    yuan, needed for a disability grade; ``bank_account``; ``medical_costs`` in yuan, may be empty)
-    computes the award and pays it at once (`work_injury.fast_track_award_pay`, permission
-    work_injury.pay of the case's district) and opens the award. A refusal re-renders the page with
-    the typed values, 400, nothing written. A claim already awarded goes to its award."""
+    yuan, needed for a disability grade; ``bank_account``; ``medical_costs`` in yuan, may be empty; on
+    a death the relative who receives the payment: ``payee_name``, ``payee_relation``,
+    ``payee_id_number``) computes the award and pays it at once (`work_injury.fast_track_award_pay`,
+    permission work_injury.pay of the case's district) and opens the award. A refusal re-renders the
+    page with the typed values, each message at its input (aria-invalid, aria-describedby; the summary
+    above links to them), 400, nothing written. A claim already awarded goes to its award."""
     from shebao.benefits.work_injury import (
         FAST_TRACK_BUSINESS,
+        AwardPayee,
         fast_track_award_pay,
         medical_assessment,
         medical_recognition,
@@ -316,15 +322,29 @@ def work_injury_pay(request: HttpRequest, pk: int) -> HttpResponse:
             messages.info(request, _already_paid(case, award))
         return redirect("backoffice:work_injury_award", pk=award.pk)
     form = {f: request.POST.get(f, "") for f in PAY_FIELDS}
-    error, status = "", 200
+    errors: list[str] = []
+    at_inputs: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
         try:
-            wage_fen = _yuan_field(form["wage"], "本人工资", empty_ok=True)
-            medical_fen = _yuan_field(form["medical_costs"], "医疗费用", empty_ok=True)
+            typed: dict[str, str] = {}
+            wage_fen = _yuan_field(form["wage"], "本人工资", empty_ok=True, problems=typed, name="wage")
+            medical_fen = _yuan_field(form["medical_costs"], "医疗费用", empty_ok=True, problems=typed,
+                                      name="medical_costs")
+            if typed:  # an amount that is no amount: said at its input before anything is computed
+                raise ValidationError(typed)
+            payee = (AwardPayee(form["payee_name"], form["payee_relation"], form["payee_id_number"])
+                     if any(form[f].strip() for f in ("payee_name", "payee_relation", "payee_id_number")) else None)
             award = fast_track_award_pay(actor=request.user, case=case, wage_fen=wage_fen,
-                                         bank_account=form["bank_account"], medical_costs_fen=medical_fen)
+                                         bank_account=form["bank_account"], medical_costs_fen=medical_fen,
+                                         payee=payee)
         except ValidationError as e:
-            error, status = refusal_text(e)[0], 400
+            found = refusal(e)
+            errors, status = found.messages, found.status
+            at_inputs = {PAY_INPUTS.get(name, name): text for name, text in found.fields.items()}
+            # the summary in the order the inputs are on the page, then what belongs to no input
+            shown = [at_inputs[f] for f in PAY_ORDER if f in at_inputs]
+            errors = [*shown, *(m for m in errors if not any(m in t for t in shown))]
         else:
             if getattr(award, "paid_now", False):
                 messages.success(request, f"已核定并即时支付工伤保险待遇{format_yuan(award.amount_fen)}元"
@@ -335,7 +355,8 @@ def work_injury_pay(request: HttpRequest, pk: int) -> HttpResponse:
     recognition = medical_recognition(case.person)
     assessment = medical_assessment(case.person, recognition) if recognition is not None else None
     return TemplateResponse(request, "backoffice/benefits/work_injury_pay.html", {
-        "case": case, "recognition": recognition, "assessment": assessment, "form": form, "error": error,
+        "case": case, "recognition": recognition, "assessment": assessment, "form": form, "errors": errors,
+        "field_errors": at_inputs, "relations": WorkInjuryAward.PayeeRelation.choices,
         "may_pay": may(request.user, "work_injury.pay", district_id=case.office_id),
     }, status=status)
 
@@ -345,18 +366,22 @@ def _already_paid(case: Any, award: Any) -> str:
             "（核定后不能在此更正）")
 
 
-def _yuan_field(text: str, label: str, *, empty_ok: bool) -> int:
-    """An amount typed in yuan as fen (0 when empty and ``empty_ok``); ValidationError naming the field."""
+def _yuan_field(text: str, label: str, *, empty_ok: bool, problems: dict[str, str], name: str) -> int:
+    """An amount typed in yuan as fen (0 when empty and ``empty_ok``); when it is no amount, its
+    message is put in ``problems`` under the input's ``name`` and 0 is returned."""
     if not text.strip() and empty_ok:
         return 0
     try:
         return parse_yuan(text)
     except ValueError:
-        raise ValidationError(f"{label}应为金额（元），如“9,800.00”") from None
+        problems[name] = f"{label}应为金额（元），如“9,800.00”，填写的是“{echo(text)}”"
+        return 0
 
 
-def _award_page(request: HttpRequest, award: Any, *, error: str = "", form: dict[str, str] | None = None,
+def _award_page(request: HttpRequest, award: Any, *, refused: Any = None, form: dict[str, str] | None = None,
                 status: int = 200) -> HttpResponse:
+    """The award page; ``refused`` (backoffice.errors.Refusal) a refused grant of survivors' pensions, its
+    messages summed up above the form and each at its input (``name_1``, ``wage`` …)."""
     allowance = DisabilityAllowance.objects.filter(award=award).first()
     pensions = list(award.survivor_pensions.order_by("pk"))
     monthly = selectors.survivor_monthly_fen(pensions, clock.today().isoformat()[:7])
@@ -370,9 +395,12 @@ def _award_page(request: HttpRequest, award: Any, *, error: str = "", form: dict
         "may_end": may(request.user, "survivor_pension.end", district_id=district_id),
         "relations": SurvivorPension.Relation.choices, "end_reasons": END_REASONS.items(),
         "rows": [{"n": n, **{f: (form or {}).get(f"{f}_{n}", "") for f in
-                             ("name", "id_number", "relation", "bank_account", "lone", "unable_to_work")}}
+                             ("name", "id_number", "relation", "bank_account", "lone", "unable_to_work")},
+                  "keys": {f: f"{f}_{n}" for f in ("name", "id_number", "relation", "bank_account", "lone")}}
                  for n in SURVIVOR_ROWS],
-        "wage": (form or {}).get("wage", ""), "error": error, "month": clock.today().isoformat()[:7],
+        "wage": (form or {}).get("wage", ""), "error": refused.text if refused else "",
+        "errors": refused.messages if refused else [], "field_errors": refused.fields if refused else {},
+        "month": clock.today().isoformat()[:7],
     }, status=status)
 
 
@@ -409,7 +437,8 @@ def survivor_grant(request: HttpRequest, pk: int) -> HttpResponse:
             raise ValidationError({"wage": f"死者生前本人工资应为金额（元），填写的是“{echo(p.get('wage', ''))}”"}) from None
         made = survivor_pensions_grant(actor=request.user, award=award, wage_fen=wage_fen, dependants=dependants)
     except ValidationError as e:
-        return _award_page(request, award, error=refusal_text(e)[0], form=form, status=400)
+        found = refusal(e)
+        return _award_page(request, award, refused=found, form=form, status=found.status)
     messages.success(request, f"已核定{len(made)}位供养亲属的抚恤金，自{made[0].from_month}起随月度发放批次发放")
     return redirect("backoffice:work_injury_award", pk=award.pk)
 

@@ -63,6 +63,16 @@ class _Reads:
         self.others[("benefits.SurvivorPension", pension.pk)] = pension.name
         return pension.id_number
 
+    def award_payee_id_number(self, award: Any) -> str:
+        """The number of the relative a death's immediate payment goes to (benefits.WorkInjuryAward):
+        masked, or in full and recorded as a read of that award's record; "" when none was kept."""
+        if not award.payee_id_number:
+            return ""
+        if not self.full:
+            return mask_id_number(award.payee_id_number)
+        self.others[("benefits.WorkInjuryAward", award.pk)] = award.payee_name
+        return award.payee_id_number
+
     def phone(self, person: Any, value: str) -> str:
         if not value:
             return ""
@@ -355,7 +365,7 @@ def payroll_spec(user: Any, params: Mapping[str, str]) -> ExportSpec:
     the bank account always masked (as on the page), the amount in yuan, the bank's result. The payee
     and the kind are who is paid and what (benefits.selectors.transfer_payees, as on the page and in
     the bank's payment file): a survivors' pension names the dependant, 供养亲属抚恤金, and says in 说明
-    whose dependant they are."""
+    whose dependant they are; a death's immediate payment names the relative who receives it."""
     from django.shortcuts import get_object_or_404
 
     from shebao.benefits.models import PayrollRun
@@ -385,7 +395,8 @@ def payroll_spec(user: Any, params: Mapping[str, str]) -> ExportSpec:
         payees = transfer_payees(chunk) if chunk else {}
         for t in chunk:
             p = payees[t.pk]
-            number = reads.dependant_id_number(p.survivor) if p.survivor is not None else reads.id_number(t.person)
+            number = (reads.dependant_id_number(p.survivor) if p.survivor is not None
+                      else reads.award_payee_id_number(p.award) if p.award is not None else reads.id_number(t.person))
             # The full account goes to the bank only in the run's payment file, released by a second
             # person (collection.releases): a list to take away never carries it, whatever the role.
             yield [t.pk, p.name, number, p.benefit, mask_bank_account(t.bank_account), Yuan(t.amount_fen),

@@ -362,7 +362,21 @@ class ExchangeRecord(models.Model):
 
 class WorkInjuryAward(models.Model):
     """The work-injury benefits of one fast-track case (9), computed by rules/work_injury.py from the
-    exchange records, and the immediate run that pays them outside the monthly payroll."""
+    exchange records, and the immediate run that pays them outside the monthly payroll.
+
+    On a death the immediate payment (丧葬补助金, 一次性工亡补助金: 工伤保险条例 第三十九条第一款第（一）（三）项,
+    paid to the close relatives, 近亲属) is booked on the worker who died and paid to the relative who
+    receives it: ``payee_name``, ``payee_relation`` and ``payee_id_number`` (encrypted at rest) name
+    them. Empty on a disability award (the worker is paid) and on a death award made before they were
+    kept (shown as 未登记领取人, never filled in from the worker's own data)."""
+
+    class PayeeRelation(models.TextChoices):
+        SPOUSE = "spouse", "配偶"
+        CHILD = "child", "子女"
+        PARENT = "parent", "父母"
+        SIBLING = "sibling", "兄弟姐妹"
+        GRANDPARENT = "grandparent", "祖父母、外祖父母"
+        GRANDCHILD = "grandchild", "孙子女、外孙子女"
 
     case = models.OneToOneField("cases.Case", verbose_name="工伤待遇申领", on_delete=models.PROTECT,
                                 related_name="work_injury_award")
@@ -380,11 +394,30 @@ class WorkInjuryAward(models.Model):
     amount_fen = models.BigIntegerField("即时支付金额（分）")
     parameters = models.JSONField("所用参数及依据", default=dict)
     run = models.OneToOneField(PayrollRun, verbose_name="即时支付批次", on_delete=models.PROTECT, related_name="+")
+    payee_name = models.CharField("领取人姓名", max_length=50, blank=True, default="", db_default="")
+    payee_relation = models.CharField("领取人与死者关系", max_length=12, blank=True, default="", db_default="",
+                                      choices=PayeeRelation.choices)
+    payee_id_number = EncryptedTextField("领取人证件号码", max_length=32, blank=True, default="",
+                                         db_default="")  # encrypted at rest (core.crypto)
     created_at = models.DateTimeField("核定时间", default=clock.now, editable=False)
 
     class Meta:
         verbose_name = "工伤保险待遇核定"
         verbose_name_plural = "工伤保险待遇核定"
+
+    @property
+    def died(self) -> bool:
+        """Whether the award is a death's (its assessment records the death)."""
+        return self.assessment is not None and self.assessment.died_on is not None
+
+    @property
+    def payee_missing(self) -> bool:
+        """A death award without its relative (made before they were kept): 未登记领取人."""
+        return self.died and not self.payee_name
+
+    @property
+    def payee_id_number_masked(self) -> str:
+        return mask_id_number(self.payee_id_number) if self.payee_id_number else ""
 
 
 class DisabilityAllowance(models.Model):

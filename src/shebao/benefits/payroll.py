@@ -653,6 +653,15 @@ def payment_file_bytes(run: PayrollRun) -> tuple[bytes, int, int]:
     # a survivors' pension is paid to the dependant, not to the deceased the transfer is booked on
     payees = {t: (p.id_number, p.name) for t, p in
               ((m.transfer_id, m.pension) for m in SurvivorMonth.objects.filter(transfer__run=run).select_related("pension"))}
+    if run.kind in (PayrollRun.Kind.IMMEDIATE, PayrollRun.Kind.RETRY):
+        # and a death's immediate payment to the relative who receives it (benefits.selectors.transfer_payees,
+        # the pages' answer). Only these small runs can hold an award's transfer: a monthly run of millions
+        # is not read twice. A death award made before its relative was kept has no number to send: its
+        # line keeps the worker it is booked on, as the file sent then did.
+        from shebao.benefits.selectors import transfer_payees
+
+        injury = list(run.transfers.filter(kind=Transfer.Kind.WORK_INJURY).select_related("person"))
+        payees.update({pk: (p.id_number, p.name) for pk, p in transfer_payees(injury).items() if p.id_number})
     rows = (run.transfers.order_by("pk").values_list("pk", "person__id_number", "person__name", "bank_account",
                                                      "amount_fen").iterator(chunk_size=20000))
     for pk, id_number, name, account, fen in rows:
@@ -886,7 +895,7 @@ def immediate_payment_start(*, actor: Any, person: Any, bank_account: str, amoun
     try:
         account = bank_account_text(bank_account, label="收款账号")
     except ValueError as e:
-        raise ValidationError(str(e)) from None
+        raise ValidationError({"bank_account": str(e)}) from None
     if not isinstance(amount_fen, int) or amount_fen <= 0:
         raise ValidationError("支付金额须为正数（分）")
     with transaction.atomic():

@@ -100,8 +100,13 @@ class Payee:
     dependant's (the number in full: mask it before showing it), ``relation`` their relation to the
     deceased (配偶…), ``deceased`` the worker's name. ``benefit`` is the kind paid in Chinese
     (基本养老金, 伤残津贴, 供养亲属抚恤金, or the parts of an immediate work-injury payment).
-    ``survivor`` is the SurvivorPension (None otherwise), ``person`` the registry person paid
-    (None for a dependant), ``award_id`` the work-injury award the transfer pays (None for a pension)."""
+    A death's immediate payment (丧葬补助金, 一次性工亡补助金) is likewise booked on the worker and paid
+    to the relative named on the award (`WorkInjuryAward.payee_name`…): ``name``/``id_number``/
+    ``relation`` are theirs, ``deceased`` the worker's name; an award made before the relative was
+    kept says ``UNREGISTERED_PAYEE`` with no number (nothing is filled in from the worker's data).
+    ``survivor`` is the SurvivorPension (None otherwise), ``award`` the death award whose relative is
+    paid (None otherwise), ``person`` the registry person paid (None for a dependant or a relative),
+    ``award_id`` the work-injury award the transfer pays (None for a pension)."""
 
     name: str
     id_number: str
@@ -111,6 +116,7 @@ class Payee:
     survivor: SurvivorPension | None = None
     person: Any = None
     award_id: int | None = None
+    award: WorkInjuryAward | None = None
 
     @property
     def id_number_masked(self) -> str:
@@ -120,8 +126,13 @@ class Payee:
 
     @property
     def note(self) -> str:
-        """"因工死亡职工钱医生的配偶" for a dependant, "" otherwise."""
-        return f"因工死亡职工{self.deceased}的{self.relation}" if self.survivor is not None else ""
+        """"因工死亡职工钱医生的配偶" for a dependant or a death's relative, "" otherwise."""
+        if not self.deceased:
+            return ""
+        return f"因工死亡职工{self.deceased}的{self.relation or '近亲属（领取人未登记）'}"
+
+
+UNREGISTERED_PAYEE = "未登记领取人"
 
 
 # the parts of an immediate work-injury payment (WorkInjuryAward), in the order of the regulation
@@ -188,8 +199,13 @@ def transfer_payees(transfers: list[Transfer]) -> dict[int, Payee]:
         elif t.kind == Transfer.Kind.WORK_INJURY and t.run_id in awards:
             award = awards[t.run_id]
             parts = "、".join(label for field, label in _AWARD_PARTS if getattr(award, field))
-            out[t.pk] = Payee(t.person.name, t.person.id_number, f"工伤保险待遇（{parts}）" if parts else
-                              t.get_kind_display(), person=t.person, award_id=award.pk)
+            benefit = f"工伤保险待遇（{parts}）" if parts else t.get_kind_display()
+            if award.funeral_grant_fen or award.death_lump_sum_fen:  # a death: paid to the relative
+                out[t.pk] = Payee(award.payee_name or UNREGISTERED_PAYEE, award.payee_id_number, benefit,
+                                  relation=award.get_payee_relation_display(), deceased=t.person.name,
+                                  award=award, award_id=award.pk)
+            else:
+                out[t.pk] = Payee(t.person.name, t.person.id_number, benefit, person=t.person, award_id=award.pk)
         else:
             out[t.pk] = Payee(t.person.name, t.person.id_number, t.get_kind_display(), person=t.person)
     return out

@@ -34,10 +34,11 @@ from shebao.benefits.models import DisabilityAllowance, ExchangeRecord, PayrollR
 from shebao.benefits.payroll import immediate_payment_start
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_create
-from shebao.core.inputs import business_date_problem
+from shebao.core.inputs import bank_account_text, business_date_problem, clean_text
 from shebao.core.money import format_yuan
 from shebao.core.permissions import actor_label, require
 from shebao.core.policy import current_policy
+from shebao.registry.checks import CodeError, parse_citizen_id
 from shebao.registry.models import Person
 from shebao.rules import InputError
 from shebao.rules.dates import month_index, month_str
@@ -191,19 +192,38 @@ def fast_track_claim_submit(*, actor: Any, person: Person, channel: str = "count
     return case
 
 
+@dataclass(frozen=True)
+class AwardPayee:
+    """The close relative (近亲属) who receives a death's immediate payment (丧葬补助金, 一次性工亡补助金):
+    their name, their relation to the worker who died (a `WorkInjuryAward.PayeeRelation` value) and
+    their citizen ID number as typed (spaces and full-width digits allowed)."""
+
+    name: str
+    relation: str
+    id_number: str
+
+
 def fast_track_award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: str,
-                         medical_costs_fen: int = 0) -> WorkInjuryAward:
+                         medical_costs_fen: int = 0, payee: AwardPayee | None = None) -> WorkInjuryAward:
     """Compute the benefits of a fast-track case from its decisions and pay them at once (9).
 
     Paid now: the one-off disability allowance (grade from the assessment), or on death the funeral
     grant and the one-off work-death benefit, plus the medical costs billed. The monthly disability
     allowance (grades 1-4) is computed, kept on the award, and becomes a `DisabilityAllowance`
-    paid on the monthly payroll from the month after the assessment. Idempotent per
-    case (a second call, or a twin submitted at once, returns the award already made; only a fresh one
-    has ``paid_now`` set). ValidationError (Chinese) for a case of another business, a case without its
-    recognition, a recognition already awarded on another case, no assessment yet, medical costs above
-    MEDICAL_COSTS_MAX_FEN, an assessed grade without the worker's wage, or nothing to pay;
-    ActionRefused unless the actor may pay (the district's reviewer).
+    paid on the monthly payroll from the month after the assessment. On a death the payment goes to
+    ``payee``, the relative who receives it (第三十九条: paid to the close relatives), kept on the
+    award and named as the payee on every page, export and the bank's file; required then, and
+    refused on a disability award (the worker is paid). Idempotent per case (a second call, or a twin
+    submitted at once, returns the award already made; only a fresh one has ``paid_now`` set).
+
+    ValidationError (Chinese): keyed by the input at fault (``wage_fen``, ``medical_costs_fen``,
+    ``bank_account``, ``payee_name``, ``payee_relation``, ``payee_id_number``; several at once) for
+    medical costs not a non-negative amount or above MEDICAL_COSTS_MAX_FEN, an assessed grade without
+    the worker's wage, a bad account, a death without its relative, a relative's number that is no
+    citizen ID number, the dead worker's own number, or a registered number under another name;
+    unkeyed for a case of another business or rejected, a case without its recognition, a
+    recognition already awarded on another case, no assessment yet, or nothing to pay. ActionRefused
+    unless the actor may pay (the district's reviewer).
     """
     require(actor, "work_injury.pay", district_id=case.office_id)
     from django.db import IntegrityError, transaction
@@ -217,7 +237,7 @@ def fast_track_award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: 
             # breaks the award's one-per-case constraint and is answered the same way (review-input6 F2).
             list(Case.objects.select_for_update().filter(pk=case.pk).values_list("pk", flat=True))
             return _award_pay(actor=actor, case=case, wage_fen=wage_fen, bank_account=bank_account,
-                              medical_costs_fen=medical_costs_fen)
+                              medical_costs_fen=medical_costs_fen, payee=payee)
     except IntegrityError:
         existing = WorkInjuryAward.objects.filter(case=case).first()
         if existing is None:
@@ -232,7 +252,51 @@ def fast_track_award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: 
 MEDICAL_COSTS_MAX_FEN = 500_000_000
 
 
-def _award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: str, medical_costs_fen: int) -> WorkInjuryAward:
+def _payee_problems(payee: AwardPayee | None, *, died: bool, deceased: Person) -> tuple[dict[str, str], AwardPayee | None]:
+    """The relative's inputs checked (the survivors' pensions' checks, benefits.survivors): the
+    problems keyed by input, and the payee as stored (the number normalised)."""
+    if not died:
+        typed = payee is not None and any(str(v or "").strip() for v in (payee.name, payee.relation, payee.id_number))
+        return ({"payee_name": "非因工死亡的工伤待遇支付给职工本人，不填写领取人"} if typed else {}), None
+    problems: dict[str, str] = {}
+    name = str(getattr(payee, "name", "") or "").strip()
+    relation = str(getattr(payee, "relation", "") or "").strip()
+    number = str(getattr(payee, "id_number", "") or "")
+    if not name:
+        problems["payee_name"] = "因工死亡的待遇支付给近亲属：请填写领取人姓名"
+    else:
+        try:
+            clean_text(name, label="领取人姓名", max_length=50)
+        except ValidationError as e:
+            problems["payee_name"] = e.messages[0]
+    if relation not in WorkInjuryAward.PayeeRelation.values:
+        problems["payee_relation"] = ("请选择领取人与死者的关系" if not relation else
+                                      f"领取人与死者的关系无效，可选：{'、'.join(WorkInjuryAward.PayeeRelation.labels)}")
+    cid = None
+    if not number.strip():
+        problems["payee_id_number"] = "请填写领取人的公民身份号码"
+    else:
+        try:
+            cid = parse_citizen_id(number, today=clock.today())
+        except CodeError as e:
+            problems["payee_id_number"] = f"领取人的{e}"
+    if cid is not None:
+        # The number is the relative's, not the worker's (as for survivors' pensions, review-input6 F5), and a
+        # registered number carries its registered name.
+        if cid.number == deceased.id_number:
+            problems["payee_id_number"] = "领取人的证件号码是死者本人的号码，请填写领取人本人的号码"
+        elif name and "payee_name" not in problems:
+            registered = Person.objects.filter(id_number=cid.number).values_list("name", flat=True).first()
+            if registered is not None and registered != name:
+                problems["payee_name"] = "领取人姓名与该证件号码登记的姓名不一致，请核对姓名和证件号码"
+    if problems:
+        return problems, None
+    assert cid is not None
+    return {}, AwardPayee(name=name, relation=relation, id_number=cid.number)
+
+
+def _award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: str, medical_costs_fen: int,
+               payee: AwardPayee | None = None) -> WorkInjuryAward:
     existing = WorkInjuryAward.objects.filter(case=case).first()
     if existing is not None:
         return existing
@@ -250,32 +314,45 @@ def _award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: str, medic
         # One recognition, one award, whichever case asks (review-input4 F2): never paid twice.
         raise ValidationError(f"该工伤认定决定（{recognition.decided_on:%Y-%m-%d}）已由受理编号{paid.case_id}核定并支付，"
                               "不能重复支付")
-    if not isinstance(medical_costs_fen, int) or isinstance(medical_costs_fen, bool) or medical_costs_fen < 0:
-        raise ValidationError("医疗费用须为非负整数（分）")
-    if medical_costs_fen > MEDICAL_COSTS_MAX_FEN:
-        raise ValidationError(f"医疗费用{format_yuan(medical_costs_fen)}元超过即时支付的上限{format_yuan(MEDICAL_COSTS_MAX_FEN)}元，"
-                              "请核对金额；确属实际发生的，按工伤医疗费用一般报销程序办理")
     assessment = medical_assessment(case.person, recognition)
     if assessment is None:
         # One recognition, one award: paying the medical costs alone now would close the claim before its
         # disability benefits are known (review-input6 F4), so the award waits for the assessment.
         raise ValidationError("尚无劳动能力鉴定结论（数据交换），暂不能核定支付：工伤待遇待鉴定结论到达后一次核定，"
                               "已发生的医疗费用随同支付")
+    # The inputs, each refusal at its input, all of them at once.
+    problems: dict[str, str] = {}
+    if not isinstance(medical_costs_fen, int) or isinstance(medical_costs_fen, bool) or medical_costs_fen < 0:
+        problems["medical_costs_fen"] = "医疗费用须为非负整数（分）"
+    elif medical_costs_fen > MEDICAL_COSTS_MAX_FEN:
+        problems["medical_costs_fen"] = (f"医疗费用{format_yuan(medical_costs_fen)}元超过即时支付的上限"
+                                         f"{format_yuan(MEDICAL_COSTS_MAX_FEN)}元，请核对金额；确属实际发生的，"
+                                         "按工伤医疗费用一般报销程序办理")
     if assessment.died_on is None and assessment.grade and (
             not isinstance(wage_fen, int) or isinstance(wage_fen, bool) or wage_fen <= 0):
         # 第六十四条: the disability benefits are months of the worker's own wage (floored at 60 % and
         # capped at 300 % of the average); an empty wage would pay the floor, for good (review-input6 F3)
-        raise ValidationError(f"已有劳动能力鉴定结论（{assessment.grade}级伤残），请填写本人工资（元/月），"
-                              "伤残待遇按本人工资核定")
+        problems["wage_fen"] = (f"已有劳动能力鉴定结论（{assessment.grade}级伤残），请填写本人工资（元/月），"
+                                "伤残待遇按本人工资核定")
+    try:
+        bank_account_text(bank_account, label="收款账号")
+    except ValueError as e:
+        problems["bank_account"] = str(e)
+    payee_problems, payee = _payee_problems(payee, died=assessment.died_on is not None, deceased=case.person)
+    problems.update(payee_problems)
+    if problems:
+        raise ValidationError(problems)
     policy = current_policy()
     award = WorkInjuryAward(case=case, person=case.person, recognition=recognition, assessment=assessment,
                             medical_costs_fen=medical_costs_fen)
+    if payee is not None:
+        award.payee_name, award.payee_relation, award.payee_id_number = payee.name, payee.relation, payee.id_number
     try:
-        if assessment is not None and assessment.died_on is not None:
+        if assessment.died_on is not None:
             d = death_benefits(policy, died_on=assessment.died_on)
             award.funeral_grant_fen, award.death_lump_sum_fen, award.parameters = (
                 d.funeral_grant_fen, d.death_lump_sum_fen, d.parameters)
-        elif assessment is not None:
+        else:
             b = disability_benefits(policy, grade=assessment.grade, wage_fen=wage_fen, on=assessment.decided_on)
             award.wage_fen, award.disability_lump_sum_fen, award.disability_monthly_fen, award.parameters = (
                 b.wage_fen, b.lump_sum_fen, b.monthly_fen, b.parameters)
@@ -301,8 +378,9 @@ def _award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: str, medic
             audit_create(actor=actor, instance=allowance,
                          reason=f"伤残津贴{format_yuan(allowance.monthly_fen)}元/月，自{allowance.from_month}起按月发放")
 
-    payee = case.person
-    immediate_payment_start(actor=actor, person=payee, bank_account=bank_account, amount_fen=award.amount_fen,
-                            memo=f"申请#{case.pk} 工伤保险待遇（第9条快速通道）", record=record)
+    # booked on the worker (the expense is theirs); on a death paid to the relative named on the award
+    to = f"，领取人{award.payee_name}（{award.get_payee_relation_display()}）" if award.payee_name else ""
+    immediate_payment_start(actor=actor, person=case.person, bank_account=bank_account, amount_fen=award.amount_fen,
+                            memo=f"申请#{case.pk} 工伤保险待遇（第9条快速通道）{to}", record=record)
     award.paid_now = True  # type: ignore[attr-defined]  # the caller says "paid" only for this one
     return award

@@ -84,7 +84,7 @@ def _demo_monthly_work_injury(*, clerk: object, district: Office) -> None:
     a nurse assessed at grade 2 (a monthly disability allowance, 第三十五条), both paid by 朝阳区's
     reviewer, so /office/benefits/work-injury/ has both kinds to show."""
     from shebao.benefits.survivors import DependantInput, survivor_pensions_grant
-    from shebao.benefits.work_injury import fast_track_award_pay
+    from shebao.benefits.work_injury import AwardPayee, fast_track_award_pay
     from shebao.staff.models import User
 
     reviewer = User.objects.filter(username="chaoyang_review").first()
@@ -108,7 +108,9 @@ def _demo_monthly_work_injury(*, clerk: object, district: Office) -> None:
     exchange_file_import(data="\n".join(json.dumps(x, ensure_ascii=False) for x in lines).encode(),
                          filename="demo-exchange-2.jsonl", actor=DEMO)
     death = fast_track_claim_submit(actor=clerk, person=Person.objects.get(pk=doctor.pk), applied_on=dt.date(2020, 2, 15))
-    award = fast_track_award_pay(actor=reviewer, case=death, wage_fen=1_250_000, bank_account="6222020010000000096")
+    award = fast_track_award_pay(actor=reviewer, case=death, wage_fen=1_250_000, bank_account="6222020010000000098",
+                                 payee=AwardPayee("李秀梅", "spouse", _citizen_id("110105", dt.date(1978, 3, 9), 98,
+                                                                                 male=False)))
     survivor_pensions_grant(actor=reviewer, award=award, wage_fen=1_250_000, dependants=[
         DependantInput("李秀梅", _citizen_id("110105", dt.date(1978, 3, 9), 98, male=False), "spouse",
                        "6222020010000000098"),
