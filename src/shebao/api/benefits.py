@@ -1,6 +1,9 @@
-"""Benefits read API (2.1, 9): retirees and their payments (district-scoped, accounts masked), the
-work-injury awards with their monthly disability allowance and survivors' pensions (district-scoped,
-numbers masked), and the payroll runs (the city's, for whoever the table lets read the city's payroll: ``payroll.view_city``).
+"""Benefits API (2.1, 9): retirees and their payments (district-scoped, accounts masked; the pension
+at retirement and the one paid now), the work-injury awards with their monthly disability allowance
+and survivors' pensions (district-scoped, numbers masked), the payroll runs (the city's, for whoever
+the table lets read the city's payroll: ``payroll.view_city``), and one write: the immediate payment of a
+fast-track work-injury claim (`benefits.work_injury.fast_track_award_pay`, the back office pay page's
+service, with its permission and its refusals as problem details keyed by the request's fields).
 
 Every list is cursor-paginated by key. A retiree of another district is a 404, as if it did not
 exist (the district line, tests/core/test_district_line.py); reading one retiree is recorded in the
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
@@ -19,9 +22,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shebao.api.fields import StrictSerializer
 from shebao.api.pagination import CheckedCursorPagination, choice_param
 from shebao.benefits import selectors
-from shebao.benefits.models import DisabilityAllowance, PayrollRun, PensionMonth, Retiree
+from shebao.benefits.models import DisabilityAllowance, PayrollRun, PensionMonth, Retiree, WorkInjuryAward
+from shebao.core import clock
 from shebao.core.permissions import require
 from shebao.core.reads import personal_data_read
 
@@ -48,11 +53,33 @@ class RetireeSerializer(serializers.ModelSerializer):
                                          help_text="发放账号（遮蔽，仅后四位）")
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     entitlement = EntitlementSerializer(read_only=True)
+    monthly_now_fen = serializers.SerializerMethodField(
+        help_text="本月应发月养老金（分）：退休时月养老金加上已印发的历年调整（与发放批次、退休人员页面同一计算）")
+    monthly_now_month = serializers.SerializerMethodField(help_text="monthly_now_fen 所属月份（YYYY-MM，本月）")
 
     class Meta:
         model = Retiree
         fields = ["id", "person", "name", "district", "retired_on", "retirement_month", "age_months", "declared_on",
-                  "bank_account", "status", "status_display", "died_on", "entitlement"]
+                  "bank_account", "status", "status_display", "died_on", "entitlement", "monthly_now_fen",
+                  "monthly_now_month"]
+
+    def _now(self) -> dict[int, int]:
+        """Retiree pk -> the pension of this month (benefits.selectors.monthly_now_fen, the retirees page's
+        call), for every retiree of the page at once (the list passes them in the context)."""
+        if "monthly_now" not in self.context:
+            retirees = self.context.get("retirees") or ([self.instance] if isinstance(self.instance, Retiree) else [])
+            self.context["monthly_now"] = selectors.monthly_now_fen(
+                retirees, month=clock.today().isoformat()[:7], known_on=clock.today())
+        return self.context["monthly_now"]
+
+    def get_monthly_now_fen(self, obj: Retiree) -> int:
+        now = self._now()
+        if obj.pk not in now:
+            now.update(selectors.monthly_now_fen([obj], month=clock.today().isoformat()[:7], known_on=clock.today()))
+        return now[obj.pk]
+
+    def get_monthly_now_month(self, obj: Retiree) -> str:
+        return clock.today().isoformat()[:7]
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -104,6 +131,12 @@ class RetireeListView(ListAPIView):
         "status", str, enum=list(Retiree.Status.values), description="发放状态")])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        if args and kwargs.get("many"):  # the page's retirees, for their pension now in one pass
+            kwargs["context"] = {**self.get_serializer_context(), "retirees": list(args[0])}
+            return super().get_serializer(list(args[0]), *args[1:], **kwargs)
+        return super().get_serializer(*args, **kwargs)
 
     def get_queryset(self) -> Any:
         qs = selectors.retirees_visible(self.request.user)
@@ -204,6 +237,14 @@ class SurvivorSerializer(serializers.Serializer):
     bank_account = serializers.CharField(source="bank_account_masked", help_text="发放账号（遮蔽）")
 
 
+class PayeeSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="领取人姓名；本核定早于领取人登记的为“未登记领取人”")
+    relation = serializers.CharField(help_text="与死者关系（代码；未登记为空）")
+    relation_display = serializers.CharField(help_text="与死者关系")
+    id_number = serializers.CharField(help_text="领取人证件号码（遮蔽；未登记为空）")
+    registered = serializers.BooleanField(help_text="是否已登记领取人")
+
+
 class AwardSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     case = serializers.IntegerField(source="case_id")
@@ -214,6 +255,18 @@ class AwardSerializer(serializers.Serializer):
     died_on = serializers.DateField(source="assessment.died_on", allow_null=True, default=None)
     amount_fen = serializers.IntegerField(help_text="即时支付金额（分）")
     disability_monthly_fen = serializers.IntegerField(help_text="伤残津贴（分/月，1至4级）")
+    payee = serializers.SerializerMethodField(
+        help_text="因工死亡的即时支付（丧葬补助金、一次性工亡补助金）的领取人（近亲属）；伤残待遇支付给职工本人，为空")
+
+    @extend_schema_field(PayeeSerializer(allow_null=True))
+    def get_payee(self, award: WorkInjuryAward) -> dict[str, Any] | None:
+        if not award.died:
+            return None
+        from shebao.benefits.selectors import UNREGISTERED_PAYEE
+
+        return {"name": award.payee_name or UNREGISTERED_PAYEE, "relation": award.payee_relation,
+                "relation_display": award.get_payee_relation_display(), "id_number": award.payee_id_number_masked,
+                "registered": bool(award.payee_name)}
 
 
 class AwardDetailSerializer(AwardSerializer):
@@ -258,3 +311,50 @@ class AwardDetailView(APIView):
                          "allowance_months": MonthSerializer(selectors.allowance_months(allowance), many=True).data
                          if allowance else [],
                          "survivors": survivors})
+
+
+# --- The immediate payment of a fast-track claim (9) --------------------------------------------------
+class AwardPayInSerializer(StrictSerializer):
+    wage_fen = serializers.IntegerField(required=False, default=0, help_text="本人工资（分/月）：有伤残等级时必填")
+    bank_account = serializers.CharField(max_length=64, help_text="收款账号（8至32位数字）；因工死亡的为领取人账号")
+    medical_costs_fen = serializers.IntegerField(required=False, default=0, help_text="已发生的医疗费用（分），无则为0")
+    payee_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="",
+                                       help_text="因工死亡时必填：领取人（近亲属）姓名")
+    payee_relation = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
+                                           help_text="因工死亡时必填：与死者关系，可选："
+                                           + "、".join(f"{v}（{label}）" for v, label in WorkInjuryAward.PayeeRelation.choices))
+    payee_id_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="",
+                                            help_text="因工死亡时必填：领取人公民身份号码（不能是死者本人的号码）")
+
+
+class AwardPaidSerializer(AwardSerializer):
+    paid_now = serializers.BooleanField(help_text="本次请求是否支付（false：该申请此前已核定支付，本次未重复支付）")
+    run = serializers.IntegerField(source="run_id", help_text="即时支付批次编号")
+
+
+class AwardPayView(APIView):
+    """核定并即时支付一项医护人员工伤保险待遇快速申领（第9条快速通道），与后台“即时支付”页面同一服务：
+    本区审核人员办理；因工死亡的须填写领取人（近亲属）。已核定的申请不重复支付（200，paid_now 为 false）。"""
+
+    @extend_schema(operation_id="benefits_work_injury_claims_pay", request=AwardPayInSerializer,
+                   responses={201: AwardPaidSerializer, 200: AwardPaidSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        from shebao.benefits.work_injury import FAST_TRACK_BUSINESS, AwardPayee, fast_track_award_pay
+        from shebao.cases.selectors import case_list
+
+        case = case_list(user=request.user, business=FAST_TRACK_BUSINESS).filter(pk=pk).first()
+        if case is None or case.person_id is None:
+            raise NotFound("未找到该医护人员工伤保险待遇快速申领")
+        # who may not pay is refused before anything else is said (as on the page); the service checks again
+        require(request.user, "work_injury.pay", district_id=case.office_id)
+        s = AwardPayInSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = s.validated_data
+        typed = [data["payee_name"], data["payee_relation"], data["payee_id_number"]]
+        payee = AwardPayee(*typed) if any(v.strip() for v in typed) else None
+        award = fast_track_award_pay(actor=request.user, case=case, wage_fen=data["wage_fen"],
+                                     bank_account=data["bank_account"], medical_costs_fen=data["medical_costs_fen"],
+                                     payee=payee)
+        paid_now = bool(getattr(award, "paid_now", False))
+        body = {**AwardSerializer(award).data, "paid_now": paid_now, "run": award.run_id}
+        return Response(body, status=201 if paid_now else 200)

@@ -44,6 +44,7 @@ urlpatterns = [
          name="benefits-retiree-payments"),
     path("v1/benefits/work-injury-awards/", benefits.AwardListView.as_view(), name="benefits-award-list"),
     path("v1/benefits/work-injury-awards/<id:pk>/", benefits.AwardDetailView.as_view(), name="benefits-award-detail"),
+    path("v1/benefits/work-injury-claims/<id:pk>/pay/", benefits.AwardPayView.as_view(), name="benefits-claim-pay"),
     path("v1/benefits/payroll-runs/", benefits.RunListView.as_view(), name="benefits-run-list"),
     path("v1/benefits/payroll-runs/<id:pk>/", benefits.RunDetailView.as_view(), name="benefits-run-detail"),
     # Relief packs (api.relief)
