@@ -91,11 +91,36 @@ def test_a_top_up_waits_for_its_month_to_be_sent_again_and_the_page_says_a_retry
     arrears = page.split("<h2>补发明细</h2>", 1)[1].split("<h2>", 1)[0]
     assert "<th>类型</th>" in arrears
     assert "<td>2019-11</td><td>补发</td>" in arrears and "<td>2020-03</td><td>调整补发</td>" in arrears
-    # sent again: the next run pays the differences of the months now sent, once
+    # sent again: the retry itself pays the differences of the months it sends (award17: they no longer wait
+    # for the next monthly run), accrued as new expense; the failed amount was accrued by February's run
     retry = payroll.payroll_retry_start(run=feb, actor=SETUP)
-    assert Transfer.objects.get(run=retry).amount_fen == t.amount_fen
+    assert Transfer.objects.get(run=retry).amount_fen == t.amount_fen + 2 * DIFF
+    assert top_ups(zhao) == {"2020-01": DIFF, "2020-02": DIFF, "2020-03": DIFF}
+    assert PensionTopUp.objects.get(retiree=zhao, month="2020-01").transfer.run_id == retry.pk
+    retry.refresh_from_db()
+    assert retry.accrual is not None and sum(
+        line.amount_fen for line in retry.accrual.postings.all() if line.amount_fen > 0) == 2 * DIFF
     assert 'id="unpaid"' not in client.get(reverse("backoffice:retiree", args=[zhao.pk])).content.decode()
     on(settings, "2020-05-08")
     may = payroll.payroll_run_start(actor=SETUP, month="2020-05")
-    assert top_ups(zhao) == {"2020-01": DIFF, "2020-02": DIFF, "2020-03": DIFF}
-    assert Transfer.objects.get(run=may, retiree=zhao).amount_fen == RAISED_2020 + 2 * DIFF
+    assert top_ups(zhao) == {"2020-01": DIFF, "2020-02": DIFF, "2020-03": DIFF}  # none paid twice
+    assert Transfer.objects.get(run=may, retiree=zhao).amount_fen == RAISED_2020
+
+
+def test_a_retry_before_the_notice_sends_the_same_amount_and_the_run_after_it_tops_up(zhao, settings):
+    """The retry releases only differences that are owed: before the notice (2020-04-17) nothing is, so it
+    sends what failed, and the first run after the notice tops the months up, once."""
+    on(settings, "2020-02-20")
+    feb = payroll.payroll_run_start(actor=SETUP, month="2020-02")
+    t = Transfer.objects.get(run=feb, retiree=zhao)
+    send_to_bank(feb)
+    payroll.payroll_result_import(data=result_file([(t, "failed")]), filename="r.csv", actor=SETUP)
+    on(settings, "2020-03-20")
+    retry = payroll.payroll_retry_start(run=feb, actor=SETUP)
+    retry.refresh_from_db()
+    assert Transfer.objects.get(run=retry).amount_fen == t.amount_fen and retry.accrual is None
+    assert top_ups(zhao) == {}
+    on(settings, "2020-04-20")
+    apr = payroll.payroll_run_start(actor=SETUP, month="2020-04")
+    assert top_ups(zhao) == {"2020-01": DIFF, "2020-02": DIFF}  # March and April are paid raised
+    assert Transfer.objects.get(run=apr, retiree=zhao).amount_fen == 2 * RAISED_2020 + 2 * DIFF

@@ -621,7 +621,17 @@ def _finish(run: PayrollRun, *, actor: Any) -> None:
             if not totals["n"]:
                 locked.status = PayrollRun.Status.CLOSED
             else:
-                if locked.kind != PayrollRun.Kind.RETRY:
+                if locked.kind == PayrollRun.Kind.RETRY:
+                    # what the failed transfers were accrued for stands; only the differences a retry adds
+                    # (调整补发 held while its months had failed: `_retry_top_ups`) are new expense
+                    resent = Transfer.objects.filter(retried_by__run=locked).aggregate(fen=Sum("amount_fen"))["fen"]
+                    added = locked.amount_fen - int(resent or 0)
+                    if added > 0:
+                        locked.accrual = ledger_post(
+                            kind=LedgerTransaction.Kind.BENEFIT_ACCRUAL, occurred_on=clock.today(), actor=actor,
+                            lines=[Line(EXPENSE, None, added), Line(PAYABLE, None, -added)],
+                            memo=f"{locked}：重发中补发调整差额")
+                else:
                     # each kind of benefit to its own expense: pensions, work-injury benefits (the
                     # immediate run's, and the monthly disability allowances on a monthly run)
                     by_kind = dict(locked.transfers.values_list("kind").annotate(fen=Sum("amount_fen")))
@@ -860,6 +870,7 @@ def payroll_retry_start(*, run: PayrollRun, actor: Any) -> PayrollRun:
     to each retiree's account of record now; the months move to the new transfers. ValidationError
     when nothing failed."""
     require(actor, "payroll_run.retry")
+    policy, known_on = current_policy(), clock.today()
     with transaction.atomic():
         failed = list(Transfer.objects.select_for_update(of=("self",)).filter(
             run=run, status=Transfer.Status.FAILED, retried_by__isnull=True).select_related("retiree"))
@@ -876,6 +887,8 @@ def payroll_retry_start(*, run: PayrollRun, actor: Any) -> PayrollRun:
             PensionTopUp.objects.filter(transfer=old).update(transfer=new)
             AllowanceMonth.objects.filter(transfer=old).update(transfer=new)
             SurvivorMonth.objects.filter(transfer=old).update(transfer=new)
+            if old.retiree is not None:
+                _retry_top_ups(new, old.retiree, policy=policy, known_on=known_on)
             before = snapshot(old)
             old.retried_by = new
             old.save(update_fields=["retried_by"])
@@ -884,6 +897,45 @@ def payroll_retry_start(*, run: PayrollRun, actor: Any) -> PayrollRun:
     _finish(retry, actor=actor)
     retry.refresh_from_db()
     return retry
+
+
+def _retry_top_ups(new: Transfer, retiree: Retiree, *, policy: Any, known_on: dt.date) -> int:
+    """The yearly adjustments' differences (调整补发) held back while the months now moved to ``new`` had
+    failed at the bank (`_build_chunk` tops up no month whose transfer failed), paid with the months by
+    the retry itself instead of waiting for the next run: for each month of ``new`` computed before a
+    notice now issued (`rules.pension.top_up_fen` of what it is owed as known on ``known_on`` and what it
+    and its top-ups paid), a `PensionTopUp` on ``new``, whose amount grows by them. The notices set the
+    amount owed for every month from the adjustment's effective month (补发 once issued) and say
+    nothing of waiting for a monthly run. Only an active retiree, as a run pays (a suspended or ended
+    one is settled by its own decision). Returns the fen added (0: nothing owed)."""
+    if retiree.status != Retiree.Status.ACTIVE:
+        return 0
+    initial = Entitlement.objects.filter(retiree=retiree).values_list("monthly_fen", flat=True).first()
+    if initial is None:
+        return 0
+    months = dict(PensionMonth.objects.filter(transfer=new, known_on__isnull=False).values_list("month", "amount_fen"))
+    topped: dict[str, int] = defaultdict(int)
+    for m, fen in PensionTopUp.objects.filter(retiree=retiree, month__in=months).values_list("month", "amount_fen"):
+        topped[m] += fen
+    rows = []
+    for m in sorted(months):
+        applied = applied_adjustments(policy, retirement_month=retiree.retirement_month, month=m, known_on=known_on)
+        if not applied:
+            continue
+        owed = monthly_amount_fen(policy, initial_fen=initial, retirement_month=retiree.retirement_month, month=m,
+                                  known_on=known_on)
+        fen = top_up_fen(owed_fen=owed, paid_fen=months[m] + topped[m])
+        if fen > 0:
+            rows.append(PensionTopUp(retiree=retiree, month=m, adjustment=applied[-1].effective,
+                                     document=applied[-1].document[:200], amount_fen=fen, known_on=known_on,
+                                     transfer=new))
+    if not rows:
+        return 0
+    PensionTopUp.objects.bulk_create(rows)
+    added = sum(r.amount_fen for r in rows)
+    Transfer.objects.filter(pk=new.pk).update(amount_fen=F("amount_fen") + added)
+    new.amount_fen += added
+    return added
 
 
 def immediate_payment_start(*, actor: Any, person: Any, bank_account: str, amount_fen: int, memo: str,
