@@ -30,7 +30,7 @@ def benefits_objects(*, person: Any, employer: Any) -> dict[str, dict[str, objec
                        relation="spouse", bank_account="6222020000000000780")])[0]
     claim = fast_track_claim(personas.make_person("工亡丙", birth=dt.date(1981, 1, 1), serial=82), reference="DL3")
     return {"backoffice:work_injury_award": {"pk": award.pk}, "backoffice:survivor_grant": {"pk": award.pk},
-            "backoffice:work_injury_pay": {"pk": claim.pk},
+            "backoffice:work_injury_pay": {"pk": claim.pk}, "benefits-claim-pay": {"pk": claim.pk},
             "benefits-award-detail": {"pk": other.pk},
             "backoffice:survivor_end": {"pk": pension.pk},"backoffice:retiree": r, "backoffice:retiree_stop": r, "backoffice:payroll_run": p,
             "backoffice:payroll_export": p,

@@ -189,6 +189,7 @@ ROUTES: dict[str, Route] = {
     "benefits-retiree-payments": (None, None, None),
     "benefits-award-list": (None, None, None),
     "benefits-award-detail": (None, None, None),
+    "benefits-claim-pay": (None, "work_injury.pay", {"bank_account": "6222020000000000784"}),
     "benefits-run-list": ("payroll.view_city", None, None),
     "benefits-run-detail": ("payroll.view_city", None, None),
     "backoffice:retirees": (None, None, None),
