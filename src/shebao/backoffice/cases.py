@@ -254,15 +254,17 @@ def case_assess(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the figures the agency works out itself (2.1: a new retiree's index, months, account
     balance, or the amount of record), typed as the front desk types them (money in yuan)."""
     from shebao.cases.business_forms import DeskInputError, details_from_post
-    from shebao.core.errors import DomainError
 
     case, p = _get_case(request, pk), request.POST
 
     def work() -> str:
         try:
             figures = details_from_post(case.business, p, part="agency")
-        except DeskInputError as e:
-            raise DomainError(e.zh, "a figure could not be read", field=e.field) from None
+        except DeskInputError as e:  # every unreadable figure named at its input, not the first only
+            from shebao.cases.services import DetailsRefused
+            from shebao.rules.business_fields import FieldError
+
+            raise DetailsRefused([FieldError(f"details.{f}", zh) for f, zh in e.errors]) from None
         case_services.case_assessment_record(case=case, actor=request.user, figures=figures)
         return "核定项目已记录"
 

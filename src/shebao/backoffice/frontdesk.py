@@ -30,7 +30,7 @@ from shebao.core.normalize import normalize_code, normalize_date_text, normalize
 from shebao.registry import selectors as registry_selectors
 from shebao.registry.checks import lookup_numbers, not_found_hint
 from shebao.registry.models import Employer, Person
-from shebao.rules.business_fields import definition, details_validate, facts_from_details
+from shebao.rules.business_fields import definition, facts_from_details
 from shebao.rules.catalog import choices as catalog_choices
 from shebao.rules.catalog import label
 
@@ -156,12 +156,9 @@ def _details_parse(form: FrontDeskForm, data: QueryDict) -> None:
     form.desk_fields = business_forms.form_fields(code, data)
     if not form.desk_fields:
         return
-    try:
-        raw = business_forms.details_from_post(code, data)
-    except business_forms.DeskInputError as e:
-        form.errors[e.field] = e.zh
-        return
-    checked = details_validate(code, raw, today=clock.today())
+    # Every input judged on its own (business_forms.desk_read): an unreadable base says so at the base,
+    # and the other fields (the category the rules read) still count (review-input6 F8).
+    checked = business_forms.desk_read(code, data, today=clock.today())
     for err in checked.errors:
         key = error_key(f"details.{err.field}")
         if key in form.errors:

@@ -21,9 +21,12 @@ from shebao.core.masking import mask_bank_account, mask_id_number, mask_phone
 from shebao.core.money import format_yuan
 from shebao.rules.business_fields import (
     CHANGE_CHOICES,
+    FieldError,
     FieldSpec,
+    Validated,
     definition,
     definitions,
+    details_validate,
     json_schema,
     parse_yuan,
 )
@@ -169,9 +172,17 @@ def error_field(key: str) -> str:
 
 
 class DeskInputError(ValueError):
-    def __init__(self, field: str, zh: str) -> None:
+    """Inputs of a form that cannot even be read. `errors`: every such input as ``(field, reason)``
+    (`field`, `zh`: the first); `partial`: the content read from all the other inputs, so that each
+    of them is still judged on its own (review-input6 F8: one unreadable base hid every other field
+    and the page said 缺少人员类别)."""
+
+    def __init__(self, field: str, zh: str, *, errors: list[tuple[str, str]] | None = None,
+                 partial: dict[str, Any] | None = None) -> None:
         super().__init__(zh)
         self.field, self.zh = field, zh
+        self.errors = list(errors or [(field, zh)])
+        self.partial = dict(partial or {})
 
 
 def _desk_value(spec: FieldSpec, raw: str, where: str) -> Any:
@@ -187,45 +198,73 @@ def _desk_value(spec: FieldSpec, raw: str, where: str) -> Any:
 def details_from_post(code: str, data: QueryDict, *, part: str = "applicant") -> dict[str, Any]:
     """The JSON content of an application from the front desk's inputs (not yet validated: the
     definition's validation and the registry checks follow in `services.details_check`). Raises
-    DeskInputError for what cannot even be read (an amount that is not yuan, a row's column count)."""
+    DeskInputError for what cannot even be read (an amount that is not yuan, a row's column count),
+    after reading every input: it names each unreadable one and carries what the others gave."""
     out: dict[str, Any] = {}
+    unreadable: list[tuple[str, str]] = []
     d = definition(code)
     for spec in (d.agency_fields if part == "agency" else d.applicant_fields):
-        if spec.type == "period":
-            start, end = data.get(f"{spec.name}_from", "").strip(), data.get(f"{spec.name}_to", "").strip()
-            if start or end:
-                out[spec.name] = {"from": start, "to": end}
-        elif spec.type == "choices":
-            if data.getlist(spec.name):
-                out[spec.name] = data.getlist(spec.name)
-        elif spec.type == "changes":
-            chosen = [f for f in data.getlist("fields") if f]
-            if chosen:
-                out[spec.name] = {f: data.get(f"new_{f}", "").strip() for f in chosen}
-        elif spec.type in ("months", "ids"):
-            # Typed (one box, commas or lines) or ticked (one value per box): read alike.
-            typed = ",".join(data.getlist(spec.name))
-            parts = [p.strip() for p in typed.replace("，", ",").replace("\n", ",").split(",")]
-            if any(parts):
-                out[spec.name] = [p for p in parts if p]
-        elif spec.type == "lines":
-            rows = []
-            for n, line in enumerate(data.get(spec.name, "").splitlines(), start=1):
-                if not line.strip():
-                    continue
-                cells = [c.strip() for c in line.replace("，", ",").replace("\t", ",").split(",")]
-                if len(cells) != len(spec.items):
-                    raise DeskInputError(spec.name, f"{spec.label}第{n}行应有{len(spec.items)}列"
-                                                    f"（{'、'.join(i.label for i in spec.items)}），现有{len(cells)}列")
-                rows.append({item.name: _desk_value(item, cell, spec.name) for item, cell in zip(spec.items, cells,
-                                                                                                  strict=True)})
-            if rows:
-                out[spec.name] = rows
-        else:
-            raw = data.get(spec.name, "")
-            if raw.strip():
-                out[spec.name] = _desk_value(spec, raw, spec.name)
+        try:
+            _read_input(spec, data, out)
+        except DeskInputError as e:
+            unreadable.append((e.field, e.zh))
+    if unreadable:
+        raise DeskInputError(*unreadable[0], errors=unreadable, partial=out)
     return out
+
+
+def desk_read(code: str, data: QueryDict, *, today: Any) -> Validated:
+    """A form's content, read (`details_from_post`) and validated (`details_validate`, the check of
+    every road) in one: every field at fault gets its own reason, an unreadable one its own (not a
+    "请填写" for the value it lost); ``details`` holds the fields that passed, so the rules' decision
+    shows on them (their facts, `facts_from_details`)."""
+    try:
+        raw, unreadable = details_from_post(code, data), []
+    except DeskInputError as e:
+        raw, unreadable = e.partial, e.errors
+    checked = details_validate(code, raw, today=today)
+    lost = {f for f, _ in unreadable}
+    errors = [FieldError(f, zh) for f, zh in unreadable]
+    errors += [err for err in checked.errors if err.field.split(".")[0] not in lost]
+    return Validated(checked.details, tuple(errors))
+
+
+def _read_input(spec: FieldSpec, data: QueryDict, out: dict[str, Any]) -> None:
+    """One input of the form into `out` (nothing when left empty); DeskInputError if unreadable."""
+    if spec.type == "period":
+        start, end = data.get(f"{spec.name}_from", "").strip(), data.get(f"{spec.name}_to", "").strip()
+        if start or end:
+            out[spec.name] = {"from": start, "to": end}
+    elif spec.type == "choices":
+        if data.getlist(spec.name):
+            out[spec.name] = data.getlist(spec.name)
+    elif spec.type == "changes":
+        chosen = [f for f in data.getlist("fields") if f]
+        if chosen:
+            out[spec.name] = {f: data.get(f"new_{f}", "").strip() for f in chosen}
+    elif spec.type in ("months", "ids"):
+        # Typed (one box, commas or lines) or ticked (one value per box): read alike.
+        typed = ",".join(data.getlist(spec.name))
+        parts = [p.strip() for p in typed.replace("，", ",").replace("\n", ",").split(",")]
+        if any(parts):
+            out[spec.name] = [p for p in parts if p]
+    elif spec.type == "lines":
+        rows = []
+        for n, line in enumerate(data.get(spec.name, "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            cells = [c.strip() for c in line.replace("，", ",").replace("\t", ",").split(",")]
+            if len(cells) != len(spec.items):
+                raise DeskInputError(spec.name, f"{spec.label}第{n}行应有{len(spec.items)}列"
+                                                f"（{'、'.join(i.label for i in spec.items)}），现有{len(cells)}列")
+            rows.append({item.name: _desk_value(item, cell, spec.name) for item, cell in zip(spec.items, cells,
+                                                                                              strict=True)})
+        if rows:
+            out[spec.name] = rows
+    else:
+        raw = data.get(spec.name, "")
+        if raw.strip():
+            out[spec.name] = _desk_value(spec, raw, spec.name)
 
 
 def _shown(spec: FieldSpec, value: Any) -> str:

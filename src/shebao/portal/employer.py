@@ -37,7 +37,7 @@ from shebao.core.masking import shown_text
 from shebao.core.normalize import normalize_code
 from shebao.portal.access import portal_employer_required
 from shebao.portal.forms import non_ascii_problem
-from shebao.rules.business_fields import definitions, details_validate
+from shebao.rules.business_fields import definitions
 
 # The commitment the employer signs (1.2: handling on commitment); its hash is kept with the letter.
 COMMITMENT_TEXT = ("本单位承诺：本次申请所报信息及所附材料真实、准确、完整；容缺的材料将在规定期限内补交；"
@@ -147,16 +147,11 @@ def case_new(request: HttpRequest) -> HttpResponse:
                     errors["id_number"] = ("本单位没有该证件号码的职工（只能为在本单位参保过的职工申请）"
                                            + not_found_hint(id_number))
         details = None
-        try:
-            raw = business_forms.details_from_post(code, data)
-        except business_forms.DeskInputError as e:
-            errors.setdefault(e.field, e.zh)
-        else:
-            checked = details_validate(code, raw, today=clock.today())
-            for err in checked.errors:
-                errors.setdefault(_error_key(f"details.{err.field}"), err.zh)
-            if checked.ok:
-                details = checked.details
+        checked = business_forms.desk_read(code, data, today=clock.today())  # each input judged on its own
+        for err in checked.errors:
+            errors.setdefault(_error_key(f"details.{err.field}"), err.zh)
+        if checked.ok:
+            details = checked.details
         if not errors:
             try:
                 case, _ = case_services.case_submit(

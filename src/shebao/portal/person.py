@@ -140,8 +140,14 @@ def _apply(request: HttpRequest, business: str, title: str, template: str, *, id
             case, _ = person_case_submit(actor=request.portal_actor, person=request.portal_person,
                                          business=business, details=details, identity_checked=identity_checked,
                                          idempotency_key=(request.POST.get("submission") or "")[:100] or None)
-        except DeskInputError as e:
-            errors, status = {e.field: e.zh}, 400
+        except DeskInputError:
+            # Every input judged on its own: the unreadable ones and the other fields' faults together.
+            from shebao.cases.business_forms import desk_read
+
+            errors = {}
+            for err in desk_read(business, request.POST, today=clock.today()).errors:
+                errors.setdefault(err.field.split(".")[0], err.zh)
+            status = 400
         except IdempotencyMismatch:
             general, status = "该申请表已经提交过（内容与本次不同）；如需再提交一份申请，请重新打开申请页面填写。", 400
         except (DomainError, PermissionDenied, ValidationError) as e:
