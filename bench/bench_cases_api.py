@@ -208,7 +208,9 @@ def main() -> int:
     person = personas.make_person("基准测试", serial=serial % 900 + 1, birth=dt.date(1980, 3, 1),
                                   phone="13800138000")
     _token, key = api_token_create(actor=personas.SETUP, user=clerk, name="bench")
-    bodies = [
+    from tests.cases.conftest import with_content
+
+    bodies = with_content([
         {"business": "monthly_report_back_payment", "channel": "online", "employer": employer.pk,
          "applied_on": "2020-02-10", "contact_phone": "13800138000"},
         {"business": "individual_back_payment", "channel": "online", "applicant_kind": "employer",
@@ -216,7 +218,7 @@ def main() -> int:
          "facts": {"period": {"from": "2019-03", "to": "2019-06"}}, "contact_phone": "13800138000"},
         {"business": "refund", "channel": "online", "applicant_kind": "person", "person": person.pk,
          "applied_on": "2020-02-10", "facts": {"refund_kind": "overpayment"}, "contact_phone": "13800138000"},
-    ]
+    ], employer=employer, person=person)
     before = Case.objects.count()
     url = os.environ["DATABASE_URL"]
     connection.close()

@@ -68,6 +68,8 @@ def main() -> int:
     employer = personas.make_employer(f"剖析单位{suffix}", serial=serial)
     person = personas.make_person("剖析测试", serial=serial % 900 + 1, birth=dt.date(1980, 3, 1), phone="13800138000")
     _token, key = api_token_create(actor=personas.SETUP, user=clerk, name="profile")
+    from tests.cases.conftest import with_content
+
     shapes = {
         "monthly_report": {"business": "monthly_report_back_payment", "channel": "online", "employer": employer.pk,
                            "applied_on": "2020-02-10", "contact_phone": "13800138000"},
@@ -78,6 +80,7 @@ def main() -> int:
                    "applied_on": "2020-02-10", "facts": {"refund_kind": "overpayment"},
                    "contact_phone": "13800138000"},
     }
+    shapes = dict(zip(shapes, with_content(list(shapes.values()), employer=employer, person=person), strict=True))
     bodies = {name: json.dumps(body).encode() for name, body in shapes.items()}
     app = WSGIHandler()
     factory = RequestFactory()

@@ -11,7 +11,24 @@ from rest_framework.test import APIClient
 
 from shebao.core.models import AuditEvent
 from shebao.staff.models import ApiToken, token_digest
+from tests.cases.conftest import valid_details
 from tests.nothing_written import nothing_written
+
+
+@pytest.fixture
+def employer_chaoyang(employer_chaoyang, person_chaoyang):
+    """The 朝阳 employer with its employee 张三 (since 2015-01), whom a monthly report's content names."""
+    from shebao.registry.models import EmploymentSpell
+
+    EmploymentSpell.objects.create(person=person_chaoyang, employer=employer_chaoyang, from_month="2015-01")
+    return employer_chaoyang
+
+
+def _report(employer, **extra) -> dict:
+    """A monthly report back-payment of `employer` with its content (every road requires it)."""
+    return {"business": "monthly_report_back_payment", "channel": "online", "employer": employer.pk,
+            "details": valid_details("monthly_report_back_payment", employer=employer,
+                                     applied_on=extra.get("applied_on")), **extra}
 
 
 def _make_key(username: str, name: str = "网上服务平台受理") -> str:
@@ -36,8 +53,7 @@ def test_a_key_is_shown_once_stored_as_a_digest_and_lets_its_account_in(clerk_ch
     assert "digest" not in event.changes and event.changes["name"] == [None, "网上服务平台受理"]
 
     c = _bearer(key)
-    r = c.post("/api/v1/cases/", {"business": "monthly_report_back_payment", "channel": "online",
-                                  "employer": employer_chaoyang.pk, "applied_on": "2020-02-10"}, format="json")
+    r = c.post("/api/v1/cases/", _report(employer_chaoyang, applied_on="2020-02-10"), format="json")
     assert r.status_code == 201, r.json()
     assert r.json()["office"]["code"] == "110105"  # the key acts with its account's district
     listed = c.get("/api/v1/cases/").json()
@@ -99,8 +115,7 @@ def test_a_key_call_skips_the_pages_middleware_but_keeps_the_protective_headers(
     headers, the host check and the language of the messages stay; cookie calls keep everything."""
     c = _bearer(_make_key(clerk_chaoyang.username))
     c.cookies["sessionid"] = "whatever"  # a stray cookie changes nothing: the key decides
-    r = c.post("/api/v1/cases/", {"business": "monthly_report_back_payment", "channel": "online",
-                                  "employer": employer_chaoyang.pk}, format="json")
+    r = c.post("/api/v1/cases/", _report(employer_chaoyang), format="json")
     assert r.status_code == 201, r.json()
     assert r["X-Frame-Options"] == "DENY" and r["X-Content-Type-Options"] == "nosniff"
     assert r["Content-Language"] == "zh-hans"  # LocaleMiddleware still runs
@@ -122,16 +137,16 @@ def test_a_key_call_skips_the_pages_middleware_but_keeps_the_protective_headers(
 
 def test_a_key_submission_is_a_few_statements_all_on_the_orms_road(clerk_chaoyang, employer_chaoyang):
     """A submission has one road, the ORM's (issue 14): Django sees every statement, and a submission
-    is one read for the key (with the policy's state), one for the employer, and one insert each for
-    the case, its first transition, its audit row and its notification; a retried key reads its case."""
+    is one read for the key (with the policy's state), one for the employer, one for each registry check
+    of its content, and one insert each for the case, its first transition, its audit row and its
+    notification; a retried key reads its case."""
     import re
 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     c = _bearer(_make_key(clerk_chaoyang.username))
-    body = {"business": "monthly_report_back_payment", "channel": "online", "employer": employer_chaoyang.pk,
-            "contact_phone": "13800138000"}
+    body = _report(employer_chaoyang, contact_phone="13800138000")
 
     def statements(key: str, status: int) -> list[str]:
         with CaptureQueriesContext(connection) as q:
@@ -147,10 +162,13 @@ def test_a_key_submission_is_a_few_statements_all_on_the_orms_road(clerk_chaoyan
                 shapes.append(x["sql"][:80])
         return shapes
 
-    assert statements("a", 201) == ["SELECT staff_apitoken", "SELECT registry_employer", "INSERT cases_case",
-                                    "INSERT cases_casetransition", "INSERT core_auditevent",
+    # The content's registry checks read the people named, their employment and their contributions
+    # (one statement each: people_employed_in_months, months_not_contributed), then the inserts.
+    checks = ["SELECT registry_person", "SELECT registry_employmentspell", "SELECT registry_person"]
+    assert statements("a", 201) == ["SELECT staff_apitoken", "SELECT registry_employer", *checks,
+                                    "INSERT cases_case", "INSERT cases_casetransition", "INSERT core_auditevent",
                                     "INSERT cases_outboxmessage"]
-    assert statements("a", 200) == ["SELECT staff_apitoken", "SELECT registry_employer", "INSERT cases_case",
-                                    "SELECT cases_case"]
+    assert statements("a", 200) == ["SELECT staff_apitoken", "SELECT registry_employer", *checks,
+                                    "INSERT cases_case", "SELECT cases_case"]
 
 

@@ -16,6 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _accepted_refund(clerk, person, *, confirmed: bool) -> int:
+    from tests.businesses.desk import refund_fields
+
+    refund_fields(person)  # the person's employer and a paid due of it, which the refund's content names
     api = client_for(clerk)
     ex = example("p10")
     case = submit(api, business=ex["business"], channel="online", person=person.pk, applied_on=ex["applied_on"],

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from shebao.registry.models import Contribution
+from shebao.registry.models import Contribution, EmploymentSpell
 from shebao.rules.dates import month_of_date
 from tests import personas
 
@@ -57,7 +57,122 @@ def upload(name: str = "doc.pdf", content: bytes = PDF) -> io.BytesIO:
     return f
 
 
+def valid_details(business: str, *, person: Any = None, employer: Any = None, facts: dict[str, Any] | None = None,
+                  applied_on: Any = None) -> dict[str, Any] | None:
+    """Content of `business` that its definition and its registry checks accept, for a test that
+    submits an application to say something else (its routing, workflow, messages). Built from the
+    business's definition (`details_example`), so a new business gets one without more code; then
+    what the registry must agree with is read from it, never written: the person's own ID number in
+    the lines, months in which the person is employed by the employer and has no contribution, a
+    refund of the applicant's paid dues. The test's stated facts (period, refund kind, changed
+    fields) are kept, since the content's facts replace them. None for an unknown business."""
+    from shebao.core import clock
+    from shebao.registry.models import Employer, EmploymentSpell, Person
+    from shebao.rules.business_fields import EXAMPLE_FEN, definitions, details_example
+
+    if business not in definitions():
+        return None
+    facts = facts or {}
+    today = dt.date.fromisoformat(applied_on) if isinstance(applied_on, str) else (applied_on or clock.today())
+    person = Person.objects.filter(pk=person).first() if isinstance(person, int) else person
+    employer = Employer.objects.filter(pk=employer).first() if isinstance(employer, int) else employer
+    given: dict[str, Any] = {}
+    for spec in definitions()[business].applicant_fields:  # the fields the rules read: as the test states them
+        if spec.fact:
+            head, _, tail = spec.fact.partition(".")
+            value = (facts.get(head) or {}).get(tail) if tail and isinstance(facts.get(head), dict) else (
+                None if tail else facts.get(head))
+            if value not in (None, "", [], {}):
+                given[spec.name] = value
+    details = details_example(business, today=today, given=given)
+    if "period" in details and "bases" in details:
+        from shebao.cases.checks import months_between
+        from shebao.rules.dates import InputError
+
+        try:  # a period as typed (a test of its refusal) is sent as typed, with one line of bases
+            months = months_between(details["period"]["from"], details["period"]["to"])
+        except (InputError, KeyError, TypeError):
+            months = []
+        if months:
+            details["bases"] = [{"month": m, "base_fen": EXAMPLE_FEN} for m in months]
+    lines = details.get("lines")
+    if lines and "id_number" in lines[0]:
+        who = person
+        if who is None and employer is not None:
+            spell = EmploymentSpell.objects.filter(employer=employer).select_related("person").order_by("pk").first()
+            who = spell.person if spell else None
+        if who is not None:
+            for line in lines:
+                line["id_number"] = who.id_number
+            month = _uncontributed_month(who, employer, today)
+            if month is not None:
+                if "months" in details:
+                    details["months"] = [month]
+                for line in lines:
+                    if "month" in line:
+                        line["month"] = month
+    if "dues" in details:
+        details.update(_paid_dues(employer, person))
+    return details
+
+
+def _uncontributed_month(person, employer, today: dt.date) -> str | None:
+    """The latest month up to `today`'s in which `person` is employed by `employer` and has no
+    contribution with it (what a back-payment may name), or None."""
+    from shebao.cases.checks import months_between
+    from shebao.registry.models import EmploymentSpell
+
+    if employer is None:
+        return None
+    current = month_of_date(today)
+    paid = set(Contribution.objects.filter(person=person, employer=employer).values_list("month", flat=True))
+    for spell in EmploymentSpell.objects.filter(person=person, employer=employer).order_by("-from_month"):
+        if spell.from_month > current:
+            continue
+        for month in reversed(months_between(spell.from_month, min(spell.to_month or current, current))):
+            if month not in paid:
+                return month
+    return None
+
+
+def _paid_dues(employer, person) -> dict[str, Any]:
+    """A refund of what the applicant paid: its paid dues with money left to refund, and that amount."""
+    from shebao.cases.checks import refundable_fen
+    from shebao.collection.models import Due
+    from shebao.registry.models import EmploymentSpell
+
+    employers = [employer] if employer is not None else [
+        s.employer for s in EmploymentSpell.objects.filter(person=person).select_related("employer")]
+    ids = list(Due.objects.filter(employer__in=[e for e in employers if e is not None], paid_on__isnull=False)
+               .order_by("pk").values_list("pk", flat=True))
+    room = {k: v for k, v in refundable_fen(ids).items() if v > 0}
+    if not room:
+        return {}
+    first = min(room)
+    return {"dues": [first], "amount_fen": min(room[first], 10_000)}
+
+
+def with_content(bodies: list[dict[str, Any]], *, employer: Any, person: Any) -> list[dict[str, Any]]:
+    """Submission bodies (the benchmarks') with their content, and the registry it names laid down once:
+    `person` employed by `employer` since 2015-01, and a paid due of the employer large enough for
+    every refund a run repeats (each refunds 100.00 yuan of it)."""
+    from tests.collection.conftest import book_due
+
+    if not EmploymentSpell.objects.filter(person=person, employer=employer).exists():
+        EmploymentSpell.objects.create(person=person, employer=employer, from_month="2015-01")
+        book_due(employer, "2019-12", 10**11, paid_on=dt.date(2020, 1, 15))
+    return [{**b, "details": valid_details(b["business"], person=b.get("person"), employer=b.get("employer"),
+                                           facts=b.get("facts"), applied_on=b.get("applied_on"))} for b in bodies]
+
+
 def submit(client: APIClient, *, key: str | None = None, **body: Any):
+    """POST an application to the case API. Without `details`, the business's valid content
+    (`valid_details`) is sent, as every road now requires; give `details` to test the content itself."""
+    if "details" not in body and isinstance(body.get("business"), str):
+        details = valid_details(body["business"], person=body.get("person"), employer=body.get("employer"),
+                                facts=body.get("facts"), applied_on=body.get("applied_on"))
+        if details:
+            body["details"] = details
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
     return client.post("/api/v1/cases/", body, format="json", **headers)
 
@@ -73,22 +188,48 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture
+def employer_chaoyang(employer_chaoyang, person_chaoyang):
+    """The employer of 朝阳区 with its employee 张三 (person_chaoyang), employed since 2009-01 and with no
+    contribution to it: what an application's content names (a back-payment's person and months) is
+    then in the registry, as the checks every road runs require (`valid_details`)."""
+    EmploymentSpell.objects.create(person=person_chaoyang, employer=employer_chaoyang, from_month="2009-01")
+    return employer_chaoyang
+
+
+@pytest.fixture
 def person_130(person_chaoyang, employer_chaoyang):
-    """张三 of 朝阳区: man born 1975-05-01, general account, 130 Beijing pension months by 2020-02 (1.2a)."""
-    give_pension_months(person_chaoyang, employer_chaoyang, 130, before=dt.date(2020, 2, 10))
+    """张三 of 朝阳区: man born 1975-05-01, general account, 130 Beijing pension months by 2020-02 (1.2a),
+    paid with a former employer (so the months of a back-payment to this one are unpaid)."""
+    former = personas.make_employer("北京朝阳原单位有限公司", serial=5)
+    give_pension_months(person_chaoyang, former, 130, before=dt.date(2020, 2, 10))
     return person_chaoyang
 
 
 @pytest.fixture
-def backfill_person_far(db):
-    """A man of 朝阳区 born 1960-08-10: in 2020-02 more than 3 months from 60 (4.2 postponed)."""
-    return personas.make_person("王五", birth=dt.date(1960, 8, 10), serial=3)
+def paid_due(employer_chaoyang):
+    """A pension due of 2019-12 of 1,000.00 yuan of the 朝阳 employer, paid on 2020-01-15: what a refund
+    of its employee 张三 refunds (`valid_details`)."""
+    from tests.collection.conftest import book_due
+
+    return book_due(employer_chaoyang, "2019-12", 100_000, paid_on=dt.date(2020, 1, 15))
 
 
 @pytest.fixture
-def backfill_person_near(db):
-    """A man of 朝阳区 born 1960-04-10: within 3 months of 60 on 2020-02-20 (4.2 near retirement)."""
-    return personas.make_person("赵六", birth=dt.date(1960, 4, 10), serial=4)
+def backfill_person_far(db, employer_chaoyang):
+    """A man of 朝阳区 born 1960-08-10: in 2020-02 more than 3 months from 60 (4.2 postponed); insured
+    by the 朝阳 employer from 1980 (the employer applies for its own people)."""
+    person = personas.make_person("王五", birth=dt.date(1960, 8, 10), serial=3)
+    EmploymentSpell.objects.create(person=person, employer=employer_chaoyang, from_month="1980-09")
+    return person
+
+
+@pytest.fixture
+def backfill_person_near(db, employer_chaoyang):
+    """A man of 朝阳区 born 1960-04-10: within 3 months of 60 on 2020-02-20 (4.2 near retirement);
+    insured by the 朝阳 employer from 1980."""
+    person = personas.make_person("赵六", birth=dt.date(1960, 4, 10), serial=4)
+    EmploymentSpell.objects.create(person=person, employer=employer_chaoyang, from_month="1980-05")
+    return person
 
 
 @pytest.fixture

@@ -56,7 +56,8 @@ def test_a_bad_period_is_refused_in_chinese_by_the_api(clerk_chaoyang, employer_
     for e in errors:
         assert not foreign_words(e["reason_zh"]), e
         assert e["reason_en"] and e["reason_en"] != e["reason_zh"], e  # the English kept for systems
-        assert e["field"].startswith("facts.period") or e["field"] == "facts", e
+        # The period travels in the content too (every road requires it): refused there or in the facts.
+        assert e["field"].startswith(("facts.period", "details.period")) or e["field"] == "facts", e
     assert not Case.objects.exists() and not AuditEvent.objects.filter(model__iendswith="case").exists()
 
 
@@ -105,7 +106,7 @@ def test_every_fact_and_enum_value_has_a_chinese_name():
             assert any("\u4e00" <= ch <= "\u9fff" for ch in name) and not foreign_words(name), (enum, v, name)
 
 
-def test_the_api_names_every_code_it_returns_in_chinese(clerk_chaoyang, person_chaoyang):
+def test_the_api_names_every_code_it_returns_in_chinese(clerk_chaoyang, person_chaoyang, paid_due):
     api = client_for(clerk_chaoyang)
     r = submit(api, business="refund", channel="counter", applicant_kind="person", person=person_chaoyang.pk,
                applied_on="2020-02-10", facts={"refund_kind": "overpayment"})

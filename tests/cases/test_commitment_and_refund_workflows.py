@@ -51,7 +51,7 @@ def test_a_back_payment_on_commitment_is_accepted_on_the_letter_and_approved(cy,
     assert [t["action"] for t in done["transitions"]] == ["submit", "commitment_letter", "accept", "approve"]
 
 
-def test_approval_needs_a_confirmed_phone_check(cy, rv, person_chaoyang):
+def test_approval_needs_a_confirmed_phone_check(cy, rv, person_chaoyang, paid_due):
     ex = example("p10")
     case = submit(cy, business=ex["business"], channel="online", person=person_chaoyang.pk,
                   applied_on=ex["applied_on"], facts={"refund_kind": ex["refund_kind"]}).json()

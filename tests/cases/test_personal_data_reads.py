@@ -34,7 +34,7 @@ def page(clerk_chaoyang) -> Client:
 
 
 @pytest.fixture
-def refund_case(clerk_chaoyang, person_chaoyang) -> dict:
+def refund_case(clerk_chaoyang, person_chaoyang, paid_due) -> dict:
     ex = example("p10")
     return submit(client_for(clerk_chaoyang), business=ex["business"], channel="online", person=person_chaoyang.pk,
                   applied_on=ex["applied_on"], facts={"refund_kind": ex["refund_kind"]}).json()

@@ -15,6 +15,11 @@ from tests.nothing_written import nothing_written
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _paid(paid_due):
+    """Every refund here refunds the 朝阳 employer's paid due (tests/cases/conftest.paid_due)."""
+
+
 def prepared_refund(maker_client, person) -> dict:
     """A refund registered, with its letter and a confirmed phone call, accepted: all by `maker_client`."""
     ex = example("p10")

@@ -461,7 +461,11 @@ def _submit(request: Any, user: Any, data: dict[str, Any], raw: Any) -> tuple[Ca
         contact_phone=data.get("contact_phone", ""), contact_wechat=data.get("contact_wechat", ""),
         work_injury_medical=data.get("work_injury_medical", False),
         manual_operation=data.get("manual_operation", ""), idempotency_key=key,
-        request_hash=services.request_fingerprint(raw) if key else "", details=data.get("details"),
+        request_hash=services.request_fingerprint(raw) if key else "",
+        # No `details` is an application with nothing in it: checked as the front desk and the portal
+        # check theirs (one function, rules.business_fields.details_validate), so a business with
+        # required fields is refused naming each one ("请填写…"), never registered empty.
+        details=data.get("details") if data.get("details") is not None else {},
     )
 
 

@@ -552,6 +552,90 @@ def facts_from_details(code: str, details: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
+EXAMPLE_FEN = 500_000  # 5,000 yuan: a monthly base inside every year's floor and ceiling of the packs
+EXAMPLE_MOBILE = "13800138000"
+EXAMPLE_BANK_ACCOUNT = "6222020200112233445"
+# A new value of each person field (1.3a) that its check takes; a field not listed gets a text.
+_CHANGE_EXAMPLES: dict[str, Any] = {
+    "mobile": "13900139000", "phone": "010-65000000", "postal_code": "100020", "email": "zhangsan@example.cn",
+    "household_type": "urban", "contributor_category": "employee", "cadre_status": "true", "gender": "male",
+    "bank_account": "6217000010001234567", "birth_date": "1975-05-01", "employment_start": "1995-07",
+    "id_number": "110105197505010019", "name": "张三丰",
+}
+
+
+def details_example(code: str, *, today: dt.date, given: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Content that passes `details_validate` for business `code`, built from its definition alone:
+    every required applicant field (a definition whose fields are all optional gets its first), each a
+    plain value of its type (the first choice of an enum, 5,000 yuan, the month before `today`'s, `today`, a
+    mainland mobile, a citizen ID number with its GB 11643 check character). ``given`` replaces fields
+    by name (a period, a refund kind; for a ``changes`` field, the list of person fields to change).
+
+    The registry checks (employment, contributions, dues) are not consulted: a caller that must pass
+    them gives those fields. Used for the API's documented example and by tests, so a new business
+    has a valid example without more code.
+
+    >>> details_validate("refund", details_example("refund", today=dt.date(2020, 2, 20)),
+    ...                  today=dt.date(2020, 2, 20)).ok
+    True
+    """
+    d = definition(code)
+    given = dict(given or {})
+    specs = [f for f in d.applicant_fields if f.required] or list(d.applicant_fields[:1])
+    out: dict[str, Any] = {}
+    for spec in specs:
+        if spec.name in given and spec.type != "changes":
+            out[spec.name] = given.pop(spec.name)
+        else:
+            out[spec.name] = _example_value(spec, today, given.pop(spec.name, None))
+    out.update(given)
+    return out
+
+
+def _example_value(spec: FieldSpec, today: dt.date, wanted: Any = None) -> Any:
+    # The month before `today`'s: over, as a transfer or a backfill requires, and past, as a back-payment.
+    month = f"{today.year - (today.month == 1):04d}-{(today.month - 2) % 12 + 1:02d}"
+    t = spec.type
+    if t == "text":
+        return spec.label[: spec.max_length]
+    if t == "choice":
+        return spec.choices()[0][0]
+    if t == "choices":
+        return [spec.choices()[0][0]]
+    if t in ("fen", "int"):
+        low, high = spec.min if spec.min is not None else 0, spec.max
+        value = max(low, EXAMPLE_FEN if t == "fen" else 1)
+        return min(value, high) if high is not None else value
+    if t == "ids":
+        return [1]
+    if t == "month":
+        return month
+    if t == "months":
+        return [month]
+    if t == "period":
+        return {"from": month, "to": month}
+    if t == "date":
+        return today.isoformat()
+    if t == "mobile":
+        return EXAMPLE_MOBILE
+    if t == "bank_account":
+        return EXAMPLE_BANK_ACCOUNT
+    if t == "id_number":
+        return _citizen_id("11010519900601003")
+    if t == "lines":
+        return [{item.name: _example_value(item, today) for item in spec.items if item.required}]
+    if t == "changes":
+        keys = list(wanted) if wanted else [spec.choices()[0][0]]
+        return {k: _CHANGE_EXAMPLES.get(k, dict(spec.choices()).get(k, "示例")[:20] + "（新）") for k in keys}
+    raise AssertionError(t)  # pragma: no cover - types are checked when the definition is loaded
+
+
+def _citizen_id(first17: str) -> str:
+    """The 18-character citizen ID number of `first17` with its GB 11643-1999 check character."""
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return first17 + "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights, strict=True)) % 11]
+
+
 def json_schema(code: str) -> dict[str, Any]:
     """The JSON schema of a business's content, for the API's documentation (OpenAPI)."""
     return _schema_object(definition(code).applicant_fields, title=definition(code).zh)
