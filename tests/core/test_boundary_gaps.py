@@ -46,7 +46,12 @@ def remittance_employer(db):
 # --- Months: the API reads them as the front desk does ---------------------------------------------
 @pytest.mark.parametrize(("typed", "month"), [("2019/1", "2019-01"), ("２０１９－０８", "2019-08"),
                                               ("2019年8月", "2019-08"), ("2019.8", "2019-08")])
-def test_the_api_reads_a_period_month_as_the_front_desk_does(clerk_chaoyang, employer_chaoyang, typed, month):
+def test_the_api_reads_a_period_month_as_the_front_desk_does(clerk_chaoyang, employer_chaoyang, person_chaoyang,
+                                                             typed, month):
+    from shebao.registry.models import EmploymentSpell
+
+    # The employer's employee, whom the report's content names (tests/cases/conftest.valid_details).
+    EmploymentSpell.objects.create(person=person_chaoyang, employer=employer_chaoyang, from_month="2015-01")
     r = submit(client_for(clerk_chaoyang), business="monthly_report_back_payment", channel="online",
                employer=employer_chaoyang.pk, applied_on="2020-02-10",
                facts={"period": {"from": typed, "to": "2019-12"}})

@@ -9,7 +9,19 @@ from rest_framework.test import APIClient
 
 from shebao.core import policy
 from shebao.staff.services import api_token_create
-from tests.personas import SETUP
+from tests.personas import SETUP, make_person
+
+
+def _report(employer, **extra) -> dict:
+    """A monthly report back-payment with its content, naming an employee of `employer` (every road
+    requires the content: tests/cases/conftest.valid_details)."""
+    from shebao.registry.models import EmploymentSpell
+    from tests.cases.conftest import valid_details
+
+    EmploymentSpell.objects.create(person=make_person("王工", serial=32), employer=employer, from_month="2015-01")
+    return {"business": "monthly_report_back_payment", "channel": "online", "employer": employer.pk,
+            "details": valid_details("monthly_report_back_payment", employer=employer,
+                                     applied_on=extra.get("applied_on")), **extra}
 
 
 def test_a_key_call_reads_the_state_with_its_key_and_forgets_it_when_done(clerk_chaoyang, employer_chaoyang,
@@ -30,8 +42,7 @@ def test_a_key_call_reads_the_state_with_its_key_and_forgets_it_when_done(clerk_
 
     monkeypatch.setattr(policy, "_announcements_state", no_second_read)
     monkeypatch.setattr("shebao.cases.routing.current_policy", watch)
-    r = c.post("/api/v1/cases/", {"business": "monthly_report_back_payment", "channel": "online",
-                                  "employer": employer_chaoyang.pk, "applied_on": "2020-02-10"}, format="json")
+    r = c.post("/api/v1/cases/", _report(employer_chaoyang, applied_on="2020-02-10"), format="json")
     assert r.status_code == 201, r.content
     assert seen and seen[0] == (policy.policy_pack_name(), 0, 0)  # no announcements yet
     assert policy._request_state.get() is None  # the request is over
@@ -85,8 +96,7 @@ def test_a_request_never_starts_with_a_state_left_over(clerk_chaoyang, employer_
     seen = []
     real = policy._announcements_state
     monkeypatch.setattr(policy, "_announcements_state", lambda pack: seen.append(pack) or real(pack))
-    r = c.post("/api/v1/cases/", {"business": "monthly_report_back_payment", "channel": "online",
-                                  "employer": employer_chaoyang.pk}, format="json")
+    r = c.post("/api/v1/cases/", _report(employer_chaoyang), format="json")
     assert r.status_code == 201, r.content
     assert seen == [policy.policy_pack_name()]  # read afresh, not the leftover
     assert policy._request_state.get() is None

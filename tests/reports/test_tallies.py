@@ -290,8 +290,12 @@ def test_work_done_through_the_services_shows_in_the_figures_after_a_refresh(wor
                                                                              employer_chaoyang):
     """A real submission and completion (the API, the case services, their audit rows) move the
     figures on the next refresh: nothing hooks into the services but the audit trail they write."""
+    from shebao.registry.models import EmploymentSpell
     from tests.cases.conftest import act, client_for, submit
 
+    # An employee of the employer, whom the report's content names (tests/cases/conftest.valid_details).
+    EmploymentSpell.objects.create(person=personas.make_person("王工", serial=31), employer=employer_chaoyang,
+                                   from_month="2015-01")
     tallies_refresh()
     cy = client_for(clerk_chaoyang)
     made = submit(cy, business="monthly_report_back_payment", channel="online", employer=employer_chaoyang.pk,
