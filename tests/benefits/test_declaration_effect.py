@@ -33,7 +33,8 @@ def test_a_completed_declaration_makes_the_retiree_once_and_the_next_run_pays_th
         retiring, employer_chaoyang, clerk_chaoyang, reviewer_chaoyang):
     case = submit(clerk_chaoyang, "retirement_declaration", details=DETAILS, employer=employer_chaoyang,
                   person=retiring, applicant_kind="employer", applied_on=dt.date(2020, 2, 20))
-    case = case_assessment_record(case=case, actor=clerk_chaoyang, figures=FIGURES)
+    # 赵一 has no contribution record in the registry: the index is typed, with its reason (2.1).
+    case = case_assessment_record(case=case, actor=clerk_chaoyang, figures=FIGURES, reason="缴费记录未入库，按档案核定")
     assert not Retiree.objects.exists()  # nothing before completion
     done = complete(case, clerk_chaoyang, reviewer_chaoyang)
     assert done.status == "completed"
@@ -62,7 +63,7 @@ def test_a_person_already_retired_is_refused_at_submission(retiring, employer_ch
                                                            reviewer_chaoyang):
     case = submit(clerk_chaoyang, "retirement_declaration", details=DETAILS, employer=employer_chaoyang,
                   person=retiring, applied_on=dt.date(2020, 2, 20), applicant_kind="employer")
-    case_assessment_record(case=case, actor=clerk_chaoyang, figures=FIGURES)
+    case_assessment_record(case=case, actor=clerk_chaoyang, figures=FIGURES, reason="缴费记录未入库，按档案核定")
     complete(case, clerk_chaoyang, reviewer_chaoyang)
     with pytest.raises(DetailsRefused) as e:
         submit(clerk_chaoyang, "retirement_declaration", details=DETAILS, employer=employer_chaoyang,
@@ -107,9 +108,12 @@ def test_the_agency_s_figures_are_recorded_on_the_case_page_and_audited(
         bad = client.post(f"/office/cases/{case.pk}/assess/", {"index_x10k": "many"}, HTTP_HX_REQUEST="true")
     assert bad.status_code == 400 and "平均缴费指数（×10000）应为整数" in bad.content.decode()
     r = client.post(f"/office/cases/{case.pk}/assess/", {"index_x10k": "10000", "contribution_months": "360",
-                                                          "deemed_months": "0", "account_balance_fen": "139000"})
+                                                          "deemed_months": "0", "account_balance_fen": "139000",
+                                                          "reason": "缴费记录未入库，按档案核定"})
     assert r.status_code == 302
     case.refresh_from_db()
     assert case.details == {"bank_account": "6222020000000000011", **FIGURES}
     assert case.transitions.filter(action="assessment", actor=clerk_chaoyang).exists()
-    assert AuditEvent.objects.filter(model="cases.Case", object_pk=str(case.pk), reason="经办机构核定").exists()
+    # No contribution record in the registry: the typed index is said to be typed, with its reason (2.1).
+    assert AuditEvent.objects.filter(model="cases.Case", object_pk=str(case.pk),
+                                     reason__startswith="经办机构核定；平均缴费指数1.0000为人工填写").exists()

@@ -513,7 +513,8 @@ SCENARIOS: dict[str, Scenario] = {
     "commitment_letter.capture": lambda w: (lambda c: lambda a: cases.commitment_letter_capture(
         case=c, actor=a, text="本单位承诺所报信息真实。", signer="单位"))(w.case()),
     "case.assess": lambda w: (lambda c: lambda a: cases.case_assessment_record(
-        case=c, actor=a, figures={"index_x10k": 10_000, "contribution_months": 360, "account_balance_fen": 1}))(
+        case=c, actor=a, figures={"index_x10k": 10_000, "contribution_months": 360, "account_balance_fen": 1},
+        reason="缴费记录不全，按档案核定"))(
         cases.case_submit(actor=w.admin, business="retirement_declaration", channel="counter", employer=w.employer,
                           person=w.person, applicant_kind="employer", applied_on=dt.date(2020, 2, 10),
                           idempotency_key=f"walk-{w.serial()}")[0]),

@@ -126,7 +126,7 @@ ROUTES: dict[str, Route] = {
     "backoffice:case_act": (None, "case.complete", {}),
     "backoffice:case_letter": (None, "commitment_letter.capture", {"text": "承诺属实", "signer": "本人"}),
     "backoffice:case_phone_check": (None, "phone_check.record", {"outcome": "confirmed"}),
-    "backoffice:case_assess": (None, "case.assess", {"index_x10k": "10000"}),
+    "backoffice:case_assess": (None, "case.assess", {"index_x10k": "10000", "reason": "按档案核定"}),
     "backoffice:case_document": (None, "document.attach", lambda o: {"file": _pdf(), "name": "合同"}),
     "backoffice:document_download": (None, None, None),
     "backoffice:case_owed": (None, "owed_document.exchange", {"do": "exchange", "source": "市场监管局",

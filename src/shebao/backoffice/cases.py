@@ -21,7 +21,7 @@ from shebao.backoffice.errors import refusal
 from shebao.cases import selectors as case_selectors
 from shebao.cases import services as case_services
 from shebao.cases import workflows
-from shebao.cases.models import Channel, CommitmentLetter, Flag, Mode, OwedDocument, PhoneCheck, Status
+from shebao.cases.models import Case, Channel, CommitmentLetter, Flag, Mode, OwedDocument, PhoneCheck, Status
 from shebao.core import clock
 from shebao.core.errors import DomainError, UploadRefused
 from shebao.core.inputs import form_id, page_number, page_rows
@@ -111,6 +111,9 @@ def _case_context(request: HttpRequest, case) -> dict:
         # 2.1: what the agency works out itself (never asked of the applicant), recorded here.
         "assess_fields": form_fields(case.business, part="agency") if definition(case.business).agency_fields
         and case.status not in (Status.COMPLETED, Status.REJECTED) else [],
+        # 2.1: the average contribution index as computed from the person's contribution record (the
+        # years, bases and averages), or what the record lacks; typed by hand only then, with a reason.
+        "index_working": _index_working(case),
         "action_set": set(actions),
         "transitions": _labelled(case.transitions.select_related("actor")),
         "owed": case.owed_documents.select_related("document").all(),
@@ -248,6 +251,18 @@ def case_phone_check(request: HttpRequest, pk: int) -> HttpResponse:
     return _perform(request, pk, work)
 
 
+
+def _index_working(case: Case) -> object:
+    """The index working of a case whose agency fields include the index (`contribution_index`), else None."""
+    from shebao.cases.services import INDEX_FIELD
+    from shebao.rules.business_fields import definition
+
+    if case.person_id is None or INDEX_FIELD not in {f.name for f in definition(case.business).agency_fields}:
+        return None
+    from shebao.benefits.selectors import contribution_index
+
+    return contribution_index(case.person)
+
 @login_required
 @require_POST
 def case_assess(request: HttpRequest, pk: int) -> HttpResponse:
@@ -265,7 +280,8 @@ def case_assess(request: HttpRequest, pk: int) -> HttpResponse:
             from shebao.rules.business_fields import FieldError
 
             raise DetailsRefused([FieldError(f"details.{f}", zh) for f, zh in e.errors]) from None
-        case_services.case_assessment_record(case=case, actor=request.user, figures=figures)
+        case_services.case_assessment_record(case=case, actor=request.user, figures=figures,
+                                             reason=p.get("reason", ""))
         return "核定项目已记录"
 
     return _perform(request, pk, work, fields=True)

@@ -348,6 +348,11 @@ def _rate_zh(rate_x100k: int) -> str:
     return f"{whole}%" if frac == 0 else f"{whole}.{f'{frac:03d}'.rstrip('0')}%"
 
 
+def index_zh(index_x10k: int) -> str:
+    """An index ×10 000 as read: 12345 -> '1.2345'."""
+    return _index_zh(index_x10k)
+
+
 def _index_zh(index_x10k: int) -> str:
     return f"{index_x10k // 10_000}.{index_x10k % 10_000:04d}"
 
@@ -393,3 +398,21 @@ def entitlement_working(entitlement: Any, *, month: str, known_on: Any) -> list[
                                  month=month, known_on=known_on)
         lines.append((f"{month}养老金", f"{format_yuan(now)}元/月"))
     return lines
+
+
+def contribution_index(person: Any, *, policy: Any = None) -> Any:
+    """The person's average contribution index (本人平均缴费工资指数, 2.1) computed from their contribution
+    record in the registry (`registry.Contribution`: the pension base of each month, summed over
+    employers) by `rules.pension.average_index`: each month's base over the average monthly wage the
+    pack holds for it. Returns its `IndexWorking` (the years, bases and averages shown to the clerk,
+    and what data is missing when it cannot be computed). `policy`: the policy in force by default."""
+    from shebao.registry.models import Contribution
+    from shebao.rules.pension import average_index
+
+    if policy is None:
+        from shebao.core.policy import current_policy
+
+        policy = current_policy()
+    bases = dict(Contribution.objects.filter(person=person).values("month").annotate(b=Sum("pension_base_fen"))
+                 .values_list("month", "b"))
+    return average_index(policy, {m: int(b) for m, b in bases.items()})

@@ -530,19 +530,47 @@ def phone_check_record(*, case: Case, actor: Any, outcome: str, phone: str = "",
     return check
 
 
-def case_assessment_record(*, case: Case, actor: Any, figures: dict[str, Any]) -> Case:
+INDEX_FIELD = "index_x10k"  # 2.1: the average contribution index, computed from the registry's record
+
+
+def case_assessment_record(*, case: Case, actor: Any, figures: dict[str, Any], reason: str = "") -> Case:
     """Record the figures the agency works out itself while handling a case (its definition's ``by:
     agency`` fields: for a new retiree (2.1) the average contribution index, the months, the account
     balance, or the amount of record and its reference), never asked of the applicant. Validated by
     the definition (`assessment_validate`); merged into the case's content, the old and new values
     audited, a step on the case's history. Refused (DomainError naming the field) for a business
-    without such fields, a case completed or rejected, or a bad value; nothing is written then."""
+    without such fields, a case completed or rejected, or a bad value; nothing is written then.
+
+    The average contribution index (``index_x10k``) is computed from the person's contribution record
+    (`benefits.selectors.contribution_index`), not typed: when the record gives it, it is recorded
+    with every assessment and a typed value other than it is refused. Only when the record cannot
+    give it (no record, or months whose average wage the pack lacks) may staff type it, and then
+    with `reason` (why, and from which file), which the audit trail and the case's history keep."""
     from shebao.rules.business_fields import assessment_validate
 
     require(actor, "case.assess")
     checked = assessment_validate(case.business, figures, today=clock.today())
     if not checked.ok:
         raise DetailsRefused([FieldError(f"details.{e.field}", e.zh) for e in checked.errors])
+    reason = (reason or "").strip()
+    check_values(AuditEvent, {"reason": reason})
+    typed_by_hand = ""
+    if case.person_id is not None and INDEX_FIELD in {f.name for f in definition(case.business).agency_fields}:
+        from shebao.benefits.selectors import contribution_index, index_zh
+
+        working = contribution_index(case.person)
+        typed = checked.details.get(INDEX_FIELD)
+        if working.index_x10k is not None:
+            if typed is not None and typed != working.index_x10k:
+                raise DomainError(f"平均缴费指数按登记的缴费记录计算为{index_zh(working.index_x10k)}，不能改填为"
+                                  f"{index_zh(typed)}；记录有误请先更正缴费记录",
+                                  "the index is computed from the contribution record", field=f"details.{INDEX_FIELD}")
+            checked.details[INDEX_FIELD] = working.index_x10k
+        elif typed is not None:
+            if not reason:
+                raise DomainError(f"{'；'.join(working.missing)}。人工填写平均缴费指数须说明理由（依据的档案或核定材料）",
+                                  "a typed index needs its reason", field="reason")
+            typed_by_hand = f"平均缴费指数{index_zh(typed)}为人工填写（缴费记录不完整：{'；'.join(working.missing)}），理由：{reason}"
     if not checked.details:
         raise DomainError("请填写核定的项目", "no figure given", field="details")
     with transaction.atomic():
@@ -560,8 +588,11 @@ def case_assessment_record(*, case: Case, actor: Any, figures: dict[str, Any]) -
         shown = {k for k in checked.details}
         note = "；".join(f"{label}：{value}" for label, value in details_display(
             locked.business, {k: v for k, v in locked.details.items() if k in shown}))
+        if typed_by_hand:
+            note = f"{note}；{typed_by_hand}"
         _record_event(locked, actor, "assessment", note[:500])
-        audit_update(actor=actor, instance=locked, before=before, reason="经办机构核定")
+        audit_update(actor=actor, instance=locked, before=before,
+                     reason=("经办机构核定；" + typed_by_hand)[:200] if typed_by_hand else "经办机构核定")
     return locked
 
 

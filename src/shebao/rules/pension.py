@@ -283,3 +283,94 @@ __all__ = ["Adjustment", "Entitlement", "account_divisor", "account_pension_fen"
            "applied_adjustments", "arrears_months",
            "basic_pension_fen", "entitlement_for", "monthly_amount_fen", "payable_months", "round_half_up",
            "top_up_fen", "transitional_pension_fen"]
+
+
+# --- The average contribution index (本人平均缴费工资指数) ------------------------------------------
+@dataclass(frozen=True)
+class IndexYear:
+    """One calendar year of the working: its contribution months, the sum of their monthly bases,
+    and the sum of each month's base divided by the average monthly wage in force that month (the
+    previous year's, as the pack dates it; ``None`` when the pack has none for a month)."""
+
+    year: int
+    months: int
+    bases_fen: int
+    average_wages_fen: tuple[int, ...]  # the distinct averages applied, in order
+    ratio_sum: Fraction | None  # Σ base / average over the year's months; None: an average is missing
+
+    @property
+    def index_x10k(self) -> int | None:
+        """The year's own index ×10 000 (its average ratio), or None."""
+        return None if self.ratio_sum is None else round_half_up(self.ratio_sum * INDEX_SCALE / self.months)
+
+
+@dataclass(frozen=True)
+class IndexWorking:
+    """How the average contribution index was computed from a contribution record: the years, and
+    the index ×10 000 over every month, or ``None`` with ``missing`` saying in Chinese what data it
+    lacks (no record; months whose average wage the pack does not hold)."""
+
+    years: tuple[IndexYear, ...]
+    index_x10k: int | None
+    months: int
+    missing: tuple[str, ...]
+
+
+def average_index(policy: Policy, bases: dict[str, int]) -> IndexWorking:
+    """本人平均缴费工资指数 from a contribution record (国发〔2005〕38号; 京政发〔2006〕2号 for Beijing):
+    each month's contribution base divided by the city's average monthly wage of the previous year
+    (the pack's ``wage.average_monthly_fen`` in force in that month), averaged over all months:
+    Σ(base_m / wage_m) / n, kept to four decimals (×10 000, rounded half up).
+
+    ``bases``: ``{"YYYY-MM": monthly pension base in fen}``, one entry per contribution month.
+    Incomplete (``index_x10k`` None, ``missing`` says why) when there are no months or the pack has no
+    average for some month: the index is never computed from part of the record.
+
+    >>> from shebao.rules import load_policy
+    >>> w = average_index(load_policy("base"), {"2019-07": 884_700, "2019-08": 1_769_400})
+    >>> w.index_x10k, w.years[0].average_wages_fen
+    (15000, (884700,))
+    """
+    if not bases:
+        return IndexWorking((), None, 0, ("登记系统中没有本人的缴费记录（各月缴费基数）",))
+    by_year: dict[int, list[tuple[str, int]]] = {}
+    for month, base in sorted(bases.items()):
+        month_index(month)  # refuses what is no month
+        if base < 0:
+            raise InputError(f"negative base in {month}", zh=f"{month}的缴费基数不能为负数", field="bases")
+        by_year.setdefault(int(month[:4]), []).append((month, base))
+    years, total, uncovered = [], Fraction(0), []
+    for year, rows in sorted(by_year.items()):
+        ratio: Fraction | None = Fraction(0)
+        wages: list[int] = []
+        for month, base in rows:
+            wage = policy.parameter("wage.average_monthly_fen").value(f"{month}-01")
+            if not wage:
+                ratio = None
+                uncovered.append(month)
+                continue
+            if wage not in wages:
+                wages.append(wage)
+            if ratio is not None:
+                ratio += Fraction(base, wage)
+        years.append(IndexYear(year, len(rows), sum(b for _, b in rows), tuple(wages), ratio))
+        if ratio is not None:
+            total += ratio
+    n = len(bases)
+    if uncovered:
+        spans = _spans(uncovered)
+        return IndexWorking(tuple(years), None, n, (
+            f"政策参数中没有{spans}适用的上年度本市职工月平均工资（共{len(uncovered)}个月），无法按缴费记录计算",))
+    return IndexWorking(tuple(years), round_half_up(total * INDEX_SCALE / n), n, ())
+
+
+def _spans(months: list[str]) -> str:
+    """'2001-01至2017-06、2019-03' for sorted months (runs of consecutive months joined)."""
+    out, start, prev = [], months[0], months[0]
+    for m in months[1:]:
+        if month_index(m) != month_index(prev) + 1:
+            out.append(start if start == prev else f"{start}至{prev}")
+            start = m
+        prev = m
+    out.append(start if start == prev else f"{start}至{prev}")
+    return "、".join(out)
