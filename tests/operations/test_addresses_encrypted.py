@@ -219,8 +219,11 @@ def test_the_sources_of_addresses_are_tokens_too(employers, clerk_chaoyang, revi
     assert got[(a.name, "email")] == "hr@jia.example" and got[(a.name, "wechat")] == "oWX123456"
     assert got[(a.name, "letter")] == "北京市朝阳区望京街1号"
 
+    from shebao.registry.models import EmploymentSpell
     from tests.cases.conftest import client_for, submit
 
+    # An employee of the employer, whom the report's content names (every road requires the content).
+    EmploymentSpell.objects.create(person=personas.make_person("王工", serial=33), employer=a, from_month="2015-01")
     answer = submit(client_for(clerk_chaoyang), business="monthly_report_back_payment", channel="online",
                     employer=a.pk, applied_on="2020-02-10", contact_email="wang@example.cn",
                     contact_wechat="oWANG0001")
