@@ -126,3 +126,24 @@ def test_an_incomplete_record_takes_a_typed_index_only_with_its_reason_kept_in_t
     assert "人工填写" in event.reason and "京社保档2020-017" in event.reason
     step = case.transitions.order_by("-pk").first()
     assert step.action == "assessment" and "理由：2017年6月以前按档案核定表" in step.note
+
+
+def test_only_paid_months_count_as_the_case_counts_them(retiring, employer_chaoyang, settings):
+    """review-user7 F1: the case showed 在京缴费月数 1个月 beside 平均缴费指数（8个月）: seven of the eight
+    were declared and never paid. The index reads the months the case counts: paid, with an employer's
+    pension contribution, before the business month."""
+    from shebao.registry.selectors import pension_months_in_beijing
+
+    settings.SHEBAO_TODAY = "2020-02-20"
+    _record(retiring, employer_chaoyang, _months("2019-01", "2019-06"), 884_700)
+    _record(retiring, employer_chaoyang, _months("2019-07", "2019-08"), 1_769_400)
+    Contribution.objects.filter(person=retiring, month="2019-08").update(paid_on=None)  # declared, not paid
+    Contribution.objects.filter(person=retiring, month="2019-07").update(pension_employer_fen=0)
+    _record(retiring, employer_chaoyang, ["2020-02"], 5_000_000)  # the business month: not yet a month
+    working = contribution_index(retiring)
+    assert working.months == 6 == pension_months_in_beijing(person=retiring, on=dt.date(2020, 2, 20))
+    # 2019-01..06 under 2017's average 8,467.00: 884,700 / 846,700 each.
+    assert working.index_x10k == round(884_700 * 10_000 / 846_700)
+    # A month paid after the business date is not yet a month either.
+    Contribution.objects.filter(person=retiring, month="2019-06").update(paid_on=dt.date(2020, 3, 1))
+    assert contribution_index(retiring).months == 5

@@ -400,19 +400,23 @@ def entitlement_working(entitlement: Any, *, month: str, known_on: Any) -> list[
     return lines
 
 
-def contribution_index(person: Any, *, policy: Any = None) -> Any:
+def contribution_index(person: Any, *, policy: Any = None, on: Any = None) -> Any:
     """The person's average contribution index (本人平均缴费工资指数, 2.1) computed from their contribution
-    record in the registry (`registry.Contribution`: the pension base of each month, summed over
-    employers) by `rules.pension.average_index`: each month's base over the average monthly wage the
-    pack holds for it. Returns its `IndexWorking` (the years, bases and averages shown to the clerk,
-    and what data is missing when it cannot be computed). `policy`: the policy in force by default."""
-    from shebao.registry.models import Contribution
+    record in the registry by `rules.pension.average_index`: each paid month's pension base (summed over
+    employers) over the average monthly wage the pack holds for it. Only months that count as
+    contribution months on `on` (business date by default) are read, the same months the case's
+    在京缴费月数 counts (`registry.selectors.paid_pension_contributions`): a declared month left unpaid
+    is no contribution month and has no place in the average (review-user7 F1). Returns its
+    `IndexWorking` (the years, bases and averages shown to the clerk, and what data is missing when it
+    cannot be computed). `policy`: the policy in force by default."""
+    from shebao.core import clock
+    from shebao.registry.selectors import paid_pension_contributions
     from shebao.rules.pension import average_index
 
     if policy is None:
         from shebao.core.policy import current_policy
 
         policy = current_policy()
-    bases = dict(Contribution.objects.filter(person=person).values("month").annotate(b=Sum("pension_base_fen"))
-                 .values_list("month", "b"))
+    paid = paid_pension_contributions(person=person, on=on or clock.today())
+    bases = dict(paid.values("month").annotate(b=Sum("pension_base_fen")).values_list("month", "b"))
     return average_index(policy, {m: int(b) for m, b in bases.items()})

@@ -156,17 +156,25 @@ def employer_search(*, user: Any, query: str) -> QuerySet[Employer]:
     return qs.filter(name__startswith=q) if len(q) < 2 else qs.filter(name__contains=q)
 
 
+def paid_pension_contributions(*, person: Person, on: dt.date) -> Any:
+    """The person's pension contribution rows that count as contribution months on `on`: months before
+    the month of `on`, with an employer's pension contribution, paid on or before `on`. A declared month
+    not (yet) paid is no contribution month (京政发〔2006〕2号: 缴费年限 are the years actually paid).
+    The one reading of "a month contributed" for the months counted (`pension_months_in_beijing`) and
+    for the average contribution index (`benefits.selectors.contribution_index`)."""
+    return Contribution.objects.filter(person=person, month__lt=month_of_date(on), pension_employer_fen__gt=0,
+                                       paid_on__isnull=False, paid_on__lte=on)
+
+
 def pension_months_in_beijing(*, person: Person, on: dt.date) -> int:
     """Months of pension contributions in Beijing up to and including the month before `on`.
 
     A month counts once however many employers paid for it (a part-time worker's second
-    employer does not make a month twice as long), and only months that were paid.
+    employer does not make a month twice as long), and only months that were paid
+    (`paid_pension_contributions`).
     """
     return (
-        Contribution.objects.filter(
-            person=person, month__lt=month_of_date(on), pension_employer_fen__gt=0, paid_on__isnull=False,
-            paid_on__lte=on,
-        )
+        paid_pension_contributions(person=person, on=on)
         .aggregate(months=Count("month", distinct=True))["months"]
     )  # COUNT(DISTINCT month) (month is never NULL): one statement without a subquery to compile
 
