@@ -242,3 +242,26 @@ def test_the_survivor_grant_says_each_refusal_at_its_input(client, clerk_chaoyan
     html = r.content.decode()
     assert "死者本人的号码" in _marked(html, "id_number_1") and not _marked(html, "name_1")
     assert 'id="errors"' in html
+
+
+def test_one_relative_number_is_one_name_across_awards_and_survivors(clerk_chaoyang, reviewer_chaoyang):
+    """review-user7 F3: one unregistered relative's number was paid as 赵大山 on one death and as 何父 on
+    another. A number recorded on an award or a survivor's pension carries that name on the next."""
+    from shebao.benefits.survivors import DependantInput, survivor_pensions_grant
+
+    first = fast_track_award_pay(actor=reviewer_chaoyang, case=_claim(clerk_chaoyang, 311, died=True), wage_fen=0,
+                                 bank_account="6222020000000003111", payee=AwardPayee("赵大山", "parent", WIFE))
+    second = _claim(clerk_chaoyang, 312, died=True)
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        fast_track_award_pay(actor=reviewer_chaoyang, case=second, wage_fen=0, bank_account="6222020000000003121",
+                             payee=AwardPayee("何父", "parent", WIFE))
+    assert "与该证件号码登记的姓名不一致（含其他工伤待遇中为该号码记载的姓名）" in e.value.message_dict["payee_name"][0]
+    # the same relative under the same name (a parent who lost two children) is taken
+    award = fast_track_award_pay(actor=reviewer_chaoyang, case=second, wage_fen=0, bank_account="6222020000000003121",
+                                 payee=AwardPayee("赵大山", "parent", WIFE))
+    assert award.payee_name == "赵大山" and first.payee_id_number == award.payee_id_number == WIFE
+    # and a survivor's pension of the first death cannot name the number under another name either
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        survivor_pensions_grant(actor=reviewer_chaoyang, award=first, wage_fen=900_000, dependants=[
+            DependantInput(name="何父", id_number=WIFE, relation="parent", bank_account="6222020000000003119")])
+    assert "含其他工伤待遇中为该号码记载的姓名" in " ".join(e.value.message_dict["name_1"])

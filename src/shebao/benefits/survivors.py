@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shebao.benefits.models import SurvivorMonth, SurvivorPension, WorkInjuryAward
+from shebao.benefits.selectors import relative_name_conflicts
 from shebao.benefits.services import typed_month
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
@@ -32,7 +33,6 @@ from shebao.core.money import format_yuan
 from shebao.core.permissions import require
 from shebao.core.policy import current_policy
 from shebao.registry.checks import CodeError, parse_citizen_id
-from shebao.registry.models import Person
 from shebao.rules import InputError
 from shebao.rules.dates import month_index, month_str
 from shebao.rules.work_injury import Dependant, person_wage_fen, survivor_last_month, survivor_pensions_fen
@@ -102,9 +102,9 @@ def survivor_pensions_grant(*, actor: Any, award: WorkInjuryAward, wage_fen: int
         # dead worker's own number): never the deceased's, and a registered number carries its registered name.
         if cid.number == award.person.id_number:
             raise ValidationError({f"id_number_{n}": f"第{n}位供养亲属的证件号码是死者本人的号码，请填写供养亲属本人的号码"})
-        registered = Person.objects.filter(id_number=cid.number).values_list("name", flat=True).first()
-        if registered is not None and registered != name:
-            raise ValidationError({f"name_{n}": f"第{n}位供养亲属的姓名与该证件号码登记的姓名不一致，请核对姓名和证件号码"})
+        if relative_name_conflicts(id_number=cid.number, name=name):
+            raise ValidationError({f"name_{n}": f"第{n}位供养亲属的姓名与该证件号码登记的姓名不一致（含其他工伤待遇中为该号码记载的姓名），"
+                                                "请核对姓名和证件号码"})
         if d.lone and d.relation == SurvivorPension.Relation.SPOUSE:
             raise ValidationError({f"lone_{n}": f"第{n}位供养亲属是配偶，不属孤儿或孤寡老人"})
         try:

@@ -32,6 +32,7 @@ from django.db import transaction
 
 from shebao.benefits.models import DisabilityAllowance, ExchangeRecord, PayrollRun, WorkInjuryAward
 from shebao.benefits.payroll import immediate_payment_start
+from shebao.benefits.selectors import relative_name_conflicts
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_create
 from shebao.core.inputs import bank_account_text, business_date_problem, clean_text
@@ -285,10 +286,8 @@ def _payee_problems(payee: AwardPayee | None, *, died: bool, deceased: Person) -
         # registered number carries its registered name.
         if cid.number == deceased.id_number:
             problems["payee_id_number"] = "领取人的证件号码是死者本人的号码，请填写领取人本人的号码"
-        elif name and "payee_name" not in problems:
-            registered = Person.objects.filter(id_number=cid.number).values_list("name", flat=True).first()
-            if registered is not None and registered != name:
-                problems["payee_name"] = "领取人姓名与该证件号码登记的姓名不一致，请核对姓名和证件号码"
+        elif name and "payee_name" not in problems and relative_name_conflicts(id_number=cid.number, name=name):
+            problems["payee_name"] = "领取人姓名与该证件号码登记的姓名不一致（含其他工伤待遇中为该号码记载的姓名），请核对姓名和证件号码"
     if problems:
         return problems, None
     assert cid is not None
