@@ -65,16 +65,19 @@ def mask_bank_account(value: str | None) -> str:
 MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "bank_account": mask_bank_account}
 
 # A run of digits (ASCII or full-width) in groups joined by one kind of separator (a space, an
-# ideographic space or a hyphen), maybe with a +86/0086 prefix and a final X (GB 11643's check).
+# ideographic space, a hyphen or dash, a dot, a slash or an underscore, in either width: review-input7 F5,
+# a memo "110105.1965.0713.1182" was shown whole), maybe with a +86/0086 prefix and a final X (GB 11643's
+# check). A date ("2020.02.20", "2020/02/20") has too few digits to be a number of any kind.
 _D = "[0-9\uff10-\uff19]"
+_SEP = "[ \u3000\\-\uff0d.\uff0e/\uff0f_\u2010-\u2015]"
 _RUN_RE = re.compile(
     rf"(?<![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])"
     rf"(?P<prefix>(?:[+\uff0b](?:86|\uff18\uff16)|0086)[ \u3000\-\uff0d]?)?"
-    rf"(?P<run>{_D}+(?:(?P<sep>[ \u3000\-\uff0d]){_D}+(?:(?P=sep){_D}+)*)?(?:(?P=sep)?[XxＸｘ])?)"
+    rf"(?P<run>{_D}+(?:(?P<sep>{_SEP}){_D}+(?:(?P=sep){_D}+)*)?(?:(?P=sep)?[XxＸｘ])?)"
     rf"(?![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])"
 )
 _MOBILE_RE = re.compile(r"1[3-9]\d{9}")
-_GROUP_SPLIT_RE = re.compile(r"[ \u3000\-\uff0d]")
+_GROUP_SPLIT_RE = re.compile(_SEP)
 
 
 def _mask_number(digits: str, tier: int) -> str | None:
