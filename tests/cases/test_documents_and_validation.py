@@ -205,3 +205,22 @@ def test_an_upload_is_filed_under_the_business_month_and_readable_by_the_service
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700
+
+
+def test_thousands_of_unknown_keys_get_a_bounded_answer(cy, person_chaoyang):
+    """review-input7 F1: every error entry repeated the list of all fields, so 4,000 unknown keys in
+    `details` made a 236 MB answer and 100,000 took the server's memory. The answer names at most
+    MAX_LISTED fields and counts the rest; its size no longer grows with the keys; nothing is stored."""
+    from shebao.cases.services import DetailsRefused
+
+    junk = {f"k{i:05d}": i for i in range(5_000)}
+    with nothing_written():
+        r = cy.post("/api/v1/cases/", {"business": "refund", "channel": "counter", "applicant_kind": "person",
+                                       "person": person_chaoyang.pk, "applied_on": "2020-02-10", "details": junk},
+                    format="json")
+    assert r.status_code == 400 and r["Content-Type"].startswith("application/problem+json")
+    assert len(r.content) < 64_000, len(r.content)
+    errors = r.json()["errors"]
+    assert len(errors) == DetailsRefused.MAX_LISTED + 1
+    assert errors[-1]["field"] == "details" and errors[-1]["reason_zh"].startswith("另有")
+    assert all(e["reason_en"] == f"refused: {e['field']}" for e in errors)
