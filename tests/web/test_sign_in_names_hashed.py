@@ -87,3 +87,31 @@ def test_the_portal_keeps_no_unknown_login_name(client, settings):
     client.post("/portal/employer/sign-in/", {"credit_code": admin.employer.credit_code, "login": admin.login,
                                               "password": "wrong-password-123"})
     assert SignInEvent.objects.filter(subject_label__endswith=f" {admin.login}").exists()
+
+
+def test_an_id_number_in_the_credit_code_box_is_kept_nowhere_in_clear(client, settings):
+    """review-input7 F3: the employer sign-in's credit-code box took an ID number, and the trail
+    (portal_signinevent.subject_label) and django-axes' POST data (credit_code=…) kept it in clear."""
+    from shebao.portal.models import SignInEvent as Event
+    from shebao.portal.signin import rewrite_event_labels
+
+    for typed in (ID_NUMBER, f"{ID_NUMBER[:6]}.{ID_NUMBER[6:14]}.{ID_NUMBER[14:]}"):
+        r = client.post("/portal/employer/sign-in/", {"credit_code": typed, "login": "boss",
+                                                      "password": "wrong-password-123"})
+        assert r.status_code == 400
+    labels = list(Event.objects.values_list("subject_label", flat=True))
+    assert labels and all(ID_NUMBER not in label and "********" in label for label in labels), labels
+    for row in attempt_rows():
+        assert ID_NUMBER[6:14] not in "".join(map(str, row)), row
+    # A trail kept before: the command's rewrite masks the number typed as the credit code.
+    old = Event.objects.create(kind="employer", outcome="failed", subject="x", subject_label=f"{ID_NUMBER} 未注册的登录名")
+    assert rewrite_event_labels() == 1 and rewrite_event_labels() == 0  # once, then nothing left
+    old.refresh_from_db()
+    assert ID_NUMBER not in old.subject_label
+    # A real credit code is still named as typed.
+    from tests.portal.conftest import make_admin
+
+    admin = make_admin(personas.make_employer())
+    client.post("/portal/employer/sign-in/", {"credit_code": admin.employer.credit_code, "login": admin.login,
+                                              "password": "wrong-password-123"})
+    assert Event.objects.filter(subject_label=f"{admin.employer.credit_code} {admin.login}").exists()

@@ -224,7 +224,8 @@ AXES_USERNAME_FORM_FIELD = "username"
 # typed as a user name is not kept in clear; shebao.staff.lockout), and the POST data it keeps of a
 # failed attempt hides every field that may hold a personal number or a secret.
 AXES_USERNAME_CALLABLE = "shebao.staff.lockout.attempt_username"
-AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "login", "id_number", "mobile", "code", "otp_token"]
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "login", "id_number", "credit_code", "mobile", "code",
+                             "otp_token"]
 if os.environ.get("SHEBAO_PROXY_SSL_HEADER", "").strip():
     AXES_IPWARE_PROXY_COUNT = 1  # the client's address is the one the proxy in front adds
 SESSION_COOKIE_AGE = int(os.environ.get("SHEBAO_IDLE_MINUTES", "15")) * 60

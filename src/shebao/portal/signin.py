@@ -29,7 +29,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
-from shebao.core.masking import mask_id_number
+from shebao.core.masking import mask_id_number, mask_text
 from shebao.core.normalize import normalize_code
 from shebao.portal import codes
 from shebao.portal.forms import normalize_login
@@ -173,8 +173,11 @@ def employer_event_label(credit_code: str, login: str) -> str:
     """The label of an employer sign-in event: the credit code and the login name of an existing
     account; a login name that is no account's (it may be an ID or phone number typed in the wrong
     box) is not kept, only said to be unknown (the event's subject, a keyed hash, still tells two
-    tries of the same name apart)."""
-    return f"{credit_code} {login}" if login else f"{credit_code} {UNKNOWN_LOGIN}"
+    tries of the same name apart). The credit code is kept through `mask_text`: a citizen ID or mobile
+    number typed into the credit code's box is masked (review-input7 F3), a credit code (letters among
+    its digits, or a number of no personal kind) is kept as typed."""
+    code = mask_text(credit_code)[:60]
+    return f"{code} {login}" if login else f"{code} {UNKNOWN_LOGIN}"
 
 
 def rewrite_event_labels() -> int:
@@ -184,6 +187,9 @@ def rewrite_event_labels() -> int:
     for event in SignInEvent.objects.filter(kind="employer").exclude(subject_label="").iterator():
         credit_code, _, login = event.subject_label.partition(" ")
         if login == UNKNOWN_LOGIN or not login:
+            if mask_text(credit_code) != credit_code:  # a personal number typed as the credit code
+                SignInEvent.objects.filter(pk=event.pk).update(subject_label=employer_event_label(credit_code, ""))
+                changed += 1
             continue
         known = EmployerAccount.objects.filter(employer__credit_code=credit_code, login__iexact=login).exists()
         if not known:
