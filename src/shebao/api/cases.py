@@ -55,7 +55,7 @@ from shebao.cases.models import (
 )
 from shebao.core.inputs import TEXT_MAX
 from shebao.core.labels import enum_zh, pack_title_zh
-from shebao.core.masking import mask_phone
+from shebao.core.masking import mask_email, mask_phone
 from shebao.core.normalize import normalize_phone
 from shebao.core.reads import personal_data_read
 from shebao.registry.selectors import employer_get, person_list
@@ -154,7 +154,7 @@ def case_summary(obj: Case, user: Any) -> dict[str, Any]:
         "assignee": str(obj.assignee) if obj.assignee_id else None, "deadline": _iso(obj.deadline),
         "priority": obj.priority, "flagged": obj.flagged, "remote_review_required": obj.remote_review_required,
         "documents_due_on": _iso(obj.documents_due_on), "resumed_on": _iso(obj.resumed_on),
-        "outcome": obj.outcome, "rejection_reason": obj.rejection_reason, "contact_email": obj.contact_email,
+        "outcome": obj.outcome, "rejection_reason": obj.rejection_reason, "contact_email": mask_email(obj.contact_email),
         "contact_phone": mask_phone(obj.contact_phone), "version": obj.version,
         "created_at": _iso(timezone.localtime(obj.created_at)) if obj.created_at else None,
         "completed_at": _iso(timezone.localtime(obj.completed_at)) if obj.completed_at else None,
@@ -175,6 +175,7 @@ class CaseSerializer(serializers.ModelSerializer):
     employer = serializers.SerializerMethodField()
     person = serializers.SerializerMethodField()
     contact_phone = serializers.SerializerMethodField()
+    contact_email = serializers.SerializerMethodField(help_text="通知邮箱（已遮蔽）")
     assignee = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
     details = serializers.SerializerMethodField(help_text="业务所需内容（账号、证件号、手机号已遮蔽）")
@@ -214,6 +215,9 @@ class CaseSerializer(serializers.ModelSerializer):
 
     def get_contact_phone(self, obj: Case) -> str:
         return mask_phone(obj.contact_phone)
+
+    def get_contact_email(self, obj: Case) -> str:
+        return mask_email(obj.contact_email)
 
     def get_assignee(self, obj: Case) -> str | None:
         return str(obj.assignee) if obj.assignee_id else None

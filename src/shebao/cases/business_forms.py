@@ -17,7 +17,15 @@ from typing import Any
 
 from django.http import QueryDict
 
-from shebao.core.masking import mask_bank_account, mask_id_number, mask_phone
+from shebao.core.masking import (
+    mask_address,
+    mask_bank_account,
+    mask_email,
+    mask_id_number,
+    mask_phone,
+    mask_tail,
+    mask_text,
+)
 from shebao.core.money import format_yuan
 from shebao.rules.business_fields import (
     CHANGE_CHOICES,
@@ -292,16 +300,25 @@ def _shown(spec: FieldSpec, value: Any) -> str:
     return str(value)
 
 
+# How a change of a person's data shows each personal item (pages, the API, exports): numbers masked as
+# everywhere, and the contact items too (review-input7 F4: a landline, an e-mail, an address and an
+# emergency contact's mobile and ID number were shown whole to the hall manager and the leader). Any other
+# free text goes through mask_text, which masks whatever personal number it holds.
+CHANGE_MASKS = {"bank_account": mask_bank_account, "id_number": mask_id_number, "mobile": mask_phone,
+                "phone": mask_tail, "email": mask_email, "address": mask_address, "emergency_contact": mask_text}
+
+
+def _change_masked(person_field: str, value: Any) -> Any:
+    """One item of a change as the API shows it: a personal item masked, a code kept as the code."""
+    if person_field in CHANGE_MASKS:
+        return CHANGE_MASKS[person_field](value)
+    return mask_text(value) if isinstance(value, str) and person_field not in CHANGE_CHOICES else value
+
+
 def _change_shown(person_field: str, value: Any) -> str:
     if person_field in CHANGE_CHOICES:
         return CHANGE_CHOICES[person_field].get(str(value), str(value))
-    if person_field == "bank_account":
-        return mask_bank_account(value)
-    if person_field == "id_number":
-        return mask_id_number(value)
-    if person_field == "mobile":
-        return mask_phone(value)
-    return str(value)
+    return str(_change_masked(person_field, value))
 
 
 def details_display(code: str, details: dict[str, Any]) -> list[tuple[str, str]]:
@@ -327,8 +344,7 @@ def details_masked(code: str, details: dict[str, Any]) -> dict[str, Any]:
             out[spec.name] = [{k: (mask_id_number(v) if k == "id_number" else v) for k, v in row.items()}
                               for row in out[spec.name]]
         elif spec.type == "changes":
-            out[spec.name] = {k: _change_shown(k, v) if k in ("bank_account", "id_number", "mobile") else v
-                              for k, v in out[spec.name].items()}
+            out[spec.name] = {k: _change_masked(k, v) for k, v in out[spec.name].items()}
     return out
 
 

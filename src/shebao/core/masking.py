@@ -64,6 +64,29 @@ def mask_bank_account(value: str | None) -> str:
 
 MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "bank_account": mask_bank_account}
 
+
+def mask_tail(value: str | None, keep: int = 4) -> str:
+    """All but the last ``keep`` characters starred (a landline: ``010-88886666`` → ``********6666``)."""
+    text = str(value or "")
+    return "*" * len(text) if len(text) <= keep else "*" * (len(text) - keep) + text[-keep:]
+
+
+def mask_email(value: str | None) -> str:
+    """An e-mail address with its local part hidden but its first character (``v***@example.com``);
+    a value without ``@`` keeps its last four characters."""
+    text = str(value or "")
+    local, at, domain = text.rpartition("@")
+    if not at or not local:
+        return mask_tail(text)
+    return f"{local[0]}***@{domain}"
+
+
+def mask_address(value: str | None, keep: int = 6) -> str:
+    """A postal address with only its first ``keep`` characters (city and district) shown: the street,
+    building and door are starred (``北京市朝阳区某某路1号`` → ``北京市朝阳区*****``)."""
+    text = str(value or "")
+    return text if len(text) <= keep else text[:keep] + "*" * min(len(text) - keep, 12)
+
 # A run of digits (ASCII or full-width) in groups joined by one kind of separator (a space, an
 # ideographic space, a hyphen or dash, a dot, a slash or an underscore, in either width: review-input7 F5,
 # a memo "110105.1965.0713.1182" was shown whole), maybe with a +86/0086 prefix and a final X (GB 11643's
