@@ -265,3 +265,34 @@ def test_one_relative_number_is_one_name_across_awards_and_survivors(clerk_chaoy
         survivor_pensions_grant(actor=reviewer_chaoyang, award=first, wage_fen=900_000, dependants=[
             DependantInput(name="何父", id_number=WIFE, relation="parent", bank_account="6222020000000003119")])
     assert "含其他工伤待遇中为该号码记载的姓名" in " ".join(e.value.message_dict["name_1"])
+
+
+@pytest.mark.parametrize("wage_fen", [1, 9_999, 100_000_001, 10**23])
+def test_an_impossible_wage_is_refused_not_floored_or_capped(clerk_chaoyang, reviewer_chaoyang, wage_fen):
+    """review-input7 F2: a wage of 10²¹ yuan was capped at 300 % and paid (about 166,000 yuan too much
+    now and 5,800 a month for life); 0.01 yuan was floored at 60 %. The floor and the cap hold a real wage
+    (第六十四条); a wage no one earns is a typing error, refused at its input, for the award and for the
+    survivors' pensions alike."""
+    from shebao.benefits.survivors import DependantInput, survivor_pensions_grant
+
+    case = _claim(clerk_chaoyang, 321, died=False)
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=wage_fen,
+                             bank_account="6222020000000003211")
+    assert "不在可能的范围（100.00元至1,000,000.00元）内" in e.value.message_dict["wage_fen"][0]
+    death = fast_track_award_pay(actor=reviewer_chaoyang, case=_claim(clerk_chaoyang, 322, died=True), wage_fen=0,
+                                 bank_account="6222020000000003221", payee=AwardPayee("王丽", "spouse", WIFE))
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        survivor_pensions_grant(actor=reviewer_chaoyang, award=death, wage_fen=wage_fen, dependants=[
+            DependantInput(name="王丽", id_number=WIFE, relation="spouse", bank_account="6222020000000003229")])
+    assert "死者生前本人工资" in e.value.message_dict["wage_fen"][0]
+
+
+def test_the_bounds_of_a_wage_are_taken(clerk_chaoyang, reviewer_chaoyang):
+    from shebao.benefits.work_injury import WAGE_MAX_FEN, WAGE_MIN_FEN, wage_problem
+
+    assert wage_problem(WAGE_MIN_FEN) is None and wage_problem(WAGE_MAX_FEN) is None
+    assert wage_problem(WAGE_MIN_FEN - 1) and wage_problem(WAGE_MAX_FEN + 1)
+    award = fast_track_award_pay(actor=reviewer_chaoyang, case=_claim(clerk_chaoyang, 323, died=False),
+                                 wage_fen=WAGE_MAX_FEN, bank_account="6222020000000003231")
+    assert award.wage_fen < WAGE_MAX_FEN  # taken, then capped at 300 % of the average as the law says

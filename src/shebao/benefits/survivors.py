@@ -26,6 +26,7 @@ from django.db import transaction
 from shebao.benefits.models import SurvivorMonth, SurvivorPension, WorkInjuryAward
 from shebao.benefits.selectors import relative_name_conflicts
 from shebao.benefits.services import typed_month
+from shebao.benefits.work_injury import wage_problem
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
 from shebao.core.inputs import bank_account_text, clean_text
@@ -84,6 +85,8 @@ def survivor_pensions_grant(*, actor: Any, award: WorkInjuryAward, wage_fen: int
         raise ValidationError("请至少填写一位供养亲属")
     if isinstance(wage_fen, bool) or not isinstance(wage_fen, int) or wage_fen <= 0:
         raise ValidationError({"wage_fen": "死者生前本人工资须为正数"})
+    if why := wage_problem(wage_fen, label="死者生前本人工资"):
+        raise ValidationError({"wage_fen": why})
     died_on = assessment.died_on
     policy = current_policy()
     from_month = month_str(month_index(died_on.isoformat()[:7]) + 1)

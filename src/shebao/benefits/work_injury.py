@@ -251,6 +251,20 @@ def fast_track_award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: 
 # reported at about 1.5 million yuan; a real bill above 5 million goes through the ordinary work-injury medical
 # reimbursement, with its audit, not the fast track's immediate payment (9).
 MEDICAL_COSTS_MAX_FEN = 500_000_000
+# A worker's own monthly wage (本人工资) outside these bounds is a typing error (review-input7 F2: 10²¹ yuan
+# was capped at 300 % and paid; 0.01 yuan was floored at 60 %): the law's floor and cap (第六十四条) hold a
+# real wage to the band, they are no reason to take an impossible one. Beijing's minimum monthly wage has
+# been above 1,000 yuan since 2011; a million yuan a month is above any wage the fund insures.
+WAGE_MIN_FEN = 10_000
+WAGE_MAX_FEN = 100_000_000
+
+
+def wage_problem(wage_fen: int, *, label: str = "本人工资") -> str | None:
+    """Why a typed monthly wage (fen) cannot be taken, in Chinese, or None (WAGE_MIN_FEN..WAGE_MAX_FEN)."""
+    if WAGE_MIN_FEN <= wage_fen <= WAGE_MAX_FEN:
+        return None
+    return (f"{label}{format_yuan(wage_fen)}元/月不在可能的范围（{format_yuan(WAGE_MIN_FEN)}元至"
+            f"{format_yuan(WAGE_MAX_FEN)}元）内，请核对金额（按月填写，单位元）")
 
 
 def _payee_problems(payee: AwardPayee | None, *, died: bool, deceased: Person) -> tuple[dict[str, str], AwardPayee | None]:
@@ -333,6 +347,9 @@ def _award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: str, medic
         # capped at 300 % of the average); an empty wage would pay the floor, for good (review-input6 F3)
         problems["wage_fen"] = (f"已有劳动能力鉴定结论（{assessment.grade}级伤残），请填写本人工资（元/月），"
                                 "伤残待遇按本人工资核定")
+    elif isinstance(wage_fen, int) and not isinstance(wage_fen, bool) and wage_fen > 0 and (
+            why := wage_problem(wage_fen)):
+        problems["wage_fen"] = why
     try:
         bank_account_text(bank_account, label="收款账号")
     except ValueError as e:
