@@ -296,3 +296,27 @@ def test_the_bounds_of_a_wage_are_taken(clerk_chaoyang, reviewer_chaoyang):
     award = fast_track_award_pay(actor=reviewer_chaoyang, case=_claim(clerk_chaoyang, 323, died=False),
                                  wage_fen=WAGE_MAX_FEN, bank_account="6222020000000003231")
     assert award.wage_fen < WAGE_MAX_FEN  # taken, then capped at 300 % of the average as the law says
+
+
+def test_an_unreadable_amount_hides_no_other_refusal_on_the_page_or_in_the_api(client, clerk_chaoyang,
+                                                                               reviewer_chaoyang):
+    """review-user7 F2, review-input7 F6: medical costs of "一千" were said alone, and the empty relative's
+    name, the missing relation, the dead worker's own number and the bad account waited for the next try."""
+    from tests.benefits.test_award_pay_api import post
+
+    case = _claim(clerk_chaoyang, 331, died=True)
+    client.force_login(reviewer_chaoyang)
+    bad = {"bank_account": "12", "payee_name": "", "payee_relation": "", "payee_id_number": case.person.id_number}
+    with nothing_written():
+        r = client.post(reverse("backoffice:work_injury_pay", args=[case.pk]), {**bad, "medical_costs": "一千"})
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert "医疗费用应为金额（元）" in _marked(html, "medical_costs")
+    for name, said in (("bank_account", "账号"), ("payee_name", "请填写领取人姓名"),
+                       ("payee_relation", "请选择领取人与死者的关系"), ("payee_id_number", "死者本人的号码")):
+        assert said in _marked(html, name), name
+    with nothing_written():
+        r = post(reviewer_chaoyang, case, {**bad, "medical_costs_fen": "一千"})
+    assert r.status_code == 400
+    fields = {e["field"] for e in r.json()["errors"]}
+    assert {"medical_costs_fen", "bank_account", "payee_name", "payee_relation", "payee_id_number"} <= fields, fields

@@ -210,6 +210,8 @@ NOT_ACTIONS = {
     "shebao.benefits.services.typed_day",
     "shebao.benefits.work_injury.medical_recognition",
     "shebao.benefits.work_injury.medical_assessment",
+    "shebao.benefits.work_injury.wage_problem",  # a pure check of a typed amount
+    "shebao.benefits.work_injury.award_pay_input_problems",  # reads; the payment itself is work_injury.pay
     "shebao.cards.services.new_certificate_code", "shebao.cards.services.normalize_certificate_code",
     "shebao.cards.services.ems_tracking_number_error", "shebao.cards.services.card_order_inputs",
     "shebao.cards.services.ems_delivery_from",

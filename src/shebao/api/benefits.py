@@ -332,6 +332,29 @@ class AwardPaidSerializer(AwardSerializer):
     run = serializers.IntegerField(source="run_id", help_text="即时支付批次编号")
 
 
+def _pay_input_problems(case: Any, raw: Any, unread: Any) -> dict[str, list[str]]:
+    """The service's refusals of the award payment inputs the serializer could read (`unread`: its errors
+    by field), without paying: `work_injury.award_pay_input_problems`."""
+    from shebao.benefits.work_injury import AwardPayee, award_pay_input_problems
+
+    def amount(name: str) -> int | None:
+        if name in unread:
+            return None
+        value = raw.get(name, 0)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def text(name: str) -> str:
+        value = raw.get(name, "")
+        return "" if name in unread or not isinstance(value, str) else value
+
+    typed = [text("payee_name"), text("payee_relation"), text("payee_id_number")]
+    problems = award_pay_input_problems(
+        case=case, wage_fen=amount("wage_fen"), bank_account=text("bank_account"),
+        medical_costs_fen=amount("medical_costs_fen"),
+        payee=AwardPayee(*typed) if any(v.strip() for v in typed) else None)
+    return {k: [v] for k, v in problems.items() if k not in unread}
+
+
 class AwardPayView(APIView):
     """核定并即时支付一项医护人员工伤保险待遇快速申领（第9条快速通道），与后台“即时支付”页面同一服务：
     本区审核人员办理；因工死亡的须填写领取人（近亲属）。已核定的申请不重复支付（200，paid_now 为 false）。"""
@@ -348,7 +371,10 @@ class AwardPayView(APIView):
         # who may not pay is refused before anything else is said (as on the page); the service checks again
         require(request.user, "work_injury.pay", district_id=case.office_id)
         s = AwardPayInSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
+        if not s.is_valid():
+            # every input's refusal at once: what the serializer could not read, and the service's refusals
+            # of the inputs it could (review-user7 F2: a bad amount hid the payee's and the account's)
+            raise serializers.ValidationError({**s.errors, **_pay_input_problems(case, request.data, s.errors)})
         data = s.validated_data
         typed = [data["payee_name"], data["payee_relation"], data["payee_id_number"]]
         payee = AwardPayee(*typed) if any(v.strip() for v in typed) else None

@@ -305,6 +305,7 @@ def work_injury_pay(request: HttpRequest, pk: int) -> HttpResponse:
     from shebao.benefits.work_injury import (
         FAST_TRACK_BUSINESS,
         AwardPayee,
+        award_pay_input_problems,
         fast_track_award_pay,
         medical_assessment,
         medical_recognition,
@@ -331,10 +332,13 @@ def work_injury_pay(request: HttpRequest, pk: int) -> HttpResponse:
             wage_fen = _yuan_field(form["wage"], "本人工资", empty_ok=True, problems=typed, name="wage")
             medical_fen = _yuan_field(form["medical_costs"], "医疗费用", empty_ok=True, problems=typed,
                                       name="medical_costs")
-            if typed:  # an amount that is no amount: said at its input before anything is computed
-                raise ValidationError(typed)
             payee = (AwardPayee(form["payee_name"], form["payee_relation"], form["payee_id_number"])
                      if any(form[f].strip() for f in ("payee_name", "payee_relation", "payee_id_number")) else None)
+            if typed:  # an amount that is no amount: said at its input, with every other input's refusal
+                others = award_pay_input_problems(
+                    case=case, wage_fen=None if "wage" in typed else wage_fen, bank_account=form["bank_account"],
+                    medical_costs_fen=None if "medical_costs" in typed else medical_fen, payee=payee)
+                raise ValidationError({**others, **typed})
             award = fast_track_award_pay(actor=request.user, case=case, wage_fen=wage_fen,
                                          bank_account=form["bank_account"], medical_costs_fen=medical_fen,
                                          payee=payee)

@@ -308,6 +308,54 @@ def _payee_problems(payee: AwardPayee | None, *, died: bool, deceased: Person) -
     return {}, AwardPayee(name=name, relation=relation, id_number=cid.number)
 
 
+def _input_problems(*, assessment: Any, case: Any, wage_fen: int | None, bank_account: str,
+                    medical_costs_fen: int | None, payee: AwardPayee | None) -> tuple[dict[str, str], AwardPayee | None]:
+    """Every input of an award payment checked, the problems keyed by the service's input names, and the
+    payee as stored. An amount given as None was unreadable where it was typed: its input has its own
+    refusal there, and the other inputs are still checked (review-user7 F2, review-input7 F6)."""
+    problems: dict[str, str] = {}
+    if medical_costs_fen is None:
+        pass
+    elif not isinstance(medical_costs_fen, int) or isinstance(medical_costs_fen, bool) or medical_costs_fen < 0:
+        problems["medical_costs_fen"] = "医疗费用须为非负整数（分）"
+    elif medical_costs_fen > MEDICAL_COSTS_MAX_FEN:
+        problems["medical_costs_fen"] = (f"医疗费用{format_yuan(medical_costs_fen)}元超过即时支付的上限"
+                                         f"{format_yuan(MEDICAL_COSTS_MAX_FEN)}元，请核对金额；确属实际发生的，"
+                                         "按工伤医疗费用一般报销程序办理")
+    if wage_fen is None:
+        pass
+    elif assessment.died_on is None and assessment.grade and (
+            not isinstance(wage_fen, int) or isinstance(wage_fen, bool) or wage_fen <= 0):
+        # 第六十四条: the disability benefits are months of the worker's own wage (floored at 60 % and
+        # capped at 300 % of the average); an empty wage would pay the floor, for good (review-input6 F3)
+        problems["wage_fen"] = (f"已有劳动能力鉴定结论（{assessment.grade}级伤残），请填写本人工资（元/月），"
+                                "伤残待遇按本人工资核定")
+    elif isinstance(wage_fen, int) and not isinstance(wage_fen, bool) and wage_fen > 0 and (
+            why := wage_problem(wage_fen)):
+        problems["wage_fen"] = why
+    try:
+        bank_account_text(bank_account, label="收款账号")
+    except ValueError as e:
+        problems["bank_account"] = str(e)
+    payee_problems, payee = _payee_problems(payee, died=assessment.died_on is not None, deceased=case.person)
+    problems.update(payee_problems)
+    return problems, payee
+
+
+def award_pay_input_problems(*, case: Any, wage_fen: int | None, bank_account: str, medical_costs_fen: int | None,
+                             payee: AwardPayee | None) -> dict[str, str]:
+    """The refusals of an award payment's inputs, keyed by input (``wage_fen``, ``medical_costs_fen``,
+    ``bank_account``, ``payee_*``), without paying or writing anything: what a page says beside the
+    amount it could not read (None), so one unreadable amount hides no other refusal. Empty when the
+    claim has no assessment yet (the payment then says why it cannot be made)."""
+    recognition = medical_recognition(case.person) if case.person_id else None
+    assessment = medical_assessment(case.person, recognition) if recognition is not None else None
+    if assessment is None:
+        return {}
+    return _input_problems(assessment=assessment, case=case, wage_fen=wage_fen, bank_account=bank_account,
+                           medical_costs_fen=medical_costs_fen, payee=payee)[0]
+
+
 def _award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: str, medical_costs_fen: int,
                payee: AwardPayee | None = None) -> WorkInjuryAward:
     existing = WorkInjuryAward.objects.filter(case=case).first()
@@ -334,28 +382,8 @@ def _award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: str, medic
         raise ValidationError("尚无劳动能力鉴定结论（数据交换），暂不能核定支付：工伤待遇待鉴定结论到达后一次核定，"
                               "已发生的医疗费用随同支付")
     # The inputs, each refusal at its input, all of them at once.
-    problems: dict[str, str] = {}
-    if not isinstance(medical_costs_fen, int) or isinstance(medical_costs_fen, bool) or medical_costs_fen < 0:
-        problems["medical_costs_fen"] = "医疗费用须为非负整数（分）"
-    elif medical_costs_fen > MEDICAL_COSTS_MAX_FEN:
-        problems["medical_costs_fen"] = (f"医疗费用{format_yuan(medical_costs_fen)}元超过即时支付的上限"
-                                         f"{format_yuan(MEDICAL_COSTS_MAX_FEN)}元，请核对金额；确属实际发生的，"
-                                         "按工伤医疗费用一般报销程序办理")
-    if assessment.died_on is None and assessment.grade and (
-            not isinstance(wage_fen, int) or isinstance(wage_fen, bool) or wage_fen <= 0):
-        # 第六十四条: the disability benefits are months of the worker's own wage (floored at 60 % and
-        # capped at 300 % of the average); an empty wage would pay the floor, for good (review-input6 F3)
-        problems["wage_fen"] = (f"已有劳动能力鉴定结论（{assessment.grade}级伤残），请填写本人工资（元/月），"
-                                "伤残待遇按本人工资核定")
-    elif isinstance(wage_fen, int) and not isinstance(wage_fen, bool) and wage_fen > 0 and (
-            why := wage_problem(wage_fen)):
-        problems["wage_fen"] = why
-    try:
-        bank_account_text(bank_account, label="收款账号")
-    except ValueError as e:
-        problems["bank_account"] = str(e)
-    payee_problems, payee = _payee_problems(payee, died=assessment.died_on is not None, deceased=case.person)
-    problems.update(payee_problems)
+    problems, payee = _input_problems(assessment=assessment, case=case, wage_fen=wage_fen, bank_account=bank_account,
+                                      medical_costs_fen=medical_costs_fen, payee=payee)
     if problems:
         raise ValidationError(problems)
     policy = current_policy()
