@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from shebao.benefits.models import WorkInjuryAward
 from tests import personas
@@ -37,7 +38,7 @@ def test_a_refused_payment_says_each_error_at_its_input(page, settings, viewport
     page.fill("#pay-account", "12345")
     page.click("#work-injury-pay button")
     page.wait_for_selector("#errors")
-    page.wait_for_function("() => document.activeElement && document.activeElement.getAttribute('aria-invalid') === 'true'")
+    expect(page.locator("[aria-invalid=true]:focus")).to_have_count(1)  # (expect polls from here: the CSP forbids wait_for_function's eval)
     # the first input at fault has the focus, in view; its message is right under it, and it names it
     seen = focused_and_seen(page)
     assert seen["id"] == "pay-payee-id" and seen["invalid"] == "true", seen

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from shebao.operations.models import FeverReading
 from tests import personas
@@ -51,6 +52,7 @@ def test_a_refused_temperature_opens_the_page_at_its_input(page, settings, tmp_p
     page.fill("#fever-action", "劝离")
     page.click("#fever-form button")
     page.wait_for_selector("#errors")
+    expect(page.locator("#fever-celsius")).to_be_focused()  # forms.js moves it after the load: waited for
     seen = focused_and_seen(page)
     assert seen["id"] == "fever-celsius" and seen["invalid"] == "true", seen
     assert seen["top"] >= 0 and seen["bottom"] <= seen["height"], seen
@@ -61,6 +63,7 @@ def test_a_refused_temperature_opens_the_page_at_its_input(page, settings, tmp_p
     page.evaluate("window.scrollTo(0, 0)")
     page.focus("#fever-action")
     page.click("#errors p a.error-link")
+    expect(page.locator("#fever-celsius")).to_be_focused()
     assert focused_and_seen(page)["id"] == "fever-celsius"
     # Full-width digits as a Chinese input method types them are a temperature.
     page.fill("#fever-celsius", "３７．５")
@@ -94,7 +97,7 @@ def test_a_refused_front_desk_form_swapped_by_htmx_focuses_its_first_input_at_fa
     page.fill("#bf-amount_fen", "abc")
     page.click("button[name=do][value=preview]")
     page.wait_for_selector("[aria-invalid=true]")
-    page.wait_for_function("document.activeElement && document.activeElement.getAttribute('aria-invalid') === 'true'")
+    expect(page.locator("[aria-invalid=true]:focus")).to_have_count(1)  # (expect polls from here: the CSP forbids wait_for_function's eval)
     seen = focused_and_seen(page)
     first = page.evaluate("document.querySelector('#front-desk [aria-invalid=true]').id")
     assert seen["id"] == first and seen["top"] >= 0 and seen["bottom"] <= seen["height"], seen
