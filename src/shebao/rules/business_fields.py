@@ -466,6 +466,9 @@ _CHANGE_TYPES: dict[str, FieldSpec] = {
     "gender": FieldSpec("gender", "choice", "新性别", enum="gender"),
     "bank_account": FieldSpec("bank_account", "bank_account", "新银行账户"),
     "name": FieldSpec("name", "text", "新姓名", max_length=100),
+    # the registry's column holds 20 (review-input7 F8: 32 characters were taken and only the completion
+    # refused them, with Django's own message): a change is held to what its column keeps
+    "ethnicity": FieldSpec("ethnicity", "text", "新民族", max_length=20),
 }
 CHANGE_CHOICES: dict[str, dict[str, str]] = {
     "household_type": {"urban": "城镇", "rural": "农业", "none": "无（境外人员）"},
