@@ -244,3 +244,18 @@ def test_the_generator_copies_each_month_into_its_own_partition():
     assert [(table, month) for table, month, _ in placed] == [
         (partitions.partition_name(m), m) for m in ("2019-11", "2019-12", "2020-01")]
     assert sum(n for *_, n in placed) == result.contributions > 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("args, said", [
+    (["--ahead", "100000"], "预建月数须在0至120之间"), (["--ahead", "-5"], "预建月数须在0至120之间"),
+    (["--month", "9999-12"], "月份9999-12不在可建分区的范围"), (["--month", "2020-13"], "月"),
+])
+def test_the_partitions_command_refuses_what_it_cannot_build_in_chinese(args, said):
+    """review-input7 F14: --month 9999-12 and --ahead 100000 ended in a traceback (the next month's bound
+    '10000-01' does not fit), and --ahead had no upper bound."""
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError) as refused:
+        call_command("partitions", *args, stdout=io.StringIO())
+    assert said in str(refused.value)

@@ -6,6 +6,8 @@ from django.db import connection
 from shebao.registry import partitions
 from shebao.rules.dates import InputError, month_index
 
+MAX_AHEAD = 120  # review-input7 F14: --ahead 100000 ran past 9999-12 and crashed; 5,000 would make 5,000 tables
+
 
 class Command(BaseCommand):
     help = ("为缴费记录表按月建分区（PostgreSQL），至本月之后若干个月；已有的分区不变，可重复运行。"
@@ -16,13 +18,15 @@ class Command(BaseCommand):
         parser.add_argument("--month", action="append", default=[], help="另须建分区的月份 YYYY-MM（可多次）")
 
     def handle(self, *args, **opts):
-        if opts["ahead"] < 0:
-            raise CommandError("预建月数须≥0")
+        if not 0 <= opts["ahead"] <= MAX_AHEAD:
+            raise CommandError(f"预建月数须在0至{MAX_AHEAD}之间（每月一个分区表，十年足够）")
         for month in opts["month"]:
             try:
                 month_index(month, "calendar_month")
             except InputError as e:
                 raise CommandError(e.zh) from None
+            if not "1951-01" <= month <= "2099-12":  # a partition's bound is the next month, 'YYYY-MM' (7 characters)
+                raise CommandError(f"月份{month}不在可建分区的范围（1951-01至2099-12）内")
         if connection.vendor != "postgresql":
             self.stdout.write("本数据库（SQLite）不分区，无需建分区。")
             return
