@@ -320,3 +320,25 @@ def test_an_unreadable_amount_hides_no_other_refusal_on_the_page_or_in_the_api(c
     assert r.status_code == 400
     fields = {e["field"] for e in r.json()["errors"]}
     assert {"medical_costs_fen", "bank_account", "payee_name", "payee_relation", "payee_id_number"} <= fields, fields
+
+
+def test_the_award_page_and_the_api_give_the_working_of_the_payment(client, clerk_chaoyang, reviewer_chaoyang):
+    """review-user7 F5: the pay page says the working is listed after payment, but the award page and the
+    API gave the total alone (850,447.60). Each item is shown and given, and they add up to the total."""
+    from shebao.core.money import format_yuan
+    from tests.benefits.test_award_pay_api import api
+
+    award = fast_track_award_pay(actor=reviewer_chaoyang, case=_claim(clerk_chaoyang, 341, died=True), wage_fen=0,
+                                 bank_account="6222020000000003411", payee=AwardPayee("王丽", "spouse", WIFE),
+                                 medical_costs_fen=1_234_500)
+    assert award.funeral_grant_fen and award.death_lump_sum_fen
+    assert award.amount_fen == award.funeral_grant_fen + award.death_lump_sum_fen + award.medical_costs_fen
+    client.force_login(reviewer_chaoyang)
+    page = client.get(reverse("backoffice:work_injury_award", args=[award.pk])).content.decode()
+    items = re.search(r'id="award-items">(.*?)</dd>', page, re.S).group(1)
+    for label, fen in (("丧葬补助金", award.funeral_grant_fen), ("一次性工亡补助金", award.death_lump_sum_fen),
+                       ("医疗费用", award.medical_costs_fen)):
+        assert f"{label} {format_yuan(fen)}元" in items, items
+    body = api(reviewer_chaoyang).get(f"/api/v1/benefits/work-injury-awards/{award.pk}/").json()
+    assert (body["funeral_grant_fen"], body["death_lump_sum_fen"], body["medical_costs_fen"]) == (
+        award.funeral_grant_fen, award.death_lump_sum_fen, 1_234_500)

@@ -255,6 +255,11 @@ class AwardSerializer(serializers.Serializer):
     died_on = serializers.DateField(source="assessment.died_on", allow_null=True, default=None)
     amount_fen = serializers.IntegerField(help_text="即时支付金额（分）")
     disability_monthly_fen = serializers.IntegerField(help_text="伤残津贴（分/月，1至4级）")
+    wage_fen = serializers.IntegerField(help_text="核定所用本人工资（分/月，已按60%至300%封顶保底）")
+    funeral_grant_fen = serializers.IntegerField(help_text="丧葬补助金（分）")
+    death_lump_sum_fen = serializers.IntegerField(help_text="一次性工亡补助金（分）")
+    disability_lump_sum_fen = serializers.IntegerField(help_text="一次性伤残补助金（分）")
+    medical_costs_fen = serializers.IntegerField(help_text="医疗费用（分）")
     payee = serializers.SerializerMethodField(
         help_text="因工死亡的即时支付（丧葬补助金、一次性工亡补助金）的领取人（近亲属）；伤残待遇支付给职工本人，为空")
 
