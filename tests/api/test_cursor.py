@@ -150,3 +150,18 @@ def test_a_yes_no_filter_takes_only_true_or_false(municipal_admin):
     c = client_for(municipal_admin)
     assert "true（是）" in _refused(c.get("/api/v1/cases/", {"flagged": "maybe"}), "flagged")
     assert c.get("/api/v1/cases/", {"flagged": "TRUE"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_cursor_is_for_the_filters_it_was_handed_out_with(municipal_admin):
+    """review-input7 F9: a cursor of ?business=refund was honoured on the unfiltered list, which silently
+    skipped every case before its position. A cursor is signed for its list's path and its filters; the
+    page size may change between pages."""
+    for serial in range(3):
+        personas.make_person(f"筛选{serial}", serial=60 + serial)
+    c = client_for(municipal_admin)
+    first = c.get("/api/v1/persons/", {"page_size": "1", "q": "筛选"}).json()
+    cursor = parse_qs(urlsplit(first["next"]).query)["cursor"][0]
+    assert c.get("/api/v1/persons/", {"cursor": cursor, "q": "筛选", "page_size": "2"}).status_code == 200
+    for other in ({}, {"q": "筛"}, {"q": "筛选", "extra": "1"}):
+        assert "分页游标无效" in _refused(c.get("/api/v1/persons/", {"cursor": cursor, **other}), "cursor"), other

@@ -126,8 +126,18 @@ def _invalid_cursor() -> ApiValidationError:
     return ApiValidationError({"cursor": INVALID})
 
 
-def _signer(path: str) -> signing.Signer:
-    return signing.Signer(salt=f"shebao.api.cursor:{path}")
+# Parameters that may change between the pages of one walk; every other parameter is a filter, and a
+# cursor is signed for its list's path AND its filters (review-input7 F9: a cursor of ?business=refund
+# was honoured on the unfiltered list, which silently skipped the cases before its position).
+_NOT_FILTERS = frozenset({"cursor", "page_size"})
+
+
+def _signer(path: str, query: Any) -> signing.Signer:
+    """The signer of a list's cursors: its path and its filters (``query``: a QueryDict or parse_qs
+    mapping of the request's parameters), in a canonical order."""
+    getlist = query.getlist if hasattr(query, "getlist") else query.get
+    filters = sorted((k, v) for k in query if k not in _NOT_FILTERS for v in getlist(k))
+    return signing.Signer(salt=f"shebao.api.cursor:{path}?{parse.urlencode(filters)}")
 
 
 class CheckedCursorPagination(CursorPagination):
@@ -148,8 +158,10 @@ class CheckedCursorPagination(CursorPagination):
         if cursor.position is not None:
             tokens["p"] = cursor.position
         encoded = b64encode(parse.urlencode(tokens, doseq=True).encode("ascii")).decode("ascii")
-        path = parse.urlsplit(self.base_url).path
-        return replace_query_param(self.base_url, self.cursor_query_param, _signer(path).sign(encoded))
+        url = parse.urlsplit(self.base_url)
+        query = parse.parse_qs(url.query, keep_blank_values=True)
+        return replace_query_param(self.base_url, self.cursor_query_param,
+                                   _signer(url.path, query).sign(encoded))
 
     def decode_cursor(self, request: Any) -> Cursor | None:
         """The cursor of the request, None without one; 400 (`cursor`) unless it is one this list
@@ -160,7 +172,7 @@ class CheckedCursorPagination(CursorPagination):
         if len(values) > 1:
             raise _invalid_cursor()
         try:
-            encoded = _signer(request.path).unsign(str(values[0]))
+            encoded = _signer(request.path, request.query_params).unsign(str(values[0]))
             tokens = parse.parse_qs(b64decode(encoded.encode("ascii")).decode("ascii"), keep_blank_values=True)
             offset = int(tokens.get("o", ["0"])[0])
             reverse = tokens.get("r", ["0"])[0]
