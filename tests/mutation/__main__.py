@@ -67,7 +67,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
                                   "test_explain.py"),
     # the pension rule (review-user4 U4): its examples and the adjustment-date properties
     "src/shebao/rules/pension.py": ("tests/rules/test_pension_inputs.py", "tests/rules/test_pension_adjustment_dates.py",
-                                    "tests/rules/test_pension.py", "tests/rules/test_pension_test_packs.py"),
+                                    "tests/rules/test_pension.py", "tests/rules/test_pension_test_packs.py",
+                                    "tests/rules/test_pension_index.py"),
     "src/shebao/collection/ledger.py": _COLLECTION,
     "src/shebao/collection/assessment.py": _COLLECTION,
 }
