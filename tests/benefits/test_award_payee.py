@@ -112,7 +112,8 @@ def test_a_disability_award_is_paid_to_the_worker_and_takes_no_relative(clerk_ch
     with nothing_written(), pytest.raises(ValidationError) as e:
         fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=900_000, bank_account="6222020000000003051",
                              payee=AwardPayee("王丽", "spouse", WIFE))
-    assert "支付给职工本人" in e.value.message_dict["payee_name"][0]
+    # review-input7 F11: not "非因工死亡" (a death not caused by work), which the message used to say
+    assert e.value.message_dict["payee_name"][0] == "伤残待遇支付给职工本人，不填写领取人（领取人仅在因工死亡时填写）"
     award = fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=900_000,
                                  bank_account="6222020000000003051")
     t = award.run.transfers.select_related("person").get()

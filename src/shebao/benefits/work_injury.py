@@ -272,7 +272,7 @@ def _payee_problems(payee: AwardPayee | None, *, died: bool, deceased: Person) -
     problems keyed by input, and the payee as stored (the number normalised)."""
     if not died:
         typed = payee is not None and any(str(v or "").strip() for v in (payee.name, payee.relation, payee.id_number))
-        return ({"payee_name": "非因工死亡的工伤待遇支付给职工本人，不填写领取人"} if typed else {}), None
+        return ({"payee_name": "伤残待遇支付给职工本人，不填写领取人（领取人仅在因工死亡时填写）"} if typed else {}), None
     problems: dict[str, str] = {}
     name = str(getattr(payee, "name", "") or "").strip()
     relation = str(getattr(payee, "relation", "") or "").strip()
