@@ -165,3 +165,13 @@ def test_a_cursor_is_for_the_filters_it_was_handed_out_with(municipal_admin):
     assert c.get("/api/v1/persons/", {"cursor": cursor, "q": "筛选", "page_size": "2"}).status_code == 200
     for other in ({}, {"q": "筛"}, {"q": "筛选", "extra": "1"}):
         assert "分页游标无效" in _refused(c.get("/api/v1/persons/", {"cursor": cursor, **other}), "cursor"), other
+
+
+@pytest.mark.django_db
+def test_a_filter_given_twice_is_told_so_not_called_unknown(municipal_admin):
+    """review-input7 F10: ?status=submitted&status=in_review was refused as if in_review were unknown."""
+    c = client_for(municipal_admin)
+    said = _refused(c.get("/api/v1/cases/?status=submitted&status=in_review"), "status")
+    assert "只能给一个值，收到2个" in said and "无效" not in said
+    said = _refused(c.get("/api/v1/cases/?flagged=true&flagged=false"), "flagged")
+    assert "只能给一个值，收到2个" in said

@@ -86,7 +86,9 @@ def choice_param(request: Any, name: str, choices: Any, *, label: str) -> str | 
     pairs = [p if isinstance(p, tuple) else (p, "") for p in pairs]
     allowed, labels = [v for v, _ in pairs], dict(pairs)
     value = str(values[-1]).strip()
-    if len(values) > 1 or value not in allowed:
+    if len(values) > 1:  # review-input7 F10: two good values were refused as if the last were unknown
+        raise ApiValidationError({name: f"{label}（参数{name}）只能给一个值，收到{len(values)}个"})
+    if value not in allowed:
         shown = "、".join(f"{v}（{labels[v]}）" if labels.get(v) else v for v in allowed)
         raise ApiValidationError({name: f"{label}（参数{name}）“{mask_text(value[:40])[:20]}”无效，可选值：{shown}"})
     return value
@@ -100,7 +102,9 @@ def bool_param(request: Any, name: str, *, label: str) -> bool | None:
     raw = [str(v).strip().lower() for v in request.query_params.getlist(name)]
     if not raw or all(not v for v in raw):
         return None
-    if len(raw) > 1 or raw[-1] not in ("true", "false"):
+    if len(raw) > 1:
+        raise ApiValidationError({name: f"{label}（参数{name}）只能给一个值，收到{len(raw)}个"})
+    if raw[-1] not in ("true", "false"):
         raise ApiValidationError({name: f"{label}（参数{name}）“{mask_text(raw[-1][:40])[:20]}”无效，"
                                         "可选值：true（是）、false（否）"})
     return raw[-1] == "true"
