@@ -29,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
-from common import merge_results
+from common import merge_results, run_on_durable_postgres
 
 TARGET_P95_MS = 200  # issue 15: portal pages p95 under 200 ms (at 100,000 employers and 1,000,000 people)
 
@@ -50,15 +50,13 @@ def main() -> int:
     parser.add_argument("--from-month", default="2019-07")
     parser.add_argument("--requests", type=int, default=40, help="requests per page")
     args, _ = parser.parse_known_args()
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        os.execv(sys.executable, [sys.executable, "-m", "tests.pgtemp", "--durable", "--", sys.executable, __file__,
-                                  *sys.argv[1:]])
+    run_on_durable_postgres(__file__)
     tmp = Path(tempfile.mkdtemp(prefix="shebao-portal-bench-"))
     os.environ.setdefault("SHEBAO_VAR_DIR", str(tmp))
     os.environ["SHEBAO_NOTIFY_DIR"] = str(tmp / "outbox")
     os.environ.setdefault("SHEBAO_TODAY", "2020-07-20")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from common import django_setup
+    from common import django_setup, durability
 
     django_setup()
     from django.core.management import call_command
@@ -75,11 +73,7 @@ def main() -> int:
     from shebao.rules.dates import month_index, month_str
 
     call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW fsync")
-        fsync = cursor.fetchone()[0]
-        cursor.execute("SHOW synchronous_commit")
-        sync = cursor.fetchone()[0]
+    fsync, sync = durability(connection)
     if Contribution.objects.exists():
         print("the database already holds a city: run against an empty one", file=sys.stderr)
         return 2

@@ -37,7 +37,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
-from common import merge_results
+from common import merge_results, run_on_durable_postgres
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -139,9 +139,7 @@ def main() -> int:
                         help="employers the row-by-row baseline builds (a sample, rolled back)")
     parser.add_argument("--requests", type=int, default=30, help="requests per page")
     args, _ = parser.parse_known_args()
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        os.execv(sys.executable, [sys.executable, "-m", "tests.pgtemp", "--durable", "--", sys.executable, __file__,
-                                  *sys.argv[1:]])
+    run_on_durable_postgres(__file__)
     tmp = tempfile.mkdtemp(prefix="shebao-scale-")
     os.environ.setdefault("SHEBAO_VAR_DIR", tmp)
     os.environ.setdefault("SHEBAO_BANK_FILE_DIR", tmp)
@@ -149,7 +147,7 @@ def main() -> int:
     # Pages are requested in-process as signed-in staff (force_login): a development copy without the
     # second factor, as the other page benches run.
     os.environ.setdefault("SHEBAO_STAFF_MFA", "false")
-    from common import django_setup
+    from common import django_setup, durability
 
     django_setup()
     from django.core.management import call_command
@@ -168,11 +166,7 @@ def main() -> int:
     from shebao.staff.models import User
 
     call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW fsync")
-        fsync = cursor.fetchone()[0]
-        cursor.execute("SHOW synchronous_commit")
-        sync = cursor.fetchone()[0]
+    fsync, sync = durability(connection)
     durable = fsync == "on" and sync == "on"
     employers = args.employers or max(1, args.persons // 50)
     months = [month_str(month_index(args.from_month) + k) for k in range(args.months)]

@@ -26,3 +26,21 @@ def django_setup(database_url: str | None = None) -> None:
     import django
 
     django.setup()
+
+
+def run_on_durable_postgres(script: str) -> None:
+    """Without a PostgreSQL DATABASE_URL, re-run ``script`` (with this process's arguments) under a
+    throwaway durable server: tests/pgtemp.py --durable (fsync, synchronous_commit and full_page_writes on),
+    as production runs; a benchmark of a server never measures a database that may lose commits."""
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        os.execv(sys.executable, [sys.executable, "-m", "tests.pgtemp", "--durable", "--", sys.executable, script,
+                                  *sys.argv[1:]])
+
+
+def durability(connection: object) -> tuple[str, str]:
+    """The server's (fsync, synchronous_commit) settings as it reports them, for the benchmark to print."""
+    with connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute("SHOW fsync")
+        fsync = cursor.fetchone()[0]
+        cursor.execute("SHOW synchronous_commit")
+        return fsync, cursor.fetchone()[0]
