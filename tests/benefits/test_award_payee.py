@@ -343,3 +343,19 @@ def test_the_award_page_and_the_api_give_the_working_of_the_payment(client, cler
     body = api(reviewer_chaoyang).get(f"/api/v1/benefits/work-injury-awards/{award.pk}/").json()
     assert (body["funeral_grant_fen"], body["death_lump_sum_fen"], body["medical_costs_fen"]) == (
         award.funeral_grant_fen, award.death_lump_sum_fen, 1_234_500)
+
+
+def test_only_who_may_pay_the_claim_has_its_inputs_checked(clerk_chaoyang, reviewer_chaoyang, clerk_haidian):
+    """The checks say whether a number is registered under another name: the service asks work_injury.pay
+    of the claim's district itself, not only the page and the API before it."""
+    from shebao.benefits.work_injury import award_pay_input_problems
+    from shebao.core.permissions import ActionRefused
+
+    case = _claim(clerk_chaoyang, 351, died=True)
+    inputs = {"case": case, "wage_fen": 0, "bank_account": "12", "medical_costs_fen": 0,
+              "payee": AwardPayee("王丽", "spouse", case.person.id_number)}
+    for outsider in (clerk_haidian, clerk_chaoyang):
+        with pytest.raises(ActionRefused):
+            award_pay_input_problems(actor=outsider, **inputs)
+    said = award_pay_input_problems(actor=reviewer_chaoyang, **inputs)
+    assert "死者本人的号码" in said["payee_id_number"] and "bank_account" in said

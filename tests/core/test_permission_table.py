@@ -145,6 +145,7 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.benefits.work_injury.exchange_file_import": "work_injury.import",
     "shebao.benefits.work_injury.fast_track_claim_submit": "case.submit",
     "shebao.benefits.work_injury.fast_track_award_pay": "work_injury.pay",
+    "shebao.benefits.work_injury.award_pay_input_problems": "work_injury.pay",
     "shebao.benefits.survivors.survivor_pensions_grant": "survivor_pension.grant",
     "shebao.benefits.survivors.survivor_pension_end": "survivor_pension.end",
     "shebao.cards.services.card_order_create": "card_order.create",
@@ -211,7 +212,6 @@ NOT_ACTIONS = {
     "shebao.benefits.work_injury.medical_recognition",
     "shebao.benefits.work_injury.medical_assessment",
     "shebao.benefits.work_injury.wage_problem",  # a pure check of a typed amount
-    "shebao.benefits.work_injury.award_pay_input_problems",  # reads; the payment itself is work_injury.pay
     "shebao.cards.services.new_certificate_code", "shebao.cards.services.normalize_certificate_code",
     "shebao.cards.services.ems_tracking_number_error", "shebao.cards.services.card_order_inputs",
     "shebao.cards.services.ems_delivery_from",

@@ -337,7 +337,7 @@ class AwardPaidSerializer(AwardSerializer):
     run = serializers.IntegerField(source="run_id", help_text="即时支付批次编号")
 
 
-def _pay_input_problems(case: Any, raw: Any, unread: Any) -> dict[str, list[str]]:
+def _pay_input_problems(actor: Any, case: Any, raw: Any, unread: Any) -> dict[str, list[str]]:
     """The service's refusals of the award payment inputs the serializer could read (`unread`: its errors
     by field), without paying: `work_injury.award_pay_input_problems`."""
     from shebao.benefits.work_injury import AwardPayee, award_pay_input_problems
@@ -354,7 +354,7 @@ def _pay_input_problems(case: Any, raw: Any, unread: Any) -> dict[str, list[str]
 
     typed = [text("payee_name"), text("payee_relation"), text("payee_id_number")]
     problems = award_pay_input_problems(
-        case=case, wage_fen=amount("wage_fen"), bank_account=text("bank_account"),
+        actor=actor, case=case, wage_fen=amount("wage_fen"), bank_account=text("bank_account"),
         medical_costs_fen=amount("medical_costs_fen"),
         payee=AwardPayee(*typed) if any(v.strip() for v in typed) else None)
     return {k: [v] for k, v in problems.items() if k not in unread}
@@ -379,7 +379,8 @@ class AwardPayView(APIView):
         if not s.is_valid():
             # every input's refusal at once: what the serializer could not read, and the service's refusals
             # of the inputs it could (review-user7 F2: a bad amount hid the payee's and the account's)
-            raise serializers.ValidationError({**s.errors, **_pay_input_problems(case, request.data, s.errors)})
+            unread = s.errors
+            raise serializers.ValidationError({**unread, **_pay_input_problems(request.user, case, request.data, unread)})
         data = s.validated_data
         typed = [data["payee_name"], data["payee_relation"], data["payee_id_number"]]
         payee = AwardPayee(*typed) if any(v.strip() for v in typed) else None

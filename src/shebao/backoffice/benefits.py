@@ -336,7 +336,7 @@ def work_injury_pay(request: HttpRequest, pk: int) -> HttpResponse:
                      if any(form[f].strip() for f in ("payee_name", "payee_relation", "payee_id_number")) else None)
             if typed:  # an amount that is no amount: said at its input, with every other input's refusal
                 others = award_pay_input_problems(
-                    case=case, wage_fen=None if "wage" in typed else wage_fen, bank_account=form["bank_account"],
+                    actor=request.user, case=case, wage_fen=None if "wage" in typed else wage_fen, bank_account=form["bank_account"],
                     medical_costs_fen=None if "medical_costs" in typed else medical_fen, payee=payee)
                 raise ValidationError({**others, **typed})
             award = fast_track_award_pay(actor=request.user, case=case, wage_fen=wage_fen,

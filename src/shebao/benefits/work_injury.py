@@ -342,12 +342,15 @@ def _input_problems(*, assessment: Any, case: Any, wage_fen: int | None, bank_ac
     return problems, payee
 
 
-def award_pay_input_problems(*, case: Any, wage_fen: int | None, bank_account: str, medical_costs_fen: int | None,
-                             payee: AwardPayee | None) -> dict[str, str]:
+def award_pay_input_problems(*, actor: Any, case: Any, wage_fen: int | None, bank_account: str,
+                             medical_costs_fen: int | None, payee: AwardPayee | None) -> dict[str, str]:
     """The refusals of an award payment's inputs, keyed by input (``wage_fen``, ``medical_costs_fen``,
     ``bank_account``, ``payee_*``), without paying or writing anything: what a page says beside the
     amount it could not read (None), so one unreadable amount hides no other refusal. Empty when the
-    claim has no assessment yet (the payment then says why it cannot be made)."""
+    claim has no assessment yet (the payment then says why it cannot be made). Only who may pay the claim
+    asks (work_injury.pay of its district, ActionRefused otherwise): the answers say whether a number is
+    registered under another name."""
+    require(actor, "work_injury.pay", district_id=case.office_id)
     recognition = medical_recognition(case.person) if case.person_id else None
     assessment = medical_assessment(case.person, recognition) if recognition is not None else None
     if assessment is None:
