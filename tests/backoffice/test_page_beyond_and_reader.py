@@ -51,7 +51,7 @@ def test_page_rows_answers_the_last_page_of_any_list(person_chaoyang, person_hai
     assert (beyond.page, beyond.beyond, beyond.has_next) == (n, 99, False)
     assert beyond.rows == [qs.last()]
     empty = page_rows(qs.none(), 5, 10)
-    assert (empty.rows, empty.page, empty.beyond) == ([], 1, 5)
+    assert (empty.rows, empty.page, empty.beyond) == ([], 1, None)  # nothing at all: no "最后一页" notice
     assert page_rows(qs.none(), 1, 10).beyond is None
 
 

@@ -44,4 +44,4 @@ def test_the_api_names_every_refused_field(clerk_chaoyang, person_chaoyang, paid
     assert r.status_code == 400
     errors = {e["field"]: e["reason_zh"] for e in r.json()["errors"]}
     assert set(errors) == {"details.amount_fen", "details.bank_account"}
-    assert "退费金额应为整数" in errors["details.amount_fen"]
+    assert "退费金额应为以分为单位的整数，如500000表示5000.00元" in errors["details.amount_fen"]

@@ -120,3 +120,14 @@ def test_an_employer_with_nothing_left_to_declare_is_told_so(client, settings, w
     # No upload form at all when nothing can be declared (review-user5 F9), and the reason said once.
     assert 'type="file"' not in page and "上传并检查" not in page and 'name="month"' not in page
     assert page.count("暂无可申报的月份") == 1 and employer.name + "2020-02" not in page
+
+
+def test_an_empty_list_past_its_end_says_it_is_empty_not_last_page(client, settings, admin_chaoyang):
+    """review-user7 F11: an employer with no declarations at ?page=999 read 没有第999页：共1页，下面是最后一页
+    above 还没有上传过月报; an empty list has no last page to point at."""
+    sign_in_employer(client, settings, admin_chaoyang)
+    r = client.get("/portal/employer/declarations/", {"page": "999"})
+    page = r.content.decode()
+    assert r.status_code == 200
+    assert "page-beyond" not in page and "最后一页" not in page
+    assert "还没有上传过月报" in page

@@ -389,6 +389,8 @@ def page_rows(qs: Any, page: int, size: int) -> PageRows:
     if rows or page == 1:
         return PageRows(rows[:size], page, len(rows) > size)
     n = qs[:start].count()
+    if n == 0:  # nothing at all: the list's own "还没有…" says so; "下面是最后一页" above nothing misleads (review-user7 F11)
+        return PageRows([], 1, False)
     last = max(1, -(-n // size))
     start = (last - 1) * size
     return PageRows(list(qs[start:start + size]), last, False, beyond=page)

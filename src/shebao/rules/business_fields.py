@@ -343,7 +343,12 @@ def _one(spec: FieldSpec, value: Any, label: str, today: dt.date) -> Any:
             raise _Bad(f"{label}含无效或重复的选项")
         return list(value)
     if t in ("fen", "int"):
-        n = _int(value, label)
+        try:
+            n = _int(value, label)
+        except _Bad:
+            if t == "fen":  # the API's content: an amount is whole fen, which "应为整数" alone does not say
+                raise _Bad(f"{label}应为以分为单位的整数，如500000表示5000.00元") from None
+            raise
         show = _fen_words if t == "fen" else str
         if spec.min is not None and n < spec.min:
             raise _Bad(f"{label}不能小于{show(spec.min)}")
