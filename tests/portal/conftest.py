@@ -83,3 +83,16 @@ def sign_in_employer(client, settings, account, password: str = PASSWORD) -> Non
     code = sms_codes(settings, account.mobile)[-1]
     r = client.post("/portal/employer/sign-in/code/", {"code": code})
     assert r.status_code == 302 and r["Location"] == "/portal/employer/", r.content.decode()
+
+
+def identity_checked(client, person) -> None:
+    """Mark the signed-in person's session as having passed the identity check just now, as the
+    provider's callback does (`portal.person_identity.identity_check_callback`): for tests of pages
+    behind the check that are not about the check itself. The check through a real OpenID Connect
+    provider is tested in test_person_identity.py."""
+    from shebao.core import clock
+    from shebao.portal.person_identity import SESSION_KEY
+
+    session = client.session
+    session[SESSION_KEY] = {"person_id": person.pk, "at": clock.now().isoformat(), "subject": "city-id-test"}
+    session.save()

@@ -20,7 +20,7 @@ from shebao.registry.models import EmploymentSpell
 from shebao.rules.business_fields import CHANGE_CHOICES, definitions
 from shebao.rules.catalog import choices
 from tests.nothing_written import nothing_written
-from tests.portal.conftest import sign_in_employer, sign_in_person
+from tests.portal.conftest import identity_checked, sign_in_employer, sign_in_person
 
 pytestmark = pytest.mark.django_db
 NEW = "/portal/employer/cases/new/"
@@ -99,6 +99,7 @@ def test_the_employer_portal_form_draws_its_choices_as_lists(employer_client, co
 
 def test_the_person_portal_form_draws_its_choices_as_lists(client, settings, insured):
     sign_in_person(client, settings, insured)
+    identity_checked(client, insured)
     page = client.get(reverse("portal:person_card_apply")).content.decode()
     assert _selects(page)["reason"] == [zh for _, zh in choices("card_reason")]
     assert "card_replacement" in PERSON_BUSINESSES

@@ -12,7 +12,7 @@ import pytest
 from shebao.cases.models import Case
 from shebao.registry.models import EmploymentSpell
 from tests.nothing_written import nothing_written
-from tests.portal.conftest import sign_in_employer, sign_in_person
+from tests.portal.conftest import identity_checked, sign_in_employer, sign_in_person
 from tests.portal.test_employer import BACK_PAYMENT
 
 CARD = {"reason": "lost", "recipient_name": "王小明", "recipient_phone": "13900139000",
@@ -45,6 +45,7 @@ def test_two_applicants_with_the_same_token_never_meet(client, settings, insured
     for person in (insured, insured_haidian):
         c = client.__class__()
         sign_in_person(c, settings, person)
+        identity_checked(c, person)
         r = c.post("/portal/person/card/", {**CARD, "recipient_name": person.name, "submission": "same-token"})
         assert r.status_code == 302, r.content.decode()
     assert sorted(Case.objects.values_list("person_id", flat=True)) == sorted([insured.pk, insured_haidian.pk])
@@ -54,6 +55,7 @@ def test_two_applicants_with_the_same_token_never_meet(client, settings, insured
 @pytest.mark.django_db
 def test_a_person_double_click_makes_one_card_case(client, settings, insured):
     sign_in_person(client, settings, insured)
+    identity_checked(client, insured)
     answers = [client.post("/portal/person/card/", {**CARD, "submission": "dbl"}) for _ in range(2)]
     assert [a.status_code for a in answers] == [302, 302] and answers[0]["Location"] == answers[1]["Location"]
     assert Case.objects.filter(person=insured).count() == 1

@@ -16,7 +16,7 @@ from shebao.portal.person_services import person_case_submit
 from shebao.portal.services import employer_clerk_add
 from shebao.registry.models import EmploymentSpell
 from tests.nothing_written import nothing_written
-from tests.portal.conftest import PASSWORD, sign_in_employer, sign_in_person
+from tests.portal.conftest import PASSWORD, identity_checked, sign_in_employer, sign_in_person
 
 pytestmark = pytest.mark.django_db
 CARD = {"reason": "lost", "recipient_name": "王小明", "recipient_phone": "13900139000",
@@ -46,7 +46,8 @@ def test_a_person_may_not_apply_for_a_card_posted_for_someone_else(insured, insu
     me = person_actor(insured)
     with nothing_written():
         with pytest.raises(ActionRefused) as refused:
-            person_case_submit(actor=me, person=insured_haidian, business="card_replacement", details=CARD)
+            person_case_submit(actor=me, person=insured_haidian, business="card_replacement", details=CARD,
+                               identity_checked=True)
         assert refused.value.zh == "只能为本人申请"
         with pytest.raises(ActionRefused) as refused:  # the case service itself, whatever calls it
             case_submit(actor=me, business="card_replacement", channel="online", person=insured_haidian,
@@ -56,6 +57,7 @@ def test_a_person_may_not_apply_for_a_card_posted_for_someone_else(insured, insu
 
 def test_the_card_form_applies_for_the_person_signed_in_only(client, settings, insured, insured_haidian):
     sign_in_person(client, settings, insured)
+    identity_checked(client, insured)
     # Another person's record or number put into the posted form is no input of the business: the card
     # is the signed-in person's own, whatever else the post carries.
     r = client.post("/portal/person/card/", {**CARD, "person": insured_haidian.pk,

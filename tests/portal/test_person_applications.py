@@ -17,7 +17,7 @@ from shebao.cases.models import Case, OutboxMessage
 from shebao.core import clock
 from shebao.portal.person_identity import SESSION_KEY
 from tests.nothing_written import nothing_written
-from tests.portal.conftest import sign_in_person
+from tests.portal.conftest import identity_checked, sign_in_person
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,7 @@ def pdf_text(pdf: bytes) -> str:
 def test_a_card_replacement_is_applied_for_online_and_followed_to_its_certificate(
         client, settings, insured, clerk_chaoyang, reviewer_chaoyang):
     sign_in_person(client, settings, insured)
+    identity_checked(client, insured)  # where the card goes is typed after a fresh check (issue 15)
     form = client.get("/portal/person/card/").content.decode()
     assert "补换原因" in form and "邮寄地址" in form
     with nothing_written():  # a bad address: said next to the field, nothing stored
@@ -107,6 +108,7 @@ def test_a_second_card_replacement_while_one_is_open_is_refused_and_led_to_the_o
     open at once. One open application per person of a business that makes one card, one pension or
     one transfer (the `one_open_per_person` check its definition names)."""
     sign_in_person(client, settings, insured)
+    identity_checked(client, insured)
     assert client.post("/portal/person/card/", {**ADDRESS, "submission": "b1"}).status_code == 302
     first = Case.objects.get(person=insured)
     with nothing_written():

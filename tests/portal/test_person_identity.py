@@ -176,3 +176,83 @@ def test_the_stand_in_asks_for_the_face_when_no_answer_is_preset(idp):
                                                         "redirect_uri": CALLBACK, "scope": "openid",
                                                         "state": "s", "nonce": "n"}, timeout=10)
     assert r.status_code == 200 and "人脸识别通过" in r.text and 'name="nonce" value="n"' in r.text
+
+
+# --- The card's delivery address (issue 15: "a card's delivery address require(s) a fresh identity
+# check"; review-user7 F7: a replacement card, which carries financial functions, was sent to any name
+# and address typed by whoever got past the SMS code).
+CARD_URL = "/portal/person/card/"
+CARD = {"reason": "lost", "recipient_name": "张三", "recipient_phone": "13912340000",
+        "postal_address": "河北省廊坊市广阳区某某路1号院2单元301", "postal_code": "065000", "submission": "c1"}
+
+
+def test_the_card_form_sends_the_person_through_the_check_first(client, settings, insured):
+    from shebao.cases.models import Case
+
+    sign_in_person(client, settings, insured)
+    r = client.get(CARD_URL)
+    assert r.status_code == 302 and r["Location"] == "/portal/person/identity/?next=%2Fportal%2Fperson%2Fcard%2F"
+    assert "补换社会保障卡" in client.get(r["Location"]).content.decode()  # the check's page names the business
+    with nothing_written():  # the address posted without a check: sent to the check, nothing stored
+        r = client.post(CARD_URL, CARD)
+    assert r.status_code == 302 and r["Location"].startswith("/portal/person/identity/?next=")
+    assert not Case.objects.exists() and not IdentityCheck.objects.exists()
+
+
+def test_a_card_address_without_a_check_is_refused_by_the_service(insured):
+    from shebao.core.permissions import ActionRefused
+    from shebao.portal.access import person_actor
+    from shebao.portal.person_services import IDENTITY_CHECKED_BUSINESSES, person_case_submit
+
+    assert "card_replacement" in IDENTITY_CHECKED_BUSINESSES
+    details = {k: v for k, v in CARD.items() if k != "submission"}
+    with nothing_written(), pytest.raises(ActionRefused) as refused:
+        person_case_submit(actor=person_actor(insured), person=insured, business="card_replacement", details=details)
+    assert refused.value.zh == "社会保障卡将寄往您填写的地址，补换卡须先通过身份核验（人脸识别）"
+
+
+def test_every_person_business_that_says_where_money_or_a_card_goes_needs_the_check():
+    """The class of the finding: a person's business with a bank account or a postal address among its
+    fields is behind the check, and so is its portal page."""
+    from shebao.portal import urls
+    from shebao.portal.person_services import IDENTITY_CHECKED_BUSINESSES, PERSON_BUSINESSES
+    from shebao.rules.business_fields import definition
+
+    where = {"bank_account", "postal_address"}
+    for business in PERSON_BUSINESSES:
+        names = {f.name for f in definition(business).fields} | {f.type for f in definition(business).fields}
+        if names & where:
+            assert business in IDENTITY_CHECKED_BUSINESSES, business
+    views = {p.name: p.callback for p in urls.urlpatterns if p.name}
+    for name in ("person_card_apply", "person_resident_pension_apply"):
+        assert getattr(views[name], "identity_check_required", False), name
+
+
+def test_the_card_is_applied_for_after_the_check_through_the_provider(client, settings, insured, idp):
+    from shebao.cases.models import Case
+
+    sign_in_person(client, settings, insured)
+    idp.approve(insured.id_number)
+    done = identity_check(client, idp, next_url=CARD_URL)
+    assert done.status_code == 302 and done["Location"] == CARD_URL
+    assert IdentityCheck.objects.get().passed
+    assert "本业务已通过身份核验" in client.get(CARD_URL).content.decode()
+    r = client.post(CARD_URL, CARD)
+    case = Case.objects.get(person=insured)
+    assert r.status_code == 302 and r["Location"] == f"/portal/person/cases/{case.pk}/"
+    assert (case.business, case.details["postal_address"]) == ("card_replacement", CARD["postal_address"])
+
+
+def test_a_card_address_after_the_check_went_stale_is_not_stored(client, settings, insured, idp, monkeypatch):
+    from shebao.cases.models import Case
+
+    sign_in_person(client, settings, insured)
+    idp.approve(insured.id_number)
+    identity_check(client, idp, next_url=CARD_URL)
+    assert client.get(CARD_URL).status_code == 200  # the form drawn within the ten minutes
+    later = clock.now() + dt.timedelta(minutes=10, seconds=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    with nothing_written():  # ...and posted after them
+        r = client.post(CARD_URL, CARD)
+    assert r.status_code == 302 and r["Location"].startswith("/portal/person/identity/?next=")
+    assert not Case.objects.exists()

@@ -3,7 +3,8 @@ through the same catalog and services as the front desk (`cases.services.case_su
 "online"), the rights statement of their own record, and the identity check's trail.
 
 A person acts on their own data only (`core.permissions.portal_may_act_on`); residents' pension
-businesses need a fresh identity check (6.1), which the caller proves with `identity_checked`
+businesses (6.1) and a card replacement (where the card is posted: issue 15) need a fresh identity
+check, which the caller proves with `identity_checked`
 (the page reads it from the session: `portal.person_identity.identity_fresh`). Refusals are
 `ActionRefused` (not theirs, not open online, no fresh check) or the case service's own
 (`DetailsRefused` naming each field), before anything is written.
@@ -22,9 +23,15 @@ from shebao.registry.models import Person
 PERSON_BUSINESSES = ("card_replacement", "resident_pension_registration", "resident_pension_change",
                      "resident_pension_cancellation", "resident_pension_claim")
 # 6.1: "after face recognition in the city's identity app" — and a bank account or a card's postal
-# address may only be changed after one (issue 15).
-IDENTITY_CHECKED_BUSINESSES = frozenset({"resident_pension_registration", "resident_pension_change",
-                                         "resident_pension_cancellation", "resident_pension_claim"})
+# address may only be changed after one (issue 15): every person's business that says where money
+# or a card goes. The value: why, said to the person when the check is missing.
+IDENTITY_CHECKED_BUSINESSES = {
+    "resident_pension_registration": "办理城乡居民养老保险业务须先通过身份核验（人脸识别，第6.1条）",
+    "resident_pension_change": "办理城乡居民养老保险业务须先通过身份核验（人脸识别，第6.1条）",
+    "resident_pension_cancellation": "办理城乡居民养老保险业务须先通过身份核验（人脸识别，第6.1条）",
+    "resident_pension_claim": "办理城乡居民养老保险业务须先通过身份核验（人脸识别，第6.1条）",
+    "card_replacement": "社会保障卡将寄往您填写的地址，补换卡须先通过身份核验（人脸识别）",
+}
 
 
 def _own(actor: Any, person: Person, action: str, zh: str) -> None:
@@ -42,7 +49,8 @@ def person_case_submit(*, actor: Any, person: Person, business: str, details: di
     (`IdempotencyMismatch`).
 
     Raises ActionRefused: another person's application, a business not open to persons online, or
-    a residents' pension business without a fresh identity check (6.1). DetailsRefused: the
+    a business of IDENTITY_CHECKED_BUSINESSES (residents' pension 6.1, a card's delivery address)
+    without a fresh identity check. DetailsRefused: the
     definition's fields and checks (the same as the front desk's).
     """
     from shebao.cases.services import case_submit, details_check, request_fingerprint
@@ -53,8 +61,8 @@ def person_case_submit(*, actor: Any, person: Person, business: str, details: di
         raise ActionRefused("该业务暂不能由个人网上申请，请到经办机构办理", f"{business} is not open to persons online",
                             action="case.submit")
     if business in IDENTITY_CHECKED_BUSINESSES and not identity_checked:
-        raise ActionRefused("办理城乡居民养老保险业务须先通过身份核验（人脸识别，第6.1条）",
-                            f"{business} needs a fresh identity check (6.1)", action="case.submit")
+        raise ActionRefused(IDENTITY_CHECKED_BUSINESSES[business],
+                            f"{business} needs a fresh identity check (6.1, issue 15)", action="case.submit")
     # The content first, as the desk previews it (writes nothing): a person's form is answered field
     # by field before anything else is asked of the case service.
     try:
