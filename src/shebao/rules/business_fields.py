@@ -65,6 +65,7 @@ from shebao.core.normalize import normalize_code, normalize_month, normalize_pho
 
 from .catalog import business as catalog_business
 from .catalog import catalog
+from .code_lists import EDUCATIONS, ETHNICITIES, MARITAL_STATUSES
 from .yamlload import Located, PackError, load_yaml
 
 DEFINITIONS_DIR = Path(__file__).parent / "businesses"
@@ -331,6 +332,8 @@ def _one(spec: FieldSpec, value: Any, label: str, today: dt.date) -> Any:
         return text
     if t == "choice":
         names = dict(spec.choices())
+        if value is None or (isinstance(value, str) and not value.strip()):  # nothing chosen (review-user7 F11)
+            raise _Bad(f"请选择{label}")
         if not isinstance(value, str) or value not in names:  # a list or object is no choice (and unhashable)
             raise _Bad(f"{label}应为以下之一：{'、'.join(names.values())}")
         return value
@@ -383,6 +386,8 @@ def _one(spec: FieldSpec, value: Any, label: str, today: dt.date) -> Any:
         return {"from": start, "to": end}
     if t == "date":
         text = normalize_code(value) if isinstance(value, str) else ""
+        if value is None or (isinstance(value, str) and not text):
+            raise _Bad(f"请填写{label}")
         try:
             day = dt.date.fromisoformat(text)
         except ValueError:
@@ -471,14 +476,17 @@ _CHANGE_TYPES: dict[str, FieldSpec] = {
     "gender": FieldSpec("gender", "choice", "新性别", enum="gender"),
     "bank_account": FieldSpec("bank_account", "bank_account", "新银行账户"),
     "name": FieldSpec("name", "text", "新姓名", max_length=100),
-    # the registry's column holds 20 (review-input7 F8: 32 characters were taken and only the completion
-    # refused them, with Django's own message): a change is held to what its column keeps
-    "ethnicity": FieldSpec("ethnicity", "text", "新民族", max_length=20),
 }
+# Items that take one of a few values: the registry's own codes, and the national standards' code lists
+# for ethnicity, education and marital status (rules.code_lists; review-user7 F11: typed as free text,
+# "汉" and "汉族" were two ethnicities). Every form draws them as a list (cases.business_forms.change_row).
 CHANGE_CHOICES: dict[str, dict[str, str]] = {
     "household_type": {"urban": "城镇", "rural": "农业", "none": "无（境外人员）"},
     "contributor_category": {"employee": "在职职工", "flexible": "灵活就业人员", "retiree": "退休人员"},
     "cadre_status": {"true": "是", "false": "否"},
+    "ethnicity": ETHNICITIES,
+    "education": EDUCATIONS,
+    "marital_status": MARITAL_STATUSES,
 }
 
 
@@ -486,10 +494,16 @@ def change_value(person_field: str, value: Any, *, today: dt.date) -> Any:
     """The new value of one person field (1.3a), validated by its kind; raises _Bad with the reason."""
     if person_field in CHANGE_CHOICES:
         names = CHANGE_CHOICES[person_field]
-        text = str(value).lower() if isinstance(value, (str, bool)) else ""
-        if text not in names:
-            raise _Bad(f"应为以下之一：{'、'.join(names.values())}")
-        return text
+        text = normalize_text(str(value)).lower() if isinstance(value, (str, bool)) else ""
+        if not text:
+            raise _Bad("请选择新值")
+        if text in names:
+            return text
+        by_name = {zh: code for code, zh in names.items()}
+        if text in by_name:  # the Chinese name typed or sent for its code (an API client, a pasted value)
+            return by_name[text]
+        shown = "、".join(names.values()) if len(names) <= 10 else "、".join(list(names.values())[:3]) + "等"
+        raise _Bad(f"应为列表中的一项（{shown}），请从列表中选择")
     if person_field == "postal_code":
         code = normalize_code(value) if isinstance(value, str) else ""
         if not re.fullmatch(r"\d{6}", code):
@@ -568,7 +582,7 @@ _CHANGE_EXAMPLES: dict[str, Any] = {
     "mobile": "13900139000", "phone": "010-65000000", "postal_code": "100020", "email": "zhangsan@example.cn",
     "household_type": "urban", "contributor_category": "employee", "cadre_status": "true", "gender": "male",
     "bank_account": "6217000010001234567", "birth_date": "1975-05-01", "employment_start": "1995-07",
-    "id_number": "110105197505010019", "name": "张三丰",
+    "id_number": "110105197505010019", "name": "张三丰", "ethnicity": "回族", "education": "20", "marital_status": "20",
 }
 
 
@@ -683,7 +697,15 @@ def _schema(s: FieldSpec) -> dict[str, Any]:
     elif s.type == "lines":
         base = {"type": "array", "items": _schema_object(s.items), "minItems": 1, "maxItems": MAX_LINES}
     else:  # changes
-        base = {"type": "object", "properties": {v: {"type": "string"} for v, _ in s.choices()},
+        base = {"type": "object", "properties": {v: _change_schema(v, zh) for v, zh in s.choices()},
                 "additionalProperties": False, "minProperties": 1}
     return {**base, "description": s.label + (f"（{s.help}）" if s.help else "")}
 
+
+def _change_schema(person_field: str, zh: str) -> dict[str, Any]:
+    """One item of a change (1.3a) in the API's schema: a listed item's codes, with their names."""
+    names = CHANGE_CHOICES.get(person_field)
+    if not names:
+        return {"type": "string", "description": zh}
+    return {"type": "string", "enum": list(names), "description": f"{zh}：" + "、".join(
+        v if v == n else f"{v} {n}" for v, n in names.items())}
