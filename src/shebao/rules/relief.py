@@ -29,7 +29,7 @@ rounding per due. Plain Python and NumPy; no Django.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -80,6 +80,19 @@ class Coverage:
                 and (self.size_classes is None or size_class in self.size_classes)
                 and (self.industries is None or any(industry.startswith(p) for p in self.industries)))
 
+    def overlaps(self, other: Coverage) -> bool:
+        """Whether some due is covered by both (an industry code is covered by two prefixes when one
+        prefix starts with the other)."""
+
+        def meet(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
+            return a is None or b is None or bool(a & b)
+
+        return (bool(self.insurances & other.insurances) and self.month_from <= other.month_to
+                and other.month_from <= self.month_to and meet(self.unit_types, other.unit_types)
+                and meet(self.size_classes, other.size_classes)
+                and (self.industries is None or other.industries is None
+                     or any(a.startswith(b) or b.startswith(a) for a in self.industries for b in other.industries)))
+
 
 @dataclass(frozen=True)
 class ReliefRule:
@@ -91,6 +104,9 @@ class ReliefRule:
     coverage: Coverage
     payable: Fraction
     reference: Reference
+    # The day the rule's document is issued (`Document.issued_on`): before it, nobody could apply the
+    # rule, whatever months it covers (a notice of June extending relief to July..December).
+    issued_on: date = date.min
 
     @property
     def key(self) -> str:
@@ -117,6 +133,7 @@ class DeferralRule:
     max_months: int | None
     latest_due: date | None
     reference: Reference
+    issued_on: date = date.min  # as `ReliefRule.issued_on`
 
     @property
     def key(self) -> str:
@@ -183,6 +200,24 @@ class ReliefPack:
         U9: on a training copy's 2020-02-20 the 2022 deferral pack does not exist yet)."""
         return min((d.issued_on for d in self.documents), default=date.min)
 
+    def known_on(self, day: date) -> ReliefPack:
+        """The pack as known on the business day ``day``: only the rules whose document is issued on or
+        before it (`ReliefRule.issued_on`). A decision made that day applies these and no other: the
+        49号 extension (2020-06-22) is not applied by a publication of 2020-02-20; it is applied when
+        its day comes (collection.relief.relief_known_apply).
+
+        >>> p = load_relief_pack("relief-2020-covid")
+        >>> [r.id for r in p.known_on(date(2020, 3, 1)).reliefs]
+        ['medical-half']
+        >>> len(p.known_on(date(2020, 6, 22)).reliefs) == len(p.reliefs)
+        True
+        """
+        reliefs = tuple(r for r in self.reliefs if r.issued_on <= day)
+        deferrals = tuple(r for r in self.deferrals if r.issued_on <= day)
+        if len(reliefs) == len(self.reliefs) and len(deferrals) == len(self.deferrals):
+            return self
+        return replace(self, reliefs=reliefs, deferrals=deferrals)
+
     def months(self) -> tuple[int, int] | None:
         """The first and last contribution month any rule of the pack covers (month indexes)."""
         covs = [r.coverage for r in (*self.reliefs, *self.deferrals)]
@@ -235,6 +270,11 @@ def _coverage(raw: Located) -> Coverage:
     return Coverage(frozenset(_strings(raw, "insurances", INSURANCES, required=True)),
                     frozenset(unit_types) if unit_types else None, frozenset(sizes) if sizes else None,
                     tuple(industries) if industries else None, m_from, m_to)
+
+
+def _document(raw: Located, documents: dict[str, Document]) -> Document:
+    ref = raw.get("reference")
+    return documents[str(ref["document"])]  # checked by `_reference` first
 
 
 def _reference(raw: Located, documents: dict[str, Document]) -> Reference:
@@ -311,6 +351,7 @@ def load_relief_pack(name: str, packs_dir: Path | None = None) -> ReliefPack:
         except ValueError:
             raise raw.error(f"document {raw['id']}: date must be YYYY-MM-DD, YYYY-MM or YYYY", "date") from None
     reliefs, deferrals, seen = [], [], set()
+    lines: dict[str, Located] = {}
     for kind, keys in (("reliefs", _RULE_KEYS), ("deferrals", _DEFERRAL_KEYS)):
         for raw in data.get(kind) or []:
             if not isinstance(raw, Located) or "id" not in raw:
@@ -323,6 +364,7 @@ def load_relief_pack(name: str, packs_dir: Path | None = None) -> ReliefPack:
             seen.add(raw["id"])
             common = dict(pack=name, id=str(raw["id"]), label=str(raw.get("label") or raw["id"]),
                           coverage=_coverage(raw), reference=_reference(raw, documents))
+            common["issued_on"] = _document(raw, documents).issued_on
             if kind == "reliefs":
                 reliefs.append(ReliefRule(payable=_fraction(raw, "payable"), **common))  # type: ignore[arg-type]
             else:
@@ -333,6 +375,10 @@ def load_relief_pack(name: str, packs_dir: Path | None = None) -> ReliefPack:
                 if max_months is None and latest is None:
                     raise raw.error("a deferral needs a limit: max_months, latest_due or both")
                 deferrals.append(DeferralRule(max_months=max_months, latest_due=latest, **common))  # type: ignore[arg-type]
+            lines[str(raw["id"])] = raw
+    shadowed = shadowing_problems(reliefs)
+    if shadowed:
+        raise lines[shadowed[0][1]].error(shadowed[0][0], "reference")
     title = meta.get("title") or {}
     pack = ReliefPack(name, str(meta.get("version")), str(title.get("zh", name)) if isinstance(title, dict) else
                       str(title), tuple(documents.values()), tuple(reliefs), tuple(deferrals),
@@ -340,6 +386,50 @@ def load_relief_pack(name: str, packs_dir: Path | None = None) -> ReliefPack:
                       tuple(str(n) for n in data.get("research_notes") or ()))
     _CACHE[key] = pack
     return pack
+
+
+def shadowing_problems(reliefs: Sequence[ReliefRule]) -> list[tuple[str, str]]:
+    """Rules a later notice would make apply to dues already relieved under an earlier one: a rule
+    listed before another it overlaps (`Coverage.overlaps`; the first match wins) whose document is
+    issued after the other's. Relief of newly known rules touches only dues not relieved yet, so such a
+    pack could not be applied as known on each day and end where it would with everything known.
+    Returns (problem, id of the later rule) pairs; empty for a pack that can.
+    """
+    out = []
+    for i, first in enumerate(reliefs):
+        for other in reliefs[i + 1:]:
+            if first.issued_on > other.issued_on and first.coverage.overlaps(other.coverage):
+                out.append((f"rule {first.id} (document issued {first.issued_on}) comes before rule {other.id} "
+                            f"(issued {other.issued_on}) and covers some of the same dues: a later notice may "
+                            f"only relieve dues no earlier rule relieves; list it after {other.id} or narrow it",
+                            first.id))
+    return out
+
+
+def packs_known_on(packs: Iterable[ReliefPack], day: date) -> list[ReliefPack]:
+    """`ReliefPack.known_on` of each pack, in order."""
+    return [p.known_on(day) for p in packs]
+
+
+def rule_newly_known(packs: Sequence[ReliefPack], *, current: str, known_before: date, day: date,
+                     insurance: str, month: str | int, unit_type: str, size_class: str, industry: str,
+                     ) -> ReliefRule | None:
+    """The rule that relieves a due on ``day`` which it did not when it was last decided: ``current`` is
+    the rule key the due was relieved under ("" for none), ``known_before`` the business day of that
+    decision (the due built, or the pack published, whichever is later). A due already relieved keeps
+    its rule; otherwise the rule the packs known on ``day`` give, if its document was issued after
+    ``known_before`` (a rule known then and not applied did not cover the due: its facts, not a notice,
+    would have changed). Applied to every due once all documents are known, this gives what deciding
+    with everything known gives (tests/rules/test_relief_known.py), for packs without
+    `shadowing_problems`.
+    """
+    if current:
+        return None
+    rule = relief_rule_for(packs_known_on(packs, day), insurance=insurance, month=month, unit_type=unit_type,
+                           size_class=size_class, industry=industry)
+    if rule is None or rule.issued_on <= known_before:
+        return None
+    return rule
 
 
 # --- Reading: one due, and many ----------------------------------------------------------------------
