@@ -105,6 +105,9 @@ class ReliefPublication(AppendOnlyModel):
     credited_fen = models.BigIntegerField("退至预缴余额（分）", default=0)
     transaction = models.OneToOneField("LedgerTransaction", verbose_name="凭证", null=True, blank=True,
                                        on_delete=models.PROTECT, related_name="relief_publication")
+    # The rules (``<pack>/<rule id>``) whose document was issued by ``published_on``: what the
+    # publication applied. A rule issued later applies from its day (`ReliefReapplication`).
+    rules_known = models.JSONField("发布日已印发文件的条目", default=list)
     created_at = models.DateTimeField("记录时间", default=clock.now, editable=False)
 
     class Meta:
@@ -114,6 +117,37 @@ class ReliefPublication(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.pack} {self.version}"
+
+
+class ReliefReapplication(AppendOnlyModel):
+    """Relief under a published pack's rules whose document was issued after the dues were decided
+    (补减免: a later notice, such as 人社部发〔2020〕49号 extending the exemption): which document, on
+    which business day, what it relieved, and the ledger entry (open dues reduced, paid ones credited to
+    the employer). One row per document and run that relieved something
+    (`collection.relief.relief_known_apply`); a run with nothing newly known writes nothing.
+    """
+
+    pack = models.CharField("政策包", max_length=60)
+    document = models.CharField("依据文件", max_length=300)
+    document_issued_on = models.DateField("文件印发日期")
+    applied_on = models.DateField("执行日期")
+    applied_by_label = models.CharField("执行人", max_length=150)
+    rules = models.JSONField("适用条目", default=list)
+    dues = models.PositiveIntegerField("减免应缴笔数", default=0)
+    employers = models.PositiveIntegerField("减免单位数", default=0)
+    reduced_fen = models.BigIntegerField("减少欠缴（分）", default=0)
+    credited_fen = models.BigIntegerField("退至预缴余额（分）", default=0)
+    transaction = models.OneToOneField("LedgerTransaction", verbose_name="凭证", on_delete=models.PROTECT,
+                                       related_name="relief_reapplication")
+    created_at = models.DateTimeField("记录时间", default=clock.now, editable=False)
+
+    class Meta:
+        verbose_name = "减免政策包补减免"
+        verbose_name_plural = "减免政策包补减免"
+        ordering = ["applied_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.pack} {self.document_issued_on}"
 
 
 class ReliefPublicationRequest(models.Model):

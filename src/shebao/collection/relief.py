@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from shebao.collection import ledger
 from shebao.collection.ledger import Line
@@ -32,6 +34,7 @@ from shebao.collection.models import (
     LedgerTransaction,
     ReliefPublication,
     ReliefPublicationRequest,
+    ReliefReapplication,
 )
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_create, audit_update, audited_bulk_update, snapshot
@@ -46,8 +49,10 @@ from shebao.rules.relief import (
     ReliefRule,
     deferral_refusals,
     load_relief_pack,
+    packs_known_on,
     relief_columns,
     relief_pack_names,
+    shadowing_problems,
 )
 from shebao.rules.sme_size import industry_code_problem
 
@@ -73,10 +78,14 @@ def relief_account(insurance: str) -> str:
 
 
 # --- Packs in force and employer facts ---------------------------------------------------------------
-def relief_packs_in_force() -> list[ReliefPack]:
-    """The published relief packs, in the order they were published (the first match wins)."""
-    return [load_relief_pack(name) for name in
-            ReliefPublication.objects.order_by("published_on", "pk").values_list("pack", flat=True)]
+def relief_packs_in_force(on: dt.date | None = None) -> list[ReliefPack]:
+    """The published relief packs as known on the business day ``on`` (default `core.clock` today), in
+    the order they were published (the first match wins): each with only the rules whose document is
+    issued by then (`ReliefPack.known_on`), so dues built on 2020-02-20 are not relieved under a notice
+    of 2020-03-08; `relief_known_apply` relieves them when its day comes."""
+    return packs_known_on([load_relief_pack(name) for name in
+                           ReliefPublication.objects.order_by("published_on", "pk").values_list("pack", flat=True)],
+                          on or clock.today())
 
 
 def relief_packs_available() -> list[str]:
@@ -346,7 +355,7 @@ def relief_what_if(*, pack: str, user: Any = None) -> ReliefImpact:
     employers, by district and by rule; a district's staff see their district. Nothing is written."""
     from shebao.core.scoping import user_sees_all
 
-    p = load_relief_pack(pack)
+    p = load_relief_pack(pack).known_on(clock.today())
     district = None
     if user is not None and not user_sees_all(user):
         d = getattr(user, "district", None)
@@ -367,6 +376,13 @@ def _publishable(pack: str) -> None:
                                        f"（{issued.year}年{issued.month}月{issued.day}日起可用），不能申请或发布"})
     if ReliefPublication.objects.filter(pack=pack).exists():
         raise ValidationError({"pack": f"政策包“{pack}”已发布执行，不能重复发布"})
+    published = [load_relief_pack(n) for n in
+                 ReliefPublication.objects.order_by("published_on", "pk").values_list("pack", flat=True)]
+    rules = [r for p in (*published, load_relief_pack(pack)) for r in p.reliefs]
+    clash = [rid for _, rid in shadowing_problems(rules)]
+    if clash:
+        raise ValidationError({"pack": f"政策包“{pack}”与已发布政策包的减免条目适用范围重叠，而先适用的条目依据的文件"
+                                       f"印发在后（{'、'.join(clash)}）：后印发的文件只能减免尚未减免的费款，请调整条目"})
 
 
 @transaction.atomic
@@ -389,18 +405,17 @@ def relief_pack_publish(*, pack: str, actor: Any, on: dt.date | None = None) -> 
     return _publish(pack=pack, actor=actor, on=on)
 
 
-def _publish(*, pack: str, actor: Any, on: dt.date | None) -> ReliefPublication:
-    from shebao.collection.services import credit_apply
-
-    p = load_relief_pack(pack)
-    on = on or clock.today()
-    impact = _impact(p)
+def _relieve_dues(rows: Sequence[tuple[Due, int, str]], *, on: dt.date, actor: Any, memo: str, reason: str,
+                  ) -> tuple[list[Due], LedgerTransaction | None, set[int]]:
+    """Relieve dues (each with its relief in fen and rule key) that are not relieved yet, re-read under a
+    row lock: an open due is reduced (receivable credited), a paid one is credited to the employer's
+    credit account. One balanced ledger entry debiting ``relief:<insurance>``; audit rows for the
+    dues. Returns the dues relieved, the entry (None when nothing was) and the employers credited."""
     lines: list[Line] = []
     relieved: list[Due] = []
-    split_dues = Due.objects.select_for_update().filter(pk__in=[d.pk for d, _, _ in impact.rows])
-    fresh = {d.pk: d for d in split_dues}
+    fresh = {d.pk: d for d in Due.objects.select_for_update().filter(pk__in=[d.pk for d, _, _ in rows])}
     credited_employers: set[int] = set()
-    for stale, r, key in impact.rows:
+    for stale, r, key in rows:
         d = fresh[stale.pk]
         if d.relief_rule:  # relieved meanwhile
             continue
@@ -418,19 +433,147 @@ def _publish(*, pack: str, actor: Any, on: dt.date | None) -> ReliefPublication:
     txn = None
     if lines:
         txn = ledger.ledger_post(kind=LedgerTransaction.Kind.RELIEF, occurred_on=on, lines=lines, actor=actor,
-                                 memo=f"减免社会保险费：{p.title}", reason=f"发布政策包{p.name}")
+                                 memo=memo, reason=reason)
         audited_bulk_update(actor=actor, objs=relieved,
                             fields=["relief_fen", "relief_rule", "relief_credited", "employer_fen", "amount_fen"],
-                            reason=f"发布减免政策包{p.name}")
+                            reason=reason)
+    return relieved, txn, credited_employers
+
+
+def _publish(*, pack: str, actor: Any, on: dt.date | None) -> ReliefPublication:
+    from shebao.collection.services import credit_apply
+
+    on = on or clock.today()
+    p = load_relief_pack(pack).known_on(on)
+    impact = _impact(p)
+    relieved, txn, credited_employers = _relieve_dues(impact.rows, on=on, actor=actor,
+                                                      memo=f"减免社会保险费：{p.title}", reason=f"发布减免政策包{p.name}")
     publication = ReliefPublication.objects.create(
         pack=p.name, version=p.version, title=p.title[:200], published_on=on, published_by_label=actor_label(actor),
         dues=len(relieved), employers=len({d.employer_id for d in relieved}),
         reduced_fen=sum(d.relief_fen for d in relieved if not d.relief_credited),
-        credited_fen=sum(d.relief_fen for d in relieved if d.relief_credited), transaction=txn)
+        credited_fen=sum(d.relief_fen for d in relieved if d.relief_credited), transaction=txn,
+        rules_known=[r.key for r in p.reliefs])
     audit_create(actor=actor, instance=publication, reason=f"发布减免缓缴政策包：{p.title}")
     for employer in Employer.objects.filter(pk__in=credited_employers).order_by("pk"):
         credit_apply(employer=employer, actor=actor, on=on)
     return publication
+
+
+# --- Rules known after the decision (补减免) ---------------------------------------------------------
+def _newly_known(on: dt.date) -> tuple[list[ReliefPack], dict[str, dt.date], list[ReliefRule]]:
+    """The published packs as known on ``on``, each pack's publication day, and the rules known on
+    ``on`` whose document was issued after their pack's publication (what no publication applied)."""
+    published = dict(ReliefPublication.objects.order_by("published_on", "pk").values_list("pack", "published_on"))
+    packs = packs_known_on([load_relief_pack(name) for name in published], on)
+    return packs, published, [r for p in packs for r in p.reliefs if r.issued_on > published[p.name]]
+
+
+def _newly_relieved(on: dt.date, *, lock: bool = False) -> list[tuple[Due, int, ReliefRule]]:
+    """Dues not relieved that a rule relieves on ``on`` and did not when they were decided: the due was
+    decided on the later of the day it was built and its pack's publication; the rule's document is
+    issued after that day and by ``on`` (`rules.relief.rule_newly_known`, in columns). A due not relieved
+    under a rule known when it was decided stays as it is: its facts, not a notice, left it out."""
+    packs, published, newly = _newly_known(on)
+    if not newly:
+        return []
+    cover = Q()
+    for r in newly:
+        cover |= Q(month_no__gte=r.coverage.month_from, month_no__lte=r.coverage.month_to,
+                   insurance__in=sorted(r.coverage.insurances))
+    qs = Due.objects.filter(cover, relief_rule="", employer_fen__gt=0)
+    if lock:
+        qs = qs.select_for_update()
+    dues = list(qs.only("pk", "employer_id", "month_no", "month", "insurance", "employer_fen", "personal_fen",
+                        "amount_fen", "paid_on", "deferred_to", "created_at").order_by("pk"))
+    relief, keys = relief_compute(employer_id=[d.employer_id for d in dues], month_no=[d.month_no for d in dues],
+                                  insurance=[d.insurance for d in dues], employer_fen=[d.employer_fen for d in dues],
+                                  packs=packs)
+    rules = {r.key: r for p in packs for r in p.reliefs}
+    out = []
+    for d, fen, key in zip(dues, relief.tolist(), keys, strict=True):
+        if not key or fen <= 0:
+            continue
+        rule = rules[key]
+        decided = max(timezone.localtime(d.created_at).date(), published[rule.pack])
+        if decided < rule.issued_on <= on:
+            out.append((d, int(fen), rule))
+    return out
+
+
+@dataclass(frozen=True)
+class NewlyKnownRelief:
+    """What `relief_known_apply` would relieve now, by document (nothing is written by computing it):
+    per document (its citation and issue day) the rules, dues, employers and fen (reduced, credited)."""
+
+    document: str
+    issued_on: dt.date
+    pack: str
+    rules: tuple[str, ...]
+    dues: int
+    employers: int
+    reduced_fen: int
+    credited_fen: int
+
+
+def _by_document(rows: list[tuple[Due, int, ReliefRule]]) -> dict[tuple[str, str, dt.date], list[tuple[Due, int, ReliefRule]]]:
+    out: dict[tuple[str, str, dt.date], list[tuple[Due, int, ReliefRule]]] = defaultdict(list)
+    for row in rows:
+        out[(row[2].pack, row[2].reference.document, row[2].issued_on)].append(row)
+    return dict(sorted(out.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[0][1])))
+
+
+def relief_newly_known(*, on: dt.date | None = None) -> list[NewlyKnownRelief]:
+    """What relieving the rules issued since their dues were decided would do on ``on`` (default the
+    business day), by document: a what-if for the pack page and the command; nothing is written."""
+    out = []
+    for (pack, document, issued), rows in _by_document(_newly_relieved(on or clock.today())).items():
+        out.append(NewlyKnownRelief(document, issued, pack, tuple(sorted({r.key for _, _, r in rows})), len(rows),
+                                    len({d.employer_id for d, _, _ in rows}),
+                                    sum(f for d, f, _ in rows if d.paid_on is None),
+                                    sum(f for d, f, _ in rows if d.paid_on is not None)))
+    return out
+
+
+@transaction.atomic
+def relief_known_apply(*, actor: Any, on: dt.date | None = None) -> list[ReliefReapplication]:
+    """Relieve the dues a published pack's rule covers whose document was issued after the dues were
+    decided (补减免): Beijing's notice of 2020-03-08 for the February dues built on 2020-02-20, the
+    人社部发〔2020〕49号 extensions of 2020-06-22. Open dues are reduced, paid ones credited to the
+    employer (whose credit then pays its open dues, oldest first): new ledger entries, one per document,
+    each recorded with the document that caused it (`ReliefReapplication`), and audit rows.
+
+    Idempotent: a relieved due is never looked at again, so a second run on the same day (or any day
+    with no new document) writes nothing and returns []. Late fees are not posted: they are worked out
+    from the open amount (collection.assessment), so a reduced due's late fee falls with it.
+
+    ``on`` is the business day (default `core.clock` today). Raises PermissionDenied
+    (relief_pack.publish: the center, or a named system job, puts a published pack's rules in force).
+    """
+    from shebao.collection.services import credit_apply
+
+    require(actor, "relief_pack.publish")
+    on = on or clock.today()
+    out = []
+    credited: set[int] = set()
+    for (pack, document, issued), rows in _by_document(_newly_relieved(on, lock=True)).items():
+        relieved, txn, employers = _relieve_dues([(d, f, r.key) for d, f, r in rows], on=on, actor=actor,
+                                                 memo=f"补减免社会保险费：{document}"[:200],
+                                                 reason=f"执行{issued:%Y-%m-%d}印发文件的减免条目（政策包{pack}）")
+        if txn is None:
+            continue
+        credited |= employers
+        record = ReliefReapplication.objects.create(
+            pack=pack, document=document[:300], document_issued_on=issued, applied_on=on,
+            applied_by_label=actor_label(actor), rules=sorted({d.relief_rule for d in relieved}), dues=len(relieved),
+            employers=len({d.employer_id for d in relieved}),
+            reduced_fen=sum(d.relief_fen for d in relieved if not d.relief_credited),
+            credited_fen=sum(d.relief_fen for d in relieved if d.relief_credited), transaction=txn)
+        audit_create(actor=actor, instance=record, reason=f"补减免：{document}"[:200])
+        out.append(record)
+    for employer in Employer.objects.filter(pk__in=credited).order_by("pk"):
+        credit_apply(employer=employer, actor=actor, on=on)
+    return out
 
 
 @transaction.atomic
@@ -452,7 +595,7 @@ def relief_pack_publish_request(*, pack: str, actor: Any, reason: str) -> Relief
         raise ValidationError({"reason": "请填写申请说明（如依据的文件已正式印发）"})
     if ReliefPublicationRequest.objects.filter(pack=pack, outcome=ReliefPublicationRequest.Outcome.PENDING).exists():
         raise ValidationError({"pack": f"政策包“{pack}”已有待复核的发布申请"})
-    impact = _impact(load_relief_pack(pack))
+    impact = _impact(load_relief_pack(pack).known_on(clock.today()))
     request = ReliefPublicationRequest.objects.create(pack=pack, reason=reason, relief_fen=impact.relief_fen,
                                                       employers=impact.employers, requested_by=actor)
     audit_create(actor=actor, instance=request, reason=f"申请发布减免缓缴政策包{pack}（须复核）")
@@ -509,9 +652,13 @@ def _deferral_rule(pack: str, rule: str) -> tuple[ReliefPack, DeferralRule]:
         raise ValidationError({"pack": f"政策包“{pack}”尚未发布执行，不能据以缓缴"})
     p = load_relief_pack(pack)
     try:
-        return p, p.deferral(rule)
+        r = p.deferral(rule)
     except KeyError:
         raise ValidationError({"rule": f"政策包“{p.title}”没有缓缴条目“{rule}”"}) from None
+    if r.issued_on > clock.today():  # a deferral rule applies from the day its document is issued
+        raise ValidationError({"rule": f"缓缴条目“{r.label}”依据的文件（{r.reference.document}）在业务日期"
+                                       f"{clock.today():%Y-%m-%d}尚未印发，不能据以缓缴"})
+    return p, r
 
 
 def _months(raw: Sequence[str]) -> list[str]:
