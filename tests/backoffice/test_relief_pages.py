@@ -449,3 +449,38 @@ def test_on_a_training_date_the_pages_offer_only_the_packs_that_exist_then(clien
     with nothing_written():
         client.post("/collection/relief/publish-request/", {"pack": "relief-2022-deferral", "reason": "文件已印发"})
     assert not ReliefPublicationRequest.objects.exists()
+
+
+def test_the_center_relieves_a_later_notice_from_the_pack_page(client, settings, municipal_admin, clerk_chaoyang,
+                                                               person_chaoyang):
+    """Published on 2020-02-20, the pack relieved nothing (Beijing's notice is of 2020-03-08); on that day
+    the page lists what the notice relieves, the center runs it, and the page records it with the
+    document. A clerk sees the record but no button, and is refused the POST."""
+    from shebao.collection.models import ReliefReapplication
+    from shebao.collection.relief import relief_pack_publish
+
+    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
+    sme = personas.make_employer("北京补减免页面有限公司", serial=62)
+    employer_facts_record(employer=sme, effective_from=dt.date(2020, 1, 1), unit_type="enterprise",
+                          size_class="small", source="划型结果", actor=SETUP)
+    contribution(person_chaoyang, sme, "2020-02", BASE)
+    dues_build(actor=SETUP, months=["2020-02"])
+    relief_pack_publish(pack=PACK, actor=SETUP)
+    client.force_login(municipal_admin)
+    html = client.get("/collection/relief/what-if/", {"pack": PACK}).content.decode()
+    assert "文件尚未印发，业务日期2020年2月20日不适用" in html
+    assert "没有待补减免的应缴费用" in html
+    settings.SHEBAO_TODAY = dt.date(2020, 3, 8)
+    html = client.get("/collection/relief/what-if/", {"pack": PACK}).content.decode()
+    assert "有待补减免的应缴费用" in html and "执行补减免" in html
+    r = client.post("/collection/relief/apply-known/", {"pack": PACK})
+    assert r.status_code == 302
+    assert ReliefReapplication.objects.count() == 2  # 医保发〔2020〕6号 and Beijing's notice
+    html = client.get(r["Location"]).content.decode()
+    assert "已执行新印发文件的减免" in html and "北京市人力资源和社会保障局" in html
+    assert "1,700.00" in html  # 1,600 + 80 + 20 yuan exempt under Beijing's notice
+    client.force_login(clerk_chaoyang)
+    html = client.get("/collection/relief/what-if/", {"pack": PACK}).content.decode()
+    assert "2020年3月8日由" in html and "执行补减免" not in html
+    with nothing_written():
+        assert client.post("/collection/relief/apply-known/", {"pack": PACK}).status_code == 403

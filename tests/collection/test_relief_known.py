@@ -208,3 +208,27 @@ def test_a_deferral_rule_applies_from_its_documents_day(db, settings, municipal_
         deferral_apply(employer=shop, pack="relief-2022-deferral", rule="hard-hit-pension-extended",
                        months=["2022-07"], due_until=dt.date(2022, 12, 31), reason="经营困难", actor=clerk_chaoyang)
     assert "尚未印发" not in str(exc.value) and "尚未核定" in str(exc.value)
+
+
+def test_the_command_lists_each_rules_day_and_applies_newly_known_rules_once(db, settings, person_chaoyang, capsys):
+    from django.core.management import call_command
+
+    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
+    sme = personas.make_employer("北京命令补减免测试有限公司", serial=68)
+    _classify(sme, "small")
+    contribution(person_chaoyang, sme, "2020-02", BASE)
+    dues_build(actor=SETUP, months=["2020-02"])
+    call_command("relief_packs", publish=PACK)
+    assert "当即减免应缴0笔" in capsys.readouterr().out
+    settings.SHEBAO_TODAY = dt.date(2020, 3, 8)
+    call_command("relief_packs")
+    out = capsys.readouterr().out
+    assert "2020-03-08起适用" in out and "2020-06-22起适用" in out
+    assert "待补减免（--apply-known）：北京市" in out and "减少欠缴1,700.00元" in out
+    call_command("relief_packs", apply_known=True)
+    out = capsys.readouterr().out
+    assert "已补减免：北京市" in out and "减少欠缴1,700.00元" in out and "医保发〔2020〕6号" in out
+    with nothing_written():
+        call_command("relief_packs", apply_known=True)
+    assert "没有需要补减免的应缴费用" in capsys.readouterr().out
+    assert ReliefReapplication.objects.filter(applied_by_label__contains="relief_packs").count() == 2

@@ -113,6 +113,7 @@ ROUTES: dict[str, Route] = {
     "collection:relief_publish_request": (None, "relief_pack.request", {"pack": "relief-2022-deferral",
                                                                         "reason": "文件已印发"}),
     "collection:relief_publish_decide": (None, "relief_pack.publish", {"decision": "approve"}),
+    "collection:relief_known_apply": (None, "relief_pack.publish", {"pack": "relief-2020-covid"}),
     "collection:relief_deferrals": (None, "deferral.apply", lambda o: {
         "credit_code": o["employer_code"], "rule": "relief-2020-covid/hardship-deferral", "months": "2020-05",
         "due_until": "2020-09-01", "reason": "经营困难"}),

@@ -40,3 +40,23 @@ def test_a_fact_with_no_employer_of_its_kind_takes_the_industry_of_the_name():
     from shebao.rules.sme_size import industry_code_problem
 
     assert [c for c in EMPLOYER_KIND_INDUSTRY.values() if industry_code_problem(c)] == []
+
+
+def test_the_demo_publishes_on_its_day_and_relieves_each_notice_when_its_day_passes(clerk_chaoyang, settings):
+    """The demo's 2020-02-20 knows no relief rule of Beijing's pack (issue 19): nothing is relieved at
+    publication, and the line says when the rules apply. Run again on 2020-03-09, the re-relief credits
+    February under 医保发〔2020〕6号 and Beijing's notice; a third run does nothing."""
+    from shebao.collection.models import Due, ReliefReapplication
+    from shebao.staff.demo_relief import demo_relief_create
+
+    settings.SHEBAO_TODAY = "2020-02-20"
+    restaurant = personas.make_employer("北京恒安餐饮管理有限公司", serial=604)
+    contribution(personas.make_person("职工甲", serial=620), restaurant, "2020-02", 800_000)
+    line = demo_relief_create(clerk=clerk_chaoyang)
+    assert "2020-02-20发布执行（即时减免0家单位0.00元）" in line and "2020-03-08" in line and "执行补减免" in line
+    assert not Due.objects.filter(relief_fen__gt=0).exists()
+    settings.SHEBAO_TODAY = "2020-03-09"
+    line = demo_relief_create(clerk=clerk_chaoyang)
+    assert "已补减免北京市" in line and "医保发〔2020〕6号" in line
+    assert Due.objects.filter(employer=restaurant, relief_rule="relief-2020-covid/sme-exempt").count() == 3
+    assert demo_relief_create(clerk=clerk_chaoyang) == "" and ReliefReapplication.objects.count() == 2

@@ -47,6 +47,7 @@ urlpatterns = [
     path("relief/size-class/", relief.size_class, name="relief_size_class"),
     path("relief/publish-request/", relief.relief_publish_request, name="relief_publish_request"),
     path("relief/publish-requests/<id:pk>/decide/", relief.relief_publish_decide, name="relief_publish_decide"),
+    path("relief/apply-known/", relief.relief_known_apply, name="relief_known_apply"),
     path("relief/deferrals/", relief.deferrals, name="relief_deferrals"),
     path("relief/deferrals/<id:pk>/", relief.deferral, name="relief_deferral"),
     path("relief/deferrals/<id:pk>/decide/", relief.deferral_decide, name="relief_deferral_decide"),

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shebao.backoffice.errors import refusal_text
 from shebao.collection import relief as services
 from shebao.collection import selectors
-from shebao.collection.models import Deferral, ReliefPublication, ReliefPublicationRequest
+from shebao.collection.models import Deferral, ReliefPublication, ReliefPublicationRequest, ReliefReapplication
 from shebao.collection.services import SecondPersonRequired
 from shebao.core import clock
 from shebao.core.inputs import form_choice
@@ -69,6 +69,7 @@ def _coverage_rows(pack: ReliefPack) -> list[dict[str, Any]]:
                     limits.append(f"最迟{r.latest_due:%Y年%m月%d日}")  # type: ignore[union-attr]
                 what = "缓缴（" + "，".join(limits) + "）" if limits else "缓缴"
             rows.append({"key": r.key, "id": r.id, "kind": kind, "label": r.label, "what": what,
+                         "issued_on": r.issued_on, "known": r.issued_on <= clock.today(),
                          "insurances": "、".join(INSURANCE_LABELS[i] for i in sorted(c.insurances)),
                          "who": "；".join(who), "months": f"{month_str(c.month_from)}至{month_str(c.month_to)}",
                          "basis": f"{r.reference.document} {r.reference.clause}"})
@@ -117,7 +118,11 @@ def relief_what_if(request: HttpRequest) -> HttpResponse:
                     # The pack writer's notes on its sources are for who decides on publishing (U9).
                     "research_notes": pack.research_notes if may(request.user, "relief_pack.publish") else (),
                     "may_decide": (pending is not None and may(request.user, "relief_pack.publish")
-                                   and pending.requested_by_id != request.user.pk)})
+                                   and pending.requested_by_id != request.user.pk),
+                    "today": clock.today(),
+                    "reapplications": list(ReliefReapplication.objects.filter(pack=name).order_by("applied_on", "pk"))})
+    if publication is not None and may(request.user, "relief_pack.publish"):
+        context["newly_known"] = [n for n in services.relief_newly_known() if n.pack == name]
     if publication is None:
         impact = services.relief_what_if(pack=name, user=request.user)
         offices = {pk: short_name(n) for pk, n in
@@ -171,6 +176,25 @@ def relief_publish_request(request: HttpRequest) -> HttpResponse:
             return redirect("collection:relief")
         return _back_to(pack)
     messages.success(request, f"已提交发布申请，须由申请人以外的一名{roles_of('relief_pack.publish')}复核后发布执行")
+    return _back_to(pack)
+
+
+@login_required
+@require_POST
+def relief_known_apply(request: HttpRequest) -> HttpResponse:
+    """Relieve the dues a published pack's rules cover whose document was issued after they were
+    decided (补减免, `collection.relief.relief_known_apply`); the center's act. Back to the pack's page."""
+    require(request.user, "relief_pack.publish")
+    pack = request.POST.get("pack", "").strip()
+    records = services.relief_known_apply(actor=request.user)
+    if records:
+        messages.success(request, "已执行新印发文件的减免：" + "；".join(
+            f"{r.document}，{r.employers}家单位{r.dues}笔，减少欠缴{format_yuan(r.reduced_fen)}元、"
+            f"退至预缴余额{format_yuan(r.credited_fen)}元" for r in records))
+    else:
+        messages.success(request, "没有需要补减免的应缴费用（各条目依据的文件在费款核定或政策包发布时均已适用）")
+    if pack not in services.relief_packs_available():
+        return redirect("collection:relief")
     return _back_to(pack)
 
 

@@ -1,6 +1,15 @@
 """Demo relief (免、减、缓) for `shebao demo_setup`: employer facts, the 2020 relief pack in force and a
 deferral waiting for approval, so a demo user sees relief on the relief pages and the employer
-accounts. Idempotent: nothing is done once the pack is in force."""
+accounts. Idempotent: once the pack is in force, a later run only relieves what notices issued since
+relieve (`relief_known_apply`, itself idempotent).
+
+The demo's day is 2020-02-20 (`make demo`), the day of 人社部发〔2020〕11号. The pack is published that
+day, but its relief rules rest on later documents: 医保发〔2020〕6号 (dated to February: from
+2020-02-29), Beijing's notice of 2020-03-08 and 人社部发〔2020〕49号 of 2020-06-22. A decision of
+2020-02-20 applies none of them (issue 19), so the demo shows the pack published with its deferral
+and the rules marked "文件尚未印发". When the day passes (``make demo-data DEMO_TODAY=2020-03-09`` on the
+same database, or the pack page's 执行补减免 on a copy whose date has moved), the re-relief credits
+the February dues and names the notice that caused it."""
 
 from __future__ import annotations
 
@@ -37,6 +46,12 @@ def _matched(employers: list[Any], wanted: list[tuple[str, str, str, str]]
     return out
 
 
+def _known_line(records: list[Any]) -> str:
+    """The command's line for the re-relief of a later run ("" when there was nothing to relieve)."""
+    return "；".join(f"减免缓缴：已补减免{r.document}（{r.document_issued_on:%Y-%m-%d}印发），{r.employers}家单位"
+                    f"{(r.reduced_fen + r.credited_fen) / 100:.2f}元" for r in records)
+
+
 def demo_relief_create(*, clerk: Any) -> str:
     """Record facts for five employers with contributions of 2020-02, build their dues of that month,
     publish the 2020 pack (a named system job: the demo has one center account, and a person alone may
@@ -49,6 +64,7 @@ def demo_relief_create(*, clerk: Any) -> str:
         deferral_apply,
         deferral_preview,
         employer_facts_record,
+        relief_known_apply,
         relief_pack_publish,
     )
     from shebao.collection.services import dues_build
@@ -57,9 +73,9 @@ def demo_relief_create(*, clerk: Any) -> str:
     from shebao.registry.models import Contribution, Employer
     from shebao.rules.relief import load_relief_pack
 
-    if ReliefPublication.objects.filter(pack=PACK).exists():
-        return ""
     job = SystemActor("demo_setup", "演示数据准备")  # shown on the relief pages as who published
+    if ReliefPublication.objects.filter(pack=PACK).exists():
+        return _known_line(relief_known_apply(actor=job))
     chosen: list[tuple[Employer, tuple[str, str, str, str]]] = []
     for district in sorted({f[0] for f in FACTS}):
         wanted = [f for f in FACTS if f[0] == district]
@@ -73,8 +89,12 @@ def demo_relief_create(*, clerk: Any) -> str:
                               size_class=size, industry=industry, source="演示：2020年3月9日公布的划型结果", actor=job)
     dues_build(months=[MONTH], employer_ids=[e.pk for e, _ in chosen], actor=job)
     publication = relief_pack_publish(pack=PACK, actor=job, on=clock.today())
-    line = (f"减免缓缴：{len(chosen)}家单位登记了类型与规模，政策包{PACK}已发布执行（即时减免{publication.employers}家单位"
-            f"{(publication.reduced_fen + publication.credited_fen) / 100:.2f}元）")
+    line = (f"减免缓缴：{len(chosen)}家单位登记了类型与规模，政策包{PACK}已于{publication.published_on:%Y-%m-%d}发布执行"
+            f"（即时减免{publication.employers}家单位{(publication.reduced_fen + publication.credited_fen) / 100:.2f}元）")
+    later = sorted({r.issued_on for r in load_relief_pack(PACK).reliefs if r.issued_on > publication.published_on})
+    if later:
+        line += (f"；依据{'、'.join(f'{d:%Y-%m-%d}' for d in later)}印发文件的减免条目自印发之日起适用，"
+                 f"业务日期到达后由政策包页面的“执行补减免”或 shebao relief_packs --apply-known 补减免")
     # The deferral: an enterprise of the clerk's district that still owes 2020-02 (a deferral of a
     # month paid in full defers nothing and is refused), the large one first.
     rule = load_relief_pack(PACK).deferral("hardship-deferral")
