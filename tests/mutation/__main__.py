@@ -71,10 +71,16 @@ TARGETS: dict[str, tuple[str, ...]] = {
                                     "tests/rules/test_pension_index.py"),
     "src/shebao/collection/ledger.py": _COLLECTION,
     "src/shebao/collection/assessment.py": _COLLECTION,
+    # relief packs as known on the business day (issue 19): the day filter, the re-relief rule and the
+    # loader's check, met by their examples and properties first, then the 2020 pack's boundaries
+    "src/shebao/rules/relief.py": (*_RULES, "tests/rules/test_relief_known.py", "tests/rules/test_relief.py"),
 }
 # The money code of a collection file: mutants of other functions (storage, timing, page helpers)
 # are not made. A function is named as in a mutant's name (``Class.method``).
 SCOPE: dict[str, tuple[str, ...]] = {
+    "src/shebao/rules/relief.py": (
+        "Coverage.overlaps", "Document.issued_on", "ReliefPack.known_on", "shadowing_problems", "packs_known_on",
+        "rule_newly_known", "relief_rule_for", "_document"),
     "src/shebao/collection/assessment.py": (
         "AssessmentResult.totals", "_normal_due", "_free_until", "_packed_columns", "_fetch_packed", "dues_read",
         "_sum_by", "fees_of", "_employer_figures", "_by_district", "WhatIf.net_fen", "assessment_what_if"),
