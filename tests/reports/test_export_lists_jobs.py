@@ -198,3 +198,20 @@ def test_every_list_download_goes_the_one_road():
                                          "assessment_district", "dashboard_cases"}
     assert not hasattr(exports, "_download") and not hasattr(exports, "_assessment_rows")
 
+
+
+def test_a_remittance_queue_in_full_records_each_line_read(client, settings, clerk_chaoyang):
+    """The payer's account and memo written in full are a read of personal data (issue 20: "personal
+    numbers masked unless the role may see them, and then the export is recorded"): they were written in
+    full with nothing recorded."""
+    bank_file = BankFile.objects.create(kind="remittance_statement", sha256="d" * 64, filename="s.csv", lines=2)
+    lines = [RemittanceLine.objects.create(bank_file=bank_file, line_no=i + 1, bank_reference=f"R-{i}",
+                                           amount_fen=100, value_date=dt.date(2020, 2, 10), payer_name=f"付款人{i}",
+                                           payer_account="6222020000000000123", memo="身份证110105196507131772")
+             for i in range(2)]
+    client.force_login(clerk_chaoyang)
+    settings.SHEBAO_EXPORT_INLINE_ROWS = 1_000_000
+    rows = _rows(b"".join(client.get(reverse("backoffice:remittance_export")).streaming_content))
+    assert {r[4] for r in rows[1:]} == {"6222020000000000123"} and "110105196507131772" in rows[1][6]
+    assert sorted(PersonalDataAccess.objects.values_list("model", "object_pk", "subject_label", "field")) == [
+        ("collection.RemittanceLine", str(line.pk), line.payer_name, "汇款队列导出") for line in lines]

@@ -73,6 +73,16 @@ class _Reads:
         self.others[("benefits.WorkInjuryAward", award.pk)] = award.payee_name
         return award.payee_id_number
 
+    def remittance(self, line: Any) -> tuple[str, str]:
+        """A remittance line's payer account and memo (where payers write ID, phone and account
+        numbers): masked as the page shows them, or in full and recorded as a read of that line
+        (collection.RemittanceLine; the payer may be a person paying for themself)."""
+        if not self.full:
+            return mask_bank_account(line.payer_account), line.memo_masked
+        if line.payer_account or line.memo:
+            self.others[("collection.RemittanceLine", line.pk)] = line.payer_name or line.bank_reference
+        return line.payer_account, line.memo
+
     def phone(self, person: Any, value: str) -> str:
         if not value:
             return ""
@@ -308,9 +318,9 @@ def remittance_spec(user: Any, params: Mapping[str, str]) -> ExportSpec:
 
     def rows() -> Iterator[list[Any]]:
         for line in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
-            account = line.payer_account if reads.full else mask_bank_account(line.payer_account)
+            account, memo = reads.remittance(line)
             yield [line.bank_reference, line.value_date, Yuan(line.amount_fen), line.payer_name, account,
-                   line.credit_code, line.memo if reads.full else line.memo_masked, line.get_status_display(),
+                   line.credit_code, memo, line.get_status_display(),
                    line.employer.name if line.employer_id else ""]
 
     return ExportSpec(filename=f"汇款待匹配_{clock.today():%Y%m%d}", title="汇款", header=REMITTANCE_HEADER,
