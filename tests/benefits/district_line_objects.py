@@ -37,7 +37,10 @@ def benefits_objects(*, person: Any, employer: Any) -> dict[str, dict[str, objec
             "backoffice:payroll_run_retry": p, "backoffice:payroll_file_download": p,
             "backoffice:payroll_file_release": p,
             "backoffice:payroll_file_checksum": p, "benefits-retiree-detail": r, "benefits-retiree-payments": r,
-            "benefits-run-detail": p}
+            "benefits-run-detail": p,
+            "backoffice:transfer_resend": {"pk": run.transfers.order_by("pk").first().pk},
+            "benefits-transfer-resend": {"pk": run.transfers.order_by("pk").first().pk},
+            "backoffice:award_payee_register": {"pk": award.pk}, "benefits-award-payee": {"pk": award.pk}}
 
 
 def _reviewer() -> Any:

@@ -250,21 +250,22 @@ def test_one_relative_number_is_one_name_across_awards_and_survivors(clerk_chaoy
     another. A number recorded on an award or a survivor's pension carries that name on the next."""
     from shebao.benefits.survivors import DependantInput, survivor_pensions_grant
 
+    father = personas.citizen_id("110105", dt.date(1950, 3, 9), 311, male=True)
     first = fast_track_award_pay(actor=reviewer_chaoyang, case=_claim(clerk_chaoyang, 311, died=True), wage_fen=0,
-                                 bank_account="6222020000000003111", payee=AwardPayee("赵大山", "parent", WIFE))
+                                 bank_account="6222020000000003111", payee=AwardPayee("赵大山", "parent", father))
     second = _claim(clerk_chaoyang, 312, died=True)
     with nothing_written(), pytest.raises(ValidationError) as e:
         fast_track_award_pay(actor=reviewer_chaoyang, case=second, wage_fen=0, bank_account="6222020000000003121",
-                             payee=AwardPayee("何父", "parent", WIFE))
+                             payee=AwardPayee("何父", "parent", father))
     assert "与该证件号码登记的姓名不一致（含其他工伤待遇中为该号码记载的姓名）" in e.value.message_dict["payee_name"][0]
     # the same relative under the same name (a parent who lost two children) is taken
     award = fast_track_award_pay(actor=reviewer_chaoyang, case=second, wage_fen=0, bank_account="6222020000000003121",
-                                 payee=AwardPayee("赵大山", "parent", WIFE))
-    assert award.payee_name == "赵大山" and first.payee_id_number == award.payee_id_number == WIFE
+                                 payee=AwardPayee("赵大山", "parent", father))
+    assert award.payee_name == "赵大山" and first.payee_id_number == award.payee_id_number == father
     # and a survivor's pension of the first death cannot name the number under another name either
     with nothing_written(), pytest.raises(ValidationError) as e:
         survivor_pensions_grant(actor=reviewer_chaoyang, award=first, wage_fen=900_000, dependants=[
-            DependantInput(name="何父", id_number=WIFE, relation="parent", bank_account="6222020000000003119")])
+            DependantInput(name="何父", id_number=father, relation="parent", bank_account="6222020000000003119")])
     assert "含其他工伤待遇中为该号码记载的姓名" in " ".join(e.value.message_dict["name_1"])
 
 

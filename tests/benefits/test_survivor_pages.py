@@ -55,7 +55,9 @@ def test_a_reviewer_grants_the_pensions_from_the_form_and_the_page_shows_them_pa
 @pytest.mark.parametrize(("change", "says"), [
     ({"id_number_2": "11010520120709082"}, "第2位供养亲属的公民身份号码应为18位"),
     ({"wage": "一万"}, "死者生前本人工资应为金额"),
-    ({"relation_2": "spouse"}, "配偶只能有一人"),
+    ({"relation_2": "spouse", "id_number_2": personas.citizen_id("110105", dt.date(1980, 7, 9), 83, male=False)},
+     "配偶只能有一人"),
+    ({"relation_2": "spouse"}, "未满22周岁（法定婚龄），不能是死者的配偶"),  # a child's number (review-input7 F12)
 ])
 def test_a_bad_form_is_refused_with_the_typed_values_kept_and_nothing_written(client, award, reviewer_chaoyang,
                                                                              change, says):

@@ -108,8 +108,8 @@ def test_the_disability_allowance_is_paid_at_once_outside_the_monthly_run(nurse,
     assert (t.kind, t.amount_fen, t.person) == (Transfer.Kind.WORK_INJURY, award.amount_fen, nurse)
     assert (settings.SHEBAO_BANK_FILE_DIR / f"payroll-run-{run.pk}.csv").exists()
     assert account_balance(account=payroll.WORK_INJURY_EXPENSE) == award.amount_fen
-    assert fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=1, bank_account="6222020000000000041"
-                                ).pk == award.pk  # paid once
+    assert fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=1, bank_account="6222020000000000041",
+                                medical_costs_fen=250_000).pk == award.pk  # paid once
     assert PayrollRun.objects.count() == 1
     # the bank's result settles it like any transfer
     send_to_bank(run)

@@ -168,8 +168,13 @@ def test_a_second_submission_says_it_paid_nothing(client, claim, reviewer_chaoya
         r = client.post(pay, {"wage": "9,800", "bank_account": "6222020000000000999", "medical_costs": "5,000"},
                         follow=True)
     text = r.content.decode()
-    assert f"申请#{claim.pk}已核定并支付工伤保险待遇" in text and "本次提交未重复支付" in text
-    assert "已核定并即时支付" not in text
+    # another account and medical costs: said to differ from what was paid (review-input7 F13)
+    assert f"申请#{claim.pk}已核定并支付工伤保险待遇" in text and "本次提交的收款账号、医疗费用与已支付的不同" in text
+    assert "未重复支付" in text and "已核定并即时支付" not in text
+    with nothing_written():  # the same submission again: said to have paid nothing
+        text = client.post(pay, {"wage": "9,800", "bank_account": "6222020000000000841", "medical_costs": ""},
+                           follow=True).content.decode()
+    assert "本次提交未重复支付" in text and "与已支付的不同" not in text
     assert WorkInjuryAward.objects.count() == 1 and Transfer.objects.filter(run=award.run).count() == 1
 
 

@@ -139,6 +139,8 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.benefits.payroll.payroll_run_start": "payroll_run.create",
     "shebao.benefits.payroll.payroll_supplementary_start": "payroll_run.create",
     "shebao.benefits.payroll.payroll_retry_start": "payroll_run.retry",
+    "shebao.benefits.payroll.failed_transfer_resend": "payroll_transfer.resend",
+    "shebao.benefits.work_injury.award_payee_register": "award_payee.register",
     "shebao.benefits.payroll.payroll_file_read": "payroll_file.download",
     "shebao.benefits.payroll.payroll_files_purge": "payroll_file.purge",
     "shebao.benefits.payroll.payroll_result_import": "payroll_result.import",
@@ -620,6 +622,13 @@ SCENARIOS: dict[str, Scenario] = {
         w.failed_payroll_run()),
     "payroll_file.download": lambda w: (lambda run: lambda a: payroll.payroll_file_read(run=run, actor=a))(
         w.payroll_run()),
+    # an admitted call on a transfer still at the bank is refused by state (only a failed one is resent)
+    "payroll_transfer.resend": lambda w: (lambda t: lambda a: payroll.failed_transfer_resend(
+        actor=a, transfer=t, bank_account="6222020000000000012", reason="本人提供的新账号"))(
+        w.payroll_run().transfers.first()),
+    # an admitted call on an award whose relative is registered is refused by state
+    "award_payee.register": lambda w: (lambda award: lambda a: work_injury.award_payee_register(
+        actor=a, award=award, payee=personas.relative()))(w.death_award()),
     "payroll_file.purge": lambda w: lambda a: payroll.payroll_files_purge(actor=a),
     "payroll_result.import": lambda w: (lambda data: lambda a: payroll.payroll_result_import(
         data=data, filename="r.csv", actor=a))(w.payroll_result("success")),

@@ -362,7 +362,8 @@ def _pay_input_problems(actor: Any, case: Any, raw: Any, unread: Any) -> dict[st
 
 class AwardPayView(APIView):
     """核定并即时支付一项医护人员工伤保险待遇快速申领（第9条快速通道），与后台“即时支付”页面同一服务：
-    本区审核人员办理；因工死亡的须填写领取人（近亲属）。已核定的申请不重复支付（200，paid_now 为 false）。"""
+    本区审核人员办理；因工死亡的须填写领取人（近亲属）。已核定的申请不重复支付：同样的请求返回原核定（200，
+    paid_now 为 false），领取人、账号或医疗费用不同的答 409，说明已支付给谁。"""
 
     @extend_schema(operation_id="benefits_work_injury_claims_pay", request=AwardPayInSerializer,
                    responses={201: AwardPaidSerializer, 200: AwardPaidSerializer})
@@ -390,3 +391,74 @@ class AwardPayView(APIView):
         paid_now = bool(getattr(award, "paid_now", False))
         body = {**AwardSerializer(award).data, "paid_now": paid_now, "run": award.run_id}
         return Response(body, status=201 if paid_now else 200)
+
+
+# --- Corrections after a payment failed, and the relative of an old death award (2.1, 9) ---------------
+class ResendInSerializer(StrictSerializer):
+    # blank is the service's to refuse, with every other input's refusal (review-user7 F2)
+    bank_account = serializers.CharField(max_length=64, allow_blank=True, help_text="更正后的收款账号（8至32位数字）")
+    payee_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="",
+                                       help_text="更正后的户名：仅因工死亡待遇的领取人、供养亲属可更正；不更正则不填")
+    reason = serializers.CharField(max_length=200, allow_blank=True, help_text="更正依据（如领取人本人提供的账户信息）")
+
+
+class ResentSerializer(serializers.Serializer):
+    run = serializers.IntegerField(source="pk", help_text="重发批次编号（须经第二人复核放行后下载发送银行）")
+    transfer = serializers.IntegerField(help_text="新的支付明细编号")
+    amount_fen = serializers.IntegerField(help_text="金额（分）")
+    bank_account = serializers.CharField(help_text="更正后的收款账号（遮蔽）")
+    payee = serializers.CharField(help_text="收款人（遮蔽）")
+
+
+class TransferResendView(APIView):
+    """更正一笔支付失败明细的收款账号（领取人、供养亲属还可更正户名），并单独重新发放。"""
+
+    @extend_schema(operation_id="benefits_payroll_transfers_resend", request=ResendInSerializer,
+                   responses={201: ResentSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        from shebao.benefits.models import Transfer
+        from shebao.benefits.payroll import failed_transfer_resend
+        from shebao.cards.selectors import mask_name
+        from shebao.core.masking import mask_bank_account
+
+        # the city's payroll, as the run pages: who may not resend is refused before anything is read
+        require(request.user, "payroll_transfer.resend")
+        transfer = Transfer.objects.filter(pk=pk).first()
+        if transfer is None:
+            raise NotFound("未找到该支付明细")
+        s = ResendInSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = s.validated_data
+        retry = failed_transfer_resend(actor=request.user, transfer=transfer, bank_account=data["bank_account"],
+                                       payee_name=data["payee_name"], reason=data["reason"])
+        new = retry.transfers.select_related("person").get()
+        payee = selectors.transfer_payees([new])[new.pk]
+        return Response({"run": retry.pk, "transfer": new.pk, "amount_fen": new.amount_fen,
+                         "bank_account": mask_bank_account(new.bank_account), "payee": mask_name(payee.name)},
+                        status=201)
+
+
+class AwardPayeeInSerializer(StrictSerializer):
+    payee_name = serializers.CharField(max_length=50, allow_blank=True, help_text="领取人（近亲属）姓名")
+    payee_relation = serializers.CharField(max_length=20, allow_blank=True, help_text="与死者关系，可选："
+                                           + "、".join(f"{v}（{label}）" for v, label in WorkInjuryAward.PayeeRelation.choices))
+    payee_id_number = serializers.CharField(max_length=40, allow_blank=True,
+                                            help_text="领取人公民身份号码（不能是死者本人的号码）")
+
+
+class AwardPayeeView(APIView):
+    """为领取人登记之前核定的因工死亡待遇登记领取人（近亲属），此后重发支付给领取人。"""
+
+    @extend_schema(operation_id="benefits_work_injury_awards_payee", request=AwardPayeeInSerializer,
+                   responses={200: AwardSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        from shebao.benefits.work_injury import AwardPayee, award_payee_register
+
+        award = _award(request, pk)
+        require(request.user, "award_payee.register", district_id=award.person.district_id)
+        s = AwardPayeeInSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        data = s.validated_data
+        award = award_payee_register(actor=request.user, award=award, payee=AwardPayee(
+            data["payee_name"], data["payee_relation"], data["payee_id_number"]))
+        return Response(AwardSerializer(award).data)

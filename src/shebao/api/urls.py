@@ -45,6 +45,10 @@ urlpatterns = [
     path("v1/benefits/work-injury-awards/", benefits.AwardListView.as_view(), name="benefits-award-list"),
     path("v1/benefits/work-injury-awards/<id:pk>/", benefits.AwardDetailView.as_view(), name="benefits-award-detail"),
     path("v1/benefits/work-injury-claims/<id:pk>/pay/", benefits.AwardPayView.as_view(), name="benefits-claim-pay"),
+    path("v1/benefits/work-injury-awards/<id:pk>/payee/", benefits.AwardPayeeView.as_view(),
+         name="benefits-award-payee"),
+    path("v1/benefits/payroll-transfers/<id:pk>/resend/", benefits.TransferResendView.as_view(),
+         name="benefits-transfer-resend"),
     path("v1/benefits/payroll-runs/", benefits.RunListView.as_view(), name="benefits-run-list"),
     path("v1/benefits/payroll-runs/<id:pk>/", benefits.RunDetailView.as_view(), name="benefits-run-detail"),
     # Relief packs (api.relief)

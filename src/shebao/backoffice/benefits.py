@@ -9,6 +9,7 @@ are the center's (`payroll.view_city`); a district's staff see their district's 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -43,7 +44,7 @@ from shebao.collection.bankfiles import UPLOAD_ENCODINGS
 from shebao.collection.models import PaymentFileRelease
 from shebao.collection.services import SecondPersonRequired
 from shebao.core import clock
-from shebao.core.masking import echo
+from shebao.core.masking import echo, mask_text, shown_text
 from shebao.core.money import format_yuan
 from shebao.core.permissions import may, require
 from shebao.rules.business_fields import parse_yuan
@@ -69,35 +70,50 @@ def benefits_index(request: HttpRequest) -> HttpResponse:
 @login_required
 def payroll_runs(request: HttpRequest) -> HttpResponse:
     """The runs (newest first), the form of the month's run, and every failed payment not yet retried."""
+    return _runs_page(request)
+
+
+def _runs_page(request: HttpRequest, *, refused: Any = None, form: dict[str, str] | None = None,
+               status: int = 200) -> HttpResponse:
+    """The runs page; ``refused`` (backoffice.errors.Refusal) a refused start of a run, said above its
+    form and at its inputs (``month``, ``kind``), with ``form`` as typed."""
     require(request.user, "payroll.view_city")
     return TemplateResponse(request, "backoffice/benefits/runs.html", {
+        "errors": refused.messages if refused else [], "field_errors": refused.fields if refused else {},
+        "form": form or {"month": clock.today().isoformat()[:7], "kind": PayrollRun.Kind.REGULAR},
         "runs": [selectors.run_summary(r) for r in selectors.runs_list()],
         "failed": selectors.payment_rows(selectors.failed_transfers()[:200]),
         "may_start": may(request.user, "payroll_run.create"),
         "may_import": may(request.user, "payroll_result.import"),
         "may_retry": may(request.user, "payroll_run.retry"),
+        "may_resend": may(request.user, "payroll_transfer.resend"),
         "month": clock.today().isoformat()[:7],
-    })
+    }, status=status)
 
 
 @login_required
 @require_POST
 def payroll_run_start(request: HttpRequest) -> HttpResponse:
-    """Start (or complete) the month's regular run, or a supplementary run (``kind=supplementary``)."""
+    """Start (or complete) the month's regular run, or a supplementary run (``kind=supplementary``).
+    A refusal re-renders the runs page with the typed month and kind, each message at its input, 400
+    (a flash and a redirect lost what was typed: award17's open list)."""
+    require(request.user, "payroll_run.create")
     month = request.POST.get("month", "").strip()
     kind = request.POST.get("kind", "").strip()
+    # drawn again in its box as typed, less what is never shown, a personal number masked and cut (review-input5 F7)
+    form = {"month": mask_text(shown_text(request.POST.get("month", "")))[:20], "kind": kind}
     starts = {"": payroll.payroll_run_start, PayrollRun.Kind.REGULAR: payroll.payroll_run_start,
               PayrollRun.Kind.SUPPLEMENTARY: payroll.payroll_supplementary_start}
-    if kind not in starts:  # never taken as a regular run (review E17): nothing is made
-        messages.error(request, f"批次类型“{echo(kind, limit=20)}”无效：应为“{PayrollRun.Kind.REGULAR.label}”或"
-                                f"“{PayrollRun.Kind.SUPPLEMENTARY.label}”，未生成批次")
-        return redirect("backoffice:payroll_runs")
-    start = starts[kind]
     try:
-        run = start(actor=request.user, month=month)
+        if kind not in starts:  # never taken as a regular run (review E17): nothing is made
+            raise ValidationError({"kind": f"批次类型“{echo(kind, limit=20)}”无效：应为“{PayrollRun.Kind.REGULAR.label}”或"
+                                           f"“{PayrollRun.Kind.SUPPLEMENTARY.label}”，未生成批次"})
+        run = starts[kind](actor=request.user, month=month)
     except ValidationError as e:
-        messages.error(request, refusal_text(e)[0])
-        return redirect("backoffice:payroll_runs")
+        found = refusal(e)
+        if not found.fields:  # what belongs to no other input is about the month asked for
+            found = dataclasses.replace(found, fields={"month": found.text})
+        return _runs_page(request, refused=found, form=form, status=found.status)
     if getattr(run, "already_built", False):  # nothing was made: say so, never "generated" (review-input5 F7)
         messages.info(request, f"{run.month}{run.get_kind_display()}#{run.pk}已存在（{run.transfers_count}笔），"
                                "本次未重复生成，也未改动任何内容；请在本页查看和处理该批次")
@@ -122,6 +138,7 @@ def payroll_run(request: HttpRequest, pk: int) -> HttpResponse:
         "may_download": may(request.user, "payroll_file.download"),
         "release": _release_of(run),
         "may_release": may(request.user, "payroll_file.release"), "may_retry": may(request.user, "payroll_run.retry"),
+        "may_resend": may(request.user, "payroll_transfer.resend"),
     })
 
 
@@ -210,7 +227,18 @@ def payroll_result_import(request: HttpRequest) -> HttpResponse:
         else:
             context["report"] = report
             status = 400 if report.refused else 200
+        # a refused file is said at the file input and in the summary (the lines' faults in the table below)
+        said = context.get("error") or ("文件有错误，未导入任何一行：请按下表更正各行后重新选择文件导入"
+                                        if report_refused(context) else "")
+        if said:
+            context["errors"], context["field_errors"] = [said], {"file": said}
     return TemplateResponse(request, "backoffice/benefits/result_import.html", context, status=status)
+
+
+def report_refused(context: dict[str, Any]) -> bool:
+    """Whether the page's import report is a refused file."""
+    report = context.get("report")
+    return bool(report is not None and getattr(report, "refused", False))
 
 
 @login_required
@@ -230,7 +258,16 @@ def retiree_detail(request: HttpRequest, pk: int) -> HttpResponse:
     retiree = selectors.retiree_visible(request.user, pk)
     if retiree is None:
         raise Http404
+    return _retiree_page(request, retiree)
+
+
+def _retiree_page(request: HttpRequest, retiree: Any, *, refused: Any = None, do: str = "",
+                  form: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
+    """The retiree's page; ``refused`` (backoffice.errors.Refusal) a refused stop (``do="suspend"``) or
+    resumption (``do="resume"``), said above its form and at its inputs, with ``form`` as typed."""
     return TemplateResponse(request, "backoffice/benefits/retiree.html", {
+        "do": do, "form": form or {},
+        "errors": refused.messages if refused else [], "field_errors": refused.fields if refused else {},
         "retiree": retiree, "entitlement": retiree.entitlement, "history": selectors.payment_history(retiree),
         "arrears": selectors.arrears_statement(retiree), "suspensions": list(retiree.suspensions.order_by("pk")),
         "recoveries": list(retiree.recoveries.order_by("pk")), "reasons": Suspension.Reason.choices,
@@ -242,34 +279,42 @@ def retiree_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "now_fen": selectors.monthly_now_fen([retiree], month=clock.today().isoformat()[:7],
                                              known_on=clock.today())[retiree.pk],
         "unpaid": selectors.failed_transfers().filter(retiree=retiree).prefetch_related("months"),
-    })
+    }, status=status)
 
 
 @login_required
 @require_POST
 def retiree_stop(request: HttpRequest, pk: int) -> HttpResponse:
-    """Stop (``do=suspend``: reason, from month or date of death) or resume (``do=resume``) payment."""
+    """Stop (``do=suspend``: reason, from month or date of death) or resume (``do=resume``) payment. A
+    refusal re-renders the retiree's page with what was typed, each message at its input, 400 (a flash
+    and a redirect lost what was typed: award17's open list); nothing written."""
     retiree = selectors.retiree_visible(request.user, pk)
     if retiree is None:
         raise Http404
     p = request.POST
+    do = "resume" if p.get("do") == "resume" else "suspend"
+    form = {f: p.get(f, "") for f in ("reason", "from_month", "died_on", "note")}
     try:
-        if p.get("do") == "resume":
+        if do == "resume":
             retiree_resume(actor=request.user, retiree=retiree, from_month=p.get("from_month", "").strip())
             messages.success(request, f"已恢复发放，自{p.get('from_month')}起")
         else:
             died_on = None
-            if p.get("died_on"):
+            if p.get("died_on", "").strip():
                 try:
-                    died_on = dt.date.fromisoformat(p["died_on"])
+                    died_on = dt.date.fromisoformat(p["died_on"].strip())
                 except ValueError:
-                    raise ValidationError("死亡日期须为“年-月-日”") from None
+                    raise ValidationError({"died_on": f"死亡日期须为“年-月-日”，填写的是“{echo(p['died_on'])}”"}) from None
             stop = retiree_suspend(actor=request.user, retiree=retiree, reason=p.get("reason", ""),
                                    from_month=p.get("from_month", "").strip() or None, died_on=died_on,
                                    note=p.get("note", ""))
             messages.success(request, f"已停发（{stop.get_reason_display()}），自{stop.from_month}起")
     except ValidationError as e:
-        messages.error(request, refusal_text(e)[0])
+        found = refusal(e)
+        if not found.fields:  # what belongs to no input of the form is said beside its first one
+            found = dataclasses.replace(found, fields={"reason" if do == "suspend" else "from_month": found.text})
+        found = dataclasses.replace(found, fields=found.at(do))
+        return _retiree_page(request, retiree, refused=found, do=do, form=form, status=found.status)
     return redirect("backoffice:retiree", pk=pk)
 
 
@@ -318,11 +363,21 @@ def work_injury_pay(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":  # who may not pay is refused before anything else is said
         require(request.user, "work_injury.pay", district_id=case.office_id)
     award = WorkInjuryAward.objects.filter(case=case).first()
+    form = {f: request.POST.get(f, "") for f in PAY_FIELDS}
     if award is not None:
         if request.method == "POST":  # say that this submission paid nothing (review-input6 F11)
-            messages.info(request, _already_paid(case, award))
+            from shebao.core.errors import Conflict
+
+            try:  # the same submission again is answered as paid; another payee or account is said to differ
+                fast_track_award_pay(actor=request.user, case=case, wage_fen=0, bank_account=form["bank_account"],
+                                     medical_costs_fen=_yuan_field(form["medical_costs"], "医疗费用", empty_ok=True,
+                                                                   problems={}, name="medical_costs"),
+                                     payee=AwardPayee(form["payee_name"], form["payee_relation"], form["payee_id_number"]))
+            except Conflict as e:
+                messages.error(request, e.zh)
+            else:
+                messages.info(request, _already_paid(case, award))
         return redirect("backoffice:work_injury_award", pk=award.pk)
-    form = {f: request.POST.get(f, "") for f in PAY_FIELDS}
     errors: list[str] = []
     at_inputs: dict[str, str] = {}
     status = 200
@@ -383,9 +438,12 @@ def _yuan_field(text: str, label: str, *, empty_ok: bool, problems: dict[str, st
 
 
 def _award_page(request: HttpRequest, award: Any, *, refused: Any = None, form: dict[str, str] | None = None,
-                status: int = 200) -> HttpResponse:
+                status: int = 200, payee_refused: Any = None, payee_form: dict[str, str] | None = None,
+                end: dict[int, dict[str, Any]] | None = None) -> HttpResponse:
     """The award page; ``refused`` (backoffice.errors.Refusal) a refused grant of survivors' pensions, its
-    messages summed up above the form and each at its input (``name_1``, ``wage`` …)."""
+    messages summed up above the form and each at its input (``name_1``, ``wage`` …); ``payee_refused`` a
+    refused registration of the relative (``payee_name`` …), with ``payee_form`` as typed; ``end`` a refused
+    end of one pension, by its pk: {"errors", "fields" (keyed ``end<pk>-last_month`` …), "form"}."""
     allowance = DisabilityAllowance.objects.filter(award=award).first()
     pensions = list(award.survivor_pensions.order_by("pk"))
     monthly = selectors.survivor_monthly_fen(pensions, clock.today().isoformat()[:7])
@@ -394,7 +452,8 @@ def _award_page(request: HttpRequest, award: Any, *, refused: Any = None, form: 
     return TemplateResponse(request, "backoffice/benefits/work_injury_award.html", {
         "award": award, "allowance": allowance,
         "allowance_months": selectors.allowance_months(allowance) if allowance else [],
-        "pensions": [(p, selectors.survivor_months(p), monthly.get(p.pk)) for p in pensions], "died": died,
+        "pensions": [(p, selectors.survivor_months(p), monthly.get(p.pk), (end or {}).get(p.pk)) for p in pensions],
+        "died": died,
         "may_grant": died and not pensions and may(request.user, "survivor_pension.grant", district_id=district_id),
         "may_end": may(request.user, "survivor_pension.end", district_id=district_id),
         "relations": SurvivorPension.Relation.choices, "end_reasons": END_REASONS.items(),
@@ -405,7 +464,73 @@ def _award_page(request: HttpRequest, award: Any, *, refused: Any = None, form: 
         "wage": (form or {}).get("wage", ""), "error": refused.text if refused else "",
         "errors": refused.messages if refused else [], "field_errors": refused.fields if refused else {},
         "month": clock.today().isoformat()[:7],
+        "may_register_payee": may(request.user, "award_payee.register", district_id=district_id),
+        "payee_relations": WorkInjuryAward.PayeeRelation.choices, "payee_form": payee_form or {},
+        "payee_errors": payee_refused.messages if payee_refused else [],
+        "payee_fields": payee_refused.fields if payee_refused else {},
     }, status=status)
+
+
+@login_required
+@require_POST
+def award_payee_register(request: HttpRequest, pk: int) -> HttpResponse:
+    """Register the relative of a death award made before the relative was kept (``payee_name``,
+    ``payee_relation``, ``payee_id_number``: `work_injury.award_payee_register`). A refusal re-renders the
+    award page with the typed values and each message at its input, 400; nothing written."""
+    from shebao.benefits.work_injury import AwardPayee
+    from shebao.benefits.work_injury import award_payee_register as register
+
+    award = selectors.work_injury_award_visible(request.user, pk)
+    if award is None:
+        raise Http404
+    require(request.user, "award_payee.register", district_id=award.person.district_id)
+    typed = {f: request.POST.get(f, "") for f in ("payee_name", "payee_relation", "payee_id_number")}
+    try:
+        register(actor=request.user, award=award, payee=AwardPayee(typed["payee_name"], typed["payee_relation"],
+                                                                   typed["payee_id_number"]))
+    except ValidationError as e:
+        found = refusal(e)
+        return _award_page(request, award, payee_refused=found, payee_form=typed, status=found.status)
+    award.refresh_from_db()
+    messages.success(request, f"已登记领取人{award.payee_name}（{award.get_payee_relation_display()}）；"
+                              "重新发放时支付给领取人")
+    return redirect("backoffice:work_injury_award", pk=award.pk)
+
+
+RESEND_FIELDS = ("bank_account", "payee_name", "reason")
+
+
+@login_required
+def transfer_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    """One failed payment (the payee, the account it was sent to, the bank's reason) and the form that
+    corrects its account (and a relative's or dependant's name) and sends it again at once in a retry run
+    of its own (`payroll.failed_transfer_resend`, review-user7 F4). A refusal re-renders the form with
+    the typed values and each message at its input, 400; nothing written. Done: the new run's page."""
+    from shebao.benefits.models import Transfer
+
+    require(request.user, "payroll.view_city")
+    transfer = get_object_or_404(Transfer.objects.select_related("person", "run"), pk=pk)
+    payee = selectors.transfer_payees([transfer])[transfer.pk]
+    form = {f: request.POST.get(f, "") for f in RESEND_FIELDS}
+    found = None
+    if request.method == "POST":
+        require(request.user, "payroll_transfer.resend")
+        try:
+            retry = payroll.failed_transfer_resend(actor=request.user, transfer=transfer,
+                                                   bank_account=form["bank_account"], payee_name=form["payee_name"],
+                                                   reason=form["reason"])
+        except ValidationError as e:
+            found = refusal(e)
+        else:
+            messages.success(request, f"已更正并生成重发批次#{retry.pk}（明细{transfer.pk}）；{SEND_STEPS}")
+            return redirect("backoffice:payroll_run", pk=retry.pk)
+    return TemplateResponse(request, "backoffice/benefits/transfer_resend.html", {
+        "t": transfer, "payee": payee, "form": form,
+        "renamable": payee.survivor is not None or (payee.award is not None and not payee.award.payee_missing),
+        "open": transfer.status == "failed" and transfer.retried_by_id is None,
+        "may_resend": may(request.user, "payroll_transfer.resend"),
+        "errors": found.messages if found else [], "field_errors": found.fields if found else {},
+    }, status=found.status if found else 200)
 
 
 @login_required
@@ -434,14 +559,24 @@ def survivor_grant(request: HttpRequest, pk: int) -> HttpResponse:
         dependants.append(DependantInput(name=p.get(f"name_{n}", ""), id_number=p.get(f"id_number_{n}", ""),
                                          relation=p.get(f"relation_{n}", ""), bank_account=p.get(f"bank_account_{n}", ""),
                                          lone=p.get(f"lone_{n}") == "on", unable_to_work=p.get(f"unable_to_work_{n}") == "on"))
+    unread = ""
     try:
-        try:
-            wage_fen = parse_yuan(p.get("wage", ""))
-        except ValueError:
-            raise ValidationError({"wage": f"死者生前本人工资应为金额（元），填写的是“{echo(p.get('wage', ''))}”"}) from None
-        made = survivor_pensions_grant(actor=request.user, award=award, wage_fen=wage_fen, dependants=dependants)
+        wage_fen: int | None = parse_yuan(p.get("wage", ""))
+    except ValueError:
+        # said at its input together with every dependant's refusal (review-user7 F2), not alone
+        wage_fen, unread = None, f"死者生前本人工资应为金额（元），填写的是“{echo(p.get('wage', ''))}”"
+    try:
+        made = survivor_pensions_grant(actor=request.user, award=award, wage_fen=wage_fen,  # type: ignore[arg-type]
+                                       dependants=dependants)
     except ValidationError as e:
         found = refusal(e)
+        fields = {("wage" if k == "wage_fen" else k): v for k, v in found.fields.items()}
+        if unread:
+            fields["wage"] = unread
+        fields = {k: fields[k] for k in sorted(fields, key=lambda k: k != "wage")}  # in the page's order
+        shown = list(fields.values())
+        found = dataclasses.replace(found, fields=fields, messages=[
+            *shown, *(m for m in found.messages if not any(m in t for t in shown) and "须为正数" not in m)])
         return _award_page(request, award, refused=found, form=form, status=found.status)
     messages.success(request, f"已核定{len(made)}位供养亲属的抚恤金，自{made[0].from_month}起随月度发放批次发放")
     return redirect("backoffice:work_injury_award", pk=award.pk)
@@ -454,11 +589,19 @@ def survivor_end(request: HttpRequest, pk: int) -> HttpResponse:
     pension = SurvivorPension.objects.select_related("deceased", "award").filter(pk=pk).first()
     if pension is None or selectors.work_injury_award_visible(request.user, pension.award_id) is None:
         raise Http404
+    form = {f: request.POST.get(f, "") for f in ("last_month", "reason")}
     try:
-        survivor_pension_end(actor=request.user, pension=pension, last_month=request.POST.get("last_month", ""),
-                             reason=request.POST.get("reason", ""))
+        survivor_pension_end(actor=request.user, pension=pension, last_month=form["last_month"], reason=form["reason"])
     except ValidationError as e:
-        messages.error(request, refusal_text(e)[0])
-    else:
-        messages.success(request, f"已停发{pension.name}的供养亲属抚恤金，发放至{pension.last_month}")
+        # the award page again, the typed month and reason kept and each message at its input (award17's
+        # open list: a flash and a redirect lost them)
+        found = refusal(e)
+        if not found.fields:
+            found = dataclasses.replace(found, fields={"last_month": found.text})
+        award = selectors.work_injury_award_visible(request.user, pension.award_id)
+        return _award_page(request, award, status=found.status,
+                           end={pension.pk: {"errors": found.messages, "fields": found.at(f"end{pension.pk}"),
+                                             "form": form, "reason_key": f"end{pension.pk}-reason",
+                                             "month_key": f"end{pension.pk}-last_month"}})
+    messages.success(request, f"已停发{pension.name}的供养亲属抚恤金，发放至{pension.last_month}")
     return redirect("backoffice:work_injury_award", pk=pension.award_id)

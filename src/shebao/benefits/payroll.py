@@ -56,6 +56,7 @@ from shebao.benefits.models import (
     SurvivorPension,
     Suspension,
     Transfer,
+    WorkInjuryAward,
 )
 from shebao.benefits.services import BANK, EXPENSE, PAYABLE
 from shebao.collection import importers
@@ -826,6 +827,16 @@ def payroll_result_import(*, data: bytes, filename: str, actor: Any, encoding: s
         report.refused = True
         report.lines = [ReportLine(n, "", "错误", reason, ok=False) for n, reason in sorted(errors)]
         return report
+    # the payee the bank was asked to credit, as the run's page names them (review-user7 F8: a death's
+    # relative's failed payment was reported under the dead worker's name)
+    from shebao.benefits.selectors import transfer_payees
+
+    payees = transfer_payees([t for _, t, *_ in parsed])
+
+    def whom(t: Transfer) -> str:
+        p = payees[t.pk]
+        return f"{p.name}（{p.note}）" if p.note else p.name
+
     with transaction.atomic():
         ResultFile.objects.create(sha256=digest, filename=filename[:255], lines=len(parsed),
                                   imported_by_label=actor_label(actor))
@@ -841,11 +852,11 @@ def payroll_result_import(*, data: bytes, filename: str, actor: Any, encoding: s
                 t.status, t.bank_reference, t.paid_on = Transfer.Status.PAID, ref[:60], day
                 paid.append(t)
                 report.lines.append(ReportLine(line_no, f"明细{t.pk}", "支付成功",
-                                               f"{t0.person.name}：{format_yuan(t.amount_fen)}元"))
+                                               f"{whom(t0)}：{format_yuan(t.amount_fen)}元"))
             else:
                 t.status, t.failure_reason = Transfer.Status.FAILED, reason[:200]
                 report.lines.append(ReportLine(line_no, f"明细{t.pk}", "支付失败",
-                                               f"{t0.person.name}：{reason}（可重新发放）", ok=False))
+                                               f"{whom(t0)}：{reason}（可重新发放）", ok=False))
             t.save(update_fields=["status", "bank_reference", "paid_on", "failure_reason"])
             audit_update(actor=actor, instance=t, before=before, reason=f"导入支付结果 {filename}"[:200])
             runs.add(t.run_id)
@@ -880,20 +891,142 @@ def payroll_retry_start(*, run: PayrollRun, actor: Any) -> PayrollRun:
                                           created_by_label=actor_label(actor))
         audit_create(actor=actor, instance=retry, reason=f"对批次#{run.pk}的{len(failed)}笔失败明细重新发放")
         for old in failed:
-            new = Transfer.objects.create(run=retry, kind=old.kind, person_id=old.person_id, retiree=old.retiree,
-                                          bank_account=old.retiree.bank_account if old.retiree else old.bank_account,
-                                          amount_fen=old.amount_fen)
-            PensionMonth.objects.filter(transfer=old).update(transfer=new)
-            PensionTopUp.objects.filter(transfer=old).update(transfer=new)
-            AllowanceMonth.objects.filter(transfer=old).update(transfer=new)
-            SurvivorMonth.objects.filter(transfer=old).update(transfer=new)
-            if old.retiree is not None:
-                _retry_top_ups(new, old.retiree, policy=policy, known_on=known_on)
-            before = snapshot(old)
-            old.retried_by = new
-            old.save(update_fields=["retried_by"])
-            audit_update(actor=actor, instance=old, before=before, reason=f"重新发放：明细{new.pk}")
+            _resend(old, retry, account=old.retiree.bank_account if old.retiree else old.bank_account, actor=actor,
+                    policy=policy, known_on=known_on)
         audit_bulk_create(actor=actor, model=Transfer, objs=list(retry.transfers.all()), reason=f"{retry}：重发明细")
+    _finish(retry, actor=actor)
+    retry.refresh_from_db()
+    return retry
+
+
+def _resend(old: Transfer, retry: PayrollRun, *, account: str, actor: Any, policy: Any, known_on: dt.date,
+            why: str = "") -> Transfer:
+    """The failed transfer ``old`` sent again in ``retry`` to ``account``: its months and top-ups move to
+    the new transfer, a retiree's held 调整补发 are added (`_retry_top_ups`), ``old.retried_by`` is set."""
+    new = Transfer.objects.create(run=retry, kind=old.kind, person_id=old.person_id, retiree=old.retiree,
+                                  bank_account=account, amount_fen=old.amount_fen)
+    PensionMonth.objects.filter(transfer=old).update(transfer=new)
+    PensionTopUp.objects.filter(transfer=old).update(transfer=new)
+    AllowanceMonth.objects.filter(transfer=old).update(transfer=new)
+    SurvivorMonth.objects.filter(transfer=old).update(transfer=new)
+    if old.retiree is not None:
+        _retry_top_ups(new, old.retiree, policy=policy, known_on=known_on)
+    before = snapshot(old)
+    old.retried_by = new
+    old.save(update_fields=["retried_by"])
+    audit_update(actor=actor, instance=old, before=before, reason=f"重新发放：明细{new.pk}{why}"[:200])
+    return new
+
+
+def failed_transfer_resend(*, actor: Any, transfer: Transfer, bank_account: str, payee_name: str = "",
+                           reason: str = "") -> PayrollRun:
+    """Correct the account (and, for a payee who is not a registered person, the name) of one failed
+    transfer not yet retried, and send it again at once in a retry run of its own (2.1, review-user7 F4:
+    a payment refused for 户名不符 or a frozen account could only be resent to the same account).
+
+    ``bank_account``: the payee's account now (8 to 32 digits). ``payee_name``: empty or the name as
+    now given by the payee, taken only where the benefits keep the payee's name themselves: a death
+    award's relative (`WorkInjuryAward.payee_name`) and a survivors' pension's dependant
+    (`SurvivorPension.name`); a retiree or an injured worker is paid under the registry's name, which
+    only a change of personal data corrects. ``reason``: what the correction rests on (the payee's own
+    statement, a copy of the card…), kept in the audit trail.
+
+    The account of record follows, so the next monthly run pays it too: the retiree's
+    (`Retiree.bank_account`), the disability allowance's, the survivors' pension's. The new transfer's
+    run is a RETRY of the transfer's run; its payment file carries the corrected account and name
+    (`payment_file_bytes`), and like every payment file goes to the bank only once a second person has
+    released it (collection.releases). The name is held to the same rule as when it was first given
+    (`selectors.relative_name_conflicts`: one number, one name).
+
+    ValidationError (Chinese): keyed ``bank_account`` (not an account; the same account and name as the
+    failed payment, which the run's retry already sends), ``payee_name`` (a registered person's name,
+    empty or too long, another name recorded for the number), ``reason`` (empty or too long), every
+    input at once; unkeyed for a transfer that did not fail or was already resent. ActionRefused unless
+    the actor may correct and resend failed payments (the center's payroll desk).
+    """
+    require(actor, "payroll_transfer.resend")
+    from shebao.benefits.selectors import relative_name_conflicts, transfer_payees
+    from shebao.core.inputs import clean_text
+
+    problems: dict[str, str] = {}
+    account = ""
+    try:
+        account = bank_account_text(bank_account, label="更正后的收款账号")
+    except ValueError as e:
+        problems["bank_account"] = str(e)
+    note = str(reason or "").strip()
+    if not note:
+        problems["reason"] = "请填写更正依据（如领取人本人提供的账户信息、银行卡复印件）"
+    else:
+        try:
+            note = clean_text(note, label="更正依据", max_length=100)
+        except ValidationError as e:
+            problems["reason"] = e.messages[0]
+    t0 = Transfer.objects.select_related("person__district").get(pk=transfer.pk)
+    payee = transfer_payees([t0])[t0.pk]
+    name = str(payee_name or "").strip()
+    renamed = bool(name) and name != payee.name
+    if payee.award is not None and payee.award.payee_missing:
+        # an award made before its relative was kept would go to the bank under the dead worker's name
+        problems["payee_name"] = ("该因工死亡待遇未登记领取人：请先在待遇核定页登记领取人（姓名、关系、证件号码），"
+                                  "再更正账号重发")
+    elif renamed:
+        if payee.survivor is None and payee.award is None:
+            problems["payee_name"] = (f"收款人{payee.name}是在册参保人员，按登记的姓名支付；姓名有误的请先办理"
+                                      "个人信息变更，这里只能更正账号")
+        else:
+            try:
+                name = clean_text(name, label="领取人姓名", max_length=50)
+            except ValidationError as e:
+                problems["payee_name"] = e.messages[0]
+            else:
+                if payee.id_number and relative_name_conflicts(
+                        id_number=payee.id_number, name=name, award_pk=getattr(payee.award, "pk", None),
+                        survivor_pk=getattr(payee.survivor, "pk", None)):
+                    problems["payee_name"] = ("该证件号码已在其他工伤待遇或在册人员中记载为另一姓名，"
+                                              "请核对姓名和证件号码")
+    if account and account == t0.bank_account and not renamed and "bank_account" not in problems:
+        problems["bank_account"] = ("更正后的账号与支付失败的账号相同，户名也未更正：原样重发请在发放批次页"
+                                    "点“重新发放”")
+    if problems:
+        raise ValidationError(problems)
+    policy, known_on = current_policy(), clock.today()
+    with transaction.atomic():
+        old = Transfer.objects.select_for_update(of=("self",)).select_related("retiree").get(pk=t0.pk)
+        if old.status != Transfer.Status.FAILED:
+            raise ValidationError(f"支付明细{old.pk}{old.get_status_display()}，只有支付失败的明细可以更正后重发")
+        if old.retried_by_id is not None:
+            raise ValidationError(f"支付明细{old.pk}已重发（明细{old.retried_by_id}），请在重发的明细上办理")
+        why = f"（{old.failure_reason}；更正账号{'和户名' if renamed else ''}，依据：{note}）"
+        retry = PayrollRun.objects.create(month=old.run.month, kind=PayrollRun.Kind.RETRY, retry_of_id=old.run_id,
+                                          created_by_label=actor_label(actor))
+        audit_create(actor=actor, instance=retry, reason=f"更正后重新发放支付明细{old.pk}{why}"[:200])
+        # the account of record, which the next monthly run pays
+        records: list[Any] = []
+        if old.retiree is not None:
+            records.append(old.retiree)
+        if payee.survivor is not None:
+            records.append(SurvivorPension.objects.select_for_update().get(pk=payee.survivor.pk))
+        if payee.award_id is not None and payee.survivor is None:
+            # a monthly disability allowance, or the immediate payment of the award whose allowance took its account
+            records.extend(DisabilityAllowance.objects.select_for_update().filter(award_id=payee.award_id))
+        for record in records:
+            if record.bank_account != old.bank_account:
+                continue  # the record already names another account: it was not the one that failed
+            before = snapshot(record)
+            record.bank_account = account
+            if renamed and isinstance(record, SurvivorPension):
+                record.name = name
+            record.save()
+            audit_update(actor=actor, instance=record, before=before, reason=f"支付失败后更正{why}"[:200])
+        if renamed and payee.award is not None:
+            award = WorkInjuryAward.objects.select_for_update().get(pk=payee.award.pk)
+            before = snapshot(award)
+            award.payee_name = name
+            award.save(update_fields=["payee_name"])
+            audit_update(actor=actor, instance=award, before=before, reason=f"支付失败后更正领取人姓名{why}"[:200])
+        new = _resend(old, retry, account=account, actor=actor, policy=policy, known_on=known_on, why=why)
+        audit_create(actor=actor, instance=new, reason=f"{retry}：更正后重发明细{old.pk}"[:200])
     _finish(retry, actor=actor)
     retry.refresh_from_db()
     return retry

@@ -422,25 +422,28 @@ def contribution_index(person: Any, *, policy: Any = None, on: Any = None) -> An
     return average_index(policy, {m: int(b) for m, b in bases.items()})
 
 
-def relative_name_conflicts(*, id_number: str, name: str) -> bool:
+def relative_name_conflicts(*, id_number: str, name: str, award_pk: int | None = None,
+                            survivor_pk: int | None = None) -> bool:
     """Whether the citizen ID number ``id_number`` (18 characters, normalised) is known under another name
     than ``name``: registered as a person (`registry.Person`), or recorded as the relative receiving a
     death's payment (`WorkInjuryAward.payee_*`) or as a survivor (`SurvivorPension`). One number is one
     person: a relative's number under a second name on another award is refused, as a registered number
     with another name already was (review-user7 F3: 110105196001010017 paid as 赵大山 and as 何父).
 
-    The award and survivor numbers are encrypted without a blind index; death cases are few (dozens a
-    year), so their numbers are read and compared here."""
+    ``award_pk``/``survivor_pk``: the record whose own name is being corrected (its present name is not
+    another name). The award and survivor numbers are encrypted without a blind index; death cases are
+    few (dozens a year), so their numbers are read and compared here."""
     from shebao.registry.models import Person
 
     registered = Person.objects.filter(id_number=id_number).values_list("name", flat=True).first()
     if registered is not None:
         return registered != name
-    for other_name, other_number in WorkInjuryAward.objects.exclude(payee_name="").values_list(
+    for other_name, other_number in WorkInjuryAward.objects.exclude(payee_name="").exclude(pk=award_pk).values_list(
             "payee_name", "payee_id_number").iterator():
         if other_number == id_number and other_name != name:
             return True
-    for other_name, other_number in SurvivorPension.objects.values_list("name", "id_number").iterator():
+    for other_name, other_number in SurvivorPension.objects.exclude(pk=survivor_pk).values_list(
+            "name", "id_number").iterator():
         if other_number == id_number and other_name != name:
             return True
     return False

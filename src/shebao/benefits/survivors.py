@@ -36,7 +36,13 @@ from shebao.core.policy import current_policy
 from shebao.registry.checks import CodeError, parse_citizen_id
 from shebao.rules import InputError
 from shebao.rules.dates import month_index, month_str
-from shebao.rules.work_injury import Dependant, person_wage_fen, survivor_last_month, survivor_pensions_fen
+from shebao.rules.work_injury import (
+    Dependant,
+    person_wage_fen,
+    relative_age_problem,
+    survivor_last_month,
+    survivor_pensions_fen,
+)
 
 END_REASONS = {"remarriage": "配偶再婚", "employment": "就业或参军", "adoption": "被他人或组织收养",
                "death": "死亡", "ability": "恢复劳动能力（年满18周岁）"}
@@ -57,11 +63,63 @@ class DependantInput:
     unable_to_work: bool = False
 
 
-def _account(value: str, n: int) -> str:
+def _dependant(d: DependantInput, n: int, *, award: WorkInjuryAward, died_on: dt.date, from_month: str,
+               problems: dict[str, str]) -> SurvivorPension | None:
+    """Dependant ``n`` checked, each refusal put in ``problems`` under its input (``name_1``, ``id_number_1``
+    …): the pension to store, or None when any input of theirs is refused."""
+    before = len(problems)
+    name = str(d.name or "").strip()
+    if not name:
+        problems[f"name_{n}"] = f"请填写第{n}位供养亲属的姓名"
+    else:
+        try:
+            name = clean_text(name, label=f"第{n}位供养亲属的姓名", max_length=50)
+        except ValidationError as e:
+            problems[f"name_{n}"] = e.messages[0]
+    relation_ok = d.relation in SurvivorPension.Relation.values
+    if not relation_ok:
+        problems[f"relation_{n}"] = f"第{n}位供养亲属与死者的关系无效"
+    cid = None
     try:
-        return bank_account_text(value, label=f"第{n}位供养亲属的发放账号")
+        cid = parse_citizen_id(d.id_number, today=clock.today())
+    except CodeError as e:
+        problems[f"id_number_{n}"] = f"第{n}位供养亲属的{e}"
+    if cid is not None:
+        # The number is a person's, not a form (review-input6 F5: a "spouse" was granted a pension under the
+        # dead worker's own number): never the deceased's, and a registered number carries its registered name.
+        if cid.number == award.person.id_number:
+            problems[f"id_number_{n}"] = f"第{n}位供养亲属的证件号码是死者本人的号码，请填写供养亲属本人的号码"
+        else:
+            if f"name_{n}" not in problems and relative_name_conflicts(id_number=cid.number, name=name):
+                problems[f"name_{n}"] = (f"第{n}位供养亲属的姓名与该证件号码登记的姓名不一致（含其他工伤待遇中为该号码"
+                                         "记载的姓名），请核对姓名和证件号码")
+            # the dependant's age against the relation (review-input7 F12, as for the award's relative)
+            if relation_ok and (why := relative_age_problem(
+                    relation=d.relation, birth_date=cid.birth_date, male=cid.gender == "male",
+                    worker_birth_date=award.person.birth_date, died_on=died_on, who=f"第{n}位供养亲属")):
+                problems[f"id_number_{n}"] = why
+    if d.lone and d.relation == SurvivorPension.Relation.SPOUSE:
+        problems[f"lone_{n}"] = f"第{n}位供养亲属是配偶，不属孤儿或孤寡老人"
+    last = ""
+    if cid is not None and relation_ok:
+        try:
+            last = survivor_last_month(relation=d.relation, birth_date=cid.birth_date, unable_to_work=d.unable_to_work)
+        except InputError as e:
+            problems[f"relation_{n}"] = e.zh
+        if last and last < from_month and f"id_number_{n}" not in problems:
+            problems[f"id_number_{n}"] = (f"第{n}位供养亲属（子女）于{last}已满18周岁，且未填写完全丧失劳动能力，"
+                                          "不属供养亲属")
+    account = ""
+    try:
+        account = bank_account_text(d.bank_account, label=f"第{n}位供养亲属的发放账号")
     except ValueError as e:
-        raise ValidationError({f"bank_account_{n}": str(e)}) from None
+        problems[f"bank_account_{n}"] = str(e)
+    if len(problems) > before or cid is None:
+        return None
+    return SurvivorPension(
+        award=award, deceased=award.person, name=name, id_number=cid.number, relation=d.relation,
+        birth_date=cid.birth_date, lone=bool(d.lone), unable_to_work=bool(d.unable_to_work),
+        from_month=from_month, last_month=last, bank_account=account)
 
 
 def survivor_pensions_grant(*, actor: Any, award: WorkInjuryAward, wage_fen: int,
@@ -81,46 +139,26 @@ def survivor_pensions_grant(*, actor: Any, award: WorkInjuryAward, wage_fen: int
         raise ValidationError("该工伤待遇核定不是因工死亡，不能核定供养亲属抚恤金")
     if SurvivorPension.objects.filter(award=award).exists():
         raise ValidationError("该因工死亡职工的供养亲属抚恤金已核定；增减供养亲属请逐人办理停发")
-    if not dependants:
-        raise ValidationError("请至少填写一位供养亲属")
-    if isinstance(wage_fen, bool) or not isinstance(wage_fen, int) or wage_fen <= 0:
-        raise ValidationError({"wage_fen": "死者生前本人工资须为正数"})
-    if why := wage_problem(wage_fen, label="死者生前本人工资"):
-        raise ValidationError({"wage_fen": why})
     died_on = assessment.died_on
     policy = current_policy()
     from_month = month_str(month_index(died_on.isoformat()[:7]) + 1)
+    # Every input checked, every refusal said at once at its input (review-user7 F2: the wage, then the
+    # first dependant's number, then their account came back one submission at a time).
+    problems: dict[str, str] = {}
+    if isinstance(wage_fen, bool) or not isinstance(wage_fen, int) or wage_fen <= 0:
+        problems["wage_fen"] = "死者生前本人工资须为正数"
+    elif why := wage_problem(wage_fen, label="死者生前本人工资"):
+        problems["wage_fen"] = why
+    if not dependants:
+        problems[""] = "请至少填写一位供养亲属"
     rows: list[SurvivorPension] = []
     for n, d in enumerate(dependants, 1):
-        name = clean_text(str(d.name or "").strip(), label=f"第{n}位供养亲属的姓名", max_length=50, field=f"name_{n}")
-        if not name:
-            raise ValidationError({f"name_{n}": f"请填写第{n}位供养亲属的姓名"})
-        if d.relation not in SurvivorPension.Relation.values:
-            raise ValidationError({f"relation_{n}": f"第{n}位供养亲属与死者的关系无效"})
-        try:
-            cid = parse_citizen_id(d.id_number, today=clock.today())
-        except CodeError as e:
-            raise ValidationError({f"id_number_{n}": f"第{n}位供养亲属的{e}"}) from None
-        # The number is a person's, not a form (review-input6 F5: a "spouse" was granted a pension under the
-        # dead worker's own number): never the deceased's, and a registered number carries its registered name.
-        if cid.number == award.person.id_number:
-            raise ValidationError({f"id_number_{n}": f"第{n}位供养亲属的证件号码是死者本人的号码，请填写供养亲属本人的号码"})
-        if relative_name_conflicts(id_number=cid.number, name=name):
-            raise ValidationError({f"name_{n}": f"第{n}位供养亲属的姓名与该证件号码登记的姓名不一致（含其他工伤待遇中为该号码记载的姓名），"
-                                                "请核对姓名和证件号码"})
-        if d.lone and d.relation == SurvivorPension.Relation.SPOUSE:
-            raise ValidationError({f"lone_{n}": f"第{n}位供养亲属是配偶，不属孤儿或孤寡老人"})
-        try:
-            last = survivor_last_month(relation=d.relation, birth_date=cid.birth_date, unable_to_work=d.unable_to_work)
-        except InputError as e:
-            raise ValidationError({f"relation_{n}": e.zh}) from None
-        if last and last < from_month:
-            raise ValidationError({f"id_number_{n}": f"第{n}位供养亲属（子女）于{last}已满18周岁，且未填写完全丧失劳动能力，"
-                                                     "不属供养亲属"})
-        rows.append(SurvivorPension(
-            award=award, deceased=award.person, name=name, id_number=cid.number, relation=d.relation,
-            birth_date=cid.birth_date, lone=bool(d.lone), unable_to_work=bool(d.unable_to_work),
-            from_month=from_month, last_month=last, bank_account=_account(d.bank_account, n)))
+        row = _dependant(d, n, award=award, died_on=died_on, from_month=from_month, problems=problems)
+        if row is not None:
+            rows.append(row)
+    if problems:
+        unkeyed = problems.pop("", None)
+        raise ValidationError({**problems, **({"__all__": [unkeyed]} if unkeyed else {})} if problems else unkeyed)
     try:
         wage = person_wage_fen(policy, wage_fen=wage_fen, on=died_on)
         first, _ = survivor_pensions_fen(policy, wage_fen=wage, on=dt.date.fromisoformat(f"{from_month}-01"),

@@ -34,7 +34,7 @@ from shebao.benefits.models import DisabilityAllowance, ExchangeRecord, PayrollR
 from shebao.benefits.payroll import immediate_payment_start
 from shebao.benefits.selectors import relative_name_conflicts
 from shebao.core import clock
-from shebao.core.audit import audit_bulk_create, audit_create
+from shebao.core.audit import audit_bulk_create, audit_create, audit_update, snapshot
 from shebao.core.inputs import bank_account_text, business_date_problem, clean_text
 from shebao.core.money import format_yuan
 from shebao.core.permissions import actor_label, require
@@ -43,7 +43,7 @@ from shebao.registry.checks import CodeError, parse_citizen_id
 from shebao.registry.models import Person
 from shebao.rules import InputError
 from shebao.rules.dates import month_index, month_str
-from shebao.rules.work_injury import death_benefits, disability_benefits
+from shebao.rules.work_injury import death_benefits, disability_benefits, relative_age_problem
 
 FAST_TRACK_BUSINESS = "work_injury_fast_track_claim"
 _FIELDS = {"recognition": {"kind", "reference", "id_number", "decided_on", "injured_on", "medical_staff"},
@@ -215,7 +215,9 @@ def fast_track_award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: 
     ``payee``, the relative who receives it (第三十九条: paid to the close relatives), kept on the
     award and named as the payee on every page, export and the bank's file; required then, and
     refused on a disability award (the worker is paid). Idempotent per case (a second call, or a twin
-    submitted at once, returns the award already made; only a fresh one has ``paid_now`` set).
+    submitted at once, returns the award already made; only a fresh one has ``paid_now`` set); a second
+    call naming another payee, account or medical costs is a `core.errors.Conflict` (409) saying to whom
+    the claim was paid (`_repeat_check`).
 
     ValidationError (Chinese): keyed by the input at fault (``wage_fen``, ``medical_costs_fen``,
     ``bank_account``, ``payee_name``, ``payee_relation``, ``payee_id_number``; several at once) for
@@ -243,7 +245,56 @@ def fast_track_award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: 
         existing = WorkInjuryAward.objects.filter(case=case).first()
         if existing is None:
             raise
+        _repeat_check(existing, bank_account=bank_account, medical_costs_fen=medical_costs_fen, payee=payee)
         return existing
+
+
+def _repeat_check(award: WorkInjuryAward, *, bank_account: str, medical_costs_fen: int | None,
+                  payee: AwardPayee | None) -> None:
+    """A second payment call on an awarded claim: the same request is answered with the award (idempotent);
+    one naming another payee, account or medical costs is refused as a Conflict (409) that says the claim
+    was paid already and to whom (name and account masked), nothing paid or changed (review-input7 F13: a
+    second call with another relative and account was answered 200 with the old payee, saying nothing).
+    The wage is not compared: the award keeps it as capped by the law (第六十四条), not as typed."""
+    from shebao.cards.selectors import mask_name
+    from shebao.core.errors import Conflict
+    from shebao.core.masking import mask_bank_account
+
+    sent = award.run.transfers.order_by("pk").values_list("bank_account", flat=True).first() or ""
+    differs: list[str] = []
+    try:
+        if bank_account_text(bank_account, label="收款账号") != sent:
+            differs.append("bank_account")
+    except ValueError:
+        differs.append("bank_account")
+    if (medical_costs_fen or 0) != award.medical_costs_fen:
+        differs.append("medical_costs_fen")
+    name = str(getattr(payee, "name", "") or "").strip()
+    relation = str(getattr(payee, "relation", "") or "").strip()
+    number = str(getattr(payee, "id_number", "") or "")
+    if name != award.payee_name:
+        differs.append("payee_name")
+    if relation != award.payee_relation:
+        differs.append("payee_relation")
+    if number.strip() or award.payee_id_number:
+        try:
+            same = parse_citizen_id(number, today=clock.today()).number == award.payee_id_number
+        except CodeError:
+            same = False
+        if not same:
+            differs.append("payee_id_number")
+    if not differs:
+        return
+    whom = (f"{mask_name(award.payee_name)}（{award.get_payee_relation_display()}）" if award.payee_name
+            else f"职工本人{mask_name(award.person.name)}" if not award.died else "未登记领取人（死者名下）")
+    names = {"bank_account": "收款账号", "medical_costs_fen": "医疗费用", "payee_name": "领取人姓名",
+             "payee_relation": "与死者关系", "payee_id_number": "领取人证件号码"}
+    raise Conflict(
+        f"申请#{award.case_id}已核定并支付工伤保险待遇{format_yuan(award.amount_fen)}元，"
+        f"支付给{whom}，账号{mask_bank_account(sent)}；本次提交的{'、'.join(names[d] for d in differs)}与已支付的不同，"
+        "未重复支付，也未作任何更改（核定后不能在此更正；支付失败的，可在发放批次中更正账号后重发）",
+        f"claim {award.case_id} was already paid (award {award.pk}); this request differs in {', '.join(differs)}: "
+        "nothing paid or changed", field=differs[0])
 
 
 # An immediate payment of medical costs above this is refused as a typing error (review-input6 F1: 99,999,999,999,999
@@ -267,9 +318,12 @@ def wage_problem(wage_fen: int, *, label: str = "本人工资") -> str | None:
             f"{format_yuan(WAGE_MAX_FEN)}元）内，请核对金额（按月填写，单位元）")
 
 
-def _payee_problems(payee: AwardPayee | None, *, died: bool, deceased: Person) -> tuple[dict[str, str], AwardPayee | None]:
+def _payee_problems(payee: AwardPayee | None, *, died: bool, deceased: Person,
+                    died_on: dt.date | None = None) -> tuple[dict[str, str], AwardPayee | None]:
     """The relative's inputs checked (the survivors' pensions' checks, benefits.survivors): the
-    problems keyed by input, and the payee as stored (the number normalised)."""
+    problems keyed by input, and the payee as stored (the number normalised). With ``died_on``, the
+    relative's birth date (from the number) is held to the relation and the worker's
+    (`rules.work_injury.relative_age_problem`, review-input7 F12)."""
     if not died:
         typed = payee is not None and any(str(v or "").strip() for v in (payee.name, payee.relation, payee.id_number))
         return ({"payee_name": "伤残待遇支付给职工本人，不填写领取人（领取人仅在因工死亡时填写）"} if typed else {}), None
@@ -300,8 +354,14 @@ def _payee_problems(payee: AwardPayee | None, *, died: bool, deceased: Person) -
         # registered number carries its registered name.
         if cid.number == deceased.id_number:
             problems["payee_id_number"] = "领取人的证件号码是死者本人的号码，请填写领取人本人的号码"
-        elif name and "payee_name" not in problems and relative_name_conflicts(id_number=cid.number, name=name):
-            problems["payee_name"] = "领取人姓名与该证件号码登记的姓名不一致（含其他工伤待遇中为该号码记载的姓名），请核对姓名和证件号码"
+        else:
+            if name and "payee_name" not in problems and relative_name_conflicts(id_number=cid.number, name=name):
+                problems["payee_name"] = ("领取人姓名与该证件号码登记的姓名不一致（含其他工伤待遇中为该号码记载的姓名），"
+                                          "请核对姓名和证件号码")
+            if died_on is not None and "payee_relation" not in problems and (why := relative_age_problem(
+                    relation=relation, birth_date=cid.birth_date, male=cid.gender == "male",
+                    worker_birth_date=deceased.birth_date, died_on=died_on)):
+                problems["payee_id_number"] = why
     if problems:
         return problems, None
     assert cid is not None
@@ -337,7 +397,8 @@ def _input_problems(*, assessment: Any, case: Any, wage_fen: int | None, bank_ac
         bank_account_text(bank_account, label="收款账号")
     except ValueError as e:
         problems["bank_account"] = str(e)
-    payee_problems, payee = _payee_problems(payee, died=assessment.died_on is not None, deceased=case.person)
+    payee_problems, payee = _payee_problems(payee, died=assessment.died_on is not None, deceased=case.person,
+                                            died_on=assessment.died_on)
     problems.update(payee_problems)
     return problems, payee
 
@@ -363,6 +424,7 @@ def _award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: str, medic
                payee: AwardPayee | None = None) -> WorkInjuryAward:
     existing = WorkInjuryAward.objects.filter(case=case).first()
     if existing is not None:
+        _repeat_check(existing, bank_account=bank_account, medical_costs_fen=medical_costs_fen, payee=payee)
         return existing
     if case.business != FAST_TRACK_BUSINESS or case.person_id is None:
         raise ValidationError("只有医护人员工伤保险待遇快速申领可以即时支付")
@@ -430,4 +492,51 @@ def _award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: str, medic
     immediate_payment_start(actor=actor, person=case.person, bank_account=bank_account, amount_fen=award.amount_fen,
                             memo=f"申请#{case.pk} 工伤保险待遇（第9条快速通道）{to}", record=record)
     award.paid_now = True  # type: ignore[attr-defined]  # the caller says "paid" only for this one
+    return award
+
+
+def award_payee_register(*, actor: Any, award: WorkInjuryAward, payee: AwardPayee) -> WorkInjuryAward:
+    """Register the relative who receives a death's immediate payment on an award made before the
+    relative was kept (it reads 未登记领取人; migration benefits/0009 left those fields empty): the
+    same inputs and checks as at payment (`_payee_problems`: name, relation, the relative's own citizen
+    ID number, never the dead worker's, one number one name, the relative's age against the relation).
+    From then on every page, export and payment file names the relative, and a retry of the failed
+    payment (`payroll.payroll_retry_start`, `payroll.failed_transfer_resend`) pays them.
+
+    Only while the payment has not reached anyone: its latest transfer failed at the bank (waiting for
+    its retry). A payment the bank paid, or one still at the bank, went out under the worker's name,
+    and the record says so; registering the relative then would rename a payment after the fact.
+
+    ValidationError (Chinese): keyed ``payee_name``, ``payee_relation``, ``payee_id_number`` (all at
+    once); unkeyed for an award that is not a death's, a relative already registered, or a payment
+    paid or at the bank. ActionRefused unless the actor may register it (the district's reviewer).
+    """
+    require(actor, "award_payee.register", district_id=award.person.district_id)
+    from shebao.benefits.models import Transfer
+
+    if not award.died:
+        raise ValidationError("该工伤待遇不是因工死亡的待遇，支付给职工本人，不登记领取人")
+    if not award.payee_missing:
+        raise ValidationError(f"领取人已登记为{award.payee_name}（{award.get_payee_relation_display()}），"
+                              "不能在此更改；账号或户名有误的，在支付失败后更正重发")
+    problems, checked = _payee_problems(payee, died=True, deceased=award.person, died_on=award.assessment.died_on)
+    if problems:
+        raise ValidationError(problems)
+    assert checked is not None
+    with transaction.atomic():
+        locked = WorkInjuryAward.objects.select_for_update().get(pk=award.pk)
+        if locked.payee_name:
+            raise ValidationError(f"领取人已由他人登记为{locked.payee_name}，请刷新页面")
+        current = Transfer.objects.filter(run=locked.run).order_by("pk").first()
+        while current is not None and current.retried_by_id is not None:
+            current = Transfer.objects.get(pk=current.retried_by_id)
+        if current is None or current.status != Transfer.Status.FAILED:
+            state = "已支付成功" if current is not None and current.status == Transfer.Status.PAID else "尚待银行结果"
+            raise ValidationError(f"该笔即时支付{state}，是以死者名义发送银行的；领取人只能在支付失败、重新发放之前登记")
+        before = snapshot(locked)
+        locked.payee_name, locked.payee_relation, locked.payee_id_number = checked.name, checked.relation, checked.id_number
+        locked.save(update_fields=["payee_name", "payee_relation", "payee_id_number"])
+        audit_update(actor=actor, instance=locked, before=before,
+                     reason=f"登记领取人{checked.name}（{locked.get_payee_relation_display()}），重新发放时支付给领取人")
+    award.refresh_from_db()
     return award

@@ -171,6 +171,9 @@ TABLE: dict[str, Permission] = _rows(
     Permission("retiree.resume", "恢复养老金发放", CASE_STAFF),
     Permission("payroll_run.create", "生成养老金发放批次", PAYROLL_DESK, city_wide=True, system=True),
     Permission("payroll_run.retry", "对支付失败的人员重新发放", PAYROLL_DESK, city_wide=True, system=True),
+    # A failed payment's account (and a relative's or dependant's name) corrected and sent again: the
+    # payroll desk, as for a retry; the payment file still waits for a second person's release.
+    Permission("payroll_transfer.resend", "更正支付失败明细的收款账号或户名并重新发放", PAYROLL_DESK, city_wide=True),
     Permission("payroll_file.download", "下载待遇支付文件（含完整账号）", PAYROLL_DESK, city_wide=True, system=True),
     # Money out: the payment file goes to the bank only once a second person released it
     # (collection.releases: never the one who started the run or wrote the file).
@@ -179,6 +182,7 @@ TABLE: dict[str, Permission] = _rows(
     Permission("payroll_result.import", "导入待遇支付结果文件", PAYROLL_DESK, city_wide=True, system=True),
     Permission("work_injury.pay", "即时支付工伤保险待遇（快速通道）", REVIEWERS),
     Permission("work_injury.import", "导入工伤认定、劳动能力鉴定数据交换记录", CASE_STAFF, system=True),
+    Permission("award_payee.register", "登记因工死亡待遇的领取人（近亲属，早于领取人登记的核定）", REVIEWERS),
     Permission("survivor_pension.grant", "核定供养亲属抚恤金（因工死亡）", REVIEWERS),
     Permission("survivor_pension.end", "停发供养亲属抚恤金", CASE_STAFF),
     Permission("payroll.view_city", "查看全市养老金发放", frozenset(Role.values), city_wide=True),

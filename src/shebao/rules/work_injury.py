@@ -209,3 +209,77 @@ def death_benefits(policy: Policy, *, died_on: date) -> DeathBenefits:
 
 __all__ = ["DeathBenefits", "Dependant", "DisabilityBenefits", "allowance_top_up_fen", "death_benefits",
            "disability_benefits", "person_wage_fen", "survivor_last_month", "survivor_pensions_fen"]
+
+
+# The plausible gap between generations: a parent at least this many years older than their child (and a
+# grandparent twice as many). Births to mothers under 14 are a few in a hundred thousand in the national
+# statistics; a typed number younger than that for a parent is a wrong number or a wrong relation, which
+# the clerk is asked to check (review-input7 F12: a newborn was accepted as the dead worker's parent).
+GENERATION_MIN_YEARS = 14
+# A child may be born after their parent's death and still be one of the close relatives: 民法典 第十六条
+# (a foetus counts as born for an estate) and a pregnancy's length: at most 300 days after the death.
+POSTHUMOUS_BIRTH_MAX_DAYS = 300
+# The lawful age of marriage (民法典 第一千零四十七条: 男不得早于二十二周岁，女不得早于二十周岁): a spouse
+# younger than this at the death cannot have been married to the worker.
+MARRIAGE_MIN_AGE = {"male": 22, "female": 20}
+_RELATION_ZH = {"spouse": "配偶", "child": "子女", "parent": "父母", "sibling": "兄弟姐妹",
+                "grandparent": "祖父母、外祖父母", "grandchild": "孙子女、外孙子女", "other": "其他供养亲属"}
+
+
+def _years_between(earlier: date, later: date) -> int:
+    """Whole years from ``earlier`` to ``later`` (an age on a day); negative when ``later`` is earlier."""
+    if later < earlier:
+        return -_years_between(later, earlier)
+    return later.year - earlier.year - ((later.month, later.day) < (earlier.month, earlier.day))
+
+
+def relative_age_problem(*, relation: str, birth_date: date, male: bool, worker_birth_date: date,
+                         died_on: date, who: str = "领取人") -> str | None:
+    """Why a relative born on ``birth_date`` (read from their citizen ID number; ``male`` from its
+    17th digit) cannot be the ``relation`` of a worker born on ``worker_birth_date`` who died on
+    ``died_on``, in Chinese (the relative called ``who``), or None. The relations are the close relatives' of 工伤保险条例 第三十九条
+    (配偶、子女、父母、兄弟姐妹、祖父母、外祖父母、孙子女、外孙子女; 劳动和社会保障部令第18号 for the
+    dependants' pensions):
+
+    - a parent at least GENERATION_MIN_YEARS older than the worker, a grandparent twice that;
+    - a child at least GENERATION_MIN_YEARS younger, a grandchild twice that; a child may be born up to
+      POSTHUMOUS_BIRTH_MAX_DAYS after the death;
+    - a spouse of marriageable age on the day of the death (MARRIAGE_MIN_AGE, 民法典 第一千零四十七条);
+    - every relative but a child born (no later than the death).
+    Brothers and sisters may be of any age.
+
+    >>> "年长不足14岁" in relative_age_problem(relation="parent", birth_date=date(2020, 2, 20), male=True,
+    ...                                    worker_birth_date=date(1988, 4, 6), died_on=date(2020, 3, 2))
+    True
+    >>> relative_age_problem(relation="parent", birth_date=date(1960, 1, 1), male=True,
+    ...                      worker_birth_date=date(1988, 4, 6), died_on=date(2020, 3, 2)) is None
+    True
+    """
+    zh = _RELATION_ZH.get(relation, relation)
+    born = f"{who}出生于{birth_date.isoformat()}"
+    worker = f"死者（{worker_birth_date.isoformat()}出生）"
+    gap = _years_between(birth_date, worker_birth_date)  # years the relative is older than the worker
+    if relation == "child":
+        if (birth_date - died_on).days > POSTHUMOUS_BIRTH_MAX_DAYS:
+            return f"{born}，晚于死者死亡（{died_on.isoformat()}）{POSTHUMOUS_BIRTH_MAX_DAYS}天以上，不能是死者的子女，请核对证件号码"
+        if -gap < GENERATION_MIN_YEARS:
+            return (f"{born}，比{worker}年轻不足{GENERATION_MIN_YEARS}岁，不像是死者的子女；"
+                    "请核对证件号码和与死者的关系")
+        return None
+    if birth_date > died_on:
+        return f"{born}，晚于死者死亡（{died_on.isoformat()}），不能是死者的{zh}，请核对证件号码"
+    if relation in ("parent", "grandparent"):
+        least = GENERATION_MIN_YEARS * (2 if relation == "grandparent" else 1)
+        if gap < least:
+            return (f"{born}，比{worker}年长不足{least}岁，不能是死者的{zh}；"
+                    "请核对证件号码和与死者的关系")
+    elif relation == "grandchild":
+        if -gap < GENERATION_MIN_YEARS * 2:
+            return (f"{born}，比{worker}年轻不足{GENERATION_MIN_YEARS * 2}岁，不像是死者的{zh}；"
+                    "请核对证件号码和与死者的关系")
+    elif relation == "spouse":
+        least = MARRIAGE_MIN_AGE["male" if male else "female"]
+        if _years_between(birth_date, died_on) < least:
+            return (f"{born}，死者死亡时（{died_on.isoformat()}）未满{least}周岁（法定婚龄），不能是死者的配偶；"
+                    "请核对证件号码和与死者的关系")
+    return None
