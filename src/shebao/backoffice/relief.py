@@ -26,7 +26,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shebao.backoffice.errors import refusal_text
 from shebao.collection import relief as services
 from shebao.collection import selectors
-from shebao.collection.models import Deferral, ReliefPublication, ReliefPublicationRequest, ReliefReapplication
+from shebao.collection.models import (
+    Deferral,
+    ReliefPublication,
+    ReliefPublicationRequest,
+    ReliefReapplication,
+)
 from shebao.collection.services import SecondPersonRequired
 from shebao.core import clock
 from shebao.core.inputs import form_choice
