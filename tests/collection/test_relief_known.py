@@ -120,6 +120,18 @@ def test_a_pack_published_on_2020_02_20_relieves_each_rule_from_its_documents_da
     assert ReliefReapplication.objects.count() == 3
 
 
+def test_a_publication_records_the_rules_it_applied(db, settings, client, municipal_admin):
+    settings.SHEBAO_TODAY = dt.date(2020, 3, 8)
+    publication = relief_pack_publish(pack=PACK, actor=SETUP)
+    assert publication.rules_known == [f"{PACK}/{r}" for r in ("sme-exempt", "individual-business-exempt",
+                                                              "large-half", "social-organization-half",
+                                                              "medical-half")]
+    client.force_login(municipal_admin)
+    html = client.get("/collection/relief/what-if/", {"pack": PACK}).content.decode()
+    assert "发布时适用的条目（依据文件已于发布日印发）：中小微企业免征三项社会保险单位缴费（2020年2月至6月）" in html
+    assert "大型企业减半征收延长执行" not in html.split('id="relief-rules-known"')[1].split("</p>")[0]
+
+
 def test_relieved_as_known_each_day_equals_building_with_everything_known(db, settings, person_chaoyang,
                                                                          person_haidian):
     """The same dues for twin employers: one pair built on 2020-02-20 and relieved as each notice

@@ -125,6 +125,8 @@ def relief_what_if(request: HttpRequest) -> HttpResponse:
                     "may_decide": (pending is not None and may(request.user, "relief_pack.publish")
                                    and pending.requested_by_id != request.user.pk),
                     "today": clock.today(),
+                    "rules_known": [getattr(services.relief_rule_of(k), "label", k)
+                                    for k in (publication.rules_known if publication else ())],
                     "reapplications": list(ReliefReapplication.objects.filter(pack=name).order_by("applied_on", "pk"))})
     if publication is not None and may(request.user, "relief_pack.publish"):
         context["newly_known"] = [n for n in services.relief_newly_known() if n.pack == name]

@@ -536,7 +536,7 @@ def relief_newly_known(*, on: dt.date | None = None) -> list[NewlyKnownRelief]:
 
 
 @transaction.atomic
-def relief_known_apply(*, actor: Any, on: dt.date | None = None) -> list[ReliefReapplication]:
+def relief_known_apply(*, actor: Any) -> list[ReliefReapplication]:
     """Relieve the dues a published pack's rule covers whose document was issued after the dues were
     decided (补减免): Beijing's notice of 2020-03-08 for the February dues built on 2020-02-20, the
     人社部发〔2020〕49号 extensions of 2020-06-22. Open dues are reduced, paid ones credited to the
@@ -547,13 +547,14 @@ def relief_known_apply(*, actor: Any, on: dt.date | None = None) -> list[ReliefR
     with no new document) writes nothing and returns []. Late fees are not posted: they are worked out
     from the open amount (collection.assessment), so a reduced due's late fee falls with it.
 
-    ``on`` is the business day (default `core.clock` today). Raises PermissionDenied
-    (relief_pack.publish: the center, or a named system job, puts a published pack's rules in force).
+    The day is the business day (`core.clock`), never one given by the caller: a later day would apply
+    notices not yet issued. Raises PermissionDenied (relief_pack.publish: the center, or a named system
+    job, puts a published pack's rules in force).
     """
     from shebao.collection.services import credit_apply
 
     require(actor, "relief_pack.publish")
-    on = on or clock.today()
+    on = clock.today()
     out = []
     credited: set[int] = set()
     for (pack, document, issued), rows in _by_document(_newly_relieved(on, lock=True)).items():
