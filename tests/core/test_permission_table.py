@@ -36,7 +36,7 @@ from shebao.core.policy import announcement_publish, current_policy
 from shebao.operations import halls, outreach
 from shebao.operations.services import audit_case_open, audit_case_register
 from shebao.portal import services as portal_services
-from shebao.registry import accounts, resident_pension
+from shebao.registry import accounts, merge, resident_pension
 from shebao.registry import services as registry
 from shebao.staff import services as staff
 from shebao.staff.models import Role, User
@@ -52,7 +52,7 @@ SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "sheba
                    "shebao.registry.resident_pension", "shebao.operations.outreach", "shebao.collection.statements",
                    "shebao.portal.person_services",
                    "shebao.portal.services", "shebao.collection.releases",
-                   "shebao.collection.declarations", "shebao.reports.jobs"]
+                   "shebao.collection.declarations", "shebao.reports.jobs", "shebao.registry.merge"]
 SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.cases.services.case_submit": "case.submit",
     "shebao.cases.services.case_transition": "case.*",
@@ -115,6 +115,7 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.registry.services.employer_register": "employer.register",
     "shebao.registry.services.employer_update": "employer.update",
     "shebao.registry.services.personal_data_reveal": "personal_data.reveal",
+    "shebao.registry.merge.person_merge": "person.merge",
     "shebao.staff.services.api_token_create": "api_token.create",
     "shebao.staff.services.api_token_revoke": "api_token.revoke",
     "shebao.staff.services.staff_otp_enroll": "staff_otp.enroll",
@@ -198,6 +199,7 @@ NOT_ACTIONS = {
     "shebao.collection.assessment.assessment_compute", "shebao.collection.assessment.assessment_what_if",
     "shebao.collection.bankfiles.bank_file_dir", "shebao.collection.bankfiles.request_file_bytes",
     "shebao.registry.services.employer_name_initials", "shebao.registry.services.derive_person_identity",
+    "shebao.registry.merge.merge_conflicts",  # reads what would stop a merge
     "shebao.collection.importers.read_table", "shebao.collection.importers.duplicate_key",
     "shebao.core.policy.announcement_document", "shebao.core.policy.announcements_published",
     "shebao.core.policy.policy_statements", "shebao.core.policy.policy_title",
@@ -389,6 +391,16 @@ class World:
             actor=self.leader(), hall=self.employer.district, day=dt.date(2020, 1, 10), findings={"posters": "褪色"},
             checklist={i: True for i in ("masks_gloves", "temperature", "disinfection", "isolation_room", "posters")})
         return insp.findings.get()
+    def registered_twice(self) -> tuple[Any, Any]:
+        """A card holder and the same person registered again under 护照 (the 15-digit number): to merge."""
+        from shebao.registry.models import Person
+
+        holder = personas.make_person("重复登记", serial=300 + self.serial())
+        twice = Person.objects.create(id_type="passport", id_number=holder.id_number[:6] + holder.id_number[8:17],
+                                      name=holder.name, gender="male", birth_date=holder.birth_date,
+                                      district=holder.district)
+        return holder, twice
+
     def retiree_person(self) -> Any:
         return personas.make_person("退休人", birth=dt.date(1959, 10, 15), serial=self.serial() + 100)
 
@@ -654,6 +666,8 @@ SCENARIOS: dict[str, Scenario] = {
                            size_class="small", actor=a),
     "card_order.create": lambda w: (lambda c: lambda a: card_services.card_order_create(
         actor=a, case=c, **CARD_ADDRESS))(w.card_case()),
+    "person.merge": lambda w: (lambda pair: lambda a: merge.person_merge(
+        actor=a, keep=pair[0], other=pair[1], reason="核实身份证件材料"))(w.registered_twice()),
     "rights_statement.issue": lambda w: lambda a: statements.rights_statement_issue(actor=a, person=w.person),
     "card_order.update": lambda w: (lambda o: lambda a: card_services.card_order_advance(
         actor=a, order=o, status="made"))(w.card_order()),

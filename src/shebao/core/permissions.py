@@ -126,6 +126,9 @@ TABLE: dict[str, Permission] = _rows(
     Permission("employer.register", "登记参保单位", CASE_STAFF, system=True),
     Permission("employer.update", "修改参保单位信息", CASE_STAFF, system=True),
     Permission("personal_data.reveal", "查看完整个人信息", READERS_OF_PERSONAL_DATA),
+    # A person registered twice (issue 16): merged by a reviewer (a second person to the clerks who
+    # registered it) of the districts of both records, or the center (registry.merge).
+    Permission("person.merge", "合并重复登记的参保人员", REVIEWERS),
     # Social security cards (5.1): the order made when a replacement completes, and its progress.
     Permission("card_order.create", "生成补换卡订单并出具领卡证明", CASE_STAFF, system=True),
     Permission("card_order.update", "登记补换卡制卡、寄递进度", CASE_STAFF),

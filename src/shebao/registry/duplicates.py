@@ -56,8 +56,9 @@ def _short_form(citizen_id: str) -> str:
 def registered_twice(*, user: Any = None) -> Iterator[RegisteredTwice]:
     """Every person (of the user's scope; all when `user` is None, the command) registered under
     another document type whose number reads as a citizen ID (`registry.checks.reads_as_citizen_id`),
-    with the candidates for the same card holder. Reads only; ordered by person id."""
-    qs = Person.objects.exclude(id_type=Person.IdType.CITIZEN_ID).exclude(id_region="")
+    with the candidates for the same card holder. A record already merged (`registry.merge`) is
+    neither listed nor a candidate. Reads only; ordered by person id."""
+    qs = Person.objects.exclude(id_type=Person.IdType.CITIZEN_ID).exclude(id_region="").filter(merged_into=None)
     if user is not None:
         qs = scope_queryset(qs, user=user)
     for person in qs.order_by("pk").iterator(chunk_size=500):
@@ -70,7 +71,8 @@ def registered_twice(*, user: Any = None) -> Iterator[RegisteredTwice]:
             match |= Q(name=person.name, birth_date=parsed.birth_date)
         except CodeError:
             pass
-        twins = list(Person.objects.filter(match, id_type=Person.IdType.CITIZEN_ID).exclude(pk=person.pk)
+        twins = list(Person.objects.filter(match, id_type=Person.IdType.CITIZEN_ID, merged_into=None)
+                     .exclude(pk=person.pk)
                      .order_by("pk"))
         twins.sort(key=lambda t: (t.id_number not in (citizen_id, _short_form(citizen_id)), t.pk))
         yield RegisteredTwice(person=person, citizen_id=citizen_id, twins=twins)

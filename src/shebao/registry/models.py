@@ -257,6 +257,11 @@ class Person(BlindIndexedModel):
     # inside in SQL.
     other_data = EncryptedJSONField("其他登记信息", null=True, blank=True, default=dict)
     created_at = models.DateTimeField("登记时间", default=clock.now, editable=False)
+    # A person registered twice and merged into the record kept (`registry.merge.person_merge`):
+    # never deleted, its dependent rows moved to `merged_into`, its own trail left where it was.
+    merged_into = models.ForeignKey("self", verbose_name="已合并至", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="merged_from", editable=False)
+    merged_at = models.DateTimeField("合并时间", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "参保人员"

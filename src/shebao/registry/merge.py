@@ -1,0 +1,182 @@
+"""Merging a person registered twice (issue 16, review-input6 F6) into the record kept.
+
+`registry.duplicates.registered_twice` finds the pairs; the registry's reviewer (or the center) chooses
+the record to keep, and `person_merge` moves every dependent row of the other record to it in one
+transaction, marks the other as merged (`Person.merged_into`, `merged_at`: never deleted, so every
+old reference still leads somewhere) and writes an audit row on each record.
+
+What moves and what stays, for every foreign key to `Person` (a test walks the models, so a new foreign
+key that is in neither list fails it):
+
+* `MOVED`: the business rows: contributions, employment spells, cases, declaration rows, benefit
+  payments and awards, card orders, the residents' pension, and (when the record kept has none of its
+  own) the pension account and the retiree record. When both have a pension account, the months of
+  the other's account move to the kept one and the other's (now empty) account stays.
+* `KEPT`: append-only trails that record what happened to *that* record (its change history, the
+  rights statements issued for it, the portal's identity checks) and its own derived search words.
+  They are never rewritten (core.models.AppendOnlyModel); the pointer leads from them to the record kept.
+
+A merge that would put two rows where the rules allow one is refused, with every conflict named in
+Chinese, and changes nothing (`merge_conflicts`): two contributions for the same employer and month,
+two pension (retiree) records, two residents' pension enrolments not cancelled, two disability
+allowances being paid, two pension-account months not moved out for the same month, or employment
+spells with the same employer whose periods overlap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+
+from shebao.core import clock
+from shebao.core.errors import Conflict
+from shebao.core.masking import mask_text
+from shebao.core.models import AuditEvent
+from shebao.core.permissions import actor_label, actor_user, require
+from shebao.registry.models import AccountMonth, Contribution, EmploymentSpell, PensionAccount, Person
+
+# (model label, field name) of every foreign key to Person whose rows move to the record kept.
+MOVED: tuple[tuple[str, str], ...] = (
+    ("registry.EmploymentSpell", "person"),
+    ("registry.Contribution", "person"),
+    ("registry.ResidentPension", "person"),
+    ("collection.DeclarationRow", "person"),
+    ("cases.Case", "person"),
+    ("benefits.Transfer", "person"),
+    ("benefits.ExchangeRecord", "person"),
+    ("benefits.WorkInjuryAward", "person"),
+    ("benefits.DisabilityAllowance", "person"),
+    ("benefits.SurvivorPension", "deceased"),
+    ("cards.CardOrder", "person"),
+)
+# One-to-one: moved only when the record kept has none (else the conflicts or the months decide).
+MOVED_ONE: tuple[tuple[str, str], ...] = (
+    ("registry.PensionAccount", "person"),
+    ("benefits.Retiree", "person"),
+)
+# Foreign keys whose rows stay with the merged record, and why (see the module's docstring).
+KEPT: dict[tuple[str, str], str] = {
+    ("registry.PersonHistory", "person"): "append-only change history of that record",
+    ("registry.PersonNameWord", "person"): "search words derived from that record's own name",
+    ("collection.RightsStatement", "person"): "append-only: the statements issued for that record",
+    ("portal.IdentityCheck", "person"): "append-only: the portal's identity checks of that record",
+    ("registry.Person", "merged_into"): "the pointer itself",
+}
+SHOWN_AT_MOST = 5  # conflicts of one kind named in the message; the rest are counted
+
+
+def _named(items: list[str]) -> str:
+    head = "、".join(items[:SHOWN_AT_MOST])
+    return head + (f"等{len(items)}项" if len(items) > SHOWN_AT_MOST else "")
+
+
+def merge_conflicts(*, keep: Person, other: Person) -> list[str]:
+    """What stops `other` from being merged into `keep`, in Chinese, one line per kind of conflict
+    (empty: the merge may go ahead). Reads only."""
+    if keep.pk == other.pk:
+        return ["保留的记录与被合并的记录是同一人员，不能合并"]
+    found: list[str] = []
+    for p in (keep, other):
+        if p.merged_into_id is not None:
+            found.append(f"人员#{p.pk}已于此前合并至人员#{p.merged_into_id}，不能再合并")
+    if found:
+        return found
+    same_month = (Contribution.objects.filter(person=other)
+                  .filter(Exists(Contribution.objects.filter(person=keep, employer_id=OuterRef("employer_id"),
+                                                             month=OuterRef("month"))))
+                  .select_related("employer").order_by("month", "employer_id"))
+    months = [f"{c.employer.name}{c.month}" for c in same_month]
+    if months:
+        found.append(f"两条记录在同一单位同一月份都有缴费记录（{_named(months)}），合并后将重复计算，请先核销其中一条")
+    Retiree = apps.get_model("benefits", "Retiree")
+    if Retiree.objects.filter(person=keep).exists() and Retiree.objects.filter(person=other).exists():
+        found.append("两条记录都有基本养老金待遇（退休人员）记录，同一人不能领取两份养老金，请先终止其中一条")
+    ResidentPension = apps.get_model("registry", "ResidentPension")
+    open_enrolment = ResidentPension.objects.exclude(state=ResidentPension.State.CANCELLED)
+    if open_enrolment.filter(person=keep).exists() and open_enrolment.filter(person=other).exists():
+        found.append("两条记录都有未注销的城乡居民养老保险登记，请先注销其中一条")
+    DisabilityAllowance = apps.get_model("benefits", "DisabilityAllowance")
+    paid = DisabilityAllowance.objects.filter(status=DisabilityAllowance.Status.ACTIVE)
+    if paid.filter(person=keep).exists() and paid.filter(person=other).exists():
+        found.append("两条记录都有正在发放的伤残津贴，请先停发其中一条")
+    accounts = {a.person_id: a for a in PensionAccount.objects.filter(person__in=[keep, other])}
+    if keep.pk in accounts and other.pk in accounts:
+        live = AccountMonth.objects.filter(moved_out_at__isnull=True)
+        both = (live.filter(account=accounts[other.pk])
+                .filter(Exists(live.filter(account=accounts[keep.pk], month=OuterRef("month"))))
+                .order_by("month").values_list("month", flat=True))
+        if both:
+            found.append(f"两条记录的养老保险个人账户在同一月份都有记账（{_named(list(both))}），请先核实更正")
+    overlaps = []
+    keep_spells = list(EmploymentSpell.objects.filter(person=keep).select_related("employer"))
+    for s in EmploymentSpell.objects.filter(person=other).order_by("from_month"):
+        for k in keep_spells:
+            if (k.employer_id == s.employer_id and k.from_month <= (s.to_month or "9999-12")
+                    and s.from_month <= (k.to_month or "9999-12")):
+                overlaps.append(f"{k.employer.name}{s.from_month}起")
+    if overlaps:
+        found.append(f"两条记录在同一单位的参保经历时间重叠（{_named(overlaps)}），请先更正其中一条")
+    return found
+
+
+class MergeRefused(Conflict):
+    """The merge would create conflicts (`merge_conflicts`): nothing was changed (HTTP 409)."""
+
+    field_default = "keep"
+
+
+@transaction.atomic
+def person_merge(*, actor: Any, keep: Person, other: Person, reason: str) -> dict[str, int]:
+    """Merge `other` (a person registered twice) into `keep`: every dependent row listed in `MOVED`
+    (and `MOVED_ONE`, or the pension account's months) now points at `keep`; `other` is marked merged
+    (`merged_into` = keep, `merged_at` = now) and kept; an audit row is written on each record with the
+    counts moved and the reason. One transaction: all of it or nothing.
+
+    Permission: `person.merge` in the districts of both records. Refused (`MergeRefused`, Chinese,
+    nothing changed) when `merge_conflicts` names anything, or without a reason. Returns the rows moved,
+    by model label."""
+    require(actor, "person.merge", district_id=keep.district_id)
+    require(actor, "person.merge", district_id=other.district_id)
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise MergeRefused("请填写合并理由（至少4个字），例如核实的证件材料", "a reason of at least 4 characters is required",
+                           field="reason")
+    # Both rows locked in the order of their keys, so two merges of the same pair cannot interleave.
+    locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[keep.pk, other.pk]).order_by("pk")}
+    keep, other = locked.get(keep.pk, keep), locked.get(other.pk, other)
+    conflicts = merge_conflicts(keep=keep, other=other)
+    if conflicts:
+        raise MergeRefused("不能合并：" + "；".join(conflicts), "the merge would create conflicts")
+
+    moved: dict[str, int] = {}
+    for label, field in MOVED:
+        n = apps.get_model(label).objects.filter(**{field: other}).update(**{field: keep})
+        if n:
+            moved[label] = n
+    accounts = {a.person_id: a for a in PensionAccount.objects.filter(person__in=[keep, other])}
+    for label, field in MOVED_ONE:
+        model = apps.get_model(label)
+        if not model.objects.filter(**{field: keep}).exists():
+            n = model.objects.filter(**{field: other}).update(**{field: keep})
+            if n:
+                moved[label] = n
+    if keep.pk in accounts and other.pk in accounts:
+        n = AccountMonth.objects.filter(account=accounts[other.pk]).update(account=accounts[keep.pk])
+        if n:
+            moved["registry.AccountMonth"] = n
+
+    now = clock.now()
+    Person.objects.filter(pk=other.pk).update(merged_into=keep, merged_at=now)
+    other.merged_into, other.merged_at = keep, now
+    who = {"actor": actor_user(actor), "actor_label": actor_label(actor), "reason": mask_text(reason)[:200]}
+    AuditEvent.objects.create(**who, action=AuditEvent.Action.UPDATE, model="registry.Person",
+                              object_pk=str(other.pk), district_code=other.audit_district_code,
+                              changes={"merged_into": [None, keep.pk], "merged_at": [None, now.isoformat()],
+                                       "moved_out": moved})
+    AuditEvent.objects.create(**who, action=AuditEvent.Action.UPDATE, model="registry.Person",
+                              object_pk=str(keep.pk), district_code=keep.audit_district_code,
+                              changes={"merged_from": [None, other.pk], "moved_in": moved})
+    return moved
