@@ -232,6 +232,7 @@ ROUTES: dict[str, Route] = {
     "web:rights_statement_verify": (None, None, None),
     "web:person_search": (None, None, None),
     "web:person_detail": (None, None, None),
+    "web:persons_registered_twice": ("person.merge", "person.merge", {"pair": "", "keep": "", "reason": "核实证件"}),
     "web:person_reveal": (None, "personal_data.reveal", {"reason": "电话核实"}),
     "web:employer_search": (None, None, None),
     "web:employer_detail": (None, None, None),

@@ -6,19 +6,23 @@ clerk of another district gets a 404, exactly as if the row did not exist.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from shebao.backoffice.errors import refusal_text
-from shebao.core.inputs import page_number, page_rows
+from shebao.backoffice.errors import refusal, refusal_text
+from shebao.core.inputs import PageRows, page_number, page_rows
+from shebao.core.permissions import may
 from shebao.core.reads import personal_data_read
-from shebao.registry import selectors
+from shebao.core.scoping import user_may_see_district
+from shebao.registry import merge, selectors
 from shebao.registry.accounts import account_summary
+from shebao.registry.duplicates import registered_twice
 from shebao.registry.models import ResidentPension
 from shebao.registry.services import personal_data_reveal
 
@@ -99,3 +103,59 @@ def person_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
 def employer_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     employer = get_object_or_404(selectors.employer_list(user=request.user), pk=pk)
     return _reveal(request, employer, field)
+
+
+PAIRS_PAGE_SIZE = 20
+
+
+def _pairs(user) -> list[dict]:
+    """{listed, twin, records: (listed, twin), pair: "<listed pk>-<twin pk>"} for each pair `registered_twice` finds in the user's scope, both
+    records in a district the user sees (a pair across districts is the center's to merge)."""
+    return [{"listed": found.person, "twin": twin, "records": (found.person, twin), "pair": f"{found.person.pk}-{twin.pk}"}
+            for found in registered_twice(user=user)
+            for twin in found.twins if user_may_see_district(user, twin.district_id)]
+
+
+@login_required
+def persons_registered_twice(request: HttpRequest) -> HttpResponse:
+    """The people registered twice (issue 16; `shebao registered_twice` lists the same): each pair,
+    masked, with a form to merge it (`registry.merge.person_merge`), for who may merge (`person.merge`,
+    a reviewer of the district or the center); anyone else is refused (403). A POST merges one pair
+    (`pair` = "<listed pk>-<twin pk>") into the record `keep` chosen, with a `reason`; a refusal is
+    shown at the pair in Chinese, nothing changed. Paged by `?page=` (20 pairs a page)."""
+    if not may(request.user, "person.merge"):
+        raise PermissionDenied("无权合并重复登记的参保人员（仅复核人员或市中心管理员）")
+    pairs = _pairs(request.user)
+    error: dict = {}
+    status = 200
+    if request.method == "POST":
+        keep_pk = request.POST.get("keep", "")
+        chosen = {row["pair"]: row["records"] for row in pairs}
+        pair = chosen.get(request.POST.get("pair", ""))
+        by_pk = {str(p.pk): p for p in pair} if pair else {}
+        other_pk = next((pk for pk in by_pk if pk != keep_pk), "")
+        if pair is None or keep_pk not in by_pk:
+            error = {"pair": request.POST.get("pair", ""), "text": "请选择要保留的记录（该组重复登记已不在列表中，或选择无效）",
+                     "field": "keep", "top": pair is None}
+            status = 400
+        else:
+            try:
+                merge.person_merge(actor=request.user, keep=by_pk[keep_pk], other=by_pk[other_pk],
+                                   reason=request.POST.get("reason", ""))
+            except (ValidationError, PermissionDenied, merge.MergeRefused) as e:
+                found = refusal(e)
+                error = {"pair": request.POST["pair"], "text": found.text, "field": next(iter(found.fields), ""),
+                         "reason": request.POST.get("reason", "")[:200]}
+                status = found.status
+            else:
+                messages.success(request, f"已将人员#{other_pk}合并至人员#{keep_pk}；被合并的记录保留并标注“已合并”。")
+                return redirect("web:persons_registered_twice")
+    page = page_number(request.GET)
+    start = (page - 1) * PAIRS_PAGE_SIZE
+    if start >= len(pairs) and page > 1:
+        last = max(1, -(-len(pairs) // PAIRS_PAGE_SIZE))
+        paged = PageRows(pairs[(last - 1) * PAIRS_PAGE_SIZE:last * PAIRS_PAGE_SIZE], last, False, beyond=page)
+    else:
+        paged = PageRows(pairs[start:start + PAIRS_PAGE_SIZE], page, len(pairs) > start + PAIRS_PAGE_SIZE)
+    return TemplateResponse(request, "backoffice/registry/registered_twice.html",
+                            {**paged.context(), "total": len(pairs), "error": error}, status=status)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("large-type/", views.toggle_large_type, name="toggle_large_type"),
     path("persons/", registry.person_search, name="person_search"),
+    path("persons/registered-twice/", registry.persons_registered_twice, name="persons_registered_twice"),
     path("persons/<id:pk>/", registry.person_detail, name="person_detail"),
     path("persons/<id:pk>/reveal/<str:field>/", registry.person_reveal, name="person_reveal"),
     path("employers/", registry.employer_search, name="employer_search"),
