@@ -26,6 +26,7 @@ from base64 import b64decode, b64encode
 from typing import Any
 from urllib import parse
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
@@ -141,7 +142,10 @@ def _signer(path: str, query: Any) -> signing.Signer:
     mapping of the request's parameters), in a canonical order."""
     getlist = query.getlist if hasattr(query, "getlist") else query.get
     filters = sorted((k, v) for k in query if k not in _NOT_FILTERS for v in getlist(k))
-    return signing.Signer(salt=f"shebao.api.cursor:{path}?{parse.urlencode(filters)}")
+    # Signed with SECRET_KEY; verified under it or any of SECRET_KEY_FALLBACKS, so a rotated key does
+    # not send every client in the middle of a walk back to page one (issue 16).
+    return signing.Signer(salt=f"shebao.api.cursor:{path}?{parse.urlencode(filters)}",
+                          fallback_keys=settings.SECRET_KEY_FALLBACKS)
 
 
 class CheckedCursorPagination(CursorPagination):

@@ -52,6 +52,10 @@ def env_int(name: str, default: int, *, least: int = 0) -> int:
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
+# Rotating SECRET_KEY (issue 16): the key before it goes here (comma-separated, newest first) until
+# what it signed has expired, so signed values handed out under it still verify: API cursors
+# (api.pagination), staff sessions, password-reset links. Everything new is signed with SECRET_KEY.
+SECRET_KEY_FALLBACKS = [k.strip() for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
 if DEBUG:
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "testserver"]
@@ -59,6 +63,10 @@ else:
     if SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 32:
         raise ImproperlyConfigured(
             "SECRET_KEY is the demo key or shorter than 32 characters: set a real secret for production."
+        )
+    if any(k == DEMO_SECRET_KEY or len(k) < 32 for k in SECRET_KEY_FALLBACKS):
+        raise ImproperlyConfigured(
+            "SECRET_KEY_FALLBACKS holds the demo key or a key shorter than 32 characters: list only real old keys."
         )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must name the hosts this server answers for.")
