@@ -115,3 +115,53 @@ def test_an_id_number_in_the_credit_code_box_is_kept_nowhere_in_clear(client, se
     client.post("/portal/employer/sign-in/", {"credit_code": admin.employer.credit_code, "login": admin.login,
                                               "password": "wrong-password-123"})
     assert Event.objects.filter(subject_label=f"{admin.employer.credit_code} {admin.login}").exists()
+
+
+def _migration():
+    import importlib
+
+    return importlib.import_module("shebao.staff.migrations.0006_axes_usernames_hashed")
+
+
+def _state_apps():
+    from django.db.migrations.executor import MigrationExecutor
+
+    return MigrationExecutor(connection).loader.project_state([("staff", "0006_axes_usernames_hashed")]).apps
+
+
+def test_migrating_rewrites_the_names_kept_in_clear_without_a_manual_step(clerk_chaoyang):
+    """staff 0006 runs the command's code once when a deployed copy migrates (issue 16); the command
+    run afterwards changes nothing."""
+    common = {"ip_address": "10.0.0.9", "user_agent": "ua", "http_accept": "*/*", "path_info": "/login/",
+              "get_data": ""}
+    AccessAttempt.objects.create(username=ID_NUMBER, post_data=f"username={ID_NUMBER}", failures_since_start=2,
+                                 **common)
+    event = SignInEvent.objects.create(kind="employer", outcome="wrong_password", subject="portal-employer:x",
+                                       subject_label=f"91110105MA00000000 {ID_NUMBER}")
+    _migration().hash_kept_usernames(_state_apps(), None)
+    rows = attempt_rows()
+    assert [r[0] for r in rows] == [lockout.stored_username(ID_NUMBER)]
+    assert all(ID_NUMBER not in "".join(map(str, r)) for r in rows)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT subject_label FROM {SignInEvent._meta.db_table} WHERE id = %s", [event.pk])
+        assert cursor.fetchone()[0] == "91110105MA00000000 （未注册的登录名）"
+    _migration().hash_kept_usernames(_state_apps(), None)  # idempotent
+    assert attempt_rows() == rows
+    out = io.StringIO()
+    call_command("axes_usernames_hash", stdout=out)  # the command is kept, and finds nothing left
+    assert "登录失败记录：改写0条" in out.getvalue() and "网上办事登录记录：改写0条" in out.getvalue()
+
+
+def test_the_migration_reads_nothing_through_current_models_on_an_empty_database(monkeypatch):
+    """A fresh database (a new install, every test run) skips the rewrite, so the current models never
+    read a table whose schema is still this migration's."""
+    from unittest import mock
+
+    with mock.patch.object(lockout, "hash_kept_usernames") as rewrite:
+        _migration().hash_kept_usernames(_state_apps(), None)
+    rewrite.assert_not_called()
+    from django.db.migrations.loader import MigrationLoader
+
+    node = MigrationLoader(connection).graph.nodes[("staff", "0006_axes_usernames_hashed")]
+    [op] = node.operations
+    assert op.reversible and op.reverse_code is op.noop

@@ -12,7 +12,8 @@ there in clear. Now (``AXES_USERNAME_CALLABLE = "shebao.staff.lockout.attempt_us
   (core.crypto.blind_index, kind ``staff_sign_in_name``) of the name as typed, normalised. The same
   name typed again gives the same key, so lockout still counts per user name.
 
-`shebao axes_usernames_hash` rewrites the rows kept before this (docs/encryption.md).
+`hash_kept_usernames` rewrites the rows kept before this: the data migration staff 0006 runs it once
+when a deployed copy migrates, and `shebao axes_usernames_hash` runs the same again (docs/encryption.md).
 """
 
 from __future__ import annotations
@@ -104,4 +105,16 @@ def rewrite_attempts() -> dict[str, int]:
                 attempt.username = new
                 attempt.save(update_fields=["username", "post_data"])
             changed["axes.AccessAttempt"] += 1
+    return changed
+
+
+def hash_kept_usernames() -> dict[str, int]:
+    """Every rewrite of sign-in rows kept before user names were hashed: django-axes' tables
+    (`rewrite_attempts`) and the portal's employer sign-in labels (`portal.signin.rewrite_event_labels`).
+    Returns the rows changed per table (model label). Idempotent: a second run changes nothing. Run by
+    the data migration staff 0006 and by `shebao axes_usernames_hash`."""
+    from shebao.portal.signin import rewrite_event_labels
+
+    changed = rewrite_attempts()
+    changed["portal.SignInEvent"] = rewrite_event_labels()
     return changed
