@@ -117,3 +117,27 @@ def test_a_clerk_registers_a_deferral(sized, clerk_chaoyang, employer_chaoyang, 
     page.wait_for_selector("#deferral-detail")
     assert "待审批" in page.inner_text("#deferral-detail")
     _fits(page, "deferral")
+
+
+def test_the_center_relieves_a_later_notice_from_the_pack_page(sized, settings, municipal_admin, employer_chaoyang,
+                                                               person_chaoyang):
+    """Published on 2020-02-20, the pack relieved nothing; on 2020-03-08 the center runs 执行补减免 and
+    the page records the relief with Beijing's notice (issue 19)."""
+    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
+    employer_facts_record(employer=employer_chaoyang, effective_from=dt.date(2020, 1, 1), unit_type="enterprise",
+                          size_class="small", actor=SETUP)
+    contribution(person_chaoyang, employer_chaoyang, "2020-02", 1_000_000)
+    dues_build(actor=SETUP, months=["2020-02"])
+    relief_pack_publish(pack="relief-2020-covid", actor=SETUP)
+    settings.SHEBAO_TODAY = dt.date(2020, 3, 8)
+    page, base = sized, sized.live_server_url
+    _sign_in(page, "admin_city")
+    page.goto(base + "/collection/relief/what-if/?pack=relief-2020-covid")
+    page.wait_for_selector("#relief-apply-known-form")
+    assert "有待补减免的应缴费用" in page.inner_text("#relief-reapplications")
+    _fits(page, "apply-known")
+    page.click("#relief-apply-known-form button")
+    page.wait_for_selector("text=已执行新印发文件的减免")
+    text = page.inner_text("#relief-reapplications")
+    assert "北京市人力资源和社会保障局" in text and "1,700.00" in text and "没有待补减免的应缴费用" in text
+    _fits(page, "reapplied")
