@@ -179,3 +179,38 @@ def test_the_loader_refuses_such_a_pack_at_its_line(tmp_path) -> None:
     with pytest.raises(PackError) as exc:
         load_relief_pack("relief-2020-covid", packs_dir=tmp_path)
     assert "sme-exempt-extended" in str(exc.value) and "relief.yaml" in str(exc.value)
+
+
+def _cov(**kw) -> Coverage:
+    base = dict(insurances=frozenset({"pension"}), unit_types=None, size_classes=None, industries=None,
+                month_from=MONTHS[0], month_to=MONTHS[1])
+    return Coverage(**{**base, **kw})
+
+
+@pytest.mark.parametrize(("a", "b", "overlap"), [
+    (_cov(), _cov(), True),
+    (_cov(insurances=frozenset({"medical"})), _cov(), False),
+    (_cov(month_to=MONTHS[0]), _cov(month_from=MONTHS[0] + 1), False),
+    (_cov(month_from=MONTHS[1]), _cov(month_to=MONTHS[1] - 1), False),
+    (_cov(unit_types=frozenset({"enterprise"})), _cov(unit_types=frozenset({"government"})), False),
+    (_cov(unit_types=frozenset({"enterprise"})), _cov(), True),
+    (_cov(), _cov(unit_types=frozenset({"government"})), True),
+    (_cov(size_classes=frozenset({"large"})), _cov(size_classes=frozenset({"small", "micro"})), False),
+    (_cov(size_classes=frozenset({"large", "small"})), _cov(size_classes=frozenset({"small"})), True),
+    (_cov(industries=("C",)), _cov(industries=("C13",)), True),  # C13 is a C
+    (_cov(industries=("C13",)), _cov(industries=("C",)), True),
+    (_cov(industries=("C13",)), _cov(industries=("C14", "H62")), False),
+    (_cov(industries=("C13",)), _cov(), True),
+])
+def test_two_coverages_overlap_when_some_due_is_covered_by_both(a, b, overlap) -> None:
+    assert a.overlaps(b) is overlap and b.overlaps(a) is overlap
+
+
+def test_a_documents_day_given_to_the_year_counts_from_its_last_day() -> None:
+    from shebao.rules.relief import Document
+
+    assert Document("", "2022", "x").issued_on == date(2022, 12, 31)
+    assert Document("", "2022-12", "x").issued_on == date(2022, 12, 31)
+    for bad in ("2022-1", "22", "2022-12-1"):
+        with pytest.raises(ValueError):
+            _ = Document("", bad, "x").issued_on

@@ -7,6 +7,11 @@ effect that creates dues; `services.dues_build` gives `relief_compute` its new d
 `relief_pack_publish` puts a pack in force and relieves the dues already built (reduced if open,
 credited to the employer if paid), and `deferral_apply` / `deferral_decide` are the deferral business.
 
+Every decision reads the packs as known on its business day (`ReliefPack.known_on`): a rule applies
+from the day its document is issued, so a publication or a due built before a notice does not apply
+it; `relief_known_apply` (补减免) relieves those dues when the notice's day comes, and records which
+document caused it (issue 19).
+
 Money is integer fen; every ledger entry balances: relief is debited to ``relief:<insurance>``
 against the employer's receivable (an open due) or its credit account (a paid due).
 """
