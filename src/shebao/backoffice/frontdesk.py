@@ -26,6 +26,7 @@ from shebao.cases.models import Channel, Mode
 from shebao.core import clock, permissions
 from shebao.core.errors import DomainError
 from shebao.core.inputs import TEXT_MAX, text_problem
+from shebao.core.masking import invisible_problem
 from shebao.core.normalize import normalize_code, normalize_date_text, normalize_month, normalize_phone
 from shebao.registry import selectors as registry_selectors
 from shebao.registry.checks import lookup_numbers, not_found_hint
@@ -199,14 +200,20 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
     # Normalised once, as everywhere (core.normalize): full-width, spaces inside the number, case.
     credit = normalize_code(data.get("credit_code"))
     id_number = normalize_code(data.get("id_number"))
-    if form.needs_employer:
+    # A character no one can see is named where it is (the box is drawn again without it), not
+    # answered "本区没有该…" for a number that looks right (review-input7 F7).
+    for name, zh in (("credit_code", "统一社会信用代码"), ("id_number", "证件号码"), ("contact_phone", "通知手机"),
+                     ("manual_operation", "应急手工操作说明")):
+        if problem := invisible_problem(data.get(name) or "", zh):
+            form.errors[name] = problem
+    if form.needs_employer and "credit_code" not in form.errors:
         if not credit:
             form._require("credit_code", "请填写单位的统一社会信用代码")
         else:
             form.employer = registry_selectors.employer_list(user=user).filter(credit_code=credit).first()
             if form.employer is None:
                 form.errors["credit_code"] = "本区没有该统一社会信用代码的参保单位"
-    if form.needs_person:
+    if form.needs_person and "id_number" not in form.errors:
         if not id_number:
             form._require("id_number", "请填写参保人员的证件号码")
         else:
@@ -263,13 +270,13 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
             if form.received_on > today:
                 form.errors["received_on"] = f"收件日期不能晚于今天（{today:%Y-%m-%d}）"
     form.contact_phone = normalize_phone(data.get("contact_phone"))
-    if form.contact_phone and not MOBILE_RE.fullmatch(form.contact_phone):
+    if form.contact_phone and not MOBILE_RE.fullmatch(form.contact_phone) and "contact_phone" not in form.errors:
         # As the API's contact phone (a mobile for the notices): never 1,000 digits into a 20-character column.
         form.errors["contact_phone"] = "通知手机应为11位手机号码（如13812345678）"
     form.manual_operation = (data.get("manual_operation") or "").strip()
     problem = text_problem(form.manual_operation) or (
         f"不能超过{TEXT_MAX}个字符" if len(form.manual_operation) > TEXT_MAX else "")
-    if problem:
+    if problem and "manual_operation" not in form.errors:
         form.errors["manual_operation"] = f"应急手工操作说明{problem}"
     return form
 
@@ -280,7 +287,7 @@ def _front_desk_context(request: HttpRequest, form: FrontDeskForm, **extra) -> d
     from shebao.rules import BUSINESSES
 
     return {"form": form, "businesses": BUSINESSES, "refund_kinds": REFUND_KINDS,
-            "person_fields": PERSON_FIELDS, "data": request.POST or request.GET,
+            "person_fields": PERSON_FIELDS, "data": business_forms.shown_data(request.POST or request.GET),
             "received_by": [(c.value, c.label) for c in RECEIVED_BY], "today": clock.today(), **extra}
 
 

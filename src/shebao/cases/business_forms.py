@@ -18,6 +18,7 @@ from typing import Any
 from django.http import QueryDict
 
 from shebao.core.masking import (
+    invisible_problem,
     mask_address,
     mask_bank_account,
     mask_email,
@@ -25,6 +26,7 @@ from shebao.core.masking import (
     mask_phone,
     mask_tail,
     mask_text,
+    shown_text,
 )
 from shebao.core.money import format_yuan
 from shebao.rules.business_fields import (
@@ -84,14 +86,27 @@ def _hint(spec: FieldSpec) -> str:
     return spec.help
 
 
+def shown_data(data: QueryDict) -> QueryDict:
+    """The posted inputs as a page draws them again after a refusal: every value less the characters
+    no one can see (`core.masking.shown_text`: U+200B, U+202E, U+00AD…), which the error beside the
+    input names by position and code point instead (review-input7 F7: the box kept the U+200B, and
+    the person could not see what to delete). Used for every input of the business forms (portal
+    and front desk) and the front desk's own boxes."""
+    shown = QueryDict(mutable=True)
+    for key, values in data.lists():
+        shown.setlist(key, [shown_text(v) if isinstance(v, str) else v for v in values])
+    return shown
+
+
 def form_fields(code: str, data: QueryDict | None = None, *,
                 picks: dict[str, list[tuple[str, str]]] | None = None, part: str = "applicant") -> list[DeskField]:
     """The inputs the front desk asks for this business, in the definition's order.
 
     ``picks``: for a field of record numbers (``ids``), the records the applicant may name, as
     ``(number, label)``: drawn as boxes to tick instead of numbers to type (the portal's refund
-    offers the employer's own paid dues, so it never types a number it cannot see)."""
-    data = data or QueryDict()
+    offers the employer's own paid dues, so it never types a number it cannot see). The values are
+    drawn without the characters no one can see (`shown_data`)."""
+    data = shown_data(data) if data is not None else QueryDict()
     picks = picks or {}
     out = []
     d = definition(code)
@@ -193,9 +208,11 @@ class DeskInputError(ValueError):
         self.partial = dict(partial or {})
 
 
-def _desk_value(spec: FieldSpec, raw: str, where: str) -> Any:
+def _desk_value(spec: FieldSpec, raw: str, where: str, label: str = "") -> Any:
     raw = raw.strip()
     if spec.type == "fen" and raw:
+        if problem := invisible_problem(raw, label or spec.label):  # named, not "应为金额"
+            raise DeskInputError(where, problem)
         try:
             return parse_yuan(raw)
         except ValueError:
@@ -265,8 +282,8 @@ def _read_input(spec: FieldSpec, data: QueryDict, out: dict[str, Any]) -> None:
             if len(cells) != len(spec.items):
                 raise DeskInputError(spec.name, f"{spec.label}第{n}行应有{len(spec.items)}列"
                                                 f"（{'、'.join(i.label for i in spec.items)}），现有{len(cells)}列")
-            rows.append({item.name: _desk_value(item, cell, spec.name) for item, cell in zip(spec.items, cells,
-                                                                                              strict=True)})
+            rows.append({item.name: _desk_value(item, cell, spec.name, f"{spec.label}第{n}行{item.label}")
+                         for item, cell in zip(spec.items, cells, strict=True)})
         if rows:
             out[spec.name] = rows
     else:

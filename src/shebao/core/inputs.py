@@ -61,17 +61,21 @@ def text_problem(value: str, *, invisible: bool = True) -> str:
     >>> text_problem("王伟"), bool(text_problem("a\\x00b")), bool(text_problem("\\ud800"))
     ('', True, True)
     >>> text_problem("\\u202efdp.exe")
-    '含有不可见的控制字符（U+202E，会改变文字的显示方向），请删除后重新提交'
+    '含有不可见的控制字符（U+202E 从右向左覆盖，会改变文字的显示方向），请删除后重新提交'
     """
     m = (_BAD_TEXT_RE if invisible else _CONTROL_RE).search(value)
     if m is None:
         return ""
+    from shebao.core.masking import INVISIBLE_NAMES
+
     ch = m.group()
+    point = f"U+{ord(ch):04X}"
     if "\ud800" <= ch <= "\udfff":
-        return f"含有无效字符（U+{ord(ch):04X}，不成对的代理字符），请删除后重新提交"
+        return f"含有无效字符（{point}，不成对的代理字符），请删除后重新提交"
+    named = f"{point} {INVISIBLE_NAMES[ch]}" if ch in INVISIBLE_NAMES else point  # one name table (masking)
     if ch in _BIDI:
-        return f"含有不可见的控制字符（U+{ord(ch):04X}，会改变文字的显示方向），请删除后重新提交"
-    return f"含有不可见的控制字符（U+{ord(ch):04X}），请删除后重新提交"
+        return f"含有不可见的控制字符（{named}，会改变文字的显示方向），请删除后重新提交"
+    return f"含有不可见的控制字符（{named}），请删除后重新提交"
 
 
 def strip_bad_text(value: str) -> str:

@@ -236,9 +236,23 @@ class MaskingLogFilter(logging.Filter):
 # Characters never shown back to a reader: C0/C1 controls (tab, LF and CR become a space), lone
 # surrogates, the bidi controls (U+061C, U+200E/F, U+202A..E, U+2066..9: "\u202e2020-02" would turn
 # the message around it), the zero-width characters (U+200B..D, U+2060, U+FEFF) and U+2028/9.
+# The soft hyphen U+00AD and the Mongolian vowel separator U+180E are invisible too (review-input7 F7:
+# 张\u00ad三 was kept in its box).
 _UNSHOWABLE_RE = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200b-\u200f\u202a-\u202e\u2028\u2029"
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\u180e\ud800-\udfff\u061c\u200b-\u200f\u202a-\u202e\u2028\u2029"
     r"\u2060-\u2069\ufeff]")
+# What an invisible character is called in a message (Unicode's names, in Chinese): a person told
+# "U+202E" alone cannot tell what they pasted (review-input7 F7).
+INVISIBLE_NAMES = {
+    "\u00ad": "软连字符", "\u061c": "阿拉伯字母标记", "\u180e": "蒙古文元音分隔符",
+    "\u200b": "零宽空格", "\u200c": "零宽不连字", "\u200d": "零宽连字",
+    "\u200e": "从左向右标记", "\u200f": "从右向左标记", "\u2028": "行分隔符", "\u2029": "段分隔符",
+    "\u202a": "从左向右嵌入", "\u202b": "从右向左嵌入", "\u202c": "方向格式结束",
+    "\u202d": "从左向右覆盖", "\u202e": "从右向左覆盖", "\u2060": "词连接符",
+    "\u2061": "函数应用符", "\u2062": "不可见乘号", "\u2063": "不可见分隔符", "\u2064": "不可见加号",
+    "\u2066": "从左向右隔离", "\u2067": "从右向左隔离", "\u2068": "首强字符隔离", "\u2069": "方向隔离结束",
+    "\ufeff": "零宽不换行空格",
+}
 ECHO_MAX = 30
 _QUOTED_RE = re.compile(r"“([^“”]*)”")
 _LONG_DIGITS_RE = re.compile(r"[0-9\uff10-\uff19]{11,}")
@@ -283,12 +297,50 @@ def char_named(ch: str) -> str:
     point (``不可见的字符U+202E``), never the raw control itself, which would turn the message around
     it (review-input6 F12: the portal's sign-in said “‮” with a raw U+202E inside).
 
-    >>> char_named("٣"), char_named("\\u202e")
-    ('“٣”', '不可见的字符U+202E')
+    An invisible character is named by its code point and what it is (`invisible_name`).
+
+    >>> char_named("٣"), char_named("\\u202e"), char_named("\\x00")
+    ('“٣”', '不可见的字符U+202E（从右向左覆盖）', '不可见的字符U+0000（控制字符）')
     """
     if _UNSHOWABLE_RE.fullmatch(ch) or unicodedata.category(ch)[0] in "CZ":
-        return f"不可见的字符U+{ord(ch):04X}"
+        return f"不可见的字符{invisible_name(ch)}"
     return f"“{ch}”"
+
+
+def invisible_name(ch: str) -> str:
+    """An invisible character by its code point and, where it has one, its Chinese name:
+    ``U+202E（从右向左覆盖）``, ``U+0007（控制字符）``, ``U+3000``.
+
+    >>> invisible_name("\\u200b"), invisible_name("\\ud800")
+    ('U+200B（零宽空格）', 'U+D800（不成对的代理字符）')
+    """
+    point = f"U+{ord(ch):04X}"
+    category = unicodedata.category(ch)
+    name = INVISIBLE_NAMES.get(ch) or {"Cc": "控制字符", "Cs": "不成对的代理字符", "Co": "私用区字符",
+                                       "Cn": "未分配的字符"}.get(category, "")
+    return f"{point}（{name}）" if name else point
+
+
+def invisible_problem(value: str, label: str) -> str:
+    """Why typed text holds a character no one can see, in Chinese, naming where and which
+    (``通讯地址第4位是不可见的字符U+200B（零宽空格）…``), or ``""``. Tab, line feed and carriage
+    return are not looked for (a box's spacing; the normalisers read them as spaces).
+
+    One rule for every typed field: the business forms of the portal and the front desk and the
+    API's content (`rules.business_fields`), the front desk's own boxes, and, by `char_named`, the
+    sign-in boxes (`portal.forms.non_ascii_problem`). A page draws the box again without the
+    character (`shown_text`), so the message says where it was (review-input7 F7: "不能含控制字符"
+    with the U+200B left in the box).
+
+    >>> invisible_problem("北京市\\u200b朝阳区", "通讯地址")
+    '通讯地址第4位是不可见的字符U+200B（零宽空格），不能填写该字符，请核对后重新提交'
+    >>> invisible_problem("北京市 朝阳区", "通讯地址")
+    ''
+    """
+    m = _UNSHOWABLE_RE.search(value)
+    if m is None:
+        return ""
+    return f"{label}第{m.start() + 1}位是{char_named(m.group())}，不能填写该字符，请核对后重新提交"
 
 
 def unshown_note(removed: list[str]) -> str:

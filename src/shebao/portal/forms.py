@@ -44,7 +44,7 @@ def non_ascii_problem(value: str, label: str) -> str:
             # An invisible character is named by its code point, never put raw into the page
             # (review-input6 F12), and the box is drawn again without it (`NormalizedField.prepare_value`).
             gone = "（已从输入框中去掉）" if not char_named(ch).startswith("“") else ""
-            return f"{label}第{i}位是{char_named(ch)}{gone}，不是可用的字符：请只输入数字0–9和字母"
+            return f"{label}第{i}位是{char_named(ch)}，不是可用的字符{gone}：请只输入数字0–9和字母"
     return ""
 
 

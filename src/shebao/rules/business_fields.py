@@ -61,6 +61,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from shebao.core.masking import char_named, invisible_problem
 from shebao.core.normalize import normalize_code, normalize_month, normalize_phone, normalize_text
 
 from .catalog import business as catalog_business
@@ -269,6 +270,16 @@ class _Bad(Exception):
         self.zh = zh
 
 
+def _visible(value: Any, label: str) -> None:
+    """Refuse typed text holding a character no one can see (U+200B, U+202E, U+00AD…), naming where
+    and which (`core.masking.invisible_problem`): before any type's own reading, which would
+    otherwise answer "应为11位手机号码" or "不能含控制字符" for a value that looks right (review-input7
+    F7). A list's texts (months, numbers) are looked at each."""
+    for text in (value if isinstance(value, list) else [value]):
+        if isinstance(text, str) and (problem := invisible_problem(text, label)):
+            raise _Bad(problem)
+
+
 def parse_yuan(text: str) -> int:
     """Yuan as typed at a counter (1234.5, ￥1,234.50, １２３４元) in integer fen; no floats.
 
@@ -289,6 +300,7 @@ def _month(value: Any, label: str, today: dt.date) -> str:
     EARLIEST_MONTH to the month of `today` (the application's day)."""
     from .dates import InputError, month_index
 
+    _visible(value, label)
     text = normalize_month(value) if isinstance(value, str) else str(value)
     try:
         month_index(text)
@@ -321,14 +333,18 @@ def _fen_words(fen: int) -> str:
 
 def _one(spec: FieldSpec, value: Any, label: str, today: dt.date) -> Any:
     t = spec.type
+    _visible(value, label)
     if t == "text":
         if not isinstance(value, str):
             raise _Bad(f"{label}应为文字")
         text = normalize_text(value)
         if not text:
             raise _Bad(f"请填写{label}")
-        if len(text) > spec.max_length or not text.isprintable():
-            raise _Bad(f"{label}不能超过{spec.max_length}个字符，且不能含控制字符")
+        if len(text) > spec.max_length:
+            raise _Bad(f"{label}不能超过{spec.max_length}个字符（现为{len(text)}个）")
+        for i, ch in enumerate(text, start=1):
+            if not ch.isprintable():  # a private-use or unassigned character, a separator of lines
+                raise _Bad(f"{label}第{i}位是{char_named(ch)}，不能填写该字符，请核对后重新提交")
         return text
     if t == "choice":
         names = dict(spec.choices())
@@ -492,6 +508,7 @@ CHANGE_CHOICES: dict[str, dict[str, str]] = {
 
 def change_value(person_field: str, value: Any, *, today: dt.date) -> Any:
     """The new value of one person field (1.3a), validated by its kind; raises _Bad with the reason."""
+    _visible(value, "")  # the caller names the item: "通讯地址：第4位是不可见的字符U+200B（零宽空格）…"
     if person_field in CHANGE_CHOICES:
         names = CHANGE_CHOICES[person_field]
         text = normalize_text(str(value)).lower() if isinstance(value, (str, bool)) else ""
