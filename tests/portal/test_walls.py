@@ -43,6 +43,8 @@ ROUTES: dict[str, str] = {
     "portal:person_rights": PERSON,
     "portal:person_rights_statement": PERSON,
     "portal:person_card_apply": PERSON,
+    "portal:person_transfer": PERSON,
+    "portal:person_transfer_apply": PERSON,
     "portal:person_resident_pension": PERSON,
     "portal:person_resident_pension_apply": PERSON,
     "portal:person_identity": PERSON,
@@ -132,6 +134,7 @@ def _owner_objects(owner: dict[str, Any]) -> dict[str, Callable[[], dict[str, ob
         "portal:person_case": person_case,
         "portal:person_card_certificate": person_case,
         "portal:person_resident_pension_apply": lambda: {"kind": "claim"},
+        "portal:person_transfer_apply": lambda: {"direction": "out"},
     }
 
 
@@ -150,7 +153,7 @@ def test_public_routes_are_marked_public_and_the_others_require_a_sign_in():
     one of the portal's decorators (checked by behaviour in the walks below)."""
     resolver = get_resolver()
     for route, name in portal_routes():
-        view = resolver.resolve(fill(route, {k: 1 for k in ("pk", "doc_pk", "case", "document", "owed", "code", "kind")})).func
+        view = resolver.resolve(fill(route, {k: 1 for k in ("pk", "doc_pk", "case", "document", "owed", "code", "kind", "direction")})).func
         assert getattr(view, "portal_public", False) == (ROUTES[name] == PUBLIC), name
 
 

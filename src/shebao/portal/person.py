@@ -1,6 +1,7 @@
 """The insured person's pages in the portal (issue 15): their rights record and its statement, card
-replacement (5.1) with the EMS number and the card-collection certificate, residents' pension
-businesses (6.1) behind the identity check, their own cases and messages.
+replacement (5.1) with the EMS number and the card-collection certificate, pension transfer in and
+out (4.1), residents' pension businesses (6.1), the last three and the card behind the identity
+check, their own cases and messages.
 
 Thin views: each reads through a selector of its own person (`request.portal_person`, set by
 `portal.access.portal_person_required`) or calls one service as `request.portal_actor`. A person
@@ -55,13 +56,17 @@ def _refusal_errors(e: Exception) -> tuple[dict[str, str], str]:
     """Field errors (by the form's input names) and a general message, from a service's refusal."""
     errors: dict[str, str] = {}
     general: list[str] = []
+    from shebao.cases.business_forms import error_input
+
     entries = e.entries() if hasattr(e, "entries") else []
     if isinstance(e, ValidationError) and hasattr(e, "message_dict"):
         entries = [(k, "；".join(v), "") for k, v in e.message_dict.items()]
     for field, zh, *_ in entries:
-        name = field.removeprefix("details.")
+        # A row's refusal goes to its box (details.lines.1.month -> lines), as on the employer's form:
+        # keyed by its path, it was drawn nowhere (only "请按提示修改" showed).
+        name = error_input(field) if field else ""
         if name and name not in ("person", "employer", "action", "__all__", "details"):
-            errors[name] = zh
+            errors[name] = f"{errors[name]}；{zh}" if name in errors else zh  # every row's reason in its box
         else:
             general.append(zh)
     if not entries:
@@ -207,6 +212,46 @@ def person_resident_pension_apply(request: HttpRequest, kind: str) -> HttpRespon
     return _apply(request, business, f"城乡居民养老保险{title}", "portal/person/apply.html",
                   identity_checked=identity_fresh(request, request.portal_person),
                   extra={"lead": "本业务已通过身份核验（第6.1条：经人脸识别核验身份后网上办理）。"})
+
+
+# --- Pension transfer (4.1) -------------------------------------------------------------------------
+TRANSFERS = {
+    "in": ("transfer_in", "基本养老保险关系转入", "从外地转回本市：填写原参保地和逐月的缴费基数、记入个人账户金额。"),
+    "out": ("transfer_out", "基本养老保险关系转出", "转往外地：填写新参保地和转出的月份及个人账户记账金额，须与账户记录一致。"),
+}
+
+
+def _account_summary(person: Any) -> Any:
+    """The person's pension account (months, balance in fen), or None before it is opened."""
+    from shebao.registry.accounts import account_summary
+    from shebao.registry.models import PensionAccount
+
+    account = PensionAccount.objects.filter(person=person).first()
+    return account_summary(account) if account is not None else None
+
+
+@portal_person_required
+def person_transfer(request: HttpRequest) -> HttpResponse:
+    """养老保险关系转移 (4.1): the person's account (months and balance) and the two businesses, each
+    behind a fresh identity check (issue 15: the account's money leaves for, or is claimed from,
+    another region)."""
+    return TemplateResponse(request, "portal/person/transfer.html", {
+        "person": request.portal_person, "summary": _account_summary(request.portal_person),
+        "businesses": TRANSFERS, "checked": identity_fresh(request, request.portal_person),
+        "checked_at": identity_checked_at(request)})
+
+
+@portal_person_required
+@identity_check_required
+def person_transfer_apply(request: HttpRequest, direction: str) -> HttpResponse:
+    """A person's own transfer in or out, online: the same definition, checks (the account's book:
+    `registry.accounts`) and case service as the employer's and the desk's."""
+    if direction not in TRANSFERS:
+        raise Http404("没有该业务")
+    business, title, lead = TRANSFERS[direction]
+    return _apply(request, business, title, "portal/person/apply.html",
+                  identity_checked=identity_fresh(request, request.portal_person),
+                  extra={"lead": f"本业务已通过身份核验。{lead}"})
 
 
 # --- Identity check (6.1) ---------------------------------------------------------------------------

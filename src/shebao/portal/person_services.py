@@ -20,8 +20,8 @@ from shebao.core.permissions import ActionRefused, portal_may_act_on
 from shebao.registry.models import Person
 
 # What a person applies for in the portal (the catalog's person businesses that are open online).
-PERSON_BUSINESSES = ("card_replacement", "resident_pension_registration", "resident_pension_change",
-                     "resident_pension_cancellation", "resident_pension_claim")
+PERSON_BUSINESSES = ("card_replacement", "transfer_in", "transfer_out", "resident_pension_registration",
+                     "resident_pension_change", "resident_pension_cancellation", "resident_pension_claim")
 # 6.1: "after face recognition in the city's identity app" — and a bank account or a card's postal
 # address may only be changed after one (issue 15): every person's business that says where money
 # or a card goes. The value: why, said to the person when the check is missing.
@@ -31,6 +31,9 @@ IDENTITY_CHECKED_BUSINESSES = {
     "resident_pension_cancellation": "办理城乡居民养老保险业务须先通过身份核验（人脸识别，第6.1条）",
     "resident_pension_claim": "办理城乡居民养老保险业务须先通过身份核验（人脸识别，第6.1条）",
     "card_replacement": "社会保障卡将寄往您填写的地址，补换卡须先通过身份核验（人脸识别）",
+    # 4.1: the individual account's money leaves for, or is claimed from, another region.
+    "transfer_in": "办理养老保险关系转移须先通过身份核验（人脸识别）",
+    "transfer_out": "办理养老保险关系转移须先通过身份核验（人脸识别）",
 }
 
 

@@ -14,6 +14,8 @@ urlpatterns = [
     path("person/rights/", person.person_rights, name="person_rights"),
     path("person/rights/statement/", person.person_rights_statement, name="person_rights_statement"),
     path("person/card/", person.person_card_apply, name="person_card_apply"),
+    path("person/transfer/", person.person_transfer, name="person_transfer"),
+    path("person/transfer/<slug:direction>/", person.person_transfer_apply, name="person_transfer_apply"),
     path("person/resident-pension/", person.person_resident_pension, name="person_resident_pension"),
     path("person/resident-pension/<slug:kind>/", person.person_resident_pension_apply,
          name="person_resident_pension_apply"),
