@@ -165,3 +165,25 @@ def test_a_reason_is_required_and_the_district_line_holds(reviewer_chaoyang, cle
     assert snapshot(holder, twice, same, same_twice) == before
     merge.person_merge(actor=reviewer_chaoyang, keep=same, other=same_twice, reason="核实身份证原件")
     assert Person.objects.get(pk=same_twice.pk).merged_into_id == same.pk
+
+
+def test_nothing_more_is_written_to_a_merged_record(municipal_admin):
+    """Its rows now belong to the record kept: the account book and the residents' pension refuse the
+    merged record (as the change of its data does), so the two records cannot drift apart again."""
+    from shebao.registry import accounts, resident_pension
+
+    holder = personas.make_person("李四", serial=5)
+    twice = twice_of(holder)
+    PensionAccount.objects.create(person=twice, account_type="general", opened_on=dt.date(2000, 1, 1),
+                                  district=twice.district)
+    merge.person_merge(actor=municipal_admin, keep=holder, other=twice, reason="核实身份证原件")
+    before = snapshot(holder, twice)
+    with pytest.raises(ValidationError, match=f"已合并至人员#{holder.pk}"):
+        accounts.account_backfill(actor=municipal_admin, person=twice, lines=[{"month": "1996-01", "amount_fen": 1}])
+    with pytest.raises(ValidationError, match=f"已合并至人员#{holder.pk}"):
+        resident_pension.resident_pension_register(actor=municipal_admin, person=twice, contribution_grade_fen=100_000,
+                                                   bank_name="北京农商银行", bank_account="6214680012345678")
+    assert accounts.backfill_refusals(person=twice, lines=[{"month": "1996-01", "amount_fen": 1}]) == {
+        "person": f"该人员为重复登记，已合并至人员#{holder.pk}，请在保留的记录上办理"}
+    assert snapshot(holder, twice) == before
+    accounts.account_backfill(actor=municipal_admin, person=holder, lines=[{"month": "1996-01", "amount_fen": 1}])

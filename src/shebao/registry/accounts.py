@@ -126,6 +126,8 @@ def parse_lines(raw: Any, *, field: str = "lines", need_amount: bool = True) -> 
 
 
 def _account(person: Person, *, lock: bool = True) -> PensionAccount:
+    if refusal := person.merged_refusal():  # its account's months now belong to the record kept
+        raise ValidationError({"person": refusal})
     qs = PensionAccount.objects.filter(person=person)
     account = (qs.select_for_update() if lock else qs).first()
     if account is None:

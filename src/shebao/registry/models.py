@@ -274,6 +274,13 @@ class Person(BlindIndexedModel):
     def __str__(self) -> str:
         return f"{self.name}（{self.id_number_masked}）"
 
+    def merged_refusal(self) -> str:
+        """Why nothing may be written to this record, in Chinese: it was registered twice and merged
+        (`registry.merge`), so its rows now belong to the record kept; "" when it was not. Reads the
+        stored row, not this instance, which may predate the merge."""
+        merged_into = Person.objects.filter(pk=self.pk).values_list("merged_into", flat=True).first()
+        return f"该人员为重复登记，已合并至人员#{merged_into}，请在保留的记录上办理" if merged_into else ""
+
     def _derive_index(self) -> None:
         self.id_number_hash = crypto.blind_index(self.id_number, kind="id_number")
         self.id_region = id_region_of(self.id_number)

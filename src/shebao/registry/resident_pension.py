@@ -91,6 +91,8 @@ def _bank(bank_name: Any, bank_account: Any) -> tuple[str, str]:
 
 
 def _open(person: Person, *, lock: bool = True) -> ResidentPension | None:
+    if refusal := person.merged_refusal():  # its enrolment now belongs to the record kept
+        raise ValidationError({"person": refusal})
     qs = ResidentPension.objects.filter(person=person).exclude(state=ResidentPension.State.CANCELLED)
     return (qs.select_for_update() if lock else qs).first()
 

@@ -100,8 +100,8 @@ def person_register(
 def person_update(*, actor: Any, person: Person, reason: str = "", **changes: Any) -> Person:
     _check_may_write(actor, "person.update", person.district)
     person = Person.objects.select_for_update().get(pk=person.pk)
-    if person.merged_into_id is not None:  # registered twice and merged (registry.merge): change the one kept
-        raise ValidationError({"__all__": f"该人员已合并至人员#{person.merged_into_id}，请在保留的记录上修改"})
+    if refusal := person.merged_refusal():  # registered twice and merged (registry.merge): change the one kept
+        raise ValidationError({"__all__": refusal})
     before = snapshot(person)
     for key, value in changes.items():
         setattr(person, key, value)
