@@ -195,11 +195,13 @@ def test_the_relative_of_an_old_award_is_registered_and_the_retry_pays_them(clie
     with nothing_written(), pytest.raises(ValidationError, match="尚待银行结果"):
         award_payee_register(actor=reviewer_chaoyang, award=old_death, payee=AwardPayee("王丽", "spouse", WIFE))
     fail(t)
-    # the failed payment cannot be resent before the relative is registered
+    # the failed payment cannot be resent before the relative is registered, by itself or with its run
     with nothing_written(), pytest.raises(ValidationError) as e:
         payroll.failed_transfer_resend(actor=municipal_admin, transfer=t, bank_account="6222020000000004212",
                                        reason="家属来电")
     assert "未登记领取人" in e.value.message_dict["payee_name"][0]
+    with nothing_written(), pytest.raises(ValidationError, match="请先在待遇核定页登记领取人"):
+        payroll.payroll_retry_start(run=old_death.run, actor=SETUP)
     page = client.get(url).content.decode()
     assert 'id="payee-form"' in page
     post = reverse("backoffice:award_payee_register", args=[old_death.pk])

@@ -151,7 +151,9 @@ def payroll_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as e:
         messages.error(request, refusal_text(e)[0])
         return redirect("backoffice:payroll_run", pk=pk)
-    messages.success(request, f"已生成重发批次#{retry.pk}，共{retry.transfers_count}笔；{SEND_STEPS}")
+    held = getattr(retry, "held", 0)
+    messages.success(request, f"已生成重发批次#{retry.pk}，共{retry.transfers_count}笔；{SEND_STEPS}"
+                              + (f"。另有{held}笔因工死亡待遇未登记领取人，未重发：请先在待遇核定页登记领取人" if held else ""))
     return redirect("backoffice:payroll_run", pk=retry.pk)
 
 

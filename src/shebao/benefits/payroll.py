@@ -878,15 +878,30 @@ def payroll_result_import(*, data: bytes, filename: str, actor: Any, encoding: s
 
 def payroll_retry_start(*, run: PayrollRun, actor: Any) -> PayrollRun:
     """A retry run for the failed transfers of ``run`` not yet retried: the same payees and amounts,
-    to each retiree's account of record now; the months move to the new transfers. ValidationError
-    when nothing failed."""
+    to each retiree's account of record now; the months move to the new transfers. A death's immediate
+    payment whose relative is not registered (an award made before they were kept) is held, not sent
+    again under the dead worker's name: its relative is registered first
+    (`work_injury.award_payee_register`); the run answered carries ``held``, how many were held.
+    ValidationError when nothing failed, or everything that failed is held."""
     require(actor, "payroll_run.retry")
     policy, known_on = current_policy(), clock.today()
     with transaction.atomic():
         failed = list(Transfer.objects.select_for_update(of=("self",)).filter(
-            run=run, status=Transfer.Status.FAILED, retried_by__isnull=True).select_related("retiree"))
+            run=run, status=Transfer.Status.FAILED, retried_by__isnull=True).select_related("retiree", "person"))
         if not failed:
             raise ValidationError("该批次没有待重发的失败明细")
+        injury = [t for t in failed if t.kind == Transfer.Kind.WORK_INJURY]
+        if injury:
+            from shebao.benefits.selectors import transfer_payees
+
+            payees = transfer_payees(injury)
+            held = {pk for pk, p in payees.items() if p.award is not None and p.award.payee_missing}
+            failed = [t for t in failed if t.pk not in held]
+            if not failed:
+                raise ValidationError("该批次支付失败的是领取人未登记的因工死亡待遇：请先在待遇核定页登记领取人，"
+                                      "再重新发放（不再以死者名义发送银行）")
+        else:
+            held = set()
         retry = PayrollRun.objects.create(month=run.month, kind=PayrollRun.Kind.RETRY, retry_of=run,
                                           created_by_label=actor_label(actor))
         audit_create(actor=actor, instance=retry, reason=f"对批次#{run.pk}的{len(failed)}笔失败明细重新发放")
@@ -896,6 +911,7 @@ def payroll_retry_start(*, run: PayrollRun, actor: Any) -> PayrollRun:
         audit_bulk_create(actor=actor, model=Transfer, objs=list(retry.transfers.all()), reason=f"{retry}：重发明细")
     _finish(retry, actor=actor)
     retry.refresh_from_db()
+    retry.held = len(held)  # type: ignore[attr-defined]
     return retry
 
 
