@@ -102,9 +102,9 @@ def test_a_leader_downloads_a_payroll_run_as_shown(page, settings, leader, run, 
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_a_collection_clerk_downloads_the_assessment_results_as_shown(page, settings, collection_clerk, assessed,
-                                                                      employer_chaoyang, employer_haidian,
-                                                                      viewport, tmp_path):  # noqa: F811
+def test_a_collection_clerk_downloads_the_assessment_results_as_shown(
+        page, settings, collection_clerk, assessed, employer_chaoyang, employer_haidian, viewport,  # noqa: F811
+        tmp_path):
     page.set_viewport_size(VIEWPORTS[viewport])
     login(page, "collection_city")
     page.goto(page.live_server_url + f"/collection/assessments/{assessed.pk}/")
