@@ -28,6 +28,8 @@ from django.core.management import call_command
 
 from shebao.cases.services import case_submit, flag_raise
 from tests import personas
+from tests.cases.conftest import employ, valid_details
+from tests.collection.conftest import book_due
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 FUZZ_SECONDS = int(os.environ.get("FUZZ_SECONDS", "150"))
@@ -73,8 +75,12 @@ def test_the_api_answers_every_generated_request_as_its_document_says(live_serve
                                 display_name="模糊测试受理员")
     employer = personas.make_employer("北京模糊测试有限公司", serial=21)
     person = personas.make_person("赵模糊", serial=21)
+    employ(person, employer)  # the refund's content: a paid due of the person's employer
+    book_due(employer, "2019-12", 100_000, paid_on=dt.date(2020, 1, 15))
     case, _ = case_submit(actor=clerk, business="refund", channel="counter", person=person,
-                          applied_on=dt.date(2020, 2, 10), facts={"refund_kind": "base_difference"})
+                          applied_on=dt.date(2020, 2, 10), details=valid_details(
+                              "refund", person=person, facts={"refund_kind": "base_difference"},
+                              applied_on=dt.date(2020, 2, 10)))
     flag = flag_raise(actor=clerk, kind="manual_operation", description="窗口手工登记", case=case)
     key = _key(clerk.username)
     schema = _schema_file(tmp_path, {"/cases/": case.pk, "/persons/": person.pk, "/employers/": employer.pk,

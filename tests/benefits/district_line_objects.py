@@ -12,6 +12,7 @@ from shebao.benefits.survivors import DependantInput, survivor_pensions_grant
 from shebao.benefits.work_injury import exchange_file_import, fast_track_award_pay, fast_track_claim_submit
 from shebao.staff.models import Role, User
 from tests import personas
+from tests.benefits.conftest import claim_details
 from tests.personas import SETUP
 
 
@@ -61,4 +62,4 @@ def fast_track_claim(person: Any, *, reference: str) -> Any:
              {"kind": "assessment", "reference": f"{reference}A", "id_number": person.id_number,
               "decided_on": "2020-03-03", "died_on": "2020-03-02"}]
     exchange_file_import(data="\n".join(json.dumps(x) for x in lines).encode(), filename="dl.jsonl", actor=SETUP)
-    return fast_track_claim_submit(actor=_reviewer(), person=person, applied_on=dt.date(2020, 3, 3))
+    return fast_track_claim_submit(actor=_reviewer(), person=person, details=claim_details(), applied_on=dt.date(2020, 3, 3))

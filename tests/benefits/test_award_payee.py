@@ -30,7 +30,7 @@ from shebao.benefits.work_injury import (
 from shebao.core import clock
 from shebao.core.models import PersonalDataAccess
 from tests import personas
-from tests.benefits.conftest import send_to_bank
+from tests.benefits.conftest import claim_details, send_to_bank
 from tests.nothing_written import nothing_written
 from tests.personas import SETUP
 
@@ -49,7 +49,7 @@ def _claim(clerk, serial: int, *, died: bool):
          "decided_on": "2020-02-08", "injured_on": "2020-01-27", "medical_staff": True},
         {"kind": "assessment", "reference": f"京劳鉴〔2020〕{serial:04d}号", "id_number": doctor.id_number,
          "decided_on": "2020-03-05", **last}]) + "\n").encode(), filename=f"d{serial}.jsonl", actor=SETUP)
-    return fast_track_claim_submit(actor=clerk, person=doctor, applied_on=dt.date(2020, 3, 6))
+    return fast_track_claim_submit(actor=clerk, person=doctor, details=claim_details(), applied_on=dt.date(2020, 3, 6))
 
 
 WIFE = personas.citizen_id("110105", dt.date(1978, 3, 9), 301, male=False)

@@ -22,7 +22,7 @@ from shebao.benefits.work_injury import exchange_file_import, fast_track_award_p
 from shebao.core import clock
 from shebao.core.models import PersonalDataAccess
 from tests import personas
-from tests.benefits.conftest import send_to_bank
+from tests.benefits.conftest import claim_details, send_to_bank
 from tests.benefits.test_survivors import family
 from tests.personas import SETUP
 
@@ -41,7 +41,7 @@ def paid(db, clerk_chaoyang, reviewer_chaoyang):
          "decided_on": "2020-02-05", "injured_on": "2020-01-27", "medical_staff": True},
         {"kind": "assessment", "reference": "京劳鉴〔2020〕0093号", "id_number": doctor.id_number,
          "decided_on": "2020-02-10", "died_on": "2020-02-07"}]) + "\n").encode(), filename="d.jsonl", actor=SETUP)
-    case = fast_track_claim_submit(actor=clerk_chaoyang, person=doctor, applied_on=dt.date(2020, 2, 11))
+    case = fast_track_claim_submit(actor=clerk_chaoyang, person=doctor, details=claim_details(), applied_on=dt.date(2020, 2, 11))
     award = fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=0, bank_account="6222020000000000093", payee=personas.relative())
     spouse, child = survivor_pensions_grant(actor=reviewer_chaoyang, award=award, wage_fen=1_250_000,
                                             dependants=family()[:2])

@@ -28,7 +28,7 @@ from shebao.rules.work_injury import (
     survivor_pensions_fen,
 )
 from tests import personas
-from tests.benefits.conftest import declare, send_to_bank
+from tests.benefits.conftest import claim_details, declare, send_to_bank
 from tests.nothing_written import nothing_written
 from tests.personas import SETUP
 
@@ -104,7 +104,7 @@ def death_award(db, clerk_chaoyang, reviewer_chaoyang):
          "decided_on": "2020-02-08", "injured_on": "2020-01-27", "medical_staff": True},
         {"kind": "assessment", "reference": "京劳鉴〔2020〕0051号", "id_number": doctor.id_number,
          "decided_on": "2020-03-05", "died_on": "2020-03-02"}]) + "\n").encode(), filename="d.jsonl", actor=SETUP)
-    case = fast_track_claim_submit(actor=clerk_chaoyang, person=doctor, applied_on=dt.date(2020, 3, 6))
+    case = fast_track_claim_submit(actor=clerk_chaoyang, person=doctor, details=claim_details(), applied_on=dt.date(2020, 3, 6))
     return fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=0, bank_account="6222020000000000051", payee=personas.relative())
 
 
@@ -234,7 +234,7 @@ def test_the_allowance_stops_at_retirement_and_tops_a_lower_pension_up(db, clerk
          "medical_staff": True},
         {"kind": "assessment", "reference": "A71", "id_number": person.id_number, "decided_on": "2020-02-20",
          "grade": 1}]) + "\n").encode(), filename="a.jsonl", actor=SETUP)
-    case = fast_track_claim_submit(actor=clerk_chaoyang, person=person, applied_on=dt.date(2020, 2, 21))
+    case = fast_track_claim_submit(actor=clerk_chaoyang, person=person, details=claim_details(), applied_on=dt.date(2020, 2, 21))
     fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=1_000_000, bank_account="6222020000000000071")
     run = payroll.payroll_run_start(actor=SETUP, month="2020-06")
     months = list(AllowanceMonth.objects.order_by("month").values_list("month", "amount_fen", "pension_fen"))
@@ -256,7 +256,7 @@ def test_a_pension_above_the_allowance_leaves_nothing_to_top_up(db, clerk_chaoya
          "medical_staff": True},
         {"kind": "assessment", "reference": "A72", "id_number": person.id_number, "decided_on": "2020-02-20",
          "grade": 4}]) + "\n").encode(), filename="b.jsonl", actor=SETUP)
-    case = fast_track_claim_submit(actor=clerk_chaoyang, person=person, applied_on=dt.date(2020, 2, 21))
+    case = fast_track_claim_submit(actor=clerk_chaoyang, person=person, details=claim_details(), applied_on=dt.date(2020, 2, 21))
     fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=1_000_000, bank_account="6222020000000000072")
     payroll.payroll_run_start(actor=SETUP, month="2020-06")
     assert list(AllowanceMonth.objects.order_by("month").values_list("month", flat=True)) == ["2020-03", "2020-04"]

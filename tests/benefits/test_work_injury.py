@@ -19,7 +19,8 @@ from shebao.core import clock
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import ActionRefused
 from tests import personas
-from tests.benefits.conftest import send_to_bank
+from tests.benefits.conftest import claim_details, send_to_bank
+from tests.cases.conftest import employ, valid_details
 from tests.personas import SETUP
 
 
@@ -73,10 +74,13 @@ def test_a_decision_of_an_implausible_day_is_refused_naming_the_field(nurse, fie
 def test_the_fast_track_case_is_first_in_the_queue_due_in_three_days_on_a_commitment(nurse, clerk_chaoyang):
     exchange_file_import(data=exchange(recognition(nurse)), filename="hr.jsonl", actor=SETUP)
     employer = personas.make_employer()
+    employ(personas.make_person("李四", serial=41), employer)  # whom the reports' content declares
     for i in range(3):
         cases.case_submit(actor=clerk_chaoyang, business="monthly_report_back_payment", channel="counter",
-                          employer=employer, applicant_kind="employer", applied_on=dt.date(2020, 2, 1 + i))
-    case = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 2, 10))
+                          employer=employer, applicant_kind="employer", applied_on=dt.date(2020, 2, 1 + i),
+                          details=valid_details("monthly_report_back_payment", employer=employer,
+                                                applied_on=dt.date(2020, 2, 1 + i)))
+    case = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 2, 10))
     assert case.deadline == dt.date(2020, 2, 13)
     assert case.mode == "commitment" and case.requires == ["commitment_letter"] and case.clauses == ["9"]
     for f in (QueueFilter(), QueueFilter(scope="office", status="all"), QueueFilter(mode="commitment")):
@@ -87,13 +91,13 @@ def test_the_fast_track_case_is_first_in_the_queue_due_in_three_days_on_a_commit
 def test_no_fast_track_without_a_medical_staff_recognition(nurse, clerk_chaoyang):
     exchange_file_import(data=exchange(recognition(nurse, medical_staff=False)), filename="hr.jsonl", actor=SETUP)
     with pytest.raises(ValidationError, match="不能走快速通道"):
-        fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 2, 10))
+        fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 2, 10))
 
 
 def test_the_disability_allowance_is_paid_at_once_outside_the_monthly_run(nurse, clerk_chaoyang, reviewer_chaoyang,
                                                                           settings):
     exchange_file_import(data=exchange(recognition(nurse), assessment(nurse)), filename="hr.jsonl", actor=SETUP)
-    case = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 2, 10))
+    case = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 2, 10))
     with pytest.raises(ActionRefused):
         fast_track_award_pay(actor=clerk_chaoyang, case=case, wage_fen=1_000_000, bank_account="6222020000000000041")
     assert not WorkInjuryAward.objects.exists() and not PayrollRun.objects.exists()
@@ -127,7 +131,7 @@ def test_the_disability_allowance_is_paid_at_once_outside_the_monthly_run(nurse,
 def test_a_death_pays_the_funeral_grant_and_the_work_death_benefit(nurse, clerk_chaoyang, reviewer_chaoyang):
     exchange_file_import(data=exchange(recognition(nurse), assessment(nurse, died_on="2020-03-02")),
                          filename="hr.jsonl", actor=SETUP)
-    case = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 3, 3))
+    case = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 3, 3))
     award = fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=0, bank_account="6222020000000000041",
                                  payee=personas.relative())
     # 6 × 8847 yuan and 20 × 42359 yuan (2019's income, published 2020-02-28)
@@ -162,7 +166,7 @@ def test_a_grade_1_to_4_allowance_is_paid_monthly_on_the_payroll_from_the_month_
 
     exchange_file_import(data=exchange(recognition(nurse), assessment(nurse, grade=3)), filename="hr.jsonl",
                          actor=SETUP)
-    case = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 2, 10))
+    case = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 2, 10))
     award = fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=1_000_000,
                                  bank_account="6222020000000000041")
     # grade 3: 23 months at once; 80 % of the wage a month (第三十五条), from 2020-03 (assessed 2020-02-12)
@@ -217,9 +221,9 @@ def test_a_second_claim_for_one_worker_is_refused_while_the_first_is_open(nurse,
     from tests.nothing_written import nothing_written
 
     exchange_file_import(data=exchange(recognition(nurse)), filename="hr.jsonl", actor=SETUP)
-    first = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 2, 10))
+    first = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 2, 10))
     with nothing_written(), pytest.raises(cases.DetailsRefused) as refused:
-        fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 2, 11))
+        fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 2, 11))
     assert f"受理编号{first.pk}" in str(refused.value) and "办结前不能再次申请" in str(refused.value)
     assert list(Case.objects.filter(person=nurse).values_list("pk", flat=True)) == [first.pk]
 
@@ -234,9 +238,9 @@ def test_an_awarded_recognition_is_neither_claimed_nor_paid_again(nurse, clerk_c
 
     exchange_file_import(data=exchange(recognition(nurse), assessment(nurse, died_on="2020-03-02")),
                          filename="hr.jsonl", actor=SETUP)
-    first = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 3, 3))
+    first = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 3, 3))
     Case.objects.filter(pk=first.pk).update(status="rejected")  # e.g. filed by mistake, then a second claim
-    second = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 3, 4))
+    second = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 3, 4))
     award = fast_track_award_pay(actor=reviewer_chaoyang, case=second, wage_fen=0, bank_account="6222020000000000041",
                                  payee=personas.relative())
     assert award.amount_fen > 0
@@ -248,6 +252,6 @@ def test_an_awarded_recognition_is_neither_claimed_nor_paid_again(nurse, clerk_c
 
     Case.objects.filter(pk=second.pk).update(status="completed")
     with nothing_written(), pytest.raises(cases.DetailsRefused) as refused:
-        fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 3, 10))
+        fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 3, 10))
     assert "已核定工伤保险待遇" in str(refused.value) and f"受理编号{second.pk}" in str(refused.value)
     assert Case.objects.filter(person=nurse).count() == 2

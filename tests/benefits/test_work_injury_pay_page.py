@@ -15,6 +15,7 @@ from shebao.benefits.models import PayrollRun, Transfer, WorkInjuryAward
 from shebao.benefits.work_injury import exchange_file_import, fast_track_claim_submit
 from shebao.core.models import AuditEvent
 from tests import personas
+from tests.benefits.conftest import claim_details
 from tests.nothing_written import nothing_written
 from tests.personas import SETUP
 
@@ -33,7 +34,7 @@ def claim(db, clerk_chaoyang):
          "decided_on": "2020-02-20", "injured_on": "2020-01-30", "medical_staff": True},
         {"kind": "assessment", "reference": "京劳鉴〔2020〕0084号", "id_number": nurse.id_number,
          "decided_on": "2020-03-10", "grade": 2}]) + "\n").encode(), filename="n.jsonl", actor=SETUP)
-    return fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, applied_on=dt.date(2020, 3, 11))
+    return fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 3, 11))
 
 
 def test_the_reviewer_pays_the_claim_from_its_page(client, claim, reviewer_chaoyang):
@@ -106,7 +107,7 @@ def _claim_of(clerk, serial: int, *, grade: int | None):
                      "decided_on": "2020-03-10", "grade": grade})
     exchange_file_import(data=("\n".join(json.dumps(x, ensure_ascii=False) for x in rows) + "\n").encode(),
                          filename=f"n{serial}.jsonl", actor=SETUP)
-    return fast_track_claim_submit(actor=clerk, person=nurse, applied_on=dt.date(2020, 3, 11))
+    return fast_track_claim_submit(actor=clerk, person=nurse, details=claim_details(), applied_on=dt.date(2020, 3, 11))
 
 
 def test_medical_costs_beyond_the_immediate_payment_ceiling_are_refused(client, claim, reviewer_chaoyang):

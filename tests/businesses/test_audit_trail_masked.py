@@ -23,6 +23,7 @@ from shebao.core.models import AuditEvent
 from shebao.registry.models import Person
 from tests.businesses.test_refund import refund_details
 from tests.businesses.walk import complete, submit
+from tests.cases.conftest import valid_details
 from tests.personas import citizen_id
 
 APPLIED = dt.date(2020, 3, 2)
@@ -134,7 +135,9 @@ def test_a_message_to_the_applicant_keeps_its_address_whole_and_numbers_in_its_t
 
     case, _ = services.case_submit(actor=clerk_chaoyang, business="person_change", channel="online",
                                    person=person_chaoyang, applied_on=APPLIED, contact_phone="13800138000",
-                                   facts={"fields": ["phone", "ethnicity"]})
+                                   details=valid_details("person_change", person=person_chaoyang,
+                                                         facts={"fields": ["phone", "ethnicity"]},
+                                                         applied_on=APPLIED))
     reason = f"证件号码{NUMBER}与户籍记录不符，请核对银行账号{ACCOUNT}"
     services.case_transition(case=case, actor=clerk_chaoyang, action="reject", payload={"reason": reason})
     message = OutboxMessage.objects.get(case=case, event="reject")

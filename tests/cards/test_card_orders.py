@@ -17,6 +17,7 @@ from shebao.cases import services as cases
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import ActionRefused, SystemActor
 from tests import personas
+from tests.cases.conftest import employ, valid_details
 from tests.nothing_written import nothing_written
 
 ADDRESS = {"reason": "lost", "recipient_name": "张三", "recipient_phone": "138 1234 5678",
@@ -127,9 +128,12 @@ def test_another_districts_staff_and_the_leader_are_refused(completed, clerk_hai
 
 
 @pytest.mark.django_db
-def test_an_order_is_only_for_a_card_replacement(employer_chaoyang, clerk_chaoyang):
+def test_an_order_is_only_for_a_card_replacement(employer_chaoyang, person_chaoyang, clerk_chaoyang):
+    employ(person_chaoyang, employer_chaoyang)  # whom the report's content declares
     case, _ = cases.case_submit(actor=clerk_chaoyang, business="monthly_report_back_payment", channel="counter",
-                                employer=employer_chaoyang, applicant_kind="employer", applied_on=dt.date(2020, 2, 10))
+                                employer=employer_chaoyang, applicant_kind="employer", applied_on=dt.date(2020, 2, 10),
+                                details=valid_details("monthly_report_back_payment", employer=employer_chaoyang,
+                                                      applied_on=dt.date(2020, 2, 10)))
     with nothing_written(), pytest.raises(ValidationError) as refused:
         services.card_order_create(actor=SystemActor("t", "测试"), case=case, **ADDRESS)
     assert "不是社会保障卡补换卡申请" in refused.value.message_dict["business"][0]

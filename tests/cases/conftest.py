@@ -60,96 +60,18 @@ def upload(name: str = "doc.pdf", content: bytes = PDF) -> io.BytesIO:
 def valid_details(business: str, *, person: Any = None, employer: Any = None, facts: dict[str, Any] | None = None,
                   applied_on: Any = None) -> dict[str, Any] | None:
     """Content of `business` that its definition and its registry checks accept, for a test that
-    submits an application to say something else (its routing, workflow, messages). Built from the
-    business's definition (`details_example`), so a new business gets one without more code; then
-    what the registry must agree with is read from it, never written: the person's own ID number in
-    the lines, months in which the person is employed by the employer and has no contribution, a
-    refund of the applicant's paid dues. The test's stated facts (period, refund kind, changed
-    fields) are kept, since the content's facts replace them. None for an unknown business."""
-    from shebao.core import clock
-    from shebao.registry.models import Employer, EmploymentSpell, Person
-    from shebao.rules.business_fields import EXAMPLE_FEN, definitions, details_example
+    submits an application to say something else (its routing, workflow, messages): the demo's
+    `staff.demo_content.example_details`, read from the registry, never written. The test's stated
+    facts (period, refund kind, changed fields) are kept. None for an unknown business."""
+    from shebao.staff.demo_content import example_details
 
-    if business not in definitions():
-        return None
-    facts = facts or {}
-    today = dt.date.fromisoformat(applied_on) if isinstance(applied_on, str) else (applied_on or clock.today())
-    person = Person.objects.filter(pk=person).first() if isinstance(person, int) else person
-    employer = Employer.objects.filter(pk=employer).first() if isinstance(employer, int) else employer
-    given: dict[str, Any] = {}
-    for spec in definitions()[business].applicant_fields:  # the fields the rules read: as the test states them
-        if spec.fact:
-            head, _, tail = spec.fact.partition(".")
-            value = (facts.get(head) or {}).get(tail) if tail and isinstance(facts.get(head), dict) else (
-                None if tail else facts.get(head))
-            if value not in (None, "", [], {}):
-                given[spec.name] = value
-    details = details_example(business, today=today, given=given)
-    if "period" in details and "bases" in details:
-        from shebao.cases.checks import months_between
-        from shebao.rules.dates import InputError
-
-        try:  # a period as typed (a test of its refusal) is sent as typed, with one line of bases
-            months = months_between(details["period"]["from"], details["period"]["to"])
-        except (InputError, KeyError, TypeError):
-            months = []
-        if months:
-            details["bases"] = [{"month": m, "base_fen": EXAMPLE_FEN} for m in months]
-    lines = details.get("lines")
-    if lines and "id_number" in lines[0]:
-        who = person
-        if who is None and employer is not None:
-            spell = EmploymentSpell.objects.filter(employer=employer).select_related("person").order_by("pk").first()
-            who = spell.person if spell else None
-        if who is not None:
-            for line in lines:
-                line["id_number"] = who.id_number
-            month = _uncontributed_month(who, employer, today)
-            if month is not None:
-                if "months" in details:
-                    details["months"] = [month]
-                for line in lines:
-                    if "month" in line:
-                        line["month"] = month
-    if "dues" in details:
-        details.update(_paid_dues(employer, person))
-    return details
+    return example_details(business, person=person, employer=employer, facts=facts, applied_on=applied_on)
 
 
-def _uncontributed_month(person, employer, today: dt.date) -> str | None:
-    """The latest month up to `today`'s in which `person` is employed by `employer` and has no
-    contribution with it (what a back-payment may name), or None."""
-    from shebao.cases.checks import months_between
-    from shebao.registry.models import EmploymentSpell
-
-    if employer is None:
-        return None
-    current = month_of_date(today)
-    paid = set(Contribution.objects.filter(person=person, employer=employer).values_list("month", flat=True))
-    for spell in EmploymentSpell.objects.filter(person=person, employer=employer).order_by("-from_month"):
-        if spell.from_month > current:
-            continue
-        for month in reversed(months_between(spell.from_month, min(spell.to_month or current, current))):
-            if month not in paid:
-                return month
-    return None
-
-
-def _paid_dues(employer, person) -> dict[str, Any]:
-    """A refund of what the applicant paid: its paid dues with money left to refund, and that amount."""
-    from shebao.cases.checks import refundable_fen
-    from shebao.collection.models import Due
-    from shebao.registry.models import EmploymentSpell
-
-    employers = [employer] if employer is not None else [
-        s.employer for s in EmploymentSpell.objects.filter(person=person).select_related("employer")]
-    ids = list(Due.objects.filter(employer__in=[e for e in employers if e is not None], paid_on__isnull=False)
-               .order_by("pk").values_list("pk", flat=True))
-    room = {k: v for k, v in refundable_fen(ids).items() if v > 0}
-    if not room:
-        return {}
-    first = min(room)
-    return {"dues": [first], "amount_fen": min(room[first], 10_000)}
+def employ(person, employer, *, from_month: str = "2009-01") -> None:
+    """`person` employed by `employer` since `from_month` (once): what an employer's application's
+    content names (its employee, months of employment) must be in the registry."""
+    EmploymentSpell.objects.get_or_create(person=person, employer=employer, defaults={"from_month": from_month})
 
 
 def with_content(bodies: list[dict[str, Any]], *, employer: Any, person: Any) -> list[dict[str, Any]]:

@@ -6,12 +6,15 @@ import datetime as dt
 
 from shebao.cases.services import case_submit
 from shebao.core.policy import current_policy
+from tests.cases.conftest import valid_details
 
 
-def test_a_case_is_due_within_the_service_time_limit(db, clerk_chaoyang, person_chaoyang):
+def test_a_case_is_due_within_the_service_time_limit(db, clerk_chaoyang, person_chaoyang, paid_due):
     applied = dt.date(2020, 3, 2)
     case, _ = case_submit(actor=clerk_chaoyang, business="refund", channel="counter", person=person_chaoyang,
-                          applied_on=applied, facts={"refund_kind": "overpayment"})
+                          applied_on=applied, details=valid_details(
+                              "refund", person=person_chaoyang, facts={"refund_kind": "overpayment"},
+                              applied_on=applied))
     days = current_policy().value("service.time_limit_days", applied)
     assert days == 20 and case.deadline == applied + dt.timedelta(days=days)
 

@@ -83,14 +83,19 @@ def test_the_run_page_releases_by_a_second_person_and_refuses_the_maker(client, 
 
 # --- The refund payment file ----------------------------------------------------------------------
 @pytest.fixture
-def refund_file(employer_chaoyang, collection_clerk, municipal_admin):
+def refund_file(employer_chaoyang, person_chaoyang, collection_clerk, municipal_admin):
     from shebao.cases import services as cases
+    from tests.cases.conftest import employ, valid_details
+
+    employ(person_chaoyang, employer_chaoyang)  # the case's content names its employee
 
     txn = ledger.ledger_post(kind="refund", occurred_on=dt.date(2020, 3, 2), actor=SETUP, lines=[
         ledger.Line("income:pension", None, 100), ledger.Line("refund_payable", employer_chaoyang.pk, -100)])
     case, _ = cases.case_submit(actor=municipal_admin, business="monthly_report_back_payment", channel="counter",
                                 employer=employer_chaoyang, applicant_kind="employer", applied_on=dt.date(2020, 2, 10),
-                                idempotency_key="mc-refund")
+                                idempotency_key="mc-refund", details=valid_details(
+                                    "monthly_report_back_payment", employer=employer_chaoyang,
+                                    applied_on=dt.date(2020, 2, 10)))
     Refund.objects.create(case=case, employer=employer_chaoyang, kind="overpayment", amount_fen=100,
                           payee_name="张三", bank_name="工行", bank_account="6222020000001234567", approval=txn)
     return refunds.refund_payment_file_create(actor=collection_clerk)

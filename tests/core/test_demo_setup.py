@@ -29,6 +29,14 @@ def test_demo_setup_creates_the_logins_and_sample_cases_once(capsys):
     made = Case.objects.count()
     assert made >= 10 and CaseTransition.objects.filter(action="submit").count() == made
     assert Case.objects.values("mode").distinct().count() >= 3
+    # Every sample carries its content, complete by its definition (review-user7 F6: 63 demo cases had
+    # none and could be approved to 已办结 with nothing registered), and several businesses are shown.
+    from shebao.cases.selectors import case_content_problems
+
+    assert [(c.pk, c.business, case_content_problems(c)) for c in Case.objects.all()
+            if case_content_problems(c)] == []
+    assert all(c.details for c in Case.objects.all()), "a sample without content"
+    assert Case.objects.values("business").distinct().count() >= 6
     from shebao.operations.models import DutyAssignment, EmployerContact
 
     contacts, duty = EmployerContact.objects.count(), DutyAssignment.objects.count()

@@ -143,11 +143,18 @@ def test_text_longer_than_its_column_is_refused(clerk_chaoyang, employer_chaoyan
 
 
 @pytest.fixture
-def refund_case(clerk_chaoyang, person_chaoyang):
+def refund_case(clerk_chaoyang, person_chaoyang, employer_chaoyang):
     from shebao.cases.services import case_submit
+    from tests.cases.conftest import employ, valid_details
+    from tests.collection.conftest import book_due
 
+    # What the refund's content names: 张三's employer and its paid due.
+    employ(person_chaoyang, employer_chaoyang)
+    book_due(employer_chaoyang, "2019-12", 100_000, paid_on=dt.date(2020, 1, 15))
     case, _ = case_submit(actor=clerk_chaoyang, business="refund", channel="counter", person=person_chaoyang,
-                          applied_on=dt.date(2020, 2, 10), facts={"refund_kind": "base_difference"})
+                          applied_on=dt.date(2020, 2, 10), details=valid_details(
+                              "refund", person=person_chaoyang, facts={"refund_kind": "base_difference"},
+                              applied_on=dt.date(2020, 2, 10)))
     return case
 
 

@@ -38,9 +38,12 @@ from shebao.operations.services import audit_case_open, audit_case_register
 from shebao.portal import services as portal_services
 from shebao.registry import accounts, merge, resident_pension
 from shebao.registry import services as registry
+from shebao.registry.models import EmploymentSpell
 from shebao.staff import services as staff
 from shebao.staff.models import Role, User
 from tests import personas
+from tests.benefits.conftest import claim_details
+from tests.cases.conftest import valid_details
 from tests.collection.conftest import book_due
 from tests.collection.relief_helpers import open_dues
 
@@ -279,6 +282,9 @@ class World:
                                          office=personas.office("110000"))
         self.employer = personas.make_employer()
         self.person = personas.make_person()
+        # The person works for the employer: every application carries its content, and the content's
+        # registry checks read this spell (a back-payment names months the person was employed).
+        EmploymentSpell.objects.create(person=self.person, employer=self.employer, from_month="2009-01")
         self.n = 0
 
     def serial(self) -> int:
@@ -288,15 +294,21 @@ class World:
     def case(self, status: str = "submitted", business: str = "monthly_report_back_payment") -> Case:
         case, _ = cases.case_submit(actor=self.admin, business=business, channel="counter", employer=self.employer,
                                     applicant_kind="employer", applied_on=dt.date(2020, 2, 10),
-                                    idempotency_key=f"walk-{self.serial()}")
+                                    idempotency_key=f"walk-{self.serial()}", details=self.content(business))
         Case.objects.filter(pk=case.pk).update(status=status, requires=["commitment_letter", "phone_verification"])
         return Case.objects.get(pk=case.pk)
+
+    def content(self, business: str, *, person: Any = None) -> dict[str, Any] | None:
+        """The application's content, read from this world's registry (`valid_details`)."""
+        return valid_details(business, person=person, employer=None if person else self.employer,
+                             applied_on=dt.date(2020, 2, 10))
 
     def card_case(self) -> Case:
         """A completed card replacement of the person (5.1)."""
         case, _ = cases.case_submit(actor=self.admin, business="card_replacement", channel="counter",
                                     person=self.person, applicant_kind="person", applied_on=dt.date(2020, 2, 10),
-                                    idempotency_key=f"walk-{self.serial()}")
+                                    idempotency_key=f"walk-{self.serial()}",
+                                    details=self.content("card_replacement", person=self.person))
         Case.objects.filter(pk=case.pk).update(status="completed")
         return Case.objects.get(pk=case.pk)
 
@@ -447,7 +459,7 @@ class World:
                                          actor=personas.SETUP)
         reviewer = User.objects.get_or_create(username="walk_wi_reviewer", defaults={
             "role": Role.DISTRICT_REVIEWER, "office": personas.office("110105")})[0]
-        case = work_injury.fast_track_claim_submit(actor=reviewer, person=person, applied_on=dt.date(2020, 3, 3))
+        case = work_injury.fast_track_claim_submit(actor=reviewer, person=person, details=claim_details(), applied_on=dt.date(2020, 3, 3))
         return work_injury.fast_track_award_pay(actor=reviewer, case=case, wage_fen=0,
                                                 bank_account="6222020000000000077", payee=personas.relative())
 
@@ -517,7 +529,7 @@ ROSTER = "证件号码,姓名,变动类型,缴费基数（元）\n11010519750501
 SCENARIOS: dict[str, Scenario] = {
     "case.submit": lambda w: lambda a: cases.case_submit(
         actor=a, business="monthly_report_back_payment", channel="counter", employer=w.employer,
-        applicant_kind="employer", applied_on=dt.date(2020, 2, 10)),
+        applicant_kind="employer", applied_on=dt.date(2020, 2, 10), details=w.content("monthly_report_back_payment")),
     "case.accept": _step("accept", "submitted", outcome="已入账"),
     "case.approve": _step("approve", "in_review"),
     "case.complete": _step("complete", "documents_outstanding"),
@@ -534,7 +546,9 @@ SCENARIOS: dict[str, Scenario] = {
         reason="缴费记录不全，按档案核定"))(
         cases.case_submit(actor=w.admin, business="retirement_declaration", channel="counter", employer=w.employer,
                           person=w.person, applicant_kind="employer", applied_on=dt.date(2020, 2, 10),
-                          idempotency_key=f"walk-{w.serial()}")[0]),
+                          idempotency_key=f"walk-{w.serial()}", details=valid_details(
+                              "retirement_declaration", person=w.person, employer=w.employer,
+                              applied_on=dt.date(2020, 2, 10)))[0]),
     "phone_check.record": lambda w: (lambda c: lambda a: cases.phone_check_record(
         case=c, actor=a, outcome="confirmed", phone="13812345678"))(w.case()),
     "document.attach": lambda w: (lambda c: lambda a: cases.document_attach(

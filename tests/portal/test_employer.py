@@ -13,6 +13,7 @@ from shebao.cases.services import commitment_digest
 from shebao.core.models import AuditEvent
 from shebao.registry.models import EmploymentSpell
 from tests.businesses.walk import PDF, finish
+from tests.cases.conftest import valid_details
 from tests.nothing_written import nothing_written
 from tests.portal.conftest import sign_in_employer
 
@@ -160,7 +161,8 @@ def test_a_document_may_be_read_by_its_own_applicant_and_the_districts_staff_onl
 
     own = employer_actor(admin_chaoyang)
     case, _ = case_submit(actor=own, business="monthly_report_back_payment", channel="online",
-                          employer=admin_chaoyang.employer, applicant_kind="employer")
+                          employer=admin_chaoyang.employer, applicant_kind="employer",
+                          details=valid_details("monthly_report_back_payment", employer=admin_chaoyang.employer))
     doc = document_attach(case=case, actor=own, name="材料", stream=io.BytesIO(PDF))
     assert document_may_read(user=own, document=doc)
     assert document_may_read(user=clerk_chaoyang, document=doc)

@@ -15,6 +15,7 @@ from shebao.portal.access import employer_actor, person_actor
 from shebao.portal.person_services import person_case_submit
 from shebao.portal.services import employer_clerk_add
 from shebao.registry.models import EmploymentSpell
+from tests.cases.conftest import valid_details
 from tests.nothing_written import nothing_written
 from tests.portal.conftest import PASSWORD, identity_checked, sign_in_employer, sign_in_person
 
@@ -89,7 +90,8 @@ def test_an_employer_may_not_transfer_another_employers_worker(business, who, ad
 
 def test_an_hr_clerk_transfers_its_own_employee(hr_clerk, employer_chaoyang, own_employee):
     case, created = case_submit(actor=employer_actor(hr_clerk), business="transfer_in", channel="online",
-                                employer=employer_chaoyang, person=own_employee, applicant_kind="employer")
+                                employer=employer_chaoyang, person=own_employee, applicant_kind="employer",
+                                details=valid_details("transfer_in", person=own_employee, employer=employer_chaoyang))
     assert created and case.person == own_employee and case.employer == employer_chaoyang
 
 

@@ -98,10 +98,13 @@ def _owner_objects(owner: dict[str, Any]) -> dict[str, Callable[[], dict[str, ob
 
     def employer_case() -> Any:
         from shebao.cases.services import case_submit
+        from tests.cases.conftest import employ, valid_details
 
+        employ(owner["person"], owner["employer"])  # whom the report's content declares
         case, _ = case_submit(actor=employer_actor(owner["admin"]), business="monthly_report_back_payment",
                               channel="online", employer=owner["employer"], applicant_kind="employer",
-                              idempotency_key=f"walls-{owner['n']()}")
+                              idempotency_key=f"walls-{owner['n']()}",
+                              details=valid_details("monthly_report_back_payment", employer=owner["employer"]))
         return case
 
     def employer_document() -> dict[str, object]:

@@ -21,6 +21,7 @@ from shebao.registry.accounts import (
 )
 from shebao.registry.models import AccountMonth, Contribution
 from tests import personas
+from tests.cases.conftest import valid_details
 from tests.nothing_written import nothing_written
 
 TODAY = dt.date(2020, 2, 20)
@@ -160,7 +161,8 @@ def test_each_service_is_idempotent_per_case(person_chaoyang, reviewer_chaoyang,
     from shebao.cases import services as cases
 
     case, _ = cases.case_submit(actor=clerk_chaoyang, business="transfer_in", channel="counter",
-                                person=person_chaoyang, applicant_kind="person", applied_on=TODAY)
+                                person=person_chaoyang, applicant_kind="person", applied_on=TODAY,
+                                details=valid_details("transfer_in", person=person_chaoyang, applied_on=TODAY))
     first = account_transfer_in(actor=reviewer_chaoyang, person=person_chaoyang, region="天津市",
                                 lines=lines("2018-01", "2018-02"), case=case)
     with nothing_written():
@@ -168,7 +170,8 @@ def test_each_service_is_idempotent_per_case(person_chaoyang, reviewer_chaoyang,
                                     lines=lines("2018-01", "2018-02"), case=case)
     assert [r.pk for r in again] == [r.pk for r in first]
     out_case, _ = cases.case_submit(actor=clerk_chaoyang, business="transfer_out", channel="counter",
-                                    person=person_chaoyang, applicant_kind="person", applied_on=TODAY)
+                                    person=person_chaoyang, applicant_kind="person", applied_on=TODAY,
+                                    details={"region": "上海市", "lines": [{"month": "2018-01", "amount_fen": 80_00}]})
     out = account_transfer_out(actor=reviewer_chaoyang, person=person_chaoyang, region="上海市",
                                lines=lines("2018-01"), case=out_case)
     with nothing_written():

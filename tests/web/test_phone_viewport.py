@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from shebao.cases import services as case_services
+from tests.cases.conftest import employ, valid_details
 from tests.collection.conftest import book_due, contribution
 from tests.conftest import screenshot
 from tests.personas import PASSWORD
@@ -74,12 +75,15 @@ def city(clerk_chaoyang, person_chaoyang, employer_chaoyang):
         contribution(person_chaoyang, employer_chaoyang, month, 1_234_500,
                      paid_on=dt.date(2018 + k // 12, k % 12 + 1, 20) if k % 5 else None)
         book_due(employer_chaoyang, month, 987_654_32, insurance="pension")
+    employ(person_chaoyang, employer_chaoyang)  # what the refunds' content names: a paid due of 张三's employer
+    book_due(employer_chaoyang, "2017-12", 100_000, insurance="pension", paid_on=dt.date(2018, 1, 15))
     cases = []
     for i, (business, facts) in enumerate([("refund", {"refund_kind": "overpayment"}),
                                            ("person_change", {"fields": ["phone", "address"]}),
                                            ("refund", {"refund_kind": "base_difference"})]):
         case, _ = case_services.case_submit(actor=clerk_chaoyang, business=business, channel="post",
-                                            person=person_chaoyang, facts=facts, idempotency_key=f"p{i}",
+                                            person=person_chaoyang, idempotency_key=f"p{i}",
+                                            details=valid_details(business, person=person_chaoyang, facts=facts),
                                             manual_operation="传真件先行办理" if i == 2 else "")
         cases.append(case)
     return cases

@@ -3,6 +3,7 @@ of their number, employers by the pinyin initials of their name; an empty result
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -20,10 +21,18 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def cases(clerk_chaoyang, person_chaoyang, employer_chaoyang):
+    from tests.cases.conftest import employ, valid_details
+    from tests.collection.conftest import book_due
+
+    # What the two applications' content names: 张三's employment, and a paid due to refund.
+    employ(person_chaoyang, employer_chaoyang)
+    book_due(employer_chaoyang, "2019-12", 100_000, paid_on=dt.date(2020, 1, 15))
     refund, _ = case_services.case_submit(actor=clerk_chaoyang, business="refund", channel="counter",
-                                          person=person_chaoyang, facts={"refund_kind": "overpayment"})
+                                          person=person_chaoyang, details=valid_details(
+                                              "refund", person=person_chaoyang, facts={"refund_kind": "overpayment"}))
     report, _ = case_services.case_submit(actor=clerk_chaoyang, business="monthly_report_back_payment",
-                                          channel="post", employer=employer_chaoyang)
+                                          channel="post", employer=employer_chaoyang, details=valid_details(
+                                              "monthly_report_back_payment", employer=employer_chaoyang))
     return refund, report
 
 

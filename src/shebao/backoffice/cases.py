@@ -97,11 +97,16 @@ def _case_context(request: HttpRequest, case) -> dict:
         # does not offer them (the service's guard stays the rule).
         actions = [a for a in actions if a not in ("accept", "approve")]
     from shebao.cases.business_forms import details_display, form_fields
+    from shebao.cases.selectors import case_content_problems
     from shebao.rules.business_fields import definition
 
     return {
         "case": case,
         "details_shown": details_display(case.business, case.details or {}),
+        # review-user7 F6: content that fails its definition is said before anyone approves (the
+        # service refuses the approval or completion, `cases.services.case_transition`).
+        "content_problems": case_content_problems(case) if case.status not in (Status.COMPLETED, Status.REJECTED)
+        else [],
         # review-user6 F3: what a new citizen ID number will change with it, said before anyone approves
         "identity_follows": _identity_follows(case),
         "effects": list(case.effects.order_by("pk")),

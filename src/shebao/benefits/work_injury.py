@@ -178,10 +178,14 @@ def medical_assessment(person: Person, recognition: ExchangeRecord) -> ExchangeR
             .order_by("-decided_on", "-pk").first())
 
 
-def fast_track_claim_submit(*, actor: Any, person: Person, channel: str = "counter",
+def fast_track_claim_submit(*, actor: Any, person: Person, details: dict[str, Any], channel: str = "counter",
                             applied_on: dt.date | None = None, idempotency_key: str | None = None) -> Any:
-    """Open the fast-track work-injury claim of ``person`` (9). ValidationError unless a recognition
-    received by data exchange marks them as medical staff infected on duty."""
+    """Open the fast-track work-injury claim of ``person`` (9) with its content ``details``: the
+    definition's fields (rules/businesses/work_injury_fast_track_claim.yaml: ``diagnosed_on``
+    YYYY-MM-DD, ``diagnosis``, ``workplace``). ValidationError unless a recognition received by
+    data exchange marks them as medical staff infected on duty; `cases.services.DetailsRefused`
+    naming every field at fault for content that is missing or invalid (as on every road: a claim
+    without its content could otherwise be completed with nothing recorded, review-user7 F6)."""
     from shebao.cases.services import case_submit
 
     if medical_recognition(person) is None:
@@ -189,7 +193,7 @@ def fast_track_claim_submit(*, actor: Any, person: Person, channel: str = "count
                               "请先导入数据交换记录或按一般工伤待遇申领办理")
     case, _ = case_submit(actor=actor, business=FAST_TRACK_BUSINESS, channel=channel, person=person,
                           applicant_kind="person", applied_on=applied_on, work_injury_medical=True,
-                          idempotency_key=idempotency_key)
+                          idempotency_key=idempotency_key, details=details)
     return case
 
 

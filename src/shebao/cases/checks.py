@@ -188,10 +188,6 @@ def _recognition_not_awarded(ctx: CheckContext) -> list[FieldError]:
                                  f"（受理编号{award.case_id}），不能再次申领；如有新的工伤认定，请在收到认定决定后申请")]
 
 
-# The checks that judge the person alone: run even for a case registered without its content.
-PERSON_ALONE_CHECKS = (ONE_OPEN_PER_PERSON, RECOGNITION_NOT_AWARDED)
-
-
 @check("person_employed_in_months")
 def _person_employed(ctx: CheckContext) -> list[FieldError]:
     if ctx.person is None:

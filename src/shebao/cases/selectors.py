@@ -107,3 +107,25 @@ def flag_get(*, user: Any, pk: int | str) -> Flag:
         return flag_queue(user=user).get(pk=int(pk))
     except (Flag.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+# The states in which a case's business is done (已办理，待补原件; 已办结): reached only with its content
+# complete (review-user7 F6: a registration without its content was approved, nothing registered).
+DONE_STATUSES = (Status.ORIGINALS_OWED, Status.COMPLETED)
+
+
+def case_content_problems(case: Case) -> list[Any]:
+    """What the case's content (`Case.details`) lacks or gets wrong by its business's definition, as
+    `rules.business_fields.details_validate` judges an application on every road: FieldErrors at
+    ``details.<field>`` with the Chinese reason; [] when it is complete. The agency's own figures
+    (``by: agency`` fields, recorded while handling) are not the applicant's and are left out. Judged
+    on the later of today and the application day (a ``past`` date stays past). Pure read."""
+    from shebao.rules.business_fields import FieldError, definition, definitions, details_validate
+
+    if case.business not in definitions():
+        return []  # a business without a definition asks for no content
+    agency = {f.name for f in definition(case.business).agency_fields}
+    applicant = {k: v for k, v in (case.details or {}).items() if k not in agency}
+    today = max(clock.today(), case.applied_on) if case.applied_on else clock.today()
+    checked = details_validate(case.business, applicant, today=today)
+    return [FieldError(f"details.{e.field}", e.zh) for e in checked.errors]

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 
 from shebao.cases import routing, workflows
-from shebao.cases.checks import CHECKS, PERSON_ALONE_CHECKS, CheckContext, checks_run
+from shebao.cases.checks import CHECKS, CheckContext, checks_run
 from shebao.cases.documents import check_upload
 from shebao.cases.effects import effect_run
 from shebao.cases.models import (
@@ -34,7 +34,7 @@ from shebao.cases.models import (
     Status,
 )
 from shebao.cases.notifications import outbox_enqueue
-from shebao.cases.selectors import case_owned_by
+from shebao.cases.selectors import DONE_STATUSES, case_content_problems, case_owned_by
 from shebao.cases.workflows import LiftDateImplausible, LiftNeedsConfirmation, StaleCase
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_create_event, audit_update, snapshot, trail_shown
@@ -60,7 +60,13 @@ from shebao.core.permissions import (
 from shebao.core.policy import epidemic_lifted_on
 from shebao.core.scoping import user_may_see_district
 from shebao.registry.models import Employer, Person
-from shebao.rules.business_fields import FieldError, definition, details_validate, facts_from_details
+from shebao.rules.business_fields import (
+    FieldError,
+    definition,
+    details_validate,
+    facts_from_details,
+    facts_stated_twice,
+)
 
 # The catalog's name for the mobile channel.
 CATALOG_CHANNEL = {Channel.MOBILE: "app"}
@@ -112,8 +118,11 @@ def case_submit(
     `details` is what the business carries (its definition's fields, rules/businesses/<code>.yaml):
     validated against the definition and the registry checks it names (`cases.checks`); a refusal
     (`DetailsRefused`) names every field with its reason and nothing is stored. The fields marked
-    as facts feed the rules' decision. None: an application without its content (completing it
-    books nothing, and the case says so).
+    as facts feed the rules' decision. None is judged as ``{}``, on every road (a Python caller as
+    the API and the pages): a business with required fields is refused naming each one, since a
+    case without its content could otherwise be completed with nothing booked (review-user7 F6).
+    A fact stated in `facts` and again in `details` with another value is refused naming both
+    (`rules.business_fields.facts_stated_twice`); the same value stated twice is accepted.
 
     Every channel submits through here. The case, its first transition, its audit row and its
     notifications are written in one transaction, all or none. A retried Idempotency-Key returns the
@@ -240,20 +249,16 @@ def _case_create(
     check_values(Case, {"contact_email": contact_email, "contact_phone": contact_phone,
                         "contact_wechat": contact_wechat})
     check_values(Flag, {"description": manual_operation})
-    clean: dict[str, Any] = {}
-    if details is not None:
-        clean = details_check(business=business, details=details, employer=employer, person=person,
-                              applied_on=applied_on)
-        check_values(Case, {"details": clean})  # the case is inserted without save(): checked here
-        facts = _merge_facts(facts, facts_from_details(business, clean))
-    elif person is not None:
-        # A case registered without its content (the fast track's staff path, an older API client) still
-        # runs the checks that judge the person alone: one open application at a time, no second claim
-        # on an awarded recognition (review-input4 F2: three open work-injury claims, one after a death).
-        ctx = CheckContext(business=business, employer=employer, person=person, details={}, applied_on=applied_on)
-        errors = [e for name in PERSON_ALONE_CHECKS if name in definition(business).checks for e in CHECKS[name](ctx)]
-        if errors:
-            raise DetailsRefused(errors)
+    # No content is judged as empty content: refused naming each required field, as the API and the
+    # pages refuse it (review-user7 F6: cases without content were approved to 已办结, nothing booked).
+    clean = details_check(business=business, details={} if details is None else details, employer=employer,
+                          person=person, applied_on=applied_on)
+    check_values(Case, {"details": clean})  # the case is inserted without save(): checked here
+    from_details = facts_from_details(business, clean)
+    twice = facts_stated_twice(business, facts, from_details)
+    if twice:
+        raise DetailsRefused(twice)
+    facts = _merge_facts(facts, from_details)
     app = routing.application_facts(business=business, applied_on=applied_on, person=person, stated=facts)
     # One look-up of the policy in force serves the decision and the deadline.
     in_force = routing.policy()
@@ -363,6 +368,12 @@ def case_transition(
         t = workflows.transition_for(locked, action)
         workflows.check_actor(t, actor)
         workflows.check_second_person(t, locked, actor)
+        if t.target in DONE_STATUSES:
+            # Done only with its content: a case without it would complete booking nothing (F6).
+            problems = case_content_problems(locked)
+            if problems:
+                raise workflows.ContentIncomplete(business_zh=locked.business_zh, errors=problems,
+                                                  action_zh=workflows.ACTION_NAMES.get(action, action))
         workflows.check_guards(t, locked, payload)
         before = snapshot(locked)
         from_status, old_version = locked.status, locked.version

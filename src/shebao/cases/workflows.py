@@ -75,6 +75,25 @@ class GuardFailed(Unprocessable):
     code = problem = "precondition_failed"
 
 
+class ContentIncomplete(GuardFailed):
+    """The case's content fails its business's definition (`selectors.case_content_problems`): it
+    cannot be approved or completed until the content is complete (review-user7 F6). `errors` name
+    every field (``details.<field>``) with its Chinese reason; `entries` gives one per field."""
+
+    code = problem = "content_incomplete"
+
+    def __init__(self, *, business_zh: str, action_zh: str, errors: list[Any]) -> None:
+        self.errors, self.action_zh = tuple(errors), action_zh
+        reasons = "；".join(e.zh for e in self.errors)
+        super().__init__(f"申请内容不完整，不能{action_zh}：{reasons}。请先补全{business_zh}的申请内容（或驳回申请）",
+                         f"the case's content is incomplete: {', '.join(e.field for e in self.errors)}",
+                         field=self.errors[0].field if self.errors else "details")
+
+    def entries(self) -> list[tuple[str, str, str]]:
+        """(field, Chinese reason, English reason) of each field at fault."""
+        return [(e.field, f"申请内容不完整，不能{self.action_zh}：{e.zh}", f"incomplete: {e.field}") for e in self.errors]
+
+
 Guard = Callable[[Case, dict[str, Any]], "tuple[str, str, str] | None"]  # -> (field, zh, en) or None
 
 

@@ -591,6 +591,55 @@ def facts_from_details(code: str, details: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
+def facts_stated_twice(business: str, stated: dict[str, Any], from_details: dict[str, Any]) -> list[FieldError]:
+    """The facts an application states twice with different values: once in `facts` (what the API
+    lets a caller state for the rules) and once in its content (`details`, the fields marked ``fact``,
+    as `facts_from_details` gives them). Each is a FieldError at ``details.<field>`` naming both values
+    in Chinese; the same value stated twice (a list in another order too) is no conflict. Every key
+    that can be in both is compared: a top-level fact (period, refund_kind, fields, ...) and each
+    ``person.<x>`` fact. Pure; [] when they agree."""
+    errors: list[FieldError] = []
+    for spec in definition(business).fields:
+        if spec.fact is None:
+            continue
+        head, _, tail = spec.fact.partition(".")
+        if tail:
+            mine, theirs = (from_details.get(head) or {}), stated.get(head)
+            if not isinstance(theirs, dict) or tail not in mine or tail not in theirs:
+                continue
+            a, b = theirs[tail], mine[tail]
+        else:
+            if head not in from_details or head not in stated:
+                continue
+            a, b = stated[head], from_details[head]
+        if a in (None, "", [], {}) or _same_fact(a, b):
+            continue
+        errors.append(FieldError(
+            f"details.{spec.name}",
+            f"{spec.label}填写了两次且不一致：申请事实（facts.{spec.fact}）为“{_fact_text(a)}”，"
+            f"申请内容为“{_fact_text(b)}”；请只填写一处，或两处填写相同"))
+    return errors
+
+
+def _same_fact(a: Any, b: Any) -> bool:
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return sorted(map(str, a)) == sorted(map(str, b))
+    if isinstance(a, bool) or isinstance(b, bool):
+        return str(a).lower() == str(b).lower()
+    return a == b or (not isinstance(a, (dict, list)) and str(a) == str(b))
+
+
+def _fact_text(value: Any) -> str:
+    """A fact's value as a clerk reads it: a period as 2019-11至2020-01, a list joined by 、."""
+    if isinstance(value, dict) and set(value) >= {"from", "to"}:
+        return f"{value.get('from')}至{value.get('to')}"
+    if isinstance(value, (list, tuple)):
+        return "、".join(map(str, value))
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)[:60]
+
+
 EXAMPLE_FEN = 500_000  # 5,000 yuan: a monthly base inside every year's floor and ceiling of the packs
 EXAMPLE_MOBILE = "13800138000"
 EXAMPLE_BANK_ACCOUNT = "6222020200112233445"

@@ -74,9 +74,16 @@ def demo_benefits_create(*, clerk: object, month: str) -> int:
         "kind": "recognition", "reference": "京人社工伤认〔2020〕演示0001号", "id_number": nurse.id_number,
         "decided_on": "2020-02-08", "injured_on": "2020-01-27", "medical_staff": True}, ensure_ascii=False)
         + "\n").encode(), filename="demo-exchange.jsonl", actor=DEMO)
-    fast_track_claim_submit(actor=clerk, person=Person.objects.get(pk=nurse.pk), applied_on=dt.date(2020, 2, 10))
+    fast_track_claim_submit(actor=clerk, person=Person.objects.get(pk=nurse.pk), applied_on=dt.date(2020, 2, 10),
+                            details=_claim("2020-01-28", "发热门诊护士"))
     _demo_monthly_work_injury(clerk=clerk, district=district)
     return len(made)
+
+
+def _claim(diagnosed_on: str, workplace: str) -> dict[str, str]:
+    """The content of a demo fast-track claim (9): the day after the recognition's infection date it
+    was diagnosed, the diagnosis and the post (the definition's fields)."""
+    return {"diagnosed_on": diagnosed_on, "diagnosis": "新型冠状病毒肺炎（确诊病例）", "workplace": workplace}
 
 
 def _demo_monthly_work_injury(*, clerk: object, district: Office) -> None:
@@ -107,7 +114,8 @@ def _demo_monthly_work_injury(*, clerk: object, district: Office) -> None:
          "decided_on": "2020-02-18", "grade": 2}]
     exchange_file_import(data="\n".join(json.dumps(x, ensure_ascii=False) for x in lines).encode(),
                          filename="demo-exchange-2.jsonl", actor=DEMO)
-    death = fast_track_claim_submit(actor=clerk, person=Person.objects.get(pk=doctor.pk), applied_on=dt.date(2020, 2, 15))
+    death = fast_track_claim_submit(actor=clerk, person=Person.objects.get(pk=doctor.pk), applied_on=dt.date(2020, 2, 15),
+                                    details=_claim("2020-01-25", "呼吸科医生"))
     award = fast_track_award_pay(actor=reviewer, case=death, wage_fen=1_250_000, bank_account="6222020010000000098",
                                  payee=AwardPayee("李秀梅", "spouse", _citizen_id("110105", dt.date(1978, 3, 9), 98,
                                                                                  male=False)))
@@ -116,5 +124,6 @@ def _demo_monthly_work_injury(*, clerk: object, district: Office) -> None:
                        "6222020010000000098"),
         DependantInput("钱小宇", _citizen_id("110105", dt.date(2011, 9, 1), 99, male=True), "child",
                        "6222020010000000099")])
-    grade2 = fast_track_claim_submit(actor=clerk, person=Person.objects.get(pk=injured.pk), applied_on=dt.date(2020, 2, 19))
+    grade2 = fast_track_claim_submit(actor=clerk, person=Person.objects.get(pk=injured.pk), applied_on=dt.date(2020, 2, 19),
+                                     details=_claim("2020-01-27", "隔离病区护士"))
     fast_track_award_pay(actor=reviewer, case=grade2, wage_fen=980_000, bank_account="6222020010000000097")

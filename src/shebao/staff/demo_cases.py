@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from shebao.registry.models import Employer, Person
-
 # (business, applicant kind, facts, channel)
 SAMPLES: list[tuple[str, str, dict[str, Any], str]] = [
     ("monthly_report_back_payment", "employer", {}, "online"),
@@ -26,19 +24,29 @@ SAMPLES: list[tuple[str, str, dict[str, Any], str]] = [
 def demo_cases_create(*, actor: Any, district_code: str, count: int, applied_on: dt.date) -> int:
     from shebao.cases.services import case_submit
     from shebao.core.errors import DomainError
+    from shebao.registry.models import EmploymentSpell
+    from shebao.staff.demo_content import example_details
 
-    persons = list(Person.objects.filter(district__code=district_code, pension_account__isnull=False)
-                   .order_by("pk")[: count])
-    employers = list(Employer.objects.filter(district__code=district_code).order_by("pk")[: max(1, count // 4)])
+    # People with a current employer of the district: an employer applies for its own employee, and
+    # the content's registry checks (employment, months without contribution) read that spell.
+    spells = list(EmploymentSpell.objects.filter(employer__district__code=district_code, to_month="",
+                                                 person__district__code=district_code,
+                                                 person__pension_account__isnull=False)
+                  .select_related("person", "employer").order_by("pk")[: count])
     made = 0
     for i in range(count):
-        if not persons or not employers:
+        if not spells:
             break
         business, kind, facts, channel = SAMPLES[i % len(SAMPLES)]
+        spell = spells[i % len(spells)]
+        person, employer = spell.person, spell.employer if kind == "employer" else None
+        # Every case carries its content, as on every road (review-user7 F6: 63 demo cases without it
+        # could be approved to 已办结 with nothing registered).
+        details = example_details(business, person=person, employer=employer or spell.employer, facts=facts,
+                                  applied_on=applied_on)
         try:
-            case_submit(actor=actor, business=business, channel=channel, person=persons[i % len(persons)],
-                        employer=employers[i % len(employers)] if kind == "employer" else None,
-                        applicant_kind=kind, applied_on=applied_on, facts=facts,
+            case_submit(actor=actor, business=business, channel=channel, person=person, employer=employer,
+                        applicant_kind=kind, applied_on=applied_on, details=details,
                         idempotency_key=f"demo-{district_code}-{i}",
                         work_injury_medical=(i % 17 == 0))
             made += 1
