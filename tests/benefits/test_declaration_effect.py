@@ -117,3 +117,39 @@ def test_the_agency_s_figures_are_recorded_on_the_case_page_and_audited(
     # No contribution record in the registry: the typed index is said to be typed, with its reason (2.1).
     assert AuditEvent.objects.filter(model="cases.Case", object_pk=str(case.pk),
                                      reason__startswith="经办机构核定；平均缴费指数1.0000为人工填写").exists()
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_the_assessment_form_names_every_fault_at_its_input_at_once_and_keeps_what_was_typed(
+        client, retiring, employer_chaoyang, clerk_chaoyang, htmx):
+    """review-user7 F2: 缴费月数 abc, 视同缴费月数 900 and 个人账户储存额 一万 flagged only the balance (the
+    unreadable amount hid the others). Every fault is said at its own input in one answer, a typed
+    index without its reason too, each input keeps what was typed, and nothing is written."""
+    import re
+
+    from shebao.cases.models import Case
+    from tests.nothing_written import nothing_written
+
+    case = submit(clerk_chaoyang, "retirement_declaration", details=DETAILS, employer=employer_chaoyang,
+                  person=retiring, applicant_kind="employer", applied_on=dt.date(2020, 2, 20))
+    client.force_login(clerk_chaoyang)
+    typed = {"index_x10k": "12000", "contribution_months": "abc", "deemed_months": "900",
+             "account_balance_fen": "一万", "record_reference": "京核2020-1"}
+    extra = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    with nothing_written():
+        r = client.post(f"/office/cases/{case.pk}/assess/", typed, **extra)
+    html = r.content.decode()
+    assert r.status_code == 400, html[-2000:]
+    invalid = set(re.findall(r'id="as-([a-z_0-9]+)"[^>]*aria-invalid="true"', html))
+    assert invalid == {"contribution_months", "deemed_months", "account_balance_fen", "reason"}, invalid
+    for text in ("缴费月数（含视同）应为整数", "视同缴费月数不能大于720", "个人账户储存额应为金额（元）", "须说明理由"):
+        assert text in html, text
+    for name, value in typed.items():  # each input as it was typed
+        assert re.search(rf'id="as-{name}" name="{name}" value="{re.escape(value)}"', html), name
+    assert Case.objects.get(pk=case.pk).details == {"bank_account": "6222020000000000011"}
+    # With the reason typed, the same figures still name each of the three, and keep the reason.
+    r = client.post(f"/office/cases/{case.pk}/assess/", {**typed, "reason": "缴费记录未入库"}, **extra)
+    html = r.content.decode()
+    assert set(re.findall(r'id="as-([a-z_0-9]+)"[^>]*aria-invalid="true"', html)) == {
+        "contribution_months", "deemed_months", "account_balance_fen"}
+    assert 'value="缴费记录未入库"' in html

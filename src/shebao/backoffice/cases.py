@@ -171,7 +171,7 @@ def _respond(request: HttpRequest, pk: int, *, error: str = "", status: int = 20
     `field_errors` ({input name: message}) marks each input at fault (aria-invalid, its message under it);
     `assess_again`: the agency's figures were refused, so their inputs show again what was typed."""
     case = _get_case(request, pk)
-    if not request.htmx:
+    if not request.htmx and not (error and assess_again):
         if error:
             messages.error(request, error)
         elif done:
@@ -182,7 +182,11 @@ def _respond(request: HttpRequest, pk: int, *, error: str = "", status: int = 20
         from shebao.cases.business_forms import form_fields
 
         context["assess_fields"] = form_fields(case.business, request.POST, part="agency")
-    return TemplateResponse(request, "backoffice/_case_body.html", context, status=status)
+        context["assess_reason"] = request.POST.get("reason", "")  # what was typed stays typed
+    # A refused assessment without htmx gets the whole page again, its inputs as typed (a redirect
+    # would lose them); htmx gets the case's body.
+    template = "backoffice/_case_body.html" if request.htmx else "backoffice/case.html"
+    return TemplateResponse(request, template, context, status=status)
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -279,14 +283,13 @@ def case_assess(request: HttpRequest, pk: int) -> HttpResponse:
 
     def work() -> str:
         try:
-            figures = details_from_post(case.business, p, part="agency")
-        except DeskInputError as e:  # every unreadable figure named at its input, not the first only
-            from shebao.cases.services import DetailsRefused
-            from shebao.rules.business_fields import FieldError
-
-            raise DetailsRefused([FieldError(f"details.{f}", zh) for f, zh in e.errors]) from None
+            figures, unreadable = details_from_post(case.business, p, part="agency"), []
+        except DeskInputError as e:
+            # Every fault at once (review-user7 F2): the unreadable figures and whatever the service
+            # finds in the others (a month count out of range, the index's reason) in one answer.
+            figures, unreadable = e.partial, e.errors
         case_services.case_assessment_record(case=case, actor=request.user, figures=figures,
-                                             reason=p.get("reason", ""))
+                                             reason=p.get("reason", ""), unreadable=unreadable)
         return "核定项目已记录"
 
     return _perform(request, pk, work, fields=True)

@@ -556,13 +556,19 @@ def phone_check_record(*, case: Case, actor: Any, outcome: str, phone: str = "",
 INDEX_FIELD = "index_x10k"  # 2.1: the average contribution index, computed from the registry's record
 
 
-def case_assessment_record(*, case: Case, actor: Any, figures: dict[str, Any], reason: str = "") -> Case:
+def case_assessment_record(*, case: Case, actor: Any, figures: dict[str, Any], reason: str = "",
+                           unreadable: list[tuple[str, str]] | tuple[tuple[str, str], ...] = ()) -> Case:
     """Record the figures the agency works out itself while handling a case (its definition's ``by:
     agency`` fields: for a new retiree (2.1) the average contribution index, the months, the account
     balance, or the amount of record and its reference), never asked of the applicant. Validated by
     the definition (`assessment_validate`); merged into the case's content, the old and new values
     audited, a step on the case's history. Refused (DomainError naming the field) for a business
     without such fields, a case completed or rejected, or a bad value; nothing is written then.
+
+    Every fault is named at once (review-user7 F2: the page said them one at a time): each figure
+    the definition refuses, the index and its reason below, and `unreadable`, the inputs a page
+    could not read at all (``(field, reason)``, e.g. an amount typed as 一万: its other figures are
+    in `figures`), in one `DetailsRefused` with an entry per field.
 
     The average contribution index (``index_x10k``) is computed from the person's contribution record
     (`benefits.selectors.contribution_index`), not typed: when the record gives it, it is recorded
@@ -573,10 +579,14 @@ def case_assessment_record(*, case: Case, actor: Any, figures: dict[str, Any], r
 
     require(actor, "case.assess")
     checked = assessment_validate(case.business, figures, today=clock.today())
-    if not checked.ok:
-        raise DetailsRefused([FieldError(f"details.{e.field}", e.zh) for e in checked.errors])
+    lost = {f for f, _ in unreadable}
+    errors = [FieldError(f"details.{f}", zh) for f, zh in unreadable]
+    errors += [FieldError(f"details.{e.field}", e.zh) for e in checked.errors if e.field.split(".")[0] not in lost]
     reason = (reason or "").strip()
-    check_values(AuditEvent, {"reason": reason})
+    try:
+        check_values(AuditEvent, {"reason": reason})
+    except DomainError as e:
+        errors += [FieldError(field or "reason", zh) for field, zh, _en in e.entries()]
     typed_by_hand = ""
     if case.person_id is not None and INDEX_FIELD in {f.name for f in definition(case.business).agency_fields}:
         from shebao.benefits.selectors import contribution_index, index_zh
@@ -585,15 +595,17 @@ def case_assessment_record(*, case: Case, actor: Any, figures: dict[str, Any], r
         typed = checked.details.get(INDEX_FIELD)
         if working.index_x10k is not None:
             if typed is not None and typed != working.index_x10k:
-                raise DomainError(f"平均缴费指数按登记的缴费记录计算为{index_zh(working.index_x10k)}，不能改填为"
-                                  f"{index_zh(typed)}；记录有误请先更正缴费记录",
-                                  "the index is computed from the contribution record", field=f"details.{INDEX_FIELD}")
+                errors.append(FieldError(f"details.{INDEX_FIELD}",
+                                         f"平均缴费指数按登记的缴费记录计算为{index_zh(working.index_x10k)}，不能改填为"
+                                         f"{index_zh(typed)}；记录有误请先更正缴费记录"))
             checked.details[INDEX_FIELD] = working.index_x10k
         elif typed is not None:
             if not reason:
-                raise DomainError(f"{'；'.join(working.missing)}。人工填写平均缴费指数须说明理由（依据的档案或核定材料）",
-                                  "a typed index needs its reason", field="reason")
+                errors.append(FieldError("reason", f"{'；'.join(working.missing)}。人工填写平均缴费指数须说明理由"
+                                                   "（依据的档案或核定材料）"))
             typed_by_hand = f"平均缴费指数{index_zh(typed)}为人工填写（缴费记录不完整：{'；'.join(working.missing)}），理由：{reason}"
+    if errors:
+        raise DetailsRefused(errors)
     if not checked.details:
         raise DomainError("请填写核定的项目", "no figure given", field="details")
     with transaction.atomic():
