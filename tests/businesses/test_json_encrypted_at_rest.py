@@ -63,7 +63,8 @@ def test_a_persons_other_data_is_one_token_after_a_change(clerk_chaoyang, review
 
 def test_rows_written_in_clear_before_the_migrations_are_read_then_encrypted_by_them(
         clerk_chaoyang, employer_chaoyang, person_chaoyang):
-    case = submit(clerk_chaoyang, "monthly_report_back_payment", employer=employer_chaoyang, applied_on=APPLIED,
+    # A case of a business without fields (its content is written below, in clear, by SQL).
+    case = submit(clerk_chaoyang, "medical_manual_reimbursement", person=person_chaoyang, applied_on=APPLIED,
                   details=None)
     clear = {"insured_id_number": "110105199001011232", "lines": [{"mobile": "13912345678"}]}
     with connection.cursor() as cursor:

@@ -103,7 +103,8 @@ def effect_run(*, case: Any, actor: Any) -> Any:
     if done is not None:
         return done  # completed before (or retried after a crash that committed): posts nothing again
     if not case.details:
-        # An application registered before businesses carried their content: completed as before,
+        # Content that its definition accepts empty (every field optional): the completion is not
+        # refused (content that fails its definition is, before this: services.case_transition),
         # and the case says plainly that nothing was booked.
         outcome = EffectResult(f"{NO_CONTENT}（登记时未填写{case.business_zh}所需内容），未产生账务或登记变更",
                                {"skipped": True})
