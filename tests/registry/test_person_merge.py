@@ -27,6 +27,7 @@ from shebao.registry.models import (
 )
 from shebao.registry.services import person_update
 from tests import personas
+from tests.cases.conftest import valid_details
 from tests.collection.conftest import contribution
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +79,8 @@ def test_a_merge_moves_every_dependent_row_and_keeps_the_other_record(municipal_
                                 created_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     pension = retiree(twice)  # the holder has none: the record moves
     case, _ = cases.case_submit(actor=municipal_admin, business="card_replacement", channel="counter", person=twice,
-                                applicant_kind="person", applied_on=dt.date(2020, 2, 10), idempotency_key="merge-1")
+                                applicant_kind="person", applied_on=dt.date(2020, 2, 10), idempotency_key="merge-1",
+                                details=valid_details("card_replacement", person=twice, applied_on=dt.date(2020, 2, 10)))
     history_before = PersonHistory.objects.filter(person=twice).count()
     events_before = AuditEvent.objects.count()
 
