@@ -212,5 +212,26 @@ def test_a_documents_day_given_to_the_year_counts_from_its_last_day() -> None:
     assert Document("", "2022", "x").issued_on == date(2022, 12, 31)
     assert Document("", "2022-12", "x").issued_on == date(2022, 12, 31)
     for bad in ("2022-1", "22", "2022-12-1"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=f"^{bad}$"):  # the text refused is named
             _ = Document("", bad, "x").issued_on
+
+
+def test_the_2022_pack_as_known_on_each_day_keeps_only_its_issued_deferrals() -> None:
+    """A pack without relief rules: its deferral extensions (人社部发〔2022〕31号, 2022-05-31; 人社厅发〔2022〕
+    50号, dated to September) are left out before their day."""
+    pack = load_relief_pack("relief-2022-deferral")
+    assert [r.id for r in pack.known_on(date(2022, 4, 30)).deferrals] == ["hard-hit-pension",
+                                                                         "hard-hit-unemployment-work-injury"]
+    assert len(pack.known_on(date(2022, 5, 31)).deferrals) == 3
+    assert pack.known_on(date(2022, 9, 30)) is pack
+    assert pack.known_on(date(2022, 4, 29)).deferrals == ()
+
+
+def test_a_rule_by_industry_covers_an_employer_of_that_industry() -> None:
+    rule = ReliefRule("p", "h62", "h", _cov(industries=("H62",)), Fraction(0), Reference("d", "c"),
+                      issued_on=date(2020, 3, 1))
+    pack = ReliefPack("p", "1", "p", (), (rule,), ())
+    facts = dict(insurance="pension", month=MONTHS[0], unit_type="enterprise", size_class="small")
+    assert relief_rule_for([pack], industry="H621", **facts) == rule
+    assert relief_rule_for([pack], industry="I65", **facts) is None
+    assert relief_rule_for([pack], industry="", **facts) is None
