@@ -165,13 +165,15 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _respond(request: HttpRequest, pk: int, *, error: str = "", status: int = 200, done: str = "",
-             field_errors: dict[str, str] | None = None, assess_again: bool = False) -> HttpResponse:
+             field_errors: dict[str, str] | None = None, again: str = "") -> HttpResponse:
     """htmx: the refreshed case body (with the error, if any). Plain POST: back to the page.
 
     `field_errors` ({input name: message}) marks each input at fault (aria-invalid, its message under it);
-    `assess_again`: the agency's figures were refused, so their inputs show again what was typed."""
+    `again` names the form that was refused ("assess": the agency's figures, "letter": the commitment
+    letter), whose inputs show again what was typed."""
+    assess_again = again == "assess"
     case = _get_case(request, pk)
-    if not request.htmx and not (error and assess_again):
+    if not request.htmx and not (error and again):
         if error:
             messages.error(request, error)
         elif done:
@@ -183,6 +185,8 @@ def _respond(request: HttpRequest, pk: int, *, error: str = "", status: int = 20
 
         context["assess_fields"] = form_fields(case.business, request.POST, part="agency")
         context["assess_reason"] = request.POST.get("reason", "")  # what was typed stays typed
+    if again == "letter" and error:
+        context["letter_typed"] = {"text": request.POST.get("text", ""), "signer": request.POST.get("signer", "")}
     # A refused assessment without htmx gets the whole page again, its inputs as typed (a redirect
     # would lose them); htmx gets the case's body.
     template = "backoffice/_case_body.html" if request.htmx else "backoffice/case.html"
@@ -200,9 +204,10 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-def _perform(request: HttpRequest, pk: int, work, *, fields: bool = False) -> HttpResponse:
+def _perform(request: HttpRequest, pk: int, work, *, fields: bool = False, form: str = "") -> HttpResponse:
     """Run one service call for the case page; a known refusal becomes the page's message. With `fields`
-    (a form of the business's own fields) each message is also placed at its input (review-user5 F7)."""
+    (a form of the business's own fields) each message is also placed at its input (review-user5 F7);
+    `form` names the form drawn again with what was typed (see `_respond`)."""
     try:
         done = work()
     except Exception as e:  # refusal re-raises anything that is not a known refusal
@@ -213,7 +218,7 @@ def _perform(request: HttpRequest, pk: int, work, *, fields: bool = False) -> Ht
                 key = name.split(".", 1)[1] if name.startswith("details.") else name
                 at_inputs[key] = f"{at_inputs[key]}；{text}" if key in at_inputs else text
         return _respond(request, pk, error=found.text, status=found.status, field_errors=at_inputs,
-                        assess_again=fields)
+                        again=form)
     return _respond(request, pk, done=done)
 
 
@@ -244,7 +249,7 @@ def case_letter(request: HttpRequest, pk: int) -> HttpResponse:
                                                 signer=p.get("signer", ""))
         return "承诺书已录入"
 
-    return _perform(request, pk, work)
+    return _perform(request, pk, work, fields=True, form="letter")
 
 
 @login_required
@@ -292,7 +297,7 @@ def case_assess(request: HttpRequest, pk: int) -> HttpResponse:
                                              reason=p.get("reason", ""), unreadable=unreadable)
         return "核定项目已记录"
 
-    return _perform(request, pk, work, fields=True)
+    return _perform(request, pk, work, fields=True, form="assess")
 
 
 @login_required

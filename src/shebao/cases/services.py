@@ -44,6 +44,7 @@ from shebao.core.inputs import (
     check_business_date,
     check_values,
     facts_problems,
+    field_problems,
     text_problem,
 )
 from shebao.core.models import AuditEvent
@@ -500,10 +501,17 @@ def commitment_letter_capture(*, case: Case, actor: Any, text: str, signer: str,
     if "commitment_letter" not in case.requires:
         raise Conflict("本申请不适用承诺制，无需承诺书", "this case is not handled on commitment",
                               field="commitment_letter")
-    if not text.strip() or not signer.strip():
-        raise DomainError("承诺内容和承诺人不能为空", "the letter's text and signer are required", field="text" if not text.strip() else "signer")
+    # Every fault of the letter at once, each at its input (review-user7 F2's class).
+    errors = [FieldError(name, zh) for name, zh in (("text", "请填写承诺内容"), ("signer", "请填写承诺人"))
+              if not (text if name == "text" else signer).strip()]
+    errors += [FieldError(name, zh) for name, zh in field_problems(CommitmentLetter, [("text", text), ("signer", signer)])
+               .items() if name not in {e.field for e in errors}]
     signed_at = signed_at or clock.now()
-    check_business_date(signed_at, label="签署时间", field="signed_at")
+    when = business_date_problem(signed_at, today=clock.today())
+    if when:
+        errors.append(FieldError("signed_at", f"签署时间{when}"))
+    if errors:
+        raise DetailsRefused(errors)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         _require_district(actor, locked)
@@ -583,10 +591,7 @@ def case_assessment_record(*, case: Case, actor: Any, figures: dict[str, Any], r
     errors = [FieldError(f"details.{f}", zh) for f, zh in unreadable]
     errors += [FieldError(f"details.{e.field}", e.zh) for e in checked.errors if e.field.split(".")[0] not in lost]
     reason = (reason or "").strip()
-    try:
-        check_values(AuditEvent, {"reason": reason})
-    except DomainError as e:
-        errors += [FieldError(field or "reason", zh) for field, zh, _en in e.entries()]
+    errors += [FieldError(name, zh) for name, zh in field_problems(AuditEvent, [("reason", reason)]).items()]
     typed_by_hand = ""
     if case.person_id is not None and INDEX_FIELD in {f.name for f in definition(case.business).agency_fields}:
         from shebao.benefits.selectors import contribution_index, index_zh
