@@ -298,3 +298,31 @@ def test_next_with_a_query_survives_both_steps_whole(client, settings, insured):
     assert parse_qs(urlsplit(r["Location"]).query)["next"] == [target]
     r = client.post(r["Location"], {"code": sms_codes(settings)[-1]})
     assert r["Location"] == target
+
+
+def test_a_record_merged_into_another_signs_in_as_the_one_kept(client, settings, insured, municipal_admin):
+    """A person registered twice (once under 护照, the number typed as the 15-digit form) and merged
+    (registry.merge): the merged record's number signs in as the record kept, with the code sent to that
+    record's mobile; a session opened on the merged record before the merge is ended, not carried on
+    over a record whose business now lives elsewhere."""
+    from shebao.registry import merge
+    from shebao.registry.models import Person
+
+    twice = Person.objects.create(id_type="passport", id_number="E12345678", name=insured.name,
+                                  gender=insured.gender, birth_date=insured.birth_date, district=insured.district,
+                                  phone="13700137000")
+    client.post("/portal/person/sign-in/", {"id_number": twice.id_number})
+    client.post("/portal/person/sign-in/code/", {"code": sms_codes(settings, "13700137000")[-1]})
+    assert client.get("/portal/person/").status_code == 200  # signed in on the second record, before the merge
+    merge.person_merge(actor=municipal_admin, keep=insured, other=twice, reason="核实身份证原件")
+    r = client.get("/portal/person/")
+    assert r.status_code == 302 and "/portal/person/sign-in/" in r["Location"]
+    later = timezone.now() + dt.timedelta(minutes=2)  # past the minute between two codes for one number
+    with mock.patch("shebao.portal.codes.clock.wall_now", return_value=later):
+        r = client.post("/portal/person/sign-in/", {"id_number": twice.id_number})
+        assert r.status_code == 302
+        assert len(sms_codes(settings, "13900139000")) == 1 and len(sms_codes(settings, "13700137000")) == 1
+        r = client.post("/portal/person/sign-in/code/", {"code": sms_codes(settings, "13900139000")[-1]})
+    assert r.status_code == 302 and r["Location"] == "/portal/person/"
+    assert "王小明" in client.get("/portal/person/").content.decode()
+    assert client.session["portal"]["id"] == insured.pk

@@ -189,3 +189,42 @@ def test_nothing_more_is_written_to_a_merged_record(municipal_admin):
         "person": f"该人员为重复登记，已合并至人员#{holder.pk}，请在保留的记录上办理"}
     assert snapshot(holder, twice) == before
     accounts.account_backfill(actor=municipal_admin, person=holder, lines=[{"month": "1996-01", "amount_fen": 1}])
+
+
+def test_no_case_retiree_or_payment_is_started_on_a_merged_record(municipal_admin, clerk_chaoyang, client):
+    """The merge's class on the other writers: a case (every road submits through case_submit: counter,
+    portal, API, fast track), a retiree declaration and an immediate payment on the merged record are
+    refused with the record kept named, and nothing is written; on the kept record they go through."""
+    from shebao.benefits.payroll import immediate_payment_start
+    from shebao.benefits.services import Basis, retiree_declare
+    from shebao.core.errors import DomainError
+
+    holder = personas.make_person("李四", serial=6)
+    twice = twice_of(holder)
+    merge.person_merge(actor=municipal_admin, keep=holder, other=twice, reason="核实身份证原件")
+    before = snapshot(holder, twice), Case.objects.count()
+    details = valid_details("person_change", person=holder)
+    with pytest.raises(DomainError, match=f"已合并至人员#{holder.pk}") as refused:
+        cases.case_submit(actor=clerk_chaoyang, business="person_change", channel="counter", person=twice,
+                          applicant_kind="person", details=details)
+    assert refused.value.field == "person"
+    with pytest.raises(ValidationError, match=f"已合并至人员#{holder.pk}"):
+        retiree_declare(actor=municipal_admin, person=twice, bank_account="6222020000000000011",
+                        basis=Basis(record_monthly_fen=300_000, record_reference="核定-1"))
+    with pytest.raises(ValidationError, match=f"已合并至人员#{holder.pk}"):
+        immediate_payment_start(actor=municipal_admin, person=twice, bank_account="6222020000000000011",
+                                amount_fen=100, memo="工伤一次性待遇")
+    assert (snapshot(holder, twice), Case.objects.count()) == before
+    case, created = cases.case_submit(actor=clerk_chaoyang, business="person_change", channel="counter",
+                                      person=holder, applicant_kind="person", details=details)
+    assert created and case.person_id == holder.pk
+
+
+def test_the_person_search_marks_a_merged_record_and_links_the_one_kept(client, municipal_admin, clerk_chaoyang):
+    holder = personas.make_person("李四", serial=7)
+    twice = twice_of(holder)
+    merge.person_merge(actor=municipal_admin, keep=holder, other=twice, reason="核实身份证原件")
+    client.force_login(clerk_chaoyang)
+    page = client.post("/persons/", {"q": "李四"}).content.decode()
+    assert f'id="merged-{twice.pk}"' in page and f'href="/persons/{holder.pk}/"' in page
+    assert f'id="merged-{holder.pk}"' not in page

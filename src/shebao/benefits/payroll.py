@@ -1093,6 +1093,8 @@ def immediate_payment_start(*, actor: Any, person: Any, bank_account: str, amoun
     accrued (work-injury expense / payable) and its payment file written at once. ``record`` is
     called with the run inside the transaction that creates it (the award that the run pays)."""
     require(actor, "work_injury.pay", district_id=person.district_id)
+    if refusal := person.merged_refusal():  # registered twice and merged: pay on the kept record
+        raise ValidationError({"person": refusal})
     try:
         account = bank_account_text(bank_account, label="收款账号")
     except ValueError as e:

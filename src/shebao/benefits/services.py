@@ -111,6 +111,8 @@ def retiree_declare(*, actor: Any, person: Person, bank_account: str, basis: Bas
     since retirement again as arrears). It lies between the retirement month and the current month.
     """
     require(actor, "retiree.register", district_id=person.district_id)
+    if refusal := person.merged_refusal():  # registered twice and merged: the pension is the kept record's
+        raise ValidationError({"person": refusal})
     if case is not None:
         existing = Retiree.objects.filter(case=case).first()
         if existing is not None:

@@ -214,6 +214,10 @@ def _case_create(
         extra = "（退费须与参保人本人电话核实，第1.2c条）" if business == "refund" else ""
         raise DomainError(f"{entry.zh}须指明所涉参保人员（填写其证件号码）{extra}",
                           f"{business} is about one person: name the person", field="person")
+    if person is not None and (refusal := person.merged_refusal()):
+        # registered twice and merged (registry.merge): a case on the merged record would split the card
+        # holder's business again; every road (counter, portal, API, fast track) submits here
+        raise DomainError(refusal, "the person was merged into another record", field="person")
     office = routing.office_for(employer=employer if kind == ApplicantKind.EMPLOYER else None, person=person)
     if isinstance(actor, PortalActor):
         # An applicant applies for itself only, and only by the channels it reaches on its own (0.4).

@@ -151,7 +151,7 @@ def _load_person(request: HttpRequest) -> bool:
     if not session or session.get("kind") != "person":
         return False
     person = Person.objects.select_related("district").filter(pk=session.get("id")).first()
-    if person is None:
+    if person is None or person.merged_into_id is not None:  # merged since sign-in: its business is the kept one's
         portal_sign_out(request)
         return False
     request.portal_person = person

@@ -107,6 +107,10 @@ def person_for_id_number(id_number: str) -> Any:
 
     for number in dict.fromkeys([person_number(id_number), *lookup_numbers(id_number)]):
         person = Person.objects.filter(id_number=number).first()
+        for _ in range(5):  # a record registered twice and merged (registry.merge) signs in as the one kept
+            if person is None or person.merged_into_id is None:
+                break
+            person = Person.objects.filter(pk=person.merged_into_id).first()
         if person is not None:
             return person
     return None
