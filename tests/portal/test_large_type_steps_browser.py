@@ -41,6 +41,7 @@ def test_a_retiree_applies_for_a_card_one_field_per_screen(page, settings, live_
         page.click("text=补换社会保障卡")
         page.wait_for_url(re.compile(r"/portal/person/identity/\?next="))
         pass_identity_check(page, idp, person, r"/portal/person/card/$")
+    expect(page.locator("#steps-status")).to_be_visible()  # steps.js has run
     fields = page.eval_on_selector_all("form[data-steps] > .field", "els => els.map(e => e.dataset.field)")
     assert len(fields) >= 4, fields
     expect(page.locator("#steps-status")).to_have_text(f"第1步，共{len(fields)}步")
@@ -68,6 +69,7 @@ def test_a_retiree_applies_for_a_card_one_field_per_screen(page, settings, live_
     page.click("button:has-text('提交申请')")
     # The address is too short: the page comes back at the address's step, the error beside it.
     page.wait_for_selector("#bf-postal_address-error")
+    expect(page.locator("#steps-status")).to_be_visible()  # steps.js has run on the new page
     assert _shown_fields(page) == ["postal_address"]
     expect(page.locator("#bf-postal_address")).to_be_focused()
     screenshot(page, f"72-{viewport}-large-type-error-step")
@@ -94,6 +96,8 @@ def test_in_the_standard_mode_every_field_shows_at_once(page, settings, live_ser
         page.click("text=补换社会保障卡")
         page.wait_for_url(re.compile(r"/portal/person/identity/\?next="))
         pass_identity_check(page, idp, person, r"/portal/person/card/$")
+    expect(page.locator("button:has-text('提交申请')")).to_be_visible()
+    page.wait_for_load_state("load")  # deferred scripts have run: none of them steps this form
     fields = page.eval_on_selector_all("form[data-steps] > .field", "els => els.map(e => e.dataset.field)")
     assert _shown_fields(page) == fields and len(fields) >= 4
     expect(page.locator("button:has-text('提交申请')")).to_be_visible()
