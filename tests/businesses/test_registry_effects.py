@@ -126,3 +126,21 @@ def test_a_person_still_insured_elsewhere_is_not_registered_until_that_spell_end
                details=details)
     error = refused.value.errors[0]
     assert "其他单位仍有未终止的参保关系" in error.zh and other.name not in error.zh
+
+
+def test_a_change_of_items_without_a_column_is_shown_on_the_person_page(client, clerk_chaoyang, reviewer_chaoyang,
+                                                                        person_chaoyang):
+    """review-user8 F6: 学历 and 婚姻状况 changed by an approved case were shown nowhere, and the history
+    held the bare code '20' for both. The person page lists every registered item by its name, personal
+    items masked, and the change history with the old and new values by name."""
+    details = {"changes": {"education": "20", "marital_status": "20", "address": "北京市朝阳区光华路1号",
+                           "mobile": "13900001111"}}
+    case = submit(clerk_chaoyang, "person_change", person=person_chaoyang, applied_on=APPLIED, details=details)
+    complete(case, clerk_chaoyang, reviewer_chaoyang)
+    client.force_login(clerk_chaoyang)
+    page = client.get(f"/persons/{person_chaoyang.pk}/").content.decode()
+    assert "<dt>学历</dt><dd>大学本科教育</dd>" in page and "<dt>婚姻状况</dt><dd>已婚</dd>" in page
+    assert "<dt>通讯地址</dt>" in page and "光华路1号" not in page  # an address is shown by its district
+    history = page[page.index('id="person-history"'):]
+    assert "大学本科教育" in history and "已婚" in history and f"#{case.pk}" in history
+    assert "13900001111" not in page and "13812345678" not in page  # the mobile's old and new values masked

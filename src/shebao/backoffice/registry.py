@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from shebao.backoffice.errors import refusal, refusal_text
+from shebao.cases.business_forms import person_item_shown
 from shebao.core.inputs import PageRows, page_number, page_rows
 from shebao.core.permissions import may
 from shebao.core.reads import personal_data_read
@@ -25,6 +26,7 @@ from shebao.registry.accounts import account_summary
 from shebao.registry.duplicates import registered_twice
 from shebao.registry.models import ResidentPension
 from shebao.registry.services import personal_data_reveal
+from shebao.rules.catalog import label, labels
 
 PAGE_SIZE = 50
 
@@ -63,6 +65,12 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "resident_pensions": ResidentPension.objects.filter(person=person).order_by("state", "-registered_on")[:5],
         "spells": spells,
         "contributions": contributions,
+        # Items without a column of their own (学历, 婚姻状况, 通讯地址, ...: review-user8 F6, a change of
+        # them was approved and then shown nowhere) and the change history, by name, personal items masked.
+        "other_items": [(label("person_field", f), person_item_shown(f, v))
+                        for f, v in (person.other_data or {}).items() if f in labels("person_field")],
+        "history": [(h, person_item_shown(h.field, h.old_value), person_item_shown(h.field, h.new_value))
+                    for h in person.history.order_by("-at", "-pk")[:30]],
     })
 
 

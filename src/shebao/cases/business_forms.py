@@ -332,6 +332,15 @@ def _change_masked(person_field: str, value: Any) -> Any:
     return mask_text(value) if isinstance(value, str) and person_field not in CHANGE_CHOICES else value
 
 
+def person_item_shown(person_field: str, value: Any) -> str:
+    """One item of a person's registered data (a ``person_field`` of the catalog, 1.3a) as a page shows
+    it: a listed value by its Chinese name (education ``20`` -> 大学本科教育), a personal item masked
+    (CHANGE_MASKS), anything else as text. The person page's other items and change history read it."""
+    if value is None or value == "":
+        return "—"
+    return _change_shown(person_field, value)
+
+
 def _change_shown(person_field: str, value: Any) -> str:
     if person_field in CHANGE_CHOICES:
         return CHANGE_CHOICES[person_field].get(str(value), str(value))
