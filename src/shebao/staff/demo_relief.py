@@ -48,7 +48,7 @@ def _matched(employers: list[Any], wanted: list[tuple[str, str, str, str]]
 
 def _known_line(records: list[Any]) -> str:
     """The command's line for the re-relief of a later run ("" when there was nothing to relieve)."""
-    return "；".join(f"减免缓缴：已补减免{r.document}（{r.document_issued_on:%Y-%m-%d}印发），{r.employers}家单位"
+    return "；".join(f"减免缓缴：已补减免{r.document}（{r.document_issued_on:%Y-%m-%d}起适用），{r.employers}家单位"
                     f"{(r.reduced_fen + r.credited_fen) / 100:.2f}元" for r in records)
 
 

@@ -66,7 +66,7 @@ class Command(BaseCommand):
             if not records:
                 w(f"业务日期{clock.today():%Y-%m-%d}：没有需要补减免的应缴费用")
             for r in records:
-                w(f"已补减免：{r.document}（{r.document_issued_on}印发），应缴{r.dues}笔、单位{r.employers}家，"
+                w(f"已补减免：{r.document}（{r.document_issued_on}起适用），应缴{r.dues}笔、单位{r.employers}家，"
                   f"减少欠缴{format_yuan(r.reduced_fen)}元，退至预缴余额{format_yuan(r.credited_fen)}元")
             return
         if opts["what_if"]:
@@ -105,5 +105,5 @@ class Command(BaseCommand):
                   f"{month_str(d.coverage.month_from)}至{month_str(d.coverage.month_to)}，{limit}"
                   f"（{d.reference.document} {d.reference.clause}；{d.issued_on}起适用）")
         for n in relief_newly_known():
-            w(f"待补减免（--apply-known）：{n.document}（{n.issued_on}印发），应缴{n.dues}笔、单位{n.employers}家，"
+            w(f"待补减免（--apply-known）：{n.document}（{n.issued_on}起适用），应缴{n.dues}笔、单位{n.employers}家，"
               f"减少欠缴{format_yuan(n.reduced_fen)}元，退至预缴余额{format_yuan(n.credited_fen)}元")
