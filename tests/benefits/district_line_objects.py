@@ -52,7 +52,8 @@ def _reviewer() -> Any:
 def death_award(person: Any, *, reference: str) -> Any:
     """A fast-track award on ``person``'s death on duty (2020-03-02), of their district (朝阳区)."""
     case = fast_track_claim(person, reference=reference)
-    return fast_track_award_pay(actor=_reviewer(), case=case, wage_fen=0, bank_account="6222020000000000779", payee=personas.relative())
+    return fast_track_award_pay(actor=_reviewer(), case=case, wage_fen=0, bank_account="6222020000000000779",
+                               payee=personas.relative(relation="sibling"))  # the spouse is granted a pension (one spouse)
 
 
 def fast_track_claim(person: Any, *, reference: str) -> Any:

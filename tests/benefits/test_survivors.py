@@ -105,7 +105,10 @@ def death_award(db, clerk_chaoyang, reviewer_chaoyang):
         {"kind": "assessment", "reference": "京劳鉴〔2020〕0051号", "id_number": doctor.id_number,
          "decided_on": "2020-03-05", "died_on": "2020-03-02"}]) + "\n").encode(), filename="d.jsonl", actor=SETUP)
     case = fast_track_claim_submit(actor=clerk_chaoyang, person=doctor, details=claim_details(), applied_on=dt.date(2020, 3, 6))
-    return fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=0, bank_account="6222020000000000051", payee=personas.relative())
+    return fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=0, bank_account="6222020000000000051",
+                               # a sister received the immediate payment: the dependants' spouse is another
+                               # person, who may not be a second spouse (review-input8 F4)
+                               payee=personas.relative(relation="sibling"))
 
 
 def family(*, child_birth: dt.date = dt.date(2010, 5, 20), lone_parent: bool = False) -> list[DependantInput]:

@@ -133,7 +133,7 @@ def test_a_death_pays_the_funeral_grant_and_the_work_death_benefit(nurse, clerk_
                          filename="hr.jsonl", actor=SETUP)
     case = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 3, 3))
     award = fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=0, bank_account="6222020000000000041",
-                                 payee=personas.relative())
+                                 payee=personas.relative(relation="sibling"))
     # 6 × 8847 yuan and 20 × 42359 yuan (2019's income, published 2020-02-28)
     assert (award.funeral_grant_fen, award.death_lump_sum_fen) == (6 * 884700, 20 * 4235900)
     assert "wage.national_urban_disposable_income_fen" in award.parameters
@@ -242,12 +242,12 @@ def test_an_awarded_recognition_is_neither_claimed_nor_paid_again(nurse, clerk_c
     Case.objects.filter(pk=first.pk).update(status="rejected")  # e.g. filed by mistake, then a second claim
     second = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 3, 4))
     award = fast_track_award_pay(actor=reviewer_chaoyang, case=second, wage_fen=0, bank_account="6222020000000000041",
-                                 payee=personas.relative())
+                                 payee=personas.relative(relation="sibling"))
     assert award.amount_fen > 0
     runs = PayrollRun.objects.count()
     with nothing_written(), pytest.raises(ValidationError, match=f"已由受理编号{second.pk}核定并支付"):
         fast_track_award_pay(actor=reviewer_chaoyang, case=first, wage_fen=0, bank_account="6222020000000000041",
-                             payee=personas.relative())
+                             payee=personas.relative(relation="sibling"))
     assert PayrollRun.objects.count() == runs and not hasattr(Case.objects.get(pk=first.pk), "work_injury_award")
 
     Case.objects.filter(pk=second.pk).update(status="completed")

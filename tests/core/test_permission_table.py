@@ -461,7 +461,7 @@ class World:
             "role": Role.DISTRICT_REVIEWER, "office": personas.office("110105")})[0]
         case = work_injury.fast_track_claim_submit(actor=reviewer, person=person, details=claim_details(), applied_on=dt.date(2020, 3, 3))
         return work_injury.fast_track_award_pay(actor=reviewer, case=case, wage_fen=0,
-                                                bank_account="6222020000000000077", payee=personas.relative())
+                                                bank_account="6222020000000000077", payee=personas.relative(relation="sibling"))
 
     def survivor(self) -> Any:
         return survivors.DependantInput(name="配偶", id_number=personas.citizen_id("110105", dt.date(1981, 2, 3), 7,

@@ -447,3 +447,44 @@ def relative_name_conflicts(*, id_number: str, name: str, award_pk: int | None =
         if other_number == id_number and other_name != name:
             return True
     return False
+
+
+def death_spouse_problem(*, deceased: Any, id_number: str, relation: str, male: bool, who: str = "领取人",
+                         award_pk: int | None = None, survivor_pk: int | None = None) -> tuple[str, str] | None:
+    """Why the relative with citizen ID number ``id_number`` (18 characters, normalised; ``male`` from its
+    17th digit, GB 11643) cannot be recorded with ``relation`` ("spouse" or another relation value of
+    `WorkInjuryAward.PayeeRelation` / `SurvivorPension.Relation`) of the dead worker ``deceased`` (a
+    `registry.Person`), or None: ``(input, text)``, the input at fault ("id_number": the sex or a second
+    spouse; "relation": the number recorded for this death with the other relation) and the refusal in
+    Chinese naming the relative as ``who``.
+
+    A marriage is between a man and a woman (民法典 第一千零四十一条、第一千零四十九条), and a person has one
+    spouse (一夫一妻): a spouse is of the other sex than the worker, and every record of the same death
+    (the award's payee, `WorkInjuryAward.payee_*`, and its survivors' pensions, `SurvivorPension`) names
+    the same spouse by the same number. A number recorded for this death as the spouse is not another
+    relation, and a number recorded as another relation is not the spouse (review-input8 F4: a 张丽（配偶）
+    was registered as payee while the survivors' pension named 李秀梅（配偶）).
+
+    ``award_pk``/``survivor_pk``: the record being written (its own present values are not another
+    record's). The numbers are encrypted without a blind index; a death has few records, read here."""
+    from shebao.core.masking import mask_id_number
+
+    spouse = relation == "spouse"
+    if spouse and deceased.gender in ("male", "female") and (deceased.gender == "male") == male:
+        return "id_number", (f"{who}的证件号码第17位表示性别为{'男' if male else '女'}，与死者性别相同；配偶须为异性"
+                "（民法典第一千零四十九条），请核对关系或证件号码")
+    recorded: list[tuple[str, str, bool, str]] = []  # (name, number, is spouse, where)
+    for name, number, rel in WorkInjuryAward.objects.filter(person=deceased).exclude(payee_name="").exclude(
+            pk=award_pk).values_list("payee_name", "payee_id_number", "payee_relation"):
+        recorded.append((name, number, rel == "spouse", "工伤待遇领取人"))
+    for name, number, rel in SurvivorPension.objects.filter(deceased=deceased).exclude(pk=survivor_pk).values_list(
+            "name", "id_number", "relation"):
+        recorded.append((name, number, rel == "spouse", "供养亲属抚恤金"))
+    for name, number, was_spouse, where in recorded:
+        if spouse and was_spouse and number != id_number:
+            return "id_number", (f"死者的配偶已在{where}中记载为{name}（证件号码{mask_id_number(number)}），一人只能有一位配偶；"
+                    "请核对关系和证件号码")
+        if number == id_number and was_spouse != spouse:
+            return "relation", (f"该证件号码在{where}中记载为死者的{'配偶' if was_spouse else '其他亲属'}，"
+                    f"与此处填写的关系不一致，请核对关系")
+    return None

@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from shebao.benefits.models import SurvivorMonth, SurvivorPension, WorkInjuryAward
-from shebao.benefits.selectors import relative_name_conflicts
+from shebao.benefits.selectors import death_spouse_problem, relative_name_conflicts
 from shebao.benefits.services import typed_month
 from shebao.benefits.work_injury import wage_problem
 from shebao.core import clock
@@ -98,6 +98,10 @@ def _dependant(d: DependantInput, n: int, *, award: WorkInjuryAward, died_on: dt
                     relation=d.relation, birth_date=cid.birth_date, male=cid.gender == "male",
                     worker_birth_date=award.person.birth_date, died_on=died_on, who=f"第{n}位供养亲属")):
                 problems[f"id_number_{n}"] = why
+            if relation_ok and f"id_number_{n}" not in problems and (spouse := death_spouse_problem(
+                    deceased=award.person, id_number=cid.number, relation=d.relation, male=cid.gender == "male",
+                    who=f"第{n}位供养亲属")):
+                problems[f"{spouse[0]}_{n}"] = spouse[1]
     if d.lone and d.relation == SurvivorPension.Relation.SPOUSE:
         problems[f"lone_{n}"] = f"第{n}位供养亲属是配偶，不属孤儿或孤寡老人"
     last = ""
@@ -130,7 +134,8 @@ def survivor_pensions_grant(*, actor: Any, award: WorkInjuryAward, wage_fen: int
     average (第六十四条). Returns the pensions made, one per dependant, each paid from the month
     after the death. ValidationError (Chinese, keyed by the form's field: ``name_1``, ``relation_2``
     …) for an award that is not a death, pensions already granted on it, no dependant, a bad ID
-    number, a second spouse, a bad account or wage; nothing is written then. ActionRefused unless the
+    number, a second spouse (also one other than the award's payee recorded as 配偶) or a spouse of the
+    worker's sex (`selectors.death_spouse_problem`), a bad account or wage; nothing is written then. ActionRefused unless the
     actor may grant them in the deceased's district.
     """
     require(actor, "survivor_pension.grant", district_id=award.person.district_id)

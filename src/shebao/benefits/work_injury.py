@@ -32,7 +32,7 @@ from django.db import transaction
 
 from shebao.benefits.models import DisabilityAllowance, ExchangeRecord, PayrollRun, WorkInjuryAward
 from shebao.benefits.payroll import immediate_payment_start
-from shebao.benefits.selectors import relative_name_conflicts
+from shebao.benefits.selectors import death_spouse_problem, relative_name_conflicts
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_create, audit_update, snapshot
 from shebao.core.inputs import bank_account_text, business_date_problem, clean_text
@@ -322,12 +322,14 @@ def wage_problem(wage_fen: int, *, label: str = "本人工资") -> str | None:
             f"{format_yuan(WAGE_MAX_FEN)}元）内，请核对金额（按月填写，单位元）")
 
 
-def _payee_problems(payee: AwardPayee | None, *, died: bool, deceased: Person,
-                    died_on: dt.date | None = None) -> tuple[dict[str, str], AwardPayee | None]:
+def _payee_problems(payee: AwardPayee | None, *, died: bool, deceased: Person, died_on: dt.date | None = None,
+                    award_pk: int | None = None) -> tuple[dict[str, str], AwardPayee | None]:
     """The relative's inputs checked (the survivors' pensions' checks, benefits.survivors): the
     problems keyed by input, and the payee as stored (the number normalised). With ``died_on``, the
     relative's birth date (from the number) is held to the relation and the worker's
-    (`rules.work_injury.relative_age_problem`, review-input7 F12)."""
+    (`rules.work_injury.relative_age_problem`, review-input7 F12), and a spouse to the sex and to the
+    death's other records (`selectors.death_spouse_problem`, review-input8 F4; ``award_pk`` the award
+    written)."""
     if not died:
         typed = payee is not None and any(str(v or "").strip() for v in (payee.name, payee.relation, payee.id_number))
         return ({"payee_name": "伤残待遇支付给职工本人，不填写领取人（领取人仅在因工死亡时填写）"} if typed else {}), None
@@ -366,6 +368,10 @@ def _payee_problems(payee: AwardPayee | None, *, died: bool, deceased: Person,
                     relation=relation, birth_date=cid.birth_date, male=cid.gender == "male",
                     worker_birth_date=deceased.birth_date, died_on=died_on)):
                 problems["payee_id_number"] = why
+            if "payee_relation" not in problems and "payee_id_number" not in problems and (
+                    spouse := death_spouse_problem(deceased=deceased, id_number=cid.number, relation=relation,
+                                                   male=cid.gender == "male", award_pk=award_pk)):
+                problems[f"payee_{spouse[0]}"] = spouse[1]
     if problems:
         return problems, None
     assert cid is not None
@@ -523,7 +529,8 @@ def award_payee_register(*, actor: Any, award: WorkInjuryAward, payee: AwardPaye
     if not award.payee_missing:
         raise ValidationError(f"领取人已登记为{award.payee_name}（{award.get_payee_relation_display()}），"
                               "不能在此更改；账号或户名有误的，在支付失败后更正重发")
-    problems, checked = _payee_problems(payee, died=True, deceased=award.person, died_on=award.assessment.died_on)
+    problems, checked = _payee_problems(payee, died=True, deceased=award.person, died_on=award.assessment.died_on,
+                                        award_pk=award.pk)
     if problems:
         raise ValidationError(problems)
     assert checked is not None

@@ -1,0 +1,106 @@
+"""A dead worker has one spouse, of the other sex (review-input8 F4): the award's payee was registered as
+张丽（配偶） while the award's survivors' pension named 李秀梅（配偶）, and a man was accepted as a man's
+配偶. Every road that names a relative of a death (the payment's payee, the payee registered later, the
+survivors' pensions) now agrees with the others and refuses at the input, in Chinese, writing nothing.
+(The failed-payment correction changes only a name, held to one number one name already.)"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from shebao.benefits.models import SurvivorPension, WorkInjuryAward
+from shebao.benefits.survivors import DependantInput, survivor_pensions_grant
+from shebao.benefits.work_injury import AwardPayee, award_payee_register, fast_track_award_pay
+from tests import personas
+from tests.benefits.test_award_payee import WIFE, _claim, _marked
+from tests.benefits.test_payment_corrections import api, fail
+from tests.nothing_written import nothing_written
+
+
+@pytest.fixture(autouse=True)
+def _today(settings):
+    settings.SHEBAO_TODAY = dt.date(2020, 3, 20)
+
+
+OTHER_WIFE = personas.citizen_id("110105", dt.date(1978, 3, 1), 124, male=False)
+A_MAN = personas.citizen_id("110105", dt.date(1977, 1, 1), 125, male=True)
+CHILD = personas.citizen_id("110105", dt.date(2010, 6, 1), 126, male=True)
+
+
+@pytest.fixture
+def widowed(clerk_chaoyang, reviewer_chaoyang):
+    """A male doctor's death award whose payee was left blank (an old award) and whose payment failed,
+    with the survivors' pension naming 李秀梅 (WIFE) his spouse."""
+    award = fast_track_award_pay(actor=reviewer_chaoyang, case=_claim(clerk_chaoyang, 481, died=True), wage_fen=0,
+                                 bank_account="6222020000000004811", payee=AwardPayee("李秀梅", "spouse", WIFE))
+    survivor_pensions_grant(actor=reviewer_chaoyang, award=award, wage_fen=900_000, dependants=[
+        DependantInput(name="李秀梅", id_number=WIFE, relation="spouse", bank_account="6222020000000004812")])
+    WorkInjuryAward.objects.filter(pk=award.pk).update(payee_name="", payee_relation="", payee_id_number="")
+    fail(award.run.transfers.get())
+    award.refresh_from_db()
+    return award
+
+
+def test_a_second_spouse_is_refused_on_the_payee_api_and_page(client, reviewer_chaoyang, widowed):
+    url = f"/api/v1/benefits/work-injury-awards/{widowed.pk}/payee/"
+    with nothing_written():
+        r = api(reviewer_chaoyang).post(url, {"payee_name": "张丽", "payee_relation": "spouse",
+                                              "payee_id_number": OTHER_WIFE}, format="json")
+    assert r.status_code == 400
+    error = r.json()["errors"][0]
+    assert error["field"] == "payee_id_number"
+    assert "死者的配偶已在供养亲属抚恤金中记载为李秀梅" in error["reason_zh"] and "一人只能有一位配偶" in error["reason_zh"]
+    client.force_login(reviewer_chaoyang)
+    with nothing_written():
+        r = client.post(reverse("backoffice:award_payee_register", args=[widowed.pk]),
+                        {"payee_name": "张丽", "payee_relation": "spouse", "payee_id_number": OTHER_WIFE})
+    assert r.status_code == 400 and "一人只能有一位配偶" in _marked(r.content.decode(), "payee_id_number")
+    # the spouse already recorded is taken
+    award_payee_register(actor=reviewer_chaoyang, award=widowed, payee=AwardPayee("李秀梅", "spouse", WIFE))
+    widowed.refresh_from_db()
+    assert (widowed.payee_name, widowed.payee_id_number) == ("李秀梅", WIFE)
+
+
+def test_the_spouse_cannot_be_named_as_another_relation(reviewer_chaoyang, widowed):
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        award_payee_register(actor=reviewer_chaoyang, award=widowed, payee=AwardPayee("李秀梅", "sibling", WIFE))
+    assert "记载为死者的配偶" in e.value.message_dict["payee_relation"][0]
+    assert WorkInjuryAward.objects.get(pk=widowed.pk).payee_missing
+
+
+def test_a_spouse_of_the_same_sex_is_refused_everywhere(client, clerk_chaoyang, reviewer_chaoyang):
+    case = _claim(clerk_chaoyang, 482, died=True)
+    assert case.person.gender == "male"
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=0, bank_account="6222020000000004821",
+                             payee=AwardPayee("王强", "spouse", A_MAN))
+    assert "与死者性别相同；配偶须为异性" in e.value.message_dict["payee_id_number"][0]
+    award = fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=0, bank_account="6222020000000004821",
+                                 payee=AwardPayee("王丽", "spouse", WIFE))
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        survivor_pensions_grant(actor=reviewer_chaoyang, award=award, wage_fen=900_000, dependants=[
+            DependantInput(name="王强", id_number=A_MAN, relation="spouse", bank_account="6222020000000004822")])
+    assert "配偶须为异性" in e.value.message_dict["id_number_1"][0]
+
+
+def test_the_survivors_grant_agrees_with_the_payee(clerk_chaoyang, reviewer_chaoyang):
+    """The other way round: the award's payee is the spouse, so the survivors' pensions name no other."""
+    award = fast_track_award_pay(actor=reviewer_chaoyang, case=_claim(clerk_chaoyang, 483, died=True), wage_fen=0,
+                                 bank_account="6222020000000004831", payee=AwardPayee("王丽", "spouse", WIFE))
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        survivor_pensions_grant(actor=reviewer_chaoyang, award=award, wage_fen=900_000, dependants=[
+            DependantInput(name="张丽", id_number=OTHER_WIFE, relation="spouse", bank_account="6222020000000004832")])
+    assert "死者的配偶已在工伤待遇领取人中记载为王丽" in e.value.message_dict["id_number_1"][0]
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        survivor_pensions_grant(actor=reviewer_chaoyang, award=award, wage_fen=900_000, dependants=[
+            DependantInput(name="王丽", id_number=WIFE, relation="other", bank_account="6222020000000004832")])
+    assert "记载为死者的配偶" in e.value.message_dict["relation_1"][0]
+    rows = survivor_pensions_grant(actor=reviewer_chaoyang, award=award, wage_fen=900_000, dependants=[
+        DependantInput(name="王丽", id_number=WIFE, relation="spouse", bank_account="6222020000000004832"),
+        DependantInput(name="王小宇", id_number=CHILD, relation="child", bank_account="6222020000000004833")])
+    assert [(r.name, r.relation) for r in rows] == [("王丽", "spouse"), ("王小宇", "child")]
+    assert SurvivorPension.objects.filter(award=award).count() == 2
