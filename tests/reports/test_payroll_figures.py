@@ -86,3 +86,46 @@ def test_the_breakdowns_name_every_key_in_chinese(db):
     assert names["pension:failed"] == "基本养老金·支付失败"
     assert names["work_injury:pending"] == "工伤保险待遇·待银行结果"
     assert set(selectors.BREAKDOWN["back_pay"].names()) == {"arrears", "adjustment", "work_injury"}
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_the_default_month_range_shows_the_run_paid_in_it_and_a_corrected_resend_is_counted_once(
+        db, settings, full):
+    """Review-user8 F4 on real rows: the run of 2020-02 pays 李四 on 02-20 and 赵一's transfer fails; the
+    account is corrected and the transfer sent again (a retry run, pending). The leader's default
+    30 days (02-10..03-10), and 02-15..02-25 (the payroll day itself), show what was paid, and 赵一's
+    money not received once: the failed transfer and its resend are the same money."""
+    leader = personas.make_staff("leader_resend", role="leader", office_code="110000")
+    on(settings, "2019-10-01")
+    zhao = declare("赵一", birth=dt.date(1959, 10, 15), serial=11, declared_on=dt.date(2019, 10, 1))
+    li = declare("李四", birth=dt.date(1959, 10, 20), serial=14, declared_on=dt.date(2019, 10, 1))
+    tallies_refresh(full=True)
+    on(settings, "2020-02-20")
+    feb = payroll.payroll_run_start(actor=SETUP, month="2020-02")
+    t_zhao, t_li = Transfer.objects.get(run=feb, retiree=zhao), Transfer.objects.get(run=feb, retiree=li)
+    send_to_bank(feb)
+    payroll.payroll_result_import(data=result_file([(t_zhao, "failed"), (t_li, "success")]), filename="feb.csv",
+                                  actor=SETUP)
+    on(settings, "2020-03-10")
+    admin = personas.make_staff("resend_admin", role=personas.Role.MUNICIPAL_ADMIN, office_code="110000")
+    retry = payroll.failed_transfer_resend(actor=admin, transfer=t_zhao, bank_account="6222020200112233445",
+                                           reason="本人提供新的银行卡复印件")
+    resend = Transfer.objects.get(run=retry)
+    assert resend.status == "pending" and resend.amount_fen == t_zhao.amount_fen
+    tallies_refresh(full=full)
+
+    for start, end in ((dt.date(2020, 2, 10), dt.date(2020, 3, 10)), (dt.date(2020, 2, 15), dt.date(2020, 2, 25))):
+        board = selectors.dashboard_figures(user=leader, start=start, end=end)
+        assert board.value("payroll_paid_fen") == t_li.amount_fen, start
+        assert board.value("payroll_unpaid_fen") == t_zhao.amount_fen, start  # not 2 ×
+        assert board.total.keys("payroll_unpaid") == {"pension:pending": (1, t_zhao.amount_fen)}, start
+        # the series draws February's money in the range's first period, inside the chart
+        assert sum(s.fen("payroll", "paid") for _, s in board.series) == t_li.amount_fen
+        assert min(day for day, _ in board.series) >= start
+    # the resend paid: nothing left unpaid, both paid once
+    send_to_bank(retry)
+    payroll.payroll_result_import(data=result_file([(resend, "success")]), filename="retry.csv", actor=SETUP)
+    tallies_refresh(full=full)
+    board = selectors.dashboard_figures(user=leader, start=dt.date(2020, 2, 10), end=dt.date(2020, 3, 10))
+    assert board.value("payroll_unpaid_fen") == 0
+    assert board.value("payroll_paid_fen") == t_li.amount_fen + t_zhao.amount_fen

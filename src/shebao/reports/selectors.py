@@ -230,16 +230,45 @@ class Dashboard:
         return FIGURE[code].value(sums if sums is not None else self.total)
 
 
+def monthly_sources() -> tuple[str, ...]:
+    """The tally sources counted by a month rather than a day (reports.tallies: ``month_day``): dues by
+    their contribution month (应缴、已缴、欠缴、减免) and payroll by its run's month (待遇支付、未到账、补发).
+    Their tallies sit on the month's first day."""
+    from shebao.reports.tallies import SOURCES
+
+    return tuple(s.name for s in SOURCES if s.month_day)
+
+
+def months_of(start: dt.date, end: dt.date) -> tuple[str, str]:
+    """The first and last month ('YYYY-MM') a range touches: the months the monthly figures cover."""
+    return f"{start:%Y-%m}", f"{end:%Y-%m}"
+
+
+def _in_range(start: dt.date, end: dt.date) -> Q:
+    """The tallies a range from `start` to `end` counts: a daily source's on the days in it, a monthly
+    source's on every month the range touches (its tally sits on the month's first day).
+
+    Review-user8 F4: the range filtered every tally by its day, so a monthly figure counted only when
+    the range held the 1st: the default 30 days (02-10..03-10) showed 待遇已支付 0.00 though February's
+    run paid 46,816.72 元 on 02-20, and 02-15..02-25 (the payroll day itself) showed 0.00 too."""
+    return (Q(day__gte=start, day__lte=end)
+            | Q(source__in=monthly_sources(), day__gte=start.replace(day=1), day__lte=end))
+
+
 def dashboard_figures(*, user: Any, start: dt.date, end: dt.date, grain: str = "day",
                       district_id: int | None = None) -> Dashboard:
     """The figures of the districts `user` may see (or of one, `district_id`) from `start` to `end`
-    (inclusive, by each source's day: application date, contribution month, payment date…)."""
+    (inclusive, by each source's day: application date, payment date…; the money of dues and of
+    payroll by whole months, every month the range touches: `monthly_sources`, `_in_range`).
+
+    In the series a monthly figure is drawn in the range's first period when its month began before
+    the range (its 1st lies outside the chart)."""
     from shebao.registry.models import Office
 
     if grain not in GRAINS:
         grain = "day"
     today = clock.today()
-    qs = _scoped(user, district_id).filter(day__gte=start, day__lte=end)
+    qs = _scoped(user, district_id).filter(_in_range(start, end))
     total = _collect(qs, None, today).get(None) or Sums()
     per = _collect(qs, "district_id", today)
     offices = {o.pk: o for o in districts_visible(user)}
@@ -251,8 +280,17 @@ def dashboard_figures(*, user: Any, start: dt.date, end: dt.date, grain: str = "
         trunc = TruncWeek("day") if grain == "week" else TruncMonth("day")
         series_raw = _collect(qs.annotate(period=trunc), "period", today)
     series: dict[dt.date, Sums] = {}
+    first = _period(start, grain)
     for day, sums in series_raw.items():
-        series[_period(day, grain)] = sums
+        key = max(_period(day, grain), first)
+        if key in series:  # a month begun before the range, drawn in its first period
+            for measure, keys in sums.cells.items():
+                for k, (n, fen) in keys.items():
+                    series[key].add(measure, k, n, fen)
+            for measure, n in sums.overdue.items():
+                series[key].overdue[measure] += n
+        else:
+            series[key] = sums
     district = Office.objects.filter(pk=district_id).first() if district_id is not None else None
     return Dashboard(start=start, end=end, grain=grain, district=district, total=total, districts=districts,
                      series=sorted(series.items()), today=today)
@@ -350,4 +388,4 @@ def _local(value: dt.datetime) -> dt.date:
 
 
 __all__ = ["BREAKDOWNS", "DRILLS", "district_exists", "drill_keys", "FIGURES", "GRAINS", "Dashboard", "dashboard_figures", "drill_cases",
-           "districts_visible", "late_fees_by_district"]
+           "districts_visible", "late_fees_by_district", "monthly_sources", "months_of"]

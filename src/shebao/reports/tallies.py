@@ -25,12 +25,14 @@ Sources and measures (clause of tests/data/notice.md each answers):
   ``fast_track`` key ``open``/``closed`` (priority cases, 9); ``owed``/document kind with ``ref_day``
   = due date, outstanding documents (1.3).
 * flags (day = raised): ``flags``/stage (7.4).
-* dues (day = first day of the contribution month): ``dues``/insurance with fen = amount owed,
+* dues (day = first day of the contribution month; the dashboard counts a monthly source's tallies
+  for every month its range touches, reports.selectors._in_range): ``dues``/insurance with fen = amount owed,
   ``paid`` fen, ``arrears`` fen (unpaid), ``relief``/rule fen = relief granted (0.3c).
 * payments (day = received): ``payments``/source.
 * deductions (day = the run's day): ``deductions``/status (3.1).
 * remittances (day = value date): ``remittances``/status (3.2).
-* payroll (day = first day of the run's month, district = the payee's): ``payroll``/transfer status
+* payroll (day = first day of the run's month, district = the payee's; a failed transfer sent again
+  counts only as its resend, by the resend's state): ``payroll``/transfer status
   with fen = amount (paid, failed, pending); ``payroll_kind``/run kind with fen;
   ``payroll_unpaid``/``<benefit>:<status>`` (pension or work_injury, failed or pending) with fen, so a
   frozen pension is not read with a work-injury payment awaiting the bank's result; ``back_pay``/kind
@@ -253,6 +255,12 @@ REMITTANCES = Source(
     watch={"collection.RemittanceLine": "pk"},
 )
 def _payroll_counts(row: dict[str, Any]) -> Iterable[Count]:
+    """A transfer's counts, a resent one's by its latest state only: a failed transfer sent again
+    (``retried_by``) is the same money as its resend, which carries it on (its months move there, and
+    its retry run has the same month, so the same bucket). Counting both doubled 养老金未到账 after a
+    correction (review-user8 F4: 32,868.10 = 2 × 16,434.05)."""
+    if row["retried_by"] is not None:
+        return
     yield ("payroll", row["status"], None, 1, row["amount_fen"])
     yield ("payroll_kind", row["run__kind"], None, 1, row["amount_fen"])
     if row["status"] != "paid":
@@ -285,7 +293,7 @@ def _back_pay_counts(buckets: set[Bucket] | None, districts: dict[int, int | Non
 
 
 PAYROLL = Source(
-    name="payroll", model=_model("benefits.Transfer"), fields=("status", "amount_fen", "run__kind", "kind"),
+    name="payroll", model=_model("benefits.Transfer"), fields=("status", "amount_fen", "run__kind", "kind", "retried_by"),
     day="run__month", month_day=True, office="person__district_id", count=_payroll_counts,
     watch={"benefits.Transfer": "pk", "benefits.PayrollRun": "run"}, extra=_back_pay_counts,
 )
