@@ -85,8 +85,13 @@ def test_every_table_downloads_as_the_rows_the_page_shows(client, leader, cases)
         r = client.get(reverse("backoffice:dashboard_export"), {**Q, "table": code})
         assert r.status_code == 200, code
         rows = _xlsx(r)
-        assert rows[0] == table["header"], code
-        assert rows[1:] == [[stored(v) for v in row] for row in table["rows"]], code
+        # The title row names the table, whose figures, the period, the unit and when it was made
+        # (review-user8 F4: a forwarded sheet said none of them).
+        caption = rows[0][0]
+        assert caption.startswith(f"{table['title']}｜全市｜统计期间{Q['start']}至{Q['end']}｜金额单位：元｜生成时间"), code
+        assert "按发放月份" in caption and "重发" in caption, code
+        assert rows[1] == table["header"], code
+        assert rows[2:] == [[stored(v) for v in row] for row in table["rows"]], code
 
 
 def stored(value):
@@ -117,7 +122,7 @@ def test_a_download_stores_money_counts_shares_and_dates_as_numbers_and_dates(cl
     client.force_login(leader)
     r = client.get(reverse("backoffice:dashboard_export"), {**Q, "table": "figures"})
     wb = load_workbook(io.BytesIO(b"".join(r.streaming_content)))
-    cells = {row[0].value: row[2] for row in wb.active.iter_rows(min_row=2)}
+    cells = {row[0].value: row[2] for row in wb.active.iter_rows(min_row=3)}
     dues = cells["应缴金额"]
     assert dues.value == pytest.approx(12345.68) and dues.number_format == "#,##0.00" and dues.data_type == "n"
     assert cells["申请量"].value == 3 and isinstance(cells["申请量"].value, int)

@@ -140,19 +140,30 @@ def column_widths(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[
     return [min(MAX_WIDTH, max(MIN_WIDTH, w + 2)) for w in widths]
 
 
+def _sheet_title(title: str) -> str:
+    """`title` as Excel takes a sheet's name: at most 31 characters, none of ``[]:*?/\\``."""
+    return re.sub(r"[\[\]:*?/\\]", "_", title)[:31] or "Sheet"
+
+
 def xlsx_write(path: str, *, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
-               progress: Any = None) -> int:
+               progress: Any = None, caption: str = "") -> int:
     """Write one sheet (`title`, a bold header row, then `rows`) to `path`; returns the data rows written.
 
+    `caption`, if given, is a bold first row above the header saying what the sheet is (its period,
+    unit, when it was made: review-user8 F4, a forwarded dashboard sheet named no period).
     Values are stored by kind (module docstring). `progress`, if given, is called with the rows
     written so far every 1,000 rows (a background export's progress, reports.jobs)."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=title[:31])
+    ws = wb.create_sheet(title=_sheet_title(title))
     rows = iter(rows)
     first = list(itertools.islice(rows, WIDTH_SAMPLE_ROWS))
     for i, width in enumerate(column_widths(header, first), start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"  # the header stays in view while the reader scrolls
+    ws.freeze_panes = "A3" if caption else "A2"  # the header stays in view while the reader scrolls
+    if caption:
+        cell = WriteOnlyCell(ws, value=caption)
+        cell.font = Font(bold=True)
+        ws.append([cell])
     bold = []
     for h in header:
         cell = WriteOnlyCell(ws, value=h)
@@ -169,14 +180,15 @@ def xlsx_write(path: str, *, title: str, header: Sequence[str], rows: Iterable[S
     return count
 
 
-def xlsx_response(filename: str, *, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> FileResponse:
+def xlsx_response(filename: str, *, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
+                  caption: str = "") -> FileResponse:
     """A download of one sheet, written in constant memory to a temporary file and streamed from it.
 
     `filename` is the Chinese name the browser saves (``.xlsx`` appended); the temporary file is
-    removed when the response is closed.
+    removed when the response is closed. `caption`: a title row above the header (`xlsx_write`).
     """
     tmp = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=True)  # noqa: SIM115 (closed by the response)
-    xlsx_write(tmp.name, title=title, header=header, rows=rows)
+    xlsx_write(tmp.name, title=title, header=header, rows=rows, caption=caption)
     tmp.seek(0)
     response = FileResponse(tmp, content_type=XLSX)
     name = f"{filename}.xlsx"
