@@ -128,7 +128,11 @@ def relief_what_if(request: HttpRequest) -> HttpResponse:
                     "rules_known": [getattr(services.relief_rule_of(k), "label", k)
                                     for k in (publication.rules_known if publication else ())],
                     "reapplications": list(ReliefReapplication.objects.filter(pack=name).order_by("applied_on", "pk"))})
-    if publication is not None and may(request.user, "relief_pack.publish"):
+    # The relief waiting for a later notice is read city-wide, by who may run it and by who may ask for a
+    # pack's publication (the center's collection desk, who answers the employers): the desk read
+    # 尚无补减免 while five units waited for 132,266.69 元 (review-user8 F8). Only the first runs it.
+    context["may_apply"] = may(request.user, "relief_pack.publish")
+    if publication is not None and (context["may_apply"] or may(request.user, "relief_pack.request")):
         context["newly_known"] = [n for n in services.relief_newly_known() if n.pack == name]
     if publication is None:
         impact = services.relief_what_if(pack=name, user=request.user)
