@@ -113,6 +113,8 @@ def _case_context(request: HttpRequest, case) -> dict:
         "actions": [(a, workflows.ACTION_NAMES.get(a, a)) for a in actions],
         # 1.2c: a money-out step withheld from whoever prepared the case, said with whom to ask.
         "withheld": workflows.second_person_withheld(case, request.user),
+        # review-user8 F7: whose step comes next, when it is not this reader's
+        "waiting_on": workflows.waiting_on(case, request.user),
         # 2.1: what the agency works out itself (never asked of the applicant), recorded here.
         "assess_fields": form_fields(case.business, part="agency") if definition(case.business).agency_fields
         and case.status not in (Status.COMPLETED, Status.REJECTED) else [],

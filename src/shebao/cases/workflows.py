@@ -397,6 +397,26 @@ def available_actions(case: Case, actor: Any) -> list[str]:
     return actions
 
 
+def waiting_on(case: Case, actor: Any) -> list[tuple[str, str]]:
+    """What moves the case on from here and who does it, when it is not this actor: ``[(action name,
+    roles' names)]`` of the forward steps (not 驳回) of the case's workflow from its status that the actor
+    may not take (another role, or the second person of 1.2c). Empty when the actor can move it on or
+    nothing follows (done, rejected). For the case page: a clerk whose part is done reads that the case
+    now waits for the reviewer (review-user8 F7), not only 驳回."""
+    from shebao.staff.models import Role
+
+    mine = set(available_actions(case, actor))
+    wf = case_workflow(case)
+    steps = [t for t in TRANSITIONS if t.workflow == wf and case.status in t.sources and t.action != "reject"]
+    if not steps or any(t.action in mine for t in steps):
+        return []
+    out: dict[str, set[str]] = {}
+    for t in steps:
+        out.setdefault(ACTION_NAMES.get(t.action, t.action), set()).update(t.roles)
+    names = dict(Role.choices)
+    return [(action, "或".join(names.get(r, r) for r in sorted(roles))) for action, roles in out.items()]
+
+
 def table_rows() -> list[dict[str, Any]]:
     """The table as data, for documentation and tests."""
     return [{"workflow": t.workflow, "action": t.action, "from": sorted(t.sources), "to": t.target,
