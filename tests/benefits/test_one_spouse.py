@@ -104,3 +104,28 @@ def test_the_survivors_grant_agrees_with_the_payee(clerk_chaoyang, reviewer_chao
         DependantInput(name="王小宇", id_number=CHILD, relation="child", bank_account="6222020000000004833")])
     assert [(r.name, r.relation) for r in rows] == [("王丽", "spouse"), ("王小宇", "child")]
     assert SurvivorPension.objects.filter(award=award).count() == 2
+
+
+def test_a_payee_or_survivor_name_that_is_no_name_is_refused(municipal_admin, reviewer_chaoyang, widowed):
+    """review-input8 F5: 王😀 was taken as the 户名 the bank would be asked to credit."""
+    from shebao.benefits import payroll
+
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        award_payee_register(actor=reviewer_chaoyang, award=widowed, payee=AwardPayee("王😀", "spouse", WIFE))
+    assert "领取人姓名第2位“😀”不是姓名用字" in e.value.message_dict["payee_name"][0]
+    award_payee_register(actor=reviewer_chaoyang, award=widowed, payee=AwardPayee("李秀梅", "spouse", WIFE))
+    t = widowed.run.transfers.get()
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        payroll.failed_transfer_resend(actor=municipal_admin, transfer=t, bank_account="6222020000000004819",
+                                       payee_name="李秀梅1", reason="本人提供")
+    assert "第4位“1”不是姓名用字" in e.value.message_dict["payee_name"][0]
+    assert WorkInjuryAward.objects.get(pk=widowed.pk).payee_name == "李秀梅"
+
+
+def test_a_survivor_name_that_is_no_name_is_refused(clerk_chaoyang, reviewer_chaoyang):
+    award = fast_track_award_pay(actor=reviewer_chaoyang, case=_claim(clerk_chaoyang, 484, died=True), wage_fen=0,
+                                 bank_account="6222020000000004841", payee=AwardPayee("王丽", "spouse", WIFE))
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        survivor_pensions_grant(actor=reviewer_chaoyang, award=award, wage_fen=900_000, dependants=[
+            DependantInput(name="😀", id_number=WIFE, relation="spouse", bank_account="6222020000000004842")])
+    assert "第1位供养亲属的姓名第1位“😀”不是姓名用字" in e.value.message_dict["name_1"][0]

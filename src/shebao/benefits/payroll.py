@@ -962,7 +962,7 @@ def failed_transfer_resend(*, actor: Any, transfer: Transfer, bank_account: str,
     """
     require(actor, "payroll_transfer.resend")
     from shebao.benefits.selectors import relative_name_conflicts, transfer_payees
-    from shebao.core.inputs import clean_text
+    from shebao.core.inputs import clean_text, person_name_problem
 
     problems: dict[str, str] = {}
     account = ""
@@ -996,7 +996,9 @@ def failed_transfer_resend(*, actor: Any, transfer: Transfer, bank_account: str,
             except ValidationError as e:
                 problems["payee_name"] = e.messages[0]
             else:
-                if payee.id_number and relative_name_conflicts(
+                if why := person_name_problem(name):  # the bank's 户名 (review-input8 F5)
+                    problems["payee_name"] = f"领取人姓名{why}"
+                elif payee.id_number and relative_name_conflicts(
                         id_number=payee.id_number, name=name, award_pk=getattr(payee.award, "pk", None),
                         survivor_pk=getattr(payee.survivor, "pk", None)):
                     problems["payee_name"] = ("该证件号码已在其他工伤待遇或在册人员中记载为另一姓名，"

@@ -29,7 +29,7 @@ from shebao.benefits.services import typed_month
 from shebao.benefits.work_injury import wage_problem
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
-from shebao.core.inputs import bank_account_text, clean_text
+from shebao.core.inputs import bank_account_text, clean_text, person_name_problem
 from shebao.core.money import format_yuan
 from shebao.core.permissions import require
 from shebao.core.policy import current_policy
@@ -76,6 +76,9 @@ def _dependant(d: DependantInput, n: int, *, award: WorkInjuryAward, died_on: dt
             name = clean_text(name, label=f"第{n}位供养亲属的姓名", max_length=50)
         except ValidationError as e:
             problems[f"name_{n}"] = e.messages[0]
+        else:
+            if why := person_name_problem(name):  # the 户名 the pension is paid under (review-input8 F5)
+                problems[f"name_{n}"] = f"第{n}位供养亲属的姓名{why}"
     relation_ok = d.relation in SurvivorPension.Relation.values
     if not relation_ok:
         problems[f"relation_{n}"] = f"第{n}位供养亲属与死者的关系无效"

@@ -35,7 +35,7 @@ from shebao.benefits.payroll import immediate_payment_start
 from shebao.benefits.selectors import death_spouse_problem, relative_name_conflicts
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_create, audit_update, snapshot
-from shebao.core.inputs import bank_account_text, business_date_problem, clean_text
+from shebao.core.inputs import bank_account_text, business_date_problem, clean_text, person_name_problem
 from shebao.core.money import format_yuan
 from shebao.core.permissions import actor_label, require
 from shebao.core.policy import current_policy
@@ -344,6 +344,9 @@ def _payee_problems(payee: AwardPayee | None, *, died: bool, deceased: Person, d
             clean_text(name, label="领取人姓名", max_length=50)
         except ValidationError as e:
             problems["payee_name"] = e.messages[0]
+        else:
+            if why := person_name_problem(name):  # the bank's 户名 (review-input8 F5: 王😀 was taken)
+                problems["payee_name"] = f"领取人姓名{why}"
     if relation not in WorkInjuryAward.PayeeRelation.values:
         problems["payee_relation"] = ("请选择领取人与死者的关系" if not relation else
                                       f"领取人与死者的关系无效，可选：{'、'.join(WorkInjuryAward.PayeeRelation.labels)}")

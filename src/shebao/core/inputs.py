@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -435,3 +436,48 @@ def form_datetime(raw: Any, *, label: str, field: str) -> dt.datetime | None:
         raise ValidationError({field: f"{label}格式应为 YYYY-MM-DD HH:MM"}) from None
     check_business_date(moment, label=label, field=field)
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+# A person's name (姓名, 户名): Han characters of every plane (𠮷 of extension B included), letters of any
+# script with their combining marks (a Tibetan, Uyghur or Latin name), the middle dots that join the parts of
+# a transcribed name (·, •, ・, GB/T 28039), and between letters a space, a hyphen or an apostrophe (Jean-Luc
+# O'Brien). No digits, emoji or other symbols: a bank refuses such an 户名 (review-input8 F5: 😀😀, 12345 and
+# 王😀 were taken as names).
+NAME_DOTS = "·•・"
+NAME_JOINERS = " -'"
+
+
+def person_name_problem(value: str) -> str:
+    """Why ``value`` (stripped) is not a person's name, in Chinese without the field's label, or ``""``.
+    The first character at fault is named by its position (``第2位“😀”``)."""
+    from shebao.core.masking import char_named
+
+    text = value.strip()
+    if not text:
+        return "不能为空"
+    def spelled(ch: str) -> bool:  # a letter of an alphabet (or its mark), not a Han character
+        return unicodedata.category(ch).startswith(("L", "M")) and not unicodedata.name(ch, "").startswith("CJK")
+
+    for i, ch in enumerate(text, start=1):
+        if unicodedata.category(ch).startswith(("L", "M")) or ch in NAME_DOTS:
+            continue
+        if ch in NAME_JOINERS and 1 < i < len(text) and spelled(text[i - 2]) and spelled(text[i]):
+            continue
+        shown = "的空格" if ch == " " else char_named(ch) if not ch.isprintable() or ch.isspace() else f"“{ch}”"
+        return f"第{i}位{shown}不是姓名用字：姓名只能由汉字、字母和间隔号“·”组成，不能含数字、表情或其他符号"
+    if not any(unicodedata.category(ch).startswith("L") for ch in text):
+        return "应含汉字或字母"
+    return ""
+
+
+def phone_problem(value: str) -> str:
+    """Why ``value`` is not a telephone number, in Chinese without the field's label, or ``""``: digits with
+    dashes, spaces, brackets around an area code and a leading +, 7 to 20 digits in all (010-65123456,
+    13812345678, +86 138 1234 5678, 010-65123456-8001)."""
+    text = unicodedata.normalize("NFKC", value).strip()
+    if not re.fullmatch(r"\+?[\d\-\s()]+", text):
+        return "应为电话号码（数字，可用“-”分隔区号和分机号）"
+    digits = sum(ch.isdigit() for ch in text)
+    if not 7 <= digits <= 20:
+        return f"应为7至20位数字的电话号码（现为{digits}位）"
+    return ""

@@ -61,6 +61,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from shebao.core.inputs import person_name_problem, phone_problem
 from shebao.core.masking import char_named, invisible_problem
 from shebao.core.normalize import normalize_code, normalize_month, normalize_phone, normalize_text
 
@@ -345,6 +346,10 @@ def _one(spec: FieldSpec, value: Any, label: str, today: dt.date) -> Any:
         for i, ch in enumerate(text, start=1):
             if not ch.isprintable():  # a private-use or unassigned character, a separator of lines
                 raise _Bad(f"{label}第{i}位是{char_named(ch)}，不能填写该字符，请核对后重新提交")
+        if spec.name in PERSON_NAME_FIELDS and (why := person_name_problem(text)):
+            raise _Bad(f"{label}{why}")
+        if spec.name in PHONE_FIELDS and (why := phone_problem(text)):
+            raise _Bad(f"{label}{why}")
         return text
     if t == "choice":
         names = dict(spec.choices())
@@ -481,6 +486,12 @@ def _fields(specs: tuple[FieldSpec, ...], data: dict[str, Any], prefix: str, row
         out[spec.name] = clean
     return out
 
+
+# Text fields that hold a person's name or a telephone number, by field name (the definitions' insured_name
+# and recipient_name, a person change's name and phone): held to core.inputs.person_name_problem and
+# phone_problem (review-input8 F5: 😀😀 was approved into the registry as a name, 😀 as a phone).
+PERSON_NAME_FIELDS = frozenset({"name", "insured_name", "recipient_name"})
+PHONE_FIELDS = frozenset({"phone"})
 
 # 1.3a: the form of the new value of each person field (person_field enum of the catalog).
 _CHANGE_TYPES: dict[str, FieldSpec] = {
