@@ -65,3 +65,21 @@ def test_a_due_not_paid_or_not_the_employer_s_is_refused_at_the_field(signed_in,
     assert r.status_code == 400 and 'id="bf-dues-error"' in html
     reason = html.split('id="bf-dues-error"')[1][:300]
     assert ("没有已缴金额" in reason) if which == "unpaid" else ("不是北京朝阳测试科技有限公司的应缴费款" in reason)
+
+
+def test_the_form_offers_what_relief_left_to_refund_and_refuses_more(signed_in, employer_chaoyang, person_chaoyang):
+    """Review input8 F1: relief credited to the prepaid balance for a paid due is not refundable again."""
+    from tests.businesses.test_refund_after_relief import _credit
+
+    relieved_due = _credit(book_due(employer_chaoyang, "2019-12", 100_000, paid_on=dt.date(2020, 1, 15)))
+    client = signed_in
+    form = client.get("/portal/employer/cases/new/", {"business": "refund"}).content.decode()
+    assert f"编号{relieved_due.pk}：2019-12" in form
+    assert "已缴1,000.00元，减免已退至预缴余额400.00元，可退600.00元" in form
+    with nothing_written():
+        r = client.post("/portal/employer/cases/new/", {
+            "business": "refund", "id_number": person_chaoyang.id_number, "refund_kind": "overpayment",
+            "amount_fen": "1000.00", "dues": [str(relieved_due.pk)], "payee_name": employer_chaoyang.name,
+            "bank_name": "中国工商银行北京朝阳支行", "bank_account": "6222020000001234567", "token": "p-relief"})
+    html = r.content.decode()
+    assert r.status_code == 400 and "600.00元" in html and "不能多退" in html

@@ -272,9 +272,13 @@ def _old_base_matches(ctx: CheckContext) -> list[FieldError]:
 
 
 def refundable_fen(due_ids: list[int], *, exclude_case: int | None = None) -> dict[int, int]:
-    """Per due, what may still be refunded: the net amount paid for it (its allocations, reversals
-    included) less what refunds not cancelled already took. Read from the books, never from the
-    application."""
+    """Per due, what may still be refunded, in fen (may be negative; callers floor it at 0): the net
+    amount paid for it (its allocations, reversals included) less every sum already returned to the
+    employer for that due: the refunds not cancelled, and the relief credited to the employer's
+    prepaid balance after the due was paid (`Due.relief_credited`, 1.2c with the relief packs'
+    publication and 补减免, `collection.relief`). Without the second, a relieved paid due could be
+    refunded in full and the fund would pay the relief twice. Read from the books, never from the
+    application. `exclude_case`: the refund case being decided (its own refund is not "taken")."""
     from shebao.collection.models import Allocation, Refund, RefundItem
 
     paid = dict(Allocation.objects.filter(due_id__in=due_ids).values("due_id").annotate(s=Sum("amount_fen"))
@@ -283,7 +287,18 @@ def refundable_fen(due_ids: list[int], *, exclude_case: int | None = None) -> di
     if exclude_case is not None:
         taken_qs = taken_qs.exclude(refund__case_id=exclude_case)
     taken = dict(taken_qs.values("due_id").annotate(s=Sum("amount_fen")).values_list("due_id", "s"))
-    return {d: int(paid.get(d) or 0) - int(taken.get(d) or 0) for d in due_ids}
+    credited = relief_credited_fen(due_ids)
+    return {d: int(paid.get(d) or 0) - int(taken.get(d) or 0) - credited.get(d, 0) for d in due_ids}
+
+
+def relief_credited_fen(due_ids: list[int]) -> dict[int, int]:
+    """Per due (only those with any), the relief in fen credited to the employer's prepaid balance
+    because the due had been paid when the relief came (`Due.relief_credited`): money already
+    returned for that due, which no refund may return again (1.2c)."""
+    from shebao.collection.models import Due
+
+    return {pk: int(fen) for pk, fen in Due.objects.filter(pk__in=due_ids, relief_credited=True, relief_fen__gt=0)
+            .values_list("pk", "relief_fen")}
 
 
 @check("refund_dues_of_applicant")
@@ -314,6 +329,11 @@ def _refund_dues_of_applicant(ctx: CheckContext) -> list[FieldError]:
     if unpaid:
         return [FieldError("details.dues", f"所退费款中编号{'、'.join(unpaid)}的应缴费款没有已缴金额，不能退费"
                                            "（只能退已缴的费款）")]
+    credited = relief_credited_fen(ids)
+    spent = [str(i) for i in ids if credited.get(i, 0) >= (paid.get(i) or 0)]
+    if spent:
+        return [FieldError("details.dues", f"所退费款中编号{'、'.join(spent)}的应缴费款已缴金额已全部由减免退至预缴余额，"
+                                           "不能再退费")]
     return []
 
 
@@ -347,8 +367,10 @@ def _refund_within_paid(ctx: CheckContext) -> list[FieldError]:
     amount = ctx.details.get("amount_fen", 0)
     room = sum(max(0, v) for v in refundable_fen(ids, exclude_case=ctx.case_id).values())
     if amount > room:
+        credited = sum(relief_credited_fen(ids).values())
+        why = f"（已扣除减免已退至预缴余额的{credited / 100:.2f}元）" if credited else ""
         return [FieldError("details.amount_fen", f"退费金额{amount / 100:.2f}元超过所退费款的已缴未退金额"
-                                                  f"{room / 100:.2f}元，不能多退")]
+                                                  f"{room / 100:.2f}元{why}，不能多退")]
     pending = pending_refunds(ids) if ctx.case_id is None else []
     if not pending:
         return []

@@ -510,20 +510,24 @@ class RefundableDue:
 
     due: Due
     paid_fen: int  # the net amount its payments allocated to it
-    refundable_fen: int  # paid less what refunds not cancelled already took
+    refundable_fen: int  # paid less what refunds not cancelled and relief credited already returned
 
     @property
     def label(self) -> str:
-        """How a form lists it: its number (编号), month, insurance and the amounts, in yuan."""
+        """How a form lists it: its number (编号), month, insurance and the amounts, in yuan; the relief
+        credited to the prepaid balance for it, when any, is named since it is not refundable again."""
         from shebao.core.money import format_yuan
 
+        credited = self.due.relief_fen if self.due.relief_credited else 0
+        relief = f"减免已退至预缴余额{format_yuan(credited)}元，" if credited else ""
         return (f"编号{self.due.pk}：{self.due.month} {self.due.get_insurance_display()}，已缴{format_yuan(self.paid_fen)}元，"
-                f"可退{format_yuan(self.refundable_fen)}元")
+                f"{relief}可退{format_yuan(self.refundable_fen)}元")
 
 
 def refundable_dues(*, employer: Employer, limit: int = 120) -> list[RefundableDue]:
     """The employer's dues that a refund may name (1.2c): paid for (their allocations net of
-    reversals above zero) with something left after the refunds not cancelled, newest month first.
+    reversals above zero) with something left after the refunds not cancelled and the relief credited
+    to the prepaid balance (`cases.checks.refundable_fen`), newest month first.
     What the portal's refund form offers to pick: the employer sees only its own dues."""
     from shebao.cases.checks import refundable_fen
     from shebao.collection.models import Allocation

@@ -2,9 +2,9 @@
 
 The workflow refuses approval before a confirmed phone check and after the insured person denied
 the refund (`workflows._phone_confirmed`, `_not_denied`). Here the amount is split over the dues
-named, oldest first, each up to what was paid for it less what other refunds took (read from the
-allocations under lock, `checks.refundable_fen`), so a refund is never more than was paid. The
-ledger moves the amount from income (per insurance type) to `refund_payable` (per employer);
+named, oldest first, each up to what was paid for it less what other refunds and the relief credited
+to the prepaid balance for it returned (read from the books under lock, `checks.refundable_fen`), so a
+refund never returns more than was paid. The ledger moves the amount from income (per insurance type) to `refund_payable` (per employer);
 `collection.refunds` pays it through a bank file and settles it on the bank's result.
 """
 
