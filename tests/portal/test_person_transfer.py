@@ -112,3 +112,50 @@ def test_an_unknown_direction_is_not_found(client, settings, insured):
     sign_in_person(client, settings, insured)
     identity_checked(client, insured)
     assert client.get("/portal/person/transfer/sideways/").status_code == 404
+
+
+def test_the_transfer_out_form_shows_and_prefills_the_whole_account(client, settings, insured, clerk_chaoyang,
+                                                                    reviewer_chaoyang):
+    """Review-user8 F3: the rows "须与账户记录一致" were asked for without showing them; F2: the whole
+    account moves, so the form lists every month with its amount and opens with them filled in."""
+    from shebao.registry.accounts import account_transfer_in
+    from tests.portal.conftest import SETUP
+
+    account_transfer_in(actor=SETUP, person=insured, region="天津市", lines=[
+        {"month": "2016-03", "base_fen": 300_000, "amount_fen": 24_000},
+        {"month": "2016-04", "base_fen": 300_000, "amount_fen": 97_392}])
+    sign_in_person(client, settings, insured)
+    identity_checked(client, insured)
+    form = client.get("/portal/person/transfer/out/").content.decode()
+    assert "个人账户记录（将全部转出）" in form and "共2个月，余额1,213.92元" in form
+    assert "<th scope=\"row\">2016-04</th>" in form and "973.92" in form
+    assert "2016-03,240.00\n2016-04,973.92</textarea>" in form  # prefilled: the person only checks them
+    r = client.post("/portal/person/transfer/out/", {"region": "上海市", "lines": "2016-03,240.00",
+                                                    "submission": "o-part"})
+    page = r.content.decode()
+    assert r.status_code == 400 and "不能只转部分月份" in page and "2016-04（973.92元）" in page
+    assert not Case.objects.filter(business="transfer_out").exists()
+    r = client.post("/portal/person/transfer/out/", {"region": "上海市", "lines": "2016-03,240.00\n2016-04,973.92",
+                                                    "submission": "o-whole"})
+    assert r.status_code == 302
+    case = Case.objects.get(person=insured, business="transfer_out")
+    assert [x["month"] for x in case.details["lines"]] == ["2016-03", "2016-04"]
+
+
+def test_a_person_still_employed_is_told_on_the_form_and_refused(client, settings, insured, employer_chaoyang):
+    from shebao.registry.accounts import account_transfer_in
+    from shebao.registry.models import EmploymentSpell
+    from tests.portal.conftest import SETUP
+
+    account_transfer_in(actor=SETUP, person=insured, region="天津市",
+                        lines=[{"month": "2016-03", "base_fen": 300_000, "amount_fen": 24_000}])
+    EmploymentSpell.objects.create(person=insured, employer=employer_chaoyang, from_month="2019-07")
+    sign_in_person(client, settings, insured)
+    identity_checked(client, insured)
+    form = client.get("/portal/person/transfer/out/").content.decode()
+    assert "参保经历尚未终止（2019-07至今）" in form
+    with nothing_written():
+        r = client.post("/portal/person/transfer/out/", {"region": "上海市", "lines": "2016-03,240.00",
+                                                        "submission": "o-emp"})
+    page = r.content.decode()
+    assert r.status_code == 400 and 'role="alert"' in page and "须先由单位办理减员（停保）" in page

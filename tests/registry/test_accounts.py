@@ -103,15 +103,17 @@ def test_a_transfer_out_moves_the_months_and_the_balance_and_keeps_the_rows(pers
     assert (account_summary(account).months, account_summary(account).balance_fen) == (3, 80_00 + 830_00)
     moved = account_transfer_out(actor=reviewer_chaoyang, person=person_chaoyang, region="上海市",
                                  lines=[{"month": "2018-01", "amount_fen": 80_00},
+                                        {"month": "2019-11", "amount_fen": 410_00},
                                         {"month": "2019-12", "amount_fen": 420_00}])
-    assert [(r.month, r.moved_out_region) for r in moved] == [("2018-01", "上海市"), ("2019-12", "上海市")]
+    assert [(r.month, r.moved_out_region) for r in moved] == [("2018-01", "上海市"), ("2019-11", "上海市"),
+                                                              ("2019-12", "上海市")]
     after = account_summary(account)
-    assert (after.months, after.balance_fen) == (1, 410_00)  # 2019-11 stays
+    assert (after.months, after.balance_fen) == (0, 0)  # the whole account left
     # The Beijing month went onto the book as it left; both rows are kept, marked moved out.
     kept = AccountMonth.objects.get(account=account, month="2019-12")
     assert kept.source == "contribution" and kept.moved_out_at is not None and kept.amount_fen == 420_00
     assert AuditEvent.objects.filter(model="registry.AccountMonth", action="update",
-                                     reason__contains="转出至上海市").count() == 2
+                                     reason__contains="转出至上海市").count() == 3
     # A month that left cannot leave again, nor come back by backfill of a Beijing month (it was paid here).
     with nothing_written(), pytest.raises(ValidationError) as again:
         account_transfer_out(actor=reviewer_chaoyang, person=person_chaoyang, region="上海市",
@@ -119,7 +121,7 @@ def test_a_transfer_out_moves_the_months_and_the_balance_and_keeps_the_rows(pers
     assert "第1行2019-12不在个人账户中" in again.value.message_dict["lines.1.month"][0]
     # It may come back by a later transfer in (the partial unique constraint admits it).
     account_transfer_in(actor=reviewer_chaoyang, person=person_chaoyang, region="上海市", lines=lines("2018-01"))
-    assert account_summary(account).months == 2
+    assert account_summary(account).months == 1
 
 
 @pytest.mark.django_db
@@ -171,12 +173,13 @@ def test_each_service_is_idempotent_per_case(person_chaoyang, reviewer_chaoyang,
     assert [r.pk for r in again] == [r.pk for r in first]
     out_case, _ = cases.case_submit(actor=clerk_chaoyang, business="transfer_out", channel="counter",
                                     person=person_chaoyang, applicant_kind="person", applied_on=TODAY,
-                                    details={"region": "上海市", "lines": [{"month": "2018-01", "amount_fen": 80_00}]})
+                                    details={"region": "上海市", "lines": lines("2018-01", "2018-02")})
     out = account_transfer_out(actor=reviewer_chaoyang, person=person_chaoyang, region="上海市",
-                               lines=lines("2018-01"), case=out_case)
+                               lines=lines("2018-01", "2018-02"), case=out_case)
     with nothing_written():
         assert [r.pk for r in account_transfer_out(actor=reviewer_chaoyang, person=person_chaoyang, region="上海市",
-                                                   lines=lines("2018-01"), case=out_case)] == [r.pk for r in out]
+                                                   lines=lines("2018-01", "2018-02"), case=out_case)] == [
+            r.pk for r in out]
 
 
 MONTHS = [f"{y}-{m:02d}" for y in (2016, 2017) for m in range(1, 13)]
@@ -203,7 +206,8 @@ def test_the_book_balances_whatever_the_sequence(person_chaoyang, reviewer_chaoy
             else:
                 account_transfer_out(actor=reviewer_chaoyang, person=person_chaoyang, region="上海市", lines=rows)
         except ValidationError:
-            expected_refused = any(m in held for m in months) if kind != "out" else any(m not in held for m in months)
+            # A transfer out moves the whole account: refused unless it names exactly the months held.
+            expected_refused = any(m in held for m in months) if kind != "out" else set(months) != set(held)
             assert expected_refused
             continue
         for m in months:

@@ -444,7 +444,8 @@ def _account_transfer_in_ok(ctx: CheckContext) -> list[FieldError]:
 
 @check("account_transfer_out_ok")
 def _account_transfer_out_ok(ctx: CheckContext) -> list[FieldError]:
-    """4.1: each month leaving is on the account with exactly the amount stated."""
+    """4.1: the person has left Beijing's insurance (no open spell) and every month of the account
+    leaves, each with exactly the amount the book holds (registry.accounts.account_transfer_out)."""
     from shebao.registry.accounts import transfer_out_refusals
 
     if ctx.person is None:

@@ -131,8 +131,9 @@ def person_rights_statement(request: HttpRequest) -> HttpResponse:
 
 # --- Applications -----------------------------------------------------------------------------------
 def _apply(request: HttpRequest, business: str, title: str, template: str, *, identity_checked: bool,
-           extra: dict[str, Any] | None = None) -> HttpResponse:
-    """The business's own form (its definition's fields); POST submits it online, as the person."""
+           extra: dict[str, Any] | None = None, initial: dict[str, str] | None = None) -> HttpResponse:
+    """The business's own form (its definition's fields); POST submits it online, as the person.
+    ``initial``: values the form opens with (input name -> text), e.g. the account's months."""
     from shebao.cases.business_forms import DeskInputError, details_from_post, form_fields
 
     errors: dict[str, str] = {}
@@ -175,9 +176,19 @@ def _apply(request: HttpRequest, business: str, title: str, template: str, *, id
     return TemplateResponse(request, template, {
         "open_case": open_case,
         "person": request.portal_person, "title": title, "business": business,
-        "fields": form_fields(business, request.POST if request.method == "POST" else None),
+        "fields": form_fields(business, request.POST if request.method == "POST" else _initial(initial)),
         "errors": errors, "general": general, "submission": request.POST.get("submission") or uuid.uuid4().hex,
         **(extra or {})}, status=status)
+
+
+def _initial(values: dict[str, str] | None) -> Any:
+    if not values:
+        return None
+    from django.http import QueryDict
+
+    q = QueryDict(mutable=True)
+    q.update(values)
+    return q
 
 
 @portal_person_required
@@ -217,7 +228,9 @@ def person_resident_pension_apply(request: HttpRequest, kind: str) -> HttpRespon
 # --- Pension transfer (4.1) -------------------------------------------------------------------------
 TRANSFERS = {
     "in": ("transfer_in", "基本养老保险关系转入", "从外地转回本市：填写原参保地和逐月的缴费基数、记入个人账户金额。"),
-    "out": ("transfer_out", "基本养老保险关系转出", "转往外地：填写新参保地和转出的月份及个人账户记账金额，须与账户记录一致。"),
+    "out": ("transfer_out", "基本养老保险关系转出",
+            "转往外地：个人账户的全部月份和余额一并转出（不能只转部分月份）；下表是账户记录，"
+            "已预先填入“转出月份及金额”，请核对后填写新参保地。仍在本市参保缴费的，须先由单位办理减员（停保）。"),
 }
 
 
@@ -228,6 +241,21 @@ def _account_summary(person: Any) -> Any:
 
     account = PensionAccount.objects.filter(person=person).first()
     return account_summary(account) if account is not None else None
+
+
+def _transfer_out_context(person: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """What the transfer-out form shows (review-user8 F3): every month of the account with its amount
+    (what will move, `registry.accounts.transfer_out_lines`), the total, and why the person cannot
+    transfer yet (an open employment spell), plus the rows box prefilled with those months."""
+    from shebao.registry.accounts import still_insured_here, transfer_out_lines
+    from shebao.registry.models import PensionAccount
+
+    account = PensionAccount.objects.filter(person=person).first()
+    lines = transfer_out_lines(account) if account is not None else []
+    extra = {"show_account": True, "account_lines": lines, "account_total_fen": sum(x.amount_fen for x in lines),
+             "blocked": still_insured_here(person)}
+    typed = "\n".join(f"{x.month},{x.amount_fen // 100}.{x.amount_fen % 100:02d}" for x in lines)
+    return extra, ({"lines": typed} if typed else {})
 
 
 @portal_person_required
@@ -245,13 +273,18 @@ def person_transfer(request: HttpRequest) -> HttpResponse:
 @identity_check_required
 def person_transfer_apply(request: HttpRequest, direction: str) -> HttpResponse:
     """A person's own transfer in or out, online: the same definition, checks (the account's book:
-    `registry.accounts`) and case service as the employer's and the desk's."""
+    `registry.accounts`) and case service as the employer's and the desk's. Out: the form lists the
+    account's months and amounts and opens with them filled in (the whole account moves)."""
     if direction not in TRANSFERS:
         raise Http404("没有该业务")
     business, title, lead = TRANSFERS[direction]
+    extra: dict[str, Any] = {"lead": f"本业务已通过身份核验。{lead}"}
+    initial: dict[str, str] = {}
+    if direction == "out":
+        more, initial = _transfer_out_context(request.portal_person)
+        extra.update(more)
     return _apply(request, business, title, "portal/person/apply.html",
-                  identity_checked=identity_fresh(request, request.portal_person),
-                  extra={"lead": f"本业务已通过身份核验。{lead}"})
+                  identity_checked=identity_fresh(request, request.portal_person), extra=extra, initial=initial)
 
 
 # --- Identity check (6.1) ---------------------------------------------------------------------------

@@ -222,9 +222,53 @@ def _transfer_out_plan(person: Person, region: Any, lines: Any, field: str, *,
             errors[f"{row}.month"] = f"第{n}行{line.month}不在个人账户中，不能转出"
         elif held != line.amount_fen:
             errors[f"{row}.amount_fen"] = f"第{n}行{line.month}账户记账金额为{fen_zh(held)}，与申请的{fen_zh(line.amount_fen)}不一致"
+    if not errors:
+        missing = _months_left_behind(account, months)
+        if missing:
+            errors[field] = _whole_account_refusal(account, missing)
+    if refusal := still_insured_here(person):
+        errors["person"] = refusal
     if errors:
         raise ValidationError(errors)
     return region, parsed, account, booked
+
+
+def transfer_out_lines(account: PensionAccount) -> list[AccountLine]:
+    """What a transfer out moves (4.1): every month of the account with its amount (fen), oldest first,
+    i.e. the rows on the book not moved out plus Beijing's paid months not on it yet. The forms show
+    (and prefill) these, and `account_transfer_out` refuses anything less."""
+    summary = account_summary(account)
+    out = [AccountLine(r.month, r.amount_fen) for r in summary.booked]
+    out += [AccountLine(m, fen) for m, fen in summary.contribution_months.items()]
+    return sorted(out, key=lambda line: line.month)
+
+
+def _months_left_behind(account: PensionAccount, months: list[str]) -> list[AccountLine]:
+    named = set(months)
+    return [line for line in transfer_out_lines(account) if line.month not in named]
+
+
+def _whole_account_refusal(account: PensionAccount, missing: list[AccountLine]) -> str:
+    whole = transfer_out_lines(account)
+    shown = "、".join(f"{line.month}（{fen_zh(line.amount_fen)}）" for line in missing[:12])
+    more = f"等{len(missing)}个月" if len(missing) > 12 else ""
+    return (f"基本养老保险关系转出须转移个人账户的全部{len(whole)}个月、余额{fen_zh(sum(x.amount_fen for x in whole))}，"
+            f"不能只转部分月份；还须填写：{shown}{more}")
+
+
+def still_insured_here(person: Person) -> str:
+    """Why `person` cannot transfer the pension relation out yet, or "": an employment spell still open
+    (参保经历至今), i.e. they still contribute in Beijing. 4.1 and 《城镇企业职工基本养老保险关系转移接续
+    暂行办法》(国办发〔2009〕66号): the relation is transferred when the insured leaves to insure
+    elsewhere, after the employer has stopped their insurance (减员/停保) here."""
+    from shebao.registry.models import EmploymentSpell
+
+    spell = (EmploymentSpell.objects.filter(person=person, to_month="").select_related("employer")
+             .order_by("from_month", "pk").first())
+    if spell is None:
+        return ""
+    return (f"{person.name}在{spell.employer.name}的参保经历尚未终止（{spell.from_month}至今），仍在本市参保缴费，"
+            "不能转出基本养老保险关系；须先由单位办理减员（停保）后再申请转出")
 
 
 def _refusals(plan: Any) -> dict[str, str]:
@@ -299,10 +343,13 @@ def account_backfill(*, actor: Any, person: Person, lines: Any, case: Any = None
 @transaction.atomic
 def account_transfer_out(*, actor: Any, person: Person, region: Any, lines: Any, case: Any = None,
                          field: str = "lines") -> list[AccountMonth]:
-    """4.1 转出: the months named leave `person`'s account for `region`, with their amounts.
+    """4.1 转出: the whole account leaves `person`'s account for `region`, every month with its amount.
 
-    Each month must be on the account (a row not moved out, or a paid Beijing contribution month,
-    which is put on the book as it leaves) and its stated amount must equal the book's: the
+    The person must have left Beijing's insurance (no open employment spell, `still_insured_here`),
+    and the lines must name every month of the account (`transfer_out_lines`): the relation moves
+    whole, never split between two regions (国办发〔2009〕66号). Each month must be on the account (a
+    row not moved out, or a paid Beijing contribution month, which is put on the book as it leaves)
+    and its stated amount must equal the book's: the
     application cannot move more, or less, than the account holds. The rows are kept and marked
     moved out (case, region, time); the account's months and balance fall by what left. Returns the
     moved rows (for a case already transferred: its rows). Raises ActionRefused, ValidationError.
