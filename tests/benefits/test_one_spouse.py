@@ -129,3 +129,39 @@ def test_a_survivor_name_that_is_no_name_is_refused(clerk_chaoyang, reviewer_cha
         survivor_pensions_grant(actor=reviewer_chaoyang, award=award, wage_fen=900_000, dependants=[
             DependantInput(name="😀", id_number=WIFE, relation="spouse", bank_account="6222020000000004842")])
     assert "第1位供养亲属的姓名第1位“😀”不是姓名用字" in e.value.message_dict["name_1"][0]
+
+
+def test_the_relation_is_taken_by_its_chinese_name_and_the_refusal_lists_the_codes(reviewer_chaoyang, widowed):
+    """review-input8 F7: the refusal offered 配偶… and then refused 配偶; only ``spouse`` was taken."""
+    url = f"/api/v1/benefits/work-injury-awards/{widowed.pk}/payee/"
+    with nothing_written():
+        r = api(reviewer_chaoyang).post(url, {"payee_name": "李秀梅", "payee_relation": "表亲",
+                                              "payee_id_number": WIFE}, format="json")
+    assert r.status_code == 400 and "配偶（spouse）、子女（child）" in r.json()["errors"][0]["reason_zh"]
+    r = api(reviewer_chaoyang).post(url, {"payee_name": "李秀梅", "payee_relation": "配偶",
+                                          "payee_id_number": WIFE}, format="json")
+    assert r.status_code == 200, r.content.decode()
+    widowed.refresh_from_db()
+    assert (widowed.payee_name, widowed.payee_relation) == ("李秀梅", "spouse")
+
+
+def test_a_childs_pension_is_not_ended_for_remarriage(client, reviewer_chaoyang, clerk_chaoyang):
+    """review-user8 F10: 配偶再婚 was offered (and taken) as the stop reason of a child's pension."""
+    from shebao.benefits.survivors import survivor_pension_end
+
+    award = fast_track_award_pay(actor=reviewer_chaoyang, case=_claim(clerk_chaoyang, 485, died=True), wage_fen=0,
+                                 bank_account="6222020000000004851", payee=AwardPayee("王丽", "spouse", WIFE))
+    wife, child = survivor_pensions_grant(actor=reviewer_chaoyang, award=award, wage_fen=900_000, dependants=[
+        DependantInput(name="王丽", id_number=WIFE, relation="配偶", bank_account="6222020000000004852"),
+        DependantInput(name="王小宇", id_number=CHILD, relation="child", bank_account="6222020000000004853")])
+    assert wife.relation == "spouse"
+    client.force_login(reviewer_chaoyang)
+    page = client.get(reverse("backoffice:work_injury_award", args=[award.pk])).content.decode()
+    wife_select = page.split(f'id="end-{wife.pk}-reason"')[1].split("</select>")[0]
+    child_select = page.split(f'id="end-{child.pk}-reason"')[1].split("</select>")[0]
+    assert "配偶再婚" in wife_select and "被他人或组织收养" not in wife_select
+    assert "配偶再婚" not in child_select and "被他人或组织收养" in child_select
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        survivor_pension_end(actor=reviewer_chaoyang, pension=child, last_month="2020-03", reason="remarriage")
+    assert "配偶再婚不是子女的停发原因" in e.value.message_dict["reason"][0]
+    assert SurvivorPension.objects.get(pk=child.pk).status == SurvivorPension.Status.ACTIVE

@@ -34,8 +34,8 @@ from shebao.benefits.models import (
 )
 from shebao.benefits.services import retiree_resume, retiree_suspend
 from shebao.benefits.survivors import (
-    END_REASONS,
     DependantInput,
+    end_reasons_for,
     survivor_pension_end,
     survivor_pensions_grant,
 )
@@ -454,11 +454,12 @@ def _award_page(request: HttpRequest, award: Any, *, refused: Any = None, form: 
     return TemplateResponse(request, "backoffice/benefits/work_injury_award.html", {
         "award": award, "allowance": allowance,
         "allowance_months": selectors.allowance_months(allowance) if allowance else [],
-        "pensions": [(p, selectors.survivor_months(p), monthly.get(p.pk), (end or {}).get(p.pk)) for p in pensions],
+        "pensions": [(p, selectors.survivor_months(p), monthly.get(p.pk), (end or {}).get(p.pk), end_reasons_for(p.relation))
+                     for p in pensions],
         "died": died,
         "may_grant": died and not pensions and may(request.user, "survivor_pension.grant", district_id=district_id),
         "may_end": may(request.user, "survivor_pension.end", district_id=district_id),
-        "relations": SurvivorPension.Relation.choices, "end_reasons": END_REASONS.items(),
+        "relations": SurvivorPension.Relation.choices,
         "rows": [{"n": n, **{f: (form or {}).get(f"{f}_{n}", "") for f in
                              ("name", "id_number", "relation", "bank_account", "lone", "unable_to_work")},
                   "keys": {f: f"{f}_{n}" for f in ("name", "id_number", "relation", "bank_account", "lone")}}

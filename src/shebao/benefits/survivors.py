@@ -16,6 +16,7 @@ Each service checks who acts before it writes and writes its audit rows in the s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,22 @@ from shebao.rules.work_injury import (
 
 END_REASONS = {"remarriage": "配偶再婚", "employment": "就业或参军", "adoption": "被他人或组织收养",
                "death": "死亡", "ability": "恢复劳动能力（年满18周岁）"}
+# The reasons that can end a dependant's pension, by their relation (劳动和社会保障部令第18号 第四条): a
+# spouse's remarriage ends the spouse's, adoption a child's or another young dependant's; a parent is
+# neither remarried away nor adopted (review-user8 F10: 配偶再婚 was offered for a child).
+END_REASONS_BY_RELATION = {
+    "spouse": ("remarriage", "employment", "death", "ability"),
+    "child": ("employment", "adoption", "death", "ability"),
+    "parent": ("employment", "death", "ability"),
+    "other": ("employment", "adoption", "death", "ability"),
+}
+
+
+def end_reasons_for(relation: str) -> list[tuple[str, str]]:
+    """``(key, Chinese)`` of the END_REASONS that fit a dependant of ``relation`` (a
+    `SurvivorPension.Relation` value), in END_REASONS' order; all of them for an unknown relation."""
+    keys = END_REASONS_BY_RELATION.get(relation, tuple(END_REASONS))
+    return [(k, zh) for k, zh in END_REASONS.items() if k in keys]
 
 
 @dataclass(frozen=True)
@@ -79,9 +96,13 @@ def _dependant(d: DependantInput, n: int, *, award: WorkInjuryAward, died_on: dt
         else:
             if why := person_name_problem(name):  # the 户名 the pension is paid under (review-input8 F5)
                 problems[f"name_{n}"] = f"第{n}位供养亲属的姓名{why}"
+    relation = {zh: code for code, zh in SurvivorPension.Relation.choices}.get(str(d.relation or "").strip(), d.relation)
+    if relation != d.relation:  # the Chinese name for its code, as the award's payee (review-input8 F7)
+        d = dataclasses.replace(d, relation=relation)
     relation_ok = d.relation in SurvivorPension.Relation.values
     if not relation_ok:
-        problems[f"relation_{n}"] = f"第{n}位供养亲属与死者的关系无效"
+        problems[f"relation_{n}"] = (f"第{n}位供养亲属与死者的关系无效，可选：" + "、".join(
+            f"{zh}（{code}）" for code, zh in SurvivorPension.Relation.choices))
     cid = None
     try:
         cid = parse_citizen_id(d.id_number, today=clock.today())
@@ -185,7 +206,7 @@ def survivor_pensions_grant(*, actor: Any, award: WorkInjuryAward, wage_fen: int
 
 def survivor_pension_end(*, actor: Any, pension: SurvivorPension, last_month: str, reason: str) -> SurvivorPension:
     """End ``pension`` after ``last_month`` (YYYY-MM, the last month owed) for ``reason`` (a key of
-    END_REASONS). The other dependants of the same death are recomputed from the next month (their
+    END_REASONS that fits the dependant's relation, `end_reasons_for`). The other dependants of the same death are recomputed from the next month (their
     sum may rise to the cap again). ValidationError keyed by field: a month before the first month
     or after the current one, a month already paid past (a recovery of months paid is not done here:
     the clerk is told to book it), a pension already ended. ActionRefused unless the actor may in the
@@ -193,6 +214,10 @@ def survivor_pension_end(*, actor: Any, pension: SurvivorPension, last_month: st
     require(actor, "survivor_pension.end", district_id=pension.deceased.district_id)
     if reason not in END_REASONS:
         raise ValidationError({"reason": "停发原因无效"})
+    fits = dict(end_reasons_for(pension.relation))
+    if reason not in fits:
+        raise ValidationError({"reason": f"{END_REASONS[reason]}不是{pension.get_relation_display()}的停发原因，"
+                                         f"可选：{'、'.join(fits.values())}"})
     month = typed_month(last_month, label="发放至", field="last_month", latest=clock.today().isoformat()[:7])
     with transaction.atomic():
         locked = SurvivorPension.objects.select_for_update().get(pk=pension.pk)

@@ -275,6 +275,8 @@ def _repeat_check(award: WorkInjuryAward, *, bank_account: str, medical_costs_fe
         differs.append("medical_costs_fen")
     name = str(getattr(payee, "name", "") or "").strip()
     relation = str(getattr(payee, "relation", "") or "").strip()
+    # the Chinese name the refusal lists is taken for its code (review-input8 F7: 配偶 was offered, then refused)
+    relation = {zh: code for code, zh in WorkInjuryAward.PayeeRelation.choices}.get(relation, relation)
     number = str(getattr(payee, "id_number", "") or "")
     if name != award.payee_name:
         differs.append("payee_name")
@@ -336,6 +338,8 @@ def _payee_problems(payee: AwardPayee | None, *, died: bool, deceased: Person, d
     problems: dict[str, str] = {}
     name = str(getattr(payee, "name", "") or "").strip()
     relation = str(getattr(payee, "relation", "") or "").strip()
+    # the Chinese name the refusal lists is taken for its code (review-input8 F7: 配偶 was offered, then refused)
+    relation = {zh: code for code, zh in WorkInjuryAward.PayeeRelation.choices}.get(relation, relation)
     number = str(getattr(payee, "id_number", "") or "")
     if not name:
         problems["payee_name"] = "因工死亡的待遇支付给近亲属：请填写领取人姓名"
@@ -349,7 +353,8 @@ def _payee_problems(payee: AwardPayee | None, *, died: bool, deceased: Person, d
                 problems["payee_name"] = f"领取人姓名{why}"
     if relation not in WorkInjuryAward.PayeeRelation.values:
         problems["payee_relation"] = ("请选择领取人与死者的关系" if not relation else
-                                      f"领取人与死者的关系无效，可选：{'、'.join(WorkInjuryAward.PayeeRelation.labels)}")
+                                      "领取人与死者的关系无效，可选：" + "、".join(
+                                          f"{zh}（{code}）" for code, zh in WorkInjuryAward.PayeeRelation.choices))
     cid = None
     if not number.strip():
         problems["payee_id_number"] = "请填写领取人的公民身份号码"
