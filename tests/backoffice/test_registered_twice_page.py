@@ -68,7 +68,7 @@ def test_a_conflict_or_no_reason_is_told_at_the_pair_and_changes_nothing(client,
     before = snapshot(holder, twice)
     client.force_login(reviewer_chaoyang)
     pair = f"{twice.pk}-{holder.pk}"
-    r = client.post(URL, {"pair": pair, "keep": str(twice.pk), "reason": "核实身份证原件"})
+    r = client.post(URL, {"pair": pair, "keep": str(holder.pk), "reason": "核实身份证原件"})
     page = r.content.decode()
     assert r.status_code == 409
     assert f'id="merge-error-{pair}"' in page and "同一单位同一月份都有缴费记录" in page and "2019-05" in page
@@ -92,3 +92,46 @@ def test_the_pairs_are_paged(client, municipal_admin):
     assert "没有第9页：共2页" in beyond and beyond.count('<tr id="pair-') == 1
     assert client.get(URL, {"page": "abc"}).status_code == 400
     assert Person.objects.filter(merged_into__isnull=False).count() == 0
+
+
+def test_the_record_kept_is_the_citizen_id_one_and_a_long_reason_is_said_not_cut(client, reviewer_chaoyang):
+    """review-user8 F1 / review-input8 F2: keeping the 护照 record left the citizen ID on the merged shell;
+    review-input8 F6: a 5000-character reason was stored as 200."""
+    holder = personas.make_person("李四", serial=5)
+    twice = twice_of(holder)
+    before = snapshot(holder, twice)
+    client.force_login(reviewer_chaoyang)
+    pair = f"{twice.pk}-{holder.pk}"
+    page = client.get(URL).content.decode()
+    # Only the citizen ID's record is offered to keep, and the page says why the two were paired.
+    assert f'name="keep" value="{holder.pk}"' in page and f'name="keep" value="{twice.pk}"' not in page
+    assert "证件号码相同（15位与18位号码）、姓名相同、出生日期相同" in page and "性别相同" in page
+    r = client.post(URL, {"pair": pair, "keep": str(twice.pk), "reason": "核实护照原件"})
+    assert r.status_code == 409 and f"人员#{holder.pk}以有效的居民身份证号码登记，应保留该记录" in r.content.decode()
+    r = client.post(URL, {"pair": pair, "keep": str(holder.pk), "reason": "x" * 5000})
+    assert r.status_code == 409 and "合并理由不能超过200个字符（现为5000个）" in r.content.decode()
+    r = client.post(URL, {"pair": pair, "keep": str(holder.pk), "reason": "核实\u200b身份证原件"})
+    assert r.status_code == 409 and "合并理由第3位是不可见的字符U+200B" in r.content.decode()
+    assert snapshot(holder, twice) == before
+    assert not AuditEvent.objects.filter(model="registry.Person", changes__has_key="merged_into").exists()
+
+
+def test_two_different_citizen_ids_with_one_name_and_birthday_are_two_people(client, reviewer_chaoyang):
+    """review-user8 F5: a 15-digit number of another card holder, same name and birthday, was merged."""
+    holder = personas.make_person("李四", serial=5)
+    other = personas.make_person("李四", serial=7)  # same name and birth date, another sequence number
+    assert other.birth_date == holder.birth_date and other.id_number != holder.id_number
+    Person.objects.filter(pk=other.pk).update(id_type="passport", id_number=other.id_number[:6] + other.id_number[8:17])
+    other = Person.objects.get(pk=other.pk)
+    other.save()  # the hash and region follow the number
+    before = snapshot(holder, other)
+    client.force_login(reviewer_chaoyang)
+    pair = f"{other.pk}-{holder.pk}"
+    page = client.get(URL).content.decode()
+    assert f'id="pair-{pair}"' in page and f'id="merge-refused-{pair}"' in page
+    assert "但证件号码是两个不同的居民身份证号码" in page and "属于两个人，不能合并" in page
+    assert 'name="keep"' not in page
+    for keep in (holder, other):
+        r = client.post(URL, {"pair": pair, "keep": str(keep.pk), "reason": "核实证件材料，为同一人"})
+        assert r.status_code == 409 and "属于两个人，不能合并" in r.content.decode()
+    assert snapshot(holder, other) == before and not Person.objects.exclude(merged_into=None).exists()

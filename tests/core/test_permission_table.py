@@ -203,6 +203,8 @@ NOT_ACTIONS = {
     "shebao.collection.bankfiles.bank_file_dir", "shebao.collection.bankfiles.request_file_bytes",
     "shebao.registry.services.employer_name_initials", "shebao.registry.services.derive_person_identity",
     "shebao.registry.merge.merge_conflicts",  # reads what would stop a merge
+    "shebao.registry.merge.identity_problem",  # reads two records' identities (no table)
+    "shebao.registry.merge.pair_basis",  # says why two records were paired (no table)
     "shebao.collection.importers.read_table", "shebao.collection.importers.duplicate_key",
     "shebao.core.policy.announcement_document", "shebao.core.policy.announcements_published",
     "shebao.core.policy.policy_statements", "shebao.core.policy.policy_title",

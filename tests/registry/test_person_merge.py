@@ -145,7 +145,7 @@ def test_two_pensions_and_overlapping_spells_are_each_named(municipal_admin, emp
     EmploymentSpell.objects.create(person=twice, employer=employer_chaoyang, from_month="2019-03")
     before = snapshot(holder, twice)
     with pytest.raises(merge.MergeRefused) as refused:
-        merge.person_merge(actor=municipal_admin, keep=twice, other=holder, reason="核实身份证原件")
+        merge.person_merge(actor=municipal_admin, keep=holder, other=twice, reason="核实身份证原件")
     assert "不能领取两份养老金" in refused.value.zh and "参保经历时间重叠" in refused.value.zh
     assert snapshot(holder, twice) == before
     assert merge.merge_conflicts(keep=holder, other=holder) == ["保留的记录与被合并的记录是同一人员，不能合并"]

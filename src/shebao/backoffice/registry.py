@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from shebao.backoffice.errors import refusal, refusal_text
 from shebao.cases.business_forms import person_item_shown
 from shebao.core.inputs import PageRows, page_number, page_rows
+from shebao.core.masking import invisible_problem, shown_text
 from shebao.core.permissions import may
 from shebao.core.reads import personal_data_read
 from shebao.core.scoping import user_may_see_district
@@ -41,10 +42,18 @@ def _page(qs, request: HttpRequest, order: tuple[str, ...]):
 @login_required
 def person_search(request: HttpRequest) -> HttpResponse:
     """The query is POSTed (the form and its pages), so an ID number typed here never reaches a URL, a
-    browser's history or an access log (issue 16 §4). A GET shows the empty form."""
+    browser's history or an access log (issue 16 §4). A GET shows the empty form. A query holding an
+    invisible character is refused at the box (400, Chinese), the box drawn again without it."""
     q = request.POST.get("q", "").strip() if request.method == "POST" else ""
-    paged = _page(selectors.person_search(user=request.user, query=q), request, ("name", "pk"))
-    return TemplateResponse(request, "backoffice/registry/person_search.html", {"q": q, **paged.context()})
+    # A character no one can see found nobody and said nothing (review-input8 F9): named, and the box is
+    # drawn again without it.
+    error = invisible_problem(q, "查询内容")
+    found = selectors.person_search(user=request.user, query=q)
+    if error:
+        q, found = shown_text(q), found.none()
+    paged = _page(found, request, ("name", "pk"))
+    return TemplateResponse(request, "backoffice/registry/person_search.html",
+                            {"q": q, "error": error, **paged.context()}, status=400 if error else 200)
 
 
 @login_required
@@ -117,11 +126,22 @@ PAIRS_PAGE_SIZE = 20
 
 
 def _pairs(user) -> list[dict]:
-    """{listed, twin, records: (listed, twin), pair: "<listed pk>-<twin pk>"} for each pair `registered_twice` finds in the user's scope, both
-    records in a district the user sees (a pair across districts is the center's to merge)."""
-    return [{"listed": found.person, "twin": twin, "records": (found.person, twin), "pair": f"{found.person.pk}-{twin.pk}"}
-            for found in registered_twice(user=user)
-            for twin in found.twins if user_may_see_district(user, twin.district_id)]
+    """{listed, twin, records: (listed, twin), pair: "<listed pk>-<twin pk>", basis, keeps, refused} for each
+    pair `registered_twice` finds in the user's scope, both records in a district the user sees (a pair
+    across districts is the center's to merge). `basis` says why they were paired (`merge.pair_basis`),
+    `keeps` the records that may be kept (`merge.identity_problem`: the valid citizen ID's record), and
+    `refused` why neither may (two different citizen IDs: two people), review-user8 F1, F5."""
+    rows = []
+    for found in registered_twice(user=user):
+        for twin in found.twins:
+            if not user_may_see_district(user, twin.district_id):
+                continue
+            listed = found.person
+            keeps = [k for k, o in ((twin, listed), (listed, twin)) if not merge.identity_problem(keep=k, other=o)]
+            rows.append({"listed": listed, "twin": twin, "records": (listed, twin), "pair": f"{listed.pk}-{twin.pk}",
+                         "basis": merge.pair_basis(listed, twin), "keeps": keeps,
+                         "refused": "" if keeps else merge.identity_problem(keep=twin, other=listed)})
+    return rows
 
 
 @login_required
@@ -153,7 +173,7 @@ def persons_registered_twice(request: HttpRequest) -> HttpResponse:
             except (ValidationError, PermissionDenied, merge.MergeRefused) as e:
                 found = refusal(e)
                 error = {"pair": request.POST["pair"], "text": found.text, "field": next(iter(found.fields), ""),
-                         "reason": request.POST.get("reason", "")[:200]}
+                         "reason": request.POST.get("reason", "")[:merge.REASON_MAX + 50]}
                 status = found.status
             else:
                 messages.success(request, f"已将人员#{other_pk}合并至人员#{keep_pk}；被合并的记录保留并标注“已合并”。")

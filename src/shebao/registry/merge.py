@@ -21,6 +21,12 @@ Chinese, and changes nothing (`merge_conflicts`): two contributions for the same
 two pension (retiree) records, two residents' pension enrolments not cancelled, two disability
 allowances being paid, two pension-account months not moved out for the same month, or employment
 spells with the same employer whose periods overlap.
+
+The identities are held first (`identity_problem`, review-user8 F1 and F5, review-input8 F2): the record
+kept must be the one under a valid 居民身份证 number when the other has one (else the desk, the portal and
+the search, which look the card holder up by that number, land on the merged shell), and two records
+whose numbers read as two different citizen IDs are two people, never merged. `pair_basis` says, for
+the page, which facts made a pair.
 """
 
 from __future__ import annotations
@@ -33,9 +39,10 @@ from django.db.models import Exists, OuterRef
 
 from shebao.core import clock
 from shebao.core.errors import Conflict
-from shebao.core.masking import mask_text
+from shebao.core.masking import invisible_problem, mask_text
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import actor_label, actor_user, require
+from shebao.registry.checks import CodeError, parse_citizen_id, reads_as_citizen_id
 from shebao.registry.models import AccountMonth, Contribution, EmploymentSpell, PensionAccount, Person
 
 # (model label, field name) of every foreign key to Person whose rows move to the record kept.
@@ -65,12 +72,61 @@ KEPT: dict[tuple[str, str], str] = {
     ("portal.IdentityCheck", "person"): "append-only: the portal's identity checks of that record",
     ("registry.Person", "merged_into"): "the pointer itself",
 }
+REASON_MAX = AuditEvent._meta.get_field("reason").max_length  # the audit row's column (200)
 SHOWN_AT_MOST = 5  # conflicts of one kind named in the message; the rest are counted
 
 
 def _named(items: list[str]) -> str:
     head = "、".join(items[:SHOWN_AT_MOST])
     return head + (f"等{len(items)}项" if len(items) > SHOWN_AT_MOST else "")
+
+
+def _valid_citizen_id(p: Person) -> str | None:
+    """The record's number when it is registered as 居民身份证 and passes GB 11643 (else None)."""
+    if p.id_type != Person.IdType.CITIZEN_ID:
+        return None
+    try:
+        parse_citizen_id(p.id_number)
+    except CodeError:
+        return None
+    return p.id_number
+
+
+def identity_problem(*, keep: Person, other: Person) -> str:
+    """Why these two identities may not be merged this way, in Chinese, or "" (reads no table):
+
+    * both numbers read as citizen IDs (`registry.checks.reads_as_citizen_id`: an 18-character one, or a
+      15-digit first-generation one as its 18-character form) and they differ: two card holders, never
+      one person (review-user8 F5: same name and birthday, different numbers, merged in one click);
+    * `other` is under a valid 居民身份证 number and `keep` is not: the record kept must be the one the
+      card holder is looked up by (review-user8 F1, review-input8 F2: keeping the 护照 record left the
+      citizen ID's sign-in and desk lookup on the merged shell)."""
+    a, b = reads_as_citizen_id(keep.id_number), reads_as_citizen_id(other.id_number)
+    if a and b and a != b:
+        return ("两条记录的证件号码是两个不同的居民身份证号码，属于两个人，不能合并"
+                "（仅姓名和出生日期相同；如一条证件号码有误，请先更正）")
+    held = _valid_citizen_id(other)
+    if held and _valid_citizen_id(keep) is None:
+        return (f"人员#{other.pk}以有效的居民身份证号码登记，应保留该记录、合并人员#{keep.pk}"
+                f"（前台、单位网厅和个人登录都按居民身份证号码查找本人）")
+    return ""
+
+
+def pair_basis(listed: Person, twin: Person) -> str:
+    """Which facts made `registered_twice` pair these two, in Chinese, for the reviewer (review-user8
+    F5): the same number (the 15-digit form of the 18-digit one, or the same 18 characters under another
+    document type), and whether name, birth date (from the number) and gender agree; or, when the numbers
+    are two different citizen IDs, that only name and birth date agree."""
+    a, b = reads_as_citizen_id(listed.id_number), reads_as_citizen_id(twin.id_number)
+    facts = []
+    if a and a == b:
+        facts.append("证件号码相同（15位与18位号码）" if len(listed.id_number) == 15 else "证件号码相同")
+    facts.append("姓名相同" if listed.name == twin.name else "姓名不同")
+    facts.append(f"出生日期相同（{twin.birth_date:%Y-%m-%d}）" if listed.birth_date == twin.birth_date else "出生日期不同")
+    facts.append("性别相同" if listed.gender == twin.gender else "性别不同")
+    if a and b and a != b:
+        facts.append("但证件号码是两个不同的居民身份证号码")
+    return "、".join(facts)
 
 
 def merge_conflicts(*, keep: Person, other: Person) -> list[str]:
@@ -84,6 +140,8 @@ def merge_conflicts(*, keep: Person, other: Person) -> list[str]:
             found.append(f"人员#{p.pk}已于此前合并至人员#{p.merged_into_id}，不能再合并")
     if found:
         return found
+    if problem := identity_problem(keep=keep, other=other):
+        return [problem]
     same_month = (Contribution.objects.filter(person=other)
                   .filter(Exists(Contribution.objects.filter(person=keep, employer_id=OuterRef("employer_id"),
                                                              month=OuterRef("month"))))
@@ -136,7 +194,8 @@ def person_merge(*, actor: Any, keep: Person, other: Person, reason: str) -> dic
     counts moved and the reason. One transaction: all of it or nothing.
 
     Permission: `person.merge` in the districts of both records. Refused (`MergeRefused`, Chinese,
-    nothing changed) when `merge_conflicts` names anything, or without a reason. Returns the rows moved,
+    nothing changed) when `merge_conflicts` names anything (the identities first: `identity_problem`), without
+    a reason, with one over `REASON_MAX` characters or holding an invisible character. Returns the rows moved,
     by model label."""
     require(actor, "person.merge", district_id=keep.district_id)
     require(actor, "person.merge", district_id=other.district_id)
@@ -144,6 +203,12 @@ def person_merge(*, actor: Any, keep: Person, other: Person, reason: str) -> dic
     if len(reason) < 4:
         raise MergeRefused("请填写合并理由（至少4个字），例如核实的证件材料", "a reason of at least 4 characters is required",
                            field="reason")
+    # Said, not cut: the audit row holds 200 characters (review-input8 F6: 5000 stored as 200).
+    if len(reason) > REASON_MAX:
+        raise MergeRefused(f"合并理由不能超过{REASON_MAX}个字符（现为{len(reason)}个）", "the reason is too long",
+                           field="reason")
+    if problem := invisible_problem(reason, "合并理由"):
+        raise MergeRefused(problem, "the reason holds an invisible character", field="reason")
     # Both rows locked in the order of their keys, so two merges of the same pair cannot interleave.
     locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[keep.pk, other.pk]).order_by("pk")}
     keep, other = locked.get(keep.pk, keep), locked.get(other.pk, other)
