@@ -24,11 +24,21 @@ class PersonSerializer(serializers.ModelSerializer):
     phone = serializers.CharField(source="phone_masked", read_only=True)
     district = serializers.CharField(source="district.code", read_only=True)
     account_type = serializers.SerializerMethodField()
+    # A record registered twice and merged (registry.merge, review-input8 F3): the record kept, when and
+    # the Chinese note; null/"" for a record that was not merged.
+    merged_into = serializers.IntegerField(source="merged_into_id", read_only=True, allow_null=True,
+                                           help_text="已合并至的人员编号（重复登记并已合并的记录；未合并为null）")
+    merged_at = serializers.DateTimeField(read_only=True, allow_null=True, help_text="合并时间（未合并为null）")
+    merged_note = serializers.SerializerMethodField(help_text="已合并的说明，如“已合并至人员#63，请在保留的记录上办理”；未合并为空")
 
     class Meta:
         model = Person
         fields = ["id", "name", "id_type", "id_number", "gender", "birth_date", "ethnicity", "hukou_type",
-                  "contributor_category", "is_cadre", "phone", "category", "district", "account_type"]
+                  "contributor_category", "is_cadre", "phone", "category", "district", "account_type",
+                  "merged_into", "merged_at", "merged_note"]
+
+    def get_merged_note(self, obj: Person) -> str:
+        return f"已合并至人员#{obj.merged_into_id}，请在保留的记录上办理" if obj.merged_into_id else ""
 
     def get_account_type(self, obj: Person) -> str | None:
         account = getattr(obj, "pension_account", None)

@@ -27,6 +27,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from shebao.backoffice import selectors
@@ -159,6 +160,14 @@ def queue_spec(user: Any, params: Any) -> ExportSpec:
                       total=min(qs.count(), EXPORT_LIMIT), reads=reads)
 
 
+def _refused(request: HttpRequest, kind: str, e: ValidationError) -> HttpResponse:
+    """A list's download (or its background job) refused: a page saying why in Chinese, with the way
+    back to the list's page (400), not a bare text answer (review-input8 F9)."""
+    back = {"persons": "web:person_search", "queue": "backoffice:queue"}.get(kind)
+    return TemplateResponse(request, "backoffice/export_refused.html", {
+        "message": "；".join(e.messages), "back": reverse(back) if back else "/"}, status=400)
+
+
 def _spec_download(request: HttpRequest, kind: str, params: Mapping[str, str]) -> HttpResponse:
     """The list `kind` (EXPORT_SPECS) under the page's filter `params`: the file now, or, for a list
     longer than SHEBAO_EXPORT_INLINE_ROWS, the page offering to write it in the background (the
@@ -168,7 +177,7 @@ def _spec_download(request: HttpRequest, kind: str, params: Mapping[str, str]) -
     try:
         spec = EXPORT_SPECS[kind](request.user, params)
     except ValidationError as e:
-        return HttpResponse("；".join(e.messages), status=400, content_type="text/plain; charset=utf-8")
+        return _refused(request, kind, e)
     if spec.total > settings.SHEBAO_EXPORT_INLINE_ROWS:
         return TemplateResponse(request, "backoffice/export_large.html", {
             "kind": kind, "spec": spec, "params": urlencode(params),
@@ -198,7 +207,7 @@ def export_job_start(request: HttpRequest) -> HttpResponse:
         job = export_start(actor=request.user, kind=request.POST.get("kind", ""),
                            params={k: params.get(k, "") for k in params})
     except ValidationError as e:
-        return HttpResponse("；".join(e.messages), status=400, content_type="text/plain; charset=utf-8")
+        return _refused(request, request.POST.get("kind", ""), e)
     return redirect("backoffice:export_job", pk=job.pk)
 
 
@@ -238,26 +247,33 @@ def export_job_file(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-PERSONS_HEADER = ["姓名", "证件类型", "证件号码", "性别", "出生日期", "参保区", "联系电话"]
+PERSONS_HEADER = ["姓名", "证件类型", "证件号码", "性别", "出生日期", "参保区", "联系电话", "重复登记合并"]
 
 
 def persons_spec(user: Any, params: Mapping[str, str]) -> ExportSpec:
     """A person search's results (人员查询) for the text ``q`` (kept encrypted on a job: it may be an
-    ID number, core.crypto), as the search page finds them, by name."""
+    ID number, core.crypto), as the search page finds them, by name. A record registered twice and merged
+    says so in the last column (已合并至人员#N, review-input8 F9). Refused (ValidationError, Chinese) for a
+    query holding a character no one can see (`core.masking.invisible_problem`: an empty sheet said nothing)
+    or one that is neither typed text nor a job's sealed query."""
     from shebao.core import crypto
+    from shebao.core.masking import invisible_problem
     from shebao.registry import selectors as registry_selectors
 
     try:
         query = crypto.decrypt(params.get("q", "")) or ""
     except ImproperlyConfigured:  # typed text that only looks like a token
         raise ValidationError("查询内容无效，请重新查询") from None
+    if problem := invisible_problem(query, "查询内容"):
+        raise ValidationError(problem)
     qs = registry_selectors.person_search(user=user, query=query).select_related("district").order_by("name", "pk")
     reads = _Reads(user, "人员查询导出")
 
     def rows() -> Iterator[list[Any]]:
         for p in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
             yield [p.name, p.get_id_type_display(), reads.id_number(p), p.get_gender_display(), p.birth_date,
-                   p.district.name if p.district_id else "", reads.phone(p, p.phone)]
+                   p.district.name if p.district_id else "", reads.phone(p, p.phone),
+                   f"已合并至人员#{p.merged_into_id}" if p.merged_into_id else ""]
 
     return ExportSpec(filename=f"人员查询结果_{clock.today():%Y%m%d}", title="人员", header=PERSONS_HEADER,
                       rows=rows, total=min(qs.count(), EXPORT_LIMIT), reads=reads,

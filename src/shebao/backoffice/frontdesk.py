@@ -225,7 +225,18 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
                     form.person = Person.objects.filter(id_number=number, spells__employer=form.employer).first()
                 if form.person is not None:
                     break
-            if form.person is None:
+            kept = registry_selectors.kept_record(form.person)
+            if kept is not None and kept != form.person:
+                # Registered twice and merged (registry.merge): the business is the kept record's, when
+                # the desk may serve it (review-user8 F1: the citizen ID resolved to the merged shell).
+                visible = (registry_selectors.person_list(user=user).filter(pk=kept.pk).exists()
+                           or (form.employer is not None and kept.spells.filter(employer=form.employer).exists()))
+                if visible:
+                    form.person = kept
+                else:
+                    form.errors["id_number"] = form.person.merged_refusal()
+                    form.person = None
+            elif form.person is None:
                 form.errors["id_number"] = "本区没有该证件号码的参保人员" + not_found_hint(id_number)
     _details_parse(form, data)
     # The facts a definition carries come from its fields (facts_from_details); the others as before.

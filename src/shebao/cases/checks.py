@@ -20,6 +20,7 @@ from django.db.models import Q, Sum
 
 from shebao.core.masking import mask_id_number
 from shebao.registry.models import Contribution, Employer, EmploymentSpell, Person
+from shebao.registry.selectors import kept_record
 from shebao.rules.business_fields import FieldError, definition
 from shebao.rules.dates import month_index, month_str
 
@@ -522,7 +523,8 @@ def _registered_identity(ctx: CheckContext) -> list[FieldError]:
     that employer ends the spell (减员). The refusal never says whose the number is: it may be another
     district's person (district line)."""
     d = ctx.details
-    person = Person.objects.filter(id_number=d.get("insured_id_number", "")).first()
+    # A merged record's number is the record kept's (registry.merge): held against that one.
+    person = kept_record(Person.objects.filter(id_number=d.get("insured_id_number", "")).first())
     if person is None:
         return []
     if person.name != d.get("insured_name") or person.id_type != d.get("insured_id_type"):

@@ -74,6 +74,7 @@ from shebao.core.permissions import (
 from shebao.registry.checks import CodeError, legacy_citizen_id, parse_citizen_id
 from shebao.registry.models import Contribution, Employer, EmploymentSpell, Person
 from shebao.registry.rates import contribution_rates, contribution_shares
+from shebao.registry.selectors import kept_record
 from shebao.rules.dates import InputError, month_add, month_index, month_of_date
 
 MAX_ROWS = 200_000
@@ -335,9 +336,19 @@ def rows_check(*, employer: Employer, month: str, rows: list[StagedRow]) -> None
     # nothing is decrypted for the match.
     hashes = {row.id_number: crypto.blind_index(row.id_number, kind="id_number") for row in rows if row.id_number}
     people: dict[str, tuple[int, str]] = {}
+    merged: dict[str, int] = {}
     for chunk in _chunks(sorted(set(hashes.values()))):
-        people.update({h: (pk, name) for pk, h, name in
-                       Person.objects.filter(id_number_hash__in=chunk).values_list("pk", "id_number_hash", "name")})
+        for pk, h, name, into in Person.objects.filter(id_number_hash__in=chunk).values_list(
+                "pk", "id_number_hash", "name", "merged_into"):
+            people[h] = (pk, name)
+            if into is not None:
+                merged[h] = into
+    # A record registered twice and merged (registry.merge) is declared on the record kept, never on
+    # the merged shell (review-user8 F1's class: every look-up by number follows merged_into).
+    for h, into in merged.items():
+        kept = kept_record(Person.objects.filter(pk=into).first())
+        if kept is not None:
+            people[h] = (kept.pk, kept.name)
     for row in rows:
         found = people.get(hashes.get(row.id_number, ""))
         if row.id_number and found is None and row.line_no not in misread:

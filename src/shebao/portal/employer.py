@@ -71,14 +71,18 @@ def needs_person(code: str, facts: tuple[str, ...]) -> bool:
 
 
 def _employee(employer: Any, id_number: str) -> Any:
-    """A person who has worked for this employer (a spell with it), by ID number; None otherwise. An
-    employer cannot probe the registry for anyone else."""
+    """A person who has worked for this employer (a spell with it), by ID number (a merged record's number
+    leads to the record kept: `registry.selectors.kept_record`); None otherwise. An employer cannot probe
+    the registry for anyone else."""
     from shebao.registry.checks import lookup_numbers
     from shebao.registry.models import Person
+    from shebao.registry.selectors import kept_record
 
     for number in lookup_numbers(id_number):  # a 15-digit first-generation number too (F8)
-        person = Person.objects.filter(id_number=number, spells__employer=employer).distinct().first()
-        if person is not None:
+        # A merged record's spells moved to the record kept (registry.merge): the number leads there
+        # (review-input8 F2: the citizen ID of a merged record found 本单位没有该证件号码的职工).
+        person = kept_record(Person.objects.filter(id_number=number).first())
+        if person is not None and person.spells.filter(employer=employer).exists():
             return person
     return None
 

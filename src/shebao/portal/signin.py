@@ -104,13 +104,11 @@ def person_for_id_number(id_number: str) -> Any:
     15-digit one as its 18-character form first, then as typed, as the desk looks it up)."""
     from shebao.registry.checks import lookup_numbers
     from shebao.registry.models import Person
+    from shebao.registry.selectors import kept_record
 
     for number in dict.fromkeys([person_number(id_number), *lookup_numbers(id_number)]):
-        person = Person.objects.filter(id_number=number).first()
-        for _ in range(5):  # a record registered twice and merged (registry.merge) signs in as the one kept
-            if person is None or person.merged_into_id is None:
-                break
-            person = Person.objects.filter(pk=person.merged_into_id).first()
+        # A record registered twice and merged (registry.merge) signs in as the one kept.
+        person = kept_record(Person.objects.filter(id_number=number).first())
         if person is not None:
             return person
     return None

@@ -20,6 +20,26 @@ def person_list(*, user: Any) -> QuerySet[Person]:
     return scope_queryset(Person.objects.select_related("district"), user=user)
 
 
+def kept_record(person: Person | None) -> Person | None:
+    """The record a person's business is done on: `person` itself, or, when it was registered twice and
+    merged (`registry.merge.person_merge`), the record kept (`merged_into`, followed to its end). Every
+    look-up by document number goes through it (the desk, the employer portal, the sign-in, the search:
+    review-user8 F1, review-input8 F2: the citizen ID landed on the merged, empty record). Unscoped: the
+    caller holds its own scope. None stays None."""
+    for _ in range(5):  # a chain is at most a few merges long; never loop on a bad row
+        if person is None or person.merged_into_id is None:
+            return person
+        person = Person.objects.select_related("district").filter(pk=person.merged_into_id).first()
+    return person
+
+
+def _with_kept(qs: QuerySet[Person], found: QuerySet[Person]) -> QuerySet[Person]:
+    """`found`, and, for each merged record in it, the record kept when `qs` (the user's scope) holds it:
+    a number typed finds the card holder's record as well as the merged shell (marked on the page)."""
+    kept = Person.objects.filter(pk__in=found.values("pk")).exclude(merged_into=None).values("merged_into")
+    return qs.filter(Q(pk__in=found.values("pk")) | Q(pk__in=kept))
+
+
 def employer_list(*, user: Any) -> QuerySet[Employer]:
     return scope_queryset(Employer.objects.select_related("district"), user=user)
 
@@ -46,7 +66,8 @@ def person_search(*, user: Any, query: str) -> QuerySet[Person]:
     a Latin-script name, the last four, the full number, or the start of a number (110105…, E1234…),
     normalised first (full-width digits, spaces inside the number, lower-case x: `core.normalize`).
 
-    Every branch is an indexed equality or prefix match, so it stays fast on a million people.
+    Every branch is an indexed equality or prefix match, so it stays fast on a million people. A full
+    number that finds a merged record finds the record kept too (`kept_record`).
     """
     q = _typed(query)
     qs = person_list(user=user)
@@ -57,10 +78,10 @@ def person_search(*, user: Any, query: str) -> QuerySet[Person]:
     if legacy is not None:
         # A first-generation 15-digit number is the person's 18-character one (review-input4 F8);
         # fifteen digits may also be the start of a newer number.
-        return qs.filter(Q(pk__in=qs.filter(id_number=legacy).values("pk"))
+        return qs.filter(Q(pk__in=_with_kept(qs, qs.filter(id_number=legacy)).values("pk"))
                          | Q(pk__in=id_prefix_search(qs, code).values("pk")))
     if _FULL_ID_RE.match(code):
-        return qs.filter(id_number=code)
+        return _with_kept(qs, qs.filter(id_number=code))
     if _DIGITS_RE.match(code):
         return qs.filter(id_last4=code)
     if _ID_PREFIX_RE.match(code):

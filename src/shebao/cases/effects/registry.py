@@ -21,6 +21,7 @@ from shebao.cases.effects.back_payment import PersonMonth, back_dues_create
 from shebao.core.audit import audit_create
 from shebao.core.permissions import actor_label, actor_user
 from shebao.registry.models import EmploymentSpell, Person, PersonHistory
+from shebao.registry.selectors import kept_record
 from shebao.registry.services import person_register, person_update
 from shebao.rules.business_fields import FieldError
 from shebao.rules.catalog import label
@@ -90,7 +91,8 @@ def person_change(case: Any, actor: Any) -> EffectResult:
 def insured_registration(case: Any, actor: Any) -> EffectResult:
     d = case.details
     employer = case.employer
-    person = Person.objects.filter(id_number=d["insured_id_number"]).first()
+    # A merged record's number registers on the record kept (registry.merge), never on the merged shell.
+    person = kept_record(Person.objects.filter(id_number=d["insured_id_number"]).first())
     created = person is None
     if created:
         extra: dict[str, Any] = {}
