@@ -205,6 +205,7 @@ NOT_ACTIONS = {
     "shebao.registry.merge.merge_conflicts",  # reads what would stop a merge
     "shebao.registry.merge.identity_problem",  # reads two records' identities (no table)
     "shebao.registry.merge.pair_basis",  # says why two records were paired (no table)
+    "shebao.benefits.survivors.end_reasons_for",  # the stop reasons that fit a relation (no table)
     "shebao.collection.importers.read_table", "shebao.collection.importers.duplicate_key",
     "shebao.core.policy.announcement_document", "shebao.core.policy.announcements_published",
     "shebao.core.policy.policy_statements", "shebao.core.policy.policy_title",
