@@ -165,3 +165,20 @@ def test_a_childs_pension_is_not_ended_for_remarriage(client, reviewer_chaoyang,
         survivor_pension_end(actor=reviewer_chaoyang, pension=child, last_month="2020-03", reason="remarriage")
     assert "配偶再婚不是子女的停发原因" in e.value.message_dict["reason"][0]
     assert SurvivorPension.objects.get(pk=child.pk).status == SurvivorPension.Status.ACTIVE
+
+
+def test_the_resend_form_names_an_invisible_character_and_draws_the_box_without_it(client, municipal_admin,
+                                                                                     reviewer_chaoyang, widowed):
+    """review-input8 F8 / review-user8 F9: 6222\\u200b0202… was answered 须为8至32位数字, 本人\\u200b提供 without
+    its place, and the U+200B stayed in the redrawn box."""
+    award_payee_register(actor=reviewer_chaoyang, award=widowed, payee=AwardPayee("李秀梅", "spouse", WIFE))
+    t = widowed.run.transfers.get()
+    client.force_login(municipal_admin)
+    with nothing_written():
+        r = client.post(reverse("backoffice:transfer_resend", args=[t.pk]), {
+            "bank_account": "6222\u200b020200112233445", "payee_name": "", "reason": "本人\u200b提供"})
+    page = r.content.decode()
+    assert r.status_code == 400 and "\u200b" not in page
+    assert "更正后的收款账号第5位是不可见的字符U+200B（零宽空格）" in page and "须为8至32位数字" not in page
+    assert "更正依据第3位是不可见的字符U+200B（零宽空格）" in page
+    assert 'value="6222020200112233445"' in page

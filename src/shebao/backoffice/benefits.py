@@ -416,7 +416,8 @@ def work_injury_pay(request: HttpRequest, pk: int) -> HttpResponse:
     recognition = medical_recognition(case.person)
     assessment = medical_assessment(case.person, recognition) if recognition is not None else None
     return TemplateResponse(request, "backoffice/benefits/work_injury_pay.html", {
-        "case": case, "recognition": recognition, "assessment": assessment, "form": form, "errors": errors,
+        "case": case, "recognition": recognition, "assessment": assessment, "errors": errors,
+        "form": {f: shown_text(v) for f, v in form.items()},  # without what the refusal names (review-input8 F8)
         "field_errors": at_inputs, "relations": WorkInjuryAward.PayeeRelation.choices,
         "may_pay": may(request.user, "work_injury.pay", district_id=case.office_id),
     }, status=status)
@@ -493,7 +494,9 @@ def award_payee_register(request: HttpRequest, pk: int) -> HttpResponse:
                                                                    typed["payee_id_number"]))
     except ValidationError as e:
         found = refusal(e)
-        return _award_page(request, award, payee_refused=found, payee_form=typed, status=found.status)
+        # drawn again without the characters no one can see, which the refusal names by position (review-input8 F8)
+        return _award_page(request, award, payee_refused=found, payee_form={f: shown_text(v) for f, v in typed.items()},
+                           status=found.status)
     award.refresh_from_db()
     messages.success(request, f"已登记领取人{award.payee_name}（{award.get_payee_relation_display()}）；"
                               "重新发放时支付给领取人")
@@ -528,7 +531,7 @@ def transfer_resend(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"已更正并生成重发批次#{retry.pk}（明细{transfer.pk}）；{SEND_STEPS}")
             return redirect("backoffice:payroll_run", pk=retry.pk)
     return TemplateResponse(request, "backoffice/benefits/transfer_resend.html", {
-        "t": transfer, "payee": payee, "form": form,
+        "t": transfer, "payee": payee, "form": {f: shown_text(v) for f, v in form.items()},  # without what the refusal names (review-input8 F8)
         "renamable": payee.survivor is not None or (payee.award is not None and not payee.award.payee_missing),
         "open": transfer.status == "failed" and transfer.retried_by_id is None,
         "may_resend": may(request.user, "payroll_transfer.resend"),

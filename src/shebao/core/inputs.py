@@ -99,11 +99,16 @@ def empty_upload_problem(data: bytes, filename: str) -> str:
 def clean_text(value: str, *, label: str, max_length: int | None = None, field: str = "") -> str:
     """``value`` if it may be stored in a column of ``max_length`` characters, else ValidationError
     naming ``label`` (the field's Chinese name) in Chinese, keyed by ``field`` when given."""
-    problem = text_problem(value)
-    if not problem and max_length is not None and len(value) > max_length:
-        problem = f"不能超过{max_length}个字符（现为{len(value)}个）"
-    if problem:
+    from shebao.core.masking import invisible_problem
+
+    # a character no one can see is named where it is (review-input8 F8: 本人\u200b提供 was refused
+    # without its position), as the business forms say it (core.masking.invisible_problem)
+    message = invisible_problem(value, label)
+    if not message and (problem := text_problem(value)):
         message = f"{label}{problem}"
+    if not message and max_length is not None and len(value) > max_length:
+        message = f"{label}不能超过{max_length}个字符（现为{len(value)}个）"
+    if message:
         raise ValidationError({field: message} if field else message)
     return value
 
@@ -345,9 +350,12 @@ def bank_account_text(value: Any, *, label: str, max_digits: int = 32) -> str:
     store a personal number where an account is expected (review-input6 F10). Used by every form that
     pays money out: payroll declarations, immediate work-injury payments, survivors' pensions.
     """
+    from shebao.core.masking import invisible_problem
     from shebao.core.normalize import normalize_code
     from shebao.registry.checks import reads_as_citizen_id
 
+    if isinstance(value, str) and (why := invisible_problem(value, label)):
+        raise ValueError(why)  # where, not "须为…位数字" (review-user8 F9)
     account = normalize_code(value)
     if len(account) == 18 and reads_as_citizen_id(account) is not None:
         raise ValueError(f"{label}填写的是居民身份证号码，请填写银行账号")
