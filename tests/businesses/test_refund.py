@@ -167,8 +167,12 @@ def test_the_bank_file_pays_the_refund_and_its_result_settles_it(clerk_chaoyang,
                                                                  person_chaoyang, employer_chaoyang, paid_due,
                                                                  municipal_admin):
     from shebao.collection import refunds, releases
+    from shebao.collection.reconcile import books_reconcile
 
     refund = _approved(clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due)
+    books = books_reconcile()  # approved: income taken back into refund_payable, nothing paid yet
+    assert books.ok and (books.figures["refunds_approved_fen"], books.figures["refunds_paid_fen"]) == (30_000, 0), \
+        books.problems
     file = refunds.refund_payment_file_create(actor=collection_clerk)
     releases.refund_payment_file_release(file=file, actor=municipal_admin)  # a second person (issue 16 §3)
     refund.refresh_from_db()
@@ -187,6 +191,9 @@ def test_the_bank_file_pays_the_refund_and_its_result_settles_it(clerk_chaoyang,
     assert sorted((p.account, p.amount_fen) for p in refund.settlement.postings.all()) == [
         ("bank", -30_000), ("refund_payable", 30_000)]
     assert ledger.account_balance(account="refund_payable", employer_id=employer_chaoyang.pk) == 0
+    books = books_reconcile()  # paid: the bank is what was received less the refund
+    assert books.ok and (books.figures["refunds_paid_fen"], books.figures["refunds_outstanding_fen"]) == (30_000, 0), \
+        books.problems
     with nothing_written():  # the same result file again changes nothing
         assert refunds.refund_result_import(data=result, filename="again.csv", actor=collection_clerk).already_imported
     with pytest.raises(Exception):  # noqa: B017 - a paid refund cannot be cancelled
@@ -226,6 +233,7 @@ def test_an_unpaid_refund_is_cancelled_only_by_a_reversing_entry_with_a_reason(
     from django.core.exceptions import ValidationError
 
     from shebao.collection import refunds
+    from shebao.collection.reconcile import books_reconcile
 
     refund = _approved(clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due)
     with nothing_written(), pytest.raises(ValidationError):
@@ -236,6 +244,9 @@ def test_an_unpaid_refund_is_cancelled_only_by_a_reversing_entry_with_a_reason(
     reversal = LedgerTransaction.objects.get(reverses=refund.approval)
     assert reversal.author == reviewer_chaoyang and "核准有误" in reversal.reason
     assert ledger.account_balance(account="refund_payable", employer_id=employer_chaoyang.pk) == 0
+    books = books_reconcile()  # cancelled: the reversal gave the income back, nothing approved or paid
+    assert books.ok and (books.figures["refunds_approved_fen"], books.figures["refunds_paid_fen"]) == (0, 0), \
+        books.problems
     # What it took from the due is free again: a new refund of the whole due is accepted.
     again = submit(clerk_chaoyang, "refund", person=person_chaoyang, applied_on=APPLIED,
                    details=refund_details(paid_due, amount_fen=100_000))

@@ -9,6 +9,7 @@ from django.db.models import Sum
 
 from shebao.collection import ledger
 from shebao.collection.models import Allocation, Due, LedgerTransaction, Payment, Posting
+from shebao.collection.refunds import REFUND_PAYABLE
 
 
 @dataclass
@@ -22,6 +23,11 @@ class Reconciliation:
 
 
 def books_reconcile() -> Reconciliation:
+    """Check the books against the rows they record: every transaction balances; receivable per employer
+    equals its open dues; no employer credit is negative; each due is allocated in full once settled;
+    money received less refunds paid is the bank; allocated plus credit is what was received plus relief
+    credited; income is the dues plus relief taken off them less refunds approved; relief on the dues is
+    relief in the books. Returns the problems in Chinese (empty when the books agree) and the figures, fen."""
     r = Reconciliation()
     for txn_id, total in ledger.unbalanced_transactions():
         r.problems.append(f"凭证#{txn_id}借贷不平，差额{total}分")
@@ -63,21 +69,33 @@ def books_reconcile() -> Reconciliation:
     if len(bad) > 20:
         r.problems.append(f"另有{len(bad) - 20}笔应缴的分配合计不符")
 
-    # Money: every fen received is allocated or held as credit.
+    # Refunds (1.2c): an approved refund takes income back into refund_payable (a cancelled one is reversed),
+    # and the bank's payment of it takes the payable out of the bank. They left every check below reporting
+    # a mismatch after the first refund, since none counted them (fixmoney8's finding).
+    refunds_paid = -int(Posting.objects.filter(account=ledger.BANK, transaction__kind=LedgerTransaction.Kind.REFUND_PAID)
+                        .aggregate(s=Sum("amount_fen"))["s"] or 0)
+    refunds_outstanding = -ledger.account_balance(account=REFUND_PAYABLE)
+    refunds_approved = refunds_outstanding + refunds_paid
+    r.figures["refunds_approved_fen"], r.figures["refunds_paid_fen"] = refunds_approved, refunds_paid
+    r.figures["refunds_outstanding_fen"] = refunds_outstanding
+    if refunds_outstanding < 0:
+        r.problems.append(f"应付退费余额为负（{refunds_outstanding}分）：支付的退费多于核准的退费")
+
+    # Money: every fen received is allocated or held as credit; what left the bank is refunds paid.
     received = int(Payment.objects.exclude(source=Payment.Source.CREDIT).exclude(
         transaction__reversed_by__isnull=False).aggregate(s=Sum("amount_fen"))["s"] or 0)
     bank = ledger.account_balance(account=ledger.BANK)
     r.figures["received_fen"], r.figures["bank_fen"] = received, bank
-    if received != bank:
-        r.problems.append(f"收款合计{received}分与总账银行存款{bank}分不一致")
+    if received - refunds_paid != bank:
+        r.problems.append(f"收款合计{received}分减已付退费{refunds_paid}分与总账银行存款{bank}分不一致")
     allocated_total = int(Allocation.objects.aggregate(s=Sum("amount_fen"))["s"] or 0)
     r.figures["allocated_fen"] = allocated_total
     # Relief credited to employers who had paid (a relief pack published after they paid) is credit too.
     relief_credited = int(Due.objects.filter(relief_credited=True).aggregate(s=Sum("relief_fen"))["s"] or 0)
     r.figures["relief_credited_fen"] = relief_credited
-    if allocated_total + r.figures["employer_credit_fen"] != bank + relief_credited:
+    if allocated_total + r.figures["employer_credit_fen"] != bank + refunds_paid + relief_credited:
         r.problems.append(f"已分配{allocated_total}分加预缴余额{r.figures['employer_credit_fen']}分不等于"
-                          f"收款{bank}分加减免退款{relief_credited}分")
+                          f"收款{bank + refunds_paid}分加减免退款{relief_credited}分")
     dues_total = int(Due.objects.aggregate(s=Sum("amount_fen"))["s"] or 0)
     insurances = ("pension", "unemployment", "medical", "maternity", "work_injury")
     income = -sum(ledger.account_balance(account=ledger.income_account(k)) for k in insurances)
@@ -88,8 +106,9 @@ def books_reconcile() -> Reconciliation:
     relief_booked = sum(ledger.account_balance(account=f"relief:{k}") for k in insurances)
     r.figures["dues_fen"], r.figures["income_fen"] = dues_total, income
     r.figures["relief_fen"] = relief_booked
-    if dues_total + reduced != income:
-        r.problems.append(f"应缴合计{dues_total}分加减免{reduced}分与总账收入{income}分不一致")
+    if dues_total + reduced - refunds_approved != income:
+        r.problems.append(f"应缴合计{dues_total}分加减免{reduced}分减核准退费{refunds_approved}分"
+                          f"与总账收入{income}分不一致")
     if relieved != relief_booked:
         r.problems.append(f"应缴记载的减免合计{relieved}分与总账减免{relief_booked}分不一致")
     return r
