@@ -207,3 +207,17 @@ def test_the_deferral_list_pages_with_a_real_cursor(db, clerk_chaoyang, hard_hit
         first = api.get(first["next"]).json()
         seen += [d["id"] for d in first["results"]]
     assert seen == sorted(ids, reverse=True)
+
+
+def test_a_deferral_takes_the_rule_key_the_packs_api_lists(hard_hit, clerk_chaoyang):
+    """review-input8 F10: GET /relief/packs/ lists the deferral rule as "<pack>/<rule>", and a client that
+    sent that key back was told the rule does not exist; another pack's prefix is still refused."""
+    packs = _api(clerk_chaoyang).get("/api/v1/relief/packs/").json()
+    [key] = [r["key"] for p in packs if p["name"] == PACK for r in p["rules"] if r["kind"] == "deferral"]
+    assert key == f"{PACK}/hardship-deferral"
+    r = _api(clerk_chaoyang).post("/api/v1/relief/deferrals/", _deferral_body(hard_hit, rule=key), format="json")
+    assert r.status_code == 201, r.content.decode()
+    with nothing_written():
+        r = _api(clerk_chaoyang).post("/api/v1/relief/deferrals/",
+                                      _deferral_body(hard_hit, rule="other-pack/hardship-deferral"), format="json")
+    _problem(r, "rule")

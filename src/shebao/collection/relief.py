@@ -657,6 +657,8 @@ def _deferral_rule(pack: str, rule: str) -> tuple[ReliefPack, DeferralRule]:
     if not ReliefPublication.objects.filter(pack=pack).exists():
         raise ValidationError({"pack": f"政策包“{pack}”尚未发布执行，不能据以缓缴"})
     p = load_relief_pack(pack)
+    if isinstance(rule, str) and rule.startswith(f"{pack}/"):
+        rule = rule[len(pack) + 1:]  # the key the packs API lists (review-input8 F10): "<pack>/<rule>"
     try:
         r = p.deferral(rule)
     except KeyError:
