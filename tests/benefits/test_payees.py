@@ -42,7 +42,8 @@ def paid(db, clerk_chaoyang, reviewer_chaoyang):
         {"kind": "assessment", "reference": "京劳鉴〔2020〕0093号", "id_number": doctor.id_number,
          "decided_on": "2020-02-10", "died_on": "2020-02-07"}]) + "\n").encode(), filename="d.jsonl", actor=SETUP)
     case = fast_track_claim_submit(actor=clerk_chaoyang, person=doctor, details=claim_details(), applied_on=dt.date(2020, 2, 11))
-    award = fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=0, bank_account="6222020000000000093", payee=personas.relative())
+    award = fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=0, bank_account="6222020000000000093",
+                                payee=personas.relative(relation="sibling"))  # the spouse is granted a pension (one spouse)
     spouse, child = survivor_pensions_grant(actor=reviewer_chaoyang, award=award, wage_fen=1_250_000,
                                             dependants=family()[:2])
     run = payroll.payroll_run_start(actor=SETUP, month="2020-05")
