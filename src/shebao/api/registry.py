@@ -38,7 +38,7 @@ class PersonSerializer(serializers.ModelSerializer):
                   "merged_into", "merged_at", "merged_note"]
 
     def get_merged_note(self, obj: Person) -> str:
-        return f"已合并至人员#{obj.merged_into_id}，请在保留的记录上办理" if obj.merged_into_id else ""
+        return Person.merged_text(obj.merged_into_id)
 
     def get_account_type(self, obj: Person) -> str | None:
         account = getattr(obj, "pension_account", None)

@@ -274,12 +274,18 @@ class Person(BlindIndexedModel):
     def __str__(self) -> str:
         return f"{self.name}（{self.id_number_masked}）"
 
+    @staticmethod
+    def merged_text(merged_into_id: int | None) -> str:
+        """The one wording of where a merged record's business went: "已合并至人员#N，请在保留的记录上办理";
+        "" for a record not merged (the API's merged_note, the refusals of `merged_refusal`)."""
+        return f"已合并至人员#{merged_into_id}，请在保留的记录上办理" if merged_into_id else ""
+
     def merged_refusal(self) -> str:
         """Why nothing may be written to this record, in Chinese: it was registered twice and merged
         (`registry.merge`), so its rows now belong to the record kept; "" when it was not. Reads the
         stored row, not this instance, which may predate the merge."""
         merged_into = Person.objects.filter(pk=self.pk).values_list("merged_into", flat=True).first()
-        return f"该人员为重复登记，已合并至人员#{merged_into}，请在保留的记录上办理" if merged_into else ""
+        return f"该人员为重复登记，{Person.merged_text(merged_into)}" if merged_into else ""
 
     def _derive_index(self) -> None:
         self.id_number_hash = crypto.blind_index(self.id_number, kind="id_number")
