@@ -29,15 +29,20 @@ def test_the_clerk_reads_that_the_case_waits_for_the_reviewer(client, settings, 
     assert case.status not in (Status.COMPLETED, Status.REJECTED)
     assert "approve" not in workflows.available_actions(case, clerk_chaoyang)
     page = client.get(f"/office/cases/{case.pk}/").content.decode()
+    # the forms owed are the clerk's to collect: the notice says so, not that the clerk's step is done
+    # (look9: 您这一步已完成 stood beside materials still 未收到)
+    assert case.owed_documents.exists()
+    assert 'id="waiting-on"' in page and "办理所需材料尚未收齐" in page
+    assert "之后由区复核人员或市中心管理员审批通过" in page and "您这一步已完成" not in page
+    assert "<label>共享来源 <input" in page and "<label>凭证号 <input" in page  # the exchange's inputs named
+    for owed in case.owed_documents.all():  # the owed forms, exchanged and accepted
+        owed = services.owed_document_exchange(owed=owed, actor=clerk_chaoyang, source="市公安局", reference="GA-1")
+        services.owed_document_review(owed=owed, actor=reviewer_chaoyang, accepted=True)
+    page = client.get(f"/office/cases/{case.pk}/").content.decode()
     assert 'id="waiting-on"' in page and "本申请等待区复核人员或市中心管理员审批通过" in page and "您这一步已完成" in page
-    if case.owed_documents.exists():  # the exchange's two inputs carry their names, not placeholders alone
-        assert "<label>共享来源 <input" in page and "<label>凭证号 <input" in page
     client.force_login(reviewer_chaoyang)
     page = client.get(f"/office/cases/{case.pk}/").content.decode()
     assert 'id="waiting-on"' not in page and "审批通过" in page  # the reviewer's own step
-    for owed in case.owed_documents.all():  # the owed forms, exchanged and accepted, then the approval
-        owed = services.owed_document_exchange(owed=owed, actor=clerk_chaoyang, source="市公安局", reference="GA-1")
-        services.owed_document_review(owed=owed, actor=reviewer_chaoyang, accepted=True)
     case.refresh_from_db()
     case = services.case_transition(case=case, actor=reviewer_chaoyang, action="approve")
     assert case.status == Status.COMPLETED and workflows.waiting_on(case, clerk_chaoyang) == []

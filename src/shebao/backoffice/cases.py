@@ -90,7 +90,7 @@ def _labelled(transitions):
 
 
 def _case_context(request: HttpRequest, case) -> dict:
-    actions = workflows.available_actions(case, request.user)
+    offered = actions = workflows.available_actions(case, request.user)
     phone_denied = any(pc.outcome == PhoneCheck.Outcome.DENIED for pc in case.phone_checks.all())
     if phone_denied:
         # 1.2c: the person denied the refund; the workflow refuses accept and approve, so the page
@@ -114,7 +114,7 @@ def _case_context(request: HttpRequest, case) -> dict:
         # 1.2c: a money-out step withheld from whoever prepared the case, said with whom to ask.
         "withheld": workflows.second_person_withheld(case, request.user),
         # review-user8 F7: whose step comes next, when it is not this reader's
-        "waiting_on": workflows.waiting_on(case, request.user),
+        "waiting_on": workflows.waiting_on(case, request.user, available=offered),
         # 2.1: what the agency works out itself (never asked of the applicant), recorded here.
         "assess_fields": form_fields(case.business, part="agency") if definition(case.business).agency_fields
         and case.status not in (Status.COMPLETED, Status.REJECTED) else [],

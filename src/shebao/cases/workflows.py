@@ -397,24 +397,35 @@ def available_actions(case: Case, actor: Any) -> list[str]:
     return actions
 
 
-def waiting_on(case: Case, actor: Any) -> list[tuple[str, str]]:
+# Guards that read the case alone (no input of the step): what the case still lacks, said by `waiting_on`.
+_CASE_STATE_GUARDS = (_required_received, _owed_all_reviewed, _remote_document_attached)
+
+
+def waiting_on(case: Case, actor: Any, *, available: list[str] | None = None) -> list[tuple[str, str, str]]:
     """What moves the case on from here and who does it, when it is not this actor: ``[(action name,
-    roles' names)]`` of the forward steps (not 驳回) of the case's workflow from its status that the actor
+    roles' names, what the case still lacks for it or "")]`` of the forward steps (not 驳回) of the case's workflow from its status that the actor
     may not take (another role, or the second person of 1.2c). Empty when the actor can move it on or
     nothing follows (done, rejected). For the case page: a clerk whose part is done reads that the case
-    now waits for the reviewer (review-user8 F7), not only 驳回."""
+    now waits for the reviewer (review-user8 F7), not only 驳回. ``available``: `available_actions` of
+    this actor when the caller has it already (it reads the case's makers once more otherwise)."""
     from shebao.staff.models import Role
 
-    mine = set(available_actions(case, actor))
+    mine = set(available_actions(case, actor) if available is None else available)
     wf = case_workflow(case)
     steps = [t for t in TRANSITIONS if t.workflow == wf and case.status in t.sources and t.action != "reject"]
     if not steps or any(t.action in mine for t in steps):
         return []
-    out: dict[str, set[str]] = {}
+    out: dict[str, tuple[set[str], str]] = {}
     for t in steps:
-        out.setdefault(ACTION_NAMES.get(t.action, t.action), set()).update(t.roles)
+        # what the case itself still lacks for that step (documents owed or not reviewed, a fax to attach):
+        # then the reader's part is not done (look9: 您这一步已完成 beside materials still 未收到)
+        pending = next((failed[1] for g in t.guards if g in _CASE_STATE_GUARDS
+                        and (failed := g(case, {})) is not None), "")
+        roles, _ = out.setdefault(ACTION_NAMES.get(t.action, t.action), (set(), pending))
+        roles.update(t.roles)
     names = dict(Role.choices)
-    return [(action, "或".join(names.get(r, r) for r in sorted(roles))) for action, roles in out.items()]
+    return [(action, "或".join(names.get(r, r) for r in sorted(roles)), pending)
+            for action, (roles, pending) in out.items()]
 
 
 def table_rows() -> list[dict[str, Any]]:
