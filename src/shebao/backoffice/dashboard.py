@@ -214,22 +214,12 @@ def _district_label(office: Any) -> str:
     return short_name(office.name)
 
 
-def basis_text(board: selectors.Dashboard) -> str:
-    """Which day each figure of `board` counts by, the months its monthly money covers, as one Chinese
-    sentence for the page and for each download's title row (review-user8 F4: the page named only 申请,
-    应缴 and 收款, so a leader read 待遇已支付 0.00 for a range holding the payroll day)."""
-    first, last = selectors.months_of(board.start, board.end)
-    months = first if first == last else f"{first}至{last}"
-    return (f"申请按申请日期、收款按到账日期统计；应缴、已缴、欠缴和减免按费款所属月份，待遇支付、未到账和补发按发放月份，"
-            f"均按所选期间涉及的整月计入（{months}）；失败后重发的待遇只按重发后的结果计一次。")
-
-
 def sheet_caption(board: selectors.Dashboard, title: str) -> str:
     """The title row of a dashboard download: what the table is, whose figures, which period, the unit,
     and when it was made, so a forwarded sheet reads alone (review-user8 F4)."""
     where = board.district.name if board.district else "全市"
     return (f"{title}｜{where}｜统计期间{board.start:%Y-%m-%d}至{board.end:%Y-%m-%d}｜金额单位：元｜"
-            f"生成时间{clock.now():%Y-%m-%d %H:%M}｜{basis_text(board)}")
+            f"生成时间{clock.now():%Y-%m-%d %H:%M}｜{selectors.basis_text(board)}")
 
 
 def _tables(board: selectors.Dashboard) -> dict[str, dict[str, Any]]:
@@ -338,7 +328,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "qs": qs, "qs_city": qs_city, "district_ids": [o.pk for o, _ in board.districts],
         "district_rows": list(zip([o for o, _ in board.districts], tables["districts"]["rows"], strict=True)),
         "late_fees": selectors.late_fees_by_district(user=request.user, district_id=params["district_id"]),
-        "drills": selectors.DRILLS, "basis": basis_text(board),
+        "drills": selectors.DRILLS, "basis": selectors.basis_text(board),
     })
 
 

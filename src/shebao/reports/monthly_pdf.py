@@ -60,7 +60,7 @@ def monthly_report_pdf(*, board: selectors.Dashboard, month: str, refreshed_at: 
     pages.text(f"范围：{where}；统计期间：{board.start:%Y-%m-%d}至{board.end:%Y-%m-%d}", 10)
     fresh = (f"统计数据更新于{timezone.localtime(refreshed_at):%Y-%m-%d %H:%M}" if refreshed_at
              else "统计数据尚未生成")
-    pages.text(f"{fresh}；申请按申请日期、应缴按费款所属期、待遇按发放月份统计；逾期按{board.today:%Y-%m-%d}计算。", 9)
+    pages.text(f"{fresh}；{selectors.basis_text(board)}逾期按{board.today:%Y-%m-%d}计算。", 9)
     pages.y -= 2 * mm
     pages.text("一、各项指标", 11, 7 * mm)
     pages.heads = (FIG_HEADS, FIG_WIDTHS)

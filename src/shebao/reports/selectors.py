@@ -244,6 +244,16 @@ def months_of(start: dt.date, end: dt.date) -> tuple[str, str]:
     return f"{start:%Y-%m}", f"{end:%Y-%m}"
 
 
+def basis_text(board: Dashboard) -> str:
+    """Which day each figure of `board` counts by, the months its monthly money covers, as one Chinese
+    sentence for the page, each download's title row and the monthly PDF (review-user8 F4: the page
+    named only 申请, 应缴 and 收款, so a leader read 待遇已支付 0.00 for a range holding the payroll day)."""
+    first, last = months_of(board.start, board.end)
+    months = first if first == last else f"{first}至{last}"
+    return (f"申请按申请日期、收款按到账日期统计；应缴、已缴、欠缴和减免按费款所属月份，待遇支付、未到账和补发按发放月份，"
+            f"均按所选期间涉及的整月计入（{months}）；失败后重发的待遇只按重发后的结果计一次。")
+
+
 def _in_range(start: dt.date, end: dt.date) -> Q:
     """The tallies a range from `start` to `end` counts: a daily source's on the days in it, a monthly
     source's on every month the range touches (its tally sits on the month's first day).
