@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Sum
 
-from shebao.collection.models import LedgerTransaction, Posting
+from shebao.collection.models import LedgerTransaction, Posting, booking_month
 from shebao.core import clock
 from shebao.core.permissions import actor_label, actor_user
 
@@ -29,6 +29,14 @@ def income_account(insurance: str) -> str:
 
 class LedgerError(Exception):
     pass
+
+
+def booking_month_sql(column: str) -> str:
+    """SQL for the month 'YYYY-MM' of the date `column`, on this database: what `booking_month` gives in
+    Python, for the set-based inserts that write postings without the ORM (`Posting.month`)."""
+    if connection.vendor == "postgresql":
+        return f"to_char({column}, 'YYYY-MM')"
+    return f"substr({column}, 1, 7)"  # SQLite keeps a date as its ISO text 'YYYY-MM-DD'
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,9 @@ def ledger_reverse(*, txn: LedgerTransaction, actor: Any, reason: str, occurred_
         raise LedgerError("冲正必须记录操作人")
     if LedgerTransaction.objects.filter(reverses=txn).exists():
         raise LedgerError(f"凭证#{txn.pk}已冲正，不能重复冲正")
-    lines = [Line(p.account, p.employer_id, -p.amount_fen) for p in txn.postings.all()]
+    # By the transaction's month too: on PostgreSQL the read is one partition's (docs/scale.md).
+    lines = [Line(p.account, p.employer_id, -p.amount_fen)
+             for p in txn.postings.filter(month=booking_month(txn.occurred_on)).order_by("pk")]
     return ledger_post(kind=LedgerTransaction.Kind.REVERSAL, occurred_on=occurred_on or clock.today(),
                        lines=lines, actor=actor, memo=f"冲正凭证#{txn.pk}", reason=reason, reverses=txn)
 

@@ -9,6 +9,7 @@ payment date: Reading 0.3b charges the late fee on "the overdue amount" up to "t
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -265,12 +266,44 @@ class LedgerTransaction(AppendOnlyModel):
         return f"#{self.pk} {self.get_kind_display()} {self.occurred_on}"
 
 
+def booking_month(occurred_on: dt.date | str) -> str:
+    """The month 'YYYY-MM' of a booking date (a `LedgerTransaction.occurred_on`, a date or its ISO text):
+    the month a posting belongs to, the key `collection_posting` is partitioned by (docs/scale.md)."""
+    day = occurred_on if isinstance(occurred_on, dt.date) else dt.date.fromisoformat(str(occurred_on)[:10])
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _postings_dated(postings: list[Posting]) -> None:
+    """Set each posting's `month` from its transaction's booking date (one query for the transactions not
+    already loaded on the postings). Every posting written through the ORM passes here."""
+    field = Posting._meta.get_field("transaction")
+    unread = {p.transaction_id for p in postings if not field.is_cached(p) and p.transaction_id is not None}
+    booked = dict(LedgerTransaction.objects.filter(pk__in=unread).values_list("pk", "occurred_on")) if unread else {}
+    for p in postings:
+        day = p.transaction.occurred_on if field.is_cached(p) else booked.get(p.transaction_id)
+        if day is not None:
+            p.month = booking_month(day)
+
+
+class PostingQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Django's bulk_create, each posting's `month` set from its transaction first."""
+        objs = list(objs)
+        _postings_dated(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Posting(AppendOnlyModel):
     """One line of a transaction: a signed amount on an account (debit positive, credit negative).
 
     Accounts: `bank` (money received), `receivable` (what employers owe, per employer),
     `employer_credit` (money received and not yet allocated, per employer), `income:<insurance>`,
     `relief:<insurance>` (contributions relieved by a relief pack: debit, against income or receivable).
+
+    `month` is the month 'YYYY-MM' of the transaction's booking date (`occurred_on`), the key the table
+    is partitioned by on PostgreSQL (collection 0020). It is never chosen by a caller: `save` and
+    `bulk_create` set it from the transaction (`_postings_dated`); the two set-based inserts of
+    `collection.services` (a month's dues entry, history payments) write the same month in SQL.
     """
 
     transaction = models.ForeignKey(LedgerTransaction, verbose_name="凭证", on_delete=models.PROTECT,
@@ -279,11 +312,19 @@ class Posting(AppendOnlyModel):
     employer = models.ForeignKey(Employer, verbose_name="单位", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+")
     amount_fen = models.BigIntegerField("金额（分，借正贷负）")
+    month = models.CharField("记账月份", max_length=7, editable=False)
+
+    objects = PostingQuerySet.as_manager()
 
     class Meta:
         verbose_name = "分录行"
         verbose_name_plural = "分录行"
         indexes = [models.Index(fields=["account", "employer"])]
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            _postings_dated([self])
+        super().save(*args, **kwargs)
 
 
 class BankFile(AppendOnlyModel):

@@ -29,6 +29,7 @@ from shebao.collection.models import (
     PaymentReversal,
     Posting,
     RemittanceLine,
+    booking_month,
 )
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_range, audit_create, audit_update, audited_bulk_update, snapshot
@@ -310,10 +311,11 @@ def _post_dues(cursor: Any, *, month_no: int, month: str, actor: Any) -> None:
     d, p = Due._meta.db_table, Posting._meta.db_table
     txn = LedgerTransaction.objects.create(kind=LedgerTransaction.Kind.DUES, occurred_on=clock.today(),
                                            memo=f"核定应缴：{month}"[:200], **ledger._actor_fields(actor))
-    cursor.execute(f"INSERT INTO {p} (transaction_id, account, employer_id, amount_fen) "
-                   f"SELECT %s, %s, d.employer_id, SUM(d.amount_fen) FROM {d} d JOIN {_NEW_DUES} n ON n.id = d.id "
+    booked = booking_month(txn.occurred_on)  # Posting.month, as Posting.bulk_create sets it
+    cursor.execute(f"INSERT INTO {p} (transaction_id, account, employer_id, amount_fen, month) "
+                   f"SELECT %s, %s, d.employer_id, SUM(d.amount_fen), %s FROM {d} d JOIN {_NEW_DUES} n ON n.id = d.id "
                    "WHERE d.month_no = %s GROUP BY d.employer_id HAVING SUM(d.amount_fen) <> 0 ORDER BY d.employer_id",
-                   [txn.pk, ledger.RECEIVABLE, month_no])
+                   [txn.pk, ledger.RECEIVABLE, booked, month_no])
     cursor.execute(f"SELECT d.insurance, SUM(d.amount_fen), SUM(CASE WHEN d.relief_credited THEN 0 ELSE d.relief_fen END) "
                    f"FROM {d} d JOIN {_NEW_DUES} n ON n.id = d.id WHERE d.month_no = %s GROUP BY d.insurance",
                    [month_no])
@@ -326,7 +328,8 @@ def _post_dues(cursor: Any, *, month_no: int, month: str, actor: Any) -> None:
             lines += [Line(relief_account(k), None, r), Line(ledger.income_account(k), None, -r)]
     Posting.objects.bulk_create([Posting(transaction=txn, account=ln.account, employer_id=ln.employer_id,
                                          amount_fen=ln.amount_fen) for ln in lines if ln.amount_fen])
-    cursor.execute(f"SELECT COALESCE(SUM(amount_fen), 0) FROM {p} WHERE transaction_id = %s", [txn.pk])
+    cursor.execute(f"SELECT COALESCE(SUM(amount_fen), 0) FROM {p} WHERE transaction_id = %s AND month = %s",
+                   [txn.pk, booked])
     total = int(cursor.fetchone()[0])
     if total:
         raise ledger.LedgerError(f"分录借贷不平：合计 {total} 分")
@@ -359,10 +362,12 @@ def _history_payments(cursor: Any, *, actor: Any) -> int:
     cursor.execute(f"INSERT INTO {pay} (id, employer_id, source, amount_fen, received_on, reference, transaction_id, "
                    f"created_at) SELECT pay_id, employer_id, %s, total, paid_on, '', txn_id, {_now_sql()} "
                    f"FROM {_HISTORY} ORDER BY pay_id", [Payment.Source.HISTORY.value])
-    cursor.execute(f"INSERT INTO {Posting._meta.db_table} (transaction_id, account, employer_id, amount_fen) "
-                   f"SELECT txn_id, account, employer_id, amount FROM (SELECT txn_id, 0 AS k, %s AS account, "
-                   f"employer_id, total AS amount FROM {_HISTORY} UNION ALL SELECT txn_id, 1, %s, employer_id, "
-                   f"-total FROM {_HISTORY}) x ORDER BY txn_id, k", [ledger.BANK, ledger.RECEIVABLE])
+    # Posting.month: the month of the transaction's booking date, here the day paid.
+    cursor.execute(f"INSERT INTO {Posting._meta.db_table} (transaction_id, account, employer_id, amount_fen, month) "
+                   f"SELECT txn_id, account, employer_id, amount, {ledger.booking_month_sql('paid_on')} FROM "
+                   f"(SELECT txn_id, 0 AS k, %s AS account, employer_id, total AS amount, paid_on FROM {_HISTORY} "
+                   f"UNION ALL SELECT txn_id, 1, %s, employer_id, -total, paid_on FROM {_HISTORY}) x "
+                   "ORDER BY txn_id, k", [ledger.BANK, ledger.RECEIVABLE])
     cursor.execute(f"INSERT INTO {Allocation._meta.db_table} (payment_id, due_id, amount_fen, created_at) "
                    f"SELECT h.pay_id, d.id, d.amount_fen, {_now_sql()} FROM {d} d "
                    f"JOIN {_NEW_DUES} n ON n.id = d.id JOIN {_HISTORY} h ON h.month_no = d.month_no "

@@ -21,93 +21,27 @@ so the autodetector sees nothing. Later monthly partitions: `shebao partitions` 
 from django.db import migrations
 
 TABLE = "registry_contribution"
-ASIDE = "registry_contribution_before_partitioning"
 AHEAD_MONTHS = 12
 
 
-def _definitions(cursor, table):
-    """The constraints (name, kind, definition) and the indexes not backing a constraint (name, definition)
-    of `table`, as PostgreSQL prints them."""
-    cursor.execute("SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
-                   "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'f', 'c') ORDER BY contype, conname",
-                   [table])
-    constraints = cursor.fetchall()
-    cursor.execute("SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-                   "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass AND NOT EXISTS "
-                   "(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid) "
-                   "ORDER BY c.relname", [table])
-    return constraints, cursor.fetchall()
-
-
-def _set_aside(cursor):
-    """Rename the table and its identity sequence aside and drop its constraints and indexes, so that the
-    new table takes their names; returns the definitions dropped."""
-    constraints, indexes = _definitions(cursor, TABLE)
-    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [TABLE])
-    sequence = cursor.fetchone()[0]
-    for name, _kind, _definition in sorted(constraints, key=lambda c: c[1] != "f"):  # foreign keys first
-        cursor.execute(f'ALTER TABLE "{TABLE}" DROP CONSTRAINT "{name}"')
-    for name, _definition in indexes:
-        cursor.execute(f'DROP INDEX "{name}"')
-    cursor.execute(f'ALTER TABLE "{TABLE}" RENAME TO "{ASIDE}"')
-    if sequence:
-        cursor.execute(f"ALTER SEQUENCE {sequence} RENAME TO \"{ASIDE}_id_seq\"")
-    return constraints, indexes
-
-
-def _recreate(cursor, constraints, indexes, primary_key):
-    for name, kind, definition in sorted(constraints, key=lambda c: c[1] == "f"):  # foreign keys last
-        if kind == "p":
-            definition = primary_key
-        cursor.execute(f'ALTER TABLE "{TABLE}" ADD CONSTRAINT "{name}" {definition}')
-    for _name, definition in indexes:
-        # 'CREATE INDEX name ON public.registry_contribution USING …'; a partitioned table's reads 'ON ONLY'
-        # (the parent alone), which would leave the index invalid on a plain table.
-        cursor.execute(definition.replace(" ON ONLY ", " ON ", 1))
-
-
-def _copy_and_drop_aside(cursor):
-    cursor.execute("SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute "
-                   "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped", [ASIDE])
-    columns = cursor.fetchone()[0]
-    cursor.execute(f'INSERT INTO "{TABLE}" ({columns}) OVERRIDING SYSTEM VALUE SELECT {columns} FROM "{ASIDE}"')
-    cursor.execute(f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "
-                   f'COALESCE((SELECT MAX(id) FROM "{TABLE}"), 0) + 1, false)', [TABLE])
-    cursor.execute(f'DROP TABLE "{ASIDE}"')
-
-
+# The steps are registry.partitions.table_partition / table_unpartition (collection 0020 partitions the
+# ledger's postings with the same ones).
 def partition(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return  # SQLite: no partitioning; the table stays as it is
     from shebao.registry import partitions
 
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_partitioned_table WHERE partrelid = %s::regclass", [TABLE])
-        if cursor.fetchone():
-            return  # already partitioned (a database built by hand ahead of this migration)
-        constraints, indexes = _set_aside(cursor)
-        cursor.execute(f'CREATE TABLE "{TABLE}" (LIKE "{ASIDE}" INCLUDING DEFAULTS INCLUDING IDENTITY) '
-                       "PARTITION BY RANGE (month)")
-        cursor.execute(f'SELECT DISTINCT month FROM "{ASIDE}"')
-        present = [row[0] for row in cursor.fetchall()]
-        partitions.create_default_partition(cursor)
-        for month in partitions.months_wanted(present, AHEAD_MONTHS):
-            partitions.create_month_partition(cursor, month)
-        _copy_and_drop_aside(cursor)
-        _recreate(cursor, constraints, indexes, "PRIMARY KEY (id, month)")
+        partitions.table_partition(cursor, TABLE, ahead=AHEAD_MONTHS)
 
 
 def unpartition(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    from shebao.registry import partitions
+
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_partitioned_table WHERE partrelid = %s::regclass", [TABLE])
-        if not cursor.fetchone():
-            return
-        constraints, indexes = _set_aside(cursor)
-        cursor.execute(f'CREATE TABLE "{TABLE}" (LIKE "{ASIDE}" INCLUDING DEFAULTS INCLUDING IDENTITY)')
-        _copy_and_drop_aside(cursor)  # the partitions go with their parent
-        _recreate(cursor, constraints, indexes, "PRIMARY KEY (id)")
+        partitions.table_unpartition(cursor, TABLE)
 
 
 class Migration(migrations.Migration):

@@ -6,12 +6,14 @@ from django.db import connection
 from shebao.registry import partitions
 from shebao.rules.dates import InputError, month_index
 
+LABELS = {partitions.TABLE: "缴费记录表", partitions.POSTING_TABLE: "记账分录行表"}
 MAX_AHEAD = 120  # review-input7 F14: --ahead 100000 ran past 9999-12 and crashed; 5,000 would make 5,000 tables
 
 
 class Command(BaseCommand):
-    help = ("为缴费记录表按月建分区（PostgreSQL），至本月之后若干个月；已有的分区不变，可重复运行。"
-            "Create the contribution table's missing monthly partitions (idempotent).")
+    help = ("为按月分区的表（缴费记录、记账分录行）建分区（PostgreSQL），至本月之后若干个月；"
+            "已有的分区不变，可重复运行。Create the missing monthly partitions of every partitioned table "
+            "(contributions, ledger postings; idempotent).")
 
     def add_arguments(self, parser):
         parser.add_argument("--ahead", type=int, default=12, help="本月之后预建的月数（默认12）")
@@ -30,8 +32,9 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             self.stdout.write("本数据库（SQLite）不分区，无需建分区。")
             return
-        if not partitions.is_partitioned():
-            raise CommandError("缴费记录表尚未分区：请先运行 migrate。")
+        waiting = [LABELS.get(table, table) for table in partitions.TABLES if not partitions.is_partitioned(table)]
+        if waiting:
+            raise CommandError(f"{'、'.join(waiting)}尚未分区：请先运行 migrate。")
         created = partitions.partitions_ensure(months=opts["month"], ahead=opts["ahead"])
         if created:
             self.stdout.write(f"已建分区{len(created)}个：{'、'.join(created)}")
