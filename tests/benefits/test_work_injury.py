@@ -255,3 +255,23 @@ def test_an_awarded_recognition_is_neither_claimed_nor_paid_again(nurse, clerk_c
         fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 3, 10))
     assert "已核定工伤保险待遇" in str(refused.value) and f"受理编号{second.pk}" in str(refused.value)
     assert Case.objects.filter(person=nurse).count() == 2
+
+
+def test_a_wage_below_60_percent_is_counted_at_60_percent_and_the_award_names_the_article(
+        nurse, clerk_chaoyang, reviewer_chaoyang, client):
+    """第六十四条第二款: 2000 yuan a month is counted at 60 % of the average in force on the assessment day
+    (8847 yuan from 2019-07-01: 5308.20 yuan); the award keeps the average and the article, and its page says so."""
+    from django.urls import reverse
+
+    exchange_file_import(data=exchange(recognition(nurse), assessment(nurse)), filename="hr.jsonl", actor=SETUP)
+    case = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 2, 10))
+    award = fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=200_000, bank_account="6222020000000000041")
+    award.refresh_from_db()
+    assert (award.wage_fen, award.disability_lump_sum_fen) == (530820, 13 * 530820)
+    assert award.parameters["wage.average_monthly_fen"]["value"] == 884700
+    assert "第六十四条第二款" in award.parameters["work_injury.wage_floor_rate"]["document"]
+    client.force_login(reviewer_chaoyang)
+    page = client.get(reverse("backoffice:work_injury_award", args=[award.pk])).content.decode()
+    assert "本人工资5,308.20元/月" in page
+    assert ('<span id="award-wage-basis">依据《工伤保险条例》第六十四条第二款，本人工资低于统筹地区职工月平均工资'
+            '8,847.00元的60%的按60%计，高于300%的按300%计</span>') in page

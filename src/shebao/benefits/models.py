@@ -419,6 +419,19 @@ class WorkInjuryAward(models.Model):
     def payee_id_number_masked(self) -> str:
         return mask_id_number(self.payee_id_number) if self.payee_id_number else ""
 
+    @property
+    def wage_basis(self) -> str:
+        """How the disability award's 本人工资 was bounded, in Chinese, from the parameters the decision
+        kept (工伤保险条例 第六十四条第二款: 60 % to 300 % of the regional average monthly wage); ""
+        for a death award or one decided before the decision kept them."""
+        from shebao.core.money import format_yuan
+
+        average = (self.parameters or {}).get("wage.average_monthly_fen")
+        if not self.disability_lump_sum_fen or not average:
+            return ""
+        return (f"依据《工伤保险条例》第六十四条第二款，本人工资低于统筹地区职工月平均工资{format_yuan(average['value'])}元"
+                "的60%的按60%计，高于300%的按300%计")
+
 
 class DisabilityAllowance(models.Model):
     """The monthly disability allowance (伤残津贴) of a grade 1-4 award (工伤保险条例 第三十五条), paid

@@ -25,17 +25,36 @@ from .policy import Policy
 GRADES = range(1, 11)
 
 
-def person_wage_fen(policy: Policy, *, wage_fen: int, on: date) -> int:
-    """The person's wage (本人工资) as benefits count it: ``wage_fen`` held between 60 % and 300 % of
-    the regional average monthly wage in force on ``on`` (第六十四条第二款), half up to the fen."""
+def person_wage(policy: Policy, *, wage_fen: int, on: date) -> tuple[int, dict[str, Any]]:
+    """The person's wage (本人工资) as benefits count it, and the parameters that bounded it, for the
+    decision that keeps them: 工伤保险条例（2010年修订）第六十四条第二款, "本人工资低于统筹地区职工平均工资
+    60%的，按照统筹地区职工平均工资的60%计算；高于统筹地区职工平均工资300%的，按照统筹地区职工平均工资的
+    300%计算". ``wage_fen`` (fen a month, a non-negative integer) is held between the floor and the ceiling,
+    each the regional average monthly wage in force on ``on`` (``wage.average_monthly_fen``) times its
+    rate (``work_injury.wage_floor_rate`` 60 %, ``work_injury.wage_ceiling_rate`` 300 %, in hundred-thousandths), half
+    up to the fen; a wage exactly at a bound is that bound. InputError for a wage that is not a
+    non-negative integer, or when the pack has no average in force on ``on``.
+
+    >>> from shebao.rules import load_policy
+    >>> person_wage(load_policy("base"), wage_fen=100_000, on=date(2020, 2, 10))[0]  # 60 % of 8847 yuan
+    530820
+    """
     if not isinstance(wage_fen, int) or isinstance(wage_fen, bool) or wage_fen < 0:
         raise InputError("wage_fen must be a non-negative integer", zh="本人工资须为非负整数（分）", field="wage_fen")
-    average, _ = policy.stated_value("wage.average_monthly_fen", on)
-    floor_rate, _ = policy.stated_value("work_injury.wage_floor_rate", on)
-    ceiling_rate, _ = policy.stated_value("work_injury.wage_ceiling_rate", on)
+    average, p_average = policy.stated_value("wage.average_monthly_fen", on)
+    floor_rate, p_floor = policy.stated_value("work_injury.wage_floor_rate", on)
+    ceiling_rate, p_ceiling = policy.stated_value("work_injury.wage_ceiling_rate", on)
     floor = round_half_up(Fraction(average * floor_rate, RATE_SCALE))
     ceiling = round_half_up(Fraction(average * ceiling_rate, RATE_SCALE))
-    return min(max(wage_fen, floor), ceiling)
+    return min(max(wage_fen, floor), ceiling), {
+        "wage.average_monthly_fen": p_average, "work_injury.wage_floor_rate": p_floor,
+        "work_injury.wage_ceiling_rate": p_ceiling}
+
+
+def person_wage_fen(policy: Policy, *, wage_fen: int, on: date) -> int:
+    """The person's wage (本人工资) held between 60 % and 300 % of the regional average monthly wage in
+    force on ``on`` (第六十四条第二款): `person_wage` without its parameters."""
+    return person_wage(policy, wage_fen=wage_fen, on=on)[0]
 
 
 @dataclass(frozen=True)
@@ -53,16 +72,18 @@ class DisabilityBenefits:
 def disability_benefits(policy: Policy, *, grade: int, wage_fen: int, on: date) -> DisabilityBenefits:
     """Benefits of disability ``grade`` (1-10, 劳动能力鉴定) for a person whose wage is ``wage_fen`` a
     month, assessed on ``on``: 第三十五条 (grades 1-4: 27/25/23/21 months and 90/85/80/75 % a month),
-    第三十六条 (5-6: 18/16 months), 第三十七条 (7-10: 13/11/9/7 months). InputError for another grade."""
+    第三十六条 (5-6: 18/16 months), 第三十七条 (7-10: 13/11/9/7 months), of the wage held to its bounds
+    (`person_wage`, 第六十四条第二款), whose parameters the result's ``parameters`` keep with the rest.
+    InputError for another grade."""
     if grade not in GRADES:
         raise InputError(f"disability grade must be 1-10, got {grade!r}", zh="伤残等级须为一级至十级", field="grade")
-    wage = person_wage_fen(policy, wage_fen=wage_fen, on=on)
+    wage, p_wage = person_wage(policy, wage_fen=wage_fen, on=on)
     months, p_months = policy.stated_value("work_injury.disability_lump_sum_months", on)
     rates, p_rates = policy.stated_value("work_injury.disability_monthly_rate", on)
     key = f"grade_{grade}"
     monthly = round_half_up(Fraction(wage * rates[key], RATE_SCALE)) if key in rates else 0
     return DisabilityBenefits(grade, wage, wage * int(months[key]), monthly,
-                              {"work_injury.disability_lump_sum_months": p_months,
+                              {**p_wage, "work_injury.disability_lump_sum_months": p_months,
                                "work_injury.disability_monthly_rate": p_rates})
 
 
@@ -208,7 +229,7 @@ def death_benefits(policy: Policy, *, died_on: date) -> DeathBenefits:
 
 
 __all__ = ["DeathBenefits", "Dependant", "DisabilityBenefits", "allowance_top_up_fen", "death_benefits",
-           "disability_benefits", "person_wage_fen", "survivor_last_month", "survivor_pensions_fen"]
+           "disability_benefits", "person_wage", "person_wage_fen", "survivor_last_month", "survivor_pensions_fen"]
 
 
 # The plausible gap between generations: a parent at least this many years older than their child (and a
