@@ -135,6 +135,8 @@ def old_award(clerk_chaoyang, reviewer_chaoyang):
     award = fast_track_award_pay(actor=reviewer_chaoyang, case=case, wage_fen=0, bank_account="6222020000000003071",
                                  payee=personas.relative())
     WorkInjuryAward.objects.filter(pk=award.pk).update(payee_name="", payee_relation="", payee_id_number="")
+    # its payment file went out under the worker's name, as benefits/0010 records it on such a transfer
+    award.run.transfers.update(payee_name=award.person.name)
     award.refresh_from_db()
     return award
 

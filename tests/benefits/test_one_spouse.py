@@ -40,6 +40,8 @@ def widowed(clerk_chaoyang, reviewer_chaoyang):
     survivor_pensions_grant(actor=reviewer_chaoyang, award=award, wage_fen=900_000, dependants=[
         DependantInput(name="李秀梅", id_number=WIFE, relation="spouse", bank_account="6222020000000004812")])
     WorkInjuryAward.objects.filter(pk=award.pk).update(payee_name="", payee_relation="", payee_id_number="")
+    # its payment file went out under the worker's name, as benefits/0010 records it on such a transfer
+    award.run.transfers.update(payee_name=award.person.name)
     fail(award.run.transfers.get())
     award.refresh_from_db()
     return award

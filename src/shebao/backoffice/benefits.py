@@ -516,7 +516,7 @@ def transfer_resend(request: HttpRequest, pk: int) -> HttpResponse:
 
     require(request.user, "payroll.view_city")
     transfer = get_object_or_404(Transfer.objects.select_related("person", "run"), pk=pk)
-    payee = selectors.transfer_payees([transfer])[transfer.pk]
+    payee = selectors.transfer_payees([transfer], as_sent=False)[transfer.pk]  # who the resend pays
     form = {f: request.POST.get(f, "") for f in RESEND_FIELDS}
     found = None
     if request.method == "POST":

@@ -422,7 +422,8 @@ def payroll_spec(user: Any, params: Mapping[str, str]) -> ExportSpec:
         for t in chunk:
             p = payees[t.pk]
             number = (reads.dependant_id_number(p.survivor) if p.survivor is not None
-                      else reads.award_payee_id_number(p.award) if p.award is not None else reads.id_number(t.person))
+                      else (reads.award_payee_id_number(p.award) if p.id_number else "") if p.award is not None
+                      else reads.id_number(t.person))
             # The full account goes to the bank only in the run's payment file, released by a second
             # person (collection.releases): a list to take away never carries it, whatever the role.
             yield [t.pk, p.name, number, p.benefit, mask_bank_account(t.bank_account), Yuan(t.amount_fen),

@@ -654,9 +654,12 @@ def _finish(run: PayrollRun, *, actor: Any) -> None:
         raise
 
 
-def payment_file_bytes(run: PayrollRun) -> tuple[bytes, int, int]:
+def payment_file_bytes(run: PayrollRun, *, sent: dict[int, str] | None = None) -> tuple[bytes, int, int]:
     """The payment file of ``run``: UTF-8 CSV, columns PAYMENT_COLUMNS, full account, amount in yuan.
-    Returns (bytes, lines, total fen)."""
+    Returns (bytes, lines, total fen). ``sent``, when given, is filled with transfer pk -> the 户名
+    written, for every line of an immediate or retry run and for every line whose payee is not the
+    registry person it is booked on (a dependant, a relative): what `Transfer.payee_name` keeps. A
+    monthly run's pension lines are left out (the registry person's name, millions of rows)."""
     out = io.StringIO(newline="")
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(PAYMENT_COLUMNS)
@@ -672,11 +675,15 @@ def payment_file_bytes(run: PayrollRun) -> tuple[bytes, int, int]:
         from shebao.benefits.selectors import transfer_payees
 
         injury = list(run.transfers.filter(kind=Transfer.Kind.WORK_INJURY).select_related("person"))
-        payees.update({pk: (p.id_number, p.name) for pk, p in transfer_payees(injury).items() if p.id_number})
+        payees.update({pk: (p.id_number, p.name) for pk, p in transfer_payees(injury, as_sent=False).items()
+                       if p.id_number})
+    small = run.kind in (PayrollRun.Kind.IMMEDIATE, PayrollRun.Kind.RETRY)
     rows = (run.transfers.order_by("pk").values_list("pk", "person__id_number", "person__name", "bank_account",
                                                      "amount_fen").iterator(chunk_size=20000))
     for pk, id_number, name, account, fen in rows:
         id_number, name = payees.get(pk, (id_number, name))
+        if sent is not None and (small or pk in payees):
+            sent[pk] = name
         w.writerow([pk, id_number, name, account, f"{fen // 100}.{fen % 100:02d}"])
         lines += 1
         total += fen
@@ -689,7 +696,12 @@ def _paths(file: PayrollFile) -> tuple[Path, Path]:
 
 
 def _payment_file_write(run: PayrollRun, *, now: dt.datetime) -> tuple[PayrollFile, Path]:
-    data, lines, amount = payment_file_bytes(run)
+    sent: dict[int, str] = {}
+    data, lines, amount = payment_file_bytes(run, sent=sent)
+    # each line's 户名 kept on its transfer: the record of what the bank was sent, whatever is registered
+    # or corrected afterwards (a relative on an old death award, a dependant's name on a resend)
+    Transfer.objects.bulk_update([Transfer(pk=pk, payee_name=name[:100]) for pk, name in sent.items()],
+                                 ["payee_name"], batch_size=1000)
     digest = hashlib.sha256(data).hexdigest()
     file = PayrollFile(run=run, filename=f"payroll-run-{run.pk}.csv", sha256=digest, size=len(data), lines=lines,
                        amount_fen=amount, written_at=now,
@@ -894,7 +906,7 @@ def payroll_retry_start(*, run: PayrollRun, actor: Any) -> PayrollRun:
         if injury:
             from shebao.benefits.selectors import transfer_payees
 
-            payees = transfer_payees(injury)
+            payees = transfer_payees(injury, as_sent=False)
             held = {pk for pk, p in payees.items() if p.award is not None and p.award.payee_missing}
             failed = [t for t in failed if t.pk not in held]
             if not failed:
@@ -979,7 +991,7 @@ def failed_transfer_resend(*, actor: Any, transfer: Transfer, bank_account: str,
         except ValidationError as e:
             problems["reason"] = e.messages[0]
     t0 = Transfer.objects.select_related("person__district").get(pk=transfer.pk)
-    payee = transfer_payees([t0])[t0.pk]
+    payee = transfer_payees([t0], as_sent=False)[t0.pk]  # who the resend pays
     name = str(payee_name or "").strip()
     renamed = bool(name) and name != payee.name
     if payee.award is not None and payee.award.payee_missing:

@@ -3,7 +3,7 @@ work-injury awards with their monthly allowance and survivors' pensions (distric
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -106,7 +106,9 @@ class Payee:
     kept says ``UNREGISTERED_PAYEE`` with no number (nothing is filled in from the worker's data).
     ``survivor`` is the SurvivorPension (None otherwise), ``award`` the death award whose relative is
     paid (None otherwise), ``person`` the registry person paid (None for a dependant or a relative),
-    ``award_id`` the work-injury award the transfer pays (None for a pension)."""
+    ``award_id`` the work-injury award the transfer pays (None for a pension). ``sent_as_deceased``: a
+    death's payment whose file went out under the worker's name (no relative registered then), shown
+    as 未登记领取人 even once the relative is registered (`transfer_payees` ``as_sent``)."""
 
     name: str
     id_number: str
@@ -117,6 +119,7 @@ class Payee:
     person: Any = None
     award_id: int | None = None
     award: WorkInjuryAward | None = None
+    sent_as_deceased: bool = False
 
     @property
     def id_number_masked(self) -> str:
@@ -129,6 +132,8 @@ class Payee:
         """"因工死亡职工钱医生的配偶" for a dependant or a death's relative, "" otherwise."""
         if not self.deceased:
             return ""
+        if self.sent_as_deceased:
+            return f"因工死亡职工{self.deceased}的近亲属（领取人未登记，本笔以死者户名发送银行）"
         return f"因工死亡职工{self.deceased}的{self.relation or '近亲属（领取人未登记）'}"
 
 
@@ -173,11 +178,18 @@ def _award_of_runs(run_ids: set[int]) -> dict[int, WorkInjuryAward]:
     return {pk: awards[r] for pk, r in root.items() if r in awards}
 
 
-def transfer_payees(transfers: list[Transfer]) -> dict[int, Payee]:
+def transfer_payees(transfers: list[Transfer], *, as_sent: bool = True) -> dict[int, Payee]:
     """Who each of ``transfers`` pays and what it pays, by transfer pk (see `Payee`): the one answer
     for every page, export and file that shows a payment row (the bank's payment file included,
     `benefits.payroll.payment_file_bytes`). A handful of queries whatever the number of transfers;
-    pass them with ``person`` selected."""
+    pass them with ``person`` selected.
+
+    ``as_sent`` (the default, for the pages, exports and the bank result's report): a transfer whose
+    file sent another 户名 (`Transfer.payee_name`) than the records now give is shown under the name
+    sent. A death's payment sent under the worker's name before the relative was registered is the
+    worker's line (their number, ``relation`` empty: 领取人未登记), a name corrected on a resend stays
+    the old one on the failed row; the retry shows the new payee. ``as_sent=False``: whom the records
+    pay now, for the services that send a payment again (retry, correction, the payment file)."""
     holder = _holders(transfers)
     survivors = {m.transfer_id: m.pension for m in SurvivorMonth.objects.filter(transfer_id__in=set(holder.values()))
                  .select_related("pension__deceased").order_by("pk")}
@@ -208,6 +220,15 @@ def transfer_payees(transfers: list[Transfer]) -> dict[int, Payee]:
                 out[t.pk] = Payee(t.person.name, t.person.id_number, benefit, person=t.person, award_id=award.pk)
         else:
             out[t.pk] = Payee(t.person.name, t.person.id_number, t.get_kind_display(), person=t.person)
+        sent = t.payee_name
+        if as_sent and sent and sent != out[t.pk].name:
+            p = out[t.pk]
+            if p.award is not None and sent == t.person.name:
+                # sent under the dead worker's own name, before the relative was registered: the row reads as
+                # it did then (未登记领取人, never the dead worker as the payee: review-user6 F4)
+                out[t.pk] = replace(p, name=UNREGISTERED_PAYEE, id_number="", relation="", sent_as_deceased=True)
+            else:
+                out[t.pk] = replace(p, name=sent)
     return out
 
 
