@@ -58,6 +58,12 @@ def make_person(name: str = "张三", *, district_code: str = "110105", birth: d
 ROLES = Role
 
 
+def numbered(prefix: str, n: int | str) -> str:
+    """A person's name numbered for a fixture, its digits written as Han numerals ("人员", 12 -> "人员一二"):
+    a name has no digits (core.inputs.person_name_problem, which registration holds every name to)."""
+    return prefix + "".join("零一二三四五六七八九"[int(c)] if c.isdigit() else c for c in str(n))
+
+
 def relative(name: str = "近亲属甲", *, serial: int = 1, relation: str = "spouse"):
     """The relative who receives a death's immediate payment (benefits.work_injury.AwardPayee): a valid
     citizen ID number of nobody registered (serial 900 + ``serial``, born 1979-04-05, a woman)."""

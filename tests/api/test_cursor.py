@@ -107,7 +107,7 @@ def test_a_cursor_not_handed_out_is_400_in_chinese(municipal_admin, employer_cha
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", PAGED)
 def test_a_signed_cursor_of_another_list_or_changed_is_refused(municipal_admin, employer_chaoyang, path):
-    people = [personas.make_person(f"翻页{serial}", serial=40 + serial) for serial in range(2)]
+    people = [personas.make_person(personas.numbered("翻页", serial), serial=40 + serial) for serial in range(2)]
     c = client_for(municipal_admin)
     handed = c.get("/api/v1/persons/", {"page_size": "1"}).json()["next"]
     token = parse_qs(urlsplit(handed).query)["cursor"][0]
@@ -122,7 +122,7 @@ def test_a_signed_cursor_of_another_list_or_changed_is_refused(municipal_admin, 
 
 @pytest.mark.django_db
 def test_a_handed_out_cursor_pages_and_a_hand_made_one_at_a_real_position_does_not(municipal_admin):
-    people = [personas.make_person(f"翻页{serial}", serial=40 + serial) for serial in range(3)]
+    people = [personas.make_person(personas.numbered("翻页", serial), serial=40 + serial) for serial in range(3)]
     c = client_for(municipal_admin)
     first = c.get("/api/v1/persons/", {"page_size": "1"}).json()
     second = c.get(first["next"])
@@ -158,7 +158,7 @@ def test_a_cursor_is_for_the_filters_it_was_handed_out_with(municipal_admin):
     skipped every case before its position. A cursor is signed for its list's path and its filters; the
     page size may change between pages."""
     for serial in range(3):
-        personas.make_person(f"筛选{serial}", serial=60 + serial)
+        personas.make_person(personas.numbered("筛选", serial), serial=60 + serial)
     c = client_for(municipal_admin)
     first = c.get("/api/v1/persons/", {"page_size": "1", "q": "筛选"}).json()
     cursor = parse_qs(urlsplit(first["next"]).query)["cursor"][0]

@@ -33,7 +33,7 @@ def _data_keys_of_their_own(settings):
 
 
 def test_a_cursor_of_the_old_key_still_walks_after_rotation(municipal_admin):
-    people = [personas.make_person(f"翻页{n}", serial=40 + n) for n in range(3)]
+    people = [personas.make_person(personas.numbered("翻页", n), serial=40 + n) for n in range(3)]
     api = client_for(municipal_admin)
     with override_settings(SECRET_KEY=OLD, SECRET_KEY_FALLBACKS=[]):
         first = api.get("/api/v1/persons/", {"page_size": 1})

@@ -63,7 +63,7 @@ def test_a_list_answered_whole_refuses_a_page(municipal_admin, address, name):
 
 @pytest.mark.django_db
 def test_page_size_is_honoured_and_carried_into_next(municipal_admin):
-    people = [personas.make_person(f"分页{serial}", serial=60 + serial) for serial in range(3)]
+    people = [personas.make_person(personas.numbered("分页", serial), serial=60 + serial) for serial in range(3)]
     c = client_for(municipal_admin)
     first = c.get("/api/v1/persons/", {"page_size": "2"})
     assert first.status_code == 200

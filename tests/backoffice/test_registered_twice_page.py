@@ -82,7 +82,7 @@ def test_a_conflict_or_no_reason_is_told_at_the_pair_and_changes_nothing(client,
 
 def test_the_pairs_are_paged(client, municipal_admin):
     for n in range(21):
-        twice_of(personas.make_person(f"人员{n:02d}", serial=100 + n))
+        twice_of(personas.make_person(personas.numbered("人员", f"{n:02d}"), serial=100 + n))
     client.force_login(municipal_admin)
     first = client.get(URL).content.decode()
     assert first.count('<tr id="pair-') == 20 and "下一页" in first and "共21组" in first

@@ -42,7 +42,7 @@ def _today(settings):
 
 def _claim(clerk, serial: int, *, died: bool):
     """A doctor recognised on 2020-02-08; died on duty on 2020-03-02, or assessed grade 5."""
-    doctor = personas.make_person(f"医生{serial}", birth=dt.date(1976, 5, 2), serial=serial)
+    doctor = personas.make_person(personas.numbered("医生", serial), birth=dt.date(1976, 5, 2), serial=serial)
     last = {"died_on": "2020-03-02"} if died else {"grade": 5}
     exchange_file_import(data=("\n".join(json.dumps(x, ensure_ascii=False) for x in [
         {"kind": "recognition", "reference": f"京人社工伤认〔2020〕{serial:04d}号", "id_number": doctor.id_number,

@@ -18,6 +18,7 @@ from shebao.core.models import AuditEvent
 from shebao.core.policy import current_policy
 from shebao.rules.dates import month_index, month_str
 from shebao.rules.pension import monthly_amount_fen
+from tests import personas
 from tests.benefits.conftest import declare
 from tests.personas import SETUP
 
@@ -50,7 +51,7 @@ def _random_retirees(rng: random.Random, n: int) -> list[Retiree]:
         # a quarter migrated from the old system, which paid them through some month (issue 17)
         paid_through = (month_str(month_index(retired.isoformat()[:7]) + rng.randrange(0, 12))
                         if rng.random() < 0.25 else "")
-        people.append(declare(f"随机{i}", birth=birth, serial=100 + i, declared_on=max(declared, retired), basis=basis,
+        people.append(declare(personas.numbered("随机", i), birth=birth, serial=100 + i, declared_on=max(declared, retired), basis=basis,
                               paid_through=paid_through))
     return people
 
@@ -93,7 +94,7 @@ def test_the_set_based_run_pays_what_the_per_row_run_pays_on_random_retirees(db,
 
 
 def test_a_set_based_run_killed_half_way_and_run_again_pays_nothing_twice(db):
-    rs = [declare(f"批量{i}", birth=dt.date(1959, 1 + i % 12, 5), serial=300 + i, declared_on=dt.date(2020, 1, 6))
+    rs = [declare(personas.numbered("批量", i), birth=dt.date(1959, 1 + i % 12, 5), serial=300 + i, declared_on=dt.date(2020, 1, 6))
           for i in range(9)]
     payroll.payroll_run_start(actor=SETUP, month="2020-02")
     expected = _built("2020-03", set_based=False)

@@ -99,7 +99,7 @@ def test_a_rejected_claim_is_not_paid(claim, reviewer_chaoyang):
 
 def _claim_of(clerk, serial: int, *, grade: int | None):
     """A nurse recognised on 2020-02-20; assessed at ``grade`` on 2020-03-10, or not yet (None)."""
-    nurse = personas.make_person(f"护士{serial}", birth=dt.date(1986, 5, 3), serial=serial, male=False)
+    nurse = personas.make_person(personas.numbered("护士", serial), birth=dt.date(1986, 5, 3), serial=serial, male=False)
     rows = [{"kind": "recognition", "reference": f"京人社工伤认〔2020〕{serial:04d}号", "id_number": nurse.id_number,
              "decided_on": "2020-02-20", "injured_on": "2020-01-30", "medical_staff": True}]
     if grade is not None:

@@ -107,12 +107,12 @@ def _people() -> list[Person]:
               dt.date(1975, 5, 1), dt.date(1999, 12, 31)]
     for i, birth in enumerate(births):
         for region in ("110105", "110108"):
-            people.append(personas.make_person(f"居民{region}{i}", district_code=region, birth=birth, serial=i + 1))
+            people.append(personas.make_person(personas.numbered("居民", f"{region}{i}"), district_code=region, birth=birth, serial=i + 1))
     for number, id_type in (("810000196001050015", "hmt_permit"), ("E12345678", "passport"),
                             ("H01234567", "hmt_permit"), ("1101051960", "passport")):
         from shebao.registry.services import person_register
 
-        people.append(person_register(actor=SETUP, id_number=number, id_type=id_type, name=f"证件{number}",
+        people.append(person_register(actor=SETUP, id_number=number, id_type=id_type, name=personas.numbered("证件", number),
                                       district=personas.office("110105"), gender="female",
                                       birth_date=dt.date(1960, 1, 5), nationality="中国香港"))
     return people

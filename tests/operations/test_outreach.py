@@ -143,15 +143,15 @@ def test_a_leader_approves_the_hall_managers_message_to_an_employers_staff(db, e
     from shebao.registry.models import EmploymentSpell
 
     for n, phone in ((1, "13900000001"), (2, "")):
-        p = personas.make_person(f"职工{n}", serial=40 + n, phone=phone)
+        p = personas.make_person(personas.numbered("职工", n), serial=40 + n, phone=phone)
         EmploymentSpell.objects.create(person=p, employer=a, from_month="2019-01")
     t = outreach.TEMPLATES["employees"]
     o = outreach.outreach_draft(actor=hall, title=t["title"], audience="employer_people", channels=["sms"],
                                 purpose="service", subject=t["subject"], body=t["body"], employer=a)
     outreach.outreach_approve(actor=chief, outreach=o, version=o.version)
     rows = list(o.recipients.order_by("name"))
-    assert [(r.name, r.status) for r in rows] == [("职工1", "queued"), ("职工2", "no_address")]
-    assert rows[0].body.startswith("职工1：您所在单位北京朝阳甲科技有限公司")
+    assert [(r.name, r.status) for r in rows] == [("职工一", "queued"), ("职工二", "no_address")]
+    assert rows[0].body.startswith("职工一：您所在单位北京朝阳甲科技有限公司")
 
 
 # --- The gateways, against a local stand-in HTTP server -------------------------------------------
@@ -257,14 +257,14 @@ def test_a_message_to_the_districts_retirees(clerk_chaoyang, reviewer_chaoyang, 
     from shebao.benefits.models import Retiree
 
     for n, status in ((1, "active"), (2, "ended")):
-        p = personas.make_person(f"退休{n}", serial=60 + n, phone=f"1390000006{n}")
+        p = personas.make_person(personas.numbered("退休", n), serial=60 + n, phone=f"1390000006{n}")
         Retiree.objects.create(person=p, district=p.district, retired_on=dt.date(2019, 6, 1),
                                retirement_month="2019-06", age_months=720, declared_on=dt.date(2019, 5, 1),
                                bank_account="6222020000000000011", status=status)
     o = draft(clerk_chaoyang, audience="retirees", channels=["sms"], body="{姓名}：养老金照常发放，无需到大厅")
     outreach.outreach_approve(actor=reviewer_chaoyang, outreach=o, version=o.version)
     [r] = o.recipients.all()
-    assert (r.name, r.address, r.status) == ("退休1", "13900000061", "queued") and r.body.startswith("退休1：养老金")
+    assert (r.name, r.address, r.status) == ("退休一", "13900000061", "queued") and r.body.startswith("退休一：养老金")
 
 
 @pytest.mark.parametrize("body,shown", [

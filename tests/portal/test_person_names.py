@@ -85,3 +85,101 @@ def test_the_employer_portal_refuses_an_emoji_name(client, settings, admin_chaoy
             "fields": ["name"], "new_name": "任😀"})
     assert r.status_code == 400 and "姓名：新姓名第2位“😀”不是姓名用字" in r.content.decode()
     assert not Case.objects.exists()
+
+
+# --- One name rule by document type, on every road (issue 17) -------------------------------------------------
+# A 居民身份证 name has no space (王 五 is a typing slip: the message says to delete it; a minority name joins its
+# parts with “·”); a passport's or a foreign permanent resident's name keeps its spaces and hyphens.
+def _number(serial: int = 123) -> str:
+    from shebao.registry.checks import id_check_character
+
+    first17 = f"11010519900101{serial:03d}"
+    return first17 + id_check_character(first17)
+
+
+def _registration(name: str, id_type: str = "citizen_id", **extra: str) -> dict[str, str]:
+    foreign = {} if id_type == "citizen_id" else {"insured_gender": "female", "insured_birth_date": "1990-01-01"}
+    number = _number() if id_type == "citizen_id" else "E12345678"
+    return {"insured_id_type": id_type, "insured_id_number": number, "insured_name": name,
+            "insured_mobile": "13700001111", "category": "standard", "start_month": "2020-02", "base_fen": "7000",
+            **foreign, **extra}
+
+
+@pytest.mark.parametrize("name, id_type, said", [
+    ("王 五", "citizen_id", "第2位的空格请删除：居民身份证上的姓名不含空格"),
+    ("Anna Maria", "citizen_id", "第5位的空格请删除：居民身份证上的姓名不含空格"),
+    ("王 五", "passport", "第2位的空格请删除：姓名中汉字前后不能有空格"),
+    ("王 五", "", "第2位的空格请删除"),
+    ("Anna  Maria", "passport", "第5位的空格不是姓名用字"),
+])
+def test_a_space_is_refused_by_the_documents_rule_saying_to_delete_it(name, id_type, said):
+    assert said in person_name_problem(name, id_type=id_type)
+
+
+@pytest.mark.parametrize("name, id_type", [
+    ("阿卜杜拉·买买提", "citizen_id"), ("王五", "citizen_id"), ("Anna Maria", "passport"),
+    ("Jean-Luc O'Brien", "foreign_permit"), ("Maria da Silva", "hmt_permit"), ("阿卜杜拉·买买提", "passport")])
+def test_names_as_their_documents_spell_them_are_taken(name, id_type):
+    assert person_name_problem(name, id_type=id_type) == ""
+
+
+def test_the_registration_definition_holds_the_name_to_its_document_type():
+    refused = details_validate("insured_registration", {**_registration("Anna Maria"), "base_fen": 700000},
+                               today=TODAY)
+    said = {e.field: e.zh for e in refused.errors}
+    assert said["insured_name"].startswith("姓名第5位的空格请删除：居民身份证上的姓名不含空格") and "insured_name" not in refused.details
+    taken = details_validate("insured_registration", {**_registration("Anna Maria", "passport"), "base_fen": 700000},
+                             today=TODAY)
+    assert "insured_name" not in {e.field for e in taken.errors} and taken.details["insured_name"] == "Anna Maria"
+
+
+def test_the_api_registration_and_change_refuse_a_space_on_a_citizen_id(clerk_chaoyang, employer_chaoyang,
+                                                                        person_chaoyang):
+    api = client_for(clerk_chaoyang)
+    with nothing_written():
+        r = api_submit(api, business="insured_registration", channel="counter", employer=employer_chaoyang.pk,
+                       applied_on="2020-02-20", details={**_registration("王 五"), "base_fen": 700000})
+    assert r.status_code == 400, r.content.decode()
+    fields = {e["field"]: e["reason_zh"] for e in r.json()["errors"]}
+    assert "居民身份证上的姓名不含空格" in fields["details.insured_name"] and "请删除" in fields["details.insured_name"]
+    assert person_chaoyang.id_type == "citizen_id"
+    with nothing_written():
+        r = api_submit(api, business="person_change", channel="counter", person=person_chaoyang.pk,
+                       applied_on="2020-02-20", details={"changes": {"name": "Anna Maria"}})
+    assert r.status_code == 400, r.content.decode()
+    fields = {e["field"]: e["reason_zh"] for e in r.json()["errors"]}
+    assert "新姓名第5位的空格请删除：居民身份证上的姓名不含空格" in fields["details.changes.name"]
+    r = api_submit(api, business="insured_registration", channel="counter", employer=employer_chaoyang.pk,
+                   applied_on="2020-02-20", details={**_registration("Anna Maria", "passport"), "base_fen": 700000})
+    assert r.status_code == 201, r.content.decode()
+    assert Case.objects.get().details["insured_name"] == "Anna Maria"
+
+
+def test_the_front_desk_page_refuses_a_space_on_a_citizen_id_at_the_name(client, clerk_chaoyang, employer_chaoyang):
+    from django.urls import reverse
+    from lxml import html as lxml_html
+
+    client.force_login(clerk_chaoyang)
+    with nothing_written():
+        r = client.post(reverse("backoffice:front_desk"), {
+            "business": "insured_registration", "applicant_kind": "employer", "credit_code": employer_chaoyang.credit_code,
+            **_registration("王 五"), "token": "t-name", "do": "save"})
+    assert r.status_code == 400
+    doc = lxml_html.fromstring(r.content.decode())
+    box = doc.get_element_by_id("bf-insured_name")
+    assert box.get("aria-invalid") == "true" and box.get("value") == "王 五"
+    said = doc.get_element_by_id(box.get("aria-describedby")).text_content()
+    assert "第2位的空格请删除" in said and "居民身份证" in said
+
+
+def test_the_employer_portal_refuses_a_space_on_a_citizen_id_and_takes_a_passports(client, settings, admin_chaoyang,
+                                                                                    employer_chaoyang):
+    sign_in_employer(client, settings, admin_chaoyang)
+    with nothing_written():
+        r = client.post("/portal/employer/cases/new/", {
+            "business": "insured_registration", **_registration("王 五"), "token": "v-name"})
+    assert r.status_code == 400 and "第2位的空格请删除：居民身份证上的姓名不含空格" in r.content.decode()
+    r = client.post("/portal/employer/cases/new/", {
+        "business": "insured_registration", **_registration("Anna Maria", "passport"), "token": "v-name2"})
+    assert r.status_code in (200, 302), r.content.decode()[:2000]
+    assert Case.objects.get().details["insured_name"] == "Anna Maria"

@@ -183,6 +183,6 @@ def test_a_change_that_changes_nothing_is_refused(clerk_chaoyang, person_chaoyan
 
 def test_personas_hold_numbers_that_agree(db):
     for serial, male, birth in ((1, True, dt.date(1975, 5, 1)), (2, False, dt.date(1988, 2, 29))):
-        p = personas.make_person(f"人员{serial}", serial=serial, male=male, birth=birth)
+        p = personas.make_person(personas.numbered("人员", serial), serial=serial, male=male, birth=birth)
         cid = parse_citizen_id(p.id_number)
         assert (cid.birth_date, cid.gender) == (p.birth_date, p.gender) == (birth, "male" if male else "female")

@@ -71,7 +71,7 @@ def test_a_bad_credit_code_is_refused_with_its_position(db, clerk_chaoyang, chao
 
 
 def test_bulk_updates_write_one_trail_row_per_changed_object(db, clerk_chaoyang):
-    people = [personas.make_person(f"人员{i}", serial=10 + i) for i in range(3)]
+    people = [personas.make_person(personas.numbered("人员", i), serial=10 + i) for i in range(3)]
     for p in people:
         p.ethnicity = "回族"
     people[2].ethnicity = "汉族"  # unchanged: no row

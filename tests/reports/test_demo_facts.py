@@ -19,7 +19,7 @@ def test_each_demo_fact_goes_to_an_employer_of_its_kind(clerk_chaoyang, settings
     restaurant = personas.make_employer("北京恒安餐饮管理有限公司", serial=602)
     maker = personas.make_employer("北京宏泰制造有限公司", serial=603)
     for i, e in enumerate((builder, restaurant, maker)):
-        contribution(personas.make_person(f"职工{i}", serial=610 + i), e, "2020-02", 800_000)
+        contribution(personas.make_person(personas.numbered("职工", i), serial=610 + i), e, "2020-02", 800_000)
     demo_relief_create(clerk=clerk_chaoyang)
     facts = {f.employer_id: f for f in EmployerFacts.objects.all()}
     assert facts[restaurant.pk].industry == "H62" and facts[restaurant.pk].size_class == "small"

@@ -1008,7 +1008,7 @@ def failed_transfer_resend(*, actor: Any, transfer: Transfer, bank_account: str,
             except ValidationError as e:
                 problems["payee_name"] = e.messages[0]
             else:
-                if why := person_name_problem(name):  # the bank's 户名 (review-input8 F5)
+                if why := person_name_problem(name, id_type="citizen_id"):  # the 户名, as on the citizen ID (review-input8 F5)
                     problems["payee_name"] = f"领取人姓名{why}"
                 elif payee.id_number and relative_name_conflicts(
                         id_number=payee.id_number, name=name, award_pk=getattr(payee.award, "pk", None),

@@ -94,7 +94,7 @@ def _dependant(d: DependantInput, n: int, *, award: WorkInjuryAward, died_on: dt
         except ValidationError as e:
             problems[f"name_{n}"] = e.messages[0]
         else:
-            if why := person_name_problem(name):  # the 户名 the pension is paid under (review-input8 F5)
+            if why := person_name_problem(name, id_type="citizen_id"):  # the 户名, as on the citizen ID (review-input8 F5)
                 problems[f"name_{n}"] = f"第{n}位供养亲属的姓名{why}"
     relation = {zh: code for code, zh in SurvivorPension.Relation.choices}.get(str(d.relation or "").strip(), d.relation)
     if relation != d.relation:  # the Chinese name for its code, as the award's payee (review-input8 F7)

@@ -349,7 +349,7 @@ def _payee_problems(payee: AwardPayee | None, *, died: bool, deceased: Person, d
         except ValidationError as e:
             problems["payee_name"] = e.messages[0]
         else:
-            if why := person_name_problem(name):  # the bank's 户名 (review-input8 F5: 王😀 was taken)
+            if why := person_name_problem(name, id_type="citizen_id"):  # the 户名 on the citizen ID (review-input8 F5)
                 problems["payee_name"] = f"领取人姓名{why}"
     if relation not in WorkInjuryAward.PayeeRelation.values:
         problems["payee_relation"] = ("请选择领取人与死者的关系" if not relation else

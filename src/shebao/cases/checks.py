@@ -658,7 +658,9 @@ def _person_change_values(ctx: CheckContext) -> list[FieldError]:
     of a citizen ID, a stated birth date or gender agrees with the number as it will be after the change
     (GB 11643-1999: digits 7-14, digit 17), each refused at its own field naming the digits; a new number
     given without them brings its own birth date and gender, as a registration does (review-input5 F6:
-    `derived_identity`); the start of work is not before the 16th birthday."""
+    `derived_identity`); the start of work is not before the 16th birthday; a new name follows the rule of
+    the person's document type (`core.inputs.person_name_problem`: no space on a 居民身份证)."""
+    from shebao.core.inputs import person_name_problem
     from shebao.registry.checks import CodeError, id_number_problem, parse_citizen_id
 
     person, changes = ctx.person, ctx.details.get("changes") or {}
@@ -688,6 +690,9 @@ def _person_change_values(ctx: CheckContext) -> list[FieldError]:
     if "employment_start" in changes and birth is not None:
         errors += _start_after_16(changes["employment_start"], birth, "details.changes.employment_start",
                                   "参加工作时间")
+    if isinstance(changes.get("name"), str) and (why := person_name_problem(changes["name"], id_type=person.id_type)):
+        # the new name by the rule of the person's document (no space on a 居民身份证), as registration holds it
+        errors.append(FieldError("details.changes.name", f"新姓名{why}"))
     return errors
 
 

@@ -453,22 +453,47 @@ def form_datetime(raw: Any, *, label: str, field: str) -> dt.datetime | None:
 # 王😀 were taken as names).
 NAME_DOTS = "·•・"
 NAME_JOINERS = " -'"
+# The one rule by document type (issue 17): the name on a 居民身份证 is written without spaces (a minority
+# name joins its parts with the middle dot: 阿卜杜拉·买买提), so any space in it is a typing slip to delete;
+# the names on the other documents (护照, 外国人永久居留身份证, 港澳台居民居住证/通行证) are kept as the
+# document spells them, a Latin name with its spaces and hyphens (Anna Maria, Jean-Luc). On every document
+# a space beside a Han character (王 五) is refused: no document spells a Han name so.
+NO_SPACE_ID_TYPES = frozenset({"citizen_id"})
 
 
-def person_name_problem(value: str) -> str:
+def person_name_problem(value: str, *, id_type: str = "") -> str:
     """Why ``value`` (stripped) is not a person's name, in Chinese without the field's label, or ``""``.
-    The first character at fault is named by its position (``第2位“😀”``)."""
+    The first character at fault is named by its position (``第2位“😀”``).
+
+    ``id_type``: the person's document type (``registry.Person.IdType``: ``citizen_id``, ``passport``…),
+    "" when not known. A space is refused at once with a message that says to delete it where the
+    document has none (NO_SPACE_ID_TYPES) or where it stands beside a Han character; otherwise a space,
+    a hyphen or an apostrophe is taken between two letters of an alphabet.
+
+    >>> person_name_problem("王 五", id_type="citizen_id")
+    '第2位的空格请删除：居民身份证上的姓名不含空格（少数民族姓名各部分之间用间隔号“·”）'
+    >>> person_name_problem("Anna Maria", id_type="passport"), person_name_problem("阿卜杜拉·买买提", id_type="citizen_id")
+    ('', '')
+    """
     from shebao.core.masking import char_named
 
     text = value.strip()
     if not text:
         return "不能为空"
+
     def spelled(ch: str) -> bool:  # a letter of an alphabet (or its mark), not a Han character
         return unicodedata.category(ch).startswith(("L", "M")) and not unicodedata.name(ch, "").startswith("CJK")
+
+    def han(ch: str) -> bool:
+        return unicodedata.category(ch).startswith("L") and unicodedata.name(ch, "").startswith("CJK")
 
     for i, ch in enumerate(text, start=1):
         if unicodedata.category(ch).startswith(("L", "M")) or ch in NAME_DOTS:
             continue
+        if ch == " " and id_type in NO_SPACE_ID_TYPES:
+            return f"第{i}位的空格请删除：居民身份证上的姓名不含空格（少数民族姓名各部分之间用间隔号“·”）"
+        if ch == " " and 1 < i < len(text) and (han(text[i - 2]) or han(text[i])):
+            return f"第{i}位的空格请删除：姓名中汉字前后不能有空格"
         if ch in NAME_JOINERS and 1 < i < len(text) and spelled(text[i - 2]) and spelled(text[i]):
             continue
         shown = "的空格" if ch == " " else char_named(ch) if not ch.isprintable() or ch.isspace() else f"“{ch}”"

@@ -146,7 +146,7 @@ class PersonAdmin(LastDigitsSearchMixin, AuditedScopedAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        derive_person_identity(obj)
+        derive_person_identity(obj, new_name=bool({"name", "id_type"} & set(getattr(form, "changed_data", None) or ())))
         super().save_model(request, obj, form, change)
 
 

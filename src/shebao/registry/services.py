@@ -39,17 +39,25 @@ def _check_may_write(actor: Any, action: str, district: Office) -> None:
     require(actor, action, district_id=district.pk)
 
 
-def derive_person_identity(person: Person, *, new_document: bool = True) -> None:
+def derive_person_identity(person: Person, *, new_document: bool = True, new_name: bool = True) -> None:
     """Fill what an ID number fixes (gender, birth date, last four) and the name's initials.
 
     Everything a person typed is normalised first (`core.normalize`): the name (NFKC, spaces), the
     document number (NFKC, no separators, upper case) and the phone (digits, no +86). A new document
     (`new_document`: a registration, or a change of the number or its type) that is not a citizen ID
     must not read as one (`registry.checks.citizen_id_under_other_type`, review-input5 F3); a person
-    registered so before that check keeps their other data changeable.
+    registered so before that check keeps their other data changeable. A new name (`new_name`: a
+    registration, a change of the name or of the document type) is held to the one rule for a person's
+    name by document type (`core.inputs.person_name_problem`: no space on a 居民身份证, a Latin name's
+    spaces kept on a passport), whichever road registers or renames the person (a page, the portal, the
+    API, a command, the demo); a name registered before keeps the person's other data changeable.
     Raises ValidationError (Chinese, at the field).
     """
+    from shebao.core.inputs import person_name_problem
+
     person.name = normalize_text(person.name)
+    if new_name and (why := person_name_problem(person.name, id_type=person.id_type)):
+        raise ValidationError({"name": f"姓名{why}"})
     person.id_number = normalize_code(person.id_number)
     person.phone = normalize_phone(person.phone)
     if person.id_type == Person.IdType.CITIZEN_ID:
@@ -107,7 +115,8 @@ def person_update(*, actor: Any, person: Person, reason: str = "", **changes: An
         setattr(person, key, value)
     if "district" in changes:
         _check_may_write(actor, "person.update", person.district)
-    derive_person_identity(person, new_document=bool({"id_number", "id_type"} & changes.keys()))
+    derive_person_identity(person, new_document=bool({"id_number", "id_type"} & changes.keys()),
+                           new_name=bool({"name", "id_type"} & changes.keys()))
     person.full_clean()
     person.save()
     _name_words_sync(person)

@@ -346,7 +346,8 @@ def _one(spec: FieldSpec, value: Any, label: str, today: dt.date) -> Any:
         for i, ch in enumerate(text, start=1):
             if not ch.isprintable():  # a private-use or unassigned character, a separator of lines
                 raise _Bad(f"{label}第{i}位是{char_named(ch)}，不能填写该字符，请核对后重新提交")
-        if spec.name in PERSON_NAME_FIELDS and (why := person_name_problem(text)):
+        if spec.name in PERSON_NAME_FIELDS and spec.name not in NAME_DOCUMENT_FIELDS and (
+                why := person_name_problem(text)):
             raise _Bad(f"{label}{why}")
         if spec.name in PHONE_FIELDS and (why := phone_problem(text)):
             raise _Bad(f"{label}{why}")
@@ -491,6 +492,9 @@ def _fields(specs: tuple[FieldSpec, ...], data: dict[str, Any], prefix: str, row
 # and recipient_name, a person change's name and phone): held to core.inputs.person_name_problem and
 # phone_problem (review-input8 F5: 😀😀 was approved into the registry as a name, 😀 as a phone).
 PERSON_NAME_FIELDS = frozenset({"name", "insured_name", "recipient_name"})
+# A name field and the field of the same definition that gives the person's document type: the name is judged
+# once the whole content is read (details_validate), by that document's rule ("" when the type is not given).
+NAME_DOCUMENT_FIELDS = {"insured_name": "insured_id_type"}
 PHONE_FIELDS = frozenset({"phone"})
 
 # 1.3a: the form of the new value of each person field (person_field enum of the catalog).
@@ -569,6 +573,13 @@ def details_validate(code: str, data: Any, *, today: dt.date) -> Validated:
         else:
             errors.append(FieldError(str(key), f"{d.zh}没有“{key}”这一项"))
     clean = _fields(d.applicant_fields, data, "", "", errors, today)
+    # A name typed with its document type is held to that document's rule (core.inputs.person_name_problem:
+    # no space on a 居民身份证, a passport's Latin name with its spaces), on every road that submits it.
+    labels = {f.name: f.label for f in d.applicant_fields}
+    for name_field, type_field in NAME_DOCUMENT_FIELDS.items():
+        if name_field in clean and (why := person_name_problem(clean[name_field], id_type=clean.get(type_field, ""))):
+            errors.append(FieldError(name_field, f"{labels[name_field]}{why}"))
+            del clean[name_field]
     # With errors, `details` holds the fields that passed (a form shows the rules' decision on them).
     return Validated(clean, tuple(errors))
 
