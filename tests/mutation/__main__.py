@@ -76,13 +76,15 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "src/shebao/rules/relief.py": (*_RULES, "tests/rules/test_relief_known.py", "tests/rules/test_relief.py"),
     # the work-injury benefits (issue 17): the wage's bounds of 第六十四条 at each bound and a fen either
     # side, then the module's examples and the benefit values
-    "src/shebao/rules/work_injury.py": (*_RULES, "tests/rules/test_work_injury_wage.py", "tests/rules/test_pension.py",
+    "src/shebao/rules/work_injury.py": (*_RULES, "tests/rules/test_work_injury_wage.py",
+                                        "tests/rules/test_work_injury_relatives.py", "tests/rules/test_pension.py",
                                         "--doctest-modules", "src/shebao/rules/work_injury.py"),
 }
 # The money code of a collection file: mutants of other functions (storage, timing, page helpers)
 # are not made. A function is named as in a mutant's name (``Class.method``).
 SCOPE: dict[str, tuple[str, ...]] = {
-    "src/shebao/rules/work_injury.py": ("person_wage", "person_wage_fen", "disability_benefits"),
+    "src/shebao/rules/work_injury.py": ("person_wage", "person_wage_fen", "disability_benefits", "relative_age_problem",
+                                        "_years_between"),
     "src/shebao/rules/relief.py": (
         "Coverage.overlaps", "Document.issued_on", "ReliefPack.known_on", "shadowing_problems", "packs_known_on",
         "rule_newly_known", "relief_rule_for", "_document"),

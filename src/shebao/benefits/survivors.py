@@ -119,7 +119,7 @@ def _dependant(d: DependantInput, n: int, *, award: WorkInjuryAward, died_on: dt
                                          "记载的姓名），请核对姓名和证件号码")
             # the dependant's age against the relation (review-input7 F12, as for the award's relative)
             if relation_ok and (why := relative_age_problem(
-                    relation=d.relation, birth_date=cid.birth_date, male=cid.gender == "male",
+                    current_policy(), relation=d.relation, birth_date=cid.birth_date, male=cid.gender == "male",
                     worker_birth_date=award.person.birth_date, died_on=died_on, who=f"第{n}位供养亲属")):
                 problems[f"id_number_{n}"] = why
             if relation_ok and f"id_number_{n}" not in problems and (spouse := death_spouse_problem(

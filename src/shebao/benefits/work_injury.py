@@ -373,7 +373,7 @@ def _payee_problems(payee: AwardPayee | None, *, died: bool, deceased: Person, d
                 problems["payee_name"] = ("领取人姓名与该证件号码登记的姓名不一致（含其他工伤待遇中为该号码记载的姓名），"
                                           "请核对姓名和证件号码")
             if died_on is not None and "payee_relation" not in problems and (why := relative_age_problem(
-                    relation=relation, birth_date=cid.birth_date, male=cid.gender == "male",
+                    current_policy(), relation=relation, birth_date=cid.birth_date, male=cid.gender == "male",
                     worker_birth_date=deceased.birth_date, died_on=died_on)):
                 problems["payee_id_number"] = why
             if "payee_relation" not in problems and "payee_id_number" not in problems and (

@@ -240,9 +240,9 @@ GENERATION_MIN_YEARS = 14
 # A child may be born after their parent's death and still be one of the close relatives: 民法典 第十六条
 # (a foetus counts as born for an estate) and a pregnancy's length: at most 300 days after the death.
 POSTHUMOUS_BIRTH_MAX_DAYS = 300
-# The lawful age of marriage (民法典 第一千零四十七条: 男不得早于二十二周岁，女不得早于二十周岁): a spouse
-# younger than this at the death cannot have been married to the worker.
-MARRIAGE_MIN_AGE = {"male": 22, "female": 20}
+# The lawful age of marriage is pack data with its article, dated (婚姻法（1980年）第六条, then 民法典 第一千零
+# 四十七条 from 2021-01-01): ``work_injury.spouse_min_age``. The two figures above are not law but the
+# project's plausibility checks (no article sets a parent's least age gap, nor a pregnancy's length).
 _RELATION_ZH = {"spouse": "配偶", "child": "子女", "parent": "父母", "sibling": "兄弟姐妹",
                 "grandparent": "祖父母、外祖父母", "grandchild": "孙子女、外孙子女", "other": "其他供养亲属"}
 
@@ -254,7 +254,7 @@ def _years_between(earlier: date, later: date) -> int:
     return later.year - earlier.year - ((later.month, later.day) < (earlier.month, earlier.day))
 
 
-def relative_age_problem(*, relation: str, birth_date: date, male: bool, worker_birth_date: date,
+def relative_age_problem(policy: Policy, *, relation: str, birth_date: date, male: bool, worker_birth_date: date,
                          died_on: date, who: str = "领取人") -> str | None:
     """Why a relative born on ``birth_date`` (read from their citizen ID number; ``male`` from its
     17th digit) cannot be the ``relation`` of a worker born on ``worker_birth_date`` who died on
@@ -265,16 +265,22 @@ def relative_age_problem(*, relation: str, birth_date: date, male: bool, worker_
     - a parent at least GENERATION_MIN_YEARS older than the worker, a grandparent twice that;
     - a child at least GENERATION_MIN_YEARS younger, a grandchild twice that; a child may be born up to
       POSTHUMOUS_BIRTH_MAX_DAYS after the death;
-    - a spouse of marriageable age on the day of the death (MARRIAGE_MIN_AGE, 民法典 第一千零四十七条);
+    - a spouse of marriageable age on the day of the death (``work_injury.spouse_min_age`` of ``policy`` in
+      force on ``died_on``: 民法典 第一千零四十七条, before 2021 婚姻法 第六条: a man 22, a woman 20);
     - every relative but a child born (no later than the death).
     Brothers and sisters may be of any age.
 
-    >>> "年长不足14岁" in relative_age_problem(relation="parent", birth_date=date(2020, 2, 20), male=True,
+    >>> from shebao.rules import load_policy
+    >>> base = load_policy("base")
+    >>> "年长不足14岁" in relative_age_problem(base, relation="parent", birth_date=date(2020, 2, 20), male=True,
     ...                                    worker_birth_date=date(1988, 4, 6), died_on=date(2020, 3, 2))
     True
-    >>> relative_age_problem(relation="parent", birth_date=date(1960, 1, 1), male=True,
+    >>> relative_age_problem(base, relation="parent", birth_date=date(1960, 1, 1), male=True,
     ...                      worker_birth_date=date(1988, 4, 6), died_on=date(2020, 3, 2)) is None
     True
+    >>> relative_age_problem(base, relation="spouse", birth_date=date(1998, 3, 3), male=False,
+    ...                      worker_birth_date=date(1988, 4, 6), died_on=date(2018, 3, 2))
+    '领取人出生于1998-03-03，死者死亡时（2018-03-02）未满20周岁（法定婚龄），不能是死者的配偶；请核对证件号码和与死者的关系'
     """
     zh = _RELATION_ZH.get(relation, relation)
     born = f"{who}出生于{birth_date.isoformat()}"
@@ -299,7 +305,7 @@ def relative_age_problem(*, relation: str, birth_date: date, male: bool, worker_
             return (f"{born}，比{worker}年轻不足{GENERATION_MIN_YEARS * 2}岁，不像是死者的{zh}；"
                     "请核对证件号码和与死者的关系")
     elif relation == "spouse":
-        least = MARRIAGE_MIN_AGE["male" if male else "female"]
+        least = int(policy.stated_value("work_injury.spouse_min_age", died_on)[0]["male" if male else "female"])
         if _years_between(birth_date, died_on) < least:
             return (f"{born}，死者死亡时（{died_on.isoformat()}）未满{least}周岁（法定婚龄），不能是死者的配偶；"
                     "请核对证件号码和与死者的关系")
