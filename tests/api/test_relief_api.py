@@ -93,29 +93,31 @@ def hard_hit(db, person_chaoyang):
 
 
 def _deferral_body(e, **over):
-    return {"employer": e.pk, "pack": PACK, "rule": "hardship-deferral", "months": ["2020-07"],
+    # July 2020 rests on 人社部发〔2020〕49号 (2020-06-22), which continued deferral of the three
+    # insurances of 人社部 to the end of 2020 (medical insurance stays with 医保发〔2020〕6号: to June).
+    return {"employer": e.pk, "pack": PACK, "rule": "hardship-deferral-extended", "months": ["2020-07"],
             "due_until": "2020-12-31", "reason": "疫情停工", **over}
 
 
 def test_a_deferral_applied_and_approved_through_the_api(hard_hit, clerk_chaoyang, reviewer_chaoyang, clerk_haidian):
     r = _api(clerk_chaoyang).post("/api/v1/relief/deferrals/", _deferral_body(hard_hit), format="json")
-    assert r.status_code == 201 and r.json()["status"] == "applied" and "人社部发〔2020〕11号" in r.json()["basis"]
+    assert r.status_code == 201 and r.json()["status"] == "applied" and "人社部发〔2020〕49号" in r.json()["basis"]
     pk = r.json()["id"]
     assert _api(clerk_haidian).get(f"/api/v1/relief/deferrals/{pk}/").status_code == 404
     assert _api(clerk_haidian).get("/api/v1/relief/deferrals/").json()["results"] == []
     page = _api(clerk_chaoyang).get("/api/v1/relief/deferrals/").json()
     assert [d["id"] for d in page["results"]] == [pk] and page["next"] is None
     ahead = _api(reviewer_chaoyang).get(f"/api/v1/relief/deferrals/{pk}/").json()["to_defer"]
-    assert ahead["dues"] == 4 and ahead["employer_fen"] > 0 and ahead["empty_months"] == {}
+    assert ahead["dues"] == 3 and ahead["employer_fen"] > 0 and ahead["empty_months"] == {}
     r = _api(reviewer_chaoyang).post(f"/api/v1/relief/deferrals/{pk}/decision/", {"approve": True}, format="json")
-    assert r.status_code == 200 and r.json()["status"] == "approved" and r.json()["dues_deferred"] == 4
+    assert r.status_code == 200 and r.json()["status"] == "approved" and r.json()["dues_deferred"] == 3
     assert r.json()["deferred_fen"] == ahead["employer_fen"] and r.json()["to_defer"] is None
     assert Deferral.objects.get().status == "approved"
 
 
 @pytest.mark.parametrize(("over", "field"), [
     ({"due_until": "9999-12-31"}, "due_until"),
-    ({"due_until": "2021-06-30"}, "due_until"),  # beyond the six months
+    ({"due_until": "2021-01-01"}, "due_until"),  # beyond the end of 2020 (49号)
     ({"months": ["2020-13"]}, "months"),
     ({"months": []}, "months"),
     ({"months": ["2020-08"]}, "months"),  # not assessed: nothing to defer (E9)
@@ -213,8 +215,9 @@ def test_a_deferral_takes_the_rule_key_the_packs_api_lists(hard_hit, clerk_chaoy
     """review-input8 F10: GET /relief/packs/ lists the deferral rule as "<pack>/<rule>", and a client that
     sent that key back was told the rule does not exist; another pack's prefix is still refused."""
     packs = _api(clerk_chaoyang).get("/api/v1/relief/packs/").json()
-    [key] = [r["key"] for p in packs if p["name"] == PACK for r in p["rules"] if r["kind"] == "deferral"]
-    assert key == f"{PACK}/hardship-deferral"
+    keys = [r["key"] for p in packs if p["name"] == PACK for r in p["rules"] if r["kind"] == "deferral"]
+    assert keys == [f"{PACK}/hardship-deferral", f"{PACK}/hardship-deferral-extended"]
+    key = keys[1]
     r = _api(clerk_chaoyang).post("/api/v1/relief/deferrals/", _deferral_body(hard_hit, rule=key), format="json")
     assert r.status_code == 201, r.content.decode()
     with nothing_written():

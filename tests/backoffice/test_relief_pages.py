@@ -224,7 +224,8 @@ def in_force_with_hard_hit_employer(db, person_chaoyang):
 
 
 def _apply(client, employer, **over):
-    data = {"credit_code": employer.credit_code, "rule": f"{PACK}/hardship-deferral", "months": "2020-07",
+    # July 2020 rests on 人社部发〔2020〕49号 (continued deferral to 2020-12-31, three insurances).
+    data = {"credit_code": employer.credit_code, "rule": f"{PACK}/hardship-deferral-extended", "months": "2020-07",
             "due_until": "2020-12-31", "reason": "疫情停工，经营困难", **over}
     return client.post("/collection/relief/deferrals/", data)
 
@@ -240,12 +241,12 @@ def test_a_deferral_registered_and_approved_on_the_pages_moves_the_due_date(
     assert r.status_code == 302 and r["Location"] == f"/collection/relief/deferrals/{d.pk}/"
     assert d.status == "applied" and d.applied_by_label == clerk_chaoyang.get_username()
     page = client.get(f"/collection/relief/deferrals/{d.pk}/").content.decode()
-    assert "人社部发〔2020〕11号" in page and "批准缓缴</button>" not in page  # a clerk does not approve
+    assert "人社部发〔2020〕49号" in page and "批准缓缴</button>" not in page  # a clerk does not approve
     client.force_login(reviewer_chaoyang)
     assert "批准缓缴</button>" in client.get(f"/collection/relief/deferrals/{d.pk}/").content.decode()
     r = client.post(f"/collection/relief/deferrals/{d.pk}/decide/", {"decision": "approve"})
     d.refresh_from_db()
-    assert r.status_code == 302 and d.status == "approved" and d.dues_deferred == 4
+    assert r.status_code == 302 and d.status == "approved" and d.dues_deferred == 3
     pension = Due.objects.get(employer=employer, month="2020-07", insurance="pension", split_from__isnull=True)
     assert pension.deferred_to == dt.date(2020, 12, 31) and pension.deferral == d
     statement = client.get(f"/collection/employers/{employer.pk}/").content.decode()
@@ -267,12 +268,12 @@ def test_the_approval_page_shows_what_will_be_deferred_and_a_forged_decision_wri
     _apply(client, employer)
     d = Deferral.objects.get()
     open_dues = Due.objects.filter(employer=employer, month="2020-07", paid_on__isnull=True,
-                                   insurance__in=["pension", "unemployment", "work_injury", "medical"])
+                                   insurance__in=["pension", "unemployment", "work_injury"])
     total = sum(open_dues.values_list("employer_fen", flat=True))
     client.force_login(reviewer_chaoyang)
     page = client.get(f"/collection/relief/deferrals/{d.pk}/").content.decode()
     assert 'id="deferral-preview-dues"' in page and f"共 <strong>{format_yuan(total)}</strong> 元" in page
-    assert "<strong>4</strong> 笔" in page and "生育保险" not in page.split('id="deferral-preview"')[1].split("</div>")[0]
+    assert "<strong>3</strong> 笔" in page and "生育保险" not in page.split('id="deferral-preview"')[1].split("</div>")[0]
     for forged in ({"decision": "maybe", "note": "材料不足"}, {"note": "材料不足"}):
         with nothing_written():
             r = client.post(f"/collection/relief/deferrals/{d.pk}/decide/", forged)
@@ -305,11 +306,11 @@ def test_a_deferral_of_a_paid_month_is_refused_on_the_page(client, clerk_chaoyan
     client.force_login(clerk_chaoyang)
     with nothing_written():
         r = _apply(client, employer)
-    assert r.status_code == 400 and "费款所属期2020-07的养老保险、失业保险、医疗保险、工伤保险费款已缴清，无需缓缴" in r.content.decode()
+    assert r.status_code == 400 and "费款所属期2020-07的养老保险、失业保险、工伤保险费款已缴清，无需缓缴" in r.content.decode()
 
 
 @pytest.mark.parametrize(("over", "message"), [
-    ({"due_until": "2021-06-30"}, "最迟"),  # beyond the pack's limit
+    ({"due_until": "2021-01-01"}, "最迟"),  # beyond the rule's limit (2020-12-31, 人社部发〔2020〕49号)
     ({"due_until": "9999-12-31"}, "缓缴至"),  # an implausible date
     ({"due_until": "2020-13-45"}, "格式错误"),
     ({"months": "2020-14"}, "格式错误"),

@@ -33,7 +33,7 @@ from shebao.collection.services import SecondPersonRequired, dues_build
 from shebao.core.models import AuditEvent
 from shebao.registry.models import Employer
 from shebao.rules import load_policy
-from shebao.rules.dates import month_index
+from shebao.rules.dates import add_months, month_index
 from tests import personas
 from tests.collection.conftest import book_due, contribution
 from tests.collection.relief_helpers import open_dues
@@ -229,15 +229,72 @@ def deferred_setup(published, person_chaoyang, clerk_chaoyang, reviewer_chaoyang
     return employer
 
 
-def test_a_deferral_beyond_six_months_is_refused_and_nothing_is_stored(deferred_setup, clerk_chaoyang):
+def test_a_deferral_past_its_rules_limit_is_refused_and_nothing_is_stored(deferred_setup, clerk_chaoyang):
+    """人社部发〔2020〕49号 (rule hardship-deferral-extended): July may be deferred to 2020-12-31 and not a
+    day more; under 人社部发〔2020〕11号 (rule hardship-deferral) July is not deferrable at all."""
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        deferral_apply(employer=deferred_setup, pack=PACK, rule="hardship-deferral-extended", months=["2020-07"],
+                       due_until=dt.date(2021, 1, 1), reason="停工", actor=clerk_chaoyang)
+    assert "2020-07费款最迟只能缓缴至2020年12月31日" in e.value.message_dict["due_until"][0]
+    assert "人社部发〔2020〕49号" in e.value.message_dict["due_until"][0]
     with nothing_written(), pytest.raises(ValidationError) as e:
         deferral_apply(employer=deferred_setup, pack=PACK, rule="hardship-deferral", months=["2020-07"],
-                       due_until=dt.date(2021, 1, 26), reason="停工", actor=clerk_chaoyang)
-    assert "2020年12月31日" in str(e.value) or "最迟" in str(e.value)
+                       due_until=dt.date(2020, 12, 31), reason="停工", actor=clerk_chaoyang)
+    said = e.value.message_dict["months"][0]
+    assert "费款所属期2020-07不在可缓缴的2020-02至2020-06之内" in said and "人社部发〔2020〕11号" in said
+    assert "“生产经营出现严重困难的企业缓缴社会保险费（2020年2月至6月，不超过6个月）”" in said  # names the rule
+
+
+def test_july_is_deferrable_from_49hao_day_and_not_before(deferred_setup, settings, clerk_chaoyang):
+    """The business day decides which notice a deferral may rest on (ReliefPack.known_on): on 2020-06-21
+    人社部发〔2020〕49号 is not issued, so July 2020 is refused under both rules, each naming itself; on
+    2020-06-22 the 49号 rule registers it to 2020-12-31."""
+    settings.SHEBAO_TODAY = dt.date(2020, 6, 21)
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        deferral_apply(employer=deferred_setup, pack=PACK, rule="hardship-deferral-extended", months=["2020-07"],
+                       due_until=dt.date(2020, 12, 31), reason="停工", actor=clerk_chaoyang)
+    assert e.value.message_dict["rule"] == [
+        "缓缴条目“生产经营出现严重困难的企业继续缓缴社会保险费至2020年12月底”依据的文件（人力资源社会保障部 财政部 "
+        "税务总局关于延长阶段性减免企业社会保险费政策实施期限等问题的通知（人社部发〔2020〕49号，2020-06-22））在业务日期"
+        "2020-06-21尚未印发，不能据以缓缴"]
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        deferral_apply(employer=deferred_setup, pack=PACK, rule="hardship-deferral", months=["2020-07"],
+                       due_until=dt.date(2020, 12, 31), reason="停工", actor=clerk_chaoyang)
+    assert "“生产经营出现严重困难的企业缓缴社会保险费（2020年2月至6月，不超过6个月）”" in e.value.message_dict["months"][0]
+    assert "不在可缓缴的2020-02至2020-06之内" in e.value.message_dict["months"][0]
+    settings.SHEBAO_TODAY = dt.date(2020, 6, 22)
+    d = deferral_apply(employer=deferred_setup, pack=PACK, rule="hardship-deferral-extended", months=["2020-07"],
+                       due_until=dt.date(2020, 12, 31), reason="停工", actor=clerk_chaoyang)
+    d.refresh_from_db()
+    assert (d.rule, d.months, d.due_until, d.applied_on) == ("hardship-deferral-extended", ["2020-07"],
+                                                             dt.date(2020, 12, 31), dt.date(2020, 6, 22))
+
+
+def test_under_11hao_a_month_is_deferred_six_months_at_most(published, settings, clerk_chaoyang):
+    """人社部发〔2020〕11号 第三条 "缓缴期限原则上不超过6个月": on 2020-05-10 April's due goes to six
+    months after its due date in force (the policy's) and not a day more."""
+    from shebao.collection.relief import deferral_due_dates
+
+    settings.SHEBAO_TODAY = dt.date(2020, 5, 10)
+    ent = personas.make_employer("北京六个月测试有限公司", serial=46)
+    open_dues(ent, ["2020-04"])
+    due = deferral_due_dates(["2020-04"])["2020-04"]
+    limit = add_months(due, 6)
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral", months=["2020-04"],
+                       due_until=limit + dt.timedelta(days=1), reason="困难", actor=clerk_chaoyang)
+    assert e.value.message_dict["due_until"] == [
+        f"2020-04费款最迟只能缓缴至{limit:%Y年%m月%d日}（原缴费期限{due:%Y年%m月%d日}）（“生产经营出现严重困难的企业缓缴"
+        "社会保险费（2020年2月至6月，不超过6个月）”，人力资源社会保障部 财政部 税务总局关于阶段性减免企业社会保险费的通知"
+        "（人社部发〔2020〕11号，2020-02-20） 第三条（受疫情影响生产经营出现严重困难的企业可申请缓缴社会保险费，缓缴期限原则上不"
+        "超过6个月，缓缴期间免收滞纳金；职工医保同，见医保发〔2020〕6号第二条））"]
+    d = deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral", months=["2020-04"], due_until=limit,
+                       reason="困难", actor=clerk_chaoyang)
+    assert Deferral.objects.get(pk=d.pk).due_until == limit
 
 
 def test_only_a_second_person_may_approve_a_deferral(deferred_setup, clerk_chaoyang, municipal_admin):
-    d = deferral_apply(employer=deferred_setup, pack=PACK, rule="hardship-deferral", months=["2020-08"],
+    d = deferral_apply(employer=deferred_setup, pack=PACK, rule="hardship-deferral-extended", months=["2020-08"],
                        due_until=dt.date(2020, 12, 31), reason="疫情停工", actor=municipal_admin)
     with nothing_written(), pytest.raises(PermissionDenied):
         deferral_decide(deferral=d, approve=True, actor=clerk_chaoyang)  # a clerk registers, never approves
@@ -248,17 +305,20 @@ def test_only_a_second_person_may_approve_a_deferral(deferred_setup, clerk_chaoy
 def test_an_approved_deferral_moves_the_due_date_of_the_employer_share_without_fee(deferred_setup, clerk_chaoyang,
                                                                                   reviewer_chaoyang):
     employer = deferred_setup
-    d = deferral_apply(employer=employer, pack=PACK, rule="hardship-deferral", months=["2020-07"],
+    d = deferral_apply(employer=employer, pack=PACK, rule="hardship-deferral-extended", months=["2020-07"],
                        due_until=dt.date(2020, 12, 31), reason="疫情停工，经营困难", actor=clerk_chaoyang)
     assert AuditEvent.objects.filter(model="collection.Deferral", action="create").count() == 1
     deferral_decide(deferral=d, approve=True, actor=reviewer_chaoyang)
     d.refresh_from_db()
-    assert d.status == Deferral.Status.APPROVED and d.dues_deferred == 4  # pension, unemployment, medical, injury
+    # 人社部发〔2020〕49号 continued the deferral of pension, unemployment and work injury; medical
+    # insurance's (医保发〔2020〕6号) ended with June, so July's medical due is owed as before.
+    assert d.status == Deferral.Status.APPROVED and d.dues_deferred == 3  # pension, unemployment, injury
     pension = Due.objects.get(employer=employer, month="2020-07", insurance="pension", split_from__isnull=True)
     assert (pension.amount_fen, pension.personal_fen, pension.deferred_to) == (160_000, 0, dt.date(2020, 12, 31))
     personal = Due.objects.get(employer=employer, month="2020-07", insurance="pension", split_from=pension)
     assert (personal.amount_fen, personal.deferred_to) == (80_000, None)
     assert Due.objects.get(employer=employer, month="2020-07", insurance="maternity").deferred_to is None
+    assert Due.objects.get(employer=employer, month="2020-07", insurance="medical").deferred_to is None
     assert books_reconcile().ok, books_reconcile().problems
     # On 2020-11-30 the deferred shares owe nothing and no fee; the personal share and August do.
     policy = load_policy(overrides={"epidemic_lifted_on": "2020-06-01"})
@@ -266,7 +326,7 @@ def test_an_approved_deferral_moves_the_due_date_of_the_employer_share_without_f
     account = employer_account(employer=employer, as_of=as_of, policy=policy)
     row = next(r for r in account.dues if r.due.pk == pension.pk)
     assert (row.due_on, row.late_fee_fen, row.overdue_days) == (dt.date(2020, 12, 31), 0, 0)
-    assert "缓缴至2020年12月31日" in row.deferral and "人社部发〔2020〕11号" in row.deferral
+    assert "缓缴至2020年12月31日" in row.deferral and "人社部发〔2020〕49号" in row.deferral
     personal_row = next(r for r in account.dues if r.due.pk == personal.pk)
     assert personal_row.late_fee_fen == (2 * 80_000 * 5 * 128 + 10_000) // 20_000  # 128 days after 07-25
     # The assessment agrees with the statement, deferral included.
@@ -277,7 +337,7 @@ def test_an_approved_deferral_moves_the_due_date_of_the_employer_share_without_f
     assert int(result.figures.waived_fen[i]) == account.waived_fen
     # A second application for the same month is refused.
     with nothing_written(), pytest.raises(ValidationError, match="已有缓缴申请"):
-        deferral_apply(employer=employer, pack=PACK, rule="hardship-deferral", months=["2020-07"],
+        deferral_apply(employer=employer, pack=PACK, rule="hardship-deferral-extended", months=["2020-07"],
                        due_until=dt.date(2020, 12, 1), reason="再次", actor=clerk_chaoyang)
 
 

@@ -499,7 +499,9 @@ def _deferral(w: World) -> Any:
     _relief_published()
     m = 3 + w.serial() % 8  # a month not applied for yet, deferred two months (within the six)
     open_dues(w.employer, [f"2020-{m:02d}"])  # a deferral of nothing owed is refused
-    return relief_services.deferral_apply(employer=w.employer, pack="relief-2020-covid", rule="hardship-deferral",
+    # February..June rest on 人社部发〔2020〕11号, July on 人社部发〔2020〕49号 (its own rule).
+    rule = "hardship-deferral" if m <= 6 else "hardship-deferral-extended"
+    return relief_services.deferral_apply(employer=w.employer, pack="relief-2020-covid", rule=rule,
                                           months=[f"2020-{m:02d}"], due_until=dt.date(2020, m + 2, 20),
                                           reason="经营困难", actor=personas.SETUP)
 

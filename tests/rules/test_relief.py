@@ -153,12 +153,33 @@ def test_a_deferral_reaches_six_months_after_the_due_date_and_not_a_day_more() -
     assert refusals(["2020-02"], date(2020, 10, 1), {"2020-02": date(2020, 3, 31)}) == ["due_until"]
 
 
-def test_a_deferral_never_passes_the_end_of_2020_nor_names_a_month_outside_the_pack() -> None:
-    assert refusals(["2020-10"], date(2020, 12, 31), {"2020-10": date(2020, 10, 25)}) == []
-    assert refusals(["2020-10"], date(2021, 1, 1), {"2020-10": date(2020, 10, 25)}) == ["due_until"]
-    assert refusals(["2021-01"], date(2021, 3, 1), {"2021-01": date(2021, 1, 25)}) == ["months"]
+def test_a_deferral_under_11hao_covers_february_to_june_only() -> None:
+    """人社部发〔2020〕11号 第三条: deferral in its period of relief (2020-02..06), six months at most."""
+    assert refusals(["2020-06"], date(2020, 12, 25), {"2020-06": date(2020, 6, 25)}) == []
+    assert refusals(["2020-07"], date(2020, 12, 25), {"2020-07": date(2020, 7, 25)}) == ["months"]
     assert refusals(["2020-01"], date(2020, 6, 1), {"2020-01": date(2020, 3, 31)}) == ["months"]
     assert refusals(["2020-03"], date(2020, 3, 25), {"2020-03": date(2020, 3, 25)}) == ["due_until"]  # not later
+
+
+EXTENDED = PACK.deferral("hardship-deferral-extended")
+
+
+def test_the_49hao_extension_reaches_the_end_of_2020_and_no_further() -> None:
+    """人社部发〔2020〕49号 第三条: "可继续缓缴社会保险费至2020年12月底": any month of 2020-02..12 to
+    2020-12-31 at the latest (no six-month limit), pension, unemployment and work injury only."""
+    def ext(months, until, due):
+        return [r.field for r in deferral_refusals(EXTENDED, months=months, due_until=until, due_in_force=due,
+                                                   unit_type="enterprise", size_class="small", industry="")]
+
+    assert EXTENDED.issued_on == date(2020, 6, 22)
+    assert "人社部发〔2020〕49号" in EXTENDED.reference.document and "第三条" in EXTENDED.reference.clause
+    assert ext(["2020-10"], date(2020, 12, 31), {"2020-10": date(2020, 10, 25)}) == []
+    assert ext(["2020-10"], date(2021, 1, 1), {"2020-10": date(2020, 10, 25)}) == ["due_until"]
+    assert ext(["2020-03"], date(2020, 12, 31), {"2020-03": date(2020, 3, 25)}) == []  # past six months
+    assert ext(["2021-01"], date(2021, 3, 1), {"2021-01": date(2021, 1, 25)}) == ["months"]
+    assert ext(["2020-01"], date(2020, 6, 1), {"2020-01": date(2020, 3, 31)}) == ["months"]
+    assert EXTENDED.coverage.insurances == frozenset({"pension", "unemployment", "work_injury"})
+    assert DEFER.issued_on == date(2020, 2, 20) and "medical" in DEFER.coverage.insurances
 
 
 def test_government_bodies_may_not_defer_and_the_reason_names_the_notice() -> None:

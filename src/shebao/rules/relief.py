@@ -516,7 +516,7 @@ def deferral_refusals(rule: DeferralRule, *, months: Sequence[str], due_until: d
     the limit is `DeferralRule.limit` of it (人社部发〔2020〕11号 第三条: "缓缴期限原则上不超过6个月").
     """
     out: list[DeferralRefusal] = []
-    cite = f"（{rule.reference.document} {rule.reference.clause}）"
+    cite = f"（“{rule.label}”，{rule.reference.document} {rule.reference.clause}）"  # names the rule refusing
     if not rule.coverage.employer_covered(unit_type=unit_type, size_class=size_class, industry=industry or ""):
         out.append(DeferralRefusal("employer", f"该单位（{UNIT_TYPE_LABELS.get(unit_type, unit_type or '未登记类型')}、"
                                                f"{SIZE_CLASS_LABELS.get(size_class, size_class)}、行业{industry or '未登记'}）"
