@@ -55,6 +55,31 @@ def test_the_packs_and_a_district_what_if(db, clerk_chaoyang, person_chaoyang, p
     assert "没有名为" in _problem(api.get("/api/v1/relief/what-if/", {"pack": "nope"}), "pack")
 
 
+def test_each_rule_says_its_documents_date_and_the_day_it_applies_from(db, settings, clerk_chaoyang):
+    """The packs list gives each rule its document's date as written and the day it is known from: a
+    date to the month counts from the month's last day (医保发〔2020〕6号 "2020-02" → 2020-02-29); on
+    2020-06-21 the 49号 rules are listed, not known; on 2020-06-22 they are."""
+    settings.SHEBAO_TODAY = dt.date(2020, 6, 21)
+
+    def rules():
+        packs = _api(clerk_chaoyang).get("/api/v1/relief/packs/").json()
+        return {r["key"]: r for p in packs if p["name"] == PACK for r in p["rules"]}
+
+    before = rules()
+    assert {k: (r["document_date"], r["issued_on"], r["known"]) for k, r in before.items() if k in {
+        f"{PACK}/medical-half", f"{PACK}/sme-exempt", f"{PACK}/hardship-deferral",
+        f"{PACK}/hardship-deferral-extended", f"{PACK}/sme-exempt-extended"}} == {
+        f"{PACK}/medical-half": ("2020-02", "2020-02-29", True),
+        f"{PACK}/sme-exempt": ("2020-03-08", "2020-03-08", True),
+        f"{PACK}/hardship-deferral": ("2020-02-20", "2020-02-20", True),
+        f"{PACK}/hardship-deferral-extended": ("2020-06-22", "2020-06-22", False),
+        f"{PACK}/sme-exempt-extended": ("2020-06-22", "2020-06-22", False),
+    }
+    assert "人社部发〔2020〕49号" in before[f"{PACK}/hardship-deferral-extended"]["document"]
+    settings.SHEBAO_TODAY = dt.date(2020, 6, 22)
+    assert all(r["known"] for r in rules().values())
+
+
 def test_publishing_through_the_api_takes_two_people(db, municipal_admin):
     checker = personas.make_staff("api_relief_checker", role="municipal_admin", office_code="110000")
     r = _api(municipal_admin).post("/api/v1/relief/publication-requests/", {"pack": PACK, "reason": "文件已印发"},

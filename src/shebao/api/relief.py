@@ -24,6 +24,7 @@ from shebao.api.pagination import CheckedCursorPagination, check_paging, choice_
 from shebao.collection import relief as services
 from shebao.collection import selectors
 from shebao.collection.models import Deferral, ReliefPublication, ReliefPublicationRequest
+from shebao.core import clock
 from shebao.core.scoping import scope_queryset, user_sees_all
 from shebao.registry.models import EmployerFacts, Office
 from shebao.registry.offices import short_name
@@ -43,6 +44,10 @@ class ReliefRuleSerializer(serializers.Serializer):
     payable = serializers.CharField(allow_null=True, help_text="单位缴费仍须缴纳的比例（0为免征，1/2为减半）；缓缴条目为空")
     document = serializers.CharField(help_text="依据文件")
     clause = serializers.CharField(help_text="依据条款")
+    document_date = serializers.CharField(help_text="依据文件的成文日期，按文件所载写到日、月或年（如2020-06-22、2020-02）")
+    issued_on = serializers.DateField(
+        help_text="起适用日期：依据文件印发之日；成文日期只写到月或年的，按该月或该年最后一日计。此前的业务日期不适用该条目")
+    known = serializers.BooleanField(help_text="在当前业务日期依据文件是否已印发（未印发的条目不减免、不能据以缓缴）")
 
 
 class ReliefPackSerializer(serializers.Serializer):
@@ -177,6 +182,11 @@ def _valid(serializer_class: type[serializers.Serializer], request: Request) -> 
 
 # --- Packs and the what-if ------------------------------------------------------------------------------
 def _rules(pack: ReliefPack) -> list[dict[str, Any]]:
+    """Each rule of ``pack`` with its document, the document's date as written and the day the rule is
+    known from (`ReliefRule.issued_on`): a client can tell why a rule listed is not applied yet on the
+    business day (the 49号 extensions before 2020-06-22)."""
+    today = clock.today()
+    dates = {d.cite(): d.date for d in pack.documents}
     out = []
     for kind, rules in (("relief", pack.reliefs), ("deferral", pack.deferrals)):
         for r in rules:
@@ -184,7 +194,8 @@ def _rules(pack: ReliefPack) -> list[dict[str, Any]]:
             out.append({"key": r.key, "kind": kind, "label": r.label, "insurances": sorted(r.coverage.insurances),
                         "months_from": month_str(r.coverage.month_from), "months_to": month_str(r.coverage.month_to),
                         "payable": None if payable is None else str(payable), "document": r.reference.document,
-                        "clause": r.reference.clause})
+                        "clause": r.reference.clause, "document_date": dates.get(r.reference.document, ""),
+                        "issued_on": r.issued_on, "known": r.issued_on <= today})
     return out
 
 
