@@ -249,3 +249,94 @@ def test_a_deferral_takes_the_rule_key_the_packs_api_lists(hard_hit, clerk_chaoy
         r = _api(clerk_chaoyang).post("/api/v1/relief/deferrals/",
                                       _deferral_body(hard_hit, rule="other-pack/hardship-deferral"), format="json")
     _problem(r, "rule")
+
+
+# --- 补减免 through the API: the what-if and the run, the center only --------------------------------------
+@pytest.fixture
+def waiting_for_49hao(db, settings, person_chaoyang, person_haidian):
+    """Published on 2020-06-21 with July's dues built that day: two small enterprises (朝阳区 has paid
+    July, 海淀区 owes it) whose July pension, unemployment and work injury 人社部发〔2020〕49号 exempts from
+    2020-06-22 (1,600 + 80 + 20 yuan each on a 10,000-yuan base)."""
+    settings.SHEBAO_TODAY = dt.date(2020, 6, 21)
+    relief_pack_publish(pack=PACK, actor=SETUP)
+    a = personas.make_employer("北京朝阳补减免接口有限公司", serial=73)
+    b = personas.make_employer("北京海淀补减免接口有限公司", serial=74, district_code="110108")
+    for e in (a, b):
+        employer_facts_record(employer=e, effective_from=dt.date(2020, 1, 1), unit_type="enterprise",
+                              size_class="small", actor=SETUP)
+    contribution(person_chaoyang, a, "2020-07", 1_000_000, paid_on=dt.date(2020, 6, 21))
+    contribution(person_haidian, b, "2020-07", 1_000_000)
+    dues_build(actor=SETUP, months=["2020-07"])
+    settings.SHEBAO_TODAY = dt.date(2020, 6, 22)
+    return a, b
+
+
+def test_the_re_relief_what_if_counts_by_district_and_writes_nothing(waiting_for_49hao, municipal_admin,
+                                                                     collection_clerk, clerk_chaoyang):
+    with nothing_written():
+        r = _api(collection_clerk).get("/api/v1/relief/newly-known/")
+    body = r.json()
+    assert r.status_code == 200 and body["on"] == "2020-06-22"
+    assert (body["dues"], body["employers"], body["reduced_fen"], body["credited_fen"], body["relief_fen"]) == (
+        6, 2, 170_000, 170_000, 340_000)
+    [doc] = body["by_document"]
+    assert "人社部发〔2020〕49号" in doc["document"] and doc["issued_on"] == "2020-06-22"
+    assert doc["rules"] == [f"{PACK}/sme-exempt-extended"] and doc["dues"] == 6
+    assert body["by_district"] == [
+        {"district": "朝阳区", "dues": 3, "employers": 1, "reduced_fen": 0, "credited_fen": 170_000},
+        {"district": "海淀区", "dues": 3, "employers": 1, "reduced_fen": 170_000, "credited_fen": 0}]
+    with nothing_written():
+        r = _api(clerk_chaoyang).get("/api/v1/relief/newly-known/")
+    assert r.status_code == 403 and r["Content-Type"].startswith("application/problem+json")
+    assert _api(municipal_admin).get("/api/v1/relief/newly-known/").json()["dues"] == 6
+
+
+@pytest.mark.parametrize(("body", "field", "message"), [
+    ({}, "confirm", "必填"),
+    ({"confirm": False}, "confirm", "请确认执行补减免"),
+    ({"confirm": "也许"}, "confirm", ""),
+    ({"confirm": True, "on": "2020-12-31"}, "on", "不认识的项目"),  # the day is the business day, never given
+])
+def test_a_bad_re_relief_request_is_a_problem_in_chinese_and_changes_nothing(waiting_for_49hao, municipal_admin,
+                                                                              body, field, message):
+    with nothing_written():
+        r = _api(municipal_admin).post("/api/v1/relief/newly-known/", body, format="json")
+    assert message in _problem(r, field)
+
+
+def test_re_relief_through_the_api_writes_the_ledger_and_records_once(waiting_for_49hao, municipal_admin,
+                                                                      collection_clerk):
+    from shebao.collection import ledger
+    from shebao.collection.models import Due, LedgerTransaction, ReliefReapplication
+    from shebao.collection.reconcile import books_reconcile
+
+    a, b = waiting_for_49hao
+    with nothing_written():  # the collection desk may look, not run
+        assert _api(collection_clerk).post("/api/v1/relief/newly-known/", {"confirm": True},
+                                           format="json").status_code == 403
+    r = _api(municipal_admin).post("/api/v1/relief/newly-known/", {"confirm": True}, format="json")
+    assert r.status_code == 200, r.content.decode()
+    [applied] = r.json()["reapplications"]
+    assert r.json()["applied_on"] == "2020-06-22"
+    record = ReliefReapplication.objects.get()
+    assert applied["id"] == record.pk and applied["transaction"] == record.transaction_id
+    assert (record.applied_on, record.document_issued_on, record.dues, record.employers) == (
+        dt.date(2020, 6, 22), dt.date(2020, 6, 22), 6, 2)
+    assert (record.reduced_fen, record.credited_fen) == (170_000, 170_000)
+    assert record.applied_by_label == municipal_admin.get_username()
+    entry = LedgerTransaction.objects.get(kind="relief")
+    assert entry == record.transaction and "人社部发〔2020〕49号" in entry.memo
+    assert ledger.account_balance(account="relief:pension") == 2 * 160_000
+    three = ["pension", "unemployment", "work_injury"]
+    owed = Due.objects.filter(employer=b, month="2020-07", insurance__in=three, split_from__isnull=True)
+    assert {(d.employer_fen, d.relief_fen, d.relief_rule) for d in owed} == {
+        (0, 160_000, f"{PACK}/sme-exempt-extended"), (0, 8_000, f"{PACK}/sme-exempt-extended"),
+        (0, 2_000, f"{PACK}/sme-exempt-extended")}
+    paid = Due.objects.filter(employer=a, month="2020-07", insurance__in=three, split_from__isnull=True)
+    assert all(d.relief_credited and d.relief_fen == d.employer_fen for d in paid)
+    assert books_reconcile().ok, books_reconcile().problems
+    # A second call changes nothing and says so.
+    with nothing_written():
+        again = _api(municipal_admin).post("/api/v1/relief/newly-known/", {"confirm": True}, format="json")
+    assert again.status_code == 200 and again.json()["reapplications"] == []
+    assert _api(municipal_admin).get("/api/v1/relief/newly-known/").json()["dues"] == 0

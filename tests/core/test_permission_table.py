@@ -102,6 +102,7 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.collection.relief.relief_pack_publish_request": "relief_pack.request",
     "shebao.collection.relief.relief_pack_publish_decide": "relief_pack.publish",
     "shebao.collection.relief.relief_known_apply": "relief_pack.publish",
+    "shebao.collection.relief.relief_known_preview": "relief_pack.request",  # a what-if, for the center only
     "shebao.collection.relief.deferral_apply": "deferral.apply",
     "shebao.collection.relief.deferral_decide": "deferral.decide",
     "shebao.collection.relief.employer_facts_record": "employer_facts.record",

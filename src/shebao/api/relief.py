@@ -23,7 +23,12 @@ from shebao.api.fields import BusinessDateField, IdField, MonthField, StrictSeri
 from shebao.api.pagination import CheckedCursorPagination, check_paging, choice_param, page_parameters
 from shebao.collection import relief as services
 from shebao.collection import selectors
-from shebao.collection.models import Deferral, ReliefPublication, ReliefPublicationRequest
+from shebao.collection.models import (
+    Deferral,
+    ReliefPublication,
+    ReliefPublicationRequest,
+    ReliefReapplication,
+)
 from shebao.core import clock
 from shebao.core.scoping import scope_queryset, user_sees_all
 from shebao.registry.models import EmployerFacts, Office
@@ -257,6 +262,88 @@ class PublicationRequestDecisionView(APIView):
         done = services.relief_pack_publish_decide(request=req, actor=request.user, approve=data["approve"],
                                                    note=data["note"])
         return Response(PublicationRequestSerializer(done).data)
+
+
+# --- Rules known after the decision (补减免) ---------------------------------------------------------------
+class NewlyKnownDocumentSerializer(serializers.Serializer):
+    pack = serializers.CharField(help_text="政策包名称")
+    document = serializers.CharField(help_text="依据文件")
+    issued_on = serializers.DateField(help_text="文件起适用日期")
+    rules = serializers.ListField(child=serializers.CharField(), help_text="适用的条目键（政策包/条目）")
+    dues = serializers.IntegerField(help_text="应缴笔数")
+    employers = serializers.IntegerField(help_text="单位数")
+    reduced_fen = serializers.IntegerField(help_text="减少欠缴（分）")
+    credited_fen = serializers.IntegerField(help_text="退至预缴余额（分）")
+
+
+class NewlyKnownDistrictSerializer(serializers.Serializer):
+    district = serializers.CharField(help_text="区（单位未登记所属区为空）")
+    dues = serializers.IntegerField(help_text="应缴笔数")
+    employers = serializers.IntegerField(help_text="单位数")
+    reduced_fen = serializers.IntegerField(help_text="减少欠缴（分）")
+    credited_fen = serializers.IntegerField(help_text="退至预缴余额（分）")
+
+
+class NewlyKnownSerializer(serializers.Serializer):
+    on = serializers.DateField(help_text="业务日期（按该日已印发的文件试算）")
+    dues = serializers.IntegerField(help_text="待补减免的应缴笔数")
+    employers = serializers.IntegerField(help_text="单位数")
+    relief_fen = serializers.IntegerField(help_text="补减免合计（分）")
+    reduced_fen = serializers.IntegerField(help_text="减少欠缴（分）")
+    credited_fen = serializers.IntegerField(help_text="退至预缴余额（分）")
+    by_document = NewlyKnownDocumentSerializer(many=True, help_text="按依据文件")
+    by_district = NewlyKnownDistrictSerializer(many=True, help_text="按区")
+
+
+class NewlyKnownApplyInSerializer(StrictSerializer):
+    confirm = serializers.BooleanField(help_text="须为true：确认按当前业务日期已印发的文件执行补减免")
+
+
+class ReapplicationSerializer(serializers.ModelSerializer):
+    transaction = serializers.IntegerField(source="transaction_id", help_text="记账凭证编号")
+
+    class Meta:
+        model = ReliefReapplication
+        fields = ["id", "pack", "document", "document_issued_on", "applied_on", "applied_by_label", "rules", "dues",
+                  "employers", "reduced_fen", "credited_fen", "transaction"]
+
+
+class NewlyKnownAppliedSerializer(serializers.Serializer):
+    applied_on = serializers.DateField(help_text="执行日期（业务日期）")
+    reapplications = ReapplicationSerializer(many=True, help_text="本次执行的补减免，每份依据文件一条；没有待补减免的为空")
+
+
+def _newly_known(preview: services.NewlyKnownPreview) -> dict[str, Any]:
+    offices = {pk: short_name(n) for pk, n in
+               Office.objects.filter(pk__in=list(preview.by_district)).values_list("pk", "name")}
+    return {"on": preview.on, "dues": preview.dues, "employers": preview.employers, "relief_fen": preview.relief_fen,
+            "reduced_fen": preview.reduced_fen, "credited_fen": preview.credited_fen,
+            "by_document": [{"pack": n.pack, "document": n.document, "issued_on": n.issued_on, "rules": list(n.rules),
+                             "dues": n.dues, "employers": n.employers, "reduced_fen": n.reduced_fen,
+                             "credited_fen": n.credited_fen} for n in preview.by_document],
+            "by_district": [{"district": offices.get(d, ""), **v} for d, v in preview.by_district.items()]}
+
+
+class NewlyKnownView(APIView):
+    """补减免: the what-if (GET) and the run (POST) of `collection.relief.relief_known_apply`, the API of
+    the pack page's 执行补减免 button and of ``shebao relief_packs --apply-known``."""
+
+    @extend_schema(operation_id="relief_newly_known", responses=NewlyKnownSerializer)
+    def get(self, request: Request) -> Response:
+        check_paging(request, paged=False)
+        return Response(NewlyKnownSerializer(_newly_known(services.relief_known_preview(actor=request.user))).data)
+
+    @extend_schema(operation_id="relief_newly_known_apply", request=NewlyKnownApplyInSerializer,
+                   responses=NewlyKnownAppliedSerializer)
+    def post(self, request: Request) -> Response:
+        from shebao.core.permissions import require
+
+        require(request.user, "relief_pack.publish")  # refused before the body is read, as the page
+        data = _valid(NewlyKnownApplyInSerializer, request)
+        if not data["confirm"]:
+            raise _bad("confirm", "请确认执行补减免（confirm须为true）；只试算请用GET")
+        records = services.relief_known_apply(actor=request.user)
+        return Response(NewlyKnownAppliedSerializer({"applied_on": clock.today(), "reapplications": records}).data)
 
 
 # --- Deferrals ------------------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ urlpatterns = [
          name="relief-publication-request-list"),
     path("v1/relief/publication-requests/<id:pk>/decision/", relief.PublicationRequestDecisionView.as_view(),
          name="relief-publication-request-decide"),
+    path("v1/relief/newly-known/", relief.NewlyKnownView.as_view(), name="relief-newly-known"),
     path("v1/relief/deferrals/", relief.DeferralListView.as_view(), name="relief-deferral-list"),
     path("v1/relief/deferrals/<id:pk>/", relief.DeferralDetailView.as_view(), name="relief-deferral-detail"),
     path("v1/relief/deferrals/<id:pk>/decision/", relief.DeferralDecisionView.as_view(),

@@ -531,13 +531,64 @@ def _by_document(rows: list[tuple[Due, int, ReliefRule]]) -> dict[tuple[str, str
 def relief_newly_known(*, on: dt.date | None = None) -> list[NewlyKnownRelief]:
     """What relieving the rules issued since their dues were decided would do on ``on`` (default the
     business day), by document: a what-if for the pack page and the command; nothing is written."""
+    return _newly_known_by_document(_newly_relieved(on or clock.today()))
+
+
+def _newly_known_by_document(rows: list[tuple[Due, int, ReliefRule]]) -> list[NewlyKnownRelief]:
     out = []
-    for (pack, document, issued), rows in _by_document(_newly_relieved(on or clock.today())).items():
-        out.append(NewlyKnownRelief(document, issued, pack, tuple(sorted({r.key for _, _, r in rows})), len(rows),
-                                    len({d.employer_id for d, _, _ in rows}),
-                                    sum(f for d, f, _ in rows if d.paid_on is None),
-                                    sum(f for d, f, _ in rows if d.paid_on is not None)))
+    for (pack, document, issued), mine in _by_document(rows).items():
+        out.append(NewlyKnownRelief(document, issued, pack, tuple(sorted({r.key for _, _, r in mine})), len(mine),
+                                    len({d.employer_id for d, _, _ in mine}),
+                                    sum(f for d, f, _ in mine if d.paid_on is None),
+                                    sum(f for d, f, _ in mine if d.paid_on is not None)))
     return out
+
+
+@dataclass(frozen=True)
+class NewlyKnownPreview:
+    """What `relief_known_apply` would do on the business day ``on`` (nothing is written by computing
+    it): in total (dues, employers, fen reduced off open dues and credited back for paid ones), by
+    document (`NewlyKnownRelief`) and by district (district office id -> dues, employers, reduced_fen,
+    credited_fen; 0 for an employer without a district)."""
+
+    on: dt.date
+    dues: int
+    employers: int
+    reduced_fen: int
+    credited_fen: int
+    by_document: list[NewlyKnownRelief]
+    by_district: dict[int, dict[str, int]]
+
+    @property
+    def relief_fen(self) -> int:
+        return self.reduced_fen + self.credited_fen
+
+
+def relief_known_preview(*, actor: Any) -> NewlyKnownPreview:
+    """The what-if of 补减免 for the center (the API's GET /relief/newly-known/): what running
+    `relief_known_apply` now would relieve, by document and by district, city-wide. The business day is
+    `core.clock`'s. Raises PermissionDenied unless ``actor`` may ask for a pack's publication
+    (relief_pack.request: the center's administrators and its collection desk, who answer the employers).
+    """
+    require(actor, "relief_pack.request")
+    on = clock.today()
+    rows = _newly_relieved(on)
+    by_document = _newly_known_by_document(rows)
+    districts = dict(Employer.objects.filter(pk__in={d.employer_id for d, _, _ in rows}).values_list("pk", "district_id"))
+    by_district: dict[int, dict[str, int]] = {}
+    seen: dict[int, set[int]] = defaultdict(set)
+    for d, fen, _ in rows:
+        key = districts.get(d.employer_id) or 0
+        v = by_district.setdefault(key, {"dues": 0, "employers": 0, "reduced_fen": 0, "credited_fen": 0})
+        v["dues"] += 1
+        v["reduced_fen" if d.paid_on is None else "credited_fen"] += fen
+        seen[key].add(d.employer_id)
+    for key, employers in seen.items():
+        by_district[key]["employers"] = len(employers)
+    return NewlyKnownPreview(on=on, dues=len(rows), employers=len({d.employer_id for d, _, _ in rows}),
+                             reduced_fen=sum(f for d, f, _ in rows if d.paid_on is None),
+                             credited_fen=sum(f for d, f, _ in rows if d.paid_on is not None),
+                             by_document=by_document, by_district=dict(sorted(by_district.items())))
 
 
 @transaction.atomic
