@@ -54,7 +54,8 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
 # Rotating SECRET_KEY (issue 16): the key before it goes here (comma-separated, newest first) until
 # what it signed has expired, so signed values handed out under it still verify: API cursors
-# (api.pagination), staff sessions, password-reset links. Everything new is signed with SECRET_KEY.
+# (api.pagination), staff sessions, password-reset links, the portal's session digests, lockout keys and
+# SMS code hashes (core.crypto.keyed_digests). Everything new is signed with SECRET_KEY.
 SECRET_KEY_FALLBACKS = [k.strip() for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h.strip()]
 if DEBUG:

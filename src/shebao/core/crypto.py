@@ -39,17 +39,47 @@ from shebao.core.normalize import normalize_code
 TOKEN_PREFIX = "gAAAAA"
 
 
-def derived_key(label: str) -> bytes:
-    """A 32-byte key derived from SECRET_KEY for `label` (demo and test installs only)."""
-    return hashlib.sha256(f"shebao:{label}:{settings.SECRET_KEY}".encode()).digest()
+def secret_keys() -> tuple[str, ...]:
+    """SECRET_KEY, then every key of SECRET_KEY_FALLBACKS (newest first): the keys a value keyed under
+    the site's secret is checked against. The first one writes; the others only verify what was
+    written before a rotation (README: rotating the key)."""
+    return (settings.SECRET_KEY, *(k for k in getattr(settings, "SECRET_KEY_FALLBACKS", None) or [] if k))
+
+
+def keyed_digests(key_salt: str, value: str, *, algorithm: str = "sha1") -> list[str]:
+    """The hex HMAC of `value` (Django's `salted_hmac` with `key_salt`) under every key of
+    `secret_keys()`, the current key's first. Write the first; accept any (`keyed_digest_matches`),
+    so a rotation of SECRET_KEY neither signs anyone out nor voids what was keyed under the old key."""
+    from django.utils.crypto import salted_hmac
+
+    return [salted_hmac(key_salt, value, secret=key, algorithm=algorithm).hexdigest() for key in secret_keys()]
+
+
+def keyed_digest_matches(digest: str, key_salt: str, value: str, *, algorithm: str = "sha1") -> bool:
+    """Whether `digest` is the HMAC of `value` under SECRET_KEY or one of SECRET_KEY_FALLBACKS
+    (compared in constant time, every key tried)."""
+    from django.utils.crypto import constant_time_compare
+
+    found = False
+    for candidate in keyed_digests(key_salt, value, algorithm=algorithm):
+        found |= constant_time_compare(str(digest or ""), candidate)
+    return found
+
+
+def derived_key(label: str, secret: str | None = None) -> bytes:
+    """A 32-byte key derived from SECRET_KEY (or the old key `secret`) for `label` (demo and test
+    installs only)."""
+    return hashlib.sha256(f"shebao:{label}:{settings.SECRET_KEY if secret is None else secret}".encode()).digest()
 
 
 def field_keys() -> tuple[str, ...]:
-    """The Fernet keys, newest first (``settings.SHEBAO_FIELD_KEYS``, else one derived key)."""
+    """The Fernet keys, newest first (``settings.SHEBAO_FIELD_KEYS``, else the key derived from
+    SECRET_KEY, then those derived from SECRET_KEY_FALLBACKS: a demo copy whose SECRET_KEY was
+    rotated still opens its columns, and `shebao encryption_rotate` moves them to the new key)."""
     keys = tuple(k.strip() for k in (getattr(settings, "SHEBAO_FIELD_KEYS", None) or []) if k.strip())
     if keys:
         return keys
-    return (base64.urlsafe_b64encode(derived_key("field-encryption")).decode(),)
+    return tuple(base64.urlsafe_b64encode(derived_key("field-encryption", key)).decode() for key in secret_keys())
 
 
 def blind_index_key() -> bytes:

@@ -46,13 +46,33 @@ def staff_signed_in(request: HttpRequest) -> bool:
     return bool(user is not None and user.is_authenticated)
 
 
+SESSION_HASH_SALT = "shebao.portal.session"
+
+
 def account_session_hash(account: Any) -> str:
     """A digest of the employer account's password hash, kept in its sessions: once the password
     changes (a reset at the counter: `portal.services.employer_admin_reset`) every older session
-    ends at its next request, as Django's own `get_session_auth_hash` does for staff."""
-    from django.utils.crypto import salted_hmac
+    ends at its next request, as Django's own `get_session_auth_hash` does for staff. Keyed under
+    SECRET_KEY; `account_session_valid` also accepts one keyed under SECRET_KEY_FALLBACKS."""
+    from shebao.core.crypto import keyed_digests
 
-    return salted_hmac("shebao.portal.session", account.password, algorithm="sha256").hexdigest()
+    return keyed_digests(SESSION_HASH_SALT, account.password, algorithm="sha256")[0]
+
+
+def account_session_valid(request: HttpRequest, account: Any) -> bool:
+    """Whether the session's digest is the account's under SECRET_KEY or a key of
+    SECRET_KEY_FALLBACKS (a rotation of the key signs no one out, as Django does for staff); one
+    made under an old key is rewritten under the current key."""
+    from shebao.core.crypto import keyed_digest_matches
+
+    session = portal_session(request) or {}
+    digest = str(session.get("auth", ""))
+    if not keyed_digest_matches(digest, SESSION_HASH_SALT, account.password, algorithm="sha256"):
+        return False
+    current = account_session_hash(account)
+    if digest != current:
+        request.session[SESSION_KEY] = {**session, "auth": current}
+    return True
 
 
 def portal_sign_in(request: HttpRequest, *, kind: str, pk: int, account: Any = None) -> None:
@@ -131,11 +151,9 @@ def _load_employer(request: HttpRequest) -> bool:
     session = portal_session(request)
     if not session or session.get("kind") != "employer":
         return False
-    from django.utils.crypto import constant_time_compare
-
     account = (EmployerAccount.objects.select_related("employer", "employer__district")
                .filter(pk=session.get("id"), is_active=True).first())
-    if account is None or not constant_time_compare(str(session.get("auth", "")), account_session_hash(account)):
+    if account is None or not account_session_valid(request, account):
         portal_sign_out(request)  # disabled or its password reset since: the session ends
         return False
     request.portal_account = account

@@ -35,9 +35,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils.crypto import constant_time_compare, salted_hmac
 
 from shebao.core import clock
+from shebao.core.crypto import keyed_digest_matches, keyed_digests
 from shebao.core.masking import mask_phone
 from shebao.portal.models import SignInCode
 
@@ -88,8 +88,16 @@ class Refusal:
     zh: str
 
 
+CODE_HASH_SALT = "shebao.portal.sign_in_code"
+
+
 def _digest(code_id: int, code: str) -> str:
-    return salted_hmac("shebao.portal.sign_in_code", f"{code_id}:{code}", algorithm="sha256").hexdigest()
+    return keyed_digests(CODE_HASH_SALT, f"{code_id}:{code}", algorithm="sha256")[0]
+
+
+def _digest_matches(digest: str, code_id: int, code: str) -> bool:
+    # A code sent just before SECRET_KEY was rotated still verifies (SECRET_KEY_FALLBACKS).
+    return keyed_digest_matches(digest, CODE_HASH_SALT, f"{code_id}:{code}", algorithm="sha256")
 
 
 def sending_refusal(*, subject: str, ip_address: str | None) -> Refusal | None:
@@ -159,7 +167,7 @@ def code_check(*, subject: str, code: str) -> bool:
         if row is not None:
             SignInCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
         return False
-    if not constant_time_compare(row.code_hash, _digest(row.pk, code)):
+    if not _digest_matches(row.code_hash, row.pk, code):
         SignInCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
         return False
     # Single use even when two requests carry the code at once: only one UPDATE finds it unused.

@@ -27,8 +27,8 @@ from typing import Any
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest
-from django.utils.crypto import salted_hmac
 
+from shebao.core.crypto import keyed_digests
 from shebao.core.masking import mask_id_number, mask_text
 from shebao.core.normalize import normalize_code
 from shebao.portal import codes
@@ -55,16 +55,49 @@ def event_record(request: HttpRequest, *, kind: str, outcome: str, subject: str 
                                       user_agent=request.META.get("HTTP_USER_AGENT", "")[:200])
 
 
+LOCK_SALT = "shebao.portal.lock"
+
+
+def _lock_keys(prefix: str, value: str) -> list[str]:
+    # Under SECRET_KEY first, then under each key of SECRET_KEY_FALLBACKS.
+    return [prefix + digest[:24] for digest in keyed_digests(LOCK_SALT, value)]
+
+
 def person_lock_key(id_number: str) -> str:
     """The lockout key of a number (normalised; `person_number` gives the one form of a citizen ID): also
-    the subject of its sign-in codes."""
-    return "portal-person:" + salted_hmac("shebao.portal.lock", normalize_code(id_number)).hexdigest()[:24]
+    the subject of its sign-in codes. Keyed under SECRET_KEY (`person_lock_keys` for the old keys)."""
+    return person_lock_keys(id_number)[0]
+
+
+def person_lock_keys(id_number: str) -> list[str]:
+    """The lockout keys of a number under SECRET_KEY and then each key of SECRET_KEY_FALLBACKS."""
+    return _lock_keys("portal-person:", normalize_code(id_number))
 
 
 def employer_lock_key(account_pk: int | None, credit_code: str, login: str) -> str:
+    """The lockout key of an employer account (its pk) or of a credit code and login no account has
+    (keyed under SECRET_KEY: `employer_lock_keys` for the old keys)."""
+    return employer_lock_keys(account_pk, credit_code, login)[0]
+
+
+def employer_lock_keys(account_pk: int | None, credit_code: str, login: str) -> list[str]:
     if account_pk is not None:
-        return f"portal-employer:{account_pk}"
-    return "portal-employer:" + salted_hmac("shebao.portal.lock", f"{credit_code}:{login}").hexdigest()[:24]
+        return [f"portal-employer:{account_pk}"]
+    return _lock_keys("portal-employer:", f"{credit_code}:{login}")
+
+
+def carried_lock_key(keys: list[str]) -> str:
+    """The current lock key `keys[0]`, after moving to it what was kept under the old ones (`keys[1:]`,
+    made under SECRET_KEY_FALLBACKS before a rotation): django-axes' failures (so a lockout holds and
+    its count goes on) and the sign-in codes of that subject (so a code sent before the rotation, and
+    the sending limits, still count). Nothing is written when nothing was kept under an old key."""
+    from shebao.staff.lockout import rename_attempts
+
+    current, old = keys[0], [k for k in keys[1:] if k != keys[0]]
+    if old:
+        rename_attempts(old, current)
+        SignInCode.objects.filter(subject__in=old).update(subject=current)
+    return current
 
 
 def locked(request: HttpRequest, key: str) -> bool:
@@ -119,7 +152,7 @@ def person_pending(id_number: str) -> dict[str, Any]:
     number is not registered) and the masked number. Never the number itself."""
     person = person_for_id_number(id_number)
     number = person_number(id_number)
-    return {"key": person_lock_key(number), "person": person.pk if person else None,
+    return {"key": carried_lock_key(person_lock_keys(number)), "person": person.pk if person else None,
             "label": mask_id_number(number)}
 
 
@@ -207,7 +240,7 @@ def employer_password_check(request: HttpRequest, *, credit_code: str, login: st
     credit_code, login = normalize_code(credit_code), normalize_login(login)
     account = (EmployerAccount.objects.select_related("employer")
                .filter(employer__credit_code=credit_code, login__iexact=login, is_active=True).first())
-    key = employer_lock_key(account.pk if account else None, credit_code, login.lower())
+    key = carried_lock_key(employer_lock_keys(account.pk if account else None, credit_code, login.lower()))
     label = employer_event_label(credit_code, login if account else "")
     if locked(request, key):
         event_record(request, kind="employer", outcome=SignInEvent.Outcome.LOCKED, subject=key, label=label)

@@ -93,19 +93,46 @@ def rewrite_attempts() -> dict[str, int]:
             if new == attempt.username and post == attempt.post_data:
                 continue
             attempt.post_data = post
-            twin = AccessAttempt.objects.filter(username=new, ip_address=attempt.ip_address,
-                                                user_agent=attempt.user_agent).exclude(pk=attempt.pk).first()
-            if twin is not None:
-                twin.failures_since_start += attempt.failures_since_start
-                twin.attempt_time = max(twin.attempt_time, attempt.attempt_time)
-                twin.post_data = cleansed(twin.post_data)
-                twin.save(update_fields=["failures_since_start", "attempt_time", "post_data"])
-                attempt.delete()
-            else:
-                attempt.username = new
-                attempt.save(update_fields=["username", "post_data"])
+            _move_attempt(AccessAttempt, attempt, new)
             changed["axes.AccessAttempt"] += 1
     return changed
+
+
+def _move_attempt(model: type, attempt: Any, username: str) -> None:
+    """Keep `attempt` under `username`: two attempt rows that then share a user name, address and
+    browser become one (failures added, the latest time kept), as django-axes holds them unique."""
+    twin = model.objects.filter(username=username, ip_address=attempt.ip_address,
+                                user_agent=attempt.user_agent).exclude(pk=attempt.pk).first()
+    if twin is not None:
+        twin.failures_since_start += attempt.failures_since_start
+        twin.attempt_time = max(twin.attempt_time, attempt.attempt_time)
+        twin.post_data = cleansed(twin.post_data)
+        twin.save(update_fields=["failures_since_start", "attempt_time", "post_data"])
+        attempt.delete()
+    else:
+        attempt.username = username
+        attempt.save(update_fields=["username", "post_data"])
+
+
+def rename_attempts(old: list[str], new: str) -> int:
+    """Move django-axes' rows kept under any user name of `old` to `new` (attempts, failure log,
+    access log), so their failures count under `new`: a portal lock key made under a key of
+    SECRET_KEY_FALLBACKS becomes the current key's (`portal.signin.carried_lock_key`) and a rotation
+    of SECRET_KEY neither lifts a lockout nor restarts its count. Returns the rows moved."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.db import transaction
+
+    old = [name for name in old if name and name != new]
+    if not old:
+        return 0
+    moved = 0
+    with transaction.atomic():
+        for model in (AccessFailureLog, AccessLog):
+            moved += model.objects.filter(username__in=old).update(username=new)
+        for attempt in AccessAttempt.objects.select_for_update().filter(username__in=old).order_by("pk"):
+            _move_attempt(AccessAttempt, attempt, new)
+            moved += 1
+    return moved
 
 
 def hash_kept_usernames() -> dict[str, int]:
