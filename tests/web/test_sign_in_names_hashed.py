@@ -152,16 +152,73 @@ def test_migrating_rewrites_the_names_kept_in_clear_without_a_manual_step(clerk_
     assert "登录失败记录：改写0条" in out.getvalue() and "网上办事登录记录：改写0条" in out.getvalue()
 
 
-def test_the_migration_reads_nothing_through_current_models_on_an_empty_database(monkeypatch):
-    """A fresh database (a new install, every test run) skips the rewrite, so the current models never
-    read a table whose schema is still this migration's."""
+def _current_models_refused():
+    """Patches that make any read through the CURRENT models of the tables staff 0006 rewrites fail:
+    the migration must go through its historical ones (apps.get_model)."""
+    from contextlib import ExitStack
     from unittest import mock
 
-    with mock.patch.object(lockout, "hash_kept_usernames") as rewrite:
-        _migration().hash_kept_usernames(_state_apps(), None)
-    rewrite.assert_not_called()
+    from axes.models import AccessFailureLog, AccessLog
+    from django.contrib.auth import get_user_model
+
+    from shebao.portal.models import EmployerAccount
+
+    stack = ExitStack()
+    for model in (AccessAttempt, AccessFailureLog, AccessLog, SignInEvent, EmployerAccount):
+        stack.enter_context(mock.patch.object(model, "objects", new=mock.Mock(side_effect=AssertionError,
+                                                                             **{"filter.side_effect": AssertionError,
+                                                                                "exclude.side_effect": AssertionError,
+                                                                                "all.side_effect": AssertionError})))
+    user = get_user_model()
+    stack.enter_context(mock.patch.object(user._meta, "default_manager", new=mock.Mock(
+        **{"filter.side_effect": AssertionError})))
+    return stack
+
+
+def test_the_migration_reads_and_writes_through_its_historical_models(clerk_chaoyang):
+    """issue 16, left open at stop 18: staff 0006 called the command's code through the current
+    models. Now every read and write goes through the migration state's models."""
+    common = {"ip_address": "10.0.0.9", "user_agent": "ua", "http_accept": "*/*", "path_info": "/login/",
+              "get_data": ""}
+    AccessAttempt.objects.create(username=ID_NUMBER, post_data=f"username={ID_NUMBER}", failures_since_start=2,
+                                 **common)
+    AccessAttempt.objects.create(username="clerk_cy", post_data="username=clerk_cy", failures_since_start=1,
+                                 **common)
+    SignInEvent.objects.create(kind="employer", outcome="wrong_password", subject="portal-employer:x",
+                               subject_label=f"91110105MA00000000 {ID_NUMBER}")
+    state = _state_apps()
+    with _current_models_refused():
+        _migration().hash_kept_usernames(state, None)
+    assert sorted(r[0] for r in attempt_rows()) == sorted(["clerk_cy", lockout.stored_username(ID_NUMBER)])
+    assert SignInEvent.objects.get().subject_label == "91110105MA00000000 （未注册的登录名）"
     from django.db.migrations.loader import MigrationLoader
 
     node = MigrationLoader(connection).graph.nodes[("staff", "0006_axes_usernames_hashed")]
     [op] = node.operations
     assert op.reversible and op.reverse_code is op.noop
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_executor_runs_staff_0006_on_rows_kept_in_clear():
+    """The real road: the executor takes staff back to 0005 (0006's way back changes nothing), rows
+    kept in clear are there, and migrating forward hashes them through the historical models."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    target = ("staff", "0006_axes_usernames_hashed")
+    MigrationExecutor(connection).migrate([("staff", "0005_stamps_from_business_clock")])
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {AccessAttempt._meta.db_table} (username, ip_address, user_agent, http_accept, "
+                "path_info, get_data, post_data, failures_since_start, attempt_time) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, CURRENT_TIMESTAMP)",
+                [ID_NUMBER, "10.0.0.9", "ua", "*/*", "/login/", "", f"username={ID_NUMBER}", 3])
+        executor = MigrationExecutor(connection)
+        with _current_models_refused():
+            executor.migrate([target])
+    finally:
+        executor = MigrationExecutor(connection)
+        if target not in executor.loader.applied_migrations:
+            executor.migrate([target])
+    [(username, post_data, _get, failures)] = attempt_rows()
+    assert username == lockout.stored_username(ID_NUMBER) and ID_NUMBER not in post_data and failures == 3

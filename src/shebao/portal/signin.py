@@ -215,20 +215,23 @@ def employer_event_label(credit_code: str, login: str) -> str:
     return f"{code} {login}" if login else f"{code} {UNKNOWN_LOGIN}"
 
 
-def rewrite_event_labels() -> int:
+def rewrite_event_labels(apps: Any = None) -> int:
     """Rewrite the labels of employer sign-in events kept before `employer_event_label`: a login name
-    that is no account's of that credit code is replaced. Returns the events changed. Idempotent."""
+    that is no account's of that credit code is replaced. Returns the events changed. Idempotent.
+    `apps`: a migration's historical app registry (staff 0006), else the current models."""
+    Event, Account = ((apps.get_model("portal", "SignInEvent"), apps.get_model("portal", "EmployerAccount"))
+                      if apps is not None else (SignInEvent, EmployerAccount))
     changed = 0
-    for event in SignInEvent.objects.filter(kind="employer").exclude(subject_label="").iterator():
+    for event in Event.objects.filter(kind="employer").exclude(subject_label="").iterator():
         credit_code, _, login = event.subject_label.partition(" ")
         if login == UNKNOWN_LOGIN or not login:
             if mask_text(credit_code) != credit_code:  # a personal number typed as the credit code
-                SignInEvent.objects.filter(pk=event.pk).update(subject_label=employer_event_label(credit_code, ""))
+                Event.objects.filter(pk=event.pk).update(subject_label=employer_event_label(credit_code, ""))
                 changed += 1
             continue
-        known = EmployerAccount.objects.filter(employer__credit_code=credit_code, login__iexact=login).exists()
+        known = Account.objects.filter(employer__credit_code=credit_code, login__iexact=login).exists()
         if not known:
-            SignInEvent.objects.filter(pk=event.pk).update(subject_label=employer_event_label(credit_code, ""))
+            Event.objects.filter(pk=event.pk).update(subject_label=employer_event_label(credit_code, ""))
             changed += 1
     return changed
 

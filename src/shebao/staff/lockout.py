@@ -31,10 +31,20 @@ KIND = "staff_sign_in_name"
 _KEPT = re.compile(r"^(portal-person:[0-9a-f]{1,64}|portal-employer:(\d{1,19}|[0-9a-f]{1,64})|unknown:[0-9a-f]{64})$")
 
 
-def stored_username(typed: str | None) -> str | None:
+def _models(apps: Any) -> Any:
+    # The app registry the rewrite reads through: Django's (the command, the sign-in) or a
+    # migration's historical one (staff 0006), whose models match the schema at that point.
+    if apps is None:
+        from django.apps import apps as current
+
+        return current
+    return apps
+
+
+def stored_username(typed: str | None, *, apps: Any = None) -> str | None:
     """The user name django-axes keeps for `typed`: the name itself when it is a staff account's (or
     a key free of personal data, see the module), else ``unknown:`` and its keyed hash (64 hex).
-    None and "" are kept as they are."""
+    None and "" are kept as they are. `apps`: a migration's historical app registry (else Django's)."""
     if not typed:
         return typed
     typed = str(typed)
@@ -42,8 +52,9 @@ def stored_username(typed: str | None) -> str | None:
         return typed
     from django.contrib.auth import get_user_model
 
-    model = get_user_model()
-    if model._default_manager.filter(**{model.USERNAME_FIELD: typed}).exists():
+    field = get_user_model().USERNAME_FIELD  # a name only: the table is read through `apps`
+    model = _models(apps).get_model(settings.AUTH_USER_MODEL)
+    if model._default_manager.filter(**{field: typed}).exists():
         return typed
     digest = crypto.blind_index(typed, kind=KIND)
     return UNKNOWN_PREFIX + digest if digest else ""
@@ -72,24 +83,27 @@ def cleansed(post_data: str) -> str:
     return "\n".join(lines)
 
 
-def rewrite_attempts() -> dict[str, int]:
+def rewrite_attempts(apps: Any = None) -> dict[str, int]:
     """Rewrite the user names django-axes kept before `attempt_username` (attempts, failure log,
     access log): each becomes what `stored_username` keeps, and the attempts' POST data is cleansed
 (`cleansed`). Two attempt rows that then share a user
     name, address and browser are merged (failures added, the latest time kept), as django-axes holds
-    them unique. Returns the rows changed per table. Idempotent."""
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    them unique. Returns the rows changed per table. Idempotent. `apps`: a migration's historical
+    app registry (staff 0006), else Django's."""
     from django.db import transaction
 
+    registry = _models(apps)
+    AccessAttempt, AccessFailureLog, AccessLog = (registry.get_model("axes", name) for name in (
+        "AccessAttempt", "AccessFailureLog", "AccessLog"))
     changed = {"axes.AccessAttempt": 0, "axes.AccessFailureLog": 0, "axes.AccessLog": 0}
     with transaction.atomic():
         for model in (AccessFailureLog, AccessLog):
             for name in model.objects.exclude(username__isnull=True).values_list("username", flat=True).distinct():
-                new = stored_username(name)
+                new = stored_username(name, apps=apps)
                 if new != name:
                     changed[model._meta.label] += model.objects.filter(username=name).update(username=new)
         for attempt in AccessAttempt.objects.select_for_update().order_by("pk"):
-            new, post = stored_username(attempt.username), cleansed(attempt.post_data)
+            new, post = stored_username(attempt.username, apps=apps), cleansed(attempt.post_data)
             if new == attempt.username and post == attempt.post_data:
                 continue
             attempt.post_data = post
@@ -135,13 +149,14 @@ def rename_attempts(old: list[str], new: str) -> int:
     return moved
 
 
-def hash_kept_usernames() -> dict[str, int]:
+def hash_kept_usernames(apps: Any = None) -> dict[str, int]:
     """Every rewrite of sign-in rows kept before user names were hashed: django-axes' tables
     (`rewrite_attempts`) and the portal's employer sign-in labels (`portal.signin.rewrite_event_labels`).
     Returns the rows changed per table (model label). Idempotent: a second run changes nothing. Run by
-    the data migration staff 0006 and by `shebao axes_usernames_hash`."""
+    the data migration staff 0006 with its historical app registry (`apps`) and by
+    `shebao axes_usernames_hash` with Django's."""
     from shebao.portal.signin import rewrite_event_labels
 
-    changed = rewrite_attempts()
-    changed["portal.SignInEvent"] = rewrite_event_labels()
+    changed = rewrite_attempts(apps)
+    changed["portal.SignInEvent"] = rewrite_event_labels(apps)
     return changed
