@@ -217,27 +217,30 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
         if not id_number:
             form._require("id_number", "请填写参保人员的证件号码")
         else:
+            def served(person: Person) -> bool:
+                # In the desk's districts, or an employer's own employee living in another district
+                # (the case is the employer's district's): found among the people it has employed only.
+                return (registry_selectors.person_list(user=user).filter(pk=person.pk).exists()
+                        or (form.employer is not None and person.spells.filter(employer=form.employer).exists()))
+
+            refusal = ""
             for number in lookup_numbers(id_number):  # a 15-digit first-generation number too (F8)
-                form.person = registry_selectors.person_list(user=user).filter(id_number=number).first()
-                if form.person is None and form.employer is not None:
-                    # An employer's own employee living in another district is named through the employer
-                    # (the case is the employer's district's): found among the people it has employed only.
-                    form.person = Person.objects.filter(id_number=number, spells__employer=form.employer).first()
-                if form.person is not None:
-                    break
-            kept = registry_selectors.kept_record(form.person)
-            if kept is not None and kept != form.person:
-                # Registered twice and merged (registry.merge): the business is the kept record's, when
-                # the desk may serve it (review-user8 F1: the citizen ID resolved to the merged shell).
-                visible = (registry_selectors.person_list(user=user).filter(pk=kept.pk).exists()
-                           or (form.employer is not None and kept.spells.filter(employer=form.employer).exists()))
-                if visible:
+                # Looked up city-wide, then served only when the desk may: a record merged into one of
+                # this district's is found through the record kept (issue 16), and a record of another
+                # district is never shown (nor is the kept one when only the merged shell is here's).
+                holder = Person.objects.select_related("district").filter(id_number=number).first()
+                if holder is None:
+                    continue
+                kept = registry_selectors.kept_record(holder)
+                if served(kept):  # registered twice and merged: the business is the kept record's
                     form.person = kept
-                else:
-                    form.errors["id_number"] = form.person.merged_refusal()
-                    form.person = None
-            elif form.person is None:
-                form.errors["id_number"] = "本区没有该证件号码的参保人员" + not_found_hint(id_number)
+                    break
+                if kept != holder and served(holder) and not refusal:
+                    # The merged shell is this desk's, the record kept another district's: told where it
+                    # went (review-user8 F1), not served here.
+                    refusal = holder.merged_refusal()
+            if form.person is None:
+                form.errors["id_number"] = refusal or "本区没有该证件号码的参保人员" + not_found_hint(id_number)
     _details_parse(form, data)
     # The facts a definition carries come from its fields (facts_from_details); the others as before.
     covered = {f.spec.fact for f in form.desk_fields if f.spec.fact}

@@ -35,8 +35,10 @@ def kept_record(person: Person | None) -> Person | None:
 
 def _with_kept(qs: QuerySet[Person], found: QuerySet[Person]) -> QuerySet[Person]:
     """`found`, and, for each merged record in it, the record kept when `qs` (the user's scope) holds it:
-    a number typed finds the card holder's record as well as the merged shell (marked on the page)."""
-    kept = Person.objects.filter(pk__in=found.values("pk")).exclude(merged_into=None).values("merged_into")
+    a number typed finds the card holder's record as well as the merged shell (marked on the page).
+    `found` may reach past `qs`: a shell outside the user's district whose kept record is inside it
+    finds the kept record; the shell itself, and a kept record outside, are shown only when in `qs`."""
+    kept = [kept_record(p).pk for p in found.exclude(merged_into=None)]  # type: ignore[union-attr]
     return qs.filter(Q(pk__in=found.values("pk")) | Q(pk__in=kept))
 
 
@@ -78,10 +80,10 @@ def person_search(*, user: Any, query: str) -> QuerySet[Person]:
     if legacy is not None:
         # A first-generation 15-digit number is the person's 18-character one (review-input4 F8);
         # fifteen digits may also be the start of a newer number.
-        return qs.filter(Q(pk__in=_with_kept(qs, qs.filter(id_number=legacy)).values("pk"))
+        return qs.filter(Q(pk__in=_with_kept(qs, Person.objects.filter(id_number=legacy)).values("pk"))
                          | Q(pk__in=id_prefix_search(qs, code).values("pk")))
     if _FULL_ID_RE.match(code):
-        return _with_kept(qs, qs.filter(id_number=code))
+        return _with_kept(qs, Person.objects.filter(id_number=code))
     if _DIGITS_RE.match(code):
         return qs.filter(id_last4=code)
     if _ID_PREFIX_RE.match(code):
