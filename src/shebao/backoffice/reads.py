@@ -3,6 +3,7 @@
 /office/reads/ lists the latest reads; the query (whose data: a name or an ID number; who read it; a
 date range) is POSTed, so an ID number typed here never reaches a URL or an access log. The rows
 come from core.models.PersonalDataAccess (append-only, core.reads), city-wide: the center's auditors.
+An ID number finds the reads of every record of that person (`registry.selectors.merge_group`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from shebao.core.masking import mask_text
 from shebao.core.models import PersonalDataAccess
 from shebao.core.normalize import normalize_code
 from shebao.core.permissions import require
+from shebao.registry.checks import lookup_numbers
 from shebao.registry.models import Person
+from shebao.registry.selectors import merge_group
 
 PAGE_SIZE = 50
 
@@ -62,7 +65,10 @@ def personal_data_reads(request: HttpRequest) -> HttpResponse:
     if subject or persons:
         code = normalize_code(subject)
         if persons or (len(code) in (15, 18) and code[:15].isdigit()):
-            persons = persons or list(Person.objects.filter(id_number=code).values_list("pk", flat=True))
+            # Every record that is this person: a 15-digit number as its 18-character form too, and a
+            # record registered twice and merged with the record kept and every record merged into it
+            # (issue 16: the merged record's number showed only the reads under its own pk).
+            persons = persons or merge_group(Person.objects.filter(id_number__in=lookup_numbers(code)))
             qs = qs.filter(model=Person._meta.label, object_pk__in=[str(pk) for pk in persons])
         else:
             qs = qs.filter(subject_label__startswith=subject)

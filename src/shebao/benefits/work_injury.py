@@ -128,7 +128,9 @@ def exchange_file_import(*, data: bytes, filename: str, actor: Any) -> ExchangeI
             ids.add(str(json.loads(line).get("id_number") or "").strip().upper())
         except (json.JSONDecodeError, AttributeError):
             continue
-    persons = {p.id_number: p for p in Person.objects.filter(id_number__in=ids).select_related("district")}
+    from shebao.registry.selectors import people_by_number
+
+    persons = people_by_number(ids)  # a merged record's number is the record kept's (registry.merge)
     parsed: list[tuple[int, ExchangeRecord]] = []
     seen: set[str] = set()
     for n, line in enumerate(lines, 1):

@@ -20,7 +20,7 @@ from django.db.models import Q, Sum
 
 from shebao.core.masking import mask_id_number
 from shebao.registry.models import Contribution, Employer, EmploymentSpell, Person
-from shebao.registry.selectors import kept_record
+from shebao.registry.selectors import kept_record, people_by_number
 from shebao.rules.business_fields import FieldError, definition
 from shebao.rules.dates import month_index, month_str
 
@@ -78,8 +78,8 @@ def employed_in(person: Person, employer: Employer, months: list[str]) -> list[s
 
 
 def _people(ctx: CheckContext, lines: list[dict[str, Any]]) -> tuple[dict[str, Person], list[FieldError]]:
-    numbers = {line["id_number"] for line in lines}
-    found = {p.id_number: p for p in Person.objects.filter(id_number__in=numbers)}
+    # A number of a record registered twice and merged names the record kept (whose spells the merge moved).
+    found = people_by_number(line["id_number"] for line in lines)
     errors = [FieldError(f"details.lines.{i}.id_number", f"第{i}行：证件号码{line['id_number']}在登记系统中不存在")
               for i, line in enumerate(lines, start=1) if line["id_number"] not in found]
     return found, errors
@@ -225,7 +225,10 @@ def _months_not_contributed(ctx: CheckContext) -> list[FieldError]:
         numbers = [line["id_number"] for line in ctx.details["lines"]]
         months = ctx.details.get("months", [])
         path = "details.lines"
-        qs = Contribution.objects.filter(employer=ctx.employer, person__id_number__in=numbers, month__in=months)
+        # One statement: the number's own record, or the record kept when the number is a merged
+        # record's (registry.merge moved its contributions there).
+        qs = Contribution.objects.filter(employer=ctx.employer, month__in=months).filter(
+            Q(person__id_number__in=numbers) | Q(person__merged_from__id_number__in=numbers))
     elif ctx.person is not None:
         months, path = _case_months(ctx), "details.period"
         qs = Contribution.objects.filter(employer=ctx.employer, person=ctx.person, month__in=months)
@@ -262,8 +265,8 @@ def _old_base_matches(ctx: CheckContext) -> list[FieldError]:
         if line["new_base_fen"] <= line["old_base_fen"]:
             errors.append(FieldError(f"{path}.new_base_fen", f"第{i}行：新缴费基数须高于原缴费基数（调低基数请办理基数差退费）"))
             continue
-        row = Contribution.objects.filter(employer=ctx.employer, person__id_number=line["id_number"],
-                                          month=line["month"]).first()
+        row = Contribution.objects.filter(employer=ctx.employer, person=people_by_number([line["id_number"]]).get(
+            line["id_number"]), month=line["month"]).first()
         if row is None:
             errors.append(FieldError(f"{path}.month", f"第{i}行：{line['month']}没有该人员在本单位的缴费记录，请办理补缴"))
         elif row.pension_base_fen != line["old_base_fen"]:
@@ -392,7 +395,9 @@ def _insured_not_yet_employed_here(ctx: CheckContext) -> list[FieldError]:
     number = ctx.details.get("insured_id_number")
     if ctx.employer is None or not number:
         return []
-    if EmploymentSpell.objects.filter(person__id_number=number, employer=ctx.employer, to_month="").exists():
+    person = people_by_number([number]).get(number)  # merged: the record kept holds the spells
+    if person is not None and EmploymentSpell.objects.filter(person=person, employer=ctx.employer,
+                                                             to_month="").exists():
         return [FieldError("details.insured_id_number", f"该人员已在{ctx.employer.name}参保，无需重复登记")]
     return []
 

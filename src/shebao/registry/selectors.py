@@ -33,6 +33,32 @@ def kept_record(person: Person | None) -> Person | None:
     return person
 
 
+def people_by_number(numbers: Any) -> dict[str, Person]:
+    """Each of `numbers` (document numbers as stored: normalised, a citizen ID in its 18-character
+    form) that a record holds, mapped to the record its business is done on (`kept_record`): a
+    number of a record registered twice and merged names the record kept, whose rows (spells,
+    contributions) the merge moved there. A number no record holds is absent. Unscoped: the caller
+    holds its own scope (a case's checks, a back-payment, an exchange file)."""
+    found = Person.objects.filter(id_number__in=set(numbers)).select_related("district")
+    return {p.id_number: kept_record(p) for p in found}  # type: ignore[misc]
+
+
+def merge_group(persons: Any) -> list[int]:
+    """The pks of every record that is one person with any of `persons` (Person rows or pks): the
+    record kept at the end of each one's merge chain and every record merged into it, however
+    many steps back (`Person.merged_into`). A record never merged is its own group. Sorted.
+    Unscoped (the auditors' trail reads it city-wide)."""
+    pks = {getattr(p, "pk", p) for p in persons if p is not None}
+    roots = {kept_record(p).pk for p in Person.objects.filter(pk__in=pks)}  # type: ignore[union-attr]
+    group, frontier = set(roots), set(roots)
+    for _ in range(5):  # a chain is at most a few merges long (kept_record)
+        frontier = set(Person.objects.filter(merged_into__in=frontier).values_list("pk", flat=True)) - group
+        if not frontier:
+            break
+        group |= frontier
+    return sorted(group)
+
+
 def _with_kept(qs: QuerySet[Person], found: QuerySet[Person]) -> QuerySet[Person]:
     """`found`, and, for each merged record in it, the record kept when `qs` (the user's scope) holds it:
     a number typed finds the card holder's record as well as the merged shell (marked on the page).

@@ -117,7 +117,10 @@ def back_dues_create(*, case: Any, employer: Employer, rows: list[PersonMonth], 
 
 
 def _people_by_number(numbers: list[str]) -> dict[str, Person]:
-    return {p.id_number: p for p in Person.objects.filter(id_number__in=numbers)}
+    # A number of a record registered twice and merged is the record kept's (registry.merge).
+    from shebao.registry.selectors import people_by_number
+
+    return people_by_number(numbers)
 
 
 @effect("back_payment.monthly_report")
@@ -144,8 +147,8 @@ def base_difference(case: Any, actor: Any) -> EffectResult:
     amounts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     changed = 0
     for i, line in enumerate(case.details["lines"], start=1):
-        row = Contribution.objects.select_for_update().get(employer=employer, person__id_number=line["id_number"],
-                                                          month=line["month"])
+        row = Contribution.objects.select_for_update().get(
+            employer=employer, person=_people_by_number([line["id_number"]])[line["id_number"]], month=line["month"])
         shares = month_shares(line["month"], [line["new_base_fen"]], employer.industry_class)
         bases = _clipped_bases(line["month"], line["new_base_fen"])
         before = snapshot(row)
