@@ -120,6 +120,7 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.registry.services.employer_update": "employer.update",
     "shebao.registry.services.personal_data_reveal": "personal_data.reveal",
     "shebao.registry.merge.person_merge": "person.merge",
+    "shebao.registry.merge.person_unmerge": "person.unmerge",
     "shebao.staff.services.api_token_create": "api_token.create",
     "shebao.staff.services.api_token_revoke": "api_token.revoke",
     "shebao.staff.services.staff_otp_enroll": "staff_otp.enroll",
@@ -206,6 +207,10 @@ NOT_ACTIONS = {
     "shebao.registry.merge.merge_conflicts",  # reads what would stop a merge
     "shebao.registry.merge.identity_problem",  # reads two records' identities (no table)
     "shebao.registry.merge.pair_basis",  # says why two records were paired (no table)
+    "shebao.registry.merge.unmerge_problem",  # reads why a merge may not be undone
+    "shebao.registry.merge.merge_record",  # reads the record of a merge (which rows moved)
+    # Selectors (reads, scoped by their callers): listed so the table names every new public read.
+    "shebao.registry.selectors.people_by_number", "shebao.registry.selectors.merge_group",
     "shebao.benefits.survivors.end_reasons_for",  # the stop reasons that fit a relation (no table)
     "shebao.collection.importers.read_table", "shebao.collection.importers.duplicate_key",
     "shebao.core.policy.announcement_document", "shebao.core.policy.announcements_published",
@@ -689,6 +694,9 @@ SCENARIOS: dict[str, Scenario] = {
         actor=a, case=c, **CARD_ADDRESS))(w.card_case()),
     "person.merge": lambda w: (lambda pair: lambda a: merge.person_merge(
         actor=a, keep=pair[0], other=pair[1], reason="核实身份证件材料"))(w.registered_twice()),
+    "person.unmerge": lambda w: (lambda pair: (
+        merge.person_merge(actor=w.admin, keep=pair[0], other=pair[1], reason="核实身份证件材料"),
+        lambda a: merge.person_unmerge(actor=a, other=pair[1], reason="合并方向有误"))[1])(w.registered_twice()),
     "rights_statement.issue": lambda w: lambda a: statements.rights_statement_issue(actor=a, person=w.person),
     "card_order.update": lambda w: (lambda o: lambda a: card_services.card_order_advance(
         actor=a, order=o, status="made"))(w.card_order()),

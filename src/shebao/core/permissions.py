@@ -129,6 +129,8 @@ TABLE: dict[str, Permission] = _rows(
     # A person registered twice (issue 16): merged by a reviewer (a second person to the clerks who
     # registered it) of the districts of both records, or the center (registry.merge).
     Permission("person.merge", "合并重复登记的参保人员", REVIEWERS),
+    # A merge made the wrong way is undone by the same reviewers (registry.merge.person_unmerge).
+    Permission("person.unmerge", "撤销参保人员合并", REVIEWERS),
     # Social security cards (5.1): the order made when a replacement completes, and its progress.
     Permission("card_order.create", "生成补换卡订单并出具领卡证明", CASE_STAFF, system=True),
     Permission("card_order.update", "登记补换卡制卡、寄递进度", CASE_STAFF),

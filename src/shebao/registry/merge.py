@@ -27,6 +27,11 @@ kept must be the one under a valid 居民身份证 number when the other has one
 the search, which look the card holder up by that number, land on the merged shell), and two records
 whose numbers read as two different citizen IDs are two people, never merged. `pair_basis` says, for
 the page, which facts made a pair.
+
+A merge made the wrong way is undone by a reviewer (`person_unmerge`): the rows recorded as moved at
+merge time (`PersonMerge.moved`) go back, exactly those, and the other record is no longer merged. Rows
+written on the record kept after the merge are its own and stay. A merge made before its rows were
+recorded has no such record and is refused with the reason (`unmerge_problem`).
 """
 
 from __future__ import annotations
@@ -43,7 +48,14 @@ from shebao.core.masking import invisible_problem, mask_text
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import actor_label, actor_user, require
 from shebao.registry.checks import CodeError, parse_citizen_id, reads_as_citizen_id
-from shebao.registry.models import AccountMonth, Contribution, EmploymentSpell, PensionAccount, Person
+from shebao.registry.models import (
+    AccountMonth,
+    Contribution,
+    EmploymentSpell,
+    PensionAccount,
+    Person,
+    PersonMerge,
+)
 
 # (model label, field name) of every foreign key to Person whose rows move to the record kept.
 MOVED: tuple[tuple[str, str], ...] = (
@@ -71,6 +83,8 @@ KEPT: dict[tuple[str, str], str] = {
     ("collection.RightsStatement", "person"): "append-only: the statements issued for that record",
     ("portal.IdentityCheck", "person"): "append-only: the portal's identity checks of that record",
     ("registry.Person", "merged_into"): "the pointer itself",
+    ("registry.PersonMerge", "keep"): "the merge's own record: which rows moved, to undo it",
+    ("registry.PersonMerge", "other"): "the merge's own record: which rows moved, to undo it",
 }
 REASON_MAX = AuditEvent._meta.get_field("reason").max_length  # the audit row's column (200)
 SHOWN_AT_MOST = 5  # conflicts of one kind named in the message; the rest are counted
@@ -186,6 +200,26 @@ class MergeRefused(Conflict):
     field_default = "keep"
 
 
+class UnmergeRefused(Conflict):
+    """The merge may not be undone (`unmerge_problem`, or the reason): nothing was changed (HTTP 409)."""
+
+    field_default = "other"
+
+
+def _reason_checked(reason: str, what: str, refused: type[Conflict]) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise refused(f"请填写{what}理由（至少4个字），例如核实的证件材料", "a reason of at least 4 characters is required",
+                      field="reason")
+    # Said, not cut: the audit row holds 200 characters (review-input8 F6: 5000 stored as 200).
+    if len(reason) > REASON_MAX:
+        raise refused(f"{what}理由不能超过{REASON_MAX}个字符（现为{len(reason)}个）", "the reason is too long",
+                      field="reason")
+    if problem := invisible_problem(reason, f"{what}理由"):
+        raise refused(problem, "the reason holds an invisible character", field="reason")
+    return reason
+
+
 @transaction.atomic
 def person_merge(*, actor: Any, keep: Person, other: Person, reason: str) -> dict[str, int]:
     """Merge `other` (a person registered twice) into `keep`: every dependent row listed in `MOVED`
@@ -199,16 +233,7 @@ def person_merge(*, actor: Any, keep: Person, other: Person, reason: str) -> dic
     by model label."""
     require(actor, "person.merge", district_id=keep.district_id)
     require(actor, "person.merge", district_id=other.district_id)
-    reason = (reason or "").strip()
-    if len(reason) < 4:
-        raise MergeRefused("请填写合并理由（至少4个字），例如核实的证件材料", "a reason of at least 4 characters is required",
-                           field="reason")
-    # Said, not cut: the audit row holds 200 characters (review-input8 F6: 5000 stored as 200).
-    if len(reason) > REASON_MAX:
-        raise MergeRefused(f"合并理由不能超过{REASON_MAX}个字符（现为{len(reason)}个）", "the reason is too long",
-                           field="reason")
-    if problem := invisible_problem(reason, "合并理由"):
-        raise MergeRefused(problem, "the reason holds an invisible character", field="reason")
+    reason = _reason_checked(reason, "合并", MergeRefused)
     # Both rows locked in the order of their keys, so two merges of the same pair cannot interleave.
     locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[keep.pk, other.pk]).order_by("pk")}
     keep, other = locked.get(keep.pk, keep), locked.get(other.pk, other)
@@ -216,26 +241,31 @@ def person_merge(*, actor: Any, keep: Person, other: Person, reason: str) -> dic
     if conflicts:
         raise MergeRefused("不能合并：" + "；".join(conflicts), "the merge would create conflicts")
 
-    moved: dict[str, int] = {}
+    # Every row moved is recorded by its key (PersonMerge.moved), so the merge can be undone exactly.
+    rows: dict[str, list[int]] = {}
+
+    def move(label: str, qs: Any, **to: Any) -> None:
+        pks = sorted(qs.values_list("pk", flat=True))
+        if pks:
+            qs.model.objects.filter(pk__in=pks).update(**to)
+            rows[label] = pks
+
     for label, field in MOVED:
-        n = apps.get_model(label).objects.filter(**{field: other}).update(**{field: keep})
-        if n:
-            moved[label] = n
+        move(label, apps.get_model(label).objects.filter(**{field: other}), **{field: keep})
     accounts = {a.person_id: a for a in PensionAccount.objects.filter(person__in=[keep, other])}
     for label, field in MOVED_ONE:
         model = apps.get_model(label)
         if not model.objects.filter(**{field: keep}).exists():
-            n = model.objects.filter(**{field: other}).update(**{field: keep})
-            if n:
-                moved[label] = n
+            move(label, model.objects.filter(**{field: other}), **{field: keep})
     if keep.pk in accounts and other.pk in accounts:
-        n = AccountMonth.objects.filter(account=accounts[other.pk]).update(account=accounts[keep.pk])
-        if n:
-            moved["registry.AccountMonth"] = n
+        move("registry.AccountMonth", AccountMonth.objects.filter(account=accounts[other.pk]), account=accounts[keep.pk])
+    moved = {label: len(pks) for label, pks in rows.items()}
 
     now = clock.now()
     Person.objects.filter(pk=other.pk).update(merged_into=keep, merged_at=now)
     other.merged_into, other.merged_at = keep, now
+    PersonMerge.objects.create(keep=keep, other=other, moved=rows, merged_at=now, merged_by_label=actor_label(actor),
+                               reason=mask_text(reason)[:200])
     who = {"actor": actor_user(actor), "actor_label": actor_label(actor), "reason": mask_text(reason)[:200]}
     AuditEvent.objects.create(**who, action=AuditEvent.Action.UPDATE, model="registry.Person",
                               object_pk=str(other.pk), district_code=other.audit_district_code,
@@ -245,3 +275,107 @@ def person_merge(*, actor: Any, keep: Person, other: Person, reason: str) -> dic
                               object_pk=str(keep.pk), district_code=keep.audit_district_code,
                               changes={"merged_from": [None, other.pk], "moved_in": moved})
     return moved
+
+
+# --- Undoing a merge made the wrong way ----------------------------------------------------------------
+_FIELDS = dict(MOVED + MOVED_ONE)
+
+
+def merge_record(other: Person) -> PersonMerge | None:
+    """The record of the merge that made `other` merged (`PersonMerge`, not undone), or None: `other`
+    is not merged, or was merged before merges recorded their rows. Reads only."""
+    if other.merged_into_id is None:
+        return None
+    return (PersonMerge.objects.select_related("keep", "other")
+            .filter(other=other, keep_id=other.merged_into_id, undone_at__isnull=True).order_by("-pk").first())
+
+
+def _moved_back(record: PersonMerge) -> list[tuple[Any, list[int], dict[str, Any], dict[str, Any]]]:
+    """For each kind of row the merge moved: (the model, its pks, where they are now, where they go back)."""
+    keep, other = record.keep, record.other
+    accounts = {a.person_id: a for a in PensionAccount.objects.filter(person__in=[keep, other])}
+    plan = []
+    for label, pks in sorted(record.moved.items()):
+        if label == "registry.AccountMonth":
+            plan.append((AccountMonth, pks, {"account": accounts.get(keep.pk)}, {"account": accounts.get(other.pk)}))
+        else:
+            field = _FIELDS[label]
+            plan.append((apps.get_model(label), pks, {field: keep}, {field: other}))
+    return plan
+
+
+def unmerge_problem(other: Person) -> str:
+    """Why the merge of `other` may not be undone, in Chinese, or "" (reads only):
+
+    * `other` is not merged;
+    * the merge was made before merges recorded which rows moved: the rows it moved cannot be told
+      from the record kept's own, so nothing is moved back by guess (the reviewer corrects them one by
+      one, from the merge's audit row);
+    * the record kept was merged again since (undo that merge first);
+    * a row the merge moved is no longer on the record kept (moved again since)."""
+    if other.merged_into_id is None:
+        return f"人员#{other.pk}未被合并，无需撤销"
+    record = merge_record(other)
+    if record is None:
+        return (f"人员#{other.pk}并入人员#{other.merged_into_id}的合并办理于系统逐条记录迁移明细之前，"
+                "无法区分保留记录上哪些缴费、参保经历、申请等原属被合并的记录，因此不能自动撤销；"
+                "请根据合并时的审计记录（迁移数量和理由）核实后，通过个人信息变更和业务更正逐项处理")
+    keep = record.keep
+    if keep.merged_into_id is not None:
+        return f"保留的记录人员#{keep.pk}此后又合并至人员#{keep.merged_into_id}，请先撤销后一次合并"
+    for model, pks, now_at, back_to in _moved_back(record):
+        if None in now_at.values() or None in back_to.values():
+            return "两条记录的养老保险个人账户已变动，迁移的账户记账无法按原样退回，请核实后更正"
+        elsewhere = model.objects.filter(pk__in=pks).exclude(**now_at).count()
+        if elsewhere:
+            return (f"合并时迁移的{model._meta.verbose_name}中有{elsewhere}条已不在保留的记录人员#{keep.pk}上，"
+                    "不能按原样撤销，请核实后更正")
+    return ""
+
+
+@transaction.atomic
+def person_unmerge(*, actor: Any, other: Person, reason: str) -> dict[str, int]:
+    """Undo the merge of `other` into the record kept (a merge made the wrong way): exactly the rows the
+    merge moved (`PersonMerge.moved`, recorded at merge time) go back to `other`, `other` is no longer
+    merged (`merged_into`, `merged_at` cleared), the merge's record is marked undone, and an audit row
+    is written on each record with the counts moved back and the reason. Rows written on the record
+    kept after the merge stay with it. One transaction: all of it or nothing.
+
+    Permission: `person.unmerge` in the districts of both records. Refused (`UnmergeRefused`, 409,
+    Chinese, nothing changed) when `unmerge_problem` names anything, and for a missing, overlong or
+    invisible-character reason (at field `reason`). Returns the rows moved back, by model label."""
+    keep_id = other.merged_into_id
+    require(actor, "person.unmerge", district_id=other.district_id)
+    if keep_id is not None:
+        require(actor, "person.unmerge", district_id=Person.objects.filter(pk=keep_id).values_list(
+            "district_id", flat=True).first())
+    reason = _reason_checked(reason, "撤销合并", UnmergeRefused)
+    pks = sorted(pk for pk in (other.pk, keep_id) if pk is not None)
+    locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=pks).order_by("pk")}
+    other = locked.get(other.pk, other)
+    if problem := unmerge_problem(other):
+        raise UnmergeRefused("不能撤销合并：" + problem, "the merge cannot be undone")
+    record = merge_record(other)
+    assert record is not None  # unmerge_problem said so
+    keep = record.keep
+    back: dict[str, int] = {}
+    for model, row_pks, now_at, back_to in _moved_back(record):
+        n = model.objects.filter(pk__in=row_pks, **now_at).update(**back_to)
+        if n:
+            back[model._meta.label] = n
+    now = clock.now()
+    Person.objects.filter(pk=other.pk).update(merged_into=None, merged_at=None)
+    other.merged_into, other.merged_at = None, None
+    label = actor_label(actor)
+    PersonMerge.objects.filter(pk=record.pk).update(undone_at=now, undone_by_label=label,
+                                                    undo_reason=mask_text(reason)[:200])
+    who = {"actor": actor_user(actor), "actor_label": label, "reason": mask_text(reason)[:200]}
+    AuditEvent.objects.create(**who, action=AuditEvent.Action.UPDATE, model="registry.Person",
+                              object_pk=str(other.pk), district_code=other.audit_district_code,
+                              changes={"merged_into": [keep.pk, None], "unmerged_at": [None, now.isoformat()],
+                                       "moved_back_in": back, "merge_record": record.pk})
+    AuditEvent.objects.create(**who, action=AuditEvent.Action.UPDATE, model="registry.Person",
+                              object_pk=str(keep.pk), district_code=keep.audit_district_code,
+                              changes={"unmerged_from": [other.pk, None], "moved_back_out": back,
+                                       "merge_record": record.pk})
+    return back

@@ -366,6 +366,33 @@ class PersonHistory(AppendOnlyModel):
         return self.person.audit_district_code
 
 
+class PersonMerge(models.Model):
+    """One merge of a person registered twice (`registry.merge.person_merge`): which record was merged
+    into which, and exactly which rows moved (`moved`: model label -> the pks moved, the pension
+    account's months under "registry.AccountMonth"), so that a merge made the wrong way can be undone
+    row for row (`registry.merge.person_unmerge`). Merges made before this record existed have none,
+    and are not undone (the service says why). Undoing fills `undone_*`; the row is never deleted."""
+
+    keep = models.ForeignKey(Person, verbose_name="保留的记录", on_delete=models.PROTECT, related_name="+")
+    other = models.ForeignKey(Person, verbose_name="被合并的记录", on_delete=models.PROTECT, related_name="+")
+    moved = models.JSONField("迁移的记录", default=dict)
+    merged_at = models.DateTimeField("合并时间")
+    merged_by_label = models.CharField("合并人", max_length=150)
+    reason = models.CharField("合并理由", max_length=200)
+    undone_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    undone_by_label = models.CharField("撤销人", max_length=150, blank=True)
+    undo_reason = models.CharField("撤销理由", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "参保人员合并记录"
+        verbose_name_plural = "参保人员合并记录"
+        ordering = ["-merged_at", "-pk"]
+
+    @property
+    def audit_district_code(self) -> str:
+        return self.other.audit_district_code
+
+
 class PersonNameWord(models.Model):
     """One word of a Latin-script name (a foreigner's, notice 1.4), lower-cased, so that a clerk
     finds "John SMITH" by `smith` with an indexed prefix match (`registry.names.name_words`)."""
