@@ -53,6 +53,8 @@ def _chaoyang_objects() -> dict[str, Callable[[], dict[str, object]]]:
         "web:employer_reveal": {"pk": employer.pk, "field": "bank_account"},
         "person-detail": {"pk": person.pk},
         "person-reveal": {"pk": person.pk},
+        "person-merge": {"pk": person.pk},
+        "person-unmerge": {"pk": person.pk},
         "employer-detail": {"pk": employer.pk},
         "employer-reveal": {"pk": employer.pk},
     }

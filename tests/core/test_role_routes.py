@@ -57,6 +57,10 @@ ROUTES: dict[str, Route] = {
     "person-search": (None, None, None),  # a read posted (the number stays out of the URL)
     "person-detail": (None, None, None),
     "person-reveal": (None, "personal_data.reveal", {"field": "phone", "reason": "电话核实"}),
+    "person-registered-twice": ("person.merge", None, None),
+    # Admitted: refused by the rules (the record with itself; a record not merged), nothing written.
+    "person-merge": (None, "person.merge", lambda o: {"other": o["person"], "reason": "核实证件"}),
+    "person-unmerge": (None, "person.unmerge", {"reason": "合并有误"}),
     "employer-list": (None, None, None),
     "employer-detail": (None, None, None),
     "employer-reveal": (None, "personal_data.reveal", {"field": "bank_account", "reason": "扣款核对"}),

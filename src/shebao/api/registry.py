@@ -5,6 +5,7 @@ The full value of a masked field only comes from the `reveal` action, which reco
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -13,8 +14,9 @@ from rest_framework.response import Response
 
 from shebao.api.pagination import CheckedCursorPagination
 from shebao.core.inputs import IdConverter
+from shebao.core.permissions import may
 from shebao.core.reads import personal_data_read
-from shebao.registry import selectors
+from shebao.registry import merge, selectors
 from shebao.registry.models import Employer, Person
 from shebao.registry.services import personal_data_reveal
 
@@ -81,6 +83,56 @@ PersonSearchResponse = inline_serializer("PersonSearchResponse", fields={
 NUMBER_SEARCH_BY_POST = "按证件号码查询请用 POST /api/v1/persons/search/（请求体 {\"q\": …}）：号码不得出现在网址中"
 
 
+MAX_ID = 2**63 - 1  # a person's id fits the column (issue 16 §1: no overflow reaches the database)
+PAIRS_LIMIT = 100
+
+
+class MergeRequest(serializers.Serializer):
+    """The body of a merge: the record merged into the one in the address, and why."""
+
+    other = serializers.IntegerField(min_value=1, max_value=MAX_ID,
+                                     help_text="被合并的人员编号（重复登记的另一条记录）")
+    reason = serializers.CharField(max_length=1000, allow_blank=True, trim_whitespace=False,
+                                   help_text="合并理由，4至200个字，例如核实的证件材料")
+
+
+class UnmergeRequest(serializers.Serializer):
+    """The body of an undo of a merge: why."""
+
+    reason = serializers.CharField(max_length=1000, allow_blank=True, trim_whitespace=False,
+                                   help_text="撤销合并的理由，4至200个字")
+
+
+MergeResponse = inline_serializer("MergeResponse", fields={
+    "keep": serializers.IntegerField(help_text="保留的人员编号"),
+    "other": serializers.IntegerField(help_text="被合并的人员编号"),
+    "moved": serializers.DictField(child=serializers.IntegerField(), help_text="迁移到保留记录的各类记录条数"),
+})
+UnmergeResponse = inline_serializer("UnmergeResponse", fields={
+    "person": serializers.IntegerField(help_text="撤销合并的人员编号"),
+    "kept": serializers.IntegerField(help_text="原保留的人员编号"),
+    "moved_back": serializers.DictField(child=serializers.IntegerField(), help_text="退回该人员的各类记录条数"),
+})
+class RegisteredTwicePair(serializers.Serializer):
+    """One pair registered twice, as `selectors.merge_candidates` reads it."""
+
+    listed = PersonSerializer(help_text="以其他证件类型登记、号码为居民身份证号码的记录")
+    twin = PersonSerializer(help_text="同一持证人的居民身份证记录")
+    basis = serializers.CharField(help_text="配对依据")
+    keeps = serializers.ListField(child=serializers.IntegerField(), help_text="可以保留的人员编号")
+    refused = serializers.CharField(help_text="不能合并的原因（可以合并时为空）")
+
+
+class RegisteredTwiceResponse(serializers.Serializer):
+    """The pairs, at most PAIRS_LIMIT."""
+
+    results = RegisteredTwicePair(many=True)
+    more = serializers.BooleanField(help_text=f"超过{PAIRS_LIMIT}组时为真：先合并已列出的各组")
+
+
+MERGE_REFUSED = "无权合并重复登记的参保人员（仅复核人员或市中心管理员）"
+
+
 class ById(CheckedCursorPagination):
     ordering = "pk"
 
@@ -133,6 +185,44 @@ class PersonViewSet(_RevealMixin, viewsets.ReadOnlyModelViewSet):
                     .select_related("pension_account").order_by("pk")[:SEARCH_LIMIT + 1])
         return Response({"results": PersonSerializer(rows[:SEARCH_LIMIT], many=True).data,
                          "more": len(rows) > SEARCH_LIMIT})
+
+    @extend_schema(responses=RegisteredTwiceResponse)
+    @action(detail=False, methods=["get"], url_path="registered-twice")
+    def registered_twice(self, request: Request) -> Response:
+        """The pairs the caller may merge (`selectors.merge_candidates`), numbers masked."""
+        if not may(request.user, "person.merge"):
+            raise PermissionDenied(MERGE_REFUSED)
+        rows = selectors.merge_candidates(user=request.user)
+        return Response({"results": [{"listed": PersonSerializer(r["listed"]).data,
+                                      "twin": PersonSerializer(r["twin"]).data, "basis": r["basis"],
+                                      "keeps": [p.pk for p in r["keeps"]], "refused": r["refused"]}
+                                     for r in rows[:PAIRS_LIMIT]],
+                         "more": len(rows) > PAIRS_LIMIT})
+
+    @extend_schema(request=MergeRequest, responses=MergeResponse)
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str | None = None) -> Response:
+        """Merge `other` into this person (`registry.merge.person_merge`): the same service as the page."""
+        keep = self.get_object()
+        body = MergeRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        other_pk = body.validated_data["other"]
+        other = selectors.person_list(user=request.user).filter(pk=other_pk).first()
+        if other is None:
+            raise serializers.ValidationError({"other": [f"人员#{other_pk}不存在或不在本人可见范围内"]})
+        moved = merge.person_merge(actor=request.user, keep=keep, other=other, reason=body.validated_data["reason"])
+        return Response({"keep": keep.pk, "other": other.pk, "moved": moved})
+
+    @extend_schema(request=UnmergeRequest, responses=UnmergeResponse)
+    @action(detail=True, methods=["post"])
+    def unmerge(self, request: Request, pk: str | None = None) -> Response:
+        """Undo the merge of this person (`registry.merge.person_unmerge`)."""
+        other = self.get_object()
+        body = UnmergeRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        kept = other.merged_into_id
+        back = merge.person_unmerge(actor=request.user, other=other, reason=body.validated_data["reason"])
+        return Response({"person": other.pk, "kept": kept, "moved_back": back})
 
 
 class EmployerViewSet(_RevealMixin, viewsets.ReadOnlyModelViewSet):

@@ -21,10 +21,8 @@ from shebao.core.inputs import PageRows, page_number, page_rows
 from shebao.core.masking import invisible_problem, shown_text
 from shebao.core.permissions import may
 from shebao.core.reads import personal_data_read
-from shebao.core.scoping import user_may_see_district
 from shebao.registry import merge, selectors
 from shebao.registry.accounts import account_summary
-from shebao.registry.duplicates import registered_twice
 from shebao.registry.models import ResidentPension
 from shebao.registry.services import personal_data_reveal
 from shebao.rules.catalog import label, labels
@@ -126,22 +124,10 @@ PAIRS_PAGE_SIZE = 20
 
 
 def _pairs(user) -> list[dict]:
-    """{listed, twin, records: (listed, twin), pair: "<listed pk>-<twin pk>", basis, keeps, refused} for each
-    pair `registered_twice` finds in the user's scope, both records in a district the user sees (a pair
-    across districts is the center's to merge). `basis` says why they were paired (`merge.pair_basis`),
-    `keeps` the records that may be kept (`merge.identity_problem`: the valid citizen ID's record), and
-    `refused` why neither may (two different citizen IDs: two people), review-user8 F1, F5."""
-    rows = []
-    for found in registered_twice(user=user):
-        for twin in found.twins:
-            if not user_may_see_district(user, twin.district_id):
-                continue
-            listed = found.person
-            keeps = [k for k, o in ((twin, listed), (listed, twin)) if not merge.identity_problem(keep=k, other=o)]
-            rows.append({"listed": listed, "twin": twin, "records": (listed, twin), "pair": f"{listed.pk}-{twin.pk}",
-                         "basis": merge.pair_basis(listed, twin), "keeps": keeps,
-                         "refused": "" if keeps else merge.identity_problem(keep=twin, other=listed)})
-    return rows
+    """`registry.selectors.merge_candidates`, each row with `records` (listed, twin) and `pair`
+    ("<listed pk>-<twin pk>", the form's key)."""
+    return [{**row, "records": (row["listed"], row["twin"]), "pair": f"{row['listed'].pk}-{row['twin'].pk}"}
+            for row in selectors.merge_candidates(user=user)]
 
 
 @login_required

@@ -59,6 +59,28 @@ def merge_group(persons: Any) -> list[int]:
     return sorted(group)
 
 
+def merge_candidates(*, user: Any) -> list[dict[str, Any]]:
+    """The pairs registered twice that `user` may merge (`registry.duplicates.registered_twice` in the
+    user's scope, both records in a district the user sees: a pair across districts is the center's),
+    each {listed, twin, basis, keeps, refused}: `basis` says why they were paired (`merge.pair_basis`),
+    `keeps` the records that may be kept (`merge.identity_problem`: the valid citizen ID's record),
+    `refused` why neither may (two different citizen IDs: two people), review-user8 F1, F5. Ordered
+    by the listed record's id. Read by the staff page and the API (GET /api/v1/persons/registered-twice/)."""
+    from shebao.registry import merge
+    from shebao.registry.duplicates import registered_twice
+
+    rows = []
+    for found in registered_twice(user=user):
+        for twin in found.twins:
+            if not user_may_see_district(user, twin.district_id):
+                continue
+            listed = found.person
+            keeps = [k for k, o in ((twin, listed), (listed, twin)) if not merge.identity_problem(keep=k, other=o)]
+            rows.append({"listed": listed, "twin": twin, "basis": merge.pair_basis(listed, twin), "keeps": keeps,
+                         "refused": "" if keeps else merge.identity_problem(keep=twin, other=listed)})
+    return rows
+
+
 def _with_kept(qs: QuerySet[Person], found: QuerySet[Person]) -> QuerySet[Person]:
     """`found`, and, for each merged record in it, the record kept when `qs` (the user's scope) holds it:
     a number typed finds the card holder's record as well as the merged shell (marked on the page).
