@@ -1,5 +1,6 @@
 """The leaders' dashboard read from its tallies, beside the same figures counted by scanning the rows,
-on PostgreSQL, in one run (issue 20).
+on durable PostgreSQL (fsync, synchronous_commit and full-page writes on: tests/pgtemp.py --durable),
+in one run (issue 20).
 
 Cases and dues are inserted set-based (INSERT … SELECT over generate_series), spread over the 16
 districts and 120 days of application dates / 24 contribution months; the tallies are then rebuilt
@@ -34,7 +35,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
-from common import merge_results
+from common import durability, merge_results, run_on_durable_postgres
 
 TODAY = dt.date(2020, 3, 20)
 DAY0 = dt.date(2019, 11, 22)  # 120 days of applications up to TODAY
@@ -119,8 +120,9 @@ def main() -> int:
     parser.add_argument("--dues", type=int, default=int(os.environ.get("SHEBAO_DASH_DUES", 1_000_000)))
     parser.add_argument("--runs", type=int, default=20)
     args, _ = parser.parse_known_args()
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        os.execv(sys.executable, [sys.executable, "-m", "tests.pgtemp", "--", sys.executable, __file__, *sys.argv[1:]])
+    # on a durable server (fsync, synchronous_commit and full_page_writes on), as the other benches: it
+    # ran on pgtemp's throwaway settings (fsync off) before, which no production server has
+    run_on_durable_postgres(__file__)
     os.environ["DJANGO_SETTINGS_MODULE"] = "shebao.config.settings"
     os.environ["SHEBAO_TODAY"] = TODAY.isoformat()
     os.environ.setdefault("SHEBAO_ALLOW_BUSINESS_DATE", "true")
@@ -141,6 +143,9 @@ def main() -> int:
     from shebao.staff.models import User
 
     call_command("migrate", verbosity=0)
+    fsync, sync = durability(connection)
+    print(f"dashboard bench: {args.cases:,} cases, {args.dues:,} dues; PostgreSQL fsync={fsync} "
+          f"synchronous_commit={sync}", flush=True)
     t0 = time.perf_counter()
     if Case.objects.filter(business="bench").count() < args.cases:
         _load(args.cases, args.dues, connection)
@@ -155,7 +160,8 @@ def main() -> int:
 
     windows = {"30d_day": (TODAY - dt.timedelta(days=29), TODAY, "day"),
                "120d_week": (DAY0, TODAY, "week"), "2y_month": (dt.date(2018, 4, 1), TODAY, "month")}
-    figures: dict[str, object] = {"database": "postgresql", "cases": args.cases, "dues": args.dues,
+    figures: dict[str, object] = {"database": "postgresql", "fsync": fsync, "synchronous_commit": sync,
+                                  "cases": args.cases, "dues": args.dues,
                                   "load_seconds": round(load_s, 1), "tally_rebuild_seconds": round(rebuild_s, 1)}
     mismatches = 0
     worst_p95 = 0.0

@@ -8,7 +8,8 @@ requests each page in-process through Django's test client, as a browser would. 
 in the same run with the same client: the portal's front page, which reads nothing of the city (what
 the framework, the session and the templates cost before any query of the page's own).
 
-    python bench/bench_portal.py [--persons 20000] [--months 12] [--requests 40]
+    python bench/bench_portal.py [--persons 20000] [--employers N] [--months 12] [--requests 40]
+    python bench/bench_portal.py --employers 100000 --persons 1000000     # issue 15's size (opt-in)
 
 Without a PostgreSQL DATABASE_URL it re-runs itself under a throwaway durable server
 (tests/pgtemp.py --durable: fsync, synchronous_commit and full_page_writes on).
@@ -46,6 +47,8 @@ def _last_code(outbox: Path, mobile: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--persons", type=int, default=20_000)
+    parser.add_argument("--employers", type=int, default=0,
+                        help="default: persons / 50 (issue 15's size: --employers 100000 --persons 1000000)")
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--from-month", default="2019-07")
     parser.add_argument("--requests", type=int, default=40, help="requests per page")
@@ -79,8 +82,8 @@ def main() -> int:
         return 2
     job = SystemActor("bench_portal", "网上办事基准测试")
     started = time.perf_counter()
-    generate(GenerateOptions(employers=max(1, args.persons // 50), persons=args.persons, from_month=args.from_month,
-                             months=args.months, seed=15))
+    generate(GenerateOptions(employers=args.employers or max(1, args.persons // 50), persons=args.persons,
+                             from_month=args.from_month, months=args.months, seed=15))
     months = [month_str(month_index(args.from_month) + k) for k in range(args.months)]
     dues_build(months=months, actor=job)
     with connection.cursor() as cursor:
