@@ -64,12 +64,13 @@ def _load(cases: int, dues: int, connection) -> None:
             INSERT INTO cases_case (business, business_zh, applicant_kind, channel, applied_on, facts, details, mode,
               clauses, requires, explanation_zh, explanation_en, pack, pack_version, parameters, rule_id, office_id,
               status, priority, flagged, remote_review_required, outcome, rejection_reason, contact_email,
-              contact_phone, contact_wechat, request_hash, version, created_at, updated_at, deadline, completed_at)
+              contact_phone, contact_wechat, request_hash, version, created_at, updated_at, deadline, completed_at,
+              id_number_given_hash)
             SELECT 'bench', '基准业务', 'employer', ({channels})[1 + (i * 7) %% 7], %s::date + (i %% 120),
               '{{}}', '{{}}', ({modes})[1 + (i * 13) %% 6], '[]', '[]', '说明', '', 'p', '1', '{{}}', '',
               ({d_array})[1 + i %% {len(districts)}], s.status, CASE WHEN i %% 50 = 0 THEN 1 ELSE 0 END,
               false, false, '', '', '', '', '', '', 1, now(), now(), %s::date + (i %% 120) + (i %% 30),
-              CASE WHEN s.status = 'completed' THEN (%s::date + (i %% 120) + (i %% 37))::timestamptz END
+              CASE WHEN s.status = 'completed' THEN (%s::date + (i %% 120) + (i %% 37))::timestamptz END, ''
             FROM generate_series(1, %s) AS i,
                  LATERAL (SELECT ({statuses})[1 + (i * 11) %% 7] AS status) s
         """, [DAY0, DAY0, DAY0, cases])
