@@ -66,6 +66,7 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.cases.services.commitment_letter_capture": "commitment_letter.capture",
     "shebao.cases.services.phone_check_record": "phone_check.record",
     "shebao.cases.services.case_assessment_record": "case.assess",
+    "shebao.cases.services.case_details_correct": "case.correct",
     "shebao.cases.services.document_attach": "document.attach",
     "shebao.cases.services.owed_document_exchange": "owed_document.exchange",
     "shebao.cases.services.owed_document_review": "owed_document.review",
@@ -561,6 +562,13 @@ SCENARIOS: dict[str, Scenario] = {
                           idempotency_key=f"walk-{w.serial()}", details=valid_details(
                               "retirement_declaration", person=w.person, employer=w.employer,
                               applied_on=dt.date(2020, 2, 10)))[0]),
+    "case.correct": lambda w: (lambda c: lambda a: cases.case_details_correct(
+        case=c, actor=a, details={"postal_address": "北京市朝阳区建国路2号院3号楼402室"}, reason="申请人来电更正地址",
+        partial=True))(
+        cases.case_submit(actor=w.admin, business="card_replacement", channel="counter", person=w.person,
+                          applicant_kind="person", applied_on=dt.date(2020, 2, 10),
+                          idempotency_key=f"walk-{w.serial()}", details=valid_details(
+                              "card_replacement", person=w.person, applied_on=dt.date(2020, 2, 10)))[0]),
     "phone_check.record": lambda w: (lambda c: lambda a: cases.phone_check_record(
         case=c, actor=a, outcome="confirmed", phone="13812345678"))(w.case()),
     "document.attach": lambda w: (lambda c: lambda a: cases.document_attach(

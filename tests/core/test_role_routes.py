@@ -46,6 +46,8 @@ ROUTES: dict[str, Route] = {
     "case-lift-apply": (None, "epidemic_lift.apply", {"lifted_on": "2020-04-30"}),
     "case-detail": (None, None, None),
     "case-transition": (None, "case.complete", {"action": "complete"}),
+    # PATCH only (this walk posts): its permission is walked in tests/cases/test_content_correct.py.
+    "case-details": (None, None, None),
     "case-letter": (None, "commitment_letter.capture", {"text": "承诺属实", "signer": "本人"}),
     "case-phone-check": (None, "phone_check.record", {"outcome": "confirmed"}),
     "case-documents": (None, "document.attach", lambda o: {"file": _pdf()}),
@@ -133,6 +135,7 @@ ROUTES: dict[str, Route] = {
     "backoffice:case_letter": (None, "commitment_letter.capture", {"text": "承诺属实", "signer": "本人"}),
     "backoffice:case_phone_check": (None, "phone_check.record", {"outcome": "confirmed"}),
     "backoffice:case_assess": (None, "case.assess", {"index_x10k": "10000", "reason": "按档案核定"}),
+    "backoffice:case_correct": (None, "case.correct", {"correct_reason": "申请人补交材料"}),
     "backoffice:case_document": (None, "document.attach", lambda o: {"file": _pdf(), "name": "合同"}),
     "backoffice:document_download": (None, None, None),
     "backoffice:case_owed": (None, "owed_document.exchange", {"do": "exchange", "source": "市场监管局",

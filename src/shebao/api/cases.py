@@ -372,6 +372,14 @@ class FlagStepSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, **VERSION)
 
 
+class CorrectSerializer(serializers.Serializer):
+    details = DetailsField(help_text="要填写或更正的申请内容字段（与登记时相同的业务字段）；只改给出的字段，"
+                                     "某字段给 null 即删除该字段。经办机构核定的项目不在此更正")
+    reason = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="",
+                                   help_text="补正理由（必填），记入办理记录和审计记录")
+    version = serializers.IntegerField(required=False, help_text="读取到的申请版本号；他人已处理时返回 409", **VERSION)
+
+
 class LiftSerializer(serializers.Serializer):
     lifted_on = serializers.DateField(help_text="疫情解除日期")
     confirmed = serializers.BooleanField(required=False, default=False,
@@ -508,6 +516,23 @@ class CaseTransitionView(APIView):
         note = data.pop("note", "")
         services.case_transition(case=case, actor=request.user, action=action, note=note,
                                  expected_version=version, payload=data)
+        return _detail(case, request)
+
+
+class CaseDetailsView(APIView):
+    @extend_schema(
+        request=CorrectSerializer, responses=CaseDetailSerializer,
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER,
+                                     description="The case version read (alternative to `version`).")],
+        description="补正申请内容：填写登记时缺少的内容或更正有误的内容（如在要求填写内容之前登记的申请）。按该业务的定义"
+                    "和登记核验校验，一次列出所有有误字段（problem details，每个字段一条，field为details.<字段>）；"
+                    "不能更改办理决定所依据的事实。补正前后的内容记入审计记录；已办结或已驳回的申请不能补正")
+    def patch(self, request: Request, pk: int) -> Response:
+        case = selectors.case_get(user=request.user, pk=pk)
+        data = _valid(CorrectSerializer, request)
+        services.case_details_correct(case=case, actor=request.user, details=data["details"],
+                                      reason=data["reason"], expected_version=_version(request, data),
+                                      partial=True)
         return _detail(case, request)
 
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("v1/cases/epidemic-lift/", cases.EpidemicLiftApplyView.as_view(), name="case-lift-apply"),
     path("v1/cases/<id:pk>/", cases.CaseDetailView.as_view(), name="case-detail"),
     path("v1/cases/<id:pk>/transitions/", cases.CaseTransitionView.as_view(), name="case-transition"),
+    path("v1/cases/<id:pk>/details/", cases.CaseDetailsView.as_view(), name="case-details"),
     path("v1/cases/<id:pk>/commitment-letter/", cases.CommitmentLetterView.as_view(), name="case-letter"),
     path("v1/cases/<id:pk>/phone-checks/", cases.PhoneCheckView.as_view(), name="case-phone-check"),
     path("v1/cases/<id:pk>/documents/", cases.DocumentUploadView.as_view(), name="case-documents"),

@@ -73,7 +73,7 @@ def _get_case(request: HttpRequest, pk: int):
 
 
 EVENT_NAMES = {"submit": "登记申请", "commitment_letter": "录入承诺书", "phone_check": "电话核实", "document": "上传材料",
-               "assessment": "经办机构核定",
+               "assessment": "经办机构核定", "details_correct": "补正申请内容",
                "data_exchange": "数据共享", "document_review": "审核材料", "flag": "7.4标记",
                "documents_due": "确定补交期限"}
 
@@ -115,6 +115,9 @@ def _case_context(request: HttpRequest, case) -> dict:
         "withheld": workflows.second_person_withheld(case, request.user),
         # review-user8 F7: whose step comes next, when it is not this reader's
         "waiting_on": workflows.waiting_on(case, request.user, available=offered),
+        # A case registered before its content was required, or with content its definition refuses:
+        # the business's own form (the front desk's), filled with what is stored, to fill in or correct.
+        "correct_form": _correct_form(case) if _correctable(case, request.user) else None,
         # 2.1: what the agency works out itself (never asked of the applicant), recorded here.
         "assess_fields": form_fields(case.business, part="agency") if definition(case.business).agency_fields
         and case.status not in (Status.COMPLETED, Status.REJECTED) else [],
@@ -136,6 +139,36 @@ def _case_context(request: HttpRequest, case) -> dict:
         "phone_denied": phone_denied,
         "owed_states": OwedDocument.State,
     }
+
+
+def _correctable(case, user) -> bool:
+    """Whether the page offers the correction of the case's content: the business asks the applicant
+    for content, the case is still being handled, and the reader's role may correct it."""
+    from shebao.core.permissions import may
+    from shebao.rules.business_fields import definition
+
+    return (bool(definition(case.business).applicant_fields) and may(user, "case.correct")
+            and case.status not in (*case_selectors.DONE_STATUSES, Status.REJECTED))
+
+
+class _CorrectForm:
+    """The correction form's inputs (`business_forms.form_fields`), as `_business_fields.html` draws
+    them: filled from the stored content (`details_prefill`), or as typed after a refusal; an input
+    left empty to keep a stored personal number says so in its hint (`kept_hints`)."""
+
+    def __init__(self, case, data=None) -> None:
+        from dataclasses import replace
+
+        from shebao.cases.business_forms import details_prefill, form_fields, kept_hints
+
+        hints = kept_hints(case.business, case.details)
+        fields = form_fields(case.business, data if data is not None else details_prefill(case.business, case.details))
+        self.desk_fields = [replace(f, hint=hints[f.name]) if f.name in hints else f for f in fields]
+        self.reason = data.get("correct_reason", "") if data is not None else ""
+
+
+def _correct_form(case, data=None) -> _CorrectForm:
+    return _CorrectForm(case, data)
 
 
 def _identity_follows(case) -> list[str]:
@@ -175,7 +208,8 @@ def _respond(request: HttpRequest, pk: int, *, error: str = "", status: int = 20
     letter), whose inputs show again what was typed."""
     assess_again = again == "assess"
     case = _get_case(request, pk)
-    if not request.htmx and not (error and again):
+    redrawn = again == "correct" and not done  # a correction refused, or its change items to draw
+    if not request.htmx and not ((error and again) or redrawn):
         if error:
             messages.error(request, error)
         elif done:
@@ -187,6 +221,9 @@ def _respond(request: HttpRequest, pk: int, *, error: str = "", status: int = 20
 
         context["assess_fields"] = form_fields(case.business, request.POST, part="agency")
         context["assess_reason"] = request.POST.get("reason", "")  # what was typed stays typed
+    if again == "correct" and context["correct_form"] is not None:
+        context["correct_form"] = _correct_form(case, request.POST)  # what was typed stays typed
+        context["correct_open"] = True
     if again == "letter" and error:
         context["letter_typed"] = {"text": request.POST.get("text", ""), "signer": request.POST.get("signer", "")}
     # A refused assessment without htmx gets the whole page again, its inputs as typed (a redirect
@@ -206,7 +243,8 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-def _perform(request: HttpRequest, pk: int, work, *, fields: bool = False, form: str = "") -> HttpResponse:
+def _perform(request: HttpRequest, pk: int, work, *, fields: bool = False, form: str = "",
+             inputs: dict[str, str] | None = None) -> HttpResponse:
     """Run one service call for the case page; a known refusal becomes the page's message. With `fields`
     (a form of the business's own fields) each message is also placed at its input (review-user5 F7);
     `form` names the form drawn again with what was typed (see `_respond`)."""
@@ -216,8 +254,11 @@ def _perform(request: HttpRequest, pk: int, work, *, fields: bool = False, form:
         found = refusal(e)
         at_inputs = {}
         if fields:
+            from shebao.cases.business_forms import error_input
+
             for name, text in found.fields.items():
-                key = name.split(".", 1)[1] if name.startswith("details.") else name
+                key = error_input(name)  # a row's fault at its box, a change's item at its own input
+                key = (inputs or {}).get(key, key)  # a form's own name for an input another form shares
                 at_inputs[key] = f"{at_inputs[key]}；{text}" if key in at_inputs else text
         return _respond(request, pk, error=found.text, status=found.status, field_errors=at_inputs,
                         again=form)
@@ -300,6 +341,33 @@ def case_assess(request: HttpRequest, pk: int) -> HttpResponse:
         return "核定项目已记录"
 
     return _perform(request, pk, work, fields=True, form="assess")
+
+
+@login_required
+@require_POST
+def case_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Fill in or correct the case's content with the business's own form (the front desk's), every
+    fault at its input at once (`services.case_details_correct`). "填写新值" of a change of data
+    (``refresh``) draws the chosen items' inputs again without saving."""
+    from shebao.cases.business_forms import DeskInputError, details_from_post, details_kept
+
+    case, p = _get_case(request, pk), request.POST
+    if p.get("refresh"):
+        return _respond(request, pk, again="correct")
+
+    def work() -> str:
+        try:
+            read, unreadable = details_from_post(case.business, p), []
+        except DeskInputError as e:
+            read, unreadable = e.partial, e.errors
+        case_services.case_details_correct(case=case, actor=request.user,
+                                           details=details_kept(case.business, read, case.details),
+                                           reason=p.get("correct_reason", ""),
+                                           expected_version=_version(request), unreadable=unreadable)
+        return "申请内容已补正"
+
+    # the reason's input is correct_reason: the assessment form on the same page has its own reason
+    return _perform(request, pk, work, fields=True, form="correct", inputs={"reason": "correct_reason"})
 
 
 @login_required

@@ -41,6 +41,7 @@ urlpatterns = [
     path("cases/<id:pk>/letter/", cases.case_letter, name="case_letter"),
     path("cases/<id:pk>/phone-check/", cases.case_phone_check, name="case_phone_check"),
     path("cases/<id:pk>/assess/", cases.case_assess, name="case_assess"),
+    path("cases/<id:pk>/correct/", cases.case_correct, name="case_correct"),
     path("cases/<id:pk>/documents/", cases.case_document, name="case_document"),
     path("cases/<id:pk>/documents/<id:doc_pk>/", cases.document_download, name="document_download"),
     path("cases/<id:pk>/owed/<id:owed_pk>/", cases.case_owed, name="case_owed"),

@@ -384,3 +384,82 @@ def details_openapi_schema() -> dict[str, Any]:
             variants.append(schema)
     return {"oneOf": variants, "description": "业务所需内容，字段由业务定义（rules/businesses/<业务>.yaml）给出；"
                                               "金额为整数分，月份为YYYY-MM"}
+
+
+# The types of field whose stored value a correction form does not draw back into its input: a bank
+# account, an ID number, a mobile (shown masked everywhere else on the page; the full number is read
+# only through the audited reveal). Left empty, the stored value stays (`details_kept`).
+KEPT_TYPES = frozenset({"bank_account", "id_number", "mobile"})
+
+
+def _kept(spec: FieldSpec) -> bool:
+    """Whether a field's stored value is kept when its input is left empty (a personal number, or a
+    list of rows with one in them)."""
+    return spec.type in KEPT_TYPES or (spec.type == "lines" and any(i.type in KEPT_TYPES for i in spec.items))
+
+
+def _typed_back(spec: FieldSpec, value: Any) -> str:
+    """One stored value as the desk types it: money in yuan without separators (1234.50)."""
+    if spec.type == "fen" and isinstance(value, int):
+        return f"{value // 100}.{value % 100:02d}" if value >= 0 else f"-{format_yuan(-value).replace(',', '')}"
+    return "" if value is None else str(value)
+
+
+def details_prefill(code: str, details: dict[str, Any] | None) -> QueryDict:
+    """The inputs of the business's form filled with an application's stored content, as the clerk
+    would have typed it (`details_from_post` reads it back to the same content): money in yuan, a
+    period as its two months, rows one per line, a change as the items ticked with their new values.
+    A personal number (`KEPT_TYPES`: an account, an ID number, a mobile, rows holding one) is not
+    drawn: its input stays empty and the stored value is kept unless another is typed."""
+    data = QueryDict(mutable=True)
+    details = details or {}
+    for spec in definition(code).applicant_fields:
+        value = details.get(spec.name)
+        if value is None or _kept(spec):
+            continue
+        if spec.type == "period" and isinstance(value, dict):
+            data[f"{spec.name}_from"], data[f"{spec.name}_to"] = str(value.get("from", "")), str(value.get("to", ""))
+        elif spec.type == "choices" and isinstance(value, list):
+            data.setlist(spec.name, [str(v) for v in value])
+        elif spec.type == "changes" and isinstance(value, dict):
+            data.setlist("fields", list(value))
+            for item, new in value.items():
+                if item not in CHANGE_MASKS:
+                    data[f"new_{item}"] = "" if new is None else str(new)
+        elif spec.type in ("months", "ids") and isinstance(value, list):
+            data[spec.name] = ",".join(str(v) for v in value)
+        elif spec.type == "lines" and isinstance(value, list):
+            data[spec.name] = "\n".join(",".join(_typed_back(i, row.get(i.name)) for i in spec.items)
+                                        for row in value if isinstance(row, dict))
+        elif isinstance(value, (str, int)) and not isinstance(value, bool):
+            data[spec.name] = _typed_back(spec, value)
+    return data
+
+
+def details_kept(code: str, read: dict[str, Any], stored: dict[str, Any] | None) -> dict[str, Any]:
+    """A correction form's content (`details_from_post`) with the stored personal numbers kept where
+    their input was left empty (`details_prefill` does not draw them): a field of `KEPT_TYPES` or
+    rows holding one, and each new value of a change of a masked item (`CHANGE_MASKS`) still ticked."""
+    out = dict(read)
+    stored = stored or {}
+    for spec in definition(code).applicant_fields:
+        if spec.name not in stored:
+            continue
+        if _kept(spec) and spec.name not in out:
+            out[spec.name] = stored[spec.name]
+        elif spec.type == "changes" and isinstance(out.get(spec.name), dict) and isinstance(stored[spec.name], dict):
+            out[spec.name] = {item: (stored[spec.name][item] if new == "" and item in CHANGE_MASKS
+                                     and item in stored[spec.name] else new)
+                              for item, new in out[spec.name].items()}
+    return out
+
+
+def kept_hints(code: str, details: dict[str, Any] | None) -> dict[str, str]:
+    """{input name: hint} of the inputs a correction form leaves empty to keep what is stored: 已登记
+    6222****3445，不更改请留空 (the value masked as the page shows it)."""
+    details = details or {}
+    hints = {}
+    for spec in definition(code).applicant_fields:
+        if spec.name in details and _kept(spec):
+            hints[spec.name] = f"已登记{_shown(spec, details[spec.name])}，不更改请留空"
+    return hints

@@ -65,6 +65,7 @@ from shebao.rules.business_fields import (
     FieldError,
     definition,
     details_validate,
+    facts_decided_changed,
     facts_from_details,
     facts_stated_twice,
 )
@@ -638,6 +639,147 @@ def case_assessment_record(*, case: Case, actor: Any, figures: dict[str, Any], r
         audit_update(actor=actor, instance=locked, before=before,
                      reason=("经办机构核定；" + typed_by_hand)[:200] if typed_by_hand else "经办机构核定")
     return locked
+
+
+CORRECT_EVENT = "details_correct"  # the case history's step of a correction of the applicant's content
+
+
+def case_details_correct(*, case: Case, actor: Any, details: dict[str, Any], reason: str,
+                         expected_version: int | None = None, partial: bool = False,
+                         unreadable: list[tuple[str, str]] | tuple[tuple[str, str], ...] = ()) -> Case:
+    """Fill in or correct the applicant's content of a case still being handled (``Case.details``):
+    a case registered before content was required (review-user7 F6: such cases could only be
+    rejected), or content its business's definition refuses. `details` is the applicant's content
+    as a whole (the agency's recorded figures are kept); with `partial` (the API's PATCH) only the
+    fields given are changed over what is stored, a field given as None removed. `reason`: why the
+    content changed (the applicant's call, a document received), required.
+
+    Judged as a submission is (`details_check`: the definition, then the registry checks it names,
+    the case itself not counted as another open application), and every fault is named at once in
+    one `DetailsRefused` with an entry per field (``details.<field>``, ``reason``), together with
+    `unreadable` (inputs a page could not read, ``(field, reason)``). A fact the case's decision was
+    taken on (its mode, requirements, clauses: ``Case.facts``) cannot be changed by a correction
+    (`rules.business_fields.facts_decided_changed`); a fact the case lacked is taken only when the
+    rules' decision on it stays the same, else refused: the application is rejected and registered
+    anew. Refused with Conflict for a case done (已办理，待补原件, 已办结) or rejected, and with
+    StaleCase when `expected_version` is not the case's version. Nothing is written when refused.
+
+    Written under the case's lock: the content and facts, the version, the audit row with the
+    content before and after (reason 补正申请内容：<reason>), and a step of the case's history naming
+    each field changed with its old and new value as the page shows them (numbers masked). Whoever
+    corrects a case has prepared it (`workflows.case_makers`: a refund is then approved by someone
+    else, 1.2c), and a refund's phone check made before the correction no longer confirms it
+    (`workflows._phone_confirmed`)."""
+    require(actor, "case.correct")
+    d = definition(case.business)
+    if not d.applicant_fields:
+        raise DomainError(f"{case.business_zh}没有需要申请人填写的内容", f"{case.business} carries no content",
+                          field="details")
+    if not isinstance(details, dict):
+        raise DetailsRefused([FieldError("details", "申请内容应为对象，字段见该业务的定义")])
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        _require_district(actor, locked)
+        if locked.status in DONE_STATUSES or locked.status == Status.REJECTED:
+            raise Conflict(f"申请当前状态为“{Status(locked.status).label}”，申请内容不能再补正",
+                           "the case is done or rejected", field="details")
+        if expected_version is not None and locked.version != expected_version:
+            raise StaleCase(f"申请已被他人处理（当前版本{locked.version}，您提交的是版本{expected_version}），请刷新后重试",
+                            f"the case changed meanwhile (version {locked.version}, not {expected_version})",
+                            field="version")
+        agency = {f.name for f in d.agency_fields}
+        stored = {k: v for k, v in (locked.details or {}).items() if k not in agency}
+        given = {**stored, **details} if partial else dict(details)
+        given = {k: v for k, v in given.items() if v is not None}
+        lost = {f for f, _ in unreadable}
+        errors = [FieldError(f"details.{f}", zh) for f, zh in unreadable]
+        checked = details_validate(locked.business, given, today=clock.today())
+        errors += [FieldError(f"details.{e.field}", e.zh) for e in checked.errors
+                   if e.field.split(".")[0] not in lost]
+        if not reason:
+            errors.append(FieldError("reason", "请填写补正理由（如申请人补充材料、来电更正）"))
+        errors += [FieldError(name, zh) for name, zh in field_problems(AuditEvent, [("reason", reason)]).items()]
+        facts = dict(locked.facts or {})
+        if checked.ok:  # the registry's checks and the decision read a content its definition takes
+            errors += checks_run(CheckContext(business=locked.business, employer=locked.employer,
+                                              person=locked.person, details=checked.details,
+                                              applied_on=locked.applied_on, case_id=locked.pk))
+            from_details = facts_from_details(locked.business, checked.details)
+            errors += facts_decided_changed(locked.business, facts, from_details)
+            merged = _merge_facts(facts, from_details)
+            if not errors and merged != facts:
+                errors += _decision_changed(locked, merged, from_details)
+            facts = merged
+        if errors:
+            raise DetailsRefused(errors)
+        clean = checked.details
+        check_values(Case, {"details": clean})
+        if "commitment_letter" in locked.requires and facts != locked.facts and \
+                CommitmentLetter.objects.filter(case=locked).exists():
+            raise DetailsRefused([FieldError("details", "本申请已按原申请事实录入承诺书，补正不能增加办理决定所依据的事实；"
+                                                        "请驳回后按补正的内容重新申请")])
+        before = snapshot(locked)
+        old_applicant = stored
+        locked.details = {**{k: v for k, v in (locked.details or {}).items() if k in agency}, **clean}
+        locked.facts = facts
+        locked.version += 1
+        locked.updated_at = clock.now()
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=["details", "facts", "version", "id_number_given_hash", "updated_at"])
+        except IntegrityError:
+            # Another open application gave the same number meanwhile (case_one_open_per_id_number).
+            from shebao.cases.checks import pending_refusal
+
+            refusal = pending_refusal(locked.business, clean)
+            if refusal is None:
+                raise
+            raise DetailsRefused([refusal]) from None
+        note = "；".join(_changed_fields(locked.business, old_applicant, clean)) or "内容未变"
+        _record_event(locked, actor, CORRECT_EVENT, f"{note}；理由：{reason}"[:500])
+        audit_update(actor=actor, instance=locked, before=before, reason=f"补正申请内容：{reason}"[:200])
+    return locked
+
+
+def _decision_changed(case: Case, facts: dict[str, Any], from_details: dict[str, Any]) -> list[FieldError]:
+    """The refusal of facts new to the case (`facts`: the case's facts with the content's) when the
+    rules decide otherwise on them than the case was decided (mode, requirements, clauses), each at
+    the field that brought a new fact; [] when the decision stays."""
+    decision = routing.route(facts, routing.policy())
+    same = (decision.mode == case.mode and sorted(decision.requires) == sorted(case.requires)
+            and sorted(decision.clauses) == sorted(case.clauses))
+    if same:
+        return []
+    where = [f"details.{spec.name}" for spec in definition(case.business).applicant_fields
+             if spec.fact and _fact_new(spec.fact, case.facts or {}, from_details)]
+    now = Mode(decision.mode).label if decision.mode in Mode.values else decision.mode
+    zh = (f"补正的内容会改变本申请的办理决定（由“{Mode(case.mode).label}”改为“{now}”，或办理要求不同）；"
+          "请驳回后按补正的内容重新申请")
+    return [FieldError(f, zh) for f in (where or ["details"])]
+
+
+def _fact_new(fact: str, decided: dict[str, Any], from_details: dict[str, Any]) -> bool:
+    head, _, tail = fact.partition(".")
+    if tail:
+        return tail in (from_details.get(head) or {}) and tail not in (decided.get(head) or {})
+    return head in from_details and decided.get(head) in (None, "", [], {})
+
+
+def _changed_fields(business: str, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Each field whose value a correction changed, as 退费金额：—→100.00元 (values as the page shows
+    them, personal numbers masked: `business_forms.details_display`)."""
+    from shebao.cases.business_forms import details_display
+
+    out = []
+    for spec in definition(business).applicant_fields:
+        old, new = before.get(spec.name), after.get(spec.name)
+        if old == new:
+            continue
+        was = dict(details_display(business, {spec.name: old})).get(spec.label, "—") if old is not None else "—"
+        now = dict(details_display(business, {spec.name: new})).get(spec.label, "—") if new is not None else "—"
+        out.append(f"{spec.label}：{was}→{now}")
+    return out
 
 
 # --- Documents ------------------------------------------------------------------------------------

@@ -106,9 +106,20 @@ def _letter_captured(case: Case, payload: dict[str, Any]) -> tuple[str, str, str
 
 
 def _phone_confirmed(case: Case, payload: dict[str, Any]) -> tuple[str, str, str] | None:
-    # 1.2c: a refund is paid only after staff confirmed it with the insured person by phone.
-    if case.phone_checks.filter(outcome=PhoneCheck.Outcome.CONFIRMED).exists():
+    # 1.2c: a refund is paid only after staff confirmed it with the insured person by phone. A call
+    # confirms the content as it then was: after a correction of the content (amount, account) only a
+    # later call confirms it (services.case_details_correct).
+    confirmed = case.phone_checks.filter(outcome=PhoneCheck.Outcome.CONFIRMED)
+    corrected = case.transitions.filter(action="details_correct").order_by("-pk").values_list("pk", "at").first()
+    if corrected is not None:
+        # a call recorded after the correction (its step on the history is later; a clock may stand still)
+        called_since = case.transitions.filter(action="phone_check", pk__gt=corrected[0]).exists()
+        confirmed = confirmed.filter(called_at__gte=corrected[1]) if called_since else confirmed.none()
+    if confirmed.exists():
         return None
+    if corrected is not None and case.phone_checks.filter(outcome=PhoneCheck.Outcome.CONFIRMED).exists():
+        return ("phone_check", "申请内容补正后尚未重新电话核实：此前的核实确认的是补正前的内容，请与参保人本人重新电话核实（第1.2c条）",
+                "the content was corrected after the phone check: confirm it again (1.2c)")
     return ("phone_check", "退费须先与参保人电话核实并确认（第1.2c条），尚无已确认的电话核实记录；"
             "电话核实应由经办人员完成，审批人如自己记录核实结果，即不能再审批本申请（经办与复核分离），须另一名工作人员审批",
             "a refund needs a confirmed phone check with the insured person first (1.2c)")

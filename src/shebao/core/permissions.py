@@ -91,6 +91,9 @@ TABLE: dict[str, Permission] = _rows(
     Permission("phone_check.record", "记录电话核实", CASE_STAFF),
     # 2.1: the figures the agency works out itself (a retiree's index, months, account balance).
     Permission("case.assess", "记录经办机构核定的待遇项目", CASE_STAFF),
+    # A case registered before its content was required, or with content its definition refuses:
+    # the staff who handle it fill in or correct the applicant's content (review-user7 F6's old rows).
+    Permission("case.correct", "补正申请内容", CASE_STAFF),
     Permission("document.attach", "上传材料", FRONT_DESK, applicants=APPLICANTS),
     Permission("owed_document.exchange", "登记数据共享材料", CASE_STAFF),
     Permission("owed_document.review", "审核补交材料", CASE_STAFF),

@@ -627,7 +627,37 @@ def facts_stated_twice(business: str, stated: dict[str, Any], from_details: dict
     >>> facts_stated_twice("refund", {"refund_kind": "overpayment"}, {"refund_kind": "overpayment"})
     []
     """
-    errors: list[FieldError] = []
+    return [FieldError(
+        f"details.{spec.name}",
+        f"{spec.label}填写了两次且不一致：申请事实（facts.{spec.fact}）为“{_fact_text(spec, a)}”，"
+        f"申请内容为“{_fact_text(spec, b)}”；请只填写一处，或两处填写相同")
+        for spec, a, b in _facts_differing(business, stated, from_details)]
+
+
+def facts_decided_changed(business: str, decided: dict[str, Any], from_details: dict[str, Any]) -> list[FieldError]:
+    """The facts a correction of a case's content (`cases.services.case_details_correct`) would
+    change under the decision already taken on them: `decided` is the case's facts (``Case.facts``,
+    what the rules decided its mode, requirements and clauses on), `from_details` the corrected
+    content's facts (`facts_from_details`). Each fact the case holds with another value is a
+    FieldError at ``details.<field>`` naming both values in Chinese; a fact the case does not hold
+    yet is no change here (its caller asks the rules whether it changes the decision). Pure.
+
+    >>> [e.zh for e in facts_decided_changed("refund", {"refund_kind": "overpayment"},
+    ...                                      {"refund_kind": "base_difference"})]
+    ['退费类型是本申请办理决定的依据（已按“多缴退费”决定办理方式和要求），补正为“基数差退费”会改变办理决定；请驳回后按补正的内容重新申请']
+    >>> facts_decided_changed("refund", {}, {"refund_kind": "overpayment"})
+    []
+    """
+    return [FieldError(f"details.{spec.name}",
+                       f"{spec.label}是本申请办理决定的依据（已按“{_fact_text(spec, a)}”决定办理方式和要求），"
+                       f"补正为“{_fact_text(spec, b)}”会改变办理决定；请驳回后按补正的内容重新申请")
+            for spec, a, b in _facts_differing(business, decided, from_details)]
+
+
+def _facts_differing(business: str, stated: dict[str, Any],
+                     from_details: dict[str, Any]) -> list[tuple[FieldSpec, Any, Any]]:
+    """(field, stated value, content's value) of each fact given in both with different values."""
+    out = []
     for spec in definition(business).fields:
         if spec.fact is None:
             continue
@@ -643,11 +673,8 @@ def facts_stated_twice(business: str, stated: dict[str, Any], from_details: dict
             a, b = stated[head], from_details[head]
         if a in (None, "", [], {}) or _same_fact(a, b):
             continue
-        errors.append(FieldError(
-            f"details.{spec.name}",
-            f"{spec.label}填写了两次且不一致：申请事实（facts.{spec.fact}）为“{_fact_text(spec, a)}”，"
-            f"申请内容为“{_fact_text(spec, b)}”；请只填写一处，或两处填写相同"))
-    return errors
+        out.append((spec, a, b))
+    return out
 
 
 def _same_fact(a: Any, b: Any) -> bool:
