@@ -91,3 +91,18 @@ def test_a_new_operation_without_chinese_words_is_reported(client, monkeypatch):
     # Served, the document answers 500 as problem details (never an HTML page); the log names the operation.
     r = client.get("/api/schema/openapi/", {"format": "json"})
     assert r.status_code == 500 and r["Content-Type"] == "application/problem+json"
+
+
+def test_the_case_content_correction_and_its_problems_are_documented(client):
+    """PATCH /api/v1/cases/{id}/details/ (a case registered without its content, filled in or corrected)
+    and the case detail's content_problems are in the document, in Chinese."""
+    doc = document(client)
+    op = doc["paths"]["/api/v1/cases/{id}/details/"]["patch"]
+    assert op["summary"] == "补正申请内容" and CJK.search(op["description"])
+    assert "200" in op["responses"]
+    schemas = doc["components"]["schemas"]
+    problems = schemas["CaseDetail"]["properties"]["content_problems"]
+    assert problems["type"] == "array" and CJK.search(problems.get("description", "")), problems
+    body = op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert {"details", "reason", "version"} <= set(schemas[body]["properties"])
+    assert all(CJK.search(p.get("description", "")) for p in schemas[body]["properties"].values())

@@ -231,3 +231,34 @@ def test_the_page_keeps_a_stored_account_left_empty_and_says_so(client, clerk_ch
     assert r.status_code == 200, r.content.decode()[-2000:]
     stored = Case.objects.get(pk=case.pk).details
     assert stored["amount_fen"] == content["amount_fen"] - 100 and stored["bank_account"] == content["bank_account"]
+
+
+def test_the_api_and_the_page_list_the_content_problems_before_any_step_is_refused(client, cy, clerk_chaoyang,
+                                                                                  employer_chaoyang):
+    """The case's content problems are read before a step is refused: the API's case detail lists them
+    (field, code content_incomplete, the Chinese reason: what the refused step would say), the page
+    lists them each linked to its input and marks those inputs of the correction form."""
+    case = _report(cy, employer_chaoyang)
+    got = cy.get(f"/api/v1/cases/{case.pk}/").json()
+    assert got["content_problems"] == [
+        {"field": "details.months", "code": "content_incomplete", "reason_zh": "请填写补缴月份",
+         "reason_en": "incomplete: details.months"},
+        {"field": "details.lines", "code": "content_incomplete", "reason_zh": "请填写申报人员",
+         "reason_en": "incomplete: details.lines"}]
+    # The refused step names the same fields with the same reasons.
+    refused = act(cy, case.pk, "accept", outcome="已入账").json()["errors"]
+    assert [(e["field"], e["reason_zh"].split("：", 1)[1]) for e in refused] == [
+        (p["field"], p["reason_zh"]) for p in got["content_problems"]]
+    client.force_login(clerk_chaoyang)
+    page = client.get(f"/office/cases/{case.pk}/").content.decode()
+    assert '<a href="#bf-field-months">请填写补缴月份</a>' in page and 'id="bf-field-months"' in page
+    assert re.search(r'name="months"[^>]*aria-invalid="true"', page)
+    assert re.search(r'name="lines"[^>]*aria-invalid="true"', page)
+    # Filled in, the API lists none and the page no warning.
+    content = valid_details("monthly_report_back_payment", employer=employer_chaoyang, applied_on=APPLIED)
+    assert cy.patch(f"/api/v1/cases/{case.pk}/details/", {"details": content, "reason": "补报"},
+                    format="json").json()["content_problems"] == []
+    assert 'id="content-incomplete"' not in client.get(f"/office/cases/{case.pk}/").content.decode()
+    # A completed case lists none.
+    assert act(cy, case.pk, "accept", outcome="已入账").json()["content_problems"] == []
+

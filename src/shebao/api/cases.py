@@ -239,18 +239,35 @@ class CaseDetailSerializer(CaseSerializer):
     mailings = serializers.SerializerMethodField()
     flags = serializers.SerializerMethodField()
     effects = serializers.SerializerMethodField(help_text="办结时业务对账务和登记的效果")
+    content_problems = serializers.SerializerMethodField(
+        help_text="申请内容按业务定义不完整或有误之处，每个字段一条（field为details.<字段>，code为content_incomplete，"
+                  "reason_zh为中文原因）；为空表示内容完整。不为空时审批通过、办结等步骤会被拒绝，"
+                  "须先补正（PATCH /api/v1/cases/{id}/details/）或驳回。已办结或已驳回的申请为空")
 
     class Meta(CaseSerializer.Meta):
         fields = [*CaseSerializer.Meta.fields, "transitions", "commitment_letter", "phone_checks", "documents",
-                  "owed_documents", "mailings", "flags", "effects"]
+                  "owed_documents", "mailings", "flags", "effects", "content_problems"]
 
     def to_representation(self, obj: Case) -> dict[str, Any]:
         data = super().to_representation(obj)
         data.update(transitions=self.get_transitions(obj), commitment_letter=self.get_commitment_letter(obj),
                     phone_checks=self.get_phone_checks(obj), documents=self.get_documents(obj),
                     owed_documents=self.get_owed_documents(obj), mailings=self.get_mailings(obj),
-                    flags=self.get_flags(obj), effects=self.get_effects(obj))
+                    flags=self.get_flags(obj), effects=self.get_effects(obj),
+                    content_problems=self.get_content_problems(obj))
         return data
+
+    @extend_schema_field(inline_serializer("ContentProblem", many=True, fields={
+        "field": serializers.CharField(help_text="details.<字段>"),
+        "code": serializers.CharField(help_text="content_incomplete"),
+        "reason_zh": serializers.CharField(), "reason_en": serializers.CharField()}))
+    def get_content_problems(self, obj: Case) -> list[dict[str, str]]:
+        # What the page warns of (review-user7 F6), said before any step is refused; the same entries
+        # the refused step gives (workflows.ContentIncomplete), without the step's name.
+        if obj.status in (Status.COMPLETED, Status.REJECTED):
+            return []
+        return [{"field": e.field, "code": workflows.ContentIncomplete.code, "reason_zh": e.zh,
+                 "reason_en": f"incomplete: {e.field}"} for e in selectors.case_content_problems(obj)]
 
     def get_effects(self, obj: Case) -> list[dict[str, Any]]:
         return [{"effect": e.effect, "summary_zh": e.summary_zh, "result": e.result, "actor": e.actor_label,

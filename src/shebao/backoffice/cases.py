@@ -96,17 +96,21 @@ def _case_context(request: HttpRequest, case) -> dict:
         # 1.2c: the person denied the refund; the workflow refuses accept and approve, so the page
         # does not offer them (the service's guard stays the rule).
         actions = [a for a in actions if a not in ("accept", "approve")]
-    from shebao.cases.business_forms import details_display, form_fields
+    from shebao.cases.business_forms import details_display, error_field, error_input, form_fields
     from shebao.cases.selectors import case_content_problems
     from shebao.rules.business_fields import definition
 
+    problems = case_content_problems(case) if case.status not in (Status.COMPLETED, Status.REJECTED) else []
     return {
         "case": case,
         "details_shown": details_display(case.business, case.details or {}),
         # review-user7 F6: content that fails its definition is said before anyone approves (the
-        # service refuses the approval or completion, `cases.services.case_transition`).
-        "content_problems": case_content_problems(case) if case.status not in (Status.COMPLETED, Status.REJECTED)
-        else [],
+        # service refuses the approval or completion, `cases.services.case_transition`), each problem
+        # with the input of the correction form it belongs to (``bf-field-<field>``).
+        "content_problems": problems,
+        "problem_links": [(e.zh, error_field(error_input(e.field))) for e in problems],
+        # ...and at those inputs, as a refused correction marks them.
+        "correct_errors": {error_input(e.field): e.zh for e in problems},
         # review-user6 F3: what a new citizen ID number will change with it, said before anyone approves
         "identity_follows": _identity_follows(case),
         "effects": list(case.effects.order_by("pk")),
@@ -223,6 +227,7 @@ def _respond(request: HttpRequest, pk: int, *, error: str = "", status: int = 20
         context["assess_reason"] = request.POST.get("reason", "")  # what was typed stays typed
     if again == "correct" and context["correct_form"] is not None:
         context["correct_form"] = _correct_form(case, request.POST)  # what was typed stays typed
+        context["correct_errors"] = field_errors or {}
         context["correct_open"] = True
     if again == "letter" and error:
         context["letter_typed"] = {"text": request.POST.get("text", ""), "signer": request.POST.get("signer", "")}
