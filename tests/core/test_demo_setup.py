@@ -28,6 +28,23 @@ def test_demo_setup_creates_the_logins_and_sample_cases_once(capsys):
     assert User.objects.get(username="chaoyang").check_password(DEMO_PASSWORD)
     made = Case.objects.count()
     assert made >= 10 and CaseTransition.objects.filter(action="submit").count() == made
+    # The count printed is the count made, of the samples it set out to make (12 in 朝阳区, 6 in 海淀区);
+    # each sample not made is listed with its business and the registry's reason, in Chinese.
+    import re
+
+    printed = re.search(r"已生成示例申请(\d+)件（计划(\d+)件，申请日期2020-02-20）", out)
+    samples = Case.objects.filter(idempotency_key__regex=r"^demo-1101\d\d-\d+$")
+    assert printed and int(printed[1]) == samples.count() and int(printed[2]) == 12 + 6, out
+    skipped = re.search(r"未生成的示例申请(\d+)件", out)
+    assert int(printed[1]) + (int(skipped[1]) if skipped else 0) == 12 + 6, out
+    if skipped:
+        listed = out[skipped.end():].split("\n")[1:]
+        counts = [int(m[1]) for line in listed if (m := re.match(r"  \S+?(\d+)件，如：[\u4e00-\u9fff]", line))]
+        assert sum(counts) == int(skipped[1]), out
+    # The registry supports what it can: a base difference, a registration of someone new, and the
+    # refunds of the paid due the books lay down are made (before, each was refused).
+    made_businesses = set(samples.values_list("business", flat=True))
+    assert {"base_difference_back_payment", "insured_registration", "refund"} <= made_businesses, made_businesses
     assert Case.objects.values("mode").distinct().count() >= 3
     # Every sample carries its content, complete by its definition (review-user7 F6: 63 demo cases had
     # none and could be approved to 已办结 with nothing registered), and several businesses are shown.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 # (business, applicant kind, facts, channel)
@@ -21,10 +23,54 @@ SAMPLES: list[tuple[str, str, dict[str, Any], str]] = [
 ]
 
 
-def demo_cases_create(*, actor: Any, district_code: str, count: int, applied_on: dt.date) -> int:
+@dataclass
+class DemoCases:
+    """What `demo_cases_create` made: `made` cases of the `intended` samples, and each sample not
+    made as ``(business in Chinese, why in Chinese)``: the registry's refusal of it (a generated
+    person may not fit a business) or that the district has no one to apply for."""
+
+    intended: int = 0
+    made: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def __iadd__(self, other: DemoCases) -> DemoCases:
+        self.intended += other.intended
+        self.made += other.made
+        self.skipped += other.skipped
+        return self
+
+    def lines(self, applied_on: dt.date | None = None) -> list[str]:
+        """The command's report in Chinese: how many were made of how many intended (on `applied_on`),
+        and per business the samples not made, their count and the first one's reason (a long reason
+        cut at REASON_SHOWN characters)."""
+        day = f"，申请日期{applied_on:%Y-%m-%d}" if applied_on else ""
+        out = [f"已生成示例申请{self.made}件（计划{self.intended}件{day}）"]
+        if self.skipped:
+            out.append(f"未生成的示例申请{len(self.skipped)}件（演示数据中的登记信息不支持，经办规则拒绝登记）：")
+            first: dict[str, str] = {}
+            for business, why in self.skipped:
+                first.setdefault(business, why)
+            counts = Counter(business for business, _ in self.skipped)
+            for business, why in first.items():
+                shown = why if len(why) <= REASON_SHOWN else f"{why[:REASON_SHOWN]}…"
+                out.append(f"  {business}{counts[business]}件，如：{shown}")
+        return out
+
+
+REASON_SHOWN = 90  # characters of a refusal shown in the command's report (a list of 60 months is cut)
+
+
+def demo_cases_create(*, actor: Any, district_code: str, count: int, applied_on: dt.date) -> DemoCases:
+    """`count` sample applications of the district (SAMPLES in turn), each submitted through
+    `case_submit` with content its definition and the registry's checks accept, read from the
+    registry (`staff.demo_content.example_details`): a base difference names a month the person
+    contributed in and its base, a registration a number no one holds, a refund a paid due of the
+    employer with money left. A sample the registry still cannot support (a back-payment of months
+    the person paid, or worked elsewhere) is not made; it is counted in `skipped` with the reason."""
     from shebao.cases.services import case_submit
     from shebao.core.errors import DomainError
     from shebao.registry.models import EmploymentSpell
+    from shebao.rules.catalog import business as business_entry
     from shebao.staff.demo_content import example_details
 
     # People with a current employer of the district: an employer applies for its own employee, and
@@ -33,26 +79,69 @@ def demo_cases_create(*, actor: Any, district_code: str, count: int, applied_on:
                                                  person__district__code=district_code,
                                                  person__pension_account__isnull=False)
                   .select_related("person", "employer").order_by("pk")[: count])
-    made = 0
+    result = DemoCases(intended=count)
     for i in range(count):
-        if not spells:
-            break
         business, kind, facts, channel = SAMPLES[i % len(SAMPLES)]
+        zh = business_entry(business).zh
+        if not spells:
+            result.skipped.append((zh, "本区没有在职的参保人员"))
+            continue
         spell = spells[i % len(spells)]
+        if business == "refund":
+            spell = _spell_with_paid_dues(district_code) or spell
         person, employer = spell.person, spell.employer if kind == "employer" else None
         # Every case carries its content, as on every road (review-user7 F6: 63 demo cases without it
         # could be approved to 已办结 with nothing registered).
         details = example_details(business, person=person, employer=employer or spell.employer, facts=facts,
                                   applied_on=applied_on)
+        if business == "insured_registration":
+            details["insured_id_number"] = _unregistered_citizen_id(details["insured_id_number"], serial=i)
         try:
             case_submit(actor=actor, business=business, channel=channel, person=person, employer=employer,
                         applicant_kind=kind, applied_on=applied_on, details=details,
                         idempotency_key=f"demo-{district_code}-{i}",
                         work_injury_medical=(i % 17 == 0))
-            made += 1
-        except DomainError:
-            continue  # a generated person may not fit a business (e.g. a woman without cadre status)
-    return made
+            result.made += 1
+        except DomainError as e:
+            result.skipped.append((zh, e.zh))  # a generated person may not fit a business
+    return result
+
+
+def _spell_with_paid_dues(district_code: str) -> Any:
+    """A current employment spell of the district whose employer has a paid due with money left to
+    refund (what a refund sample refunds), or None."""
+    from shebao.cases.checks import refundable_fen
+    from shebao.collection.models import Due
+    from shebao.registry.models import EmploymentSpell
+
+    paid = list(Due.objects.filter(employer__district__code=district_code, paid_on__isnull=False)
+                .order_by("pk").values_list("pk", "employer_id"))
+    room = refundable_fen([pk for pk, _ in paid])
+    for pk, employer_id in paid:
+        if room.get(pk, 0) > 0:
+            spell = (EmploymentSpell.objects.filter(employer_id=employer_id, to_month="",
+                                                    person__pension_account__isnull=False)
+                     .select_related("person", "employer").order_by("pk").first())
+            if spell is not None:
+                return spell
+    return None
+
+
+def _unregistered_citizen_id(example: str, *, serial: int) -> str:
+    """A citizen ID number like `example` (same place, birth date and sex) that no person is registered
+    under and no open application gives: each registration sample names someone new (the example's
+    one number was refused from the second sample on as already being registered)."""
+    from shebao.cases.checks import pending_for_id_number
+    from shebao.registry.checks import id_check_character
+    from shebao.registry.models import Person
+
+    head, sex_odd = example[:14], int(example[16]) % 2
+    for n in range(serial, serial + 500):
+        seq = f"{(n * 2 + sex_odd) % 1000:03d}"  # the 17th digit keeps the example's sex (GB 11643)
+        number = head + seq + id_check_character(head + seq)
+        if not Person.objects.filter(id_number=number).exists() and pending_for_id_number(number) is None:
+            return number
+    return example
 
 
 def demo_books_create(*, actor: Any, district_code: str, applied_on: dt.date) -> str:

@@ -66,7 +66,16 @@ def example_details(business: str, *, person: Any = None, employer: Any = None,
         if who is None and employer is not None:
             spell = EmploymentSpell.objects.filter(employer=employer).select_related("person").order_by("pk").first()
             who = spell.person if spell else None
-        if who is not None:
+        if who is not None and "old_base_fen" in lines[0]:
+            # A base difference (1.1c) names a month the person contributed in, its registered base as
+            # the old one and a higher new one (old_base_matches reads the contribution).
+            for line in lines:
+                line["id_number"] = who.id_number
+            paid = contributed_month(who, employer, today)
+            if paid is not None:
+                for line in lines:
+                    line.update(month=paid[0], old_base_fen=paid[1], new_base_fen=paid[1] + BASE_RAISE_FEN)
+        elif who is not None:
             for line in lines:
                 line["id_number"] = who.id_number
             month = uncontributed_month(who, employer, today)
@@ -79,6 +88,21 @@ def example_details(business: str, *, person: Any = None, employer: Any = None,
     if "dues" in details:
         details.update(paid_dues(employer, person))
     return details
+
+
+BASE_RAISE_FEN = 10_000  # a base difference's new base: 100.00 yuan above the registered one
+
+
+def contributed_month(person: Any, employer: Any, today: dt.date) -> tuple[str, int] | None:
+    """The latest month (``YYYY-MM``) up to `today`'s in which `person` contributed with `employer`,
+    with its registered pension base in fen (what a base difference corrects), or None."""
+    from shebao.registry.models import Contribution
+
+    if employer is None:
+        return None
+    row = (Contribution.objects.filter(person=person, employer=employer, month__lte=month_of_date(today))
+           .order_by("-month").values_list("month", "pension_base_fen").first())
+    return (row[0], row[1]) if row else None
 
 
 def uncontributed_month(person: Any, employer: Any, today: dt.date) -> str | None:
