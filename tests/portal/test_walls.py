@@ -52,6 +52,8 @@ ROUTES: dict[str, str] = {
     "portal:person_cases": PERSON,
     "portal:person_case": PERSON,
     "portal:person_card_certificate": PERSON,
+    "portal:person_case_document": PERSON,
+    "portal:person_case_document_download": PERSON,
     "portal:person_messages": PERSON,
     "portal:employer_cases": EMPLOYER,
     "portal:employer_case_new": EMPLOYER,
@@ -117,6 +119,22 @@ def _owner_objects(owner: dict[str, Any]) -> dict[str, Callable[[], dict[str, ob
         doc = document_attach(case=case, actor=employer_actor(owner["admin"]), name="保密材料", stream=io.BytesIO(PDF))
         return {"pk": case.pk, "doc_pk": doc.pk}
 
+    def person_document() -> dict[str, object]:
+        """A document of the owner person's own application."""
+        import io
+
+        from shebao.cases.models import Case
+        from shebao.cases.services import document_attach
+        from shebao.portal.access import person_actor
+        from tests.businesses.walk import PDF
+
+        pk = person_case()["pk"]
+        Case.objects.filter(pk=pk).update(status="in_review")
+        doc = document_attach(case=Case.objects.get(pk=pk), actor=person_actor(owner["person"]), name="保密材料",
+                              stream=io.BytesIO(PDF))
+        Case.objects.filter(pk=pk).update(status="completed")  # as the other person cases of the walk
+        return {"pk": pk, "doc_pk": doc.pk}
+
     def declaration() -> dict[str, object]:
         """A staged monthly declaration of the owner employer."""
         from shebao.collection.models import Declaration
@@ -136,6 +154,8 @@ def _owner_objects(owner: dict[str, Any]) -> dict[str, Callable[[], dict[str, ob
         "portal:employer_case_document_download": employer_document,
         "portal:person_case": person_case,
         "portal:person_card_certificate": person_case,
+        "portal:person_case_document": person_case,
+        "portal:person_case_document_download": person_document,
         "portal:person_resident_pension_apply": lambda: {"kind": "claim"},
         "portal:person_transfer_apply": lambda: {"direction": "out"},
     }

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -21,7 +21,6 @@ from django.views.decorators.http import require_POST
 from shebao.cases import business_forms, workflows
 from shebao.cases import selectors as case_selectors
 from shebao.cases import services as case_services
-from shebao.cases.documents import document_may_read
 from shebao.cases.models import (
     ApplicantKind,
     Channel,
@@ -36,6 +35,7 @@ from shebao.core.errors import DomainError, IdempotencyMismatch
 from shebao.core.masking import shown_text
 from shebao.core.normalize import normalize_code
 from shebao.portal.access import portal_employer_required
+from shebao.portal.documents import document_download, document_upload, documents_context
 from shebao.portal.forms import non_ascii_problem
 from shebao.rules.business_fields import definitions
 
@@ -207,13 +207,13 @@ def _case_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, An
         "clauses": [clause_zh(c) for c in case.clauses],
         "details_shown": business_forms.details_display(case.business, case.details or {}),
         "effects": list(case.effects.order_by("pk")),
-        "owed": list(case.owed_documents.order_by("pk")),
-        "documents": list(case.documents.order_by("pk")),
+        **documents_context(case),
+        "upload_action": reverse("portal:employer_case_document", args=[case.pk]),
+        "download_route": "portal:employer_case_document_download",
         "letter": letter,
         "letter_open": "commitment_letter" in case.requires and letter is None and case.status == Status.SUBMITTED,
         "commitment_text": COMMITMENT_TEXT,
         "steps": _labelled(case),
-        "closed": case.status in (Status.COMPLETED, Status.REJECTED),
         **extra,
     }
 
@@ -248,44 +248,21 @@ def case_commitment(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @portal_employer_required
 def case_document(request: HttpRequest, pk: int) -> HttpResponse:
-    """Upload a document to the case, or the one owed (`owed`): checked by content, as at the desk."""
+    """Upload a document to the case, or the one owed (`owed`): checked by content, as at the desk
+    (`portal.documents.document_upload`, the person's page's road too)."""
     case = case_selectors.applicant_case_get(actor=request.portal_actor, pk=pk)
-    owed = None
-    if request.POST.get("owed"):
-        owed = case_selectors.owed_document_get(case=case, pk=request.POST["owed"])
-    upload = request.FILES.get("file")
-    name = (request.POST.get("name") or "").strip() or (owed.name if owed else "")
-    error = ""
-    if upload is None:
-        error = "请选择要上传的文件（PDF、JPEG或PNG）"
-    elif not name:
-        error = "请填写材料名称"
-    else:
-        try:
-            case_services.document_attach(case=case, actor=request.portal_actor, name=name, stream=upload,
-                                          owed=owed)
-        except DomainError as e:
-            error = e.zh
-    if error:
+    done = document_upload(request, case)
+    if done.error:
         return TemplateResponse(request, "portal/employer/case.html", _case_context(
-            request, case, upload_error=error, upload_owed=owed.pk if owed else None,
-            upload_field="name" if not name and upload is not None else "file"), status=400)
-    messages.success(request, f"材料“{name}”已上传。")
+            request, case, upload_error=done.error, upload_owed=done.owed, upload_field=done.field), status=400)
+    messages.success(request, f"材料“{done.name}”已上传。")
     return HttpResponseRedirect(reverse("portal:employer_case", args=[case.pk]))
 
 
 @portal_employer_required
 def case_document_download(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
     case = case_selectors.applicant_case_get(actor=request.portal_actor, pk=pk)
-    doc = case_selectors.document_get(user=request.portal_actor, case=case, pk=doc_pk)
-    if not document_may_read(user=request.portal_actor, document=doc):  # the rule, asked even after the lookup
-        from django.http import Http404
-
-        raise Http404
-    response = FileResponse(doc.file.open("rb"), content_type=doc.content_type)
-    response["Content-Disposition"] = f'inline; filename="document-{doc.pk}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return document_download(request, case, doc_pk)
 
 
 # --- Dues and bill -----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from shebao.cases.models import Case, OutboxMessage
 from shebao.core import clock
 from shebao.core.errors import DomainError, IdempotencyMismatch
 from shebao.portal.access import portal_person_required
+from shebao.portal.documents import document_download, document_upload, documents_context
 from shebao.portal.person_identity import (
     identity_check_callback,
     identity_check_required,
@@ -227,7 +228,8 @@ def person_resident_pension_apply(request: HttpRequest, kind: str) -> HttpRespon
 
 # --- Pension transfer (4.1) -------------------------------------------------------------------------
 TRANSFERS = {
-    "in": ("transfer_in", "基本养老保险关系转入", "从外地转回本市：填写原参保地和逐月的缴费基数、记入个人账户金额。"),
+    "in": ("transfer_in", "基本养老保险关系转入", "从外地转回本市：填写原参保地和逐月的缴费基数、记入个人账户金额。"
+           "提交后请在“我的申请”中上传原参保地出具的参保缴费凭证（PDF、JPEG或PNG）。"),
     "out": ("transfer_out", "基本养老保险关系转出",
             "转往外地：个人账户的全部月份和余额一并转出（不能只转部分月份）；下表是账户记录，"
             "已预先填入“转出月份及金额”，请核对后填写新参保地。仍在本市参保缴费的，须先由单位办理减员（停保）。"),
@@ -330,13 +332,19 @@ def person_cases(request: HttpRequest) -> HttpResponse:
 
 @portal_person_required
 def person_case(request: HttpRequest, pk: int) -> HttpResponse:
-    """One of the person's applications: status, decision with its clauses, the card's progress."""
+    """One of the person's applications: status, decision with its clauses, the card's progress, the
+    documents owed and received."""
+    return _case_page(request, _own_case(request, pk))
+
+
+def _case_page(request: HttpRequest, case: Case, *, status: int = 200, extra: dict[str, Any] | None = None
+               ) -> HttpResponse:
+    """The case page (``extra``: an upload's refusal, drawn with ``status``)."""
     from shebao.cards.selectors import card_order_for_case
     from shebao.cases.business_forms import details_display
     from shebao.cases.models import Status
 
     status_labels = dict(Status.choices)
-    case = _own_case(request, pk)
     try:
         details = details_display(case.business, case.details or {})
     except Exception:  # a business without a definition: nothing to show
@@ -345,7 +353,32 @@ def person_case(request: HttpRequest, pk: int) -> HttpResponse:
         "person": request.portal_person, "case": case, "details": details,
         "order": card_order_for_case(case=case),
         "transitions": [(t.at, status_labels.get(t.to_status, t.to_status)) for t in case.transitions.order_by("pk")],
-    })
+        # The documents the case owes (a transfer in's 参保缴费凭证) and an upload for each, as on the
+        # employer's page (portal.documents): a person could not send what the case waited for.
+        **documents_context(case), "upload_action": reverse("portal:person_case_document", args=[case.pk]),
+        "download_route": "portal:person_case_document_download", **(extra or {}),
+    }, status=status)
+
+
+@portal_person_required
+@require_POST
+def person_case_document(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a document to one of the person's own applications, or the one it owes (``owed``):
+    checked by content and stored by the same service as the employer's and the desk's
+    (`portal.documents.document_upload`); refused in Chinese beside the upload, nothing stored."""
+    case = _own_case(request, pk)
+    done = document_upload(request, case)
+    if done.error:
+        return _case_page(request, case, status=400, extra={
+            "upload_error": done.error, "upload_owed": done.owed, "upload_field": done.field})
+    messages.success(request, f"材料“{done.name}”已上传，经办机构审核后办理。")
+    return HttpResponseRedirect(reverse("portal:person_case", args=[case.pk]))
+
+
+@portal_person_required
+def person_case_document_download(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
+    """One document of the person's own application, as stored (404 for another's)."""
+    return document_download(request, _own_case(request, pk), doc_pk)
 
 
 @portal_person_required
