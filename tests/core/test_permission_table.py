@@ -235,7 +235,7 @@ NOT_ACTIONS = {
     "shebao.cards.services.ems_delivery_from",
     *(f"shebao.registry.accounts.{f}" for f in ("account_summary", "parse_lines", "fen_zh", "transfer_in_refusals",
                                                 "transfer_out_refusals", "backfill_refusals", "transfer_out_lines",
-                                                "still_insured_here")),
+                                                "still_insured_here", "transfer_out_shown")),
     *(f"shebao.registry.resident_pension.{f}" for f in (
         "employee_insurance_refusal", "registration_refusals", "open_refusals", "claim_refusals", "change_refusals",
         "claim_from_month")),

@@ -300,7 +300,14 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
 def _front_desk_context(request: HttpRequest, form: FrontDeskForm, **extra) -> dict:
     from shebao.rules import BUSINESSES
 
-    return {"form": form, "businesses": BUSINESSES, "refund_kinds": REFUND_KINDS,
+    transfer_account = None
+    if form.business is not None and form.business.code == "transfer_out" and form.person is not None:
+        # The whole account moves (4.1): the clerk sees its months and amounts beside the rows, also on a
+        # refused form (as the person's and the employer's portal forms: registry.accounts).
+        from shebao.registry.accounts import transfer_out_shown
+
+        transfer_account = transfer_out_shown(form.person)
+    return {"form": form, "businesses": BUSINESSES, "refund_kinds": REFUND_KINDS, "transfer_account": transfer_account,
             "person_fields": PERSON_FIELDS, "data": business_forms.shown_data(request.POST or request.GET),
             "received_by": [(c.value, c.label) for c in RECEIVED_BY], "today": clock.today(), **extra}
 

@@ -133,8 +133,8 @@ def case_new(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     person_wanted = needs_person(code, business.facts)
     token = data.get("token") or uuid.uuid4().hex
+    person = None
     if request.method == "POST":
-        person = None
         id_number = normalize_code(data.get("id_number"))
         if person_wanted:
             if not id_number:
@@ -184,7 +184,19 @@ def case_new(request: HttpRequest) -> HttpResponse:
         "id_number": shown_text(data.get("id_number", "")) if request.method == "POST" else "",
         "person_help": PERSON_HELP.get(definitions()[code].person or "", PERSON_HELP["insured"]),
         "other_errors": [v for k, v in errors.items() if business_forms.error_field(k) not in own],
+        "transfer_account": _transfer_account(code, person),
     }, status=400 if errors else 200)
+
+
+def _transfer_account(code: str, person: Any) -> Any:
+    """A transfer out names its employee's whole account (4.1): once the ID number finds the person, the
+    form shows the account's months and amounts (`registry.accounts.transfer_out_shown`, as the
+    person's own form and the front desk), drawn again beside a refusal. None otherwise."""
+    if code != "transfer_out" or person is None:
+        return None
+    from shebao.registry.accounts import transfer_out_shown
+
+    return transfer_out_shown(person)
 
 
 def _labelled(case: Any) -> list[Any]:

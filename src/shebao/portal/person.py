@@ -246,18 +246,12 @@ def _account_summary(person: Any) -> Any:
 
 
 def _transfer_out_context(person: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    """What the transfer-out form shows (review-user8 F3): every month of the account with its amount
-    (what will move, `registry.accounts.transfer_out_lines`), the total, and why the person cannot
-    transfer yet (an open employment spell), plus the rows box prefilled with those months."""
-    from shebao.registry.accounts import still_insured_here, transfer_out_lines
-    from shebao.registry.models import PensionAccount
+    """What the transfer-out form shows (`registry.accounts.transfer_out_shown`, as the employer's and
+    the desk's forms), plus the rows box prefilled with the account's months (the whole account moves)."""
+    from shebao.registry.accounts import transfer_out_shown
 
-    account = PensionAccount.objects.filter(person=person).first()
-    lines = transfer_out_lines(account) if account is not None else []
-    extra = {"show_account": True, "account_lines": lines, "account_total_fen": sum(x.amount_fen for x in lines),
-             "blocked": still_insured_here(person)}
-    typed = "\n".join(f"{x.month},{x.amount_fen // 100}.{x.amount_fen % 100:02d}" for x in lines)
-    return extra, ({"lines": typed} if typed else {})
+    shown = transfer_out_shown(person)
+    return {"transfer_account": shown}, ({"lines": shown.typed} if shown.typed else {})
 
 
 @portal_person_required

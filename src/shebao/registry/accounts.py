@@ -243,6 +243,30 @@ def transfer_out_lines(account: PensionAccount) -> list[AccountLine]:
     return sorted(out, key=lambda line: line.month)
 
 
+@dataclass(frozen=True)
+class TransferOutShown:
+    """What every transfer-out form shows beside its rows (the person's portal form, the employer's,
+    the front desk's): ``lines`` (every month of the account with its amount, `transfer_out_lines`),
+    ``total_fen``, ``blocked`` (why the person cannot transfer yet, `still_insured_here`, or "") and
+    ``typed`` (the rows as the form's ``lines`` box reads them: ``2016-03,240.00`` per line)."""
+
+    lines: tuple[AccountLine, ...]
+    total_fen: int
+    blocked: str
+    typed: str
+
+
+def transfer_out_shown(person: Person) -> TransferOutShown:
+    """What a transfer out of `person`'s pension account would move, for a form to show (review-user8
+    F3: the rows "须与账户记录一致" were asked for without showing them). Reads only; no account yet
+    is an empty table."""
+    account = PensionAccount.objects.filter(person=person).first()
+    lines = tuple(transfer_out_lines(account)) if account is not None else ()
+    typed = "\n".join(f"{x.month},{x.amount_fen // 100}.{x.amount_fen % 100:02d}" for x in lines)
+    return TransferOutShown(lines=lines, total_fen=sum(x.amount_fen for x in lines),
+                            blocked=still_insured_here(person), typed=typed)
+
+
 def _months_left_behind(account: PensionAccount, months: list[str]) -> list[AccountLine]:
     named = set(months)
     return [line for line in transfer_out_lines(account) if line.month not in named]
