@@ -20,6 +20,7 @@ from shebao.backoffice.errors import refusal_text
 from shebao.cases import services as case_services
 from shebao.cases.workflows import LiftNeedsConfirmation
 from shebao.core import clock
+from shebao.core.masking import shown_data
 from shebao.core.policy import (
     announcement_publish,
     announcements_published,
@@ -130,7 +131,7 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
         "periods": [s for s in policy_statements() if s.parameter == "collection.period_overrides"],
         "lifted_on": epidemic_lifted_on(),
         "lift_in_force": lift_in_force(),
-        "data": request.POST or request.GET,
+        "data": shown_data(request.POST or request.GET),  # drawn again without what is never shown
     }
     status = 200
     if request.method == "POST":

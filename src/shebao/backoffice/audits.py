@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from shebao.backoffice.errors import refusal, refusal_text
 from shebao.core import clock
 from shebao.core.inputs import form_datetime
+from shebao.core.masking import shown_data
 from shebao.core.normalize import normalize_code
 from shebao.core.permissions import may
 from shebao.operations import selectors, services
@@ -69,7 +70,7 @@ def audit_new(request: HttpRequest) -> HttpResponse:
             found = refusal(exc)
             errors, status, at_inputs = found.messages, found.status, found.fields
     return TemplateResponse(request, "backoffice/audits/new.html", {
-        "sources": Source.choices, "data": data, "errors": errors, "field_errors": at_inputs,
+        "sources": Source.choices, "data": shown_data(data), "errors": errors, "field_errors": at_inputs,
         "may_register": services.may_register(request.user), "may_handle": services.may_handle(request.user),
     }, status=status)
 

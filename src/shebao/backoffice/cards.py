@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 from shebao.cards import selectors, services
 from shebao.cards.models import CardOrder
 from shebao.core.inputs import page_number, page_rows
+from shebao.core.masking import shown_text
 from shebao.core.permissions import may
 
 PAGE_SIZE = 50
@@ -77,7 +78,7 @@ def card_order(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, "backoffice/cards/detail.html", {
         "order": order, "next": _next_step(order), "errors": errors,
         "may_update": may(request.user, "card_order.update", district_id=order.office_id),
-        "typed_number": request.POST.get("tracking_number", "") if errors else "",
+        "typed_number": shown_text(request.POST.get("tracking_number", "")) if errors else "",
     }, status=400 if errors else 200)
 
 

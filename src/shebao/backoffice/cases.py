@@ -25,6 +25,7 @@ from shebao.cases.models import Case, Channel, CommitmentLetter, Flag, Mode, Owe
 from shebao.core import clock
 from shebao.core.errors import DomainError, UploadRefused
 from shebao.core.inputs import form_id, page_number, page_rows
+from shebao.core.masking import shown_data, shown_text
 from shebao.core.reads import personal_data_read
 
 
@@ -224,13 +225,13 @@ def _respond(request: HttpRequest, pk: int, *, error: str = "", status: int = 20
         from shebao.cases.business_forms import form_fields
 
         context["assess_fields"] = form_fields(case.business, request.POST, part="agency")
-        context["assess_reason"] = request.POST.get("reason", "")  # what was typed stays typed
+        context["assess_reason"] = shown_text(request.POST.get("reason", ""))  # what was typed stays typed
     if again == "correct" and context["correct_form"] is not None:
         context["correct_form"] = _correct_form(case, request.POST)  # what was typed stays typed
         context["correct_errors"] = field_errors or {}
         context["correct_open"] = True
     if again == "letter" and error:
-        context["letter_typed"] = {"text": request.POST.get("text", ""), "signer": request.POST.get("signer", "")}
+        context["letter_typed"] = shown_data({"text": request.POST.get("text", ""), "signer": request.POST.get("signer", "")})
     # A refused assessment without htmx gets the whole page again, its inputs as typed (a redirect
     # would lose them); htmx gets the case's body.
     template = "backoffice/_case_body.html" if request.htmx else "backoffice/case.html"

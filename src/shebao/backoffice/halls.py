@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from shebao.backoffice.errors import refusal
 from shebao.core import clock
 from shebao.core.inputs import ID_MAX, business_date_range
+from shebao.core.masking import shown_data
 from shebao.core.normalize import normalize_number_text
 from shebao.core.permissions import may
 from shebao.operations import halls as services
@@ -110,7 +111,7 @@ def _day_page(request: HttpRequest, hall: Any, day: dt.date, *, errors: list[str
         "field_errors": field_errors or {}, "posted": request.POST.get("do", "log") if request.method == "POST" else "",
         "may_log": may(request.user, "hall_log.record", district_id=hall.district.pk),
         "may_report": may(request.user, "incident.report", district_id=hall.district.pk),
-        "is_today": day == clock.today(), "data": request.POST if request.method == "POST" else {},
+        "is_today": day == clock.today(), "data": shown_data(request.POST) if request.method == "POST" else {},
         "now": timezone.localtime(clock.now()).strftime("%H:%M"),
         "previous": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1),
     }, status=status)
@@ -172,7 +173,7 @@ def hall_incident_new(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("backoffice:incident", pk=holder["incident"].pk)
     return TemplateResponse(request, "backoffice/halls/incident_new.html", {
         "hall": hall, "kinds": Incident.Kind.choices, "errors": errors, "field_errors": at_inputs,
-        "data": request.POST if request.method == "POST" else {"kind": request.GET.get("kind", "hall_suspected")},
+        "data": shown_data(request.POST) if request.method == "POST" else {"kind": request.GET.get("kind", "hall_suspected")},
         "may_report": may(request.user, "incident.report", district_id=hall.district.pk),
         "now": timezone.localtime(clock.now()).strftime("%Y-%m-%dT%H:%M"),
     }, status=status)
@@ -286,7 +287,7 @@ def hall_inspect(request: HttpRequest, pk: int) -> HttpResponse:
     items = [(v, label, p.get(f"ok_{v}", ""), p.get(f"finding_{v}", "")) for v, label in CheckItem.choices]
     return TemplateResponse(request, "backoffice/halls/inspect.html", {
         "hall": hall, "items": items, "errors": errors, "field_errors": at_inputs, "today": clock.today(),
-        "data": request.POST if request.method == "POST" else {},
+        "data": shown_data(request.POST) if request.method == "POST" else {},
         "past": selectors.inspections_of(hall=hall)[:20],
         "may_inspect": may(request.user, "inspection.record", district_id=hall.district.pk),
     }, status=status)

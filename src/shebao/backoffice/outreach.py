@@ -20,6 +20,7 @@ from reportlab.lib.units import mm
 
 from shebao.backoffice.errors import refusal
 from shebao.core import clock
+from shebao.core.masking import shown_data
 from shebao.core.permissions import may
 from shebao.operations import outreach as services
 from shebao.operations import selectors
@@ -68,7 +69,7 @@ def outreach_new(request: HttpRequest) -> HttpResponse:
         data = services.TEMPLATES.get(request.GET.get("template", ""), {})
         chosen = [OutreachChannel.SMS, OutreachChannel.EMAIL]
     return TemplateResponse(request, "backoffice/outreach/new.html", {
-        "data": data, "errors": errors, "field_errors": at_inputs, "audiences": services.audiences(), "channels": OutreachChannel.choices,
+        "data": shown_data(data), "errors": errors, "field_errors": at_inputs, "audiences": services.audiences(), "channels": OutreachChannel.choices,
         "chosen": chosen, "purposes": Purpose.choices, "variables": services.VARIABLES,
         "districts": Office.objects.filter(kind=Office.Kind.DISTRICT_CENTER) if request.user.office and
         request.user.office.district is None else [],

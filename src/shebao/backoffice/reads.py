@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from shebao.core.inputs import form_date, id_text, page_number
-from shebao.core.masking import mask_text
+from shebao.core.masking import mask_text, shown_text
 from shebao.core.models import PersonalDataAccess
 from shebao.core.normalize import normalize_code
 from shebao.core.permissions import require
@@ -84,7 +84,7 @@ def personal_data_reads(request: HttpRequest) -> HttpResponse:
         # A full ID number typed as the query is not written back into the page, only its masked form.
         "rows": rows[:PAGE_SIZE], "has_next": len(rows) > PAGE_SIZE, "page": page,
         "first_row": (page - 1) * PAGE_SIZE + 1, "last_row": (page - 1) * PAGE_SIZE + len(rows[:PAGE_SIZE]),
-        "persons": ",".join(str(pk) for pk in persons), "subject": mask_text(subject), "reader": reader,
+        "persons": ",".join(str(pk) for pk in persons), "subject": mask_text(shown_text(subject)), "reader": shown_text(reader),
         "since": str(data.get("since", ""))[:40], "until": str(data.get("until", ""))[:40],
         "errors": errors, "page_size": PAGE_SIZE, "queried": request.method == "POST",
     }, status=400 if errors else 200)

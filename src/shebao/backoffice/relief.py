@@ -35,6 +35,7 @@ from shebao.collection.models import (
 from shebao.collection.services import SecondPersonRequired
 from shebao.core import clock
 from shebao.core.inputs import form_choice
+from shebao.core.masking import shown_data
 from shebao.core.money import format_yuan
 from shebao.core.permissions import may, require, roles_of
 from shebao.core.scoping import scope_queryset, user_sees_all
@@ -159,7 +160,7 @@ def size_class(request: HttpRequest) -> HttpResponse:
     heading, industries = sme_size.sme_standard()
     data = request.POST if request.method == "POST" else {}
     form = {k: str(data.get(k, "")).strip() for k in ("industry", *sme_size.INDICATORS)}
-    context: dict[str, Any] = {"form": form, "heading": heading, "industries": industries}
+    context: dict[str, Any] = {"form": shown_data(form), "heading": heading, "industries": industries}
     status = 200
     if request.method == "POST":
         try:
@@ -267,7 +268,7 @@ def deferrals(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     form = {k: request.POST.get(k, "").strip() for k in ("credit_code", "rule", "months", "due_until", "reason")}
     context: dict[str, Any] = {"deferrals": list(qs[:200]), "status": status, "statuses": Deferral.Status.choices,
-                               "rules": _deferral_rules(), "form": form,
+                               "rules": _deferral_rules(), "form": shown_data(form),
                                "may_apply": may(request.user, "deferral.apply")}
     if request.method != "POST":
         return TemplateResponse(request, "backoffice/relief/deferrals.html", context)
@@ -349,7 +350,7 @@ def employer_facts(request: HttpRequest, pk: int) -> HttpResponse:
     form = _facts_form(request) if request.method == "POST" else {
         "effective_from": clock.today().isoformat(), "unit_type": "enterprise"}
     context: dict[str, Any] = {
-        "employer": employer, "form": form,
+        "employer": employer, "form": shown_data(form),
         "history": list(EmployerFacts.objects.filter(employer=employer).order_by("-effective_from", "-pk")),
         "in_force": services.employer_facts_on(on=clock.today(), employer_ids=[employer.pk])[employer.pk],
         "unit_types": EmployerFacts.UnitType.choices, "size_classes": EmployerFacts.SizeClass.choices,

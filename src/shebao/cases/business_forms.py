@@ -26,7 +26,6 @@ from shebao.core.masking import (
     mask_phone,
     mask_tail,
     mask_text,
-    shown_text,
 )
 from shebao.core.money import format_yuan
 from shebao.rules.business_fields import (
@@ -87,15 +86,13 @@ def _hint(spec: FieldSpec) -> str:
 
 
 def shown_data(data: QueryDict) -> QueryDict:
-    """The posted inputs as a page draws them again after a refusal: every value less the characters
-    no one can see (`core.masking.shown_text`: U+200B, U+202E, U+00AD…), which the error beside the
-    input names by position and code point instead (review-input7 F7: the box kept the U+200B, and
-    the person could not see what to delete). Used for every input of the business forms (portal
-    and front desk) and the front desk's own boxes."""
-    shown = QueryDict(mutable=True)
-    for key, values in data.lists():
-        shown.setlist(key, [shown_text(v) if isinstance(v, str) else v for v in values])
-    return shown
+    """The posted inputs as a page draws them again after a refusal (`core.masking.shown_data`, the one
+    rule of every form): every value less the characters no one can see, which the error beside the
+    input names by position and code point instead. Used for every input of the business forms
+    (portal and front desk) and the front desk's own boxes."""
+    from shebao.core.masking import shown_data as shown
+
+    return shown(data)
 
 
 def form_fields(code: str, data: QueryDict | None = None, *,

@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 from shebao.core.normalize import normalize_code, normalize_phone
 
@@ -341,6 +343,41 @@ def invisible_problem(value: str, label: str) -> str:
     if m is None:
         return ""
     return f"{label}第{m.start() + 1}位是{char_named(m.group())}，不能填写该字符，请核对后重新提交"
+
+
+def invisible_problems(data: Any, labels: Mapping[str, str]) -> dict[str, str]:
+    """{input name: `invisible_problem` message} for every posted input of ``labels`` (input name ->
+    its Chinese label) holding a character no one can see; ``data``: a QueryDict (every value of a
+    repeated input is read) or a plain mapping. The one helper of every form outside the business
+    definitions (`core.forms.VisibleTextForm`, the staff pages' own boxes), which say the character
+    and its position beside the box and draw the box again without it (`shown_data`).
+
+    >>> invisible_problems({"name": "王\u200b五", "note": "好"}, {"name": "姓名", "note": "说明"})
+    {'name': '姓名第2位是不可见的字符U+200B（零宽空格），不能填写该字符，请核对后重新提交'}
+    """
+    found: dict[str, str] = {}
+    for name, label in labels.items():
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        for value in values:
+            if isinstance(value, str) and (problem := invisible_problem(value, label)):
+                found[name] = problem
+                break
+    return found
+
+
+def shown_data(data: Any) -> Any:
+    """Posted inputs as a page draws them again after a refusal: every text value less the characters
+    no one can see (`shown_text`), which the error beside the input names by position and code point
+    instead (review-input7 F7: the box kept the U+200B, and the person could not see what to delete).
+    A QueryDict stays a QueryDict (every value of a repeated input), a mapping a dict; files are kept."""
+    from django.http import QueryDict
+
+    if isinstance(data, QueryDict):
+        shown = QueryDict(mutable=True)
+        for key, values in data.lists():
+            shown.setlist(key, [shown_text(v) if isinstance(v, str) else v for v in values])
+        return shown
+    return {k: shown_text(v) if isinstance(v, str) else v for k, v in (data or {}).items()}
 
 
 def unshown_note(removed: list[str]) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from django import forms
 
+from shebao.core.forms import VisibleTextForm
 from shebao.core.masking import char_named, shown_text
 from shebao.core.normalize import normalize_code, normalize_phone, normalize_text
 from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
@@ -53,9 +54,10 @@ def visible_name_problem(name: str) -> str:
     the invisible format characters (zero-width space U+200B, joiners, bidi controls such as U+202E,
     Unicode category Cf) are set aside, or holding such a character at all (a name that shows as
     blank, or reads backwards, on every page that names the account; bad-input review D11)."""
-    for ch in name:
+    for i, ch in enumerate(name, start=1):
         if unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cs", "Cn"):
-            return f"姓名含有不可见的字符（U+{ord(ch):04X}），请删除后重新填写"
+            # where and which, as every form says it (core.masking.invisible_problem)
+            return f"姓名第{i}位是{char_named(ch)}，不能填写该字符，请核对后重新提交"
     if not any(unicodedata.category(ch)[0] in "LN" for ch in name):
         return "请填写姓名（须含文字）"
     return ""
@@ -87,7 +89,7 @@ class NormalizedField(forms.CharField):
         return attrs
 
 
-class PersonSignInForm(forms.Form):
+class PersonSignInForm(VisibleTextForm, forms.Form):
     id_number = NormalizedField(
         normalizer=normalize_code, label="身份证件号码", max_length=32, error_messages=_required("身份证件号码"),
         widget=forms.TextInput(attrs={"autocomplete": "username", "inputmode": "text"}))
@@ -107,7 +109,7 @@ class PersonSignInForm(forms.Form):
         return value
 
 
-class CodeForm(forms.Form):
+class CodeForm(VisibleTextForm, forms.Form):
     code = NormalizedField(normalizer=normalize_code, label="短信验证码", max_length=6, min_length=6,
                            error_messages={"required": "请填写短信验证码", "max_length": "验证码为6位数字",
                                            "min_length": "验证码为6位数字"},
@@ -120,7 +122,7 @@ class CodeForm(forms.Form):
         return value
 
 
-class EmployerSignInForm(forms.Form):
+class EmployerSignInForm(VisibleTextForm, forms.Form):
     credit_code = NormalizedField(normalizer=normalize_code, label="统一社会信用代码", max_length=18, min_length=18,
                                   error_messages={**_required("统一社会信用代码"),
                                                   "max_length": "统一社会信用代码为18位",
@@ -137,7 +139,7 @@ class EmployerSignInForm(forms.Form):
             raise forms.ValidationError(f"统一社会信用代码有误：{e}") from None
 
 
-class ClerkForm(forms.Form):
+class ClerkForm(VisibleTextForm, forms.Form):
     login = NormalizedField(normalizer=normalize_login, label="登录名", max_length=40,
                             error_messages=_required("登录名"), help_text="3至40位字母、数字或 _ . -，不区分大小写")
     display_name = NormalizedField(normalizer=normalize_text, label="姓名", max_length=50,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
+from shebao.core.forms import VisibleModelForm
 from shebao.core.normalize import normalize_code, normalize_text
 from shebao.core.scoping import scope_queryset, user_sees_all
 from shebao.registry.checks import CodeError, validate_credit_code
@@ -19,6 +19,7 @@ class AuditedScopedAdmin(admin.ModelAdmin):
     """Saves through the audit trail and shows a district's staff only their district's rows."""
 
     district_path = "district"
+    form = VisibleModelForm  # an invisible character is named where it is and not drawn again (core.forms)
 
     def get_queryset(self, request):
         return scope_queryset(super().get_queryset(request), user=request.user, district_path=self.district_path)
@@ -55,6 +56,7 @@ class LastDigitsSearchMixin:
 
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
+    form = VisibleModelForm
     list_display = ["code", "name", "kind", "parent"]
     list_filter = ["kind"]
     search_fields = ["code", "name"]
@@ -66,7 +68,7 @@ class OfficeAdmin(admin.ModelAdmin):
         return user_sees_all(request.user) and super().has_change_permission(request, obj)
 
 
-class EmployerAdminForm(forms.ModelForm):
+class EmployerAdminForm(VisibleModelForm):
     """The credit code as strict as in `employer_register`: a legacy check character only with a
     reason (issue 12); the model's own validator checks the code's form alone."""
 

@@ -1,11 +1,23 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
+from shebao.core.forms import VisibleTextForm
 from shebao.staff.models import ApiToken, User
+
+
+class StaffChangeForm(VisibleTextForm, UserChangeForm):
+    """The staff account's form: an invisible character named where it is, never drawn again (core.forms)."""
+
+
+class StaffCreationForm(VisibleTextForm, UserCreationForm):
+    """The new staff account's form, judged as `StaffChangeForm`."""
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = StaffChangeForm
+    add_form = StaffCreationForm
     list_display = ["username", "display_name", "role", "office", "is_active"]
     list_filter = ["role", "office", "is_active"]
     search_fields = ["username", "display_name"]

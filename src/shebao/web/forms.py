@@ -8,11 +8,13 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 
+from shebao.core.forms import VisibleTextForm
+
 # One message for every failure when the second factor is on: it tells no one which part was right.
 WRONG_WITH_SECOND_FACTOR = "用户名、密码或动态口令不正确，请重新输入（区分大小写；动态口令以验证器应用当前显示的为准）。"
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(VisibleTextForm, AuthenticationForm):
     """Django's sign-in form with every message in plain Chinese, an empty field included, and the
     second factor: the 6-digit code of the account's authenticator (django-otp TOTP; staff.otp).
 
