@@ -7,7 +7,6 @@ list, placeholder or label cut (tests/portal/test_lists_and_labels_browser.py)."
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
 from playwright.sync_api import expect

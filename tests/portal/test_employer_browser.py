@@ -99,7 +99,7 @@ def test_an_employer_applies_signs_uploads_and_sees_the_decision_and_bill(
     pdf = tmp_path / "contract.pdf"
     pdf.write_bytes(PDF)
     page.get_by_label("材料名称").fill("劳动合同")
-    page.get_by_label("文件（PDF、JPEG或PNG）").set_input_files(str(pdf))
+    page.get_by_label("文件（PDF文件或图片）").set_input_files(str(pdf))
     page.get_by_role("button", name="上传", exact=True).last.click()
     expect(page.locator("#documents")).to_contain_text("劳动合同")
     fits(page, "06-uploaded")
