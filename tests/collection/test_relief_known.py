@@ -25,6 +25,7 @@ from shebao.collection.relief import (
 )
 from shebao.collection.services import dues_build
 from shebao.core.models import AuditEvent
+from shebao.registry.models import Employer
 from tests import personas
 from tests.collection.conftest import contribution
 from tests.nothing_written import nothing_written
@@ -247,3 +248,80 @@ def test_the_command_lists_each_rules_day_and_applies_newly_known_rules_once(db,
         call_command("relief_packs", apply_known=True)
     assert "没有需要补减免的应缴费用" in capsys.readouterr().out
     assert ReliefReapplication.objects.filter(applied_by_label__contains="relief_packs").count() == 2
+
+
+# --- Read in chunks (SCAN_BATCH): the same outcome as one read ---------------------------------------------
+class _Undo(Exception):
+    pass
+
+
+def _relief_story(settings, center):
+    """Publish on 2020-03-08 over February..April dues built on 2020-02-20, then July's dues built on
+    2020-06-21 relieved on 2020-06-22 (49号): every figure and stored row the relief writes, without keys
+    (a second run in a rolled-back transaction gets new ones)."""
+    from django.db.models import Sum
+
+    from shebao.collection.models import Posting, ReliefPublication
+    from shebao.collection.relief import relief_known_preview, relief_what_if
+
+    def rows():
+        names = dict(Employer.objects.values_list("pk", "name"))
+        dues = sorted((names[e], *rest[:-1], rest[-1] is None) for e, *rest in Due.objects.values_list(
+            "employer_id", "month", "insurance", "employer_fen", "personal_fen", "amount_fen", "relief_fen",
+            "relief_rule", "relief_credited", "paid_on", "split_from_id"))
+        postings = sorted((k, a, names.get(e, "")) + (s,) for k, a, e, s in Posting.objects.values_list(
+            "transaction__kind", "account", "employer_id").annotate(s=Sum("amount_fen")).values_list(
+            "transaction__kind", "account", "employer_id", "s"))
+        return dues, postings
+
+    settings.SHEBAO_TODAY = dt.date(2020, 3, 8)
+    w = relief_what_if(pack=PACK)
+    what_if = (w.dues, w.employers, w.reduced_fen, w.credited_fen, w.by_district, w.by_rule,
+               w.deferral_eligible_employers, w.deferral_eligible_fen, w.unclassified_employers)
+    p = relief_pack_publish(pack=PACK, actor=SETUP)
+    publication = (p.dues, p.employers, p.reduced_fen, p.credited_fen, p.rules_known)
+    after_publication = rows()
+    settings.SHEBAO_TODAY = dt.date(2020, 6, 21)
+    dues_build(actor=SETUP, months=["2020-07"])
+    settings.SHEBAO_TODAY = dt.date(2020, 6, 22)
+    preview = relief_known_preview(actor=center)
+    records = [(r.pack, r.document, r.document_issued_on, r.rules, r.dues, r.employers, r.reduced_fen, r.credited_fen)
+               for r in relief_known_apply(actor=SETUP)]
+    assert ReliefPublication.objects.count() == 1
+    return what_if, publication, after_publication, preview, records, rows()
+
+
+def test_relief_read_a_due_at_a_time_equals_relief_read_at_once(db, settings, monkeypatch, person_chaoyang,
+                                                                 person_haidian, municipal_admin):
+    """Publication, its what-if and 补减免 read the candidate dues `SCAN_BATCH` at a time: with one due a
+    chunk (every chunk boundary inside an employer, a month, a document) they write and answer exactly
+    what one read of all the dues gives."""
+    from django.db import transaction
+
+    import shebao.collection.relief as relief
+
+    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
+    people = [person_chaoyang, person_haidian]
+    for i, (size, district) in enumerate([("small", "110105"), ("large", "110108"), ("micro", "110105"),
+                                          ("", "110108")]):
+        e = personas.make_employer(f"北京分批测试{i}有限公司", serial=80 + i, district_code=district)
+        _classify(e, size)
+        for month in ("2020-02", "2020-03", "2020-04", "2020-07"):
+            contribution(people[i % 2], e, month, BASE * (i + 1), paid_on=dt.date(2020, 2, 20) if i == 0 else None)
+    dues_build(actor=SETUP, months=["2020-02", "2020-03", "2020-04"])
+
+    def run(batch):
+        monkeypatch.setattr(relief, "SCAN_BATCH", batch)
+        try:
+            with transaction.atomic():
+                raise _Undo(_relief_story(settings, municipal_admin))
+        except _Undo as done:
+            return done.args[0]
+
+    one_by_one, at_once = run(1), run(1_000_000)
+    assert one_by_one == at_once
+    what_if, publication, _, preview, records, (dues, postings) = at_once
+    # Both districts relieved at publication; 49号's July exemption is the small and micro enterprises' (朝阳区).
+    assert publication[0] > 0 and len(what_if[4]) == 2 and preview.dues == 6 and len(preview.by_district) == 1
+    assert sum(r[6] + r[7] for r in records) == preview.relief_fen
+    assert any(d[7].endswith("sme-exempt-extended") for d in dues)

@@ -277,6 +277,42 @@ def relief_ledger_lines(dues: Iterable[Due]) -> list[Line]:
 
 
 # --- Publication and its what-if ----------------------------------------------------------------------
+# Publication, its what-if and 补减免 read every unrelieved due of a pack's months: at the issue's size
+# (20 M dues) one query held them all in memory. They read `SCAN_BATCH` dues at a time by primary key
+# (keyset: `id > last ORDER BY id LIMIT n`), and keep per employer and per account sums, never the dues.
+SCAN_BATCH = 50_000
+
+
+def _due_chunks(qs: Any) -> Iterable[list[Due]]:
+    """The dues of ``qs`` in ascending primary key, `SCAN_BATCH` at a time (read when called, so a test
+    may set it). A chunk relieved before the next is read does not move the key ranges ahead."""
+    size, last = SCAN_BATCH, 0
+    while True:
+        chunk = list(qs.filter(pk__gt=last).order_by("pk")[:size])
+        if not chunk:
+            return
+        yield chunk
+        if len(chunk) < size:
+            return
+        last = chunk[-1].pk
+
+
+class _Lookup:
+    """Per-employer facts read once per employer across chunks (district, facts in force today)."""
+
+    def __init__(self) -> None:
+        self.district: dict[int, int] = {}
+        self.facts: dict[int, tuple[str, str, str]] = {}
+
+    def read(self, employer_ids: Iterable[int], *, facts: bool) -> None:
+        new = sorted(set(employer_ids) - set(self.district))
+        if new:
+            got = dict(Employer.objects.filter(pk__in=new).values_list("pk", "district_id"))
+            self.district.update({e: got.get(e) or 0 for e in new})
+            if facts:
+                self.facts.update(employer_facts_on(on=clock.today(), employer_ids=new))
+
+
 @dataclass
 class ReliefImpact:
     """What publishing a pack does to the dues already built (nothing is written by computing it)."""
@@ -291,15 +327,16 @@ class ReliefImpact:
     deferral_eligible_employers: int = 0
     deferral_eligible_fen: int = 0  # open employer share of months a deferral rule covers
     unclassified_employers: int = 0  # enterprises without a size class: no size-class relief
-    rows: list[tuple[Due, int, str]] = field(default_factory=list, repr=False)
 
     @property
     def relief_fen(self) -> int:
         return self.reduced_fen + self.credited_fen
 
 
-def _impact(pack: ReliefPack, *, employer_ids: list[int] | None = None, district_id: int | None = None
-            ) -> ReliefImpact:
+def _impact(pack: ReliefPack, *, employer_ids: list[int] | None = None, district_id: int | None = None,
+            each: Any = None) -> ReliefImpact:
+    """`ReliefImpact` of ``pack`` on the unrelieved dues of its months, read in `_due_chunks`; ``each``,
+    if given, is called with each chunk's (due, relief fen, rule key) rows to relieve (publication)."""
     out = ReliefImpact(pack)
     span = pack.months()
     if span is None:
@@ -309,49 +346,46 @@ def _impact(pack: ReliefPack, *, employer_ids: list[int] | None = None, district
         qs = qs.filter(employer_id__in=employer_ids)
     if district_id is not None:
         qs = qs.filter(employer__district_id=district_id)
-    dues = list(qs.select_related(None).only("pk", "employer_id", "month_no", "month", "insurance", "employer_fen",
-                                             "personal_fen", "amount_fen", "paid_on", "deferred_to"))
-    relief, keys = relief_compute(employer_id=[d.employer_id for d in dues], month_no=[d.month_no for d in dues],
-                                  insurance=[d.insurance for d in dues], employer_fen=[d.employer_fen for d in dues],
-                                  packs=[pack])
-    districts = dict(Employer.objects.filter(pk__in={d.employer_id for d in dues}).values_list("pk", "district_id"))
-    employers: set[int] = set()
-    for d, r, k in zip(dues, relief.tolist(), keys, strict=True):
-        if not k or r <= 0:
-            continue
-        out.rows.append((d, int(r), k))
-        employers.add(d.employer_id)
-        kind = "reduced_fen" if d.paid_on is None else "credited_fen"
-        setattr(out, kind, getattr(out, kind) + int(r))
-        dist = out.by_district.setdefault(districts.get(d.employer_id, 0),
-                                          {"employers": 0, "reduced_fen": 0, "credited_fen": 0, "_seen": 0})
-        dist[kind] += int(r)
-        rule = out.by_rule.setdefault(k, {"dues": 0, "relief_fen": 0})
-        rule["dues"] += 1
-        rule["relief_fen"] += int(r)
-    for e in employers:
-        out.by_district[districts.get(e, 0)]["employers"] += 1
-    for v in out.by_district.values():
-        v.pop("_seen", None)
-    out.dues, out.employers = len(out.rows), len(employers)
-    # Deferral: the employers a deferral rule covers, with their open employer share of its months.
-    if pack.deferrals:
-        ids = sorted({d.employer_id for d in dues})
-        facts = employer_facts_on(on=clock.today(), employer_ids=ids)
-        eligible: set[int] = set()
-        for d in dues:
+    qs = qs.select_related(None).only("pk", "employer_id", "month_no", "month", "insurance", "employer_fen",
+                                      "personal_fen", "amount_fen", "paid_on", "deferred_to")
+    lookup = _Lookup()
+    employers: dict[int, set[int]] = defaultdict(set)  # district -> employers relieved
+    eligible: set[int] = set()
+    for dues in _due_chunks(qs):
+        lookup.read((d.employer_id for d in dues), facts=True)
+        relief, keys = relief_compute(employer_id=[d.employer_id for d in dues], month_no=[d.month_no for d in dues],
+                                      insurance=[d.insurance for d in dues],
+                                      employer_fen=[d.employer_fen for d in dues], packs=[pack])
+        rows: list[tuple[Due, int, str]] = []
+        for d, r, k in zip(dues, relief.tolist(), keys, strict=True):
+            if not k or r <= 0:
+                continue
+            rows.append((d, int(r), k))
+            district = lookup.district.get(d.employer_id, 0)
+            employers[district].add(d.employer_id)
+            kind = "reduced_fen" if d.paid_on is None else "credited_fen"
+            setattr(out, kind, getattr(out, kind) + int(r))
+            out.by_district.setdefault(district, {"employers": 0, "reduced_fen": 0, "credited_fen": 0})[kind] += int(r)
+            rule = out.by_rule.setdefault(k, {"dues": 0, "relief_fen": 0})
+            rule["dues"] += 1
+            rule["relief_fen"] += int(r)
+        out.dues += len(rows)
+        # Deferral: the employers a deferral rule covers, with their open employer share of its months.
+        for d in dues if pack.deferrals else ():
             if d.paid_on is not None or d.deferred_to is not None:
                 continue
-            f = facts.get(d.employer_id, DEFAULT_FACTS)
-            for rule in pack.deferrals:
-                if rule.coverage.covers(insurance=d.insurance, month=d.month_no, unit_type=f[0], size_class=f[1],
-                                        industry=f[2]):
-                    eligible.add(d.employer_id)
-                    out.deferral_eligible_fen += d.employer_fen
-                    break
-        out.deferral_eligible_employers = len(eligible)
-    facts_now = employer_facts_on(on=clock.today(), employer_ids=sorted({d.employer_id for d in dues}))
-    out.unclassified_employers = sum(1 for f in facts_now.values() if f[0] == "enterprise" and not f[1])
+            f = lookup.facts.get(d.employer_id, DEFAULT_FACTS)
+            if any(rule.coverage.covers(insurance=d.insurance, month=d.month_no, unit_type=f[0], size_class=f[1],
+                                        industry=f[2]) for rule in pack.deferrals):
+                eligible.add(d.employer_id)
+                out.deferral_eligible_fen += d.employer_fen
+        if each is not None and rows:
+            each(rows)
+    for district, ids in employers.items():
+        out.by_district[district]["employers"] = len(ids)
+    out.employers = len(set().union(*employers.values())) if employers else 0
+    out.deferral_eligible_employers = len(eligible)
+    out.unclassified_employers = sum(1 for f in lookup.facts.values() if f[0] == "enterprise" and not f[1])
     return out
 
 
@@ -410,39 +444,70 @@ def relief_pack_publish(*, pack: str, actor: Any, on: dt.date | None = None) -> 
     return _publish(pack=pack, actor=actor, on=on)
 
 
-def _relieve_dues(rows: Sequence[tuple[Due, int, str]], *, on: dt.date, actor: Any, memo: str, reason: str,
-                  ) -> tuple[list[Due], LedgerTransaction | None, set[int]]:
+@dataclass
+class _Relieving:
+    """What relieving dues chunk by chunk adds up to, for one ledger entry: the postings summed per
+    account and employer (bounded by the employers, not the dues) and the figures of the record."""
+
+    lines: dict[tuple[str, int | None], int] = field(default_factory=lambda: defaultdict(int))
+    dues: int = 0
+    employers: set[int] = field(default_factory=set)
+    reduced_fen: int = 0
+    credited_fen: int = 0
+    credited_employers: set[int] = field(default_factory=set)
+    rules: set[str] = field(default_factory=set)
+
+    def post(self, *, on: dt.date, actor: Any, memo: str, reason: str) -> LedgerTransaction | None:
+        """The one balanced entry of what was relieved (None when nothing was)."""
+        lines = [Line(account, employer, fen) for (account, employer), fen in
+                 sorted(self.lines.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0)) if fen]
+        if not lines:
+            return None
+        return ledger.ledger_post(kind=LedgerTransaction.Kind.RELIEF, occurred_on=on, lines=lines, actor=actor,
+                                  memo=memo, reason=reason)
+
+
+def _relieve_chunk(rows: Sequence[tuple[Due, int, str]], into: _Relieving, *, actor: Any, reason: str) -> list[Due]:
     """Relieve dues (each with its relief in fen and rule key) that are not relieved yet, re-read under a
     row lock: an open due is reduced (receivable credited), a paid one is credited to the employer's
-    credit account. One balanced ledger entry debiting ``relief:<insurance>``; audit rows for the
-    dues. Returns the dues relieved, the entry (None when nothing was) and the employers credited."""
-    lines: list[Line] = []
+    credit account; audit rows for the dues. The postings are added to ``into`` (its `post` writes the
+    entry). Returns the dues relieved."""
     relieved: list[Due] = []
     fresh = {d.pk: d for d in Due.objects.select_for_update().filter(pk__in=[d.pk for d, _, _ in rows])}
-    credited_employers: set[int] = set()
     for stale, r, key in rows:
         d = fresh[stale.pk]
         if d.relief_rule:  # relieved meanwhile
             continue
         d.relief_fen, d.relief_rule = r, key
-        lines.append(Line(relief_account(d.insurance), None, r))
+        into.lines[(relief_account(d.insurance), None)] += r
         if d.paid_on is None:
             d.employer_fen -= r
             d.amount_fen -= r
-            lines.append(Line(ledger.RECEIVABLE, d.employer_id, -r))
+            into.lines[(ledger.RECEIVABLE, d.employer_id)] -= r
+            into.reduced_fen += r
         else:
             d.relief_credited = True
-            lines.append(Line(ledger.EMPLOYER_CREDIT, d.employer_id, -r))
-            credited_employers.add(d.employer_id)
+            into.lines[(ledger.EMPLOYER_CREDIT, d.employer_id)] -= r
+            into.credited_employers.add(d.employer_id)
+            into.credited_fen += r
+        into.dues += 1
+        into.employers.add(d.employer_id)
+        into.rules.add(key)
         relieved.append(d)
-    txn = None
-    if lines:
-        txn = ledger.ledger_post(kind=LedgerTransaction.Kind.RELIEF, occurred_on=on, lines=lines, actor=actor,
-                                 memo=memo, reason=reason)
+    if relieved:
         audited_bulk_update(actor=actor, objs=relieved,
                             fields=["relief_fen", "relief_rule", "relief_credited", "employer_fen", "amount_fen"],
                             reason=reason)
-    return relieved, txn, credited_employers
+    return relieved
+
+
+def _relieve_dues(rows: Sequence[tuple[Due, int, str]], *, on: dt.date, actor: Any, memo: str, reason: str,
+                  ) -> tuple[list[Due], LedgerTransaction | None, set[int]]:
+    """`_relieve_chunk` of ``rows`` and its one balanced ledger entry debiting ``relief:<insurance>``.
+    Returns the dues relieved, the entry (None when nothing was) and the employers credited."""
+    into = _Relieving()
+    relieved = _relieve_chunk(rows, into, actor=actor, reason=reason)
+    return relieved, into.post(on=on, actor=actor, memo=memo, reason=reason), into.credited_employers
 
 
 def _publish(*, pack: str, actor: Any, on: dt.date | None) -> ReliefPublication:
@@ -450,17 +515,15 @@ def _publish(*, pack: str, actor: Any, on: dt.date | None) -> ReliefPublication:
 
     on = on or clock.today()
     p = load_relief_pack(pack).known_on(on)
-    impact = _impact(p)
-    relieved, txn, credited_employers = _relieve_dues(impact.rows, on=on, actor=actor,
-                                                      memo=f"减免社会保险费：{p.title}", reason=f"发布减免政策包{p.name}")
+    into, reason = _Relieving(), f"发布减免政策包{p.name}"
+    _impact(p, each=lambda rows: _relieve_chunk(rows, into, actor=actor, reason=reason))
+    txn = into.post(on=on, actor=actor, memo=f"减免社会保险费：{p.title}", reason=reason)
     publication = ReliefPublication.objects.create(
         pack=p.name, version=p.version, title=p.title[:200], published_on=on, published_by_label=actor_label(actor),
-        dues=len(relieved), employers=len({d.employer_id for d in relieved}),
-        reduced_fen=sum(d.relief_fen for d in relieved if not d.relief_credited),
-        credited_fen=sum(d.relief_fen for d in relieved if d.relief_credited), transaction=txn,
-        rules_known=[r.key for r in p.reliefs])
+        dues=into.dues, employers=len(into.employers), reduced_fen=into.reduced_fen, credited_fen=into.credited_fen,
+        transaction=txn, rules_known=[r.key for r in p.reliefs])
     audit_create(actor=actor, instance=publication, reason=f"发布减免缓缴政策包：{p.title}")
-    for employer in Employer.objects.filter(pk__in=credited_employers).order_by("pk"):
+    for employer in Employer.objects.filter(pk__in=into.credited_employers).order_by("pk"):
         credit_apply(employer=employer, actor=actor, on=on)
     return publication
 
@@ -474,14 +537,15 @@ def _newly_known(on: dt.date) -> tuple[list[ReliefPack], dict[str, dt.date], lis
     return packs, published, [r for p in packs for r in p.reliefs if r.issued_on > published[p.name]]
 
 
-def _newly_relieved(on: dt.date, *, lock: bool = False) -> list[tuple[Due, int, ReliefRule]]:
-    """Dues not relieved that a rule relieves on ``on`` and did not when they were decided: the due was
-    decided on the later of the day it was built and its pack's publication; the rule's document is
-    issued after that day and by ``on`` (`rules.relief.rule_newly_known`, in columns). A due not relieved
-    under a rule known when it was decided stays as it is: its facts, not a notice, left it out."""
+def _newly_relieved(on: dt.date, *, lock: bool = False) -> Iterable[list[tuple[Due, int, ReliefRule]]]:
+    """Dues not relieved that a rule relieves on ``on`` and did not when they were decided, a chunk at a
+    time (`_due_chunks`): the due was decided on the later of the day it was built and its pack's
+    publication; the rule's document is issued after that day and by ``on`` (`rules.relief.rule_newly_known`,
+    in columns). A due not relieved under a rule known when it was decided stays as it is: its facts, not
+    a notice, left it out."""
     packs, published, newly = _newly_known(on)
     if not newly:
-        return []
+        return
     cover = Q()
     for r in newly:
         cover |= Q(month_no__gte=r.coverage.month_from, month_no__lte=r.coverage.month_to,
@@ -489,21 +553,23 @@ def _newly_relieved(on: dt.date, *, lock: bool = False) -> list[tuple[Due, int, 
     qs = Due.objects.filter(cover, relief_rule="", employer_fen__gt=0)
     if lock:
         qs = qs.select_for_update()
-    dues = list(qs.only("pk", "employer_id", "month_no", "month", "insurance", "employer_fen", "personal_fen",
-                        "amount_fen", "paid_on", "deferred_to", "created_at").order_by("pk"))
-    relief, keys = relief_compute(employer_id=[d.employer_id for d in dues], month_no=[d.month_no for d in dues],
-                                  insurance=[d.insurance for d in dues], employer_fen=[d.employer_fen for d in dues],
-                                  packs=packs)
+    qs = qs.only("pk", "employer_id", "month_no", "month", "insurance", "employer_fen", "personal_fen", "amount_fen",
+                 "paid_on", "deferred_to", "created_at")
     rules = {r.key: r for p in packs for r in p.reliefs}
-    out = []
-    for d, fen, key in zip(dues, relief.tolist(), keys, strict=True):
-        if not key or fen <= 0:
-            continue
-        rule = rules[key]
-        decided = max(timezone.localtime(d.created_at).date(), published[rule.pack])
-        if decided < rule.issued_on <= on:
-            out.append((d, int(fen), rule))
-    return out
+    for dues in _due_chunks(qs):
+        relief, keys = relief_compute(employer_id=[d.employer_id for d in dues], month_no=[d.month_no for d in dues],
+                                      insurance=[d.insurance for d in dues],
+                                      employer_fen=[d.employer_fen for d in dues], packs=packs)
+        out = []
+        for d, fen, key in zip(dues, relief.tolist(), keys, strict=True):
+            if not key or fen <= 0:
+                continue
+            rule = rules[key]
+            decided = max(timezone.localtime(d.created_at).date(), published[rule.pack])
+            if decided < rule.issued_on <= on:
+                out.append((d, int(fen), rule))
+        if out:
+            yield out
 
 
 @dataclass(frozen=True)
@@ -521,27 +587,13 @@ class NewlyKnownRelief:
     credited_fen: int
 
 
-def _by_document(rows: list[tuple[Due, int, ReliefRule]]) -> dict[tuple[str, str, dt.date], list[tuple[Due, int, ReliefRule]]]:
-    out: dict[tuple[str, str, dt.date], list[tuple[Due, int, ReliefRule]]] = defaultdict(list)
-    for row in rows:
-        out[(row[2].pack, row[2].reference.document, row[2].issued_on)].append(row)
-    return dict(sorted(out.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[0][1])))
+def _document_of(rule: ReliefRule) -> tuple[str, str, dt.date]:
+    """How re-relief groups dues: (pack, document, issue day); runs and records go in this order."""
+    return rule.pack, rule.reference.document, rule.issued_on
 
 
-def relief_newly_known(*, on: dt.date | None = None) -> list[NewlyKnownRelief]:
-    """What relieving the rules issued since their dues were decided would do on ``on`` (default the
-    business day), by document: a what-if for the pack page and the command; nothing is written."""
-    return _newly_known_by_document(_newly_relieved(on or clock.today()))
-
-
-def _newly_known_by_document(rows: list[tuple[Due, int, ReliefRule]]) -> list[NewlyKnownRelief]:
-    out = []
-    for (pack, document, issued), mine in _by_document(rows).items():
-        out.append(NewlyKnownRelief(document, issued, pack, tuple(sorted({r.key for _, _, r in mine})), len(mine),
-                                    len({d.employer_id for d, _, _ in mine}),
-                                    sum(f for d, f, _ in mine if d.paid_on is None),
-                                    sum(f for d, f, _ in mine if d.paid_on is not None)))
-    return out
+def _sorted_documents(keys: Iterable[tuple[str, str, dt.date]]) -> list[tuple[str, str, dt.date]]:
+    return sorted(keys, key=lambda k: (k[2], k[0], k[1]))
 
 
 @dataclass(frozen=True)
@@ -564,6 +616,39 @@ class NewlyKnownPreview:
         return self.reduced_fen + self.credited_fen
 
 
+def _newly_known_preview(on: dt.date) -> NewlyKnownPreview:
+    """Sums over `_newly_relieved` chunks (per document, per district, in total); no due is kept."""
+    lookup = _Lookup()
+    docs: dict[tuple[str, str, dt.date], _Relieving] = defaultdict(_Relieving)
+    districts: dict[int, _Relieving] = defaultdict(_Relieving)
+    total = _Relieving()
+    for rows in _newly_relieved(on):
+        lookup.read((d.employer_id for d, _, _ in rows), facts=False)
+        for d, fen, rule in rows:
+            for into in (docs[_document_of(rule)], districts[lookup.district.get(d.employer_id, 0)], total):
+                into.dues += 1
+                into.employers.add(d.employer_id)
+                into.rules.add(rule.key)
+                if d.paid_on is None:
+                    into.reduced_fen += fen
+                else:
+                    into.credited_fen += fen
+    by_document = [NewlyKnownRelief(doc, issued, pack, tuple(sorted(docs[k].rules)), docs[k].dues,
+                                    len(docs[k].employers), docs[k].reduced_fen, docs[k].credited_fen)
+                   for k in _sorted_documents(docs) for pack, doc, issued in [k]]
+    return NewlyKnownPreview(on=on, dues=total.dues, employers=len(total.employers), reduced_fen=total.reduced_fen,
+                             credited_fen=total.credited_fen, by_document=by_document,
+                             by_district={k: {"dues": v.dues, "employers": len(v.employers),
+                                              "reduced_fen": v.reduced_fen, "credited_fen": v.credited_fen}
+                                          for k, v in sorted(districts.items())})
+
+
+def relief_newly_known(*, on: dt.date | None = None) -> list[NewlyKnownRelief]:
+    """What relieving the rules issued since their dues were decided would do on ``on`` (default the
+    business day), by document: a what-if for the pack page and the command; nothing is written."""
+    return _newly_known_preview(on or clock.today()).by_document
+
+
 def relief_known_preview(*, actor: Any) -> NewlyKnownPreview:
     """The what-if of 补减免 for the center (the API's GET /relief/newly-known/): what running
     `relief_known_apply` now would relieve, by document and by district, city-wide. The business day is
@@ -571,24 +656,7 @@ def relief_known_preview(*, actor: Any) -> NewlyKnownPreview:
     (relief_pack.request: the center's administrators and its collection desk, who answer the employers).
     """
     require(actor, "relief_pack.request")
-    on = clock.today()
-    rows = _newly_relieved(on)
-    by_document = _newly_known_by_document(rows)
-    districts = dict(Employer.objects.filter(pk__in={d.employer_id for d, _, _ in rows}).values_list("pk", "district_id"))
-    by_district: dict[int, dict[str, int]] = {}
-    seen: dict[int, set[int]] = defaultdict(set)
-    for d, fen, _ in rows:
-        key = districts.get(d.employer_id) or 0
-        v = by_district.setdefault(key, {"dues": 0, "employers": 0, "reduced_fen": 0, "credited_fen": 0})
-        v["dues"] += 1
-        v["reduced_fen" if d.paid_on is None else "credited_fen"] += fen
-        seen[key].add(d.employer_id)
-    for key, employers in seen.items():
-        by_district[key]["employers"] = len(employers)
-    return NewlyKnownPreview(on=on, dues=len(rows), employers=len({d.employer_id for d, _, _ in rows}),
-                             reduced_fen=sum(f for d, f, _ in rows if d.paid_on is None),
-                             credited_fen=sum(f for d, f, _ in rows if d.paid_on is not None),
-                             by_document=by_document, by_district=dict(sorted(by_district.items())))
+    return _newly_known_preview(clock.today())
 
 
 @transaction.atomic
@@ -597,7 +665,8 @@ def relief_known_apply(*, actor: Any) -> list[ReliefReapplication]:
     decided (补减免): Beijing's notice of 2020-03-08 for the February dues built on 2020-02-20, the
     人社部发〔2020〕49号 extensions of 2020-06-22. Open dues are reduced, paid ones credited to the
     employer (whose credit then pays its open dues, oldest first): new ledger entries, one per document,
-    each recorded with the document that caused it (`ReliefReapplication`), and audit rows.
+    each recorded with the document that caused it (`ReliefReapplication`), and audit rows. The dues are
+    read and relieved `SCAN_BATCH` at a time; each document's postings are summed per employer.
 
     Idempotent: a relieved due is never looked at again, so a second run on the same day (or any day
     with no new document) writes nothing and returns []. Late fees are not posted: they are worked out
@@ -611,21 +680,28 @@ def relief_known_apply(*, actor: Any) -> list[ReliefReapplication]:
 
     require(actor, "relief_pack.publish")
     on = clock.today()
+    docs: dict[tuple[str, str, dt.date], _Relieving] = defaultdict(_Relieving)
+    for rows in _newly_relieved(on, lock=True):
+        mine: dict[tuple[str, str, dt.date], list[tuple[Due, int, str]]] = defaultdict(list)
+        for d, fen, rule in rows:
+            mine[_document_of(rule)].append((d, fen, rule.key))
+        for key, chunk in mine.items():
+            _relieve_chunk(chunk, docs[key], actor=actor, reason=f"执行{key[2]:%Y-%m-%d}印发文件的减免条目（政策包{key[0]}）")
     out = []
     credited: set[int] = set()
-    for (pack, document, issued), rows in _by_document(_newly_relieved(on, lock=True)).items():
-        relieved, txn, employers = _relieve_dues([(d, f, r.key) for d, f, r in rows], on=on, actor=actor,
-                                                 memo=f"补减免社会保险费：{document}"[:200],
-                                                 reason=f"执行{issued:%Y-%m-%d}印发文件的减免条目（政策包{pack}）")
+    for key in _sorted_documents(docs):
+        pack, document, issued = key
+        into = docs[key]
+        txn = into.post(on=on, actor=actor, memo=f"补减免社会保险费：{document}"[:200],
+                        reason=f"执行{issued:%Y-%m-%d}印发文件的减免条目（政策包{pack}）")
         if txn is None:
             continue
-        credited |= employers
+        credited |= into.credited_employers
         record = ReliefReapplication.objects.create(
             pack=pack, document=document[:300], document_issued_on=issued, applied_on=on,
-            applied_by_label=actor_label(actor), rules=sorted({d.relief_rule for d in relieved}), dues=len(relieved),
-            employers=len({d.employer_id for d in relieved}),
-            reduced_fen=sum(d.relief_fen for d in relieved if not d.relief_credited),
-            credited_fen=sum(d.relief_fen for d in relieved if d.relief_credited), transaction=txn)
+            applied_by_label=actor_label(actor), rules=sorted(into.rules), dues=into.dues,
+            employers=len(into.employers), reduced_fen=into.reduced_fen, credited_fen=into.credited_fen,
+            transaction=txn)
         audit_create(actor=actor, instance=record, reason=f"补减免：{document}"[:200])
         out.append(record)
     for employer in Employer.objects.filter(pk__in=credited).order_by("pk"):
