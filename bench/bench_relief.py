@@ -98,7 +98,8 @@ def main() -> int:
             ReliefPublication.objects.create(pack=name, version=pack.version, title=pack.title[:200],
                                              published_on=dt.date(2020, 3, 8), published_by_label="基准测试")
         deferred_employers = employer_ids[:: max(1, int(1 / args.deferred_share))]
-        deferral_months = [m for m in months if "2020-03" <= m <= "2020-08"]
+        # 人社部发〔2020〕11号: hardship-deferral covers 2020-02..06 (July on rests on 49号, its own rule)
+        deferral_months = [m for m in months if "2020-03" <= m <= "2020-06"]
         until = due_date(deferral_months[0], policy) + dt.timedelta(days=150)
         made = Deferral.objects.bulk_create([
             Deferral(employer_id=e, pack="relief-2020-covid", rule="hardship-deferral", months=deferral_months,
