@@ -105,6 +105,8 @@ def test_a_clerk_registers_a_deferral(sized, clerk_chaoyang, employer_chaoyang, 
     _sign_in(page, "clerk_cy")
     page.goto(base + "/collection/relief/deferrals/")
     page.fill("input[name=credit_code]", employer_chaoyang.credit_code)
+    # July 2020 rests on 人社部发〔2020〕49号 (the rule continuing deferral to the end of 2020), not on 11号.
+    page.select_option("select[name=rule]", "relief-2020-covid/hardship-deferral-extended")
     page.fill("input[name=months]", "2020-07")
     page.fill("input[name=due_until]", "2021-06-30")  # beyond the pack's limit: refused, in Chinese
     page.fill("input[name=reason]", "疫情停工")
