@@ -87,7 +87,9 @@ SCOPE: dict[str, tuple[str, ...]] = {
                                         "_years_between"),
     "src/shebao/rules/relief.py": (
         "Coverage.overlaps", "Document.issued_on", "ReliefPack.known_on", "shadowing_problems", "packs_known_on",
-        "rule_newly_known", "relief_rule_for", "_document"),
+        "rule_newly_known", "relief_rule_for", "_document",
+        # the deferral limit and the refusal that names its rule (issue 19: the 11号 and 49号 rules split)
+        "deferral_refusals", "DeferralRule.limit"),
     "src/shebao/collection/assessment.py": (
         "AssessmentResult.totals", "_normal_due", "_free_until", "_packed_columns", "_fetch_packed", "dues_read",
         "_sum_by", "fees_of", "_employer_figures", "_by_district", "WhatIf.net_fen", "assessment_what_if"),

@@ -301,3 +301,13 @@ def test_a_document_date_of_another_form_is_refused_where_it_stands(tmp_path: Pa
     with pytest.raises(PackError) as exc:
         load_relief_pack("relief-2020-covid", packs_dir=packs)
     assert "YYYY-MM-DD" in str(exc.value)
+
+
+def test_no_month_asked_is_refused_by_the_rule_itself_and_an_unregistered_employer_is_named_so() -> None:
+    """Mutation survivors of deferral_refusals (issue 19): the rule refuses an application naming no
+    month (the service refuses it earlier, so only this test reads it), and an employer without facts is
+    named 未登记类型 and 行业未登记 in its refusal."""
+    out = deferral_refusals(DEFER, months=[], due_until=date(2020, 5, 1), due_in_force={}, unit_type="",
+                            size_class="", industry="")
+    assert [(r.field, r.zh) for r in out][1:] == [("months", "请至少选择一个缓缴的费款所属期")]
+    assert out[0].field == "employer" and out[0].zh.startswith("该单位（未登记类型、未划型、行业未登记）不在“")
