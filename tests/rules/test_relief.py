@@ -311,3 +311,20 @@ def test_no_month_asked_is_refused_by_the_rule_itself_and_an_unregistered_employ
                             size_class="", industry="")
     assert [(r.field, r.zh) for r in out][1:] == [("months", "请至少选择一个缓缴的费款所属期")]
     assert out[0].field == "employer" and out[0].zh.startswith("该单位（未登记类型、未划型、行业未登记）不在“")
+
+
+def test_every_month_asked_is_answered_with_its_own_reason() -> None:
+    """Mutation survivors of deferral_refusals: a month outside the rule does not stop the check of the
+    months after it, each refusal says its month, and a malformed month names the field."""
+    from shebao.rules.dates import InputError
+
+    out = deferral_refusals(DEFER, months=["2020-01", "2020-03"], due_until=date(2020, 9, 26),
+                            due_in_force={"2020-01": date(2020, 3, 31), "2020-03": date(2020, 3, 25)},
+                            unit_type="enterprise", size_class="small", industry="")
+    assert [r.field for r in out] == ["months", "due_until"]
+    assert out[0].zh.startswith("费款所属期2020-01不在可缓缴的2020-02至2020-06之内（“")
+    assert out[1].zh.startswith("2020-03费款最迟只能缓缴至2020年09月25日（原缴费期限2020年03月25日）（“")
+    with pytest.raises(InputError) as e:
+        deferral_refusals(DEFER, months=["2020-13"], due_until=date(2020, 5, 1), due_in_force={},
+                          unit_type="enterprise", size_class="small", industry="")
+    assert e.value.field == "months"
