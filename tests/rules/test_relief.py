@@ -328,3 +328,10 @@ def test_every_month_asked_is_answered_with_its_own_reason() -> None:
         deferral_refusals(DEFER, months=["2020-13"], due_until=date(2020, 5, 1), due_in_force={},
                           unit_type="enterprise", size_class="small", industry="")
     assert e.value.field == "months"
+
+
+def test_a_deferral_to_the_due_date_itself_says_it_must_be_later() -> None:
+    [r] = deferral_refusals(DEFER, months=["2020-03"], due_until=date(2020, 3, 25),
+                            due_in_force={"2020-03": date(2020, 3, 25)}, unit_type="enterprise", size_class="small",
+                            industry="")
+    assert (r.field, r.zh) == ("due_until", "缓缴至的日期须晚于2020-03费款原缴费期限2020年03月25日")
