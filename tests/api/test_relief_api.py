@@ -241,8 +241,8 @@ def test_a_deferral_takes_the_rule_key_the_packs_api_lists(hard_hit, clerk_chaoy
     sent that key back was told the rule does not exist; another pack's prefix is still refused."""
     packs = _api(clerk_chaoyang).get("/api/v1/relief/packs/").json()
     keys = [r["key"] for p in packs if p["name"] == PACK for r in p["rules"] if r["kind"] == "deferral"]
-    assert keys == [f"{PACK}/hardship-deferral", f"{PACK}/hardship-deferral-extended"]
-    key = keys[1]
+    assert keys == [f"{PACK}/hardship-deferral", f"{PACK}/hardship-deferral-medical", f"{PACK}/hardship-deferral-extended"]
+    key = keys[2]
     r = _api(clerk_chaoyang).post("/api/v1/relief/deferrals/", _deferral_body(hard_hit, rule=key), format="json")
     assert r.status_code == 201, r.content.decode()
     with nothing_written():

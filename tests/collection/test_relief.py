@@ -242,7 +242,7 @@ def test_a_deferral_past_its_rules_limit_is_refused_and_nothing_is_stored(deferr
                        due_until=dt.date(2020, 12, 31), reason="停工", actor=clerk_chaoyang)
     said = e.value.message_dict["months"][0]
     assert "费款所属期2020-07不在可缓缴的2020-02至2020-06之内" in said and "人社部发〔2020〕11号" in said
-    assert "“生产经营出现严重困难的企业缓缴社会保险费（2020年2月至6月，不超过6个月）”" in said  # names the rule
+    assert "“生产经营出现严重困难的企业缓缴三项社会保险费（2020年2月至6月，不超过6个月）”" in said  # names the rule
 
 
 def test_july_is_deferrable_from_49hao_day_and_not_before(deferred_setup, settings, clerk_chaoyang):
@@ -260,7 +260,7 @@ def test_july_is_deferrable_from_49hao_day_and_not_before(deferred_setup, settin
     with nothing_written(), pytest.raises(ValidationError) as e:
         deferral_apply(employer=deferred_setup, pack=PACK, rule="hardship-deferral", months=["2020-07"],
                        due_until=dt.date(2020, 12, 31), reason="停工", actor=clerk_chaoyang)
-    assert "“生产经营出现严重困难的企业缓缴社会保险费（2020年2月至6月，不超过6个月）”" in e.value.message_dict["months"][0]
+    assert "“生产经营出现严重困难的企业缓缴三项社会保险费（2020年2月至6月，不超过6个月）”" in e.value.message_dict["months"][0]
     assert "不在可缓缴的2020-02至2020-06之内" in e.value.message_dict["months"][0]
     settings.SHEBAO_TODAY = dt.date(2020, 6, 22)
     d = deferral_apply(employer=deferred_setup, pack=PACK, rule="hardship-deferral-extended", months=["2020-07"],
@@ -285,9 +285,9 @@ def test_under_11hao_a_month_is_deferred_six_months_at_most(published, settings,
                        due_until=limit + dt.timedelta(days=1), reason="困难", actor=clerk_chaoyang)
     assert e.value.message_dict["due_until"] == [
         f"2020-04费款最迟只能缓缴至{limit:%Y年%m月%d日}（原缴费期限{due:%Y年%m月%d日}）（“生产经营出现严重困难的企业缓缴"
-        "社会保险费（2020年2月至6月，不超过6个月）”，人力资源社会保障部 财政部 税务总局关于阶段性减免企业社会保险费的通知"
+        "三项社会保险费（2020年2月至6月，不超过6个月）”，人力资源社会保障部 财政部 税务总局关于阶段性减免企业社会保险费的通知"
         "（人社部发〔2020〕11号，2020-02-20） 第三条（受疫情影响生产经营出现严重困难的企业可申请缓缴社会保险费，缓缴期限原则上不"
-        "超过6个月，缓缴期间免收滞纳金；职工医保同，见医保发〔2020〕6号第二条））"]
+        "超过6个月，缓缴期间免收滞纳金））"]
     d = deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral", months=["2020-04"], due_until=limit,
                        reason="困难", actor=clerk_chaoyang)
     assert Deferral.objects.get(pk=d.pk).due_until == limit
@@ -336,9 +336,72 @@ def test_an_approved_deferral_moves_the_due_date_of_the_employer_share_without_f
     assert int(result.figures.arrears_fen[i]) == account.arrears_fen
     assert int(result.figures.waived_fen[i]) == account.waived_fen
     # A second application for the same month is refused.
-    with nothing_written(), pytest.raises(ValidationError, match="已有缓缴申请"):
+    with nothing_written(), pytest.raises(ValidationError) as e:
         deferral_apply(employer=employer, pack=PACK, rule="hardship-deferral-extended", months=["2020-07"],
                        due_until=dt.date(2020, 12, 1), reason="再次", actor=clerk_chaoyang)
+    assert e.value.message_dict["months"] == [
+        f"费款所属期2020-07的养老保险、失业保险、工伤保险已缓缴至2020年12月31日（#{d.pk}），继续缓缴须申请缓缴至该日以后"]
+
+
+def test_medical_deferral_rests_on_its_own_notice_and_is_applied_for_beside_the_three_insurances(
+        published, settings, clerk_chaoyang, reviewer_chaoyang):
+    """医保发〔2020〕6号 第二条 defers 职工医保; it is dated only to its month (known from 2020-02-29), so on
+    2020-02-20 only the three insurances of 人社部发〔2020〕11号 may be deferred. The two rules are two
+    applications of the same months: one pending application per month and insurance type."""
+    ent = personas.make_employer("北京医保缓缴测试有限公司", serial=47)
+    _classify(ent, size="large")
+    open_dues(ent, ["2020-02"])
+    open_dues(ent, ["2020-02"], insurance="medical")
+    settings.SHEBAO_TODAY = dt.date(2020, 2, 28)
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral-medical", months=["2020-02"],
+                       due_until=dt.date(2020, 6, 30), reason="停产", actor=clerk_chaoyang)
+    assert "医保发〔2020〕6号" in e.value.message_dict["rule"][0] and "2020-02-28尚未印发" in e.value.message_dict["rule"][0]
+    three = deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral", months=["2020-02"],
+                           due_until=dt.date(2020, 6, 30), reason="停产", actor=clerk_chaoyang)
+    with nothing_written(), pytest.raises(ValidationError) as e:  # the same months and insurances again
+        deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral", months=["2020-02"],
+                       due_until=dt.date(2020, 7, 31), reason="停产", actor=clerk_chaoyang)
+    assert e.value.message_dict["months"] == [
+        f"费款所属期2020-02的养老保险、失业保险、工伤保险已有待审批的缓缴申请（#{three.pk}）"]
+    settings.SHEBAO_TODAY = dt.date(2020, 2, 29)
+    medical = deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral-medical", months=["2020-02"],
+                             due_until=dt.date(2020, 6, 30), reason="停产", actor=clerk_chaoyang)
+    deferral_decide(deferral=three, approve=True, actor=reviewer_chaoyang)
+    deferral_decide(deferral=medical, approve=True, actor=reviewer_chaoyang)
+    moved = {d.insurance: d.deferral_id for d in Due.objects.filter(employer=ent, month="2020-02",
+                                                                    deferred_to=dt.date(2020, 6, 30))}
+    assert moved == {"pension": three.pk, "medical": medical.pk}
+
+
+def test_an_approved_deferral_is_continued_to_a_later_day_under_49hao(published, settings, clerk_chaoyang,
+                                                                     reviewer_chaoyang):
+    """人社部发〔2020〕49号 第三条 "可继续缓缴社会保险费至2020年12月底": April, deferred under 11号 to 2020-09-30,
+    is moved to 2020-12-31 by a second application; the personal share is not split again, and the due
+    names the deferral that moved it last. A continuation to a day not after the first is refused."""
+    settings.SHEBAO_TODAY = dt.date(2020, 5, 10)
+    ent = personas.make_employer("北京继续缓缴测试有限公司", serial=48)
+    _classify(ent, size="large")
+    due = open_dues(ent, ["2020-04"])[0]
+    first = deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral", months=["2020-04"],
+                           due_until=dt.date(2020, 9, 30), reason="停产", actor=clerk_chaoyang)
+    deferral_decide(deferral=first, approve=True, actor=reviewer_chaoyang)
+    rows = Due.objects.filter(employer=ent).count()
+    settings.SHEBAO_TODAY = dt.date(2020, 6, 22)
+    with nothing_written(), pytest.raises(ValidationError) as e:
+        deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral-extended", months=["2020-04"],
+                       due_until=dt.date(2020, 9, 30), reason="继续停产", actor=clerk_chaoyang)
+    assert "已缓缴至2020年09月30日" in e.value.message_dict["months"][0]
+    later = deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral-extended", months=["2020-04"],
+                           due_until=dt.date(2020, 12, 31), reason="继续停产", actor=clerk_chaoyang)
+    preview = deferral_preview_of(later)
+    assert [d.pk for d in preview.dues] == [due.pk] and preview.employer_fen == due.employer_fen
+    deferral_decide(deferral=later, approve=True, actor=reviewer_chaoyang)
+    due.refresh_from_db()
+    later.refresh_from_db()
+    assert (due.deferred_to, due.deferral_id, later.dues_deferred) == (dt.date(2020, 12, 31), later.pk, 1)
+    assert Due.objects.filter(employer=ent).count() == rows
+    assert books_reconcile().ok, books_reconcile().problems
 
 
 def test_a_government_body_may_not_apply_and_a_refusal_needs_a_reason(published, clerk_chaoyang, reviewer_chaoyang):
@@ -365,8 +428,8 @@ def test_a_deferral_of_nothing_owed_is_refused_at_registration_and_nothing_is_st
     for insurance in ("pension", "medical"):
         book_due(ent, "2020-03", 100_000, insurance=insurance, paid_on=dt.date(2020, 3, 20))
     open_dues(ent, ["2020-04"])
-    for months, expected in ((["2020-03"], ["费款所属期2020-03的养老保险、失业保险、医疗保险、工伤保险费款已缴清，无需缓缴"]),
-                             (["2020-05"], ["费款所属期2020-05的养老保险、失业保险、医疗保险、工伤保险应缴费款尚未核定"]),
+    for months, expected in ((["2020-03"], ["费款所属期2020-03的养老保险、失业保险、工伤保险费款已缴清，无需缓缴"]),
+                             (["2020-05"], ["费款所属期2020-05的养老保险、失业保险、工伤保险应缴费款尚未核定"]),
                              (["2020-03", "2020-04", "2020-05"], ["2020-03", "2020-05"])):
         with nothing_written(), pytest.raises(ValidationError) as e:
             deferral_apply(employer=ent, pack=PACK, rule="hardship-deferral", months=months,

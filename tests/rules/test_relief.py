@@ -179,7 +179,12 @@ def test_the_49hao_extension_reaches_the_end_of_2020_and_no_further() -> None:
     assert ext(["2021-01"], date(2021, 3, 1), {"2021-01": date(2021, 1, 25)}) == ["months"]
     assert ext(["2020-01"], date(2020, 6, 1), {"2020-01": date(2020, 3, 31)}) == ["months"]
     assert EXTENDED.coverage.insurances == frozenset({"pension", "unemployment", "work_injury"})
-    assert DEFER.issued_on == date(2020, 2, 20) and "medical" in DEFER.coverage.insurances
+    assert DEFER.issued_on == date(2020, 2, 20) and "medical" not in DEFER.coverage.insurances
+    medical = PACK.deferral("hardship-deferral-medical")
+    # 职工医保's deferral rests on 医保发〔2020〕6号 第二条, known only to its month (2020-02 -> 02-29).
+    assert medical.coverage.insurances == frozenset({"medical"}) and medical.issued_on == date(2020, 2, 29)
+    assert "医保发〔2020〕6号" in medical.reference.document and "第二条" in medical.reference.clause
+    assert medical.max_months == 6 and medical.limit(date(2020, 3, 25)) == date(2020, 9, 25)
 
 
 def test_government_bodies_may_not_defer_and_the_reason_names_the_notice() -> None:

@@ -49,10 +49,12 @@ PACK = load_relief_pack("relief-2020-covid")
 ])
 def test_the_2020_pack_as_known_on_each_day(day: date, known: list[str]) -> None:
     assert [r.id for r in PACK.known_on(day).reliefs] == known
-    # The deferral rests on 人社部发〔2020〕11号 of 2020-02-20, its continuation on 49号 of 2020-06-22.
+    # The deferral rests on 人社部发〔2020〕11号 of 2020-02-20, medical's on 医保发〔2020〕6号 (known to its
+    # month, so from 2020-02-29), its continuation on 49号 of 2020-06-22.
     assert [r.id for r in PACK.known_on(day).deferrals] == (
-        [] if day < date(2020, 2, 20) else ["hardship-deferral"] if day < date(2020, 6, 22)
-        else ["hardship-deferral", "hardship-deferral-extended"])
+        [] if day < date(2020, 2, 20) else ["hardship-deferral"] if day < date(2020, 2, 29)
+        else ["hardship-deferral", "hardship-deferral-medical"] if day < date(2020, 6, 22)
+        else ["hardship-deferral", "hardship-deferral-medical", "hardship-deferral-extended"])
 
 
 def test_a_small_enterprise_february_due_is_exempt_from_beijings_notice_on() -> None:

@@ -815,8 +815,11 @@ def _refuse(refusals: list[Any]) -> None:
         raise ValidationError(dict(errors))
 
 
-def _deferrable(dues: Iterable[Due]) -> list[Due]:
-    return [d for d in dues if d.paid_on is None and d.deferred_to is None and d.employer_fen > 0]
+def _deferrable(dues: Iterable[Due], until: dt.date | None = None) -> list[Due]:
+    """The dues a deferral to ``until`` moves: unpaid with an employer share, and not deferred yet or
+    deferred to an earlier day (继续缓缴: 人社部发〔2020〕49号 第三条 "可继续缓缴…至2020年12月底")."""
+    return [d for d in dues if d.paid_on is None and d.employer_fen > 0
+            and (d.deferred_to is None or (until is not None and d.deferred_to < until))]
 
 
 def _nothing_to_defer(month: str, dues: list[Due], insurances: str) -> str:
@@ -827,7 +830,8 @@ def _nothing_to_defer(month: str, dues: list[Due], insurances: str) -> str:
         return f"费款所属期{month}的{insurances}费款已缴清，无需缓缴"
     deferred = sorted({d.deferred_to for d in dues if d.deferred_to is not None})
     if deferred:
-        return f"费款所属期{month}的单位缴费已缓缴至{deferred[-1]:%Y年%m月%d日}，不能重复缓缴"
+        return (f"费款所属期{month}的单位缴费已缓缴至{deferred[-1]:%Y年%m月%d日}，不能重复缓缴"
+                f"（继续缓缴须申请缓缴至该日以后）")
     return f"费款所属期{month}没有未缴的{insurances}单位缴费（已缴清或已全额减免），无需缓缴"
 
 
@@ -843,11 +847,13 @@ class DeferralPreview:
 
 
 def deferral_preview(*, employer: Employer, months: Sequence[str], insurances: Iterable[str],
-                     lock: bool = False) -> DeferralPreview:
-    """The dues a deferral of ``months`` (``YYYY-MM``) for ``insurances`` would move (`DeferralPreview`):
-    what registration requires to be non-empty for every month (人社部发〔2020〕11号 第三条 defers
-    contributions owed, so a month already paid has nothing to defer) and what the approval page
-    shows before the decision. ``lock`` takes row locks (the approval's write)."""
+                     until: dt.date | None = None, lock: bool = False) -> DeferralPreview:
+    """The dues a deferral of ``months`` (``YYYY-MM``) for ``insurances`` to ``until`` would move
+    (`DeferralPreview`): what registration requires to be non-empty for every month (人社部发〔2020〕11号
+    第三条 defers contributions owed, so a month already paid has nothing to defer) and what the
+    approval page shows before the decision. A due already deferred to a day before ``until`` is moved
+    again (继续缓缴); without ``until`` only dues never deferred count. ``lock`` takes row locks (the
+    approval's write)."""
     wanted = set(insurances)
     insurances = [i for i in INSURANCE_LABELS if i in wanted] + sorted(wanted - set(INSURANCE_LABELS))
     qs = Due.objects.filter(employer=employer, month__in=list(months), insurance__in=insurances)
@@ -855,11 +861,11 @@ def deferral_preview(*, employer: Employer, months: Sequence[str], insurances: I
         qs = qs.select_for_update()
     rows = list(qs.order_by("month_no", "insurance", "pk"))
     names = "、".join(INSURANCE_LABELS.get(i, i) for i in insurances)
-    open_dues = _deferrable(rows)
+    open_dues = _deferrable(rows, until)
     empty = {}
     for m in months:
         mine = [d for d in rows if d.month == m]
-        if not _deferrable(mine):
+        if not _deferrable(mine, until):
             empty[m] = _nothing_to_defer(m, [d for d in mine if d.employer_fen > 0 or d.relief_fen > 0], names)
     return DeferralPreview(dues=open_dues, employer_fen=sum(d.employer_fen for d in open_dues), empty_months=empty)
 
@@ -869,7 +875,33 @@ def deferral_preview_of(deferral: Deferral) -> DeferralPreview | None:
     rule = relief_rule_of(f"{deferral.pack}/{deferral.rule}")
     if not isinstance(rule, DeferralRule):
         return None
-    return deferral_preview(employer=deferral.employer, months=deferral.months, insurances=rule.coverage.insurances)
+    return deferral_preview(employer=deferral.employer, months=deferral.months, insurances=rule.coverage.insurances,
+                            until=deferral.due_until)
+
+
+def _refuse_overlap(*, employer: Employer, months: Sequence[str], insurances: Iterable[str],
+                    due_until: dt.date) -> None:
+    """One pending application per month and insurance type, and a month already deferred only further
+    (继续缓缴). The three insurances of 人社部发〔2020〕11号 and 职工医保 of 医保发〔2020〕6号 are two
+    applications of the same months, so the check is by (month, insurance type), not by month.
+    Raises ValidationError naming each month and insurance type in Chinese."""
+    wanted, asked = set(insurances), set(months)
+    problems = []
+    for d in Deferral.objects.filter(employer=employer,
+                                     status__in=[Deferral.Status.APPLIED, Deferral.Status.APPROVED]).order_by("pk"):
+        rule = relief_rule_of(f"{d.pack}/{d.rule}")
+        theirs = set(rule.coverage.insurances) if isinstance(rule, DeferralRule) else set(INSURANCE_LABELS)
+        common_months, common = sorted(asked & set(d.months)), [i for i in INSURANCE_LABELS if i in wanted & theirs]
+        if not common_months or not common:
+            continue
+        names = "、".join(INSURANCE_LABELS[i] for i in common)
+        if d.status == Deferral.Status.APPLIED:
+            problems.append(f"费款所属期{'、'.join(common_months)}的{names}已有待审批的缓缴申请（#{d.pk}）")
+        elif d.due_until >= due_until:
+            problems.append(f"费款所属期{'、'.join(common_months)}的{names}已缓缴至{d.due_until:%Y年%m月%d日}"
+                            f"（#{d.pk}），继续缓缴须申请缓缴至该日以后")
+    if problems:
+        raise ValidationError({"months": problems})
 
 
 @transaction.atomic
@@ -892,13 +924,10 @@ def deferral_apply(*, employer: Employer, pack: str, rule: str, months: Sequence
     facts = employer_facts_on(on=clock.today(), employer_ids=[employer.pk])[employer.pk]
     _refuse(deferral_refusals(r, months=months, due_until=due_until, due_in_force=deferral_due_dates(months),
                               unit_type=facts[0], size_class=facts[1], industry=facts[2]))
-    taken = Deferral.objects.filter(employer=employer, status__in=[Deferral.Status.APPLIED, Deferral.Status.APPROVED])
-    overlap = sorted({m for d in taken for m in d.months} & set(months))
-    if overlap:
-        raise ValidationError({"months": f"费款所属期{'、'.join(overlap)}已有缓缴申请"})
+    _refuse_overlap(employer=employer, months=months, insurances=r.coverage.insurances, due_until=due_until)
     # A deferral moves what is owed: a month with nothing open (paid, relieved in full, deferred,
     # or not yet assessed) would be registered and approved deferring nothing (review-input3 E9).
-    preview = deferral_preview(employer=employer, months=months, insurances=r.coverage.insurances)
+    preview = deferral_preview(employer=employer, months=months, insurances=r.coverage.insurances, until=due_until)
     if preview.empty_months:
         raise ValidationError({"months": list(preview.empty_months.values())})
     deferral = Deferral.objects.create(employer=employer, pack=p.name, rule=r.id, months=months, due_until=due_until,
@@ -935,7 +964,7 @@ def deferral_decide(*, deferral: Deferral, approve: bool, actor: Any, note: str 
                                   due_in_force=deferral_due_dates(deferral.months), unit_type=facts[0],
                                   size_class=facts[1], industry=facts[2]))
         preview = deferral_preview(employer=employer, months=deferral.months, insurances=rule.coverage.insurances,
-                                   lock=True)
+                                   until=deferral.due_until, lock=True)
         if not preview.dues:
             raise ValidationError({"months": ["没有可缓缴的应缴费款，不能批准（请不予批准并说明理由）",
                                               *preview.empty_months.values()]})
