@@ -73,9 +73,19 @@ def test_a_merge_through_the_api_moves_the_rows_and_audits(reviewer_chaoyang, pa
     ({"other": "abc", "reason": "核实身份证原件"}, 400, "other", ""),
     ({"other": 2**70, "reason": "核实身份证原件"}, 400, "other", ""),
     ({"reason": "核实身份证原件"}, 400, "other", ""),
-    ({"other": "TWICE", "reason": ""}, 409, "reason", "请填写合并理由"),
-    ({"other": "TWICE", "reason": "核" * 201}, 409, "reason", "不能超过200个字符"),
-    ({"other": "HOLDER", "reason": "核实身份证原件"}, 409, "keep", "同一人员"),
+    # A reason too short, blank or too long is an input fault (400 at `reason`), not a conflict
+    # (review-input9 F6: U+3000 five times or "错" answered 409).
+    ({"other": "TWICE", "reason": ""}, 400, "reason", "请填写合并理由"),
+    ({"other": "TWICE", "reason": "\u3000" * 5}, 400, "reason", "请填写合并理由"),
+    ({"other": "TWICE", "reason": "错"}, 400, "reason", "至少4个字"),
+    ({"other": "TWICE", "reason": "核" * 201}, 400, "reason", "不能超过200个字符"),
+    ({"other": "HOLDER", "reason": "核实身份证原件"}, 409, "other", "同一人员"),
+    # Unknown keys, a float or a bool for the id: refused by name, nothing merged (review-input9 F4).
+    ({"other": "TWICE", "reason": "核实身份证原件", "keep": "HOLDER", "dry_run": True}, 400, "dry_run",
+     "不认识的项目“dry_run”"),
+    ({"other": "TWICE", "reason": "核实身份证原件", "x": 1}, 400, "x", "可填：other、reason"),
+    ({"other": 2007.0, "reason": "核实身份证原件"}, 400, "other", "应为整数"),
+    ({"other": True, "reason": "核实身份证原件"}, 400, "other", "应为整数"),
     ({"other": "ELSEWHERE", "reason": "核实身份证原件"}, 400, "other", "不在本人可见范围内"),
 ])
 def test_a_refused_merge_is_a_chinese_problem_and_changes_nothing(reviewer_chaoyang, pair, body, status, field, says):
@@ -126,6 +136,25 @@ def test_a_merge_is_undone_through_the_api_and_an_unrecorded_one_is_refused_with
     # Not merged any more: refused.
     assert "未被合并" in _problem(c.post(f"/api/v1/persons/{twice.pk}/unmerge/", {"reason": "再撤销一次"},
                                          format="json"), 409)["detail"]
+    # An unknown key is refused by name (review-input9 F4: {"other": 5} was taken without a word).
+    c.post(f"/api/v1/persons/{holder.pk}/merge/", {"other": twice.pk, "reason": "核实身份证原件"}, format="json")
+    with nothing_written():
+        problem = _problem(c.post(f"/api/v1/persons/{twice.pk}/unmerge/", {"reason": "合并有误，撤销", "other": 5},
+                                  format="json"), 400)
+    assert [(e["field"], e["code"]) for e in problem["errors"]] == [("other", "unknown_field")]
+    # Called on the record kept: told that the undo is called on the merged record, named by id
+    # (review-user9 F4: "未被合并，无需撤销" under field `other`).
+    with nothing_written():
+        problem = _problem(c.post(f"/api/v1/persons/{holder.pk}/unmerge/", {"reason": "合并有误，撤销"},
+                                  format="json"), 409)
+    assert f"人员#{holder.pk}是合并时保留的记录" in problem["detail"]
+    assert f"撤销合并应对被合并的记录办理（人员#{twice.pk}）" in problem["detail"]
+    assert [e["field"] for e in problem["errors"]] == ["person"]
+    # A reason too short is an input fault.
+    with nothing_written():
+        problem = _problem(c.post(f"/api/v1/persons/{twice.pk}/unmerge/", {"reason": "错"}, format="json"), 400)
+    assert [e["field"] for e in problem["errors"]] == ["reason"]
+    c.post(f"/api/v1/persons/{twice.pk}/unmerge/", {"reason": "合并有误，撤销"}, format="json")
     # A merge made before merges recorded their rows: refused, and told why.
     c.post(f"/api/v1/persons/{holder.pk}/merge/", {"other": twice.pk, "reason": "核实身份证原件"}, format="json")
     PersonMerge.objects.filter(undone_at__isnull=True).delete()
@@ -156,3 +185,17 @@ def test_the_openapi_document_describes_the_merge_operations(client, clerk_chaoy
     assert set(schemas[listed]["properties"]) == {"results", "more"}
     moved = merge_op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
     assert set(schemas[moved]["properties"]) == {"keep", "other", "moved"}
+
+
+def test_merging_a_record_already_merged_names_other(reviewer_chaoyang, pair):
+    """review-input9 F6: a merged shell sent as `other` was named under `keep`."""
+    holder, twice = pair
+    c = api(reviewer_chaoyang)
+    assert c.post(f"/api/v1/persons/{holder.pk}/merge/", {"other": twice.pk, "reason": "核实身份证原件"},
+                  format="json").status_code == 200
+    third = personas.make_person("王五", serial=8)
+    with nothing_written():
+        problem = _problem(c.post(f"/api/v1/persons/{third.pk}/merge/", {"other": twice.pk, "reason": "核实身份证原件"},
+                                  format="json"), 409)
+    assert [e["field"] for e in problem["errors"]] == ["other"]
+    assert f"人员#{twice.pk}已于此前合并至人员#{holder.pk}" in problem["detail"]

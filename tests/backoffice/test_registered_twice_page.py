@@ -73,7 +73,7 @@ def test_a_conflict_or_no_reason_is_told_at_the_pair_and_changes_nothing(client,
     assert r.status_code == 409
     assert f'id="merge-error-{pair}"' in page and "同一单位同一月份都有缴费记录" in page and "2019-05" in page
     r = client.post(URL, {"pair": pair, "keep": str(holder.pk), "reason": ""})
-    assert r.status_code == 409 and "请填写合并理由" in r.content.decode()
+    assert r.status_code == 400 and "请填写合并理由" in r.content.decode()
     assert f'aria-invalid="true" aria-describedby="merge-error-{pair}"' in r.content.decode()
     r = client.post(URL, {"pair": "1-2", "keep": "1", "reason": "核实身份证原件"})
     assert r.status_code == 400 and "请选择要保留的记录" in r.content.decode()
@@ -109,9 +109,9 @@ def test_the_record_kept_is_the_citizen_id_one_and_a_long_reason_is_said_not_cut
     r = client.post(URL, {"pair": pair, "keep": str(twice.pk), "reason": "核实护照原件"})
     assert r.status_code == 409 and f"人员#{holder.pk}以有效的居民身份证号码登记，应保留该记录" in r.content.decode()
     r = client.post(URL, {"pair": pair, "keep": str(holder.pk), "reason": "x" * 5000})
-    assert r.status_code == 409 and "合并理由不能超过200个字符（现为5000个）" in r.content.decode()
+    assert r.status_code == 400 and "合并理由不能超过200个字符（现为5000个）" in r.content.decode()
     r = client.post(URL, {"pair": pair, "keep": str(holder.pk), "reason": "核实\u200b身份证原件"})
-    assert r.status_code == 409 and "合并理由第3位是不可见的字符U+200B" in r.content.decode()
+    assert r.status_code == 400 and "合并理由第3位是不可见的字符U+200B" in r.content.decode()
     assert snapshot(holder, twice) == before
     assert not AuditEvent.objects.filter(model="registry.Person", changes__has_key="merged_into").exists()
 

@@ -131,7 +131,7 @@ def test_the_merge_reason_and_identity_rules_hold_in_the_service(municipal_admin
     with pytest.raises(merge.MergeRefused, match="应保留该记录") as refused:
         merge.person_merge(actor=municipal_admin, keep=twice, other=holder, reason="核实护照原件")
     assert refused.value.status == 409
-    with pytest.raises(merge.MergeRefused, match="合并理由不能超过200个字符（现为201个）") as refused:
+    with pytest.raises(merge.ReasonRefused, match="合并理由不能超过200个字符（现为201个）") as refused:
         merge.person_merge(actor=municipal_admin, keep=holder, other=twice, reason="核" * 201)
     assert refused.value.field == "reason"
     assert not Person.objects.exclude(merged_into=None).exists()

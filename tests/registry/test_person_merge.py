@@ -161,9 +161,9 @@ def test_a_reason_is_required_and_the_district_line_holds(reviewer_chaoyang, cle
         merge.person_merge(actor=reviewer_chaoyang, keep=holder, other=twice, reason="核实身份证原件")
     with pytest.raises(ActionRefused):  # a clerk registers; a reviewer merges
         merge.person_merge(actor=clerk_chaoyang, keep=same, other=same_twice, reason="核实身份证原件")
-    with pytest.raises(merge.MergeRefused, match="请填写合并理由") as refused:
+    with pytest.raises(merge.ReasonRefused, match="请填写合并理由") as refused:
         merge.person_merge(actor=reviewer_chaoyang, keep=same, other=same_twice, reason=" 同 ")
-    assert refused.value.field == "reason"
+    assert (refused.value.field, refused.value.status) == ("reason", 400)  # an input fault, not a conflict
     assert snapshot(holder, twice, same, same_twice) == before
     merge.person_merge(actor=reviewer_chaoyang, keep=same, other=same_twice, reason="核实身份证原件")
     assert Person.objects.get(pk=same_twice.pk).merged_into_id == same.pk

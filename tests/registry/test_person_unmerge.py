@@ -145,7 +145,7 @@ def test_the_undo_is_refused_without_permission_reason_or_when_rows_moved_again(
         with pytest.raises(ActionRefused):
             merge.person_unmerge(actor=actor, other=twice, reason="合并方向有误")
     for reason, says in (("", "请填写撤销合并理由"), ("x" * 201, "不能超过200个字符"), ("合并\u200b有误", "不可见")):
-        with pytest.raises(merge.UnmergeRefused, match=says):
+        with pytest.raises(merge.ReasonRefused, match=says):
             merge.person_unmerge(actor=municipal_admin, other=twice, reason=reason)
     # The record kept merged again since: that merge first.
     Person.objects.filter(pk=holder.pk).update(merged_into=third)

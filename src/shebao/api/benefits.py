@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from shebao.api.fields import StrictSerializer
 from shebao.api.pagination import CheckedCursorPagination, choice_param
+from shebao.api.query import KnownQueryParams
 from shebao.benefits import selectors
 from shebao.benefits.models import DisabilityAllowance, PayrollRun, PensionMonth, Retiree, WorkInjuryAward
 from shebao.core import clock
@@ -121,8 +122,9 @@ def _retiree(request: Request, pk: int) -> Retiree:
     return r
 
 
-class RetireeListView(ListAPIView):
+class RetireeListView(KnownQueryParams, ListAPIView):
     """退休人员（本区；市中心为全市），可按发放状态筛选。"""
+    query_params = {"get": ("status", "cursor", "page_size")}
 
     serializer_class = RetireeSerializer
     pagination_class = ById
@@ -146,7 +148,7 @@ class RetireeListView(ListAPIView):
         return qs
 
 
-class RetireeDetailView(APIView):
+class RetireeDetailView(KnownQueryParams, APIView):
     """一名退休人员：待遇核定及状态（读取记入个人信息查询记录）。"""
 
     @extend_schema(operation_id="benefits_retirees_retrieve", responses=RetireeSerializer)
@@ -156,8 +158,9 @@ class RetireeDetailView(APIView):
         return Response(RetireeSerializer(r).data)
 
 
-class RetireePaymentsView(ListAPIView):
+class RetireePaymentsView(KnownQueryParams, ListAPIView):
     """一名退休人员逐月的养老金：所属月、金额、当月或补发、发放批次和银行结果。"""
+    query_params = {"get": ("cursor", "page_size")}
 
     serializer_class = PaymentSerializer
 
@@ -175,8 +178,9 @@ class RetireePaymentsView(ListAPIView):
         return PensionMonth.objects.filter(retiree=r).select_related("transfer")
 
 
-class RunListView(ListAPIView):
+class RunListView(KnownQueryParams, ListAPIView):
     """全市养老金发放批次（新的在前）。"""
+    query_params = {"get": ("cursor", "page_size")}
 
     serializer_class = RunSerializer
     pagination_class = ById
@@ -190,7 +194,7 @@ class RunListView(ListAPIView):
         return PayrollRun.objects.all()
 
 
-class RunDetailView(APIView):
+class RunDetailView(KnownQueryParams, APIView):
     """一个发放批次及其银行结果的汇总。"""
 
     @extend_schema(operation_id="benefits_runs_retrieve", responses=RunDetailSerializer)
@@ -287,8 +291,9 @@ def _award(request: Request, pk: int) -> Any:
     return award
 
 
-class AwardListView(ListAPIView):
+class AwardListView(KnownQueryParams, ListAPIView):
     """工伤保险待遇核定（本区；市中心为全市）：伤残等级或因工死亡、即时支付金额、伤残津贴。"""
+    query_params = {"get": ("cursor", "page_size")}
 
     serializer_class = AwardSerializer
     pagination_class = ById
@@ -301,7 +306,7 @@ class AwardListView(ListAPIView):
         return selectors.work_injury_awards_visible(self.request.user)
 
 
-class AwardDetailView(APIView):
+class AwardDetailView(KnownQueryParams, APIView):
     """一项工伤保险待遇核定：伤残津贴及逐月发放（退休后补足差额），供养亲属抚恤金及逐月发放。"""
 
     @extend_schema(operation_id="benefits_work_injury_awards_retrieve", responses=AwardDetailSerializer)
@@ -360,7 +365,7 @@ def _pay_input_problems(actor: Any, case: Any, raw: Any, unread: Any) -> dict[st
     return {k: [v] for k, v in problems.items() if k not in unread}
 
 
-class AwardPayView(APIView):
+class AwardPayView(KnownQueryParams, APIView):
     """核定并即时支付一项医护人员工伤保险待遇快速申领（第9条快速通道），与后台“即时支付”页面同一服务：
     本区审核人员办理；因工死亡的须填写领取人（近亲属）。已核定的申请不重复支付：同样的请求返回原核定（200，
     paid_now 为 false），领取人、账号或医疗费用不同的答 409，说明已支付给谁。"""
@@ -410,7 +415,7 @@ class ResentSerializer(serializers.Serializer):
     payee = serializers.CharField(help_text="收款人（遮蔽）")
 
 
-class TransferResendView(APIView):
+class TransferResendView(KnownQueryParams, APIView):
     """更正一笔支付失败明细的收款账号（领取人、供养亲属还可更正户名），并单独重新发放。"""
 
     @extend_schema(operation_id="benefits_payroll_transfers_resend", request=ResendInSerializer,
@@ -446,7 +451,7 @@ class AwardPayeeInSerializer(StrictSerializer):
                                             help_text="领取人公民身份号码（不能是死者本人的号码）")
 
 
-class AwardPayeeView(APIView):
+class AwardPayeeView(KnownQueryParams, APIView):
     """为领取人登记之前核定的因工死亡待遇登记领取人（近亲属），此后重发支付给领取人。"""
 
     @extend_schema(operation_id="benefits_work_injury_awards_payee", request=AwardPayeeInSerializer,

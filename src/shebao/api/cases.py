@@ -27,6 +27,7 @@ from shebao.api.fields import (
     IdField,
     MonthField,
     PersonFactsField,
+    StrictBooleanField,
     StrictSerializer,
     model_text,
 )
@@ -37,6 +38,7 @@ from shebao.api.pagination import (
     choice_param,
     page_parameters,
 )
+from shebao.api.query import KnownQueryParams
 from shebao.cases import selectors, services, workflows
 from shebao.cases.business_forms import details_masked, details_openapi_schema
 from shebao.cases.documents import MAGIC, document_may_read
@@ -79,7 +81,7 @@ FACT_TEXT_MAX = 40  # an enum value or a field name of the catalog
 
 class FactsSerializer(StrictSerializer):
     # Months as the front desk reads them (2019/1, 全角): normalised once, then checked (api.fields).
-    period = inline_serializer("Period", fields={"from": MonthField(), "to": MonthField()}, required=False)
+    period = type("Period", (StrictSerializer,), {"from": MonthField(), "to": MonthField()})(required=False)
     refund_kind = serializers.CharField(required=False, max_length=FACT_TEXT_MAX)
     fields = serializers.ListField(child=serializers.CharField(max_length=FACT_TEXT_MAX), required=False,
                                    max_length=50)
@@ -108,7 +110,7 @@ class DetailsField(serializers.JSONField):
         return super().to_internal_value(data)
 
 
-class SubmitSerializer(serializers.Serializer):
+class SubmitSerializer(StrictSerializer):
     business = model_text(Case, "business")
     channel = serializers.ChoiceField(choices=Channel.choices)
     applicant_kind = serializers.ChoiceField(choices=ApplicantKind.choices, required=False)
@@ -119,7 +121,7 @@ class SubmitSerializer(serializers.Serializer):
     contact_email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     contact_phone = PhoneField(MOBILE_NUMBER, required=False, allow_blank=True)
     contact_wechat = model_text(Case, "contact_wechat", required=False, allow_blank=True)
-    work_injury_medical = serializers.BooleanField(required=False, default=False)
+    work_injury_medical = StrictBooleanField(required=False, default=False)
     manual_operation = serializers.CharField(required=False, allow_blank=True, max_length=TEXT_MAX,
                                              help_text="7.4: what was done by hand or outside the system.")
     details = DetailsField(required=False, help_text="业务所需内容（退费金额与账户、变更的新值、补缴月份与基数等）")
@@ -335,7 +337,7 @@ def _free_text(**kwargs: Any) -> serializers.CharField:
 VERSION = {"min_value": 0, "max_value": 2**31 - 1}
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(StrictSerializer):
     action = serializers.CharField(max_length=40)
     version = serializers.IntegerField(required=False, help_text="The version read; a stale one gets 409.",
                                        **VERSION)
@@ -348,48 +350,48 @@ class TransitionSerializer(serializers.Serializer):
     originals_owed = _names(required=False)
 
 
-class LetterSerializer(serializers.Serializer):
+class LetterSerializer(StrictSerializer):
     text = _free_text()
     signer = model_text(CommitmentLetter, "signer")
     signed_at = BusinessDateTimeField(required=False)
 
 
-class PhoneCheckSerializer(serializers.Serializer):
+class PhoneCheckSerializer(StrictSerializer):
     outcome = serializers.ChoiceField(choices=PhoneCheck.Outcome.choices)
     phone = PhoneField(r"^[0-9+\-]{5,20}$", required=False, allow_blank=True, max_length=40)
     called_at = BusinessDateTimeField(required=False)
     note = model_text(PhoneCheck, "note", required=False, allow_blank=True)
 
 
-class UploadSerializer(serializers.Serializer):
+class UploadSerializer(StrictSerializer):
     file = serializers.FileField()
     name = model_text(Document, "name", required=False, allow_blank=True)
     source = serializers.ChoiceField(choices=Document.Source.choices, required=False, default="upload")
     owed_document = IdField(required=False)
 
 
-class ExchangeSerializer(serializers.Serializer):
+class ExchangeSerializer(StrictSerializer):
     source = model_text(OwedDocument, "exchange_source")
     reference = model_text(OwedDocument, "exchange_reference")
 
 
-class ReviewSerializer(serializers.Serializer):
-    accepted = serializers.BooleanField()
+class ReviewSerializer(StrictSerializer):
+    accepted = StrictBooleanField(help_text="true：材料审核通过；false：退回")
     note = model_text(OwedDocument, "review_note", required=False, allow_blank=True)
 
 
-class FlagRaiseSerializer(serializers.Serializer):
+class FlagRaiseSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=Flag.Kind.choices)
     description = _free_text()
 
 
-class FlagStepSerializer(serializers.Serializer):
+class FlagStepSerializer(StrictSerializer):
     step = serializers.ChoiceField(choices=[("review", "复核"), ("settle", "清理"), ("audit", "内审")])
     outcome = _free_text()
     version = serializers.IntegerField(required=False, **VERSION)
 
 
-class CorrectSerializer(serializers.Serializer):
+class CorrectSerializer(StrictSerializer):
     details = DetailsField(help_text="要填写或更正的申请内容字段（与登记时相同的业务字段）；只改给出的字段，"
                                      "某字段给 null 即删除该字段。经办机构核定的项目不在此更正")
     reason = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="",
@@ -397,9 +399,9 @@ class CorrectSerializer(serializers.Serializer):
     version = serializers.IntegerField(required=False, help_text="读取到的申请版本号；他人已处理时返回 409", **VERSION)
 
 
-class LiftSerializer(serializers.Serializer):
+class LiftSerializer(StrictSerializer):
     lifted_on = serializers.DateField(help_text="疫情解除日期")
-    confirmed = serializers.BooleanField(required=False, default=False,
+    confirmed = StrictBooleanField(required=False, default=False,
                                          help_text="解除日期早于通知施行日或晚于今天时，须确认后执行")
 
 
@@ -434,7 +436,8 @@ WorkflowRow = inline_serializer("WorkflowRow", many=True, fields={
 
 
 # --- Views ------------------------------------------------------------------------------------------
-class CaseListView(APIView):
+class CaseListView(KnownQueryParams, APIView):
+    query_params = {"get": ("status", "mode", "business", "flagged", "cursor", "page_size")}
     @extend_schema(
         parameters=[OpenApiParameter("status", str, enum=Status.values), OpenApiParameter("mode", str, enum=Mode.values),
                     OpenApiParameter("business", str, enum=[b.code for b in businesses()]),
@@ -505,7 +508,7 @@ def _submitted(case: Case, created: bool) -> tuple[int, dict[str, str]]:
     return status.HTTP_200_OK, {"Location": f"/api/v1/cases/{case.pk}/", "Idempotent-Replayed": "true"}
 
 
-class CaseDetailView(APIView):
+class CaseDetailView(KnownQueryParams, APIView):
     @extend_schema(responses=CaseDetailSerializer)
     def get(self, request: Request, pk: int) -> Response:
         case = selectors.case_get(user=request.user, pk=pk)
@@ -520,7 +523,7 @@ def _version(request: Request, data: dict[str, Any]) -> int | None:
     return int(etag) if etag.isascii() and etag.isdigit() and len(etag) <= 18 else None
 
 
-class CaseTransitionView(APIView):
+class CaseTransitionView(KnownQueryParams, APIView):
     @extend_schema(request=TransitionSerializer, responses=CaseDetailSerializer,
                    parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER,
                                                 description="The case version read (alternative to `version`).")])
@@ -536,7 +539,7 @@ class CaseTransitionView(APIView):
         return _detail(case, request)
 
 
-class CaseDetailsView(APIView):
+class CaseDetailsView(KnownQueryParams, APIView):
     @extend_schema(
         request=CorrectSerializer, responses=CaseDetailSerializer,
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER,
@@ -553,7 +556,7 @@ class CaseDetailsView(APIView):
         return _detail(case, request)
 
 
-class CommitmentLetterView(APIView):
+class CommitmentLetterView(KnownQueryParams, APIView):
     @extend_schema(request=LetterSerializer, responses={201: CaseDetailSerializer})
     def post(self, request: Request, pk: int) -> Response:
         case = selectors.case_get(user=request.user, pk=pk)
@@ -562,7 +565,7 @@ class CommitmentLetterView(APIView):
         return _detail(case, request, code=201)
 
 
-class PhoneCheckView(APIView):
+class PhoneCheckView(KnownQueryParams, APIView):
     @extend_schema(request=PhoneCheckSerializer, responses={201: CaseDetailSerializer})
     def post(self, request: Request, pk: int) -> Response:
         case = selectors.case_get(user=request.user, pk=pk)
@@ -571,7 +574,7 @@ class PhoneCheckView(APIView):
         return _detail(case, request, code=201)
 
 
-class DocumentUploadView(APIView):
+class DocumentUploadView(KnownQueryParams, APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request={"multipart/form-data": UploadSerializer}, responses={201: CaseDetailSerializer})
@@ -585,7 +588,7 @@ class DocumentUploadView(APIView):
         return _detail(case, request, code=201)
 
 
-class DocumentContentView(APIView):
+class DocumentContentView(KnownQueryParams, APIView):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request: Request, pk: int, doc: int) -> FileResponse | Response:
         case = selectors.case_get(user=request.user, pk=pk)
@@ -599,7 +602,7 @@ class DocumentContentView(APIView):
         return response
 
 
-class OwedExchangeView(APIView):
+class OwedExchangeView(KnownQueryParams, APIView):
     @extend_schema(request=ExchangeSerializer, responses=CaseDetailSerializer)
     def post(self, request: Request, pk: int, owed: int) -> Response:
         case = selectors.case_get(user=request.user, pk=pk)
@@ -608,7 +611,7 @@ class OwedExchangeView(APIView):
         return _detail(case, request)
 
 
-class OwedReviewView(APIView):
+class OwedReviewView(KnownQueryParams, APIView):
     @extend_schema(request=ReviewSerializer, responses=CaseDetailSerializer)
     def post(self, request: Request, pk: int, owed: int) -> Response:
         case = selectors.case_get(user=request.user, pk=pk)
@@ -617,7 +620,7 @@ class OwedReviewView(APIView):
         return _detail(case, request)
 
 
-class CaseFlagView(APIView):
+class CaseFlagView(KnownQueryParams, APIView):
     @extend_schema(request=FlagRaiseSerializer, responses={201: FlagSerializer})
     def post(self, request: Request, pk: int) -> Response:
         case = selectors.case_get(user=request.user, pk=pk)
@@ -625,7 +628,8 @@ class CaseFlagView(APIView):
         return Response(FlagSerializer(flag).data, status=201)
 
 
-class FlagQueueView(APIView):
+class FlagQueueView(KnownQueryParams, APIView):
+    query_params = {"get": ("stage",)}
     @extend_schema(parameters=[OpenApiParameter("stage", str, enum=Flag.Stage.values)],
                    responses=FlagSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -634,7 +638,7 @@ class FlagQueueView(APIView):
         return Response(FlagSerializer(qs[:500], many=True).data)
 
 
-class FlagStepView(APIView):
+class FlagStepView(KnownQueryParams, APIView):
     @extend_schema(request=FlagStepSerializer, responses=FlagSerializer)
     def post(self, request: Request, pk: int) -> Response:
         flag = selectors.flag_get(user=request.user, pk=pk)
@@ -644,7 +648,8 @@ class FlagStepView(APIView):
         return Response(FlagSerializer(flag).data)
 
 
-class OverdueView(APIView):
+class OverdueView(KnownQueryParams, APIView):
+    query_params = {"get": ("on",)}
     @extend_schema(parameters=[OpenApiParameter("on", OpenApiTypes.DATE)],
                    responses=inline_serializer("OverdueDocument", many=True, fields={
                        "case": serializers.IntegerField(), "name": serializers.CharField(),
@@ -660,7 +665,8 @@ class OverdueView(APIView):
         return Response([{"case": o.case_id, "name": o.name, "due_on": o.due_on, "state": o.state} for o in rows])
 
 
-class EpidemicLiftPreviewView(APIView):
+class EpidemicLiftPreviewView(KnownQueryParams, APIView):
+    query_params = {"get": ("lifted_on",)}
     @extend_schema(parameters=[OpenApiParameter("lifted_on", OpenApiTypes.DATE, required=True)],
                    responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
@@ -669,7 +675,7 @@ class EpidemicLiftPreviewView(APIView):
         return Response(services.epidemic_lift_preview(s.validated_data["lifted_on"], actor=request.user))
 
 
-class EpidemicLiftApplyView(APIView):
+class EpidemicLiftApplyView(KnownQueryParams, APIView):
     @extend_schema(request=LiftSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
         data = _valid(LiftSerializer, request)
@@ -680,7 +686,7 @@ class EpidemicLiftApplyView(APIView):
                          "corrects": lift.corrects_id})
 
 
-class WorkflowTableView(APIView):
+class WorkflowTableView(KnownQueryParams, APIView):
     @extend_schema(responses=WorkflowRow)
     def get(self, request: Request) -> Response:
         return Response(workflows.table_rows())

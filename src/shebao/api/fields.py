@@ -5,6 +5,8 @@ the database holds (`shebao.core.normalize`, `shebao.core.inputs`).
 * `BusinessDateField` / `BusinessDateTimeField`: a date within the plausible business range
   (`core.inputs.business_date_range`), never 0001-01-01 or 9999-12-31;
 * `IdField`: a record id 1 .. 2⁶³-1;
+* `StrictSerializer`: the base of every request body (unknown keys, floats for integers and anything
+  but JSON true/false for a yes/no refused), `StrictBooleanField`: a yes/no that confirms an action;
 * `model_text`: a CharField whose ``max_length`` is the model column's.
 
 DRF's CharField already refuses NUL and lone surrogates; the JSON parser (`api.parsers`) refuses
@@ -103,18 +105,67 @@ def model_text(model: type, field: str, **kwargs: Any) -> serializers.CharField:
     return serializers.CharField(**kwargs)
 
 
+NOT_AN_INTEGER = "应为整数（JSON数字，不带小数点），不接受小数、true/false"
+NOT_A_BOOLEAN = "应为JSON的true或false，不接受文字“{shown}”、数字或其他值"
+
+
+def _shown(value: Any) -> str:
+    from shebao.core.masking import mask_text
+
+    return mask_text(str(value)[:20])
+
+
+@extend_schema_field({"type": "boolean"})
+class StrictBooleanField(serializers.BooleanField):
+    """A yes/no that confirms or decides an action: JSON ``true`` or ``false`` only. DRF's BooleanField
+    also takes ``"true"``, ``"1"``, ``1`` and ``"on"`` (review-input9 F5: ``{"confirm": "true"}`` and
+    ``{"confirm": 1}`` ran the 补减免, which moves money); here anything else is 400 at the field."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if data is True or data is False:
+            return data
+        raise serializers.ValidationError(NOT_A_BOOLEAN.format(shown=_shown(data)), code="not_a_boolean")
+
+
 class StrictSerializer(serializers.Serializer):
-    """A serializer that refuses keys it does not declare (a stored object has a declared shape)."""
+    """The API's one base of an input body (every request body is one, nested objects included;
+    tests/api/test_strict_input.py walks the API to hold it so):
+
+    * a key the serializer does not declare is refused, named in Chinese with the keys it takes
+      (review-input9 F4: ``"dry_run": true`` sent to the merge was ignored and the merge done);
+    * an integer field (an id, a version, an amount in fen) takes a JSON integer, or a string of
+      digits from a form, never a float (``2007.0`` was read as 2007) nor ``true``/``false``;
+    * a yes/no field takes JSON ``true``/``false`` only (`StrictBooleanField`), whatever its class.
+
+    Every fault is answered at once, with the declared fields' own errors: 400 problem details with an
+    entry per key."""
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, dict):
-            unknown = sorted(str(k) for k in data if k not in self.fields)
-            if unknown:
-                allowed = "、".join(self.fields)
-                raise serializers.ValidationError(
-                    {k: [serializers.ErrorDetail(f"不认识的项目“{k[:40]}”，可填：{allowed}", code="unknown_field")]
-                     for k in unknown})
-        return super().to_internal_value(data)
+        errors: dict[str, list[serializers.ErrorDetail]] = {}
+        if isinstance(data, dict) or hasattr(data, "getlist"):  # a JSON object, or a form's QueryDict
+            allowed = "、".join(self.fields)
+            for key in sorted(str(k) for k in data if k not in self.fields):
+                errors[key[:40]] = [serializers.ErrorDetail(f"不认识的项目“{_shown(key[:40])}”，可填：{allowed}",
+                                                            code="unknown_field")]
+            for name, field in self.fields.items():
+                if name not in data or field.read_only:
+                    continue
+                value = data[name]
+                if isinstance(field, serializers.IntegerField) and isinstance(value, bool | float):
+                    errors[name] = [serializers.ErrorDetail(NOT_AN_INTEGER, code="not_an_integer")]
+                elif (isinstance(field, serializers.BooleanField) and not isinstance(field, StrictBooleanField)
+                      and not isinstance(value, bool)):
+                    errors[name] = [serializers.ErrorDetail(NOT_A_BOOLEAN.format(shown=_shown(value)),
+                                                            code="not_a_boolean")]
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as e:
+            if errors and isinstance(e.detail, dict):
+                raise serializers.ValidationError({**e.detail, **errors}) from None
+            raise
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
 
 
 PERSON_FACT_TYPES: dict[str, tuple[type, ...]] = {

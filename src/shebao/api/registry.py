@@ -12,7 +12,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from shebao.api.fields import IdField, StrictSerializer
 from shebao.api.pagination import CheckedCursorPagination
+from shebao.api.query import KnownQueryParams
 from shebao.core.inputs import IdConverter
 from shebao.core.permissions import may
 from shebao.core.reads import personal_data_read
@@ -59,7 +61,7 @@ class EmployerSerializer(serializers.ModelSerializer):
                   "industry_class", "credit_code_warning"]
 
 
-class RevealRequest(serializers.Serializer):
+class RevealRequest(StrictSerializer):
     """The body of a reveal: which personal field and why (recorded in the read trail)."""
 
     field = serializers.CharField(max_length=50)
@@ -68,7 +70,7 @@ RevealResponse = inline_serializer("RevealResponse", fields={
     "field": serializers.CharField(), "value": serializers.CharField()})
 
 
-class PersonSearchRequest(serializers.Serializer):
+class PersonSearchRequest(StrictSerializer):
     """The body of a search by personal number: what a clerk types (a full or partial ID number, its
     last four, a name or pinyin initials), never put in the address."""
 
@@ -83,20 +85,18 @@ PersonSearchResponse = inline_serializer("PersonSearchResponse", fields={
 NUMBER_SEARCH_BY_POST = "按证件号码查询请用 POST /api/v1/persons/search/（请求体 {\"q\": …}）：号码不得出现在网址中"
 
 
-MAX_ID = 2**63 - 1  # a person's id fits the column (issue 16 §1: no overflow reaches the database)
 PAIRS_LIMIT = 100
 
 
-class MergeRequest(serializers.Serializer):
+class MergeRequest(StrictSerializer):
     """The body of a merge: the record merged into the one in the address, and why."""
 
-    other = serializers.IntegerField(min_value=1, max_value=MAX_ID,
-                                     help_text="被合并的人员编号（重复登记的另一条记录）")
+    other = IdField(help_text="被合并的人员编号（重复登记的另一条记录）")
     reason = serializers.CharField(max_length=1000, allow_blank=True, trim_whitespace=False,
                                    help_text="合并理由，4至200个字，例如核实的证件材料")
 
 
-class UnmergeRequest(serializers.Serializer):
+class UnmergeRequest(StrictSerializer):
     """The body of an undo of a merge: why."""
 
     reason = serializers.CharField(max_length=1000, allow_blank=True, trim_whitespace=False,
@@ -150,7 +150,8 @@ class _RevealMixin:
         return Response({"field": field, "value": value})
 
 
-class PersonViewSet(_RevealMixin, viewsets.ReadOnlyModelViewSet):
+class PersonViewSet(KnownQueryParams, _RevealMixin, viewsets.ReadOnlyModelViewSet):
+    query_params = {"list": ("q", "cursor", "page_size")}
     serializer_class = PersonSerializer
     lookup_value_regex = IdConverter.regex  # an id of at most 18 digits: never an overflow
     pagination_class = ById
@@ -225,10 +226,15 @@ class PersonViewSet(_RevealMixin, viewsets.ReadOnlyModelViewSet):
         return Response({"person": other.pk, "kept": kept, "moved_back": back})
 
 
-class EmployerViewSet(_RevealMixin, viewsets.ReadOnlyModelViewSet):
+class EmployerViewSet(KnownQueryParams, _RevealMixin, viewsets.ReadOnlyModelViewSet):
+    query_params = {"list": ("q", "cursor", "page_size")}
     serializer_class = EmployerSerializer
     lookup_value_regex = IdConverter.regex
     pagination_class = ById
+
+    @extend_schema(parameters=[OpenApiParameter("q", str, description="按统一社会信用代码、单位名称或名称拼音首字母查询")])
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
         q = self.request.query_params.get("q")

@@ -19,8 +19,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shebao.api.fields import BusinessDateField, IdField, MonthField, StrictSerializer, model_text
+from shebao.api.fields import (
+    BusinessDateField,
+    IdField,
+    MonthField,
+    StrictBooleanField,
+    StrictSerializer,
+    model_text,
+)
 from shebao.api.pagination import CheckedCursorPagination, check_paging, choice_param, page_parameters
+from shebao.api.query import KnownQueryParams
 from shebao.collection import relief as services
 from shebao.collection import selectors
 from shebao.collection.models import (
@@ -103,7 +111,7 @@ class PublicationRequestSerializer(serializers.ModelSerializer):
 
 
 class DecisionSerializer(StrictSerializer):
-    approve = serializers.BooleanField(help_text="true：同意；false：不同意（须填写意见）")
+    approve = StrictBooleanField(help_text="true：同意；false：不同意（须填写意见）")
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="", help_text="复核意见")
 
 
@@ -204,7 +212,7 @@ def _rules(pack: ReliefPack) -> list[dict[str, Any]]:
     return out
 
 
-class ReliefPackListView(APIView):
+class ReliefPackListView(KnownQueryParams, APIView):
     @extend_schema(operation_id="relief_packs_list", responses=ReliefPackSerializer(many=True))
     def get(self, request: Request) -> Response:
         check_paging(request, paged=False)  # every pack at once: a page asked for is refused
@@ -218,7 +226,8 @@ class ReliefPackListView(APIView):
         return Response(ReliefPackSerializer(out, many=True).data)
 
 
-class ReliefWhatIfView(APIView):
+class ReliefWhatIfView(KnownQueryParams, APIView):
+    query_params = {"get": ("pack",)}
     @extend_schema(operation_id="relief_what_if", responses=WhatIfSerializer,
                    parameters=[OpenApiParameter("pack", str, required=True)])
     def get(self, request: Request) -> Response:
@@ -239,7 +248,7 @@ class ReliefWhatIfView(APIView):
         }).data)
 
 
-class PublicationRequestListView(APIView):
+class PublicationRequestListView(KnownQueryParams, APIView):
     @extend_schema(operation_id="relief_publication_requests_create", request=PublicationRequestInSerializer,
                    responses={201: PublicationRequestSerializer})
     def post(self, request: Request) -> Response:
@@ -248,7 +257,7 @@ class PublicationRequestListView(APIView):
         return Response(PublicationRequestSerializer(req).data, status=201)
 
 
-class PublicationRequestDecisionView(APIView):
+class PublicationRequestDecisionView(KnownQueryParams, APIView):
     @extend_schema(operation_id="relief_publication_requests_decide", request=DecisionSerializer,
                    responses=PublicationRequestSerializer)
     def post(self, request: Request, pk: int) -> Response:
@@ -296,7 +305,7 @@ class NewlyKnownSerializer(serializers.Serializer):
 
 
 class NewlyKnownApplyInSerializer(StrictSerializer):
-    confirm = serializers.BooleanField(help_text="须为true：确认按当前业务日期已印发的文件执行补减免")
+    confirm = StrictBooleanField(help_text="须为JSON的true：确认按当前业务日期已印发的文件执行补减免")
 
 
 class ReapplicationSerializer(serializers.ModelSerializer):
@@ -324,7 +333,7 @@ def _newly_known(preview: services.NewlyKnownPreview) -> dict[str, Any]:
             "by_district": [{"district": offices.get(d, ""), **v} for d, v in preview.by_district.items()]}
 
 
-class NewlyKnownView(APIView):
+class NewlyKnownView(KnownQueryParams, APIView):
     """补减免: the what-if (GET) and the run (POST) of `collection.relief.relief_known_apply`, the API of
     the pack page's 执行补减免 button and of ``shebao relief_packs --apply-known``."""
 
@@ -382,7 +391,8 @@ def _paged(request: Request, view: APIView, qs: Any, serializer: type[serializer
     return pager.get_paginated_response(serializer(page, many=True).data)
 
 
-class DeferralListView(APIView):
+class DeferralListView(KnownQueryParams, APIView):
+    query_params = {"get": ("status", "cursor", "page_size")}
     @extend_schema(operation_id="relief_deferrals_list", responses=_page(DeferralSerializer, "PaginatedDeferralList"),
                    parameters=[OpenApiParameter("status", str, enum=list(Deferral.Status.values)),
                                *page_parameters()])
@@ -405,13 +415,13 @@ class DeferralListView(APIView):
         return Response(DeferralSerializer(d).data, status=201)
 
 
-class DeferralDetailView(APIView):
+class DeferralDetailView(KnownQueryParams, APIView):
     @extend_schema(operation_id="relief_deferrals_retrieve", responses=DeferralSerializer)
     def get(self, request: Request, pk: int) -> Response:
         return Response(DeferralSerializer(_deferral(request, pk)).data)
 
 
-class DeferralDecisionView(APIView):
+class DeferralDecisionView(KnownQueryParams, APIView):
     @extend_schema(operation_id="relief_deferrals_decide", request=DecisionSerializer, responses=DeferralSerializer)
     def post(self, request: Request, pk: int) -> Response:
         data = _valid(DecisionSerializer, request)
@@ -421,7 +431,8 @@ class DeferralDecisionView(APIView):
 
 
 # --- Employer facts and the size-class calculator ------------------------------------------------------
-class EmployerFactsView(APIView):
+class EmployerFactsView(KnownQueryParams, APIView):
+    query_params = {"get": ("cursor", "page_size")}
     @extend_schema(operation_id="relief_employer_facts_list", parameters=page_parameters(),
                    responses=_page(EmployerFactsSerializer, "PaginatedEmployerFactsList"))
     def get(self, request: Request, pk: int) -> Response:
@@ -455,7 +466,8 @@ class SizeClassInSerializer(StrictSerializer):
                                    help_text="资产总额（万元，最多两位小数）")
 
 
-class SizeClassView(APIView):
+class SizeClassView(KnownQueryParams, APIView):
+    query_params = {"get": ("industry", "employees", "revenue", "assets")}
     @extend_schema(operation_id="relief_size_class", responses=SizeClassSerializer, parameters=[
         OpenApiParameter("industry", str, required=True), OpenApiParameter("employees", OpenApiTypes.INT),
         OpenApiParameter("revenue", OpenApiTypes.DECIMAL), OpenApiParameter("assets", OpenApiTypes.DECIMAL)])

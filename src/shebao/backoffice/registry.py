@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from shebao.backoffice.errors import refusal, refusal_text
 from shebao.cases.business_forms import person_item_shown
+from shebao.core.errors import DomainError
 from shebao.core.inputs import PageRows, page_number, page_rows
 from shebao.core.masking import invisible_problem, shown_text
 from shebao.core.permissions import may
@@ -156,7 +157,7 @@ def persons_registered_twice(request: HttpRequest) -> HttpResponse:
             try:
                 merge.person_merge(actor=request.user, keep=by_pk[keep_pk], other=by_pk[other_pk],
                                    reason=request.POST.get("reason", ""))
-            except (ValidationError, PermissionDenied, merge.MergeRefused) as e:
+            except (ValidationError, PermissionDenied, DomainError) as e:
                 found = refusal(e)
                 error = {"pair": request.POST["pair"], "text": found.text, "field": next(iter(found.fields), ""),
                          "reason": request.POST.get("reason", "")[:merge.REASON_MAX + 50]}

@@ -43,7 +43,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from shebao.core import clock
-from shebao.core.errors import Conflict
+from shebao.core.errors import Conflict, DomainError
 from shebao.core.masking import invisible_problem, mask_text
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import actor_label, actor_user, require
@@ -195,29 +195,43 @@ def merge_conflicts(*, keep: Person, other: Person) -> list[str]:
 
 
 class MergeRefused(Conflict):
-    """The merge would create conflicts (`merge_conflicts`): nothing was changed (HTTP 409)."""
+    """The merge would create conflicts (`merge_conflicts`): nothing was changed (HTTP 409). The field at
+    fault is `keep` unless the refusal names `other` (`_merge_field`)."""
 
     field_default = "keep"
 
 
 class UnmergeRefused(Conflict):
-    """The merge may not be undone (`unmerge_problem`, or the reason): nothing was changed (HTTP 409)."""
+    """The merge may not be undone (`unmerge_problem`): nothing was changed (HTTP 409). The field is
+    `person`, the record in the address (the body has only the reason)."""
 
-    field_default = "other"
+    field_default = "person"
 
 
-def _reason_checked(reason: str, what: str, refused: type[Conflict]) -> str:
+class ReasonRefused(DomainError):
+    """The reason of a merge or of its undo is missing, too short, too long or holds an invisible
+    character: an input fault (HTTP 400 at field `reason`, review-input9 F6: it was a 409 conflict),
+    nothing was changed."""
+
+    field_default = "reason"
+
+
+def _reason_checked(reason: str, what: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < 4:
-        raise refused(f"请填写{what}理由（至少4个字），例如核实的证件材料", "a reason of at least 4 characters is required",
-                      field="reason")
+        raise ReasonRefused(f"请填写{what}理由（至少4个字），例如核实的证件材料", "a reason of at least 4 characters is required")
     # Said, not cut: the audit row holds 200 characters (review-input8 F6: 5000 stored as 200).
     if len(reason) > REASON_MAX:
-        raise refused(f"{what}理由不能超过{REASON_MAX}个字符（现为{len(reason)}个）", "the reason is too long",
-                      field="reason")
+        raise ReasonRefused(f"{what}理由不能超过{REASON_MAX}个字符（现为{len(reason)}个）", "the reason is too long")
     if problem := invisible_problem(reason, f"{what}理由"):
-        raise refused(problem, "the reason holds an invisible character", field="reason")
+        raise ReasonRefused(problem, "the reason holds an invisible character")
     return reason
+
+
+def _merge_field(*, keep: Person, other: Person) -> str:
+    """The input a refused merge names: `other` when the record to merge is itself merged already or is
+    the record kept (review-input9 F6: a merged shell as `other` was named `keep`), else `keep`."""
+    return "other" if other.merged_into_id is not None or other.pk == keep.pk else "keep"
 
 
 @transaction.atomic
@@ -227,19 +241,21 @@ def person_merge(*, actor: Any, keep: Person, other: Person, reason: str) -> dic
     (`merged_into` = keep, `merged_at` = now) and kept; an audit row is written on each record with the
     counts moved and the reason. One transaction: all of it or nothing.
 
-    Permission: `person.merge` in the districts of both records. Refused (`MergeRefused`, Chinese,
-    nothing changed) when `merge_conflicts` names anything (the identities first: `identity_problem`), without
-    a reason, with one over `REASON_MAX` characters or holding an invisible character. Returns the rows moved,
+    Permission: `person.merge` in the districts of both records. Refused (`MergeRefused`, 409, Chinese,
+    nothing changed) when `merge_conflicts` names anything (the identities first: `identity_problem`);
+    refused (`ReasonRefused`, 400 at `reason`) without a reason of at least 4 characters, with one over
+    `REASON_MAX` characters or holding an invisible character. Returns the rows moved,
     by model label."""
     require(actor, "person.merge", district_id=keep.district_id)
     require(actor, "person.merge", district_id=other.district_id)
-    reason = _reason_checked(reason, "合并", MergeRefused)
+    reason = _reason_checked(reason, "合并")
     # Both rows locked in the order of their keys, so two merges of the same pair cannot interleave.
     locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[keep.pk, other.pk]).order_by("pk")}
     keep, other = locked.get(keep.pk, keep), locked.get(other.pk, other)
     conflicts = merge_conflicts(keep=keep, other=other)
     if conflicts:
-        raise MergeRefused("不能合并：" + "；".join(conflicts), "the merge would create conflicts")
+        raise MergeRefused("不能合并：" + "；".join(conflicts), "the merge would create conflicts",
+                           field=_merge_field(keep=keep, other=other))
 
     # Every row moved is recorded by its key (PersonMerge.moved), so the merge can be undone exactly.
     rows: dict[str, list[int]] = {}
@@ -314,6 +330,11 @@ def unmerge_problem(other: Person) -> str:
     * the record kept was merged again since (undo that merge first);
     * a row the merge moved is no longer on the record kept (moved again since)."""
     if other.merged_into_id is None:
+        merged = list(Person.objects.filter(merged_into=other).order_by("pk").values_list("pk", flat=True))
+        if merged:  # review-user9 F4: called on the record kept, which was never merged itself
+            shown = "、".join(f"人员#{pk}" for pk in merged)
+            return (f"人员#{other.pk}是合并时保留的记录，本身未被合并；撤销合并应对被合并的记录办理"
+                    f"（{shown}）")
         return f"人员#{other.pk}未被合并，无需撤销"
     record = merge_record(other)
     if record is None:
@@ -342,14 +363,15 @@ def person_unmerge(*, actor: Any, other: Person, reason: str) -> dict[str, int]:
     kept after the merge stay with it. One transaction: all of it or nothing.
 
     Permission: `person.unmerge` in the districts of both records. Refused (`UnmergeRefused`, 409,
-    Chinese, nothing changed) when `unmerge_problem` names anything, and for a missing, overlong or
-    invisible-character reason (at field `reason`). Returns the rows moved back, by model label."""
+    Chinese, nothing changed) when `unmerge_problem` names anything (the record kept named, with the
+    records merged into it), and (`ReasonRefused`, 400 at `reason`) for a missing, short, overlong or
+    invisible-character reason. Returns the rows moved back, by model label."""
     keep_id = other.merged_into_id
     require(actor, "person.unmerge", district_id=other.district_id)
     if keep_id is not None:
         require(actor, "person.unmerge", district_id=Person.objects.filter(pk=keep_id).values_list(
             "district_id", flat=True).first())
-    reason = _reason_checked(reason, "撤销合并", UnmergeRefused)
+    reason = _reason_checked(reason, "撤销合并")
     pks = sorted(pk for pk in (other.pk, keep_id) if pk is not None)
     locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=pks).order_by("pk")}
     other = locked.get(other.pk, other)
