@@ -288,13 +288,24 @@ def test_the_re_relief_what_if_counts_by_district_and_writes_nothing(waiting_for
     with nothing_written():
         r = _api(clerk_chaoyang).get("/api/v1/relief/newly-known/")
     assert r.status_code == 403 and r["Content-Type"].startswith("application/problem+json")
+    # The refusal names the preview refused, not the publishing (review-user9 F3).
+    assert "无权查看补减免试算" in r.json()["detail"] and "申请发布" not in r.json()["detail"]
     assert _api(municipal_admin).get("/api/v1/relief/newly-known/").json()["dues"] == 6
+    # A parameter the preview does not read is refused by name, never ignored (review-input9 F5).
+    for query in ({"on": "2020-12-31"}, {"pack": "xx"}):
+        [name] = query
+        assert f"不认识的查询参数“{name}”" in _problem(
+            _api(municipal_admin).get("/api/v1/relief/newly-known/", query), name)
+    assert "不认识的查询参数“on”" in _problem(_api(municipal_admin).get("/api/v1/relief/packs/", {"on": "garbage"}), "on")
 
 
 @pytest.mark.parametrize(("body", "field", "message"), [
     ({}, "confirm", "必填"),
     ({"confirm": False}, "confirm", "请确认执行补减免"),
     ({"confirm": "也许"}, "confirm", ""),
+    # Money moves only on JSON true (review-input9 F5: "true" and 1 ran the 补减免).
+    ({"confirm": "true"}, "confirm", "应为JSON的true或false"),
+    ({"confirm": 1}, "confirm", "应为JSON的true或false"),
     ({"confirm": True, "on": "2020-12-31"}, "on", "不认识的项目"),  # the day is the business day, never given
 ])
 def test_a_bad_re_relief_request_is_a_problem_in_chinese_and_changes_nothing(waiting_for_49hao, municipal_admin,

@@ -103,7 +103,7 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.collection.relief.relief_pack_publish_request": "relief_pack.request",
     "shebao.collection.relief.relief_pack_publish_decide": "relief_pack.publish",
     "shebao.collection.relief.relief_known_apply": "relief_pack.publish",
-    "shebao.collection.relief.relief_known_preview": "relief_pack.request",  # a what-if, for the center only
+    "shebao.collection.relief.relief_known_preview": "relief_known.preview",  # a what-if, for the center only
     "shebao.collection.relief.deferral_apply": "deferral.apply",
     "shebao.collection.relief.deferral_decide": "deferral.decide",
     "shebao.collection.relief.employer_facts_record": "employer_facts.record",
@@ -688,6 +688,7 @@ SCENARIOS: dict[str, Scenario] = {
         data=json.dumps({"kind": "recognition", "reference": f"R{w.serial()}", "id_number": w.person.id_number,
                          "decided_on": "2020-02-08", "medical_staff": True}).encode(), filename="x.jsonl", actor=a),
     "relief_pack.publish": lambda w: lambda a: relief_services.relief_pack_publish(pack="relief-2020-covid", actor=a, on=dt.date(2020, 3, 8)),
+    "relief_known.preview": lambda w: lambda a: relief_services.relief_known_preview(actor=a),
     "relief_pack.request": lambda w: lambda a: relief_services.relief_pack_publish_request(
         pack="relief-2022-deferral", actor=a, reason="文件已印发"),
     "deferral.apply": lambda w: (lambda _: lambda a: relief_services.deferral_apply(
@@ -846,3 +847,13 @@ def test_a_system_job_is_named_in_the_trail_not_left_blank(employer_chaoyang):
 def test_an_unknown_action_is_a_programming_error_not_a_refusal():
     with pytest.raises(KeyError):
         may(None, "announcement.delete")
+
+
+def test_each_action_has_its_own_chinese_name():
+    """A refusal names the action refused (core.permissions.refusal says "…无权<zh>"): two actions with
+    one Chinese name would tell a user the wrong thing (review-user9 F3: the 补减免 preview was refused
+    as "申请发布减免缓缴政策包")."""
+    names: dict[str, str] = {}
+    for action, p in TABLE.items():
+        assert p.zh not in names, f"{action} and {names[p.zh]} are both “{p.zh}”"
+        names[p.zh] = action

@@ -71,7 +71,7 @@ ROUTES: dict[str, Route] = {
     "relief-publication-request-list": (None, "relief_pack.request", {"pack": "relief-2022-deferral",
                                                                       "reason": "文件已印发"}),
     "relief-publication-request-decide": (None, "relief_pack.publish", {"approve": True}),
-    "relief-newly-known": ("relief_pack.request", "relief_pack.publish", {"confirm": True}),
+    "relief-newly-known": ("relief_known.preview", "relief_pack.publish", {"confirm": True}),
     "relief-deferral-list": (None, "deferral.apply", lambda o: {
         "employer": o["employer"], "pack": "relief-2020-covid", "rule": "hardship-deferral", "months": ["2020-06"],
         "due_until": "2020-10-01", "reason": "经营困难"}),

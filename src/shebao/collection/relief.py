@@ -652,10 +652,11 @@ def relief_newly_known(*, on: dt.date | None = None) -> list[NewlyKnownRelief]:
 def relief_known_preview(*, actor: Any) -> NewlyKnownPreview:
     """The what-if of 补减免 for the center (the API's GET /relief/newly-known/): what running
     `relief_known_apply` now would relieve, by document and by district, city-wide. The business day is
-    `core.clock`'s. Raises PermissionDenied unless ``actor`` may ask for a pack's publication
-    (relief_pack.request: the center's administrators and its collection desk, who answer the employers).
+    `core.clock`'s. Raises PermissionDenied unless ``actor`` may see the preview (relief_known.preview:
+    those who may ask for a pack's publication, the center's administrators and its collection desk, who
+    answer the employers); the refusal names the preview.
     """
-    require(actor, "relief_pack.request")
+    require(actor, "relief_known.preview")
     return _newly_known_preview(clock.today())
 
 

@@ -203,6 +203,10 @@ TABLE: dict[str, Permission] = _rows(
     # the page did not say who could).
     Permission("relief_pack.request", "申请发布减免缓缴政策包", CENTER | COLLECTION_DESK, city_wide=True),
     Permission("relief_pack.publish", "发布减免缓缴政策包并执行减免", CENTER, city_wide=True, system=True),
+    # The 补减免 preview (what the rules known since the decision would relieve) is a read of the whole
+    # city's dues for those who may ask to publish; its refusal names the preview, not the publishing
+    # (review-user9 F3: a district reviewer was told "无权申请发布减免缓缴政策包").
+    Permission("relief_known.preview", "查看补减免试算", CENTER | COLLECTION_DESK, city_wide=True),
     Permission("deferral.apply", "登记缓缴申请", TAKES_PAYMENTS, system=True),
     Permission("deferral.decide", "审批缓缴申请", REVIEWERS, system=True),
     # An employer's unit type, size class and industry decide its relief in every district alike: the
