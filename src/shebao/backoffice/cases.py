@@ -76,7 +76,7 @@ def _get_case(request: HttpRequest, pk: int):
 EVENT_NAMES = {"submit": "登记申请", "commitment_letter": "录入承诺书", "phone_check": "电话核实", "document": "上传材料",
                "assessment": "经办机构核定", "details_correct": "补正申请内容",
                "data_exchange": "数据共享", "document_review": "审核材料", "flag": "7.4标记",
-               "documents_due": "确定补交期限"}
+               "documents_due": "确定补交期限", "owed_answered": "以已上传材料补正"}
 
 
 def _labelled(transitions):

@@ -85,6 +85,70 @@ def owed_document_get(*, case: Case, pk: int | str) -> OwedDocument:
         raise Http404 from None
 
 
+# --- Which owed items are satisfied -----------------------------------------------------------------
+# An owed item is answered by a document on the case with its name, whenever that document came: an
+# upload made with the application, or right after submitting and before the case asked for it, counts
+# (issue 15: a transfer in's 参保缴费凭证, uploaded with the application, was asked for again once the
+# case was accepted). Names are compared as a person types them: full-width and half-width alike
+# (NFKC), spaces and case ignored, and a file's extension (.pdf, .jpg, .jpeg, .png) dropped.
+# An original (4.2, kind ``original``) is a paper handed in or posted: an electronic copy never answers it.
+DOCUMENT_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png")
+OUTSTANDING = (OwedDocument.State.OWED, OwedDocument.State.REFUSED)
+
+
+def document_name_key(name: str) -> str:
+    """The form of a document's name that owed items are matched by.
+
+    >>> document_name_key(" 参保缴费凭证.PDF ") == document_name_key("参保缴费凭证")
+    True
+    """
+    import unicodedata
+
+    key = "".join(unicodedata.normalize("NFKC", name or "").split()).casefold()
+    for ext in DOCUMENT_EXTENSIONS:
+        if key.endswith(ext) and len(key) > len(ext):
+            return key[: -len(ext)]
+    return key
+
+
+def owed_matches(owed: list[OwedDocument], documents: list[Document]) -> dict[int, Document]:
+    """THE rule of which owed items the case's documents already answer: ``{owed pk: document}`` for
+    each item still outstanding (owed, or refused on review) that a document of the same name answers
+    (`document_name_key`), the document not yet tied to another item. A refused item is answered only
+    by a document that came after its review (the refused one is not offered again). Originals (4.2)
+    are never answered by a copy. Each document answers one item, the oldest first. Pure: no query."""
+    taken = {o.document_id for o in owed if o.document_id}
+    free = sorted((d for d in documents if d.pk not in taken), key=lambda d: (d.uploaded_at, d.pk))
+    out: dict[int, Document] = {}
+    for item in sorted(owed, key=lambda o: o.pk):
+        if item.state not in OUTSTANDING or item.kind == OwedDocument.Kind.ORIGINAL:
+            continue
+        key = document_name_key(item.name)
+        for doc in free:
+            if document_name_key(doc.name) != key:
+                continue
+            if item.state == OwedDocument.State.REFUSED and item.reviewed_at and doc.uploaded_at <= item.reviewed_at:
+                continue
+            out[item.pk] = doc
+            free.remove(doc)
+            break
+    return out
+
+
+def owed_satisfied(case: Case) -> dict[int, Document]:
+    """`owed_matches` for one case, read from the database (two queries)."""
+    owed = list(case.owed_documents.all())
+    if not any(o.state in OUTSTANDING for o in owed):
+        return {}
+    return owed_matches(owed, list(case.documents.all()))
+
+
+def owed_outstanding(case: Case) -> list[OwedDocument]:
+    """The case's owed items still to be sent: outstanding and answered by no document on the case."""
+    answered = owed_satisfied(case)
+    return [o for o in case.owed_documents.order_by("pk") if o.state in OUTSTANDING and o.pk not in answered]
+
+
 def owed_documents_overdue(*, user: Any, on: dt.date | None = None) -> QuerySet[OwedDocument]:
     """1.3: owed documents past their due date and not yet received, in the user's district."""
     on = on or clock.today()

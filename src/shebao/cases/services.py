@@ -34,7 +34,13 @@ from shebao.cases.models import (
     Status,
 )
 from shebao.cases.notifications import outbox_enqueue
-from shebao.cases.selectors import DONE_STATUSES, case_content_problems, case_owned_by
+from shebao.cases.selectors import (
+    DONE_STATUSES,
+    case_content_problems,
+    case_owned_by,
+    owed_outstanding,
+    owed_satisfied,
+)
 from shebao.cases.workflows import LiftDateImplausible, LiftNeedsConfirmation, StaleCase
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_create_event, audit_update, snapshot, trail_shown
@@ -411,6 +417,10 @@ def case_transition(
         _record(locked, action=action, from_status=from_status, actor=actor, note=text)
         audit_update(actor=actor, instance=locked, before=before,
                      reason=f"{workflows.ACTION_NAMES.get(action, action)}：{text}"[:200])
+        # What the case now owes and a document on it already answers (uploaded with the application,
+        # or since) is received here, before the applicant's message lists what is still owed.
+        if locked.status not in (Status.COMPLETED, Status.REJECTED):
+            _owed_settle(locked, actor)
         if t.notify:
             outbox_enqueue(case=locked, event=action, extra=_notice_extra(locked, action))
     return locked
@@ -420,14 +430,39 @@ def _notice_extra(case: Case, action: str) -> str:
     if action == "reject":
         return f"理由：{case.rejection_reason}。"
     if case.status == Status.DOCUMENTS_OUTSTANDING:
-        names = "、".join(case.owed_documents.values_list("name", flat=True))
+        # Only what is still to be sent: a document already on the case is never asked for again.
+        outstanding = owed_outstanding(case)
+        if not outstanding:
+            return "所需材料均已收到，待经办机构审核。"
+        names = "、".join(o.name for o in outstanding)
         due = f"，补交期限{case.documents_due_on}" if case.documents_due_on else "，补交期限待疫情解除后确定"
         return f"请在疫情解除后补交材料：{names}{due}。"
     return ""
 
 
 def _owe(case: Case, names: list[str], kind: str, due_on: dt.date | None = None) -> None:
+    """Owe the documents ``names``. Those a document already on the case answers are received by the
+    transition right after its own row (`_owed_settle`), never asked for."""
     OwedDocument.objects.bulk_create([OwedDocument(case=case, name=n, kind=kind, due_on=due_on) for n in names])
+
+
+OWED_ANSWERED = "owed_answered"  # the transition row's action when a document on the case answers an owed item
+
+
+def _owed_settle(case: Case, actor: Any) -> list[OwedDocument]:
+    """Mark received every outstanding owed item of the (locked) ``case`` that a document already on it
+    answers (`selectors.owed_satisfied`, the one rule), each with a row of the case's history and of
+    the audit trail. Returns the items received."""
+    answered = owed_satisfied(case)
+    done = []
+    for owed in OwedDocument.objects.filter(pk__in=answered).order_by("pk"):
+        doc = answered[owed.pk]
+        before = snapshot(owed)
+        _owed_receive(owed, case=case, document=doc)
+        _record_event(case, actor, OWED_ANSWERED, f"应补材料“{owed.name}”以已上传的材料“{doc.name}”补正")
+        audit_update(actor=actor, instance=owed, before=before, reason="已上传的材料补正应补材料")
+        done.append(owed)
+    return done
 
 
 def _effect(effect: str, case: Case, actor: Any, payload: dict[str, Any]) -> None:
@@ -822,7 +857,7 @@ def _document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: 
             # it answers an owed document, the copy already here answers it.
             if owed is not None and owed.document_id != same.pk:
                 _owed_receive(owed, case=locked, document=same)
-                _record_event(locked, actor, "document", f"应补材料“{owed.name}”以已上传的材料“{same.name}”补正")
+                _record_event(locked, actor, OWED_ANSWERED, f"应补材料“{owed.name}”以已上传的材料“{same.name}”补正")
                 return same
             from django.utils import timezone
 
@@ -839,6 +874,9 @@ def _document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: 
         if owed is not None:
             _owed_receive(owed, case=locked, document=doc)
         _record_event(locked, actor, "document", f"{doc.name}（{doc.get_source_display()}，SHA-256 {doc.sha256[:12]}…）")
+        if owed is None:
+            # Sent without naming the item it answers: an item it answers by name is received all the same.
+            _owed_settle(locked, actor)
         # The core snapshot cannot serialise a file field: the row names the file by path and checksum.
         AuditEvent.objects.create(
             actor=actor_user(actor), actor_label=actor_label(actor), action=AuditEvent.Action.CREATE,
@@ -1176,7 +1214,8 @@ def epidemic_lift_apply(*, actor: Any, lifted_on: dt.date, confirmed: bool = Fal
                 case.save(update_fields=["documents_due_on", "version", "updated_at"])
                 _record_event(case, actor, "documents_due", f"疫情解除（{lifted_on}），容缺材料补交期限{due}")
                 audit_update(actor=actor, instance=case, before=before, reason="疫情解除：确定补交期限")
-                outbox_enqueue(case=case, event="documents_due", extra=f"请于{due}前补交容缺材料。")
+                if owed_outstanding(case):  # never a reminder for what the case already holds
+                    outbox_enqueue(case=case, event="documents_due", extra=f"请于{due}前补交容缺材料。")
             # 4.2: joint review resumes; postponed cases continue as regular.
             for case in _cases_in_chunks(postponed_ids):
                 case_transition(case=case, actor=LIFT_JOB, action="resume", payload={"lifted_on": lifted_on},
@@ -1221,6 +1260,7 @@ def _lift_redate(actor: Any, current: EpidemicLift, lifted_on: dt.date, due: dt.
         _record_event(case, actor, "documents_due",
                       f"疫情解除日期更正为{lifted_on}，容缺材料补交期限由{old_due}改为{due}")
         audit_update(actor=actor, instance=case, before=before, reason="更正疫情解除日期：补交期限随之调整")
-        outbox_enqueue(case=case, event="documents_due", extra=f"疫情解除日期已更正，请于{due}前补交容缺材料。")
+        if owed_outstanding(case):  # never a reminder for what the case already holds
+            outbox_enqueue(case=case, event="documents_due", extra=f"疫情解除日期已更正，请于{due}前补交容缺材料。")
         moved += 1
     return moved

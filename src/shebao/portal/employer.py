@@ -51,7 +51,8 @@ PERSON_HELP = {"employee": "本单位在职职工的居民身份证号码或其�
                "insured": "在本单位参保过的职工的居民身份证号码或其他证件号码"}
 EVENT_NAMES = {"submit": "提交申请", "commitment_letter": "签署承诺书", "phone_check": "电话核实",
                "document": "收到材料", "data_exchange": "数据共享核验材料", "document_review": "审核材料",
-               "flag": "经办记录", "documents_due": "确定补交期限", "assessment": "经办机构核定"}
+               "flag": "经办记录", "documents_due": "确定补交期限", "assessment": "经办机构核定",
+               "owed_answered": "已补正"}
 
 
 def online_businesses() -> list[Any]:
