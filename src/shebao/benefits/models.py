@@ -184,10 +184,11 @@ class Transfer(models.Model):
     retiree = models.ForeignKey(Retiree, verbose_name="退休人员", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="transfers")
     bank_account = EncryptedTextField("收款账号", max_length=32)  # encrypted at rest (core.crypto)
-    # The 户名 the payment file sent to the bank, kept when the file is written (payroll._payment_file_write):
-    # a relative registered afterwards, or a name corrected on a resend, is the retry's payee, not this
-    # transfer's. Empty: not kept (a monthly run's pension lines, read from the registry person; rows
-    # written before benefits/0010), read from the records now.
+    # The 户名 sent to the bank, kept when the transfer is made (every kind: a monthly run's pension lines,
+    # in its INSERT ... SELECT too; a dependant's, a relative's) and sent as kept by the payment file
+    # (payroll.payment_file_bytes): a change of the person's name, a relative registered afterwards or a
+    # name corrected on a resend is the next transfer's payee, not this one's. With ``bank_account`` and
+    # ``amount_fen`` it is what the line sent. benefits/0011 filled the rows made before.
     payee_name = models.CharField("发送银行的户名", max_length=100, blank=True, default="", db_default="")
     amount_fen = models.BigIntegerField("金额（分）")
     status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.PENDING)

@@ -78,6 +78,7 @@ from shebao.core.masking import echo
 from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor, actor_label, actor_user, require
 from shebao.core.policy import current_policy
+from shebao.registry.models import Person
 from shebao.rules import InputError
 from shebao.rules.dates import month_index, month_str
 from shebao.rules.pension import (
@@ -240,6 +241,11 @@ def _build(run: PayrollRun, *, actor: Any, chunk_size: int, after_chunk: Callabl
     return made
 
 
+def _names(person_ids: set[int]) -> dict[int, str]:
+    """person pk -> the registered name, as a payment row keeps it (`Transfer.payee_name`, 100 characters)."""
+    return {pk: name[:100] for pk, name in Person.objects.filter(pk__in=person_ids).values_list("pk", "name")}
+
+
 def _build_allowances(run: PayrollRun, *, actor: Any, policy: Any, atomic: bool) -> int:
     """Transfers of the monthly disability allowances (伤残津贴, grades 1-4, 工伤保险条例 第三十五条) on
     the month's run: each active allowance pays every month from its first month through the run's
@@ -249,10 +255,11 @@ def _build_allowances(run: PayrollRun, *, actor: Any, policy: Any, atomic: bool)
     plans = _allowance_plans(run.month, policy)
     if not plans:
         return 0
+    names = _names({a.person_id for a, *_ in plans})
     with transaction.atomic() if atomic else nullcontext():
         transfers = Transfer.objects.bulk_create([
             Transfer(run=run, kind=Transfer.Kind.WORK_INJURY, person_id=a.person_id, bank_account=a.bank_account,
-                     amount_fen=sum(amounts)) for a, _, amounts, _ in plans])
+                     payee_name=names[a.person_id], amount_fen=sum(amounts)) for a, _, amounts, _ in plans])
         AllowanceMonth.objects.bulk_create([
             AllowanceMonth(allowance=a, month=m, amount_fen=x, pension_fen=p, transfer=t)
             for t, (a, months, amounts, pensions) in zip(transfers, plans, strict=True)
@@ -315,7 +322,7 @@ def _build_survivors(run: PayrollRun, *, actor: Any, policy: Any, atomic: bool) 
     with transaction.atomic() if atomic else nullcontext():
         transfers = Transfer.objects.bulk_create([
             Transfer(run=run, kind=Transfer.Kind.WORK_INJURY, person_id=p.deceased_id, bank_account=p.bank_account,
-                     amount_fen=sum(x for _, x in kept)) for p, kept in plans])
+                     payee_name=p.name[:100], amount_fen=sum(x for _, x in kept)) for p, kept in plans])
         SurvivorMonth.objects.bulk_create([
             SurvivorMonth(pension=p, month=m, amount_fen=x, transfer=t)
             for t, (p, kept) in zip(transfers, plans, strict=True) for m, x in kept])
@@ -479,7 +486,7 @@ def _build_set_based(run: PayrollRun, *, actor: Any, policy: Any, batch_size: in
     known_on = known_on or clock.today()
     month, prev = run.month, month_str(month_index(run.month) - 1)
     r_t, e_t, s_t = Retiree._meta.db_table, Entitlement._meta.db_table, Suspension._meta.db_table
-    t_t, m_t = Transfer._meta.db_table, PensionMonth._meta.db_table
+    t_t, m_t, n_t = Transfer._meta.db_table, PensionMonth._meta.db_table, Person._meta.db_table
     # The entitlement too is read by a correlated probe of its unique key, not joined: with the row
     # estimate of the retiree filter at 1, PostgreSQL joined every retiree to a full scan of the
     # entitlements (found at 200,000 retirees: minutes for one batch).
@@ -496,9 +503,10 @@ def _build_set_based(run: PayrollRun, *, actor: Any, policy: Any, batch_size: in
         return f"(SELECT COUNT(*) FROM {m_t} p WHERE p.retiree_id = r.id AND p.month = {month_param})"
 
     insert_transfers = f"""
-        INSERT INTO {t_t} (run_id, kind, person_id, retiree_id, bank_account, amount_fen, status, failure_reason,
-                           bank_reference, created_at)
-        SELECT %s, %s, a.person_id, a.id, a.bank_account, a.amount, %s, '', '', %s
+        INSERT INTO {t_t} (run_id, kind, person_id, retiree_id, bank_account, payee_name, amount_fen, status,
+                           failure_reason, bank_reference, created_at)
+        SELECT %s, %s, a.person_id, a.id, a.bank_account,
+               (SELECT SUBSTR(n.name, 1, 100) FROM {n_t} n WHERE n.id = a.person_id), a.amount, %s, '', '', %s
         FROM (SELECT r.id AS id, r.person_id AS person_id, r.bank_account AS bank_account, {amount} AS amount
               FROM {r_t} r
               WHERE r.id > %s AND r.id <= %s AND r.status = %s AND r.retirement_month < %s
@@ -591,9 +599,11 @@ def _build_chunk(run: PayrollRun, chunk: list[Retiree], *, actor: Any, policy: A
         plans.append((r, months, amounts, top_ups))
     if not plans:
         return 0
+    names = _names({r.person_id for r, *_ in plans})
     transfers = Transfer.objects.bulk_create([
         Transfer(run=run, kind=Transfer.Kind.PENSION, person_id=r.person_id, retiree=r, bank_account=r.bank_account,
-                 amount_fen=sum(amounts) + sum(x for _, _, x in top_ups)) for r, _, amounts, top_ups in plans])
+                 payee_name=names[r.person_id], amount_fen=sum(amounts) + sum(x for _, _, x in top_ups))
+        for r, _, amounts, top_ups in plans])
     PensionMonth.objects.bulk_create([
         PensionMonth(retiree=r, month=m, amount_fen=a, transfer=t, known_on=known_on,
                      kind=PensionMonth.Kind.REGULAR if m == run.month else PensionMonth.Kind.ARREARS)
@@ -656,10 +666,13 @@ def _finish(run: PayrollRun, *, actor: Any) -> None:
 
 def payment_file_bytes(run: PayrollRun, *, sent: dict[int, str] | None = None) -> tuple[bytes, int, int]:
     """The payment file of ``run``: UTF-8 CSV, columns PAYMENT_COLUMNS, full account, amount in yuan.
-    Returns (bytes, lines, total fen). ``sent``, when given, is filled with transfer pk -> the 户名
-    written, for every line of an immediate or retry run and for every line whose payee is not the
-    registry person it is booked on (a dependant, a relative): what `Transfer.payee_name` keeps. A
-    monthly run's pension lines are left out (the registry person's name, millions of rows)."""
+    Returns (bytes, lines, total fen).
+
+    Each line sends what its transfer records (`Transfer.payee_name`, ``bank_account``, ``amount_fen``:
+    written when the transfer is made), so the row says what the bank was sent whatever is changed
+    afterwards. A row without its 户名 (made before benefits/0011 and not filled by it) sends the name
+    the records give now (`_payee_now`'s rule); ``sent``, when given, is filled with those rows' pk ->
+    the name written, for `_payment_file_write` to keep."""
     out = io.StringIO(newline="")
     w = csv.writer(out, lineterminator="\r\n")
     w.writerow(PAYMENT_COLUMNS)
@@ -677,13 +690,14 @@ def payment_file_bytes(run: PayrollRun, *, sent: dict[int, str] | None = None) -
         injury = list(run.transfers.filter(kind=Transfer.Kind.WORK_INJURY).select_related("person"))
         payees.update({pk: (p.id_number, p.name) for pk, p in transfer_payees(injury, as_sent=False).items()
                        if p.id_number})
-    small = run.kind in (PayrollRun.Kind.IMMEDIATE, PayrollRun.Kind.RETRY)
-    rows = (run.transfers.order_by("pk").values_list("pk", "person__id_number", "person__name", "bank_account",
-                                                     "amount_fen").iterator(chunk_size=20000))
-    for pk, id_number, name, account, fen in rows:
+    rows = (run.transfers.order_by("pk").values_list("pk", "person__id_number", "person__name", "payee_name",
+                                                     "bank_account", "amount_fen").iterator(chunk_size=20000))
+    for pk, id_number, name, kept, account, fen in rows:
         id_number, name = payees.get(pk, (id_number, name))
-        if sent is not None and (small or pk in payees):
-            sent[pk] = name
+        if kept:
+            name = kept
+        elif sent is not None:
+            sent[pk] = name[:100]
         w.writerow([pk, id_number, name, account, f"{fen // 100}.{fen % 100:02d}"])
         lines += 1
         total += fen
@@ -698,8 +712,8 @@ def _paths(file: PayrollFile) -> tuple[Path, Path]:
 def _payment_file_write(run: PayrollRun, *, now: dt.datetime) -> tuple[PayrollFile, Path]:
     sent: dict[int, str] = {}
     data, lines, amount = payment_file_bytes(run, sent=sent)
-    # each line's 户名 kept on its transfer: the record of what the bank was sent, whatever is registered
-    # or corrected afterwards (a relative on an old death award, a dependant's name on a resend)
+    # a line whose transfer did not keep its 户名 yet keeps the one sent now: the record of what the bank
+    # was sent, whatever is registered or corrected afterwards
     Transfer.objects.bulk_update([Transfer(pk=pk, payee_name=name[:100]) for pk, name in sent.items()],
                                  ["payee_name"], batch_size=1000)
     digest = hashlib.sha256(data).hexdigest()
@@ -939,11 +953,24 @@ def _resend(old: Transfer, retry: PayrollRun, *, account: str, actor: Any, polic
     SurvivorMonth.objects.filter(transfer=old).update(transfer=new)
     if old.retiree is not None:
         _retry_top_ups(new, old.retiree, policy=policy, known_on=known_on)
+    # the 户名 the retry sends: whom the records pay now (a relative registered since, a name corrected)
+    new.payee_name = _payee_now(new)
+    Transfer.objects.filter(pk=new.pk).update(payee_name=new.payee_name)
     before = snapshot(old)
     old.retried_by = new
     old.save(update_fields=["retried_by"])
     audit_update(actor=actor, instance=old, before=before, reason=f"重新发放：明细{new.pk}{why}"[:200])
     return new
+
+
+def _payee_now(t: Transfer) -> str:
+    """The 户名 a payment file sends for ``t`` as the records give it now (`selectors.transfer_payees`,
+    ``as_sent=False``): a dependant's or a death's relative's name, else the registered person's. A
+    death award whose relative was never registered keeps the worker's name, as its first file did."""
+    from shebao.benefits.selectors import transfer_payees
+
+    payee = transfer_payees([t], as_sent=False)[t.pk]
+    return (payee.name if payee.id_number else t.person.name)[:100]
 
 
 def failed_transfer_resend(*, actor: Any, transfer: Transfer, bank_account: str, payee_name: str = "",
@@ -1102,10 +1129,11 @@ def _retry_top_ups(new: Transfer, retiree: Retiree, *, policy: Any, known_on: dt
 
 
 def immediate_payment_start(*, actor: Any, person: Any, bank_account: str, amount_fen: int, memo: str,
-                            record: Callable[[PayrollRun], None] | None = None) -> PayrollRun:
+                            record: Callable[[PayrollRun], None] | None = None, payee_name: str = "") -> PayrollRun:
     """An immediate run of one work-injury transfer outside the monthly run (9's fast payment route):
     accrued (work-injury expense / payable) and its payment file written at once. ``record`` is
-    called with the run inside the transaction that creates it (the award that the run pays)."""
+    called with the run inside the transaction that creates it (the award that the run pays).
+    ``payee_name``: the 户名 sent when it is not ``person``'s (a death's relative), kept on the row."""
     require(actor, "work_injury.pay", district_id=person.district_id)
     if refusal := person.merged_refusal():  # registered twice and merged: pay on the kept record
         raise ValidationError({"person": refusal})
@@ -1119,7 +1147,7 @@ def immediate_payment_start(*, actor: Any, person: Any, bank_account: str, amoun
         run = PayrollRun.objects.create(month=month_str(month_index(clock.today().isoformat()[:7])),
                                         kind=PayrollRun.Kind.IMMEDIATE, created_by_label=actor_label(actor))
         t = Transfer.objects.create(run=run, kind=Transfer.Kind.WORK_INJURY, person=person, bank_account=account,
-                                    amount_fen=amount_fen)
+                                    payee_name=(payee_name or person.name)[:100], amount_fen=amount_fen)
         audit_create(actor=actor, instance=run, reason=f"工伤待遇即时支付：{memo}"[:200])
         audit_create(actor=actor, instance=t, reason=memo[:200])
         if record is not None:

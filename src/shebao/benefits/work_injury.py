@@ -510,7 +510,8 @@ def _award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: str, medic
     # booked on the worker (the expense is theirs); on a death paid to the relative named on the award
     to = f"，领取人{award.payee_name}（{award.get_payee_relation_display()}）" if award.payee_name else ""
     immediate_payment_start(actor=actor, person=case.person, bank_account=bank_account, amount_fen=award.amount_fen,
-                            memo=f"申请#{case.pk} 工伤保险待遇（第9条快速通道）{to}", record=record)
+                            memo=f"申请#{case.pk} 工伤保险待遇（第9条快速通道）{to}", record=record,
+                            payee_name=award.payee_name)
     award.paid_now = True  # type: ignore[attr-defined]  # the caller says "paid" only for this one
     return award
 
