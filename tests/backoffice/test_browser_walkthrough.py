@@ -22,11 +22,11 @@ from shebao.staff.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from tests.businesses.desk import refund_fields
 from tests.conftest import screenshot
 from tests.personas import PASSWORD
+from tests.uploads import PDF
 from tests.visible_text import foreign_words
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def login(page, username: str, password: str = PASSWORD) -> None:

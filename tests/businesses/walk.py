@@ -7,8 +7,7 @@ from typing import Any
 
 from shebao.cases import services
 from shebao.cases.models import Case, OwedDocument, PhoneCheck, Status
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from tests.uploads import PDF
 
 
 def submit(clerk: Any, business: str, *, details: dict[str, Any] | None, employer=None, person=None,

@@ -15,11 +15,9 @@ from rest_framework.test import APIClient
 from shebao.registry.models import Contribution, EmploymentSpell
 from shebao.rules.dates import month_of_date
 from tests import personas
+from tests.uploads import JPEG, PDF, PNG  # noqa: F401 - whole files (the upload check decodes them)
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "decision-examples.jsonl"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 
 
 def example(ident: str) -> dict[str, Any]:

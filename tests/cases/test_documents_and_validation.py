@@ -9,6 +9,7 @@ import pytest
 from shebao.cases.models import Case, Document
 from tests.cases.conftest import PDF, PNG, submit, upload, valid_details
 from tests.nothing_written import nothing_written
+from tests.uploads import pdf
 
 
 def _case(cy, employer):
@@ -32,7 +33,7 @@ def test_an_upload_is_judged_by_its_content_and_stored_with_its_checksum(cy, emp
 
 
 def test_size_and_count_limits_are_enforced(cy, employer_chaoyang, settings):
-    settings.SHEBAO_UPLOAD_MAX_BYTES = 100
+    settings.SHEBAO_UPLOAD_MAX_BYTES = len(PDF) + 100
     settings.SHEBAO_UPLOAD_MAX_PER_CASE = 2
     case = _case(cy, employer_chaoyang)
     with nothing_written():
@@ -40,10 +41,10 @@ def test_size_and_count_limits_are_enforced(cy, employer_chaoyang, settings):
                       format="multipart")
     assert big.status_code == 400 and "上限" in big.json()["errors"][0]["reason_zh"]
     for i in range(2):  # two different files (the same file twice is one document)
-        assert cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload(content=PDF + b"%" + bytes([48 + i]))},
+        assert cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload(content=pdf(tag=b"%d" % i))},
                        format="multipart").status_code == 201
     with nothing_written():
-        third = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload(content=PDF + b"%9")},
+        third = cy.post(f"/api/v1/cases/{case['id']}/documents/", {"file": upload(content=pdf(tag=b"9"))},
                         format="multipart")
     assert third.status_code == 400 and "最多" in third.json()["errors"][0]["reason_zh"]
 

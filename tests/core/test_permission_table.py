@@ -46,6 +46,7 @@ from tests.benefits.conftest import claim_details
 from tests.cases.conftest import valid_details
 from tests.collection.conftest import book_due
 from tests.collection.relief_helpers import open_dues
+from tests.uploads import PDF
 
 # The modules whose public functions write; each function is an action of the table or listed below.
 SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "shebao.collection.importers",
@@ -520,7 +521,7 @@ CARD_ADDRESS = {"reason": "lost", "recipient_name": "张三", "recipient_phone":
 
 
 def _upload() -> io.BytesIO:
-    f = io.BytesIO(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    f = io.BytesIO(PDF)
     f.name = "doc.pdf"
     return f
 

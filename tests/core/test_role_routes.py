@@ -23,10 +23,11 @@ from shebao.staff.models import Role, User
 from tests import personas
 from tests.core.test_district_line import _chaoyang_objects, fill, routes
 from tests.core.test_permission_table import written
+from tests.uploads import PDF
 
 
 def _pdf() -> io.BytesIO:
-    f = io.BytesIO(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    f = io.BytesIO(PDF)
     f.name = "doc.pdf"
     return f
 

@@ -78,7 +78,7 @@ def test_a_person_uploads_the_payment_record_the_transfer_in_owes_and_the_case_s
 @pytest.mark.parametrize(("content", "message"), [
     (b"MZ\x90\x00 not a document", "只接受PDF、JPEG、PNG文件（按文件内容判断）"),
     (b"<html><script>alert(1)</script></html>", "只接受PDF、JPEG、PNG文件（按文件内容判断）"),
-    (PDF + b"0" * (1024 * 1024), "文件超过1MB上限"),
+    (PDF + b"0" * (1024 * 1024), "文件“凭证.pdf”超过1MB上限"),
     (b"", "文件为空"),
 ])
 def test_a_wrong_type_or_oversize_file_is_refused_beside_its_box_and_nothing_is_stored(

@@ -1,12 +1,29 @@
-"""Document uploads: checked by content (magic bytes), size and count; stored with a SHA-256.
+"""Document uploads: checked by content, size and count; stored with a SHA-256.
 
-The declared content type and file name are not trusted: a file is what its first bytes say.
+The declared content type and file name are not trusted: a file is what its content shows, and the
+content must be whole (review-input9 F7: a PNG header followed by random bytes was stored as an image).
+`check_upload` is the one check of every road that stores a document (the staff case page, the
+employer's and the insured person's portal pages, the API: all through `cases.services.document_attach`):
+
+- the first bytes name the kind (PDF, JPEG, PNG); anything else is refused;
+- a name or client content type that declares another kind (``scan.pdf`` holding a PNG, a zip renamed
+  ``.pdf``) is refused; ``photo.bin`` or ``application/octet-stream`` declare nothing;
+- an image is decoded whole with Pillow (``Image.open`` + ``verify``, then opened again and
+  ``load``-ed), and one over Pillow's ``Image.MAX_IMAGE_PIXELS`` is refused as a decompression bomb
+  (an error here, where Pillow only warns);
+- a PDF is parsed with pypdf and must have at least one page and open without a password.
+
 Limits are settings with safe defaults (`SHEBAO_UPLOAD_MAX_BYTES`, `SHEBAO_UPLOAD_MAX_PER_CASE`).
+Every refusal is an `UploadRefused` (field ``file``) whose Chinese text names the file.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import logging
+import mimetypes
+import warnings
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -20,6 +37,12 @@ MAGIC: tuple[tuple[bytes, str, str], ...] = (
     (b"\xff\xd8\xff", "image/jpeg", "jpg"),
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
 )
+KIND_ZH = {"application/pdf": "PDF文件", "image/jpeg": "JPEG图片", "image/png": "PNG图片"}
+PILLOW_FORMAT = {"image/jpeg": "JPEG", "image/png": "PNG"}
+# what clients also send for the three kinds (old browsers, scanners' drivers)
+_ALIASES = {"image/pjpeg": "image/jpeg", "image/jpg": "image/jpeg", "image/x-png": "image/png",
+            "application/x-pdf": "application/pdf", "application/acrobat": "application/pdf"}
+_DECLARE_NOTHING = {"", "application/octet-stream", "binary/octet-stream", "application/unknown"}
 
 
 def max_bytes() -> int:
@@ -54,20 +77,112 @@ def sniff(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def check_upload(stream: IO[bytes] | Any, *, already: int) -> CheckedUpload:
-    """Read and check one upload; raises UploadRefused naming the field and the reason."""
+def shown_name(stream: Any) -> str:
+    """The upload's file name as a refusal quotes it: without folders or invisible characters, at most
+    60 characters (its end kept, where the extension is); ``所选文件`` when it has none."""
+    from shebao.core.inputs import strip_bad_text
+
+    raw = getattr(stream, "name", None)
+    name = strip_bad_text(str(raw)).replace("\\", "/").rsplit("/", 1)[-1].strip() if raw else ""
+    if not name:
+        return "所选文件"
+    return f"文件“{name if len(name) <= 60 else '…' + name[-59:]}”"
+
+
+def declared_types(stream: Any) -> set[str]:
+    """The content types an upload declares besides its content: its name's extension (by the standard
+    `mimetypes` table) and the client's ``content_type``; unknown or octet-stream declare nothing."""
+    out = set()
+    name = getattr(stream, "name", None)
+    if name:
+        guessed, _ = mimetypes.guess_type(str(name).replace("\\", "/").rsplit("/", 1)[-1], strict=False)
+        out.add((guessed or "").lower())
+    out.add(str(getattr(stream, "content_type", "") or "").split(";")[0].strip().lower())
+    return {_ALIASES.get(t, t) for t in out} - _DECLARE_NOTHING
+
+
+def content_problem(content: bytes, content_type: str, who: str) -> str:
+    """Why ``content`` (non-empty, its kind `content_type` sniffed from its first bytes) is not a whole
+    file of that kind, in Chinese naming the file (``who``, as `shown_name` gives it), or ``""``."""
+    kind = KIND_ZH[content_type]
+    if content_type == "application/pdf":
+        return _pdf_problem(content, who)
+    from PIL import Image
+
+    fmt = PILLOW_FORMAT[content_type]
+    damaged = f"{who}看似{kind}，但内容不完整或已损坏，无法打开，请重新扫描或拍照后上传"
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; here it is an error
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content), formats=[fmt]) as im:
+                im.verify()  # the whole file's structure and checksums, without decoding pixels
+            with Image.open(io.BytesIO(content), formats=[fmt]) as im:
+                im.load()  # every pixel decoded: a truncated or garbled image stream fails here
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        return (f"{who}的图片像素过多（超过{Image.MAX_IMAGE_PIXELS:,}像素），可能是恶意构造的文件，"
+                "请缩小后重新上传")
+    except Exception:  # Pillow raises many kinds (OSError, SyntaxError, ValueError, struct.error…)
+        return damaged
+    return ""
+
+
+def _pdf_problem(content: bytes, who: str) -> str:
+    from pypdf import PdfReader
+
+    damaged = f"{who}看似PDF文件，但内容不完整或已损坏，无法打开，请重新生成或扫描后上传"
+    pypdf_log = logging.getLogger("pypdf")
+    was = pypdf_log.level
+    pypdf_log.setLevel(logging.ERROR)  # pypdf logs every repair it tries; the refusal says it once
+    try:
+        reader = PdfReader(io.BytesIO(content), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            return f"{who}是加密的PDF文件，无法打开，请去除密码后重新上传"
+        pages = len(reader.pages)
+        for page in reader.pages:
+            page.mediabox  # noqa: B018 - each page's dictionary read, not just counted
+    except Exception:  # pypdf raises PdfReadError, PdfStreamError, ValueError, KeyError… on garbage
+        return damaged
+    finally:
+        pypdf_log.setLevel(was)
+    if pages == 0:
+        return f"{who}是没有任何页面的PDF文件，请检查后重新上传"
+    return ""
+
+
+def check_count(already: int) -> None:
+    """UploadRefused when a case already holds `max_per_case` documents."""
     if already >= max_per_case():
         raise UploadRefused(f"每件申请最多上传{max_per_case()}份材料", f"at most {max_per_case()} files per case", field="file")
+
+
+def check_upload(stream: IO[bytes] | Any, *, already: int = 0) -> CheckedUpload:
+    """Read and check one upload (a file-like object; its ``name`` and ``content_type`` when it has
+    them); raises UploadRefused (field ``file``), in Chinese naming the file, when there are already
+    `max_per_case` documents (``already``), or the file is empty, over `max_bytes`, not a PDF/JPEG/PNG
+    by content, declared as another kind by its name or content type, or not a whole file of its kind."""
+    check_count(already)
+    who = shown_name(stream)
     limit = max_bytes()
     content = stream.read(limit + 1)
     if not content:
-        raise UploadRefused("文件为空", "the file is empty", field="file")
+        raise UploadRefused(f"文件为空：{who}是0字节的文件，请检查后重新选择", "the file is empty", field="file")
     if len(content) > limit:
-        raise UploadRefused(f"文件超过{limit // (1024 * 1024)}MB上限", f"the file exceeds {limit} bytes", field="file")
+        raise UploadRefused(f"{who}超过{limit // (1024 * 1024)}MB上限", f"the file exceeds {limit} bytes", field="file")
     kind = sniff(content[:16])
     if kind is None:
-        raise UploadRefused("只接受PDF、JPEG、PNG文件（按文件内容判断）", "only PDF, JPEG and PNG files are accepted (judged by content)", field="file")
-    return CheckedUpload(content, kind[0], kind[1], hashlib.sha256(content).hexdigest())
+        raise UploadRefused(f"{who}无法接收：只接受PDF、JPEG、PNG文件（按文件内容判断）",
+                            "only PDF, JPEG and PNG files are accepted (judged by content)", field="file")
+    ctype, ext = kind
+    other = sorted(declared_types(stream) - {ctype})
+    if other:
+        said = "、".join(KIND_ZH.get(t, t) for t in other)
+        raise UploadRefused(f"{who}的内容是{KIND_ZH[ctype]}，与其文件名或类型所称的{said}不符，请检查后重新上传",
+                            f"the content is {ctype} but the file declares {', '.join(other)}", field="file")
+    problem = content_problem(content, ctype, who)
+    if problem:
+        raise UploadRefused(problem, f"the file is not a whole, readable {ctype}", field="file")
+    return CheckedUpload(content, ctype, ext, hashlib.sha256(content).hexdigest())
 
 
 def document_may_read(*, user: Any, document: Any) -> bool:

@@ -16,7 +16,7 @@ from django.db.models import Count, F
 
 from shebao.cases import routing, workflows
 from shebao.cases.checks import CHECKS, CheckContext, checks_run
-from shebao.cases.documents import check_upload
+from shebao.cases.documents import check_count, check_upload
 from shebao.cases.effects import effect_run
 from shebao.cases.models import (
     ApplicantKind,
@@ -845,12 +845,14 @@ def _document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: 
     if problem:
         raise UploadRefused(f"材料名称{problem}", "the document's name holds a control character or is too long",
                             field="name")
+    # the content is decoded whole (images, PDFs) before the case is locked: seconds for a large scan
+    checked = check_upload(stream)  # the count is checked under the lock, after the district
     with transaction.atomic():
         locked = Case.objects.select_for_update().select_related("office").get(pk=case.pk)
         _require_district(actor, locked)
         if locked.status in (Status.COMPLETED, Status.REJECTED) and owed is None:
             raise Conflict("申请已办结，不能再上传材料", "the case is closed", field="file")
-        checked = check_upload(stream, already=locked.documents.count())
+        check_count(locked.documents.count())  # under the lock: a concurrent upload counts
         same = locked.documents.filter(sha256=checked.sha256).order_by("pk").first()
         if same is not None:
             # The same file twice in one case is one document (review 3, E7: six copies were kept). If
