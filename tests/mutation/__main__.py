@@ -44,7 +44,7 @@ EQUIVALENTS = Path(__file__).with_name("equivalents.md")
 # the slower tests of other modules are left out to keep a run within hours, so the kill rates
 # printed are lower bounds for the whole suite.
 _RULES_ORDER = ("test_calendar.py", "test_late_fee_forms.py", "test_thresholds.py", "test_tables.py",
-                "test_explain.py", "test_boundaries.py", "test_examples.py", "test_pack_loader.py",
+                "test_explain.py", "test_scenarios.py", "test_boundaries.py", "test_examples.py", "test_pack_loader.py",
                 "test_pack_cache.py", "test_working_days.py", "test_pack_validation.py")
 _RULES = ("-p", "no:django", "--noconftest")
 _COLLECTION = ("tests/collection/test_money_code.py", "tests/collection/test_late_fees_and_assessment.py",
@@ -63,7 +63,7 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "src/shebao/rules/late_fee.py": ("rules", "test_late_fee_forms.py"),
     "src/shebao/rules/tables.py": ("rules", "test_tables.py", "test_pack_validation.py", "test_thresholds.py",
                                    "test_explain.py"),
-    "src/shebao/rules/facts.py": ("rules", "test_facts_declared.py", "test_examples.py", "test_boundaries.py",
+    "src/shebao/rules/facts.py": ("rules", "test_facts_declared.py", "test_examples.py", "test_scenarios.py",
                                   "test_explain.py"),
     # the pension rule (review-user4 U4): its examples and the adjustment-date properties
     "src/shebao/rules/pension.py": ("tests/rules/test_pension_inputs.py", "tests/rules/test_pension_adjustment_dates.py",
