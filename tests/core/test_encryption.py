@@ -348,3 +348,18 @@ def test_a_change_that_keeps_the_masked_digits_is_still_a_change_in_the_trail():
     assert before != after and before.startswith("138****5678（指纹 ") and after.startswith("138****5678（指纹 ")
     assert encrypted_shown("010-65123456").startswith("********3456（指纹 ")
     assert encrypted_shown("") == ""
+
+
+def test_bulk_tokens_are_fernet_tokens_that_open_to_their_values():
+    """`encrypt_many` (the generator's bulk path) writes what Fernet itself opens, of any length."""
+    from cryptography.fernet import Fernet
+
+    from shebao.core import crypto
+
+    values = ["11010519491231002X", "13800001234", "6222000000000000001", "x", "一二三" * 9, "a" * 16, "b" * 15]
+    tokens = crypto.encrypt_many(values)
+    assert [crypto.decrypt(t) for t in tokens] == values
+    assert Fernet(crypto.field_keys()[0]).decrypt(tokens[0].encode()) == values[0].encode()
+    assert all(crypto.is_token(t) for t in tokens) and len(set(crypto.encrypt_many(["1"] * 50))) == 50  # random IVs
+    with pytest.raises(ValueError):
+        crypto.encrypt_many(["", "1"])

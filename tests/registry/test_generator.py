@@ -149,3 +149,63 @@ def test_binary_copy_rows_are_fixed_records_with_null_dates_as_minus_one():
     first = data[len(PG_COPY_HEADER):len(PG_COPY_HEADER) + per_row + 8]
     assert first[:2] == (18).to_bytes(2, "big") and first[-8:] == (4).to_bytes(4, "big") + (2).to_bytes(4, "big")
     assert data[-6:-2] == b"\xff\xff\xff\xff"  # the second row's date: length -1, no bytes (NULL)
+
+
+@pytest.mark.django_db
+def test_a_loaded_city_keeps_every_foreign_key_and_passes_them_all():
+    """On PostgreSQL the load drops the loaded tables' foreign keys and adds them back after the rows
+    are in (issue 21): the same constraints come back, validated, and every row satisfies them."""
+    from django.db import connection
+
+    from shebao.registry.generator import LOADED_MODELS, foreign_keys
+
+    tables = [m._meta.db_table for m in LOADED_MODELS]
+    before = foreign_keys(tables)
+    generate(OPTIONS)
+    assert foreign_keys(tables) == before
+    if connection.vendor != "postgresql":
+        return
+    assert {t for t, _, _ in before} >= {m._meta.db_table for m in (Person, PensionAccount, EmploymentSpell,
+                                                                     Contribution)}
+    assert len(before) >= 7  # person, account, spell and contribution point to people, employers, districts
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT conname FROM pg_constraint WHERE contype = 'f' AND NOT convalidated "
+                       "AND conrelid::regclass::text = ANY(%s)", [tables])
+        assert cursor.fetchall() == []
+        # Every key checked again from scratch, as a restore would: each row points to a row that exists.
+        for table, name, definition in before:
+            cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+            cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_pointing_nowhere_fails_the_load_and_leaves_nothing(monkeypatch):
+    """The keys checked after the load still refuse a broken row, and the whole load is undone."""
+    from django.db import IntegrityError, connection
+
+    from shebao.registry import generator
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite checks each batch's rows at its commit")
+    load = generator._generate
+
+    def broken(options, **kw):
+        out = load(options, **kw)
+        with connection.cursor() as cursor:  # a contribution of somebody who does not exist
+            cursor.execute("INSERT INTO registry_contribution (person_id, employer_id, month, pension_base_fen, "
+                           "pension_employer_fen, pension_personal_fen, unemployment_base_fen, "
+                           "unemployment_employer_fen, unemployment_personal_fen, medical_base_fen, "
+                           "medical_employer_fen, medical_personal_fen, maternity_base_fen, maternity_employer_fen, "
+                           "work_injury_base_fen, work_injury_employer_fen) "
+                           "SELECT 987654321, MIN(id), '2019-07', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 "
+                           "FROM registry_employer")
+        return out
+
+    monkeypatch.setattr(generator, "_generate", broken)
+    with pytest.raises(IntegrityError):
+        generate(OPTIONS)
+    assert not Person.objects.exists() and not Contribution.objects.exists() and not Employer.objects.exists()
+    assert not AuditEvent.objects.filter(model="registry.Person").exists()
+    tables = [m._meta.db_table for m in generator.LOADED_MODELS]
+    assert len(generator.foreign_keys(tables)) >= 7  # the keys are back: the failed load rolled their drop back

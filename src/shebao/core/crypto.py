@@ -112,6 +112,53 @@ def encrypt(value: str | None) -> str | None:
     return fernet().encrypt(str(value).encode()).decode()
 
 
+def encrypt_many(values: list[str]) -> list[str]:
+    """`encrypt` of many values at once, for bulk loads (the generator writes millions): the same
+    Fernet tokens (version 0x80, time stamp, random IV, AES-128-CBC of the PKCS7-padded value,
+    HMAC-SHA256; https://github.com/fernet/spec), opened by `decrypt` like any other.
+
+    Fernet encrypts one value per call, about 15 µs each in Python. Here the values are grouped by
+    their padded length and each CBC step of a group is one AES-ECB call over all of its values
+    (`cryptography`'s AES; CBC is C_i = AES(P_i xor C_(i-1)), C_0 the IV), so what is left per value is
+    its HMAC and base64. Values must be non-empty plain strings (a token or "" is a caller's error:
+    ValueError)."""
+    import os
+
+    import numpy as np
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    from shebao.core import clock
+
+    key = base64.urlsafe_b64decode(field_keys()[0])
+    signing, aes = key[:16], Cipher(algorithms.AES(key[16:]), modes.ECB())
+    stamp = b"\x80" + int(clock.wall_now().timestamp()).to_bytes(8, "big")
+    out: list[str] = [""] * len(values)
+    groups: dict[int, list[int]] = {}
+    padded: list[bytes] = []
+    for i, value in enumerate(values):
+        if not value or is_token(value):
+            raise ValueError("encrypt_many: every value must be a non-empty plain string")
+        raw = str(value).encode()
+        fill = 16 - len(raw) % 16  # PKCS7: 1..16 bytes, each the count
+        padded.append(raw + bytes([fill]) * fill)
+        groups.setdefault(len(padded[-1]), []).append(i)
+    for size, rows in groups.items():
+        blocks = np.frombuffer(b"".join(padded[i] for i in rows), dtype=np.uint8).reshape(len(rows), size // 16, 16)
+        ivs = np.frombuffer(os.urandom(16 * len(rows)), dtype=np.uint8).reshape(len(rows), 16)
+        cipher = np.empty_like(blocks)
+        previous = ivs
+        for b in range(size // 16):
+            encryptor = aes.encryptor()
+            step = encryptor.update(np.bitwise_xor(blocks[:, b], previous).tobytes()) + encryptor.finalize()
+            previous = cipher[:, b] = np.frombuffer(step, dtype=np.uint8).reshape(len(rows), 16)
+        body = np.concatenate([ivs, cipher.reshape(len(rows), size)], axis=1).tobytes()
+        width = 16 + size
+        for k, i in enumerate(rows):
+            signed = stamp + body[k * width:(k + 1) * width]
+            out[i] = base64.urlsafe_b64encode(signed + hmac.digest(signing, signed, "sha256")).decode()
+    return out
+
+
 def decrypt(value: str | None) -> str | None:
     """The plain value of a token (any key of SHEBAO_FIELD_KEYS). A value that is not a token (a
     row written in clear below the ORM, before `shebao encryption_rotate` encrypts it) is returned
