@@ -172,6 +172,75 @@ def decrypt(value: str | None) -> str | None:
                                    "was a key removed before `shebao encryption_rotate` ran?") from None
 
 
+# Fernet's token layout (https://github.com/fernet/spec/blob/master/Spec.md): version 0x80, an 8-byte
+# time stamp, a 16-byte IV, the AES-128-CBC ciphertext (whole 16-byte blocks, PKCS#7 padded) and the
+# HMAC-SHA256 of everything before it; the key is the 16-byte signing key then the 16-byte encryption key.
+_HEAD, _MAC, _BLOCK = 25, 32, 16
+BULK_CHUNK = 20_000
+
+
+def decrypt_many(values: list[str | None]) -> list[str | None]:
+    """`decrypt` of each of ``values``, in order: the same answers and the same refusals, for a column
+    read whole (the bank payment file's accounts, millions of lines: `decrypt` costs about 10 µs a token
+    in `Fernet`'s own objects, this about a third of it).
+
+    Tokens under the newest key are opened together, as the Fernet specification says and nothing
+    less: each token's HMAC-SHA256 is checked first, in constant time (`hmac.compare_digest`), then all
+    their ciphertext blocks are decrypted by one AES call (`cryptography`'s AES in ECB mode, i.e. the
+    block cipher alone) and each block XORed with the ciphertext block before it, the IV for the first:
+    CBC decryption by its definition (NIST SP 800-38A §6.2), done for the whole chunk at once instead
+    of one CBC decryptor per token; then the PKCS#7 padding is checked and removed. Like `Fernet.decrypt`
+    without a ``ttl``, the time stamp is not read. A value in clear, a token under an older key and
+    anything malformed or tampered with go through `decrypt` itself, which answers or raises as it
+    always does (tests/core/test_crypto_bulk.py holds the two equal on random values)."""
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    raw = base64.urlsafe_b64decode(field_keys()[0])
+    signing, encryption = raw[:16], raw[16:]
+    out: list[str | None] = list(values)
+    for start in range(0, len(out), BULK_CHUNK):
+        picked: list[int] = []
+        blocks: list[bytes] = []
+        before: list[bytes] = []
+        for i in range(start, min(start + BULK_CHUNK, len(out))):
+            value = out[i]
+            if not is_token(value):
+                continue
+            try:
+                data = base64.urlsafe_b64decode(value)
+            except (ValueError, TypeError):
+                continue  # left to `decrypt`, which refuses it
+            body = len(data) - _HEAD - _MAC
+            if data[0] != 0x80 or body < _BLOCK or body % _BLOCK or not hmac.compare_digest(
+                    hmac.digest(signing, data[:-_MAC], "sha256"), data[-_MAC:]):
+                continue  # another key, or not a token of ours: `decrypt` answers
+            picked.append(i)
+            blocks.append(data[_HEAD:-_MAC])
+            before.append(data[_HEAD - _BLOCK:-_MAC - _BLOCK])  # the IV, then every block but the last
+        if picked:
+            ciphertext, chained = b"".join(blocks), b"".join(before)
+            decryptor = Cipher(algorithms.AES(encryption), modes.ECB()).decryptor()
+            plain = decryptor.update(ciphertext) + decryptor.finalize()
+            plain = (int.from_bytes(plain, "big") ^ int.from_bytes(chained, "big")).to_bytes(len(plain), "big")
+            at = 0
+            for i, block in zip(picked, blocks, strict=True):
+                padded = plain[at:at + len(block)]
+                at += len(block)
+                pad = padded[-1]
+                if 1 <= pad <= _BLOCK and padded[-pad:] == bytes([pad]) * pad:
+                    try:
+                        out[i] = padded[:-pad].decode()
+                        continue
+                    except UnicodeDecodeError:
+                        pass
+                out[i] = decrypt(out[i])  # refused there as it always is
+        opened = set(picked)
+        for i in range(start, min(start + BULK_CHUNK, len(out))):
+            if i not in opened and is_token(out[i]):
+                out[i] = decrypt(out[i])
+    return out
+
+
 def rotate(value: str | None) -> str | None:
     """`value` re-encrypted under the newest key (a value in clear is encrypted)."""
     if value is None or value == "":
