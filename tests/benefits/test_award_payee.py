@@ -28,6 +28,7 @@ from shebao.benefits.work_injury import (
     fast_track_claim_submit,
 )
 from shebao.core import clock
+from shebao.core.masking import mask_id_number
 from shebao.core.models import PersonalDataAccess
 from tests import personas
 from tests.benefits.conftest import claim_details, send_to_bank
@@ -69,9 +70,9 @@ def test_a_death_is_paid_to_the_relative_and_the_number_is_kept_encrypted(clerk_
     payee = transfer_payees([t])[t.pk]
     assert (payee.name, payee.id_number, payee.relation, payee.note) == ("王丽", WIFE, "配偶", f"因工死亡职工{case.person.name}的配偶")
     assert payee.person is None and payee.award == award
-    # the bank is asked to credit the relative, under her name and number
+    # the bank is asked to credit the relative, under her name and her number masked
     line = payroll.payment_file_bytes(award.run)[0].decode().splitlines()[1].split(",")
-    assert line[1:4] == [WIFE, "王丽", "6222020000000003011"]
+    assert line[1:4] == [mask_id_number(WIFE), "王丽", "6222020000000003011"] and WIFE not in line
 
 
 @pytest.mark.parametrize("payee, field, message", [
@@ -173,7 +174,7 @@ def test_the_run_page_failed_list_and_excel_name_the_relative(client, municipal_
     new = retry.transfers.select_related("person").get()
     assert transfer_payees([new])[new.pk].name == "王丽"
     line = payroll.payment_file_bytes(retry)[0].decode().splitlines()[1].split(",")
-    assert line[1:3] == [WIFE, "王丽"]
+    assert line[1:3] == [mask_id_number(WIFE), "王丽"]
     page = client.get(reverse("backoffice:payroll_run", args=[retry.pk])).content.decode()
     assert "王丽" in page.split("<tbody>", 1)[1] and WIFE not in page
     auditor = personas.make_staff("auditor_award", role=personas.Role.AUDITOR, office_code="110000",

@@ -20,6 +20,7 @@ from shebao.benefits.selectors import transfer_payees
 from shebao.benefits.survivors import survivor_pensions_grant
 from shebao.benefits.work_injury import exchange_file_import, fast_track_award_pay, fast_track_claim_submit
 from shebao.core import clock
+from shebao.core.masking import mask_id_number
 from shebao.core.models import PersonalDataAccess
 from tests import personas
 from tests.benefits.conftest import claim_details, send_to_bank
@@ -82,10 +83,10 @@ def test_the_export_and_the_bank_file_name_the_same_payee(client, settings, paid
                    "子女丁": (child.id_number, "供养亲属抚恤金", "因工死亡职工钱医生的子女")}
     assert set(PersonalDataAccess.objects.filter(actor=auditor).values_list("model", "object_pk")) == {
         ("benefits.SurvivorPension", str(spouse.pk)), ("benefits.SurvivorPension", str(child.pk))}
-    # the bank was sent the same names and numbers, line by line
+    # the bank was sent the same names and the numbers masked, line by line
     data = payroll.payment_file_bytes(run)[0].decode().splitlines()[1:]
     sent = {line.split(",")[2]: line.split(",")[1] for line in data}
-    assert sent == {name: number for name, (number, _, _) in got.items()}
+    assert sent == {name: mask_id_number(number) for name, (number, _, _) in got.items()}
     # a leader reads masked numbers; nothing recorded
     client.force_login(leader)
     ws = load_workbook(io.BytesIO(b"".join(client.get(reverse("backoffice:payroll_export", args=[run.pk]))

@@ -34,6 +34,7 @@ from shebao.benefits.models import (
 from shebao.benefits.survivors import DependantInput, survivor_pensions_grant
 from shebao.benefits.work_injury import AwardPayee, award_payee_register, fast_track_award_pay
 from shebao.core import clock
+from shebao.core.masking import mask_id_number
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import ActionRefused
 from tests import personas
@@ -112,7 +113,7 @@ def test_the_desk_corrects_a_relatives_account_and_name_and_the_bank_file_carrie
     death.refresh_from_db()
     assert death.payee_name == "王莉" and death.payee_id_number == WIFE
     # the side effect: the bank is asked to credit the corrected account under the corrected name
-    assert file_line(retry)[1:4] == [WIFE, "王莉", "6222020000000004999"]
+    assert file_line(retry)[1:4] == [mask_id_number(WIFE), "王莉", "6222020000000004999"]
     reasons = list(AuditEvent.objects.filter(model="benefits.WorkInjuryAward", object_pk=str(death.pk))
                    .values_list("reason", flat=True))
     assert any("户名不符" in x and "银行卡复印件" in x for x in reasons), reasons
@@ -153,7 +154,7 @@ def test_a_dependants_account_and_name_are_corrected(reviewer_chaoyang, municipa
                                                payee_name="赵晓", reason="监护人提供的户口簿")
     pension = SurvivorPension.objects.get()
     assert (pension.name, pension.bank_account) == ("赵晓", "6222020000000004122")
-    assert file_line(retry)[1:4] == [child, "赵晓", "6222020000000004122"]
+    assert file_line(retry)[1:4] == [mask_id_number(child), "赵晓", "6222020000000004122"]
 
 
 def test_the_resend_api_and_who_may_use_it(municipal_admin, reviewer_chaoyang, death):
@@ -170,7 +171,7 @@ def test_the_resend_api_and_who_may_use_it(municipal_admin, reviewer_chaoyang, d
     body = r.json()
     new = Transfer.objects.get(pk=body["transfer"])
     assert body["run"] == new.run_id and body["payee"] == "王*" and "6222020000000004013" not in r.content.decode()
-    assert file_line(new.run)[1:4] == [WIFE, "王丽", "6222020000000004013"]
+    assert file_line(new.run)[1:4] == [mask_id_number(WIFE), "王丽", "6222020000000004013"]
 
 
 # --- 2. The relative of an old death award --------------------------------------------------------------
@@ -223,7 +224,7 @@ def test_the_relative_of_an_old_award_is_registered_and_the_retry_pays_them(clie
     # the retry pays the relative, not the dead worker
     retry = payroll.payroll_retry_start(run=old_death.run, actor=SETUP)
     line = file_line(retry)
-    assert line[1:3] == [WIFE, "王丽"] and old_death.person.name not in line
+    assert line[1:3] == [mask_id_number(WIFE), "王丽"] and old_death.person.name not in line
     # registered once
     with nothing_written(), pytest.raises(ValidationError, match="已登记"):
         award_payee_register(actor=reviewer_chaoyang, award=old_death, payee=AwardPayee("王丽", "spouse", WIFE))

@@ -18,6 +18,7 @@ from shebao.benefits.survivors import DependantInput, survivor_pension_end, surv
 from shebao.benefits.work_injury import exchange_file_import, fast_track_award_pay, fast_track_claim_submit
 from shebao.collection.ledger import account_balance, unbalanced_transactions
 from shebao.core import clock
+from shebao.core.masking import mask_id_number
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import ActionRefused
 from shebao.rules import load_policy
@@ -140,9 +141,10 @@ def test_the_pensions_are_granted_and_paid_monthly_from_the_month_after_the_deat
     assert account_balance(account=payroll.WORK_INJURY_EXPENSE) == (
         death_award.amount_fen + 2_000_000 + 700_000)
     assert unbalanced_transactions() == []
-    # the bank file pays the dependant, by name and ID number, not the deceased
+    # the bank file pays the dependant, by name and masked ID number, not the deceased
     data = payroll.payment_file_bytes(june)[0].decode()
-    assert "配偶丙" in data and spouse.id_number in data and death_award.person.name not in data
+    assert "配偶丙" in data and mask_id_number(spouse.id_number) in data and death_award.person.name not in data
+    assert spouse.id_number not in data
 
 
 def test_over_the_cap_the_shares_are_reduced_in_proportion_and_rise_again_when_one_ends(death_award,
