@@ -16,6 +16,7 @@ from shebao.benefits.models import PayrollRun, PensionMonth, Retiree, Transfer
 from shebao.benefits.services import Basis, retiree_resume, retiree_suspend
 from shebao.core.models import AuditEvent
 from shebao.core.policy import current_policy
+from shebao.registry.models import Person
 from shebao.rules.dates import month_index, month_str
 from shebao.rules.pension import monthly_amount_fen
 from tests import personas
@@ -28,7 +29,7 @@ def _built(month: str, *, set_based: bool) -> list[tuple]:
     sid = transaction.savepoint()
     run = PayrollRun.objects.create(month=month, kind=PayrollRun.Kind.SUPPLEMENTARY, created_by_label="test")
     made = payroll._build(run, actor=SETUP, chunk_size=3, after_chunk=None, set_based=set_based, batch_size=4)
-    rows = sorted((t.retiree_id, t.bank_account, t.amount_fen,
+    rows = sorted((t.retiree_id, t.bank_account, t.payee_name, t.amount_fen,
                    tuple(sorted(t.months.values_list("month", "amount_fen", "kind"))))
                   for t in Transfer.objects.filter(run=run))
     assert made == len(rows)
@@ -78,6 +79,9 @@ def test_the_set_based_run_pays_what_the_per_row_run_pays_on_random_retirees(db,
                 stop = r.suspensions.get(to_month="")
                 if month_index(stop.from_month) < m:
                     retiree_resume(actor=clerk_chaoyang, retiree=r, from_month=month)
+        if rng.random() < 0.2:  # a change of name: both paths send the name registered when they run
+            r = rng.choice(retirees)
+            Person.objects.filter(pk=r.person_id).update(name=personas.numbered("改名", m))
         per_row = _built(month, set_based=False)
         assert _built(month, set_based=True) == per_row, month
         compared += bool(per_row)
@@ -111,7 +115,7 @@ def test_a_set_based_run_killed_half_way_and_run_again_pays_nothing_twice(db):
     assert run.status == PayrollRun.Status.BUILDING and run.transfers.exists()
     done = payroll.payroll_run_start(actor=SETUP, month="2020-03")
     assert done.pk == run.pk and done.status == PayrollRun.Status.READY
-    paid = sorted((t.retiree_id, t.bank_account, t.amount_fen,
+    paid = sorted((t.retiree_id, t.bank_account, t.payee_name, t.amount_fen,
                    tuple(sorted(t.months.values_list("month", "amount_fen", "kind")))) for t in run.transfers.all())
     assert paid == expected and len(paid) == len(rs)
     assert PensionMonth.objects.filter(month="2020-03").count() == len(rs)
