@@ -142,3 +142,29 @@ def test_the_adjustment_sql_equals_the_rules_to_the_fen(db, retirement_month):
             got = dict(c.fetchall())
         assert got == {v: monthly_amount_fen(policy, initial_fen=v, retirement_month=retirement_month, month=month)
                        for v in initials}, month
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's foreign-key triggers")
+def test_a_batch_turns_the_row_checks_off_for_itself_only(db):
+    """payroll._row_checks_off: the set-based batch writes without the row-by-row foreign-key checks and
+    turns them back on after its statement, so what follows in the same transaction (a supplementary
+    run's per-row path, the ledger, the audit trail) is checked as always."""
+    from django.db import IntegrityError
+
+    for i in range(3):
+        declare(personas.numbered("检查", i), birth=dt.date(1959, 1 + i, 5), serial=400 + i,
+                declared_on=dt.date(2020, 1, 6))
+    payroll.payroll_run_start(actor=SETUP, month="2020-02")
+    with transaction.atomic():
+        run = PayrollRun.objects.create(month="2020-03", kind=PayrollRun.Kind.SUPPLEMENTARY, created_by_label="test")
+        made = payroll._build_set_based(run, actor=SETUP, policy=current_policy(), batch_size=2, after_chunk=None,
+                                        atomic=False)
+        assert made == 3 and PensionMonth.objects.filter(transfer__run=run).count() == 3
+        with connection.cursor() as c:
+            c.execute("SHOW session_replication_role")
+            assert c.fetchone()[0] == "origin"
+            c.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            with pytest.raises(IntegrityError), transaction.atomic():
+                c.execute(f"UPDATE {PensionMonth._meta.db_table} SET transfer_id = -1 WHERE id = "
+                          f"(SELECT MIN(id) FROM {PensionMonth._meta.db_table})")
+        transaction.set_rollback(True)
