@@ -337,7 +337,7 @@ def _esc(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
-def _prepare_template(template: str, P: _Params, fields: dict[str, None]) -> str:
+def _prepare_template(template: str, params: _Params, fields: dict[str, None]) -> str:
     """The template with its parameters (``{p[...]}``) filled in once; the facts it shows stay fields
     (recorded in ``fields``), formatted per decision with only those facts."""
     fmt = string.Formatter()
@@ -348,7 +348,7 @@ def _prepare_template(template: str, P: _Params, fields: dict[str, None]) -> str
             continue
         root = name.split(".", 1)[0].split("[", 1)[0]
         if root == "p":
-            value, _ = fmt.get_field(name, (), {"p": P})
+            value, _ = fmt.get_field(name, (), {"p": params})
             out.append(_esc(fmt.format_field(fmt.convert_field(value, conv), spec or "")))
             continue
         if root not in _DISPLAY:
@@ -401,46 +401,46 @@ def _prepare(
     clauses = tuple(dict.fromkeys(r.clause for r in supporting))
     # Requirements in the order the rules list them (the notice's order of steps).
     requires = tuple(dict.fromkeys(q for r in supporting for q in r.requires))
-    P = _Params(policy, on)
+    params = _Params(policy, on)
     ct = compiled.tables[ti] if ti >= 0 else None
     for g in ct.guard if ct else ():
         for name in (*g.params, *_fact_params(g.fact, policy)):
-            P[name]
+            params[name]
     fields: dict[str, None] = {}
     if rule >= 0:
         primary = rules[rule]
-        zh = _prepare_template(primary.explain["zh"], P, fields)
-        en = _prepare_template(primary.explain["en"], P, fields)
+        zh = _prepare_template(primary.explain["zh"], params, fields)
+        en = _prepare_template(primary.explain["en"], params, fields)
         others = [r.clause for r in supporting if r is not primary and r.clause != primary.clause]
         if others:
             zh += _esc(f"（另符合第{'、'.join(others)}条）")
             en += _esc(f" (also {', '.join(others)})")
     elif ct is None:
-        zh = _prepare_template("{summary_zh}：通知未改变该业务的办理方式，按常规办理。", P, fields)
+        zh = _prepare_template("{summary_zh}：通知未改变该业务的办理方式，按常规办理。", params, fields)
         en = _prepare_template(
-            "{summary_en}: the notice does not change how this business is handled; regular handling.", P, fields)
+            "{summary_en}: the notice does not change how this business is handled; regular handling.", params, fields)
     elif not in_force:
         start = policy.value("epidemic.in_force_from") if policy.has("epidemic.in_force_from") else None
         lifted = policy.value("epidemic.lifted_on", on) if policy.has("epidemic.lifted_on") else None
         span_zh = _esc(f"{start}起至疫情解除日{lifted or '（未公布）'}止")
         span_en = _esc(f"from {start} to the lifted date {lifted or '(not announced)'}")
         zh = _prepare_template(f"{{summary_zh}}，申请日{{applied_on}}不在通知施行期间（{span_zh}，解读0.4），按常规办理。",
-                               P, fields)
+                               params, fields)
         en = _prepare_template(f"{{summary_en}}: applied on {{applied_on}}, outside the notice's force ({span_en}, "
-                               f"Reading 0.4); regular handling.", P, fields)
+                               f"Reading 0.4); regular handling.", params, fields)
         if start is not None:
-            P["epidemic.in_force_from"], P["epidemic.lifted_on"]
+            params["epidemic.in_force_from"], params["epidemic.lifted_on"]
     else:
         for name in ct.params:
-            P[name]
-        zh = _prepare_template(ct.default_explain["zh"], P, fields)
-        en = _prepare_template(ct.default_explain["en"], P, fields)
+            params[name]
+        zh = _prepare_template(ct.default_explain["zh"], params, fields)
+        en = _prepare_template(ct.default_explain["en"], params, fields)
     for r in supporting:
         for name in r.params:
-            P[name]
+            params[name]
         for pr in r.preds:
             for name in _fact_params(pr.fact, policy):
-                P[name]
+                params[name]
     due = None
     if modes[mode] == "deferred_documents" and policy.has("epidemic.lifted_on"):
         lifted = policy.value("epidemic.lifted_on", on)
@@ -448,7 +448,7 @@ def _prepare(
             due = add_months(lifted, policy.value("epidemic.documents_due_months_after_lifted"))
     sources = closure(f for name in fields for f in _DISPLAY[name][0])
     return _Prepared(
-        modes[mode], clauses, requires, rules[rule].id if rule >= 0 else None, P.used, due, zh, en,
+        modes[mode], clauses, requires, rules[rule].id if rule >= 0 else None, params.used, due, zh, en,
         tuple(fields), sources & DERIVED_NAMES, tuple(i for i, k in enumerate(INPUT_ORDER) if k in sources),
     )
 
@@ -460,7 +460,7 @@ _IN_FORCE = closure({"notice_in_force"})
 def prepared_for(
     facts: dict[str, Any], mode: int, rule: int, support: int, policy: Policy, compiled: Compiled,
 ) -> _Prepared:
-    """The prepared decision of an outcome on the facts ``F`` (a scalar row); cached per policy."""
+    """The prepared decision of an outcome on the facts (a scalar row); cached per policy."""
     ti = compiled.table_of_business.get(facts["business"], -1)
     in_force = True
     if rule < 0 and ti >= 0:
