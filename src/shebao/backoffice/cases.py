@@ -22,6 +22,7 @@ from shebao.cases import selectors as case_selectors
 from shebao.cases import services as case_services
 from shebao.cases import workflows
 from shebao.cases.models import Case, Channel, CommitmentLetter, Flag, Mode, OwedDocument, PhoneCheck, Status
+from shebao.cases.timeline import case_timeline
 from shebao.core import clock
 from shebao.core.errors import DomainError, UploadRefused
 from shebao.core.inputs import form_id, page_number, page_rows
@@ -73,23 +74,6 @@ def _get_case(request: HttpRequest, pk: int):
     return case_selectors.case_get(user=request.user, pk=pk)
 
 
-EVENT_NAMES = {"submit": "登记申请", "commitment_letter": "录入承诺书", "phone_check": "电话核实", "document": "上传材料",
-               "assessment": "经办机构核定", "details_correct": "补正申请内容",
-               "data_exchange": "数据共享", "document_review": "审核材料", "flag": "7.4标记",
-               "documents_due": "确定补交期限", "owed_answered": "以已上传材料补正"}
-
-
-def _labelled(transitions):
-    rows = list(transitions)
-    for t in rows:
-        t.action_zh = workflows.ACTION_NAMES.get(t.action) or EVENT_NAMES.get(t.action, t.action)
-        t.from_zh = Status(t.from_status).label if t.from_status in Status.values else ""
-        t.to_zh = Status(t.to_status).label if t.to_status in Status.values else ""
-        # Who acted, as people read it: the staff member's name, or 系统 for a job without one.
-        t.actor_zh = str(t.actor) if t.actor_id else ("系统" if t.actor_label in ("", "system") else t.actor_label)
-    return rows
-
-
 def _case_context(request: HttpRequest, case) -> dict:
     offered = actions = workflows.available_actions(case, request.user)
     phone_denied = any(pc.outcome == PhoneCheck.Outcome.DENIED for pc in case.phone_checks.all())
@@ -130,7 +114,7 @@ def _case_context(request: HttpRequest, case) -> dict:
         # years, bases and averages), or what the record lacks; typed by hand only then, with a reason.
         "index_working": _index_working(case),
         "action_set": set(actions),
-        "transitions": _labelled(case.transitions.select_related("actor")),
+        "timeline": case_timeline(case, staff=True),
         "owed": case.owed_documents.select_related("document").all(),
         "documents": case.documents.all(),
         "letter": CommitmentLetter.objects.filter(case=case).first(),

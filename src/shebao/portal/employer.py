@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from shebao.cases import business_forms, workflows
+from shebao.cases import business_forms
 from shebao.cases import selectors as case_selectors
 from shebao.cases import services as case_services
 from shebao.cases.models import (
@@ -30,6 +30,7 @@ from shebao.cases.models import (
     OwedDocument,
     Status,
 )
+from shebao.cases.timeline import case_timeline
 from shebao.core import clock
 from shebao.core.errors import DomainError, IdempotencyMismatch
 from shebao.core.masking import shown_text
@@ -49,12 +50,6 @@ RESUBMITTED = "该申请表已经提交过（内容与本次不同）；如需�
 REGISTERS_THE_PERSON = {"insured_registration"}
 PERSON_HELP = {"employee": "本单位在职职工的居民身份证号码或其他证件号码",
                "insured": "在本单位参保过的职工的居民身份证号码或其他证件号码"}
-EVENT_NAMES = {"submit": "提交申请", "commitment_letter": "签署承诺书", "phone_check": "电话核实",
-               "document": "收到材料", "data_exchange": "数据共享核验材料", "document_review": "审核材料",
-               "flag": "经办记录", "documents_due": "确定补交期限", "assessment": "经办机构核定",
-               "owed_answered": "已补正"}
-
-
 def online_businesses() -> list[Any]:
     """The businesses an employer may apply for online: its catalog entry lists the online channel and
     employers as applicants, and the business has a definition (its fields and effect)."""
@@ -200,16 +195,6 @@ def _transfer_account(code: str, person: Any) -> Any:
     return transfer_out_shown(person)
 
 
-def _labelled(case: Any) -> list[Any]:
-    """The case's steps as the applicant reads them: what happened and when, never a staff member's name."""
-    rows = list(case.transitions.order_by("at", "pk"))
-    for t in rows:
-        t.action_zh = workflows.ACTION_NAMES.get(t.action) or EVENT_NAMES.get(t.action, "办理")
-        t.to_zh = Status(t.to_status).label if t.to_status in Status.values else ""
-        t.by_zh = "本单位" if t.actor_id is None and t.actor_label.startswith("网上办事") else "经办机构"
-    return rows
-
-
 def _case_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, Any]:
     from shebao.rules.wording import clause_zh
 
@@ -226,7 +211,7 @@ def _case_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, An
         "letter": letter,
         "letter_open": "commitment_letter" in case.requires and letter is None and case.status == Status.SUBMITTED,
         "commitment_text": COMMITMENT_TEXT,
-        "steps": _labelled(case),
+        "timeline": case_timeline(case),
         **extra,
     }
 

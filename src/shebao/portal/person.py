@@ -22,6 +22,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from shebao.cases.models import Case, OutboxMessage
+from shebao.cases.timeline import case_timeline
 from shebao.core import clock
 from shebao.core.errors import DomainError, IdempotencyMismatch
 from shebao.portal.access import portal_person_required
@@ -336,9 +337,7 @@ def _case_page(request: HttpRequest, case: Case, *, status: int = 200, extra: di
     """The case page (``extra``: an upload's refusal, drawn with ``status``)."""
     from shebao.cards.selectors import card_order_for_case
     from shebao.cases.business_forms import details_display
-    from shebao.cases.models import Status
 
-    status_labels = dict(Status.choices)
     try:
         details = details_display(case.business, case.details or {})
     except Exception:  # a business without a definition: nothing to show
@@ -346,7 +345,8 @@ def _case_page(request: HttpRequest, case: Case, *, status: int = 200, extra: di
     return TemplateResponse(request, "portal/person/case.html", {
         "person": request.portal_person, "case": case, "details": details,
         "order": card_order_for_case(case=case),
-        "transitions": [(t.at, status_labels.get(t.to_status, t.to_status)) for t in case.transitions.order_by("pk")],
+        # What happened, each event named (an upload is not a second bare 审核中: review-user9 F2).
+        "timeline": case_timeline(case),
         # The documents the case owes (a transfer in's 参保缴费凭证) and an upload for each, as on the
         # employer's page (portal.documents): a person could not send what the case waited for.
         **documents_context(case), "upload_action": reverse("portal:person_case_document", args=[case.pk]),
