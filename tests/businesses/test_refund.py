@@ -83,7 +83,10 @@ def test_a_second_refund_of_a_due_is_refused_at_submission_counting_the_pending_
 def test_two_refunds_of_one_due_never_exceed_what_was_paid_at_approval_either(
         clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due):
     """An application registered before submissions counted pending refunds (its amount raised here
-    behind the service's back) is still stopped by the books at approval."""
+    behind the service's back) holds its amount at approval as every application in handling does:
+    neither is approved while both together exceed what was paid; the approval's refusal names the
+    other application and nothing is written. A correction of the raised one down to what is left
+    (补正申请内容, checked by the same rule) lets both through, and the books hold 1000.00 in all."""
     from shebao.cases.models import Case
 
     first = submit(clerk_chaoyang, "refund", person=person_chaoyang, applied_on=APPLIED,
@@ -92,15 +95,26 @@ def test_two_refunds_of_one_due_never_exceed_what_was_paid_at_approval_either(
                     details=refund_details(paid_due, amount_fen=30_000))
     Case.objects.filter(pk=second.pk).update(details={**second.details, "amount_fen": 40_000})
     second.refresh_from_db()
-    complete(first, clerk_chaoyang, reviewer_chaoyang)
-    prepare(second, clerk_chaoyang)
-    services.case_accept(case=second, actor=clerk_chaoyang)
-    with nothing_written(), pytest.raises(EffectRefused) as refused:
-        services.case_approve(case=second, actor=reviewer_chaoyang)
-    assert refused.value.field == "details.amount_fen" and "不能多退" in refused.value.zh
+    for case, other in ((first, second), (second, first)):
+        prepare(case, clerk_chaoyang)
+        services.case_accept(case=case, actor=clerk_chaoyang)
+        with nothing_written(), pytest.raises(EffectRefused) as refused:
+            services.case_approve(case=case, actor=reviewer_chaoyang)
+        assert refused.value.field == "details.amount_fen" and "不能多退" in refused.value.zh
+        assert f"#{other.pk}在办理中" in refused.value.zh
+        case.refresh_from_db()
+        assert case.status == "in_review"
+    assert not Refund.objects.exists()
+    with nothing_written(), pytest.raises(DetailsRefused):  # the correction is held to the same rule
+        services.case_details_correct(case=second, actor=clerk_chaoyang, details={"amount_fen": 30_001},
+                                      reason="来电更正退费金额", partial=True)
+    services.case_details_correct(case=second, actor=clerk_chaoyang, details={"amount_fen": 30_000},
+                                  reason="来电更正退费金额", partial=True)
+    services.case_approve(case=first, actor=reviewer_chaoyang)
     second.refresh_from_db()
-    assert second.status == "in_review"
-    assert Refund.objects.count() == 1
+    services.phone_check_record(case=second, actor=clerk_chaoyang, outcome=PhoneCheck.Outcome.CONFIRMED)
+    services.case_approve(case=second, actor=reviewer_chaoyang)
+    assert sorted(Refund.objects.values_list("amount_fen", flat=True)) == [30_000, 70_000]
 
 
 def test_a_refund_is_not_approved_before_a_confirmed_call(clerk_chaoyang, reviewer_chaoyang, person_chaoyang,

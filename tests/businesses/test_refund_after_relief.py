@@ -11,12 +11,12 @@ import pytest
 from django.urls import reverse
 
 from shebao.cases import services
-from shebao.cases.checks import refundable_fen
 from shebao.cases.effects import EffectRefused
 from shebao.cases.models import Case
 from shebao.cases.services import DetailsRefused
 from shebao.collection import ledger
 from shebao.collection.models import Due, Refund
+from shebao.collection.refundable import refundable_each
 from shebao.collection.relief import _relieve_dues
 from tests.businesses.desk import refund_fields
 from tests.businesses.test_refund import APPLIED, refund_details
@@ -44,7 +44,7 @@ def relieved_due(paid_due):
 
 
 def test_relief_credited_counts_as_returned_for_the_due(relieved_due, employer_chaoyang):
-    assert refundable_fen([relieved_due.pk]) == {relieved_due.pk: 100_000 - RELIEF}
+    assert refundable_each([relieved_due.pk]) == {relieved_due.pk: 100_000 - RELIEF}
     assert -ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=employer_chaoyang.pk) == RELIEF
 
 
@@ -67,7 +67,7 @@ def test_the_limit_is_refunded_and_then_nothing_more(clerk_chaoyang, reviewer_ch
     assert done.status == "completed"
     refund = Refund.objects.get(case=case)
     assert [(i.due_id, i.amount_fen) for i in refund.items.all()] == [(relieved_due.pk, 60_000)]
-    assert refundable_fen([relieved_due.pk]) == {relieved_due.pk: 0}
+    assert refundable_each([relieved_due.pk]) == {relieved_due.pk: 0}
     # Paid 1,000.00 = refunded 600.00 + relief credited 400.00: the fund returns it once.
     assert -ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=employer_chaoyang.pk) == RELIEF
     assert ledger.unbalanced_transactions() == []

@@ -83,3 +83,16 @@ def test_the_form_offers_what_relief_left_to_refund_and_refuses_more(signed_in, 
             "bank_name": "中国工商银行北京朝阳支行", "bank_account": "6222020000001234567", "token": "p-relief"})
     html = r.content.decode()
     assert r.status_code == 400 and "600.00元" in html and "不能多退" in html
+
+
+def test_the_form_and_the_refusal_count_the_refunds_in_handling(signed_in, employer_chaoyang, person_chaoyang):
+    """Issue 13: every road asks one room (`collection.refundable`): a refund of 700.00 in handling
+    leaves 300.00 of a due paid 1000.00, on the form's list and at submission; nothing is written."""
+    paid = book_due(employer_chaoyang, "2019-12", 100_000, paid_on=dt.date(2020, 1, 15))
+    assert signed_in.post(NEW, _refund(person_chaoyang, [str(paid.pk)], amount="700.00", token="h1")).status_code == 302
+    form = signed_in.get(NEW, {"business": "refund"}).content.decode()
+    assert "已缴1,000.00元，可退300.00元" in form
+    with nothing_written():
+        r = signed_in.post(NEW, _refund(person_chaoyang, [str(paid.pk)], amount="300.01", token="h2"))
+    reason = r.content.decode().split('id="bf-amount_fen-error"')[1][:400]
+    assert r.status_code == 400 and "在办理中（合计700.00元）" in reason and "不能多退" in reason

@@ -275,36 +275,6 @@ def _old_base_matches(ctx: CheckContext) -> list[FieldError]:
     return errors
 
 
-def refundable_fen(due_ids: list[int], *, exclude_case: int | None = None) -> dict[int, int]:
-    """Per due, what may still be refunded, in fen (may be negative; callers floor it at 0): the net
-    amount paid for it (its allocations, reversals included) less every sum already returned to the
-    employer for that due: the refunds not cancelled, and the relief credited to the employer's
-    prepaid balance after the due was paid (`Due.relief_credited`, 1.2c with the relief packs'
-    publication and 补减免, `collection.relief`). Without the second, a relieved paid due could be
-    refunded in full and the fund would pay the relief twice. Read from the books, never from the
-    application. `exclude_case`: the refund case being decided (its own refund is not "taken")."""
-    from shebao.collection.models import Allocation, Refund, RefundItem
-
-    paid = dict(Allocation.objects.filter(due_id__in=due_ids).values("due_id").annotate(s=Sum("amount_fen"))
-                .values_list("due_id", "s"))
-    taken_qs = RefundItem.objects.filter(due_id__in=due_ids).exclude(refund__status=Refund.Status.CANCELLED)
-    if exclude_case is not None:
-        taken_qs = taken_qs.exclude(refund__case_id=exclude_case)
-    taken = dict(taken_qs.values("due_id").annotate(s=Sum("amount_fen")).values_list("due_id", "s"))
-    credited = relief_credited_fen(due_ids)
-    return {d: int(paid.get(d) or 0) - int(taken.get(d) or 0) - credited.get(d, 0) for d in due_ids}
-
-
-def relief_credited_fen(due_ids: list[int]) -> dict[int, int]:
-    """Per due (only those with any), the relief in fen credited to the employer's prepaid balance
-    because the due had been paid when the relief came (`Due.relief_credited`): money already
-    returned for that due, which no refund may return again (1.2c)."""
-    from shebao.collection.models import Due
-
-    return {pk: int(fen) for pk, fen in Due.objects.filter(pk__in=due_ids, relief_credited=True, relief_fen__gt=0)
-            .values_list("pk", "relief_fen")}
-
-
 @check("refund_dues_of_applicant")
 def _refund_dues_of_applicant(ctx: CheckContext) -> list[FieldError]:
     from shebao.collection.models import Due
@@ -333,6 +303,8 @@ def _refund_dues_of_applicant(ctx: CheckContext) -> list[FieldError]:
     if unpaid:
         return [FieldError("details.dues", f"所退费款中编号{'、'.join(unpaid)}的应缴费款没有已缴金额，不能退费"
                                            "（只能退已缴的费款）")]
+    from shebao.collection.refundable import relief_credited_fen
+
     credited = relief_credited_fen(ids)
     spent = [str(i) for i in ids if credited.get(i, 0) >= (paid.get(i) or 0)]
     if spent:
@@ -341,53 +313,28 @@ def _refund_dues_of_applicant(ctx: CheckContext) -> list[FieldError]:
     return []
 
 
-def pending_refunds(due_ids: list[int], *, exclude_case: int | None = None) -> list[tuple[int, int, list[int]]]:
-    """Refund applications not yet completed or rejected that name any of `due_ids`: (case number,
-    amount in fen, the dues it names). Their money is not on the books yet, but it is promised."""
-    from shebao.cases.models import Case, Status
-
-    wanted = set(due_ids)
-    out = []
-    for pk, details in (Case.objects.filter(business="refund").exclude(status__in=[Status.COMPLETED, Status.REJECTED])
-                        .exclude(pk=exclude_case).values_list("pk", "details")):
-        dues = [d for d in (details or {}).get("dues", []) if isinstance(d, int)]
-        if wanted & set(dues) and isinstance((details or {}).get("amount_fen"), int):
-            out.append((pk, details["amount_fen"], dues))
-    return sorted(out)
-
-
 @check("refund_within_paid")
 def _refund_within_paid(ctx: CheckContext) -> list[FieldError]:
-    """1.2c: never more than was paid for those dues (checked against the books), counting the
-    refund applications still pending on any of them: at submission, not only at approval, so that
-    the queue holds no application that cannot be paid.
+    """1.2c: never more than was paid for those dues (checked against the books), every other refund
+    application in handling keeping its amount: one answer, `collection.refundable.refund_room`, at
+    submission (API, portal, front desk), at a correction of the content and at approval, read under
+    the lock of the dues' employer so two refunds decided at once cannot both take the same money."""
+    from shebao.collection.refundable import refund_room
 
-    Two conditions, both necessary: the amount fits what the named dues have left, and (at submission)
-    the amount plus every pending refund naming any of them fits what all of their dues have left
-    together. At approval the books alone decide: the refund approved first takes the money, and a
-    pending application registered before this check cannot block it.
-    """
     ids = ctx.details.get("dues", [])
     amount = ctx.details.get("amount_fen", 0)
-    room = sum(max(0, v) for v in refundable_fen(ids, exclude_case=ctx.case_id).values())
-    if amount > room:
-        credited = sum(relief_credited_fen(ids).values())
-        why = f"（已扣除减免已退至预缴余额的{credited / 100:.2f}元）" if credited else ""
+    room = refund_room(ids, exclude_case=ctx.case_id)
+    if amount <= room.room_fen:
+        return []
+    if amount > room.books_fen or not room.holding:
+        why = f"（已扣除减免已退至预缴余额的{room.credited_fen / 100:.2f}元）" if room.credited_fen else ""
         return [FieldError("details.amount_fen", f"退费金额{amount / 100:.2f}元超过所退费款的已缴未退金额"
-                                                  f"{room / 100:.2f}元{why}，不能多退")]
-    pending = pending_refunds(ids) if ctx.case_id is None else []
-    if not pending:
-        return []
-    union = sorted(set(ids).union(*(set(d) for _, _, d in pending)))
-    union_room = sum(max(0, v) for v in refundable_fen(union, exclude_case=ctx.case_id).values())
-    promised = sum(a for _, a, _ in pending)
-    if amount + promised <= union_room:
-        return []
-    numbers = "、".join(f"#{pk}" for pk, _, _ in pending)
-    left = max(0, union_room - promised)
+                                                  f"{room.books_fen / 100:.2f}元{why}，不能多退")]
+    numbers = "、".join(f"#{h.case_id}" for h in room.holding)
+    promised = sum(h.amount_fen for h in room.holding)
     return [FieldError("details.amount_fen",
                        f"该费款已有退费申请{numbers}在办理中（合计{promised / 100:.2f}元），本次退费金额{amount / 100:.2f}元"
-                       f"超过扣除在办申请后的已缴未退金额{left / 100:.2f}元，不能多退")]
+                       f"超过扣除在办申请后的已缴未退金额{room.room_fen / 100:.2f}元，不能多退")]
 
 
 @check("insured_not_yet_employed_here")

@@ -510,7 +510,7 @@ class RefundableDue:
 
     due: Due
     paid_fen: int  # the net amount its payments allocated to it
-    refundable_fen: int  # paid less what refunds not cancelled and relief credited already returned
+    refundable_fen: int  # paid less refunds not cancelled, relief credited and refunds in handling
 
     @property
     def label(self) -> str:
@@ -527,15 +527,16 @@ class RefundableDue:
 def refundable_dues(*, employer: Employer, limit: int = 120) -> list[RefundableDue]:
     """The employer's dues that a refund may name (1.2c): paid for (their allocations net of
     reversals above zero) with something left after the refunds not cancelled and the relief credited
-    to the prepaid balance (`cases.checks.refundable_fen`), newest month first.
+    to the prepaid balance and every refund application in handling (`collection.refundable`), newest
+    month first.
     What the portal's refund form offers to pick: the employer sees only its own dues."""
-    from shebao.cases.checks import refundable_fen
     from shebao.collection.models import Allocation
+    from shebao.collection.refundable import refundable_each
 
     paid = dict(Allocation.objects.filter(due__employer=employer).values("due_id").annotate(s=Sum("amount_fen"))
                 .filter(s__gt=0).values_list("due_id", "s"))
     if not paid:
         return []
-    room = refundable_fen(list(paid))
+    room = refundable_each(list(paid))
     dues = Due.objects.filter(pk__in=[d for d, r in room.items() if r > 0]).order_by("-month_no", "insurance", "pk")
     return [RefundableDue(d, int(paid[d.pk]), room[d.pk]) for d in dues[:limit]]

@@ -110,13 +110,13 @@ def demo_cases_create(*, actor: Any, district_code: str, count: int, applied_on:
 def _spell_with_paid_dues(district_code: str) -> Any:
     """A current employment spell of the district whose employer has a paid due with money left to
     refund (what a refund sample refunds), or None."""
-    from shebao.cases.checks import refundable_fen
     from shebao.collection.models import Due
+    from shebao.collection.refundable import refundable_each
     from shebao.registry.models import EmploymentSpell
 
     paid = list(Due.objects.filter(employer__district__code=district_code, paid_on__isnull=False)
                 .order_by("pk").values_list("pk", "employer_id"))
-    room = refundable_fen([pk for pk, _ in paid])
+    room = refundable_each([pk for pk, _ in paid])
     for pk, employer_id in paid:
         if room.get(pk, 0) > 0:
             spell = (EmploymentSpell.objects.filter(employer_id=employer_id, to_month="",

@@ -128,15 +128,15 @@ def paid_dues(employer: Any, person: Any) -> dict[str, Any]:
     """A refund of what the applicant paid: ``{"dues": [id], "amount_fen": n}`` for its first paid due
     with money left to refund (at most 100.00 yuan of it), or {} when there is none. The applicant is
     `employer`, else every employer `person` has worked for."""
-    from shebao.cases.checks import refundable_fen
     from shebao.collection.models import Due
+    from shebao.collection.refundable import refundable_each
     from shebao.registry.models import EmploymentSpell
 
     employers = [employer] if employer is not None else [
         s.employer for s in EmploymentSpell.objects.filter(person=person).select_related("employer")]
     ids = list(Due.objects.filter(employer__in=[e for e in employers if e is not None], paid_on__isnull=False)
                .order_by("pk").values_list("pk", flat=True))
-    room = {k: v for k, v in refundable_fen(ids).items() if v > 0}
+    room = {k: v for k, v in refundable_each(ids).items() if v > 0}
     if not room:
         return {}
     first = min(room)

@@ -2,9 +2,10 @@
 
 The workflow refuses approval before a confirmed phone check and after the insured person denied
 the refund (`workflows._phone_confirmed`, `_not_denied`). Here the amount is split over the dues
-named, oldest first, each up to what was paid for it less what other refunds and the relief credited
-to the prepaid balance for it returned (read from the books under lock, `checks.refundable_fen`), so a
-refund never returns more than was paid. The ledger moves the amount from income (per insurance type) to `refund_payable` (per employer);
+named, oldest first, as `collection.refundable.refund_room` places it (the books: paid less other
+refunds and the relief credited to the prepaid balance; every other refund application in handling
+keeping its amount; read under the lock of the dues' employer), so a refund never returns more than
+was paid. The ledger moves the amount from income (per insurance type) to `refund_payable` (per employer);
 `collection.refunds` pays it through a bank file and settles it on the bank's result.
 """
 
@@ -13,11 +14,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from shebao.cases.checks import refundable_fen
 from shebao.cases.effects import EffectRefused, EffectResult, effect
 from shebao.collection import ledger
 from shebao.collection.ledger import Line
 from shebao.collection.models import INSURANCE_ORDER, Due, LedgerTransaction, Refund, RefundItem
+from shebao.collection.refundable import refund_room
 from shebao.core import clock
 from shebao.core.audit import audit_create
 from shebao.core.money import format_yuan
@@ -31,16 +32,11 @@ def refund_payable(case: Any, actor: Any) -> EffectResult:
     d = case.details
     dues = list(Due.objects.select_for_update().filter(pk__in=d["dues"]))
     dues.sort(key=lambda x: (x.month_no, INSURANCE_ORDER[x.insurance], x.pk))
-    room = refundable_fen([x.pk for x in dues], exclude_case=case.pk)
-    remaining = d["amount_fen"]
-    parts: list[tuple[Due, int]] = []
-    for due in dues:
-        take = min(remaining, max(0, room[due.pk]))
-        if take > 0:
-            parts.append((due, take))
-            remaining -= take
-    if remaining > 0:  # checked by refund_within_paid a moment ago, under the same locks: defence in depth
+    split = refund_room([x.pk for x in dues], exclude_case=case.pk).split(d["amount_fen"])
+    if split is None:  # checked by refund_within_paid a moment ago, under the same locks: defence in depth
         raise EffectRefused.of([FieldError("details.amount_fen", "退费金额超过所退费款的已缴未退金额，不能多退")])
+    by_pk = {x.pk: x for x in dues}
+    parts: list[tuple[Due, int]] = [(by_pk[pk], amount) for pk, amount in split]
     employer = dues[0].employer
     by_insurance: dict[str, int] = defaultdict(int)
     for due, amount in parts:
