@@ -63,7 +63,8 @@ def test_a_day_before_the_first_average_wage_is_refused() -> None:
         entitlement_for(BASE, retired_on=date(2017, 6, 30), age_months=720, index_x10k=10000,
                         contribution_months=360, deemed_months=0, account_balance_fen=0)
     # The clerk reads the figure's name, not the pack's code for it; the field names the parameter.
-    assert e.value.zh == "2017-06-30没有在用的上年度本市职工月平均工资，无法计算"
+    assert e.value.zh == ("2017-06-30没有在用的上年度本市职工月平均工资（北京市2013年度至2015年度职工月平均工资"
+                          "未取得可核对的公开来源，不予估算），无法计算")
     assert e.value.field == "wage.average_monthly_fen" and "wage.average_monthly_fen" in str(e.value)
 
 

@@ -65,7 +65,7 @@ def test_a_day_without_a_transitional_rate_is_refused_by_its_chinese_name():
     with pytest.raises(InputError) as refused:
         entitlement_for(pack, retired_on=date(2020, 3, 1), **PERSON)
     assert refused.value.field == "pension.transitional_rate"
-    assert refused.value.zh == "2020-03-01没有在用的过渡性养老金计发系数，无法计算"
+    assert refused.value.zh == "2020-03-01没有在用的过渡性养老金计发系数（测试用文件，不予估算），无法计算"
 
 
 def test_a_year_without_an_adjustment_between_two_others_skips_only_that_year():

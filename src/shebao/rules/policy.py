@@ -318,8 +318,10 @@ class Policy:
         p = self.parameter(name)
         entry = p.entry(on)
         if entry is None or entry.value is None:
+            # A month the pack leaves empty on purpose (``value: null``: no source found) says why.
+            why = f"（{entry.reference.document}，不予估算）" if entry is not None else ""
             raise InputError(f"no value of {name} in force on {on}",
-                             zh=f"{on.isoformat()}没有在用的{p.label or '政策参数'}，无法计算", field=name)
+                             zh=f"{on.isoformat()}没有在用的{p.label or '政策参数'}{why}，无法计算", field=name)
         return entry.value, {"value": entry.value, "effective": entry.effective, "document": entry.reference.document}
 
     def has(self, name: str) -> bool:
