@@ -49,6 +49,7 @@ def _chaoyang_objects() -> dict[str, Callable[[], dict[str, object]]]:
     objects: dict[str, dict[str, object]] = {
         "web:person_detail": {"pk": person.pk},
         "web:person_reveal": {"pk": person.pk, "field": "id_number"},
+        "web:person_unmerge": {"pk": person.pk},
         "web:employer_detail": {"pk": employer.pk},
         "web:employer_reveal": {"pk": employer.pk, "field": "bank_account"},
         "person-detail": {"pk": person.pk},

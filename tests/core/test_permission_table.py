@@ -211,6 +211,7 @@ NOT_ACTIONS = {
     "shebao.registry.merge.pair_basis",  # says why two records were paired (no table)
     "shebao.registry.merge.unmerge_problem",  # reads why a merge may not be undone
     "shebao.registry.merge.merge_record",  # reads the record of a merge (which rows moved)
+    "shebao.registry.merge.reason_problem",  # says what is wrong with a typed reason (reads nothing)
     # Selectors (reads, scoped by their callers): listed so the table names every new public read.
     "shebao.registry.selectors.people_by_number", "shebao.registry.selectors.merge_group",
     "shebao.benefits.survivors.end_reasons_for",  # the stop reasons that fit a relation (no table)

@@ -243,6 +243,7 @@ ROUTES: dict[str, Route] = {
     "web:person_detail": (None, None, None),
     "web:persons_registered_twice": ("person.merge", "person.merge", {"pair": "", "keep": "", "reason": "核实证件"}),
     "web:person_reveal": (None, "personal_data.reveal", {"reason": "电话核实"}),
+    "web:person_unmerge": ("person.unmerge", "person.unmerge", {"reason": "合并方向有误", "confirm": "1"}),
     "web:employer_search": (None, None, None),
     "web:employer_detail": (None, None, None),
     "web:employer_reveal": (None, "personal_data.reveal", {"reason": "扣款核对"}),

@@ -20,7 +20,7 @@ from shebao.cases.business_forms import person_item_shown
 from shebao.core.errors import DomainError
 from shebao.core.inputs import PageRows, page_number, page_rows
 from shebao.core.masking import invisible_problem, shown_text
-from shebao.core.permissions import may
+from shebao.core.permissions import may, require
 from shebao.core.reads import personal_data_read
 from shebao.registry import merge, selectors
 from shebao.registry.accounts import account_summary
@@ -79,7 +79,58 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         for f, v in (person.other_data or {}).items() if f in labels("person_field")],
         "history": [(h, person_item_shown(h.field, h.old_value), person_item_shown(h.field, h.new_value))
                     for h in person.history.order_by("-at", "-pk")[:30]],
+        # issue 16: the merges of this record, and (for who may undo one) the way to undo it
+        "merges": selectors.merge_history(person=person),
     })
+
+
+UNMERGE_REFUSED = "无权撤销参保人员合并（须由复核人员或市中心管理员办理）"
+
+
+@login_required
+def person_unmerge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo the merge of the person `pk` (a record merged into another the wrong way), issue 16: GET
+    shows the merge (the record kept, when, by whom, why) and exactly what goes back to this record
+    (`selectors.unmerge_plan`), or why it may not be undone; POST, with a `reason` (4 to 200
+    characters, as the API) and `confirm` ticked, calls `registry.merge.person_unmerge`, which checks
+    the role and both districts (403 for anyone else), moves the rows back and writes the audit rows.
+    A refusal is drawn again at its input, in Chinese, nothing changed (400 for an input, 409 when the
+    merge may not be undone); done, back to the person's page with the counts moved back."""
+    person = get_object_or_404(selectors.person_list(user=request.user), pk=pk)
+    if request.method == "GET" and not may(request.user, "person.unmerge"):
+        raise PermissionDenied(UNMERGE_REFUSED)
+    field_errors: dict[str, str] = {}
+    error, status = "", 200
+    reason = request.POST.get("reason", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        try:
+            if not request.POST.get("confirm"):
+                # the role first (the service's rule): a clerk is told he may not, not to tick the box;
+                # then every fault of the form at once
+                require(request.user, "person.unmerge", district_id=person.district_id)
+                field_errors = {"reason": merge.reason_problem(reason, "撤销合并"),
+                                "confirm": "请勾选确认：已核实上述记录应退回本人员"}
+                raise ValidationError({k: v for k, v in field_errors.items() if v})
+            kept = person.merged_into_id
+            back = merge.person_unmerge(actor=request.user, other=person, reason=reason)
+        except (ValidationError, PermissionDenied, DomainError) as e:
+            found = refusal(e)
+            if found.status == 403:
+                raise PermissionDenied(found.text) from e
+            error, status = found.text, found.status
+            field_errors = {k: v for k, v in found.fields.items() if k in ("reason", "confirm")}
+        else:
+            moved = sum(back.values())
+            messages.success(request, f"已撤销人员#{person.pk}并入人员#{kept}的合并：{moved}条记录已退回本人员；"
+                                      "合并记录保留并标注“已撤销”。")
+            return redirect("web:person_detail", pk=person.pk)
+    if request.method == "GET":  # a refused POST draws again what its GET showed (and recorded)
+        personal_data_read(actor=request.user, subject=person, what="撤销合并确认页")
+    return TemplateResponse(request, "backoffice/registry/person_unmerge.html", {
+        "person": person, **selectors.unmerge_plan(other=person), "error": error,
+        "field_errors": field_errors, "reason": shown_text(reason)[:merge.REASON_MAX + 50],
+        "confirmed": bool(request.POST.get("confirm")),
+    }, status=status)
 
 
 @login_required

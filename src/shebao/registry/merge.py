@@ -228,6 +228,16 @@ def _reason_checked(reason: str, what: str) -> str:
     return reason
 
 
+def reason_problem(reason: str, what: str) -> str:
+    """Why `reason` may not be the reason of a merge (`what` = "合并") or of its undo ("撤销合并"), in
+    Chinese, or "": for a page that says every fault of a form at once (the services raise it)."""
+    try:
+        _reason_checked(reason, what)
+    except ReasonRefused as e:
+        return e.zh
+    return ""
+
+
 def _merge_field(*, keep: Person, other: Person) -> str:
     """The input a refused merge names: `other` when the record to merge is itself merged already or is
     the record kept (review-input9 F6: a merged shell as `other` was named `keep`), else `keep`."""

@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet
 from shebao.core.normalize import normalize_code, normalize_text
 from shebao.core.scoping import scope_queryset, user_may_see_district
 from shebao.registry.checks import legacy_citizen_id
-from shebao.registry.models import Contribution, Employer, Office, Person, PersonNameWord
+from shebao.registry.models import Contribution, Employer, Office, Person, PersonMerge, PersonNameWord
 from shebao.rules.dates import month_of_date
 
 
@@ -79,6 +79,46 @@ def merge_candidates(*, user: Any) -> list[dict[str, Any]]:
             rows.append({"listed": listed, "twin": twin, "basis": merge.pair_basis(listed, twin), "keeps": keeps,
                          "refused": "" if keeps else merge.identity_problem(keep=twin, other=listed)})
     return rows
+
+
+def merge_history(*, person: Person) -> list[PersonMerge]:
+    """Every merge `person` took part in (merged into another record, or another merged into it), the
+    undone ones too, newest first: the person page's 合并记录. Unscoped: the caller showed the person."""
+    return list(PersonMerge.objects.select_related("keep", "other")
+                .filter(Q(keep=person) | Q(other=person)).order_by("-merged_at", "-pk"))
+
+
+UNMERGE_ITEMS_SHOWN = 10  # rows of one kind named on the confirmation page; the rest are counted
+
+
+def unmerge_plan(*, other: Person) -> dict[str, Any]:
+    """What undoing the merge of `other` would do, for the confirmation page (reads only):
+    {"record": the merge (`merge.merge_record`) or None, "problem": why it may not be undone, in
+    Chinese (`merge.unmerge_problem`), or "", "rows": [(kind in Chinese, count, items shown)]}: the
+    rows the merge moved that go back to `other`, each kind with up to UNMERGE_ITEMS_SHOWN items named
+    (a case's number, a contribution's or an account month's month, a spell's employer and months)."""
+    from django.apps import apps
+
+    from shebao.registry import merge
+
+    record = merge.merge_record(other)
+    rows = []
+    if record is not None:
+        for label, pks in sorted(record.moved.items()):
+            model = apps.get_model(label)
+            found = list(model.objects.filter(pk__in=pks[:UNMERGE_ITEMS_SHOWN]).order_by("pk"))
+            rows.append((str(model._meta.verbose_name), len(pks), [_row_shown(label, r) for r in found]))
+    return {"record": record, "problem": merge.unmerge_problem(other), "rows": rows}
+
+
+def _row_shown(label: str, row: Any) -> str:
+    if label == "cases.Case":
+        return f"申请#{row.pk}（{row.business_zh}）"
+    if label in ("registry.Contribution", "registry.AccountMonth"):
+        return str(row.month)
+    if label == "registry.EmploymentSpell":
+        return f"{row.employer.name} {row.from_month}至{row.to_month or '今'}"
+    return f"#{row.pk}"
 
 
 def _with_kept(qs: QuerySet[Person], found: QuerySet[Person]) -> QuerySet[Person]:

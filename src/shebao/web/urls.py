@@ -18,6 +18,7 @@ urlpatterns = [
     path("persons/", registry.person_search, name="person_search"),
     path("persons/registered-twice/", registry.persons_registered_twice, name="persons_registered_twice"),
     path("persons/<id:pk>/", registry.person_detail, name="person_detail"),
+    path("persons/<id:pk>/unmerge/", registry.person_unmerge, name="person_unmerge"),
     path("persons/<id:pk>/reveal/<str:field>/", registry.person_reveal, name="person_reveal"),
     path("employers/", registry.employer_search, name="employer_search"),
     path("employers/<id:pk>/", registry.employer_detail, name="employer_detail"),
