@@ -273,7 +273,8 @@ def persons_spec(user: Any, params: Mapping[str, str]) -> ExportSpec:
         for p in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
             yield [p.name, p.get_id_type_display(), reads.id_number(p), p.get_gender_display(), p.birth_date,
                    p.district.name if p.district_id else "", reads.phone(p, p.phone),
-                   f"已合并至人员#{p.merged_into_id}" if p.merged_into_id else ""]
+                   # the record kept at the end of the merge chain (kept_record), where the business is
+                   f"已合并至人员#{registry_selectors.kept_record_pk(p.merged_into_id)}" if p.merged_into_id else ""]
 
     return ExportSpec(filename=f"人员查询结果_{clock.today():%Y%m%d}", title="人员", header=PERSONS_HEADER,
                       rows=rows, total=min(qs.count(), EXPORT_LIMIT), reads=reads,

@@ -81,6 +81,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     for h in person.history.order_by("-at", "-pk")[:30]],
         # issue 16: the merges of this record, and (for who may undo one) the way to undo it
         "merges": selectors.merge_history(person=person),
+        # where its business is: the end of the merge chain (A into B into C: C), never one step only
+        "kept": selectors.kept_record(person) if person.merged_into_id else None,
     })
 
 

@@ -276,9 +276,14 @@ class Person(BlindIndexedModel):
 
     @staticmethod
     def merged_text(merged_into_id: int | None) -> str:
-        """The one wording of where a merged record's business went: "已合并至人员#N，请在保留的记录上办理";
-        "" for a record not merged (the API's merged_note, the refusals of `merged_refusal`)."""
-        return f"已合并至人员#{merged_into_id}，请在保留的记录上办理" if merged_into_id else ""
+        """The one wording of where a merged record's business went: "已合并至人员#N，请在保留的记录上办理",
+        N the record kept at the END of its merge chain (`registry.selectors.kept_record`: A merged into
+        B merged into C names C, where the business is done); "" for a record not merged (the API's
+        merged_note, the refusals of `merged_refusal`, the person search's export)."""
+        from shebao.registry.selectors import kept_record_pk
+
+        kept = kept_record_pk(merged_into_id)
+        return f"已合并至人员#{kept}，请在保留的记录上办理" if kept else ""
 
     def merged_refusal(self) -> str:
         """Why nothing may be written to this record, in Chinese: it was registered twice and merged

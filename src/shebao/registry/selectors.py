@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import logging
 import re
 from typing import Any
 
@@ -15,6 +16,8 @@ from shebao.registry.checks import legacy_citizen_id
 from shebao.registry.models import Contribution, Employer, Office, Person, PersonMerge, PersonNameWord
 from shebao.rules.dates import month_of_date
 
+logger = logging.getLogger(__name__)
+
 
 def person_list(*, user: Any) -> QuerySet[Person]:
     return scope_queryset(Person.objects.select_related("district"), user=user)
@@ -22,15 +25,31 @@ def person_list(*, user: Any) -> QuerySet[Person]:
 
 def kept_record(person: Person | None) -> Person | None:
     """The record a person's business is done on: `person` itself, or, when it was registered twice and
-    merged (`registry.merge.person_merge`), the record kept (`merged_into`, followed to its end). Every
-    look-up by document number goes through it (the desk, the employer portal, the sign-in, the search:
-    review-user8 F1, review-input8 F2: the citizen ID landed on the merged, empty record). Unscoped: the
-    caller holds its own scope. None stays None."""
-    for _ in range(5):  # a chain is at most a few merges long; never loop on a bad row
-        if person is None or person.merged_into_id is None:
+    merged (`registry.merge.person_merge`), the record kept (`merged_into`, followed to the END of the
+    chain: A merged into B merged into C leads to C). The ONE way every look-up follows a merge: by
+    document number (the desk, the employer portal, the sign-in, the search, a roster, a case's checks:
+    review-user8 F1, review-input8 F2: the citizen ID landed on the merged, empty record) and the
+    wordings of where a merged record's business went (`Person.merged_refusal`, the API's note).
+    A loop in the pointers (never made by the merge, which refuses a merged record on either side) is
+    cut where it closes, logged, and that record returned: the refusals of merged records then stop any
+    write to it. Unscoped: the caller holds its own scope. None stays None. One query per step."""
+    seen: set[int] = set()
+    while person is not None and person.merged_into_id is not None:
+        seen.add(person.pk)
+        if person.merged_into_id in seen:
+            logger.error("merged_into loop through person %s: no record kept", person.pk)
             return person
         person = Person.objects.select_related("district").filter(pk=person.merged_into_id).first()
     return person
+
+
+def kept_record_pk(pk: int | None) -> int | None:
+    """`kept_record` by primary key: the pk of the record kept at the end of `pk`'s merge chain (`pk`
+    itself when not merged; None for None or a missing row)."""
+    if pk is None:
+        return None
+    kept = kept_record(Person.objects.filter(pk=pk).first())
+    return kept.pk if kept is not None else None
 
 
 def people_by_number(numbers: Any) -> dict[str, Person]:
@@ -51,10 +70,8 @@ def merge_group(persons: Any) -> list[int]:
     pks = {getattr(p, "pk", p) for p in persons if p is not None}
     roots = {kept_record(p).pk for p in Person.objects.filter(pk__in=pks)}  # type: ignore[union-attr]
     group, frontier = set(roots), set(roots)
-    for _ in range(5):  # a chain is at most a few merges long (kept_record)
+    while frontier:  # back along every chain to its start; `group` only grows, so a loop ends it
         frontier = set(Person.objects.filter(merged_into__in=frontier).values_list("pk", flat=True)) - group
-        if not frontier:
-            break
         group |= frontier
     return sorted(group)
 
