@@ -43,6 +43,9 @@ PILLOW_FORMAT = {"image/jpeg": "JPEG", "image/png": "PNG"}
 _ALIASES = {"image/pjpeg": "image/jpeg", "image/jpg": "image/jpeg", "image/x-png": "image/png",
             "application/x-pdf": "application/pdf", "application/acrobat": "application/pdf"}
 _DECLARE_NOTHING = {"", "application/octet-stream", "binary/octet-stream", "application/unknown"}
+# pypdf logs a warning for every repair it tries on a damaged file (a client's garbage, not ours to
+# act on); the refusal says it once. Set once here, not per call: threads share the logger.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 def max_bytes() -> int:
@@ -131,9 +134,6 @@ def _pdf_problem(content: bytes, who: str) -> str:
     from pypdf import PdfReader
 
     damaged = f"{who}看似PDF文件，但内容不完整或已损坏，无法打开，请重新生成或扫描后上传"
-    pypdf_log = logging.getLogger("pypdf")
-    was = pypdf_log.level
-    pypdf_log.setLevel(logging.ERROR)  # pypdf logs every repair it tries; the refusal says it once
     try:
         reader = PdfReader(io.BytesIO(content), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
@@ -143,8 +143,6 @@ def _pdf_problem(content: bytes, who: str) -> str:
             page.mediabox  # noqa: B018 - each page's dictionary read, not just counted
     except Exception:  # pypdf raises PdfReadError, PdfStreamError, ValueError, KeyError… on garbage
         return damaged
-    finally:
-        pypdf_log.setLevel(was)
     if pages == 0:
         return f"{who}是没有任何页面的PDF文件，请检查后重新上传"
     return ""
