@@ -159,7 +159,8 @@ def main() -> int:
         "role": "collection_clerk", "office": Office.objects.get(code="110000")})
     n = Retiree.objects.count()
     print(f"payroll bench: {n} retirees ({late} declared late), PostgreSQL fsync={fsync} "
-          f"synchronous_commit={sync}, set-up {setup_s:.1f} s; per-row baseline on {args.sample} of them", flush=True)
+          f"synchronous_commit={sync}, set-up {setup_s:.1f} s; per-row baseline on {args.sample} of them; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
 
     # Per-row baseline on a sample, rolled back: the path every retiree took before.
     policy = current_policy()
@@ -192,6 +193,9 @@ def main() -> int:
 
     for name in ("_build_set_based", "_build_chunk", "_finish", "_payment_file_write"):
         setattr(payroll, name, timed(name, getattr(payroll, name)))
+    from shebao.core import crypto
+
+    crypto.decrypt_many = timed("decrypt_many (accounts, in the file)", crypto.decrypt_many)
     t1 = time.perf_counter()
     run = payroll.payroll_run_start(actor=desk, month=MONTH, after_chunk=lambda made: print(
         f"  {time.perf_counter() - t1:7.1f} s: {made} transfers", flush=True))
@@ -222,6 +226,7 @@ def main() -> int:
         "speedup": round(per_row_s / fast_s, 1), "sample_mismatches": mismatches, "rerun_pays_nothing_twice": rerun_ok,
         "target_seconds_for_this_size": round(target, 1), "target_seconds_3m": 60, "target_speedup": 50,
         "payment_file_accounts_all_opened": file_clean,
+        "load_average_1_5_15": [round(x, 1) for x in os.getloadavg()],
         "met": fast_s < target and per_row_s / fast_s >= 50 and mismatches == 0 and rerun_ok and file_clean,
     }
     merge_results("payroll", figures)
