@@ -106,7 +106,7 @@ def _error_key(path: str) -> str:
 # --- Home and applications -------------------------------------------------------------------------
 @portal_employer_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    cases = list(case_selectors.applicant_cases(actor=request.portal_actor)[:200])
+    cases = list(case_selectors.applicant_case_rows(actor=request.portal_actor)[:200])
     owed = {}
     for o in OwedDocument.objects.filter(case__in=cases, state__in=[OwedDocument.State.OWED,
                                                                     OwedDocument.State.REFUSED]):

@@ -50,6 +50,14 @@ def _person_cases(person: Any) -> Any:
             .order_by("-created_at", "-pk"))
 
 
+def _person_case_rows(person: Any) -> Any:
+    """The person's cases for the list: a row's fields only (cases.selectors.LIST_FIELDS), nothing
+    the list does not show decrypted."""
+    from shebao.cases.selectors import LIST_FIELDS
+
+    return _person_cases(person).select_related(None).only(*LIST_FIELDS)
+
+
 def _own_case(request: HttpRequest, pk: int) -> Case:
     return get_object_or_404(_person_cases(request.portal_person), pk=pk)
 
@@ -330,7 +338,7 @@ def person_identity_callback(request: HttpRequest) -> HttpResponse:
 def person_cases(request: HttpRequest) -> HttpResponse:
     """我的申请: the person's own applications, newest first."""
     return TemplateResponse(request, "portal/person/cases.html", {
-        "person": request.portal_person, "cases": list(_person_cases(request.portal_person)[:100])})
+        "person": request.portal_person, "cases": list(_person_case_rows(request.portal_person)[:100])})
 
 
 @portal_person_required
