@@ -12,7 +12,9 @@ Adding a check: a function ``(ctx) -> list[FieldError]`` registered with ``@chec
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +65,55 @@ def checks_run(ctx: CheckContext) -> list[FieldError]:
     return errors
 
 
+@dataclass(frozen=True)
+class RegistryRead:
+    """The employment spells and contribution months of some (person, employer) pairs, read in two
+    statements for many applications at once (`registry_read`): the checks below answer from it for
+    the pairs it holds, and query the registry for any other pair, so their answers are the same."""
+
+    pairs: frozenset[tuple[int, int]]
+    spells: dict[tuple[int, int], tuple[tuple[str, str], ...]]
+    contributed: frozenset[tuple[int, int, str]]
+
+    def holds(self, person: Person | None, employer: Employer | None) -> bool:
+        return person is not None and employer is not None and (person.pk, employer.pk) in self.pairs
+
+
+_READ: ContextVar[RegistryRead | None] = ContextVar("registry_read", default=None)
+
+
+@contextmanager
+def registry_read(pairs: Iterable[tuple[int, int]]) -> Iterator[RegistryRead]:
+    """Within the block, the checks read the spells and contributions of `pairs` ((person id,
+    employer id)) from one read made here (`cases.batch`: thousands of applications checked at once).
+    Use inside the transaction that holds what is decided, with nothing written to those rows meanwhile."""
+    wanted = frozenset(pairs)
+    persons = sorted({p for p, _ in wanted})
+    employers = sorted({e for _, e in wanted})
+    spells: dict[tuple[int, int], list[tuple[str, str]]] = {}
+    for person, employer, start, end in EmploymentSpell.objects.filter(
+            person_id__in=persons, employer_id__in=employers).values_list("person_id", "employer_id", "from_month",
+                                                                          "to_month"):
+        if (person, employer) in wanted:
+            spells.setdefault((person, employer), []).append((start, end))
+    contributed = frozenset(
+        row for row in Contribution.objects.filter(person_id__in=persons, employer_id__in=employers)
+        .values_list("person_id", "employer_id", "month") if (row[0], row[1]) in wanted)
+    read = RegistryRead(wanted, {k: tuple(v) for k, v in spells.items()}, contributed)
+    token = _READ.set(read)
+    try:
+        yield read
+    finally:
+        _READ.reset(token)
+
+
+def _spells(person: Person, employer: Employer) -> list[tuple[str, str]]:
+    read = _READ.get()
+    if read is not None and read.holds(person, employer):
+        return list(read.spells.get((person.pk, employer.pk), ()))
+    return list(EmploymentSpell.objects.filter(person=person, employer=employer).values_list("from_month", "to_month"))
+
+
 def months_between(start: str, end: str) -> list[str]:
     """>>> months_between("2019-11", "2020-02")
     ['2019-11', '2019-12', '2020-01', '2020-02']
@@ -72,8 +123,7 @@ def months_between(start: str, end: str) -> list[str]:
 
 def employed_in(person: Person, employer: Employer, months: list[str]) -> list[str]:
     """The months of `months` in which `person` has no employment spell with `employer`."""
-    spells = list(EmploymentSpell.objects.filter(person=person, employer=employer).values_list("from_month",
-                                                                                                "to_month"))
+    spells = _spells(person, employer)
     return [m for m in months if not any(f <= m and (not t or m <= t) for f, t in spells)]
 
 
@@ -114,14 +164,14 @@ def _person_of_employer(ctx: CheckContext) -> list[FieldError]:
     if ctx.employer is None or ctx.person is None:
         return []
     kind = definition(ctx.business).person
-    spells = EmploymentSpell.objects.filter(person=ctx.person, employer=ctx.employer)
+    spells = _spells(ctx.person, ctx.employer)
     who = f"证件号码为{mask_id_number(ctx.person.id_number)}的人员"
     if kind == "employee":
         month = f"{ctx.applied_on.year:04d}-{ctx.applied_on.month:02d}"
-        if not spells.filter(from_month__lte=month).filter(Q(to_month="") | Q(to_month__gte=month)).exists():
+        if not any(start <= month and (not end or end >= month) for start, end in spells):
             return [FieldError("person", f"{who}{month}不是{ctx.employer.name}的在职职工（无该单位在本月的参保经历），"
                                          "单位只能为本单位在职职工申请此业务")]
-    elif not spells.exists():
+    elif not spells:
         return [FieldError("person", f"{who}没有在{ctx.employer.name}参保的经历，单位只能为本单位参保过的职工申请此业务")]
     return []
 
@@ -231,10 +281,18 @@ def _months_not_contributed(ctx: CheckContext) -> list[FieldError]:
             Q(person__id_number__in=numbers) | Q(person__merged_from__id_number__in=numbers))
     elif ctx.person is not None:
         months, path = _case_months(ctx), "details.period"
+        read = _READ.get()
+        if read is not None and read.holds(ctx.person, ctx.employer):
+            have = [(ctx.person.name, m) for m in sorted(set(months))
+                    if (ctx.person.pk, ctx.employer.pk, m) in read.contributed]
+            return _contributed_refusal(path, have)
         qs = Contribution.objects.filter(employer=ctx.employer, person=ctx.person, month__in=months)
     else:
         return []
-    have = sorted(set(qs.values_list("person__name", "month")))
+    return _contributed_refusal(path, sorted(set(qs.values_list("person__name", "month"))))
+
+
+def _contributed_refusal(path: str, have: list[tuple[str, str]]) -> list[FieldError]:
     if not have:
         return []
     listed = "、".join(f"{name} {month}" for name, month in have[:10])

@@ -32,7 +32,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def snapshot(instance: models.Model) -> dict[str, Any]:
+def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
     """The concrete field values of an instance, as JSON-able values keyed by attname, with every
     personal number masked (`field_shown`): the trail is read by auditors and kept for years, so it
     must not be a second copy in clear of an ID number, a mobile or a bank account (review-input4 F1:
@@ -43,9 +43,12 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     change that keeps the masked digits (13812345678 → 13899995678, both 138****5678) is still a
     change in the trail. Any other text, and every string inside a JSON value (an application's
     content, a person's other data, an effect's result, at any depth), is kept the same way when it
-    holds a personal number (`trail_shown`); text without one is kept as it is.
+    holds a personal number (`trail_shown`); text without one is kept as it is. `fields`: only these
+    attnames (a writer that changes a known few, `cases.batch`), else every concrete field.
     """
-    return {f.attname: field_shown(f, getattr(instance, f.attname)) for f in instance._meta.concrete_fields}
+    only = None if fields is None else set(fields)
+    return {f.attname: field_shown(f, getattr(instance, f.attname)) for f in instance._meta.concrete_fields
+            if only is None or f.attname in only}
 
 
 def field_shown(field: models.Field, value: Any) -> Any:
@@ -162,10 +165,21 @@ def audit_create_event(*, actor: Any, instance: models.Model, reason: str = "") 
 def audit_update(
     *, actor: Any, instance: models.Model, before: dict[str, Any], reason: str = ""
 ) -> AuditEvent | None:
-    changes = diff(before, snapshot(instance))
+    event = audit_update_event(actor=actor, instance=instance, before=before, reason=reason)
+    if event is not None:
+        event.save()
+    return event
+
+
+def audit_update_event(
+    *, actor: Any, instance: models.Model, before: dict[str, Any], reason: str = ""
+) -> AuditEvent | None:
+    """The unsaved event for an update (None when nothing changed), for writers that insert many at
+    once (`cases.batch`)."""
+    changes = diff(before, snapshot(instance, before.keys()))
     if not changes:
         return None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         **_actor_fields(actor),
         action=AuditEvent.Action.UPDATE,
         model=instance._meta.label,
