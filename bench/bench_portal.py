@@ -229,7 +229,7 @@ def explain_page(name: str, client, url: str) -> dict:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + q["sql"])
             plan = [r[0] for r in cursor.fetchall()]
             print(f"  {float(q['time']) * 1000:.1f} ms: {q['sql'][:160]}")
-            for line in plan[:8]:
+            for line in plan[:8] + plan[-2:]:  # the plan's top and its planning and execution times
                 print(f"    {line}")
     return {"count": len(queries), "sql_ms": round(sql_ms, 1), "request_ms": round(total_ms, 1)}
 
