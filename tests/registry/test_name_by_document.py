@@ -21,7 +21,8 @@ from tests.nothing_written import nothing_written
 
 @pytest.mark.parametrize("name, said", [
     ("王 五", "姓名第2位的空格请删除：居民身份证上的姓名不含空格（少数民族姓名各部分之间用间隔号“·”）"),
-    ("Anna Maria", "姓名第5位的空格请删除：居民身份证上的姓名不含空格"),
+    ("阿依古丽 买买提", "姓名第5位的空格请删除：居民身份证上的姓名不含空格"),
+    ("Anna", "姓名第1位“A”不是姓名用字：居民身份证上的姓名只由汉字组成"),
     ("王五3", "姓名第3位“3”不是姓名用字"),
 ])
 def test_registration_refuses_a_citizen_id_name_at_the_name(db, clerk_chaoyang, chaoyang, name, said):

@@ -1,7 +1,7 @@
 """The project's base for Django forms (sign-in boxes, the portal's account forms, the registry's admin
 forms): typed text is judged as the business forms judge it (issue 15, review-input7 F7).
 
-`VisibleTextForm`: a character no one can see (U+200B, U+202E, U+00AD… `core.masking._UNSHOWABLE_RE`)
+`VisibleTextForm`: a character no one can see (U+200B, U+202E, U+3164… the one table, `core.invisible`)
 in any text input is said beside that input by name and position (`core.masking.invisible_problem`,
 "姓名第2位是不可见的字符U+200B（零宽空格），…"), in place of whatever else the field would have said
 ("含有不可见的字符（U+200B）" without where, "不能含控制字符", a lookup that found nobody), and the box

@@ -33,6 +33,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from shebao.core.invisible import BIDI_CONTROLS, CONTROL_RE, INVISIBLE_RE
+
 # Beijing's social insurance for enterprise workers dates from the 1990s; nothing this system
 # handles (an application, a remittance, a signed letter) is older. A person's birth date is not a
 # business date and is checked by the registry (registry.checks).
@@ -44,39 +46,43 @@ INT_MAX = 2**63 - 1
 # Free text (a note, a reason, a letter) in a column without a declared length: ten pages at most.
 TEXT_MAX = 20_000
 
-# C0 controls but tab, LF, CR; DEL; C1 controls; lone surrogates; and the invisible characters that
-# change how the text around them reads (bad-input review 3, E4/E7): the bidi controls (U+061C,
-# U+200E/F, U+202A..U+202E, U+2066..U+2069: "\u202efdp.exe" shows as "exe.pdf"), the zero-width space
-# U+200B (a name or number that looks whole but is not) and the line/paragraph separators U+2028/9.
-_BAD_TEXT_RE = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200b\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# What text may not hold: the one table of characters no one can see (core.invisible: C0 controls but
+# tab, LF, CR; DEL; C1 controls; lone surrogates; every Default_Ignorable_Code_Point of Unicode, the bidi
+# controls "\u202efdp.exe" shows as "exe.pdf" and the zero-width characters among them, the Hangul
+# fillers; U+2028/9 and U+2800). Bad-input review 3, E4/E7; review-input9 F1: a name of U+3164 alone
+# was stored, and U+00AD, U+180E, U+200C, U+200D, U+2060..U+2065 and U+FEFF passed this guard though the
+# forms refused them.
+_BAD_TEXT_RE = INVISIBLE_RE
+_CONTROL_RE = CONTROL_RE
 
 
 def text_problem(value: str, *, invisible: bool = True) -> str:
-    """Why ``value`` cannot be stored as text, in Chinese, or ``""``. With ``invisible=False`` only
-    the control characters and lone surrogates are looked for, not the bidi controls, U+200B and
-    U+2028/9 (a posted page form: its view says those beside the field).
+    """Why ``value`` cannot be stored as text, in Chinese, naming the first character at fault by its
+    position (1-based), code point and Chinese name, or ``""``. With ``invisible=False`` only the control
+    characters and lone surrogates are looked for, not the rest of the table (a posted page form: its
+    view says those beside the field).
 
     >>> text_problem("王伟"), bool(text_problem("a\\x00b")), bool(text_problem("\\ud800"))
     ('', True, True)
     >>> text_problem("\\u202efdp.exe")
-    '含有不可见的控制字符（U+202E 从右向左覆盖，会改变文字的显示方向），请删除后重新提交'
+    '第1位是不可见的控制字符U+202E（从右向左覆盖），会改变文字的显示方向，请删除后重新提交'
+    >>> text_problem("王\\u3164")
+    '第2位是不可见的字符U+3164（韩文填充符），请删除后重新提交'
     """
     m = (_BAD_TEXT_RE if invisible else _CONTROL_RE).search(value)
     if m is None:
         return ""
-    from shebao.core.masking import INVISIBLE_NAMES
+    from shebao.core.masking import invisible_name
 
-    ch = m.group()
-    point = f"U+{ord(ch):04X}"
+    ch, at = m.group(), m.start() + 1
+    named = invisible_name(ch)  # one name table (core.invisible)
     if "\ud800" <= ch <= "\udfff":
-        return f"含有无效字符（{point}，不成对的代理字符），请删除后重新提交"
-    named = f"{point} {INVISIBLE_NAMES[ch]}" if ch in INVISIBLE_NAMES else point  # one name table (masking)
-    if ch in _BIDI:
-        return f"含有不可见的控制字符（{named}，会改变文字的显示方向），请删除后重新提交"
-    return f"含有不可见的控制字符（{named}），请删除后重新提交"
+        return f"第{at}位是无效字符{named}，请删除后重新提交"
+    if ch in BIDI_CONTROLS:
+        return f"第{at}位是不可见的控制字符{named}，会改变文字的显示方向，请删除后重新提交"
+    if unicodedata.category(ch) == "Cc":
+        return f"第{at}位是不可见的控制字符{named}，请删除后重新提交"
+    return f"第{at}位是不可见的字符{named}，请删除后重新提交"
 
 
 def strip_bad_text(value: str) -> str:
@@ -451,61 +457,19 @@ def form_datetime(raw: Any, *, label: str, field: str) -> dt.datetime | None:
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
-# A person's name (姓名, 户名): Han characters of every plane (𠮷 of extension B included), letters of any
-# script with their combining marks (a Tibetan, Uyghur or Latin name), the middle dots that join the parts of
-# a transcribed name (·, •, ・, GB/T 28039), and between letters a space, a hyphen or an apostrophe (Jean-Luc
-# O'Brien). No digits, emoji or other symbols: a bank refuses such an 户名 (review-input8 F5: 😀😀, 12345 and
-# 王😀 were taken as names).
-NAME_DOTS = "·•・"
-NAME_JOINERS = " -'"
-# The one rule by document type (issue 17): the name on a 居民身份证 is written without spaces (a minority
-# name joins its parts with the middle dot: 阿卜杜拉·买买提), so any space in it is a typing slip to delete;
-# the names on the other documents (护照, 外国人永久居留身份证, 港澳台居民居住证/通行证) are kept as the
-# document spells them, a Latin name with its spaces and hyphens (Anna Maria, Jean-Luc). On every document
-# a space beside a Han character (王 五) is refused: no document spells a Han name so.
-NO_SPACE_ID_TYPES = frozenset({"citizen_id"})
+# A person's name (姓名, 户名): the one rule lives in core.person_name (normalize_person_name, the stored
+# spelling; person_name_problem, why a typed name is refused), re-exported here for its callers.
+from shebao.core.person_name import (  # noqa: E402, F401 (re-exported)
+    HAN_ONLY_ID_TYPES,
+    MIDDLE_DOT,
+    NAME_JOINERS,
+    normalize_person_name,
+    person_name_checked,
+    person_name_problem,
+)
 
-
-def person_name_problem(value: str, *, id_type: str = "") -> str:
-    """Why ``value`` (stripped) is not a person's name, in Chinese without the field's label, or ``""``.
-    The first character at fault is named by its position (``第2位“😀”``).
-
-    ``id_type``: the person's document type (``registry.Person.IdType``: ``citizen_id``, ``passport``…),
-    "" when not known. A space is refused at once with a message that says to delete it where the
-    document has none (NO_SPACE_ID_TYPES) or where it stands beside a Han character; otherwise a space,
-    a hyphen or an apostrophe is taken between two letters of an alphabet.
-
-    >>> person_name_problem("王 五", id_type="citizen_id")
-    '第2位的空格请删除：居民身份证上的姓名不含空格（少数民族姓名各部分之间用间隔号“·”）'
-    >>> person_name_problem("Anna Maria", id_type="passport"), person_name_problem("阿卜杜拉·买买提", id_type="citizen_id")
-    ('', '')
-    """
-    from shebao.core.masking import char_named
-
-    text = value.strip()
-    if not text:
-        return "不能为空"
-
-    def spelled(ch: str) -> bool:  # a letter of an alphabet (or its mark), not a Han character
-        return unicodedata.category(ch).startswith(("L", "M")) and not unicodedata.name(ch, "").startswith("CJK")
-
-    def han(ch: str) -> bool:
-        return unicodedata.category(ch).startswith("L") and unicodedata.name(ch, "").startswith("CJK")
-
-    for i, ch in enumerate(text, start=1):
-        if unicodedata.category(ch).startswith(("L", "M")) or ch in NAME_DOTS:
-            continue
-        if ch == " " and id_type in NO_SPACE_ID_TYPES:
-            return f"第{i}位的空格请删除：居民身份证上的姓名不含空格（少数民族姓名各部分之间用间隔号“·”）"
-        if ch == " " and 1 < i < len(text) and (han(text[i - 2]) or han(text[i])):
-            return f"第{i}位的空格请删除：姓名中汉字前后不能有空格"
-        if ch in NAME_JOINERS and 1 < i < len(text) and spelled(text[i - 2]) and spelled(text[i]):
-            continue
-        shown = "的空格" if ch == " " else char_named(ch) if not ch.isprintable() or ch.isspace() else f"“{ch}”"
-        return f"第{i}位{shown}不是姓名用字：姓名只能由汉字、字母和间隔号“·”组成，不能含数字、表情或其他符号"
-    if not any(unicodedata.category(ch).startswith("L") for ch in text):
-        return "应含汉字或字母"
-    return ""
+NAME_DOTS = MIDDLE_DOT  # the one 间隔号 stored (its look-alikes are read as it: core.person_name.DOT_LOOKALIKES)
+NO_SPACE_ID_TYPES = HAN_ONLY_ID_TYPES
 
 
 def phone_problem(value: str) -> str:

@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
+from shebao.core.invisible import INVISIBLE_RE, table_name
 from shebao.core.normalize import normalize_code, normalize_phone
 
 
@@ -235,26 +236,11 @@ class MaskingLogFilter(logging.Filter):
         return True
 
 
-# Characters never shown back to a reader: C0/C1 controls (tab, LF and CR become a space), lone
-# surrogates, the bidi controls (U+061C, U+200E/F, U+202A..E, U+2066..9: "\u202e2020-02" would turn
-# the message around it), the zero-width characters (U+200B..D, U+2060, U+FEFF) and U+2028/9.
-# The soft hyphen U+00AD and the Mongolian vowel separator U+180E are invisible too (review-input7 F7:
-# 张\u00ad三 was kept in its box).
-_UNSHOWABLE_RE = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\xad\u180e\ud800-\udfff\u061c\u200b-\u200f\u202a-\u202e\u2028\u2029"
-    r"\u2060-\u2069\ufeff]")
-# What an invisible character is called in a message (Unicode's names, in Chinese): a person told
-# "U+202E" alone cannot tell what they pasted (review-input7 F7).
-INVISIBLE_NAMES = {
-    "\u00ad": "软连字符", "\u061c": "阿拉伯字母标记", "\u180e": "蒙古文元音分隔符",
-    "\u200b": "零宽空格", "\u200c": "零宽不连字", "\u200d": "零宽连字",
-    "\u200e": "从左向右标记", "\u200f": "从右向左标记", "\u2028": "行分隔符", "\u2029": "段分隔符",
-    "\u202a": "从左向右嵌入", "\u202b": "从右向左嵌入", "\u202c": "方向格式结束",
-    "\u202d": "从左向右覆盖", "\u202e": "从右向左覆盖", "\u2060": "词连接符",
-    "\u2061": "函数应用符", "\u2062": "不可见乘号", "\u2063": "不可见分隔符", "\u2064": "不可见加号",
-    "\u2066": "从左向右隔离", "\u2067": "从右向左隔离", "\u2068": "首强字符隔离", "\u2069": "方向隔离结束",
-    "\ufeff": "零宽不换行空格",
-}
+# Characters never shown back to a reader: the one table of characters no one can see (core.invisible:
+# C0/C1 controls but tab, LF and CR, lone surrogates, every Default_Ignorable_Code_Point of Unicode, the
+# bidi controls and zero-width characters among them, the Hangul fillers, U+2028/9 and U+2800), which the
+# database guard (core.inputs.text_problem) refuses too (review-input9 F1).
+_UNSHOWABLE_RE = INVISIBLE_RE
 ECHO_MAX = 30
 _QUOTED_RE = re.compile(r"“([^“”]*)”")
 _LONG_DIGITS_RE = re.compile(r"[0-9\uff10-\uff19]{11,}")
@@ -318,7 +304,7 @@ def invisible_name(ch: str) -> str:
     """
     point = f"U+{ord(ch):04X}"
     category = unicodedata.category(ch)
-    name = INVISIBLE_NAMES.get(ch) or {"Cc": "控制字符", "Cs": "不成对的代理字符", "Co": "私用区字符",
+    name = table_name(ch) or {"Cc": "控制字符", "Cs": "不成对的代理字符", "Co": "私用区字符",
                                        "Cn": "未分配的字符"}.get(category, "")
     return f"{point}（{name}）" if name else point
 
