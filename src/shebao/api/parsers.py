@@ -1,7 +1,9 @@
 """The API's JSON parser: a body is refused (400, problem details) before any view sees it when it
 nests deeper than `core.inputs.JSON_MAX_DEPTH`, or holds a NUL, another control character or a lone
 surrogate in any string or key (issue 16 §1: ``{"person": {"x": "\\ud800"}}`` was stored on SQLite and
-broke every case list; 100,000 nested brackets raised RecursionError).
+broke every case list; 100,000 nested brackets raised RecursionError). A string value holding a character
+of the invisible table (core.invisible) is a 400 validation problem at its field (``details.insured_name``:
+第1位是不可见的字符U+3164（韩文填充符）…), not an unreadable body.
 """
 
 from __future__ import annotations
@@ -13,18 +15,27 @@ from rest_framework import exceptions, parsers
 from rest_framework.utils import json as strict_json
 
 from shebao.api.errors import PayloadTooLarge
-from shebao.core.inputs import json_problem
+from shebao.core.inputs import json_problem, json_text_problem_at
 
 
 def json_loads_checked(text: str) -> Any:
     """``text`` read as DRF reads JSON (no NaN or Infinity), then checked (`core.inputs.json_problem`).
-    Raises ValueError with the Chinese reason."""
+    Raises DRF's ValidationError at the field of a string holding a character no one can see or a control
+    character (`core.inputs.json_text_problem_at`), else ValueError with the Chinese reason."""
     try:
         value = strict_json.loads(text)
     except RecursionError:
         raise ValueError("JSON嵌套层数过多") from None
     problem = json_problem(value, check_ints=False)  # an integer is its field's to judge (api.fields.IdField)
     if problem:
+        path, at = json_text_problem_at(value)
+        if path:
+            # a character no one can see in a string: said at its field (details.insured_name), as a
+            # form says it beside the box (review-input9 F1), not as an unreadable body
+            detail: Any = [at]
+            for key in reversed(path):
+                detail = {key: detail}
+            raise exceptions.ValidationError(detail)
         raise ValueError(f"请求内容{problem}")
     return value
 

@@ -1067,7 +1067,7 @@ def failed_transfer_resend(*, actor: Any, transfer: Transfer, bank_account: str,
     """
     require(actor, "payroll_transfer.resend")
     from shebao.benefits.selectors import relative_name_conflicts, transfer_payees
-    from shebao.core.inputs import clean_text, person_name_problem
+    from shebao.core.inputs import clean_text, normalize_person_name, person_name_checked
 
     problems: dict[str, str] = {}
     account = ""
@@ -1086,7 +1086,8 @@ def failed_transfer_resend(*, actor: Any, transfer: Transfer, bank_account: str,
     t0 = Transfer.objects.select_related("person__district").get(pk=transfer.pk)
     payee = transfer_payees([t0], as_sent=False)[t0.pk]  # who the resend pays
     name = str(payee_name or "").strip()
-    renamed = bool(name) and name != payee.name
+    # the same name however its 间隔号 was typed is no renaming (core.person_name, review-input9 F2)
+    renamed = bool(name) and normalize_person_name(name) != normalize_person_name(payee.name)
     if payee.award is not None and payee.award.payee_missing:
         # an award made before its relative was kept would go to the bank under the dead worker's name
         problems["payee_name"] = ("该因工死亡待遇未登记领取人：请先在待遇核定页登记领取人（姓名、关系、证件号码），"
@@ -1101,7 +1102,8 @@ def failed_transfer_resend(*, actor: Any, transfer: Transfer, bank_account: str,
             except ValidationError as e:
                 problems["payee_name"] = e.messages[0]
             else:
-                if why := person_name_problem(name, id_type="citizen_id"):  # the 户名, as on the citizen ID (review-input8 F5)
+                name, why = person_name_checked(name, id_type="citizen_id")  # the 户名, as on the citizen ID (review-input8 F5)
+                if why:  # stored as core.person_name spells it (the 间隔号 as U+00B7: review-input9 F2)
                     problems["payee_name"] = f"领取人姓名{why}"
                 elif payee.id_number and relative_name_conflicts(
                         id_number=payee.id_number, name=name, award_pk=getattr(payee.award, "pk", None),

@@ -454,18 +454,21 @@ def relative_name_conflicts(*, id_number: str, name: str, award_pk: int | None =
     ``award_pk``/``survivor_pk``: the record whose own name is being corrected (its present name is not
     another name). The award and survivor numbers are encrypted without a blind index; death cases are
     few (dozens a year), so their numbers are read and compared here."""
+    from shebao.core.person_name import normalize_person_name as spelled
     from shebao.registry.models import Person
 
+    # names compared as stored by the one rule (core.person_name): 张·三 and 张•三 are one name
+    name = spelled(name)
     registered = Person.objects.filter(id_number=id_number).values_list("name", flat=True).first()
     if registered is not None:
-        return registered != name
+        return spelled(registered) != name
     for other_name, other_number in WorkInjuryAward.objects.exclude(payee_name="").exclude(pk=award_pk).values_list(
             "payee_name", "payee_id_number").iterator():
-        if other_number == id_number and other_name != name:
+        if other_number == id_number and spelled(other_name) != name:
             return True
     for other_name, other_number in SurvivorPension.objects.exclude(pk=survivor_pk).values_list(
             "name", "id_number").iterator():
-        if other_number == id_number and other_name != name:
+        if other_number == id_number and spelled(other_name) != name:
             return True
     return False
 

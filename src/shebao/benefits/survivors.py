@@ -30,7 +30,7 @@ from shebao.benefits.services import typed_month
 from shebao.benefits.work_injury import wage_problem
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
-from shebao.core.inputs import bank_account_text, clean_text, person_name_problem
+from shebao.core.inputs import bank_account_text, clean_text, person_name_checked
 from shebao.core.money import format_yuan
 from shebao.core.permissions import require
 from shebao.core.policy import current_policy
@@ -94,7 +94,8 @@ def _dependant(d: DependantInput, n: int, *, award: WorkInjuryAward, died_on: dt
         except ValidationError as e:
             problems[f"name_{n}"] = e.messages[0]
         else:
-            if why := person_name_problem(name, id_type="citizen_id"):  # the 户名, as on the citizen ID (review-input8 F5)
+            name, why = person_name_checked(name, id_type="citizen_id")  # the 户名, as on the citizen ID (review-input8 F5)
+            if why:  # stored as core.person_name spells it (the 间隔号 as U+00B7: review-input9 F2)
                 problems[f"name_{n}"] = f"第{n}位供养亲属的姓名{why}"
     relation = {zh: code for code, zh in SurvivorPension.Relation.choices}.get(str(d.relation or "").strip(), d.relation)
     if relation != d.relation:  # the Chinese name for its code, as the award's payee (review-input8 F7)

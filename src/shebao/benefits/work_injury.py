@@ -35,7 +35,7 @@ from shebao.benefits.payroll import immediate_payment_start
 from shebao.benefits.selectors import death_spouse_problem, relative_name_conflicts
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_create, audit_update, snapshot
-from shebao.core.inputs import bank_account_text, business_date_problem, clean_text, person_name_problem
+from shebao.core.inputs import bank_account_text, business_date_problem, clean_text, person_name_checked
 from shebao.core.money import format_yuan
 from shebao.core.permissions import actor_label, require
 from shebao.core.policy import current_policy
@@ -351,7 +351,8 @@ def _payee_problems(payee: AwardPayee | None, *, died: bool, deceased: Person, d
         except ValidationError as e:
             problems["payee_name"] = e.messages[0]
         else:
-            if why := person_name_problem(name, id_type="citizen_id"):  # the 户名 on the citizen ID (review-input8 F5)
+            name, why = person_name_checked(name, id_type="citizen_id")  # the 户名 on the citizen ID (review-input8 F5)
+            if why:  # stored as core.person_name spells it (the 间隔号 as U+00B7: review-input9 F2)
                 problems["payee_name"] = f"领取人姓名{why}"
     if relation not in WorkInjuryAward.PayeeRelation.values:
         problems["payee_relation"] = ("请选择领取人与死者的关系" if not relation else

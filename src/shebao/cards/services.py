@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from shebao.cards.models import CardOrder, CardReason
 from shebao.core import clock, codes
 from shebao.core.audit import audit_create, audit_update, snapshot
-from shebao.core.inputs import person_name_problem
+from shebao.core.inputs import person_name_checked
 from shebao.core.normalize import normalize_code, normalize_phone, normalize_text
 from shebao.core.permissions import actor_user, require
 from shebao.core.policy import current_policy
@@ -85,10 +85,11 @@ def card_order_inputs(*, reason: Any, recipient_name: Any, recipient_phone: Any,
     reason = str(reason or "").strip()
     if reason not in CardReason.values:
         errors["reason"] = "请选择补换卡原因（" + "、".join(CardReason.labels) + "）"
-    name = normalize_text(recipient_name)
+    # one rule for a person's name (review-input8 F5), stored as it spells it (the 间隔号 as U+00B7)
+    name, why = person_name_checked(recipient_name)
     if not name:
         errors["recipient_name"] = "请填写收件人姓名"
-    elif why := person_name_problem(name):  # one rule for a person's name (review-input8 F5)
+    elif why:
         errors["recipient_name"] = f"收件人姓名{why}"
     phone = normalize_phone(recipient_phone)
     if not phone:

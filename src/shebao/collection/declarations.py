@@ -60,7 +60,7 @@ from shebao.collection.models import Declaration, DeclarationRow, Due
 from shebao.collection.services import INSURANCES, dues_build
 from shebao.core import clock, crypto
 from shebao.core.audit import audit_bulk_create, audit_create, audit_update, audited_bulk_update, snapshot
-from shebao.core.inputs import strip_bad_text, text_problem
+from shebao.core.inputs import normalize_person_name, strip_bad_text, text_problem
 from shebao.core.money import format_yuan
 from shebao.core.normalize import normalize_code, normalize_month, normalize_text
 from shebao.core.permissions import (
@@ -355,7 +355,8 @@ def rows_check(*, employer: Employer, month: str, rows: list[StagedRow]) -> None
             row.errors.append("证件号码：未登记参保人员（新参保人员请先办理参保登记）")
         elif found is not None:
             row.person_id = found[0]
-            if normalize_text(found[1]).replace(" ", "") != row.name.replace(" ", ""):
+            # compared as the one rule spells a name (core.person_name: 张•三 is 张·三, review-input9 F2)
+            if normalize_person_name(found[1]).replace(" ", "") != normalize_person_name(row.name).replace(" ", ""):
                 row.errors.append("姓名：与该证件号码登记的姓名不一致")
     ids = [row.person_id for row in rows if row.person_id]
     prev = month_add(month, -1)

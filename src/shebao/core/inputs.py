@@ -159,6 +159,27 @@ def json_problem(value: Any, *, max_depth: int = JSON_MAX_DEPTH, check_ints: boo
     return ""
 
 
+def json_text_problem_at(value: Any) -> tuple[tuple[str, ...], str]:
+    """Where in a JSON value the first string `text_problem` refuses stands, and why: ``(path, problem)``
+    with the path's keys and list indexes as text (``("details", "insured_name")``), or ``((), "")`` when
+    no string value is refused (a key, the nesting or a number may still be: `json_problem`). Called only
+    once `json_problem` has refused the value, so that an API's answer names the field (review-input9 F1).
+    Iterative and bounded by `JSON_MAX_DEPTH`, as `json_problem`."""
+    stack: list[tuple[Any, tuple[str, ...]]] = [(value, ())]
+    while stack:
+        item, path = stack.pop()
+        if len(path) >= JSON_MAX_DEPTH:
+            continue
+        if isinstance(item, str):
+            if problem := text_problem(item):
+                return path, problem
+        elif isinstance(item, Mapping):
+            stack.extend((sub, (*path, str(key))) for key, sub in reversed(list(item.items())))
+        elif isinstance(item, list | tuple):
+            stack.extend((sub, (*path, str(i))) for i, sub in reversed(list(enumerate(item))))
+    return (), ""
+
+
 def id_text(value: str) -> int | None:
     """An id written in a file, a header or a form field, or None when it is none.
 

@@ -47,6 +47,7 @@ from shebao.core.errors import Conflict, DomainError
 from shebao.core.masking import invisible_problem, mask_text
 from shebao.core.models import AuditEvent
 from shebao.core.permissions import actor_label, actor_user, require
+from shebao.core.person_name import normalize_person_name
 from shebao.registry.checks import CodeError, parse_citizen_id, reads_as_citizen_id
 from shebao.registry.models import (
     AccountMonth,
@@ -135,7 +136,9 @@ def pair_basis(listed: Person, twin: Person) -> str:
     facts = []
     if a and a == b:
         facts.append("证件号码相同（15位与18位号码）" if len(listed.id_number) == 15 else "证件号码相同")
-    facts.append("姓名相同" if listed.name == twin.name else "姓名不同")
+    # one name however its 间隔号 was typed (core.person_name, review-user9 F1)
+    same_name = normalize_person_name(listed.name) == normalize_person_name(twin.name)
+    facts.append("姓名相同" if same_name else "姓名不同")
     facts.append(f"出生日期相同（{twin.birth_date:%Y-%m-%d}）" if listed.birth_date == twin.birth_date else "出生日期不同")
     facts.append("性别相同" if listed.gender == twin.gender else "性别不同")
     if a and b and a != b:

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from shebao.core.normalize import normalize_code, normalize_text
+from shebao.core.person_name import normalize_person_name
 from shebao.core.scoping import scope_queryset, user_may_see_district
 from shebao.registry.checks import legacy_citizen_id
 from shebao.registry.models import Contribution, Employer, Office, Person, PersonMerge, PersonNameWord
@@ -196,7 +197,8 @@ def person_search(*, user: Any, query: str) -> QuerySet[Person]:
     if _INITIALS_RE.match(q):
         word = PersonNameWord.objects.filter(word__startswith=q.lower()).values("person_id")
         return qs.filter(Q(name_initials__startswith=q.lower()) | Q(pk__in=word))
-    return qs.filter(Q(name=q) | Q(name__startswith=q))
+    name = normalize_person_name(q) or q  # as names are stored (core.person_name: 张•三 finds 张·三)
+    return qs.filter(Q(name=name) | Q(name__startswith=name))
 
 
 def _first_date(digits: str) -> dt.date | None:

@@ -53,10 +53,12 @@ def derive_person_identity(person: Person, *, new_document: bool = True, new_nam
     API, a command, the demo); a name registered before keeps the person's other data changeable.
     Raises ValidationError (Chinese, at the field).
     """
-    from shebao.core.inputs import person_name_problem
+    from shebao.core.person_name import person_name_checked
 
-    person.name = normalize_text(person.name)
-    if new_name and (why := person_name_problem(person.name, id_type=person.id_type)):
+    # The stored spelling (core.person_name: NFKC, the 间隔号's look-alikes as U+00B7), judged as typed
+    # (a character no one can see is named where it was typed: review-input9 F1).
+    person.name, why = person_name_checked(person.name, id_type=person.id_type)
+    if new_name and why:
         raise ValidationError({"name": f"姓名{why}"})
     person.id_number = normalize_code(person.id_number)
     person.phone = normalize_phone(person.phone)

@@ -61,7 +61,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from shebao.core.inputs import person_name_problem, phone_problem
+from shebao.core.inputs import normalize_person_name, person_name_problem, phone_problem
 from shebao.core.masking import char_named, invisible_problem
 from shebao.core.normalize import normalize_code, normalize_month, normalize_phone, normalize_text
 
@@ -346,9 +346,12 @@ def _one(spec: FieldSpec, value: Any, label: str, today: dt.date) -> Any:
         for i, ch in enumerate(text, start=1):
             if not ch.isprintable():  # a private-use or unassigned character, a separator of lines
                 raise _Bad(f"{label}第{i}位是{char_named(ch)}，不能填写该字符，请核对后重新提交")
-        if spec.name in PERSON_NAME_FIELDS and spec.name not in NAME_DOCUMENT_FIELDS and (
-                why := person_name_problem(text)):
-            raise _Bad(f"{label}{why}")
+        if spec.name in PERSON_NAME_FIELDS:
+            # the stored spelling (core.person_name: NFKC, the 间隔号's look-alikes as U+00B7), which the
+            # document's rule judges below when the definition has the document type (NAME_DOCUMENT_FIELDS)
+            if spec.name not in NAME_DOCUMENT_FIELDS and (why := person_name_problem(text)):
+                raise _Bad(f"{label}{why}")
+            text = normalize_person_name(text)
         if spec.name in PHONE_FIELDS and (why := phone_problem(text)):
             raise _Bad(f"{label}{why}")
         return text
