@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 
 from shebao.core.inputs import check_values, text_problem
 from shebao.core.invisible import DEFAULT_IGNORABLE, INVISIBLE_RE, invisible_code_points
-from shebao.core.masking import invisible_problem, invisible_name
+from shebao.core.masking import invisible_name, invisible_problem
 from shebao.registry.models import Person
 
 TABLE = invisible_code_points()

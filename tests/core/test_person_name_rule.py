@@ -25,14 +25,19 @@ han = st.one_of(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
                 st.characters(min_codepoint=0x20000, max_codepoint=0x2A6DF))
 han_part = st.text(han, min_size=1, max_size=6)
 invisible = st.sampled_from(invisible_code_points()).map(chr)
+# no deadline: the mutation run (tests.mutation, without the project's conftest and its profile) meets
+# these on a loaded machine
+relaxed = settings(deadline=None)
 
 
+@relaxed
 @given(st.text(max_size=30))
 def test_the_stored_spelling_is_idempotent(typed):
     once = normalize_person_name(typed)
     assert normalize_person_name(once) == once
 
 
+@relaxed
 @given(st.text(max_size=30), st.sampled_from(ID_TYPES))
 def test_a_name_taken_is_taken_again_as_stored(typed, id_type):
     spelled, why = person_name_checked(typed, id_type=id_type)
@@ -41,7 +46,7 @@ def test_a_name_taken_is_taken_again_as_stored(typed, id_type):
         assert spelled == spelled.strip() and spelled
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(han_part, invisible, st.integers(min_value=0, max_value=6), st.sampled_from(ID_TYPES))
 def test_every_invisible_character_is_refused_named_where_it_was_typed(name, ch, at, id_type):
     at = min(at, len(name))
@@ -50,11 +55,13 @@ def test_every_invisible_character_is_refused_named_where_it_was_typed(name, ch,
     assert said.startswith(f"第{at + 1}位是") and f"U+{ord(ch):04X}" in said and "请删除" in said, said
 
 
+@relaxed
 @given(han_part, han_part)
 def test_a_han_name_with_one_middle_dot_between_two_parts_is_taken(first, second):
     assert person_name_problem(first + MIDDLE_DOT + second, id_type="citizen_id") == ""
 
 
+@relaxed
 @given(han_part, han_part, st.sampled_from(DOT_LOOKALIKES + MIDDLE_DOT), st.sampled_from(["", " "]))
 def test_the_look_alikes_are_stored_as_the_middle_dot(first, second, dot, space):
     typed = first + space + dot + space + second
@@ -62,6 +69,7 @@ def test_the_look_alikes_are_stored_as_the_middle_dot(first, second, dot, space)
     assert person_name_checked(typed, id_type="citizen_id") == (first + MIDDLE_DOT + second, "")
 
 
+@relaxed
 @given(han_part, st.sampled_from(DOT_LOOKALIKES + MIDDLE_DOT), st.sampled_from(ID_TYPES))
 def test_a_middle_dot_at_either_end_or_doubled_is_refused(part, dot, id_type):
     assert person_name_problem(dot + part, id_type=id_type).startswith("第1位的间隔号“·”不能在姓名开头")

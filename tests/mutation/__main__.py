@@ -79,6 +79,9 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "src/shebao/rules/work_injury.py": (*_RULES, "tests/rules/test_work_injury_wage.py",
                                         "tests/rules/test_work_injury_relatives.py", "tests/rules/test_pension.py",
                                         "--doctest-modules", "src/shebao/rules/work_injury.py"),
+    # the one rule for a person's name (issue 16, review-input9 F1-F3): its properties and examples, no Django
+    "src/shebao/core/person_name.py": (*_RULES, "tests/core/test_person_name_rule.py",
+                                       "--doctest-modules", "src/shebao/core/person_name.py"),
 }
 # The money code of a collection file: mutants of other functions (storage, timing, page helpers)
 # are not made. A function is named as in a mutant's name (``Class.method``).
