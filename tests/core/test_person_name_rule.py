@@ -125,3 +125,25 @@ def test_a_foreign_documents_name_keeps_its_letters_and_spaces(typed, stored):
 def test_a_foreign_documents_name_is_letters_joined_between_two(typed, said):
     got = person_name_problem(typed, id_type="passport")
     assert got.startswith(said) if said else got == "", got
+
+
+def test_the_han_blocks_are_held_at_each_bound():
+    """Each block's first and last code point is a Han character of a 居民身份证 name, the one either side
+    is not (where NFKC leaves it as it is: a compatibility ideograph is folded before the check)."""
+    import unicodedata
+
+    from shebao.core.person_name import HAN_RANGES
+
+    for first, last in HAN_RANGES:
+        for point, taken in ((first - 1, False), (first, True), (last, True), (last + 1, False)):
+            ch = chr(point)
+            if unicodedata.normalize("NFKC", ch) != ch or (point in (first - 1, last + 1) and any(
+                    a <= point <= b for a, b in HAN_RANGES)):
+                continue
+            said = person_name_problem("王" + ch, id_type="citizen_id")
+            assert (said == "") is taken, (hex(point), said)
+
+
+def test_a_misplaced_middle_dot_is_told_with_an_example():
+    for typed in ("·王", "王·", "王··五"):
+        assert person_name_problem(typed, id_type="citizen_id").endswith("（如“阿依古丽·买买提”）")
