@@ -127,23 +127,31 @@ def test_a_foreign_documents_name_is_letters_joined_between_two(typed, said):
     assert got.startswith(said) if said else got == "", got
 
 
-def test_the_han_blocks_are_held_at_each_bound():
-    """Each block's first and last code point is a Han character of a 居民身份证 name, the one either side
-    is not (where NFKC leaves it as it is: a compatibility ideograph is folded before the check)."""
-    import unicodedata
-
-    from shebao.core.person_name import HAN_RANGES
-
-    for first, last in HAN_RANGES:
-        for point, taken in ((first - 1, False), (first, True), (last, True), (last + 1, False)):
-            ch = chr(point)
-            if unicodedata.normalize("NFKC", ch) != ch or (point in (first - 1, last + 1) and any(
-                    a <= point <= b for a, b in HAN_RANGES)):
-                continue
-            said = person_name_problem("王" + ch, id_type="citizen_id")
-            assert (said == "") is taken, (hex(point), said)
+@pytest.mark.parametrize("point, taken", [
+    (0x3006, False), (0x3007, True), (0x3008, False), (0x3400, True), (0x4DBF, True), (0x4DC0, False),
+    (0x4E00, True), (0x9FFF, True), (0xA000, False), (0xF8FF, False), (0xFAFF, True), (0x1FFFF, False),
+    (0x20000, True), (0x2A6DF, True), (0x2A6E0, False), (0x2A700, True), (0x2EE5F, True), (0x2EE60, False),
+    (0x2FA1F, True), (0x2FA20, False), (0x2FFFF, False), (0x30000, True), (0x323AF, True), (0x323B0, False),
+])
+def test_the_han_blocks_are_held_at_each_bound(point, taken):
+    """Each block's first and last code point (Unicode Blocks.txt) is a Han character of a 居民身份证 name,
+    the one either side is not (U+F900 and U+2F800 are left out: NFKC folds them before the check)."""
+    said = person_name_problem("王" + chr(point), id_type="citizen_id")
+    assert (said == "") is taken, (hex(point), said)
 
 
 def test_a_misplaced_middle_dot_is_told_with_an_example():
     for typed in ("·王", "王·", "王··五"):
         assert person_name_problem(typed, id_type="citizen_id").endswith("（如“阿依古丽·买买提”）")
+
+
+def test_what_is_not_shown_is_named_by_code_point_and_nothing_is_no_name():
+    assert person_name_problem("王\ue000", id_type="citizen_id").startswith("第2位不可见的字符U+E000（私用区字符）不是姓名用字")
+    assert person_name_problem("王\ue000", id_type="passport").startswith("第2位不可见的字符U+E000（私用区字符）不是姓名用字")
+    assert person_name_checked(None) == ("", "不能为空") and person_name_problem(None) == "不能为空"
+
+
+@pytest.mark.parametrize("typed", ["王 Anna", "Anna 王"])
+def test_a_space_on_either_side_of_a_han_character_is_to_delete(typed):
+    assert person_name_problem(typed, id_type="passport") == "第2位的空格请删除：姓名中汉字前后不能有空格".replace(
+        "第2位", f"第{typed.index(' ') + 1}位")
