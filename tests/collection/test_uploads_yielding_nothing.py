@@ -130,6 +130,46 @@ def test_every_upload_refuses_a_file_that_yields_no_row_and_writes_nothing(db, e
     assert tried >= 50
 
 
+def _report_text(name: str, employer: Any, clerk: Any, data: bytes) -> str:
+    """The refusal's words of a table upload: a report's lines, or the ValidationError's messages."""
+    service = {"扣款结果": bankfiles.bank_result_import, "汇款对账单": bankfiles.remittance_statement_import,
+               "待遇支付结果": payroll.payroll_result_import}.get(name)
+    try:
+        if service is not None:
+            return "；".join(line.detail for line in service(data=data, filename="f.csv", actor=SETUP,
+                                                              encoding=None).lines)
+        if name == "退费支付结果":
+            refunds.refund_result_import(data=data, filename="f.csv", actor=SETUP, encoding=None)
+        else:
+            declaration_stage(employer=employer, month="2020-02", data=data, filename="f.csv", actor=clerk)
+    except ValidationError as e:
+        return "；".join(e.messages)
+    return ""
+
+
+NOT_TABLES = [
+    ("PNG图片", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(40)),
+    ("JPEG图片", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(40)),
+    ("PDF文件", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"),
+    ("旧版Excel工作簿", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(60)),
+]
+
+
+@pytest.mark.parametrize(("kind", "data"), NOT_TABLES, ids=[k for k, _ in NOT_TABLES])
+def test_a_file_that_is_no_table_is_refused_naming_what_it_is_and_writes_nothing(
+        db, employer_chaoyang, clerk_chaoyang, kind, data):
+    """A PNG renamed .csv was read as GB18030 text and refused for its header “塒NG…” (merge16e's note):
+    each table upload names what the file is instead (an image, a PDF, an old .xls)."""
+    for name, _header, attempt in _uploads(employer_chaoyang, clerk_chaoyang):
+        if name == "工伤数据交换":
+            continue  # JSON lines, not a table
+        with nothing_written():
+            assert attempt(data, None), f"{name}：{kind}未被拒绝"
+        text = _report_text(name, employer_chaoyang, clerk_chaoyang, data)
+        assert kind in text and "不是CSV" in text, f"{name}：{text}"
+        assert "塒" not in text
+
+
 def test_a_wrong_encoding_payroll_result_is_refused_and_the_right_file_then_imports(db, settings):
     """D8 as reported: GBK bytes under UTF-16 (odd length) were imported with 0 lines; the GB18030
     upload of the same bytes then answered 'already imported' and the transfer stayed pending."""

@@ -55,7 +55,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from shebao.collection.importers import UNREADABLE_WORKBOOK, _decode, _Refuse, parse_amount_fen
+from shebao.collection.importers import UNREADABLE_WORKBOOK, _decode, _Refuse, not_a_table, parse_amount_fen
 from shebao.collection.models import Declaration, DeclarationRow, Due
 from shebao.collection.services import INSURANCES, dues_build
 from shebao.core import clock, crypto
@@ -168,6 +168,9 @@ def read_roster(data: bytes) -> tuple[list[StagedRow], list[str]]:
         return [], ["文件为空"]
     if len(data) > MAX_BYTES:
         return [], [f"文件超过{MAX_BYTES // 1024 // 1024}MB，请分批申报"]
+    binary = not_a_table(data)
+    if binary:
+        return [], [binary]
     try:
         raw = _xlsx_values(data) if data[:4] == b"PK\x03\x04" else _csv_values(data)
     except _Refuse as e:

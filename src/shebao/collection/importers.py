@@ -342,6 +342,32 @@ def _xlsx_rows(data: bytes, columns: list[str], headers: Mapping[str, Sequence[s
     return out
 
 
+# What a file that is not a table declares by its first bytes: named in the refusal, since read as text
+# its bytes become a header of garbled characters (a PNG renamed .csv read as GB18030 began “塒NG”).
+_NOT_A_TABLE: tuple[tuple[bytes, str], ...] = (
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "旧版Excel工作簿（.xls）或其他Office文件"),
+    (b"%PDF-", "PDF文件"),
+    (b"\x89PNG\r\n\x1a\n", "PNG图片"),
+    (b"\xff\xd8\xff", "JPEG图片"),
+    (b"GIF8", "GIF图片"),
+    (b"Rar!", "RAR压缩包"),
+    (b"7z\xbc\xaf\x27\x1c", "7z压缩包"),
+    (b"\x1f\x8b", "gzip压缩包"),
+)
+
+
+def not_a_table(data: bytes) -> str:
+    """Why `data` is neither a CSV text nor an .xlsx workbook, in Chinese, or "" when it may be one.
+
+    A known signature names the kind (an old .xls, a PDF, an image, an archive). Other bytes are read as
+    text, where a NUL or control character is named in its cell and line (a CSV's cell may hold one by
+    mistake); an .xlsx (a zip) is left to openpyxl, which refuses a zip that is not a workbook."""
+    for magic, kind in _NOT_A_TABLE:
+        if data.startswith(magic):
+            return (f"文件实为{kind}，不是CSV或.xlsx表格：请从银行系统导出CSV，或在Excel中另存为.xlsx后重新上传")
+    return ""
+
+
 def read_table(data: bytes, columns: list[str], *, encoding: str | None = None,
                headers: Mapping[str, Sequence[str]] | None = None
                ) -> tuple[list[tuple[int, dict[str, str]]], list[tuple[int, str]]]:
@@ -354,6 +380,9 @@ def read_table(data: bytes, columns: list[str], *, encoding: str | None = None,
     The header names the columns in this order, each by its English name or a Chinese one
     (`_header_name`: COLUMN_LABELS, or the importer's ``headers``, e.g. {"refund_id": ["退费编号"]}).
     """
+    binary = not_a_table(data)
+    if binary:
+        return [], [(1, binary)]
     try:
         raw = _xlsx_rows(data, columns, headers) if data[:4] == b"PK\x03\x04" else _csv_rows(data, encoding)
     except _Refuse as e:
