@@ -167,14 +167,19 @@ def _insert(model: Any, rows: list[dict[str, Any]]) -> list[int]:
     fields = [f for f in model._meta.concrete_fields if f.attname != "id"]
     default = {f.attname: f.get_default() for f in fields if f.attname not in rows[0]}
     prep = {f.attname: f for f in fields if f.get_internal_type() in ("DateField", "DateTimeField")}
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(["id", *(connection.ops.quote_name(f.column) for f in fields)])
 
     def value(name: str, row: dict[str, Any]) -> Any:
         v = row[name] if name in row else default[name]
         return prep[name].get_db_prep_save(v, connection) if name in prep and v is not None else v
 
     values = [(pk, *(value(f.attname, row) for f in fields)) for pk, row in zip(ids, rows, strict=True)]
+    _write(model, fields, values)
+    return ids
+
+
+def _write(model: Any, fields: list[Any], values: list[tuple[Any, ...]]) -> None:
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(["id", *(connection.ops.quote_name(f.column) for f in fields)])
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
@@ -183,7 +188,22 @@ def _insert(model: Any, rows: list[dict[str, Any]]) -> list[int]:
         else:
             marks = ", ".join(["%s"] * (len(fields) + 1))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
-    return ids
+
+
+def _insert_objs(model: Any, objs: list[Any]) -> None:
+    """Insert unsaved instances of `model` as `_insert` does (COPY on PostgreSQL), each value prepared by
+    its field (`pre_save`, `get_db_prep_save`: defaults, encryption at rest, JSON) as Django's INSERT
+    would; each instance gets its new key."""
+    if not objs:
+        return
+    fields = [f for f in model._meta.concrete_fields if f.attname != "id"]
+    ids = _ids(model, len(objs))
+    values = []
+    for pk, obj in zip(ids, objs, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        values.append((pk, *(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)))
+    _write(model, fields, values)
 
 
 def _book(accepted: list[tuple[Case, Any, list]], *, actor: Any, action: str, note: str, outcome: str,
@@ -244,7 +264,7 @@ def _book(accepted: list[tuple[Case, Any, list]], *, actor: Any, action: str, no
     txns = [LedgerTransaction(kind=LedgerTransaction.Kind.DUES, occurred_on=today,
                               memo=f"申请#{case.pk}{case.business_zh}"[:200], reason="", author=user, author_label=label)
             for (case, _, _), mine in zip(accepted, per_case_dues, strict=True) if mine]
-    LedgerTransaction.objects.bulk_create(txns, batch_size=BATCH)
+    _insert_objs(LedgerTransaction, txns)
     postings: list[dict[str, Any]] = []
     txn_of: dict[int, LedgerTransaction] = {}
     it = iter(txns)
@@ -298,7 +318,7 @@ def _book(accepted: list[tuple[Case, Any, list]], *, actor: Any, action: str, no
         result.dues += len(mine)
         result.contributions += len(rows)
         result.amount_fen += total
-    CaseEffect.objects.bulk_create(effects, batch_size=BATCH)
+    _insert_objs(CaseEffect, effects)
     # One statement: every case takes the same state, outcome and time, its version one up and, where it
     # had none, the actor as its assignee (Django's bulk_update writes a CASE per row: minutes here).
     ids = [c.pk for c in updated]
@@ -310,7 +330,7 @@ def _book(accepted: list[tuple[Case, Any, list]], *, actor: Any, action: str, no
             **({"outcome": outcome} if outcome else {}))
         if assignee is not None:
             Case.objects.filter(pk__in=chunk, assignee__isnull=True).update(assignee=assignee)
-    CaseTransition.objects.bulk_create(steps, batch_size=BATCH)
-    AuditEvent.objects.bulk_create(audits, batch_size=BATCH)
+    _insert_objs(CaseTransition, steps)
+    _insert_objs(AuditEvent, audits)
     if outbox:
-        OutboxMessage.objects.bulk_create(outbox, batch_size=BATCH)
+        _insert_objs(OutboxMessage, outbox)
