@@ -42,7 +42,9 @@ def _messages_of(e: Exception) -> list[str]:
 def declaration_list(request: HttpRequest) -> HttpResponse:
     """单位月报: the employer's declarations, newest first, and (POST) a roster file uploaded for a month."""
     errors: list[str] = []
-    months = declarations.declarable_months(employer=request.portal_employer)
+    # Read once: the form's first month and the months offered both rest on it.
+    first_month = declarations.first_declarable_month(employer=request.portal_employer)
+    months = declarations.declarable_months(employer=request.portal_employer, first=first_month)
     today = clock.today()
     # The oldest month still open is the one running late: it is the one chosen (review-user5 F9).
     values = {"month": months[-1] if months else f"{today.year:04d}-{today.month:02d}"}
@@ -83,7 +85,7 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
         "employer": request.portal_employer, **paged.context(),
         "errors": errors, "field_errors": {k: v for k, v in at_inputs.items() if v}, "values": values,
         "headings": HEADINGS, "months": months, "current_month": current, "current_problem": current_problem,
-        "first_month": declarations.first_declarable_month(employer=request.portal_employer)},
+        "first_month": first_month},
         status=400 if errors else 200)
 
 
