@@ -208,3 +208,65 @@ def test_the_payroll_result_page_refuses_a_wrong_encoding_in_chinese(db, client,
     text = response.content.decode()
     assert "已导入。" not in text and ("UTF-16" in text or "表头" in text)
     assert not ResultFile.objects.exists()
+
+
+def _far_cell_workbook(header: list[str], cell: str) -> bytes:
+    """A workbook of a header and one value at `cell` (e.g. "A900000"): a few kilobytes whose cells span
+    a box of hundreds of thousands of rows (review-input10 F3: 17 s and 922 MB for one such roster)."""
+    book = openpyxl.Workbook()
+    book.active.append(header)
+    book.active[cell] = "x"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("cell", ["A900000", "ZZ2"], ids=["far row", "far column"])
+def test_a_workbook_whose_cells_reach_too_far_is_refused_unread_on_every_table_upload(
+        db, employer_chaoyang, clerk_chaoyang, cell, monkeypatch):
+    """The box is measured from the sheet's XML before the reader allocates it: refused in Chinese
+    with the row and column reached, nothing written, and neither reader opened."""
+    import python_calamine
+
+    from shebao.collection import importers
+
+    def never(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the reader opened a workbook the extent check refuses")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", never)
+    monkeypatch.setattr(openpyxl, "load_workbook", never)
+    if cell == "ZZ2":
+        monkeypatch.setattr(importers, "XLSX_MAX_ROWS", 500_000)
+    for name, header, attempt in _uploads(employer_chaoyang, clerk_chaoyang):
+        if name == "工伤数据交换":
+            continue
+        data = _far_cell_workbook(header.split(","), cell)
+        assert len(data) < 10_000
+        with nothing_written():
+            assert attempt(data, None), f"{name}：未被拒绝"
+        text = _report_text(name, employer_chaoyang, clerk_chaoyang, data)
+        assert "单元格范围过大" in text, f"{name}：{text}"
+
+
+def test_the_extent_is_measured_from_cell_references_and_from_cells_without_them() -> None:
+    from shebao.collection.importers import workbook_extent_problem
+
+    def book(sheet_xml: bytes) -> bytes:
+        out = io.BytesIO()
+        import zipfile
+
+        with zipfile.ZipFile(out, "w") as z:
+            z.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+        return out.getvalue()
+
+    within = book(b'<worksheet><sheetData><row r="1"><c r="A1"/><c r="B1"/></row>'
+                  b'<row r="10"><c r="C10"/></row></sheetData></worksheet>')
+    assert workbook_extent_problem(within, max_rows=10, max_columns=3) == ""
+    assert "第10行、第3列" in workbook_extent_problem(within, max_rows=9, max_columns=3)
+    assert "第10行、第3列" in workbook_extent_problem(within, max_rows=10, max_columns=2)
+    # a writer that leaves positions out: rows and cells counted in order
+    unnumbered = book(b"<x:worksheet><x:sheetData><x:row>" + b"<x:c/>" * 5 + b"</x:row><x:row><x:c/></x:row>"
+                      b"</x:sheetData></x:worksheet>")
+    assert "第2行、第5列" in workbook_extent_problem(unnumbered, max_rows=1, max_columns=5)
+    assert workbook_extent_problem(unnumbered, max_rows=2, max_columns=5) == ""
+    assert workbook_extent_problem(b"PK\x03\x04 not a zip", max_rows=1) == ""

@@ -251,6 +251,7 @@ NOT_ACTIONS = {
     # a bank result's checks: the file reached the bank (release, download), the outcome's value, the date
     "shebao.collection.releases.bank_send_check", "shebao.collection.importers.bank_result_outcome",
     "shebao.collection.importers.payment_date_problem", "shebao.collection.importers.not_a_table",
+    "shebao.collection.importers.workbook_extent_problem",
 }
 # Reads restricted by the table: checked by the route walk (test_role_routes.py), not here.
 READ_ACTIONS = {"deduction_run.view_city", "assessment.view_city", "payroll.view_city", "personal_data.trail_view",

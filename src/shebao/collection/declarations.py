@@ -55,7 +55,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from shebao.collection.importers import UNREADABLE_WORKBOOK, _decode, _Refuse, not_a_table, parse_amount_fen
+from shebao.collection.importers import (
+    UNREADABLE_WORKBOOK,
+    _decode,
+    _Refuse,
+    not_a_table,
+    parse_amount_fen,
+    workbook_extent_problem,
+)
 from shebao.collection.models import Declaration, DeclarationRow, Due
 from shebao.collection.services import INSURANCES, dues_build
 from shebao.core import clock, crypto
@@ -114,6 +121,9 @@ def _xlsx_values(data: bytes) -> list[tuple[int, list[Any]]]:
     ten times as long on a 100,000-row roster."""
     from python_calamine import CalamineWorkbook
 
+    extent = workbook_extent_problem(data, max_rows=MAX_ROWS + 2)
+    if extent:
+        raise _Refuse([(1, extent)])
     try:
         rows = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception:  # a damaged or encrypted workbook: the reader raises many kinds

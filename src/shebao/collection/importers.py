@@ -307,10 +307,67 @@ def _header_name(cell: Any, columns: list[str], headers: Mapping[str, Sequence[s
     return text
 
 
+# A workbook's cells are read into a dense range (calamine) or padded rows (openpyxl) as large as the
+# box from A1 to its farthest cell: one cell at row 1,000,000 of a 5 KB file cost 17 s and 922 MB
+# (review-input10 F3). The box is measured from the sheets' XML before either reader opens it.
+XLSX_MAX_COLUMNS = 200
+XLSX_MAX_ROWS = 500_000  # a bank's file: more lines than a day of the city's deductions or remittances has
+XLSX_MAX_SHEET_XML = 256 * 1024 * 1024
+_XLSX_TAG_RE = re.compile(rb"<(?:[A-Za-z]\w*:)?(row|c)\b([^>]*)>")
+_XLSX_R_RE = re.compile(rb'\br="([A-Z]{0,3})([0-9]{1,8})"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def workbook_extent_problem(data: bytes, *, max_rows: int, max_columns: int = XLSX_MAX_COLUMNS) -> str:
+    """Why an .xlsx's cells reach too far to be read, in Chinese, or "" when every sheet's farthest cell
+    lies within `max_rows` rows and `max_columns` columns (a zip that is no workbook: "", left to the
+    reader's own refusal).
+
+    Each worksheet part is scanned for its rows' and cells' positions (``r="XFD1048576"``, or counted
+    where a writer leaves them out); a part that unpacks past XLSX_MAX_SHEET_XML is refused unread."""
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        parts = [i for i in archive.infolist() if i.filename.startswith("xl/worksheets/") and
+                 i.filename.endswith(".xml")]
+        for info in parts:
+            if info.file_size > XLSX_MAX_SHEET_XML:
+                return (f"Excel工作簿解压后过大（超过{XLSX_MAX_SHEET_XML // 1024 // 1024}MB），"
+                        "请删除多余的工作表或导出为CSV后重新上传")
+            xml = archive.read(info)
+            row = column = rows = columns = 0
+            for tag, attrs in _XLSX_TAG_RE.findall(xml):
+                found = _XLSX_R_RE.search(attrs)
+                if tag == b"row":
+                    row = int(found.group(2)) if found else row + 1
+                    column = 0
+                else:
+                    column = _column_number(found.group(1)) if found and found.group(1) else column + 1
+                    if found and found.group(1):
+                        row = max(row, int(found.group(2)))
+                rows, columns = max(rows, row), max(columns, column)
+            if rows > max_rows or columns > max_columns:
+                return (f"Excel工作表的单元格范围过大（达到第{rows}行、第{columns}列，最多{max_rows}行、{max_columns}列）："
+                        "请删除表格以外的内容（或远处的空单元格格式），或导出为CSV后重新上传")
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError):
+        return ""
+    return ""
+
+
 def _xlsx_rows(data: bytes, columns: list[str], headers: Mapping[str, Sequence[str]] | None = None
                ) -> list[tuple[int, list[str]]]:
     import openpyxl
 
+    extent = workbook_extent_problem(data, max_rows=XLSX_MAX_ROWS)
+    if extent:
+        raise _Refuse([(1, extent)])
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # a damaged or encrypted workbook: openpyxl raises many kinds
