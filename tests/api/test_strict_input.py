@@ -98,8 +98,31 @@ def test_every_request_body_refuses_an_unknown_key_by_name_and_stores_nothing(
         named = [e for e in r.json()["errors"] if e["field"] == UNKNOWN]
         assert named and named[0]["code"] == "unknown_field", (method, url, r.json())
         assert f"不认识的项目“{UNKNOWN}”" in named[0]["reason_zh"] and _chinese(named[0]["reason_zh"])
+        assert _chinese(r.json().get("detail", "")), (method, url, r.json())  # review-input10 F8
         walked.append(f"{method} {path}")
     assert len(walked) >= 20, walked
+
+
+def test_every_json_body_of_null_is_refused_in_chinese_with_a_detail_and_stores_nothing(
+        objects, municipal_admin, reviewer_chaoyang, clerk_chaoyang, settings, tmp_path):
+    """review-input10 F8: a body of null answered reason_zh "No data provided" (DRF's words, which its
+    Chinese catalogue lacks) and no detail. Every JSON body of every operation is walked."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    clients = _clients(municipal_admin, reviewer_chaoyang, clerk_chaoyang)
+    walked = []
+    for path, method, op in _operations():
+        if "application/json" not in op.get("requestBody", {}).get("content", {}):
+            continue
+        url = _url(path, objects)
+        with nothing_written():
+            r = _first_not_refused(clients, lambda c, m=method, u=url: getattr(c, m)(
+                u, "null", content_type="application/json"))
+        assert r.status_code == 400, (method, url, r.status_code, r.content[:300])
+        body = r.json()
+        assert _chinese(body.get("detail", "")), (method, url, body)
+        assert all(_chinese(e["reason_zh"]) for e in body.get("errors", [])), (method, url, body)
+        walked.append(f"{method} {path}")
+    assert len(walked) >= 15, walked
 
 
 def test_every_operation_refuses_a_query_parameter_it_does_not_read(
@@ -115,6 +138,7 @@ def test_every_operation_refuses_a_query_parameter_it_does_not_read(
         assert r["Content-Type"].startswith(PROBLEM)
         [entry] = [e for e in r.json()["errors"] if e["field"] == UNKNOWN]
         assert f"不认识的查询参数“{UNKNOWN}”" in entry["reason_zh"], entry
+        assert _chinese(r.json().get("detail", "")), (method, url, r.json())
         walked.append(f"{method} {path}")
     assert len(walked) >= 40, walked
 

@@ -12,6 +12,7 @@ personal-data read trail, as the person's own record is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -386,6 +387,8 @@ class AwardPayView(KnownQueryParams, APIView):
             # every input's refusal at once: what the serializer could not read, and the service's refusals
             # of the inputs it could (review-user7 F2: a bad amount hid the payee's and the account's)
             unread = s.errors
+            if not isinstance(request.data, Mapping):  # null, a list, a number: nothing the service could read
+                raise serializers.ValidationError(unread)
             raise serializers.ValidationError({**unread, **_pay_input_problems(request.user, case, request.data, unread)})
         data = s.validated_data
         typed = [data["payee_name"], data["payee_relation"], data["payee_id_number"]]
