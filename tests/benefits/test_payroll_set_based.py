@@ -144,7 +144,6 @@ def test_the_adjustment_sql_equals_the_rules_to_the_fen(db, retirement_month):
                        for v in initials}, month
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's foreign-key triggers")
 def test_a_batch_turns_the_row_checks_off_for_itself_only(db):
     """payroll._row_checks_off: the set-based batch writes without the row-by-row foreign-key checks and
     turns them back on after its statement, so what follows in the same transaction (a supplementary
@@ -160,6 +159,13 @@ def test_a_batch_turns_the_row_checks_off_for_itself_only(db):
         made = payroll._build_set_based(run, actor=SETUP, policy=current_policy(), batch_size=2, after_chunk=None,
                                         atomic=False)
         assert made == 3 and PensionMonth.objects.filter(transfer__run=run).count() == 3
+        if connection.vendor != "postgresql":
+            # SQLite has no triggers to turn off: its keys hold for the batch as for every write
+            with connection.cursor() as c:
+                c.execute("PRAGMA foreign_key_check")
+                assert c.fetchall() == []
+            transaction.set_rollback(True)
+            return
         with connection.cursor() as c:
             c.execute("SHOW session_replication_role")
             assert c.fetchone()[0] == "origin"
