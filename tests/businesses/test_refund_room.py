@@ -290,3 +290,38 @@ def test_two_corrections_at_the_same_moment_cannot_both_take_the_money(clerk_cha
     [t.join() for t in threads]
     assert sorted(results) == ["ok", "refused"], results
     assert sorted(c.details["amount_fen"] for c in Case.objects.filter(business="refund")) == [30_000, 60_000]
+
+
+# -- the helpers' own contracts (the mutation run of refundable.py, 26 of 30 killed by the tests above) ---
+
+def test_a_one_fen_application_holds_one_fen_and_the_case_asked_for_is_not_counted_against_itself(
+        clerk_chaoyang, person_chaoyang, paid_due):
+    from shebao.collection.refundable import books_fen, refundable_fen
+
+    books = books_fen([paid_due.pk])[paid_due.pk]
+    one = _pending(clerk_chaoyang, person_chaoyang, paid_due, 1)
+    assert refundable_fen([paid_due.pk]) == books - 1
+    rest = _pending(clerk_chaoyang, person_chaoyang, paid_due, books - 1)
+    assert refundable_fen([paid_due.pk]) == 0
+    assert refundable_fen([paid_due.pk], exclude_case=rest.pk) == books - 1
+    assert refundable_fen([paid_due.pk], exclude_case=one.pk) == 1
+
+
+def test_the_room_of_each_due_is_the_room_of_a_refund_naming_it_alone(clerk_chaoyang, person_chaoyang, paid_due):
+    from shebao.collection.refundable import books_fen, refundable_each, refundable_fen
+
+    other = book_due(paid_due.employer, "2019-11", 20_000, paid_on=dt.date(2020, 1, 10))
+    _pending(clerk_chaoyang, person_chaoyang, paid_due, 10_000)
+    each = refundable_each([paid_due.pk, other.pk])
+    assert each == {paid_due.pk: refundable_fen([paid_due.pk]), other.pk: books_fen([other.pk])[other.pk]}
+    assert each[paid_due.pk] == books_fen([paid_due.pk])[paid_due.pk] - 10_000 and each[other.pk] == 20_000
+
+
+def test_relief_credited_is_read_for_the_dues_asked_only(paid_due):
+    from shebao.collection.models import Due
+    from shebao.collection.refundable import relief_credited_fen
+
+    other = book_due(paid_due.employer, "2019-11", 20_000, paid_on=dt.date(2020, 1, 10))
+    Due.objects.filter(pk__in=[paid_due.pk, other.pk]).update(relief_credited=True, relief_fen=500)
+    assert relief_credited_fen([paid_due.pk]) == {paid_due.pk: 500}
+    assert relief_credited_fen([paid_due.pk, other.pk]) == {paid_due.pk: 500, other.pk: 500}
