@@ -35,6 +35,7 @@ from shebao.collection import ledger
 from shebao.collection.models import INSURANCE_CHOICES, Due, LedgerTransaction, Posting, booking_month
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_range, audit_update_event, snapshot
+from shebao.core.bulk import copy_rows, new_ids
 from shebao.core.errors import DomainError
 from shebao.core.inputs import check_values
 from shebao.core.models import AuditEvent
@@ -142,28 +143,13 @@ def _check(case: Case, *, actor: Any, action: str, outcome: str, people: dict[st
     accepted.append((case, t, rows))
 
 
-def _ids(model: Any, n: int) -> list[int]:
-    """`n` new primary keys of `model`'s table: drawn from its sequence on PostgreSQL (so they are its
-    own for good, whatever commits meanwhile), above its largest on SQLite (whose write transaction
-    is exclusive, so nobody else inserts meanwhile)."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                           [model._meta.db_table, n])
-            return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-        top = cursor.fetchone()[0]
-    return list(range(top + 1, top + n + 1))
-
-
 def _insert(model: Any, rows: list[dict[str, Any]]) -> list[int]:
     """Insert `rows` (attname -> value; a field left out takes its default) with new keys, returned in
     order: COPY on PostgreSQL, executemany elsewhere. Model instances and Django's INSERT compiler cost
     more than the insert itself at a hundred thousand dues."""
     if not rows:
         return []
-    ids = _ids(model, len(rows))
+    ids = new_ids(model._meta.db_table, len(rows))
     fields = [f for f in model._meta.concrete_fields if f.attname != "id"]
     default = {f.attname: f.get_default() for f in fields if f.attname not in rows[0]}
     prep = {f.attname: f for f in fields if f.get_internal_type() in ("DateField", "DateTimeField")}
@@ -178,16 +164,7 @@ def _insert(model: Any, rows: list[dict[str, Any]]) -> list[int]:
 
 
 def _write(model: Any, fields: list[Any], values: list[tuple[Any, ...]]) -> None:
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(["id", *(connection.ops.quote_name(f.column) for f in fields)])
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for v in values:
-                    copy.write_row(v)
-        else:
-            marks = ", ".join(["%s"] * (len(fields) + 1))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
+    copy_rows(model._meta.db_table, ["id", *(f.column for f in fields)], values)
 
 
 def _insert_objs(model: Any, objs: list[Any]) -> None:
@@ -197,7 +174,7 @@ def _insert_objs(model: Any, objs: list[Any]) -> None:
     if not objs:
         return
     fields = [f for f in model._meta.concrete_fields if f.attname != "id"]
-    ids = _ids(model, len(objs))
+    ids = new_ids(model._meta.db_table, len(objs))
     values = []
     for pk, obj in zip(ids, objs, strict=True):
         obj.pk = pk

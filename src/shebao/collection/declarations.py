@@ -52,7 +52,7 @@ from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from shebao.collection.importers import (
@@ -67,6 +67,7 @@ from shebao.collection.models import Declaration, DeclarationRow, Due
 from shebao.collection.services import INSURANCES, dues_build
 from shebao.core import clock, crypto
 from shebao.core.audit import audit_bulk_create, audit_create, audit_update, audited_bulk_update, snapshot
+from shebao.core.bulk import copy_rows
 from shebao.core.inputs import normalize_person_name, strip_bad_text, text_problem
 from shebao.core.money import format_yuan
 from shebao.core.normalize import normalize_code, normalize_month, normalize_text
@@ -478,18 +479,10 @@ class _Key:
 
 
 def _insert(model: Any, names: list[str], values: list[tuple[Any, ...]], keys: Any) -> list[int]:
-    """Insert rows (column names, tuples) in bulk and return the new keys (`keys()` reads them back):
-    COPY on PostgreSQL (psycopg 3), the driver's executemany elsewhere. Model instances cost more
-    than the insert itself at 100,000 rows."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
-                for row in values:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(names))
-            cursor.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", values)
+    """Insert rows (column names, tuples) in bulk (`core.bulk.copy_rows`: COPY on PostgreSQL) and
+    return the new keys (`keys()` reads them back). Model instances cost more than the insert itself
+    at 100,000 rows."""
+    copy_rows(model._meta.db_table, names, values)
     return list(keys())
 
 
