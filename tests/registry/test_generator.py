@@ -210,3 +210,18 @@ def test_a_row_pointing_nowhere_fails_the_load_and_leaves_nothing(monkeypatch):
     assert not AuditEvent.objects.filter(model="registry.Person").exists()
     tables = [m._meta.db_table for m in generator.LOADED_MODELS]
     assert len(generator.foreign_keys(tables)) >= 7  # the keys are back: the failed load rolled their drop back
+
+
+@pytest.mark.django_db
+def test_no_payment_is_dated_after_the_business_day(settings):
+    """Review finding F9: a generated city whose months reach past "today" (core.clock) has those months
+    declared but not paid, and a month whose paying day is still ahead unpaid too; the past stays paid."""
+    settings.SHEBAO_TODAY = dt.date(2019, 9, 15)
+    generate(OPTIONS)  # 2019-07 .. 2019-12
+    assert not Contribution.objects.filter(paid_on__gt=dt.date(2019, 9, 15)).exists()
+    assert Contribution.objects.filter(month="2019-12").exists()
+    assert not Contribution.objects.filter(month__gte="2019-10", paid_on__isnull=False).exists()
+    september = Contribution.objects.filter(month="2019-09")
+    assert september.filter(paid_on__isnull=False).exists() and september.filter(paid_on__isnull=True).exists()
+    assert september.filter(paid_on__isnull=False).order_by("-paid_on").first().paid_on <= dt.date(2019, 9, 15)
+    assert Contribution.objects.filter(month="2019-08", paid_on__isnull=False).exists()

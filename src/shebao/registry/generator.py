@@ -409,6 +409,9 @@ def _generate_batch(*, rng, start, stop, sizes, employer_district, districts, pe
     months = len(month_labels)
     arrears_from = rng.integers(0, max(1, months), n_emp)  # first unpaid month of an employer in arrears
     pay_day = rng.integers(5, 26, n_emp)
+    # No payment is dated after the business day (core.clock): a month whose paying day is still ahead
+    # is declared but not yet paid.
+    today = (clock.today() - EPOCH).days
     parts: list[dict[str, np.ndarray]] = []
     cid = contribution_id0
     for m, label in enumerate(month_labels):
@@ -438,7 +441,8 @@ def _generate_batch(*, rng, start, stop, sizes, employer_district, districts, pe
             "work_injury_base_fen": pension_base,
             "work_injury_employer_fen": r.work_injury_share(pension_base, industry[emp_of]),
             # Days since 1970-01-01 of the payment, or -1 for a month not paid.
-            "paid_on": np.where(unpaid, -1, first_day + pay_day[emp_of] - 1).astype(np.int64),
+            "paid_on": np.where(unpaid | (first_day + pay_day[emp_of] - 1 > today), -1,
+                                first_day + pay_day[emp_of] - 1).astype(np.int64),
         })
         cid += count
     n_contributions = cid - contribution_id0
