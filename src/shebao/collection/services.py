@@ -7,13 +7,14 @@ change, so the books and the trail are committed together or not at all.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from shebao.collection import ledger
 from shebao.collection.ledger import Line
@@ -56,8 +57,11 @@ _HISTORY = "shebao_build_history"
 # Relief is decided by the rules core, so the new dues it may cover are read and relieved in batches of
 # this many: memory stays bounded whatever the size of the city.
 RELIEF_BATCH = 50_000
-# PostgreSQL memory for grouping the contribution rows (server side, this transaction only).
-DUES_WORK_MEM = "256MB"
+# PostgreSQL memory for grouping one month's contribution rows (server side, this transaction only). A
+# month groups into one row per employer and payment day (about 50,000 at 2 M people: some 20 MB), and a
+# hash aggregate may take hash_mem_multiplier (2) times this: the build's server memory stays bounded
+# (issue 21: under 500 MB), and a grouping that outgrows it spills to disk rather than failing.
+DUES_WORK_MEM = "64MB"
 
 
 def _shares(month: str, bases: dict[str, np.ndarray], industry: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -217,8 +221,10 @@ def dues_build(*, months: Sequence[str], actor: Any, employer_ids: Iterable[int]
     if not months or ids == []:
         return result
     postgres = connection.vendor == "postgresql"
-    # Refuses a month without rates before anything is written.
-    insert_sql, params = _dues_insert_sql(months, ids, returning_into=_NEW_DUES if postgres else "")
+    # One statement per month (each reads its month's partition of contributions alone, and groups one
+    # month at a time: bounded memory); all built first, so a month without rates is refused before
+    # anything is written.
+    inserts = [_dues_insert_sql([month], ids, returning_into=_NEW_DUES if postgres else "") for month in months]
     d = Due._meta.db_table
     month_nos = [month_index(m) for m in months]
     with connection.cursor() as cursor:
@@ -236,13 +242,16 @@ def dues_build(*, months: Sequence[str], actor: Any, employer_ids: Iterable[int]
             # (Sorting off makes every plan look costly, which would start JIT compilation for seconds.)
             cursor.execute("SET LOCAL enable_sort = off")
             cursor.execute("SET LOCAL jit = off")
-            cursor.execute(insert_sql, params)
+            with _row_checks_off(cursor, Due):
+                for insert_sql, params in inserts:
+                    cursor.execute(insert_sql, params)
             cursor.execute("RESET enable_sort")
             cursor.execute("RESET jit")
             cursor.execute(f"ANALYZE {_NEW_DUES}")
         else:  # SQLite: the writing transaction holds the database's one write lock
             before = _last_id(cursor, d)
-            cursor.execute(insert_sql, params)
+            for insert_sql, params in inserts:
+                cursor.execute(insert_sql, params)
             cursor.execute(f"INSERT INTO {_NEW_DUES} SELECT id FROM {d} WHERE id > %s", [before])
         cursor.execute(f"SELECT COUNT(*) FROM {_NEW_DUES}")
         if not int(cursor.fetchone()[0]):
@@ -268,6 +277,43 @@ def dues_build(*, months: Sequence[str], actor: Any, employer_ids: Iterable[int]
     for employer in Employer.objects.filter(pk__in=in_credit).order_by("pk"):
         credit_apply(employer=employer, actor=actor, on=clock.today())
     return result
+
+
+@contextmanager
+def _row_checks_off(cursor: Any, *models: Any) -> Iterator[bool]:
+    """PostgreSQL's row-by-row foreign-key checks off for the build's set-based inserts into `models`'
+    tables, in the build's transaction only (``SET LOCAL session_replication_role = replica``, back to
+    ``origin`` after the body). Yields whether they were off: a role not allowed to set it keeps them
+    (the build is slower), and so does a table with a trigger of its own (replica would silence that
+    trigger too, e.g. one keeping a running balance): only tables whose triggers are all key checks.
+
+    Why it is safe here: every reference these statements write is read, by the same statement, from
+    the row referenced or from rows the build has just written in its own transaction: a due's employer
+    from the employer row joined to its contributions (an employer with contributions cannot be deleted:
+    the contributions' own key, checked as ever, refuses it), a history payment's transaction and an
+    allocation's payment and due from the rows just inserted, a posting's employer from its dues. What
+    the checks added was one queued trigger per row and key, fired at commit: at 2 M people some ten
+    million look-ups and row locks, and their queue held in the server's memory until then (issue 21).
+    The ORM writes of the build (the month's ledger entry, credit applied) keep their checks. As in
+    `benefits.payroll` (docs/scale.md)."""
+    if connection.vendor != "postgresql":
+        yield False
+        return
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE NOT tgisinternal AND tgrelid::regclass::text "
+                   "= ANY(%s))", [[m._meta.db_table for m in models]])
+    if cursor.fetchone()[0]:
+        yield False
+        return
+    try:
+        with transaction.atomic():  # a savepoint: a refusal leaves the build's transaction usable
+            cursor.execute("SET LOCAL session_replication_role = replica")
+    except DatabaseError:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        cursor.execute("SET LOCAL session_replication_role = origin")
 
 
 def _relieve_new_dues(cursor: Any, month_nos: Sequence[int]) -> None:
@@ -312,10 +358,11 @@ def _post_dues(cursor: Any, *, month_no: int, month: str, actor: Any) -> None:
     txn = LedgerTransaction.objects.create(kind=LedgerTransaction.Kind.DUES, occurred_on=clock.today(),
                                            memo=f"核定应缴：{month}"[:200], **ledger._actor_fields(actor))
     booked = booking_month(txn.occurred_on)  # Posting.month, as Posting.bulk_create sets it
-    cursor.execute(f"INSERT INTO {p} (transaction_id, account, employer_id, amount_fen, month) "
-                   f"SELECT %s, %s, d.employer_id, SUM(d.amount_fen), %s FROM {d} d JOIN {_NEW_DUES} n ON n.id = d.id "
-                   "WHERE d.month_no = %s GROUP BY d.employer_id HAVING SUM(d.amount_fen) <> 0 ORDER BY d.employer_id",
-                   [txn.pk, ledger.RECEIVABLE, booked, month_no])
+    with _row_checks_off(cursor, Posting):  # the transaction just created; employers of the new dues
+        cursor.execute(f"INSERT INTO {p} (transaction_id, account, employer_id, amount_fen, month) "
+                       f"SELECT %s, %s, d.employer_id, SUM(d.amount_fen), %s FROM {d} d JOIN {_NEW_DUES} n "
+                       "ON n.id = d.id WHERE d.month_no = %s GROUP BY d.employer_id HAVING SUM(d.amount_fen) <> 0 "
+                       "ORDER BY d.employer_id", [txn.pk, ledger.RECEIVABLE, booked, month_no])
     cursor.execute(f"SELECT d.insurance, SUM(d.amount_fen), SUM(CASE WHEN d.relief_credited THEN 0 ELSE d.relief_fen END) "
                    f"FROM {d} d JOIN {_NEW_DUES} n ON n.id = d.id WHERE d.month_no = %s GROUP BY d.insurance",
                    [month_no])
@@ -354,24 +401,28 @@ def _history_payments(cursor: Any, *, actor: Any) -> int:
                        f"{txn0} + ROW_NUMBER() OVER (ORDER BY month_no, employer_id, paid_on) AS txn_id, "
                        f"{pay0} + ROW_NUMBER() OVER (ORDER BY month_no, employer_id, paid_on) AS pay_id "
                        f"FROM ({groups}) q")
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {_HISTORY}")  # its size, for the plan of the allocations' join
     author = ledger._actor_fields(actor)
-    cursor.execute(f"INSERT INTO {t} (id, kind, occurred_on, memo, author_id, author_label, reason, created_at) "
-                   f"SELECT txn_id, %s, paid_on, %s, %s, %s, '', {_now_sql()} FROM {_HISTORY} ORDER BY txn_id",
-                   [LedgerTransaction.Kind.PAYMENT.value, "历史已缴费款",
-                    author["author"].pk if author["author"] is not None else None, author["author_label"]])
-    cursor.execute(f"INSERT INTO {pay} (id, employer_id, source, amount_fen, received_on, reference, transaction_id, "
-                   f"created_at) SELECT pay_id, employer_id, %s, total, paid_on, '', txn_id, {_now_sql()} "
-                   f"FROM {_HISTORY} ORDER BY pay_id", [Payment.Source.HISTORY.value])
-    # Posting.month: the month of the transaction's booking date, here the day paid.
-    cursor.execute(f"INSERT INTO {Posting._meta.db_table} (transaction_id, account, employer_id, amount_fen, month) "
-                   f"SELECT txn_id, account, employer_id, amount, {ledger.booking_month_sql('paid_on')} FROM "
-                   f"(SELECT txn_id, 0 AS k, %s AS account, employer_id, total AS amount, paid_on FROM {_HISTORY} "
-                   f"UNION ALL SELECT txn_id, 1, %s, employer_id, -total, paid_on FROM {_HISTORY}) x "
-                   "ORDER BY txn_id, k", [ledger.BANK, ledger.RECEIVABLE])
-    cursor.execute(f"INSERT INTO {Allocation._meta.db_table} (payment_id, due_id, amount_fen, created_at) "
-                   f"SELECT h.pay_id, d.id, d.amount_fen, {_now_sql()} FROM {d} d "
-                   f"JOIN {_NEW_DUES} n ON n.id = d.id JOIN {_HISTORY} h ON h.month_no = d.month_no "
-                   "AND h.employer_id = d.employer_id AND h.paid_on = d.paid_on ORDER BY h.pay_id, d.id")
+    # The rows reference each other (keys drawn above) and the new dues' employers: checks off (`_row_checks_off`).
+    with _row_checks_off(cursor, LedgerTransaction, Payment, Posting, Allocation):
+        cursor.execute(f"INSERT INTO {t} (id, kind, occurred_on, memo, author_id, author_label, reason, created_at) "
+                       f"SELECT txn_id, %s, paid_on, %s, %s, %s, '', {_now_sql()} FROM {_HISTORY} ORDER BY txn_id",
+                       [LedgerTransaction.Kind.PAYMENT.value, "历史已缴费款",
+                        author["author"].pk if author["author"] is not None else None, author["author_label"]])
+        cursor.execute(f"INSERT INTO {pay} (id, employer_id, source, amount_fen, received_on, reference, transaction_id, "
+                       f"created_at) SELECT pay_id, employer_id, %s, total, paid_on, '', txn_id, {_now_sql()} "
+                       f"FROM {_HISTORY} ORDER BY pay_id", [Payment.Source.HISTORY.value])
+        # Posting.month: the month of the transaction's booking date, here the day paid.
+        cursor.execute(f"INSERT INTO {Posting._meta.db_table} (transaction_id, account, employer_id, amount_fen, month) "
+                       f"SELECT txn_id, account, employer_id, amount, {ledger.booking_month_sql('paid_on')} FROM "
+                       f"(SELECT txn_id, 0 AS k, %s AS account, employer_id, total AS amount, paid_on FROM {_HISTORY} "
+                       f"UNION ALL SELECT txn_id, 1, %s, employer_id, -total, paid_on FROM {_HISTORY}) x "
+                       "ORDER BY txn_id, k", [ledger.BANK, ledger.RECEIVABLE])
+        cursor.execute(f"INSERT INTO {Allocation._meta.db_table} (payment_id, due_id, amount_fen, created_at) "
+                       f"SELECT h.pay_id, d.id, d.amount_fen, {_now_sql()} FROM {d} d "
+                       f"JOIN {_NEW_DUES} n ON n.id = d.id JOIN {_HISTORY} h ON h.month_no = d.month_no "
+                       "AND h.employer_id = d.employer_id AND h.paid_on = d.paid_on ORDER BY h.pay_id, d.id")
     cursor.execute(f"SELECT month_no, MIN(pay_id), MAX(pay_id), COUNT(*) FROM {_HISTORY} GROUP BY month_no "
                    "ORDER BY month_no")
     count = 0
