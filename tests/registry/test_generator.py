@@ -225,3 +225,4 @@ def test_no_payment_is_dated_after_the_business_day(settings):
     assert september.filter(paid_on__isnull=False).exists() and september.filter(paid_on__isnull=True).exists()
     assert september.filter(paid_on__isnull=False).order_by("-paid_on").first().paid_on <= dt.date(2019, 9, 15)
     assert Contribution.objects.filter(month="2019-08", paid_on__isnull=False).exists()
+
