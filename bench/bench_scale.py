@@ -159,6 +159,7 @@ class Stage:
         if self.SERVER:
             out["server_private_peak_mb"] = round(self.server_peak_kb / 1024, 1)
             out["server_temp_files_mb"] = round(self.temp_bytes / 2**20, 1)
+        out["load_average_after"] = [round(x, 1) for x in os.getloadavg()]  # the machine is shared: say how busy
         for name, n in rows.items():
             out[name] = n
             out[f"{name}_per_second"] = round(n / max(self.seconds, 1e-9))
@@ -169,8 +170,9 @@ def _report(name: str, figures: dict) -> None:
     rates = ", ".join(f"{k.removesuffix('_per_second')} {v:,}/s" for k, v in figures.items() if k.endswith("_per_second"))
     server = (f"  server private peak {figures['server_private_peak_mb']:.1f} MB, temp files "
               f"{figures['server_temp_files_mb']:.1f} MB" if "server_private_peak_mb" in figures else "")
+    load = " ".join(f"{x:.1f}" for x in figures["load_average_after"])
     print(f"{name:<22} {figures['seconds']:8.2f} s  peak RSS {figures['peak_rss_mb']:7.1f} MB "
-          f"(+{figures['rss_growth_mb']:.1f}){server}  {rates}", flush=True)
+          f"(+{figures['rss_growth_mb']:.1f}){server}  {rates}  (load {load})", flush=True)
 
 
 def _sums(cursor, employer_ids: list[int]) -> dict:
