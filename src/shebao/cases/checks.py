@@ -60,8 +60,14 @@ def checks_run(ctx: CheckContext) -> list[FieldError]:
     d = definition(ctx.business)
     names = list(dict.fromkeys((PERSON_CHECKS if d.names_person else ()) + d.checks))
     errors: list[FieldError] = []
-    for name in names:
-        errors += [e for e in CHECKS[name](ctx) if e not in errors]
+    # The checks of one application read a pair's spells once (person_of_employer and
+    # person_employed_in_months both read them): nothing is written while they run.
+    token = _SPELLS_READ.set({})
+    try:
+        for name in names:
+            errors += [e for e in CHECKS[name](ctx) if e not in errors]
+    finally:
+        _SPELLS_READ.reset(token)
     return errors
 
 
@@ -80,6 +86,9 @@ class RegistryRead:
 
 
 _READ: ContextVar[RegistryRead | None] = ContextVar("registry_read", default=None)
+# The spells read during one `checks_run`, by (person id, employer id).
+_SPELLS_READ: ContextVar[dict[tuple[int, int], list[tuple[str, str]]] | None] = ContextVar("spells_read",
+                                                                                          default=None)
 
 
 @contextmanager
@@ -111,7 +120,13 @@ def _spells(person: Person, employer: Employer) -> list[tuple[str, str]]:
     read = _READ.get()
     if read is not None and read.holds(person, employer):
         return list(read.spells.get((person.pk, employer.pk), ()))
-    return list(EmploymentSpell.objects.filter(person=person, employer=employer).values_list("from_month", "to_month"))
+    memo = _SPELLS_READ.get()
+    if memo is not None and (person.pk, employer.pk) in memo:
+        return list(memo[(person.pk, employer.pk)])
+    spells = list(EmploymentSpell.objects.filter(person=person, employer=employer).values_list("from_month", "to_month"))
+    if memo is not None:
+        memo[(person.pk, employer.pk)] = spells
+    return list(spells)
 
 
 def months_between(start: str, end: str) -> list[str]:
