@@ -28,3 +28,12 @@ def test_mobiles_and_accounts_in_groups_are_masked(sep):
 @pytest.mark.parametrize("text", ["2020.02.20", "2020/02/20", "金额1,234,567.89元", "127.0.0.1", "第2.1条", "v1.2.3"])
 def test_dates_amounts_and_clause_numbers_stay_as_written(text):
     assert mask_text(text) == text and not holds_personal_number(text)
+
+
+def test_eleven_digits_are_the_least_a_masked_number_has_and_full_width_ones_count():
+    """mask_text answers a text of fewer than 11 digits (ASCII or full-width) at once, unchanged: no
+    number it masks is shorter than a mobile. At 11 a mobile is masked, written in either width."""
+    assert mask_text("电话1381234567") == "电话1381234567"  # 10 digits: no number
+    assert mask_text("电话13812345678") == "电话138****5678"
+    assert mask_text("电话１３８１２３４５６７８") == "电话138****5678"
+    assert mask_text("１３８-１２３４-５６７８，2020年") == "138****5678，2020年"

@@ -103,6 +103,10 @@ _RUN_RE = re.compile(
     rf"(?![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])"
 )
 _MOBILE_RE = re.compile(r"1[3-9]\d{9}")
+# Every number masked has 11 digits at least (a mobile; an ID number 15 or 17 and its X, an account 12):
+# a text with fewer digits holds none, which most texts (labels, dates, amounts, keys) show at once.
+_NUMBER_DIGITS_MIN = 11
+_NOT_DIGIT_RE = re.compile(r"[^0-9\uff10-\uff19]+")
 _GROUP_SPLIT_RE = re.compile(_SEP)
 
 
@@ -160,6 +164,8 @@ def mask_text(text: str) -> str:
     """
     if not text:
         return text or ""
+    if len(text) < _NUMBER_DIGITS_MIN or len(_NOT_DIGIT_RE.sub("", text)) < _NUMBER_DIGITS_MIN:
+        return text
 
     def replace(m: re.Match[str]) -> str:
         masked = _mask_run(m.group("run"))
