@@ -294,28 +294,50 @@ def _label(field: Any) -> str:
     return str(getattr(field, "verbose_name", "") or field.name)
 
 
+# What `field_problems` checks of each (model, field name), worked out once per process: this runs on
+# every save of the project, and looking the field up and testing its classes each time cost more than
+# the checks themselves. (kind, longest, field): kind "json", "text" (longest: its length or None),
+# "int" or "" (nothing to check); None for a name the model has no field of.
+_FIELD_KINDS: dict[tuple[type, str], tuple[str, int | None, Any] | None] = {}
+
+
+def _field_kind(model: type, name: str) -> tuple[str, int | None, Any] | None:
+    from django.db import models
+
+    try:
+        field = model._meta.get_field(name)  # type: ignore[attr-defined]
+    except Exception:
+        return None
+    if isinstance(field, models.JSONField) or getattr(field, "holds_json", False):
+        return "json", None, field
+    if isinstance(field, models.CharField | models.TextField):
+        return "text", field.max_length or (TEXT_MAX if isinstance(field, models.TextField) else None), field
+    if isinstance(field, models.IntegerField):
+        return "int", None, field
+    return "", None, field
+
+
 def field_problems(model: type, values: Iterable[tuple[str, Any]]) -> dict[str, str]:
     """{field name: Chinese reason} for values a model's columns cannot hold: text with a control
     character or lone surrogate or longer than ``max_length``, JSON with such text or too deep,
     integers beyond a 64-bit column."""
-    from django.db import models
-
     problems: dict[str, str] = {}
-    meta = model._meta  # type: ignore[attr-defined]
+    kinds = _FIELD_KINDS
     for name, value in values:
         try:
-            field = meta.get_field(name)
-        except Exception:
+            found = kinds[(model, name)]
+        except KeyError:
+            found = kinds[(model, name)] = _field_kind(model, name)
+        if found is None or value is None:
             continue
-        if value is None:
-            continue
+        kind, longest, field = found
         # The label (a lazy translation, costly to render) only for a value refused: this runs on
         # every save of the project.
-        if isinstance(field, models.JSONField) or getattr(field, "holds_json", False):
+        if kind == "json":
             problem = json_problem(value)
             if problem:
                 problems[name] = f"{_label(field)}{problem}"
-        elif isinstance(value, str) and isinstance(field, models.CharField | models.TextField):
+        elif kind == "text" and isinstance(value, str):
             problem = text_problem(value)
             if problem:
                 # Where and which, as every form says it (core.masking.invisible_problem): a staff page
@@ -324,10 +346,9 @@ def field_problems(model: type, values: Iterable[tuple[str, Any]]) -> dict[str, 
 
                 problems[name] = invisible_problem(value, str(_label(field))) or f"{_label(field)}{problem}"
                 continue
-            longest = field.max_length or (TEXT_MAX if isinstance(field, models.TextField) else None)
             if longest is not None and len(value) > longest:
                 problems[name] = f"{_label(field)}不能超过{longest}个字符（现为{len(value)}个）"
-        elif isinstance(value, int) and not isinstance(value, bool) and isinstance(field, models.IntegerField) \
+        elif kind == "int" and isinstance(value, int) and not isinstance(value, bool) \
                 and not -INT_MAX - 1 <= value <= INT_MAX:
             problems[name] = f"{_label(field)}数值超出允许范围"
     return problems
@@ -341,15 +362,23 @@ def check_values(model: type, values: Mapping[str, Any]) -> None:
         raise ValidationError(problems)
 
 
+# Per model, the (name, attname) of its concrete fields that are not relations: what `guard_instance` reads.
+_COLUMNS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
 def guard_instance(sender: type, instance: Any, raw: bool = False, update_fields: Any = None,
                    **kwargs: Any) -> None:
     """``pre_save`` receiver for every model of the project: refuse (ValidationError, nothing
     written) a value its column cannot hold. Fixtures loaded raw are trusted."""
     if raw:
         return
-    fields = [f for f in instance._meta.concrete_fields
-              if update_fields is None or f.name in update_fields or f.attname in update_fields]
-    values = ((f.name, getattr(instance, f.attname)) for f in fields if not f.is_relation)
+    try:
+        columns = _COLUMNS[type(instance)]
+    except KeyError:
+        columns = _COLUMNS[type(instance)] = tuple((f.name, f.attname) for f in instance._meta.concrete_fields
+                                           if not f.is_relation)
+    values = ((name, getattr(instance, attname)) for name, attname in columns
+              if update_fields is None or name in update_fields or attname in update_fields)
     problems = field_problems(sender, values)
     if problems:
         raise ValidationError(problems)
