@@ -315,7 +315,13 @@ def employer_get(*, user: Any, pk: int) -> Employer | None:
     The same rule as `employer_list` (scope_queryset), checked in Python after one indexed read:
     it is on the path of every employer's submission.
     """
-    found = Employer.objects.select_related("district").filter(pk=pk)[:1]  # by key: no ORDER BY to compile
+    # By key: a slice, no ORDER BY to compile. Not read: what a submission never shows or checks, the
+    # bank account (decrypted on every read) and the timestamps (converted on every read); a caller
+    # reading one of them gets it by a query of its own.
+    found = (Employer.objects.select_related("district")
+             .defer("bank_account", "bank_account_hash", "created_at", "credit_code_override_reason",
+                    "credit_code_override_by", "credit_code_override_at")
+             .filter(pk=pk)[:1])
     employer = found[0] if found else None
     if employer is None or not user_may_see_district(user, employer.district_id):
         return None
