@@ -16,7 +16,7 @@ each process with Django's connection pool.
 In the same run and on the same server, raw pgbench TPC-B (scale 32, 32 clients) gives the
 database's own ceiling; the target is a submission rate of at least 12 % of its tps, p99 under
 200 ms, and nothing lost or doubled: every acknowledged submission is a row, every row a distinct
-key that was sent, counted in the database afterwards.
+key that was sent, counted in the database afterwards. The run exits 1 when any of it is missed.
 
     python bench/bench_cases_api.py [--seconds 30] [--connections 32] [--workers 2] [--threads 2]
                                     [--server-side-binding]
@@ -178,7 +178,10 @@ def main() -> int:
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
     os.environ["SHEBAO_DB_POOL"] = "true"
     os.environ["SHEBAO_DB_POOL_MIN"] = os.environ["SHEBAO_DB_POOL_MAX"] = str(args.threads)
-    os.environ["SHEBAO_DB_SERVER_SIDE_BINDING"] = "true" if args.server_side_binding else "false"
+    # This process (the migration, the set-up, the count afterwards) binds on the client: a migration's
+    # DDL with parameters (the contribution partitions) cannot be prepared on the server. Only the
+    # server measured takes --server-side-binding.
+    os.environ["SHEBAO_DB_SERVER_SIDE_BINDING"] = "false"
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")  # the benchmark's server speaks plain HTTP
     from common import django_setup
 
@@ -228,7 +231,9 @@ def main() -> int:
     command = [str(bindir / "granian"), "--interface", "wsgi", "--workers", str(args.workers),
                "--blocking-threads", str(args.threads), "--host", "127.0.0.1", "--port", str(port),
                "--log-level", "warning", "--no-ws", "shebao.config.wsgi:application"]
-    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "shebao.config.settings"},
+    server_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "shebao.config.settings",
+                  "SHEBAO_DB_SERVER_SIDE_BINDING": "true" if args.server_side_binding else "false"}
+    server = subprocess.Popen(command, cwd=ROOT, env=server_env,
                               start_new_session=True)
     auth = f"Bearer {key}"
     try:
@@ -262,6 +267,7 @@ def main() -> int:
                      "auth": auth, "prefix": prefix, "outdir": tmp}
         script = Path(tmp) / "submit.lua"
         script.write_text(lua, encoding="utf-8")
+        load_at_start = round(os.getloadavg()[0], 1)
         cpu_before = _session_cpu_seconds(server.pid)
         run = subprocess.run(["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.seconds}s",
                               "--timeout", "10s", "-s", str(script), f"http://127.0.0.1:{port}"],
@@ -314,6 +320,7 @@ def main() -> int:
         "socket_errors": load["socket_errors"],
         "server_cpu_ms_per_request": round(server_cpu * 1000 / max(1, load["requests"]), 1),
         "machine_load_average_1min": round(os.getloadavg()[0], 1),
+        "machine_load_average_1min_at_start": load_at_start,
         "distinct_keys_sent": load["distinct_keys_sent"],
         "rows_for_keys_sent": len(rows),
         "rows_created": created,
@@ -331,7 +338,12 @@ def main() -> int:
     print(json.dumps(figures, indent=2, ensure_ascii=False))
     merge_results("cases_api", figures)
     shutil.rmtree(tmp, ignore_errors=True)
-    return 0 if (durable and not lost and not doubled and load["other"] == 0) else 1
+    # A missed target is a failed run (the project's rule for benchmarks), as a lost or doubled case is.
+    if not figures["target_met"]:
+        print(f"target missed: {submitted:.1f} answered/s is {100 * (figures['submissions_to_pgbench_tps'] or 0):.1f}% "
+              f"of pgbench's {pgbench['tps']:.0f} tps (12% needed), p99 {figures['p99_ms']:.0f} ms (< 200 needed); "
+              f"load average {figures['machine_load_average_1min']} on {figures['cpus']} CPUs", file=sys.stderr)
+    return 0 if figures["target_met"] else 1
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ def main() -> int:
     parser.add_argument("--no-profile", action="store_true", help="CPU figures only (no profiler overhead)")
     parser.add_argument("--server-side-binding", action="store_true")
     parser.add_argument("--dump", help="also write the profile's stats to this file (pstats)")
+    parser.add_argument("--queries", action="store_true",
+                        help="also print the SQL of one request of each shape (new and retried)")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         os.execv(sys.executable, [sys.executable, "-m", "tests.pgtemp", "--durable", "--",
@@ -47,6 +49,13 @@ def main() -> int:
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+    if args.server_side_binding:
+        # Migrated first by a process binding on the client: a migration's DDL with parameters (the
+        # contribution partitions) cannot be prepared on the server.
+        import subprocess
+
+        subprocess.run([sys.executable, "-m", "shebao", "migrate", "-v", "0"], check=True,
+                       env={**os.environ, "SHEBAO_DB_SERVER_SIDE_BINDING": "false"})
     os.environ["SHEBAO_DB_SERVER_SIDE_BINDING"] = "true" if args.server_side_binding else "false"
     from common import django_setup
 
@@ -113,6 +122,18 @@ def main() -> int:
     for shape, idem in plan(60, f"{suffix}-warm"):
         code = send(shape, idem)
         assert code in (200, 201), (shape, code)
+
+    if args.queries:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        for shape in (*bodies, *(f"retry:{name}" for name in bodies)):
+            idem = f"{suffix}-queries-{shape.removeprefix('retry:')}"
+            with CaptureQueriesContext(connection) as captured:
+                code = send(shape, idem)
+            print(f"--- {shape}: {code}, {len(captured.captured_queries)} statements")
+            for q in captured.captured_queries:
+                print("   ", q["sql"][:300])
 
     requests = plan(args.n, f"{suffix}-run")
     per_shape: dict[str, list[float]] = {}
