@@ -127,3 +127,34 @@ def test_a_role_without_the_step_is_refused_before_anything(clerk_chaoyang, lead
     case = _submitted(clerk_chaoyang, employer_chaoyang, _person(1, employer_chaoyang))
     with nothing_written(), pytest.raises(PermissionDenied):
         back_payments_complete(case_ids=[case.pk], actor=leader, outcome=OUTCOME)
+
+
+def test_the_assignee_and_the_rows_numbered_by_their_tables(clerk_chaoyang, employer_chaoyang):
+    """One UPDATE sets every case's state and, only where a case had none, the actor as its assignee (a
+    case another clerk holds keeps them, as one case's step keeps them); the steps, audit rows, effects
+    and postings the batch writes without drawing keys are numbered by their tables, after the rows
+    written before, in the batch's order."""
+    other = personas.make_staff("batch_other_clerk", role="district_clerk", office_code="110105")
+    free, held = (_submitted(clerk_chaoyang, employer_chaoyang, _person(i, employer_chaoyang)) for i in (1, 2))
+    Case.objects.filter(pk=held.pk).update(assignee=other)
+    Case.objects.filter(pk=free.pk).update(assignee=None)
+    last_step = CaseTransition.objects.order_by("-pk").values_list("pk", flat=True).first()
+
+    result = back_payments_complete(case_ids=[free.pk, held.pk], actor=clerk_chaoyang, outcome=OUTCOME)
+
+    assert result.completed == [free.pk, held.pk]
+    free.refresh_from_db()
+    held.refresh_from_db()
+    assert (free.assignee, held.assignee) == (clerk_chaoyang, other)
+    assert (free.status, held.status) == ("completed", "completed")
+    steps = list(CaseTransition.objects.filter(pk__gt=last_step).order_by("pk").values_list("case_id", "action"))
+    assert steps == [(free.pk, "accept"), (held.pk, "accept")]
+    audits = AuditEvent.objects.filter(model="cases.Case", object_pk__in=[str(free.pk), str(held.pk)],
+                                       action="update").order_by("pk")
+    assert [a.object_pk for a in audits][-2:] == [str(free.pk), str(held.pk)]
+    effects = CaseEffect.objects.filter(case__in=[free, held]).order_by("pk")
+    assert [e.case_id for e in effects] == [free.pk, held.pk]
+    for effect in effects:
+        (txn,) = LedgerTransaction.objects.filter(pk__in=effect.result["ledger"])
+        assert sum(p.amount_fen for p in txn.postings.all()) == 0 and txn.postings.count() == 6
+    assert ledger.unbalanced_transactions() == []

@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 
 from shebao.cases import workflows
 from shebao.cases.checks import CheckContext, checks_run, registry_read
@@ -143,44 +144,58 @@ def _check(case: Case, *, actor: Any, action: str, outcome: str, people: dict[st
     accepted.append((case, t, rows))
 
 
-def _insert(model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert `rows` (attname -> value; a field left out takes its default) with new keys, returned in
-    order: COPY on PostgreSQL, executemany elsewhere. Model instances and Django's INSERT compiler cost
-    more than the insert itself at a hundred thousand dues."""
+def _insert(model: Any, rows: list[dict[str, Any]], *, keys: bool = True) -> list[int]:
+    """Insert `rows` (attname -> value; a field left out takes its default) by `core.bulk.copy_rows`
+    (COPY on PostgreSQL, executemany elsewhere). With `keys`, the new keys are drawn first
+    (`core.bulk.new_ids`) and returned in order; without, the table's own default numbers the rows
+    (nothing read back: postings, steps, audit rows, whose keys nobody here needs). Model instances
+    and Django's INSERT compiler cost more than the insert itself at a hundred thousand dues."""
     if not rows:
         return []
-    ids = new_ids(model._meta.db_table, len(rows))
     fields = [f for f in model._meta.concrete_fields if f.attname != "id"]
+    names = [f.attname for f in fields]
     default = {f.attname: f.get_default() for f in fields if f.attname not in rows[0]}
-    prep = {f.attname: f for f in fields if f.get_internal_type() in ("DateField", "DateTimeField")}
+    prep = [(i, f) for i, f in enumerate(fields) if f.get_internal_type() in ("DateField", "DateTimeField")]
+    prepared: dict[tuple[int, Any], Any] = {}  # a batch's dates and times are few: each prepared once
+    values = []
+    for row in rows:
+        full = {**default, **row}
+        v = [full[name] for name in names]
+        for i, f in prep:
+            if v[i] is not None:
+                key = (i, v[i])
+                if key not in prepared:
+                    prepared[key] = f.get_db_prep_save(v[i], connection)
+                v[i] = prepared[key]
+        values.append(v)
+    return _write(model, fields, values, keys=keys)
 
-    def value(name: str, row: dict[str, Any]) -> Any:
-        v = row[name] if name in row else default[name]
-        return prep[name].get_db_prep_save(v, connection) if name in prep and v is not None else v
 
-    values = [(pk, *(value(f.attname, row) for f in fields)) for pk, row in zip(ids, rows, strict=True)]
-    _write(model, fields, values)
+def _write(model: Any, fields: list[Any], values: list[list[Any]], *, keys: bool) -> list[int]:
+    """Write `values` (one list per row, in the order of `fields`), with new keys drawn first when
+    `keys`; returns those keys ([] without)."""
+    columns = [f.column for f in fields]
+    if not keys:
+        copy_rows(model._meta.db_table, columns, values)
+        return []
+    ids = new_ids(model._meta.db_table, len(values))
+    copy_rows(model._meta.db_table, ["id", *columns], ([pk, *v] for pk, v in zip(ids, values, strict=True)))
     return ids
 
 
-def _write(model: Any, fields: list[Any], values: list[tuple[Any, ...]]) -> None:
-    copy_rows(model._meta.db_table, ["id", *(f.column for f in fields)], values)
-
-
-def _insert_objs(model: Any, objs: list[Any]) -> None:
+def _insert_objs(model: Any, objs: list[Any], *, keys: bool = True) -> None:
     """Insert unsaved instances of `model` as `_insert` does (COPY on PostgreSQL), each value prepared by
     its field (`pre_save`, `get_db_prep_save`: defaults, encryption at rest, JSON) as Django's INSERT
-    would; each instance gets its new key."""
+    would; with `keys`, each instance gets its new key (without, the rows are numbered by the table and
+    the instances keep none)."""
     if not objs:
         return
     fields = [f for f in model._meta.concrete_fields if f.attname != "id"]
-    ids = new_ids(model._meta.db_table, len(objs))
-    values = []
-    for pk, obj in zip(ids, objs, strict=True):
+    values = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
+    ids = _write(model, fields, values, keys=keys)
+    for pk, obj in zip(ids, objs, strict=False):
         obj.pk = pk
         obj._state.adding = False
-        values.append((pk, *(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)))
-    _write(model, fields, values)
 
 
 def _book(accepted: list[tuple[Case, Any, list]], *, actor: Any, action: str, note: str, outcome: str,
@@ -257,7 +272,7 @@ def _book(accepted: list[tuple[Case, Any, list]], *, actor: Any, action: str, no
         assert sum(ln.amount_fen for ln in lines) == 0
         postings += [{"transaction_id": txn.pk, "account": ln.account, "employer_id": ln.employer_id,
                       "amount_fen": ln.amount_fen, "month": booking_month(today)} for ln in lines if ln.amount_fen]
-    _insert(Posting, postings)
+    _insert(Posting, postings, keys=False)
     # 3. Each case: its effect row, its step, its new state, its audit row and its notifications.
     effects, steps, audits, outbox, updated = [], [], [], [], []
     for ci, (case, t, rows) in enumerate(accepted):
@@ -295,19 +310,21 @@ def _book(accepted: list[tuple[Case, Any, list]], *, actor: Any, action: str, no
         result.dues += len(mine)
         result.contributions += len(rows)
         result.amount_fen += total
-    _insert_objs(CaseEffect, effects)
+    _insert_objs(CaseEffect, effects, keys=False)
     # One statement: every case takes the same state, outcome and time, its version one up and, where it
     # had none, the actor as its assignee (Django's bulk_update writes a CASE per row: minutes here).
     ids = [c.pk for c in updated]
     assignee = actor if getattr(actor, "is_authenticated", False) else None
+    # The assignee in the same statement (COALESCE keeps one already there): a second UPDATE of the
+    # same rows cost as much again (every index of the case table rewritten twice).
+    also = {"outcome": outcome} if outcome else {}
+    if assignee is not None:
+        also["assignee"] = Coalesce(F("assignee"), Value(assignee.pk),
+                                      output_field=Case._meta.get_field("assignee").target_field)
     for i in range(0, len(ids), BATCH):
-        chunk = ids[i:i + BATCH]
-        Case.objects.filter(pk__in=chunk).update(
-            status=Status.COMPLETED, version=F("version") + 1, completed_at=now, updated_at=now,
-            **({"outcome": outcome} if outcome else {}))
-        if assignee is not None:
-            Case.objects.filter(pk__in=chunk, assignee__isnull=True).update(assignee=assignee)
-    _insert_objs(CaseTransition, steps)
-    _insert_objs(AuditEvent, audits)
+        Case.objects.filter(pk__in=ids[i:i + BATCH]).update(
+            status=Status.COMPLETED, version=F("version") + 1, completed_at=now, updated_at=now, **also)
+    _insert_objs(CaseTransition, steps, keys=False)
+    _insert_objs(AuditEvent, audits, keys=False)
     if outbox:
-        _insert_objs(OutboxMessage, outbox)
+        _insert_objs(OutboxMessage, outbox, keys=False)
