@@ -227,3 +227,29 @@ def test_a_month_outside_the_plausible_business_dates_is_refused_and_nothing_pai
         with pytest.raises(ValidationError, match="早于1990-01|晚于本月"):
             start(actor=SETUP, month=month)
     assert not PayrollRun.objects.exists() and not Transfer.objects.exists()
+
+
+def test_a_long_payment_file_opened_on_several_processes_is_the_same_file(three_retirees, monkeypatch):
+    """A file of FILE_CHUNK lines or more opens its accounts over `crypto.Workers` (Fernet, one call a token,
+    in processes of their own): the bytes, the lines and the total are those of the file opened here,
+    every account in full, in the order of the transfers."""
+    run = payroll.payroll_run_start(actor=SETUP, month="2020-02")
+    here = payroll.payment_file_bytes(run)
+    started = []
+    real = payroll.crypto.Workers
+
+    class Counted(real):
+        def __enter__(self):
+            started.append(self.count)
+            return super().__enter__()
+
+    monkeypatch.setattr(payroll.crypto, "Workers", Counted)
+    monkeypatch.setattr(payroll, "FILE_CHUNK", 2)  # 3 lines: a full chunk, then one line
+    spread = payroll.payment_file_bytes(run)
+    assert started == [2]  # started once for the file, on two processes
+    assert spread == here and here[1] == 3 and here[2] == run.amount_fen
+    lines = here[0].decode().splitlines()[1:]
+    transfers = list(run.transfers.order_by("pk").select_related("retiree"))
+    assert [line.split(",")[0] for line in lines] == [str(t.pk) for t in transfers]
+    assert [line.split(",")[3] for line in lines] == [t.retiree.bank_account for t in transfers]
+    assert sorted(t.retiree.bank_account for t in transfers) == sorted(r.bank_account for r in three_retirees)
