@@ -159,6 +159,11 @@ class Workers:
     ``count``: the processes the work is spread over, this one included (default WORKERS; 1: none is
     started). They are started fresh (multiprocessing's "spawn": a new interpreter, no copy of this
     process's database connections or threads) and are given the keys with each part, nothing else.
+    As with every "spawn" process, the program's main module is imported again in each of them, so a
+    script calling this keeps its work under ``if __name__ == "__main__":`` (`python -m shebao`, the
+    benches and pytest do): a script without it runs its work again in the worker, which then waits on
+    what the caller holds (found with a throwaway profiling script: the worker blocked on the run's row
+    lock, the caller on the worker).
     """
 
     def __init__(self, count: int = WORKERS) -> None:
