@@ -12,7 +12,10 @@ per retiree, accrues the expense and writes the bank's payment file. Measured in
   amounts computed in Python, bulk_create per chunk of 2,000), on a sample of retirees, rolled back,
   scaled to the whole population.
 
-Both must give the same amount to every sampled retiree. Targets: under 60 s for 3,000,000 retirees,
+Both must give the same amount to every sampled retiree. The run is also reported without its payment
+file (``run_without_file_seconds``: what is computed and written in the database) beside the file's own
+time (decrypting every account: Fernet a token, over two processes), both honestly, but the targets are
+judged on the whole run, file included. Targets: under 60 s for 3,000,000 retirees,
 and at least 50× the baseline; the bench exits 1 when one is missed (or a sampled amount differs, a
 re-run pays twice, or the payment file carries a token instead of an account).
 
@@ -65,19 +68,24 @@ def _load(n: int, connection) -> int:
         columns = ["id_type", "id_number", "id_number_hash", "id_region", "id_last4", "name", "name_initials",
                    "gender", "birth_date", "ethnicity", "hukou_type", "contributor_category", "is_cadre", "phone",
                    "category", "nationality", "district_id", "other_data", "created_at"]
-        with c.cursor.copy(f"COPY registry_person ({', '.join(columns)}) FROM STDIN") as copy:
-            for g in range(1, n + 1):
-                number = "9" + f"{g:017d}"
-                copy.write_row(("citizen_id", crypto.encrypt(number), crypto.blind_index(number, kind="id_number"),
-                                id_region_of(number), number[-4:], f"基准退休{g}", "jztx", "male",
-                                dt.date(1945, 1, 1) + dt.timedelta(days=g % 5000), "汉族", "urban", "retiree", False,
-                                "", "standard", "中国", districts[g % len(districts)], "{}", now))
+        # (encrypted a part at a time on every core: crypto.encrypt_many, Fernet a value)
+        part = 200_000
+        with crypto.Workers() as workers, c.cursor.copy(f"COPY registry_person ({', '.join(columns)}) FROM STDIN") as copy:
+            for start in range(1, n + 1, part):
+                numbers = ["9" + f"{g:017d}" for g in range(start, min(n, start + part - 1) + 1)]
+                for g, number, token in zip(range(start, n + 1), numbers, crypto.encrypt_many(numbers, workers=workers)):
+                    copy.write_row(("citizen_id", token, crypto.blind_index(number, kind="id_number"),
+                                    id_region_of(number), number[-4:], f"基准退休{g}", "jztx", "male",
+                                    dt.date(1945, 1, 1) + dt.timedelta(days=g % 5000), "汉族", "urban", "retiree", False,
+                                    "", "standard", "中国", districts[g % len(districts)], "{}", now))
         # Each retiree's account as the model writes it: a token (core.crypto), so the payment file opens
         # 3,000,000 tokens as it would in production (an account in clear would be read back as it is).
         c.execute("CREATE TEMPORARY TABLE bench_account (name text PRIMARY KEY, token text NOT NULL)")
-        with c.cursor.copy("COPY bench_account (name, token) FROM STDIN") as copy:
-            for g in range(1, n + 1):
-                copy.write_row((f"基准退休{g}", crypto.encrypt(f"6222{g:015d}")))
+        with crypto.Workers() as workers, c.cursor.copy("COPY bench_account (name, token) FROM STDIN") as copy:
+            for start in range(1, n + 1, part):
+                accounts = [f"6222{g:015d}" for g in range(start, min(n, start + part - 1) + 1)]
+                for g, token in zip(range(start, n + 1), crypto.encrypt_many(accounts, workers=workers)):
+                    copy.write_row((f"基准退休{g}", token))
         c.execute("""
             INSERT INTO benefits_retiree (person_id, district_id, retired_on, retirement_month, age_months, declared_on,
                                           bank_account, status, created_at)
@@ -200,6 +208,7 @@ def main() -> int:
     run = payroll.payroll_run_start(actor=desk, month=MONTH, after_chunk=lambda made: print(
         f"  {time.perf_counter() - t1:7.1f} s: {made} transfers", flush=True))
     fast_s = time.perf_counter() - t1
+    file_s = phases.get("_payment_file_write", 0.0)
     paid = dict(Transfer.objects.filter(run=run, retiree_id__in=sample_ids).values_list("retiree_id", "amount_fen"))
     differ = sorted(pk for pk in set(baseline) | set(paid) if baseline.get(pk) != paid.get(pk))
     mismatches = len(differ)
@@ -222,6 +231,10 @@ def main() -> int:
         "declared_late_with_arrears": late, "transfers": run.transfers_count, "arrears_months": arrears,
         "amount_yuan": run.amount_fen // 100, "payment_file_bytes": file_bytes, "setup_seconds": round(setup_s, 1),
         "run_seconds": round(fast_s, 2), "phase_seconds": {k: round(v, 2) for k, v in phases.items()}, "retirees_per_second": round(n / fast_s),
+        # the run less its payment file (computed and written in the database: transfers, months, totals,
+        # accrual), beside the whole run; the target is judged on the whole run, file included
+        "run_without_file_seconds": round(fast_s - file_s, 2), "payment_file_seconds": round(file_s, 2),
+        "speedup_without_file": round(per_row_s / (fast_s - file_s), 1),
         "per_row_baseline_seconds_scaled": round(per_row_s, 1), "baseline_sample": len(sample_ids),
         "speedup": round(per_row_s / fast_s, 1), "sample_mismatches": mismatches, "rerun_pays_nothing_twice": rerun_ok,
         "target_seconds_for_this_size": round(target, 1), "target_seconds_3m": 60, "target_speedup": 50,
@@ -232,6 +245,7 @@ def main() -> int:
     merge_results("payroll", figures)
     for k, v in figures.items():
         print(f"{k}: {v}")
+    print(f"uptime: {os.popen('uptime').read().strip()}")
     return 0 if figures["met"] else 1
 
 

@@ -84,10 +84,15 @@ TARGETS: dict[str, tuple[str, ...]] = {
                                        "--doctest-modules", "src/shebao/core/person_name.py"),
     # what a refund may still take (issue 13): the room beside the refunds in handling, its flow and locks
     "src/shebao/collection/refundable.py": ("tests/businesses/test_refund_room.py", "-p", "no:randomly", "-x"),
+    # the pension payroll's set-based batch and its payment file (issue 17): the two paths held equal,
+    # then the run's own tests (run it under tests.pgtemp too: the batch's PostgreSQL statement)
+    "src/shebao/benefits/payroll.py": ("tests/benefits/test_payroll_set_based.py", "tests/benefits/test_payroll.py",
+                                       "tests/benefits/test_payment_rows_as_sent.py", "-p", "no:randomly", "-x"),
 }
 # The money code of a collection file: mutants of other functions (storage, timing, page helpers)
 # are not made. A function is named as in a mutant's name (``Class.method``).
 SCOPE: dict[str, tuple[str, ...]] = {
+    "src/shebao/benefits/payroll.py": ("_build_set_based", "payment_file_bytes", "_monthly_amount_sql"),
     "src/shebao/rules/work_injury.py": ("person_wage", "person_wage_fen", "disability_benefits", "relative_age_problem",
                                         "_years_between"),
     "src/shebao/rules/relief.py": (
