@@ -213,3 +213,41 @@ def test_a_batch_compiles_nothing_and_puts_the_jit_setting_back(db):
             c.execute("SHOW jit")
             assert c.fetchone()[0] == "on"
         transaction.set_rollback(True)
+
+
+def test_a_role_without_the_grant_keeps_the_checks_and_pays_the_same(db):
+    """A database role that may not set session_replication_role (no superuser, no ``GRANT SET ON
+    PARAMETER``: a production application role) still runs the set-based batch: `_row_checks_off` is
+    refused inside its savepoint, the checks stay on, and each retiree is paid the month at the amount
+    the rules give, once (docs/scale.md, the payroll)."""
+    from django.db import DatabaseError
+
+    retirees = [declare(personas.numbered("无权", i), birth=dt.date(1959, 1 + i, 5), serial=440 + i,
+                        declared_on=dt.date(2020, 1, 6)) for i in range(3)]
+    payroll.payroll_run_start(actor=SETUP, month="2020-02")
+    policy = current_policy()
+    with transaction.atomic():
+        run = PayrollRun.objects.create(month="2020-03", kind=PayrollRun.Kind.SUPPLEMENTARY, created_by_label="test")
+        postgres = connection.vendor == "postgresql"
+        if postgres:
+            with connection.cursor() as c:
+                c.execute("CREATE ROLE payroll_no_grant NOSUPERUSER")
+                c.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO payroll_no_grant")
+                c.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO payroll_no_grant")
+                c.execute("SET LOCAL ROLE payroll_no_grant")
+                with pytest.raises(DatabaseError), transaction.atomic():
+                    c.execute("SET LOCAL session_replication_role = replica")
+                assert payroll._row_checks_off(c) is False
+        made = payroll._build_set_based(run, actor=SETUP, policy=policy, batch_size=2, after_chunk=None, atomic=False)
+        paid = dict(PensionMonth.objects.filter(transfer__run=run).values_list("retiree_id", "amount_fen"))
+        assert made == 3 and paid == {
+            r.pk: monthly_amount_fen(policy, initial_fen=r.entitlement.monthly_fen, retirement_month=r.retirement_month,
+                                     month="2020-03") for r in retirees}
+        assert sorted(Transfer.objects.filter(run=run).values_list("retiree_id", "amount_fen")) == sorted(paid.items())
+        if postgres:
+            with connection.cursor() as c:
+                c.execute("SHOW session_replication_role")
+                assert c.fetchone()[0] == "origin"
+                c.execute("SELECT current_user")
+                assert c.fetchone()[0] == "payroll_no_grant"
+        transaction.set_rollback(True)
