@@ -124,6 +124,41 @@ def test_a_second_card_replacement_while_one_is_open_is_refused_and_led_to_the_o
     assert Case.objects.filter(person=insured).count() == 2
 
 
+@APPLICANTS_SUBMIT
+def test_a_second_card_is_refused_while_the_first_is_on_its_way_on_every_road(
+        client, settings, insured, clerk_chaoyang, reviewer_chaoyang):
+    """review-user11 F5: the first card replacement was completed (so no longer open) and its card was being
+    made, yet a second one to another address was accepted. A card ordered, made or posted refuses a new
+    application, online and at the desk, naming the case, its state and its EMS number; delivered, it no
+    longer does."""
+    sign_in_person(client, settings, insured)
+    identity_checked(client, insured)
+    assert client.post("/portal/person/card/", {**ADDRESS, "submission": "c1"}).status_code == 302
+    first = cases.case_approve(case=cases.case_accept(case=Case.objects.get(person=insured), actor=clerk_chaoyang),
+                               actor=reviewer_chaoyang)
+    assert first.status == "completed"
+    order = CardOrder.objects.get(case=first)
+    elsewhere = {**ADDRESS, "postal_address": "北京市海淀区中关村大街27号", "submission": "c2"}
+    for step in ("made", "posted"):
+        order = card_services.card_order_advance(actor=clerk_chaoyang, order=order, status=step,
+                                                 tracking_number="EA123456785CN" if step == "posted" else "")
+        with nothing_written():
+            again = client.post("/portal/person/card/", elsewhere)
+        html = again.content.decode()
+        assert again.status_code == 400 and f"新社会保障卡正在办理（受理编号{first.pk}，{order.get_status_display()}" in html
+        assert ("EMS邮件号EA123456785CN" in html) == (step == "posted")
+        with nothing_written(), pytest.raises(cases.DetailsRefused) as desk:
+            cases.case_submit(actor=clerk_chaoyang, business="card_replacement", channel="counter", person=insured,
+                              applicant_kind="person", applied_on=clock.today(), details=dict(ADDRESS))
+        assert f"受理编号{first.pk}" in str(desk.value) and "送达前不能再次申请补换卡" in str(desk.value)
+    form = client.get("/portal/person/card/").content.decode()  # said before anything is typed, with the way to it
+    assert "您的新社会保障卡正在办理" in form and f'href="/portal/person/cases/{first.pk}/"' in form
+    card_services.card_order_advance(actor=clerk_chaoyang, order=order, status="delivered")
+    assert "您的新社会保障卡正在办理" not in client.get("/portal/person/card/").content.decode()
+    assert client.post("/portal/person/card/", {**elsewhere, "submission": "c3"}).status_code == 302
+    assert Case.objects.filter(person=insured).count() == 2
+
+
 def test_the_businesses_of_one_person_that_make_one_thing_each_name_the_check():
     from shebao.cases.checks import ONE_OPEN_PER_PERSON
     from shebao.rules.business_fields import definition

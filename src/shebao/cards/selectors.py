@@ -38,6 +38,15 @@ def card_order_for_case(*, case: Any) -> CardOrder | None:
     return CardOrder.objects.filter(case_id=case.pk).first()
 
 
+def card_order_in_progress(*, person: Any, other_than_case: int | None = None) -> CardOrder | None:
+    """The person's replacement card still on its way (ordered, made or posted, not yet delivered), the
+    newest, or None. While it is, a second replacement is refused (5.1; review-user11 F5: a second card
+    was accepted, to another address, while the first was being made): the case that ordered it is
+    completed, so the one-open-application check does not see it."""
+    return (CardOrder.objects.filter(person=person, status__in=CardOrder.CERTIFICATE_VALID)
+            .exclude(case_id=other_than_case).order_by("-ordered_at", "-pk").first())
+
+
 def mask_name(name: str) -> str:
     """A name as the public may see it: the first character, the rest hidden (王𠮷 → 王*, 欧阳秘密 → 欧***).
 

@@ -450,6 +450,24 @@ def _card_postal_data(ctx: CheckContext) -> list[FieldError]:
     return []
 
 
+@check("card_not_in_progress")
+def _card_not_in_progress(ctx: CheckContext) -> list[FieldError]:
+    """5.1: one replacement card at a time. A card ordered, made or posted and not yet delivered refuses a
+    second application, naming the order, its state and its EMS number (the person follows it, and prints
+    the 领卡证明 valid meanwhile); a card lost in the post is the agency's to chase, not a new order."""
+    if ctx.person is None:
+        return []
+    from shebao.cards.selectors import card_order_in_progress
+
+    order = card_order_in_progress(person=ctx.person, other_than_case=ctx.case_id)
+    if order is None:
+        return []
+    ems = f"，EMS邮件号{order.ems_tracking_number}" if order.ems_tracking_number else ""
+    return [FieldError("person", f"{ctx.person.name}的新社会保障卡正在办理（受理编号{order.case_id}，"
+                                 f"{order.get_status_display()}{ems}），送达前不能再次申请补换卡；"
+                                 "新卡送达前可凭领卡证明就医，如邮件丢失请联系经办机构")]
+
+
 def _as_field_errors(refusals: dict[str, str]) -> list[FieldError]:
     """A registry service's refusals (field -> reason) as the checks' errors: ``person`` stays, the
     application's own fields become ``details.<field>``."""

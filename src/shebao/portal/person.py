@@ -215,9 +215,12 @@ def person_card_apply(request: HttpRequest) -> HttpResponse:
     """补换社会保障卡 (5.1): the reason and the EMS delivery address; the same definition as the desk.
     Behind a fresh identity check (issue 15: the card, which carries financial functions, goes to the
     address typed here; review-user7 F7)."""
+    from shebao.cards.selectors import card_order_in_progress
+
     return _apply(request, "card_replacement", "补换社会保障卡", "portal/person/apply.html",
                   identity_checked=identity_fresh(request, request.portal_person),
-                  extra={"lead": "本业务已通过身份核验。新卡制作完成后由EMS寄至您填写的地址（第5.1条）；"
+                  extra={"card_in_progress": card_order_in_progress(person=request.portal_person),
+                         "lead": "本业务已通过身份核验。新卡制作完成后由EMS寄至您填写的地址（第5.1条）；"
                                  "办结后可打印领卡证明，新卡送达前可凭证明就医。"})
 
 
