@@ -102,6 +102,19 @@ def account_balance(*, account: str, employer_id: int | None = None) -> int:
     return int(qs.aggregate(total=Sum("amount_fen"))["total"] or 0)
 
 
+def employer_balances(*, employer_id: int, accounts: Iterable[str]) -> dict[str, int]:
+    """The balance (debit positive, integer fen) of each of ``accounts`` for one employer: {account: fen},
+    0 for an account it never had a posting on. Read from the running balances the database keeps
+    (`AccountBalance`, collection 0021), one row per account: equal to `account_balance(account=a,
+    employer_id=employer_id)` for each, without summing postings over every monthly partition."""
+    from shebao.collection.models import AccountBalance
+
+    accounts = list(accounts)
+    found = dict(AccountBalance.objects.filter(employer_id=employer_id, account__in=accounts)
+                 .values_list("account", "balance_fen"))
+    return {a: int(found.get(a, 0)) for a in accounts}
+
+
 def unbalanced_transactions(limit: int = 20) -> list[tuple[int, int]]:
     """Transactions whose postings do not sum to zero (should never exist)."""
     table = Posting._meta.db_table

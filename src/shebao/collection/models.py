@@ -327,6 +327,37 @@ class Posting(AppendOnlyModel):
         super().save(*args, **kwargs)
 
 
+class AccountBalance(models.Model):
+    """The running balance of one employer's account in the ledger (debit positive, integer fen): the
+    sum of every posting ever made on (`account`, `employer`), kept by the database itself.
+
+    A trigger on `collection_posting` (migration collection 0021: on PostgreSQL one statement-level
+    trigger reading the statement's new rows, on SQLite a row trigger) adds each inserted posting's
+    amount, whatever wrote it (the ORM, `bulk_create` or the set-based inserts of
+    `collection.services`); postings are never updated or deleted (append-only), so nothing else
+    changes a balance. Postings without an employer (bank, income) have none here.
+
+    Why: on PostgreSQL postings are partitioned by month, and summing an employer's postings plans
+    every monthly partition (240 months of ledger: ~35 ms of planning per balance, three per account
+    statement; bench/bench_portal.py, issue 15). Reading this row plans one index scan. A month's
+    partition detached to an archive keeps its amounts here: the balance is the employer's, not the
+    attached partitions'. Read through `collection.ledger.employer_balances`.
+    """
+
+    account = models.CharField("科目", max_length=40)
+    employer = models.ForeignKey(Employer, verbose_name="单位", on_delete=models.DO_NOTHING, related_name="+",
+                                 db_constraint=False, db_index=False)
+    balance_fen = models.BigIntegerField("余额（分，借正贷负）")
+
+    class Meta:
+        verbose_name = "单位科目余额"
+        verbose_name_plural = "单位科目余额"
+        constraints = [models.UniqueConstraint(fields=["employer", "account"], name="account_balance_once")]
+
+    def __str__(self) -> str:
+        return f"{self.employer_id} {self.account} {self.balance_fen}"
+
+
 class BankFile(AppendOnlyModel):
     """An imported bank file. Its SHA-256 is unique: importing the same file twice changes nothing."""
 

@@ -170,12 +170,15 @@ def employer_account(*, employer: Employer, as_of: dt.date, policy: Policy, limi
                 account.arrears_fen += due.amount_fen
         account.late_fee_fen += fee.late_fee_fen
         account.waived_fen += fee.waived_fen
-    account.credit_fen = -ledger.account_balance(account=ledger.EMPLOYER_CREDIT, employer_id=employer.pk)
-    account.receivable_fen = ledger.account_balance(account=ledger.RECEIVABLE, employer_id=employer.pk)
+    # The running balances (one indexed read), not sums over every monthly partition of the ledger.
+    balances = ledger.employer_balances(employer_id=employer.pk,
+                                        accounts=[ledger.EMPLOYER_CREDIT, ledger.RECEIVABLE, "refund_payable"])
+    account.credit_fen = -balances[ledger.EMPLOYER_CREDIT]
+    account.receivable_fen = balances[ledger.RECEIVABLE]
     account.deductions = list(DeductionItem.objects.filter(employer=employer).order_by("-pk")[:20])
     account.refunds = list(Refund.objects.filter(employer=employer).prefetch_related("items")
                            .select_related("case").order_by("-pk")[:50])
-    account.refund_payable_fen = -ledger.account_balance(account="refund_payable", employer_id=employer.pk)
+    account.refund_payable_fen = -balances["refund_payable"]
     for due_id, amount in (RefundItem.objects.filter(due__employer=employer, refund__employer=employer).exclude(
             refund__status=Refund.Status.CANCELLED).values("due_id").annotate(s=Sum("amount_fen"))
             .values_list("due_id", "s")):
