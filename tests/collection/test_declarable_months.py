@@ -85,3 +85,38 @@ def test_the_portal_says_why_this_month_is_not_offered(client, settings, employe
     assert "本单位参保登记的2019-12起" in page and "本月（2020-02）不可申报" in page and "应缴费款已核定" in page
     # said once, without the employer's name and the month the sentence already carries
     assert page.count("应缴费款已核定") == 1 and f"{employer.name}2020-02" not in page
+
+
+def _contribution_reads(fn) -> tuple[object, list[str]]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        got = fn()
+    return got, [q["sql"] for q in captured.captured_queries if "registry_contribution" in q["sql"]]
+
+
+def test_the_window_is_answered_without_reading_the_contributions_before_it(employer_chaoyang, person_chaoyang):
+    """Asked about the window only (`not_before`), a start the registration or a due already sets at or
+    before it is answered without reading the contributions (on PostgreSQL every monthly partition
+    would be planned); a start only the contributions give is still found, before the window or in it."""
+    from tests.collection.conftest import contribution
+
+    employer = registered(employer_chaoyang, dt.date(2018, 1, 1))
+    got, reads = _contribution_reads(lambda: first_declarable_month(employer=employer, not_before="2019-02"))
+    assert got == "2018-01" and reads == []
+    got, reads = _contribution_reads(lambda: declarable_months(employer=employer))
+    assert got == window() and all("month" in sql for sql in reads)  # the window's months named
+
+    employer = registered(employer_chaoyang, dt.date(2020, 2, 20))  # entered late: migrated records
+    contribution(person_chaoyang, employer, "2019-10", 800_000)
+    assert first_declarable_month(employer=employer, not_before="2019-02") == "2019-10"
+    assert first_declarable_month(employer=employer) == "2019-10"
+    assert declarable_months(employer=employer) == ["2020-02", "2020-01", "2019-12", "2019-11"]
+    contribution(person_chaoyang, employer, "2018-05", 800_000)
+    assert first_declarable_month(employer=employer, not_before="2019-02") == "2018-05"
+    assert declarable_months(employer=employer) == ["2020-02", "2020-01", "2019-12", "2019-11", "2019-09",
+                                                    "2019-08", "2019-07", "2019-06", "2019-05", "2019-04",
+                                                    "2019-03", "2019-02"]
+    assert month_problems(employer=employer, month="2018-04") != [] and month_problems(employer=employer,
+                                                                                       month="2018-06") == []

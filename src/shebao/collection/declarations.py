@@ -244,20 +244,36 @@ def read_roster(data: bytes) -> tuple[list[StagedRow], list[str]]:
 
 
 # --- Checking the rows against the registry -----------------------------------------------------------
-def first_declarable_month(*, employer: Employer) -> str | None:
+def first_declarable_month(*, employer: Employer, not_before: str | None = None) -> str | None:
     """The first month ``YYYY-MM`` `employer` can declare: the month of its registration (`Employer.created_at`,
     登记时间, in Beijing time), or the first month its books hold a due or a contribution when that is earlier
     (an employer entered after it was insured: migrated records). A month before it, when the employer was
     no contributor, cannot be declared (review-user4 U10: the form offered 2019-02..06 to an employer whose
     books start in 2019-07). A registration stamped after the business date (records entered on a training
-    copy whose date is set back) bounds nothing; None when nothing bounds. Two queries."""
+    copy whose date is set back) bounds nothing; None when nothing bounds.
+
+    `not_before` ('YYYY-MM'): the caller asks only about that month and later ones (the form's window,
+    one month's check). When the registration or a due already puts the start at or before it, that
+    month is answered (at or before `not_before`, not necessarily the first) and the contributions are not
+    read: on PostgreSQL they are partitioned by month, and a look-up of an employer's first contribution
+    plans every monthly partition (~35 ms on 240 months: bench/bench_portal.py, issue 15). Otherwise
+    the contributions are read before that start only (the planner prunes the partitions after it).
+    One query (the first due) when the start is found by then; two otherwise."""
     found = []
     if employer.created_at and timezone.localdate(employer.created_at) <= clock.today():
         found.append(month_of_date(timezone.localdate(employer.created_at)))
-    for model in (Due, Contribution):
-        first = model.objects.filter(employer=employer).order_by("month").values_list("month", flat=True).first()
-        if first:
-            found.append(first)
+    first_due = Due.objects.filter(employer=employer).order_by("month").values_list("month", flat=True).first()
+    if first_due:
+        found.append(first_due)
+    bound = min(found) if found else None
+    if not_before is not None and bound is not None and bound <= not_before:
+        return bound
+    earlier = Contribution.objects.filter(employer=employer)
+    if bound is not None:
+        earlier = earlier.filter(month__lt=bound)  # only months that would move the start back
+    first = earlier.order_by("month").values_list("month", flat=True).first()
+    if first:
+        found.append(first)
     return min(found) if found else None
 
 
@@ -275,7 +291,7 @@ def month_problems(*, employer: Employer, month: str) -> list[str]:
         contribution_rates(month=month)
     except LookupError:
         return [f"费款所属期：{month}没有适用的缴费基数上下限和费率，不能申报"]
-    first = first_declarable_month(employer=employer)
+    first = first_declarable_month(employer=employer, not_before=month)
     if first and month < first:
         return [f"费款所属期：{month}早于{employer.name}参保登记的{first}，不能申报"]
     if Declaration.objects.filter(employer=employer, month=month, status=Declaration.Status.COMMITTED).exists():
@@ -295,12 +311,14 @@ def declarable_months(*, employer: Employer, back: int = 12, first: Any = _UNSET
     registration on (`first_declarable_month`), that `employer` can still declare (`month_problems` finds
     nothing): what the upload form offers and pre-selects (review 3, U7: the form's default month was one
     already assessed, and the next one later than this month; review-user4 U10: months before the
-    employer's registration were offered). Six queries, whatever `back` is; four when the caller passes
-    the `first_declarable_month` it already read (on a contributions table of 240 monthly partitions each
-    of those reads spends ~35 ms planning: bench/bench_portal.py)."""
+    employer's registration were offered). Five queries at most whatever `back` is, three when the
+    caller passes the `first_declarable_month` it already read (asked with `not_before` the window's
+    first month, `month_add(today's month, -back)`). Every read of the contributions names months the
+    window bounds, so that PostgreSQL plans their partitions alone (on 240 monthly partitions a read
+    by employer alone spent ~35 ms planning: bench/bench_portal.py)."""
     current = month_of_date(clock.today())
     if first is _UNSET:
-        first = first_declarable_month(employer=employer)
+        first = first_declarable_month(employer=employer, not_before=month_add(current, -back))
     months = [m for m in (month_add(current, -i) for i in range(back + 1)) if not first or m >= first]
     taken = (set(Due.objects.filter(employer=employer, month__in=months).values_list("month", flat=True))
              | set(Declaration.objects.filter(employer=employer, month__in=months,
