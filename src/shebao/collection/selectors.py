@@ -275,10 +275,16 @@ def _settled_months(contributions: list[Contribution]) -> dict[tuple[int, str], 
     return out
 
 
-def rights_record(*, person: Person, as_of: dt.date, policy: Policy) -> list[RightsMonth]:
+def rights_record(*, person: Person, as_of: dt.date, policy: Policy,
+                  months: tuple[str, str] | None = None) -> list[RightsMonth]:
     """Each month of the person's contributions; months made up within the make-up window count as
-    contributed on time (0.3: "no effect on the person's rights record")."""
-    contributions = list(Contribution.objects.filter(person=person).select_related("employer").order_by("month"))
+    contributed on time (0.3: "no effect on the person's rights record"). `months` ('YYYY-MM', 'YYYY-MM'):
+    those months alone, first and last included (read so that PostgreSQL plans their monthly
+    partitions alone)."""
+    qs = Contribution.objects.filter(person=person)
+    if months is not None:
+        qs = qs.filter(month__gte=months[0], month__lte=months[1])
+    contributions = list(qs.select_related("employer").order_by("month"))
     settled = _settled_months(contributions)
     out = []
     for c in contributions:
@@ -313,7 +319,34 @@ STATEMENT_INSURANCES: tuple[tuple[str, str, str, str, str | None], ...] = (
 )
 
 
-def rights_statement_content(*, person: Person, as_of: dt.date, policy: Policy) -> dict[str, Any]:
+def _totals_new() -> tuple[dict[str, dict[str, Any]], dict[str, set[str]]]:
+    totals: dict[str, dict[str, Any]] = {
+        code: {"zh": zh, "months": 0, "employer_fen": 0, "personal_fen": 0 if personal else None}
+        for code, zh, _base, _employer, personal in STATEMENT_INSURANCES}
+    return totals, {code: set() for code in totals}
+
+
+def _totals_add(totals: dict[str, dict[str, Any]], paid_months: dict[str, set[str]], month: str,
+                value: Any) -> None:
+    """Count one paid contribution month in the totals; `value(field)` reads its amounts (fen)."""
+    for code, _zh, base, employer, personal in STATEMENT_INSURANCES:
+        base_fen, employer_fen = int(value(base)), int(value(employer))
+        personal_fen = int(value(personal)) if personal else None
+        if base_fen or employer_fen or personal_fen:
+            paid_months[code].add(month)
+            totals[code]["employer_fen"] += employer_fen
+            if personal:
+                totals[code]["personal_fen"] += personal_fen
+
+
+def _totals_done(totals: dict[str, dict[str, Any]], paid_months: dict[str, set[str]]) -> dict[str, dict[str, Any]]:
+    for code, months in paid_months.items():
+        totals[code]["months"] = len(months)
+    return totals
+
+
+def rights_statement_content(*, person: Person, as_of: dt.date, policy: Policy,
+                             months: tuple[str, str] | None = None) -> dict[str, Any]:
     """The rights record (4.1) of `person` up to `as_of`'s month, as a statement prints it (JSON-able).
 
     ``{"as_of": "YYYY-MM-DD", "lines": [{"month", "employer", "status", "status_text", "on_time": bool,
@@ -321,35 +354,68 @@ def rights_statement_content(*, person: Person, as_of: dt.date, policy: Policy) 
     "totals": {code: {"zh", "months", "employer_fen", "personal_fen" | None}}}``, oldest month first.
     Statuses are `rights_record`'s: a month made up within the window counts as on time (0.3:
     "不影响参保人员个人权益记录"). Totals count the months actually paid (on time, made up or late);
-    an unpaid or not yet due month is listed but not counted. Amounts are integer fen.
+    an unpaid or not yet due month is listed but not counted. Amounts are integer fen. `months`
+    ('YYYY-MM', 'YYYY-MM'): those months alone, lines and totals (`rights_record`).
     """
     last = f"{as_of:%Y-%m}"
     lines: list[dict[str, Any]] = []
-    totals: dict[str, dict[str, Any]] = {
-        code: {"zh": zh, "months": 0, "employer_fen": 0, "personal_fen": 0 if personal else None}
-        for code, zh, _base, _employer, personal in STATEMENT_INSURANCES}
-    paid_months: dict[str, set[str]] = {code: set() for code in totals}
-    for m in rights_record(person=person, as_of=as_of, policy=policy):
+    totals, paid_months = _totals_new()
+    for m in rights_record(person=person, as_of=as_of, policy=policy, months=months):
         if m.month > last or m.contribution is None:
             continue
         c = m.contribution
         insurances: dict[str, dict[str, int | None]] = {}
         for code, _zh, base, employer, personal in STATEMENT_INSURANCES:
-            row = {"base_fen": int(getattr(c, base)), "employer_fen": int(getattr(c, employer)),
-                   "personal_fen": int(getattr(c, personal)) if personal else None}
-            insurances[code] = row
-            if m.paid_on is not None and (row["base_fen"] or row["employer_fen"] or row["personal_fen"]):
-                paid_months[code].add(m.month)
-                totals[code]["employer_fen"] += row["employer_fen"]
-                if personal:
-                    totals[code]["personal_fen"] += row["personal_fen"]
+            insurances[code] = {"base_fen": int(getattr(c, base)), "employer_fen": int(getattr(c, employer)),
+                                "personal_fen": int(getattr(c, personal)) if personal else None}
+        if m.paid_on is not None:
+            _totals_add(totals, paid_months, m.month, lambda f, c=c: getattr(c, f))
         lines.append({"month": m.month, "employer": m.employer.name, "status": m.status,
                       "status_text": m.status_text, "on_time": m.counts_as_on_time,
                       "paid_on": m.paid_on.isoformat() if m.paid_on else None,
                       "clauses": m.clauses, "insurances": insurances})
-    for code, months in paid_months.items():
-        totals[code]["months"] = len(months)
-    return {"as_of": as_of.isoformat(), "lines": lines, "totals": totals}
+    return {"as_of": as_of.isoformat(), "lines": lines, "totals": _totals_done(totals, paid_months)}
+
+
+@dataclass
+class _Paid:
+    employer_id: int
+    month: str
+    paid_on: dt.date | None
+
+
+def rights_page(*, person: Person, as_of: dt.date, policy: Policy, year: str = "") -> dict[str, Any]:
+    """The portal's rights page (4.1): the whole record's totals, the years it covers and one year's months.
+
+    ``{"as_of", "totals" (as `rights_statement_content`'s, of the whole record up to `as_of`'s month),
+    "years": ["YYYY", ...] newest first, "year": the year shown (`year` when the record has it, else the
+    latest; "" for an empty record), "lines": that year's months as `rights_statement_content`'s lines}``.
+
+    Reads the whole record once, its months, employers, payment days and amounts only (the totals and
+    the years need every month: on PostgreSQL that read plans every monthly partition of the record's
+    span, the one read here that does), then the year's months in full through `rights_record` with the
+    year's range, so that their statuses (the rules core's, per month) are worked out for 12 months, not
+    240, and PostgreSQL plans that year's partitions alone (bench/bench_portal.py, issue 15). Five queries
+    whatever the record's length. Totals equal `rights_statement_content(...)["totals"]`.
+    """
+    last = f"{as_of:%Y-%m}"
+    amounts = [f for _c, _zh, base, employer, personal in STATEMENT_INSURANCES
+               for f in (base, employer, personal) if f]
+    rows = list(Contribution.objects.filter(person=person, month__lte=last)
+                .values_list("employer_id", "month", "paid_on", *amounts))
+    settled = _settled_months([_Paid(*r[:3]) for r in rows])  # type: ignore[arg-type]
+    totals, paid_months = _totals_new()
+    for r in rows:
+        paid_on = r[2] or settled.get((r[0], r[1]))
+        if paid_on is not None and paid_on <= as_of:
+            values = dict(zip(amounts, r[3:], strict=True))
+            _totals_add(totals, paid_months, r[1], values.__getitem__)
+    years = sorted({r[1][:4] for r in rows}, reverse=True)
+    year = year if year in years else (years[0] if years else "")
+    lines = (rights_statement_content(person=person, as_of=as_of, policy=policy,
+                                      months=(f"{year}-01", min(f"{year}-12", last)))["lines"] if year else [])
+    return {"as_of": as_of.isoformat(), "totals": _totals_done(totals, paid_months), "years": years, "year": year,
+            "lines": lines}
 
 
 @dataclass(frozen=True)

@@ -92,20 +92,19 @@ def person_rights(request: HttpRequest) -> HttpResponse:
 
 
 def _rights_context(request: HttpRequest) -> dict[str, Any]:
-    from shebao.collection.selectors import STATEMENT_INSURANCES, rights_statement_content
+    from shebao.collection.selectors import STATEMENT_INSURANCES, rights_page
     from shebao.core.policy import current_policy
 
-    content = rights_statement_content(person=request.portal_person, as_of=clock.today(), policy=current_policy())
     # One year of months per page (?year=YYYY, the latest by default): a 20-year record drawn whole
-    # was 240 tables, 300 KB and most of a second per request (bench/bench_portal.py, issue 15).
-    # The totals stay the whole record's; the PDF statement prints every month.
-    years = sorted({line["month"][:4] for line in content["lines"]}, reverse=True)
-    year = request.GET.get("year", "")
-    year = year if year in years else (years[0] if years else "")
+    # was 240 tables, 300 KB and most of a second per request (bench/bench_portal.py, issue 15), and
+    # only that year's months are read in full. The totals stay the whole record's; the PDF statement
+    # prints every month.
+    content = rights_page(person=request.portal_person, as_of=clock.today(), policy=current_policy(),
+                          year=request.GET.get("year", ""))
     lines = [{**line, "rows": [(zh, line["insurances"][code]) for code, zh, *_ in STATEMENT_INSURANCES]}
-             for line in reversed(content["lines"]) if line["month"].startswith(year)]
-    return {"person": request.portal_person, "content": content, "lines": lines, "years": years, "year": year,
-            "insurances": STATEMENT_INSURANCES, "today": clock.today()}
+             for line in reversed(content["lines"])]
+    return {"person": request.portal_person, "content": content, "lines": lines, "years": content["years"],
+            "year": content["year"], "insurances": STATEMENT_INSURANCES, "today": clock.today()}
 
 
 @portal_person_required
