@@ -285,7 +285,8 @@ def _row_checks_off(cursor: Any, *models: Any) -> Iterator[bool]:
     tables, in the build's transaction only (``SET LOCAL session_replication_role = replica``, back to
     ``origin`` after the body). Yields whether they were off: a role not allowed to set it keeps them
     (the build is slower), and so does a table with a trigger of its own (replica would silence that
-    trigger too, e.g. one keeping a running balance): only tables whose triggers are all key checks.
+    trigger too), unless it is enabled ALWAYS (it fires as a replica too: the running balances kept on
+    collection_posting, collection 0021): only tables whose other triggers are all key checks.
 
     Why it is safe here: every reference these statements write is read, by the same statement, from
     the row referenced or from rows the build has just written in its own transaction: a due's employer
@@ -299,8 +300,10 @@ def _row_checks_off(cursor: Any, *models: Any) -> Iterator[bool]:
     if connection.vendor != "postgresql":
         yield False
         return
-    cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE NOT tgisinternal AND tgrelid::regclass::text "
-                   "= ANY(%s))", [[m._meta.db_table for m in models]])
+    # A trigger enabled ALWAYS fires as a replica too (collection_posting's running balances, collection
+    # 0021): it does not keep the checks on.
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'A' "
+                   "AND tgrelid::regclass::text = ANY(%s))", [[m._meta.db_table for m in models]])
     if cursor.fetchone()[0]:
         yield False
         return

@@ -3,7 +3,8 @@ on `collection_posting`, and filled from the postings already there.
 
 PostgreSQL: one statement-level AFTER INSERT trigger on the partitioned table, reading the statement's
 new rows as a transition table, adds each (account, employer)'s sum in one upsert, in key order (two
-transactions touching the same balances lock them in the same order). SQLite: a row trigger does the
+transactions touching the same balances lock them in the same order); enabled ALWAYS, so that it also
+fires in a transaction that runs as a replica to skip key checks (the dues build). SQLite: a row trigger does the
 same for each posting. Postings are append-only (never updated or deleted): inserts are the only change.
 
 Reversible: backwards, the triggers and the table go; the postings are untouched.
@@ -44,6 +45,9 @@ def forward(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
             cursor.execute(PG_FUNCTION)
             cursor.execute(PG_TRIGGER)
+            # Fires under session_replication_role = replica too: the dues build turns the key checks
+            # off so (collection.services._row_checks_off), and its postings must still be counted.
+            cursor.execute("ALTER TABLE collection_posting ENABLE ALWAYS TRIGGER collection_posting_balance")
         else:
             cursor.execute(SQLITE_TRIGGER)
         cursor.execute(FILL)
