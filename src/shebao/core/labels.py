@@ -49,6 +49,28 @@ def policy_zh(pack: str, version: str = "") -> str:
     return f"《{title}》" + (f"（版本{version}）" if version else "")
 
 
+BASE_PACK = "base"
+
+
+def clauses_cited_zh(clauses: Iterable[str], pack: str, version: str = "") -> str:
+    """What a decision rests on, as one sentence: its clauses with the pack that has them, and the
+    ordinary rules where it rests on those (``base``, or no clause at all), each named by its own title.
+    ``("1.1b", "base"), "beijing-2020-epidemic"`` →
+    ``第1.1b条（《…通知（2020年1月31日）》（版本…））；常态规则（《北京市社会保险常态规则》）``.
+    review-user11 F8: a case decided by the ordinary rules read 依据：常态规则（…2020年1月31日通知）, the
+    emergency notice named for rules it does not hold; the staff page printed 第base条."""
+    from shebao.rules.wording import clause_zh
+
+    clauses = [c for c in clauses if c]
+    own = [clause_zh(c) for c in clauses if c != BASE_PACK]
+    parts = [f"{'、'.join(own)}（{policy_zh(pack, version)}）"] if own and pack != BASE_PACK else []
+    if own and pack == BASE_PACK:
+        parts.append(f"{'、'.join(own)}（{policy_zh(BASE_PACK, version)}）")
+    elif BASE_PACK in clauses or not own:
+        parts.append(f"常态规则（{policy_zh(BASE_PACK)}）")
+    return "；".join(parts)
+
+
 def announcement_titles_zh(ids: Iterable[str], *, pack: str | None = None) -> list[str]:
     """Titles of the announcements applied to a policy, from their ids.
 

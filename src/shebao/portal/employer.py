@@ -196,13 +196,10 @@ def _transfer_account(code: str, person: Any) -> Any:
 
 
 def _case_context(request: HttpRequest, case: Any, **extra: Any) -> dict[str, Any]:
-    from shebao.rules.wording import clause_zh
-
     letter = CommitmentLetter.objects.filter(case=case).first()
     return {
         "case": case, "employer": request.portal_employer,
         "mode_zh": Mode(case.mode).label,
-        "clauses": [clause_zh(c) for c in case.clauses],
         "details_shown": business_forms.details_display(case.business, case.details or {}),
         "effects": list(case.effects.order_by("pk")),
         **documents_context(case),

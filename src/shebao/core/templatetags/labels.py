@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
 from shebao.core import labels
@@ -19,6 +21,13 @@ def zh(value: str | None, enum: str) -> str:
 def policy_zh(pack: str, version: str = "") -> str:
     """{% policy_zh case.pack case.pack_version %}: 《the pack's title》（版本…）."""
     return labels.policy_zh(pack, version)
+
+
+@register.simple_tag
+def clauses_cited(clauses: Any, pack: str, version: str = "") -> str:
+    """{% clauses_cited case.clauses case.pack case.pack_version %}: the clauses with the pack that has
+    them, the ordinary rules by their own title (`core.labels.clauses_cited_zh`)."""
+    return labels.clauses_cited_zh(clauses or (), pack, version)
 
 
 @register.filter
