@@ -92,7 +92,7 @@ def test_the_collection_desk_starts_a_run_from_the_page_and_downloads_the_bank_f
     assert f'filename="deduction-run-{run.pk}.csv"' in download["Content-Disposition"]
     lines = download.content.decode().splitlines()
     item = run.items.get()
-    assert lines == ["item_id,credit_code,employer_name,bank_account,amount",
+    assert lines == ["扣款明细编号,统一社会信用代码,单位名称,银行账号,金额（元）",
                      f"{item.pk},{deduction_employer.credit_code},{deduction_employer.name},{FULL_ACCOUNT},100.00"]
     checksum = client.get(reverse("collection:deduction_file_checksum", args=[run.pk]))
     assert checksum.content.decode() == f"{file.sha256}  deduction-run-{run.pk}.csv\n"

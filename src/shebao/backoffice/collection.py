@@ -384,7 +384,9 @@ def bank_file_import(request: HttpRequest, kind: str) -> HttpResponse:
         raise Http404
     title, service, columns, action = IMPORTS[kind]
     require(request.user, action)  # the service refuses too; the page is not offered
-    context: dict[str, object] = {"kind": kind, "title": title, "columns": ",".join(columns),
+    # the header said as the bank's clerk writes it (review-user10 F8); the English names are taken too
+    context: dict[str, object] = {"kind": kind, "title": title,
+                                  "columns": ",".join(importers.COLUMN_LABELS.get(c, c) for c in columns),
                                   "encodings": bankfiles.UPLOAD_ENCODINGS.items(),
                                   "encoding": request.POST.get("encoding", "")}
     status = 200
@@ -465,7 +467,7 @@ def refund_desk(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {**selectors.refund_desk(user=request.user),
                                "encodings": bankfiles.UPLOAD_ENCODINGS.items(),
                                "encoding": request.POST.get("encoding", ""),
-                               "columns": ",".join(refunds.RESULT_COLUMNS)}
+                               "columns": refunds.result_header_zh()}
     return TemplateResponse(request, "backoffice/collection/refunds.html", context)
 
 
@@ -544,5 +546,5 @@ def refund_result_upload(request: HttpRequest) -> HttpResponse:
         context["result_errors"] = e.messages
         status = 400
     context.update(selectors.refund_desk(user=request.user), encodings=bankfiles.UPLOAD_ENCODINGS.items(),
-                   encoding=request.POST.get("encoding", ""), columns=",".join(refunds.RESULT_COLUMNS))
+                   encoding=request.POST.get("encoding", ""), columns=refunds.result_header_zh())
     return TemplateResponse(request, "backoffice/collection/refunds.html", context, status=status)

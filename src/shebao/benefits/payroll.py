@@ -99,6 +99,9 @@ from shebao.rules.work_injury import (
 )
 
 PAYMENT_COLUMNS = ["transfer_id", "id_number_masked", "name", "bank_account", "amount"]
+# the payment file's header line as the bank's clerk reads it (review-user10 F8), one per PAYMENT_COLUMNS
+# column in its order; the format is described in docs/bank_files.md
+PAYMENT_HEADERS_ZH = ["支付明细编号", "证件号码（遮蔽）", "户名", "银行账号", "金额（元）"]
 RESULT_COLUMNS = ["transfer_id", "amount", "result", "reason", "bank_reference", "date"]
 # the same columns under Chinese headers, as a bank or a clerk writes them (importers.read_table)
 RESULT_HEADERS_ZH = {"transfer_id": ["支付明细编号", "明细编号"], "amount": ["金额", "金额（元）", "金额(元)"],
@@ -730,7 +733,8 @@ def _masked_id(region: str, last4: str, token: str) -> str:
 
 
 def payment_file_bytes(run: PayrollRun, *, sent: dict[int, str] | None = None) -> tuple[bytes, int, int]:
-    """The payment file of ``run``: UTF-8 CSV, columns PAYMENT_COLUMNS, full account, amount in yuan.
+    """The payment file of ``run``: UTF-8 CSV, columns PAYMENT_COLUMNS under the Chinese header
+    PAYMENT_HEADERS_ZH (docs/bank_files.md), full account, amount in yuan.
     Returns (bytes, lines, total fen).
 
     Each line sends what its transfer records (`Transfer.payee_name`, ``bank_account``, ``amount_fen``:
@@ -748,7 +752,7 @@ def payment_file_bytes(run: PayrollRun, *, sent: dict[int, str] | None = None) -
     file's on every core (`core.crypto.Workers`, started once for the file)."""
     out = io.StringIO(newline="")
     w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(PAYMENT_COLUMNS)
+    w.writerow(PAYMENT_HEADERS_ZH)
     lines = total = 0
     # a survivors' pension is paid to the dependant, not to the deceased the transfer is booked on
     payees = {t: (mask_id_number(p.id_number), p.name) for t, p in

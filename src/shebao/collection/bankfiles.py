@@ -46,6 +46,9 @@ from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor, actor_label, actor_user, require
 
 REQUEST_COLUMNS = ["item_id", "credit_code", "employer_name", "bank_account", "amount"]
+# the request file's header line as the bank's clerk reads it (review-user10 F8), one per REQUEST_COLUMNS
+# column in its order; the result file names item_id the same (importers.COLUMN_LABELS). docs/bank_files.md
+REQUEST_HEADERS_ZH = ["扣款明细编号", "统一社会信用代码", "单位名称", "银行账号", "金额（元）"]
 
 
 def bank_file_dir() -> Path:
@@ -65,14 +68,15 @@ def _actor_label(actor: Any) -> str:
 
 
 def request_file_bytes(run: DeductionRun) -> tuple[bytes, int, int]:
-    """The request file of `run`: UTF-8 CSV, columns REQUEST_COLUMNS, the full account, amount in yuan.
+    """The request file of `run`: UTF-8 CSV, columns REQUEST_COLUMNS under the Chinese header
+    REQUEST_HEADERS_ZH (docs/bank_files.md), the full account, amount in yuan.
 
     Returns (bytes, lines, total in fen).
     """
     items = list(run.items.select_related("employer").order_by("pk"))
     out = io.StringIO(newline="")
     w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(REQUEST_COLUMNS)
+    w.writerow(REQUEST_HEADERS_ZH)
     for i in items:
         w.writerow([i.pk, i.employer.credit_code, i.employer.name, i.employer.bank_account,
                     format_yuan(i.amount_fen).replace(",", "")])

@@ -48,6 +48,9 @@ from shebao.core.permissions import actor_label, actor_user, require
 
 REFUND_PAYABLE = "refund_payable"
 FILE_COLUMNS = ["refund_id", "payee_name", "bank_name", "bank_account", "amount"]
+# the payment file's header line as the bank's clerk reads it (review-user10 F8), one per FILE_COLUMNS
+# column in its order; the result file names refund_id the same (RESULT_HEADERS_ZH). docs/bank_files.md
+FILE_HEADERS_ZH = ["退费编号", "收款人户名", "开户银行", "银行账号", "金额（元）"]
 RESULT_COLUMNS = ["refund_id", "status", "paid_on", "reason"]
 # the same columns under Chinese headers (importers.read_table); the status values are the payroll's
 # (importers.bank_result_outcome: 成功/失败, success/failed)
@@ -55,11 +58,18 @@ RESULT_HEADERS_ZH = {"refund_id": ["退费编号"], "status": ["支付结果", "
                      "paid_on": ["支付日期", "日期"], "reason": ["失败原因", "原因"]}
 
 
+def result_header_zh() -> str:
+    """The result file's header line as the pages and the command name it: the Chinese names
+    (RESULT_HEADERS_ZH, the first of each), comma-separated. The English ones are taken too."""
+    return ",".join(RESULT_HEADERS_ZH[c][0] for c in RESULT_COLUMNS)
+
+
 def refund_payment_file_bytes(refunds: list[Refund]) -> bytes:
-    """The bank payment file of `refunds` (ordered by id): UTF-8 CSV, columns FILE_COLUMNS, yuan."""
+    """The bank payment file of `refunds` (ordered by id): UTF-8 CSV, columns FILE_COLUMNS under the
+    Chinese header FILE_HEADERS_ZH (docs/bank_files.md), amount in yuan."""
     out = io.StringIO(newline="")
     w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(FILE_COLUMNS)
+    w.writerow(FILE_HEADERS_ZH)
     for r in refunds:
         w.writerow([r.pk, r.payee_name, r.bank_name, r.bank_account, format_yuan(r.amount_fen).replace(",", "")])
     return out.getvalue().encode("utf-8")

@@ -9,7 +9,13 @@ import datetime as dt
 import json
 
 from shebao.benefits.models import Retiree
-from shebao.benefits.payroll import payroll_file_read, payroll_result_import, payroll_run_start
+from shebao.benefits.payroll import (
+    RESULT_COLUMNS,
+    RESULT_HEADERS_ZH,
+    payroll_file_read,
+    payroll_result_import,
+    payroll_run_start,
+)
 from shebao.benefits.services import Basis, retiree_declare
 from shebao.benefits.work_injury import exchange_file_import, fast_track_claim_submit
 from shebao.collection.releases import payroll_file_release
@@ -58,11 +64,11 @@ def demo_benefits_create(*, clerk: object, month: str) -> int:
     payroll_file_release(run=run, actor=checker)
     payroll_file_read(run=run, actor=DEMO)
     paid_on = clock.today().isoformat()
-    lines = ["transfer_id,amount,result,reason,bank_reference,date"]
+    lines = [",".join(RESULT_HEADERS_ZH[c][0] for c in RESULT_COLUMNS)]  # as the bank's clerk writes it
     for k, t in enumerate(run.transfers.order_by("pk")):
         amount = f"{t.amount_fen // 100}.{t.amount_fen % 100:02d}"
-        lines.append(f"{t.pk},{amount},failed,账户已冻结,,{paid_on}" if k == 1
-                     else f"{t.pk},{amount},success,,DEMO{t.pk:06d},{paid_on}")
+        lines.append(f"{t.pk},{amount},失败,账户已冻结,,{paid_on}" if k == 1
+                     else f"{t.pk},{amount},成功,,DEMO{t.pk:06d},{paid_on}")
     report = payroll_result_import(data=("\n".join(lines) + "\n").encode(), filename=f"demo-result-{month}.csv",
                                    actor=DEMO)
     if report.refused:  # the demo's own file: a refusal is a fault of the demo, said loudly

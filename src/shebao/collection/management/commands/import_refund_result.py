@@ -9,12 +9,12 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from shebao.collection.bankfiles import upload_encoding
-from shebao.collection.refunds import RESULT_COLUMNS, refund_result_import
+from shebao.collection.refunds import refund_result_import, result_header_zh
 from shebao.core.permissions import SystemActor
 
 
 class Command(BaseCommand):
-    help = (f"导入银行退费支付结果文件（CSV或.xlsx，表头 {','.join(RESULT_COLUMNS)}；结果为“成功”或“失败”）。"
+    help = (f"导入银行退费支付结果文件（CSV或.xlsx，表头 {result_header_zh()}；结果为“成功”或“失败”）。"
             "支付成功的退费冲销应付退费，失败的留待下一份支付文件；有任何一行错误则整份不导入；同一文件重复导入不做任何更改。")
 
     def add_arguments(self, parser: Any) -> None:
