@@ -239,12 +239,19 @@ def _deferrals_visible(user: Any) -> Any:
 
 
 def _deferral_rules() -> list[dict[str, Any]]:
-    """The deferral rules of the published packs: what an application may rest on."""
+    """The deferral rules of the published packs: what an application may rest on, each with the
+    months of dues it covers (``window``: 2020-02至2020-06) and an ``example`` of months to type taken
+    inside that window (review-user10 F6: the form's example 2020-07,2020-08 lay outside the one rule
+    offered on 2020-02-20)."""
     out = []
     for p in services.relief_packs_in_force():
         for r in p.deferrals:
+            first, last = r.coverage.month_from, r.coverage.month_to
+            example = [month_str(m) for m in range(first, min(first + 2, last + 1))]
             out.append({"value": f"{p.name}/{r.id}", "label": r.label,
-                        "basis": f"{r.reference.document} {r.reference.clause}"})
+                        "basis": f"{r.reference.document} {r.reference.clause}",
+                        "window": f"{month_str(first)}至{month_str(last)}" if first != last else month_str(first),
+                        "example": ",".join(example)})
     return out
 
 

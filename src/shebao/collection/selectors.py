@@ -67,6 +67,15 @@ class DueRow:
     paid: bool = False  # the due was paid on or before the account's day
 
     @property
+    def deferral_short(self) -> str:
+        """What a page's row says of its deferral, the citation left to the account's list of deferrals
+        (`EmployerAccount.deferrals`), said there once however many months it moved (review-user10 F6:
+        the rule, document and clause were repeated on every month's row). ``""`` when not deferred."""
+        if not self.deferral or self.due.deferred_to is None:
+            return ""
+        return f"缓缴至{self.due.deferred_to:%Y年%m月%d日}，缓缴期间免收滞纳金（依据见缓缴申请）"
+
+    @property
     def fee_state_zh(self) -> str:
         """Where this due's late fee stands (review U11), in Chinese: ``""`` when there is none."""
         if self.late_fee_fen:

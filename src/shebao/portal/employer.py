@@ -273,7 +273,9 @@ def account(request: HttpRequest) -> HttpResponse:
     book = employer_account(employer=request.portal_employer, as_of=today, policy=current_policy(), limit=120)
     return TemplateResponse(request, "portal/employer/account.html", {
         "employer": request.portal_employer, "book": book, "reference": payment_reference(request.portal_employer),
-        "today": today})
+        "today": today,
+        # the deferrals granted, each with its rule's citation once (a due's row names only the new date)
+        "deferrals": [(d, basis) for d, basis in book.deferrals if d.status == "approved"]})
 
 
 # --- Messages ----------------------------------------------------------------------------------------
