@@ -35,7 +35,9 @@ def _today(settings):
 
 def _file(run: PayrollRun) -> dict[int, tuple[str, str, str]]:
     """transfer pk -> (户名, account, amount) as the run's payment file sent them."""
-    rows = csv.DictReader(io.StringIO(payroll.payment_file_bytes(run)[0].decode()))
+    # the file's Chinese header (docs/bank_files.md) read back by the code's column names
+    rows = csv.DictReader(io.StringIO(payroll.payment_file_bytes(run)[0].decode()), fieldnames=payroll.PAYMENT_COLUMNS)
+    assert next(rows) == dict(zip(payroll.PAYMENT_COLUMNS, payroll.PAYMENT_HEADERS_ZH, strict=True))
     return {int(r["transfer_id"]): (r["name"], r["bank_account"], r["amount"]) for r in rows}
 
 
