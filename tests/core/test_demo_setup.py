@@ -85,6 +85,12 @@ def test_demo_setup_creates_the_logins_and_sample_cases_once(capsys):
     owed = Due.objects.filter(month__gte="2019-07", month__lte="2020-02").aggregate(s=Sum("amount_fen"))["s"]
     assert owed and board.value("dues_fen") == owed and board.value("paid_fen") > 0
     assert "领导看板统计已全量重算" in out
+    # review-user10 F7: no stored value is only its own field's label (the refunds' payee and bank were)
+    from tests.labels_as_values import labels_stored_as_values
+
+    assert labels_stored_as_values() == []
+    refunds = Case.objects.filter(business="refund")
+    assert refunds.count() >= 2 and all(c.details["bank_name"].endswith(("银行", "分行", "支行")) for c in refunds)
     call_command("demo_setup", "--cases", "12")
     assert (EmployerContact.objects.count(), DutyAssignment.objects.count()) == (contacts, duty)
     assert Case.objects.count() == made and User.objects.filter(username="chaoyang").count() == 1

@@ -74,7 +74,7 @@ DEFINITIONS_DIR = Path(__file__).parent / "businesses"
 FIELD_TYPES = frozenset({"text", "choice", "choices", "fen", "int", "ids", "month", "months", "period", "date",
                          "mobile", "bank_account", "id_number", "lines", "changes"})
 _FIELD_KEYS = {"name", "type", "label", "required", "fact", "enum", "min", "max", "max_length", "items", "help",
-               "past", "by"}
+               "past", "by", "example"}
 # ``by:`` of a field: who gives its value. ``applicant`` (the default): the application carries it, at
 # the front desk, in the portal and through the API. ``agency``: the agency works it out itself while
 # handling the case (a retiree's average contribution index, account balance, the amount of record),
@@ -120,6 +120,9 @@ class FieldSpec:
     help: str = ""
     past: bool = False  # a date that cannot lie after the application's day (a birth date)
     by: str = "applicant"  # who gives the value: the applicant, or the agency (FIELD_SOURCES)
+    # a text field's plausible value (``example:`` of the definition, required of every text field and
+    # never its own label: review-user10 F7, the demo's refunds read 收款人户名 / 开户银行 as the values)
+    example: str = ""
 
     def choices(self) -> list[tuple[str, str]]:
         """``(value, Chinese name)`` of a choice field's enum, in the catalog's order."""
@@ -207,6 +210,10 @@ def _spec(raw: Any, where: Located, enums: dict[str, tuple[str, ...]]) -> FieldS
         raise raw.error(f"by is one of {list(FIELD_SOURCES)}", "by")
     if raw.get("by") == "agency" and raw.get("required", True):
         raise raw.error(f"field {raw['name']!r} given by the agency cannot be required of the application", "by")
+    if raw["type"] == "text" and not str(raw.get("example", "")).strip():
+        raise raw.error(f"text field {raw['name']!r} needs an example (a plausible value, not its label)", "name")
+    if "example" in raw and label_as_value(str(raw["example"]), str(raw["label"])):
+        raise raw.error(f"field {raw['name']!r}'s example is its own label", "example")
     items = tuple(_spec(i, raw, enums) for i in raw.get("items") or ())
     if raw["type"] == "lines" and not items:
         raise raw.error(f"lines field {raw['name']!r} needs items", "items")
@@ -214,7 +221,25 @@ def _spec(raw: Any, where: Located, enums: dict[str, tuple[str, ...]]) -> FieldS
                      required=bool(raw.get("required", True)), fact=raw.get("fact"), enum=raw.get("enum"),
                      min=raw.get("min"), max=raw.get("max"), max_length=int(raw.get("max_length", 200)),
                      items=items, help=str(raw.get("help", "")), past=bool(raw.get("past", False)),
-                     by=str(raw.get("by", "applicant")))
+                     by=str(raw.get("by", "applicant")), example=str(raw.get("example", "")))
+
+
+def label_as_value(value: str, label: str) -> bool:
+    """Whether ``value`` is only the field's own label (``开户银行`` typed or stored as the bank's name),
+    compared as a person types it: full- and half-width alike (NFKC), spaces, a colon and a leading
+    新的/新 ignored. Such a value says nothing: a form's label copied, or a generator's placeholder
+    (review-user10 F7). Pure.
+
+    >>> label_as_value(" 开户银行： ", "开户银行"), label_as_value("中国银行", "开户银行")
+    (True, False)
+    """
+    import unicodedata
+
+    def key(text: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", text or "").split()).rstrip(":：").casefold()
+
+    v = key(value)
+    return bool(v) and v in {key(label), key(label).removeprefix("新的"), key(label).removeprefix("新")}
 
 
 def _load(path: Path) -> tuple[str, tuple[FieldSpec, ...], tuple[str, ...], str | None, str | None]:
@@ -343,6 +368,8 @@ def _one(spec: FieldSpec, value: Any, label: str, today: dt.date) -> Any:
             raise _Bad(f"请填写{label}")
         if len(text) > spec.max_length:
             raise _Bad(f"{label}不能超过{spec.max_length}个字符（现为{len(text)}个）")
+        if label_as_value(text, spec.label):  # review-user10 F7: the field's name is not its value
+            raise _Bad(f"{label}填写的是栏目名称“{text}”，请填写实际的{spec.label}")
         for i, ch in enumerate(text, start=1):
             if not ch.isprintable():  # a private-use or unassigned character, a separator of lines
                 raise _Bad(f"{label}第{i}位是{char_named(ch)}，不能填写该字符，请核对后重新提交")
@@ -748,7 +775,7 @@ def _example_value(spec: FieldSpec, today: dt.date, wanted: Any = None) -> Any:
     month = f"{today.year - (today.month == 1):04d}-{(today.month - 2) % 12 + 1:02d}"
     t = spec.type
     if t == "text":
-        return spec.label[: spec.max_length]
+        return spec.example[: spec.max_length]
     if t == "choice":
         return spec.choices()[0][0]
     if t == "choices":

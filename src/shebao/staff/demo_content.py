@@ -11,8 +11,7 @@ from typing import Any
 
 from shebao.rules.dates import month_of_date
 
-# A full postal address (district, street, number), which the card order's check asks for: the
-# definition's example of a text field is its label, too short to be an address.
+# A full postal address (district, street, number), which the card order's check asks for.
 ADDRESS_EXAMPLE = {"postal_address": "北京市朝阳区建国路1号院2号楼301室"}
 
 
@@ -87,6 +86,10 @@ def example_details(business: str, *, person: Any = None, employer: Any = None,
                         line["month"] = month
     if "dues" in details:
         details.update(paid_dues(employer, person))
+    # whom the money or the card goes to: the applicant person, else the employer (review-user10 F7)
+    for name, who in (("payee_name", person if person is not None else employer), ("recipient_name", person)):
+        if name in details and name not in given and who is not None and getattr(who, "name", ""):
+            details[name] = who.name[:100]
     return details
 
 
