@@ -151,9 +151,25 @@ class _CorrectForm:
         from shebao.cases.business_forms import details_prefill, form_fields, kept_hints
 
         hints = kept_hints(case.business, case.details)
-        fields = form_fields(case.business, data if data is not None else details_prefill(case.business, case.details))
+        fields = form_fields(case.business, data if data is not None else details_prefill(case.business, case.details),
+                             picks=_refund_picks(case, data))
         self.desk_fields = [replace(f, hint=hints[f.name]) if f.name in hints else f for f in fields]
         self.reason = data.get("correct_reason", "") if data is not None else ""
+
+
+def _refund_picks(case, data=None) -> dict[str, list[tuple[str, str]]]:
+    """A refund's dues to tick in the correction form, never numbers to type (review-user10 F4): the
+    applicant's refundable dues (the employer's, or those of every employer the person worked for)
+    and the ones the application names (`collection.selectors.refund_dues_offered`)."""
+    from shebao.collection.selectors import refund_dues_offered
+    from shebao.rules.business_fields import definition
+
+    if not any(f.name == "dues" and f.type == "ids" for f in definition(case.business).applicant_fields):
+        return {}
+    chosen = data.getlist("dues") if data is not None else (case.details or {}).get("dues") or []
+    by_employer = case.applicant_kind == "employer" and case.employer_id
+    return {"dues": refund_dues_offered(employer=case.employer if by_employer else None,
+                                        person=None if by_employer else case.person, chosen=chosen)}
 
 
 def _correct_form(case, data=None) -> _CorrectForm:

@@ -345,9 +345,23 @@ def _change_shown(person_field: str, value: Any) -> str:
 
 
 def details_display(code: str, details: dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, value as shown) of an application's content, personal numbers masked."""
-    return [(spec.label, _shown(spec, details[spec.name])) for spec in definition(code).fields
-            if spec.name in details]
+    """(label, value as shown) of an application's content, personal numbers masked. A refund's dues
+    are named by what they are, month, insurance and amount with the number (review-user10 F4: the
+    case read 所退费款 12; `collection.selectors.due_descriptions`, one query), each on its own line."""
+    out = []
+    for spec in definition(code).fields:
+        if spec.name not in details:
+            continue
+        value = details[spec.name]
+        if spec.type == "ids" and spec.name == "dues" and isinstance(value, list):
+            from shebao.collection.selectors import due_descriptions
+
+            named = due_descriptions(value)
+            out.append((spec.label, "；".join(named.get(int(v)) if str(v).isdigit() and int(v) in named
+                                             else f"编号{v}" for v in value)))
+            continue
+        out.append((spec.label, _shown(spec, value)))
+    return out
 
 
 def details_masked(code: str, details: dict[str, Any]) -> dict[str, Any]:

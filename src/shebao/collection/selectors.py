@@ -185,7 +185,7 @@ def employer_account(*, employer: Employer, as_of: dt.date, policy: Policy, limi
     account.credit_fen = -balances[ledger.EMPLOYER_CREDIT]
     account.receivable_fen = balances[ledger.RECEIVABLE]
     account.deductions = list(DeductionItem.objects.filter(employer=employer).order_by("-pk")[:20])
-    account.refunds = list(Refund.objects.filter(employer=employer).prefetch_related("items")
+    account.refunds = list(Refund.objects.filter(employer=employer).prefetch_related("items__due")
                            .select_related("case").order_by("-pk")[:50])
     account.refund_payable_fen = -balances["refund_payable"]
     for due_id, amount in (RefundItem.objects.filter(due__employer=employer, refund__employer=employer).exclude(
@@ -618,3 +618,47 @@ def refundable_dues(*, employer: Employer, limit: int = 120) -> list[RefundableD
     room = refundable_each(list(paid))
     dues = Due.objects.filter(pk__in=[d for d, r in room.items() if r > 0]).order_by("-month_no", "insurance", "pk")
     return [RefundableDue(d, int(paid[d.pk]), room[d.pk]) for d in dues[:limit]]
+
+
+def due_descriptions(ids: Any) -> dict[int, str]:
+    """What each due of ``ids`` is, as a page names it instead of its bare number (review-user10 F4: a
+    refund case read 所退费款 12): ``{pk: "2019-12 企业职工基本养老保险 应缴1,000.00元（编号12）"}``, the
+    employer's name added when the dues are not all one employer's. A number with no due is left out
+    (the caller shows it as typed). One query. The caller has already checked who may read the case."""
+    from shebao.core.money import format_yuan
+
+    pks = []
+    for v in ids or ():
+        try:
+            pks.append(int(v))
+        except (TypeError, ValueError):
+            continue
+    dues = list(Due.objects.filter(pk__in=pks).select_related("employer"))
+    several = len({d.employer_id for d in dues}) > 1
+    return {d.pk: (f"{d.employer.name} " if several else "")
+            + f"{d.month} {d.get_insurance_display()} 应缴{format_yuan(d.amount_fen + d.relief_fen)}元（编号{d.pk}）"
+            for d in dues}
+
+
+def refund_dues_offered(*, employer: Employer | None = None, person: Person | None = None,
+                        chosen: Any = ()) -> list[tuple[str, str]]:
+    """The dues a refund's form offers to tick (1.2c), as ``(pk as text, label)``: the paid dues with
+    money left to refund (`refundable_dues`) of ``employer``, or of every employer ``person`` has a
+    spell with, newest first; then each number already ``chosen`` that is not among them (a due since
+    refunded in full stays listed, ticked, so a correction shows what the application names and the
+    content's check says why it no longer fits). What the front desk's correction form and the
+    portal offer instead of numbers typed by hand (review-user10 F4)."""
+    from shebao.registry.models import EmploymentSpell
+
+    employers = [employer] if employer is not None else (
+        list(Employer.objects.filter(pk__in=EmploymentSpell.objects.filter(person=person).values("employer_id"))
+             .order_by("pk")) if person is not None else [])
+    out = [(str(r.due.pk), (f"{e.name} " if len(employers) > 1 else "") + r.label)
+           for e in employers for r in refundable_dues(employer=e)]
+    offered = {k for k, _ in out}
+    rest = [str(c).strip() for c in chosen or () if str(c).strip() and str(c).strip() not in offered]
+    described = due_descriptions(rest)
+    for c in rest:
+        out.append((c, (described.get(int(c)) if c.isdigit() and int(c) in described else f"编号{c}")
+                    + "（已无可退金额或不属于本申请人）"))
+    return out
