@@ -42,6 +42,7 @@ ROUTES: dict[str, str] = {
     # The insured person's pages (person15).
     "portal:person_rights": PERSON,
     "portal:person_rights_statement": PERSON,
+    "portal:person_pension": PERSON,
     "portal:person_card_apply": PERSON,
     "portal:person_transfer": PERSON,
     "portal:person_transfer_apply": PERSON,

@@ -241,16 +241,27 @@ def payment_rows(transfers: Any) -> list[tuple[Transfer, Payee]]:
 
 @dataclass(frozen=True)
 class StatementLine:
+    """One month (or one month's top-up) paid to a retiree: ``month`` YYYY-MM, ``kind`` 当月 / 补发 /
+    调整补发, ``amount_fen``, the ``run`` that paid it, ``status`` (the transfer's state in Chinese),
+    ``paid_on`` (the bank's day, None until paid) and ``failure_reason`` (the bank's, when it failed)."""
+
     month: str
     kind: str
     amount_fen: int
     run: PayrollRun
     status: str
+    paid_on: Any = None
+    failure_reason: str = ""
+
+
+def _line(month: str, kind: str, amount_fen: int, transfer: Transfer) -> StatementLine:
+    return StatementLine(month, kind, amount_fen, transfer.run, transfer.get_status_display(), transfer.paid_on,
+                         transfer.failure_reason if transfer.status == Transfer.Status.FAILED else "")
 
 
 def _top_up_lines(retiree: Retiree) -> list[StatementLine]:
     """The retiree's yearly-adjustment top-ups (调整补发), one line per month and adjustment."""
-    return [StatementLine(u.month, "调整补发", u.amount_fen, u.transfer.run, u.transfer.get_status_display())
+    return [_line(u.month, "调整补发", u.amount_fen, u.transfer)
             for u in PensionTopUp.objects.filter(retiree=retiree).select_related("transfer__run")
             .order_by("month", "adjustment")]
 
@@ -260,16 +271,74 @@ def arrears_statement(retiree: Retiree) -> list[StatementLine]:
     transfer's state (2.1's statement listing each month); then each month's yearly-adjustment
     top-up (调整补发: the difference owed on a month paid before the adjustment's notice)."""
     months = (PensionMonth.objects.filter(retiree=retiree).select_related("transfer__run").order_by("month"))
-    return [*(StatementLine(m.month, m.get_kind_display(), m.amount_fen, m.transfer.run, m.transfer.get_status_display())
+    return [*(_line(m.month, m.get_kind_display(), m.amount_fen, m.transfer)
               for m in months if m.kind == PensionMonth.Kind.ARREARS), *_top_up_lines(retiree)]
 
 
 def payment_history(retiree: Retiree) -> list[StatementLine]:
     """Every month paid to ``retiree`` and every top-up, by month (a month's top-up after it)."""
     months = (PensionMonth.objects.filter(retiree=retiree).select_related("transfer__run").order_by("month"))
-    lines = [StatementLine(m.month, m.get_kind_display(), m.amount_fen, m.transfer.run, m.transfer.get_status_display())
-             for m in months]
+    lines = [_line(m.month, m.get_kind_display(), m.amount_fen, m.transfer) for m in months]
     return sorted([*lines, *_top_up_lines(retiree)], key=lambda s: (s.month, s.kind == "调整补发"))
+
+
+@dataclass(frozen=True)
+class PersonPension:
+    """What an insured person reads of their own basic pension (issue 15 "what an insured person does";
+    review-user10 F3: a retiree signed in to the portal saw no pension). ``retiree``; ``source_zh`` (how
+    it was computed: the formula of 国发〔2005〕38号 or an amount of record); ``parts``: (name, fen a
+    month) of the basic, personal-account and transitional pension at retirement, and ``monthly_fen``
+    their sum; ``month`` (the current business month) and ``now_fen`` (what that month pays, yearly
+    adjustments included, `rules.pension.monthly_amount_fen`); ``working``: the formula's working
+    (`entitlement_working`); ``payments``: every month paid, newest first, each with its state;
+    ``arrears``: the arrears statement (补发 and 调整补发 months, `arrears_statement`); ``suspensions``:
+    (reason, from, to) of each stop of payment, newest first."""
+
+    retiree: Retiree
+    status_zh: str
+    source_zh: str
+    record_reference: str
+    parts: list[tuple[str, int]]
+    monthly_fen: int
+    month: str
+    now_fen: int
+    working: list[tuple[str, str]]
+    payments: list[StatementLine]
+    arrears: list[StatementLine]
+    suspensions: list[tuple[str, str, str]]
+    bank_account_masked: str
+
+    @property
+    def arrears_fen(self) -> int:
+        return sum(s.amount_fen for s in self.arrears)
+
+
+def person_pension(person: Any, *, on: Any = None) -> PersonPension | None:
+    """The basic pension of ``person`` (their own: the caller passes the signed-in person), or None when
+    they draw none (no retiree record, or its entitlement not yet set). ``on``: the business day
+    (default today), whose month the amount now is read for. A few queries, whatever the length of
+    the record."""
+    from shebao.core import clock
+    from shebao.rules.dates import month_of_date
+
+    retiree = (Retiree.objects.select_related("entitlement", "person").filter(person=person).first()
+               if person is not None else None)
+    if retiree is None or not hasattr(retiree, "entitlement"):
+        return None
+    on = on or clock.today()
+    month = month_of_date(on)
+    e = retiree.entitlement
+    now = monthly_now_fen([retiree], month=month, known_on=on)[retiree.pk] if month > retiree.retirement_month else 0
+    parts = [("基础养老金", e.basic_fen), ("个人账户养老金", e.account_fen), ("过渡性养老金", e.transitional_fen)]
+    return PersonPension(
+        retiree=retiree, status_zh=retiree.get_status_display(), source_zh=e.get_source_display(),
+        record_reference=e.record_reference, parts=parts if e.source == "formula" else [],
+        monthly_fen=e.monthly_fen, month=month, now_fen=now,
+        working=entitlement_working(e, month=month, known_on=on),
+        payments=list(reversed(payment_history(retiree))), arrears=arrears_statement(retiree),
+        suspensions=[(s.get_reason_display(), s.from_month, s.to_month)
+                     for s in retiree.suspensions.order_by("-from_month", "-pk")],
+        bank_account_masked=retiree.bank_account_masked)
 
 
 # --- Work-injury monthly benefits (9) --------------------------------------------------------------

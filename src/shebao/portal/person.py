@@ -108,6 +108,20 @@ def _rights_context(request: HttpRequest) -> dict[str, Any]:
 
 
 @portal_person_required
+@require_GET
+def person_pension(request: HttpRequest) -> HttpResponse:
+    """我的养老金: the person's own basic pension, read through `benefits.selectors.person_pension`: the
+    entitlement (basic, personal-account and transitional amounts, how it was computed), the amount
+    this month, every month paid with its state, the arrears statement and any stop of payment
+    (review-user10 F3: a retiree signing in saw no pension). A person drawing none is told so."""
+    from shebao.benefits.selectors import person_pension as read
+
+    return TemplateResponse(request, "portal/person/pension.html", {
+        "person": request.portal_person, "pension": read(request.portal_person, on=clock.today()),
+        "today": clock.today()})
+
+
+@portal_person_required
 @require_POST
 def person_rights_statement(request: HttpRequest) -> HttpResponse:
     """打印个人权益记录单: a new statement with its verification code, answered as a PDF. The form

@@ -13,6 +13,7 @@ urlpatterns = [
     path("person/", views.person_home, name="person_home"),
     path("person/rights/", person.person_rights, name="person_rights"),
     path("person/rights/statement/", person.person_rights_statement, name="person_rights_statement"),
+    path("person/pension/", person.person_pension, name="person_pension"),
     path("person/card/", person.person_card_apply, name="person_card_apply"),
     path("person/transfer/", person.person_transfer, name="person_transfer"),
     path("person/transfer/<slug:direction>/", person.person_transfer_apply, name="person_transfer_apply"),
