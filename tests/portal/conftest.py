@@ -96,3 +96,29 @@ def identity_checked(client, person) -> None:
     session = client.session
     session[SESSION_KEY] = {"person_id": person.pk, "at": clock.now().isoformat(), "subject": "city-id-test"}
     session.save()
+
+
+# A person's transfer in from the portal, the application most document tests start from: it owes the
+# catalog's 参保缴费凭证 once accepted.
+TRANSFER_IN = {"region": "河北省石家庄市", "lines": "2015-01,3000,240\n2015-02,3000,240", "submission": "d1"}
+
+
+@pytest.fixture
+def document_day(settings):
+    """The business day of the document tests (2020-02-20, inside the emergency); uploads go to the
+    test's own folder (the root conftest's MEDIA_ROOT), returned as a Path."""
+    from pathlib import Path
+
+    settings.SHEBAO_TODAY = personas.dt.date(2020, 2, 20)
+    return Path(settings.MEDIA_ROOT)
+
+
+def transfer_in_submitted(client, settings, person):
+    """``person`` signed in on ``client`` with the identity check passed submits TRANSFER_IN: their case
+    (submitted, not yet accepted, nothing owed yet)."""
+    from shebao.cases.models import Case
+
+    sign_in_person(client, settings, person)
+    identity_checked(client, person)
+    assert client.post("/portal/person/transfer/in/", TRANSFER_IN).status_code == 302
+    return Case.objects.get(person=person)

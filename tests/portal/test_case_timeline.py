@@ -16,26 +16,16 @@ from shebao.cases import services as cases
 from shebao.cases import timeline, workflows
 from shebao.cases.models import Case, CaseTransition
 from tests.businesses.walk import PDF
-from tests.portal.conftest import identity_checked, sign_in_person
+from tests.portal.conftest import transfer_in_submitted
 
-pytestmark = pytest.mark.django_db
-TRANSFER_IN = {"region": "河北省石家庄市", "lines": "2015-01,3000,240\n2015-02,3000,240", "submission": "d1"}
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("document_day")]
 SERVICES = Path(cases.__file__)
-
-
-@pytest.fixture(autouse=True)
-def _today(settings, tmp_path):
-    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def walked_transfer_in(client, settings, person, clerk, reviewer) -> Case:
     """A person's transfer in walked to completion: submitted, its 参保缴费凭证 uploaded at once,
     accepted (the upload answers the item), refused on review, sent again, accepted and approved."""
-    sign_in_person(client, settings, person)
-    identity_checked(client, person)
-    assert client.post("/portal/person/transfer/in/", TRANSFER_IN).status_code == 302
-    case = Case.objects.get(person=person)
+    case = transfer_in_submitted(client, settings, person)
     url = f"/portal/person/cases/{case.pk}/documents/"
     assert client.post(url, {"name": "参保缴费凭证", "file": io.BytesIO(PDF)}).status_code == 302
     case = cases.case_accept(case=case, actor=clerk)
@@ -65,7 +55,7 @@ def test_the_person_reads_each_event_named_and_no_bare_status_twice(
         "本人：提交申请 已提交待受理",
         "本人：材料已上传：参保缴费凭证",
         "经办机构：已受理 审核中",
-        "经办机构：已补正：参保缴费凭证 以已上传的材料“参保缴费凭证”补正",
+        "经办机构：提前上传的材料已收取：参保缴费凭证 已提前上传的“参保缴费凭证”即为所需材料，无需补交",
         "经办机构：退回补正：参保缴费凭证 审核意见：印章不清晰",
         "本人：材料已上传：参保缴费凭证",
         "经办机构：材料审核通过：参保缴费凭证",

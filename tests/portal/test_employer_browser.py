@@ -98,7 +98,8 @@ def test_an_employer_applies_signs_uploads_and_sees_the_decision_and_bill(
     expect(page.locator("#commitment")).to_contain_text(letter.sha256)
     pdf = tmp_path / "contract.pdf"
     pdf.write_bytes(PDF)
-    page.get_by_label("材料名称").fill("劳动合同")
+    page.get_by_label("这份材料是").select_option("other")  # not one the case names: its name typed
+    page.get_by_label("其他材料的名称").fill("劳动合同")
     page.get_by_label("文件（PDF文件或图片）").set_input_files(str(pdf))
     page.get_by_role("button", name="上传", exact=True).last.click()
     expect(page.locator("#documents")).to_contain_text("劳动合同")

@@ -7,29 +7,25 @@ no document row and no file left in the storage folder; a whole tiny PNG, JPEG a
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from shebao.cases.models import Case, Document
+from shebao.cases.models import Document
 from shebao.cases.services import case_submit
 from shebao.portal.access import employer_actor
 from tests.cases.conftest import client_for, employ, valid_details
-from tests.portal.conftest import identity_checked, sign_in_employer, sign_in_person
+from tests.portal.conftest import sign_in_employer, transfer_in_submitted
 from tests.uploads import PDF, broken, good, png
 
-pytestmark = pytest.mark.django_db
-TRANSFER_IN = {"region": "河北省石家庄市", "lines": "2015-01,3000,240\n2015-02,3000,240", "submission": "d1"}
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("document_day")]
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+@pytest.fixture
+def _media(document_day):
+    return document_day
 
 
 def _stored(media: Path) -> list[Path]:
@@ -55,10 +51,7 @@ def roads(client, settings, admin_chaoyang, employer_chaoyang, person_chaoyang, 
     employer_page = type(client)()
     sign_in_employer(employer_page, settings, admin_chaoyang)
     person_page = type(client)()
-    sign_in_person(person_page, settings, insured)
-    identity_checked(person_page, insured)
-    assert person_page.post("/portal/person/transfer/in/", TRANSFER_IN).status_code == 302
-    person_case = Case.objects.get(person=insured)
+    person_case = transfer_in_submitted(person_page, settings, insured)
     staff = type(client)()
     staff.force_login(clerk_chaoyang)
     api = client_for(clerk_chaoyang)

@@ -5,35 +5,24 @@ checked by content (PDF, JPEG, PNG), size-limited, refused in Chinese with nothi
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from pathlib import Path
 
 import pytest
 
 from shebao.cases import services as cases
-from shebao.cases.models import Case, Document, OwedDocument
+from shebao.cases.models import Document, OwedDocument
 from tests.businesses.walk import PDF
 from tests.nothing_written import nothing_written
-from tests.portal.conftest import identity_checked, sign_in_person
+from tests.portal.conftest import identity_checked, sign_in_person, transfer_in_submitted
 
-pytestmark = pytest.mark.django_db
-TRANSFER_IN = {"region": "河北省石家庄市", "lines": "2015-01,3000,240\n2015-02,3000,240", "submission": "d1"}
-
-
-@pytest.fixture(autouse=True)
-def _today(settings, tmp_path):
-    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("document_day")]
 
 
 @pytest.fixture
 def accepted(client, settings, insured, clerk_chaoyang):
     """The person's transfer in, submitted online and accepted: it owes the 参保缴费凭证 (catalog)."""
-    sign_in_person(client, settings, insured)
-    identity_checked(client, insured)
-    assert client.post("/portal/person/transfer/in/", TRANSFER_IN).status_code == 302
-    case = cases.case_accept(case=Case.objects.get(person=insured), actor=clerk_chaoyang)
+    case = cases.case_accept(case=transfer_in_submitted(client, settings, insured), actor=clerk_chaoyang)
     owed = case.owed_documents.get()
     assert (owed.name, owed.state) == ("参保缴费凭证", "owed")
     return case, owed

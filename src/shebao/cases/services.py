@@ -449,18 +449,30 @@ def _owe(case: Case, names: list[str], kind: str, due_on: dt.date | None = None)
 OWED_ANSWERED = "owed_answered"  # the transition row's action when a document on the case answers an owed item
 
 
-def _owed_settle(case: Case, actor: Any) -> list[OwedDocument]:
+def owed_answered_note(owed_name: str, doc_name: str, *, in_advance: bool) -> str:
+    """The history row's note when a document answers an owed item, worded as it happened
+    (review-user10 F5: an upload made before anything was owed read 已补正): ``in_advance``, the item
+    became owed when the case already held the document (提前上传: nothing was asked for, nothing
+    corrected); else the item was owed and the upload answered it (补交). `cases.timeline` reads both."""
+    if in_advance:
+        return f"应交材料“{owed_name}”由提前上传的材料“{doc_name}”提交，无需补交"
+    return f"应补材料“{owed_name}”以上传的材料“{doc_name}”补交"
+
+
+def _owed_settle(case: Case, actor: Any, *, in_advance: bool = True) -> list[OwedDocument]:
     """Mark received every outstanding owed item of the (locked) ``case`` that a document already on it
     answers (`selectors.owed_satisfied`, the one rule), each with a row of the case's history and of
-    the audit trail. Returns the items received."""
+    the audit trail. ``in_advance``: called as the items become owed (the documents came first), else
+    after an upload. Returns the items received."""
     answered = owed_satisfied(case)
     done = []
     for owed in OwedDocument.objects.filter(pk__in=answered).order_by("pk"):
         doc = answered[owed.pk]
         before = snapshot(owed)
         _owed_receive(owed, case=case, document=doc)
-        _record_event(case, actor, OWED_ANSWERED, f"应补材料“{owed.name}”以已上传的材料“{doc.name}”补正")
-        audit_update(actor=actor, instance=owed, before=before, reason="已上传的材料补正应补材料")
+        _record_event(case, actor, OWED_ANSWERED, owed_answered_note(owed.name, doc.name, in_advance=in_advance))
+        audit_update(actor=actor, instance=owed, before=before,
+                     reason="提前上传的材料作为应交材料" if in_advance else "上传的材料补交应补材料")
         done.append(owed)
     return done
 
@@ -859,7 +871,7 @@ def _document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: 
             # it answers an owed document, the copy already here answers it.
             if owed is not None and owed.document_id != same.pk:
                 _owed_receive(owed, case=locked, document=same)
-                _record_event(locked, actor, OWED_ANSWERED, f"应补材料“{owed.name}”以已上传的材料“{same.name}”补正")
+                _record_event(locked, actor, OWED_ANSWERED, owed_answered_note(owed.name, same.name, in_advance=False))
                 return same
             from django.utils import timezone
 
@@ -878,7 +890,7 @@ def _document_attach(*, case: Case, actor: Any, name: str, stream: Any, source: 
         _record_event(locked, actor, "document", f"{doc.name}（{doc.get_source_display()}，SHA-256 {doc.sha256[:12]}…）")
         if owed is None:
             # Sent without naming the item it answers: an item it answers by name is received all the same.
-            _owed_settle(locked, actor)
+            _owed_settle(locked, actor, in_advance=False)
         # The core snapshot cannot serialise a file field: the row names the file by path and checksum.
         AuditEvent.objects.create(
             actor=actor_user(actor), actor_label=actor_label(actor), action=AuditEvent.Action.CREATE,

@@ -4,7 +4,7 @@ a second bare "审核中", the state it left unchanged).
 
 Every row of `CaseTransition` becomes one `TimelineEntry` that names what happened in Chinese: a step
 of the workflow (已受理, 审批通过 …, with the state it led to) or an event that leaves the state as it
-was (材料已上传：文件名, 已补正, 电话核验已完成, 退回补正 …). The applicant reads no staff member's name
+was (材料已上传：文件名, 已补交, 提前上传的材料已收取, 电话核验已完成, 退回补正 …). The applicant reads no staff member's name
 and none of the staff's own notes (a phone number, a figure, a flag's wording); staff read both.
 """
 
@@ -24,7 +24,7 @@ STEP_NAMES: dict[str, str] = {
 }
 # The events that leave the state as it was (cases.services._record_event), named without their detail.
 EVENT_NAMES: dict[str, str] = {
-    "document": "材料已上传", "owed_answered": "已补正", "data_exchange": "已通过数据共享补正",
+    "document": "材料已上传", "owed_answered": "已补交", "data_exchange": "已通过数据共享补正",
     "document_review": "材料已审核", "phone_check": "电话核验已完成", "commitment_letter": "承诺书已签署",
     "documents_due": "补交期限已确定", "assessment": "经办机构已核定", "details_correct": "补正申请内容",
     "flag": "经办记录",
@@ -34,7 +34,10 @@ STAFF_NAMES: dict[str, str] = {"submit": "登记申请", "flag": "7.4标记"}
 
 # The notes written by cases.services, read back for the name they carry.
 _DOCUMENT_NOTE = re.compile(r"^(?P<name>.*)（[^（）]*，SHA-256 [0-9a-f]{12}…）$", re.S)
-_ANSWERED_NOTE = re.compile(r"^应补材料“(?P<owed>.*)”以已上传的材料“(?P<doc>.*)”补正$", re.S)
+# cases.services.owed_answered_note: an upload that answered an item owed (补交), or one made before the
+# item was owed (提前上传); rows written before review-user10 F5 said 以已上传的材料…补正 for both.
+_ANSWERED_NOTE = re.compile(r"^应补材料“(?P<owed>.*)”以(?:已)?上传的材料“(?P<doc>.*)”(?:补正|补交)$", re.S)
+_ADVANCE_NOTE = re.compile(r"^应交材料“(?P<owed>.*)”由提前上传的材料“(?P<doc>.*)”提交，无需补交$", re.S)
 
 
 @dataclass(frozen=True)
@@ -80,8 +83,10 @@ def _label(t: CaseTransition, *, staff: bool) -> tuple[str, str]:
         m = _DOCUMENT_NOTE.match(note)
         return (f"材料已上传：{m['name']}" if m else "材料已上传"), ""
     if t.action == "owed_answered":
+        if m := _ADVANCE_NOTE.match(note):
+            return f"提前上传的材料已收取：{m['owed']}", f"已提前上传的“{m['doc']}”即为所需材料，无需补交"
         m = _ANSWERED_NOTE.match(note)
-        return (f"已补正：{m['owed']}" if m else "已补正"), (f"以已上传的材料“{m['doc']}”补正" if m else "")
+        return (f"已补交：{m['owed']}" if m else "已补交"), (f"以上传的材料“{m['doc']}”补交" if m else "")
     if t.action == "data_exchange":
         owed = note.split("：", 1)[0]
         return (f"已通过数据共享补正：{owed}" if owed else "已通过数据共享补正"), ""
