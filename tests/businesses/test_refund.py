@@ -297,6 +297,6 @@ def test_an_approved_refund_shows_on_the_employers_account(client, clerk_chaoyan
     refund = Refund.objects.get(case=case)
     html = client.get(url).content.decode()
     assert f"#{refund.pk}" in html and f"#{case.pk}" in html and "待支付" in html
-    assert f"编号{paid_due.pk}：300.00元" in html
+    assert f"2019-12 养老保险（编号{paid_due.pk}）：300.00元" in html
     assert "应付退费（已核准未支付）</dt><dd>300.00 元" in html
     assert "6222020000001234567" not in html and refund.bank_account_masked in html

@@ -10,7 +10,12 @@ import re
 
 import pytest
 
-from shebao.collection.relief import deferral_apply, deferral_decide, employer_facts_record, relief_pack_publish
+from shebao.collection.relief import (
+    deferral_apply,
+    deferral_decide,
+    employer_facts_record,
+    relief_pack_publish,
+)
 from shebao.collection.services import dues_build
 from shebao.rules.dates import month_index
 from tests.collection.conftest import contribution

@@ -22,7 +22,7 @@ from tests.portal.test_employer_browser import fits, screen  # noqa: F401 (the f
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_retiree_reads_the_pension_paid_and_the_arrears(screen, settings):
+def test_a_retiree_reads_the_pension_paid_and_the_arrears(screen, settings):  # noqa: F811
     page = screen
     settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
     retiree = declare("李退休", birth=dt.date(1959, 10, 15), serial=41, declared_on=dt.date(2020, 2, 20),
