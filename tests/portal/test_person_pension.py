@@ -21,10 +21,9 @@ from tests.portal.conftest import sign_in_person
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def paid_late(settings):
+def retiree_paid_in_march(settings):
     """A man retired 2019-10, declared only on 2020-02-20: the March 2020 run pays 2019-11 to 2020-02 as
-    arrears and March as the month's pension; the bank pays it on 2020-03-20."""
+    arrears and March as the month's pension; the bank pays it on 2020-03-20 (business day then)."""
     settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
     retiree = declare("李退休", birth=dt.date(1959, 10, 15), serial=41, declared_on=dt.date(2020, 2, 20),
                       phone="13900139041")
@@ -34,6 +33,11 @@ def paid_late(settings):
     payroll.payroll_result_import(data=result_file([(t, "success") for t in run.transfers.all()]),
                                   filename="r.csv", actor=SETUP)
     return retiree
+
+
+@pytest.fixture
+def paid_late(settings):
+    return retiree_paid_in_march(settings)
 
 
 def _text(html: str) -> str:

@@ -6,32 +6,20 @@ serious or critical violation, in the standard look and in large type."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from playwright.sync_api import expect
 
-from shebao.benefits import payroll
-from tests.benefits.conftest import declare, send_to_bank
-from tests.benefits.test_payroll import result_file
-from tests.personas import SETUP
 from tests.portal.conftest import sms_codes
 from tests.portal.test_accessibility import AXE, serious_violations
 from tests.portal.test_employer_browser import fits, screen  # noqa: F401 (the fixture)
+from tests.portal.test_person_pension import retiree_paid_in_march
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_retiree_reads_the_pension_paid_and_the_arrears(screen, settings):  # noqa: F811
     page = screen
-    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
-    retiree = declare("李退休", birth=dt.date(1959, 10, 15), serial=41, declared_on=dt.date(2020, 2, 20),
-                      phone="13900139041")
-    settings.SHEBAO_TODAY = dt.date(2020, 3, 20)
-    run = payroll.payroll_run_start(actor=SETUP, month="2020-03")
-    send_to_bank(run)
-    payroll.payroll_result_import(data=result_file([(t, "success") for t in run.transfers.all()]),
-                                  filename="r.csv", actor=SETUP)
+    retiree = retiree_paid_in_march(settings)
 
     page.goto(page.base + "/portal/person/sign-in/")
     page.get_by_label("证件号码").fill(retiree.person.id_number)
