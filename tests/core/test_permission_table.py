@@ -195,6 +195,7 @@ NOT_ACTIONS = {
     "shebao.cases.services.request_fingerprint", "shebao.cases.services.commitment_digest",
     "shebao.cases.services.details_check", "shebao.collection.refunds.refund_payment_file_bytes",  # validates an application's content, writes nothing
     "shebao.collection.refunds.result_header_zh",  # the result file's Chinese header line: pure
+    "shebao.cases.services.owed_answered_note",  # the history note of an owed item answered: pure
     "shebao.collection.services.employer_open_total", "shebao.collection.services.payment_reference",
     "shebao.collection.importers.after_line_applied", "shebao.collection.importers.parse_amount_fen",
     "shebao.collection.assessment.dues_read", "shebao.collection.assessment.fees_of",
