@@ -35,7 +35,7 @@ def test_the_case_history_names_each_event_on_a_phone_and_a_desktop(
     history = page.locator("#timeline li")
     expect(history).to_have_count(8)
     texts = history.all_inner_texts()
-    for wanted in ["材料已上传：参保缴费凭证", "已受理", "已补正：参保缴费凭证", "退回补正：参保缴费凭证",
+    for wanted in ["材料已上传：参保缴费凭证", "已受理", "提前上传的材料已收取：参保缴费凭证", "退回补正：参保缴费凭证",
                    "审核意见：印章不清晰", "材料审核通过：参保缴费凭证", "审批通过"]:
         assert any(wanted in t for t in texts), (wanted, texts)
     assert sum("审核中" in t for t in texts) == 1, texts  # the acceptance's state, once
