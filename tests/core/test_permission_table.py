@@ -121,6 +121,7 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.registry.services.employer_register": "employer.register",
     "shebao.registry.services.employer_update": "employer.update",
     "shebao.registry.services.personal_data_reveal": "personal_data.reveal",
+    "shebao.cases.services.case_change_reveal": "personal_data.reveal",
     "shebao.registry.merge.person_merge": "person.merge",
     "shebao.registry.merge.person_unmerge": "person.unmerge",
     "shebao.staff.services.api_token_create": "api_token.create",

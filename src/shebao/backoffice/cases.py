@@ -86,9 +86,14 @@ def _case_context(request: HttpRequest, case) -> dict:
     from shebao.rules.business_fields import definition
 
     problems = case_content_problems(case) if case.status not in (Status.COMPLETED, Status.REJECTED) else []
+    from shebao.cases.business_forms import change_items_masked
+    from shebao.core.permissions import may
+
     return {
         "case": case,
         "details_shown": details_display(case.business, case.details or {}),
+        "change_reveals": ([(item, name) for item, name, _ in change_items_masked(case.business, case.details or {})]
+                           if may(request.user, "personal_data.reveal") else []),
         # review-user7 F6: content that fails its definition is said before anyone approves (the
         # service refuses the approval or completion, `cases.services.case_transition`), each problem
         # with the input of the correction form it belongs to (``bf-field-<field>``).
@@ -299,6 +304,27 @@ def case_letter(request: HttpRequest, pk: int) -> HttpResponse:
         return "承诺书已录入"
 
     return _perform(request, pk, work, fields=True, form="letter")
+
+
+@login_required
+@require_POST
+def case_change_reveal(request: HttpRequest, pk: int, item: str) -> HttpResponse:
+    """The full new value of a masked item of a change of data (1.3a), the read recorded; answers the
+    reveal form in place."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from shebao.backoffice.errors import refusal_text
+
+    case = _get_case(request, pk)
+    field = f"change-{item}"
+    try:
+        value = case_services.case_change_reveal(actor=request.user, case=case, item=item,
+                                                 reason=request.POST.get("reason", ""))
+    except (ValidationError, PermissionDenied) as e:
+        text, status = refusal_text(e)
+        return TemplateResponse(request, "backoffice/registry/_reveal.html", {"error": text, "field": field},
+                                status=status)
+    return TemplateResponse(request, "backoffice/registry/_reveal.html", {"value": value, "field": field})
 
 
 @login_required

@@ -40,6 +40,7 @@ urlpatterns = [
     path("cases/<id:pk>/act/<str:action>/", cases.case_act, name="case_act"),
     path("cases/<id:pk>/letter/", cases.case_letter, name="case_letter"),
     path("cases/<id:pk>/phone-check/", cases.case_phone_check, name="case_phone_check"),
+    path("cases/<id:pk>/reveal-change/<str:item>/", cases.case_change_reveal, name="case_change_reveal"),
     path("cases/<id:pk>/assess/", cases.case_assess, name="case_assess"),
     path("cases/<id:pk>/correct/", cases.case_correct, name="case_correct"),
     path("cases/<id:pk>/documents/", cases.case_document, name="case_document"),

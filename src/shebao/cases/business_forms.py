@@ -322,6 +322,23 @@ CHANGE_MASKS = {"bank_account": mask_bank_account, "id_number": mask_id_number, 
                 "phone": mask_tail, "email": mask_email, "address": mask_address, "emergency_contact": mask_text}
 
 
+def change_items_masked(code: str, details: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The items of a change of a person's data (1.3a) that its pages show masked: (item, Chinese name,
+    full value as a page shows it), in the application's order. What the handling clerk may reveal, the
+    read recorded (`cases.services.case_change_reveal`; review-user11 F6: a new address could not be read
+    by the clerk deciding on it)."""
+    out = []
+    for spec in definition(code).fields:
+        if spec.type != "changes" or not isinstance(details.get(spec.name), dict):
+            continue
+        names = labels(spec.enum) if spec.enum else {}
+        for item, value in details[spec.name].items():
+            full = CHANGE_CHOICES[item].get(str(value), str(value)) if item in CHANGE_CHOICES else str(value)
+            if _change_shown(item, value) != full:
+                out.append((item, names.get(item, item), full))
+    return out
+
+
 def _change_masked(person_field: str, value: Any) -> Any:
     """One item of a change as the API shows it: a personal item masked, a code kept as the code."""
     if person_field in CHANGE_MASKS:

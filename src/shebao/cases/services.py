@@ -586,6 +586,33 @@ def _record_event(case: Case, actor: Any, action: str, note: str) -> None:
     _record(case, action=action, from_status=case.status, actor=actor, note=note)
 
 
+def case_change_reveal(*, actor: Any, case: Case, item: str, reason: str) -> str:
+    """The full new value of one item of a change of a person's data (1.3a), masked on the case page, for
+    staff allowed to reveal personal data in the case's district; the read is recorded
+    (core.PersonalDataAccess: who, whose, which item, why) like a reveal on the person's page.
+    Raises ValidationError (an item the change does not mask, no reason) or ActionRefused (role,
+    district); nothing is recorded then."""
+    from django.core.exceptions import ValidationError
+
+    from shebao.cases.business_forms import change_items_masked
+    from shebao.core.models import PersonalDataAccess
+
+    require(actor, "personal_data.reveal")
+    _require_district(actor, case)
+    shown = {i: (name, full) for i, name, full in change_items_masked(case.business, case.details or {})}
+    if item not in shown:
+        raise ValidationError({"field": f"本申请没有可查看的变更项目“{str(item)[:20]}”"})
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationError({"reason": "请填写查看原因"})
+    with transaction.atomic():
+        PersonalDataAccess.objects.create(
+            actor=actor, model="cases.Case", object_pk=str(case.pk),
+            subject_label=(case.person.name if case.person_id else "")[:150],
+            field=f"变更后{shown[item][0]}"[:50], reason=reason[:200])
+    return shown[item][1]
+
+
 def phone_check_record(*, case: Case, actor: Any, outcome: str, phone: str = "",
                        called_at: dt.datetime | None = None, note: str = "") -> PhoneCheck:
     """1.2c: who called, which number, when, and what the insured person said."""
