@@ -84,3 +84,17 @@ def test_a_personal_number_percent_encoded_in_a_path_is_logged_masked(path):
 def test_an_address_without_a_number_is_left_alone():
     assert mask_addresses("Not Found: /office/cases/12/") == "Not Found: /office/cases/12/"
     assert mask_addresses("GET /static/app.css?v=3 HTTP/1.1") == "GET /static/app.css?v=3 HTTP/1.1"
+
+
+@pytest.mark.parametrize("query", [
+    "code=SplxlOBeZQQYbYS6WxSbIA&state=af0ifjsldkj", "state=1&code=" + "a" * 40, "CODE=x", "id_token=eyJhbGciOi",
+    "x=1&access_token=abc", "session_state=s&code=c",
+])
+def test_a_credential_in_a_query_string_is_never_logged(query):
+    """review-input11 F5: the identity callback's authorization code (OIDC Core §3.1.2.5) was written to
+    the access log in clear on its 302, though the 400 on the same path withheld its query string."""
+    line = _logged(f"GET /portal/person/identity/callback/?{query} HTTP/1.1")
+    assert line == f'"GET /portal/person/identity/callback/{QUERY_WITHHELD} HTTP/1.1" 400 123'
+    # A query naming no credential is kept (what the access log is for).
+    assert mask_addresses("GET /portal/person/identity/?next=/portal/person/card/ HTTP/1.1") == (
+        "GET /portal/person/identity/?next=/portal/person/card/ HTTP/1.1")

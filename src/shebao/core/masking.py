@@ -187,6 +187,12 @@ def holds_personal_number(text: str) -> bool:
 # naming a path): its path and, after "?", its raw query string.
 _ADDRESS_RE = re.compile(r"(?P<path>/[^\s?\"'<>]*)(?:\?(?P<query>[^\s\"'<>]*))?")
 QUERY_WITHHELD = "?[查询参数已略去]"
+# Query parameters that are credentials, never written to a log whatever they hold: an OpenID Connect
+# authorization response's code and state (RFC 6749 §4.1.2, OIDC Core §3.1.2.5) and the tokens an
+# implicit or hybrid flow or a link may carry (review-input11 F5: the identity callback's code was in the
+# access log in clear).
+SECRET_QUERY_KEYS = frozenset({"code", "state", "token", "id_token", "access_token", "refresh_token",
+                               "session_state", "nonce", "otp"})
 
 
 def _mask_address(m: re.Match[str]) -> str:
@@ -201,9 +207,12 @@ def _mask_address(m: re.Match[str]) -> str:
             path = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in mask_text(decoded))
     if query is None:
         return path
+    from urllib.parse import parse_qsl
+
     from shebao.core.middleware import query_string_refused
 
-    if query_string_refused(query):
+    keys = {k.strip().lower() for k, _ in parse_qsl(query, keep_blank_values=True)}
+    if query_string_refused(query) or keys & SECRET_QUERY_KEYS:
         return path + QUERY_WITHHELD
     return path + "?" + query
 
@@ -212,7 +221,8 @@ def mask_addresses(text: str) -> str:
     """Read every address in ``text`` as the query guard reads it (core.middleware.QueryGuardMiddleware):
     a query string the guard refuses (an ID, mobile or account number however written: percent-encoded
     full-width digits, "+" between groups, an "id:" or U+202E prefix, +86; or a control character) is
-    replaced by "?[查询参数已略去]"; a path is masked on its URL-decoded reading.
+    replaced by "?[查询参数已略去]", as is one carrying a credential (`SECRET_QUERY_KEYS`: an OpenID
+    Connect callback's code and state); a path is masked on its URL-decoded reading.
 
     >>> mask_addresses('"GET /persons/?q=110105+19650713+0892 HTTP/1.1" 400')
     '"GET /persons/?[查询参数已略去] HTTP/1.1" 400'
