@@ -61,6 +61,20 @@ def test_an_exchange_file_is_imported_once_and_a_bad_one_refused_whole(nurse):
     assert ExchangeRecord.objects.count() == 2  # nothing of the bad file
 
 
+def test_an_exchange_line_is_held_to_the_inputs_rules_and_each_bad_line_named(nurse):
+    """review-input11 F1: a reference holding a NUL and a U+200B was stored, and a grade of 5.0 taken as 5.
+    Each is refused on its line, the file whole, nothing stored."""
+    report = exchange_file_import(data=exchange(
+        recognition(nurse, reference="R8\u0000\u200b"), assessment(nurse, reference="R9", grade=5.0),
+        assessment(nurse, reference=12), assessment(nurse, reference="R10", grade=True),
+        recognition(nurse, reference="R11")), filename="bad.jsonl", actor=SETUP)
+    assert report.refused and not ExchangeRecord.objects.exists()
+    assert [n for n, _ in report.errors] == [1, 2, 3, 4]
+    assert "文书编号第3位" in report.errors[0][1] and "U+0000" in report.errors[0][1]
+    assert "伤残等级 grade 须为1至10的整数" in report.errors[1][1] and "文书编号 reference 须为文字" in report.errors[2][1]
+    assert "伤残等级 grade 须为1至10的整数" in report.errors[3][1]
+
+
 @pytest.mark.parametrize("field", ["decided_on", "injured_on"])
 def test_a_decision_of_an_implausible_day_is_refused_naming_the_field(nurse, field):
     # a decision of 9999-12-31 would start an allowance in month “10000-01” (review D16's class)

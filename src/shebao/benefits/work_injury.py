@@ -35,7 +35,13 @@ from shebao.benefits.payroll import immediate_payment_start
 from shebao.benefits.selectors import death_spouse_problem, relative_name_conflicts
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_create, audit_update, snapshot
-from shebao.core.inputs import bank_account_text, business_date_problem, clean_text, person_name_checked
+from shebao.core.inputs import (
+    bank_account_text,
+    business_date_problem,
+    clean_text,
+    person_name_checked,
+    text_problem,
+)
 from shebao.core.money import format_yuan
 from shebao.core.permissions import actor_label, require
 from shebao.core.policy import current_policy
@@ -88,9 +94,14 @@ def _parse(line: str, persons: dict[str, Person]) -> ExchangeRecord:
     unknown = set(raw) - _FIELDS[kind]
     if unknown:
         raise ValueError(f"未知字段：{'、'.join(sorted(unknown))}")
-    reference = str(raw.get("reference") or "").strip()
+    if not isinstance(raw.get("reference"), str | None):
+        raise ValueError("文书编号 reference 须为文字")
+    reference = (raw.get("reference") or "").strip()
     if not reference or len(reference) > 80:
         raise ValueError("缺少文书编号 reference（80字以内）")
+    problem = text_problem(reference)  # the one guard of stored text: NUL, invisible characters (review-input11 F1)
+    if problem:
+        raise ValueError(f"文书编号{problem}")
     person = persons.get(str(raw.get("id_number") or "").strip().upper())
     if person is None:
         raise ValueError(f"证件号码“{raw.get('id_number')}”不是本市参保人员")
@@ -106,7 +117,8 @@ def _parse(line: str, persons: dict[str, Person]) -> ExchangeRecord:
         grade, died = raw.get("grade"), raw.get("died_on")
         if (grade is None) == (died is None):
             raise ValueError("劳动能力鉴定结论须有伤残等级 grade（1至10）或死亡日期 died_on，二者择一")
-        if grade is not None and (isinstance(grade, bool) or grade not in range(1, 11)):
+        # An integer, never 5.0 (an integer never comes as a float: core.inputs; review-input11 F1).
+        if grade is not None and (type(grade) is not int or grade not in range(1, 11)):
             raise ValueError("伤残等级 grade 须为1至10的整数")
         rec.grade = grade
         rec.died_on = _day(died, "死亡日期") if died is not None else None
