@@ -153,3 +153,21 @@ def test_the_trail_of_reads_by_number_covers_the_whole_chain(client, municipal_a
     for p in (a, b, c):
         personal_data_read(actor=municipal_admin, subject=p, what="人员信息页")
     assert merge_group(Person.objects.filter(id_number=a.id_number)) == sorted([a.pk, b.pk, c.pk])
+
+
+def test_a_merge_refusal_names_the_end_of_the_chain(client, reviewer_chaoyang):
+    """review F6: merging A (A merged into B merged into C) again was refused naming B, the first link;
+    the refusal names C, where the business is done, on the service, the API and the page."""
+    from shebao.registry import merge
+
+    a, b, c = _chain()
+    third = personas.make_person("王五", serial=8)
+    said = f"人员#{a.pk}已于此前合并至人员#{c.pk}（经人员#{b.pk}），不能再合并；请在保留的记录上办理"
+    assert merge.merge_conflicts(keep=third, other=a) == [said]
+    assert merge.merge_conflicts(keep=b, other=third) == [
+        f"人员#{b.pk}已于此前合并至人员#{c.pk}，不能再合并；请在保留的记录上办理"]
+    api = APIClient()
+    api.force_authenticate(reviewer_chaoyang)
+    with nothing_written():
+        r = api.post(f"/api/v1/persons/{third.pk}/merge/", {"other": a.pk, "reason": "核实身份证原件"}, format="json")
+    assert r.status_code == 409 and said in r.json()["detail"]

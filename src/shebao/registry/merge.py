@@ -154,7 +154,14 @@ def merge_conflicts(*, keep: Person, other: Person) -> list[str]:
     found: list[str] = []
     for p in (keep, other):
         if p.merged_into_id is not None:
-            found.append(f"人员#{p.pk}已于此前合并至人员#{p.merged_into_id}，不能再合并")
+            # named by the END of its merge chain, where its business is done (`kept_record`, as every
+            # look-up follows it): A merged into B merged into C names C, through B (review F6)
+            from shebao.registry.selectors import kept_record_pk
+
+            end = kept_record_pk(p.pk)
+            through = f"（经人员#{p.merged_into_id}）" if end not in (None, p.merged_into_id) else ""
+            found.append(f"人员#{p.pk}已于此前合并至人员#{end or p.merged_into_id}{through}，不能再合并；"
+                         "请在保留的记录上办理")
     if found:
         return found
     if problem := identity_problem(keep=keep, other=other):
