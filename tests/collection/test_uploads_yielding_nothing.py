@@ -270,3 +270,14 @@ def test_the_extent_is_measured_from_cell_references_and_from_cells_without_them
     assert "第2行、第5列" in workbook_extent_problem(unnumbered, max_rows=1, max_columns=5)
     assert workbook_extent_problem(unnumbered, max_rows=2, max_columns=5) == ""
     assert workbook_extent_problem(b"PK\x03\x04 not a zip", max_rows=1) == ""
+
+
+def test_the_table_uploads_name_a_document_by_the_one_table_of_signatures() -> None:
+    """Code review: the importers repeated the PDF/JPEG/PNG signatures of the document upload's table;
+    they are read from it (`cases.documents.MAGIC` and `KIND_ZH`), so a signature added there (or a
+    kind renamed) is named by the table uploads too."""
+    from shebao.cases.documents import KIND_ZH, MAGIC
+    from shebao.collection.importers import not_a_table
+
+    for magic, ctype, _ext in MAGIC:
+        assert not_a_table(magic + bytes(16)).startswith(f"文件实为{KIND_ZH[ctype]}，不是CSV")

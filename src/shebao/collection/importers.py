@@ -43,6 +43,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Sum
 
+from shebao.cases.documents import KIND_ZH, MAGIC
 from shebao.collection import services
 from shebao.collection.models import BankFile, DeductionItem, Due, Payment, RemittanceLine
 from shebao.collection.releases import remittance_second_person_reason
@@ -401,11 +402,11 @@ def _xlsx_rows(data: bytes, columns: list[str], headers: Mapping[str, Sequence[s
 
 # What a file that is not a table declares by its first bytes: named in the refusal, since read as text
 # its bytes become a header of garbled characters (a PNG renamed .csv read as GB18030 began “塒NG”).
+# The kinds a document upload takes (PDF, JPEG, PNG) are read from the one table of their signatures,
+# `cases.documents.MAGIC`, with its Chinese names (`KIND_ZH`); the others are known only here.
 _NOT_A_TABLE: tuple[tuple[bytes, str], ...] = (
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "旧版Excel工作簿（.xls）或其他Office文件"),
-    (b"%PDF-", "PDF文件"),
-    (b"\x89PNG\r\n\x1a\n", "PNG图片"),
-    (b"\xff\xd8\xff", "JPEG图片"),
+    *((magic, KIND_ZH[ctype]) for magic, ctype, _ext in MAGIC),
     (b"GIF8", "GIF图片"),
     (b"Rar!", "RAR压缩包"),
     (b"7z\xbc\xaf\x27\x1c", "7z压缩包"),
