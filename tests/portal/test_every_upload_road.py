@@ -138,6 +138,45 @@ def test_a_decompression_bomb_is_refused_not_warned(roads, _media):
     assert not Document.objects.exists() and _stored(_media) == []
 
 
+def test_an_image_over_the_pixel_limit_is_refused_on_every_road_from_its_header(roads, _media, monkeypatch):
+    """review F7: a 9400×9400 PNG (257 kB), just under Pillow's own limit, cost 3.4 s and 340 MB to
+    verify. Images are held to 40 million pixels (an A4 page scanned at 600 dpi is 34.8 million), read
+    from the header: refused on every road naming the limit, with no pixel decoded and nothing stored."""
+    from PIL import ImageFile
+
+    from shebao.cases.documents import MAX_PIXELS, max_pixels
+
+    assert max_pixels() == MAX_PIXELS == 40_000_000 and 4961 * 7016 < MAX_PIXELS < Image.MAX_IMAGE_PIXELS
+    out = io.BytesIO()
+    Image.new("1", (9400, 9400)).save(out, "PNG")
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda im: decoded.append(im.size))
+    monkeypatch.setattr(Image.Image, "verify", lambda im: decoded.append(im.size))
+    for road, post in roads.items():
+        status, said = post("big.png", out.getvalue())
+        assert status == 400, road
+        assert "文件“big.png”的图片像素过多（9400×9400，共88,360,000像素，超过4,000万像素的上限）" in said, (road, said[:300])
+    assert decoded == [] and not Document.objects.exists() and _stored(_media) == []
+
+
+@pytest.mark.parametrize("size", [(10, 10), (11, 10)])
+def test_the_pixel_limit_is_a_setting_and_holds_at_its_edge(settings, size):
+    """At the limit an image is taken; one pixel column more is refused (JPEG and PNG alike)."""
+    from shebao.cases.documents import check_upload
+    from shebao.core.errors import UploadRefused
+    from tests.uploads import jpeg
+
+    settings.SHEBAO_UPLOAD_MAX_PIXELS = 100
+    for name, content in (("a.png", png(size)), ("a.jpg", jpeg(size))):
+        f = _file(name, content)
+        if size == (10, 10):
+            assert check_upload(f).size == len(content)
+        else:
+            with pytest.raises(UploadRefused) as refused:
+                check_upload(f)
+            assert f"文件“{name}”的图片像素过多（11×10，共110像素，超过100像素的上限）" in refused.value.zh
+
+
 def test_a_file_refused_after_it_was_read_leaves_nothing(roads, _media):
     """A refusal after the content passed (the same file twice) leaves only the first one's file."""
     roads["API"]("form.pdf", PDF)

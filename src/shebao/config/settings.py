@@ -411,6 +411,8 @@ SHEBAO_PORTAL_CODES_PER_ADDRESS_HOUR = env_int("SHEBAO_PORTAL_CODES_PER_ADDRESS_
 # Uploads (cases.documents): content-checked PDF, JPEG and PNG only.
 SHEBAO_UPLOAD_MAX_BYTES = int(os.environ.get("SHEBAO_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 SHEBAO_UPLOAD_MAX_PER_CASE = int(os.environ.get("SHEBAO_UPLOAD_MAX_PER_CASE", "30"))
+# An image's width × height (cases.documents.MAX_PIXELS: an A4 page scanned at 600 dpi is 34.8 million).
+SHEBAO_UPLOAD_MAX_PIXELS = env_int("SHEBAO_UPLOAD_MAX_PIXELS", 40_000_000, least=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = SHEBAO_UPLOAD_MAX_BYTES + 1024 * 1024
 
 # Bank files of the collection desk (collection.bankfiles). A deduction request file carries every
