@@ -88,12 +88,19 @@ class BusinessDateTimeField(serializers.DateTimeField):
 
 
 class IdField(serializers.IntegerField):
-    """A record's id: an integer 1 .. 2⁶³-1 (a 64-bit column); beyond it 400, never an overflow."""
+    """A record's id: an integer 1 .. 2⁶³-1 (a 64-bit column); beyond it 400, never an overflow. A JSON
+    integer, or from a form a string of ASCII digits alone: DRF's IntegerField read "3010.0", "４８" and
+    " 48 " as ids (review F5), each now 400 at the field, said why (`core.inputs.id_problem`)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", inputs.ID_MAX)
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, str) and (problem := inputs.id_problem(data)):
+            raise serializers.ValidationError(f"编号“{_shown(data)}”无效：{problem}", code="invalid_id")
+        return super().to_internal_value(data)
 
 
 def model_text(model: type, field: str, **kwargs: Any) -> serializers.CharField:
@@ -106,6 +113,7 @@ def model_text(model: type, field: str, **kwargs: Any) -> serializers.CharField:
 
 
 NOT_AN_INTEGER = "应为整数（JSON数字，不带小数点），不接受小数、true/false"
+NOT_DIGITS = "应为整数：“{shown}”{why}"
 NOT_A_BOOLEAN = "应为JSON的true或false，不接受文字“{shown}”、数字或其他值"
 
 
@@ -134,7 +142,8 @@ class StrictSerializer(serializers.Serializer):
     * a key the serializer does not declare is refused, named in Chinese with the keys it takes
       (review-input9 F4: ``"dry_run": true`` sent to the merge was ignored and the merge done);
     * an integer field (an id, a version, an amount in fen) takes a JSON integer, or a string of
-      digits from a form, never a float (``2007.0`` was read as 2007) nor ``true``/``false``;
+      ASCII digits alone from a form, never a float (``2007.0`` was read as 2007) nor ``true``/``false``,
+      nor ``"3010.0"``, ``"４８"`` or ``" 48 "`` (review F5);
     * a yes/no field takes JSON ``true``/``false`` only (`StrictBooleanField`), whatever its class.
 
     Every fault is answered at once, with the declared fields' own errors: 400 problem details with an
@@ -153,6 +162,11 @@ class StrictSerializer(serializers.Serializer):
                 value = data[name]
                 if isinstance(field, serializers.IntegerField) and isinstance(value, bool | float):
                     errors[name] = [serializers.ErrorDetail(NOT_AN_INTEGER, code="not_an_integer")]
+                elif (isinstance(field, serializers.IntegerField) and isinstance(value, str)
+                      and (why := inputs.digits_problem(value.removeprefix("-")))):
+                    # a form's "3010.0", "４８" or " 48 ": DRF reads each as a number (review F5)
+                    errors[name] = [serializers.ErrorDetail(NOT_DIGITS.format(shown=_shown(value), why=why),
+                                                            code="not_an_integer")]
                 elif (isinstance(field, serializers.BooleanField) and not isinstance(field, StrictBooleanField)
                       and not isinstance(value, bool)):
                     errors[name] = [serializers.ErrorDetail(NOT_A_BOOLEAN.format(shown=_shown(value)),

@@ -3,7 +3,9 @@ nests deeper than `core.inputs.JSON_MAX_DEPTH`, or holds a NUL, another control 
 surrogate in any string or key (issue 16 §1: ``{"person": {"x": "\\ud800"}}`` was stored on SQLite and
 broke every case list; 100,000 nested brackets raised RecursionError). A string value holding a character
 of the invisible table (core.invisible) is a 400 validation problem at its field (``details.insured_name``:
-第1位是不可见的字符U+3164（韩文填充符）…), not an unreadable body.
+第1位是不可见的字符U+3164（韩文填充符）…), not an unreadable body. An object naming a key twice
+(``{"employer": 1, "employer": 2}``) is refused at that key (review F5: the last one won silently, so a
+client and a proxy could read two different requests from one body).
 """
 
 from __future__ import annotations
@@ -18,14 +20,40 @@ from shebao.api.errors import PayloadTooLarge
 from shebao.core.inputs import json_problem, json_text_problem_at
 
 
+class DuplicateKey(ValueError):
+    """A JSON object names ``key`` twice."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _pairs_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """The ``object_pairs_hook`` of the API's JSON: an object as a dict, DuplicateKey on a key said twice."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKey(key)
+        out[key] = value
+    return out
+
+
 def json_loads_checked(text: str) -> Any:
-    """``text`` read as DRF reads JSON (no NaN or Infinity), then checked (`core.inputs.json_problem`).
+    """``text`` read as DRF reads JSON (no NaN or Infinity), no object naming a key twice (ValidationError
+    at that key), then checked (`core.inputs.json_problem`).
     Raises DRF's ValidationError at the field of a string holding a character no one can see or a control
     character (`core.inputs.json_text_problem_at`), else ValueError with the Chinese reason."""
     try:
-        value = strict_json.loads(text)
+        value = strict_json.loads(text, object_pairs_hook=_pairs_once)
     except RecursionError:
         raise ValueError("JSON嵌套层数过多") from None
+    except DuplicateKey as e:
+        from shebao.core.inputs import strip_bad_text
+        from shebao.core.masking import mask_text
+
+        key = mask_text(strip_bad_text(e.key)[:40]) or "（空）"
+        raise exceptions.ValidationError(
+            {key: [f"项目“{key}”在同一对象中出现了不止一次：每个项目只能填写一次，请删去重复的项目"]}) from None
     problem = json_problem(value, check_ints=False)  # an integer is its field's to judge (api.fields.IdField)
     if problem:
         path, at = json_text_problem_at(value)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from shebao.backoffice.errors import refusal, refusal_text
 from shebao.core import clock
-from shebao.core.inputs import form_datetime
+from shebao.core.inputs import form_datetime, number_text
 from shebao.core.masking import shown_data
 from shebao.core.normalize import normalize_code
 from shebao.core.permissions import may
@@ -34,10 +34,8 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _version(request: HttpRequest) -> int | None:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return -1  # a missing version is a stale page, never "no check"
+    version = number_text(request.POST.get("version", ""))  # " 4 " or "４" is none (review F5)
+    return -1 if version is None else version  # a missing version is a stale page, never "no check"
 
 
 @login_required

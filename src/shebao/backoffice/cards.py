@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 
 from shebao.cards import selectors, services
 from shebao.cards.models import CardOrder
-from shebao.core.inputs import page_number, page_rows
+from shebao.core.inputs import number_text, page_number, page_rows
 from shebao.core.masking import shown_text
 from shebao.core.permissions import may
 
@@ -62,10 +62,7 @@ def card_order(request: HttpRequest, pk: int) -> HttpResponse:
     order = selectors.card_order_get(user=request.user, pk=pk)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        try:
-            version = int(request.POST.get("version", ""))
-        except ValueError:
-            version = None
+        version = number_text(request.POST.get("version", ""))  # " 4 " or "４" is none (review F5)
         try:
             order = services.card_order_advance(
                 actor=request.user, order=order, status=request.POST.get("status", ""),

@@ -25,7 +25,7 @@ from shebao.cases.models import Case, Channel, CommitmentLetter, Flag, Mode, Owe
 from shebao.cases.timeline import case_timeline
 from shebao.core import clock
 from shebao.core.errors import DomainError, UploadRefused
-from shebao.core.inputs import form_id, page_number, page_rows
+from shebao.core.inputs import form_id, number_text, page_number, page_rows
 from shebao.core.masking import shown_data, shown_text
 from shebao.core.reads import personal_data_read
 
@@ -244,10 +244,7 @@ def _respond(request: HttpRequest, pk: int, *, error: str = "", status: int = 20
 
 
 def _version(request: HttpRequest) -> int | None:
-    try:
-        return int(request.POST["version"])
-    except (KeyError, ValueError):
-        return None
+    return number_text(request.POST.get("version", ""))  # " 4 " or "４" is none (review F5)
 
 
 def _lines(text: str) -> list[str]:

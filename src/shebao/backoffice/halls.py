@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from shebao.backoffice.errors import refusal
 from shebao.core import clock
-from shebao.core.inputs import ID_MAX, business_date_range
+from shebao.core.inputs import business_date_range, form_id, number_text
 from shebao.core.masking import shown_data
 from shebao.core.normalize import normalize_number_text
 from shebao.core.permissions import may
@@ -46,12 +46,9 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _int(value: str | None) -> int | None:
-    """An id or version typed in a form; None when it is none, or beyond a 64-bit column (core.inputs)."""
-    try:
-        number = int((value or "").strip())
-    except ValueError:
-        return None
-    return number if 0 <= number <= ID_MAX else None
+    """A version or count in a form, in ASCII digits alone (`core.inputs.number_text`: " 4 " and "４" are
+    none, review F5); None when it is none, or beyond a 64-bit column."""
+    return number_text(value or "")
 
 
 def _time_on(day: dt.date | None, value: str | None) -> dt.datetime | None:
@@ -252,7 +249,7 @@ def hall_duty(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         day = _date(request.POST.get("day"))
         errors, status, at_inputs = _attempt(lambda: services.duty_assign(
-            actor=request.user, hall=hall, day=day, leader=_int(request.POST.get("leader"))),
+            actor=request.user, hall=hall, day=day, leader=form_id(request.POST, "leader", label="带班领导")),
             form=day.isoformat() if day else "duty")
         if not errors:
             return redirect(f"{reverse('backoffice:hall_duty', args=[hall.pk])}?from={start.isoformat()}")

@@ -20,6 +20,7 @@ from reportlab.lib.units import mm
 
 from shebao.backoffice.errors import refusal
 from shebao.core import clock
+from shebao.core.inputs import form_id, number_text
 from shebao.core.masking import shown_data
 from shebao.core.permissions import may
 from shebao.operations import outreach as services
@@ -29,10 +30,8 @@ from shebao.registry.models import Employer, Office
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int((value or "").strip())
-    except ValueError:
-        return None
+    """A version in a form, in ASCII digits alone (`core.inputs.number_text`, review F5)."""
+    return number_text(value or "")
 
 
 @login_required
@@ -58,7 +57,7 @@ def outreach_new(request: HttpRequest) -> HttpResponse:
             o = services.outreach_draft(
                 actor=request.user, title=p.get("title", ""), audience=p.get("audience", ""),
                 channels=p.getlist("channels"), purpose=p.get("purpose", ""), subject=p.get("subject", ""),
-                body=p.get("body", ""), employer=employer, district=_int(p.get("district")))
+                body=p.get("body", ""), employer=employer, district=form_id(p, "district", label="区县", required=False))
             return redirect("backoffice:outreach", pk=o.pk)
         except (ValidationError, PermissionDenied) as exc:
             found = refusal(exc)  # the pages' one mapper (backoffice.errors)

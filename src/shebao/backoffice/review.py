@@ -14,13 +14,11 @@ from shebao.backoffice.errors import refusal_text
 from shebao.cases import selectors as case_selectors
 from shebao.cases import services as case_services
 from shebao.cases.models import Flag
+from shebao.core.inputs import number_text
 
 
 def _version(request: HttpRequest) -> int | None:
-    try:
-        return int(request.POST["version"])
-    except (KeyError, ValueError):
-        return None
+    return number_text(request.POST.get("version", ""))  # " 4 " or "４" is none (review F5)
 
 
 @login_required

@@ -180,17 +180,71 @@ def json_text_problem_at(value: Any) -> tuple[tuple[str, ...], str]:
     return (), ""
 
 
+def digits_problem(text: str) -> str:
+    """Why ``text`` is not a whole number written in ASCII digits alone, in Chinese, or ``""``
+    (review F5: ``int`` and DRF read "3010.0", full-width "４８" and " 48 " as integers, so a typing
+    slip or a float's spelling named another record than the one meant; each is refused, said why).
+
+    >>> digits_problem("48"), digits_problem(" 48 "), digits_problem("４８"), digits_problem("3010.0")
+    ('', '前后不能有空格', '应为半角数字0-9，不接受全角数字', '应为整数，不能带小数点')
+    """
+    if not text:
+        return "不能为空"
+    if text != text.strip():
+        return "前后不能有空格"
+    if text.isascii() and text.isdigit():
+        return ""
+    if "." in text or "．" in text:
+        return "应为整数，不能带小数点"
+    if any(ch.isdigit() or unicodedata.category(ch) == "Nd" for ch in text if not ch.isascii()):
+        return "应为半角数字0-9，不接受全角数字"
+    return "只能由数字0-9组成"
+
+
+def id_problem(value: Any) -> str:
+    """Why ``value`` (a JSON integer, or text from a form, an address or a file) is not a record id
+    1 .. ``ID_MAX``, in Chinese without the field's label, or ``""``: text must be ASCII digits alone
+    (`digits_problem`), a JSON number an integer (``3010.0`` and ``true`` refused)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return "应为整数编号"
+    if isinstance(value, str):
+        if problem := digits_problem(value):
+            return problem
+        if len(value) > 19:
+            return "超出编号的范围"
+        value = int(value)
+    return "" if 1 <= value <= ID_MAX else "超出编号的范围"
+
+
 def id_text(value: str) -> int | None:
     """An id written in a file, a header or a form field, or None when it is none.
 
     ``str.isdigit`` is not enough: it is true of "²" and "①", which ``int`` refuses (a 500), and of
-    numbers past a signed 64-bit column. Only ASCII digits from 1 to ``ID_MAX`` are an id.
+    numbers past a signed 64-bit column; ``int`` reads " 48 " and "４８" (review F5). Only ASCII
+    digits from 1 to ``ID_MAX``, nothing around them, are an id (`id_problem`).
     """
-    text = value.strip() if isinstance(value, str) else ""
-    if not (text.isascii() and text.isdigit() and len(text) <= 19):
+    if not isinstance(value, str) or id_problem(value):
         return None
-    number = int(text)
-    return number if 1 <= number <= ID_MAX else None
+    return int(value)
+
+
+def number_text(value: Any) -> int | None:
+    """A whole number 0 .. ``ID_MAX`` written in a form field (a record's version), or None when it is
+    none: ASCII digits alone, as `id_text` (``int`` would read " 4 " and "４")."""
+    if not isinstance(value, str) or digits_problem(value) or len(value) > 19:
+        return None
+    number = int(value)
+    return number if number <= ID_MAX else None
+
+
+def command_id(value: str) -> int:
+    """An argparse ``type`` for a record id given to a command (``--payment 48``): `id_problem`'s
+    refusal as the command's error, in Chinese."""
+    import argparse
+
+    if problem := id_problem(value):
+        raise argparse.ArgumentTypeError(f"编号“{value[:20]}”无效：{problem}")
+    return int(value)
 
 
 def business_date_range(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -225,18 +279,20 @@ def check_business_date(value: dt.date | dt.datetime, *, label: str, field: str 
 
 
 def form_id(data: Mapping[str, Any], name: str, *, label: str, required: bool = True) -> int | None:
-    """A record id typed or chosen in a page form (``employer=…``, ``owed=…``): an integer 1 .. ID_MAX.
+    """A record id typed or chosen in a page form (``employer=…``, ``owed=…``): an integer 1 .. ID_MAX
+    in ASCII digits alone (`id_problem`).
 
-    Anything else (``abc``, ``2⁶³``, empty when required) is a ValidationError in Chinese keyed by
+    Anything else (``abc``, ``2⁶³``, `` 48 ``, ``４８``, ``3010.0``, empty when required) is a
+    ValidationError in Chinese naming why, keyed by
     ``name``; empty when not required is None.
     """
-    raw = str(data.get(name) or "").strip()
-    if not raw:
+    raw = str(data.get(name) or "")
+    if not raw.strip():
         if required:
             raise ValidationError({name: f"请选择{label}"})
         return None
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= ID_MAX:
-        raise ValidationError({name: f"{label}编号“{raw[:20]}”无效"})
+    if problem := id_problem(raw):  # " 48 ", "４８", "3010.0" refused, not read as 48 (review F5)
+        raise ValidationError({name: f"{label}编号“{raw[:20]}”无效：{problem}"})
     return int(raw)
 
 

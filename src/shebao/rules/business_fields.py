@@ -61,7 +61,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from shebao.core.inputs import normalize_person_name, person_name_problem, phone_problem
+from shebao.core.inputs import id_problem, normalize_person_name, person_name_problem, phone_problem
 from shebao.core.masking import char_named, invisible_problem
 from shebao.core.normalize import normalize_code, normalize_month, normalize_phone, normalize_text
 
@@ -415,8 +415,13 @@ def _one(spec: FieldSpec, value: Any, label: str, today: dt.date) -> Any:
     if t == "ids":
         if not isinstance(value, list) or not value:
             raise _Bad(f"请填写{label}")
-        ids = [_int(v, label) for v in value]
-        if any(i <= 0 or i >= 2**63 for i in ids) or len(set(ids)) != len(ids):
+        # an id is a JSON integer or ASCII digits alone: "3010.0", "４８" or " 48 " is no id (review F5),
+        # though an amount typed at the desk may be full-width (`_int`)
+        for v in value:
+            if why := id_problem(v):
+                raise _Bad(f"{label}中的编号“{str(v)[:20]}”无效：{why}")
+        ids = [int(v) for v in value]
+        if len(set(ids)) != len(ids):
             raise _Bad(f"{label}应为不重复的正整数编号")
         return ids
     if t == "month":

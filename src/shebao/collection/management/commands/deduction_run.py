@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from shebao.collection.bankfiles import bank_file_dir, deduction_run_retry_start, deduction_run_start
 from shebao.collection.models import DeductionRun
+from shebao.core.inputs import command_id
 from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
             "--retry 批次号 对失败的单位重新扣款。")
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--retry", type=int, help="重试该批次中扣款失败的单位")
+        parser.add_argument("--retry", type=command_id, help="重试该批次中扣款失败的单位")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         actor = JOB

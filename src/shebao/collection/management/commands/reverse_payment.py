@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from shebao.collection.ledger import LedgerError
 from shebao.collection.models import Payment, PaymentReversal
 from shebao.collection.services import payment_reverse, payment_reverse_approve
+from shebao.core.inputs import command_id
 from shebao.core.money import format_yuan
 
 
@@ -19,9 +20,9 @@ class Command(BaseCommand):
             "写入反向凭证，相关应缴恢复为未缴，汇款退回待匹配队列。")
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--payment", type=int, help="收款编号（申请冲正）")
-        parser.add_argument("--approve", type=int, metavar="REQUEST", help="复核同意此冲正申请")
-        parser.add_argument("--decline", type=int, metavar="REQUEST", help="复核不同意此冲正申请")
+        parser.add_argument("--payment", type=command_id, help="收款编号（申请冲正）")
+        parser.add_argument("--approve", type=command_id, metavar="REQUEST", help="复核同意此冲正申请")
+        parser.add_argument("--decline", type=command_id, metavar="REQUEST", help="复核不同意此冲正申请")
         parser.add_argument("--user", required=True, help="操作人用户名")
         parser.add_argument("--reason", default="", help="冲正原因（申请时）或复核意见")
 
