@@ -296,6 +296,31 @@ def shown_text(value: object) -> str:
     return _UNSHOWABLE_RE.sub("", str(value))
 
 
+def typed_marked(value: object, *, limit: int = 60) -> str:
+    """HTML of typed text as typed, each character no one can see shown in its place as its code point
+    in a ``<mark class="invisible-char">`` (``王<mark …>U+3164</mark>五``), escaped; ``""`` when it holds
+    none. A refused form draws its box without the character (`shown_text`) while the message names its
+    position; this shows where it was (review F2: the clerk saw “王五” beside “第2位是不可见的字符”).
+    At most ``limit`` characters of the text around the marks."""
+    from django.utils.html import escape, format_html
+
+    text = str(value or "")
+    if not _UNSHOWABLE_RE.search(text):
+        return ""
+    parts, shown = [], 0
+    for piece in re.split(f"({_UNSHOWABLE_RE.pattern})", text):
+        if not piece:
+            continue
+        if _UNSHOWABLE_RE.fullmatch(piece):
+            parts.append(format_html('<mark class="invisible-char" title="{}">{}</mark>',
+                                     invisible_name(piece), f"U+{ord(piece):04X}"))
+            continue
+        room = max(limit - shown, 0)
+        parts.append(escape(piece[:room] + ("…" if len(piece) > room else "")))
+        shown += len(piece)
+    return "".join(parts)
+
+
 def char_named(ch: str) -> str:
     """One character a message names (第3位…): quoted when it can be shown (``“٣”``), else by its code
     point (``不可见的字符U+202E``), never the raw control itself, which would turn the message around
