@@ -56,7 +56,8 @@ SERVICE_MODULES = ["shebao.cases.services", "shebao.collection.services", "sheba
                    "shebao.registry.resident_pension", "shebao.operations.outreach", "shebao.collection.statements",
                    "shebao.portal.person_services",
                    "shebao.portal.services", "shebao.collection.releases",
-                   "shebao.collection.declarations", "shebao.reports.jobs", "shebao.registry.merge"]
+                   "shebao.collection.declarations", "shebao.reports.jobs", "shebao.registry.merge",
+                   "shebao.registry.stored_names"]
 SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.cases.services.case_submit": "case.submit",
     "shebao.cases.services.case_transition": "case.*",
@@ -118,6 +119,7 @@ SERVICE_ACTIONS: dict[str, str | None] = {
     "shebao.collection.jobs.assessment_job_execute": "assessment.run",
     "shebao.registry.services.person_register": "person.register",
     "shebao.registry.services.person_update": "person.update",
+    "shebao.registry.stored_names.stored_names_normalise": "person.update",  # names_check --fix
     "shebao.registry.services.employer_register": "employer.register",
     "shebao.registry.services.employer_update": "employer.update",
     "shebao.registry.services.personal_data_reveal": "personal_data.reveal",
@@ -210,6 +212,8 @@ NOT_ACTIONS = {
     "shebao.collection.bankfiles.bank_file_dir", "shebao.collection.bankfiles.request_file_bytes",
     "shebao.registry.services.employer_name_initials", "shebao.registry.services.derive_person_identity",
     "shebao.registry.merge.merge_conflicts",  # reads what would stop a merge
+    "shebao.registry.stored_names.stored_name_problem",  # reads what the name rule says of a stored name
+    "shebao.registry.stored_names.stored_names_check",  # reads the stored names the rule refuses
     "shebao.registry.merge.identity_problem",  # reads two records' identities (no table)
     "shebao.registry.merge.pair_basis",  # says why two records were paired (no table)
     "shebao.registry.merge.unmerge_problem",  # reads why a merge may not be undone

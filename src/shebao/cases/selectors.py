@@ -194,15 +194,20 @@ DONE_STATUSES = (Status.ORIGINALS_OWED, Status.COMPLETED)
 def case_content_problems(case: Case) -> list[Any]:
     """What the case's content (`Case.details`) lacks or gets wrong by its business's definition, as
     `rules.business_fields.details_validate` judges an application on every road: FieldErrors at
-    ``details.<field>`` with the Chinese reason; [] when it is complete. The agency's own figures
+    ``details.<field>`` with the Chinese reason; [] when it is complete. First, at ``person``, the
+    person's stored name when the name rule refuses it (`registry.stored_names.stored_name_problem`). The agency's own figures
     (``by: agency`` fields, recorded while handling) are not the applicant's and are left out. Judged
     on the later of today and the application day (a ``past`` date stays past). Pure read."""
+    from shebao.registry.stored_names import stored_name_problem
     from shebao.rules.business_fields import FieldError, definition, definitions, details_validate
 
+    # review F1: the person's name as stored before the name rule (registry.stored_names), said by position
+    # and character, so neither the clerk nor the reviewer takes it silently
+    found = [FieldError("person", why)] if (why := stored_name_problem(case.person)) else []
     if case.business not in definitions():
-        return []  # a business without a definition asks for no content
+        return found  # a business without a definition asks for no content
     agency = {f.name for f in definition(case.business).agency_fields}
     applicant = {k: v for k, v in (case.details or {}).items() if k not in agency}
     today = max(clock.today(), case.applied_on) if case.applied_on else clock.today()
     checked = details_validate(case.business, applicant, today=today)
-    return [FieldError(f"details.{e.field}", e.zh) for e in checked.errors]
+    return found + [FieldError(f"details.{e.field}", e.zh) for e in checked.errors]
