@@ -122,3 +122,21 @@ def transfer_in_submitted(client, settings, person):
     identity_checked(client, person)
     assert client.post("/portal/person/transfer/in/", TRANSFER_IN).status_code == 302
     return Case.objects.get(person=person)
+
+
+def sign_in_employer_page(page, settings, employer, account=None):
+    """A browser ``page`` (with ``page.base``, the live server) signed in to the employer portal as
+    ``account`` (a new admin of ``employer`` by default) with password and SMS code, on the employer's
+    home page; returns the account. The one sign-in of the portal's browser tests."""
+    from playwright.sync_api import expect
+
+    account = account or make_admin(employer)
+    page.goto(page.base + "/portal/employer/sign-in/")
+    page.get_by_label("统一社会信用代码").fill(employer.credit_code)
+    page.get_by_label("登录名").fill(account.login)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="下一步：获取短信验证码").click()
+    page.get_by_label("短信验证码").fill(sms_codes(settings, account.mobile)[-1])
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name=employer.name)).to_be_visible()
+    return account

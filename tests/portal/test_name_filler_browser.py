@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from shebao.cases.models import Case
-from tests.portal.conftest import PASSWORD, make_admin, sms_codes
+from tests.portal.conftest import sign_in_employer_page
 from tests.portal.test_employer_browser import fits
 from tests.portal.test_person_named_browser import phone  # noqa: F401 (the 390 x 844 page)
 from tests.portal.test_person_names import _registration
@@ -22,15 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_name_of_fillers_is_named_beside_its_box_on_a_phone(phone, settings, employer_chaoyang):  # noqa: F811
     page = phone
     settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
-    admin = make_admin(employer_chaoyang)
-    page.goto(page.base + "/portal/employer/sign-in/")
-    page.get_by_label("统一社会信用代码").fill(employer_chaoyang.credit_code)
-    page.get_by_label("登录名").fill(admin.login)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="下一步：获取短信验证码").click()
-    page.get_by_label("短信验证码").fill(sms_codes(settings, admin.mobile)[-1])
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name=employer_chaoyang.name)).to_be_visible()
+    sign_in_employer_page(page, settings, employer_chaoyang)
 
     page.goto(page.base + "/portal/employer/cases/new/?business=insured_registration")
     typed = _registration("\u3164\u3164")

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from shebao.cases.models import Case
 from shebao.registry.models import EmploymentSpell
 from tests.collection.conftest import book_due
-from tests.portal.conftest import PASSWORD, make_admin, sms_codes
+from tests.portal.conftest import sign_in_employer_page
 from tests.portal.test_employer_browser import fits
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,15 +47,7 @@ def test_an_employer_names_its_employee_and_picks_its_paid_dues_on_a_phone(
     settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
     EmploymentSpell.objects.create(person=person_chaoyang, employer=employer_chaoyang, from_month="2015-01")
     due = book_due(employer_chaoyang, "2019-12", 100_000, paid_on=dt.date(2020, 1, 15))
-    admin = make_admin(employer_chaoyang)
-    page.goto(page.base + "/portal/employer/sign-in/")
-    page.get_by_label("统一社会信用代码").fill(employer_chaoyang.credit_code)
-    page.get_by_label("登录名").fill(admin.login)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="下一步：获取短信验证码").click()
-    page.get_by_label("短信验证码").fill(sms_codes(settings, admin.mobile)[-1])
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name=employer_chaoyang.name)).to_be_visible()
+    sign_in_employer_page(page, settings, employer_chaoyang)
 
     page.goto(page.base + "/portal/employer/cases/new/?business=person_change")
     page.get_by_role("checkbox", name="联系电话").check()

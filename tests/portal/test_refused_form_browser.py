@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from shebao.cases.models import Case
 from shebao.registry.models import EmploymentSpell
-from tests.portal.conftest import PASSWORD, make_admin, sms_codes
+from tests.portal.conftest import make_admin, sign_in_employer_page
 from tests.portal.test_accessibility import AXE, serious_violations
 from tests.portal.test_employer_browser import VIEWPORTS, fits
 
@@ -53,14 +53,7 @@ def test_a_refused_change_of_data_marks_and_focuses_the_one_wrong_value(screen, 
     assert "第1位是不可见的字符U+202E" in page.inner_text("main")
     assert "\u202e" not in page.content()
 
-    page.goto(page.base + "/portal/employer/sign-in/")
-    page.get_by_label("统一社会信用代码").fill(employer_chaoyang.credit_code)
-    page.get_by_label("登录名").fill(admin.login)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="下一步：获取短信验证码").click()
-    page.get_by_label("短信验证码").fill(sms_codes(settings, admin.mobile)[-1])
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name=employer_chaoyang.name)).to_be_visible()
+    sign_in_employer_page(page, settings, employer_chaoyang, admin)
 
     page.goto(page.base + "/portal/employer/cases/new/?business=person_change")
     page.get_by_label("职工证件号码").fill(person_chaoyang.id_number)

@@ -31,15 +31,10 @@ from shebao.registry.selectors import (
 from tests import personas
 from tests.collection.test_declarations import csv_bytes
 from tests.nothing_written import nothing_written
+from tests.registry.merged import business_date, desk_change, merged  # noqa: F401 - the day
 from tests.registry.test_person_merge import twice_of
 
 pytestmark = pytest.mark.django_db
-AT = dt.datetime(2020, 2, 1, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def business_date(settings):
-    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
 
 
 def _chain(*, district_code: str = "110105", employer=None) -> tuple[Person, Person, Person]:
@@ -50,11 +45,10 @@ def _chain(*, district_code: str = "110105", employer=None) -> tuple[Person, Per
     b = twice_of(a)
     c = Person.objects.create(id_type="hmt_permit", id_number="H" + a.id_number[-9:-1], name=a.name,
                               gender=a.gender, birth_date=a.birth_date, district=personas.office(district_code))
-    Person.objects.filter(pk=a.pk).update(merged_into=b, merged_at=AT)
-    Person.objects.filter(pk=b.pk).update(merged_into=c, merged_at=AT)
+    merged(a, b, c)
     if employer is not None:
         EmploymentSpell.objects.create(person=c, employer=employer, from_month="2019-01")
-    return Person.objects.get(pk=a.pk), Person.objects.get(pk=b.pk), c
+    return a, b, c
 
 
 def test_the_selector_follows_the_chain_to_its_end_and_stops_on_a_loop(caplog):
@@ -81,9 +75,7 @@ def test_the_desk_the_employer_portal_and_the_sign_in_land_on_the_end(client, cl
     assert person_for_id_number(a.id_number) == c and person_for_id_number(b.id_number) == c
     assert _employee(employer_chaoyang, a.id_number) == c and _employee(employer_chaoyang, b.id_number) == c
     client.force_login(clerk_chaoyang)
-    form = {"business": "person_change", "applicant_kind": "person", "fields": ["mobile"],
-            "new_mobile": "139 0000 1111", "do": "save", "id_number": a.id_number, "token": "chain"}
-    r = client.post(reverse("backoffice:front_desk"), form)
+    r = desk_change(client, a.id_number, "chain")
     assert r.status_code == 302, r.content.decode()[:1500]
     assert Case.objects.get().person_id == c.pk
 
@@ -93,13 +85,10 @@ def test_the_desk_names_the_end_when_it_may_not_serve_it(client, clerk_haidian):
     b = twice_of(a, district_code="110108")
     c = Person.objects.create(id_type="hmt_permit", id_number="H" + a.id_number[-9:-1], name=a.name,
                               gender=a.gender, birth_date=a.birth_date, district=personas.office("110105"))
-    Person.objects.filter(pk=a.pk).update(merged_into=b)
-    Person.objects.filter(pk=b.pk).update(merged_into=c)  # the end is 朝阳's
+    merged(a, b, c, at=None)  # the end is 朝阳's
     client.force_login(clerk_haidian)
-    form = {"business": "person_change", "applicant_kind": "person", "fields": ["mobile"],
-            "new_mobile": "139 0000 1111", "do": "save", "id_number": a.id_number, "token": "chain-b"}
     with nothing_written():
-        r = client.post(reverse("backoffice:front_desk"), form)
+        r = desk_change(client, a.id_number, "chain-b")
     html = r.content.decode()
     assert r.status_code == 400 and f"已合并至人员#{c.pk}，请在保留的记录上办理" in html and f"人员#{b.pk}，" not in html
     assert Person.objects.get(pk=a.pk).merged_refusal() == f"该人员为重复登记，已合并至人员#{c.pk}，请在保留的记录上办理"

@@ -29,14 +29,10 @@ from shebao.registry.selectors import kept_record, person_search
 from tests import personas
 from tests.collection.test_declarations import csv_bytes
 from tests.nothing_written import nothing_written
+from tests.registry.merged import business_date, desk_change, merged  # noqa: F401 - the day
 from tests.registry.test_person_merge import twice_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def business_date(settings):
-    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
 
 
 @pytest.fixture
@@ -45,8 +41,7 @@ def wrong_way(employer_chaoyang):
     holder = personas.make_person("杜竹", birth=dt.date(1965, 7, 13), male=False, serial=18)
     twice = twice_of(holder)
     EmploymentSpell.objects.create(person=twice, employer=employer_chaoyang, from_month="2019-01")
-    Person.objects.filter(pk=holder.pk).update(merged_into=twice, merged_at=dt.datetime(2020, 2, 1, tzinfo=dt.UTC))
-    holder.refresh_from_db()
+    merged(holder, twice)
     return holder, twice
 
 
@@ -57,9 +52,7 @@ def test_the_citizen_id_leads_to_the_record_kept_at_the_desk_portal_and_sign_in(
     assert person_for_id_number(holder.id_number) == twice
     assert _employee(employer_chaoyang, holder.id_number) == twice  # was: 本单位没有该证件号码的职工
     client.force_login(clerk_chaoyang)
-    form = {"business": "person_change", "applicant_kind": "person", "fields": ["mobile"],
-            "new_mobile": "139 0000 1111", "do": "save", "id_number": holder.id_number, "token": "a"}
-    r = client.post(reverse("backoffice:front_desk"), form)
+    r = desk_change(client, holder.id_number, "a")
     assert r.status_code == 302, r.content.decode()[:1500]
     assert Case.objects.get().person_id == twice.pk
 
@@ -67,12 +60,10 @@ def test_the_citizen_id_leads_to_the_record_kept_at_the_desk_portal_and_sign_in(
 def test_the_desk_refuses_a_merged_record_whose_kept_one_it_may_not_serve(client, clerk_haidian, municipal_admin):
     holder = personas.make_person("李四", district_code="110108", serial=5)
     twice = twice_of(holder, district_code="110105")  # the kept record is 朝阳's
-    Person.objects.filter(pk=holder.pk).update(merged_into=twice)
+    merged(holder, twice, at=None)
     client.force_login(clerk_haidian)
-    form = {"business": "person_change", "applicant_kind": "person", "fields": ["mobile"],
-            "new_mobile": "139 0000 1111", "do": "save", "id_number": holder.id_number, "token": "b"}
     with nothing_written():
-        r = client.post(reverse("backoffice:front_desk"), form)
+        r = desk_change(client, holder.id_number, "b")
     assert r.status_code == 400 and f"已合并至人员#{twice.pk}，请在保留的记录上办理" in r.content.decode()
 
 

@@ -20,19 +20,10 @@ from shebao.registry.models import EmploymentSpell, Person
 from shebao.registry.selectors import merge_group, people_by_number
 from tests import personas
 from tests.collection.conftest import contribution
+from tests.registry.merged import business_date, merged  # noqa: F401 - the day
 from tests.registry.test_person_merge import twice_of
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def business_date(settings):
-    settings.SHEBAO_TODAY = dt.date(2020, 2, 20)
-
-
-def merged(shell: Person, kept: Person) -> None:
-    Person.objects.filter(pk=shell.pk).update(merged_into=kept, merged_at=dt.datetime(2020, 2, 1, tzinfo=dt.UTC))
-    shell.refresh_from_db()
 
 
 @pytest.fixture
