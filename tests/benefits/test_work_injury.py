@@ -67,12 +67,14 @@ def test_an_exchange_line_is_held_to_the_inputs_rules_and_each_bad_line_named(nu
     report = exchange_file_import(data=exchange(
         recognition(nurse, reference="R8\u0000\u200b"), assessment(nurse, reference="R9", grade=5.0),
         assessment(nurse, reference=12), assessment(nurse, reference="R10", grade=True),
-        recognition(nurse, reference="R11")), filename="bad.jsonl", actor=SETUP)
+        recognition(nurse, reference="R11")) + b'{"kind": "recognition", "reference": "R6", "reference": "R7"}\n',
+        filename="bad.jsonl", actor=SETUP)
     assert report.refused and not ExchangeRecord.objects.exists()
-    assert [n for n, _ in report.errors] == [1, 2, 3, 4]
+    assert [n for n, _ in report.errors] == [1, 2, 3, 4, 6]
     assert "文书编号第3位" in report.errors[0][1] and "U+0000" in report.errors[0][1]
     assert "伤残等级 grade 须为1至10的整数" in report.errors[1][1] and "文书编号 reference 须为文字" in report.errors[2][1]
     assert "伤残等级 grade 须为1至10的整数" in report.errors[3][1]
+    assert "项目“reference”出现了不止一次" in report.errors[4][1]  # R6 or R7? neither: refused
 
 
 @pytest.mark.parametrize("field", ["decided_on", "injured_on"])

@@ -232,6 +232,7 @@ def test_the_retirement_command_answers_each_line_in_order() -> None:
     ('{"id": 1, "birth_date": "1975-01-01", "gender": "male", "sex": "m"}', "未知字段"),
     ("not json", "不是有效的 JSON"),
     ("[1]", "须为 JSON 对象"),
+    ('{"id": 1, "birth_date": "1975-01-01", "gender": "male", "gender": "female"}', "项目“gender”出现了不止一次"),
 ])
 def test_a_bad_line_gets_a_chinese_error_and_the_next_line_is_still_answered(line: str, error: str) -> None:
     rc, got = run(line + '\n{"id": 2, "birth_date": "1960-04-10", "gender": "male"}\n')

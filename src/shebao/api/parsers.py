@@ -18,24 +18,8 @@ from rest_framework.utils import json as strict_json
 
 from shebao.api.errors import PayloadTooLarge
 from shebao.core.inputs import json_problem, json_text_problem_at
-
-
-class DuplicateKey(ValueError):
-    """A JSON object names ``key`` twice."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _pairs_once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """The ``object_pairs_hook`` of the API's JSON: an object as a dict, DuplicateKey on a key said twice."""
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise DuplicateKey(key)
-        out[key] = value
-    return out
+from shebao.core.json_once import JsonDuplicateKey as DuplicateKey
+from shebao.core.json_once import json_object_once as _pairs_once
 
 
 def json_loads_checked(text: str) -> Any:

@@ -42,6 +42,8 @@ from shebao.core.inputs import (
     person_name_checked,
     text_problem,
 )
+from shebao.core.json_once import JsonDuplicateKey, json_object_once
+from shebao.core.masking import echo
 from shebao.core.money import format_yuan
 from shebao.core.permissions import actor_label, require
 from shebao.core.policy import current_policy
@@ -83,7 +85,9 @@ def _day(value: Any, what: str) -> dt.date:
 
 def _parse(line: str, persons: dict[str, Person]) -> ExchangeRecord:
     try:
-        raw = json.loads(line)
+        raw = json.loads(line, object_pairs_hook=json_object_once)
+    except JsonDuplicateKey as e:
+        raise ValueError(f"项目“{echo(e.key)}”出现了不止一次：每个项目只能填写一次") from None
     except json.JSONDecodeError:
         raise ValueError("不是有效的 JSON") from None
     if not isinstance(raw, dict):

@@ -59,12 +59,17 @@ def _read(stdin: TextIO, *, zh: bool = False) -> list[tuple[int, Any, Any]]:
     """(line number, id, parsed object or an error string) per non-blank line; ``zh``: errors in
     Chinese (the newer commands answer every error in Chinese)."""
     out = []
-    loads = json.loads
+    from shebao.core.json_once import JsonDuplicateKey, json_object_once
+
     for n, line in enumerate(stdin.read().split("\n"), 1):
         if not line.strip():
             continue
         try:
-            obj = loads(line)
+            obj = json.loads(line, object_pairs_hook=json_object_once)
+        except JsonDuplicateKey as exc:  # the last value would win silently (review-input11 F3's class)
+            key = str(exc.key)[:40]
+            out.append((n, None, f"第{n}行：项目“{key}”出现了不止一次" if zh else f"line {n}: key {key!r} given twice"))
+            continue
         except ValueError as exc:
             reason = exc.args[0].split(":")[0]
             out.append((n, None, f"第{n}行：不是有效的 JSON" if zh else f"line {n}: invalid JSON ({reason})"))
