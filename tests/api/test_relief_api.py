@@ -202,6 +202,23 @@ def test_the_calculator_posted_says_its_own_range_message_not_the_guards(db, cle
     assert _problem(api.post("/api/v1/relief/size-class/", {"industry": "F52", "x": 1}, format="json"), "x")
 
 
+@pytest.mark.parametrize(("figures", "field", "message"), [
+    ({"employees": "３０１０.0"}, "employees", "从业人员应为整数"), ({"employees": "50.0"}, "employees", "从业人员应为整数"),
+    ({"revenue": "1e3"}, "revenue", "不是数字"), ({"assets": "4..8"}, "assets", "不是数字"),
+    ({"revenue": "+500"}, "revenue", "不是数字"), ({"employees": "0x10"}, "employees", "不是数字"),
+])
+def test_the_calculator_reads_figures_written_out_only(db, clerk_chaoyang, figures, field, message):
+    """review-input11 F7: "３０１０.0" employees and "1e3" (万元) revenue were read as 3010 and 1000 in a legal
+    size decision. A figure is digits with at most one point; a head count has none; full-width digits from a
+    Chinese input method and spaces around stay readable."""
+    api = _api(clerk_chaoyang)
+    body = {"industry": "H62", "employees": "50", "revenue": "500", **figures}
+    assert message in _problem(api.post("/api/v1/relief/size-class/", body, format="json"), field)
+    r = api.post("/api/v1/relief/size-class/", {"industry": "F52", "employees": " ５０ ", "revenue": "500.00"},
+                 format="json")
+    assert r.status_code == 200 and r.json()["size_class"] == "medium"
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("address", ["/api/v1/relief/deferrals/", "facts"])
 @pytest.mark.parametrize("position", ["p=abc", "p=99999999999999999999999", "r=1&p=x"])

@@ -121,7 +121,8 @@ def test_the_calculator_classifies_at_the_standards_boundaries(client, clerk_cha
     ({"industry": "C13", "employees": "-3", "revenue": "1"}, "从业人员不能为负数"),
     ({"industry": "C13", "employees": "99999999", "revenue": "1"}, "超出合理范围"),
     ({"industry": "C13", "employees": "2.5", "revenue": "1"}, "从业人员应为整数"),
-    ({"industry": "C13", "employees": "20", "revenue": "1e30"}, "超出合理范围"),
+    ({"industry": "C13", "employees": "20", "revenue": "1e30"}, "不是数字"),  # no exponent (review-input11 F7)
+    ({"industry": "C13", "employees": "20", "revenue": "1e3"}, "不是数字"),
     ({"industry": "C13", "employees": "20", "revenue": "abc"}, "不是数字"),
     # Figures that read like a phone or ID number get the calculator's own message (E10), not the
     # query guard's "号码不得出现在网址中": the form is POSTed.

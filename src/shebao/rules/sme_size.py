@@ -15,6 +15,7 @@ Bad input raises `InputError` with a Chinese ``zh`` and the ``field`` at fault. 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -36,6 +37,7 @@ MAX_WAN = Decimal(1_000_000_000)  # 万元 (10 trillion yuan)
 SECTIONS = "ABCDEFGHIJKLMNOPQRST"  # GB/T 4754-2017 门类
 # Sections whose industries the standard splits below the section: the code must name the division.
 _SPLIT_SECTIONS = "FGHIK"
+_FIGURE_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 SIZE_CLASS_LABELS = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
 
 
@@ -147,7 +149,14 @@ def indicator_value(raw: str | int | Decimal | None, indicator: str) -> int | De
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     # Full-width digits and point (３７．５ from a Chinese input method) are digits (core.normalize).
-    text = normalize_number_text(raw).replace(",", "")
+    text = normalize_number_text(raw).replace(",", "").strip()
+    # Written out in digits, as the statistics table has it: no exponent (1e3), no sign but the minus
+    # refused below, no spaces inside (review-input11 F7: "1e3" was read as 1000万元 in a legal size decision).
+    if not _FIGURE_RE.fullmatch(text.removeprefix("-")):
+        raise InputError(f"{indicator}: not a plain number", zh=f"{label}“{text[:20]}”不是数字（请直接写数字，如1200或37.5）",
+                         field=indicator)
+    if indicator == "employees" and "." in text:  # a head count is a whole number, never 3010.0
+        raise InputError("employees: not whole", zh="从业人员应为整数（人）", field=indicator)
     try:
         value = Decimal(text)
     except InvalidOperation:
