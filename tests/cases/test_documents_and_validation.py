@@ -32,6 +32,27 @@ def test_an_upload_is_judged_by_its_content_and_stored_with_its_checksum(cy, emp
     assert b"".join(body.streaming_content) == PNG and body["X-Content-SHA256"] == doc.sha256
 
 
+def test_a_form_field_that_is_no_utf8_is_refused_at_its_field(cy, employer_chaoyang):
+    """review-input11 F2: a name of bytes ED A0 80 (a surrogate, no UTF-8) was decoded by Django as “���”,
+    stored, and quoted back in later messages. Refused at ``name``, nothing stored; the same name in
+    UTF-8 is kept."""
+    case = _case(cy, employer_chaoyang)
+    url = f"/api/v1/cases/{case['id']}/documents/"
+
+    def multipart(name: bytes) -> bytes:
+        return (b"--B\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\n" + name + b"\r\n"
+                b"--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n"
+                b"Content-Type: image/png\r\n\r\n" + PNG + b"\r\n--B--\r\n")
+
+    with nothing_written():
+        bad = cy.generic("POST", url, multipart(b"\xed\xa0\x80\xb3\xf5"), content_type="multipart/form-data; boundary=B")
+    assert bad.status_code == 400
+    error = bad.json()["errors"][0]
+    assert error["field"] == "name" and "不是有效的UTF-8编码" in error["reason_zh"] and "\ufffd" not in error["reason_zh"]
+    ok = cy.generic("POST", url, multipart("缴费凭证".encode()), content_type="multipart/form-data; boundary=B")
+    assert ok.status_code == 201 and Document.objects.get(case_id=case["id"]).name == "缴费凭证"
+
+
 def test_size_and_count_limits_are_enforced(cy, employer_chaoyang, settings):
     settings.SHEBAO_UPLOAD_MAX_BYTES = len(PDF) + 100
     settings.SHEBAO_UPLOAD_MAX_PER_CASE = 2

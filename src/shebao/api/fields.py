@@ -114,6 +114,7 @@ def model_text(model: type, field: str, **kwargs: Any) -> serializers.CharField:
 
 NOT_AN_INTEGER = "应为整数（JSON数字，不带小数点），不接受小数、true/false"
 NOT_DIGITS = "应为整数：“{shown}”{why}"
+NOT_UTF8 = "第{at}位起的内容不是有效的UTF-8编码文字（无法识别的字符），请以UTF-8编码重新提交"
 NOT_A_BOOLEAN = "应为JSON的true或false，不接受文字“{shown}”、数字或其他值"
 
 
@@ -144,7 +145,8 @@ class StrictSerializer(serializers.Serializer):
     * an integer field (an id, a version, an amount in fen) takes a JSON integer, or a string of
       ASCII digits alone from a form, never a float (``2007.0`` was read as 2007) nor ``true``/``false``,
       nor ``"3010.0"``, ``"４８"`` or ``" 48 "`` (review F5);
-    * a yes/no field takes JSON ``true``/``false`` only (`StrictBooleanField`), whatever its class.
+    * a yes/no field takes JSON ``true``/``false`` only (`StrictBooleanField`), whatever its class;
+    * a form's text whose bytes were no UTF-8 (decoded by Django as U+FFFD) is refused at its field.
 
     Every fault is answered at once, with the declared fields' own errors: 400 problem details with an
     entry per key."""
@@ -167,6 +169,11 @@ class StrictSerializer(serializers.Serializer):
                     # a form's "3010.0", "４８" or " 48 ": DRF reads each as a number (review F5)
                     errors[name] = [serializers.ErrorDetail(NOT_DIGITS.format(shown=_shown(value), why=why),
                                                             code="not_an_integer")]
+                elif hasattr(data, "getlist") and isinstance(value, str) and "\ufffd" in value:
+                    # A form's bytes that were no UTF-8: Django decodes them as U+FFFD, which would be
+                    # stored as garbage and quoted back as “���” (review-input11 F2).
+                    errors[name] = [serializers.ErrorDetail(NOT_UTF8.format(at=value.index("\ufffd") + 1),
+                                                            code="not_utf8")]
                 elif (isinstance(field, serializers.BooleanField) and not isinstance(field, StrictBooleanField)
                       and not isinstance(value, bool)):
                     errors[name] = [serializers.ErrorDetail(NOT_A_BOOLEAN.format(shown=_shown(value)),
