@@ -105,6 +105,17 @@ def test_an_unknown_api_address_is_problem_details(clerk_chaoyang):
     _problem(client_for(clerk_chaoyang).get("/api/v1/nothing-here/"), 404)
 
 
+@pytest.mark.parametrize("address", ["/api/v1/nothing-here/", "/api/v1/persons/-1/", "/api/v1/persons/1.0/",
+                                     "/api/v1/persons/999999/"])
+def test_every_not_found_is_one_type_of_problem_in_readable_chinese(clerk_chaoyang, address):
+    """review-input11 F6: an address no route matched (a person id of -1 or 1.0) answered type problems/404
+    in \\u escapes, a missing person problems/not_found: a client telling them apart by type saw two kinds."""
+    r = client_for(clerk_chaoyang).get(address)
+    body = _problem(r, 404)
+    assert body["type"].endswith("/problems/not_found") and "\\u" not in r.content.decode()
+    assert body["title"] == "未找到" or "未找到" in body.get("detail", "")
+
+
 # --- The OpenAPI document ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def schema(django_db_blocker):

@@ -71,6 +71,10 @@ CSRF_PAGE = ("页面已过期", "页面停留时间过长或已在别处退出�
              "请刷新页面（或重新登录）后再次提交。")
 
 
+PROBLEM_TYPES = {400: "parse_error", 403: "permission_denied", 404: "not_found", 405: "method_not_allowed",
+                 413: "payload_too_large", 500: "server_error", 503: "service_unavailable"}
+
+
 def _is_api(request: HttpRequest) -> bool:
     return audience(request) == "api"
 
@@ -85,9 +89,13 @@ def _problem(status: int) -> JsonResponse:
     from shebao.api.errors import RETRY_AFTER_SECONDS, TITLES
 
     zh, en = TITLES.get(status, ("错误", "Error"))
-    response = JsonResponse({"type": f"https://shebao.invalid/problems/{status}", "title": zh, "title_en": en,
+    # One type per kind of problem, as the API's own answers name it (DRF's codes; review-input11 F6: an
+    # address no route matched answered problems/404 in \u escapes, a missing object problems/not_found).
+    kind = PROBLEM_TYPES.get(status, str(status))
+    response = JsonResponse({"type": f"https://shebao.invalid/problems/{kind}", "title": zh, "title_en": en,
                              "status": status, "detail": API_DETAILS.get(status) or page_for(status)[1]},
-                            status=status, content_type="application/problem+json")
+                            status=status, content_type="application/problem+json",
+                            json_dumps_params={"ensure_ascii": False})
     if status == 503:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
