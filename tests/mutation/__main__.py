@@ -74,6 +74,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
     # relief packs as known on the business day (issue 19): the day filter, the re-relief rule and the
     # loader's check, met by their examples and properties first, then the 2020 pack's boundaries
     "src/shebao/rules/relief.py": (*_RULES, "tests/rules/test_relief_known.py", "tests/rules/test_relief.py"),
+    # the size calculator's reading of a typed figure (review-input11 F7)
+    "src/shebao/rules/sme_size.py": (*_RULES, "tests/rules/test_sme_indicator.py"),
     # the work-injury benefits (issue 17): the wage's bounds of 第六十四条 at each bound and a fen either
     # side, then the module's examples and the benefit values
     "src/shebao/rules/work_injury.py": (*_RULES, "tests/rules/test_work_injury_wage.py",
