@@ -53,6 +53,7 @@ def extra_objects(*, person: Any, employer: Any) -> dict[str, dict[str, object]]
         "backoffice:case_detail": c, "backoffice:case_act": {"pk": case.pk, "action": "complete"},
         "backoffice:case_letter": c, "backoffice:case_phone_check": c, "backoffice:case_document": c,
         "backoffice:case_assess": c, "backoffice:case_correct": c,
+        "backoffice:case_change_reveal": {"pk": case.pk, "item": "address"},
         "backoffice:case_flag": c, "backoffice:case_receipt": c,
         "backoffice:document_download": {"pk": case.pk, "doc_pk": doc.pk},
         "backoffice:case_owed": {"pk": case.pk, "owed_pk": owed.pk},

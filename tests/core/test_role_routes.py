@@ -135,6 +135,7 @@ ROUTES: dict[str, Route] = {
     "backoffice:case_act": (None, "case.complete", {}),
     "backoffice:case_letter": (None, "commitment_letter.capture", {"text": "承诺属实", "signer": "本人"}),
     "backoffice:case_phone_check": (None, "phone_check.record", {"outcome": "confirmed"}),
+    "backoffice:case_change_reveal": (None, "personal_data.reveal", {"reason": "核对新地址"}),
     "backoffice:case_assess": (None, "case.assess", {"index_x10k": "10000", "reason": "按档案核定"}),
     "backoffice:case_correct": (None, "case.correct", {"correct_reason": "申请人补交材料"}),
     "backoffice:case_document": (None, "document.attach", lambda o: {"file": _pdf(), "name": "合同"}),
