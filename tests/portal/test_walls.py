@@ -82,7 +82,13 @@ def _owner_objects(owner: dict[str, Any]) -> dict[str, Callable[[], dict[str, ob
         return {"pk": account.pk}
 
     def person_case() -> dict[str, object]:
-        """A card replacement of the owner person, completed (its certificate exists)."""
+        """A card replacement of the owner person, completed (its certificate exists): one for all the
+        routes that need one (a second is refused while the first card is on its way, 5.1)."""
+        if "card_case" not in owner:
+            owner["card_case"] = _person_card_case()
+        return owner["card_case"]
+
+    def _person_card_case() -> dict[str, object]:
         import datetime as dt
 
         from shebao.cards.services import card_order_create
