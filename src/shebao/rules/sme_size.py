@@ -153,7 +153,7 @@ def indicator_value(raw: str | int | Decimal | None, indicator: str) -> int | De
     # Written out in digits, as the statistics table has it: no exponent (1e3), no sign but the minus
     # refused below, no spaces inside (review-input11 F7: "1e3" was read as 1000万元 in a legal size decision).
     if not _FIGURE_RE.fullmatch(text.removeprefix("-")):
-        raise InputError(f"{indicator}: not a plain number", zh=f"{label}“{text[:20]}”不是数字（请直接写数字，如1200或37.5）",
+        raise InputError(f"{indicator}: not a plain number", zh=f"{label}“{text[:20]}”不是数字（请直接写阿拉伯数字，不用科学计数法）",
                          field=indicator)
     if indicator == "employees" and "." in text:  # a head count is a whole number, never 3010.0
         raise InputError("employees: not whole", zh="从业人员应为整数（人）", field=indicator)
