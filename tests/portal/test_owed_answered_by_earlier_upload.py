@@ -155,7 +155,7 @@ def test_the_upload_form_offers_the_expected_names_and_the_pick_answers_whatever
     list, the document takes the case's name and answers the item once the case is accepted."""
     case = transfer_in_submitted(client, settings, insured)
     page = client.get(f"/portal/person/cases/{case.pk}/").content.decode()
-    assert _options(page) == {"": "请选择", "参保缴费凭证": "参保缴费凭证（受理时需要，可提前上传）",
+    assert _options(page) == {"": "请选择", "参保缴费凭证": "参保缴费凭证（可提前上传）",
                               "other": "其他材料（在下方填写名称）"}
     assert "本申请需要的材料：参保缴费凭证。" in page
     url = f"/portal/person/cases/{case.pk}/documents/"

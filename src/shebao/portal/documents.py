@@ -44,7 +44,7 @@ class Expected:
 
     @property
     def label(self) -> str:
-        return f"{self.name}（需补交）" if self.owed is not None else f"{self.name}（受理时需要，可提前上传）"
+        return f"{self.name}（需补交）" if self.owed is not None else f"{self.name}（可提前上传）"
 
 
 def expected_documents(case: Case) -> list[Expected]:
