@@ -24,7 +24,7 @@ from shebao.core import clock
 from shebao.core.inputs import business_date_range, form_id, number_text
 from shebao.core.masking import shown_data
 from shebao.core.normalize import normalize_number_text
-from shebao.core.permissions import may
+from shebao.core.permissions import may, require
 from shebao.operations import halls as services
 from shebao.operations import selectors
 from shebao.operations.models import CheckItem, Incident
@@ -248,9 +248,15 @@ def hall_duty(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         day = _date(request.POST.get("day"))
-        errors, status, at_inputs = _attempt(lambda: services.duty_assign(
-            actor=request.user, hall=hall, day=day, leader=form_id(request.POST, "leader", label="带班领导")),
-            form=day.isoformat() if day else "duty")
+
+        def assign() -> Any:
+            # Who may act is judged before what was typed: a role that may not assign is refused (403)
+            # whatever the leader box holds, never told its input was wrong (the role walk).
+            require(request.user, "duty.assign", district_id=hall.district.pk)
+            return services.duty_assign(actor=request.user, hall=hall, day=day,
+                                        leader=form_id(request.POST, "leader", label="带班领导"))
+
+        errors, status, at_inputs = _attempt(assign, form=day.isoformat() if day else "duty")
         if not errors:
             return redirect(f"{reverse('backoffice:hall_duty', args=[hall.pk])}?from={start.isoformat()}")
     return TemplateResponse(request, "backoffice/halls/duty.html", {
