@@ -29,7 +29,7 @@ def test_an_incident_report_names_the_character_and_redraws_the_description_clea
     client.force_login(hall_manager)
     with nothing_written():
         r = client.post(reverse("backoffice:hall_incident_new", args=[chaoyang.pk]), {
-            "kind": "hall_suspected", "occurred_at": "2020-02-20T09:00", "description": "发热\u200b人员一名"})
+            "kind": "hall_suspected", "occurred_at": "2020-02-20T00:00", "description": "发热\u200b人员一名"})
     page = r.content.decode()
     assert r.status_code == 400, page[:2000]
     assert "第3位是不可见的字符U+200B（零宽空格）" in page
