@@ -268,36 +268,60 @@ class RightsMonth:
                 "not_yet_due": "未到缴费期限", "unpaid": "欠缴"}[self.status]
 
 
-def _settled_months(contributions: list[Contribution]) -> dict[tuple[int, str], dt.date | None]:
-    """For an employer-month: the day its last due was settled, or None while any due is open."""
-    pairs = {(c.employer_id, c.month) for c in contributions if c.paid_on is None}
+def _books_paid_days(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], tuple[bool, dt.date | None]]:
+    """What the employer's books say of each (employer id, 'YYYY-MM') that has dues: (any due still
+    open, the day its last due was settled or None). An employer-month without dues is absent.
+
+    One query on the dues' (employer, month_no) index, whatever the number of pairs."""
     if not pairs:
         return {}
+    from shebao.rules.dates import month_index
+
     employers = {e for e, _ in pairs}
-    months = {m for _, m in pairs}
-    out: dict[tuple[int, str], dt.date | None] = {}
-    rows = (Due.objects.filter(employer_id__in=employers, month__in=months).values("employer_id", "month")
+    month_nos = {month_index(m) for _, m in pairs}
+    out: dict[tuple[int, str], tuple[bool, dt.date | None]] = {}
+    rows = (Due.objects.filter(employer_id__in=employers, month_no__in=month_nos).values("employer_id", "month")
             .annotate(last=Max("paid_on"), open=Sum("amount_fen", filter=Q(paid_on__isnull=True))))
     for r in rows:
         if (r["employer_id"], r["month"]) in pairs:
-            out[(r["employer_id"], r["month"])] = r["last"] if not r["open"] else None
+            out[(r["employer_id"], r["month"])] = (bool(r["open"]), r["last"])
     return out
 
 
-def rights_record(*, person: Person, as_of: dt.date, policy: Policy,
-                  months: tuple[str, str] | None = None) -> list[RightsMonth]:
+def _paid_day(books: dict[tuple[int, str], tuple[bool, dt.date | None]], employer_id: int, month: str,
+              recorded: dt.date | None) -> dt.date | None:
+    """The day a person's contribution month was paid, or None while it is not (review F3).
+
+    The employer's dues decide when the month has any (they are what payments settle and reversals
+    reopen, and what the employer's bill shows): paid on the day the last of them was settled, unpaid
+    while any is open. The contribution's own recorded day (`Contribution.paid_on`, history loaded
+    before the books) decides only for a month without dues. A month whose dues are all settled at
+    zero (relieved whole) keeps the recorded day."""
+    book = books.get((employer_id, month))
+    if book is None:
+        return recorded
+    still_open, last = book
+    if still_open:
+        return None
+    return last or recorded
+
+
+def rights_record(*, person: Person, as_of: dt.date, policy: Policy, months: tuple[str, str] | None = None,
+                  books: dict[tuple[int, str], tuple[bool, dt.date | None]] | None = None) -> list[RightsMonth]:
     """Each month of the person's contributions; months made up within the make-up window count as
     contributed on time (0.3: "no effect on the person's rights record"). `months` ('YYYY-MM', 'YYYY-MM'):
     those months alone, first and last included (read so that PostgreSQL plans their monthly
-    partitions alone)."""
+    partitions alone). A month is paid as the employer's dues say when it has any (`_paid_day`, review
+    F3); `books`: `_books_paid_days` already read for these months (one query fewer)."""
     qs = Contribution.objects.filter(person=person)
     if months is not None:
         qs = qs.filter(month__gte=months[0], month__lte=months[1])
     contributions = list(qs.select_related("employer").order_by("month"))
-    settled = _settled_months(contributions)
+    if books is None:
+        books = _books_paid_days({(c.employer_id, c.month) for c in contributions})
     out = []
     for c in contributions:
-        paid_on = c.paid_on or settled.get((c.employer_id, c.month))
+        paid_on = _paid_day(books, c.employer_id, c.month, c.paid_on)
         if paid_on is not None and paid_on > as_of:
             paid_on = None
         # The rule decides: a late payment that the notice frees of any fee (0.3) is made up in time.
@@ -355,7 +379,9 @@ def _totals_done(totals: dict[str, dict[str, Any]], paid_months: dict[str, set[s
 
 
 def rights_statement_content(*, person: Person, as_of: dt.date, policy: Policy,
-                             months: tuple[str, str] | None = None) -> dict[str, Any]:
+                             months: tuple[str, str] | None = None,
+                             books: dict[tuple[int, str], tuple[bool, dt.date | None]] | None = None
+                             ) -> dict[str, Any]:
     """The rights record (4.1) of `person` up to `as_of`'s month, as a statement prints it (JSON-able).
 
     ``{"as_of": "YYYY-MM-DD", "lines": [{"month", "employer", "status", "status_text", "on_time": bool,
@@ -364,12 +390,12 @@ def rights_statement_content(*, person: Person, as_of: dt.date, policy: Policy,
     Statuses are `rights_record`'s: a month made up within the window counts as on time (0.3:
     "不影响参保人员个人权益记录"). Totals count the months actually paid (on time, made up or late);
     an unpaid or not yet due month is listed but not counted. Amounts are integer fen. `months`
-    ('YYYY-MM', 'YYYY-MM'): those months alone, lines and totals (`rights_record`).
+    ('YYYY-MM', 'YYYY-MM'): those months alone, lines and totals (`rights_record`, as is `books`).
     """
     last = f"{as_of:%Y-%m}"
     lines: list[dict[str, Any]] = []
     totals, paid_months = _totals_new()
-    for m in rights_record(person=person, as_of=as_of, policy=policy, months=months):
+    for m in rights_record(person=person, as_of=as_of, policy=policy, months=months, books=books):
         if m.month > last or m.contribution is None:
             continue
         c = m.contribution
@@ -386,13 +412,6 @@ def rights_statement_content(*, person: Person, as_of: dt.date, policy: Policy,
     return {"as_of": as_of.isoformat(), "lines": lines, "totals": _totals_done(totals, paid_months)}
 
 
-@dataclass
-class _Paid:
-    employer_id: int
-    month: str
-    paid_on: dt.date | None
-
-
 def rights_page(*, person: Person, as_of: dt.date, policy: Policy, year: str = "") -> dict[str, Any]:
     """The portal's rights page (4.1): the whole record's totals, the years it covers and one year's months.
 
@@ -404,25 +423,27 @@ def rights_page(*, person: Person, as_of: dt.date, policy: Policy, year: str = "
     the years need every month: on PostgreSQL that read plans every monthly partition of the record's
     span, the one read here that does), then the year's months in full through `rights_record` with the
     year's range, so that their statuses (the rules core's, per month) are worked out for 12 months, not
-    240, and PostgreSQL plans that year's partitions alone (bench/bench_portal.py, issue 15). Five queries
-    whatever the record's length. Totals equal `rights_statement_content(...)["totals"]`.
+    240, and PostgreSQL plans that year's partitions alone (bench/bench_portal.py, issue 15). A fixed
+    number of queries whatever the record's length (the employer's dues read once, for every month: they
+    decide which months are paid, `_paid_day`). Totals equal `rights_statement_content(...)["totals"]`.
     """
     last = f"{as_of:%Y-%m}"
     amounts = [f for _c, _zh, base, employer, personal in STATEMENT_INSURANCES
                for f in (base, employer, personal) if f]
     rows = list(Contribution.objects.filter(person=person, month__lte=last)
                 .values_list("employer_id", "month", "paid_on", *amounts))
-    settled = _settled_months([_Paid(*r[:3]) for r in rows])  # type: ignore[arg-type]
+    books = _books_paid_days({(r[0], r[1]) for r in rows})
     totals, paid_months = _totals_new()
     for r in rows:
-        paid_on = r[2] or settled.get((r[0], r[1]))
+        paid_on = _paid_day(books, r[0], r[1], r[2])
         if paid_on is not None and paid_on <= as_of:
             values = dict(zip(amounts, r[3:], strict=True))
             _totals_add(totals, paid_months, r[1], values.__getitem__)
     years = sorted({r[1][:4] for r in rows}, reverse=True)
     year = year if year in years else (years[0] if years else "")
     lines = (rights_statement_content(person=person, as_of=as_of, policy=policy,
-                                      months=(f"{year}-01", min(f"{year}-12", last)))["lines"] if year else [])
+                                      months=(f"{year}-01", min(f"{year}-12", last)), books=books)["lines"]
+             if year else [])
     return {"as_of": as_of.isoformat(), "totals": _totals_done(totals, paid_months), "years": years, "year": year,
             "lines": lines}
 
@@ -484,9 +505,9 @@ def medical_coverage(*, person: Person, on: dt.date, policy: Policy) -> Coverage
     contributions = list(Contribution.objects.filter(person=person, month=month, medical_employer_fen__gt=0))
     if not contributions:
         return Coverage(False, f"{month}无医疗保险参保缴费记录")
-    settled = _settled_months(contributions)
+    books = _books_paid_days({(c.employer_id, c.month) for c in contributions})
     for c in contributions:
-        if c.paid_on is not None or settled.get((c.employer_id, c.month)) is not None:
+        if _paid_day(books, c.employer_id, c.month, c.paid_on) is not None:
             return Coverage(True, f"{month}医疗保险已缴费")
     due_on = due_date(month, policy)
     if on <= due_on:
