@@ -96,3 +96,42 @@ def test_the_form_and_the_refusal_count_the_refunds_in_handling(signed_in, emplo
         r = signed_in.post(NEW, _refund(person_chaoyang, [str(paid.pk)], amount="300.01", token="h2"))
     reason = r.content.decode().split('id="bf-amount_fen-error"')[1][:400]
     assert r.status_code == 400 and "在办理中（合计700.00元）" in reason and "不能多退" in reason
+
+
+def test_another_employer_s_due_is_answered_like_a_missing_one_and_tells_nothing_about_it(
+        signed_in, employer_chaoyang, employer_haidian, person_chaoyang, clerk_chaoyang):
+    """Review-input12 F1: a refund naming another employer's paid due was refused, but the refusal
+    also told that due's paid, unrefunded amount (the amount check ran on it), and 不存在 versus
+    没有参保关系 told which numbers exist. Now a due that is not the applicant's gets the answer of a
+    number that does not exist, and nothing is read about it: on the portal and on the API (which
+    names the person only, so the spell decides whose dues are theirs)."""
+    from shebao.collection.models import Due
+    from tests.businesses.test_refund import refund_details
+    from tests.cases.conftest import client_for
+    from tests.cases.conftest import submit as api_submit
+
+    other = book_due(employer_haidian, "2019-12", 1_587_629, paid_on=dt.date(2020, 1, 15))
+    missing = Due.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+
+    def portal_reason(due_pk):
+        with nothing_written():
+            r = signed_in.post(NEW, _refund(person_chaoyang, [str(due_pk)], amount="90000.00", token=f"t{due_pk}"))
+        html = r.content.decode()
+        assert r.status_code == 400, html[:2000]
+        return html.split('id="bf-dues-error"')[1].split("</p>")[0].replace(str(due_pk), "N"), html
+
+    (theirs, page), (absent, _) = portal_reason(other.pk), portal_reason(missing)
+    assert theirs == absent and "不是北京朝阳测试科技有限公司的应缴费款（或不存在）" in theirs
+    assert "15876.29" not in page and "15,876.29" not in page and "已缴未退金额" not in page
+
+    api = client_for(clerk_chaoyang)
+
+    def api_answer(due_pk):
+        with nothing_written():
+            r = api_submit(api, business="refund", channel="counter", person=person_chaoyang.pk,
+                           details=refund_details(other, amount_fen=9_000_000, dues=[due_pk]))
+        assert r.status_code == 400, r.content
+        return r.content.decode().replace(str(due_pk), "N")
+
+    a, b = api_answer(other.pk), api_answer(missing)
+    assert a == b and "15876.29" not in a and "没有参保关系" not in a and "已缴未退金额" not in a

@@ -50,6 +50,10 @@ def check(name: str) -> Callable[[Check], Check]:
     return register
 
 
+# A check that reads what an earlier check refused does not run: it would answer about data that is
+# not the applicant's (refund_within_paid told another employer's paid amount, review-input12 F1).
+REQUIRES = {"refund_within_paid": "refund_dues_of_applicant"}
+
 # The checks of every business about one person (its definition's ``person:``), before its own.
 PERSON_CHECKS = ("person_named", "person_of_employer")
 
@@ -63,9 +67,15 @@ def checks_run(ctx: CheckContext) -> list[FieldError]:
     # The checks of one application read a pair's spells once (person_of_employer and
     # person_employed_in_months both read them): nothing is written while they run.
     token = _SPELLS_READ.set({})
+    refused: set[str] = set()
     try:
         for name in names:
-            errors += [e for e in CHECKS[name](ctx) if e not in errors]
+            if REQUIRES.get(name, "") in refused:
+                continue
+            found = CHECKS[name](ctx)
+            if found:
+                refused.add(name)
+            errors += [e for e in found if e not in errors]
     finally:
         _SPELLS_READ.reset(token)
     return errors
@@ -354,20 +364,28 @@ def _refund_dues_of_applicant(ctx: CheckContext) -> list[FieldError]:
 
     ids = ctx.details.get("dues", [])
     dues = {d.pk: d for d in Due.objects.filter(pk__in=ids)}
-    missing = [str(i) for i in ids if i not in dues]
-    if missing:
-        return [FieldError("details.dues", f"所退费款中编号{'、'.join(missing)}的应缴费款不存在")]
+    # A due that does not exist and a due of someone else get one answer, and nothing about the
+    # other's due is said (review-input12 F1: the refused refund told another employer's paid amount,
+    # and 不存在 versus 没有参保关系 told which numbers exist).
+    if ctx.employer is not None:
+        owner = ctx.employer.name
+        theirs = {pk for pk, d in dues.items() if d.employer_id == ctx.employer.pk}
+    elif ctx.person is not None:
+        owner = ctx.person.name
+        spells = set(EmploymentSpell.objects.filter(person=ctx.person, employer_id__in={
+            d.employer_id for d in dues.values()}).values_list("employer_id", flat=True))
+        theirs = {pk for pk, d in dues.items() if d.employer_id in spells}
+    else:  # no applicant named: the field's own validation says so
+        owner, theirs = "", set(dues)
+    foreign = [str(i) for i in ids if i not in theirs]
+    if foreign:
+        return [FieldError("details.dues", f"所退费款中编号{'、'.join(foreign)}不是{owner}的应缴费款（或不存在），"
+                                           "请核对所退费款")]
     employers = {d.employer_id for d in dues.values()}
     if not employers:  # no dues named: the field's own validation says so
         return []
     if len(employers) > 1:
         return [FieldError("details.dues", "所退费款须属于同一参保单位")]
-    (employer_id,) = employers
-    if ctx.employer is not None and employer_id != ctx.employer.pk:
-        return [FieldError("details.dues", f"所退费款不是{ctx.employer.name}的应缴费款")]
-    if ctx.employer is None and ctx.person is not None and not EmploymentSpell.objects.filter(
-            Q(person=ctx.person) & Q(employer_id=employer_id)).exists():
-        return [FieldError("details.dues", f"所退费款的单位与{ctx.person.name}没有参保关系")]
     from shebao.collection.models import Allocation
 
     paid = dict(Allocation.objects.filter(due_id__in=ids).values("due_id").annotate(s=Sum("amount_fen"))
