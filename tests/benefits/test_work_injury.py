@@ -87,6 +87,18 @@ def test_a_decision_of_an_implausible_day_is_refused_naming_the_field(nurse, fie
                                                         or "受伤（感染）日期" in report.errors[0][1])
 
 
+@pytest.mark.parametrize("field", ["decided_on", "injured_on"])
+def test_a_decision_dated_after_today_is_refused_naming_the_field(nurse, field):
+    """Review-input12 F4: a decision (or an injury) dated after the business day has not happened."""
+    from shebao.core import clock
+
+    ahead = (clock.today() + dt.timedelta(days=1)).isoformat()
+    report = exchange_file_import(data=exchange(recognition(nurse, **{field: ahead})), filename="ahead.jsonl",
+                                  actor=SETUP)
+    assert report.refused and not ExchangeRecord.objects.exists()
+    assert f"{ahead}晚于今天" in report.errors[0][1]
+
+
 def test_the_fast_track_case_is_first_in_the_queue_due_in_three_days_on_a_commitment(nurse, clerk_chaoyang):
     exchange_file_import(data=exchange(recognition(nurse)), filename="hr.jsonl", actor=SETUP)
     employer = personas.make_employer()

@@ -208,6 +208,33 @@ def test_an_applied_on_of_no_plausible_year_is_refused(clerk_chaoyang, employer_
     assert error["field"] == "applied_on" and "不是有效的日期" in error["reason_zh"]
 
 
+@pytest.mark.parametrize("ahead", [1, 285])
+def test_an_application_received_after_today_is_refused(clerk_chaoyang, employer_chaoyang, ahead):
+    """Review-input12 F4: the API took applied_on 2020-12-01 on 2020-02-20 (the front desk refused it)."""
+    from shebao.core import clock
+
+    day = (clock.today() + dt.timedelta(days=ahead)).isoformat()
+    with nothing_written():
+        r = client_for(clerk_chaoyang).post("/api/v1/cases/", {**_ok_body(employer_chaoyang), "applied_on": day},
+                                            format="json")
+    (error,) = _refused(r)["errors"]
+    assert error["field"] == "applied_on" and "晚于今天" in error["reason_zh"]
+
+
+@pytest.mark.parametrize(("url", "field"), [("commitment-letter", "signed_at"), ("phone-checks", "called_at")])
+def test_a_signature_or_a_call_after_today_is_refused(clerk_chaoyang, refund_case, url, field):
+    """Review-input12 F4: a call dated 2020-12-01 and a letter signed 2021-01-15 were stored on 2020-02-20."""
+    from shebao.core import clock
+
+    at = f"{clock.today() + dt.timedelta(days=2)}T10:00:00+08:00"
+    body = {"text": "承诺属实", "signer": "张三"} if url == "commitment-letter" else {"outcome": "confirmed"}
+    with nothing_written():
+        r = client_for(clerk_chaoyang).post(f"/api/v1/cases/{refund_case.pk}/{url}/", {**body, field: at},
+                                            format="json")
+    problem = _refused(r)
+    assert "晚于今天" in json.dumps(problem, ensure_ascii=False)
+
+
 def _statement(line: str) -> bytes:
     return (",".join(REMITTANCE_COLUMNS) + "\n" + line + "\n").encode()
 
@@ -217,6 +244,16 @@ def test_a_remittance_value_date_of_no_plausible_year_refuses_the_file(db, day):
     with nothing_written(), pytest.raises(ImportRefused) as e:
         import_remittances(actor=SETUP, data=_statement(f"R1,{day},100.00,某公司,,,社保费"), filename="x.csv")
     assert e.value.errors[0][0] == 2 and "不是有效的日期" in e.value.errors[0][1]
+
+
+def test_a_remittance_value_date_after_today_refuses_the_file(db):
+    """Review-input12 F4: a statement line dated 2020-03-10 was booked on 2020-02-20."""
+    from shebao.core import clock
+
+    day = (clock.today() + dt.timedelta(days=1)).isoformat()
+    with nothing_written(), pytest.raises(ImportRefused) as e:
+        import_remittances(actor=SETUP, data=_statement(f"R1,{day},100.00,某公司,,,社保费"), filename="x.csv")
+    assert e.value.errors[0][0] == 2 and "晚于今天" in e.value.errors[0][1]
 
 
 @pytest.fixture

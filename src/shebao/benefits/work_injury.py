@@ -37,8 +37,8 @@ from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_create, audit_update, snapshot
 from shebao.core.inputs import (
     bank_account_text,
-    business_date_problem,
     clean_text,
+    happened_date_problem,
     person_name_checked,
     text_problem,
 )
@@ -77,7 +77,7 @@ def _day(value: Any, what: str) -> dt.date:
         day = dt.date.fromisoformat(str(value))
     except ValueError:
         raise ValueError(f"{what}须为“年-月-日”，实为“{value}”") from None
-    problem = business_date_problem(day, today=clock.today())
+    problem = happened_date_problem(day, today=clock.today())  # a decision not yet taken (review-input12 F4)
     if problem:
         raise ValueError(f"{what}{value}{problem}")
     return day

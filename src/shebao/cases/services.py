@@ -46,11 +46,11 @@ from shebao.core import clock
 from shebao.core.audit import audit_create, audit_create_event, audit_update, snapshot, trail_shown
 from shebao.core.errors import Conflict, DomainError, IdempotencyMismatch, UploadRefused
 from shebao.core.inputs import (
-    business_date_problem,
-    check_business_date,
+    check_happened_date,
     check_values,
     facts_problems,
     field_problems,
+    happened_date_problem,
     text_problem,
 )
 from shebao.core.models import AuditEvent
@@ -253,7 +253,7 @@ def _case_create(
     applied_on = applied_on or clock.today()
     # What the database holds and the rules can compute with (issue 16 §1), on every path: a date of
     # no plausible year (0001-01-01, 9999-12-31) and facts outside their declared shape are refused.
-    problem = business_date_problem(applied_on, today=clock.today())
+    problem = happened_date_problem(applied_on, today=clock.today())
     if problem:
         raise DomainError(f"申请日期{problem}", f"applied_on {applied_on} is not a plausible date", field="applied_on")
     for name, (zh, en) in facts_problems(facts).items():
@@ -559,7 +559,7 @@ def commitment_letter_capture(*, case: Case, actor: Any, text: str, signer: str,
     errors += [FieldError(name, zh) for name, zh in field_problems(CommitmentLetter, [("text", text), ("signer", signer)])
                .items() if name not in {e.field for e in errors}]
     signed_at = signed_at or clock.now()
-    when = business_date_problem(signed_at, today=clock.today())
+    when = happened_date_problem(signed_at, today=clock.today())
     if when:
         errors.append(FieldError("signed_at", f"签署时间{when}"))
     if errors:
@@ -622,7 +622,7 @@ def phone_check_record(*, case: Case, actor: Any, outcome: str, phone: str = "",
     if outcome not in PhoneCheck.Outcome.values:
         raise DomainError("核实结果无效", f"outcome must be one of {PhoneCheck.Outcome.values}", field="outcome")
     if called_at is not None:
-        check_business_date(called_at, label="通话时间", field="called_at")
+        check_happened_date(called_at, label="通话时间", field="called_at")
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)  # person is read after: no FOR UPDATE on an outer join
         _require_district(actor, locked)

@@ -49,7 +49,7 @@ from shebao.collection.models import BankFile, DeductionItem, Due, Payment, Remi
 from shebao.collection.releases import remittance_second_person_reason
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_update, snapshot
-from shebao.core.inputs import business_date_problem, id_text, text_problem
+from shebao.core.inputs import happened_date_problem, id_text, text_problem
 from shebao.core.money import format_yuan
 from shebao.core.normalize import normalize_code, normalize_number_text, normalize_text
 from shebao.core.permissions import actor_label, require
@@ -143,7 +143,8 @@ def _parse_date(text: str) -> dt.date:
                 # the form is right, the day is not on the calendar (2020-02-31): say so, not "format"
                 raise ValueError(f"日期“{text}”不存在：{_no_such_day(year, month)}") from None
             # A value date of no plausible year (0001-01-01, 9999-12-31) drives no late fee (core.inputs).
-            problem = business_date_problem(day, today=clock.today())
+            # and none after today: the bank cannot have booked money that has not arrived (review-input12 F4)
+            problem = happened_date_problem(day, today=clock.today())
             if problem:
                 raise ValueError(f"日期“{text}”{problem}")
             return day

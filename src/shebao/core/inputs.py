@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from shebao.core.invisible import BIDI_CONTROLS, CONTROL_RE, INVISIBLE_RE
 
@@ -265,6 +266,35 @@ def business_date_problem(value: dt.date | dt.datetime, *, today: dt.date) -> st
     if day > last:
         return f"晚于{last.year}年{last.month}月{last.day}日，不是有效的日期，请核对"
     return ""
+
+
+def happened_date_problem(value: dt.date | dt.datetime, *, today: dt.date) -> str:
+    """Why ``value``, the date of something that has happened (an application received, a letter
+    signed, a call made, money arrived at the bank, a decision taken), cannot be, in Chinese, or "".
+
+    A plausible business date (`business_date_problem`) and not after ``today`` (a moment compared by
+    its date in Beijing): a later one records what has not happened yet (review-input12 F4: the API
+    took an application received, a call and a signature dated months ahead, a bank statement a value
+    date ahead, the work-injury exchange a decision ahead)."""
+    problem = business_date_problem(value, today=today)
+    if problem:
+        return problem
+    day = timezone.localtime(value).date() if isinstance(value, dt.datetime) and timezone.is_aware(value) else (
+        value.date() if isinstance(value, dt.datetime) else value)
+    if day > today:
+        return f"晚于今天（{today.isoformat()}），不能记载尚未发生的事，请核对"
+    return ""
+
+
+def check_happened_date(value: dt.date | dt.datetime, *, label: str, field: str = "") -> None:
+    """ValidationError (Chinese, naming ``label``) unless ``value`` is a date that has happened by the
+    business day (`happened_date_problem`, `core.clock`)."""
+    from shebao.core import clock
+
+    problem = happened_date_problem(value, today=clock.today())
+    if problem:
+        message = f"{label}{problem}"
+        raise ValidationError({field: message} if field else message)
 
 
 def check_business_date(value: dt.date | dt.datetime, *, label: str, field: str = "") -> None:
