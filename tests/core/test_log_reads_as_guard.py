@@ -98,3 +98,18 @@ def test_a_credential_in_a_query_string_is_never_logged(query):
     # A query naming no credential is kept (what the access log is for).
     assert mask_addresses("GET /portal/person/identity/?next=/portal/person/card/ HTTP/1.1") == (
         "GET /portal/person/identity/?next=/portal/person/card/ HTTP/1.1")
+
+
+@pytest.mark.django_db
+def test_a_full_width_id_in_a_missing_path_is_masked_in_django_s_own_warning(client, caplog):
+    """Review-input12 F9: Django's request logger escapes a path's non-ASCII characters ("Not Found:
+    /public/x/\\uff11\\uff11…"), so a full-width ID number in a 404's path reached the log whole as
+    escapes. The handler's filter reads them as the digits they are and masks them."""
+    wide = "".join(chr(0xFF10 + int(c)) for c in ID)
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        r = client.get(f"/public/x/{wide}/")
+    assert r.status_code == 404
+    (record,) = [rec for rec in caplog.records if rec.name == "django.request"]
+    MaskingLogFilter().filter(record)  # the handlers' filter (settings.LOGGING), once more: it is idempotent
+    line = record.getMessage()
+    assert "110105********0892" in line and ID not in _readable_digits(line.replace("\\u", "U"))
