@@ -50,6 +50,12 @@ def reviewer_chaoyang(db):
 
 
 @pytest.fixture
+def reviewer_haidian(db):
+    return personas.make_staff("reviewer_hd", role=personas.Role.DISTRICT_REVIEWER, office_code="110108",
+                               display_name="海淀区复核员")
+
+
+@pytest.fixture
 def municipal_admin(db):
     return personas.make_staff("admin_city", role=personas.Role.MUNICIPAL_ADMIN, office_code="110000",
                                display_name="市中心管理员")

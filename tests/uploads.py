@@ -67,3 +67,39 @@ def good(seed: int = 0) -> dict[str, tuple[str, bytes]]:
     """A whole PNG, JPEG and PDF as (file name, content), different bytes for each ``seed``."""
     return {"PNG": ("photo.png", png(seed=seed)), "JPEG": ("photo.jpg", jpeg(seed=seed)),
             "PDF": ("form.pdf", pdf(tag=b"%d" % seed))}
+
+
+def pdf_in_object_streams(pages: int, pad: int = 0) -> bytes:
+    """A PDF of ``pages`` pages whose page objects each sit in an object stream of their own (Flate,
+    PDF 1.5, with a cross-reference stream), each padded with ``pad`` spaces after the page's dictionary:
+    with a large ``pad`` a decompression bomb (review-input13 F2: 2 pages of 74 MB in 141 kB), with
+    none an ordinary PDF written the way newer producers write. Catalog 1, page tree 2, page ``i`` is
+    object 3 + i in stream 1000 + i."""
+    import struct
+    import zlib
+
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    entries: dict[int, tuple[int, int, int]] = {}  # object → (type, field 2, field 3) of its xref row
+
+    def plain(num: int, body: bytes) -> None:
+        entries[num] = (1, len(out), 0)
+        out.extend(b"%d 0 obj\n" % num + body + b"\nendobj\n")
+
+    plain(1, b"<< /Type /Catalog /Pages 2 0 R >>")
+    kids = b" ".join(b"%d 0 R" % (3 + i) for i in range(pages))
+    plain(2, b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % pages)
+    for i in range(pages):
+        header = b"%d 0 " % (3 + i)
+        stream = zlib.compress(header + b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] >>" + b" " * pad, 9)
+        entries[3 + i] = (2, 1000 + i, 0)
+        plain(1000 + i, b"<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
+              % (len(header), len(stream)) + stream + b"\nendstream")
+    xref_num = 1000 + pages
+    entries[xref_num] = (1, len(out), 0)
+    rows = b"".join(struct.pack(">BIH", *entries.get(n, (0, 0, 0))) for n in range(xref_num + 1))
+    packed = zlib.compress(rows)
+    xref_at = len(out)
+    out.extend(b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Filter /FlateDecode /Length %d >>\n"
+               b"stream\n" % (xref_num, xref_num + 1, len(packed)) + packed + b"\nendstream\nendobj\n")
+    out.extend(b"startxref\n%d\n%%%%EOF\n" % xref_at)
+    return bytes(out)

@@ -82,7 +82,7 @@ def test_the_page_previews_a_correction_of_the_lifted_date_then_publishes_it(cli
     epidemic_lift_apply(actor=municipal_admin, lifted_on=dt.date(2020, 4, 30))
     client.force_login(municipal_admin)
     page = client.get(reverse("backoffice:announcements")).content.decode()
-    assert "已于2020年4月30日解除" in page and "正确的解除日期" in page
+    assert "已于2020-04-30解除" in page and "正确的解除日期" in page
     r = client.post(reverse("backoffice:announcements"), {"kind": "lift", "date": "2020-05-15", "do": "preview"})
     html = r.content.decode()
     assert "疫情解除日期由2020-04-30改为2020-05-15" in html and "补交期限由 2020-07-30 改为 2020-08-15" in html

@@ -22,7 +22,7 @@ def test_inputs_are_disabled_while_the_form_re_renders_and_nothing_typed_is_lost
     page.fill("#id_username", "clerk_cy")
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_selector("text=欢迎")
+    page.wait_for_selector("form[action='/logout/']")  # signed in: the role's landing page
     page.goto(page.live_server_url + "/office/front-desk/")
     page.select_option("#business", "refund")
     page.wait_for_selector("input[name=applicant_kind][value=person]")

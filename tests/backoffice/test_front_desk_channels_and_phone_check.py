@@ -173,9 +173,12 @@ def test_the_phone_check_shows_the_persons_number_masked_also_when_the_employer_
     assert action in dial
     r = client.post(action, {"reason": "退费电话核实"}, HTTP_HX_REQUEST="true")
     assert person_chaoyang.phone in r.content.decode()
-    # Two rows: the case page's read of the person (core.reads), then the reveal with its reason.
-    page_read, access = PersonalDataAccess.objects.order_by("pk")
-    assert (page_read.object_pk, page_read.reason) == (str(person_chaoyang.pk), "")
+    # Three rows: the front desk's look-up of the person when the case was entered, the case page's
+    # read of the person (core.reads), then the reveal with its reason.
+    desk_read, page_read, access = PersonalDataAccess.objects.order_by("pk")
+    assert desk_read.object_pk == page_read.object_pk == str(person_chaoyang.pk)
+    assert desk_read.field.startswith("前台受理查询（退费")
+    assert (page_read.field, page_read.reason) == (f"申请#{case.pk}", "")
     assert (access.field, access.object_pk, access.reason) == ("phone", str(person_chaoyang.pk), "退费电话核实")
 
 

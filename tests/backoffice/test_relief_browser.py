@@ -55,7 +55,7 @@ def _sign_in(page, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_selector("text=欢迎")
+    page.wait_for_selector("form[action='/logout/']")  # signed in: the role's landing page
 
 
 def test_the_center_measures_reads_the_what_if_and_records_facts(sized, municipal_admin, employer_chaoyang,

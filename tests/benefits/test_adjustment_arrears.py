@@ -165,6 +165,8 @@ def test_the_retiree_page_says_years_of_contribution_and_a_yearly_rate_and_dates
     assert "缴费年限360个月 × 1%" not in text
     assert "× 缴费年限30年（360个月） × 每缴费1年1%" in text
     assert "计发基数8,847.00元/月" in text and "个人账户储存额139,000.00元 ÷ 计发月数139个月" in text
+    # review-user14 (7): why the stored amount differs from the person page's principal-only balance
+    assert "<dt>个人账户储存额</dt><dd>退休时核定，为历年个人缴费本金加记账利息" in text and "不含利息，两者不同" in text
     assert "2020年调整" not in text  # not known on 2020-02-20
     assert "2020-02养老金</dt><dd>3,654.10元/月" in text
     on(settings, "2020-04-20")

@@ -91,14 +91,20 @@ def test_a_disability_award_needs_the_wage(clerk_chaoyang, reviewer_chaoyang):
     assert r.status_code == 201 and r.json()["payee"] is None and r.json()["grade"] == 5
 
 
-def test_only_the_districts_reviewer_pays(clerk_chaoyang, reviewer_chaoyang, clerk_haidian):
+def test_only_the_districts_reviewer_pays(clerk_chaoyang, reviewer_chaoyang, clerk_haidian, reviewer_haidian):
     case = _claim(clerk_chaoyang, 324, died=False)
     body = {"bank_account": "6222020000000003241", "wage_fen": 900_000}
     with nothing_written():
         r = post(clerk_chaoyang, case, body)
     assert r.status_code == 403 and r["Content-Type"] == "application/problem+json"
+    # A role that pays nowhere is refused before the id is read: the same 403 for this claim and a missing one.
     with nothing_written():
         r = post(clerk_haidian, case, body)
+    missing = api(clerk_haidian).post(URL.format(case.pk + 1000), body, format="json")
+    assert r.status_code == missing.status_code == 403 and case.person.name not in r.content.decode()
+    # Another district's reviewer may pay, but not this district's claim: it is not there for them.
+    with nothing_written():
+        r = post(reviewer_haidian, case, body)
     assert r.status_code == 404 and case.person.name not in r.content.decode()
     anonymous = APIClient().post(URL.format(case.pk), json.dumps(body), content_type="application/json")
     assert anonymous.status_code in (401, 403)

@@ -130,8 +130,9 @@ def test_an_incomplete_record_takes_a_typed_index_only_with_its_reason_kept_in_t
 
 def test_only_paid_months_count_as_the_case_counts_them(retiring, employer_chaoyang, settings):
     """review-user7 F1: the case showed 在京缴费月数 1个月 beside 平均缴费指数（8个月）: seven of the eight
-    were declared and never paid. The index reads the months the case counts: paid, with an employer's
-    pension contribution, before the business month."""
+    were declared and never paid. The index reads the months the case counts: paid by the business date,
+    with an employer's pension contribution (the business month too once paid: every surface counts a
+    paid month alike, review-user13 (8))."""
     from shebao.registry.selectors import pension_months_in_beijing
 
     settings.SHEBAO_TODAY = "2020-02-20"
@@ -139,7 +140,8 @@ def test_only_paid_months_count_as_the_case_counts_them(retiring, employer_chaoy
     _record(retiring, employer_chaoyang, _months("2019-07", "2019-08"), 1_769_400)
     Contribution.objects.filter(person=retiring, month="2019-08").update(paid_on=None)  # declared, not paid
     Contribution.objects.filter(person=retiring, month="2019-07").update(pension_employer_fen=0)
-    _record(retiring, employer_chaoyang, ["2020-02"], 5_000_000)  # the business month: not yet a month
+    _record(retiring, employer_chaoyang, ["2020-02"], 5_000_000)  # the business month, paid on the 20th ...
+    Contribution.objects.filter(person=retiring, month="2020-02").update(paid_on=dt.date(2020, 2, 21))  # ... not yet
     working = contribution_index(retiring)
     assert working.months == 6 == pension_months_in_beijing(person=retiring, on=dt.date(2020, 2, 20))
     # 2019-01..06 under 2017's average 8,467.00: 884,700 / 846,700 each.

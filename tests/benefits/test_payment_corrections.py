@@ -230,11 +230,14 @@ def test_the_relative_of_an_old_award_is_registered_and_the_retry_pays_them(clie
         award_payee_register(actor=reviewer_chaoyang, award=old_death, payee=AwardPayee("王丽", "spouse", WIFE))
 
 
-def test_the_payee_api_registers_the_relative(reviewer_chaoyang, clerk_chaoyang, clerk_haidian, old_death):
+def test_the_payee_api_registers_the_relative(reviewer_chaoyang, clerk_chaoyang, clerk_haidian, reviewer_haidian,
+                                               old_death):
     fail(old_death.run.transfers.get())
     url = f"/api/v1/benefits/work-injury-awards/{old_death.pk}/payee/"
     body = {"payee_name": "王丽", "payee_relation": "spouse", "payee_id_number": WIFE}
-    assert api(clerk_haidian).post(url, body, format="json").status_code == 404
+    # a role that registers no payee anywhere: 403 before the id is read; another district's reviewer: 404
+    assert api(clerk_haidian).post(url, body, format="json").status_code == 403
+    assert api(reviewer_haidian).post(url, body, format="json").status_code == 404
     with nothing_written():
         assert api(clerk_chaoyang).post(url, body, format="json").status_code == 403
     with nothing_written():

@@ -252,7 +252,7 @@ def test_a_second_claim_for_one_worker_is_refused_while_the_first_is_open(nurse,
     first = fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 2, 10))
     with nothing_written(), pytest.raises(cases.DetailsRefused) as refused:
         fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 2, 11))
-    assert f"受理编号{first.pk}" in str(refused.value) and "办结前不能再次申请" in str(refused.value)
+    assert f"申请编号{first.pk}" in str(refused.value) and "办结前不能再次申请" in str(refused.value)
     assert list(Case.objects.filter(person=nurse).values_list("pk", flat=True)) == [first.pk]
 
 
@@ -273,7 +273,7 @@ def test_an_awarded_recognition_is_neither_claimed_nor_paid_again(nurse, clerk_c
                                  payee=personas.relative(relation="sibling"))
     assert award.amount_fen > 0
     runs = PayrollRun.objects.count()
-    with nothing_written(), pytest.raises(ValidationError, match=f"已由受理编号{second.pk}核定并支付"):
+    with nothing_written(), pytest.raises(ValidationError, match=f"已由申请编号{second.pk}核定并支付"):
         fast_track_award_pay(actor=reviewer_chaoyang, case=first, wage_fen=0, bank_account="6222020000000000041",
                              payee=personas.relative(relation="sibling"))
     assert PayrollRun.objects.count() == runs and not hasattr(Case.objects.get(pk=first.pk), "work_injury_award")
@@ -281,7 +281,7 @@ def test_an_awarded_recognition_is_neither_claimed_nor_paid_again(nurse, clerk_c
     Case.objects.filter(pk=second.pk).update(status="completed")
     with nothing_written(), pytest.raises(cases.DetailsRefused) as refused:
         fast_track_claim_submit(actor=clerk_chaoyang, person=nurse, details=claim_details(), applied_on=dt.date(2020, 3, 10))
-    assert "已核定工伤保险待遇" in str(refused.value) and f"受理编号{second.pk}" in str(refused.value)
+    assert "已核定工伤保险待遇" in str(refused.value) and f"申请编号{second.pk}" in str(refused.value)
     assert Case.objects.filter(person=nurse).count() == 2
 
 

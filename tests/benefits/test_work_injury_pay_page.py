@@ -71,7 +71,7 @@ def test_the_reviewer_pays_the_claim_from_its_page(client, claim, reviewer_chaoy
 
 
 def test_a_clerk_sees_the_claim_but_may_not_pay_and_another_district_sees_nothing(
-        client, claim, clerk_chaoyang, clerk_haidian):
+        client, claim, clerk_chaoyang, clerk_haidian, reviewer_haidian):
     pay = reverse("backoffice:work_injury_pay", args=[claim.pk])
     client.force_login(clerk_chaoyang)
     page = client.get(pay).content.decode()
@@ -80,6 +80,10 @@ def test_a_clerk_sees_the_claim_but_may_not_pay_and_another_district_sees_nothin
         r = client.post(pay, {"wage": "9,800", "bank_account": "6222020000000000841"})
     assert r.status_code == 403 and "即时支付工伤保险待遇" in r.content.decode()
     client.force_login(clerk_haidian)
+    assert client.get(pay).status_code == 404
+    with nothing_written():  # a clerk pays nowhere: refused before the id is read (core.route_actions)
+        assert client.post(pay, {"wage": "9,800", "bank_account": "6222020000000000841"}).status_code == 403
+    client.force_login(reviewer_haidian)  # another district's payer: the claim is not there for them
     assert client.get(pay).status_code == 404
     with nothing_written():
         assert client.post(pay, {"wage": "9,800", "bank_account": "6222020000000000841"}).status_code == 404
@@ -165,14 +169,15 @@ def test_a_second_submission_says_it_paid_nothing(client, claim, reviewer_chaoya
     assert "已核定并即时支付" in client.post(pay, {"wage": "9,800", "bank_account": "6222020000000000841",
                                                  "medical_costs": ""}, follow=True).content.decode()
     award = WorkInjuryAward.objects.get(case=claim)
-    with nothing_written():
+    # the award page it lands on records the read of the person's data (review-user14 (3)); nothing else
+    with nothing_written(shown=claim.person):
         r = client.post(pay, {"wage": "9,800", "bank_account": "6222020000000000999", "medical_costs": "5,000"},
                         follow=True)
     text = r.content.decode()
     # another account and medical costs: said to differ from what was paid (review-input7 F13)
     assert f"申请#{claim.pk}已核定并支付工伤保险待遇" in text and "本次提交的收款账号、医疗费用与已支付的不同" in text
     assert "未重复支付" in text and "已核定并即时支付" not in text
-    with nothing_written():  # the same submission again: said to have paid nothing
+    with nothing_written(shown=claim.person):  # the same submission again: said to have paid nothing
         text = client.post(pay, {"wage": "9,800", "bank_account": "6222020000000000841", "medical_costs": ""},
                            follow=True).content.decode()
     assert "本次提交未重复支付" in text and "与已支付的不同" not in text

@@ -4,6 +4,7 @@ was paid for the dues named, never before a confirmed phone check, never after �
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -296,7 +297,141 @@ def test_an_approved_refund_shows_on_the_employers_account(client, clerk_chaoyan
     complete(case, clerk_chaoyang, reviewer_chaoyang)
     refund = Refund.objects.get(case=case)
     html = client.get(url).content.decode()
-    assert f"#{refund.pk}" in html and f"#{case.pk}" in html and "待支付" in html
-    assert f"2019-12 养老保险（编号{paid_due.pk}）：300.00元" in html
-    assert "应付退费（已核准未支付）</dt><dd>300.00 元" in html
+    assert f"#{refund.pk}" in html and f"#{case.pk}" in html and "已核准，待退款" in html
+    assert f"2019-12 养老保险（编号{paid_due.pk}）：300.00元" in re.sub(r"<[^>]+>", "", html)  # an amount is kept whole in a span
+    assert "应付退费（已核准尚未退款）300.00 元" in re.sub(r"<[^>]+>", "", html)
     assert "6222020000001234567" not in html and refund.bank_account_masked in html
+
+
+def test_the_status_and_the_refunded_column_follow_the_money(client, clerk_chaoyang, reviewer_chaoyang,
+                                                             collection_clerk, person_chaoyang, employer_chaoyang,
+                                                             paid_due, municipal_admin):
+    """review-user12 F14: an approved refund read 已办结 while nothing was paid, and the employer's 已退费
+    column counted it. The case's status follows the refund's money on every page (the case page, the
+    list, the API), and 已退费 is what the bank paid back; approved and unpaid is 待退款."""
+    from shebao.collection import refunds, releases
+
+    refund = _approved(clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due)
+    case = refund.case
+    client.force_login(clerk_chaoyang)
+    account_url = f"/collection/employers/{employer_chaoyang.pk}/"
+
+    def due_row() -> str:
+        html = client.get(account_url).content.decode()
+        return html.split(f"<td>{paid_due.pk}</td>", 1)[1].split("</tr>", 1)[0] if f"<td>{paid_due.pk}</td>" in html \
+            else html.split(f">{paid_due.pk}<", 1)[1].split("</tr>", 1)[0]
+
+    def shown() -> str:
+        case.refresh_from_db()
+        page = client.get(f"/office/cases/{case.pk}/").content.decode()
+        assert case.get_status_display() in page, case.get_status_display()
+        return case.get_status_display()
+
+    assert shown() == "已核准，待退款"
+    # review-user13 F1: the history's step says the approval, not 已办结, while the header says 待退款
+    page = client.get(f"/office/cases/{case.pk}/").content.decode()
+    assert "→ 已核准，待退款）" in page and "→ 已办结）" not in page
+    row = due_row()
+    assert "已核准尚未退款300.00" in re.sub(r"<[^>]+>", "", row) and "<td>300.00<br>" not in row
+    file = refunds.refund_payment_file_create(actor=collection_clerk)
+    releases.refund_payment_file_release(file=file, actor=municipal_admin)
+    assert shown() == "已核准，银行支付中"
+    refunds.refund_payment_file_read(file=file, actor=collection_clerk)
+    result = f"refund_id,status,paid_on,reason\n{refund.pk},成功,{clock.today()},\n".encode("gb18030")
+    refunds.refund_result_import(data=result, filename="退费结果.csv", actor=collection_clerk)
+    assert shown() == "已退款"
+    row = due_row()
+    assert "300.00" in row and "尚未退款" not in row
+    # the API says it too, beside the workflow's own code
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(clerk_chaoyang)
+    body = api.get(f"/api/v1/cases/{case.pk}/").json()
+    assert (body["status"], body["status_zh"]) == ("completed", "已退款"), body
+
+
+def test_a_list_says_each_refunds_money_without_a_read_per_row(clerk_chaoyang, reviewer_chaoyang, person_chaoyang,
+                                                               paid_due):
+    """The case list (API and queue) selects each case's refund with it: the status that follows the money
+    costs no query per completed refund, and a case with no refund row says the workflow's status."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(clerk_chaoyang)
+
+    def listed() -> tuple[list[str], int]:
+        with CaptureQueriesContext(connection) as q:
+            body = api.get("/api/v1/cases/?business=refund").json()
+        return sorted(c["status_zh"] for c in body["results"]), len(q.captured_queries)
+
+    _approved(clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due, amount_fen=10_000)
+    one, reads = listed()
+    _approved(clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due, amount_fen=20_000)
+    pending = submit(clerk_chaoyang, "refund", person=person_chaoyang, applied_on=APPLIED,
+                     details=refund_details(paid_due, amount_fen=5_000))
+    three, reads_three = listed()
+    assert one == ["已核准，待退款"]
+    assert three == sorted(["已核准，待退款", "已核准，待退款", pending.get_status_display()])
+    assert pending.get_status_display() != "已核准，待退款"
+    assert reads_three == reads
+
+
+def test_the_person_portal_list_says_each_refunds_money_without_a_read_per_row(clerk_chaoyang, reviewer_chaoyang,
+                                                                               person_chaoyang, paid_due):
+    """The portal's list rows (cases.selectors.LIST_FIELDS) carry the refund's money status: the status
+    the list shows is 已核准，待退款 and reading it costs no query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shebao.portal.person import _person_case_rows
+
+    _approved(clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due, amount_fen=10_000)
+    _approved(clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due, amount_fen=20_000)
+    rows = list(_person_case_rows(person_chaoyang).filter(business="refund"))
+    with CaptureQueriesContext(connection) as q:
+        shown = [c.get_status_display() for c in rows]
+    assert shown == ["已核准，待退款", "已核准，待退款"] and len(q.captured_queries) == 0
+
+
+def test_one_name_for_the_approved_unpaid_refund_on_every_surface(client, settings, clerk_chaoyang,
+                                                                   reviewer_chaoyang, person_chaoyang, paid_due):
+    """review-user14 (4): the staff badge said 已核准，待退款, its history 审核中 → 已核准, its outcome box
+    已核准退费…待银行支付, and the person's portal 办理结果 已按申请办理 (the clerk's record) while nothing
+    was paid. Every surface says the refund's own words (collection.refund_words)."""
+    from tests.portal.conftest import sign_in_person
+
+    refund = _approved(clerk_chaoyang, reviewer_chaoyang, person_chaoyang, paid_due)
+    case = refund.case
+    client.force_login(reviewer_chaoyang)
+    staff = client.get(f"/office/cases/{case.pk}/").content.decode()
+    assert "→ 已核准，待退款）" in staff and "→ 已核准）" not in staff
+    assert "已核准，待退款：退费300.00元记入应付退费" in staff and "待银行支付" not in staff
+    assert "<dt>办理结果</dt><dd>退费300.00元已核准，待退款</dd>" in staff
+    client.logout()
+    sign_in_person(client, settings, person_chaoyang)
+    portal = client.get(f"/portal/person/cases/{case.pk}/").content.decode()
+    assert "退费300.00元已核准，待退款" in portal and "已按申请办理" not in portal
+    assert "已核准，待退款" in portal.split("办理过程", 1)[1]
+
+
+def test_the_reviewers_queue_picks_out_the_refund_waiting_for_their_approval(client, clerk_chaoyang,
+                                                                             reviewer_chaoyang, person_chaoyang,
+                                                                             paid_due):
+    """review-user14 (10): the reviewer landed on the same 未办结 queue as the clerk (26 已提交待受理) and
+    the refund waiting for their approval (审核中) was not picked out. The clerk who accepted it is not
+    asked to approve it (the second person)."""
+    case = submit(clerk_chaoyang, "refund", person=person_chaoyang, applied_on=APPLIED, details=refund_details(paid_due))
+    other = submit(clerk_chaoyang, "refund", person=person_chaoyang, applied_on=APPLIED,
+                   details=refund_details(paid_due, amount_fen=100))  # submitted, not yet accepted
+    case = services.case_accept(case=prepare(case, clerk_chaoyang), actor=clerk_chaoyang, outcome="已受理")
+    assert case.status == "in_review"
+    client.force_login(reviewer_chaoyang)
+    page = client.get("/office/queue/").content.decode()
+    box = page.split('id="awaiting-me"', 1)[1].split("</section>", 1)[0]
+    assert "等待您审批的申请（1件）" in box and f'href="/office/cases/{case.pk}/"' in box
+    assert f'href="/office/cases/{other.pk}/"' not in box
+    client.force_login(clerk_chaoyang)
+    assert 'id="awaiting-me"' not in client.get("/office/queue/").content.decode()

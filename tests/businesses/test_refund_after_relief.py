@@ -121,7 +121,7 @@ def test_the_front_desk_refuses_the_full_amount_at_the_amount(client, clerk_chao
     client.force_login(clerk_chaoyang)
     fields = refund_fields(person_chaoyang, amount="1000.00")
     _credit(Due.objects.get(pk=int(fields["dues"])))
-    with nothing_written():
+    with nothing_written(shown=person_chaoyang):
         r = client.post(reverse("backoffice:front_desk"), {
             "business": "refund", "applicant_kind": "person", "id_number": person_chaoyang.id_number,
             "refund_kind": "overpayment", **fields, "token": "t-relief", "do": "save"})

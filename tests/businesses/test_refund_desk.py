@@ -53,7 +53,7 @@ def test_the_desk_makes_releases_hands_out_and_settles_a_refund_file(
     refund.refresh_from_db()
     assert (refund.status, refund.payment_file, file.lines, file.amount_fen) == ("in_file", file, 1, 30_000)
     page = client.get("/collection/refunds/").content.decode()
-    assert file.filename in page and "没有待支付的退费" in page
+    assert file.filename in page and "没有待生成支付文件的退费" in page
 
     # The maker may not release the file, nor download it unreleased: nothing written.
     with nothing_written():
@@ -89,9 +89,9 @@ def test_the_desk_makes_releases_hands_out_and_settles_a_refund_file(
     assert ledger.account_balance(account="refund_payable", employer_id=employer_chaoyang.pk) == 0
     assert BankFile.objects.get(kind="refund_result").lines == 1
     page = client.get("/collection/refunds/").content.decode()
-    assert "已支付1笔" in page and f"支付凭证#{refund.settlement_id}" in page
+    assert "已退款1笔" in page and f"支付凭证#{refund.settlement_id}" in page
     account = client.get(f"/collection/employers/{employer_chaoyang.pk}/").content.decode()
-    assert "已支付" in account
+    assert "已退款" in account
 
 
 @pytest.mark.parametrize(("data", "encoding", "says"), [

@@ -37,7 +37,7 @@ def test_a_refund_is_paid_through_the_desk_on_a_phone_and_a_desktop(
     page.fill("#id_username", municipal_admin.username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_selector("text=欢迎")
+    page.wait_for_selector("form[action='/logout/']")  # signed in: the role's landing page
     page.goto(page.live_server_url + "/collection/refunds/")
     page.click("#files button:has-text('复核放行')")
     page.wait_for_selector("text=已复核放行，可以下载发送银行")

@@ -103,12 +103,14 @@ def test_the_api_patch_refuses_a_correction_beyond_what_is_left_as_problem_detai
     api = client_for(clerk_chaoyang)
     with nothing_written():
         r = api.patch(f"/api/v1/cases/{second.pk}/details/",
-                      {"details": {"amount_fen": 30_001}, "reason": "来电更正退费金额"}, format="json")
+                      {"details": {"amount_fen": 30_001}, "reason": "来电更正退费金额", "version": second.version},
+                      format="json")
     assert r.status_code == 400 and r["Content-Type"].startswith("application/problem+json"), r.content
     errors = {e["field"]: e["reason_zh"] for e in r.json()["errors"]}
     assert set(errors) == {"details.amount_fen"} and f"#{first.pk}在办理中" in errors["details.amount_fen"]
     ok = api.patch(f"/api/v1/cases/{second.pk}/details/",
-                   {"details": {"amount_fen": 29_000}, "reason": "来电更正退费金额"}, format="json")
+                   {"details": {"amount_fen": 29_000}, "reason": "来电更正退费金额", "version": second.version},
+                   format="json")
     assert ok.status_code == 200, ok.content
     assert Case.objects.get(pk=second.pk).details["amount_fen"] == 29_000
 
@@ -148,7 +150,7 @@ def test_the_front_desk_counts_the_refunds_in_handling(client, clerk_chaoyang, p
     post = {"business": "refund", "applicant_kind": "person", "id_number": person_chaoyang.id_number,
             "refund_kind": "overpayment", **fields, "do": "save"}
     assert client.post(_desk(), {**post, "token": "a"}).status_code == 302
-    with nothing_written():
+    with nothing_written(shown=person_chaoyang):
         r = client.post(_desk(), {**post, "amount_fen": "300.01", "token": "b"})
     html = r.content.decode()
     assert r.status_code == 400 and "在办理中（合计700.00元）" in html and "不能多退" in html

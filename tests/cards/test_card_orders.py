@@ -188,7 +188,7 @@ def test_a_stale_version_and_posting_before_ems_delivers_are_refused(completed, 
             pytest.raises(ValidationError) as early:
         services.card_order_advance(actor=clerk_chaoyang, order=order, status="posted",
                                     tracking_number="EA123456785CN")
-    assert "2020年02月03日" in early.value.message_dict["status"][0] and "第5.1条" in early.value.message_dict["status"][0]
+    assert "2020-02-03" in early.value.message_dict["status"][0] and "第5.1条" in early.value.message_dict["status"][0]
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from shebao.cases.models import Case
 from shebao.registry.models import Contribution, EmploymentSpell
 from shebao.rules.dates import month_of_date
 from tests import personas
@@ -98,6 +99,12 @@ def submit(client: APIClient, *, key: str | None = None, **body: Any):
 
 
 def act(client: APIClient, case_id: int, action: str, **body: Any):
+    """POST a transition with the version the case has now, as a client sends the version it read
+    (review-input12 F13: required, 428 without it); ``version=None`` sends none."""
+    if "version" not in body:
+        body["version"] = Case.objects.values_list("version", flat=True).get(pk=case_id)
+    elif body["version"] is None:
+        del body["version"]
     return client.post(f"/api/v1/cases/{case_id}/transitions/", {"action": action, **body}, format="json")
 
 

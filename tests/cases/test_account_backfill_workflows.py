@@ -82,6 +82,14 @@ def test_a_near_retirement_backfill_tracks_each_mailing_and_the_originals(
         refused = act(cy, case["id"], "center_receive")
     assert refused.status_code == 403  # the center receives
     assert act(city, case["id"], "center_receive").json()["status"] == "center_received"
+    # The center approves: a district reviewer is told so before the version is asked (review-input13 F4:
+    # without a version 428, with a stale one 409, and only with the current one 403), and before the body
+    # is judged (F11: an unknown key was told 400).
+    for version in (None, 0, Case.objects.get(pk=case["id"]).version):
+        for extra in ({}, {"colour": "red"}):
+            with nothing_written():
+                refused = act(rv, case["id"], "approve", version=version, **extra)
+            assert refused.status_code == 403 and "无权" in refused.json()["detail"], (version, refused.content)
     approved = act(city, case["id"], "approve").json()
     assert approved["status"] == "originals_owed"
     legs = {m["leg"]: m for m in approved["mailings"]}

@@ -115,7 +115,7 @@ def test_the_api_names_every_code_it_returns_in_chinese(clerk_chaoyang, person_c
     assert body["requires"] == ["commitment_letter", "phone_verification"]
     assert body["requires_zh"] == ["承诺书", "电话核实"]
     assert body["applicant_kind_zh"] == "参保人员" and body["mode_zh"] == "承诺制办理"
-    assert "疫情" in body["pack_zh"] and body["explanation_zh"].startswith("多缴退费")
+    assert body["pack_zh"] == "北京市社会保险基金管理中心2020年1月31日通知" and body["explanation_zh"].startswith("多缴退费")
     for key, value in body.items():
         if key.endswith("_zh"):
             for text in value if isinstance(value, list) else [value]:

@@ -53,7 +53,8 @@ def test_an_api_patch_fills_in_a_case_without_content_and_it_completes(cy, emplo
     case = _report(cy, employer_chaoyang)
     # Every fault at once, each at its field, the reason too; nothing written.
     with nothing_written():
-        r = cy.patch(f"/api/v1/cases/{case.pk}/details/", {"details": {"months": ["2020-13"]}}, format="json")
+        r = cy.patch(f"/api/v1/cases/{case.pk}/details/", {"details": {"months": ["2020-13"]},
+                                                          "version": case.version}, format="json")
     assert r.status_code == 400 and r["Content-Type"].startswith("application/problem+json"), r.content
     fields = {e["field"]: e["reason_zh"] for e in r.json()["errors"]}
     assert set(fields) == {"details.months", "details.lines", "reason"}, fields
@@ -80,7 +81,9 @@ def test_an_api_patch_fills_in_a_case_without_content_and_it_completes(cy, emplo
     assert Case.objects.get(pk=case.pk).effects.exists()
     # A completed case lists no problems and is not corrected any more.
     with nothing_written():
-        r = cy.patch(f"/api/v1/cases/{case.pk}/details/", {"details": content, "reason": "再改"}, format="json")
+        r = cy.patch(f"/api/v1/cases/{case.pk}/details/", {"details": content, "reason": "再改",
+                                                          "version": Case.objects.get(pk=case.pk).version},
+                     format="json")
     assert r.status_code == 409 and "不能再补正" in r.json()["errors"][0]["reason_zh"]
 
 
@@ -256,7 +259,8 @@ def test_the_api_and_the_page_list_the_content_problems_before_any_step_is_refus
     assert re.search(r'name="lines"[^>]*aria-invalid="true"', page)
     # Filled in, the API lists none and the page no warning.
     content = valid_details("monthly_report_back_payment", employer=employer_chaoyang, applied_on=APPLIED)
-    assert cy.patch(f"/api/v1/cases/{case.pk}/details/", {"details": content, "reason": "补报"},
+    assert cy.patch(f"/api/v1/cases/{case.pk}/details/", {"details": content, "reason": "补报",
+                                                          "version": Case.objects.get(pk=case.pk).version},
                     format="json").json()["content_problems"] == []
     assert 'id="content-incomplete"' not in client.get(f"/office/cases/{case.pk}/").content.decode()
     # A completed case lists none.

@@ -59,7 +59,7 @@ def test_a_clerk_fills_in_a_case_without_content_on_a_phone_and_the_reviewer_app
     page.fill("#id_username", reviewer_chaoyang.username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_selector("text=欢迎")
+    page.wait_for_selector("form[action='/logout/']")  # signed in: the role's landing page
     page.goto(f"{page.live_server_url}/office/cases/{case.pk}/")
     page.click("button:has-text('审批通过')")
     page.wait_for_selector("text=已审批通过")

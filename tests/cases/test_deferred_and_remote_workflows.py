@@ -84,8 +84,8 @@ def test_remote_documents_are_handled_first_then_reviewed_after_the_lift(
 
     # 7.4: the review queue opens only when the epidemic is lifted.
     with nothing_written():
-        early = rv.post(f"/api/v1/cases/flags/{flag['id']}/steps/", {"step": "review", "outcome": "原件一致"},
-                        format="json")
+        early = rv.post(f"/api/v1/cases/flags/{flag['id']}/steps/", {"step": "review", "outcome": "原件一致",
+                                                                     "version": flag["version"]}, format="json")
     assert early.status_code == 409 and "疫情解除" in early.json()["errors"][0]["reason_zh"]
     city.post("/api/v1/cases/epidemic-lift/", {"lifted_on": "2020-04-30"}, format="json")
     queue = cy.get("/api/v1/cases/flags/?stage=queued").json()
@@ -94,12 +94,13 @@ def test_remote_documents_are_handled_first_then_reviewed_after_the_lift(
                                   ("audit", "内审通过", None)):
         if client is None:
             with nothing_written():
-                refused = cy.post(f"/api/v1/cases/flags/{flag['id']}/steps/", {"step": step, "outcome": outcome},
-                               format="json")
+                refused = cy.post(f"/api/v1/cases/flags/{flag['id']}/steps/", {
+                    "step": step, "outcome": outcome, "version": Flag.objects.get(pk=flag["id"]).version},
+                    format="json")
             assert refused.status_code == 403
             client = client_for(municipal_admin)
-        r = client.post(f"/api/v1/cases/flags/{flag['id']}/steps/", {"step": step, "outcome": outcome},
-                        format="json")
+        r = client.post(f"/api/v1/cases/flags/{flag['id']}/steps/", {
+            "step": step, "outcome": outcome, "version": Flag.objects.get(pk=flag["id"]).version}, format="json")
         assert r.status_code == 200, r.json()
     f = Flag.objects.get(pk=flag["id"])
     assert (f.stage, f.review_outcome, f.settle_outcome, f.audit_outcome) == (

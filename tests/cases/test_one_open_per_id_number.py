@@ -104,7 +104,7 @@ def test_a_submission_that_passed_the_check_is_refused_by_the_constraint(clerk_c
                        details=citizen("１１０１０５ " + number(41)[6:]))
     assert r.status_code == 400 and r["Content-Type"].startswith("application/problem+json")
     errors = {e["field"]: e["reason_zh"] for e in r.json()["errors"]}
-    assert f"受理编号{first.json()['id']}" in errors["details.insured_id_number"], errors
+    assert f"申请编号{first.json()['id']}" in errors["details.insured_id_number"], errors
 
 
 @pytest.mark.django_db(transaction=True)
@@ -131,7 +131,7 @@ def test_registrations_of_one_number_at_the_same_moment_make_one_case(clerk_chao
     [t.join() for t in threads]
     assert sorted(code for code, _ in results) == [201, 400, 400, 400, 400, 400], results
     made = Case.objects.get(business="insured_registration")
-    assert all(f"受理编号{made.pk}" in body for code, body in results if code == 400), results
+    assert all(f"申请编号{made.pk}" in body for code, body in results if code == 400), results
 
 
 def test_the_migration_fills_the_open_cases_and_the_oldest_keeps_a_shared_number(clerk_chaoyang, employer_chaoyang):

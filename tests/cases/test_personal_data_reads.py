@@ -52,6 +52,24 @@ def test_the_rights_record_is_recorded(page, person_chaoyang):
     assert reads(person_chaoyang, "权益记录").count() == 1
 
 
+def test_a_front_desk_look_up_of_a_person_is_recorded(page, clerk_chaoyang, clerk_haidian, person_chaoyang):
+    """review-user13 (22): the desk shows whom a typed number found (name, masked number), and nothing
+    was in the trail. Each page that shows the person records the read; a number that finds nobody the
+    desk may serve records none."""
+    form = {"business": "card_replacement", "applicant_kind": "person", "id_number": person_chaoyang.id_number,
+            "refresh": "1"}
+    r = page.post(reverse("backoffice:front_desk"), form)
+    assert r.status_code == 200 and person_chaoyang.name in r.content.decode()
+    row = reads(person_chaoyang).get()
+    assert (row.actor, row.field, row.subject_label) == (clerk_chaoyang, "前台受理查询（社会保障卡补换卡）",
+                                                         person_chaoyang.name)
+    other = Client()
+    other.force_login(clerk_haidian)  # another district's desk: refused, nothing shown, nothing recorded
+    r = other.post(reverse("backoffice:front_desk"), form)
+    assert person_chaoyang.name not in r.content.decode()
+    assert reads(person_chaoyang).count() == 1
+
+
 def test_a_case_naming_the_person_and_its_document_are_recorded(page, clerk_chaoyang, person_chaoyang, refund_case):
     case_id = refund_case["id"]
     assert page.get(reverse("backoffice:case_detail", args=[case_id])).status_code == 200

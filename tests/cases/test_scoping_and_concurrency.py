@@ -57,7 +57,7 @@ def test_two_clerks_acting_on_the_same_case_one_wins_the_other_gets_409(cy, empl
     assert first.status_code == 200 and second.status_code == 409
     assert "他人" in second.json()["errors"][0]["reason_zh"]
     assert Case.objects.get(pk=case["id"]).outcome == "甲办理"
-    # Without a version the state itself refuses the second action.
+    # With the version read after the first, the state itself refuses the second action.
     case2 = _direct(cy, employer_chaoyang)
     act(cy, case2["id"], "accept", outcome="甲")
     with nothing_written():

@@ -138,7 +138,7 @@ def test_an_import_failing_halfway_leaves_nothing_and_the_rerun_equals_one_clean
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     script = Path(__file__).with_name("fault_script.py")
-    return subprocess.run([sys.executable, str(script), *args], env=env, capture_output=True, text=True, timeout=120,
+    return subprocess.run([sys.executable, str(script), *args], env=env, capture_output=True, text=True, timeout=600,
                           check=True)
 
 
@@ -149,7 +149,7 @@ def test_an_import_killed_mid_transaction_and_run_again_equals_one_clean_run(tmp
     env_clean = {**base, "DATABASE_URL": f"sqlite:///{clean_db}"}
     manage = [sys.executable, "-m", "django", "migrate", "-v0"]
     subprocess.run(manage, env={**env_killed, "DJANGO_SETTINGS_MODULE": "shebao.config.settings"}, check=True,
-                   timeout=120)
+                   timeout=600)
     _run(["setup"], env_killed)
     for suffix in ("", "-wal", "-shm"):
         if Path(f"{killed_db}{suffix}").exists():

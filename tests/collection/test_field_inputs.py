@@ -239,7 +239,7 @@ def test_a_bad_byte_is_reported_on_its_own_line(bad_line, bad):
 
 
 @settings(max_examples=200)
-@given(st.integers(1, 10**13 - 1), st.booleans())
+@given(st.integers(1, 10**12), st.booleans())
 def test_amounts_with_or_without_thousands_separators_read_to_the_same_fen(fen, full_width):
     yuan, cents = divmod(fen, 100)
     for text in (f"{yuan}.{cents:02d}", f"{yuan:,}.{cents:02d}", f"￥{yuan:,}.{cents:02d}", f"{yuan:,}.{cents:02d}元"):

@@ -116,5 +116,7 @@ def test_the_assess_command_what_if_prints_the_change_and_stores_nothing(db, cap
 
 
 def test_the_assess_command_refuses_a_bad_date(db):
-    with nothing_written(), pytest.raises(CommandError, match="格式错误"):
+    with nothing_written(), pytest.raises(CommandError, match="不存在：没有13月"):  # review-input12 F16
         call_command("assess", "--as-of", "2020-13-01")
+    with nothing_written(), pytest.raises(CommandError, match="格式错误"):
+        call_command("assess", "--as-of", "2020/12/01")

@@ -97,7 +97,10 @@ def pdf_lines(pdf: bytes) -> list[str]:
 
 
 def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
+    """Money as the pages write it, 12,345.67 (review-user13 (4): the PDF's totals had no separators)."""
+    from shebao.core.money import format_yuan
+
+    return format_yuan(fen)
 
 
 def test_the_pdf_carries_the_rows_the_totals_and_the_code(history, person_chaoyang, clerk_chaoyang, client):

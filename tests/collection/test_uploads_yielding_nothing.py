@@ -210,6 +210,12 @@ def test_the_payroll_result_page_refuses_a_wrong_encoding_in_chinese(db, client,
     assert not ResultFile.objects.exists()
 
 
+def zipfile_sheet(data: bytes) -> bytes:
+    import zipfile
+
+    return zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+
+
 def _far_cell_workbook(header: list[str], cell: str) -> bytes:
     """A workbook of a header and one value at `cell` (e.g. "A900000"): a few kilobytes whose cells span
     a box of hundreds of thousands of rows (review-input10 F3: 17 s and 922 MB for one such roster)."""
@@ -221,7 +227,23 @@ def _far_cell_workbook(header: list[str], cell: str) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("cell", ["A900000", "ZZ2"], ids=["far row", "far column"])
+def _single_quoted(data: bytes) -> bytes:
+    """The workbook with its sheets' positions written r='…' (valid XML; review-input13 F1: passed over
+    by the measure, then calamine asked for 512 GB and aborted the server process)."""
+    import re
+    import zipfile
+
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                body = re.sub(rb'\b(r|ref)="([^"]*)"', rb"\1 = '\2'", body)
+            z.writestr(info, body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("cell", ["A900000", "ZZ2", "A900000'"], ids=["far row", "far column", "single quotes"])
 def test_a_workbook_whose_cells_reach_too_far_is_refused_unread_on_every_table_upload(
         db, employer_chaoyang, clerk_chaoyang, cell, monkeypatch):
     """The box is measured from the sheet's XML before the reader allocates it: refused in Chinese
@@ -240,7 +262,10 @@ def test_a_workbook_whose_cells_reach_too_far_is_refused_unread_on_every_table_u
     for name, header, attempt in _uploads(employer_chaoyang, clerk_chaoyang):
         if name == "工伤数据交换":
             continue
-        data = _far_cell_workbook(header.split(","), cell)
+        data = _far_cell_workbook(header.split(","), cell.rstrip("'"))
+        if cell.endswith("'"):
+            data = _single_quoted(data)
+            assert b"r = 'A900000'" in zipfile_sheet(data)
         assert len(data) < 10_000
         with nothing_written():
             assert attempt(data, None), f"{name}：未被拒绝"
@@ -281,3 +306,35 @@ def test_the_table_uploads_name_a_document_by_the_one_table_of_signatures() -> N
 
     for magic, ctype, _ext in MAGIC:
         assert not_a_table(magic + bytes(16)).startswith(f"文件实为{KIND_ZH[ctype]}，不是CSV")
+
+
+def test_every_way_xml_writes_a_far_position_is_measured() -> None:
+    """review-input13 F1 (Critical): r='XFD1048576' in single quotes (valid XML) was passed over by the
+    measure, and calamine, reading it, asked for 512 GB and aborted the server process. Either quote,
+    spaces around =, character references, a declared box (openpyxl pads rows to it, F9) are measured;
+    a position that is none is refused."""
+    import zipfile
+
+    from shebao.collection.importers import workbook_extent_problem
+
+    def book(cells: bytes, head: bytes = b"") -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as z:
+            z.writestr("xl/worksheets/sheet1.xml", b"<worksheet>" + head + b'<sheetData><row r="1"><c r="A1"/></row>'
+                       + cells + b"</sheetData></worksheet>")
+        return out.getvalue()
+
+    far = [b"<row r='1048576'><c r='XFD1048576'><v>1</v></c></row>",
+           b'<row r = "1048576"><c r = "XFD1048576"/></row>',
+           b'<row\n r="1048576"><c\tr="XFD1048576"/></row>',
+           b'<row r="&#49;048576"><c r="&#x58;FD1048576"/></row>',
+           b"<row><c r='XFD1'/></row>",
+           b'<row r="1234567890"/>']
+    for cells in far:
+        assert "单元格范围过大" in workbook_extent_problem(book(cells), max_rows=1000), cells
+    box = book(b"", b'<dimension ref="A1:XFD20000"/>')
+    assert "第20000行、第16384列" in workbook_extent_problem(box, max_rows=500_000)
+    for odd in (b'<row r="x1"/>', b"<row><c r='A-1'/></row>", b'<row><c r="&#x41;&#x31;&#x30;Q"/></row>'):
+        assert "无法识别的单元格位置" in workbook_extent_problem(book(odd), max_rows=1000), odd
+    near = book(b"<row r='2'><c r='B2'/></row>", b"<dimension ref='A1:B2'/>")
+    assert workbook_extent_problem(near, max_rows=2, max_columns=2) == ""

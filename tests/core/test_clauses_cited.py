@@ -16,15 +16,19 @@ BASE = pack_title_zh("base")
 
 
 def test_the_notices_clauses_name_the_notice_and_the_ordinary_rules_their_own_title():
-    assert "2020年1月31日" in NOTICE and "常态" in BASE
-    assert clauses_cited_zh(["1.1b", "0.2"], "beijing-2020-epidemic", "2020.01.31") == (
-        f"第1.1b条、第0.2条（《{NOTICE}》（版本2020.01.31））")
-    assert clauses_cited_zh(["base"], "beijing-2020-epidemic", "2020.01.31") == f"常态规则（《{BASE}》）"
-    assert clauses_cited_zh([], "beijing-2020-epidemic") == f"常态规则（《{BASE}》）"
-    assert clauses_cited_zh(["1.1b", "base"], "beijing-2020-epidemic") == (
-        f"第1.1b条（《{NOTICE}》）；常态规则（《{BASE}》）")
-    assert clauses_cited_zh(["Reading 0.3b"], "relief-2020-covid") == (
-        f"解读0.3b（《{pack_title_zh('relief-2020-covid')}》）")
+    assert NOTICE == "北京市社会保险基金管理中心2020年1月31日通知" and "常态" in BASE
+    # review-user12 F5: the document then its clauses, no version and no brackets (it read
+    # 第1.1b条、第0.2条（《…通知（2020年1月31日）》（版本2020.01.31）） with a doubled “））”)
+    assert clauses_cited_zh(["1.1b", "0.2"], "beijing-2020-epidemic", "2020.01.31") == f"{NOTICE}第1.1b条、第0.2条"
+    assert clauses_cited_zh(["base"], "beijing-2020-epidemic", "2020.01.31") == BASE
+    assert clauses_cited_zh([], "beijing-2020-epidemic") == BASE
+    assert clauses_cited_zh(["1.1b", "base"], "beijing-2020-epidemic") == f"{NOTICE}第1.1b条；{BASE}"
+    relief = pack_title_zh("relief-2020-covid")
+    assert clauses_cited_zh(["Reading 0.3b"], "relief-2020-covid") == f"{relief}解读0.3b"
+    for clauses, pack in ((["1.1b", "0.2"], "beijing-2020-epidemic"), (["Reading 0.3b"], "relief-2020-covid"),
+                          (["1.1b", "base"], "beijing-2020-epidemic")):
+        cited = clauses_cited_zh(clauses, pack, "2020.01.31")
+        assert "））" not in cited and "版本" not in cited and "《" not in cited, cited
     # A decision of the ordinary rules' own pack names that pack, never the notice.
     assert NOTICE not in clauses_cited_zh(["1.1b"], "base") and BASE in clauses_cited_zh(["1.1b"], "base")
 

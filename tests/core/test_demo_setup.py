@@ -22,7 +22,7 @@ def test_demo_setup_creates_the_logins_and_sample_cases_once(capsys):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     assert TOTPDevice.objects.filter(key=DEMO_TOTP_KEY_HEX, confirmed=True).count() == len(DEMO_ACCOUNTS)
-    assert "ONUGKYTBN4WWIZLNN4WXI33UOAWWWZLZ" in out and "staff_otp admin --code" in out
+    assert "ONUGKYTBN4WWIZLNN4WXI33UOAWWWZLZ" in out and "DEBUG=true .venv/bin/shebao staff_otp admin --code" in out
     assert set(User.objects.values_list("role", flat=True)) >= {
         "municipal_admin", "district_clerk", "district_reviewer", "auditor", "hall_manager", "leader"}
     assert User.objects.get(username="chaoyang").check_password(DEMO_PASSWORD)
@@ -54,8 +54,18 @@ def test_demo_setup_creates_the_logins_and_sample_cases_once(capsys):
             if case_content_problems(c)] == []
     assert all(c.details for c in Case.objects.all()), "a sample without content"
     assert Case.objects.values("business").distinct().count() >= 6
-    from shebao.operations.models import DutyAssignment, EmployerContact
+    # A resident of sixty registered in the residents' pension can claim it on the portal (review-user12
+    # F9: the demo's one person was an employee, refused every residents' pension business).
+    import datetime as _dt
 
+    from shebao.operations.models import DutyAssignment, EmployerContact
+    from shebao.registry.models import Person, ResidentPension
+    from shebao.registry.resident_pension import claim_refusals
+
+    resident = Person.objects.get(name="周淑芬")
+    assert ResidentPension.objects.get(person=resident).state == ResidentPension.State.ACTIVE
+    assert claim_refusals(person=resident, applied_on=_dt.date(2020, 2, 20)) == {}
+    assert f"城乡居民（已年满60周岁，可网上申领城乡居民养老保险待遇）：证件号码 {resident.id_number}（周淑芬）" in out
     contacts, duty = EmployerContact.objects.count(), DutyAssignment.objects.count()
     assert contacts > 0 and duty == 14 and User.objects.get(username="chaoyang_leader").role == "leader"
 
@@ -71,7 +81,7 @@ def test_demo_setup_creates_the_logins_and_sample_cases_once(capsys):
     from shebao.collection.models import Refund
 
     assert Refund.objects.filter(status="payable", amount_fen=20_000).count() == 1
-    assert "已核准待支付的退费申请" in out
+    assert "“已核准，待退款”的退费申请" in out
     # The leaders' dashboard shows the generated books' money on its first view (the command
     # recounted the tallies; the page never refreshes on a read): equal to the dues' own sum.
     import datetime as dt
@@ -91,7 +101,60 @@ def test_demo_setup_creates_the_logins_and_sample_cases_once(capsys):
     assert labels_stored_as_values() == []
     refunds = Case.objects.filter(business="refund")
     assert refunds.count() >= 2 and all(c.details["bank_name"].endswith(("银行", "分行", "支行")) for c in refunds)
+    # review-user12 F6: each due is refunded by one application, and no one has two refunds in handling
+    # (every sample refunded the books' one paid due: the front desk showed one person 8 refunds)
+    from collections import Counter
+
+    named = Counter(pk for c in refunds for pk in c.details["dues"])
+    assert named and max(named.values()) == 1, named
+    handling = Counter(c.person_id for c in refunds if c.status not in ("completed", "rejected"))
+    assert max(handling.values()) == 1, handling
     call_command("demo_setup", "--cases", "12")
     assert (EmployerContact.objects.count(), DutyAssignment.objects.count()) == (contacts, duty)
     assert Case.objects.count() == made and User.objects.filter(username="chaoyang").count() == 1
     assert TOTPDevice.objects.count() == len(DEMO_ACCOUNTS)  # run again: the same authenticators
+
+
+@pytest.mark.django_db
+def test_the_demo_bill_and_the_persons_record_agree(settings):
+    """review-user14 (6): the demo's main employer billed 2019-08 养老保险 900.00元 for one person whose
+    rights record said 2,653.00元 (单位1,768.67 + 个人884.33) for the same month: the demo booked sample
+    amounts. Each month's pension due is now what the employer's people contributed that month."""
+    from django.db.models import Sum
+
+    from shebao.collection.models import Due
+    from shebao.registry.models import Contribution
+
+    generate(GenerateOptions(employers=30, persons=600, from_month="2019-07", months=6, seed=3))
+    settings.SHEBAO_TODAY = "2020-02-20"
+    call_command("demo_setup", "--cases", "2")
+    demo = Due.objects.filter(month__in=["2019-08", "2019-09", "2019-10", "2019-11", "2019-12"], insurance="pension",
+                              split_from__isnull=True)
+    checked = 0
+    for due in demo:
+        paid_in = Contribution.objects.filter(employer=due.employer, month=due.month).aggregate(
+            e=Sum("pension_employer_fen"), p=Sum("pension_personal_fen"))
+        if paid_in["e"] is None:
+            continue
+        assert (due.employer_fen + due.relief_fen, due.personal_fen) == (paid_in["e"], paid_in["p"]), due.month
+        checked += 1
+    assert checked >= 5
+
+
+@pytest.mark.django_db
+def test_a_demo_retiree_has_the_employment_their_record_was_paid_through(settings):
+    """review-user14 (7): the retiree's person page said 参保经历 暂无 beside 322 months paid through one
+    employer."""
+    from shebao.benefits.models import Retiree
+    from shebao.registry.models import Contribution, EmploymentSpell
+
+    generate(GenerateOptions(employers=30, persons=600, from_month="2019-07", months=6, seed=3))
+    settings.SHEBAO_TODAY = "2020-02-20"
+    call_command("demo_setup", "--cases", "2")
+    for r in Retiree.objects.select_related("person"):
+        paid = Contribution.objects.filter(person=r.person).order_by("month")
+        if not paid.exists():
+            continue
+        spell = EmploymentSpell.objects.get(person=r.person)
+        assert (spell.employer_id, spell.from_month, spell.to_month) == (
+            paid.first().employer_id, paid.first().month, paid.last().month)

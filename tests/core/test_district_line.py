@@ -118,3 +118,54 @@ def test_no_route_lets_a_haidian_clerk_see_or_touch_chaoyang_data(client, clerk_
             checked += 1
     assert not missing, "routes with a key that this test does not know how to cross: " + ", ".join(missing)
     assert checked >= 10
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [r.value for r in personas.Role])
+def test_a_refusal_does_not_tell_whether_the_object_exists(client, role):
+    """Every route with an object's key, read and posted by each role of 海淀区 and of the center: when
+    either answers 403, a 朝阳区 object that exists and a number that does not get the same answer
+    (review-input12: a payroll run's file, retry and release, and a relief publication request answered
+    403 for one that exists and 404 for a missing one, which told the numbers in use). Who may not act
+    is refused before the look-up; who may, finds another district's object as missing (404)."""
+    from rest_framework.test import APIClient
+
+    from shebao.staff.models import User
+
+    objects = _chaoyang_objects()
+    problems = []
+    for office_code in ("110108", "110000"):
+        user = User.objects.create(username=f"exists_{role}_{office_code}", role=role,
+                                   office=personas.office(office_code))
+        api = APIClient()
+        api.force_authenticate(user)
+        client.force_login(user)
+        for route, name in routes():
+            if not KEY.search(route) or name not in objects:
+                continue
+            kwargs = objects[name]
+            missing = {k: 99_999_999 if isinstance(v, int) else v for k, v in kwargs.items()}
+            for method in ("get", "post"):
+                answers = []
+                for values in (kwargs, missing):
+                    url = fill(route, values)
+                    c = api if url.startswith("/api/") else client
+                    with nothing_written() if method == "post" and values is missing else contextlib.nullcontext():
+                        r = getattr(c, method)(url, {}, **({"format": "json"} if c is api and method == "post"
+                                                           else {}))
+                    answers.append(r.status_code)
+                if 403 in answers and answers[0] != answers[1]:
+                    problems.append(f"{role}@{office_code} {method.upper()} {route} ({name}): "
+                                    f"{answers[0]} for an object, {answers[1]} for a missing number")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.django_db
+def test_a_missing_payroll_run_is_named_in_chinese(client, collection_clerk):
+    client.force_login(collection_clerk)
+    for url in ("/office/benefits/payroll/99999999/", "/office/benefits/payroll/99999999/file/"):
+        r = client.get(url)
+        assert r.status_code == 404 and "未找到该养老金发放批次" in r.content.decode(), url
+    with nothing_written():
+        r = client.post("/office/benefits/payroll/99999999/retry/")
+    assert r.status_code == 404 and "未找到该养老金发放批次" in r.content.decode()

@@ -61,15 +61,36 @@ def test_a_post_only_view_opened_with_get_is_the_chinese_405_page_and_keeps_allo
 
 
 @pytest.mark.django_db
-def test_the_portal_405_is_the_portal_page(client):
+def test_the_portal_405_is_the_portal_page(client, settings, employer_chaoyang):
     from django.urls import reverse
 
     from shebao.web.errors import PORTAL_TODO
+    from tests.portal.conftest import make_admin, sign_in_employer
 
-    r = client.get(reverse("portal:employer_case_commitment", args=[987654321]))
+    url = reverse("portal:employer_case_commitment", args=[987654321])
+    # Who is signed in is asked before the method (review-input14 8): a stranger goes to the sign-in.
+    r = client.get(url)
+    assert r.status_code == 302 and r["Location"].startswith("/portal/employer/sign-in/")
+    sign_in_employer(client, settings, make_admin(employer_chaoyang))
+    r = client.get(url)
     assert r.status_code == 405 and r["Allow"] == "POST"
     body = r.content.decode()
     assert PORTAL_TODO[405] in body and "返回网上办事首页" in body and "系统管理员" not in body
+
+
+@pytest.mark.django_db
+def test_the_portal_404_speaks_to_its_people_and_no_page_asks_for_a_missing_icon(client):
+    """review-user12 F17: a person's 404 said the record might lie outside 您所在机构的管辖范围 (a staff
+    office's words), and every first page asked for /favicon.ico, a 404."""
+    from shebao.web.errors import PORTAL_WHAT
+
+    page = client.get("/portal/no-such-page/")
+    assert page.status_code == 404
+    text = page.content.decode()
+    assert PORTAL_WHAT[404] in text and "管辖范围" not in text and "机构" not in text.split("<main", 1)[-1].split(
+        "</main>", 1)[0]
+    for html in (text, client.get("/portal/", follow=True).content.decode(), client.get("/", follow=True).content.decode()):
+        assert '<link rel="icon" href="data:,">' in html
 
 
 def _through_middleware(response: HttpResponse, *, path: str, method: str = "GET", htmx: bool = False):

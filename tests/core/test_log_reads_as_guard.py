@@ -113,3 +113,29 @@ def test_a_full_width_id_in_a_missing_path_is_masked_in_django_s_own_warning(cli
     MaskingLogFilter().filter(record)  # the handlers' filter (settings.LOGGING), once more: it is idempotent
     line = record.getMessage()
     assert "110105********0892" in line and ID not in _readable_digits(line.replace("\\u", "U"))
+
+
+@pytest.mark.parametrize("line", [
+    '"GET /api/v1/persons/?q=ID110105196507131748 HTTP/1.1" 400 460',
+    '"GET /nope/sfz110105196507131748/ HTTP/1.1" 404 179',
+    '"GET /nope/110105196507131748abc/ HTTP/1.1" 404 179',
+    "Not Found: /nope/tel13712341478/",
+    "Not Found: /nope/110105\\u200b196507131748/",
+    "Not Found: /nope/\\u202d110105196507131748/",
+    "Not Found: /nope/1101051965071317\u00ad48/",
+    '"GET /nope/110105%E2%80%8B196507131748/ HTTP/1.1" 404 179',
+    '"GET /nope/1101051965071317%C2%AD48/ HTTP/1.1" 404 179',
+], ids=["letters before (query)", "letters before (path)", "letters after", "a mobile after letters",
+        "a zero-width escape between", "a bidi escape before", "a soft hyphen between", "zero-width encoded",
+        "soft hyphen encoded"])
+def test_a_number_touching_a_letter_or_split_by_an_invisible_character_is_logged_masked(line):
+    """review-input13 F3: the masker reads a number beside a letter as part of a code, and Django's
+    "Not Found:" line writes an invisible character between digits as an escape: each such line reached
+    the log whole, or with ten of eighteen digits. In a log line a run is read between any non-digits and
+    the invisible characters between digits are dropped."""
+    record = logging.LogRecord("django.server", logging.WARNING, __file__, 1, line, None, None)
+    MaskingLogFilter().filter(record)
+    logged = record.getMessage()
+    digits = "".join(ch for ch in logged if ch.isdigit())
+    assert "********1748" in logged or "****1478" in logged, logged
+    assert "196507131748" not in digits and "13712341478" not in digits, logged

@@ -194,8 +194,12 @@ NOT_ACTIONS = {
     "shebao.collection.declarations.declarable_months", "shebao.collection.declarations.first_declarable_month",
     "shebao.cards.services.s10_check_digit",  # the UPU S10 check digit of an EMS number: pure
     "shebao.operations.outreach.stray_braces",  # a message's malformed {变量}: pure
+    # a ready-made template with the policy in force written in (review-user14 (1)): reads the policy
+    "shebao.operations.outreach.policy_text", "shebao.operations.outreach.template",
+    "shebao.operations.outreach.district_short",  # the district as a signature names it: pure
     "shebao.collection.bankfiles.protected_files_purge",  # the shared purge; its callers check the permission
     "shebao.cases.services.request_fingerprint", "shebao.cases.services.commitment_digest",
+    "shebao.cases.services.portal_idempotency_key",  # a portal applicant's stored key for a token: pure
     "shebao.cases.services.details_check", "shebao.collection.refunds.refund_payment_file_bytes",  # validates an application's content, writes nothing
     "shebao.collection.refunds.result_header_zh",  # the result file's Chinese header line: pure
     "shebao.cases.services.owed_answered_note",  # the history note of an owed item answered: pure
@@ -259,6 +263,16 @@ NOT_ACTIONS = {
     "shebao.collection.releases.bank_send_check", "shebao.collection.importers.bank_result_outcome",
     "shebao.collection.importers.payment_date_problem", "shebao.collection.importers.not_a_table",
     "shebao.collection.importers.workbook_extent_problem",
+    # review-input12 F5: an import's file record written once, its transaction, its "already imported" words
+    "shebao.collection.importers.file_claimed", "shebao.collection.importers.import_transaction",
+    "shebao.collection.importers.already_imported_note",
+    # review-input13 F4: whether an actor may make a case's step by its workflow's roles, asked before the
+    # version (it raises NotAllowed itself; the transition it precedes is the table's action)
+    "shebao.cases.services.case_step_actor_check",
+    # review-input14 4: the csv module's refusal of a line in Chinese
+    "shebao.collection.importers.csv_error_zh",
+    # review-input14 8: a cell's text as a message quotes it, cut
+    "shebao.collection.importers.cut",
 }
 # Reads restricted by the table: checked by the route walk (test_role_routes.py), not here.
 READ_ACTIONS = {"deduction_run.view_city", "assessment.view_city", "payroll.view_city", "personal_data.trail_view",
@@ -867,3 +881,15 @@ def test_each_action_has_its_own_chinese_name():
     for action, p in TABLE.items():
         assert p.zh not in names, f"{action} and {names[p.zh]} are both “{p.zh}”"
         names[p.zh] = action
+
+
+def test_the_actions_checked_before_a_form_is_read_are_the_tables():
+    """core.route_actions refuses a write before its body is read (review-input12 F14) by the actions it
+    lists per route: each is an action of the table (or a step filled from the address), never a name
+    that would make the check pass for nobody or for everybody."""
+    from shebao.core.route_actions import ROUTE_ACTIONS
+
+    for route, actions in ROUTE_ACTIONS.items():
+        assert actions, route
+        for action in actions:
+            assert action in TABLE or (action.startswith("case.{") and action.endswith("}")), (route, action)

@@ -3,6 +3,11 @@ permission table (core/permissions.py) says: a route listed with an action admit
 the table admits; a refusal says so in Chinese (the site's 403 page, the page's message or the API's
 problem details) and writes nothing. Like tests/core/test_district_line.py, the test walks the URL
 configuration itself: a route missing from `ROUTES` fails it, so a new route cannot slip past.
+
+A role that may make none of a route's actions (core.route_actions) is refused with 403 before what it
+sent is read, whatever it sends: the walk's data, an empty body and a body of wrong values (review-input12
+F14: an auditor's empty announcement form was told "请填写有效日期", an auditor's case action was sent back
+with a message, 302).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from rest_framework.test import APIClient
 
 from shebao.collection.models import RemittanceLine
 from shebao.core.permissions import TABLE
+from shebao.core.route_actions import ROUTE_ACTIONS, actions_of
 from shebao.operations.services import audit_case_register
 from shebao.registry.models import Employer
 from shebao.staff.models import Role, User
@@ -254,22 +260,42 @@ def _admits(action: str, user: Any) -> bool:
     return user.role in p.roles and (not p.city_wide or user.office.code == "110000")
 
 
+# Wrong values of every kind a form or a body carries (no control character: the query guard refuses
+# those for everyone, core.middleware): a refused role must get its 403 for these too, not a 400.
+BAD_FORM = {"do": "不存在的操作", "kind": "lift", "date": "2020-02-30", "month": "9999-99", "day": "昨天",
+            "employer": "abc", "version": "旧", "step": "audit", "decision": "maybe", "reason": "", "zzz": "1"}
+BAD_JSON = {"action": 5, "version": "abc", "business": ["x"], "employer": "141", "facts": {"person": {"x": 1}},
+            "lifted_on": "0001-01-01", "approve": "也许", "unknown_key": True}
+
+
+def _route_actions(name: str, url_kwargs: dict[str, Any]) -> tuple[str, ...]:
+    return actions_of(name, {k: str(v) for k, v in url_kwargs.items()})
+
+
 def test_every_route_is_listed_with_the_actions_it_needs():
     names = {name for _, name in routes()}
     assert not names - set(ROUTES), f"routes the role walk does not know: {sorted(names - set(ROUTES))}"
     for get_action, post_action, _ in ROUTES.values():
         for action in (get_action, post_action):
             assert action is None or action in TABLE, action
+    # Every route with a write is refused before reading by core.route_actions, with the walk's action
+    # among those it lists: a new route with a form must be added there to be checked first.
+    for name, (_get, post_action, _data) in ROUTES.items():
+        if post_action is not None:
+            listed = _route_actions(name, {"action": post_action.partition(".")[2]})
+            assert post_action in listed, f"{name}: core.route_actions does not list {post_action} ({listed})"
+    assert not set(ROUTE_ACTIONS) - names, f"core.route_actions names no route: {set(ROUTE_ACTIONS) - names}"
 
 
-def _refused(r: Any, action: str) -> bool:
-    """A refusal in Chinese: the 403 page or problem, or the page's flashed message after a redirect."""
+def _refused(r: Any, action: str, *, strict: bool = False) -> bool:
+    """A refusal in Chinese: the 403 page or problem, or (not `strict`: a role that may make another of
+    the route's actions, refused by the service for this one) the page's flashed message after a redirect."""
     def says_refused(text: str) -> bool:
         return "无权" in text or "须由" in text or "只能" in text
 
     if r.status_code == 403:
         return says_refused(r.content.decode(errors="ignore"))
-    if r.status_code == 302:
+    if r.status_code == 302 and not strict:
         return any(says_refused(str(m)) and TABLE[action].zh in str(m) for m in get_messages(r.wsgi_request))
     return False
 
@@ -329,19 +355,26 @@ def _walk(client: Any, user: Any, objects: dict[str, Any], *, employer_pk: int, 
         if post_action is None:
             continue
         payload = data({"employer": employer_pk, "person": person_pk, **codes}) if callable(data) else data
-        before = written()
-        if api_route:
-            r = api.post(url, payload, format="multipart" if "file" in payload else "json")
-        else:
-            r = client.post(url, payload)
-        if _admits(post_action, user):
-            if _refused(r, post_action):
-                problems.append(f"POST {url}: {who} is admitted by {post_action} but refused")
-        else:
-            if not _refused(r, post_action):
-                problems.append(f"POST {url}: {who} should be refused ({post_action}), got {r.status_code}")
-            if written() != before:
-                problems.append(f"POST {url}: a refused {who} wrote something")
+        # A role that may make none of the route's actions: 403 before the body is read, whatever it is.
+        none_of_them = not any(_admits(a, user) for a in _route_actions(name, objects.get(name, {})))
+        bodies = [("", payload)]
+        if none_of_them:
+            bodies += [(" (empty)", {}), (" (wrong values)", BAD_JSON if api_route else BAD_FORM)]
+        for label, body in bodies:
+            before = written()
+            if api_route:
+                r = api.post(url, body, format="multipart" if "file" in body else "json")
+            else:
+                r = client.post(url, body)
+            if _admits(post_action, user):
+                if _refused(r, post_action):
+                    problems.append(f"POST {url}: {who} is admitted by {post_action} but refused")
+            else:
+                if not _refused(r, post_action, strict=none_of_them):
+                    problems.append(f"POST {url}{label}: {who} should be refused ({post_action}) with 403, "
+                                    f"got {r.status_code}")
+                if written() != before:
+                    problems.append(f"POST {url}{label}: a refused {who} wrote something")
 
 
 @pytest.mark.django_db
@@ -367,3 +400,29 @@ def test_the_leader_sees_no_publish_button_and_no_front_desk(client, leader):
     assert "前台受理" not in home
     desk = client.get("/office/front-desk/")
     assert desk.status_code == 403 and "领导无权登记申请" in desk.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_role_that_may_not_act_is_refused_before_its_form_is_read(client, leader):
+    """review-input12 F14: an auditor's empty announcement form was told "请填写有效日期" (200), a leader's
+    front-desk form was drawn again (200), an auditor's case action was sent back with a message (302)."""
+    from shebao.core.policy import announcements_published
+
+    auditor = User.objects.create(username="f14_auditor", role=Role.AUDITOR, office=personas.office("110000"))
+    client.force_login(auditor)
+    before = written()
+    r = client.post("/office/announcements/", {})
+    assert r.status_code == 403 and "稽核人员无权发布政策公告" in r.content.decode()
+    assert "请填写有效日期" not in r.content.decode()
+    r = client.post("/office/cases/999999/act/approve/", {"version": "1"})
+    assert r.status_code == 403 and "稽核人员无权审批通过" in r.content.decode()
+    api = APIClient()
+    api.force_authenticate(auditor)
+    r = api.post("/api/v1/cases/", {}, format="json")
+    assert r.status_code == 403 and r["Content-Type"].startswith("application/problem+json")
+    assert "稽核人员无权登记申请" in r.json()["detail"] and "errors" in r.json()
+    assert r.json()["errors"][0]["field"] == "action"  # nothing said about the body's fields
+    client.force_login(leader)
+    r = client.post("/office/front-desk/", {"business": "refund", "do": "save"})
+    assert r.status_code == 403 and "领导无权登记申请" in r.content.decode()
+    assert written() == before and not announcements_published()

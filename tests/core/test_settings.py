@@ -17,6 +17,9 @@ def _start(env: dict[str, str]) -> subprocess.CompletedProcess:
 def test_production_refuses_the_demo_secret():
     r = _start({"DEBUG": "false", "ALLOWED_HOSTS": "shebao.example"})
     assert r.returncode != 0 and "SECRET_KEY" in r.stderr
+    # One Chinese line for the operator, not a traceback (review-user13 (9)); it says what the demo needs.
+    assert r.stderr.startswith("配置错误：SECRET_KEY是演示密钥") and "DEBUG=true" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.splitlines()) == 1
 
 
 def test_production_refuses_to_start_without_allowed_hosts():
@@ -31,7 +34,7 @@ def test_production_starts_with_real_values():
 
 def test_a_malformed_boolean_is_refused():
     r = _start({"DEBUG": "maybe"})
-    assert r.returncode != 0 and "DEBUG" in r.stderr
+    assert r.returncode != 0 and r.stderr.strip() == "配置错误：环境变量DEBUG应为true或false，不能是'maybe'", r.stderr
 
 
 def test_old_keys_are_read_from_the_environment_and_the_demo_key_is_not_one():

@@ -85,7 +85,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "src/shebao/core/person_name.py": (*_RULES, "tests/core/test_person_name_rule.py",
                                        "--doctest-modules", "src/shebao/core/person_name.py"),
     # what a refund may still take (issue 13): the room beside the refunds in handling, its flow and locks
-    "src/shebao/collection/refundable.py": ("tests/businesses/test_refund_room.py", "-p", "no:randomly", "-x"),
+    "src/shebao/collection/refundable.py": ("tests/businesses/test_refund_room_indexed.py",
+                                            "tests/businesses/test_refund_room.py", "-p", "no:randomly", "-x"),
     # the pension payroll's set-based batch and its payment file (issue 17): the two paths held equal,
     # then the run's own tests (run it under tests.pgtemp too: the batch's PostgreSQL statement)
     "src/shebao/benefits/payroll.py": ("tests/benefits/test_payroll_set_based.py", "tests/benefits/test_payroll.py",

@@ -50,7 +50,7 @@ def test_an_empty_temperature_or_count_asks_for_it(client, hall_manager, chaoyan
 def test_a_full_width_visitor_count_is_a_count(client, hall_manager, chaoyang):
     client.force_login(hall_manager)
     r = client.post(reverse("backoffice:hall_day", args=[chaoyang.pk]),
-                    {"do": "log", "day": "2020-02-20", "visitors_checked": "１３２"})
+                    {"do": "log", "day": "2020-02-20", "visitors_checked": "１３２", "version": "0"})
     assert r.status_code == 302 and HallDayLog.objects.get().visitors_checked == 132
 
 

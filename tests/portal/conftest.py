@@ -124,6 +124,16 @@ def transfer_in_submitted(client, settings, person):
     return Case.objects.get(person=person)
 
 
+def sign_in_person_page(page, settings, person, mobile: str) -> None:
+    """A browser ``page`` (with ``page.base``) signed in to the person portal as ``person``, with the SMS
+    code sent to ``mobile`` (the person's registered phone): the person's sign-in of the browser tests."""
+    page.goto(page.base + "/portal/person/sign-in/")
+    page.get_by_label("证件号码").fill(person.id_number)
+    page.get_by_role("button", name="获取短信验证码").click()
+    page.get_by_label("短信验证码").fill(sms_codes(settings, mobile)[-1])
+    page.get_by_role("button", name="登录").click()
+
+
 def sign_in_employer_page(page, settings, employer, account=None):
     """A browser ``page`` (with ``page.base``, the live server) signed in to the employer portal as
     ``account`` (a new admin of ``employer`` by default) with password and SMS code, on the employer's

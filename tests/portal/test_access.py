@@ -127,8 +127,8 @@ def test_the_lower_cased_login_is_unique_in_the_database_too(admin_chaoyang):
 
 def test_a_clerk_typed_with_full_width_letters_and_spaces_is_stored_normalised(client, settings, admin_chaoyang):
     sign_in_employer(client, settings, admin_chaoyang)
-    r = client.post("/portal/employer/accounts/", {"login": "ｈｒ３", "display_name": " 人事　专员 ",
+    r = client.post("/portal/employer/accounts/", {"login": "ｈｒ３", "display_name": " Ｌｉ　Ｍｉｎｇ ",
                                                    "mobile": "+86 137-0013-7000", "password": "clerk-password-2020"})
     assert r.status_code == 302
     clerk = EmployerAccount.objects.get(login="hr3")
-    assert (clerk.display_name, clerk.mobile) == ("人事 专员", "13700137000")
+    assert (clerk.display_name, clerk.mobile) == ("Li Ming", "13700137000")

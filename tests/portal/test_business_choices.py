@@ -1,6 +1,6 @@
 """Every business field of a few values is a list with its Chinese names on every road that draws the
 business's fields (review-user6 F2: the portal's change of data took 性别, 户籍性质, 缴费人员类别 and
-工人转干部 as codes typed into text boxes while the front desk had lists), and an error marks its own
+工人变更干部身份 as codes typed into text boxes while the front desk had lists), and an error marks its own
 input only (F6: one wrong new value outlined all nineteen inputs of the change)."""
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def test_one_wrong_new_value_marks_that_input_only_on_the_portal(employer_client
 
 def test_one_wrong_new_value_marks_that_input_only_at_the_front_desk(client, clerk_chaoyang, person_chaoyang):
     client.force_login(clerk_chaoyang)
-    with nothing_written():
+    with nothing_written(shown=person_chaoyang):
         r = client.post(reverse(FRONT_DESK), {"business": "person_change", "applicant_kind": "person",
                                               "id_number": person_chaoyang.id_number, "token": "t-c", "do": "save",
                                               "fields": ["gender", "mobile", "postal_code"], "new_gender": "male",

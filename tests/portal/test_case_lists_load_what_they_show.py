@@ -58,4 +58,4 @@ def test_the_persons_list_reads_each_row_once(client, settings, insured):
     few, _ = _queries(client, "/portal/person/cases/")
     _cases(30, applicant_kind="person", person=insured)
     many, page = _queries(client, "/portal/person/cases/")
-    assert many == few and page.count("（受理编号") == 32
+    assert many == few and page.count("（申请编号") == 32

@@ -100,9 +100,9 @@ def test_the_employer_page_uses_the_same_names(client, settings, admin_chaoyang,
 
 
 @pytest.mark.parametrize(("note", "label"), [
-    ("138****0000 已核实", "电话核验已完成"),
-    ("138****0000 未接通 晚些再拨", "电话核验未接通"),
-    ("138****0000 本人否认", "电话核验：本人否认申请"),
+    ("138****0000 已核实", "电话核实已完成"),
+    ("138****0000 未接通 晚些再拨", "电话核实未接通"),
+    ("138****0000 本人否认", "电话核实：本人否认申请"),
 ])
 def test_a_phone_check_is_named_by_its_outcome_and_its_number_kept_from_the_applicant(
         insured, clerk_chaoyang, note, label):

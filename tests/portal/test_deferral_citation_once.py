@@ -66,13 +66,13 @@ def test_the_staff_account_says_the_citation_once_and_each_row_its_date(client, 
     client.force_login(reviewer_chaoyang)
     page = client.get(f"/collection/employers/{employer_chaoyang.pk}/").content.decode()
     assert page.count(CLAUSE_11) == 1
-    assert page.count("缓缴至2020年08月31日，缓缴期间免收滞纳金（依据见缓缴申请）") == 6
+    assert page.count("缓缴至2020-08-31，缓缴期间免收滞纳金（依据见缓缴申请）") == 6
 
 
 def test_the_portal_account_says_the_citation_once_and_each_row_its_date(client, settings, admin_chaoyang, deferred):
     sign_in_employer(client, settings, admin_chaoyang)
     page = client.get("/portal/employer/account/").content.decode()
     assert page.count(CLAUSE_11) == 1
-    assert page.count("缓缴：缓缴至2020年08月31日") == 6
+    assert page.count("缓缴：缓缴至2020-08-31") == 6
     listed = page.split('id="deferrals"')[1].split("</ul>")[0]
     assert "2020-02、2020-03" in listed and "人社部发〔2020〕11号" in listed

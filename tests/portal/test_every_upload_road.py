@@ -183,3 +183,22 @@ def test_a_file_refused_after_it_was_read_leaves_nothing(roads, _media):
     status, said = roads["API"]("again.pdf", PDF)
     assert status == 409 and "已上传过" in said
     assert Document.objects.count() == 1 and len(_stored(_media)) == 1
+
+
+def test_a_pdf_decompression_bomb_is_refused_on_every_road_storing_nothing(roads, _media):
+    """review-input13 F2: a 141 kB PDF whose 2 pages each sat in a 74 MB object stream was stored after
+    22.9 s and 318 MB. What pypdf decompresses is held to 200 times the file (at most 64 MB)."""
+    import time
+
+    from tests.uploads import pdf_in_object_streams
+
+    bomb = pdf_in_object_streams(2, 74_000_000)
+    for road, post in roads.items():
+        started = time.monotonic()
+        status, said = post("bomb.pdf", bomb)
+        assert time.monotonic() - started < 5, road
+        assert status == 400, (road, status)
+        assert "文件“bomb.pdf”解压后过大，疑似压缩炸弹，请上传普通PDF" in said, (road, said[:300])
+    assert not Document.objects.exists() and _stored(_media) == []
+    status, _ = roads["API"]("pages.pdf", pdf_in_object_streams(12))  # the same form without the padding
+    assert status == 201 and Document.objects.count() == 1

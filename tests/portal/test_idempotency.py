@@ -61,6 +61,26 @@ def test_a_person_double_click_makes_one_card_case(client, settings, insured):
     assert Case.objects.filter(person=insured).count() == 1
 
 
+@pytest.mark.django_db
+def test_the_portal_key_is_a_public_documented_function_the_pages_use(client, settings, insured):
+    """The portal's pages compare a resent form's token with the stored key through the case service's
+    public `portal_idempotency_key` (it was the private `_portal_key`, imported across modules)."""
+    import inspect
+
+    from shebao.cases import services
+    from shebao.portal import person as person_pages
+
+    sign_in_person(client, settings, insured)
+    identity_checked(client, insured)
+    client.post("/portal/person/card/", {**CARD, "submission": "tok"})
+    case = Case.objects.get(person=insured)
+    actor = type("Actor", (), {"account_id": None, "person_id": insured.pk})()
+    assert case.idempotency_key == services.portal_idempotency_key(actor, "tok")
+    assert services.portal_idempotency_key(actor, "") is None and services.portal_idempotency_key.__doc__
+    assert not hasattr(services, "_portal_key")
+    assert "_portal_key" not in inspect.getsource(person_pages)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_posts_of_one_form_make_one_case(settings, admin_chaoyang, employee):
     """Six real threads on their own connections post the same form at once (the test database is a

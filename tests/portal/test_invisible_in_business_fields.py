@@ -116,7 +116,7 @@ def test_the_employer_change_of_data_names_it_and_draws_the_values_without_it(cl
 
 def test_the_front_desk_names_it_and_draws_every_box_without_it(client, clerk_chaoyang, person_chaoyang):
     client.force_login(clerk_chaoyang)
-    with nothing_written():
+    with nothing_written(shown=person_chaoyang):
         r = client.post(reverse("backoffice:front_desk"), {
             "business": "person_change", "applicant_kind": "person", "id_number": person_chaoyang.id_number,
             "fields": ["address"], "new_address": "北京市\u200b朝阳区", "contact_phone": "13900139015\u2060",

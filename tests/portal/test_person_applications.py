@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -68,6 +69,28 @@ def test_a_card_replacement_is_applied_for_online_and_followed_to_its_certificat
     assert pdf.status_code == 200 and order.certificate_code_display in pdf_text(pdf.content)
     messages = client.get("/portal/person/messages/").content.decode()
     assert all(m.subject in messages for m in OutboxMessage.objects.filter(case=case))
+    # review-user12 F15: the card's steps are on the case's history and each was sent to the applicant
+    from shebao.cases.timeline import case_timeline
+
+    # (as a set: the test posts the card on a business day set before the day it was made)
+    told = {(e.label, e.detail) for e in case_timeline(case) if e.action == "card_progress"}
+    assert told == {("新社会保障卡已制作完成", "即将由EMS寄出"),
+                    ("新社会保障卡已交EMS寄出", "EMS邮件号EA123456785CN，可在EMS官网查询寄递进度，或拨打96102查询")}, told
+    assert "新社会保障卡已制作完成" in page and "新社会保障卡已交EMS寄出" in page
+    sent = {m.event: m.body for m in OutboxMessage.objects.filter(case=case, event__startswith="card_")}
+    assert set(sent) == {"card_made", "card_posted"}, sent
+    assert "EA123456785CN" in sent["card_posted"] and "96102" in sent["card_posted"]
+    # review-user14 (5): not 已办结 while the card is on its way, and no sentence said twice
+    assert "当前状态：已制卡，待寄出" in sent["card_made"] and "当前状态：已寄出，待妥投" in sent["card_posted"]
+    for body in sent.values():
+        assert "已办结" not in body and body.count("已制作完成") <= 1 and body.count("寄出") <= 2, body
+    case.refresh_from_db()
+    assert case.get_status_display() == "已寄出，待妥投"
+    assert "已办结" not in page and "已受理，制卡中" in page  # the history's approval step
+    assert "已寄出，待妥投" in client.get("/portal/person/cases/").content.decode()
+    card_services.card_order_advance(actor=clerk_chaoyang, order=CardOrder.objects.get(pk=order.pk), status="delivered")
+    assert case.get_status_display() == "已办结"
+    assert "已办结" in client.get(f"/portal/person/cases/{case.pk}/").content.decode()
 
 
 class settings_today:
@@ -114,11 +137,12 @@ def test_a_second_card_replacement_while_one_is_open_is_refused_and_led_to_the_o
     with nothing_written():
         again = client.post("/portal/person/card/", {**ADDRESS, "submission": "b2"})
     html = again.content.decode()
-    assert again.status_code == 400 and f"已有一笔社会保障卡补换卡申请正在办理（受理编号{first.pk}" in html
+    assert again.status_code == 400 and f"已有一笔社会保障卡补换卡申请正在办理（申请编号{first.pk}" in html
     assert f'href="/portal/person/cases/{first.pk}/"' in html
     assert Case.objects.filter(person=insured).count() == 1
     form = client.get("/portal/person/card/").content.decode()  # the form says so before anything is typed
-    assert f"受理编号{first.pk}" in form and f'href="/portal/person/cases/{first.pk}/"' in form
+    assert f"申请编号{first.pk}" in form and f'href="/portal/person/cases/{first.pk}/"' in form
+    assert 'name="postal_address"' not in form  # and offers no form to fill in (review-user12 F3)
     Case.objects.filter(pk=first.pk).update(status="rejected")  # closed: a new application may be made
     assert client.post("/portal/person/card/", {**ADDRESS, "submission": "b3"}).status_code == 302
     assert Case.objects.filter(person=insured).count() == 2
@@ -145,14 +169,29 @@ def test_a_second_card_is_refused_while_the_first_is_on_its_way_on_every_road(
         with nothing_written():
             again = client.post("/portal/person/card/", elsewhere)
         html = again.content.decode()
-        assert again.status_code == 400 and f"新社会保障卡正在办理（受理编号{first.pk}，{order.get_status_display()}" in html
-        assert ("EMS邮件号EA123456785CN" in html) == (step == "posted")
+        assert again.status_code == 400 and f"新社会保障卡正在办理（申请编号{first.pk}，{order.get_status_display()}" in html
+        assert ("EMS邮件号EA123456785CN" in re.sub(r"<[^>]+>", "", html)) == (step == "posted")
         with nothing_written(), pytest.raises(cases.DetailsRefused) as desk:
             cases.case_submit(actor=clerk_chaoyang, business="card_replacement", channel="counter", person=insured,
                               applicant_kind="person", applied_on=clock.today(), details=dict(ADDRESS))
-        assert f"受理编号{first.pk}" in str(desk.value) and "送达前不能再次申请补换卡" in str(desk.value)
+        assert f"申请编号{first.pk}" in str(desk.value) and "送达前不能再次申请补换卡" in str(desk.value)
     form = client.get("/portal/person/card/").content.decode()  # said before anything is typed, with the way to it
     assert "您的新社会保障卡正在办理" in form and f'href="/portal/person/cases/{first.pk}/"' in form
+    # review-user12 F3: the notice comes first and no form is offered under it; the card line (5.1) is
+    # given; and it is said without asking the identity check first (nothing is typed on this page)
+    assert 'name="postal_address"' not in form and "提交申请" not in form
+    assert '社会保障卡寄递进度和补换卡咨询：<a class="tel" href="tel:96102">96102</a>' in form
+    from shebao.portal.person_identity import SESSION_KEY
+
+    session = client.session
+    del session[SESSION_KEY]  # no fresh identity check
+    session.save()
+    unchecked = client.get("/portal/person/card/")
+    assert unchecked.status_code == 200 and "您的新社会保障卡正在办理" in unchecked.content.decode()
+    # the case's basis is the notice's 5.1 alone (review-user12 F4: 常态规则 beside 第5.1条)
+    case_page = client.get(f"/portal/person/cases/{first.pk}/").content.decode()
+    assert "依第5.1条" in case_page and "常态规则" not in case_page
+    identity_checked(client, insured)
     card_services.card_order_advance(actor=clerk_chaoyang, order=order, status="delivered")
     assert "您的新社会保障卡正在办理" not in client.get("/portal/person/card/").content.decode()
     assert client.post("/portal/person/card/", {**elsewhere, "submission": "c3"}).status_code == 302

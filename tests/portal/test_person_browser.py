@@ -67,7 +67,8 @@ def pass_identity_check(page, idp, person, back_to: str) -> None:
     page.fill("#id_number", person.id_number)
     page.click("button:has-text('人脸识别通过')")
     page.wait_for_url(re.compile(back_to))
-    assert "身份核验通过" in page.inner_text(".messages")
+    assert "身份核验已通过" in page.inner_text(".messages")
+    assert page.locator(".messages li.info").count() == 1  # information, not a green success (review-user13 (11))
 
 
 def handle_in_back_office(person_page, case: Case) -> None:

@@ -138,7 +138,7 @@ def test_front_desk_employer_mode_asks_for_the_employee_and_places_the_error(cli
 def test_front_desk_refuses_someone_else_s_employee_at_the_id_number(client, clerk_chaoyang, employer_chaoyang,
                                                                     person_chaoyang):
     client.force_login(clerk_chaoyang)  # 张三 has no employment with the employer
-    with nothing_written():
+    with nothing_written(shown=person_chaoyang):
         r = client.post(reverse(FRONT_DESK), {
             "business": "person_change", "applicant_kind": "employer", "credit_code": employer_chaoyang.credit_code,
             "id_number": person_chaoyang.id_number, "fields": ["phone"], "new_phone": "010-88886666",

@@ -61,4 +61,4 @@ def test_a_person_cannot_open_another_persons_case(client, settings, insured, in
     sign_in_person(client, settings, insured_haidian)
     assert client.get(f"/portal/person/cases/{theirs.pk}/").status_code == 404
     assert client.get(f"/portal/person/cases/{theirs.pk}/card-certificate.pdf").status_code == 404
-    assert f"受理编号{theirs.pk}" not in client.get("/portal/person/cases/").content.decode()
+    assert f"申请编号{theirs.pk}" not in client.get("/portal/person/cases/").content.decode()

@@ -1,5 +1,5 @@
 """A refused portal form in a real Chromium, on a 390 x 844 phone and on a desktop: the change of data
-offers 性别, 户籍性质, 缴费人员类别 and 工人转干部 as lists with their Chinese names (review-user6 F2); one
+offers 性别, 户籍性质, 缴费人员类别 and 工人变更干部身份 as lists with their Chinese names (review-user6 F2); one
 wrong new value is marked alone (F6); and the focus moves to the first input at fault though the form
 has no error summary (F5), as on the sign-in page. axe-core finds no serious violation on the refused
 form."""
@@ -57,7 +57,7 @@ def test_a_refused_change_of_data_marks_and_focuses_the_one_wrong_value(screen, 
 
     page.goto(page.base + "/portal/employer/cases/new/?business=person_change")
     page.get_by_label("职工证件号码").fill(person_chaoyang.id_number)
-    for item, value in (("户籍性质", "农业"), ("缴费人员类别", "灵活就业人员"), ("工人转干部", "是")):
+    for item, value in (("户籍性质", "农业"), ("缴费人员类别", "灵活就业人员"), ("工人变更干部身份", "是")):
         page.get_by_role("checkbox", name=item, exact=True).check()
         page.get_by_label(f"{item}新值").select_option(label=value)
     page.get_by_role("checkbox", name="手机号码", exact=True).check()
@@ -73,7 +73,7 @@ def test_a_refused_change_of_data_marks_and_focuses_the_one_wrong_value(screen, 
     assert box["y"] >= 0 and box["y"] + box["height"] <= page.viewport_size["height"]  # on the screen
     assert "手机号码：" in page.inner_text("#bf-new-mobile-error")
     # the other values stay chosen, by their Chinese names, and are not outlined as errors
-    for item, value in (("户籍性质", "农业"), ("缴费人员类别", "灵活就业人员"), ("工人转干部", "是")):
+    for item, value in (("户籍性质", "农业"), ("缴费人员类别", "灵活就业人员"), ("工人变更干部身份", "是")):
         select = page.get_by_label(f"{item}新值")
         assert select.evaluate("s => s.options[s.selectedIndex].text") == value
         assert select.get_attribute("aria-invalid") is None

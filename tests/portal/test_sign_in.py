@@ -73,7 +73,7 @@ def test_a_malformed_id_number_is_refused_next_to_its_field(client, settings, in
         r = client.post("/portal/person/sign-in/", {"id_number": insured.id_number[:17] + "0"
                                                     if insured.id_number[-1] != "0" else insured.id_number[:17] + "1"})
     body = r.content.decode()
-    assert r.status_code == 400 and 'class="field-error"' in body and "身份证号码有误" in body
+    assert r.status_code == 400 and 'class="field-error"' in body and "证件号码有误" in body
 
 
 def test_sending_is_limited_per_number_and_per_address(client, settings, insured, insured_haidian):

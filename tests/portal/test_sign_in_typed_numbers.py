@@ -84,3 +84,37 @@ def test_an_echo_says_what_it_did_not_show():
     said = echo_quotes("发放月份应为“年-月”，填写的是“\u202e20\u200b20-02”")
     assert "\u202e" not in said and "\u200b" not in said
     assert said.endswith("“2020-02〔另有2个不可见字符未显示：U+202E、U+200B〕”")
+
+
+@pytest.mark.parametrize("typed", ["cut", "cut_x", "sixteen"])
+def test_a_citizen_id_short_of_a_digit_is_refused_before_any_code_is_sent(client, settings, insured, typed):
+    """review-user13 (7): 17 digits went on to "验证码已发送". The number is checked first: said in
+    Chinese at the box, no code made, sent or stored, no sign-in event."""
+    from shebao.portal.models import SignInCode
+
+    number = {"cut": insured.id_number[:17], "cut_x": insured.id_number[:16] + "X",
+              "sixteen": insured.id_number[:16]}[typed]
+    with nothing_written():
+        r = client.post(SIGN_IN, {"id_number": number})
+    assert r.status_code == 400
+    doc = lxml_html.fromstring(r.content.decode())
+    box = doc.get_element_by_id("id_id_number")
+    said = doc.get_element_by_id(box.get("aria-describedby")).text_content()
+    assert f"公民身份号码应为18位，现为{len(number)}位" in said, said  # the glossary's one term (review-user14 (14))
+    assert sms_codes(settings) == [] and not SignInCode.objects.exists() and not SignInEvent.objects.exists()
+    assert "portal_person_pending" not in client.session
+
+
+def test_a_wrong_check_digit_is_said_without_the_digit_that_would_pass(client, settings, insured):
+    """review-user14 (14): a wrong check digit read 公民身份号码第18位校验码错误：应为“6”，实为“7”: a second term
+    for the document beside 居民身份证号码, and the digit that would pass, inviting the user to "correct"
+    the last digit rather than find the typo."""
+    number = insured.id_number[:17] + ("1" if insured.id_number[17] != "1" else "2")
+    with nothing_written():
+        r = client.post(SIGN_IN, {"id_number": number})
+    assert r.status_code == 400
+    doc = lxml_html.fromstring(r.content.decode())
+    said = doc.get_element_by_id(doc.get_element_by_id("id_id_number").get("aria-describedby")).text_content()
+    assert "公民身份号码第18位校验码与前17位不符" in said, said
+    assert "应为" not in said and "实为" not in said
+    assert "居民身份证号码" not in said

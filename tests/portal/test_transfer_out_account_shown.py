@@ -83,7 +83,7 @@ def test_the_front_desk_shows_the_account_once_the_person_is_named_and_beside_a_
     base = {"business": "transfer_out", "applicant_kind": "person", "id_number": leaver.id_number,
             "region": "上海市", "token": "d-t1"}
     _table_shown(client.post(reverse("backoffice:front_desk"), {**base, "refresh": "1"}).content.decode())
-    with nothing_written():
+    with nothing_written(shown=leaver):
         r = client.post(reverse("backoffice:front_desk"), {**base, "lines": "2016-03,240.00", "do": "save"})
     page = r.content.decode()
     assert r.status_code == 400 and "不能只转部分月份" in page and "2016-04（973.92元）" in page

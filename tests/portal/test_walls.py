@@ -35,6 +35,7 @@ ROUTES: dict[str, str] = {
     "portal:person_sign_in_code": PUBLIC,
     "portal:employer_sign_in": PUBLIC,
     "portal:employer_sign_in_code": PUBLIC,
+    "portal:demo_sms": PUBLIC,  # the demo's SMS inbox: a DEBUG copy without a gateway only, else 404 (ux14 (3))
     "portal:person_home": PERSON,
     "portal:employer_home": EMPLOYER,
     "portal:employer_accounts": EMPLOYER_ADMIN,
@@ -63,6 +64,7 @@ ROUTES: dict[str, str] = {
     "portal:employer_case_document": EMPLOYER,
     "portal:employer_case_document_download": EMPLOYER,
     "portal:employer_account": EMPLOYER,
+    "portal:employer_account_statement": EMPLOYER,
     "portal:employer_messages": EMPLOYER,
     "portal:employer_declarations": EMPLOYER,
     "portal:employer_declaration": EMPLOYER,

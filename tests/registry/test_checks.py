@@ -79,7 +79,11 @@ def test_the_error_names_the_position_of_the_fault():
     assert e.value.position == 14 and "第14位" in str(e.value)
     with pytest.raises(CodeError) as e:
         parse_citizen_id("110105194912310021")
-    assert e.value.position == 18 and "第18位" in str(e.value) and "应为“X”" in str(e.value)
+    assert e.value.position == 18 and "第18位校验码与前17位不符" in str(e.value)
+    assert "X" not in str(e.value) and "应为" not in str(e.value)  # never the character that would pass (review-user14 (14))
+    with pytest.raises(CodeError) as e:
+        validate_credit_code("91350100M000100Y42")
+    assert e.value.position == 18 and "校验码与前17位不符" in str(e.value) and "应为“" not in str(e.value)
     with pytest.raises(CodeError) as e:
         parse_citizen_id("11010519491331002X")
     assert "出生日期" in str(e.value)

@@ -57,7 +57,7 @@ def foreigner(**more):
     (BAI_15, f"对应的18位号码为{BAI}"),
     ("１１０１０５ ６５０７１３ １８２", f"对应的18位号码为{BAI}"),  # full-width, in groups
     (BAI, "这是居民身份证号码"),
-    (BAI[:17] + ("1" if BAI[17] != "1" else "2"), f"第18位校验码应为“{BAI[17]}”"),
+    (BAI[:17] + ("1" if BAI[17] != "1" else "2"), "第18位校验码与前17位不符"),  # not which would pass (review-user14 (14))
 ])
 def test_a_citizen_number_under_another_type_is_refused(id_type, number, says):
     problem = id_number_problem(id_type, number)

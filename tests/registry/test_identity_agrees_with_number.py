@@ -135,13 +135,13 @@ def test_one_number_is_given_by_one_open_application(clerk_chaoyang, employer_ch
             submit(clerk_chaoyang, "insured_registration", employer=employer_chaoyang, applied_on=APPLIED,
                    details=citizen(insured_id_number=number))
         assert refused.value.errors[0].field == "details.insured_id_number"
-        assert f"受理编号{first.pk}" in refused.value.errors[0].zh
+        assert f"申请编号{first.pk}" in refused.value.errors[0].zh
     # Nor may a change of data give the pending number to someone else, nor a registration one that a
     # change is giving.
     with nothing_written(), pytest.raises(DetailsRefused) as refused:
         submit(clerk_chaoyang, "person_change", person=person_chaoyang, applied_on=APPLIED,
                details={"changes": {"id_number": NUMBER, "birth_date": "1965-07-13"}})
-    assert any(f"受理编号{first.pk}" in e.zh for e in refused.value.errors), refused.value.errors
+    assert any(f"申请编号{first.pk}" in e.zh for e in refused.value.errors), refused.value.errors
     woman = "11010519800202002"
     woman += id_check_character(woman)
     change = submit(clerk_chaoyang, "person_change", person=person_chaoyang, applied_on=APPLIED,
@@ -149,7 +149,7 @@ def test_one_number_is_given_by_one_open_application(clerk_chaoyang, employer_ch
     with nothing_written(), pytest.raises(DetailsRefused) as refused:
         submit(clerk_chaoyang, "insured_registration", employer=employer_chaoyang, applied_on=APPLIED,
                details=citizen(insured_id_number=woman))
-    assert f"受理编号{change.pk}" in refused.value.errors[0].zh
+    assert f"申请编号{change.pk}" in refused.value.errors[0].zh
 
 
 def test_once_rejected_the_number_may_be_registered_again(clerk_chaoyang, employer_chaoyang):

@@ -67,7 +67,7 @@ def test_the_desk_finds_the_person_by_the_old_number_and_names_a_wrong_check_dig
     with nothing_written():
         r = client.post(reverse("backoffice:front_desk"), {**form, "id_number": wrong, "token": "b"})
     html = r.content.decode()
-    assert r.status_code == 400 and "本区没有该证件号码的参保人员" in html and "第18位校验码错误" in html
+    assert r.status_code == 400 and "本区没有该证件号码的参保人员" in html and "第18位校验码与前17位不符" in html
 
 
 def test_the_employer_portal_finds_its_employee_by_the_old_number(db, employer_chaoyang):

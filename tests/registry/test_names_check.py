@@ -107,6 +107,9 @@ def test_the_open_case_shows_the_name_problem_and_the_refusal_names_it(client, s
             continue
     assert refused is not None and "参保人员登记的姓名“王 五”第2位的空格请删除" in refused.zh
     assert refused.zh.startswith("申请内容不完整，不能办结：参保人员登记的姓名")
-    r = client_for(completer).post(f"/api/v1/cases/{case.pk}/transitions/", {"action": "complete"}, format="json")
+    version = Case.objects.get(pk=case.pk).version
+    r = client_for(completer).post(f"/api/v1/cases/{case.pk}/transitions/", {"action": "complete",
+                                                                                    "version": version},
+                                     format="json")
     assert r.status_code == 422 and SPACED in r.json()["detail"]
     assert Case.objects.get(pk=case.pk).status != "completed"

@@ -129,7 +129,7 @@ def test_claim_from_the_month_after_sixty_and_cancel(resident, reviewer_chaoyang
     resident_pension_register(actor=reviewer_chaoyang, person=young, contribution_grade_fen=1000_00, **BANK)
     with nothing_written(), pytest.raises(ValidationError) as early:
         resident_pension_claim(actor=reviewer_chaoyang, person=young)
-    assert "须年满60周岁方可申领（该人员2021年03月年满60周岁）" in early.value.message_dict["person"][0]
+    assert "须年满60周岁方可申领（该人员2021-03年满60周岁）" in early.value.message_dict["person"][0]
     # Born 1960-02-10: sixty on 2020-02-10, so the pension runs from the next month, 2020-03.
     sixty = personas.make_person("孙八", serial=44, birth=dt.date(1960, 2, 10), account_type=None)
     resident_pension_register(actor=reviewer_chaoyang, person=sixty, contribution_grade_fen=1000_00, **BANK)

@@ -100,7 +100,7 @@ def test_the_assessment_report_prints_each_district_with_totals_and_a_chart(clie
     r = client.get(reverse("collection:assessment_report", args=[assessed.pk]))
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages)
-    assert "社会保险费征缴核定报告（按区）" in text and "核定日：2020年06月30日" in text
+    assert "社会保险费征缴核定报告（按区）" in text and "核定日：2020-06-30" in text
     from shebao.core.money import format_yuan
 
     for d in assessed.districts.select_related("district"):

@@ -50,3 +50,30 @@ def test_every_report_closes_with_its_note_who_printed_it_and_the_page_number(db
     assert "说明：测试说明。" in last and "打印：打印人甲，" in last and "第2页" in last
     assert "测试报告（续）" in last and "测试报告标题" in reader.pages[0].extract_text()
     assert reader.metadata.title == "测试报告"
+
+
+def test_a_section_heading_is_never_left_alone_at_a_page_foot_and_amounts_with_units_go_right(db):
+    """review-user14 (8): 二、各区办件 and its column heads sat alone at the foot of page 1 with the rows on
+    page 2; the leader's 本月数值 (counts and 1,200.00元 mixed) was set to the left."""
+    from reportlab.lib.units import mm
+
+    from shebao.reports.pdfpages import BOTTOM
+    from tests.pdf_layout import spans
+
+    pages = Pages.open(title="测试报告", heading="测试报告标题")
+    pages.y = BOTTOM + 14 * mm  # room for the heading and the heads, not for a row after them
+    pages.heading("二、各区办件")
+    pages.table(["区", "本月数值"], [["朝阳区", "1,200.00元"], ["海淀区", "12"], ["东城区", "85.3%"]], empty="无")
+    pdf = pages.finish(note="说明。", printed_by="打印人甲")
+    reader = PdfReader(io.BytesIO(pdf))
+    assert "二、各区办件" not in reader.pages[0].extract_text()
+    second = reader.pages[1].extract_text()
+    assert "二、各区办件" in second and "朝阳区" in second
+    values = [s for s in spans(pdf) if s.text in ("1,200.00元", "12", "85.3%")]
+    assert len(values) == 3 and max(s.right for s in values) - min(s.right for s in values) < 1  # one right edge
+
+
+def test_the_statements_late_fee_is_an_amount_and_its_state_a_column_of_its_own():
+    from shebao.reports.statement import DUE_HEADS
+
+    assert DUE_HEADS[4:6] == ["滞纳金（元）", "滞纳金状态"]

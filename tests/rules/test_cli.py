@@ -104,9 +104,9 @@ def test_rules_lists_packs_parameters_in_force_and_tables() -> None:
     rc, lines = run(["rules", "--on", "2020-02-10"], "")
     text = "\n".join(lines)
     assert rc == 0
-    assert "packs: base, beijing-2020-epidemic" in text
+    assert "政策包：base、beijing-2020-epidemic" in text and "2020-02-10施行的参数：" in text
     assert "collection.normal_due_day = 25" in text
-    assert "1.2a [1.2a] if business == " in text and "section4_transfers" in text
+    assert "1.2a [1.2a] 若 business == " in text and "section4_transfers" in text
 
 
 def test_the_command_runs_as_a_subprocess_without_django() -> None:

@@ -215,7 +215,9 @@ def test_the_retirement_command_answers_each_line_in_order() -> None:
     assert rc == 0
     assert got == [
         {"id": "m", "age_years": 60, "age_months": 1, "retirement_month": "2025-02"},
-        {"id": "m-cat", "age_years": 60, "age_months": 1, "retirement_month": "2025-02"},
+        # a man's category does not count, and the answer says so (review-input12 F12: ignored silently)
+        {"id": "m-cat", "age_years": 60, "age_months": 1, "retirement_month": "2025-02",
+         "note": "男性的法定退休年龄不分干部与工人，所填身份类别 category 不影响结果 / category applies to women only"},
         {"id": "c", "age_years": 58, "age_months": 0, "retirement_month": "2039-09"},
         {"id": "w", "age_years": 50, "age_months": 2, "retirement_month": "2025-05"},
     ]
@@ -233,6 +235,10 @@ def test_the_retirement_command_answers_each_line_in_order() -> None:
     ("not json", "不是有效的 JSON"),
     ("[1]", "须为 JSON 对象"),
     ('{"id": 1, "birth_date": "1975-01-01", "gender": "male", "gender": "female"}', "项目“gender”出现了不止一次"),
+    # review-input12 F12: a birth date of 9999-12-31 answered the month 10062-12
+    ('{"id": 1, "birth_date": "9999-12-31", "gender": "male"}', "出生日期须在1900-01-01至2100-12-31之间"),
+    ('{"id": 1, "birth_date": "1899-12-31", "gender": "female", "category": "worker"}', "出生日期须在1900-01-01至"),
+    ('{"id": 1, "birth_date": "2101-01-01", "gender": "female", "category": "cadre"}', "出生日期须在1900-01-01至"),
 ])
 def test_a_bad_line_gets_a_chinese_error_and_the_next_line_is_still_answered(line: str, error: str) -> None:
     rc, got = run(line + '\n{"id": 2, "birth_date": "1960-04-10", "gender": "male"}\n')
@@ -251,3 +257,20 @@ def test_the_retirement_command_runs_as_a_subprocess_without_django() -> None:
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"id": "a", "age_years": 55, "age_months": 0, "retirement_month": "2039-11"}
     assert "django" not in proc.stderr.lower()
+
+
+@given(st.dates(date(1, 1, 1), date(9999, 12, 31)), st.sampled_from([("male", None), ("female", True),
+                                                                     ("female", False)]))
+def test_a_birth_date_out_of_range_is_refused_and_one_in_range_answers_a_month_of_four_digits(born, person):
+    """review-input12 F12: every birth date in the range gives a retirement month the calendar has
+    (YYYY-MM); every one outside it is refused in Chinese (InputError), by the library and the command."""
+    from shebao.rules.dates import BIRTH_DATE_FROM, BIRTH_DATE_TO, InputError
+
+    gender, cadre = person
+    if BIRTH_DATE_FROM <= born <= BIRTH_DATE_TO:
+        r = retirement_for(BASE, birth_date=born, gender=gender, cadre=cadre)
+        assert len(r.month) == 7 and r.month[4] == "-" and r.day > born
+    else:
+        with pytest.raises(InputError) as refused:
+            retirement_for(BASE, birth_date=born, gender=gender, cadre=cadre)
+        assert "不在1900-01-01至2100-12-31之间" in refused.value.zh

@@ -164,6 +164,7 @@ def test_the_compiled_policy_numbers_rules_and_maps_businesses_to_tables() -> No
     compiled = compile_tables(policy)
     assert compile_tables(policy) is compiled  # once per policy
     assert [t.name for t in compiled.tables] == ["section1_registration", "section2_benefits", "section4_transfers",
+                                                  "section5_cards",
                                                   "section9_work_injury"]
     assert [r.index for r in compiled.rules] == list(range(len(compiled.rules)))
     assert [r.id for r in compiled.rules[:4]] == ["1.1a", "1.1b", "1.1c", "1.2a"]

@@ -17,7 +17,8 @@ def test_a_clerk_logs_in_and_sees_the_chinese_home_page(page, clerk_chaoyang, pe
     page.fill("#id_username", "clerk_cy")
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_selector("text=欢迎")
+    page.wait_for_selector("form[action='/logout/']")  # signed in: the role's landing page
+    page.wait_for_selector("text=欢迎")  # sent to sign in from the home page (?next=/), back there
     assert "朝阳区经办员" in page.content()
     screenshot(page, "02-home")
     page.fill("input[name=q]", "zs")

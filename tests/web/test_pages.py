@@ -32,7 +32,7 @@ def test_pages_need_a_login(client, db):
 
 def test_a_wrong_password_gets_a_chinese_error(client, clerk_chaoyang):
     r = client.post(reverse("web:login"), {"username": "clerk_cy", "password": "wrong"})
-    assert r.status_code == 200 and "请输入" in r.content.decode()
+    assert r.status_code == 400 and "请输入" in r.content.decode()
 
 
 def test_the_home_page_greets_the_clerk_in_chinese(client, clerk_chaoyang):

@@ -95,7 +95,7 @@ def sign_in(page, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_selector("text=欢迎")
+    page.wait_for_selector("form[action='/logout/']")  # signed in: the role's landing page
 
 
 def test_no_page_is_wider_than_a_phone(phone, city, person_chaoyang, employer_chaoyang):

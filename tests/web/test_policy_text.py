@@ -122,4 +122,4 @@ def test_an_announcement_is_dated_on_the_business_day(client, municipal_admin, s
     ann = _move_march(municipal_admin)
     assert ann.published_at.date() == dt.date(2020, 2, 20)
     text = _visible(client.get(reverse("web:public_announcements")).content.decode())
-    assert "发布日期：2020年2月20日" in text
+    assert "发布日期：2020-02-20" in text

@@ -27,7 +27,7 @@ def login(page, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_selector("text=欢迎")
+    page.wait_for_selector("form[action='/logout/']")  # signed in: the role's landing page
 
 
 def focused_and_seen(page) -> dict:

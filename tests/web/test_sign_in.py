@@ -46,7 +46,7 @@ def signed_in(client) -> bool:
 
 def test_a_password_alone_no_longer_signs_in(client, mfa, device):
     r = sign_in(client, "")
-    assert r.status_code == 200 and WRONG_WITH_SECOND_FACTOR in r.content.decode()
+    assert r.status_code == 400 and WRONG_WITH_SECOND_FACTOR in r.content.decode()
     assert 'name="otp_token"' in r.content.decode()
     assert not signed_in(client)
     assert AccessAttempt.objects.get(username="clerk_cy").failures_since_start == 1
@@ -54,7 +54,7 @@ def test_a_password_alone_no_longer_signs_in(client, mfa, device):
 
 def test_password_and_the_authenticators_code_sign_in(client, mfa, device):
     r = sign_in(client, code_now(device))
-    assert r.status_code == 302 and r["Location"] == "/"
+    assert r.status_code == 302 and r["Location"] == "/office/queue/"  # a clerk's day starts at the queue
     assert client.session["otp_device_id"] == device.persistent_id
     assert signed_in(client)
     assert not AccessAttempt.objects.filter(username="clerk_cy", failures_since_start__gt=0).exists()
@@ -149,3 +149,50 @@ def test_the_code_of_the_moment_is_printed_on_a_demo_copy_only(settings, device)
     out = io.StringIO()
     call_command("staff_otp", "clerk_cy", "--code", stdout=out)
     assert out.getvalue().strip() == code_now(device)
+
+
+@pytest.fixture
+def auditor(db):
+    from tests import personas
+
+    return personas.make_staff("auditor_cy_land", role=personas.Role.AUDITOR, office_code="110105")
+
+
+@pytest.fixture
+def hall_manager(db):
+    from tests import personas
+
+    return personas.make_staff("hall_cy_land", role=personas.Role.HALL_MANAGER, office_code="110105")
+
+
+@pytest.mark.parametrize(("who", "landing"), [
+    ("clerk_chaoyang", "/office/queue/"), ("reviewer_chaoyang", "/office/queue/"),
+    ("leader", "/office/dashboard/"), ("municipal_admin", "/office/queue/"),
+    # review-user14 (10): these landed on the greeting
+    ("collection_clerk", "/collection/remittances/"), ("auditor", "/office/audits/"), ("hall_manager", "/office/halls/"),
+])
+def test_each_role_lands_where_its_day_starts(request, client, who, landing):
+    """review-user13 (18): a clerk signed in to the policy summary and had to find the queue. The landing
+    page opens for the role; a page the sign-in was sent from (?next=) still wins."""
+    user = request.getfixturevalue(who)
+    r = client.post("/login/", {"username": user.username, "password": PASSWORD})
+    assert r.status_code == 302 and r["Location"] == landing
+    assert client.get(landing).status_code == 200
+    client.logout()
+    r = client.post("/login/?next=/persons/", {"username": user.username, "password": PASSWORD})
+    assert r.status_code == 302 and r["Location"] == "/persons/"
+
+
+@pytest.mark.parametrize("who", ["hall_manager", "auditor", "collection_clerk", "municipal_admin", "reviewer_chaoyang"])
+def test_the_home_page_links_each_roles_work(request, client, who):
+    """review-user14 (10): the hall's home page had no link to its day log, the auditor's none to the read
+    trail, collection's none to its desk."""
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    home = client.get("/").content.decode()
+    mine = home.split('id="my-work"', 1)[1].split("</nav>", 1)[0]
+    wanted = {"hall_manager": "/office/halls/", "auditor": "/office/audits/", "collection_clerk": "/collection/remittances/",
+              "municipal_admin": "/office/queue/", "reviewer_chaoyang": "/office/queue/"}[who]
+    assert f'href="{wanted}"' in mine, mine
+    for url in (u.split('"', 1)[0] for u in mine.split('href="')[1:]):
+        assert client.get(url).status_code == 200, url  # every link is a page the role may open

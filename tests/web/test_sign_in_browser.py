@@ -37,7 +37,7 @@ def test_a_clerk_signs_in_with_password_and_authenticator_code(page, device, set
     submit(page, PASSWORD, "000000" if code_now(device) != "000000" else "111111")
     page.wait_for_selector(f"text={WRONG_WITH_SECOND_FACTOR}")
     submit(page, PASSWORD, code_now(device))
-    page.wait_for_selector("text=欢迎")
+    page.wait_for_selector("form[action='/logout/']")  # signed in: the role's landing page
     assert "朝阳区经办员" in page.content()
 
 

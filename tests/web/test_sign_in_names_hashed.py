@@ -31,7 +31,7 @@ def test_an_id_number_typed_as_the_user_name_is_kept_as_a_keyed_hash_and_still_l
                                                                                    clerk_chaoyang):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         r = client.post("/login/", {"username": ID_NUMBER, "password": "wrong-password-1"})
-        assert r.status_code == 200
+        assert r.status_code == 400
     [(username, post_data, get_data, failures)] = attempt_rows()
     assert username == "unknown:" + crypto.blind_index(ID_NUMBER, kind=lockout.KIND)
     assert failures == settings.AXES_FAILURE_LIMIT - 1

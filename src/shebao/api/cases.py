@@ -8,6 +8,7 @@ A case outside the caller's district is 404, never 403: its existence is not dis
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import FileResponse
@@ -24,6 +25,7 @@ from shebao.api.errors import problem
 from shebao.api.fields import (
     BusinessDateField,
     BusinessDateTimeField,
+    CalendarDateField,
     IdField,
     MonthField,
     PersonFactsField,
@@ -36,6 +38,7 @@ from shebao.api.pagination import (
     bool_param,
     check_paging,
     choice_param,
+    date_param,
     page_parameters,
 )
 from shebao.api.query import KnownQueryParams
@@ -55,10 +58,12 @@ from shebao.cases.models import (
     PhoneCheck,
     Status,
 )
+from shebao.core.errors import DomainError, PreconditionRequired
 from shebao.core.inputs import TEXT_MAX
 from shebao.core.labels import enum_zh, pack_title_zh
 from shebao.core.masking import mask_email, mask_phone
 from shebao.core.normalize import normalize_phone
+from shebao.core.permissions import TABLE, require
 from shebao.core.reads import personal_data_read
 from shebao.registry.selectors import employer_get, person_list
 from shebao.rules.catalog import businesses
@@ -152,7 +157,8 @@ def case_summary(obj: Case, user: Any) -> dict[str, Any]:
         "explanation_zh": obj.explanation_zh, "explanation_en": obj.explanation_en,
         "pack": obj.pack, "pack_zh": pack_title_zh(obj.pack), "pack_version": obj.pack_version, "parameters": obj.parameters, "rule_id": obj.rule_id,
         "workflow": workflows.case_workflow(obj), "office": {"code": obj.office.code, "name": obj.office.name},
-        "status": obj.status, "status_zh": _label(_STATUS_ZH, obj.status),
+        # a completed refund's status follows its money (review-user12 F14)
+        "status": obj.status, "status_zh": obj.get_status_display(),
         "assignee": str(obj.assignee) if obj.assignee_id else None, "deadline": _iso(obj.deadline),
         "priority": obj.priority, "flagged": obj.flagged, "remote_review_required": obj.remote_review_required,
         "documents_due_on": _iso(obj.documents_due_on), "resumed_on": _iso(obj.resumed_on),
@@ -339,8 +345,8 @@ VERSION = {"min_value": 0, "max_value": 2**31 - 1}
 
 class TransitionSerializer(StrictSerializer):
     action = serializers.CharField(max_length=40)
-    version = serializers.IntegerField(required=False, help_text="The version read; a stale one gets 409.",
-                                       **VERSION)
+    version = serializers.IntegerField(required=False, help_text="The version read (or If-Match); required: "
+                                       "428 without it, 409 when stale.", **VERSION)
     note = _free_text(required=False, allow_blank=True)
     reason = _free_text(required=False, allow_blank=True)
     outcome = _free_text(required=False, allow_blank=True)
@@ -388,7 +394,8 @@ class FlagRaiseSerializer(StrictSerializer):
 class FlagStepSerializer(StrictSerializer):
     step = serializers.ChoiceField(choices=[("review", "复核"), ("settle", "清理"), ("audit", "内审")])
     outcome = _free_text()
-    version = serializers.IntegerField(required=False, **VERSION)
+    version = serializers.IntegerField(required=False, help_text="读取到的标记版本号（必填，也可用If-Match头）：缺少时"
+                                       "返回428，他人已处理时返回409", **VERSION)
 
 
 class CorrectSerializer(StrictSerializer):
@@ -396,11 +403,13 @@ class CorrectSerializer(StrictSerializer):
                                      "某字段给 null 即删除该字段。经办机构核定的项目不在此更正")
     reason = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="",
                                    help_text="补正理由（必填），记入办理记录和审计记录")
-    version = serializers.IntegerField(required=False, help_text="读取到的申请版本号；他人已处理时返回 409", **VERSION)
+    version = serializers.IntegerField(required=False, help_text="读取到的申请版本号（必填，也可用If-Match头）：缺少时"
+                                       "返回428，他人已处理时返回409", **VERSION)
 
 
 class LiftSerializer(StrictSerializer):
-    lifted_on = serializers.DateField(help_text="疫情解除日期")
+    # 2020-02-30 said not to exist (review-input14 6); the range is the service's (lift_date_refusal, 422)
+    lifted_on = CalendarDateField(help_text="疫情解除日期")
     confirmed = StrictBooleanField(required=False, default=False,
                                          help_text="解除日期早于通知施行日或晚于今天时，须确认后执行")
 
@@ -412,8 +421,12 @@ def _valid(serializer_class: type[serializers.Serializer], request: Request) -> 
 
 
 def _detail(case: Case, request: Request, *, code: int = 200) -> Response:
+    """The case as read now, with its version as the ETag: what a change sends back (If-Match or
+    `version`) so that it is applied only to the case the caller read."""
     fresh = Case.objects.select_related("office", "employer", "person", "assignee").get(pk=case.pk)
-    return Response(CaseDetailSerializer(fresh, context={"request": request}).data, status=code)
+    response = Response(CaseDetailSerializer(fresh, context={"request": request}).data, status=code)
+    response["ETag"] = f'"{fresh.version}"'
+    return response
 
 
 class Newest(CheckedCursorPagination):
@@ -516,11 +529,34 @@ class CaseDetailView(KnownQueryParams, APIView):
         return _detail(case, request)
 
 
-def _version(request: Request, data: dict[str, Any]) -> int | None:
-    if data.get("version") is not None:
-        return int(data["version"])
-    etag = request.headers.get("If-Match", "").strip('"W/ ')
-    return int(etag) if etag.isascii() and etag.isdigit() and len(etag) <= 18 else None
+def _version(request: Request, data: dict[str, Any], *, what: str = "申请") -> int:
+    """The version the caller read: the body's `version` or the If-Match header (the ETag of the case
+    read, ``"4"``). A change without it is refused (428): applied blindly, a transition, a correction or
+    a flag's step could undo what someone else did since the caller read the record (review-input12
+    F13, a lost update). A version that is no longer current is the service's 409, naming the current one."""
+    raw = request.headers.get("If-Match")
+    etag = None
+    if raw is not None:
+        text = raw.strip()
+        # A strong ETag ("3") or its number alone; a weak one (W/"3") never matches under If-Match
+        # (RFC 9110 13.1.1), and an unbalanced or doubled quote is no ETag (review-input13 F10).
+        text = text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
+        if not (text.isascii() and text.isdigit() and len(text) <= 9 and (text == "0" or text[0] != "0")):
+            raise DomainError(f"If-Match须为读取到的{what}版本号（如\"3\"，即读取时的ETag），不能为“*”或其他内容",
+                              "If-Match must be the version read (the ETag), not * or anything else",
+                              field="If-Match")
+        etag = int(text)
+    body = data.get("version")
+    if body is not None and etag is not None and int(body) != etag:
+        raise DomainError(f"请求体的version（{body}）与If-Match（{etag}）不一致，请只写读取到的{what}版本号",
+                          "version and If-Match differ", field="version")
+    if body is not None:
+        return int(body)
+    if etag is not None:
+        return etag
+    raise PreconditionRequired(
+        f"请带上读取到的{what}版本号（请求体中的version，或If-Match头写读取时的ETag）：不带版本号的修改可能覆盖他人"
+        f"在此期间的办理，已拒绝，未做任何修改", "the version read is required (version or If-Match)")
 
 
 class CaseTransitionView(KnownQueryParams, APIView):
@@ -528,9 +564,19 @@ class CaseTransitionView(KnownQueryParams, APIView):
                    parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER,
                                                 description="The case version read (alternative to `version`).")])
     def post(self, request: Request, pk: int) -> Response:
+        # The order of every answer (review-input13 F11): the right to the step the body names (403, the
+        # table: api.auth.ActsAsTheTableSays read the body's action and nothing else), the case (404),
+        # the workflow's roles on it (403), then the body (400) and the version (428, 409).
         case = selectors.case_get(user=request.user, pk=pk)
+        asked = request.data.get("action") if isinstance(request.data, Mapping) else None
+        if isinstance(asked, str):
+            services.case_step_actor_check(case=case, actor=request.user, action=asked)
         data = _valid(TransitionSerializer, request)
         action = data.pop("action")
+        if f"case.{action}" in TABLE:  # the right again, as the service asks it
+            require(request.user, f"case.{action}")
+        if action != asked:  # the body's action was no text (5): judged as the serializer read it
+            services.case_step_actor_check(case=case, actor=request.user, action=action)
         version = _version(request, data)
         data.pop("version", None)
         note = data.pop("note", "")
@@ -550,9 +596,9 @@ class CaseDetailsView(KnownQueryParams, APIView):
     def patch(self, request: Request, pk: int) -> Response:
         case = selectors.case_get(user=request.user, pk=pk)
         data = _valid(CorrectSerializer, request)
+        version = _version(request, data)
         services.case_details_correct(case=case, actor=request.user, details=data["details"],
-                                      reason=data["reason"], expected_version=_version(request, data),
-                                      partial=True)
+                                      reason=data["reason"], expected_version=version, partial=True)
         return _detail(case, request)
 
 
@@ -639,12 +685,19 @@ class FlagQueueView(KnownQueryParams, APIView):
 
 
 class FlagStepView(KnownQueryParams, APIView):
-    @extend_schema(request=FlagStepSerializer, responses=FlagSerializer)
+    @extend_schema(request=FlagStepSerializer, responses=FlagSerializer,
+                   parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER,
+                                                description="The flag version read (alternative to `version`).")])
     def post(self, request: Request, pk: int) -> Response:
+        # The right to the step the body names was asked before the body was judged (api.auth
+        # ActsAsTheTableSays, review-input13 F11: an unknown key was told 400 before the right's 403);
+        # then the flag (404), the body (400) and the version (428, 409).
         flag = selectors.flag_get(user=request.user, pk=pk)
         data = _valid(FlagStepSerializer, request)
+        require(request.user, f"flag.{data['step']}")  # the step's right before its version (as the service)
+        version = _version(request, data, what="标记")
         flag = services.flag_advance(flag=flag, actor=request.user, step=data["step"], outcome=data["outcome"],
-                                     expected_version=data.get("version"))
+                                     expected_version=version)
         return Response(FlagSerializer(flag).data)
 
 
@@ -656,11 +709,7 @@ class OverdueView(KnownQueryParams, APIView):
                        "due_on": serializers.DateField(), "state": serializers.CharField()}))
     def get(self, request: Request) -> Response:
         check_paging(request, paged=False)  # answered whole (at most 1000): a page asked for is refused
-        raw = request.query_params.get("on")
-        try:
-            on = dt.date.fromisoformat(raw) if raw else None
-        except ValueError:
-            return problem(400, errors=_error("on", "invalid", "日期格式应为YYYY-MM-DD", "date must be YYYY-MM-DD"))
+        on = date_param(request, "on", label="日期")  # the day checked as every date is (review-input14 6)
         rows = selectors.owed_documents_overdue(user=request.user, on=on)[:1000]
         return Response([{"case": o.case_id, "name": o.name, "due_on": o.due_on, "state": o.state} for o in rows])
 

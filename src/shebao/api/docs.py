@@ -27,7 +27,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 TITLE = "社保经办 REST API"
 
 DESCRIPTION = """\
-北京市社会保险基金管理中心《关于新型冠状病毒感染的肺炎疫情防控期间社会保险经办工作的通知》（2020年1月31日）\
+北京市社会保险基金管理中心2020年1月31日通知\
 的经办接口：登记各渠道的业务申请、按通知条款判定办理方式、推进办理环节、查询参保单位和参保人员。
 
 **身份认证**：系统调用使用接口密钥，在请求头中写 `Authorization: Bearer shb_…`（密钥由管理员用 \
@@ -42,7 +42,8 @@ DESCRIPTION = """\
 
 **重复提交**：登记申请时带上 `Idempotency-Key` 请求头，重试同一请求只会得到第一次登记的申请，不会重复登记。
 
-**并发**：推进办理环节时带上读取到的版本号（`version` 或 `If-Match`），他人已处理时返回 409。
+**并发**：推进办理环节、补正申请内容、推进手工操作标记时，必须带上读取到的版本号（请求体的 `version`，或 \
+`If-Match` 头写读取申请时的 `ETag`）：缺少时返回 428，不做任何修改；他人已处理、版本已变时返回 409，并说明当前版本。
 
 金额单位为分（整数），月份格式为 `YYYY-MM`，日期格式为 `YYYY-MM-DD`。
 """
@@ -255,14 +256,14 @@ PARAMETERS: dict[str, str] = {
     "assets": "资产总额（万元）",
     "q": "查询内容",
     "Idempotency-Key": "幂等键（1至100个字符）：重试同一请求时带上相同的键，只登记一次",
-    "If-Match": "读取到的申请版本号（也可在请求体中写 version）",
+    "If-Match": "读取到的版本号（读取时的ETag，如\"3\"；也可在请求体中写 version）；缺少版本号时返回428",
 }
 
 # (component, property) -> its description, where the serializer's help text is a developer's note.
 FIELDS: dict[tuple[str, str], str] = {
     ("Facts", "person"): "尚未登记的人员的情况（如第1.4条的港澳台人员、外籍人员、兼职人员）",
     ("Submit", "manual_operation"): "系统外或手工操作的说明（第7.4条）：登记后进入复核队列",
-    ("Transition", "version"): "读取到的申请版本号；他人已处理时返回 409",
+    ("Transition", "version"): "读取到的申请版本号（必填，也可用If-Match头）：缺少时返回428，他人已处理时返回409",
 }
 
 
@@ -344,9 +345,15 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     "413": ("请求内容超过允许的大小", "write"),
     "415": ("请求的 Content-Type 不被接受", "write"),
     "422": ("幂等键已用于另一份不同的申请，或无法处理", "write"),
+    "428": ("缺少读取到的版本号（version 或 If-Match）：修改未执行", "versioned"),
     "500": ("系统出错（已记录，请稍后重试）", "all"),
     "503": ("数据库暂时不可用或繁忙：按 Retry-After 秒数后重试", "all"),
 }
+
+
+# The changes of a versioned record that must carry the version read (api.cases._version): 428 without it.
+VERSIONED = {("post", "/api/v1/cases/{id}/transitions/"), ("patch", "/api/v1/cases/{id}/details/"),
+             ("post", "/api/v1/cases/flags/{id}/steps/")}
 
 
 def problem_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
@@ -356,13 +363,15 @@ def problem_responses(result: dict[str, Any], generator: Any, request: Any, publ
     components = result.setdefault("components", {})
     components.setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     ref = {"$ref": "#/components/schemas/Problem"}
-    for operations in result.get("paths", {}).values():
+    for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
             responses = operation.setdefault("responses", {})
             for status, (description, applies) in PROBLEMS.items():
                 if applies == "write" and method == "get" or status in responses:
+                    continue
+                if applies == "versioned" and (method, path) not in VERSIONED:
                     continue
                 answer: dict[str, Any] = {"description": description,
                                           "content": {"application/problem+json": {"schema": ref}}}

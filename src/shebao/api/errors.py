@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -29,11 +29,14 @@ TITLES = {
     409: ("与当前状态冲突", "Conflict with the current state"),
     415: ("不支持的内容类型", "Unsupported media type"),
     422: ("无法处理", "Unprocessable"),
+    428: ("缺少读取时的版本号", "Precondition required"),
     413: ("请求内容过大", "Request body too large"),
     429: ("请求过于频繁", "Too many requests"),
     500: ("系统出错", "Internal server error"),
     503: ("服务繁忙，请稍后再试", "Service unavailable, try again shortly"),
 }
+CSRF_FAILED = ("缺少或无效的CSRF令牌：以浏览器登录会话调用接口时，须在X-CSRFToken请求头中附上页面的CSRF令牌；"
+               "系统对接请使用API密钥（Authorization: Bearer）")
 # Seconds a client waits before retrying when the database is unavailable or busy (503).
 RETRY_AFTER_SECONDS = 5
 
@@ -126,6 +129,11 @@ def domain_problem(exc: DomainError) -> Response:
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        # Django's limits of a form, said as what they are (review-input12 F11), not "bad request"
+        from shebao.web.errors import form_limit_detail
+
+        return problem(400, detail=form_limit_detail(exc), code="too_many_fields")
     elif database_unavailable(exc):
         resp = problem(503, detail="数据库暂时不可用或繁忙，请稍后重试", code="service_unavailable")
         resp["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -137,6 +145,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        # DRF's session authentication: its English reason reached the client (review-input12 F16)
+        return problem(403, detail=CSRF_FAILED, code="csrf_failed")
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     response = exception_handler(exc, context)

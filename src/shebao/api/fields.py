@@ -21,6 +21,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from shebao.core import inputs
 from shebao.core.normalize import normalize_month
@@ -58,9 +59,26 @@ def _check(value: dt.date | dt.datetime, label: str) -> None:
         raise serializers.ValidationError(e.messages[0], code="implausible_date") from None
 
 
+class CalendarDateField(serializers.DateField):
+    """A date ``YYYY-MM-DD`` (full-width digits read: ２０２０-02-01 is 2020-02-01, review-input14 6); a day
+    the calendar does not have (2020-02-30) is said not to exist, not called a format error (review-input12
+    F16: `core.inputs.date_text_problem`). Its range is the service's to judge (an epidemic's lifted date:
+    `cases.services.lift_date_refusal`, 422)."""
+
+    def to_internal_value(self, value: Any) -> dt.date:
+        if isinstance(value, str):
+            from shebao.core.normalize import normalize_date_text
+
+            value = normalize_date_text(value)
+            if why := inputs.date_text_problem(value):
+                raise serializers.ValidationError(why, code="no_such_day" if "不存在" in why else "invalid")
+        return super().to_internal_value(value)
+
+
 @extend_schema_field({"type": "string", "format": "date", "description": "日期（" + _range_help() + "）"})
-class BusinessDateField(serializers.DateField):
-    """A business date within the plausible range (`core.inputs.business_date_problem`)."""
+class BusinessDateField(CalendarDateField):
+    """A business date within the plausible range (`core.inputs.business_date_problem`), read as
+    `CalendarDateField` reads it."""
 
     def to_internal_value(self, value: Any) -> dt.date:
         day = super().to_internal_value(value)
@@ -114,6 +132,7 @@ def model_text(model: type, field: str, **kwargs: Any) -> serializers.CharField:
 
 NOT_AN_INTEGER = "应为整数（JSON数字，不带小数点），不接受小数、true/false"
 NOT_DIGITS = "应为整数：“{shown}”{why}"
+NOT_A_JSON_INTEGER = "应为JSON整数（不加引号，如141），不接受文字“{shown}”"
 NOT_UTF8 = "第{at}位起的内容不是有效的UTF-8编码文字（无法识别的字符），请以UTF-8编码重新提交"
 NOT_A_BOOLEAN = "应为JSON的true或false，不接受文字“{shown}”、数字或其他值"
 
@@ -136,6 +155,10 @@ class StrictBooleanField(serializers.BooleanField):
         raise serializers.ValidationError(NOT_A_BOOLEAN.format(shown=_shown(data)), code="not_a_boolean")
 
 
+# How many unknown keys of one object a refusal names (the rest are counted).
+UNKNOWN_LISTED = 20
+
+
 class StrictSerializer(serializers.Serializer):
     """The API's one base of an input body (every request body is one, nested objects included;
     tests/api/test_strict_input.py walks the API to hold it so):
@@ -154,16 +177,28 @@ class StrictSerializer(serializers.Serializer):
     def to_internal_value(self, data: Any) -> Any:
         errors: dict[str, list[serializers.ErrorDetail]] = {}
         if isinstance(data, dict) or hasattr(data, "getlist"):  # a JSON object, or a form's QueryDict
-            allowed = "、".join(self.fields)
-            for key in sorted(str(k) for k in data if k not in self.fields):
-                errors[key[:40]] = [serializers.ErrorDetail(f"不认识的项目“{_shown(key[:40])}”，可填：{allowed}",
+            # The first UNKNOWN_LISTED unknown keys are named, the keys taken said once, the rest counted:
+            # each of 200,000 unknown keys repeated the whole list (6 MB, 35 s: review-input12 F7).
+            unknown = sorted(str(k) for k in data if k not in self.fields)
+            for i, key in enumerate(unknown[:UNKNOWN_LISTED]):
+                taken = f"，可填：{'、'.join(self.fields)}" if i == 0 else ""
+                errors[key[:40]] = [serializers.ErrorDetail(f"不认识的项目“{_shown(key[:40])}”{taken}",
                                                             code="unknown_field")]
+            if len(unknown) > UNKNOWN_LISTED:
+                errors[api_settings.NON_FIELD_ERRORS_KEY] = [serializers.ErrorDetail(
+                    f"另有{len(unknown) - UNKNOWN_LISTED}个不认识的项目未逐一列出", code="unknown_field")]
             for name, field in self.fields.items():
                 if name not in data or field.read_only:
                     continue
                 value = data[name]
                 if isinstance(field, serializers.IntegerField) and isinstance(value, bool | float):
                     errors[name] = [serializers.ErrorDetail(NOT_AN_INTEGER, code="not_an_integer")]
+                elif (isinstance(field, serializers.IntegerField) and isinstance(value, str)
+                      and not hasattr(data, "getlist")):
+                    # JSON has numbers: "141" for an id is a client's fault that a form's text is not
+                    # (review-input12 F11: "person": "141" was taken as person 141)
+                    errors[name] = [serializers.ErrorDetail(NOT_A_JSON_INTEGER.format(shown=_shown(value)),
+                                                            code="not_an_integer")]
                 elif (isinstance(field, serializers.IntegerField) and isinstance(value, str)
                       and (why := inputs.digits_problem(value.removeprefix("-")))):
                     # a form's "3010.0", "４８" or " 48 ": DRF reads each as a number (review F5)
@@ -203,9 +238,13 @@ def person_facts_clean(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise serializers.ValidationError("参保人员信息应为对象", code="invalid")
     errors: dict[str, str] = {}
+    unknown = 0
     for key, value in data.items():
         if key not in inputs.PERSON_FACT_KEYS:
-            errors[str(key)[:40]] = f"不认识的参保人员信息“{str(key)[:40]}”，可填：{'、'.join(sorted(inputs.PERSON_FACT_KEYS))}"
+            unknown += 1  # named up to UNKNOWN_LISTED, the keys taken said once (review-input12 F7)
+            if unknown <= UNKNOWN_LISTED:
+                taken = f"，可填：{'、'.join(sorted(inputs.PERSON_FACT_KEYS))}" if unknown == 1 else ""
+                errors[str(key)[:40]] = f"不认识的参保人员信息“{str(key)[:40]}”{taken}"
         elif value is None or isinstance(value, float | list | dict):
             errors[key] = "应为文字、整数或是/否"
         elif isinstance(value, str):
@@ -214,6 +253,8 @@ def person_facts_clean(data: Any) -> dict[str, Any]:
                 errors[key] = problem
         elif isinstance(value, int) and not isinstance(value, bool) and not -inputs.INT_MAX <= value <= inputs.INT_MAX:
             errors[key] = "数值超出允许范围"
+    if unknown > UNKNOWN_LISTED:
+        errors[api_settings.NON_FIELD_ERRORS_KEY] = f"另有{unknown - UNKNOWN_LISTED}个不认识的参保人员信息未逐一列出"
     if errors:
         raise serializers.ValidationError(errors, code="invalid")
     return dict(data)
@@ -225,7 +266,7 @@ def person_facts_clean(data: Any) -> dict[str, Any]:
                           "birth_date": {"type": "string", "format": "date"},
                           "cadre": {"type": "boolean"},
                           "account_type": {"type": "string", "maxLength": 40},
-                          "beijing_pension_months": {"type": "integer", "minimum": 0},
+                          "beijing_pension_months": {"type": "integer", "minimum": 0, "maximum": 1200},
                           "category": {"type": "string", "maxLength": 40}}})
 class PersonFactsField(serializers.Field):
     """`person_facts_clean` as a DRF field."""

@@ -17,9 +17,13 @@ from rest_framework import exceptions, parsers
 from rest_framework.utils import json as strict_json
 
 from shebao.api.errors import PayloadTooLarge
-from shebao.core.inputs import json_problem, json_text_problem_at
+from shebao.core.inputs import JSON_MAX_KEYS, json_problem, json_text_problem_at
 from shebao.core.json_once import JsonDuplicateKey as DuplicateKey
 from shebao.core.json_once import json_object_once as _pairs_once
+
+
+class _TooManyKeys(Exception):
+    pass
 
 
 def json_loads_checked(text: str) -> Any:
@@ -27,10 +31,21 @@ def json_loads_checked(text: str) -> Any:
     at that key), then checked (`core.inputs.json_problem`).
     Raises DRF's ValidationError at the field of a string holding a character no one can see or a control
     character (`core.inputs.json_text_problem_at`), else ValueError with the Chinese reason."""
+    keys = 0
+
+    def pairs_counted(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal keys
+        keys += len(pairs)
+        if keys > JSON_MAX_KEYS:  # refused before any serializer reads a key (review-input12 F7)
+            raise _TooManyKeys
+        return _pairs_once(pairs)
+
     try:
-        value = strict_json.loads(text, object_pairs_hook=_pairs_once)
+        value = strict_json.loads(text, object_pairs_hook=pairs_counted)
     except RecursionError:
         raise ValueError("JSON嵌套层数过多") from None
+    except _TooManyKeys:
+        raise ValueError(f"请求内容的项目过多（超过{JSON_MAX_KEYS}个），请检查后重新提交") from None
     except DuplicateKey as e:
         from shebao.core.inputs import strip_bad_text
         from shebao.core.masking import mask_text
@@ -52,12 +67,53 @@ def json_loads_checked(text: str) -> Any:
     return value
 
 
+class NotUtf8(exceptions.APIException):
+    """415: a body declared in another character set than UTF-8."""
+
+    status_code = 415
+    default_code = "unsupported_charset"
+
+
+def utf8_only(parser_context: dict | None) -> str:
+    """"utf-8", or NotUtf8 (415, Chinese) when the request declares another charset: a JSON body is
+    UTF-8 (RFC 8259 §8.1) and so is every form the API takes; ``charset=latin-1`` was obeyed, so the
+    same bytes read as other text than a client meant (review-input12 F11)."""
+    import codecs
+
+    declared = str((parser_context or {}).get("encoding") or "utf-8")
+    try:
+        name = codecs.lookup(declared).name
+    except LookupError:
+        name = ""
+    if name != "utf-8":
+        shown = "".join(c for c in declared if c.isascii() and c.isprintable())[:40]
+        raise NotUtf8(f"请求内容须为UTF-8编码，不接受字符集“{shown}”：请去掉Content-Type中的charset或改为charset=utf-8")
+    return "utf-8"
+
+
+class CheckedFormParser(parsers.FormParser):
+    """DRF's FormParser, UTF-8 only (`utf8_only`)."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+        utf8_only(parser_context)
+        return super().parse(stream, media_type, parser_context)
+
+
+class CheckedMultiPartParser(parsers.MultiPartParser):
+    """DRF's MultiPartParser, UTF-8 only (`utf8_only`)."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+        utf8_only(parser_context)
+        return super().parse(stream, media_type, parser_context)
+
+
 class CheckedJSONParser(parsers.JSONParser):
-    """DRF's JSONParser plus `json_loads_checked`'s refusals (ParseError: 400 problem details)."""
+    """DRF's JSONParser plus `json_loads_checked`'s refusals (ParseError: 400 problem details), UTF-8
+    only (`utf8_only`)."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
         parser_context = parser_context or {}
-        encoding = parser_context.get("encoding", "utf-8")
+        encoding = utf8_only(parser_context)
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         data = stream.read(limit + 1 if limit is not None else -1) if stream is not None else b""
         if limit is not None and len(data) > limit:

@@ -261,13 +261,14 @@ class PublicationRequestDecisionView(KnownQueryParams, APIView):
     @extend_schema(operation_id="relief_publication_requests_decide", request=DecisionSerializer,
                    responses=PublicationRequestSerializer)
     def post(self, request: Request, pk: int) -> Response:
-        data = _valid(DecisionSerializer, request)
+        # the right (api.auth.ActsAsTheTableSays), the request (404), then the body (review-input13 F11)
         req = ReliefPublicationRequest.objects.filter(pk=pk).first()
         if req is None:
             from shebao.core.permissions import require
 
             require(request.user, "relief_pack.publish")  # the same refusal whether it exists or not
             raise NotFound("未找到该发布申请")
+        data = _valid(DecisionSerializer, request)
         done = services.relief_pack_publish_decide(request=req, actor=request.user, approve=data["approve"],
                                                    note=data["note"])
         return Response(PublicationRequestSerializer(done).data)
@@ -424,8 +425,9 @@ class DeferralDetailView(KnownQueryParams, APIView):
 class DeferralDecisionView(KnownQueryParams, APIView):
     @extend_schema(operation_id="relief_deferrals_decide", request=DecisionSerializer, responses=DeferralSerializer)
     def post(self, request: Request, pk: int) -> Response:
+        deferral = _deferral(request, pk)  # the deferral (404) before the body (400, review-input13 F11)
         data = _valid(DecisionSerializer, request)
-        d = services.deferral_decide(deferral=_deferral(request, pk), approve=data["approve"], actor=request.user,
+        d = services.deferral_decide(deferral=deferral, approve=data["approve"], actor=request.user,
                                      note=data["note"])
         return Response(DeferralSerializer(d).data)
 

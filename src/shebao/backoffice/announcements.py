@@ -92,10 +92,10 @@ def deadline_move_publish(*, actor: Any, months: list[str], due_on: dt.date, tit
     # 0001-01-01, 9999-12-31); refused like a malformed month, nothing published.
     first = min(value)
     if due_on.isoformat()[:7] < first:
-        raise ValidationError({"date": f"新的征收期截止日{date_zh(due_on)}早于费款所属期{months_zh([first])}，请核对"})
+        raise ValidationError({"date": f"新的征收期截止日{due_on:%Y-%m-%d}早于费款所属期{months_zh([first])}，请核对"})
     latest = clock.today().year + case_services.PLAUSIBLE_YEARS_AHEAD
     if due_on.year > latest:
-        raise ValidationError({"date": f"新的征收期截止日{date_zh(due_on)}晚于{latest}年，请核对"})
+        raise ValidationError({"date": f"新的征收期截止日{due_on:%Y-%m-%d}晚于{latest}年，请核对"})
     return announcement_publish(actor=actor, parameter="collection.period_overrides", value=value,
                                 title=title or f"{months_zh(list(value))}费款征收期延长至{date_zh(due_on)}",
                                 clause="0.2")
@@ -154,13 +154,11 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
                 if isinstance(e, LiftNeedsConfirmation):  # the form shows the preview again beside the error
                     context["lift"] = lift_effects(lifted_on=day, actor=request.user)
             else:
-                from shebao.rules.wording import date_zh
-
                 if before is not None and lift.corrects_id == before.pk:
-                    messages.success(request, f"已发布更正：疫情解除日期由{date_zh(before.lifted_on)}更正为"
-                                              f"{date_zh(day)}；补交期限等影响已随之调整。")
+                    messages.success(request, f"已发布更正：疫情解除日期由{before.lifted_on:%Y-%m-%d}更正为"
+                                              f"{day:%Y-%m-%d}；补交期限等影响已随之调整。")
                 else:
-                    messages.success(request, f"已发布：疫情于{date_zh(day)}解除；其影响已执行。")
+                    messages.success(request, f"已发布：疫情于{day:%Y-%m-%d}解除；其影响已执行。")
                 return redirect("backoffice:review_queue")
         elif kind == "deadline":
             months = [m.strip() for m in request.POST.get("months", "").replace("，", ",").split(",") if m.strip()]

@@ -20,6 +20,7 @@ from shebao.backoffice.receipt import _wrap
 from shebao.core import clock
 from shebao.core.masking import mask_text
 from shebao.core.pdffonts import StrictCanvas, pdf_font
+from shebao.rules.wording import date_zh
 
 
 def decision_letter_pdf(*, case: Any) -> bytes:
@@ -34,12 +35,13 @@ def decision_letter_pdf(*, case: Any) -> bytes:
 
     def line(text: str, *, indent: float = 20, step: float = 7, size: int = 11) -> None:
         nonlocal y
-        if y < 25 * mm:
-            c.showPage()
-            y = height - 25 * mm
-        c.setFont(font, size)
-        c.drawString(indent * mm, y, text)
-        y -= step * mm
+        for part in _wrap(text, font, size, width - (20 + indent) * mm):  # within the margins (review-user13 (3))
+            if y < 25 * mm:
+                c.showPage()
+                y = height - 25 * mm
+            c.setFont(font, size)
+            c.drawString(indent * mm, y, part)
+            y -= step * mm
 
     c.setFont(font, 18)
     c.drawCentredString(width / 2, y, "社会保险稽核处理决定书")
@@ -49,22 +51,21 @@ def decision_letter_pdf(*, case: Any) -> bytes:
     line(f"统一社会信用代码：{case.employer.credit_code}")
     line(f"案件来源：{case.get_source_display()}")
     if case.opened_on:
-        line(f"立案日期：{case.opened_on:%Y年%m月%d日}")
+        line(f"立案日期：{date_zh(case.opened_on)}")
     if case.decided_on:
-        line(f"决定日期：{case.decided_on:%Y年%m月%d日}")
+        line(f"决定日期：{date_zh(case.decided_on)}")
     y -= 3 * mm
     for title, text in (("经查：", case.findings), ("处理决定：", case.decision)):
         line(title)
         for para in mask_text(text or "").splitlines() or [""]:
-            for chunk in _wrap(para, 40):
-                line(chunk, indent=25, step=6)
+            line(para, indent=25, step=6)
         y -= 3 * mm
     y -= 5 * mm
     line("如不服本决定，可自收到之日起六十日内依法申请行政复议，或者六个月内依法提起行政诉讼。", size=10)
     y -= 8 * mm
     line(f"{case.district.name}（印章）", indent=120)
     if case.decided_on:
-        line(f"{case.decided_on:%Y年%m月%d日}", indent=120)
+        line(f"{date_zh(case.decided_on)}", indent=120)
     y -= 6 * mm
     line(f"打印时间：{timezone.localtime(clock.now()):%Y-%m-%d %H:%M}", size=9)
     c.showPage()

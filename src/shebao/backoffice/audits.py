@@ -17,13 +17,15 @@ from django.views.decorators.http import require_POST
 
 from shebao.backoffice.errors import refusal, refusal_text
 from shebao.core import clock
-from shebao.core.inputs import form_datetime, number_text
+from shebao.core.errors import DomainError
+from shebao.core.inputs import form_datetime
 from shebao.core.masking import shown_data
 from shebao.core.normalize import normalize_code
-from shebao.core.permissions import may
+from shebao.core.permissions import may, require
+from shebao.core.versions import UnreadVersion, posted_version
 from shebao.operations import selectors, services
 from shebao.operations.models import AuditContact, Source
-from shebao.registry.models import Employer
+from shebao.registry.selectors import employer_list
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -33,9 +35,9 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-def _version(request: HttpRequest) -> int | None:
-    version = number_text(request.POST.get("version", ""))  # " 4 " or "４" is none (review F5)
-    return -1 if version is None else version  # a missing version is a stale page, never "no check"
+def _version(request: HttpRequest) -> int | UnreadVersion:
+    # " 4 " or "４" is none (review F5); missing is 428, garbled 400, never "no check" (core.versions)
+    return posted_version(request.POST.get("version"))
 
 
 @login_required
@@ -54,10 +56,13 @@ def audit_new(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         code = normalize_code(request.POST.get("employer_code"))  # as everywhere: 全角, spaces, case
-        employer = Employer.objects.filter(credit_code=code).first()
         try:
+            require(request.user, "audit_case.register")  # a role that may not: 403 before any look-up
+            # Looked up among the employers the user may see: another district's answers as a missing one
+            # (review-input14 5: 403 不能登记其他区单位 vs 400 未找到 told which codes are registered elsewhere).
+            employer = employer_list(user=request.user).filter(credit_code=code).first()
             if employer is None:
-                raise ValidationError({"employer": f"未找到统一社会信用代码为“{code}”的单位"})
+                raise ValidationError({"employer": f"未找到统一社会信用代码为“{code[:30]}”的单位"})
             case = services.audit_case_register(
                 actor=request.user, source=request.POST.get("source", ""), employer=employer,
                 summary=request.POST.get("summary", ""), complainant_name=request.POST.get("complainant_name", ""),
@@ -119,7 +124,7 @@ def audit_case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404("没有这个稽核案件，或不属于本区")
     try:
         ACTIONS[action](request, request.user, pk, _version(request))
-    except (ValidationError, PermissionDenied) as exc:
+    except (ValidationError, PermissionDenied, DomainError) as exc:
         found = refusal(exc)
         return _case_page(request, pk, errors=found.messages, field_errors=found.at(action), status=found.status)
     return redirect("backoffice:audit_case", pk=pk)

@@ -18,7 +18,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
@@ -47,6 +47,7 @@ from shebao.core import clock
 from shebao.core.masking import echo, mask_text, shown_text
 from shebao.core.money import format_yuan
 from shebao.core.permissions import may, require
+from shebao.core.reads import personal_data_read
 from shebao.rules.business_fields import parse_yuan
 from shebao.rules.retirement import format_age_zh
 
@@ -126,7 +127,7 @@ def payroll_run_start(request: HttpRequest) -> HttpResponse:
 @login_required
 def payroll_run(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, "payroll.view_city")
-    run = get_object_or_404(PayrollRun, pk=pk)
+    run = _run_or_404(pk)
     status = request.GET.get("status", "")
     transfers = run.transfers.select_related("person").order_by("pk")
     if status in ("pending", "paid", "failed"):
@@ -142,10 +143,20 @@ def payroll_run(request: HttpRequest, pk: int) -> HttpResponse:
     })
 
 
+def _run_or_404(pk: int) -> PayrollRun:
+    """The payroll run, or 404 naming what is missing; its callers check the right first, so one who
+    may not act gets the same 403 for a run that exists and one that does not (review-input12)."""
+    run = PayrollRun.objects.filter(pk=pk).first()
+    if run is None:
+        raise Http404("未找到该养老金发放批次")
+    return run
+
+
 @login_required
 @require_POST
 def payroll_run_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(PayrollRun, pk=pk)
+    require(request.user, "payroll_run.retry")
+    run = _run_or_404(pk)
     try:
         retry = payroll.payroll_retry_start(run=run, actor=request.user)
     except ValidationError as e:
@@ -167,7 +178,8 @@ def _release_of(run: PayrollRun) -> PaymentFileRelease | None:
 @require_POST
 def payroll_file_release(request: HttpRequest, pk: int) -> HttpResponse:
     """A second person releases the run's payment file for the bank (not who started or built it)."""
-    run = get_object_or_404(PayrollRun, pk=pk)
+    require(request.user, "payroll_file.release")
+    run = _run_or_404(pk)
     try:
         releases.payroll_file_release(run=run, actor=request.user)
     except (ValidationError, SecondPersonRequired) as e:
@@ -180,7 +192,8 @@ def payroll_file_release(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def payroll_file_download(request: HttpRequest, pk: int, what: str = "file") -> HttpResponse:
     """The payment file (full account numbers) or its .sha256; each download recorded."""
-    run = get_object_or_404(PayrollRun, pk=pk)
+    require(request.user, "payroll_file.download")  # before the look-up: 403 alike, whether the run exists
+    run = _run_or_404(pk)
     try:
         download = payroll.payroll_file_read(run=run, actor=request.user, what=what)
     except ValidationError as e:
@@ -228,10 +241,13 @@ def payroll_result_import(request: HttpRequest) -> HttpResponse:
             context["error"], status = refusal_text(e)[0], 400
         else:
             context["report"] = report
-            status = 400 if report.refused else 200
+            # an already imported file is refused too: nothing done (review-input12 F5)
+            status = 400 if report.refused else 409 if report.already_imported else 200
         # a refused file is said at the file input and in the summary (the lines' faults in the table below)
         said = context.get("error") or ("文件有错误，未导入任何一行：请按下表更正各行后重新选择文件导入"
                                         if report_refused(context) else "")
+        if not said and report.already_imported:
+            said = "；".join(report.notes)
         if said:
             context["errors"], context["field_errors"] = [said], {"file": said}
     return TemplateResponse(request, "backoffice/benefits/result_import.html", context, status=status)
@@ -266,7 +282,10 @@ def retiree_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _retiree_page(request: HttpRequest, retiree: Any, *, refused: Any = None, do: str = "",
                   form: dict[str, str] | None = None, status: int = 200) -> HttpResponse:
     """The retiree's page; ``refused`` (backoffice.errors.Refusal) a refused stop (``do="suspend"``) or
-    resumption (``do="resume"``), said above its form and at its inputs, with ``form`` as typed."""
+    resumption (``do="resume"``), said above its form and at its inputs, with ``form`` as typed. The page
+    shows the retiree's pension and bank account: the read is recorded (review-user14 (3))."""
+    if status == 200:  # a refused form writes nothing; its page was read, and recorded, when opened
+        personal_data_read(actor=request.user, subject=retiree.person, what="退休人员待遇页")
     return TemplateResponse(request, "backoffice/benefits/retiree.html", {
         "do": do, "form": form or {},
         "errors": refused.messages if refused else [], "field_errors": refused.fields if refused else {},
@@ -452,6 +471,8 @@ def _award_page(request: HttpRequest, award: Any, *, refused: Any = None, form: 
     monthly = selectors.survivor_monthly_fen(pensions, clock.today().isoformat()[:7])
     died = award.assessment is not None and award.assessment.died_on is not None
     district_id = award.person.district_id
+    if status == 200:  # the read is recorded (review-user14 (3)); a refused form writes nothing
+        personal_data_read(actor=request.user, subject=award.person, what=f"工伤保险待遇#{award.pk}")
     return TemplateResponse(request, "backoffice/benefits/work_injury_award.html", {
         "award": award, "allowance": allowance,
         "allowance_months": selectors.allowance_months(allowance) if allowance else [],
@@ -515,7 +536,9 @@ def transfer_resend(request: HttpRequest, pk: int) -> HttpResponse:
     from shebao.benefits.models import Transfer
 
     require(request.user, "payroll.view_city")
-    transfer = get_object_or_404(Transfer.objects.select_related("person", "run"), pk=pk)
+    transfer = Transfer.objects.select_related("person", "run").filter(pk=pk).first()
+    if transfer is None:
+        raise Http404("未找到该支付明细")
     payee = selectors.transfer_payees([transfer], as_sent=False)[transfer.pk]  # who the resend pays
     form = {f: request.POST.get(f, "") for f in RESEND_FIELDS}
     found = None

@@ -18,9 +18,12 @@ from django.utils.http import urlencode
 
 from shebao.cards import selectors, services
 from shebao.cards.models import CardOrder
-from shebao.core.inputs import number_text, page_number, page_rows
+from shebao.core.errors import DomainError
+from shebao.core.inputs import page_number, page_rows
 from shebao.core.masking import shown_text
 from shebao.core.permissions import may
+from shebao.core.reads import personal_data_read
+from shebao.core.versions import posted_version
 
 PAGE_SIZE = 50
 
@@ -61,22 +64,30 @@ def card_order(request: HttpRequest, pk: int) -> HttpResponse:
     """One order: its postal data, progress, EMS number, and (POST) the next step recorded."""
     order = selectors.card_order_get(user=request.user, pk=pk)
     errors: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
-        version = number_text(request.POST.get("version", ""))  # " 4 " or "４" is none (review F5)
+        version = posted_version(request.POST.get("version"))  # missing 428, garbled 400 (review-input14 2)
         try:
             order = services.card_order_advance(
                 actor=request.user, order=order, status=request.POST.get("status", ""),
                 tracking_number=request.POST.get("tracking_number", ""), expected_version=version)
         except ValidationError as e:
             errors = {k: "；".join(v) for k, v in e.message_dict.items()}
+            status = 409 if "version" in errors else 400
+        except DomainError as e:
+            errors, status = {e.field or "version": e.zh}, e.status
         else:
             messages.success(request, f"已登记：{order.get_status_display()}")
             return redirect("backoffice:card_order", pk=order.pk)
+    # the order shows the holder's name, masked number, phone and home address (review-user14 (3)); a
+    # refused step writes nothing (the page was read, and recorded, when opened)
+    if not errors:
+        personal_data_read(actor=request.user, subject=order.person, what=f"补换卡订单#{order.pk}")
     return TemplateResponse(request, "backoffice/cards/detail.html", {
         "order": order, "next": _next_step(order), "errors": errors,
         "may_update": may(request.user, "card_order.update", district_id=order.office_id),
         "typed_number": shown_text(request.POST.get("tracking_number", "")) if errors else "",
-    }, status=400 if errors else 200)
+    }, status=status)
 
 
 @login_required
@@ -90,6 +101,7 @@ def card_certificate(request: HttpRequest, pk: int) -> HttpResponse:
         {"code": order.certificate_code_display})
     try:
         pdf = certificate_pdf(order=order, verify_url=url)
+        personal_data_read(actor=request.user, subject=order.person, what=f"领卡证明（补换卡订单#{order.pk}）")
     except (PdfFontMissing, UnprintableText) as e:
         # A name printed in part is worse than no certificate: say why, print nothing (issue 12).
         return HttpResponse(f"无法生成领卡证明：{e}", status=500, content_type="text/plain; charset=utf-8")

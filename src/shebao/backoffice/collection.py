@@ -45,7 +45,7 @@ from shebao.collection.services import (
     remittance_match,
 )
 from shebao.core import clock
-from shebao.core.inputs import business_date_problem, form_id
+from shebao.core.inputs import business_date_problem, form_id, iso_date
 from shebao.core.money import format_yuan
 from shebao.core.periods import report_day
 from shebao.core.permissions import may, require
@@ -61,9 +61,9 @@ def _date_param(request: HttpRequest, name: str, default: dt.date | None) -> tup
     if not raw:
         return default, ""
     try:
-        day = dt.date.fromisoformat(raw)
-    except ValueError:
-        return default, f"日期“{raw}”格式错误，应为年-月-日，如2020-02-20"
+        day = iso_date(raw)
+    except ValueError as e:
+        return default, str(e)
     problem = business_date_problem(day, today=clock.today())  # 9999-12-31 charged 2.55 M yuan of late fees
     return (default, f"日期{raw}{problem}") if problem else (day, "")
 
@@ -270,9 +270,9 @@ def person_rights_statement(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(scope_queryset(Person.objects.all(), user=request.user), pk=pk)
     raw = request.POST.get("as_of", "").strip()
     try:
-        as_of = dt.date.fromisoformat(raw) if raw else clock.today()
-    except ValueError:
-        messages.error(request, f"截至日期“{raw}”格式错误，应为年-月-日，如2020-02-20")
+        as_of = iso_date(raw, label="截至日期") if raw else clock.today()
+    except ValueError as e:
+        messages.error(request, str(e))
         return redirect("collection:person_rights", pk=person.pk)
     try:
         statement = rights_statement_issue(actor=request.user, person=person, as_of=as_of)
@@ -401,6 +401,10 @@ def bank_file_import(request: HttpRequest, kind: str) -> HttpResponse:
         else:
             if context["report"].refused:
                 status = 400
+            elif context["report"].already_imported:
+                # nothing done: said as a refusal of the file (review-input12 F5), whether imported a
+                # minute before or by a twin request at the same moment
+                status = 409
     return TemplateResponse(request, "backoffice/collection/bank_file_import.html", context, status=status)
 
 
@@ -425,9 +429,9 @@ def _post_date(request: HttpRequest, name: str) -> tuple[dt.date | None, str]:
     if not raw:
         return None, "请填写核定日"
     try:
-        return dt.date.fromisoformat(raw), ""
-    except ValueError:
-        return None, f"日期“{raw}”格式错误，应为YYYY-MM-DD"
+        return iso_date(raw), ""
+    except ValueError as e:
+        return None, str(e)
 
 
 @login_required
@@ -545,6 +549,9 @@ def refund_result_upload(request: HttpRequest) -> HttpResponse:
     except ValidationError as e:
         context["result_errors"] = e.messages
         status = 400
+    else:
+        if context["result"].already_imported:  # nothing done (review-input12 F5)
+            status = 409
     context.update(selectors.refund_desk(user=request.user), encodings=bankfiles.UPLOAD_ENCODINGS.items(),
                    encoding=request.POST.get("encoding", ""), columns=refunds.result_header_zh())
     return TemplateResponse(request, "backoffice/collection/refunds.html", context, status=status)

@@ -235,7 +235,11 @@ def _tables(board: selectors.Dashboard) -> dict[str, dict[str, Any]]:
     money_figs = [f for f in selectors.FIGURES if f.code in (
         "dues_fen", "paid_fen", "collection_rate", "arrears_fen", "relief_fen", "deductions_failed",
         "remittances_unmatched", "payroll_paid_fen", "payroll_unpaid_fen", "audit_cases_open")]
+    # A district with no case figure in the period (layout review C: 15 of 17 rows of zeros): its row is
+    # hidden until the leader asks for every district; the download keeps every row.
+    idle = [not any(f.value(s) for f in case_figs) for _, s in board.districts]
     districts = {
+        "idle": idle,
         "title": "各区办件情况", "header": ["区"] + [f"{f.zh}（{f.clause}）" for f in case_figs],
         "rows": [[_district_label(o)] + [_typed(f.value(s), f.unit) for f in case_figs] for o, s in board.districts],
     }
@@ -277,6 +281,28 @@ def _board(request: HttpRequest) -> tuple[dict[str, Any], selectors.Dashboard]:
     return params, board
 
 
+CHART_DISTRICTS = 8
+
+
+def _district_bars(board: selectors.Dashboard, measures: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A district chart's bars (layout review C: both charts drew all 17 districts, 2 with data, and the page
+    was 9,700 px tall): only the districts with a figure, the CHART_DISTRICTS largest by the first measure,
+    the rest summed into one bar "其余N个区". The table under the chart still lists every district."""
+    rows = [(o, [fn(s) for _, fn in measures]) for o, s in board.districts]
+    rows = [(o, values) for o, values in rows if any(values)]
+    rows.sort(key=lambda r: -r[1][0])
+    shown, rest = rows[:CHART_DISTRICTS], rows[CHART_DISTRICTS:]
+    labels = [_district_label(o) for o, _ in shown]
+    columns = [[values[i] for _, values in shown] for i in range(len(measures))]
+    if rest:
+        labels.append(f"其余{len(rest)}个区")
+        for i, column in enumerate(columns):
+            column.append(sum(values[i] for _, values in rest))
+    # a horizontal chart draws its first bar at the bottom: the largest district reads first, at the top
+    return {"labels": labels[::-1],
+            "series": [(name, column[::-1]) for (name, _), column in zip(measures, columns, strict=True)]}
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     try:
@@ -295,17 +321,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "series": _chart(pygal.StackedBar, title=tables["series"]["title"], labels=labels, stacked=True, counts=True,
                          series=[(name, [s.n("applied", code) for _, s in periods])
                                  for code, name in channel_names.items()]),
-        "districts": _chart(pygal.HorizontalBar, title="各区在办与逾期（第9条）", labels=[_district_label(o)
-                                                                      for o, _ in board.districts],
-                            series=[("在办", [s.n("open") for _, s in board.districts]),
-                                    ("逾期未办结", [s.overdue["open"] for _, s in board.districts]),
-                                    ("容缺材料逾期", [s.overdue["owed"] for _, s in board.districts])],
+        "districts": _chart(pygal.HorizontalBar, title="各区在办与逾期（第9条）",
+                            **_district_bars(board, [("在办", lambda s: s.n("open")),
+                                                     ("逾期未办结", lambda s: s.overdue["open"]),
+                                                     ("容缺材料逾期", lambda s: s.overdue["owed"])]),
                             counts=True),
-        "money": _chart(pygal.HorizontalBar, title="各区应缴、已缴与欠缴（元）", labels=[_district_label(o)
-                                                                      for o, _ in board.districts],
-                        series=[("应缴", [s.fen("dues") / 100 for _, s in board.districts]),
-                                ("已缴", [s.fen("paid") / 100 for _, s in board.districts]),
-                                ("欠缴", [s.fen("arrears") / 100 for _, s in board.districts])], money=True),
+        "money": _chart(pygal.HorizontalBar, title="各区应缴、已缴与欠缴（元）",
+                        **_district_bars(board, [("应缴", lambda s: s.fen("dues") / 100),
+                                                 ("已缴", lambda s: s.fen("paid") / 100),
+                                                 ("欠缴", lambda s: s.fen("arrears") / 100)]), money=True),
     }
     breakdown_charts = []
     for b in selectors.BREAKDOWNS:
@@ -326,9 +350,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "board": board, "figures": figures, "tables": tables, "charts": charts,
         "breakdown_charts": breakdown_charts, "grains": selectors.GRAINS, "query": query,
         "qs": qs, "qs_city": qs_city, "district_ids": [o.pk for o, _ in board.districts],
-        "district_rows": list(zip([o for o, _ in board.districts], tables["districts"]["rows"], strict=True)),
+        "district_rows": list(zip([o for o, _ in board.districts], tables["districts"]["rows"],
+                                  tables["districts"]["idle"], strict=True)),
+        "idle_districts": sum(tables["districts"]["idle"]),
         "late_fees": selectors.late_fees_by_district(user=request.user, district_id=params["district_id"]),
         "drills": selectors.DRILLS, "basis": selectors.basis_text(board),
+        # no district with a figure: no empty chart ("此范围内没有数据" drawn 700 px tall), a line says so
+        "district_bars": any(s.n("open") or s.overdue["open"] or s.overdue["owed"] for _, s in board.districts),
+        "money_bars": any(s.fen("dues") or s.fen("paid") or s.fen("arrears") for _, s in board.districts),
     })
 
 

@@ -28,6 +28,7 @@ from shebao.core.errors import DomainError
 from shebao.core.inputs import TEXT_MAX, text_problem
 from shebao.core.masking import invisible_problem
 from shebao.core.normalize import normalize_code, normalize_date_text, normalize_month, normalize_phone
+from shebao.core.reads import personal_data_read
 from shebao.registry import selectors as registry_selectors
 from shebao.registry.checks import lookup_numbers, not_found_hint
 from shebao.registry.models import Employer, Person
@@ -77,6 +78,7 @@ class FrontDeskForm:
     # and the content read from them (checked against the registry by the view before saving).
     desk_fields: list[Any] = field(default_factory=list)
     details: dict[str, Any] | None = None
+    details_read: dict[str, Any] | None = None  # with fields at fault: what the others gave
 
     def _require(self, name: str, message: str) -> None:
         self.errors[name] = message
@@ -104,7 +106,7 @@ class FrontDeskForm:
         kind = definition(self.business.code).person
         hint = {"employee": "本单位在职职工", "insured": "在本单位参保过的职工"}.get(kind or "", "")
         if self.business.code == "refund":
-            hint += "；退费须与参保人本人电话核实（第1.2c条）"
+            hint += "；退费须与参保人本人电话核实，依据第1.2c条"  # no bracket in the bracket it is shown in
         return hint
 
     def placed(self, key: str) -> str:
@@ -170,6 +172,8 @@ def _details_parse(form: FrontDeskForm, data: QueryDict) -> None:
             form.errors[key] = err.zh
     if checked.ok:
         form.details = checked.details
+    else:  # the fields that passed, for the registry checks that do not depend on the others (review-user13 (6))
+        form.details_read = checked.details
     # The facts of the fields that passed, so the rules' decision (or refusal) shows beside the errors.
     found = facts_from_details(code, checked.details)
     form.facts.update({k: v for k, v in found.items() if k != "person"})
@@ -321,6 +325,10 @@ def front_desk(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     submitted = request.method == "POST" and not request.POST.get("refresh")
     form = parse(data, user=request.user, today=clock.today(), submitted=submitted)
+    if form.person is not None:
+        # The desk shows whom the number found: a read of that person's data, in the trail as every
+        # staff page that shows a person records it (core.reads; review-user13 (22)).
+        personal_data_read(actor=request.user, subject=form.person, what=f"前台受理查询（{form.business.zh}）")
     decision, error = None, ""
     if submitted and form.business is not None and not form.has_form_errors:
         try:
@@ -332,11 +340,13 @@ def front_desk(request: HttpRequest) -> HttpResponse:
                 # 0.4: said at once, before the clerk fills in the business's own fields.
                 raise DomainError(f"{form.business.zh}不能通过“{Channel(form.channel).label}”申请",
                                   "the business is not applied for by this channel", field="channel")
-            if form.details is not None:
+            if form.details is not None or form.details_read is not None:
                 # The registry checks of the business (employment in the months, what was paid, ...):
-                # each refusal goes to its input.
+                # each refusal goes to its input; with fields at fault, those that do not depend on them
+                # answer in the same round (review-user13 (6)).
                 try:
-                    case_services.details_check(business=form.business.code, details=form.details,
+                    case_services.details_check(business=form.business.code,
+                                                details=form.details if form.details is not None else form.details_read,
                                                 employer=form.employer, person=form.person,
                                                 applied_on=form.received_on)
                 except case_services.DetailsRefused as refused:

@@ -7,6 +7,7 @@ Thin: parse the form, call one service (operations.halls) or selector, render.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,10 +22,18 @@ from django.views.decorators.http import require_POST
 
 from shebao.backoffice.errors import refusal
 from shebao.core import clock
-from shebao.core.inputs import business_date_range, form_id, number_text
+from shebao.core.errors import DomainError
+from shebao.core.inputs import (
+    business_date_problem,
+    business_date_range,
+    date_text_problem,
+    form_id,
+    number_text,
+)
 from shebao.core.masking import shown_data
-from shebao.core.normalize import normalize_number_text
+from shebao.core.normalize import normalize_date_text, normalize_number_text
 from shebao.core.permissions import may, require
+from shebao.core.versions import posted_version
 from shebao.operations import halls as services
 from shebao.operations import selectors
 from shebao.operations.models import CheckItem, Incident
@@ -37,12 +46,51 @@ def _plausible(day: dt.date) -> bool:
 
 
 def _date(value: str | None) -> dt.date | None:
-    """A day typed in a form; None when malformed or implausible (the form then asks for it)."""
+    """A day typed in a form (全角 digits read); None when malformed or implausible (the form then asks
+    for it, `_day_problem` saying why)."""
+    text = normalize_date_text(value)
+    if not _DAY_RE.fullmatch(text):
+        return None
     try:
-        day = dt.date.fromisoformat((value or "").strip())
+        day = dt.date.fromisoformat(text)
     except ValueError:
         return None
     return day if _plausible(day) else None
+
+
+_DAY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _day_problem(value: str | None, label: str = "日期") -> str:
+    """Why a typed day is none, in Chinese ("" when it is one, or empty): a day the calendar does not have
+    is said not to exist, one outside 1990 .. a year after today is said so (review-input14 6: both were
+    told 请填写1990年以后的日期, and ２０２０-02-20 was refused)."""
+    text = normalize_date_text(value)
+    if not text:
+        return ""
+    if why := date_text_problem(text, label=label):
+        return why
+    if why := business_date_problem(dt.date.fromisoformat(text), today=clock.today()):
+        return f"{label}“{text}”{why}"
+    return ""
+
+
+def _time_problem(value: str | None, label: str) -> str:
+    """Why a typed HH:MM is none ("" when it is one, or empty): ``25:00`` was told 请填写测温时间
+    （YYYY-MM-DD HH:MM）, a format the input does not take (review-input14 6)."""
+    text = normalize_date_text(value)
+    if not text or _time_of(text) is not None:
+        return ""
+    return f"{label}“{text[:20]}”无效，应为时:分（00:00至23:59），如10:30"
+
+
+def _time_of(text: str) -> dt.time | None:
+    if not re.fullmatch(r"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?", text):
+        return None
+    try:
+        return dt.time.fromisoformat(text if len(text.split(":")[0]) == 2 else "0" + text)
+    except ValueError:
+        return None
 
 
 def _int(value: str | None) -> int | None:
@@ -52,10 +100,9 @@ def _int(value: str | None) -> int | None:
 
 
 def _time_on(day: dt.date | None, value: str | None) -> dt.datetime | None:
-    """``HH:MM`` on ``day`` in Beijing time; None when either is missing or malformed."""
-    try:
-        t = dt.time.fromisoformat((value or "").strip())
-    except ValueError:
+    """``HH:MM`` on ``day`` in Beijing time (全角 digits read); None when either is missing or malformed."""
+    t = _time_of(normalize_date_text(value))
+    if t is None:
         return None
     return timezone.make_aware(dt.datetime.combine(day, t)) if day else None
 
@@ -80,7 +127,7 @@ def _attempt(call: Callable[[], Any], form: str = "") -> tuple[list[str], int, d
     and the messages by input (``FORM-INPUT`` when ``form`` is given), shown at each input."""
     try:
         call()
-    except (ValidationError, PermissionDenied) as exc:
+    except (ValidationError, PermissionDenied, DomainError) as exc:  # DomainError: a version missing (428) or garbled
         found = refusal(exc)  # the pages' one mapper (backoffice.errors)
         return found.messages, found.status, found.at(form) if form else found.fields
     return [], 200, {}
@@ -123,10 +170,12 @@ def hall_day(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return _day_page(request, hall, day)
     if raw_day and _date(raw_day) is None:  # typed but no plausible day: asked again, nothing written
-        return _day_page(request, hall, day, errors=[f"日期“{raw_day[:20]}”无效，请填写1990年以后的日期，如2020-02-20"],
-                         status=400)  # the day is a hidden input: the summary is where it shows
+        why = _day_problem(raw_day) or f"日期“{raw_day[:20]}”无效，如2020-02-20"
+        return _day_page(request, hall, day, errors=[why], status=400)  # a hidden input: the summary shows it
     p, u = request.POST, request.user
     do = p.get("do", "log")
+    if do in ("fever", "round") and (why := _time_problem(p.get("at"), "测温时间" if do == "fever" else "消毒时间")):
+        return _day_page(request, hall, day, errors=[why], field_errors={f"{do}-at": why}, status=400)
     if do == "fever":
         call = lambda: services.fever_record(actor=u, hall=hall, day=day, at=_time_on(day, p.get("at")),  # noqa: E731
                                              celsius=p.get("celsius", ""), action=p.get("action", ""))
@@ -140,7 +189,7 @@ def hall_day(request: HttpRequest, pk: int) -> HttpResponse:
         call = lambda: services.hall_log_save(  # noqa: E731
             actor=u, hall=hall, day=day, visitors_checked=visitors if visitors is not None or not typed else -1,
             ventilation=p.get("ventilation", ""), posters_in_place=p.get("posters_in_place") == "1",
-            notes=p.get("notes", ""), version=_int(p.get("version")))
+            notes=p.get("notes", ""), version=posted_version(p.get("version")))
     errors, status, at_inputs = _attempt(call, form=do if do in ("fever", "round") else "log")
     if errors:
         return _day_page(request, hall, day, errors=errors, field_errors=at_inputs, status=status)
@@ -215,7 +264,7 @@ def incident_update(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("没有这个事件报告，或不属于本区")
     p = request.POST
     errors, status, at_inputs = _attempt(lambda: services.incident_update(
-        actor=request.user, incident=pk, version=_int(p.get("version")),
+        actor=request.user, incident=pk, version=posted_version(p.get("version")),
         isolation_room_used=p.get("isolation_room_used") == "1",
         authority_called_at=_datetime(p.get("authority_called_at")) if p.get("authority_called_at") else None,
         authority_called_by=p.get("authority_called_by", ""), authority_reference=p.get("authority_reference", ""),
@@ -232,7 +281,7 @@ def incident_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     if selectors.incident_get(user=request.user, pk=pk) is None:
         raise Http404("没有这个事件报告，或不属于本区")
     errors, status, _at = _attempt(lambda: services.incident_acknowledge(
-        actor=request.user, incident=pk, version=_int(request.POST.get("version"))))
+        actor=request.user, incident=pk, version=posted_version(request.POST.get("version"))))
     if errors:
         return _incident_page(request, pk, errors=errors, status=status)
     return redirect("backoffice:incident", pk=pk)
@@ -281,6 +330,9 @@ def hall_inspect(request: HttpRequest, pk: int) -> HttpResponse:
         findings = {i: p.get(f"finding_{i}", "") for i in CheckItem.values if p.get(f"finding_{i}", "").strip()}
 
         def call() -> None:
+            require(request.user, "inspection.record", district_id=hall.district.pk)  # 403 before the day
+            if why := _day_problem(p.get("day"), "检查日期"):  # typed wrong: said, never read as today
+                raise ValidationError({"day": why})
             holder["i"] = services.inspection_record(
                 actor=request.user, hall=hall, day=_date(p.get("day")) or clock.today(), checklist=checklist,
                 findings=findings, notes=p.get("notes", ""))

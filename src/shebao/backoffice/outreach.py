@@ -6,6 +6,7 @@ the letters as one PDF batch for the post, and opt-outs. Thin: parse, call, rend
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -20,13 +21,18 @@ from reportlab.lib.units import mm
 
 from shebao.backoffice.errors import refusal
 from shebao.core import clock
+from shebao.core.errors import DomainError
 from shebao.core.inputs import form_id, number_text
 from shebao.core.masking import shown_data
-from shebao.core.permissions import may
+from shebao.core.normalize import normalize_code
+from shebao.core.permissions import may, require
+from shebao.core.versions import posted_version
 from shebao.operations import outreach as services
 from shebao.operations import selectors
 from shebao.operations.models import OptOut, Outreach, OutreachChannel, OutreachRecipient, Purpose
-from shebao.registry.models import Employer, Office
+from shebao.registry.models import Office
+from shebao.registry.selectors import employer_list
+from shebao.rules.wording import date_zh
 
 
 def _int(value: str | None) -> int | None:
@@ -49,11 +55,15 @@ def outreach_new(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         p = request.POST
-        code = (p.get("employer_code") or "").strip().upper()
+        # 全角, spaces, case read as the audit form and the portal read them (review-input14 7)
+        code = normalize_code(p.get("employer_code"))
         try:
-            employer = Employer.objects.filter(credit_code=code).first() if code else None
+            if code:
+                require(request.user, "outreach.draft")  # a role that may not: 403 before any look-up
+            # among the employers the user may see: another district's answers as a missing one (review-input14 5)
+            employer = employer_list(user=request.user).filter(credit_code=code).first() if code else None
             if code and employer is None:
-                raise ValidationError({"employer": f"未找到统一社会信用代码为“{code}”的单位"})
+                raise ValidationError({"employer": f"未找到统一社会信用代码为“{code[:30]}”的单位"})
             o = services.outreach_draft(
                 actor=request.user, title=p.get("title", ""), audience=p.get("audience", ""),
                 channels=p.getlist("channels"), purpose=p.get("purpose", ""), subject=p.get("subject", ""),
@@ -65,7 +75,7 @@ def outreach_new(request: HttpRequest) -> HttpResponse:
         data: Any = p
         chosen = p.getlist("channels")
     else:
-        data = services.TEMPLATES.get(request.GET.get("template", ""), {})
+        data = services.template(request.GET.get("template", ""))
         chosen = [OutreachChannel.SMS, OutreachChannel.EMAIL]
     return TemplateResponse(request, "backoffice/outreach/new.html", {
         "data": shown_data(data), "errors": errors, "field_errors": at_inputs, "audiences": services.audiences(), "channels": OutreachChannel.choices,
@@ -95,7 +105,7 @@ def _check(request: HttpRequest, pk: int, call: Any) -> HttpResponse:
         raise Http404("没有这个批量通知，或不属于本区")
     try:
         call()
-    except (ValidationError, PermissionDenied) as exc:
+    except (ValidationError, PermissionDenied, DomainError) as exc:  # DomainError: a version missing (428) or garbled
         found = refusal(exc)
         return _page(request, pk, errors=found.messages, status=found.status)
     return redirect("backoffice:outreach", pk=pk)
@@ -105,14 +115,14 @@ def _check(request: HttpRequest, pk: int, call: Any) -> HttpResponse:
 @require_POST
 def outreach_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _check(request, pk, lambda: services.outreach_approve(
-        actor=request.user, outreach=pk, version=_int(request.POST.get("version"))))
+        actor=request.user, outreach=pk, version=posted_version(request.POST.get("version"))))
 
 
 @login_required
 @require_POST
 def outreach_reject(request: HttpRequest, pk: int) -> HttpResponse:
     return _check(request, pk, lambda: services.outreach_reject(
-        actor=request.user, outreach=pk, version=_int(request.POST.get("version")), note=request.POST.get("note", "")))
+        actor=request.user, outreach=pk, version=posted_version(request.POST.get("version")), note=request.POST.get("note", "")))
 
 
 @login_required
@@ -135,9 +145,56 @@ def outreach_letters(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+# Below this the page's foot (the batch line) is printed; a letter's text never runs into it.
+LETTER_BOTTOM = 25 * mm
+
+
+class _LetterPages:
+    """The pages of one letter: `room` moves to the letter's next page (headed with its recipient and
+    page number) when a line does not fit above the foot; every page carries the batch's foot line."""
+
+    def __init__(self, c: Any, *, font: str, head: str, foot: str) -> None:
+        self.c, self.font, self.head, self.foot, self.page = c, font, head, foot, 1
+
+    def _end_page(self) -> None:
+        self.c.setFont(self.font, 8)
+        self.c.drawString(20 * mm, 15 * mm, f"{self.foot} · 第{self.page}页")
+        self.c.showPage()
+
+    def room(self, y: float, need: float) -> float:
+        """`y`, or the top of the letter's next page when `need` points below it do not fit."""
+        if y - need >= LETTER_BOTTOM:
+            return y
+        self._end_page()
+        self.page += 1
+        height = A4[1]
+        self.c.setFont(self.font, 9)
+        self.c.drawString(20 * mm, height - 15 * mm, f"{self.head}（续第{self.page}页）")
+        self.c.setFont(self.font, 11)
+        return height - 25 * mm
+
+    def end(self) -> None:
+        self._end_page()
+
+
+_SIGNATURE = re.compile(r"^\s*【[^】]*】\s*")
+
+
+def letter_title(subject: str) -> str:
+    """A letter's title: the subject without the SMS signature 【…】 it opens with (a formal letter is
+    signed by the agency under its text, review-user14 (2)).
+
+    >>> letter_title("【朝阳区社保】疫情期间请通过网上办理社保业务")
+    '疫情期间请通过网上办理社保业务'
+    """
+    return _SIGNATURE.sub("", subject or "") or subject
+
+
 def letters_pdf(o: Outreach, letters: list[OutreachRecipient]) -> bytes:
-    """PDF bytes: one A4 page per letter (address block, subject, body, the sending district), in the
-    project's PDF font (core.pdffonts: every character printed or no PDF)."""
+    """PDF bytes: every letter begins on a page of its own (address block, subject, body, the sending
+    district), in the project's PDF font (core.pdffonts: every character printed or no PDF). A letter
+    longer than a page goes on to pages of its own, each headed with its recipient and page (ux14 finding
+    8: a long body ran off the page's foot, so the letters could not be cut apart page by page)."""
     from shebao.backoffice.receipt import _wrap
     from shebao.core.pdffonts import StrictCanvas, pdf_font
 
@@ -146,28 +203,38 @@ def letters_pdf(o: Outreach, letters: list[OutreachRecipient]) -> bytes:
     c = StrictCanvas(buf, pagesize=A4)
     c.setTitle(f"批量通知 #{o.pk} 纸质信函")
     width, height = A4
-    printed = f"{timezone.localtime(clock.now()):%Y年%m月%d日}"
-    for r in letters:
+    # The official form 2020年2月20日, as every policy date is written (rules.wording.date_zh), not 2020年02月20日
+    # (review-user14 (2)); the letters are numbered 1..N within the batch (not by recipient row, which counts
+    # every channel's recipients, so the first letter was 第 3 号).
+    printed = date_zh(timezone.localtime(clock.now()).date())
+    for number, r in enumerate(letters, start=1):
+        pages = _LetterPages(c, font=font, head=f"{r.name} 收",
+                             foot=f"批量通知 #{o.pk} · 第 {number} 封（共 {len(letters)} 封）")
+        room = pages.room
         y = height - 25 * mm
         c.setFont(font, 11)
         for text in (r.address, f"{r.name} 收"):
-            c.drawString(20 * mm, y, text)
-            y -= 7 * mm
+            for part in _wrap(text, font, 11, width - 40 * mm):  # within the margins (review-user13 (3))
+                c.drawString(20 * mm, y, part)
+                y -= 7 * mm
         y -= 10 * mm
         c.setFont(font, 15)
-        c.drawCentredString(width / 2, y, r.subject)
-        y -= 12 * mm
+        for part in _wrap(letter_title(r.subject), font, 15, width - 40 * mm):
+            y = room(y, 0)
+            c.setFont(font, 15)
+            c.drawCentredString(width / 2, y, part)
+            y -= 8 * mm
+        y -= 4 * mm
         c.setFont(font, 11)
         for para in r.body.splitlines() or [""]:
-            for chunk in _wrap(para, 38):
+            for chunk in _wrap(para, font, 11, width - 45 * mm):
+                y = room(y, 0)
                 c.drawString(25 * mm, y, chunk)
                 y -= 6.5 * mm
-        y -= 12 * mm
+        y = room(y - 12 * mm, 7 * mm)
         c.drawString(120 * mm, y, o.district.name)
         c.drawString(120 * mm, y - 7 * mm, printed)
-        c.setFont(font, 8)
-        c.drawString(20 * mm, 15 * mm, f"批量通知 #{o.pk} · 第 {r.pk} 号")
-        c.showPage()
+        pages.end()
     c.save()
     return buf.getvalue()
 

@@ -98,9 +98,11 @@ def person_unmerge(request: HttpRequest, pk: int) -> HttpResponse:
     the role and both districts (403 for anyone else), moves the rows back and writes the audit rows.
     A refusal is drawn again at its input, in Chinese, nothing changed (400 for an input, 409 when the
     merge may not be undone); done, back to the person's page with the counts moved back."""
-    person = get_object_or_404(selectors.person_list(user=request.user), pk=pk)
+    # Who may not undo a merge is refused before the look-up: the same 403 for a record that exists and
+    # one that does not (review-input12: 403 for one, 404 for the other told which numbers exist).
     if request.method == "GET" and not may(request.user, "person.unmerge"):
         raise PermissionDenied(UNMERGE_REFUSED)
+    person = get_object_or_404(selectors.person_list(user=request.user), pk=pk)
     field_errors: dict[str, str] = {}
     error, status = "", 200
     reason = request.POST.get("reason", "") if request.method == "POST" else ""

@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -34,9 +34,10 @@ from shebao.collection.models import (
 )
 from shebao.collection.services import SecondPersonRequired
 from shebao.core import clock
-from shebao.core.inputs import form_choice
+from shebao.core.inputs import form_choice, iso_date
 from shebao.core.masking import shown_data
 from shebao.core.money import format_yuan
+from shebao.core.normalize import normalize_code
 from shebao.core.permissions import may, require, roles_of
 from shebao.core.scoping import scope_queryset, user_sees_all
 from shebao.registry.models import EmployerFacts, Office
@@ -72,7 +73,7 @@ def _coverage_rows(pack: ReliefPack) -> list[dict[str, Any]]:
                 if r.max_months is not None:  # type: ignore[union-attr]
                     limits.append(f"最长{r.max_months}个月")  # type: ignore[union-attr]
                 if r.latest_due is not None:  # type: ignore[union-attr]
-                    limits.append(f"最迟{r.latest_due:%Y年%m月%d日}")  # type: ignore[union-attr]
+                    limits.append(f"最迟{r.latest_due:%Y-%m-%d}")  # type: ignore[union-attr]
                 what = "缓缴（" + "，".join(limits) + "）" if limits else "缓缴"
             rows.append({"key": r.key, "id": r.id, "kind": kind, "label": r.label, "what": what,
                          "issued_on": r.issued_on, "known": r.issued_on <= clock.today(),
@@ -214,8 +215,12 @@ def relief_known_apply(request: HttpRequest) -> HttpResponse:
 @require_POST
 def relief_publish_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """The second person approves (``decision=approve``: the pack is published) or declines with a note."""
-    req = get_object_or_404(ReliefPublicationRequest, pk=pk)
-    require(request.user, "relief_pack.publish")  # who may not decide is refused before the form is read
+    # Who may not decide is refused before the look-up and the form: the same 403 whether the request
+    # exists or not; a missing one is 404 naming what is missing (review-input12).
+    require(request.user, "relief_pack.publish")
+    req = ReliefPublicationRequest.objects.filter(pk=pk).first()
+    if req is None:
+        raise Http404("未找到该政策包发布申请")
     try:
         approve = form_choice(request.POST, "decision", {"approve": "同意", "decline": "不同意"},
                               label="复核结论") == "approve"
@@ -260,9 +265,9 @@ def _date(raw: str, label: str) -> dt.date:
     if not raw:
         raise ValidationError({"due_until": f"请填写{label}"})
     try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationError({"due_until": f"{label}“{raw[:20]}”格式错误，应为年-月-日，如2020-12-31"}) from None
+        return iso_date(raw, label=label, example="2020-12-31")
+    except ValueError as e:
+        raise ValidationError({"due_until": str(e)}) from None
 
 
 @login_required
@@ -280,7 +285,9 @@ def deferrals(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return TemplateResponse(request, "backoffice/relief/deferrals.html", context)
     try:
-        employer = selectors.employer_list(user=request.user).filter(credit_code=form["credit_code"].upper()).first()
+        # 全角, spaces and case read as everywhere (review-input14 7: .upper() alone missed ９１…Ｕ)
+        code = normalize_code(form["credit_code"])
+        employer = selectors.employer_list(user=request.user).filter(credit_code=code).first()
         if employer is None and form["credit_code"]:
             # Another district's employer: the table refuses it (the same 403 as an unknown action).
             from shebao.core.permissions import require
@@ -334,7 +341,7 @@ def deferral_decide(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, refusal_text(e)[0])
         return redirect("collection:relief_deferral", pk=pk)
     messages.success(request, f"已批准：{d.dues_deferred}笔单位缴费共{format_yuan(d.deferred_fen)}元"
-                              f"缓缴至{d.due_until:%Y年%m月%d日}" if approve else "已审批：不予批准缓缴")
+                              f"缓缴至{d.due_until:%Y-%m-%d}" if approve else "已审批：不予批准缓缴")
     return redirect("collection:relief_deferral", pk=pk)
 
 
@@ -384,16 +391,15 @@ def employer_facts(request: HttpRequest, pk: int) -> HttpResponse:
                                                  f"现为{len(source)}个），请精简后重新提交"})
             source = (source + "；" if source else "") + measured
         try:
-            effective_from = dt.date.fromisoformat(form["effective_from"])
-        except ValueError:
-            raise ValidationError({"effective_from": f"起始日期“{form['effective_from'][:20]}”格式错误，"
-                                                     "应为年-月-日，如2020-03-09"}) from None
+            effective_from = iso_date(form["effective_from"], label="起始日期", example="2020-03-09")
+        except ValueError as e:
+            raise ValidationError({"effective_from": str(e)}) from None
         row = services.employer_facts_record(employer=employer, effective_from=effective_from,
                                              unit_type=form["unit_type"], size_class=size, industry=form["industry"],
                                              source=source, actor=request.user)
     except ValidationError as e:
         context["error"] = refusal_text(e)[0]
         return TemplateResponse(request, "backoffice/relief/employer_facts.html", context, status=400)
-    messages.success(request, f"已登记{employer.name}自{row.effective_from:%Y年%m月%d日}起的单位类型与规模："
+    messages.success(request, f"已登记{employer.name}自{row.effective_from:%Y-%m-%d}起的单位类型与规模："
                               f"{row.get_unit_type_display()}、{row.get_size_class_display()}")
     return redirect("collection:relief_employer_facts", pk=employer.pk)

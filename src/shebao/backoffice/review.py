@@ -14,11 +14,12 @@ from shebao.backoffice.errors import refusal_text
 from shebao.cases import selectors as case_selectors
 from shebao.cases import services as case_services
 from shebao.cases.models import Flag
-from shebao.core.inputs import number_text
+from shebao.core.versions import UnreadVersion, posted_version
 
 
-def _version(request: HttpRequest) -> int | None:
-    return number_text(request.POST.get("version", ""))  # " 4 " or "４" is none (review F5)
+def _version(request: HttpRequest) -> int | UnreadVersion:
+    # " 4 " or "４" is none (review F5); missing is 428, garbled 400, never "no check" (core.versions)
+    return posted_version(request.POST.get("version"))
 
 
 @login_required

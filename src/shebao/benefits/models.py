@@ -163,6 +163,12 @@ class PayrollRun(models.Model):
     def __str__(self) -> str:
         return f"{self.month} {self.get_kind_display()} #{self.pk}"
 
+    @property
+    def name_zh(self) -> str:
+        """The run as every page names it: ``2020-02 月度发放`` (review-user14 (12): the portal said
+        2020-02月发放批次 and the staff page 2020-02 月度发放#1)."""
+        return f"{self.month} {self.get_kind_display()}"
+
 
 class Transfer(models.Model):
     """One bank transfer to one payee in one run (支付明细): the months it pays (`PensionMonth`) or a

@@ -885,7 +885,7 @@ def payroll_result_import(*, data: bytes, filename: str, actor: Any, encoding: s
     known = ResultFile.objects.filter(sha256=digest).first()
     if known is not None:
         report.already_imported = True
-        report.notes = [f"文件已于{timezone.localtime(known.imported_at):%Y-%m-%d %H:%M}导入，未做任何更改"]
+        report.notes = [importers.already_imported_note(known.imported_at)]
         return report
     rows, errors = importers.read_table(data, RESULT_COLUMNS, encoding=encoding, headers=RESULT_HEADERS_ZH)
     ids = [n for n in (id_text(r["transfer_id"]) for _, r in rows) if n is not None]
@@ -898,7 +898,7 @@ def payroll_result_import(*, data: bytes, filename: str, actor: Any, encoding: s
         t = transfers.get(id_text(r["transfer_id"]))
         release_day = None
         if t is None:
-            problems.append(f"支付明细编号“{r['transfer_id']}”不存在")
+            problems.append(f"支付明细编号“{importers.cut(r['transfer_id'])}”不存在")
         elif t.pk in seen:
             problems.append(f"支付明细{t.pk}在文件中重复出现")
         else:
@@ -917,7 +917,7 @@ def payroll_result_import(*, data: bytes, filename: str, actor: Any, encoding: s
             problems.append(f"金额与支付明细不符（应为{format_yuan(t.amount_fen)}元）")
         outcome = importers.bank_result_outcome(r["result"])
         if outcome is None:
-            problems.append(f"支付结果“{r['result']}”无效（应为{importers.RESULT_VALUES_ZH}）")
+            problems.append(f"支付结果“{importers.cut(r['result'])}”无效（应为{importers.RESULT_VALUES_ZH}）")
         if outcome is False and not r["reason"]:
             problems.append("支付失败必须注明原因")
         if outcome is True and not r["bank_reference"]:
@@ -952,9 +952,14 @@ def payroll_result_import(*, data: bytes, filename: str, actor: Any, encoding: s
         p = payees[t.pk]
         return f"{p.name}（{p.note}）" if p.note else p.name
 
-    with transaction.atomic():
-        ResultFile.objects.create(sha256=digest, filename=filename[:255], lines=len(parsed),
-                                  imported_by_label=actor_label(actor))
+    with importers.import_transaction():
+        # The file's record first, in a savepoint: the same file imported at the same moment is answered
+        # as a file imported before, not a 500 on the unique SHA-256 (review-input12 F5).
+        if not importers.file_claimed(lambda: ResultFile.objects.create(
+                sha256=digest, filename=filename[:255], lines=len(parsed), imported_by_label=actor_label(actor))):
+            report.already_imported = True
+            report.notes = [importers.already_imported_note(ResultFile.objects.get(sha256=digest).imported_at)]
+            return report
         paid: list[Transfer] = []
         runs = set()
         for line_no, t0, ok, reason, ref, day in parsed:

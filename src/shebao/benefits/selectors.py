@@ -3,7 +3,7 @@ work-injury awards with their monthly allowance and survivors' pensions (distric
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -275,6 +275,10 @@ def arrears_statement(retiree: Retiree) -> list[StatementLine]:
               for m in months if m.kind == PensionMonth.Kind.ARREARS), *_top_up_lines(retiree)]
 
 
+# The kinds of line the arrears statement lists (`arrears_statement`).
+ARREARS_KINDS = frozenset({PensionMonth.Kind.ARREARS.label, "调整补发"})
+
+
 def payment_history(retiree: Retiree) -> list[StatementLine]:
     """Every month paid to ``retiree`` and every top-up, by month (a month's top-up after it)."""
     months = (PensionMonth.objects.filter(retiree=retiree).select_related("transfer__run").order_by("month"))
@@ -307,10 +311,44 @@ class PersonPension:
     arrears: list[StatementLine]
     suspensions: list[tuple[str, str, str]]
     bank_account_masked: str
+    # The months of contribution the entitlement was computed on (含视同, deemed ones) and, read through
+    # the rights record's own selector (`collection.selectors.rights_totals`), the pension months paid
+    # on the person's record in this system: the one figure 我的权益记录 shows (review-user12 F2).
+    contribution_months: int | None = None
+    deemed_months: int = 0
+    record_months: int = 0
+    adjustments: list[str] = field(default_factory=list)  # the yearly adjustments in ``now_fen``, said
 
     @property
     def arrears_fen(self) -> int:
         return sum(s.amount_fen for s in self.arrears)
+
+    @property
+    def arrears_paid_fen(self) -> int:
+        """Of `arrears_fen`, what the bank has paid (a line with its day paid)."""
+        return sum(s.amount_fen for s in self.arrears if s.paid_on is not None)
+
+    @property
+    def arrears_failed_fen(self) -> int:
+        """Of `arrears_fen`, what the bank returned (a failed transfer, to be paid again)."""
+        return sum(s.amount_fen for s in self.arrears if s.failure_reason)
+
+    @property
+    def arrears_reasons(self) -> str:
+        """Why the arrears were paid, from the kinds of the lines paid: a late declaration (补发) and/or
+        a yearly adjustment issued after months were paid (调整补发) (review-user12 F2: "晚于退休时间或年度
+        调整" left the person to guess)."""
+        from shebao.rules.dates import month_add
+
+        late = any(a.kind != "调整补发" for a in self.arrears)
+        top_up = any(a.kind == "调整补发" for a in self.arrears)
+        reasons = []
+        if late:
+            reasons.append(f"退休申报晚于退休时间，退休次月（{month_add(self.retiree.retirement_month, 1)}）"
+                           "至首次按月发放前的各月养老金")
+        if top_up:
+            reasons.append("年度调整通知印发前已发放月份的调整差额")
+        return "；".join(reasons)
 
 
 def person_pension(person: Any, *, on: Any = None) -> PersonPension | None:
@@ -330,15 +368,27 @@ def person_pension(person: Any, *, on: Any = None) -> PersonPension | None:
     e = retiree.entitlement
     now = monthly_now_fen([retiree], month=month, known_on=on)[retiree.pk] if month > retiree.retirement_month else 0
     parts = [("基础养老金", e.basic_fen), ("个人账户养老金", e.account_fen), ("过渡性养老金", e.transitional_fen)]
+    from shebao.collection.selectors import rights_totals
+    from shebao.core.policy import current_policy
+    from shebao.rules.pension import applied_adjustments
+
+    said = ([f"{a.effective[:4]}年调整（自{a.effective[:7]}起提高{_rate_zh(a.rate_x100k)}）" for a in applied_adjustments(
+        current_policy(), retirement_month=retiree.retirement_month, month=month, known_on=on)]
+        if month > retiree.retirement_month else [])
     return PersonPension(
         retiree=retiree, status_zh=retiree.get_status_display(), source_zh=e.get_source_display(),
         record_reference=e.record_reference, parts=parts if e.source == "formula" else [],
         monthly_fen=e.monthly_fen, month=month, now_fen=now,
         working=entitlement_working(e, month=month, known_on=on),
-        payments=list(reversed(payment_history(retiree))), arrears=arrears_statement(retiree),
+        # each month once: a month paid as arrears is in 补发明细, not again in 每月发放记录 (review-user14 (12))
+        payments=[p for p in reversed(payment_history(retiree)) if p.kind not in ARREARS_KINDS],
+        arrears=arrears_statement(retiree),
         suspensions=[(s.get_reason_display(), s.from_month, s.to_month)
                      for s in retiree.suspensions.order_by("-from_month", "-pk")],
-        bank_account_masked=retiree.bank_account_masked)
+        bank_account_masked=retiree.bank_account_masked,
+        contribution_months=e.contribution_months if e.source == "formula" else None,
+        deemed_months=e.deemed_months or 0,
+        record_months=rights_totals(person=retiree.person, as_of=on)["pension"]["months"], adjustments=said)
 
 
 # --- Work-injury monthly benefits (9) --------------------------------------------------------------
@@ -466,10 +516,15 @@ def entitlement_working(entitlement: Any, *, month: str, known_on: Any) -> list[
     wage = f"计发基数{format_yuan(e.average_wage_fen)}元/月"
     index = f"平均缴费指数{_index_zh(e.index_x10k or 0)}"
     lines = [
-        ("基础养老金", f"{format_yuan(e.basic_fen)}元/月 =（{wage} + 指数化月平均缴费工资（计发基数 × {index}））÷ 2"
+        ("基础养老金", f"{format_yuan(e.basic_fen)}元/月 =（{wage} + 指数化月平均缴费工资）÷ 2"
                   f" × 缴费年限{_years_zh(e.contribution_months or 0)} × 每缴费1年{_rate_zh(basic_rate)}"),
+        ("指数化月平均缴费工资", f"{wage} × {index}"),  # said on its own line: no bracket in a bracket
         ("个人账户养老金", f"{format_yuan(e.account_fen)}元/月 = 个人账户储存额{format_yuan(e.account_balance_fen)}元"
                     f" ÷ 计发月数{e.divisor}个月"),
+        # Where the stored amount comes from, beside the account page's principal-only balance (review-user14
+        # (7): staff saw 103,040.00元 there and 168,000.00元 here with nothing to say why)
+        ("个人账户储存额", "退休时核定，为历年个人缴费本金加记账利息（含本系统启用前的部分）；人员信息页的“账户余额”"
+                     "只计本系统记录的缴费本金、不含利息，两者不同"),
         ("过渡性养老金", f"{format_yuan(e.transitional_fen)}元/月 = {wage} × {index}"
                    f" × 视同缴费年限{_years_zh(e.deemed_months or 0)} × 每视同缴费1年{_rate_zh(trans_rate)}"),
         ("退休时月养老金", f"{format_yuan(e.monthly_fen)}元/月（三项之和，各项分别四舍五入到分）"),

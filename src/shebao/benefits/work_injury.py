@@ -72,15 +72,30 @@ class ExchangeImport:
 
 def _day(value: Any, what: str) -> dt.date:
     """A date of a decision, within the plausible business dates (core.inputs): a decision dated
-    9999-12-31 would start a disability allowance in month “10000-01” (bad-input review D16's class)."""
+    9999-12-31 would start a disability allowance in month “10000-01” (bad-input review D16's class).
+    Full-width digits read as digits (review-input12 F10); a day the calendar lacks said so (F16)."""
+    from shebao.core.inputs import date_text_problem
+    from shebao.core.normalize import normalize_date_text
+
+    text = normalize_date_text(value) if isinstance(value, str) else ""
     try:
-        day = dt.date.fromisoformat(str(value))
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{what}须为“年-月-日”，实为“{value}”") from None
+        if text and "不存在" in (why := date_text_problem(text, label=what)):
+            raise ValueError(why) from None
+        raise ValueError(f"{what}须为“年-月-日”，实为“{echo(value)}”") from None
     problem = happened_date_problem(day, today=clock.today())  # a decision not yet taken (review-input12 F4)
     if problem:
         raise ValueError(f"{what}{value}{problem}")
     return day
+
+
+def _id_key(value: Any) -> str:
+    """An ID number as the registry looks it up: NFKC (full-width digits and Ｘ), no separators, upper
+    case (`core.normalize.normalize_code`): "１１０１０５…" found no one (review-input12 F10)."""
+    from shebao.core.normalize import normalize_code
+
+    return normalize_code(value) if isinstance(value, str) else ""
 
 
 def _parse(line: str, persons: dict[str, Person]) -> ExchangeRecord:
@@ -97,7 +112,7 @@ def _parse(line: str, persons: dict[str, Person]) -> ExchangeRecord:
         raise ValueError("kind 须为 recognition（工伤认定决定）或 assessment（劳动能力鉴定结论）")
     unknown = set(raw) - _FIELDS[kind]
     if unknown:
-        raise ValueError(f"未知字段：{'、'.join(sorted(unknown))}")
+        raise ValueError(f"未知字段：{'、'.join(echo(k) for k in sorted(unknown)[:20])}")
     if not isinstance(raw.get("reference"), str | None):
         raise ValueError("文书编号 reference 须为文字")
     reference = (raw.get("reference") or "").strip()
@@ -106,9 +121,10 @@ def _parse(line: str, persons: dict[str, Person]) -> ExchangeRecord:
     problem = text_problem(reference)  # the one guard of stored text: NUL, invisible characters (review-input11 F1)
     if problem:
         raise ValueError(f"文书编号{problem}")
-    person = persons.get(str(raw.get("id_number") or "").strip().upper())
+    person = persons.get(_id_key(raw.get("id_number")))
     if person is None:
-        raise ValueError(f"证件号码“{raw.get('id_number')}”不是本市参保人员")
+        # masked: the command prints its refusals, and a log keeps them (review-input12 F10)
+        raise ValueError(f"证件号码“{echo(raw.get('id_number'))}”不是本市参保人员")
     rec = ExchangeRecord(kind=kind, reference=reference, person=person, decided_on=_day(raw.get("decided_on"), "决定日期"))
     if kind == "recognition":
         rec.injured_on = _day(raw["injured_on"], "受伤（感染）日期") if raw.get("injured_on") else None
@@ -141,7 +157,7 @@ def exchange_file_import(*, data: bytes, filename: str, actor: Any) -> ExchangeI
     ids = set()
     for line in lines:
         try:
-            ids.add(str(json.loads(line).get("id_number") or "").strip().upper())
+            ids.add(_id_key(json.loads(line).get("id_number")))
         except (json.JSONDecodeError, AttributeError):
             continue
     from shebao.registry.selectors import people_by_number
@@ -155,7 +171,7 @@ def exchange_file_import(*, data: bytes, filename: str, actor: Any) -> ExchangeI
         try:
             rec = _parse(line, persons)
             if rec.reference in seen:
-                raise ValueError(f"文书编号“{rec.reference}”在文件中重复出现")
+                raise ValueError(f"文书编号“{echo(rec.reference)}”在文件中重复出现")
         except ValueError as e:
             report.errors.append((n, str(e)))
             continue
@@ -166,7 +182,7 @@ def exchange_file_import(*, data: bytes, filename: str, actor: Any) -> ExchangeI
     for n, rec in parsed:
         old = known.get(rec.reference)
         if old is not None and any(getattr(old, f) != getattr(rec, f) for f in _COMPARED):
-            report.errors.append((n, f"文书编号“{rec.reference}”已导入，内容不同：请由出具部门更正后重新交换"))
+            report.errors.append((n, f"文书编号“{echo(rec.reference)}”已导入，内容不同：请由出具部门更正后重新交换"))
     if not parsed and not report.errors:
         report.errors.append((1, "文件没有数据行"))
     if report.errors:
@@ -475,7 +491,7 @@ def _award_pay(*, actor: Any, case: Any, wage_fen: int, bank_account: str, medic
     paid = WorkInjuryAward.objects.filter(recognition=recognition).exclude(case=case).order_by("pk").first()
     if paid is not None:
         # One recognition, one award, whichever case asks (review-input4 F2): never paid twice.
-        raise ValidationError(f"该工伤认定决定（{recognition.decided_on:%Y-%m-%d}）已由受理编号{paid.case_id}核定并支付，"
+        raise ValidationError(f"该工伤认定决定（{recognition.decided_on:%Y-%m-%d}）已由申请编号{paid.case_id}核定并支付，"
                               "不能重复支付")
     assessment = medical_assessment(case.person, recognition)
     if assessment is None:

@@ -23,6 +23,7 @@ from shebao.core import clock
 from shebao.core.contact import card_line
 from shebao.core.masking import mask_id_number
 from shebao.core.pdffonts import StrictCanvas, pdf_font
+from shebao.core.pdflayout import wrap
 
 
 def _qr(url: str, size: float) -> Drawing:
@@ -47,39 +48,42 @@ def certificate_pdf(*, order: CardOrder, verify_url: str) -> bytes:
     c.setFont(font, 18)
     c.drawCentredString(width / 2, y, "社会保障卡领卡证明")
     y -= 14 * mm
-    c.setFont(font, 12)
-    lines = [
+    qr_size = 35 * mm
+
+    def line(text: str, *, size: float, step: float, beside_qr: bool = False) -> None:
+        """`text` wrapped within the margins (core.pdflayout.wrap, review-user13 (3)), and clear of the QR
+        code for the lines drawn beside it."""
+        nonlocal y
+        c.setFont(font, size)
+        room = width - 40 * mm - (qr_size + 5 * mm if beside_qr else 0)
+        for part in wrap(text, font, size, room):
+            c.drawString(20 * mm, y, part)
+            y -= step
+
+    for text in (
         f"姓名：{person.name}",
         f"证件号码：{mask_id_number(person.id_number)}",
         f"补换原因：{order.get_reason_display()}",
-        f"受理编号：{case.pk}（{case.business_zh}）",
+        f"申请编号：{case.pk}（{case.business_zh}）",
         f"经办机构：{order.office.name}",
-        f"出具日期：{order.certificate_issued_on:%Y年%m月%d日}",
+        f"出具日期：{order.certificate_issued_on:%Y-%m-%d}",
         f"制卡进度：{order.get_status_display()}"
         + (f"（EMS邮件号{order.ems_tracking_number}）" if order.ems_tracking_number else ""),
-    ]
-    for line in lines:
-        c.drawString(20 * mm, y, line)
-        y -= 8 * mm
+    ):
+        line(text, size=12, step=8 * mm)
     y -= 4 * mm
-    c.setFont(font, 11)
-    for line in ("兹证明上述人员已申请补换社会保障卡，新卡正在制作、寄递中。",
+    for text in ("兹证明上述人员已申请补换社会保障卡，新卡正在制作、寄递中。",
                  "依据北京市社会保险基金管理中心2020年1月31日通知第5.1条，",
                  "新卡送达前，本证明可用于就医；新卡送达本人后本证明自动失效。",
                  f"新卡由EMS寄递，可凭邮件号查询寄递进度，或拨打{card_line()}咨询。"):
-        c.drawString(20 * mm, y, line)
-        y -= 7 * mm
+        line(text, size=11, step=7 * mm, beside_qr=True)
     y -= 8 * mm
-    c.setFont(font, 14)
-    c.drawString(20 * mm, y, f"验证码：{order.certificate_code_display}")
-    y -= 8 * mm
-    c.setFont(font, 10)
-    c.drawString(20 * mm, y, "医疗机构可在下列网址输入验证码，查验本证明是否真实、是否仍然有效：")
-    y -= 6 * mm
-    c.drawString(20 * mm, y, verify_url)
-    size = 35 * mm
-    renderPDF.draw(_qr(verify_url, size), c, width - 20 * mm - size, y - 4 * mm)
-    y -= 16 * mm
+    line(f"验证码：{order.certificate_code_display}", size=14, step=8 * mm, beside_qr=True)
+    line("医疗机构可在下列网址输入验证码，查验本证明是否真实、是否仍然有效：", size=10, step=6 * mm, beside_qr=True)
+    url_top = y
+    line(verify_url, size=10, step=6 * mm, beside_qr=True)
+    renderPDF.draw(_qr(verify_url, qr_size), c, width - 20 * mm - qr_size, url_top - 4 * mm)
+    y = min(y - 4 * mm, url_top - 16 * mm)
     c.setFont(font, 9)
     c.drawString(20 * mm, y, f"打印时间：{timezone.localtime(clock.now()):%Y-%m-%d %H:%M}")
     c.showPage()

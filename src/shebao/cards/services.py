@@ -25,6 +25,7 @@ from shebao.core.inputs import person_name_checked
 from shebao.core.normalize import normalize_code, normalize_phone, normalize_text
 from shebao.core.permissions import actor_user, require
 from shebao.core.policy import current_policy
+from shebao.core.versions import refuse_unread
 
 # The certificate's verification code: the agency's one kind of code (core.codes).
 CODE_ALPHABET = codes.CODE_ALPHABET
@@ -173,6 +174,7 @@ def card_order_advance(*, actor: Any, order: CardOrder, status: str, tracking_nu
     number = normalize_code(tracking_number)
     with transaction.atomic():
         locked = CardOrder.objects.select_for_update().get(pk=order.pk)
+        refuse_unread(expected_version)  # a page's version missing (428) or garbled (400): core.versions (review-input14 2)
         if expected_version is not None and locked.version != expected_version:
             raise ValidationError({"version": "该补换卡订单已被他人更新，请刷新后重试"})
         steps = list(CardOrder.STEPS)
@@ -192,7 +194,7 @@ def card_order_advance(*, actor: Any, order: CardOrder, status: str, tracking_nu
             today = clock.today()
             start = ems_delivery_from(today)
             if start is not None and today < start:
-                raise ValidationError({"status": f"EMS自{start:%Y年%m月%d日}起寄递补换的社会保障卡（第5.1条），"
+                raise ValidationError({"status": f"EMS自{start:%Y-%m-%d}起寄递补换的社会保障卡（第5.1条），"
                                                  "此前不能登记寄出"})
         elif number:
             raise ValidationError({"tracking_number": "只有登记寄出时才填写EMS邮件号"})
@@ -207,4 +209,51 @@ def card_order_advance(*, actor: Any, order: CardOrder, status: str, tracking_nu
         audit_update(actor=actor, instance=locked, before=before,
                      reason=f"补换卡进度：{locked.get_status_display()}"
                             + (f"（EMS邮件号{number}）" if number else ""))
+        _tell_applicant(locked, actor=actor)
     return locked
+
+
+# What the applicant is told of each step of their card, on the case's history and by message (review-user12
+# F15: the history stopped at 已办结 and nothing was sent while the card was made, posted and delivered).
+CARD_STEP_TEXT = {
+    CardOrder.Status.MADE: "新社会保障卡已制作完成，即将由EMS寄出",
+    CardOrder.Status.POSTED: "新社会保障卡已交EMS寄出",
+    CardOrder.Status.DELIVERED: "新社会保障卡已妥投，领卡证明自即日起失效",
+}
+
+
+def _posted_more(order: CardOrder) -> str:
+    from shebao.core.contact import card_line
+
+    return f"EMS邮件号{order.ems_tracking_number}，可在EMS官网查询寄递进度，或拨打{card_line()}查询。"
+
+
+# What a step's message says besides its head and status.
+CARD_MESSAGE_MORE: dict[str, Any] = {
+    CardOrder.Status.MADE: lambda order: "即将由EMS寄出。",
+    CardOrder.Status.POSTED: _posted_more,
+    CardOrder.Status.DELIVERED: lambda order: "领卡证明自即日起失效。",
+}
+
+
+def _tell_applicant(order: CardOrder, *, actor: Any) -> None:
+    """One event on the card's case (the history's 已制卡 / 已交EMS寄出 / 已妥投, with the EMS number and
+    where to follow it) and the applicant's message about it, in the step's transaction."""
+    from shebao.cases.models import Case, CaseTransition
+    from shebao.cases.notifications import outbox_enqueue
+    from shebao.core.contact import card_line
+    from shebao.core.permissions import actor_label
+
+    if not order.case_id:
+        return
+    case = Case.objects.get(pk=order.case_id)
+    text = CARD_STEP_TEXT.get(CardOrder.Status(order.status), order.get_status_display())
+    if order.status == CardOrder.Status.POSTED:
+        text += f"，EMS邮件号{order.ems_tracking_number}，可在EMS官网查询寄递进度，或拨打{card_line()}查询"
+    user = actor_user(actor)
+    CaseTransition.objects.create(case=case, action="card_progress", from_status=case.status,
+                                  to_status=case.status, actor=user, actor_label=actor_label(actor),
+                                  actor_role=getattr(user, "role", "") or "", note=text)
+    # The message's head already says the step (cases.notifications.EVENT_TEXT) and its status where the
+    # card stands: it adds only what the head does not say (review-user14 (5): 已制作完成 was said twice).
+    outbox_enqueue(case=case, event=f"card_{order.status}", extra=CARD_MESSAGE_MORE.get(order.status, lambda o: "")(order))

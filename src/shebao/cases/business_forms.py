@@ -251,6 +251,18 @@ def desk_read(code: str, data: QueryDict, *, today: Any) -> Validated:
     return Validated(checked.details, tuple(errors))
 
 
+def desk_checks(code: str, checked: Validated, *, employer: Any, person: Any, applied_on: Any) -> list[FieldError]:
+    """The registry checks (`cases.checks`) that still answer a form whose fields `checked` (`desk_read`)
+    has some at fault: those that do not depend on them, so the page names every fault in one round
+    (review-user13 (6)). Each error's field is ``details.<field>`` or the applicant (``person``)."""
+    if checked.ok:
+        return []  # the submission's own check (`services.details_check`) runs them all
+    from shebao.cases.checks import CheckContext, checks_run
+
+    return checks_run(CheckContext(business=code, employer=employer, person=person, details=checked.details,
+                                   applied_on=applied_on), failed={e.field.split(".")[0] for e in checked.errors})
+
+
 def _read_input(spec: FieldSpec, data: QueryDict, out: dict[str, Any]) -> None:
     """One input of the form into `out` (nothing when left empty); DeskInputError if unreadable."""
     if spec.type == "period":

@@ -43,11 +43,81 @@ Check = Callable[[CheckContext], list[FieldError]]
 CHECKS: dict[str, Check] = {}
 
 
-def check(name: str) -> Callable[[Check], Check]:
+# Who reads the refusals being made: a portal applicant (`core.permissions.PortalActor`) or None for
+# staff and system jobs. A refusal naming another application names its number only to a reader who may
+# open it: an employer was told 「退费申请#N在办理中」 of a person's own refund its portal answers 404 for
+# (ux14 finding 6). Set by `case_submit` for a portal actor and by the portal's page decorators.
+_READER: ContextVar[Any] = ContextVar("cases_checks_reader", default=None)
+
+
+@contextmanager
+def read_by(actor: Any) -> Iterator[None]:
+    """Refusals made within are read by `actor`: see `case_named`."""
+    from shebao.core.permissions import PortalActor
+
+    token = _READER.set(actor if isinstance(actor, PortalActor) else None)
+    try:
+        yield
+    finally:
+        _READER.reset(token)
+
+
+def case_openable(case: Any) -> bool:
+    """Whether the reader of the refusals being made (`read_by`) may open `case` (anything with pk,
+    applicant_kind, employer_id, person_id): always for staff; for a portal applicant only its own
+    applications (`cases.selectors.case_owned_by`)."""
+    reader = _READER.get()
+    if reader is None:
+        return True
+    from shebao.cases.selectors import case_owned_by
+
+    return case_owned_by(reader, case)
+
+
+def case_named(case: Any) -> str:
+    """How a refusal or page names another application: 申请编号N when its reader may open it
+    (`case_openable`), else who applied for it (个人申请 / 单位申请), never its number: no page or message
+    of the portal names a case its reader cannot open (ux14 finding 6)."""
+    if case_openable(case):
+        return f"申请编号{case.pk}"
+    return applicant_words(case)
+
+
+def applicant_words(case: Any) -> str:
+    """个人申请 or 单位申请: who applied for `case`, said instead of a number its reader cannot open."""
+    return "个人申请" if case.applicant_kind == "person" else "单位申请"
+
+
+# What a check reads of the content, so that a form with some fields at fault is still answered by
+# the checks that do not depend on them, in the same round (review-user13 (6): a card form said
+# 请填写收件人 first, and only once that was filled in that the address was too short):
+# () the check reads no content field (the applicant's registry, their open applications): it runs;
+# EACH the check judges each field on its own: it runs, and says nothing at a field already at fault;
+# a tuple of fields: it runs when none of them is at fault. A check that declares nothing reads the
+# whole content: it runs only on content without fault.
+EACH = "each"
+READS: dict[str, tuple[str, ...] | str] = {}
+
+
+def check(name: str, *, reads: tuple[str, ...] | str | None = None) -> Callable[[Check], Check]:
     def register(fn: Check) -> Check:
         CHECKS[name] = fn
+        if reads is not None:
+            READS[name] = reads
         return fn
     return register
+
+
+def _runs_despite(name: str, failed: set[str]) -> bool:
+    """Whether check `name` runs on content whose fields `failed` are at fault (see READS)."""
+    if not failed:
+        return True
+    reads = READS.get(name)
+    if reads == ():
+        return True
+    if reads is None or "details" in failed:  # the whole content unreadable: only what reads none of it
+        return False
+    return reads == EACH or not (set(reads) & failed)
 
 
 # A check that reads what an earlier check refused does not run: it would answer about data that is
@@ -58,9 +128,13 @@ REQUIRES = {"refund_within_paid": "refund_dues_of_applicant"}
 PERSON_CHECKS = ("person_named", "person_of_employer")
 
 
-def checks_run(ctx: CheckContext) -> list[FieldError]:
+def checks_run(ctx: CheckContext, *, failed: Iterable[str] = ()) -> list[FieldError]:
     """Every check the business's definition names, in order (a business about one person first
-    the PERSON_CHECKS); the refusals of all of them, each once."""
+    the PERSON_CHECKS); the refusals of all of them, each once.
+
+    `failed`: the content's fields already refused by the definition (``ctx.details`` then holds the
+    others): only the checks that do not depend on them run (READS), and none speaks at those fields."""
+    failed = set(failed)
     d = definition(ctx.business)
     names = list(dict.fromkeys((PERSON_CHECKS if d.names_person else ()) + d.checks))
     errors: list[FieldError] = []
@@ -70,9 +144,9 @@ def checks_run(ctx: CheckContext) -> list[FieldError]:
     refused: set[str] = set()
     try:
         for name in names:
-            if REQUIRES.get(name, "") in refused:
+            if REQUIRES.get(name, "") in refused or not _runs_despite(name, failed):
                 continue
-            found = CHECKS[name](ctx)
+            found = [e for e in CHECKS[name](ctx) if e.field.split(".")[:2][-1] not in failed]
             if found:
                 refused.add(name)
             errors += [e for e in found if e not in errors]
@@ -169,17 +243,17 @@ def _not_employed(path: str, who: str, ctx: CheckContext, person: Person, months
                              "不能办理")]
 
 
-@check("employer_named")
+@check("employer_named", reads=())
 def _employer_named(ctx: CheckContext) -> list[FieldError]:
     return [] if ctx.employer is not None else [FieldError("employer", "该业务须由参保单位申请，请指明单位")]
 
 
-@check("person_named")
+@check("person_named", reads=())
 def _person_named(ctx: CheckContext) -> list[FieldError]:
     return [] if ctx.person is not None else [FieldError("person", "该业务须指明参保人员：请填写其证件号码")]
 
 
-@check("person_of_employer")
+@check("person_of_employer", reads=())
 def _person_of_employer(ctx: CheckContext) -> list[FieldError]:
     """An employer applies only for its own people: for a business whose definition says
     ``person: employee`` the person is employed by it in the month of the application (an employment
@@ -223,7 +297,7 @@ def open_case_of(*, person: Person, business: str, other_than: int | None = None
             .exclude(status__in=[Status.COMPLETED, Status.REJECTED]).exclude(pk=other_than).order_by("pk").first())
 
 
-@check(ONE_OPEN_PER_PERSON)
+@check(ONE_OPEN_PER_PERSON, reads=())
 def _one_open_per_person(ctx: CheckContext) -> list[FieldError]:
     if ctx.person is None:
         return []
@@ -236,15 +310,16 @@ def _one_open_per_person(ctx: CheckContext) -> list[FieldError]:
     open_case = open_case_of(person=ctx.person, business=ctx.business, other_than=ctx.case_id)
     if open_case is None:
         return []
-    return [FieldError("person", f"{ctx.person.name}已有一笔{open_case.business_zh}申请正在办理（受理编号{open_case.pk}，"
+    follow = "请查看该申请的办理进度" if case_openable(open_case) else "如有疑问请联系申请人或经办机构"
+    return [FieldError("person", f"{ctx.person.name}已有一笔{open_case.business_zh}申请正在办理（{case_named(open_case)}，"
                                  f"{open_case.applied_on:%Y-%m-%d}申请，{open_case.get_status_display()}），"
-                                 "办结前不能再次申请；请查看该申请的办理进度")]
+                                 f"办结前不能再次申请；{follow}")]
 
 
 RECOGNITION_NOT_AWARDED = "recognition_not_awarded"
 
 
-@check(RECOGNITION_NOT_AWARDED)
+@check(RECOGNITION_NOT_AWARDED, reads=())
 def _recognition_not_awarded(ctx: CheckContext) -> list[FieldError]:
     """A work-injury claim on a recognition whose benefits were already awarded is refused (9; review-input4
     F2: a claim was filed again for a worker whose death benefit had been paid). A later recognition (a
@@ -257,11 +332,11 @@ def _recognition_not_awarded(ctx: CheckContext) -> list[FieldError]:
     recognition = medical_recognition(ctx.person)
     if recognition is None:
         return []
-    award = WorkInjuryAward.objects.filter(recognition=recognition).order_by("pk").first()
+    award = WorkInjuryAward.objects.filter(recognition=recognition).select_related("case").order_by("pk").first()
     if award is None:
         return []
     return [FieldError("person", f"{ctx.person.name}的工伤认定决定（{recognition.decided_on:%Y-%m-%d}）已核定工伤保险待遇"
-                                 f"（受理编号{award.case_id}），不能再次申领；如有新的工伤认定，请在收到认定决定后申请")]
+                                 f"（{case_named(award.case)}），不能再次申领；如有新的工伤认定，请在收到认定决定后申请")]
 
 
 @check("person_employed_in_months")
@@ -421,10 +496,18 @@ def _refund_within_paid(ctx: CheckContext) -> list[FieldError]:
         why = f"（已扣除减免已退至预缴余额的{room.credited_fen / 100:.2f}元）" if room.credited_fen else ""
         return [FieldError("details.amount_fen", f"退费金额{amount / 100:.2f}元超过所退费款的已缴未退金额"
                                                   f"{room.books_fen / 100:.2f}元{why}，不能多退")]
-    numbers = "、".join(f"#{h.case_id}" for h in room.holding)
+    from shebao.cases.models import Case
+
+    holders = Case.objects.filter(pk__in=[h.case_id for h in room.holding]).only(
+        "pk", "applicant_kind", "employer_id", "person_id").order_by("pk")
+    # The numbers of the applications its reader may open; of the others who applied, without a number
+    # (ux14 finding 6: an employer read 「退费申请#N在办理中」 of a person's own refund it cannot open).
+    numbers = "、".join(f"#{c.pk}" for c in holders if case_openable(c))
+    others = list(dict.fromkeys(applicant_words(c) for c in holders if not case_openable(c)))
+    who = f"{'、'.join(others)}，" if others else ""
     promised = sum(h.amount_fen for h in room.holding)
     return [FieldError("details.amount_fen",
-                       f"该费款已有退费申请{numbers}在办理中（合计{promised / 100:.2f}元），本次退费金额{amount / 100:.2f}元"
+                       f"该费款已有退费申请{numbers}在办理中（{who}合计{promised / 100:.2f}元），本次退费金额{amount / 100:.2f}元"
                        f"超过扣除在办申请后的已缴未退金额{room.room_fen / 100:.2f}元，不能多退")]
 
 
@@ -440,7 +523,7 @@ def _insured_not_yet_employed_here(ctx: CheckContext) -> list[FieldError]:
     return []
 
 
-@check("person_not_yet_retired")
+@check("person_not_yet_retired", reads=())
 def _person_not_yet_retired(ctx: CheckContext) -> list[FieldError]:
     """2.1: a person is declared a retiree once (benefits.Retiree is one per person)."""
     from shebao.benefits.models import Retiree
@@ -450,7 +533,7 @@ def _person_not_yet_retired(ctx: CheckContext) -> list[FieldError]:
     return []
 
 
-@check("card_postal_data")
+@check("card_postal_data", reads=EACH)
 def _card_postal_data(ctx: CheckContext) -> list[FieldError]:
     """5.1: the new card is posted by EMS: a reason of the catalog, a recipient, a reachable phone
     and a full address (`cards.services.card_order_inputs`, the rules the card order keeps)."""
@@ -468,7 +551,7 @@ def _card_postal_data(ctx: CheckContext) -> list[FieldError]:
     return []
 
 
-@check("card_not_in_progress")
+@check("card_not_in_progress", reads=())
 def _card_not_in_progress(ctx: CheckContext) -> list[FieldError]:
     """5.1: one replacement card at a time. A card ordered, made or posted and not yet delivered refuses a
     second application, naming the order, its state and its EMS number (the person follows it, and prints
@@ -481,7 +564,7 @@ def _card_not_in_progress(ctx: CheckContext) -> list[FieldError]:
     if order is None:
         return []
     ems = f"，EMS邮件号{order.ems_tracking_number}" if order.ems_tracking_number else ""
-    return [FieldError("person", f"{ctx.person.name}的新社会保障卡正在办理（受理编号{order.case_id}，"
+    return [FieldError("person", f"{ctx.person.name}的新社会保障卡正在办理（{case_named(order.case)}，"
                                  f"{order.get_status_display()}{ems}），送达前不能再次申请补换卡；"
                                  "新卡送达前可凭领卡证明就医，如邮件丢失请联系经办机构")]
 
@@ -527,7 +610,7 @@ def _account_backfill_ok(ctx: CheckContext) -> list[FieldError]:
 
 
 # --- 6.1 the residents' pension (registry.resident_pension) -------------------------------------------
-@check("no_active_employee_insurance")
+@check("no_active_employee_insurance", reads=())
 def _no_active_employee_insurance(ctx: CheckContext) -> list[FieldError]:
     """6.1: a person insured in the employee scheme (open spell, recent contribution, employee
     pension drawn) is not registered in the residents' scheme."""
@@ -563,14 +646,14 @@ def _resident_pension_change_ok(ctx: CheckContext) -> list[FieldError]:
                                             bank_name=d.get("bank_name"), bank_account=d.get("bank_account")))
 
 
-@check("resident_pension_open")
+@check("resident_pension_open", reads=())
 def _resident_pension_open(ctx: CheckContext) -> list[FieldError]:
     from shebao.registry.resident_pension import open_refusals
 
     return [] if ctx.person is None else _as_field_errors(open_refusals(person=ctx.person, what="注销"))
 
 
-@check("resident_pension_claimable")
+@check("resident_pension_claimable", reads=())
 def _resident_pension_claimable(ctx: CheckContext) -> list[FieldError]:
     from shebao.registry.resident_pension import claim_refusals
 
@@ -691,7 +774,7 @@ def pending_refusal(business: str, details: dict[str, Any]) -> FieldError | None
 
 
 def _pending_refusal(field: str, case: Any) -> FieldError:
-    return FieldError(field, f"该证件号码已有一笔{case.business_zh}申请正在办理（受理编号{case.pk}，"
+    return FieldError(field, f"该证件号码已有一笔{case.business_zh}申请正在办理（{case_named(case)}，"
                              f"{case.applied_on:%Y-%m-%d}申请，{case.get_status_display()}），办结或退回前不能再以此号码申请")
 
 

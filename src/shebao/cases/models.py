@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.validators import validate_email
 from django.db import models
 
+from shebao.cards.card_words import CARD_CASE_STATUS_ZH
+from shebao.collection.refund_words import REFUND_STATUS_ZH
 from shebao.core import clock
 from shebao.core.fields import BlindIndexField, EncryptedJSONField, EncryptedTextField
 from shebao.core.masking import mask_phone
@@ -157,7 +159,7 @@ class Case(models.Model):
             # A retried submission returns the first application, never a second one.
             models.UniqueConstraint(fields=["submitted_by", "idempotency_key"], name="case_idempotency_key_unique"),
             # A portal applicant has no staff account (submitted_by is NULL, and NULLs never clash):
-            # its keys carry the account or person (cases.services._portal_key) and are
+            # its keys carry the account or person (cases.services.portal_idempotency_key) and are
             # unique by themselves, so a double-submitted portal form makes one case (issue 15).
             models.UniqueConstraint(fields=["idempotency_key"], name="case_portal_idempotency_key_unique",
                                     condition=models.Q(submitted_by__isnull=True,
@@ -177,6 +179,62 @@ class Case(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.business_zh}"
 
+    def save(self, *args, **kwargs) -> None:
+        """Save, and keep a refund's `RefundDue` rows equal to the dues its details name (whenever the
+        details may have changed: a full save or one whose `update_fields` names them)."""
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        fields = kwargs.get("update_fields")
+        if self.business == "refund" and (fields is None or "details" in fields):
+            refund_dues_index(self, new=adding)
+
+    # What a completed refund's status says, by where its money stands (collection.Refund.status): the
+    # case is completed when the refund is approved, but nothing is refunded until the bank pays it.
+    # The words are the refund's own (collection.refund_words, the one table: review-user13 (2)).
+    REFUND_SHOWN = REFUND_STATUS_ZH
+
+    def get_status_display(self) -> str:
+        """The status as every page, list, message and API answer says it: the workflow's, except that a
+        completed refund follows its money (review-user12 F14: a refund read 已办结 while unpaid). One read
+        of the refund's status for a completed refund (a selected refund is used as is)."""
+        shown = dict(Status.choices).get(self.status, self.status)
+        if self.status != Status.COMPLETED or self.pk is None:
+            return shown
+        from django.apps import apps
+
+        if self.business == "card_replacement":
+            # the card's case follows its card until delivered (cards.card_words, review-user14 (5))
+            cache = self._state.fields_cache
+            if "card_order" in cache:
+                step = cache["card_order"].status if cache["card_order"] is not None else None
+            else:
+                step = apps.get_model("cards", "CardOrder").objects.filter(case_id=self.pk).values_list(
+                    "status", flat=True).first()
+            return CARD_CASE_STATUS_ZH.get(step or "", shown)
+        if self.business != "refund":
+            return shown
+
+        cache = self._state.fields_cache
+        if "refund" in cache:  # selected with the case (cases.selectors.case_list): None is "no refund row"
+            money = cache["refund"].status if cache["refund"] is not None else None
+        else:
+            money = apps.get_model("collection", "Refund").objects.filter(case_id=self.pk).values_list(
+                "status", flat=True).first()
+        return self.REFUND_SHOWN.get(money or "", shown)
+
+    @property
+    def outcome_zh(self) -> str:
+        """办理结果 as pages show it: a completed refund says where its money stands, in the refund's own
+        words and amount (review-user14 (4): the portal said 已按申请办理, the clerk's record, while the
+        money was unpaid, beside a status of 已核准，待退款); any other case the outcome recorded."""
+        if self.business != "refund" or self.status != Status.COMPLETED or self.pk is None:
+            return self.outcome
+        amount = (self.details or {}).get("amount_fen")
+        from shebao.core.money import format_yuan
+
+        said = f"退费{format_yuan(int(amount))}元" if isinstance(amount, int) else "退费"
+        return f"{said}{self.get_status_display()}"
+
     @property
     def id_number_given(self) -> str:
         """The number this application gives a person (`number_given`), ``""`` for none."""
@@ -189,6 +247,45 @@ class Case(models.Model):
     @property
     def contact_phone_masked(self) -> str:
         return mask_phone(self.contact_phone)
+
+
+def refund_dues_named(details: dict | None) -> set[int]:
+    """The due ids a refund's details name (``details["dues"]``), whole numbers only (the field's
+    validation refuses anything else before a case is stored)."""
+    dues = (details or {}).get("dues") or []
+    return {d for d in dues if isinstance(d, int) and not isinstance(d, bool)} if isinstance(dues, list) else set()
+
+
+def refund_dues_index(case: Case, *, new: bool = False) -> None:
+    """Make `case`'s `RefundDue` rows the dues its details name: rows no longer named are deleted and
+    new ones inserted (nothing written when they agree). `new`: the case was just inserted (it has no
+    rows, none are read)."""
+    want = refund_dues_named(case.details)
+    have = set() if new else set(RefundDue.objects.filter(case_id=case.pk).values_list("due_id", flat=True))
+    if have - want:
+        RefundDue.objects.filter(case_id=case.pk, due_id__in=have - want).delete()
+    if want - have:
+        RefundDue.objects.bulk_create([RefundDue(case_id=case.pk, due_id=d) for d in sorted(want - have)])
+
+
+class RefundDue(models.Model):
+    """A due a refund application (退费, 1.2c) names, in plain numbers beside the encrypted details.
+
+    `collection.refundable.refund_room` must count every refund in handling that competes for the same
+    dues; the details are encrypted (one token per case), so without this index each decision decrypted
+    every refund application in handling in the city. With it, a decision reads only the applications
+    connected to its dues through shared dues (an indexed lookup by due). Kept by `Case.save`
+    (`refund_dues_index`); migration cases 0016 filled it for the cases stored before.
+    """
+
+    case = models.ForeignKey(Case, verbose_name="申请", on_delete=models.CASCADE, related_name="refund_dues")
+    # No foreign key: a due named is checked by the refund's checks, and a due's row is never deleted.
+    due_id = models.BigIntegerField("应缴费款编号", db_index=True)
+
+    class Meta:
+        verbose_name = "退费所涉应缴费款"
+        verbose_name_plural = "退费所涉应缴费款"
+        constraints = [models.UniqueConstraint(fields=["case", "due_id"], name="refund_due_once")]
 
 
 class CaseEffect(AppendOnlyModel):

@@ -22,9 +22,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from shebao.cases.models import Case, OutboxMessage, Status
+from shebao.cases.models import Case, OutboxMessage
 from shebao.core import clock
-from shebao.core.contact import helpline
+from shebao.core.contact import card_line, helpline
 from shebao.core.masking import mask_text
 
 log = logging.getLogger(__name__)
@@ -69,8 +69,10 @@ class FileAdapter:
         return base / f"{self.channel}.jsonl"
 
     def send(self, message: OutboxMessage) -> None:
+        # when it was handed over (the demo's SMS inbox, portal.demo_sms, shows it)
         line = json.dumps({"message_id": str(message.message_id), "to": message.recipient,
-                           "subject": message.subject, "body": message.body, "event": message.event},
+                           "subject": message.subject, "body": message.body, "event": message.event,
+                           "sent_at": clock.wall_now().isoformat(timespec="seconds")},
                           ensure_ascii=False)
         with open(self.path(), "a", encoding="utf-8") as f:
             f.write(line + "\n")
@@ -97,7 +99,20 @@ EVENT_TEXT: dict[str, str] = {
     "reject": "您的申请未获通过",
     "resume": "您的申请已恢复办理",
     "documents_due": "容缺材料补交期限已确定",
+    # the card's steps after its case is completed (cards.services.card_order_advance)
+    "card_made": "您的新社会保障卡已制作完成",
+    "card_posted": "您的新社会保障卡已寄出",
+    "card_delivered": "您的新社会保障卡已妥投",
 }
+
+
+def ask_zh(case: Case, said: str = "") -> str:
+    """Whom the applicant calls, as a message ends: the helpline; for a card's case the card line first
+    (clause 5.1: the card's delivery and replacement; review-user13 (11): the card case's messages gave only
+    the helpline), unless the message already gave it (`said`)."""
+    if case.business == "card_replacement" and card_line() not in said:
+        return f"社会保障卡寄递进度和补换卡咨询请拨打{card_line()}，其他问题请致电{helpline()}。"
+    return f"如有疑问请致电{helpline()}。"
 
 
 def outbox_enqueue(*, case: Case, event: str, extra: str = "") -> list[OutboxMessage]:
@@ -111,12 +126,16 @@ def outbox_enqueue(*, case: Case, event: str, extra: str = "") -> list[OutboxMes
 def outbox_messages(*, case: Case, event: str, extra: str = "") -> list[OutboxMessage]:
     """The unsaved messages for `event`, one per contact channel the applicant gave."""
     head = EVENT_TEXT.get(event, "您的申请有新进展")
-    status_label = Status(case.status).label
+    if case.business == "refund" and event == "complete":  # approved, nothing paid yet (review-user13 (2))
+        head = "您的退费申请已核准"
+    if case.business == "card_replacement" and event == "complete":  # ordered, not in hand (review-user14 (5))
+        head = "您的补换卡申请已审批通过，开始制卡"
+    status_label = case.get_status_display()  # a completed refund's follows its money (review-user12 F14)
     subject = f"【社保经办】{head}（申请编号{case.pk}）"
     # The applicant's own message needs no personal number whole (a rejection reason may quote one):
     # it travels through carriers' gateways and is kept in the outbox, so it is masked like a page.
     body = mask_text(f"{case.business_zh}（申请编号{case.pk}）：{head}。当前状态：{status_label}。"
-                     + (f"{extra}" if extra else "") + f" 如有疑问请致电{helpline()}。")
+                     + (f"{extra}" if extra else "") + f" {ask_zh(case, extra)}")
     now = clock.wall_now()
     rows = []
     for channel, recipient in ((OutboxMessage.Channel.EMAIL, case.contact_email),

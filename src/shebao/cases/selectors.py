@@ -18,8 +18,10 @@ OPEN_STATUSES = [s for s in Status.values if s not in (Status.COMPLETED, Status.
 
 def case_list(*, user: Any, status: str | None = None, mode: str | None = None, business: str | None = None,
               flagged: bool | None = None) -> QuerySet[Case]:
-    """Cases the user may see; the queue order puts 9's priority cases first, then the oldest."""
-    qs = scope_queryset(Case.objects.select_related("office", "employer", "person", "assignee"), user=user,
+    """Cases the user may see; the queue order puts 9's priority cases first, then the oldest. A refund's
+    row comes along (a completed refund's status follows its money, `Case.get_status_display`: a list
+    would otherwise read it once per row)."""
+    qs = scope_queryset(Case.objects.select_related("office", "employer", "person", "assignee", "refund", "card_order"), user=user,
                         district_path="office")
     if status:
         qs = qs.filter(status=status)
@@ -63,9 +65,10 @@ LIST_FIELDS = ("pk", "business", "business_zh", "applicant_kind", "status", "cha
 
 
 def applicant_case_rows(*, actor: Any) -> QuerySet[Case]:
-    """`applicant_cases` for a list: the fields of LIST_FIELDS and the named person's name only."""
-    return (applicant_cases(actor=actor).select_related(None).select_related("person")
-            .only(*LIST_FIELDS, "person__name"))
+    """`applicant_cases` for a list: the fields of LIST_FIELDS, the named person's name and a refund's
+    money status only (`Case.get_status_display` follows it: no read per row)."""
+    return (applicant_cases(actor=actor).select_related(None).select_related("person", "refund", "card_order")
+            .only(*LIST_FIELDS, "person__name", "refund__status", "card_order__status"))
 
 
 def applicant_case_get(*, actor: Any, pk: int | str) -> Case:

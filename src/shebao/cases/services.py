@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 
 from shebao.cases import routing, workflows
-from shebao.cases.checks import CHECKS, CheckContext, checks_run
+from shebao.cases.checks import CHECKS, CheckContext, checks_run, read_by
 from shebao.cases.documents import check_count, check_upload
 from shebao.cases.effects import effect_run
 from shebao.cases.models import (
@@ -66,6 +66,7 @@ from shebao.core.permissions import (
 )
 from shebao.core.policy import epidemic_lifted_on
 from shebao.core.scoping import user_may_see_district
+from shebao.core.versions import refuse_unread
 from shebao.registry.models import Employer, Person
 from shebao.rules.business_fields import (
     FieldError,
@@ -139,48 +140,54 @@ def case_submit(
     is read. The same key with a different request is refused (`IdempotencyMismatch`).
 
     A portal applicant has no staff account to key on (`submitted_by` is NULL): its key is made its
-    own here (`_portal_key`: the account or person, then a digest of the key given), and
+    own here (`portal_idempotency_key`: the account or person, then a digest of the key given), and
     a partial unique index on those keys holds a double-submitted form (two tabs, a double click)
     to one case as the (submitted_by, key) constraint does for staff.
     """
     require(actor, "case.submit")
-    key = _portal_key(actor, idempotency_key) if isinstance(actor, PortalActor) else idempotency_key
-    key = key or None
-    try:
-        with transaction.atomic():
-            case = _case_create(
-                actor=actor, business=business, channel=channel, employer=employer, person=person,
-                applicant_kind=applicant_kind, applied_on=applied_on, facts=facts or {},
-                contact_email=contact_email, contact_phone=contact_phone, contact_wechat=contact_wechat,
-                work_injury_medical=work_injury_medical, manual_operation=manual_operation,
-                idempotency_key=key, request_hash=request_hash, details=details,
-            )
-    except (DomainError, PermissionDenied, IntegrityError) as e:
-        # A retry of a request that was accepted returns the first result, even if it would be refused
-        # now; an insert refused by the key's constraint is such a retry (its twin committed first).
-        existing = _existing(actor, key, request_hash) if key else None
-        if existing is None:
-            if isinstance(e, IntegrityError) and details is not None:
-                # Two applications giving one number at the same moment both passed the check; the
-                # constraint case_one_open_per_id_number let the first in (review-input5 F10): the
-                # second is refused as the check refuses it, naming the first.
-                from shebao.cases.checks import pending_refusal
+    # A refusal naming another application names its number only if the applicant may open it (ux14 (6)).
+    with read_by(actor):
+        key = portal_idempotency_key(actor, idempotency_key) if isinstance(actor, PortalActor) else idempotency_key
+        key = key or None
+        try:
+            with transaction.atomic():
+                case = _case_create(
+                    actor=actor, business=business, channel=channel, employer=employer, person=person,
+                    applicant_kind=applicant_kind, applied_on=applied_on, facts=facts or {},
+                    contact_email=contact_email, contact_phone=contact_phone, contact_wechat=contact_wechat,
+                    work_injury_medical=work_injury_medical, manual_operation=manual_operation,
+                    idempotency_key=key, request_hash=request_hash, details=details,
+                )
+        except (DomainError, PermissionDenied, IntegrityError) as e:
+            # A retry of a request that was accepted returns the first result, even if it would be refused
+            # now; an insert refused by the key's constraint is such a retry (its twin committed first).
+            existing = _existing(actor, key, request_hash) if key else None
+            if existing is None:
+                if isinstance(e, IntegrityError) and details is not None:
+                    # Two applications giving one number at the same moment both passed the check; the
+                    # constraint case_one_open_per_id_number let the first in (review-input5 F10): the
+                    # second is refused as the check refuses it, naming the first.
+                    from shebao.cases.checks import pending_refusal
 
-                refusal = pending_refusal(business, details)
-                if refusal is not None:
-                    raise DetailsRefused([refusal]) from None
-            raise
-        return existing, False
-    return case, True
+                    refusal = pending_refusal(business, details)
+                    if refusal is not None:
+                        raise DetailsRefused([refusal]) from None
+                raise
+            return existing, False
+        return case, True
 
 
 PORTAL_KEY_PREFIX = "portal:"
 
 
-def _portal_key(actor: PortalActor, key: str | None) -> str | None:
+def portal_idempotency_key(actor: PortalActor, key: str | None) -> str | None:
     """A portal applicant's idempotency key, its own: ``portal:<a|p><account or person id>:<sha256 of
     the key given, 40 hex>`` (at most 60 characters). None without a key. Two applicants sending the
-    same token never meet; the partial unique index `case_portal_idempotency_key_unique` holds it."""
+    same token never meet; the partial unique index `case_portal_idempotency_key_unique` holds it.
+
+    Public because the portal's pages compare a resubmitted form's one-time token with the key its
+    case was stored under (`portal.person._replays`): `case_submit` stores exactly this value. Reads
+    nothing and writes nothing."""
     if not key:
         return None
     who = f"a{actor.account_id}" if actor.account_id else f"p{actor.person_id}"
@@ -337,10 +344,12 @@ def details_check(*, business: str, details: Any, employer: Employer | None, per
     """The clean content of an application (its definition's fields, then its registry checks);
     raises DetailsRefused naming every field at fault. Writes nothing: the front desk previews with it."""
     checked = details_validate(business, details, today=clock.today())
-    if not checked.ok:
-        raise DetailsRefused([FieldError(f"details.{e.field}", e.zh) for e in checked.errors])
-    errors = checks_run(CheckContext(business=business, employer=employer, person=person, details=checked.details,
-                                     applied_on=applied_on))
+    errors = [FieldError(f"details.{e.field}", e.zh) for e in checked.errors]
+    # The registry checks that do not depend on a field at fault run too, so a form is answered in one
+    # round (review-user13 (6): a card form said 请填写收件人 first and only then that the address was too
+    # short); a field at fault keeps its own reason (checks.READS).
+    errors += checks_run(CheckContext(business=business, employer=employer, person=person, details=checked.details,
+                                      applied_on=applied_on), failed={e.field.split(".")[0] for e in checked.errors})
     if errors:
         raise DetailsRefused(errors)
     return checked.details
@@ -357,6 +366,30 @@ def _merge_facts(stated: dict[str, Any], from_details: dict[str, Any]) -> dict[s
 
 
 # --- Transitions -------------------------------------------------------------------------------
+def case_step_actor_check(*, case: Case, actor: Any, action: str) -> workflows.Transition | None:
+    """Whether `actor` may make `action` on `case` as it stands, by the workflow's own roles (a near-
+    retirement backfill is approved by the municipal center only) and its maker-checker rule (a refund is
+    approved by someone who did not prepare it): raises `NotAllowed` (403) when not; the step when it
+    may; None when the step is none of the case's now (the caller answers that after the version: a
+    stale client is told the case changed). Asked before the version is (review-input13 F4: a district
+    reviewer approving such a case was told 428, then 409, then at last 403), and in the API before the
+    rest of the body is judged (F11).
+
+    An action no workflow has (``fly``) is refused at once (400, field ``action``), whatever the version:
+    it was told 428 when sent without one (review-input13 F11)."""
+    if action not in workflows.ACTION_NAMES:
+        shown = str(action)[:20]
+        raise DomainError(f"没有“{shown}”这个办理步骤，可选：{'、'.join(workflows.ACTION_NAMES.values())}",
+                          f"unknown action {shown!r}: one of {', '.join(workflows.ACTION_NAMES)}", field="action")
+    try:
+        t = workflows.transition_for(case, action)
+    except workflows.IllegalTransition:
+        return None
+    workflows.check_actor(t, actor)
+    workflows.check_second_person(t, case, actor)
+    return t
+
+
 def case_transition(
     *, case: Case, actor: Any, action: str, note: str = "", expected_version: int | None = None,
     payload: dict[str, Any] | None = None,
@@ -373,13 +406,13 @@ def case_transition(
         locked = Case.objects.select_for_update().select_related("office").get(pk=case.pk)
         if not isinstance(actor, SystemActor):
             _require_district(actor, locked)
+        t = case_step_actor_check(case=locked, actor=actor, action=action)
+        refuse_unread(expected_version)  # a page's version missing (428) or garbled (400): core.versions (review-input14 2)
         if expected_version is not None and locked.version != expected_version:
             raise StaleCase(f"申请已被他人处理（当前版本{locked.version}，您提交的是版本{expected_version}），请刷新后重试",
                             f"the case changed meanwhile (version {locked.version}, not {expected_version})",
                             field="version")
-        t = workflows.transition_for(locked, action)
-        workflows.check_actor(t, actor)
-        workflows.check_second_person(t, locked, actor)
+        t = t or workflows.transition_for(locked, action)  # raises: the step is none of the case's now
         if t.target in DONE_STATUSES:
             # Done only with its content: a case without it would complete booking nothing (F6).
             problems = case_content_problems(locked)
@@ -412,7 +445,9 @@ def case_transition(
         updated = Case.objects.filter(pk=locked.pk, version=old_version).update(
             **{f: getattr(locked, f) for f in fields})
         if updated != 1:
-            raise StaleCase("申请已被他人处理，请刷新后重试", "the case changed meanwhile", field="version")
+            current = Case.objects.filter(pk=locked.pk).values_list("version", flat=True).first()
+            raise StaleCase(f"申请已被他人处理（当前版本{current}，您提交的是版本{old_version}），请刷新后重试",
+                            f"the case changed meanwhile (version {current}, not {old_version})", field="version")
         text = note or str(payload.get("reason") or payload.get("outcome") or "")
         _record(locked, action=action, from_status=from_status, actor=actor, note=text)
         audit_update(actor=actor, instance=locked, before=before,
@@ -758,6 +793,7 @@ def case_details_correct(*, case: Case, actor: Any, details: dict[str, Any], rea
         if locked.status in DONE_STATUSES or locked.status == Status.REJECTED:
             raise Conflict(f"申请当前状态为“{Status(locked.status).label}”，申请内容不能再补正",
                            "the case is done or rejected", field="details")
+        refuse_unread(expected_version)  # a page's version missing (428) or garbled (400): core.versions (review-input14 2)
         if expected_version is not None and locked.version != expected_version:
             raise StaleCase(f"申请已被他人处理（当前版本{locked.version}，您提交的是版本{expected_version}），请刷新后重试",
                             f"the case changed meanwhile (version {locked.version}, not {expected_version})",
@@ -1026,8 +1062,11 @@ def flag_advance(*, flag: Flag, actor: Any, step: str, outcome: str, expected_ve
         locked = Flag.objects.select_for_update().get(pk=flag.pk)
         if not user_may_see_district(actor, locked.office_id):
             raise ActionRefused("只能处理本区的标记", "the flag belongs to another district")
+        refuse_unread(expected_version)  # a page's version missing (428) or garbled (400): core.versions (review-input14 2)
         if expected_version is not None and locked.version != expected_version:
-            raise StaleCase("标记已被他人处理，请刷新后重试", "the flag changed meanwhile", field="version")
+            raise StaleCase(f"标记已被他人处理（当前版本{locked.version}，您提交的是版本{expected_version}），请刷新后重试",
+                            f"the flag changed meanwhile (version {locked.version}, not {expected_version})",
+                            field="version")
         if locked.stage != source:
             if locked.stage == Flag.Stage.FLAGGED:
                 raise Conflict("疫情解除前不进入复核（第7.4条）", "the review queue opens when the epidemic is lifted",
@@ -1073,14 +1112,12 @@ def lift_date_refusal(lifted_on: dt.date) -> str:
     PLAUSIBLE_YEARS_AHEAD years after the business day is no policy anyone announces (0001-01-01,
     9999-12-31): it is refused, not offered for confirmation, and nothing is computed from it.
     """
-    from shebao.rules.wording import date_zh
-
     start = routing.policy().value("epidemic.in_force_from")
     if start is not None and lifted_on.year < start.year:
-        return f"解除日期{date_zh(lifted_on)}早于{start.year}年，不是有效的解除日期，请核对"
+        return f"解除日期{lifted_on:%Y-%m-%d}早于{start.year}年，不是有效的解除日期，请核对"
     today = clock.today()
     if lifted_on.year > today.year + PLAUSIBLE_YEARS_AHEAD:
-        return f"解除日期{date_zh(lifted_on)}晚于{today.year + PLAUSIBLE_YEARS_AHEAD}年，不是有效的解除日期，请核对"
+        return f"解除日期{lifted_on:%Y-%m-%d}晚于{today.year + PLAUSIBLE_YEARS_AHEAD}年，不是有效的解除日期，请核对"
     return ""
 
 
@@ -1096,14 +1133,12 @@ def lift_date_confirmation(lifted_on: dt.date) -> str:
     A date before the notice took force (epidemic.in_force_from, Reading 0.4) or after the business
     day is possible (a back-dated correction, an announced future date) but is more often a typo.
     """
-    from shebao.rules.wording import date_zh
-
     start = routing.policy().value("epidemic.in_force_from")
     if start is not None and lifted_on < start:
-        return f"解除日期{date_zh(lifted_on)}早于通知施行日{date_zh(start)}，请核对后确认"
+        return f"解除日期{lifted_on:%Y-%m-%d}早于通知施行日{start:%Y-%m-%d}，请核对后确认"
     today = clock.today()
     if lifted_on > today:
-        return f"解除日期{date_zh(lifted_on)}晚于今天（{date_zh(today)}），请核对后确认"
+        return f"解除日期{lifted_on:%Y-%m-%d}晚于今天（{today:%Y-%m-%d}），请核对后确认"
     return ""
 
 

@@ -4,7 +4,7 @@ a second bare "审核中", the state it left unchanged).
 
 Every row of `CaseTransition` becomes one `TimelineEntry` that names what happened in Chinese: a step
 of the workflow (已受理, 审批通过 …, with the state it led to) or an event that leaves the state as it
-was (材料已上传：文件名, 已补交, 提前上传的材料已收取, 电话核验已完成, 退回补正 …). The applicant reads no staff member's name
+was (材料已上传：文件名, 已补交, 提前上传的材料已收取, 电话核实已完成, 退回补正 …). The applicant reads no staff member's name
 and none of the staff's own notes (a phone number, a figure, a flag's wording); staff read both.
 """
 
@@ -14,7 +14,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from shebao.cards.card_words import CARD_ORDERED_ZH
 from shebao.cases.models import ApplicantKind, Case, CaseTransition, OwedDocument, PhoneCheck, Status
+from shebao.collection.refund_words import REFUND_NOT_PAID_ZH
 
 # The steps of the workflow table (cases.workflows), as done.
 STEP_NAMES: dict[str, str] = {
@@ -25,9 +27,9 @@ STEP_NAMES: dict[str, str] = {
 # The events that leave the state as it was (cases.services._record_event), named without their detail.
 EVENT_NAMES: dict[str, str] = {
     "document": "材料已上传", "owed_answered": "已补交", "data_exchange": "已通过数据共享补正",
-    "document_review": "材料已审核", "phone_check": "电话核验已完成", "commitment_letter": "承诺书已签署",
+    "document_review": "材料已审核", "phone_check": "电话核实已完成", "commitment_letter": "承诺书已签署",
     "documents_due": "补交期限已确定", "assessment": "经办机构已核定", "details_correct": "补正申请内容",
-    "flag": "经办记录",
+    "flag": "经办记录", "card_progress": "社会保障卡进度",
 }
 # Where the back office says it in its own words.
 STAFF_NAMES: dict[str, str] = {"submit": "登记申请", "flag": "7.4标记"}
@@ -55,6 +57,8 @@ class TimelineEntry:
     from_zh: str
     by_zh: str
     detail: str
+
+
 
 
 def _status(code: str) -> str:
@@ -100,12 +104,14 @@ def _label(t: CaseTransition, *, staff: bool) -> tuple[str, str]:
         return "材料已审核", ""
     if t.action == "phone_check":
         if PhoneCheck.Outcome.DENIED.label in note:
-            return "电话核验：本人否认申请", ""
+            return "电话核实：本人否认申请", ""
         if PhoneCheck.Outcome.NOT_REACHED.label in note:
-            return "电话核验未接通", ""
-        return "电话核验已完成", ""
+            return "电话核实未接通", ""
+        return "电话核实已完成", ""
     if t.action == "documents_due":
         return "补交期限已确定", note
+    if t.action == "card_progress":  # the note is the applicant's own sentence (cards.services)
+        return note.split("，", 1)[0] if note else "社会保障卡进度", note.split("，", 1)[1] if "，" in note else ""
     if t.action == "reject":
         return "已驳回", (f"理由：{note}" if note else "")
     if name is None:
@@ -118,12 +124,23 @@ def case_timeline(case: Case, *, staff: bool = False) -> list[TimelineEntry]:
     """The case's history, oldest first, as the applicant (``staff=False``: the portal) or the back
     office (``staff=True``) reads it. One query (the rows and their staff accounts)."""
     rows = CaseTransition.objects.filter(case=case).select_related("actor").order_by("at", "pk")
+
+    def state(code: str) -> str:
+        # A refund's workflow ends at its approval, with nothing paid yet: its history says 已核准，待退款
+        # there, the refund's own words when approved (review-user13 F1: 审批通过（审核中 → 已办结）;
+        # review-user14 (4): 审核中 → 已核准 under a badge reading 已核准，待退款).
+        if code == Status.COMPLETED and case.business == "refund":
+            return REFUND_NOT_PAID_ZH
+        if code == Status.COMPLETED and case.business == "card_replacement":  # the card is ordered (review-user14 (5))
+            return CARD_ORDERED_ZH
+        return _status(code)
+
     out = []
     for t in rows:
         label, detail = _label(t, staff=staff)
         changed = t.from_status != t.to_status
         out.append(TimelineEntry(
-            at=t.at, action=t.action, label=label, status_zh=_status(t.to_status) if changed else "",
-            from_zh=_status(t.from_status) if changed else "", by_zh=_by(t, case, staff=staff),
+            at=t.at, action=t.action, label=label, status_zh=state(t.to_status) if changed else "",
+            from_zh=state(t.from_status) if changed else "", by_zh=_by(t, case, staff=staff),
             detail=(t.note or "") if staff else detail))
     return out

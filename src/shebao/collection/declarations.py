@@ -61,6 +61,7 @@ from shebao.collection.importers import (
     UNREADABLE_WORKBOOK,
     _decode,
     _Refuse,
+    csv_error_zh,
     not_a_table,
     parse_amount_fen,
     workbook_extent_problem,
@@ -68,9 +69,9 @@ from shebao.collection.importers import (
 from shebao.collection.models import Declaration, DeclarationRow, Due
 from shebao.collection.services import INSURANCES, dues_build
 from shebao.core import clock, crypto
-from shebao.core.audit import audit_bulk_create, audit_create, audit_update, audited_bulk_update, snapshot
+from shebao.core.audit import audit_bulk_create, audit_create, audit_update, audited_update_all, snapshot
 from shebao.core.bulk import copy_rows
-from shebao.core.inputs import normalize_person_name, strip_bad_text, text_problem
+from shebao.core.inputs import normalize_person_name, person_name_problem, strip_bad_text, text_problem
 from shebao.core.money import format_yuan
 from shebao.core.normalize import normalize_code, normalize_month, normalize_text
 from shebao.core.permissions import (
@@ -148,7 +149,7 @@ def _csv_values(data: bytes) -> list[tuple[int, list[Any]]]:
             if len(out) > MAX_ROWS + 1:
                 break
     except csv.Error as e:
-        raise _Refuse([(start, f"CSV格式错误：{e}")]) from None
+        raise _Refuse([(start, csv_error_zh(e))]) from None
     return out
 
 
@@ -199,7 +200,7 @@ def read_roster(data: bytes) -> tuple[list[StagedRow], list[str]]:
             columns[key] = i
     missing = [HEADING_ZH[k] for k in REQUIRED if k not in columns]
     if missing:
-        return [], [f"第{head_no}行（表头）缺少列：{'、'.join(missing)}（应有证件号码、姓名、变动类型、缴费基数（元））"]
+        return [], [f"第{head_no}行（表头）缺少列：{'、'.join(missing)}。应有的列：证件号码、姓名、变动类型、缴费基数（元）"]
     if len(raw) - 1 > MAX_ROWS:
         return [], [f"文件超过{MAX_ROWS}行，请分批申报"]
     if len(raw) == 1:
@@ -221,7 +222,14 @@ def read_roster(data: bytes) -> tuple[list[StagedRow], list[str]]:
                 text = strip_bad_text(text)
             cells[key] = normalize_text(text)
         id_number = normalize_code(cells.get("id_number", ""))[:40]
-        name = cells.get("name", "")[:100]
+        typed_name = cells.get("name", "")
+        name = typed_name[:100]
+        # A name is judged as everywhere (core.person_name) and never cut silently: 贾 and 5,000 combining
+        # accents was stored cut at 100, =HYPERLINK(…) taken as a name (review-input14 8).
+        if len(typed_name) > 100:
+            errors.append(f"姓名：不能超过100个字符（现为{len(typed_name)}个）")
+        elif typed_name and (why := person_name_problem(typed_name)):
+            errors.append(f"姓名：{why}")
         change_text = cells.get("change", "").replace(" ", "")
         change = CHANGES.get(change_text, "")
         if change_text not in CHANGES:
@@ -357,8 +365,26 @@ def _among(qs: QuerySet, field: str, values: list[Any]) -> Iterable[QuerySet]:
         yield qs.filter(**{f"{field}__in": chunk})
 
 
-def rows_check(*, employer: Employer, month: str, rows: list[StagedRow]) -> None:
-    """Fill each row's `person_id` and add its errors (see the module docstring); reads only."""
+def _base_check(row: StagedRow, month: str, floor: int, ceiling: int) -> None:
+    """Add the row's error when its base (fen) lies outside `month`'s limits (a leaver's is not read)."""
+    if row.base_fen is not None and row.change != "leave":
+        if row.base_fen < floor:
+            row.errors.append(f"缴费基数：{format_yuan(row.base_fen)}元低于{month}的缴费基数下限"
+                              f"{format_yuan(floor)}元")
+        elif row.base_fen > ceiling:
+            row.errors.append(f"缴费基数：{format_yuan(row.base_fen)}元高于{month}的缴费基数上限"
+                              f"{format_yuan(ceiling)}元")
+
+
+def rows_check(*, employer: Employer, month: str, rows: list[StagedRow], matched: bool = False) -> None:
+    """Fill each row's `person_id` and add its errors (see the module docstring); reads only.
+
+    `matched=True` is the commit's re-check of rows staged without an error: each row's `person_id`
+    is the person its number matched on upload (numbers are unique, well formed and registered by
+    then), so the person is read by key, not the number decrypted and matched again; everything the
+    registry or the books may have changed since (a merge, the name, the spells, the month's
+    contributions, the base limits) is checked again as on upload.
+    """
     r = contribution_rates(month=month)
     floor, ceiling = min(r.pension_floor_fen, r.medical_floor_fen), r.ceiling_fen
     today = clock.today()
@@ -367,6 +393,9 @@ def rows_check(*, employer: Employer, month: str, rows: list[StagedRow]) -> None
     # not also "未登记参保人员", which sent the HR clerk to registration (review-user5 F9).
     misread: set[int] = set()
     for row in rows:
+        if matched:
+            _base_check(row, month, floor, ceiling)
+            continue
         # A first-generation 15-digit ID number is the person's 18-character one (GB 11643-1999 §8;
         # review-input4 F8): read, compared and staged in the form the registry holds.
         row.id_number = legacy_citizen_id(row.id_number) or row.id_number
@@ -380,20 +409,22 @@ def rows_check(*, employer: Employer, month: str, rows: list[StagedRow]) -> None
             except CodeError as e:
                 row.errors.append(f"证件号码：{e}")
                 misread.add(row.line_no)
-        if row.base_fen is not None and row.change != "leave":
-            if row.base_fen < floor:
-                row.errors.append(f"缴费基数：{format_yuan(row.base_fen)}元低于{month}的缴费基数下限"
-                                  f"{format_yuan(floor)}元")
-            elif row.base_fen > ceiling:
-                row.errors.append(f"缴费基数：{format_yuan(row.base_fen)}元高于{month}的缴费基数上限"
-                                  f"{format_yuan(ceiling)}元")
-    # Looked up by the blind index (the number is encrypted: core.crypto), keyed by hash so that
-    # nothing is decrypted for the match.
-    hashes = {row.id_number: crypto.blind_index(row.id_number, kind="id_number") for row in rows if row.id_number}
-    people: dict[str, tuple[int, str]] = {}
-    merged: dict[str, int] = {}
-    for part in _among(Person.objects.all(), "id_number_hash", sorted(set(hashes.values()))):
-        for pk, h, name, into in part.values_list("pk", "id_number_hash", "name", "merged_into"):
+        _base_check(row, month, floor, ceiling)
+    if matched:
+        # The key of each row is the person it matched on upload.
+        hashes: dict[str, Any] = {}
+        for row in rows:
+            hashes[row.id_number], row.person_id = row.person_id, None
+        lookup, field = Person.objects.all(), Person._meta.pk.name
+    else:
+        # Looked up by the blind index (the number is encrypted: core.crypto), keyed by hash so that
+        # nothing is decrypted for the match.
+        hashes = {row.id_number: crypto.blind_index(row.id_number, kind="id_number") for row in rows if row.id_number}
+        lookup, field = Person.objects.all(), "id_number_hash"
+    people: dict[Any, tuple[int, str]] = {}
+    merged: dict[Any, int] = {}
+    for part in _among(lookup, field, sorted({h for h in hashes.values() if h is not None})):
+        for pk, h, name, into in part.values_list("pk", field, "name", "merged_into"):
             people[h] = (pk, name)
             if into is not None:
                 merged[h] = into
@@ -455,8 +486,11 @@ def _require(actor: Any, action: str, employer: Employer) -> None:
 
 
 def _rows_of(declaration: Declaration) -> list[StagedRow]:
-    return [StagedRow(ln, n, name, ch, base, [], None) for ln, n, name, ch, base in
-            declaration.lines.order_by("line_no").values_list("line_no", "id_number", "name", "change", "base_fen")]
+    """The staged rows as `rows_check(matched=True)` reads them: the number stays encrypted (a row is
+    keyed by its line, `id_number` holds the line number as text) and `person_id` is the person the
+    upload matched."""
+    return [StagedRow(ln, str(ln), name, ch, base, [], pid) for ln, name, ch, base, pid in
+            declaration.lines.order_by("line_no").values_list("line_no", "name", "change", "base_fen", "person")]
 
 
 def declaration_stage(*, employer: Employer, month: str, data: bytes, filename: str, actor: Any) -> Declaration:
@@ -569,7 +603,7 @@ def declaration_commit(*, declaration: Declaration, actor: Any) -> Declaration:
             # longer show and a re-check could not find again.
             raise CommitRefused(declaration)
         rows = _rows_of(declaration)
-        rows_check(employer=employer, month=declaration.month, rows=rows)
+        rows_check(employer=employer, month=declaration.month, rows=rows, matched=True)
         bad = [row for row in rows if row.errors]
         if not bad:
             return _commit(declaration, rows, actor=actor)
@@ -596,9 +630,7 @@ def _commit(declaration: Declaration, rows: list[StagedRow], *, actor: Any) -> D
     ended = []
     for part in _among(EmploymentSpell.objects.filter(employer=employer, to_month=""), "person", leaver_ids):
         ended += list(part.select_related("employer__district"))
-    for spell in ended:
-        spell.to_month = month_add(month, -1)
-    audited_bulk_update(actor=actor, objs=ended, fields=["to_month"], reason=f"{reason}减员")
+    audited_update_all(actor=actor, objs=ended, values={"to_month": month_add(month, -1)}, reason=f"{reason}减员")
 
     paying = [row for row in rows if row.change in ("hire", "stay")]
     shares = contribution_shares(contribution_rates(month=month), [row.base_fen for row in paying],

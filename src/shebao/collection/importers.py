@@ -28,7 +28,6 @@ a probable duplicate for staff and never credited automatically (`duplicate_key`
 
 from __future__ import annotations
 
-import calendar
 import csv
 import datetime as dt
 import hashlib
@@ -36,11 +35,13 @@ import io
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
 from shebao.cases.documents import KIND_ZH, MAGIC
@@ -49,8 +50,8 @@ from shebao.collection.models import BankFile, DeductionItem, Due, Payment, Remi
 from shebao.collection.releases import remittance_second_person_reason
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_update, snapshot
-from shebao.core.inputs import happened_date_problem, id_text, text_problem
-from shebao.core.money import format_yuan
+from shebao.core.inputs import happened_date_problem, id_text, no_such_day, text_problem
+from shebao.core.money import amount_cap_problem, format_yuan
 from shebao.core.normalize import normalize_code, normalize_number_text, normalize_text
 from shebao.core.permissions import actor_label, require
 from shebao.registry.models import Employer
@@ -103,19 +104,30 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
 
 
+def cut(text: str, limit: int = 30) -> str:
+    """A cell's text as a message quotes it: at most ``limit`` characters, then "…" (a cell may hold
+    131,072; review-input14 8: error messages never echo a huge input whole)."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def parse_amount_fen(text: str) -> int:
     """Yuan text to fen, exactly, no floats: ``parse_amount_fen("1234.5") == 123450``,
     ``parse_amount_fen("12,345.60") == 1234560`` (thousands separators only where they belong),
-    ``parse_amount_fen("￥１２，３４５．６０") == 1234560``."""
+    ``parse_amount_fen("￥１２，３４５．６０") == 1234560``. More than the project's cap
+    (`core.money.AMOUNT_FEN_MAX`, 10,000,000,000.00 yuan) is refused: the remittance, deduction and
+    payroll result files and the roster's 缴费基数 all read amounts here (review-input14 1)."""
     value = normalize_number_text(text)
+    shown = cut(text)  # a cell of 100,000 characters is not quoted whole
     if _SCIENTIFIC_RE.match(value):
-        raise ValueError(f"金额“{text}”是Excel的科学计数法，原数字可能已丢失，请将该列设为数值或文本后重新导出")
+        raise ValueError(f"金额“{shown}”是Excel的科学计数法，原数字可能已丢失，请将该列设为数值或文本后重新导出")
     m = _AMOUNT_RE.match(value)
     if not m:
-        raise ValueError(f"金额“{text}”格式错误（应为元，最多两位小数，千位分隔符只能每三位一个）")
+        raise ValueError(f"金额“{shown}”格式错误（应为元，最多两位小数，千位分隔符只能每三位一个）")
     fen = int(m.group(1).replace(",", "")) * 100 + int((m.group(2) or "0").ljust(2, "0"))
     if fen <= 0:
         raise ValueError("金额必须大于零")
+    if problem := amount_cap_problem(fen):
+        raise ValueError(problem)
     return fen
 
 
@@ -141,24 +153,14 @@ def _parse_date(text: str) -> dt.date:
                 day = dt.date(year, month, day_no)
             except ValueError:
                 # the form is right, the day is not on the calendar (2020-02-31): say so, not "format"
-                raise ValueError(f"日期“{text}”不存在：{_no_such_day(year, month)}") from None
+                raise ValueError(f"日期“{cut(text)}”不存在：{no_such_day(year, month)}") from None
             # A value date of no plausible year (0001-01-01, 9999-12-31) drives no late fee (core.inputs).
             # and none after today: the bank cannot have booked money that has not arrived (review-input12 F4)
             problem = happened_date_problem(day, today=clock.today())
             if problem:
-                raise ValueError(f"日期“{text}”{problem}")
+                raise ValueError(f"日期“{cut(text)}”{problem}")
             return day
-    raise ValueError(f"日期“{text}”格式错误（应为年-月-日，如2020-03-05）")
-
-
-def _no_such_day(year: int, month: int) -> str:
-    """Why year-month-day is no calendar day, in Chinese: the month, or how many days the month has."""
-    if not 1 <= month <= 12:
-        return f"没有{month}月"
-    if not 1 <= year <= 9999:
-        return f"没有{year}年"
-    days = calendar.monthrange(year, month)[1]
-    return f"{year}年{month}月只有{days}天"
+    raise ValueError(f"日期“{cut(text)}”格式错误（应为年-月-日，如2020-03-05）")
 
 
 # The values of a bank's result column, as banks and staff write them (English or Chinese); the payroll,
@@ -250,6 +252,19 @@ _ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GB18030/
                     "utf-16": "UTF-16", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}
 
 
+def csv_error_zh(error: csv.Error) -> str:
+    """The csv module's refusal of a line in Chinese: its own text is English ("field larger than field
+    limit (131072)"), and was shown so to an employer on the portal (review-input14 4)."""
+    text = str(error)
+    if m := re.match(r"field larger than field limit \((\d+)\)", text):
+        return f"单元格超过{int(m.group(1))}个字符（文件可能已损坏或引号不配对），请核对后重新上传"
+    if "NUL" in text:
+        return "含有空字符，文件可能已损坏或不是文本文件，请另存为CSV后重新上传"
+    if "new-line character" in text or "newline" in text:
+        return "未加引号的单元格中有换行符，请用Excel另存为CSV后重新上传"
+    return "CSV格式错误，无法读取该行（文件可能已损坏或引号不配对），请核对后重新上传"
+
+
 def _csv_rows(data: bytes, encoding: str | None) -> list[tuple[int, list[str]]]:
     text = _decode(data, encoding)
     first = text.split("\n", 1)[0]
@@ -262,7 +277,7 @@ def _csv_rows(data: bytes, encoding: str | None) -> list[tuple[int, list[str]]]:
             out.append((start, values))
             start = reader.line_num + 1
     except csv.Error as e:
-        raise _Refuse([(start, f"CSV格式错误：{e}")]) from None
+        raise _Refuse([(start, csv_error_zh(e))]) from None
     return out
 
 
@@ -315,8 +330,32 @@ def _header_name(cell: Any, columns: list[str], headers: Mapping[str, Sequence[s
 XLSX_MAX_COLUMNS = 200
 XLSX_MAX_ROWS = 500_000  # a bank's file: more lines than a day of the city's deductions or remittances has
 XLSX_MAX_SHEET_XML = 256 * 1024 * 1024
-_XLSX_TAG_RE = re.compile(rb"<(?:[A-Za-z]\w*:)?(row|c)\b([^>]*)>")
-_XLSX_R_RE = re.compile(rb'\br="([A-Z]{0,3})([0-9]{1,8})"')
+_XLSX_TAG_RE = re.compile(rb"<(?:[A-Za-z]\w*:)?(row|c|dimension)\b([^>]*)>")
+# An attribute as XML allows it (review-input13 F1: r='XFD1048576' and r = "…" were passed over unmeasured,
+# and calamine, reading them, asked for 512 GB and aborted the server): either quote, spaces around =.
+_XLSX_ATTR_RE = re.compile(rb"""(?:^|\s)(r|ref)\s*=\s*(["'])(.*?)\2""", re.S)
+_XLSX_CELL_RE = re.compile(r"([A-Z]{0,3})([0-9]+)")
+_XLSX_UNREADABLE_POSITION = "Excel工作表中有无法识别的单元格位置，请另存为标准的.xlsx或导出为CSV后重新上传"
+
+
+def _xlsx_position(attrs: bytes, name: bytes) -> tuple[int, int] | None | str:
+    """The (column, row) an element's `name` attribute gives (column 0 when only a row), None when it has
+    none, or a refusal when it has one that is no cell position (a reader might still read it: refuse
+    rather than pass it unmeasured). Character references are decoded as XML decodes them."""
+    import html
+
+    for key, _, value in _XLSX_ATTR_RE.findall(attrs):
+        if key != name:
+            continue
+        text = html.unescape(value.decode("utf-8", "replace")).strip().upper()
+        if name == b"ref":  # a dimension: its last corner
+            text = text.rsplit(":", 1)[-1].replace("$", "")
+        found = _XLSX_CELL_RE.fullmatch(text)
+        if not found:
+            return _XLSX_UNREADABLE_POSITION
+        letters, digits = found.group(1).encode(), found.group(2).lstrip("0") or "0"
+        return (_column_number(letters) if letters else 0), (int(digits) if len(digits) <= 12 else 10 ** 12)
+    return None
 
 
 def _column_number(letters: bytes) -> int:
@@ -331,8 +370,10 @@ def workbook_extent_problem(data: bytes, *, max_rows: int, max_columns: int = XL
     lies within `max_rows` rows and `max_columns` columns (a zip that is no workbook: "", left to the
     reader's own refusal).
 
-    Each worksheet part is scanned for its rows' and cells' positions (``r="XFD1048576"``, or counted
-    where a writer leaves them out); a part that unpacks past XLSX_MAX_SHEET_XML is refused unread."""
+    Each worksheet part is scanned for its declared box (``<dimension ref="A1:XFD20000"/>``) and its rows'
+    and cells' positions (``r="XFD1048576"``, either quote, character references decoded, or counted where
+    a writer leaves them out); a position that is none is refused, and a part that unpacks past
+    XLSX_MAX_SHEET_XML is refused unread."""
     import zipfile
 
     try:
@@ -346,14 +387,22 @@ def workbook_extent_problem(data: bytes, *, max_rows: int, max_columns: int = XL
             xml = archive.read(info)
             row = column = rows = columns = 0
             for tag, attrs in _XLSX_TAG_RE.findall(xml):
-                found = _XLSX_R_RE.search(attrs)
+                found = _xlsx_position(attrs, b"ref" if tag == b"dimension" else b"r")
+                if isinstance(found, str):
+                    return found
+                if tag == b"dimension":  # openpyxl pads every row to the declared box (review-input13 F9)
+                    if found is not None:
+                        rows, columns = max(rows, found[1]), max(columns, found[0])
+                    continue
                 if tag == b"row":
-                    row = int(found.group(2)) if found else row + 1
+                    if found and found[0]:  # a row's position is a number alone
+                        return _XLSX_UNREADABLE_POSITION
+                    row = found[1] if found else row + 1
                     column = 0
                 else:
-                    column = _column_number(found.group(1)) if found and found.group(1) else column + 1
-                    if found and found.group(1):
-                        row = max(row, int(found.group(2)))
+                    column = found[0] if found and found[0] else column + 1
+                    if found and found[0]:
+                        row = max(row, found[1])
                 rows, columns = max(rows, row), max(columns, column)
             if rows > max_rows or columns > max_columns:
                 return (f"Excel工作表的单元格范围过大（达到第{rows}行、第{columns}列，最多{max_rows}行、{max_columns}列）："
@@ -470,7 +519,7 @@ def read_table(data: bytes, columns: list[str], *, encoding: str | None = None,
                 lost = True
                 continue
             if (name in CODE_COLUMNS or name == "amount") and _SCIENTIFIC_RE.match(normalize_code(text)):
-                errors.append((line_no, f"{_column(columns, name)}：“{text}”是Excel的科学计数法，原数字已丢失，"
+                errors.append((line_no, f"{_column(columns, name)}：“{cut(text)}”是Excel的科学计数法，原数字已丢失，"
                                         "请将该列设为文本后从银行系统重新导出"))
                 lost = True
             row[name] = normalize_code(text) if name in CODE_COLUMNS else text
@@ -489,6 +538,49 @@ def _read_rows(data: bytes, columns: list[str], encoding: str | None = None
 def _known_file(data: bytes) -> tuple[str, BankFile | None]:
     digest = hashlib.sha256(data).hexdigest()
     return digest, BankFile.objects.filter(sha256=digest).first()
+
+
+# Two imports at the same moment (a double click, two clerks with the same file, a command beside the
+# page): both passed the "already imported?" look-up, and the second's insert broke a unique constraint
+# (the file's SHA-256, a bank reference) and answered 500 (review-input12 F5).
+IMPORT_RACE_PROBLEM = "另一次导入同时写入了相同的记录，本次未导入任何一行，请稍后重新导入"
+
+
+def already_imported_note(imported_at: dt.datetime) -> str:
+    from django.utils import timezone
+
+    return f"该文件已于{timezone.localtime(imported_at):%Y-%m-%d %H:%M}导入，未做任何更改"
+
+
+def file_claimed(create: Callable[[], Any]) -> bool:
+    """Write an imported file's record (unique by its SHA-256) in a savepoint of its own, first thing
+    in the import's transaction: False when an import of the same bytes wrote it first (it waited for
+    that one to commit on PostgreSQL), so the caller answers "already imported" as for a file
+    imported a minute before, and writes nothing."""
+    try:
+        with transaction.atomic():
+            create()
+    except IntegrityError:
+        return False
+    return True
+
+
+@contextmanager
+def import_transaction() -> Iterator[None]:
+    """One import's transaction. A unique constraint broken by another import at the same moment
+    (the same bank line in two files imported at once) refuses the whole file, nothing written,
+    in Chinese (ValidationError: a form error on the page, the command's error) instead of a 500."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise ValidationError(IMPORT_RACE_PROBLEM) from None
+
+
+def _imported_meanwhile(digest: str) -> ImportResult:
+    """The answer to an import whose file another import wrote a moment before (`file_claimed`)."""
+    known = BankFile.objects.get(sha256=digest)
+    return ImportResult(already_imported=True, notes=[already_imported_note(known.imported_at)])
 
 
 def _actor_label(actor: Any) -> str:
@@ -515,7 +607,7 @@ def import_deduction_result(*, data: bytes, filename: str, actor: Any, encoding:
     require(actor, "deduction_result.import")
     digest, known = _known_file(data)
     if known is not None:
-        return ImportResult(already_imported=True, notes=[f"文件已于{known.imported_at:%Y-%m-%d %H:%M}导入，未做任何更改"])
+        return ImportResult(already_imported=True, notes=[already_imported_note(known.imported_at)])
     rows, errors = _read_rows(data, DEDUCTION_COLUMNS, encoding)
     items = {i.pk: i for i in DeductionItem.objects.select_related("employer").filter(
         pk__in=[n for n in (id_text(r["item_id"]) for _, r in rows) if n is not None])}
@@ -525,11 +617,11 @@ def import_deduction_result(*, data: bytes, filename: str, actor: Any, encoding:
         problems = []
         item = items.get(id_text(r["item_id"]))
         if item is None:
-            problems.append(f"扣款明细编号“{r['item_id']}”不存在")
+            problems.append(f"扣款明细编号“{cut(r['item_id'])}”不存在")
         elif item.pk in seen:
             problems.append(f"扣款明细{item.pk}在文件中重复出现")
         elif item.employer.credit_code != r["credit_code"]:
-            problems.append(f"统一社会信用代码“{r['credit_code']}”与扣款明细不符")
+            problems.append(f"统一社会信用代码“{cut(r['credit_code'])}”与扣款明细不符")
         amount = 0
         try:
             amount = parse_amount_fen(r["amount"])
@@ -539,7 +631,7 @@ def import_deduction_result(*, data: bytes, filename: str, actor: Any, encoding:
             problems.append(str(e))
         outcome = bank_result_outcome(r["result"])
         if outcome is None:
-            problems.append(f"扣款结果“{r['result']}”无效（应为{RESULT_VALUES_ZH}）")
+            problems.append(f"扣款结果“{cut(r['result'])}”无效（应为{RESULT_VALUES_ZH}）")
         if outcome is False and not r["reason"]:
             problems.append("扣款失败必须注明原因")
         if outcome is True and not r["bank_reference"]:
@@ -560,9 +652,11 @@ def import_deduction_result(*, data: bytes, filename: str, actor: Any, encoding:
         raise ImportRefused(sorted(errors))
 
     result = ImportResult(lines=len(parsed))
-    with transaction.atomic():
-        BankFile.objects.create(kind=BankFile.Kind.DEDUCTION_RESULT, sha256=digest, filename=filename[:255],
-                                lines=len(parsed), imported_by_label=_actor_label(actor))
+    with import_transaction():
+        if not file_claimed(lambda: BankFile.objects.create(
+                kind=BankFile.Kind.DEDUCTION_RESULT, sha256=digest, filename=filename[:255], lines=len(parsed),
+                imported_by_label=_actor_label(actor))):
+            return _imported_meanwhile(digest)
         for p in parsed:
             item = DeductionItem.objects.select_for_update().get(pk=p.item.pk)
             if item.status != DeductionItem.Status.PENDING:
@@ -681,7 +775,7 @@ def import_remittances(*, data: bytes, filename: str, actor: Any, encoding: str 
     require(actor, "remittance.import")
     digest, known = _known_file(data)
     if known is not None:
-        return ImportResult(already_imported=True, notes=[f"文件已于{known.imported_at:%Y-%m-%d %H:%M}导入，未做任何更改"])
+        return ImportResult(already_imported=True, notes=[already_imported_note(known.imported_at)])
     rows, errors = _read_rows(data, REMITTANCE_COLUMNS, encoding)
     parsed: list[_RemittanceLine] = []
     seen: set[str] = set()
@@ -692,7 +786,7 @@ def import_remittances(*, data: bytes, filename: str, actor: Any, encoding: str 
         elif len(r["bank_reference"]) > 64:
             problems.append("银行流水号超过64个字符")
         elif r["bank_reference"] in seen:
-            problems.append(f"银行流水号“{r['bank_reference']}”在文件中重复出现")
+            problems.append(f"银行流水号“{cut(r['bank_reference'])}”在文件中重复出现")
         amount, day = 0, None
         try:
             amount = parse_amount_fen(r["amount"])
@@ -705,7 +799,7 @@ def import_remittances(*, data: bytes, filename: str, actor: Any, encoding: str 
         if len(r["payer_account"]) > 40:
             problems.append("付款账号超过40个字符")
         if r["credit_code"] and len(r["credit_code"]) != 18:
-            problems.append(f"统一社会信用代码“{r['credit_code']}”应为18位")
+            problems.append(f"统一社会信用代码“{cut(r['credit_code'])}”应为18位")
         if problems:
             errors += [(line_no, p) for p in problems]
             continue
@@ -717,10 +811,12 @@ def import_remittances(*, data: bytes, filename: str, actor: Any, encoding: str 
 
     result = ImportResult(lines=len(parsed))
     matcher = _Matcher()
-    with transaction.atomic():
-        bank_file = BankFile.objects.create(kind=BankFile.Kind.REMITTANCE_STATEMENT, sha256=digest,
-                                            filename=filename[:255], lines=len(parsed),
-                                            imported_by_label=_actor_label(actor))
+    with import_transaction():
+        if not file_claimed(lambda: BankFile.objects.create(
+                kind=BankFile.Kind.REMITTANCE_STATEMENT, sha256=digest, filename=filename[:255], lines=len(parsed),
+                imported_by_label=_actor_label(actor))):
+            return _imported_meanwhile(digest)
+        bank_file = BankFile.objects.get(sha256=digest)
         # Lines already received under these references: the same line again is skipped, a line that
         # reuses a reference for another transfer (another amount, date, payer) is held for staff.
         existing: dict[str, list[RemittanceLine]] = defaultdict(list)

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from shebao.collection.refund_words import REFUND_STATUS_ZH
 from shebao.core import clock
 from shebao.core.fields import EncryptedTextField
 from shebao.core.models import AppendOnlyModel
@@ -385,7 +386,9 @@ class Payment(AppendOnlyModel):
         BANK_DEDUCTION = "bank_deduction", "银行扣款"
         REMITTANCE = "remittance", "银行汇款"
         CREDIT = "credit", "预缴余额冲抵"
-        HISTORY = "history", "历史已缴"
+        # paid before this system, brought over with the account (review-user14 (15): "历史已缴" meant
+        # nothing to an HR clerk)
+        HISTORY = "history", "原系统已缴（数据转入）"
 
     employer = models.ForeignKey(Employer, verbose_name="单位", on_delete=models.PROTECT, related_name="payments")
     source = models.CharField("来源", max_length=20, choices=Source.choices)
@@ -693,11 +696,12 @@ class Refund(models.Model):
     """
 
     class Status(models.TextChoices):
-        PAYABLE = "payable", "待支付"
-        IN_FILE = "in_file", "已生成支付文件"
-        PAID = "paid", "已支付"
-        FAILED = "failed", "支付失败"
-        CANCELLED = "cancelled", "已冲正撤销"
+        # The words of collection.refund_words, the one table of them (review-user13 (2)).
+        PAYABLE = "payable", REFUND_STATUS_ZH["payable"]
+        IN_FILE = "in_file", REFUND_STATUS_ZH["in_file"]
+        PAID = "paid", REFUND_STATUS_ZH["paid"]
+        FAILED = "failed", REFUND_STATUS_ZH["failed"]
+        CANCELLED = "cancelled", REFUND_STATUS_ZH["cancelled"]
 
     case = models.OneToOneField("cases.Case", verbose_name="申请", on_delete=models.PROTECT, related_name="refund")
     employer = models.ForeignKey(Employer, verbose_name="单位", on_delete=models.PROTECT, related_name="refunds")

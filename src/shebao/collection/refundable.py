@@ -13,7 +13,8 @@ still in handling (not completed, not rejected, no `Refund` row yet) holds its a
 names: the money is promised though not on the books. A refund may take ``room``: the most that fits
 beside all of them together. Since one application may name several dues and another only some of
 them, "together" is a transport problem: applications → dues → capacities, a maximum flow (small:
-the applications of one employer's dues in handling). The applications in handling are placed first;
+the applications connected to these dues through shared dues, found in the plain index of the dues
+each refund names, `cases.RefundDue`, so only they are decrypted). The applications in handling are placed first;
 the flow then adds the one decided, rerouting the others where it must but never shrinking them, so
 ``room = maxflow(with it) − maxflow(without it)``; when everything in handling fits, which every
 accepted application made sure of, that is the exact amount left.
@@ -99,22 +100,39 @@ def books_fen(due_ids: Iterable[int]) -> dict[int, int]:
     return {d: max(0, int(paid.get(d) or 0) - int(taken.get(d) or 0) - credited.get(d, 0)) for d in ids}
 
 
-def _holdings(exclude_case: int | None) -> list[Holding]:
-    """Every refund application in handling except `exclude_case`: not completed or rejected and not
-    yet on the books (no `Refund` row), with a whole-number amount and the dues it names."""
+def _in_handling(exclude_case: int | None):
+    """The refund applications in handling except `exclude_case`: not completed or rejected and not yet
+    on the books (no `Refund` row)."""
     from shebao.cases.models import Case, Status
 
     qs = (Case.objects.filter(business="refund", refund__isnull=True)
-          .exclude(status__in=[Status.COMPLETED, Status.REJECTED]).order_by("pk"))
-    if exclude_case is not None:
-        qs = qs.exclude(pk=exclude_case)
+          .exclude(status__in=[Status.COMPLETED, Status.REJECTED]))
+    return qs.exclude(pk=exclude_case) if exclude_case is not None else qs
+
+
+def _holdings(due_ids: Iterable[int], exclude_case: int | None) -> list[Holding]:
+    """Every refund application in handling (`_in_handling`) connected to `due_ids` through shared dues,
+    with a whole-number amount and the dues it names. The connection is followed in the plain index
+    (`cases.RefundDue`, one indexed query a step); only the applications found are decrypted."""
+    from shebao.cases.models import RefundDue, refund_dues_named
+
+    dues, frontier, found = set(due_ids), set(due_ids), set()
+    while frontier:
+        cases = set(RefundDue.objects.filter(due_id__in=sorted(frontier), case__in=_in_handling(exclude_case))
+                    .values_list("case_id", flat=True)) - found
+        if not cases:
+            break
+        found |= cases
+        named = set(RefundDue.objects.filter(case_id__in=sorted(cases)).values_list("due_id", flat=True))
+        frontier = named - dues
+        dues |= named
     out = []
-    for pk, details in qs.values_list("pk", "details"):
+    for pk, details in _in_handling(exclude_case).filter(pk__in=sorted(found)).order_by("pk").values_list("pk", "details"):
         details = details or {}
         amount = details.get("amount_fen")
-        dues = tuple(sorted({d for d in details.get("dues") or [] if isinstance(d, int) and not isinstance(d, bool)}))
-        if isinstance(amount, int) and not isinstance(amount, bool) and amount > 0 and dues:
-            out.append(Holding(pk, amount, dues))
+        named = tuple(sorted(refund_dues_named(details)))
+        if isinstance(amount, int) and not isinstance(amount, bool) and amount > 0 and named:
+            out.append(Holding(pk, amount, named))
     return out
 
 
@@ -149,7 +167,7 @@ def refund_room(due_ids: Iterable[int], *, exclude_case: int | None = None) -> R
     transaction the dues' employers are locked first, so the answer holds until it commits."""
     ids = list(dict.fromkeys(d for d in due_ids if isinstance(d, int) and not isinstance(d, bool)))
     _lock_employers(ids)
-    dues, holding = _competing(ids, _holdings(exclude_case))
+    dues, holding = _competing(ids, _holdings(ids, exclude_case))
     capacity = books_fen(dues)
     flow = _Flow(capacity, holding)
     flow.augment()
@@ -167,9 +185,10 @@ def refundable_fen(due_ids: Iterable[int], *, exclude_case: int | None = None) -
 def refundable_each(due_ids: Iterable[int]) -> dict[int, int]:
     """Per due, what a refund naming that due alone may take, in fen (a form's list of dues to pick):
     the books less every application in handling, as `refund_room` decides it. Read only."""
+    from shebao.cases.models import RefundDue
+
     ids = sorted(set(due_ids))
-    holdings = _holdings(None)
-    named = {d for h in holdings for d in h.dues}
+    named = set(RefundDue.objects.filter(due_id__in=ids, case__in=_in_handling(None)).values_list("due_id", flat=True))
     plain = books_fen([d for d in ids if d not in named])
     out = dict(plain)
     for d in ids:

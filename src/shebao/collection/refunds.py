@@ -27,6 +27,7 @@ from shebao.collection.importers import (
     RESULT_VALUES_ZH,
     _parse_date,
     bank_result_outcome,
+    file_claimed,
     payment_date_problem,
     read_table,
 )
@@ -82,7 +83,7 @@ def refund_payment_file_create(*, actor: Any) -> RefundPaymentFile:
     refunds = list(Refund.objects.select_for_update().filter(
         status__in=[Refund.Status.PAYABLE, Refund.Status.FAILED]).order_by("pk"))
     if not refunds:
-        raise ValidationError("没有待支付的退费")
+        raise ValidationError(f"没有“{Refund.Status.PAYABLE.label}”或“{Refund.Status.FAILED.label}”的退费")
     data = refund_payment_file_bytes(refunds)
     now = clock.now()
     file = RefundPaymentFile.objects.create(
@@ -178,9 +179,19 @@ def refund_result_import(*, data: bytes, filename: str, actor: Any, encoding: st
         else:
             report.errors.append(f"第{n}行：支付结果“{row['status']}”无效（应为{RESULT_VALUES_ZH}）")
     if report.errors:
+        if BankFile.objects.filter(sha256=digest).exists():
+            # The same file imported at the same moment (PostgreSQL: this one waited on the refunds'
+            # locks, and now finds them paid): answered as a file imported before (review-input12 F5).
+            return RefundResultReport(already_imported=True)
         raise ValidationError(report.errors)
     if not plans:  # read_table refuses a file without data lines; this guard keeps the class closed
         raise ValidationError("第1行：文件没有数据行")
+    # The file's record first, in a savepoint: a twin import that wrote it a moment before is answered
+    # "already imported", not a 500 on the unique SHA-256 (review-input12 F5).
+    if not file_claimed(lambda: BankFile.objects.create(
+            kind=BankFile.Kind.REFUND_RESULT, sha256=digest, filename=filename[:255], lines=len(plans),
+            imported_by_label=actor_label(actor))):
+        return RefundResultReport(already_imported=True)
     for refund, ok, paid_on, reason in plans:
         before = snapshot(refund)
         if ok:
@@ -195,8 +206,6 @@ def refund_result_import(*, data: bytes, filename: str, actor: Any, encoding: st
             report.failed += 1
         refund.save(update_fields=["status", "settlement", "failure_reason"])
         audit_update(actor=actor, instance=refund, before=before, reason=f"退费支付结果（{filename}）"[:200])
-    BankFile.objects.create(kind=BankFile.Kind.REFUND_RESULT, sha256=digest, filename=filename[:255],
-                            lines=len(plans), imported_by_label=actor_label(actor))
     return report
 
 
@@ -209,7 +218,8 @@ def refund_cancel(*, refund: Refund, actor: Any, reason: str) -> Refund:
         raise ValidationError({"reason": "撤销退费须说明原因"})
     refund = Refund.objects.select_for_update().get(pk=refund.pk)
     if refund.status not in (Refund.Status.PAYABLE, Refund.Status.FAILED):
-        raise ValidationError(f"退费当前为“{refund.get_status_display()}”，只有待支付或支付失败的退费可以撤销")
+        raise ValidationError(f"退费当前为“{refund.get_status_display()}”，只有“{Refund.Status.PAYABLE.label}”或"
+                              f"“{Refund.Status.FAILED.label}”的退费可以撤销")
     before = snapshot(refund)
     ledger.ledger_reverse(txn=refund.approval, actor=actor, reason=f"撤销退费#{refund.pk}：{reason}")
     refund.status = Refund.Status.CANCELLED

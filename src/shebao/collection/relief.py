@@ -46,6 +46,7 @@ from shebao.core.audit import audit_bulk_create, audit_create, audit_update, aud
 from shebao.core.inputs import check_business_date, clean_text
 from shebao.core.permissions import actor_label, require
 from shebao.registry.models import Employer, EmployerFacts
+from shebao.rules.brackets import bracketed
 from shebao.rules.dates import month_index, month_str
 from shebao.rules.relief import (
     INSURANCE_LABELS,
@@ -117,7 +118,7 @@ def relief_text(key: str) -> str:
     rule = relief_rule_of(key)
     if rule is None:
         return key
-    return f"{rule.label}（{rule.reference.document} {rule.reference.clause}）"
+    return f"{rule.label}{bracketed(f'{rule.reference.document} {rule.reference.clause}')}"
 
 
 def employer_facts_on(*, on: dt.date, employer_ids: Iterable[int] | None = None, recorded_only: bool = False
@@ -412,7 +413,7 @@ def _publishable(pack: str) -> None:
     if pack not in relief_packs_available():
         issued = load_relief_pack(pack).issued_on
         raise ValidationError({"pack": f"政策包“{pack}”依据的文件在业务日期{clock.today():%Y-%m-%d}尚未印发"
-                                       f"（{issued.year}年{issued.month}月{issued.day}日起可用），不能申请或发布"})
+                                       f"（{issued:%Y-%m-%d}起可用），不能申请或发布"})
     if ReliefPublication.objects.filter(pack=pack).exists():
         raise ValidationError({"pack": f"政策包“{pack}”已发布执行，不能重复发布"})
     published = [load_relief_pack(n) for n in
@@ -831,7 +832,7 @@ def _nothing_to_defer(month: str, dues: list[Due], insurances: str) -> str:
         return f"费款所属期{month}的{insurances}费款已缴清，无需缓缴"
     deferred = sorted({d.deferred_to for d in dues if d.deferred_to is not None})
     if deferred:
-        return (f"费款所属期{month}的单位缴费已缓缴至{deferred[-1]:%Y年%m月%d日}，不能重复缓缴"
+        return (f"费款所属期{month}的单位缴费已缓缴至{deferred[-1]:%Y-%m-%d}，不能重复缓缴"
                 f"（继续缓缴须申请缓缴至该日以后）")
     return f"费款所属期{month}没有未缴的{insurances}单位缴费（已缴清或已全额减免），无需缓缴"
 
@@ -899,7 +900,7 @@ def _refuse_overlap(*, employer: Employer, months: Sequence[str], insurances: It
         if d.status == Deferral.Status.APPLIED:
             problems.append(f"费款所属期{'、'.join(common_months)}的{names}已有待审批的缓缴申请（#{d.pk}）")
         elif d.due_until >= due_until:
-            problems.append(f"费款所属期{'、'.join(common_months)}的{names}已缓缴至{d.due_until:%Y年%m月%d日}"
+            problems.append(f"费款所属期{'、'.join(common_months)}的{names}已缓缴至{d.due_until:%Y-%m-%d}"
                             f"（#{d.pk}），继续缓缴须申请缓缴至该日以后")
     if problems:
         raise ValidationError({"months": problems})
@@ -996,12 +997,12 @@ def deferral_decide(*, deferral: Deferral, approve: bool, actor: Any, note: str 
 def deferral_basis(deferral: Deferral) -> str:
     """The rule a deferral rests on: its label, document and clause."""
     rule = relief_rule_of(f"{deferral.pack}/{deferral.rule}")
-    return f"{rule.label}（{rule.reference.document} {rule.reference.clause}）" if rule else deferral.rule
+    return f"{rule.label}{bracketed(f'{rule.reference.document} {rule.reference.clause}')}" if rule else deferral.rule
 
 
 def deferral_text(deferral: Deferral) -> str:
     """How a page names a deferral: the new due date, and the rule with its document and clause."""
-    return f"缓缴至{deferral.due_until:%Y年%m月%d日}，缓缴期间免收滞纳金：{deferral_basis(deferral)}"
+    return f"缓缴至{deferral.due_until:%Y-%m-%d}，缓缴期间免收滞纳金：{deferral_basis(deferral)}"
 
 
 def insurance_label(code: str) -> str:

@@ -63,7 +63,8 @@ class DueRow:
     clauses: list[str]
     relief: str = ""  # the relief pack's rule, document and clause that relieved the employer share
     deferral: str = ""  # the granted deferral, with its pack's rule, document and clause
-    refunded_fen: int = 0  # refunds approved on this due, not cancelled (1.2c)
+    refunded_fen: int = 0  # refunds paid on this due by the bank (1.2c)
+    refunding_fen: int = 0  # refunds approved on this due, not yet paid (review-user12 F14)
     paid: bool = False  # the due was paid on or before the account's day
 
     @property
@@ -73,13 +74,13 @@ class DueRow:
         the rule, document and clause were repeated on every month's row). ``""`` when not deferred."""
         if not self.deferral or self.due.deferred_to is None:
             return ""
-        return f"缓缴至{self.due.deferred_to:%Y年%m月%d日}，缓缴期间免收滞纳金（依据见缓缴申请）"
+        return f"缓缴至{self.due.deferred_to:%Y-%m-%d}，缓缴期间免收滞纳金（依据见缓缴申请）"
 
     @property
     def fee_state_zh(self) -> str:
         """Where this due's late fee stands (review U11), in Chinese: ``""`` when there is none."""
         if self.late_fee_fen:
-            return "未缴，已定额（费款已缴清）" if self.paid else "未缴，按日累计至缴清费款之日"
+            return "未缴，费款已缴清，金额已确定" if self.paid else "未缴，按日累计至缴清费款之日"
         if self.waived_fen:
             return "免收，无需缴纳"
         return ""
@@ -110,7 +111,8 @@ class EmployerAccount:
     # Refunds approved (1.2c): each with the dues it refunds; what is approved and not yet paid.
     refunds: list[Any] = field(default_factory=list)
     refund_payable_fen: int = 0
-    refunded_by_due: dict[int, int] = field(default_factory=dict)  # due id -> fen refunded (not cancelled)
+    refunded_by_due: dict[int, int] = field(default_factory=dict)  # due id -> fen refunded (paid by the bank)
+    refunding_by_due: dict[int, int] = field(default_factory=dict)  # due id -> fen approved, not yet paid
     # The late fee split by where it stands (review U11): on dues still open it grows each day until
     # they are paid; on dues paid late it is fixed. The books never collect a late fee with the dues
     # (collection.ledger has no late-fee account): every fen of either is unpaid.
@@ -187,13 +189,25 @@ def employer_account(*, employer: Employer, as_of: dt.date, policy: Policy, limi
     account.deductions = list(DeductionItem.objects.filter(employer=employer).order_by("-pk")[:20])
     account.refunds = list(Refund.objects.filter(employer=employer).prefetch_related("items__due")
                            .select_related("case").order_by("-pk")[:50])
+    for f in account.refunds:
+        # Whose application the refund is: the employer opens its own on its portal; a person's own refund
+        # of the employer's due is not the employer's to open, so the bill names no number for it
+        # (review-user13 (5): the bill named a case that answered 404).
+        f.employer_applied = (f.case.applicant_kind == "employer" and f.case.employer_id == employer.pk)
+        f.applicant_zh = "本单位申请" if f.employer_applied else (
+            "个人申请" if f.case.applicant_kind == "person" else "其他单位申请")
     account.refund_payable_fen = -balances["refund_payable"]
-    for due_id, amount in (RefundItem.objects.filter(due__employer=employer, refund__employer=employer).exclude(
-            refund__status=Refund.Status.CANCELLED).values("due_id").annotate(s=Sum("amount_fen"))
-            .values_list("due_id", "s")):
-        account.refunded_by_due[due_id] = int(amount)
+    # 已退费 is money the bank paid back; an approved refund not yet paid is said apart (review-user12 F14:
+    # the column counted unpaid refunds as refunded)
+    for due_id, status, amount in (RefundItem.objects.filter(due__employer=employer, refund__employer=employer)
+                                   .exclude(refund__status=Refund.Status.CANCELLED)
+                                   .values("due_id", "refund__status").annotate(s=Sum("amount_fen"))
+                                   .values_list("due_id", "refund__status", "s")):
+        into = account.refunded_by_due if status == Refund.Status.PAID else account.refunding_by_due
+        into[due_id] = into.get(due_id, 0) + int(amount)
     for row in account.dues:
         row.refunded_fen = account.refunded_by_due.get(row.due.pk, 0)
+        row.refunding_fen = account.refunding_by_due.get(row.due.pk, 0)
     return account
 
 
@@ -359,13 +373,22 @@ def _totals_new() -> tuple[dict[str, dict[str, Any]], dict[str, set[str]]]:
     return totals, {code: set() for code in totals}
 
 
+def insurance_counted(code: str, value: Any) -> bool:
+    """Whether a paid contribution row counts as a month of insurance `code` (STATEMENT_INSURANCES): the
+    employer's share of it was contributed (review-user7 F1: a month is counted "with an employer's
+    pension contribution"; relief is booked on the dues, never on these rows). `value(field)` reads
+    the row's amounts (fen)."""
+    employer = next(i[3] for i in STATEMENT_INSURANCES if i[0] == code)
+    return int(value(employer)) > 0
+
+
 def _totals_add(totals: dict[str, dict[str, Any]], paid_months: dict[str, set[str]], month: str,
                 value: Any) -> None:
     """Count one paid contribution month in the totals; `value(field)` reads its amounts (fen)."""
-    for code, _zh, base, employer, personal in STATEMENT_INSURANCES:
-        base_fen, employer_fen = int(value(base)), int(value(employer))
+    for code, _zh, _base, employer, personal in STATEMENT_INSURANCES:
+        employer_fen = int(value(employer))  # counted by `insurance_counted`: rows of the other insurances add 0
         personal_fen = int(value(personal)) if personal else None
-        if base_fen or employer_fen or personal_fen:
+        if insurance_counted(code, value):
             paid_months[code].add(month)
             totals[code]["employer_fen"] += employer_fen
             if personal:
@@ -428,24 +451,76 @@ def rights_page(*, person: Person, as_of: dt.date, policy: Policy, year: str = "
     decide which months are paid, `_paid_day`). Totals equal `rights_statement_content(...)["totals"]`.
     """
     last = f"{as_of:%Y-%m}"
-    amounts = [f for _c, _zh, base, employer, personal in STATEMENT_INSURANCES
-               for f in (base, employer, personal) if f]
-    rows = list(Contribution.objects.filter(person=person, month__lte=last)
-                .values_list("employer_id", "month", "paid_on", *amounts))
-    books = _books_paid_days({(r[0], r[1]) for r in rows})
-    totals, paid_months = _totals_new()
-    for r in rows:
-        paid_on = _paid_day(books, r[0], r[1], r[2])
-        if paid_on is not None and paid_on <= as_of:
-            values = dict(zip(amounts, r[3:], strict=True))
-            _totals_add(totals, paid_months, r[1], values.__getitem__)
+    totals, rows, books = _rights_totals_read(person=person, as_of=as_of)
     years = sorted({r[1][:4] for r in rows}, reverse=True)
     year = year if year in years else (years[0] if years else "")
     lines = (rights_statement_content(person=person, as_of=as_of, policy=policy,
                                       months=(f"{year}-01", min(f"{year}-12", last)), books=books)["lines"]
              if year else [])
-    return {"as_of": as_of.isoformat(), "totals": _totals_done(totals, paid_months), "years": years, "year": year,
-            "lines": lines}
+    return {"as_of": as_of.isoformat(), "totals": totals, "years": years, "year": year, "lines": lines}
+
+
+def rights_totals(*, person: Person, as_of: dt.date) -> dict[str, dict[str, Any]]:
+    """The rights record's totals (4.1) of `person` up to `as_of`'s month, by insurance type: the months
+    actually paid and the amounts, as the rights page and the statement print them. The one reading of
+    "months on the person's record" for every page that states it: 我的养老金 states the pension months
+    of this record beside the entitlement's (review-user12 F2: the pension page said 432 months while the
+    rights record said 0)."""
+    return _rights_totals_read(person=person, as_of=as_of)[0]
+
+
+_AMOUNTS = tuple(f for _c, _zh, base, employer, personal in STATEMENT_INSURANCES for f in (base, employer, personal) if f)
+
+
+@dataclass(frozen=True)
+class PaidRow:
+    """One contribution row paid by a given day: its key, month and amounts by Contribution field (fen)."""
+
+    pk: int
+    month: str
+    amounts: dict[str, int]
+
+
+def _record_read(*, person: Person, as_of: dt.date) -> tuple[list[tuple[Any, ...]],
+                                                            dict[tuple[int, str], tuple[bool, dt.date | None]],
+                                                            list[PaidRow]]:
+    """(the record's rows up to `as_of`'s month (employer id, month, paid_on, amounts..., pk), the
+    employer's books read for them, the rows paid by `as_of`)."""
+    last = f"{as_of:%Y-%m}"
+    rows = list(Contribution.objects.filter(person=person, month__lte=last)
+                .values_list("employer_id", "month", "paid_on", *_AMOUNTS, "pk"))
+    books = _books_paid_days({(r[0], r[1]) for r in rows})
+    paid = []
+    for r in rows:
+        paid_on = _paid_day(books, r[0], r[1], r[2])
+        if paid_on is not None and paid_on <= as_of:
+            paid.append(PaidRow(r[-1], r[1], dict(zip(_AMOUNTS, (int(v) for v in r[3:-1]), strict=True))))
+    return rows, books, paid
+
+
+def paid_contributions(*, person: Person, as_of: dt.date) -> list[PaidRow]:
+    """The contribution rows of `person` paid by `as_of`, of the months up to its month: a month is paid
+    as the employer's books say (`_paid_day`: its dues settled; the row's own day only for a month
+    without dues), on or before `as_of`.
+
+    The one reading of "a paid month" for every surface that counts a person's months: the rights
+    record's totals (staff and portal), 我的养老金, the pension account's Beijing months
+    (`registry.accounts.account_summary`), and 在京缴费月数 with the average contribution index
+    (`registry.selectors.paid_pension_contributions`) — with `insurance_counted` for which insurance a
+    row counts for (review-user13 (8): for one person the case page counted 7 months from the rows'
+    own payment days, before the business month, and the portal 6, as the employer's dues stood, two
+    of them reopened)."""
+    return _record_read(person=person, as_of=as_of)[2]
+
+
+def _rights_totals_read(*, person: Person, as_of: dt.date) -> tuple[dict[str, dict[str, Any]], list[tuple[Any, ...]],
+                                                                   dict[tuple[int, str], tuple[bool, dt.date | None]]]:
+    """(totals, the record's rows (employer id, month, paid_on, amounts...), the employer's books read)."""
+    rows, books, paid = _record_read(person=person, as_of=as_of)
+    totals, paid_months = _totals_new()
+    for row in paid:
+        _totals_add(totals, paid_months, row.month, row.amounts.__getitem__)
+    return _totals_done(totals, paid_months), rows, books
 
 
 @dataclass(frozen=True)
@@ -513,9 +588,9 @@ def medical_coverage(*, person: Person, on: dt.date, policy: Policy) -> Coverage
     if on <= due_on:
         normal = late_fee_for_due(month, 0, as_of=on, policy=policy)
         clause = "0.2" if "0.2" in normal.clauses else ""
-        why = f"{month}费款缴费期限为{due_on:%Y年%m月%d日}，期限内待遇照常" + ("（0.2 征收期延长）" if clause else "")
+        why = f"{month}费款缴费期限为{due_on:%Y-%m-%d}，期限内待遇照常" + ("（0.2 征收期延长）" if clause else "")
         return Coverage(True, why, clause)
-    return Coverage(False, f"{month}医疗保险欠缴，缴费期限{due_on:%Y年%m月%d日}已过")
+    return Coverage(False, f"{month}医疗保险欠缴，缴费期限{due_on:%Y-%m-%d}已过")
 
 
 def user_may_see_employer(*, user: Any, employer: Employer) -> bool:

@@ -70,7 +70,7 @@ def rights_statement_issue(*, actor: Any, person: Person, as_of: dt.date | None 
                     channel=RightsStatement.Channel.PORTAL if portal else RightsStatement.Channel.OFFICE,
                     issued_at=clock.now(), issued_by_label=label)
                 audit_create(actor=actor, instance=statement,
-                             reason=f"出具个人权益记录单（截至{as_of:%Y年%m月%d日}，{len(months)}条缴费记录）")
+                             reason=f"出具个人权益记录单（截至{as_of:%Y-%m-%d}，{len(months)}条缴费记录）")
             return statement
         except IntegrityError:  # two codes collided (one chance in 10^17): draw another
             continue

@@ -34,7 +34,7 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if lowered in {"0", "false", "no", "off"}:
         return False
-    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+    raise ImproperlyConfigured(f"环境变量{name}应为true或false，不能是{raw!r}")
 
 
 def env_int(name: str, default: int, *, least: int = 0) -> int:
@@ -44,9 +44,9 @@ def env_int(name: str, default: int, *, least: int = 0) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+        raise ImproperlyConfigured(f"环境变量{name}应为整数，不能是{raw!r}") from None
     if value < least:
-        raise ImproperlyConfigured(f"{name} must be at least {least}, not {value}")
+        raise ImproperlyConfigured(f"环境变量{name}至少为{least}，不能是{value}")
     return value
 
 
@@ -63,14 +63,14 @@ if DEBUG:
 else:
     if SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 32:
         raise ImproperlyConfigured(
-            "SECRET_KEY is the demo key or shorter than 32 characters: set a real secret for production."
+            "SECRET_KEY是演示密钥或短于32个字符：生产环境须设置真实密钥（演示环境请设置DEBUG=true）"
         )
     if any(k == DEMO_SECRET_KEY or len(k) < 32 for k in SECRET_KEY_FALLBACKS):
         raise ImproperlyConfigured(
-            "SECRET_KEY_FALLBACKS holds the demo key or a key shorter than 32 characters: list only real old keys."
+            "SECRET_KEY_FALLBACKS含演示密钥或短于32个字符的密钥：只能列出真实的旧密钥"
         )
     if not ALLOWED_HOSTS:
-        raise ImproperlyConfigured("ALLOWED_HOSTS must name the hosts this server answers for.")
+        raise ImproperlyConfigured("ALLOWED_HOSTS须列出本服务器应答的主机名（演示环境请设置DEBUG=true）")
 
 # The business date (core.clock): a training or demo copy may fix "today", e.g. 2020-02-20. Production
 # (DEBUG off) refuses it unless SHEBAO_ALLOW_BUSINESS_DATE=true says this is a training copy on purpose.
@@ -81,8 +81,8 @@ if os.environ.get("SHEBAO_TODAY", "").strip():
     SHEBAO_TODAY = parse_business_date(os.environ["SHEBAO_TODAY"])
     if not DEBUG and not env_bool("SHEBAO_ALLOW_BUSINESS_DATE", False):
         raise ImproperlyConfigured(
-            "SHEBAO_TODAY sets a business date, which only a training or demo copy may do: unset it, or set "
-            "SHEBAO_ALLOW_BUSINESS_DATE=true if this server is such a copy."
+            "SHEBAO_TODAY设定了业务日期，只有培训或演示环境可以这样做：请取消该设置；"
+            "如本服务器确为培训或演示环境，请同时设置SHEBAO_ALLOW_BUSINESS_DATE=true"
         )
 
 INSTALLED_APPS = [
@@ -137,6 +137,9 @@ MIDDLEWARE = [
     "shebao.core.middleware.PagesOnlyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shebao.core.middleware.PagesOnlyHtmxMiddleware",
+    # A write by a signed-in staff member who may make none of its route's actions: 403 before the view
+    # reads the form (core.route_actions, review-input12 F14).
+    "shebao.core.route_actions.RefuseBeforeReadingMiddleware",
     # Lockout after repeated sign-in failures (django-axes): answers the Chinese lockout page.
     "axes.middleware.AxesMiddleware",
     # Innermost, so its process_exception turns a view's 404/403/400 into the Chinese page first.
@@ -316,7 +319,8 @@ REST_FRAMEWORK = {
         "shebao.api.auth.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A write by a caller who may make none of the route's actions is refused before its body is read.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "shebao.api.auth.ActsAsTheTableSays"],
     "DEFAULT_PAGINATION_CLASS": "shebao.api.pagination.CheckedCursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "shebao.api.errors.problem_exception_handler",
@@ -324,8 +328,8 @@ REST_FRAMEWORK = {
     # JSON only: DRF's browsable API pages are English; people read the API's documentation instead.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON bodies are checked for depth, control characters and lone surrogates (api.parsers).
-    "DEFAULT_PARSER_CLASSES": ["shebao.api.parsers.CheckedJSONParser", "rest_framework.parsers.FormParser",
-                               "rest_framework.parsers.MultiPartParser"],
+    "DEFAULT_PARSER_CLASSES": ["shebao.api.parsers.CheckedJSONParser", "shebao.api.parsers.CheckedFormParser",
+                               "shebao.api.parsers.CheckedMultiPartParser"],
 }
 # The document's Chinese title, introduction and descriptions are put in by shebao.api.docs.
 SPECTACULAR_SETTINGS = {
@@ -386,7 +390,7 @@ SHEBAO_HELPLINE = os.environ.get("SHEBAO_HELPLINE", "12333").strip()
 SHEBAO_CARD_LINE = os.environ.get("SHEBAO_CARD_LINE", "96102").strip()
 for _name, _number in (("SHEBAO_HELPLINE", SHEBAO_HELPLINE), ("SHEBAO_CARD_LINE", SHEBAO_CARD_LINE)):
     if not (_number.isascii() and _number.replace("-", "").isdigit() and 3 <= len(_number) <= 20):
-        raise ImproperlyConfigured(f"{_name} must be a telephone number (digits and '-'), not {_number!r}")
+        raise ImproperlyConfigured(f"{_name}应为电话号码（数字和“-”），不能是{_number!r}")
 # Every PDF's TrueType font (core.pdffonts); empty: Debian's fonts-babelstone-han.
 SHEBAO_PDF_FONT = os.environ.get("SHEBAO_PDF_FONT", "")
 
@@ -437,7 +441,7 @@ SHEBAO_EXPORT_INLINE_ROWS = env_int("SHEBAO_EXPORT_INLINE_ROWS", 5000, least=1)
 SHEBAO_EXPORT_DIR = Path(os.environ.get("SHEBAO_EXPORT_DIR", VAR_DIR / "exports"))
 SHEBAO_EXPORT_RETENTION_HOURS = env_int("SHEBAO_EXPORT_RETENTION_HOURS", 24, least=1)
 if SHEBAO_TALLIES_REFRESH not in ("thread", "inline", "off"):
-    raise ImproperlyConfigured("SHEBAO_TALLIES_REFRESH is thread, inline or off")
+    raise ImproperlyConfigured("SHEBAO_TALLIES_REFRESH只能是thread、inline或off")
 
 # The identity check of 6.1 (portal.person_identity): the city's OpenID Connect provider. All three
 # or none; without them the portal says the check is not available. With DEBUG on and nothing set,
@@ -445,8 +449,8 @@ if SHEBAO_TALLIES_REFRESH not in ("thread", "inline", "off"):
 _identity = {k: os.environ.get(f"SHEBAO_IDENTITY_{k.upper()}", "").strip()
              for k in ("issuer", "client_id", "client_secret")}
 if any(_identity.values()) and not all(_identity.values()):
-    raise ImproperlyConfigured("SHEBAO_IDENTITY_ISSUER, SHEBAO_IDENTITY_CLIENT_ID and SHEBAO_IDENTITY_CLIENT_SECRET "
-                               "are set together or not at all")
+    raise ImproperlyConfigured("SHEBAO_IDENTITY_ISSUER、SHEBAO_IDENTITY_CLIENT_ID和SHEBAO_IDENTITY_CLIENT_SECRET"
+                               "须同时设置或都不设置")
 if not any(_identity.values()) and DEBUG:
     _identity = {"issuer": f"http://127.0.0.1:{env_int('SHEBAO_IDENTITY_STANDIN_PORT', 8001, least=1)}",
                  "client_id": "shebao-portal-demo", "client_secret": "shebao-portal-demo-secret"}

@@ -222,13 +222,8 @@ def audit_bulk_range(
     )
 
 
-def audited_bulk_update(
-    *, actor: Any, objs: Iterable[models.Model], fields: Sequence[str], reason: str = ""
-) -> int:
-    """`bulk_update` with one audit row per changed object, old and new values read first."""
-    objs = list(objs)
-    if not objs:
-        return 0
+def _update_events(actor: Any, objs: list[models.Model], fields: Sequence[str], reason: str) -> list[AuditEvent]:
+    """One unsaved UPDATE event per object of `objs` whose `fields` differ from the stored row (read first)."""
     model = type(objs[0])
     by_name = {f.name: f for f in model._meta.concrete_fields} | {f.attname: f for f in model._meta.concrete_fields}
 
@@ -260,8 +255,44 @@ def audited_bulk_update(
                     reason=_reason(reason),
                 )
             )
-    model.objects.bulk_update(objs, fields, batch_size=1000)
+    return events
+
+
+def _events_write(model: type[models.Model], events: list[AuditEvent]) -> int:
     AuditEvent.objects.bulk_create(events, batch_size=1000)
     if events:
         events_written.send(sender=AuditEvent, labels={model._meta.label})
     return len(events)
+
+
+def audited_bulk_update(
+    *, actor: Any, objs: Iterable[models.Model], fields: Sequence[str], reason: str = ""
+) -> int:
+    """`bulk_update` with one audit row per changed object, old and new values read first.
+
+    Returns the number of audit rows (objects changed)."""
+    objs = list(objs)
+    if not objs:
+        return 0
+    events = _update_events(actor, objs, fields, reason)
+    type(objs[0]).objects.bulk_update(objs, fields, batch_size=1000)
+    return _events_write(type(objs[0]), events)
+
+
+def audited_update_all(*, actor: Any, objs: Iterable[models.Model], values: dict[str, Any], reason: str = "") -> int:
+    """Set the same `values` (field name → value) on every object of `objs`, in the database by one
+    UPDATE per 1,000 keys, with the audit rows `audited_bulk_update` writes (one per changed object,
+    old and new values). `bulk_update`'s CASE per object cost a second for 1,500 spells ended by one
+    roster; this is one statement. Returns the number of audit rows."""
+    objs = list(objs)
+    if not objs:
+        return 0
+    for obj in objs:
+        for name, value in values.items():
+            setattr(obj, name, value)
+    model = type(objs[0])
+    events = _update_events(actor, objs, list(values), reason)
+    pks = [o.pk for o in objs]
+    for i in range(0, len(pks), 1000):
+        model.objects.filter(pk__in=pks[i:i + 1000]).update(**values)
+    return _events_write(model, events)

@@ -49,7 +49,7 @@ def parse_business_date(raw: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw.strip())
     except ValueError as exc:
-        raise ImproperlyConfigured(f"SHEBAO_TODAY must be a date YYYY-MM-DD, not {raw!r}") from exc
+        raise ImproperlyConfigured(f"SHEBAO_TODAY应为日期YYYY-MM-DD，不能是{raw!r}") from exc
 
 
 def business_date() -> dt.date | None:

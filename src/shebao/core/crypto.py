@@ -95,7 +95,7 @@ def _fernet(keys: tuple[str, ...]) -> MultiFernet:
         return MultiFernet([Fernet(k) for k in keys])
     except (ValueError, TypeError) as exc:
         raise ImproperlyConfigured(
-            "SHEBAO_FIELD_KEYS must be Fernet keys (url-safe base64 of 32 bytes), comma-separated") from exc
+            "SHEBAO_FIELD_KEYS应为以逗号分隔的Fernet密钥（32字节的URL安全base64编码）") from exc
 
 
 def fernet() -> MultiFernet:
@@ -142,8 +142,8 @@ def _open(f: MultiFernet, value: str | None) -> str | None:
     try:
         return f.decrypt(str(value).encode()).decode()
     except InvalidToken:
-        raise ImproperlyConfigured("an encrypted value opens with none of SHEBAO_FIELD_KEYS: "
-                                   "was a key removed before `shebao encryption_rotate` ran?") from None
+        raise ImproperlyConfigured("加密数据无法用SHEBAO_FIELD_KEYS中的任何密钥解开："
+                                   "是否在运行 shebao encryption_rotate 之前删除了旧密钥？") from None
 
 
 def _open_all(keys: tuple[str, ...], values: list[str | None]) -> list[str | None]:

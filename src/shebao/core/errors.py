@@ -69,6 +69,15 @@ class Unprocessable(DomainError):
     field_default = "action"
 
 
+class PreconditionRequired(DomainError):
+    """A change to a versioned record sent without the version the caller read (HTTP 428): applied
+    blindly it could overwrite what someone else did meanwhile (a lost update, review-input12 F13)."""
+
+    status = 428
+    code = problem = "precondition_required"
+    field_default = "version"
+
+
 class IdempotencyMismatch(Unprocessable):
     """The same Idempotency-Key was sent with a different request (nothing is stored twice)."""
 

@@ -43,6 +43,9 @@ BUSINESS_DATE_FROM = dt.date(1990, 1, 1)
 BUSINESS_YEARS_AHEAD = 1
 ID_MAX = 2**63 - 1
 JSON_MAX_DEPTH = 32
+# Keys in one JSON body at most, all its objects together: a body of 200,000 unknown keys held a worker
+# for 35 s (review-input12 F7). No request of the API names more than a few hundred.
+JSON_MAX_KEYS = 10_000
 INT_MAX = 2**63 - 1
 # Free text (a note, a reason, a letter) in a column without a declared length: ten pages at most.
 TEXT_MAX = 20_000
@@ -262,9 +265,9 @@ def business_date_problem(value: dt.date | dt.datetime, *, today: dt.date) -> st
     day = value.date() if isinstance(value, dt.datetime) else value
     first, last = business_date_range(today)
     if day < first:
-        return f"早于{first.year}年{first.month}月{first.day}日，不是有效的日期，请核对"
+        return f"早于{first:%Y-%m-%d}，不是有效的日期，请核对"
     if day > last:
-        return f"晚于{last.year}年{last.month}月{last.day}日，不是有效的日期，请核对"
+        return f"晚于{last:%Y-%m-%d}，不是有效的日期，请核对"
     return ""
 
 
@@ -556,6 +559,50 @@ def page_rows(qs: Any, page: int, size: int) -> PageRows:
     return PageRows(list(qs[start:start + size]), last, False, beyond=page)
 
 
+def no_such_day(year: int, month: int) -> str:
+    """Why year-month-day is no calendar day, in Chinese: the month, or how many days the month has."""
+    import calendar
+
+    if not 1 <= month <= 12:
+        return f"没有{month}月"
+    if not 1 <= year <= 9999:
+        return f"没有{year}年"
+    return f"{year}年{month}月只有{calendar.monthrange(year, month)[1]}天"
+
+
+# The one shape of a date typed as text: ASCII digits, YYYY-MM-DD (review-input13 F6: \d also took
+# full-width digits and one-digit months, so "２０２０-０２-１９" and "2020-2-19", real days, were said
+# not to exist; and Python's fromisoformat also takes the basic form "20200219").
+_DAY_SHAPE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+
+
+def date_text_problem(text: str, *, label: str = "日期", example: str = "2020-02-20") -> str:
+    """Why ``text`` is no ISO date, in Chinese, or ``""``: a day the calendar does not have is said so
+    (“2020-02-30”不存在：2020年2月只有29天), not called a format error (review-input12 F16)."""
+    m = _DAY_SHAPE_RE.fullmatch(text)
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        if m:
+            return ""
+    shown = text[:20]
+    if m:
+        year, month, day_no = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        why = no_such_day(year, month) if day_no >= 1 or not 1 <= month <= 12 else f"没有{day_no}日"
+        return f"{label}“{shown}”不存在：{why}"
+    return f"{label}“{shown}”格式错误，应为年-月-日，如{example}"
+
+
+def iso_date(text: str, *, label: str = "日期", example: str = "2020-02-20") -> dt.date:
+    """``text`` (YYYY-MM-DD) as a date, or ValueError with `date_text_problem`'s Chinese reason."""
+    why = date_text_problem(text, label=label, example=example)
+    if why:
+        raise ValueError(why)
+    return dt.date.fromisoformat(text)
+
+
 def form_date(raw: Any, *, label: str, field: str, required: bool = False) -> dt.date | None:
     """A business date typed in a page form (全角 digits too), within the plausible range; None when
     empty and not required; ValidationError in Chinese keyed by ``field`` otherwise."""
@@ -567,9 +614,9 @@ def form_date(raw: Any, *, label: str, field: str, required: bool = False) -> dt
             raise ValidationError({field: f"请填写{label}"})
         return None
     try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationError({field: f"{label}“{text[:20]}”格式错误，应为年-月-日，如2020-02-20"}) from None
+        day = iso_date(text, label=label)
+    except ValueError as e:
+        raise ValidationError({field: str(e)}) from None
     check_business_date(day, label=label, field=field)
     return day
 

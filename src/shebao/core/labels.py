@@ -53,21 +53,22 @@ BASE_PACK = "base"
 
 
 def clauses_cited_zh(clauses: Iterable[str], pack: str, version: str = "") -> str:
-    """What a decision rests on, as one sentence: its clauses with the pack that has them, and the
-    ordinary rules where it rests on those (``base``, or no clause at all), each named by its own title.
-    ``("1.1b", "base"), "beijing-2020-epidemic"`` →
-    ``第1.1b条（《…通知（2020年1月31日）》（版本…））；常态规则（《北京市社会保险常态规则》）``.
-    review-user11 F8: a case decided by the ordinary rules read 依据：常态规则（…2020年1月31日通知）, the
-    emergency notice named for rules it does not hold; the staff page printed 第base条."""
+    """What a decision rests on, as one sentence: the document that has its clauses, named by its title,
+    then the clauses; and the ordinary rules where it rests on those (``base``, or no clause at all).
+    ``("1.1b", "0.2"), "beijing-2020-epidemic"`` → ``北京市社会保险基金管理中心2020年1月31日通知第1.1b条、第0.2条``;
+    ``("1.1b", "base")`` adds ``；北京市社会保险常态规则``. No pack version (a release of the rules, not
+    something a reader cites) and no brackets around a title that may hold its own (review-user12 F5:
+    the clause, then the notice's title and its version, each in brackets inside the clause's own,
+    read as doubled closing brackets and jargon).
+    review-user11 F8: a case decided by the ordinary rules is never attributed to the emergency notice;
+    the staff page printed 第base条. ``version`` is accepted and not said."""
     from shebao.rules.wording import clause_zh
 
     clauses = [c for c in clauses if c]
     own = [clause_zh(c) for c in clauses if c != BASE_PACK]
-    parts = [f"{'、'.join(own)}（{policy_zh(pack, version)}）"] if own and pack != BASE_PACK else []
-    if own and pack == BASE_PACK:
-        parts.append(f"{'、'.join(own)}（{policy_zh(BASE_PACK, version)}）")
-    elif BASE_PACK in clauses or not own:
-        parts.append(f"常态规则（{policy_zh(BASE_PACK)}）")
+    parts = [f"{pack_title_zh(pack)}{'、'.join(own)}"] if own else []
+    if (BASE_PACK in clauses or not own) and not (own and pack == BASE_PACK):
+        parts.append(pack_title_zh(BASE_PACK))
     return "；".join(parts)
 
 

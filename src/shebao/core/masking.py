@@ -10,6 +10,7 @@ free text (a remittance memo, a log line). The masked form is the compact one ("
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 import unicodedata
@@ -106,6 +107,8 @@ _MOBILE_RE = re.compile(r"1[3-9]\d{9}")
 # Every number masked has 11 digits at least (a mobile; an ID number 15 or 17 and its X, an account 12):
 # a text with fewer digits holds none, which most texts (labels, dates, amounts, keys) show at once.
 _NUMBER_DIGITS_MIN = 11
+# ... and 30 characters at most (an account; an ID number is 18 with its X): no longer span is read.
+_NUMBER_CHARS_MAX = 30
 _NOT_DIGIT_RE = re.compile(r"[^0-9\uff10-\uff19]+")
 _GROUP_SPLIT_RE = re.compile(_SEP)
 
@@ -134,13 +137,22 @@ def _mask_run(run: str) -> str:
     sep = next((c for c in run if _GROUP_SPLIT_RE.match(c)), " ")
     if groups and normalize_code(groups[-1]) == "X" and len(groups) > 1:
         groups[-2:] = [groups[-2] + groups[-1]]
+    # Where each group starts in the run's characters without separators: a span of groups longer than
+    # the longest number masked (`_NUMBER_CHARS_MAX`) is none, so it is never built. Before, every span
+    # of every start was joined and read, cubic in the number of groups: a 9 KB address of "1-1-1-…"
+    # held the log filter for minutes (review-input12 MASK). Each group has one character at least, so
+    # at most `_NUMBER_CHARS_MAX` groups end a span from a start: linear in the run.
+    starts = [0]
+    for g in groups:
+        starts.append(starts[-1] + len(g))
     for tier in (1, 2):
-        whole = _mask_number(normalize_code(run), tier)
+        whole = _mask_number(normalize_code(run), tier) if starts[-1] <= _NUMBER_CHARS_MAX else None
         if whole is not None:
             return whole
         out, i, found = [], 0, False
         while i < len(groups):
-            for j in range(len(groups), i, -1):
+            last = bisect.bisect_right(starts, starts[i] + _NUMBER_CHARS_MAX) - 1
+            for j in range(min(last, len(groups)), i, -1):
                 masked = _mask_number(normalize_code("".join(groups[i:j])), tier)
                 if masked is not None:
                     out.append(masked)
@@ -200,7 +212,7 @@ def _mask_address(m: re.Match[str]) -> str:
 
     path, query = m.group("path"), m.group("query")
     if "%" in path:
-        decoded = unquote(path, errors="replace")
+        decoded = _digits_joined(unquote(path, errors="replace"))
         if decoded != path and (mask_text(decoded) != decoded or mask_text(path.replace("%", "")) != path.replace("%", "")):
             # A personal number percent-encoded in the path (full-width digits, a bidi prefix):
             # the decoded path, masked, with what is not printable written as its code point.
@@ -243,13 +255,57 @@ def _digits_unescaped(text: str) -> str:
     return _ESCAPED_WIDE_DIGIT_RE.sub(lambda m: m.group(1) or chr(ord(m.group(2)) - 0xFF10 + 0x30), text)
 
 
+# What a log line may hide a number behind (review-input13 F3): a letter beside it ("?q=ID1101…",
+# "/tel1371234…", or Django's escape "\\u202d" of a bidi control before it, whose last letter touches
+# the digits), which `mask_text` takes for part of a code and passes over; or an invisible character (or
+# Django's escape of one) between its digits ("110105\\u200b1965…", a soft hyphen). In a log line a run
+# of digits is read between any two non-digits, and the invisible characters between digits are dropped.
+_LOG_DIGITS_RE = re.compile(r"(?<![0-9\uff10-\uff19])[0-9\uff10-\uff19]{11,}[XxＸｘ]?(?![0-9\uff10-\uff19])")
+_ESCAPE_RE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_CREDIT_CODE_RE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
+_BETWEEN_DIGITS_RE = re.compile(
+    r"(?<=[0-9\uff10-\uff19])(?:" + INVISIBLE_RE.pattern + r"|\\u[0-9a-fA-F]{4})+(?=[0-9\uff10-\uff19])")
+
+
+def _drop_between(m: re.Match[str]) -> str:
+    kept = [e for e in _ESCAPE_RE.findall(m.group(0)) if not INVISIBLE_RE.fullmatch(chr(int(e, 16)))]
+    return m.group(0) if kept or INVISIBLE_RE.sub("", _ESCAPE_RE.sub("", m.group(0))) else ""
+
+
+def _digits_joined(text: str) -> str:
+    """`text` with the invisible characters (or their escapes) that stand between two digits dropped."""
+    return _BETWEEN_DIGITS_RE.sub(_drop_between, text) if len(text) >= _NUMBER_DIGITS_MIN else text
+
+
+def _log_digits_masked(text: str) -> str:
+    """Every run of 11 digits or more in `text` masked (`_mask_run`) even where a letter touches it:
+    for log lines only (a code in a page or an export keeps its letters' neighbours as `mask_text`
+    reads them). `text` has had its invisible characters between digits dropped (`_digits_joined`)."""
+    if len(_NOT_DIGIT_RE.sub("", text)) < _NUMBER_DIGITS_MIN:
+        return text
+
+    def mask(m: re.Match[str]) -> str:
+        start, end = m.start(), m.end()
+        while start > 0 and m.string[start - 1].isascii() and m.string[start - 1].isalnum():
+            start -= 1
+        while end < len(m.string) and m.string[end].isascii() and m.string[end].isalnum():
+            end += 1
+        token = m.string[start:end]
+        if _CREDIT_CODE_RE.fullmatch(token) and not token.isdigit():
+            return m.group(0)  # an employer's unified social credit code (GB 32100): no one's personal number
+        return _mask_run(m.group(0))
+
+    return _LOG_DIGITS_RE.sub(mask, text)
+
+
 class MaskingLogFilter(logging.Filter):
     """Masks personal data in every log record before a handler writes it: addresses as the query
     guard reads them (`mask_addresses`), then every number in the text (`mask_text`)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = mask_text(mask_addresses(_digits_unescaped(message)))
+        masked = _log_digits_masked(mask_text(_digits_joined(mask_addresses(_digits_joined(
+            _digits_unescaped(message))))))
         if masked != message:
             record.msg, record.args = masked, None
         if record.exc_info and not record.exc_text:

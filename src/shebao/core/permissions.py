@@ -220,7 +220,7 @@ TABLE: dict[str, Permission] = _rows(
     Permission("refund_file.download", "下载已放行的退费支付文件（含完整账号）", COLLECTION_DESK, city_wide=True,
                system=True),
     Permission("refund_result.import", "导入退费支付结果文件", COLLECTION_DESK, city_wide=True, system=True),
-    Permission("refund_file.view", "查看全市待支付退费和退费支付文件", COLLECTION_DESK | CENTER, city_wide=True),
+    Permission("refund_file.view", "查看全市待生成支付文件的退费和退费支付文件", COLLECTION_DESK | CENTER, city_wide=True),
     Permission("refund.cancel", "撤销未支付的退费（冲正）", REVIEWERS),
     # Employers' monthly declarations (月报) from a roster file: staged, then committed into dues.
     # The employer's own portal accounts upload and commit theirs online (issue 15).

@@ -26,6 +26,7 @@ from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
 from shebao.core.normalize import normalize_number_text
 from shebao.core.permissions import require
+from shebao.core.versions import UnreadVersion, refuse_unread
 from shebao.operations.models import (
     CheckItem,
     DisinfectionRound,
@@ -111,10 +112,11 @@ def _log_for(actor: Any, hall: Office, day: dt.date) -> HallDayLog:
 
 @transaction.atomic
 def hall_log_save(*, actor: Any, hall: Office | int, day: dt.date, visitors_checked: int | None, ventilation: str = "",
-                  posters_in_place: bool = False, notes: str = "", version: int | None = None) -> HallDayLog:
+                  posters_in_place: bool = False, notes: str = "", version: int | UnreadVersion | None = None,
+                  ) -> HallDayLog:
     """Write the day's log of a hall (8): how many visitors had their temperature taken, the
-    ventilation, whether the posters are in place. ``version`` (of a log already written) refuses a
-    stale page. Raises ActionRefused (not the hall manager of the hall's district), ValidationError
+    ventilation, whether the posters are in place. ``version`` (of the log the page showed, 0 when it
+    showed none; a page's `core.versions.posted_version`) refuses a stale page. Raises ActionRefused (not the hall manager of the hall's district), ValidationError
     (a day after today, no count (None: 请填写), a negative count, a stale version)."""
     hall = _hall(actor, "hall_log.record", hall)
     day = _day(day)
@@ -124,9 +126,13 @@ def hall_log_save(*, actor: Any, hall: Office | int, day: dt.date, visitors_chec
         raise ValidationError({"visitors_checked": "测温人数须为 0 到 100000 之间的整数"})
     ventilation = _text(ventilation, "ventilation", "通风情况", required=False, max_len=200)
     notes = _text(notes, "notes", "备注", required=False)
-    log = _log_for(actor, hall, day)
-    if version is not None and log.version != version:
+    # The page sends the version it showed, 0 when it showed no log: missing is 428, garbled 400
+    # (core.versions; review-input14 2: both were saved without any check).
+    refuse_unread(version)
+    existing = HallDayLog.objects.select_for_update().filter(hall=hall, day=day).first()
+    if version is not None and (existing.version if existing else 0) != version:
         raise ValidationError({"version": "日志已被他人更新，请刷新页面后重试"})
+    log = existing or _log_for(actor, hall, day)
     before = snapshot(log)
     log.visitors_checked, log.ventilation, log.posters_in_place, log.notes = (
         visitors_checked, ventilation, bool(posters_in_place), notes)
@@ -237,7 +243,7 @@ def incident_report(*, actor: Any, hall: Office | int, kind: str, occurred_at: d
 
 
 @transaction.atomic
-def incident_update(*, actor: Any, incident: Incident | int, version: int | None, isolation_room_used: bool,
+def incident_update(*, actor: Any, incident: Incident | int, version: int | UnreadVersion | None, isolation_room_used: bool,
                     authority_called_at: dt.datetime | None, authority_called_by: str, authority_reference: str,
                     outcome: str) -> Incident:
     """A follow-up report (续报): the health authority called, the outcome. The center is told again."""
@@ -247,6 +253,7 @@ def incident_update(*, actor: Any, incident: Incident | int, version: int | None
     if inc is None:
         raise ValidationError({"incident": "没有这个事件报告"})
     require(actor, "incident.report", district_id=inc.district_id)
+    refuse_unread(version)  # a page's version missing (428) or garbled (400): core.versions
     if version is None or inc.version != version:
         raise ValidationError({"version": "事件报告已被他人更新，请刷新页面后重试"})
     before = snapshot(inc)
@@ -261,7 +268,7 @@ def incident_update(*, actor: Any, incident: Incident | int, version: int | None
 
 
 @transaction.atomic
-def incident_acknowledge(*, actor: Any, incident: Incident | int, version: int | None) -> Incident:
+def incident_acknowledge(*, actor: Any, incident: Incident | int, version: int | UnreadVersion | None) -> Incident:
     """The municipal center acknowledges (签收) a report; once. Raises ActionRefused outside the center."""
     require(actor, "incident.acknowledge")
     pk = incident.pk if isinstance(incident, Incident) else incident
@@ -270,6 +277,7 @@ def incident_acknowledge(*, actor: Any, incident: Incident | int, version: int |
         raise ValidationError({"incident": "没有这个事件报告"})
     if inc.acknowledged_at is not None:
         raise ValidationError({"state": "该事件报告已签收"})
+    refuse_unread(version)  # a page's version missing (428) or garbled (400): core.versions
     if version is None or inc.version != version:
         raise ValidationError({"version": "事件报告已被续报，请刷新页面阅读后再签收"})
     before = snapshot(inc)

@@ -35,6 +35,7 @@ from shebao.core.contact import helpline
 from shebao.core.crypto import blind_index
 from shebao.core.normalize import normalize_phone
 from shebao.core.permissions import ActionRefused, require
+from shebao.core.versions import refuse_unread
 from shebao.operations.models import (
     OPT_OUT_KIND,
     Audience,
@@ -63,8 +64,12 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "title": "疫情期间“不见面”办理提示", "audience": Audience.DISTRICT_EMPLOYERS, "purpose": Purpose.SERVICE,
         "subject": "【{区}社保】疫情期间请通过网上办理社保业务",
         "body": "{单位名称}：疫情防控期间，社会保险业务请优先通过网上经办系统、自助终端或邮寄办理，"
-                "非必要不到大厅。2月份至疫情解除当月的征收期顺延，逾期不加收滞纳金。"
+                "非必要不到大厅。"
                 f"咨询电话{helpline()}。",  # the configured hotline (core.contact), read when loaded
+        # The policy it states, written from the policy in force when the maker loads the template
+        # (`template`): the announcements' own sentences, never a rule typed here (review-user14 (1):
+        # this body said 2月份至疫情解除当月的征收期顺延 while every page said 1月、2月 to 3月31日).
+        "policy": "collection_periods late_fee_relief",
     },
     "documents_owed": {
         "title": "容缺材料补交提醒", "audience": Audience.DOCUMENTS_OWED, "purpose": Purpose.LEGAL,
@@ -77,6 +82,40 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "body": "{姓名}：您所在单位{单位名称}的社保业务可网上办理，个人查询请使用北京人社APP，无需到大厅。",
     },
 }
+
+
+def policy_text(statement_ids: str) -> str:
+    """The sentences of the policy in force (``shebao.rules.wording``, the pack plus every published
+    announcement) with these statement ids, each with its clause: what the home page and the public
+    announcements page say, word for word."""
+    from shebao.core.policy import policy_statements
+
+    wanted = statement_ids.split()
+    found = [s for w in wanted for s in policy_statements() if s.id.split(":")[0] == w]
+    return "".join(f"{s.text}（{s.clause_zh}）。" for s in found)
+
+
+def template(name: str) -> dict[str, str]:
+    """A ready-made template as the maker loads it: its body carries the policy sentences it names,
+    from the policy in force now, placed before the closing 咨询电话 sentence; ``{}`` for an unknown
+    name."""
+    t = TEMPLATES.get(name)
+    if t is None:
+        return {}
+    out = {k: v for k, v in t.items() if k != "policy"}
+    policy = policy_text(t.get("policy", ""))
+    if policy:
+        head, sep, tail = out["body"].rpartition("咨询电话")
+        out["body"] = f"{head}{policy}{sep}{tail}" if sep else out["body"] + policy
+    return out
+
+
+def district_short(district: Office) -> str:
+    """The district as a signature names it: ``朝阳区`` (not the agency's full name, review-user14 (2):
+    【{区}社保】 read 【朝阳区社会保险基金管理中心社保】)."""
+    from shebao.registry.offices import short_name
+
+    return short_name(district.name)
 
 
 def retirees_available() -> bool:
@@ -151,7 +190,7 @@ def _district_offices(district: Office) -> Q:
 def recipients_of(outreach: Outreach) -> Iterator[dict[str, Any]]:
     """Each recipient of the message's audience: ``{"name", "values": {变量: 值}, "addresses":
     {channel: address or ""}}``. Reads only."""
-    district_name = outreach.district.name
+    district_name = district_short(outreach.district)
     if outreach.audience == Audience.DISTRICT_EMPLOYERS:
         contacts = {c.employer_id: c for c in EmployerContact.objects.filter(employer__district=outreach.district)}
         for e in Employer.objects.filter(district=outreach.district).order_by("credit_code"):
@@ -346,6 +385,7 @@ def _locked(actor: Any, outreach: Outreach | int, version: int | None, action: s
     require(actor, action, district_id=o.district_id)
     if o.state != Outreach.State.DRAFT:
         raise ValidationError({"state": f"通知{o.get_state_display()}，不能再审核"})
+    refuse_unread(version)  # a page's version missing (428) or garbled (400): core.versions (review-input14 2)
     if version is None or o.version != version:
         raise ValidationError({"version": "通知已被他人处理，请刷新页面后重试"})
     return o

@@ -27,6 +27,7 @@ from shebao.core.inputs import check_business_date
 from shebao.core.permissions import may, require
 from shebao.core.policy import current_policy
 from shebao.core.scoping import user_may_see_district
+from shebao.core.versions import refuse_unread
 from shebao.operations.models import RUNNING_STATES, AuditCase, AuditContact, AuditSuspension, Source, State
 from shebao.operations.selectors import epidemic_suspension
 from shebao.registry.models import Employer
@@ -58,6 +59,7 @@ def _locked(actor: Any, case: AuditCase | int, version: int | None) -> AuditCase
     locked = AuditCase.objects.select_for_update().select_related("district").filter(pk=pk).first()
     if locked is None or not user_may_see_district(actor, locked.district_id):
         raise PermissionDenied("不能办理其他区的稽核案件")
+    refuse_unread(version)  # a page's version missing (428) or garbled (400): core.versions (review-input14 2)
     if version is not None and locked.version != version:
         raise ValidationError({"version": "案件已被他人更新，请刷新页面后重试"})
     return locked

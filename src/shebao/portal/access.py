@@ -184,6 +184,16 @@ def portal_reader_load(request: HttpRequest) -> bool:
     return _load_employer(request) or _load_person(request)
 
 
+def _as_reader(request: HttpRequest, view: Callable[..., HttpResponse], *args: Any, **kwargs: Any) -> HttpResponse:
+    """The view answered with the applicant signed in as the reader of every refusal it makes: one
+    naming another application names its number only if the applicant may open it (cases.checks.read_by,
+    ux14 finding 6)."""
+    from shebao.cases.checks import read_by
+
+    with read_by(request.portal_actor):
+        return view(request, *args, **kwargs)
+
+
 def portal_employer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A page of an employer's account: see the module's docstring."""
 
@@ -192,7 +202,7 @@ def portal_employer_required(view: Callable[..., HttpResponse]) -> Callable[...,
         _refuse_staff(request)
         if not _load_employer(request):
             return _to_sign_in(request, "portal:employer_sign_in")
-        return view(request, *args, **kwargs)
+        return _as_reader(request, view, *args, **kwargs)
 
     return wrapped
 
@@ -207,7 +217,7 @@ def portal_employer_admin_required(view: Callable[..., HttpResponse]) -> Callabl
             return _to_sign_in(request, "portal:employer_sign_in")
         if request.portal_account.role != request.portal_account.Role.ADMIN:
             raise PermissionDenied("只有本单位的网上办事管理员可以管理经办人账户。")
-        return view(request, *args, **kwargs)
+        return _as_reader(request, view, *args, **kwargs)
 
     return wrapped
 
@@ -220,7 +230,7 @@ def portal_person_required(view: Callable[..., HttpResponse]) -> Callable[..., H
         _refuse_staff(request)
         if not _load_person(request):
             return _to_sign_in(request, "portal:person_sign_in")
-        return view(request, *args, **kwargs)
+        return _as_reader(request, view, *args, **kwargs)
 
     return wrapped
 

@@ -8,6 +8,12 @@ from typing import Any
 DEMO_ADMIN_LOGIN = "admin"
 DEMO_ADMIN_MOBILE = "13800138015"
 DEMO_PERSON_MOBILE = "13900139015"
+DEMO_RESIDENT_MOBILE = "13900139016"
+# A resident of 朝阳区 of sixty on the demo's business date, in no employee scheme, registered in the
+# residents' pension (6.1): the portal's 城乡居民养老保险 claim can be tried (review-user12 F9: the demo's
+# only person was an employee, for whom every residents' pension business is refused).
+DEMO_RESIDENT_ID17 = "11010519591201024"
+DEMO_RESIDENT_NAME = "周淑芬"
 
 
 def demo_portal_create(*, password: str) -> list[str]:
@@ -33,10 +39,96 @@ def demo_portal_create(*, password: str) -> list[str]:
                               mobile=DEMO_ADMIN_MOBILE, password=password)
     if person.phone != DEMO_PERSON_MOBILE:
         person_update(actor=job, person=person, reason="演示：网上办事登录手机号码", phone=DEMO_PERSON_MOBILE)
+    resident = _demo_resident(job)
     return [
         "网上办事（单位、个人）：http://127.0.0.1:8000/portal/",
         f"  单位登录：统一社会信用代码 {employer.credit_code}（{employer.name}），登录名 {DEMO_ADMIN_LOGIN}，"
         f"密码 {password}",
         f"  个人登录：证件号码 {person.id_number}（{person.name}）",
-        "  短信验证码写入 var/outbox/sms.jsonl（演示环境），或运行 .venv/bin/shebao portal_demo_code 查看最近一条。",
+        *([f"  城乡居民（已年满60周岁，可网上申领城乡居民养老保险待遇）：证件号码 {resident.id_number}（{resident.name}）"]
+          if resident is not None else []),
+        "  演示环境不真正发送短信：登录验证码和办理进度短信可在 http://127.0.0.1:8000/portal/demo/sms/"
+        "（演示短信收件箱）查看，或运行 .venv/bin/shebao portal_demo_code 查看最近一条验证码。",
     ]
+
+
+def _demo_resident(job: Any) -> Any:
+    """Make (once) the demo's resident (`DEMO_RESIDENT_ID17`), registered in the residents' pension
+    through the registry's services, or return the one made before; None when 朝阳区 is not loaded."""
+    from shebao.registry.checks import id_check_character
+    from shebao.registry.models import Office, Person, ResidentPension
+    from shebao.registry.resident_pension import resident_pension_register
+    from shebao.registry.services import person_register
+
+    number = DEMO_RESIDENT_ID17 + id_check_character(DEMO_RESIDENT_ID17)
+    person = Person.objects.filter(id_number=number).first()  # answered by the blind index
+    if person is None:
+        district = Office.objects.filter(code="110105").first()
+        if district is None:
+            return None
+        person = person_register(actor=job, id_number=number, name=DEMO_RESIDENT_NAME, district=district,
+                                 phone=DEMO_RESIDENT_MOBILE)
+    if not ResidentPension.objects.filter(person=person).exists():
+        resident_pension_register(actor=job, person=person, contribution_grade_fen=200_000,
+                                  bank_name="中国农业银行", bank_account="6228480010123456789")
+    return person
+
+
+# --- The demo's SMS inbox -------------------------------------------------------------------------
+def demo_sms_open() -> bool:
+    """Whether the demo's SMS inbox (/portal/demo/sms/) is open: a DEBUG copy (a demo or development
+    one) whose SMS go to the file adapter (`cases.notifications.FileAdapter`, no gateway configured), so
+    no message reaches a phone and a person signing in to the demo reads their code there (ux14
+    finding 3: the demo said it sent SMS that no demo user could see). Never with a gateway, never with
+    DEBUG off."""
+    from django.conf import settings
+
+    return bool(settings.DEBUG) and "sms" not in (getattr(settings, "SHEBAO_NOTIFY_ADAPTERS", {}) or {})
+
+
+# Portal sign-in codes and case messages (the outbox's events) as the inbox names them.
+SMS_KINDS = {"portal_sign_in_code": "登录验证码"}
+
+
+def demo_sms_messages(*, limit: int = 50) -> list[dict[str, str]]:
+    """The SMS written by the file adapter (`<SHEBAO_NOTIFY_DIR>/sms.jsonl`), newest first, at most
+    `limit`: each its recipient masked, the time it was handed over, what kind it is and its text."""
+    import json
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from shebao.core.masking import mask_phone
+
+    path = Path(settings.SHEBAO_NOTIFY_DIR) / "sms.jsonl"
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines()[-limit:]:
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        event = str(row.get("event") or "")
+        rows.append({"to": mask_phone(str(row.get("to") or "")), "sent_at": _beijing_time(row.get("sent_at")),
+                     "kind": SMS_KINDS.get(event, "办理进度通知" if event else "短信"),
+                     "subject": str(row.get("subject") or ""), "body": str(row.get("body") or "")})
+    return rows[::-1]
+
+
+def _beijing_time(stamp: Any) -> str:
+    """A stored send time (ISO 8601, UTC: `clock.wall_now`) as Beijing time ``YYYY-MM-DD HH:MM:SS``; a
+    stamp that is no time is shown as it was written, cut to 19 characters (the inbox showed the UTC
+    clock, eight hours behind the reader's)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    text = str(stamp or "")
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text[:19].replace("T", " ")
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when, dt.UTC)
+    return f"{timezone.localtime(when):%Y-%m-%d %H:%M:%S}"

@@ -152,6 +152,11 @@ def case_new(request: HttpRequest) -> HttpResponse:
             errors.setdefault(_error_key(f"details.{err.field}"), err.zh)
         if checked.ok:
             details = checked.details
+        elif not (person_wanted and person is None):
+            # the registry checks that do not depend on the inputs at fault, in the same round (review-user13 (6))
+            for e in business_forms.desk_checks(code, checked, employer=request.portal_employer, person=person,
+                                                applied_on=clock.today()):
+                errors.setdefault(_error_key(e.field), e.zh)
         if not errors:
             try:
                 case, _ = case_services.case_submit(
@@ -219,8 +224,8 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, "portal/employer/case.html", _case_context(request, case))
 
 
+@portal_employer_required  # signed in first, then the method (review-input14 8)
 @require_POST
-@portal_employer_required
 def case_commitment(request: HttpRequest, pk: int) -> HttpResponse:
     """Sign the commitment letter online: the text shown, signed by the account's holder; the service
     keeps the SHA-256 of the letter, its signer and time and the application's facts."""
@@ -240,8 +245,8 @@ def case_commitment(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("portal:employer_case", args=[case.pk]))
 
 
+@portal_employer_required  # signed in first, then the method (review-input14 8)
 @require_POST
-@portal_employer_required
 def case_document(request: HttpRequest, pk: int) -> HttpResponse:
     """Upload a document to the case, or the one owed (`owed`): checked by content, as at the desk
     (`portal.documents.document_upload`, the person's page's road too)."""
@@ -276,6 +281,31 @@ def account(request: HttpRequest) -> HttpResponse:
         "today": today,
         # the deferrals granted, each with its rule's citation once (a due's row names only the new date)
         "deferrals": [(d, basis) for d, basis in book.deferrals if d.status == "approved"]})
+
+
+@portal_employer_required
+def account_statement(request: HttpRequest) -> HttpResponse:
+    """单位缴费对账单 (PDF) of the signed-in employer's own account as of today: the statement the district
+    prints (reports.statement), dues, payments and refunds (review-user12 F7: the employer portal had no
+    statement, and its bill no refunds)."""
+    from urllib.parse import quote
+
+    from shebao.collection.selectors import employer_account
+    from shebao.core.pdffonts import PdfFontMissing, UnprintableText
+    from shebao.core.policy import current_policy
+    from shebao.reports.statement import statement_filename, statement_pdf
+
+    employer, today = request.portal_employer, clock.today()
+    book = employer_account(employer=employer, as_of=today, policy=current_policy())
+    try:
+        pdf = statement_pdf(account=book, printed_by="单位网上办事")
+    except (PdfFontMissing, UnprintableText) as e:  # a name printed in part is worse than no statement
+        messages.error(request, f"无法生成对账单：{e}")
+        return HttpResponseRedirect(reverse("portal:employer_account"))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (f"inline; filename=\"statement-{employer.pk}.pdf\"; "
+                                       f"filename*=UTF-8''{quote(statement_filename(employer, today))}")
+    return response
 
 
 # --- Messages ----------------------------------------------------------------------------------------

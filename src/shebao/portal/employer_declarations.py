@@ -109,8 +109,8 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "staged": declaration.status == Declaration.Status.STAGED})
 
 
+@portal_employer_required  # signed in first, then the method (review-input14 8)
 @require_POST
-@portal_employer_required
 def declaration_act(request: HttpRequest, pk: int) -> HttpResponse:
     """Commit (do=commit) or discard (do=discard) one of the employer's staged declarations."""
     declaration = get_object_or_404(_own(request), pk=pk)

@@ -19,7 +19,8 @@ from django import forms
 
 from shebao.core.forms import VisibleTextForm
 from shebao.core.masking import char_named, shown_text
-from shebao.core.normalize import normalize_code, normalize_phone, normalize_text
+from shebao.core.normalize import normalize_code, normalize_phone
+from shebao.core.person_name import normalize_person_name
 from shebao.registry.checks import CodeError, parse_citizen_id, validate_credit_code
 
 LOGIN = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
@@ -53,14 +54,20 @@ def visible_name_problem(name: str) -> str:
     """Why `name` cannot be shown as a person's name, in Chinese, or ``""``: empty once the spaces and
     the invisible format characters (zero-width space U+200B, joiners, bidi controls such as U+202E,
     Unicode category Cf) are set aside, or holding such a character at all (a name that shows as
-    blank, or reads backwards, on every page that names the account; bad-input review D11)."""
+    blank, or reads backwards, on every page that names the account; bad-input review D11); then the one
+    rule of a person's name (`core.person_name`: letters, Han characters and the 间隔号, no digits or
+    symbols), which an employer clerk's name escaped (review-input12 F16: "<b>HR 01</b>" was stored).
+    The clerk's document is not known: the rule of a document other than the 居民身份证."""
+    from shebao.core.person_name import person_name_problem
+
     for i, ch in enumerate(name, start=1):
         if unicodedata.category(ch) in ("Cf", "Cc", "Co", "Cs", "Cn"):
             # where and which, as every form says it (core.masking.invisible_problem)
             return f"姓名第{i}位是{char_named(ch)}，不能填写该字符，请核对后重新提交"
     if not any(unicodedata.category(ch)[0] in "LN" for ch in name):
         return "请填写姓名（须含文字）"
-    return ""
+    problem = person_name_problem(name)
+    return f"姓名{problem}" if problem else ""
 
 
 class NormalizedField(forms.CharField):
@@ -99,13 +106,17 @@ class PersonSignInForm(VisibleTextForm, forms.Form):
         problem = non_ascii_problem(value, "证件号码")
         if problem:
             raise forms.ValidationError(problem)
+        if len(value) in (16, 17) and value.rstrip("X").isdigit():
+            # A citizen ID number short of a digit or two (review-user13 (7): 17 digits "sent" a code): no
+            # document has this form, so it is refused here, before any code is made, sent or stored.
+            raise forms.ValidationError(f"证件号码有误：公民身份号码应为18位，现为{len(value)}位，请核对后重新输入")
         if len(value) == 18 and value[:17].isdigit():
             try:
                 return parse_citizen_id(value).number
             except CodeError as e:
-                raise forms.ValidationError(f"身份证号码有误：{e}") from None
+                raise forms.ValidationError(f"证件号码有误：{e}") from None
         if len(value) < 6:
-            raise forms.ValidationError("证件号码格式不正确：请输入18位居民身份证号码或其他证件号码")
+            raise forms.ValidationError("证件号码格式不正确：请输入18位公民身份号码或其他证件号码")
         return value
 
 
@@ -142,7 +153,7 @@ class EmployerSignInForm(VisibleTextForm, forms.Form):
 class ClerkForm(VisibleTextForm, forms.Form):
     login = NormalizedField(normalizer=normalize_login, label="登录名", max_length=40,
                             error_messages=_required("登录名"), help_text="3至40位字母、数字或 _ . -，不区分大小写")
-    display_name = NormalizedField(normalizer=normalize_text, label="姓名", max_length=50,
+    display_name = NormalizedField(normalizer=normalize_person_name, label="姓名", max_length=50,
                                    error_messages=_required("姓名"))
     mobile = NormalizedField(normalizer=normalize_phone, label="手机号码", max_length=11,
                              error_messages={**_required("手机号码"), "max_length": "手机号码须为11位中国大陆手机号码"},

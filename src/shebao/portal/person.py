@@ -24,12 +24,14 @@ from django.views.decorators.http import require_GET, require_POST
 from shebao.cases.models import Case, OutboxMessage
 from shebao.cases.timeline import case_timeline
 from shebao.core import clock
+from shebao.core.contact import card_line
 from shebao.core.errors import DomainError, IdempotencyMismatch
 from shebao.portal.access import portal_person_required
 from shebao.portal.documents import document_download, document_upload, documents_context
 from shebao.portal.person_identity import (
     identity_check_callback,
     identity_check_required,
+    identity_check_required_unless,
     identity_check_start,
     identity_checked_at,
     identity_fresh,
@@ -55,7 +57,8 @@ def _person_case_rows(person: Any) -> Any:
     the list does not show decrypted."""
     from shebao.cases.selectors import LIST_FIELDS
 
-    return _person_cases(person).select_related(None).only(*LIST_FIELDS)
+    return (_person_cases(person).select_related(None).select_related("refund", "card_order")
+            .only(*LIST_FIELDS, "refund__status", "card_order__status"))
 
 
 def _own_case(request: HttpRequest, pk: int) -> Case:
@@ -179,11 +182,19 @@ def _apply(request: HttpRequest, business: str, title: str, template: str, *, id
                                          idempotency_key=(request.POST.get("submission") or "")[:100] or None)
         except DeskInputError:
             # Every input judged on its own: the unreadable ones and the other fields' faults together.
-            from shebao.cases.business_forms import desk_read
+            from shebao.cases import services as case_services
+            from shebao.cases.business_forms import desk_checks, desk_read
 
             errors = {}
-            for err in desk_read(business, request.POST, today=clock.today()).errors:
+            checked = desk_read(business, request.POST, today=clock.today())
+            for err in checked.errors:
                 errors.setdefault(err.field.split(".")[0], err.zh)
+            # and the registry checks that do not depend on those inputs, in the same round (review-user13 (6))
+            found = desk_checks(business, checked, employer=None, person=request.portal_person,
+                                applied_on=clock.today())
+            if found:
+                more, general = _refusal_errors(case_services.DetailsRefused(found))
+                errors = {**more, **errors}
             status = 400
         except IdempotencyMismatch:
             general, status = "该申请表已经提交过（内容与本次不同）；如需再提交一份申请，请重新打开申请页面填写。", 400
@@ -194,7 +205,7 @@ def _apply(request: HttpRequest, business: str, title: str, template: str, *, id
 
             open_case = open_case_of(person=request.portal_person, business=business)
         else:
-            messages.success(request, f"已提交{case.business_zh}申请（受理编号{case.pk}），可在“我的申请”中查看办理进度。")
+            messages.success(request, f"已提交{case.business_zh}申请（申请编号{case.pk}），可在“我的申请”中查看办理进度。")
             return HttpResponseRedirect(reverse("portal:person_case", args=[case.pk]))
     import uuid
 
@@ -205,7 +216,7 @@ def _apply(request: HttpRequest, business: str, title: str, template: str, *, id
         if ONE_OPEN_PER_PERSON in definition(business).checks:
             open_case = open_case_of(person=request.portal_person, business=business)
     return TemplateResponse(request, template, {
-        "open_case": open_case,
+        **_open_case_words(open_case, None),
         "person": request.portal_person, "title": title, "business": business,
         "fields": form_fields(business, request.POST if request.method == "POST" else _initial(initial)),
         "errors": errors, "general": general, "submission": request.POST.get("submission") or uuid.uuid4().hex,
@@ -222,19 +233,61 @@ def _initial(values: dict[str, str] | None) -> Any:
     return q
 
 
+def _replays(request: HttpRequest, case: Any) -> bool:
+    """Whether this POST is the form that made `case` sent again (its one-time token, as the case
+    service keys a portal applicant's submission)."""
+    from shebao.cases.services import portal_idempotency_key
+
+    token = (request.POST.get("submission") or "")[:100]
+    return bool(token) and case.idempotency_key == portal_idempotency_key(request.portal_actor, token)
+
+
+def _open_case_words(open_case: Any, card_in_progress: Any) -> dict[str, Any]:
+    """The notice of an application still being handled (or a card on its way) as the person may read
+    it: its number and the way to it only when it is the person's own application; one an employer made
+    for them is said without a number or link (ux14 finding 6: no page names a case its reader cannot
+    open). Called within the page's `cases.checks.read_by`."""
+    from shebao.cases.checks import case_named, case_openable
+
+    card_case = card_in_progress.case if card_in_progress is not None else None
+    return {"open_case": open_case, "card_in_progress": card_in_progress,
+            "open_case_named": case_named(open_case) if open_case is not None else "",
+            "open_case_openable": open_case is not None and case_openable(open_case),
+            "card_case_named": case_named(card_case) if card_case is not None else "",
+            "card_case_openable": card_case is not None and case_openable(card_case)}
+
+
+def _card_notice(request: HttpRequest) -> HttpResponse | None:
+    """The card page when no application can be made now: a card on its way (ordered, made or posted)
+    or a card application still being handled. Said first, with the way to it and the card line, and
+    without the identity check or the form (review-user12 F3: the person did the face check, then read
+    that a card was in progress above a form that could still be filled in)."""
+    from shebao.cards.selectors import card_order_in_progress
+    from shebao.cases.checks import open_case_of
+
+    person = request.portal_person
+    in_progress = card_order_in_progress(person=person)
+    open_case = None if in_progress else open_case_of(person=person, business="card_replacement")
+    if in_progress is None and open_case is None:
+        return None
+    if open_case is not None and request.method == "POST" and _replays(request, open_case):
+        return None  # the form that made this case, posted again (a double click): led to it, not refused
+    return TemplateResponse(request, "portal/person/apply.html", {
+        "person": person, "title": "补换社会保障卡", "business": "card_replacement", "blocked": True,
+        **_open_case_words(open_case, in_progress)},
+        status=400 if request.method == "POST" else 200)  # a form posted anyway: refused, nothing stored
+
+
 @portal_person_required
-@identity_check_required
+@identity_check_required_unless(_card_notice)
 def person_card_apply(request: HttpRequest) -> HttpResponse:
     """补换社会保障卡 (5.1): the reason and the EMS delivery address; the same definition as the desk.
     Behind a fresh identity check (issue 15: the card, which carries financial functions, goes to the
-    address typed here; review-user7 F7)."""
-    from shebao.cards.selectors import card_order_in_progress
-
+    address typed here; review-user7 F7), unless no application can be made now (`_card_notice`)."""
     return _apply(request, "card_replacement", "补换社会保障卡", "portal/person/apply.html",
                   identity_checked=identity_fresh(request, request.portal_person),
-                  extra={"card_in_progress": card_order_in_progress(person=request.portal_person),
-                         "lead": "本业务已通过身份核验。新卡制作完成后由EMS寄至您填写的地址（第5.1条）；"
-                                 "办结后可打印领卡证明，新卡送达前可凭证明就医。"})
+                  extra={"lead": "本业务已通过身份核验。新卡制作完成后由EMS寄至您填写的地址，可凭邮件号查询寄递进度"
+                                 f"或拨打{card_line()}咨询（第5.1条）；办结后可打印领卡证明，新卡送达前可凭证明就医。"})
 
 
 @portal_person_required

@@ -20,8 +20,9 @@ from django.db import IntegrityError, transaction
 from shebao.core import clock
 from shebao.core.audit import audit_create_event, audit_update, snapshot
 from shebao.core.errors import Conflict, DomainError
-from shebao.core.normalize import normalize_phone, normalize_text
+from shebao.core.normalize import normalize_phone
 from shebao.core.permissions import ActionRefused, PortalActor, actor_label, portal_may_act_on, require
+from shebao.core.person_name import normalize_person_name
 from shebao.portal.forms import LOGIN, MOBILE, visible_name_problem
 from shebao.portal.models import EmployerAccount
 from shebao.registry.models import Employer
@@ -31,7 +32,7 @@ def _check_fields(*, login: str, display_name: str, mobile: str, password: str) 
     """Refuse, in Chinese and naming the field, what an account may not hold; writes nothing.
     Returns the login, name and mobile as stored (normalised: `core.normalize`)."""
     login = unicodedata.normalize("NFKC", login or "").strip()
-    display_name = normalize_text(display_name)
+    display_name = normalize_person_name(display_name)  # the name rule's spelling (review-input12 F16)
     mobile = normalize_phone(mobile)
     if not LOGIN.match(login):
         raise DomainError("登录名须为3至40位字母、数字或 _ . -", "login: 3-40 letters, digits, _ . -", field="login")

@@ -8,6 +8,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("sign-out/", views.sign_out, name="sign_out"),
+    path("demo/sms/", views.demo_sms, name="demo_sms"),
     path("person/sign-in/", views.person_sign_in, name="person_sign_in"),
     path("person/sign-in/code/", views.person_sign_in_code, name="person_sign_in_code"),
     path("person/", views.person_home, name="person_home"),
@@ -43,6 +44,7 @@ urlpatterns = [
     path("employer/cases/<id:pk>/documents/<id:doc_pk>/", employer.case_document_download,
          name="employer_case_document_download"),
     path("employer/account/", employer.account, name="employer_account"),
+    path("employer/account/statement.pdf", employer.account_statement, name="employer_account_statement"),
     path("employer/messages/", employer.message_list, name="employer_messages"),
     path("employer/declarations/", employer_declarations.declaration_list, name="employer_declarations"),
     path("employer/declarations/<id:pk>/", employer_declarations.declaration_detail, name="employer_declaration"),

@@ -35,6 +35,12 @@ from shebao.portal.models import EmployerAccount, SignInEvent
 PERSON_PENDING = "portal_person_pending"
 
 
+def _demo_sms_open() -> bool:
+    from shebao.portal.demo import demo_sms_open
+
+    return demo_sms_open()
+
+
 def _next(request: HttpRequest, default: str) -> str:
     return portal_next(request, request.POST.get("next") or request.GET.get("next"), default=reverse(default))
 
@@ -51,6 +57,20 @@ def home(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("portal:employer_home" if session.get("kind") == "employer"
                                             else "portal:person_home"))
     return TemplateResponse(request, "portal/home.html", {"staff": staff_signed_in(request)})
+
+
+@portal_public
+def demo_sms(request: HttpRequest) -> HttpResponse:
+    """演示短信收件箱: the SMS a demo copy "sent" (written to its file, no phone reached), newest first,
+    so a person signing in to the demo reads their code and their applications' messages (ux14 finding 3).
+    Only on a DEBUG copy without an SMS gateway (`portal.demo.demo_sms_open`); elsewhere it does not exist."""
+    from django.http import Http404
+
+    from shebao.portal.demo import demo_sms_messages, demo_sms_open
+
+    if not demo_sms_open():
+        raise Http404("没有该页面")
+    return TemplateResponse(request, "portal/demo_sms.html", {"rows": demo_sms_messages()})
 
 
 # --- An insured person ---------------------------------------------------------------------------
@@ -97,6 +117,7 @@ def person_sign_in_code(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(_next(request, "portal:person_home"))
             form.add_error("code", reason)
     return TemplateResponse(request, "portal/code.html", {
+        "demo_sms": _demo_sms_open(),
         "form": form, "label": pending["label"], "kind": "person", "next": _next(request, "portal:person_home"),
         "restart": reverse("portal:person_sign_in")}, status=status)
 
@@ -137,6 +158,7 @@ def employer_sign_in_code(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(_next(request, "portal:employer_home"))
             form.add_error("code", reason)
     return TemplateResponse(request, "portal/code.html", {
+        "demo_sms": _demo_sms_open(),
         "form": form, "label": f"{account.employer.name} · {account.display_name}（验证码已发送至{account.mobile_masked}）",
         "kind": "employer", "next": _next(request, "portal:employer_home"),
         "restart": reverse("portal:employer_sign_in")}, status=status)
@@ -156,7 +178,15 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 # --- Signed in -------------------------------------------------------------------------------------
 @portal_person_required
 def person_home(request: HttpRequest) -> HttpResponse:
-    return TemplateResponse(request, "portal/person/home.html", {"person": request.portal_person})
+    """The person's menu. A pensioner (a retiree of the employees' basic pension, not ended) finds 我的养老金
+    first and is not offered the residents' pension (城乡居民养老保险), which one drawing the employees'
+    pension does not join (review-user14 (12))."""
+    from django.apps import apps
+
+    person = request.portal_person
+    pensioner = apps.is_installed("shebao.benefits") and apps.get_model("benefits", "Retiree").objects.filter(
+        person=person, died_on__isnull=True).exclude(status="ended").exists()
+    return TemplateResponse(request, "portal/person/home.html", {"person": person, "pensioner": pensioner})
 
 
 @portal_employer_required
@@ -185,8 +215,8 @@ def employer_accounts(request: HttpRequest) -> HttpResponse:
         "form": form, "accounts": accounts, "employer": request.portal_employer}, status=status)
 
 
+@portal_employer_admin_required  # signed in first: a GET by anyone else goes to the sign-in (review-input14 8)
 @require_POST
-@portal_employer_admin_required
 def employer_account_disable(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(EmployerAccount, pk=pk, employer=request.portal_employer)
     try:

@@ -22,14 +22,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_create, audit_update, snapshot
-from shebao.core.money import format_yuan
+from shebao.core.money import amount_cap_problem, format_yuan
 from shebao.core.normalize import normalize_month, normalize_text
 from shebao.core.permissions import require
-from shebao.registry.models import AccountMonth, Contribution, PensionAccount, Person
+from shebao.registry.models import AccountMonth, PensionAccount, Person
 from shebao.rules.dates import month_index, month_of_date
 
 
@@ -60,10 +59,18 @@ class AccountSummary:
 
 
 def _contribution_months(person: Person, exclude: Iterable[str] = ()) -> dict[str, int]:
-    """Beijing's paid pension months of `person` with the personal share credited (fen), by month."""
-    rows = (Contribution.objects.filter(person=person, pension_employer_fen__gt=0, paid_on__isnull=False)
-            .exclude(month__in=list(exclude)).values("month").annotate(personal=Sum("pension_personal_fen")))
-    return {r["month"]: int(r["personal"] or 0) for r in rows}
+    """Beijing's paid pension months of `person` up to today with the personal share credited (fen), by
+    month: paid and counted as the rights record counts them (`collection.selectors.paid_contributions`,
+    `insurance_counted`), so the account's months and the rights record's agree (review-user13 (8))."""
+    from shebao.collection.selectors import insurance_counted, paid_contributions
+    from shebao.core import clock
+
+    skip = set(exclude)
+    out: dict[str, int] = {}
+    for row in paid_contributions(person=person, as_of=clock.today()):
+        if row.month not in skip and insurance_counted("pension", row.amounts.__getitem__):
+            out[row.month] = out.get(row.month, 0) + row.amounts["pension_personal_fen"]
+    return out
 
 
 def account_summary(account: PensionAccount) -> AccountSummary:
@@ -118,6 +125,13 @@ def parse_lines(raw: Any, *, field: str = "lines", need_amount: bool = True) -> 
             continue
         if base is None or base < 0:
             errors[f"{field}.{i}.base_fen"] = f"{where}（{month}）缴费基数应为不小于0的整数（分）"
+            continue
+        # more than the project's cap is a typing error, not an account's month (review-input14 1)
+        if problem := amount_cap_problem(amount, label=f"{where}（{month}）记账金额"):
+            errors[f"{field}.{i}.amount_fen"] = problem
+            continue
+        if problem := amount_cap_problem(base, label=f"{where}（{month}）缴费基数"):
+            errors[f"{field}.{i}.base_fen"] = problem
             continue
         out.append(AccountLine(month, amount, base))
     if errors:

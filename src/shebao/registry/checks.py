@@ -156,7 +156,9 @@ def parse_citizen_id(value: str, *, today: dt.date | None = None) -> CitizenId:
     expected = id_check_character(number[:17])
     if number[17] != expected:
         raise CodeError(
-            f"公民身份号码第18位校验码错误：应为“{expected}”，实为“{number[17]}”（号码中有错误的字符）",
+            # never the character that would pass: the typo is elsewhere, and a user told the "right" last
+            # character would change it rather than find the typo (review-user14 (14))
+            "公民身份号码第18位校验码与前17位不符：号码中有输错的字符，请对照证件逐位核对",
             position=18, reason="check_character_mismatch",
         )
     if today is None:
@@ -212,7 +214,7 @@ def validate_credit_code(value: str, *, legacy_check_character: bool = False) ->
     expected = credit_check_character(code[:17])
     if code[17] != expected and not legacy_check_character:
         raise CodeError(
-            f"统一社会信用代码第18位校验码错误：应为“{expected}”，实为“{code[17]}”（代码中有错误的字符）",
+            "统一社会信用代码第18位校验码与前17位不符：代码中有输错的字符，请对照证照逐位核对",
             position=18, reason="check_character_mismatch",
         )
     return code
@@ -280,9 +282,8 @@ def citizen_id_under_other_type(id_type: str, value: str) -> str:
     citizen = reads_as_citizen_id(number)
     if citizen is None:
         if _citizen_id_mistyped(number):
-            return (f"号码形如居民身份证号码（第1–6位为行政区划代码，第7–14位为出生日期），但第18位校验码应为"
-                    f"“{id_check_character(number[:17])}”，实为“{number[17]}”；如为居民身份证，证件类型应为居民身份证，"
-                    "并核对号码")
+            return ("号码形如公民身份号码（第1–6位为行政区划代码，第7–14位为出生日期），但第18位校验码与前17位不符；"
+                    "如为居民身份证，证件类型应为居民身份证，并逐位核对号码")
         return ""
     if citizen != number:
         return f"这是第一代居民身份证号码（对应的18位号码为{citizen}），证件类型应为居民身份证"

@@ -328,9 +328,9 @@ class Person(BlindIndexedModel):
                 raise ValidationError({"id_number": str(e)}) from None
             self.id_number = cid.number
             if self.birth_date and self.birth_date != cid.birth_date:
-                raise ValidationError({"birth_date": f"出生日期与身份证号码不一致（号码中为{cid.birth_date}）"})
+                raise ValidationError({"birth_date": f"出生日期与证件号码不一致（号码中为{cid.birth_date}）"})
             if self.gender and self.gender != cid.gender:
-                raise ValidationError({"gender": "性别与身份证号码第17位不一致"})
+                raise ValidationError({"gender": "性别与证件号码第17位不一致"})
 
     @property
     def audit_district_code(self) -> str:

@@ -173,7 +173,7 @@ def _claim_age_check(person: Person, applied_on: dt.date) -> None:
     age = int(current_policy().value("resident_pension.claim_age", applied_on))
     if _age_on(person.birth_date, clock.today()) < age:
         reached = dt.date(person.birth_date.year + age, person.birth_date.month, 1)
-        raise ValidationError({"person": f"城乡居民养老保险待遇须年满{age}周岁方可申领（该人员{reached:%Y年%m月}年满{age}周岁）"})
+        raise ValidationError({"person": f"城乡居民养老保险待遇须年满{age}周岁方可申领（该人员{reached:%Y-%m}年满{age}周岁）"})
 
 
 @transaction.atomic

@@ -68,9 +68,9 @@ def derive_person_identity(person: Person, *, new_document: bool = True, new_nam
         except CodeError as e:
             raise ValidationError({"id_number": str(e)}) from None
         if person.birth_date and person.birth_date != cid.birth_date:
-            raise ValidationError({"birth_date": f"出生日期与身份证号码不一致（号码中为{cid.birth_date}）"})
+            raise ValidationError({"birth_date": f"出生日期与证件号码不一致（号码中为{cid.birth_date}）"})
         if person.gender and person.gender != cid.gender:
-            raise ValidationError({"gender": "性别与身份证号码第17位不一致"})
+            raise ValidationError({"gender": "性别与证件号码第17位不一致"})
         person.id_number, person.birth_date, person.gender = cid.number, cid.birth_date, cid.gender
     else:
         if not person.id_number:

@@ -19,13 +19,11 @@ from shebao.registry.offices import short_name
 from shebao.reports import selectors
 from shebao.reports.pdfcharts import bar_chart, chart_height
 from shebao.reports.pdfpages import LEFT, RIGHT, Pages
+from shebao.rules.wording import month_zh
 
 FIG_HEADS = ["指标", "依据条款", "本月数值"]
-FIG_WIDTHS = [90 * mm, 30 * mm, 60 * mm]
 WORK_HEADS = ["区", "申请量", "无接触占比", "在办", "逾期未办结", "容缺材料逾期"]
-WORK_WIDTHS = [50 * mm, 22 * mm, 26 * mm, 26 * mm, 28 * mm, 28 * mm]
 MONEY_HEADS = ["区", "应缴（元）", "已缴（元）", "欠缴（元）", "征缴率", "待遇已支付（元）"]
-MONEY_WIDTHS = [40 * mm, 30 * mm, 30 * mm, 30 * mm, 18 * mm, 32 * mm]
 
 
 
@@ -55,19 +53,16 @@ def monthly_report_pdf(*, board: selectors.Dashboard, month: str, refreshed_at: 
     `month` is ``YYYY-MM``; `refreshed_at` when the tallies were last refreshed (printed on the
     report). Raises core.pdffonts' `PdfFontMissing` / `UnprintableText` rather than print a gap."""
     where = board.district.name if board.district else "全市"
-    pages = Pages.open(title=f"领导月报：{month[:4]}年{month[5:7]}月（{where}）",
-                       heading=f"社会保险经办领导月报（{month[:4]}年{month[5:7]}月）")
+    pages = Pages.open(title=f"领导月报：{month_zh(month)}（{where}）",
+                       heading=f"社会保险经办领导月报（{month_zh(month)}）")
     pages.text(f"范围：{where}；统计期间：{board.start:%Y-%m-%d}至{board.end:%Y-%m-%d}", 10)
     fresh = (f"统计数据更新于{timezone.localtime(refreshed_at):%Y-%m-%d %H:%M}" if refreshed_at
              else "统计数据尚未生成")
     pages.text(f"{fresh}；{selectors.basis_text(board)}逾期按{board.today:%Y-%m-%d}计算。", 9)
     pages.y -= 2 * mm
-    pages.text("一、各项指标", 11, 7 * mm)
-    pages.heads = (FIG_HEADS, FIG_WIDTHS)
-    pages.row(FIG_HEADS, FIG_WIDTHS, bold=True)
-    for f in selectors.FIGURES:
-        pages.row([f.zh, f"第{f.clause}条", show(board.value(f.code), f.unit)], FIG_WIDTHS)
-    pages.heads = None
+    pages.heading("一、各项指标")
+    pages.table(FIG_HEADS, [[f.zh, f"第{f.clause}条", show(board.value(f.code), f.unit)] for f in selectors.FIGURES],
+                empty="没有指标。")
     channels = selectors.BREAKDOWN["channel"].names()
     applied = board.total.keys("applied")
     if applied:
@@ -77,28 +72,21 @@ def monthly_report_pdf(*, board: selectors.Dashboard, month: str, refreshed_at: 
     districts = board.districts
     labels = [short_name(o.name) for o, _ in districts]
     pages.y -= 4 * mm
-    pages.text("二、各区办件（第9条、第1.3条）", 11, 7 * mm)
-    pages.heads = (WORK_HEADS, WORK_WIDTHS)
-    pages.row(WORK_HEADS, WORK_WIDTHS, bold=True)
+    pages.heading("二、各区办件（第9条、第1.3条）")
     fig = selectors.FIGURE
-    for o, s in districts:
-        pages.row([o.name, show(fig["applications"].value(s), "n"), show(fig["contactless_share"].value(s), "permille"),
-                   show(fig["open"].value(s), "n"), show(fig["overdue"].value(s), "n"),
-                   show(fig["owed_overdue"].value(s), "n")], WORK_WIDTHS)
-    pages.heads = None
+    pages.table(WORK_HEADS, [[o.name, show(fig["applications"].value(s), "n"),
+                              show(fig["contactless_share"].value(s), "permille"), show(fig["open"].value(s), "n"),
+                              show(fig["overdue"].value(s), "n"), show(fig["owed_overdue"].value(s), "n")]
+                             for o, s in districts], empty="没有区的数据。")
     if districts:
         _chart(pages, title="各区在办与逾期（笔）", labels=labels,
                series=[("在办", [s.n("open") for _, s in districts]),
                        ("逾期未办结", [s.overdue["open"] for _, s in districts])], counts=True)
     pages.y -= 4 * mm
-    pages.text("三、各区征缴与待遇发放（第3条、第0.3条、第2.1条）", 11, 7 * mm)
-    pages.heads = (MONEY_HEADS, MONEY_WIDTHS)
-    pages.row(MONEY_HEADS, MONEY_WIDTHS, bold=True)
-    for o, s in districts:
-        pages.row([o.name, format_yuan(s.fen("dues")), format_yuan(s.fen("paid")), format_yuan(s.fen("arrears")),
-                   show(fig["collection_rate"].value(s), "permille"), format_yuan(s.fen("payroll", "paid"))],
-                  MONEY_WIDTHS)
-    pages.heads = None
+    pages.heading("三、各区征缴与待遇发放（第3条、第0.3条、第2.1条）")
+    pages.table(MONEY_HEADS, [[o.name, format_yuan(s.fen("dues")), format_yuan(s.fen("paid")),
+                               format_yuan(s.fen("arrears")), show(fig["collection_rate"].value(s), "permille"),
+                               format_yuan(s.fen("payroll", "paid"))] for o, s in districts], empty="没有区的数据。")
     if districts:
         _chart(pages, title="各区应缴、已缴与欠缴（元）", labels=labels,
                series=[("应缴", [s.fen("dues") / 100 for _, s in districts]),

@@ -63,6 +63,7 @@ from typing import Any
 
 from shebao.core.inputs import id_problem, normalize_person_name, person_name_problem, phone_problem
 from shebao.core.masking import char_named, invisible_problem
+from shebao.core.money import amount_cap_problem
 from shebao.core.normalize import normalize_code, normalize_month, normalize_phone, normalize_text
 
 from .catalog import business as catalog_business
@@ -409,8 +410,10 @@ def _one(spec: FieldSpec, value: Any, label: str, today: dt.date) -> Any:
             raise _Bad(f"{label}不能小于{show(spec.min)}")
         if spec.max is not None and n > spec.max:
             raise _Bad(f"{label}不能大于{show(spec.max)}")
-        if t == "fen" and not 0 <= n < 2**46:
+        if t == "fen" and n < 0:
             raise _Bad(f"{label}超出合理范围")
+        if t == "fen" and (problem := amount_cap_problem(n, label=label)):  # 10^12 fen, not 2^46 (review-input14 1)
+            raise _Bad(problem)
         return n
     if t == "ids":
         if not isinstance(value, list) or not value:

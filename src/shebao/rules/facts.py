@@ -14,7 +14,21 @@ from typing import Any
 from shebao.core.masking import echo
 
 from .catalog import Catalog, catalog, fact_name
-from .dates import SCALAR, InputError, day_number, month_index, parse_date
+from .dates import (
+    BUSINESS_DATE_FROM,
+    BUSINESS_DATE_TO,
+    SCALAR,
+    InputError,
+    birth_date_check,
+    business_date_check,
+    business_month_check,
+    day_date,
+    day_number,
+    month_index,
+    month_of_day,
+    month_str,
+    parse_date,
+)
 from .retirement import PARAMETERS as RETIREMENT_PARAMETERS
 
 # name -> (kind, enum). Kinds: enum, day, month, int, bool, mask.
@@ -69,10 +83,18 @@ def _codes(cat: Catalog) -> dict[str, dict[str, int]]:
     return codes
 
 
+# The largest value of each whole-number fact: a person's months of contributions in Beijing are at
+# most a working life (100 years). Without a bound a number of 20 digits overflowed the int64 column
+# the rules evaluate in and crashed the whole batch of `shebao decide` (review-input12 F6).
+INT_FACT_MAX = {"person.beijing_pension_months": 100 * 12}
+INT_FACT_MAX_DEFAULT = 10**9
+
+
 def _int(value: Any, field: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise InputError(f"{field}: expected a whole number >= 0, got {value!r}", field=field,
-                         zh=f"{fact_name(field)}应为不小于0的整数，填写的是“{echo(value)}”")
+    most = INT_FACT_MAX.get(field, INT_FACT_MAX_DEFAULT)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= most:
+        raise InputError(f"{field}: expected a whole number from 0 to {most}, got {echo(value)!r}", field=field,
+                         zh=f"{fact_name(field)}应为0至{most}的整数，填写的是“{echo(value)}”")
     return value
 
 
@@ -91,6 +113,44 @@ def _day(value: Any, field: str) -> int:
     return n
 
 
+_BUSINESS_DAYS = (day_number(BUSINESS_DATE_FROM), day_number(BUSINESS_DATE_TO))
+
+
+def _business_day(value: Any, field: str) -> int:
+    """A business date's day number (`dates.business_date_check`: 1990-01-01 .. 2099-12-31; an
+    application of 0001-01-01 was decided, review-input13 F8)."""
+    n = _day(value, field)
+    if not _BUSINESS_DAYS[0] <= n <= _BUSINESS_DAYS[1]:
+        business_date_check(day_date(n), field)
+    return n
+
+
+def _shown_keys(keys: Any) -> str:
+    """Unknown keys as a refusal names them: at most 20, each at most 40 characters (a line of 200,000
+    unknown keys must not make an answer of megabytes, review-input12 F7)."""
+    listed = sorted(str(k)[:40] for k in keys)
+    return "、".join(listed[:20]) + (f"等{len(listed)}项" if len(listed) > 20 else "")
+
+
+def _unknown_keys(obj: dict[str, Any], allowed: frozenset[str], where: str, where_zh: str) -> None:
+    """InputError naming the first unknown key of a nested object (``person``, ``period``): it was
+    ignored, and the application decided as if it were not there (review-input13 F8)."""
+    unknown = set(obj) - allowed
+    if unknown:
+        first = sorted(str(k)[:40] for k in unknown)[0]
+        raise InputError(f"{where}: unknown field(s) {sorted(str(k)[:40] for k in unknown)[:20]}",
+                         field=f"{where}.{first}",
+                         zh=f"{where_zh}含有无法识别的项：“{_shown_keys(unknown)}”，可填写的是"
+                            f"{'、'.join(fact_name(f'{where}.{k}') for k in sorted(allowed))}")
+
+
+def _birth_day(value: Any, field: str) -> int:
+    """A birth date's day number, within the plausible range (`dates.birth_date_check`, review-input12 F12)."""
+    n = _day(value, field)
+    birth_date_check(day_date(n), field)
+    return n
+
+
 def _month(value: Any, field: str) -> int:
     n = _MONTHS.get(value) if type(value) is str else None
     if n is None:
@@ -103,11 +163,13 @@ def _month(value: Any, field: str) -> int:
 
 _PERSON_KEYS = (  # (key, index in INPUT_ORDER, enum or converter)
     ("gender", INPUT_ORDER.index("gender"), "gender"),
-    ("birth_date", INPUT_ORDER.index("birth_date"), _day),
+    ("birth_date", INPUT_ORDER.index("birth_date"), _birth_day),
     ("account_type", INPUT_ORDER.index("account_type"), "account_type"),
     ("beijing_pension_months", INPUT_ORDER.index("beijing_pension_months"), _int),
     ("category", INPUT_ORDER.index("category"), "category"),
 )
+_PERSON_ALLOWED = frozenset({k for k, _, _ in _PERSON_KEYS} | {"cadre"})
+_PERIOD_ALLOWED = frozenset({"from", "to"})
 _MISSING_ROW = tuple(MISSING[k] for k in INPUT_ORDER)
 _I = {k: i for i, k in enumerate(INPUT_ORDER)}
 
@@ -124,8 +186,9 @@ def encode_application(app: Any) -> tuple[int, ...]:
     if not isinstance(app, dict):
         raise InputError("an application is a JSON object", zh="申请应为一个JSON对象")
     if not _TOP_KEYS.issuperset(app):
-        raise InputError(f"unknown field(s) {sorted(set(app) - _TOP_KEYS)}",
-                         zh=f"申请含有无法识别的项：“{'、'.join(sorted(set(app) - _TOP_KEYS))}”")
+        unknown = set(app) - _TOP_KEYS
+        raise InputError(f"unknown field(s) {sorted(str(k)[:40] for k in unknown)[:20]}",
+                         zh=f"申请含有无法识别的项：“{_shown_keys(unknown)}”")
     code = app.get("business")
     if code is None:
         raise _missing("business", "")
@@ -138,12 +201,14 @@ def encode_application(app: Any) -> tuple[int, ...]:
         raise _missing("applied_on", "")
     f = list(_MISSING_ROW)
     f[0] = bcode
-    f[1] = _day(app["applied_on"], "applied_on")
+    f[1] = _business_day(app["applied_on"], "applied_on")
     required = biz.facts
     person = app.get("person")
     if person is not None and not isinstance(person, dict):
         raise InputError("person: expected an object", field="person", zh="参保人员信息格式有误")
     person = person or {}
+    if not _PERSON_ALLOWED.issuperset(person):
+        _unknown_keys(person, _PERSON_ALLOWED, "person", "参保人员信息")
     for key, i, conv in _PERSON_KEYS:
         if key in person:
             name = f"person.{key}"
@@ -161,14 +226,21 @@ def encode_application(app: Any) -> tuple[int, ...]:
                          zh="女性参保人员须注明是否为干部身份（决定法定退休年龄，第4.2条）")
     if "period" in app:
         period = app["period"]
+        if isinstance(period, dict) and not _PERIOD_ALLOWED.issuperset(period):
+            _unknown_keys(period, _PERIOD_ALLOWED, "period", "补缴期间")
         if not isinstance(period, dict) or "from" not in period or "to" not in period:
             raise InputError("period: expected {\"from\": \"YYYY-MM\", \"to\": \"YYYY-MM\"}", field="period",
                              zh="补缴期间须填写起始月和终止月（年-月，如2019-01）")
-        frm = _month(period["from"], "period.from")
-        to = _month(period["to"], "period.to")
+        frm = business_month_check(_month(period["from"], "period.from"), "period.from")
+        to = business_month_check(_month(period["to"], "period.to"), "period.to")
         if to < frm:
             raise InputError(f"period: ends ({period['to']}) before it starts ({period['from']})", field="period.to",
                              zh=f"补缴终止月（{period['to']}）早于起始月（{period['from']}）")
+        if "birth_date" in person and frm < month_of_day(f[_I["birth_date"]]):
+            # a person pays for months of their own life only (review-input13 F8: a period before birth was decided)
+            born = month_str(month_of_day(f[_I["birth_date"]]))
+            raise InputError(f"period: starts ({period['from']}) before the person was born ({born})",
+                             field="period.from", zh=f"补缴起始月（{period['from']}）早于出生年月（{born}），请核对")
         f[_I["period_from"]], f[_I["period_to"]], f[_I["has_period"]] = frm, to, 1
     elif "period" in required:
         raise _missing("period", code)

@@ -19,6 +19,11 @@ from .facts import FAR_FUTURE_DAY
 from .policy import Policy, epidemic_lifted_on, load_policy
 
 FAR_FUTURE_MONTH = 10**6
+# The largest amount of one due (10,000,000,000 yuan): far above any employer's month, and low enough
+# that the formula's 2 x amount x rate numerator x days over 1900-9999 stays inside int64 (2 x 10^12
+# x 1 x 3 x 10^6 < 2^63): a larger amount wrapped round to a negative fee, or overflowed and killed the
+# batch (review-input12 F6). `late_fees` checks the bound of its own columns too (a what-if rate).
+AMOUNT_FEN_MAX = 10**12
 NO_DEFERRAL = -(10**7)  # a deferral day before any due date: no deferral (dues of 1900 exist in tests)
 
 
@@ -134,6 +139,17 @@ def _day(value: Any, field: str) -> int:
     return day_number(parse_date(value, field))
 
 
+def amount_check(amount_fen: Any) -> int:
+    """``amount_fen`` if it is a whole number of fen from 0 to `AMOUNT_FEN_MAX`, else InputError
+    (English, and Chinese in ``zh``)."""
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or not 0 <= amount_fen <= AMOUNT_FEN_MAX:
+        shown = repr(amount_fen) if len(repr(amount_fen)) <= 40 else repr(amount_fen)[:40] + "…"
+        raise InputError(f"amount_fen: expected a whole number of fen from 0 to {AMOUNT_FEN_MAX}, got {shown}",
+                         field="amount_fen",
+                         zh=f"金额（分）应为0至{AMOUNT_FEN_MAX}的整数（即不超过100亿元），填写的是“{shown}”")
+    return amount_fen
+
+
 def late_fee_for_due(
     month: str,
     amount_fen: int,
@@ -145,8 +161,7 @@ def late_fee_for_due(
 ) -> LateFee:
     """The late fee of one due, paid on ``paid_on`` or unpaid and assessed on ``as_of``; ``deferred_to``
     is the new due date of a granted deferral (see `_fees`)."""
-    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen < 0:
-        raise InputError(f"amount_fen: expected a whole number of fen >= 0, got {amount_fen!r}")
+    amount_check(amount_fen)
     if (paid_on is None) == (as_of is None):
         raise InputError("give exactly one of paid_on (paid) or as_of (unpaid, day of assessment)")
     pay = _day(paid_on, "paid_on") if paid_on is not None else _day(as_of, "as_of")
@@ -183,8 +198,9 @@ def late_fees(months: Any, amounts_fen: Any, paid_on_or_as_of: Any, policy: Poli
     elif m.dtype.kind == "M":
         m = m.astype("M8[M]").view("int64")
     a = np.asarray(amounts_fen, dtype="int64")
-    if a.size and a.min() < 0:
-        raise InputError("amounts_fen: amounts must be >= 0")
+    if a.size and (a.min() < 0 or a.max() > AMOUNT_FEN_MAX):
+        raise InputError(f"amounts_fen: amounts must be from 0 to {AMOUNT_FEN_MAX}",
+                         zh=f"金额（分）应为0至{AMOUNT_FEN_MAX}的整数（即不超过100亿元）")
     d = np.asarray(paid_on_or_as_of)
     d = d.astype("M8[D]").view("int64") if d.dtype.kind == "M" else d.astype("int64")
     fp = fee_params(policy or load_policy())
@@ -193,6 +209,12 @@ def late_fees(months: Any, amounts_fen: Any, paid_on_or_as_of: Any, policy: Poli
         raw = np.asarray(deferred_to)
         raw = raw.astype("M8[D]").view("int64") if raw.dtype.kind == "M" else raw.astype("int64")
         deferred = np.where(raw > 0, raw, NO_DEFERRAL)
+    if a.size and d.size:
+        # The largest product the formula forms, in Python integers: past int64 it would wrap silently.
+        days = max(int(d.max()) - SCALAR.day_in_month(int(m.min()), 1), 0) + 1
+        if 2 * int(a.max()) * fp.numerator * days + fp.denominator >= 2**63:
+            raise InputError("amounts_fen: the late fee of these amounts over these days is out of range",
+                             zh="金额与天数过大，滞纳金超出可计算的范围")
     due, overdue, fee, waived, c02, c03 = _fees(m.astype("int64"), a, d, fp, numpy_ops(), deferred)
     n = len(a)
     return LateFeeColumns(

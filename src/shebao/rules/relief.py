@@ -35,6 +35,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from .brackets import bracketed
 from .dates import InputError, add_months, month_index, month_str, parse_date
 from .policy import PACKS_DIR, Reference
 from .yamlload import Located, PackError, load_yaml
@@ -516,7 +517,7 @@ def deferral_refusals(rule: DeferralRule, *, months: Sequence[str], due_until: d
     the limit is `DeferralRule.limit` of it (人社部发〔2020〕11号 第三条: "缓缴期限原则上不超过6个月").
     """
     out: list[DeferralRefusal] = []
-    cite = f"（“{rule.label}”，{rule.reference.document} {rule.reference.clause}）"  # names the rule refusing
+    cite = bracketed(f"“{rule.label}”，{rule.reference.document} {rule.reference.clause}")  # names the rule refusing
     if not rule.coverage.employer_covered(unit_type=unit_type, size_class=size_class, industry=industry or ""):
         out.append(DeferralRefusal("employer", f"该单位（{UNIT_TYPE_LABELS.get(unit_type, unit_type or '未登记类型')}、"
                                                f"{SIZE_CLASS_LABELS.get(size_class, size_class)}、行业{industry or '未登记'}）"
@@ -532,9 +533,9 @@ def deferral_refusals(rule: DeferralRule, *, months: Sequence[str], due_until: d
             continue
         limit = rule.limit(due_in_force[month])
         if due_until > limit:
-            out.append(DeferralRefusal("due_until", f"{month}费款最迟只能缓缴至{limit:%Y年%m月%d日}"
-                                                    f"（原缴费期限{due_in_force[month]:%Y年%m月%d日}）{cite}"))
+            out.append(DeferralRefusal("due_until", f"{month}费款最迟只能缓缴至{limit:%Y-%m-%d}"
+                                                    f"（原缴费期限{due_in_force[month]:%Y-%m-%d}）{cite}"))
         elif due_until <= due_in_force[month]:
             out.append(DeferralRefusal("due_until", f"缓缴至的日期须晚于{month}费款原缴费期限"
-                                                    f"{due_in_force[month]:%Y年%m月%d日}"))
+                                                    f"{due_in_force[month]:%Y-%m-%d}"))
     return out

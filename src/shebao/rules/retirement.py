@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .dates import SCALAR, InputError, add_months, day_number, month_index, month_str
+from .dates import SCALAR, InputError, add_months, birth_date_check, day_number, month_index, month_str
 from .policy import Policy
 from .yamlload import PackError
 
@@ -162,7 +162,7 @@ def retirement_for(policy: Policy, *, birth_date: date, gender: str, cadre: bool
     """The statutory retirement of a person born on ``birth_date`` (``gender`` "male" | "female";
     ``cadre`` for women: True cadre, False worker). Raises :class:`InputError` on a missing or
     unknown category, :class:`PackError` on a malformed schedule."""
-    born = day_number(birth_date)
+    born = day_number(birth_date_check(birth_date))
     total = int(schedule(policy).age_months(born, category_code(gender, cadre)))
     return Retirement(total // 12, total % 12, month_str(month_index(birth_date.isoformat()[:7]) + total),
                       add_months(birth_date, total))

@@ -107,7 +107,8 @@ def industry_code_problem(code: str) -> str:
     code = (code or "").strip().upper()
     if code and code.isascii() and code[0] in SECTIONS and len(code) <= 5 and (code[1:] == "" or code[1:].isdigit()):
         return ""
-    return f"行业代码“{code}”不是国民经济行业分类（GB/T 4754-2017）的代码：应为门类字母A–T加数字，如H62（餐饮业）"
+    shown = code if len(code) <= 20 else code[:20] + "…"  # 5,000 characters were echoed whole (review-input14 8)
+    return f"行业代码“{shown}”不是国民经济行业分类（GB/T 4754-2017）的代码：应为门类字母A–T加数字，如H62（餐饮业）"
 
 
 def sme_industry_for(code: str) -> SmeIndustry:

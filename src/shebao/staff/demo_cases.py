@@ -87,13 +87,22 @@ def demo_cases_create(*, actor: Any, district_code: str, count: int, applied_on:
             result.skipped.append((zh, "本区没有在职的参保人员"))
             continue
         spell = spells[i % len(spells)]
+        refunded = None
         if business == "refund":
-            spell = _spell_with_paid_dues(district_code) or spell
+            # One refund sample per paid due, none on a due another refund already names (review-user12
+            # F6: every sample refunded the books' one paid due, so one person had 8 refunds in handling).
+            found = _spell_with_paid_dues(district_code)
+            if found is None:
+                result.skipped.append((zh, "演示账务中的已缴费款都已有退费申请（每笔费款只生成一笔示例退费）"))
+                continue
+            spell, refunded = found
         person, employer = spell.person, spell.employer if kind == "employer" else None
         # Every case carries its content, as on every road (review-user7 F6: 63 demo cases without it
         # could be approved to 已办结 with nothing registered).
         details = example_details(business, person=person, employer=employer or spell.employer, facts=facts,
                                   applied_on=applied_on)
+        if refunded is not None:
+            details.update(refunded)
         if business == "insured_registration":
             details["insured_id_number"] = _unregistered_citizen_id(details["insured_id_number"], serial=i)
         try:
@@ -107,23 +116,31 @@ def demo_cases_create(*, actor: Any, district_code: str, count: int, applied_on:
     return result
 
 
-def _spell_with_paid_dues(district_code: str) -> Any:
-    """A current employment spell of the district whose employer has a paid due with money left to
-    refund (what a refund sample refunds), or None."""
+def _spell_with_paid_dues(district_code: str) -> tuple[Any, dict[str, Any]] | None:
+    """A current employment spell of the district, of someone with no refund application, whose employer
+    has a paid due with money left to refund that no refund application names yet, and the refund of it (``{"dues": [id], "amount_fen"}``,
+    at most 100.00 yuan), or None: what a refund sample refunds, a due once."""
+    from shebao.cases.models import Case
     from shebao.collection.models import Due
     from shebao.collection.refundable import refundable_each
     from shebao.registry.models import EmploymentSpell
 
-    paid = list(Due.objects.filter(employer__district__code=district_code, paid_on__isnull=False)
-                .order_by("pk").values_list("pk", "employer_id"))
+    # the content is encrypted: read case by case (a demo has a handful of refunds)
+    named = {int(pk) for case in Case.objects.filter(business="refund").only("details")
+             for pk in ((case.details or {}).get("dues") or []) if str(pk).isdigit()}
+    paid = [(pk, employer_id) for pk, employer_id in Due.objects.filter(
+        employer__district__code=district_code, paid_on__isnull=False).order_by("pk").values_list("pk", "employer_id")
+        if pk not in named]
     room = refundable_each([pk for pk, _ in paid])
     for pk, employer_id in paid:
         if room.get(pk, 0) > 0:
+            # someone with no refund yet: one person's refunds are not the demo's pile of samples
             spell = (EmploymentSpell.objects.filter(employer_id=employer_id, to_month="",
                                                     person__pension_account__isnull=False)
+                     .exclude(person__in=Case.objects.filter(business="refund").values("person"))
                      .select_related("person", "employer").order_by("pk").first())
             if spell is not None:
-                return spell
+                return spell, {"dues": [pk], "amount_fen": min(room[pk], 10_000)}
     return None
 
 
@@ -145,7 +162,7 @@ def _unregistered_citizen_id(example: str, *, serial: int) -> str:
 
 
 def demo_books_create(*, actor: Any, district_code: str, applied_on: dt.date) -> str:
-    """Something on the books to see the businesses act on: a paid due and two open dues of one
+    """Something on the books to see the businesses act on: three paid dues and two open dues of one
     employer, and a refund case (with its amount, the dues it refunds and the payee's account) from
     one of its people, waiting to be accepted. Returns a line for the command's output ("" if the
     district has no employer with an employee)."""
@@ -165,24 +182,41 @@ def demo_books_create(*, actor: Any, district_code: str, applied_on: dt.date) ->
     job = SystemActor.command("demo_setup")
     employer, person = spell.employer, spell.person
     dues = []
-    for month, amount in (("2019-10", 120_000), ("2019-11", 80_000), ("2019-12", 95_000)):
+    # Each month's pension due is what the employer's people contributed that month (the person's rights
+    # record reads those contributions): review-user14 (6): the bill said 2019-08 养老保险 900.00元 for one
+    # person whose record said 2,653.00元 for the same month. A month without contributions keeps a
+    # sample amount. 2019-08 is paid and left for the first refund sample of demo_cases_create.
+    from django.db.models import Count, Sum
+
+    from shebao.registry.models import Contribution
+
+    months = ("2019-08", "2019-09", "2019-10", "2019-11", "2019-12")
+    paid_in = {row["month"]: row for row in Contribution.objects.filter(employer=employer, month__in=months)
+               .values("month").annotate(employer_fen=Sum("pension_employer_fen"),
+                                         personal_fen=Sum("pension_personal_fen"), persons=Count("pk"))}
+    for month, sample in zip(months, (90_000, 100_000, 120_000, 80_000, 95_000), strict=True):
+        row = paid_in.get(month)
+        employer_fen, personal_fen = (int(row["employer_fen"]), int(row["personal_fen"])) if row else (sample, 0)
+        amount = employer_fen + personal_fen
         due = Due.objects.create(employer=employer, month=month, month_no=month_index(month), insurance="pension",
-                                 employer_fen=amount, personal_fen=0, amount_fen=amount, persons=1)
+                                 employer_fen=employer_fen, personal_fen=personal_fen, amount_fen=amount,
+                                 persons=row["persons"] if row else 1)
         ledger.ledger_post(kind=LedgerTransaction.Kind.DUES, occurred_on=applied_on, actor=job, memo=f"演示应缴：{month}",
                            lines=[ledger.Line(ledger.RECEIVABLE, employer.pk, amount),
                                   ledger.Line(ledger.income_account("pension"), None, -amount)])
         dues.append(due)
-    payment_receive(employer=employer, amount_fen=120_000, received_on=dt.date(2019, 11, 15), source="remittance",
-                    actor=job, memo="演示收款")  # pays 2019-10, the oldest; 2019-11 and 2019-12 stay open
+    payment_receive(employer=employer, amount_fen=sum(d.amount_fen for d in dues[:3]), received_on=dt.date(2019, 11, 15),
+                    source="remittance", actor=job, memo="演示收款")  # pays 2019-08 to 2019-10; 2019-11 and 2019-12 stay open
     case, _ = case_submit(
         actor=actor, business="refund", channel="counter", person=person, applicant_kind="person",
         applied_on=applied_on, idempotency_key=f"demo-refund-{district_code}",
-        details={"refund_kind": "overpayment", "amount_fen": 30_000, "dues": [dues[0].pk], "payee_name": person.name,
+        details={"refund_kind": "overpayment", "amount_fen": 30_000, "dues": [dues[2].pk], "payee_name": person.name,
                  "bank_name": "中国工商银行北京分行", "bank_account": "6222020200112233445"})
-    approved = _demo_refund_approved(clerk=actor, person=person, due=dues[0], district_code=district_code,
+    approved = _demo_refund_approved(clerk=actor, person=person, due=dues[1], district_code=district_code,
                                      applied_on=applied_on)
-    return (f"{employer.name}：应缴3笔（1笔已缴、2笔未缴），退费申请#{case.pk}（300.00元）"
-            + (f"，已核准待支付的退费申请#{approved}（200.00元，见“征缴—退费支付”）" if approved else ""))
+    # Each refund its own paid due (review-user12 F6: both refunded one due, beside the samples' own)
+    return (f"{employer.name}：应缴5笔（3笔已缴、2笔未缴），退费申请#{case.pk}（300.00元）"
+            + (f"，“已核准，待退款”的退费申请#{approved}（200.00元，见“征缴—退费支付”）" if approved else ""))
 
 
 def _demo_refund_approved(*, clerk: Any, person: Any, due: Any, district_code: str, applied_on: dt.date) -> int | None:

@@ -67,6 +67,11 @@ PORTAL_TODO: dict[int, str] = {
     500: "请稍后重试，并到“我的申请”核对操作是否已生效；如仍出错，请拨打咨询电话。",
     503: "请稍等几秒钟后刷新页面或重新提交；如长时间无法使用，请拨打咨询电话。",
 }
+# What happened, said for the portal's people where the staff's words do not apply (review-user12 F17: a
+# person's 404 said the record might lie outside 您所在机构的管辖范围, a staff office's jurisdiction).
+PORTAL_WHAT: dict[int, str] = {
+    404: "没有找到您要访问的页面或记录。它可能不存在、已被删除，或不属于您本人（本单位）。",
+}
 CSRF_PAGE = ("页面已过期", "页面停留时间过长或已在别处退出登录，为保护数据安全，本次提交没有生效。",
              "请刷新页面（或重新登录）后再次提交。")
 
@@ -85,7 +90,7 @@ def page_for(status: int) -> tuple[str, str, str]:
     return PAGES.get(status) or (SERVER_ERROR if status >= 500 else CLIENT_ERROR)
 
 
-def _problem(status: int) -> JsonResponse:
+def _problem(status: int, detail: str = "") -> JsonResponse:
     from shebao.api.errors import RETRY_AFTER_SECONDS, TITLES
 
     zh, en = TITLES.get(status, ("错误", "Error"))
@@ -93,7 +98,7 @@ def _problem(status: int) -> JsonResponse:
     # address no route matched answered problems/404 in \u escapes, a missing object problems/not_found).
     kind = PROBLEM_TYPES.get(status, str(status))
     response = JsonResponse({"type": f"https://shebao.invalid/problems/{kind}", "title": zh, "title_en": en,
-                             "status": status, "detail": API_DETAILS.get(status) or page_for(status)[1]},
+                             "status": status, "detail": detail or API_DETAILS.get(status) or page_for(status)[1]},
                             status=status, content_type="application/problem+json",
                             json_dumps_params={"ensure_ascii": False})
     if status == 503:
@@ -105,7 +110,7 @@ def render_error(request: HttpRequest, status: int, *, page: tuple[str, str, str
                  detail: str = "") -> HttpResponse:
     """The error page for ``status`` in the site's layout; an htmx request gets the message alone."""
     if _is_api(request):
-        return _problem(status)
+        return _problem(status, detail)
     title, what, todo = page or page_for(status)
     portal = audience(request) == "portal"
     # A page refused before the sign-in middlewares (the query guard) still knows its reader: the
@@ -120,6 +125,7 @@ def render_error(request: HttpRequest, status: int, *, page: tuple[str, str, str
             logger.warning("the portal reader of an error page could not be loaded", exc_info=True)
     if portal and page is None:
         todo = PORTAL_TODO.get(status, todo)
+        what = PORTAL_WHAT.get(status, what)
     # The layout's links back to "here" (大字模式) take the path alone: an error page never writes the
     # address it refused (a personal number in the query, the guard's 400) back into a new link.
     context = {"status": status, "title": title, "what": what, "todo": todo, "detail": detail,
@@ -163,10 +169,27 @@ def _detail(exception: Any) -> str:
     return ""
 
 
+def form_limit_detail(exception: Any) -> str:
+    """What Django's limits of a form say when a request passes them (DATA_UPLOAD_MAX_NUMBER_FIELDS /
+    _FILES: TooManyFieldsSent / TooManyFilesSent; a form in another charset than UTF-8), in Chinese, or
+    ``""`` for another exception: the answer said only "格式不对" (review-input12 F11: a body of 1,100
+    form fields)."""
+    from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
+
+    if isinstance(exception, TooManyFilesSent):
+        return f"提交的文件过多（超过{settings.DATA_UPLOAD_MAX_NUMBER_FILES}个），请检查后重新提交"
+    if isinstance(exception, TooManyFieldsSent):
+        return f"提交的表单项目过多（超过{settings.DATA_UPLOAD_MAX_NUMBER_FIELDS}个），请检查后重新提交"
+    if isinstance(exception, BadRequest) and "must be UTF-8 encoded" in str(exception):
+        # Django refuses a form declared in another charset (a middleware read it): said in Chinese
+        return "请求内容须为UTF-8编码，不接受其他字符集：请去掉Content-Type中的charset或改为charset=utf-8"
+    return ""
+
+
 def bad_request(request: HttpRequest, exception: Any = None) -> HttpResponse:
     if isinstance(exception, RequestDataTooBig):  # raised while a middleware read the body: 413, not 400
         return render_error(request, 413)
-    return render_error(request, 400, detail=_detail(exception))
+    return render_error(request, 400, detail=form_limit_detail(exception) or _detail(exception))
 
 
 def permission_denied(request: HttpRequest, exception: Any = None) -> HttpResponse:
@@ -174,7 +197,9 @@ def permission_denied(request: HttpRequest, exception: Any = None) -> HttpRespon
 
 
 def page_not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
-    return render_error(request, 404)
+    # What a view said is missing, in Chinese (Http404("未找到该养老金发放批次")); Django's English
+    # "No … matches the given query" is never shown.
+    return render_error(request, 404, detail=_detail(exception))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -265,7 +290,7 @@ class ErrorPagesMiddleware:
             if isinstance(exception, PermissionDenied):
                 return _problem(403)
             if isinstance(exception, BadRequest | SuspiciousOperation | ValidationError):
-                return _problem(400)
+                return _problem(400, form_limit_detail(exception))
             # Whatever DRF's handler did not answer: problem details, never Django's HTML or text page.
             logger.error("server error on %s %s", request.method, request.path_info, exc_info=exception)
             return _problem(500)

@@ -18,6 +18,7 @@ from shebao.cases.effects import EffectRefused, EffectResult, effect
 from shebao.collection import ledger
 from shebao.collection.ledger import Line
 from shebao.collection.models import INSURANCE_ORDER, Due, LedgerTransaction, Refund, RefundItem
+from shebao.collection.refund_words import REFUND_NOT_PAID_ZH
 from shebao.collection.refundable import refund_room
 from shebao.core import clock
 from shebao.core.audit import audit_create
@@ -51,6 +52,7 @@ def refund_payable(case: Any, actor: Any) -> EffectResult:
     RefundItem.objects.bulk_create([RefundItem(refund=refund, due=due, amount_fen=amt) for due, amt in parts])
     audit_create(actor=actor, instance=refund, reason=f"申请#{case.pk}退费核准")
     return EffectResult(
-        f"已核准退费{format_yuan(d['amount_fen'])}元，记入应付退费，待银行支付至{d['payee_name']}"
+        # the refund's own words first (collection.refund_words; review-user14 (4))
+        f"{REFUND_NOT_PAID_ZH}：退费{format_yuan(d['amount_fen'])}元记入应付退费，由银行支付至{d['payee_name']}"
         f"（{refund.bank_account_masked}）",
         {"refund": refund.pk, "amount_fen": d["amount_fen"], "ledger": [txn.pk]})

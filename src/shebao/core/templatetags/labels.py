@@ -55,3 +55,12 @@ def staff_name(context: template.Context, label: str | None) -> str:
         user = get_user_model().objects.filter(username=label).only("username", "display_name").first()
         cache[label] = str(user) if user is not None else label
     return cache[label]
+
+
+@register.filter
+def district_short(name: str | None) -> str:
+    """{{ employer.district.name|district_short }}: 朝阳区, as 所属区 says it (not the agency's full name,
+    朝阳区社会保险基金管理中心: review-user14 (15))."""
+    from shebao.registry.offices import short_name
+
+    return short_name(name or "")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from shebao.benefits.work_injury import exchange_file_import
+from shebao.core.commands import ShebaoCommand, read_input_file
 from shebao.core.permissions import SystemActor
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = ("导入人力资源社会保障部门的工伤认定决定和劳动能力鉴定结论（数据交换文件，每行一个JSON对象）。"
             "Import work-injury recognition and assessment decisions received by data exchange (JSON lines).")
 
@@ -22,10 +23,7 @@ class Command(BaseCommand):
         refused = 0
         for name in opts["files"]:
             path = Path(name)
-            try:
-                data = path.read_bytes()
-            except OSError as e:
-                raise CommandError(f"无法读取文件{name}：{e.strerror}") from None
+            data = read_input_file(name)  # the reason in Chinese, never the OS's strerror
             report = exchange_file_import(data=data, filename=path.name, actor=actor)
             if report.refused:
                 refused += 1

@@ -6,20 +6,19 @@ import signal
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from shebao.cases.notifications import deliver_batch
+from shebao.core.commands import ShebaoCommand
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = "发送待发通知（至少一次送达；消息编号供接收方去重）。Deliver queued notifications, at least once."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--once", action="store_true", help="deliver what is due, then exit")
-        parser.add_argument("--batch", type=int, default=100)
+        parser.add_argument("--once", action="store_true", help="发送到期的通知后退出")
+        parser.add_argument("--batch", type=int, default=100, help="每批发送的条数")
         parser.add_argument("--lease-seconds", type=int, default=60,
-                            help="a message leased by a worker that dies is retried after this long")
-        parser.add_argument("--interval", type=float, default=2.0, help="seconds between polls")
+                            help="领取通知的进程中断后，经过这么多秒重新发送")
+        parser.add_argument("--interval", type=float, default=2.0, help="两次查询待发通知之间的秒数")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         stopping = False

@@ -12,15 +12,15 @@ from django.core.management.base import CommandError
 
 from shebao.collection.bankfiles import ImportReport
 from shebao.collection.importers import ImportResult
+from shebao.core.commands import read_input_file
 from shebao.core.permissions import SystemActor
 
 
 def run_import(path: str, service: Callable[..., ImportReport], command: str) -> ImportResult:
     p = Path(path)
-    if not p.is_file():
-        raise CommandError(f"找不到文件：{path}")
+    data = read_input_file(path)
     try:
-        report = service(data=p.read_bytes(), filename=p.name, actor=SystemActor.command(command))
+        report = service(data=data, filename=p.name, actor=SystemActor.command(command))
     except ValidationError as e:
         raise CommandError("；".join(e.messages)) from None
     if report.refused:

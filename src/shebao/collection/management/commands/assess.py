@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from shebao.collection.assessment import assessment_what_if
 from shebao.collection.jobs import assessment_start
+from shebao.core.commands import ShebaoCommand
 from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor
 from shebao.core.policy import current_policy, policy_what_if
@@ -18,17 +19,19 @@ from shebao.rules import epidemic_lifted_on
 
 
 def _date(text: str, name: str) -> dt.date:
+    from shebao.core.inputs import iso_date
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"{name}日期“{text}”格式错误，应为YYYY-MM-DD") from None
+        return iso_date(text, label=f"{name}日期")
+    except ValueError as e:
+        raise CommandError(str(e)) from None
 
 
 # Run at the server's shell: the trail names the job, not a person.
 JOB = SystemActor.command("assess")
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = ("核定全市各单位截至某日的欠费、滞纳金和减免并保存批次；加 --lifted-on DATE --what-if "
             "则按假设的疫情解除日期试算变化（不保存）。")
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from shebao.collection.services import dues_build
+from shebao.core.commands import ShebaoCommand
 from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor
 from shebao.rules.dates import InputError, month_index, month_str
@@ -16,7 +17,7 @@ from shebao.rules.dates import InputError, month_index, month_str
 JOB = SystemActor.command("build_dues")
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = "按缴费记录生成应缴费款（重复运行不会重复生成）。例：shebao build_dues --from 2019-07 --to 2020-06"
 
     def add_arguments(self, parser: Any) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from shebao.collection.bankfiles import bank_file_dir, deduction_run_retry_start, deduction_run_start
 from shebao.collection.models import DeductionRun
+from shebao.core.commands import ShebaoCommand
 from shebao.core.inputs import command_id
 from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor
@@ -22,7 +23,7 @@ from shebao.core.permissions import SystemActor
 JOB = SystemActor.command("deduction_run")
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = ("生成银行扣款批次和发送银行的扣款请求文件（含完整账号，保存在受保护目录，附SHA-256校验文件）；"
             "--retry 批次号 对失败的单位重新扣款。")
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from shebao.collection.bankfiles import bank_result_import
 from shebao.collection.management.commands._imports import describe, run_import
+from shebao.core.commands import ShebaoCommand
 from shebao.core.money import format_yuan
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = ("导入银行扣款结果文件（UTF-8 CSV，表头 item_id,credit_code,amount,result,reason,bank_reference,date）。"
             "格式错误则整份拒绝并列出行号；同一文件重复导入不做任何更改。")
 

@@ -6,14 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from shebao.collection.bankfiles import upload_encoding
 from shebao.collection.refunds import refund_result_import, result_header_zh
+from shebao.core.commands import ShebaoCommand, read_input_file
 from shebao.core.permissions import SystemActor
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = (f"导入银行退费支付结果文件（CSV或.xlsx，表头 {result_header_zh()}；结果为“成功”或“失败”）。"
             "支付成功的退费冲销应付退费，失败的留待下一份支付文件；有任何一行错误则整份不导入；同一文件重复导入不做任何更改。")
 
@@ -23,11 +24,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         path = Path(opts["file"])
-        if not path.is_file():
-            raise CommandError(f"找不到文件：{opts['file']}")
+        data = read_input_file(opts["file"])
         try:
             encoding = upload_encoding(opts["encoding"])
-            report = refund_result_import(data=path.read_bytes(), filename=path.name,
+            report = refund_result_import(data=data, filename=path.name,
                                           actor=SystemActor.command("import_refund_result"),
                                           encoding=encoding or None)
         except ValidationError as e:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from shebao.collection.bankfiles import remittance_statement_import
 from shebao.collection.management.commands._imports import describe, run_import
+from shebao.core.commands import ShebaoCommand
 from shebao.core.money import format_yuan
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = ("导入银行汇款对账单（UTF-8 CSV，表头 bank_reference,value_date,amount,payer_name,payer_account,"
             "credit_code,memo）。按信用代码、缴费参考号或金额自动匹配单位，未匹配的进入待匹配队列。")
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from shebao.collection.bankfiles import deduction_files_purge
+from shebao.core.commands import ShebaoCommand
 from shebao.core.permissions import SystemActor
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = ("删除不再需要的银行扣款请求文件：扣款结果已全部导入的，或超过保存期限"
             "（SHEBAO_BANK_FILE_RETENTION_DAYS 天）的。文件的校验值和下载记录保留。")
 

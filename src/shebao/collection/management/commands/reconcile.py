@@ -5,13 +5,12 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from shebao.collection.reconcile import books_reconcile
+from shebao.core.commands import ShebaoCommand
 from shebao.core.money import format_yuan
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = "对账：核对总账借贷平衡、应收与未缴应缴、收款与分配及预缴余额；不平时退出码为1。"
 
     def handle(self, *args: Any, **opts: Any) -> None:

@@ -13,17 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from shebao.collection import refunds
 from shebao.collection.models import PaymentFileRelease, RefundPaymentFile
+from shebao.core.commands import ShebaoCommand
 from shebao.core.inputs import id_text
 from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor
 
 
-class Command(BaseCommand):
-    help = ("退费支付文件：create 为全部待支付退费生成支付文件（须由另一名工作人员在征缴页面复核放行）；"
+class Command(ShebaoCommand):
+    help = ("退费支付文件：create 生成退费支付文件，含全部“已核准，待退款”和“退款未成功，待重新支付”的退费（须由另一名工作人员在征缴页面复核放行）；"
             "list 列出支付文件及其放行、支付情况；download 编号 --output 路径 下载已放行的文件发送银行（每次下载记入审计）。")
 
     def add_arguments(self, parser: Any) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from shebao.collection.models import ReliefPublication
 from shebao.collection.relief import (
@@ -25,6 +25,7 @@ from shebao.collection.relief import (
     relief_what_if,
 )
 from shebao.core import clock
+from shebao.core.commands import ShebaoCommand
 from shebao.core.money import format_yuan
 from shebao.core.permissions import SystemActor
 from shebao.registry.models import Office
@@ -38,7 +39,7 @@ def _insurances(codes: Any) -> str:
     return "、".join(INSURANCE_LABELS[c] for c in sorted(codes))
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = ("列出减免缓缴政策包及其条目；--what-if 试算发布的影响（不保存）；--publish 发布执行；"
             "--apply-known 执行发布或核定后印发的文件的减免（补减免）。")
 

@@ -6,16 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from shebao.collection.ledger import LedgerError
 from shebao.collection.models import Payment, PaymentReversal
 from shebao.collection.services import payment_reverse, payment_reverse_approve
+from shebao.core.commands import ShebaoCommand
 from shebao.core.inputs import command_id
 from shebao.core.money import format_yuan
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = ("冲正一笔收款：一名工作人员申请（--payment、--reason），另一名工作人员复核（--approve 申请编号）后，"
             "写入反向凭证，相关应缴恢复为未缴，汇款退回待匹配队列。")
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from shebao.core.commands import ShebaoCommand
 from shebao.core.crypto import rotate_all
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = "用最新密钥重新加密证件号码、电话号码和银行账号，并重算检索散列（轮换密钥后运行）"
 
     def add_arguments(self, parser: Any) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from django.core.management.base import BaseCommand
+from shebao.core.commands import ShebaoCommand
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = "规则命令（无需数据库）：见 shebao retirement --help。Rules command, no database needed."
 
     def run_from_argv(self, argv: list[str]) -> None:

@@ -7,16 +7,18 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from shebao.core.commands import ShebaoCommand
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = "演示用统一身份认证替身（OpenID Connect），仅限DEBUG开启时运行"
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--port", type=int, default=8001)
         parser.add_argument("--portal", default="http://127.0.0.1:8000",
-                            help="the portal's address, for the callback (redirect URI)")
+                            help="门户的网址，用于身份核验后的回调地址（redirect URI）")
 
     def handle(self, *args: Any, port: int, portal: str, **options: Any) -> None:
         if not settings.DEBUG:

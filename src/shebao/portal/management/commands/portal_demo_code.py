@@ -7,10 +7,12 @@ import re
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from shebao.core.commands import ShebaoCommand
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = "显示最近一条网上办事登录短信验证码（仅限 DEBUG 的演示或开发环境，读取短信文件）。"
 
     def add_arguments(self, parser):

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
+from shebao.core.commands import ShebaoCommand
 from shebao.registry.generator import GenerateOptions, generate
 from shebao.rules.dates import InputError, month_index
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = "生成确定性的模拟城市数据（单位、人员、账户、参保经历、缴费记录）。Generate a deterministic city."
 
     def add_arguments(self, parser):

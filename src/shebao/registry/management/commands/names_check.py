@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from shebao.core.commands import ShebaoCommand
 
 KIND_ZH = {"refuse": "不符合姓名规则", "normalise": "写法待规范"}
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = ("列出登记于姓名规则之前、现不符合规则（如含空格、不可见字符、非姓名用字）或写法待规范（如间隔号写作“•”、"
             "全角字母）的人员姓名，及其未办结的申请。加 --fix：按规则规范写法（每条记入审计记录，含原姓名和新姓名），"
             "不符合规则的姓名不作猜测，记入审计记录作标记，须凭证件办理个人信息变更更正。")

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
 
+from shebao.core.commands import ShebaoCommand
 from shebao.registry import partitions
 from shebao.rules.dates import InputError, month_index
 
@@ -10,7 +11,7 @@ LABELS = {partitions.TABLE: "缴费记录表", partitions.POSTING_TABLE: "记账
 MAX_AHEAD = 120  # review-input7 F14: --ahead 100000 ran past 9999-12 and crashed; 5,000 would make 5,000 tables
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = ("为按月分区的表（缴费记录、记账分录行）建分区（PostgreSQL），至本月之后若干个月；"
             "已有的分区不变，可重复运行。Create the missing monthly partitions of every partitioned table "
             "(contributions, ledger postings; idempotent).")

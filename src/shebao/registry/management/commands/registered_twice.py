@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from shebao.core.commands import ShebaoCommand
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = ("列出以其他证件类型（如护照）登记、号码实为居民身份证号码的人员，及疑为同一人的居民身份证登记人员，"
             "供登记管理员核实后合并或更正证件类型。只读，不作任何修改；号码遮蔽显示。")
 

@@ -8,12 +8,11 @@ the writes that change them (reports.refresher), never by the dashboard's read.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
-
+from shebao.core.commands import ShebaoCommand
 from shebao.reports.tallies import tallies_refresh
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = "刷新领导看板统计（按审计记录增量刷新；--full 全量重算）"
 
     def add_arguments(self, parser):

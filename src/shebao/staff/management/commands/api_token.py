@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from shebao.core.commands import ShebaoCommand
 from shebao.core.permissions import SystemActor
 from shebao.staff.models import ApiToken, User, token_prefix
 from shebao.staff.services import api_token_create, api_token_revoke
@@ -14,7 +15,7 @@ from shebao.staff.services import api_token_create, api_token_revoke
 COMMAND = SystemActor.command("api_token")
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = "接口密钥：为工作人员账号创建（只显示一次）、列出或吊销。Make, list or revoke API keys."
 
     def add_arguments(self, parser: Any) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from shebao.core.commands import ShebaoCommand
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = ("（升级迁移时已自动执行一次）把此前登录失败记录中保存的明文用户名改写为密钥散列（非本系统工作人员用户名的，如误输入的证件号码），"
             "并隐去记录中的敏感表单字段；网上办事的登录记录中未注册的登录名同样隐去。可重复执行。")
 

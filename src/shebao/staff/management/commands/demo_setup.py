@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from shebao.core import clock
+from shebao.core.commands import ShebaoCommand, count_arg
 from shebao.core.permissions import SystemActor
 from shebao.registry.models import Office
 from shebao.staff.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -14,11 +14,11 @@ from shebao.staff.otp import DEMO_TOTP_KEY_HEX, secret_base32
 from shebao.staff.services import staff_otp_enroll
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = "创建演示工作人员账号（可重复运行）并打印登录信息。Create the demo staff accounts."
 
     def add_arguments(self, parser):
-        parser.add_argument("--cases", type=int, default=40, help="每个演示区的示例申请数（已有申请则不再生成）")
+        parser.add_argument("--cases", type=count_arg, default=40, help="每个演示区的示例申请数（已有申请则不再生成）")
 
     @transaction.atomic
     def handle(self, *args, **opts):
@@ -89,7 +89,7 @@ class Command(BaseCommand):
         self.stdout.write("登录还须填写动态口令（第二重验证）。演示账号共用一个验证器密钥："
                           f"{secret_base32(demo_device)}")
         self.stdout.write("  在验证器应用（如腾讯身份验证器、Google Authenticator）中手动添加此密钥，"
-                          "或运行 .venv/bin/shebao staff_otp admin --code 查看当前口令（仅限演示环境）。")
+                          "或运行 DEBUG=true .venv/bin/shebao staff_otp admin --code 查看当前口令（仅限演示环境）。")
         for line in portal_lines:
             self.stdout.write(line)
         self.stdout.write("")

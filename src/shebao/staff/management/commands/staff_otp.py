@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from shebao.core.commands import ShebaoCommand
 from shebao.core.permissions import SystemActor
 from shebao.staff.models import User
 from shebao.staff.otp import code_now, secret_base32
@@ -16,7 +17,7 @@ from shebao.staff.services import staff_otp_enroll
 COMMAND = SystemActor.command("staff_otp")
 
 
-class Command(BaseCommand):
+class Command(ShebaoCommand):
     help = "为工作人员绑定动态口令（第二重验证），打印一次密钥。Bind a TOTP authenticator to a staff account."
 
     def add_arguments(self, parser: Any) -> None:
