@@ -30,9 +30,11 @@ PARTITION = re.compile(r"\b(registry_contribution|collection_posting)_(p\d{4}_\d
 PARTITIONED = ("registry_contribution", "collection_posting")
 # Queries per page for the records below (a page that reads more per row, or per month, grows here). The
 # rights page reads the employers' dues of the record's months once (review F3: they decide what is paid).
+# The person's home asks once whether the person draws a pension (review-user14 (12): a pensioner is not
+# offered the residents' pension).
 QUERIES = {"/portal/employer/": 5, "/portal/employer/account/": 13, "/portal/employer/cases/": 6,
            "/portal/employer/declarations/": 10, "/portal/employer/messages/": 6,
-           "/portal/person/": 5, "/portal/person/rights/": 9, "/portal/person/rights/?year=2005": 9,
+           "/portal/person/": 6, "/portal/person/rights/": 9, "/portal/person/rights/?year=2005": 9,
            "/portal/person/cases/": 6, "/portal/person/messages/": 6}
 # The rights page (any year) has one read of every partition: the whole record's totals and years.
 WHOLE_RECORD = ["/portal/person/rights/", "/portal/person/rights/?year=2005"]

@@ -14,6 +14,7 @@ import re
 import pytest
 
 from shebao.cards import services as card_services
+from shebao.cards.card_words import CARD_CASE_STATUS_ZH, CARD_ORDERED_ZH
 from shebao.cards.models import CardOrder
 from shebao.cases.models import Case
 from shebao.portal.identity_standin import OidcProvider
@@ -71,9 +72,10 @@ def pass_identity_check(page, idp, person, back_to: str) -> None:
     assert page.locator(".messages li.info").count() == 1  # information, not a green success (review-user13 (11))
 
 
-def handle_in_back_office(person_page, case: Case) -> None:
-    """The district's clerk accepts, its reviewer approves (completing the case): in a browser of
-    their own, so the applicant's portal session goes on (a second SMS code within a minute is refused)."""
+def handle_in_back_office(person_page, case: Case, done: str = "已办结") -> None:
+    """The district's clerk accepts, its reviewer approves (completing the case, which then reads `done`:
+    a card's case reads 已受理，制卡中 until the card is delivered): in a browser of their own, so the
+    applicant's portal session goes on (a second SMS code within a minute is refused)."""
     context = person_page.context.browser.new_context(viewport=PHONE, locale="zh-CN")
     context.set_default_timeout(90_000)
     page = context.new_page()
@@ -85,7 +87,7 @@ def handle_in_back_office(person_page, case: Case) -> None:
     login(page, "reviewer_cy")
     page.goto(f"{page.live_server_url}/office/cases/{case.pk}/")
     page.click("form[action$='/act/approve/'] button")
-    page.wait_for_selector("text=已办结")
+    page.wait_for_selector(f"text={done}")
     context.close()
 
 
@@ -122,7 +124,7 @@ def test_a_person_applies_for_a_card_follows_it_and_prints_the_certificate(page,
     fits(page)
     screenshot(page, "70-portal-card-submitted-phone")
 
-    handle_in_back_office(page, case)
+    handle_in_back_office(page, case, done=CARD_ORDERED_ZH)
     order = CardOrder.objects.get(case=case)
     card_services.card_order_advance(actor=clerk_chaoyang, order=order, status="made")
     order.refresh_from_db()
@@ -132,7 +134,9 @@ def test_a_person_applies_for_a_card_follows_it_and_prints_the_certificate(page,
     page.click("nav.subnav >> text=我的申请")
     page.click(f"a[href='/portal/person/cases/{case.pk}/']")
     page.wait_for_selector("#card-order")
-    assert "已办结" in page.inner_text("#case-status") and page.inner_text("#ems-number") == "EA123456785CN"
+    # posted, not yet delivered: the case says where the card is, not 已办结 (review-user14 (5))
+    assert page.inner_text("#case-status").strip() == CARD_CASE_STATUS_ZH["posted"]
+    assert page.inner_text("#ems-number") == "EA123456785CN"
     href = page.get_attribute("#card-order a[href$='card-certificate.pdf']", "href")
     pdf = page.request.get(page.live_server_url + href, timeout=90_000)
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body()[:5] == b"%PDF-"

@@ -298,7 +298,7 @@ def test_the_monthly_report_prints_every_figure_with_its_charts(client, leader, 
     r = client.get(reverse("backoffice:dashboard_monthly"), {"month": "2020-02"})
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(r.content)).pages).replace("\n", "")
-    assert "社会保险经办领导月报（2020年02月）" in text and "统计期间：2020-02-01至2020-02-29" in text
+    assert "社会保险经办领导月报（2020年2月）" in text and "统计期间：2020-02-01至2020-02-29" in text
     # The same basis as the page and the downloads: whole months, and a resent payment counted once.
     assert "均按所选期间涉及的整月计入（2020-02）" in text and "失败后重发的待遇只按重发后的结果计一次" in text
     from shebao.reports.selectors import FIGURES
