@@ -251,7 +251,7 @@ NOT_ACTIONS = {
                                                 "still_insured_here", "transfer_out_shown")),
     *(f"shebao.registry.resident_pension.{f}" for f in (
         "employee_insurance_refusal", "registration_refusals", "open_refusals", "claim_refusals", "change_refusals",
-        "claim_from_month")),
+        "claim_from_month", "businesses_offered")),
     *(f"shebao.operations.outreach.{name}" for name in (
         "retirees_available", "audiences", "template_variables", "render", "recipients_of", "per_minute", "plan",
         "stray_braces")),

@@ -292,12 +292,19 @@ def person_card_apply(request: HttpRequest) -> HttpResponse:
 
 @portal_person_required
 def person_resident_pension(request: HttpRequest) -> HttpResponse:
-    """城乡居民养老保险: the four businesses, each behind a fresh identity check (6.1)."""
+    """城乡居民养老保险: of the four businesses, each behind a fresh identity check (6.1), those that apply
+    to the person's record (`registry.resident_pension.businesses_offered`: registration only without
+    one; change, claim and cancellation while contributing; change and cancellation while drawing)."""
     from shebao.registry.models import ResidentPension
+    from shebao.registry.resident_pension import businesses_offered
 
-    record = ResidentPension.objects.filter(person=request.portal_person).order_by("-pk").first()
+    person = request.portal_person
+    record = ResidentPension.objects.filter(person=person).order_by("-pk").first()
+    drawing = record is not None and record.state == ResidentPension.State.RECEIVING
+    offered = [(kind, "变更待遇发放银行账户" if drawing and kind == "change" else RESIDENT_PENSION[kind][1], why)
+               for kind, why in businesses_offered(person, on=clock.today()).items()]
     return TemplateResponse(request, "portal/person/resident_pension.html", {
-        "person": request.portal_person, "record": record, "businesses": RESIDENT_PENSION,
+        "person": person, "record": record, "businesses": offered,
         "checked": identity_fresh(request, request.portal_person), "checked_at": identity_checked_at(request)})
 
 

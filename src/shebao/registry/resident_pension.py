@@ -169,6 +169,25 @@ def claim_refusals(*, person: Person, applied_on: dt.date) -> dict[str, str]:
         lambda: _claim_age_check(person, applied_on))
 
 
+def businesses_offered(person: Person, *, on: dt.date) -> dict[str, str]:
+    """The residents' pension businesses that apply to `person` on `on` (what a page offers), each
+    with ``""`` when it may be applied for or why not yet (Chinese): with no record, or only a
+    cancelled one, registration (``register``; not for one in the employee scheme or under 16); while
+    contributing a change, the claim (from the claim age) and cancellation; while drawing the pension a
+    change (of the bank account) and cancellation. A registered person is never offered registration,
+    nor one drawing the pension the claim (ux walk of the demo: 周淑芬, registered, was offered 参保登记)."""
+    record = ResidentPension.objects.filter(person=person).exclude(state=ResidentPension.State.CANCELLED).first()
+    if record is None:
+        refusal = employee_insurance_refusal(person, on=on)
+        if not refusal and _age_on(person.birth_date, on) < MIN_AGE:
+            refusal = f"城乡居民养老保险须年满{MIN_AGE}周岁方可参保"
+        return {"register": refusal}
+    if record.state == ResidentPension.State.RECEIVING:
+        return {"change": "", "cancel": ""}
+    return {"change": "", "claim": "；".join(_refusals(lambda: _claim_age_check(person, on)).values()),
+            "cancel": ""}
+
+
 def _claim_age_check(person: Person, applied_on: dt.date) -> None:
     age = int(current_policy().value("resident_pension.claim_age", applied_on))
     if _age_on(person.birth_date, clock.today()) < age:
