@@ -26,10 +26,10 @@ import secrets
 import threading
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, JsonRequest, OAuth2Request
+from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, JsonRequest, OAuth2Error, OAuth2Request
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
@@ -38,6 +38,19 @@ from authlib.oidc.core.grants import OpenIDCode
 from joserfc.jwk import KeySet, RSAKey
 
 from shebao.core import clock
+
+
+def standin_port() -> int | None:
+    """The port the portal looks for the stand-in on: that of the configured issuer
+    (`settings.SHEBAO_IDENTITY_PROVIDER`; with DEBUG on and nothing set http://127.0.0.1:8001, or
+    `SHEBAO_IDENTITY_STANDIN_PORT`) when it is this machine's loopback; None for any other provider."""
+    from django.conf import settings
+
+    try:
+        url = urlsplit((getattr(settings, "SHEBAO_IDENTITY_PROVIDER", {}) or {}).get("issuer", ""))
+        return (url.port or 80) if url.hostname in ("127.0.0.1", "localhost") else None
+    except ValueError:
+        return None
 
 
 class _Client(ClientMixin):
@@ -231,16 +244,27 @@ class OidcProvider:
             return answer(200, self.metadata())
         if path == "/jwks":
             return answer(200, KeySet([self.key]).as_dict(private=False))
-        if path == "/authorize" and environ.get("REQUEST_METHOD") == "GET" and not self.preset:
-            return answer(200, self._page(query), [("Content-Type", "text/html; charset=utf-8")])
+        # What the person's browser is shown (the authorization endpoint, a page that does not exist) is
+        # Chinese HTML; the portal's own calls (discovery, JWKS, token, userinfo) are the protocol's JSON.
+        html_page = [("Content-Type", "text/html; charset=utf-8")]
         if path == "/authorize":
             params = query if environ.get("REQUEST_METHOD") == "GET" else form
-            user = self.next_subject if self.preset else (form.get("id_number", "").strip().upper() or None)
-            if not self.preset and form.get("outcome") != "pass":
-                user = None
             asked = {k: v for k, v in params.items() if k not in ("id_number", "outcome")}
             req = _Request("GET", f"{self.issuer}/authorize?{urlencode(asked)}", asked, headers)
-            status, resp_body, resp_headers = self.server.create_authorization_response(req, grant_user=user)
+            if environ.get("REQUEST_METHOD") == "GET" and not self.preset:
+                try:  # a request the provider would refuse is refused before the face is asked for
+                    self.server.get_consent_grant(req)
+                except OAuth2Error as error:
+                    status, resp_body, resp_headers = self.server.handle_error_response(req, error)
+                else:
+                    return answer(200, self._page(query), html_page)
+            else:
+                user = self.next_subject if self.preset else (form.get("id_number", "").strip().upper() or None)
+                if not self.preset and form.get("outcome") != "pass":
+                    user = None
+                status, resp_body, resp_headers = self.server.create_authorization_response(req, grant_user=user)
+            if status >= 400:  # not sent back to the portal (an unknown client or return address): said here
+                return answer(status, self._refused_page(resp_body, asked), html_page)
             return answer(status, resp_body or "", list(resp_headers))
         if path == "/token":
             req = _Request("POST", uri, form, headers)
@@ -252,7 +276,35 @@ class OidcProvider:
             if user is None:
                 return answer(401, {"error": "invalid_token"})
             return answer(200, {"sub": f"city-id-{user[-6:]}", "id_number": user})
-        return answer(404, {"error": "not_found"})
+        if path in ("", "/"):
+            return answer(200, self._html("统一身份认证（演示替身）", "<p>这是演示环境的统一身份认证替身，代替本市统一身份认证服务"
+                                          "进行身份核验（人脸识别）。请在网上办事中选择须核验身份的业务，从那里发起身份核验。</p>"),
+                          html_page)
+        return answer(404, self._html("页面不存在", "<p>身份认证替身没有这个页面。请回到网上办事，重新发起身份核验。</p>"),
+                      html_page)
+
+    @staticmethod
+    def _html(title: str, body: str) -> str:
+        return ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+                '<meta name="viewport" content="width=device-width, initial-scale=1">'
+                f'<title>{title}</title><style>body{{font:18px/1.6 sans-serif;margin:1rem;max-width:30rem}}'
+                'input,button{font:inherit;padding:.6rem;margin:.3rem 0;width:100%;box-sizing:border-box}</style>'
+                f'</head><body><h1>{title}</h1>{body}</body></html>')
+
+    def _refused_page(self, body: Any, asked: dict[str, str]) -> str:
+        """An authorization request refused without going back to the portal, said in Chinese: the
+        protocol's error (Authlib's English JSON) is not shown to the person."""
+        error = body.get("error", "") if isinstance(body, dict) else ""
+        description = body.get("error_description", "") if isinstance(body, dict) else ""
+        if error == "invalid_client":
+            why = "发起核验的门户不是本替身登记的客户端（客户端编号不符）：门户和替身须使用同一套演示设置。"
+        elif "redirect" in description.lower():
+            why = (f"核验后返回的门户地址“{html.escape(asked.get('redirect_uri', ''))}”未在身份认证替身登记。"
+                   "请用浏览器中门户的网址启动替身：shebao identity_standin --portal 门户网址"
+                   "（make demo 按 http://127.0.0.1:8000 启动）。")
+        else:
+            why = "身份核验请求不完整或无效。"
+        return self._html("无法进行身份核验", f"<p>{why}</p><p>请回到网上办事，重新发起身份核验。</p>")
 
     def _page(self, query: dict[str, str]) -> str:
         hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'

@@ -1,0 +1,119 @@
+"""The demo's identity check works out of `make demo` (a fresh user's walk: 周淑芬's residents' pension
+claim said 暂时无法连接统一身份认证服务, for nothing served the identity provider's stand-in).
+
+`make demo` starts the stand-in beside the server and the outbox's worker, with the server's address as
+the portal it sends the person back to, and stops it with them; the stand-in serves where the portal's
+DEBUG settings look for it; and what it shows a person's browser is Chinese, never the protocol's
+English JSON (a return address it was not told of, a client it does not know, a page it does not have)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from shebao.portal.identity_standin import OidcProvider
+
+ROOT = Path(__file__).resolve().parents[2]
+CALLBACK = "http://127.0.0.1:8000/portal/person/identity/callback/"
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_the_stand_in_serves_where_the_portals_settings_look_for_it(settings, monkeypatch, capsys):
+    from django.core.management import call_command
+
+    from shebao.portal.management.commands import identity_standin
+
+    port = _free_port()
+    settings.DEBUG = True
+    settings.SHEBAO_IDENTITY_PROVIDER = {"issuer": f"http://127.0.0.1:{port}", "client_id": "shebao-portal-demo",
+                                         "client_secret": "demo-secret", "id_claim": "id_number"}
+    seen = {}
+
+    def asked_then_stopped(_seconds):  # while it runs: ask the portal's issuer, then Ctrl-C
+        seen["metadata"] = requests.get(f"http://127.0.0.1:{port}/.well-known/openid-configuration", timeout=10).json()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(identity_standin.time, "sleep", asked_then_stopped)
+    call_command("identity_standin")  # no --port: the port of the portal's issuer
+    assert seen["metadata"]["issuer"] == f"http://127.0.0.1:{port}"
+    out = capsys.readouterr().out
+    assert f"身份认证替身运行于 http://127.0.0.1:{port}" in out and "注意" not in out
+
+
+def test_the_demo_settings_point_the_portal_at_the_stand_ins_port():
+    """With DEBUG on and no provider set the portal looks on 127.0.0.1:8001, where the stand-in serves
+    (its port is read from the same settings)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHEBAO_IDENTITY_")}
+    code = ("import django; django.setup(); from django.conf import settings; "
+            "from shebao.portal.identity_standin import standin_port; "
+            "print(settings.SHEBAO_IDENTITY_PROVIDER['issuer'], standin_port())")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True,
+                         env={**env, "DEBUG": "true", "DJANGO_SETTINGS_MODULE": "shebao.config.settings",
+                              "PYTHONPATH": str(ROOT / "src")}, timeout=120).stdout.split()
+    assert out == ["http://127.0.0.1:8001", "8001"]
+
+
+def test_a_port_in_use_is_said_in_chinese(settings):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = True
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(CommandError, match=r"^端口\d+已被占用"):
+            call_command("identity_standin", "--port", str(taken.getsockname()[1]))
+
+
+@pytest.fixture
+def idp():
+    with OidcProvider.running(client_id="shebao-portal-demo", client_secret="s", redirect_uris=[CALLBACK]) as provider:
+        yield provider
+
+
+def shown(r) -> str:
+    """What the browser shows of an answer: it is an HTML page in Chinese; its visible text."""
+    assert r.headers["Content-Type"].startswith("text/html") and '<html lang="zh-CN">' in r.text, r.text[:200]
+    text = re.sub(r"<style>.*?</style>|<[^>]+>", " ", r.text, flags=re.S)
+    assert not re.search(r"\berror\b|Redirect|client|not_found|invalid", text, re.I), text
+    return text
+
+
+ASK = {"response_type": "code", "client_id": "shebao-portal-demo", "redirect_uri": CALLBACK, "scope": "openid",
+       "state": "s", "nonce": "n"}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_return_address_the_stand_in_was_not_told_of_is_refused_in_chinese(idp, method):
+    asked = {**ASK, "redirect_uri": "http://localhost:8080/portal/person/identity/callback/"}
+    if method == "GET":
+        r = requests.get(f"{idp.issuer}/authorize", params=asked, allow_redirects=False, timeout=10)
+    else:
+        r = requests.post(f"{idp.issuer}/authorize", data={**asked, "id_number": "1", "outcome": "pass"},
+                          allow_redirects=False, timeout=10)
+    assert r.status_code == 400
+    text = shown(r)
+    assert "未在身份认证替身登记" in text and "--portal" in text and "人脸识别通过" not in text
+
+
+def test_an_unknown_client_and_an_unknown_page_are_said_in_chinese(idp):
+    r = requests.get(f"{idp.issuer}/authorize", params={**ASK, "client_id": "someone"}, allow_redirects=False,
+                     timeout=10)
+    assert r.status_code == 400 and "无法进行身份核验" in shown(r)
+    r = requests.get(f"{idp.issuer}/nothing-here", timeout=10)
+    assert r.status_code == 404 and "没有这个页面" in shown(r)
+    r = requests.get(f"{idp.issuer}/", timeout=10)
+    assert r.status_code == 200 and "统一身份认证替身" in shown(r)
+    # the portal's own calls keep the protocol's JSON
+    assert requests.get(f"{idp.issuer}/.well-known/openid-configuration", timeout=10).json()["issuer"] == idp.issuer
