@@ -34,12 +34,16 @@ demo-data: install
 	  touch $(DEMO_STAMP); fi
 	$(DEMO_ENV) SHEBAO_TODAY=$(DEMO_TODAY) $(SHEBAO) demo_setup
 
-# The outbox's worker runs beside the server, so the applications' messages are "sent" as the sign-in
-# codes are: on a demo copy to var/outbox/*.jsonl, which /portal/demo/sms/ (演示短信收件箱) shows.
+# Beside the server run the outbox's worker, so the applications' messages are "sent" as the sign-in
+# codes are (on a demo copy to var/outbox/*.jsonl, which /portal/demo/sms/ (演示短信收件箱) shows), and the
+# identity provider's stand-in (port 8001, where DEBUG settings point the portal), so the residents'
+# pension and the card can pass the identity check (6.1); both end when the server does.
+DEMO_ADDR := 127.0.0.1:8000
 demo: demo-data
 	$(DEMO_ENV) SHEBAO_TODAY=$(DEMO_TODAY) $(SHEBAO) deliver --interval 3 & deliver=$$!; \
-	trap 'kill $$deliver 2>/dev/null' EXIT INT TERM; \
-	$(DEMO_ENV) SHEBAO_TODAY=$(DEMO_TODAY) $(SHEBAO) runserver 127.0.0.1:8000
+	$(DEMO_ENV) $(SHEBAO) identity_standin --portal http://$(DEMO_ADDR) & standin=$$!; \
+	trap 'kill $$deliver $$standin 2>/dev/null' EXIT INT TERM; \
+	$(DEMO_ENV) SHEBAO_TODAY=$(DEMO_TODAY) $(SHEBAO) runserver $(DEMO_ADDR)
 
 # The two databases run side by side (one core each): each run has its own test database (settings: one
 # SQLite file per process; tests.pgtemp starts its own server), and --output-sync prints each run's output

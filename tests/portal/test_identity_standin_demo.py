@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -22,6 +23,36 @@ from shebao.portal.identity_standin import OidcProvider
 
 ROOT = Path(__file__).resolve().parents[2]
 CALLBACK = "http://127.0.0.1:8000/portal/person/identity/callback/"
+
+# A stand-in for the `shebao` script: notes each start (its arguments, DEBUG) and each stop.
+FAKE_SHEBAO = """#!/bin/sh
+echo "start $* DEBUG=$DEBUG" >> "$LOG"
+case "$1" in runserver) sleep 2; exit 0;; esac
+trap 'echo "stop $1" >> "$LOG"; exit 0' TERM INT
+while :; do sleep 0.1; done
+"""
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_demo_starts_the_identity_stand_in_beside_the_server_and_stops_it_with_it(tmp_path):
+    fake = tmp_path / "shebao"
+    fake.write_text(FAKE_SHEBAO)
+    fake.chmod(0o755)
+    log = tmp_path / "log"
+    # demo-data (install, migrate, generate) is taken as made: only the demo's own recipe runs
+    subprocess.run(["make", "--no-print-directory", "-o", "demo-data", "demo", f"SHEBAO={fake}"], cwd=ROOT,
+                   env={**os.environ, "LOG": str(log)}, check=True, capture_output=True, timeout=60)
+    for _ in range(50):  # the trap's kill is asynchronous: the stops are written just after make ends
+        lines = log.read_text().splitlines()
+        if sum(line.startswith("stop ") for line in lines) >= 2:
+            break
+        subprocess.run(["sleep", "0.1"], check=True)
+    server = next(line for line in lines if line.startswith("start runserver "))
+    address = server.split()[2]
+    standin = [line for line in lines if line.startswith("start identity_standin")]
+    assert standin == [f"start identity_standin --portal http://{address} DEBUG=true"], lines
+    assert "stop identity_standin" in lines and "stop deliver" in lines, lines
+
 
 def _free_port() -> int:
     with socket.socket() as s:

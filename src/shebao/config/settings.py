@@ -445,7 +445,7 @@ if SHEBAO_TALLIES_REFRESH not in ("thread", "inline", "off"):
 
 # The identity check of 6.1 (portal.person_identity): the city's OpenID Connect provider. All three
 # or none; without them the portal says the check is not available. With DEBUG on and nothing set,
-# the demo's stand-in (`shebao identity_standin`, port 8001) is used.
+# the demo's stand-in (`shebao identity_standin`, port 8001, which `make demo` starts) is used.
 _identity = {k: os.environ.get(f"SHEBAO_IDENTITY_{k.upper()}", "").strip()
              for k in ("issuer", "client_id", "client_secret")}
 if any(_identity.values()) and not all(_identity.values()):

@@ -40,6 +40,12 @@ def demo_portal_create(*, password: str) -> list[str]:
     if person.phone != DEMO_PERSON_MOBILE:
         person_update(actor=job, person=person, reason="演示：网上办事登录手机号码", phone=DEMO_PERSON_MOBILE)
     resident = _demo_resident(job)
+    from django.conf import settings
+
+    from shebao.portal.identity_standin import standin_port
+
+    # the stand-in `make demo` starts beside the server, where the DEBUG settings point the portal
+    issuer = settings.SHEBAO_IDENTITY_PROVIDER["issuer"] if settings.DEBUG and standin_port() else ""
     return [
         "网上办事（单位、个人）：http://127.0.0.1:8000/portal/",
         f"  单位登录：统一社会信用代码 {employer.credit_code}（{employer.name}），登录名 {DEMO_ADMIN_LOGIN}，"
@@ -47,6 +53,8 @@ def demo_portal_create(*, password: str) -> list[str]:
         f"  个人登录：证件号码 {person.id_number}（{person.name}）",
         *([f"  城乡居民（已年满60周岁，可网上申领城乡居民养老保险待遇）：证件号码 {resident.id_number}（{resident.name}）"]
           if resident is not None else []),
+        *([f"  身份核验（人脸识别，城乡居民养老保险和补换卡须先核验）：演示环境由身份认证替身 {issuer} 模拟"
+           "（make demo 已启动），在替身页面输入本人证件号码即可"] if issuer else []),
         "  演示环境不真正发送短信：登录验证码和办理进度短信可在 http://127.0.0.1:8000/portal/demo/sms/"
         "（演示短信收件箱）查看，或运行 .venv/bin/shebao portal_demo_code 查看最近一条验证码。",
     ]
