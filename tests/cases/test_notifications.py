@@ -50,6 +50,7 @@ def smtp_server(settings):
 
     sink = Sink()
     controller, port = _smtp_controller(sink)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # the outbox sends through it
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     yield sink

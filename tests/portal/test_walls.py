@@ -36,6 +36,7 @@ ROUTES: dict[str, str] = {
     "portal:employer_sign_in": PUBLIC,
     "portal:employer_sign_in_code": PUBLIC,
     "portal:demo_sms": PUBLIC,  # the demo's SMS inbox: a DEBUG copy without a gateway only, else 404 (ux14 (3))
+    "portal:demo_email": PUBLIC,  # the demo's e-mail inbox: a DEBUG copy without a mail server only, else 404
     "portal:person_home": PERSON,
     "portal:employer_home": EMPLOYER,
     "portal:employer_accounts": EMPLOYER_ADMIN,

@@ -36,14 +36,15 @@ class Adapter(Protocol):
     def send(self, message: OutboxMessage) -> None: ...
 
 
-class SmtpEmailAdapter:
-    """E-mail over SMTP (Django's EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER … settings)."""
+class EmailAdapter:
+    """E-mail through Django's EMAIL_BACKEND: over SMTP (EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER …,
+    EMAIL_TIMEOUT) for real; on a DEBUG copy without a mail server (the demo) as files, which the demo's
+    e-mail inbox shows (settings; a demo's e-mail failed with "[Errno 111] Connection refused")."""
 
     def send(self, message: OutboxMessage) -> None:
-        from django.core.mail import EmailMessage
-        from django.core.mail.backends.smtp import EmailBackend
+        from django.core.mail import EmailMessage, get_connection
 
-        backend = EmailBackend(fail_silently=False, timeout=10)
+        backend = get_connection(fail_silently=False)
         email = EmailMessage(
             subject=message.subject, body=message.body, to=[message.recipient],
             from_email=getattr(settings, "SHEBAO_NOTIFY_FROM", settings.DEFAULT_FROM_EMAIL),
@@ -87,7 +88,7 @@ def adapter_for(channel: str) -> Adapter:
 
         return import_string(configured[channel])()
     if channel == OutboxMessage.Channel.EMAIL:
-        return SmtpEmailAdapter()
+        return EmailAdapter()
     return FileAdapter(channel)
 
 

@@ -394,16 +394,25 @@ for _name, _number in (("SHEBAO_HELPLINE", SHEBAO_HELPLINE), ("SHEBAO_CARD_LINE"
 # Every PDF's TrueType font (core.pdffonts); empty: Debian's fonts-babelstone-han.
 SHEBAO_PDF_FONT = os.environ.get("SHEBAO_PDF_FONT", "")
 
-# Notifications (cases.notifications): e-mail over SMTP for real; SMS and WeChat through adapters
-# whose default writes JSON lines under SHEBAO_NOTIFY_DIR (a gateway adapter replaces it).
+# Notifications (cases.notifications): e-mail through Django's EMAIL_BACKEND, over SMTP for real; SMS
+# and WeChat through adapters whose default writes JSON lines under SHEBAO_NOTIFY_DIR (a gateway
+# adapter replaces it). A DEBUG copy with no EMAIL_HOST set (the demo) has no mail server: its e-mail
+# is written as files under SHEBAO_NOTIFY_DIR/email (Django's file-based backend), shown at
+# /portal/demo/email/ (演示邮件收件箱), instead of failing with "Connection refused". EMAIL_BACKEND names
+# another backend explicitly.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, least=1)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shebao@localhost")
 SHEBAO_NOTIFY_FROM = os.environ.get("SHEBAO_NOTIFY_FROM", DEFAULT_FROM_EMAIL)
 SHEBAO_NOTIFY_DIR = Path(os.environ.get("SHEBAO_NOTIFY_DIR", VAR_DIR / "outbox"))
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip() or (
+    "django.core.mail.backends.filebased.EmailBackend" if DEBUG and not os.environ.get("EMAIL_HOST", "").strip()
+    else "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_FILE_PATH = SHEBAO_NOTIFY_DIR / "email"
 SHEBAO_NOTIFY_ADAPTERS: dict[str, str] = {}
 
 # The portal's sign-in codes (portal.codes): per account, one a minute and five an hour; per client

@@ -57,6 +57,8 @@ def demo_portal_create(*, password: str) -> list[str]:
            "（make demo 已启动），在替身页面输入本人证件号码即可"] if issuer else []),
         "  演示环境不真正发送短信：登录验证码和办理进度短信可在 http://127.0.0.1:8000/portal/demo/sms/"
         "（演示短信收件箱）查看，或运行 .venv/bin/shebao portal_demo_code 查看最近一条验证码。",
+        *(["  演示环境不真正发送电子邮件：办理进度和批量通知的邮件可在 http://127.0.0.1:8000/portal/demo/email/"
+           "（演示邮件收件箱）查看。"] if demo_email_open() else []),
     ]
 
 
@@ -122,6 +124,59 @@ def demo_sms_messages(*, limit: int = 50) -> list[dict[str, str]]:
                      "kind": SMS_KINDS.get(event, "办理进度通知" if event else "短信"),
                      "subject": str(row.get("subject") or ""), "body": str(row.get("body") or "")})
     return rows[::-1]
+
+
+# --- The demo's e-mail inbox ----------------------------------------------------------------------
+FILE_EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+
+
+def demo_email_open() -> bool:
+    """Whether the demo's e-mail inbox (/portal/demo/email/) is open: a DEBUG copy whose e-mail goes to
+    files (Django's file-based backend: no EMAIL_HOST set, settings), so no message reaches a mailbox
+    and the demo's recipients read theirs there (a fresh user's walk: the demo's e-mail failed with
+    "[Errno 111] Connection refused"). Never with a mail server, never with DEBUG off."""
+    from django.conf import settings
+
+    return bool(settings.DEBUG) and getattr(settings, "EMAIL_BACKEND", "") == FILE_EMAIL_BACKEND
+
+
+# Django's file-based backend writes each message followed by a line of 79 dashes.
+_EMAIL_SEPARATOR = b"\n" + b"-" * 79 + b"\n"
+
+
+def demo_email_messages(*, limit: int = 50) -> list[dict[str, str]]:
+    """The e-mail written by the file-based backend (`settings.EMAIL_FILE_PATH`, a file per sending),
+    newest first, at most `limit`: each its recipients masked, its time (Beijing), subject and text."""
+    import email
+    import email.policy
+    import email.utils
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from shebao.core.masking import mask_email
+
+    folder = Path(getattr(settings, "EMAIL_FILE_PATH", "") or "")
+    if not str(folder) or not folder.is_dir():
+        return []
+    rows: list[tuple[float, int, dict[str, str]]] = []
+    files = sorted(folder.glob("*.log"), key=lambda f: f.stat().st_mtime)[-limit:]
+    for order, path in enumerate(files):
+        for raw in path.read_bytes().split(_EMAIL_SEPARATOR):
+            if not raw.strip():
+                continue
+            message = email.message_from_bytes(raw, policy=email.policy.default)
+            body = message.get_body(preferencelist=("plain",))
+            try:
+                when = email.utils.parsedate_to_datetime(str(message["Date"]))
+            except (TypeError, ValueError):
+                when = None
+            rows.append((path.stat().st_mtime, order, {
+                "to": "、".join(mask_email(a) for _name, a in email.utils.getaddresses([str(message["To"] or "")])),
+                "sent_at": _beijing_time(when.isoformat() if when else ""),
+                "subject": str(message["Subject"] or ""),
+                "body": body.get_content().strip() if body is not None else ""}))
+    return [row for *_key, row in sorted(rows, key=lambda r: (r[0], r[1]), reverse=True)][:limit]
 
 
 def _beijing_time(stamp: Any) -> str:

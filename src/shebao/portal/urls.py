@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("sign-out/", views.sign_out, name="sign_out"),
     path("demo/sms/", views.demo_sms, name="demo_sms"),
+    path("demo/email/", views.demo_email, name="demo_email"),
     path("person/sign-in/", views.person_sign_in, name="person_sign_in"),
     path("person/sign-in/code/", views.person_sign_in_code, name="person_sign_in_code"),
     path("person/", views.person_home, name="person_home"),

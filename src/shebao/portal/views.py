@@ -66,11 +66,26 @@ def demo_sms(request: HttpRequest) -> HttpResponse:
     Only on a DEBUG copy without an SMS gateway (`portal.demo.demo_sms_open`); elsewhere it does not exist."""
     from django.http import Http404
 
-    from shebao.portal.demo import demo_sms_messages, demo_sms_open
+    from shebao.portal.demo import demo_email_open, demo_sms_messages, demo_sms_open
 
     if not demo_sms_open():
         raise Http404("没有该页面")
-    return TemplateResponse(request, "portal/demo_sms.html", {"rows": demo_sms_messages()})
+    return TemplateResponse(request, "portal/demo_sms.html", {"rows": demo_sms_messages(),
+                                                              "demo_email": demo_email_open()})
+
+
+@portal_public
+def demo_email(request: HttpRequest) -> HttpResponse:
+    """演示邮件收件箱: the e-mail a demo copy "sent" (written to files by Django's file-based backend, no
+    mailbox reached), newest first. Only on a DEBUG copy without a mail server
+    (`portal.demo.demo_email_open`); elsewhere it does not exist."""
+    from django.http import Http404
+
+    from shebao.portal.demo import demo_email_messages, demo_email_open
+
+    if not demo_email_open():
+        raise Http404("没有该页面")
+    return TemplateResponse(request, "portal/demo_email.html", {"rows": demo_email_messages()})
 
 
 # --- An insured person ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""`shebao deliver`: send the outbox's notifications (e-mail over SMTP, SMS and WeChat adapters)."""
+"""`shebao deliver`: send the outbox's notifications (e-mail through Django's EMAIL_BACKEND: SMTP, or
+files on a demo copy; SMS and WeChat adapters)."""
 
 from __future__ import annotations
 
