@@ -81,3 +81,19 @@ def test_the_email_inbox_does_not_exist_off_a_demo_copy(client, settings, tmp_pa
     r = client.get(INBOX)
     assert r.status_code == 404 and "123456" not in r.content.decode()
     assert 'href="/portal/demo/email/"' not in client.get("/portal/demo/sms/").content.decode()
+
+
+def test_an_email_not_handed_over_is_said_in_chinese_to_the_staff(settings):
+    """Where there is a mail server that cannot be reached, the row's 最近错误 (the outreach page shows it)
+    says so in Chinese, not "[Errno 111] Connection refused"."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    settings.EMAIL_BACKEND = SMTP
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    message = _queue("hr@jia.example", "通知", "正文")
+    assert deliver_batch() == {"sent": 0, "failed": 1}
+    message.refresh_from_db()
+    assert message.last_error == f"邮件服务器（127.0.0.1:{port}）拒绝连接，请检查邮件服务器是否运行"

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import os
+import smtplib
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -52,7 +53,37 @@ class EmailAdapter:
                      "X-Shebao-Message-Id": str(message.message_id)},
             connection=backend,
         )
-        email.send(fail_silently=False)
+        try:
+            email.send(fail_silently=False)
+        except (smtplib.SMTPException, OSError) as e:
+            raise EmailDeliveryError(email_error_zh(e)) from e
+
+
+class EmailDeliveryError(RuntimeError):
+    """An e-mail not handed over; its text (Chinese) is the outbox row's 最近错误, shown to staff."""
+
+
+def email_error_zh(e: BaseException) -> str:
+    """Why an e-mail was not handed over, in Chinese for the staff pages that show a delivery's error
+    (the outreach's recipients read "[Errno 111] Connection refused"), with the mail server's reply code
+    or the system's error number, never the English text alone."""
+    server = f"{getattr(settings, 'EMAIL_HOST', '')}:{getattr(settings, 'EMAIL_PORT', '')}"
+    if "filebased" in str(getattr(settings, "EMAIL_BACKEND", "")):
+        return f"无法写入演示邮件文件（{getattr(settings, 'EMAIL_FILE_PATH', '')}，系统错误{getattr(e, 'errno', '')}）"
+    if isinstance(e, smtplib.SMTPRecipientsRefused):
+        return "邮件服务器拒收该收件地址"
+    if isinstance(e, smtplib.SMTPAuthenticationError):
+        return f"登录邮件服务器失败（{e.smtp_code}），请检查发信账号和密码"
+    if isinstance(e, smtplib.SMTPResponseException):
+        return f"邮件服务器拒绝发送（{e.smtp_code}）"
+    if isinstance(e, smtplib.SMTPException):
+        return "与邮件服务器的通信中断"
+    if isinstance(e, ConnectionRefusedError):
+        return f"邮件服务器（{server}）拒绝连接，请检查邮件服务器是否运行"
+    if isinstance(e, TimeoutError):
+        return f"连接邮件服务器（{server}）超时"
+    return f"无法连接邮件服务器（{server}，系统错误{e.errno}）" if getattr(e, "errno", None) else \
+        f"无法连接邮件服务器（{server}）"
 
 
 class FileAdapter:
