@@ -137,6 +137,7 @@ ROUTES: dict[str, Route] = {
         "effective_from": "2020-01-01", "unit_type": "enterprise", "size_class": "small"}),
     # Back-office pages.
     "backoffice:queue": (None, None, None),
+    "backoffice:my_work": (None, None, None),
     "backoffice:case_detail": (None, None, None),
     "backoffice:case_act": (None, "case.complete", {}),
     "backoffice:case_letter": (None, "commitment_letter.capture", {"text": "承诺属实", "signer": "本人"}),

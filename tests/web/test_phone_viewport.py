@@ -169,7 +169,8 @@ def test_the_front_desk_works_on_a_phone(phone, city, person_chaoyang):
 def test_the_centers_pages_fit_a_phone_too(phone, city, municipal_admin):
     sign_in(phone, "admin_city")
     base = phone.live_server_url
-    for name, path in [("20-announcements", "/office/announcements/"), ("21-review-queue", "/office/review/"),
+    for name, path in [("19-admin-work", "/office/work/"), ("20-announcements", "/office/announcements/"),
+                       ("21-review-queue", "/office/review/"),
                        ("22-queue-city", "/office/queue/?status=all"), ("23-remittances", "/collection/remittances/"),
                        ("24-deductions", "/collection/deductions/"), ("25-assessments", "/collection/assessments/")]:
         phone.goto(base + path)

@@ -166,8 +166,8 @@ def hall_manager(db):
 
 
 @pytest.mark.parametrize(("who", "landing"), [
-    ("clerk_chaoyang", "/office/queue/"), ("reviewer_chaoyang", "/office/queue/"),
-    ("leader", "/office/dashboard/"), ("municipal_admin", "/office/queue/"),
+    ("clerk_chaoyang", "/office/queue/"), ("reviewer_chaoyang", "/office/work/"),
+    ("leader", "/office/dashboard/"), ("municipal_admin", "/office/work/"),
     # review-user14 (10): these landed on the greeting
     ("collection_clerk", "/collection/remittances/"), ("auditor", "/office/audits/"), ("hall_manager", "/office/halls/"),
 ])

@@ -74,10 +74,20 @@ def awaiting_approval(user: Any, *, limit: int = 20) -> list[Any]:
     """The cases in review that ``user`` may approve now (the second person: never the one who accepted
     it), oldest first: picked out above the queue (review-user14 (10): the reviewer's queue showed 26
     cases waiting for the clerk and not the refund waiting for the reviewer)."""
+    return awaiting_approval_scan(user)[0][:limit]
+
+
+# How many cases in review are read to find the ones a user may approve (each asks who made it).
+AWAITING_SCAN = 100
+
+
+def awaiting_approval_scan(user: Any, *, scan: int = AWAITING_SCAN) -> tuple[list[Any], bool]:
+    """Every case of the ``scan`` oldest in review that ``user`` may approve now, oldest first, and
+    whether more cases are in review than were read (then the count is at least the list's length)."""
     if not may(user, "case.approve"):
-        return []
-    rows = case_selectors.case_list(user=user, status=Status.IN_REVIEW).order_by("applied_on", "pk")[:100]
-    return [c for c in rows if "approve" in workflows.available_actions(c, user)][:limit]
+        return [], False
+    rows = list(case_selectors.case_list(user=user, status=Status.IN_REVIEW).order_by("applied_on", "pk")[:scan + 1])
+    return [c for c in rows[:scan] if "approve" in workflows.available_actions(c, user)], len(rows) > scan
 
 
 # --- The case page -------------------------------------------------------------------------------

@@ -15,11 +15,13 @@ from shebao.backoffice import (
     portal_accounts,
     reads,
     review,
+    work,
 )
 
 app_name = "backoffice"
 urlpatterns = [
     path("queue/", cases.queue, name="queue"),
+    path("work/", work.my_work, name="my_work"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("exports/queue.xlsx", exports.queue_export, name="queue_export"),
     path("exports/jobs/start/", exports.export_job_start, name="export_job_start"),

@@ -31,10 +31,13 @@ class LoginView(auth_views.LoginView):
     # review-user14 (10): the hall manager, the auditor, the collection desk and the center's administrator
     # landed on the greeting: the hall at its halls' day log, the auditor at the audit cases, the collection
     # desk at the remittances to match, the administrator at the queue (the approvals it is asked for).
-    LANDING = {"district_clerk": "backoffice:queue", "district_reviewer": "backoffice:queue",
+    # office16 walk, finding 2: the reviewer and the administrator landed on the clerk's queue (本机构待办队列)
+    # with no word of the approvals waiting for them: they land on their own work (backoffice.work), titled
+    # 待我审核 and 管理工作.
+    LANDING = {"district_clerk": "backoffice:queue", "district_reviewer": "backoffice:my_work",
                "leader": "backoffice:dashboard", "hall_manager": "backoffice:halls",
                "auditor": "backoffice:audit_queue", "collection_clerk": "collection:remittance_queue",
-               "municipal_admin": "backoffice:queue"}
+               "municipal_admin": "backoffice:my_work"}
 
     def get_default_redirect_url(self) -> str:
         """The role's landing page (`LANDING`), else settings.LOGIN_REDIRECT_URL."""
@@ -82,8 +85,10 @@ def home(request: HttpRequest) -> HttpResponse:
 # (route name, words[, the action the page needs, where not every member of the role may open it]).
 WORK_LINKS: dict[str, list[tuple[str, ...]]] = {
     "district_clerk": [("backoffice:queue", "待办队列"), ("backoffice:front_desk", "前台受理")],
-    "district_reviewer": [("backoffice:queue", "待办队列（含等待您审批的申请）"), ("backoffice:review_queue", "复核")],
-    "municipal_admin": [("backoffice:queue", "待办队列（含等待您审批的申请）"), ("backoffice:announcements", "政策公告")],
+    "district_reviewer": [("backoffice:my_work", "待我审核"), ("backoffice:queue", "待办队列"),
+                          ("backoffice:review_queue", "复核")],
+    "municipal_admin": [("backoffice:my_work", "管理工作"), ("backoffice:queue", "待办队列"),
+                        ("backoffice:announcements", "政策公告")],
     "hall_manager": [("backoffice:halls", "大厅工作日志"), ("backoffice:incidents", "疫情事件报告")],
     "auditor": [("backoffice:audit_queue", "稽核案件"),
                 ("backoffice:personal_data_reads", "个人信息查阅记录", "personal_data.trail_view")],
