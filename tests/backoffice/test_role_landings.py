@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from shebao.operations.services import audit_case_register
+from shebao.staff.models import Role, User
+from tests import personas
 from tests.backoffice.test_refund_approver_told import _accepted_refund
 from tests.personas import PASSWORD
 
@@ -61,3 +64,27 @@ def test_the_administrator_lands_on_the_centers_work(client, municipal_admin):
     assert "待签收的疫情事件报告" in html
     for url in links:
         assert client.get(url).status_code == 200, url
+
+
+def test_the_auditors_empty_case_list_says_what_it_holds_and_how_a_case_gets_there(client):
+    auditor = personas.make_staff("auditor_cy_o16", role=Role.AUDITOR, office_code="110105")
+    where, html = _land(client, auditor)
+    assert where == "/office/audits/"
+    empty = html.split('id="audit-empty"', 1)[1].split("</div>", 1)[0]
+    assert "投诉举报" in empty and "登记后列在这里" in empty and "本区目前还没有登记的案件" in empty
+    assert 'href="/office/audits/new/"' in empty  # the auditor may register one
+    assert client.get("/office/audits/new/").status_code == 200
+    # A leader may not register one: told what the list holds, with no link to a form it may not use.
+    client.force_login(User.objects.get(username=personas.make_staff(
+        "leader_o16", role=Role.LEADER, office_code="110000").username))
+    page = client.get("/office/audits/").content.decode()
+    assert "全市目前还没有登记的案件" in page and "/office/audits/new/" not in page.split('id="audit-empty"', 1)[1]
+
+
+def test_once_a_case_is_closed_the_empty_list_says_no_open_case(client):
+    auditor = personas.make_staff("auditor_cy_o16b", role=Role.AUDITOR, office_code="110105")
+    case = audit_case_register(actor=auditor, source="letter", employer=personas.make_employer(), summary="拖欠社保")
+    type(case).objects.filter(pk=case.pk).update(state="closed")
+    client.force_login(auditor)
+    page = client.get("/office/audits/").content.decode()
+    assert "暂无未结案的稽核案件" in page and "目前还没有登记的案件" not in page
