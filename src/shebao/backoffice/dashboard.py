@@ -226,7 +226,7 @@ def _tables(board: selectors.Dashboard) -> dict[str, dict[str, Any]]:
     """Every table of the page (its title, header and rows as shown), the one source of the charts'
     table views and of their Excel downloads."""
     figures = {
-        "title": "各项指标", "header": ["指标", "依据条款", "数值"],
+        "title": "各项指标", "header": ["指标", "依据条款", "数值"], "money": True,
         "rows": [[f.zh, f.clause, _typed(board.value(f.code), f.unit)] for f in selectors.FIGURES],
     }
     case_figs = [f for f in selectors.FIGURES if f.code in (
@@ -244,7 +244,7 @@ def _tables(board: selectors.Dashboard) -> dict[str, dict[str, Any]]:
         "rows": [[_district_label(o)] + [_typed(f.value(s), f.unit) for f in case_figs] for o, s in board.districts],
     }
     money = {
-        "title": "各区征缴情况", "header": ["区"] + [f"{f.zh}（{f.clause}）" for f in money_figs],
+        "title": "各区征缴情况", "header": ["区"] + [f"{f.zh}（{f.clause}）" for f in money_figs], "money": True,
         "rows": [[_district_label(o)] + [_typed(f.value(s), f.unit) for f in money_figs] for o, s in board.districts],
     }
     channel_names = selectors.BREAKDOWN["channel"].names()
@@ -341,7 +341,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "svg": _chart(pygal.HorizontalBar, title=t["title"], labels=[r[0] for r in t["rows"]],
                           series=[("笔数", [r[1].n for r in t["rows"]])], counts=True),
         })
-    figures = [{"f": f, "shown": _show(board.value(f.code), f.unit)} for f in selectors.FIGURES]
+    # An amount's tile says its unit (office16 walk, finding 3: 应缴金额 read 0.00, of what?): the page prints
+    # ``fen`` through the yuan filter followed by 元, as every amount on the staff pages is written.
+    values = {f.code: board.value(f.code) for f in selectors.FIGURES}
+    figures = [{"f": f, "shown": _show(values[f.code], f.unit), "fen": values[f.code] if f.unit == "fen" else None}
+               for f in selectors.FIGURES]
     query = {"start": params["start"].isoformat(), "end": params["end"].isoformat(), "grain": params["grain"]}
     qs_city = urlencode(query)
     qs = qs_city + (f"&district={params['district_id']}" if params["district_id"] else "")
