@@ -96,6 +96,9 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # django-axes' commands in Chinese (axes_reset_username …): Django takes a command from the first
+    # app that has it, so these come before axes' own.
+    "shebao.staff.lockout_commands",
     "axes",
     "rest_framework",
     "drf_spectacular",
