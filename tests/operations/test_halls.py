@@ -144,7 +144,9 @@ def test_the_day_page_records_a_log_a_reading_and_a_round(client, hall_manager, 
         with nothing_written():
             odd = client.post(url, {"do": "log", "day": day, "visitors_checked": "1", "ventilation": "x"})
         assert odd.status_code == 400 and "不是有效的日期" in odd.content.decode()
-        assert client.get(url, {"day": day}).status_code == 200
+        # in the address too: said (400) with today's page, never shown as if that day were asked
+        shown = client.get(url, {"day": day})
+        assert shown.status_code == 400 and f"日期“{day}”" in shown.content.decode()
     page = client.get(url + "?day=2020-02-20").content.decode()
     assert "38.0℃" in page and "自助服务区" in page and 'id="visitors">120<' in page
     assert (HallDayLog.objects.get().visitors_checked, FeverReading.objects.count(), DisinfectionRound.objects.count()) == (120, 1, 1)

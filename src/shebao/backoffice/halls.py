@@ -23,13 +23,7 @@ from django.views.decorators.http import require_POST
 from shebao.backoffice.errors import refusal
 from shebao.core import clock
 from shebao.core.errors import DomainError
-from shebao.core.inputs import (
-    business_date_problem,
-    business_date_range,
-    date_text_problem,
-    form_id,
-    number_text,
-)
+from shebao.core.inputs import form_date, form_datetime, form_id, number_text, read_date
 from shebao.core.masking import shown_data
 from shebao.core.normalize import normalize_date_text, normalize_number_text
 from shebao.core.permissions import may, require
@@ -39,40 +33,14 @@ from shebao.operations import selectors
 from shebao.operations.models import CheckItem, Incident
 
 
-def _plausible(day: dt.date) -> bool:
-    """A hall's day is a business day (core.inputs: 1990 .. a year after today), never 0001 or 9999."""
-    first, last = business_date_range(clock.today())
-    return first <= day <= last
-
-
-def _date(value: str | None) -> dt.date | None:
-    """A day typed in a form (全角 digits read); None when malformed or implausible (the form then asks
-    for it, `_day_problem` saying why)."""
-    text = normalize_date_text(value)
-    if not _DAY_RE.fullmatch(text):
-        return None
+def _day_read(raw: str | None, label: str = "日期") -> tuple[dt.date | None, str]:
+    """A day typed in a form or named in the address, read as every staff page reads one
+    (`core.inputs.read_date`: 全角 digits read, 2020-02-30 said not to exist, 9999-12-31 outside the
+    plausible range): (the day, or None when empty or wrong; why it is wrong, or "")."""
     try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        return None
-    return day if _plausible(day) else None
-
-
-_DAY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _day_problem(value: str | None, label: str = "日期") -> str:
-    """Why a typed day is none, in Chinese ("" when it is one, or empty): a day the calendar does not have
-    is said not to exist, one outside 1990 .. a year after today is said so (review-input14 6: both were
-    told 请填写1990年以后的日期, and ２０２０-02-20 was refused)."""
-    text = normalize_date_text(value)
-    if not text:
-        return ""
-    if why := date_text_problem(text, label=label):
-        return why
-    if why := business_date_problem(dt.date.fromisoformat(text), today=clock.today()):
-        return f"{label}“{text}”{why}"
-    return ""
+        return read_date(raw, label=label), ""
+    except ValueError as e:
+        return None, str(e)
 
 
 def _time_problem(value: str | None, label: str) -> str:
@@ -105,14 +73,6 @@ def _time_on(day: dt.date | None, value: str | None) -> dt.datetime | None:
     if t is None:
         return None
     return timezone.make_aware(dt.datetime.combine(day, t)) if day else None
-
-
-def _datetime(value: str | None) -> dt.datetime | None:
-    try:
-        at = dt.datetime.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
-    return timezone.make_aware(at) if _plausible(at.date()) else None
 
 
 def _hall_or_404(request: HttpRequest, pk: int) -> Any:
@@ -165,13 +125,12 @@ def _day_page(request: HttpRequest, hall: Any, day: dt.date, *, errors: list[str
 def hall_day(request: HttpRequest, pk: int) -> HttpResponse:
     """A hall's day: GET shows it (``?day=YYYY-MM-DD``, default today); POST ``do=log|fever|round``."""
     hall = _hall_or_404(request, pk)
-    raw_day = request.POST.get("day") if request.method == "POST" else request.GET.get("day")
-    day = _date(raw_day) or clock.today()
+    read, why = _day_read(request.POST.get("day") if request.method == "POST" else request.GET.get("day"))
+    day = read or clock.today()
+    if why:  # typed, or in the address, but no day: said (never shown as today's page as if asked), nothing written
+        return _day_page(request, hall, day, errors=[why], status=400)  # a hidden input: the summary shows it
     if request.method != "POST":
         return _day_page(request, hall, day)
-    if raw_day and _date(raw_day) is None:  # typed but no plausible day: asked again, nothing written
-        why = _day_problem(raw_day) or f"日期“{raw_day[:20]}”无效，如2020-02-20"
-        return _day_page(request, hall, day, errors=[why], status=400)  # a hidden input: the summary shows it
     p, u = request.POST, request.user
     do = p.get("do", "log")
     if do in ("fever", "round") and (why := _time_problem(p.get("at"), "测温时间" if do == "fever" else "消毒时间")):
@@ -208,10 +167,13 @@ def hall_incident_new(request: HttpRequest, pk: int) -> HttpResponse:
         p = request.POST
 
         def call() -> None:
+            require(request.user, "incident.report", district_id=hall.district.pk)  # 403 before the times typed
             holder["incident"] = services.incident_report(
-                actor=request.user, hall=hall, kind=p.get("kind", ""), occurred_at=_datetime(p.get("occurred_at")),
+                actor=request.user, hall=hall, kind=p.get("kind", ""),
+                occurred_at=form_datetime(p.get("occurred_at"), label="发现时间", field="occurred_at", required=True),
                 description=p.get("description", ""), isolation_room_used=p.get("isolation_room_used") == "1",
-                authority_called_at=_datetime(p.get("authority_called_at")) if p.get("authority_called_at") else None,
+                authority_called_at=form_datetime(p.get("authority_called_at"), label="联系卫生健康部门时间",
+                                                  field="authority_called_at"),
                 authority_called_by=p.get("authority_called_by", ""),
                 authority_reference=p.get("authority_reference", ""), outcome=p.get("outcome", ""))
         errors, status, at_inputs = _attempt(call)
@@ -260,15 +222,21 @@ def incident(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def incident_update(request: HttpRequest, pk: int) -> HttpResponse:
     """A follow-up report: the health authority called, the outcome."""
-    if selectors.incident_get(user=request.user, pk=pk) is None:
+    inc = selectors.incident_get(user=request.user, pk=pk)
+    if inc is None:
         raise Http404("没有这个事件报告，或不属于本区")
     p = request.POST
-    errors, status, at_inputs = _attempt(lambda: services.incident_update(
-        actor=request.user, incident=pk, version=posted_version(p.get("version")),
-        isolation_room_used=p.get("isolation_room_used") == "1",
-        authority_called_at=_datetime(p.get("authority_called_at")) if p.get("authority_called_at") else None,
-        authority_called_by=p.get("authority_called_by", ""), authority_reference=p.get("authority_reference", ""),
-        outcome=p.get("outcome", "")))
+
+    def call() -> None:
+        require(request.user, "incident.report", district_id=inc.district_id)  # 403 before the time typed
+        services.incident_update(
+            actor=request.user, incident=pk, version=posted_version(p.get("version")),
+            isolation_room_used=p.get("isolation_room_used") == "1",
+            authority_called_at=form_datetime(p.get("authority_called_at"), label="联系卫生健康部门时间",
+                                              field="authority_called_at"),
+            authority_called_by=p.get("authority_called_by", ""), authority_reference=p.get("authority_reference", ""),
+            outcome=p.get("outcome", ""))
+    errors, status, at_inputs = _attempt(call)
     if errors:
         return _incident_page(request, pk, errors=errors, field_errors=at_inputs, status=status)
     return redirect("backoffice:incident", pk=pk)
@@ -291,19 +259,22 @@ def incident_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 def hall_duty(request: HttpRequest, pk: int) -> HttpResponse:
     """The hall's duty roster for two weeks from ``?from=`` (default today); POST assigns a leader."""
     hall = _hall_or_404(request, pk)
-    start = _date(request.GET.get("from")) or clock.today()
-    errors: list[str] = []
+    start, why = _day_read(request.GET.get("from"), "起始日期")
+    start = start or clock.today()
+    errors: list[str] = [why] if why else []  # ?from=2020-02-30: said, the roster from today shown
     at_inputs: dict[str, str] = {}
-    status = 200
+    status = 400 if why else 200
     if request.method == "POST":
-        day = _date(request.POST.get("day"))
+        day, _why = _day_read(request.POST.get("day"))
 
         def assign() -> Any:
             # Who may act is judged before what was typed: a role that may not assign is refused (403)
             # whatever the leader box holds, never told its input was wrong (the role walk).
             require(request.user, "duty.assign", district_id=hall.district.pk)
-            return services.duty_assign(actor=request.user, hall=hall, day=day,
-                                        leader=form_id(request.POST, "leader", label="带班领导"))
+            return services.duty_assign(
+                actor=request.user, hall=hall,
+                day=form_date(request.POST.get("day"), label="带班日期", field="day", required=True),
+                leader=form_id(request.POST, "leader", label="带班领导"))
 
         errors, status, at_inputs = _attempt(assign, form=day.isoformat() if day else "duty")
         if not errors:
@@ -331,10 +302,10 @@ def hall_inspect(request: HttpRequest, pk: int) -> HttpResponse:
 
         def call() -> None:
             require(request.user, "inspection.record", district_id=hall.district.pk)  # 403 before the day
-            if why := _day_problem(p.get("day"), "检查日期"):  # typed wrong: said, never read as today
-                raise ValidationError({"day": why})
+            # typed wrong: said, never read as today; empty: today
+            day = form_date(p.get("day"), label="检查日期", field="day") or clock.today()
             holder["i"] = services.inspection_record(
-                actor=request.user, hall=hall, day=_date(p.get("day")) or clock.today(), checklist=checklist,
+                actor=request.user, hall=hall, day=day, checklist=checklist,
                 findings=findings, notes=p.get("notes", ""))
         errors, status, at_inputs = _attempt(call)
         if not errors:
@@ -370,9 +341,13 @@ def finding_fix(request: HttpRequest, pk: int, finding_pk: int) -> HttpResponse:
     insp = selectors.inspection_get(user=request.user, pk=pk)
     if insp is None or not insp.findings.filter(pk=finding_pk).exists():
         raise Http404("没有这个检查问题，或不属于本区")
-    errors, status, at_inputs = _attempt(lambda: services.finding_fix(
-        actor=request.user, finding=finding_pk, fix=request.POST.get("fix", ""),
-        fixed_on=_date(request.POST.get("fixed_on"))), form=f"finding{finding_pk}")
+
+    def call() -> None:
+        require(request.user, "inspection.fix", district_id=insp.district_id)  # 403 before the day typed
+        services.finding_fix(actor=request.user, finding=finding_pk, fix=request.POST.get("fix", ""),
+                             fixed_on=form_date(request.POST.get("fixed_on"), label="整改日期", field="fixed_on",
+                                                required=True))
+    errors, status, at_inputs = _attempt(call, form=f"finding{finding_pk}")
     if errors:
         return _inspection_page(request, pk, errors=errors, field_errors=at_inputs, status=status)
     return redirect("backoffice:inspection", pk=pk)

@@ -603,28 +603,56 @@ def iso_date(text: str, *, label: str = "日期", example: str = "2020-02-20") -
     return dt.date.fromisoformat(text)
 
 
-def form_date(raw: Any, *, label: str, field: str, required: bool = False) -> dt.date | None:
-    """A business date typed in a page form (全角 digits too), within the plausible range; None when
-    empty and not required; ValidationError in Chinese keyed by ``field`` otherwise."""
+def read_date(raw: Any, *, label: str = "日期", example: str = "2020-02-20", plausible: bool = True,
+              today: dt.date | None = None) -> dt.date | None:
+    """The one reading of a date typed by a person (a page's form field, a page's or a command's
+    parameter): full-width digits and spaces read (`normalize_date_text`), None when empty, else the
+    day, or ValueError with the Chinese reason naming ``label`` and what was typed: a day the calendar
+    does not have (日期“2020-02-30”不存在：2020年2月只有29天), another shape (格式错误), and with
+    ``plausible`` a day outside the business range on ``today`` (default: the business day):
+    日期“9999-12-31”晚于2021-02-20，不是有效的日期，请核对.
+
+    Pages parsed dates on their own (``dt.date.fromisoformat`` and a None for any fault): 2020-02-30 was
+    told 请填写日期, ２０２０-02-20 was refused, 9999-12-31 was read as today (bad-input review leftovers 3).
+    A range of its own (a lift date: rules.epidemic) is checked by its caller with ``plausible=False``."""
     from shebao.core.normalize import normalize_date_text
 
     text = normalize_date_text(raw)
     if not text:
-        if required:
-            raise ValidationError({field: f"请填写{label}"})
         return None
-    try:
-        day = iso_date(text, label=label)
-    except ValueError as e:
-        raise ValidationError({field: str(e)}) from None
-    check_business_date(day, label=label, field=field)
+    day = iso_date(text, label=label, example=example)
+    if plausible:
+        if today is None:
+            from shebao.core import clock
+
+            today = clock.today()
+        if why := business_date_problem(day, today=today):
+            raise ValueError(f"{label}“{text}”{why}")
     return day
 
 
-def form_datetime(raw: Any, *, label: str, field: str) -> dt.datetime | None:
-    """A business moment typed in a page form (``2020-04-01T16:30``), made aware in the site's time
-    zone, within the plausible range (checked before the time zone arithmetic, which overflows near
-    the years 1 and 9999); None when empty; ValidationError in Chinese otherwise."""
+def form_date(raw: Any, *, label: str, field: str, required: bool = False, plausible: bool = True,
+              example: str = "2020-02-20") -> dt.date | None:
+    """A business date typed in a page form (`read_date`); None when empty and not required;
+    ValidationError in Chinese keyed by ``field`` otherwise."""
+    try:
+        day = read_date(raw, label=label, plausible=plausible, example=example)
+    except ValueError as e:
+        raise ValidationError({field: str(e)}) from None
+    if day is None and required:
+        raise ValidationError({field: f"请填写{label}"})
+    return day
+
+
+_MOMENT_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
+
+
+def read_datetime(raw: Any, *, label: str, plausible: bool = True) -> dt.datetime | None:
+    """A moment typed by a person (``2020-04-01T16:30`` as a datetime-local box sends it, or with a
+    space; full-width digits read), aware in the site's time zone; None when empty; else ValueError in
+    Chinese naming ``label``: a day that does not exist is said so as `read_date` says it, a time that
+    is none (25:00) so, anything else a format error; with ``plausible`` the business range, judged on
+    the day before the time zone arithmetic (which overflows near the years 1 and 9999)."""
     from django.utils import timezone
 
     from shebao.core.normalize import normalize_date_text
@@ -632,12 +660,36 @@ def form_datetime(raw: Any, *, label: str, field: str) -> dt.datetime | None:
     text = normalize_date_text(raw)
     if not text:
         return None
+    shown = text[:25]
+    m = _MOMENT_RE.fullmatch(text)
+    if m is None:
+        # a day alone where a moment is asked: its own fault first (不存在), else the shape
+        if _DAY_SHAPE_RE.fullmatch(text) and (why := date_text_problem(text, label=label)):
+            raise ValueError(why)
+        raise ValueError(f"{label}“{shown}”格式错误，应为年-月-日 时:分，如2020-02-20 10:30")
+    day = iso_date(m.group(1), label=label)
+    hour, minute, second = int(m.group(2)), int(m.group(3)), int(m.group(4) or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError(f"{label}“{shown}”的时间无效，应为时:分（00:00至23:59）")
+    moment = dt.datetime(day.year, day.month, day.day, hour, minute, second)
+    if plausible:
+        from shebao.core import clock
+
+        if why := business_date_problem(day, today=clock.today()):
+            raise ValueError(f"{label}“{shown}”{why}")
+    return timezone.make_aware(moment)
+
+
+def form_datetime(raw: Any, *, label: str, field: str, required: bool = False) -> dt.datetime | None:
+    """A business moment typed in a page form (`read_datetime`); None when empty and not required;
+    ValidationError in Chinese keyed by ``field`` otherwise."""
     try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationError({field: f"{label}格式应为 YYYY-MM-DD HH:MM"}) from None
-    check_business_date(moment, label=label, field=field)
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+        moment = read_datetime(raw, label=label)
+    except ValueError as e:
+        raise ValidationError({field: str(e)}) from None
+    if moment is None and required:
+        raise ValidationError({field: f"请填写{label}"})
+    return moment
 
 
 # A person's name (姓名, 户名): the one rule lives in core.person_name (normalize_person_name, the stored
