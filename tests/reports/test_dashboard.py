@@ -147,7 +147,8 @@ def test_typed_cells_print_on_the_page_as_before():
 def test_bad_parameters_get_a_chinese_answer(client, leader, db):
     client.force_login(leader)
     r = client.get(reverse("backoffice:dashboard"), {"start": "2020-13-01"})
-    assert r.status_code == 400 and "不是有效日期" in r.content.decode()
+    # said as every staff page says a day that is none (core.inputs.read_date; it was 不是有效日期)
+    assert r.status_code == 400 and "起始日期“2020-13-01”不存在：没有13月" in r.content.decode()
     r = client.get(reverse("backoffice:dashboard"), {"start": "2020-03-01", "end": "2020-02-01"})
     assert r.status_code == 400 and "起始日期不能晚于截止日期" in r.content.decode()
     # Review finding D3: end=0001-01-01 answered 500 (OverflowError) on every dashboard address; dates

@@ -102,8 +102,10 @@ def test_the_rules_of_a_period_named_in_chinese():
     with pytest.raises(ValidationError, match="请填写截止日"):
         report_day("", label="截止日", today=TODAY)
     assert report_day(" ２０２０－０２－２０ ", label="截止日", today=TODAY) == TODAY
-    with pytest.raises(ValidationError, match="不是有效日期"):
+    with pytest.raises(ValidationError, match="截止日“2020-2-1”格式错误，应为年-月-日"):
         report_day("2020-2-1", label="截止日", today=TODAY)
+    with pytest.raises(ValidationError, match="截止日“2020-02-30”不存在：2020年2月只有29天"):  # as every date is said
+        report_day("2020-02-30", label="截止日", today=TODAY)
     assert report_month("", label="月份", today=TODAY, default="2020-02") == "2020-02"
     with pytest.raises(ValidationError, match="尚未开始"):
         report_month("2020-03", label="月份", today=TODAY)

@@ -45,7 +45,7 @@ from shebao.collection.services import (
     remittance_match,
 )
 from shebao.core import clock
-from shebao.core.inputs import business_date_problem, form_id, iso_date
+from shebao.core.inputs import form_id, read_date
 from shebao.core.money import format_yuan
 from shebao.core.periods import report_day
 from shebao.core.permissions import may, require
@@ -57,15 +57,14 @@ from shebao.rules import epidemic_lifted_on
 
 
 def _date_param(request: HttpRequest, name: str, default: dt.date | None) -> tuple[dt.date | None, str]:
-    raw = request.GET.get(name, "").strip()
-    if not raw:
-        return default, ""
+    """A day in the address, read as every staff page reads one (`core.inputs.read_date`: 全角 digits
+    read, 2020-02-30 said not to exist, the plausible range: 9999-12-31 charged 2.55 M yuan of late
+    fees): (the day, or `default` when empty or wrong; why it is wrong, or "")."""
     try:
-        day = iso_date(raw)
+        day = read_date(request.GET.get(name, ""))
     except ValueError as e:
         return default, str(e)
-    problem = business_date_problem(day, today=clock.today())  # 9999-12-31 charged 2.55 M yuan of late fees
-    return (default, f"日期{raw}{problem}") if problem else (day, "")
+    return (default if day is None else day), ""
 
 
 @login_required
@@ -268,9 +267,8 @@ def person_rights_statement(request: HttpRequest, pk: int) -> HttpResponse:
     from shebao.core.pdffonts import PdfFontMissing, UnprintableText
 
     person = get_object_or_404(scope_queryset(Person.objects.all(), user=request.user), pk=pk)
-    raw = request.POST.get("as_of", "").strip()
-    try:
-        as_of = iso_date(raw, label="截至日期") if raw else clock.today()
+    try:  # 全角 digits read, 2020-02-30 said not to exist, the plausible range (core.inputs.read_date)
+        as_of = read_date(request.POST.get("as_of"), label="截至日期") or clock.today()
     except ValueError as e:
         messages.error(request, str(e))
         return redirect("collection:person_rights", pk=person.pk)
@@ -425,13 +423,12 @@ def assessment_start(request: HttpRequest) -> HttpResponse:
 
 
 def _post_date(request: HttpRequest, name: str) -> tuple[dt.date | None, str]:
-    raw = request.POST.get(name, "").strip()
-    if not raw:
-        return None, "请填写核定日"
+    """The assessment's day as typed (`core.inputs.read_date`): (the day or None; why not, or "")."""
     try:
-        return iso_date(raw), ""
+        day = read_date(request.POST.get(name), label="核定日")
     except ValueError as e:
         return None, str(e)
+    return day, "" if day is not None else "请填写核定日"
 
 
 @login_required

@@ -24,7 +24,7 @@ import re
 
 from django.core.exceptions import ValidationError
 
-from shebao.core.inputs import business_date_problem
+from shebao.core.inputs import business_date_problem, read_date
 from shebao.core.normalize import normalize_date_text
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -46,12 +46,11 @@ def report_day(raw: object, *, label: str, today: dt.date, default: dt.date | No
         if default is None:
             raise _refuse(field, f"请填写{label}")
         return default
-    try:
-        day = dt.date.fromisoformat(text) if len(text) == 10 else None
-    except ValueError:
-        day = None
-    if day is None:
-        raise _refuse(field, f"{label}“{text[:20]}”不是有效日期（格式：年-月-日，如2020-02-20）")
+    try:  # a day the calendar does not have is said so, as everywhere (core.inputs.date_text_problem)
+        day = read_date(text, label=label, plausible=False)  # the range: check_period, below
+    except ValueError as e:
+        raise _refuse(field, str(e)) from None
+    assert day is not None
     check_period(day, day, label=label, today=today, first=first, first_what=first_what, field=field)
     return day
 
