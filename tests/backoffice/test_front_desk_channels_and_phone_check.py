@@ -100,7 +100,10 @@ def test_the_channel_defaults_to_the_counter_and_the_date_to_today(client, clerk
 @pytest.mark.parametrize("field, value, message", [
     ("channel", "pigeon", "请选择收件渠道"),
     ("channel", "online", "请选择收件渠道"),
-    ("received_on", "2020-02-30", "收件日期应为有效日期"),
+    # said as every staff page says a day that is none (core.inputs.read_date; it was 收件日期应为有效日期)
+    ("received_on", "2020-02-30", "收件日期“2020-02-30”不存在：2020年2月只有29天"),
+    ("received_on", "1989-12-31", "收件日期“1989-12-31”早于1990-01-01，不是有效的日期，请核对"),
+    ("received_on", "2020/02/20", "收件日期“2020/02/20”格式错误，应为年-月-日，如2020-02-20"),
     ("received_on", (dt.date.today() + dt.timedelta(days=400)).isoformat(), "收件日期不能晚于今天"),
 ])
 def test_a_wrong_channel_or_date_is_refused_and_nothing_is_written(client, clerk_chaoyang, person_chaoyang,

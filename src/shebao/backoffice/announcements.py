@@ -20,6 +20,7 @@ from shebao.backoffice.errors import refusal_text
 from shebao.cases import services as case_services
 from shebao.cases.workflows import LiftNeedsConfirmation
 from shebao.core import clock
+from shebao.core.inputs import read_date
 from shebao.core.masking import shown_data
 from shebao.core.policy import (
     announcement_publish,
@@ -115,11 +116,17 @@ def lift_in_force() -> Any:
 
 # --- The page ------------------------------------------------------------------------------------
 
-def _parse_date(value: str | None) -> dt.date | None:
+def _typed_day(request: HttpRequest, kind: str | None) -> tuple[dt.date | None, str]:
+    """The form's date, read as every staff page reads one (`core.inputs.read_date`: 全角 digits read,
+    2020-02-30 said not to exist; its own page's reading told it 请填写有效日期, bad-input review leftovers
+    3): (the day, or None; why not). Its range is the service's (a lifted date: cases.services
+    lift_date_refusal, up to five years ahead), as the API's date fields leave it."""
+    label = "解除日期" if kind == "lift" else "新的截止日期"
     try:
-        return dt.date.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
+        day = read_date(request.POST.get("date"), label=label, example="2020-04-30", plausible=False)
+    except ValueError as e:
+        return None, str(e)
+    return day, "" if day is not None else f"请填写{label}（年-月-日，如2020-04-30）"
 
 
 @login_required
@@ -136,9 +143,9 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         kind = request.POST.get("kind")
-        day = _parse_date(request.POST.get("date"))
+        day, why = _typed_day(request, kind)
         if day is None:
-            context["error"] = "请填写有效日期（年-月-日，如2020-04-30）"
+            context["error"] = why
         elif kind == "lift" and request.POST.get("do") == "preview":
             try:
                 context["lift"] = lift_effects(lifted_on=day, actor=request.user)

@@ -10,7 +10,6 @@ are the center's (`payroll.view_city`); a district's staff see their district's 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -44,6 +43,7 @@ from shebao.collection.bankfiles import UPLOAD_ENCODINGS
 from shebao.collection.models import PaymentFileRelease
 from shebao.collection.services import SecondPersonRequired
 from shebao.core import clock
+from shebao.core.inputs import form_date
 from shebao.core.masking import echo, mask_text, shown_text
 from shebao.core.money import format_yuan
 from shebao.core.permissions import may, require
@@ -320,12 +320,9 @@ def retiree_stop(request: HttpRequest, pk: int) -> HttpResponse:
             retiree_resume(actor=request.user, retiree=retiree, from_month=p.get("from_month", "").strip())
             messages.success(request, f"已恢复发放，自{p.get('from_month')}起")
         else:
-            died_on = None
-            if p.get("died_on", "").strip():
-                try:
-                    died_on = dt.date.fromisoformat(p["died_on"].strip())
-                except ValueError:
-                    raise ValidationError({"died_on": f"死亡日期须为“年-月-日”，填写的是“{echo(p['died_on'])}”"}) from None
+            # 全角 digits read, 2020-02-30 said not to exist (core.inputs.read_date); its range is the
+            # service's (not after today, not before retiring)
+            died_on = form_date(p.get("died_on"), label="死亡日期", field="died_on", plausible=False)
             stop = retiree_suspend(actor=request.user, retiree=retiree, reason=p.get("reason", ""),
                                    from_month=p.get("from_month", "").strip() or None, died_on=died_on,
                                    note=p.get("note", ""))

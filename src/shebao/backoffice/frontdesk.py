@@ -25,9 +25,9 @@ from shebao.cases import services as case_services
 from shebao.cases.models import Channel, Mode
 from shebao.core import clock, permissions
 from shebao.core.errors import DomainError
-from shebao.core.inputs import TEXT_MAX, text_problem
+from shebao.core.inputs import TEXT_MAX, read_date, text_problem
 from shebao.core.masking import invisible_problem
-from shebao.core.normalize import normalize_code, normalize_date_text, normalize_month, normalize_phone
+from shebao.core.normalize import normalize_code, normalize_month, normalize_phone
 from shebao.core.reads import personal_data_read
 from shebao.registry import selectors as registry_selectors
 from shebao.registry.checks import lookup_numbers, not_found_hint
@@ -276,17 +276,14 @@ def parse(data: QueryDict, *, user: Any, today: dt.date, submitted: bool = False
                 case_services.CATALOG_CHANNEL.get(channel, channel) not in form.business.channels:
             # 0.4: said at once at its input, before the clerk fills in the rest.
             form.errors["channel"] = f"{form.business.zh}不能通过“{Channel(channel).label}”申请"
-    raw_day = normalize_date_text(data.get("received_on"))
-    if not raw_day:
-        form.received_on = today
-    else:
-        try:
-            form.received_on = dt.date.fromisoformat(raw_day)
-        except ValueError:
-            form.errors["received_on"] = "收件日期应为有效日期（年-月-日，如2020-02-20）"
-        else:
-            if form.received_on > today:
-                form.errors["received_on"] = f"收件日期不能晚于今天（{today:%Y-%m-%d}）"
+    try:  # 全角 digits read, 2020-02-30 said not to exist (core.inputs.read_date)
+        received_on = read_date(data.get("received_on"), label="收件日期", plausible=False) or today
+        if received_on > today:  # said so, a year ahead or ten
+            form.errors["received_on"] = f"收件日期不能晚于今天（{today:%Y-%m-%d}）"
+        else:  # and the plausible range: 0001-01-01 is no day a form was received
+            form.received_on = read_date(data.get("received_on"), label="收件日期", today=today) or today
+    except ValueError as e:
+        form.errors["received_on"] = str(e)
     form.contact_phone = normalize_phone(data.get("contact_phone"))
     if form.contact_phone and not MOBILE_RE.fullmatch(form.contact_phone) and "contact_phone" not in form.errors:
         # As the API's contact phone (a mobile for the notices): never 1,000 digits into a 20-character column.

@@ -11,7 +11,6 @@ and nothing is stored.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -34,7 +33,7 @@ from shebao.collection.models import (
 )
 from shebao.collection.services import SecondPersonRequired
 from shebao.core import clock
-from shebao.core.inputs import form_choice, iso_date
+from shebao.core.inputs import form_choice, form_date
 from shebao.core.masking import shown_data
 from shebao.core.money import format_yuan
 from shebao.core.normalize import normalize_code
@@ -260,16 +259,6 @@ def _deferral_rules() -> list[dict[str, Any]]:
     return out
 
 
-def _date(raw: str, label: str) -> dt.date:
-    raw = (raw or "").strip()
-    if not raw:
-        raise ValidationError({"due_until": f"请填写{label}"})
-    try:
-        return iso_date(raw, label=label, example="2020-12-31")
-    except ValueError as e:
-        raise ValidationError({"due_until": str(e)}) from None
-
-
 @login_required
 def deferrals(request: HttpRequest) -> HttpResponse:
     """/collection/relief/deferrals/: the deferral applications (a district's staff see their district's),
@@ -300,9 +289,9 @@ def deferrals(request: HttpRequest) -> HttpResponse:
         if not pack or not rule:
             raise ValidationError({"rule": "请选择缓缴依据的政策条目"})
         months = [m for m in form["months"].replace("，", ",").replace("、", ",").replace(" ", ",").split(",") if m]
+        due_until = form_date(form["due_until"], label="缓缴至", field="due_until", required=True, example="2020-12-31")
         deferral = services.deferral_apply(employer=employer, pack=pack, rule=rule, months=months,
-                                           due_until=_date(form["due_until"], "缓缴至"), reason=form["reason"],
-                                           actor=request.user)
+                                           due_until=due_until, reason=form["reason"], actor=request.user)
     except ValidationError as e:
         context["error"] = refusal_text(e)[0]
         return TemplateResponse(request, "backoffice/relief/deferrals.html", context, status=400)
@@ -390,10 +379,9 @@ def employer_facts(request: HttpRequest, pk: int) -> HttpResponse:
                 raise ValidationError({"source": f"依据不能超过{room}个字符（测算说明另占{len(measured) + 1}个字符，"
                                                  f"现为{len(source)}个），请精简后重新提交"})
             source = (source + "；" if source else "") + measured
-        try:
-            effective_from = iso_date(form["effective_from"], label="起始日期", example="2020-03-09")
-        except ValueError as e:
-            raise ValidationError({"effective_from": str(e)}) from None
+        # 全角 digits read, 2020-02-30 said not to exist, the plausible range (core.inputs.read_date)
+        effective_from = form_date(form["effective_from"], label="起始日期", field="effective_from", required=True,
+                                   example="2020-03-09")
         row = services.employer_facts_record(employer=employer, effective_from=effective_from,
                                              unit_type=form["unit_type"], size_class=size, industry=form["industry"],
                                              source=source, actor=request.user)
