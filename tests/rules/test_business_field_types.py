@@ -73,6 +73,24 @@ def test_every_date_field_refuses_a_date_more_than_a_year_ahead():
                 assert [e for e in result.errors if e.field == spec.name], (code, spec.name)
 
 
+@pytest.mark.parametrize(("typed", "said"), [
+    ("2020-02-30", "出生日期“2020-02-30”不存在：2020年2月只有29天"),  # it was 出生日期应为有效日期（年-月-日）
+    ("1960-13-01", "出生日期“1960-13-01”不存在：没有13月"),
+    ("19600501", "出生日期“19600501”格式错误，应为年-月-日"),  # the basic form Python also reads
+    ("1960 05 01", "出生日期“1960 05 01”格式错误"),  # its spaces were taken out, then read as 19600501
+    ("1960/05/01", "出生日期“1960/05/01”格式错误"),
+    ("１９６０－０５－０１", None), (" 1960-05-01 ", None),  # full-width digits and hyphens, spaces around
+])
+def test_a_date_field_says_a_day_that_does_not_exist_as_every_date_is_said(typed, said):
+    """A case's date fields read a date as core.inputs does (bad-input review leftovers 3)."""
+    result = details_validate("insured_registration", {"insured_birth_date": typed}, today=dt.date(2020, 2, 20))
+    errors = [e.zh for e in result.errors if e.field == "insured_birth_date"]
+    if said is None:
+        assert errors == [] and result.details["insured_birth_date"] == "1960-05-01"
+    else:
+        assert len(errors) == 1 and said in errors[0], errors
+
+
 @pytest.mark.parametrize(("typed", "ok"), [
     (["12"], [12]), (["１２"], None), ([" 12 "], None), (["12", "7"], [12, 7]),
     (["1-3"], None), (["1 3"], None), (["-1"], None), (["1.0"], None), (["0"], None), (["12", "12"], None),

@@ -61,10 +61,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from shebao.core.inputs import id_problem, normalize_person_name, person_name_problem, phone_problem
+from shebao.core.inputs import id_problem, iso_date, normalize_person_name, person_name_problem, phone_problem
 from shebao.core.masking import char_named, invisible_problem
 from shebao.core.money import amount_cap_problem
-from shebao.core.normalize import normalize_code, normalize_month, normalize_phone, normalize_text
+from shebao.core.normalize import (
+    normalize_code,
+    normalize_date_text,
+    normalize_month,
+    normalize_phone,
+    normalize_text,
+)
 
 from .catalog import business as catalog_business
 from .catalog import catalog
@@ -445,13 +451,15 @@ def _one(spec: FieldSpec, value: Any, label: str, today: dt.date) -> Any:
             raise _Bad(f"{label}终止月（{end}）早于起始月（{start}）")
         return {"from": start, "to": end}
     if t == "date":
-        text = normalize_code(value) if isinstance(value, str) else ""
+        # NFKC and trimmed, its hyphens kept (normalize_code took them out, and Python's fromisoformat
+        # read what was left, "20200220", in its basic form: the shape is now the one date shape)
+        text = normalize_date_text(value) if isinstance(value, str) else ""
         if value is None or (isinstance(value, str) and not text):
             raise _Bad(f"请填写{label}")
-        try:
-            day = dt.date.fromisoformat(text)
-        except ValueError:
-            raise _Bad(f"{label}应为有效日期（年-月-日）") from None
+        try:  # a day the calendar does not have is said so, another shape too, as every date (core.inputs)
+            day = iso_date(text, label=label)
+        except ValueError as e:
+            raise _Bad(str(e)) from None
         if day < EARLIEST_DATE:
             raise _Bad(f"{label}“{day}”早于{EARLIEST_DATE.year}年，不在合理范围内，请核对")
         if spec.past and day > today:
