@@ -358,7 +358,7 @@ def test_a_refused_stop_or_resumption_keeps_the_typed_input(client, clerk_chaoya
                                  "note": "家属来电告知"})
     assert resp.status_code == 400
     html = resp.content.decode()
-    assert "死亡日期须为“年-月-日”，填写的是“2020-02-30”" in _marked(html, "died_on")
+    assert "死亡日期“2020-02-30”不存在：2020年2月只有29天" in _marked(html, "died_on")  # core.inputs.read_date
     assert 'value="家属来电告知"' in html and 'value="death" selected' in html and 'id="errors"' in html
     with nothing_written():
         resp = client.post(url, {"do": "suspend", "reason": "reemployment", "from_month": "2020-13"})
