@@ -8,6 +8,7 @@ English JSON (a return address it was not told of, a client it does not know, a 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -148,3 +149,42 @@ def test_an_unknown_client_and_an_unknown_page_are_said_in_chinese(idp):
     assert r.status_code == 200 and "统一身份认证替身" in shown(r)
     # the portal's own calls keep the protocol's JSON
     assert requests.get(f"{idp.issuer}/.well-known/openid-configuration", timeout=10).json()["issuer"] == idp.issuer
+
+
+def _raw_post(idp, path: str, head: str, body: bytes) -> tuple[int, str, str]:
+    """A POST sent byte for byte (requests would not send a Content-Length of ``abc``): status, headers, body."""
+    port = int(idp.issuer.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(f"POST {path} HTTP/1.0\r\n{head}\r\n\r\n".encode() + body)
+        s.shutdown(socket.SHUT_WR)
+        out = b""
+        while chunk := s.recv(65536):
+            out += chunk
+    head_part, _, text = out.decode(errors="replace").partition("\r\n\r\n")
+    return int(head_part.split()[1]), head_part, text
+
+
+BAD_BODIES = [("Content-Length: 2", b"\xff\xfe"), ("Content-Length: abc", b"a=1"),
+              ("Content-Length: 5", b"a=%ff"), ("Content-Length: -1", b"a=1"),
+              ("Content-Length: 99999999999999999999", b"a=1")]
+
+
+@pytest.mark.parametrize(("head", "body"), BAD_BODIES)
+def test_a_body_the_stand_in_cannot_read_is_refused_in_chinese_not_an_english_500(idp, head, body):
+    """Bad-input review A16 1: bytes that are not UTF-8 or a Content-Length that is no length answered
+    wsgiref's English "A server error occurred" with 500."""
+    status, headers, text = _raw_post(idp, "/authorize", head, body)
+    assert status == 400 and "text/html" in headers, (status, text)
+    assert "无法进行身份核验" in text and "请求不完整或无效" in text and "server error" not in text
+    status, headers, text = _raw_post(idp, "/token", head, body)  # the portal's call: the protocol's JSON
+    assert status == 400 and "application/json" in headers, (status, text)
+    assert json.loads(text)["error"] == "invalid_request"
+
+
+def test_anything_else_going_wrong_is_a_chinese_page_not_wsgirefs_english(idp, monkeypatch):
+    def broken(*_args, **_kw):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(idp.server, "create_authorization_response", broken)
+    status, headers, text = _raw_post(idp, "/authorize", "Content-Length: 3", b"a=1")
+    assert status == 500 and "text/html" in headers and "无法进行身份核验" in text and "server error" not in text

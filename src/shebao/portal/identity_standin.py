@@ -53,6 +53,14 @@ def standin_port() -> int | None:
         return None
 
 
+# The longest form body read: the stand-in's forms are a few hundred bytes.
+BODY_MAX = 64 * 1024
+
+
+class _BadBody(Exception):
+    """A POST body the stand-in cannot read."""
+
+
 class _Client(ClientMixin):
     def __init__(self, client_id: str, secret: str, redirect_uris: list[str]) -> None:
         self.client_id, self.secret, self.redirect_uris = client_id, secret, redirect_uris
@@ -224,15 +232,12 @@ class OidcProvider:
                 "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"]}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        """Every request answered by the stand-in itself: a body it cannot read (bytes that are not
+        UTF-8, a Content-Length that is no length) is a 400, said in Chinese to a browser and as the
+        protocol's JSON to the portal's token call; anything else going wrong a Chinese 500, never
+        wsgiref's English "A server error occurred" (bad-input review A16 1)."""
         path = environ.get("PATH_INFO", "")
         self.requests.append(path)
-        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
-        body = b""
-        if environ.get("REQUEST_METHOD") == "POST":
-            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-        headers = {k[5:].replace("_", "-").title(): v for k, v in environ.items() if k.startswith("HTTP_")}
-        uri = f"{self.issuer}{path}" + (f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else "")
 
         def answer(status: int, payload: Any, extra: list[tuple[str, str]] | None = None) -> list[bytes]:
             text = payload if isinstance(payload, str) else json.dumps(payload)
@@ -240,13 +245,51 @@ class OidcProvider:
             start_response(f"{status} {'OK' if status < 300 else 'Found' if status == 302 else 'Error'}", hs)
             return [text.encode()]
 
+        html_page = [("Content-Type", "text/html; charset=utf-8")]
+        try:
+            return self._serve(environ, path, answer, html_page)
+        except _BadBody:
+            if path == "/token":  # the portal's call: the protocol's error, as for any other bad token request
+                return answer(400, {"error": "invalid_request",
+                                    "error_description": "The request body could not be read"})
+            return answer(400, self._refused_page({"error": "invalid_request"}, {}), html_page)
+        except Exception:
+            if path in ("/token", "/userinfo", "/jwks", "/.well-known/openid-configuration"):
+                return answer(500, {"error": "server_error"})
+            return answer(500, self._html("无法进行身份核验", "<p>身份认证替身处理请求时出错。</p>"
+                                          "<p>请回到网上办事，重新发起身份核验。</p>"), html_page)
+
+    @staticmethod
+    def _body(environ: dict[str, Any]) -> dict[str, str]:
+        """A POST's form fields; `_BadBody` when its length is no length (``abc``, negative, more than
+        ``BODY_MAX``) or its bytes are not UTF-8 form data."""
+        if environ.get("REQUEST_METHOD") != "POST":
+            return {}
+        length_text = (environ.get("CONTENT_LENGTH") or "0").strip() or "0"
+        if not length_text.isascii() or not length_text.isdigit() or int(length_text) > BODY_MAX:
+            raise _BadBody
+        body = environ["wsgi.input"].read(int(length_text))
+        try:
+            text = body.decode()
+        except UnicodeDecodeError:
+            raise _BadBody from None
+        try:
+            return {k: v[0] for k, v in parse_qs(text, errors="strict").items()}
+        except (UnicodeDecodeError, ValueError):  # %FF escapes that are no UTF-8
+            raise _BadBody from None
+
+    def _serve(self, environ: dict[str, Any], path: str, answer: Any, html_page: list[tuple[str, str]]) -> list[bytes]:
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        form = self._body(environ)
+        headers = {k[5:].replace("_", "-").title(): v for k, v in environ.items() if k.startswith("HTTP_")}
+        uri = f"{self.issuer}{path}" + (f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else "")
+
         if path == "/.well-known/openid-configuration":
             return answer(200, self.metadata())
         if path == "/jwks":
             return answer(200, KeySet([self.key]).as_dict(private=False))
         # What the person's browser is shown (the authorization endpoint, a page that does not exist) is
         # Chinese HTML; the portal's own calls (discovery, JWKS, token, userinfo) are the protocol's JSON.
-        html_page = [("Content-Type", "text/html; charset=utf-8")]
         if path == "/authorize":
             params = query if environ.get("REQUEST_METHOD") == "GET" else form
             asked = {k: v for k, v in params.items() if k not in ("id_number", "outcome")}
