@@ -188,3 +188,45 @@ def test_anything_else_going_wrong_is_a_chinese_page_not_wsgirefs_english(idp, m
     monkeypatch.setattr(idp.server, "create_authorization_response", broken)
     status, headers, text = _raw_post(idp, "/authorize", "Content-Length: 3", b"a=1")
     assert status == 500 and "text/html" in headers and "无法进行身份核验" in text and "server error" not in text
+
+
+def _never_serve(monkeypatch):
+    """Were the command to start serving, it stops at once (Ctrl-C) instead of waiting."""
+    from shebao.portal.management.commands import identity_standin
+
+    def interrupted(_seconds):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(identity_standin.time, "sleep", interrupted)
+
+
+@pytest.mark.parametrize("port", ["-1", "0", "99999", "abc", "８００１"])
+def test_a_port_that_is_no_port_is_refused_in_chinese_not_a_traceback(settings, monkeypatch, port):
+    """Bad-input review A16 2: --port -1 or 99999 printed Python's OverflowError traceback (0 and ８００１
+    were served on)."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = True
+    _never_serve(monkeypatch)
+    with pytest.raises(CommandError, match=r"--port：须为1至65535的整数"):
+        call_command("identity_standin", "--port", port)
+
+
+@pytest.mark.parametrize("portal", ["", "ftp://x", "http://a b", "http://", "http://a:99999", "http://a/x",
+                                    "http://u@a", "127.0.0.1:8000"])
+def test_a_portal_address_that_is_no_web_address_is_refused_in_chinese(settings, monkeypatch, portal):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = True
+    _never_serve(monkeypatch)
+    with pytest.raises(CommandError, match=r"门户网址须为 http\(s\)://主机\[:端口\]"):
+        call_command("identity_standin", "--port", str(_free_port()), f"--portal={portal}")
+
+
+def test_a_portal_address_is_taken_with_or_without_its_port_and_slash():
+    from shebao.core.commands import web_address_arg
+
+    assert web_address_arg("http://127.0.0.1:8000/") == "http://127.0.0.1:8000"
+    assert web_address_arg("https://demo.example.cn") == "https://demo.example.cn"

@@ -16,16 +16,16 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from shebao.core.commands import ShebaoCommand
+from shebao.core.commands import ShebaoCommand, port_arg, web_address_arg
 
 
 class Command(ShebaoCommand):
     help = "演示用统一身份认证替身（OpenID Connect），仅限DEBUG开启时运行"
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--port", type=int, default=None,
+        parser.add_argument("--port", type=port_arg, default=None,
                             help="监听的端口（默认：门户配置的身份认证服务地址的端口，演示环境为8001）")
-        parser.add_argument("--portal", default="http://127.0.0.1:8000",
+        parser.add_argument("--portal", type=web_address_arg, default="http://127.0.0.1:8000",
                             help="门户的网址，用于身份核验后的回调地址（redirect URI）")
 
     def handle(self, *args: Any, port: int | None, portal: str, **options: Any) -> None:
