@@ -70,7 +70,9 @@ def test_the_page_says_why_an_empty_month_is_not_run(client, three_retirees, mun
     ({"reason": "death", "died_on": dt.date(1, 1, 1)}, "died_on", "死亡日期早于"),
     ({"reason": "reemployment", "from_month": "9999-12"}, "from_month", "停发起始月“9999-12”晚于"),
     ({"reason": "reemployment", "from_month": "0001-01"}, "from_month", "停发起始月"),
-    ({"reason": "reemployment", "from_month": "2020-3"}, "from_month", "停发起始月应为“年-月”，如2020-02，填写的是“2020-3”"),
+    # 2020-3 is read as 2020-03, as every month field reads it (core.normalize.normalize_month); a day is no month
+    ({"reason": "reemployment", "from_month": "2020-03-01"}, "from_month",
+     "停发起始月应为“年-月”，如2020-02，填写的是“2020-03-01”"),
 ])
 def test_a_stop_with_an_implausible_date_names_the_field_typed(three_retirees, clerk_chaoyang, fields, key, says):
     retiree = three_retirees[0]
@@ -84,7 +86,8 @@ def test_a_stop_with_an_implausible_date_names_the_field_typed(three_retirees, c
 
 
 @pytest.mark.parametrize(("month", "says"), [("9999-12", "恢复发放月份“9999-12”晚于"),
-                                             ("0001-01", "恢复发放月份"), ("", "恢复发放月份应为")])
+                                             ("0001-01", "恢复发放月份“0001-01”早于1990-01"),
+                                             ("", "请填写恢复发放月份")])
 def test_a_resumption_with_an_implausible_month_names_the_field_typed(three_retirees, clerk_chaoyang, month, says):
     retiree = three_retirees[0]
     stop = retiree_suspend(actor=clerk_chaoyang, retiree=retiree, reason="verification", from_month="2020-02")
@@ -137,7 +140,7 @@ def test_without_the_marker_the_same_retiree_would_be_paid_since_retirement(db):
 
 
 @pytest.mark.parametrize(("paid_through", "says"), [("2019-09", "早于退休年月2019-10"), ("2020-04", "晚于2020-03"),
-                                                    ("2020-13", "原系统已发放至应为")])
+                                                    ("2020-13", "原系统已发放至“2020-13”不存在：没有13月")])
 def test_an_implausible_marker_is_refused_and_nothing_written(db, paid_through, says):
     with pytest.raises(ValidationError) as refused:
         migrated(paid_through)

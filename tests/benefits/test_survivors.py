@@ -172,7 +172,7 @@ def test_an_end_before_a_month_already_paid_is_refused_and_nothing_written(death
                                      dependants=family()[:1])[0]
     payroll.payroll_run_start(actor=SETUP, month="2020-05")
     for month, says in [("2020-04", "2020-05至2020-05已发放"), ("9999-12", "发放至“9999-12”晚于2020-07"),
-                        ("2020-13", "发放至应为“年-月”")]:
+                        ("2020-13", "发放至“2020-13”不存在：没有13月")]:
         with nothing_written(), pytest.raises(ValidationError) as refused:
             survivor_pension_end(actor=clerk_chaoyang, pension=spouse, last_month=month, reason="remarriage")
         assert says in refused.value.message_dict["last_month"][0]

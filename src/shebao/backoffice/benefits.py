@@ -49,6 +49,7 @@ from shebao.core.money import format_yuan
 from shebao.core.permissions import may, require
 from shebao.core.reads import personal_data_read
 from shebao.rules.business_fields import parse_yuan
+from shebao.rules.dates import month_index, month_str
 from shebao.rules.retirement import format_age_zh
 
 # what follows a run's making: the file goes to the bank only once a second person released it (U15)
@@ -317,8 +318,8 @@ def retiree_stop(request: HttpRequest, pk: int) -> HttpResponse:
     form = {f: p.get(f, "") for f in ("reason", "from_month", "died_on", "note")}
     try:
         if do == "resume":
-            retiree_resume(actor=request.user, retiree=retiree, from_month=p.get("from_month", "").strip())
-            messages.success(request, f"已恢复发放，自{p.get('from_month')}起")
+            stop = retiree_resume(actor=request.user, retiree=retiree, from_month=p.get("from_month", ""))
+            messages.success(request, f"已恢复发放，自{month_str(month_index(stop.to_month) + 1)}起")
         else:
             # 全角 digits read, 2020-02-30 said not to exist (core.inputs.read_date); its range is the
             # service's (not after today, not before retiring)

@@ -8,6 +8,7 @@ same transaction. The payroll (runs, bank files, results) is `benefits.payroll`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +29,9 @@ from shebao.collection.ledger import Line, ledger_post
 from shebao.collection.models import LedgerTransaction
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
-from shebao.core.inputs import bank_account_text, business_date_range, check_business_date
+from shebao.core.inputs import bank_account_text, business_date_range, check_business_date, clean_text
 from shebao.core.masking import echo
+from shebao.core.normalize import normalize_month
 from shebao.core.permissions import require
 from shebao.core.policy import current_policy
 from shebao.registry.models import Person
@@ -64,6 +66,9 @@ def _invalid(exc: InputError) -> ValidationError:
     return ValidationError(exc.zh if exc.zh != "输入有误" else str(exc))
 
 
+_MONTH_SHAPE_RE = re.compile(r"[0-9]{4}-[0-9]{2}")
+
+
 def typed_month(value: Any, *, label: str, field: str, latest: str | None = None) -> str:
     """A month the user typed (``label`` its Chinese name, ``field`` the form's key): "YYYY-MM", not
     before the plausible business dates (1990) and not after ``latest`` (default: a year from the
@@ -72,11 +77,13 @@ def typed_month(value: Any, *, label: str, field: str, latest: str | None = None
     Every month or date a service derives a month from is checked this way first, so that a refusal
     always names what the user typed: a death on 9999-12-31 was refused as “该项应为“年-月”…填写的是
     “10000-01””, the month after the death, a value nobody typed (bad-input review D16)."""
-    text = str(value or "").strip()
-    try:
-        month_index(text, field)
-    except InputError:
-        raise ValidationError({field: f"{label}应为“年-月”，如2020-02，填写的是“{echo(text)}”"}) from None
+    text = normalize_month(value)  # ２０２０－０３ and 2020年3月 read as other month fields read them
+    if not text:
+        raise ValidationError({field: f"请填写{label}"})
+    if _MONTH_SHAPE_RE.fullmatch(text) is None:
+        raise ValidationError({field: f"{label}应为“年-月”，如2020-02，填写的是“{echo(text)}”"})
+    if not 1 <= int(text[5:]) <= 12:
+        raise ValidationError({field: f"{label}“{text}”不存在：没有{int(text[5:])}月"})
     first, last = business_date_range(clock.today())
     latest = latest or last.strftime("%Y-%m")
     if text < first.strftime("%Y-%m"):
@@ -137,7 +144,7 @@ def retiree_declare(*, actor: Any, person: Person, bank_account: str, basis: Bas
     declared_on = declared_on or clock.today()
     if paid_through:
         current = clock.today().isoformat()[:7]
-        typed_month(paid_through, label="原系统已发放至", field="paid_through", latest=current)
+        paid_through = typed_month(paid_through, label="原系统已发放至", field="paid_through", latest=current)
         if paid_through < retired_on.isoformat()[:7]:
             raise ValidationError({"paid_through": f"原系统已发放至{paid_through}，早于退休年月"
                                                    f"{retired_on.isoformat()[:7]}，请核对"})
@@ -221,10 +228,14 @@ def retiree_suspend(*, actor: Any, retiree: Retiree, reason: str, from_month: st
         if died_on < retiree.retired_on:
             raise ValidationError({"died_on": f"死亡日期{died_on}不能早于退休日期{retiree.retired_on}"})
         from_month = month_str(month_index(died_on.isoformat()[:7]) + 1)
-    elif not from_month:
-        raise ValidationError({"from_month": "请填写停发起始月"})
     else:
-        typed_month(from_month, label="停发起始月", field="from_month")
+        from_month = typed_month(from_month, label="停发起始月", field="from_month")
+        # a stop before the retirement month stops what was never paid (bad-input review A16 4), as a
+        # death before retiring is refused above
+        if from_month < retiree.retirement_month:
+            raise ValidationError({"from_month": f"停发起始月不能早于退休月{retiree.retirement_month}"})
+    note = clean_text(str(note or "").strip(), label="备注", max_length=Suspension._meta.get_field("note").max_length,
+                      field="note")
     with transaction.atomic():
         locked = Retiree.objects.select_for_update().get(pk=retiree.pk)
         if locked.status != Retiree.Status.ACTIVE:
@@ -233,7 +244,7 @@ def retiree_suspend(*, actor: Any, retiree: Retiree, reason: str, from_month: st
         locked.status = Retiree.Status.ENDED if reason == Suspension.Reason.DEATH else Retiree.Status.SUSPENDED
         locked.died_on = died_on
         locked.save(update_fields=["status", "died_on"])
-        stop = Suspension.objects.create(retiree=locked, reason=reason, from_month=from_month, note=note[:200])
+        stop = Suspension.objects.create(retiree=locked, reason=reason, from_month=from_month, note=note)
         audit_update(actor=actor, instance=locked, before=before, reason=f"停发：{stop.get_reason_display()}")
         audit_create(actor=actor, instance=stop, reason=f"停发自{from_month}")
         if reason != Suspension.Reason.VERIFICATION:  # verification months are owed: kept, not recovered
@@ -247,7 +258,10 @@ def retiree_resume(*, actor: Any, retiree: Retiree, from_month: str) -> Suspensi
     """Resume payment from ``from_month`` (2.1). Re-employment months stay unpaid; months stopped for
     verification are paid as arrears by the next run. Death cannot be resumed."""
     require(actor, "retiree.resume", district_id=retiree.district_id)
-    start = month_index(typed_month(from_month, label="恢复发放月份", field="from_month"))
+    from_month = typed_month(from_month, label="恢复发放月份", field="from_month")
+    if from_month < retiree.retirement_month:
+        raise ValidationError({"from_month": f"恢复发放月份不能早于退休月{retiree.retirement_month}"})
+    start = month_index(from_month)
     with transaction.atomic():
         locked = Retiree.objects.select_for_update().get(pk=retiree.pk)
         stop = locked.suspensions.filter(to_month="").order_by("-pk").first()
