@@ -81,3 +81,15 @@ def test_another_districts_staff_cannot_decide(paid, clerk_chaoyang):
     request = payment_reverse(payment=paid, actor=clerk_chaoyang, reason="误入")
     with nothing_written(), pytest.raises(PermissionDenied):  # the district line
         payment_reverse_approve(reversal=request, actor=other)
+
+
+def test_a_reason_or_note_longer_than_its_column_is_refused_not_cut(paid, clerk_chaoyang, reviewer_chaoyang):
+    """Bad-input review A16 3: the reason and the checker's note were cut to 200 characters silently."""
+    with nothing_written(), pytest.raises(ValidationError, match=r"冲正原因不能超过200个字符（现为201个）"):
+        payment_reverse(payment=paid, actor=clerk_chaoyang, reason="误" * 201)
+    request = payment_reverse(payment=paid, actor=clerk_chaoyang, reason="误" * 200)
+    assert request.reason == "误" * 200
+    with pytest.raises(ValidationError, match=r"复核意见不能超过200个字符（现为250个）"):
+        payment_reverse_approve(reversal=request, actor=reviewer_chaoyang, approve=False, note="无误" * 125)
+    request.refresh_from_db()
+    assert request.outcome == "pending" and request.note == ""

@@ -137,3 +137,9 @@ def test_pension_months_count_paid_months_once_before_the_date(db, person_chaoya
     assert pension_months_in_beijing(person=person_chaoyang, on=dt.date(2020, 2, 10)) == 2
     assert pension_months_in_beijing(person=person_chaoyang, on=dt.date(2020, 4, 1)) == 3
     assert pension_months_in_beijing(person=person_chaoyang, on=dt.date(2019, 11, 1)) == 1
+
+
+def test_a_reveal_reason_longer_than_its_column_is_refused_not_cut(db, clerk_chaoyang, person_chaoyang):
+    """Bad-input review A16 3: the reason was cut to 200 characters silently."""
+    with nothing_written(), pytest.raises(ValidationError, match=r"查看原因不能超过200个字符（现为201个）"):
+        personal_data_reveal(actor=clerk_chaoyang, obj=person_chaoyang, field="id_number", reason="核" * 201)

@@ -34,6 +34,7 @@ from shebao.collection.models import (
 )
 from shebao.core import clock
 from shebao.core.audit import audit_bulk_range, audit_create, audit_update, audited_bulk_update, snapshot
+from shebao.core.inputs import clean_text
 from shebao.core.permissions import require
 from shebao.registry.models import Contribution, Employer
 from shebao.registry.rates import RATE_UNIT, contribution_rates, share_fen
@@ -561,13 +562,14 @@ def payment_reverse(*, payment: Payment, actor: Any, reason: str) -> PaymentReve
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("冲正必须填写原因")
+    clean_text(reason, label="冲正原因", max_length=200, field="reason")  # refused, not cut (review A16 3)
     if not getattr(actor, "is_authenticated", False):
         raise SecondPersonRequired("冲正须由一名工作人员申请、另一名工作人员复核，系统作业不能申请")
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     _reversal_checks(payment)
     if PaymentReversal.objects.filter(payment=payment, outcome=PaymentReversal.Outcome.PENDING).exists():
         raise ValidationError(f"收款#{payment.pk}已有待复核的冲正申请")
-    request = PaymentReversal.objects.create(payment=payment, reason=reason[:200], requested_by=actor)
+    request = PaymentReversal.objects.create(payment=payment, reason=reason, requested_by=actor)
     audit_create(actor=actor, instance=request, reason=f"申请冲正收款#{payment.pk}：{reason}"[:200])
     return request
 
@@ -589,8 +591,9 @@ def payment_reverse_approve(*, reversal: PaymentReversal, actor: Any, approve: b
         raise SecondPersonRequired("冲正属于资金更正，须由申请人以外的另一名工作人员复核（经办与复核分离）")
     if reversal.outcome != PaymentReversal.Outcome.PENDING:
         raise ValidationError("该冲正申请已复核")
+    note = clean_text((note or "").strip(), label="复核意见", max_length=200, field="note")
     before = snapshot(reversal)
-    reversal.decided_by, reversal.decided_at, reversal.note = actor, clock.now(), (note or "").strip()[:200]
+    reversal.decided_by, reversal.decided_at, reversal.note = actor, clock.now(), note
     if approve:
         reversal.reversal = _payment_reverse_book(payment=payment, actor=actor, reason=reversal.reason)
         reversal.outcome = PaymentReversal.Outcome.APPROVED
@@ -745,6 +748,8 @@ def remittance_duplicate_resolve(*, line: RemittanceLine, actor: Any, same_trans
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise ValidationError({"reason": "请填写核实结果的依据"})
+    # kept in the trail after its 12-character prefix (a reason is at most 200): refused, not cut
+    clean_text(reason, label="核实结果的依据", max_length=150, field="reason")
     if not same_transfer and line.duplicate_of_id is not None and RemittanceLine.objects.filter(
             pk=line.duplicate_of_id, bank_reference=line.bank_reference).exists():
         # One payment per bank reference (the ledger's constraint): a reused reference is the bank's to mend.
@@ -754,5 +759,5 @@ def remittance_duplicate_resolve(*, line: RemittanceLine, actor: Any, same_trans
     line.status = RemittanceLine.Status.REJECTED if same_transfer else RemittanceLine.Status.UNMATCHED
     line.save(update_fields=["status"])
     audit_update(actor=actor, instance=line, before=before,
-                 reason=("确认与流水重复，不入账：" if same_transfer else "核实为另一笔转账：") + reason[:150])
+                 reason=("确认与流水重复，不入账：" if same_transfer else "核实为另一笔转账：") + reason)
     return line

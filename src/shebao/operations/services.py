@@ -23,7 +23,7 @@ from django.db import transaction
 
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
-from shebao.core.inputs import check_business_date
+from shebao.core.inputs import check_business_date, clean_text
 from shebao.core.permissions import may, require
 from shebao.core.policy import current_policy
 from shebao.core.scoping import user_may_see_district
@@ -278,7 +278,8 @@ def complainant_reveal(*, actor: Any, case: AuditCase | int, field: str, reason:
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise ValidationError({"reason": "请填写查看原因"})
+    clean_text(reason, label="查看原因", max_length=200, field="reason")  # refused, not cut (review A16 3)
     PersonalDataAccess.objects.create(
         actor=actor, model=AuditCase._meta.label, object_pk=str(case.pk), subject_label=f"稽{case.pk}投诉人",
-        field=field, reason=reason[:200])
+        field=field, reason=reason)
     return str(getattr(case, field))

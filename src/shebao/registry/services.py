@@ -10,6 +10,7 @@ from django.db import transaction
 
 from shebao.core import clock
 from shebao.core.audit import audit_create, audit_update, snapshot
+from shebao.core.inputs import clean_text
 from shebao.core.models import PersonalDataAccess
 from shebao.core.normalize import normalize_code, normalize_phone, normalize_text
 from shebao.core.permissions import require
@@ -164,8 +165,9 @@ def employer_register(
             raise PermissionDenied("校验位例外只能由工作人员登记") from None
         if len(reason) < OVERRIDE_REASON_MIN_CHARS:
             raise ValidationError({"credit_code_override_reason": f"例外原因至少{OVERRIDE_REASON_MIN_CHARS}个字"})
+        clean_text(reason, label="例外原因", max_length=200, field="credit_code_override_reason")
         code = validate_credit_code(credit_code, legacy_check_character=True)
-        override = {"credit_code_override_reason": reason[:200], "credit_code_override_by": actor,
+        override = {"credit_code_override_reason": reason, "credit_code_override_by": actor,
                     "credit_code_override_at": clock.now()}
     if "bank_account" in fields:
         fields["bank_account"] = normalize_code(fields["bank_account"])
@@ -220,8 +222,9 @@ def personal_data_reveal(*, actor: Any, obj: Person | Employer, field: str, reas
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise ValidationError({"reason": "请填写查看原因"})
+    clean_text(reason, label="查看原因", max_length=200, field="reason")  # refused, not cut (review A16 3)
     PersonalDataAccess.objects.create(
         actor=actor, model=obj._meta.label, object_pk=str(obj.pk), subject_label=obj.name[:150], field=field,
-        reason=reason[:200],
+        reason=reason,
     )
     return str(getattr(obj, field))
