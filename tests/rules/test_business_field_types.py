@@ -106,3 +106,43 @@ def test_a_refunds_dues_numbers_are_read_as_typed_never_joined(typed, ok):
         assert [e.field for e in checked.errors] == ["dues"] and "dues" not in checked.details
     else:
         assert checked.ok and checked.details["dues"] == ok
+
+
+@pytest.mark.parametrize(("code", "field", "day", "ok"), [
+    ("work_injury_fast_track_claim", "diagnosed_on", "1900-01-02", False),
+    ("work_injury_fast_track_claim", "diagnosed_on", "1989-12-31", False),
+    ("work_injury_fast_track_claim", "diagnosed_on", "1990-01-01", True),
+    ("retirement_declaration", "retired_on", "1960-05-01", False),
+    ("insured_registration", "insured_birth_date", "1900-01-02", True),
+])
+def test_a_date_of_business_goes_back_to_1990_only_a_birth_date_to_1900(code, field, day, ok):
+    """Bad-input review 16, 1: a COVID diagnosis dated 1900-01-02 was taken. The floor is the field's
+    (``birth: true`` of the definition), the typed value is quoted."""
+    errors = [e.zh for e in details_validate(code, {field: day}, today=dt.date(2020, 2, 20)).errors
+              if e.field == field]
+    assert (not errors) == ok, errors
+    if not ok:
+        assert f"“{day}”早于1990-01-01" in errors[0], errors
+
+
+def test_only_birth_dates_are_declared_births():
+    births = {(code, s.name) for code, d in definitions().items() for s in d.fields if s.birth}
+    assert births == {("insured_registration", "insured_birth_date")}
+
+
+@pytest.mark.parametrize(("value", "kind"), [(20200210, "数字"), (["2020-02-10"], "列表"), ({"d": 1}, "对象"),
+                                             (True, "真假值")])
+def test_a_date_given_another_json_type_says_what_was_received(value, kind):
+    """Bad-input review 16, 5: 20200210 was answered 确诊日期“”格式错误."""
+    errors = [e.zh for e in details_validate("work_injury_fast_track_claim", {"diagnosed_on": value},
+                                             today=dt.date(2020, 2, 20)).errors if e.field == "diagnosed_on"]
+    assert errors == [f"确诊日期应为文本“年-月-日”，收到的是{kind}"]
+
+
+def test_every_field_given_another_json_type_says_what_was_received():
+    for code, d in definitions().items():
+        for spec in d.applicant_fields:
+            wrong = 12 if spec.type not in ("fen", "int") else ["12"]
+            errors = [e.zh for e in details_validate(code, {spec.name: wrong}, today=dt.date(2020, 2, 20)).errors
+                      if e.field == spec.name]
+            assert errors and "收到的是" in errors[0], (code, spec.name, errors)

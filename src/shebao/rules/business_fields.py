@@ -29,7 +29,7 @@ Field types and the JSON value each validates to:
 ``month``               ``YYYY-MM``
 ``months``              a non-empty list of ``YYYY-MM``, sorted, no repeats
 ``period``              ``{"from": "YYYY-MM", "to": "YYYY-MM"}`` with from <= to
-``date``                ``YYYY-MM-DD``
+``date``                ``YYYY-MM-DD`` (``birth: true``: a person's birth date, from 1900; else from 1990)
 ``mobile``              a mainland mobile number (11 digits, 1[3-9]…; +86 dropped)
 ``bank_account``        8 to 30 digits (spaces and dashes dropped)
 ``id_number``           a document number (citizen ID numbers: GB 11643 check character)
@@ -61,7 +61,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from shebao.core.inputs import id_problem, iso_date, normalize_person_name, person_name_problem, phone_problem
+from shebao.core.inputs import (
+    BUSINESS_DATE_FROM,
+    id_problem,
+    iso_date,
+    normalize_person_name,
+    person_name_problem,
+    phone_problem,
+)
 from shebao.core.masking import char_named, invisible_problem
 from shebao.core.money import amount_cap_problem
 from shebao.core.normalize import (
@@ -81,7 +88,7 @@ DEFINITIONS_DIR = Path(__file__).parent / "businesses"
 FIELD_TYPES = frozenset({"text", "choice", "choices", "fen", "int", "ids", "month", "months", "period", "date",
                          "mobile", "bank_account", "id_number", "lines", "changes"})
 _FIELD_KEYS = {"name", "type", "label", "required", "fact", "enum", "min", "max", "max_length", "items", "help",
-               "past", "by", "example"}
+               "past", "by", "example", "birth"}
 # ``by:`` of a field: who gives its value. ``applicant`` (the default): the application carries it, at
 # the front desk, in the portal and through the API. ``agency``: the agency works it out itself while
 # handling the case (a retiree's average contribution index, account balance, the amount of record),
@@ -93,7 +100,13 @@ FIELD_SOURCES = ("applicant", "agency")
 # business lies after the month of the application's day (back-payments, transfers, backfills and a
 # registration's start are months past or present).
 EARLIEST_MONTH = "1951-01"
-EARLIEST_DATE = dt.date(1900, 1, 1)  # nobody born before is alive: the registry's oldest person is younger
+# The earliest day of a date field. A birth date (``birth: true`` of the field) may go back to 1900: nobody
+# born before is alive, the registry's oldest person is younger (rules.dates.BIRTH_DATE_FROM). Every other
+# date of a business (a diagnosis, a retirement, a day received) is a business date, from 1990 as every
+# business date of the project (core.inputs.BUSINESS_DATE_FROM): bad-input review 16, 1 (a COVID diagnosis
+# dated 1900-01-02 was taken).
+BIRTH_DATE_FROM = dt.date(1900, 1, 1)
+EARLIEST_DATE = BIRTH_DATE_FROM  # the earliest of any date field (a birth date's)
 DATE_YEARS_AHEAD = 1  # a date of a business (retirement) lies at most a year after the application
 _DEF_KEYS = {"business", "effect", "checks", "fields", "person"}
 # ``person:`` of a definition: the business is about one person of the registry, named by the case
@@ -130,6 +143,15 @@ class FieldSpec:
     # a text field's plausible value (``example:`` of the definition, required of every text field and
     # never its own label: review-user10 F7, the demo's refunds read 收款人户名 / 开户银行 as the values)
     example: str = ""
+    # a person's birth date: earliest 1900 (BIRTH_DATE_FROM); any other date field is a business date,
+    # earliest core.inputs.BUSINESS_DATE_FROM. Declared by the definition (``birth: true``), never read
+    # from the field's name.
+    birth: bool = False
+
+    @property
+    def earliest_date(self) -> dt.date:
+        """The earliest day this date field takes: a birth date's floor, or a business date's."""
+        return BIRTH_DATE_FROM if self.birth else BUSINESS_DATE_FROM
 
     def choices(self) -> list[tuple[str, str]]:
         """``(value, Chinese name)`` of a choice field's enum, in the catalog's order."""
@@ -221,6 +243,8 @@ def _spec(raw: Any, where: Located, enums: dict[str, tuple[str, ...]]) -> FieldS
         raise raw.error(f"text field {raw['name']!r} needs an example (a plausible value, not its label)", "name")
     if "example" in raw and label_as_value(str(raw["example"]), str(raw["label"])):
         raise raw.error(f"field {raw['name']!r}'s example is its own label", "example")
+    if raw.get("birth") and raw["type"] != "date":
+        raise raw.error(f"field {raw['name']!r}: only a date field is a birth date", "birth")
     items = tuple(_spec(i, raw, enums) for i in raw.get("items") or ())
     if raw["type"] == "lines" and not items:
         raise raw.error(f"lines field {raw['name']!r} needs items", "items")
@@ -228,7 +252,8 @@ def _spec(raw: Any, where: Located, enums: dict[str, tuple[str, ...]]) -> FieldS
                      required=bool(raw.get("required", True)), fact=raw.get("fact"), enum=raw.get("enum"),
                      min=raw.get("min"), max=raw.get("max"), max_length=int(raw.get("max_length", 200)),
                      items=items, help=str(raw.get("help", "")), past=bool(raw.get("past", False)),
-                     by=str(raw.get("by", "applicant")), example=str(raw.get("example", "")))
+                     by=str(raw.get("by", "applicant")), example=str(raw.get("example", "")),
+                     birth=bool(raw.get("birth", False)))
 
 
 def label_as_value(value: str, label: str) -> bool:
@@ -364,9 +389,54 @@ def _fen_words(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}元" if fen >= 0 else f"-{-fen // 100}.{-fen % 100:02d}元"
 
 
+# The JSON value each type is given as, and what a person is told it should be. A value of another JSON
+# type is said so, with what was received (bad-input review 16, 5: a date sent as the number 20200210
+# was answered 确诊日期“”格式错误).
+_JSON_SHAPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "text": ((str,), "文本"),
+    "choice": ((str,), "文本（选项的代码）"),
+    "choices": ((list,), "列表（选项的代码）"),
+    "fen": ((int, str), "整数（以分为单位）"),
+    "int": ((int, str), "整数"),
+    "ids": ((list,), "列表（记录编号）"),
+    "month": ((str,), "文本“年-月”"),
+    "months": ((list,), "列表（每项为文本“年-月”）"),
+    "period": ((dict,), "对象{\"from\": \"年-月\", \"to\": \"年-月\"}"),
+    "date": ((str,), "文本“年-月-日”"),
+    "mobile": ((str,), "文本"),
+    "bank_account": ((str,), "文本"),
+    "id_number": ((str,), "文本"),
+    "lines": ((list,), "列表（每项为一行的对象）"),
+    "changes": ((dict,), "对象（信息项: 新值）"),
+}
+
+
+def json_kind(value: Any) -> str:
+    """The JSON type of ``value`` in Chinese, as a person is told what was received."""
+    if isinstance(value, bool):
+        return "真假值"
+    if isinstance(value, int | float):
+        return "数字"
+    if isinstance(value, str):
+        return "文本"
+    if isinstance(value, list | tuple):
+        return "列表"
+    if isinstance(value, dict):
+        return "对象"
+    return "空值" if value is None else "无法识别的值"
+
+
+def _shape(spec: FieldSpec, value: Any, label: str) -> None:
+    """Refuse a value of another JSON type than the field's (`_JSON_SHAPES`), saying what was received."""
+    kinds, expected = _JSON_SHAPES[spec.type]
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        raise _Bad(f"{label}应为{expected}，收到的是{json_kind(value)}")
+
+
 def _one(spec: FieldSpec, value: Any, label: str, today: dt.date) -> Any:
     t = spec.type
     _visible(value, label)
+    _shape(spec, value, label)
     if t == "text":
         if not isinstance(value, str):
             raise _Bad(f"{label}应为文字")
@@ -460,8 +530,8 @@ def _one(spec: FieldSpec, value: Any, label: str, today: dt.date) -> Any:
             day = iso_date(text, label=label)
         except ValueError as e:
             raise _Bad(str(e)) from None
-        if day < EARLIEST_DATE:
-            raise _Bad(f"{label}“{day}”早于{EARLIEST_DATE.year}年，不在合理范围内，请核对")
+        if day < spec.earliest_date:
+            raise _Bad(f"{label}“{value.strip()}”早于{spec.earliest_date.isoformat()}，不在合理范围内，请核对")
         if spec.past and day > today:
             raise _Bad(f"{label}“{day}”晚于今天（{today}），请核对")
         if day.year > today.year + DATE_YEARS_AHEAD:
@@ -548,7 +618,7 @@ _CHANGE_TYPES: dict[str, FieldSpec] = {
     "mobile": FieldSpec("mobile", "mobile", "新手机号码"),
     "phone": FieldSpec("phone", "text", "新联系电话", max_length=30),
     "id_number": FieldSpec("id_number", "id_number", "新证件号码"),
-    "birth_date": FieldSpec("birth_date", "date", "新出生日期", past=True),
+    "birth_date": FieldSpec("birth_date", "date", "新出生日期", past=True, birth=True),
     "employment_start": FieldSpec("employment_start", "month", "新参加工作时间"),
     "gender": FieldSpec("gender", "choice", "新性别", enum="gender"),
     "bank_account": FieldSpec("bank_account", "bank_account", "新银行账户"),
@@ -600,7 +670,7 @@ def details_validate(code: str, data: Any, *, today: dt.date) -> Validated:
     """Validate an application's content against its business's definition.
 
     ``today``: the application's day (the business date): no month after its month, no date of a
-    ``past`` field after it, none more than a year after it, none before 1900 (months: 1951).
+    ``past`` field after it, none more than a year after it, none before 1990 (a birth date: 1900; months: 1951).
 
     ``data``: the content as received (JSON-like). Returns the clean content (months ``YYYY-MM``,
     money in integer fen, numbers normalised) and every error with its field path and a Chinese
