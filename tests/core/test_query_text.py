@@ -111,3 +111,28 @@ def test_a_personal_number_in_a_page_form_passes_the_guard(clerk_chaoyang):
     c.force_login(clerk_chaoyang)
     r = c.post("/persons/", {"q": "11010519491231002X"})
     assert r.status_code == 200 and "号码不得出现在网址中" not in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_form_field_no_view_labels_is_left_unnamed_never_named_in_english(clerk_chaoyang):
+    """Bad-input review 16, 2: a page form's field is named by the label its view declares, else not at all."""
+    c = Client()
+    c.force_login(clerk_chaoyang)
+    r = c.post("/office/persons/", {"q": "1101\x00"})
+    text = r.content.decode()
+    assert r.status_code == 400 and "填写的内容第5位是不可见的控制字符U+0000" in text and "内容q" not in text
+
+
+def test_the_apis_body_names_a_details_field_by_its_chinese_label():
+    """Bad-input review 16, 2: details.diagnosed_on：第11位… named the field in English only."""
+    from rest_framework.exceptions import ValidationError
+
+    from shebao.api.parsers import json_loads_checked
+
+    body = '{"business": "work_injury_fast_track_claim", "details": {"diagnosed_on": "2020-02-10\\u0000"}}'
+    with pytest.raises(ValidationError) as e:
+        json_loads_checked(body)
+    assert str(e.value.detail["details"]["diagnosed_on"][0]).startswith("确诊日期第11位是不可见的控制字符U+0000")
+    with pytest.raises(ValidationError) as e:  # without the business: the one label every definition gives it
+        json_loads_checked('{"details": {"diagnosed_on": "2020-02-10\\u0000"}}')
+    assert str(e.value.detail["details"]["diagnosed_on"][0]).startswith("确诊日期第11位")

@@ -67,3 +67,13 @@ def test_a_role_that_may_not_handle_is_refused_before_the_day_is_read(client, ca
     with nothing_written():
         r = _act(client, case, "suspend", starts_on="2020-02-30", reason="x")
     assert r.status_code in (403, 404)
+
+
+def test_a_control_character_in_the_form_is_said_by_the_fields_chinese_label(client, auditor, case):
+    """Bad-input review 16, 2: 填写的内容starts_on第11位是不可见的控制字符U+0000… named the English field."""
+    client.force_login(auditor)
+    with nothing_written():
+        r = _act(client, case, "suspend", starts_on="2020-02-20\x00", reason="等待单位提供账册")
+    page = r.content.decode()
+    assert r.status_code == 400 and "填写的内容中止起始日第11位是不可见的控制字符U+0000" in page
+    assert "starts_on第" not in page

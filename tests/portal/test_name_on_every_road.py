@@ -68,7 +68,8 @@ def test_the_api_registration_refuses_fillers_as_problem_details_and_stores_the_
     assert r.status_code == 400 and r["Content-Type"].startswith("application/problem+json"), r.content.decode()
     fields = {e["field"]: e["reason_zh"] for e in r.json()["errors"]}
     # said at the field by the body's reading (api.parsers), before any view sees it
-    assert fields["details.insured_name"].startswith("第1位是不可见的字符U+3164（韩文填充符），请删除"), fields
+    # named by its Chinese label, not details.insured_name alone (bad-input review 16, 2)
+    assert fields["details.insured_name"].startswith("姓名第1位是不可见的字符U+3164（韩文填充符），请删除"), fields
     r = api_submit(api, business="insured_registration", channel="counter", employer=employer_chaoyang.pk,
                    applied_on="2020-02-20", details={**_registration("阿依古丽•买买提"), "base_fen": 700000})
     assert r.status_code == 201, r.content.decode()

@@ -59,12 +59,24 @@ def json_loads_checked(text: str) -> Any:
         if path:
             # a character no one can see in a string: said at its field (details.insured_name), as a
             # form says it beside the box (review-input9 F1), not as an unreadable body
-            detail: Any = [at]
+            detail: Any = [f"{_label_of(value, path)}{at}"]
             for key in reversed(path):
                 detail = {key: detail}
             raise exceptions.ValidationError(detail)
         raise ValueError(f"请求内容{problem}")
     return value
+
+
+def _label_of(body: Any, path: tuple[str, ...]) -> str:
+    """The Chinese label of the field at ``path`` of an application's content (``details.diagnosed_on``:
+    确诊日期, by the body's business when it names one), or ``""``: the English key alone is no name a
+    person reads (bad-input review 16, 2)."""
+    if len(path) < 2 or path[0] != "details":
+        return ""
+    from shebao.rules.business_fields import details_label
+
+    business = body.get("business") if isinstance(body, dict) else None
+    return details_label(path[1:], business if isinstance(business, str) else None)
 
 
 class NotUtf8(exceptions.APIException):

@@ -22,6 +22,7 @@ from shebao.core import clock
 from shebao.core.errors import DomainError
 from shebao.core.inputs import form_date, form_datetime
 from shebao.core.masking import shown_data
+from shebao.core.middleware import form_labels
 from shebao.core.normalize import normalize_code
 from shebao.core.permissions import may, require
 from shebao.core.scoping import user_sees_all
@@ -128,6 +129,7 @@ ACTIONS = {
 
 @login_required
 @require_POST
+@form_labels(starts_on="中止起始日", resumed_on="恢复日期", reason="原因", findings="调查结果", decision="处理决定")
 def audit_case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise Http404("没有这个操作")

@@ -233,6 +233,38 @@ QUERY_CHECKS: tuple[QueryCheck, ...] = (
 )
 
 
+def form_labels(**labels: str) -> Callable[[Any], Any]:
+    """Declare the Chinese labels of a page's form fields (``@form_labels(starts_on="中止起始日期")``) on
+    its view, for what is said of a field before the view runs (`QueryGuardMiddleware`: a NUL in a form)."""
+
+    def mark(view: Any) -> Any:
+        view.form_labels = {**getattr(view, "form_labels", {}), **labels}
+        return view
+
+    return mark
+
+
+def form_field_label(request: Any, name: str) -> str:
+    """The Chinese label of the posted field ``name`` as the view declares it: `form_labels` on the view
+    (or its class), or the label of its form class's field; ``""`` when none is declared. The English
+    name of a field is never shown to a person (bad-input review 16, 2: 填写的内容starts_on第11位…)."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        func = resolve(request.path_info).func
+    except Resolver404:
+        return ""
+    view_class = getattr(func, "view_class", None) or getattr(func, "cls", None)
+    for owner in (func, view_class):
+        labels = getattr(owner, "form_labels", None)
+        if isinstance(labels, dict) and labels.get(name):
+            return str(labels[name])
+    form_class = getattr(view_class, "form_class", None)
+    field = getattr(form_class, "base_fields", {}).get(name) if form_class is not None else None
+    label = getattr(field, "label", None)
+    return str(label) if label and not str(label).isascii() else ""
+
+
 class QueryGuardMiddleware:
     """Refuse, with 400, a query string (or a page's posted form) that fails one of QUERY_CHECKS.
 
@@ -266,7 +298,10 @@ class QueryGuardMiddleware:
                     for check, rule in checks:
                         problem = rule(value) if i == 0 or check.judges(name, value) else None
                         if problem:
-                            shown = "（参数名）" if any(r(name) for _c, r in checks) else name
+                            if any(r(name) for _c, r in checks):
+                                shown = "（参数名）"
+                            else:  # a form's field is named by its Chinese label, never its English name
+                                shown = name if in_address else form_field_label(request, name)
                             return _query_refused(request, shown, problem, in_address=in_address,
                                                   code=check.code, reason_en=check.reason_en)
         return self.get_response(request)
@@ -336,6 +371,7 @@ def _query_refused(request: Any, shown: str, problem: str, *, in_address: bool, 
     if problem == NUMBER_IN_URL:
         problem += WHERE_INSTEAD[audience(request)]
     message = f"{'查询参数' if in_address else '填写的内容'}{shown}{problem}"
+    field = shown if in_address or shown == "（参数名）" else ""
     if request.path_info.startswith("/api/"):
         from shebao.api.errors import TITLES
 
@@ -343,6 +379,6 @@ def _query_refused(request: Any, shown: str, problem: str, *, in_address: bool, 
         return JsonResponse(
             {"type": "https://shebao.invalid/problems/validation", "title": zh, "title_en": en,
              "status": 400, "detail": message,
-             "errors": [{"field": shown, "code": code, "reason_zh": message, "reason_en": reason_en}]},
+             "errors": [{"field": field, "code": code, "reason_zh": message, "reason_en": reason_en}]},
             status=400, content_type="application/problem+json", json_dumps_params={"ensure_ascii": False})
     return render_error(request, 400, detail=message)

@@ -322,6 +322,26 @@ def definition(code: str) -> Definition:
         raise KeyError(f"unknown business {code!r}") from None
 
 
+def details_label(path: tuple[str, ...] | list[str], business: str | None = None) -> str:
+    """The Chinese label of a place in an application's content (``("diagnosed_on",)``, a row's item
+    ``("lines", "2", "base_fen")`` as 第3行月缴费基数), by ``business``'s definition, or when it is not
+    known by every definition naming that field alike; ``""`` when none says. For a refusal said before
+    the definition is read (a control character in the API's body: bad-input review 16, 2)."""
+    codes = [business] if business in definitions() else list(definitions())
+    labels = set()
+    for code in codes:
+        fields = {f.name: f for f in definitions()[code].fields}
+        spec = fields.get(path[0]) if path else None
+        if spec is None:
+            continue
+        if len(path) == 3 and spec.type == "lines" and path[1].isdigit():
+            item = {f.name: f for f in spec.items}.get(path[2])
+            labels.add(f"{spec.label}第{int(path[1]) + 1}行{item.label}" if item else "")
+        else:
+            labels.add(spec.label)
+    return labels.pop() if len(labels) == 1 else ""
+
+
 # --- Validation --------------------------------------------------------------------------------
 class _Bad(Exception):
     def __init__(self, zh: str) -> None:
