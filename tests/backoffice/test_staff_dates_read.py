@@ -59,11 +59,18 @@ def test_the_what_ifs_days_are_read_as_everywhere(client, municipal_admin, setti
     client.force_login(municipal_admin)
     url = reverse("collection:assessment_runs")
     r = client.get(url, {"as_of": NO_DAY, "lifted_on": "2020-04-30"})
-    assert f"日期“{NO_DAY}”{NOT_SO}" in _page(r)
+    assert f"核定日“{NO_DAY}”{NOT_SO}" in _page(r)  # the field named (bad-input review 16, 3)
     r = client.get(url, {"as_of": "2020-12-31", "lifted_on": "9999-12-31"})
-    assert "日期“9999-12-31”晚于2021-04-01，不是有效的日期，请核对" in _page(r)
+    assert "假设疫情解除日期“9999-12-31”晚于2021-04-01，不是有效的日期，请核对" in _page(r)
     r = client.get(url, {"as_of": "２０２０-１２-３１", "lifted_on": "2020-04-30"})
     assert "受影响单位" in _page(r) and "不存在" not in _page(r) and "格式错误" not in _page(r)
+
+
+def test_the_rights_records_coverage_day_is_named(client, clerk_chaoyang, person_chaoyang):
+    """Bad-input review 16, 3: ?on=2020-02-30 said 日期“2020-02-30”不存在 without naming the field."""
+    client.force_login(clerk_chaoyang)
+    r = client.get(reverse("collection:person_rights", args=[person_chaoyang.pk]), {"on": NO_DAY})
+    assert r.status_code == 400 and f"医疗保险待遇查询日“{NO_DAY}”{NOT_SO}" in _page(r)
 
 
 def test_a_rights_statements_day_that_does_not_exist_is_said_so(client, clerk_chaoyang, person_chaoyang):

@@ -56,12 +56,14 @@ from shebao.registry.models import Employer, Office, Person
 from shebao.rules import epidemic_lifted_on
 
 
-def _date_param(request: HttpRequest, name: str, default: dt.date | None) -> tuple[dt.date | None, str]:
+def _date_param(request: HttpRequest, name: str, default: dt.date | None, *, label: str) -> tuple[dt.date | None, str]:
     """A day in the address, read as every staff page reads one (`core.inputs.read_date`: 全角 digits
     read, 2020-02-30 said not to exist, the plausible range: 9999-12-31 charged 2.55 M yuan of late
-    fees): (the day, or `default` when empty or wrong; why it is wrong, or "")."""
+    fees): (the day, or `default` when empty or wrong; why it is wrong, or ""). ``label`` is the field's
+    Chinese name as its page shows it, required: "日期“2020-02-30”不存在" did not say which of two
+    (bad-input review 16, 3)."""
     try:
-        day = read_date(request.GET.get(name, ""))
+        day = read_date(request.GET.get(name, ""), label=label)
     except ValueError as e:
         return default, str(e)
     return (default if day is None else day), ""
@@ -175,8 +177,8 @@ def assessment_runs(request: HttpRequest) -> HttpResponse:
         "today": clock.today(),
         "jobs": list(AssessmentJob.objects.all()[:5]) if user_sees_all(request.user) else [],
     }
-    as_of, e1 = _date_param(request, "as_of", None)
-    lifted_on, e2 = _date_param(request, "lifted_on", None)
+    as_of, e1 = _date_param(request, "as_of", None, label="核定日")
+    lifted_on, e2 = _date_param(request, "lifted_on", None, label="假设疫情解除日期")
     context.update({"as_of": request.GET.get("as_of", ""), "lifted_on": request.GET.get("lifted_on", ""),
                     "error": e1 or e2})
     if as_of and lifted_on and not (e1 or e2):
@@ -244,7 +246,7 @@ def person_rights(request: HttpRequest, pk: int) -> HttpResponse:
                            first=selectors.person_records_from(person), first_what="本人最早的缴费记录")
     except ValidationError as e:
         error = e.messages[0]
-    on, error2 = _date_param(request, "on", None)
+    on, error2 = _date_param(request, "on", None, label="医疗保险待遇查询日")
     policy = current_policy()
     coverage = selectors.medical_coverage(person=person, on=on, policy=policy) if on else None
     personal_data_read(actor=request.user, subject=person, what="权益记录")
