@@ -162,3 +162,21 @@ def test_a_death_date_that_does_not_exist_is_said_so(client, clerk_chaoyang, set
     assert not Suspension.objects.exists()
     r = client.post(url, {"do": "suspend", "reason": "death", "died_on": "２０２０-０３-０２"})
     assert r.status_code == 302 and Suspension.objects.get().retiree.died_on == dt.date(2020, 3, 2)
+
+
+def test_a_refused_death_date_and_lift_date_quote_what_was_typed(client, clerk_chaoyang, municipal_admin, settings):
+    """Bad-input review 16, 4: died_on=0001-01-01 said 死亡日期早于1990-01-01 with no value, a lift
+    解除日期1-01-01早于2020年 (strftime's reformatting)."""
+    from tests.benefits.conftest import declare
+
+    settings.SHEBAO_TODAY = dt.date(2020, 3, 10)
+    retiree = declare("赵一", birth=dt.date(1959, 10, 15), serial=11, declared_on=dt.date(2019, 10, 1))
+    client.force_login(clerk_chaoyang)
+    with nothing_written():
+        r = client.post(reverse("backoffice:retiree_stop", args=[retiree.pk]),
+                        {"do": "suspend", "reason": "death", "died_on": "0001-01-01"})
+    assert r.status_code == 400 and "死亡日期“0001-01-01”早于1990-01-01" in _page(r)
+    client.force_login(municipal_admin)
+    with nothing_written():
+        r = client.post(reverse("backoffice:announcements"), {"kind": "lift", "date": "0001-01-01", "do": "preview"})
+    assert "解除日期“0001-01-01”早于2020年" in _page(r), _page(r)[-2000:]

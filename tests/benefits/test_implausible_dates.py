@@ -43,7 +43,7 @@ def test_an_employer_statement_or_account_of_an_implausible_day_is_refused(clien
 
 def test_a_death_after_today_does_not_stop_a_pension(three_retirees, clerk_chaoyang):
     retiree = three_retirees[0]
-    with nothing_written(), pytest.raises(ValidationError, match="死亡日期2099-06-15不能晚于今天"):
+    with nothing_written(), pytest.raises(ValidationError, match="死亡日期“2099-06-15”不能晚于今天"):
         retiree_suspend(actor=clerk_chaoyang, retiree=retiree, reason=Suspension.Reason.DEATH,
                         died_on=dt.date(2099, 6, 15))
     retiree.refresh_from_db()

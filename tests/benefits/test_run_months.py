@@ -66,7 +66,7 @@ def test_the_page_says_why_an_empty_month_is_not_run(client, three_retirees, mun
 
 # --- D16: a refusal names what was typed ------------------------------------------------------------
 @pytest.mark.parametrize(("fields", "key", "says"), [
-    ({"reason": "death", "died_on": dt.date(9999, 12, 31)}, "died_on", "死亡日期9999-12-31不能晚于今天"),
+    ({"reason": "death", "died_on": dt.date(9999, 12, 31)}, "died_on", "死亡日期“9999-12-31”不能晚于今天"),
     ({"reason": "death", "died_on": dt.date(1, 1, 1)}, "died_on", "死亡日期早于"),
     ({"reason": "reemployment", "from_month": "9999-12"}, "from_month", "停发起始月“9999-12”晚于"),
     ({"reason": "reemployment", "from_month": "0001-01"}, "from_month", "停发起始月"),
@@ -104,7 +104,7 @@ def test_the_stop_page_shows_the_typed_death_date_in_its_message(client, three_r
     r = client.post(reverse("backoffice:retiree_stop", args=[retiree.pk]),
                     {"do": "suspend", "reason": "death", "died_on": "9999-12-31"}, follow=True)
     page = r.content.decode()
-    assert "死亡日期9999-12-31不能晚于今天" in page and "10000-01" not in page
+    assert "死亡日期“9999-12-31”晚于" in page and "10000-01" not in page
     assert not Suspension.objects.exists()
 
 

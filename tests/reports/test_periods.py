@@ -57,6 +57,19 @@ def test_the_statement_pdf_and_account_page_refuse_a_day_after_today_or_before_t
         assert r.status_code == 200 and r["Content-Type"] == "application/pdf", as_of
 
 
+def test_a_refused_period_quotes_what_was_typed(client, clerk_chaoyang, leader, books):
+    """Bad-input review 16, 4: ?as_of=0001-01-01 said 对账截止日1-01-01早于1990-01-01 (strftime's
+    reformatting), ?month=9999-12 月份9999-12晚于… unquoted: what was typed is quoted as read_date does."""
+    client.force_login(clerk_chaoyang)
+    for url in (reverse("backoffice:employer_statement", args=[books.pk]),
+                reverse("collection:employer_account", args=[books.pk])):
+        r = client.get(url, {"as_of": "0001-01-01"})
+        assert r.status_code == 400 and "对账截止日“0001-01-01”早于1990-01-01" in _text(r), _text(r)[:300]
+    client.force_login(leader)
+    r = client.get(reverse("backoffice:dashboard_monthly"), {"month": "9999-12"})
+    assert r.status_code == 400 and "月份“9999-12”晚于" in _text(r), _text(r)[:300]
+
+
 def test_the_monthly_report_refuses_a_month_before_any_data_or_not_begun(client, leader, books):
     client.force_login(leader)
     url = reverse("backoffice:dashboard_monthly")

@@ -93,10 +93,10 @@ def deadline_move_publish(*, actor: Any, months: list[str], due_on: dt.date, tit
     # 0001-01-01, 9999-12-31); refused like a malformed month, nothing published.
     first = min(value)
     if due_on.isoformat()[:7] < first:
-        raise ValidationError({"date": f"新的征收期截止日{due_on:%Y-%m-%d}早于费款所属期{months_zh([first])}，请核对"})
+        raise ValidationError({"date": f"新的征收期截止日“{due_on.isoformat()}”早于费款所属期{months_zh([first])}，请核对"})
     latest = clock.today().year + case_services.PLAUSIBLE_YEARS_AHEAD
     if due_on.year > latest:
-        raise ValidationError({"date": f"新的征收期截止日{due_on:%Y-%m-%d}晚于{latest}年，请核对"})
+        raise ValidationError({"date": f"新的征收期截止日“{due_on.isoformat()}”晚于{latest}年，请核对"})
     return announcement_publish(actor=actor, parameter="collection.period_overrides", value=value,
                                 title=title or f"{months_zh(list(value))}费款征收期延长至{date_zh(due_on)}",
                                 clause="0.2")

@@ -323,7 +323,9 @@ def retiree_stop(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             # 全角 digits read, 2020-02-30 said not to exist (core.inputs.read_date); its range is the
             # service's (not after today, not before retiring)
-            died_on = form_date(p.get("died_on"), label="死亡日期", field="died_on", plausible=False)
+            # the plausible range here, where what was typed is at hand (“0001-01-01”早于1990-01-01): the
+            # service's own check has the date only (bad-input review 16, 4)
+            died_on = form_date(p.get("died_on"), label="死亡日期", field="died_on")
             stop = retiree_suspend(actor=request.user, retiree=retiree, reason=p.get("reason", ""),
                                    from_month=p.get("from_month", "").strip() or None, died_on=died_on,
                                    note=p.get("note", ""))

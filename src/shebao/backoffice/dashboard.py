@@ -145,7 +145,7 @@ def _params(user: Any, query: Mapping[str, str]) -> dict[str, Any]:
     if start > end:
         raise BadParameter("起始日期不能晚于截止日期")
     if start > today:
-        raise BadParameter(f"起始日期{start:%Y-%m-%d}晚于今天（{today:%Y-%m-%d}），尚无统计")
+        raise BadParameter(f"起始日期“{start.isoformat()}”晚于今天（{today:%Y-%m-%d}），尚无统计")
     if (end - start).days > 3660:
         raise BadParameter("时间范围不能超过十年")
     grain = query.get("grain") or ("day" if (end - start).days <= 45 else "week")

@@ -39,7 +39,7 @@ def _query(data) -> tuple[dict[str, object], dict[str, str]]:
         except ValidationError as e:
             errors[name] = e.message_dict[name][0]
     if values["since"] and values["until"] and values["since"] > values["until"]:
-        errors["until"] = f"截止日期{values['until']:%Y-%m-%d}早于起始日期{values['since']:%Y-%m-%d}"
+        errors["until"] = f"截止日期“{values['until'].isoformat()}”早于起始日期“{values['since'].isoformat()}”"
     try:
         values["page"] = page_number(data)
     except ValidationError as e:

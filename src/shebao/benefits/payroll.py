@@ -127,9 +127,9 @@ def _month(value: str) -> str:
     first, _ = business_date_range(clock.today())
     current = clock.today().isoformat()[:7]
     if value < first.strftime("%Y-%m"):
-        raise ValidationError({"month": f"发放月份{value}早于{first:%Y-%m}，不是可办理的月份，请核对"})
+        raise ValidationError({"month": f"发放月份“{value}”早于{first:%Y-%m}，不是可办理的月份，请核对"})
     if value > current:
-        raise ValidationError({"month": f"发放月份{value}晚于本月（{current}），不能发放未到期的待遇"})
+        raise ValidationError({"month": f"发放月份“{value}”晚于本月（{current}），不能发放未到期的待遇"})
     return value
 
 

@@ -223,10 +223,10 @@ def retiree_suspend(*, actor: Any, retiree: Retiree, reason: str, from_month: st
         if died_on is None:
             raise ValidationError({"died_on": "死亡停发须填写死亡日期"})
         if died_on > clock.today():  # 2099-06-15 ended a pension today (bad-input review D9)
-            raise ValidationError({"died_on": f"死亡日期{died_on}不能晚于今天"})
+            raise ValidationError({"died_on": f"死亡日期“{died_on.isoformat()}”不能晚于今天"})
         typed_day(died_on, label="死亡日期", field="died_on")
         if died_on < retiree.retired_on:
-            raise ValidationError({"died_on": f"死亡日期{died_on}不能早于退休日期{retiree.retired_on}"})
+            raise ValidationError({"died_on": f"死亡日期“{died_on.isoformat()}”不能早于退休日期{retiree.retired_on}"})
         from_month = month_str(month_index(died_on.isoformat()[:7]) + 1)
     else:
         from_month = typed_month(from_month, label="停发起始月", field="from_month")

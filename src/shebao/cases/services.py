@@ -1114,10 +1114,10 @@ def lift_date_refusal(lifted_on: dt.date) -> str:
     """
     start = routing.policy().value("epidemic.in_force_from")
     if start is not None and lifted_on.year < start.year:
-        return f"解除日期{lifted_on:%Y-%m-%d}早于{start.year}年，不是有效的解除日期，请核对"
+        return f"解除日期“{lifted_on.isoformat()}”早于{start.year}年，不是有效的解除日期，请核对"
     today = clock.today()
     if lifted_on.year > today.year + PLAUSIBLE_YEARS_AHEAD:
-        return f"解除日期{lifted_on:%Y-%m-%d}晚于{today.year + PLAUSIBLE_YEARS_AHEAD}年，不是有效的解除日期，请核对"
+        return f"解除日期“{lifted_on.isoformat()}”晚于{today.year + PLAUSIBLE_YEARS_AHEAD}年，不是有效的解除日期，请核对"
     return ""
 
 
@@ -1135,10 +1135,10 @@ def lift_date_confirmation(lifted_on: dt.date) -> str:
     """
     start = routing.policy().value("epidemic.in_force_from")
     if start is not None and lifted_on < start:
-        return f"解除日期{lifted_on:%Y-%m-%d}早于通知施行日{start:%Y-%m-%d}，请核对后确认"
+        return f"解除日期“{lifted_on.isoformat()}”早于通知施行日{start:%Y-%m-%d}，请核对后确认"
     today = clock.today()
     if lifted_on > today:
-        return f"解除日期{lifted_on:%Y-%m-%d}晚于今天（{today:%Y-%m-%d}），请核对后确认"
+        return f"解除日期“{lifted_on.isoformat()}”晚于今天（{today:%Y-%m-%d}），请核对后确认"
     return ""
 
 

@@ -51,7 +51,7 @@ def report_day(raw: object, *, label: str, today: dt.date, default: dt.date | No
     except ValueError as e:
         raise _refuse(field, str(e)) from None
     assert day is not None
-    check_period(day, day, label=label, today=today, first=first, first_what=first_what, field=field)
+    check_period(day, day, label=label, today=today, first=first, first_what=first_what, field=field, shown=text)
     return day
 
 
@@ -81,9 +81,11 @@ def check_period(start: dt.date, end: dt.date, *, label: str, today: dt.date, fi
     plausible business dates, has begun by `today` and does not end before `first` (when given).
 
     A period that reaches past today (a month in progress, a range ending today) is fine: what has
-    happened so far is reported. `shown` is how the period is written in the message (default: the
-    dates)."""
-    what = shown or (f"{start:%Y-%m-%d}" if start == end else f"{start:%Y-%m-%d}至{end:%Y-%m-%d}")
+    happened so far is reported. `shown` is how the period is written in the message, what was typed
+    (default: the dates), quoted as core.inputs.read_date quotes it: 对账截止日“0001-01-01”早于…, never
+    strftime's 1-01-01 (bad-input review 16, 4)."""
+    what = f"“{shown}”" if shown else (f"“{start.isoformat()}”" if start == end
+                                     else f"“{start.isoformat()}”至“{end.isoformat()}”")
     for day in (start, end):
         problem = business_date_problem(day, today=today)
         if problem:
