@@ -260,3 +260,13 @@ def test_a_confirmed_refund_still_goes_through(client, clerk_chaoyang, reviewer_
     case_services.case_approve(case=case, actor=reviewer_chaoyang)
     case.refresh_from_db()
     assert case.status == "completed"
+
+
+def test_a_checked_form_with_a_day_that_is_none_answers_400(client, clerk_chaoyang, person_chaoyang):
+    """Bad-input review 16, 6: a checked (not saved) form with received_on=2020-02-30 answered 200."""
+    client.force_login(clerk_chaoyang)
+    data = {"business": "refund", "applicant_kind": "person", "id_number": person_chaoyang.id_number,
+            "refund_kind": "overpayment", **refund_fields(person_chaoyang), "token": "t-check",
+            "received_on": "2020-02-30"}
+    r = client.post(reverse(FRONT_DESK), data)
+    assert r.status_code == 400 and "收件日期“2020-02-30”不存在" in r.content.decode()

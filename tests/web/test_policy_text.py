@@ -94,7 +94,7 @@ def test_a_deadline_move_without_a_valid_month_is_refused_and_nothing_is_stored(
 
     client.force_login(municipal_admin)
     r = client.post(reverse("backoffice:announcements"), {"kind": "deadline", "months": months, "date": "2020-04-30"})
-    assert r.status_code == 200 and error in r.content.decode()
+    assert r.status_code == 400 and error in r.content.decode()
     assert not Announcement.objects.exists() and not AuditEvent.objects.filter(model="core.Announcement").exists()
 
 

@@ -160,6 +160,7 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
                 context["error"], status = refusal_text(e)
                 if isinstance(e, LiftNeedsConfirmation):  # the form shows the preview again beside the error
                     context["lift"] = lift_effects(lifted_on=day, actor=request.user)
+                    context["asks_confirmation"] = True  # a step of the form, not a fault: 200
             else:
                 if before is not None and lift.corrects_id == before.pk:
                     messages.success(request, f"已发布更正：疫情解除日期由{before.lifted_on:%Y-%m-%d}更正为"
@@ -178,5 +179,8 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
                 return redirect("backoffice:announcements")
         else:
             context["error"] = "未知的公告类型"
-    # A refusal of the table answers 403; a form's own error stays on the page as before.
-    return TemplateResponse(request, "backoffice/announcements.html", context, status=403 if status == 403 else 200)
+    # A refusal of the table answers 403; a form's own error is drawn on the page again with 400, as every
+    # other page answers a refused form (bad-input review 16, 6: it answered 200).
+    if status != 403:
+        status = 400 if context.get("error") and not context.get("asks_confirmation") else 200
+    return TemplateResponse(request, "backoffice/announcements.html", context, status=status)
