@@ -158,3 +158,20 @@ def test_a_collection_period_cannot_end_before_its_month_or_years_ahead(client, 
     assert r.status_code == 400 and "请核对" in r.content.decode()  # it was 200 (bad-input review 16, 6)
     assert not Announcement.objects.exists()
     assert due_date("2020-01", current_policy()) == dt.date(2020, 3, 31)
+
+
+def test_the_same_deadline_move_is_published_once(client, municipal_admin):
+    """Bad-input review 16, 7: the same move posted twice (full-width months the second time) was
+    published twice."""
+    from tests.nothing_written import nothing_written
+
+    client.force_login(municipal_admin)
+    r = client.post(reverse("backoffice:announcements"), {"kind": "deadline", "months": "2020-02", "date": "2020-04-30"})
+    assert r.status_code == 302 and Announcement.objects.count() == 1
+    with nothing_written():
+        r = client.post(reverse("backoffice:announcements"),
+                        {"kind": "deadline", "months": "２０２０-０２", "date": "2020-04-30"})
+    assert r.status_code == 400 and "已发布，现行有效，无需重复发布" in r.content.decode()
+    assert Announcement.objects.count() == 1
+    r = client.post(reverse("backoffice:announcements"), {"kind": "deadline", "months": "2020-02", "date": "2020-05-31"})
+    assert r.status_code == 302 and Announcement.objects.count() == 2  # another date is another move

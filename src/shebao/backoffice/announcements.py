@@ -97,6 +97,12 @@ def deadline_move_publish(*, actor: Any, months: list[str], due_on: dt.date, tit
     latest = clock.today().year + case_services.PLAUSIBLE_YEARS_AHEAD
     if due_on.year > latest:
         raise ValidationError({"date": f"新的征收期截止日“{due_on.isoformat()}”晚于{latest}年，请核对"})
+    # The same move published again (a second click, the months typed full-width the second time) is
+    # said to be in force already and stores nothing (bad-input review 16, 7: it was published twice).
+    in_force = current_policy().value("collection.period_overrides") or {}
+    if all(str(in_force.get(m, ""))[:10] == d for m, d in value.items()):  # a date or its text
+        raise ValidationError({"months": f"{months_zh(list(value))}费款征收期延长至{date_zh(due_on)}的公告已发布，"
+                                         "现行有效，无需重复发布"})
     return announcement_publish(actor=actor, parameter="collection.period_overrides", value=value,
                                 title=title or f"{months_zh(list(value))}费款征收期延长至{date_zh(due_on)}",
                                 clause="0.2")
