@@ -35,7 +35,16 @@ def test_both_transfers_are_a_persons_business_behind_the_check():
     assert {"transfer_in", "transfer_out"} <= set(IDENTITY_CHECKED_BUSINESSES)
 
 
+def _one_month(person) -> None:
+    from shebao.registry.accounts import account_transfer_in
+    from tests.portal.conftest import SETUP
+
+    account_transfer_in(actor=SETUP, person=person, region="天津市",
+                        lines=[{"month": "2016-03", "base_fen": 300_000, "amount_fen": 24_000}])
+
+
 def test_a_transfer_without_a_fresh_check_is_sent_to_the_check_and_refused_by_the_service(client, settings, insured):
+    _one_month(insured)  # a transfer out is offered (and checked) only when the account holds a month
     sign_in_person(client, settings, insured)
     for direction in ("in", "out"):
         with nothing_written():
@@ -79,6 +88,7 @@ def test_a_person_transfers_in_after_the_check_and_the_account_grows_when_it_is_
 
 
 def test_a_transfer_out_of_months_the_account_does_not_hold_is_refused_at_the_rows(client, settings, insured):
+    _one_month(insured)
     sign_in_person(client, settings, insured)
     identity_checked(client, insured)
     with nothing_written():
@@ -87,7 +97,7 @@ def test_a_transfer_out_of_months_the_account_does_not_hold_is_refused_at_the_ro
     page = r.content.decode()
     assert r.status_code == 400 and 'id="bf-lines-error"' in page  # said at the rows' box (it was said nowhere)
     assert "第1行" in page and "2015-01" in page
-    assert not AccountMonth.objects.exists()
+    assert not AccountMonth.objects.filter(month="2015-01").exists()
 
 
 def test_a_person_transfers_out_what_the_account_holds(client, settings, insured, clerk_chaoyang, reviewer_chaoyang):

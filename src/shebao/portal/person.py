@@ -30,7 +30,6 @@ from shebao.portal.access import portal_person_required
 from shebao.portal.documents import document_download, document_upload, documents_context
 from shebao.portal.person_identity import (
     identity_check_callback,
-    identity_check_required,
     identity_check_required_unless,
     identity_check_start,
     identity_checked_at,
@@ -301,15 +300,48 @@ def person_resident_pension(request: HttpRequest) -> HttpResponse:
     person = request.portal_person
     record = ResidentPension.objects.filter(person=person).order_by("-pk").first()
     drawing = record is not None and record.state == ResidentPension.State.RECEIVING
-    offered = [(kind, "变更待遇发放银行账户" if drawing and kind == "change" else RESIDENT_PENSION[kind][1], why)
+    offered = [(kind, "变更待遇发放银行账户" if drawing and kind == "change" else RESIDENT_PENSION[kind][1], why,
+                _in_progress(person, RESIDENT_PENSION[kind][0]))
                for kind, why in businesses_offered(person, on=clock.today()).items()]
     return TemplateResponse(request, "portal/person/resident_pension.html", {
         "person": person, "record": record, "businesses": offered,
         "checked": identity_fresh(request, request.portal_person), "checked_at": identity_checked_at(request)})
 
 
+def _in_progress(person: Any, business: str) -> dict[str, Any] | None:
+    """The person's application of `business` still being handled, as a business list names it (its
+    number and link only when the person may open it: `_open_case_words`), or None. A business with one
+    is shown as in progress and not offered (a fresh user's walk: 待遇申领 was offered while the claim was
+    being handled, and only after the face check did the form say 您已有一笔…申请正在办理)."""
+    from shebao.cases.checks import open_case_of
+
+    open_case = open_case_of(person=person, business=business)
+    return _open_case_words(open_case, None) if open_case is not None else None
+
+
+def _open_case_notice(request: HttpRequest, business: str, title: str) -> HttpResponse | None:
+    """The form's page when the person already has an application of `business` being handled: said
+    with the way to it, without the identity check or the form (as `_card_notice`)."""
+    from shebao.cases.checks import open_case_of
+
+    open_case = open_case_of(person=request.portal_person, business=business)
+    if open_case is None or (request.method == "POST" and _replays(request, open_case)):
+        return None
+    return TemplateResponse(request, "portal/person/apply.html", {
+        "person": request.portal_person, "title": title, "business": business, "blocked": True,
+        **_open_case_words(open_case, None)}, status=400 if request.method == "POST" else 200)
+
+
+def _resident_pension_notice(request: HttpRequest) -> HttpResponse | None:
+    kind = (request.resolver_match.kwargs if request.resolver_match else {}).get("kind")
+    if kind not in RESIDENT_PENSION:
+        return None
+    business, title = RESIDENT_PENSION[kind]
+    return _open_case_notice(request, business, f"城乡居民养老保险{title}")
+
+
 @portal_person_required
-@identity_check_required
+@identity_check_required_unless(_resident_pension_notice)
 def person_resident_pension_apply(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in RESIDENT_PENSION:
         raise Http404("没有该业务")
@@ -352,14 +384,51 @@ def person_transfer(request: HttpRequest) -> HttpResponse:
     """养老保险关系转移 (4.1): the person's account (months and balance) and the two businesses, each
     behind a fresh identity check (issue 15: the account's money leaves for, or is claimed from,
     another region)."""
+    person = request.portal_person
+    businesses = [(direction, b[1], b[2], _transfer_why_not(person, direction), _in_progress(person, b[0]))
+                  for direction, b in TRANSFERS.items()]
     return TemplateResponse(request, "portal/person/transfer.html", {
-        "person": request.portal_person, "summary": _account_summary(request.portal_person),
-        "businesses": TRANSFERS, "checked": identity_fresh(request, request.portal_person),
+        "person": person, "summary": _account_summary(person),
+        "businesses": businesses, "checked": identity_fresh(request, person),
         "checked_at": identity_checked_at(request)})
 
 
+def _transfer_why_not(person: Any, direction: str) -> str:
+    """Why the transfer in `direction` cannot be applied for, or "": out, when the pension account holds
+    no month to move (a fresh user's walk: transfer-out was offered to a person without an account, and
+    after the face check the form said 已预先填入 above 个人账户中暂无可转出的月份)."""
+    if direction != "out":
+        return ""
+    from shebao.registry.accounts import transfer_out_shown
+
+    if transfer_out_shown(person).lines:
+        return ""
+    if _account_summary(person) is None:
+        return "您尚未建立基本养老保险个人账户，没有可转出的个人账户，暂不能办理转出。"
+    return "您的基本养老保险个人账户中暂无可转出的月份，暂不能办理转出。"
+
+
+def _transfer_notice(request: HttpRequest) -> HttpResponse | None:
+    """The transfer form's page when it cannot be applied for now: an application of it still being
+    handled, or (out) nothing in the account to move. Said without the identity check or the form."""
+    direction = (request.resolver_match.kwargs if request.resolver_match else {}).get("direction")
+    if direction not in TRANSFERS:
+        return None
+    business, title, _ = TRANSFERS[direction]
+    answered = _open_case_notice(request, business, title)
+    if answered is not None:
+        return answered
+    why = _transfer_why_not(request.portal_person, direction)
+    if not why:
+        return None
+    return TemplateResponse(request, "portal/person/apply.html", {
+        "person": request.portal_person, "title": title, "business": business, "blocked": True,
+        "blocked_why": why, "back_url": reverse("portal:person_transfer"), "back_words": "返回养老保险关系转移"},
+        status=400 if request.method == "POST" else 200)
+
+
 @portal_person_required
-@identity_check_required
+@identity_check_required_unless(_transfer_notice)
 def person_transfer_apply(request: HttpRequest, direction: str) -> HttpResponse:
     """A person's own transfer in or out, online: the same definition, checks (the account's book:
     `registry.accounts`) and case service as the employer's and the desk's. Out: the form lists the
