@@ -94,3 +94,19 @@ def test_a_transfer_out_being_handled_is_shown_in_progress(client, settings, ins
     assert "/portal/person/transfer/out/" not in menu and f'href="/portal/person/cases/{case.pk}/"' in menu
     r = client.get("/portal/person/transfer/out/")
     assert r.status_code == 200 and "您已有一笔" in r.content.decode()
+
+
+def test_the_pension_page_points_a_residents_pension_receiver_to_their_page(client, settings, insured):
+    """我的养老金 said only 您目前没有领取基本养老金的记录 to one drawing the residents' pension."""
+    from shebao.registry.resident_pension import resident_pension_claim
+    from tests.portal.conftest import SETUP
+
+    person = resident(dt.date(1959, 12, 1))
+    resident_pension_register(actor=SETUP, person=person, contribution_grade_fen=200_000, **BANK)
+    resident_pension_claim(actor=SETUP, person=person)
+    sign_in_person(client, settings, person)
+    page = client.get("/portal/person/pension/").content.decode()
+    assert "城乡居民养老保险待遇" in page and 'href="/portal/person/resident-pension/"' in page.split('id="no-pension"')[1]
+    client.logout()
+    sign_in_person(client, settings, insured)  # drawing nothing: not pointed there
+    assert 'id="resident-pension-pointer"' not in client.get("/portal/person/pension/").content.decode()

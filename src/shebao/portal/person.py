@@ -117,9 +117,15 @@ def person_pension(request: HttpRequest) -> HttpResponse:
     this month, every month paid with its state, the arrears statement and any stop of payment
     (review-user10 F3: a retiree signing in saw no pension). A person drawing none is told so."""
     from shebao.benefits.selectors import person_pension as read
+    from shebao.registry.models import ResidentPension
 
+    pension = read(request.portal_person, on=clock.today())
+    # one drawing the residents' pension instead is pointed to it (a fresh user's walk: 我的养老金 said
+    # only 您目前没有领取基本养老金的记录 to a residents' pension receiver)
+    resident = pension is None and ResidentPension.objects.filter(
+        person=request.portal_person, state=ResidentPension.State.RECEIVING).exists()
     return TemplateResponse(request, "portal/person/pension.html", {
-        "person": request.portal_person, "pension": read(request.portal_person, on=clock.today()),
+        "person": request.portal_person, "pension": pension, "resident_receiving": resident,
         "today": clock.today()})
 
 
