@@ -83,9 +83,11 @@ def _limit(name: str, default: int) -> int:
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why no code was sent: `zh` for the page."""
+    """Why no code was sent: `zh` for the page; `retry_minutes`, for an hourly limit, in how many
+    minutes a code may be asked for again (None for the one-a-minute gap: a code was just sent)."""
 
     zh: str
+    retry_minutes: int | None = None
 
 
 CODE_HASH_SALT = "shebao.portal.sign_in_code"
@@ -108,12 +110,32 @@ def sending_refusal(*, subject: str, ip_address: str | None) -> Refusal | None:
     gap = dt.timedelta(seconds=_limit("SHEBAO_PORTAL_CODE_GAP_SECONDS", 60))
     if recent.filter(created_at__gte=now - gap).exists():
         return Refusal(f"验证码已发送，请{int(gap.total_seconds())}秒后再重新获取。")
-    if recent.count() >= _limit("SHEBAO_PORTAL_CODES_PER_HOUR", 5):
-        return Refusal("该账户一小时内获取验证码次数过多，请稍后再试。")
-    if ip_address and SignInCode.objects.filter(ip_address=ip_address, created_at__gte=hour).count() >= _limit(
-            "SHEBAO_PORTAL_CODES_PER_ADDRESS_HOUR", 20):
-        return Refusal("本网络一小时内获取验证码次数过多，请稍后再试。")
+    limit = _limit("SHEBAO_PORTAL_CODES_PER_HOUR", 5)
+    if recent.count() >= limit:
+        minutes = _minutes_until_free(recent, limit, now)
+        return Refusal(f"该账户一小时内获取验证码次数过多，请{minutes}分钟后再试。", retry_minutes=minutes)
+    limit = _limit("SHEBAO_PORTAL_CODES_PER_ADDRESS_HOUR", 20)
+    by_address = SignInCode.objects.filter(ip_address=ip_address, created_at__gte=hour)
+    if ip_address and by_address.count() >= limit:
+        minutes = _minutes_until_free(by_address, limit, now)
+        return Refusal(f"本网络一小时内获取验证码次数过多，请{minutes}分钟后再试。", retry_minutes=minutes)
     return None
+
+
+def hourly_limit_reached(*, subject: str, ip_address: str | None) -> Refusal | None:
+    """The hourly limit that refuses `subject` another code now, or None: what the code step says in
+    place of 验证码已发送 and of the offer to ask again (a fresh user's walk: the banner said 次数过多 while
+    the page still said the code was sent and offered 重新获取验证码). Reads only."""
+    refused = sending_refusal(subject=subject, ip_address=ip_address)
+    return refused if refused is not None and refused.retry_minutes is not None else None
+
+
+def _minutes_until_free(recent: Any, limit: int, now: dt.datetime) -> int:
+    """Whole minutes (at least 1) until fewer than `limit` of `recent` (codes of the last hour) fall
+    within the hour before: when the one that brings the count under the limit turns an hour old."""
+    times = list(recent.order_by("-created_at").values_list("created_at", flat=True)[:limit])
+    left = times[-1] + dt.timedelta(hours=1) - now
+    return max(1, -(-int(left.total_seconds()) // 60))
 
 
 def code_send(*, purpose: str, subject: str, mobile: str, ip_address: str | None, deliver: bool = True,

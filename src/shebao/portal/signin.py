@@ -174,6 +174,7 @@ def person_code_request(request: HttpRequest, *, pending: dict[str, Any]) -> tup
     known = person is not None and bool(person.phone)
     sent = codes.code_send(purpose=SignInCode.Purpose.PERSON, subject=key, mobile=person.phone if known else "",
                            ip_address=client_address(request), deliver=known, deliver_later=True)
+    request.portal_code_refused = sent if isinstance(sent, codes.Refusal) else None  # type: ignore[attr-defined]
     if isinstance(sent, codes.Refusal):
         event_record(request, kind="person", outcome=SignInEvent.Outcome.CODE_LIMITED, subject=key, label=label)
         return True, sent.zh
@@ -255,6 +256,7 @@ def employer_password_check(request: HttpRequest, *, credit_code: str, login: st
         return None, "统一社会信用代码、登录名或密码不正确（账户停用的，请联系本单位管理员）。"
     sent = codes.code_send(purpose=SignInCode.Purpose.EMPLOYER, subject=f"employer_account:{account.pk}",
                            mobile=account.mobile, ip_address=client_address(request))
+    request.portal_code_refused = sent if isinstance(sent, codes.Refusal) else None  # type: ignore[attr-defined]
     if isinstance(sent, codes.Refusal):
         event_record(request, kind="employer", outcome=SignInEvent.Outcome.CODE_LIMITED, subject=key, label=label)
         # A code sent a moment ago is still good: the second step goes on with it.

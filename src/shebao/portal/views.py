@@ -99,6 +99,7 @@ def person_sign_in(request: HttpRequest) -> HttpResponse:
             form.add_error("id_number", notice)
         else:
             # Registered or not, the same step follows (review D4); a limit refused is said there.
+            pending["limited"] = _refused_by_hour(request)
             request.session[PERSON_PENDING] = pending
             if notice:
                 messages.info(request, notice)
@@ -118,6 +119,8 @@ def person_sign_in_code(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "resend" in request.POST:
         form = CodeForm()
         _, notice = signin.person_code_request(request, pending=pending)
+        pending["limited"] = _refused_by_hour(request) or (bool(notice) and bool(pending.get("limited")))
+        request.session[PERSON_PENDING] = pending
         if notice:
             messages.error(request, notice)
         else:
@@ -132,9 +135,31 @@ def person_sign_in_code(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(_next(request, "portal:person_home"))
             form.add_error("code", reason)
     return TemplateResponse(request, "portal/code.html", {
-        "demo_sms": _demo_sms_open(),
+        "demo_sms": _demo_sms_open(), "limited": _limited(request, pending["key"], pending.get("limited")),
         "form": form, "label": pending["label"], "kind": "person", "next": _next(request, "portal:person_home"),
         "restart": reverse("portal:person_sign_in")}, status=status)
+
+
+PENDING_LIMITED_KEY = "portal_employer_code_limited"
+
+
+def _refused_by_hour(request: HttpRequest) -> bool:
+    """Whether the code just asked for (`signin`) was refused by an hourly limit: no code was sent."""
+    refused = getattr(request, "portal_code_refused", None)
+    return refused is not None and refused.retry_minutes is not None
+
+
+def _limited(request: HttpRequest, subject: str, refused: object) -> object:
+    """What the code step says when the last request for a code was refused by an hourly limit
+    (`refused`, kept in the session): the limit still refusing `subject` (`codes.hourly_limit_reached`,
+    with the minutes to wait), or None. A fresh user's walk: the banner said 次数过多 while the page
+    said the code was sent and offered 重新获取验证码."""
+    if not refused:
+        return None
+    from shebao.portal.codes import hourly_limit_reached
+    from shebao.portal.signin import client_address
+
+    return hourly_limit_reached(subject=subject, ip_address=client_address(request))
 
 
 # --- An employer's account -------------------------------------------------------------------------
@@ -147,6 +172,7 @@ def employer_sign_in(request: HttpRequest) -> HttpResponse:
             form.add_error("password", reason)
         else:
             request.session[PENDING_KEY] = account.pk
+            request.session[PENDING_LIMITED_KEY] = _refused_by_hour(request)
             if reason:
                 messages.info(request, reason)
             return HttpResponseRedirect(_with_next(reverse("portal:employer_sign_in_code"),
@@ -174,7 +200,8 @@ def employer_sign_in_code(request: HttpRequest) -> HttpResponse:
             form.add_error("code", reason)
     return TemplateResponse(request, "portal/code.html", {
         "demo_sms": _demo_sms_open(),
-        "form": form, "label": f"{account.employer.name} · {account.display_name}（验证码已发送至{account.mobile_masked}）",
+        "limited": _limited(request, f"employer_account:{account.pk}", request.session.get(PENDING_LIMITED_KEY)),
+        "form": form, "label": f"{account.employer.name} · {account.display_name}", "sent_to": account.mobile_masked,
         "kind": "employer", "next": _next(request, "portal:employer_home"),
         "restart": reverse("portal:employer_sign_in")}, status=status)
 
