@@ -296,6 +296,23 @@ def _opted_out(purpose: str) -> set[tuple[str, str]]:
     return set(OptOut.objects.values_list("channel", "address_hash"))
 
 
+def opt_out_line() -> str:
+    """The sentence that ends an electronic service notice (服务提示（可退订））: how to unsubscribe, by
+    the channel the project supports. Opt-outs are recorded by staff when the person asks at the counter
+    or by phone (`opt_out_record`); replies to an SMS are not read, so no 回复TD退订 is promised (a
+    fresh user's walk: messages marked 可退订 carried no way to unsubscribe)."""
+    return f"退订请致电{helpline()}。"
+
+
+def _with_opt_out(purpose: str, channel: str, body: str) -> str:
+    """`body` as sent on `channel`: a service notice by SMS or e-mail ends with `opt_out_line` (a legal
+    notice may not be declined, and a letter is answered by phone or post as any letter)."""
+    if purpose != Purpose.SERVICE or channel not in (OutreachChannel.SMS, OutreachChannel.EMAIL):
+        return body
+    line = opt_out_line()
+    return body if body.rstrip().endswith(line) else body.rstrip() + line
+
+
 def per_minute() -> int:
     """Messages per minute per channel (``SHEBAO_OUTREACH_PER_MINUTE``, default 60): what the
     gateways accept without refusing a burst."""
@@ -321,7 +338,8 @@ def plan(outreach: Outreach) -> list[OutreachRecipient]:
             else:
                 status = OutreachRecipient.Status.QUEUED
             out.append(OutreachRecipient(outreach=outreach, channel=channel, name=r["name"][:200], address=address,
-                                         subject=subject[:200], body=body, status=status))
+                                         subject=subject[:200], body=_with_opt_out(outreach.purpose, channel, body),
+                                         status=status))
     return out
 
 
