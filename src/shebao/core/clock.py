@@ -79,6 +79,16 @@ def now() -> dt.datetime:
     return local.replace(year=fixed.year, month=fixed.month, day=fixed.day)
 
 
+def as_business(when: dt.datetime) -> dt.datetime:
+    """A real time stamp (aware; e.g. one a file or a mail header carries) as ``now()`` would have
+    stamped it at that moment: in Beijing, on the business date if one is set. What a page shows beside
+    the business date in the top bar (a fresh user's walk: the demo's inboxes said 2026-12-04 02:51
+    under 业务日期：2020-02-20 while the staff pages showed the same message on 2020-02-20)."""
+    local = timezone.localtime(when)
+    fixed = business_date()
+    return local if fixed is None else local.replace(year=fixed.year, month=fixed.month, day=fixed.day)
+
+
 def wall_now() -> dt.datetime:
     """The machine's real time (aware, UTC), for schedules only: retry times, heartbeats, staleness.
 

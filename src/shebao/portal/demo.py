@@ -96,8 +96,23 @@ def demo_sms_open() -> bool:
     return bool(settings.DEBUG) and "sms" not in (getattr(settings, "SHEBAO_NOTIFY_ADAPTERS", {}) or {})
 
 
-# Portal sign-in codes and case messages (the outbox's events) as the inbox names them.
-SMS_KINDS = {"portal_sign_in_code": "登录验证码"}
+# What an SMS is, by its outbox event, as the inbox names it: a sign-in code, a message to a group
+# (`operations.outreach`: outreach:<pk>), a notice of an incident to the duty office (operations.halls),
+# else an application's progress (a fresh user's walk: every message but a code was 办理进度通知,
+# bulk notices too).
+SMS_KINDS = {"portal_sign_in_code": "登录验证码", "incident_reported": "疫情事件报告",
+             "incident_updated": "疫情事件续报"}
+SMS_KIND_PREFIXES = {"outreach:": "批量通知"}
+
+
+def sms_kind(event: str) -> str:
+    """The inbox's name for an SMS of outbox `event` (`SMS_KINDS`)."""
+    if event in SMS_KINDS:
+        return SMS_KINDS[event]
+    for prefix, kind in SMS_KIND_PREFIXES.items():
+        if event.startswith(prefix):
+            return kind
+    return "办理进度通知" if event else "短信"
 
 
 def demo_sms_messages(*, limit: int = 50) -> list[dict[str, str]]:
@@ -121,7 +136,7 @@ def demo_sms_messages(*, limit: int = 50) -> list[dict[str, str]]:
             continue
         event = str(row.get("event") or "")
         rows.append({"to": mask_phone(str(row.get("to") or "")), "sent_at": _beijing_time(row.get("sent_at")),
-                     "kind": SMS_KINDS.get(event, "办理进度通知" if event else "短信"),
+                     "kind": sms_kind(event),
                      "subject": str(row.get("subject") or ""), "body": str(row.get("body") or "")})
     return rows[::-1]
 
@@ -180,12 +195,15 @@ def demo_email_messages(*, limit: int = 50) -> list[dict[str, str]]:
 
 
 def _beijing_time(stamp: Any) -> str:
-    """A stored send time (ISO 8601, UTC: `clock.wall_now`) as Beijing time ``YYYY-MM-DD HH:MM:SS``; a
+    """A stored send time (ISO 8601, UTC: `clock.wall_now`) as the business clock says it
+    (`clock.as_business`: Beijing time, on the business date if one is set) ``YYYY-MM-DD HH:MM:SS``; a
     stamp that is no time is shown as it was written, cut to 19 characters (the inbox showed the UTC
-    clock, eight hours behind the reader's)."""
+    clock, eight hours behind the reader's, and then the real date under the business date's banner)."""
     import datetime as dt
 
     from django.utils import timezone
+
+    from shebao.core import clock
 
     text = str(stamp or "")
     try:
@@ -194,4 +212,4 @@ def _beijing_time(stamp: Any) -> str:
         return text[:19].replace("T", " ")
     if timezone.is_naive(when):
         when = timezone.make_aware(when, dt.UTC)
-    return f"{timezone.localtime(when):%Y-%m-%d %H:%M:%S}"
+    return f"{clock.as_business(when):%Y-%m-%d %H:%M:%S}"
