@@ -68,3 +68,17 @@ def test_an_approved_messages_recipients_are_paged(client, clerk_chaoyang, revie
     second = client.get(url, {"page": 2}).content.decode()
     assert second.count("data-recipient=") == 2 * EMPLOYERS - 50 and "上一页" in second and "下一页" not in second
     assert client.get(url, {"page": "x"}).status_code == 400
+
+
+def test_the_recipients_pager_says_how_many_pages_there_are(client, clerk_chaoyang, reviewer_chaoyang, chaoyang,
+                                                            many):
+    """A fresh user's walk: the pager said 第1页 下一页 with no total; the rows are counted (共N条), so
+    it says 共N页 too."""
+    o = _draft(clerk_chaoyang, chaoyang)
+    outreach.outreach_approve(actor=reviewer_chaoyang, outreach=o, version=o.version)
+    client.force_login(reviewer_chaoyang)
+    url = reverse("backoffice:outreach", args=[o.pk])
+    pages = -(-2 * EMPLOYERS // 50)
+    assert pages >= 2
+    assert f"第1页，共{pages}页" in _text(client.get(url))
+    assert f"第2页，共{pages}页" in _text(client.get(url, {"page": 2}))

@@ -97,7 +97,10 @@ def _page(request: HttpRequest, pk: int, *, errors: list[str] | None = None, sta
     if o.state == Outreach.State.APPROVED:
         # The recipients a page at a time, as every staff list (office16 walk, finding 1: 252 rows, 10,781 px)
         found = page_rows(o.recipient_rows, page_number(request.GET), RECIPIENTS_PAGE_SIZE)
-        paged = {**found.context(), "rows": selectors.outreach_rows(found.rows), "query": ""}
+        # and how many pages there are: the rows are counted already (o.total), so the pager says 共N页
+        # (a fresh user's walk: 第1页 下一页 with no end in sight)
+        paged = {**found.context(), "rows": selectors.outreach_rows(found.rows), "query": "",
+                 "pages": max(1, -(-o.total // RECIPIENTS_PAGE_SIZE))}
     return TemplateResponse(request, "backoffice/outreach/detail.html", {
         "o": o, **paged, "errors": errors or [], "is_maker": o.maker_id == request.user.pk,
         "may_approve": may(request.user, "outreach.approve", district_id=o.district_id)}, status=status)
