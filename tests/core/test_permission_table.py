@@ -197,6 +197,7 @@ NOT_ACTIONS = {
     # a ready-made template with the policy in force written in (review-user14 (1)): reads the policy
     "shebao.operations.outreach.policy_text", "shebao.operations.outreach.template",
     "shebao.operations.outreach.district_short",  # the district as a signature names it: pure
+    "shebao.operations.outreach.opt_out_line",  # the unsubscribe sentence of a service notice: reads the helpline
     "shebao.collection.bankfiles.protected_files_purge",  # the shared purge; its callers check the permission
     "shebao.cases.services.request_fingerprint", "shebao.cases.services.commitment_digest",
     "shebao.cases.services.portal_idempotency_key",  # a portal applicant's stored key for a token: pure
