@@ -299,7 +299,7 @@ def test_a_bad_date_is_refused_in_chinese_and_writes_nothing(client, collection_
     client.force_login(collection_clerk)
     with nothing_written():
         response = client.post(reverse("collection:assessment_start"), {"as_of": "2020-13-01"}, follow=True)
-    assert "日期“2020-13-01”不存在：没有13月" in response.content.decode()  # not "格式错误" (review-input12 F16)
+    assert "核定日“2020-13-01”不存在：没有13月" in response.content.decode()  # not "格式错误" (review-input12 F16)
 
 
 @pytest.mark.parametrize("someone", other_roles(), indirect=True)
