@@ -167,7 +167,7 @@ def test_the_demo_stand_in_refuses_to_run_without_debug(settings):
 
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
-        call_command("identity_standin", "--port", "0")
+        call_command("identity_standin", "--port", "18001")  # refused before it binds
 
 
 def test_the_stand_in_asks_for_the_face_when_no_answer_is_preset(idp):
