@@ -16,19 +16,11 @@ from shebao.core import clock
 from shebao.operations import halls
 from shebao.operations.models import DutyAssignment, Finding, Incident, Inspection
 from tests.nothing_written import nothing_written
+from tests.operations.test_halls import ALL_IN_PLACE, DAY, _on_day  # noqa: F401  (_on_day: the same autouse fixture)
 
-DAY = dt.date(2020, 2, 20)
 NO_DAY = ("2020-02-30", "日期“2020-02-30”不存在：2020年2月只有29天")
 FAR = ("9999-12-31", "“9999-12-31”晚于2021-02-20，不是有效的日期，请核对")
 EARLY = ("1989-12-31", "“1989-12-31”早于1990-01-01，不是有效的日期，请核对")
-ALL_IN_PLACE = {"masks_gloves": True, "temperature": True, "disinfection": True, "isolation_room": True,
-                "posters": True}
-
-
-@pytest.fixture(autouse=True)
-def _on_day(settings, tmp_path):
-    settings.SHEBAO_TODAY = DAY
-    settings.SHEBAO_NOTIFY_DIR = tmp_path / "outbox"
 
 
 def _said(response, status: int, text: str) -> None:

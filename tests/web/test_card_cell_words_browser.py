@@ -18,8 +18,8 @@ from shebao.cases.notifications import FileAdapter, deliver_batch
 from shebao.operations import outreach
 from shebao.operations.models import Outreach
 from tests import personas
+from tests.backoffice.test_browser_walkthrough import login
 from tests.conftest import screenshot
-from tests.personas import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
@@ -53,13 +53,6 @@ CELLS_JS = r"""(selector) => {
 }"""
 
 
-def login(page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(page.live_server_url + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector("form[action='/logout/']")
 
 
 class Refused:
